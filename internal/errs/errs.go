@@ -1,0 +1,104 @@
+// Package errs is segl's one error type: a stable kind that the edges map to
+// HTTP statuses or pages, and a stable code that clients can switch on.
+//
+// Domain code returns *Error; anything else reaching an edge is a bug, logged
+// in full and shown to nobody (see httpapi).
+package errs
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Kind classifies an error by what the caller can do about it.
+type Kind int
+
+const (
+	Internal        Kind = iota // a bug or an unexpected failure: never shown in detail
+	Invalid                     // the request is wrong; fix it and retry
+	NotFound                    // no such thing for this tenant (also across tenants)
+	Conflict                    // the state changed or forbids this; reload and decide
+	Forbidden                   // authenticated, but not allowed
+	Unauthenticated             // who are you?
+	TooLarge                    // a size limit was exceeded
+	Unavailable                 // a dependency is down; retry later
+)
+
+var kindNames = [...]string{"internal", "invalid", "not_found", "conflict", "forbidden", "unauthenticated", "too_large", "unavailable"}
+
+func (k Kind) String() string {
+	if int(k) < len(kindNames) {
+		return kindNames[k]
+	}
+	return fmt.Sprintf("kind(%d)", int(k))
+}
+
+// Error carries a kind, a stable machine-readable code (for example
+// "invalid-pid") and a human-readable message. Field names the offending input
+// when there is one; Details lists further problems found in the same request.
+type Error struct {
+	Kind    Kind
+	Code    string
+	Message string
+	Field   string
+	Details []*Error
+	Err     error // the cause, for logs; never shown to clients
+}
+
+// E builds an error of the given kind and code.
+func E(kind Kind, code, format string, args ...any) *Error {
+	return &Error{Kind: kind, Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// Field builds an Invalid error about one input field.
+func Field(field, code, format string, args ...any) *Error {
+	e := E(Invalid, code, format, args...)
+	e.Field = field
+	return e
+}
+
+// Wrap attaches a cause to a new error of the given kind and code.
+func Wrap(err error, kind Kind, code, format string, args ...any) *Error {
+	e := E(kind, code, format, args...)
+	e.Err = err
+	return e
+}
+
+func (e *Error) Error() string {
+	msg := e.Message
+	if e.Field != "" {
+		msg = e.Field + ": " + msg
+	}
+	if e.Err != nil {
+		return msg + ": " + e.Err.Error()
+	}
+	return msg
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// KindOf reports the kind of err, Internal when err is not an *Error.
+func KindOf(err error) Kind {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Kind
+	}
+	return Internal
+}
+
+// Is reports whether err is an *Error of the given kind.
+func Is(err error, kind Kind) bool { return err != nil && KindOf(err) == kind }
+
+// Join combines several invalid-field errors into one whose code and message
+// are the first's, so a client sees every problem of a request at once.
+func Join(list []*Error) error {
+	switch len(list) {
+	case 0:
+		return nil
+	case 1:
+		return list[0]
+	}
+	first := *list[0]
+	first.Details = list
+	return &first
+}

@@ -1,0 +1,125 @@
+// Package job is segl's domain: signature jobs, their documents and signers,
+// the state machines they move through, and the validation of a sender's
+// request. It does no I/O; time comes in as arguments.
+package job
+
+import "time"
+
+// Flow says how the signer reaches the job (MISSION S3).
+type Flow string
+
+const (
+	Direct Flow = "direct" // the sender's web app redirects the signer to segl and back
+	Portal Flow = "portal" // the signer is notified and signs later in segl's portal
+)
+
+// SignatureType says who seals the signing act (MISSION S2).
+type SignatureType string
+
+const (
+	Authenticated SignatureType = "authenticated" // eID login; segl seals as trusted third party
+	Advanced      SignatureType = "advanced"      // the signer's own PKI key signs
+)
+
+// Assurance is the eID level of assurance the job requires (eIDAS
+// substantial = ID-porten level 3, high = level 4).
+type Assurance string
+
+const (
+	Substantial Assurance = "substantial"
+	High        Assurance = "high"
+)
+
+// Identifier says how signers are identified in the signed output (MISSION S4).
+type Identifier string
+
+const (
+	ShowPID              Identifier = "pid"
+	ShowBirthDateAndName Identifier = "birth_date_and_name"
+	ShowName             Identifier = "name"
+)
+
+// Retention says how long the signed result is kept (MISSION L1).
+type Retention struct {
+	Archive bool `json:"archive"`         // keep long-term with preservation
+	Years   int  `json:"years,omitempty"` // when archived
+}
+
+// ExitURLs are where a direct-flow signer is sent back to.
+type ExitURLs struct {
+	Completion string `json:"completion,omitempty"`
+	Rejection  string `json:"rejection,omitempty"`
+	Error      string `json:"error,omitempty"`
+}
+
+// Job is one signature job of one organisation.
+type Job struct {
+	ID            string
+	Org           string // organisation number of the sender
+	Creator       string // who created it: "cert:<serial>" for the API, "pid:<...>" for the portal
+	Flow          Flow
+	SignatureType SignatureType
+	Assurance     Assurance
+	Title         string
+	Description   string // non-sensitive text for notifications
+	Reference     string // the sender's own reference
+	Identifier    Identifier
+	CallbackURL   string
+	ExitURLs      ExitURLs
+	Retention     Retention
+	Status        Status
+	ActivatesAt   time.Time
+	ExpiresAt     time.Time
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+	Version       int // compare-and-swap counter, bumped by every saved change
+	Documents     []Document
+	Signers       []Signer
+}
+
+// Document is one input document of a job. Its bytes live in the blob store
+// under BlobKey, the hex SHA-256 of the content.
+type Document struct {
+	ID        string
+	Title     string
+	FileName  string
+	MediaType string // application/pdf or text/plain
+	Size      int64
+	SHA256    string // hex
+	Pages     int    // for PDFs
+}
+
+// BlobKey is the content address of the document's bytes.
+func (d Document) BlobKey() string { return d.SHA256 }
+
+// Signer is one person asked to sign.
+type Signer struct {
+	ID         string
+	PID        string // national identity number, when addressed by it
+	Email      string
+	Mobile     string
+	Order      int    // signers with lower order sign first; equal order signs in parallel
+	OnBehalfOf string // organisation number, empty when signing for oneself
+	Status     SignerStatus
+	UpdatedAt  time.Time
+}
+
+// Sequential reports whether the signers sign in more than one round.
+func (j *Job) Sequential() bool {
+	for _, s := range j.Signers[1:] {
+		if s.Order != j.Signers[0].Order {
+			return true
+		}
+	}
+	return false
+}
+
+// Signer returns the signer with the given id.
+func (j *Job) Signer(id string) (*Signer, bool) {
+	for i := range j.Signers {
+		if j.Signers[i].ID == id {
+			return &j.Signers[i], true
+		}
+	}
+	return nil, false
+}

@@ -1,0 +1,275 @@
+package job
+
+import (
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/segl/segl/internal/errs"
+)
+
+// Limits bound what one job may hold. The zero value is not useful; start
+// from DefaultLimits.
+type Limits struct {
+	MaxDocuments     int           // documents per job (MISSION S1: at least 20)
+	MaxSigners       int           // signers per job (at least 10)
+	MaxDocumentBytes int64         // per document (at least 10 MB)
+	MaxExpiry        time.Duration // latest expiry after creation
+	DefaultExpiry    time.Duration // expiry when the request gives none
+}
+
+// DefaultLimits are the procurement's minimums, met exactly.
+var DefaultLimits = Limits{
+	MaxDocuments:     20,
+	MaxSigners:       10,
+	MaxDocumentBytes: 10 << 20,
+	MaxExpiry:        90 * 24 * time.Hour,
+	DefaultExpiry:    30 * 24 * time.Hour,
+}
+
+// Request is what a sender asks for, as decoded from the API's JSON part.
+type Request struct {
+	Title            string            `json:"title"`
+	Description      string            `json:"description,omitempty"`
+	Flow             Flow              `json:"flow"`
+	SignatureType    SignatureType     `json:"signature_type"`
+	LevelOfAssurance Assurance         `json:"level_of_assurance,omitempty"`
+	Reference        string            `json:"reference,omitempty"`
+	Identifier       Identifier        `json:"identifier,omitempty"`
+	CallbackURL      string            `json:"callback_url,omitempty"`
+	ExitURLs         ExitURLs          `json:"exit_urls,omitzero"`
+	Retention        Retention         `json:"retention,omitzero"`
+	ActivatesAt      *time.Time        `json:"activates_at,omitempty"`
+	ExpiresAt        *time.Time        `json:"expires_at,omitempty"`
+	Documents        []DocumentRequest `json:"documents"`
+	Signers          []SignerRequest   `json:"signers"`
+}
+
+// DocumentRequest names a document part of the upload.
+type DocumentRequest struct {
+	Title    string `json:"title"`
+	File     string `json:"file"`                // the multipart part name holding the bytes
+	FileName string `json:"file_name,omitempty"` // shown to the signer; defaults to the part's file name
+}
+
+// SignerRequest addresses one signer.
+type SignerRequest struct {
+	PID        string `json:"pid,omitempty"`
+	Email      string `json:"email,omitempty"`
+	Mobile     string `json:"mobile,omitempty"`
+	Order      int    `json:"order,omitempty"`
+	OnBehalfOf string `json:"on_behalf_of,omitempty"`
+}
+
+// Validate checks everything about the request that needs no I/O and returns
+// every problem found (an *errs.Error with Details), or nil.
+func (r *Request) Validate(now time.Time, lim Limits) error {
+	var v validator
+	v.text("title", r.Title, 1, 200)
+	v.text("description", r.Description, 0, 2000)
+	v.text("reference", r.Reference, 0, 200)
+	v.oneOf("flow", string(r.Flow), Direct, Portal)
+	v.oneOf("signature_type", string(r.SignatureType), Authenticated, Advanced)
+	if r.LevelOfAssurance != "" {
+		v.oneOf("level_of_assurance", string(r.LevelOfAssurance), Substantial, High)
+	}
+	if r.Identifier != "" {
+		v.oneOf("identifier", string(r.Identifier), ShowPID, ShowBirthDateAndName, ShowName)
+	}
+	if r.CallbackURL != "" {
+		v.url("callback_url", r.CallbackURL)
+	}
+	if r.Flow == Direct {
+		v.url("exit_urls.completion", r.ExitURLs.Completion)
+		v.url("exit_urls.rejection", r.ExitURLs.Rejection)
+		v.url("exit_urls.error", r.ExitURLs.Error)
+	} else if r.ExitURLs != (ExitURLs{}) {
+		v.add("exit_urls", "invalid-exit-urls", "exit URLs belong to direct jobs only")
+	}
+	if r.Retention.Archive && (r.Retention.Years < 1 || r.Retention.Years > 50) {
+		v.add("retention.years", "invalid-retention", "archive retention is 1 to 50 years")
+	}
+	v.times(r, now, lim)
+	v.documents(r.Documents, lim)
+	v.signers(r.Signers, lim)
+	return errs.Join(v.list)
+}
+
+type validator struct{ list []*errs.Error }
+
+func (v *validator) add(field, code, format string, args ...any) {
+	v.list = append(v.list, errs.Field(field, code, format, args...))
+}
+
+func (v *validator) text(field, s string, minLen, maxLen int) {
+	n := utf8.RuneCountInString(s)
+	switch {
+	case !utf8.ValidString(s):
+		v.add(field, "invalid-text", "must be UTF-8")
+	case n < minLen:
+		v.add(field, "missing-field", "is required")
+	case n > maxLen:
+		v.add(field, "too-long", "must be at most %d characters", maxLen)
+	case strings.IndexFunc(s, func(r rune) bool { return unicode.IsControl(r) && r != '\n' }) >= 0:
+		v.add(field, "invalid-text", "must not contain control characters")
+	}
+}
+
+func (v *validator) oneOf(field, got string, allowed ...any) {
+	for _, a := range allowed {
+		if fmt.Sprint(a) == got {
+			return
+		}
+	}
+	if got == "" {
+		v.add(field, "missing-field", "is required")
+		return
+	}
+	v.add(field, "invalid-"+strings.ReplaceAll(field, "_", "-"), "must be one of %v", allowed)
+}
+
+// url accepts absolute https URLs, and http only for loopback hosts so
+// development senders work.
+func (v *validator) url(field, s string) {
+	if s == "" {
+		v.add(field, "missing-field", "is required")
+		return
+	}
+	u, err := url.Parse(s)
+	if err != nil || u.Host == "" || len(s) > 2000 || u.User != nil {
+		v.add(field, "invalid-url", "must be an absolute https URL")
+		return
+	}
+	loopback := u.Hostname() == "localhost" || u.Hostname() == "127.0.0.1" || u.Hostname() == "::1"
+	if u.Scheme != "https" && (u.Scheme != "http" || !loopback) {
+		v.add(field, "invalid-url", "must be an absolute https URL")
+	}
+}
+
+func (v *validator) times(r *Request, now time.Time, lim Limits) {
+	if r.ExpiresAt != nil {
+		switch {
+		case !r.ExpiresAt.After(now):
+			v.add("expires_at", "invalid-expiry", "must be in the future")
+		case r.ExpiresAt.Sub(now) > lim.MaxExpiry:
+			v.add("expires_at", "invalid-expiry", "must be within %d days", int(lim.MaxExpiry.Hours()/24))
+		}
+	}
+	if r.ActivatesAt != nil {
+		expires := now.Add(lim.DefaultExpiry)
+		if r.ExpiresAt != nil {
+			expires = *r.ExpiresAt
+		}
+		if !r.ActivatesAt.Before(expires) {
+			v.add("activates_at", "invalid-activation", "must be before the expiry time")
+		}
+	}
+}
+
+func (v *validator) documents(docs []DocumentRequest, lim Limits) {
+	switch {
+	case len(docs) == 0:
+		v.add("documents", "missing-field", "at least one document is required")
+	case len(docs) > lim.MaxDocuments:
+		v.add("documents", "too-many-documents", "at most %d documents per job", lim.MaxDocuments)
+	}
+	seen := map[string]bool{}
+	for i, d := range docs {
+		field := fmt.Sprintf("documents[%d]", i)
+		v.text(field+".title", d.Title, 1, 200)
+		v.text(field+".file_name", d.FileName, 0, 200)
+		switch {
+		case d.File == "":
+			v.add(field+".file", "missing-field", "must name the multipart part holding the document")
+		case d.File == "job":
+			v.add(field+".file", "invalid-file-reference", `the part "job" holds the request itself`)
+		case seen[d.File]:
+			v.add(field+".file", "duplicate-document", "part %q is used twice", d.File)
+		}
+		seen[d.File] = true
+	}
+}
+
+func (v *validator) signers(signers []SignerRequest, lim Limits) {
+	switch {
+	case len(signers) == 0:
+		v.add("signers", "missing-field", "at least one signer is required")
+	case len(signers) > lim.MaxSigners:
+		v.add("signers", "too-many-signers", "at most %d signers per job", lim.MaxSigners)
+	}
+	seen := map[string]bool{}
+	for i, s := range signers {
+		field := fmt.Sprintf("signers[%d]", i)
+		if s.PID == "" && s.Email == "" && s.Mobile == "" {
+			v.add(field, "missing-signer-address", "needs a pid, an email or a mobile number")
+		}
+		if s.PID != "" && !ValidPID(s.PID) {
+			v.add(field+".pid", "invalid-pid", "is not a valid national identity number")
+		}
+		if s.Email != "" && !ValidEmail(s.Email) {
+			v.add(field+".email", "invalid-email", "is not a valid e-mail address")
+		}
+		if s.Mobile != "" && !ValidMobile(s.Mobile) {
+			v.add(field+".mobile", "invalid-mobile", "must be in E.164 form, like +4791234567")
+		}
+		if s.OnBehalfOf != "" && !ValidOrgNumber(s.OnBehalfOf) {
+			v.add(field+".on_behalf_of", "invalid-orgnr", "is not a valid organisation number")
+		}
+		if s.Order < 0 || s.Order > 100 {
+			v.add(field+".order", "invalid-order", "must be between 0 and 100")
+		}
+		key := s.PID
+		if key == "" {
+			key = s.Email + "|" + s.Mobile
+		}
+		if seen[key+"|"+s.OnBehalfOf] {
+			v.add(field, "duplicate-signer", "the same signer is listed twice")
+		}
+		seen[key+"|"+s.OnBehalfOf] = true
+	}
+}
+
+// IDs makes identifiers for new objects; the caller decides their form.
+type IDs func() string
+
+// New builds an active (or, with a later activation time, created) job from a
+// validated request and its stored documents, in request order.
+func New(r *Request, org, creator string, docs []Document, newID IDs, now time.Time, lim Limits) (*Job, []Event) {
+	j := &Job{
+		ID: newID(), Org: org, Creator: creator, Flow: r.Flow, SignatureType: r.SignatureType,
+		Assurance: r.LevelOfAssurance, Title: r.Title, Description: r.Description, Reference: r.Reference,
+		Identifier: r.Identifier, CallbackURL: r.CallbackURL, ExitURLs: r.ExitURLs, Retention: r.Retention,
+		Status: StatusCreated, ActivatesAt: now, ExpiresAt: now.Add(lim.DefaultExpiry),
+		CreatedAt: now, UpdatedAt: now, Documents: docs,
+	}
+	if j.Assurance == "" {
+		j.Assurance = Substantial
+	}
+	if j.Identifier == "" {
+		j.Identifier = ShowPID
+	}
+	if r.ExpiresAt != nil {
+		j.ExpiresAt = r.ExpiresAt.UTC()
+	}
+	if r.ActivatesAt != nil && r.ActivatesAt.After(now) {
+		j.ActivatesAt = r.ActivatesAt.UTC()
+	}
+	for _, s := range r.Signers {
+		j.Signers = append(j.Signers, Signer{ID: newID(), PID: s.PID, Email: s.Email, Mobile: s.Mobile,
+			Order: s.Order, OnBehalfOf: s.OnBehalfOf, Status: SignerWaiting, UpdatedAt: now})
+	}
+	hashes := make([]string, len(docs))
+	for i, d := range docs {
+		hashes[i] = d.SHA256
+	}
+	events := []Event{{Type: "job.created", JobID: j.ID, JobStatus: StatusCreated, Actor: creator, At: now,
+		Details: map[string]any{"documents_sha256": hashes, "signers": len(j.Signers)}}}
+	if !j.ActivatesAt.After(now) {
+		ev, _ := j.apply(Activate, "system", now, nil) // created → active is always allowed
+		events = append(events, ev)
+	}
+	return j, events
+}

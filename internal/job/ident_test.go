@@ -78,7 +78,9 @@ func TestPIDVariants(t *testing.T) {
 	}
 }
 
-func itoa3(n int) string { return string([]byte{byte('0' + n/100), byte('0' + n/10%10), byte('0' + n%10)}) }
+func itoa3(n int) string {
+	return string([]byte{byte('0' + n/100), byte('0' + n/10%10), byte('0' + n%10)})
+}
 
 // TestPopulation checks the shared synthetic population passes, so --dev
 // works with every test person and organisation.

@@ -1,0 +1,101 @@
+package sqlite
+
+// migrations is append-only: never edit an applied entry, add a new one.
+// Each runs in its own transaction together with its version row.
+var migrations = []string{
+	// 1: organisations, jobs, documents, signers, feed, audit, idempotency.
+	`
+CREATE TABLE orgs (
+	number          TEXT PRIMARY KEY,
+	name            TEXT NOT NULL,
+	active          INTEGER NOT NULL,
+	signature_types TEXT NOT NULL,
+	created_at      INTEGER NOT NULL
+);
+CREATE TABLE jobs (
+	org            TEXT NOT NULL,
+	id             TEXT NOT NULL,
+	creator        TEXT NOT NULL,
+	flow           TEXT NOT NULL,
+	signature_type TEXT NOT NULL,
+	assurance      TEXT NOT NULL,
+	title          TEXT NOT NULL,
+	description    TEXT NOT NULL,
+	reference      TEXT NOT NULL,
+	identifier     TEXT NOT NULL,
+	callback_url   TEXT NOT NULL,
+	exit_urls      TEXT NOT NULL,
+	retention      TEXT NOT NULL,
+	status         TEXT NOT NULL,
+	activates_at   INTEGER NOT NULL,
+	expires_at     INTEGER NOT NULL,
+	created_at     INTEGER NOT NULL,
+	updated_at     INTEGER NOT NULL,
+	version        INTEGER NOT NULL,
+	PRIMARY KEY (org, id)
+) WITHOUT ROWID;
+CREATE INDEX jobs_due ON jobs (status, expires_at);
+CREATE TABLE documents (
+	org        TEXT NOT NULL,
+	job_id     TEXT NOT NULL,
+	id         TEXT NOT NULL,
+	position   INTEGER NOT NULL,
+	title      TEXT NOT NULL,
+	file_name  TEXT NOT NULL,
+	media_type TEXT NOT NULL,
+	size       INTEGER NOT NULL,
+	sha256     TEXT NOT NULL,
+	pages      INTEGER NOT NULL,
+	PRIMARY KEY (org, job_id, id)
+) WITHOUT ROWID;
+CREATE INDEX documents_sha256 ON documents (sha256);
+CREATE TABLE signers (
+	org          TEXT NOT NULL,
+	job_id       TEXT NOT NULL,
+	id           TEXT NOT NULL,
+	position     INTEGER NOT NULL,
+	pid          TEXT NOT NULL,
+	email        TEXT NOT NULL,
+	mobile       TEXT NOT NULL,
+	ord          INTEGER NOT NULL,
+	on_behalf_of TEXT NOT NULL,
+	status       TEXT NOT NULL,
+	updated_at   INTEGER NOT NULL,
+	PRIMARY KEY (org, job_id, id)
+) WITHOUT ROWID;
+CREATE UNIQUE INDEX signers_id ON signers (id);
+CREATE INDEX signers_pid ON signers (pid) WHERE pid <> '';
+CREATE TABLE feed (
+	seq           INTEGER PRIMARY KEY AUTOINCREMENT,
+	org           TEXT NOT NULL,
+	job_id        TEXT NOT NULL,
+	signer_id     TEXT NOT NULL,
+	type          TEXT NOT NULL,
+	job_status    TEXT NOT NULL,
+	signer_status TEXT NOT NULL,
+	at            INTEGER NOT NULL,
+	acked         INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX feed_pending ON feed (org, seq) WHERE acked = 0;
+CREATE TABLE audit (
+	seq       INTEGER PRIMARY KEY,
+	at        INTEGER NOT NULL,
+	org       TEXT NOT NULL,
+	actor     TEXT NOT NULL,
+	action    TEXT NOT NULL,
+	job_id    TEXT NOT NULL,
+	signer_id TEXT NOT NULL,
+	details   BLOB,
+	prev      BLOB NOT NULL,
+	hash      BLOB NOT NULL
+);
+CREATE TABLE idempotency (
+	org          TEXT NOT NULL,
+	key          TEXT NOT NULL,
+	request_hash TEXT NOT NULL,
+	job_id       TEXT NOT NULL,
+	created_at   INTEGER NOT NULL,
+	PRIMARY KEY (org, key)
+) WITHOUT ROWID;
+`,
+}

@@ -1,0 +1,511 @@
+// Package sqlite is the embedded implementation of the storage port: one
+// SQLite file in WAL mode through a pure-Go driver (no cgo). All writes go
+// through one connection, which is how SQLite serialises writers anyway; reads
+// use a pool and never wait for writers.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/segl/segl/internal/audit"
+	"github.com/segl/segl/internal/errs"
+	"github.com/segl/segl/internal/job"
+	"github.com/segl/segl/internal/store"
+)
+
+var _ store.Store = (*DB)(nil)
+
+// DB is a segl store in one SQLite file.
+type DB struct {
+	write *sql.DB // exactly one connection: SQLite has one writer
+	read  *sql.DB
+}
+
+// Options tune durability. The zero value is the safe default.
+type Options struct {
+	// RelaxedSync trades durability on power loss for speed: with it, a
+	// commit survives a crash of segl but not of the machine
+	// (synchronous=NORMAL instead of FULL).
+	RelaxedSync bool
+}
+
+// Open opens or creates the database at path and brings its schema up to date.
+func Open(path string, opts Options) (*DB, error) {
+	sync := "FULL"
+	if opts.RelaxedSync {
+		sync = "NORMAL"
+	}
+	q := url.Values{}
+	for _, p := range []string{"journal_mode(WAL)", "synchronous(" + sync + ")", "busy_timeout(10000)", "foreign_keys(ON)"} {
+		q.Add("_pragma", p)
+	}
+	dsn := "file:" + path + "?" + q.Encode()
+	write, err := sql.Open("sqlite", dsn+"&_txlock=immediate")
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: open: %w", err)
+	}
+	write.SetMaxOpenConns(1)
+	write.SetConnMaxIdleTime(0)
+	read, err := sql.Open("sqlite", dsn+"&mode=ro")
+	if err != nil {
+		write.Close()
+		return nil, fmt.Errorf("sqlite: open: %w", err)
+	}
+	read.SetMaxOpenConns(8)
+	db := &DB{write: write, read: read}
+	if err := db.migrate(context.Background()); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// Close closes both pools.
+func (db *DB) Close() error {
+	return errors.Join(db.read.Close(), db.write.Close())
+}
+
+func (db *DB) migrate(ctx context.Context) error {
+	if _, err := db.write.ExecContext(ctx,
+		`CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)`); err != nil {
+		return fmt.Errorf("sqlite: migrate: %w", err)
+	}
+	var have int
+	if err := db.write.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&have); err != nil {
+		return fmt.Errorf("sqlite: migrate: %w", err)
+	}
+	if have > len(migrations) {
+		return fmt.Errorf("sqlite: database schema version %d is newer than this segl (%d)", have, len(migrations))
+	}
+	for v := have + 1; v <= len(migrations); v++ {
+		err := db.tx(ctx, func(tx *sql.Tx) error {
+			if _, err := tx.ExecContext(ctx, migrations[v-1]); err != nil {
+				return err
+			}
+			_, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`, v, time.Now().Unix())
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("sqlite: migration %d: %w", v, err)
+		}
+	}
+	return nil
+}
+
+func (db *DB) tx(ctx context.Context, fn func(*sql.Tx) error) error {
+	tx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
+
+func micro(t time.Time) int64 { return t.UTC().UnixMicro() }
+
+func fromMicro(n int64) time.Time { return time.UnixMicro(n).UTC() }
+
+// PutOrg inserts or updates an organisation.
+func (db *DB) PutOrg(ctx context.Context, o store.Org) error {
+	types := make([]string, len(o.SignatureTypes))
+	for i, t := range o.SignatureTypes {
+		types[i] = string(t)
+	}
+	_, err := db.write.ExecContext(ctx, `
+		INSERT INTO orgs (number, name, active, signature_types, created_at) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (number) DO UPDATE SET name = excluded.name, active = excluded.active,
+			signature_types = excluded.signature_types`,
+		o.Number, o.Name, o.Active, strings.Join(types, ","), micro(o.CreatedAt))
+	if err != nil {
+		return fmt.Errorf("sqlite: put org: %w", err)
+	}
+	return nil
+}
+
+const orgColumns = `number, name, active, signature_types, created_at`
+
+func scanOrg(row interface{ Scan(...any) error }) (store.Org, error) {
+	var o store.Org
+	var types string
+	var created int64
+	if err := row.Scan(&o.Number, &o.Name, &o.Active, &types, &created); err != nil {
+		return o, err
+	}
+	o.CreatedAt = fromMicro(created)
+	for _, t := range strings.Split(types, ",") {
+		if t != "" {
+			o.SignatureTypes = append(o.SignatureTypes, job.SignatureType(t))
+		}
+	}
+	return o, nil
+}
+
+// Org returns one organisation.
+func (db *DB) Org(ctx context.Context, number string) (store.Org, error) {
+	o, err := scanOrg(db.read.QueryRowContext(ctx, `SELECT `+orgColumns+` FROM orgs WHERE number = ?`, number))
+	if errors.Is(err, sql.ErrNoRows) {
+		return o, errs.E(errs.NotFound, "org-not-found", "no organisation %s", number)
+	}
+	if err != nil {
+		return o, fmt.Errorf("sqlite: org: %w", err)
+	}
+	return o, nil
+}
+
+// ListOrgs returns every organisation by number.
+func (db *DB) ListOrgs(ctx context.Context) ([]store.Org, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT `+orgColumns+` FROM orgs ORDER BY number`)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: list orgs: %w", err)
+	}
+	defer rows.Close()
+	var out []store.Org
+	for rows.Next() {
+		o, err := scanOrg(rows)
+		if err != nil {
+			return nil, fmt.Errorf("sqlite: list orgs: %w", err)
+		}
+		out = append(out, o)
+	}
+	return out, rows.Err()
+}
+
+// CreateJob stores a new job, its events and its idempotency key atomically.
+func (db *DB) CreateJob(ctx context.Context, j *job.Job, events []job.Event, idem *store.Idempotency) error {
+	exits, _ := json.Marshal(j.ExitURLs)
+	retention, _ := json.Marshal(j.Retention)
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		if idem != nil {
+			_, err := tx.ExecContext(ctx, `INSERT INTO idempotency (org, key, request_hash, job_id, created_at) VALUES (?, ?, ?, ?, ?)`,
+				j.Org, idem.Key, idem.RequestHash, j.ID, micro(j.CreatedAt))
+			if isUniqueViolation(err) {
+				return errs.E(errs.Conflict, "idempotency-key-used", "idempotency key %q was already used", idem.Key)
+			}
+			if err != nil {
+				return err
+			}
+		}
+		_, err := tx.ExecContext(ctx, `
+			INSERT INTO jobs (org, id, creator, flow, signature_type, assurance, title, description, reference,
+				identifier, callback_url, exit_urls, retention, status, activates_at, expires_at, created_at,
+				updated_at, version)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)`,
+			j.Org, j.ID, j.Creator, j.Flow, j.SignatureType, j.Assurance, j.Title, j.Description, j.Reference,
+			j.Identifier, j.CallbackURL, string(exits), string(retention), j.Status, micro(j.ActivatesAt),
+			micro(j.ExpiresAt), micro(j.CreatedAt), micro(j.UpdatedAt))
+		if err != nil {
+			return err
+		}
+		for i, d := range j.Documents {
+			_, err := tx.ExecContext(ctx, `
+				INSERT INTO documents (org, job_id, id, position, title, file_name, media_type, size, sha256, pages)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+				j.Org, j.ID, d.ID, i, d.Title, d.FileName, d.MediaType, d.Size, d.SHA256, d.Pages)
+			if err != nil {
+				return err
+			}
+		}
+		for i, s := range j.Signers {
+			_, err := tx.ExecContext(ctx, `
+				INSERT INTO signers (org, job_id, id, position, pid, email, mobile, ord, on_behalf_of, status, updated_at)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+				j.Org, j.ID, s.ID, i, s.PID, s.Email, s.Mobile, s.Order, s.OnBehalfOf, s.Status, micro(s.UpdatedAt))
+			if err != nil {
+				return err
+			}
+		}
+		return appendEvents(ctx, tx, j.Org, events)
+	})
+	var e *errs.Error
+	if err != nil && !errors.As(err, &e) {
+		return fmt.Errorf("sqlite: create job: %w", err)
+	}
+	return err
+}
+
+// SaveJob writes status changes with compare-and-swap on the version.
+func (db *DB) SaveJob(ctx context.Context, j *job.Job, events []job.Event) error {
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `
+			UPDATE jobs SET status = ?, updated_at = ?, version = version + 1
+			WHERE org = ? AND id = ? AND version = ?`,
+			j.Status, micro(j.UpdatedAt), j.Org, j.ID, j.Version)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n != 1 {
+			return errs.E(errs.Conflict, "job-changed", "job %s was changed by someone else; reload it", j.ID)
+		}
+		for _, s := range j.Signers {
+			_, err := tx.ExecContext(ctx, `UPDATE signers SET status = ?, updated_at = ? WHERE org = ? AND job_id = ? AND id = ?`,
+				s.Status, micro(s.UpdatedAt), j.Org, j.ID, s.ID)
+			if err != nil {
+				return err
+			}
+		}
+		return appendEvents(ctx, tx, j.Org, events)
+	})
+	if err != nil {
+		var e *errs.Error
+		if errors.As(err, &e) {
+			return err
+		}
+		return fmt.Errorf("sqlite: save job: %w", err)
+	}
+	j.Version++
+	return nil
+}
+
+// appendEvents writes events to the feed and links them into the audit chain.
+func appendEvents(ctx context.Context, tx *sql.Tx, org string, events []job.Event) error {
+	if len(events) == 0 {
+		return nil
+	}
+	var prev *audit.Record
+	var last audit.Record
+	err := tx.QueryRowContext(ctx, `SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1`).Scan(&last.Seq, &last.Hash)
+	switch {
+	case err == nil:
+		prev = &last
+	case !errors.Is(err, sql.ErrNoRows):
+		return err
+	}
+	for _, ev := range events {
+		_, err := tx.ExecContext(ctx, `
+			INSERT INTO feed (org, job_id, signer_id, type, job_status, signer_status, at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			org, ev.JobID, ev.SignerID, ev.Type, ev.JobStatus, ev.SignerStatus, micro(ev.At))
+		if err != nil {
+			return err
+		}
+		r := audit.Record{At: ev.At, Org: org, Actor: ev.Actor, Action: ev.Type, JobID: ev.JobID,
+			SignerID: ev.SignerID, Details: audit.Details(ev.Details)}
+		r.Seal(prev)
+		_, err = tx.ExecContext(ctx, `
+			INSERT INTO audit (seq, at, org, actor, action, job_id, signer_id, details, prev, hash)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			r.Seq, micro(r.At), r.Org, r.Actor, r.Action, r.JobID, r.SignerID, r.Details, r.Prev, r.Hash)
+		if err != nil {
+			return err
+		}
+		prev = &r
+	}
+	return nil
+}
+
+const jobColumns = `org, id, creator, flow, signature_type, assurance, title, description, reference, identifier,
+	callback_url, exit_urls, retention, status, activates_at, expires_at, created_at, updated_at, version`
+
+func scanJob(row interface{ Scan(...any) error }) (*job.Job, error) {
+	var j job.Job
+	var exits, retention string
+	var activates, expires, created, updated int64
+	err := row.Scan(&j.Org, &j.ID, &j.Creator, &j.Flow, &j.SignatureType, &j.Assurance, &j.Title, &j.Description,
+		&j.Reference, &j.Identifier, &j.CallbackURL, &exits, &retention, &j.Status, &activates, &expires,
+		&created, &updated, &j.Version)
+	if err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal([]byte(exits), &j.ExitURLs); err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal([]byte(retention), &j.Retention); err != nil {
+		return nil, err
+	}
+	j.ActivatesAt, j.ExpiresAt = fromMicro(activates), fromMicro(expires)
+	j.CreatedAt, j.UpdatedAt = fromMicro(created), fromMicro(updated)
+	return &j, nil
+}
+
+// Job returns one job of org with documents and signers. It reads in one
+// transaction so the three parts are consistent.
+func (db *DB) Job(ctx context.Context, org, id string) (*job.Job, error) {
+	tx, err := db.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: job: %w", err)
+	}
+	defer tx.Rollback()
+	j, err := scanJob(tx.QueryRowContext(ctx, `SELECT `+jobColumns+` FROM jobs WHERE org = ? AND id = ?`, org, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, errs.E(errs.NotFound, "job-not-found", "no job %s", id)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: job: %w", err)
+	}
+	rows, err := tx.QueryContext(ctx, `
+		SELECT id, title, file_name, media_type, size, sha256, pages FROM documents
+		WHERE org = ? AND job_id = ? ORDER BY position`, org, id)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: job documents: %w", err)
+	}
+	for rows.Next() {
+		var d job.Document
+		if err := rows.Scan(&d.ID, &d.Title, &d.FileName, &d.MediaType, &d.Size, &d.SHA256, &d.Pages); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("sqlite: job documents: %w", err)
+		}
+		j.Documents = append(j.Documents, d)
+	}
+	rows.Close()
+	rows, err = tx.QueryContext(ctx, `
+		SELECT id, pid, email, mobile, ord, on_behalf_of, status, updated_at FROM signers
+		WHERE org = ? AND job_id = ? ORDER BY position`, org, id)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: job signers: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var s job.Signer
+		var updated int64
+		if err := rows.Scan(&s.ID, &s.PID, &s.Email, &s.Mobile, &s.Order, &s.OnBehalfOf, &s.Status, &updated); err != nil {
+			return nil, fmt.Errorf("sqlite: job signers: %w", err)
+		}
+		s.UpdatedAt = fromMicro(updated)
+		j.Signers = append(j.Signers, s)
+	}
+	return j, rows.Err()
+}
+
+// ListJobs pages through org's jobs newest first. Job ids sort by creation
+// time, so the cursor is simply the last id seen.
+func (db *DB) ListJobs(ctx context.Context, org string, q store.JobQuery) ([]job.Job, string, error) {
+	limit := q.Limit
+	if limit <= 0 {
+		limit = 25
+	}
+	limit = min(limit, 100)
+	query := `SELECT ` + jobColumns + ` FROM jobs WHERE org = ?`
+	args := []any{org}
+	if q.Cursor != "" {
+		query += ` AND id < ?`
+		args = append(args, q.Cursor)
+	}
+	if q.Status != "" {
+		query += ` AND status = ?`
+		args = append(args, q.Status)
+	}
+	query += ` ORDER BY id DESC LIMIT ` + strconv.Itoa(limit+1)
+	rows, err := db.read.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, "", fmt.Errorf("sqlite: list jobs: %w", err)
+	}
+	defer rows.Close()
+	var out []job.Job
+	for rows.Next() {
+		j, err := scanJob(rows)
+		if err != nil {
+			return nil, "", fmt.Errorf("sqlite: list jobs: %w", err)
+		}
+		out = append(out, *j)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, "", fmt.Errorf("sqlite: list jobs: %w", err)
+	}
+	next := ""
+	if len(out) > limit {
+		out = out[:limit]
+		next = out[limit-1].ID
+	}
+	return out, next, nil
+}
+
+// Idempotency returns a stored idempotency key.
+func (db *DB) Idempotency(ctx context.Context, org, key string) (store.Idempotency, error) {
+	var i store.Idempotency
+	var created int64
+	err := db.read.QueryRowContext(ctx, `SELECT key, request_hash, job_id, created_at FROM idempotency WHERE org = ? AND key = ?`,
+		org, key).Scan(&i.Key, &i.RequestHash, &i.JobID, &created)
+	if errors.Is(err, sql.ErrNoRows) {
+		return i, errs.E(errs.NotFound, "idempotency-key-not-found", "no such key")
+	}
+	if err != nil {
+		return i, fmt.Errorf("sqlite: idempotency: %w", err)
+	}
+	i.CreatedAt = fromMicro(created)
+	return i, nil
+}
+
+// Changes returns unacknowledged feed entries.
+func (db *DB) Changes(ctx context.Context, org string, after int64, limit int) ([]store.Change, error) {
+	if limit <= 0 || limit > 500 {
+		limit = 100
+	}
+	rows, err := db.read.QueryContext(ctx, `
+		SELECT seq, job_id, signer_id, type, job_status, signer_status, at FROM feed
+		WHERE org = ? AND acked = 0 AND seq > ? ORDER BY seq LIMIT ?`, org, after, limit)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: changes: %w", err)
+	}
+	defer rows.Close()
+	var out []store.Change
+	for rows.Next() {
+		var c store.Change
+		var at int64
+		if err := rows.Scan(&c.Seq, &c.JobID, &c.SignerID, &c.Type, &c.JobStatus, &c.SignerStatus, &at); err != nil {
+			return nil, fmt.Errorf("sqlite: changes: %w", err)
+		}
+		c.At = fromMicro(at)
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// Ack acknowledges feed entries of org.
+func (db *DB) Ack(ctx context.Context, org string, seqs []int64) (int, error) {
+	n := 0
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		for _, s := range seqs {
+			res, err := tx.ExecContext(ctx, `UPDATE feed SET acked = 1 WHERE org = ? AND seq = ? AND acked = 0`, org, s)
+			if err != nil {
+				return err
+			}
+			k, _ := res.RowsAffected()
+			n += int(k)
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("sqlite: ack: %w", err)
+	}
+	return n, nil
+}
+
+// AuditRecords streams the audit log in order.
+func (db *DB) AuditRecords(ctx context.Context, after int64, fn func(audit.Record) error) error {
+	rows, err := db.read.QueryContext(ctx, `
+		SELECT seq, at, org, actor, action, job_id, signer_id, details, prev, hash FROM audit WHERE seq > ? ORDER BY seq`, after)
+	if err != nil {
+		return fmt.Errorf("sqlite: audit: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var r audit.Record
+		var at int64
+		if err := rows.Scan(&r.Seq, &at, &r.Org, &r.Actor, &r.Action, &r.JobID, &r.SignerID, &r.Details, &r.Prev, &r.Hash); err != nil {
+			return fmt.Errorf("sqlite: audit: %w", err)
+		}
+		r.At = fromMicro(at)
+		if err := fn(r); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+func isUniqueViolation(err error) bool {
+	var se *sqlite.Error
+	return errors.As(err, &se) && (se.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY || se.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE)
+}

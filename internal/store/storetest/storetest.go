@@ -1,0 +1,335 @@
+// Package storetest is the conformance suite every store implementation must
+// pass (the way perkeep tests its blob servers): one Run, many back ends.
+package storetest
+
+import (
+	"context"
+	"fmt"
+	"reflect"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/segl/segl/internal/audit"
+	"github.com/segl/segl/internal/errs"
+	"github.com/segl/segl/internal/job"
+	"github.com/segl/segl/internal/store"
+)
+
+// Run runs the whole suite. newStore must return an empty store each call.
+func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
+	tests := []struct {
+		name string
+		fn   func(t *testing.T, s store.Store)
+	}{
+		{"orgs", testOrgs},
+		{"job-roundtrip", testJobRoundtrip},
+		{"tenant-isolation", testTenantIsolation},
+		{"list-paging", testListPaging},
+		{"save-compare-and-swap", testSaveCAS},
+		{"concurrent-save-one-wins", testConcurrentSave},
+		{"idempotency", testIdempotency},
+		{"feed-and-ack", testFeed},
+		{"audit-chain", testAuditChain},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newStore(t)
+			t.Cleanup(func() { s.Close() })
+			tt.fn(t, s)
+		})
+	}
+}
+
+var t0 = time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+
+const orgA, orgB = "317510748", "319386416"
+
+var seq int
+
+func newID() string {
+	seq++
+	return fmt.Sprintf("0193%012d", seq) // sorts by creation, like the real ids
+}
+
+// newJob builds a job the way the ceremony does.
+func newJob(org string) (*job.Job, []job.Event) {
+	r := &job.Request{Title: "Arbeidsavtale", Flow: job.Portal, SignatureType: job.Authenticated,
+		Reference: "case-17", Documents: []job.DocumentRequest{{Title: "Kontrakt", File: "doc1"}},
+		Signers: []job.SignerRequest{{PID: "21909825250", Order: 1}, {Email: "kari@example.test", Order: 2}}}
+	docs := []job.Document{{ID: newID(), Title: "Kontrakt", FileName: "k.pdf", MediaType: "application/pdf",
+		Size: 1234, SHA256: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", Pages: 2}}
+	return job.New(r, org, "cert:42", docs, newID, t0, job.DefaultLimits)
+}
+
+func mustCreate(t *testing.T, s store.Store, org string) *job.Job {
+	t.Helper()
+	j, ev := newJob(org)
+	if err := s.CreateJob(context.Background(), j, ev, nil); err != nil {
+		t.Fatalf("create job: %v", err)
+	}
+	return j
+}
+
+func testOrgs(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	o := store.Org{Number: orgA, Name: "Lånekassen test", Active: true,
+		SignatureTypes: []job.SignatureType{job.Authenticated, job.Advanced}, CreatedAt: t0}
+	if err := s.PutOrg(ctx, o); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Org(ctx, orgA)
+	if err != nil || !reflect.DeepEqual(got, o) {
+		t.Fatalf("Org = %+v, %v; want %+v", got, err, o)
+	}
+	o.Active = false
+	if err := s.PutOrg(ctx, o); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.Org(ctx, orgA); got.Active {
+		t.Fatal("update did not deactivate")
+	}
+	if _, err := s.Org(ctx, orgB); !errs.Is(err, errs.NotFound) {
+		t.Fatalf("unknown org: %v, want not found", err)
+	}
+	list, err := s.ListOrgs(ctx)
+	if err != nil || len(list) != 1 {
+		t.Fatalf("ListOrgs = %v, %v", list, err)
+	}
+}
+
+func testJobRoundtrip(t *testing.T, s store.Store) {
+	j := mustCreate(t, s, orgA)
+	got, err := s.Job(context.Background(), orgA, j.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, j) {
+		t.Fatalf("roundtrip differs:\n got %+v\nwant %+v", got, j)
+	}
+}
+
+func testTenantIsolation(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	j := mustCreate(t, s, orgA)
+	if _, err := s.Job(ctx, orgB, j.ID); !errs.Is(err, errs.NotFound) {
+		t.Fatalf("other org reads job: %v", err)
+	}
+	list, _, err := s.ListJobs(ctx, orgB, store.JobQuery{})
+	if err != nil || len(list) != 0 {
+		t.Fatalf("other org lists %d jobs, %v", len(list), err)
+	}
+	other := *j
+	other.Org = orgB
+	other.Status = job.StatusCancelled
+	if err := s.SaveJob(ctx, &other, nil); !errs.Is(err, errs.Conflict) {
+		t.Fatalf("other org saves job: %v", err)
+	}
+	if changes, _ := s.Changes(ctx, orgB, 0, 100); len(changes) != 0 {
+		t.Fatalf("other org sees %d changes", len(changes))
+	}
+	mine, _ := s.Changes(ctx, orgA, 0, 100)
+	seqs := []int64{}
+	for _, c := range mine {
+		seqs = append(seqs, c.Seq)
+	}
+	if n, _ := s.Ack(ctx, orgB, seqs); n != 0 {
+		t.Fatalf("other org acknowledged %d changes", n)
+	}
+}
+
+func testListPaging(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	var ids []string
+	for range 7 {
+		ids = append(ids, mustCreate(t, s, orgA).ID)
+	}
+	mustCreate(t, s, orgB)
+	var got []string
+	cursor := ""
+	for pages := 0; ; pages++ {
+		list, next, err := s.ListJobs(ctx, orgA, store.JobQuery{Cursor: cursor, Limit: 3})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, j := range list {
+			got = append(got, j.ID)
+		}
+		if next == "" {
+			break
+		}
+		if pages > 5 {
+			t.Fatal("paging does not end")
+		}
+		cursor = next
+	}
+	if len(got) != 7 {
+		t.Fatalf("listed %d jobs, want 7", len(got))
+	}
+	for i := range got {
+		if got[i] != ids[len(ids)-1-i] {
+			t.Fatalf("order: got %v, want newest first of %v", got, ids)
+		}
+	}
+	j, _ := s.Job(ctx, orgA, ids[0])
+	ev, _ := j.Cancel("cert:42", t0)
+	if err := s.SaveJob(ctx, j, ev); err != nil {
+		t.Fatal(err)
+	}
+	list, _, _ := s.ListJobs(ctx, orgA, store.JobQuery{Status: job.StatusCancelled})
+	if len(list) != 1 || list[0].ID != ids[0] {
+		t.Fatalf("status filter: %v", list)
+	}
+}
+
+func testSaveCAS(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	j := mustCreate(t, s, orgA)
+	stale, _ := s.Job(ctx, orgA, j.ID)
+	ev, err := j.Cancel("cert:42", t0.Add(time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SaveJob(ctx, j, ev); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := s.Job(ctx, orgA, j.ID)
+	if got.Status != job.StatusCancelled || got.Signers[1].Status != job.SignerCancelled || got.Version != 1 {
+		t.Fatalf("after save: %s %s v%d", got.Status, got.Signers[1].Status, got.Version)
+	}
+	ev, _ = stale.Expire(t0.Add(365 * 24 * time.Hour))
+	if err := s.SaveJob(ctx, stale, ev); !errs.Is(err, errs.Conflict) {
+		t.Fatalf("stale save: %v, want conflict", err)
+	}
+	if got, _ := s.Job(ctx, orgA, j.ID); got.Status != job.StatusCancelled {
+		t.Fatalf("stale save overwrote: %s", got.Status)
+	}
+}
+
+func testConcurrentSave(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	j := mustCreate(t, s, orgA)
+	var wg sync.WaitGroup
+	results := make(chan error, 8)
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			mine, err := s.Job(ctx, orgA, j.ID)
+			if err != nil {
+				results <- err
+				return
+			}
+			if mine.Version != 0 {
+				results <- errs.E(errs.Conflict, "late", "read after another save")
+				return
+			}
+			ev, err := mine.Cancel("cert:42", t0)
+			if err != nil {
+				results <- err
+				return
+			}
+			results <- s.SaveJob(ctx, mine, ev)
+		}()
+	}
+	wg.Wait()
+	close(results)
+	wins := 0
+	for err := range results {
+		switch {
+		case err == nil:
+			wins++
+		case !errs.Is(err, errs.Conflict):
+			t.Fatalf("unexpected error: %v", err)
+		}
+	}
+	if wins != 1 {
+		t.Fatalf("%d saves won, want exactly 1", wins)
+	}
+}
+
+func testIdempotency(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	j, ev := newJob(orgA)
+	key := &store.Idempotency{Key: "k1", RequestHash: "h1"}
+	if err := s.CreateJob(ctx, j, ev, key); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Idempotency(ctx, orgA, "k1")
+	if err != nil || got.JobID != j.ID || got.RequestHash != "h1" {
+		t.Fatalf("Idempotency = %+v, %v", got, err)
+	}
+	j2, ev2 := newJob(orgA)
+	err = s.CreateJob(ctx, j2, ev2, key)
+	if e, ok := err.(*errs.Error); !ok || e.Code != "idempotency-key-used" {
+		t.Fatalf("reused key: %v", err)
+	}
+	if _, err := s.Job(ctx, orgA, j2.ID); !errs.Is(err, errs.NotFound) {
+		t.Fatalf("job of a refused request was stored: %v", err)
+	}
+	if _, err := s.Idempotency(ctx, orgB, "k1"); !errs.Is(err, errs.NotFound) {
+		t.Fatalf("key visible to other org: %v", err)
+	}
+	j3, ev3 := newJob(orgB)
+	if err := s.CreateJob(ctx, j3, ev3, key); err != nil {
+		t.Fatalf("same key in another org: %v", err)
+	}
+}
+
+func testFeed(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	j := mustCreate(t, s, orgA)
+	changes, err := s.Changes(ctx, orgA, 0, 100)
+	if err != nil || len(changes) != 2 || changes[0].Type != "job.created" || changes[1].JobStatus != job.StatusActive {
+		t.Fatalf("changes = %+v, %v", changes, err)
+	}
+	if page, _ := s.Changes(ctx, orgA, changes[0].Seq, 100); len(page) != 1 || page[0].Seq != changes[1].Seq {
+		t.Fatalf("after cursor: %+v", page)
+	}
+	if n, err := s.Ack(ctx, orgA, []int64{changes[0].Seq}); err != nil || n != 1 {
+		t.Fatalf("ack = %d, %v", n, err)
+	}
+	if n, _ := s.Ack(ctx, orgA, []int64{changes[0].Seq}); n != 0 {
+		t.Fatalf("second ack counted %d", n)
+	}
+	left, _ := s.Changes(ctx, orgA, 0, 100)
+	if len(left) != 1 || left[0].Seq != changes[1].Seq {
+		t.Fatalf("unacknowledged: %+v", left)
+	}
+	ev, _ := j.Cancel("cert:42", t0)
+	if err := s.SaveJob(ctx, j, ev); err != nil {
+		t.Fatal(err)
+	}
+	left, _ = s.Changes(ctx, orgA, 0, 100)
+	if len(left) != 4 || left[3].Type != "signer.cancelled" || left[3].SignerID == "" {
+		t.Fatalf("after cancel: %+v", left)
+	}
+}
+
+func testAuditChain(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	for range 3 {
+		j := mustCreate(t, s, orgA)
+		ev, _ := j.Cancel("cert:42", t0)
+		if err := s.SaveJob(ctx, j, ev); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var v audit.Verifier
+	var first audit.Record
+	err := s.AuditRecords(ctx, 0, func(r audit.Record) error {
+		if r.Seq == 1 {
+			first = r
+		}
+		return v.Next(r)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.Count != 3*5 { // created, active, cancelled, 2 × signer cancelled
+		t.Fatalf("%d audit records, want 15", v.Count)
+	}
+	if first.Action != "job.created" || first.Actor != "cert:42" || len(first.Details) == 0 {
+		t.Fatalf("first record: %+v", first)
+	}
+}

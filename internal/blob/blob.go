@@ -1,0 +1,37 @@
+// Package blob is the document storage port: content-addressed by SHA-256,
+// written and read as streams so a 10 MB document is never held in memory.
+// Implementations: fs/ (files under the data directory); S3 later. All pass
+// blobtest.Run.
+package blob
+
+import (
+	"context"
+	"io"
+)
+
+// Ref names stored content.
+type Ref struct {
+	Key  string // lowercase hex SHA-256 of the content
+	Size int64
+}
+
+// Object is stored content opened for reading. ReadAt lets PDF code seek
+// without loading the file.
+type Object interface {
+	io.Reader
+	io.ReaderAt
+	io.Closer
+	Size() int64
+}
+
+// Store holds content by its hash.
+type Store interface {
+	// Put streams r into the store. More than limit bytes gives a TooLarge
+	// error and stores nothing. Storing content that is already there is
+	// cheap and returns the same Ref.
+	Put(ctx context.Context, r io.Reader, limit int64) (Ref, error)
+	// Open returns the content of key, or a NotFound error.
+	Open(ctx context.Context, key string) (Object, error)
+	// Delete removes key; deleting a missing key is not an error.
+	Delete(ctx context.Context, key string) error
+}

@@ -1,0 +1,158 @@
+// Package fs stores blobs as files: DIR/sha256/ab/<hex>. A blob is written to
+// a temporary file, synced, and renamed into place, so a crash leaves either
+// nothing or the whole blob, never a torn file under its final name.
+package fs
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"github.com/segl/segl/internal/blob"
+	"github.com/segl/segl/internal/errs"
+)
+
+var _ blob.Store = (*Store)(nil)
+
+// Store is a directory of blobs.
+type Store struct {
+	dir    string
+	noSync bool
+}
+
+// Options tune the store; the zero value is the safe default.
+type Options struct {
+	// NoSync skips fsync: only for tests and benchmarks that must not
+	// measure the disk.
+	NoSync bool
+}
+
+// Open prepares dir for use.
+func Open(dir string, opts Options) (*Store, error) {
+	for _, d := range []string{filepath.Join(dir, "sha256"), filepath.Join(dir, "tmp")} {
+		if err := os.MkdirAll(d, 0o700); err != nil {
+			return nil, fmt.Errorf("blob/fs: %w", err)
+		}
+	}
+	return &Store{dir: dir, noSync: opts.NoSync}, nil
+}
+
+func (s *Store) path(key string) (string, error) {
+	if len(key) != 64 {
+		return "", errs.E(errs.NotFound, "blob-not-found", "no blob %q", key)
+	}
+	if _, err := hex.DecodeString(key); err != nil {
+		return "", errs.E(errs.NotFound, "blob-not-found", "no blob %q", key)
+	}
+	return filepath.Join(s.dir, "sha256", key[:2], key), nil
+}
+
+// Put streams r into a temporary file while hashing it, then moves it to its
+// content address.
+func (s *Store) Put(ctx context.Context, r io.Reader, limit int64) (blob.Ref, error) {
+	tmp, err := os.CreateTemp(filepath.Join(s.dir, "tmp"), "put-*")
+	if err != nil {
+		return blob.Ref{}, fmt.Errorf("blob/fs: %w", err)
+	}
+	done := false
+	defer func() {
+		if !done {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	h := sha256.New()
+	n, err := io.Copy(io.MultiWriter(tmp, h), io.LimitReader(r, limit+1))
+	if err != nil {
+		return blob.Ref{}, fmt.Errorf("blob/fs: write: %w", err)
+	}
+	if n > limit {
+		return blob.Ref{}, errs.E(errs.TooLarge, "document-too-large", "the document is larger than %d bytes", limit)
+	}
+	if !s.noSync {
+		if err := tmp.Sync(); err != nil {
+			return blob.Ref{}, fmt.Errorf("blob/fs: sync: %w", err)
+		}
+	}
+	if err := tmp.Close(); err != nil {
+		return blob.Ref{}, fmt.Errorf("blob/fs: close: %w", err)
+	}
+	ref := blob.Ref{Key: hex.EncodeToString(h.Sum(nil)), Size: n}
+	final, _ := s.path(ref.Key)
+	if _, err := os.Stat(final); err == nil {
+		os.Remove(tmp.Name()) // already stored: content addressing makes this a no-op
+		done = true
+		return ref, nil
+	}
+	if err := os.MkdirAll(filepath.Dir(final), 0o700); err != nil {
+		return blob.Ref{}, fmt.Errorf("blob/fs: %w", err)
+	}
+	if err := os.Rename(tmp.Name(), final); err != nil {
+		return blob.Ref{}, fmt.Errorf("blob/fs: rename: %w", err)
+	}
+	done = true
+	if !s.noSync {
+		if err := syncDir(filepath.Dir(final)); err != nil {
+			return blob.Ref{}, err
+		}
+	}
+	return ref, nil
+}
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return fmt.Errorf("blob/fs: sync dir: %w", err)
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil {
+		return fmt.Errorf("blob/fs: sync dir: %w", err)
+	}
+	return nil
+}
+
+type object struct {
+	*os.File
+	size int64
+}
+
+func (o object) Size() int64 { return o.size }
+
+// Open returns the blob as a file.
+func (s *Store) Open(ctx context.Context, key string) (blob.Object, error) {
+	p, err := s.path(key)
+	if err != nil {
+		return nil, err
+	}
+	f, err := os.Open(p)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, errs.E(errs.NotFound, "blob-not-found", "no blob %s", key)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("blob/fs: open: %w", err)
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("blob/fs: stat: %w", err)
+	}
+	return object{File: f, size: st.Size()}, nil
+}
+
+// Delete removes a blob.
+func (s *Store) Delete(ctx context.Context, key string) error {
+	p, err := s.path(key)
+	if err != nil {
+		return nil
+	}
+	if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("blob/fs: delete: %w", err)
+	}
+	return nil
+}

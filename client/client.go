@@ -1,0 +1,241 @@
+// Package client is the Go SDK for segl's machine-to-machine API. It
+// authenticates with the organisation's enterprise certificate (mutual TLS)
+// and streams documents, so uploading a large job costs little memory.
+//
+//	c, err := client.New("https://segl.example", "org.pem", "org.key", "root-ca.pem")
+//	job, err := c.CreateJob(ctx, req, []client.Upload{{Part: "doc1", FileName: "k.pdf", Body: f}})
+package client
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"net/textproto"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Client calls one segl server.
+type Client struct {
+	BaseURL string
+	HTTP    *http.Client
+}
+
+// New makes a client presenting the certificate in certFile/keyFile and
+// trusting the server certificate's root in caFile (empty: system roots).
+func New(baseURL, certFile, keyFile, caFile string) (*Client, error) {
+	cfg := &tls.Config{MinVersion: tls.VersionTLS12}
+	if certFile != "" {
+		cert, err := tls.LoadX509KeyPair(certFile, keyFile)
+		if err != nil {
+			return nil, fmt.Errorf("client: certificate: %w", err)
+		}
+		cfg.Certificates = []tls.Certificate{cert}
+	}
+	if caFile != "" {
+		pem, err := os.ReadFile(caFile)
+		if err != nil {
+			return nil, fmt.Errorf("client: ca: %w", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, errors.New("client: ca: no certificates found")
+		}
+		cfg.RootCAs = pool
+	}
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.TLSClientConfig = cfg
+	tr.MaxIdleConnsPerHost = 64
+	return &Client{BaseURL: strings.TrimRight(baseURL, "/"), HTTP: &http.Client{Transport: tr, Timeout: 5 * time.Minute}}, nil
+}
+
+// Upload is one document to send with a new job.
+type Upload struct {
+	Part        string // as JobRequest.Documents[].File names it
+	FileName    string
+	ContentType string // default application/pdf
+	Body        io.Reader
+}
+
+// CreateOptions are optional settings of CreateJob.
+type CreateOptions struct {
+	IdempotencyKey string // retry safely: the same key returns the first job
+}
+
+// CreateJob creates a job, streaming the documents as multipart parts.
+func (c *Client) CreateJob(ctx context.Context, req JobRequest, uploads []Upload, opts ...CreateOptions) (*Job, error) {
+	meta, err := json.Marshal(req)
+	if err != nil {
+		return nil, fmt.Errorf("client: %w", err)
+	}
+	pr, pw := io.Pipe()
+	mw := multipart.NewWriter(pw)
+	go func() {
+		pw.CloseWithError(writeParts(mw, meta, uploads))
+	}()
+	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, c.BaseURL+"/api/v1/jobs", pr)
+	if err != nil {
+		return nil, err
+	}
+	hreq.Header.Set("Content-Type", mw.FormDataContentType())
+	for _, o := range opts {
+		if o.IdempotencyKey != "" {
+			hreq.Header.Set("Idempotency-Key", o.IdempotencyKey)
+		}
+	}
+	var job Job
+	if err := c.do(hreq, http.StatusCreated, &job); err != nil {
+		pr.CloseWithError(err)
+		return nil, err
+	}
+	return &job, nil
+}
+
+func writeParts(mw *multipart.Writer, meta []byte, uploads []Upload) error {
+	h := textproto.MIMEHeader{}
+	h.Set("Content-Disposition", `form-data; name="job"`)
+	h.Set("Content-Type", "application/json")
+	w, err := mw.CreatePart(h)
+	if err != nil {
+		return err
+	}
+	if _, err := w.Write(meta); err != nil {
+		return err
+	}
+	for _, u := range uploads {
+		h := textproto.MIMEHeader{}
+		h.Set("Content-Disposition", fmt.Sprintf(`form-data; name=%q; filename=%q`, u.Part, u.FileName))
+		ct := u.ContentType
+		if ct == "" {
+			ct = "application/pdf"
+		}
+		h.Set("Content-Type", ct)
+		w, err := mw.CreatePart(h)
+		if err != nil {
+			return err
+		}
+		if _, err := io.Copy(w, u.Body); err != nil {
+			return err
+		}
+	}
+	return mw.Close()
+}
+
+// Job fetches one job.
+func (c *Client) Job(ctx context.Context, id string) (*Job, error) {
+	var job Job
+	return &job, c.get(ctx, "/api/v1/jobs/"+url.PathEscape(id), &job)
+}
+
+// ListOptions select a page of jobs.
+type ListOptions struct {
+	Status string
+	Cursor string
+	Limit  int
+}
+
+// ListJobs returns one page of the organisation's jobs.
+func (c *Client) ListJobs(ctx context.Context, o ListOptions) (*JobList, error) {
+	q := url.Values{}
+	if o.Status != "" {
+		q.Set("status", o.Status)
+	}
+	if o.Cursor != "" {
+		q.Set("cursor", o.Cursor)
+	}
+	if o.Limit > 0 {
+		q.Set("limit", strconv.Itoa(o.Limit))
+	}
+	var list JobList
+	return &list, c.get(ctx, "/api/v1/jobs?"+q.Encode(), &list)
+}
+
+// CancelJob cancels a job.
+func (c *Client) CancelJob(ctx context.Context, id string) (*Job, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.BaseURL+"/api/v1/jobs/"+url.PathEscape(id)+"/cancel", nil)
+	if err != nil {
+		return nil, err
+	}
+	var job Job
+	return &job, c.do(req, http.StatusOK, &job)
+}
+
+// Document downloads an input document; the caller closes the reader.
+func (c *Client) Document(ctx context.Context, jobID, docID string) (io.ReadCloser, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet,
+		c.BaseURL+"/api/v1/jobs/"+url.PathEscape(jobID)+"/documents/"+url.PathEscape(docID), nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := c.HTTP.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode != http.StatusOK {
+		defer resp.Body.Close()
+		return nil, problem(resp)
+	}
+	return resp.Body, nil
+}
+
+// Events returns status changes not yet acknowledged, after seq.
+func (c *Client) Events(ctx context.Context, after int64, limit int) ([]Event, error) {
+	q := url.Values{"after": {strconv.FormatInt(after, 10)}}
+	if limit > 0 {
+		q.Set("limit", strconv.Itoa(limit))
+	}
+	var list EventList
+	return list.Events, c.get(ctx, "/api/v1/events?"+q.Encode(), &list)
+}
+
+// Ack acknowledges events so they are not delivered again.
+func (c *Client) Ack(ctx context.Context, seqs ...int64) (int, error) {
+	body, _ := json.Marshal(Ack{Seqs: seqs})
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.BaseURL+"/api/v1/events/ack", bytes.NewReader(body))
+	if err != nil {
+		return 0, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	var res AckResult
+	return res.Acknowledged, c.do(req, http.StatusOK, &res)
+}
+
+func (c *Client) get(ctx context.Context, path string, out any) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.BaseURL+path, nil)
+	if err != nil {
+		return err
+	}
+	return c.do(req, http.StatusOK, out)
+}
+
+func (c *Client) do(req *http.Request, want int, out any) error {
+	resp, err := c.HTTP.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != want {
+		return problem(resp)
+	}
+	return json.NewDecoder(resp.Body).Decode(out)
+}
+
+// problem reads an error response as a *Problem.
+func problem(resp *http.Response) error {
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	p := &Problem{Status: resp.StatusCode}
+	if err := json.Unmarshal(body, p); err != nil || p.Code == "" {
+		return &Problem{Status: resp.StatusCode, Code: "http-" + strconv.Itoa(resp.StatusCode), Detail: strings.TrimSpace(string(body))}
+	}
+	return p
+}

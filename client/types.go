@@ -1,0 +1,128 @@
+package client
+
+import "time"
+
+// JobRequest is the JSON part of a create-job request (DESIGN §6).
+type JobRequest struct {
+	Title            string          `json:"title"`
+	Description      string          `json:"description,omitempty"`
+	Flow             string          `json:"flow"`           // "direct" or "portal"
+	SignatureType    string          `json:"signature_type"` // "authenticated" or "advanced"
+	LevelOfAssurance string          `json:"level_of_assurance,omitempty"`
+	Reference        string          `json:"reference,omitempty"`
+	Identifier       string          `json:"identifier,omitempty"` // "pid", "birth_date_and_name" or "name"
+	CallbackURL      string          `json:"callback_url,omitempty"`
+	ExitURLs         *ExitURLs       `json:"exit_urls,omitempty"`
+	Retention        *Retention      `json:"retention,omitempty"`
+	ActivatesAt      *time.Time      `json:"activates_at,omitempty"`
+	ExpiresAt        *time.Time      `json:"expires_at,omitempty"`
+	Documents        []DocumentRef   `json:"documents"`
+	Signers          []SignerRequest `json:"signers"`
+}
+
+// DocumentRef names the multipart part holding a document.
+type DocumentRef struct {
+	Title    string `json:"title"`
+	File     string `json:"file"`
+	FileName string `json:"file_name,omitempty"`
+}
+
+// SignerRequest addresses a signer by identity number, e-mail and/or mobile.
+type SignerRequest struct {
+	PID        string `json:"pid,omitempty"`
+	Email      string `json:"email,omitempty"`
+	Mobile     string `json:"mobile,omitempty"`
+	Order      int    `json:"order,omitempty"`
+	OnBehalfOf string `json:"on_behalf_of,omitempty"`
+}
+
+// ExitURLs are where a direct-flow signer returns to.
+type ExitURLs struct {
+	Completion string `json:"completion,omitempty"`
+	Rejection  string `json:"rejection,omitempty"`
+	Error      string `json:"error,omitempty"`
+}
+
+// Retention asks for long-term archiving.
+type Retention struct {
+	Archive bool `json:"archive"`
+	Years   int  `json:"years,omitempty"`
+}
+
+// Job is a signature job as the API returns it.
+type Job struct {
+	ID               string     `json:"id"`
+	Status           string     `json:"status"`
+	Flow             string     `json:"flow"`
+	SignatureType    string     `json:"signature_type"`
+	LevelOfAssurance string     `json:"level_of_assurance"`
+	Title            string     `json:"title"`
+	Description      string     `json:"description,omitempty"`
+	Reference        string     `json:"reference,omitempty"`
+	Identifier       string     `json:"identifier"`
+	CallbackURL      string     `json:"callback_url,omitempty"`
+	ExitURLs         *ExitURLs  `json:"exit_urls,omitempty"`
+	Retention        Retention  `json:"retention"`
+	CreatedAt        time.Time  `json:"created_at"`
+	UpdatedAt        time.Time  `json:"updated_at"`
+	ActivatesAt      time.Time  `json:"activates_at"`
+	ExpiresAt        time.Time  `json:"expires_at"`
+	Documents        []Document `json:"documents,omitempty"`
+	Signers          []Signer   `json:"signers,omitempty"`
+}
+
+// Document is one input document of a job.
+type Document struct {
+	ID        string `json:"id"`
+	Title     string `json:"title"`
+	FileName  string `json:"file_name"`
+	MediaType string `json:"media_type"`
+	Size      int64  `json:"size"`
+	SHA256    string `json:"sha256"`
+	Pages     int    `json:"pages,omitempty"`
+}
+
+// Signer is one signer of a job and their status.
+type Signer struct {
+	ID         string    `json:"id"`
+	PID        string    `json:"pid,omitempty"`
+	Email      string    `json:"email,omitempty"`
+	Mobile     string    `json:"mobile,omitempty"`
+	Order      int       `json:"order"`
+	OnBehalfOf string    `json:"on_behalf_of,omitempty"`
+	Status     string    `json:"status"`
+	UpdatedAt  time.Time `json:"updated_at"`
+	SigningURL string    `json:"signing_url,omitempty"` // direct flow: where to send the signer
+}
+
+// JobList is one page of jobs.
+type JobList struct {
+	Jobs       []Job  `json:"jobs"`
+	NextCursor string `json:"next_cursor,omitempty"`
+}
+
+// Event is one status change in the organisation's feed.
+type Event struct {
+	Seq          int64     `json:"seq"`
+	JobID        string    `json:"job_id"`
+	SignerID     string    `json:"signer_id,omitempty"`
+	Type         string    `json:"type"`
+	JobStatus    string    `json:"job_status"`
+	SignerStatus string    `json:"signer_status,omitempty"`
+	At           time.Time `json:"at"`
+}
+
+// EventList is a batch of unacknowledged events.
+type EventList struct {
+	Events []Event `json:"events"`
+}
+
+// Ack acknowledges events by sequence number.
+type Ack struct {
+	Seqs []int64 `json:"seqs"`
+}
+
+// AckResult says how many events were newly acknowledged.
+type AckResult struct {
+	Acknowledged int `json:"acknowledged"`
+}

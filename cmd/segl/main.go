@@ -1,0 +1,121 @@
+// Command segl is the whole e-signature trust service in one binary: run
+// `segl serve --dev` for a complete local service, `segl help` for the rest.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/segl/segl/internal/audit"
+	"github.com/segl/segl/internal/config"
+	"github.com/segl/segl/internal/server"
+	"github.com/segl/segl/internal/store/sqlite"
+)
+
+const usage = `segl — e-signature trust service
+
+usage:
+  segl serve [--dev] [--data DIR] [--addr HOST:PORT] [flags]   run the service (segl serve --help)
+  segl keys init|show|csr [flags]                              development PKI and production CSRs
+  segl audit verify [--data DIR]                               check the audit log's hash chain
+`
+
+func main() {
+	if err := run(os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "segl:", err)
+		}
+		os.Exit(1)
+	}
+}
+
+func run(args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return errors.New("no command")
+	}
+	switch args[0] {
+	case "serve":
+		return serve(args[1:], stdout)
+	case "keys":
+		return runKeys(args[1:], stdout, stderr)
+	case "audit":
+		if len(args) < 2 || args[1] != "verify" {
+			return errors.New("usage: segl audit verify [--data DIR]")
+		}
+		return auditVerify(args[2:], stdout)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	fmt.Fprint(stderr, usage)
+	return fmt.Errorf("unknown command %q", args[0])
+}
+
+func serve(args []string, stdout io.Writer) error {
+	cfg, err := config.Load("segl serve", args, os.Getenv)
+	if err != nil {
+		return err
+	}
+	var h slog.Handler = slog.NewTextHandler(os.Stderr, nil)
+	if cfg.LogFormat == "json" {
+		h = slog.NewJSONHandler(os.Stderr, nil)
+	}
+	log := slog.New(h)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	s, err := server.Start(ctx, cfg, server.Options{Log: log})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "segl serving %s (data in %s)\n", s.URL, cfg.Data)
+	if s.Dev != nil {
+		fmt.Fprintf(stdout, "development trust anchor: %s\nclient certificates:      %s\n",
+			filepath.Join(s.Dev.Dir, "root-ca.pem"), filepath.Join(s.Dev.Dir, "clients"))
+	}
+	<-ctx.Done()
+	shutdown, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	return s.Close(shutdown)
+}
+
+// auditVerify walks the whole audit log in order and reports the first
+// broken link, or the number of records and the head hash.
+func auditVerify(args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("segl audit verify", flag.ContinueOnError)
+	data := fs.String("data", envOr("SEGL_DATA", "segl-data"), "data directory")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	path := filepath.Join(*data, "segl.db")
+	if _, err := os.Stat(path); err != nil {
+		return fmt.Errorf("audit: no database at %s", path)
+	}
+	db, err := sqlite.Open(path, sqlite.Options{})
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	var v audit.Verifier
+	if err := db.AuditRecords(context.Background(), 0, v.Next); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "audit log intact: %d records, head %s\n", v.Count, v.Head())
+	return nil
+}
+
+func envOr(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}

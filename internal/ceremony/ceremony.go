@@ -1,0 +1,266 @@
+// Package ceremony holds segl's use cases: create a job, read it, cancel it,
+// follow its changes; later open it for a signer, sign, reject, expire and
+// complete. It knows the storage ports, never their implementations, and
+// returns *errs.Error kinds that the edges render.
+package ceremony
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/segl/segl/internal/blob"
+	"github.com/segl/segl/internal/clock"
+	"github.com/segl/segl/internal/errs"
+	"github.com/segl/segl/internal/job"
+	"github.com/segl/segl/internal/store"
+)
+
+// Service runs the use cases. All fields are required except Log.
+type Service struct {
+	Store  store.Store
+	Blobs  blob.Store
+	Clock  clock.Clock
+	Limits job.Limits
+	// LinkKey derives signers' access tokens (HMAC), so a link can be
+	// recomputed on any node and no secret is stored next to the job.
+	LinkKey []byte
+	Log     *slog.Logger
+}
+
+// now is the clock truncated to what storage keeps, so what is returned
+// equals what is read back later.
+func (s *Service) now() time.Time { return s.Clock.Now().UTC().Truncate(time.Microsecond) }
+
+// newID returns a random, time-ordered identifier (UUIDv7): ids sort by
+// creation, which makes them usable as a paging cursor.
+func newID() string { return uuid.Must(uuid.NewV7()).String() }
+
+// Caller is who acts: an organisation's API client or portal user.
+type Caller struct {
+	Org   string // organisation number, from the verified certificate or login
+	Actor string // "cert:<serial>" or "pid:<number>", for the audit log
+}
+
+// Upload is one document part of a create request, already streamed into
+// the blob store by the edge.
+type Upload struct {
+	Part        string // multipart part name, as the JSON refers to it
+	FileName    string
+	ContentType string
+	Ref         blob.Ref
+}
+
+// CreateJob validates the request against the uploaded documents and stores
+// the new job. With an idempotency key, a repeat of the same request returns
+// the first job, and a different request with the same key is a Conflict.
+func (s *Service) CreateJob(ctx context.Context, c Caller, req *job.Request, uploads []Upload, idemKey string) (*job.Job, error) {
+	now := s.now()
+	if err := req.Validate(now, s.Limits); err != nil {
+		return nil, err
+	}
+	org, err := s.activeOrg(ctx, c.Org)
+	if err != nil {
+		return nil, err
+	}
+	if !org.Allows(req.SignatureType) {
+		return nil, errs.Field("signature_type", "signature-type-not-allowed",
+			"your organisation may not use %s signatures", req.SignatureType)
+	}
+	byPart := map[string]Upload{}
+	for _, u := range uploads {
+		byPart[u.Part] = u
+	}
+	used := map[string]bool{}
+	docs := make([]job.Document, len(req.Documents))
+	for i, d := range req.Documents {
+		u, ok := byPart[d.File]
+		if !ok {
+			return nil, errs.Field(fmt.Sprintf("documents[%d].file", i), "missing-document-part",
+				"no part named %q in the upload", d.File)
+		}
+		used[d.File] = true
+		doc, err := s.checkDocument(ctx, u)
+		if err != nil {
+			var e *errs.Error
+			if ok := asErr(err, &e); ok && e.Field == "" {
+				e.Field = fmt.Sprintf("documents[%d]", i)
+			}
+			return nil, err
+		}
+		doc.ID, doc.Title = newID(), d.Title
+		if d.FileName != "" {
+			doc.FileName = d.FileName
+		}
+		docs[i] = doc
+	}
+	for _, u := range uploads {
+		if !used[u.Part] {
+			return nil, errs.Field(u.Part, "unreferenced-document-part", "part %q is not named by any document", u.Part)
+		}
+	}
+
+	var idem *store.Idempotency
+	if idemKey != "" {
+		idem = &store.Idempotency{Key: idemKey, RequestHash: requestHash(req, docs)}
+		if first, done, err := s.replay(ctx, c.Org, idem); done {
+			return first, err
+		}
+	}
+	j, events := job.New(req, c.Org, c.Actor, docs, newID, now, s.Limits)
+	err = s.Store.CreateJob(ctx, j, events, idem)
+	if e, ok := err.(*errs.Error); ok && e.Code == "idempotency-key-used" {
+		// A concurrent request with the same key won the race.
+		first, _, err := s.replay(ctx, c.Org, idem)
+		return first, err
+	}
+	if err != nil {
+		return nil, err
+	}
+	s.log().Info("job created", "org", c.Org, "job", j.ID, "documents", len(docs), "signers", len(j.Signers))
+	return j, nil
+}
+
+// replay answers a request whose idempotency key was seen before: the same
+// request gets the first job back, a different one a Conflict.
+func (s *Service) replay(ctx context.Context, org string, idem *store.Idempotency) (*job.Job, bool, error) {
+	prior, err := s.Store.Idempotency(ctx, org, idem.Key)
+	if errs.Is(err, errs.NotFound) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, true, err
+	}
+	if prior.RequestHash != idem.RequestHash {
+		return nil, true, errs.E(errs.Conflict, "idempotency-key-reused",
+			"the Idempotency-Key %q was used for a different request", idem.Key)
+	}
+	j, err := s.Store.Job(ctx, org, prior.JobID)
+	return j, true, err
+}
+
+// requestHash identifies a create request by its meaning, not its bytes:
+// a client retrying with a new multipart boundary is the same request.
+func requestHash(req *job.Request, docs []job.Document) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "%#v\n", *req)
+	for _, d := range docs {
+		fmt.Fprintf(h, "%s %s\n", d.SHA256, d.FileName)
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+func (s *Service) activeOrg(ctx context.Context, number string) (store.Org, error) {
+	o, err := s.Store.Org(ctx, number)
+	if errs.Is(err, errs.NotFound) {
+		return o, errs.E(errs.Forbidden, "organisation-unknown", "organisation %s is not onboarded", number)
+	}
+	if err != nil {
+		return o, err
+	}
+	if !o.Active {
+		return o, errs.E(errs.Forbidden, "organisation-inactive", "organisation %s is deactivated", number)
+	}
+	return o, nil
+}
+
+// Authorize checks that an organisation may use the API at all.
+func (s *Service) Authorize(ctx context.Context, org string) error {
+	_, err := s.activeOrg(ctx, org)
+	return err
+}
+
+// Job returns one of the caller's jobs.
+func (s *Service) Job(ctx context.Context, c Caller, id string) (*job.Job, error) {
+	return s.Store.Job(ctx, c.Org, id)
+}
+
+// ListJobs pages through the caller's jobs.
+func (s *Service) ListJobs(ctx context.Context, c Caller, q store.JobQuery) ([]job.Job, string, error) {
+	return s.Store.ListJobs(ctx, c.Org, q)
+}
+
+// Cancel ends one of the caller's jobs for every signer.
+func (s *Service) Cancel(ctx context.Context, c Caller, id string) (*job.Job, error) {
+	return s.update(ctx, c.Org, id, func(j *job.Job) ([]job.Event, error) {
+		return j.Cancel(c.Actor, s.now())
+	})
+}
+
+// update applies change to a fresh copy of the job and saves it with
+// compare-and-swap, retrying when someone else changed the job meanwhile.
+func (s *Service) update(ctx context.Context, org, id string, change func(*job.Job) ([]job.Event, error)) (*job.Job, error) {
+	for attempt := 0; ; attempt++ {
+		j, err := s.Store.Job(ctx, org, id)
+		if err != nil {
+			return nil, err
+		}
+		events, err := change(j)
+		if err != nil {
+			return nil, err
+		}
+		err = s.Store.SaveJob(ctx, j, events)
+		if e, ok := err.(*errs.Error); ok && e.Code == "job-changed" && attempt < 3 {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		return j, nil
+	}
+}
+
+// Document opens one input document of the caller's job.
+func (s *Service) Document(ctx context.Context, c Caller, jobID, docID string) (job.Document, blob.Object, error) {
+	j, err := s.Store.Job(ctx, c.Org, jobID)
+	if err != nil {
+		return job.Document{}, nil, err
+	}
+	for _, d := range j.Documents {
+		if d.ID == docID {
+			o, err := s.Blobs.Open(ctx, d.BlobKey())
+			return d, o, err
+		}
+	}
+	return job.Document{}, nil, errs.E(errs.NotFound, "document-not-found", "no document %s in job %s", docID, jobID)
+}
+
+// Changes returns the caller's unacknowledged status changes.
+func (s *Service) Changes(ctx context.Context, c Caller, after int64, limit int) ([]store.Change, error) {
+	return s.Store.Changes(ctx, c.Org, after, limit)
+}
+
+// Ack acknowledges status changes.
+func (s *Service) Ack(ctx context.Context, c Caller, seqs []int64) (int, error) {
+	if len(seqs) > 500 {
+		return 0, errs.Field("seqs", "too-many", "acknowledge at most 500 changes at once")
+	}
+	return s.Store.Ack(ctx, c.Org, seqs)
+}
+
+// SignerToken is the secret in a signer's link: an HMAC of the signer id, so
+// any node can check it and the database holds no usable secret.
+func (s *Service) SignerToken(signerID string) string {
+	m := hmac.New(sha256.New, s.LinkKey)
+	m.Write([]byte("signer-link\x00" + signerID))
+	return hex.EncodeToString(m.Sum(nil)[:20])
+}
+
+func (s *Service) log() *slog.Logger {
+	if s.Log == nil {
+		return slog.Default()
+	}
+	return s.Log
+}
+
+func asErr(err error, target **errs.Error) bool {
+	e, ok := err.(*errs.Error)
+	*target = e
+	return ok
+}

@@ -1,0 +1,212 @@
+// Package config is segl's one configuration struct. Every option has a
+// safe default and can be set, in rising precedence, in a JSON file
+// (--config), in the environment (SEGL_<NAME>) or as a flag (--name). The file
+// is decoded strictly: an unknown key is an error, not a silent default.
+package config
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/segl/segl/internal/job"
+)
+
+// Config holds every setting of `segl serve`.
+type Config struct {
+	Addr        string // listen address of the one HTTPS listener
+	BaseURL     string // public URL; default https://<addr>
+	Data        string // data directory: database, blobs, development PKI
+	Dev         bool   // run the development stand-ins and PKI
+	RelaxedSync bool   // see sqlite.Options.RelaxedSync and blob fs NoSync
+	TLSCert     string // PEM certificate chain of the server (production)
+	TLSKey      string // its key
+	ClientCAs   string // PEM trust anchors for enterprise certificates (production)
+	LinkKeyFile string // secret for signer links; default DATA/secrets/link.key, created if missing
+	LogFormat   string // "text" or "json"
+	Limits      job.Limits
+}
+
+// Default is the configuration with no settings given.
+func Default() Config {
+	return Config{Addr: "127.0.0.1:8443", Data: "segl-data", LogFormat: "text", Limits: job.DefaultLimits}
+}
+
+type option struct {
+	name, usage string
+	set         func(c *Config, v string) error
+	isBool      bool
+}
+
+// flagValue records a flag's raw value; applying it waits until the file
+// and environment are applied, so flags win.
+type flagValue struct {
+	v      string
+	isBool bool
+}
+
+func (f *flagValue) String() string     { return f.v }
+func (f *flagValue) Set(v string) error { f.v = v; return nil }
+func (f *flagValue) IsBoolFlag() bool   { return f.isBool }
+
+func str(p func(*Config) *string) func(*Config, string) error {
+	return func(c *Config, v string) error { *p(c) = v; return nil }
+}
+
+func boolean(p func(*Config) *bool) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		b, err := strconv.ParseBool(v)
+		*p(c) = b
+		return err
+	}
+}
+
+func positive(p func(*Config) *int) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return fmt.Errorf("want a positive integer, got %q", v)
+		}
+		*p(c) = n
+		return nil
+	}
+}
+
+var options = []option{
+	{"addr", "listen address (host:port)", str(func(c *Config) *string { return &c.Addr }), false},
+	{"base-url", "public base URL (default https://<addr>)", str(func(c *Config) *string { return &c.BaseURL }), false},
+	{"data", "data directory", str(func(c *Config) *string { return &c.Data }), false},
+	{"dev", "run with development stand-ins and PKI", boolean(func(c *Config) *bool { return &c.Dev }), true},
+	{"relaxed-sync", "do not fsync each commit (survives a crash of segl, not of the machine)",
+		boolean(func(c *Config) *bool { return &c.RelaxedSync }), true},
+	{"tls-cert", "server certificate chain (PEM)", str(func(c *Config) *string { return &c.TLSCert }), false},
+	{"tls-key", "server private key (PEM)", str(func(c *Config) *string { return &c.TLSKey }), false},
+	{"client-cas", "trust anchors for enterprise client certificates (PEM)", str(func(c *Config) *string { return &c.ClientCAs }), false},
+	{"link-key-file", "secret for signer links (created if missing)", str(func(c *Config) *string { return &c.LinkKeyFile }), false},
+	{"log-format", "text or json", str(func(c *Config) *string { return &c.LogFormat }), false},
+	{"max-documents", "documents per job", positive(func(c *Config) *int { return &c.Limits.MaxDocuments }), false},
+	{"max-signers", "signers per job", positive(func(c *Config) *int { return &c.Limits.MaxSigners }), false},
+	{"max-document-mb", "megabytes (MiB) per document", func(c *Config, v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 1024 {
+			return fmt.Errorf("want 1..1024, got %q", v)
+		}
+		c.Limits.MaxDocumentBytes = int64(n) << 20
+		return nil
+	}, false},
+	{"max-expiry-days", "latest expiry of a job, in days", func(c *Config, v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return fmt.Errorf("want a positive integer, got %q", v)
+		}
+		c.Limits.MaxExpiry = time.Duration(n) * 24 * time.Hour
+		return nil
+	}, false},
+}
+
+// EnvName is the environment variable for an option.
+func EnvName(option string) string {
+	return "SEGL_" + strings.ToUpper(strings.ReplaceAll(option, "-", "_"))
+}
+
+// Load builds the configuration from a file, the environment and args.
+// getenv is os.Getenv outside tests.
+func Load(name string, args []string, getenv func(string) string) (Config, error) {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	configFile := fs.String("config", getenv("SEGL_CONFIG"), "JSON configuration file ("+EnvName("config")+")")
+	flagValues := map[string]*flagValue{}
+	for _, o := range options {
+		flagValues[o.name] = &flagValue{isBool: o.isBool}
+		fs.Var(flagValues[o.name], o.name, o.usage+" ("+EnvName(o.name)+")")
+	}
+	if err := fs.Parse(args); err != nil {
+		return Config{}, err
+	}
+	if fs.NArg() > 0 {
+		return Config{}, fmt.Errorf("config: unexpected arguments %v", fs.Args())
+	}
+	c := Default()
+	if *configFile != "" {
+		if err := c.applyFile(*configFile); err != nil {
+			return c, err
+		}
+	}
+	for _, o := range options {
+		if v := getenv(EnvName(o.name)); v != "" {
+			if err := o.set(&c, v); err != nil {
+				return c, fmt.Errorf("config: %s: %w", EnvName(o.name), err)
+			}
+		}
+	}
+	var err error
+	fs.Visit(func(f *flag.Flag) {
+		if v, ok := flagValues[f.Name]; ok && err == nil {
+			for _, o := range options {
+				if o.name == f.Name {
+					if e := o.set(&c, v.v); e != nil {
+						err = fmt.Errorf("config: --%s: %w", f.Name, e)
+					}
+				}
+			}
+		}
+	})
+	if err != nil {
+		return c, err
+	}
+	return c, c.check()
+}
+
+// applyFile reads a JSON object whose keys are option names.
+func (c *Config) applyFile(path string) error {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("config: %w", err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return fmt.Errorf("config: %s: %w", path, err)
+	}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		found := false
+		for _, o := range options {
+			if o.name == k {
+				found = true
+				if err := o.set(c, fmt.Sprint(m[k])); err != nil {
+					return fmt.Errorf("config: %s: %s: %w", path, k, err)
+				}
+			}
+		}
+		if !found {
+			return fmt.Errorf("config: %s: unknown key %q", path, k)
+		}
+	}
+	return nil
+}
+
+// check refuses combinations that cannot work.
+func (c *Config) check() error {
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		return fmt.Errorf("config: log-format must be text or json")
+	}
+	if !c.Dev && (c.TLSCert == "" || c.TLSKey == "" || c.ClientCAs == "") {
+		return fmt.Errorf("config: without --dev, tls-cert, tls-key and client-cas are required")
+	}
+	if c.Limits.MaxDocuments < 1 || c.Limits.MaxSigners < 1 {
+		return fmt.Errorf("config: limits must be positive")
+	}
+	if c.LinkKeyFile == "" {
+		c.LinkKeyFile = filepath.Join(c.Data, "secrets", "link.key")
+	}
+	return nil
+}

@@ -1,0 +1,307 @@
+// Package httpapi is segl's machine-to-machine JSON API (/api/v1),
+// authenticated by mutual TLS with the organisation's enterprise certificate
+// (MISSION I1). Each handler reads straight down: decode strictly, find the
+// caller from the verified chain, call the use case, render. Errors leave as
+// application/problem+json with a stable code.
+package httpapi
+
+import (
+	_ "embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/segl/segl/client"
+	"github.com/segl/segl/internal/ceremony"
+	"github.com/segl/segl/internal/errs"
+	"github.com/segl/segl/internal/job"
+	"github.com/segl/segl/internal/pki"
+	"github.com/segl/segl/internal/store"
+)
+
+// API serves /api/v1.
+type API struct {
+	Svc     *ceremony.Service
+	BaseURL string // public base URL, for signing links
+	Log     *slog.Logger
+}
+
+//go:embed openapi.json
+var openAPI []byte
+
+// Routes registers the API on mux.
+func (a *API) Routes(mux *http.ServeMux) {
+	mux.Handle("POST /api/v1/jobs", a.authed(a.createJob))
+	mux.Handle("GET /api/v1/jobs", a.authed(a.listJobs))
+	mux.Handle("GET /api/v1/jobs/{id}", a.authed(a.getJob))
+	mux.Handle("POST /api/v1/jobs/{id}/cancel", a.authed(a.cancelJob))
+	mux.Handle("GET /api/v1/jobs/{id}/documents/{doc}", a.authed(a.getDocument))
+	mux.Handle("GET /api/v1/events", a.authed(a.listEvents))
+	mux.Handle("POST /api/v1/events/ack", a.authed(a.ackEvents))
+	mux.HandleFunc("GET /api/v1/openapi.json", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Write(openAPI)
+	})
+	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
+		writeProblem(w, r, a.Log, errs.E(errs.NotFound, "no-such-endpoint", "no endpoint %s %s", r.Method, r.URL.Path))
+	})
+}
+
+type handler func(w http.ResponseWriter, r *http.Request, c ceremony.Caller) error
+
+// authed finds the calling organisation from the verified client
+// certificate chain, never from anything the client says about itself.
+func (a *API) authed(h handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c, err := a.caller(r)
+		if err == nil {
+			err = h(w, r, c)
+		}
+		if err != nil {
+			writeProblem(w, r, a.Log, err)
+		}
+	})
+}
+
+func (a *API) caller(r *http.Request) (ceremony.Caller, error) {
+	if r.TLS == nil || len(r.TLS.VerifiedChains) == 0 || len(r.TLS.VerifiedChains[0]) == 0 {
+		return ceremony.Caller{}, errs.E(errs.Unauthenticated, "client-certificate-required",
+			"present your organisation's enterprise certificate (mutual TLS)")
+	}
+	leaf := r.TLS.VerifiedChains[0][0]
+	org, err := pki.OrgNumber(leaf)
+	if err != nil || !job.ValidOrgNumber(org) {
+		return ceremony.Caller{}, errs.E(errs.Forbidden, "certificate-without-orgnr",
+			"the client certificate carries no organisation number")
+	}
+	if err := a.Svc.Authorize(r.Context(), org); err != nil {
+		return ceremony.Caller{}, err
+	}
+	return ceremony.Caller{Org: org, Actor: fmt.Sprintf("cert:%x", leaf.SerialNumber)}, nil
+}
+
+// createJob takes multipart/form-data: a part named "job" with the JSON
+// request and one part per document. Document parts are streamed straight
+// into the blob store, in any order relative to the JSON.
+func (a *API) createJob(w http.ResponseWriter, r *http.Request, c ceremony.Caller) error {
+	mediaType, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if mediaType != "multipart/form-data" {
+		return errs.E(errs.Invalid, "unsupported-content-type", "send multipart/form-data with a \"job\" part and document parts")
+	}
+	idemKey := r.Header.Get("Idempotency-Key")
+	if len(idemKey) > 255 || strings.ContainsFunc(idemKey, func(r rune) bool { return r < 0x21 || r > 0x7e }) {
+		return errs.Field("Idempotency-Key", "invalid-idempotency-key", "must be 1 to 255 visible ASCII characters")
+	}
+	lim := a.Svc.Limits
+	r.Body = http.MaxBytesReader(w, r.Body, int64(lim.MaxDocuments)*lim.MaxDocumentBytes+1<<20)
+	mr, err := r.MultipartReader()
+	if err != nil {
+		return errs.Wrap(err, errs.Invalid, "invalid-multipart", "the body is not valid multipart/form-data")
+	}
+	var req *job.Request
+	var uploads []ceremony.Upload
+	seen := map[string]bool{}
+	for {
+		part, err := mr.NextPart()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return bodyError(err)
+		}
+		name := part.FormName()
+		switch {
+		case name == "":
+			return errs.E(errs.Invalid, "invalid-multipart", "every part needs a name")
+		case seen[name]:
+			return errs.Field(name, "duplicate-part", "part %q appears twice", name)
+		case name == "job":
+			if req, err = decodeRequest(part); err != nil {
+				return err
+			}
+		case len(uploads) == lim.MaxDocuments:
+			return errs.Field("documents", "too-many-documents", "at most %d documents per job", lim.MaxDocuments)
+		default:
+			ref, err := a.Svc.Blobs.Put(r.Context(), part, lim.MaxDocumentBytes)
+			if errs.Is(err, errs.TooLarge) {
+				e := errs.E(errs.TooLarge, "document-too-large", "documents may be at most %d bytes", lim.MaxDocumentBytes)
+				e.Field = name
+				return e
+			}
+			if err != nil {
+				return bodyError(err)
+			}
+			uploads = append(uploads, ceremony.Upload{Part: name, FileName: part.FileName(),
+				ContentType: part.Header.Get("Content-Type"), Ref: ref})
+		}
+		seen[name] = true
+	}
+	if req == nil {
+		return errs.Field("job", "missing-job-part", "the request needs a part named \"job\" holding the JSON")
+	}
+	j, err := a.Svc.CreateJob(r.Context(), c, req, uploads, idemKey)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Location", "/api/v1/jobs/"+j.ID)
+	writeJSON(w, http.StatusCreated, a.renderJob(j))
+	return nil
+}
+
+// bodyError classifies failures while reading the request body.
+func bodyError(err error) error {
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		return errs.E(errs.TooLarge, "request-too-large", "the request is larger than %d bytes", tooBig.Limit)
+	}
+	var e *errs.Error
+	if errors.As(err, &e) {
+		return e
+	}
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		return errs.Wrap(err, errs.Invalid, "incomplete-body", "the request body ended early")
+	}
+	if strings.Contains(err.Error(), "multipart") {
+		return errs.Wrap(err, errs.Invalid, "invalid-multipart", "the body is not valid multipart/form-data")
+	}
+	return err
+}
+
+// decodeRequest decodes the JSON part strictly: unknown fields and trailing
+// data are errors, so a misspelt field never silently means its default.
+func decodeRequest(r io.Reader) (*job.Request, error) {
+	dec := json.NewDecoder(io.LimitReader(r, 1<<20))
+	dec.DisallowUnknownFields()
+	var req job.Request
+	if err := dec.Decode(&req); err != nil {
+		return nil, errs.Wrap(err, errs.Invalid, "invalid-json", "the job part is not a valid job request: %s", jsonProblem(err))
+	}
+	if dec.More() {
+		return nil, errs.E(errs.Invalid, "invalid-json", "the job part holds more than one JSON value")
+	}
+	return &req, nil
+}
+
+// jsonProblem says what is wrong in terms the sender can act on.
+func jsonProblem(err error) string {
+	var typeErr *json.UnmarshalTypeError
+	if errors.As(err, &typeErr) {
+		return fmt.Sprintf("field %q must be %s", typeErr.Field, typeErr.Type)
+	}
+	msg := err.Error()
+	return strings.TrimPrefix(msg, "json: ")
+}
+
+func (a *API) getJob(w http.ResponseWriter, r *http.Request, c ceremony.Caller) error {
+	j, err := a.Svc.Job(r.Context(), c, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, a.renderJob(j))
+	return nil
+}
+
+func (a *API) listJobs(w http.ResponseWriter, r *http.Request, c ceremony.Caller) error {
+	q := store.JobQuery{Cursor: r.URL.Query().Get("cursor"), Status: job.Status(r.URL.Query().Get("status"))}
+	if s := r.URL.Query().Get("limit"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > 100 {
+			return errs.Field("limit", "invalid-limit", "must be between 1 and 100")
+		}
+		q.Limit = n
+	}
+	if q.Status != "" {
+		if _, known := validStatuses[q.Status]; !known {
+			return errs.Field("status", "invalid-status", "unknown job status %q", q.Status)
+		}
+	}
+	list, next, err := a.Svc.ListJobs(r.Context(), c, q)
+	if err != nil {
+		return err
+	}
+	out := client.JobList{Jobs: make([]client.Job, 0, len(list)), NextCursor: next}
+	for i := range list {
+		out.Jobs = append(out.Jobs, a.renderJob(&list[i]))
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+var validStatuses = map[job.Status]struct{}{
+	job.StatusCreated: {}, job.StatusActive: {}, job.StatusCompleted: {}, job.StatusRejected: {},
+	job.StatusExpired: {}, job.StatusCancelled: {}, job.StatusFailed: {},
+}
+
+func (a *API) cancelJob(w http.ResponseWriter, r *http.Request, c ceremony.Caller) error {
+	j, err := a.Svc.Cancel(r.Context(), c, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, a.renderJob(j))
+	return nil
+}
+
+// getDocument streams an input document back, with range support.
+func (a *API) getDocument(w http.ResponseWriter, r *http.Request, c ceremony.Caller) error {
+	d, o, err := a.Svc.Document(r.Context(), c, r.PathValue("id"), r.PathValue("doc"))
+	if err != nil {
+		return err
+	}
+	defer o.Close()
+	w.Header().Set("Content-Type", d.MediaType)
+	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": d.FileName}))
+	w.Header().Set("ETag", `"`+d.SHA256+`"`)
+	http.ServeContent(w, r, "", time.Time{}, io.NewSectionReader(o, 0, o.Size()))
+	return nil
+}
+
+func (a *API) listEvents(w http.ResponseWriter, r *http.Request, c ceremony.Caller) error {
+	var after int64
+	limit := 100
+	if s := r.URL.Query().Get("after"); s != "" {
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil || n < 0 {
+			return errs.Field("after", "invalid-cursor", "must be a sequence number")
+		}
+		after = n
+	}
+	if s := r.URL.Query().Get("limit"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > 500 {
+			return errs.Field("limit", "invalid-limit", "must be between 1 and 500")
+		}
+		limit = n
+	}
+	changes, err := a.Svc.Changes(r.Context(), c, after, limit)
+	if err != nil {
+		return err
+	}
+	out := client.EventList{Events: make([]client.Event, 0, len(changes))}
+	for _, ch := range changes {
+		out.Events = append(out.Events, renderChange(ch))
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+func (a *API) ackEvents(w http.ResponseWriter, r *http.Request, c ceremony.Caller) error {
+	dec := json.NewDecoder(io.LimitReader(r.Body, 64<<10))
+	dec.DisallowUnknownFields()
+	var in client.Ack
+	if err := dec.Decode(&in); err != nil {
+		return errs.Wrap(err, errs.Invalid, "invalid-json", "send {\"seqs\": [ … ]}: %s", jsonProblem(err))
+	}
+	n, err := a.Svc.Ack(r.Context(), c, in.Seqs)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, client.AckResult{Acknowledged: n})
+	return nil
+}

@@ -1,0 +1,416 @@
+package server_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/segl/segl/client"
+	"github.com/segl/segl/internal/audit"
+	"github.com/segl/segl/internal/store"
+)
+
+func TestCreateReadListCancel(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	c := e.client(orgA)
+
+	j := e.mustCreate(c, directRequest())
+	if j.Status != "active" || len(j.Signers) != 2 || len(j.Documents) != 1 {
+		t.Fatalf("created job: %+v", j)
+	}
+	sum := sha256.Sum256(pdf100k)
+	if d := j.Documents[0]; d.SHA256 != hex.EncodeToString(sum[:]) || d.Size != int64(len(pdf100k)) ||
+		d.MediaType != "application/pdf" || d.Pages != 1 {
+		t.Fatalf("document: %+v", d)
+	}
+	for _, s := range j.Signers {
+		if s.Status != "waiting" || !strings.HasPrefix(s.SigningURL, e.srv.URL+"/sign/") {
+			t.Fatalf("signer: %+v", s)
+		}
+	}
+
+	got, err := c.Job(ctx, j.ID)
+	if err != nil || got.ID != j.ID || got.Reference != "case-2026-17" || got.Signers[1].PID != "03896127682" {
+		t.Fatalf("get: %+v, %v", got, err)
+	}
+
+	body, err := c.Document(ctx, j.ID, j.Documents[0].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, _ := io.ReadAll(body)
+	body.Close()
+	if !bytes.Equal(back, pdf100k) {
+		t.Fatal("downloaded document differs from the upload")
+	}
+
+	list, err := c.ListJobs(ctx, client.ListOptions{})
+	if err != nil || len(list.Jobs) != 1 || list.Jobs[0].ID != j.ID {
+		t.Fatalf("list: %+v, %v", list, err)
+	}
+
+	cancelled, err := c.CancelJob(ctx, j.ID)
+	if err != nil || cancelled.Status != "cancelled" || cancelled.Signers[0].Status != "cancelled" {
+		t.Fatalf("cancel: %+v, %v", cancelled, err)
+	}
+	if cancelled.Signers[0].SigningURL != "" {
+		t.Fatal("a cancelled signer still gets a signing URL")
+	}
+	_, err = c.CancelJob(ctx, j.ID)
+	problemOf(t, err, http.StatusConflict, "job-state")
+}
+
+func TestListPaging(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	c := e.client(orgA)
+	want := map[string]bool{}
+	for range 5 {
+		want[e.mustCreate(c, directRequest()).ID] = true
+	}
+	seen := map[string]bool{}
+	cursor := ""
+	for page := 0; page < 5; page++ {
+		list, err := c.ListJobs(ctx, client.ListOptions{Cursor: cursor, Limit: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, j := range list.Jobs {
+			if seen[j.ID] {
+				t.Fatalf("job %s listed twice", j.ID)
+			}
+			seen[j.ID] = true
+		}
+		if cursor = list.NextCursor; cursor == "" {
+			break
+		}
+	}
+	if len(seen) != len(want) {
+		t.Fatalf("paged through %d jobs, want %d", len(seen), len(want))
+	}
+	_, err := c.ListJobs(ctx, client.ListOptions{Status: "done"})
+	problemOf(t, err, http.StatusBadRequest, "invalid-status")
+}
+
+func TestEventsUntilAcknowledged(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	c := e.client(orgA)
+	j := e.mustCreate(c, directRequest())
+	if _, err := c.CancelJob(ctx, j.ID); err != nil {
+		t.Fatal(err)
+	}
+	events, err := c.Events(ctx, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var types []string
+	for _, ev := range events {
+		types = append(types, ev.Type)
+	}
+	if got := strings.Join(types, ","); got != "job.created,job.active,job.cancelled,signer.cancelled,signer.cancelled" {
+		t.Fatalf("events: %s", got)
+	}
+	again, _ := c.Events(ctx, 0, 0)
+	if len(again) != len(events) {
+		t.Fatal("unacknowledged events were not delivered again")
+	}
+	n, err := c.Ack(ctx, events[0].Seq, events[1].Seq)
+	if err != nil || n != 2 {
+		t.Fatalf("ack: %d, %v", n, err)
+	}
+	left, _ := c.Events(ctx, 0, 0)
+	if len(left) != 3 || left[0].Type != "job.cancelled" {
+		t.Fatalf("after ack: %+v", left)
+	}
+	page, _ := c.Events(ctx, left[0].Seq, 1)
+	if len(page) != 1 || page[0].Seq != left[1].Seq {
+		t.Fatalf("paging after %d: %+v", left[0].Seq, page)
+	}
+}
+
+func TestRestartKeepsJobs(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	j := e.mustCreate(e.client(orgA), directRequest())
+	if _, err := e.client(orgA).CancelJob(ctx, j.ID); err != nil {
+		t.Fatal(err)
+	}
+	root1, _ := os.ReadFile(e.data + "/pki/root-ca.pem")
+	e.restart()
+	root2, _ := os.ReadFile(e.data + "/pki/root-ca.pem")
+	if !bytes.Equal(root1, root2) {
+		t.Fatal("restart made a new development root")
+	}
+	got, err := e.client(orgA).Job(ctx, j.ID)
+	if err != nil || got.Status != "cancelled" || len(got.Documents) != 1 {
+		t.Fatalf("after restart: %+v, %v", got, err)
+	}
+	body, err := e.client(orgA).Document(ctx, j.ID, j.Documents[0].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body.Close()
+}
+
+// TestTenantIsolation tries every job route with another organisation's
+// certificate: the answer is always 404, never 403, so ids leak nothing.
+func TestTenantIsolation(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	a, b := e.client(orgA), e.client(orgB)
+	j := e.mustCreate(a, directRequest())
+	docID := j.Documents[0].ID
+
+	_, err := b.Job(ctx, j.ID)
+	problemOf(t, err, http.StatusNotFound, "job-not-found")
+	_, err = b.CancelJob(ctx, j.ID)
+	problemOf(t, err, http.StatusNotFound, "job-not-found")
+	_, err = b.Document(ctx, j.ID, docID)
+	problemOf(t, err, http.StatusNotFound, "job-not-found")
+	list, err := b.ListJobs(ctx, client.ListOptions{})
+	if err != nil || len(list.Jobs) != 0 {
+		t.Fatalf("B lists A's jobs: %+v %v", list, err)
+	}
+	events, _ := b.Events(ctx, 0, 0)
+	if len(events) != 0 {
+		t.Fatalf("B sees A's events: %+v", events)
+	}
+	mine, _ := a.Events(ctx, 0, 0)
+	if n, _ := b.Ack(ctx, mine[0].Seq); n != 0 {
+		t.Fatal("B acknowledged A's event")
+	}
+	if still, _ := a.Events(ctx, 0, 0); len(still) != len(mine) {
+		t.Fatal("A's events disappeared after B's ack")
+	}
+	if got, _ := a.Job(ctx, j.ID); got.Status != "active" {
+		t.Fatalf("A's job changed: %s", got.Status)
+	}
+}
+
+func TestAuthentication(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+
+	_, err := e.anonymous().ListJobs(ctx, client.ListOptions{})
+	problemOf(t, err, http.StatusUnauthorized, "client-certificate-required")
+
+	// A valid certificate for an organisation nobody onboarded.
+	_, err = e.clientFor("974760673", "Ukjent etat").ListJobs(ctx, client.ListOptions{})
+	problemOf(t, err, http.StatusForbidden, "organisation-unknown")
+
+	// An organisation the administrator deactivated.
+	o, _ := e.srv.Store.Org(ctx, orgB)
+	o.Active = false
+	if err := e.srv.Store.PutOrg(ctx, o); err != nil {
+		t.Fatal(err)
+	}
+	_, err = e.client(orgB).ListJobs(ctx, client.ListOptions{})
+	problemOf(t, err, http.StatusForbidden, "organisation-inactive")
+	e.restart() // the dev onboarding must not reactivate it
+	_, err = e.client(orgB).ListJobs(ctx, client.ListOptions{})
+	problemOf(t, err, http.StatusForbidden, "organisation-inactive")
+
+	// The OpenAPI document needs no certificate.
+	resp, err := e.anonymous().HTTP.Get(e.srv.URL + "/api/v1/openapi.json")
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("openapi: %v %v", resp, err)
+	}
+	resp.Body.Close()
+}
+
+func TestIdempotentRetry(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	c := e.client(orgA)
+	req := directRequest()
+	key := client.CreateOptions{IdempotencyKey: "case-17-attempt"}
+	first, err := c.CreateJob(ctx, req, []client.Upload{pdfUpload("doc1")}, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := c.CreateJob(ctx, req, []client.Upload{pdfUpload("doc1")}, key)
+	if err != nil || again.ID != first.ID {
+		t.Fatalf("retry: %v, %v; want job %s again", again, err, first.ID)
+	}
+	list, _ := c.ListJobs(ctx, client.ListOptions{})
+	if len(list.Jobs) != 1 {
+		t.Fatalf("%d jobs after a retried create", len(list.Jobs))
+	}
+	req.Title = "Another contract"
+	_, err = c.CreateJob(ctx, req, []client.Upload{pdfUpload("doc1")}, key)
+	problemOf(t, err, http.StatusConflict, "idempotency-key-reused")
+	// Another organisation may use the same key for its own job.
+	if _, err := e.client(orgB).CreateJob(ctx, directRequest(), []client.Upload{pdfUpload("doc1")}, key); err != nil {
+		t.Fatalf("same key, other org: %v", err)
+	}
+}
+
+// TestBadInput sends one broken thing at a time; each gives its own stable
+// problem code and leaves no job behind.
+func TestBadInput(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	c := e.client(orgA)
+	encrypted, err := os.ReadFile("../pdf/testdata/encrypted.pdf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	withJS, err := os.ReadFile("../pdf/testdata/javascript.pdf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := func(body []byte, ct string) []client.Upload {
+		return []client.Upload{{Part: "doc1", FileName: "f", ContentType: ct, Body: bytes.NewReader(body)}}
+	}
+	pdf := doc(pdf100k, "application/pdf")
+	past := time.Now().Add(-time.Hour)
+	far := time.Now().Add(100 * 24 * time.Hour)
+	tests := []struct {
+		name    string
+		mutate  func(r *client.JobRequest)
+		uploads []client.Upload
+		status  int
+		code    string
+	}{
+		{"fail/pid-checksum", func(r *client.JobRequest) { r.Signers[0].PID = "21909825251" }, pdf, 400, "invalid-pid"},
+		{"fail/email", func(r *client.JobRequest) { r.Signers[0] = client.SignerRequest{Email: "ola(at)example"} }, pdf, 400, "invalid-email"},
+		{"fail/mobile", func(r *client.JobRequest) { r.Signers[0] = client.SignerRequest{Mobile: "93682884"} }, pdf, 400, "invalid-mobile"},
+		{"fail/no-signer-address", func(r *client.JobRequest) { r.Signers[0] = client.SignerRequest{Order: 1} }, pdf, 400, "missing-signer-address"},
+		{"fail/flow", func(r *client.JobRequest) { r.Flow = "sometime" }, pdf, 400, "invalid-flow"},
+		{"fail/signature-type", func(r *client.JobRequest) { r.SignatureType = "qualified" }, pdf, 400, "invalid-signature-type"},
+		{"fail/level-of-assurance", func(r *client.JobRequest) { r.LevelOfAssurance = "low" }, pdf, 400, "invalid-level-of-assurance"},
+		{"fail/title-missing", func(r *client.JobRequest) { r.Title = "" }, pdf, 400, "missing-field"},
+		{"fail/expiry-in-past", func(r *client.JobRequest) { r.ExpiresAt = &past }, pdf, 400, "invalid-expiry"},
+		{"fail/expiry-beyond-90-days", func(r *client.JobRequest) { r.ExpiresAt = &far }, pdf, 400, "invalid-expiry"},
+		{"fail/exit-url-not-https", func(r *client.JobRequest) { r.ExitURLs.Completion = "http://sender.example/" }, pdf, 400, "invalid-url"},
+		{"fail/too-many-signers", func(r *client.JobRequest) {
+			for i := range 10 {
+				r.Signers = append(r.Signers, client.SignerRequest{Email: fmt.Sprintf("s%d@example.test", i)})
+			}
+		}, pdf, 400, "too-many-signers"},
+		{"fail/missing-document-part", func(r *client.JobRequest) { r.Documents[0].File = "doc2" }, pdf, 400, "missing-document-part"},
+		{"fail/unreferenced-part", func(r *client.JobRequest) {}, append(doc(pdf100k, "application/pdf"),
+			client.Upload{Part: "extra", FileName: "x.pdf", Body: bytes.NewReader(pdf100k)}), 400, "unreferenced-document-part"},
+		{"fail/not-a-pdf", func(r *client.JobRequest) {}, doc([]byte("\x89PNG\r\n\x1a\n...."), "image/png"), 400, "unsupported-media-type"},
+		{"fail/declared-pdf-is-not", func(r *client.JobRequest) {}, doc([]byte("hello"), "application/pdf"), 400, "invalid-pdf"},
+		{"fail/broken-pdf", func(r *client.JobRequest) {}, doc(pdf100k[:5000], "application/pdf"), 400, "invalid-pdf"},
+		{"fail/encrypted-pdf", func(r *client.JobRequest) {}, doc(encrypted, "application/pdf"), 400, "encrypted-pdf"},
+		{"fail/pdf-with-javascript", func(r *client.JobRequest) {}, doc(withJS, "application/pdf"), 400, "pdf-javascript"},
+		{"fail/text-not-utf8", func(r *client.JobRequest) {}, doc([]byte("bl\xe5b\xe6r"), "text/plain"), 400, "invalid-text-document"},
+		{"fail/empty-document", func(r *client.JobRequest) {}, doc(nil, "application/pdf"), 400, "empty-document"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req := directRequest()
+			tt.mutate(&req)
+			_, err := c.CreateJob(ctx, req, tt.uploads)
+			problemOf(t, err, tt.status, tt.code)
+		})
+	}
+	t.Run("ok/plain-text", func(t *testing.T) {
+		j, err := c.CreateJob(ctx, directRequest(), doc([]byte("Jeg samtykker.\nBlåbærsyltetøy\n"), "text/plain"))
+		if err != nil || j.Documents[0].MediaType != "text/plain" {
+			t.Fatalf("text document: %+v, %v", j, err)
+		}
+	})
+	t.Run("fail/raw-requests", func(t *testing.T) {
+		for _, tt := range []struct {
+			name, contentType, body, code string
+		}{
+			{"json-body", "application/json", `{}`, "unsupported-content-type"},
+			{"no-job-part", "multipart/form-data; boundary=X", "--X\r\nContent-Disposition: form-data; name=\"doc1\"; filename=\"a.pdf\"\r\n\r\n%PDF-1.4\r\n--X--\r\n", "missing-job-part"},
+			{"unknown-field", "multipart/form-data; boundary=X", "--X\r\nContent-Disposition: form-data; name=\"job\"\r\n\r\n{\"titel\":\"x\"}\r\n--X--\r\n", "invalid-json"},
+			{"truncated-multipart", "multipart/form-data; boundary=X", "--X\r\nContent-Disposition: form-data; name=\"job\"\r\n\r\n{\"title\"", "invalid-multipart"},
+		} {
+			req, _ := http.NewRequest("POST", e.srv.URL+"/api/v1/jobs", strings.NewReader(tt.body))
+			req.Header.Set("Content-Type", tt.contentType)
+			resp, err := c.HTTP.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var p client.Problem
+			json.NewDecoder(resp.Body).Decode(&p)
+			resp.Body.Close()
+			if resp.Header.Get("Content-Type") != "application/problem+json" || p.Code != tt.code {
+				t.Errorf("%s: %d %s %q, want %s", tt.name, resp.StatusCode, resp.Header.Get("Content-Type"), p.Code, tt.code)
+			}
+		}
+	})
+	list, _ := c.ListJobs(ctx, client.ListOptions{})
+	if len(list.Jobs) != 1 {
+		t.Fatalf("%d jobs stored; only the plain-text one was valid", len(list.Jobs))
+	}
+}
+
+// endless streams zeros after a PDF header without ever holding them.
+type endless struct{ n, limit int64 }
+
+func (z *endless) Read(p []byte) (int, error) {
+	if z.n >= z.limit {
+		return 0, io.EOF
+	}
+	p = p[:min(int64(len(p)), z.limit-z.n)]
+	clear(p)
+	if z.n == 0 {
+		copy(p, "%PDF-1.7\n")
+	}
+	z.n += int64(len(p))
+	return len(p), nil
+}
+
+// TestOversizeUploadRefused streams a document over the 10 MiB limit and
+// checks it is refused with 413 while the process allocates far less than
+// the upload: the bytes are never collected in memory.
+func TestOversizeUploadRefused(t *testing.T) {
+	e := newEnv(t)
+	c := e.client(orgA)
+	const size = 40 << 20
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	_, err := c.CreateJob(context.Background(), directRequest(),
+		[]client.Upload{{Part: "doc1", FileName: "big.pdf", Body: &endless{limit: size}}})
+	runtime.ReadMemStats(&after)
+	problemOf(t, err, http.StatusRequestEntityTooLarge, "document-too-large")
+	if grew := after.TotalAlloc - before.TotalAlloc; grew > size/2 {
+		t.Fatalf("allocated %d MiB while refusing a %d MiB upload", grew>>20, size>>20)
+	}
+	list, _ := c.ListJobs(context.Background(), client.ListOptions{})
+	if len(list.Jobs) != 0 {
+		t.Fatal("a job was stored")
+	}
+}
+
+// TestAuditLogChain checks that API actions land in the hash chain, that
+// `segl audit verify` logic accepts it, and that an edit is caught.
+func TestAuditLogChain(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	j := e.mustCreate(e.client(orgA), directRequest())
+	e.client(orgA).CancelJob(ctx, j.ID)
+	var v audit.Verifier
+	var actions []string
+	err := e.srv.Store.AuditRecords(ctx, 0, func(r audit.Record) error {
+		actions = append(actions, r.Action)
+		if r.Action == "job.created" && !strings.Contains(string(r.Details), j.Documents[0].SHA256) {
+			t.Errorf("job.created does not record the document hash: %s", r.Details)
+		}
+		return v.Next(r)
+	})
+	if err != nil || v.Count != 5 {
+		t.Fatalf("verify: %v after %d records (%v)", err, v.Count, actions)
+	}
+	var _ store.Store = e.srv.Store
+}

@@ -1,0 +1,151 @@
+package server_test
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/segl/segl/client"
+	"github.com/segl/segl/internal/config"
+	"github.com/segl/segl/internal/pki"
+	"github.com/segl/segl/internal/server"
+	"github.com/segl/segl/internal/testdocs"
+)
+
+// Two organisations of the synthetic population.
+const orgA, orgB = "317510748", "319386416"
+
+// env is segl started in --dev mode on a random port with a fresh data
+// directory, as `segl serve --dev` would run it.
+type env struct {
+	t    *testing.T
+	cfg  config.Config
+	srv  *server.Server
+	data string
+}
+
+func newEnv(t *testing.T, mutate ...func(*config.Config)) *env {
+	t.Helper()
+	cfg := config.Default()
+	cfg.Dev, cfg.Addr, cfg.Data, cfg.RelaxedSync = true, "127.0.0.1:0", t.TempDir(), true
+	cfg.LinkKeyFile = filepath.Join(cfg.Data, "secrets", "link.key")
+	for _, m := range mutate {
+		m(&cfg)
+	}
+	e := &env{t: t, cfg: cfg, data: cfg.Data}
+	e.start()
+	t.Cleanup(func() { e.stop() })
+	return e
+}
+
+func (e *env) start() {
+	e.t.Helper()
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	if testing.Verbose() {
+		log = slog.Default()
+	}
+	s, err := server.Start(context.Background(), e.cfg, server.Options{Log: log})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	e.srv = s
+	e.cfg.Addr = s.URL[len("https://"):] // a restart keeps the port
+}
+
+func (e *env) stop() {
+	if e.srv == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := e.srv.Close(ctx); err != nil {
+		e.t.Errorf("close: %v", err)
+	}
+	e.srv = nil
+}
+
+func (e *env) restart() {
+	e.stop()
+	e.start()
+}
+
+// client returns an API client with org's development certificate, the
+// files DESIGN §6 promises.
+func (e *env) client(org string) *client.Client {
+	e.t.Helper()
+	dir := filepath.Join(e.data, "pki")
+	c, err := client.New(e.srv.URL, filepath.Join(dir, "clients", org+".pem"), filepath.Join(dir, "clients", org+".key"),
+		filepath.Join(dir, "root-ca.pem"))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return c
+}
+
+// anonymous returns a client presenting no certificate.
+func (e *env) anonymous() *client.Client {
+	c, err := client.New(e.srv.URL, "", "", filepath.Join(e.data, "pki", "root-ca.pem"))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return c
+}
+
+// clientFor issues a certificate for an organisation that is not onboarded.
+func (e *env) clientFor(org, name string) *client.Client {
+	e.t.Helper()
+	if _, err := e.srv.Dev.IssueClient(pki.Org{Number: org, Name: name}, time.Now()); err != nil {
+		e.t.Fatal(err)
+	}
+	return e.client(org)
+}
+
+func directRequest() client.JobRequest {
+	exp := time.Now().Add(7 * 24 * time.Hour).UTC().Truncate(time.Second)
+	return client.JobRequest{
+		Title: "Arbeidsavtale", Flow: "direct", SignatureType: "authenticated", LevelOfAssurance: "substantial",
+		Reference: "case-2026-17",
+		Documents: []client.DocumentRef{{Title: "Kontrakt", File: "doc1"}},
+		Signers:   []client.SignerRequest{{PID: "21909825250", Order: 1}, {PID: "03896127682", Order: 2}},
+		ExitURLs: &client.ExitURLs{Completion: "https://sender.example/ok", Rejection: "https://sender.example/no",
+			Error: "https://sender.example/err"},
+		ExpiresAt: &exp,
+	}
+}
+
+var pdf100k = testdocs.PDF("Arbeidsavtale", 100_000)
+
+func pdfUpload(part string) client.Upload {
+	return client.Upload{Part: part, FileName: part + ".pdf", ContentType: "application/pdf", Body: bytes.NewReader(pdf100k)}
+}
+
+func (e *env) mustCreate(c *client.Client, req client.JobRequest) *client.Job {
+	e.t.Helper()
+	j, err := c.CreateJob(context.Background(), req, []client.Upload{pdfUpload("doc1")})
+	if err != nil {
+		e.t.Fatalf("create job: %v", err)
+	}
+	return j
+}
+
+// problemOf asserts err is a problem with the given status and code.
+func problemOf(t *testing.T, err error, status int, code string) {
+	t.Helper()
+	p, ok := err.(*client.Problem)
+	if !ok {
+		t.Fatalf("got %v (%T), want problem %d %s", err, err, status, code)
+	}
+	if p.Status != status || p.Code != code {
+		t.Fatalf("got problem %d %s (%s), want %d %s", p.Status, p.Code, p.Detail, status, code)
+	}
+	if p.Type != client.ProblemTypePrefix+code {
+		t.Fatalf("problem type %q", p.Type)
+	}
+}
+
+var _ = http.StatusOK

@@ -1,0 +1,237 @@
+// Package server wires segl together from a config: storage, blobs, keys, the
+// use cases and the HTTP surface, on one HTTPS listener. cmd/segl and the
+// end-to-end tests both start segl through here, so the tests run exactly
+// what the binary runs.
+package server
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/segl/segl/internal/blob/fs"
+	"github.com/segl/segl/internal/ceremony"
+	"github.com/segl/segl/internal/clock"
+	"github.com/segl/segl/internal/config"
+	"github.com/segl/segl/internal/errs"
+	"github.com/segl/segl/internal/httpapi"
+	"github.com/segl/segl/internal/job"
+	"github.com/segl/segl/internal/pki"
+	"github.com/segl/segl/internal/population"
+	"github.com/segl/segl/internal/store"
+	"github.com/segl/segl/internal/store/sqlite"
+)
+
+// Server is a running segl.
+type Server struct {
+	URL   string // where it serves, e.g. https://127.0.0.1:8443
+	Store store.Store
+	Dev   *pki.Dev // nil unless --dev
+	http  *http.Server
+	done  chan error
+}
+
+// Options are what tests may replace; the zero value is production's.
+type Options struct {
+	Clock clock.Clock // nil: the system clock
+	Log   *slog.Logger
+}
+
+// Start opens storage, prepares keys and starts serving in the background.
+func Start(ctx context.Context, cfg config.Config, opts Options) (*Server, error) {
+	if opts.Clock == nil {
+		opts.Clock = clock.System{}
+	}
+	if opts.Log == nil {
+		opts.Log = slog.Default()
+	}
+	if err := os.MkdirAll(cfg.Data, 0o700); err != nil {
+		return nil, fmt.Errorf("server: %w", err)
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return nil, fmt.Errorf("server: %w", err)
+	}
+	s, err := start(ctx, cfg, opts, ln)
+	if err != nil {
+		ln.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func start(ctx context.Context, cfg config.Config, opts Options, ln net.Listener) (*Server, error) {
+	base := cfg.BaseURL
+	if base == "" {
+		base = "https://" + ln.Addr().String()
+	}
+	base = strings.TrimRight(base, "/")
+	db, err := sqlite.Open(filepath.Join(cfg.Data, "segl.db"), sqlite.Options{RelaxedSync: cfg.RelaxedSync})
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{URL: base, Store: db, done: make(chan error, 1)}
+	ok := false
+	defer func() {
+		if !ok {
+			db.Close()
+		}
+	}()
+	blobs, err := fs.Open(filepath.Join(cfg.Data, "blobs"), fs.Options{NoSync: cfg.RelaxedSync})
+	if err != nil {
+		return nil, err
+	}
+	linkKey, err := loadOrCreateSecret(cfg.LinkKeyFile)
+	if err != nil {
+		return nil, err
+	}
+	mux := http.NewServeMux()
+	tlsConfig := &tls.Config{MinVersion: tls.VersionTLS12, ClientAuth: tls.VerifyClientCertIfGiven}
+	if cfg.Dev {
+		if err := s.startDev(ctx, cfg, opts, base, mux, tlsConfig); err != nil {
+			return nil, err
+		}
+	}
+	if err := loadProductionTLS(cfg, tlsConfig); err != nil {
+		return nil, err
+	}
+	svc := &ceremony.Service{Store: db, Blobs: blobs, Clock: opts.Clock, Limits: cfg.Limits, LinkKey: linkKey, Log: opts.Log}
+	api := &httpapi.API{Svc: svc, BaseURL: base, Log: opts.Log}
+	api.Routes(mux)
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok\n") })
+
+	s.http = &http.Server{
+		Handler:           mux,
+		TLSConfig:         tlsConfig,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(opts.Log.Handler(), slog.LevelWarn),
+	}
+	go func() { s.done <- s.http.Serve(tls.NewListener(ln, tlsConfig)) }()
+	ok = true
+	opts.Log.Info("segl serving", "url", base, "data", cfg.Data, "dev", cfg.Dev)
+	return s, nil
+}
+
+// startDev creates the development PKI, onboards the synthetic
+// organisations and mounts the development endpoints.
+func (s *Server) startDev(ctx context.Context, cfg config.Config, opts Options, base string, mux *http.ServeMux, tlsConfig *tls.Config) error {
+	pop, err := population.Load()
+	if err != nil {
+		return err
+	}
+	var orgs []pki.Org
+	for _, o := range pop.Organisations {
+		orgs = append(orgs, pki.Org{Number: o.Number, Name: o.Name})
+	}
+	dev, err := pki.LoadOrCreateDev(cfg.Data, pki.Options{BaseURL: base, Orgs: orgs, Now: opts.Clock.Now()})
+	if err != nil {
+		return err
+	}
+	s.Dev = dev
+	for _, o := range pop.Organisations {
+		// Onboard once; a later deactivation by an administrator sticks.
+		if _, err := s.Store.Org(ctx, o.Number); !errs.Is(err, errs.NotFound) {
+			if err != nil {
+				return err
+			}
+			continue
+		}
+		err := s.Store.PutOrg(ctx, store.Org{Number: o.Number, Name: o.Name, Active: true,
+			SignatureTypes: []job.SignatureType{job.Authenticated, job.Advanced}, CreatedAt: opts.Clock.Now()})
+		if err != nil {
+			return err
+		}
+	}
+	tlsConfig.Certificates = []tls.Certificate{dev.Server.TLSCertificate()}
+	tlsConfig.ClientCAs = dev.Roots()
+	revoked, err := pki.OpenRevocations(dev.Dir)
+	if err != nil {
+		return err
+	}
+	now := opts.Clock.Now
+	mux.Handle("/dev/ocsp", dev.OCSPHandler(revoked, now))
+	mux.Handle("/dev/ocsp/", dev.OCSPHandler(revoked, now))
+	mux.Handle("GET /dev/crl", dev.CRLHandler(revoked, now))
+	mux.Handle("GET /dev/pki/issuing-ca.cer", dev.IssuingCAHandler())
+	return nil
+}
+
+// loadProductionTLS adds configured server certificates and client trust
+// anchors (they may extend the development ones).
+func loadProductionTLS(cfg config.Config, tlsConfig *tls.Config) error {
+	if cfg.TLSCert != "" {
+		cert, err := tls.LoadX509KeyPair(cfg.TLSCert, cfg.TLSKey)
+		if err != nil {
+			return fmt.Errorf("server: tls certificate: %w", err)
+		}
+		tlsConfig.Certificates = []tls.Certificate{cert}
+	}
+	if cfg.ClientCAs != "" {
+		pem, err := os.ReadFile(cfg.ClientCAs)
+		if err != nil {
+			return fmt.Errorf("server: client CAs: %w", err)
+		}
+		if tlsConfig.ClientCAs == nil {
+			tlsConfig.ClientCAs = x509.NewCertPool()
+		}
+		if !tlsConfig.ClientCAs.AppendCertsFromPEM(pem) {
+			return errors.New("server: client CAs: no certificates in " + cfg.ClientCAs)
+		}
+	}
+	if len(tlsConfig.Certificates) == 0 {
+		return errors.New("server: no TLS certificate: use --dev or --tls-cert/--tls-key")
+	}
+	return nil
+}
+
+// loadOrCreateSecret reads a 32-byte hex secret, creating it on first use.
+// Every node of a scaled-out deployment must be given the same file.
+func loadOrCreateSecret(path string) ([]byte, error) {
+	raw, err := os.ReadFile(path)
+	if err == nil {
+		key, err := hex.DecodeString(strings.TrimSpace(string(raw)))
+		if err != nil || len(key) < 32 {
+			return nil, fmt.Errorf("server: %s: want at least 32 hex-encoded bytes", path)
+		}
+		return key, nil
+	}
+	if !errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("server: %w", err)
+	}
+	key := make([]byte, 32)
+	rand.Read(key)
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("server: %w", err)
+	}
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, []byte(hex.EncodeToString(key)+"\n"), 0o600); err != nil {
+		return nil, fmt.Errorf("server: %w", err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return nil, fmt.Errorf("server: %w", err)
+	}
+	return key, nil
+}
+
+// Close stops serving, waiting up to the context's deadline for requests in
+// flight, and closes storage.
+func (s *Server) Close(ctx context.Context) error {
+	err := s.http.Shutdown(ctx)
+	if serr := <-s.done; serr != nil && !errors.Is(serr, http.ErrServerClosed) {
+		err = errors.Join(err, serr)
+	}
+	return errors.Join(err, s.Store.Close())
+}

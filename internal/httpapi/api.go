@@ -6,6 +6,7 @@
 package httpapi
 
 import (
+	"crypto/x509"
 	_ "embed"
 	"encoding/json"
 	"errors"
@@ -14,6 +15,7 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -36,15 +38,30 @@ type API struct {
 //go:embed openapi.json
 var openAPI []byte
 
+// route is one endpoint of the API; the table is what the OpenAPI
+// document is tested against.
+type route struct {
+	method, path string
+	h            handler
+}
+
+func (a *API) routes() []route {
+	return []route{
+		{"POST", "/api/v1/jobs", a.createJob},
+		{"GET", "/api/v1/jobs", a.listJobs},
+		{"GET", "/api/v1/jobs/{id}", a.getJob},
+		{"POST", "/api/v1/jobs/{id}/cancel", a.cancelJob},
+		{"GET", "/api/v1/jobs/{id}/documents/{doc}", a.getDocument},
+		{"GET", "/api/v1/events", a.listEvents},
+		{"POST", "/api/v1/events/ack", a.ackEvents},
+	}
+}
+
 // Routes registers the API on mux.
 func (a *API) Routes(mux *http.ServeMux) {
-	mux.Handle("POST /api/v1/jobs", a.authed(a.createJob))
-	mux.Handle("GET /api/v1/jobs", a.authed(a.listJobs))
-	mux.Handle("GET /api/v1/jobs/{id}", a.authed(a.getJob))
-	mux.Handle("POST /api/v1/jobs/{id}/cancel", a.authed(a.cancelJob))
-	mux.Handle("GET /api/v1/jobs/{id}/documents/{doc}", a.authed(a.getDocument))
-	mux.Handle("GET /api/v1/events", a.authed(a.listEvents))
-	mux.Handle("POST /api/v1/events/ack", a.authed(a.ackEvents))
+	for _, rt := range a.routes() {
+		mux.Handle(rt.method+" "+rt.path, a.authed(rt.h))
+	}
 	mux.HandleFunc("GET /api/v1/openapi.json", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		w.Write(openAPI)
@@ -76,6 +93,12 @@ func (a *API) caller(r *http.Request) (ceremony.Caller, error) {
 			"present your organisation's enterprise certificate (mutual TLS)")
 	}
 	leaf := r.TLS.VerifiedChains[0][0]
+	if !slices.Contains(leaf.ExtKeyUsage, x509.ExtKeyUsageClientAuth) {
+		// Go accepts a certificate without EKU for any use; an enterprise
+		// certificate for the API must say it is for client authentication.
+		return ceremony.Caller{}, errs.E(errs.Forbidden, "certificate-not-for-client-auth",
+			"the certificate is not issued for client authentication")
+	}
 	org, err := pki.OrgNumber(leaf)
 	if err != nil || !job.ValidOrgNumber(org) {
 		return ceremony.Caller{}, errs.E(errs.Forbidden, "certificate-without-orgnr",
@@ -114,7 +137,7 @@ func (a *API) createJob(w http.ResponseWriter, r *http.Request, c ceremony.Calle
 			break
 		}
 		if err != nil {
-			return bodyError(err)
+			return readError(err)
 		}
 		name := part.FormName()
 		switch {
@@ -123,20 +146,24 @@ func (a *API) createJob(w http.ResponseWriter, r *http.Request, c ceremony.Calle
 		case seen[name]:
 			return errs.Field(name, "duplicate-part", "part %q appears twice", name)
 		case name == "job":
-			if req, err = decodeRequest(part); err != nil {
+			if req, err = decodeRequest(&bodyReader{r: part}); err != nil {
 				return err
 			}
 		case len(uploads) == lim.MaxDocuments:
 			return errs.Field("documents", "too-many-documents", "at most %d documents per job", lim.MaxDocuments)
 		default:
-			ref, err := a.Svc.Blobs.Put(r.Context(), part, lim.MaxDocumentBytes)
+			body := &bodyReader{r: part}
+			ref, err := a.Svc.Blobs.Put(r.Context(), body, lim.MaxDocumentBytes)
 			if errs.Is(err, errs.TooLarge) {
 				e := errs.E(errs.TooLarge, "document-too-large", "documents may be at most %d bytes", lim.MaxDocumentBytes)
 				e.Field = name
 				return e
 			}
+			if body.err != nil {
+				return readError(body.err)
+			}
 			if err != nil {
-				return bodyError(err)
+				return err
 			}
 			uploads = append(uploads, ceremony.Upload{Part: name, FileName: part.FileName(),
 				ContentType: part.Header.Get("Content-Type"), Ref: ref})
@@ -155,23 +182,29 @@ func (a *API) createJob(w http.ResponseWriter, r *http.Request, c ceremony.Calle
 	return nil
 }
 
-// bodyError classifies failures while reading the request body.
-func bodyError(err error) error {
+// bodyReader remembers why reading the request body failed, so a broken
+// or oversized body is told apart from a failure on our side (a full disk).
+type bodyReader struct {
+	r   io.Reader
+	err error
+}
+
+func (b *bodyReader) Read(p []byte) (int, error) {
+	n, err := b.r.Read(p)
+	if err != nil && err != io.EOF {
+		b.err = err
+	}
+	return n, err
+}
+
+// readError turns a failure to read the client's body into the client's
+// problem.
+func readError(err error) error {
 	var tooBig *http.MaxBytesError
 	if errors.As(err, &tooBig) {
 		return errs.E(errs.TooLarge, "request-too-large", "the request is larger than %d bytes", tooBig.Limit)
 	}
-	var e *errs.Error
-	if errors.As(err, &e) {
-		return e
-	}
-	if errors.Is(err, io.ErrUnexpectedEOF) {
-		return errs.Wrap(err, errs.Invalid, "incomplete-body", "the request body ended early")
-	}
-	if strings.Contains(err.Error(), "multipart") {
-		return errs.Wrap(err, errs.Invalid, "invalid-multipart", "the body is not valid multipart/form-data")
-	}
-	return err
+	return errs.Wrap(err, errs.Invalid, "invalid-multipart", "the body is not valid multipart/form-data")
 }
 
 // decodeRequest decodes the JSON part strictly: unknown fields and trailing
@@ -181,6 +214,9 @@ func decodeRequest(r io.Reader) (*job.Request, error) {
 	dec.DisallowUnknownFields()
 	var req job.Request
 	if err := dec.Decode(&req); err != nil {
+		if br, ok := r.(*bodyReader); ok && br.err != nil {
+			return nil, readError(br.err)
+		}
 		return nil, errs.Wrap(err, errs.Invalid, "invalid-json", "the job part is not a valid job request: %s", jsonProblem(err))
 	}
 	if dec.More() {

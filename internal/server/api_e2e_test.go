@@ -210,6 +210,16 @@ func TestAuthentication(t *testing.T) {
 	_, err = e.clientFor("974760673", "Ukjent etat").ListJobs(ctx, client.ListOptions{})
 	problemOf(t, err, http.StatusForbidden, "organisation-unknown")
 
+	// segl's own seal certificate chains to the same root but is not an
+	// enterprise client certificate.
+	dir := e.data + "/pki/"
+	seal, err := client.New(e.srv.URL, dir+"seal.pem", dir+"seal.key", dir+"root-ca.pem")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = seal.ListJobs(ctx, client.ListOptions{})
+	problemOf(t, err, http.StatusForbidden, "certificate-not-for-client-auth")
+
 	// An organisation the administrator deactivated.
 	o, _ := e.srv.Store.Org(ctx, orgB)
 	o.Active = false

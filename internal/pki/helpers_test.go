@@ -1,0 +1,56 @@
+package pki
+
+import (
+	"crypto/elliptic"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// population is a few organisations of ../shared/testdata/population.json.
+var population = []Org{
+	{Number: "317510748", Name: "Lånekassen test"},
+	{Number: "319386416", Name: "Innovasjon test AS"},
+}
+
+func newDev(t *testing.T, opts Options) (*Dev, string) {
+	t.Helper()
+	dir := t.TempDir()
+	d, err := LoadOrCreateDev(dir, opts)
+	if err != nil {
+		t.Fatalf("LoadOrCreateDev: %v", err)
+	}
+	return d, dir
+}
+
+// openssl runs the openssl command line tool, the independent check of what
+// this package writes. Tests that need it are skipped where it is missing.
+func openssl(t *testing.T, args ...string) (string, error) {
+	t.Helper()
+	path, err := exec.LookPath("openssl")
+	if err != nil {
+		t.Skip("openssl not installed")
+	}
+	out, err := exec.Command(path, args...).CombinedOutput()
+	return string(out), err
+}
+
+func mustOpenSSL(t *testing.T, want string, args ...string) string {
+	t.Helper()
+	out, err := openssl(t, args...)
+	if err != nil {
+		t.Fatalf("openssl %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	if !strings.Contains(out, want) {
+		t.Fatalf("openssl %s: want %q in output:\n%s", strings.Join(args, " "), want, out)
+	}
+	return out
+}
+
+func (d *Dev) file(name string) string { return filepath.Join(d.Dir, name) }
+
+func p256() elliptic.Curve { return elliptic.P256() }
+
+func nowish() time.Time { return time.Now() }

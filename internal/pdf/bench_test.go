@@ -1,0 +1,48 @@
+package pdf
+
+import (
+	"bytes"
+	"fmt"
+	"testing"
+)
+
+// BenchmarkCheck checks generated documents of about 10 MB. Check reads
+// the cross-reference data and the objects reachable from the catalog, but
+// no stream data, so "big-stream" must allocate about the same whatever the
+// stream's size; "many-pages" allocates in proportion to the number of
+// objects, which it must visit.
+func BenchmarkCheck(b *testing.B) {
+	docs := []struct {
+		name string
+		data []byte
+	}{
+		{"big-stream-10MB", bigStreamPDF(10 << 20)},
+		{"big-stream-1MB", bigStreamPDF(1 << 20)},
+		{"many-pages-10MB", simplePDF(36000)},
+	}
+	for _, d := range docs {
+		b.Run(d.name, func(b *testing.B) {
+			b.SetBytes(int64(len(d.data)))
+			b.ReportAllocs()
+			for b.Loop() {
+				info, err := Check(bytes.NewReader(d.data), int64(len(d.data)))
+				if err != nil || info.Pages == 0 {
+					b.Fatal(info, err)
+				}
+			}
+		})
+	}
+}
+
+// bigStreamPDF is a one-page document whose content stream is n bytes.
+func bigStreamPDF(n int) []byte {
+	bl := newBuilder("1.7")
+	bl.obj(1, "<< /Type /Catalog /Pages 2 0 R >>")
+	bl.obj(2, "<< /Type /Pages /Kids [3 0 R] /Count 1 >>")
+	bl.obj(3, "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>")
+	line := []byte("0 0 m 595 842 l S % a line of drawing, repeated to fill the stream\n")
+	data := bytes.Repeat(line, n/len(line))
+	bl.stream(4, "", data)
+	bl.xref(fmt.Sprintf("<< /Size 5 /Root 1 0 R >>"))
+	return bl.Bytes()
+}

@@ -1,0 +1,54 @@
+// Package pdf reads the structure of PDF files (ISO 32000-1) without loading
+// them whole, so that segl can check uploaded documents and, later, append
+// incremental updates (PAdES signatures, the DSS) to them.
+//
+// # Reading model
+//
+// [Open] reads the header, finds the last startxref (7.5.5), and follows the
+// chain of cross-reference sections through /Prev (7.5.6): classic tables
+// (7.5.4), cross-reference streams (7.5.8) and hybrid-reference sections whose
+// trailer names an /XRefStm (7.5.8.4). Objects are parsed only when asked for,
+// through a small buffered window over the [io.ReaderAt]; objects stored in
+// object streams (7.5.7) are decoded on demand and a few decoded object
+// streams are cached. Stream data is never read unless a caller asks for it
+// with [Reader.StreamReader].
+//
+// # Object model
+//
+// [Object] is a sealed interface implemented by [Null], [Bool], [Int], [Real],
+// [String], [Name], [Array], [Dict], [Stream] and [Ref], one type per object
+// kind of 7.3. A sealed interface (rather than any) lets the compiler reject
+// foreign values in a [Dict] that a later writer will serialise. A missing
+// dictionary key reads as a nil Object; a reference to a free or undefined
+// object resolves to [Null] (7.3.10).
+//
+// # Hostile input
+//
+// Every loop and allocation is bounded so that malicious files fail with
+// [ErrMalformed] rather than panicking, hanging or exhausting memory: nesting
+// depth, string and name length, array and dictionary size, object numbers
+// relative to the file size, the number of cross-reference rows, the number
+// and loops of /Prev sections, reference chains, the decoded size of one
+// object stream, stream /Length against the end of the file, and the number
+// of objects visited by [Check]. Over the life of a [Reader], the bytes
+// decoded from object streams and the bytes parsed as objects are each
+// limited to 64 times the file size plus 64 MiB: far more than reading every
+// object a few times needs, and enough to stop files whose objects share or
+// re-inflate the same bytes over and over.
+//
+// # Leniency, and why there is no reconstruction
+//
+// Common writer mistakes are tolerated: up to 1024 bytes of garbage before
+// %PDF-, startxref further back than the last 1024 bytes (up to 64 KB),
+// cross-reference entries ending in "\r\n", " \n" or " \r", offsets that are
+// a few bytes off or relative to the header (the reader searches for the
+// expected "N G obj" or "xref" near the recorded offset), and a missing
+// endobj or endstream.
+//
+// A cross-reference structure that is broken beyond that is not rebuilt by
+// scanning the file for object headers. segl appends signatures to the
+// document's existing cross-reference chain, and a file whose structure only
+// exists after repair may be repaired differently by each viewer, which is
+// the root of "shadow" attacks on signed PDFs. Such files are refused with
+// [ErrMalformed]; the sender can re-save them with any PDF tool.
+package pdf

@@ -1,0 +1,226 @@
+package tsp
+
+import (
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/sha256"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/asn1"
+	"encoding/pem"
+	"math/big"
+	"os"
+	"path/filepath"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/segl/segl/internal/clock"
+)
+
+// A test PKI made with crypto/x509: the development PKI package is written in
+// parallel and is not imported here.
+
+type ca struct {
+	cert *x509.Certificate
+	key  crypto.Signer
+}
+
+var testSerial atomic.Int64
+
+func nextSerial() *big.Int {
+	return big.NewInt(time.Now().Unix()<<20 + testSerial.Add(1))
+}
+
+func newKey(t testing.TB, kind string) crypto.Signer {
+	t.Helper()
+	var (
+		k   crypto.Signer
+		err error
+	)
+	switch kind {
+	case "p256":
+		k, err = ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	case "p384":
+		k, err = ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
+	case "rsa":
+		k, err = rsa.GenerateKey(rand.Reader, 2048)
+	case "ed25519":
+		_, k, err = ed25519.GenerateKey(rand.Reader)
+	default:
+		t.Fatalf("unknown key kind %q", kind)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
+
+func create(t testing.TB, tmpl, parent *x509.Certificate, pub crypto.PublicKey, signer crypto.Signer) *x509.Certificate {
+	t.Helper()
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, pub, signer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// validity used by default: an hour ago to a year ahead.
+func window() (time.Time, time.Time) {
+	now := time.Now()
+	return now.Add(-time.Hour), now.AddDate(1, 0, 0)
+}
+
+func newRoot(t testing.TB, name string) *ca {
+	t.Helper()
+	key := newKey(t, "p256")
+	nb, na := window()
+	tmpl := &x509.Certificate{
+		SerialNumber:          nextSerial(),
+		Subject:               pkix.Name{CommonName: name, Organization: []string{"segl test"}},
+		NotBefore:             nb,
+		NotAfter:              na.AddDate(20, 0, 0),
+		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
+		BasicConstraintsValid: true,
+		IsCA:                  true,
+	}
+	return &ca{cert: create(t, tmpl, tmpl, key.Public(), key), key: key}
+}
+
+func (c *ca) intermediate(t testing.TB, name string) *ca {
+	t.Helper()
+	key := newKey(t, "p256")
+	nb, na := window()
+	tmpl := &x509.Certificate{
+		SerialNumber:          nextSerial(),
+		Subject:               pkix.Name{CommonName: name, Organization: []string{"segl test"}},
+		NotBefore:             nb,
+		NotAfter:              na.AddDate(10, 0, 0),
+		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
+		BasicConstraintsValid: true,
+		IsCA:                  true,
+	}
+	return &ca{cert: create(t, tmpl, c.cert, key.Public(), c.key), key: key}
+}
+
+// tsaOpts describes a TSA certificate; the zero value is a good one.
+type tsaOpts struct {
+	key         string // p256 (default), p384, rsa, ed25519
+	nonCritical bool
+	ekus        []asn1.ObjectIdentifier // default: timeStamping only
+	noEKU       bool
+	isCA        bool
+	notBefore   time.Time
+	notAfter    time.Time
+}
+
+func ekuExtension(t testing.TB, critical bool, ekus ...asn1.ObjectIdentifier) pkix.Extension {
+	t.Helper()
+	v, err := asn1.Marshal(ekus)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pkix.Extension{Id: oidExtKeyUsage, Critical: critical, Value: v}
+}
+
+func (c *ca) tsa(t testing.TB, o tsaOpts) (*x509.Certificate, crypto.Signer) {
+	t.Helper()
+	if o.key == "" {
+		o.key = "p256"
+	}
+	key := newKey(t, o.key)
+	nb, na := window()
+	if !o.notBefore.IsZero() {
+		nb, na = o.notBefore, o.notAfter
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber:          nextSerial(),
+		Subject:               pkix.Name{CommonName: "segl test tsa", Organization: []string{"segl test"}},
+		NotBefore:             nb,
+		NotAfter:              na,
+		KeyUsage:              x509.KeyUsageDigitalSignature,
+		BasicConstraintsValid: true,
+		IsCA:                  o.isCA,
+	}
+	if o.isCA {
+		tmpl.KeyUsage |= x509.KeyUsageCertSign
+	}
+	if !o.noEKU {
+		ekus := o.ekus
+		if ekus == nil {
+			ekus = []asn1.ObjectIdentifier{oidKPTimeStamping}
+		}
+		tmpl.ExtraExtensions = []pkix.Extension{ekuExtension(t, !o.nonCritical, ekus...)}
+	}
+	return create(t, tmpl, c.cert, key.Public(), c.key), key
+}
+
+// env is a root, an optional intermediate and a TSA authority under them.
+type env struct {
+	root  *ca
+	inter *ca
+	auth  *Authority
+	roots *x509.CertPool
+}
+
+func newEnv(t testing.TB, key string, withIntermediate bool) *env {
+	t.Helper()
+	e := &env{root: newRoot(t, "segl test root "+key)}
+	issuer := e.root
+	var chain []*x509.Certificate
+	if withIntermediate {
+		e.inter = e.root.intermediate(t, "segl test issuing ca")
+		issuer = e.inter
+		chain = []*x509.Certificate{e.inter.cert}
+	}
+	cert, k := issuer.tsa(t, tsaOpts{key: key})
+	a, err := NewAuthority(k, cert, chain)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.auth = a
+	e.roots = x509.NewCertPool()
+	e.roots.AddCert(e.root.cert)
+	return e
+}
+
+func digestOf(s string) []byte {
+	d := sha256.Sum256([]byte(s))
+	return d[:]
+}
+
+func writePEM(t testing.TB, path string, certs ...*x509.Certificate) string {
+	t.Helper()
+	var b []byte
+	for _, c := range certs {
+		b = append(b, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: c.Raw})...)
+	}
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func writeFile(t testing.TB, dir, name string, b []byte) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// unsynced is a time source that has lost synchronisation.
+type unsynced struct{ err error }
+
+func (u unsynced) Now() (time.Time, error) { return time.Time{}, u.err }
+
+func fakeClock(at time.Time) TimeSource { return Synced(clock.NewFake(at)) }

@@ -44,8 +44,9 @@ func newID() string { return uuid.Must(uuid.NewV7()).String() }
 
 // Caller is who acts: an organisation's API client or portal user.
 type Caller struct {
-	Org   string // organisation number, from the verified certificate or login
-	Actor string // "cert:<serial>" or "pid:<number>", for the audit log
+	Org   string     // organisation number, from the verified certificate or login
+	Actor string     // "cert:<serial>" or "pid:<number>", for the audit log
+	org   *store.Org // as Authorize found it, so one request reads it once
 }
 
 // Upload is one document part of a create request, already streamed into
@@ -65,7 +66,7 @@ func (s *Service) CreateJob(ctx context.Context, c Caller, req *job.Request, upl
 	if err := req.Validate(now, s.Limits); err != nil {
 		return nil, err
 	}
-	org, err := s.activeOrg(ctx, c.Org)
+	org, err := s.callerOrg(ctx, c)
 	if err != nil {
 		return nil, err
 	}
@@ -170,10 +171,21 @@ func (s *Service) activeOrg(ctx context.Context, number string) (store.Org, erro
 	return o, nil
 }
 
-// Authorize checks that an organisation may use the API at all.
-func (s *Service) Authorize(ctx context.Context, org string) error {
-	_, err := s.activeOrg(ctx, org)
-	return err
+// Authorize checks that an organisation may use the service at all and
+// returns the caller to act as.
+func (s *Service) Authorize(ctx context.Context, org, actor string) (Caller, error) {
+	o, err := s.activeOrg(ctx, org)
+	if err != nil {
+		return Caller{}, err
+	}
+	return Caller{Org: org, Actor: actor, org: &o}, nil
+}
+
+func (s *Service) callerOrg(ctx context.Context, c Caller) (store.Org, error) {
+	if c.org != nil {
+		return *c.org, nil
+	}
+	return s.activeOrg(ctx, c.Org)
 }
 
 // Job returns one of the caller's jobs.

@@ -104,10 +104,7 @@ func (a *API) caller(r *http.Request) (ceremony.Caller, error) {
 		return ceremony.Caller{}, errs.E(errs.Forbidden, "certificate-without-orgnr",
 			"the client certificate carries no organisation number")
 	}
-	if err := a.Svc.Authorize(r.Context(), org); err != nil {
-		return ceremony.Caller{}, err
-	}
-	return ceremony.Caller{Org: org, Actor: fmt.Sprintf("cert:%x", leaf.SerialNumber)}, nil
+	return a.Svc.Authorize(r.Context(), org, fmt.Sprintf("cert:%x", leaf.SerialNumber))
 }
 
 // createJob takes multipart/form-data: a part named "job" with the JSON

@@ -23,13 +23,15 @@ const orgA, orgB = "317510748", "319386416"
 // env is segl started in --dev mode on a random port with a fresh data
 // directory, as `segl serve --dev` would run it.
 type env struct {
-	t    *testing.T
+	t    testing.TB
 	cfg  config.Config
 	srv  *server.Server
 	data string
 }
 
-func newEnv(t *testing.T, mutate ...func(*config.Config)) *env {
+func newEnv(t *testing.T, mutate ...func(*config.Config)) *env { return newEnvB(t, mutate...) }
+
+func newEnvB(t testing.TB, mutate ...func(*config.Config)) *env {
 	t.Helper()
 	cfg := config.Default()
 	cfg.Dev, cfg.Addr, cfg.Data, cfg.RelaxedSync = true, "127.0.0.1:0", t.TempDir(), true

@@ -119,7 +119,8 @@ func start(ctx context.Context, cfg config.Config, opts Options, ln net.Listener
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(opts.Log.Handler(), slog.LevelWarn),
 	}
-	go func() { s.done <- s.http.Serve(tls.NewListener(ln, tlsConfig)) }()
+	// ServeTLS (not Serve over tls.NewListener) so HTTP/2 is offered too.
+	go func() { s.done <- s.http.ServeTLS(ln, "", "") }()
 	ok = true
 	opts.Log.Info("segl serving", "url", base, "data", cfg.Data, "dev", cfg.Dev)
 	return s, nil

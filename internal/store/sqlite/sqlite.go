@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"modernc.org/sqlite"
@@ -30,6 +31,7 @@ var _ store.Store = (*DB)(nil)
 type DB struct {
 	write *sql.DB // exactly one connection: SQLite has one writer
 	read  *sql.DB
+	stmts sync.Map // query → *sql.Stmt: parsing SQL costs more than running it
 }
 
 // Options tune durability. The zero value is the safe default.
@@ -68,11 +70,18 @@ func Open(path string, opts Options) (*DB, error) {
 		db.Close()
 		return nil, err
 	}
+	for _, q := range append(writeStatements, auditHead) {
+		if _, err := db.stmt(context.Background(), db.write, q); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("sqlite: prepare: %w", err)
+		}
+	}
 	return db, nil
 }
 
 // Close closes both pools.
 func (db *DB) Close() error {
+	db.stmts.Range(func(_, st any) bool { st.(*sql.Stmt).Close(); return true })
 	return errors.Join(db.read.Close(), db.write.Close())
 }
 
@@ -113,6 +122,46 @@ func (db *DB) tx(ctx context.Context, fn func(*sql.Tx) error) error {
 		return err
 	}
 	return tx.Commit()
+}
+
+// stmt returns a prepared statement for query on pool, preparing it once.
+// database/sql re-prepares it per connection as needed.
+func (db *DB) stmt(ctx context.Context, pool *sql.DB, query string) (*sql.Stmt, error) {
+	key := query
+	if pool == db.read {
+		key = "r:" + query
+	}
+	if st, ok := db.stmts.Load(key); ok {
+		return st.(*sql.Stmt), nil
+	}
+	st, err := pool.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	if prev, loaded := db.stmts.LoadOrStore(key, st); loaded {
+		st.Close()
+		return prev.(*sql.Stmt), nil
+	}
+	return st, nil
+}
+
+// exec runs query inside tx, through a prepared statement when Open
+// prepared one. It never prepares on db.write itself: the transaction holds
+// the pool's only connection, so that would wait forever.
+func (db *DB) exec(ctx context.Context, tx *sql.Tx, query string, args ...any) (sql.Result, error) {
+	if st, ok := db.stmts.Load(query); ok {
+		return tx.StmtContext(ctx, st.(*sql.Stmt)).ExecContext(ctx, args...)
+	}
+	return tx.ExecContext(ctx, query, args...)
+}
+
+// queryRow runs a cached statement on the read pool.
+func (db *DB) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	st, err := db.stmt(ctx, db.read, query)
+	if err != nil {
+		return db.read.QueryRowContext(ctx, query, args...) // reports the same error through Scan
+	}
+	return st.QueryRowContext(ctx, args...)
 }
 
 func micro(t time.Time) int64 { return t.UTC().UnixMicro() }
@@ -156,7 +205,7 @@ func scanOrg(row interface{ Scan(...any) error }) (store.Org, error) {
 
 // Org returns one organisation.
 func (db *DB) Org(ctx context.Context, number string) (store.Org, error) {
-	o, err := scanOrg(db.read.QueryRowContext(ctx, `SELECT `+orgColumns+` FROM orgs WHERE number = ?`, number))
+	o, err := scanOrg(db.queryRow(ctx, `SELECT `+orgColumns+` FROM orgs WHERE number = ?`, number))
 	if errors.Is(err, sql.ErrNoRows) {
 		return o, errs.E(errs.NotFound, "org-not-found", "no organisation %s", number)
 	}
@@ -190,7 +239,7 @@ func (db *DB) CreateJob(ctx context.Context, j *job.Job, events []job.Event, ide
 	retention, _ := json.Marshal(j.Retention)
 	err := db.tx(ctx, func(tx *sql.Tx) error {
 		if idem != nil {
-			_, err := tx.ExecContext(ctx, `INSERT INTO idempotency (org, key, request_hash, job_id, created_at) VALUES (?, ?, ?, ?, ?)`,
+			_, err := db.exec(ctx, tx, insertIdempotency,
 				j.Org, idem.Key, idem.RequestHash, j.ID, micro(j.CreatedAt))
 			if isUniqueViolation(err) {
 				return errs.E(errs.Conflict, "idempotency-key-used", "idempotency key %q was already used", idem.Key)
@@ -199,11 +248,7 @@ func (db *DB) CreateJob(ctx context.Context, j *job.Job, events []job.Event, ide
 				return err
 			}
 		}
-		_, err := tx.ExecContext(ctx, `
-			INSERT INTO jobs (org, id, creator, flow, signature_type, assurance, title, description, reference,
-				identifier, callback_url, exit_urls, retention, status, activates_at, expires_at, created_at,
-				updated_at, version)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)`,
+		_, err := db.exec(ctx, tx, insertJob,
 			j.Org, j.ID, j.Creator, j.Flow, j.SignatureType, j.Assurance, j.Title, j.Description, j.Reference,
 			j.Identifier, j.CallbackURL, string(exits), string(retention), j.Status, micro(j.ActivatesAt),
 			micro(j.ExpiresAt), micro(j.CreatedAt), micro(j.UpdatedAt))
@@ -211,24 +256,20 @@ func (db *DB) CreateJob(ctx context.Context, j *job.Job, events []job.Event, ide
 			return err
 		}
 		for i, d := range j.Documents {
-			_, err := tx.ExecContext(ctx, `
-				INSERT INTO documents (org, job_id, id, position, title, file_name, media_type, size, sha256, pages)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			_, err := db.exec(ctx, tx, insertDocument,
 				j.Org, j.ID, d.ID, i, d.Title, d.FileName, d.MediaType, d.Size, d.SHA256, d.Pages)
 			if err != nil {
 				return err
 			}
 		}
 		for i, s := range j.Signers {
-			_, err := tx.ExecContext(ctx, `
-				INSERT INTO signers (org, job_id, id, position, pid, email, mobile, ord, on_behalf_of, status, updated_at)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			_, err := db.exec(ctx, tx, insertSigner,
 				j.Org, j.ID, s.ID, i, s.PID, s.Email, s.Mobile, s.Order, s.OnBehalfOf, s.Status, micro(s.UpdatedAt))
 			if err != nil {
 				return err
 			}
 		}
-		return appendEvents(ctx, tx, j.Org, events)
+		return db.appendEvents(ctx, tx, j.Org, events)
 	})
 	var e *errs.Error
 	if err != nil && !errors.As(err, &e) {
@@ -240,9 +281,7 @@ func (db *DB) CreateJob(ctx context.Context, j *job.Job, events []job.Event, ide
 // SaveJob writes status changes with compare-and-swap on the version.
 func (db *DB) SaveJob(ctx context.Context, j *job.Job, events []job.Event) error {
 	err := db.tx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `
-			UPDATE jobs SET status = ?, updated_at = ?, version = version + 1
-			WHERE org = ? AND id = ? AND version = ?`,
+		res, err := db.exec(ctx, tx, updateJob,
 			j.Status, micro(j.UpdatedAt), j.Org, j.ID, j.Version)
 		if err != nil {
 			return err
@@ -251,13 +290,13 @@ func (db *DB) SaveJob(ctx context.Context, j *job.Job, events []job.Event) error
 			return errs.E(errs.Conflict, "job-changed", "job %s was changed by someone else; reload it", j.ID)
 		}
 		for _, s := range j.Signers {
-			_, err := tx.ExecContext(ctx, `UPDATE signers SET status = ?, updated_at = ? WHERE org = ? AND job_id = ? AND id = ?`,
+			_, err := db.exec(ctx, tx, updateSigner,
 				s.Status, micro(s.UpdatedAt), j.Org, j.ID, s.ID)
 			if err != nil {
 				return err
 			}
 		}
-		return appendEvents(ctx, tx, j.Org, events)
+		return db.appendEvents(ctx, tx, j.Org, events)
 	})
 	if err != nil {
 		var e *errs.Error
@@ -270,14 +309,33 @@ func (db *DB) SaveJob(ctx context.Context, j *job.Job, events []job.Event) error
 	return nil
 }
 
+// Statements run inside write transactions, prepared once by Open.
+const (
+	insertIdempotency = `INSERT INTO idempotency (org, key, request_hash, job_id, created_at) VALUES (?, ?, ?, ?, ?)`
+	insertJob         = `INSERT INTO jobs (org, id, creator, flow, signature_type, assurance, title, description, reference, identifier, callback_url, exit_urls, retention, status, activates_at, expires_at, created_at, updated_at, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)`
+	insertDocument    = `INSERT INTO documents (org, job_id, id, position, title, file_name, media_type, size, sha256, pages) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	insertSigner      = `INSERT INTO signers (org, job_id, id, position, pid, email, mobile, ord, on_behalf_of, status, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	updateJob         = `UPDATE jobs SET status = ?, updated_at = ?, version = version + 1 WHERE org = ? AND id = ? AND version = ?`
+	updateSigner      = `UPDATE signers SET status = ?, updated_at = ? WHERE org = ? AND job_id = ? AND id = ?`
+	insertFeed        = `INSERT INTO feed (org, job_id, signer_id, type, job_status, signer_status, at) VALUES (?, ?, ?, ?, ?, ?, ?)`
+	insertAudit       = `INSERT INTO audit (seq, at, org, actor, action, job_id, signer_id, details, prev, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+)
+
+var writeStatements = []string{insertIdempotency, insertJob, insertDocument, insertSigner, updateJob, updateSigner, insertFeed, insertAudit}
+
+const auditHead = `SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1`
+
 // appendEvents writes events to the feed and links them into the audit chain.
-func appendEvents(ctx context.Context, tx *sql.Tx, org string, events []job.Event) error {
+func (db *DB) appendEvents(ctx context.Context, tx *sql.Tx, org string, events []job.Event) error {
 	if len(events) == 0 {
 		return nil
 	}
 	var prev *audit.Record
 	var last audit.Record
-	err := tx.QueryRowContext(ctx, `SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1`).Scan(&last.Seq, &last.Hash)
+	err := tx.QueryRowContext(ctx, auditHead).Scan(&last.Seq, &last.Hash)
+	if st, ok := db.stmts.Load(auditHead); ok {
+		err = tx.StmtContext(ctx, st.(*sql.Stmt)).QueryRowContext(ctx).Scan(&last.Seq, &last.Hash)
+	}
 	switch {
 	case err == nil:
 		prev = &last
@@ -285,8 +343,7 @@ func appendEvents(ctx context.Context, tx *sql.Tx, org string, events []job.Even
 		return err
 	}
 	for _, ev := range events {
-		_, err := tx.ExecContext(ctx, `
-			INSERT INTO feed (org, job_id, signer_id, type, job_status, signer_status, at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		_, err := db.exec(ctx, tx, insertFeed,
 			org, ev.JobID, ev.SignerID, ev.Type, ev.JobStatus, ev.SignerStatus, micro(ev.At))
 		if err != nil {
 			return err
@@ -294,9 +351,7 @@ func appendEvents(ctx context.Context, tx *sql.Tx, org string, events []job.Even
 		r := audit.Record{At: ev.At, Org: org, Actor: ev.Actor, Action: ev.Type, JobID: ev.JobID,
 			SignerID: ev.SignerID, Details: audit.Details(ev.Details)}
 		r.Seal(prev)
-		_, err = tx.ExecContext(ctx, `
-			INSERT INTO audit (seq, at, org, actor, action, job_id, signer_id, details, prev, hash)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		_, err = db.exec(ctx, tx, insertAudit,
 			r.Seq, micro(r.At), r.Org, r.Actor, r.Action, r.JobID, r.SignerID, r.Details, r.Prev, r.Hash)
 		if err != nil {
 			return err
@@ -426,7 +481,7 @@ func (db *DB) ListJobs(ctx context.Context, org string, q store.JobQuery) ([]job
 func (db *DB) Idempotency(ctx context.Context, org, key string) (store.Idempotency, error) {
 	var i store.Idempotency
 	var created int64
-	err := db.read.QueryRowContext(ctx, `SELECT key, request_hash, job_id, created_at FROM idempotency WHERE org = ? AND key = ?`,
+	err := db.queryRow(ctx, `SELECT key, request_hash, job_id, created_at FROM idempotency WHERE org = ? AND key = ?`,
 		org, key).Scan(&i.Key, &i.RequestHash, &i.JobID, &created)
 	if errors.Is(err, sql.ErrNoRows) {
 		return i, errs.E(errs.NotFound, "idempotency-key-not-found", "no such key")

@@ -1,0 +1,42 @@
+package server_test
+
+import (
+	"bytes"
+	"context"
+	"testing"
+
+	"github.com/segl/segl/client"
+	"github.com/segl/segl/internal/config"
+)
+
+// BenchmarkCreateJob creates jobs (one 100 KB PDF, two signers) through the
+// HTTPS API with mutual TLS, client and server in one process on the same
+// cores, as docs/benchmarks.md reports. "durable" is the default: every
+// document and commit is fsynced; "relaxed" is --relaxed-sync.
+func BenchmarkCreateJob(b *testing.B) {
+	for _, mode := range []struct {
+		name    string
+		relaxed bool
+	}{{"durable", false}, {"relaxed", true}} {
+		b.Run(mode.name, func(b *testing.B) {
+			e := newEnvB(b, func(c *config.Config) { c.RelaxedSync = mode.relaxed })
+			c := e.client(orgA)
+			req := directRequest()
+			b.SetBytes(int64(len(pdf100k)))
+			b.SetParallelism(8)
+			b.ResetTimer()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					_, err := c.CreateJob(context.Background(), req, []client.Upload{{Part: "doc1", FileName: "k.pdf",
+						ContentType: "application/pdf", Body: bytes.NewReader(pdf100k)}})
+					if err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			})
+			b.StopTimer()
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "jobs/s")
+		})
+	}
+}

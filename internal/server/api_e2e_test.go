@@ -3,6 +3,7 @@ package server_test
 import (
 	"bytes"
 	"context"
+	"crypto"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -10,6 +11,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"os/exec"
 	"runtime"
 	"strings"
 	"testing"
@@ -18,6 +20,7 @@ import (
 	"github.com/segl/segl/client"
 	"github.com/segl/segl/internal/audit"
 	"github.com/segl/segl/internal/store"
+	"github.com/segl/segl/internal/tsp"
 )
 
 func TestCreateReadListCancel(t *testing.T) {
@@ -423,4 +426,26 @@ func TestAuditLogChain(t *testing.T) {
 		t.Fatalf("verify: %v after %d records (%v)", err, v.Count, actions)
 	}
 	var _ store.Store = e.srv.Store
+}
+
+// TestDevTimeStampAuthority asks the running server's /dev/tsa with the
+// same client the signing code will use, and checks the answer with openssl.
+func TestDevTimeStampAuthority(t *testing.T) {
+	e := newEnv(t)
+	roots := e.srv.Dev.Roots()
+	c := &tsp.Client{URL: e.srv.URL + "/dev/tsa", Roots: roots, HTTP: e.anonymous().HTTP}
+	data := []byte("segl time-stamp check")
+	sum := sha256.Sum256(data)
+	token, err := c.Stamp(context.Background(), crypto.SHA256, sum[:])
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	os.WriteFile(dir+"/data", data, 0o600)
+	os.WriteFile(dir+"/token.der", token, 0o600)
+	out, err := exec.Command("openssl", "ts", "-verify", "-data", dir+"/data", "-in", dir+"/token.der", "-token_in",
+		"-CAfile", e.data+"/pki/root-ca.pem", "-untrusted", e.data+"/pki/tsa.pem").CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "Verification: OK") {
+		t.Fatalf("openssl ts -verify: %v\n%s", err, out)
+	}
 }

@@ -32,13 +32,15 @@ import (
 	"github.com/segl/segl/internal/population"
 	"github.com/segl/segl/internal/store"
 	"github.com/segl/segl/internal/store/sqlite"
+	"github.com/segl/segl/internal/tsp"
 )
 
 // Server is a running segl.
 type Server struct {
 	URL   string // where it serves, e.g. https://127.0.0.1:8443
 	Store store.Store
-	Dev   *pki.Dev // nil unless --dev
+	Dev   *pki.Dev       // nil unless --dev
+	TSA   *tsp.Authority // the development time-stamping authority, nil unless --dev
 	http  *http.Server
 	done  chan error
 }
@@ -167,6 +169,13 @@ func (s *Server) startDev(ctx context.Context, cfg config.Config, opts Options, 
 	mux.Handle("/dev/ocsp/", dev.OCSPHandler(revoked, now))
 	mux.Handle("GET /dev/crl", dev.CRLHandler(revoked, now))
 	mux.Handle("GET /dev/pki/issuing-ca.cer", dev.IssuingCAHandler())
+	tsa, err := tsp.NewAuthority(dev.TSA.Key, dev.TSA.Cert, dev.TSA.Chain)
+	if err != nil {
+		return err
+	}
+	tsa.Clock, tsa.Log = tsp.Synced(opts.Clock), opts.Log
+	s.TSA = tsa
+	mux.Handle("POST /dev/tsa", tsa)
 	return nil
 }
 

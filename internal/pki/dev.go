@@ -100,7 +100,7 @@ const (
 	rootYears    = 25
 	issuingYears = 15
 	sealYears    = 3
-	tsaYears     = 10
+	tsaYears     = 12 // outlives a B-LTA file validated 10 years ahead; the issuing CA (15) outlives it
 	ocspYears    = 1
 	serverYears  = 1
 	clientYears  = 3

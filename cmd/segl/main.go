@@ -27,6 +27,7 @@ usage:
   segl serve [--dev] [--data DIR] [--addr HOST:PORT] [flags]   run the service (segl serve --help)
   segl keys init|show|csr [flags]                              development PKI and production CSRs
   segl audit verify [--data DIR]                               check the audit log's hash chain
+  segl bench [--url URL] [--jobs N] [--workers N]              create jobs against a running server, report rates
 `
 
 func main() {
@@ -48,6 +49,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return serve(args[1:], stdout)
 	case "keys":
 		return runKeys(args[1:], stdout, stderr)
+	case "bench":
+		return runBench(args[1:], stdout)
 	case "audit":
 		if len(args) < 2 || args[1] != "verify" {
 			return errors.New("usage: segl audit verify [--data DIR]")

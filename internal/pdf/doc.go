@@ -1,6 +1,7 @@
 // Package pdf reads the structure of PDF files (ISO 32000-1) without loading
-// them whole, so that segl can check uploaded documents and, later, append
-// incremental updates (PAdES signatures, the DSS) to them.
+// them whole, so that segl can check uploaded documents, and appends
+// incremental updates to them: PAdES signatures and document time-stamps
+// (ISO 32000-1 §12.8, ETSI EN 319 142-1) and the document security store.
 //
 // # Reading model
 //
@@ -35,6 +36,28 @@
 // limited to 64 times the file size plus 64 MiB: far more than reading every
 // object a few times needs, and enough to stop files whose objects share or
 // re-inflate the same bytes over and over.
+//
+// # Writing: incremental updates only
+//
+// Every change is an incremental update (7.5.6) written after the original
+// bytes, which are never rewritten, so that every earlier signature still
+// covers exactly its own revision. [PrepareSignature] builds the update for
+// one signature (field, widget, signature dictionary with a /Contents
+// placeholder and a fixed /ByteRange, and any embedded evidence files);
+// the caller hashes the byte range ([Prepared.Digest]), makes the CMS
+// signature or RFC 3161 token elsewhere, and writes the file with it
+// ([Prepared.WriteTo]). [AppendDSS] adds validation data (EN 319 142-1
+// §5.4.2). Objects in an update are written uncompressed, under their own
+// object and generation numbers when they replace existing ones, and the
+// cross-reference section repeats the form of the original's newest one
+// (a table, or a stream; hybrid files get a table), with /Prev, /Root,
+// /Info and the first /ID string carried over. The original is streamed
+// from its [io.ReaderAt]: only the update, a few tens of kilobytes, is
+// held in memory.
+//
+// On the reading side, [Reader.Signatures], [Reader.RevisionEnds] and
+// [Reader.DSS] give a validator the signatures, where each revision ends
+// and the stored validation data, all as found in the file and untrusted.
 //
 // # Leniency, and why there is no reconstruction
 //

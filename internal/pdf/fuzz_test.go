@@ -58,3 +58,61 @@ func FuzzOpen(f *testing.F) {
 		}
 	})
 }
+
+// FuzzPrepareSignature feeds mutated files to PrepareSignature: it must
+// fail with an error, or produce a file that the reader opens again and in
+// which the new signature is found where the byte range says. Run it with
+//
+//	go test -run='^$' -fuzz=FuzzPrepareSignature -fuzztime=45s -parallel=1 ./internal/pdf/
+func FuzzPrepareSignature(f *testing.F) {
+	for _, name := range []string{"minimal", "object-streams", "incremental", "hybrid", "linearized", "incremental-xref-stream", "javascript"} {
+		data, err := os.ReadFile(filepath.Join("testdata", name+".pdf"))
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data, false)
+	}
+	f.Add(formPDF(), true)
+	der := []byte{0x30, 0x03, 0x02, 0x01, 0x07}
+	f.Fuzz(func(t *testing.T, data []byte, visible bool) {
+		spec := SignatureSpec{
+			SubFilter: SubFilterCAdES, ContentsSize: 64, Reason: "fuzz",
+			Attachments: []Attachment{{Name: "e.xml", Data: []byte("<e/>")}},
+		}
+		if visible {
+			spec.Appearance = &Appearance{Page: -1, Rect: [4]float64{10, 10, 100, 40}, Stream: []byte("0 0 m 1 1 l S")}
+		}
+		p, err := PrepareSignature(bytes.NewReader(data), int64(len(data)), spec)
+		if err != nil {
+			if !strings.HasPrefix(err.Error(), "pdf: ") {
+				t.Fatalf("error without prefix: %v", err)
+			}
+			return
+		}
+		var out bytes.Buffer
+		if _, err := p.WriteTo(&out, der); err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.HasPrefix(out.Bytes(), data) {
+			t.Fatal("the original bytes were changed")
+		}
+		r, err := Open(bytes.NewReader(out.Bytes()), int64(out.Len()))
+		if err != nil {
+			t.Fatalf("output does not open: %v", err)
+		}
+		sigs, err := r.Signatures()
+		if err != nil {
+			t.Fatalf("Signatures: %v", err)
+		}
+		br := p.ByteRange()
+		for _, s := range sigs {
+			if s.Field == p.FieldName() {
+				if !bytes.Equal(s.DER, der) || len(s.ByteRange) != 4 || [4]int64(s.ByteRange) != br || s.RevisionEnd != int64(out.Len()) {
+					t.Fatalf("signature read back as %+v, byte range %v", s, br)
+				}
+				return
+			}
+		}
+		t.Fatalf("new field %q not found among %d signatures", p.FieldName(), len(sigs))
+	})
+}

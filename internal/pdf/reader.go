@@ -55,10 +55,23 @@ type xrefEntry struct {
 	kind entryKind
 }
 
+// sectionForm is how a cross-reference section is written, which an
+// incremental update repeats (see update.go).
+type sectionForm uint8
+
+const (
+	formTable  sectionForm = iota // classic table (7.5.4)
+	formStream                    // cross-reference stream (7.5.8)
+	formHybrid                    // table whose trailer names an /XRefStm (7.5.8.4)
+)
+
 // section is one cross-reference section of the /Prev chain.
 type section struct {
 	off  int64 // as recorded by startxref or /Prev
 	prev int64 // -1 when there is no /Prev
+	at   int64 // where it was found, which may differ from off by a few bytes
+	end  int64 // just after its trailer dictionary or its stream data
+	form sectionForm
 }
 
 // Reader gives access to the objects of one PDF file. It holds the merged
@@ -73,6 +86,8 @@ type Reader struct {
 	headerVersion string // from %PDF-x.y
 	trailer       Dict
 	revisions     []int64
+	revEnds       []int64 // just after the %%EOF of each revision, oldest first
+	newest        section // the section startxref names: an update's /Prev
 	encrypted     bool
 
 	maxObj  int // object numbers must be below this, bounded by the file size
@@ -211,17 +226,19 @@ func (r *Reader) readChain(start int64) error {
 			return malformed("xref /Prev loop at offset %d", off)
 		}
 		seen[off] = true
-		at, trailer, err := r.readSection(off)
+		sec, trailer, err := r.readSection(off)
 		if err != nil {
 			return err
 		}
+		at := sec.at
 		if at != off {
 			if seen[at] {
 				return malformed("xref /Prev loop at offset %d", at)
 			}
 			seen[at] = true
 		}
-		sections = append(sections, section{off: off, prev: -1})
+		sec.off, sec.prev = off, -1
+		sections = append(sections, sec)
 		r.mergeTrailer(trailer)
 		p, ok := trailer["Prev"]
 		if !ok {
@@ -235,6 +252,8 @@ func (r *Reader) readChain(start int64) error {
 		off = prev
 	}
 	r.revisions = revisionsOf(sections)
+	r.newest = sections[0]
+	r.revEnds = r.revisionEnds(sections)
 
 	if _, ok := r.trailer["Root"]; !ok {
 		return malformed("trailer has no /Root")
@@ -262,6 +281,49 @@ func revisionsOf(sections []section) []int64 {
 	return revs
 }
 
+// eofWindow is how far after the end of a cross-reference section its
+// "startxref N %%EOF" is looked for (7.5.5).
+const eofWindow = 4096
+
+// revisionEnds returns, oldest first, the offset just after the %%EOF (and
+// its end-of-line marker, if any) that closes each revision, grouping the
+// sections as revisionsOf does. A revision ends after its latest section,
+// which for a linearized file (Annex F) is the main section at the end.
+// When no %%EOF follows closely, the end of the section stands in for it,
+// or the end of the file for the newest revision.
+func (r *Reader) revisionEnds(sections []section) []int64 {
+	var ends []int64
+	buf := make([]byte, eofWindow)
+	for i := 0; i < len(sections); {
+		last := sections[i].end
+		j := i + 1
+		for ; j < len(sections) && sections[j-1].prev > sections[j-1].off; j++ {
+			last = max(last, sections[j].end)
+		}
+		end := last
+		if i == 0 {
+			end = r.size
+		}
+		n, _ := r.src.ReadAt(buf[:max(0, min(int64(len(buf)), r.size-last))], last)
+		if n > 0 {
+			if k := bytes.Index(buf[:n], []byte("%%EOF")); k >= 0 {
+				end = last + int64(k) + 5
+				rest := buf[k+5 : n]
+				switch {
+				case bytes.HasPrefix(rest, []byte("\r\n")):
+					end += 2
+				case len(rest) > 0 && (rest[0] == '\n' || rest[0] == '\r'):
+					end++
+				}
+			}
+		}
+		ends = append(ends, end)
+		i = j
+	}
+	slices.Reverse(ends)
+	return ends
+}
+
 // mergeTrailer keeps the newest trailer and fills in, from older ones, the
 // keys that a careless incremental writer may have dropped (7.5.5).
 func (r *Reader) mergeTrailer(t Dict) {
@@ -281,16 +343,17 @@ func (r *Reader) mergeTrailer(t Dict) {
 // readSection reads the cross-reference section at off: a table or a
 // stream. When off does not hold one, the same offset counted from the
 // header and the neighbourhood of off are tried, because some writers miss
-// by a few bytes. It returns where the section was found.
-func (r *Reader) readSection(off int64) (int64, Dict, error) {
+// by a few bytes. It returns where the section was found, where it ends and
+// its form.
+func (r *Reader) readSection(off int64) (section, Dict, error) {
 	cands := []int64{off}
 	if r.headerOff > 0 && off+r.headerOff < r.size {
 		cands = append(cands, off+r.headerOff)
 	}
 	for _, p := range cands {
-		t, err := r.trySection(p)
+		sec, t, err := r.trySection(p)
 		if !errors.Is(err, errNotHere) {
-			return p, t, err
+			return sec, t, err
 		}
 	}
 	for i, p := range r.headersNear(off, Ref{Num: -1}, true) {
@@ -300,23 +363,32 @@ func (r *Reader) readSection(off int64) (int64, Dict, error) {
 		if slices.Contains(cands, p) {
 			continue
 		}
-		t, err := r.trySection(p)
+		sec, t, err := r.trySection(p)
 		if !errors.Is(err, errNotHere) {
-			return p, t, err
+			return sec, t, err
 		}
 	}
-	return 0, nil, malformed("no xref section at offset %d", off)
+	return section{}, nil, malformed("no xref section at offset %d", off)
 }
 
 // trySection reads a section at exactly p, or returns errNotHere.
-func (r *Reader) trySection(p int64) (Dict, error) {
+func (r *Reader) trySection(p int64) (section, Dict, error) {
 	s := r.s
 	s.pos = p
 	s.skipSpace()
+	sec := section{at: p, form: formTable}
+	var t Dict
+	var err error
 	if s.hasKeyword("xref") {
-		return r.readTable()
+		t, sec.end, err = r.readTable()
+		if _, ok := t["XRefStm"]; ok {
+			sec.form = formHybrid
+		}
+	} else {
+		sec.form = formStream
+		t, sec.end, err = r.readXrefStream(p)
 	}
-	return r.readXrefStream(p)
+	return sec, t, err
 }
 
 // readTable reads a classic cross-reference table (7.5.4) and its trailer
@@ -325,7 +397,7 @@ func (r *Reader) trySection(p int64) (Dict, error) {
 // (7.5.8.4) the table's entries come first, then the hidden stream's, and
 // only then the table's free entries, because writers mark objects that
 // live in object streams as free for the benefit of older readers.
-func (r *Reader) readTable() (Dict, error) {
+func (r *Reader) readTable() (Dict, int64, error) {
 	s := r.s
 	type pending struct {
 		num int
@@ -336,7 +408,7 @@ func (r *Reader) readTable() (Dict, error) {
 		s.skipSpace()
 		c, ok := s.peek()
 		if !ok {
-			return nil, s.fail("xref table has no trailer")
+			return nil, 0, s.fail("xref table has no trailer")
 		}
 		if !isDigit(c) {
 			break
@@ -344,20 +416,20 @@ func (r *Reader) readTable() (Dict, error) {
 		first, ok1 := s.integer()
 		count, ok2 := s.integer()
 		if !ok1 || !ok2 {
-			return nil, s.fail("bad xref subsection header at offset %d", s.pos)
+			return nil, 0, s.fail("bad xref subsection header at offset %d", s.pos)
 		}
 		if first+count > int64(r.maxObj) {
-			return nil, malformed("xref subsection %d %d beyond object limit", first, count)
+			return nil, 0, malformed("xref subsection %d %d beyond object limit", first, count)
 		}
 		for i := range count {
 			if err := r.countRow(); err != nil {
-				return nil, err
+				return nil, 0, err
 			}
 			off, ok1 := s.integer()
 			gen, ok2 := s.integer()
 			kw := string(s.keyword())
 			if !ok1 || !ok2 || (kw != "n" && kw != "f") || gen > maxGeneration {
-				return nil, s.fail("bad xref entry for object %d at offset %d", first+i, s.pos)
+				return nil, 0, s.fail("bad xref entry for object %d at offset %d", first+i, s.pos)
 			}
 			e := xrefEntry{off: off, gen: uint16(gen), kind: entryInUse}
 			if kw == "f" {
@@ -367,41 +439,42 @@ func (r *Reader) readTable() (Dict, error) {
 		}
 	}
 	if !s.hasKeyword("trailer") {
-		return nil, s.fail("xref table has no trailer at offset %d", s.pos)
+		return nil, 0, s.fail("xref table has no trailer at offset %d", s.pos)
 	}
 	o, err := s.object(0)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
+	end := s.pos
 	trailer, ok := o.(Dict)
 	if !ok {
-		return nil, malformed("trailer is not a dictionary")
+		return nil, 0, malformed("trailer is not a dictionary")
 	}
 
 	for _, p := range table {
 		if p.e.kind == entryInUse {
 			if err := r.setEntry(p.num, p.e); err != nil {
-				return nil, err
+				return nil, 0, err
 			}
 		}
 	}
 	if x, ok := trailer["XRefStm"]; ok {
 		off, ok := intValue(x)
 		if !ok || off < 0 || off >= r.size {
-			return nil, malformed("bad /XRefStm")
+			return nil, 0, malformed("bad /XRefStm")
 		}
 		if err := r.readHiddenStream(off); err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 	}
 	for _, p := range table {
 		if p.e.kind == entryFree {
 			if err := r.setEntry(p.num, p.e); err != nil {
-				return nil, err
+				return nil, 0, err
 			}
 		}
 	}
-	return trailer, nil
+	return trailer, end, nil
 }
 
 // readHiddenStream reads the cross-reference stream named by /XRefStm in a
@@ -413,7 +486,7 @@ func (r *Reader) readHiddenStream(off int64) error {
 		if i > maxNearTries {
 			break
 		}
-		_, err := r.readXrefStream(p)
+		_, _, err := r.readXrefStream(p)
 		if err == nil {
 			return nil
 		}
@@ -449,64 +522,65 @@ func (r *Reader) setEntry(num int, e xrefEntry) error {
 }
 
 // readXrefStream reads the cross-reference stream object at p (7.5.8) and
-// records its entries. Its dictionary doubles as the trailer (7.5.8.2).
-func (r *Reader) readXrefStream(p int64) (Dict, error) {
+// records its entries. Its dictionary doubles as the trailer (7.5.8.2). It
+// also returns the offset just after the stream data.
+func (r *Reader) readXrefStream(p int64) (Dict, int64, error) {
 	o, err := r.parseIndirectAt(p, Ref{Num: -1}, 0, true)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	st, ok := o.(Stream)
 	if !ok || st.Dict["Type"] != Name("XRef") {
-		return nil, errNotHere
+		return nil, 0, errNotHere
 	}
 	d := st.Dict
 	var w [3]int
 	wa, ok := d["W"].(Array)
 	if !ok || len(wa) < 3 {
-		return nil, malformed("xref stream has no valid /W")
+		return nil, 0, malformed("xref stream has no valid /W")
 	}
 	for i := range w {
 		v, ok := intValue(wa[i])
 		if !ok || v < 0 || v > 8 {
-			return nil, malformed("xref stream has no valid /W")
+			return nil, 0, malformed("xref stream has no valid /W")
 		}
 		w[i] = int(v)
 	}
 	rowLen := w[0] + w[1] + w[2]
 	if rowLen == 0 {
-		return nil, malformed("xref stream has no valid /W")
+		return nil, 0, malformed("xref stream has no valid /W")
 	}
 	size, ok := intValue(d["Size"])
 	if !ok || size < 0 || size > int64(r.maxObj) {
-		return nil, malformed("xref stream has no valid /Size")
+		return nil, 0, malformed("xref stream has no valid /Size")
 	}
 	index := Array{Int(0), Int(size)}
 	if v, ok := d["Index"]; ok {
 		if index, ok = v.(Array); !ok || len(index)%2 != 0 {
-			return nil, malformed("xref stream has no valid /Index")
+			return nil, 0, malformed("xref stream has no valid /Index")
 		}
 	}
 
 	rd, err := r.decoder(st, 0, true)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	var row [24]byte
 	for i := 0; i < len(index); i += 2 {
 		first, ok1 := intValue(index[i])
 		count, ok2 := intValue(index[i+1])
 		if !ok1 || !ok2 || first < 0 || count < 0 || first+count > int64(r.maxObj) {
-			return nil, malformed("xref stream has no valid /Index")
+			return nil, 0, malformed("xref stream has no valid /Index")
 		}
 		for j := range count {
 			if err := r.countRow(); err != nil {
-				return nil, err
+				return nil, 0, err
 			}
 			if _, err := io.ReadFull(rd, row[:rowLen]); err != nil {
 				if errors.Is(err, ErrMalformed) {
-					return nil, err
+					return nil, 0, err
 				}
-				return nil, malformed("xref stream data too short: %v", err)
+				return nil, 0, malformed("xref stream data too short: %v", err)
 			}
 			typ := uint64(1) // 7.5.8.3: a zero-width type field means type 1
 			if w[0] > 0 {
@@ -518,23 +592,23 @@ func (r *Reader) readXrefStream(p int64) (Dict, error) {
 			switch typ {
 			case 1:
 				if f2 > uint64(r.size) || f3 > maxGeneration {
-					return nil, malformed("xref stream entry for object %d out of range", first+j)
+					return nil, 0, malformed("xref stream entry for object %d out of range", first+j)
 				}
 				e = xrefEntry{off: int64(f2), gen: uint16(f3), kind: entryInUse}
 			case 2:
 				if f2 >= uint64(r.maxObj) || f3 > maxCollection {
-					return nil, malformed("xref stream entry for object %d out of range", first+j)
+					return nil, 0, malformed("xref stream entry for object %d out of range", first+j)
 				}
 				e = xrefEntry{off: int64(f2), idx: int32(f3), kind: entryCompressed}
 			default: // free, or a type unknown to this version: a null reference
 				e = xrefEntry{kind: entryFree}
 			}
 			if err := r.setEntry(int(first+j), e); err != nil {
-				return nil, err
+				return nil, 0, err
 			}
 		}
 	}
-	return d, nil
+	return d, st.Offset + st.Length, nil
 }
 
 // field decodes a big-endian cross-reference stream field.

@@ -63,6 +63,22 @@ func Check(r io.ReaderAt, size int64) (Info, error) {
 func (r *Reader) PageCount() (int, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	return r.walkPages(nil)
+}
+
+// pages returns the page dictionaries in document order.
+func (r *Reader) pages() ([]Dict, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []Dict
+	_, err := r.walkPages(func(d Dict) { out = append(out, d) })
+	return out, err
+}
+
+// walkPages visits the leaves of the page tree in order (7.7.3.2), calling
+// visit (if not nil) for each, with the same bounds as every other walk.
+// r.mu must be held.
+func (r *Reader) walkPages(visit func(Dict)) (int, error) {
 	cat, err := r.catalog()
 	if err != nil {
 		return 0, err
@@ -101,6 +117,9 @@ func (r *Reader) PageCount() (int, error) {
 		kids, hasKids := d["Kids"]
 		if typ == "Page" || (typ != "Pages" && !hasKids) {
 			count++
+			if visit != nil {
+				visit(d)
+			}
 			continue
 		}
 		ko, err := r.resolve(kids)

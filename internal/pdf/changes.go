@@ -1,0 +1,367 @@
+package pdf
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"sort"
+)
+
+// ChangeKind classifies one difference between two revisions of a
+// document, so a validator can decide which changes after a signature are
+// harmless (ISO 32000-1 §12.8.2.2 DocMDP; EN 319 142-1 §5.4: only signatures,
+// the DSS and document time-stamps may follow a PAdES signature).
+type ChangeKind string
+
+const (
+	ChangePages      ChangeKind = "pages"      // pages added, removed or reordered
+	ChangeContent    ChangeKind = "content"    // what a page shows: contents, resources, boxes, rotation
+	ChangeAnnotation ChangeKind = "annotation" // an annotation that is not a signature widget
+	ChangeSignature  ChangeKind = "signature"  // a new signature field (checked on its own)
+	ChangeCatalog    ChangeKind = "catalog"    // a document-level entry signing never touches (actions, outlines, JavaScript …)
+	ChangeSecurity   ChangeKind = "dss"        // the document security store (harmless)
+	ChangeAttachment ChangeKind = "attachment" // embedded files (segl adds each signer's evidence)
+	ChangeForm       ChangeKind = "form"       // the interactive form dictionary
+)
+
+// Change is one difference found by Changes.
+type Change struct {
+	Kind   ChangeKind
+	Detail string
+}
+
+// catalogKeysSigningTouches are the catalog entries that adding a signature,
+// evidence, a DSS or a document time-stamp may change; each is looked at more
+// closely below or is harmless.
+var catalogKeysSigningTouches = map[Name]bool{"AcroForm": true, "DSS": true, "Names": true, "AF": true,
+	"Extensions": true, "Version": true, "Perms": false}
+
+// Changes compares an earlier revision of a document (old, opened on the
+// file's prefix up to that revision's end) with a later one (cur) and lists
+// what differs in what a reader sees: pages, their content and annotations,
+// and the catalog. Work is bounded like every other walk of this package.
+func Changes(old, cur *Reader) ([]Change, error) {
+	c := &comparer{old: old, cur: cur, budget: maxVisit}
+	oldCat, err := old.catalogDict()
+	if err != nil {
+		return nil, err
+	}
+	curCat, err := cur.catalogDict()
+	if err != nil {
+		return nil, err
+	}
+	var out []Change
+	keys := unionKeys(oldCat, curCat)
+	for _, k := range keys {
+		if k == "Pages" {
+			continue
+		}
+		same, err := c.equal(oldCat[k], curCat[k], 0)
+		if err != nil {
+			return nil, err
+		}
+		if same {
+			continue
+		}
+		switch k {
+		case "DSS":
+			out = append(out, Change{ChangeSecurity, "document security store"})
+		case "AF":
+			out = append(out, Change{ChangeAttachment, "associated files"})
+		case "AcroForm":
+			out = append(out, Change{ChangeForm, "interactive form"})
+		case "Names":
+			more, err := c.names(oldCat[k], curCat[k])
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, more...)
+		default:
+			if !catalogKeysSigningTouches[k] {
+				out = append(out, Change{ChangeCatalog, fmt.Sprintf("catalog /%s changed", k)})
+			}
+		}
+	}
+	oldPages, err := old.pages()
+	if err != nil {
+		return nil, err
+	}
+	curPages, err := cur.pages()
+	if err != nil {
+		return nil, err
+	}
+	if len(oldPages) != len(curPages) {
+		out = append(out, Change{ChangePages, fmt.Sprintf("%d pages became %d", len(oldPages), len(curPages))})
+	}
+	for i := range min(len(oldPages), len(curPages)) {
+		more, err := c.page(i, oldPages[i], curPages[i])
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, more...)
+	}
+	return out, nil
+}
+
+// names compares the catalog's name dictionary: new embedded files are
+// attachments; any other name tree (JavaScript!) changing is a catalog change.
+func (c *comparer) names(oldNames, curNames Object) ([]Change, error) {
+	o, err := c.old.Resolve(oldNames)
+	if err != nil {
+		return nil, err
+	}
+	n, err := c.cur.Resolve(curNames)
+	if err != nil {
+		return nil, err
+	}
+	od, _ := o.(Dict)
+	nd, _ := n.(Dict)
+	var out []Change
+	for _, k := range unionKeys(od, nd) {
+		same, err := c.equal(od[k], nd[k], 0)
+		if err != nil {
+			return nil, err
+		}
+		switch {
+		case same:
+		case k == "EmbeddedFiles":
+			out = append(out, Change{ChangeAttachment, "embedded files"})
+		default:
+			out = append(out, Change{ChangeCatalog, fmt.Sprintf("name tree /%s changed", k)})
+		}
+	}
+	return out, nil
+}
+
+// page compares one page: everything but /Annots must be equal; annotations
+// are compared one by one.
+func (c *comparer) page(i int, o, n Dict) ([]Change, error) {
+	var out []Change
+	for _, k := range unionKeys(o, n) {
+		if k == "Annots" || k == "Parent" {
+			continue
+		}
+		same, err := c.equal(o[k], n[k], 0)
+		if err != nil {
+			return nil, err
+		}
+		if !same {
+			out = append(out, Change{ChangeContent, fmt.Sprintf("page %d: /%s changed", i+1, k)})
+		}
+	}
+	oldAnnots, err := c.annots(c.old, o["Annots"])
+	if err != nil {
+		return nil, err
+	}
+	curAnnots, err := c.annots(c.cur, n["Annots"])
+	if err != nil {
+		return nil, err
+	}
+	for ref, a := range curAnnots {
+		prev, existed := oldAnnots[ref]
+		if existed {
+			same, err := c.equal(prev, a, 0)
+			if err != nil {
+				return nil, err
+			}
+			if same || (isSignatureWidget(c.cur, a) && isSignatureWidget(c.old, prev)) {
+				continue // a signature field's widget may get its /V and appearance when signed
+			}
+			out = append(out, Change{ChangeAnnotation, fmt.Sprintf("page %d: annotation %v changed", i+1, ref)})
+			continue
+		}
+		if isSignatureWidget(c.cur, a) {
+			out = append(out, Change{ChangeSignature, fmt.Sprintf("page %d: signature field added", i+1)})
+		} else {
+			out = append(out, Change{ChangeAnnotation, fmt.Sprintf("page %d: annotation added", i+1)})
+		}
+	}
+	for ref := range oldAnnots {
+		if _, ok := curAnnots[ref]; !ok {
+			out = append(out, Change{ChangeAnnotation, fmt.Sprintf("page %d: annotation %v removed", i+1, ref)})
+		}
+	}
+	return out, nil
+}
+
+// annots returns a page's annotations keyed by reference (direct
+// annotations are keyed by position, with a negative number).
+func (c *comparer) annots(r *Reader, o Object) (map[Ref]Dict, error) {
+	arr, err := r.Resolve(o)
+	if err != nil {
+		return nil, err
+	}
+	list, _ := arr.(Array)
+	out := map[Ref]Dict{}
+	for i, item := range list {
+		if c.budget--; c.budget < 0 {
+			return nil, malformed("too many annotations")
+		}
+		key, ok := item.(Ref)
+		if !ok {
+			key = Ref{Num: -1 - i}
+		}
+		d, err := r.Resolve(item)
+		if err != nil {
+			return nil, err
+		}
+		if dict, ok := d.(Dict); ok {
+			out[key] = dict
+		}
+	}
+	return out, nil
+}
+
+// isSignatureWidget reports whether an annotation is the widget of a
+// signature field: /FT /Sig on it or on its parent field.
+func isSignatureWidget(r *Reader, a Dict) bool {
+	if a["Subtype"] != Name("Widget") {
+		return false
+	}
+	for field, depth := a, 0; field != nil && depth < 8; depth++ {
+		if field["FT"] == Name("Sig") {
+			return true
+		}
+		p, err := r.Resolve(field["Parent"])
+		if err != nil {
+			return false
+		}
+		field, _ = p.(Dict)
+	}
+	return false
+}
+
+// comparer compares objects of two revisions deeply, resolving references
+// on each side, within a shared work budget.
+type comparer struct {
+	old, cur *Reader
+	budget   int
+}
+
+const maxCompareDepth = 64
+
+func (c *comparer) equal(a, b Object, depth int) (bool, error) {
+	if c.budget--; c.budget < 0 || depth > maxCompareDepth {
+		return false, malformed("objects too large or deep to compare")
+	}
+	ra, aIsRef := a.(Ref)
+	rb, bIsRef := b.(Ref)
+	if aIsRef || bIsRef {
+		if aIsRef && bIsRef && ra == rb && c.unchanged(ra) {
+			return true, nil // same object, not redefined since: equal by construction
+		}
+		var err error
+		if a, err = c.old.Resolve(a); err != nil {
+			return false, err
+		}
+		if b, err = c.cur.Resolve(b); err != nil {
+			return false, err
+		}
+	}
+	switch x := a.(type) {
+	case nil:
+		return b == nil, nil
+	case Dict:
+		y, ok := b.(Dict)
+		if !ok || len(x) != len(y) {
+			return false, nil
+		}
+		for k, v := range x {
+			if same, err := c.equal(v, y[k], depth+1); !same || err != nil {
+				return false, err
+			}
+		}
+		return true, nil
+	case Array:
+		y, ok := b.(Array)
+		if !ok || len(x) != len(y) {
+			return false, nil
+		}
+		for i := range x {
+			if same, err := c.equal(x[i], y[i], depth+1); !same || err != nil {
+				return false, err
+			}
+		}
+		return true, nil
+	case Stream:
+		y, ok := b.(Stream)
+		if !ok {
+			return false, nil
+		}
+		if same, err := c.equal(x.Dict, y.Dict, depth+1); !same || err != nil {
+			return false, err
+		}
+		return c.sameBytes(x, y)
+	case String:
+		y, ok := b.(String)
+		return ok && bytes.Equal(x, y), nil
+	default:
+		return a == b, nil
+	}
+}
+
+// unchanged reports whether ref has the same cross-reference entry in both
+// revisions: then both resolve to the same bytes of the shared prefix.
+func (c *comparer) unchanged(ref Ref) bool {
+	oe, ok1 := c.old.entry(ref)
+	ne, ok2 := c.cur.entry(ref)
+	return ok1 && ok2 && oe == ne
+}
+
+// sameBytes compares two streams' raw data; both readers read the same
+// file, the old one a prefix of it.
+func (c *comparer) sameBytes(x, y Stream) (bool, error) {
+	if x.Length != y.Length {
+		return false, nil
+	}
+	if x.Offset == y.Offset {
+		return true, nil
+	}
+	const chunk = 32 << 10
+	bx, by := make([]byte, chunk), make([]byte, chunk)
+	for off := int64(0); off < x.Length; off += chunk {
+		n := min(chunk, x.Length-off)
+		if _, err := c.old.src.ReadAt(bx[:n], x.Offset+off); err != nil && err != io.EOF {
+			return false, err
+		}
+		if _, err := c.cur.src.ReadAt(by[:n], y.Offset+off); err != nil && err != io.EOF {
+			return false, err
+		}
+		if !bytes.Equal(bx[:n], by[:n]) {
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
+func unionKeys(a, b Dict) []Name {
+	seen := map[Name]bool{}
+	var out []Name
+	for _, d := range []Dict{a, b} {
+		for k := range d {
+			if !seen[k] {
+				seen[k] = true
+				out = append(out, k)
+			}
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
+	return out
+}
+
+func (r *Reader) catalogDict() (Dict, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.catalog()
+}
+
+// entry returns the cross-reference entry in use for ref.
+func (r *Reader) entry(ref Ref) (xrefEntry, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if ref.Num < 0 || ref.Num >= len(r.xref) {
+		return xrefEntry{}, false
+	}
+	e := r.xref[ref.Num]
+	return e, (e.kind == entryInUse || e.kind == entryCompressed) && int(e.gen) == ref.Gen
+}

@@ -255,3 +255,20 @@ func unmarshalDER(b []byte, v any, what string) error {
 	}
 	return nil
 }
+
+// explicit0 wraps an encoding in a [0] EXPLICIT tag.
+func explicit0(inner []byte) asn1.RawValue {
+	return asn1.RawValue{Class: asn1.ClassContextSpecific, Tag: 0, IsCompound: true, Bytes: inner}
+}
+
+func directoryName(name []byte) asn1.RawValue {
+	return asn1.RawValue{Class: asn1.ClassContextSpecific, Tag: 4, IsCompound: true, Bytes: name}
+}
+
+func mustRaw(v any) asn1.RawValue {
+	b, err := asn1.Marshal(v)
+	if err != nil {
+		panic(err) // only called on values built here from parsed certificates
+	}
+	return asn1.RawValue{FullBytes: b}
+}

@@ -100,7 +100,7 @@ func (a *Authority) check() error {
 	if !ok || !pub.Equal(a.Cert.PublicKey) {
 		return errors.New("tsp: authority key does not match its certificate")
 	}
-	if _, _, err := signatureScheme(a.Key.Public()); err != nil {
+	if _, err := signatureHash(a.Key.Public()); err != nil {
 		return err
 	}
 	if _, ok := a.Key.Public().(ed25519.PublicKey); ok {

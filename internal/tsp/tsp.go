@@ -4,10 +4,11 @@
 //
 // Tokens are CMS SignedData (RFC 5652) encapsulating a TSTInfo (RFC 3161
 // §2.4.2), with the TSA certificate identified by an ESSCertIDv2 signed
-// attribute (RFC 5816 §2.2.1). The package encodes and decodes the ASN.1 itself
-// with encoding/asn1 so that every check in the client's checklist is explicit
-// here, not implied by a library; interoperability is proven in the tests
-// against `openssl ts` in both directions.
+// attribute (RFC 5816 §2.2.1). The CMS layer is package cms, shared with the
+// PDF signatures; the RFC 3161 structures are encoded and decoded here with
+// encoding/asn1, so that every check in the client's checklist is explicit in
+// one of the two packages, not implied by a library; interoperability is
+// proven in the tests against `openssl ts` in both directions.
 //
 // Only DER is accepted: a token is signed bytes and is kept as received.
 package tsp

@@ -118,10 +118,7 @@ func Verify(tok []byte, h crypto.Hash, digest []byte, opts VerifyOptions) (*Info
 	if cert == nil {
 		return nil, fmt.Errorf("%w: signer certificate not in token", ErrTSACertificate)
 	}
-	if err := t.checkSignature(cert); err != nil {
-		return nil, err
-	}
-	if err := t.checkSigningCertificate(cert); err != nil {
+	if err := t.checkSignature(); err != nil {
 		return nil, err
 	}
 	if err := checkTSACertificate(cert); err != nil {

@@ -1,0 +1,622 @@
+package cms
+
+import (
+	"bytes"
+	"crypto"
+	"crypto/x509"
+	"encoding/asn1"
+	"math/big"
+	"time"
+)
+
+// SignedData is a parsed CMS SignedData (RFC 5652 §5.1). Nothing in it has
+// been verified: see VerifySignature.
+type SignedData struct {
+	// Raw is the DER ContentInfo, without the padding Parse allowed.
+	Raw []byte
+	// ContentType is the eContentType (RFC 5652 §5.2): id-data for a PDF.
+	ContentType asn1.ObjectIdentifier
+	// Content is the encapsulated content, nil when the signature is
+	// detached (as in PAdES, where the content is the PDF byte range).
+	Content []byte
+	// Certificates are the X.509 certificates of the certificates field;
+	// other CertificateChoices (attribute certificates) are skipped.
+	Certificates []*x509.Certificate
+	// CRLs are the DER CertificateLists of the crls field;
+	// OtherRevocationInfoFormat entries are skipped.
+	CRLs    [][]byte
+	Signers []SignerInfo
+
+	prefix []byte // SignedData contents before signerInfos, for AddUnsignedAttribute
+}
+
+// SignerInfo is one signer (RFC 5652 §5.3) with its attributes decoded.
+type SignerInfo struct {
+	// Certificate is the certificate the SignerIdentifier names, by
+	// issuerAndSerialNumber or subjectKeyIdentifier, among Certificates; nil
+	// when the SignedData does not carry it.
+	Certificate *x509.Certificate
+	// DigestAlgorithm is 0 when the algorithm is not one this package knows.
+	DigestAlgorithm crypto.Hash
+	// SignatureAlgorithm combines signatureAlgorithm with DigestAlgorithm
+	// when the former names only the key type (rsaEncryption, RFC 3370 §3.2);
+	// UnknownSignatureAlgorithm when not one crypto/x509 verifies.
+	SignatureAlgorithm x509.SignatureAlgorithm
+	// SignedAttrsRaw is the DER of the signed attributes as signed: with the
+	// SET OF tag 0x31, not the [0] IMPLICIT tag they have in the SignerInfo
+	// (RFC 5652 §5.4). Nil when there are none.
+	SignedAttrsRaw []byte
+	// SignedAttrs are all signed attributes, in their DER order.
+	SignedAttrs []Attribute
+	// ContentType and MessageDigest are the content-type and
+	// message-digest attributes (RFC 5652 §11.1, §11.2).
+	ContentType   asn1.ObjectIdentifier
+	MessageDigest []byte
+	// SigningTime is the signing-time attribute (RFC 5652 §11.3), present
+	// only if the signer put one.
+	SigningTime *time.Time
+	// SigningCertificateV2 is the first ESSCertIDv2 of the
+	// signing-certificate-v2 attribute (RFC 5035 §3), which names the
+	// signer's certificate; when only signing-certificate (RFC 2634 §5.4) is
+	// present, its first ESSCertID normalised, with HashAlgorithm SHA-1. Nil
+	// when neither is present.
+	SigningCertificateV2 *ESSCertIDv2
+	// Signature is the signature value.
+	Signature []byte
+	// TimeStampToken is the first value of the first
+	// signature-time-stamp unsigned attribute (ETSI EN 319 122-1 §5.3): the
+	// DER ContentInfo of an RFC 3161 token over Signature, not yet verified.
+	TimeStampToken []byte
+	// UnsignedAttrs are all unsigned attributes, as encoded.
+	UnsignedAttrs []Attribute
+
+	raw         []byte   // the whole SignerInfo
+	prefix      []byte   // SignerInfo contents before unsignedAttrs
+	unsignedRaw [][]byte // each unsigned Attribute
+	essV1       *ESSCertIDv2
+	essV2       *ESSCertIDv2
+
+	pssSaltLength int // RSASSA-PSS only
+}
+
+// Attribute is a CMS attribute (RFC 5652 §5.3).
+type Attribute struct {
+	Type   asn1.ObjectIdentifier
+	Values [][]byte // the DER of each AttributeValue
+}
+
+// ESSCertIDv2 identifies a certificate by its hash and, optionally, its
+// issuer and serial number (RFC 5035 §4; ESSCertID of RFC 2634 §5.4.1 when
+// HashAlgorithm is SHA-1 from a signing-certificate attribute).
+type ESSCertIDv2 struct {
+	// HashAlgorithm is SHA-256 when the DER omitted it (the DEFAULT), 0 when
+	// not one this package knows.
+	HashAlgorithm crypto.Hash
+	CertHash      []byte
+	// IssuerSerial is nil when absent.
+	IssuerSerial *IssuerSerial
+}
+
+// IssuerSerial is the issuerSerial of an ESSCertID(v2) (RFC 5035 §4).
+type IssuerSerial struct {
+	// Issuer are the GeneralNames, each a raw GeneralName; a directoryName
+	// is context tag 4 around the issuer's Name.
+	Issuer       []asn1.RawValue
+	SerialNumber *big.Int
+}
+
+// Parse decodes a ContentInfo holding SignedData (RFC 5652 §3, §5). Only DER
+// is accepted, with zero bytes after it allowed because a PDF's /Contents is
+// zero padded (ISO 32000-1 §12.8.1). It also checks what RFC 5652 and ESS
+// require of the structure itself: the SignerInfo version matching its
+// identifier (§5.3); signed attributes present when the content is not
+// id-data, DER ordered (§5.3, X.690 §11.6), each type once, with
+// content-type and message-digest (§5.3, §11) and single values where §11
+// demands. Unknown algorithms are not errors here; VerifySignature refuses
+// them. Parse does not panic on any input.
+func Parse(der []byte) (*SignedData, error) {
+	der = bytes.Clone(der) // everything parsed below aliases this copy
+	var ci asn1.RawValue
+	rest, err := asn1.Unmarshal(der, &ci)
+	if err != nil {
+		return nil, malformed("content info: %v", err)
+	}
+	for _, b := range rest {
+		if b != 0 {
+			return nil, malformed("data after the content info")
+		}
+	}
+	if !isSequence(ci) {
+		return nil, malformed("content info is not a sequence")
+	}
+	els, err := elements(ci.Bytes)
+	if err != nil {
+		return nil, err
+	}
+	if len(els) != 2 {
+		return nil, malformed("content info with %d elements", len(els))
+	}
+	var ct asn1.ObjectIdentifier
+	if err := decode(els[0], &ct, "content type"); err != nil {
+		return nil, err
+	}
+	if !ct.Equal(OIDSignedData) {
+		return nil, malformed("content type %v is not signed data", ct)
+	}
+	if !isContext(els[1], 0, true) {
+		return nil, malformed("content is not [0] explicit")
+	}
+	inner, err := one(els[1].Bytes)
+	if err != nil {
+		return nil, err
+	}
+	sd := &SignedData{Raw: der[:len(der)-len(rest)]}
+	if err := sd.parse(inner); err != nil {
+		return nil, err
+	}
+	return sd, nil
+}
+
+// parse reads SignedData (RFC 5652 §5.1).
+func (sd *SignedData) parse(rv asn1.RawValue) error {
+	if !isSequence(rv) {
+		return malformed("signed data is not a sequence")
+	}
+	els, err := elements(rv.Bytes)
+	if err != nil {
+		return err
+	}
+	if len(els) < 4 {
+		return malformed("signed data with %d elements", len(els))
+	}
+	var version int
+	if err := decode(els[0], &version, "signed data version"); err != nil {
+		return err
+	}
+	if version != 1 && version != 3 && version != 4 && version != 5 {
+		return malformed("signed data version %d", version)
+	}
+	if !isSet(els[1]) {
+		return malformed("digest algorithms are not a set")
+	}
+	if err := sd.parseEncapContentInfo(els[2]); err != nil {
+		return err
+	}
+	i := 3
+	if i < len(els) && isContext(els[i], 0, true) {
+		if err := sd.parseCertificates(els[i].Bytes); err != nil {
+			return err
+		}
+		i++
+	}
+	if i < len(els) && isContext(els[i], 1, true) {
+		if err := sd.parseCRLs(els[i].Bytes); err != nil {
+			return err
+		}
+		i++
+	}
+	if i != len(els)-1 || !isSet(els[i]) {
+		return malformed("signed data: signer infos expected")
+	}
+	sd.prefix = rv.Bytes[:len(rv.Bytes)-len(els[i].FullBytes)]
+	signers, err := elements(els[i].Bytes)
+	if err != nil {
+		return err
+	}
+	for _, s := range signers {
+		si, err := sd.parseSignerInfo(s)
+		if err != nil {
+			return err
+		}
+		sd.Signers = append(sd.Signers, si)
+	}
+	return nil
+}
+
+// parseEncapContentInfo reads EncapsulatedContentInfo (RFC 5652 §5.2): the
+// eContent, when present, a [0] EXPLICIT primitive OCTET STRING (DER).
+func (sd *SignedData) parseEncapContentInfo(rv asn1.RawValue) error {
+	if !isSequence(rv) {
+		return malformed("encapsulated content info is not a sequence")
+	}
+	els, err := elements(rv.Bytes)
+	if err != nil {
+		return err
+	}
+	if len(els) < 1 || len(els) > 2 {
+		return malformed("encapsulated content info with %d elements", len(els))
+	}
+	if err := decode(els[0], &sd.ContentType, "encapsulated content type"); err != nil {
+		return err
+	}
+	if len(els) == 1 {
+		return nil
+	}
+	if !isContext(els[1], 0, true) {
+		return malformed("encapsulated content is not [0] explicit")
+	}
+	content, err := one(els[1].Bytes)
+	if err != nil {
+		return err
+	}
+	if !isUniversal(content, asn1.TagOctetString, false) {
+		return malformed("encapsulated content is not a der octet string")
+	}
+	sd.Content = content.Bytes
+	if sd.Content == nil {
+		sd.Content = []byte{}
+	}
+	return nil
+}
+
+// parseCertificates reads CertificateSet (RFC 5652 §10.2.3), keeping the
+// X.509 certificates.
+func (sd *SignedData) parseCertificates(contents []byte) error {
+	els, err := elements(contents)
+	if err != nil {
+		return err
+	}
+	for _, el := range els {
+		if !isSequence(el) {
+			continue // extendedCertificate, attribute certificates, other: not used here
+		}
+		c, err := x509.ParseCertificate(el.FullBytes)
+		if err != nil {
+			return malformed("certificate: %v", err)
+		}
+		sd.Certificates = append(sd.Certificates, c)
+	}
+	return nil
+}
+
+// parseCRLs reads RevocationInfoChoices (RFC 5652 §10.2.1), keeping the
+// CertificateLists.
+func (sd *SignedData) parseCRLs(contents []byte) error {
+	els, err := elements(contents)
+	if err != nil {
+		return err
+	}
+	for _, el := range els {
+		switch {
+		case isSequence(el):
+			sd.CRLs = append(sd.CRLs, el.FullBytes)
+		case isContext(el, 1, true): // OtherRevocationInfoFormat
+		default:
+			return malformed("revocation info choice")
+		}
+	}
+	return nil
+}
+
+// parseSignerInfo reads SignerInfo (RFC 5652 §5.3).
+func (sd *SignedData) parseSignerInfo(rv asn1.RawValue) (SignerInfo, error) {
+	si := SignerInfo{raw: rv.FullBytes}
+	if !isSequence(rv) {
+		return si, malformed("signer info is not a sequence")
+	}
+	els, err := elements(rv.Bytes)
+	if err != nil {
+		return si, err
+	}
+	next := func() (asn1.RawValue, bool) {
+		if len(els) == 0 {
+			return asn1.RawValue{}, false
+		}
+		el := els[0]
+		els = els[1:]
+		return el, true
+	}
+	peek := func(tag int) bool { return len(els) > 0 && isContext(els[0], tag, true) }
+	if len(els) < 5 {
+		return si, malformed("signer info with %d elements", len(els))
+	}
+	verEl, _ := next()
+	var version int
+	if err := decode(verEl, &version, "signer info version"); err != nil {
+		return si, err
+	}
+	sid, _ := next()
+	if si.Certificate, err = findSigner(version, sid, sd.Certificates); err != nil {
+		return si, err
+	}
+	digestAlg, _ := next()
+	if si.DigestAlgorithm, err = parseDigestAlgorithm(digestAlg); err != nil {
+		return si, err
+	}
+	if peek(0) {
+		signed, _ := next()
+		if err := si.parseSignedAttrs(signed); err != nil {
+			return si, err
+		}
+	}
+	sigAlgEl, ok := next()
+	if !ok {
+		return si, malformed("signer info without signature algorithm")
+	}
+	sigAlg, err := parseAlgorithm(sigAlgEl)
+	if err != nil {
+		return si, err
+	}
+	if si.SignatureAlgorithm, si.pssSaltLength, err = signatureAlgorithm(sigAlg, si.DigestAlgorithm); err != nil {
+		return si, err
+	}
+	sigEl, ok := next()
+	if !ok || !isUniversal(sigEl, asn1.TagOctetString, false) {
+		return si, malformed("signer info: signature is not a der octet string")
+	}
+	si.Signature = sigEl.Bytes
+	si.prefix = rv.Bytes
+	if peek(1) {
+		unsigned, _ := next()
+		si.prefix = rv.Bytes[:len(rv.Bytes)-len(unsigned.FullBytes)]
+		if err := si.parseUnsignedAttrs(unsigned); err != nil {
+			return si, err
+		}
+	}
+	if len(els) != 0 {
+		return si, malformed("signer info: unexpected element after the signature")
+	}
+	if si.SignedAttrsRaw == nil && !sd.ContentType.Equal(OIDData) {
+		return si, malformed("signer info without signed attributes for content type %v", sd.ContentType)
+	}
+	return si, nil
+}
+
+// findSigner finds the certificate the SignerIdentifier names (RFC 5652
+// §5.3: version 1 with issuerAndSerialNumber, version 3 with
+// subjectKeyIdentifier), or nil when it is not among certs.
+func findSigner(version int, sid asn1.RawValue, certs []*x509.Certificate) (*x509.Certificate, error) {
+	switch {
+	case isSequence(sid):
+		if version != 1 {
+			return nil, malformed("signer info version %d with issuer and serial number", version)
+		}
+		els, err := elements(sid.Bytes)
+		if err != nil {
+			return nil, err
+		}
+		if len(els) != 2 || !isSequence(els[0]) {
+			return nil, malformed("issuer and serial number")
+		}
+		var serial *big.Int
+		if err := decode(els[1], &serial, "serial number"); err != nil {
+			return nil, err
+		}
+		for _, c := range certs {
+			if bytes.Equal(c.RawIssuer, els[0].FullBytes) && c.SerialNumber.Cmp(serial) == 0 {
+				return c, nil
+			}
+		}
+	case isContext(sid, 0, false):
+		if version != 3 {
+			return nil, malformed("signer info version %d with subject key identifier", version)
+		}
+		for _, c := range certs {
+			if len(c.SubjectKeyId) > 0 && bytes.Equal(c.SubjectKeyId, sid.Bytes) {
+				return c, nil
+			}
+		}
+	default:
+		return nil, malformed("signer identifier")
+	}
+	return nil, nil
+}
+
+// parseAttributes reads a SET OF Attribute's contents, returning each
+// attribute and its encoding.
+func parseAttributes(contents []byte) ([]Attribute, [][]byte, error) {
+	els, err := elements(contents)
+	if err != nil {
+		return nil, nil, err
+	}
+	attrs := make([]Attribute, 0, len(els))
+	raws := make([][]byte, 0, len(els))
+	for _, el := range els {
+		if !isSequence(el) {
+			return nil, nil, malformed("attribute is not a sequence")
+		}
+		parts, err := elements(el.Bytes)
+		if err != nil {
+			return nil, nil, err
+		}
+		if len(parts) != 2 || !isSet(parts[1]) {
+			return nil, nil, malformed("attribute is not a type and a set of values")
+		}
+		var a Attribute
+		if err := decode(parts[0], &a.Type, "attribute type"); err != nil {
+			return nil, nil, err
+		}
+		values, err := elements(parts[1].Bytes)
+		if err != nil {
+			return nil, nil, err
+		}
+		if len(values) == 0 {
+			return nil, nil, malformed("attribute %v without values", a.Type)
+		}
+		for _, v := range values {
+			a.Values = append(a.Values, v.FullBytes)
+		}
+		attrs = append(attrs, a)
+		raws = append(raws, el.FullBytes)
+	}
+	return attrs, raws, nil
+}
+
+// derOrdered reports whether encodings are in the ascending order DER
+// requires of a SET OF (X.690 §11.6).
+func derOrdered(encodings [][]byte) bool {
+	for i := 1; i < len(encodings); i++ {
+		if bytes.Compare(encodings[i-1], encodings[i]) > 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// parseSignedAttrs reads the signed attributes. They are signed as encoded,
+// so they must be DER (RFC 5652 §5.3): in SET OF order, values too. Each type
+// appears once: RFC 5652 §11 says so of content-type, message-digest and
+// signing-time, RFC 5035 §5.4 of signing-certificate(-v2), and no attribute a
+// signer may sign is meant to appear twice.
+func (si *SignerInfo) parseSignedAttrs(rv asn1.RawValue) error {
+	attrs, raws, err := parseAttributes(rv.Bytes)
+	if err != nil {
+		return err
+	}
+	if len(attrs) == 0 {
+		return malformed("empty signed attributes")
+	}
+	if !derOrdered(raws) {
+		return malformed("signed attributes are not in der order")
+	}
+	seen := make(map[string]bool, len(attrs))
+	for _, a := range attrs {
+		if !derOrdered(a.Values) {
+			return malformed("values of signed attribute %v are not in der order", a.Type)
+		}
+		if seen[a.Type.String()] {
+			return malformed("signed attribute %v twice", a.Type)
+		}
+		seen[a.Type.String()] = true
+		if err := si.setSignedAttr(a); err != nil {
+			return err
+		}
+	}
+	if si.ContentType == nil || si.MessageDigest == nil {
+		return malformed("signed attributes without content-type and message-digest")
+	}
+	si.SignedAttrs = attrs
+	si.SignedAttrsRaw = append([]byte{tagSet}, rv.FullBytes[1:]...)
+	if si.essV2 != nil {
+		si.SigningCertificateV2 = si.essV2
+	} else {
+		si.SigningCertificateV2 = si.essV1
+	}
+	return nil
+}
+
+// setSignedAttr decodes the attributes this package knows; the others stay in
+// SignedAttrs only.
+func (si *SignerInfo) setSignedAttr(a Attribute) error {
+	known := false
+	for _, t := range []asn1.ObjectIdentifier{OIDAttributeContentType, OIDAttributeMessageDigest, OIDAttributeSigningTime, OIDAttributeSigningCertificateV2, OIDAttributeSigningCertificate} {
+		known = known || a.Type.Equal(t)
+	}
+	if !known {
+		return nil
+	}
+	if len(a.Values) != 1 {
+		return malformed("signed attribute %v with %d values", a.Type, len(a.Values))
+	}
+	var v asn1.RawValue
+	if err := decode(asn1.RawValue{FullBytes: a.Values[0]}, &v, "attribute value"); err != nil {
+		return err
+	}
+	var err error
+	switch t := a.Type; {
+	case t.Equal(OIDAttributeContentType):
+		err = decode(v, &si.ContentType, "content-type attribute")
+	case t.Equal(OIDAttributeMessageDigest):
+		if !isUniversal(v, asn1.TagOctetString, false) {
+			return malformed("message-digest attribute is not a der octet string")
+		}
+		si.MessageDigest = v.Bytes
+		if si.MessageDigest == nil {
+			si.MessageDigest = []byte{}
+		}
+	case t.Equal(OIDAttributeSigningTime):
+		var st time.Time
+		if st, err = parseTime(v); err == nil {
+			si.SigningTime = &st
+		}
+	case t.Equal(OIDAttributeSigningCertificateV2):
+		si.essV2, err = parseSigningCertificate(v, true)
+	case t.Equal(OIDAttributeSigningCertificate):
+		si.essV1, err = parseSigningCertificate(v, false)
+	}
+	return err
+}
+
+func (si *SignerInfo) parseUnsignedAttrs(rv asn1.RawValue) error {
+	attrs, raws, err := parseAttributes(rv.Bytes)
+	if err != nil {
+		return err
+	}
+	si.UnsignedAttrs, si.unsignedRaw = attrs, raws
+	for _, a := range attrs {
+		if a.Type.Equal(OIDAttributeSignatureTimeStampToken) {
+			si.TimeStampToken = a.Values[0]
+			break
+		}
+	}
+	return nil
+}
+
+// parseSigningCertificate reads SigningCertificateV2 (RFC 5035 §3) or
+// SigningCertificate (RFC 2634 §5.4) and returns its first certificate
+// identifier, the signer's; the others and the policies are not used here.
+func parseSigningCertificate(rv asn1.RawValue, v2 bool) (*ESSCertIDv2, error) {
+	if !isSequence(rv) {
+		return nil, malformed("signing certificate is not a sequence")
+	}
+	els, err := elements(rv.Bytes)
+	if err != nil {
+		return nil, err
+	}
+	if len(els) < 1 || len(els) > 2 || !isSequence(els[0]) || (len(els) == 2 && !isSequence(els[1])) {
+		return nil, malformed("signing certificate")
+	}
+	ids, err := elements(els[0].Bytes)
+	if err != nil {
+		return nil, err
+	}
+	if len(ids) == 0 || !isSequence(ids[0]) {
+		return nil, malformed("signing certificate without a certificate identifier")
+	}
+	parts, err := elements(ids[0].Bytes)
+	if err != nil {
+		return nil, err
+	}
+	id := &ESSCertIDv2{HashAlgorithm: crypto.SHA1}
+	if v2 {
+		id.HashAlgorithm = crypto.SHA256 // DEFAULT id-sha256 (RFC 5035 §4)
+		if len(parts) > 0 && isSequence(parts[0]) {
+			if id.HashAlgorithm, err = parseDigestAlgorithm(parts[0]); err != nil {
+				return nil, err
+			}
+			parts = parts[1:]
+		}
+	}
+	if len(parts) < 1 || len(parts) > 2 || !isUniversal(parts[0], asn1.TagOctetString, false) {
+		return nil, malformed("certificate identifier")
+	}
+	id.CertHash = parts[0].Bytes
+	if len(parts) == 2 {
+		if id.IssuerSerial, err = parseIssuerSerial(parts[1]); err != nil {
+			return nil, err
+		}
+	}
+	return id, nil
+}
+
+// parseIssuerSerial reads IssuerSerial (RFC 5035 §4).
+func parseIssuerSerial(rv asn1.RawValue) (*IssuerSerial, error) {
+	if !isSequence(rv) {
+		return nil, malformed("issuer serial is not a sequence")
+	}
+	els, err := elements(rv.Bytes)
+	if err != nil {
+		return nil, err
+	}
+	if len(els) != 2 || !isSequence(els[0]) {
+		return nil, malformed("issuer serial")
+	}
+	is := &IssuerSerial{}
+	if is.Issuer, err = elements(els[0].Bytes); err != nil {
+		return nil, err
+	}
+	if err := decode(els[1], &is.SerialNumber, "issuer serial number"); err != nil {
+		return nil, err
+	}
+	return is, nil
+}

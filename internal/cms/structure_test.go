@@ -1,0 +1,118 @@
+package cms
+
+import (
+	"bytes"
+	"crypto"
+	"encoding/asn1"
+	"errors"
+	"slices"
+	"testing"
+	"time"
+)
+
+// The structural rules Parse enforces, each broken once in an otherwise
+// well-formed SignedData built from parts (nothing here is signed: Parse does
+// not verify).
+func TestParseStructure(t *testing.T) {
+	digest := bytes.Repeat([]byte{1}, 32)
+	ctAttr := attribute(OIDAttributeContentType, mustMarshal(OIDData))
+	mdAttr := attribute(OIDAttributeMessageDigest, tlv(tagOctetString, digest))
+	stAttr := attribute(OIDAttributeSigningTime, encodeTime(time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)))
+	sorted := func(attrs ...[]byte) [][]byte {
+		attrs = slices.Clone(attrs)
+		slices.SortFunc(attrs, bytes.Compare)
+		return attrs
+	}
+	sid := tlv(tagSequence, tlv(tagSequence), mustMarshal(7)) // empty issuer name, serial 7
+	sha256ID := algorithmID(hashOID(crypto.SHA256), false)
+	ecdsaID := algorithmID(oidECDSAWithSHA256, false)
+	sig := tlv(tagOctetString, []byte{1, 2, 3})
+	signerInfo := func(version int, sid []byte, signed [][]byte, extra ...[]byte) []byte {
+		var sa []byte
+		if signed != nil {
+			sa = tlv(tagContext0, signed...)
+		}
+		return tlv(tagSequence, slices.Concat([][]byte{mustMarshal(version), sid, sha256ID, sa, ecdsaID, sig}, extra)...)
+	}
+	// signedData takes the contents of the EncapsulatedContentInfo.
+	signedData := func(ct []byte, signers ...[]byte) []byte {
+		sd := tlv(tagSequence, mustMarshal(1), tlv(tagSet, sha256ID), tlv(tagSequence, ct), tlv(tagSet, signers...))
+		return tlv(tagSequence, mustMarshal(OIDSignedData), tlv(tagContext0, sd))
+	}
+	data := mustMarshal(OIDData)
+	good := sorted(ctAttr, mdAttr, stAttr)
+
+	if sd, err := Parse(signedData(data, signerInfo(1, sid, good))); err != nil {
+		t.Fatalf("the well-formed base does not parse: %v", err)
+	} else if si := sd.Signers[0]; si.SigningTime == nil || si.SigningTime.Year() != 2030 || !bytes.Equal(si.MessageDigest, digest) || si.Certificate != nil {
+		t.Fatalf("parsed %+v", si)
+	}
+	if _, err := Parse(signedData(data, signerInfo(1, sid, nil))); err != nil {
+		t.Errorf("id-data without signed attributes is valid cms (RFC 5652 §5.3): %v", err)
+	}
+	if sd, err := Parse(signedData(slices.Concat(data, tlv(tagContext0, tlv(tagOctetString))), signerInfo(1, sid, good))); err != nil || sd.Content == nil || len(sd.Content) != 0 {
+		t.Errorf("empty encapsulated content: %v, %v", sd, err)
+	}
+
+	unsorted := slices.Clone(good)
+	unsorted[0], unsorted[1] = unsorted[1], unsorted[0]
+	twoValues := tlv(tagSequence, mustMarshal(OIDAttributeContentType), tlv(tagSet, mustMarshal(OIDData), mustMarshal(OIDTSTInfo)))
+	localTime := attribute(OIDAttributeSigningTime, tlv(23, []byte("300102030405+0100")))
+	noSeconds := attribute(OIDAttributeSigningTime, tlv(23, []byte("3001020304Z")))
+	for name, der := range map[string][]byte{
+		"fail/signed-attributes-not-der-ordered":  signedData(data, signerInfo(1, sid, unsorted)),
+		"fail/signed-attribute-twice":             signedData(data, signerInfo(1, sid, sorted(ctAttr, mdAttr, mdAttr))),
+		"fail/content-type-with-two-values":       signedData(data, signerInfo(1, sid, sorted(twoValues, mdAttr))),
+		"fail/no-message-digest":                  signedData(data, signerInfo(1, sid, sorted(ctAttr, stAttr))),
+		"fail/no-content-type":                    signedData(data, signerInfo(1, sid, sorted(mdAttr))),
+		"fail/empty-signed-attributes":            signedData(data, signerInfo(1, sid, [][]byte{})),
+		"fail/signing-time-not-utc":               signedData(data, signerInfo(1, sid, sorted(ctAttr, mdAttr, localTime))),
+		"fail/signing-time-without-seconds":       signedData(data, signerInfo(1, sid, sorted(ctAttr, mdAttr, noSeconds))),
+		"fail/version-3-with-issuer-and-serial":   signedData(data, signerInfo(3, sid, good)),
+		"fail/version-1-with-subject-key-id":      signedData(data, signerInfo(1, tlv(0x80, []byte{1}), good)),
+		"fail/element-after-unsigned-attributes":  signedData(data, signerInfo(1, sid, good, tlv(tagContext1, mdAttr), mustMarshal(1))),
+		"fail/tst-info-without-signed-attributes": signedData(mustMarshal(OIDTSTInfo), signerInfo(1, sid, nil)),
+		"fail/signer-info-not-a-sequence":         signedData(data, tlv(tagSet)),
+		"fail/constructed-content":                signedData(slices.Concat(data, tlv(tagContext0, tlv(0x24, tlv(tagOctetString, []byte("x"))))), signerInfo(1, sid, good)),
+	} {
+		t.Run(name, func(t *testing.T) {
+			sd, err := Parse(der)
+			if !errors.Is(err, ErrMalformed) || sd != nil {
+				t.Fatalf("got %+v, %v; want ErrMalformed", sd, err)
+			}
+			t.Log(err)
+		})
+	}
+}
+
+// Signing times outside 1950–2049 are GeneralizedTime (RFC 5652 §11.3).
+func TestSigningTimeEncoding(t *testing.T) {
+	for _, at := range []time.Time{
+		time.Date(1950, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(2049, 12, 31, 23, 59, 59, 0, time.UTC),
+		time.Date(2050, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(1949, 12, 31, 23, 59, 59, 0, time.UTC),
+	} {
+		rv := elementOf(t, encodeTime(at))
+		got, err := parseTime(rv)
+		if err != nil || !got.Equal(at) {
+			t.Errorf("%v: got %v, %v", at, got, err)
+		}
+		wantTag := 23
+		if at.Year() < 1950 || at.Year() >= 2050 {
+			wantTag = 24
+		}
+		if rv.Tag != wantTag {
+			t.Errorf("%v: tag %d", at, rv.Tag)
+		}
+	}
+}
+
+func elementOf(t *testing.T, der []byte) asn1.RawValue {
+	t.Helper()
+	els, err := elements(der)
+	if err != nil || len(els) != 1 {
+		t.Fatalf("%x: %v", der, err)
+	}
+	return els[0]
+}

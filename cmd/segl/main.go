@@ -25,6 +25,8 @@ const usage = `segl — e-signature trust service
 
 usage:
   segl serve [--dev] [--data DIR] [--addr HOST:PORT] [flags]   run the service (segl serve --help)
+  segl seal --in IN.pdf --out OUT.pdf [--level B-LTA] [--data DIR]  organisation seal (PAdES), no server needed
+  segl validate [--json] [--at TIME] [--data DIR] FILE…        validate signatures; non-zero exit unless all pass
   segl keys init|show|csr [flags]                              development PKI and production CSRs
   segl audit verify [--data DIR]                               check the audit log's hash chain
   segl bench [--url URL] [--jobs N] [--workers N]              create jobs against a running server, report rates
@@ -49,6 +51,10 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return serve(args[1:], stdout)
 	case "keys":
 		return runKeys(args[1:], stdout, stderr)
+	case "seal":
+		return runSeal(args[1:], stdout)
+	case "validate":
+		return runValidate(args[1:], stdout)
 	case "bench":
 		return runBench(args[1:], stdout)
 	case "audit":

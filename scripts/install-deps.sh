@@ -4,13 +4,20 @@
 # what is missing, so it is cheap to run before every test run.
 set -euo pipefail
 
+cd "$(dirname "$0")/.."
+
 packages=(
   openssl          # openssl ts / cms / ocsp: independent checks of tokens and signatures
   qpdf             # qpdf --check, and test fixtures (encrypted, object streams)
   poppler-utils    # pdfsig, pdfinfo
   libnss3-tools    # certutil: the NSS trust store pdfsig reads
   xmlsec1          # xmlsec1 --verify for XAdES evidence
+  chromium         # browser tests (driven by playwright-core from e2e/browser, never a downloaded browser)
 )
+# Node.js runs the browser harness; machines that ship their own Node (with npm
+# bundled) must not get Debian's npm on top, so look for the commands.
+command -v node >/dev/null 2>&1 || packages+=(nodejs)
+command -v npm >/dev/null 2>&1 || packages+=(npm)
 
 missing=()
 for p in "${packages[@]}"; do
@@ -23,4 +30,9 @@ if ((${#missing[@]})); then
   export DEBIAN_FRONTEND=noninteractive
   $sudo apt-get update -qq
   $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# The browser harness's own packages (playwright-core, axe-core), from its lockfile.
+if [ ! -d e2e/browser/node_modules ]; then
+  (cd e2e/browser && npm ci --no-audit --no-fund --loglevel=error)
 fi

@@ -25,6 +25,7 @@ import (
 	"github.com/segl/segl/internal/ceremony"
 	"github.com/segl/segl/internal/clock"
 	"github.com/segl/segl/internal/config"
+	"github.com/segl/segl/internal/eid/devidp"
 	"github.com/segl/segl/internal/errs"
 	"github.com/segl/segl/internal/httpapi"
 	"github.com/segl/segl/internal/job"
@@ -33,6 +34,7 @@ import (
 	"github.com/segl/segl/internal/store"
 	"github.com/segl/segl/internal/store/sqlite"
 	"github.com/segl/segl/internal/tsp"
+	"github.com/segl/segl/internal/web"
 )
 
 // Server is a running segl.
@@ -112,6 +114,11 @@ func start(ctx context.Context, cfg config.Config, opts Options, ln net.Listener
 	svc := &ceremony.Service{Store: db, Blobs: blobs, Clock: opts.Clock, Limits: cfg.Limits, LinkKey: linkKey, Log: opts.Log}
 	api := &httpapi.API{Svc: svc, BaseURL: base, Log: opts.Log}
 	api.Routes(mux)
+	webUI, err := web.New(web.Options{Key: linkKey, Clock: opts.Clock, Log: opts.Log})
+	if err != nil {
+		return nil, err
+	}
+	webUI.Routes(mux)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok\n") })
 
 	s.http = &http.Server{
@@ -176,6 +183,13 @@ func (s *Server) startDev(ctx context.Context, cfg config.Config, opts Options, 
 	tsa.Clock, tsa.Log = tsp.Synced(opts.Clock), opts.Log
 	s.TSA = tsa
 	mux.Handle("POST /dev/tsa", tsa)
+	// The ID-porten stand-in; segl's own relying party is registered as its
+	// client when the signer pages use it.
+	idp, err := devidp.New(devidp.Config{Issuer: base + "/dev/idporten", KeyDir: filepath.Join(cfg.Data, "dev"), Clock: opts.Clock})
+	if err != nil {
+		return err
+	}
+	mux.Handle("/dev/idporten/", idp)
 	return nil
 }
 

@@ -1,0 +1,98 @@
+package web
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"net/http"
+	"slices"
+	"strconv"
+
+	"github.com/segl/segl/internal/errs"
+)
+
+// Codes of errors shown as 410 Gone, "the link has expired or has already
+// been used": a signer's link is spent, not wrong. Return them with kind
+// Conflict (the state forbids it), for example LinkExpired().
+const (
+	CodeLinkExpired = "link-expired"
+	CodeLinkUsed    = "link-used"
+)
+
+var goneCodes = []string{CodeLinkExpired, CodeLinkUsed}
+
+// LinkExpired is the error for a signing link past its expiry.
+func LinkExpired() *errs.Error {
+	return errs.E(errs.Conflict, CodeLinkExpired, "the link has expired")
+}
+
+// LinkUsed is the error for a one-time link that has been used.
+func LinkUsed() *errs.Error {
+	return errs.E(errs.Conflict, CodeLinkUsed, "the link has already been used")
+}
+
+var (
+	errNotFound = errs.E(errs.NotFound, "page-not-found", "no such page")
+	errTooLarge = errs.E(errs.TooLarge, "body-too-large", "request body too large")
+	errBadForm  = errs.E(errs.Invalid, "bad-form", "malformed form")
+)
+
+var statusOf = map[errs.Kind]int{
+	errs.Invalid:         http.StatusBadRequest,
+	errs.NotFound:        http.StatusNotFound,
+	errs.Conflict:        http.StatusConflict,
+	errs.Forbidden:       http.StatusForbidden,
+	errs.Unauthenticated: http.StatusUnauthorized,
+	errs.TooLarge:        http.StatusRequestEntityTooLarge,
+	errs.Unavailable:     http.StatusServiceUnavailable,
+}
+
+// Error shows err as a localized page with the status its kind maps to:
+// Invalid 400, Unauthenticated 401 ("your session has ended"), Forbidden
+// 403, NotFound 404, Conflict 409 (410 for the link codes above), TooLarge
+// 413, Unavailable 503. The page says only what the catalogue says for that
+// status; the error's own message is for logs, and is never shown, because
+// domain messages are English and may name internals. An error without a
+// kind is a bug: logged in full with a random reference that the 500 page
+// shows, so support can find the log line.
+func (w *Web) Error(rw http.ResponseWriter, r *http.Request, err error) {
+	var e *errs.Error
+	if !errors.As(err, &e) || e.Kind == errs.Internal {
+		ref := reference()
+		w.log.Error("web: internal error", "ref", ref, "method", r.Method, "path", r.URL.Path, "err", err)
+		w.renderError(rw, r, http.StatusInternalServerError, "error.500", ref)
+		return
+	}
+	status, ok := statusOf[e.Kind]
+	if !ok {
+		status = http.StatusInternalServerError
+	}
+	if e.Kind == errs.Conflict && slices.Contains(goneCodes, e.Code) {
+		status = http.StatusGone
+	}
+	if status == http.StatusUnauthorized {
+		// A page, not an HTTP authentication challenge: the way back in is
+		// the signer's link or the login page.
+		rw.Header().Set("WWW-Authenticate", `segl-session realm="segl"`)
+	}
+	w.log.Debug("web: error page", "status", status, "code", e.Code, "path", r.URL.Path, "err", err)
+	w.renderError(rw, r, status, "error."+strconv.Itoa(status), "")
+}
+
+// errorData is what the error page shows.
+type errorData struct {
+	Key       string // catalogue prefix: "error.404", "error.csrf"…
+	Reference string // for 500s
+}
+
+const errorPage = "error"
+
+func (w *Web) renderError(rw http.ResponseWriter, r *http.Request, status int, key, ref string) {
+	w.render(rw, r, status, errorPage, errorData{Key: key, Reference: ref})
+}
+
+func reference() string {
+	b := make([]byte, 6)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}

@@ -1,0 +1,164 @@
+package web
+
+import (
+	"embed"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	_ "time/tzdata" // Europe/Oslo must load on a host without zoneinfo
+)
+
+// Languages, as BCP 47 tags for <html lang>. Bokmål is the default: the
+// service is Norwegian, and English is for those who ask for it.
+const (
+	Bokmal  = "nb"
+	English = "en"
+)
+
+// Languages lists the supported languages, default first.
+var Languages = []string{Bokmal, English}
+
+const langCookie = "__Host-segl-lang"
+
+//go:embed i18n/*.json
+var catalogueFS embed.FS
+
+// catalogue maps a message key to its text in one language. Texts may hold
+// fmt verbs for the arguments T is given.
+type catalogue map[string]string
+
+func loadCatalogues() (map[string]catalogue, error) {
+	out := make(map[string]catalogue)
+	for _, lang := range Languages {
+		raw, err := catalogueFS.ReadFile("i18n/" + lang + ".json")
+		if err != nil {
+			return nil, fmt.Errorf("web: catalogue %s: %w", lang, err)
+		}
+		var c catalogue
+		if err := json.Unmarshal(raw, &c); err != nil {
+			return nil, fmt.Errorf("web: catalogue %s: %w", lang, err)
+		}
+		out[lang] = c
+	}
+	// Every language must say everything the default says, and nothing more,
+	// so a page never shows a bare key in one language only.
+	for _, lang := range Languages[1:] {
+		for k := range out[Bokmal] {
+			if _, ok := out[lang][k]; !ok {
+				return nil, fmt.Errorf("web: catalogue %s lacks %q", lang, k)
+			}
+		}
+		for k := range out[lang] {
+			if _, ok := out[Bokmal][k]; !ok {
+				return nil, fmt.Errorf("web: catalogue %s has unknown key %q", lang, k)
+			}
+		}
+	}
+	return out, nil
+}
+
+// T returns the text of key in lang, formatted with args. A missing key
+// returns the key itself (and the catalogue test catches it before that).
+func (w *Web) T(lang, key string, args ...any) string {
+	c, ok := w.catalogues[lang]
+	if !ok {
+		c = w.catalogues[Bokmal]
+	}
+	s, ok := c[key]
+	if !ok {
+		return key
+	}
+	if len(args) > 0 {
+		return fmt.Sprintf(s, args...)
+	}
+	return s
+}
+
+func isLang(s string) bool { return slices.Contains(Languages, s) }
+
+// chooseLang picks the language of a response: ?lang= (remembered in a
+// cookie for the following pages), then that cookie, then Accept-Language,
+// then bokmål.
+func (w *Web) chooseLang(rw http.ResponseWriter, r *http.Request) string {
+	if q := r.URL.Query().Get("lang"); isLang(q) {
+		http.SetCookie(rw, &http.Cookie{Name: langCookie, Value: q, Path: "/", MaxAge: 365 * 24 * 3600,
+			Secure: true, HttpOnly: true, SameSite: http.SameSiteLaxMode})
+		return q
+	}
+	if c, err := r.Cookie(langCookie); err == nil && isLang(c.Value) {
+		return c.Value
+	}
+	return fromAcceptLanguage(r.Header.Get("Accept-Language"))
+}
+
+// fromAcceptLanguage picks the supported language the client weights
+// highest (RFC 9110 section 12.5.4). Nynorsk and the macrolanguage "no" are
+// served bokmål, the closer of the two we have; "*" and anything else fall
+// to the default.
+func fromAcceptLanguage(header string) string {
+	best, bestQ := "", 0.0
+	for part := range strings.SplitSeq(header, ",") {
+		fields := strings.Split(part, ";")
+		tag := strings.ToLower(strings.TrimSpace(fields[0]))
+		q := 1.0
+		for _, p := range fields[1:] {
+			if v, ok := strings.CutPrefix(strings.TrimSpace(p), "q="); ok {
+				f, err := strconv.ParseFloat(v, 64)
+				if err != nil || f < 0 || f > 1 {
+					f = 0
+				}
+				q = f
+			}
+		}
+		primary, _, _ := strings.Cut(tag, "-")
+		var lang string
+		switch primary {
+		case "nb", "no", "nn":
+			lang = Bokmal
+		case "en":
+			lang = English
+		default:
+			continue
+		}
+		if q > bestQ {
+			best, bestQ = lang, q
+		}
+	}
+	if best == "" {
+		return Bokmal
+	}
+	return best
+}
+
+// oslo is the time zone every date on a page is shown in: the service's
+// users are in Norway, whatever zone the server runs in.
+var oslo = mustLoadLocation("Europe/Oslo")
+
+func mustLoadLocation(name string) *time.Location {
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		panic("web: " + err.Error()) // cannot happen: time/tzdata is embedded
+	}
+	return loc
+}
+
+// FormatDate formats t as a date in Norwegian time, as the language writes
+// it: "2. januar 2026", "2 January 2026".
+func (w *Web) FormatDate(lang string, t time.Time) string {
+	t = t.In(oslo)
+	month := w.T(lang, "month."+strconv.Itoa(int(t.Month())))
+	if lang == English {
+		return fmt.Sprintf("%d %s %d", t.Day(), month, t.Year())
+	}
+	return fmt.Sprintf("%d. %s %d", t.Day(), month, t.Year())
+}
+
+// FormatDateTime formats t as date and time of day in Norwegian time:
+// "2. januar 2026 kl. 14:05", "2 January 2026 at 14:05".
+func (w *Web) FormatDateTime(lang string, t time.Time) string {
+	return w.T(lang, "datetime", w.FormatDate(lang, t), t.In(oslo).Format("15:04"))
+}

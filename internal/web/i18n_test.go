@@ -1,0 +1,146 @@
+package web
+
+import (
+	"net/http"
+	"regexp"
+	"slices"
+	"strconv"
+	"testing"
+	"time"
+)
+
+func TestLanguageChoice(t *testing.T) {
+	for _, tc := range []struct {
+		name, query, cookie, accept string
+		want, h1                    string
+	}{
+		{"ok/default-bokmal", "", "", "", "nb", "Dine signeringsoppdrag"},
+		{"ok/accept-english", "", "", "en-US,en;q=0.9", "en", "Your signing tasks"},
+		{"ok/accept-nynorsk-gets-bokmal", "", "", "nn-NO", "nb", "Dine signeringsoppdrag"},
+		{"ok/accept-no", "", "", "no", "nb", "Dine signeringsoppdrag"},
+		{"ok/accept-unsupported-then-english", "", "", "de-DE, en;q=0.5", "en", "Your signing tasks"},
+		{"ok/accept-weights", "", "", "en;q=0.3, nb;q=0.8", "nb", "Dine signeringsoppdrag"},
+		{"ok/accept-only-unsupported", "", "", "de, fr;q=0.9", "nb", "Dine signeringsoppdrag"},
+		{"ok/accept-q-zero", "", "", "en;q=0, de", "nb", "Dine signeringsoppdrag"},
+		{"ok/cookie-beats-accept", "", "en", "nb", "en", "Your signing tasks"},
+		{"ok/query-beats-cookie", "?lang=nb", "en", "en", "nb", "Dine signeringsoppdrag"},
+		{"ok/query-english", "?lang=en", "", "", "en", "Your signing tasks"},
+		{"ok/unknown-query-ignored", "?lang=sv", "", "en", "en", "Your signing tasks"},
+		{"ok/bad-cookie-ignored", "", "xx", "", "nb", "Dine signeringsoppdrag"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t, Options{})
+			if tc.cookie != "" {
+				e.jar[langCookie] = &http.Cookie{Name: langCookie, Value: tc.cookie}
+			}
+			res, page := e.get("/sign/"+tc.query, "Accept-Language", tc.accept)
+			if res.StatusCode != 200 {
+				t.Fatalf("status %d", res.StatusCode)
+			}
+			if got := match(t, langRE, page); got != tc.want {
+				t.Errorf("lang %q, want %q", got, tc.want)
+			}
+			if got := match(t, h1RE, page); got != tc.h1 {
+				t.Errorf("h1 %q, want %q", got, tc.h1)
+			}
+			if got := res.Header.Get("Content-Language"); got != tc.want {
+				t.Errorf("Content-Language %q", got)
+			}
+		})
+	}
+}
+
+func TestLanguageRemembered(t *testing.T) {
+	e := newEnv(t, Options{})
+	_, page := e.get("/sign/?lang=en", "Accept-Language", "nb")
+	if match(t, langRE, page) != "en" {
+		t.Fatal("?lang=en not obeyed")
+	}
+	c := e.jar[langCookie]
+	if c == nil || c.Value != "en" {
+		t.Fatalf("language cookie %v", c)
+	}
+	_, page = e.get("/sign/", "Accept-Language", "nb")
+	if match(t, langRE, page) != "en" {
+		t.Error("language not remembered")
+	}
+	// The switch links to the same page in the other language.
+	if want := `href="/sign/?lang=nb" lang="nb" hreflang="nb"`; !regexp.MustCompile(regexp.QuoteMeta(want)).MatchString(page) {
+		t.Errorf("no language switch %s in\n%s", want, page)
+	}
+}
+
+func TestLanguageCookieAttributes(t *testing.T) {
+	e := newEnv(t, Options{})
+	r, _ := e.get("/sign/?lang=en")
+	for _, c := range r.Cookies() {
+		if c.Name == langCookie && (!c.Secure || !c.HttpOnly || c.SameSite != http.SameSiteLaxMode || c.Path != "/") {
+			t.Errorf("language cookie attributes: %+v", c)
+		}
+	}
+}
+
+// Every key a template uses, and every error page key, exists (New already
+// checks that both catalogues hold the same keys).
+func TestCatalogueCoversTemplates(t *testing.T) {
+	e := newEnv(t, Options{})
+	files, err := templateFS.ReadDir("templates")
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyRE := regexp.MustCompile(`\bT "([^"]+)"`)
+	for _, f := range files {
+		raw, _ := templateFS.ReadFile("templates/" + f.Name())
+		for _, m := range keyRE.FindAllStringSubmatch(string(raw), -1) {
+			for _, lang := range Languages {
+				if _, ok := e.web.catalogues[lang][m[1]]; !ok {
+					t.Errorf("%s: key %q missing in %s", f.Name(), m[1], lang)
+				}
+			}
+		}
+	}
+	keys := []string{"error.csrf", "error.410", "error.500"}
+	for _, st := range statusOf {
+		keys = append(keys, "error."+strconv.Itoa(st))
+	}
+	for _, l := range Languages {
+		keys = append(keys, "lang."+l)
+	}
+	for _, k := range keys {
+		for _, suffix := range []string{".title", ".text"} {
+			if slices.Contains([]string{"lang.nb", "lang.en"}, k) {
+				suffix = ""
+			}
+			for _, lang := range Languages {
+				if _, ok := e.web.catalogues[lang][k+suffix]; !ok {
+					t.Errorf("key %q missing in %s", k+suffix, lang)
+				}
+			}
+		}
+	}
+}
+
+func TestFormatDateTime(t *testing.T) {
+	e := newEnv(t, Options{})
+	for _, tc := range []struct {
+		name string
+		at   time.Time
+		lang string
+		want string
+	}{
+		{"ok/winter-nb", time.Date(2026, 1, 2, 13, 5, 0, 0, time.UTC), "nb", "2. januar 2026 kl. 14:05"},
+		{"ok/winter-en", time.Date(2026, 1, 2, 13, 5, 0, 0, time.UTC), "en", "2 January 2026 at 14:05"},
+		{"ok/summer-crosses-midnight-nb", time.Date(2026, 7, 1, 22, 30, 0, 0, time.UTC), "nb", "2. juli 2026 kl. 00:30"},
+		{"ok/summer-crosses-midnight-en", time.Date(2026, 7, 1, 22, 30, 0, 0, time.UTC), "en", "2 July 2026 at 00:30"},
+		{"ok/other-zone-in", time.Date(2026, 12, 24, 12, 0, 0, 0, time.FixedZone("NYC", -5*3600)), "nb", "24. desember 2026 kl. 18:00"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := e.web.FormatDateTime(tc.lang, tc.at); got != tc.want {
+				t.Errorf("got %q, want %q", got, tc.want)
+			}
+		})
+	}
+	if got := e.web.FormatDate("en", time.Date(2026, 5, 17, 23, 0, 0, 0, time.UTC)); got != "18 May 2026" {
+		t.Errorf("FormatDate: %q", got)
+	}
+}

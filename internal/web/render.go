@@ -1,0 +1,170 @@
+package web
+
+import (
+	"bytes"
+	"context"
+	"embed"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"net/url"
+	"path"
+	"strings"
+	"time"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+// layoutFile is the base layout every page is rendered into. A page file
+// defines "title" (the part of <title> before the service name) and
+// "content" (what goes in <main>).
+const layoutFile = "templates/layout.html"
+
+// parseTemplates parses, once, one template set per page and language: the
+// layout plus the page, with T and the date functions bound to the
+// language, so rendering never clones or re-parses.
+func (w *Web) parseTemplates() (map[string]map[string]*template.Template, error) {
+	files, err := fs.Glob(templateFS, "templates/*.html")
+	if err != nil {
+		return nil, fmt.Errorf("web: %w", err)
+	}
+	out := make(map[string]map[string]*template.Template)
+	for _, lang := range Languages {
+		base, err := template.New(path.Base(layoutFile)).Funcs(w.funcs(lang)).ParseFS(templateFS, layoutFile)
+		if err != nil {
+			return nil, fmt.Errorf("web: %w", err)
+		}
+		out[lang] = make(map[string]*template.Template)
+		for _, f := range files {
+			if f == layoutFile {
+				continue
+			}
+			t, err := template.Must(base.Clone()).ParseFS(templateFS, f)
+			if err != nil {
+				return nil, fmt.Errorf("web: %w", err)
+			}
+			out[lang][strings.TrimSuffix(path.Base(f), ".html")] = t
+		}
+	}
+	return out, nil
+}
+
+// funcs are the template functions of one language:
+//
+//	{{T "key" args…}}      the text of key in the page's language
+//	{{date .When}}         "2. januar 2026" / "2 January 2026", Norwegian time
+//	{{datetime .When}}     "2. januar 2026 kl. 14:05" / "2 January 2026 at 14:05"
+//	{{static "segl.css"}}  the content-hashed URL of an asset (long cache)
+//	{{csrfField $}}        the hidden CSRF input for a form; $ is the *Page
+func (w *Web) funcs(lang string) template.FuncMap {
+	return template.FuncMap{
+		"T":        func(key string, args ...any) string { return w.T(lang, key, args...) },
+		"date":     func(t time.Time) string { return w.FormatDate(lang, t) },
+		"datetime": func(t time.Time) string { return w.FormatDateTime(lang, t) },
+		"static":   w.assets.url,
+		"csrfField": func(p *Page) template.HTML {
+			return template.HTML(`<input type="hidden" name="` + csrfField + `" value="` +
+				template.HTMLEscapeString(p.CSRFToken) + `">`)
+		},
+	}
+}
+
+// Page is what every template is executed with: the handler's data plus
+// what the layout needs.
+type Page struct {
+	Lang      string // "nb" or "en", for <html lang> and links
+	Status    int    // HTTP status of the response
+	Data      any    // the handler's data
+	CSRFToken string // for forms (csrfField) and the X-CSRF-Token header
+	url       *url.URL
+}
+
+// Languages lists the languages for the switch in the header.
+func (p *Page) Languages() []string { return Languages }
+
+// LangURL is the current page in another language: the same path and query
+// with lang set, so the switch works without JavaScript.
+func (p *Page) LangURL(lang string) string {
+	q := p.url.Query()
+	q.Set("lang", lang)
+	return (&url.URL{Path: p.url.Path, RawQuery: q.Encode()}).String()
+}
+
+// Render writes the page template name (its file name without ".html")
+// with data, in the request's language, with status 200. The page is
+// rendered into a buffer first, so a template failure becomes a clean 500
+// page rather than half a page.
+func (w *Web) Render(rw http.ResponseWriter, r *http.Request, name string, data any) {
+	w.render(rw, r, http.StatusOK, name, data)
+}
+
+func (w *Web) render(rw http.ResponseWriter, r *http.Request, status int, name string, data any) {
+	buf, lang, err := w.execute(r, status, name, data)
+	if err != nil {
+		if name == errorPage {
+			// The error page itself failed: say so in the plainest way.
+			w.log.Error("web: error page failed", "err", err)
+			http.Error(rw, "500 internal server error", http.StatusInternalServerError)
+			return
+		}
+		w.Error(rw, r, fmt.Errorf("web: render %s: %w", name, err))
+		return
+	}
+	h := rw.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Content-Language", lang)
+	h.Set("Cache-Control", "no-store") // pages are personal: no shared or back-button caching
+	rw.WriteHeader(status)
+	rw.Write(buf.Bytes())
+}
+
+func (w *Web) execute(r *http.Request, status int, name string, data any) (*bytes.Buffer, string, error) {
+	st := stateOf(r)
+	if st == nil {
+		// Not behind Protect: still pick a language, but there is no CSRF
+		// token to give, so forms on this page will be refused.
+		w.log.Warn("web: page rendered without Protect", "path", r.URL.Path)
+		st = &reqState{lang: fromAcceptLanguage(r.Header.Get("Accept-Language"))}
+	}
+	t := w.pages[st.lang][name]
+	if t == nil {
+		return nil, st.lang, fmt.Errorf("no page template %q", name)
+	}
+	p := &Page{Lang: st.lang, Status: status, Data: data, CSRFToken: w.token(st), url: r.URL}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, path.Base(layoutFile), p); err != nil {
+		return nil, st.lang, err
+	}
+	return &buf, st.lang, nil
+}
+
+// reqState is what Protect learns about a request, for Render and the
+// session helpers. It is a pointer in the context so that starting or
+// ending a session in a handler re-binds the CSRF token of the page it
+// then renders.
+type reqState struct {
+	lang      string
+	csrfNonce string // the CSRF cookie's value
+	sessionID string // the authentic session cookie's ID, expired or not
+}
+
+type stateKey struct{}
+
+func withState(r *http.Request, st *reqState) *http.Request {
+	return r.WithContext(context.WithValue(r.Context(), stateKey{}, st))
+}
+
+func stateOf(r *http.Request) *reqState {
+	st, _ := r.Context().Value(stateKey{}).(*reqState)
+	return st
+}
+
+// Lang is the language chosen for the request ("nb" or "en").
+func Lang(r *http.Request) string {
+	if st := stateOf(r); st != nil {
+		return st.lang
+	}
+	return fromAcceptLanguage(r.Header.Get("Accept-Language"))
+}

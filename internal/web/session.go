@@ -1,0 +1,172 @@
+package web
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"net/http"
+	"time"
+
+	"golang.org/x/crypto/chacha20poly1305"
+
+	"github.com/segl/segl/internal/errs"
+)
+
+// Signer sessions live entirely in a cookie, so any node can serve any
+// request and nothing needs sharing (DESIGN section 1).
+//
+// Threat model. The cookie is sealed with XChaCha20-Poly1305 under a key
+// derived from the server secret, with the cookie name as associated data:
+//   - a signer or anyone who sees the cookie cannot read it (it may carry
+//     the national identity number) nor change it (job, signer, level of
+//     assurance are authenticated), nor move it to another cookie name;
+//   - random 192-bit nonces, so sealing never repeats a nonce however many
+//     nodes seal with the same key;
+//   - a stolen cookie is a bearer credential until it ends: HttpOnly keeps
+//     it from scripts, Secure and the __Host- prefix from plain HTTP and
+//     sibling domains, SameSite=Lax from cross-site subrequests and forms,
+//     and the sliding idle limit (Options.SessionIdle, 15 minutes) and the
+//     absolute limit (SessionMax, 2 hours) bound how long it is worth
+//     anything;
+//   - a stateless session cannot be revoked before it ends. Logout only
+//     deletes the cookie in that browser, so every handler must still check
+//     the job and signer state in the store: a session never lets a signer
+//     sign twice or act on a job that has been cancelled, it only says who
+//     they are and which one job (and signer) they were let in for;
+//   - timestamps are the server's own (Options.Clock), so a client cannot
+//     extend a session; a session stamped in the future beyond a minute of
+//     clock skew between nodes is refused.
+//
+// Key rotation: Options.OldKeys still open sessions sealed before.
+const sessionCookie = "__Host-segl-session"
+
+// maxSkew is how far a session's stamps may lie in the future, for clocks
+// of different nodes that disagree a little.
+const maxSkew = time.Minute
+
+// Session is a signer's session, bound to one job.
+type Session struct {
+	ID       string    `json:"id"`                 // random; CSRF tokens are bound to it
+	Job      string    `json:"job,omitempty"`      // the one job this session is for
+	Signer   string    `json:"signer,omitempty"`   // the signer within that job
+	Subject  string    `json:"sub,omitempty"`      // who logged in (national identity number); empty before login
+	LoA      string    `json:"loa,omitempty"`      // level of assurance of the login
+	AuthTime time.Time `json:"auth_time,omitzero"` // when the eID login happened
+	Created  time.Time `json:"created"`            // start of the absolute lifetime
+	Seen     time.Time `json:"seen"`               // last use; the idle lifetime counts from here
+}
+
+// For checks that the session was opened for this job and signer. Any other
+// job is "not found", as for a job of another tenant: the session does not
+// reveal whether it exists.
+func (s Session) For(job, signer string) error {
+	if s.Job != job || s.Signer != signer {
+		return errs.E(errs.NotFound, "job-not-found", "no such job")
+	}
+	return nil
+}
+
+// NewSession starts a session (with a new ID: never reuse one across a
+// login, which is what stops session fixation) and sets its cookie. Fields
+// ID, Created and Seen are filled in. A page rendered after this in the same
+// request gets CSRF tokens bound to the new session.
+func (w *Web) NewSession(rw http.ResponseWriter, r *http.Request, s Session) (Session, error) {
+	id := make([]byte, 16)
+	rand.Read(id)
+	s.ID = base64.RawURLEncoding.EncodeToString(id)
+	now := w.clock.Now()
+	s.Created, s.Seen = now, now
+	if err := w.writeSession(rw, s); err != nil {
+		return Session{}, err
+	}
+	if st := stateOf(r); st != nil {
+		st.sessionID = s.ID
+	}
+	return s, nil
+}
+
+// Session returns the request's session and slides its idle expiry (the
+// cookie is re-issued). No cookie, a cookie that is not authentic, and a
+// session past its idle or absolute lifetime are all Unauthenticated, which
+// Error shows as "your session has ended".
+func (w *Web) Session(rw http.ResponseWriter, r *http.Request) (Session, error) {
+	s, err := w.openSession(r)
+	if err != nil {
+		return Session{}, err
+	}
+	now := w.clock.Now()
+	switch {
+	case s.Created.After(now.Add(maxSkew)) || s.Seen.After(now.Add(maxSkew)):
+		return Session{}, errs.E(errs.Unauthenticated, "session-invalid", "session from the future")
+	case !now.Before(s.Seen.Add(w.idle)) || !now.Before(s.Created.Add(w.max)):
+		return Session{}, errs.E(errs.Unauthenticated, "session-expired", "session expired")
+	}
+	if now.After(s.Seen) {
+		s.Seen = now
+	}
+	if err := w.writeSession(rw, s); err != nil {
+		return Session{}, err
+	}
+	return s, nil
+}
+
+// EndSession deletes the session cookie (see the threat model: this ends
+// the session in this browser only).
+func (w *Web) EndSession(rw http.ResponseWriter, r *http.Request) {
+	http.SetCookie(rw, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1,
+		Secure: true, HttpOnly: true, SameSite: http.SameSiteLaxMode})
+	if st := stateOf(r); st != nil {
+		st.sessionID = ""
+	}
+}
+
+func (w *Web) writeSession(rw http.ResponseWriter, s Session) error {
+	plain, err := json.Marshal(s)
+	if err != nil {
+		return errs.Wrap(err, errs.Internal, "session-encode", "encode session")
+	}
+	aead, err := chacha20poly1305.NewX(w.sessionKeys[0])
+	if err != nil {
+		return errs.Wrap(err, errs.Internal, "session-key", "session key")
+	}
+	nonce := make([]byte, aead.NonceSize(), aead.NonceSize()+len(plain)+aead.Overhead())
+	rand.Read(nonce)
+	sealed := aead.Seal(nonce, nonce, plain, []byte(sessionCookie))
+	// The browser may drop the cookie when the idle lifetime is over; the
+	// server checks anyway.
+	http.SetCookie(rw, &http.Cookie{Name: sessionCookie, Value: base64.RawURLEncoding.EncodeToString(sealed),
+		Path: "/", MaxAge: int(w.idle / time.Second), Secure: true, HttpOnly: true, SameSite: http.SameSiteLaxMode})
+	return nil
+}
+
+// openSession decrypts and authenticates the session cookie, without
+// checking its lifetime (the CSRF check binds to the ID of an authentic but
+// expired session, so the page says "session ended" rather than "form
+// refused").
+func (w *Web) openSession(r *http.Request) (Session, error) {
+	c, err := r.Cookie(sessionCookie)
+	if err != nil || c.Value == "" {
+		return Session{}, errs.E(errs.Unauthenticated, "session-missing", "no session")
+	}
+	sealed, err := base64.RawURLEncoding.DecodeString(c.Value)
+	if err != nil || len(sealed) < chacha20poly1305.NonceSizeX+chacha20poly1305.Overhead {
+		return Session{}, errs.E(errs.Unauthenticated, "session-invalid", "malformed session cookie")
+	}
+	nonce, box := sealed[:chacha20poly1305.NonceSizeX], sealed[chacha20poly1305.NonceSizeX:]
+	for _, k := range w.sessionKeys {
+		aead, err := chacha20poly1305.NewX(k)
+		if err != nil {
+			return Session{}, errs.Wrap(err, errs.Internal, "session-key", "session key")
+		}
+		plain, err := aead.Open(nil, nonce, box, []byte(sessionCookie))
+		if err != nil {
+			continue
+		}
+		var s Session
+		if err := json.Unmarshal(plain, &s); err != nil || s.ID == "" {
+			return Session{}, errs.E(errs.Unauthenticated, "session-invalid", "malformed session")
+		}
+		return s, nil
+	}
+	return Session{}, errs.E(errs.Unauthenticated, "session-invalid", "session cookie not authentic")
+}

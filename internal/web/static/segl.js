@@ -1,0 +1,23 @@
+// segl progressive enhancement. Every page works without this file; it only
+// stops a form from being sent twice by an impatient double click (a second
+// "sign" would be refused by the server anyway, but with an error page).
+// The button is not disabled, because a disabled submit button is left out of
+// the form data, and the server reads which button was pressed.
+"use strict";
+document.addEventListener("submit", function (event) {
+  var form = event.target;
+  if (!(form instanceof HTMLFormElement)) return;
+  if (form.dataset.submitted === "true") {
+    event.preventDefault();
+    return;
+  }
+  form.dataset.submitted = "true";
+  form.setAttribute("aria-busy", "true");
+});
+// A page shown again from the back/forward cache may be submitted again.
+window.addEventListener("pageshow", function () {
+  document.querySelectorAll("form[data-submitted]").forEach(function (form) {
+    delete form.dataset.submitted;
+    form.removeAttribute("aria-busy");
+  });
+});

@@ -35,7 +35,7 @@ func TestLoadOrCreateDevProfiles(t *testing.T) {
 		for _, tt := range []struct {
 			c     *x509.Certificate
 			years int
-		}{{d.Root, 25}, {d.Issuing.Cert, 15}, {d.Seal.Cert, 3}, {d.TSA.Cert, 10}, {d.OCSP.Cert, 1}, {d.Server.Cert, 1}} {
+		}{{d.Root, 25}, {d.Issuing.Cert, 15}, {d.Seal.Cert, 3}, {d.TSA.Cert, 12}, {d.OCSP.Cert, 1}, {d.Server.Cert, 1}} {
 			if want := t0.AddDate(tt.years, 0, 0); !tt.c.NotAfter.Equal(want) {
 				t.Errorf("%s: NotAfter %v, want %v", tt.c.Subject.CommonName, tt.c.NotAfter, want)
 			}

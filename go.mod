@@ -3,9 +3,18 @@ module github.com/segl/segl
 go 1.26.8
 
 require (
+	github.com/digitorus/pdfsign v0.9.0 // test only: the comparison in internal/pades/bench_test.go
 	github.com/google/uuid v1.6.0
 	golang.org/x/crypto v0.58.0
 	modernc.org/sqlite v1.61.1
+)
+
+require (
+	github.com/digitorus/pdf v0.1.2 // indirect
+	github.com/digitorus/pkcs7 v0.0.0-20230818184609-3a137a874352 // indirect
+	github.com/digitorus/timestamp v0.0.0-20231217203849-220c5c2851b7 // indirect
+	github.com/mattetti/filebuffer v1.0.1 // indirect
+	golang.org/x/text v0.43.0 // indirect
 )
 
 require (

@@ -12,6 +12,8 @@ packages=(
   poppler-utils    # pdfsig, pdfinfo
   libnss3-tools    # certutil: the NSS trust store pdfsig reads
   xmlsec1          # xmlsec1 --verify for XAdES evidence
+  xml-security-c-utils  # xsec-checksig: a second XML-DSig implementation
+  libxml2-utils    # xmllint: well-formedness and exclusive c14n cross-checks
   chromium         # browser tests (driven by playwright-core from e2e/browser, never a downloaded browser)
 )
 # Node.js runs the browser harness; machines that ship their own Node (with npm
@@ -32,7 +34,10 @@ if ((${#missing[@]})); then
   $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-# The browser harness's own packages (playwright-core, axe-core), from its lockfile.
-if [ ! -d e2e/browser/node_modules ]; then
-  (cd e2e/browser && npm ci --no-audit --no-fund --loglevel=error)
-fi
+# Node tools from their lockfiles: the browser harness (playwright-core,
+# axe-core) and xadesjs, which checks XAdES semantics of the evidence.
+for dir in e2e/browser tools/xadesjs; do
+  if [ ! -d "$dir/node_modules" ]; then
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+done

@@ -10,6 +10,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
+	"github.com/segl/segl/internal/testtool"
 	"math/big"
 	"os"
 	"os/exec"
@@ -148,7 +149,7 @@ func readFile(t testing.TB, path string) []byte {
 func requireOpenSSL(t testing.TB) {
 	t.Helper()
 	if _, err := exec.LookPath("openssl"); err != nil {
-		t.Skip("openssl not installed (Debian package openssl)")
+		testtool.Missing(t, "openssl not installed (Debian package openssl)")
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"github.com/segl/segl/internal/testtool"
 	"io"
 	"maps"
 	"os"
@@ -114,7 +115,7 @@ func TestCheck(t *testing.T) {
 // not write.
 func TestPageCountAgreesWithQPDF(t *testing.T) {
 	if _, err := exec.LookPath("qpdf"); err != nil {
-		t.Skip("qpdf not installed (apt-get install qpdf)")
+		testtool.Missing(t, "qpdf not installed (apt-get install qpdf)")
 	}
 	dir := t.TempDir()
 	for _, c := range checkCases() {

@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/segl/segl/internal/testtool"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -33,7 +34,7 @@ func requireTools(t testing.TB, tools ...string) {
 	t.Helper()
 	for _, tool := range tools {
 		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("%s not installed (apt-get install -y qpdf poppler-utils libnss3-tools openssl)", tool)
+			testtool.Missing(t, "%s not installed (apt-get install -y qpdf poppler-utils libnss3-tools openssl)", tool)
 		}
 	}
 }

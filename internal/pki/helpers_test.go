@@ -2,6 +2,7 @@ package pki
 
 import (
 	"crypto/elliptic"
+	"github.com/segl/segl/internal/testtool"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -31,7 +32,7 @@ func openssl(t *testing.T, args ...string) (string, error) {
 	t.Helper()
 	path, err := exec.LookPath("openssl")
 	if err != nil {
-		t.Skip("openssl not installed")
+		testtool.Missing(t, "openssl not installed")
 	}
 	out, err := exec.Command(path, args...).CombinedOutput()
 	return string(out), err

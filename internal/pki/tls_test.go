@@ -2,6 +2,7 @@ package pki
 
 import (
 	"crypto/tls"
+	"github.com/segl/segl/internal/testtool"
 	"io"
 	"log"
 	"net/http"
@@ -82,7 +83,7 @@ func TestMutualTLS(t *testing.T) {
 	t.Run("ok/curl-with-files-as-documented", func(t *testing.T) {
 		curl, err := exec.LookPath("curl")
 		if err != nil {
-			t.Skip("curl not installed")
+			testtool.Missing(t, "curl not installed")
 		}
 		certPath, keyPath := d.ClientCertPaths(population[1].Number)
 		out, err := exec.Command(curl, "-sS", "--cert", certPath, "--key", keyPath, "--cacert", d.file("root-ca.pem"), srv.URL).CombinedOutput()

@@ -9,6 +9,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"github.com/segl/segl/internal/testtool"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -28,7 +29,7 @@ import (
 func requireOpenSSL(t testing.TB) {
 	t.Helper()
 	if _, err := exec.LookPath("openssl"); err != nil {
-		t.Skip("openssl not installed (Debian package openssl)")
+		testtool.Missing(t, "openssl not installed (Debian package openssl)")
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"crypto/tls"
 	"errors"
+	"github.com/segl/segl/internal/testtool"
 	"net"
 	"net/http"
 	"os"
@@ -41,7 +42,7 @@ func TestBrowser(t *testing.T) {
 		if os.Getenv("SEGL_BROWSER_REQUIRED") != "" {
 			t.Fatalf("browser tests need %v (apt-get install chromium libnss3-tools nodejs npm)", missing)
 		}
-		t.Skipf("browser tests need %v (apt-get install chromium libnss3-tools nodejs npm)", missing)
+		testtool.Missing(t, "browser tests need %v (apt-get install chromium libnss3-tools nodejs npm)", missing)
 	}
 	harness, err := filepath.Abs(filepath.Join("..", "..", "e2e", "browser"))
 	if err != nil {

@@ -1,0 +1,45 @@
+// Package pdfa renders plain UTF-8 text as PDF/A-3b (ISO 19005-3:2012,
+// conformance level B), so that text documents are signed with PAdES like
+// PDFs, and lays out segl's signature page for the signing code to append.
+// PDF/A-3 because the signed output carries each signer's evidence (XAdES)
+// as an embedded file, which PDF/A-1 forbids and PDF/A-2 allows only for
+// files that are PDF/A themselves.
+//
+// # Rendering
+//
+// [RenderText] writes a complete file front to back in one pass, holding one
+// page of text at a time. [SignaturePage] returns the objects of a page for
+// an incremental update (ISO 32000-1 7.5.6) that internal/pdf writes.
+//
+// The file is written by this package, not by a general PDF library,
+// because PDF/A fixes details a library rarely exposes: the binary header
+// comment (ISO 19005-3 6.1.2), the trailer /ID (6.1.3), the layout of
+// objects and streams (6.1.7, 6.1.8), the output intent (6.2.2), the
+// embedded font and its widths (6.2.11), and metadata that agrees between
+// the information dictionary and XMP (6.6.2.3). The output is
+// deterministic: the same text and Meta give the same bytes.
+//
+// # Font
+//
+// Text is set in DejaVu Sans (fonts/, Bitstream Vera licence with DejaVu's
+// public-domain changes), compiled in with go:embed. Each document embeds
+// a TrueType subset of the glyphs it shows as a CIDFontType2 font with
+// Identity-H encoding (ISO 32000-1 9.7.4, 9.7.6), /CIDToGIDMap, /W and a
+// /ToUnicode CMap (9.10.3), so text can be searched and copied. The subset
+// keeps the hinting tables; composite glyphs (most accented letters, å
+// among them) bring their components. A one-page form is about 17 KB in
+// all, where the whole font would add 750 KB.
+//
+// # Colour
+//
+// The output intent's profile is the sRGB IEC 61966-2.1 ICC profile of
+// Debian's icc-profiles-free (icc/, zlib licence), 7 KB.
+//
+// # What is not checked here
+//
+// No PDF/A validator is packaged for Debian (veraPDF is not), so the tests
+// check the ISO 19005-3 requirements that apply to this output with
+// internal/pdf, and the file with qpdf and poppler (pdffonts, pdftotext,
+// pdfinfo, pdftoppm). Running veraPDF on the output, when one is at hand,
+// is the remaining check.
+package pdfa

@@ -1,0 +1,138 @@
+package pdfa
+
+import (
+	"encoding/binary"
+	"slices"
+	"testing"
+)
+
+// TestBreaker checks line breaking with a line exactly as wide as fit.
+func TestBreaker(t *testing.T) {
+	tests := []struct {
+		name string
+		fit  string // the widest line that fits
+		text string // \n is a line break of the input
+		want []string
+	}{
+		{"ok/fits", "abc def", "abc def", []string{"abc def"}},
+		{"ok/break-at-last-space", "aaaa bbbb", "aaaa bbbb cccc", []string{"aaaa bbbb", "cccc"}},
+		{"ok/spaces-at-break-dropped", "aaaa bbbb", "aaaa bbbb    cccc", []string{"aaaa bbbb", "cccc"}},
+		{"ok/space-overflows", "aaaa", "aaaa aaaa", []string{"aaaa", "aaaa"}},
+		{"ok/long-word-split", "xxxx", "xxxxxxxxxx", []string{"xxxx", "xxxx", "xx"}},
+		{"ok/long-word-after-short", "xxxx", "a xxxxxx", []string{"a", "xxxx", "xx"}},
+		{"ok/indent-kept", "xxxxxxxxxxxx", "  ab\n    cd", []string{"  ab", "    cd"}},
+		{"ok/indent-only-line-not-broken-at-indent", "xxxx", "  abcdef", []string{"  ab", "cdef"}},
+		{"ok/tab-expands-to-column-8", "xxxxxxxxxxxxxxxxxxxx", "a\tb\nabcdefgh\tc", []string{"a       b", "abcdefgh        c"}},
+		{"ok/trailing-spaces-trimmed", "xxxxxxxxxx", "ab   \ncd", []string{"ab", "cd"}},
+		{"ok/empty-lines-kept", "xxxx", "a\n\nb", []string{"a", "", "b"}},
+	}
+	sub, err := newSubset()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var got []string
+			b := &breaker{sub: sub, emit: func(l []glyph) error {
+				rs := make([]rune, len(l))
+				for i, g := range l {
+					rs[i] = sub.runes[g.cid]
+				}
+				got = append(got, string(rs))
+				return nil
+			}}
+			for _, r := range tc.fit {
+				_, w, _ := sub.lookup(r)
+				b.limit += w
+			}
+			for _, r := range tc.text {
+				if r == '\n' {
+					err = b.newline()
+				} else {
+					err = b.add(r)
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
+			if b.pending() {
+				if err := b.newline(); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("got %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestBreakerBoundsZeroWidthRuns(t *testing.T) {
+	sub, err := newSubset()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lines int
+	b := newBreaker(sub, bodySize, textWidth, func(l []glyph) error {
+		if len(l) > maxLineGlyphs {
+			t.Fatalf("line of %d glyphs", len(l))
+		}
+		lines++
+		return nil
+	})
+	for range 5000 {
+		if err := b.add('\u0301'); err != nil { // combining acute accent: zero width
+			t.Fatal(err)
+		}
+	}
+	if lines < 4 {
+		t.Errorf("%d lines for 5000 zero-width glyphs", lines)
+	}
+}
+
+// TestSubset checks the font subset: CIDs per character from 1, the
+// stand-in for missing characters, and composite glyphs (å in DejaVu Sans
+// is a with a ring) carried with their components.
+func TestSubset(t *testing.T) {
+	sub, err := newSubset()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sub.missing != '\ufffd' {
+		t.Fatalf("missing-glyph stand-in %q, want U+FFFD", sub.missing)
+	}
+	for i, r := range []rune("Aå\u0378\x01") {
+		cid, w, err := sub.lookup(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := uint16(i + 1)
+		if i > 2 {
+			want = 3 // both missing characters share the stand-in
+		}
+		if cid != want || w <= 0 {
+			t.Errorf("%q: CID %d width %d, want CID %d", r, cid, w, want)
+		}
+	}
+	if sub.runes[3] != '\ufffd' {
+		t.Errorf("CID 3 copies as %q, want U+FFFD", sub.runes[3])
+	}
+	prog, err := sub.fontProgram()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sf := checkProgram(t, prog)
+	composites := 0
+	for g := range sf.numGlyphs {
+		if b := sf.glyph(uint16(g)); len(b) >= 2 && int16(binary.BigEndian.Uint16(b)) < 0 {
+			composites++
+		}
+	}
+	if composites == 0 || sf.numGlyphs <= 4 {
+		t.Errorf("%d glyphs, %d composite: want å's components pulled in", sf.numGlyphs, composites)
+	}
+	if len(prog) > 8<<10 {
+		t.Errorf("subset of 3 characters is %d bytes", len(prog))
+	}
+	t.Logf("subset of 3 characters: %d glyphs, %d bytes", sf.numGlyphs, len(prog))
+}

@@ -1,0 +1,234 @@
+package pdfa
+
+import (
+	"bufio"
+	"bytes"
+	"compress/zlib"
+	"crypto/sha256"
+	"fmt"
+	"hash"
+	"io"
+	"strconv"
+	"sync"
+	"unicode/utf16"
+
+	"github.com/segl/segl/internal/pdf"
+)
+
+// header is the file header (ISO 32000-1 7.5.2) and the comment of four
+// bytes above 127 that ISO 19005-3 6.1.2 asks for on the next line. PDF/A-3
+// is based on PDF 1.7.
+const header = "%PDF-1.7\n%\xe2\xe3\xcf\xd3\n"
+
+// writer writes a PDF file front to back without seeking: each indirect
+// object as soon as it is complete, the cross-reference table (7.5.4) and
+// trailer (7.5.5) at the end. It remembers only the offset of each object,
+// so its memory grows with the number of objects, not with their size.
+//
+// Objects follow the layout ISO 19005-3 6.1.8 requires ("N 0 obj" and
+// "endobj" each on their own line) and streams the one of 6.1.7.1 (the
+// stream keyword followed by a line feed, endstream preceded by one, and a
+// /Length that is exact).
+type writer struct {
+	bw      *bufio.Writer
+	n       int64
+	sum     hash.Hash // of everything written, for the file identifier
+	offsets []int64   // by object number; 0 until written
+	obj     []byte    // scratch for object headers
+	*flater
+}
+
+func newWriter(w io.Writer) *writer {
+	return &writer{bw: bufio.NewWriterSize(w, 64<<10), sum: sha256.New(), offsets: []int64{0}, flater: getFlater()}
+}
+
+func (w *writer) write(p []byte) error {
+	w.sum.Write(p)
+	n, err := w.bw.Write(p)
+	w.n += int64(n)
+	if err != nil {
+		return fmt.Errorf("pdfa: write: %w", err)
+	}
+	return nil
+}
+
+// alloc reserves the next object number.
+func (w *writer) alloc() pdf.Ref {
+	w.offsets = append(w.offsets, 0)
+	return pdf.Ref{Num: len(w.offsets) - 1}
+}
+
+// put writes object ref with the given body.
+func (w *writer) put(ref pdf.Ref, body []byte) error {
+	if err := w.begin(ref); err != nil {
+		return err
+	}
+	if err := w.write(body); err != nil {
+		return err
+	}
+	return w.write([]byte("\nendobj\n"))
+}
+
+// putStream writes object ref as a stream of data, compressed (see
+// flater.encode), the dictionary holding the entries in dict.
+func (w *writer) putStream(ref pdf.Ref, dict string, data []byte) error {
+	z, filtered, err := w.encode(data)
+	if err != nil {
+		return err
+	}
+	if err := w.begin(ref); err != nil {
+		return err
+	}
+	w.obj = streamHeader(w.obj[:0], dict, filtered, len(z))
+	if err := w.write(w.obj); err != nil {
+		return err
+	}
+	if err := w.write(z); err != nil {
+		return err
+	}
+	return w.write([]byte("\nendstream\nendobj\n"))
+}
+
+// begin records the offset of object ref and writes "N 0 obj".
+func (w *writer) begin(ref pdf.Ref) error {
+	num := ref.Num
+	if num <= 0 || num >= len(w.offsets) || ref.Gen != 0 {
+		return fmt.Errorf("pdfa: object %v was not allocated", ref)
+	}
+	if w.offsets[num] != 0 {
+		return fmt.Errorf("pdfa: object %d written twice", num)
+	}
+	w.offsets[num] = w.n
+	w.obj = strconv.AppendInt(w.obj[:0], int64(num), 10)
+	w.obj = append(w.obj, " 0 obj\n"...)
+	return w.write(w.obj)
+}
+
+// flater compresses stream data with FlateDecode (ISO 32000-1 7.4.4), the
+// one general-purpose filter ISO 19005-3 6.1.7.2 allows besides none. It
+// reuses one compressor, so that a page costs no new compression state, and
+// flaters are pooled, since a compressor's state is most of what rendering
+// a short document allocates.
+type flater struct {
+	zw   *zlib.Writer
+	zbuf bytes.Buffer
+}
+
+var flaters = sync.Pool{New: func() any { return new(flater) }}
+
+func getFlater() *flater { return flaters.Get().(*flater) }
+
+// release returns f to the pool; f must not be used after.
+func (f *flater) release() {
+	if f.zbuf.Cap() > 1<<20 {
+		f.zbuf = bytes.Buffer{}
+	}
+	flaters.Put(f)
+}
+
+// minDeflate is the size below which stream data is stored as it is: the
+// footers, for example, would hardly shrink, and resetting the compressor
+// costs more than compressing them.
+const minDeflate = 256
+
+// encode returns data compressed, and true, or data itself and false when
+// it is too short to be worth it. The result is valid until the next call.
+func (f *flater) encode(data []byte) ([]byte, bool, error) {
+	if len(data) < minDeflate {
+		return data, false, nil
+	}
+	z, err := f.deflate(data)
+	return z, true, err
+}
+
+// deflate returns data compressed; the result is valid until the next call.
+func (f *flater) deflate(data []byte) ([]byte, error) {
+	f.zbuf.Reset()
+	if f.zw == nil {
+		f.zw = zlib.NewWriter(&f.zbuf)
+	} else {
+		f.zw.Reset(&f.zbuf)
+	}
+	if _, err := f.zw.Write(data); err != nil {
+		return nil, fmt.Errorf("pdfa: deflate: %w", err)
+	}
+	if err := f.zw.Close(); err != nil {
+		return nil, fmt.Errorf("pdfa: deflate: %w", err)
+	}
+	return f.zbuf.Bytes(), nil
+}
+
+// finish writes the cross-reference table and the trailer. The file
+// identifier (/ID, required by ISO 19005-3 6.1.3) is the first 16 bytes of
+// the SHA-256 of everything before the cross-reference table, so the same
+// input always gives the same file.
+func (w *writer) finish(root, info pdf.Ref) error {
+	for num := 1; num < len(w.offsets); num++ {
+		if w.offsets[num] == 0 {
+			return fmt.Errorf("pdfa: object %d allocated but not written", num)
+		}
+	}
+	id := w.sum.Sum(nil)[:16]
+	start := w.n
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "xref\n0 %d\n0000000000 65535 f \n", len(w.offsets))
+	if err := w.write(b.Bytes()); err != nil {
+		return err
+	}
+	line := []byte("0000000000 00000 n \n")
+	for _, off := range w.offsets[1:] {
+		for i := 9; i >= 0; i-- {
+			line[i] = byte('0' + off%10)
+			off /= 10
+		}
+		if err := w.write(line); err != nil {
+			return err
+		}
+	}
+	b.Reset()
+	fmt.Fprintf(&b, "trailer\n<< /Size %d /Root %v /Info %v /ID [<%x> <%x>] >>\nstartxref\n%d\n%%%%EOF\n",
+		len(w.offsets), root, info, id, id, start)
+	if err := w.write(b.Bytes()); err != nil {
+		return err
+	}
+	if err := w.bw.Flush(); err != nil {
+		return fmt.Errorf("pdfa: write: %w", err)
+	}
+	return nil
+}
+
+// textString encodes a text string (ISO 32000-1 7.9.2.2): a literal string
+// when s is printable ASCII, where PDFDocEncoding and UTF-8 agree, and
+// UTF-16BE with a byte order mark otherwise.
+func textString(s string) string {
+	ascii := true
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x20 || s[i] > 0x7e {
+			ascii = false
+			break
+		}
+	}
+	var b bytes.Buffer
+	if ascii {
+		b.WriteByte('(')
+		for i := 0; i < len(s); i++ {
+			if c := s[i]; c == '(' || c == ')' || c == '\\' {
+				b.WriteByte('\\')
+			}
+			b.WriteByte(s[i])
+		}
+		b.WriteByte(')')
+		return b.String()
+	}
+	b.WriteString("<FEFF")
+	for _, u := range utf16.Encode([]rune(s)) {
+		fmt.Fprintf(&b, "%04X", u)
+	}
+	b.WriteByte('>')
+	return b.String()
+}
+
+// coord formats a coordinate with two decimals, enough for 1/7200 inch.
+func coord(v float64) string {
+	return strconv.FormatFloat(v, 'f', 2, 64)
+}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"crypto/x509"
 	"encoding/json"
@@ -17,6 +18,7 @@ import (
 	"github.com/segl/segl/internal/pki"
 	"github.com/segl/segl/internal/tsp"
 	"github.com/segl/segl/internal/validate"
+	"github.com/segl/segl/internal/xades"
 )
 
 // runSeal applies an organisation seal to a PDF with no server running:
@@ -117,7 +119,7 @@ func newSealer(data, keyFile, certFile, tsaURL string) (*pades.Sealer, error) {
 	return s, nil
 }
 
-// runValidate validates signed files and prints a report per file; it
+// runValidate validates signed files (PAdES PDFs, XAdES evidence) and prints a report per file; it
 // fails when any signature does not pass.
 func runValidate(args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("segl validate", flag.ContinueOnError)
@@ -200,6 +202,20 @@ func validateFile(name string, opts validate.Options) (*validate.Report, error) 
 	st, err := f.Stat()
 	if err != nil {
 		return nil, err
+	}
+	head := make([]byte, 1024)
+	n, _ := f.ReadAt(head, 0)
+	head = bytes.TrimSpace(head[:n])
+	if !bytes.Contains(head, []byte("%PDF-")) && bytes.HasPrefix(head, []byte("<")) {
+		// An evidence file: XAdES is small enough to read whole (bounded).
+		if st.Size() > xades.MaxSize {
+			return nil, fmt.Errorf("validate: %s: larger than %d bytes", name, xades.MaxSize)
+		}
+		data, err := io.ReadAll(f)
+		if err != nil {
+			return nil, err
+		}
+		return validate.XAdES(data, opts), nil
 	}
 	rep, err := validate.PDF(f, st.Size(), opts)
 	if err != nil {

@@ -148,3 +148,5 @@ func describe(c *x509.Certificate) Certificate {
 	return Certificate{Subject: c.Subject.String(), Issuer: c.Issuer.String(), Serial: fmt.Sprintf("%x", c.SerialNumber),
 		NotBefore: c.NotBefore, NotAfter: c.NotAfter}
 }
+
+func parseCert(der []byte) (*x509.Certificate, error) { return x509.ParseCertificate(der) }

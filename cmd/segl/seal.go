@@ -3,12 +3,14 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -33,6 +35,7 @@ func runSeal(args []string, stdout io.Writer) error {
 	keyFile := fs.String("key", "", "seal private key (PEM); default: the development seal")
 	certFile := fs.String("cert", "", "seal certificate chain (PEM, leaf first)")
 	tsaURL := fs.String("tsa-url", "", "RFC 3161 time-stamping authority; default: the in-process development TSA")
+	trust := fs.String("trust", "", "PEM trust anchors for the TSA's certificate and for HTTPS to the TSA and OCSP responders")
 	reason := fs.String("reason", "", "reason shown in PDF viewers")
 	location := fs.String("location", "", "location shown in PDF viewers")
 	if err := fs.Parse(args); err != nil {
@@ -45,7 +48,7 @@ func runSeal(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	sealer, err := newSealer(*data, *keyFile, *certFile, *tsaURL)
+	sealer, err := newSealer(*data, *keyFile, *certFile, *tsaURL, *trust)
 	if err != nil {
 		return err
 	}
@@ -80,9 +83,21 @@ func runSeal(args []string, stdout io.Writer) error {
 }
 
 // newSealer uses the given key and certificate, or the development seal.
-func newSealer(data, keyFile, certFile, tsaURL string) (*pades.Sealer, error) {
+func newSealer(data, keyFile, certFile, tsaURL, trust string) (*pades.Sealer, error) {
 	s := &pades.Sealer{}
 	var roots *x509.CertPool
+	httpClient := &http.Client{Timeout: 30 * time.Second}
+	if trust != "" {
+		certs, err := pki.LoadCertificates(trust)
+		if err != nil {
+			return nil, err
+		}
+		roots = x509.NewCertPool()
+		for _, c := range certs {
+			roots.AddCert(c)
+		}
+		httpClient.Transport = &http.Transport{TLSClientConfig: &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12}}
+	}
 	if keyFile != "" || certFile != "" {
 		key, err := pki.LoadSigner(keyFile)
 		if err != nil {
@@ -92,7 +107,7 @@ func newSealer(data, keyFile, certFile, tsaURL string) (*pades.Sealer, error) {
 		if err != nil {
 			return nil, err
 		}
-		s.Key, s.Cert, s.Chain, s.OCSP = key, certs[0], certs[1:], pki.HTTPOCSP{}
+		s.Key, s.Cert, s.Chain, s.OCSP = key, certs[0], certs[1:], pki.HTTPOCSP{Client: httpClient}
 	} else {
 		dev, err := pki.LoadOrCreateDev(data, pki.Options{})
 		if err != nil {
@@ -104,7 +119,9 @@ func newSealer(data, keyFile, certFile, tsaURL string) (*pades.Sealer, error) {
 		}
 		s.Key, s.Cert, s.Chain, s.Anchors = dev.Seal.Key, dev.Seal.Cert, dev.Seal.Chain, []*x509.Certificate{dev.Root}
 		s.OCSP = pki.DevOCSP{Dev: dev, Revoked: rev, Now: time.Now}
-		roots = dev.Roots()
+		if roots == nil {
+			roots = dev.Roots()
+		}
 		if tsaURL == "" {
 			tsa, err := tsp.NewAuthority(dev.TSA.Key, dev.TSA.Cert, dev.TSA.Chain)
 			if err != nil {
@@ -114,7 +131,10 @@ func newSealer(data, keyFile, certFile, tsaURL string) (*pades.Sealer, error) {
 		}
 	}
 	if tsaURL != "" {
-		s.TSA = &tsp.Client{URL: tsaURL, Roots: roots}
+		if roots == nil {
+			return nil, errors.New("seal: --tsa-url needs --trust (or the development PKI) to check the TSA's certificate")
+		}
+		s.TSA = &tsp.Client{URL: tsaURL, Roots: roots, HTTP: httpClient}
 	}
 	return s, nil
 }

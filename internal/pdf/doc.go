@@ -37,7 +37,7 @@
 // object a few times needs, and enough to stop files whose objects share or
 // re-inflate the same bytes over and over.
 //
-// # Writing: incremental updates only
+// # Writing: incremental updates
 //
 // Every change is an incremental update (7.5.6) written after the original
 // bytes, which are never rewritten, so that every earlier signature still
@@ -58,6 +58,26 @@
 // On the reading side, [Reader.Signatures], [Reader.RevisionEnds] and
 // [Reader.DSS] give a validator the signatures, where each revision ends
 // and the stored validation data, all as found in the file and untrusted.
+//
+// # Normalising uploads
+//
+// The one exception is [Normalize], which runs once, before the first
+// signature, and decides what segl signs. A PDF can hide content from its
+// signer in an earlier revision that a later update overlays, in objects
+// nothing references, or behind actions and XFA forms; a later,
+// harmless-looking update can then reveal or swap it in (the "shadow" and
+// "incremental saving" attacks of Mladenov, Mainka et al., 2019-2021), and
+// cutting a file at an earlier %%EOF gives an old revision back. So an
+// upload without signatures is signed as a rewritten copy of one revision:
+// only the objects reachable from the newest trailer's /Root and /Info,
+// renumbered, uncompressed, in one classic cross-reference table, with
+// stream data copied raw (filters kept), the version kept and a fresh /ID.
+// /OpenAction other than a destination, every /AA, /Perms and /AcroForm
+// /XFA are dropped and reported; dynamic XFA forms ([ErrDynamicXFA]),
+// JavaScript and encryption are refused; embedded files are kept and signed
+// along. An upload that already carries signatures is passed through
+// unchanged, since a rewrite would break them. normalize.go gives the
+// details.
 //
 // # Leniency, and why there is no reconstruction
 //

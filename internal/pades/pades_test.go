@@ -1,0 +1,169 @@
+package pades_test
+
+import (
+	"bytes"
+	"context"
+	"crypto"
+	"crypto/x509"
+	"io"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/segl/segl/internal/pades"
+	"github.com/segl/segl/internal/pdf"
+	"github.com/segl/segl/internal/pki"
+	"github.com/segl/segl/internal/testdocs"
+	"github.com/segl/segl/internal/tsp"
+	"github.com/segl/segl/internal/validate"
+)
+
+// env is the development PKI with an in-process TSA and OCSP responder,
+// as `segl seal` uses without a server. Every key is wrapped so that the
+// number of signatures a seal costs can be counted.
+type env struct {
+	dev    *pki.Dev
+	sealer *pades.Sealer
+	// signatures made by the seal key, the TSA and the OCSP responder
+	seal, tsa, ocsp *countingSigner
+}
+
+func newEnv(tb testing.TB) *env {
+	tb.Helper()
+	dev, err := pki.LoadOrCreateDev(tb.TempDir(), pki.Options{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	rev, err := pki.OpenRevocations(dev.Dir)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	e := &env{dev: dev, seal: &countingSigner{Signer: dev.Seal.Key}, tsa: &countingSigner{Signer: dev.TSA.Key},
+		ocsp: &countingSigner{Signer: dev.OCSP.Key}}
+	dev.OCSP.Key = e.ocsp
+	tsa, err := tsp.NewAuthority(e.tsa, dev.TSA.Cert, dev.TSA.Chain)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	e.sealer = &pades.Sealer{Key: e.seal, Cert: dev.Seal.Cert, Chain: dev.Seal.Chain,
+		Anchors: []*x509.Certificate{dev.Root}, TSA: tsa,
+		OCSP: pki.DevOCSP{Dev: dev, Revoked: rev, Now: time.Now}, TempDir: tb.TempDir()}
+	return e
+}
+
+func (e *env) signatures() (seal, tsa, ocsp int64) {
+	return e.seal.n.Load(), e.tsa.n.Load(), e.ocsp.n.Load()
+}
+
+// countingSigner counts the signatures its key makes.
+type countingSigner struct {
+	crypto.Signer
+	n atomic.Int64
+}
+
+func (c *countingSigner) Sign(rand io.Reader, digest []byte, opts crypto.SignerOpts) ([]byte, error) {
+	c.n.Add(1)
+	return c.Signer.Sign(rand, digest, opts)
+}
+
+func (e *env) sealDoc(tb testing.TB, doc []byte, level pades.Level) []byte {
+	tb.Helper()
+	var out bytes.Buffer
+	if err := e.sealer.Seal(context.Background(), &out, bytes.NewReader(doc), int64(len(doc)),
+		pades.Options{Level: level, Name: "segl TTP seal (development)", Reason: "test"}); err != nil {
+		tb.Fatal(err)
+	}
+	return out.Bytes()
+}
+
+// TestLevels checks what each level costs and adds: the revisions written
+// (the signature; then the DSS, EN 319 142-1 §5.4; then the document
+// time-stamp, §5.5), the signatures made by each key, and validate.PDF's
+// verdict. The signature counts are what BenchmarkFloor charges for, so
+// this test keeps the floor honest when the pipeline changes.
+func TestLevels(t *testing.T) {
+	doc := testdocs.PDF("Avtale", 20_000)
+	tests := []struct {
+		level              pades.Level
+		revisions          int // including the original
+		seal, tsa, ocsp    int64
+		signatures, stamps int
+		// B-B and B-T carry no revocation data, so a validator must wait
+		// for some (EN 319 102-1: INDETERMINATE/TRY_LATER).
+		want validate.Indication
+	}{
+		{pades.BB, 2, 1, 0, 0, 1, 0, validate.Indeterminate},
+		{pades.BT, 2, 1, 1, 0, 1, 0, validate.Indeterminate},
+		// B-LT: one OCSP response for the seal and one for the TSA of the
+		// signature time-stamp.
+		{pades.BLT, 3, 1, 1, 2, 1, 0, validate.TotalPassed},
+		{pades.BLTA, 4, 1, 2, 2, 1, 1, validate.TotalPassed},
+	}
+	for _, tt := range tests {
+		t.Run("ok/"+tt.level.String(), func(t *testing.T) {
+			e := newEnv(t)
+			out := e.sealDoc(t, doc, tt.level)
+			if !bytes.HasPrefix(out, doc) {
+				t.Fatal("the original is not kept byte for byte as the first revision")
+			}
+			r, err := pdf.Open(bytes.NewReader(out), int64(len(out)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := len(r.RevisionEnds()); got != tt.revisions {
+				t.Errorf("%d revisions, want %d", got, tt.revisions)
+			}
+			infos, err := r.Signatures()
+			if err != nil {
+				t.Fatal(err)
+			}
+			var sigs, stamps int
+			for _, info := range infos {
+				switch info.SubFilter {
+				case pdf.SubFilterCAdES:
+					sigs++
+				case pdf.SubFilterRFC3161:
+					stamps++
+				}
+			}
+			if sigs != tt.signatures || stamps != tt.stamps {
+				t.Errorf("%d signatures and %d document time-stamps, want %d and %d", sigs, stamps, tt.signatures, tt.stamps)
+			}
+			if seal, tsa, ocsp := e.signatures(); seal != tt.seal || tsa != tt.tsa || ocsp != tt.ocsp {
+				t.Errorf("signatures made: seal %d, TSA %d, OCSP %d; want %d, %d, %d", seal, tsa, ocsp, tt.seal, tt.tsa, tt.ocsp)
+			}
+			rep, err := validate.PDF(bytes.NewReader(out), int64(len(out)), validate.Options{Roots: e.dev.Roots()})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rep.Indication != tt.want {
+				t.Fatalf("validation: %s, want %s: %+v", rep.Indication, tt.want, rep)
+			}
+		})
+	}
+}
+
+// TestSealNeedsServices checks that levels from B-T up refuse to start
+// without the services they need, rather than writing a lower level.
+func TestSealNeedsServices(t *testing.T) {
+	e := newEnv(t)
+	doc := testdocs.PDF("x", 1000)
+	for _, tt := range []struct {
+		name  string
+		level pades.Level
+		strip func(*pades.Sealer)
+	}{
+		{"fail/b-t-without-tsa", pades.BT, func(s *pades.Sealer) { s.TSA = nil }},
+		{"fail/b-lt-without-ocsp", pades.BLT, func(s *pades.Sealer) { s.OCSP = nil }},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			s := *e.sealer
+			tt.strip(&s)
+			var out bytes.Buffer
+			err := s.Seal(context.Background(), &out, bytes.NewReader(doc), int64(len(doc)), pades.Options{Level: tt.level})
+			if err == nil || out.Len() != 0 {
+				t.Fatalf("err %v, %d bytes written; want an error and nothing written", err, out.Len())
+			}
+		})
+	}
+}

@@ -87,6 +87,16 @@ type Document struct {
 	Size      int64
 	SHA256    string // hex
 	Pages     int    // for PDFs
+	// Signed is the newest revision of the document as segl signs it
+	// (prepared, then one revision per signer, then the long-term one); zero
+	// until the first signing act.
+	Signed Revision
+}
+
+// Revision is one stored version of a signed document, content-addressed.
+type Revision struct {
+	SHA256 string // hex, the blob key
+	Size   int64
 }
 
 // BlobKey is the content address of the document's bytes.
@@ -102,6 +112,10 @@ type Signer struct {
 	OnBehalfOf string // organisation number, empty when signing for oneself
 	Status     SignerStatus
 	UpdatedAt  time.Time
+	// Name is the signer's name as the eID gave it, once they signed.
+	Name string
+	// Evidence is the blob key (hex SHA-256) of the signer's XAdES evidence.
+	Evidence string
 }
 
 // Sequential reports whether the signers sign in more than one round.

@@ -63,13 +63,18 @@ type Jobs interface {
 	// ListJobs returns org's jobs newest first, without documents and
 	// signers, and the cursor for the next page ("" at the end).
 	ListJobs(ctx context.Context, org string, q JobQuery) ([]job.Job, string, error)
-	// SaveJob writes the job's and its signers' status if the stored version
+	// SaveJob writes the job's status, its signers' status, names and
+	// evidence, and its documents' signed revisions if the stored version
 	// still equals j.Version (compare-and-swap), appending events to the feed
 	// and audit log in the same transaction. A lost race is a Conflict with
 	// code "job-changed". On success j.Version is incremented.
 	SaveJob(ctx context.Context, j *job.Job, events []job.Event) error
 	// Idempotency returns the stored key of org, or NotFound.
 	Idempotency(ctx context.Context, org, key string) (Idempotency, error)
+	// SignerJob finds the organisation and job of a signer. It is the one
+	// lookup not scoped by organisation, for signer links whose HMAC token
+	// was checked first.
+	SignerJob(ctx context.Context, signerID string) (org, jobID string, err error)
 }
 
 // JobQuery selects a page of jobs.

@@ -98,4 +98,12 @@ CREATE TABLE idempotency (
 	PRIMARY KEY (org, key)
 ) WITHOUT ROWID;
 `,
+	// 2: what signing produces: each document's newest signed revision and
+	// each signer's name and evidence.
+	`
+ALTER TABLE documents ADD COLUMN signed_sha256 TEXT NOT NULL DEFAULT '';
+ALTER TABLE documents ADD COLUMN signed_size INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE signers ADD COLUMN name TEXT NOT NULL DEFAULT '';
+ALTER TABLE signers ADD COLUMN evidence TEXT NOT NULL DEFAULT '';
+`,
 }

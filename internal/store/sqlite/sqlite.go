@@ -291,8 +291,13 @@ func (db *DB) SaveJob(ctx context.Context, j *job.Job, events []job.Event) error
 		}
 		for _, s := range j.Signers {
 			_, err := db.exec(ctx, tx, updateSigner,
-				s.Status, micro(s.UpdatedAt), j.Org, j.ID, s.ID)
+				s.Status, micro(s.UpdatedAt), s.Name, s.Evidence, j.Org, j.ID, s.ID)
 			if err != nil {
+				return err
+			}
+		}
+		for _, d := range j.Documents {
+			if _, err := db.exec(ctx, tx, updateDocument, d.Signed.SHA256, d.Signed.Size, j.Org, j.ID, d.ID); err != nil {
 				return err
 			}
 		}
@@ -316,12 +321,14 @@ const (
 	insertDocument    = `INSERT INTO documents (org, job_id, id, position, title, file_name, media_type, size, sha256, pages) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	insertSigner      = `INSERT INTO signers (org, job_id, id, position, pid, email, mobile, ord, on_behalf_of, status, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	updateJob         = `UPDATE jobs SET status = ?, updated_at = ?, version = version + 1 WHERE org = ? AND id = ? AND version = ?`
-	updateSigner      = `UPDATE signers SET status = ?, updated_at = ? WHERE org = ? AND job_id = ? AND id = ?`
+	updateSigner      = `UPDATE signers SET status = ?, updated_at = ?, name = ?, evidence = ? WHERE org = ? AND job_id = ? AND id = ?`
+	updateDocument    = `UPDATE documents SET signed_sha256 = ?, signed_size = ? WHERE org = ? AND job_id = ? AND id = ?`
 	insertFeed        = `INSERT INTO feed (org, job_id, signer_id, type, job_status, signer_status, at) VALUES (?, ?, ?, ?, ?, ?, ?)`
 	insertAudit       = `INSERT INTO audit (seq, at, org, actor, action, job_id, signer_id, details, prev, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 )
 
-var writeStatements = []string{insertIdempotency, insertJob, insertDocument, insertSigner, updateJob, updateSigner, insertFeed, insertAudit}
+var writeStatements = []string{insertIdempotency, insertJob, insertDocument, insertSigner, updateJob, updateSigner,
+	updateDocument, insertFeed, insertAudit}
 
 const auditHead = `SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1`
 
@@ -401,14 +408,15 @@ func (db *DB) Job(ctx context.Context, org, id string) (*job.Job, error) {
 		return nil, fmt.Errorf("sqlite: job: %w", err)
 	}
 	rows, err := tx.QueryContext(ctx, `
-		SELECT id, title, file_name, media_type, size, sha256, pages FROM documents
+		SELECT id, title, file_name, media_type, size, sha256, pages, signed_sha256, signed_size FROM documents
 		WHERE org = ? AND job_id = ? ORDER BY position`, org, id)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: job documents: %w", err)
 	}
 	for rows.Next() {
 		var d job.Document
-		if err := rows.Scan(&d.ID, &d.Title, &d.FileName, &d.MediaType, &d.Size, &d.SHA256, &d.Pages); err != nil {
+		if err := rows.Scan(&d.ID, &d.Title, &d.FileName, &d.MediaType, &d.Size, &d.SHA256, &d.Pages,
+			&d.Signed.SHA256, &d.Signed.Size); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("sqlite: job documents: %w", err)
 		}
@@ -416,7 +424,7 @@ func (db *DB) Job(ctx context.Context, org, id string) (*job.Job, error) {
 	}
 	rows.Close()
 	rows, err = tx.QueryContext(ctx, `
-		SELECT id, pid, email, mobile, ord, on_behalf_of, status, updated_at FROM signers
+		SELECT id, pid, email, mobile, ord, on_behalf_of, status, updated_at, name, evidence FROM signers
 		WHERE org = ? AND job_id = ? ORDER BY position`, org, id)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: job signers: %w", err)
@@ -425,7 +433,8 @@ func (db *DB) Job(ctx context.Context, org, id string) (*job.Job, error) {
 	for rows.Next() {
 		var s job.Signer
 		var updated int64
-		if err := rows.Scan(&s.ID, &s.PID, &s.Email, &s.Mobile, &s.Order, &s.OnBehalfOf, &s.Status, &updated); err != nil {
+		if err := rows.Scan(&s.ID, &s.PID, &s.Email, &s.Mobile, &s.Order, &s.OnBehalfOf, &s.Status, &updated,
+			&s.Name, &s.Evidence); err != nil {
 			return nil, fmt.Errorf("sqlite: job signers: %w", err)
 		}
 		s.UpdatedAt = fromMicro(updated)
@@ -475,6 +484,20 @@ func (db *DB) ListJobs(ctx context.Context, org string, q store.JobQuery) ([]job
 		next = out[limit-1].ID
 	}
 	return out, next, nil
+}
+
+// SignerJob finds the job of a signer from the signer's id alone. Only a
+// signer link, already authenticated by its HMAC token, may lead here: it is
+// the one lookup not scoped by organisation.
+func (db *DB) SignerJob(ctx context.Context, signerID string) (org, jobID string, err error) {
+	err = db.queryRow(ctx, `SELECT org, job_id FROM signers WHERE id = ?`, signerID).Scan(&org, &jobID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", "", errs.E(errs.NotFound, "signer-not-found", "no signer %s", signerID)
+	}
+	if err != nil {
+		return "", "", fmt.Errorf("sqlite: signer job: %w", err)
+	}
+	return org, jobID, nil
 }
 
 // Idempotency returns a stored idempotency key.

@@ -31,6 +31,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"idempotency", testIdempotency},
 		{"feed-and-ack", testFeed},
 		{"audit-chain", testAuditChain},
+		{"signing-artifacts", testSigningArtifacts},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -331,5 +332,33 @@ func testAuditChain(t *testing.T, s store.Store) {
 	}
 	if first.Action != "job.created" || first.Actor != "cert:42" || len(first.Details) == 0 {
 		t.Fatalf("first record: %+v", first)
+	}
+}
+
+func testSigningArtifacts(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	j := mustCreate(t, s, orgA)
+	org, jobID, err := s.SignerJob(ctx, j.Signers[0].ID)
+	if err != nil || org != orgA || jobID != j.ID {
+		t.Fatalf("SignerJob = %s, %s, %v", org, jobID, err)
+	}
+	if _, _, err := s.SignerJob(ctx, "no-such-signer"); !errs.Is(err, errs.NotFound) {
+		t.Fatalf("unknown signer: %v", err)
+	}
+	ev, err := j.SignBy(j.Signers[0].ID, "pid:21909825250", t0, map[string]any{"eid": "BankID"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	j.Signers[0].Name, j.Signers[0].Evidence = "Ola Nordmann", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+	j.Documents[0].Signed = job.Revision{SHA256: "2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae", Size: 4321}
+	if err := s.SaveJob(ctx, j, ev); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Job(ctx, orgA, j.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, j) {
+		t.Fatalf("after signing:\n got %+v\nwant %+v", got, j)
 	}
 }

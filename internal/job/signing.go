@@ -1,0 +1,105 @@
+package job
+
+import (
+	"time"
+
+	"github.com/segl/segl/internal/errs"
+)
+
+// Turn reports whether signer s may act now: the job is active and not
+// expired, the signer has not finished, and with sequential order every
+// signer of a lower order has signed (MISSION S5; equal order signs in
+// parallel).
+func (j *Job) Turn(s *Signer, now time.Time) error {
+	switch {
+	case j.Status != StatusActive:
+		return errs.E(errs.Conflict, "job-not-active", "the job is %s", j.Status)
+	case !now.Before(j.ExpiresAt):
+		return errs.E(errs.Conflict, "job-expired", "the job expired at %s", j.ExpiresAt.Format(time.RFC3339))
+	case s.Status.Final():
+		return errs.E(errs.Conflict, "signer-done", "this signer has already %s", s.Status)
+	}
+	for _, other := range j.Signers {
+		if other.Order < s.Order && other.Status != SignerSigned {
+			return errs.E(errs.Conflict, "not-your-turn", "earlier signers have not signed yet")
+		}
+	}
+	return nil
+}
+
+// SignBy records that signer id signed, with the facts the audit log keeps
+// (document hashes, eID, level of assurance). The job stays active: it
+// completes only when the long-term revisions exist (Complete).
+func (j *Job) SignBy(id, actor string, now time.Time, details map[string]any) ([]Event, error) {
+	s, ok := j.Signer(id)
+	if !ok {
+		return nil, errs.E(errs.NotFound, "signer-not-found", "no signer %s", id)
+	}
+	if err := j.Turn(s, now); err != nil {
+		return nil, err
+	}
+	ev, err := j.applySigner(s, Sign, actor, now, details)
+	if err != nil {
+		return nil, err
+	}
+	return []Event{ev}, nil
+}
+
+// AllSigned reports whether every signer has signed.
+func (j *Job) AllSigned() bool {
+	for _, s := range j.Signers {
+		if s.Status != SignerSigned {
+			return false
+		}
+	}
+	return true
+}
+
+// RejectBy ends the job for everyone because one signer said no.
+func (j *Job) RejectBy(id, actor, reason string, now time.Time) ([]Event, error) {
+	s, ok := j.Signer(id)
+	if !ok {
+		return nil, errs.E(errs.NotFound, "signer-not-found", "no signer %s", id)
+	}
+	if err := j.Turn(s, now); err != nil {
+		return nil, err
+	}
+	details := map[string]any{}
+	if reason != "" {
+		details["reason"] = reason
+	}
+	sev, err := j.applySigner(s, Reject, actor, now, details)
+	if err != nil {
+		return nil, err
+	}
+	jev, err := j.apply(Reject, actor, now, nil)
+	if err != nil {
+		return nil, err
+	}
+	events := []Event{sev, jev}
+	for i := range j.Signers {
+		other := &j.Signers[i]
+		if other.Status.Final() {
+			continue
+		}
+		ev, err := j.applySigner(other, Cancel, "system", now, nil)
+		if err != nil {
+			return nil, err
+		}
+		events = append(events, ev)
+	}
+	return events, nil
+}
+
+// Complete marks a job whose signers have all signed, once its signed
+// documents are final.
+func (j *Job) Complete(now time.Time, details map[string]any) ([]Event, error) {
+	if !j.AllSigned() {
+		return nil, errs.E(errs.Conflict, "job-not-signed", "not every signer has signed")
+	}
+	ev, err := j.apply(Complete, "system", now, details)
+	if err != nil {
+		return nil, err
+	}
+	return []Event{ev}, nil
+}

@@ -172,8 +172,11 @@ func (c *Client) CancelJob(ctx context.Context, id string) (*Job, error) {
 
 // Document downloads an input document; the caller closes the reader.
 func (c *Client) Document(ctx context.Context, jobID, docID string) (io.ReadCloser, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet,
-		c.BaseURL+"/api/v1/jobs/"+url.PathEscape(jobID)+"/documents/"+url.PathEscape(docID), nil)
+	return c.download(ctx, "/api/v1/jobs/"+url.PathEscape(jobID)+"/documents/"+url.PathEscape(docID))
+}
+
+func (c *Client) download(ctx context.Context, path string) (io.ReadCloser, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.BaseURL+path, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -238,4 +241,15 @@ func problem(resp *http.Response) error {
 		return &Problem{Status: resp.StatusCode, Code: "http-" + strconv.Itoa(resp.StatusCode), Detail: strings.TrimSpace(string(body))}
 	}
 	return p
+}
+
+// SignedDocument downloads the newest signed revision of a document; the
+// caller closes the reader.
+func (c *Client) SignedDocument(ctx context.Context, jobID, docID string) (io.ReadCloser, error) {
+	return c.download(ctx, "/api/v1/jobs/"+url.PathEscape(jobID)+"/documents/"+url.PathEscape(docID)+"/signed")
+}
+
+// Evidence downloads a signer's XAdES evidence; the caller closes the reader.
+func (c *Client) Evidence(ctx context.Context, jobID, signerID string) (io.ReadCloser, error) {
+	return c.download(ctx, "/api/v1/jobs/"+url.PathEscape(jobID)+"/signers/"+url.PathEscape(signerID)+"/evidence")
 }

@@ -243,6 +243,42 @@ func (s *Service) Document(ctx context.Context, c Caller, jobID, docID string) (
 	return job.Document{}, nil, errs.E(errs.NotFound, "document-not-found", "no document %s in job %s", docID, jobID)
 }
 
+// SignedDocument opens the newest signed revision of a document: final
+// (PAdES B-LTA) once the job is completed.
+func (s *Service) SignedDocument(ctx context.Context, c Caller, jobID, docID string) (job.Document, blob.Object, error) {
+	j, err := s.Store.Job(ctx, c.Org, jobID)
+	if err != nil {
+		return job.Document{}, nil, err
+	}
+	for _, d := range j.Documents {
+		if d.ID != docID {
+			continue
+		}
+		if d.Signed.SHA256 == "" {
+			return d, nil, errs.E(errs.Conflict, "not-signed-yet", "nobody has signed document %s yet", docID)
+		}
+		o, err := s.Blobs.Open(ctx, d.Signed.SHA256)
+		return d, o, err
+	}
+	return job.Document{}, nil, errs.E(errs.NotFound, "document-not-found", "no document %s in job %s", docID, jobID)
+}
+
+// Evidence opens a signer's XAdES evidence.
+func (s *Service) Evidence(ctx context.Context, c Caller, jobID, signerID string) (blob.Object, error) {
+	j, err := s.Store.Job(ctx, c.Org, jobID)
+	if err != nil {
+		return nil, err
+	}
+	signer, ok := j.Signer(signerID)
+	if !ok {
+		return nil, errs.E(errs.NotFound, "signer-not-found", "no signer %s in job %s", signerID, jobID)
+	}
+	if signer.Evidence == "" {
+		return nil, errs.E(errs.Conflict, "not-signed-yet", "signer %s has not signed", signerID)
+	}
+	return s.Blobs.Open(ctx, signer.Evidence)
+}
+
 // Changes returns the caller's unacknowledged status changes.
 func (s *Service) Changes(ctx context.Context, c Caller, after int64, limit int) ([]store.Change, error) {
 	return s.Store.Changes(ctx, c.Org, after, limit)

@@ -15,12 +15,14 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"path"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/segl/segl/client"
+	"github.com/segl/segl/internal/blob"
 	"github.com/segl/segl/internal/ceremony"
 	"github.com/segl/segl/internal/errs"
 	"github.com/segl/segl/internal/job"
@@ -52,6 +54,8 @@ func (a *API) routes() []route {
 		{"GET", "/api/v1/jobs/{id}", a.getJob},
 		{"POST", "/api/v1/jobs/{id}/cancel", a.cancelJob},
 		{"GET", "/api/v1/jobs/{id}/documents/{doc}", a.getDocument},
+		{"GET", "/api/v1/jobs/{id}/documents/{doc}/signed", a.getSignedDocument},
+		{"GET", "/api/v1/jobs/{id}/signers/{signer}/evidence", a.getEvidence},
 		{"GET", "/api/v1/events", a.listEvents},
 		{"POST", "/api/v1/events/ack", a.ackEvents},
 	}
@@ -288,11 +292,48 @@ func (a *API) getDocument(w http.ResponseWriter, r *http.Request, c ceremony.Cal
 		return err
 	}
 	defer o.Close()
-	w.Header().Set("Content-Type", d.MediaType)
-	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": d.FileName}))
-	w.Header().Set("ETag", `"`+d.SHA256+`"`)
-	http.ServeContent(w, r, "", time.Time{}, io.NewSectionReader(o, 0, o.Size()))
+	serveBlob(w, r, d.MediaType, d.FileName, d.SHA256, o)
 	return nil
+}
+
+// getSignedDocument streams the newest signed revision: PAdES B-LTA once the
+// job is completed.
+func (a *API) getSignedDocument(w http.ResponseWriter, r *http.Request, c ceremony.Caller) error {
+	d, o, err := a.Svc.SignedDocument(r.Context(), c, r.PathValue("id"), r.PathValue("doc"))
+	if err != nil {
+		return err
+	}
+	defer o.Close()
+	serveBlob(w, r, "application/pdf", signedName(d.FileName), d.Signed.SHA256, o)
+	return nil
+}
+
+// getEvidence streams a signer's XAdES evidence.
+func (a *API) getEvidence(w http.ResponseWriter, r *http.Request, c ceremony.Caller) error {
+	signer := r.PathValue("signer")
+	o, err := a.Svc.Evidence(r.Context(), c, r.PathValue("id"), signer)
+	if err != nil {
+		return err
+	}
+	defer o.Close()
+	serveBlob(w, r, "application/xml", "evidence-"+signer+".xml", "", o)
+	return nil
+}
+
+func serveBlob(w http.ResponseWriter, r *http.Request, mediaType, fileName, etag string, o blob.Object) {
+	w.Header().Set("Content-Type", mediaType)
+	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": fileName}))
+	if etag != "" {
+		w.Header().Set("ETag", `"`+etag+`"`)
+	}
+	http.ServeContent(w, r, "", time.Time{}, io.NewSectionReader(o, 0, o.Size()))
+}
+
+// signedName names the signed file after the original: kontrakt.pdf →
+// kontrakt-signed.pdf (a text document becomes a PDF).
+func signedName(name string) string {
+	base := strings.TrimSuffix(name, path.Ext(name))
+	return base + "-signed.pdf"
 }
 
 func (a *API) listEvents(w http.ResponseWriter, r *http.Request, c ceremony.Caller) error {

@@ -46,7 +46,12 @@
 // placeholder and a fixed /ByteRange, and any embedded evidence files);
 // the caller hashes the byte range ([Prepared.Digest]), makes the CMS
 // signature or RFC 3161 token elsewhere, and writes the file with it
-// ([Prepared.WriteTo]). [AppendDSS] adds validation data (EN 319 142-1
+// ([Prepared.WriteTo]). An appearance that needs objects of its own (a
+// font subset for a signer's name) gets them from [Appearance.Draw], with
+// object numbers of the same update, as [RawObject]s: checked, then
+// written as given. [AppendPages] adds pages, such as segl's signature
+// page, before the first signature; it refuses signed documents
+// ([ErrSigned]). [AppendDSS] adds validation data (EN 319 142-1
 // §5.4.2). Objects in an update are written uncompressed, under their own
 // object and generation numbers when they replace existing ones, and the
 // cross-reference section repeats the form of the original's newest one

@@ -79,6 +79,16 @@ type Appearance struct {
 	// example "<< /Font << /F1 12 0 R >> >>"; it may refer to objects of
 	// the document, which must exist. Empty means no resources.
 	Resources string
+	// Draw, when set, takes the place of Stream and Resources for an
+	// appearance that needs objects of its own: a font subset for glyphs
+	// only known at signing time (a signer's name), with its descriptor,
+	// font program and /ToUnicode. It is called once, while the update is
+	// built, with an allocator of object numbers new in this update, and
+	// returns the content stream, the resource dictionary (which may refer
+	// to the new objects) and the new objects, which are written in the
+	// same update so that the signature covers them. Every number Draw
+	// allocates must be one of the objects it returns.
+	Draw func(alloc func() (Ref, error)) (stream []byte, resources string, objects []RawObject, err error)
 }
 
 // Attachment is an embedded file (§7.11.4) added as an associated file of
@@ -314,9 +324,20 @@ func (r *Reader) prepareSignature(spec SignatureSpec) (*Prepared, error) {
 		llx, lly := math.Min(a.Rect[0], a.Rect[2]), math.Min(a.Rect[1], a.Rect[3])
 		urx, ury := math.Max(a.Rect[0], a.Rect[2]), math.Max(a.Rect[1], a.Rect[3])
 		rect = Array{Real(llx), Real(lly), Real(urx), Real(ury)}
-		res, err := r.parseResources(a.Resources)
+		stream, resources := a.Stream, a.Resources
+		var objs []RawObject
+		alloc, fresh := u.recorder()
+		if a.Draw != nil {
+			if stream, resources, objs, err = a.Draw(alloc); err != nil {
+				return nil, fmt.Errorf("pdf: appearance: %w", err)
+			}
+		}
+		res, err := r.parseResources(u, resources, fresh)
 		if err != nil {
 			return nil, err
+		}
+		if err := u.writeRaw(objs, fresh); err != nil {
+			return nil, fmt.Errorf("pdf: appearance: %w", err)
 		}
 		apRef, err := u.alloc()
 		if err != nil {
@@ -326,7 +347,7 @@ func (r *Reader) prepareSignature(spec SignatureSpec) (*Prepared, error) {
 		if res != nil {
 			xo["Resources"] = res
 		}
-		if err := u.writeStream(apRef, xo, a.Stream); err != nil {
+		if err := u.writeStream(apRef, xo, stream); err != nil {
 			return nil, err
 		}
 		widget["AP"] = Dict{"N": apRef}
@@ -531,8 +552,8 @@ func (r *Reader) checkDocMDP(cat Dict) error {
 }
 
 // parseResources parses the caller's resource dictionary and checks that
-// every reference in it names an existing object.
-func (r *Reader) parseResources(text string) (Dict, error) {
+// every reference in it names an existing object or one new in u (fresh).
+func (r *Reader) parseResources(u *update, text string, fresh map[Ref]bool) (Dict, error) {
 	if strings.TrimSpace(text) == "" {
 		return nil, nil
 	}
@@ -550,14 +571,8 @@ func (r *Reader) parseResources(text string) (Dict, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, ref := range refs {
-		o, err := r.object(ref, 0)
-		if err != nil {
-			return nil, err
-		}
-		if _, null := o.(Null); null {
-			return nil, fmt.Errorf("pdf: appearance resources refer to missing object %v", ref)
-		}
+	if err := u.checkRefs(refs, fresh); err != nil {
+		return nil, fmt.Errorf("pdf: appearance resources: %w", err)
 	}
 	return d, nil
 }

@@ -265,3 +265,118 @@ func writeUpdate(w io.Writer, src io.ReaderAt, size int64, parts ...[]byte) (int
 	}
 	return n, nil
 }
+
+// RawObject is a new indirect object serialised by the caller, for
+// content this package does not lay out itself (a font subset, a page
+// from internal/pdfa). Body is what goes between "N G obj" and "endobj":
+// one direct object, or a stream dictionary with a direct, exact /Length
+// followed by the stream keyword, the data and endstream (§7.3.8). Ref
+// must come from the allocator the writer hands out for the update that
+// writes it.
+type RawObject struct {
+	Ref  Ref
+	Body []byte
+}
+
+// recorder returns an allocator of object numbers new in this update,
+// for a caller's RawObjects, and the set it fills with what it handed out.
+func (u *update) recorder() (func() (Ref, error), map[Ref]bool) {
+	fresh := map[Ref]bool{}
+	return func() (Ref, error) {
+		ref, err := u.alloc()
+		if err == nil {
+			fresh[ref] = true
+		}
+		return ref, err
+	}, fresh
+}
+
+// writeRaw writes the caller's objects after checking them, since they are
+// copied into the file as given: they must be exactly the numbers fresh
+// holds (nothing allocated is left undefined, nothing else is replaced),
+// each body must parse as one object (a stream's /Length exact), and every
+// reference in them must name an object of the document or one of them.
+func (u *update) writeRaw(objs []RawObject, fresh map[Ref]bool) error {
+	if len(objs) != len(fresh) {
+		return fmt.Errorf("pdf: %d objects allocated, %d given", len(fresh), len(objs))
+	}
+	for _, o := range objs {
+		if !fresh[o.Ref] {
+			return fmt.Errorf("pdf: object %v was not allocated for this update", o.Ref)
+		}
+		refs, err := checkRawBody(o.Body)
+		if err != nil {
+			return fmt.Errorf("pdf: object %v: %w", o.Ref, err)
+		}
+		if err := u.checkRefs(refs, fresh); err != nil {
+			return err
+		}
+		if err := u.begin(o.Ref); err != nil {
+			return err
+		}
+		u.buf = append(u.buf, o.Body...)
+		u.end()
+	}
+	return nil
+}
+
+// checkRefs reports a reference to an object that neither exists in the
+// document nor is new in this update.
+func (u *update) checkRefs(refs []Ref, fresh map[Ref]bool) error {
+	for _, ref := range refs {
+		if fresh[ref] {
+			continue
+		}
+		o, err := u.r.object(ref, 0)
+		if err != nil {
+			return err
+		}
+		if _, null := o.(Null); null {
+			return fmt.Errorf("pdf: reference to missing object %v", ref)
+		}
+	}
+	return nil
+}
+
+// checkRawBody parses a RawObject body and returns the references in it.
+func checkRawBody(body []byte) ([]Ref, error) {
+	s := newBytesScanner(body)
+	o, err := s.object(0)
+	if err != nil {
+		return nil, err
+	}
+	refs, err := walkRefs(o, nil, 0)
+	if err != nil {
+		return nil, err
+	}
+	s.skipSpace()
+	if s.pos == s.size {
+		return refs, nil
+	}
+	d, ok := o.(Dict)
+	if !ok || !s.hasKeyword("stream") {
+		return nil, malformed("more than one object in the body")
+	}
+	// §7.3.8.1: the keyword stream is followed by CR LF or LF.
+	if c, _ := s.next(); c == '\r' {
+		c, _ = s.next()
+		if c != '\n' {
+			return nil, malformed("stream keyword not followed by an end of line")
+		}
+	} else if c != '\n' {
+		return nil, malformed("stream keyword not followed by an end of line")
+	}
+	n, ok := d["Length"].(Int)
+	if !ok || n < 0 || int64(n) > s.size-s.pos {
+		return nil, malformed("stream /Length is not a direct length within the body")
+	}
+	s.pos += int64(n)
+	if !s.hasKeyword("endstream") {
+		return nil, malformed("stream data is not /Length bytes long")
+	}
+	s.skipSpace()
+	if s.pos != s.size {
+		return nil, malformed("data after endstream")
+	}
+	return refs, nil
+}

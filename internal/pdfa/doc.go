@@ -1,6 +1,6 @@
 // Package pdfa renders plain UTF-8 text as PDF/A-3b (ISO 19005-3:2012,
 // conformance level B), so that text documents are signed with PAdES like
-// PDFs, and lays out segl's signature page for the signing code to append.
+// PDFs, and lays out segl's signature page and the signers' entries on it.
 // PDF/A-3 because the signed output carries each signer's evidence (XAdES)
 // as an embedded file, which PDF/A-1 forbids and PDF/A-2 allows only for
 // files that are PDF/A themselves.
@@ -8,8 +8,14 @@
 // # Rendering
 //
 // [RenderText] writes a complete file front to back in one pass, holding one
-// page of text at a time. [SignaturePage] returns the objects of a page for
-// an incremental update (ISO 32000-1 7.5.6) that internal/pdf writes.
+// page of text at a time; with [Meta.SignaturePage] it ends the document
+// with segl's signature page. [SignaturePage] returns the objects of the
+// same page for an incremental update (ISO 32000-1 7.5.6) that internal/pdf
+// writes, for documents that arrive as PDF. The page has one empty,
+// numbered slot per signer at the place [SlotLayout] gives; each signing
+// act fills its slot with the appearance of its signature widget, which
+// [AppearanceText] draws with a font subset of its own, so that the page
+// never changes after the first signature.
 //
 // The file is written by this package, not by a general PDF library,
 // because PDF/A fixes details a library rarely exposes: the binary header

@@ -27,6 +27,11 @@ type Meta struct {
 	// Created becomes /CreationDate and /ModDate, xmp:CreateDate and
 	// xmp:ModifyDate, to the second. The zero time means now.
 	Created time.Time
+	// SignaturePage, when set, ends the document with the signature
+	// pages of SignaturePage (with the slots of SlotLayout), set in the
+	// document's own font subset, so that a text document is ready for
+	// signing in one revision. Nil means none.
+	SignaturePage *Slots
 }
 
 // maxMetaRunes bounds each metadata string, well below the 32767-byte
@@ -55,6 +60,11 @@ func cleanMeta(m Meta) (Meta, error) {
 	}
 	if y := m.Created.Year(); y < 1 || y > 9999 {
 		return m, fmt.Errorf("pdfa: creation date %v out of range", m.Created)
+	}
+	if m.SignaturePage != nil {
+		if err := m.SignaturePage.check(); err != nil {
+			return m, err
+		}
 	}
 	m.Title, m.Author, m.Subject = cleanString(m.Title), cleanString(m.Author), cleanString(m.Subject)
 	return m, nil

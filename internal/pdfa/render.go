@@ -26,7 +26,7 @@ const kidsPerNode = 64
 
 // Info describes a rendered document.
 type Info struct {
-	Pages int   // pages written
+	Pages int   // pages written, signature pages included
 	Size  int64 // bytes written
 }
 
@@ -41,7 +41,9 @@ type Info struct {
 // expanded to the next multiple of 8 columns; LF, CR LF and CR end a line;
 // a form feed starts a new page (one at the very end does not add a blank
 // page); a byte order mark at the start is skipped. Each page has the
-// footer "Side N av M / Page N of M". Characters DejaVu Sans cannot draw,
+// footer "Side N av M / Page N of M", where M counts the text's pages;
+// the signature pages that meta.SignaturePage asks for follow, numbered
+// on their own (see SignaturePage). Characters DejaVu Sans cannot draw,
 // and control characters, are shown as U+FFFD. Right-to-left scripts are
 // laid out in logical order, and no shaping is done.
 //
@@ -312,6 +314,11 @@ func (r *renderer) end() error {
 			return err
 		}
 	}
+	if s := r.meta.SignaturePage; s != nil {
+		if err := r.signaturePages(*s); err != nil {
+			return err
+		}
+	}
 	for i, node := range r.nodes {
 		kids := r.pages[i*kidsPerNode : min(len(r.pages), (i+1)*kidsPerNode)]
 		r.body = fmt.Appendf(r.body[:0], "<< /Type /Pages /Parent %v /Count %d /Kids [", r.root, len(kids))
@@ -341,6 +348,30 @@ func (r *renderer) end() error {
 		return err
 	}
 	return w.finish(r.catalog, r.info)
+}
+
+// signaturePages writes the signature pages after the text's pages, in
+// the same page tree and with the same font.
+func (r *renderer) signaturePages(s Slots) error {
+	w := r.w
+	contents, err := slotPages(r.sub, s)
+	if err != nil {
+		return err
+	}
+	for _, content := range contents {
+		if len(r.pages)%kidsPerNode == 0 {
+			r.nodes = append(r.nodes, w.alloc())
+		}
+		cref, page := w.alloc(), w.alloc()
+		if err := w.putStream(cref, "", content); err != nil {
+			return err
+		}
+		if err := w.put(page, pageDict(r.nodes[len(r.nodes)-1], r.font, cref)); err != nil {
+			return err
+		}
+		r.pages = append(r.pages, pageRefs{page: page})
+	}
+	return nil
 }
 
 // appendRef appends an indirect reference, "N G R" (ISO 32000-1 7.3.10).

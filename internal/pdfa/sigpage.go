@@ -2,44 +2,123 @@ package pdfa
 
 import (
 	"bytes"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"slices"
 	"strconv"
-	"time"
+	"strings"
 
 	"github.com/segl/segl/internal/pdf"
 )
 
-// Signer is one entry of the signature page. The strings are shown as
-// given (control characters become spaces; each is cut at 1000
-// characters), so the caller decides what the job allows to show.
-type Signer struct {
-	// Name identifies the signer as the job allows: a name, a birth date
-	// and name, or a national identity number.
-	Name string
-	// OnBehalfOf names the organisation signed for, for example
-	// "Eksempel AS (912 345 678)"; empty when signing for oneself.
-	OnBehalfOf string
-	// Method says how the signer was identified and signed, for example
-	// "BankID, nivå høyt / level high". Optional.
-	Method string
-	// SignedAt is shown to the second, in the time's own location.
-	SignedAt time.Time
+// Slots is what the signature page says before anyone signs: which
+// document it belongs to, and one empty, numbered slot per signer. The
+// strings are shown as given (control characters become spaces; each is cut
+// at 1000 characters, and to what its place on the page holds, with "…").
+type Slots struct {
+	// Title is the document's title; at most two lines are shown.
+	Title string
+	// FileName is the name of the uploaded file.
+	FileName string
+	// SHA256 is the digest of the document as uploaded, 32 bytes: the
+	// digest each signer's evidence names.
+	SHA256 []byte
+	// Job identifies the signature job; Reference is the sender's own
+	// reference for it, optional.
+	Job, Reference string
+	// Signers is the number of slots, 1 to MaxSlots.
+	Signers int
 }
 
-// Signatures is what the signature page shows.
-type Signatures struct {
-	// Document is the title of the signed document.
-	Document string
-	// Signers in the order they signed; at least one, each with a Name
-	// and a SignedAt.
-	Signers []Signer
+// MaxSlots bounds the slots of one signature page set (about 60 pages).
+const MaxSlots = 500
+
+// Slot is where one signer's appearance goes: the widget rectangle of the
+// signature that fills the slot (ISO 32000-1 12.5.2 /Rect).
+type Slot struct {
+	// Page is the 0-based index of the slot's page among the signature
+	// pages, which are the last pages of the document.
+	Page int
+	// Rect is llx lly urx ury in default user space: the slot's box to
+	// the right of its number.
+	Rect [4]float64
+}
+
+// Geometry of the signature pages, in points. The first page has a header
+// of fixed height (the title is cut to two lines, the other values to one),
+// so that where the slots are depends on their number alone: the signing
+// code finds slot i with SlotLayout, without reading the page.
+const (
+	headerHeight     = 194.0 // first page: heading, document rows, explanation
+	contHeaderHeight = 34.0  // further pages: heading only
+	slotHeight       = 76.0
+	slotGap          = 8.0
+	slotStrip        = 26.0 // the column with the slot's number
+	rowSize          = 9.0  // the document rows and the explanation
+	rowLeading       = 12.0
+	keyWidth         = 112.0 // the column of the row labels
+	headingSize      = 16.0
+	headerRows       = 6 // title (2), file name, SHA-256, job, reference
+	explanationLines = 6
+)
+
+// slotsPerPage is how many slots fit on the first and on further pages.
+func slotsPerPage(first bool) int {
+	top := pageHeight - margin - contHeaderHeight
+	if first {
+		top = pageHeight - margin - headerHeight
+	}
+	return int((top - bodyBottom + slotGap) / (slotHeight + slotGap))
+}
+
+// SlotLayout returns where the slots of a signature page set with n slots
+// are, and how many signature pages there are. It depends on n only.
+func SlotLayout(n int) (slots []Slot, pages int) {
+	if n < 1 || n > MaxSlots {
+		return nil, 0
+	}
+	page, onPage := 0, 0
+	top := pageHeight - margin - headerHeight
+	for range n {
+		if onPage == slotsPerPage(page == 0) {
+			page, onPage = page+1, 0
+			top = pageHeight - margin - contHeaderHeight
+		}
+		ury := top - float64(onPage)*(slotHeight+slotGap)
+		slots = append(slots, Slot{Page: page, Rect: [4]float64{margin + slotStrip, ury - slotHeight, margin + textWidth, ury}})
+		onPage++
+	}
+	return slots, page + 1
+}
+
+// The fixed text of the signature page.
+var (
+	explanation = []string{
+		"Dokumentet signeres elektronisk. Hver signatur er en digital signatur (PAdES) i denne PDF-filen, " +
+			"og bevis for hver signering (XAdES) er lagt ved filen. Feltene under fylles ut når signatarene signerer.",
+		"The document is signed electronically. Each signature is a digital signature (PAdES) in this PDF file, " +
+			"and the evidence of each signing act (XAdES) is attached to the file. The boxes below are filled in as the signers sign.",
+	}
+	heading     = "Signaturer / Signatures"
+	contHeading = "Signaturer / Signatures (forts. / cont.)"
+)
+
+func (s *Slots) check() error {
+	if s.Signers < 1 || s.Signers > MaxSlots {
+		return fmt.Errorf("pdfa: %d signature slots, want 1 to %d", s.Signers, MaxSlots)
+	}
+	if len(s.SHA256) != 32 {
+		return errors.New("pdfa: the document digest is not 32 bytes")
+	}
+	return nil
 }
 
 // Object is one new indirect object (ISO 32000-1 7.3.10) for an
-// incremental update.
+// incremental update. It converts to [pdf.RawObject], which internal/pdf
+// writes.
 type Object struct {
 	Ref pdf.Ref
 	// Body is the object as written between "N G obj" and "endobj": a
@@ -49,8 +128,7 @@ type Object struct {
 
 // WriteTo writes the object as an indirect object, "N G obj", end of
 // line, body, end of line, "endobj", end of line: the layout ISO 19005-3
-// 6.1.8 requires. The writer records the offset before calling it, for
-// the cross-reference section.
+// 6.1.8 requires.
 func (o Object) WriteTo(w io.Writer) (int64, error) {
 	n, err := fmt.Fprintf(w, "%d %d obj\n%s\nendobj\n", o.Ref.Num, o.Ref.Gen, o.Body)
 	return int64(n), err
@@ -60,8 +138,7 @@ func (o Object) WriteTo(w io.Writer) (int64, error) {
 // SignaturePage.
 type PageObjects struct {
 	// Pages are the new page objects (ISO 32000-1 7.7.3.3) in order, all
-	// with the /Parent given to SignaturePage. Usually one; a long list
-	// of signers continues on further pages.
+	// with the /Parent given to SignaturePage.
 	Pages []pdf.Ref
 	// Objects are all new objects, the pages included: the pages, their
 	// content streams, and one embedded font subset with its descendant
@@ -69,44 +146,31 @@ type PageObjects struct {
 	Objects []Object
 }
 
-// SignaturePage lays out the page "Signaturer / Signatures" that lists a
-// document's signers, for the signing code to append to a document in an
-// incremental update (ISO 32000-1 7.5.6). It does no I/O: it returns the
-// new objects, numbered by alloc, and the caller writes them.
+// SignaturePage lays out the pages "Signaturer / Signatures" for a document
+// that is about to be signed, for the caller to append in an incremental
+// update (ISO 32000-1 7.5.6; internal/pdf's AppendPages does it). It does
+// no I/O: it returns the new objects, numbered by alloc.
 //
-// To add the page, the caller (the PDF writer) allocates object numbers
-// from the document's trailer /Size upwards through alloc (the shape of
-// the update writer's allocator in internal/pdf), picks the page
-// tree node to hang the pages from as parent (for documents from
-// RenderText, the root /Pages), and in the update:
+// The first page names the document (title, file name, the SHA-256 of the
+// upload, the job and the sender's reference), explains in Norwegian and
+// English how it is signed, and has s.Signers empty, bordered, numbered
+// slots; further pages hold further slots. Each signing act fills its slot
+// with the appearance of its signature widget (AppearanceText, at the
+// place SlotLayout gives), so that the page itself never changes after the
+// first signature, which PAdES validators require (EN 319 142-1 §5.4).
 //
-//  1. writes every Object with [Object.WriteTo], noting its offset;
-//  2. writes a new version of parent whose /Kids ends with Pages and whose
-//     /Count, and the /Count of each ancestor (also rewritten), grows by
-//     len(Pages) (7.7.3.2);
-//  3. writes the cross-reference section and a trailer with /Prev, the
-//     new /Size and the unchanged /Root, /Info and /ID first element.
-//
-// The page stays PDF/A-3b (ISO 19005-3) when the document is: its font
-// is a new subset of DejaVu Sans, embedded like RenderText's (6.2.11), with
+// The pages stay PDF/A-3b (ISO 19005-3) when the document is: the font is
+// a new subset of DejaVu Sans, embedded like RenderText's (6.2.11), with
 // its own name, since the objects of the signed revision cannot change;
-// its text is in DeviceGray under the document's output intent; it adds no
-// annotation, action, or transparency. If the update changes /ModDate in
-// the information dictionary, it must change xmp:ModifyDate in a new
-// metadata stream to match (6.6.2.3).
-//
-// The page has its own footer, "Signaturside N av M / Signature page N of
-// M", and does not continue the document's page numbering: the pages of a
-// text document rendered by RenderText say "Side N av M" for the
-// document alone, and stay valid as signature pages are added.
-func SignaturePage(s Signatures, parent pdf.Ref, alloc func() (pdf.Ref, error)) (PageObjects, error) {
-	if len(s.Signers) == 0 {
-		return PageObjects{}, errors.New("pdfa: signature page without signers")
-	}
-	for i, sg := range s.Signers {
-		if sg.Name == "" || sg.SignedAt.IsZero() {
-			return PageObjects{}, fmt.Errorf("pdfa: signer %d has no name or no signing time", i+1)
-		}
+// text and lines are in DeviceGray under the document's output intent
+// (6.2.4.3); there is no annotation, action or transparency. Each page
+// sets its own /MediaBox, /CropBox, /Rotate and /Resources, so nothing is
+// inherited from the page tree. Each has the footer "Signaturside N av M
+// / Signature page N of M" and does not continue the document's page
+// numbering.
+func SignaturePage(s Slots, parent pdf.Ref, alloc func() (pdf.Ref, error)) (PageObjects, error) {
+	if err := s.check(); err != nil {
+		return PageObjects{}, err
 	}
 	if parent.Num <= 0 {
 		return PageObjects{}, fmt.Errorf("pdfa: signature page parent %v is not an object", parent)
@@ -121,57 +185,12 @@ func SignaturePage(s Signatures, parent pdf.Ref, alloc func() (pdf.Ref, error)) 
 	if err != nil {
 		return PageObjects{}, err
 	}
-	l := &sheet{sub: sub}
-	l.newPage()
-	if err := l.para("Signaturer / Signatures", 16, 20, 0); err != nil {
+	contents, err := slotPages(sub, s)
+	if err != nil {
 		return PageObjects{}, err
 	}
-	l.skip(6)
-	if s.Document != "" {
-		if err := l.para("Dokument / Document: "+cleanString(s.Document), bodySize, bodyLeading, 0); err != nil {
-			return PageObjects{}, err
-		}
-		l.skip(4)
-	}
-	for _, t := range []string{
-		"Dokumentet er signert elektronisk. Signaturene og bevisene for dem er lagt inn i denne PDF-filen.",
-		"The document was signed electronically. The signatures and their evidence are embedded in this PDF file.",
-	} {
-		if err := l.para(t, bodySize, bodyLeading, 0); err != nil {
-			return PageObjects{}, err
-		}
-	}
-	for i, sg := range s.Signers {
-		l.skip(bodyLeading)
-		if l.y-4*bodyLeading < bodyBottom { // keep a signer's lines together
-			l.newPage()
-		}
-		if err := l.para(strconv.Itoa(i+1)+". "+cleanString(sg.Name), 11, 15, 0); err != nil {
-			return PageObjects{}, err
-		}
-		fields := []string{"Signert / Signed: " + sg.SignedAt.Truncate(time.Second).Format("2006-01-02 15:04:05 MST")}
-		if sg.OnBehalfOf != "" {
-			fields = append(fields, "På vegne av / On behalf of: "+cleanString(sg.OnBehalfOf))
-		}
-		if sg.Method != "" {
-			fields = append(fields, "Metode / Method: "+cleanString(sg.Method))
-		}
-		for _, f := range fields {
-			if err := l.para(f, bodySize, bodyLeading, 14); err != nil {
-				return PageObjects{}, err
-			}
-		}
-	}
-
-	l.pages = append(l.pages, l.cur.Bytes())
 	var out PageObjects
-	total := strconv.Itoa(len(l.pages))
-	for i, content := range l.pages {
-		n := strconv.Itoa(i + 1)
-		cb := bytes.NewBuffer(content)
-		if _, err := centred(cb, sub, "Signaturside "+n+" av "+total+" / Signature page "+n+" of "+total, footerSize, footerBase, nil); err != nil {
-			return PageObjects{}, err
-		}
+	for _, content := range contents {
 		page, err := c.next()
 		if err != nil {
 			return PageObjects{}, err
@@ -180,12 +199,10 @@ func SignaturePage(s Signatures, parent pdf.Ref, alloc func() (pdf.Ref, error)) 
 		if err != nil {
 			return PageObjects{}, err
 		}
-		if err := c.putStream(cref, "", cb.Bytes()); err != nil {
+		if err := c.putStream(cref, "", content); err != nil {
 			return PageObjects{}, err
 		}
-		if err := c.put(page, fmt.Appendf(nil,
-			"<< /Type /Page /Parent %v /MediaBox %s\n/Resources << /Font << /F1 %v >> >>\n/Contents %v >>",
-			parent, mediaBox, font, cref)); err != nil {
+		if err := c.put(page, pageDict(parent, font, cref)); err != nil {
 			return PageObjects{}, err
 		}
 		out.Pages = append(out.Pages, page)
@@ -200,48 +217,298 @@ func SignaturePage(s Signatures, parent pdf.Ref, alloc func() (pdf.Ref, error)) 
 	return out, nil
 }
 
-// sheet lays out the signature page(s): paragraphs at a running baseline,
-// each line its own text object, a new page when the body is full.
-type sheet struct {
-	sub   *subset
-	pages [][]byte
-	cur   *bytes.Buffer
-	y     float64 // the top of the next line
+// pageDict is a signature page's dictionary: everything a page could
+// inherit is set, so the page looks the same under any page tree node.
+func pageDict(parent, font, content pdf.Ref) []byte {
+	return fmt.Appendf(nil, "<< /Type /Page /Parent %v /MediaBox %s /CropBox %s /Rotate 0\n/Resources << /Font << /F1 %v >> >>\n/Contents %v >>",
+		parent, mediaBox, mediaBox, font, content)
 }
 
-func (l *sheet) newPage() {
-	if l.cur != nil {
-		l.pages = append(l.pages, l.cur.Bytes())
+// slotPages lays out the content streams of the signature pages, footers
+// included, with the glyphs in sub.
+func slotPages(sub *subset, s Slots) ([][]byte, error) {
+	slots, n := SlotLayout(s.Signers)
+	pages := make([]*bytes.Buffer, n)
+	for i := range pages {
+		pages[i] = &bytes.Buffer{}
 	}
-	l.cur = &bytes.Buffer{}
-	l.y = pageHeight - margin
+	ascent := float64(sub.f.ascent) / float64(sub.f.unitsPerEm)
+
+	// The first page's header.
+	p := pages[0]
+	top := pageHeight - margin
+	if err := drawLine(p, sub, heading, headingSize, margin, top-headingSize*ascent, textWidth); err != nil {
+		return nil, err
+	}
+	y := top - 30 - rowSize*ascent // the first row's baseline
+	rows := []struct {
+		key, value string
+		lines      int
+	}{
+		{"Dokument / Document", s.Title, 2},
+		{"Filnavn / File name", s.FileName, 1},
+		{"SHA-256", hex.EncodeToString(s.SHA256), 1},
+		{"Oppdrag / Job", s.Job, 1},
+		{"Referanse / Reference", s.Reference, 1},
+	}
+	used := 0
+	for _, row := range rows {
+		value := cleanString(row.value)
+		if strings.TrimSpace(value) == "" {
+			continue
+		}
+		if err := drawLine(p, sub, row.key, rowSize, margin, y, keyWidth-6); err != nil {
+			return nil, err
+		}
+		lines, err := wrap(sub, value, rowSize, textWidth-keyWidth, row.lines)
+		if err != nil {
+			return nil, err
+		}
+		for _, l := range lines {
+			textAt(p, l, rowSize, margin+keyWidth, y)
+			y -= rowLeading
+			used++
+		}
+	}
+	y -= float64(headerRows-used)*rowLeading + 8
+	used = 0
+	for i, para := range explanation {
+		if i > 0 {
+			y -= 3
+		}
+		lines, err := wrap(sub, para, rowSize, textWidth, explanationLines)
+		if err != nil {
+			return nil, err
+		}
+		for _, l := range lines {
+			textAt(p, l, rowSize, margin, y)
+			y -= rowLeading
+			used++
+		}
+	}
+	if used > explanationLines {
+		return nil, errors.New("pdfa: signature page explanation does not fit its place") // a bug: the text is fixed
+	}
+
+	// Further pages' headings.
+	for _, p := range pages[1:] {
+		if err := drawLine(p, sub, contHeading, headingSize, margin, top-headingSize*ascent, textWidth); err != nil {
+			return nil, err
+		}
+	}
+
+	// The slots: a bordered box each, its number in a column on the left.
+	for i, sl := range slots {
+		p := pages[sl.Page]
+		llx, lly, ury := margin, sl.Rect[1], sl.Rect[3]
+		fmt.Fprintf(p, "q 0.5 G 0.75 w %s %s %s %s re S %s %s m %s %s l S Q\n",
+			coord(llx), coord(lly), coord(textWidth), coord(slotHeight),
+			coord(llx+slotStrip), coord(lly), coord(llx+slotStrip), coord(ury))
+		num := strconv.Itoa(i + 1)
+		w, err := measure(sub, num)
+		if err != nil {
+			return nil, err
+		}
+		const numSize = 12.0
+		if err := drawLine(p, sub, num, numSize, llx+(slotStrip-w*numSize/1000)/2, ury-8-numSize*ascent, slotStrip); err != nil {
+			return nil, err
+		}
+	}
+
+	out := make([][]byte, n)
+	total := strconv.Itoa(n)
+	for i, p := range pages {
+		k := strconv.Itoa(i + 1)
+		if _, err := centred(p, sub, "Signaturside "+k+" av "+total+" / Signature page "+k+" of "+total, footerSize, footerBase, nil); err != nil {
+			return nil, err
+		}
+		out[i] = p.Bytes()
+	}
+	return out, nil
 }
 
-func (l *sheet) skip(dy float64) { l.y -= dy }
-
-// para lays out s at size with the given leading, indented by indent
-// points, breaking lines as RenderText does.
-func (l *sheet) para(s string, size, leading, indent float64) error {
-	ascent := size * float64(l.sub.f.ascent) / float64(l.sub.f.unitsPerEm)
-	b := newBreaker(l.sub, size, textWidth-indent, func(line []glyph) error {
-		if l.y-ascent < bodyBottom {
-			l.newPage()
+// measure returns the advance of s in 1/1000 of the font size.
+func measure(sub *subset, s string) (float64, error) {
+	w := 0
+	for _, r := range s {
+		_, adv, err := sub.lookup(r)
+		if err != nil {
+			return 0, err
 		}
-		beginText(l.cur, size, leading, margin+indent, l.y-ascent)
-		showText(l.cur, line)
-		l.cur.WriteString("ET\n")
-		l.y -= leading
+		w += adv
+	}
+	return float64(w), nil
+}
+
+// wrap breaks s into lines of at most width points at size, as RenderText
+// does, and keeps at most limit of them, the last cut with "…" when more
+// text follows.
+func wrap(sub *subset, s string, size, width float64, limit int) ([][]glyph, error) {
+	var lines [][]glyph
+	b := newBreaker(sub, size, width, func(l []glyph) error {
+		lines = append(lines, slices.Clone(l))
 		return nil
 	})
 	for _, r := range s {
 		if err := b.add(r); err != nil {
+			return nil, err
+		}
+		if len(lines) > limit {
+			break
+		}
+	}
+	if len(lines) <= limit {
+		if err := b.newline(); err != nil {
+			return nil, err
+		}
+	}
+	if len(lines) <= limit {
+		return lines, nil
+	}
+	lines = lines[:limit]
+	last, err := ellipsis(sub, lines[limit-1], size, width)
+	if err != nil {
+		return nil, err
+	}
+	lines[limit-1] = last
+	return lines, nil
+}
+
+// ellipsis appends "…" to a line, dropping glyphs from its end until it
+// fits width points at size.
+func ellipsis(sub *subset, l []glyph, size, width float64) ([]glyph, error) {
+	cid, w, err := sub.lookup('…')
+	if err != nil {
+		return nil, err
+	}
+	limit := int(width * 1000 / size)
+	total := w
+	for _, g := range l {
+		total += int(g.w)
+	}
+	for len(l) > 0 && (total > limit || l[len(l)-1].space) {
+		total -= int(l[len(l)-1].w)
+		l = l[:len(l)-1]
+	}
+	return append(l, glyph{cid: cid, w: int32(w)}), nil
+}
+
+// drawLine shows s on one line at x, y: at size, or smaller down to 6
+// points when it is wider than width, and cut with "…" when even that is
+// too wide.
+func drawLine(c *bytes.Buffer, sub *subset, s string, size, x, y, width float64) error {
+	return drawLineMin(c, sub, s, size, x, y, width, 6)
+}
+
+// drawLineMin is drawLine with the smallest size given.
+func drawLineMin(c *bytes.Buffer, sub *subset, s string, size, x, y, width, minSize float64) error {
+	var line []glyph
+	total := 0
+	for _, r := range cleanString(s) {
+		cid, w, err := sub.lookup(r)
+		if err != nil {
+			return err
+		}
+		line = append(line, glyph{cid: cid, w: int32(w), space: r == ' '})
+		total += w
+	}
+	if float64(total)*size/1000 > width {
+		size = math.Max(minSize, width*1000/float64(total))
+		size = math.Floor(size*10) / 10
+	}
+	if float64(total)*size/1000 > width {
+		var err error
+		if line, err = ellipsis(sub, line, size, width); err != nil {
 			return err
 		}
 	}
-	return b.newline()
+	textAt(c, line, size, x, y)
+	return nil
 }
 
-// collector gathers the objects of SignaturePage for the caller.
+// textAt shows one line at x, y in its own text object.
+func textAt(c *bytes.Buffer, line []glyph, size, x, y float64) {
+	beginText(c, size, size, x, y)
+	showText(c, line)
+	c.WriteString("ET\n")
+}
+
+// AppearanceText makes the appearance of a signature widget that fills a
+// slot (the form XObject of /AP /N, ISO 32000-1 12.5.5): lines of text in a
+// box of width × height points, the first (the signer's name) larger. The
+// text is as large as fits, at most 9 points for the other lines; a line
+// wider than the box is set smaller, down to 5 points, and then cut with
+// "…". Control characters become spaces.
+//
+// The glyphs are only known when the signer signs, so the appearance
+// carries its own subset of DejaVu Sans (embedded as ISO 19005-3 6.2.11
+// requires; its objects are numbered by alloc and returned in objects, for
+// the caller to write in the same incremental update as the signature).
+// stream is the content stream and resources the resource dictionary that
+// names the font /F1, both in the form internal/pdf's Appearance takes.
+// The appearance only draws glyphs in DeviceGray: no transparency, no
+// images.
+func AppearanceText(lines []string, width, height float64, alloc func() (pdf.Ref, error)) (stream []byte, resources string, objects []Object, err error) {
+	if len(lines) == 0 || len(lines) > 20 {
+		return nil, "", nil, fmt.Errorf("pdfa: %d appearance lines, want 1 to 20", len(lines))
+	}
+	if !(width >= 20 && width <= 2000 && height >= 10 && height <= 2000) {
+		return nil, "", nil, fmt.Errorf("pdfa: appearance box %gx%g out of range", width, height)
+	}
+	sub, err := newSubset()
+	if err != nil {
+		return nil, "", nil, err
+	}
+	c := &collector{fn: alloc, seen: map[pdf.Ref]bool{}, flater: getFlater()}
+	defer c.release()
+	font, err := c.next()
+	if err != nil {
+		return nil, "", nil, err
+	}
+	const (
+		pad      = 5.0
+		maxSize  = 9.0
+		first    = 1.25 // the first line's size, relative
+		leading  = 1.25 // baseline distance, relative to the size
+		minSize  = 5.0
+		maxRunes = 200
+	)
+	size := math.Min(maxSize, (height-2*pad)/(leading*(first+float64(len(lines)-1))))
+	ascent := float64(sub.f.ascent) / float64(sub.f.unitsPerEm)
+	var b bytes.Buffer
+	b.WriteString("0 g\n")
+	y := height - pad
+	for i, l := range lines {
+		s := size
+		if i == 0 {
+			s *= first
+		}
+		if i == 0 {
+			y -= s * ascent
+		} else {
+			y -= s * leading
+		}
+		if r := []rune(l); len(r) > maxRunes {
+			l = string(r[:maxRunes])
+		}
+		if err := drawLineMin(&b, sub, l, s, pad, y, width-2*pad, minSize); err != nil {
+			return nil, "", nil, err
+		}
+		if i == 0 {
+			y -= s * (leading - ascent) // what is left of the first line's leading
+		}
+	}
+	if err := writeFont(c, sub, font); err != nil {
+		return nil, "", nil, err
+	}
+	if c.err != nil {
+		return nil, "", nil, c.err
+	}
+	return b.Bytes(), fmt.Sprintf("<< /Font << /F1 %v >> >>", font), c.objs, nil
+}
+
+// collector gathers the objects of SignaturePage and AppearanceText for
+// the caller.
 type collector struct {
 	fn   func() (pdf.Ref, error)
 	seen map[pdf.Ref]bool

@@ -2,85 +2,60 @@ package pdfa
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/segl/segl/internal/pdf"
 )
 
-// appendPages is what the PDF writer does with SignaturePage's objects: an
-// incremental update (ISO 32000-1 7.5.6) that writes them, a new version of
-// the page tree root with the pages added, and a cross-reference section.
-func appendPages(t *testing.T, doc []byte, sig Signatures) []byte {
-	t.Helper()
-	r, err := pdf.Open(bytes.NewReader(doc), int64(len(doc)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	tr := r.Trailer()
-	size, _ := tr["Size"].(pdf.Int)
-	root, _ := tr["Root"].(pdf.Ref)
-	cat := dict(t, r, root)
-	pagesRef, _ := cat["Pages"].(pdf.Ref)
-	node := dict(t, r, pagesRef)
+var consentSum = sha256.Sum256([]byte(consent))
 
-	next := int(size)
-	po, err := SignaturePage(sig, pagesRef, func() (pdf.Ref, error) {
-		next++
-		return pdf.Ref{Num: next - 1}, nil
+func testSlots(n int) Slots {
+	return Slots{
+		Title: "Samtykke – æøå", FileName: "samtykke.txt", SHA256: consentSum[:],
+		Job: "0195a3f2-7c1d-7e55-9f00-4b2a1c9d8e77", Reference: "Sak 2026/41", Signers: n,
+	}
+}
+
+// appendPages adds the signature pages as the signing code does: an
+// incremental update written by internal/pdf.
+func appendPages(t *testing.T, doc []byte, s Slots) []byte {
+	t.Helper()
+	var out bytes.Buffer
+	var got PageObjects
+	n, err := pdf.AppendPages(&out, bytes.NewReader(doc), int64(len(doc)), func(parent pdf.Ref, alloc func() (pdf.Ref, error)) ([]pdf.Ref, []pdf.RawObject, error) {
+		po, err := SignaturePage(s, parent, alloc)
+		got = po
+		return po.Pages, rawObjects(po.Objects), err
 	})
 	if err != nil {
-		t.Fatalf("SignaturePage: %v", err)
+		t.Fatalf("AppendPages: %v", err)
 	}
-
-	out := bytes.NewBuffer(bytes.Clone(doc))
-	offs := map[int]int{}
-	for _, o := range po.Objects {
-		offs[o.Ref.Num] = out.Len()
-		if _, err := o.WriteTo(out); err != nil {
-			t.Fatal(err)
-		}
+	if n != int64(out.Len()) {
+		t.Fatalf("AppendPages wrote %d bytes, says %d", out.Len(), n)
 	}
-	if len(offs) != next-int(size) {
-		t.Fatalf("%d objects returned, %d allocated", len(offs), next-int(size))
+	if _, pages := SlotLayout(s.Signers); len(got.Pages) != pages {
+		t.Fatalf("%d signature pages, SlotLayout says %d", len(got.Pages), pages)
 	}
-	var kids []string
-	for _, k := range node["Kids"].(pdf.Array) {
-		kids = append(kids, k.(pdf.Ref).String())
-	}
-	for _, p := range po.Pages {
-		kids = append(kids, p.String())
-	}
-	count, _ := node["Count"].(pdf.Int)
-	offs[pagesRef.Num] = out.Len()
-	fmt.Fprintf(out, "%d 0 obj\n<< /Type /Pages /Count %d /Kids [%s] >>\nendobj\n",
-		pagesRef.Num, int(count)+len(po.Pages), strings.Join(kids, " "))
-
-	xref := out.Len()
-	fmt.Fprintf(out, "xref\n%d 1\n%010d 00000 n \n%d %d\n", pagesRef.Num, offs[pagesRef.Num], size, next-int(size))
-	for n := int(size); n < next; n++ {
-		fmt.Fprintf(out, "%010d 00000 n \n", offs[n])
-	}
-	id := tr["ID"].(pdf.Array)
-	fmt.Fprintf(out, "trailer\n<< /Size %d /Root %v /Info %v /ID [<%x> <%x>] /Prev %d >>\nstartxref\n%d\n%%%%EOF\n",
-		next, root, tr["Info"], id[0], id[1], r.Revisions()[0], xref)
 	return out.Bytes()
 }
 
-func TestSignaturePage(t *testing.T) {
-	doc, info := render(t, consent, Meta{Title: "Samtykke", Lang: "nb", Created: created})
-	oslo := time.FixedZone("CET", 3600)
-	sig := Signatures{
-		Document: "Samtykke",
-		Signers: []Signer{
-			{Name: "Ærlige Åse Østby", Method: "BankID, nivå høyt / level high", SignedAt: time.Date(2026, 3, 5, 14, 10, 0, 0, oslo)},
-			{Name: "Ola Nordmann", OnBehalfOf: "Eksempel AS (912 345 678)", Method: "MinID", SignedAt: time.Date(2026, 3, 6, 9, 0, 1, 0, oslo)},
-		},
+func rawObjects(objs []Object) []pdf.RawObject {
+	out := make([]pdf.RawObject, len(objs))
+	for i, o := range objs {
+		out[i] = pdf.RawObject(o)
 	}
-	data := appendPages(t, doc, sig)
+	return out
+}
+
+func TestSignaturePage(t *testing.T) {
+	meta := Meta{Title: "Samtykke", Lang: "nb", Created: created}
+	doc, info := render(t, consent, meta)
+	data := appendPages(t, doc, testSlots(2))
 	qpdfCheck(t, data)
 	pi, err := pdf.Check(bytes.NewReader(data), int64(len(data)))
 	if err != nil || pi.Pages != info.Pages+1 || pi.Revisions != 2 {
@@ -94,72 +69,225 @@ func TestSignaturePage(t *testing.T) {
 	last := pages[len(pages)-1]
 	for _, want := range []string{
 		"Signaturer / Signatures",
-		"Dokument / Document: Samtykke",
-		"1. Ærlige Åse Østby",
-		"Signert / Signed: 2026-03-05 14:10:00 CET",
-		"Metode / Method: BankID, nivå høyt / level high",
-		"2. Ola Nordmann",
-		"På vegne av / On behalf of: Eksempel AS (912 345 678)",
+		"Dokument / Document", "Samtykke – æøå",
+		"Filnavn / File name", "samtykke.txt",
+		"SHA-256", hex.EncodeToString(consentSum[:]),
+		"Oppdrag / Job", "0195a3f2-7c1d-7e55-9f00-4b2a1c9d8e77",
+		"Referanse / Reference", "Sak 2026/41",
+		"Dokumentet signeres elektronisk.",
+		"The document is signed electronically.",
 	} {
 		if !strings.Contains(last, want) {
 			t.Errorf("signature page lacks %q:\n%s", want, last)
 		}
+	}
+	if !regexp.MustCompile(`(?m)^1$`).MatchString(last) || !regexp.MustCompile(`(?m)^2$`).MatchString(last) {
+		t.Errorf("slot numbers 1 and 2 missing:\n%s", last)
 	}
 	if !strings.Contains(tool(t, data, "pdftotext", "{}", "-"), "Signaturside 1 av 1 / Signature page 1 of 1") {
 		t.Error("signature page footer missing")
 	}
 	// The update keeps the document PDF/A: the structure checks pass on
 	// the updated file too.
-	checkPDFA(t, data, Meta{Title: "Samtykke", Lang: "nb", Created: created})
+	checkPDFA(t, data, meta)
 }
 
-func TestSignaturePageManySigners(t *testing.T) {
-	doc, _ := render(t, "x", Meta{Created: created})
-	sig := Signatures{Document: strings.Repeat("Et langt dokumentnavn ", 20)}
-	for i := range 40 {
-		sig.Signers = append(sig.Signers, Signer{
-			Name: fmt.Sprintf("Signer %d", i+1), OnBehalfOf: "Org", Method: "BankID",
-			SignedAt: time.Date(2026, 1, 1, 0, 0, i, 0, time.UTC),
-		})
+// A text document gets its signature page in the one revision RenderText
+// writes, in the document's own font.
+func TestRenderTextWithSignaturePage(t *testing.T) {
+	plain, plainInfo := render(t, consent, Meta{Title: "Samtykke", Created: created})
+	slots := testSlots(3)
+	meta := Meta{Title: "Samtykke", Lang: "nb", Created: created, SignaturePage: &slots}
+	data, info := render(t, consent, meta)
+	if info.Pages != plainInfo.Pages+1 {
+		t.Fatalf("Pages = %d, want %d", info.Pages, plainInfo.Pages+1)
 	}
-	data := appendPages(t, doc, sig)
+	qpdfCheck(t, data)
+	pi, err := pdf.Check(bytes.NewReader(data), int64(len(data)))
+	if err != nil || pi.Pages != info.Pages || pi.Revisions != 1 {
+		t.Fatalf("pdf.Check = %+v, %v; want %d pages in 1 revision", pi, err, info.Pages)
+	}
+	if fonts := tool(t, data, "pdffonts"); strings.Count(fonts, "\n") != 3 {
+		t.Errorf("pdffonts: want one font:\n%s", fonts)
+	}
+	pages := extracted(t, data)
+	if first := extracted(t, plain)[0]; pages[0] != first {
+		t.Errorf("the text pages changed:\n%s\n---\n%s", pages[0], first)
+	}
+	if !strings.Contains(pages[len(pages)-1], "Signaturer / Signatures") || !regexp.MustCompile(`(?m)^3$`).MatchString(pages[len(pages)-1]) {
+		t.Errorf("signature page with three slots missing:\n%s", pages[len(pages)-1])
+	}
+	all := tool(t, data, "pdftotext", "{}", "-")
+	if !strings.Contains(all, "Side 1 av 1 / Page 1 of 1") || !strings.Contains(all, "Signaturside 1 av 1 / Signature page 1 of 1") {
+		t.Errorf("footers: the text pages count themselves, the signature pages themselves:\n%s", all)
+	}
+	checkPDFA(t, data, meta)
+}
+
+func TestSignaturePageManySlots(t *testing.T) {
+	doc, _ := render(t, "x", Meta{Created: created})
+	s := testSlots(40)
+	s.Title = strings.Repeat("Et langt dokumentnavn ", 20)
+	s.FileName = strings.Repeat("langt-filnavn-", 30) + ".pdf"
+	data := appendPages(t, doc, s)
 	qpdfCheck(t, data)
 	pages := extracted(t, data)
-	if len(pages) < 3 {
-		t.Fatalf("%d pages, want the 40 signers to need more than one signature page", len(pages))
+	_, n := SlotLayout(40)
+	if len(pages) != 1+n || n < 3 {
+		t.Fatalf("%d pages, want 1 and %d signature pages (more than two)", len(pages), n)
 	}
 	all := strings.Join(pages[1:], "\n")
 	for i := range 40 {
-		if !strings.Contains(all, fmt.Sprintf("%d. Signer %d\n", i+1, i+1)) {
-			t.Errorf("signer %d missing", i+1)
+		if !regexp.MustCompile(fmt.Sprintf(`(?m)^%d$`, i+1)).MatchString(all) {
+			t.Errorf("slot %d missing", i+1)
 		}
 	}
-	n := len(pages) - 1
+	if !strings.Contains(pages[1], "Et langt dokumentnavn Et langt") || !strings.Contains(pages[1], "…") {
+		t.Errorf("long title not cut with an ellipsis:\n%s", pages[1])
+	}
+	if !strings.Contains(pages[2], "Signaturer / Signatures (forts. / cont.)") {
+		t.Errorf("continuation heading missing:\n%s", pages[2])
+	}
 	if !strings.Contains(tool(t, data, "pdftotext", "{}", "-"), fmt.Sprintf("Signaturside %d av %d / Signature page %d of %d", n, n, n, n)) {
 		t.Error("last signature page footer missing")
 	}
 }
 
+// The slots lie inside the body of their page, below the header, in order
+// and without overlapping, and their places depend on their number only.
+func TestSlotLayout(t *testing.T) {
+	for _, n := range []int{1, 2, 6, 7, 14, 15, MaxSlots} {
+		slots, pages := SlotLayout(n)
+		if len(slots) != n || pages != slots[n-1].Page+1 {
+			t.Fatalf("SlotLayout(%d): %d slots on %d pages", n, len(slots), pages)
+		}
+		for i, s := range slots {
+			llx, lly, urx, ury := s.Rect[0], s.Rect[1], s.Rect[2], s.Rect[3]
+			top := pageHeight - margin - contHeaderHeight
+			if s.Page == 0 {
+				top = pageHeight - margin - headerHeight
+			}
+			if llx < margin || urx > pageWidth-margin || lly < bodyBottom || ury > top || urx-llx < 400 || ury-lly < 70 {
+				t.Errorf("SlotLayout(%d) slot %d: %+v outside the body", n, i, s)
+			}
+			if i > 0 {
+				p := slots[i-1]
+				if s.Page < p.Page || s.Page > p.Page+1 || (s.Page == p.Page && ury > p.Rect[1]) {
+					t.Errorf("SlotLayout(%d) slot %d: %+v not after %+v", n, i, s, p)
+				}
+			}
+			if all, _ := SlotLayout(MaxSlots); all[i] != s {
+				t.Errorf("SlotLayout(%d) slot %d differs from SlotLayout(%d)", n, i, MaxSlots)
+			}
+		}
+	}
+	if first, _ := SlotLayout(7); first[5].Page != 0 || first[6].Page != 1 {
+		t.Errorf("six slots fit the first page, want the seventh on the second: %+v", first)
+	}
+	for _, n := range []int{0, -1, MaxSlots + 1} {
+		if slots, pages := SlotLayout(n); slots != nil || pages != 0 {
+			t.Errorf("SlotLayout(%d) = %v, %d", n, slots, pages)
+		}
+	}
+}
+
 func TestSignaturePageErrors(t *testing.T) {
 	alloc := func() (pdf.Ref, error) { return pdf.Ref{Num: 7}, nil }
-	one := []Signer{{Name: "A", SignedAt: created}}
+	one := testSlots(1)
+	noDigest := one
+	noDigest.SHA256 = nil
 	for _, tc := range []struct {
 		name   string
-		sig    Signatures
+		slots  Slots
 		parent pdf.Ref
 		alloc  func() (pdf.Ref, error)
 	}{
-		{"fail/no-signers", Signatures{}, pdf.Ref{Num: 2}, alloc},
-		{"fail/no-signing-time", Signatures{Signers: []Signer{{Name: "A"}}}, pdf.Ref{Num: 2}, alloc},
-		{"fail/no-name", Signatures{Signers: []Signer{{SignedAt: created}}}, pdf.Ref{Num: 2}, alloc},
-		{"fail/no-parent", Signatures{Signers: one}, pdf.Ref{}, alloc},
-		{"fail/alloc-repeats-a-number", Signatures{Signers: one}, pdf.Ref{Num: 2}, alloc},
-		{"fail/alloc-fails", Signatures{Signers: one}, pdf.Ref{Num: 2}, func() (pdf.Ref, error) { return pdf.Ref{}, fmt.Errorf("pdf: too many objects") }},
+		{"fail/no-slots", testSlots(0), pdf.Ref{Num: 2}, alloc},
+		{"fail/too-many-slots", testSlots(MaxSlots + 1), pdf.Ref{Num: 2}, alloc},
+		{"fail/no-digest", noDigest, pdf.Ref{Num: 2}, alloc},
+		{"fail/no-parent", one, pdf.Ref{}, alloc},
+		{"fail/alloc-repeats-a-number", one, pdf.Ref{Num: 2}, alloc},
+		{"fail/alloc-fails", one, pdf.Ref{Num: 2}, func() (pdf.Ref, error) { return pdf.Ref{}, fmt.Errorf("pdf: too many objects") }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := SignaturePage(tc.sig, tc.parent, tc.alloc)
+			_, err := SignaturePage(tc.slots, tc.parent, tc.alloc)
 			if err == nil || !strings.HasPrefix(err.Error(), "pdf") {
 				t.Errorf("err = %v, want an error", err)
+			}
+		})
+	}
+	t.Run("fail/render-without-digest", func(t *testing.T) {
+		var out bytes.Buffer
+		if _, err := RenderText(&out, strings.NewReader("x"), Meta{SignaturePage: &noDigest}); err == nil || out.Len() > 0 {
+			t.Errorf("err = %v after %d bytes, want an error before writing", err, out.Len())
+		}
+	})
+}
+
+// An appearance with its own font subset goes into a signature's update:
+// internal/pdf writes its objects, and the file stays well-formed PDF/A
+// with three embedded subsets (text, signature page, appearance).
+func TestAppearanceText(t *testing.T) {
+	slots := testSlots(2)
+	doc, _ := render(t, consent, Meta{Title: "Samtykke", Created: created, SignaturePage: &slots})
+	r, err := pdf.Open(bytes.NewReader(doc), int64(len(doc)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	npages, _ := r.PageCount()
+	places, sigPages := SlotLayout(2)
+	slot := places[1]
+	lines := []string{"Ærlige Åse Østby", "Fødselsdato / Date of birth: 1979-05-12", "Signert / Signed: 2026-03-05 14:10:00 CET",
+		"eID: BankID, nivå høyt / level high", "SHA-256: " + hex.EncodeToString(consentSum[:]) + strings.Repeat(" x", 200)}
+	var stream []byte
+	p, err := pdf.PrepareSignature(bytes.NewReader(doc), int64(len(doc)), pdf.SignatureSpec{
+		SubFilter: pdf.SubFilterCAdES,
+		Appearance: &pdf.Appearance{Page: npages - sigPages + slot.Page, Rect: slot.Rect,
+			Draw: func(alloc func() (pdf.Ref, error)) ([]byte, string, []pdf.RawObject, error) {
+				s, res, objs, err := AppearanceText(lines, slot.Rect[2]-slot.Rect[0], slot.Rect[3]-slot.Rect[1], alloc)
+				stream = s
+				return s, res, rawObjects(objs), err
+			}},
+	})
+	if err != nil {
+		t.Fatalf("PrepareSignature: %v", err)
+	}
+	var out bytes.Buffer
+	if _, err := p.WriteTo(&out, []byte{0x30, 0x00}); err != nil {
+		t.Fatal(err)
+	}
+	data := out.Bytes()
+	qpdfCheck(t, data)
+	fonts := tool(t, data, "pdffonts")
+	if n := len(regexp.MustCompile(`(?m)^[A-Z]{6}\+DejaVuSans +CID TrueType +Identity-H +yes yes yes `).FindAllString(fonts, -1)); n != 2 {
+		t.Errorf("pdffonts: want the document's subset and the appearance's:\n%s", fonts)
+	}
+	// Five text objects, one per line, each at most 9.0 points (the name
+	// at 1.25 times), none below 5 points: the overlong last line is cut.
+	sizes := regexp.MustCompile(`/F1 ([0-9.]+) Tf`).FindAllStringSubmatch(string(stream), -1)
+	if len(sizes) != len(lines) {
+		t.Fatalf("%d lines drawn, want %d:\n%s", len(sizes), len(lines), stream)
+	}
+	for i, m := range sizes {
+		var size float64
+		fmt.Sscan(m[1], &size)
+		if size < 5 || size > 9*1.25 || i > 0 && size > 9 {
+			t.Errorf("line %d at %g points", i, size)
+		}
+	}
+
+	for _, tc := range []struct {
+		name          string
+		lines         []string
+		width, height float64
+	}{
+		{"fail/no-lines", nil, 400, 70},
+		{"fail/too-many-lines", make([]string, 21), 400, 70},
+		{"fail/box-too-small", lines, 5, 5},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if _, _, _, err := AppearanceText(tc.lines, tc.width, tc.height, func() (pdf.Ref, error) { return pdf.Ref{Num: 9}, nil }); err == nil {
+				t.Error("no error")
 			}
 		})
 	}

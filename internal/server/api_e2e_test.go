@@ -182,6 +182,15 @@ func TestTenantIsolation(t *testing.T) {
 	problemOf(t, err, http.StatusNotFound, "job-not-found")
 	_, err = b.Document(ctx, j.ID, docID)
 	problemOf(t, err, http.StatusNotFound, "job-not-found")
+	_, err = b.SignedDocument(ctx, j.ID, docID)
+	problemOf(t, err, http.StatusNotFound, "job-not-found")
+	_, err = b.Evidence(ctx, j.ID, j.Signers[0].ID)
+	problemOf(t, err, http.StatusNotFound, "job-not-found")
+	// A's own, not yet signed: a conflict that says so.
+	_, err = a.SignedDocument(ctx, j.ID, docID)
+	problemOf(t, err, http.StatusConflict, "not-signed-yet")
+	_, err = a.Evidence(ctx, j.ID, j.Signers[0].ID)
+	problemOf(t, err, http.StatusConflict, "not-signed-yet")
 	list, err := b.ListJobs(ctx, client.ListOptions{})
 	if err != nil || len(list.Jobs) != 0 {
 		t.Fatalf("B lists A's jobs: %+v %v", list, err)

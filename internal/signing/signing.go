@@ -1,0 +1,590 @@
+// Package signing is what the signing ceremony calls to make signed
+// output (DESIGN.md §4): it prepares each document of a job for signing,
+// makes one signer's evidence and the next PDF revision of every document
+// for each signing act, and completes each document to PAdES B-LTA.
+//
+// # The documents
+//
+// Prepare turns an upload into the PDF everyone signs: a PDF is rewritten
+// into one clean revision (pdf.Normalize), a plain-text document is
+// rendered to PDF/A-3b (pdfa.RenderText), and either way the document ends
+// with segl's signature page: "Signaturer / Signatures", the document's
+// title, file name and SHA-256 as uploaded, the job and the sender's
+// reference, a short explanation in Norwegian and English, and one empty,
+// numbered slot per signer. The page is there before the first signature
+// because no page may be added or changed after one: a PAdES validator
+// (internal/validate among them, EN 319 142-1 §5.4) fails a signature
+// whose document later gained pages or content. For a PDF the page is an
+// incremental update after the normalised revision; for text it is part of
+// the one revision RenderText writes.
+//
+// Each signing act (Sign) appends to every document of the job one
+// incremental update with its own PAdES signature (ETSI.CAdES.detached,
+// signing-certificate-v2, no signingTime, a signature time-stamp: B-T),
+// the signer's evidence as an associated file, and a visible signature
+// widget that fills the signer's slot: its appearance lists the signer's
+// name, identity number or birth date as the job allows, the time, the eID
+// and its level of assurance and the document's SHA-256, with labels in
+// Norwegian and English. The appearance carries its own small font subset,
+// since the signer's name is not known when the page is made. Each
+// signature covers every earlier one (chained); what a later act adds (a
+// signature field with its widget, the form, an attachment) is what
+// validators accept after a signature.
+//
+// Complete adds a document security store with every certificate and OCSP
+// response, and a document time-stamp over it all (PAdES B-LTA).
+//
+// # The evidence
+//
+// A signing act's evidence is one XAdES signature (internal/xades, B-LT)
+// over facts that name the SHA-256 of every document of the job as
+// uploaded, the signer's identity as the job allows, the eID and its level
+// of assurance, and the signing time; signed by segl's TTP seal for an
+// authenticated signature, or by the signer's own key for an advanced one,
+// and time-stamped by segl's TSA. The same XML is attached to every
+// document of the job.
+//
+// # Streaming
+//
+// Every document is read through io.ReaderAt and written to an io.Writer,
+// so the ceremony streams from and to blob storage; a 10 MB document is
+// never held in memory. Intermediate files go to Engine.TempDir.
+package signing
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/segl/segl/internal/clock"
+	"github.com/segl/segl/internal/errs"
+	"github.com/segl/segl/internal/job"
+	"github.com/segl/segl/internal/pades"
+	"github.com/segl/segl/internal/pdf"
+	"github.com/segl/segl/internal/pdfa"
+	"github.com/segl/segl/internal/pki"
+	"github.com/segl/segl/internal/tsp"
+	"github.com/segl/segl/internal/xades"
+)
+
+// Job is what signing needs to know about a signature job.
+type Job struct {
+	ID        string
+	Title     string
+	Reference string // the sender's own reference; optional
+	SenderOrg string // organisation number of the sender
+	// Identifier says what identifies a signer on the signature page and
+	// in the evidence besides the name (MISSION S4): the national identity
+	// number, the birth date, or nothing.
+	Identifier job.Identifier
+	// Signers is the number of signers, and of slots on the signature
+	// page: 1 to pdfa.MaxSlots. It must not change after Prepare.
+	Signers int
+	// Lang is the language of rendered text documents, "nb" or "en";
+	// empty means "nb". The signature page is always in both.
+	Lang string
+}
+
+// Document is one document of the job as it was uploaded.
+type Document struct {
+	ID        string
+	Title     string
+	FileName  string
+	MediaType string // application/pdf or text/plain (UTF-8)
+	SHA256    []byte // of the upload, 32 bytes
+	Size      int64  // of the upload
+}
+
+// Engine makes signed output with segl's keys. Seal is required, with its
+// TSA and OCSP source; the other fields have safe zero values.
+//
+// Security: Engine signs only what it builds itself (the facts of a
+// signing act and the PDF revisions that carry them), with the TTP seal or
+// with the key a signing act brings, so it cannot be used as a signing
+// oracle for arbitrary data. The ceremony must only call Sign for an
+// authenticated signer and facts it vouches for, after recording its
+// intent (STYLE.md).
+type Engine struct {
+	// Seal is segl's TTP organisation seal: it signs the PDFs and the
+	// evidence of authenticated signing acts. Its TSA time-stamps every
+	// signature and the evidence (also of advanced acts), its OCSP source
+	// gives the revocation data of B-LT and B-LTA, and its Anchors (the
+	// roots) are embedded with the paths.
+	Seal *pades.Sealer
+	// Clock gives the creation date of rendered text documents and the
+	// time of an act without one; nil means the system clock.
+	Clock clock.Clock
+	// Location is the time zone of the times shown on signature pages,
+	// for example Europe/Oslo; nil means UTC.
+	Location *time.Location
+	// TempDir holds intermediate files; empty means os.TempDir().
+	TempDir string
+}
+
+func (e *Engine) now() time.Time {
+	if e.Clock != nil {
+		return e.Clock.Now()
+	}
+	return time.Now()
+}
+
+func (e *Engine) check() error {
+	if e.Seal == nil || e.Seal.Key == nil || e.Seal.Cert == nil || e.Seal.TSA == nil || e.Seal.OCSP == nil {
+		return errors.New("signing: the engine needs the seal's key and certificate, a TSA and an OCSP source")
+	}
+	return nil
+}
+
+// Media types Prepare accepts.
+const (
+	MediaPDF  = "application/pdf"
+	MediaText = "text/plain"
+)
+
+// Prepared says what Prepare wrote.
+type Prepared struct {
+	// Size is the number of bytes written.
+	Size int64
+	// Dropped lists, for the audit trail, what normalising a PDF left out
+	// (see pdf.NormalizeResult); empty for text.
+	Dropped []string
+}
+
+// Prepare writes to w the PDF everyone signs: the upload src, normalised
+// or rendered, with the signature page and its job.Signers empty slots
+// (see the package documentation). doc describes the upload: its SHA-256
+// and size are checked against src, since the page shows the digest.
+//
+// A PDF that already carries signatures is refused (errs.Invalid,
+// "signed-upload"): rewriting it would break them, and a signature page
+// appended to it would make them fail validation. Text must be valid
+// UTF-8, as the ceremony checks on upload. On error, w may hold part of
+// the output.
+func (e *Engine) Prepare(ctx context.Context, w io.Writer, j Job, doc Document, src io.ReaderAt, size int64) (Prepared, error) {
+	if err := ctx.Err(); err != nil {
+		return Prepared{}, err
+	}
+	if err := checkJob(j); err != nil {
+		return Prepared{}, err
+	}
+	if len(doc.SHA256) != sha256.Size || size != doc.Size {
+		return Prepared{}, errs.E(errs.Invalid, "bad-document", "document %s: want its 32-byte SHA-256 and its size (%d, not %d)", doc.ID, size, doc.Size)
+	}
+	sum := sha256.New()
+	if _, err := io.Copy(sum, io.NewSectionReader(src, 0, size)); err != nil {
+		return Prepared{}, fmt.Errorf("signing: read document %s: %w", doc.ID, err)
+	}
+	if !bytes.Equal(sum.Sum(nil), doc.SHA256) {
+		return Prepared{}, fmt.Errorf("signing: document %s does not have the SHA-256 it was uploaded with", doc.ID)
+	}
+	slots := pdfa.Slots{Title: doc.Title, FileName: doc.FileName, SHA256: doc.SHA256, Job: j.ID, Reference: j.Reference, Signers: j.Signers}
+	mt, params, err := mime.ParseMediaType(doc.MediaType)
+	if err != nil {
+		return Prepared{}, errs.E(errs.Invalid, "unsupported-media-type", "document %s: media type %q", doc.ID, doc.MediaType)
+	}
+	switch mt {
+	case MediaText:
+		if cs := strings.ToLower(params["charset"]); cs != "" && cs != "utf-8" && cs != "us-ascii" {
+			return Prepared{}, errs.E(errs.Invalid, "unsupported-charset", "document %s: text in %q, want UTF-8", doc.ID, cs)
+		}
+		info, err := pdfa.RenderText(w, io.NewSectionReader(src, 0, size), pdfa.Meta{
+			Title: doc.Title, Lang: j.Lang, Created: e.now(), SignaturePage: &slots,
+		})
+		if err != nil {
+			return Prepared{}, fmt.Errorf("signing: render document %s: %w", doc.ID, err)
+		}
+		return Prepared{Size: info.Size}, nil
+	case MediaPDF:
+		return e.preparePDF(w, doc, slots, src, size)
+	}
+	return Prepared{}, errs.E(errs.Invalid, "unsupported-media-type", "document %s: media type %q", doc.ID, doc.MediaType)
+}
+
+func (e *Engine) preparePDF(w io.Writer, doc Document, slots pdfa.Slots, src io.ReaderAt, size int64) (Prepared, error) {
+	tmp, err := os.CreateTemp(e.TempDir, "segl-signing-*.pdf")
+	if err != nil {
+		return Prepared{}, fmt.Errorf("signing: %w", err)
+	}
+	defer func() {
+		tmp.Close()
+		os.Remove(tmp.Name())
+	}()
+	norm, err := pdf.Normalize(tmp, src, size)
+	if err != nil {
+		for _, bad := range []error{pdf.ErrMalformed, pdf.ErrEncrypted, pdf.ErrJavaScript, pdf.ErrUnsupportedFilter, pdf.ErrDynamicXFA} {
+			if errors.Is(err, bad) {
+				return Prepared{}, errs.Wrap(err, errs.Invalid, "bad-pdf", "document %s cannot be prepared for signing", doc.ID)
+			}
+		}
+		return Prepared{}, fmt.Errorf("signing: normalise document %s: %w", doc.ID, err)
+	}
+	if !norm.Rewritten {
+		return Prepared{}, errs.E(errs.Invalid, "signed-upload", "document %s: %s", doc.ID, norm.Reason)
+	}
+	n, err := tmp.Seek(0, io.SeekCurrent)
+	if err != nil {
+		return Prepared{}, fmt.Errorf("signing: %w", err)
+	}
+	written, err := pdf.AppendPages(w, tmp, n, func(parent pdf.Ref, alloc func() (pdf.Ref, error)) ([]pdf.Ref, []pdf.RawObject, error) {
+		po, err := pdfa.SignaturePage(slots, parent, alloc)
+		return po.Pages, rawObjects(po.Objects), err
+	})
+	if err != nil {
+		return Prepared{}, fmt.Errorf("signing: signature page of document %s: %w", doc.ID, err)
+	}
+	return Prepared{Size: written, Dropped: norm.Dropped}, nil
+}
+
+// Act is one signer's signing act over every document of the job.
+type Act struct {
+	Job       Job
+	Documents []Document // every document of the job
+	// Slot is the signer's 0-based index among the job's signers: the
+	// slot of the signature page the act fills. Each slot is filled once.
+	Slot int
+	// Signer is the signer's identity as the eID provider verified it,
+	// PID and birth date included when known: Sign leaves out what the
+	// job's Identifier does not allow (and then records the ID token,
+	// which carries the identity number, by its digest only).
+	Signer xades.SignerFacts
+	// SignedAt is the time of the act: the evidence's signing time, the
+	// signatures' /M and the time shown. Zero means now.
+	SignedAt time.Time
+	// Key is the signer's own key and certificate for an advanced
+	// signature (a remote signing service behind crypto.Signer); nil makes
+	// an authenticated signature, sealed by segl's TTP seal.
+	Key *pki.KeyPair
+}
+
+// Revision is one document's current revision and where its next one goes.
+type Revision struct {
+	Document string      // Document.ID
+	Src      io.ReaderAt // the current revision: Prepare's output, or the previous act's
+	Size     int64
+	Out      io.Writer // receives the next revision
+}
+
+// Sign makes act's evidence and writes the next revision of each document
+// to its Out: the current revision with one incremental update holding a
+// PAdES B-T signature by the act's key (the TTP seal, or the signer's own),
+// the evidence as the associated file "evidence-signer-N.xml", and the
+// widget that fills slot act.Slot. revs holds every document of the job
+// once. It returns the evidence (XAdES B-LT), which the ceremony also
+// stores on its own.
+//
+// The outputs belong together: when Sign fails, what it wrote to any Out
+// must be discarded, and a retry starts again from the same revisions.
+func (e *Engine) Sign(ctx context.Context, act Act, revs []Revision) ([]byte, error) {
+	if err := e.check(); err != nil {
+		return nil, err
+	}
+	if err := checkJob(act.Job); err != nil {
+		return nil, err
+	}
+	if act.Slot < 0 || act.Slot >= act.Job.Signers {
+		return nil, errs.E(errs.Invalid, "bad-slot", "slot %d of a job with %d signers", act.Slot, act.Job.Signers)
+	}
+	if len(act.Documents) == 0 || len(revs) != len(act.Documents) {
+		return nil, errs.E(errs.Invalid, "bad-documents", "%d documents, %d revisions", len(act.Documents), len(revs))
+	}
+	docs := map[string]Document{}
+	for _, d := range act.Documents {
+		if len(d.SHA256) != sha256.Size {
+			return nil, errs.E(errs.Invalid, "bad-document", "document %s: want its 32-byte SHA-256", d.ID)
+		}
+		docs[d.ID] = d
+	}
+	for _, r := range revs {
+		if _, ok := docs[r.Document]; !ok {
+			return nil, errs.E(errs.Invalid, "bad-documents", "revision of unknown document %q", r.Document)
+		}
+		delete(docs, r.Document) // each once
+	}
+	signer, err := shown(act.Job.Identifier, act.Signer)
+	if err != nil {
+		return nil, err
+	}
+	if act.SignedAt.IsZero() {
+		act.SignedAt = e.now()
+	}
+	act.Signer = signer
+
+	sealer := *e.Seal
+	sealer.Now = func() time.Time { return act.SignedAt }
+	if k := act.Key; k != nil {
+		if k.Key == nil || k.Cert == nil {
+			return nil, errs.E(errs.Invalid, "bad-key", "the signer's key comes without its certificate")
+		}
+		sealer.Key, sealer.Cert, sealer.Chain = k.Key, k.Cert, k.Chain
+	}
+	evidence, err := e.evidence(ctx, act, &sealer)
+	if err != nil {
+		return nil, err
+	}
+	byID := map[string]Document{}
+	for _, d := range act.Documents {
+		byID[d.ID] = d
+	}
+	for _, r := range revs {
+		if err := e.signDocument(ctx, act, byID[r.Document], r, &sealer, evidence); err != nil {
+			return nil, err
+		}
+	}
+	return evidence, nil
+}
+
+// evidence makes the act's XAdES B-LT evidence, signed with sealer's key.
+func (e *Engine) evidence(ctx context.Context, act Act, sealer *pades.Sealer) ([]byte, error) {
+	facts := xades.Facts{
+		JobID: act.Job.ID, JobTitle: act.Job.Title, SenderOrg: act.Job.SenderOrg,
+		Signer: act.Signer, SignedAt: act.SignedAt, Action: "signed",
+	}
+	for _, d := range act.Documents {
+		facts.Documents = append(facts.Documents, xades.Document{
+			ID: d.ID, Title: d.Title, FileName: d.FileName, MediaType: d.MediaType, Size: d.Size, SHA256: d.SHA256,
+		})
+	}
+	vd, err := e.validationData(ctx, sealer.Cert, sealer.Chain)
+	if err != nil {
+		return nil, err
+	}
+	ev, err := xades.Sign(ctx, facts, xades.SignOptions{
+		Signer: sealer.Key, Certificate: sealer.Cert, Chain: sealer.Chain,
+		Stamper: e.Seal.TSA, Validation: vd,
+	})
+	if err != nil {
+		if errors.Is(err, xades.ErrInvalidFacts) {
+			return nil, errs.Wrap(err, errs.Invalid, "bad-facts", "the signer's facts cannot be signed")
+		}
+		return nil, fmt.Errorf("signing: evidence: %w", err)
+	}
+	return ev, nil
+}
+
+// validationData is what XAdES B-LT embeds (EN 319 132-1 §5.4): the
+// certificates of the signer's path up to the seal's anchors and an OCSP
+// response for the signer's certificate; and, when the TSA is segl's own
+// (whose certificate is known before it answers), the same for the TSA.
+// The PDFs get all of it, for every signature, in the DSS of Complete.
+func (e *Engine) validationData(ctx context.Context, cert *x509.Certificate, chain []*x509.Certificate) (*xades.ValidationData, error) {
+	vd := &xades.ValidationData{}
+	seen := map[string]bool{}
+	addCert := func(c *x509.Certificate) {
+		if c != nil && !seen[string(c.Raw)] {
+			seen[string(c.Raw)] = true
+			vd.Certs = append(vd.Certs, c.Raw)
+		}
+	}
+	revocation := func(leaf *x509.Certificate, chain []*x509.Certificate) error {
+		issuer := e.issuerOf(leaf, chain)
+		if issuer == nil {
+			return fmt.Errorf("signing: no issuer certificate for %q", leaf.Subject.CommonName)
+		}
+		resp, err := e.Seal.OCSP.OCSP(ctx, leaf, issuer)
+		if err != nil {
+			return fmt.Errorf("signing: revocation data for %q: %w", leaf.Subject.CommonName, err)
+		}
+		vd.OCSPs = append(vd.OCSPs, resp)
+		for _, c := range chain {
+			addCert(c)
+		}
+		return nil
+	}
+	if err := revocation(cert, chain); err != nil {
+		return nil, err
+	}
+	if a, ok := e.Seal.TSA.(*tsp.Authority); ok && a.Cert != nil {
+		addCert(a.Cert)
+		if err := revocation(a.Cert, a.Chain); err != nil {
+			return nil, err
+		}
+	}
+	for _, c := range e.Seal.Anchors {
+		addCert(c)
+	}
+	return vd, nil
+}
+
+// issuerOf finds the certificate that issued leaf among chain and the
+// seal's chain and anchors.
+func (e *Engine) issuerOf(leaf *x509.Certificate, chain []*x509.Certificate) *x509.Certificate {
+	for _, set := range [][]*x509.Certificate{chain, e.Seal.Chain, e.Seal.Anchors} {
+		for _, c := range set {
+			if bytes.Equal(c.RawSubject, leaf.RawIssuer) && leaf.CheckSignatureFrom(c) == nil {
+				return c
+			}
+		}
+	}
+	return nil
+}
+
+// signDocument writes one document's next revision.
+func (e *Engine) signDocument(ctx context.Context, act Act, doc Document, rev Revision, sealer *pades.Sealer, evidence []byte) error {
+	r, err := pdf.Open(rev.Src, rev.Size)
+	if err != nil {
+		return fmt.Errorf("signing: document %s: %w", doc.ID, err)
+	}
+	pages, err := r.PageCount()
+	if err != nil {
+		return fmt.Errorf("signing: document %s: %w", doc.ID, err)
+	}
+	slots, sigPages := pdfa.SlotLayout(act.Job.Signers)
+	if pages < sigPages+1 {
+		return fmt.Errorf("signing: document %s has %d pages, too few for its %d signature pages", doc.ID, pages, sigPages)
+	}
+	slot := slots[act.Slot]
+	width, height := slot.Rect[2]-slot.Rect[0], slot.Rect[3]-slot.Rect[1]
+	lines := e.slotLines(act, doc)
+	n := act.Slot + 1
+	err = sealer.Seal(ctx, rev.Out, rev.Src, rev.Size, pades.Options{
+		Level:     pades.BT,
+		FieldName: fmt.Sprintf("Signer%d", n),
+		Name:      act.Signer.Name,
+		Reason:    "Signert / Signed (" + act.Signer.EIDMethod + ")",
+		Attachments: []pdf.Attachment{{
+			Name:        fmt.Sprintf("evidence-signer-%d.xml", n),
+			Description: fmt.Sprintf("Bevis for signatur %d / Evidence of signature %d (XAdES)", n, n),
+			MediaType:   "application/xml",
+			Data:        evidence,
+			ModTime:     act.SignedAt,
+		}},
+		Appearance: &pdf.Appearance{
+			Page: pages - sigPages + slot.Page,
+			Rect: slot.Rect,
+			Draw: func(alloc func() (pdf.Ref, error)) ([]byte, string, []pdf.RawObject, error) {
+				stream, res, objs, err := pdfa.AppearanceText(lines, width, height, alloc)
+				return stream, res, rawObjects(objs), err
+			},
+		},
+	})
+	if err != nil {
+		return fmt.Errorf("signing: sign document %s: %w", doc.ID, err)
+	}
+	return nil
+}
+
+// slotLines are what the signer's slot shows, labels in Norwegian and
+// English: name; identity number or birth date as the job allows; time
+// and kind of signature; eID and level of assurance; on whose behalf; the
+// document's SHA-256 as uploaded, which the evidence names.
+func (e *Engine) slotLines(act Act, doc Document) []string {
+	s := act.Signer
+	lines := []string{s.Name}
+	switch {
+	case s.PID != "":
+		lines = append(lines, "Fødselsnummer / National identity number: "+s.PID)
+	case s.BirthDate != "":
+		lines = append(lines, "Fødselsdato / Date of birth: "+s.BirthDate)
+	}
+	loc := e.Location
+	if loc == nil {
+		loc = time.UTC
+	}
+	kind := "autentisert / authenticated"
+	if act.Key != nil {
+		kind = "avansert / advanced"
+	}
+	lines = append(lines,
+		"Signert / Signed: "+act.SignedAt.In(loc).Format("2006-01-02 15:04:05 MST")+" ("+kind+")",
+		"eID: "+s.EIDMethod+", "+assurance(s.LevelOfAssurance))
+	if s.OnBehalfOf != "" {
+		lines = append(lines, "På vegne av / On behalf of: "+s.OnBehalfOf)
+	}
+	return append(lines, "Dokumentets SHA-256 / Document SHA-256:", hex.EncodeToString(doc.SHA256))
+}
+
+// assurance names an eIDAS level of assurance in both languages.
+func assurance(loa string) string {
+	switch loa {
+	case string(job.Substantial):
+		return "sikkerhetsnivå betydelig / level of assurance substantial"
+	case string(job.High):
+		return "sikkerhetsnivå høyt / level of assurance high"
+	}
+	return "sikkerhetsnivå / level of assurance " + loa
+}
+
+// shown returns the signer's facts as the job allows them to be shown
+// (MISSION S4): with "pid" as given (the identity number is required);
+// with "birth_date_and_name" without the identity number (the birth date
+// is required); with "name" without either. When the identity number is
+// left out, so is the ID token, which carries it: the evidence names the
+// token by its SHA-256 ("sha256:" and base64url), which ties it to the
+// token segl keeps without showing it.
+func shown(id job.Identifier, s xades.SignerFacts) (xades.SignerFacts, error) {
+	switch id {
+	case job.ShowPID:
+		if s.PID == "" {
+			return s, errs.E(errs.Invalid, "no-pid", "the job shows the national identity number, and the signer has none")
+		}
+		return s, nil
+	case job.ShowBirthDateAndName:
+		if s.BirthDate == "" {
+			return s, errs.E(errs.Invalid, "no-birth-date", "the job shows the birth date, and the signer has none")
+		}
+		s.PID = ""
+	case job.ShowName:
+		s.PID, s.BirthDate = "", ""
+	default:
+		return s, errs.E(errs.Invalid, "bad-identifier", "unknown identifier %q", id)
+	}
+	if s.IDToken != "" {
+		sum := sha256.Sum256([]byte(s.IDToken))
+		s.IDToken = "sha256:" + base64.RawURLEncoding.EncodeToString(sum[:])
+	}
+	return s, nil
+}
+
+// Complete writes the final revision of a signed document: a DSS with the
+// certificates and OCSP responses of every signature and time-stamp, and
+// a document time-stamp over it all (PAdES B-LTA, EN 319 142-1 §5.4-5.5).
+func (e *Engine) Complete(ctx context.Context, w io.Writer, src io.ReaderAt, size int64) error {
+	if err := e.check(); err != nil {
+		return err
+	}
+	r, err := pdf.Open(src, size)
+	if err != nil {
+		return fmt.Errorf("signing: complete: %w", err)
+	}
+	sigs, err := r.Signatures()
+	if err != nil {
+		return fmt.Errorf("signing: complete: %w", err)
+	}
+	if len(sigs) == 0 {
+		return errs.E(errs.Conflict, "not-signed", "a document without signatures cannot be completed")
+	}
+	if err := e.Seal.Extend(ctx, w, src, size, true); err != nil {
+		return fmt.Errorf("signing: complete: %w", err)
+	}
+	return nil
+}
+
+func checkJob(j Job) error {
+	if j.Signers < 1 || j.Signers > pdfa.MaxSlots {
+		return errs.E(errs.Invalid, "bad-signers", "%d signers, want 1 to %d", j.Signers, pdfa.MaxSlots)
+	}
+	switch j.Lang {
+	case "", "nb", "en":
+	default:
+		return errs.E(errs.Invalid, "bad-lang", "language %q, want nb or en", j.Lang)
+	}
+	return nil
+}
+
+func rawObjects(objs []pdfa.Object) []pdf.RawObject {
+	out := make([]pdf.RawObject, len(objs))
+	for i, o := range objs {
+		out[i] = pdf.RawObject(o)
+	}
+	return out
+}

@@ -35,6 +35,7 @@ func runSeal(args []string, stdout io.Writer) error {
 	keyFile := fs.String("key", "", "seal private key (PEM); default: the development seal")
 	certFile := fs.String("cert", "", "seal certificate chain (PEM, leaf first)")
 	tsaURL := fs.String("tsa-url", "", "RFC 3161 time-stamping authority; default: the in-process development TSA")
+	ocspURL := fs.String("ocsp-url", "", "OCSP responder to ask instead of the one named in the certificates")
 	trust := fs.String("trust", "", "PEM trust anchors for the TSA's certificate and for HTTPS to the TSA and OCSP responders")
 	reason := fs.String("reason", "", "reason shown in PDF viewers")
 	location := fs.String("location", "", "location shown in PDF viewers")
@@ -48,7 +49,7 @@ func runSeal(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	sealer, err := newSealer(*data, *keyFile, *certFile, *tsaURL, *trust)
+	sealer, err := newSealer(*data, *keyFile, *certFile, *tsaURL, *ocspURL, *trust)
 	if err != nil {
 		return err
 	}
@@ -83,7 +84,7 @@ func runSeal(args []string, stdout io.Writer) error {
 }
 
 // newSealer uses the given key and certificate, or the development seal.
-func newSealer(data, keyFile, certFile, tsaURL, trust string) (*pades.Sealer, error) {
+func newSealer(data, keyFile, certFile, tsaURL, ocspURL, trust string) (*pades.Sealer, error) {
 	s := &pades.Sealer{}
 	var roots *x509.CertPool
 	httpClient := &http.Client{Timeout: 30 * time.Second}
@@ -107,7 +108,7 @@ func newSealer(data, keyFile, certFile, tsaURL, trust string) (*pades.Sealer, er
 		if err != nil {
 			return nil, err
 		}
-		s.Key, s.Cert, s.Chain, s.OCSP = key, certs[0], certs[1:], pki.HTTPOCSP{Client: httpClient}
+		s.Key, s.Cert, s.Chain, s.OCSP = key, certs[0], certs[1:], pki.HTTPOCSP{Client: httpClient, Responder: ocspURL}
 	} else {
 		dev, err := pki.LoadOrCreateDev(data, pki.Options{})
 		if err != nil {

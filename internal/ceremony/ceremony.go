@@ -6,7 +6,6 @@ package ceremony
 
 import (
 	"context"
-	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -19,6 +18,7 @@ import (
 	"github.com/segl/segl/internal/clock"
 	"github.com/segl/segl/internal/errs"
 	"github.com/segl/segl/internal/job"
+	"github.com/segl/segl/internal/signing"
 	"github.com/segl/segl/internal/store"
 )
 
@@ -31,6 +31,10 @@ type Service struct {
 	// LinkKey derives signers' access tokens (HMAC), so a link can be
 	// recomputed on any node and no secret is stored next to the job.
 	LinkKey []byte
+	// Engine makes the signed output of signing acts; nil refuses them.
+	Engine *signing.Engine
+	// TempDir holds revisions while they are made; "" = os.TempDir().
+	TempDir string
 	Log     *slog.Logger
 }
 
@@ -294,11 +298,7 @@ func (s *Service) Ack(ctx context.Context, c Caller, seqs []int64) (int, error) 
 
 // SignerToken is the secret in a signer's link: an HMAC of the signer id, so
 // any node can check it and the database holds no usable secret.
-func (s *Service) SignerToken(signerID string) string {
-	m := hmac.New(sha256.New, s.LinkKey)
-	m.Write([]byte("signer-link\x00" + signerID))
-	return hex.EncodeToString(m.Sum(nil)[:20])
-}
+func (s *Service) SignerToken(signerID string) string { return s.mac("signer-link", signerID) }
 
 func (s *Service) log() *slog.Logger {
 	if s.Log == nil {

@@ -114,3 +114,43 @@ func ValidMobile(s string) bool {
 	}
 	return true
 }
+
+// BirthDate derives the birth date (YYYY-MM-DD) from a valid identity
+// number: day and month with the D-, H- and synthetic offsets removed, and
+// the century from the individual number as Skatteetaten assigns it.
+func BirthDate(pid string) (string, bool) {
+	if !ValidPID(pid) {
+		return "", false
+	}
+	n := func(s string) int {
+		v := 0
+		for _, c := range s {
+			v = v*10 + int(c-'0')
+		}
+		return v
+	}
+	day, month, yy, ind := n(pid[0:2]), n(pid[2:4]), n(pid[4:6]), n(pid[6:9])
+	if day > 40 {
+		day -= 40
+	}
+	switch {
+	case month > 80:
+		month -= 80
+	case month > 40:
+		month -= 40
+	}
+	var year int
+	switch {
+	case ind <= 499:
+		year = 1900 + yy
+	case ind <= 749 && yy >= 54:
+		year = 1800 + yy
+	case yy <= 39:
+		year = 2000 + yy
+	case ind >= 900:
+		year = 1900 + yy
+	default:
+		return "", false
+	}
+	return time.Date(year, time.Month(month), day, 0, 0, 0, 0, time.UTC).Format("2006-01-02"), true
+}

@@ -175,3 +175,19 @@ func FuzzValidPID(f *testing.F) {
 		ValidMobile(s)
 	})
 }
+
+func TestBirthDateMatchesPopulation(t *testing.T) {
+	raw, _ := os.ReadFile("../population/population.json")
+	var p struct {
+		People []struct {
+			PID       string `json:"pid"`
+			BirthDate string `json:"birth_date"`
+		}
+	}
+	json.Unmarshal(raw, &p)
+	for _, person := range p.People {
+		if got, ok := BirthDate(person.PID); !ok || got != person.BirthDate {
+			t.Errorf("BirthDate(%s) = %q, %v; want %s", person.PID, got, ok, person.BirthDate)
+		}
+	}
+}

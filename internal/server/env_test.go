@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"os/exec"
 	"path/filepath"
 	"testing"
 	"time"
@@ -151,3 +152,16 @@ func problemOf(t *testing.T, err error, status int, code string) {
 }
 
 var _ = http.StatusOK
+
+// nssdb makes an NSS database trusting the development root, for pdfsig.
+func nssdb(t *testing.T, data string) string {
+	t.Helper()
+	db := t.TempDir()
+	for _, args := range [][]string{{"-N", "-d", db, "--empty-password"},
+		{"-A", "-d", db, "-n", "segl-dev-root", "-t", "C,C,C", "-i", filepath.Join(data, "pki", "root-ca.pem")}} {
+		if out, err := exec.Command("certutil", args...).CombinedOutput(); err != nil {
+			t.Fatalf("certutil %v: %v\n%s", args, err, out)
+		}
+	}
+	return db
+}

@@ -29,8 +29,10 @@ import (
 	"github.com/segl/segl/internal/errs"
 	"github.com/segl/segl/internal/httpapi"
 	"github.com/segl/segl/internal/job"
+	"github.com/segl/segl/internal/pades"
 	"github.com/segl/segl/internal/pki"
 	"github.com/segl/segl/internal/population"
+	"github.com/segl/segl/internal/signing"
 	"github.com/segl/segl/internal/store"
 	"github.com/segl/segl/internal/store/sqlite"
 	"github.com/segl/segl/internal/tsp"
@@ -43,8 +45,11 @@ type Server struct {
 	Store store.Store
 	Dev   *pki.Dev       // nil unless --dev
 	TSA   *tsp.Authority // the development time-stamping authority, nil unless --dev
+	Svc   *ceremony.Service
 	http  *http.Server
-	done  chan error
+
+	engine *signing.Engine // signs with the TTP seal; nil when no seal is configured
+	done   chan error
 }
 
 // Options are what tests may replace; the zero value is production's.
@@ -111,7 +116,12 @@ func start(ctx context.Context, cfg config.Config, opts Options, ln net.Listener
 	if err := loadProductionTLS(cfg, tlsConfig); err != nil {
 		return nil, err
 	}
-	svc := &ceremony.Service{Store: db, Blobs: blobs, Clock: opts.Clock, Limits: cfg.Limits, LinkKey: linkKey, Log: opts.Log}
+	svc := &ceremony.Service{Store: db, Blobs: blobs, Clock: opts.Clock, Limits: cfg.Limits, LinkKey: linkKey, Log: opts.Log,
+		Engine: s.engine, TempDir: filepath.Join(cfg.Data, "tmp")}
+	if err := os.MkdirAll(svc.TempDir, 0o700); err != nil {
+		return nil, fmt.Errorf("server: %w", err)
+	}
+	s.Svc = svc
 	api := &httpapi.API{Svc: svc, BaseURL: base, Log: opts.Log}
 	api.Routes(mux)
 	webUI, err := web.New(web.Options{Key: linkKey, Clock: opts.Clock, Log: opts.Log})
@@ -146,7 +156,11 @@ func (s *Server) startDev(ctx context.Context, cfg config.Config, opts Options, 
 	for _, o := range pop.Organisations {
 		orgs = append(orgs, pki.Org{Number: o.Number, Name: o.Name})
 	}
-	dev, err := pki.LoadOrCreateDev(cfg.Data, pki.Options{BaseURL: base, Orgs: orgs, Now: opts.Clock.Now()})
+	// No AIA/CRL URLs in development certificates: validators (NSS in
+	// pdfsig) would fetch OCSP from them, and NSS speaks OCSP over plain HTTP
+	// only, while segl serves everything over HTTPS. segl embeds OCSP
+	// responses itself (DSS, XAdES values), and /dev/ocsp stays available.
+	dev, err := pki.LoadOrCreateDev(cfg.Data, pki.Options{Orgs: orgs, Now: opts.Clock.Now()})
 	if err != nil {
 		return err
 	}
@@ -183,6 +197,14 @@ func (s *Server) startDev(ctx context.Context, cfg config.Config, opts Options, 
 	tsa.Clock, tsa.Log = tsp.Synced(opts.Clock), opts.Log
 	s.TSA = tsa
 	mux.Handle("POST /dev/tsa", tsa)
+	oslo, err := time.LoadLocation("Europe/Oslo")
+	if err != nil {
+		oslo = time.UTC
+	}
+	s.engine = &signing.Engine{Clock: opts.Clock, Location: oslo, TempDir: filepath.Join(cfg.Data, "tmp"),
+		Seal: &pades.Sealer{Key: dev.Seal.Key, Cert: dev.Seal.Cert, Chain: dev.Seal.Chain,
+			Anchors: []*x509.Certificate{dev.Root}, TSA: tsa, TempDir: filepath.Join(cfg.Data, "tmp"),
+			OCSP: pki.DevOCSP{Dev: dev, Revoked: revoked, Now: opts.Clock.Now}, Now: opts.Clock.Now}}
 	// The ID-porten stand-in; segl's own relying party is registered as its
 	// client when the signer pages use it.
 	idp, err := devidp.New(devidp.Config{Issuer: base + "/dev/idporten", KeyDir: filepath.Join(cfg.Data, "dev"), Clock: opts.Clock})

@@ -75,6 +75,10 @@ type Jobs interface {
 	// lookup not scoped by organisation, for signer links whose HMAC token
 	// was checked first.
 	SignerJob(ctx context.Context, signerID string) (org, jobID string, err error)
+	// SignerTasks lists the unfinished signer entries of a person, across
+	// organisations: the person's own view in the portal, scoped by their
+	// verified identity number.
+	SignerTasks(ctx context.Context, pid string) ([]SignerRef, error)
 }
 
 // JobQuery selects a page of jobs.
@@ -112,4 +116,9 @@ type Feed interface {
 	// Ack acknowledges changes of org; unknown or foreign numbers are
 	// ignored. It returns how many were newly acknowledged.
 	Ack(ctx context.Context, org string, seqs []int64) (int, error)
+}
+
+// SignerRef names one signer entry of one job.
+type SignerRef struct {
+	Org, JobID, SignerID string
 }

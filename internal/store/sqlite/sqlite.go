@@ -500,6 +500,26 @@ func (db *DB) SignerJob(ctx context.Context, signerID string) (org, jobID string
 	return org, jobID, nil
 }
 
+// SignerTasks lists a person's unfinished signer entries.
+func (db *DB) SignerTasks(ctx context.Context, pid string) ([]store.SignerRef, error) {
+	rows, err := db.read.QueryContext(ctx, `
+		SELECT org, job_id, id FROM signers WHERE pid = ? AND status IN ('waiting', 'notified', 'reserved')
+		ORDER BY job_id DESC LIMIT 200`, pid)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: signer tasks: %w", err)
+	}
+	defer rows.Close()
+	var out []store.SignerRef
+	for rows.Next() {
+		var r store.SignerRef
+		if err := rows.Scan(&r.Org, &r.JobID, &r.SignerID); err != nil {
+			return nil, fmt.Errorf("sqlite: signer tasks: %w", err)
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
 // Idempotency returns a stored idempotency key.
 func (db *DB) Idempotency(ctx context.Context, org, key string) (store.Idempotency, error) {
 	var i store.Idempotency

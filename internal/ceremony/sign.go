@@ -1,0 +1,381 @@
+package ceremony
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/segl/segl/internal/blob"
+	"github.com/segl/segl/internal/eid"
+	"github.com/segl/segl/internal/errs"
+	"github.com/segl/segl/internal/job"
+	"github.com/segl/segl/internal/pki"
+	"github.com/segl/segl/internal/signing"
+	"github.com/segl/segl/internal/xades"
+)
+
+// SignerByLink checks a signer link (signer id and its HMAC token) and
+// returns the signer's job. A wrong token is indistinguishable from an
+// unknown signer; a link whose signer or job has finished is refused with a
+// code the pages explain (used, expired, cancelled).
+func (s *Service) SignerByLink(ctx context.Context, signerID, token string) (*job.Job, *job.Signer, error) {
+	if !hmac.Equal([]byte(token), []byte(s.SignerToken(signerID))) {
+		return nil, nil, errs.E(errs.NotFound, "link-invalid", "this signing link is not valid")
+	}
+	j, signer, err := s.signerJob(ctx, signerID)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := linkUsable(j, signer); err != nil {
+		return nil, nil, err
+	}
+	return j, signer, nil
+}
+
+// linkUsable refuses links to finished signers and jobs.
+func linkUsable(j *job.Job, signer *job.Signer) error {
+	switch {
+	case signer.Status == job.SignerSigned || signer.Status == job.SignerRejected:
+		return errs.E(errs.Conflict, "link-used", "you have already %s this job", signer.Status)
+	case signer.Status.Final() || j.Status.Final():
+		return errs.E(errs.Conflict, "link-expired", "this job is %s and can no longer be signed", j.Status)
+	}
+	return nil
+}
+
+func (s *Service) signerJob(ctx context.Context, signerID string) (*job.Job, *job.Signer, error) {
+	org, jobID, err := s.Store.SignerJob(ctx, signerID)
+	if err != nil {
+		return nil, nil, err
+	}
+	j, err := s.Store.Job(ctx, org, jobID)
+	if err != nil {
+		return nil, nil, err
+	}
+	signer, ok := j.Signer(signerID)
+	if !ok {
+		return nil, nil, errs.E(errs.NotFound, "signer-not-found", "no signer %s", signerID)
+	}
+	return j, signer, nil
+}
+
+// CheckIdentity decides whether a logged-in person may act as signer: the
+// identity number must match when the sender addressed the signer by it,
+// and the login must meet the job's level of assurance.
+func CheckIdentity(j *job.Job, signer *job.Signer, id eid.Identity) error {
+	if signer.PID != "" && signer.PID != id.PID {
+		return errs.E(errs.Forbidden, "wrong-person", "this job is for someone else: log in as the person it was sent to")
+	}
+	if j.Assurance == job.High && id.Assurance != eid.High {
+		return errs.E(errs.Forbidden, "assurance-too-low",
+			"this job needs a login on level high (for example BankID or Buypass); you logged in on level %s", id.Assurance)
+	}
+	return nil
+}
+
+// ForSigner returns the job of a signer for the logged-in person.
+func (s *Service) ForSigner(ctx context.Context, signerID string, id eid.Identity) (*job.Job, *job.Signer, error) {
+	j, signer, err := s.signerJob(ctx, signerID)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := CheckIdentity(j, signer, id); err != nil {
+		return nil, nil, err
+	}
+	return j, signer, nil
+}
+
+// SignerDocument opens a document for the signer to read before signing:
+// the newest signed revision once there is one (what they will sign on
+// top of), else the upload.
+func (s *Service) SignerDocument(ctx context.Context, signerID, docID string, id eid.Identity) (job.Document, blob.Object, error) {
+	j, _, err := s.ForSigner(ctx, signerID, id)
+	if err != nil {
+		return job.Document{}, nil, err
+	}
+	for _, d := range j.Documents {
+		if d.ID == docID {
+			key := d.SHA256
+			if d.Signed.SHA256 != "" {
+				key = d.Signed.SHA256
+			}
+			o, err := s.Blobs.Open(ctx, key)
+			return d, o, err
+		}
+	}
+	return job.Document{}, nil, errs.E(errs.NotFound, "document-not-found", "no document %s", docID)
+}
+
+// Tasks lists the jobs a person is asked to sign now (the portal flow):
+// active jobs where they are a signer whose turn it is.
+func (s *Service) Tasks(ctx context.Context, id eid.Identity) ([]*job.Job, error) {
+	refs, err := s.Store.SignerTasks(ctx, id.PID)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	var out []*job.Job
+	for _, ref := range refs {
+		j, err := s.Store.Job(ctx, ref.Org, ref.JobID)
+		if err != nil {
+			return nil, err
+		}
+		signer, ok := j.Signer(ref.SignerID)
+		if ok && j.Flow == job.Portal && j.Turn(signer, now) == nil {
+			out = append(out, j)
+		}
+	}
+	return out, nil
+}
+
+// Sign performs one signing act for a logged-in signer: intent recorded,
+// documents prepared on the first act, every document signed on top of its
+// newest revision together with the signer's evidence, and after the last
+// signer the long-term revisions and completion. key is the signer's own
+// key for advanced jobs (nil for authenticated ones, which segl seals).
+func (s *Service) Sign(ctx context.Context, signerID string, id eid.Identity, key *pki.KeyPair) (*job.Job, error) {
+	if s.Engine == nil {
+		return nil, errs.E(errs.Unavailable, "signing-unavailable", "signing is not configured on this server")
+	}
+	for attempt := 0; ; attempt++ {
+		j, err := s.signOnce(ctx, signerID, id, key)
+		if e, ok := err.(*errs.Error); ok && e.Code == "job-changed" && attempt < 3 {
+			continue // a parallel signer saved first: sign again on top of their revision
+		}
+		return j, err
+	}
+}
+
+func (s *Service) signOnce(ctx context.Context, signerID string, id eid.Identity, key *pki.KeyPair) (*job.Job, error) {
+	j, signer, err := s.ForSigner(ctx, signerID, id)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	if err := j.Turn(signer, now); err != nil {
+		return nil, err
+	}
+	if j.SignatureType == job.Advanced && key == nil {
+		return nil, errs.E(errs.Invalid, "own-key-required", "this job needs a signature with your own key")
+	}
+	actor := "pid:" + id.PID
+	// Record the intent before any key is used (STYLE: a crash never
+	// leaves a signature without a record).
+	intent := job.Event{Type: "signer.signing", JobID: j.ID, SignerID: signerID, JobStatus: j.Status,
+		SignerStatus: signer.Status, Actor: actor, At: now,
+		Details: map[string]any{"eid": id.Method, "level_of_assurance": string(id.Assurance)}}
+	if err := s.Store.SaveJob(ctx, j, []job.Event{intent}); err != nil {
+		return nil, err
+	}
+	sj := signingJob(j)
+	docs := signingDocuments(j)
+	for i := range j.Documents {
+		if j.Documents[i].Signed.SHA256 == "" {
+			ref, err := s.prepare(ctx, sj, docs[i], j.Documents[i])
+			if err != nil {
+				return nil, err
+			}
+			j.Documents[i].Signed = job.Revision{SHA256: ref.Key, Size: ref.Size}
+		}
+	}
+	facts := xades.SignerFacts{Name: id.Name, PID: id.PID, EIDMethod: id.Method, LevelOfAssurance: string(id.Assurance),
+		AuthTime: id.AuthTime, IDToken: id.IDToken, OnBehalfOf: signer.OnBehalfOf}
+	facts.BirthDate, _ = job.BirthDate(id.PID)
+	act := signing.Act{Job: sj, Documents: docs, Slot: slotOf(j, signerID), Signer: facts, SignedAt: now, Key: key}
+	next, evidence, err := s.signDocuments(ctx, j, act)
+	if err != nil {
+		return nil, err
+	}
+	evRef, err := s.Blobs.Put(ctx, bytes.NewReader(evidence), int64(len(evidence)))
+	if err != nil {
+		return nil, err
+	}
+	hashes := make([]string, len(next))
+	for i, ref := range next {
+		j.Documents[i].Signed = job.Revision{SHA256: ref.Key, Size: ref.Size}
+		hashes[i] = ref.Key
+	}
+	events, err := j.SignBy(signerID, actor, now, map[string]any{"eid": id.Method, "level_of_assurance": string(id.Assurance),
+		"auth_time": id.AuthTime.UTC(), "signed_sha256": hashes, "evidence_sha256": evRef.Key})
+	if err != nil {
+		return nil, err
+	}
+	signer, _ = j.Signer(signerID)
+	signer.Name, signer.Evidence = id.Name, evRef.Key
+	if j.AllSigned() {
+		done, err := s.complete(ctx, j)
+		if err != nil {
+			return nil, err
+		}
+		events = append(events, done...)
+	}
+	if err := s.Store.SaveJob(ctx, j, events); err != nil {
+		return nil, err
+	}
+	s.log().Info("signed", "org", j.Org, "job", j.ID, "signer", signerID, "status", j.Status)
+	return j, nil
+}
+
+// prepare makes the PDF everyone signs from an upload (normalised PDF or
+// PDF/A from text, with the signature page) and stores it.
+func (s *Service) prepare(ctx context.Context, sj signing.Job, doc signing.Document, d job.Document) (blob.Ref, error) {
+	src, err := s.Blobs.Open(ctx, d.SHA256)
+	if err != nil {
+		return blob.Ref{}, err
+	}
+	defer src.Close()
+	return s.spool(ctx, func(w io.Writer) error {
+		_, err := s.Engine.Prepare(ctx, w, sj, doc, src, src.Size())
+		return err
+	})
+}
+
+// signDocuments signs every document on top of its newest revision and
+// stores the new revisions; nothing is saved to the job here.
+func (s *Service) signDocuments(ctx context.Context, j *job.Job, act signing.Act) ([]blob.Ref, []byte, error) {
+	revs := make([]signing.Revision, len(j.Documents))
+	outs := make([]*os.File, len(j.Documents))
+	defer func() {
+		for _, f := range outs {
+			if f != nil {
+				f.Close()
+				os.Remove(f.Name())
+			}
+		}
+	}()
+	for i, d := range j.Documents {
+		src, err := s.Blobs.Open(ctx, d.Signed.SHA256)
+		if err != nil {
+			return nil, nil, err
+		}
+		defer src.Close()
+		if outs[i], err = os.CreateTemp(s.TempDir, "segl-sign-*.pdf"); err != nil {
+			return nil, nil, fmt.Errorf("ceremony: %w", err)
+		}
+		revs[i] = signing.Revision{Document: d.ID, Src: src, Size: src.Size(), Out: outs[i]}
+	}
+	evidence, err := s.Engine.Sign(ctx, act, revs)
+	if err != nil {
+		return nil, nil, err
+	}
+	refs := make([]blob.Ref, len(outs))
+	for i, f := range outs {
+		if _, err := f.Seek(0, io.SeekStart); err != nil {
+			return nil, nil, err
+		}
+		if refs[i], err = s.Blobs.Put(ctx, f, 1<<40); err != nil {
+			return nil, nil, err
+		}
+	}
+	return refs, evidence, nil
+}
+
+// complete makes the long-term (B-LTA) revision of every document and
+// completes the job.
+func (s *Service) complete(ctx context.Context, j *job.Job) ([]job.Event, error) {
+	final := make([]string, len(j.Documents))
+	for i := range j.Documents {
+		d := &j.Documents[i]
+		src, err := s.Blobs.Open(ctx, d.Signed.SHA256)
+		if err != nil {
+			return nil, err
+		}
+		ref, err := s.spool(ctx, func(w io.Writer) error { return s.Engine.Complete(ctx, w, src, src.Size()) })
+		src.Close()
+		if err != nil {
+			return nil, err
+		}
+		d.Signed = job.Revision{SHA256: ref.Key, Size: ref.Size}
+		final[i] = ref.Key
+	}
+	return j.Complete(s.now(), map[string]any{"final_sha256": final})
+}
+
+// spool runs write into a temporary file and stores the result.
+func (s *Service) spool(ctx context.Context, write func(io.Writer) error) (blob.Ref, error) {
+	f, err := os.CreateTemp(s.TempDir, "segl-spool-*.pdf")
+	if err != nil {
+		return blob.Ref{}, fmt.Errorf("ceremony: %w", err)
+	}
+	defer func() { f.Close(); os.Remove(f.Name()) }()
+	if err := write(f); err != nil {
+		return blob.Ref{}, err
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return blob.Ref{}, err
+	}
+	return s.Blobs.Put(ctx, f, 1<<40)
+}
+
+// Reject ends the job for everyone on the signer's word.
+func (s *Service) Reject(ctx context.Context, signerID string, id eid.Identity, reason string) (*job.Job, error) {
+	if len(reason) > 1000 {
+		return nil, errs.Field("reason", "too-long", "must be at most 1000 characters")
+	}
+	for attempt := 0; ; attempt++ {
+		j, _, err := s.ForSigner(ctx, signerID, id)
+		if err != nil {
+			return nil, err
+		}
+		events, err := j.RejectBy(signerID, "pid:"+id.PID, reason, s.now())
+		if err != nil {
+			return nil, err
+		}
+		err = s.Store.SaveJob(ctx, j, events)
+		if e, ok := err.(*errs.Error); ok && e.Code == "job-changed" && attempt < 3 {
+			continue
+		}
+		return j, err
+	}
+}
+
+// StatusToken is what a direct-flow signer carries back to the sender's
+// exit URL: the job and signer ids with an HMAC, so the sender can ask for
+// the status it stands for (Posten's status_query_token).
+func (s *Service) StatusToken(jobID, signerID string) string {
+	return jobID + "." + signerID + "." + s.mac("status", jobID+"\x00"+signerID)
+}
+
+// StatusByToken returns the caller's job a status token stands for.
+func (s *Service) StatusByToken(ctx context.Context, c Caller, token string) (*job.Job, error) {
+	parts := strings.Split(token, ".")
+	if len(parts) != 3 || !hmac.Equal([]byte(parts[2]), []byte(s.mac("status", parts[0]+"\x00"+parts[1]))) {
+		return nil, errs.E(errs.NotFound, "status-token-invalid", "the status query token is not valid")
+	}
+	return s.Store.Job(ctx, c.Org, parts[0])
+}
+
+func (s *Service) mac(purpose, msg string) string {
+	m := hmac.New(sha256.New, s.LinkKey)
+	m.Write([]byte(purpose + "\x00" + msg))
+	return hex.EncodeToString(m.Sum(nil)[:20])
+}
+
+func slotOf(j *job.Job, signerID string) int {
+	for i, s := range j.Signers {
+		if s.ID == signerID {
+			return i
+		}
+	}
+	return -1
+}
+
+func signingJob(j *job.Job) signing.Job {
+	return signing.Job{ID: j.ID, Title: j.Title, Reference: j.Reference, SenderOrg: j.Org, Identifier: j.Identifier,
+		Signers: len(j.Signers), Lang: "nb"}
+}
+
+func signingDocuments(j *job.Job) []signing.Document {
+	out := make([]signing.Document, len(j.Documents))
+	for i, d := range j.Documents {
+		sum, _ := hex.DecodeString(d.SHA256)
+		out[i] = signing.Document{ID: d.ID, Title: d.Title, FileName: d.FileName, MediaType: d.MediaType, SHA256: sum, Size: d.Size}
+	}
+	return out
+}

@@ -1,0 +1,183 @@
+package server_test
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/segl/segl/client"
+	"github.com/segl/segl/internal/eid"
+	"github.com/segl/segl/internal/errs"
+	"github.com/segl/segl/internal/pdf"
+	"github.com/segl/segl/internal/validate"
+)
+
+func person(pid, name string, loa eid.Assurance) eid.Identity {
+	return eid.Identity{PID: pid, Name: name, Assurance: loa, Method: "BankID", AuthTime: time.Now().Add(-time.Minute),
+		IDToken: "eyJhbGciOiJFUzI1NiJ9.eyJwaWQiOiIxIn0.c2ln", Issuer: "https://idporten.test"}
+}
+
+var (
+	ola  = person("21909825250", "Ola Nordmann", eid.High)
+	kari = person("03896127682", "Kari Nordmann", eid.High)
+)
+
+func errCode(err error) string {
+	if e, ok := err.(*errs.Error); ok {
+		return e.Code
+	}
+	return ""
+}
+
+// TestSigningActsThroughCompletion drives two sequential signers through
+// the ceremony's use cases, then fetches the results through the API and
+// checks them with the validator, pdfsig and xmlsec1.
+func TestSigningActsThroughCompletion(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	c := e.client(orgA)
+	req := directRequest()
+	req.LevelOfAssurance = "high"
+	text := client.Upload{Part: "doc2", FileName: "samtykke.txt", ContentType: "text/plain",
+		Body: strings.NewReader("Jeg samtykker til vilkårene.\nBlåbær, ærfugl og øl.\n")}
+	req.Documents = append(req.Documents, client.DocumentRef{Title: "Samtykke", File: "doc2"})
+	j, err := c.CreateJob(ctx, req, []client.Upload{pdfUpload("doc1"), text})
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, second := j.Signers[0].ID, j.Signers[1].ID
+	svc := e.srv.Svc
+
+	if _, err := svc.Sign(ctx, second, kari, nil); errCode(err) != "not-your-turn" {
+		t.Fatalf("second signer first: %v", err)
+	}
+	if _, err := svc.Sign(ctx, first, kari, nil); errCode(err) != "wrong-person" {
+		t.Fatalf("Kari signing for Ola: %v", err)
+	}
+	low := ola
+	low.Assurance, low.Method = eid.Substantial, "MinID"
+	if _, err := svc.Sign(ctx, first, low, nil); errCode(err) != "assurance-too-low" {
+		t.Fatalf("level 3 login on a level 4 job: %v", err)
+	}
+	if _, err := svc.Sign(ctx, first, ola, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := svc.SignerByLink(ctx, first, svc.SignerToken(first)); errCode(err) != "link-used" {
+		t.Fatalf("used link: %v", err)
+	}
+	mid, _ := c.Job(ctx, j.ID)
+	if mid.Status != "active" || mid.Signers[0].Status != "signed" {
+		t.Fatalf("after the first signer: %+v", mid)
+	}
+	done, err := svc.Sign(ctx, second, kari, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if done.Status != "completed" {
+		t.Fatalf("job %s after the last signer", done.Status)
+	}
+
+	dir := t.TempDir()
+	for _, d := range j.Documents {
+		body, err := c.SignedDocument(ctx, j.ID, d.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pdf, _ := io.ReadAll(body)
+		body.Close()
+		rep, err := validate.PDF(bytes.NewReader(pdf), int64(len(pdf)), validate.Options{Roots: e.srv.Dev.Roots()})
+		if err != nil || !rep.Passed() || len(rep.Signatures) != 3 {
+			t.Fatalf("%s: %v %+v", d.Title, err, rep)
+		}
+		if !strings.Contains(rep.Signatures[0].Signer.Subject, "segl TTP seal") {
+			t.Fatalf("signed by %s", rep.Signatures[0].Signer.Subject)
+		}
+		f := dir + "/" + d.ID + ".pdf"
+		os.WriteFile(f, pdf, 0o600)
+		// pdfsig checks both signatures' integrity. Its NSS (poppler 22.12)
+		// reports "Unknown issue with Certificate" for the second of two
+		// signatures made with the same certificate, so trust is asserted by
+		// pdfsig for the first and by openssl cms for each.
+		out, _ := exec.Command("pdfsig", "-nssdir", nssdb(t, e.data), f).CombinedOutput()
+		if strings.Count(string(out), "Signature is Valid.") != 2 || !strings.Contains(string(out), "Certificate is Trusted.") {
+			t.Fatalf("pdfsig on %s:\n%s", d.Title, out)
+		}
+		opensslVerifyCAdES(t, pdf, e.data+"/pki/root-ca.pem", 2)
+		if out, err := exec.Command("qpdf", "--check", f).CombinedOutput(); err != nil {
+			t.Fatalf("qpdf on %s: %v\n%s", d.Title, err, out)
+		}
+		text, _ := exec.Command("pdftotext", f, "-").Output()
+		if !bytes.Contains(text, []byte("Ola Nordmann")) || !bytes.Contains(text, []byte("Kari Nordmann")) {
+			t.Fatalf("the signature page does not name both signers:\n%s", text)
+		}
+	}
+	for _, s := range j.Signers {
+		body, err := c.Evidence(ctx, j.ID, s.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		xml, _ := io.ReadAll(body)
+		body.Close()
+		if rep := validate.XAdES(xml, validate.Options{Roots: e.srv.Dev.Roots()}); !rep.Passed() {
+			t.Fatalf("evidence of %s: %+v", s.ID, rep.Signatures[0].Result)
+		}
+	}
+	_, err = c.SignedDocument(ctx, j.ID, "nope")
+	problemOf(t, err, http.StatusNotFound, "document-not-found")
+}
+
+func TestRejectEndsTheJob(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	j := e.mustCreate(e.client(orgA), directRequest())
+	if _, err := e.srv.Svc.Reject(ctx, j.Signers[0].ID, ola, "feil lønn"); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := e.client(orgA).Job(ctx, j.ID)
+	if got.Status != "rejected" || got.Signers[0].Status != "rejected" || got.Signers[1].Status != "cancelled" {
+		t.Fatalf("after rejection: %+v", got)
+	}
+	if _, err := e.srv.Svc.Sign(ctx, j.Signers[1].ID, kari, nil); errCode(err) != "job-not-active" {
+		t.Fatalf("signing a rejected job: %v", err)
+	}
+}
+
+// opensslVerifyCAdES checks every CAdES signature of a PDF with openssl cms
+// over its exact byte range, trusting only root.
+func opensslVerifyCAdES(t *testing.T, file []byte, root string, want int) {
+	t.Helper()
+	r, err := pdf.Open(bytes.NewReader(file), int64(len(file)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sigs, err := r.Signatures()
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	dir := t.TempDir()
+	for _, s := range sigs {
+		if s.SubFilter != pdf.SubFilterCAdES {
+			continue
+		}
+		n++
+		br := s.ByteRange
+		content := append(append([]byte{}, file[br[0]:br[0]+br[1]]...), file[br[2]:br[2]+br[3]]...)
+		os.WriteFile(dir+"/content", content, 0o600)
+		os.WriteFile(dir+"/sig.der", s.DER, 0o600)
+		out, err := exec.Command("openssl", "cms", "-verify", "-inform", "DER", "-in", dir+"/sig.der", "-binary",
+			"-content", dir+"/content", "-CAfile", root, "-purpose", "any", "-out", os.DevNull).CombinedOutput()
+		if err != nil {
+			t.Fatalf("openssl cms -verify %s: %v\n%s", s.Field, err, out)
+		}
+	}
+	if n != want {
+		t.Fatalf("%d CAdES signatures, want %d", n, want)
+	}
+}

@@ -25,10 +25,7 @@ import (
 // unknown signer; a link whose signer or job has finished is refused with a
 // code the pages explain (used, expired, cancelled).
 func (s *Service) SignerByLink(ctx context.Context, signerID, token string) (*job.Job, *job.Signer, error) {
-	if !hmac.Equal([]byte(token), []byte(s.SignerToken(signerID))) {
-		return nil, nil, errs.E(errs.NotFound, "link-invalid", "this signing link is not valid")
-	}
-	j, signer, err := s.signerJob(ctx, signerID)
+	j, signer, err := s.SignerLink(ctx, signerID, token)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -36,6 +33,18 @@ func (s *Service) SignerByLink(ctx context.Context, signerID, token string) (*jo
 		return nil, nil, err
 	}
 	return j, signer, nil
+}
+
+// SignerLink checks a signer link like SignerByLink but also accepts the
+// link of a signer who has finished or whose job has ended, so the pages
+// can say which ("you have already signed") and let the signer log in to
+// see their receipt. It gives no right to act: Sign and Reject check the
+// state again.
+func (s *Service) SignerLink(ctx context.Context, signerID, token string) (*job.Job, *job.Signer, error) {
+	if !hmac.Equal([]byte(token), []byte(s.SignerToken(signerID))) {
+		return nil, nil, errs.E(errs.NotFound, "link-invalid", "this signing link is not valid")
+	}
+	return s.signerJob(ctx, signerID)
 }
 
 // linkUsable refuses links to finished signers and jobs.
@@ -110,6 +119,38 @@ func (s *Service) SignerDocument(ctx context.Context, signerID, docID string, id
 		}
 	}
 	return job.Document{}, nil, errs.E(errs.NotFound, "document-not-found", "no document %s", docID)
+}
+
+// SignerSignedDocument opens the newest signed revision of a document for
+// the logged-in signer who signed it (their receipt): final (PAdES B-LTA)
+// once the job is completed, else the revision with their signature and
+// those before it. Scoped like ForSigner: only the person the signer entry
+// is for, at the job's level of assurance.
+func (s *Service) SignerSignedDocument(ctx context.Context, signerID, docID string, id eid.Identity) (job.Document, blob.Object, error) {
+	j, signer, err := s.ForSigner(ctx, signerID, id)
+	if err != nil {
+		return job.Document{}, nil, err
+	}
+	if signer.Status != job.SignerSigned {
+		return job.Document{}, nil, errs.E(errs.Conflict, "not-signed-yet", "signer %s has not signed", signerID)
+	}
+	for _, d := range j.Documents {
+		if d.ID == docID {
+			o, err := s.Blobs.Open(ctx, d.Signed.SHA256)
+			return d, o, err
+		}
+	}
+	return job.Document{}, nil, errs.E(errs.NotFound, "document-not-found", "no document %s", docID)
+}
+
+// SenderName is the name of the organisation that sent a job, for the
+// signer to see who asks them to sign.
+func (s *Service) SenderName(ctx context.Context, j *job.Job) (string, error) {
+	o, err := s.Store.Org(ctx, j.Org)
+	if err != nil {
+		return "", err
+	}
+	return o.Name, nil
 }
 
 // Tasks lists the jobs a person is asked to sign now (the portal flow):

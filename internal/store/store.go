@@ -79,6 +79,15 @@ type Jobs interface {
 	// organisations: the person's own view in the portal, scoped by their
 	// verified identity number.
 	SignerTasks(ctx context.Context, pid string) ([]SignerRef, error)
+	// DueJobs lists up to limit jobs of any organisation whose time has
+	// come: active or created jobs past their expiry, and created jobs past
+	// their activation time. For the background sweep only.
+	DueJobs(ctx context.Context, now time.Time, limit int) ([]JobRef, error)
+}
+
+// JobRef names one job.
+type JobRef struct {
+	Org, JobID string
 }
 
 // JobQuery selects a page of jobs.

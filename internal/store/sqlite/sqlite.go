@@ -500,6 +500,28 @@ func (db *DB) SignerJob(ctx context.Context, signerID string) (org, jobID string
 	return org, jobID, nil
 }
 
+// DueJobs lists jobs to expire or activate (the jobs_due index serves both).
+func (db *DB) DueJobs(ctx context.Context, now time.Time, limit int) ([]store.JobRef, error) {
+	rows, err := db.read.QueryContext(ctx, `
+		SELECT org, id FROM jobs WHERE status IN ('active', 'created') AND expires_at <= ?
+		UNION
+		SELECT org, id FROM jobs WHERE status = 'created' AND activates_at <= ?
+		LIMIT ?`, micro(now), micro(now), limit)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: due jobs: %w", err)
+	}
+	defer rows.Close()
+	var out []store.JobRef
+	for rows.Next() {
+		var r store.JobRef
+		if err := rows.Scan(&r.Org, &r.JobID); err != nil {
+			return nil, fmt.Errorf("sqlite: due jobs: %w", err)
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
 // SignerTasks lists a person's unfinished signer entries.
 func (db *DB) SignerTasks(ctx context.Context, pid string) ([]store.SignerRef, error) {
 	rows, err := db.read.QueryContext(ctx, `

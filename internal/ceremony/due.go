@@ -1,0 +1,57 @@
+package ceremony
+
+import (
+	"context"
+	"time"
+
+	"github.com/segl/segl/internal/errs"
+	"github.com/segl/segl/internal/job"
+)
+
+// RunDue expires jobs past their expiry and activates jobs whose activation
+// time has come (MISSION S9), up to limit jobs, and reports how many it
+// changed. Every node may run it at the same time: each change is a
+// compare-and-swap, so a job moves once whoever gets there first.
+func (s *Service) RunDue(ctx context.Context, limit int) (int, error) {
+	now := s.now()
+	due, err := s.Store.DueJobs(ctx, now, limit)
+	if err != nil {
+		return 0, err
+	}
+	changed := 0
+	for _, ref := range due {
+		_, err := s.update(ctx, ref.Org, ref.JobID, func(j *job.Job) ([]job.Event, error) {
+			if !now.Before(j.ExpiresAt) {
+				return j.Expire(now)
+			}
+			return j.Activate(now)
+		})
+		switch {
+		case err == nil:
+			changed++
+		case errs.Is(err, errs.Conflict):
+			// Someone else moved it, or it is no longer due: nothing to do.
+		default:
+			return changed, err
+		}
+	}
+	return changed, nil
+}
+
+// Sweep runs RunDue every interval until ctx ends.
+func (s *Service) Sweep(ctx context.Context, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if n, err := s.RunDue(ctx, 500); err != nil {
+				s.log().Error("due jobs", "err", err)
+			} else if n > 0 {
+				s.log().Info("due jobs", "changed", n)
+			}
+		}
+	}
+}

@@ -31,11 +31,20 @@ type Config struct {
 	LinkKeyFile string // secret for signer links; default DATA/secrets/link.key, created if missing
 	LogFormat   string // "text" or "json"
 	Limits      job.Limits
+	// The TTP seal that signs authenticated signatures and evidence, and
+	// the services it needs. In --dev the development seal, TSA and OCSP
+	// are used when these are empty.
+	SealKey    string        // PEM private key (PKCS#8, EC or RSA)
+	SealCert   string        // PEM chain, leaf first
+	TSAURL     string        // RFC 3161 time-stamping authority
+	PKITrust   string        // PEM trust anchors for the TSA and for validating
+	SweepEvery time.Duration // how often due jobs are expired and activated
 }
 
 // Default is the configuration with no settings given.
 func Default() Config {
-	return Config{Addr: "127.0.0.1:8443", Data: "segl-data", LogFormat: "text", Limits: job.DefaultLimits}
+	return Config{Addr: "127.0.0.1:8443", Data: "segl-data", LogFormat: "text", Limits: job.DefaultLimits,
+		SweepEvery: 30 * time.Second}
 }
 
 type option struct {
@@ -90,6 +99,18 @@ var options = []option{
 	{"client-cas", "trust anchors for enterprise client certificates (PEM)", str(func(c *Config) *string { return &c.ClientCAs }), false},
 	{"link-key-file", "secret for signer links (created if missing)", str(func(c *Config) *string { return &c.LinkKeyFile }), false},
 	{"log-format", "text or json", str(func(c *Config) *string { return &c.LogFormat }), false},
+	{"seal-key", "TTP seal private key (PEM)", str(func(c *Config) *string { return &c.SealKey }), false},
+	{"seal-cert", "TTP seal certificate chain (PEM, leaf first)", str(func(c *Config) *string { return &c.SealCert }), false},
+	{"tsa-url", "RFC 3161 time-stamping authority URL", str(func(c *Config) *string { return &c.TSAURL }), false},
+	{"pki-trust", "PEM trust anchors for the TSA and for validation", str(func(c *Config) *string { return &c.PKITrust }), false},
+	{"sweep-every", "how often due jobs expire and activate (Go duration)", func(c *Config, v string) error {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < time.Second {
+			return fmt.Errorf("want a duration of at least 1s, got %q", v)
+		}
+		c.SweepEvery = d
+		return nil
+	}, false},
 	{"max-documents", "documents per job", positive(func(c *Config) *int { return &c.Limits.MaxDocuments }), false},
 	{"max-signers", "signers per job", positive(func(c *Config) *int { return &c.Limits.MaxSigners }), false},
 	{"max-document-mb", "megabytes (MiB) per document", func(c *Config, v string) error {
@@ -201,6 +222,12 @@ func (c *Config) check() error {
 	}
 	if !c.Dev && (c.TLSCert == "" || c.TLSKey == "" || c.ClientCAs == "") {
 		return fmt.Errorf("config: without --dev, tls-cert, tls-key and client-cas are required")
+	}
+	if (c.SealKey == "") != (c.SealCert == "") {
+		return fmt.Errorf("config: seal-key and seal-cert go together")
+	}
+	if c.SealKey != "" && (c.TSAURL == "" || c.PKITrust == "") {
+		return fmt.Errorf("config: a seal needs tsa-url and pki-trust")
 	}
 	if c.Limits.MaxDocuments < 1 || c.Limits.MaxSigners < 1 {
 		return fmt.Errorf("config: limits must be positive")

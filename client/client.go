@@ -137,6 +137,14 @@ func (c *Client) Job(ctx context.Context, id string) (*Job, error) {
 	return &job, c.get(ctx, "/api/v1/jobs/"+url.PathEscape(id), &job)
 }
 
+// Status returns the job a status query token stands for: the token a
+// direct-flow signer brings back to the sender's exit URL as the
+// status_query_token query parameter.
+func (c *Client) Status(ctx context.Context, statusQueryToken string) (*Job, error) {
+	var job Job
+	return &job, c.get(ctx, "/api/v1/status?"+url.Values{"status_query_token": {statusQueryToken}}.Encode(), &job)
+}
+
 // ListOptions select a page of jobs.
 type ListOptions struct {
 	Status string

@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/segl/segl/internal/blob"
 	"github.com/segl/segl/internal/eid"
@@ -356,7 +357,7 @@ func (s *Service) spool(ctx context.Context, write func(io.Writer) error) (blob.
 
 // Reject ends the job for everyone on the signer's word.
 func (s *Service) Reject(ctx context.Context, signerID string, id eid.Identity, reason string) (*job.Job, error) {
-	if len(reason) > 1000 {
+	if utf8.RuneCountInString(reason) > 1000 { // characters, as the page counts them, not bytes
 		return nil, errs.Field("reason", "too-long", "must be at most 1000 characters")
 	}
 	for attempt := 0; ; attempt++ {

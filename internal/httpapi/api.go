@@ -56,6 +56,7 @@ func (a *API) routes() []route {
 		{"GET", "/api/v1/jobs/{id}/documents/{doc}", a.getDocument},
 		{"GET", "/api/v1/jobs/{id}/documents/{doc}/signed", a.getSignedDocument},
 		{"GET", "/api/v1/jobs/{id}/signers/{signer}/evidence", a.getEvidence},
+		{"GET", "/api/v1/status", a.getStatus},
 		{"GET", "/api/v1/events", a.listEvents},
 		{"POST", "/api/v1/events/ack", a.ackEvents},
 	}
@@ -238,6 +239,23 @@ func jsonProblem(err error) string {
 
 func (a *API) getJob(w http.ResponseWriter, r *http.Request, c ceremony.Caller) error {
 	j, err := a.Svc.Job(r.Context(), c, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, a.renderJob(j))
+	return nil
+}
+
+// getStatus answers a status query token, which a direct-flow signer
+// brought back to the sender's exit URL (Posten's status_query_token): the
+// job it stands for, if it is the caller's.
+func (a *API) getStatus(w http.ResponseWriter, r *http.Request, c ceremony.Caller) error {
+	q := r.URL.Query()
+	if len(q["status_query_token"]) != 1 || q.Get("status_query_token") == "" {
+		return errs.Field("status_query_token", "missing-status-query-token",
+			"give the status_query_token the signer brought back, once")
+	}
+	j, err := a.Svc.StatusByToken(r.Context(), c, q.Get("status_query_token"))
 	if err != nil {
 		return err
 	}

@@ -6,6 +6,9 @@ package server
 
 import (
 	"context"
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
@@ -25,7 +28,11 @@ import (
 	"github.com/segl/segl/internal/ceremony"
 	"github.com/segl/segl/internal/clock"
 	"github.com/segl/segl/internal/config"
+	"github.com/segl/segl/internal/eid"
+	"github.com/segl/segl/internal/eid/csc"
+	"github.com/segl/segl/internal/eid/devcsc"
 	"github.com/segl/segl/internal/eid/devidp"
+	"github.com/segl/segl/internal/eid/oidc"
 	"github.com/segl/segl/internal/errs"
 	"github.com/segl/segl/internal/httpapi"
 	"github.com/segl/segl/internal/job"
@@ -48,8 +55,11 @@ type Server struct {
 	Svc   *ceremony.Service
 	http  *http.Server
 
-	engine *signing.Engine // signs with the TTP seal; nil when no seal is configured
-	done   chan error
+	engine    *signing.Engine // signs with the TTP seal; nil when no seal is configured
+	stopSweep func()
+	login     eid.Login     // the signers' eID login; nil when none is configured
+	keys      web.KeySource // signers' own keys for advanced signatures; nil when none is configured
+	done      chan error
 }
 
 // Options are what tests may replace; the zero value is production's.
@@ -124,7 +134,10 @@ func start(ctx context.Context, cfg config.Config, opts Options, ln net.Listener
 	s.Svc = svc
 	api := &httpapi.API{Svc: svc, BaseURL: base, Log: opts.Log}
 	api.Routes(mux)
-	webUI, err := web.New(web.Options{Key: linkKey, Clock: opts.Clock, Log: opts.Log})
+	// The signer pages. Without a remote signing service (KeySource nil)
+	// advanced jobs say that signing with one's own key is unavailable.
+	webUI, err := web.New(web.Options{Key: linkKey, Clock: opts.Clock, Log: opts.Log,
+		Signing: &web.Signing{Svc: svc, Login: s.login, BaseURL: base, KeySource: s.keys}})
 	if err != nil {
 		return nil, err
 	}
@@ -140,6 +153,9 @@ func start(ctx context.Context, cfg config.Config, opts Options, ln net.Listener
 	}
 	// ServeTLS (not Serve over tls.NewListener) so HTTP/2 is offered too.
 	go func() { s.done <- s.http.ServeTLS(ln, "", "") }()
+	sweepCtx, stopSweep := context.WithCancel(context.Background())
+	s.stopSweep = stopSweep
+	go svc.Sweep(sweepCtx, cfg.SweepEvery)
 	ok = true
 	opts.Log.Info("segl serving", "url", base, "data", cfg.Data, "dev", cfg.Dev)
 	return s, nil
@@ -205,13 +221,39 @@ func (s *Server) startDev(ctx context.Context, cfg config.Config, opts Options, 
 		Seal: &pades.Sealer{Key: dev.Seal.Key, Cert: dev.Seal.Cert, Chain: dev.Seal.Chain,
 			Anchors: []*x509.Certificate{dev.Root}, TSA: tsa, TempDir: filepath.Join(cfg.Data, "tmp"),
 			OCSP: pki.DevOCSP{Dev: dev, Revoked: revoked, Now: opts.Clock.Now}, Now: opts.Clock.Now}}
-	// The ID-porten stand-in; segl's own relying party is registered as its
-	// client when the signer pages use it.
-	idp, err := devidp.New(devidp.Config{Issuer: base + "/dev/idporten", KeyDir: filepath.Join(cfg.Data, "dev"), Clock: opts.Clock})
+	// The ID-porten stand-in, with segl's own relying party (the production
+	// eid/oidc code) registered as its client. Both sides live in this
+	// process, so a fresh client key at every start is enough.
+	clientKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return fmt.Errorf("server: %w", err)
+	}
+	const clientID, keyID = "segl-dev", "segl-dev-1"
+	idp, err := devidp.New(devidp.Config{Issuer: base + "/dev/idporten", KeyDir: filepath.Join(cfg.Data, "dev"), Clock: opts.Clock,
+		Clients: []devidp.Client{{ID: clientID, Keys: map[string]crypto.PublicKey{keyID: clientKey.Public()},
+			RedirectURIs: []string{base + "/sign/callback"}}}})
 	if err != nil {
 		return err
 	}
 	mux.Handle("/dev/idporten/", idp)
+	s.login, err = oidc.New(oidc.Config{Issuer: base + "/dev/idporten", ClientID: clientID, Key: clientKey, KeyID: keyID,
+		Roots: dev.Roots(), Clock: opts.Clock})
+	if err != nil {
+		return err
+	}
+	// The remote signing service stand-in (CSC API v2) for advanced
+	// signatures: it takes the signer's ID-porten ID token as authorization
+	// and signs with a key certified by the development PKI.
+	cscService, err := devcsc.New(devcsc.Config{Issuer: idp.Issuer(), Audiences: []string{clientID}, IDP: idp, Dev: dev,
+		Dir: filepath.Join(cfg.Data, "dev", "csc"), Clock: opts.Clock})
+	if err != nil {
+		return err
+	}
+	mux.Handle("/dev/csc/", cscService)
+	cscConfig := csc.Config{BaseURL: base + "/dev/csc/v2", Roots: dev.Roots(), Clock: opts.Clock}
+	s.keys = func(ctx context.Context, id eid.Identity, n int) (*pki.KeyPair, error) {
+		return csc.Open(ctx, cscConfig, id.IDToken, n)
+	}
 	return nil
 }
 
@@ -275,6 +317,7 @@ func loadOrCreateSecret(path string) ([]byte, error) {
 // Close stops serving, waiting up to the context's deadline for requests in
 // flight, and closes storage.
 func (s *Server) Close(ctx context.Context) error {
+	s.stopSweep()
 	err := s.http.Shutdown(ctx)
 	if serr := <-s.done; serr != nil && !errors.Is(serr, http.ErrServerClosed) {
 		err = errors.Join(err, serr)

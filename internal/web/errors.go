@@ -76,13 +76,35 @@ func (w *Web) Error(rw http.ResponseWriter, r *http.Request, err error) {
 		rw.Header().Set("WWW-Authenticate", `segl-session realm="segl"`)
 	}
 	w.log.Debug("web: error page", "status", status, "code", e.Code, "path", r.URL.Path, "err", err)
-	w.renderError(rw, r, status, "error."+strconv.Itoa(status), "")
+	d := errorData{Key: "error." + strconv.Itoa(status)}
+	var pe *pageError
+	if errors.As(err, &pe) {
+		d.Key, d.Retry, d.RetryKey = pe.key, pe.retry, pe.retryKey
+	}
+	w.render(rw, r, status, errorPage, d)
 }
+
+// pageError gives an error a page of its own: the status still follows
+// the wrapped error's kind, but the page says what the catalogue says under
+// key (key+".title", key+".text"), and can offer a way on (a link to retry,
+// labelled by retryKey). Pages opt in with explain; every other error gets
+// the page of its status.
+type pageError struct {
+	err      error
+	key      string
+	retry    string // a same-site path, or ""
+	retryKey string
+}
+
+func (e *pageError) Error() string { return e.err.Error() }
+func (e *pageError) Unwrap() error { return e.err }
 
 // errorData is what the error page shows.
 type errorData struct {
 	Key       string // catalogue prefix: "error.404", "error.csrf"…
 	Reference string // for 500s
+	Retry     string // a link to try again, when there is one
+	RetryKey  string // its text
 }
 
 const errorPage = "error"

@@ -162,3 +162,27 @@ func (w *Web) FormatDate(lang string, t time.Time) string {
 func (w *Web) FormatDateTime(lang string, t time.Time) string {
 	return w.T(lang, "datetime", w.FormatDate(lang, t), t.In(oslo).Format("15:04"))
 }
+
+// FormatSize writes a file size in decimal units (SI, as file managers on
+// phones do), with the language's decimal mark: "980 byte", "97,7 kB",
+// "1.2 MB".
+func FormatSize(lang string, n int64) string {
+	if n < 1000 {
+		return strconv.FormatInt(n, 10) + " " + map[string]string{Bokmal: "byte", English: "bytes"}[lang]
+	}
+	v, unit := float64(n)/1000, "kB"
+	if v >= 1000 {
+		v, unit = v/1000, "MB"
+	}
+	if v >= 1000 {
+		v, unit = v/1000, "GB"
+	}
+	s := strconv.FormatFloat(v, 'f', 1, 64)
+	if v >= 100 {
+		s = strconv.FormatFloat(v, 'f', 0, 64)
+	}
+	if lang != English {
+		s = strings.Replace(s, ".", ",", 1)
+	}
+	return s + " " + unit
+}

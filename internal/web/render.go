@@ -56,6 +56,7 @@ func (w *Web) parseTemplates() (map[string]map[string]*template.Template, error)
 //	{{T "key" args…}}      the text of key in the page's language
 //	{{date .When}}         "2. januar 2026" / "2 January 2026", Norwegian time
 //	{{datetime .When}}     "2. januar 2026 kl. 14:05" / "2 January 2026 at 14:05"
+//	{{size .Bytes}}        "97,7 kB" / "97.7 kB"
 //	{{static "segl.css"}}  the content-hashed URL of an asset (long cache)
 //	{{csrfField $}}        the hidden CSRF input for a form; $ is the *Page
 func (w *Web) funcs(lang string) template.FuncMap {
@@ -63,6 +64,7 @@ func (w *Web) funcs(lang string) template.FuncMap {
 		"T":        func(key string, args ...any) string { return w.T(lang, key, args...) },
 		"date":     func(t time.Time) string { return w.FormatDate(lang, t) },
 		"datetime": func(t time.Time) string { return w.FormatDateTime(lang, t) },
+		"size":     func(n int64) string { return FormatSize(lang, n) },
 		"static":   w.assets.url,
 		"csrfField": func(p *Page) template.HTML {
 			return template.HTML(`<input type="hidden" name="` + csrfField + `" value="` +

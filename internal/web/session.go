@@ -9,6 +9,7 @@ import (
 
 	"golang.org/x/crypto/chacha20poly1305"
 
+	"github.com/segl/segl/internal/eid"
 	"github.com/segl/segl/internal/errs"
 )
 
@@ -44,7 +45,9 @@ const sessionCookie = "__Host-segl-session"
 // of different nodes that disagree a little.
 const maxSkew = time.Minute
 
-// Session is a signer's session, bound to one job.
+// Session is a signer's session, bound to one job (the direct flow, opened
+// from a signer link) or, with Job and Signer empty, to the person alone
+// (the portal, where they see every task waiting for them).
 type Session struct {
 	ID       string    `json:"id"`                 // random; CSRF tokens are bound to it
 	Job      string    `json:"job,omitempty"`      // the one job this session is for
@@ -54,6 +57,39 @@ type Session struct {
 	AuthTime time.Time `json:"auth_time,omitzero"` // when the eID login happened
 	Created  time.Time `json:"created"`            // start of the absolute lifetime
 	Seen     time.Time `json:"seen"`               // last use; the idle lifetime counts from here
+
+	// Pending is a started eID login, until its callback: it holds the
+	// PKCE verifier, which is why it lives only in this sealed cookie and
+	// never in a URL or a log.
+	Pending *eid.Pending `json:"pending,omitempty"`
+	// Link is the signer link's token a direct-flow session was started
+	// with: for the way back to the sender when the login is cancelled, and
+	// for logging in again.
+	Link string `json:"link,omitempty"`
+	// Next is the portal task (signer id) to open after the login.
+	Next string `json:"next,omitempty"`
+
+	// The rest of the verified login, for the signing act's evidence.
+	Name    string `json:"name,omitempty"`
+	Method  string `json:"eid,omitempty"`
+	IDToken string `json:"id_token,omitempty"`
+	Issuer  string `json:"iss,omitempty"`
+}
+
+// LoggedIn reports whether the session carries a verified login.
+func (s Session) LoggedIn() bool { return s.Subject != "" }
+
+// Identity is the verified login the session carries.
+func (s Session) Identity() eid.Identity {
+	return eid.Identity{PID: s.Subject, Name: s.Name, Assurance: eid.Assurance(s.LoA), Method: s.Method,
+		AuthTime: s.AuthTime, IDToken: s.IDToken, Issuer: s.Issuer}
+}
+
+// withIdentity returns s carrying the login id.
+func (s Session) withIdentity(id eid.Identity) Session {
+	s.Subject, s.Name, s.LoA, s.Method = id.PID, id.Name, string(id.Assurance), id.Method
+	s.AuthTime, s.IDToken, s.Issuer = id.AuthTime, id.IDToken, id.Issuer
+	return s
 }
 
 // For checks that the session was opened for this job and signer. Any other

@@ -49,6 +49,9 @@ type Options struct {
 	// routes. Zero means 256 MiB (a portal upload of 20 documents of 10 MB
 	// each fits, MISSION S1).
 	MaxBody int64
+	// Signing, when set, is what the signing ceremony under /sign needs;
+	// nil serves only the signer start page (with its login link).
+	Signing *Signing
 }
 
 // Web holds the parsed templates, catalogues, keys and assets. It is safe
@@ -66,6 +69,7 @@ type Web struct {
 	pages      map[string]map[string]*template.Template // lang → page → template set
 	assets     *assets
 	cop        *http.CrossOriginProtection
+	signing    *Signing
 }
 
 // New parses the templates and catalogues, hashes the static assets and
@@ -75,7 +79,11 @@ func New(opts Options) (*Web, error) {
 	if len(opts.Key) < 32 {
 		return nil, errors.New("web: key must be at least 32 bytes")
 	}
-	w := &Web{log: opts.Log, clock: opts.Clock, idle: opts.SessionIdle, max: opts.SessionMax, maxBody: opts.MaxBody}
+	w := &Web{log: opts.Log, clock: opts.Clock, idle: opts.SessionIdle, max: opts.SessionMax, maxBody: opts.MaxBody,
+		signing: opts.Signing}
+	if w.signing != nil && w.signing.Svc == nil {
+		return nil, errors.New("web: signing needs the ceremony service")
+	}
 	if w.log == nil {
 		w.log = slog.Default()
 	}
@@ -121,9 +129,10 @@ func New(opts Options) (*Web, error) {
 	return w, nil
 }
 
-// Routes mounts the static assets (and /favicon.ico), the catch-all "not found" pages of the
-// three web areas and the placeholder signer start page. More specific
-// patterns registered later (by Mount) take precedence over the catch-alls.
+// Routes mounts the static assets (and /favicon.ico), the catch-all "not
+// found" pages of the three web areas, the signer start page and, with
+// Options.Signing, the signing ceremony (sign.go). More specific patterns
+// registered later (by Mount) take precedence over the catch-alls.
 func (w *Web) Routes(mux *http.ServeMux) {
 	mux.Handle("GET /static/{name}", securityHeaders(http.HandlerFunc(w.serveAsset)))
 	// Browsers ask for /favicon.ico on their own, whatever the page says.
@@ -132,6 +141,9 @@ func (w *Web) Routes(mux *http.ServeMux) {
 		w.serveAsset(rw, r)
 	})))
 	w.Mount(mux, "GET /sign/{$}", w.signHome)
+	if w.signing != nil {
+		w.signRoutes(mux)
+	}
 	notFound := func(http.ResponseWriter, *http.Request) error {
 		return errNotFound
 	}
@@ -201,10 +213,3 @@ func (t *trackingWriter) Write(b []byte) (int, error) {
 
 // Unwrap lets http.ResponseController reach the underlying writer.
 func (t *trackingWriter) Unwrap() http.ResponseWriter { return t.ResponseWriter }
-
-// signHome is the placeholder signer start page ("your signing tasks"),
-// listing nothing yet.
-func (w *Web) signHome(rw http.ResponseWriter, r *http.Request) error {
-	w.Render(rw, r, "sign_home", nil)
-	return nil
-}

@@ -1,0 +1,619 @@
+package server_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"errors"
+	"html"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/segl/segl/client"
+	"github.com/segl/segl/internal/validate"
+)
+
+// The signing ceremony end to end, as a person's browser goes through it:
+// a plain http.Client with a cookie jar against segl started with --dev,
+// through the development ID-porten's HTML form, to the sender's exit URL.
+
+// browser is one person's web browser. It trusts the development root,
+// keeps cookies, and follows redirects only within segl: a redirect that
+// leaves segl (to the sender's exit URL) is returned for the test to read.
+type browser struct {
+	t      *testing.T
+	e      *env
+	http   *http.Client
+	follow bool
+}
+
+func (e *env) browser(t *testing.T) *browser {
+	t.Helper()
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	self, _ := url.Parse(e.srv.URL)
+	b := &browser{t: t, e: e, follow: true}
+	b.http = &http.Client{Jar: jar,
+		Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: e.srv.Dev.Roots()}},
+		CheckRedirect: func(req *http.Request, via []*http.Request) error {
+			if !b.follow || req.URL.Host != self.Host {
+				return http.ErrUseLastResponse
+			}
+			if len(via) > 10 {
+				return errors.New("too many redirects")
+			}
+			return nil
+		}}
+	t.Cleanup(b.http.CloseIdleConnections)
+	return b
+}
+
+// page is a response as the browser ended up with it.
+type page struct {
+	status   int
+	url      *url.URL // where it was fetched from
+	location string   // for a redirect that was not followed
+	header   http.Header
+	body     string
+}
+
+func (b *browser) do(req *http.Request) page {
+	b.t.Helper()
+	res, err := b.http.Do(req)
+	if err != nil {
+		b.t.Fatalf("%s %s: %v", req.Method, req.URL, err)
+	}
+	defer res.Body.Close()
+	body, err := io.ReadAll(res.Body)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	return page{status: res.StatusCode, url: res.Request.URL, location: res.Header.Get("Location"), header: res.Header, body: string(body)}
+}
+
+func (b *browser) get(target string) page {
+	b.t.Helper()
+	req, err := http.NewRequest("GET", b.abs(target), nil)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	return b.do(req)
+}
+
+func (b *browser) abs(target string) string {
+	if strings.HasPrefix(target, "/") {
+		return b.e.srv.URL + target
+	}
+	return target
+}
+
+var (
+	formRE  = regexp.MustCompile(`(?s)<form\b([^>]*)>(.*?)</form>`)
+	inputRE = regexp.MustCompile(`<input\b([^>]*)>`)
+	attrRE  = regexp.MustCompile(`\b(name|value|type|action)="([^"]*)"`)
+	h1RE    = regexp.MustCompile(`<h1>([^<]*)</h1>`)
+	linkRE  = regexp.MustCompile(`<a [^>]*href="([^"]*)"[^>]*>([^<]*)</a>`)
+)
+
+func attrs(s string) map[string]string {
+	out := map[string]string{}
+	for _, m := range attrRE.FindAllStringSubmatch(s, -1) {
+		out[m[1]] = html.UnescapeString(m[2])
+	}
+	return out
+}
+
+// submit sends the form of p whose action ends with suffix, as a browser
+// would: its hidden fields (the CSRF token, the IdP's interaction id…)
+// plus fields.
+func (b *browser) submit(p page, suffix string, fields url.Values) page {
+	b.t.Helper()
+	for _, f := range formRE.FindAllStringSubmatch(p.body, -1) {
+		action := attrs(f[1])["action"]
+		if !strings.HasSuffix(action, suffix) {
+			continue
+		}
+		form := url.Values{}
+		for _, in := range inputRE.FindAllStringSubmatch(f[2], -1) {
+			a := attrs(in[1])
+			if a["type"] == "hidden" {
+				form.Set(a["name"], a["value"])
+			}
+		}
+		for k, v := range fields {
+			form[k] = v
+		}
+		target, err := p.url.Parse(action)
+		if err != nil {
+			b.t.Fatal(err)
+		}
+		req, err := http.NewRequest("POST", target.String(), strings.NewReader(form.Encode()))
+		if err != nil {
+			b.t.Fatal(err)
+		}
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		return b.do(req)
+	}
+	b.t.Fatalf("no form with an action ending in %q on %s:\n%s", suffix, p.url, p.body)
+	return page{}
+}
+
+// link follows the link of p whose text contains text.
+func (b *browser) link(p page, text string) page {
+	b.t.Helper()
+	for _, m := range linkRE.FindAllStringSubmatch(p.body, -1) {
+		if strings.Contains(html.UnescapeString(m[2]), text) {
+			target, err := p.url.Parse(html.UnescapeString(m[1]))
+			if err != nil {
+				b.t.Fatal(err)
+			}
+			return b.get(target.String())
+		}
+	}
+	b.t.Fatalf("no link %q on %s:\n%s", text, p.url, p.body)
+	return page{}
+}
+
+// idp logs in on the development ID-porten's form in p as pid with the
+// eID method ("" picks the person's best).
+func (b *browser) idp(p page, pid, method string) page {
+	b.t.Helper()
+	if p.status != 200 || p.url.Path != "/dev/idporten/authorize" {
+		b.t.Fatalf("not the ID-porten form: %d %s\n%s", p.status, p.url, p.body)
+	}
+	if method == "" {
+		method = "auto"
+	}
+	return b.submit(p, "/dev/idporten/authorize", url.Values{"pid": {pid}, "eid": {method}})
+}
+
+// login opens a signer link and logs in as pid with method.
+func (b *browser) login(link, pid, method string) page {
+	b.t.Helper()
+	start := b.get(link)
+	if start.status != 200 {
+		b.t.Fatalf("signer link: %d\n%s", start.status, start.body)
+	}
+	return b.idp(b.submit(start, "/login", nil), pid, method)
+}
+
+func (p page) h1() string {
+	m := h1RE.FindStringSubmatch(p.body)
+	if m == nil {
+		return ""
+	}
+	return html.UnescapeString(m[1])
+}
+
+func (p page) want(t *testing.T, status int, h1 string) {
+	t.Helper()
+	if p.status != status || (h1 != "" && p.h1() != h1) {
+		t.Fatalf("%s: got %d %q, want %d %q\n%s", p.url, p.status, p.h1(), status, h1, p.body)
+	}
+}
+
+// exitToken checks that p sends the browser to the sender's exit URL and
+// returns the status query token appended to it.
+func (p page) exitToken(t *testing.T, exit string) string {
+	t.Helper()
+	if p.status != http.StatusSeeOther || !strings.HasPrefix(p.location, exit+"?status_query_token=") {
+		t.Fatalf("%s: got %d to %q, want a redirect to %s?status_query_token=…\n%s", p.url, p.status, p.location, exit, p.body)
+	}
+	u, _ := url.Parse(p.location)
+	return u.Query().Get("status_query_token")
+}
+
+const (
+	olaPID  = "21909825250" // BankID, MinID, Buypass
+	kariPID = "03896127682" // BankID, MinID
+)
+
+var textDoc = "Jeg samtykker til vilkårene.\nBlåbær, ærfugl og øl.\n"
+
+func (e *env) createWithText(c *client.Client, req client.JobRequest) *client.Job {
+	e.t.Helper()
+	req.Documents = append(req.Documents, client.DocumentRef{Title: "Samtykke", File: "doc2"})
+	j, err := c.CreateJob(context.Background(), req, []client.Upload{pdfUpload("doc1"),
+		{Part: "doc2", FileName: "samtykke.txt", ContentType: "text/plain", Body: strings.NewReader(textDoc)}})
+	if err != nil {
+		e.t.Fatalf("create job: %v", err)
+	}
+	return j
+}
+
+func TestCeremonyDirectTwoSignersToCompletion(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	c := e.client(orgA)
+	j := e.createWithText(c, directRequest())
+	link1, link2 := j.Signers[0].SigningURL, j.Signers[1].SigningURL
+
+	// Kari, second in order, comes first: she can read but not yet sign.
+	kari := e.browser(t)
+	early := kari.login(link2, kariPID, "")
+	early.want(t, 200, "Arbeidsavtale")
+	if !strings.Contains(early.body, "Du kan signere når de som skal signere før deg, har signert") ||
+		strings.Contains(early.body, `/sign"`) {
+		t.Fatalf("Kari may sign before Ola:\n%s", early.body)
+	}
+
+	ola := e.browser(t)
+	view := ola.login(link1, olaPID, "bankid")
+	view.want(t, 200, "Arbeidsavtale")
+	// The session, ID token included, fits in a cookie (browsers keep 4096
+	// bytes of name and value).
+	for _, ck := range ola.http.Jar.Cookies(view.url) {
+		if len(ck.Name)+len(ck.Value) > 3500 {
+			t.Errorf("cookie %s is %d bytes", ck.Name, len(ck.Value))
+		}
+	}
+	for _, want := range []string{"Kontrakt", "doc1.pdf", j.Documents[0].SHA256, "Samtykke", "samtykke.txt",
+		j.Documents[1].SHA256, "Ola Nordmann", "Du signerer som nummer 1 av 2."} {
+		if !strings.Contains(view.body, want) {
+			t.Errorf("the job page lacks %q", want)
+		}
+	}
+	pdf := ola.link(view, "Les «Kontrakt» (PDF)")
+	if pdf.status != 200 || pdf.header.Get("Content-Type") != "application/pdf" ||
+		!strings.HasPrefix(pdf.header.Get("Content-Disposition"), "inline") || !strings.HasPrefix(pdf.body, "%PDF-") {
+		t.Fatalf("reading the PDF: %d %v", pdf.status, pdf.header)
+	}
+	text := ola.link(view, "Les «Samtykke» (tekst)")
+	if text.header.Get("Content-Type") != "text/plain; charset=utf-8" || text.body != textDoc {
+		t.Fatalf("reading the text: %v %q", text.header, text.body)
+	}
+
+	// Not ticking "I have read…" is an error in the form, not a signature.
+	unticked := ola.submit(view, "/sign", nil)
+	unticked.want(t, 400, "Arbeidsavtale")
+	if !strings.Contains(unticked.body, `<a href="#confirm">`) || !strings.Contains(unticked.body, `aria-invalid="true"`) {
+		t.Fatalf("no error summary linking to the checkbox:\n%s", unticked.body)
+	}
+	token1 := ola.submit(view, "/sign", url.Values{"confirm": {"yes"}}).exitToken(t, "https://sender.example/ok")
+
+	st, err := c.Status(ctx, token1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.ID != j.ID || st.Status != "active" || st.Signers[0].Status != "signed" || st.Signers[1].Status != "waiting" {
+		t.Fatalf("status after Ola: %+v", st)
+	}
+	_, err = e.client(orgB).Status(ctx, token1)
+	problemOf(t, err, http.StatusNotFound, "job-not-found")
+	_, err = c.Status(ctx, token1[:len(token1)-1]+"0")
+	problemOf(t, err, http.StatusNotFound, "status-token-invalid")
+
+	// The form again (a second click, the back button): never a second signature.
+	again := ola.submit(view, "/sign", url.Values{"confirm": {"yes"}})
+	again.exitToken(t, "https://sender.example/ok")
+
+	// Kari's turn now.
+	view2 := kari.get(early.url.String())
+	view2.want(t, 200, "Arbeidsavtale")
+	if !strings.Contains(view2.body, "Du signerer som nummer 2 av 2.") {
+		t.Errorf("Kari's position is not shown")
+	}
+	token2 := kari.submit(view2, "/sign", url.Values{"confirm": {"yes"}}).exitToken(t, "https://sender.example/ok")
+	done, err := c.Status(ctx, token2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if done.Status != "completed" || done.Signers[1].Status != "signed" {
+		t.Fatalf("status after Kari: %+v", done)
+	}
+
+	// The signed result: the seal for each signer and the archive time-stamp.
+	body, err := c.SignedDocument(ctx, j.ID, j.Documents[0].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	signed, _ := io.ReadAll(body)
+	body.Close()
+	rep, err := validate.PDF(bytes.NewReader(signed), int64(len(signed)), validate.Options{Roots: e.srv.Dev.Roots()})
+	if err != nil || !rep.Passed() || len(rep.Signatures) != 3 {
+		t.Fatalf("signed PDF: %v %+v", err, rep)
+	}
+
+	// Ola's link again, in his browser: his receipt.
+	receipt := ola.get(link1)
+	receipt.want(t, 200, "Du har signert")
+	if !strings.Contains(receipt.body, done.Documents[0].SHA256) || !strings.Contains(receipt.body, "Alle har signert") {
+		t.Fatalf("receipt:\n%s", receipt.body)
+	}
+}
+
+// A used link in another browser says "already signed", refuses to act
+// (410) and leads only to the receipt, behind the signer's own login.
+func TestCeremonyReplayedLink(t *testing.T) {
+	e := newEnv(t)
+	c := e.client(orgA)
+	j := e.mustCreate(c, directRequest())
+	link := j.Signers[0].SigningURL
+	ola := e.browser(t)
+	view := ola.login(link, olaPID, "")
+	ola.submit(view, "/sign", url.Values{"confirm": {"yes"}}).exitToken(t, "https://sender.example/ok")
+
+	other := e.browser(t)
+	used := other.get(link)
+	used.want(t, http.StatusGone, "Du har allerede signert")
+	if strings.Contains(used.body, "Arbeidsavtale") || strings.Contains(used.body, "Kontrakt") {
+		t.Fatalf("the used link shows the job before login:\n%s", used.body)
+	}
+	// Posting the old signing form from this browser: no session, no signature.
+	if p := other.submit(view, "/sign", url.Values{"confirm": {"yes"}}); p.status != http.StatusForbidden {
+		t.Fatalf("a form from another browser: %d", p.status)
+	}
+	// Kari cannot see Ola's receipt…
+	wrong := other.idp(other.submit(used, "/login", nil), kariPID, "")
+	wrong.want(t, http.StatusForbidden, "Oppdraget er til en annen person")
+	// …Ola can, and can download his signed file.
+	used = other.get(link)
+	receipt := other.idp(other.submit(used, "/login", nil), olaPID, "")
+	receipt.want(t, 200, "Du har signert")
+	file := other.link(receipt, "Last ned signert «Kontrakt»")
+	if file.status != 200 || !strings.HasPrefix(file.body, "%PDF-") ||
+		file.header.Get("Content-Disposition") != `attachment; filename=doc1-signed.pdf` {
+		t.Fatalf("signed file: %d %v", file.status, file.header)
+	}
+	// Kari has not signed yet: Ola's revision is B-T, long-term data comes
+	// with completion.
+	rep, err := validate.PDF(strings.NewReader(file.body), int64(len(file.body)), validate.Options{Roots: e.srv.Dev.Roots()})
+	if err != nil || len(rep.Signatures) != 1 || rep.Signatures[0].Result.Indication == validate.TotalFailed {
+		t.Fatalf("signed file: %v %+v", err, rep)
+	}
+	// A link with a wrong token is not found at all.
+	u, _ := url.Parse(link)
+	u.RawQuery = "t=" + strings.Repeat("0", 40)
+	other.get(u.String()).want(t, http.StatusNotFound, "")
+}
+
+func TestCeremonyDirectReject(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	c := e.client(orgA)
+	j := e.mustCreate(c, directRequest())
+	ola := e.browser(t)
+	view := ola.login(j.Signers[0].SigningURL, olaPID, "")
+
+	long := strings.Repeat("æ", 1001)
+	tooLong := ola.submit(view, "/reject", url.Values{"reason": {long}})
+	tooLong.want(t, http.StatusBadRequest, "Arbeidsavtale")
+	if !strings.Contains(tooLong.body, `<a href="#reason">`) || !strings.Contains(tooLong.body, long+"</textarea>") ||
+		!strings.Contains(tooLong.body, "<details class=\"disclosure\" open>") {
+		t.Fatalf("no error summary for the reason, or the text was lost:\n%s", tooLong.body)
+	}
+	token := ola.submit(tooLong, "/reject", url.Values{"reason": {"Feil lønn"}}).exitToken(t, "https://sender.example/no")
+	st, err := c.Status(ctx, token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Status != "rejected" || st.Signers[0].Status != "rejected" || st.Signers[1].Status != "cancelled" {
+		t.Fatalf("after rejection: %+v", st)
+	}
+	// Kari's link has ended with the job.
+	e.browser(t).get(j.Signers[1].SigningURL).want(t, http.StatusGone, "Lenken er utløpt eller allerede brukt")
+	// Ola's own link shows what he did.
+	ola.get(j.Signers[0].SigningURL).want(t, 200, "Du har avvist oppdraget")
+}
+
+func TestCeremonyWrongPerson(t *testing.T) {
+	e := newEnv(t)
+	j := e.mustCreate(e.client(orgA), directRequest())
+	b := e.browser(t)
+	page := b.login(j.Signers[0].SigningURL, kariPID, "")
+	page.want(t, http.StatusForbidden, "Oppdraget er til en annen person")
+	// No session is left to act with.
+	b.get("/sign/"+j.Signers[0].ID+"/job").want(t, http.StatusUnauthorized, "Økten din er avsluttet")
+	// "Log in again" leads back to the link.
+	b.link(page, "Logg inn på nytt").want(t, 200, "Signer dokumenter")
+}
+
+func TestCeremonyAssuranceTooLow(t *testing.T) {
+	e := newEnv(t)
+	req := directRequest()
+	req.LevelOfAssurance = "high"
+	j := e.mustCreate(e.client(orgA), req)
+	b := e.browser(t)
+	start := b.get(j.Signers[0].SigningURL)
+	if !strings.Contains(start.body, "høyt sikkerhetsnivå") {
+		t.Errorf("the start page does not say the level:\n%s", start.body)
+	}
+	page := b.idp(b.submit(start, "/login", nil), olaPID, "minid")
+	page.want(t, http.StatusForbidden, "Oppdraget krever høyere sikkerhetsnivå")
+	again := b.idp(b.submit(b.link(page, "Logg inn på høyt sikkerhetsnivå"), "/login", nil), olaPID, "bankid")
+	again.want(t, 200, "Arbeidsavtale")
+}
+
+func TestCeremonyLoginTampering(t *testing.T) {
+	e := newEnv(t)
+	j := e.mustCreate(e.client(orgA), directRequest())
+	link := j.Signers[0].SigningURL
+
+	// The callback comes back with a changed state: refused, and the
+	// pending login is spent, so the genuine callback finds nothing.
+	b := e.browser(t)
+	form := b.submit(b.get(link), "/login", nil)
+	b.follow = false
+	back := b.idp(form, olaPID, "")
+	b.follow = true
+	callback, err := url.Parse(back.location)
+	if err != nil || back.status != http.StatusSeeOther || callback.Path != "/sign/callback" {
+		t.Fatalf("the IdP did not send the browser back: %d %q", back.status, back.location)
+	}
+	q := callback.Query()
+	genuine := callback.String()
+	state := q.Get("state")
+	q.Set("state", state[:len(state)-2]+"xx")
+	callback.RawQuery = q.Encode()
+	b.get(callback.String()).want(t, http.StatusUnauthorized, "Innloggingen kunne ikke bekreftes")
+	b.get(genuine).want(t, http.StatusUnauthorized, "Økten din er avsluttet")
+
+	// A callback replayed after a good login is refused too.
+	b = e.browser(t)
+	form = b.submit(b.get(link), "/login", nil)
+	b.follow = false
+	back = b.idp(form, olaPID, "")
+	b.follow = true
+	b.get(back.location).want(t, 200, "Arbeidsavtale")
+	b.get(back.location).want(t, http.StatusUnauthorized, "Innloggingen er utløpt")
+
+	// Another browser's callback (a login CSRF attempt) finds no session.
+	e.browser(t).get(back.location).want(t, http.StatusUnauthorized, "Økten din er avsluttet")
+
+	// Cancelling at ID-porten ends the attempt: back to the sender's error URL.
+	b = e.browser(t)
+	form = b.submit(b.get(link), "/login", nil)
+	token := b.link(form, "Avbryt").exitToken(t, "https://sender.example/err")
+	st, err := e.client(orgA).Status(context.Background(), token)
+	if err != nil || st.Status != "active" {
+		t.Fatalf("status after a cancelled login: %v %+v", err, st)
+	}
+}
+
+func TestCeremonyPortal(t *testing.T) {
+	e := newEnv(t)
+	c := e.client(orgA)
+	portal := func(title, level string, signers ...client.SignerRequest) *client.Job {
+		req := directRequest()
+		req.Flow, req.ExitURLs, req.Title, req.LevelOfAssurance, req.Signers = "portal", nil, title, level, signers
+		return e.createWithText(c, req)
+	}
+	plain := portal("Samtykkeerklæring", "substantial", client.SignerRequest{PID: olaPID})
+	high := portal("Kjøpekontrakt", "high", client.SignerRequest{PID: olaPID})
+	later := portal("Leieavtale", "substantial", client.SignerRequest{PID: kariPID, Order: 1}, client.SignerRequest{PID: olaPID, Order: 2})
+	direct := e.mustCreate(c, directRequest())
+
+	b := e.browser(t)
+	home := b.get("/sign/")
+	home.want(t, 200, "Dine signeringsoppdrag")
+	tasks := b.idp(b.link(home, "Logg inn"), olaPID, "minid")
+	tasks.want(t, 200, "Dine signeringsoppdrag")
+	if !strings.Contains(tasks.body, "Samtykkeerklæring") || !strings.Contains(tasks.body, "Kjøpekontrakt") ||
+		strings.Contains(tasks.body, "Leieavtale") || strings.Contains(tasks.body, "Arbeidsavtale") {
+		t.Fatalf("tasks:\n%s", tasks.body)
+	}
+	// Not the portal's: a direct job, a task not yet Ola's turn.
+	b.get("/sign/"+direct.Signers[0].ID+"/job").want(t, http.StatusNotFound, "")
+	b.get("/sign/"+later.Signers[1].ID+"/job").want(t, 200, "Leieavtale")
+
+	// The high job needs a login on level high.
+	tooLow := b.link(tasks, "Kjøpekontrakt")
+	tooLow.want(t, http.StatusForbidden, "Oppdraget krever høyere sikkerhetsnivå")
+	view := b.idp(b.link(tooLow, "Logg inn på høyt sikkerhetsnivå"), olaPID, "bankid")
+	view.want(t, 200, "Kjøpekontrakt")
+	receipt := b.submit(view, "/sign", url.Values{"confirm": {"yes"}})
+	receipt.want(t, 200, "Du har signert")
+	if receipt.url.Path != "/sign/"+high.Signers[0].ID+"/receipt" {
+		t.Fatalf("after signing: %s", receipt.url)
+	}
+	got, err := c.Job(context.Background(), high.ID)
+	if err != nil || got.Status != "completed" {
+		t.Fatalf("the high job: %v %+v", err, got)
+	}
+	for i, d := range got.Documents {
+		if !strings.Contains(receipt.body, d.SHA256) || !strings.Contains(receipt.body, high.Documents[i].SHA256) {
+			t.Errorf("the receipt lacks the hashes of %s", d.Title)
+		}
+	}
+	file := b.link(receipt, "Last ned signert «Samtykke»")
+	rep, err := validate.PDF(strings.NewReader(file.body), int64(len(file.body)), validate.Options{Roots: e.srv.Dev.Roots()})
+	if err != nil || !rep.Passed() || len(rep.Signatures) != 2 {
+		t.Fatalf("signed text document: %v %+v", err, rep)
+	}
+
+	// Back to the list: one task left, signed in turn.
+	tasks = b.link(receipt, "Tilbake til signeringsoppdragene")
+	if strings.Contains(tasks.body, "Kjøpekontrakt") || !strings.Contains(tasks.body, "Samtykkeerklæring") {
+		t.Fatalf("tasks after signing:\n%s", tasks.body)
+	}
+	view = b.link(tasks, "Samtykkeerklæring")
+	// A form without the CSRF token is refused.
+	forged := url.Values{"confirm": {"yes"}, "csrf_token": {"x"}}
+	b.submit(view, "/sign", forged).want(t, http.StatusForbidden, "Skjemaet kunne ikke sendes")
+	b.submit(view, "/sign", url.Values{"confirm": {"yes"}}).want(t, 200, "Du har signert")
+	if got, _ := c.Job(context.Background(), plain.ID); got.Status != "completed" {
+		t.Fatalf("the plain job: %+v", got)
+	}
+	tasks = b.get("/sign/")
+	if !strings.Contains(tasks.body, "Du har ingen signeringsoppdrag ennå.") {
+		t.Fatalf("tasks at the end:\n%s", tasks.body)
+	}
+	// Logging out ends the session.
+	out := b.submit(tasks, "/sign/logout", nil)
+	out.want(t, 200, "Dine signeringsoppdrag")
+	b.get("/sign/"+plain.Signers[0].ID+"/receipt").want(t, http.StatusUnauthorized, "")
+}
+
+// An advanced signature: the login is asked for on level high whatever the
+// job's level, and the signer's own key from the remote signing service
+// (CSC API v2, the development stand-in at /dev/csc/) signs.
+func TestCeremonyAdvanced(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	c := e.client(orgA)
+	req := directRequest()
+	req.SignatureType = "advanced"
+	req.Signers = req.Signers[:1]
+	j := e.mustCreate(c, req)
+
+	b := e.browser(t)
+	start := b.get(j.Signers[0].SigningURL)
+	form := b.submit(start, "/login", nil)
+	if !strings.Contains(form.body, "høyt") {
+		t.Fatalf("the login does not ask for level high:\n%s", form.body)
+	}
+	view := b.idp(form, olaPID, "bankid")
+	view.want(t, 200, "Arbeidsavtale")
+	if !strings.Contains(view.body, "din egen signeringsnøkkel") {
+		t.Errorf("the job page does not say it signs with the signer's own key")
+	}
+	token := b.submit(view, "/sign", url.Values{"confirm": {"yes"}}).exitToken(t, "https://sender.example/ok")
+	st, err := c.Status(ctx, token)
+	if err != nil || st.Status != "completed" {
+		t.Fatalf("status: %v %+v", err, st)
+	}
+	body, err := c.SignedDocument(ctx, j.ID, j.Documents[0].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	signed, _ := io.ReadAll(body)
+	body.Close()
+	rep, err := validate.PDF(bytes.NewReader(signed), int64(len(signed)), validate.Options{Roots: e.srv.Dev.Roots()})
+	if err != nil || !rep.Passed() || len(rep.Signatures) != 2 {
+		t.Fatalf("signed PDF: %v %+v", err, rep)
+	}
+	if subj := rep.Signatures[0].Signer.Subject; !strings.Contains(subj, "Ola Nordmann") {
+		t.Fatalf("signed by %s, want Ola's own certificate", subj)
+	}
+}
+
+// In the portal a login on level substantial sees an advanced task, but
+// the remote signing service gives the key only on level high: a page says
+// so, and logging in again on level high leads back to the task.
+func TestCeremonyAdvancedNeedsHighLogin(t *testing.T) {
+	e := newEnv(t)
+	c := e.client(orgA)
+	req := directRequest()
+	req.Flow, req.ExitURLs, req.SignatureType, req.Signers = "portal", nil, "advanced", req.Signers[:1]
+	j := e.mustCreate(c, req)
+
+	b := e.browser(t)
+	tasks := b.idp(b.get("/sign/login"), olaPID, "minid")
+	view := b.link(tasks, "Arbeidsavtale")
+	view.want(t, 200, "Arbeidsavtale")
+	refused := b.submit(view, "/sign", url.Values{"confirm": {"yes"}})
+	refused.want(t, http.StatusForbidden, "Logg inn på nytt for å signere med egen nøkkel")
+	view = b.idp(b.link(refused, "Logg inn på høyt sikkerhetsnivå"), olaPID, "bankid")
+	view.want(t, 200, "Arbeidsavtale")
+	b.submit(view, "/sign", url.Values{"confirm": {"yes"}}).want(t, 200, "Du har signert")
+	if got, err := c.Job(context.Background(), j.ID); err != nil || got.Status != "completed" {
+		t.Fatalf("job: %v %+v", err, got)
+	}
+}

@@ -1,0 +1,758 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"path"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/segl/segl/internal/blob"
+	"github.com/segl/segl/internal/ceremony"
+	"github.com/segl/segl/internal/eid"
+	"github.com/segl/segl/internal/errs"
+	"github.com/segl/segl/internal/job"
+	"github.com/segl/segl/internal/pki"
+)
+
+// The signing ceremony (DESIGN section 5, the signer's pages under /sign).
+//
+// Direct flow: the sender's web app redirects the signer to their link
+// /sign/{signer}?t={token}. The page there starts an eID login bound to
+// that link: the pending login (state, nonce, PKCE verifier) goes into a
+// new sealed session cookie that names the job and signer, and the browser
+// goes to ID-porten. ID-porten sends it back to GET /sign/callback
+// (response_mode=query); the login is completed there, checked against the
+// signer (right person, level of assurance) and a fresh session (new ID:
+// no fixation) then carries the identity, still bound to that one job and
+// signer, for at most the idle lifetime. The signer reads the documents,
+// signs or rejects, and is sent to the sender's exit URL with
+// status_query_token appended. A link whose signer has signed never signs
+// again: it shows "already signed", and the receipt to its owner.
+//
+// Portal flow: the person logs in at /sign/ with a session bound to no job,
+// sees the tasks waiting for them (ceremony.Tasks), opens, signs and gets a
+// receipt with the document hashes and their signed files. Every action
+// rechecks, in the store, that the signer entry is theirs and that it is
+// their turn: a session only says who they are.
+
+// Signing is what the signer's pages need from the rest of segl. Given to
+// New, Routes mounts the whole ceremony under /sign; without it only the
+// start page is served.
+type Signing struct {
+	// Svc runs the use cases. Required.
+	Svc *ceremony.Service
+	// Login is the eID login (ID-porten, or its development stand-in).
+	// Nil: logins are refused with "login unavailable".
+	Login eid.Login
+	// BaseURL is segl's public https URL without a trailing slash; the
+	// login callback is BaseURL+"/sign/callback", which must be registered
+	// with the provider.
+	BaseURL string
+	// KeySource gives the signer's own key for an advanced signature. Nil:
+	// advanced jobs cannot be signed, and say so on a page of their own.
+	KeySource KeySource
+}
+
+// KeySource obtains the logged-in signer's own signing key from a remote
+// signing service (CSC API v2 in production, eid/devcsc in development),
+// authorised by their verified login, good for n signatures: one per
+// document and one for the evidence.
+type KeySource func(ctx context.Context, id eid.Identity, n int) (*pki.KeyPair, error)
+
+// signRoutes mounts the ceremony. Literal segments win over the {signer}
+// wildcard, so "login" and "callback" are never taken for a signer id.
+func (w *Web) signRoutes(mux *http.ServeMux) {
+	w.Mount(mux, "GET /sign/login", w.portalLogin)
+	w.Mount(mux, "GET /sign/callback", w.loginCallback)
+	w.Mount(mux, "POST /sign/logout", w.logout)
+	w.Mount(mux, "GET /sign/{signer}", w.signerLink)
+	w.Mount(mux, "POST /sign/{signer}/login", w.linkLogin)
+	w.Mount(mux, "GET /sign/{signer}/job", w.jobPage)
+	w.Mount(mux, "GET /sign/{signer}/documents/{doc}", w.document)
+	w.Mount(mux, "POST /sign/{signer}/sign", w.signJob)
+	w.Mount(mux, "POST /sign/{signer}/reject", w.rejectJob)
+	w.Mount(mux, "GET /sign/{signer}/receipt", w.receipt)
+	w.Mount(mux, "GET /sign/{signer}/signed/{doc}", w.signedDocument)
+}
+
+func (w *Web) callbackURL() string { return w.signing.BaseURL + "/sign/callback" }
+
+func signerPath(signerID, page string) string {
+	return "/sign/" + url.PathEscape(signerID) + "/" + page
+}
+
+func linkPath(signerID, token string) string {
+	return "/sign/" + url.PathEscape(signerID) + "?" + url.Values{"t": {token}}.Encode()
+}
+
+// explain gives err a page of its own (see pageError).
+func explain(err error, key, retry, retryKey string) error {
+	return &pageError{err: err, key: key, retry: retry, retryKey: retryKey}
+}
+
+func codeOf(err error) string {
+	var e *errs.Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return ""
+}
+
+// atPage makes the page rendered for this request link its language switch
+// to p (a GET page) instead of the request's own URL, for pages rendered
+// in answer to a form or a login callback.
+func atPage(r *http.Request, p string) {
+	u, err := url.Parse(p)
+	if err == nil {
+		r.URL = u
+	}
+}
+
+// --- starting and completing a login ---
+
+// signerLink is the direct flow's entry: the signer's link. Before login it
+// shows nothing of the job but the level of assurance it needs.
+func (w *Web) signerLink(rw http.ResponseWriter, r *http.Request) error {
+	ctx, signerID, token := r.Context(), r.PathValue("signer"), r.URL.Query().Get("t")
+	j, _, err := w.signing.Svc.SignerByLink(ctx, signerID, token)
+	if codeOf(err) == CodeLinkUsed {
+		return w.usedLink(rw, r, signerID, token)
+	}
+	if err != nil {
+		return err
+	}
+	if s, err := w.Session(rw, r); err == nil && s.LoggedIn() && s.Signer == signerID && s.Job == j.ID {
+		http.Redirect(rw, r, signerPath(signerID, "job"), http.StatusSeeOther)
+		return nil
+	}
+	w.Render(rw, r, "sign_start", startView{SignerID: signerID, Token: token, High: j.Assurance == job.High})
+	return nil
+}
+
+type startView struct {
+	SignerID, Token string
+	High            bool // the job needs level high
+	Status          job.SignerStatus
+}
+
+// usedLink answers the link of a signer who has signed or rejected: never
+// a way to act again. Its owner, logged in in this browser, goes to their
+// receipt; anyone else gets 410 and, for a signed job, a way to log in to
+// see the receipt.
+func (w *Web) usedLink(rw http.ResponseWriter, r *http.Request, signerID, token string) error {
+	j, signer, err := w.signing.Svc.SignerLink(r.Context(), signerID, token)
+	if err != nil {
+		return err
+	}
+	if s, err := w.Session(rw, r); err == nil && s.LoggedIn() && s.Signer == signerID && s.Job == j.ID {
+		http.Redirect(rw, r, signerPath(signerID, "receipt"), http.StatusSeeOther)
+		return nil
+	}
+	w.render(rw, r, http.StatusGone, "sign_used", startView{SignerID: signerID, Token: token, Status: signer.Status})
+	return nil
+}
+
+// linkLogin starts the login for a signer link: for signing, or for the
+// receipt of a signer who has signed.
+func (w *Web) linkLogin(rw http.ResponseWriter, r *http.Request) error {
+	ctx, signerID, token := r.Context(), r.PathValue("signer"), r.PostForm.Get("t")
+	atPage(r, linkPath(signerID, token))
+	j, _, err := w.signing.Svc.SignerByLink(ctx, signerID, token)
+	receipt := codeOf(err) == CodeLinkUsed
+	if receipt {
+		var signer *job.Signer
+		if j, signer, err = w.signing.Svc.SignerLink(ctx, signerID, token); err == nil && signer.Status != job.SignerSigned {
+			err = LinkUsed()
+		}
+	}
+	if err != nil {
+		return err
+	}
+	err = w.startLogin(rw, r, Session{Job: j.ID, Signer: signerID, Link: token}, loginLevel(j))
+	if err != nil && !receipt && endsAttempt(err) {
+		w.log.Warn("web: login could not start", "job", j.ID, "signer", signerID, "err", err)
+		return w.exit(rw, r, j, signerID, j.ExitURLs.Error)
+	}
+	return err
+}
+
+// loginLevel is the level of assurance to ask for a job: its own, and high
+// for an advanced signature, whose remote signing service gives the signer
+// their key only on that level (sole control, eIDAS).
+func loginLevel(j *job.Job) eid.Assurance {
+	if j.SignatureType == job.Advanced {
+		return eid.High
+	}
+	return eid.Assurance(j.Assurance)
+}
+
+// taskID is what a signer id looks like; anything else in ?task= is
+// dropped rather than carried through a login.
+var taskID = regexp.MustCompile(`^[0-9a-fA-F-]{1,64}$`)
+
+// portalLogin starts a login for the portal, bound to no job: level
+// substantial unless ?level=high (a task that needs it links here), and
+// ?task= to open after the login.
+func (w *Web) portalLogin(rw http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	want := eid.Substantial
+	if q.Get("level") == string(eid.High) {
+		want = eid.High
+	}
+	s := Session{}
+	if t := q.Get("task"); taskID.MatchString(t) {
+		s.Next = t
+	}
+	return w.startLogin(rw, r, s, want)
+}
+
+// startLogin sends the browser to the eID provider with a new session that
+// holds the pending login.
+func (w *Web) startLogin(rw http.ResponseWriter, r *http.Request, s Session, want eid.Assurance) error {
+	if w.signing.Login == nil {
+		return explain(errs.E(errs.Unavailable, "login-unavailable", "no eid login is configured"),
+			"sign.error.login-unavailable", "", "")
+	}
+	authURL, pending, err := w.signing.Login.AuthURL(r.Context(), w.callbackURL(), want, Lang(r))
+	if err != nil {
+		return err
+	}
+	s.Pending = &pending
+	if _, err := w.NewSession(rw, r, s); err != nil {
+		return err
+	}
+	rw.Header().Set("Cache-Control", "no-store")
+	http.Redirect(rw, r, authURL, http.StatusSeeOther)
+	return nil
+}
+
+// loginCallback is where ID-porten sends the browser back (a GET, with
+// code, state and iss in the query). The pending login is spent whatever
+// the outcome: a replayed or forged callback finds nothing to complete.
+func (w *Web) loginCallback(rw http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	s, err := w.Session(rw, r)
+	if err != nil {
+		atPage(r, "/sign/")
+		return err
+	}
+	retry := "/sign/login"
+	if s.Signer != "" {
+		retry = linkPath(s.Signer, s.Link)
+	}
+	if s.Pending == nil {
+		atPage(r, "/sign/")
+		return explain(errs.E(errs.Unauthenticated, "eid-no-pending-login", "no login in progress"),
+			"sign.error.login-again", retry, "sign.error.login-again.retry")
+	}
+	if w.signing.Login == nil {
+		return explain(errs.E(errs.Unavailable, "login-unavailable", "no eid login is configured"),
+			"sign.error.login-unavailable", "", "")
+	}
+	pending := *s.Pending
+	id, err := w.signing.Login.Complete(ctx, pending, w.callbackURL(), r.URL.Query())
+	if err != nil {
+		w.EndSession(rw, r)
+		return w.loginFailed(rw, r, s, err)
+	}
+	if s.Signer == "" {
+		next := "/sign/"
+		if s.Next != "" {
+			next = signerPath(s.Next, "job")
+		}
+		if _, err := w.NewSession(rw, r, Session{}.withIdentity(id)); err != nil {
+			return err
+		}
+		http.Redirect(rw, r, next, http.StatusSeeOther)
+		return nil
+	}
+	j, signer, err := w.signing.Svc.ForSigner(ctx, s.Signer, id)
+	if err == nil && j.ID != s.Job {
+		err = errs.E(errs.NotFound, "job-not-found", "no such job")
+	}
+	if err != nil {
+		w.EndSession(rw, r)
+		atPage(r, retry)
+		return explainSigner(err, retry)
+	}
+	if _, err := w.NewSession(rw, r, Session{Job: j.ID, Signer: signer.ID, Link: s.Link}.withIdentity(id)); err != nil {
+		return err
+	}
+	next := signerPath(signer.ID, "job")
+	if signer.Status.Final() {
+		next = signerPath(signer.ID, "receipt")
+	}
+	http.Redirect(rw, r, next, http.StatusSeeOther)
+	return nil
+}
+
+// endsAttempt reports whether err ends a direct-flow signer's attempt, so
+// that they go back to the sender's error URL rather than to a page of
+// segl's: a login they cancelled (or the provider refused), a job that
+// closed meanwhile, a failure on segl's side or of a service it depends
+// on. Errors with a page of their own (explain) and mistakes the signer can
+// put right stay on segl's pages.
+func endsAttempt(err error) bool {
+	var pe *pageError
+	if errors.As(err, &pe) {
+		return false
+	}
+	switch errs.KindOf(err) {
+	case errs.Internal, errs.Unavailable:
+		return true
+	}
+	switch codeOf(err) {
+	case "job-not-active", "job-expired":
+		return true
+	}
+	return errors.Is(err, eid.ErrDenied)
+}
+
+// loginFailed explains a login that did not complete, or in the direct
+// flow sends the signer back to the sender when it ends the attempt.
+func (w *Web) loginFailed(rw http.ResponseWriter, r *http.Request, s Session, err error) error {
+	retry := "/sign/login"
+	if s.Signer != "" {
+		retry = linkPath(s.Signer, s.Link)
+		if endsAttempt(err) {
+			if j, signer, lerr := w.signing.Svc.SignerLink(r.Context(), s.Signer, s.Link); lerr == nil && j.ID == s.Job {
+				w.log.Warn("web: login ended the attempt", "job", j.ID, "signer", signer.ID, "err", err)
+				return w.exit(rw, r, j, signer.ID, j.ExitURLs.Error)
+			}
+		}
+	}
+	atPage(r, retry)
+	switch {
+	case errors.Is(err, eid.ErrAssuranceTooLow):
+		return explain(err, "sign.error.assurance-too-low", retry, "sign.error.assurance-too-low.retry")
+	case errors.Is(err, eid.ErrDenied):
+		return explain(err, "sign.error.login-cancelled", retry, "sign.error.login-again.retry")
+	case errors.Is(err, eid.ErrExpired):
+		return explain(err, "sign.error.login-again", retry, "sign.error.login-again.retry")
+	case errors.Is(err, eid.ErrStateMismatch), errors.Is(err, eid.ErrNonceMismatch), errors.Is(err, eid.ErrInvalidToken):
+		return explain(err, "sign.error.login-invalid", retry, "sign.error.login-again.retry")
+	}
+	return err
+}
+
+// explainSigner gives the refusals of ceremony.CheckIdentity their pages.
+// retry is where to log in again, if anywhere.
+func explainSigner(err error, retry string) error {
+	switch codeOf(err) {
+	case "wrong-person":
+		return explain(err, "sign.error.wrong-person", retry, "sign.error.login-again.retry")
+	case "assurance-too-low":
+		return explain(err, "sign.error.assurance-too-low", retry, "sign.error.assurance-too-low.retry")
+	}
+	return err
+}
+
+// logout ends the session in this browser.
+func (w *Web) logout(rw http.ResponseWriter, r *http.Request) error {
+	w.EndSession(rw, r)
+	http.Redirect(rw, r, "/sign/", http.StatusSeeOther)
+	return nil
+}
+
+// --- the signer's job ---
+
+// signerSession finds the logged-in person's signer entry, as the session
+// allows: a direct session only its own job and signer, a portal session
+// only portal jobs where the person is the signer by identity number.
+// Everything else is "not found".
+func (w *Web) signerSession(rw http.ResponseWriter, r *http.Request, signerID string) (Session, *job.Job, *job.Signer, error) {
+	s, err := w.Session(rw, r)
+	if err != nil {
+		return s, nil, nil, err
+	}
+	if !s.LoggedIn() {
+		return s, nil, nil, errs.E(errs.Unauthenticated, "not-logged-in", "log in first")
+	}
+	notFound := errs.E(errs.NotFound, "job-not-found", "no such job")
+	id := s.Identity()
+	if s.Signer != "" {
+		if s.Signer != signerID {
+			return s, nil, nil, notFound
+		}
+		j, signer, err := w.signing.Svc.ForSigner(r.Context(), signerID, id)
+		if err != nil {
+			return s, nil, nil, explainSigner(err, "")
+		}
+		if j.ID != s.Job {
+			return s, nil, nil, notFound
+		}
+		return s, j, signer, nil
+	}
+	j, signer, err := w.signing.Svc.ForSigner(r.Context(), signerID, id)
+	switch {
+	case codeOf(err) == "wrong-person" || errs.Is(err, errs.NotFound):
+		return s, nil, nil, notFound
+	case err != nil:
+		return s, nil, nil, explainSigner(err, "/sign/login?"+url.Values{"level": {"high"}, "task": {signerID}}.Encode())
+	case j.Flow != job.Portal || signer.PID != id.PID:
+		return s, nil, nil, notFound
+	}
+	return s, j, signer, nil
+}
+
+// jobPage shows the job to its signer: the documents to read, and the
+// forms to sign or reject.
+func (w *Web) jobPage(rw http.ResponseWriter, r *http.Request) error {
+	s, j, signer, err := w.signerSession(rw, r, r.PathValue("signer"))
+	if err != nil {
+		return err
+	}
+	if signer.Status.Final() {
+		http.Redirect(rw, r, signerPath(signer.ID, "receipt"), http.StatusSeeOther)
+		return nil
+	}
+	return w.renderJob(rw, r, s, j, signer, http.StatusOK, nil, "")
+}
+
+// fieldError is one invalid form field: its input's id and the catalogue
+// key of the message.
+type fieldError struct {
+	Field, Key string
+}
+
+type jobView struct {
+	Job      *job.Job
+	Signer   *job.Signer
+	Sender   string
+	Name     string // who is logged in
+	Portal   bool
+	Docs     []docView
+	Position int    // the signer's place in the order, from 1
+	Total    int    // number of signers
+	Wait     string // why the signer cannot act now (catalogue key), or ""
+	Errors   []fieldError
+	Reason   string // the rejection reason as typed, shown again
+}
+
+// Error returns the message key for field, if it is invalid.
+func (v jobView) Error(field string) string {
+	for _, e := range v.Errors {
+		if e.Field == field {
+			return e.Key
+		}
+	}
+	return ""
+}
+
+type docView struct {
+	ID, Title, FileName, SHA256 string
+	SignedSHA256                string
+	Size, SignedSize            int64
+	Pages                       int
+	PDF                         bool // what the read link serves
+	URL, SignedURL              string
+}
+
+func (w *Web) renderJob(rw http.ResponseWriter, r *http.Request, s Session, j *job.Job, signer *job.Signer, status int, errors []fieldError, reason string) error {
+	atPage(r, signerPath(signer.ID, "job"))
+	v, err := w.jobView(r, s, j, signer)
+	if err != nil {
+		return err
+	}
+	v.Errors, v.Reason = errors, reason
+	if err := j.Turn(signer, w.clock.Now()); err != nil {
+		switch codeOf(err) {
+		case "not-your-turn":
+			v.Wait = "sign.job.wait.turn"
+		case "job-expired":
+			v.Wait = "sign.job.wait.expired"
+		default:
+			v.Wait = "sign.job.wait.closed"
+		}
+	}
+	w.render(rw, r, status, "sign_job", v)
+	return nil
+}
+
+func (w *Web) jobView(r *http.Request, s Session, j *job.Job, signer *job.Signer) (jobView, error) {
+	sender, err := w.signing.Svc.SenderName(r.Context(), j)
+	if err != nil {
+		return jobView{}, err
+	}
+	v := jobView{Job: j, Signer: signer, Sender: sender, Name: s.Name, Portal: s.Signer == "", Total: len(j.Signers)}
+	for i := range j.Signers {
+		if j.Signers[i].ID == signer.ID {
+			v.Position = i + 1
+		}
+	}
+	for _, d := range j.Documents {
+		v.Docs = append(v.Docs, docView{ID: d.ID, Title: d.Title, FileName: d.FileName, SHA256: d.SHA256, Size: d.Size,
+			Pages: d.Pages, PDF: d.MediaType == ceremony.MediaPDF || d.Signed.SHA256 != "",
+			SignedSHA256: d.Signed.SHA256, SignedSize: d.Signed.Size,
+			URL:       signerPath(signer.ID, "documents/"+url.PathEscape(d.ID)),
+			SignedURL: signerPath(signer.ID, "signed/"+url.PathEscape(d.ID))})
+	}
+	return v, nil
+}
+
+// document serves a document for the signer to read before signing,
+// inline so that a browser (also on a phone) shows it: the upload, or the
+// prepared PDF once the first signer has signed.
+func (w *Web) document(rw http.ResponseWriter, r *http.Request) error {
+	s, _, signer, err := w.signerSession(rw, r, r.PathValue("signer"))
+	if err != nil {
+		return err
+	}
+	d, o, err := w.signing.Svc.SignerDocument(r.Context(), signer.ID, r.PathValue("doc"), s.Identity())
+	if err != nil {
+		return err
+	}
+	defer o.Close()
+	mediaType, name := d.MediaType, d.FileName
+	if d.Signed.SHA256 != "" {
+		mediaType, name = ceremony.MediaPDF, pdfName(d.FileName)
+	}
+	if mediaType == ceremony.MediaText {
+		mediaType += "; charset=utf-8"
+	}
+	serveDocument(rw, r, mediaType, "inline", name, o)
+	return nil
+}
+
+// signedDocument serves the signer's own signed file, for their receipt.
+func (w *Web) signedDocument(rw http.ResponseWriter, r *http.Request) error {
+	s, _, signer, err := w.signerSession(rw, r, r.PathValue("signer"))
+	if err != nil {
+		return err
+	}
+	d, o, err := w.signing.Svc.SignerSignedDocument(r.Context(), signer.ID, r.PathValue("doc"), s.Identity())
+	if err != nil {
+		return err
+	}
+	defer o.Close()
+	serveDocument(rw, r, ceremony.MediaPDF, "attachment", signedName(d.FileName), o)
+	return nil
+}
+
+// serveDocument streams a document with range support. A PDF gets a CSP
+// that only forbids framing: the browser's own PDF viewer must be able to
+// run in the document, and segl refuses PDFs with JavaScript on upload.
+func serveDocument(rw http.ResponseWriter, r *http.Request, mediaType, disposition, name string, o blob.Object) {
+	h := rw.Header()
+	h.Set("Content-Type", mediaType)
+	h.Set("Content-Disposition", mime.FormatMediaType(disposition, map[string]string{"filename": name}))
+	h.Set("Cache-Control", "no-store")
+	if strings.HasPrefix(mediaType, ceremony.MediaPDF) {
+		h.Set("Content-Security-Policy", "frame-ancestors 'none'")
+	}
+	http.ServeContent(rw, r, "", time.Time{}, io.NewSectionReader(o, 0, o.Size()))
+}
+
+// pdfName is the name of a document once segl has made it a PDF.
+func pdfName(name string) string {
+	if strings.EqualFold(path.Ext(name), ".pdf") {
+		return name
+	}
+	return strings.TrimSuffix(name, path.Ext(name)) + ".pdf"
+}
+
+// signedName names a signed file as the API does: kontrakt.pdf →
+// kontrakt-signed.pdf.
+func signedName(name string) string { return strings.TrimSuffix(name, path.Ext(name)) + "-signed.pdf" }
+
+// signJob is the signing act. The signer must tick that they have read the
+// documents and want to sign; an advanced job also needs their own key.
+func (w *Web) signJob(rw http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	s, j, signer, err := w.signerSession(rw, r, r.PathValue("signer"))
+	if err != nil {
+		return err
+	}
+	atPage(r, signerPath(signer.ID, "job"))
+	if r.PostForm.Get("confirm") != "yes" {
+		return w.renderJob(rw, r, s, j, signer, http.StatusBadRequest, []fieldError{{"confirm", "sign.job.confirm.missing"}}, "")
+	}
+	id := s.Identity()
+	var key *pki.KeyPair
+	if j.SignatureType == job.Advanced {
+		if w.signing.KeySource == nil {
+			return explain(errs.E(errs.Unavailable, "advanced-signing-unavailable", "no key source for advanced signatures"),
+				"sign.error.advanced-unavailable", signerPath(signer.ID, "job"), "sign.error.advanced-unavailable.retry")
+		}
+		if key, err = w.signing.KeySource(ctx, id, len(j.Documents)+1); err != nil {
+			return w.keyFailed(rw, r, s, j, signer, err)
+		}
+	}
+	if _, err := w.signing.Svc.Sign(ctx, signer.ID, id, key); err != nil {
+		return w.actFailed(rw, r, s, j, signer, err)
+	}
+	return w.finished(rw, r, s, j, signer.ID)
+}
+
+// keyFailed explains why the signer's own key could not be had. The
+// remote signing service takes the ID token of the login, which lives
+// minutes only, and level high: both are fixed by logging in again. A
+// person without a signing key there cannot sign this job at all.
+func (w *Web) keyFailed(rw http.ResponseWriter, r *http.Request, s Session, j *job.Job, signer *job.Signer, err error) error {
+	again := "/sign/login?" + url.Values{"level": {"high"}, "task": {signer.ID}}.Encode()
+	if s.Signer != "" {
+		again = linkPath(signer.ID, s.Link)
+	}
+	switch errs.KindOf(err) {
+	case errs.Unauthenticated, errs.Forbidden:
+		return explain(err, "sign.error.own-key-login", again, "sign.error.assurance-too-low.retry")
+	case errs.NotFound:
+		return explain(err, "sign.error.no-own-key", "", "")
+	}
+	return w.actFailed(rw, r, s, j, signer, err)
+}
+
+// rejectJob ends the job on the signer's word, with an optional reason.
+func (w *Web) rejectJob(rw http.ResponseWriter, r *http.Request) error {
+	s, j, signer, err := w.signerSession(rw, r, r.PathValue("signer"))
+	if err != nil {
+		return err
+	}
+	atPage(r, signerPath(signer.ID, "job"))
+	reason := strings.TrimSpace(r.PostForm.Get("reason"))
+	if _, err := w.signing.Svc.Reject(r.Context(), signer.ID, s.Identity(), reason); err != nil {
+		var e *errs.Error
+		if errors.As(err, &e) && e.Kind == errs.Invalid && e.Field == "reason" {
+			return w.renderJob(rw, r, s, j, signer, http.StatusBadRequest, []fieldError{{"reason", "sign.job.reason.too-long"}}, reason)
+		}
+		return w.actFailed(rw, r, s, j, signer, err)
+	}
+	return w.finished(rw, r, s, j, signer.ID)
+}
+
+// actFailed handles a signing act or rejection that did not happen. A
+// signer who has already finished (a second click, a second tab) is shown
+// where they ended up. In the direct flow an error that ends the attempt
+// (the job closed meanwhile, a failure on segl's side or of a service it
+// depends on) sends the signer to the sender's error URL; the sender learns
+// the rest from the status query.
+func (w *Web) actFailed(rw http.ResponseWriter, r *http.Request, s Session, j *job.Job, signer *job.Signer, err error) error {
+	if codeOf(err) == "signer-done" {
+		return w.finished(rw, r, s, j, signer.ID)
+	}
+	if s.Signer == "" || !endsAttempt(err) {
+		return err
+	}
+	if errs.KindOf(err) == errs.Internal {
+		w.log.Error("web: signing act failed", "job", j.ID, "signer", signer.ID, "err", err)
+	} else {
+		w.log.Warn("web: signing act ended", "job", j.ID, "signer", signer.ID, "err", err)
+	}
+	return w.exit(rw, r, j, signer.ID, j.ExitURLs.Error)
+}
+
+// finished sends a signer who has acted where they belong: in the direct
+// flow back to the sender (completion or rejection URL), in the portal to
+// their receipt.
+func (w *Web) finished(rw http.ResponseWriter, r *http.Request, s Session, j *job.Job, signerID string) error {
+	if s.Signer == "" {
+		http.Redirect(rw, r, signerPath(signerID, "receipt"), http.StatusSeeOther)
+		return nil
+	}
+	fresh, signer, err := w.signing.Svc.ForSigner(r.Context(), signerID, s.Identity())
+	if err != nil {
+		return err
+	}
+	switch signer.Status {
+	case job.SignerSigned:
+		return w.exit(rw, r, fresh, signerID, j.ExitURLs.Completion)
+	case job.SignerRejected:
+		return w.exit(rw, r, fresh, signerID, j.ExitURLs.Rejection)
+	}
+	return w.exit(rw, r, fresh, signerID, j.ExitURLs.Error)
+}
+
+// exit sends a direct-flow signer to one of the sender's exit URLs with
+// the status query token appended (DESIGN section 6), which the sender
+// exchanges for the job's status over the API. The URL was checked when
+// the job was created.
+func (w *Web) exit(rw http.ResponseWriter, r *http.Request, j *job.Job, signerID, exitURL string) error {
+	u, err := url.Parse(exitURL)
+	if err != nil || exitURL == "" {
+		return errs.Wrap(err, errs.Internal, "exit-url", "job %s has no usable exit url", j.ID)
+	}
+	q := "status_query_token=" + url.QueryEscape(w.signing.Svc.StatusToken(j.ID, signerID))
+	if u.RawQuery == "" {
+		u.RawQuery = q
+	} else {
+		u.RawQuery += "&" + q
+	}
+	rw.Header().Set("Cache-Control", "no-store")
+	http.Redirect(rw, r, u.String(), http.StatusSeeOther)
+	return nil
+}
+
+// receipt shows a signer what they did: for a signature the hashes of the
+// documents and their signed files to download.
+func (w *Web) receipt(rw http.ResponseWriter, r *http.Request) error {
+	s, j, signer, err := w.signerSession(rw, r, r.PathValue("signer"))
+	if err != nil {
+		return err
+	}
+	if !signer.Status.Final() {
+		http.Redirect(rw, r, signerPath(signer.ID, "job"), http.StatusSeeOther)
+		return nil
+	}
+	v, err := w.jobView(r, s, j, signer)
+	if err != nil {
+		return err
+	}
+	w.Render(rw, r, "sign_receipt", v)
+	return nil
+}
+
+// --- the portal's start page ---
+
+type homeView struct {
+	LoggedIn bool
+	Name     string
+	Tasks    []taskView
+}
+
+type taskView struct {
+	SignerID, Title, Sender string
+	Documents               int
+	ExpiresAt               time.Time
+}
+
+// signHome is the signer's start page: the tasks of a logged-in person, or
+// the way to log in.
+func (w *Web) signHome(rw http.ResponseWriter, r *http.Request) error {
+	if w.signing == nil {
+		w.Render(rw, r, "sign_home", homeView{})
+		return nil
+	}
+	s, err := w.Session(rw, r)
+	if err != nil || !s.LoggedIn() || s.Signer != "" {
+		w.Render(rw, r, "sign_home", homeView{})
+		return nil
+	}
+	id := s.Identity()
+	jobs, err := w.signing.Svc.Tasks(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	v := homeView{LoggedIn: true, Name: s.Name}
+	now := w.clock.Now()
+	for _, j := range jobs {
+		sender, err := w.signing.Svc.SenderName(r.Context(), j)
+		if err != nil {
+			return err
+		}
+		for i := range j.Signers {
+			signer := &j.Signers[i]
+			if signer.PID == id.PID && j.Turn(signer, now) == nil {
+				v.Tasks = append(v.Tasks, taskView{SignerID: signer.ID, Title: j.Title, Sender: sender,
+					Documents: len(j.Documents), ExpiresAt: j.ExpiresAt})
+			}
+		}
+	}
+	w.Render(rw, r, "sign_home", v)
+	return nil
+}

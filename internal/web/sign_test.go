@@ -1,0 +1,58 @@
+package web
+
+import (
+	"os"
+	"regexp"
+	"testing"
+)
+
+// The signer pages choose some texts in Go (error pages, the reason a task
+// cannot be signed now): every such key must be in both catalogues, with
+// .title and .text for an error page.
+func TestSignPageKeysExist(t *testing.T) {
+	e := newEnv(t, Options{})
+	src, err := os.ReadFile("sign.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := 0
+	for _, m := range regexp.MustCompile(`"((?:sign|doc)\.[a-z0-9.-]+)"`).FindAllStringSubmatch(string(src), -1) {
+		key := m[1]
+		keys := []string{key}
+		if regexp.MustCompile(`^sign\.error\.[a-z-]+$`).MatchString(key) {
+			keys = []string{key + ".title", key + ".text"}
+		}
+		for _, k := range keys {
+			found++
+			for _, lang := range Languages {
+				if _, ok := e.web.catalogues[lang][k]; !ok {
+					t.Errorf("sign.go uses %q, missing in %s", k, lang)
+				}
+			}
+		}
+	}
+	if found < 10 {
+		t.Fatalf("only %d keys found: is the pattern right?", found)
+	}
+}
+
+func TestFormatSize(t *testing.T) {
+	for _, tc := range []struct {
+		lang string
+		n    int64
+		want string
+	}{
+		{"nb", 56, "56 byte"},
+		{"en", 999, "999 bytes"},
+		{"nb", 1000, "1,0 kB"},
+		{"en", 9_876, "9.9 kB"},
+		{"nb", 100_000, "100 kB"},
+		{"en", 212_345, "212 kB"},
+		{"nb", 10_500_000, "10,5 MB"},
+		{"en", 3_000_000_000, "3.0 GB"},
+	} {
+		if got := FormatSize(tc.lang, tc.n); got != tc.want {
+			t.Errorf("FormatSize(%s, %d) = %q, want %q", tc.lang, tc.n, got, tc.want)
+		}
+	}
+}

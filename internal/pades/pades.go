@@ -247,18 +247,16 @@ func (s *Sealer) validationData(ctx context.Context, src io.ReaderAt, size int64
 	return dss, nil
 }
 
-// certSet is a de-duplicated list of certificates. It remembers the
-// signatures it has checked: the same certificate pairs come up for every
-// leaf and again on each VRI path, and one ECDSA P-384 verification (the
-// development CAs' curve) costs about half a millisecond, which was most of
-// the time of a small B-LTA seal.
+// certSet is a de-duplicated list of certificates. The same certificate
+// pairs come up for every leaf and on each VRI path, and one ECDSA P-384
+// verification (the development CAs' curve) costs about half a millisecond,
+// so signature checks go through pki.SignedBy's cache.
 type certSet struct {
-	list    []*x509.Certificate
-	checked map[[2]*x509.Certificate]bool // {child, parent}: child.CheckSignatureFrom(parent) passed
+	list []*x509.Certificate
 }
 
 func newCertSet(certs []*x509.Certificate) *certSet {
-	s := &certSet{checked: map[[2]*x509.Certificate]bool{}}
+	s := &certSet{}
 	s.add(certs...)
 	return s
 }
@@ -297,16 +295,9 @@ func (s *certSet) selfSigned(c *x509.Certificate) bool {
 	return bytes.Equal(c.RawSubject, c.RawIssuer) && s.signedBy(c, c)
 }
 
-// signedBy is c.CheckSignatureFrom(parent) == nil, checked once per pair.
-func (s *certSet) signedBy(c, parent *x509.Certificate) bool {
-	k := [2]*x509.Certificate{c, parent}
-	ok, seen := s.checked[k]
-	if !seen {
-		ok = c.CheckSignatureFrom(parent) == nil
-		s.checked[k] = ok
-	}
-	return ok
-}
+// signedBy is c.CheckSignatureFrom(parent) == nil, checked once per
+// process (pki.SignedBy).
+func (s *certSet) signedBy(c, parent *x509.Certificate) bool { return pki.SignedBy(c, parent) }
 
 func (s *Sealer) temp() (*os.File, error) {
 	f, err := os.CreateTemp(s.TempDir, "segl-pades-*.pdf")

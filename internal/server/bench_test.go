@@ -3,10 +3,12 @@ package server_test
 import (
 	"bytes"
 	"context"
+	"net/url"
 	"testing"
 
 	"github.com/segl/segl/client"
 	"github.com/segl/segl/internal/config"
+	"github.com/segl/segl/internal/signerbot"
 )
 
 // BenchmarkCreateJob creates jobs (one 100 KB PDF, two signers) through the
@@ -39,4 +41,46 @@ func BenchmarkCreateJob(b *testing.B) {
 			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "jobs/s")
 		})
 	}
+}
+
+// BenchmarkCeremony completes direct jobs through the real HTTP ceremony:
+// create, both signers log in at the development ID-porten and sign through
+// the signer pages, the sender downloads the signed PDF. `segl bench
+// --ceremony` measures the same across processes.
+func BenchmarkCeremony(b *testing.B) {
+	e := newEnvB(b)
+	c := e.client(orgA)
+	req := directRequest()
+	req.LevelOfAssurance = "substantial"
+	pids := []string{"21909825250", "03896127682"}
+	b.SetParallelism(4)
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			j, err := c.CreateJob(context.Background(), req, []client.Upload{{Part: "doc1", FileName: "k.pdf",
+				ContentType: "application/pdf", Body: bytes.NewReader(pdf100k)}})
+			if err != nil {
+				b.Error(err)
+				return
+			}
+			for i, s := range j.Signers {
+				bot, _ := signerbot.New(e.srv.URL, e.srv.Dev.Roots())
+				view, err := bot.Login(s.SigningURL, pids[i], "")
+				if err == nil {
+					var done signerbot.Page
+					done, err = bot.Submit(view, "/sign", url.Values{"confirm": {"yes"}})
+					if err == nil {
+						_, err = done.ExitToken(req.ExitURLs.Completion)
+					}
+				}
+				bot.HTTP.CloseIdleConnections()
+				if err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		}
+	})
+	b.StopTimer()
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "jobs/s")
 }

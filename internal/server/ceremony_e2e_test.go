@@ -3,18 +3,14 @@ package server_test
 import (
 	"bytes"
 	"context"
-	"crypto/tls"
-	"errors"
-	"html"
 	"io"
 	"net/http"
-	"net/http/cookiejar"
 	"net/url"
-	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/segl/segl/client"
+	"github.com/segl/segl/internal/signerbot"
 	"github.com/segl/segl/internal/validate"
 )
 
@@ -22,175 +18,70 @@ import (
 // a plain http.Client with a cookie jar against segl started with --dev,
 // through the development ID-porten's HTML form, to the sender's exit URL.
 
-// browser is one person's web browser. It trusts the development root,
-// keeps cookies, and follows redirects only within segl: a redirect that
-// leaves segl (to the sender's exit URL) is returned for the test to read.
+// browser is one person's web browser: signerbot's, failing the test on
+// any error.
 type browser struct {
-	t      *testing.T
-	e      *env
-	http   *http.Client
-	follow bool
+	t   *testing.T
+	e   *env
+	bot *signerbot.Browser
 }
 
 func (e *env) browser(t *testing.T) *browser {
 	t.Helper()
-	jar, err := cookiejar.New(nil)
+	bot, err := signerbot.New(e.srv.URL, e.srv.Dev.Roots())
 	if err != nil {
 		t.Fatal(err)
 	}
-	self, _ := url.Parse(e.srv.URL)
-	b := &browser{t: t, e: e, follow: true}
-	b.http = &http.Client{Jar: jar,
-		Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: e.srv.Dev.Roots()}},
-		CheckRedirect: func(req *http.Request, via []*http.Request) error {
-			if !b.follow || req.URL.Host != self.Host {
-				return http.ErrUseLastResponse
-			}
-			if len(via) > 10 {
-				return errors.New("too many redirects")
-			}
-			return nil
-		}}
-	t.Cleanup(b.http.CloseIdleConnections)
-	return b
+	t.Cleanup(bot.HTTP.CloseIdleConnections)
+	return &browser{t: t, e: e, bot: bot}
 }
 
 // page is a response as the browser ended up with it.
 type page struct {
 	status   int
-	url      *url.URL // where it was fetched from
-	location string   // for a redirect that was not followed
+	url      *url.URL
+	location string
 	header   http.Header
 	body     string
 }
 
-func (b *browser) do(req *http.Request) page {
+func (b *browser) check(p signerbot.Page, err error) page {
 	b.t.Helper()
-	res, err := b.http.Do(req)
-	if err != nil {
-		b.t.Fatalf("%s %s: %v", req.Method, req.URL, err)
-	}
-	defer res.Body.Close()
-	body, err := io.ReadAll(res.Body)
 	if err != nil {
 		b.t.Fatal(err)
 	}
-	return page{status: res.StatusCode, url: res.Request.URL, location: res.Header.Get("Location"), header: res.Header, body: string(body)}
+	return page{status: p.Status, url: p.URL, location: p.Location, header: p.Header, body: p.Body}
 }
 
-func (b *browser) get(target string) page {
-	b.t.Helper()
-	req, err := http.NewRequest("GET", b.abs(target), nil)
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	return b.do(req)
+func (p page) bot() signerbot.Page {
+	return signerbot.Page{Status: p.status, URL: p.url, Location: p.location, Header: p.header, Body: p.body}
 }
 
-func (b *browser) abs(target string) string {
-	if strings.HasPrefix(target, "/") {
-		return b.e.srv.URL + target
-	}
-	return target
-}
+func (b *browser) do(req *http.Request) page { b.t.Helper(); return b.check(b.bot.Do(req)) }
 
-var (
-	formRE  = regexp.MustCompile(`(?s)<form\b([^>]*)>(.*?)</form>`)
-	inputRE = regexp.MustCompile(`<input\b([^>]*)>`)
-	attrRE  = regexp.MustCompile(`\b(name|value|type|action)="([^"]*)"`)
-	h1RE    = regexp.MustCompile(`<h1>([^<]*)</h1>`)
-	linkRE  = regexp.MustCompile(`<a [^>]*href="([^"]*)"[^>]*>([^<]*)</a>`)
-)
+func (b *browser) get(target string) page { b.t.Helper(); return b.check(b.bot.Get(target)) }
 
-func attrs(s string) map[string]string {
-	out := map[string]string{}
-	for _, m := range attrRE.FindAllStringSubmatch(s, -1) {
-		out[m[1]] = html.UnescapeString(m[2])
-	}
-	return out
-}
-
-// submit sends the form of p whose action ends with suffix, as a browser
-// would: its hidden fields (the CSRF token, the IdP's interaction id…)
-// plus fields.
 func (b *browser) submit(p page, suffix string, fields url.Values) page {
 	b.t.Helper()
-	for _, f := range formRE.FindAllStringSubmatch(p.body, -1) {
-		action := attrs(f[1])["action"]
-		if !strings.HasSuffix(action, suffix) {
-			continue
-		}
-		form := url.Values{}
-		for _, in := range inputRE.FindAllStringSubmatch(f[2], -1) {
-			a := attrs(in[1])
-			if a["type"] == "hidden" {
-				form.Set(a["name"], a["value"])
-			}
-		}
-		for k, v := range fields {
-			form[k] = v
-		}
-		target, err := p.url.Parse(action)
-		if err != nil {
-			b.t.Fatal(err)
-		}
-		req, err := http.NewRequest("POST", target.String(), strings.NewReader(form.Encode()))
-		if err != nil {
-			b.t.Fatal(err)
-		}
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		return b.do(req)
-	}
-	b.t.Fatalf("no form with an action ending in %q on %s:\n%s", suffix, p.url, p.body)
-	return page{}
+	return b.check(b.bot.Submit(p.bot(), suffix, fields))
 }
 
-// link follows the link of p whose text contains text.
 func (b *browser) link(p page, text string) page {
 	b.t.Helper()
-	for _, m := range linkRE.FindAllStringSubmatch(p.body, -1) {
-		if strings.Contains(html.UnescapeString(m[2]), text) {
-			target, err := p.url.Parse(html.UnescapeString(m[1]))
-			if err != nil {
-				b.t.Fatal(err)
-			}
-			return b.get(target.String())
-		}
-	}
-	b.t.Fatalf("no link %q on %s:\n%s", text, p.url, p.body)
-	return page{}
+	return b.check(b.bot.Link(p.bot(), text))
 }
 
-// idp logs in on the development ID-porten's form in p as pid with the
-// eID method ("" picks the person's best).
 func (b *browser) idp(p page, pid, method string) page {
 	b.t.Helper()
-	if p.status != 200 || p.url.Path != "/dev/idporten/authorize" {
-		b.t.Fatalf("not the ID-porten form: %d %s\n%s", p.status, p.url, p.body)
-	}
-	if method == "" {
-		method = "auto"
-	}
-	return b.submit(p, "/dev/idporten/authorize", url.Values{"pid": {pid}, "eid": {method}})
+	return b.check(b.bot.IDPorten(p.bot(), pid, method))
 }
 
-// login opens a signer link and logs in as pid with method.
 func (b *browser) login(link, pid, method string) page {
 	b.t.Helper()
-	start := b.get(link)
-	if start.status != 200 {
-		b.t.Fatalf("signer link: %d\n%s", start.status, start.body)
-	}
-	return b.idp(b.submit(start, "/login", nil), pid, method)
+	return b.check(b.bot.Login(link, pid, method))
 }
 
-func (p page) h1() string {
-	m := h1RE.FindStringSubmatch(p.body)
-	if m == nil {
-		return ""
-	}
-	return html.UnescapeString(m[1])
-}
+func (p page) h1() string { return p.bot().H1() }
 
 func (p page) want(t *testing.T, status int, h1 string) {
 	t.Helper()
@@ -199,15 +90,13 @@ func (p page) want(t *testing.T, status int, h1 string) {
 	}
 }
 
-// exitToken checks that p sends the browser to the sender's exit URL and
-// returns the status query token appended to it.
 func (p page) exitToken(t *testing.T, exit string) string {
 	t.Helper()
-	if p.status != http.StatusSeeOther || !strings.HasPrefix(p.location, exit+"?status_query_token=") {
-		t.Fatalf("%s: got %d to %q, want a redirect to %s?status_query_token=…\n%s", p.url, p.status, p.location, exit, p.body)
+	token, err := p.bot().ExitToken(exit)
+	if err != nil {
+		t.Fatal(err)
 	}
-	u, _ := url.Parse(p.location)
-	return u.Query().Get("status_query_token")
+	return token
 }
 
 const (
@@ -249,7 +138,7 @@ func TestCeremonyDirectTwoSignersToCompletion(t *testing.T) {
 	view.want(t, 200, "Arbeidsavtale")
 	// The session, ID token included, fits in a cookie (browsers keep 4096
 	// bytes of name and value).
-	for _, ck := range ola.http.Jar.Cookies(view.url) {
+	for _, ck := range ola.bot.HTTP.Jar.Cookies(view.url) {
 		if len(ck.Name)+len(ck.Value) > 3500 {
 			t.Errorf("cookie %s is %d bytes", ck.Name, len(ck.Value))
 		}
@@ -440,9 +329,9 @@ func TestCeremonyLoginTampering(t *testing.T) {
 	// pending login is spent, so the genuine callback finds nothing.
 	b := e.browser(t)
 	form := b.submit(b.get(link), "/login", nil)
-	b.follow = false
+	b.bot.Follow = false
 	back := b.idp(form, olaPID, "")
-	b.follow = true
+	b.bot.Follow = true
 	callback, err := url.Parse(back.location)
 	if err != nil || back.status != http.StatusSeeOther || callback.Path != "/sign/callback" {
 		t.Fatalf("the IdP did not send the browser back: %d %q", back.status, back.location)
@@ -458,9 +347,9 @@ func TestCeremonyLoginTampering(t *testing.T) {
 	// A callback replayed after a good login is refused too.
 	b = e.browser(t)
 	form = b.submit(b.get(link), "/login", nil)
-	b.follow = false
+	b.bot.Follow = false
 	back = b.idp(form, olaPID, "")
-	b.follow = true
+	b.bot.Follow = true
 	b.get(back.location).want(t, 200, "Arbeidsavtale")
 	b.get(back.location).want(t, http.StatusUnauthorized, "Innloggingen er utløpt")
 

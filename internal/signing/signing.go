@@ -420,7 +420,7 @@ func (e *Engine) validationData(ctx context.Context, cert *x509.Certificate, cha
 func (e *Engine) issuerOf(leaf *x509.Certificate, chain []*x509.Certificate) *x509.Certificate {
 	for _, set := range [][]*x509.Certificate{chain, e.Seal.Chain, e.Seal.Anchors} {
 		for _, c := range set {
-			if bytes.Equal(c.RawSubject, leaf.RawIssuer) && leaf.CheckSignatureFrom(c) == nil {
+			if bytes.Equal(c.RawSubject, leaf.RawIssuer) && pki.SignedBy(leaf, c) {
 				return c
 			}
 		}

@@ -1,8 +1,9 @@
-// Browser tests of the signing ceremony (DESIGN section 5): the direct flow
-// with two signers in sequence, the portal flow, and the error pages, in
-// Debian's Chromium against a whole segl started with --dev, logging in
-// through the development ID-porten's form. axe-core checks every page the
-// signer sees; the job view also runs at phone size (375×667) and at 320 px.
+// Browser tests of the signing ceremony (DESIGN section 5): both flows with
+// both signature types, two signers in sequence each, rejection, expiry, a
+// wrong person's login and the other error pages, in Debian's Chromium
+// against a whole segl started with --dev, logging in through the
+// development ID-porten's form. axe-core checks every page the signer sees;
+// some run at phone size (375×667), the job view also at 320 px.
 //
 // `go test ./internal/server -run BrowserCeremony` starts segl, creates the
 // jobs through the API and runs this file with, besides harness.mjs's
@@ -11,11 +12,23 @@
 //   SEGL_CEREMONY      JSON: {"direct": [link of signer 1, link of signer 2],
 //                      "wrongPerson": a link for Ola, "ola": pid, "kari": pid,
 //                      "high": a link for Ola to a job on level high,
-//                      "portalTitle": title of Ola's portal job}
-//   SEGL_CEREMONY_OUT  file to write {"direct": [status_query_token, …]} to,
+//                      "portalTitle": title of Ola's portal job,
+//                      "advanced": {"direct": [Ola's link, Kari's link] to an
+//                        advanced job, "directTitle": its title,
+//                        "portalTitle": title of an advanced portal job
+//                        for Kari, then Ola},
+//                      "reject": [Ola's link, Kari's link] to a job to reject,
+//                      "refused": a link for Ola that Kari opens,
+//                      "expiry": a link for Ola to the job that expires first,
+//                      "control": base URL of the Go test's control server:
+//                        POST /expire moves segl's clock past that job's
+//                        expiry, POST /sweep runs the due-jobs sweep}
+//   SEGL_CEREMONY_OUT  file to write the status query tokens the sender got
+//                      to: {"direct": […], "advanced": […], "reject": "…"},
 //                      for the Go test to ask the API about
 //
-// Without SEGL_CEREMONY the tests are skipped.
+// The expiry test moves segl's clock, so it runs last. Without
+// SEGL_CEREMONY the tests are skipped.
 
 import { test, before, after, describe } from "node:test";
 import assert from "node:assert/strict";
@@ -27,7 +40,7 @@ import {
 } from "./harness.mjs";
 
 const cfg = JSON.parse(process.env.SEGL_CEREMONY || "null");
-const out = { direct: [] };
+const out = { direct: [], advanced: [], reject: "" };
 
 let home;
 let browser;
@@ -95,6 +108,28 @@ async function signAndLeave(page) {
   await page.waitForURL(/^https:\/\/sender\.example\/ok\?status_query_token=/);
   return new URL(page.url()).searchParams.get("status_query_token");
 }
+
+// control asks the Go test's control server to act on segl (move its
+// clock, run the due-jobs sweep) and returns its JSON answer.
+async function control(action) {
+  const res = await fetch(`${cfg.control}/${action}`, { method: "POST" });
+  assert.equal(res.status, 200, `control ${action}: ${res.status} ${await res.clone().text()}`);
+  return res.json();
+}
+
+// portalTask logs in at the portal's start page as pid with BankID and
+// opens the task titled title.
+async function portalTask(t, page, pid, title) {
+  await page.goto(`${base}/sign/`);
+  await page.getByRole("link", { name: "Logg inn", exact: true }).click();
+  await login(t, page, pid, "bankid");
+  await page.waitForURL(`${base}/sign/`);
+  await checkPage(page, { lang: "nb", h1: "Dine signeringsoppdrag" });
+  await page.getByRole("link", { name: title }).click();
+  await checkPage(page, { lang: "nb", h1: title });
+}
+
+const ownKey = "Du signerer med din egen signeringsnøkkel hos eID-leverandøren din.";
 
 describe("signing ceremony", { skip: !cfg && "SEGL_CEREMONY is not set" }, () => {
   before(async () => {
@@ -248,5 +283,204 @@ describe("signing ceremony", { skip: !cfg && "SEGL_CEREMONY is not set" }, () =>
     await checkAxe(t, page, "session ended");
     assert.deepEqual(page.problems, []);
     await page.context().close();
+  });
+
+  test("advanced signature, direct flow: two signers in sequence, each with their own key", async (t) => {
+    const [link1, link2] = cfg.advanced.direct;
+    const title = cfg.advanced.directTitle;
+
+    // Ola, first, on a desktop: the link asks for level high.
+    const ola = await newPage(viewports.desktop);
+    const res = await ola.goto(link1);
+    assert.equal(res.status(), 200);
+    await checkPage(ola, { lang: "nb", h1: "Signer dokumenter" });
+    assert.equal(await ola.getByText(/krever innlogging på høyt sikkerhetsnivå/).count(), 1);
+    await checkAxe(t, ola, "advanced: start page");
+    await shot(ola, "advanced-start");
+    await ola.getByRole("button", { name: "Logg inn med ID-porten" }).click();
+    await ola.waitForURL(/\/dev\/idporten\/authorize/);
+    assert.match(await ola.locator("body").innerText(), /høyt/);
+    await login(t, ola, cfg.ola, "bankid");
+    await ola.waitForURL(/\/sign\/[^/]+\/job$/);
+    await checkPage(ola, { lang: "nb", h1: title });
+    assert.equal(await ola.getByText(ownKey).count(), 1);
+    assert.equal(await ola.getByText("Du signerer som nummer 1 av 2.").count(), 1);
+    await checkAxe(t, ola, "advanced: job view, desktop");
+    await shot(ola, "advanced-job-desktop");
+    out.advanced.push(await signAndLeave(ola));
+    assert.deepEqual(ola.problems, []);
+    await ola.context().close();
+
+    // Kari, second, on a phone.
+    const kari = await newPage(viewports.phone);
+    await startAndLogin(t, kari, link2, cfg.kari, "bankid");
+    await kari.waitForURL(/\/sign\/[^/]+\/job$/);
+    await checkPage(kari, { lang: "nb", h1: title });
+    assert.equal(await kari.getByText(ownKey).count(), 1);
+    assert.equal(await kari.getByText("Du signerer som nummer 2 av 2.").count(), 1);
+    await noHorizontalScroll(kari);
+    await checkAxe(t, kari, "advanced: job view, phone");
+    await shot(kari, "advanced-job-phone");
+    out.advanced.push(await signAndLeave(kari));
+    assert.deepEqual(kari.problems, []);
+    await kari.context().close();
+  });
+
+  test("advanced signature, portal flow: two signers in sequence, each with their own key", async (t) => {
+    const title = cfg.advanced.portalTitle;
+    const signers = [
+      { who: "Kari", pid: cfg.kari, viewport: viewports.phone, name: "phone", after: /venter på at flere skal signere/ },
+      { who: "Ola", pid: cfg.ola, viewport: viewports.desktop, name: "desktop", after: /Alle har signert/ },
+    ];
+    for (const [i, s] of signers.entries()) {
+      const page = await newPage(s.viewport);
+      await portalTask(t, page, s.pid, title);
+      assert.equal(await page.getByText(ownKey).count(), 1);
+      assert.equal(await page.getByText(`Du signerer som nummer ${i + 1} av 2.`).count(), 1);
+      await noHorizontalScroll(page);
+      await checkAxe(t, page, `advanced portal job view (${s.who}, ${s.name})`);
+      await shot(page, `advanced-portal-job-${s.name}`);
+      await page.getByLabel("Jeg har lest dokumentene og vil signere dem").check();
+      await page.getByRole("button", { name: "Signer dokumentene" }).click();
+      await page.waitForURL(/\/receipt$/);
+      await checkPage(page, { lang: "nb", h1: "Du har signert" });
+      assert.match(await page.locator("main").innerText(), s.after);
+      await noHorizontalScroll(page);
+      await checkAxe(t, page, `advanced portal receipt (${s.who}, ${s.name})`);
+      await shot(page, `advanced-portal-receipt-${s.name}`);
+      const download = page.getByRole("link", { name: /^Last ned signert «Kontrakt»/ });
+      const file = await fetchInPage(page, await download.getAttribute("href"));
+      assert.deepEqual([file.status, file.type, file.head], [200, "application/pdf", "%PDF-"]);
+      assert.deepEqual(page.problems, []);
+      await page.context().close();
+    }
+  });
+
+  test("reject in the direct flow: a reason, then the sender's rejection URL", async (t) => {
+    const [link1, link2] = cfg.reject;
+    const page = await newPage(viewports.desktop);
+    await startAndLogin(t, page, link1, cfg.ola, "bankid");
+    await page.waitForURL(/\/sign\/[^/]+\/job$/);
+    await checkPage(page, { lang: "nb", h1: "Arbeidsavtale" });
+    const rejectForm = page.locator('form[action$="/reject"]');
+    const rejectButton = rejectForm.getByRole("button", { name: "Avvis oppdraget" });
+    const reason = page.getByLabel("Begrunnelse (valgfritt)");
+
+    // The form is folded away until asked for.
+    assert.equal(await rejectButton.isVisible(), false);
+    await page.getByText("Avvis oppdraget", { exact: true }).first().click();
+    assert.equal(await rejectButton.isVisible(), true);
+
+    // A reason that is too long: an error summary that takes focus, the
+    // form still open, the text kept.
+    const long = "æ".repeat(1001);
+    await reason.fill(long);
+    await rejectButton.click();
+    await page.waitForSelector(".error-summary");
+    assert.match(await page.title(), /^Feil: Arbeidsavtale – /);
+    assert.equal(await page.evaluate(() => document.activeElement.className), "error-summary");
+    assert.equal(await reason.inputValue(), long);
+    assert.equal(await reason.getAttribute("aria-invalid"), "true");
+    await checkAxe(t, page, "reject form with an error");
+    await shot(page, "reject-error-desktop");
+    await page.getByRole("link", { name: "Begrunnelsen kan være høyst 1000 tegn" }).click();
+    assert.equal(await page.evaluate(() => document.activeElement.id), "reason");
+
+    await reason.fill("Lønnen i punkt 3 er feil.");
+    await checkAxe(t, page, "reject form, open");
+    await shot(page, "reject-open-desktop");
+    await rejectButton.click();
+    await page.waitForURL(/^https:\/\/sender\.example\/no\?status_query_token=/);
+    out.reject = new URL(page.url()).searchParams.get("status_query_token");
+    assert.deepEqual(page.problems, []);
+    await page.context().close();
+
+    // Ola's link again: what he did, and no way to act.
+    const again = await newPage(viewports.phone);
+    let res = await again.goto(link1);
+    assert.equal(res.status(), 410);
+    await checkPage(again, { lang: "nb", h1: "Du har avvist oppdraget" });
+    assert.equal(await again.getByRole("button").count(), 0);
+    await checkAxe(t, again, "rejected link");
+    await noHorizontalScroll(again);
+    await shot(again, "rejected-link-phone");
+    // Kari's link has ended with the job.
+    res = await again.goto(link2);
+    assert.equal(res.status(), 410);
+    await checkPage(again, { lang: "nb", h1: "Lenken er utløpt eller allerede brukt" });
+    await checkAxe(t, again, "link of a rejected job");
+    await shot(again, "rejected-job-other-link-phone");
+    assert.deepEqual(again.problems, []);
+    await again.context().close();
+  });
+
+  test("wrong person: Kari opens Ola's link, is refused, and the link still works for Ola", async (t) => {
+    const page = await newPage(viewports.desktop);
+    const callback = page.waitForResponse((r) => new URL(r.url()).pathname === "/sign/callback");
+    await startAndLogin(t, page, cfg.refused, cfg.kari, "bankid");
+    assert.equal((await callback).status(), 403);
+    await checkPage(page, { lang: "nb", h1: "Oppdraget er til en annen person" });
+    // Nothing of the job is shown to someone else.
+    const text = await page.locator("main").innerText();
+    assert.doesNotMatch(text, /Arbeidsavtale|Kontrakt|Ola Nordmann/);
+    await checkAxe(t, page, "wrong person, desktop");
+    await shot(page, "error-wrong-person-desktop");
+    // "Log in again" leads back to the link, where Ola logs in.
+    await page.getByRole("link", { name: "Logg inn på nytt" }).click();
+    await checkPage(page, { lang: "nb", h1: "Signer dokumenter" });
+    await page.getByRole("button", { name: "Logg inn med ID-porten" }).click();
+    await login(t, page, cfg.ola, "bankid");
+    await page.waitForURL(/\/sign\/[^/]+\/job$/);
+    await checkPage(page, { lang: "nb", h1: "Arbeidsavtale" });
+    assert.equal(await page.getByRole("button", { name: "Signer dokumentene" }).count(), 1);
+    assert.deepEqual(page.problems, []);
+    await page.context().close();
+  });
+
+  // Moves segl's clock past a job's expiry: keep it last.
+  test("expiry: the deadline passes while the signer has the link", async (t) => {
+    const page = await newPage(viewports.phone);
+    await startAndLogin(t, page, cfg.expiry, cfg.ola, "bankid");
+    await page.waitForURL(/\/sign\/[^/]+\/job$/);
+    await checkPage(page, { lang: "nb", h1: "Arbeidsavtale" });
+    assert.equal(await page.getByRole("button", { name: "Signer dokumentene" }).count(), 1);
+
+    // The deadline passes; the sweep has not run yet: the job page says
+    // the time is up and offers nothing to do.
+    await control("expire");
+    await page.reload();
+    await checkPage(page, { lang: "nb", h1: "Arbeidsavtale" });
+    assert.equal(await page.getByText("Fristen for å signere har gått ut.").count(), 1);
+    assert.equal(await page.getByRole("button", { name: "Signer dokumentene" }).count(), 0);
+    assert.equal(await page.locator('form[action$="/reject"]').count(), 0);
+    await checkAxe(t, page, "job past its deadline");
+    await shot(page, "expired-job-phone");
+
+    // The sweep expires the job: the signer's page says it has ended.
+    const { changed } = await control("sweep");
+    assert.ok(changed >= 1, `the sweep changed ${changed} jobs`);
+    await page.reload();
+    await page.waitForURL(/\/receipt$/);
+    await checkPage(page, { lang: "nb", h1: "Oppdraget er avsluttet" });
+    assert.match(await page.locator("main").innerText(), /«Arbeidsavtale» kan ikke lenger signeres/);
+    await checkAxe(t, page, "receipt of an expired job");
+    await noHorizontalScroll(page);
+    await shot(page, "expired-receipt-phone");
+    assert.deepEqual(page.problems, []);
+    await page.context().close();
+
+    // The link, opened again in a new browser: 410, readable, accessible.
+    for (const [name, viewport] of Object.entries(viewports)) {
+      const other = await newPage(viewport);
+      const res = await other.goto(cfg.expiry);
+      assert.equal(res.status(), 410);
+      await checkPage(other, { lang: "nb", h1: "Lenken er utløpt eller allerede brukt" });
+      assert.equal(await other.getByRole("button").count(), 0);
+      await checkAxe(t, other, `expired link, ${name}`);
+      await noHorizontalScroll(other);
+      await shot(other, `expired-link-${name}`);
+      assert.deepEqual(other.problems, []);
+      await other.context().close();
+    }
   });
 });

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/segl/segl/client"
+	"github.com/segl/segl/internal/clock"
 	"github.com/segl/segl/internal/config"
 	"github.com/segl/segl/internal/pki"
 	"github.com/segl/segl/internal/server"
@@ -28,11 +29,22 @@ type env struct {
 	cfg  config.Config
 	srv  *server.Server
 	data string
+	clk  clock.Clock // nil: the system clock
 }
 
 func newEnv(t *testing.T, mutate ...func(*config.Config)) *env { return newEnvB(t, mutate...) }
 
+// newEnvOnClock starts segl on a clock the test moves; the sweep only runs
+// when the test calls RunDue.
+func newEnvOnClock(t *testing.T, clk clock.Clock) *env {
+	return newEnvClock(t, clk, func(c *config.Config) { c.SweepEvery = time.Hour })
+}
+
 func newEnvB(t testing.TB, mutate ...func(*config.Config)) *env {
+	return newEnvClock(t, nil, mutate...)
+}
+
+func newEnvClock(t testing.TB, clk clock.Clock, mutate ...func(*config.Config)) *env {
 	t.Helper()
 	cfg := config.Default()
 	cfg.Dev, cfg.Addr, cfg.Data, cfg.RelaxedSync = true, "127.0.0.1:0", t.TempDir(), true
@@ -40,7 +52,7 @@ func newEnvB(t testing.TB, mutate ...func(*config.Config)) *env {
 	for _, m := range mutate {
 		m(&cfg)
 	}
-	e := &env{t: t, cfg: cfg, data: cfg.Data}
+	e := &env{t: t, cfg: cfg, data: cfg.Data, clk: clk}
 	e.start()
 	t.Cleanup(func() { e.stop() })
 	return e
@@ -52,7 +64,7 @@ func (e *env) start() {
 	if testing.Verbose() {
 		log = slog.Default()
 	}
-	s, err := server.Start(context.Background(), e.cfg, server.Options{Log: log})
+	s, err := server.Start(context.Background(), e.cfg, server.Options{Clock: e.clk, Log: log})
 	if err != nil {
 		e.t.Fatal(err)
 	}

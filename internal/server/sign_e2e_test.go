@@ -3,11 +3,13 @@ package server_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
 	"os/exec"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -112,6 +114,12 @@ func TestSigningActsThroughCompletion(t *testing.T) {
 		if out, err := exec.Command("qpdf", "--check", f).CombinedOutput(); err != nil {
 			t.Fatalf("qpdf on %s: %v\n%s", d.Title, err, out)
 		}
+		// segl validate, as a user runs it on the file, names both signers'
+		// acts (the seal signs authenticated acts; the names are on the page).
+		report, err := exec.Command(seglBinary(t), "validate", "--data", e.data, f).CombinedOutput()
+		if err != nil || !bytes.HasPrefix(report, []byte(f+": TOTAL_PASSED")) {
+			t.Fatalf("segl validate %s: %v\n%s", d.Title, err, report)
+		}
 		text, _ := exec.Command("pdftotext", f, "-").Output()
 		if !bytes.Contains(text, []byte("Ola Nordmann")) || !bytes.Contains(text, []byte("Kari Nordmann")) {
 			t.Fatalf("the signature page does not name both signers:\n%s", text)
@@ -126,6 +134,14 @@ func TestSigningActsThroughCompletion(t *testing.T) {
 		body.Close()
 		if rep := validate.XAdES(xml, validate.Options{Roots: e.srv.Dev.Roots()}); !rep.Passed() {
 			t.Fatalf("evidence of %s: %+v", s.ID, rep.Signatures[0].Result)
+		}
+		path := dir + "/evidence-" + s.ID + ".xml"
+		os.WriteFile(path, xml, 0o600)
+		out, err := exec.Command("xmlsec1", "--verify", "--trusted-pem", e.data+"/pki/root-ca.pem",
+			"--id-attr:Id", "urn:segl:evidence:1:Evidence",
+			"--id-attr:Id", "http://uri.etsi.org/01903/v1.3.2#:SignedProperties", path).CombinedOutput()
+		if err != nil || !strings.Contains(string(out), "OK") {
+			t.Fatalf("xmlsec1 on the evidence of %s: %v\n%s", s.ID, err, out)
 		}
 	}
 	_, err = c.SignedDocument(ctx, j.ID, "nope")
@@ -180,4 +196,31 @@ func opensslVerifyCAdES(t *testing.T, file []byte, root string, want int) {
 	if n != want {
 		t.Fatalf("%d CAdES signatures, want %d", n, want)
 	}
+}
+
+var seglBin struct {
+	once sync.Once
+	path string
+	err  error
+}
+
+// seglBinary builds the segl command once per test binary.
+func seglBinary(t *testing.T) string {
+	t.Helper()
+	seglBin.once.Do(func() {
+		dir, err := os.MkdirTemp("", "segl-bin-*")
+		if err != nil {
+			seglBin.err = err
+			return
+		}
+		seglBin.path = dir + "/segl"
+		out, err := exec.Command("go", "build", "-o", seglBin.path, "github.com/segl/segl/cmd/segl").CombinedOutput()
+		if err != nil {
+			seglBin.err = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if seglBin.err != nil {
+		t.Fatal(seglBin.err)
+	}
+	return seglBin.path
 }

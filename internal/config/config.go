@@ -37,8 +37,17 @@ type Config struct {
 	SealKey    string        // PEM private key (PKCS#8, EC or RSA)
 	SealCert   string        // PEM chain, leaf first
 	TSAURL     string        // RFC 3161 time-stamping authority
+	OCSPURL    string        // OCSP responder to ask instead of the certificates' own
 	PKITrust   string        // PEM trust anchors for the TSA and for validating
 	SweepEvery time.Duration // how often due jobs are expired and activated
+	// The signers' eID login (ID-porten, OpenID Connect) and the remote
+	// signing service for advanced signatures (CSC API v2). In --dev the
+	// stand-ins are used when these are empty.
+	IDPortenIssuer   string // e.g. https://idporten.no
+	IDPortenClientID string
+	IDPortenKey      string // PEM private key for private_key_jwt
+	IDPortenKeyID    string // its kid as registered with ID-porten
+	CSCURL           string // base URL of the CSC v2 API, e.g. https://signing.example/csc/v2
 }
 
 // Default is the configuration with no settings given.
@@ -102,7 +111,13 @@ var options = []option{
 	{"seal-key", "TTP seal private key (PEM)", str(func(c *Config) *string { return &c.SealKey }), false},
 	{"seal-cert", "TTP seal certificate chain (PEM, leaf first)", str(func(c *Config) *string { return &c.SealCert }), false},
 	{"tsa-url", "RFC 3161 time-stamping authority URL", str(func(c *Config) *string { return &c.TSAURL }), false},
+	{"ocsp-url", "OCSP responder to ask instead of the one the certificates name", str(func(c *Config) *string { return &c.OCSPURL }), false},
 	{"pki-trust", "PEM trust anchors for the TSA and for validation", str(func(c *Config) *string { return &c.PKITrust }), false},
+	{"idporten-issuer", "ID-porten issuer URL", str(func(c *Config) *string { return &c.IDPortenIssuer }), false},
+	{"idporten-client-id", "client id registered with ID-porten", str(func(c *Config) *string { return &c.IDPortenClientID }), false},
+	{"idporten-key", "private key for private_key_jwt client authentication (PEM)", str(func(c *Config) *string { return &c.IDPortenKey }), false},
+	{"idporten-key-id", "key id (kid) of idporten-key", str(func(c *Config) *string { return &c.IDPortenKeyID }), false},
+	{"csc-url", "CSC API v2 base URL of the remote signing service", str(func(c *Config) *string { return &c.CSCURL }), false},
 	{"sweep-every", "how often due jobs expire and activate (Go duration)", func(c *Config, v string) error {
 		d, err := time.ParseDuration(v)
 		if err != nil || d < time.Second {
@@ -228,6 +243,9 @@ func (c *Config) check() error {
 	}
 	if c.SealKey != "" && (c.TSAURL == "" || c.PKITrust == "") {
 		return fmt.Errorf("config: a seal needs tsa-url and pki-trust")
+	}
+	if c.IDPortenIssuer != "" && (c.IDPortenClientID == "" || c.IDPortenKey == "" || c.IDPortenKeyID == "") {
+		return fmt.Errorf("config: idporten-issuer needs idporten-client-id, idporten-key and idporten-key-id")
 	}
 	if c.Limits.MaxDocuments < 1 || c.Limits.MaxSigners < 1 {
 		return fmt.Errorf("config: limits must be positive")

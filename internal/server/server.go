@@ -123,6 +123,9 @@ func start(ctx context.Context, cfg config.Config, opts Options, ln net.Listener
 			return nil, err
 		}
 	}
+	if err := s.useConfigured(cfg, opts); err != nil {
+		return nil, err
+	}
 	if err := loadProductionTLS(cfg, tlsConfig); err != nil {
 		return nil, err
 	}
@@ -213,11 +216,7 @@ func (s *Server) startDev(ctx context.Context, cfg config.Config, opts Options, 
 	tsa.Clock, tsa.Log = tsp.Synced(opts.Clock), opts.Log
 	s.TSA = tsa
 	mux.Handle("POST /dev/tsa", tsa)
-	oslo, err := time.LoadLocation("Europe/Oslo")
-	if err != nil {
-		oslo = time.UTC
-	}
-	s.engine = &signing.Engine{Clock: opts.Clock, Location: oslo, TempDir: filepath.Join(cfg.Data, "tmp"),
+	s.engine = &signing.Engine{Clock: opts.Clock, Location: oslo(), TempDir: filepath.Join(cfg.Data, "tmp"),
 		Seal: &pades.Sealer{Key: dev.Seal.Key, Cert: dev.Seal.Cert, Chain: dev.Seal.Chain,
 			Anchors: []*x509.Certificate{dev.Root}, TSA: tsa, TempDir: filepath.Join(cfg.Data, "tmp"),
 			OCSP: pki.DevOCSP{Dev: dev, Revoked: revoked, Now: opts.Clock.Now}, Now: opts.Clock.Now}}

@@ -1,0 +1,84 @@
+package server
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"fmt"
+	"net/http"
+	"path/filepath"
+	"time"
+
+	"github.com/segl/segl/internal/config"
+	"github.com/segl/segl/internal/eid"
+	"github.com/segl/segl/internal/eid/csc"
+	"github.com/segl/segl/internal/eid/oidc"
+	"github.com/segl/segl/internal/pades"
+	"github.com/segl/segl/internal/pki"
+	"github.com/segl/segl/internal/signing"
+	"github.com/segl/segl/internal/tsp"
+)
+
+// useConfigured wires the production adapters that the configuration names:
+// the TTP seal with a remote TSA and OCSP from the certificates' responders,
+// the ID-porten relying party, and the remote signing service. Each replaces
+// the development stand-in when given, so --dev can be pointed at real
+// services one at a time.
+func (s *Server) useConfigured(cfg config.Config, opts Options) error {
+	var roots *x509.CertPool
+	httpClient := &http.Client{Timeout: 30 * time.Second}
+	if cfg.PKITrust != "" {
+		certs, err := pki.LoadCertificates(cfg.PKITrust)
+		if err != nil {
+			return err
+		}
+		roots = x509.NewCertPool()
+		for _, c := range certs {
+			roots.AddCert(c)
+		}
+		httpClient.Transport = &http.Transport{TLSClientConfig: &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12}}
+	}
+	if cfg.SealKey != "" {
+		key, err := pki.LoadSigner(cfg.SealKey)
+		if err != nil {
+			return err
+		}
+		chain, err := pki.LoadCertificates(cfg.SealCert)
+		if err != nil {
+			return err
+		}
+		tmp := filepath.Join(cfg.Data, "tmp")
+		s.engine = &signing.Engine{Clock: opts.Clock, Location: oslo(), TempDir: tmp,
+			Seal: &pades.Sealer{Key: key, Cert: chain[0], Chain: chain[1:], TempDir: tmp, Now: opts.Clock.Now,
+				TSA:  &tsp.Client{URL: cfg.TSAURL, Roots: roots, HTTP: httpClient},
+				OCSP: pki.HTTPOCSP{Client: httpClient, Responder: cfg.OCSPURL}}}
+	}
+	if cfg.IDPortenIssuer != "" {
+		key, err := pki.LoadSigner(cfg.IDPortenKey)
+		if err != nil {
+			return err
+		}
+		login, err := oidc.New(oidc.Config{Issuer: cfg.IDPortenIssuer, ClientID: cfg.IDPortenClientID, Key: key,
+			KeyID: cfg.IDPortenKeyID, Roots: roots, Clock: opts.Clock})
+		if err != nil {
+			return fmt.Errorf("server: id-porten: %w", err)
+		}
+		s.login = login
+	}
+	if cfg.CSCURL != "" {
+		cscConfig := csc.Config{BaseURL: cfg.CSCURL, Roots: roots, Clock: opts.Clock}
+		s.keys = func(ctx context.Context, id eid.Identity, n int) (*pki.KeyPair, error) {
+			return csc.Open(ctx, cscConfig, id.IDToken, n)
+		}
+	}
+	return nil
+}
+
+// oslo is the time zone of the times on signature pages.
+func oslo() *time.Location {
+	loc, err := time.LoadLocation("Europe/Oslo")
+	if err != nil {
+		return time.UTC
+	}
+	return loc
+}

@@ -1,0 +1,60 @@
+package server_test
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"path/filepath"
+	"testing"
+
+	"github.com/segl/segl/client"
+	"github.com/segl/segl/internal/config"
+	"github.com/segl/segl/internal/job"
+	"github.com/segl/segl/internal/store"
+	"github.com/segl/segl/internal/validate"
+)
+
+// TestProductionSeal starts segl without --dev, configured as an operator
+// would: TLS and client trust from files, the seal key and chain from files,
+// a remote TSA and OCSP responder (a development segl's /dev/tsa and
+// /dev/ocsp here). A job signed there validates.
+func TestProductionSeal(t *testing.T) {
+	dev := newEnv(t)
+	pki := filepath.Join(dev.data, "pki")
+	prod := newEnvB(t, func(c *config.Config) {
+		c.Dev = false
+		c.TLSCert, c.TLSKey, c.ClientCAs = filepath.Join(pki, "server.pem"), filepath.Join(pki, "server.key"), filepath.Join(pki, "root-ca.pem")
+		c.SealKey, c.SealCert = filepath.Join(pki, "seal.key"), filepath.Join(pki, "seal.pem")
+		c.TSAURL, c.OCSPURL, c.PKITrust = dev.srv.URL+"/dev/tsa", dev.srv.URL+"/dev/ocsp", filepath.Join(pki, "root-ca.pem")
+	})
+	ctx := context.Background()
+	// Onboarding is the administrator's job outside --dev.
+	if err := prod.srv.Store.PutOrg(ctx, store.Org{Number: orgA, Name: "Lånekassen test", Active: true,
+		SignatureTypes: []job.SignatureType{job.Authenticated}}); err != nil {
+		t.Fatal(err)
+	}
+	c, err := client.New(prod.srv.URL, filepath.Join(pki, "clients", orgA+".pem"), filepath.Join(pki, "clients", orgA+".key"),
+		filepath.Join(pki, "root-ca.pem"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := directRequest()
+	req.Signers = req.Signers[:1]
+	j, err := c.CreateJob(ctx, req, []client.Upload{pdfUpload("doc1")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := prod.srv.Svc.Sign(ctx, j.Signers[0].ID, ola, nil); err != nil {
+		t.Fatal(err)
+	}
+	body, err := c.SignedDocument(ctx, j.ID, j.Documents[0].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	signed, _ := io.ReadAll(body)
+	body.Close()
+	rep, err := validate.PDF(bytes.NewReader(signed), int64(len(signed)), validate.Options{Roots: dev.srv.Dev.Roots()})
+	if err != nil || !rep.Passed() {
+		t.Fatalf("validate: %v %+v", err, rep)
+	}
+}

@@ -4,13 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
@@ -32,29 +30,7 @@ import (
 // Like internal/web's TestBrowser it needs node, npm, certutil and
 // chromium; SEGL_SCREENSHOTS keeps the screenshots.
 func TestBrowserCeremony(t *testing.T) {
-	if testing.Short() {
-		t.Skip("browser tests are slow")
-	}
-	chromium := os.Getenv("SEGL_CHROMIUM")
-	if chromium == "" {
-		chromium = "/usr/bin/chromium"
-	}
-	var missing []string
-	for _, tool := range []string{"node", "npm", "certutil", chromium} {
-		if _, err := exec.LookPath(tool); err != nil {
-			missing = append(missing, tool)
-		}
-	}
-	if len(missing) > 0 {
-		if os.Getenv("SEGL_BROWSER_REQUIRED") != "" {
-			t.Fatalf("browser tests need %v (apt-get install chromium libnss3-tools nodejs npm)", missing)
-		}
-		testtool.Missing(t, "browser tests need %v (apt-get install chromium libnss3-tools nodejs npm)", missing)
-	}
-	harness, err := filepath.Abs(filepath.Join("..", "..", "e2e", "browser"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	harness, chromium := testtool.Browser(t)
 
 	clk := &movableClock{}
 	e := newEnvOnClock(t, clk)
@@ -135,32 +111,8 @@ func TestBrowserCeremony(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
 	defer cancel()
-	if _, err := os.Stat(filepath.Join(harness, "node_modules")); errors.Is(err, os.ErrNotExist) {
-		cmd := exec.CommandContext(ctx, "npm", "ci", "--no-audit", "--no-fund")
-		cmd.Dir = harness
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("npm ci: %v\n%s", err, out)
-		}
-	}
-	shots := os.Getenv("SEGL_SCREENSHOTS")
-	if shots == "" {
-		shots = t.TempDir()
-	}
 	result := filepath.Join(t.TempDir(), "out.json")
-	cmd := exec.CommandContext(ctx, "node", "--test", "--test-reporter=spec", filepath.Join(harness, "ceremony.test.mjs"))
-	cmd.Env = append(os.Environ(),
-		"SEGL_URL="+e.srv.URL,
-		"SEGL_CA="+filepath.Join(e.data, "pki", "root-ca.pem"),
-		"SEGL_CHROMIUM="+chromium,
-		"SEGL_SCREENSHOTS="+shots,
-		"SEGL_CEREMONY="+string(cfg),
-		"SEGL_CEREMONY_OUT="+result,
-	)
-	out, err := cmd.CombinedOutput()
-	t.Logf("node --test e2e/browser/ceremony.test.mjs:\n%s", out)
-	if err != nil {
-		t.Fatalf("browser tests failed: %v", err)
-	}
+	testtool.RunNode(t, ctx, harness, chromium, "ceremony.test.mjs", e.srv.URL, filepath.Join(e.data, "pki", "root-ca.pem"), "SEGL_CEREMONY="+string(cfg), "SEGL_CEREMONY_OUT="+result)
 
 	raw, err := os.ReadFile(result)
 	if err != nil {

@@ -8,6 +8,7 @@ package errs
 import (
 	"errors"
 	"fmt"
+	"net/http"
 )
 
 // Kind classifies an error by what the caller can do about it.
@@ -101,4 +102,29 @@ func Join(list []*Error) error {
 	first := *list[0]
 	first.Details = list
 	return &first
+}
+
+// Kinds lists every kind, for tables that must cover them all.
+var Kinds = []Kind{Internal, Invalid, NotFound, Conflict, Forbidden, Unauthenticated, TooLarge, Unavailable}
+
+// HTTPStatus is the status both edges, the API's problems and the pages,
+// answer a kind with.
+func (k Kind) HTTPStatus() int {
+	switch k {
+	case Invalid:
+		return http.StatusBadRequest
+	case NotFound:
+		return http.StatusNotFound
+	case Conflict:
+		return http.StatusConflict
+	case Forbidden:
+		return http.StatusForbidden
+	case Unauthenticated:
+		return http.StatusUnauthorized
+	case TooLarge:
+		return http.StatusRequestEntityTooLarge
+	case Unavailable:
+		return http.StatusServiceUnavailable
+	}
+	return http.StatusInternalServerError
 }

@@ -10,16 +10,6 @@ import (
 	"github.com/segl/segl/internal/errs"
 )
 
-var statusOf = map[errs.Kind]int{
-	errs.Invalid:         http.StatusBadRequest,
-	errs.NotFound:        http.StatusNotFound,
-	errs.Conflict:        http.StatusConflict,
-	errs.Forbidden:       http.StatusForbidden,
-	errs.Unauthenticated: http.StatusUnauthorized,
-	errs.TooLarge:        http.StatusRequestEntityTooLarge,
-	errs.Unavailable:     http.StatusServiceUnavailable,
-}
-
 // writeProblem renders err as application/problem+json (RFC 9457). Errors
 // without a kind are bugs: logged in full, shown as a bare 500.
 func writeProblem(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
@@ -28,10 +18,7 @@ func writeProblem(w http.ResponseWriter, r *http.Request, log *slog.Logger, err 
 		log.Error("internal error", "method", r.Method, "path", r.URL.Path, "err", err)
 		e = errs.E(errs.Internal, "internal", "something went wrong on our side; it has been logged")
 	}
-	status, ok := statusOf[e.Kind]
-	if !ok {
-		status = http.StatusInternalServerError
-	}
+	status := e.Kind.HTTPStatus()
 	p := client.Problem{Type: client.ProblemTypePrefix + e.Code, Title: http.StatusText(status), Status: status,
 		Detail: e.Error(), Code: e.Code, Field: e.Field}
 	if e.Err != nil {

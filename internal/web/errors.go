@@ -37,16 +37,6 @@ var (
 	errBadForm  = errs.E(errs.Invalid, "bad-form", "malformed form")
 )
 
-var statusOf = map[errs.Kind]int{
-	errs.Invalid:         http.StatusBadRequest,
-	errs.NotFound:        http.StatusNotFound,
-	errs.Conflict:        http.StatusConflict,
-	errs.Forbidden:       http.StatusForbidden,
-	errs.Unauthenticated: http.StatusUnauthorized,
-	errs.TooLarge:        http.StatusRequestEntityTooLarge,
-	errs.Unavailable:     http.StatusServiceUnavailable,
-}
-
 // Error shows err as a localized page with the status its kind maps to:
 // Invalid 400, Unauthenticated 401 ("your session has ended"), Forbidden
 // 403, NotFound 404, Conflict 409 (410 for the link codes above), TooLarge
@@ -63,10 +53,7 @@ func (w *Web) Error(rw http.ResponseWriter, r *http.Request, err error) {
 		w.renderError(rw, r, http.StatusInternalServerError, "error.500", ref)
 		return
 	}
-	status, ok := statusOf[e.Kind]
-	if !ok {
-		status = http.StatusInternalServerError
-	}
+	status := e.Kind.HTTPStatus()
 	if e.Kind == errs.Conflict && slices.Contains(goneCodes, e.Code) {
 		status = http.StatusGone
 	}

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"github.com/segl/segl/internal/errs"
 	"net/http"
 	"regexp"
 	"slices"
@@ -100,8 +101,8 @@ func TestCatalogueCoversTemplates(t *testing.T) {
 		}
 	}
 	keys := []string{"error.csrf", "error.410", "error.500"}
-	for _, st := range statusOf {
-		keys = append(keys, "error."+strconv.Itoa(st))
+	for _, k := range errs.Kinds {
+		keys = append(keys, "error."+strconv.Itoa(k.HTTPStatus()))
 	}
 	for _, l := range Languages {
 		keys = append(keys, "lang."+l)

@@ -6,6 +6,7 @@ package ceremony
 
 import (
 	"context"
+	"encoding/json"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -154,7 +155,10 @@ func (s *Service) replay(ctx context.Context, org string, idem *store.Idempotenc
 // a client retrying with a new multipart boundary is the same request.
 func requestHash(req *job.Request, docs []job.Document) string {
 	h := sha256.New()
-	fmt.Fprintf(h, "%#v\n", *req)
+	// JSON, not %#v: it encodes values behind pointers, in field order.
+	canonical, _ := json.Marshal(req)
+	h.Write(canonical)
+	h.Write([]byte("\n"))
 	for _, d := range docs {
 		fmt.Fprintf(h, "%s %s\n", d.SHA256, d.FileName)
 	}

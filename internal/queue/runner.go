@@ -1,0 +1,227 @@
+package queue
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"os"
+	"runtime/debug"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/segl/segl/internal/clock"
+)
+
+// Handler does the work of one job. It must be idempotent: after a crash or
+// a lost lease the same job can run again. Its context ends when the lease
+// does, after which another worker may already be running the job.
+type Handler func(ctx context.Context, j Job) error
+
+// permanent marks an error that retrying cannot fix.
+type permanent struct{ err error }
+
+func (p permanent) Error() string { return p.err.Error() }
+func (p permanent) Unwrap() error { return p.err }
+
+// Permanent wraps err so the Runner moves the job to the dead letter at once
+// instead of retrying it (a payload that does not parse, a job that no
+// longer exists).
+func Permanent(err error) error { return permanent{err} }
+
+// Backoff spaces retries exponentially: Base·2^(attempt-1), at most Max,
+// shortened by up to Jitter (0…1) of itself at random so that jobs failing
+// together do not retry together.
+type Backoff struct {
+	Base   time.Duration // default 10s
+	Max    time.Duration // default 1h
+	Jitter float64       // 0 means none
+}
+
+// Delay is how long to wait after the given (1-based) attempt failed.
+func (b Backoff) Delay(attempt int) time.Duration {
+	base, max := b.Base, b.Max
+	if base <= 0 {
+		base = 10 * time.Second
+	}
+	if max <= 0 {
+		max = time.Hour
+	}
+	d := base
+	for i := 1; i < attempt && d < max; i++ {
+		d *= 2
+	}
+	d = min(d, max)
+	if b.Jitter > 0 {
+		d -= time.Duration(rand.Float64() * min(b.Jitter, 1) * float64(d))
+	}
+	return d
+}
+
+// RunnerOptions configure a Runner. The zero value is usable.
+type RunnerOptions struct {
+	// Worker names this runner in leases; it must be unique among running
+	// runners. Default: host name, process id and a random suffix.
+	Worker string
+	// Lease is how long a claimed job belongs to this runner, and the
+	// deadline of the handler's context. It must exceed the longest
+	// handler run. Default 1 minute.
+	Lease time.Duration
+	// Poll is the pause between claims when nothing was due. Default 1s.
+	Poll time.Duration
+	// Concurrency is how many jobs run at once. Default 1.
+	Concurrency int
+	// MaxAttempts is how many deliveries a job gets before it is dead.
+	// Default 10.
+	MaxAttempts int
+	Backoff     Backoff
+	Clock       clock.Clock  // default the system clock
+	Log         *slog.Logger // default slog.Default()
+}
+
+// Runner claims due jobs and runs their handlers: a handler error or panic
+// is retried with backoff, the last allowed attempt or a Permanent error
+// moves the job to the dead letter.
+type Runner struct {
+	q        Queue
+	opts     RunnerOptions
+	mu       sync.Mutex
+	handlers map[string]Handler
+}
+
+// NewRunner returns a runner on q; register handlers before Run.
+func NewRunner(q Queue, opts RunnerOptions) *Runner {
+	if opts.Worker == "" {
+		host, _ := os.Hostname()
+		opts.Worker = fmt.Sprintf("%s-%d-%08x", host, os.Getpid(), rand.Uint32())
+	}
+	if opts.Lease <= 0 {
+		opts.Lease = time.Minute
+	}
+	if opts.Poll <= 0 {
+		opts.Poll = time.Second
+	}
+	if opts.Concurrency <= 0 {
+		opts.Concurrency = 1
+	}
+	if opts.MaxAttempts <= 0 {
+		opts.MaxAttempts = 10
+	}
+	if opts.Clock == nil {
+		opts.Clock = clock.System{}
+	}
+	if opts.Log == nil {
+		opts.Log = slog.Default()
+	}
+	return &Runner{q: q, opts: opts, handlers: map[string]Handler{}}
+}
+
+// Handle registers h for jobs of kind.
+func (r *Runner) Handle(kind string, h Handler) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.handlers[kind] = h
+}
+
+// Worker is the name this runner leases jobs under.
+func (r *Runner) Worker() string { return r.opts.Worker }
+
+// Run claims and runs jobs until ctx ends. A failing queue is logged and
+// retried after Poll; Run only returns ctx's error.
+func (r *Runner) Run(ctx context.Context) error {
+	for {
+		n, err := r.RunOnce(ctx)
+		if err != nil && ctx.Err() == nil {
+			r.opts.Log.Error("queue: claim failed", "worker", r.opts.Worker, "err", err)
+		}
+		if n == r.opts.Concurrency && err == nil {
+			continue // there may be more due right now
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(r.opts.Poll):
+		}
+	}
+}
+
+// RunOnce claims one batch of due jobs, runs them and waits for them to
+// finish. It returns how many jobs it ran. Tests drive it with a fake clock.
+func (r *Runner) RunOnce(ctx context.Context) (int, error) {
+	r.mu.Lock()
+	kinds := make([]string, 0, len(r.handlers))
+	for k := range r.handlers {
+		kinds = append(kinds, k)
+	}
+	r.mu.Unlock()
+	if len(kinds) == 0 {
+		return 0, nil
+	}
+	sort.Strings(kinds)
+	jobs, err := r.q.Claim(ctx, r.opts.Worker, kinds, r.opts.Lease, r.opts.Clock.Now(), r.opts.Concurrency)
+	if err != nil {
+		return 0, err
+	}
+	var wg sync.WaitGroup
+	for _, j := range jobs {
+		wg.Go(func() { r.run(ctx, j) })
+	}
+	wg.Wait()
+	return len(jobs), nil
+}
+
+// run runs one claimed job and records the outcome. Recording errors are
+// only logged: the lease will run out and the job will be delivered again,
+// which idempotent handlers tolerate.
+func (r *Runner) run(ctx context.Context, j Job) {
+	log := r.opts.Log.With("worker", r.opts.Worker, "job", j.ID, "kind", j.Kind, "attempt", j.Attempt)
+	// Recording the outcome must not be lost to the caller's cancellation
+	// once the work is done.
+	rec := context.WithoutCancel(ctx)
+	if j.Attempt > r.opts.MaxAttempts {
+		// Earlier deliveries never reported back: the worker crashed or
+		// lost its lease each time.
+		msg := fmt.Sprintf("queue: gave up after %d deliveries without an outcome (last error: %s)", j.Attempt-1, j.Error)
+		if err := r.q.Fail(rec, j.ID, r.opts.Worker, msg); err != nil {
+			log.Error("queue: fail", "err", err)
+		}
+		return
+	}
+	r.mu.Lock()
+	h := r.handlers[j.Kind]
+	r.mu.Unlock()
+	hctx, cancel := context.WithTimeout(ctx, r.opts.Lease)
+	err := call(hctx, h, j)
+	cancel()
+	var perm permanent
+	switch {
+	case err == nil:
+		err = r.q.Done(rec, j.ID, r.opts.Worker)
+	case errors.As(err, &perm) || j.Attempt >= r.opts.MaxAttempts:
+		log.Warn("queue: job dead", "err", err)
+		err = r.q.Fail(rec, j.ID, r.opts.Worker, err.Error())
+	default:
+		delay := r.opts.Backoff.Delay(j.Attempt)
+		log.Info("queue: job failed, will retry", "err", err, "in", delay)
+		err = r.q.Retry(rec, j.ID, r.opts.Worker, err.Error(), r.opts.Clock.Now().Add(delay))
+	}
+	if err != nil {
+		log.Error("queue: record outcome", "err", err)
+	}
+}
+
+// call runs h, turning a panic into an error so one bad job cannot take the
+// runner down.
+func call(ctx context.Context, h Handler, j Job) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("queue: handler panicked: %v\n%s", p, debug.Stack())
+		}
+	}()
+	if h == nil {
+		return Permanent(fmt.Errorf("queue: no handler for kind %q", j.Kind))
+	}
+	return h(ctx, j)
+}

@@ -1,0 +1,325 @@
+// Package sqlitequeue is the embedded implementation of queue.Queue: one
+// table, queue_jobs, in a SQLite database — its own file or the store's file
+// (its migrations are versioned in queue_migrations, apart from the store's).
+//
+// A job is pending until Done deletes it or Fail marks it dead. A lease is
+// two columns, locked_by and lease_until; a pending job is claimable when it
+// is due and its lease (if any) has run out, so a crashed worker's job comes
+// back by itself and no node keeps state in memory.
+package sqlitequeue
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"sort"
+	"sync"
+	"time"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+
+	"github.com/segl/segl/internal/errs"
+	"github.com/segl/segl/internal/queue"
+)
+
+var _ queue.Queue = (*Queue)(nil)
+
+// Queue is a job queue in SQLite.
+type Queue struct {
+	db    *sql.DB
+	own   bool // Open made db, Close closes it
+	stmts sync.Map
+}
+
+// Open opens or creates the queue in the SQLite file at path, with one
+// writer connection in WAL mode whose transactions begin IMMEDIATE, the way
+// the store opens its file. It may be the store's own file.
+func Open(path string) (*Queue, error) {
+	q := url.Values{}
+	for _, p := range []string{"journal_mode(WAL)", "synchronous(FULL)", "busy_timeout(10000)"} {
+		q.Add("_pragma", p)
+	}
+	db, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode()+"&_txlock=immediate")
+	if err != nil {
+		return nil, fmt.Errorf("sqlitequeue: open: %w", err)
+	}
+	db.SetMaxOpenConns(1)
+	db.SetConnMaxIdleTime(0)
+	qu, err := New(db)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	qu.own = true
+	return qu, nil
+}
+
+// New uses an open database and brings the queue's table up to date. The
+// database should be set up as Open does it (busy_timeout, and
+// _txlock=immediate or a single connection); Close leaves it open.
+func New(db *sql.DB) (*Queue, error) {
+	q := &Queue{db: db}
+	if err := q.migrate(context.Background()); err != nil {
+		return nil, err
+	}
+	for _, s := range statements {
+		if _, err := q.stmt(context.Background(), s); err != nil {
+			q.Close()
+			return nil, fmt.Errorf("sqlitequeue: prepare: %w", err)
+		}
+	}
+	return q, nil
+}
+
+// Close releases the prepared statements, and the database if Open made it.
+func (q *Queue) Close() error {
+	q.stmts.Range(func(_, st any) bool { st.(*sql.Stmt).Close(); return true })
+	if q.own {
+		return q.db.Close()
+	}
+	return nil
+}
+
+// migrations is append-only: never edit an applied entry, add a new one.
+var migrations = []string{
+	// 1: the jobs table. key is NULL when the caller gave none, so it never
+	// collides; the partial unique index allows one pending job per
+	// (kind, key) and any number done or dead. claimable serves Claim.
+	`
+CREATE TABLE queue_jobs (
+	id          INTEGER PRIMARY KEY AUTOINCREMENT,
+	kind        TEXT NOT NULL,
+	key         TEXT,
+	payload     BLOB NOT NULL,
+	state       TEXT NOT NULL CHECK (state IN ('pending', 'dead')),
+	attempt     INTEGER NOT NULL DEFAULT 0,
+	run_at      INTEGER NOT NULL,
+	locked_by   TEXT NOT NULL DEFAULT '',
+	lease_until INTEGER NOT NULL DEFAULT 0,
+	last_error  TEXT NOT NULL DEFAULT '',
+	created_at  INTEGER NOT NULL,
+	updated_at  INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX queue_jobs_pending_key ON queue_jobs (kind, key) WHERE state = 'pending';
+CREATE INDEX queue_jobs_claimable ON queue_jobs (kind, run_at) WHERE state = 'pending';
+CREATE INDEX queue_jobs_dead ON queue_jobs (updated_at) WHERE state = 'dead';
+`,
+}
+
+func (q *Queue) migrate(ctx context.Context) error {
+	if _, err := q.db.ExecContext(ctx,
+		`CREATE TABLE IF NOT EXISTS queue_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)`); err != nil {
+		return fmt.Errorf("sqlitequeue: migrate: %w", err)
+	}
+	var have int
+	if err := q.db.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM queue_migrations`).Scan(&have); err != nil {
+		return fmt.Errorf("sqlitequeue: migrate: %w", err)
+	}
+	if have > len(migrations) {
+		return fmt.Errorf("sqlitequeue: queue schema version %d is newer than this segl (%d)", have, len(migrations))
+	}
+	for v := have + 1; v <= len(migrations); v++ {
+		err := q.tx(ctx, func(tx *sql.Tx) error {
+			if _, err := tx.ExecContext(ctx, migrations[v-1]); err != nil {
+				return err
+			}
+			_, err := tx.ExecContext(ctx, `INSERT INTO queue_migrations (version, applied_at) VALUES (?, ?)`, v, time.Now().Unix())
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("sqlitequeue: migration %d: %w", v, err)
+		}
+	}
+	return nil
+}
+
+func (q *Queue) tx(ctx context.Context, fn func(*sql.Tx) error) error {
+	tx, err := q.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
+
+// stmt returns the prepared statement for query, preparing it once.
+func (q *Queue) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
+	if st, ok := q.stmts.Load(query); ok {
+		return st.(*sql.Stmt), nil
+	}
+	st, err := q.db.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	if prev, loaded := q.stmts.LoadOrStore(query, st); loaded {
+		st.Close()
+		return prev.(*sql.Stmt), nil
+	}
+	return st, nil
+}
+
+// Statements, prepared once by New. The same SQL serves PostgreSQL with $n
+// placeholders, kind = ANY($n) for json_each, and FOR UPDATE SKIP LOCKED in
+// claim's subquery.
+const (
+	enqueue = `INSERT INTO queue_jobs (kind, key, payload, state, run_at, created_at, updated_at)
+		VALUES (?, NULLIF(?, ''), ?, 'pending', ?, ?, ?)
+		ON CONFLICT (kind, key) WHERE state = 'pending' DO NOTHING`
+	// claim is one statement: it takes the write lock before it reads, so
+	// two claimers can never both see a job as free.
+	claim = `UPDATE queue_jobs SET locked_by = ?, lease_until = ?, attempt = attempt + 1, updated_at = ?
+		WHERE id IN (
+			SELECT id FROM queue_jobs
+			WHERE state = 'pending' AND kind IN (SELECT value FROM json_each(?))
+				AND run_at <= ? AND lease_until <= ?
+			ORDER BY run_at, id LIMIT ?)
+		RETURNING id, kind, COALESCE(key, ''), payload, attempt, run_at, last_error`
+	done  = `DELETE FROM queue_jobs WHERE id = ? AND state = 'pending' AND locked_by = ?`
+	retry = `UPDATE queue_jobs SET run_at = ?, locked_by = '', lease_until = 0, last_error = ?, updated_at = ?
+		WHERE id = ? AND state = 'pending' AND locked_by = ?`
+	fail = `UPDATE queue_jobs SET state = 'dead', locked_by = '', lease_until = 0, last_error = ?, updated_at = ?
+		WHERE id = ? AND state = 'pending' AND locked_by = ?`
+	dead = `SELECT id, kind, COALESCE(key, ''), payload, attempt, run_at, last_error
+		FROM queue_jobs WHERE state = 'dead' ORDER BY updated_at DESC, id DESC LIMIT ?`
+)
+
+var statements = []string{enqueue, claim, done, retry, fail, dead}
+
+func micro(t time.Time) int64 { return t.UTC().UnixMicro() }
+
+func fromMicro(n int64) time.Time { return time.UnixMicro(n).UTC() }
+
+// Enqueue adds a job; a pending job with the same kind and key makes it a
+// no-op.
+func (q *Queue) Enqueue(ctx context.Context, kind, key string, payload []byte, runAt time.Time) error {
+	if kind == "" {
+		return errs.E(errs.Invalid, "queue-invalid", "queue: job kind is empty")
+	}
+	if payload == nil {
+		payload = []byte{}
+	}
+	now := micro(time.Now())
+	if _, err := q.exec(ctx, enqueue, kind, key, payload, micro(runAt), now, now); err != nil {
+		return fmt.Errorf("sqlitequeue: enqueue: %w", err)
+	}
+	return nil
+}
+
+// Claim leases up to max due jobs of kinds to worker until now+lease.
+func (q *Queue) Claim(ctx context.Context, worker string, kinds []string, lease time.Duration, now time.Time, max int) ([]queue.Job, error) {
+	if worker == "" || lease <= 0 || max <= 0 {
+		return nil, errs.E(errs.Invalid, "queue-invalid", "queue: claim needs a worker, a positive lease and a positive max")
+	}
+	if len(kinds) == 0 {
+		return nil, nil
+	}
+	kindList, err := json.Marshal(kinds)
+	if err != nil {
+		return nil, fmt.Errorf("sqlitequeue: claim: %w", err)
+	}
+	st, err := q.stmt(ctx, claim)
+	if err != nil {
+		return nil, fmt.Errorf("sqlitequeue: claim: %w", err)
+	}
+	var jobs []queue.Job
+	err = q.tx(ctx, func(tx *sql.Tx) error {
+		rows, err := tx.StmtContext(ctx, st).QueryContext(ctx,
+			worker, micro(now.Add(lease)), micro(time.Now()), string(kindList), micro(now), micro(now), max)
+		if err != nil {
+			return err
+		}
+		jobs, err = scanJobs(rows)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("sqlitequeue: claim: %w", err)
+	}
+	// RETURNING gives no order; hand out the oldest due first.
+	sort.Slice(jobs, func(i, k int) bool {
+		if !jobs[i].RunAt.Equal(jobs[k].RunAt) {
+			return jobs[i].RunAt.Before(jobs[k].RunAt)
+		}
+		return jobs[i].ID < jobs[k].ID
+	})
+	return jobs, nil
+}
+
+// Done removes a job the worker holds.
+func (q *Queue) Done(ctx context.Context, id int64, worker string) error {
+	return q.holder(ctx, "done", id, worker, done, id, worker)
+}
+
+// Retry makes a job the worker holds due again at next.
+func (q *Queue) Retry(ctx context.Context, id int64, worker string, msg string, next time.Time) error {
+	return q.holder(ctx, "retry", id, worker, retry, micro(next), msg, micro(time.Now()), id, worker)
+}
+
+// Fail moves a job the worker holds to the dead letter.
+func (q *Queue) Fail(ctx context.Context, id int64, worker string, msg string) error {
+	return q.holder(ctx, "fail", id, worker, fail, msg, micro(time.Now()), id, worker)
+}
+
+// holder runs a statement that only the lease holder may run; no row
+// changed means someone else holds the job now (or it is gone).
+func (q *Queue) holder(ctx context.Context, op string, id int64, worker, query string, args ...any) error {
+	res, err := q.exec(ctx, query, args...)
+	if err != nil {
+		return fmt.Errorf("sqlitequeue: %s: %w", op, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return fmt.Errorf("sqlitequeue: %s: %w", op, err)
+	}
+	if n != 1 {
+		return errs.E(errs.Conflict, "queue-lease-lost", "queue: job %d is not leased to %s", id, worker)
+	}
+	return nil
+}
+
+// Dead lists up to max dead jobs, most recently failed first.
+func (q *Queue) Dead(ctx context.Context, max int) ([]queue.Job, error) {
+	st, err := q.stmt(ctx, dead)
+	if err != nil {
+		return nil, fmt.Errorf("sqlitequeue: dead: %w", err)
+	}
+	rows, err := st.QueryContext(ctx, max)
+	if err != nil {
+		return nil, fmt.Errorf("sqlitequeue: dead: %w", err)
+	}
+	jobs, err := scanJobs(rows)
+	if err != nil {
+		return nil, fmt.Errorf("sqlitequeue: dead: %w", err)
+	}
+	return jobs, nil
+}
+
+func (q *Queue) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	st, err := q.stmt(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return st.ExecContext(ctx, args...)
+}
+
+func scanJobs(rows *sql.Rows) ([]queue.Job, error) {
+	defer rows.Close()
+	var jobs []queue.Job
+	for rows.Next() {
+		var j queue.Job
+		var runAt int64
+		if err := rows.Scan(&j.ID, &j.Kind, &j.Key, &j.Payload, &j.Attempt, &runAt, &j.Error); err != nil {
+			return nil, err
+		}
+		j.RunAt = fromMicro(runAt)
+		jobs = append(jobs, j)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return jobs, nil
+}

@@ -1,0 +1,87 @@
+package sqlitequeue
+
+import (
+	"context"
+	"database/sql"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/segl/segl/internal/queue"
+	"github.com/segl/segl/internal/queue/queuetest"
+	"github.com/segl/segl/internal/store/sqlite"
+)
+
+func open(t testing.TB) *Queue {
+	t.Helper()
+	q, err := Open(filepath.Join(t.TempDir(), "queue.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { q.Close() })
+	return q
+}
+
+func TestConformance(t *testing.T) {
+	queuetest.Run(t, func(t *testing.T) queue.Queue { return open(t) })
+}
+
+// TestConformanceGivenDB runs the suite on a database the caller opened
+// with a connection pool and deferred transactions: the claim statement
+// must still be atomic.
+func TestConformanceGivenDB(t *testing.T) {
+	queuetest.Run(t, func(t *testing.T) queue.Queue {
+		db, err := sql.Open("sqlite", "file:"+filepath.Join(t.TempDir(), "q.db")+
+			"?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)")
+		if err != nil {
+			t.Fatal(err)
+		}
+		q, err := New(db)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { q.Close(); db.Close() })
+		return q
+	})
+}
+
+// TestSharesStoreFile checks that the queue and the store can live in one
+// file, each with its own migration history.
+func TestSharesStoreFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "segl.db")
+	for range 2 {
+		st, err := sqlite.Open(path, sqlite.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		q, err := Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := q.Enqueue(context.Background(), "callback", "k", nil, time.Now()); err != nil {
+			t.Fatal(err)
+		}
+		q.Close()
+		st.Close()
+	}
+}
+
+func BenchmarkEnqueueClaimDone(b *testing.B) {
+	q := open(b)
+	ctx := context.Background()
+	kinds := []string{"callback"}
+	now := time.Now()
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := q.Enqueue(ctx, "callback", "", []byte(`{"job":"0193"}`), now); err != nil {
+			b.Fatal(err)
+		}
+		jobs, err := q.Claim(ctx, "bench", kinds, time.Minute, now, 1)
+		if err != nil || len(jobs) != 1 {
+			b.Fatalf("claim = %d, %v", len(jobs), err)
+		}
+		if err := q.Done(ctx, jobs[0].ID, "bench"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

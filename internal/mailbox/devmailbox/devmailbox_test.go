@@ -1,0 +1,186 @@
+package devmailbox_test
+
+import (
+	"bytes"
+	"crypto/rand"
+	"crypto/rsa"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/segl/segl/internal/errs"
+	"github.com/segl/segl/internal/mailbox"
+	"github.com/segl/segl/internal/mailbox/devmailbox"
+	"github.com/segl/segl/internal/mailbox/digipost"
+	"github.com/segl/segl/internal/population"
+)
+
+const senderID = "123456"
+
+type env struct {
+	pop    *population.Population
+	stand  *devmailbox.Handler
+	client *digipost.Client
+	key    *rsa.PrivateKey
+	now    time.Time
+}
+
+func setup(t *testing.T) *env {
+	t.Helper()
+	pop, err := population.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	stand := devmailbox.New(pop, devmailbox.Options{SenderID: senderID, PublicKey: &key.PublicKey, Now: func() time.Time { return now }})
+	srv := httptest.NewTLSServer(stand)
+	t.Cleanup(srv.Close)
+	return &env{pop: pop, stand: stand, key: key, now: now, client: &digipost.Client{
+		BaseURL: srv.URL, SenderID: senderID, Key: key, HTTP: srv.Client(), Now: func() time.Time { return now },
+	}}
+}
+
+func (e *env) person(t *testing.T, mailbox string) population.Person {
+	for _, p := range e.pop.People {
+		if p.DigitalMailbox == mailbox && p.KRRStatus == "active" {
+			return p
+		}
+	}
+	t.Fatalf("no active person with mailbox %q", mailbox)
+	return population.Person{}
+}
+
+func doc(id string, body []byte) mailbox.Document {
+	return mailbox.Document{ID: id, Title: "Signert: Arbeidsavtale", FileName: "arbeidsavtale.pdf", MediaType: "application/pdf", Body: bytes.NewReader(body), Size: int64(len(body))}
+}
+
+func TestDeliver(t *testing.T) {
+	e := setup(t)
+	body := []byte("%PDF-1.7\n\x00\x01\xff binary signed content\n%%EOF\n")
+
+	t.Run("ok/digipost", func(t *testing.T) {
+		p := e.person(t, "digipost")
+		rc, err := e.client.Deliver(t.Context(), p.PID, doc("7f2c1b8e-0000-4000-8000-000000000001", body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rc.ID != "7f2c1b8e-0000-4000-8000-000000000001" || rc.Provider != "digipost" || !rc.DeliveredAt.Equal(e.now) || rc.Duplicate {
+			t.Errorf("receipt %+v", rc)
+		}
+		got := e.stand.Inbox(p.PID)
+		if len(got) != 1 || !bytes.Equal(got[0].Body, body) || got[0].Subject != "Signert: Arbeidsavtale" || got[0].FileType != "pdf" || got[0].AuthLevel != "TWO_FACTOR" {
+			t.Fatalf("inbox %+v", got)
+		}
+	})
+	t.Run("ok/retry-is-duplicate-not-redelivered", func(t *testing.T) {
+		p := e.person(t, "digipost")
+		rc, err := e.client.Deliver(t.Context(), p.PID, doc("7f2c1b8e-0000-4000-8000-000000000001", body))
+		if err != nil || !rc.Duplicate {
+			t.Fatalf("receipt %+v, err %v", rc, err)
+		}
+		if n := len(e.stand.Inbox(p.PID)); n != 1 {
+			t.Errorf("%d deliveries after a retry, want 1", n)
+		}
+	})
+	t.Run("ok/eboks-in-development", func(t *testing.T) {
+		p := e.person(t, "eboks")
+		if _, err := e.client.Deliver(t.Context(), p.PID, doc("", body)); err != nil {
+			t.Fatal(err)
+		}
+		if got := e.stand.Inbox(p.PID); len(got) != 1 || got[0].Provider != "eboks" {
+			t.Errorf("inbox %+v", got)
+		}
+	})
+	for _, tc := range []struct{ name, pid string }{
+		{"fail/no-mailbox", e.person(t, "").PID},
+		{"fail/unknown-person", "21879498012"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := e.client.Deliver(t.Context(), tc.pid, doc("", body))
+			if !errors.Is(err, mailbox.ErrNoMailbox) || !errs.Is(err, errs.NotFound) || errors.Is(err, mailbox.ErrTemporary) {
+				t.Errorf("err = %v, want ErrNoMailbox", err)
+			}
+			if n := len(e.stand.Inbox(tc.pid)); n != 0 {
+				t.Errorf("stand-in holds %d documents", n)
+			}
+		})
+	}
+	t.Run("fail/reserved-person-has-no-mailbox", func(t *testing.T) {
+		for _, p := range e.pop.People {
+			if p.KRRStatus != "active" {
+				if _, err := e.client.Deliver(t.Context(), p.PID, doc("", body)); !errors.Is(err, mailbox.ErrNoMailbox) {
+					t.Errorf("%s (%s): err = %v", p.PID, p.KRRStatus, err)
+				}
+			}
+		}
+	})
+	t.Run("fail/size-mismatch", func(t *testing.T) {
+		d := doc("", body)
+		d.Size++
+		if _, err := e.client.Deliver(t.Context(), e.person(t, "digipost").PID, d); !errs.Is(err, errs.Invalid) {
+			t.Errorf("err = %v", err)
+		}
+	})
+}
+
+// TestRequestAuthentication: the stand-in refuses what Digipost refuses.
+func TestRequestAuthentication(t *testing.T) {
+	e := setup(t)
+	pid := e.person(t, "digipost").PID
+	other, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, mutate := range map[string]func(c *digipost.Client){
+		"fail/wrong-key":    func(c *digipost.Client) { c.Key = other },
+		"fail/wrong-sender": func(c *digipost.Client) { c.SenderID = "999" },
+		"fail/clock-skew":   func(c *digipost.Client) { c.Now = func() time.Time { return e.now.Add(6 * time.Minute) } },
+	} {
+		t.Run(name, func(t *testing.T) {
+			c := *e.client
+			mutate(&c)
+			_, err := c.Deliver(t.Context(), pid, doc("", []byte("x")))
+			if err == nil || errors.Is(err, mailbox.ErrTemporary) || errors.Is(err, mailbox.ErrNoMailbox) {
+				t.Errorf("err = %v, want a permanent refusal", err)
+			}
+		})
+	}
+	if n := len(e.stand.Inbox(pid)); n != 0 {
+		t.Errorf("%d documents delivered by bad requests", n)
+	}
+}
+
+func TestCanonicalString(t *testing.T) {
+	req, _ := http.NewRequest(http.MethodPost, "https://api.digipost.no/Messages?A=1", nil)
+	req.Header.Set("Date", "Wed, 29 Jun 2011 14:58:11 GMT")
+	req.Header.Set("X-Content-SHA256", "q1MKE+RZFJgrefm34/uplM/R8/si9xzqGvvwK0YMbR0=")
+	req.Header.Set("X-Digipost-UserId", "9999")
+	want := "POST\n/messages\ndate: Wed, 29 Jun 2011 14:58:11 GMT\nx-content-sha256: q1MKE+RZFJgrefm34/uplM/R8/si9xzqGvvwK0YMbR0=\nx-digipost-userid: 9999\na=1\n"
+	if got := digipost.Canonical(req); got != want {
+		t.Errorf("got %q\nwant %q", got, want)
+	}
+}
+
+func TestServerErrorIsTemporary(t *testing.T) {
+	e := setup(t)
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusBadGateway)
+	}))
+	c := *e.client
+	c.BaseURL, c.HTTP = srv.URL, srv.Client()
+	_, err := c.Deliver(t.Context(), e.person(t, "digipost").PID, doc("", []byte("x")))
+	if !errors.Is(err, mailbox.ErrTemporary) || !errs.Is(err, errs.Unavailable) {
+		t.Errorf("502: err = %v, want temporary", err)
+	}
+	srv.Close()
+	_, err = c.Deliver(t.Context(), e.person(t, "digipost").PID, doc("", []byte("x")))
+	if !errors.Is(err, mailbox.ErrTemporary) {
+		t.Errorf("server gone: err = %v, want temporary", err)
+	}
+}

@@ -1,0 +1,209 @@
+// Package krr is the production adapter for the contact and reservation
+// register (Kontakt- og reservasjonsregisteret, KRR) through its REST
+// lookup service (Oppslagstjenesten): POST {base}/rest/v2/personer with a
+// Maskinporten bearer token carrying krr:global/kontaktinformasjon.read and,
+// for mailbox addresses, krr:global/digitalpost.read.
+//
+// Wire shapes follow shared/reference/norway-infra.md §3. The register
+// accepts 1–1000 identifiers per request; Lookup splits longer lists.
+package krr
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/segl/segl/internal/errs"
+	"github.com/segl/segl/internal/registry"
+)
+
+// MaxBatch is the most identifiers KRR accepts in one request.
+const MaxBatch = 1000
+
+// Mailbox provider organisation numbers (postkasseleverandoeradresse).
+const (
+	ProviderDigipost = "984661185"
+	ProviderEboks    = "922020175"
+)
+
+// Wire codes.
+const (
+	ReservedYes = "JA"
+	ReservedNo  = "NEI"
+
+	StatusActive        = "AKTIV"
+	StatusDeleted       = "SLETTET"
+	StatusNotRegistered = "IKKE_REGISTRERT"
+
+	CanNotify    = "KAN_VARSLES"
+	CannotNotify = "KAN_IKKE_VARSLES"
+)
+
+// Request is the body of POST /rest/v2/personer.
+type Request struct {
+	PIDs []string `json:"personidentifikatorer"`
+	// IncludeNotRegistered asks KRR to answer IKKE_REGISTRERT for persons it
+	// does not hold rather than leaving them out (v2 only).
+	IncludeNotRegistered bool `json:"inkluderIkkeRegistrerte"`
+}
+
+// Response is KRR's answer.
+type Response struct {
+	Persons []Person `json:"personer"`
+}
+
+// Person is one entry of the answer. Fields KRR withholds (by scope or
+// varslingsstatus) are absent.
+type Person struct {
+	PID          string       `json:"personidentifikator"`
+	Reservation  string       `json:"reservasjon"`
+	Status       string       `json:"status"`
+	NotifyStatus string       `json:"varslingsstatus,omitempty"`
+	ContactInfo  *ContactInfo `json:"kontaktinformasjon,omitempty"`
+	DigitalPost  *DigitalPost `json:"digital_post,omitempty"`
+	Certificate  string       `json:"sertifikat,omitempty"`
+	Language     string       `json:"spraak,omitempty"`
+}
+
+// ContactInfo is the kontaktinformasjon object.
+type ContactInfo struct {
+	Email              string `json:"epostadresse,omitempty"`
+	EmailUpdated       string `json:"epostadresse_oppdatert,omitempty"`
+	EmailLastVerified  string `json:"epostadresse_sist_verifisert,omitempty"`
+	Mobile             string `json:"mobiltelefonnummer,omitempty"`
+	MobileUpdated      string `json:"mobiltelefonnummer_oppdatert,omitempty"`
+	MobileLastVerified string `json:"mobiltelefonnummer_sist_verifisert,omitempty"`
+}
+
+// DigitalPost is the digital_post object: the person's mailbox address and
+// the provider's organisation number.
+type DigitalPost struct {
+	Address  string `json:"postkasseadresse"`
+	Provider string `json:"postkasseleverandoeradresse"`
+}
+
+// Client looks people up in KRR. The zero value is not usable: BaseURL and
+// Token are required.
+type Client struct {
+	// BaseURL is the register's origin, e.g. https://kontaktregisteret.no
+	// or https://test.kontaktregisteret.no (no trailing slash needed).
+	BaseURL string
+	// Token returns a current Maskinporten access token; it is called once
+	// per request so that the source can refresh it.
+	Token func(ctx context.Context) (string, error)
+	// HTTP is the client to use; nil means http.DefaultClient.
+	HTTP *http.Client
+}
+
+var _ registry.ContactRegister = (*Client)(nil)
+
+// Lookup implements registry.ContactRegister.
+func (c *Client) Lookup(ctx context.Context, pids []string) ([]registry.Contact, error) {
+	found := make(map[string]registry.Contact, len(pids))
+	for start := 0; start < len(pids); start += MaxBatch {
+		batch := pids[start:min(start+MaxBatch, len(pids))]
+		resp, err := c.lookup(ctx, batch)
+		if err != nil {
+			return nil, err
+		}
+		for _, p := range resp.Persons {
+			found[p.PID] = contact(p)
+		}
+	}
+	out := make([]registry.Contact, len(pids))
+	for i, pid := range pids {
+		ct, ok := found[pid]
+		if !ok {
+			ct = registry.Contact{PID: pid, Status: registry.StatusNotRegistered}
+		}
+		out[i] = ct
+	}
+	return out, nil
+}
+
+func (c *Client) lookup(ctx context.Context, pids []string) (*Response, error) {
+	body, err := json.Marshal(Request{PIDs: pids, IncludeNotRegistered: true})
+	if err != nil {
+		return nil, fmt.Errorf("krr: %w", err)
+	}
+	token, err := c.Token(ctx)
+	if err != nil {
+		return nil, errs.Wrap(err, errs.Unavailable, "krr-token", "krr: no access token")
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimSuffix(c.BaseURL, "/")+"/rest/v2/personer", bytes.NewReader(body))
+	if err != nil {
+		return nil, fmt.Errorf("krr: %w", err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("Authorization", "Bearer "+token)
+	hc := c.HTTP
+	if hc == nil {
+		hc = http.DefaultClient
+	}
+	res, err := hc.Do(req)
+	if err != nil {
+		return nil, temporary(err, "krr: request failed")
+	}
+	defer res.Body.Close()
+	if err := statusError(res); err != nil {
+		return nil, err
+	}
+	var out Response
+	if err := json.NewDecoder(io.LimitReader(res.Body, 64<<20)).Decode(&out); err != nil {
+		return nil, errs.Wrap(err, errs.Internal, "krr-bad-response", "krr: cannot decode response")
+	}
+	return &out, nil
+}
+
+// contact maps a KRR entry onto the port's Contact.
+func contact(p Person) registry.Contact {
+	ct := registry.Contact{PID: p.PID, Reserved: p.Reservation == ReservedYes}
+	switch p.Status {
+	case StatusActive:
+		ct.Status = registry.StatusActive
+	case StatusDeleted:
+		ct.Status = registry.StatusInactive
+	default:
+		ct.Status = registry.StatusNotRegistered
+	}
+	if ci := p.ContactInfo; ci != nil {
+		ct.Email, ct.Mobile = ci.Email, ci.Mobile
+	}
+	if dp := p.DigitalPost; dp != nil && dp.Address != "" {
+		switch dp.Provider {
+		case ProviderDigipost:
+			ct.Mailbox = registry.MailboxDigipost
+		case ProviderEboks:
+			ct.Mailbox = registry.MailboxEboks
+		}
+	}
+	return ct
+}
+
+func temporary(err error, msg string) error {
+	return errs.Wrap(fmt.Errorf("%w: %w", registry.ErrTemporary, err), errs.Unavailable, "krr-unavailable", "%s", msg)
+}
+
+// statusError classifies a non-200 answer: 5xx and 429 are temporary, 401
+// and 403 are configuration problems (token or scope), 400 a bug in the
+// request.
+func statusError(res *http.Response) error {
+	if res.StatusCode == http.StatusOK {
+		return nil
+	}
+	detail, _ := io.ReadAll(io.LimitReader(res.Body, 2048))
+	cause := fmt.Errorf("http %d: %s", res.StatusCode, bytes.TrimSpace(detail))
+	switch {
+	case res.StatusCode >= 500 || res.StatusCode == http.StatusTooManyRequests:
+		return temporary(cause, "krr: register unavailable")
+	case res.StatusCode == http.StatusUnauthorized || res.StatusCode == http.StatusForbidden:
+		return errs.Wrap(cause, errs.Internal, "krr-unauthorized", "krr: access token refused")
+	default:
+		return errs.Wrap(cause, errs.Internal, "krr-refused", "krr: lookup refused")
+	}
+}

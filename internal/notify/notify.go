@@ -1,0 +1,92 @@
+// Package notify tells signers and senders about portal jobs by e-mail and SMS
+// (MISSION N1, N2): a request to sign, a reminder, a one-time code, and the
+// sender's "job completed". Messages are rendered from embedded templates in
+// Norwegian bokmål and English; SMTP and an HTTP SMS gateway deliver them.
+//
+// Delivery errors are classified for the caller's retry queue: errors.Is(err,
+// ErrTemporary) means "try again later" (a 4xx reply, a refused connection, a
+// timeout), errors.Is(err, ErrPermanent) means "this message will never be
+// accepted" (a 5xx reply, an invalid address, a header injection attempt).
+package notify
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// Languages the templates exist in. An empty Message.Lang means LangNB.
+const (
+	LangNB = "nb"
+	LangEN = "en"
+)
+
+// Template names, one per kind of notification.
+const (
+	SignRequest  = "sign-request"  // Data: Sender, Title, Link, Deadline (time.Time); optional Note
+	Reminder     = "reminder"      // Data: Sender, Title, Link, Deadline (time.Time)
+	JobCompleted = "job-completed" // Data: Title, Link; sent to the sender (N2)
+	OneTimeCode  = "one-time-code" // Data: Code, Minutes
+)
+
+// Message is one notification to one recipient. To is an e-mail address for a
+// Mailer and an E.164 mobile number ("+4791234567") for an SMS sender.
+type Message struct {
+	To       string
+	Lang     string
+	Template string
+	Data     map[string]any
+}
+
+// Mailer delivers a message by e-mail.
+type Mailer interface {
+	Send(ctx context.Context, m Message) error
+}
+
+// SMS delivers a message as a text message.
+type SMS interface {
+	Send(ctx context.Context, m Message) error
+}
+
+var (
+	// ErrTemporary marks a failure worth retrying later.
+	ErrTemporary = errors.New("temporary failure")
+	// ErrPermanent marks a failure that retrying will not fix.
+	ErrPermanent = errors.New("permanent failure")
+	// ErrInvalid marks a message refused before sending (bad address, CR/LF
+	// in a header, unknown template, missing data). It is also ErrPermanent.
+	ErrInvalid = errors.New("invalid message")
+)
+
+func temporary(prefix string, err error) error {
+	return fmt.Errorf("%s: %w: %w", prefix, ErrTemporary, err)
+}
+
+func permanent(prefix string, err error) error {
+	return fmt.Errorf("%s: %w: %w", prefix, ErrPermanent, err)
+}
+
+// invalidError is ErrInvalid and ErrPermanent at once.
+type invalidError struct{ msg string }
+
+func (e *invalidError) Error() string { return e.msg }
+
+func (e *invalidError) Is(target error) bool {
+	return target == ErrInvalid || target == ErrPermanent
+}
+
+func invalid(format string, args ...any) error {
+	return &invalidError{msg: "notify: " + fmt.Sprintf(format, args...)}
+}
+
+// checkHeader refuses a header value that could end the header early or smuggle
+// another one in (RFC 5322 2.2: a field is one logical line; CR and LF only
+// appear as folding, which we do ourselves). NUL and other C0 controls except
+// TAB are refused too.
+func checkHeader(field, v string) error {
+	if i := strings.IndexFunc(v, func(r rune) bool { return r < 0x20 && r != '\t' || r == 0x7f }); i >= 0 {
+		return invalid("%s: control character %q not allowed in a header", field, v[i])
+	}
+	return nil
+}

@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"testing"
@@ -176,4 +177,14 @@ func nssdb(t *testing.T, data string) string {
 		}
 	}
 	return db
+}
+
+// TestMain removes what tests leave outside their t.TempDir: the segl
+// binary seglBinary builds once.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if seglBin.path != "" {
+		os.RemoveAll(filepath.Dir(seglBin.path))
+	}
+	os.Exit(code)
 }

@@ -41,3 +41,16 @@ for dir in e2e/browser tools/xadesjs; do
     (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
   fi
 done
+
+# mailpit, a second SMTP implementation that reads back what segl sends
+# (TestMailpit). Built once from the Go module proxy in a scratch module,
+# outside the repository: `go install` of it fails on its version lookup.
+mailpit_version=v1.27.11
+mailpit="${XDG_CACHE_HOME:-$HOME/.cache}/segl/mailpit-$mailpit_version"
+if [ ! -x "$mailpit" ]; then
+  scratch=$(mktemp -d)
+  (cd "$scratch" && go mod init scratch >/dev/null 2>&1 &&
+    go get "github.com/axllent/mailpit@$mailpit_version" >/dev/null 2>&1 &&
+    mkdir -p "$(dirname "$mailpit")" && go build -o "$mailpit" github.com/axllent/mailpit)
+  rm -rf "$scratch"
+fi

@@ -2,6 +2,7 @@ package pdfa
 
 import (
 	"io"
+	"math"
 	"runtime"
 	"strings"
 	"testing"
@@ -73,15 +74,22 @@ func TestRenderTextBoundedMemory(t *testing.T) {
 	if testing.Short() {
 		t.Skip("renders 1.25 MiB")
 	}
+	// The least of three runs: a pooled compressor that the garbage
+	// collector dropped is allocated again now and then (about 900 KB at
+	// once), which says nothing about growth with the text.
 	allocs := func(size int) (uint64, Info) {
-		var before, after runtime.MemStats
-		runtime.ReadMemStats(&before)
-		info, err := RenderText(io.Discard, newTextSource(size), Meta{Title: "Memory", Created: created})
-		if err != nil {
-			t.Fatal(err)
+		least, info := uint64(math.MaxUint64), Info{}
+		for range 3 {
+			var before, after runtime.MemStats
+			runtime.ReadMemStats(&before)
+			i, err := RenderText(io.Discard, newTextSource(size), Meta{Title: "Memory", Created: created})
+			if err != nil {
+				t.Fatal(err)
+			}
+			runtime.ReadMemStats(&after)
+			least, info = min(least, after.TotalAlloc-before.TotalAlloc), i
 		}
-		runtime.ReadMemStats(&after)
-		return after.TotalAlloc - before.TotalAlloc, info
+		return least, info
 	}
 	allocs(1 << 10) // load the font
 	small, si := allocs(256 << 10)

@@ -35,3 +35,12 @@ type Store interface {
 	// Delete removes key; deleting a missing key is not an error.
 	Delete(ctx context.Context, key string) error
 }
+
+// FilePutter is an optional capability: a store that can take ownership of
+// a finished file (moving it into place) instead of copying it. Callers find
+// it by type assertion and fall back to Put.
+type FilePutter interface {
+	// PutFile stores the file at path, which the store now owns: it is moved
+	// or removed whether or not PutFile succeeds.
+	PutFile(ctx context.Context, path string, limit int64) (Ref, error)
+}

@@ -308,10 +308,8 @@ func (s *Service) signDocuments(ctx context.Context, j *job.Job, act signing.Act
 	}
 	refs := make([]blob.Ref, len(outs))
 	for i, f := range outs {
-		if _, err := f.Seek(0, io.SeekStart); err != nil {
-			return nil, nil, err
-		}
-		if refs[i], err = s.Blobs.Put(ctx, f, 1<<40); err != nil {
+		outs[i] = nil // keep owns the file from here, whatever happens
+		if refs[i], err = s.keep(ctx, f); err != nil {
 			return nil, nil, err
 		}
 	}
@@ -345,10 +343,25 @@ func (s *Service) spool(ctx context.Context, write func(io.Writer) error) (blob.
 	if err != nil {
 		return blob.Ref{}, fmt.Errorf("ceremony: %w", err)
 	}
-	defer func() { f.Close(); os.Remove(f.Name()) }()
 	if err := write(f); err != nil {
+		f.Close()
+		os.Remove(f.Name())
 		return blob.Ref{}, err
 	}
+	return s.keep(ctx, f)
+}
+
+// keep stores a finished temporary file and removes it: moved into place
+// when the blob store can take files (no second copy), copied otherwise.
+func (s *Service) keep(ctx context.Context, f *os.File) (blob.Ref, error) {
+	if fp, ok := s.Blobs.(blob.FilePutter); ok {
+		if err := f.Close(); err != nil {
+			os.Remove(f.Name())
+			return blob.Ref{}, fmt.Errorf("ceremony: %w", err)
+		}
+		return fp.PutFile(ctx, f.Name(), 1<<40)
+	}
+	defer func() { f.Close(); os.Remove(f.Name()) }()
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		return blob.Ref{}, err
 	}

@@ -7,6 +7,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -81,6 +83,40 @@ func Run(t *testing.T, newStore func(t *testing.T) blob.Store) {
 		}
 		if err := s.Delete(ctx, a.Key); err != nil {
 			t.Fatalf("second delete: %v", err)
+		}
+	})
+	t.Run("put-file", func(t *testing.T) {
+		s := newStore(t)
+		fp, ok := s.(blob.FilePutter)
+		if !ok {
+			t.Skip("store cannot take files")
+		}
+		path := filepath.Join(t.TempDir(), "revision.pdf")
+		os.WriteFile(path, []byte("%PDF-1.7 revision"), 0o600)
+		ref, err := fp.PutFile(ctx, path, 1<<20)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sum := sha256.Sum256([]byte("%PDF-1.7 revision"))
+		if ref.Key != hex.EncodeToString(sum[:]) || ref.Size != 17 {
+			t.Fatalf("ref %+v", ref)
+		}
+		o, err := s.Open(ctx, ref.Key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, _ := io.ReadAll(o)
+		o.Close()
+		if string(got) != "%PDF-1.7 revision" {
+			t.Fatalf("content %q", got)
+		}
+		if _, err := os.Stat(path); !os.IsNotExist(err) {
+			t.Fatalf("the store did not take the file: %v", err)
+		}
+		big := filepath.Join(t.TempDir(), "big")
+		os.WriteFile(big, make([]byte, 2000), 0o600)
+		if _, err := fp.PutFile(ctx, big, 1000); !errs.Is(err, errs.TooLarge) {
+			t.Fatalf("oversize file: %v", err)
 		}
 	})
 	t.Run("concurrent-puts", func(t *testing.T) {

@@ -22,6 +22,7 @@ import (
 
 	"github.com/segl/segl/internal/errs"
 	"github.com/segl/segl/internal/queue"
+	"github.com/segl/segl/internal/sqldb"
 )
 
 var _ queue.Queue = (*Queue)(nil)
@@ -109,42 +110,14 @@ CREATE INDEX queue_jobs_dead ON queue_jobs (updated_at) WHERE state = 'dead';
 }
 
 func (q *Queue) migrate(ctx context.Context) error {
-	if _, err := q.db.ExecContext(ctx,
-		`CREATE TABLE IF NOT EXISTS queue_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)`); err != nil {
-		return fmt.Errorf("sqlitequeue: migrate: %w", err)
-	}
-	var have int
-	if err := q.db.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM queue_migrations`).Scan(&have); err != nil {
-		return fmt.Errorf("sqlitequeue: migrate: %w", err)
-	}
-	if have > len(migrations) {
-		return fmt.Errorf("sqlitequeue: queue schema version %d is newer than this segl (%d)", have, len(migrations))
-	}
-	for v := have + 1; v <= len(migrations); v++ {
-		err := q.tx(ctx, func(tx *sql.Tx) error {
-			if _, err := tx.ExecContext(ctx, migrations[v-1]); err != nil {
-				return err
-			}
-			_, err := tx.ExecContext(ctx, `INSERT INTO queue_migrations (version, applied_at) VALUES (?, ?)`, v, time.Now().Unix())
-			return err
-		})
-		if err != nil {
-			return fmt.Errorf("sqlitequeue: migration %d: %w", v, err)
-		}
+	if err := sqldb.Migrate(ctx, q.db, "queue_migrations", migrations); err != nil {
+		return fmt.Errorf("sqlitequeue: %w", err)
 	}
 	return nil
 }
 
 func (q *Queue) tx(ctx context.Context, fn func(*sql.Tx) error) error {
-	tx, err := q.db.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	if err := fn(tx); err != nil {
-		tx.Rollback()
-		return err
-	}
-	return tx.Commit()
+	return sqldb.InTx(ctx, q.db, fn)
 }
 
 // stmt returns the prepared statement for query, preparing it once.

@@ -22,6 +22,7 @@ import (
 	"github.com/segl/segl/internal/audit"
 	"github.com/segl/segl/internal/errs"
 	"github.com/segl/segl/internal/job"
+	"github.com/segl/segl/internal/sqldb"
 	"github.com/segl/segl/internal/store"
 )
 
@@ -86,42 +87,14 @@ func (db *DB) Close() error {
 }
 
 func (db *DB) migrate(ctx context.Context) error {
-	if _, err := db.write.ExecContext(ctx,
-		`CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)`); err != nil {
-		return fmt.Errorf("sqlite: migrate: %w", err)
-	}
-	var have int
-	if err := db.write.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&have); err != nil {
-		return fmt.Errorf("sqlite: migrate: %w", err)
-	}
-	if have > len(migrations) {
-		return fmt.Errorf("sqlite: database schema version %d is newer than this segl (%d)", have, len(migrations))
-	}
-	for v := have + 1; v <= len(migrations); v++ {
-		err := db.tx(ctx, func(tx *sql.Tx) error {
-			if _, err := tx.ExecContext(ctx, migrations[v-1]); err != nil {
-				return err
-			}
-			_, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`, v, time.Now().Unix())
-			return err
-		})
-		if err != nil {
-			return fmt.Errorf("sqlite: migration %d: %w", v, err)
-		}
+	if err := sqldb.Migrate(ctx, db.write, "schema_migrations", migrations); err != nil {
+		return fmt.Errorf("sqlite: %w", err)
 	}
 	return nil
 }
 
 func (db *DB) tx(ctx context.Context, fn func(*sql.Tx) error) error {
-	tx, err := db.write.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	if err := fn(tx); err != nil {
-		tx.Rollback()
-		return err
-	}
-	return tx.Commit()
+	return sqldb.InTx(ctx, db.write, fn)
 }
 
 // stmt returns a prepared statement for query on pool, preparing it once.

@@ -1,0 +1,55 @@
+// Package sqldb holds what every SQL-backed part of segl (the store, the
+// queue) does the same way: append-only migrations, each in one transaction
+// with its version row, and running a function in a transaction.
+package sqldb
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+)
+
+// Migrate brings the schema recorded in table up to date by applying the
+// steps after the last one applied. Steps are append-only: never edit an
+// applied one, add a new one. A database newer than steps is refused.
+// Placeholders are SQLite's (?).
+func Migrate(ctx context.Context, db *sql.DB, table string, steps []string) error {
+	if _, err := db.ExecContext(ctx,
+		`CREATE TABLE IF NOT EXISTS `+table+` (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)`); err != nil {
+		return fmt.Errorf("migrate %s: %w", table, err)
+	}
+	var have int
+	if err := db.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM `+table).Scan(&have); err != nil {
+		return fmt.Errorf("migrate %s: %w", table, err)
+	}
+	if have > len(steps) {
+		return fmt.Errorf("migrate %s: schema version %d is newer than this segl (%d)", table, have, len(steps))
+	}
+	for v := have + 1; v <= len(steps); v++ {
+		err := InTx(ctx, db, func(tx *sql.Tx) error {
+			if _, err := tx.ExecContext(ctx, steps[v-1]); err != nil {
+				return err
+			}
+			_, err := tx.ExecContext(ctx, `INSERT INTO `+table+` (version, applied_at) VALUES (?, ?)`, v, time.Now().Unix())
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("migrate %s: step %d: %w", table, v, err)
+		}
+	}
+	return nil
+}
+
+// InTx runs fn in a transaction, committing when it returns nil.
+func InTx(ctx context.Context, db *sql.DB, fn func(*sql.Tx) error) error {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}

@@ -19,12 +19,6 @@ type Evidence struct {
 	CRLs  [][]byte
 }
 
-func (e *Evidence) add(o Evidence) {
-	e.Certs = append(e.Certs, o.Certs...)
-	e.OCSPs = append(e.OCSPs, o.OCSPs...)
-	e.CRLs = append(e.CRLs, o.CRLs...)
-}
-
 // revocationGrace tolerates revocation data produced slightly before the
 // time it must speak for: OCSP producedAt has one-second precision and is
 // fetched right after the signature it covers.

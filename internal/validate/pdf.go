@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"time"
 
@@ -152,6 +153,12 @@ func (v *pdfValidation) appendedData() bool {
 	return len(bytes.TrimSpace(tail[:n])) > 0 || v.size-last > 4096
 }
 
+// evidence is the DSS's validation material plus certificates found with
+// one signature, in a copy: signatures must not add to each other's pools.
+func (v *pdfValidation) evidence(certs []*x509.Certificate) Evidence {
+	return Evidence{Certs: append(slices.Clone(v.dss.Certs), certs...), OCSPs: v.dss.OCSPs, CRLs: v.dss.CRLs}
+}
+
 // revision returns the 1-based number of the revision ending at end.
 func (v *pdfValidation) revision(end int64) int {
 	for i, e := range v.revEnds {
@@ -235,8 +242,7 @@ func (v *pdfValidation) docTimeStamp(info pdf.SignatureInfo, poe time.Time) Sign
 		s.Result = failed(FormatFailure, "%v", err)
 		return s
 	}
-	ev := v.dss
-	ev.Certs = append(ev.Certs, parsed.Chain...)
+	ev := v.evidence(parsed.Chain)
 	tinfo, ts := checkTimeStamp(info.DER, parsed.Hash, digest, v.roots, ev, poe)
 	s.TimeStamps = []TimeStamp{ts}
 	s.Result = ts.Result
@@ -299,8 +305,7 @@ func (v *pdfValidation) signature(info pdf.SignatureInfo) Signature {
 	if info.SubFilter == pdf.SubFilterCAdES && si.SigningTime != nil {
 		s.Warnings = append(s.Warnings, "signingTime attribute present: PAdES baseline forbids it (EN 319 142-1 §5.2)")
 	}
-	ev := v.dss
-	ev.Certs = append(append(ev.Certs, sd.Certificates...), v.dss.Certs...)
+	ev := v.evidence(sd.Certificates)
 	best := v.coveringPOE(info.RevisionEnd)
 	if si.TimeStampToken != nil {
 		parsed, err := tsp.Parse(si.TimeStampToken)

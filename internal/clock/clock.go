@@ -45,9 +45,3 @@ func (f *Fake) Advance(d time.Duration) {
 	f.now = f.now.Add(d)
 	f.mu.Unlock()
 }
-
-// Offset is the system clock shifted by a fixed amount: `--at` for commands
-// that must act as if it were another time (Go binaries ignore faketime).
-type Offset time.Duration
-
-func (o Offset) Now() time.Time { return time.Now().Add(time.Duration(o)) }

@@ -125,9 +125,6 @@ func (r *Runner) Handle(kind string, h Handler) {
 	r.handlers[kind] = h
 }
 
-// Worker is the name this runner leases jobs under.
-func (r *Runner) Worker() string { return r.opts.Worker }
-
 // Run claims and runs jobs until ctx ends. A failing queue is logged and
 // retried after Poll; Run only returns ctx's error.
 func (r *Runner) Run(ctx context.Context) error {

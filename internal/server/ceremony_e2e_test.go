@@ -57,8 +57,6 @@ func (p page) bot() signerbot.Page {
 	return signerbot.Page{Status: p.status, URL: p.url, Location: p.location, Header: p.header, Body: p.body}
 }
 
-func (b *browser) do(req *http.Request) page { b.t.Helper(); return b.check(b.bot.Do(req)) }
-
 func (b *browser) get(target string) page { b.t.Helper(); return b.check(b.bot.Get(target)) }
 
 func (b *browser) submit(p page, suffix string, fields url.Values) page {

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	neturl "net/url"
-	"os"
 	"path/filepath"
 	"slices"
 	"sync"
@@ -16,6 +15,7 @@ import (
 	"time"
 
 	"github.com/segl/segl/client"
+	pkilib "github.com/segl/segl/internal/pki"
 	"github.com/segl/segl/internal/signerbot"
 	"github.com/segl/segl/internal/testdocs"
 )
@@ -51,7 +51,7 @@ func runBench(args []string, stdout io.Writer) error {
 		return err
 	}
 	if *ceremony {
-		roots, err := pkiRoots(filepath.Join(pki, "root-ca.pem"))
+		roots, err := pkilib.LoadPool(filepath.Join(pki, "root-ca.pem"))
 		if err != nil {
 			return err
 		}
@@ -145,16 +145,4 @@ func completeJob(ctx context.Context, c *client.Client, base string, roots *x509
 		}
 	}
 	return nil
-}
-
-func pkiRoots(path string) (*x509.CertPool, error) {
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	pool := x509.NewCertPool()
-	if !pool.AppendCertsFromPEM(raw) {
-		return nil, fmt.Errorf("bench: no certificates in %s", path)
-	}
-	return pool, nil
 }

@@ -3,14 +3,12 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -87,18 +85,13 @@ func runSeal(args []string, stdout io.Writer) error {
 func newSealer(data, keyFile, certFile, tsaURL, ocspURL, trust string) (*pades.Sealer, error) {
 	s := &pades.Sealer{}
 	var roots *x509.CertPool
-	httpClient := &http.Client{Timeout: 30 * time.Second}
 	if trust != "" {
-		certs, err := pki.LoadCertificates(trust)
-		if err != nil {
+		var err error
+		if roots, err = pki.LoadPool(trust); err != nil {
 			return nil, err
 		}
-		roots = x509.NewCertPool()
-		for _, c := range certs {
-			roots.AddCert(c)
-		}
-		httpClient.Transport = &http.Transport{TLSClientConfig: &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12}}
 	}
+	httpClient := pki.TrustingClient(roots)
 	if keyFile != "" || certFile != "" {
 		key, err := pki.LoadSigner(keyFile)
 		if err != nil {

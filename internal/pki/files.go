@@ -5,12 +5,15 @@ import (
 	"crypto/ecdsa"
 	"crypto/ed25519"
 	"crypto/rsa"
+	"crypto/tls"
 	"crypto/x509"
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
+	"time"
 )
 
 // LoadSigner reads a PEM private key as a crypto.Signer. It accepts PKCS#8
@@ -175,4 +178,27 @@ func writeFileAtomic(path string, data []byte, perm os.FileMode) (err error) {
 		_ = d.Close()
 	}
 	return nil
+}
+
+// LoadPool reads the PEM certificates of path as a pool of trust anchors.
+func LoadPool(path string) (*x509.CertPool, error) {
+	certs, err := LoadCertificates(path)
+	if err != nil {
+		return nil, err
+	}
+	pool := x509.NewCertPool()
+	for _, c := range certs {
+		pool.AddCert(c)
+	}
+	return pool, nil
+}
+
+// TrustingClient is an HTTP client for segl's outgoing calls (TSA, OCSP,
+// ID-porten, remote signing) that trusts roots, or the system's when nil.
+func TrustingClient(roots *x509.CertPool) *http.Client {
+	c := &http.Client{Timeout: 30 * time.Second}
+	if roots != nil {
+		c.Transport = &http.Transport{TLSClientConfig: &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12}}
+	}
+	return c
 }

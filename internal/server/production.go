@@ -2,10 +2,8 @@ package server
 
 import (
 	"context"
-	"crypto/tls"
 	"crypto/x509"
 	"fmt"
-	"net/http"
 	"path/filepath"
 	"time"
 
@@ -25,19 +23,14 @@ import (
 // the development stand-in when given, so --dev can be pointed at real
 // services one at a time.
 func (s *Server) useConfigured(cfg config.Config, opts Options) error {
-	var roots *x509.CertPool
-	httpClient := &http.Client{Timeout: 30 * time.Second}
+	var roots *x509.CertPool // nil: the system's
 	if cfg.PKITrust != "" {
-		certs, err := pki.LoadCertificates(cfg.PKITrust)
-		if err != nil {
+		var err error
+		if roots, err = pki.LoadPool(cfg.PKITrust); err != nil {
 			return err
 		}
-		roots = x509.NewCertPool()
-		for _, c := range certs {
-			roots.AddCert(c)
-		}
-		httpClient.Transport = &http.Transport{TLSClientConfig: &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12}}
 	}
+	httpClient := pki.TrustingClient(roots)
 	if cfg.SealKey != "" {
 		key, err := pki.LoadSigner(cfg.SealKey)
 		if err != nil {

@@ -242,13 +242,7 @@ func (s *Service) Document(ctx context.Context, c Caller, jobID, docID string) (
 	if err != nil {
 		return job.Document{}, nil, err
 	}
-	for _, d := range j.Documents {
-		if d.ID == docID {
-			o, err := s.Blobs.Open(ctx, d.BlobKey())
-			return d, o, err
-		}
-	}
-	return job.Document{}, nil, errs.E(errs.NotFound, "document-not-found", "no document %s in job %s", docID, jobID)
+	return s.openDocument(ctx, j, docID, upload)
 }
 
 // SignedDocument opens the newest signed revision of a document: final
@@ -258,17 +252,38 @@ func (s *Service) SignedDocument(ctx context.Context, c Caller, jobID, docID str
 	if err != nil {
 		return job.Document{}, nil, err
 	}
-	for _, d := range j.Documents {
-		if d.ID != docID {
-			continue
-		}
-		if d.Signed.SHA256 == "" {
-			return d, nil, errs.E(errs.Conflict, "not-signed-yet", "nobody has signed document %s yet", docID)
-		}
-		o, err := s.Blobs.Open(ctx, d.Signed.SHA256)
-		return d, o, err
+	return s.openDocument(ctx, j, docID, signedRevision)
+}
+
+// Which revisions of a document openDocument opens.
+func upload(d *job.Document) (string, error) { return d.BlobKey(), nil }
+
+func signedRevision(d *job.Document) (string, error) {
+	if d.Signed.SHA256 == "" {
+		return "", errs.E(errs.Conflict, "not-signed-yet", "nobody has signed document %s yet", d.ID)
 	}
-	return job.Document{}, nil, errs.E(errs.NotFound, "document-not-found", "no document %s in job %s", docID, jobID)
+	return d.Signed.SHA256, nil
+}
+
+func newestRevision(d *job.Document) (string, error) {
+	if d.Signed.SHA256 != "" {
+		return d.Signed.SHA256, nil
+	}
+	return d.BlobKey(), nil
+}
+
+// openDocument opens the revision of a document of j that pick chooses.
+func (s *Service) openDocument(ctx context.Context, j *job.Job, docID string, pick func(*job.Document) (string, error)) (job.Document, blob.Object, error) {
+	d, err := j.Document(docID)
+	if err != nil {
+		return job.Document{}, nil, err
+	}
+	key, err := pick(d)
+	if err != nil {
+		return *d, nil, err
+	}
+	o, err := s.Blobs.Open(ctx, key)
+	return *d, o, err
 }
 
 // Evidence opens a signer's XAdES evidence.

@@ -109,17 +109,7 @@ func (s *Service) SignerDocument(ctx context.Context, signerID, docID string, id
 	if err != nil {
 		return job.Document{}, nil, err
 	}
-	for _, d := range j.Documents {
-		if d.ID == docID {
-			key := d.SHA256
-			if d.Signed.SHA256 != "" {
-				key = d.Signed.SHA256
-			}
-			o, err := s.Blobs.Open(ctx, key)
-			return d, o, err
-		}
-	}
-	return job.Document{}, nil, errs.E(errs.NotFound, "document-not-found", "no document %s", docID)
+	return s.openDocument(ctx, j, docID, newestRevision)
 }
 
 // SignerSignedDocument opens the newest signed revision of a document for
@@ -135,13 +125,7 @@ func (s *Service) SignerSignedDocument(ctx context.Context, signerID, docID stri
 	if signer.Status != job.SignerSigned {
 		return job.Document{}, nil, errs.E(errs.Conflict, "not-signed-yet", "signer %s has not signed", signerID)
 	}
-	for _, d := range j.Documents {
-		if d.ID == docID {
-			o, err := s.Blobs.Open(ctx, d.Signed.SHA256)
-			return d, o, err
-		}
-	}
-	return job.Document{}, nil, errs.E(errs.NotFound, "document-not-found", "no document %s", docID)
+	return s.openDocument(ctx, j, docID, signedRevision)
 }
 
 // SenderName is the name of the organisation that sent a job, for the

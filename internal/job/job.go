@@ -3,7 +3,11 @@
 // request. It does no I/O; time comes in as arguments.
 package job
 
-import "time"
+import (
+	"time"
+
+	"github.com/segl/segl/internal/errs"
+)
 
 // Flow says how the signer reaches the job (MISSION S3).
 type Flow string
@@ -136,4 +140,14 @@ func (j *Job) Signer(id string) (*Signer, bool) {
 		}
 	}
 	return nil, false
+}
+
+// Document returns the document with the given id, or a NotFound error.
+func (j *Job) Document(id string) (*Document, error) {
+	for i := range j.Documents {
+		if j.Documents[i].ID == id {
+			return &j.Documents[i], nil
+		}
+	}
+	return nil, errs.E(errs.NotFound, "document-not-found", "no document %s in job %s", id, j.ID)
 }

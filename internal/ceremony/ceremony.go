@@ -49,9 +49,13 @@ func newID() string { return uuid.Must(uuid.NewV7()).String() }
 
 // Caller is who acts: an organisation's API client or portal user.
 type Caller struct {
-	Org   string     // organisation number, from the verified certificate or login
-	Actor string     // "cert:<serial>" or "pid:<number>", for the audit log
-	org   *store.Org // as Authorize found it, so one request reads it once
+	Org   string // organisation number, from the verified certificate or login
+	Actor string // "cert:<serial>" or "pid:<number>", for the audit log
+	// OwnOnly limits the caller to the jobs it created: a portal user with
+	// the sender role (MISSION I4). Other jobs of the organisation are
+	// NotFound to it, as another organisation's are.
+	OwnOnly bool
+	org     *store.Org // as Authorize found it, so one request reads it once
 }
 
 // Upload is one document part of a create request, already streamed into
@@ -196,18 +200,47 @@ func (s *Service) callerOrg(ctx context.Context, c Caller) (store.Org, error) {
 	return s.activeOrg(ctx, c.Org)
 }
 
+// PortalCaller is the caller for a person logged in to the sender portal
+// on behalf of org: an active organisation and a user of it, limited to
+// their own jobs unless they are its administrator.
+func (s *Service) PortalCaller(ctx context.Context, org, pid string) (Caller, store.User, error) {
+	u, err := s.Store.User(ctx, org, pid)
+	if errs.Is(err, errs.NotFound) {
+		return Caller{}, u, errs.E(errs.Forbidden, "not-a-user", "no access to the portal for organisation %s", org)
+	}
+	if err != nil {
+		return Caller{}, u, err
+	}
+	c, err := s.Authorize(ctx, org, "pid:"+pid)
+	c.OwnOnly = u.Role != store.RoleAdmin
+	return c, u, err
+}
+
 // Job returns one of the caller's jobs.
 func (s *Service) Job(ctx context.Context, c Caller, id string) (*job.Job, error) {
-	return s.Store.Job(ctx, c.Org, id)
+	j, err := s.Store.Job(ctx, c.Org, id)
+	if err != nil {
+		return nil, err
+	}
+	if c.OwnOnly && j.Creator != c.Actor {
+		return nil, errs.E(errs.NotFound, "job-not-found", "no job %s", id)
+	}
+	return j, nil
 }
 
 // ListJobs pages through the caller's jobs.
 func (s *Service) ListJobs(ctx context.Context, c Caller, q store.JobQuery) ([]job.Job, string, error) {
+	if c.OwnOnly {
+		q.Creator = c.Actor
+	}
 	return s.Store.ListJobs(ctx, c.Org, q)
 }
 
 // Cancel ends one of the caller's jobs for every signer.
 func (s *Service) Cancel(ctx context.Context, c Caller, id string) (*job.Job, error) {
+	if _, err := s.Job(ctx, c, id); err != nil {
+		return nil, err
+	}
 	return s.update(ctx, c.Org, id, func(j *job.Job) ([]job.Event, error) {
 		return j.Cancel(c.Actor, s.now())
 	})
@@ -238,7 +271,7 @@ func (s *Service) update(ctx context.Context, org, id string, change func(*job.J
 
 // Document opens one input document of the caller's job.
 func (s *Service) Document(ctx context.Context, c Caller, jobID, docID string) (job.Document, blob.Object, error) {
-	j, err := s.Store.Job(ctx, c.Org, jobID)
+	j, err := s.Job(ctx, c, jobID)
 	if err != nil {
 		return job.Document{}, nil, err
 	}
@@ -248,7 +281,7 @@ func (s *Service) Document(ctx context.Context, c Caller, jobID, docID string) (
 // SignedDocument opens the newest signed revision of a document: final
 // (PAdES B-LTA) once the job is completed.
 func (s *Service) SignedDocument(ctx context.Context, c Caller, jobID, docID string) (job.Document, blob.Object, error) {
-	j, err := s.Store.Job(ctx, c.Org, jobID)
+	j, err := s.Job(ctx, c, jobID)
 	if err != nil {
 		return job.Document{}, nil, err
 	}
@@ -288,7 +321,7 @@ func (s *Service) openDocument(ctx context.Context, j *job.Job, docID string, pi
 
 // Evidence opens a signer's XAdES evidence.
 func (s *Service) Evidence(ctx context.Context, c Caller, jobID, signerID string) (blob.Object, error) {
-	j, err := s.Store.Job(ctx, c.Org, jobID)
+	j, err := s.Job(ctx, c, jobID)
 	if err != nil {
 		return nil, err
 	}

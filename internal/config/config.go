@@ -48,12 +48,31 @@ type Config struct {
 	IDPortenKey      string // PEM private key for private_key_jwt
 	IDPortenKeyID    string // its kid as registered with ID-porten
 	CSCURL           string // base URL of the CSC v2 API, e.g. https://signing.example/csc/v2
+	// The central administrators (national identity numbers) who may use
+	// /admin after an ID-porten login on level high.
+	AdminPIDs []string
+	// Notices and delivery (MISSION N1-N3). In --dev the stand-ins (a
+	// capturing SMTP server, SMS gateway, KRR and digital mailbox) are used
+	// when these are empty.
+	SMTPAddr      string        // host:port of the SMTP relay
+	SMTPFrom      string        // sender address of notices
+	SMTPUser      string        // SMTP AUTH user, if the relay wants one
+	SMTPPassword  string        // and its password
+	SMSURL        string        // HTTP SMS gateway endpoint
+	SMSToken      string        // its bearer token
+	KRRURL        string        // base URL of the contact and reservation register API
+	KRRToken      string        // its Maskinporten access token
+	MailboxURL    string        // base URL of the digital mailbox (Digipost) API
+	MailboxSender string        // segl's sender id there
+	MailboxKey    string        // PEM RSA key that signs mailbox requests
+	RemindAfter   time.Duration // a reminder when a portal signer has not acted after this long
+	Workers       int           // background tasks run at once
 }
 
 // Default is the configuration with no settings given.
 func Default() Config {
 	return Config{Addr: "127.0.0.1:8443", Data: "segl-data", LogFormat: "text", Limits: job.DefaultLimits,
-		SweepEvery: 30 * time.Second}
+		SweepEvery: 30 * time.Second, RemindAfter: 72 * time.Hour, Workers: 8}
 }
 
 type option struct {
@@ -118,6 +137,35 @@ var options = []option{
 	{"idporten-key", "private key for private_key_jwt client authentication (PEM)", str(func(c *Config) *string { return &c.IDPortenKey }), false},
 	{"idporten-key-id", "key id (kid) of idporten-key", str(func(c *Config) *string { return &c.IDPortenKeyID }), false},
 	{"csc-url", "CSC API v2 base URL of the remote signing service", str(func(c *Config) *string { return &c.CSCURL }), false},
+	{"admin-pids", "central administrators' national identity numbers, comma-separated", func(c *Config, v string) error {
+		c.AdminPIDs = nil
+		for _, p := range strings.Split(v, ",") {
+			if p = strings.TrimSpace(p); p != "" {
+				c.AdminPIDs = append(c.AdminPIDs, p)
+			}
+		}
+		return nil
+	}, false},
+	{"smtp-addr", "SMTP relay for notices (host:port)", str(func(c *Config) *string { return &c.SMTPAddr }), false},
+	{"smtp-from", "sender address of notices", str(func(c *Config) *string { return &c.SMTPFrom }), false},
+	{"smtp-user", "SMTP AUTH user", str(func(c *Config) *string { return &c.SMTPUser }), false},
+	{"smtp-password", "SMTP AUTH password", str(func(c *Config) *string { return &c.SMTPPassword }), false},
+	{"sms-url", "HTTP SMS gateway endpoint", str(func(c *Config) *string { return &c.SMSURL }), false},
+	{"sms-token", "bearer token of the SMS gateway", str(func(c *Config) *string { return &c.SMSToken }), false},
+	{"krr-url", "contact and reservation register (KRR) API base URL", str(func(c *Config) *string { return &c.KRRURL }), false},
+	{"krr-token", "access token for KRR", str(func(c *Config) *string { return &c.KRRToken }), false},
+	{"mailbox-url", "digital mailbox (Digipost) API base URL", str(func(c *Config) *string { return &c.MailboxURL }), false},
+	{"mailbox-sender", "segl's sender id at the digital mailbox", str(func(c *Config) *string { return &c.MailboxSender }), false},
+	{"mailbox-key", "RSA key that signs digital mailbox requests (PEM)", str(func(c *Config) *string { return &c.MailboxKey }), false},
+	{"remind-after", "remind a portal signer who has not acted after this long (Go duration)", func(c *Config, v string) error {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < time.Second {
+			return fmt.Errorf("want a duration of at least 1s, got %q", v)
+		}
+		c.RemindAfter = d
+		return nil
+	}, false},
+	{"workers", "background tasks run at once", positive(func(c *Config) *int { return &c.Workers }), false},
 	{"sweep-every", "how often due jobs expire and activate (Go duration)", func(c *Config, v string) error {
 		d, err := time.ParseDuration(v)
 		if err != nil || d < time.Second {

@@ -120,6 +120,10 @@ type Signer struct {
 	Name string
 	// Evidence is the blob key (hex SHA-256) of the signer's XAdES evidence.
 	Evidence string
+	// Notice says how the signer was (or why they were not) notified of a
+	// portal job: "email", "sms", "email+sms", or a reason such as
+	// "reserved", "no-contact", "inactive". Empty until the first notice.
+	Notice string
 }
 
 // Sequential reports whether the signers sign in more than one round.

@@ -50,3 +50,16 @@ func Load() (*Population, error) {
 	}
 	return &p, nil
 }
+
+// Person finds a person by identity number.
+func (p *Population) Person(pid string) (Person, bool) {
+	for _, x := range p.People {
+		if x.PID == pid {
+			return x, true
+		}
+	}
+	return Person{}, false
+}
+
+// Name is the person's full name.
+func (p Person) Name() string { return p.GivenName + " " + p.FamilyName }

@@ -139,8 +139,13 @@ func start(ctx context.Context, cfg config.Config, opts Options, ln net.Listener
 	api.Routes(mux)
 	// The signer pages. Without a remote signing service (KeySource nil)
 	// advanced jobs say that signing with one's own key is unavailable.
+	adminPIDs := cfg.AdminPIDs
+	if cfg.Dev && len(adminPIDs) == 0 {
+		adminPIDs = []string{devAdminPID}
+	}
 	webUI, err := web.New(web.Options{Key: linkKey, Clock: opts.Clock, Log: opts.Log,
-		Signing: &web.Signing{Svc: svc, Login: s.login, BaseURL: base, KeySource: s.keys}})
+		Signing: &web.Signing{Svc: svc, Login: s.login, BaseURL: base, KeySource: s.keys},
+		Staff:   &web.Staff{Svc: svc, Store: db, Login: s.login, BaseURL: base, AdminPIDs: adminPIDs}})
 	if err != nil {
 		return nil, err
 	}
@@ -163,6 +168,11 @@ func start(ctx context.Context, cfg config.Config, opts Options, ln net.Listener
 	opts.Log.Info("segl serving", "url", base, "data", cfg.Data, "dev", cfg.Dev)
 	return s, nil
 }
+
+// devAdminPID is the central administrator in --dev when none is
+// configured: Åse Bjørnstad of the synthetic population, who holds no role
+// in any organisation.
+const devAdminPID = "07839635529"
 
 // startDev creates the development PKI, onboards the synthetic
 // organisations and mounts the development endpoints.
@@ -197,6 +207,19 @@ func (s *Server) startDev(ctx context.Context, cfg config.Config, opts Options, 
 		if err != nil {
 			return err
 		}
+		// The general manager (DAGL) administers the organisation's
+		// portal users.
+		for _, r := range o.Roles {
+			if r.Role != "DAGL" {
+				continue
+			}
+			p, _ := pop.Person(r.PID)
+			err := s.Store.PutUser(ctx, store.User{Org: o.Number, PID: r.PID, Name: p.Name(), Role: store.RoleAdmin,
+				CreatedAt: opts.Clock.Now(), CreatedBy: "dev"})
+			if err != nil {
+				return err
+			}
+		}
 	}
 	tlsConfig.Certificates = []tls.Certificate{dev.Server.TLSCertificate()}
 	tlsConfig.ClientCAs = dev.Roots()
@@ -230,7 +253,7 @@ func (s *Server) startDev(ctx context.Context, cfg config.Config, opts Options, 
 	const clientID, keyID = "segl-dev", "segl-dev-1"
 	idp, err := devidp.New(devidp.Config{Issuer: base + "/dev/idporten", KeyDir: filepath.Join(cfg.Data, "dev"), Clock: opts.Clock,
 		Clients: []devidp.Client{{ID: clientID, Keys: map[string]crypto.PublicKey{keyID: clientKey.Public()},
-			RedirectURIs: []string{base + "/sign/callback"}}}})
+			RedirectURIs: []string{base + "/sign/callback", base + "/portal/callback", base + "/admin/callback"}}}})
 	if err != nil {
 		return err
 	}

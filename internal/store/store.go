@@ -17,8 +17,13 @@ import (
 // Store is the whole storage port.
 type Store interface {
 	Orgs
+	Users
 	Jobs
 	Feed
+	Outbox
+	Notices
+	Codes
+	Usage
 	// AuditRecords calls fn for every audit record after seq, in order.
 	AuditRecords(ctx context.Context, after int64, fn func(audit.Record) error) error
 	Close() error
@@ -31,6 +36,13 @@ type Org struct {
 	Active         bool
 	SignatureTypes []job.SignatureType // allowed signature types
 	CreatedAt      time.Time
+	// ContactEmail receives the sender's notices (job completed or failed)
+	// for jobs made through the API; portal jobs notify their creator.
+	ContactEmail string
+	// CertSubject, when set, is the one API client certificate subject
+	// (RFC 2253 string) the organisation may use; empty accepts any valid
+	// enterprise certificate naming the organisation.
+	CertSubject string
 }
 
 // Allows reports whether the organisation may create jobs of type t.
@@ -92,9 +104,10 @@ type JobRef struct {
 
 // JobQuery selects a page of jobs.
 type JobQuery struct {
-	Status job.Status // optional filter
-	Cursor string     // from a previous page
-	Limit  int        // 1..100; 0 means 25
+	Status  job.Status // optional filter
+	Creator string     // optional filter: only jobs of this creator ("pid:…", "cert:…")
+	Cursor  string     // from a previous page
+	Limit   int        // 1..100; 0 means 25
 }
 
 // Idempotency remembers the first request made with an Idempotency-Key.
@@ -108,6 +121,7 @@ type Idempotency struct {
 // Change is one entry of an organisation's status feed (MISSION I5).
 type Change struct {
 	Seq          int64
+	Org          string
 	JobID        string
 	SignerID     string
 	Type         string
@@ -130,4 +144,124 @@ type Feed interface {
 // SignerRef names one signer entry of one job.
 type SignerRef struct {
 	Org, JobID, SignerID string
+}
+
+// Role is what a portal user may do in their organisation (MISSION I4).
+type Role string
+
+const (
+	RoleAdmin  Role = "admin"  // sees all the organisation's jobs, grants access
+	RoleSender Role = "sender" // sees only their own jobs
+)
+
+// Valid reports whether r is a known role.
+func (r Role) Valid() bool { return r == RoleAdmin || r == RoleSender }
+
+// User is a person allowed into the sender portal for one organisation.
+type User struct {
+	Org       string
+	PID       string // national identity number, as ID-porten gives it
+	Name      string // as the granting administrator wrote it, or the eID gave it
+	Email     string // for the sender's notices; may be empty
+	Role      Role
+	CreatedAt time.Time
+	CreatedBy string // "pid:<…>" of the granting user or "admin:<…>"
+}
+
+// Users holds the sender portal's users.
+type Users interface {
+	// PutUser inserts or updates a user of an organisation.
+	PutUser(ctx context.Context, u User) error
+	// User returns one user of org, or NotFound.
+	User(ctx context.Context, org, pid string) (User, error)
+	// UserOrgs lists the memberships of a person, across organisations,
+	// ordered by organisation number: who they may act for after login.
+	UserOrgs(ctx context.Context, pid string) ([]User, error)
+	// ListUsers lists org's users ordered by name.
+	ListUsers(ctx context.Context, org string) ([]User, error)
+	// DeleteUser removes a user; NotFound when there is none.
+	DeleteUser(ctx context.Context, org, pid string) error
+}
+
+// Outbox lets background workers follow every organisation's changes
+// (the feed table is written in the same transaction as the change, so
+// nothing that happened can be missed) from a cursor they keep here.
+type Outbox interface {
+	// ChangesAfter returns up to limit changes of all organisations with
+	// sequence numbers above after, oldest first, acknowledged or not.
+	ChangesAfter(ctx context.Context, after int64, limit int) ([]Change, error)
+	// Cursor returns the named cursor, 0 when never set.
+	Cursor(ctx context.Context, name string) (int64, error)
+	// SetCursor moves the named cursor forward (never back).
+	SetCursor(ctx context.Context, name string, seq int64) error
+}
+
+// Channels a notice goes out on; usage is metered per channel.
+const (
+	ChannelEmail    = "email"
+	ChannelSMS      = "sms"
+	ChannelMailbox  = "mailbox"
+	ChannelCallback = "callback"
+)
+
+// Notice records one effect delivered to the outside world: an e-mail, an
+// SMS, a mailbox delivery or a callback. Its Key names the effect (e.g.
+// "sign-request/<signer>/sms"), so a retried task that finds it recorded
+// does not deliver twice.
+type Notice struct {
+	Key      string
+	Org      string
+	JobID    string
+	SignerID string // empty for notices to the sender
+	Channel  string
+	Template string // notify template or callback event type
+	At       time.Time
+}
+
+// Notices holds the record of delivered notices.
+type Notices interface {
+	// RecordNotice stores n; false (and no error) when its key exists.
+	RecordNotice(ctx context.Context, n Notice) (bool, error)
+	// HasNotice reports whether a notice with this key was recorded.
+	HasNotice(ctx context.Context, key string) (bool, error)
+	// JobNotices lists a job's notices, oldest first.
+	JobNotices(ctx context.Context, org, jobID string) ([]Notice, error)
+}
+
+// Code is a one-time code sent to a signer addressed by e-mail or mobile,
+// kept only as a hash.
+type Code struct {
+	SignerID  string
+	Hash      []byte
+	ExpiresAt time.Time
+	Attempts  int // wrong guesses so far
+	SentAt    time.Time
+}
+
+// Codes holds signers' one-time codes.
+type Codes interface {
+	// PutCode replaces the signer's code.
+	PutCode(ctx context.Context, c Code) error
+	// Code returns the signer's code, or NotFound.
+	Code(ctx context.Context, signerID string) (Code, error)
+	// CodeAttempt counts a wrong guess and returns the new count.
+	CodeAttempt(ctx context.Context, signerID string) (int, error)
+	// DeleteCode removes the signer's code (used, or expired).
+	DeleteCode(ctx context.Context, signerID string) error
+}
+
+// UsageRow counts one billable item of one organisation in one month.
+type UsageRow struct {
+	Org   string
+	Month string // "2026-11", in UTC
+	Item  string // job.Authenticated, job.Advanced, or a Channel
+	Count int64
+}
+
+// Usage reads what the organisations used (MISSION P1), derived from the
+// signers' acts and the notice record rather than counted separately.
+type Usage interface {
+	// UsageRows returns the counts with from <= time < to, ordered by
+	// organisation, month and item.
+	UsageRows(ctx context.Context, from, to time.Time) ([]UsageRow, error)
 }

@@ -4,7 +4,9 @@ import (
 	"embed"
 	"encoding/json"
 	"fmt"
+	"io/fs"
 	"net/http"
+	"path"
 	"slices"
 	"strconv"
 	"strings"
@@ -31,18 +33,39 @@ var catalogueFS embed.FS
 // fmt verbs for the arguments T is given.
 type catalogue map[string]string
 
+// loadCatalogues reads i18n/LANG.json and every i18n/AREA.LANG.json (one
+// file per area of the site, e.g. portal.nb.json) into one catalogue per
+// language. A key defined twice is an error.
 func loadCatalogues() (map[string]catalogue, error) {
 	out := make(map[string]catalogue)
 	for _, lang := range Languages {
-		raw, err := catalogueFS.ReadFile("i18n/" + lang + ".json")
+		files, err := fs.Glob(catalogueFS, "i18n/*"+lang+".json")
 		if err != nil {
 			return nil, fmt.Errorf("web: catalogue %s: %w", lang, err)
 		}
-		var c catalogue
-		if err := json.Unmarshal(raw, &c); err != nil {
-			return nil, fmt.Errorf("web: catalogue %s: %w", lang, err)
+		out[lang] = catalogue{}
+		for _, f := range files {
+			if base := path.Base(f); base != lang+".json" && !strings.HasSuffix(base, "."+lang+".json") {
+				continue
+			}
+			raw, err := catalogueFS.ReadFile(f)
+			if err != nil {
+				return nil, fmt.Errorf("web: catalogue %s: %w", f, err)
+			}
+			var c catalogue
+			if err := json.Unmarshal(raw, &c); err != nil {
+				return nil, fmt.Errorf("web: catalogue %s: %w", f, err)
+			}
+			for k, v := range c {
+				if _, dup := out[lang][k]; dup {
+					return nil, fmt.Errorf("web: catalogue %s: %q defined twice", f, k)
+				}
+				out[lang][k] = v
+			}
 		}
-		out[lang] = c
+		if len(out[lang]) == 0 {
+			return nil, fmt.Errorf("web: catalogue %s: no messages", lang)
+		}
 	}
 	// Every language must say everything the default says, and nothing more,
 	// so a page never shows a bare key in one language only.

@@ -41,6 +41,12 @@ import (
 // Key rotation: Options.OldKeys still open sessions sealed before.
 const sessionCookie = "__Host-segl-session"
 
+// Session areas.
+const (
+	AreaPortal = "portal"
+	AreaAdmin  = "admin"
+)
+
 // maxSkew is how far a session's stamps may lie in the future, for clocks
 // of different nodes that disagree a little.
 const maxSkew = time.Minute
@@ -68,6 +74,15 @@ type Session struct {
 	Link string `json:"link,omitempty"`
 	// Next is the portal task (signer id) to open after the login.
 	Next string `json:"next,omitempty"`
+	// Area is where the session was opened: "" for the signer pages,
+	// AreaPortal or AreaAdmin for the staff pages. A session of one area
+	// is worth nothing in another.
+	Area string `json:"area,omitempty"`
+	// Org is the organisation a portal user acts for.
+	Org string `json:"org,omitempty"`
+	// Coded is the signer (id) whose one-time code this browser entered,
+	// for signers addressed by e-mail or mobile (MISSION S9).
+	Coded string `json:"coded,omitempty"`
 
 	// The rest of the verified login, for the signing act's evidence.
 	Name    string `json:"name,omitempty"`

@@ -52,6 +52,9 @@ type Options struct {
 	// Signing, when set, is what the signing ceremony under /sign needs;
 	// nil serves only the signer start page (with its login link).
 	Signing *Signing
+	// Staff, when set, is what the sender portal (/portal) and the
+	// central administration (/admin) need; nil serves neither.
+	Staff *Staff
 }
 
 // Web holds the parsed templates, catalogues, keys and assets. It is safe
@@ -70,6 +73,7 @@ type Web struct {
 	assets     *assets
 	cop        *http.CrossOriginProtection
 	signing    *Signing
+	staff      *Staff
 }
 
 // New parses the templates and catalogues, hashes the static assets and
@@ -80,7 +84,7 @@ func New(opts Options) (*Web, error) {
 		return nil, errors.New("web: key must be at least 32 bytes")
 	}
 	w := &Web{log: opts.Log, clock: opts.Clock, idle: opts.SessionIdle, max: opts.SessionMax, maxBody: opts.MaxBody,
-		signing: opts.Signing}
+		signing: opts.Signing, staff: opts.Staff}
 	if w.signing != nil && w.signing.Svc == nil {
 		return nil, errors.New("web: signing needs the ceremony service")
 	}
@@ -143,6 +147,9 @@ func (w *Web) Routes(mux *http.ServeMux) {
 	w.Mount(mux, "GET /sign/{$}", w.signHome)
 	if w.signing != nil {
 		w.signRoutes(mux)
+	}
+	if w.staff != nil {
+		w.staffRoutes(mux)
 	}
 	notFound := func(http.ResponseWriter, *http.Request) error {
 		return errNotFound

@@ -229,7 +229,7 @@ func (p *Provider) renderForm(w http.ResponseWriter, status int, f form) {
 		d.Choices = append(d.Choices, choice{e, t.EIDNames[e], checked == e})
 	}
 	for _, person := range p.people {
-		row := personRow{Name: strings.TrimSpace(person.GivenName + " " + person.FamilyName), PID: person.PID, EIDs: t.NoEIDs}
+		row := personRow{Name: strings.TrimSpace(person.Name()), PID: person.PID, EIDs: t.NoEIDs}
 		if len(person.EIDs) > 0 {
 			names := make([]string, len(person.EIDs))
 			for i, e := range person.EIDs {

@@ -102,7 +102,7 @@ func (p *Provider) idToken(g *grant, now time.Time) (string, error) {
 		"nonce":       g.req.Nonce,
 		"locale":      g.req.Lang,
 		"jti":         random()[:22],
-		"name":        strings.TrimSpace(g.person.GivenName + " " + g.person.FamilyName),
+		"name":        strings.TrimSpace(g.person.Name()),
 		"given_name":  g.person.GivenName,
 		"family_name": g.person.FamilyName,
 	}

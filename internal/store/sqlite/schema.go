@@ -106,4 +106,46 @@ ALTER TABLE documents ADD COLUMN signed_size INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE signers ADD COLUMN name TEXT NOT NULL DEFAULT '';
 ALTER TABLE signers ADD COLUMN evidence TEXT NOT NULL DEFAULT '';
 `,
+	// 3: senders and delivery: portal users, organisation contact and
+	// certificate pinning, signers' notice state, the record of delivered
+	// notices, one-time codes, and the background workers' cursors.
+	`
+ALTER TABLE orgs ADD COLUMN contact_email TEXT NOT NULL DEFAULT '';
+ALTER TABLE orgs ADD COLUMN cert_subject TEXT NOT NULL DEFAULT '';
+ALTER TABLE signers ADD COLUMN notice TEXT NOT NULL DEFAULT '';
+CREATE INDEX jobs_creator ON jobs (org, creator, id);
+CREATE TABLE users (
+	org        TEXT NOT NULL,
+	pid        TEXT NOT NULL,
+	name       TEXT NOT NULL,
+	email      TEXT NOT NULL,
+	role       TEXT NOT NULL,
+	created_at INTEGER NOT NULL,
+	created_by TEXT NOT NULL,
+	PRIMARY KEY (org, pid)
+) WITHOUT ROWID;
+CREATE INDEX users_pid ON users (pid);
+CREATE TABLE notices (
+	key       TEXT PRIMARY KEY,
+	org       TEXT NOT NULL,
+	job_id    TEXT NOT NULL,
+	signer_id TEXT NOT NULL,
+	channel   TEXT NOT NULL,
+	template  TEXT NOT NULL,
+	at        INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX notices_job ON notices (org, job_id);
+CREATE INDEX notices_usage ON notices (at, org);
+CREATE TABLE codes (
+	signer_id  TEXT PRIMARY KEY,
+	hash       BLOB NOT NULL,
+	expires_at INTEGER NOT NULL,
+	attempts   INTEGER NOT NULL,
+	sent_at    INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE cursors (
+	name TEXT PRIMARY KEY,
+	seq  INTEGER NOT NULL
+) WITHOUT ROWID;
+`,
 }

@@ -148,23 +148,25 @@ func (db *DB) PutOrg(ctx context.Context, o store.Org) error {
 		types[i] = string(t)
 	}
 	_, err := db.write.ExecContext(ctx, `
-		INSERT INTO orgs (number, name, active, signature_types, created_at) VALUES (?, ?, ?, ?, ?)
+		INSERT INTO orgs (number, name, active, signature_types, created_at, contact_email, cert_subject)
+		VALUES (?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (number) DO UPDATE SET name = excluded.name, active = excluded.active,
-			signature_types = excluded.signature_types`,
-		o.Number, o.Name, o.Active, strings.Join(types, ","), micro(o.CreatedAt))
+			signature_types = excluded.signature_types, contact_email = excluded.contact_email,
+			cert_subject = excluded.cert_subject`,
+		o.Number, o.Name, o.Active, strings.Join(types, ","), micro(o.CreatedAt), o.ContactEmail, o.CertSubject)
 	if err != nil {
 		return fmt.Errorf("sqlite: put org: %w", err)
 	}
 	return nil
 }
 
-const orgColumns = `number, name, active, signature_types, created_at`
+const orgColumns = `number, name, active, signature_types, created_at, contact_email, cert_subject`
 
 func scanOrg(row interface{ Scan(...any) error }) (store.Org, error) {
 	var o store.Org
 	var types string
 	var created int64
-	if err := row.Scan(&o.Number, &o.Name, &o.Active, &types, &created); err != nil {
+	if err := row.Scan(&o.Number, &o.Name, &o.Active, &types, &created, &o.ContactEmail, &o.CertSubject); err != nil {
 		return o, err
 	}
 	o.CreatedAt = fromMicro(created)
@@ -264,7 +266,7 @@ func (db *DB) SaveJob(ctx context.Context, j *job.Job, events []job.Event) error
 		}
 		for _, s := range j.Signers {
 			_, err := db.exec(ctx, tx, updateSigner,
-				s.Status, micro(s.UpdatedAt), s.Name, s.Evidence, j.Org, j.ID, s.ID)
+				s.Status, micro(s.UpdatedAt), s.Name, s.Evidence, s.Notice, j.Org, j.ID, s.ID)
 			if err != nil {
 				return err
 			}
@@ -294,7 +296,7 @@ const (
 	insertDocument    = `INSERT INTO documents (org, job_id, id, position, title, file_name, media_type, size, sha256, pages) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	insertSigner      = `INSERT INTO signers (org, job_id, id, position, pid, email, mobile, ord, on_behalf_of, status, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	updateJob         = `UPDATE jobs SET status = ?, updated_at = ?, version = version + 1 WHERE org = ? AND id = ? AND version = ?`
-	updateSigner      = `UPDATE signers SET status = ?, updated_at = ?, name = ?, evidence = ? WHERE org = ? AND job_id = ? AND id = ?`
+	updateSigner      = `UPDATE signers SET status = ?, updated_at = ?, name = ?, evidence = ?, notice = ? WHERE org = ? AND job_id = ? AND id = ?`
 	updateDocument    = `UPDATE documents SET signed_sha256 = ?, signed_size = ? WHERE org = ? AND job_id = ? AND id = ?`
 	insertFeed        = `INSERT INTO feed (org, job_id, signer_id, type, job_status, signer_status, at) VALUES (?, ?, ?, ?, ?, ?, ?)`
 	insertAudit       = `INSERT INTO audit (seq, at, org, actor, action, job_id, signer_id, details, prev, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
@@ -397,7 +399,7 @@ func (db *DB) Job(ctx context.Context, org, id string) (*job.Job, error) {
 	}
 	rows.Close()
 	rows, err = tx.QueryContext(ctx, `
-		SELECT id, pid, email, mobile, ord, on_behalf_of, status, updated_at, name, evidence FROM signers
+		SELECT id, pid, email, mobile, ord, on_behalf_of, status, updated_at, name, evidence, notice FROM signers
 		WHERE org = ? AND job_id = ? ORDER BY position`, org, id)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: job signers: %w", err)
@@ -407,7 +409,7 @@ func (db *DB) Job(ctx context.Context, org, id string) (*job.Job, error) {
 		var s job.Signer
 		var updated int64
 		if err := rows.Scan(&s.ID, &s.PID, &s.Email, &s.Mobile, &s.Order, &s.OnBehalfOf, &s.Status, &updated,
-			&s.Name, &s.Evidence); err != nil {
+			&s.Name, &s.Evidence, &s.Notice); err != nil {
 			return nil, fmt.Errorf("sqlite: job signers: %w", err)
 		}
 		s.UpdatedAt = fromMicro(updated)
@@ -433,6 +435,10 @@ func (db *DB) ListJobs(ctx context.Context, org string, q store.JobQuery) ([]job
 	if q.Status != "" {
 		query += ` AND status = ?`
 		args = append(args, q.Status)
+	}
+	if q.Creator != "" {
+		query += ` AND creator = ?`
+		args = append(args, q.Creator)
 	}
 	query += ` ORDER BY id DESC LIMIT ` + strconv.Itoa(limit+1)
 	rows, err := db.read.QueryContext(ctx, query, args...)
@@ -536,9 +542,21 @@ func (db *DB) Changes(ctx context.Context, org string, after int64, limit int) (
 	if limit <= 0 || limit > 500 {
 		limit = 100
 	}
+	return db.changes(ctx, `WHERE org = ? AND acked = 0 AND seq > ? ORDER BY seq LIMIT ?`, org, after, limit)
+}
+
+// ChangesAfter returns every organisation's changes after seq, for the
+// background workers' outbox.
+func (db *DB) ChangesAfter(ctx context.Context, after int64, limit int) ([]store.Change, error) {
+	if limit <= 0 || limit > 1000 {
+		limit = 100
+	}
+	return db.changes(ctx, `WHERE seq > ? ORDER BY seq LIMIT ?`, after, limit)
+}
+
+func (db *DB) changes(ctx context.Context, where string, args ...any) ([]store.Change, error) {
 	rows, err := db.read.QueryContext(ctx, `
-		SELECT seq, job_id, signer_id, type, job_status, signer_status, at FROM feed
-		WHERE org = ? AND acked = 0 AND seq > ? ORDER BY seq LIMIT ?`, org, after, limit)
+		SELECT seq, org, job_id, signer_id, type, job_status, signer_status, at FROM feed `+where, args...)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: changes: %w", err)
 	}
@@ -547,7 +565,7 @@ func (db *DB) Changes(ctx context.Context, org string, after int64, limit int) (
 	for rows.Next() {
 		var c store.Change
 		var at int64
-		if err := rows.Scan(&c.Seq, &c.JobID, &c.SignerID, &c.Type, &c.JobStatus, &c.SignerStatus, &at); err != nil {
+		if err := rows.Scan(&c.Seq, &c.Org, &c.JobID, &c.SignerID, &c.Type, &c.JobStatus, &c.SignerStatus, &at); err != nil {
 			return nil, fmt.Errorf("sqlite: changes: %w", err)
 		}
 		c.At = fromMicro(at)

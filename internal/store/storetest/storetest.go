@@ -32,6 +32,11 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"feed-and-ack", testFeed},
 		{"audit-chain", testAuditChain},
 		{"signing-artifacts", testSigningArtifacts},
+		{"users", testUsers},
+		{"outbox", testOutbox},
+		{"notices", testNotices},
+		{"codes", testCodes},
+		{"usage", testUsage},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -75,7 +80,8 @@ func mustCreate(t *testing.T, s store.Store, org string) *job.Job {
 func testOrgs(t *testing.T, s store.Store) {
 	ctx := context.Background()
 	o := store.Org{Number: orgA, Name: "Lånekassen test", Active: true,
-		SignatureTypes: []job.SignatureType{job.Authenticated, job.Advanced}, CreatedAt: t0}
+		SignatureTypes: []job.SignatureType{job.Authenticated, job.Advanced}, CreatedAt: t0,
+		ContactEmail: "post@lanekassen.example", CertSubject: "CN=Lånekassen,O=Lånekassen"}
 	if err := s.PutOrg(ctx, o); err != nil {
 		t.Fatal(err)
 	}
@@ -349,6 +355,7 @@ func testSigningArtifacts(t *testing.T, s store.Store) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	j.Signers[1].Notice = "email"
 	j.Signers[0].Name, j.Signers[0].Evidence = "Ola Nordmann", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 	j.Documents[0].Signed = job.Revision{SHA256: "2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae", Size: 4321}
 	if err := s.SaveJob(ctx, j, ev); err != nil {

@@ -1,0 +1,193 @@
+package storetest
+
+import (
+	"context"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/segl/segl/internal/errs"
+	"github.com/segl/segl/internal/job"
+	"github.com/segl/segl/internal/store"
+)
+
+func testUsers(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	admin := store.User{Org: orgA, PID: "21909825250", Name: "Ada Admin", Email: "ada@a.example", Role: store.RoleAdmin,
+		CreatedAt: t0, CreatedBy: "admin:central"}
+	sender := store.User{Org: orgA, PID: "13097248022", Name: "Bo Sender", Role: store.RoleSender, CreatedAt: t0,
+		CreatedBy: "pid:21909825250"}
+	other := store.User{Org: orgB, PID: "21909825250", Name: "Ada Admin", Role: store.RoleSender, CreatedAt: t0,
+		CreatedBy: "admin:central"}
+	for _, u := range []store.User{admin, sender, other} {
+		if err := s.PutUser(ctx, u); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got, err := s.User(ctx, orgA, admin.PID); err != nil || !reflect.DeepEqual(got, admin) {
+		t.Fatalf("User = %+v, %v", got, err)
+	}
+	if _, err := s.User(ctx, orgB, sender.PID); !errs.Is(err, errs.NotFound) {
+		t.Fatalf("user of another organisation: %v, want not found", err)
+	}
+	if list, err := s.ListUsers(ctx, orgA); err != nil || len(list) != 2 || list[0].PID != admin.PID {
+		t.Fatalf("ListUsers = %+v, %v", list, err)
+	}
+	if orgs, err := s.UserOrgs(ctx, admin.PID); err != nil || len(orgs) != 2 || orgs[0].Org != orgA || orgs[1].Role != store.RoleSender {
+		t.Fatalf("UserOrgs = %+v, %v", orgs, err)
+	}
+	sender.Role = store.RoleAdmin
+	if err := s.PutUser(ctx, sender); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.User(ctx, orgA, sender.PID); got.Role != store.RoleAdmin {
+		t.Fatalf("role not updated: %+v", got)
+	}
+	if err := s.DeleteUser(ctx, orgA, sender.PID); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DeleteUser(ctx, orgA, sender.PID); !errs.Is(err, errs.NotFound) {
+		t.Fatalf("second delete: %v, want not found", err)
+	}
+}
+
+func testOutbox(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	a, b := mustCreate(t, s, orgA), mustCreate(t, s, orgB)
+	var all []store.Change // the jobs' creations
+	changes, err := s.ChangesAfter(ctx, 0, 10)
+	for _, c := range changes {
+		if c.Type == "job.created" {
+			all = append(all, c)
+		}
+	}
+	if err != nil || len(all) != 2 || all[0].Org != orgA || all[0].JobID != a.ID || all[1].Org != orgB || all[1].JobID != b.ID {
+		t.Fatalf("ChangesAfter = %+v, %v", all, err)
+	}
+	// Acknowledged by the sender or not, the outbox sees every change.
+	if _, err := s.Ack(ctx, orgA, []int64{all[0].Seq}); err != nil {
+		t.Fatal(err)
+	}
+	if again, _ := s.ChangesAfter(ctx, 0, 10); len(again) != len(changes) {
+		t.Fatalf("after ack: %d changes, want %d", len(again), len(changes))
+	}
+	if rest, _ := s.ChangesAfter(ctx, all[1].Seq-1, 1); len(rest) != 1 || rest[0].JobID != b.ID {
+		t.Fatalf("after the first: %+v", rest)
+	}
+	if c, err := s.Cursor(ctx, "notify"); err != nil || c != 0 {
+		t.Fatalf("new cursor = %d, %v", c, err)
+	}
+	for _, seq := range []int64{all[1].Seq, all[0].Seq} { // never moves back
+		if err := s.SetCursor(ctx, "notify", seq); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if c, _ := s.Cursor(ctx, "notify"); c != all[1].Seq {
+		t.Fatalf("cursor = %d, want %d", c, all[1].Seq)
+	}
+}
+
+func testNotices(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	n := store.Notice{Key: "sign-request/s1/sms", Org: orgA, JobID: "j1", SignerID: "s1", Channel: store.ChannelSMS,
+		Template: "sign-request", At: t0}
+	if added, err := s.RecordNotice(ctx, n); err != nil || !added {
+		t.Fatalf("first record: %v, %v", added, err)
+	}
+	if added, err := s.RecordNotice(ctx, n); err != nil || added {
+		t.Fatalf("second record: %v, %v; want not added", added, err)
+	}
+	if has, err := s.HasNotice(ctx, n.Key); err != nil || !has {
+		t.Fatalf("HasNotice = %v, %v", has, err)
+	}
+	if has, _ := s.HasNotice(ctx, "other"); has {
+		t.Fatal("HasNotice of an unknown key")
+	}
+	if list, err := s.JobNotices(ctx, orgA, "j1"); err != nil || len(list) != 1 || !reflect.DeepEqual(list[0], n) {
+		t.Fatalf("JobNotices = %+v, %v", list, err)
+	}
+	if list, _ := s.JobNotices(ctx, orgB, "j1"); len(list) != 0 {
+		t.Fatalf("another organisation sees %d notices", len(list))
+	}
+}
+
+func testCodes(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	if _, err := s.Code(ctx, "s1"); !errs.Is(err, errs.NotFound) {
+		t.Fatalf("no code: %v", err)
+	}
+	c := store.Code{SignerID: "s1", Hash: []byte{1, 2, 3}, ExpiresAt: t0.Add(10 * time.Minute), SentAt: t0}
+	if err := s.PutCode(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	for want := 1; want <= 2; want++ {
+		if n, err := s.CodeAttempt(ctx, "s1"); err != nil || n != want {
+			t.Fatalf("attempt = %d, %v; want %d", n, err, want)
+		}
+	}
+	got, err := s.Code(ctx, "s1")
+	c.Attempts = 2
+	if err != nil || !reflect.DeepEqual(got, c) {
+		t.Fatalf("Code = %+v, %v; want %+v", got, err, c)
+	}
+	c.Hash, c.Attempts = []byte{4}, 0 // a new code resets the count
+	if err := s.PutCode(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.Code(ctx, "s1"); got.Attempts != 0 || got.Hash[0] != 4 {
+		t.Fatalf("replaced code = %+v", got)
+	}
+	if err := s.DeleteCode(ctx, "s1"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.CodeAttempt(ctx, "s1"); !errs.Is(err, errs.NotFound) {
+		t.Fatalf("attempt on a deleted code: %v", err)
+	}
+}
+
+func testUsage(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	sign := func(org string, at time.Time, n int) {
+		j := mustCreate(t, s, org)
+		for i := range n {
+			ev, err := j.SignBy(j.Signers[i].ID, "pid:x", at, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := s.SaveJob(ctx, j, ev); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	nov, dec := t0, t0.AddDate(0, 0, 10) // 3 December, before the jobs expire
+	sign(orgA, nov, 2)
+	sign(orgA, nov, 1)
+	sign(orgA, dec, 1)
+	sign(orgB, nov, 1)
+	for i, n := range []store.Notice{
+		{Key: "k1", Org: orgA, Channel: store.ChannelSMS, At: nov},
+		{Key: "k2", Org: orgA, Channel: store.ChannelSMS, At: nov},
+		{Key: "k3", Org: orgA, Channel: store.ChannelEmail, At: nov},
+		{Key: "k4", Org: orgA, Channel: store.ChannelSMS, At: dec.AddDate(1, 0, 0)}, // outside the period
+	} {
+		if _, err := s.RecordNotice(ctx, n); err != nil {
+			t.Fatalf("notice %d: %v", i, err)
+		}
+	}
+	from, to := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)
+	got, err := s.UsageRows(ctx, from, to)
+	if err != nil {
+		t.Fatal(err)
+	}
+	auth := string(job.Authenticated)
+	want := []store.UsageRow{
+		{Org: orgA, Month: "2026-11", Item: auth, Count: 3},
+		{Org: orgA, Month: "2026-11", Item: store.ChannelEmail, Count: 1},
+		{Org: orgA, Month: "2026-11", Item: store.ChannelSMS, Count: 2},
+		{Org: orgA, Month: "2026-12", Item: auth, Count: 1},
+		{Org: orgB, Month: "2026-11", Item: auth, Count: 1},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("UsageRows:\n got %+v\nwant %+v", got, want)
+	}
+}

@@ -1,0 +1,6 @@
+package web
+
+import "net/http"
+
+// portalRoutes mounts the sender portal under /portal.
+func (w *Web) portalRoutes(mux *http.ServeMux) {}

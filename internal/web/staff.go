@@ -1,0 +1,105 @@
+package web
+
+import (
+	"net/http"
+	"slices"
+
+	"github.com/segl/segl/internal/ceremony"
+	"github.com/segl/segl/internal/eid"
+	"github.com/segl/segl/internal/errs"
+	"github.com/segl/segl/internal/store"
+)
+
+// The staff pages: the sender portal under /portal (portal.go) and the
+// central administration under /admin (admin.go). Both log in through
+// ID-porten on level high, into a session of their own area, so a
+// signer's session opens neither and a portal session does not open
+// /admin. Every page rechecks the person's rights in the store: a session
+// only says who they are.
+
+// Staff is what the portal and the administration need. Given to New,
+// Routes mounts /portal and /admin.
+type Staff struct {
+	// Svc runs the use cases (jobs are created, read and cancelled
+	// through it, scoped by ceremony.Caller). Required.
+	Svc *ceremony.Service
+	// Store holds organisations, users and usage. Required.
+	Store store.Store
+	// Login is the eID login; nil refuses logins with a page that says so.
+	Login eid.Login
+	// BaseURL is segl's public https URL without a trailing slash; the
+	// callbacks BaseURL+"/portal/callback" and "/admin/callback" must be
+	// registered with the provider.
+	BaseURL string
+	// AdminPIDs are the central administrators' identity numbers.
+	AdminPIDs []string
+}
+
+// IsAdmin reports whether pid is a central administrator.
+func (s *Staff) IsAdmin(pid string) bool { return slices.Contains(s.AdminPIDs, pid) }
+
+func (w *Web) staffRoutes(mux *http.ServeMux) {
+	w.portalRoutes(mux)
+	w.adminRoutes(mux)
+}
+
+// staffLogin starts an ID-porten login on level high for area (AreaPortal
+// or AreaAdmin); its callback is /AREA/callback.
+func (w *Web) staffLogin(area string) HandlerFunc {
+	return func(rw http.ResponseWriter, r *http.Request) error {
+		if w.staff.Login == nil {
+			return explain(errs.E(errs.Unavailable, "login-unavailable", "no eid login is configured"),
+				"sign.error.login-unavailable", "", "")
+		}
+		authURL, pending, err := w.staff.Login.AuthURL(r.Context(), w.staff.BaseURL+"/"+area+"/callback", eid.High, Lang(r))
+		if err != nil {
+			return err
+		}
+		if _, err := w.NewSession(rw, r, Session{Area: area, Pending: &pending}); err != nil {
+			return err
+		}
+		rw.Header().Set("Cache-Control", "no-store")
+		http.Redirect(rw, r, authURL, http.StatusSeeOther)
+		return nil
+	}
+}
+
+// staffCallback completes the login of area and starts a fresh session
+// (new ID, no fixation) carrying the identity; then done decides where
+// the person goes, and may refuse them.
+func (w *Web) staffCallback(area string, done func(rw http.ResponseWriter, r *http.Request, id eid.Identity) error) HandlerFunc {
+	return func(rw http.ResponseWriter, r *http.Request) error {
+		retry := "/" + area + "/login"
+		atPage(r, "/"+area+"/")
+		s, err := w.Session(rw, r)
+		if err != nil {
+			return err
+		}
+		if s.Pending == nil || s.Area != area || w.staff.Login == nil {
+			return explain(errs.E(errs.Unauthenticated, "eid-no-pending-login", "no login in progress"),
+				"sign.error.login-again", retry, "sign.error.login-again.retry")
+		}
+		id, err := w.staff.Login.Complete(r.Context(), *s.Pending, w.staff.BaseURL+"/"+area+"/callback", r.URL.Query())
+		if err != nil {
+			w.EndSession(rw, r)
+			return w.loginFailed(rw, r, Session{}, err)
+		}
+		if _, err := w.NewSession(rw, r, Session{Area: area}.withIdentity(id)); err != nil {
+			return err
+		}
+		return done(rw, r, id)
+	}
+}
+
+// staffSession returns the logged-in session of area, or an Unauthenticated
+// error whose page links to the area's login.
+func (w *Web) staffSession(rw http.ResponseWriter, r *http.Request, area string) (Session, error) {
+	s, err := w.Session(rw, r)
+	if err == nil && (!s.LoggedIn() || s.Area != area || !eid.Assurance(s.LoA).AtLeast(eid.High)) {
+		err = errs.E(errs.Unauthenticated, "not-logged-in", "log in first")
+	}
+	if err != nil {
+		return s, explain(err, "staff.error.login", "/"+area+"/login", "staff.error.login.retry")
+	}
+	return s, nil
+}

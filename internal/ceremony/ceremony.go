@@ -19,6 +19,7 @@ import (
 	"github.com/segl/segl/internal/clock"
 	"github.com/segl/segl/internal/errs"
 	"github.com/segl/segl/internal/job"
+	"github.com/segl/segl/internal/queue"
 	"github.com/segl/segl/internal/signing"
 	"github.com/segl/segl/internal/store"
 )
@@ -36,7 +37,10 @@ type Service struct {
 	Engine *signing.Engine
 	// TempDir holds revisions while they are made; "" = os.TempDir().
 	TempDir string
-	Log     *slog.Logger
+	// Queue takes background tasks the use cases start (sending a
+	// one-time code); nil refuses them.
+	Queue queue.Queue
+	Log   *slog.Logger
 }
 
 // now is the clock truncated to what storage keeps, so what is returned

@@ -15,7 +15,6 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
-	"path"
 	"slices"
 	"strconv"
 	"strings"
@@ -155,20 +154,14 @@ func (a *API) createJob(w http.ResponseWriter, r *http.Request, c ceremony.Calle
 			return errs.Field("documents", "too-many-documents", "at most %d documents per job", lim.MaxDocuments)
 		default:
 			body := &bodyReader{r: part}
-			ref, err := a.Svc.Blobs.Put(r.Context(), body, lim.MaxDocumentBytes)
-			if errs.Is(err, errs.TooLarge) {
-				e := errs.E(errs.TooLarge, "document-too-large", "documents may be at most %d bytes", lim.MaxDocumentBytes)
-				e.Field = name
-				return e
-			}
-			if body.err != nil {
+			u, err := a.Svc.PutDocument(r.Context(), name, part.FileName(), part.Header.Get("Content-Type"), body)
+			if body.err != nil && !errs.Is(err, errs.TooLarge) {
 				return readError(body.err)
 			}
 			if err != nil {
 				return err
 			}
-			uploads = append(uploads, ceremony.Upload{Part: name, FileName: part.FileName(),
-				ContentType: part.Header.Get("Content-Type"), Ref: ref})
+			uploads = append(uploads, u)
 		}
 		seen[name] = true
 	}
@@ -322,7 +315,7 @@ func (a *API) getSignedDocument(w http.ResponseWriter, r *http.Request, c ceremo
 		return err
 	}
 	defer o.Close()
-	serveBlob(w, r, "application/pdf", signedName(d.FileName), d.Signed.SHA256, o)
+	serveBlob(w, r, "application/pdf", d.SignedFileName(), d.Signed.SHA256, o)
 	return nil
 }
 
@@ -345,13 +338,6 @@ func serveBlob(w http.ResponseWriter, r *http.Request, mediaType, fileName, etag
 		w.Header().Set("ETag", `"`+etag+`"`)
 	}
 	http.ServeContent(w, r, "", time.Time{}, io.NewSectionReader(o, 0, o.Size()))
-}
-
-// signedName names the signed file after the original: kontrakt.pdf →
-// kontrakt-signed.pdf (a text document becomes a PDF).
-func signedName(name string) string {
-	base := strings.TrimSuffix(name, path.Ext(name))
-	return base + "-signed.pdf"
 }
 
 func (a *API) listEvents(w http.ResponseWriter, r *http.Request, c ceremony.Caller) error {

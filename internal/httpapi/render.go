@@ -27,7 +27,7 @@ func (a *API) renderJob(j *job.Job) client.Job {
 		cs := client.Signer{ID: s.ID, PID: s.PID, Email: s.Email, Mobile: s.Mobile, Order: s.Order,
 			OnBehalfOf: s.OnBehalfOf, Status: string(s.Status), UpdatedAt: s.UpdatedAt}
 		if j.Flow == job.Direct && !s.Status.Final() {
-			cs.SigningURL = a.BaseURL + "/sign/" + s.ID + "?t=" + a.Svc.SignerToken(s.ID)
+			cs.SigningURL = a.BaseURL + a.Svc.SigningPath(s.ID)
 		}
 		out.Signers = append(out.Signers, cs)
 	}

@@ -4,6 +4,8 @@
 package job
 
 import (
+	"path"
+	"strings"
 	"time"
 
 	"github.com/segl/segl/internal/errs"
@@ -101,6 +103,12 @@ type Document struct {
 type Revision struct {
 	SHA256 string // hex, the blob key
 	Size   int64
+}
+
+// SignedFileName names the signed file: kontrakt.txt → kontrakt-signed.pdf
+// (signed output is always PDF).
+func (d Document) SignedFileName() string {
+	return strings.TrimSuffix(d.FileName, path.Ext(d.FileName)) + "-signed.pdf"
 }
 
 // BlobKey is the content address of the document's bytes.

@@ -103,3 +103,32 @@ func (j *Job) Complete(now time.Time, details map[string]any) ([]Event, error) {
 	}
 	return []Event{ev}, nil
 }
+
+// Notice records how signer id was told that it is their turn, or why they
+// were not (MISSION N1): notice is e.g. "email+sms", or a reason such as
+// "no-contact". A waiting signer who was reached becomes notified; one
+// the contact register reports as reserved becomes reserved. A later
+// notice (a reminder) only updates the text. It returns no events when
+// the status did not change.
+func (j *Job) Notice(id, notice string, reached, reserved bool, now time.Time) ([]Event, error) {
+	s, ok := j.Signer(id)
+	if !ok {
+		return nil, errs.E(errs.NotFound, "signer-not-found", "no signer %s", id)
+	}
+	if s.Status.Final() {
+		return nil, nil
+	}
+	s.Notice = notice
+	if s.Status != SignerWaiting || !reached && !reserved {
+		return nil, nil
+	}
+	a := Notify
+	if reserved {
+		a = Reserve
+	}
+	ev, err := j.applySigner(s, a, "system", now, map[string]any{"notice": notice})
+	if err != nil {
+		return nil, err
+	}
+	return []Event{ev}, nil
+}

@@ -177,6 +177,7 @@ func TestTemplatesRender(t *testing.T) {
 		notify.SignRequest:  {"Sender": "NAV", "Title": "T", "Link": "https://x.example/s", "Deadline": deadline, "Note": "Husk <b>frist</b>"},
 		notify.Reminder:     {"Sender": "NAV", "Title": "T", "Link": "https://x.example/s", "Deadline": deadline},
 		notify.JobCompleted: {"Title": "T", "Link": "https://x.example/j"},
+		notify.JobEnded:     {"Title": "T", "Link": "https://x.example/j", "Outcome": "expired"},
 		notify.OneTimeCode:  {"Code": "493 817", "Minutes": 10},
 	}
 	for name, d := range data {

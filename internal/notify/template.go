@@ -64,7 +64,7 @@ func dateFunc(lang string) func(any) (string, error) {
 func loadTemplates() (map[string]templateSet, error) {
 	sets := map[string]templateSet{}
 	for _, lang := range []string{LangNB, LangEN} {
-		for _, name := range []string{SignRequest, Reminder, JobCompleted, OneTimeCode} {
+		for _, name := range []string{SignRequest, Reminder, JobCompleted, JobEnded, OneTimeCode} {
 			dir := "templates/" + lang + "/"
 			text, err := texttemplate.New(name).Option("missingkey=error").
 				Funcs(texttemplate.FuncMap{"date": dateFunc(lang)}).

@@ -22,12 +22,14 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/segl/segl/internal/blob/fs"
 	"github.com/segl/segl/internal/ceremony"
 	"github.com/segl/segl/internal/clock"
 	"github.com/segl/segl/internal/config"
+	"github.com/segl/segl/internal/delivery"
 	"github.com/segl/segl/internal/eid"
 	"github.com/segl/segl/internal/eid/csc"
 	"github.com/segl/segl/internal/eid/devcsc"
@@ -39,6 +41,8 @@ import (
 	"github.com/segl/segl/internal/pades"
 	"github.com/segl/segl/internal/pki"
 	"github.com/segl/segl/internal/population"
+	"github.com/segl/segl/internal/queue"
+	"github.com/segl/segl/internal/queue/sqlitequeue"
 	"github.com/segl/segl/internal/signing"
 	"github.com/segl/segl/internal/store"
 	"github.com/segl/segl/internal/store/sqlite"
@@ -53,19 +57,30 @@ type Server struct {
 	Dev   *pki.Dev       // nil unless --dev
 	TSA   *tsp.Authority // the development time-stamping authority, nil unless --dev
 	Svc   *ceremony.Service
-	http  *http.Server
+	// Queue holds the background tasks; Delivery runs them.
+	Queue    queue.Queue
+	Delivery *delivery.Service
+	// DevDelivery is what the delivery stand-ins captured; nil unless --dev.
+	DevDelivery *DevDelivery
+	http        *http.Server
 
-	engine    *signing.Engine // signs with the TTP seal; nil when no seal is configured
-	stopSweep func()
-	login     eid.Login     // the signers' eID login; nil when none is configured
-	keys      web.KeySource // signers' own keys for advanced signatures; nil when none is configured
-	done      chan error
+	engine   *signing.Engine // signs with the TTP seal; nil when no seal is configured
+	login    eid.Login       // the signers' eID login; nil when none is configured
+	keys     web.KeySource   // signers' own keys for advanced signatures; nil when none is configured
+	queue    *sqlitequeue.Queue
+	stopWork []func()       // stop the background goroutines
+	work     sync.WaitGroup // and wait for them
+	closers  []func() error // then close these
+	done     chan error
 }
 
 // Options are what tests may replace; the zero value is production's.
 type Options struct {
 	Clock clock.Clock // nil: the system clock
 	Log   *slog.Logger
+	// TaskBackoff spaces retries of failed background tasks; the zero
+	// value is the queue's default (10 s doubling up to an hour).
+	TaskBackoff queue.Backoff
 }
 
 // Start opens storage, prepares keys and starts serving in the background.
@@ -135,6 +150,14 @@ func start(ctx context.Context, cfg config.Config, opts Options, ln net.Listener
 		return nil, fmt.Errorf("server: %w", err)
 	}
 	s.Svc = svc
+	defer func() {
+		if !ok {
+			s.stop()
+		}
+	}()
+	if err := s.startDelivery(cfg, opts, svc, mux); err != nil {
+		return nil, err
+	}
 	api := &httpapi.API{Svc: svc, BaseURL: base, Log: opts.Log}
 	api.Routes(mux)
 	// The signer pages. Without a remote signing service (KeySource nil)
@@ -162,8 +185,8 @@ func start(ctx context.Context, cfg config.Config, opts Options, ln net.Listener
 	// ServeTLS (not Serve over tls.NewListener) so HTTP/2 is offered too.
 	go func() { s.done <- s.http.ServeTLS(ln, "", "") }()
 	sweepCtx, stopSweep := context.WithCancel(context.Background())
-	s.stopSweep = stopSweep
-	go svc.Sweep(sweepCtx, cfg.SweepEvery)
+	s.stopWork = append(s.stopWork, stopSweep)
+	s.work.Go(func() { svc.Sweep(sweepCtx, cfg.SweepEvery) })
 	ok = true
 	opts.Log.Info("segl serving", "url", base, "data", cfg.Data, "dev", cfg.Dev)
 	return s, nil
@@ -339,10 +362,26 @@ func loadOrCreateSecret(path string) ([]byte, error) {
 // Close stops serving, waiting up to the context's deadline for requests in
 // flight, and closes storage.
 func (s *Server) Close(ctx context.Context) error {
-	s.stopSweep()
 	err := s.http.Shutdown(ctx)
 	if serr := <-s.done; serr != nil && !errors.Is(serr, http.ErrServerClosed) {
 		err = errors.Join(err, serr)
 	}
-	return errors.Join(err, s.Store.Close())
+	return errors.Join(err, s.stop(), s.Store.Close())
+}
+
+// stop ends the background work and closes what it used. A task cut off
+// by the stop is not lost: its lease runs out and it runs again.
+func (s *Server) stop() error {
+	for _, stop := range s.stopWork {
+		stop()
+	}
+	s.work.Wait()
+	var err error
+	for _, c := range s.closers {
+		err = errors.Join(err, c())
+	}
+	if s.queue != nil {
+		err = errors.Join(err, s.queue.Close())
+	}
+	return err
 }

@@ -531,7 +531,7 @@ func (w *Web) signedDocument(rw http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	defer o.Close()
-	serveDocument(rw, r, ceremony.MediaPDF, "attachment", signedName(d.FileName), o)
+	serveDocument(rw, r, ceremony.MediaPDF, "attachment", d.SignedFileName(), o)
 	return nil
 }
 
@@ -556,10 +556,6 @@ func pdfName(name string) string {
 	}
 	return strings.TrimSuffix(name, path.Ext(name)) + ".pdf"
 }
-
-// signedName names a signed file as the API does: kontrakt.pdf →
-// kontrakt-signed.pdf.
-func signedName(name string) string { return strings.TrimSuffix(name, path.Ext(name)) + "-signed.pdf" }
 
 // signJob is the signing act. The signer must tick that they have read the
 // documents and want to sign; an advanced job also needs their own key.

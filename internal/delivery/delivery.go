@@ -1,0 +1,238 @@
+// Package delivery does what follows a change to a job, in the background
+// and never in the way of signing (MISSION N1–N3, I5): it tells portal
+// signers that it is their turn and reminds them, tells the sender when a
+// job ends, forwards the signed result to digital mailboxes, posts signed
+// callbacks, and sends one-time codes.
+//
+// How nothing is lost and nothing is done twice:
+//   - The feed table is the outbox. A job's change and its feed entry are
+//     written in one transaction, so a change cannot happen without an
+//     entry. Pump follows the feed from a cursor kept in the store and
+//     turns each entry into a "change" task on the durable queue (keyed
+//     by its sequence number), then moves the cursor. A crash between the
+//     two queues the entry again, which the key or the next step absorbs.
+//   - Tasks run under a lease (queue.Runner) and are retried with backoff;
+//     one that keeps failing ends in the dead letter for an operator.
+//   - Every effect on the outside world (an e-mail, an SMS, a mailbox
+//     delivery, a callback) is recorded under a key naming it (the notice
+//     record, store.Notices) right after it succeeded, and skipped when
+//     the record exists. A crash between the effect and the record can
+//     repeat that one effect: at least once, never lost.
+package delivery
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/segl/segl/internal/ceremony"
+	"github.com/segl/segl/internal/clock"
+	"github.com/segl/segl/internal/errs"
+	"github.com/segl/segl/internal/job"
+	"github.com/segl/segl/internal/mailbox"
+	"github.com/segl/segl/internal/notify"
+	"github.com/segl/segl/internal/queue"
+	"github.com/segl/segl/internal/registry"
+	"github.com/segl/segl/internal/store"
+)
+
+// Task kinds on the queue.
+const (
+	TaskChange       = "change"        // one feed entry: decide what follows
+	TaskNotifySigner = "notify-signer" // a request to sign, or a reminder
+	TaskNotifySender = "notify-sender" // the job completed or ended otherwise
+	TaskMailbox      = "mailbox"       // the signed result to a signer's digital mailbox
+	TaskCallback     = "callback"      // the sender's HMAC-signed callback
+)
+
+// Service delivers. Store, Queue, Svc, Clock and BaseURL are required; a
+// nil channel (Mail, SMS, Contacts, Mailbox) is simply not used, and the
+// notices it would have carried are recorded on the signer as missing.
+type Service struct {
+	Store    store.Store
+	Queue    queue.Queue
+	Svc      *ceremony.Service
+	Mail     notify.Mailer
+	SMS      notify.SMS
+	Contacts registry.ContactRegister
+	Mailbox  mailbox.Mailbox
+	// HTTP posts callbacks; nil means a client with a 10 s timeout.
+	HTTP *http.Client
+	// BaseURL is segl's public URL, for the links in notices.
+	BaseURL string
+	// RemindAfter is when an unsigned portal signer is reminded; zero
+	// sends no reminders.
+	RemindAfter time.Duration
+	Clock       clock.Clock
+	Log         *slog.Logger
+}
+
+// Handlers registers the task handlers on r.
+func (d *Service) Handlers(r *queue.Runner) {
+	r.Handle(TaskChange, d.decode(d.change))
+	r.Handle(TaskNotifySigner, d.decode(d.notifySigner))
+	r.Handle(TaskNotifySender, d.decode(d.notifySender))
+	r.Handle(TaskMailbox, d.decode(d.deliverMailbox))
+	r.Handle(TaskCallback, d.decode(d.callback))
+	r.Handle(ceremony.TaskSendCode, d.decode(d.sendCode))
+}
+
+// task is every task's payload: the job it is about, and what else the
+// kind needs.
+type task struct {
+	Org      string        `json:"org"`
+	Job      string        `json:"job"`
+	Signer   string        `json:"signer,omitempty"`
+	Reminder bool          `json:"reminder,omitempty"`
+	Change   *store.Change `json:"change,omitempty"`
+}
+
+func (d *Service) decode(h func(context.Context, task) error) queue.Handler {
+	return func(ctx context.Context, j queue.Job) error {
+		var t task
+		if err := json.Unmarshal(j.Payload, &t); err != nil {
+			return queue.Permanent(fmt.Errorf("delivery: %s payload: %w", j.Kind, err))
+		}
+		return h(ctx, t)
+	}
+}
+
+func (d *Service) enqueue(ctx context.Context, kind, key string, t task, at time.Time) error {
+	payload, err := json.Marshal(t)
+	if err != nil {
+		return err
+	}
+	return d.Queue.Enqueue(ctx, kind, key, payload, at)
+}
+
+// cursorName is the Pump's cursor in the store.
+const cursorName = "delivery"
+
+// Pump moves new feed entries onto the queue, every interval, until ctx
+// ends. Several nodes may pump at once: the queue's keys keep an entry from
+// being queued twice while it waits.
+func (d *Service) Pump(ctx context.Context, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		if _, err := d.PumpOnce(ctx); err != nil && ctx.Err() == nil {
+			d.Log.Error("delivery: pump failed", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// PumpOnce queues every feed entry after the cursor and returns how many.
+func (d *Service) PumpOnce(ctx context.Context) (int, error) {
+	after, err := d.Store.Cursor(ctx, cursorName)
+	if err != nil {
+		return 0, err
+	}
+	total := 0
+	for {
+		changes, err := d.Store.ChangesAfter(ctx, after, 500)
+		if err != nil || len(changes) == 0 {
+			return total, err
+		}
+		now := d.Clock.Now()
+		for _, c := range changes {
+			err := d.enqueue(ctx, TaskChange, strconv.FormatInt(c.Seq, 10), task{Org: c.Org, Job: c.JobID, Change: &c}, now)
+			if err != nil {
+				return total, err
+			}
+		}
+		after = changes[len(changes)-1].Seq
+		if err := d.Store.SetCursor(ctx, cursorName, after); err != nil {
+			return total, err
+		}
+		total += len(changes)
+	}
+}
+
+// change decides what follows one feed entry.
+func (d *Service) change(ctx context.Context, t task) error {
+	c := t.Change
+	if c == nil {
+		return queue.Permanent(fmt.Errorf("delivery: change task without a change"))
+	}
+	j, err := d.Store.Job(ctx, c.Org, c.JobID)
+	if errs.Is(err, errs.NotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	now := d.Clock.Now()
+	if j.CallbackURL != "" {
+		if err := d.enqueue(ctx, TaskCallback, "cb/"+strconv.FormatInt(c.Seq, 10), t, now); err != nil {
+			return err
+		}
+	}
+	ref := task{Org: j.Org, Job: j.ID}
+	switch c.Type {
+	case "job.active", "signer.signed":
+		// Somebody's turn may have come.
+		if j.Flow != job.Portal {
+			return nil
+		}
+		for i := range j.Signers {
+			s := &j.Signers[i]
+			if s.Status == job.SignerWaiting && s.Notice == "" && j.Turn(s, now) == nil {
+				ref.Signer = s.ID
+				if err := d.enqueue(ctx, TaskNotifySigner, s.ID+"/request", ref, now); err != nil {
+					return err
+				}
+			}
+		}
+	case "job.completed":
+		if err := d.enqueue(ctx, TaskNotifySender, j.ID, ref, now); err != nil {
+			return err
+		}
+		for _, s := range j.Signers {
+			if s.PID != "" && s.OnBehalfOf == "" {
+				ref.Signer = s.ID
+				if err := d.enqueue(ctx, TaskMailbox, j.ID+"/"+s.ID, ref, now); err != nil {
+					return err
+				}
+			}
+		}
+	case "job.rejected", "job.expired", "job.failed":
+		return d.enqueue(ctx, TaskNotifySender, j.ID, ref, now)
+	}
+	return nil
+}
+
+// once runs send unless the notice n was recorded, and records it after.
+func (d *Service) once(ctx context.Context, n store.Notice, send func() error) error {
+	done, err := d.Store.HasNotice(ctx, n.Key)
+	if err != nil || done {
+		return err
+	}
+	if err := send(); err != nil {
+		return err
+	}
+	n.At = d.Clock.Now()
+	_, err = d.Store.RecordNotice(ctx, n)
+	return err
+}
+
+// retryable turns a delivery error into what the queue should do with it:
+// a permanent failure goes to the dead letter at once.
+func retryable(err error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, notify.ErrPermanent) {
+		return queue.Permanent(err)
+	}
+	return err
+}

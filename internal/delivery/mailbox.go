@@ -1,0 +1,73 @@
+package delivery
+
+import (
+	"context"
+	"errors"
+
+	"github.com/google/uuid"
+
+	"github.com/segl/segl/internal/ceremony"
+	"github.com/segl/segl/internal/job"
+	"github.com/segl/segl/internal/mailbox"
+	"github.com/segl/segl/internal/registry"
+	"github.com/segl/segl/internal/store"
+)
+
+// mailboxIDs names deliveries: the same job, signer and document always
+// give the same message id, so the mailbox itself refuses a repeat.
+var mailboxIDs = uuid.MustParse("6f0d3a52-1b1e-4c57-9a55-5e6a8e0c2f10")
+
+// errSkip ends a delivery that has nothing to deliver, without recording
+// a notice.
+var errSkip = errors.New("delivery: nothing to deliver")
+
+// deliverMailbox forwards a completed job's signed documents to a signer's
+// digital mailbox (MISSION N3): only a person signing for themselves, who
+// has a mailbox and has not reserved themselves against digital contact.
+// Anyone else downloads the documents.
+func (d *Service) deliverMailbox(ctx context.Context, t task) error {
+	if d.Mailbox == nil || d.Contacts == nil {
+		return nil
+	}
+	j, s, ok, err := d.load(ctx, t)
+	if err != nil || !ok || j.Status != job.StatusCompleted || s.PID == "" || s.OnBehalfOf != "" {
+		return err
+	}
+	found, err := d.Contacts.Lookup(ctx, []string{s.PID})
+	if err != nil {
+		return err
+	}
+	if len(found) != 1 || found[0].Reserved || found[0].Status != registry.StatusActive || found[0].Mailbox == "" {
+		return nil
+	}
+	for _, doc := range j.Documents {
+		key := j.ID + "/" + s.ID + "/" + doc.ID + "/mailbox"
+		n := store.Notice{Key: key, Org: j.Org, JobID: j.ID, SignerID: s.ID, Channel: store.ChannelMailbox, Template: "signed-document"}
+		err := d.once(ctx, n, func() error { return d.deliverDocument(ctx, j, doc, s.PID, key) })
+		if errors.Is(err, errSkip) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (d *Service) deliverDocument(ctx context.Context, j *job.Job, doc job.Document, pid, key string) error {
+	_, o, err := d.Svc.SignedDocument(ctx, ceremony.Caller{Org: j.Org}, j.ID, doc.ID)
+	if err != nil {
+		return err
+	}
+	defer o.Close()
+	title := j.Title
+	if len(j.Documents) > 1 {
+		title += ": " + doc.Title
+	}
+	_, err = d.Mailbox.Deliver(ctx, pid, mailbox.Document{ID: uuid.NewSHA1(mailboxIDs, []byte(key)).String(),
+		Title: title, FileName: doc.SignedFileName(), MediaType: "application/pdf", Body: o, Size: o.Size()})
+	if errors.Is(err, mailbox.ErrNoMailbox) {
+		return errSkip
+	}
+	return err
+}

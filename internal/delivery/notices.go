@@ -1,0 +1,232 @@
+package delivery
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/segl/segl/internal/ceremony"
+	"github.com/segl/segl/internal/errs"
+	"github.com/segl/segl/internal/job"
+	"github.com/segl/segl/internal/notify"
+	"github.com/segl/segl/internal/queue"
+	"github.com/segl/segl/internal/registry"
+	"github.com/segl/segl/internal/store"
+)
+
+// Reasons a signer was not notified, as job.Signer.Notice says them.
+const (
+	NoticeReserved  = "reserved"   // opted out of digital contact in KRR
+	NoticeInactive  = "inactive"   // KRR's entry is deleted (e.g. deceased)
+	NoticeNoContact = "no-contact" // no usable e-mail or mobile
+)
+
+// load returns the job and signer a task is about; ok is false when either
+// is gone, which ends the task.
+func (d *Service) load(ctx context.Context, t task) (*job.Job, *job.Signer, bool, error) {
+	j, err := d.Store.Job(ctx, t.Org, t.Job)
+	if errs.Is(err, errs.NotFound) {
+		return nil, nil, false, nil
+	}
+	if err != nil {
+		return nil, nil, false, err
+	}
+	if t.Signer == "" {
+		return j, nil, true, nil
+	}
+	s, ok := j.Signer(t.Signer)
+	return j, s, ok, nil
+}
+
+// contact is where a notice to a signer goes.
+type contact struct{ email, mobile string }
+
+// contactOf finds where to notify a signer (MISSION N1): a person signing
+// for themselves at the contact data in KRR, unless KRR says not to; a
+// person signing in a role, or addressed only by e-mail or mobile, at the
+// contact data the sender gave (KRR must not be consulted for a role,
+// eForvaltningsforskriften § 8). A reason is returned instead when there
+// is nowhere to send.
+func (d *Service) contactOf(ctx context.Context, s *job.Signer) (c contact, reason string, err error) {
+	if s.PID == "" || s.OnBehalfOf != "" {
+		if s.Email == "" && s.Mobile == "" {
+			return c, NoticeNoContact, nil
+		}
+		return contact{s.Email, s.Mobile}, "", nil
+	}
+	if d.Contacts == nil {
+		return c, NoticeNoContact, nil
+	}
+	found, err := d.Contacts.Lookup(ctx, []string{s.PID})
+	if err != nil {
+		return c, "", err
+	}
+	if len(found) != 1 {
+		return c, "", fmt.Errorf("delivery: contact register answered %d entries for one person", len(found))
+	}
+	k := found[0]
+	switch {
+	case k.Reserved:
+		return c, NoticeReserved, nil
+	case k.Status == registry.StatusInactive:
+		return c, NoticeInactive, nil
+	case !k.Notifiable():
+		return c, NoticeNoContact, nil
+	}
+	return contact{k.Email, k.Mobile}, "", nil
+}
+
+// notifySigner tells a portal signer that it is their turn, or reminds
+// them, by e-mail and SMS where they can be reached, and records how on
+// the signer. A signer whose turn has passed is left alone.
+func (d *Service) notifySigner(ctx context.Context, t task) error {
+	j, s, ok, err := d.load(ctx, t)
+	if err != nil || !ok {
+		return err
+	}
+	now := d.Clock.Now()
+	if j.Turn(s, now) != nil || t.Reminder && s.Status != job.SignerNotified {
+		return nil
+	}
+	to, reason, err := d.contactOf(ctx, s)
+	if err != nil {
+		return err
+	}
+	ref := ceremony.SignerTask{Org: j.Org, Job: j.ID, Signer: s.ID}
+	if reason != "" {
+		_, err := d.Svc.Notice(ctx, ref, reason, false, reason == NoticeReserved)
+		return err
+	}
+	sender, err := d.Svc.SenderName(ctx, j)
+	if err != nil {
+		return err
+	}
+	template, kind := notify.SignRequest, "request"
+	if t.Reminder {
+		template, kind = notify.Reminder, "reminder"
+	}
+	data := map[string]any{"Sender": sender, "Title": j.Title, "Link": d.signerLink(s), "Deadline": j.ExpiresAt}
+	if j.Description != "" {
+		data["Note"] = j.Description
+	}
+	msg := notify.Message{Template: template, Data: data}
+	notice := store.Notice{Org: j.Org, JobID: j.ID, SignerID: s.ID, Template: template}
+	var used []string
+	for _, ch := range d.channels(to) {
+		notice.Key, notice.Channel, msg.To = s.ID+"/"+kind+"/"+ch.name, ch.name, ch.to
+		if err := d.once(ctx, notice, func() error { return ch.send(ctx, msg) }); err != nil {
+			return retryable(err)
+		}
+		used = append(used, ch.name)
+	}
+	if len(used) == 0 {
+		_, err := d.Svc.Notice(ctx, ref, NoticeNoContact, false, false)
+		return err
+	}
+	if _, err := d.Svc.Notice(ctx, ref, strings.Join(used, "+"), true, false); err != nil {
+		return err
+	}
+	if t.Reminder || d.RemindAfter <= 0 {
+		return nil
+	}
+	reminder := task{Org: j.Org, Job: j.ID, Signer: s.ID, Reminder: true}
+	return d.enqueue(ctx, TaskNotifySigner, s.ID+"/reminder", reminder, now.Add(d.RemindAfter))
+}
+
+// signerLink is where a notice sends a signer: their own link when they
+// have no identity number (it leads to the one-time code), else the start
+// page, where they log in and find every task waiting for them.
+func (d *Service) signerLink(s *job.Signer) string {
+	if ceremony.NeedsCode(s) {
+		return d.BaseURL + d.Svc.SigningPath(s.ID)
+	}
+	return d.BaseURL + "/sign/"
+}
+
+// channel is one way to a person.
+type channel struct {
+	name, to string
+	send     func(context.Context, notify.Message) error
+}
+
+// channels lists the configured channels to c, e-mail first.
+func (d *Service) channels(c contact) []channel {
+	var out []channel
+	if c.email != "" && d.Mail != nil {
+		out = append(out, channel{store.ChannelEmail, c.email, d.Mail.Send})
+	}
+	if c.mobile != "" && d.SMS != nil {
+		out = append(out, channel{store.ChannelSMS, c.mobile, d.SMS.Send})
+	}
+	return out
+}
+
+// notifySender tells the sender that a job ended (MISSION N2): its
+// creator, if a portal user with an e-mail address, or the organisation's
+// contact address.
+func (d *Service) notifySender(ctx context.Context, t task) error {
+	j, _, ok, err := d.load(ctx, t)
+	if err != nil || !ok || !j.Status.Final() || d.Mail == nil {
+		return err
+	}
+	to, err := d.senderAddress(ctx, j)
+	if err != nil || to == "" {
+		return err
+	}
+	msg := notify.Message{To: to, Template: notify.JobCompleted,
+		Data: map[string]any{"Title": j.Title, "Link": d.BaseURL + "/portal/jobs/" + j.ID}}
+	if j.Status != job.StatusCompleted {
+		msg.Template, msg.Data["Outcome"] = notify.JobEnded, string(j.Status)
+	}
+	n := store.Notice{Key: j.ID + "/sender", Org: j.Org, JobID: j.ID, Channel: store.ChannelEmail, Template: msg.Template}
+	return retryable(d.once(ctx, n, func() error { return d.Mail.Send(ctx, msg) }))
+}
+
+func (d *Service) senderAddress(ctx context.Context, j *job.Job) (string, error) {
+	if pid, ok := strings.CutPrefix(j.Creator, "pid:"); ok {
+		u, err := d.Store.User(ctx, j.Org, pid)
+		if err == nil && u.Email != "" {
+			return u.Email, nil
+		}
+		if err != nil && !errs.Is(err, errs.NotFound) {
+			return "", err
+		}
+	}
+	o, err := d.Store.Org(ctx, j.Org)
+	if errs.Is(err, errs.NotFound) {
+		return "", nil
+	}
+	return o.ContactEmail, err
+}
+
+// errNoChannel: a code cannot reach a signer; retrying will not help.
+var errNoChannel = errors.New("delivery: no channel reaches the signer")
+
+// sendCode makes a one-time code and sends it to the address the sender
+// gave: by SMS when there is a mobile number, else by e-mail.
+func (d *Service) sendCode(ctx context.Context, t task) error {
+	j, s, ok, err := d.load(ctx, t)
+	if err != nil || !ok || !ceremony.NeedsCode(s) || s.Status.Final() || j.Status.Final() {
+		return err
+	}
+	chans := d.channels(contact{s.Email, s.Mobile})
+	if len(chans) == 0 {
+		return queue.Permanent(errNoChannel)
+	}
+	ch := chans[len(chans)-1] // SMS when there is one: the code then comes to another device
+	code, err := d.Svc.NewCode(ctx, s.ID)
+	if err != nil {
+		return err
+	}
+	msg := notify.Message{To: ch.to, Template: notify.OneTimeCode,
+		Data: map[string]any{"Code": code, "Minutes": ceremony.CodeMinutes}}
+	if err := ch.send(ctx, msg); err != nil {
+		return retryable(err)
+	}
+	now := d.Clock.Now()
+	_, err = d.Store.RecordNotice(ctx, store.Notice{Key: "code/" + s.ID + "/" + strconv.FormatInt(now.UnixMicro(), 10),
+		Org: j.Org, JobID: j.ID, SignerID: s.ID, Channel: ch.name, Template: notify.OneTimeCode, At: now})
+	return err
+}

@@ -261,3 +261,13 @@ func (c *Client) SignedDocument(ctx context.Context, jobID, docID string) (io.Re
 func (c *Client) Evidence(ctx context.Context, jobID, signerID string) (io.ReadCloser, error) {
 	return c.download(ctx, "/api/v1/jobs/"+url.PathEscape(jobID)+"/signers/"+url.PathEscape(signerID)+"/evidence")
 }
+
+// CallbackSecret returns the key the organisation's callbacks are signed
+// with (HMAC-SHA256 over "<t>.<body>", header Segl-Signature).
+func (c *Client) CallbackSecret(ctx context.Context) (string, error) {
+	var out struct {
+		Secret string `json:"secret"`
+	}
+	err := c.get(ctx, "/api/v1/callback-secret", &out)
+	return out.Secret, err
+}

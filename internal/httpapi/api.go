@@ -58,6 +58,7 @@ func (a *API) routes() []route {
 		{"GET", "/api/v1/status", a.getStatus},
 		{"GET", "/api/v1/events", a.listEvents},
 		{"POST", "/api/v1/events/ack", a.ackEvents},
+		{"GET", "/api/v1/callback-secret", a.getCallbackSecret},
 	}
 }
 
@@ -381,5 +382,13 @@ func (a *API) ackEvents(w http.ResponseWriter, r *http.Request, c ceremony.Calle
 		return err
 	}
 	writeJSON(w, http.StatusOK, client.AckResult{Acknowledged: n})
+	return nil
+}
+
+// getCallbackSecret tells the organisation the key its callbacks are
+// signed with (see the delivery package).
+func (a *API) getCallbackSecret(w http.ResponseWriter, r *http.Request, c ceremony.Caller) error {
+	writeJSON(w, http.StatusOK, map[string]string{"secret": a.Svc.CallbackSecret(c.Org), "algorithm": "HMAC-SHA256",
+		"header": "Segl-Signature"})
 	return nil
 }

@@ -73,6 +73,8 @@ func (w *Web) signRoutes(mux *http.ServeMux) {
 	w.Mount(mux, "POST /sign/logout", w.logout)
 	w.Mount(mux, "GET /sign/{signer}", w.signerLink)
 	w.Mount(mux, "POST /sign/{signer}/login", w.linkLogin)
+	w.Mount(mux, "POST /sign/{signer}/code/send", w.sendCode)
+	w.Mount(mux, "POST /sign/{signer}/code", w.checkCode)
 	w.Mount(mux, "GET /sign/{signer}/job", w.jobPage)
 	w.Mount(mux, "GET /sign/{signer}/documents/{doc}", w.document)
 	w.Mount(mux, "POST /sign/{signer}/sign", w.signJob)
@@ -120,18 +122,76 @@ func atPage(r *http.Request, p string) {
 // shows nothing of the job but the level of assurance it needs.
 func (w *Web) signerLink(rw http.ResponseWriter, r *http.Request) error {
 	ctx, signerID, token := r.Context(), r.PathValue("signer"), r.URL.Query().Get("t")
-	j, _, err := w.signing.Svc.SignerByLink(ctx, signerID, token)
+	j, signer, err := w.signing.Svc.SignerByLink(ctx, signerID, token)
 	if codeOf(err) == CodeLinkUsed {
 		return w.usedLink(rw, r, signerID, token)
 	}
 	if err != nil {
 		return err
 	}
-	if s, err := w.Session(rw, r); err == nil && s.LoggedIn() && s.Signer == signerID && s.Job == j.ID {
+	s, err := w.Session(rw, r)
+	if err == nil && s.LoggedIn() && s.Signer == signerID && s.Job == j.ID {
 		http.Redirect(rw, r, signerPath(signerID, "job"), http.StatusSeeOther)
 		return nil
 	}
+	if ceremony.NeedsCode(signer) && s.Coded != signerID {
+		w.Render(rw, r, "sign_code", codeView{SignerID: signerID, Token: token, Sent: r.URL.Query().Has("sent")})
+		return nil
+	}
 	w.Render(rw, r, "sign_start", startView{SignerID: signerID, Token: token, High: j.Assurance == job.High})
+	return nil
+}
+
+// --- one-time codes, for signers addressed by e-mail or mobile ---
+
+type codeView struct {
+	SignerID, Token string
+	Sent            bool // a code is on its way
+	Errors          []fieldError
+}
+
+func (v codeView) Error(field string) string { return fieldErrorKey(v.Errors, field) }
+
+// sendCode asks for a one-time code to the signer's address, and shows
+// the code form again saying it was sent.
+func (w *Web) sendCode(rw http.ResponseWriter, r *http.Request) error {
+	signerID, token := r.PathValue("signer"), r.PostForm.Get("t")
+	atPage(r, linkPath(signerID, token))
+	err := w.signing.Svc.RequestCode(r.Context(), signerID, token)
+	if errs.KindOf(err) == errs.Unavailable {
+		return explain(err, "sign.code.unavailable", linkPath(signerID, token), "sign.error.login-again.retry")
+	}
+	if err != nil {
+		return err
+	}
+	http.Redirect(rw, r, linkPath(signerID, token)+"&sent=1", http.StatusSeeOther)
+	return nil
+}
+
+// checkCode checks the code the signer typed; the right one marks this
+// browser's session as holding it, and the signer may log in.
+func (w *Web) checkCode(rw http.ResponseWriter, r *http.Request) error {
+	ctx, signerID, token := r.Context(), r.PathValue("signer"), r.PostForm.Get("t")
+	atPage(r, linkPath(signerID, token))
+	code := strings.Join(strings.Fields(r.PostForm.Get("code")), "")
+	err := w.signing.Svc.CheckCode(ctx, signerID, token, code)
+	var e *errs.Error
+	if errors.As(err, &e) && e.Field == "code" {
+		w.render(rw, r, http.StatusUnprocessableEntity, "sign_code", codeView{SignerID: signerID, Token: token,
+			Sent: true, Errors: []fieldError{{"code", "sign.code." + e.Code}}})
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	j, _, err := w.signing.Svc.SignerByLink(ctx, signerID, token)
+	if err != nil {
+		return err
+	}
+	if _, err := w.NewSession(rw, r, Session{Job: j.ID, Signer: signerID, Link: token, Coded: signerID}); err != nil {
+		return err
+	}
+	http.Redirect(rw, r, linkPath(signerID, token), http.StatusSeeOther)
 	return nil
 }
 
@@ -163,10 +223,9 @@ func (w *Web) usedLink(rw http.ResponseWriter, r *http.Request, signerID, token 
 func (w *Web) linkLogin(rw http.ResponseWriter, r *http.Request) error {
 	ctx, signerID, token := r.Context(), r.PathValue("signer"), r.PostForm.Get("t")
 	atPage(r, linkPath(signerID, token))
-	j, _, err := w.signing.Svc.SignerByLink(ctx, signerID, token)
+	j, signer, err := w.signing.Svc.SignerByLink(ctx, signerID, token)
 	receipt := codeOf(err) == CodeLinkUsed
 	if receipt {
-		var signer *job.Signer
 		if j, signer, err = w.signing.Svc.SignerLink(ctx, signerID, token); err == nil && signer.Status != job.SignerSigned {
 			err = LinkUsed()
 		}
@@ -174,7 +233,12 @@ func (w *Web) linkLogin(rw http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	err = w.startLogin(rw, r, Session{Job: j.ID, Signer: signerID, Link: token}, loginLevel(j))
+	s, _ := w.Session(rw, r)
+	if ceremony.NeedsCode(signer) && s.Coded != signerID {
+		http.Redirect(rw, r, linkPath(signerID, token), http.StatusSeeOther)
+		return nil
+	}
+	err = w.startLogin(rw, r, Session{Job: j.ID, Signer: signerID, Link: token, Coded: s.Coded}, loginLevel(j))
 	if err != nil && !receipt && endsAttempt(err) {
 		w.log.Warn("web: login could not start", "job", j.ID, "signer", signerID, "err", err)
 		return w.exit(rw, r, j, signerID, j.ExitURLs.Error)
@@ -281,7 +345,7 @@ func (w *Web) loginCallback(rw http.ResponseWriter, r *http.Request) error {
 		atPage(r, retry)
 		return explainSigner(err, retry)
 	}
-	if _, err := w.NewSession(rw, r, Session{Job: j.ID, Signer: signer.ID, Link: s.Link}.withIdentity(id)); err != nil {
+	if _, err := w.NewSession(rw, r, Session{Job: j.ID, Signer: signer.ID, Link: s.Link, Coded: s.Coded}.withIdentity(id)); err != nil {
 		return err
 	}
 	next := signerPath(signer.ID, "job")
@@ -384,7 +448,7 @@ func (w *Web) signerSession(rw http.ResponseWriter, r *http.Request, signerID st
 		if err != nil {
 			return s, nil, nil, explainSigner(err, "")
 		}
-		if j.ID != s.Job {
+		if j.ID != s.Job || ceremony.NeedsCode(signer) && s.Coded != signer.ID {
 			return s, nil, nil, notFound
 		}
 		return s, j, signer, nil
@@ -436,8 +500,11 @@ type jobView struct {
 }
 
 // Error returns the message key for field, if it is invalid.
-func (v jobView) Error(field string) string {
-	for _, e := range v.Errors {
+func (v jobView) Error(field string) string { return fieldErrorKey(v.Errors, field) }
+
+// fieldErrorKey is the message key of field's error, or "".
+func fieldErrorKey(list []fieldError, field string) string {
+	for _, e := range list {
 		if e.Field == field {
 			return e.Key
 		}

@@ -1,0 +1,195 @@
+package server_test
+
+import (
+	"context"
+	"crypto/hmac"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/segl/segl/client"
+	"github.com/segl/segl/internal/delivery"
+	"github.com/segl/segl/internal/notify/devmail"
+	"github.com/segl/segl/internal/validate"
+)
+
+// eventually polls cond until it holds; background work has no moment to
+// wait for. The limit only stops a broken test, it measures nothing.
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		if cond() {
+			return
+		}
+	}
+	t.Fatalf("never happened: %s", what)
+}
+
+// mailTo returns the captured mail to addr.
+func (e *env) mailTo(addr string) []*devmail.Parsed {
+	var out []*devmail.Parsed
+	for _, m := range e.srv.DevDelivery.Mail.Messages() {
+		p, err := m.Parse()
+		if err == nil && p.To == addr {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// TestDeliveryPortalJob: a portal job made through the API reaches its
+// signer by e-mail and SMS at his KRR contact data, he signs in the
+// portal, and then the sender's contact address hears of it, his digital
+// mailbox receives the signed document (which validates), and the
+// integrator got a callback for every change, signed with its secret.
+func TestDeliveryPortalJob(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	org, err := e.srv.Store.Org(ctx, orgA)
+	if err != nil {
+		t.Fatal(err)
+	}
+	org.ContactEmail = "post@lanekassen.example"
+	if err := e.srv.Store.PutOrg(ctx, org); err != nil {
+		t.Fatal(err)
+	}
+	c := e.client(orgA)
+	secret, err := c.CallbackSecret(ctx)
+	if err != nil || len(secret) < 32 {
+		t.Fatalf("callback secret %q: %v", secret, err)
+	}
+	var mu sync.Mutex
+	var callbacks []string
+	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		sig := r.Header.Get(delivery.HeaderSignature)
+		m := regexp.MustCompile(`^t=(\d+),v1=`).FindStringSubmatch(sig)
+		if m == nil {
+			t.Errorf("callback without a signature: %q", sig)
+			return
+		}
+		ts, _ := strconv.ParseInt(m[1], 10, 64)
+		if !hmac.Equal([]byte(sig), []byte(delivery.Sign(secret, time.Unix(ts, 0), body))) {
+			t.Errorf("callback signature does not verify: %q", sig)
+		}
+		mu.Lock()
+		callbacks = append(callbacks, string(body))
+		mu.Unlock()
+	}))
+	defer receiver.Close()
+
+	req := directRequest()
+	req.Flow, req.ExitURLs, req.Title, req.CallbackURL = "portal", nil, "Låneavtale", receiver.URL+"/segl"
+	req.Signers = []client.SignerRequest{{PID: olaPID}}
+	j := e.createWithText(c, req)
+
+	eventually(t, "the notice to Ola", func() bool { return len(e.mailTo("ola.nordmann@example.test")) == 1 })
+	notice := e.mailTo("ola.nordmann@example.test")[0]
+	if notice.Subject != "Lånekassen test ber deg signere «Låneavtale»" || !strings.Contains(notice.Text, e.srv.URL+"/sign/") {
+		t.Fatalf("notice: %q\n%s", notice.Subject, notice.Text)
+	}
+	eventually(t, "Ola notified", func() bool {
+		got, err := c.Job(ctx, j.ID)
+		return err == nil && got.Signers[0].Status == "notified"
+	})
+	sms := e.srv.DevDelivery.SMS.Messages()
+	if len(sms) != 1 || sms[0].To != "+4793682884" || !strings.Contains(sms[0].Text, "Låneavtale") {
+		t.Fatalf("SMS: %+v", sms)
+	}
+
+	b := e.browser(t)
+	tasks := b.idp(b.link(b.get("/sign/"), "Logg inn"), olaPID, "bankid")
+	view := b.link(tasks, "Låneavtale")
+	b.submit(view, "/sign", url.Values{"confirm": {"yes"}}).want(t, 200, "Du har signert")
+
+	eventually(t, "the signed document in Ola's mailbox", func() bool {
+		return len(e.srv.DevDelivery.Mailboxes.Inbox(olaPID)) == len(j.Documents)
+	})
+	for _, d := range e.srv.DevDelivery.Mailboxes.Inbox(olaPID) {
+		rep, err := validate.PDF(strings.NewReader(string(d.Body)), int64(len(d.Body)), validate.Options{Roots: e.srv.Dev.Roots()})
+		if err != nil || !rep.Passed() {
+			t.Fatalf("the mailbox copy %q does not validate: %v %+v", d.Subject, err, rep)
+		}
+	}
+	eventually(t, "the sender's notice", func() bool { return len(e.mailTo("post@lanekassen.example")) == 1 })
+	if s := e.mailTo("post@lanekassen.example")[0].Subject; s != "Ferdig signert: «Låneavtale»" {
+		t.Fatalf("sender's notice: %q", s)
+	}
+	wantTypes := []string{"job.created", "job.active", "signer.notified", "signer.signing", "signer.signed", "job.completed"}
+	eventually(t, "every callback", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(callbacks) >= len(wantTypes)
+	})
+	mu.Lock()
+	defer mu.Unlock()
+	var types []string
+	for _, cb := range callbacks {
+		types = append(types, regexp.MustCompile(`"type":"([^"]+)"`).FindStringSubmatch(cb)[1])
+	}
+	slices.Sort(types)
+	sorted := slices.Clone(wantTypes)
+	slices.Sort(sorted)
+	if !slices.Equal(types, sorted) {
+		t.Fatalf("callbacks %v, want each of %v once", types, wantTypes)
+	}
+}
+
+// TestOneTimeCodeCeremony: a signer addressed by e-mail must enter the
+// code sent there before the eID login; a wrong code is an error next to
+// the field; somebody else with the link gets no further than the code.
+func TestOneTimeCodeCeremony(t *testing.T) {
+	e := newEnv(t)
+	c := e.client(orgA)
+	req := directRequest()
+	req.Signers = []client.SignerRequest{{Email: "guest@example.test"}}
+	j := e.mustCreate(c, req)
+	link := j.Signers[0].SigningURL
+
+	b := e.browser(t)
+	start := b.get(link)
+	start.want(t, 200, "Bekreft at lenken er din")
+	if strings.Contains(start.body, "/login\"") {
+		t.Fatal("the code page offers a login before the code")
+	}
+	sent := b.submit(start, "/code/send", nil)
+	sent.want(t, 200, "Bekreft at lenken er din")
+	if !strings.Contains(sent.body, "Vi har sendt deg en kode") {
+		t.Fatalf("no word of the code being sent:\n%s", sent.body)
+	}
+	eventually(t, "the code by e-mail", func() bool { return len(e.mailTo("guest@example.test")) == 1 })
+	code := regexp.MustCompile(`\b\d{6}\b`).FindString(e.mailTo("guest@example.test")[0].Text)
+	if code == "" {
+		t.Fatal("no code in the mail")
+	}
+	wrong := "000000"
+	if code == wrong {
+		wrong = "111111"
+	}
+	bad := b.submit(sent, "/code", url.Values{"code": {wrong}})
+	bad.want(t, http.StatusUnprocessableEntity, "Bekreft at lenken er din")
+	if !strings.Contains(bad.body, "Koden er ikke riktig") || !strings.Contains(bad.body, `aria-invalid="true"`) {
+		t.Fatalf("wrong code page:\n%s", bad.body)
+	}
+
+	// Somebody else who has the link only gets the code page.
+	other := e.browser(t)
+	other.get(link).want(t, 200, "Bekreft at lenken er din")
+
+	ok := b.submit(bad, "/code", url.Values{"code": {code[:3] + " " + code[3:]}})
+	ok.want(t, 200, "Signer dokumenter")
+	view := b.idp(b.submit(ok, "/login", nil), kariPID, "")
+	view.want(t, 200, "Arbeidsavtale")
+	b.submit(view, "/sign", url.Values{"confirm": {"yes"}}).exitToken(t, "https://sender.example/ok")
+	if got, err := c.Job(context.Background(), j.ID); err != nil || got.Status != "completed" {
+		t.Fatalf("job after the code signer: %v %+v", err, got)
+	}
+}

@@ -7,10 +7,10 @@
 // How nothing is lost and nothing is done twice:
 //   - The feed table is the outbox. A job's change and its feed entry are
 //     written in one transaction, so a change cannot happen without an
-//     entry. Pump follows the feed from a cursor kept in the store and
-//     turns each entry into a "change" task on the durable queue (keyed
-//     by its sequence number), then moves the cursor. A crash between the
-//     two queues the entry again, which the key or the next step absorbs.
+//     entry. Pump follows the feed from a cursor kept in the store, queues
+//     the tasks each entry calls for on the durable queue (keyed by what
+//     they do), then moves the cursor. A crash between the two queues the
+//     tasks again, which their keys or the notice record absorb.
 //   - Tasks run under a lease (queue.Runner) and are retried with backoff;
 //     one that keeps failing ends in the dead letter for an operator.
 //   - Every effect on the outside world (an e-mail, an SMS, a mailbox
@@ -43,7 +43,6 @@ import (
 
 // Task kinds on the queue.
 const (
-	TaskChange       = "change"        // one feed entry: decide what follows
 	TaskNotifySigner = "notify-signer" // a request to sign, or a reminder
 	TaskNotifySender = "notify-sender" // the job completed or ended otherwise
 	TaskMailbox      = "mailbox"       // the signed result to a signer's digital mailbox
@@ -74,7 +73,6 @@ type Service struct {
 
 // Handlers registers the task handlers on r.
 func (d *Service) Handlers(r *queue.Runner) {
-	r.Handle(TaskChange, d.decode(d.change))
 	r.Handle(TaskNotifySigner, d.decode(d.notifySigner))
 	r.Handle(TaskNotifySender, d.decode(d.notifySender))
 	r.Handle(TaskMailbox, d.decode(d.deliverMailbox))
@@ -131,7 +129,8 @@ func (d *Service) Pump(ctx context.Context, interval time.Duration) {
 	}
 }
 
-// PumpOnce queues every feed entry after the cursor and returns how many.
+// PumpOnce queues the tasks of every feed entry after the cursor and
+// returns how many entries it read.
 func (d *Service) PumpOnce(ctx context.Context) (int, error) {
 	after, err := d.Store.Cursor(ctx, cursorName)
 	if err != nil {
@@ -143,10 +142,8 @@ func (d *Service) PumpOnce(ctx context.Context) (int, error) {
 		if err != nil || len(changes) == 0 {
 			return total, err
 		}
-		now := d.Clock.Now()
 		for _, c := range changes {
-			err := d.enqueue(ctx, TaskChange, strconv.FormatInt(c.Seq, 10), task{Org: c.Org, Job: c.JobID, Change: &c}, now)
-			if err != nil {
+			if err := d.route(ctx, c); err != nil {
 				return total, err
 			}
 		}
@@ -158,12 +155,8 @@ func (d *Service) PumpOnce(ctx context.Context) (int, error) {
 	}
 }
 
-// change decides what follows one feed entry.
-func (d *Service) change(ctx context.Context, t task) error {
-	c := t.Change
-	if c == nil {
-		return queue.Permanent(fmt.Errorf("delivery: change task without a change"))
-	}
+// route queues what follows one feed entry.
+func (d *Service) route(ctx context.Context, c store.Change) error {
 	j, err := d.Store.Job(ctx, c.Org, c.JobID)
 	if errs.Is(err, errs.NotFound) {
 		return nil
@@ -173,6 +166,7 @@ func (d *Service) change(ctx context.Context, t task) error {
 	}
 	now := d.Clock.Now()
 	if j.CallbackURL != "" {
+		t := task{Org: j.Org, Job: j.ID, Change: &c}
 		if err := d.enqueue(ctx, TaskCallback, "cb/"+strconv.FormatInt(c.Seq, 10), t, now); err != nil {
 			return err
 		}

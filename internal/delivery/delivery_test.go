@@ -58,7 +58,7 @@ var t0 = time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
 // env is delivery with every channel a real adapter talking to the
 // stand-ins: SMTP to devmail, the HTTP SMS gateway, KRR and Digipost.
 type env struct {
-	t      *testing.T
+	t      testing.TB
 	ctx    context.Context
 	clk    *clock.Fake
 	db     *sqlite.DB
@@ -73,7 +73,7 @@ type env struct {
 	creator string
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t testing.TB) *env {
 	dir := t.TempDir()
 	db, err := sqlite.Open(filepath.Join(dir, "segl.db"), sqlite.Options{RelaxedSync: true})
 	if err != nil {

@@ -375,16 +375,25 @@ func (db *DB) Job(ctx context.Context, org, id string) (*job.Job, error) {
 		return nil, fmt.Errorf("sqlite: job: %w", err)
 	}
 	defer tx.Rollback()
-	j, err := scanJob(tx.QueryRowContext(ctx, `SELECT `+jobColumns+` FROM jobs WHERE org = ? AND id = ?`, org, id))
+	q := func(query string, args ...any) (*sql.Rows, error) {
+		st, err := db.stmt(ctx, db.read, query)
+		if err != nil {
+			return nil, err
+		}
+		return tx.StmtContext(ctx, st).QueryContext(ctx, args...)
+	}
+	st, err := db.stmt(ctx, db.read, jobQuery)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: job: %w", err)
+	}
+	j, err := scanJob(tx.StmtContext(ctx, st).QueryRowContext(ctx, org, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, errs.E(errs.NotFound, "job-not-found", "no job %s", id)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: job: %w", err)
 	}
-	rows, err := tx.QueryContext(ctx, `
-		SELECT id, title, file_name, media_type, size, sha256, pages, signed_sha256, signed_size FROM documents
-		WHERE org = ? AND job_id = ? ORDER BY position`, org, id)
+	rows, err := q(documentsQuery, org, id)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: job documents: %w", err)
 	}
@@ -398,9 +407,7 @@ func (db *DB) Job(ctx context.Context, org, id string) (*job.Job, error) {
 		j.Documents = append(j.Documents, d)
 	}
 	rows.Close()
-	rows, err = tx.QueryContext(ctx, `
-		SELECT id, pid, email, mobile, ord, on_behalf_of, status, updated_at, name, evidence, notice FROM signers
-		WHERE org = ? AND job_id = ? ORDER BY position`, org, id)
+	rows, err = q(signersQuery, org, id)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: job signers: %w", err)
 	}
@@ -417,6 +424,16 @@ func (db *DB) Job(ctx context.Context, org, id string) (*job.Job, error) {
 	}
 	return j, rows.Err()
 }
+
+// The queries Job runs, prepared once: parsing them cost more than running
+// them.
+const (
+	jobQuery       = `SELECT ` + jobColumns + ` FROM jobs WHERE org = ? AND id = ?`
+	documentsQuery = `SELECT id, title, file_name, media_type, size, sha256, pages, signed_sha256, signed_size FROM documents
+		WHERE org = ? AND job_id = ? ORDER BY position`
+	signersQuery = `SELECT id, pid, email, mobile, ord, on_behalf_of, status, updated_at, name, evidence, notice FROM signers
+		WHERE org = ? AND job_id = ? ORDER BY position`
+)
 
 // ListJobs pages through org's jobs newest first. Job ids sort by creation
 // time, so the cursor is simply the last id seen.

@@ -1,0 +1,140 @@
+package delivery_test
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/segl/segl/internal/job"
+	"github.com/segl/segl/internal/notify"
+	"github.com/segl/segl/internal/queue"
+)
+
+// BenchmarkNoticeDrain queues 10,000 portal jobs, one signer each, and
+// measures how fast the workers turn them into e-mail on a local SMTP
+// server: per notice a KRR lookup over HTTP, an SMTP delivery, the notice
+// record and the signer's new status. Mailpit receives the mail when
+// SEGL_MAILPIT names its binary (scripts/test sets it), else the
+// in-process devmail server. Reported: notices/s and the peak heap in use
+// and peak RSS of the whole test process while draining.
+//
+//	go test ./internal/delivery -run '^$' -bench NoticeDrain -benchtime 1x
+func BenchmarkNoticeDrain(b *testing.B) {
+	const jobs = 10_000
+	for b.Loop() {
+		b.StopTimer()
+		e := newEnv(b)
+		e.d.SMS = nil // e-mail only: one notice per job
+		if bin := os.Getenv("SEGL_MAILPIT"); bin != "" {
+			m, err := notify.NewSMTP(notify.SMTPConfig{Addr: startMailpit(b, bin), From: "segl@segl.example",
+				TLS: notify.StartTLSOpportunistic})
+			if err != nil {
+				b.Fatal(err)
+			}
+			e.d.Mail = m
+		}
+		sent := &countingMailer{next: e.d.Mail}
+		e.d.Mail = sent
+		var last *job.Job
+		for range jobs {
+			last = e.create(job.Portal, "", job.SignerRequest{PID: ola})
+		}
+		runner := queue.NewRunner(e.d.Queue, queue.RunnerOptions{Concurrency: 16, Poll: 10 * time.Millisecond, Clock: e.clk})
+		e.d.Handlers(runner)
+		var peakHeap atomic.Uint64
+		stopSampling := sampleHeap(&peakHeap)
+		b.StartTimer()
+		start := time.Now()
+		ctx, cancel := context.WithCancel(e.ctx)
+		var wg sync.WaitGroup
+		wg.Go(func() { runner.Run(ctx) })
+		wg.Go(func() { e.d.Pump(ctx, 10*time.Millisecond) })
+		for sent.n.Load() < jobs {
+			time.Sleep(5 * time.Millisecond)
+		}
+		elapsed := time.Since(start)
+		b.StopTimer()
+		cancel()
+		wg.Wait()
+		stopSampling()
+		var ru syscall.Rusage
+		syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+		b.ReportMetric(float64(jobs)/elapsed.Seconds(), "notices/s")
+		b.ReportMetric(float64(peakHeap.Load())/(1<<20), "peak-heap-MiB")
+		b.ReportMetric(float64(ru.Maxrss)/1024, "peak-RSS-MiB")
+		if got := e.job(last.ID).Signers[0].Status; got != job.SignerNotified {
+			b.Fatalf("the last signer is %s", got)
+		}
+		b.StartTimer()
+	}
+}
+
+// countingMailer counts delivered messages.
+type countingMailer struct {
+	next notify.Mailer
+	n    atomic.Int64
+}
+
+func (c *countingMailer) Send(ctx context.Context, m notify.Message) error {
+	err := c.next.Send(ctx, m)
+	if err == nil {
+		c.n.Add(1)
+	}
+	return err
+}
+
+func sampleHeap(peak *atomic.Uint64) (stop func()) {
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		var ms runtime.MemStats
+		for {
+			runtime.ReadMemStats(&ms)
+			if ms.HeapInuse > peak.Load() {
+				peak.Store(ms.HeapInuse)
+			}
+			select {
+			case <-done:
+				return
+			case <-time.After(20 * time.Millisecond):
+			}
+		}
+	})
+	return func() { close(done); wg.Wait() }
+}
+
+func startMailpit(b *testing.B, bin string) string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	smtpAddr := l.Addr().String()
+	l.Close()
+	l, _ = net.Listen("tcp", "127.0.0.1:0")
+	httpAddr := l.Addr().String()
+	l.Close()
+	cmd := exec.Command(bin, "--disable-version-check", "--smtp", smtpAddr, "--listen", httpAddr,
+		"--database", b.TempDir()+"/mailpit.db", "--max", "20000")
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	for i := 0; ; i++ {
+		if c, err := net.Dial("tcp", smtpAddr); err == nil {
+			c.Close()
+			return smtpAddr
+		}
+		if i == 100 {
+			b.Fatal(fmt.Errorf("mailpit did not start"))
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}

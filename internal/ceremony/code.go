@@ -129,3 +129,13 @@ func (s *Service) Notice(ctx context.Context, t SignerTask, notice string, reach
 // derived so that no secret is stored; the organisation reads it through
 // the API.
 func (s *Service) CallbackSecret(org string) string { return s.mac("callback", org) }
+
+// OrgName is the name segl knows an organisation by, or "" when it is not
+// one of the service's organisations (a signer may sign for any).
+func (s *Service) OrgName(ctx context.Context, number string) (string, error) {
+	o, err := s.Store.Org(ctx, number)
+	if errs.Is(err, errs.NotFound) {
+		return "", nil
+	}
+	return o.Name, err
+}

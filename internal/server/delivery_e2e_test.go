@@ -193,3 +193,20 @@ func TestOneTimeCodeCeremony(t *testing.T) {
 		t.Fatalf("job after the code signer: %v %+v", err, got)
 	}
 }
+
+// TestSigningInARole: a signer asked to sign for an organisation is told so
+// before signing, and the confirmation says for whom (MISSION I7).
+func TestSigningInARole(t *testing.T) {
+	e := newEnv(t)
+	req := directRequest()
+	req.Signers = []client.SignerRequest{{PID: kariPID, OnBehalfOf: orgB}}
+	j := e.mustCreate(e.client(orgA), req)
+	view := e.browser(t).login(j.Signers[0].SigningURL, kariPID, "")
+	view.want(t, 200, "Arbeidsavtale")
+	for _, want := range []string{"Du signerer på vegne av en virksomhet", "for Innovasjon test AS (organisasjonsnummer " + orgB + ")",
+		"vil signere dem på vegne av Innovasjon test AS"} {
+		if !strings.Contains(view.body, want) {
+			t.Errorf("the job page lacks %q", want)
+		}
+	}
+}

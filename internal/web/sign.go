@@ -497,7 +497,12 @@ type jobView struct {
 	Wait     string // why the signer cannot act now (catalogue key), or ""
 	Errors   []fieldError
 	Reason   string // the rejection reason as typed, shown again
+	// Role names the organisation the signer signs for (MISSION I7), when
+	// they do not sign as a private person.
+	Role *roleView
 }
+
+type roleView struct{ Number, Name string }
 
 // Error returns the message key for field, if it is invalid.
 func (v jobView) Error(field string) string { return fieldErrorKey(v.Errors, field) }
@@ -552,6 +557,13 @@ func (w *Web) jobView(r *http.Request, s Session, j *job.Job, signer *job.Signer
 		if j.Signers[i].ID == signer.ID {
 			v.Position = i + 1
 		}
+	}
+	if signer.OnBehalfOf != "" {
+		name, err := w.signing.Svc.OrgName(r.Context(), signer.OnBehalfOf)
+		if err != nil {
+			return jobView{}, err
+		}
+		v.Role = &roleView{Number: signer.OnBehalfOf, Name: name}
 	}
 	for _, d := range j.Documents {
 		v.Docs = append(v.Docs, docView{ID: d.ID, Title: d.Title, FileName: d.FileName, SHA256: d.SHA256, Size: d.Size,

@@ -106,6 +106,11 @@ func TestDeliveryPortalJob(t *testing.T) {
 	}
 
 	b := e.browser(t)
+	// The development view of captured mail and SMS shows both.
+	if view := b.get("/dev/mail"); view.status != 200 || !strings.Contains(view.body, "ber deg signere «Låneavtale»") ||
+		!strings.Contains(view.body, "4793682884") {
+		t.Fatalf("/dev/mail: %d\n%s", view.status, view.body)
+	}
 	tasks := b.idp(b.link(b.get("/sign/"), "Logg inn"), olaPID, "bankid")
 	view := b.link(tasks, "Låneavtale")
 	b.submit(view, "/sign", url.Values{"confirm": {"yes"}}).want(t, 200, "Du har signert")

@@ -152,6 +152,13 @@ type codeView struct {
 
 func (v codeView) Error(field string) string { return fieldErrorKey(v.Errors, field) }
 
+// codeErrors are the messages of ceremony.CheckCode's field errors.
+var codeErrors = map[string]string{
+	"code-wrong":   "sign.code.code-wrong",
+	"code-missing": "sign.code.code-missing",
+	"code-expired": "sign.code.code-expired",
+}
+
 // sendCode asks for a one-time code to the signer's address, and shows
 // the code form again saying it was sent.
 func (w *Web) sendCode(rw http.ResponseWriter, r *http.Request) error {
@@ -178,7 +185,7 @@ func (w *Web) checkCode(rw http.ResponseWriter, r *http.Request) error {
 	var e *errs.Error
 	if errors.As(err, &e) && e.Field == "code" {
 		w.render(rw, r, http.StatusUnprocessableEntity, "sign_code", codeView{SignerID: signerID, Token: token,
-			Sent: true, Errors: []fieldError{{"code", "sign.code." + e.Code}}})
+			Sent: true, Errors: []fieldError{{"code", codeErrors[e.Code]}}})
 		return nil
 	}
 	if err != nil {

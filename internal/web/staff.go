@@ -70,6 +70,7 @@ func (w *Web) staffLogin(area string) HandlerFunc {
 func (w *Web) staffCallback(area string, done func(rw http.ResponseWriter, r *http.Request, id eid.Identity) error) HandlerFunc {
 	return func(rw http.ResponseWriter, r *http.Request) error {
 		retry := "/" + area + "/login"
+		query := r.URL.Query() // before atPage replaces the URL
 		atPage(r, "/"+area+"/")
 		s, err := w.Session(rw, r)
 		if err != nil {
@@ -79,7 +80,7 @@ func (w *Web) staffCallback(area string, done func(rw http.ResponseWriter, r *ht
 			return explain(errs.E(errs.Unauthenticated, "eid-no-pending-login", "no login in progress"),
 				"sign.error.login-again", retry, "sign.error.login-again.retry")
 		}
-		id, err := w.staff.Login.Complete(r.Context(), *s.Pending, w.staff.BaseURL+"/"+area+"/callback", r.URL.Query())
+		id, err := w.staff.Login.Complete(r.Context(), *s.Pending, w.staff.BaseURL+"/"+area+"/callback", query)
 		if err != nil {
 			w.EndSession(rw, r)
 			return w.loginFailed(rw, r, Session{}, err)

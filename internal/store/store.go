@@ -59,6 +59,10 @@ func (o Org) Allows(t job.SignatureType) bool {
 // decides who may use the service).
 type Orgs interface {
 	PutOrg(ctx context.Context, o Org) error // insert or update
+	// Onboard adds a new organisation together with its first portal
+	// administrator, in one transaction; an existing number is a Conflict
+	// with code "org-exists" and changes nothing.
+	Onboard(ctx context.Context, o Org, admin User) error
 	Org(ctx context.Context, number string) (Org, error)
 	ListOrgs(ctx context.Context) ([]Org, error)
 }

@@ -180,11 +180,13 @@ func (w *Web) adminCreateOrg(rw http.ResponseWriter, r *http.Request, s Session)
 	now := w.clock.Now()
 	org := store.Org{Number: f.Number, Name: f.Name, Active: true, SignatureTypes: f.Types, CreatedAt: now,
 		ContactEmail: f.ContactEmail, CertSubject: f.CertSubject}
-	if err := w.staff.Store.PutOrg(ctx, org); err != nil {
-		return err
-	}
-	err := w.staff.Store.PutUser(ctx, store.User{Org: f.Number, PID: f.AdminPID, Name: f.AdminName, Email: f.AdminEmail,
+	err := w.staff.Store.Onboard(ctx, org, store.User{Org: f.Number, PID: f.AdminPID, Name: f.AdminName, Email: f.AdminEmail,
 		Role: store.RoleAdmin, CreatedAt: now, CreatedBy: "admin:" + s.Subject})
+	if errs.Is(err, errs.Conflict) { // onboarded by someone else since the check above
+		bad = append(bad, fieldError{"number", "admin.org.number.exists"})
+		w.render(rw, r, http.StatusUnprocessableEntity, "admin_org", adminOrgView{New: true, Form: f, Errors: bad})
+		return nil
+	}
 	if err != nil {
 		return err
 	}

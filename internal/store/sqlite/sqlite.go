@@ -143,21 +143,50 @@ func fromMicro(n int64) time.Time { return time.UnixMicro(n).UTC() }
 
 // PutOrg inserts or updates an organisation.
 func (db *DB) PutOrg(ctx context.Context, o store.Org) error {
-	types := make([]string, len(o.SignatureTypes))
-	for i, t := range o.SignatureTypes {
-		types[i] = string(t)
-	}
 	_, err := db.write.ExecContext(ctx, `
 		INSERT INTO orgs (number, name, active, signature_types, created_at, contact_email, cert_subject)
 		VALUES (?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (number) DO UPDATE SET name = excluded.name, active = excluded.active,
 			signature_types = excluded.signature_types, contact_email = excluded.contact_email,
 			cert_subject = excluded.cert_subject`,
-		o.Number, o.Name, o.Active, strings.Join(types, ","), micro(o.CreatedAt), o.ContactEmail, o.CertSubject)
+		o.Number, o.Name, o.Active, orgTypes(o), micro(o.CreatedAt), o.ContactEmail, o.CertSubject)
 	if err != nil {
 		return fmt.Errorf("sqlite: put org: %w", err)
 	}
 	return nil
+}
+
+func orgTypes(o store.Org) string {
+	types := make([]string, len(o.SignatureTypes))
+	for i, t := range o.SignatureTypes {
+		types[i] = string(t)
+	}
+	return strings.Join(types, ",")
+}
+
+// Onboard adds an organisation and its first administrator atomically.
+func (db *DB) Onboard(ctx context.Context, o store.Org, u store.User) error {
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `
+			INSERT INTO orgs (number, name, active, signature_types, created_at, contact_email, cert_subject)
+			VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (number) DO NOTHING`,
+			o.Number, o.Name, o.Active, orgTypes(o), micro(o.CreatedAt), o.ContactEmail, o.CertSubject)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return errs.E(errs.Conflict, "org-exists", "organisation %s is already onboarded", o.Number)
+		}
+		_, err = tx.ExecContext(ctx, `
+			INSERT INTO users (org, pid, name, email, role, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			o.Number, u.PID, u.Name, u.Email, u.Role, micro(u.CreatedAt), u.CreatedBy)
+		return err
+	})
+	var e *errs.Error
+	if err != nil && !errors.As(err, &e) {
+		return fmt.Errorf("sqlite: onboard: %w", err)
+	}
+	return err
 }
 
 const orgColumns = `number, name, active, signature_types, created_at, contact_email, cert_subject`
@@ -370,30 +399,30 @@ func scanJob(row interface{ Scan(...any) error }) (*job.Job, error) {
 // Job returns one job of org with documents and signers. It reads in one
 // transaction so the three parts are consistent.
 func (db *DB) Job(ctx context.Context, org, id string) (*job.Job, error) {
+	// Prepare (once) before taking a connection for the transaction: a
+	// prepare inside it would wait for a second connection of the pool,
+	// which concurrent readers may all be holding.
+	var stmts [3]*sql.Stmt
+	for i, query := range []string{jobQuery, documentsQuery, signersQuery} {
+		st, err := db.stmt(ctx, db.read, query)
+		if err != nil {
+			return nil, fmt.Errorf("sqlite: job: %w", err)
+		}
+		stmts[i] = st
+	}
 	tx, err := db.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: job: %w", err)
 	}
 	defer tx.Rollback()
-	q := func(query string, args ...any) (*sql.Rows, error) {
-		st, err := db.stmt(ctx, db.read, query)
-		if err != nil {
-			return nil, err
-		}
-		return tx.StmtContext(ctx, st).QueryContext(ctx, args...)
-	}
-	st, err := db.stmt(ctx, db.read, jobQuery)
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: job: %w", err)
-	}
-	j, err := scanJob(tx.StmtContext(ctx, st).QueryRowContext(ctx, org, id))
+	j, err := scanJob(tx.StmtContext(ctx, stmts[0]).QueryRowContext(ctx, org, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, errs.E(errs.NotFound, "job-not-found", "no job %s", id)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: job: %w", err)
 	}
-	rows, err := q(documentsQuery, org, id)
+	rows, err := tx.StmtContext(ctx, stmts[1]).QueryContext(ctx, org, id)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: job documents: %w", err)
 	}
@@ -407,7 +436,7 @@ func (db *DB) Job(ctx context.Context, org, id string) (*job.Job, error) {
 		j.Documents = append(j.Documents, d)
 	}
 	rows.Close()
-	rows, err = q(signersQuery, org, id)
+	rows, err = tx.StmtContext(ctx, stmts[2]).QueryContext(ctx, org, id)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: job signers: %w", err)
 	}

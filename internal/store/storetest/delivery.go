@@ -191,3 +191,33 @@ func testUsage(t *testing.T, s store.Store) {
 		t.Fatalf("UsageRows:\n got %+v\nwant %+v", got, want)
 	}
 }
+
+func testOnboard(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	o := store.Org{Number: orgA, Name: "Lånekassen test", Active: true, SignatureTypes: []job.SignatureType{job.Authenticated},
+		CreatedAt: t0, ContactEmail: "post@a.example"}
+	admin := store.User{Org: orgA, PID: "21909825250", Name: "Ada", Email: "ada@a.example", Role: store.RoleAdmin,
+		CreatedAt: t0, CreatedBy: "admin:07839635529"}
+	if err := s.Onboard(ctx, o, admin); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.Org(ctx, orgA); err != nil || !reflect.DeepEqual(got, o) {
+		t.Fatalf("Org = %+v, %v", got, err)
+	}
+	if got, err := s.User(ctx, orgA, admin.PID); err != nil || !reflect.DeepEqual(got, admin) {
+		t.Fatalf("User = %+v, %v", got, err)
+	}
+	again := o
+	again.Name = "Someone else"
+	other := admin
+	other.PID = "03896127682"
+	if err := s.Onboard(ctx, again, other); !errs.Is(err, errs.Conflict) {
+		t.Fatalf("onboarding a number twice: %v, want a conflict", err)
+	}
+	if got, _ := s.Org(ctx, orgA); got.Name != o.Name {
+		t.Fatalf("the second onboarding renamed the organisation to %q", got.Name)
+	}
+	if _, err := s.User(ctx, orgA, other.PID); !errs.Is(err, errs.NotFound) {
+		t.Fatalf("the second onboarding added a user: %v", err)
+	}
+}

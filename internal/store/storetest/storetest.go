@@ -33,6 +33,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"audit-chain", testAuditChain},
 		{"signing-artifacts", testSigningArtifacts},
 		{"users", testUsers},
+		{"onboard", testOnboard},
 		{"outbox", testOutbox},
 		{"notices", testNotices},
 		{"codes", testCodes},

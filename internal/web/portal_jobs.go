@@ -1,0 +1,607 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"mime/multipart"
+	"net/http"
+	"net/url"
+	"path"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/segl/segl/internal/ceremony"
+	"github.com/segl/segl/internal/errs"
+	"github.com/segl/segl/internal/job"
+	"github.com/segl/segl/internal/store"
+)
+
+// --- the list of jobs ---
+
+// jobsPerPage is small because each listed job is read whole for its
+// signers' progress (the list query holds no signers).
+const jobsPerPage = 20
+
+type jobsView struct {
+	Nav  navView
+	Jobs []jobRow
+	More string // the next page, or ""
+}
+
+type jobRow struct {
+	URL, Title, Creator string
+	Status              job.Status
+	Created             time.Time
+	Signed, Signers     int
+}
+
+// portalJobs lists the caller's jobs, newest first: a sender's own, all
+// of the organisation's for an administrator, with who made them.
+func (w *Web) portalJobs(rw http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	a, err := w.portalAccess(rw, r)
+	if err != nil {
+		return err
+	}
+	list, next, err := w.staff.Svc.ListJobs(ctx, a.caller, store.JobQuery{Cursor: r.URL.Query().Get("cursor"), Limit: jobsPerPage})
+	if err != nil {
+		return err
+	}
+	creators, err := w.creators(ctx, a)
+	if err != nil {
+		return err
+	}
+	v := jobsView{Nav: a.nav()}
+	for _, listed := range list {
+		j, err := w.staff.Svc.Job(ctx, a.caller, listed.ID)
+		if err != nil {
+			return err
+		}
+		row := jobRow{URL: portalPath(j.ID), Title: j.Title, Status: j.Status, Created: j.CreatedAt, Signers: len(j.Signers)}
+		for _, s := range j.Signers {
+			if s.Status == job.SignerSigned {
+				row.Signed++
+			}
+		}
+		if a.admin() {
+			row.Creator = creators(Lang(r), j.Creator)
+		}
+		v.Jobs = append(v.Jobs, row)
+	}
+	if next != "" {
+		v.More = "/portal/?" + url.Values{"cursor": {next}}.Encode()
+	}
+	w.Render(rw, r, "portal_jobs", v)
+	return nil
+}
+
+// creators names the creator of a job for an administrator: the user's
+// name, "the API", or "a former user" (never an identity number on a
+// list).
+func (w *Web) creators(ctx context.Context, a access) (func(lang, creator string) string, error) {
+	names := map[string]string{}
+	if a.admin() {
+		users, err := w.staff.Store.ListUsers(ctx, a.org.Number)
+		if err != nil {
+			return nil, err
+		}
+		for _, u := range users {
+			names["pid:"+u.PID] = u.Name
+		}
+	}
+	return func(lang, creator string) string {
+		switch {
+		case names[creator] != "":
+			return names[creator]
+		case strings.HasPrefix(creator, "cert:"):
+			return w.T(lang, "portal.creator.api")
+		}
+		return w.T(lang, "portal.creator.former")
+	}, nil
+}
+
+// --- a new job ---
+
+// portalError is one problem with a form: the id of the input it is
+// about ("" for none) and the message in the page's language.
+type portalError struct {
+	Field, Text string
+}
+
+func firstError(list []portalError, field string) string {
+	for _, e := range list {
+		if e.Field == field {
+			return e.Text
+		}
+	}
+	return ""
+}
+
+// jobForm is the new-job form as the sender filled it in, to be shown
+// again with what is wrong. Files cannot be given back to a browser: the
+// page asks for them again.
+type jobForm struct {
+	Title, Description, Reference string
+	SignatureType, Assurance      string
+	Expires                       string // yyyy-mm-dd, Norwegian time; "" for the default
+	Order                         string // "parallel" or "sequential"
+	Signers                       []signerRow
+}
+
+// signerRow is one row of signer inputs, named signer-N-pid and so on.
+type signerRow struct {
+	N                              int // from 1, in the order of the form
+	PID, Email, Mobile, OnBehalfOf string
+	errors                         []portalError
+}
+
+// ID is the id (and name) of the row's input for field: pid, email,
+// mobile or org.
+func (s signerRow) ID(field string) string { return fmt.Sprintf("signer-%d-%s", s.N, field) }
+
+// Error is the message about the row's input for field, or "".
+func (s signerRow) Error(field string) string { return firstError(s.errors, s.ID(field)) }
+
+func (s signerRow) empty() bool {
+	return s.PID == "" && s.Email == "" && s.Mobile == "" && s.OnBehalfOf == ""
+}
+
+type newJobView struct {
+	Nav    navView
+	Form   jobForm
+	Types  []job.SignatureType // those the organisation may use
+	Errors []portalError
+	// The signer rows: the first few, and the rest behind "more signers"
+	// (open when any of them is filled in), so the form works without
+	// scripts.
+	Rows, More   []signerRow
+	MoreOpen     bool
+	MaxDocuments int
+	MaxSize      int64
+	Today        string // the earliest expiry date, yyyy-mm-dd
+	Latest       time.Time
+	DefaultDays  int
+}
+
+// Error is the message about the form's input id, or "".
+func (v newJobView) Error(id string) string { return firstError(v.Errors, id) }
+
+// shownSigners is how many signer rows the form shows before "more".
+const shownSigners = 2
+
+// portalNewJob shows the form for a new job.
+func (w *Web) portalNewJob(rw http.ResponseWriter, r *http.Request) error {
+	a, err := w.portalAccess(rw, r)
+	if err != nil {
+		return err
+	}
+	f := jobForm{Assurance: string(job.Substantial), Order: "parallel"}
+	if types := a.org.SignatureTypes; len(types) > 0 {
+		f.SignatureType = string(types[0])
+		if a.org.Allows(job.Authenticated) {
+			f.SignatureType = string(job.Authenticated)
+		}
+	}
+	w.renderNewJob(rw, r, a, http.StatusOK, f, nil)
+	return nil
+}
+
+func (w *Web) renderNewJob(rw http.ResponseWriter, r *http.Request, a access, status int, f jobForm, problems []portalError) {
+	atPage(r, "/portal/jobs/new")
+	lim := w.staff.Svc.Limits
+	now := w.clock.Now().In(oslo)
+	v := newJobView{Nav: a.nav(), Form: f, Types: a.org.SignatureTypes, Errors: problems,
+		MaxDocuments: lim.MaxDocuments, MaxSize: lim.MaxDocumentBytes, Today: now.Format(time.DateOnly),
+		Latest: latestExpiry(now, lim), DefaultDays: int(lim.DefaultExpiry.Hours() / 24)}
+	rows := make([]signerRow, lim.MaxSigners)
+	for i := range rows {
+		rows[i] = signerRow{N: i + 1, errors: problems}
+		if i < len(f.Signers) {
+			rows[i] = f.Signers[i]
+			rows[i].errors = problems
+		}
+	}
+	v.Rows, v.More = rows[:min(shownSigners, len(rows))], rows[min(shownSigners, len(rows)):]
+	for _, s := range v.More {
+		v.MoreOpen = v.MoreOpen || !s.empty() || s.Error("pid")+s.Error("email")+s.Error("mobile")+s.Error("org") != ""
+	}
+	w.render(rw, r, status, "portal_new", v)
+}
+
+// latestExpiry is the last day a job made now may run to: its end (23:59
+// Norwegian time) must lie within the longest expiry.
+func latestExpiry(now time.Time, lim job.Limits) time.Time {
+	last := now.Add(lim.MaxExpiry).In(oslo)
+	if endOfDay(last).After(now.Add(lim.MaxExpiry)) {
+		last = last.AddDate(0, 0, -1)
+	}
+	return last
+}
+
+// endOfDay is 23:59 Norwegian time on t's date: a job "until 3 March"
+// can be signed all that day.
+func endOfDay(t time.Time) time.Time {
+	t = t.In(oslo)
+	return time.Date(t.Year(), t.Month(), t.Day(), 23, 59, 0, 0, oslo)
+}
+
+// portalCreateJob creates a job from the form. The form is
+// multipart/form-data, whose csrf_token field the CSRF check (csrf.go) has
+// found by parsing the body before this handler runs, so the token is
+// verified like any form's before anything is stored; the files wait in
+// memory or in temporary files until they are streamed into the blob
+// store. Everything that needs no I/O is checked before a file is stored;
+// a job is created only when all of it is right, else the form comes back
+// (422) with the errors next to their fields.
+func (w *Web) portalCreateJob(rw http.ResponseWriter, r *http.Request) error {
+	if r.MultipartForm != nil {
+		// net/http removes the temporary files of the request it parsed
+		// itself, not those of the copy the middleware parsed.
+		defer r.MultipartForm.RemoveAll()
+	}
+	ctx, lang := r.Context(), Lang(r)
+	a, err := w.portalAccess(rw, r)
+	if err != nil {
+		return err
+	}
+	lim := w.staff.Svc.Limits
+	f := readJobForm(r.PostForm, lim.MaxSigners)
+	files := formFiles(r)
+	req, rows, dateErr := f.request()
+	names := make([]string, len(files))
+	for i, fh := range files {
+		names[i] = fh.Filename
+		req.Documents = append(req.Documents, job.DocumentRequest{Title: docTitle(fh.Filename), File: partName(i)})
+	}
+	problems, _ := w.jobErrors(lang, req.Validate(w.clock.Now(), lim), rows, names)
+	if dateErr {
+		problems = append(problems, w.expiryError(lang))
+	}
+	if len(problems) > 0 {
+		w.renderNewJob(rw, r, a, http.StatusUnprocessableEntity, f, problems)
+		return nil
+	}
+	j, err := w.createJob(ctx, a.caller, req, files)
+	if problems, ok := w.jobErrors(lang, err, rows, names); ok {
+		w.renderNewJob(rw, r, a, http.StatusUnprocessableEntity, f, problems)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	http.Redirect(rw, r, portalPath(j.ID), http.StatusSeeOther)
+	return nil
+}
+
+// createJob streams the chosen files into the blob store, as the API does
+// with its parts, and creates the job with them.
+func (w *Web) createJob(ctx context.Context, c ceremony.Caller, req *job.Request, files []*multipart.FileHeader) (*job.Job, error) {
+	var uploads []ceremony.Upload
+	for i, fh := range files {
+		f, err := fh.Open()
+		if err != nil {
+			return nil, fmt.Errorf("web: open upload: %w", err)
+		}
+		u, err := w.staff.Svc.PutDocument(ctx, partName(i), fh.Filename, fh.Header.Get("Content-Type"), f)
+		f.Close()
+		if err != nil {
+			return nil, err
+		}
+		uploads = append(uploads, u)
+	}
+	return w.staff.Svc.CreateJob(ctx, c, req, uploads, "")
+}
+
+func readJobForm(v url.Values, rows int) jobForm {
+	f := jobForm{Title: strings.TrimSpace(v.Get("title")), Description: strings.TrimSpace(v.Get("description")),
+		Reference: strings.TrimSpace(v.Get("reference")), SignatureType: v.Get("signature_type"),
+		Assurance: v.Get("level_of_assurance"), Expires: strings.TrimSpace(v.Get("expires")), Order: v.Get("order")}
+	for n := 1; n <= rows; n++ {
+		s := signerRow{N: n}
+		s.PID, s.Email = compact(v.Get(s.ID("pid"))), strings.TrimSpace(v.Get(s.ID("email")))
+		s.Mobile, s.OnBehalfOf = strings.TrimSpace(v.Get(s.ID("mobile"))), compact(v.Get(s.ID("org")))
+		f.Signers = append(f.Signers, s)
+	}
+	return f
+}
+
+// compact drops the spaces people type in numbers ("219098 25250").
+func compact(s string) string { return strings.Join(strings.Fields(s), "") }
+
+// request is the job the form asks for, always in the portal flow.
+// rows[i] is the form row of signer i (empty rows are left out); dateErr
+// reports an expiry date that is not a date.
+func (f jobForm) request() (req *job.Request, rows []int, dateErr bool) {
+	req = &job.Request{Title: f.Title, Description: f.Description, Reference: f.Reference, Flow: job.Portal,
+		SignatureType: job.SignatureType(f.SignatureType), LevelOfAssurance: job.Assurance(f.Assurance)}
+	if f.Expires != "" {
+		day, err := time.ParseInLocation(time.DateOnly, f.Expires, oslo)
+		if err != nil {
+			dateErr = true
+		} else {
+			end := endOfDay(day)
+			req.ExpiresAt = &end
+		}
+	}
+	for _, s := range f.Signers {
+		if s.empty() {
+			continue
+		}
+		order := 1 // all at once
+		if f.Order == "sequential" {
+			order = len(req.Signers) + 1
+		}
+		req.Signers = append(req.Signers, job.SignerRequest{PID: s.PID, Email: s.Email, Mobile: e164(s.Mobile),
+			OnBehalfOf: s.OnBehalfOf, Order: order})
+		rows = append(rows, s.N)
+	}
+	return req, rows, dateErr
+}
+
+// e164 writes a Norwegian mobile number as people type it ("912 34 567")
+// in the international form a job holds; anything else is left for the
+// validation to judge.
+func e164(s string) string {
+	s = compact(s)
+	if len(s) == 8 && strings.Trim(s, "0123456789") == "" {
+		return "+47" + s
+	}
+	return s
+}
+
+// formFiles are the documents chosen in the form. A file input left empty
+// still sends a part, without a name.
+func formFiles(r *http.Request) []*multipart.FileHeader {
+	if r.MultipartForm == nil {
+		return nil
+	}
+	var out []*multipart.FileHeader
+	for _, fh := range r.MultipartForm.File["documents"] {
+		if fh.Filename != "" || fh.Size > 0 {
+			out = append(out, fh)
+		}
+	}
+	return out
+}
+
+// partName names document i the way the job request refers to it.
+func partName(i int) string { return "doc" + strconv.Itoa(i+1) }
+
+// docTitle is a document's title from its file name: kontrakt.pdf →
+// kontrakt.
+func docTitle(name string) string {
+	if t := strings.TrimSuffix(name, path.Ext(name)); strings.TrimSpace(t) != "" {
+		return t
+	}
+	return name
+}
+
+var (
+	signerFieldRE = regexp.MustCompile(`^signers\[(\d+)\](?:\.([a-z_]+))?$`)
+	docFieldRE    = regexp.MustCompile(`^(?:documents\[(\d+)\]|doc(\d+))(?:\.[a-z_]+)?$`)
+)
+
+// signerInputs maps the request's signer fields to the row's inputs.
+var signerInputs = map[string]string{"": "pid", "pid": "pid", "order": "pid", "email": "email", "mobile": "mobile", "on_behalf_of": "org"}
+
+// jobErrors turns the refusal of a job request into messages next to the
+// form's inputs, in lang. rows[i] is the form row of signer i, files[i]
+// the name of document i. ok is false (and err is returned as it is) when
+// err is not about the input.
+func (w *Web) jobErrors(lang string, err error, rows []int, files []string) (list []portalError, ok bool) {
+	var e *errs.Error
+	if !errors.As(err, &e) || (e.Kind != errs.Invalid && e.Kind != errs.TooLarge) {
+		return nil, false
+	}
+	details := e.Details
+	if len(details) == 0 {
+		details = []*errs.Error{e}
+	}
+	for _, d := range details {
+		list = append(list, w.jobError(lang, d, rows, files))
+	}
+	return list, true
+}
+
+// jobError is the message for one refused field: the most specific text
+// the catalogue has for it, by field and code, else a general one.
+func (w *Web) jobError(lang string, e *errs.Error, rows []int, files []string) portalError {
+	const p = "portal.new.error."
+	lim := w.staff.Svc.Limits
+	if m := signerFieldRE.FindStringSubmatch(e.Field); m != nil {
+		i, _ := strconv.Atoi(m[1])
+		row := signerRow{N: i + 1}
+		if i < len(rows) {
+			row.N = rows[i]
+		}
+		return portalError{row.ID(signerInputs[m[2]]), w.T(lang, w.firstKey(p+"signer."+e.Code, p+"signer.invalid"), row.N)}
+	}
+	if m := docFieldRE.FindStringSubmatch(e.Field); m != nil {
+		i, _ := strconv.Atoi(m[1] + m[2])
+		if m[2] != "" {
+			i-- // part names count from 1
+		}
+		name := ""
+		if i >= 0 && i < len(files) {
+			name = files[i]
+		}
+		if e.Code == "document-too-large" {
+			return portalError{"documents", w.T(lang, p+"document.too-large", name, FormatSize(lang, lim.MaxDocumentBytes))}
+		}
+		return portalError{"documents", w.T(lang, w.firstKey(p+"document."+e.Code, p+"document.invalid"), name)}
+	}
+	switch {
+	case e.Field == "documents" && e.Code == "too-many-documents":
+		return portalError{"documents", w.T(lang, p+"documents.too-many", lim.MaxDocuments)}
+	case e.Field == "documents":
+		return portalError{"documents", w.T(lang, p+"documents.missing")}
+	case e.Field == "signers" && e.Code == "too-many-signers":
+		return portalError{"signer-1-pid", w.T(lang, p+"signers.too-many", lim.MaxSigners)}
+	case e.Field == "signers":
+		return portalError{"signer-1-pid", w.T(lang, p+"signers.missing")}
+	}
+	switch e.Field {
+	case "expires_at":
+		return w.expiryError(lang)
+	case "title", "description", "reference", "signature_type", "level_of_assurance":
+		return portalError{e.Field, w.T(lang, w.firstKey(p+e.Field+"."+e.Code, p+e.Code, p+"invalid"))}
+	}
+	return portalError{"", w.T(lang, p+"invalid")}
+}
+
+// expiryError says which deadlines a job made now may have.
+func (w *Web) expiryError(lang string) portalError {
+	latest := latestExpiry(w.clock.Now(), w.staff.Svc.Limits)
+	return portalError{"expires", w.T(lang, "portal.new.error.invalid-expiry", w.FormatDate(lang, latest))}
+}
+
+// firstKey is the first of keys the catalogue has (the last if none).
+func (w *Web) firstKey(keys ...string) string {
+	for _, k := range keys {
+		if _, ok := w.catalogues[Bokmal][k]; ok {
+			return k
+		}
+	}
+	return keys[len(keys)-1]
+}
+
+// --- one job ---
+
+type portalJobView struct {
+	Nav        navView
+	Job        *job.Job
+	Creator    string // for an administrator
+	Sequential bool
+	Docs       []portalDoc
+	Signers    []portalSigner
+	CanCancel  bool
+}
+
+type portalDoc struct {
+	job.Document
+	URL, SignedURL string // SignedURL once somebody has signed
+}
+
+type portalSigner struct {
+	job.Signer
+	Position    int
+	NoticeKey   string // catalogue key: how the signer was told, or why not
+	EvidenceURL string // once they have signed
+}
+
+// notices are the Notice values of job.Signer the page can explain.
+var notices = []string{"email", "sms", "email+sms", "reserved", "no-contact", "inactive"}
+
+// portalJob shows one of the caller's jobs: its documents to download,
+// its signers with how far they are, and the way to cancel it.
+func (w *Web) portalJob(rw http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	a, err := w.portalAccess(rw, r)
+	if err != nil {
+		return err
+	}
+	j, err := w.staff.Svc.Job(ctx, a.caller, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	v := portalJobView{Nav: a.nav(), Job: j, Sequential: j.Sequential(), CanCancel: !j.Status.Final()}
+	if a.admin() {
+		creators, err := w.creators(ctx, a)
+		if err != nil {
+			return err
+		}
+		v.Creator = creators(Lang(r), j.Creator)
+	}
+	for _, d := range j.Documents {
+		pd := portalDoc{Document: d, URL: portalPath(j.ID, "documents", d.ID)}
+		if d.Signed.SHA256 != "" {
+			pd.SignedURL = portalPath(j.ID, "documents", d.ID, "signed")
+		}
+		v.Docs = append(v.Docs, pd)
+	}
+	for i, s := range j.Signers {
+		ps := portalSigner{Signer: s, Position: i + 1, NoticeKey: "portal.notice.other"}
+		switch {
+		case s.Notice == "":
+			ps.NoticeKey = "portal.notice.none"
+		case slices.Contains(notices, s.Notice):
+			ps.NoticeKey = "portal.notice." + s.Notice
+		}
+		if s.Evidence != "" {
+			ps.EvidenceURL = portalPath(j.ID, "signers", s.ID, "evidence")
+		}
+		v.Signers = append(v.Signers, ps)
+	}
+	w.Render(rw, r, "portal_job", v)
+	return nil
+}
+
+// portalCancel ends a job for every signer.
+func (w *Web) portalCancel(rw http.ResponseWriter, r *http.Request) error {
+	a, err := w.portalAccess(rw, r)
+	if err != nil {
+		return err
+	}
+	id := r.PathValue("id")
+	atPage(r, portalPath(id))
+	if _, err := w.staff.Svc.Cancel(r.Context(), a.caller, id); err != nil {
+		return err
+	}
+	http.Redirect(rw, r, portalPath(id), http.StatusSeeOther)
+	return nil
+}
+
+// portalDocument downloads a document as it was uploaded.
+func (w *Web) portalDocument(rw http.ResponseWriter, r *http.Request) error {
+	a, err := w.portalAccess(rw, r)
+	if err != nil {
+		return err
+	}
+	d, o, err := w.staff.Svc.Document(r.Context(), a.caller, r.PathValue("id"), r.PathValue("doc"))
+	if err != nil {
+		return err
+	}
+	defer o.Close()
+	mediaType := d.MediaType
+	if mediaType == ceremony.MediaText {
+		mediaType += "; charset=utf-8"
+	}
+	serveDocument(rw, r, mediaType, "attachment", d.FileName, o)
+	return nil
+}
+
+// portalSignedDocument downloads the newest signed revision: PAdES B-LTA
+// once the job is completed.
+func (w *Web) portalSignedDocument(rw http.ResponseWriter, r *http.Request) error {
+	a, err := w.portalAccess(rw, r)
+	if err != nil {
+		return err
+	}
+	d, o, err := w.staff.Svc.SignedDocument(r.Context(), a.caller, r.PathValue("id"), r.PathValue("doc"))
+	if err != nil {
+		return err
+	}
+	defer o.Close()
+	serveDocument(rw, r, ceremony.MediaPDF, "attachment", d.SignedFileName(), o)
+	return nil
+}
+
+// portalEvidence downloads a signer's XAdES evidence.
+func (w *Web) portalEvidence(rw http.ResponseWriter, r *http.Request) error {
+	a, err := w.portalAccess(rw, r)
+	if err != nil {
+		return err
+	}
+	signer := r.PathValue("signer")
+	o, err := w.staff.Svc.Evidence(r.Context(), a.caller, r.PathValue("id"), signer)
+	if err != nil {
+		return err
+	}
+	defer o.Close()
+	serveDocument(rw, r, "application/xml", "attachment", "evidence-"+signer+".xml", o)
+	return nil
+}

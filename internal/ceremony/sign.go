@@ -16,6 +16,7 @@ import (
 	"github.com/segl/segl/internal/eid"
 	"github.com/segl/segl/internal/errs"
 	"github.com/segl/segl/internal/job"
+	"github.com/segl/segl/internal/pdf"
 	"github.com/segl/segl/internal/pki"
 	"github.com/segl/segl/internal/signing"
 	"github.com/segl/segl/internal/xades"
@@ -201,20 +202,29 @@ func (s *Service) signOnce(ctx context.Context, signerID string, id eid.Identity
 	}
 	sj := signingJob(j)
 	docs := signingDocuments(j)
+	// The first act prepares the documents. A prepared document is not
+	// stored: the act's revision holds it whole (an incremental update
+	// appends to it), and nothing refers to it on its own.
+	prepared := make([]*pdf.Spool, len(j.Documents))
+	defer func() {
+		for _, p := range prepared {
+			if p != nil {
+				p.Close()
+			}
+		}
+	}()
 	for i := range j.Documents {
 		if j.Documents[i].Signed.SHA256 == "" {
-			ref, err := s.prepare(ctx, sj, docs[i], j.Documents[i])
-			if err != nil {
+			if prepared[i], err = s.prepare(ctx, sj, docs[i], j.Documents[i]); err != nil {
 				return nil, err
 			}
-			j.Documents[i].Signed = job.Revision{SHA256: ref.Key, Size: ref.Size}
 		}
 	}
 	facts := xades.SignerFacts{Name: id.Name, PID: id.PID, EIDMethod: id.Method, LevelOfAssurance: string(id.Assurance),
 		AuthTime: id.AuthTime, IDToken: id.IDToken, OnBehalfOf: signer.OnBehalfOf}
 	facts.BirthDate, _ = job.BirthDate(id.PID)
 	act := signing.Act{Job: sj, Documents: docs, Slot: slotOf(j, signerID), Signer: facts, SignedAt: now, Key: key}
-	next, evidence, err := s.signDocuments(ctx, j, act)
+	next, evidence, err := s.signDocuments(ctx, j, act, prepared)
 	if err != nil {
 		return nil, err
 	}
@@ -249,22 +259,26 @@ func (s *Service) signOnce(ctx context.Context, signerID string, id eid.Identity
 }
 
 // prepare makes the PDF everyone signs from an upload (normalised PDF or
-// PDF/A from text, with the signature page) and stores it.
-func (s *Service) prepare(ctx context.Context, sj signing.Job, doc signing.Document, d job.Document) (blob.Ref, error) {
+// PDF/A from text, with the signature page), in memory or, when large, in
+// a temporary file; the caller closes it.
+func (s *Service) prepare(ctx context.Context, sj signing.Job, doc signing.Document, d job.Document) (*pdf.Spool, error) {
 	src, err := s.Blobs.Open(ctx, d.SHA256)
 	if err != nil {
-		return blob.Ref{}, err
+		return nil, err
 	}
 	defer src.Close()
-	return s.spool(ctx, func(w io.Writer) error {
-		_, err := s.Engine.Prepare(ctx, w, sj, doc, src, src.Size())
-		return err
-	})
+	out := pdf.NewSpool(s.TempDir, 0)
+	if _, err := s.Engine.Prepare(ctx, out, sj, doc, src, src.Size()); err != nil {
+		out.Close()
+		return nil, err
+	}
+	return out, nil
 }
 
-// signDocuments signs every document on top of its newest revision and
-// stores the new revisions; nothing is saved to the job here.
-func (s *Service) signDocuments(ctx context.Context, j *job.Job, act signing.Act) ([]blob.Ref, []byte, error) {
+// signDocuments signs every document on top of its newest revision (or of
+// prepared[i], made by this act) and stores the new revisions; nothing is
+// saved to the job here.
+func (s *Service) signDocuments(ctx context.Context, j *job.Job, act signing.Act, prepared []*pdf.Spool) ([]blob.Ref, []byte, error) {
 	revs := make([]signing.Revision, len(j.Documents))
 	outs := make([]*os.File, len(j.Documents))
 	defer func() {
@@ -276,11 +290,21 @@ func (s *Service) signDocuments(ctx context.Context, j *job.Job, act signing.Act
 		}
 	}()
 	for i, d := range j.Documents {
-		src, err := s.Blobs.Open(ctx, d.Signed.SHA256)
-		if err != nil {
-			return nil, nil, err
+		var src interface {
+			io.ReaderAt
+			Size() int64
 		}
-		defer src.Close()
+		if prepared[i] != nil {
+			src = prepared[i]
+		} else {
+			o, err := s.Blobs.Open(ctx, d.Signed.SHA256)
+			if err != nil {
+				return nil, nil, err
+			}
+			defer o.Close()
+			src = o
+		}
+		var err error
 		if outs[i], err = os.CreateTemp(s.TempDir, "segl-sign-*.pdf"); err != nil {
 			return nil, nil, fmt.Errorf("ceremony: %w", err)
 		}

@@ -6,8 +6,8 @@
 // is already signed, which is also how archived files are renewed (MISSION L2).
 //
 // Each step reads its input through io.ReaderAt and streams its output, with
-// intermediate revisions in temporary files, so a 10 MB document is never
-// held in memory.
+// intermediate revisions in a pdf.Spool (memory up to a few megabytes, then a
+// temporary file), so a 10 MB document is never held in memory.
 package pades
 
 import (
@@ -21,7 +21,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"time"
 
@@ -68,7 +67,7 @@ type Sealer struct {
 	Anchors []*x509.Certificate // roots to include in the DSS, so the file carries its whole path
 	TSA     tsp.Stamper         // required from B-T up
 	OCSP    pki.OCSPSource      // required from B-LT up
-	TempDir string              // for intermediate revisions; "" = os.TempDir()
+	TempDir string              // for intermediate revisions larger than pdf.DefaultSpoolMemory; "" = os.TempDir()
 	Now     func() time.Time    // nil = time.Now
 }
 
@@ -121,11 +120,8 @@ func (s *Sealer) Seal(ctx context.Context, dst io.Writer, src io.ReaderAt, size 
 		_, err := p.WriteTo(dst, der)
 		return err
 	}
-	tmp, err := s.temp()
-	if err != nil {
-		return err
-	}
-	defer cleanup(tmp)
+	tmp := pdf.NewSpool(s.TempDir, 0)
+	defer tmp.Close()
 	n, err := p.WriteTo(tmp, der)
 	if err != nil {
 		return fmt.Errorf("pades: %w", err)
@@ -150,11 +146,8 @@ func (s *Sealer) Extend(ctx context.Context, dst io.Writer, src io.ReaderAt, siz
 	if s.TSA == nil {
 		return errors.New("pades: a time-stamping authority is needed for B-LTA")
 	}
-	tmp, err := s.temp()
-	if err != nil {
-		return err
-	}
-	defer cleanup(tmp)
+	tmp := pdf.NewSpool(s.TempDir, 0)
+	defer tmp.Close()
 	n, err := pdf.AppendDSS(tmp, src, size, dss)
 	if err != nil {
 		return fmt.Errorf("pades: %w", err)
@@ -189,6 +182,11 @@ func (s *Sealer) validationData(ctx context.Context, src io.ReaderAt, size int64
 	}
 	pool := newCertSet(append(append([]*x509.Certificate{s.Cert}, s.Chain...), s.Anchors...))
 	dss := pdf.DSS{VRI: map[string]pdf.VRI{}}
+	// One OCSP response per certificate: the seal and the TSA sign every
+	// signature and time-stamp of a job, and one response produced now,
+	// after all of them, serves each of their VRI entries (it is the same
+	// response a validator finds in /OCSPs).
+	responses := map[string][]byte{}
 	for _, info := range infos {
 		var leaves []*x509.Certificate
 		switch info.SubFilter {
@@ -226,11 +224,15 @@ func (s *Sealer) validationData(ctx context.Context, src io.ReaderAt, size int64
 			if issuer == nil {
 				return dss, fmt.Errorf("pades: no issuer certificate for %q", leaf.Subject.CommonName)
 			}
-			resp, err := s.OCSP.OCSP(ctx, leaf, issuer)
-			if err != nil {
-				return dss, fmt.Errorf("pades: revocation data for %q: %w", leaf.Subject.CommonName, err)
+			resp, ok := responses[string(leaf.Raw)]
+			if !ok {
+				resp, err = s.OCSP.OCSP(ctx, leaf, issuer)
+				if err != nil {
+					return dss, fmt.Errorf("pades: revocation data for %q: %w", leaf.Subject.CommonName, err)
+				}
+				responses[string(leaf.Raw)] = resp
+				dss.OCSPs = append(dss.OCSPs, resp)
 			}
-			dss.OCSPs = append(dss.OCSPs, resp)
 			vri.OCSPs = append(vri.OCSPs, resp)
 			for c := leaf; c != nil && !pool.selfSigned(c); c = pool.issuerOf(c) {
 				vri.Certs = append(vri.Certs, c.Raw)
@@ -298,16 +300,3 @@ func (s *certSet) selfSigned(c *x509.Certificate) bool {
 // signedBy is c.CheckSignatureFrom(parent) == nil, checked once per
 // process (pki.SignedBy).
 func (s *certSet) signedBy(c, parent *x509.Certificate) bool { return pki.SignedBy(c, parent) }
-
-func (s *Sealer) temp() (*os.File, error) {
-	f, err := os.CreateTemp(s.TempDir, "segl-pades-*.pdf")
-	if err != nil {
-		return nil, fmt.Errorf("pades: %w", err)
-	}
-	return f, nil
-}
-
-func cleanup(f *os.File) {
-	f.Close()
-	os.Remove(f.Name())
-}

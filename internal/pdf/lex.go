@@ -361,6 +361,17 @@ func isHex(c byte) bool {
 	return isDigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')
 }
 
+// hexValue is unhex as a table, 0xff for what is not a hexadecimal digit.
+var hexValue = func() (t [256]byte) {
+	for c := range t {
+		t[c] = 0xff
+		if isHex(byte(c)) {
+			t[c] = unhex(byte(c))
+		}
+	}
+	return t
+}()
+
 func unhex(c byte) byte {
 	switch {
 	case isDigit(c):
@@ -449,6 +460,25 @@ func (s *scanner) hexString() (Object, error) {
 	var hi byte
 	half := false
 	for {
+		if !half && s.pos >= s.off && s.pos < s.off+int64(s.n) {
+			// Pairs of digits straight from the buffered window: a
+			// signature's /Contents is tens of kilobytes of them, read
+			// again by every signing act and completion. Anything else
+			// (white space, '>', the window's end) takes the loop below.
+			win := s.buf[s.pos-s.off : s.n]
+			i := 0
+			for ; i+1 < len(win); i += 2 {
+				h, l := hexValue[win[i]], hexValue[win[i+1]]
+				if h|l > 0xf {
+					break
+				}
+				out = append(out, h<<4|l)
+			}
+			s.pos += int64(i)
+			if len(out) > maxStringLen {
+				return nil, s.fail("string too long at offset %d", start)
+			}
+		}
 		c, ok := s.next()
 		if !ok {
 			return nil, s.fail("unterminated hex string at offset %d", start)

@@ -179,7 +179,7 @@ func SignaturePage(s Slots, parent pdf.Ref, alloc func() (pdf.Ref, error)) (Page
 	if err != nil {
 		return PageObjects{}, err
 	}
-	c := &collector{fn: alloc, seen: map[pdf.Ref]bool{}, flater: getFlater()}
+	c := &collector{fn: alloc, seen: map[pdf.Ref]bool{}, flater: getFastFlater()}
 	defer c.release()
 	font, err := c.next()
 	if err != nil {
@@ -459,7 +459,7 @@ func AppearanceText(lines []string, width, height float64, alloc func() (pdf.Ref
 	if err != nil {
 		return nil, "", nil, err
 	}
-	c := &collector{fn: alloc, seen: map[pdf.Ref]bool{}, flater: getFlater()}
+	c := &collector{fn: alloc, seen: map[pdf.Ref]bool{}, flater: getFastFlater()}
 	defer c.release()
 	font, err := c.next()
 	if err != nil {

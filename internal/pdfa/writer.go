@@ -110,20 +110,41 @@ func (w *writer) begin(ref pdf.Ref) error {
 // flaters are pooled, since a compressor's state is most of what rendering
 // a short document allocates.
 type flater struct {
-	zw   *zlib.Writer
-	zbuf bytes.Buffer
+	zw    *zlib.Writer
+	zbuf  bytes.Buffer
+	level int
+	pool  *sync.Pool
 }
 
-var flaters = sync.Pool{New: func() any { return new(flater) }}
+// Documents are compressed at zlib's default level. The objects of a
+// signature page and of a signature appearance (a font subset of a few
+// kilobytes, its maps, a short content stream) are made for every
+// signing act: there, deflating with zlib's default level is most of the
+// cost (half of AppearanceText) and BestSpeed halves it for about 1 KB more
+// per signature.
+var (
+	flaters     = sync.Pool{New: func() any { return &flater{level: zlib.DefaultCompression} }}
+	fastFlaters = sync.Pool{New: func() any { return &flater{level: zlib.BestSpeed} }}
+)
 
-func getFlater() *flater { return flaters.Get().(*flater) }
+func getFlater() *flater { return takeFlater(&flaters) }
 
-// release returns f to the pool; f must not be used after.
+// getFastFlater returns a flater that compresses with zlib.BestSpeed, for
+// the objects SignaturePage and AppearanceText make.
+func getFastFlater() *flater { return takeFlater(&fastFlaters) }
+
+func takeFlater(p *sync.Pool) *flater {
+	f := p.Get().(*flater)
+	f.pool = p
+	return f
+}
+
+// release returns f to its pool; f must not be used after.
 func (f *flater) release() {
 	if f.zbuf.Cap() > 1<<20 {
 		f.zbuf = bytes.Buffer{}
 	}
-	flaters.Put(f)
+	f.pool.Put(f)
 }
 
 // minDeflate is the size below which stream data is stored as it is: the
@@ -145,7 +166,11 @@ func (f *flater) encode(data []byte) ([]byte, bool, error) {
 func (f *flater) deflate(data []byte) ([]byte, error) {
 	f.zbuf.Reset()
 	if f.zw == nil {
-		f.zw = zlib.NewWriter(&f.zbuf)
+		zw, err := zlib.NewWriterLevel(&f.zbuf, f.level)
+		if err != nil {
+			return nil, fmt.Errorf("pdfa: deflate: %w", err)
+		}
+		f.zw = zw
 	} else {
 		f.zw.Reset(&f.zbuf)
 	}

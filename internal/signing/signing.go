@@ -48,7 +48,8 @@
 //
 // Every document is read through io.ReaderAt and written to an io.Writer,
 // so the ceremony streams from and to blob storage; a 10 MB document is
-// never held in memory. Intermediate files go to Engine.TempDir.
+// never held whole in memory: intermediate revisions stay in memory up to
+// pdf.DefaultSpoolMemory and go to a file in Engine.TempDir beyond.
 package signing
 
 import (
@@ -62,7 +63,6 @@ import (
 	"fmt"
 	"io"
 	"mime"
-	"os"
 	"strings"
 	"time"
 
@@ -211,14 +211,8 @@ func (e *Engine) Prepare(ctx context.Context, w io.Writer, j Job, doc Document, 
 }
 
 func (e *Engine) preparePDF(w io.Writer, doc Document, slots pdfa.Slots, src io.ReaderAt, size int64) (Prepared, error) {
-	tmp, err := os.CreateTemp(e.TempDir, "segl-signing-*.pdf")
-	if err != nil {
-		return Prepared{}, fmt.Errorf("signing: %w", err)
-	}
-	defer func() {
-		tmp.Close()
-		os.Remove(tmp.Name())
-	}()
+	tmp := pdf.NewSpool(e.TempDir, 0)
+	defer tmp.Close()
 	norm, err := pdf.Normalize(tmp, src, size)
 	if err != nil {
 		for _, bad := range []error{pdf.ErrMalformed, pdf.ErrEncrypted, pdf.ErrJavaScript, pdf.ErrUnsupportedFilter, pdf.ErrDynamicXFA} {
@@ -231,11 +225,7 @@ func (e *Engine) preparePDF(w io.Writer, doc Document, slots pdfa.Slots, src io.
 	if !norm.Rewritten {
 		return Prepared{}, errs.E(errs.Invalid, "signed-upload", "document %s: %s", doc.ID, norm.Reason)
 	}
-	n, err := tmp.Seek(0, io.SeekCurrent)
-	if err != nil {
-		return Prepared{}, fmt.Errorf("signing: %w", err)
-	}
-	written, err := pdf.AppendPages(w, tmp, n, func(parent pdf.Ref, alloc func() (pdf.Ref, error)) ([]pdf.Ref, []pdf.RawObject, error) {
+	written, err := pdf.AppendPages(w, tmp, tmp.Size(), func(parent pdf.Ref, alloc func() (pdf.Ref, error)) ([]pdf.Ref, []pdf.RawObject, error) {
 		po, err := pdfa.SignaturePage(slots, parent, alloc)
 		return po.Pages, rawObjects(po.Objects), err
 	})

@@ -57,6 +57,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/segl/segl/internal/clock"
@@ -108,19 +109,53 @@ func New(cfg Config) (*Client, error) {
 		c.timeout = 10 * time.Second
 	}
 	if c.http == nil {
-		t := http.DefaultTransport.(*http.Transport).Clone()
-		t.TLSClientConfig = &tls.Config{RootCAs: cfg.Roots, MinVersion: tls.VersionTLS12}
-		if cfg.Certificate != nil {
-			t.TLSClientConfig.Certificates = []tls.Certificate{*cfg.Certificate}
-		}
 		c.http = &http.Client{
-			Transport: t,
+			Transport: transportFor(cfg.Roots, cfg.Certificate),
 			// A CSC method answers; it never redirects (a redirect would
 			// carry the bearer token elsewhere).
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		}
 	}
 	return c, nil
+}
+
+// transports are shared by every client made with the same roots and client
+// certificate. The ceremony makes a client (Open) for every advanced signing
+// act; with a transport each, every act paid a new TLS handshake and left
+// an idle connection behind for IdleConnTimeout. Keyed by pointer, as
+// callers pass the same configuration again; bounded, so a caller that
+// makes new pools each time gets fresh transports rather than a growing map.
+var transports struct {
+	sync.Mutex
+	m map[transportKey]*http.Transport
+}
+
+type transportKey struct {
+	roots *x509.CertPool
+	cert  *tls.Certificate
+}
+
+const maxTransports = 16
+
+func transportFor(roots *x509.CertPool, cert *tls.Certificate) *http.Transport {
+	transports.Lock()
+	defer transports.Unlock()
+	k := transportKey{roots, cert}
+	if t, ok := transports.m[k]; ok {
+		return t
+	}
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.TLSClientConfig = &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12}
+	if cert != nil {
+		t.TLSClientConfig.Certificates = []tls.Certificate{*cert}
+	}
+	if transports.m == nil {
+		transports.m = map[transportKey]*http.Transport{}
+	}
+	if len(transports.m) < maxTransports {
+		transports.m[k] = t
+	}
+	return t
 }
 
 // Error is an error answer of the service: the CSC v2 error object

@@ -1,0 +1,52 @@
+package pdf
+
+import (
+	"bytes"
+	"io"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// TestSpool checks that a spool reads back what was written, in memory and
+// after it moved to a file, and that Close leaves no file behind.
+func TestSpool(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		limit int
+		files int // while open
+	}{{"ok/in-memory", 1 << 20, 0}, {"ok/spilled-to-file", 100, 1}} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			s := NewSpool(dir, tc.limit)
+			var want []byte
+			for i := range 50 {
+				p := bytes.Repeat([]byte{byte('a' + i%26)}, 7+i)
+				if n, err := s.Write(p); err != nil || n != len(p) {
+					t.Fatalf("write: %d, %v", n, err)
+				}
+				want = append(want, p...)
+			}
+			if s.Size() != int64(len(want)) {
+				t.Fatalf("size %d, want %d", s.Size(), len(want))
+			}
+			got, err := io.ReadAll(io.NewSectionReader(s, 0, s.Size()))
+			if err != nil || !bytes.Equal(got, want) {
+				t.Fatalf("read back %d bytes, %v", len(got), err)
+			}
+			buf := make([]byte, 10)
+			if n, err := s.ReadAt(buf, s.Size()-4); n != 4 || err != io.EOF {
+				t.Fatalf("read over the end: %d, %v", n, err)
+			}
+			if files, _ := filepath.Glob(filepath.Join(dir, "*")); len(files) != tc.files {
+				t.Fatalf("%d files while open, want %d", len(files), tc.files)
+			}
+			if err := s.Close(); err != nil {
+				t.Fatal(err)
+			}
+			if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+				t.Fatalf("%d files left after Close", len(entries))
+			}
+		})
+	}
+}

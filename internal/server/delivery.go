@@ -104,8 +104,8 @@ func (s *Server) devChannels(d *delivery.Service, mux *http.ServeMux) error {
 	}
 	dev := &DevDelivery{Mail: &devmail.Server{}, SMS: &devsms.Gateway{}, Mailboxes: devmailbox.New(pop, devmailbox.Options{})}
 	s.DevDelivery = dev
-	client := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{
-		TLSClientConfig: &tls.Config{RootCAs: s.Dev.Roots(), MinVersion: tls.VersionTLS12}}}
+	client := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{ForceAttemptHTTP2: true,
+		MaxIdleConnsPerHost: 16, TLSClientConfig: &tls.Config{RootCAs: s.Dev.Roots(), MinVersion: tls.VersionTLS12}}}
 	if d.Mail == nil {
 		addr, err := dev.Mail.Start("127.0.0.1:0")
 		if err != nil {

@@ -50,6 +50,11 @@ func (w *Web) csrf(h http.Handler) http.Handler {
 		}
 		r.Body = http.MaxBytesReader(rw, r.Body, w.maxBody)
 		got, err := submittedToken(r)
+		if r.MultipartForm != nil {
+			// net/http removes the temporary files of the original
+			// request's form only, and r is a copy.
+			defer r.MultipartForm.RemoveAll()
+		}
 		if err != nil {
 			var tooLarge *http.MaxBytesError
 			if errors.As(err, &tooLarge) {

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"net/http"
 	"slices"
 
@@ -83,7 +84,12 @@ func (w *Web) staffCallback(area string, done func(rw http.ResponseWriter, r *ht
 		id, err := w.staff.Login.Complete(r.Context(), *s.Pending, w.staff.BaseURL+"/"+area+"/callback", query)
 		if err != nil {
 			w.EndSession(rw, r)
-			return w.loginFailed(rw, r, Session{}, err)
+			err = w.loginFailed(rw, r, Session{}, err)
+			if pe, ok := errors.AsType[*pageError](err); ok && pe.retry != "" {
+				pe.retry = retry // log in again here, not on the signer pages
+				atPage(r, retry)
+			}
+			return err
 		}
 		if _, err := w.NewSession(rw, r, Session{Area: area}.withIdentity(id)); err != nil {
 			return err

@@ -263,7 +263,7 @@ func (s *Service) update(ctx context.Context, org, id string, change func(*job.J
 			return nil, err
 		}
 		err = s.Store.SaveJob(ctx, j, events)
-		if e, ok := err.(*errs.Error); ok && e.Code == "job-changed" && attempt < 3 {
+		if changed(err) && attempt < 3 {
 			continue
 		}
 		if err != nil {

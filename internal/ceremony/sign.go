@@ -9,7 +9,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/segl/segl/internal/blob"
@@ -172,11 +174,53 @@ func (s *Service) Sign(ctx context.Context, signerID string, id eid.Identity, ke
 	}
 	for attempt := 0; ; attempt++ {
 		j, err := s.signOnce(ctx, signerID, id, key)
-		if e, ok := err.(*errs.Error); ok && e.Code == "job-changed" && attempt < 3 {
+		if changed(err) && attempt < 3 {
 			continue // a parallel signer saved first: sign again on top of their revision
 		}
 		return j, err
 	}
+}
+
+// changed reports whether err is the store's lost compare-and-swap.
+func changed(err error) bool {
+	e, ok := err.(*errs.Error)
+	return ok && e.Code == "job-changed"
+}
+
+// revisions lists the newest revision of each of j's documents.
+func revisions(j *job.Job) []string {
+	out := make([]string, len(j.Documents))
+	for i, d := range j.Documents {
+		out[i] = d.Signed.SHA256
+	}
+	return out
+}
+
+// recordAct puts a signing act's results on j: the documents' new
+// revisions, the signer's name and evidence, and, after the last signer,
+// the completion.
+func (s *Service) recordAct(ctx context.Context, j *job.Job, signerID, actor string, now time.Time, id eid.Identity,
+	next []blob.Ref, evidence blob.Ref) ([]job.Event, error) {
+	hashes := make([]string, len(next))
+	for i, ref := range next {
+		j.Documents[i].Signed = job.Revision{SHA256: ref.Key, Size: ref.Size}
+		hashes[i] = ref.Key
+	}
+	events, err := j.SignBy(signerID, actor, now, map[string]any{"eid": id.Method, "level_of_assurance": string(id.Assurance),
+		"auth_time": id.AuthTime.UTC(), "signed_sha256": hashes, "evidence_sha256": evidence.Key})
+	if err != nil {
+		return nil, err
+	}
+	signer, _ := j.Signer(signerID)
+	signer.Name, signer.Evidence = id.Name, evidence.Key
+	if j.AllSigned() {
+		done, err := s.complete(ctx, j)
+		if err != nil {
+			return nil, err
+		}
+		events = append(events, done...)
+	}
+	return events, nil
 }
 
 func (s *Service) signOnce(ctx context.Context, signerID string, id eid.Identity, key *pki.KeyPair) (*job.Job, error) {
@@ -202,6 +246,7 @@ func (s *Service) signOnce(ctx context.Context, signerID string, id eid.Identity
 	}
 	sj := signingJob(j)
 	docs := signingDocuments(j)
+	base := revisions(j) // what this act signs on top of
 	// The first act prepares the documents. A prepared document is not
 	// stored: the act's revision holds it whole (an incremental update
 	// appends to it), and nothing refers to it on its own.
@@ -232,27 +277,28 @@ func (s *Service) signOnce(ctx context.Context, signerID string, id eid.Identity
 	if err != nil {
 		return nil, err
 	}
-	hashes := make([]string, len(next))
-	for i, ref := range next {
-		j.Documents[i].Signed = job.Revision{SHA256: ref.Key, Size: ref.Size}
-		hashes[i] = ref.Key
-	}
-	events, err := j.SignBy(signerID, actor, now, map[string]any{"eid": id.Method, "level_of_assurance": string(id.Assurance),
-		"auth_time": id.AuthTime.UTC(), "signed_sha256": hashes, "evidence_sha256": evRef.Key})
-	if err != nil {
-		return nil, err
-	}
-	signer, _ = j.Signer(signerID)
-	signer.Name, signer.Evidence = id.Name, evRef.Key
-	if j.AllSigned() {
-		done, err := s.complete(ctx, j)
-		if err != nil {
+	// Record the act. When somebody else saved the job meanwhile (a
+	// notice to another signer, most likely), the act still stands as
+	// long as no document got a new revision: record it on the fresh job
+	// rather than sign again, which an own key, good for this one act,
+	// could not.
+	for attempt := 0; ; attempt++ {
+		events, err := s.recordAct(ctx, j, signerID, actor, now, id, next, evRef)
+		if err == nil {
+			err = s.Store.SaveJob(ctx, j, events)
+		}
+		if !changed(err) || attempt == 3 {
+			if err != nil {
+				return nil, err
+			}
+			break
+		}
+		if j, err = s.Store.Job(ctx, j.Org, j.ID); err != nil {
 			return nil, err
 		}
-		events = append(events, done...)
-	}
-	if err := s.Store.SaveJob(ctx, j, events); err != nil {
-		return nil, err
+		if !slices.Equal(revisions(j), base) {
+			return nil, errs.E(errs.Conflict, "job-changed", "another signer signed meanwhile")
+		}
 	}
 	s.log().Info("signed", "org", j.Org, "job", j.ID, "signer", signerID, "status", j.Status)
 	return j, nil

@@ -14,9 +14,12 @@ import (
 	"time"
 
 	"github.com/segl/segl/client"
+	"github.com/segl/segl/internal/ceremony"
 	"github.com/segl/segl/internal/eid"
 	"github.com/segl/segl/internal/errs"
+	"github.com/segl/segl/internal/job"
 	"github.com/segl/segl/internal/pdf"
+	"github.com/segl/segl/internal/store"
 	"github.com/segl/segl/internal/validate"
 )
 
@@ -223,4 +226,63 @@ func seglBinary(t *testing.T) string {
 		t.Fatal(seglBin.err)
 	}
 	return seglBin.path
+}
+
+// noticeRace is a store that lets another change land on a job just as a
+// signing act saves its result.
+type noticeRace struct {
+	store.Store
+	once   sync.Once
+	before func()
+}
+
+func (n *noticeRace) SaveJob(ctx context.Context, j *job.Job, events []job.Event) error {
+	for _, ev := range events {
+		if ev.Type == "signer.signed" {
+			n.once.Do(n.before)
+		}
+	}
+	return n.Store.SaveJob(ctx, j, events)
+}
+
+// TestSigningActSurvivesAConcurrentNotice: a notice to another signer saved
+// while a signer's act is under way does not make the act sign twice (an
+// own key is good for one act only) nor get lost; the act is recorded on
+// top of the notice.
+func TestSigningActSurvivesAConcurrentNotice(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	req := directRequest()
+	req.Flow, req.ExitURLs = "portal", nil
+	req.Signers = []client.SignerRequest{{PID: ola.PID}, {PID: kari.PID}}
+	j := e.mustCreate(e.client(orgA), req)
+	svc := *e.srv.Svc
+	race := &noticeRace{Store: e.srv.Store}
+	race.before = func() {
+		t := ceremony.SignerTask{Org: orgA, Job: j.ID, Signer: j.Signers[1].ID}
+		if _, err := e.srv.Svc.Notice(ctx, t, "email", true, false); err != nil {
+			panic(err)
+		}
+	}
+	svc.Store = race
+	if _, err := svc.Sign(ctx, j.Signers[0].ID, ola, nil); err != nil {
+		t.Fatal(err)
+	}
+	got, err := e.srv.Store.Job(ctx, orgA, j.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Signers[0].Status != job.SignerSigned || got.Signers[1].Status != job.SignerNotified {
+		t.Fatalf("after the race: %s, %s", got.Signers[0].Status, got.Signers[1].Status)
+	}
+	intents := 0
+	changes, _ := e.srv.Store.ChangesAfter(ctx, 0, 1000)
+	for _, c := range changes {
+		if c.JobID == j.ID && c.Type == "signer.signing" {
+			intents++
+		}
+	}
+	if intents != 1 {
+		t.Fatalf("%d signing intents: the act was signed again", intents)
+	}
 }

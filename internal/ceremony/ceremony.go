@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -195,6 +196,21 @@ func (s *Service) Authorize(ctx context.Context, org, actor string) (Caller, err
 		return Caller{}, err
 	}
 	return Caller{Org: org, Actor: actor, org: &o}, nil
+}
+
+// AuthorizeCert is Authorize for an API client certificate with the given
+// subject (RFC 2253): an organisation that registered its certificate's
+// subject accepts no other certificate, however valid.
+func (s *Service) AuthorizeCert(ctx context.Context, org, actor, subject string) (Caller, error) {
+	c, err := s.Authorize(ctx, org, actor)
+	if err != nil {
+		return c, err
+	}
+	if want := strings.TrimSpace(c.org.CertSubject); want != "" && !strings.EqualFold(want, subject) {
+		return Caller{}, errs.E(errs.Forbidden, "certificate-not-registered",
+			"this certificate is not the one organisation %s registered for the API", org)
+	}
+	return c, nil
 }
 
 func (s *Service) callerOrg(ctx context.Context, c Caller) (store.Org, error) {

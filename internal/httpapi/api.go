@@ -109,7 +109,7 @@ func (a *API) caller(r *http.Request) (ceremony.Caller, error) {
 		return ceremony.Caller{}, errs.E(errs.Forbidden, "certificate-without-orgnr",
 			"the client certificate carries no organisation number")
 	}
-	return a.Svc.Authorize(r.Context(), org, fmt.Sprintf("cert:%x", leaf.SerialNumber))
+	return a.Svc.AuthorizeCert(r.Context(), org, fmt.Sprintf("cert:%x", leaf.SerialNumber), leaf.Subject.String())
 }
 
 // createJob takes multipart/form-data: a part named "job" with the JSON

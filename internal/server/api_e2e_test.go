@@ -5,8 +5,10 @@ import (
 	"context"
 	"crypto"
 	"crypto/sha256"
+	"crypto/x509"
 	"encoding/hex"
 	"encoding/json"
+	"encoding/pem"
 	"fmt"
 	"io"
 	"net/http"
@@ -243,6 +245,32 @@ func TestAuthentication(t *testing.T) {
 	e.restart() // the dev onboarding must not reactivate it
 	_, err = e.client(orgB).ListJobs(ctx, client.ListOptions{})
 	problemOf(t, err, http.StatusForbidden, "organisation-inactive")
+
+	// An organisation that registered its certificate's subject accepts
+	// only that certificate.
+	raw, err := os.ReadFile(dir + "clients/" + orgA + ".pem")
+	if err != nil {
+		t.Fatal(err)
+	}
+	block, _ := pem.Decode(raw)
+	leaf, err := x509.ParseCertificate(block.Bytes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, _ := e.srv.Store.Org(ctx, orgA)
+	a.CertSubject = "CN=Another system,O=Lånekassen test"
+	if err := e.srv.Store.PutOrg(ctx, a); err != nil {
+		t.Fatal(err)
+	}
+	_, err = e.client(orgA).ListJobs(ctx, client.ListOptions{})
+	problemOf(t, err, http.StatusForbidden, "certificate-not-registered")
+	a.CertSubject = leaf.Subject.String()
+	if err := e.srv.Store.PutOrg(ctx, a); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.client(orgA).ListJobs(ctx, client.ListOptions{}); err != nil {
+		t.Fatalf("the registered certificate %q: %v", a.CertSubject, err)
+	}
 
 	// The OpenAPI document needs no certificate.
 	resp, err := e.anonymous().HTTP.Get(e.srv.URL + "/api/v1/openapi.json")

@@ -311,8 +311,9 @@ func TestSequentialTurns(t *testing.T) {
 	}
 }
 
-// TestMailDown: while the SMTP server refuses, nothing is lost; the task is
-// retried after its backoff and each notice then arrives exactly once.
+// TestMailDown: while the SMTP server refuses, nothing is lost and the SMS
+// goes out regardless; the task is retried after its backoff and each
+// notice then arrives exactly once.
 func TestMailDown(t *testing.T) {
 	e := newEnv(t)
 	var down sync.Mutex
@@ -330,8 +331,12 @@ func TestMailDown(t *testing.T) {
 	if n := len(e.mail.Messages()); n != 0 {
 		t.Fatalf("%d mails while refusing", n)
 	}
-	if s := e.job(j.ID).Signers[0]; s.Status != job.SignerWaiting {
-		t.Fatalf("signer is %s before any notice arrived", s.Status)
+	// The SMS does not wait for the mail relay.
+	if s := e.smsTo(); len(s["+4793682884"]) != 1 {
+		t.Fatalf("SMS while the relay refuses: %v", s)
+	}
+	if s := e.job(j.ID).Signers[0]; s.Status != job.SignerNotified || s.Notice != "sms" {
+		t.Fatalf("signer %s %q after the SMS alone", s.Status, s.Notice)
 	}
 	down.Lock()
 	refusing = false

@@ -113,20 +113,34 @@ func (d *Service) notifySigner(ctx context.Context, t task) error {
 	}
 	msg := notify.Message{Template: template, Data: data}
 	notice := store.Notice{Org: j.Org, JobID: j.ID, SignerID: s.ID, Template: template}
+	// Each channel on its own: a relay that is down must not hold back the
+	// SMS. A failed channel fails the task, whose retry skips what was sent.
 	var used []string
+	var failed error
 	for _, ch := range d.channels(to) {
 		notice.Key, notice.Channel, msg.To = s.ID+"/"+kind+"/"+ch.name, ch.name, ch.to
-		if err := d.once(ctx, notice, func() error { return ch.send(ctx, msg) }); err != nil {
-			return retryable(err)
+		err := d.once(ctx, notice, func() error { return ch.send(ctx, msg) })
+		if errors.Is(err, notify.ErrPermanent) {
+			continue // the address will never take it: as if there were none
+		}
+		if err != nil {
+			failed = errors.Join(failed, err)
+			continue
 		}
 		used = append(used, ch.name)
 	}
-	if len(used) == 0 {
+	switch {
+	case len(used) == 0 && failed != nil:
+		return failed
+	case len(used) == 0:
 		_, err := d.Svc.Notice(ctx, ref, NoticeNoContact, false, false)
 		return err
 	}
 	if _, err := d.Svc.Notice(ctx, ref, strings.Join(used, "+"), true, false); err != nil {
 		return err
+	}
+	if failed != nil {
+		return failed
 	}
 	if t.Reminder || d.RemindAfter <= 0 {
 		return nil

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"time"
 
 	"github.com/segl/segl/internal/ceremony"
@@ -35,6 +36,9 @@ type DevDelivery struct {
 	Mail      *devmail.Server     // the SMTP server notices go to
 	SMS       *devsms.Gateway     // the SMS gateway
 	Mailboxes *devmailbox.Handler // the digital mailbox
+	// MailDown, while set, makes the SMTP server refuse every message with
+	// a temporary error, as a relay that is down does.
+	MailDown atomic.Bool
 }
 
 // startDelivery opens the task queue and starts the background workers:
@@ -103,6 +107,12 @@ func (s *Server) devChannels(d *delivery.Service, mux *http.ServeMux) error {
 		return err
 	}
 	dev := &DevDelivery{Mail: &devmail.Server{}, SMS: &devsms.Gateway{}, Mailboxes: devmailbox.New(pop, devmailbox.Options{})}
+	dev.Mail.Reject = func(verb, _ string) (int, string) {
+		if verb == "MAIL" && dev.MailDown.Load() {
+			return 421, "4.3.2 service not available"
+		}
+		return 0, ""
+	}
 	s.DevDelivery = dev
 	client := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{ForceAttemptHTTP2: true,
 		MaxIdleConnsPerHost: 16, TLSClientConfig: &tls.Config{RootCAs: s.Dev.Roots(), MinVersion: tls.VersionTLS12}}}

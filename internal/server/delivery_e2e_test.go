@@ -215,3 +215,41 @@ func TestSigningInARole(t *testing.T) {
 		}
 	}
 }
+
+// TestSigningWhileMailIsDown: with the SMTP relay refusing everything, a
+// portal job is still signed to completion (the signer got the SMS); the
+// sender's notice waits, and arrives once the relay is back.
+func TestSigningWhileMailIsDown(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	org, _ := e.srv.Store.Org(ctx, orgA)
+	org.ContactEmail = "post@lanekassen.example"
+	if err := e.srv.Store.PutOrg(ctx, org); err != nil {
+		t.Fatal(err)
+	}
+	e.srv.DevDelivery.MailDown.Store(true)
+	c := e.client(orgA)
+	req := directRequest()
+	req.Flow, req.ExitURLs, req.Title = "portal", nil, "Husleieavtale"
+	req.Signers = []client.SignerRequest{{PID: olaPID}}
+	j := e.mustCreate(c, req)
+
+	eventually(t, "the SMS to Ola", func() bool { return len(e.srv.DevDelivery.SMS.Messages()) == 1 })
+	b := e.browser(t)
+	view := b.link(b.idp(b.get("/sign/login"), olaPID, "bankid"), "Husleieavtale")
+	b.submit(view, "/sign", url.Values{"confirm": {"yes"}}).want(t, 200, "Du har signert")
+	if got, err := c.Job(ctx, j.ID); err != nil || got.Status != "completed" {
+		t.Fatalf("job while mail is down: %v %+v", err, got)
+	}
+	if n := len(e.srv.DevDelivery.Mail.Messages()); n != 0 {
+		t.Fatalf("%d mails went through a relay that is down", n)
+	}
+	e.srv.DevDelivery.MailDown.Store(false)
+	eventually(t, "the sender's notice once the relay is back", func() bool {
+		return len(e.mailTo("post@lanekassen.example")) == 1
+	})
+	// Ola signed meanwhile: a request to sign would be pointless now.
+	if n := len(e.mailTo("ola.nordmann@example.test")); n != 0 {
+		t.Fatalf("Ola got %d requests to sign a job he had signed", n)
+	}
+}

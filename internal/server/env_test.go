@@ -16,6 +16,7 @@ import (
 	"github.com/segl/segl/internal/clock"
 	"github.com/segl/segl/internal/config"
 	"github.com/segl/segl/internal/pki"
+	"github.com/segl/segl/internal/queue"
 	"github.com/segl/segl/internal/server"
 	"github.com/segl/segl/internal/testdocs"
 )
@@ -65,7 +66,9 @@ func (e *env) start() {
 	if testing.Verbose() {
 		log = slog.Default()
 	}
-	s, err := server.Start(context.Background(), e.cfg, server.Options{Clock: e.clk, Log: log})
+	// Failed background tasks are retried within a second, not ten.
+	backoff := queue.Backoff{Base: 200 * time.Millisecond, Max: time.Second}
+	s, err := server.Start(context.Background(), e.cfg, server.Options{Clock: e.clk, Log: log, TaskBackoff: backoff})
 	if err != nil {
 		e.t.Fatal(err)
 	}

@@ -30,7 +30,7 @@ func TestRunDue(t *testing.T) {
 	svc := &Service{Store: db, Blobs: blobs, Clock: clk, Limits: job.DefaultLimits, LinkKey: []byte("k")}
 	ctx := context.Background()
 	const org = "317510748"
-	db.PutOrg(ctx, store.Org{Number: org, Name: "A", Active: true, SignatureTypes: []job.SignatureType{job.Authenticated}})
+	db.PutOrg(ctx, store.By{Actor: "test", At: t0}, store.Org{Number: org, Name: "A", Active: true, SignatureTypes: []job.SignatureType{job.Authenticated}})
 
 	n := 0
 	ids := func() string { n++; return fmt.Sprintf("id-%03d", n) }

@@ -92,11 +92,11 @@ func newEnv(t testing.TB) *env {
 	e := &env{t: t, ctx: context.Background(), clk: clock.NewFake(t0), db: db, creator: "pid:" + sender}
 	e.svc = &ceremony.Service{Store: db, Blobs: blobs, Clock: e.clk, Limits: job.DefaultLimits,
 		LinkKey: bytes.Repeat([]byte("k"), 32), Queue: q}
-	if err := db.PutOrg(e.ctx, store.Org{Number: org, Name: "Lånekassen test", Active: true,
+	if err := db.PutOrg(e.ctx, store.By{Actor: "test", At: t0}, store.Org{Number: org, Name: "Lånekassen test", Active: true,
 		SignatureTypes: []job.SignatureType{job.Authenticated}, ContactEmail: "post@lanekassen.example"}); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.PutUser(e.ctx, store.User{Org: org, PID: sender, Name: "Jon", Email: "jon@lanekassen.example",
+	if err := db.PutUser(e.ctx, store.By{Actor: "test", At: t0}, store.User{Org: org, PID: sender, Name: "Jon", Email: "jon@lanekassen.example",
 		Role: store.RoleSender, CreatedAt: t0}); err != nil {
 		t.Fatal(err)
 	}

@@ -33,7 +33,7 @@ func FuzzCreateJob(f *testing.F) {
 	}
 	f.Cleanup(func() { db.Close() })
 	blobs, _ := fs.Open(dir+"/blobs", fs.Options{NoSync: true})
-	db.PutOrg(context.Background(), store.Org{Number: "317510748", Name: "A", Active: true,
+	db.PutOrg(context.Background(), store.By{Actor: "test"}, store.Org{Number: "317510748", Name: "A", Active: true,
 		SignatureTypes: []job.SignatureType{job.Authenticated}})
 	lim := job.DefaultLimits
 	lim.MaxDocumentBytes = 64 << 10

@@ -58,7 +58,7 @@ func TestDeliveryPortalJob(t *testing.T) {
 		t.Fatal(err)
 	}
 	org.ContactEmail = "post@lanekassen.example"
-	if err := e.srv.Store.PutOrg(ctx, org); err != nil {
+	if err := e.srv.Store.PutOrg(ctx, testBy, org); err != nil {
 		t.Fatal(err)
 	}
 	c := e.client(orgA)
@@ -224,7 +224,7 @@ func TestSigningWhileMailIsDown(t *testing.T) {
 	ctx := context.Background()
 	org, _ := e.srv.Store.Org(ctx, orgA)
 	org.ContactEmail = "post@lanekassen.example"
-	if err := e.srv.Store.PutOrg(ctx, org); err != nil {
+	if err := e.srv.Store.PutOrg(ctx, testBy, org); err != nil {
 		t.Fatal(err)
 	}
 	e.srv.DevDelivery.MailDown.Store(true)

@@ -18,8 +18,12 @@ import (
 	"github.com/segl/segl/internal/pki"
 	"github.com/segl/segl/internal/queue"
 	"github.com/segl/segl/internal/server"
+	"github.com/segl/segl/internal/store"
 	"github.com/segl/segl/internal/testdocs"
 )
+
+// testBy is who changes organisations and users in the tests' own set-up.
+var testBy = store.By{Actor: "test", At: time.Now()}
 
 // Two organisations of the synthetic population.
 const orgA, orgB = "317510748", "319386416"

@@ -315,7 +315,7 @@ func TestPortalOrganisations(t *testing.T) {
 		t.Fatal(err)
 	}
 	o.Active = false
-	if err := e.srv.Store.PutOrg(ctx, o); err != nil {
+	if err := e.srv.Store.PutOrg(ctx, testBy, o); err != nil {
 		t.Fatal(err)
 	}
 	ola.get("/portal/").want(t, http.StatusForbidden, "Virksomheten kan ikke bruke segl nå")

@@ -29,7 +29,7 @@ func TestProductionSeal(t *testing.T) {
 	})
 	ctx := context.Background()
 	// Onboarding is the administrator's job outside --dev.
-	if err := prod.srv.Store.PutOrg(ctx, store.Org{Number: orgA, Name: "Lånekassen test", Active: true,
+	if err := prod.srv.Store.PutOrg(ctx, testBy, store.Org{Number: orgA, Name: "Lånekassen test", Active: true,
 		SignatureTypes: []job.SignatureType{job.Authenticated}}); err != nil {
 		t.Fatal(err)
 	}

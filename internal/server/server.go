@@ -225,7 +225,7 @@ func (s *Server) startDev(ctx context.Context, cfg config.Config, opts Options, 
 			}
 			continue
 		}
-		err := s.Store.PutOrg(ctx, store.Org{Number: o.Number, Name: o.Name, Active: true,
+		err := s.Store.PutOrg(ctx, store.By{Actor: "dev", At: opts.Clock.Now()}, store.Org{Number: o.Number, Name: o.Name, Active: true,
 			SignatureTypes: []job.SignatureType{job.Authenticated, job.Advanced}, CreatedAt: opts.Clock.Now()})
 		if err != nil {
 			return err
@@ -237,7 +237,7 @@ func (s *Server) startDev(ctx context.Context, cfg config.Config, opts Options, 
 				continue
 			}
 			p, _ := pop.Person(r.PID)
-			err := s.Store.PutUser(ctx, store.User{Org: o.Number, PID: r.PID, Name: p.Name(), Role: store.RoleAdmin,
+			err := s.Store.PutUser(ctx, store.By{Actor: "dev", At: opts.Clock.Now()}, store.User{Org: o.Number, PID: r.PID, Name: p.Name(), Role: store.RoleAdmin,
 				CreatedAt: opts.Clock.Now(), CreatedBy: "dev"})
 			if err != nil {
 				return err

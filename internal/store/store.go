@@ -55,14 +55,23 @@ func (o Org) Allows(t job.SignatureType) bool {
 	return false
 }
 
+// By says who makes a change to organisations or users, and when. Each
+// such change is written together with its record in the audit log, in one
+// transaction, as job changes are.
+type By struct {
+	Actor string // "admin:<pid>", "pid:<pid>" (a portal administrator), "dev", …
+	At    time.Time
+}
+
 // Orgs holds the organisations (MISSION I4: the central administrator
 // decides who may use the service).
 type Orgs interface {
-	PutOrg(ctx context.Context, o Org) error // insert or update
+	// PutOrg inserts or updates an organisation.
+	PutOrg(ctx context.Context, by By, o Org) error
 	// Onboard adds a new organisation together with its first portal
-	// administrator, in one transaction; an existing number is a Conflict
-	// with code "org-exists" and changes nothing.
-	Onboard(ctx context.Context, o Org, admin User) error
+	// administrator; an existing number is a Conflict with code
+	// "org-exists" and changes nothing.
+	Onboard(ctx context.Context, by By, o Org, admin User) error
 	Org(ctx context.Context, number string) (Org, error)
 	ListOrgs(ctx context.Context) ([]Org, error)
 }
@@ -175,7 +184,7 @@ type User struct {
 // Users holds the sender portal's users.
 type Users interface {
 	// PutUser inserts or updates a user of an organisation.
-	PutUser(ctx context.Context, u User) error
+	PutUser(ctx context.Context, by By, u User) error
 	// User returns one user of org, or NotFound.
 	User(ctx context.Context, org, pid string) (User, error)
 	// UserOrgs lists the memberships of a person, across organisations,
@@ -184,7 +193,7 @@ type Users interface {
 	// ListUsers lists org's users ordered by name.
 	ListUsers(ctx context.Context, org string) ([]User, error)
 	// DeleteUser removes a user; NotFound when there is none.
-	DeleteUser(ctx context.Context, org, pid string) error
+	DeleteUser(ctx context.Context, by By, org, pid string) error
 }
 
 // Outbox lets background workers follow every organisation's changes

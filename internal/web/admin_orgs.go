@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -180,7 +181,7 @@ func (w *Web) adminCreateOrg(rw http.ResponseWriter, r *http.Request, s Session)
 	now := w.clock.Now()
 	org := store.Org{Number: f.Number, Name: f.Name, Active: true, SignatureTypes: f.Types, CreatedAt: now,
 		ContactEmail: f.ContactEmail, CertSubject: f.CertSubject}
-	err := w.staff.Store.Onboard(ctx, org, store.User{Org: f.Number, PID: f.AdminPID, Name: f.AdminName, Email: f.AdminEmail,
+	err := w.staff.Store.Onboard(ctx, adminBy(s, now), org, store.User{Org: f.Number, PID: f.AdminPID, Name: f.AdminName, Email: f.AdminEmail,
 		Role: store.RoleAdmin, CreatedAt: now, CreatedBy: "admin:" + s.Subject})
 	if errs.Is(err, errs.Conflict) { // onboarded by someone else since the check above
 		bad = append(bad, fieldError{"number", "admin.org.number.exists"})
@@ -222,7 +223,7 @@ func (w *Web) adminRenderOrg(rw http.ResponseWriter, r *http.Request, status int
 
 // adminSaveOrg changes an organisation's name, signature types, contact e-mail
 // and certificate subject; its number, state and creation stay.
-func (w *Web) adminSaveOrg(rw http.ResponseWriter, r *http.Request, _ Session) error {
+func (w *Web) adminSaveOrg(rw http.ResponseWriter, r *http.Request, s Session) error {
 	ctx := r.Context()
 	org, err := w.staff.Store.Org(ctx, r.PathValue("number"))
 	if err != nil {
@@ -235,7 +236,7 @@ func (w *Web) adminSaveOrg(rw http.ResponseWriter, r *http.Request, _ Session) e
 		return w.adminRenderOrg(rw, r, http.StatusUnprocessableEntity, adminOrgView{Org: org, Form: f, Errors: bad})
 	}
 	org.Name, org.SignatureTypes, org.ContactEmail, org.CertSubject = f.Name, f.Types, f.ContactEmail, f.CertSubject
-	if err := w.staff.Store.PutOrg(ctx, org); err != nil {
+	if err := w.staff.Store.PutOrg(ctx, adminBy(s, w.clock.Now()), org); err != nil {
 		return err
 	}
 	w.log.Info("web: organisation changed", "org", org.Number)
@@ -246,14 +247,14 @@ func (w *Web) adminSaveOrg(rw http.ResponseWriter, r *http.Request, _ Session) e
 // deactivated organisation's requests are refused until it is reactivated;
 // its jobs and their signers are left as they are.
 func (w *Web) adminSetOrgActive(active bool) adminHandler {
-	return func(rw http.ResponseWriter, r *http.Request, _ Session) error {
+	return func(rw http.ResponseWriter, r *http.Request, s Session) error {
 		ctx := r.Context()
 		org, err := w.staff.Store.Org(ctx, r.PathValue("number"))
 		if err != nil {
 			return err
 		}
 		org.Active = active
-		if err := w.staff.Store.PutOrg(ctx, org); err != nil {
+		if err := w.staff.Store.PutOrg(ctx, adminBy(s, w.clock.Now()), org); err != nil {
 			return err
 		}
 		done := "deactivated"
@@ -272,4 +273,9 @@ func adminOrgPath(number string) string { return "/admin/orgs/" + url.PathEscape
 func adminRedirectDone(rw http.ResponseWriter, r *http.Request, number, done string) error {
 	http.Redirect(rw, r, adminOrgPath(number)+"?done="+done, http.StatusSeeOther)
 	return nil
+}
+
+// adminBy names the central administrator making a change, for the audit log.
+func adminBy(s Session, at time.Time) store.By {
+	return store.By{Actor: "admin:" + s.Subject, At: at.UTC()}
 }

@@ -108,7 +108,7 @@ func (w *Web) portalGrant(rw http.ResponseWriter, r *http.Request) error {
 	if len(problems) > 0 {
 		return w.renderUsers(rw, r, a, http.StatusUnprocessableEntity, usersView{Form: f, Errors: problems})
 	}
-	err = w.staff.Store.PutUser(ctx, store.User{Org: a.org.Number, PID: f.PID, Name: f.Name, Email: f.Email,
+	err = w.staff.Store.PutUser(ctx, a.by(w), store.User{Org: a.org.Number, PID: f.PID, Name: f.Name, Email: f.Email,
 		Role: store.Role(f.Role), CreatedAt: w.clock.Now().UTC(), CreatedBy: "pid:" + a.session.Subject})
 	if err != nil {
 		return err
@@ -144,7 +144,7 @@ func (w *Web) portalChangeRole(rw http.ResponseWriter, r *http.Request) error {
 		return errBadForm
 	}
 	u.Role = role
-	if err := w.staff.Store.PutUser(r.Context(), u); err != nil {
+	if err := w.staff.Store.PutUser(r.Context(), a.by(w), u); err != nil {
 		return err
 	}
 	http.Redirect(rw, r, "/portal/users?done=changed", http.StatusSeeOther)
@@ -163,9 +163,14 @@ func (w *Web) portalRemoveUser(rw http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := w.staff.Store.DeleteUser(r.Context(), a.org.Number, u.PID); err != nil {
+	if err := w.staff.Store.DeleteUser(r.Context(), a.by(w), a.org.Number, u.PID); err != nil {
 		return err
 	}
 	http.Redirect(rw, r, "/portal/users?done=removed", http.StatusSeeOther)
 	return nil
+}
+
+// by names the portal administrator making a change, for the audit log.
+func (a access) by(w *Web) store.By {
+	return store.By{Actor: "pid:" + a.session.Subject, At: w.clock.Now().UTC()}
 }

@@ -14,18 +14,6 @@ import (
 // Portal users, the outbox cursor, the notice record, one-time codes and
 // usage: what senders and delivery need (schema migration 3).
 
-// PutUser inserts or updates a portal user.
-func (db *DB) PutUser(ctx context.Context, u store.User) error {
-	_, err := db.write.ExecContext(ctx, `
-		INSERT INTO users (org, pid, name, email, role, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (org, pid) DO UPDATE SET name = excluded.name, email = excluded.email, role = excluded.role`,
-		u.Org, u.PID, u.Name, u.Email, u.Role, micro(u.CreatedAt), u.CreatedBy)
-	if err != nil {
-		return fmt.Errorf("sqlite: put user: %w", err)
-	}
-	return nil
-}
-
 const userColumns = `org, pid, name, email, role, created_at, created_by`
 
 func scanUser(row interface{ Scan(...any) error }) (store.User, error) {
@@ -73,18 +61,6 @@ func (db *DB) users(ctx context.Context, where string, args ...any) ([]store.Use
 		out = append(out, u)
 	}
 	return out, rows.Err()
-}
-
-// DeleteUser removes a user.
-func (db *DB) DeleteUser(ctx context.Context, org, pid string) error {
-	res, err := db.write.ExecContext(ctx, `DELETE FROM users WHERE org = ? AND pid = ?`, org, pid)
-	if err != nil {
-		return fmt.Errorf("sqlite: delete user: %w", err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return errs.E(errs.NotFound, "user-not-found", "no such user")
-	}
-	return nil
 }
 
 // Cursor returns a worker's position in the feed.

@@ -141,54 +141,6 @@ func micro(t time.Time) int64 { return t.UTC().UnixMicro() }
 
 func fromMicro(n int64) time.Time { return time.UnixMicro(n).UTC() }
 
-// PutOrg inserts or updates an organisation.
-func (db *DB) PutOrg(ctx context.Context, o store.Org) error {
-	_, err := db.write.ExecContext(ctx, `
-		INSERT INTO orgs (number, name, active, signature_types, created_at, contact_email, cert_subject)
-		VALUES (?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (number) DO UPDATE SET name = excluded.name, active = excluded.active,
-			signature_types = excluded.signature_types, contact_email = excluded.contact_email,
-			cert_subject = excluded.cert_subject`,
-		o.Number, o.Name, o.Active, orgTypes(o), micro(o.CreatedAt), o.ContactEmail, o.CertSubject)
-	if err != nil {
-		return fmt.Errorf("sqlite: put org: %w", err)
-	}
-	return nil
-}
-
-func orgTypes(o store.Org) string {
-	types := make([]string, len(o.SignatureTypes))
-	for i, t := range o.SignatureTypes {
-		types[i] = string(t)
-	}
-	return strings.Join(types, ",")
-}
-
-// Onboard adds an organisation and its first administrator atomically.
-func (db *DB) Onboard(ctx context.Context, o store.Org, u store.User) error {
-	err := db.tx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `
-			INSERT INTO orgs (number, name, active, signature_types, created_at, contact_email, cert_subject)
-			VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (number) DO NOTHING`,
-			o.Number, o.Name, o.Active, orgTypes(o), micro(o.CreatedAt), o.ContactEmail, o.CertSubject)
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return errs.E(errs.Conflict, "org-exists", "organisation %s is already onboarded", o.Number)
-		}
-		_, err = tx.ExecContext(ctx, `
-			INSERT INTO users (org, pid, name, email, role, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-			o.Number, u.PID, u.Name, u.Email, u.Role, micro(u.CreatedAt), u.CreatedBy)
-		return err
-	})
-	var e *errs.Error
-	if err != nil && !errors.As(err, &e) {
-		return fmt.Errorf("sqlite: onboard: %w", err)
-	}
-	return err
-}
-
 const orgColumns = `number, name, active, signature_types, created_at, contact_email, cert_subject`
 
 func scanOrg(row interface{ Scan(...any) error }) (store.Org, error) {
@@ -338,6 +290,18 @@ const auditHead = `SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1`
 
 // appendEvents writes events to the feed and links them into the audit chain.
 func (db *DB) appendEvents(ctx context.Context, tx *sql.Tx, org string, events []job.Event) error {
+	for _, ev := range events {
+		_, err := db.exec(ctx, tx, insertFeed,
+			org, ev.JobID, ev.SignerID, ev.Type, ev.JobStatus, ev.SignerStatus, micro(ev.At))
+		if err != nil {
+			return err
+		}
+	}
+	return db.chain(ctx, tx, org, events)
+}
+
+// chain links events into the audit chain.
+func (db *DB) chain(ctx context.Context, tx *sql.Tx, org string, events []job.Event) error {
 	if len(events) == 0 {
 		return nil
 	}
@@ -354,15 +318,10 @@ func (db *DB) appendEvents(ctx context.Context, tx *sql.Tx, org string, events [
 		return err
 	}
 	for _, ev := range events {
-		_, err := db.exec(ctx, tx, insertFeed,
-			org, ev.JobID, ev.SignerID, ev.Type, ev.JobStatus, ev.SignerStatus, micro(ev.At))
-		if err != nil {
-			return err
-		}
 		r := audit.Record{At: ev.At, Org: org, Actor: ev.Actor, Action: ev.Type, JobID: ev.JobID,
 			SignerID: ev.SignerID, Details: audit.Details(ev.Details)}
 		r.Seal(prev)
-		_, err = db.exec(ctx, tx, insertAudit,
+		_, err := db.exec(ctx, tx, insertAudit,
 			r.Seq, micro(r.At), r.Org, r.Actor, r.Action, r.JobID, r.SignerID, r.Details, r.Prev, r.Hash)
 		if err != nil {
 			return err

@@ -3,9 +3,11 @@ package storetest
 import (
 	"context"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/segl/segl/internal/audit"
 	"github.com/segl/segl/internal/errs"
 	"github.com/segl/segl/internal/job"
 	"github.com/segl/segl/internal/store"
@@ -20,7 +22,7 @@ func testUsers(t *testing.T, s store.Store) {
 	other := store.User{Org: orgB, PID: "21909825250", Name: "Ada Admin", Role: store.RoleSender, CreatedAt: t0,
 		CreatedBy: "admin:central"}
 	for _, u := range []store.User{admin, sender, other} {
-		if err := s.PutUser(ctx, u); err != nil {
+		if err := s.PutUser(ctx, by, u); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -37,17 +39,37 @@ func testUsers(t *testing.T, s store.Store) {
 		t.Fatalf("UserOrgs = %+v, %v", orgs, err)
 	}
 	sender.Role = store.RoleAdmin
-	if err := s.PutUser(ctx, sender); err != nil {
+	if err := s.PutUser(ctx, by, sender); err != nil {
 		t.Fatal(err)
 	}
 	if got, _ := s.User(ctx, orgA, sender.PID); got.Role != store.RoleAdmin {
 		t.Fatalf("role not updated: %+v", got)
 	}
-	if err := s.DeleteUser(ctx, orgA, sender.PID); err != nil {
+	if err := s.DeleteUser(ctx, by, orgA, sender.PID); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.DeleteUser(ctx, orgA, sender.PID); !errs.Is(err, errs.NotFound) {
+	if err := s.DeleteUser(ctx, by, orgA, sender.PID); !errs.Is(err, errs.NotFound) {
 		t.Fatalf("second delete: %v, want not found", err)
+	}
+	// Every change is in the audit chain, with who made it; the refused
+	// second delete is not.
+	var got []string
+	err := s.AuditRecords(ctx, 0, func(r audit.Record) error {
+		got = append(got, r.Org+" "+r.Actor+" "+r.Action+" "+string(r.Details))
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		orgA + " admin:07839635529 user.saved {\"role\":\"admin\",\"user\":\"21909825250\"}",
+		orgA + " admin:07839635529 user.saved {\"role\":\"sender\",\"user\":\"13097248022\"}",
+		orgB + " admin:07839635529 user.saved {\"role\":\"sender\",\"user\":\"21909825250\"}",
+		orgA + " admin:07839635529 user.saved {\"role\":\"admin\",\"user\":\"13097248022\"}",
+		orgA + " admin:07839635529 user.removed {\"user\":\"13097248022\"}",
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("audit records:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
 
@@ -198,7 +220,7 @@ func testOnboard(t *testing.T, s store.Store) {
 		CreatedAt: t0, ContactEmail: "post@a.example"}
 	admin := store.User{Org: orgA, PID: "21909825250", Name: "Ada", Email: "ada@a.example", Role: store.RoleAdmin,
 		CreatedAt: t0, CreatedBy: "admin:07839635529"}
-	if err := s.Onboard(ctx, o, admin); err != nil {
+	if err := s.Onboard(ctx, by, o, admin); err != nil {
 		t.Fatal(err)
 	}
 	if got, err := s.Org(ctx, orgA); err != nil || !reflect.DeepEqual(got, o) {
@@ -211,7 +233,7 @@ func testOnboard(t *testing.T, s store.Store) {
 	again.Name = "Someone else"
 	other := admin
 	other.PID = "03896127682"
-	if err := s.Onboard(ctx, again, other); !errs.Is(err, errs.Conflict) {
+	if err := s.Onboard(ctx, by, again, other); !errs.Is(err, errs.Conflict) {
 		t.Fatalf("onboarding a number twice: %v, want a conflict", err)
 	}
 	if got, _ := s.Org(ctx, orgA); got.Name != o.Name {

@@ -52,6 +52,9 @@ var t0 = time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
 
 const orgA, orgB = "317510748", "319386416"
 
+// by is who makes the suite's changes to organisations and users.
+var by = store.By{Actor: "admin:07839635529", At: t0}
+
 var seq int
 
 func newID() string {
@@ -83,7 +86,7 @@ func testOrgs(t *testing.T, s store.Store) {
 	o := store.Org{Number: orgA, Name: "Lånekassen test", Active: true,
 		SignatureTypes: []job.SignatureType{job.Authenticated, job.Advanced}, CreatedAt: t0,
 		ContactEmail: "post@lanekassen.example", CertSubject: "CN=Lånekassen,O=Lånekassen"}
-	if err := s.PutOrg(ctx, o); err != nil {
+	if err := s.PutOrg(ctx, by, o); err != nil {
 		t.Fatal(err)
 	}
 	got, err := s.Org(ctx, orgA)
@@ -91,7 +94,7 @@ func testOrgs(t *testing.T, s store.Store) {
 		t.Fatalf("Org = %+v, %v; want %+v", got, err, o)
 	}
 	o.Active = false
-	if err := s.PutOrg(ctx, o); err != nil {
+	if err := s.PutOrg(ctx, by, o); err != nil {
 		t.Fatal(err)
 	}
 	if got, _ := s.Org(ctx, orgA); got.Active {

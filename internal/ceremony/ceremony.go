@@ -21,6 +21,7 @@ import (
 	"github.com/segl/segl/internal/errs"
 	"github.com/segl/segl/internal/job"
 	"github.com/segl/segl/internal/queue"
+	"github.com/segl/segl/internal/registry"
 	"github.com/segl/segl/internal/signing"
 	"github.com/segl/segl/internal/store"
 )
@@ -41,6 +42,9 @@ type Service struct {
 	// Queue takes background tasks the use cases start (sending a
 	// one-time code); nil refuses them.
 	Queue queue.Queue
+	// Roles is the business register, asked about a signer who signs for
+	// an organisation; nil leaves that unchecked.
+	Roles registry.Roles
 	Log   *slog.Logger
 }
 

@@ -200,14 +200,18 @@ func revisions(j *job.Job) []string {
 // revisions, the signer's name and evidence, and, after the last signer,
 // the completion.
 func (s *Service) recordAct(ctx context.Context, j *job.Job, signerID, actor string, now time.Time, id eid.Identity,
-	next []blob.Ref, evidence blob.Ref) ([]job.Event, error) {
+	next []blob.Ref, evidence blob.Ref, role map[string]any) ([]job.Event, error) {
 	hashes := make([]string, len(next))
 	for i, ref := range next {
 		j.Documents[i].Signed = job.Revision{SHA256: ref.Key, Size: ref.Size}
 		hashes[i] = ref.Key
 	}
-	events, err := j.SignBy(signerID, actor, now, map[string]any{"eid": id.Method, "level_of_assurance": string(id.Assurance),
-		"auth_time": id.AuthTime.UTC(), "signed_sha256": hashes, "evidence_sha256": evidence.Key})
+	details := map[string]any{"eid": id.Method, "level_of_assurance": string(id.Assurance),
+		"auth_time": id.AuthTime.UTC(), "signed_sha256": hashes, "evidence_sha256": evidence.Key}
+	for k, v := range role {
+		details[k] = v
+	}
+	events, err := j.SignBy(signerID, actor, now, details)
 	if err != nil {
 		return nil, err
 	}
@@ -282,8 +286,13 @@ func (s *Service) signOnce(ctx context.Context, signerID string, id eid.Identity
 	// long as no document got a new revision: record it on the fresh job
 	// rather than sign again, which an own key, good for this one act,
 	// could not.
+	var role map[string]any
+	if signer.OnBehalfOf != "" {
+		role = s.Authority(ctx, signer.OnBehalfOf, id.PID).details()
+		role["on_behalf_of"] = signer.OnBehalfOf
+	}
 	for attempt := 0; ; attempt++ {
-		events, err := s.recordAct(ctx, j, signerID, actor, now, id, next, evRef)
+		events, err := s.recordAct(ctx, j, signerID, actor, now, id, next, evRef, role)
 		if err == nil {
 			err = s.Store.SaveJob(ctx, j, events)
 		}

@@ -65,6 +65,8 @@ type Config struct {
 	MailboxURL    string        // base URL of the digital mailbox (Digipost) API
 	MailboxSender string        // segl's sender id there
 	MailboxKey    string        // PEM RSA key that signs mailbox requests
+	BrregURL      string        // the business register's API root, up to and including /enhetsregisteret
+	BrregToken    string        // its Maskinporten access token
 	RemindAfter   time.Duration // a reminder when a portal signer has not acted after this long
 	Workers       int           // background tasks run at once
 }
@@ -157,6 +159,8 @@ var options = []option{
 	{"mailbox-url", "digital mailbox (Digipost) API base URL", str(func(c *Config) *string { return &c.MailboxURL }), false},
 	{"mailbox-sender", "segl's sender id at the digital mailbox", str(func(c *Config) *string { return &c.MailboxSender }), false},
 	{"mailbox-key", "RSA key that signs digital mailbox requests (PEM)", str(func(c *Config) *string { return &c.MailboxKey }), false},
+	{"brreg-url", "business register (Enhetsregisteret) API root, up to /enhetsregisteret", str(func(c *Config) *string { return &c.BrregURL }), false},
+	{"brreg-token", "access token for the business register's authorised API", str(func(c *Config) *string { return &c.BrregToken }), false},
 	{"remind-after", "remind a portal signer who has not acted after this long (Go duration)", func(c *Config, v string) error {
 		d, err := time.ParseDuration(v)
 		if err != nil || d < time.Second {

@@ -26,6 +26,7 @@ import (
 	"github.com/segl/segl/internal/population"
 	"github.com/segl/segl/internal/queue"
 	"github.com/segl/segl/internal/queue/sqlitequeue"
+	"github.com/segl/segl/internal/registry/brreg"
 	"github.com/segl/segl/internal/registry/devregistry"
 	"github.com/segl/segl/internal/registry/krr"
 )
@@ -88,6 +89,10 @@ func (s *Server) configureChannels(cfg config.Config, d *delivery.Service) error
 		token := cfg.KRRToken
 		d.Contacts = &krr.Client{BaseURL: cfg.KRRURL, Token: func(context.Context) (string, error) { return token, nil }}
 	}
+	if cfg.BrregURL != "" {
+		token := cfg.BrregToken
+		d.Svc.Roles = &brreg.Client{BaseURL: cfg.BrregURL, Token: func(context.Context) (string, error) { return token, nil }}
+	}
 	if cfg.MailboxURL != "" {
 		key, err := loadRSAKey(cfg.MailboxKey)
 		if err != nil {
@@ -98,9 +103,10 @@ func (s *Server) configureChannels(cfg config.Config, d *delivery.Service) error
 	return nil
 }
 
-// devChannels points every channel not configured at a stand-in: a
-// capturing SMTP server on a free local port, and the SMS gateway, KRR and
-// digital mailbox on segl's own listener, all viewable at /dev/mail.
+// devChannels points every channel and register not configured at a
+// stand-in: a capturing SMTP server on a free local port, and the SMS
+// gateway, KRR, the business register and the digital mailbox on segl's
+// own listener; mail and SMS are viewable at /dev/mail.
 func (s *Server) devChannels(d *delivery.Service, mux *http.ServeMux) error {
 	pop, err := population.Load()
 	if err != nil {
@@ -133,10 +139,16 @@ func (s *Server) devChannels(d *delivery.Service, mux *http.ServeMux) error {
 		mux.Handle("POST /dev/sms", dev.SMS)
 		d.SMS = &notify.HTTPGateway{URL: s.URL + "/dev/sms", Sender: "segl", Client: client}
 	}
-	if d.Contacts == nil {
+	if d.Contacts == nil || d.Svc.Roles == nil {
+		// KRR and the business register: one stand-in serves both.
 		mux.Handle("/dev/registry/", http.StripPrefix("/dev/registry", devregistry.New(pop, devregistry.Options{})))
-		d.Contacts = &krr.Client{BaseURL: s.URL + "/dev/registry", HTTP: client,
-			Token: func(context.Context) (string, error) { return "dev", nil }}
+		token := func(context.Context) (string, error) { return "dev", nil }
+		if d.Contacts == nil {
+			d.Contacts = &krr.Client{BaseURL: s.URL + "/dev/registry", HTTP: client, Token: token}
+		}
+		if d.Svc.Roles == nil {
+			d.Svc.Roles = &brreg.Client{BaseURL: s.URL + "/dev/registry/enhetsregisteret", HTTP: client, Token: token}
+		}
 	}
 	if d.Mailbox == nil {
 		// The stand-in does not check request signatures here: mounted

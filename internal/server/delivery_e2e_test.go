@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/segl/segl/client"
+	"github.com/segl/segl/internal/audit"
 	"github.com/segl/segl/internal/delivery"
 	"github.com/segl/segl/internal/notify/devmail"
 	"github.com/segl/segl/internal/validate"
@@ -209,9 +210,33 @@ func TestSigningInARole(t *testing.T) {
 	view := e.browser(t).login(j.Signers[0].SigningURL, kariPID, "")
 	view.want(t, 200, "Arbeidsavtale")
 	for _, want := range []string{"Du signerer på vegne av en virksomhet", "for Innovasjon test AS (organisasjonsnummer " + orgB + ")",
-		"vil signere dem på vegne av Innovasjon test AS"} {
+		"vil signere dem på vegne av Innovasjon test AS",
+		// Kari holds no role in Innovasjon test AS (its general manager is Lars).
+		"Enhetsregisteret viser ikke at du kan signere alene"} {
 		if !strings.Contains(view.body, want) {
 			t.Errorf("the job page lacks %q", want)
+		}
+	}
+	// Lars (larsPID), its general manager, is told the register shows his right, and
+	// the audit log keeps what the register said with his act.
+	req.Signers = []client.SignerRequest{{PID: larsPID, OnBehalfOf: orgB}}
+	j = e.mustCreate(e.client(orgA), req)
+	b := e.browser(t)
+	view = b.login(j.Signers[0].SigningURL, larsPID, "")
+	if !strings.Contains(view.body, "Enhetsregisteret viser at du kan signere alene") {
+		t.Fatalf("Lars's page:\n%s", view.body)
+	}
+	b.submit(view, "/sign", url.Values{"confirm": {"yes"}}).exitToken(t, "https://sender.example/ok")
+	var details string
+	e.srv.Store.AuditRecords(context.Background(), 0, func(r audit.Record) error {
+		if r.Action == "signer.signed" && r.JobID == j.ID {
+			details = string(r.Details)
+		}
+		return nil
+	})
+	for _, want := range []string{`"on_behalf_of":"` + orgB + `"`, `"register_may_sign":true`, `"register_roles":["DAGL"]`} {
+		if !strings.Contains(details, want) {
+			t.Errorf("the audit record of the act lacks %s: %s", want, details)
 		}
 	}
 }

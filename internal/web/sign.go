@@ -509,7 +509,10 @@ type jobView struct {
 	Role *roleView
 }
 
-type roleView struct{ Number, Name string }
+type roleView struct {
+	Number, Name string
+	Authority    ceremony.Authority // what the business register says of the signer
+}
 
 // Error returns the message key for field, if it is invalid.
 func (v jobView) Error(field string) string { return fieldErrorKey(v.Errors, field) }
@@ -570,7 +573,8 @@ func (w *Web) jobView(r *http.Request, s Session, j *job.Job, signer *job.Signer
 		if err != nil {
 			return jobView{}, err
 		}
-		v.Role = &roleView{Number: signer.OnBehalfOf, Name: name}
+		v.Role = &roleView{Number: signer.OnBehalfOf, Name: name,
+			Authority: w.signing.Svc.Authority(r.Context(), signer.OnBehalfOf, s.Subject)}
 	}
 	for _, d := range j.Documents {
 		v.Docs = append(v.Docs, docView{ID: d.ID, Title: d.Title, FileName: d.FileName, SHA256: d.SHA256, Size: d.Size,

@@ -1,0 +1,45 @@
+package ceremony
+
+import (
+	"context"
+
+	"github.com/segl/segl/internal/registry"
+)
+
+// Authority is what the business register says of a person's right to
+// sign for an organisation (MISSION S10), shown to a signer who signs in a
+// role and kept in the audit log with the act. It informs; it does not
+// decide: a proxy may hold a power of attorney the register does not show.
+type Authority struct {
+	Checked bool     // the register answered
+	MaySign bool     // general manager or signature right (registry.MaySignFor)
+	Roles   []string // the person's role codes in the organisation
+}
+
+// Authority looks the person up among the organisation's roles. Without a
+// register, or when it does not answer, Checked is false.
+func (s *Service) Authority(ctx context.Context, orgnr, pid string) Authority {
+	if s.Roles == nil {
+		return Authority{}
+	}
+	roles, err := s.Roles.Roles(ctx, orgnr)
+	if err != nil {
+		s.log().Warn("business register lookup failed", "org", orgnr, "err", err)
+		return Authority{}
+	}
+	a := Authority{Checked: true, MaySign: registry.MaySignFor(roles, pid)}
+	for _, r := range roles {
+		if r.PID == pid {
+			a.Roles = append(a.Roles, r.Code)
+		}
+	}
+	return a
+}
+
+// details are the audit log's facts of a.
+func (a Authority) details() map[string]any {
+	if !a.Checked {
+		return map[string]any{"register_checked": false}
+	}
+	return map[string]any{"register_checked": true, "register_may_sign": a.MaySign, "register_roles": a.Roles}
+}

@@ -15,6 +15,7 @@ import (
 	"net/http/httptest"
 	"net/mail"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -513,5 +514,67 @@ func TestSMTPSubjectEncoding(t *testing.T) {
 		if want := `Signing completed: "` + title + `"`; p.Subject != want {
 			t.Errorf("subject %q, want %q", p.Subject, want)
 		}
+	}
+}
+
+// countingListener counts accepted connections and can drop them all.
+type countingListener struct {
+	net.Listener
+	mu    sync.Mutex
+	conns []net.Conn
+}
+
+func (l *countingListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err == nil {
+		l.mu.Lock()
+		l.conns = append(l.conns, c)
+		l.mu.Unlock()
+	}
+	return c, err
+}
+
+func (l *countingListener) accepted() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.conns)
+}
+
+func (l *countingListener) dropAll() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, c := range l.conns {
+		c.Close()
+	}
+}
+
+// TestSMTPReusesConnections: messages in a row share one session; when
+// the server has dropped an idle session, the next message goes over a new
+// one and is not lost.
+func TestSMTPReusesConnections(t *testing.T) {
+	srv := &devmail.Server{}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := &countingListener{Listener: ln}
+	go srv.Serve(l)
+	t.Cleanup(func() { srv.Close() })
+	m := newSMTP(t, notify.SMTPConfig{Addr: ln.Addr().String(), TLS: notify.StartTLSOpportunistic})
+	t.Cleanup(func() { m.Close() })
+	for range 3 {
+		if err := m.Send(t.Context(), signRequest("nb")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := l.accepted(); n != 1 {
+		t.Fatalf("3 messages took %d connections, want 1", n)
+	}
+	l.dropAll()
+	if err := m.Send(t.Context(), signRequest("nb")); err != nil {
+		t.Fatalf("after the server dropped the idle session: %v", err)
+	}
+	if got, n := len(srv.Messages()), l.accepted(); got != 4 || n != 2 {
+		t.Fatalf("%d messages over %d connections, want 4 over 2", got, n)
 	}
 }

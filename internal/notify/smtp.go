@@ -12,6 +12,7 @@ import (
 	"net/smtp"
 	"net/textproto"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/segl/segl/internal/clock"
@@ -58,12 +59,30 @@ type SMTPConfig struct {
 	Clock clock.Clock
 }
 
-// SMTP sends notifications by e-mail through a relay (RFC 5321), one
-// connection per message. Safe for concurrent use.
+// SMTP sends notifications by e-mail through a relay (RFC 5321). A
+// connection is kept for the next message (several transactions per
+// session, RFC 5321 3.3), up to a few idle ones for a short while, since
+// connecting, greeting and TLS cost more than a message. Safe for
+// concurrent use.
 type SMTP struct {
 	cfg  SMTPConfig
 	host string
+
+	mu   sync.Mutex
+	idle []*session // most recently used last
 }
+
+// session is an open SMTP connection past EHLO, STARTTLS and AUTH.
+type session struct {
+	conn net.Conn
+	c    *smtp.Client
+	used time.Time
+}
+
+const (
+	maxIdleSessions = 8
+	idleTimeout     = 20 * time.Second // well below the 5 minutes servers wait for a command (RFC 5321 4.5.3.2.7)
+)
 
 var _ Mailer = (*SMTP)(nil)
 
@@ -148,28 +167,47 @@ func (s *SMTP) compose(to string, r Rendered) ([]byte, error) {
 	})
 }
 
-func (s *SMTP) deliver(ctx context.Context, to string, msg []byte) (err error) {
+func (s *SMTP) deliver(ctx context.Context, to string, msg []byte) error {
 	ctx, cancel := context.WithTimeout(ctx, s.cfg.Timeout)
 	defer cancel()
+	if ss := s.takeIdle(); ss != nil {
+		stale, err := s.transact(ctx, ss, to, msg)
+		if !stale {
+			return err
+		}
+		// The server had closed the idle connection before our MAIL:
+		// nothing was sent; try a fresh one.
+	}
+	ss, err := s.open(ctx)
+	if err != nil {
+		return err
+	}
+	_, err = s.transact(ctx, ss, to, msg)
+	return err
+}
+
+// open connects, greets, starts TLS and authenticates as configured.
+func (s *SMTP) open(ctx context.Context) (*session, error) {
 	d := net.Dialer{}
 	conn, err := d.DialContext(ctx, "tcp", s.cfg.Addr)
 	if err != nil {
-		return temporary("notify: smtp dial", err)
+		return nil, temporary("notify: smtp dial", err)
 	}
-	// The context's deadline bounds every read and write, and cancelling it
-	// unblocks them at once.
-	if dl, ok := ctx.Deadline(); ok {
-		conn.SetDeadline(dl)
-	}
-	stop := context.AfterFunc(ctx, func() { conn.SetDeadline(time.Unix(1, 0)) })
-	defer stop()
-
+	defer bound(ctx, conn)()
 	c, err := smtp.NewClient(conn, s.host)
 	if err != nil {
 		conn.Close()
-		return classify("notify: smtp greeting", err)
+		return nil, classify("notify: smtp greeting", err)
 	}
-	defer c.Close()
+	ss := &session{conn: conn, c: c}
+	if err := s.handshake(c); err != nil {
+		ss.close()
+		return nil, err
+	}
+	return ss, nil
+}
+
+func (s *SMTP) handshake(c *smtp.Client) error {
 	if err := c.Hello(s.cfg.HelloName); err != nil {
 		return classify("notify: smtp ehlo", err)
 	}
@@ -198,26 +236,100 @@ func (s *SMTP) deliver(ctx context.Context, to string, msg []byte) (err error) {
 			return classify("notify: smtp auth", err)
 		}
 	}
-	if err := c.Mail(s.cfg.From); err != nil {
-		return classify("notify: smtp mail from", err)
+	return nil
+}
+
+// bound makes ctx's deadline and cancellation bound every read and write
+// on conn until the returned function is called.
+func bound(ctx context.Context, conn net.Conn) func() {
+	if dl, ok := ctx.Deadline(); ok {
+		conn.SetDeadline(dl)
 	}
-	if err := c.Rcpt(to); err != nil {
-		return classify("notify: smtp rcpt to", err)
+	stop := context.AfterFunc(ctx, func() { conn.SetDeadline(time.Unix(1, 0)) })
+	return func() {
+		stop()
+		conn.SetDeadline(time.Time{})
 	}
-	w, err := c.Data()
+}
+
+// transact sends one message on ss, then keeps the session for the next
+// one or closes it. stale reports that a reused session was found closed
+// before the server answered anything, so nothing was sent.
+func (s *SMTP) transact(ctx context.Context, ss *session, to string, msg []byte) (stale bool, err error) {
+	release := bound(ctx, ss.conn)
+	defer func() {
+		release()
+		if err != nil || ctx.Err() != nil {
+			ss.close()
+			return
+		}
+		s.putIdle(ss)
+	}()
+	if err := ss.c.Mail(s.cfg.From); err != nil {
+		var te *textproto.Error
+		return !ss.used.IsZero() && !errors.As(err, &te), classify("notify: smtp mail from", err)
+	}
+	if err := ss.c.Rcpt(to); err != nil {
+		return false, classify("notify: smtp rcpt to", err)
+	}
+	w, err := ss.c.Data()
 	if err != nil {
-		return classify("notify: smtp data", err)
+		return false, classify("notify: smtp data", err)
 	}
 	if _, err := w.Write(msg); err != nil {
-		return classify("notify: smtp data", err)
+		return false, classify("notify: smtp data", err)
 	}
 	// Close reads the reply to the end of DATA: only now is the message the
 	// relay's responsibility.
 	if err := w.Close(); err != nil {
-		return classify("notify: smtp data", err)
+		return false, classify("notify: smtp data", err)
 	}
-	// The message is accepted; a failed QUIT does not change that.
-	_ = c.Quit()
+	return false, nil
+}
+
+func (s *SMTP) takeIdle() *session {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for len(s.idle) > 0 {
+		ss := s.idle[len(s.idle)-1]
+		s.idle = s.idle[:len(s.idle)-1]
+		if time.Since(ss.used) < idleTimeout {
+			return ss
+		}
+		go ss.close()
+	}
+	return nil
+}
+
+func (s *SMTP) putIdle(ss *session) {
+	ss.used = time.Now()
+	s.mu.Lock()
+	if len(s.idle) < maxIdleSessions {
+		s.idle = append(s.idle, ss)
+		ss = nil
+	}
+	s.mu.Unlock()
+	if ss != nil {
+		ss.close()
+	}
+}
+
+// close ends the session politely; a failed QUIT changes nothing.
+func (ss *session) close() {
+	ss.conn.SetDeadline(time.Now().Add(2 * time.Second))
+	_ = ss.c.Quit()
+	ss.c.Close()
+}
+
+// Close ends the idle sessions.
+func (s *SMTP) Close() error {
+	s.mu.Lock()
+	idle := s.idle
+	s.idle = nil
+	s.mu.Unlock()
+	for _, ss := range idle {
+		ss.close()
+	}
 	return nil
 }
 

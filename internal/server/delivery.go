@@ -80,6 +80,7 @@ func (s *Server) configureChannels(cfg config.Config, d *delivery.Service) error
 		if err != nil {
 			return err
 		}
+		s.closers = append(s.closers, m.Close)
 		d.Mail = m
 	}
 	if cfg.SMSURL != "" {
@@ -133,6 +134,7 @@ func (s *Server) devChannels(d *delivery.Service, mux *http.ServeMux) error {
 		if err != nil {
 			return err
 		}
+		s.closers = append([]func() error{m.Close}, s.closers...) // before the server it talks to
 		d.Mail = m
 	}
 	if d.SMS == nil {

@@ -42,7 +42,9 @@ var (
 // 403, NotFound 404, Conflict 409 (410 for the link codes above), TooLarge
 // 413, Unavailable 503. The page says only what the catalogue says for that
 // status; the error's own message is for logs, and is never shown, because
-// domain messages are English and may name internals. An error without a
+// domain messages are English and may name internals. Its way back leads to
+// the front page of the request's area (/sign/, /portal/ or /admin/), and
+// a 401 in a staff area offers that area's login. An error without a
 // kind is a bug: logged in full with a random reference that the 500 page
 // shows, so support can find the log line.
 func (w *Web) Error(rw http.ResponseWriter, r *http.Request, err error) {
@@ -64,6 +66,11 @@ func (w *Web) Error(rw http.ResponseWriter, r *http.Request, err error) {
 	}
 	w.log.Debug("web: error page", "status", status, "code", e.Code, "path", r.URL.Path, "err", err)
 	d := errorData{Key: "error." + strconv.Itoa(status)}
+	if area := areaOf(r.URL.Path); status == http.StatusUnauthorized && area != areaSign {
+		// Staff have no signer's link to open again: their way back in
+		// is their own area's login.
+		d.Key, d.Retry, d.RetryKey = "staff.error.session-ended", "/"+area+"/login", "staff.error.session-ended.retry"
+	}
 	var pe *pageError
 	if errors.As(err, &pe) {
 		d.Key, d.Retry, d.RetryKey = pe.key, pe.retry, pe.retryKey

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"path"
+	"slices"
 	"strings"
 	"time"
 )
@@ -22,23 +23,39 @@ var templateFS embed.FS
 // "content" (what goes in <main>).
 const layoutFile = "templates/layout.html"
 
+// partialFiles are the shared partials: pieces several pages use, such as
+// an area's navigation ("portal-nav", "admin-nav"). They are parsed with
+// the layout into every page's set and are never pages of their own, so
+// they must not define "title" or "content".
+const partialFiles = "templates/partial_*.html"
+
 // parseTemplates parses, once, one template set per page and language: the
-// layout plus the page, with T and the date functions bound to the
-// language, so rendering never clones or re-parses.
+// layout and the partials plus the page, with T and the date functions
+// bound to the language, so rendering never clones or re-parses.
 func (w *Web) parseTemplates() (map[string]map[string]*template.Template, error) {
 	files, err := fs.Glob(templateFS, "templates/*.html")
 	if err != nil {
 		return nil, fmt.Errorf("web: %w", err)
 	}
+	partials, err := fs.Glob(templateFS, partialFiles)
+	if err != nil {
+		return nil, fmt.Errorf("web: %w", err)
+	}
+	shared := append([]string{layoutFile}, partials...)
 	out := make(map[string]map[string]*template.Template)
 	for _, lang := range Languages {
-		base, err := template.New(path.Base(layoutFile)).Funcs(w.funcs(lang)).ParseFS(templateFS, layoutFile)
+		base, err := template.New(path.Base(layoutFile)).Funcs(w.funcs(lang)).ParseFS(templateFS, shared...)
 		if err != nil {
 			return nil, fmt.Errorf("web: %w", err)
 		}
+		for _, name := range []string{"title", "content"} {
+			if base.Lookup(name) != nil {
+				return nil, fmt.Errorf("web: a partial defines %q, which is for pages", name)
+			}
+		}
 		out[lang] = make(map[string]*template.Template)
 		for _, f := range files {
-			if f == layoutFile {
+			if slices.Contains(shared, f) {
 				continue
 			}
 			t, err := template.Must(base.Clone()).ParseFS(templateFS, f)
@@ -80,7 +97,38 @@ type Page struct {
 	Status    int    // HTTP status of the response
 	Data      any    // the handler's data
 	CSRFToken string // for forms (csrfField) and the X-CSRF-Token header
+	Area      string // the part of the site the page is in: "sign", "portal" or "admin"
 	url       *url.URL
+}
+
+// areaSign is the area of the signer pages under /sign, and of any page
+// outside the staff areas.
+const areaSign = "sign"
+
+// areaOf is the area of the site the path p lies in: the staff areas by
+// their prefix, everything else the signer pages'.
+func areaOf(p string) string {
+	for _, a := range []string{AreaPortal, AreaAdmin} {
+		if p == "/"+a || strings.HasPrefix(p, "/"+a+"/") {
+			return a
+		}
+	}
+	return areaSign
+}
+
+// Home is the front page of the page's area, where the service name in the
+// header and an error page's way back lead.
+func (p *Page) Home() string { return "/" + p.Area + "/" }
+
+// At is what an area's navigation partial is executed with: the page, and
+// which of the navigation's items is the current page ("" for none), so
+// {{template "portal-nav" ($.At "jobs")}} marks "jobs" with aria-current.
+func (p *Page) At(current string) PageAt { return PageAt{Page: p, Current: current} }
+
+// PageAt is a page with its current navigation item (see At).
+type PageAt struct {
+	Page    *Page
+	Current string
 }
 
 // Languages lists the languages for the switch in the header.
@@ -134,7 +182,7 @@ func (w *Web) execute(r *http.Request, status int, name string, data any) (*byte
 	if t == nil {
 		return nil, st.lang, fmt.Errorf("no page template %q", name)
 	}
-	p := &Page{Lang: st.lang, Status: status, Data: data, CSRFToken: w.token(st), url: r.URL}
+	p := &Page{Lang: st.lang, Status: status, Data: data, CSRFToken: w.token(st), Area: areaOf(r.URL.Path), url: r.URL}
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, path.Base(layoutFile), p); err != nil {
 		return nil, st.lang, err

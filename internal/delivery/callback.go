@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/segl/segl/client"
 	"github.com/segl/segl/internal/store"
 )
 
@@ -24,18 +25,6 @@ const (
 	HeaderSignature = "Segl-Signature" // t=<unix seconds>,v1=<hex HMAC-SHA256>
 	HeaderEventID   = "Segl-Event-Id"  // the feed sequence number; the same on every retry
 )
-
-// callbackBody is what a callback carries: one change, as the polling feed
-// shows it.
-type callbackBody struct {
-	Seq          int64     `json:"seq"`
-	JobID        string    `json:"job_id"`
-	SignerID     string    `json:"signer_id,omitempty"`
-	Type         string    `json:"type"`
-	JobStatus    string    `json:"job_status"`
-	SignerStatus string    `json:"signer_status,omitempty"`
-	At           time.Time `json:"at"`
-}
 
 // Sign returns the signature header value for body at t.
 func Sign(secret string, t time.Time, body []byte) string {
@@ -56,7 +45,8 @@ func (d *Service) callback(ctx context.Context, t task) error {
 		return err
 	}
 	c := t.Change
-	body, err := json.Marshal(callbackBody{Seq: c.Seq, JobID: c.JobID, SignerID: c.SignerID, Type: c.Type,
+	// The body is an entry of the events feed, in the API's own wire type.
+	body, err := json.Marshal(client.Event{Seq: c.Seq, JobID: c.JobID, SignerID: c.SignerID, Type: c.Type,
 		JobStatus: string(c.JobStatus), SignerStatus: string(c.SignerStatus), At: c.At})
 	if err != nil {
 		return err

@@ -76,6 +76,7 @@ func (w *Web) parseTemplates() (map[string]map[string]*template.Template, error)
 //	{{size .Bytes}}        "97,7 kB" / "97.7 kB"
 //	{{static "segl.css"}}  the content-hashed URL of an asset (long cache)
 //	{{csrfField $}}        the hidden CSRF input for a form; $ is the *Page
+//	{{errorSummary .Errors "key"}}  input for the "error-summary-text" partial
 func (w *Web) funcs(lang string) template.FuncMap {
 	return template.FuncMap{
 		"T":        func(key string, args ...any) string { return w.T(lang, key, args...) },
@@ -83,6 +84,14 @@ func (w *Web) funcs(lang string) template.FuncMap {
 		"datetime": func(t time.Time) string { return w.FormatDateTime(lang, t) },
 		"size":     func(n int64) string { return FormatSize(lang, n) },
 		"static":   w.assets.url,
+		// errorSummary bundles errors already in the page's language
+		// with an optional note (a catalogue key) for "error-summary-text".
+		"errorSummary": func(errors []portalError, note string) any {
+			return struct {
+				Errors []portalError
+				Note   string
+			}{errors, note}
+		},
 		"csrfField": func(p *Page) template.HTML {
 			return template.HTML(`<input type="hidden" name="` + csrfField + `" value="` +
 				template.HTMLEscapeString(p.CSRFToken) + `">`)

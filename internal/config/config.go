@@ -117,6 +117,18 @@ func positive(p func(*Config) *int) func(*Config, string) error {
 	}
 }
 
+// duration sets a Go duration of at least a second.
+func duration(p func(*Config) *time.Duration) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < time.Second {
+			return fmt.Errorf("want a duration of at least 1s, got %q", v)
+		}
+		*p(c) = d
+		return nil
+	}
+}
+
 var options = []option{
 	{"addr", "listen address (host:port)", str(func(c *Config) *string { return &c.Addr }), false},
 	{"base-url", "public base URL (default https://<addr>)", str(func(c *Config) *string { return &c.BaseURL }), false},
@@ -161,23 +173,11 @@ var options = []option{
 	{"mailbox-key", "RSA key that signs digital mailbox requests (PEM)", str(func(c *Config) *string { return &c.MailboxKey }), false},
 	{"brreg-url", "business register (Enhetsregisteret) API root, up to /enhetsregisteret", str(func(c *Config) *string { return &c.BrregURL }), false},
 	{"brreg-token", "access token for the business register's authorised API", str(func(c *Config) *string { return &c.BrregToken }), false},
-	{"remind-after", "remind a portal signer who has not acted after this long (Go duration)", func(c *Config, v string) error {
-		d, err := time.ParseDuration(v)
-		if err != nil || d < time.Second {
-			return fmt.Errorf("want a duration of at least 1s, got %q", v)
-		}
-		c.RemindAfter = d
-		return nil
-	}, false},
+	{"remind-after", "remind a portal signer who has not acted after this long (Go duration)",
+		duration(func(c *Config) *time.Duration { return &c.RemindAfter }), false},
 	{"workers", "background tasks run at once", positive(func(c *Config) *int { return &c.Workers }), false},
-	{"sweep-every", "how often due jobs expire and activate (Go duration)", func(c *Config, v string) error {
-		d, err := time.ParseDuration(v)
-		if err != nil || d < time.Second {
-			return fmt.Errorf("want a duration of at least 1s, got %q", v)
-		}
-		c.SweepEvery = d
-		return nil
-	}, false},
+	{"sweep-every", "how often due jobs expire and activate (Go duration)",
+		duration(func(c *Config) *time.Duration { return &c.SweepEvery }), false},
 	{"max-documents", "documents per job", positive(func(c *Config) *int { return &c.Limits.MaxDocuments }), false},
 	{"max-signers", "signers per job", positive(func(c *Config) *int { return &c.Limits.MaxSigners }), false},
 	{"max-document-mb", "megabytes (MiB) per document", func(c *Config, v string) error {

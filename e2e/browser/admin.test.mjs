@@ -124,6 +124,11 @@ describe("central administration", { skip: !cfg && "SEGL_ADMIN is not set" }, ()
     assert.match(csv.type, /^text\/csv/);
     assert.match(csv.text, /^org_number,org_name,month,item,count,unit_price_nok,amount_nok\r\n/);
 
+    await page.getByRole("link", { name: "Feilede bakgrunnsoppgaver" }).click();
+    await checkPage(page, { lang: "nb", h1: "Feilede bakgrunnsoppgaver" });
+    await checkAxe(t, page, "failed tasks page");
+    await page.getByRole("link", { name: "Bruk og fakturagrunnlag" }).click();
+
     await page.getByRole("link", { name: "English" }).click();
     await checkPage(page, { lang: "en", h1: "Usage and invoicing" });
     await checkAxe(t, page, "usage page in English");
@@ -140,6 +145,7 @@ describe("central administration", { skip: !cfg && "SEGL_ADMIN is not set" }, ()
       [`/admin/orgs/${cfg.org}`, "Barnevernet test"],
       ["/admin/orgs/new", "Registrer virksomhet"],
       ["/admin/usage", "Bruk og fakturagrunnlag"],
+      ["/admin/tasks", "Feilede bakgrunnsoppgaver"],
     ]) {
       await page.goto(`${base}${path}`);
       await checkPage(page, { lang: "nb", h1 });

@@ -318,3 +318,28 @@ func TestAdminUsageReport(t *testing.T) {
 		t.Errorf("the bad month's error is not shown:\n%s", bad.body)
 	}
 }
+
+// TestAdminSeesFailedTasks: a background task that gives up (here one whose
+// payload cannot be read) is listed for the central administrator with its
+// error.
+func TestAdminSeesFailedTasks(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	payload := []byte(`{"org": "` + orgA + `", "job": "0193-broken", "signer": 7}`)
+	if err := e.srv.Queue.Enqueue(ctx, "notify-signer", "broken", payload, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the task in the dead letter", func() bool {
+		dead, err := e.srv.Queue.Dead(ctx, 10)
+		return err == nil && len(dead) == 1
+	})
+	b := e.browser(t)
+	b.adminLogin(adminPID)
+	page := b.get("/admin/tasks")
+	page.want(t, http.StatusOK, "Feilede bakgrunnsoppgaver")
+	for _, want := range []string{"notify-signer", orgA, "0193-broken", "cannot unmarshal"} {
+		if !strings.Contains(page.body, want) {
+			t.Errorf("the page lacks %q", want)
+		}
+	}
+}

@@ -168,7 +168,7 @@ func start(ctx context.Context, cfg config.Config, opts Options, ln net.Listener
 	}
 	webUI, err := web.New(web.Options{Key: linkKey, Clock: opts.Clock, Log: opts.Log,
 		Signing: &web.Signing{Svc: svc, Login: s.login, BaseURL: base, KeySource: s.keys},
-		Staff:   &web.Staff{Svc: svc, Store: db, Login: s.login, BaseURL: base, AdminPIDs: adminPIDs}})
+		Staff:   &web.Staff{Svc: svc, Store: db, Login: s.login, BaseURL: base, AdminPIDs: adminPIDs, Queue: s.Queue}})
 	if err != nil {
 		return nil, err
 	}

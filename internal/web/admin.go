@@ -8,7 +8,8 @@ import (
 
 // The central administration under /admin (MISSION I4, P1): the service
 // owner's administrators onboard organisations, change what they may do,
-// deactivate them, and read what they used (admin_orgs.go, admin_usage.go).
+// deactivate them, read what they used (admin_orgs.go, admin_usage.go), and
+// see the background tasks that gave up (admin_tasks.go).
 //
 // Administrators log in through ID-porten on level high into a session of
 // the admin area (staff.go). The session only says who they are: every
@@ -31,6 +32,7 @@ func (w *Web) adminRoutes(mux *http.ServeMux) {
 	w.Mount(mux, "POST /admin/orgs/{number}/reactivate", w.asAdmin(w.adminSetOrgActive(true)))
 	w.Mount(mux, "GET /admin/usage", w.asAdmin(w.adminUsagePage))
 	w.Mount(mux, "GET /admin/usage.csv", w.asAdmin(w.adminUsageCSV))
+	w.Mount(mux, "GET /admin/tasks", w.asAdmin(w.adminTasks))
 }
 
 // adminHandler is an administration page, given the checked session.

@@ -125,6 +125,9 @@ var (
 // Every page of the staff areas links its header to the area's front
 // page, and shows the area's one navigation (from its partial) with the
 // right item marked as the current page, and the area's logout.
+// adminNav is the administration's navigation, in order.
+var adminNav = []string{"/admin/", "/admin/orgs/new", "/admin/usage", "/admin/tasks"}
+
 func TestStaffPagesShareTheirNavigation(t *testing.T) {
 	nav := navView{Name: "Kari Nordmann", Org: "Eksempel AS", Admin: true, Switch: true}
 	sender := navView{Name: "Ola Nordmann", Org: "Eksempel AS"}
@@ -146,13 +149,15 @@ func TestStaffPagesShareTheirNavigation(t *testing.T) {
 		{"portal/users", "portal_users", usersView{Nav: navView{Name: "Kari", Org: "Eksempel AS", Admin: true}}, "portal",
 			"/portal/users", []string{"/portal/", "/portal/jobs/new", "/portal/users"}},
 		{"portal/orgs", "portal_orgs", orgsView{Nav: navView{Name: "Kari"}}, "", "", nil},
-		{"admin/orgs", "admin_orgs", adminOrgsView{}, "admin", "/admin/", []string{"/admin/", "/admin/orgs/new", "/admin/usage"}},
+		{"admin/orgs", "admin_orgs", adminOrgsView{}, "admin", "/admin/", adminNav},
 		{"admin/new-org", "admin_org", adminOrgView{New: true}, "admin", "/admin/orgs/new",
-			[]string{"/admin/", "/admin/orgs/new", "/admin/usage"}},
+			adminNav},
 		{"admin/org", "admin_org", adminOrgView{Org: store.Org{Number: "317510748", Name: "Eksempel AS", Active: true}}, "admin", "",
-			[]string{"/admin/", "/admin/orgs/new", "/admin/usage"}},
+			adminNav},
 		{"admin/usage", "admin_usage", adminUsageView{}, "admin", "/admin/usage",
-			[]string{"/admin/", "/admin/orgs/new", "/admin/usage"}},
+			adminNav},
+		{"admin/tasks", "admin_tasks", adminTasksView{Available: true, Tasks: []deadTaskView{{Kind: "callback",
+			Org: "317510748", Job: "j1", Error: "503", Attempts: 10}}}, "admin", "/admin/tasks", adminNav},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			area, _, _ := strings.Cut(tc.page, "_")

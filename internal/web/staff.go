@@ -8,6 +8,7 @@ import (
 	"github.com/segl/segl/internal/ceremony"
 	"github.com/segl/segl/internal/eid"
 	"github.com/segl/segl/internal/errs"
+	"github.com/segl/segl/internal/queue"
 	"github.com/segl/segl/internal/store"
 )
 
@@ -34,6 +35,9 @@ type Staff struct {
 	BaseURL string
 	// AdminPIDs are the central administrators' identity numbers.
 	AdminPIDs []string
+	// Queue is the background task queue, whose dead letter /admin shows;
+	// nil shows none.
+	Queue queue.Queue
 }
 
 // IsAdmin reports whether pid is a central administrator.

@@ -15,19 +15,15 @@
 //
 // Without SEGL_ADMIN the tests are skipped.
 
-import { test, before, after, describe } from "node:test";
+import { test, describe } from "node:test";
 import assert from "node:assert/strict";
-import { rmSync } from "node:fs";
 import { join } from "node:path";
 import {
-  base, shots, viewports, trustingHome, launch, checkEnv,
-  newPage, checkAxe, checkPage, noHorizontalScroll,
+  base, shots, viewports, useBrowser, newPage, checkAxe, checkPage, noHorizontalScroll,
 } from "./harness.mjs";
 
 const cfg = JSON.parse(process.env.SEGL_ADMIN || "null");
 
-let home;
-let browser;
 
 const shot = (page, name) => page.screenshot({ path: join(shots, `admin-${name}.png`), fullPage: true });
 
@@ -44,19 +40,10 @@ async function login(t, page, pid, { axe = false } = {}) {
 }
 
 describe("central administration", { skip: !cfg && "SEGL_ADMIN is not set" }, () => {
-  before(async () => {
-    checkEnv();
-    home = trustingHome();
-    browser = await launch(home);
-  });
-
-  after(async () => {
-    await browser?.close();
-    if (home) rmSync(home, { recursive: true, force: true });
-  });
+  const chrome = useBrowser();
 
   test("a person who is not an administrator is refused", async (t) => {
-    const page = await newPage(browser, viewports.desktop);
+    const page = await newPage(chrome.browser, viewports.desktop);
     await login(t, page, cfg.other, { axe: true });
     await checkPage(page, { lang: "nb", h1: "Du har ikke tilgang til administrasjonen" });
     await checkAxe(t, page, "403 page");
@@ -67,7 +54,7 @@ describe("central administration", { skip: !cfg && "SEGL_ADMIN is not set" }, ()
   });
 
   test("the administrator onboards and deactivates an organisation and reads the usage", async (t) => {
-    const page = await newPage(browser, viewports.desktop);
+    const page = await newPage(chrome.browser, viewports.desktop);
     await login(t, page, cfg.admin);
     await page.waitForURL(`${base}/admin/`);
     await checkPage(page, { lang: "nb", h1: "Virksomheter" });
@@ -137,7 +124,7 @@ describe("central administration", { skip: !cfg && "SEGL_ADMIN is not set" }, ()
   });
 
   test("the pages fit a phone", async (t) => {
-    const page = await newPage(browser, viewports.phone);
+    const page = await newPage(chrome.browser, viewports.phone);
     await login(t, page, cfg.admin);
     await page.waitForURL(`${base}/admin/`);
     for (const [path, h1] of [

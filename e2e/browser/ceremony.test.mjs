@@ -30,25 +30,25 @@
 // The expiry test moves segl's clock, so it runs last. Without
 // SEGL_CEREMONY the tests are skipped.
 
-import { test, before, after, describe } from "node:test";
+import { test, describe } from "node:test";
 import assert from "node:assert/strict";
-import { rmSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import {
-  base, shots, viewports, trustingHome, launch, checkEnv,
+  base, shots, viewports, useBrowser,
   newPage as openPage, checkAxe, checkPage, noHorizontalScroll,
 } from "./harness.mjs";
 
 const cfg = JSON.parse(process.env.SEGL_CEREMONY || "null");
 const out = { direct: [], advanced: [], reject: "" };
 
-let home;
-let browser;
+let chrome; // the suite's browser (useBrowser)
+
 
 // newPage is a fresh browser context in which the sender's site answers
 // with a plain page, so that the exit redirects can be followed and read.
 async function newPage(options) {
-  const page = await openPage(browser, options);
+  const page = await openPage(chrome.browser, options);
   await page.context().route("https://sender.example/**", (route) =>
     route.fulfill({
       status: 200,
@@ -132,15 +132,7 @@ async function portalTask(t, page, pid, title) {
 const ownKey = "Du signerer med din egen signeringsnøkkel hos eID-leverandøren din.";
 
 describe("signing ceremony", { skip: !cfg && "SEGL_CEREMONY is not set" }, () => {
-  before(async () => {
-    checkEnv();
-    home = trustingHome();
-    browser = await launch(home);
-  });
-
-  after(async () => {
-    await browser?.close();
-    if (home) rmSync(home, { recursive: true, force: true });
+  chrome = useBrowser(() => {
     if (process.env.SEGL_CEREMONY_OUT) writeFileSync(process.env.SEGL_CEREMONY_OUT, JSON.stringify(out));
   });
 

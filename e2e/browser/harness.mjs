@@ -12,8 +12,9 @@
 // where Chromium on Linux looks), and certificate errors are never ignored.
 
 import assert from "node:assert/strict";
+import { before, after } from "node:test";
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, mkdirSync, readFileSync } from "node:fs";
+import { mkdtempSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createRequire } from "node:module";
@@ -54,6 +55,26 @@ export function trustingHome() {
   execFileSync("certutil", ["-N", "-d", `sql:${db}`, "--empty-password"]);
   execFileSync("certutil", ["-A", "-d", `sql:${db}`, "-n", "segl development root", "-t", "C,,", "-i", caFile]);
   return dir;
+}
+
+// useBrowser launches Chromium, trusting the development root, before the
+// tests of the enclosing suite (or file) and closes it after them, then
+// calls cleanup if given. The returned object's browser field is the
+// running browser.
+export function useBrowser(cleanup) {
+  const chrome = { browser: undefined };
+  let home;
+  before(async () => {
+    checkEnv();
+    home = trustingHome();
+    chrome.browser = await launch(home);
+  });
+  after(async () => {
+    await chrome.browser?.close();
+    if (home) rmSync(home, { recursive: true, force: true });
+    cleanup?.();
+  });
+  return chrome;
 }
 
 export function launch(homeDir) {

@@ -17,20 +17,16 @@
 // The tests run in order: the second needs the access the first gives.
 // Without SEGL_PORTAL they are skipped.
 
-import { test, before, after, describe } from "node:test";
+import { test, describe } from "node:test";
 import assert from "node:assert/strict";
-import { rmSync } from "node:fs";
 import { join } from "node:path";
 import {
-  base, shots, viewports, trustingHome, launch, checkEnv,
-  newPage, checkAxe, checkPage, noHorizontalScroll,
+  base, shots, viewports, useBrowser, newPage, checkAxe, checkPage, noHorizontalScroll,
 } from "./harness.mjs";
 
 const cfg = JSON.parse(process.env.SEGL_PORTAL || "null");
 const title = "Ansettelsesavtale";
 
-let home;
-let browser;
 
 const shot = (page, name) => page.screenshot({ path: join(shots, `portal-${name}.png`), fullPage: true });
 
@@ -50,19 +46,10 @@ async function login(t, page, pid, { axe = false } = {}) {
 }
 
 describe("sender portal", { skip: !cfg && "SEGL_PORTAL is not set" }, () => {
-  before(async () => {
-    checkEnv();
-    home = trustingHome();
-    browser = await launch(home);
-  });
-
-  after(async () => {
-    await browser?.close();
-    if (home) rmSync(home, { recursive: true, force: true });
-  });
+  const chrome = useBrowser();
 
   test("an administrator gives a colleague access", async (t) => {
-    const page = await newPage(browser, viewports.desktop);
+    const page = await newPage(chrome.browser, viewports.desktop);
     await login(t, page, cfg.admin, { axe: true });
     await page.getByText(`${cfg.adminName}, for ${cfg.org}`).waitFor();
     await checkAxe(t, page, "job list, no jobs");
@@ -93,7 +80,7 @@ describe("sender portal", { skip: !cfg && "SEGL_PORTAL is not set" }, () => {
   });
 
   test("the colleague sends a PDF for signing and follows it", async (t) => {
-    const page = await newPage(browser, viewports.desktop);
+    const page = await newPage(chrome.browser, viewports.desktop);
     await login(t, page, cfg.colleague);
     assert.equal(await page.getByRole("link", { name: "Brukere" }).count(), 0, "a sender sees no users link");
     await page.getByRole("link", { name: "Nytt oppdrag" }).click();
@@ -142,7 +129,7 @@ describe("sender portal", { skip: !cfg && "SEGL_PORTAL is not set" }, () => {
   });
 
   test("on a phone, down to 320 pixels", async (t) => {
-    const page = await newPage(browser, viewports.phone);
+    const page = await newPage(chrome.browser, viewports.phone);
     await login(t, page, cfg.colleague);
     await noHorizontalScroll(page);
     await checkAxe(t, page, "job list, phone");

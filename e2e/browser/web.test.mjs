@@ -6,31 +6,18 @@
 // Run: SEGL_URL=… SEGL_CA=… node --test e2e/browser/web.test.mjs
 // (or `go test ./internal/web -run Browser`, which starts a server itself).
 
-import { test, before, after, describe } from "node:test";
+import { test, describe } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
-  base, shots, viewports, trustingHome, launch, checkEnv,
+  base, shots, viewports, launch, useBrowser,
   newPage as openPage, checkAxe, checkPage, noHorizontalScroll,
 } from "./harness.mjs";
 
-let home; // temporary HOME holding the NSS database
-let browser;
-
-before(async () => {
-  checkEnv();
-  home = trustingHome();
-  browser = await launch(home);
-});
-
-after(async () => {
-  await browser?.close();
-  if (home) rmSync(home, { recursive: true, force: true });
-});
-
-const newPage = (options) => openPage(browser, options);
+const chrome = useBrowser();
+const newPage = (options) => openPage(chrome.browser, options);
 
 test("the development root is trusted for real, not ignored", async () => {
   // The harness browser loads the page with certificate checks on…

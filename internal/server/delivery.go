@@ -61,6 +61,12 @@ func (s *Server) startDelivery(cfg config.Config, opts Options, svc *ceremony.Se
 			return err
 		}
 	}
+	for what, missing := range map[string]bool{"e-mail notices (smtp-addr)": d.Mail == nil, "SMS notices (sms-url)": d.SMS == nil,
+		"the contact register (krr-url)": d.Contacts == nil, "digital mailbox forwarding (mailbox-url)": d.Mailbox == nil} {
+		if missing {
+			opts.Log.Warn("not configured, so off: " + what)
+		}
+	}
 	runner := queue.NewRunner(q, queue.RunnerOptions{Concurrency: cfg.Workers, Poll: 200 * time.Millisecond,
 		Backoff: opts.TaskBackoff, Clock: opts.Clock, Log: opts.Log})
 	d.Handlers(runner)

@@ -142,8 +142,12 @@ func (d *Service) PumpOnce(ctx context.Context) (int, error) {
 		if err != nil || len(changes) == 0 {
 			return total, err
 		}
+		// A job has several entries in a batch (a signing act alone writes
+		// two), so read each job once per batch: every read happens after
+		// the batch was read, so it shows at least every change in it.
+		jobs := make(map[[2]string]*job.Job)
 		for _, c := range changes {
-			if err := d.route(ctx, c); err != nil {
+			if err := d.route(ctx, c, jobs); err != nil {
 				return total, err
 			}
 		}
@@ -155,14 +159,24 @@ func (d *Service) PumpOnce(ctx context.Context) (int, error) {
 	}
 }
 
-// route queues what follows one feed entry.
-func (d *Service) route(ctx context.Context, c store.Change) error {
-	j, err := d.Store.Job(ctx, c.Org, c.JobID)
-	if errs.Is(err, errs.NotFound) {
-		return nil
+// route queues what follows one feed entry. jobs holds the jobs read for
+// the entries before it (nil for a job not found).
+func (d *Service) route(ctx context.Context, c store.Change, jobs map[[2]string]*job.Job) error {
+	key := [2]string{c.Org, c.JobID}
+	j, seen := jobs[key]
+	if !seen {
+		var err error
+		j, err = d.Store.Job(ctx, c.Org, c.JobID)
+		switch {
+		case errs.Is(err, errs.NotFound):
+			j = nil
+		case err != nil:
+			return err
+		}
+		jobs[key] = j
 	}
-	if err != nil {
-		return err
+	if j == nil {
+		return nil
 	}
 	now := d.Clock.Now()
 	if j.CallbackURL != "" {

@@ -108,6 +108,14 @@ const (
 
 var defaultHosts = []string{"localhost", "127.0.0.1", "::1"}
 
+// caCurve is the curve of new development CA keys. P-256, like the leaves:
+// every TLS handshake, chain check and validation verifies the CAs'
+// signatures, and Go verifies P-256 about five times faster than P-384
+// (which has no assembly), so development runs and benchmarks do not spend
+// their client CPU on it. Production keys and CAs are configured, not made
+// here; a stored P-384 development PKI keeps working and is not replaced.
+var caCurve = elliptic.P256()
+
 // LoadOrCreateDev loads the development PKI from dataDir/pki and creates
 // whatever is missing, so the first start of "segl serve --dev" makes it and
 // every later start reuses it. Certificates that expire within 30 days, that
@@ -191,7 +199,7 @@ func (d *Dev) loadOrCreateRoot(now time.Time) (crypto.Signer, error) {
 		return nil, err
 	}
 
-	key, err := newKey(elliptic.P384())
+	key, err := newKey(caCurve)
 	if err != nil {
 		return nil, err
 	}
@@ -241,7 +249,7 @@ func (d *Dev) loadOrCreateIssuing(now time.Time, rootKey crypto.Signer) error {
 			return errors.New("pki: root-ca.key does not match root-ca.pem")
 		}
 	}
-	key, err := newKey(elliptic.P384())
+	key, err := newKey(caCurve)
 	if err != nil {
 		return err
 	}

@@ -19,10 +19,10 @@ var t0 = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 func TestLoadOrCreateDevProfiles(t *testing.T) {
 	d, _ := newDev(t, Options{BaseURL: "https://127.0.0.1:8443/", Orgs: population, Now: t0})
 
-	t.Run("ok/keys-p384-for-cas-p256-for-leaves", func(t *testing.T) {
+	t.Run("ok/keys-p256-for-cas-and-leaves", func(t *testing.T) {
 		curve := func(c *x509.Certificate) elliptic.Curve { return c.PublicKey.(*ecdsa.PublicKey).Curve }
-		if curve(d.Root) != elliptic.P384() || curve(d.Issuing.Cert) != elliptic.P384() {
-			t.Error("CA keys are not P-384")
+		if curve(d.Root) != elliptic.P256() || curve(d.Issuing.Cert) != elliptic.P256() {
+			t.Error("CA keys are not P-256")
 		}
 		for _, kp := range []KeyPair{d.Seal, d.TSA, d.OCSP, d.Server} {
 			if curve(kp.Cert) != elliptic.P256() {

@@ -8,7 +8,7 @@ import (
 
 // signedByCache remembers certificate signature checks: certificates are
 // immutable, and building paths for every signing act checks the same
-// (P-384, about 0.4 ms each) pairs over and over.
+// pairs over and over (about 0.4 ms each with P-384 CAs, 0.1 ms with P-256).
 var signedByCache sync.Map // [2][32]byte{child, parent} → bool
 
 // SignedBy reports whether child's signature verifies with parent's key

@@ -112,7 +112,12 @@ func (s *Store) Put(ctx context.Context, r io.Reader, limit int64) (blob.Ref, er
 // a revision written by the signing code is not copied again. Across file
 // systems it falls back to Put.
 func (s *Store) PutFile(ctx context.Context, path string, limit int64) (blob.Ref, error) {
-	defer os.Remove(path) // gone after a rename; removed otherwise
+	moved := false
+	defer func() {
+		if !moved {
+			os.Remove(path)
+		}
+	}()
 	f, err := os.Open(path)
 	if err != nil {
 		return blob.Ref{}, fmt.Errorf("blob/fs: %w", err)
@@ -146,6 +151,7 @@ func (s *Store) PutFile(ctx context.Context, path string, limit int64) (blob.Ref
 		}
 		return s.Put(ctx, f, limit)
 	}
+	moved = true
 	if !s.noSync {
 		if err := syncDir(filepath.Dir(final)); err != nil {
 			return blob.Ref{}, err

@@ -151,7 +151,7 @@ func (c *Client) Deliver(ctx context.Context, pid string, doc mailbox.Document) 
 	if maxSize <= 0 {
 		maxSize = 64 << 20
 	}
-	content, err := io.ReadAll(io.LimitReader(doc.Body, maxSize+1))
+	content, err := readBody(doc.Body, doc.Size, maxSize)
 	switch {
 	case err != nil:
 		return mailbox.Receipt{}, fmt.Errorf("digipost: read document: %w", err)
@@ -219,6 +219,18 @@ func (c *Client) Deliver(ctx context.Context, pid string, doc mailbox.Document) 
 	return mailbox.Receipt{ID: d.MessageID, Provider: "digipost", DeliveredAt: d.DeliveryTime}, nil
 }
 
+// readBody reads at most maxSize+1 bytes of a document into one buffer of
+// the announced size, rather than growing one from 512 bytes (a signed PDF
+// of a few hundred kilobytes was copied a dozen times).
+func readBody(r io.Reader, size, maxSize int64) ([]byte, error) {
+	if size <= 0 || size > maxSize {
+		return io.ReadAll(io.LimitReader(r, maxSize+1))
+	}
+	buf := bytes.NewBuffer(make([]byte, 0, size+bytes.MinRead)) // room for ReadFrom's last read, which sees the end
+	_, err := buf.ReadFrom(io.LimitReader(r, maxSize+1))
+	return buf.Bytes(), err
+}
+
 // duplicateOrError classifies a non-200 answer. A duplicate message id means
 // an earlier attempt delivered; that is success for an idempotent caller.
 func duplicateOrError(status int, body []byte, id string) (mailbox.Receipt, error) {
@@ -244,6 +256,7 @@ func temporary(err error) error {
 // multipartBody builds the message part and the document part.
 func multipartBody(msg Message, content []byte) ([]byte, string, error) {
 	var buf bytes.Buffer
+	buf.Grow(len(content) + 2048) // the document, the message part and the part headers
 	mw := multipart.NewWriter(&buf)
 	x, err := xml.Marshal(msg)
 	if err != nil {

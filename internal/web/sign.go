@@ -670,10 +670,11 @@ func (w *Web) signJob(rw http.ResponseWriter, r *http.Request) error {
 			return w.keyFailed(rw, r, s, j, signer, err)
 		}
 	}
-	if _, err := w.signing.Svc.Sign(ctx, signer.ID, id, key); err != nil {
+	done, err := w.signing.Svc.Sign(ctx, signer.ID, id, key)
+	if err != nil {
 		return w.actFailed(rw, r, s, j, signer, err)
 	}
-	return w.finished(rw, r, s, j, signer.ID)
+	return w.finished(rw, r, s, done, signer.ID)
 }
 
 // keyFailed explains why the signer's own key could not be had. The
@@ -702,14 +703,15 @@ func (w *Web) rejectJob(rw http.ResponseWriter, r *http.Request) error {
 	}
 	atPage(r, signerPath(signer.ID, "job"))
 	reason := strings.TrimSpace(r.PostForm.Get("reason"))
-	if _, err := w.signing.Svc.Reject(r.Context(), signer.ID, s.Identity(), reason); err != nil {
+	done, err := w.signing.Svc.Reject(r.Context(), signer.ID, s.Identity(), reason)
+	if err != nil {
 		var e *errs.Error
 		if errors.As(err, &e) && e.Kind == errs.Invalid && e.Field == "reason" {
 			return w.renderJob(rw, r, s, j, signer, http.StatusBadRequest, []fieldError{{"reason", "sign.job.reason.too-long"}}, reason)
 		}
 		return w.actFailed(rw, r, s, j, signer, err)
 	}
-	return w.finished(rw, r, s, j, signer.ID)
+	return w.finished(rw, r, s, done, signer.ID)
 }
 
 // actFailed handles a signing act or rejection that did not happen. A
@@ -741,9 +743,16 @@ func (w *Web) finished(rw http.ResponseWriter, r *http.Request, s Session, j *jo
 		http.Redirect(rw, r, signerPath(signerID, "receipt"), http.StatusSeeOther)
 		return nil
 	}
-	fresh, signer, err := w.signing.Svc.ForSigner(r.Context(), signerID, s.Identity())
-	if err != nil {
-		return err
+	// j is the job as the act left it; after a failed act (another tab
+	// signed first) it predates the outcome, which is then read again.
+	fresh, signer := j, (*job.Signer)(nil)
+	if sg, ok := j.Signer(signerID); ok && sg.Status.Final() {
+		signer = sg
+	} else {
+		var err error
+		if fresh, signer, err = w.signing.Svc.ForSigner(r.Context(), signerID, s.Identity()); err != nil {
+			return err
+		}
 	}
 	switch signer.Status {
 	case job.SignerSigned:

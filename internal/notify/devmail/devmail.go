@@ -19,6 +19,7 @@ import (
 	"io"
 	"net"
 	"net/textproto"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -59,6 +60,10 @@ type Server struct {
 	closed   bool
 	sessions sync.WaitGroup
 }
+
+// Keep is how many messages a server keeps, newest: a long-running
+// development server must not hold every message it was ever sent.
+const Keep = 1000
 
 // ErrServerClosed is returned by Serve after Close.
 var ErrServerClosed = errors.New("devmail: server closed")
@@ -325,6 +330,9 @@ func (s *Server) serveConn(c net.Conn) {
 					From: ss.from, To: ss.to, TLS: ss.tls, User: ss.user, Received: time.Now(),
 					Data: bytes.ReplaceAll(data, []byte("\n"), []byte("\r\n")),
 				})
+				if len(s.msgs) > Keep {
+					s.msgs = slices.Delete(s.msgs, 0, len(s.msgs)-Keep)
+				}
 				n := len(s.msgs)
 				s.mu.Unlock()
 				reply(250, "2.0.0 ok: queued as %d", n)

@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"regexp"
+	"slices"
 	"sync"
 	"time"
 )
@@ -30,6 +31,9 @@ type Gateway struct {
 	mu   sync.Mutex
 	msgs []SMS
 }
+
+// keep is how many messages the gateway keeps, newest.
+const keep = 1000
 
 var e164 = regexp.MustCompile(`^\+[1-9][0-9]{6,14}$`)
 
@@ -63,6 +67,10 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	m.Received = time.Now()
 	g.mu.Lock()
 	g.msgs = append(g.msgs, m)
+	if len(g.msgs) > keep {
+		// A long-running development server must not keep every message.
+		g.msgs = slices.Delete(g.msgs, 0, len(g.msgs)-keep)
+	}
 	g.mu.Unlock()
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(http.StatusAccepted)

@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -14,6 +15,7 @@ import (
 	"time"
 
 	"github.com/segl/segl/client"
+	"github.com/segl/segl/internal/queue"
 	"github.com/segl/segl/internal/store"
 )
 
@@ -35,7 +37,7 @@ func Sign(secret string, t time.Time, body []byte) string {
 	return "t=" + ts + ",v1=" + hex.EncodeToString(m.Sum(nil))
 }
 
-var defaultHTTP = &http.Client{Timeout: 10 * time.Second}
+var defaultHTTP = CallbackClient(false)
 
 // callback posts one change to the job's callback URL; anything but a 2xx
 // answer is retried with backoff by the queue, up to its dead letter.
@@ -66,6 +68,9 @@ func (d *Service) callback(ctx context.Context, t task) error {
 			client = defaultHTTP
 		}
 		res, err := client.Do(req)
+		if errors.Is(err, ErrForbiddenAddress) {
+			return queue.Permanent(err) // it will not become public by waiting
+		}
 		if err != nil {
 			return err
 		}

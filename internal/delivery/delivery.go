@@ -60,7 +60,8 @@ type Service struct {
 	SMS      notify.SMS
 	Contacts registry.ContactRegister
 	Mailbox  mailbox.Mailbox
-	// HTTP posts callbacks; nil means a client with a 10 s timeout.
+	// HTTP posts callbacks; nil means CallbackClient(false): public
+	// addresses only.
 	HTTP *http.Client
 	// BaseURL is segl's public URL, for the links in notices.
 	BaseURL string

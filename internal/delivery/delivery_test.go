@@ -130,6 +130,7 @@ func newEnv(t testing.TB) *env {
 		Contacts:    &krr.Client{BaseURL: krrServer.URL, Token: func(context.Context) (string, error) { return "t", nil }},
 		Mailbox:     &digipost.Client{BaseURL: boxServer.URL, SenderID: "segl", Key: key},
 		BaseURL:     website,
+		HTTP:        delivery.CallbackClient(true), // the test receivers listen on loopback
 		RemindAfter: 72 * time.Hour, Clock: e.clk, Log: nil}
 	e.runner = queue.NewRunner(q, queue.RunnerOptions{Concurrency: 4, Clock: e.clk, Backoff: queue.Backoff{Base: time.Minute}})
 	e.d.Handlers(e.runner)
@@ -560,4 +561,24 @@ func code(err error) string {
 		return e.Code
 	}
 	return ""
+}
+
+// TestCallbackToPrivateAddressRefused: with the production client, a
+// callback URL that leads to segl's own host is never called; the task
+// gives up at once and an operator sees why.
+func TestCallbackToPrivateAddressRefused(t *testing.T) {
+	e := newEnv(t)
+	e.d.HTTP = delivery.CallbackClient(false)
+	called := false
+	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { called = true }))
+	defer receiver.Close()
+	e.create(job.Direct, strings.Replace(receiver.URL, "127.0.0.1", "localhost", 1)+"/cb", job.SignerRequest{PID: ola})
+	e.drain()
+	if called {
+		t.Fatal("a callback reached a loopback address")
+	}
+	dead, err := e.d.Queue.Dead(e.ctx, 10)
+	if err != nil || len(dead) == 0 || !strings.Contains(dead[0].Error, "not public") {
+		t.Fatalf("dead letter: %+v, %v", dead, err)
+	}
 }

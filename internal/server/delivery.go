@@ -51,8 +51,9 @@ func (s *Server) startDelivery(cfg config.Config, opts Options, svc *ceremony.Se
 		return err
 	}
 	s.queue, s.Queue, svc.Queue = q, q, q
+	// In --dev, callbacks may go to receivers on this machine or network.
 	d := &delivery.Service{Store: s.Store, Queue: q, Svc: svc, BaseURL: s.URL, RemindAfter: cfg.RemindAfter,
-		Clock: opts.Clock, Log: opts.Log}
+		HTTP: delivery.CallbackClient(cfg.Dev), Clock: opts.Clock, Log: opts.Log}
 	if err := s.configureChannels(cfg, d); err != nil {
 		return err
 	}

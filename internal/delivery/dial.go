@@ -1,0 +1,52 @@
+package delivery
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/netip"
+	"syscall"
+	"time"
+)
+
+// Callback URLs are the senders' to choose, so a callback must not become
+// a way to reach what only segl can reach: its own host, the private
+// network it runs in, the cloud metadata service. The check is made on the
+// address actually dialled, after name resolution and on every redirect,
+// so a name that resolves to a private address is refused too.
+
+// ErrForbiddenAddress is a callback refused for where it would go.
+var ErrForbiddenAddress = errors.New("delivery: callback address is not public")
+
+// publicOnly refuses connections to addresses that are not public unicast.
+func publicOnly(_, address string, _ syscall.RawConn) error {
+	ap, err := netip.ParseAddrPort(address)
+	if err != nil {
+		return fmt.Errorf("%w: %s", ErrForbiddenAddress, address)
+	}
+	a := ap.Addr().Unmap()
+	if !a.IsGlobalUnicast() || a.IsPrivate() || a.IsLoopback() || a.IsLinkLocalUnicast() {
+		return fmt.Errorf("%w: %s", ErrForbiddenAddress, a)
+	}
+	return nil
+}
+
+// CallbackClient is the HTTP client for callbacks: 10 s per attempt, and,
+// unless allowPrivate (development and tests, whose receivers run on
+// loopback), only public addresses.
+func CallbackClient(allowPrivate bool) *http.Client {
+	d := &net.Dialer{Timeout: 5 * time.Second}
+	if !allowPrivate {
+		d.Control = publicOnly
+	}
+	return &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{
+		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			return d.DialContext(ctx, network, addr)
+		},
+		TLSHandshakeTimeout: 5 * time.Second,
+		MaxIdleConnsPerHost: 4,
+		ForceAttemptHTTP2:   true,
+	}}
+}

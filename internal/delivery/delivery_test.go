@@ -49,6 +49,7 @@ const (
 	per     = "10819317599" // no contact data
 	nora    = "14918702408" // deceased: KRR entry deleted
 	lars    = "02859824113" // active, no digital mailbox
+	ahmed   = "13870176591" // active, chose English in KRR
 	sender  = "06927433549" // a portal user of org
 	website = "https://segl.example"
 )
@@ -294,6 +295,21 @@ func TestNoticesFollowKRR(t *testing.T) {
 	e.drain()
 	if n := len(e.mails()["ola.nordmann@example.test"]); n != 2 {
 		t.Errorf("one reminder only: Ola has %d mails", n)
+	}
+}
+
+// TestNoticeInTheSignersLanguage: a person who chose English in KRR gets
+// the notice in English.
+func TestNoticeInTheSignersLanguage(t *testing.T) {
+	e := newEnv(t)
+	e.create(job.Portal, "", job.SignerRequest{PID: ahmed})
+	e.drain()
+	got := e.mails()["ahmed.ali@example.test"]
+	if len(got) != 1 || got[0] != `Lånekassen test asks you to sign "Arbeidsavtale"` {
+		t.Fatalf("Ahmed got %q", got)
+	}
+	if sms := e.smsTo()["+4797204784"]; len(sms) != 1 || !strings.Contains(sms[0], "has sent you") {
+		t.Fatalf("Ahmed's SMS: %q", sms)
 	}
 }
 

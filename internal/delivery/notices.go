@@ -40,8 +40,8 @@ func (d *Service) load(ctx context.Context, t task) (*job.Job, *job.Signer, bool
 	return j, s, ok, nil
 }
 
-// contact is where a notice to a signer goes.
-type contact struct{ email, mobile string }
+// contact is where a notice to a signer goes, and in which language.
+type contact struct{ email, mobile, lang string }
 
 // contactOf finds where to notify a signer (MISSION N1): a person signing
 // for themselves at the contact data in KRR, unless KRR says not to; a
@@ -54,7 +54,7 @@ func (d *Service) contactOf(ctx context.Context, s *job.Signer) (c contact, reas
 		if s.Email == "" && s.Mobile == "" {
 			return c, NoticeNoContact, nil
 		}
-		return contact{s.Email, s.Mobile}, "", nil
+		return contact{email: s.Email, mobile: s.Mobile}, "", nil
 	}
 	if d.Contacts == nil {
 		return c, NoticeNoContact, nil
@@ -75,7 +75,11 @@ func (d *Service) contactOf(ctx context.Context, s *job.Signer) (c contact, reas
 	case !k.Notifiable():
 		return c, NoticeNoContact, nil
 	}
-	return contact{k.Email, k.Mobile}, "", nil
+	lang := notify.LangNB // also for nynorsk and sámi, which have no templates yet
+	if k.Language == notify.LangEN {
+		lang = notify.LangEN
+	}
+	return contact{email: k.Email, mobile: k.Mobile, lang: lang}, "", nil
 }
 
 // notifySigner tells a portal signer that it is their turn, or reminds
@@ -111,7 +115,7 @@ func (d *Service) notifySigner(ctx context.Context, t task) error {
 	if j.Description != "" {
 		data["Note"] = j.Description
 	}
-	msg := notify.Message{Template: template, Data: data}
+	msg := notify.Message{Template: template, Data: data, Lang: to.lang}
 	notice := store.Notice{Org: j.Org, JobID: j.ID, SignerID: s.ID, Template: template}
 	// Each channel on its own: a relay that is down must not hold back the
 	// SMS. A failed channel fails the task, whose retry skips what was sent.
@@ -225,7 +229,7 @@ func (d *Service) sendCode(ctx context.Context, t task) error {
 	if err != nil || !ok || !ceremony.NeedsCode(s) || s.Status.Final() || j.Status.Final() {
 		return err
 	}
-	chans := d.channels(contact{s.Email, s.Mobile})
+	chans := d.channels(contact{email: s.Email, mobile: s.Mobile})
 	if len(chans) == 0 {
 		return queue.Permanent(errNoChannel)
 	}

@@ -15,15 +15,18 @@ var raw []byte
 
 // Person is a synthetic citizen.
 type Person struct {
-	PID            string   `json:"pid"`
-	GivenName      string   `json:"given_name"`
-	FamilyName     string   `json:"family_name"`
-	BirthDate      string   `json:"birth_date"`
-	KRRStatus      string   `json:"krr_status"` // active, reserved, …
-	Email          string   `json:"email"`
-	Mobile         string   `json:"mobile"`
-	DigitalMailbox string   `json:"digital_mailbox"` // digipost, eboks or empty
-	EIDs           []string `json:"eids"`
+	PID            string `json:"pid"`
+	GivenName      string `json:"given_name"`
+	FamilyName     string `json:"family_name"`
+	BirthDate      string `json:"birth_date"`
+	KRRStatus      string `json:"krr_status"` // active, reserved, …
+	Email          string `json:"email"`
+	Mobile         string `json:"mobile"`
+	DigitalMailbox string `json:"digital_mailbox"` // digipost, eboks or empty
+	// Language is the language the person chose in KRR (nb, nn, en, se);
+	// empty means nb. An addition of segl's copy to the shared population.
+	Language string   `json:"language,omitempty"`
+	EIDs     []string `json:"eids"`
 }
 
 // Organisation is a synthetic organisation with its roles in the business register.

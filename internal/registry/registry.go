@@ -43,6 +43,7 @@ type Contact struct {
 	Email    string // empty when KRR has none or withholds it (18-month rule, eForvaltningsforskriften §32)
 	Mobile   string // E.164, e.g. +4799999999; empty when none
 	Mailbox  string // MailboxDigipost, MailboxEboks or "" for no digital mailbox
+	Language string // the person's chosen language: "nb", "nn", "en", "se", or "" when KRR has none
 }
 
 // Notifiable reports whether segl may notify the person digitally with the

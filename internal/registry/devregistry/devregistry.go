@@ -28,6 +28,7 @@
 package devregistry
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -118,7 +119,8 @@ func (h *Handler) persons(w http.ResponseWriter, r *http.Request) {
 
 // entry is what KRR answers for a person of the population.
 func entry(p population.Person) krr.Person {
-	e := krr.Person{PID: p.PID, Reservation: krr.ReservedNo, Status: krr.StatusActive, NotifyStatus: krr.CannotNotify, Language: "nb"}
+	e := krr.Person{PID: p.PID, Reservation: krr.ReservedNo, Status: krr.StatusActive, NotifyStatus: krr.CannotNotify,
+		Language: cmp.Or(p.Language, "nb")}
 	contact := &krr.ContactInfo{
 		Email: p.Email, EmailUpdated: "2025-01-15T10:00:00+01", EmailLastVerified: "2025-01-15T10:00:00+01",
 		Mobile: p.Mobile, MobileUpdated: "2025-01-15T10:00:00+01", MobileLastVerified: "2025-01-15T10:00:00+01",

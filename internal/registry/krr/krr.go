@@ -162,7 +162,7 @@ func (c *Client) lookup(ctx context.Context, pids []string) (*Response, error) {
 
 // contact maps a KRR entry onto the port's Contact.
 func contact(p Person) registry.Contact {
-	ct := registry.Contact{PID: p.PID, Reserved: p.Reservation == ReservedYes}
+	ct := registry.Contact{PID: p.PID, Reserved: p.Reservation == ReservedYes, Language: p.Language}
 	switch p.Status {
 	case StatusActive:
 		ct.Status = registry.StatusActive

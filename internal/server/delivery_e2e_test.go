@@ -278,3 +278,32 @@ func TestSigningWhileMailIsDown(t *testing.T) {
 		t.Fatalf("Ola got %d requests to sign a job he had signed", n)
 	}
 }
+
+// TestPortalSignerByEmail: a portal job's signer addressed by e-mail gets
+// a notice with their own link, enters the code sent to the same address,
+// logs in, signs and gets the receipt (a portal job has no sender's site
+// to return to).
+func TestPortalSignerByEmail(t *testing.T) {
+	e := newEnv(t)
+	c := e.client(orgA)
+	req := directRequest()
+	req.Flow, req.ExitURLs, req.Title = "portal", nil, "Leieavtale"
+	req.Signers = []client.SignerRequest{{Email: "guest@example.test"}}
+	j := e.mustCreate(c, req)
+	eventually(t, "the notice", func() bool { return len(e.mailTo("guest@example.test")) == 1 })
+	link := regexp.MustCompile(`https://\S+/sign/\S+\?t=[0-9a-f]+`).FindString(e.mailTo("guest@example.test")[0].Text)
+	if link == "" {
+		t.Fatalf("no signing link in the notice:\n%s", e.mailTo("guest@example.test")[0].Text)
+	}
+	b := e.browser(t)
+	sent := b.submit(b.get(link), "/code/send", nil)
+	eventually(t, "the code", func() bool { return len(e.mailTo("guest@example.test")) == 2 })
+	code := regexp.MustCompile(`\b\d{6}\b`).FindString(e.mailTo("guest@example.test")[1].Text)
+	start := b.submit(sent, "/code", url.Values{"code": {code}})
+	view := b.idp(b.submit(start, "/login", nil), kariPID, "")
+	view.want(t, 200, "Leieavtale")
+	b.submit(view, "/sign", url.Values{"confirm": {"yes"}}).want(t, 200, "Du har signert")
+	if got, err := c.Job(context.Background(), j.ID); err != nil || got.Status != "completed" {
+		t.Fatalf("job: %v %+v", err, got)
+	}
+}

@@ -246,7 +246,7 @@ func (w *Web) linkLogin(rw http.ResponseWriter, r *http.Request) error {
 		return nil
 	}
 	err = w.startLogin(rw, r, Session{Job: j.ID, Signer: signerID, Link: token, Coded: s.Coded}, loginLevel(j))
-	if err != nil && !receipt && endsAttempt(err) {
+	if err != nil && !receipt && j.Flow == job.Direct && endsAttempt(err) {
 		w.log.Warn("web: login could not start", "job", j.ID, "signer", signerID, "err", err)
 		return w.exit(rw, r, j, signerID, j.ExitURLs.Error)
 	}
@@ -392,7 +392,7 @@ func (w *Web) loginFailed(rw http.ResponseWriter, r *http.Request, s Session, er
 	if s.Signer != "" {
 		retry = linkPath(s.Signer, s.Link)
 		if endsAttempt(err) {
-			if j, signer, lerr := w.signing.Svc.SignerLink(r.Context(), s.Signer, s.Link); lerr == nil && j.ID == s.Job {
+			if j, signer, lerr := w.signing.Svc.SignerLink(r.Context(), s.Signer, s.Link); lerr == nil && j.ID == s.Job && j.Flow == job.Direct {
 				w.log.Warn("web: login ended the attempt", "job", j.ID, "signer", signer.ID, "err", err)
 				return w.exit(rw, r, j, signer.ID, j.ExitURLs.Error)
 			}
@@ -724,7 +724,7 @@ func (w *Web) actFailed(rw http.ResponseWriter, r *http.Request, s Session, j *j
 	if codeOf(err) == "signer-done" {
 		return w.finished(rw, r, s, j, signer.ID)
 	}
-	if s.Signer == "" || !endsAttempt(err) {
+	if s.Signer == "" || j.Flow != job.Direct || !endsAttempt(err) {
 		return err
 	}
 	if errs.KindOf(err) == errs.Internal {
@@ -739,7 +739,10 @@ func (w *Web) actFailed(rw http.ResponseWriter, r *http.Request, s Session, j *j
 // flow back to the sender (completion or rejection URL), in the portal to
 // their receipt.
 func (w *Web) finished(rw http.ResponseWriter, r *http.Request, s Session, j *job.Job, signerID string) error {
-	if s.Signer == "" {
+	// Only a direct job has a sender's site to go back to; a portal job's
+	// signer, whether they came through the portal or their own link (an
+	// e-mail or mobile address and a code), gets the receipt.
+	if s.Signer == "" || j.Flow != job.Direct {
 		http.Redirect(rw, r, signerPath(signerID, "receipt"), http.StatusSeeOther)
 		return nil
 	}

@@ -20,6 +20,7 @@
 //                      "reject": [Ola's link, Kari's link] to a job to reject,
 //                      "refused": a link for Ola that Kari opens,
 //                      "expiry": a link for Ola to the job that expires first,
+//                      "code": a link for a signer addressed by e-mail only,
 //                      "control": base URL of the Go test's control server:
 //                        POST /expire moves segl's clock past that job's
 //                        expiry, POST /sweep runs the due-jobs sweep}
@@ -404,6 +405,44 @@ describe("signing ceremony", { skip: !cfg && "SEGL_CEREMONY is not set" }, () =>
     await shot(again, "rejected-job-other-link-phone");
     assert.deepEqual(again.problems, []);
     await again.context().close();
+  });
+
+  test("one-time code: a signer addressed by e-mail confirms the link before logging in", async (t) => {
+    const page = await newPage(viewports.phone);
+    const res = await page.goto(cfg.code);
+    assert.equal(res.status(), 200);
+    await checkPage(page, { lang: "nb", h1: "Bekreft at lenken er din" });
+    await noHorizontalScroll(page);
+    await checkAxe(t, page, "code page");
+    await page.getByRole("button", { name: "Send meg en kode" }).click();
+    await page.getByText("Vi har sendt deg en kode").waitFor();
+
+    // The code, as the signer reads it in the mail (the development view
+    // of captured mail).
+    let code = "";
+    for (let i = 0; i < 100 && !code; i++) {
+      const mail = await page.evaluate(async (u) => (await fetch(u)).text(), `${base}/dev/mail`);
+      code = (mail.match(/Engangskode[^]*?\b(\d{6})\b/) || [])[1] || "";
+      if (!code) await page.waitForTimeout(100);
+    }
+    assert.match(code, /^\d{6}$/);
+
+    const field = page.getByLabel("Engangskode");
+    await field.fill(code === "000000" ? "111111" : "000000");
+    await page.getByRole("button", { name: "Bekreft koden" }).click();
+    await page.waitForSelector(".error-summary");
+    assert.equal(await field.getAttribute("aria-invalid"), "true");
+    await checkAxe(t, page, "code page with a wrong code");
+    await shot(page, "code-wrong-phone");
+
+    await field.fill(code);
+    await page.getByRole("button", { name: "Bekreft koden" }).click();
+    await checkPage(page, { lang: "nb", h1: "Signer dokumenter" });
+    await page.getByRole("button", { name: "Logg inn med ID-porten" }).click();
+    await login(t, page, cfg.kari, "bankid");
+    await page.waitForURL(/\/sign\/[^/]+\/job$/);
+    assert.deepEqual(page.problems, []);
+    await page.context().close();
   });
 
   test("wrong person: Kari opens Ola's link, is refused, and the link still works for Ola", async (t) => {

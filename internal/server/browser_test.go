@@ -59,6 +59,9 @@ func TestBrowserCeremony(t *testing.T) {
 	advPortal := e.createWithText(c, advPortalReq)
 
 	rejected := e.mustCreate(c, directRequest())
+	codeReq := directRequest()
+	codeReq.Signers = []client.SignerRequest{{Email: "guest@example.test"}}
+	coded := e.mustCreate(c, codeReq)
 	refused := e.mustCreate(c, directRequest())
 	// The shortest expiry of all, so that moving the clock past it ends
 	// this job only. The browser tests take far less than ten minutes.
@@ -106,6 +109,7 @@ func TestBrowserCeremony(t *testing.T) {
 		"reject":  []string{rejected.Signers[0].SigningURL, rejected.Signers[1].SigningURL},
 		"refused": refused.Signers[0].SigningURL,
 		"expiry":  expiring.Signers[0].SigningURL,
+		"code":    coded.Signers[0].SigningURL,
 		"control": control.URL,
 	})
 

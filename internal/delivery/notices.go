@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -111,7 +112,7 @@ func (d *Service) notifySigner(ctx context.Context, t task) error {
 	if t.Reminder {
 		template, kind = notify.Reminder, "reminder"
 	}
-	data := map[string]any{"Sender": sender, "Title": j.Title, "Link": d.signerLink(s), "Deadline": j.ExpiresAt}
+	data := map[string]any{"Sender": sender, "Title": j.Title, "Link": d.signerLink(j, s), "Deadline": j.ExpiresAt}
 	if j.Description != "" {
 		data["Note"] = j.Description
 	}
@@ -154,13 +155,18 @@ func (d *Service) notifySigner(ctx context.Context, t task) error {
 }
 
 // signerLink is where a notice sends a signer: their own link when they
-// have no identity number (it leads to the one-time code), else the start
-// page, where they log in and find every task waiting for them.
-func (d *Service) signerLink(s *job.Signer) string {
+// have no identity number (it leads to the one-time code), else the login
+// of the signer pages, which opens this task afterwards (on the level the
+// job needs) next to every other task waiting for them.
+func (d *Service) signerLink(j *job.Job, s *job.Signer) string {
 	if ceremony.NeedsCode(s) {
 		return d.BaseURL + d.Svc.SigningPath(s.ID)
 	}
-	return d.BaseURL + "/sign/"
+	q := url.Values{"task": {s.ID}}
+	if j.Assurance == job.High || j.SignatureType == job.Advanced {
+		q.Set("level", "high")
+	}
+	return d.BaseURL + "/sign/login?" + q.Encode()
 }
 
 // channel is one way to a person.

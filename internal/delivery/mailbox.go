@@ -33,12 +33,9 @@ func (d *Service) deliverMailbox(ctx context.Context, t task) error {
 	if err != nil || !ok || j.Status != job.StatusCompleted || s.PID == "" || s.OnBehalfOf != "" {
 		return err
 	}
-	found, err := d.Contacts.Lookup(ctx, []string{s.PID})
-	if err != nil {
+	k, err := d.lookup(ctx, s.PID)
+	if err != nil || k.Reserved || k.Status != registry.StatusActive || k.Mailbox == "" {
 		return err
-	}
-	if len(found) != 1 || found[0].Reserved || found[0].Status != registry.StatusActive || found[0].Mailbox == "" {
-		return nil
 	}
 	for _, doc := range j.Documents {
 		key := j.ID + "/" + s.ID + "/" + doc.ID + "/mailbox"

@@ -60,14 +60,10 @@ func (d *Service) contactOf(ctx context.Context, s *job.Signer) (c contact, reas
 	if d.Contacts == nil {
 		return c, NoticeNoContact, nil
 	}
-	found, err := d.Contacts.Lookup(ctx, []string{s.PID})
+	k, err := d.lookup(ctx, s.PID)
 	if err != nil {
 		return c, "", err
 	}
-	if len(found) != 1 {
-		return c, "", fmt.Errorf("delivery: contact register answered %d entries for one person", len(found))
-	}
-	k := found[0]
 	switch {
 	case k.Reserved:
 		return c, NoticeReserved, nil
@@ -81,6 +77,18 @@ func (d *Service) contactOf(ctx context.Context, s *job.Signer) (c contact, reas
 		lang = notify.LangEN
 	}
 	return contact{email: k.Email, mobile: k.Mobile, lang: lang}, "", nil
+}
+
+// lookup asks KRR about one person.
+func (d *Service) lookup(ctx context.Context, pid string) (registry.Contact, error) {
+	found, err := d.Contacts.Lookup(ctx, []string{pid})
+	if err != nil {
+		return registry.Contact{}, err
+	}
+	if len(found) != 1 {
+		return registry.Contact{}, fmt.Errorf("delivery: contact register answered %d entries for one person", len(found))
+	}
+	return found[0], nil
 }
 
 // notifySigner tells a portal signer that it is their turn, or reminds

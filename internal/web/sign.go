@@ -93,6 +93,12 @@ func linkPath(signerID, token string) string {
 	return "/sign/" + url.PathEscape(signerID) + "?" + url.Values{"t": {token}}.Encode()
 }
 
+// loginUnavailable is the page for a server without an eID login.
+func loginUnavailable() error {
+	return explain(errs.E(errs.Unavailable, "login-unavailable", "no eid login is configured"),
+		"sign.error.login-unavailable", "", "")
+}
+
 // explain gives err a page of its own (see pageError).
 func explain(err error, key, retry, retryKey string) error {
 	return &pageError{err: err, key: key, retry: retry, retryKey: retryKey}
@@ -287,8 +293,7 @@ func (w *Web) portalLogin(rw http.ResponseWriter, r *http.Request) error {
 // holds the pending login.
 func (w *Web) startLogin(rw http.ResponseWriter, r *http.Request, s Session, want eid.Assurance) error {
 	if w.signing.Login == nil {
-		return explain(errs.E(errs.Unavailable, "login-unavailable", "no eid login is configured"),
-			"sign.error.login-unavailable", "", "")
+		return loginUnavailable()
 	}
 	authURL, pending, err := w.signing.Login.AuthURL(r.Context(), w.callbackURL(), want, Lang(r))
 	if err != nil {
@@ -323,8 +328,7 @@ func (w *Web) loginCallback(rw http.ResponseWriter, r *http.Request) error {
 			"sign.error.login-again", retry, "sign.error.login-again.retry")
 	}
 	if w.signing.Login == nil {
-		return explain(errs.E(errs.Unavailable, "login-unavailable", "no eid login is configured"),
-			"sign.error.login-unavailable", "", "")
+		return loginUnavailable()
 	}
 	pending := *s.Pending
 	id, err := w.signing.Login.Complete(ctx, pending, w.callbackURL(), r.URL.Query())

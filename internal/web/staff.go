@@ -53,8 +53,7 @@ func (w *Web) staffRoutes(mux *http.ServeMux) {
 func (w *Web) staffLogin(area string) HandlerFunc {
 	return func(rw http.ResponseWriter, r *http.Request) error {
 		if w.staff.Login == nil {
-			return explain(errs.E(errs.Unavailable, "login-unavailable", "no eid login is configured"),
-				"sign.error.login-unavailable", "", "")
+			return loginUnavailable()
 		}
 		authURL, pending, err := w.staff.Login.AuthURL(r.Context(), w.staff.BaseURL+"/"+area+"/callback", eid.High, Lang(r))
 		if err != nil {

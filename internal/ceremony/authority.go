@@ -2,6 +2,7 @@ package ceremony
 
 import (
 	"context"
+	"time"
 
 	"github.com/segl/segl/internal/registry"
 )
@@ -16,12 +17,18 @@ type Authority struct {
 	Roles   []string // the person's role codes in the organisation
 }
 
+// authorityTimeout bounds the business register lookup.
+const authorityTimeout = 5 * time.Second
+
 // Authority looks the person up among the organisation's roles. Without a
 // register, or when it does not answer, Checked is false.
 func (s *Service) Authority(ctx context.Context, orgnr, pid string) Authority {
 	if s.Roles == nil {
 		return Authority{}
 	}
+	// It only informs, so a slow register must not hold up the signer.
+	ctx, cancel := context.WithTimeout(ctx, authorityTimeout)
+	defer cancel()
 	roles, err := s.Roles.Roles(ctx, orgnr)
 	if err != nil {
 		s.log().Warn("business register lookup failed", "org", orgnr, "err", err)

@@ -267,6 +267,8 @@ func pssAlgorithm(params asn1.RawValue) (x509.SignatureAlgorithm, int, error) {
 // DER reading. encoding/asn1 checks the encoding of each value (minimal
 // lengths and integers, no indefinite lengths) but silently ignores elements
 // past the end of a struct, so structures here are read element by element.
+// elements and one read DER; berElements (below) also the BER that
+// streaming signers write, where RFC 5652 allows it.
 
 func malformed(format string, args ...any) error {
 	return fmt.Errorf("%w: "+format, append([]any{ErrMalformed}, args...)...)
@@ -283,6 +285,105 @@ func elements(contents []byte) ([]asn1.RawValue, error) {
 		}
 		out = append(out, rv)
 		contents = rest
+	}
+	return out, nil
+}
+
+// BER reading. RFC 5652 §5.1 allows SignedData in BER and only the signed
+// attributes must be DER (§5.3), and streaming encoders use that: NSS (as
+// in pdfsig) and `openssl cms -stream` write indefinite lengths (X.690
+// §8.1.3.6), and openssl cuts encapsulated content into a constructed OCTET
+// STRING (X.690 §8.7.3). Parse accepts exactly these two BER forms, in the
+// structure around what is signed; every other rule of DER still holds (a
+// definite length is minimal, a primitive is never indefinite), so a value
+// still has one reading.
+
+// maxBERDepth bounds how deeply indefinite-length values and OCTET STRING
+// segments may nest. Streaming encoders nest about six (ContentInfo, [0],
+// SignedData, EncapsulatedContentInfo, [0], OCTET STRING); the bound keeps
+// the recursion that finds an end-of-contents marker small on any input.
+const maxBERDepth = 16
+
+// berElements splits contents like elements, also allowing an indefinite
+// length on constructed values with a low tag number (all of CMS's).
+func berElements(contents []byte) ([]asn1.RawValue, error) {
+	var out []asn1.RawValue
+	for len(contents) > 0 {
+		rv, rest, err := readBER(contents, 0)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, rv)
+		contents = rest
+	}
+	return out, nil
+}
+
+// readBER reads one element from b. For an indefinite length, Bytes are the
+// contents without the end-of-contents marker and FullBytes include it.
+func readBER(b []byte, depth int) (asn1.RawValue, []byte, error) {
+	if len(b) < 2 || b[0]&0x20 == 0 || b[0]&0x1f == 0x1f || b[1] != 0x80 {
+		var rv asn1.RawValue
+		rest, err := asn1.Unmarshal(b, &rv)
+		if err != nil {
+			return rv, nil, malformed("%v", err)
+		}
+		return rv, rest, nil
+	}
+	if depth >= maxBERDepth {
+		return asn1.RawValue{}, nil, malformed("indefinite lengths nested deeper than %d", maxBERDepth)
+	}
+	end := 2
+	for {
+		if len(b)-end < 2 {
+			return asn1.RawValue{}, nil, malformed("indefinite length without end-of-contents")
+		}
+		if b[end] == 0 && b[end+1] == 0 {
+			break
+		}
+		_, rest, err := readBER(b[end:], depth+1)
+		if err != nil {
+			return asn1.RawValue{}, nil, err
+		}
+		end = len(b) - len(rest)
+	}
+	rv := asn1.RawValue{Class: int(b[0] >> 6), Tag: int(b[0] & 0x1f), IsCompound: true, Bytes: b[2:end:end], FullBytes: b[: end+2 : end+2]}
+	return rv, b[end+2:], nil
+}
+
+// indefinite reports whether rv was encoded with an indefinite length.
+func indefinite(rv asn1.RawValue) bool {
+	return len(rv.FullBytes) > 1 && rv.FullBytes[0]&0x1f != 0x1f && rv.FullBytes[1] == 0x80
+}
+
+// octetString returns the value of an OCTET STRING: primitive, or in BER
+// constructed from OCTET STRING segments (X.690 §8.7.3.2), which may nest.
+// The value is never longer than the encoding, so allocation is bounded by
+// the input.
+func octetString(rv asn1.RawValue, depth int) ([]byte, error) {
+	if rv.Class != asn1.ClassUniversal || rv.Tag != asn1.TagOctetString {
+		return nil, malformed("not an octet string")
+	}
+	if !rv.IsCompound {
+		if rv.Bytes == nil {
+			return []byte{}, nil
+		}
+		return rv.Bytes, nil
+	}
+	if depth >= maxBERDepth {
+		return nil, malformed("octet string segments nested deeper than %d", maxBERDepth)
+	}
+	segments, err := berElements(rv.Bytes)
+	if err != nil {
+		return nil, err
+	}
+	out := []byte{}
+	for _, s := range segments {
+		v, err := octetString(s, depth+1)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v...)
 	}
 	return out, nil
 }

@@ -7,9 +7,13 @@
 // SignDetached signs a digest the caller computed (the PDF byte range) with
 // the signed attributes content-type, message-digest and ESS
 // signing-certificate-v2 (RFC 5035), and optionally adds a signature
-// time-stamp (CAdES-B-T). Parse reads SignedData strictly: DER only, because
-// what is signed must have one encoding, with the trailing zero bytes a PDF
-// /Contents is padded with allowed. VerifySignature checks one signer's
+// time-stamp (CAdES-B-T). Parse reads SignedData strictly: DER, or the BER
+// that RFC 5652 §5.1 allows and streaming signers (NSS, `openssl cms
+// -stream`) write, indefinite lengths and a segmented content OCTET STRING,
+// in the structure around what is signed; the signed attributes must be DER
+// as carried (§5.3), because that encoding is what the signature covers
+// (§5.4). The trailing zero bytes a PDF /Contents is padded with are
+// allowed. VerifySignature checks one signer's
 // signature and attributes but not its certificate path, which is the
 // validator's job, at the time the validation policy says.
 //
@@ -25,7 +29,8 @@ import "errors"
 // (FORMAT_FAILURE, HASH_FAILURE, SIG_CRYPTO_FAILURE,
 // NO_SIGNING_CERTIFICATE_FOUND, CRYPTO_CONSTRAINTS_FAILURE) with errors.Is.
 var (
-	// ErrMalformed: the input is not DER SignedData as RFC 5652 defines it.
+	// ErrMalformed: the input is not SignedData as RFC 5652 defines it, in
+	// DER or the BER Parse reads.
 	ErrMalformed = errors.New("cms: malformed")
 	// ErrUnsupportedAlgorithm: an algorithm this package does not implement,
 	// or a signature algorithm whose hash differs from the digest algorithm.

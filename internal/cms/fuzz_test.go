@@ -14,7 +14,8 @@ import (
 
 // seedSignatures are real signatures: ours (P-256 with a signature
 // time-stamp and a signing time, RSA, encapsulated) and, when openssl is
-// installed, openssl's (attached, detached, CAdES, RSASSA-PSS).
+// installed, openssl's (attached, detached, CAdES, RSASSA-PSS, and BER from
+// -stream: indefinite lengths and content in OCTET STRING segments).
 func seedSignatures(t testing.TB) [][]byte {
 	p := newPKI(t)
 	seal, rsaKP := p.dev.Seal, p.signer(t, "rsa")
@@ -36,7 +37,7 @@ func seedSignatures(t testing.TB) [][]byte {
 	}
 	out = append(out, tok)
 	if _, err := exec.LookPath("openssl"); err == nil {
-		for _, args := range [][]string{nil, {"-nodetach"}, {"-cades", "-keyid"}, {"-cades", "-keyopt", "rsa_padding_mode:pss"}} {
+		for _, args := range [][]string{nil, {"-nodetach"}, {"-cades", "-keyid"}, {"-cades", "-keyopt", "rsa_padding_mode:pss"}, {"-cades", "-stream", "-nodetach"}} {
 			kp := seal
 			if len(args) > 1 && args[1] == "-keyopt" {
 				kp = rsaKP
@@ -58,6 +59,9 @@ func FuzzParse(f *testing.F) {
 	}
 	f.Add([]byte{})
 	f.Add([]byte{0x30, 0x80, 0x00, 0x00})
+	// Hand-made BER: nested indefinite lengths, and segments of an OCTET STRING.
+	f.Add([]byte{0x30, 0x80, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x02, 0xa0, 0x80, 0x30, 0x80, 0, 0, 0, 0, 0, 0})
+	f.Add([]byte{0x24, 0x80, 0x04, 0x01, 'x', 0x24, 0x80, 0x04, 0x01, 'y', 0, 0, 0, 0})
 	digest := sum256([]byte("seed"))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		sd, err := cms.Parse(b)

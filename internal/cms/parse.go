@@ -12,7 +12,8 @@ import (
 // SignedData is a parsed CMS SignedData (RFC 5652 §5.1). Nothing in it has
 // been verified: see VerifySignature.
 type SignedData struct {
-	// Raw is the DER ContentInfo, without the padding Parse allowed.
+	// Raw is the ContentInfo as encoded (DER, or BER where RFC 5652
+	// allows it), without the padding Parse allowed.
 	Raw []byte
 	// ContentType is the eContentType (RFC 5652 §5.2): id-data for a PDF.
 	ContentType asn1.ObjectIdentifier
@@ -28,6 +29,7 @@ type SignedData struct {
 	Signers []SignerInfo
 
 	prefix []byte // SignedData contents before signerInfos, for AddUnsignedAttribute
+	ber    bool   // some of the structure is BER rather than DER
 }
 
 // SignerInfo is one signer (RFC 5652 §5.3) with its attributes decoded.
@@ -44,7 +46,9 @@ type SignerInfo struct {
 	SignatureAlgorithm x509.SignatureAlgorithm
 	// SignedAttrsRaw is the DER of the signed attributes as signed: with the
 	// SET OF tag 0x31, not the [0] IMPLICIT tag they have in the SignerInfo
-	// (RFC 5652 §5.4). Nil when there are none.
+	// (RFC 5652 §5.4). Parse requires them to be DER as found, also in a
+	// BER SignedData (§5.3), so this is the encoding the signer hashed and
+	// the one carried. Nil when there are none.
 	SignedAttrsRaw []byte
 	// SignedAttrs are all signed attributes, in their DER order.
 	SignedAttrs []Attribute
@@ -105,9 +109,13 @@ type IssuerSerial struct {
 	SerialNumber *big.Int
 }
 
-// Parse decodes a ContentInfo holding SignedData (RFC 5652 §3, §5). Only DER
-// is accepted, with zero bytes after it allowed because a PDF's /Contents is
-// zero padded (ISO 32000-1 §12.8.1). It also checks what RFC 5652 and ESS
+// Parse decodes a ContentInfo holding SignedData (RFC 5652 §3, §5), with
+// zero bytes after it allowed because a PDF's /Contents is zero padded (ISO
+// 32000-1 §12.8.1). The structure may be BER as RFC 5652 §5.1 allows, in the
+// two forms streaming signers use (indefinite lengths, a constructed OCTET
+// STRING for the encapsulated content, see berElements); what RFC 5652 and
+// X.509 require to be DER stays DER: the signed attributes (§5.3), the
+// algorithm identifiers, certificates and CRLs. It also checks what RFC 5652 and ESS
 // require of the structure itself: the SignerInfo version matching its
 // identifier (§5.3); signed attributes present when the content is not
 // id-data, DER ordered (§5.3, X.690 §11.6), each type once, with
@@ -116,10 +124,9 @@ type IssuerSerial struct {
 // them. Parse does not panic on any input.
 func Parse(der []byte) (*SignedData, error) {
 	der = bytes.Clone(der) // everything parsed below aliases this copy
-	var ci asn1.RawValue
-	rest, err := asn1.Unmarshal(der, &ci)
+	ci, rest, err := readBER(der, 0)
 	if err != nil {
-		return nil, malformed("content info: %v", err)
+		return nil, err
 	}
 	for _, b := range rest {
 		if b != 0 {
@@ -129,7 +136,8 @@ func Parse(der []byte) (*SignedData, error) {
 	if !isSequence(ci) {
 		return nil, malformed("content info is not a sequence")
 	}
-	els, err := elements(ci.Bytes)
+	sd := &SignedData{Raw: der[:len(der)-len(rest)]}
+	els, err := sd.split(ci)
 	if err != nil {
 		return nil, err
 	}
@@ -146,15 +154,42 @@ func Parse(der []byte) (*SignedData, error) {
 	if !isContext(els[1], 0, true) {
 		return nil, malformed("content is not [0] explicit")
 	}
-	inner, err := one(els[1].Bytes)
+	inner, err := sd.one(els[1])
 	if err != nil {
 		return nil, err
 	}
-	sd := &SignedData{Raw: der[:len(der)-len(rest)]}
 	if err := sd.parse(inner); err != nil {
 		return nil, err
 	}
 	return sd, nil
+}
+
+// split returns the elements of a constructed value of the BER structure,
+// noting whether it or they used BER.
+func (sd *SignedData) split(rv asn1.RawValue) ([]asn1.RawValue, error) {
+	sd.ber = sd.ber || indefinite(rv)
+	return sd.splitContents(rv.Bytes)
+}
+
+func (sd *SignedData) splitContents(contents []byte) ([]asn1.RawValue, error) {
+	els, err := berElements(contents)
+	for _, el := range els {
+		sd.ber = sd.ber || indefinite(el)
+	}
+	return els, err
+}
+
+// one reads the single element of a constructed value of the BER structure,
+// as inside an EXPLICIT tag.
+func (sd *SignedData) one(rv asn1.RawValue) (asn1.RawValue, error) {
+	els, err := sd.split(rv)
+	if err != nil {
+		return asn1.RawValue{}, err
+	}
+	if len(els) != 1 {
+		return asn1.RawValue{}, malformed("%d elements where one is expected", len(els))
+	}
+	return els[0], nil
 }
 
 // parse reads SignedData (RFC 5652 §5.1).
@@ -162,7 +197,7 @@ func (sd *SignedData) parse(rv asn1.RawValue) error {
 	if !isSequence(rv) {
 		return malformed("signed data is not a sequence")
 	}
-	els, err := elements(rv.Bytes)
+	els, err := sd.split(rv)
 	if err != nil {
 		return err
 	}
@@ -184,13 +219,13 @@ func (sd *SignedData) parse(rv asn1.RawValue) error {
 	}
 	i := 3
 	if i < len(els) && isContext(els[i], 0, true) {
-		if err := sd.parseCertificates(els[i].Bytes); err != nil {
+		if err := sd.parseCertificates(els[i]); err != nil {
 			return err
 		}
 		i++
 	}
 	if i < len(els) && isContext(els[i], 1, true) {
-		if err := sd.parseCRLs(els[i].Bytes); err != nil {
+		if err := sd.parseCRLs(els[i]); err != nil {
 			return err
 		}
 		i++
@@ -199,7 +234,7 @@ func (sd *SignedData) parse(rv asn1.RawValue) error {
 		return malformed("signed data: signer infos expected")
 	}
 	sd.prefix = rv.Bytes[:len(rv.Bytes)-len(els[i].FullBytes)]
-	signers, err := elements(els[i].Bytes)
+	signers, err := sd.split(els[i])
 	if err != nil {
 		return err
 	}
@@ -214,12 +249,13 @@ func (sd *SignedData) parse(rv asn1.RawValue) error {
 }
 
 // parseEncapContentInfo reads EncapsulatedContentInfo (RFC 5652 §5.2): the
-// eContent, when present, a [0] EXPLICIT primitive OCTET STRING (DER).
+// eContent, when present, a [0] EXPLICIT OCTET STRING, which a streaming
+// encoder writes constructed (BER).
 func (sd *SignedData) parseEncapContentInfo(rv asn1.RawValue) error {
 	if !isSequence(rv) {
 		return malformed("encapsulated content info is not a sequence")
 	}
-	els, err := elements(rv.Bytes)
+	els, err := sd.split(rv)
 	if err != nil {
 		return err
 	}
@@ -235,24 +271,21 @@ func (sd *SignedData) parseEncapContentInfo(rv asn1.RawValue) error {
 	if !isContext(els[1], 0, true) {
 		return malformed("encapsulated content is not [0] explicit")
 	}
-	content, err := one(els[1].Bytes)
+	content, err := sd.one(els[1])
 	if err != nil {
 		return err
 	}
-	if !isUniversal(content, asn1.TagOctetString, false) {
-		return malformed("encapsulated content is not a der octet string")
-	}
-	sd.Content = content.Bytes
-	if sd.Content == nil {
-		sd.Content = []byte{}
+	sd.ber = sd.ber || content.IsCompound
+	if sd.Content, err = octetString(content, 0); err != nil {
+		return err
 	}
 	return nil
 }
 
 // parseCertificates reads CertificateSet (RFC 5652 §10.2.3), keeping the
-// X.509 certificates.
-func (sd *SignedData) parseCertificates(contents []byte) error {
-	els, err := elements(contents)
+// X.509 certificates, each DER (crypto/x509 requires it).
+func (sd *SignedData) parseCertificates(rv asn1.RawValue) error {
+	els, err := sd.split(rv)
 	if err != nil {
 		return err
 	}
@@ -270,15 +303,15 @@ func (sd *SignedData) parseCertificates(contents []byte) error {
 }
 
 // parseCRLs reads RevocationInfoChoices (RFC 5652 §10.2.1), keeping the
-// CertificateLists.
-func (sd *SignedData) parseCRLs(contents []byte) error {
-	els, err := elements(contents)
+// CertificateLists, which must be DER (RFC 5280 §5).
+func (sd *SignedData) parseCRLs(rv asn1.RawValue) error {
+	els, err := sd.split(rv)
 	if err != nil {
 		return err
 	}
 	for _, el := range els {
 		switch {
-		case isSequence(el):
+		case isSequence(el) && !indefinite(el):
 			sd.CRLs = append(sd.CRLs, el.FullBytes)
 		case isContext(el, 1, true): // OtherRevocationInfoFormat
 		default:
@@ -294,7 +327,7 @@ func (sd *SignedData) parseSignerInfo(rv asn1.RawValue) (SignerInfo, error) {
 	if !isSequence(rv) {
 		return si, malformed("signer info is not a sequence")
 	}
-	els, err := elements(rv.Bytes)
+	els, err := sd.split(rv)
 	if err != nil {
 		return si, err
 	}
@@ -341,15 +374,18 @@ func (sd *SignedData) parseSignerInfo(rv asn1.RawValue) (SignerInfo, error) {
 		return si, err
 	}
 	sigEl, ok := next()
-	if !ok || !isUniversal(sigEl, asn1.TagOctetString, false) {
-		return si, malformed("signer info: signature is not a der octet string")
+	if !ok {
+		return si, malformed("signer info without signature")
 	}
-	si.Signature = sigEl.Bytes
+	sd.ber = sd.ber || sigEl.IsCompound
+	if si.Signature, err = octetString(sigEl, 0); err != nil {
+		return si, err
+	}
 	si.prefix = rv.Bytes
 	if peek(1) {
 		unsigned, _ := next()
 		si.prefix = rv.Bytes[:len(rv.Bytes)-len(unsigned.FullBytes)]
-		if err := si.parseUnsignedAttrs(unsigned); err != nil {
+		if err := si.parseUnsignedAttrs(sd, unsigned); err != nil {
 			return si, err
 		}
 	}
@@ -403,9 +439,10 @@ func findSigner(version int, sid asn1.RawValue, certs []*x509.Certificate) (*x50
 }
 
 // parseAttributes reads a SET OF Attribute's contents, returning each
-// attribute and its encoding.
-func parseAttributes(contents []byte) ([]Attribute, [][]byte, error) {
-	els, err := elements(contents)
+// attribute and its encoding; split reads the constructed values, DER
+// (elements) or BER (berElements).
+func parseAttributes(contents []byte, split func([]byte) ([]asn1.RawValue, error)) ([]Attribute, [][]byte, error) {
+	els, err := split(contents)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -415,7 +452,7 @@ func parseAttributes(contents []byte) ([]Attribute, [][]byte, error) {
 		if !isSequence(el) {
 			return nil, nil, malformed("attribute is not a sequence")
 		}
-		parts, err := elements(el.Bytes)
+		parts, err := split(el.Bytes)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -426,7 +463,7 @@ func parseAttributes(contents []byte) ([]Attribute, [][]byte, error) {
 		if err := decode(parts[0], &a.Type, "attribute type"); err != nil {
 			return nil, nil, err
 		}
-		values, err := elements(parts[1].Bytes)
+		values, err := split(parts[1].Bytes)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -453,13 +490,17 @@ func derOrdered(encodings [][]byte) bool {
 	return true
 }
 
-// parseSignedAttrs reads the signed attributes. They are signed as encoded,
-// so they must be DER (RFC 5652 §5.3): in SET OF order, values too. Each type
+// parseSignedAttrs reads the signed attributes. They are signed as DER
+// (RFC 5652 §5.4) and must be carried as DER even in a BER SignedData
+// (§5.3): definite lengths, in SET OF order, values too. Each type
 // appears once: RFC 5652 §11 says so of content-type, message-digest and
 // signing-time, RFC 5035 §5.4 of signing-certificate(-v2), and no attribute a
 // signer may sign is meant to appear twice.
 func (si *SignerInfo) parseSignedAttrs(rv asn1.RawValue) error {
-	attrs, raws, err := parseAttributes(rv.Bytes)
+	if indefinite(rv) {
+		return malformed("signed attributes with an indefinite length (not der)")
+	}
+	attrs, raws, err := parseAttributes(rv.Bytes, elements)
 	if err != nil {
 		return err
 	}
@@ -537,8 +578,11 @@ func (si *SignerInfo) setSignedAttr(a Attribute) error {
 	return err
 }
 
-func (si *SignerInfo) parseUnsignedAttrs(rv asn1.RawValue) error {
-	attrs, raws, err := parseAttributes(rv.Bytes)
+// parseUnsignedAttrs reads the unsigned attributes, which are part of the
+// BER structure.
+func (si *SignerInfo) parseUnsignedAttrs(sd *SignedData, rv asn1.RawValue) error {
+	sd.ber = sd.ber || indefinite(rv)
+	attrs, raws, err := parseAttributes(rv.Bytes, sd.splitContents)
 	if err != nil {
 		return err
 	}

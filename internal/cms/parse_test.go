@@ -9,6 +9,7 @@ import (
 	"errors"
 	"math/big"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -53,6 +54,11 @@ func TestParseOpenSSL(t *testing.T) {
 		{"ok/detached-cades-p384-sha384", "p384", []string{"-cades", "-md", "sha384"}, true},
 		{"ok/detached-rsa-pss", "rsa", []string{"-cades", "-keyopt", "rsa_padding_mode:pss"}, true},
 		{"ok/subject-key-identifier", "p256", []string{"-cades", "-keyid"}, true},
+		// -stream writes BER (RFC 5652 §5.1): indefinite lengths and the
+		// content in a constructed OCTET STRING; openssl then always
+		// encapsulates the content.
+		{"ok/ber-stream-cades-p256", "p256", []string{"-stream", "-nodetach", "-cades"}, true},
+		{"ok/ber-stream-cades-rsa", "rsa", []string{"-stream", "-nodetach", "-cades", "-md", "sha512"}, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			kp := p.signer(t, tc.key)
@@ -85,6 +91,23 @@ func TestParseOpenSSL(t *testing.T) {
 				}
 			} else if !errors.Is(err, cms.ErrSigningCertificate) {
 				t.Fatalf("plain cms without signing-certificate: got %v, want ErrSigningCertificate", err)
+			}
+			if slices.Contains(tc.args, "-stream") {
+				if der[1] != 0x80 {
+					t.Fatalf("openssl -stream wrote no indefinite length: % x", der[:4])
+				}
+				// The signature still covers what was signed: a changed
+				// signature value fails.
+				i := bytes.LastIndex(der, si.Signature)
+				tampered := bytes.Clone(der)
+				tampered[i+len(si.Signature)/2] ^= 1
+				bad, err := cms.Parse(tampered)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := bad.VerifySignature(0, d.Sum(nil)); !errors.Is(err, cms.ErrSignature) {
+					t.Errorf("tampered ber signature: got %v, want ErrSignature", err)
+				}
 			}
 			// A PDF /Contents is zero padded.
 			padded, err := cms.Parse(append(bytes.Clone(der), make([]byte, 4096)...))
@@ -198,7 +221,8 @@ func TestParseRejects(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The same SignedData in BER, with an indefinite length outside.
+	// The same SignedData in BER, with an indefinite length outside, which
+	// RFC 5652 §5.1 allows.
 	ber := append([]byte{0x30, 0x80}, good[2+lengthBytes(good):]...)
 	ber = append(ber, 0, 0)
 	tokenLike, err := cms.Sign(context.Background(), []byte("x"), cms.SignOptions{Signer: kp.Key, Certificate: kp.Cert})
@@ -212,7 +236,7 @@ func TestParseRejects(t *testing.T) {
 		"fail/truncated":          good[:len(good)-1],
 		"fail/half":               good[:len(good)/2],
 		"fail/trailing-garbage":   append(bytes.Clone(good), 0, 0, 1),
-		"fail/ber":                ber,
+		"fail/ber-unterminated":   ber[:len(ber)-2],
 		"fail/not-signed-data":    contentInfo(t, cms.OIDData, []byte{0x04, 0x01, 'x'}),
 		"fail/certificate-alone":  kp.Cert.Raw,
 		"fail/pem":                pem.EncodeToMemory(&pem.Block{Type: "CMS", Bytes: good}),
@@ -228,6 +252,18 @@ func TestParseRejects(t *testing.T) {
 			}
 		})
 	}
+	t.Run("ok/ber", func(t *testing.T) {
+		sd, err := cms.Parse(append(bytes.Clone(ber), 0, 0))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(sd.Raw, ber) {
+			t.Errorf("raw is not the ber as given")
+		}
+		if err := sd.VerifySignature(0, sum256([]byte("x"))); err != nil {
+			t.Error(err)
+		}
+	})
 	t.Run("ok/encapsulated-other-type-needs-signed-attributes", func(t *testing.T) {
 		if _, err := cms.Parse(tokenLike); err != nil {
 			t.Fatal(err)

@@ -54,6 +54,20 @@ func TestParseStructure(t *testing.T) {
 		t.Errorf("empty encapsulated content: %v, %v", sd, err)
 	}
 
+	// BER as streaming signers write it (RFC 5652 §5.1): indefinite lengths
+	// around what is signed, the content in OCTET STRING segments.
+	segments := tlv(tagContext0, indef(tlv(0x24, tlv(tagOctetString, []byte("he")), tlv(0x24, tlv(tagOctetString, []byte("ll"))), tlv(tagOctetString, []byte("o")))))
+	berInner := indef(tlv(tagSequence, mustMarshal(1), tlv(tagSet, sha256ID),
+		indef(tlv(tagSequence, data, segments)), indef(tlv(tagSet, indef(signerInfo(1, sid, good))))))
+	berSD := indef(tlv(tagSequence, mustMarshal(OIDSignedData), indef(tlv(tagContext0, berInner))))
+	if sd, err := Parse(append(berSD, 0, 0, 0)); err != nil {
+		t.Errorf("ber signed data: %v", err)
+	} else if string(sd.Content) != "hello" || !bytes.Equal(sd.Raw, berSD) || !bytes.Equal(sd.Signers[0].SignedAttrsRaw, tlv(tagSet, good...)) {
+		t.Errorf("ber signed data read as content %q, raw %x", sd.Content, sd.Raw)
+	} else if _, err := AddUnsignedAttribute(berSD, 0, OIDAttributeSigningTime, encodeTime(time.Now())); !errors.Is(err, ErrMalformed) {
+		t.Errorf("an attribute added to ber signed data: %v", err)
+	}
+
 	unsorted := slices.Clone(good)
 	unsorted[0], unsorted[1] = unsorted[1], unsorted[0]
 	twoValues := tlv(tagSequence, mustMarshal(OIDAttributeContentType), tlv(tagSet, mustMarshal(OIDData), mustMarshal(OIDTSTInfo)))
@@ -73,7 +87,13 @@ func TestParseStructure(t *testing.T) {
 		"fail/element-after-unsigned-attributes":  signedData(data, signerInfo(1, sid, good, tlv(tagContext1, mdAttr), mustMarshal(1))),
 		"fail/tst-info-without-signed-attributes": signedData(mustMarshal(OIDTSTInfo), signerInfo(1, sid, nil)),
 		"fail/signer-info-not-a-sequence":         signedData(data, tlv(tagSet)),
-		"fail/constructed-content":                signedData(slices.Concat(data, tlv(tagContext0, tlv(0x24, tlv(tagOctetString, []byte("x"))))), signerInfo(1, sid, good)),
+		"fail/signed-attributes-indefinite":       signedData(data, indef(tlv(tagSequence, mustMarshal(1), sid, sha256ID, indef(tlv(tagContext0, good...)), ecdsaID, sig))),
+		"fail/signed-attribute-value-indefinite":  signedData(data, signerInfo(1, sid, sorted(ctAttr, mdAttr, indef(stAttr)))),
+		"fail/indefinite-primitive":               signedData(data, signerInfo(1, sid, good), []byte{0x04, 0x80, 0x00, 0x00}),
+		"fail/indefinite-unterminated":            indef(signedData(data, signerInfo(1, sid, good)))[:200],
+		"fail/content-segment-not-octet-string":   signedData(slices.Concat(data, tlv(tagContext0, tlv(0x24, tlv(0x0c, []byte("x"))))), signerInfo(1, sid, good)),
+		"fail/content-segments-nested-too-deep":   signedData(slices.Concat(data, tlv(tagContext0, nest(0x24, maxBERDepth+1, tlv(tagOctetString, []byte("x"))))), signerInfo(1, sid, good)),
+		"fail/indefinite-nested-too-deep":         nestIndef(maxBERDepth + 1),
 	} {
 		t.Run(name, func(t *testing.T) {
 			sd, err := Parse(der)
@@ -115,4 +135,28 @@ func elementOf(t *testing.T, der []byte) asn1.RawValue {
 		t.Fatalf("%x: %v", der, err)
 	}
 	return els[0]
+}
+
+// indef re-encodes a DER constructed value with a low tag number with an
+// indefinite length (X.690 §8.1.3.6).
+func indef(der []byte) []byte {
+	els, err := elements(der)
+	if err != nil || len(els) != 1 {
+		panic("indef: not one element")
+	}
+	return slices.Concat([]byte{der[0], 0x80}, els[0].Bytes, []byte{0, 0})
+}
+
+// nest wraps inner in n constructed values with tag.
+func nest(tag byte, n int, inner []byte) []byte {
+	for range n {
+		inner = tlv(tag, inner)
+	}
+	return inner
+}
+
+// nestIndef is n SEQUENCEs with indefinite lengths, one inside the other.
+func nestIndef(n int) []byte {
+	b := slices.Repeat([]byte{0x30, 0x80}, n)
+	return append(b, make([]byte, 2*n)...)
 }

@@ -15,11 +15,15 @@ import (
 // everything signed is copied byte for byte; the result is DER, which means
 // the unsigned attributes and, with several signers, the SignerInfos are
 // re-sorted (X.690 §11.6), so signer indexes can change. Zero padding after
-// der is dropped.
+// der is dropped. A BER SignedData, which Parse reads, is refused here:
+// segl adds attributes only to its own signatures, which are DER.
 func AddUnsignedAttribute(der []byte, i int, oid asn1.ObjectIdentifier, value []byte) ([]byte, error) {
 	sd, err := Parse(der)
 	if err != nil {
 		return nil, err
+	}
+	if sd.ber {
+		return nil, malformed("cannot add an attribute to a ber signed data")
 	}
 	if i < 0 || i >= len(sd.Signers) {
 		return nil, fmt.Errorf("cms: no signer %d among %d", i, len(sd.Signers))

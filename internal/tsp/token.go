@@ -105,8 +105,9 @@ type token struct {
 	attrs      map[string][]byte // signed attributes by OID: the single value's DER
 }
 
-// parseToken decodes a TimeStampToken strictly: DER only (cms.Parse) with no
-// padding, exactly one SignerInfo (RFC 3161 §2.4.2: the token carries the
+// parseToken decodes a TimeStampToken strictly: SignedData as cms.Parse
+// reads it (DER, or BER as RFC 5652 §5.1 allows) with no padding, the
+// TSTInfo DER (RFC 3161 §2.4.2), exactly one SignerInfo (RFC 3161 §2.4.2: the token carries the
 // TSA's signature and no other), signed attributes present with one value
 // each, TSTInfo version 1.
 func parseToken(b []byte) (*token, error) {

@@ -200,6 +200,13 @@ func (v *pdfValidation) checkByteRange(info pdf.SignatureInfo) Result {
 	return passed()
 }
 
+// hashOf is b's digest with h, which digest has checked is available.
+func hashOf(h crypto.Hash, b []byte) []byte {
+	d := h.New()
+	d.Write(b)
+	return d.Sum(nil)
+}
+
 // digest hashes the signed byte ranges, streaming.
 func (v *pdfValidation) digest(br []int64, h crypto.Hash) ([]byte, error) {
 	if !h.Available() {
@@ -300,6 +307,14 @@ func (v *pdfValidation) signature(info pdf.SignatureInfo) Signature {
 		} else {
 			s.Result = failed(SigCryptoFailure, "%v", err)
 		}
+		return s
+	}
+	if sd.Content != nil && !bytes.Equal(hashOf(si.DigestAlgorithm, sd.Content), digest) {
+		// A PDF signature encapsulates nothing (ISO 32000-1 §12.8.3.3.1),
+		// but `openssl cms -stream` always does: accepted when it is the
+		// byte range, which is then what the message digest covers (RFC
+		// 5652 §5.4) either way.
+		s.Result = failed(FormatFailure, "the signature encapsulates content other than the signed byte range")
 		return s
 	}
 	if info.SubFilter == pdf.SubFilterCAdES && si.SigningTime != nil {

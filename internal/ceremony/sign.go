@@ -34,6 +34,11 @@ func (s *Service) SignerByLink(ctx context.Context, signerID, token string) (*jo
 		return nil, nil, err
 	}
 	if err := linkUsable(j, signer); err != nil {
+		if signer.Status == job.SignerFailed && NeedsCode(signer) {
+			if c, cerr := s.Store.Code(ctx, signerID); cerr == nil && c.Locked() {
+				return nil, nil, LinkLocked()
+			}
+		}
 		return nil, nil, err
 	}
 	return j, signer, nil

@@ -249,6 +249,9 @@ func (d *Service) sendCode(ctx context.Context, t task) error {
 	}
 	ch := chans[len(chans)-1] // SMS when there is one: the code then comes to another device
 	code, err := d.Svc.NewCode(ctx, s.ID)
+	if errs.Is(err, errs.Conflict) {
+		return nil // the signer has had all their codes; the next request locks the link
+	}
 	if err != nil {
 		return err
 	}

@@ -132,3 +132,50 @@ func (j *Job) Notice(id, notice string, reached, reserved bool, now time.Time) (
 	}
 	return []Event{ev}, nil
 }
+
+// SignerLocked is the type of the event that says a signer's link was
+// locked (LockOut). The signer's status is then failed: the type tells the
+// sender why.
+const SignerLocked = "signer.locked"
+
+// LockOut ends the job because signer id can no longer open their link: it
+// was locked when the allowance of one-time codes or guesses ran out
+// (ceremony.CheckCode), so the signer cannot sign and the job cannot
+// complete. As with a rejection, the job ends at once rather than waiting
+// for its expiry: the signer fails (event SignerLocked), the job fails, and
+// every other unfinished signer is cancelled; the sender hears of it by
+// the feed, the callback and the notice of a failed job, and can send a
+// new job. A signer or job already finished is left as it is, without
+// events.
+func (j *Job) LockOut(id string, now time.Time) ([]Event, error) {
+	s, ok := j.Signer(id)
+	if !ok {
+		return nil, errs.E(errs.NotFound, "signer-not-found", "no signer %s", id)
+	}
+	if s.Status.Final() || j.Status.Final() {
+		return nil, nil
+	}
+	details := map[string]any{"reason": "link-locked"}
+	sev, err := j.applySigner(s, Fail, "system", now, details)
+	if err != nil {
+		return nil, err
+	}
+	sev.Type = SignerLocked
+	jev, err := j.apply(Fail, "system", now, map[string]any{"reason": "link-locked", "signer": id})
+	if err != nil {
+		return nil, err
+	}
+	events := []Event{sev, jev}
+	for i := range j.Signers {
+		other := &j.Signers[i]
+		if other.Status.Final() {
+			continue
+		}
+		ev, err := j.applySigner(other, Cancel, "system", now, nil)
+		if err != nil {
+			return nil, err
+		}
+		events = append(events, ev)
+	}
+	return events, nil
+}

@@ -75,3 +75,31 @@ func TestTurnAfterExpiry(t *testing.T) {
 		t.Fatalf("at expiry: %v", err)
 	}
 }
+
+// TestLockOutFailsJob: a locked link fails its signer, whose turn need not
+// have come, and the job, and cancels the others; the sender's events say
+// why. A second lock, or a lock after the job ended, changes nothing.
+func TestLockOutFailsJob(t *testing.T) {
+	j := sequentialJob()
+	j.SignBy("a", "pid:1", now, nil)
+	events, err := j.LockOut("b", now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if j.Status != StatusFailed || j.Signers[1].Status != SignerFailed || j.Signers[2].Status != SignerCancelled ||
+		j.Signers[0].Status != SignerSigned {
+		t.Fatalf("after lock-out: %s %v", j.Status, j.Signers)
+	}
+	if len(events) != 3 || events[0].Type != SignerLocked || events[0].SignerStatus != SignerFailed ||
+		events[1].Type != "job.failed" || events[1].Details["signer"] != "b" || events[2].Type != "signer.cancelled" {
+		t.Fatalf("events %+v", events)
+	}
+	if events, err := j.LockOut("b", now); err != nil || events != nil {
+		t.Fatalf("second lock-out: %v %v", events, err)
+	}
+	done := sequentialJob()
+	done.Cancel("cert:1", now)
+	if events, err := done.LockOut("a", now); err != nil || events != nil || done.Signers[0].Status != SignerCancelled {
+		t.Fatalf("lock-out after cancel: %v %v %s", events, err, done.Signers[0].Status)
+	}
+}

@@ -241,26 +241,51 @@ type Notices interface {
 	JobNotices(ctx context.Context, org, jobID string) ([]Notice, error)
 }
 
-// Code is a one-time code sent to a signer addressed by e-mail or mobile,
-// kept only as a hash.
+// Code is a signer's one-time code, sent to an address the sender gave
+// and kept only as a hash, together with what the signer has used of their
+// allowance over the whole life of the job: the codes made and the guesses
+// at them. The allowance bounds an attacker who has the link to a chance
+// of Guesses in a million (docs/architecture.md, "One-time codes").
 type Code struct {
 	SignerID  string
 	Hash      []byte
-	ExpiresAt time.Time
-	Attempts  int // wrong guesses so far
+	ExpiresAt time.Time // the code is live before this; zero once spent
 	SentAt    time.Time
+	Attempts  int       // guesses at this code, right or wrong
+	Sent      int       // codes made for the signer, this one included
+	Guesses   int       // guesses at any of the signer's codes, right or wrong
+	LockedAt  time.Time // when the allowance ran out and the link was locked; zero while usable
 }
 
-// Codes holds signers' one-time codes.
+// Locked reports whether the signer's link is locked for good.
+func (c Code) Locked() bool { return !c.LockedAt.IsZero() }
+
+// Codes holds signers' one-time codes. The counting methods check and
+// count in one step, so that concurrent requests can never together take
+// more than the limit: a check followed by a separate increment lets every
+// request that read the old count through.
 type Codes interface {
-	// PutCode replaces the signer's code.
-	PutCode(ctx context.Context, c Code) error
-	// Code returns the signer's code, or NotFound.
+	// PutCode replaces the signer's code with c's hash and times, starts
+	// its count of attempts at zero and counts one more code made. It
+	// refuses with Conflict ("code-limit") when maxCodes codes have been
+	// made for the signer or their link is locked; c's counts are ignored.
+	PutCode(ctx context.Context, c Code, maxCodes int) error
+	// Code returns the signer's code and counts, or NotFound.
 	Code(ctx context.Context, signerID string) (Code, error)
-	// CodeAttempt counts a wrong guess and returns the new count.
-	CodeAttempt(ctx context.Context, signerID string) (int, error)
-	// DeleteCode removes the signer's code (used, or expired).
-	DeleteCode(ctx context.Context, signerID string) error
+	// GuessCode counts one guess at the signer's code, only if the code is
+	// live at now, has had fewer than perCode guesses, the signer fewer than
+	// total guesses in all, and the link is not locked; it returns the code
+	// with the guess counted, for the caller to compare. Otherwise nothing
+	// is counted and the answer is Conflict ("code-used-up"), or NotFound
+	// when the signer has no code.
+	GuessCode(ctx context.Context, signerID string, now time.Time, perCode, total int) (Code, error)
+	// SpendCode ends the signer's code whose hash is hash, after a right
+	// guess. Only one caller can spend a code: the others, and any caller
+	// after the code was replaced, get Conflict ("code-used-up").
+	SpendCode(ctx context.Context, signerID string, hash []byte) error
+	// LockCode locks the signer's link for good and ends any live code; a
+	// link already locked keeps its first time.
+	LockCode(ctx context.Context, signerID string, at time.Time) error
 }
 
 // UsageRow counts one billable item of one organisation in one month.

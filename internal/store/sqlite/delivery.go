@@ -135,53 +135,110 @@ func (db *DB) JobNotices(ctx context.Context, org, jobID string) ([]store.Notice
 	return out, rows.Err()
 }
 
-// PutCode replaces a signer's one-time code.
-func (db *DB) PutCode(ctx context.Context, c store.Code) error {
-	_, err := db.write.ExecContext(ctx, `
-		INSERT INTO codes (signer_id, hash, expires_at, attempts, sent_at) VALUES (?, ?, ?, ?, ?)
+const codeColumns = `hash, expires_at, sent_at, attempts, sent, guesses, locked_at`
+
+func scanCode(row interface{ Scan(...any) error }, signerID string) (store.Code, error) {
+	c := store.Code{SignerID: signerID}
+	var expires, sent int64
+	var locked sql.NullInt64
+	err := row.Scan(&c.Hash, &expires, &sent, &c.Attempts, &c.Sent, &c.Guesses, &locked)
+	if errors.Is(err, sql.ErrNoRows) {
+		return c, errs.E(errs.NotFound, "code-not-found", "no code for this signer")
+	}
+	if err != nil {
+		return c, err
+	}
+	c.ExpiresAt, c.SentAt = fromMicroOrZero(expires), fromMicroOrZero(sent)
+	if locked.Valid {
+		c.LockedAt = fromMicro(locked.Int64)
+	}
+	return c, nil
+}
+
+// fromMicroOrZero reads the 0 that stands for "none" as the zero time.
+func fromMicroOrZero(n int64) time.Time {
+	if n == 0 {
+		return time.Time{}
+	}
+	return fromMicro(n)
+}
+
+var errCodeUsedUp = errs.E(errs.Conflict, "code-used-up", "no guess is left at this code")
+
+// PutCode replaces a signer's one-time code and counts it, in one
+// statement: the upsert's WHERE keeps concurrent requests from making more
+// than maxCodes codes.
+func (db *DB) PutCode(ctx context.Context, c store.Code, maxCodes int) error {
+	if maxCodes < 1 {
+		return errs.E(errs.Conflict, "code-limit", "no more codes may be sent to this signer")
+	}
+	res, err := db.write.ExecContext(ctx, `
+		INSERT INTO codes (signer_id, hash, expires_at, sent_at, attempts, sent, guesses) VALUES (?, ?, ?, ?, 0, 1, 0)
 		ON CONFLICT (signer_id) DO UPDATE SET hash = excluded.hash, expires_at = excluded.expires_at,
-			attempts = excluded.attempts, sent_at = excluded.sent_at`,
-		c.SignerID, c.Hash, micro(c.ExpiresAt), c.Attempts, micro(c.SentAt))
+			sent_at = excluded.sent_at, attempts = 0, sent = codes.sent + 1
+		WHERE codes.sent < ? AND codes.locked_at IS NULL`,
+		c.SignerID, c.Hash, micro(c.ExpiresAt), micro(c.SentAt), maxCodes)
 	if err != nil {
 		return fmt.Errorf("sqlite: put code: %w", err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return errs.E(errs.Conflict, "code-limit", "no more codes may be sent to this signer")
 	}
 	return nil
 }
 
 // Code returns a signer's one-time code.
 func (db *DB) Code(ctx context.Context, signerID string) (store.Code, error) {
-	c := store.Code{SignerID: signerID}
-	var expires, sent int64
-	err := db.queryRow(ctx, `SELECT hash, expires_at, attempts, sent_at FROM codes WHERE signer_id = ?`, signerID).
-		Scan(&c.Hash, &expires, &c.Attempts, &sent)
-	if errors.Is(err, sql.ErrNoRows) {
-		return c, errs.E(errs.NotFound, "code-not-found", "no code for this signer")
-	}
-	if err != nil {
+	c, err := scanCode(db.queryRow(ctx, `SELECT `+codeColumns+` FROM codes WHERE signer_id = ?`, signerID), signerID)
+	if err != nil && !errs.Is(err, errs.NotFound) {
 		return c, fmt.Errorf("sqlite: code: %w", err)
 	}
-	c.ExpiresAt, c.SentAt = fromMicro(expires), fromMicro(sent)
+	return c, err
+}
+
+// GuessCode counts a guess with one UPDATE whose WHERE holds every limit,
+// so that of any number of concurrent guesses only as many as the limits
+// leave are counted and answered.
+func (db *DB) GuessCode(ctx context.Context, signerID string, now time.Time, perCode, total int) (store.Code, error) {
+	c, err := scanCode(db.write.QueryRowContext(ctx, `
+		UPDATE codes SET attempts = attempts + 1, guesses = guesses + 1
+		WHERE signer_id = ? AND expires_at > ? AND attempts < ? AND guesses < ? AND locked_at IS NULL
+		RETURNING `+codeColumns, signerID, micro(now), perCode, total), signerID)
+	if errs.Is(err, errs.NotFound) {
+		if _, err := db.Code(ctx, signerID); err != nil {
+			return c, err
+		}
+		return c, errCodeUsedUp
+	}
+	if err != nil {
+		return c, fmt.Errorf("sqlite: guess code: %w", err)
+	}
 	return c, nil
 }
 
-// CodeAttempt counts a wrong guess.
-func (db *DB) CodeAttempt(ctx context.Context, signerID string) (int, error) {
-	var n int
-	err := db.write.QueryRowContext(ctx, `UPDATE codes SET attempts = attempts + 1 WHERE signer_id = ? RETURNING attempts`,
-		signerID).Scan(&n)
-	if errors.Is(err, sql.ErrNoRows) {
-		return 0, errs.E(errs.NotFound, "code-not-found", "no code for this signer")
-	}
+// SpendCode ends a signer's code; the hash and the live expiry in the
+// WHERE let only one caller spend it.
+func (db *DB) SpendCode(ctx context.Context, signerID string, hash []byte) error {
+	res, err := db.write.ExecContext(ctx, `UPDATE codes SET expires_at = 0 WHERE signer_id = ? AND hash = ? AND expires_at > 0`,
+		signerID, hash)
 	if err != nil {
-		return 0, fmt.Errorf("sqlite: code attempt: %w", err)
+		return fmt.Errorf("sqlite: spend code: %w", err)
 	}
-	return n, nil
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return errCodeUsedUp
+	}
+	return nil
 }
 
-// DeleteCode removes a signer's code.
-func (db *DB) DeleteCode(ctx context.Context, signerID string) error {
-	if _, err := db.write.ExecContext(ctx, `DELETE FROM codes WHERE signer_id = ?`, signerID); err != nil {
-		return fmt.Errorf("sqlite: delete code: %w", err)
+// LockCode locks a signer's link, creating the row if the signer never had
+// a code.
+func (db *DB) LockCode(ctx context.Context, signerID string, at time.Time) error {
+	_, err := db.write.ExecContext(ctx, `
+		INSERT INTO codes (signer_id, hash, expires_at, sent_at, attempts, sent, guesses, locked_at) VALUES (?, x'', 0, 0, 0, 0, 0, ?)
+		ON CONFLICT (signer_id) DO UPDATE SET expires_at = 0, locked_at = excluded.locked_at WHERE codes.locked_at IS NULL`,
+		signerID, micro(at))
+	if err != nil {
+		return fmt.Errorf("sqlite: lock code: %w", err)
 	}
 	return nil
 }

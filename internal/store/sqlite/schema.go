@@ -148,4 +148,14 @@ CREATE TABLE cursors (
 	seq  INTEGER NOT NULL
 ) WITHOUT ROWID;
 `,
+	// 4: a signer's allowance of one-time codes over the job's life: the
+	// codes made and the guesses at them, and when the link was locked
+	// for having used it up. A code stored before counted as one, with
+	// its attempts as the guesses so far.
+	`
+ALTER TABLE codes ADD COLUMN sent INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE codes ADD COLUMN guesses INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE codes ADD COLUMN locked_at INTEGER;
+UPDATE codes SET guesses = attempts;
+`,
 }

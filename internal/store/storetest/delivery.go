@@ -1,9 +1,12 @@
 package storetest
 
 import (
+	"bytes"
 	"context"
 	"reflect"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -138,32 +141,151 @@ func testCodes(t *testing.T, s store.Store) {
 	if _, err := s.Code(ctx, "s1"); !errs.Is(err, errs.NotFound) {
 		t.Fatalf("no code: %v", err)
 	}
+	if _, err := s.GuessCode(ctx, "s1", t0, 5, 15); !errs.Is(err, errs.NotFound) {
+		t.Fatalf("a guess without a code: %v", err)
+	}
 	c := store.Code{SignerID: "s1", Hash: []byte{1, 2, 3}, ExpiresAt: t0.Add(10 * time.Minute), SentAt: t0}
-	if err := s.PutCode(ctx, c); err != nil {
+	if err := s.PutCode(ctx, c, 3); err != nil {
 		t.Fatal(err)
 	}
 	for want := 1; want <= 2; want++ {
-		if n, err := s.CodeAttempt(ctx, "s1"); err != nil || n != want {
-			t.Fatalf("attempt = %d, %v; want %d", n, err, want)
+		got, err := s.GuessCode(ctx, "s1", t0, 5, 15)
+		if err != nil || got.Attempts != want || got.Guesses != want || !bytes.Equal(got.Hash, c.Hash) {
+			t.Fatalf("guess %d = %+v, %v", want, got, err)
 		}
 	}
 	got, err := s.Code(ctx, "s1")
-	c.Attempts = 2
+	c.Attempts, c.Sent, c.Guesses = 2, 1, 2
 	if err != nil || !reflect.DeepEqual(got, c) {
 		t.Fatalf("Code = %+v, %v; want %+v", got, err, c)
 	}
-	c.Hash, c.Attempts = []byte{4}, 0 // a new code resets the count
-	if err := s.PutCode(ctx, c); err != nil {
+	if _, err := s.GuessCode(ctx, "s1", c.ExpiresAt, 5, 15); !errs.Is(err, errs.Conflict) {
+		t.Fatalf("a guess at an expired code: %v", err)
+	}
+
+	// A new code starts its own attempts; the signer's totals go on.
+	c.Hash = []byte{4}
+	if err := s.PutCode(ctx, c, 3); err != nil {
 		t.Fatal(err)
 	}
-	if got, _ := s.Code(ctx, "s1"); got.Attempts != 0 || got.Hash[0] != 4 {
+	if got, _ := s.Code(ctx, "s1"); got.Attempts != 0 || got.Sent != 2 || got.Guesses != 2 || got.Hash[0] != 4 {
 		t.Fatalf("replaced code = %+v", got)
 	}
-	if err := s.DeleteCode(ctx, "s1"); err != nil {
+	if err := s.SpendCode(ctx, "s1", []byte{1, 2, 3}); !errs.Is(err, errs.Conflict) {
+		t.Fatalf("spending a replaced code: %v", err)
+	}
+	if err := s.SpendCode(ctx, "s1", []byte{4}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.CodeAttempt(ctx, "s1"); !errs.Is(err, errs.NotFound) {
-		t.Fatalf("attempt on a deleted code: %v", err)
+	if err := s.SpendCode(ctx, "s1", []byte{4}); !errs.Is(err, errs.Conflict) {
+		t.Fatalf("spending a code twice: %v", err)
+	}
+	if _, err := s.GuessCode(ctx, "s1", t0, 5, 15); !errs.Is(err, errs.Conflict) {
+		t.Fatalf("a guess at a spent code: %v", err)
+	}
+
+	// The total of guesses holds across codes.
+	if err := s.PutCode(ctx, c, 3); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.GuessCode(ctx, "s1", t0, 5, 3); err != nil {
+		t.Fatalf("third guess in all: %v", err)
+	}
+	if _, err := s.GuessCode(ctx, "s1", t0, 5, 3); !errs.Is(err, errs.Conflict) {
+		t.Fatalf("fourth guess in all, over a total of 3: %v", err)
+	}
+	// So does the number of codes.
+	if err := s.PutCode(ctx, c, 3); !errs.Is(err, errs.Conflict) {
+		t.Fatalf("a fourth code, over a limit of 3: %v", err)
+	}
+
+	// A locked link takes no guess and no new code, and stays locked at
+	// its first time.
+	if got, _ := s.Code(ctx, "s1"); got.Locked() {
+		t.Fatalf("locked before LockCode: %+v", got)
+	}
+	for _, at := range []time.Time{t0.Add(time.Minute), t0.Add(time.Hour)} {
+		if err := s.LockCode(ctx, "s1", at); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got, _ := s.Code(ctx, "s1"); !got.LockedAt.Equal(t0.Add(time.Minute)) || got.Sent != 3 || got.Guesses != 3 {
+		t.Fatalf("locked code = %+v", got)
+	}
+	if err := s.PutCode(ctx, c, 10); !errs.Is(err, errs.Conflict) {
+		t.Fatalf("a new code on a locked link: %v", err)
+	}
+	if _, err := s.GuessCode(ctx, "s1", t0, 50, 50); !errs.Is(err, errs.Conflict) {
+		t.Fatalf("a guess on a locked link: %v", err)
+	}
+	// A signer who never had a code can be locked too.
+	if err := s.LockCode(ctx, "s2", t0); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.Code(ctx, "s2"); err != nil || !got.Locked() {
+		t.Fatalf("locked without a code: %+v, %v", got, err)
+	}
+}
+
+// testCodeGuessRace: many guesses at once at one code are counted exactly
+// up to the limit; the rest get no answer (and no chance to be right).
+func testCodeGuessRace(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	c := store.Code{SignerID: "s1", Hash: []byte{1}, ExpiresAt: t0.Add(10 * time.Minute), SentAt: t0}
+	if err := s.PutCode(ctx, c, 5); err != nil {
+		t.Fatal(err)
+	}
+	const n, perCode = 100, 5
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	answered, refused := 0, 0
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := s.GuessCode(ctx, "s1", t0, perCode, 15)
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case err == nil:
+				answered++
+			case errs.Is(err, errs.Conflict):
+				refused++
+			default:
+				t.Errorf("guess: %v", err)
+			}
+		}()
+	}
+	wg.Wait()
+	got, err := s.Code(ctx, "s1")
+	if err != nil || answered != perCode || refused != n-perCode || got.Attempts != perCode || got.Guesses != perCode {
+		t.Fatalf("%d concurrent guesses: %d answered, %d refused, code %+v, %v; want %d answered", n, answered, refused, got, err, perCode)
+	}
+}
+
+// testCodeSendRace: many requests for a code at once make no more codes
+// than the limit.
+func testCodeSendRace(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	const n, limit = 40, 5
+	var wg sync.WaitGroup
+	var made atomic.Int32
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c := store.Code{SignerID: "s1", Hash: []byte{byte(i)}, ExpiresAt: t0.Add(10 * time.Minute), SentAt: t0}
+			switch err := s.PutCode(ctx, c, limit); {
+			case err == nil:
+				made.Add(1)
+			case !errs.Is(err, errs.Conflict):
+				t.Errorf("put code: %v", err)
+			}
+		}()
+	}
+	wg.Wait()
+	if got, err := s.Code(ctx, "s1"); err != nil || made.Load() != limit || got.Sent != limit {
+		t.Fatalf("%d concurrent codes: %d made, code %+v, %v; want %d", n, made.Load(), got, err, limit)
 	}
 }
 

@@ -37,6 +37,8 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"outbox", testOutbox},
 		{"notices", testNotices},
 		{"codes", testCodes},
+		{"codes-concurrent-guesses", testCodeGuessRace},
+		{"codes-concurrent-codes", testCodeSendRace},
 		{"usage", testUsage},
 	}
 	for _, tt := range tests {

@@ -21,6 +21,7 @@
 //                      "refused": a link for Ola that Kari opens,
 //                      "expiry": a link for Ola to the job that expires first,
 //                      "code": a link for a signer addressed by e-mail only,
+//                      "locked": such a link, locked by fifteen wrong codes,
 //                      "control": base URL of the Go test's control server:
 //                        POST /expire moves segl's clock past that job's
 //                        expiry, POST /sweep runs the due-jobs sweep}
@@ -441,6 +442,25 @@ describe("signing ceremony", { skip: !cfg && "SEGL_CEREMONY is not set" }, () =>
     await page.getByRole("button", { name: "Logg inn med ID-porten" }).click();
     await login(t, page, cfg.kari, "bankid");
     await page.waitForURL(/\/sign\/[^/]+\/job$/);
+    assert.deepEqual(page.problems, []);
+    await page.context().close();
+  });
+
+  test("locked link: the page says so and to contact the sender, in both languages", async (t) => {
+    const page = await newPage(viewports.phone);
+    const res = await page.goto(cfg.locked);
+    assert.equal(res.status(), 403);
+    await checkPage(page, { lang: "nb", h1: "Lenken er låst" });
+    assert.match(await page.locator("main").innerText(), /Ta kontakt med avsenderen/);
+    assert.equal(await page.getByRole("button").count(), 0);
+    await noHorizontalScroll(page);
+    await checkAxe(t, page, "locked link");
+    await shot(page, "code-locked-phone");
+    await page.getByRole("link", { name: "English" }).click();
+    await checkPage(page, { lang: "en", h1: "This link is locked" });
+    assert.match(await page.locator("main").innerText(), /Contact the sender/);
+    await checkAxe(t, page, "locked link, English");
+    await shot(page, "code-locked-phone-en");
     assert.deepEqual(page.problems, []);
     await page.context().close();
   });

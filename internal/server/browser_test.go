@@ -62,6 +62,8 @@ func TestBrowserCeremony(t *testing.T) {
 	codeReq := directRequest()
 	codeReq.Signers = []client.SignerRequest{{Email: "guest@example.test"}}
 	coded := e.mustCreate(c, codeReq)
+	locked := e.mustCreate(c, codeReq)
+	e.lockLink(locked.Signers[0].SigningURL)
 	refused := e.mustCreate(c, directRequest())
 	// The shortest expiry of all, so that moving the clock past it ends
 	// this job only. The browser tests take far less than ten minutes.
@@ -110,6 +112,7 @@ func TestBrowserCeremony(t *testing.T) {
 		"refused": refused.Signers[0].SigningURL,
 		"expiry":  expiring.Signers[0].SigningURL,
 		"code":    coded.Signers[0].SigningURL,
+		"locked":  locked.Signers[0].SigningURL,
 		"control": control.URL,
 	})
 

@@ -3,10 +3,12 @@ package server_test
 import (
 	"context"
 	"crypto/hmac"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"path"
 	"regexp"
 	"slices"
 	"strconv"
@@ -18,6 +20,7 @@ import (
 	"github.com/segl/segl/client"
 	"github.com/segl/segl/internal/audit"
 	"github.com/segl/segl/internal/delivery"
+	"github.com/segl/segl/internal/errs"
 	"github.com/segl/segl/internal/notify/devmail"
 	"github.com/segl/segl/internal/validate"
 )
@@ -199,6 +202,154 @@ func TestOneTimeCodeCeremony(t *testing.T) {
 	b.submit(view, "/sign", url.Values{"confirm": {"yes"}}).exitToken(t, "https://sender.example/ok")
 	if got, err := c.Job(context.Background(), j.ID); err != nil || got.Status != "completed" {
 		t.Fatalf("job after the code signer: %v %+v", err, got)
+	}
+}
+
+// TestOneTimeCodeLock: somebody with a link but not the mailbox its codes
+// go to has fifteen guesses over the job's life. A hundred wrong guesses
+// at once are counted as five: five answers that the code is wrong, the
+// rest that it has expired. The fifteenth wrong guess, at the third code,
+// locks the link: its page says so and to contact the sender, also for a
+// fresh code; the job and the signer have failed, the sender's feed says
+// signer.locked, and the sender's contact address is told.
+func TestOneTimeCodeLock(t *testing.T) {
+	clk := &movableClock{}
+	e := newEnvOnClock(t, clk)
+	ctx := context.Background()
+	org, _ := e.srv.Store.Org(ctx, orgA)
+	org.ContactEmail = "post@lanekassen.example"
+	if err := e.srv.Store.PutOrg(ctx, testBy, org); err != nil {
+		t.Fatal(err)
+	}
+	c := e.client(orgA)
+	req := directRequest()
+	req.Signers = []client.SignerRequest{{Email: "guest@example.test", Order: 1}, {PID: kariPID, Order: 2}}
+	j := e.mustCreate(c, req)
+	b := e.browser(t)
+	start := b.get(j.Signers[0].SigningURL)
+	start.want(t, 200, "Bekreft at lenken er din")
+
+	codes := 0
+	// newCode asks for a code a minute after the last and reads it from
+	// the mail.
+	newCode := func() (page, string) {
+		t.Helper()
+		clk.moveTo(clk.Now().Add(time.Minute + time.Second))
+		sent := b.submit(start, "/code/send", nil)
+		sent.want(t, 200, "Bekreft at lenken er din")
+		codes++
+		eventually(t, "the code by e-mail", func() bool { return len(e.mailTo("guest@example.test")) == codes })
+		code := regexp.MustCompile(`\b\d{6}\b`).FindString(e.mailTo("guest@example.test")[codes-1].Text)
+		if code == "" {
+			t.Fatal("no code in the mail")
+		}
+		if code == "000000" {
+			return sent, "111111"
+		}
+		return sent, "000000"
+	}
+
+	sent, wrong := newCode()
+	const n = 100
+	bodies := make([]string, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			p, err := b.bot.Submit(sent.bot(), "/code", url.Values{"code": {wrong}})
+			if err != nil || p.Status != http.StatusUnprocessableEntity {
+				bodies[i] = fmt.Sprintf("%d %v", p.Status, err)
+				return
+			}
+			bodies[i] = p.Body
+		}()
+	}
+	wg.Wait()
+	answered, expired := 0, 0
+	for _, body := range bodies {
+		switch {
+		case strings.Contains(body, "Koden er ikke riktig"):
+			answered++
+		case strings.Contains(body, "Koden har gått ut"):
+			expired++
+		default:
+			t.Fatalf("a concurrent guess got:\n%.400s", body)
+		}
+	}
+	if answered != 5 || expired != n-5 {
+		t.Fatalf("%d wrong guesses at once: %d answered, %d told the code expired; want 5 and %d", n, answered, expired, n-5)
+	}
+
+	// Two more codes, five wrong guesses each: the last one locks.
+	for round := range 2 {
+		sent, wrong = newCode()
+		for i := range 5 {
+			p := b.submit(sent, "/code", url.Values{"code": {wrong}})
+			if round == 1 && i == 4 {
+				p.want(t, http.StatusForbidden, "Lenken er låst")
+				if !strings.Contains(p.body, "Ta kontakt med avsenderen") {
+					t.Fatalf("the locked page:\n%s", p.body)
+				}
+				continue
+			}
+			p.want(t, http.StatusUnprocessableEntity, "Bekreft at lenken er din")
+		}
+	}
+	clk.moveTo(clk.Now().Add(time.Hour))
+	b.submit(start, "/code/send", nil).want(t, http.StatusForbidden, "Lenken er låst")
+	e.browser(t).get(j.Signers[0].SigningURL).want(t, http.StatusForbidden, "Lenken er låst")
+	if n := len(e.mailTo("guest@example.test")); n != 3 {
+		t.Fatalf("%d codes sent, want 3", n)
+	}
+
+	got, err := c.Job(ctx, j.ID)
+	if err != nil || got.Status != "failed" || got.Signers[0].Status != "failed" || got.Signers[1].Status != "cancelled" {
+		t.Fatalf("the sender's view of the job: %v %+v", err, got)
+	}
+	events, err := c.Events(ctx, 0, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var types []string
+	for _, ev := range events {
+		if ev.JobID == j.ID {
+			types = append(types, ev.Type+"/"+ev.SignerStatus)
+		}
+	}
+	if !slices.Contains(types, "signer.locked/failed") || !slices.Contains(types, "job.failed/") {
+		t.Fatalf("the sender's feed: %v", types)
+	}
+	eventually(t, "the sender's notice", func() bool { return len(e.mailTo("post@lanekassen.example")) == 1 })
+}
+
+// lockLink locks a code signer's link as fifteen wrong guesses at three
+// codes do.
+func (e *env) lockLink(link string) {
+	e.t.Helper()
+	u, err := url.Parse(link)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	ctx, signer, token := context.Background(), path.Base(u.Path), u.Query().Get("t")
+	for range 3 {
+		code, err := e.srv.Svc.NewCode(ctx, signer)
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		wrong := "000000"
+		if code == wrong {
+			wrong = "111111"
+		}
+		for range 5 {
+			err = e.srv.Svc.CheckCode(ctx, signer, token, wrong)
+		}
+		if err == nil {
+			e.t.Fatal("a wrong code was taken")
+		}
+	}
+	if _, _, err := e.srv.Svc.SignerByLink(ctx, signer, token); !errs.Is(err, errs.Forbidden) {
+		e.t.Fatalf("the link after fifteen wrong codes: %v", err)
 	}
 }
 

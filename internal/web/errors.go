@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 
+	"github.com/segl/segl/internal/ceremony"
 	"github.com/segl/segl/internal/errs"
 )
 
@@ -20,6 +21,14 @@ const (
 )
 
 var goneCodes = []string{CodeLinkExpired, CodeLinkUsed}
+
+// codePages are the errors that have a page of their own wherever they
+// come from, by code: catalogue prefixes as for explain.
+var codePages = map[string]string{
+	// The signer's allowance of one-time codes ran out: the link is locked
+	// for good, so the page sends them to the sender, with no way to retry.
+	ceremony.CodeLinkLocked: "sign.locked",
+}
 
 // LinkExpired is the error for a signing link past its expiry.
 func LinkExpired() *errs.Error {
@@ -70,6 +79,9 @@ func (w *Web) Error(rw http.ResponseWriter, r *http.Request, err error) {
 		// Staff have no signer's link to open again: their way back in
 		// is their own area's login.
 		d.Key, d.Retry, d.RetryKey = "staff.error.session-ended", "/"+area+"/login", "staff.error.session-ended.retry"
+	}
+	if key, ok := codePages[e.Code]; ok {
+		d.Key = key
 	}
 	var pe *pageError
 	if errors.As(err, &pe) {

@@ -1,13 +1,17 @@
 package web
 
 import (
-	"github.com/segl/segl/internal/errs"
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"net/http"
 	"regexp"
 	"slices"
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/segl/segl/internal/errs"
 )
 
 func TestLanguageChoice(t *testing.T) {
@@ -101,6 +105,10 @@ func TestCatalogueCoversTemplates(t *testing.T) {
 		}
 	}
 	keys := []string{"error.csrf", "error.410", "error.500"}
+	keys = append(keys, explainedKeys(t)...)
+	for _, k := range codePages {
+		keys = append(keys, k)
+	}
 	for _, k := range errs.Kinds {
 		keys = append(keys, "error."+strconv.Itoa(k.HTTPStatus()))
 	}
@@ -144,4 +152,36 @@ func TestFormatDateTime(t *testing.T) {
 	if got := e.web.FormatDate("en", time.Date(2026, 5, 17, 23, 0, 0, 0, time.UTC)); got != "18 May 2026" {
 		t.Errorf("FormatDate: %q", got)
 	}
+}
+
+// explainedKeys are the page keys given to explain as literals in the
+// package's code: each needs a title and a text.
+func explainedKeys(t *testing.T) []string {
+	t.Helper()
+	fset := token.NewFileSet()
+	pkgs, err := parser.ParseDir(fset, ".", nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var keys []string
+	for _, f := range pkgs["web"].Files {
+		ast.Inspect(f, func(n ast.Node) bool {
+			call, ok := n.(*ast.CallExpr)
+			if !ok || len(call.Args) < 2 {
+				return true
+			}
+			if fn, ok := call.Fun.(*ast.Ident); !ok || fn.Name != "explain" {
+				return true
+			}
+			if lit, ok := call.Args[1].(*ast.BasicLit); ok && lit.Kind == token.STRING {
+				k, _ := strconv.Unquote(lit.Value)
+				keys = append(keys, k)
+			}
+			return true
+		})
+	}
+	if len(keys) < 10 {
+		t.Fatalf("found only %d explained keys: %v", len(keys), keys)
+	}
+	return keys
 }

@@ -541,7 +541,7 @@ func TestOneTimeCode(t *testing.T) {
 	if err := e.svc.CheckCode(e.ctx, signer, token, sent); err != nil {
 		t.Fatalf("right code: %v", err)
 	}
-	if err := e.svc.CheckCode(e.ctx, signer, token, sent); code(err) != "code-missing" {
+	if err := e.svc.CheckCode(e.ctx, signer, token, sent); code(err) != "code-expired" {
 		t.Fatalf("the code twice: %v", err)
 	}
 

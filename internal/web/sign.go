@@ -172,7 +172,7 @@ func (w *Web) sendCode(rw http.ResponseWriter, r *http.Request) error {
 	atPage(r, linkPath(signerID, token))
 	err := w.signing.Svc.RequestCode(r.Context(), signerID, token)
 	if errs.KindOf(err) == errs.Unavailable {
-		return explain(err, "sign.code.unavailable", linkPath(signerID, token), "sign.error.login-again.retry")
+		return explain(err, "sign.error.code-unavailable", linkPath(signerID, token), "sign.error.login-again.retry")
 	}
 	if err != nil {
 		return err

@@ -58,6 +58,14 @@ type ExitURLs struct {
 	Error      string `json:"error,omitempty"`
 }
 
+// Polling says that the sender follows a job by polling a named queue
+// (MISSION I5) rather than by the feed or callbacks: Posten's signature API
+// (status-retrieval-method POLLING and polling-queue). Queue "" is the
+// default queue.
+type Polling struct {
+	Queue string `json:"queue"`
+}
+
 // Job is one signature job of one organisation.
 type Job struct {
 	ID            string
@@ -73,14 +81,17 @@ type Job struct {
 	CallbackURL   string
 	ExitURLs      ExitURLs
 	Retention     Retention
-	Status        Status
-	ActivatesAt   time.Time
-	ExpiresAt     time.Time
-	CreatedAt     time.Time
-	UpdatedAt     time.Time
-	Version       int // compare-and-swap counter, bumped by every saved change
-	Documents     []Document
-	Signers       []Signer
+	// Polling, when set, puts the job's changes in a polling queue of
+	// Posten's signature API; nil for jobs followed otherwise.
+	Polling     *Polling
+	Status      Status
+	ActivatesAt time.Time
+	ExpiresAt   time.Time
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+	Version     int // compare-and-swap counter, bumped by every saved change
+	Documents   []Document
+	Signers     []Signer
 }
 
 // Document is one input document of a job. Its bytes live in the blob store

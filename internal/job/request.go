@@ -32,20 +32,22 @@ var DefaultLimits = Limits{
 
 // Request is what a sender asks for, as decoded from the API's JSON part.
 type Request struct {
-	Title            string            `json:"title"`
-	Description      string            `json:"description,omitempty"`
-	Flow             Flow              `json:"flow"`
-	SignatureType    SignatureType     `json:"signature_type"`
-	LevelOfAssurance Assurance         `json:"level_of_assurance,omitempty"`
-	Reference        string            `json:"reference,omitempty"`
-	Identifier       Identifier        `json:"identifier,omitempty"`
-	CallbackURL      string            `json:"callback_url,omitempty"`
-	ExitURLs         ExitURLs          `json:"exit_urls,omitzero"`
-	Retention        Retention         `json:"retention,omitzero"`
-	ActivatesAt      *time.Time        `json:"activates_at,omitempty"`
-	ExpiresAt        *time.Time        `json:"expires_at,omitempty"`
-	Documents        []DocumentRequest `json:"documents"`
-	Signers          []SignerRequest   `json:"signers"`
+	Title            string        `json:"title"`
+	Description      string        `json:"description,omitempty"`
+	Flow             Flow          `json:"flow"`
+	SignatureType    SignatureType `json:"signature_type"`
+	LevelOfAssurance Assurance     `json:"level_of_assurance,omitempty"`
+	Reference        string        `json:"reference,omitempty"`
+	Identifier       Identifier    `json:"identifier,omitempty"`
+	CallbackURL      string        `json:"callback_url,omitempty"`
+	ExitURLs         ExitURLs      `json:"exit_urls,omitzero"`
+	Retention        Retention     `json:"retention,omitzero"`
+	// Polling is set by Posten's signature API only (see Job.Polling).
+	Polling     *Polling          `json:"-"`
+	ActivatesAt *time.Time        `json:"activates_at,omitempty"`
+	ExpiresAt   *time.Time        `json:"expires_at,omitempty"`
+	Documents   []DocumentRequest `json:"documents"`
+	Signers     []SignerRequest   `json:"signers"`
 }
 
 // DocumentRequest names a document part of the upload.
@@ -241,7 +243,7 @@ func New(r *Request, org, creator string, docs []Document, newID IDs, now time.T
 	j := &Job{
 		ID: newID(), Org: org, Creator: creator, Flow: r.Flow, SignatureType: r.SignatureType,
 		Assurance: r.LevelOfAssurance, Title: r.Title, Description: r.Description, Reference: r.Reference,
-		Identifier: r.Identifier, CallbackURL: r.CallbackURL, ExitURLs: r.ExitURLs, Retention: r.Retention,
+		Identifier: r.Identifier, CallbackURL: r.CallbackURL, ExitURLs: r.ExitURLs, Retention: r.Retention, Polling: r.Polling,
 		Status: StatusCreated, ActivatesAt: now, ExpiresAt: now.Add(lim.DefaultExpiry),
 		CreatedAt: now, UpdatedAt: now, Documents: docs,
 	}

@@ -158,4 +158,9 @@ ALTER TABLE codes ADD COLUMN guesses INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE codes ADD COLUMN locked_at INTEGER;
 UPDATE codes SET guesses = attempts;
 `,
+	// 5: the polling queue of jobs made through Posten's signature API
+	// (JSON of job.Polling; '' when the job is not polled).
+	`
+ALTER TABLE jobs ADD COLUMN polling TEXT NOT NULL DEFAULT '';
+`,
 }

@@ -198,6 +198,10 @@ func (db *DB) ListOrgs(ctx context.Context) ([]store.Org, error) {
 func (db *DB) CreateJob(ctx context.Context, j *job.Job, events []job.Event, idem *store.Idempotency) error {
 	exits, _ := json.Marshal(j.ExitURLs)
 	retention, _ := json.Marshal(j.Retention)
+	var polling []byte
+	if j.Polling != nil {
+		polling, _ = json.Marshal(j.Polling)
+	}
 	err := db.tx(ctx, func(tx *sql.Tx) error {
 		if idem != nil {
 			_, err := db.exec(ctx, tx, insertIdempotency,
@@ -212,7 +216,7 @@ func (db *DB) CreateJob(ctx context.Context, j *job.Job, events []job.Event, ide
 		_, err := db.exec(ctx, tx, insertJob,
 			j.Org, j.ID, j.Creator, j.Flow, j.SignatureType, j.Assurance, j.Title, j.Description, j.Reference,
 			j.Identifier, j.CallbackURL, string(exits), string(retention), j.Status, micro(j.ActivatesAt),
-			micro(j.ExpiresAt), micro(j.CreatedAt), micro(j.UpdatedAt))
+			micro(j.ExpiresAt), micro(j.CreatedAt), micro(j.UpdatedAt), string(polling))
 		if err != nil {
 			return err
 		}
@@ -278,7 +282,7 @@ func (db *DB) SaveJob(ctx context.Context, j *job.Job, events []job.Event) error
 // Statements run inside write transactions, prepared once by Open.
 const (
 	insertIdempotency = `INSERT INTO idempotency (org, key, request_hash, job_id, created_at) VALUES (?, ?, ?, ?, ?)`
-	insertJob         = `INSERT INTO jobs (org, id, creator, flow, signature_type, assurance, title, description, reference, identifier, callback_url, exit_urls, retention, status, activates_at, expires_at, created_at, updated_at, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)`
+	insertJob         = `INSERT INTO jobs (org, id, creator, flow, signature_type, assurance, title, description, reference, identifier, callback_url, exit_urls, retention, status, activates_at, expires_at, created_at, updated_at, version, polling) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?)`
 	insertDocument    = `INSERT INTO documents (org, job_id, id, position, title, file_name, media_type, size, sha256, pages) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	insertSigner      = `INSERT INTO signers (org, job_id, id, position, pid, email, mobile, ord, on_behalf_of, status, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	updateJob         = `UPDATE jobs SET status = ?, updated_at = ?, version = version + 1 WHERE org = ? AND id = ? AND version = ?`
@@ -339,17 +343,23 @@ func (db *DB) chain(ctx context.Context, tx *sql.Tx, org string, events []job.Ev
 }
 
 const jobColumns = `org, id, creator, flow, signature_type, assurance, title, description, reference, identifier,
-	callback_url, exit_urls, retention, status, activates_at, expires_at, created_at, updated_at, version`
+	callback_url, exit_urls, retention, status, activates_at, expires_at, created_at, updated_at, version, polling`
 
 func scanJob(row interface{ Scan(...any) error }) (*job.Job, error) {
 	var j job.Job
-	var exits, retention string
+	var exits, retention, polling string
 	var activates, expires, created, updated int64
 	err := row.Scan(&j.Org, &j.ID, &j.Creator, &j.Flow, &j.SignatureType, &j.Assurance, &j.Title, &j.Description,
 		&j.Reference, &j.Identifier, &j.CallbackURL, &exits, &retention, &j.Status, &activates, &expires,
-		&created, &updated, &j.Version)
+		&created, &updated, &j.Version, &polling)
 	if err != nil {
 		return nil, err
+	}
+	if polling != "" {
+		j.Polling = new(job.Polling)
+		if err := json.Unmarshal([]byte(polling), j.Polling); err != nil {
+			return nil, err
+		}
 	}
 	if err := json.Unmarshal([]byte(exits), &j.ExitURLs); err != nil {
 		return nil, err

@@ -120,6 +120,18 @@ func testJobRoundtrip(t *testing.T, s store.Store) {
 	if !reflect.DeepEqual(got, j) {
 		t.Fatalf("roundtrip differs:\n got %+v\nwant %+v", got, j)
 	}
+	// A polled job keeps its queue; "" is the default queue, not "none".
+	for _, queue := range []string{"", "avdeling-øst"} {
+		p, ev := newJob(orgA)
+		p.Polling = &job.Polling{Queue: queue}
+		if err := s.CreateJob(context.Background(), p, ev, nil); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.Job(context.Background(), orgA, p.ID)
+		if err != nil || got.Polling == nil || *got.Polling != *p.Polling {
+			t.Fatalf("polling %q: got %+v, %v", queue, got.Polling, err)
+		}
+	}
 }
 
 func testTenantIsolation(t *testing.T, s store.Store) {

@@ -38,7 +38,23 @@ import (
 //
 // Namespace prefixes in scope from e's ancestors are taken into account,
 // so e need not be the document element.
-func canonicalize(e *etree.Element) ([]byte, error) {
+func canonicalize(e *etree.Element) ([]byte, error) { return canonicalizeWith(e, false) }
+
+// canonicalizeInclusive returns the Canonical XML 1.0 without comments (W3C
+// Recommendation of 15 March 2001, algorithm
+// http://www.w3.org/TR/2001/REC-xml-c14n-20010315) of the subtree rooted
+// at e. It differs from the exclusive form only in the namespace
+// declarations (C14N 1.0 §2.3, §4.8): every namespace in scope is output on
+// e, and on a descendant every binding that differs from the one its
+// nearest output ancestor output, used or not. XML attributes inherited
+// from outside the subtree (xml:lang, xml:space) are not copied onto e; no
+// signature this package verifies has them.
+//
+// ASiC-E containers made by Posten's client libraries sign SignedInfo and
+// SignedProperties this way (see VerifyASiC).
+func canonicalizeInclusive(e *etree.Element) ([]byte, error) { return canonicalizeWith(e, true) }
+
+func canonicalizeWith(e *etree.Element, inclusive bool) ([]byte, error) {
 	scope := map[string]string{}
 	var ancestors []*etree.Element
 	for p := e.Parent(); p != nil; p = p.Parent() {
@@ -50,7 +66,7 @@ func canonicalize(e *etree.Element) ([]byte, error) {
 			return nil, err
 		}
 	}
-	var c canonicalizer
+	c := canonicalizer{inclusive: inclusive}
 	if err := c.element(e, scope, map[string]string{}); err != nil {
 		return nil, err
 	}
@@ -58,7 +74,8 @@ func canonicalize(e *etree.Element) ([]byte, error) {
 }
 
 type canonicalizer struct {
-	buf bytes.Buffer
+	buf       bytes.Buffer
+	inclusive bool // Canonical XML 1.0 rather than the exclusive form
 }
 
 // declare adds the namespace declarations of e to scope (copied first when
@@ -128,6 +145,12 @@ func (c *canonicalizer) element(e *etree.Element, scope, rendered map[string]str
 			used = append(used, a.Space)
 		}
 		attrs = append(attrs, ca)
+	}
+	if c.inclusive {
+		// C14N 1.0 §2.3: every namespace node of the element, used or not.
+		for p := range scope {
+			used = append(used, p)
+		}
 	}
 	slices.Sort(used)
 	used = slices.Compact(used)

@@ -1,8 +1,8 @@
 package xades
 
 import (
-	"encoding/base64"
 	"bytes"
+	"encoding/base64"
 	"errors"
 	"io"
 	"io/fs"

@@ -37,6 +37,7 @@ import (
 	"github.com/segl/segl/internal/eid/oidc"
 	"github.com/segl/segl/internal/errs"
 	"github.com/segl/segl/internal/httpapi"
+	"github.com/segl/segl/internal/postenapi"
 	"github.com/segl/segl/internal/job"
 	"github.com/segl/segl/internal/pades"
 	"github.com/segl/segl/internal/pki"
@@ -160,6 +161,14 @@ func start(ctx context.Context, cfg config.Config, opts Options, ln net.Listener
 	}
 	api := &httpapi.API{Svc: svc, BaseURL: base, Log: opts.Log}
 	api.Routes(mux)
+	// Posten's signature API beside it (MISSION I2), on the same listener
+	// and mutual TLS. A development server lets senders poll an empty
+	// queue again after seconds, as Posten's test environment does.
+	posten := &postenapi.API{Svc: svc, BaseURL: base, Log: opts.Log}
+	if cfg.Dev {
+		posten.EmptyQueueWait = 5 * time.Second
+	}
+	posten.Routes(mux)
 	// The signer pages. Without a remote signing service (KeySource nil)
 	// advanced jobs say that signing with one's own key is unavailable.
 	adminPIDs := cfg.AdminPIDs

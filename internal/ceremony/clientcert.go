@@ -1,0 +1,68 @@
+package ceremony
+
+import (
+	"context"
+	"crypto/x509"
+	"fmt"
+	"slices"
+
+	"github.com/segl/segl/internal/errs"
+	"github.com/segl/segl/internal/job"
+	"github.com/segl/segl/internal/pki"
+)
+
+// ClientCertCaller is the caller an API client's verified enterprise
+// certificate (the leaf of the TLS connection's first verified chain)
+// stands for: the organisation it names, if onboarded and active, and if
+// the certificate is the one the organisation registered when it
+// registered one.
+func (s *Service) ClientCertCaller(ctx context.Context, leaf *x509.Certificate) (Caller, error) {
+	if !slices.Contains(leaf.ExtKeyUsage, x509.ExtKeyUsageClientAuth) {
+		// Go accepts a certificate without EKU for any use; an enterprise
+		// certificate for the API must say it is for client authentication.
+		return Caller{}, errs.E(errs.Forbidden, "certificate-not-for-client-auth",
+			"the certificate is not issued for client authentication")
+	}
+	org, err := pki.OrgNumber(leaf)
+	if err != nil || !job.ValidOrgNumber(org) {
+		return Caller{}, errs.E(errs.Forbidden, "certificate-without-orgnr",
+			"the client certificate carries no organisation number")
+	}
+	return s.AuthorizeCert(ctx, org, fmt.Sprintf("cert:%x", leaf.SerialNumber), leaf.Subject.String())
+}
+
+// AckJob acknowledges the caller's unacknowledged changes of one job with
+// sequence numbers up to through (all of them when through is 0): a sender
+// confirming, through Posten's signature API, that it has seen the job's
+// status. It returns how many were acknowledged.
+func (s *Service) AckJob(ctx context.Context, c Caller, jobID string, through int64) (int, error) {
+	if _, err := s.Job(ctx, c, jobID); err != nil {
+		return 0, err
+	}
+	var seqs []int64
+	for after := int64(0); ; {
+		page, err := s.Store.Changes(ctx, c.Org, after, 500)
+		if err != nil {
+			return 0, err
+		}
+		for _, ch := range page {
+			if ch.JobID == jobID && (through == 0 || ch.Seq <= through) {
+				seqs = append(seqs, ch.Seq)
+			}
+		}
+		if len(page) < 500 || through != 0 && page[len(page)-1].Seq >= through {
+			break
+		}
+		after = page[len(page)-1].Seq
+	}
+	acked := 0
+	for len(seqs) > 0 {
+		n := min(len(seqs), 500)
+		k, err := s.Store.Ack(ctx, c.Org, seqs[:n])
+		if err != nil {
+			return acked, err
+		}
+		acked, seqs = acked+k, seqs[n:]
+	}
+	return acked, nil
+}

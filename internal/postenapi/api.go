@@ -1,0 +1,525 @@
+// Package postenapi serves Posten's signature API (the "signature-api"
+// of Posten signering) with its definitions unchanged, so that an
+// integration built on Posten's Java or .NET client library moves to segl
+// by changing its root URL and the server certificate it trusts (MISSION
+// I2). It lives under /api/ beside segl's own /api/v1, on the same mutual
+// TLS listener, and maps every message onto segl's one job model: a job
+// created here is the same job as one created through /api/v1, with the
+// same ceremony, notices, retention and metering.
+//
+// What the clients send and expect, and the traps in it (parts found by
+// content type, a bare ?polling_queue, .NET's empty redirect URL request),
+// are described in ../shared/reference/posten-api.md; how each element of
+// the schemas is used is in docs/posten-api.md.
+package postenapi
+
+import (
+	"bytes"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/segl/segl/internal/asice"
+	"github.com/segl/segl/internal/ceremony"
+	"github.com/segl/segl/internal/errs"
+	"github.com/segl/segl/internal/job"
+)
+
+// API serves Posten's signature API.
+type API struct {
+	Svc     *ceremony.Service
+	BaseURL string // public base URL: hypermedia links and signers' redirect URLs
+	Log     *slog.Logger
+	// EmptyQueueWait is how long a sender must wait to poll a queue again
+	// after finding it empty (Posten: 10 minutes in production, seconds in
+	// test). Zero means 10 minutes.
+	EmptyQueueWait time.Duration
+	// RatePerSecond is how many calls an organisation may make per second
+	// before it is blocked for 30 seconds (Posten's DoS filter: 10). Zero
+	// means 10.
+	RatePerSecond int
+
+	polls pollState
+}
+
+// Routes registers the API on mux. The paths are the ones the clients
+// build (F1–F6 of the reference) and the hypermedia links segl hands out.
+func (a *API) Routes(mux *http.ServeMux) {
+	for pattern, h := range a.routes() {
+		mux.Handle(pattern, a.authed(h))
+	}
+}
+
+// routes maps each pattern to its handler. The flow is a literal in every
+// pattern rather than a wildcard, so no pattern overlaps /api/v1's.
+func (a *API) routes() map[string]handler {
+	rt := map[string]handler{
+		"GET /api/{org}":                                               a.whoAmI,
+		"POST /api/{org}/direct/signature-jobs":                        a.createDirect,
+		"POST /api/{org}/portal/signature-jobs":                        a.createPortal,
+		"GET /api/{org}/direct/signature-jobs":                         a.pollDirect,
+		"GET /api/{org}/portal/signature-jobs":                         a.pollPortal,
+		"GET /api/{org}/direct/signature-jobs/{job}/status":            a.directStatus,
+		"POST /api/{org}/direct/signature-jobs/{job}/signers/{signer}": a.newRedirectURL,
+		"POST /api/{org}/portal/signature-jobs/{job}/cancel":           a.cancel,
+		"GET /api/{org}/archive/documents/{job}/pades":                 a.archivePades,
+	}
+	for _, flow := range []job.Flow{job.Direct, job.Portal} {
+		base := "/api/{org}/" + string(flow) + "/signature-jobs/{job}"
+		rt["POST "+base+"/complete"] = a.forFlow(flow, a.confirm)
+		rt["GET "+base+"/xades/{signer}"] = a.forFlow(flow, a.xades)
+		rt["GET "+base+"/pades"] = a.forFlow(flow, a.pades)
+	}
+	return rt
+}
+
+// flowHandler is a handler for one of the flows' paths.
+type flowHandler func(w http.ResponseWriter, r *http.Request, c ceremony.Caller, flow job.Flow) error
+
+func (a *API) forFlow(flow job.Flow, h flowHandler) handler {
+	return func(w http.ResponseWriter, r *http.Request, c ceremony.Caller) error { return h(w, r, c, flow) }
+}
+
+type handler func(w http.ResponseWriter, r *http.Request, c ceremony.Caller) error
+
+// authed finds the caller from the verified client certificate, applies
+// the rate limit, and requires the URL's organisation to be the caller's:
+// segl's onboarding knows no brokers yet, so acting for another
+// organisation is BROKER_NOT_AUTHORIZED.
+func (a *API) authed(h handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		err := a.serve(w, r, h)
+		if err != nil {
+			a.writeError(w, r, err)
+		}
+	})
+}
+
+func (a *API) serve(w http.ResponseWriter, r *http.Request, h handler) error {
+	if r.TLS == nil || len(r.TLS.VerifiedChains) == 0 || len(r.TLS.VerifiedChains[0]) == 0 {
+		return errs.E(errs.Unauthenticated, "NOT_AUTHORIZED", "present your organisation's enterprise certificate (mutual TLS)")
+	}
+	c, err := a.Svc.ClientCertCaller(r.Context(), r.TLS.VerifiedChains[0][0])
+	if err != nil {
+		if errs.Is(err, errs.Forbidden) {
+			return errs.Wrap(err, errs.Forbidden, "NOT_AUTHORIZED", "%s", err.(*errs.Error).Message)
+		}
+		return err
+	}
+	if blocked := a.polls.allow(c.Org, a.Svc.Clock.Now(), a.rate()); blocked {
+		w.Header().Set("DoSFilter", "blocked")
+		w.WriteHeader(http.StatusTooManyRequests)
+		return nil
+	}
+	if org := r.PathValue("org"); org != c.Org {
+		return errs.E(errs.Forbidden, "BROKER_NOT_AUTHORIZED",
+			"%s is not authorized to act on behalf of %s", c.Org, org)
+	}
+	return h(w, r, c)
+}
+
+func (a *API) rate() int {
+	if a.RatePerSecond == 0 {
+		return 10
+	}
+	return a.RatePerSecond
+}
+
+// whoAmI answers the clients' connection check (F6).
+func (a *API) whoAmI(w http.ResponseWriter, r *http.Request, c ceremony.Caller) error {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	fmt.Fprintf(w, "You are %s", c.Org)
+	return nil
+}
+
+func (a *API) createDirect(w http.ResponseWriter, r *http.Request, c ceremony.Caller) error {
+	var req directJobRequest
+	var m directManifest
+	j, err := a.create(r, c, &req, &m, func() (*job.Request, []manifestDocument, error) {
+		return directRequest(&req, &m, c.Org)
+	})
+	if err != nil {
+		return err
+	}
+	writeXML(w, http.StatusOK, a.directJobResponse(j))
+	return nil
+}
+
+func (a *API) createPortal(w http.ResponseWriter, r *http.Request, c ceremony.Caller) error {
+	var req portalJobRequest
+	var m portalManifest
+	j, err := a.create(r, c, &req, &m, func() (*job.Request, []manifestDocument, error) {
+		return portalRequest(&req, &m, c.Org, a.Svc.Clock.Now())
+	})
+	if err != nil {
+		return err
+	}
+	writeXML(w, http.StatusOK, portalJobResponse{Reference: j.Reference, ID: jobNumber(j.ID),
+		CancellationURL: a.jobURL(j) + "/cancel"})
+	return nil
+}
+
+// create reads the multipart/mixed body (F1, F2): the job XML and the
+// document bundle, each part found by its content type, as neither client
+// names its parts. The bundle is spooled to a temporary file, checked
+// (asice.Read) and signed by the certificate of this TLS connection, its
+// manifest decoded, and the documents it names stored; then the job is
+// created as any other.
+func (a *API) create(r *http.Request, c ceremony.Caller, req, manifest any, mapping func() (*job.Request, []manifestDocument, error)) (*job.Job, error) {
+	mediaType, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if mediaType != "multipart/mixed" && mediaType != "multipart/form-data" {
+		return nil, errs.E(errs.Invalid, "INVALID_CONTENT_TYPE", "send multipart/mixed with the job XML and the document bundle")
+	}
+	lim := a.Svc.Limits
+	r.Body = http.MaxBytesReader(nil, r.Body, int64(lim.MaxDocuments)*lim.MaxDocumentBytes+2*maxXML)
+	mr, err := r.MultipartReader()
+	if err != nil {
+		return nil, errs.Wrap(err, errs.Invalid, "INVALID_MULTIPART", "the body is not multipart")
+	}
+	var gotXML bool
+	var bundle *os.File
+	defer func() {
+		if bundle != nil {
+			bundle.Close()
+			os.Remove(bundle.Name())
+		}
+	}()
+	for {
+		part, err := mr.NextPart()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, readError(err)
+		}
+		ct, _, _ := mime.ParseMediaType(part.Header.Get("Content-Type"))
+		switch {
+		case (ct == "application/xml" || ct == "text/xml") && !gotXML:
+			if err := decode(part, req); err != nil {
+				return nil, err
+			}
+			gotXML = true
+		case (ct == "application/octet-stream" || ct == "application/zip" || ct == "application/vnd.etsi.asic-e+zip") && bundle == nil:
+			if bundle, err = os.CreateTemp(a.Svc.TempDir, "posten-bundle-*.zip"); err != nil {
+				return nil, err
+			}
+			if _, err := io.Copy(bundle, part); err != nil {
+				return nil, readError(err)
+			}
+		default:
+			return nil, errs.E(errs.Invalid, "INVALID_MULTIPART",
+				"expected one application/xml part and one application/octet-stream part, got another %q", ct)
+		}
+	}
+	if !gotXML || bundle == nil {
+		return nil, errs.E(errs.Invalid, "INVALID_MULTIPART", "the request needs an application/xml part and an application/octet-stream part")
+	}
+	size, err := bundle.Seek(0, io.SeekEnd)
+	if err != nil {
+		return nil, err
+	}
+	b, err := asice.Read(bundle, size, asice.Limits{MaxEntries: lim.MaxDocuments + 4,
+		MaxEntrySize: lim.MaxDocumentBytes, MaxXMLSize: maxXML})
+	if err != nil {
+		return nil, err
+	}
+	if !b.Signature.Certificate.Equal(r.TLS.VerifiedChains[0][0]) {
+		return nil, errs.E(errs.Invalid, asice.CodeSignature,
+			"the document bundle must be signed with the enterprise certificate this connection authenticated with")
+	}
+	if err := decode(bytes.NewReader(b.Manifest), manifest); err != nil {
+		return nil, err
+	}
+	jr, docs, err := mapping()
+	if err != nil {
+		return nil, err
+	}
+	if len(docs) != len(b.Documents) {
+		return nil, errs.E(errs.Invalid, "MANIFEST_MISMATCH",
+			"the manifest names %d documents, the bundle holds %d", len(docs), len(b.Documents))
+	}
+	var uploads []ceremony.Upload
+	for _, d := range docs {
+		rc, err := b.Open(d.Href)
+		if err != nil {
+			return nil, errs.E(errs.Invalid, "MANIFEST_MISMATCH", "the bundle holds no document %q", d.Href)
+		}
+		u, err := a.Svc.PutDocument(r.Context(), d.Href, baseName(d.Href), d.Mime, rc)
+		rc.Close()
+		if err != nil {
+			return nil, err
+		}
+		uploads = append(uploads, u)
+	}
+	return a.Svc.CreateJob(r.Context(), c, jr, uploads, "")
+}
+
+// readError turns a failure to read the client's body into the client's
+// problem.
+func readError(err error) error {
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		return errs.E(errs.TooLarge, "REQUEST_TOO_LARGE", "the request is larger than %d bytes", tooBig.Limit)
+	}
+	var e *errs.Error
+	if errors.As(err, &e) {
+		return err
+	}
+	return errs.Wrap(err, errs.Invalid, "INVALID_MULTIPART", "the body is not valid multipart")
+}
+
+func (a *API) directJobResponse(j *job.Job) directJobResponse {
+	out := directJobResponse{Reference: j.Reference, ID: jobNumber(j.ID)}
+	if j.Polling == nil {
+		out.StatusURL = a.jobURL(j) + "/status"
+	}
+	for _, s := range j.Signers {
+		redirect := a.BaseURL + a.Svc.SigningPath(s.ID)
+		out.RedirectURL = append(out.RedirectURL, signerURL{Signer: s.PID, URL: redirect})
+		out.Signers = append(out.Signers, a.signerResponse(j, &s))
+	}
+	return out
+}
+
+func (a *API) signerResponse(j *job.Job, s *job.Signer) directSignerTo {
+	return directSignerTo{Href: a.jobURL(j) + "/signers/" + s.ID, PID: s.PID,
+		RedirectURL: a.BaseURL + a.Svc.SigningPath(s.ID)}
+}
+
+// directStatus answers status-url with the token a signer brought back to
+// the sender's exit URL. The token's HMAC is checked before anything else
+// is read: a wrong one is 403 INVALID_STATUS_QUERY_TOKEN, as the clients
+// expect.
+func (a *API) directStatus(w http.ResponseWriter, r *http.Request, c ceremony.Caller) error {
+	token := r.URL.Query().Get("status_query_token")
+	j, err := a.Svc.StatusByToken(r.Context(), c, token)
+	if e, ok := err.(*errs.Error); ok && e.Code == "status-token-invalid" || err == nil && j.ID != r.PathValue("job") {
+		return errs.E(errs.Forbidden, "INVALID_STATUS_QUERY_TOKEN", "the status query token is not valid for this job")
+	}
+	if err != nil {
+		return err
+	}
+	if j.Flow != job.Direct {
+		return errs.E(errs.NotFound, "JOB_NOT_FOUND", "no direct job %s", r.PathValue("job"))
+	}
+	writeXML(w, http.StatusOK, a.directStatusResponse(j))
+	return nil
+}
+
+// newRedirectURL answers a signer's href: Java posts a
+// direct-signer-update-request, .NET an empty body; both get the signer's
+// link. segl's links are not single-use tokens but HMACs of the signer, so
+// the "new" URL is the same one, and it stops working once the signer has
+// acted.
+func (a *API) newRedirectURL(w http.ResponseWriter, r *http.Request, c ceremony.Caller) error {
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxXML+1))
+	if err != nil {
+		return readError(err)
+	}
+	if len(bytes.TrimSpace(body)) > 0 {
+		var req signerUpdateRequest
+		if err := decode(bytes.NewReader(body), &req); err != nil {
+			return err
+		}
+		if req.RedirectURL == nil {
+			return schemaError("direct-signer-update-request needs redirect-url")
+		}
+	}
+	j, err := a.job(r, c, job.Direct)
+	if err != nil {
+		return err
+	}
+	s, ok := j.Signer(r.PathValue("signer"))
+	if !ok {
+		return errs.E(errs.NotFound, "SIGNER_NOT_FOUND", "no signer %s in job %s", r.PathValue("signer"), j.ID)
+	}
+	out := a.signerResponse(j, s)
+	out.XMLName = xml.Name{Space: ns, Local: "direct-signer-response"}
+	writeXML(w, http.StatusOK, out)
+	return nil
+}
+
+// confirm acknowledges the job's changes delivered so far (those of the
+// last poll that returned it, or all of them when none did), so they are
+// not delivered again.
+func (a *API) confirm(w http.ResponseWriter, r *http.Request, c ceremony.Caller, flow job.Flow) error {
+	j, err := a.job(r, c, flow)
+	if err != nil {
+		return err
+	}
+	through := a.polls.release(c.Org, j.ID)
+	if _, err := a.Svc.AckJob(r.Context(), c, j.ID, through); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusOK)
+	return nil
+}
+
+// cancel ends a portal job. A completed job answers 409, which both
+// clients turn into "job already completed"; cancelling is answered 200,
+// not 204, which .NET clients before 10.0.2 refused.
+func (a *API) cancel(w http.ResponseWriter, r *http.Request, c ceremony.Caller) error {
+	j, err := a.job(r, c, job.Portal)
+	if err != nil {
+		return err
+	}
+	if _, err := a.Svc.Cancel(r.Context(), c, j.ID); err != nil {
+		if errs.Is(err, errs.Conflict) {
+			return errs.Wrap(err, errs.Conflict, "JOB_COMPLETED", "the job is %s and cannot be cancelled", j.Status)
+		}
+		return err
+	}
+	w.WriteHeader(http.StatusOK)
+	return nil
+}
+
+func (a *API) xades(w http.ResponseWriter, r *http.Request, c ceremony.Caller, flow job.Flow) error {
+	j, err := a.job(r, c, flow)
+	if err != nil {
+		return err
+	}
+	o, err := a.Svc.Evidence(r.Context(), c, j.ID, r.PathValue("signer"))
+	if err != nil {
+		return err
+	}
+	defer o.Close()
+	w.Header().Set("Content-Type", "application/xml")
+	w.Header().Set("Content-Length", fmt.Sprint(o.Size()))
+	_, err = io.Copy(w, io.NewSectionReader(o, 0, o.Size()))
+	if err != nil {
+		a.log().Warn("posten api: xades download broke off", "err", err)
+	}
+	return nil
+}
+
+// pades serves the job's signed PDF: segl's PAdES B-LTA once the job is
+// completed, the signatures made so far before. segl signs every document
+// of a job as its own PDF, so a job of one document has one PAdES;
+// pades-url is given only for those (see docs/posten-api.md).
+func (a *API) pades(w http.ResponseWriter, r *http.Request, c ceremony.Caller, flow job.Flow) error {
+	j, err := a.job(r, c, flow)
+	if err != nil {
+		return err
+	}
+	return a.servePades(w, r, c, j)
+}
+
+func (a *API) servePades(w http.ResponseWriter, r *http.Request, c ceremony.Caller, j *job.Job) error {
+	if len(j.Documents) != 1 {
+		return errs.E(errs.Conflict, "MULTIPLE_DOCUMENTS",
+			"job %s has %d documents, each signed as its own PDF: download them through /api/v1", j.ID, len(j.Documents))
+	}
+	_, o, err := a.Svc.SignedDocument(r.Context(), c, j.ID, j.Documents[0].ID)
+	if err != nil {
+		return err
+	}
+	defer o.Close()
+	// The clients ask for application/octet-stream and do not check what
+	// comes back on success.
+	w.Header().Set("Content-Type", "application/octet-stream")
+	http.ServeContent(w, r, "", time.Time{}, io.NewSectionReader(o, 0, o.Size()))
+	return nil
+}
+
+// archivePades is the archive client's download (F5). The document id is
+// the job's id: segl keeps one signed PDF per job of one document.
+func (a *API) archivePades(w http.ResponseWriter, r *http.Request, c ceremony.Caller) error {
+	j, err := a.Svc.Job(r.Context(), c, r.PathValue("job"))
+	if errs.Is(err, errs.NotFound) || err == nil && j.Status != job.StatusCompleted {
+		return errs.E(errs.NotFound, "ARCHIVED_DOCUMENT_NOT_FOUND", "no archived document %s", r.PathValue("job"))
+	}
+	if err != nil {
+		return err
+	}
+	return a.servePades(w, r, c, j)
+}
+
+// job reads the caller's job named in the path, of the flow the path says.
+func (a *API) job(r *http.Request, c ceremony.Caller, flow job.Flow) (*job.Job, error) {
+	j, err := a.Svc.Job(r.Context(), c, r.PathValue("job"))
+	if errs.Is(err, errs.NotFound) || err == nil && j.Flow != flow {
+		return nil, errs.E(errs.NotFound, "JOB_NOT_FOUND", "no %s job %s", flow, r.PathValue("job"))
+	}
+	return j, err
+}
+
+func (a *API) jobURL(j *job.Job) string {
+	return a.BaseURL + "/api/" + j.Org + "/" + string(j.Flow) + "/signature-jobs/" + j.ID
+}
+
+// jobNumber is the signature-job-id the schema wants (an xs:long) for a
+// segl job id, a UUIDv7: its 48-bit millisecond time and 12-bit
+// sub-millisecond sequence, which order jobs as the ids do. The clients
+// only show it; every link they follow carries the job's own id.
+func jobNumber(id string) int64 {
+	u, err := uuid.Parse(id)
+	if err != nil {
+		return 0
+	}
+	ms := uint64(u[0])<<40 | uint64(u[1])<<32 | uint64(u[2])<<24 | uint64(u[3])<<16 | uint64(u[4])<<8 | uint64(u[5])
+	seq := uint64(u[6]&0x0f)<<8 | uint64(u[7])
+	return int64(ms<<12 | seq)
+}
+
+func writeXML(w http.ResponseWriter, status int, v any) {
+	body, err := xml.Marshal(v)
+	if err != nil {
+		panic(err) // our own types always marshal
+	}
+	w.Header().Set("Content-Type", "application/xml")
+	w.WriteHeader(status)
+	io.WriteString(w, xml.Header)
+	w.Write(body)
+}
+
+// writeError renders an error as common.xsd's error in application/xml:
+// the Java client reads it only with that content type. Codes of segl's own
+// kinds are given in Posten's style (upper case, underscores).
+func (a *API) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	e, ok := err.(*errs.Error)
+	if !ok {
+		var inner *errs.Error
+		if errors.As(err, &inner) {
+			e = inner
+		} else {
+			e = errs.Wrap(err, errs.Internal, "INTERNAL_ERROR", "internal error")
+		}
+	}
+	status := e.Kind.HTTPStatus()
+	out := errorResponse{Code: postenCode(e.Code), Message: e.Message, Type: "CLIENT"}
+	for _, d := range e.Details[min(1, len(e.Details)):] {
+		out.Message += "; " + d.Message
+	}
+	if status >= 500 {
+		a.log().Error("posten api", "method", r.Method, "path", r.URL.Path, "err", err)
+		out.Type, out.Message = "SERVER", "internal error"
+		if e.Kind == errs.Unavailable {
+			out.Message = e.Message
+		}
+	}
+	writeXML(w, status, out)
+}
+
+// postenCode gives segl's kebab-case codes Posten's form.
+func postenCode(code string) string {
+	if code == "" {
+		return "UNKNOWN_ERROR"
+	}
+	return strings.ToUpper(strings.ReplaceAll(code, "-", "_"))
+}
+
+func (a *API) log() *slog.Logger {
+	if a.Log == nil {
+		return slog.Default()
+	}
+	return a.Log
+}

@@ -1,0 +1,244 @@
+package postenapi
+
+import (
+	"encoding/xml"
+	"time"
+)
+
+// ns is the target namespace of every message of the API (common.xsd).
+const ns = "http://signering.posten.no/schema/v1"
+
+// The request messages, as direct.xsd and portal.xsd define them. Each
+// struct has an Unknown field that catches child elements and attributes
+// the schema does not allow, so that decode can refuse them (see strict).
+
+type unknown struct {
+	Elems []struct {
+		XMLName xml.Name
+	} `xml:",any"`
+	Attrs []xml.Attr `xml:",any,attr"`
+}
+
+type directJobRequest struct {
+	XMLName               xml.Name  `xml:"http://signering.posten.no/schema/v1 direct-signature-job-request"`
+	Reference             *string   `xml:"http://signering.posten.no/schema/v1 reference"`
+	ExitURLs              *exitURLs `xml:"http://signering.posten.no/schema/v1 exit-urls"`
+	StatusRetrievalMethod *string   `xml:"http://signering.posten.no/schema/v1 status-retrieval-method"`
+	PollingQueue          *string   `xml:"http://signering.posten.no/schema/v1 polling-queue"`
+	unknown
+}
+
+type exitURLs struct {
+	Completion string `xml:"http://signering.posten.no/schema/v1 completion-url"`
+	Rejection  string `xml:"http://signering.posten.no/schema/v1 rejection-url"`
+	Error      string `xml:"http://signering.posten.no/schema/v1 error-url"`
+	unknown
+}
+
+type portalJobRequest struct {
+	XMLName      xml.Name `xml:"http://signering.posten.no/schema/v1 portal-signature-job-request"`
+	Reference    *string  `xml:"http://signering.posten.no/schema/v1 reference"`
+	PollingQueue *string  `xml:"http://signering.posten.no/schema/v1 polling-queue"`
+	unknown
+}
+
+type sender struct {
+	OrganizationNumber string `xml:"http://signering.posten.no/schema/v1 organization-number"`
+	unknown
+}
+
+type document struct {
+	Href  string `xml:"href,attr"`
+	Mime  string `xml:"mime,attr"`
+	Title string `xml:"http://signering.posten.no/schema/v1 title"`
+	unknown
+}
+
+// legacyDocument is the deprecated single document of both manifests
+// (direct-legacy.xsd, portal-legacy.xsd): still accepted, since older
+// clients send it.
+type legacyDocument struct {
+	Href              string  `xml:"href,attr"`
+	Mime              string  `xml:"mime,attr"`
+	Title             string  `xml:"http://signering.posten.no/schema/v1 title"`
+	NonsensitiveTitle *string `xml:"http://signering.posten.no/schema/v1 nonsensitive-title"`
+	Description       *string `xml:"http://signering.posten.no/schema/v1 description"`
+	unknown
+}
+
+type documents struct {
+	Document []document `xml:"http://signering.posten.no/schema/v1 document"`
+	unknown
+}
+
+type directSigner struct {
+	PID              *string `xml:"http://signering.posten.no/schema/v1 personal-identification-number"`
+	SignerIdentifier *string `xml:"http://signering.posten.no/schema/v1 signer-identifier"`
+	SignatureType    *string `xml:"http://signering.posten.no/schema/v1 signature-type"`
+	OnBehalfOf       *string `xml:"http://signering.posten.no/schema/v1 on-behalf-of"`
+	unknown
+}
+
+type directManifest struct {
+	XMLName                     xml.Name        `xml:"http://signering.posten.no/schema/v1 direct-signature-job-manifest"`
+	Signers                     []directSigner  `xml:"http://signering.posten.no/schema/v1 signer"`
+	Sender                      *sender         `xml:"http://signering.posten.no/schema/v1 sender"`
+	Title                       *string         `xml:"http://signering.posten.no/schema/v1 title"`
+	Description                 *string         `xml:"http://signering.posten.no/schema/v1 description"`
+	Documents                   *documents      `xml:"http://signering.posten.no/schema/v1 documents"`
+	Document                    *legacyDocument `xml:"http://signering.posten.no/schema/v1 document"`
+	RequiredAuthentication      *string         `xml:"http://signering.posten.no/schema/v1 required-authentication"`
+	IdentifierInSignedDocuments *string         `xml:"http://signering.posten.no/schema/v1 identifier-in-signed-documents"`
+	unknown
+}
+
+type contact struct {
+	Address string `xml:"address,attr"`
+	Number  string `xml:"number,attr"`
+	unknown
+}
+
+type notifications struct {
+	Email *contact `xml:"http://signering.posten.no/schema/v1 email"`
+	SMS   *contact `xml:"http://signering.posten.no/schema/v1 sms"`
+	unknown
+}
+
+type portalSigner struct {
+	Order                    *int           `xml:"order,attr"`
+	PID                      *string        `xml:"http://signering.posten.no/schema/v1 personal-identification-number"`
+	ByContactInformation     *struct{}      `xml:"http://signering.posten.no/schema/v1 identified-by-contact-information"`
+	SignatureType            *string        `xml:"http://signering.posten.no/schema/v1 signature-type"`
+	NotificationsUsingLookup *notifications `xml:"http://signering.posten.no/schema/v1 notifications-using-lookup"`
+	Notifications            *notifications `xml:"http://signering.posten.no/schema/v1 notifications"`
+	OnBehalfOf               *string        `xml:"http://signering.posten.no/schema/v1 on-behalf-of"`
+	unknown
+}
+
+type portalSigners struct {
+	Signer []portalSigner `xml:"http://signering.posten.no/schema/v1 signer"`
+	unknown
+}
+
+type availability struct {
+	ActivationTime   *time.Time `xml:"http://signering.posten.no/schema/v1 activation-time"`
+	AvailableSeconds *int64     `xml:"http://signering.posten.no/schema/v1 available-seconds"`
+	unknown
+}
+
+type portalManifest struct {
+	XMLName                     xml.Name        `xml:"http://signering.posten.no/schema/v1 portal-signature-job-manifest"`
+	Signers                     *portalSigners  `xml:"http://signering.posten.no/schema/v1 signers"`
+	Sender                      *sender         `xml:"http://signering.posten.no/schema/v1 sender"`
+	Title                       *string         `xml:"http://signering.posten.no/schema/v1 title"`
+	NonsensitiveTitle           *string         `xml:"http://signering.posten.no/schema/v1 nonsensitive-title"`
+	Description                 *string         `xml:"http://signering.posten.no/schema/v1 description"`
+	Documents                   *documents      `xml:"http://signering.posten.no/schema/v1 documents"`
+	Document                    *legacyDocument `xml:"http://signering.posten.no/schema/v1 document"`
+	RequiredAuthentication      *string         `xml:"http://signering.posten.no/schema/v1 required-authentication"`
+	Availability                *availability   `xml:"http://signering.posten.no/schema/v1 availability"`
+	IdentifierInSignedDocuments *string         `xml:"http://signering.posten.no/schema/v1 identifier-in-signed-documents"`
+	unknown
+}
+
+type signerUpdateRequest struct {
+	XMLName     xml.Name  `xml:"http://signering.posten.no/schema/v1 direct-signer-update-request"`
+	RedirectURL *struct{} `xml:"http://signering.posten.no/schema/v1 redirect-url"`
+	unknown
+}
+
+// The response messages. Field order is the schema's sequence order, which
+// encoding/xml keeps.
+
+type signerURL struct {
+	Signer string `xml:"signer,attr,omitempty"`
+	URL    string `xml:",chardata"`
+}
+
+type directJobResponse struct {
+	XMLName     xml.Name         `xml:"http://signering.posten.no/schema/v1 direct-signature-job-response"`
+	Reference   string           `xml:"reference,omitempty"`
+	ID          int64            `xml:"signature-job-id"`
+	RedirectURL []signerURL      `xml:"redirect-url"`
+	StatusURL   string           `xml:"status-url,omitempty"`
+	Signers     []directSignerTo `xml:"signer"`
+}
+
+// directSignerTo is the direct-signer-response type, both inside the job
+// response and as the answer to a signer update request.
+type directSignerTo struct {
+	XMLName          xml.Name `xml:"signer"`
+	Href             string   `xml:"href,attr"`
+	SignerIdentifier string   `xml:"signer-identifier,omitempty"`
+	PID              string   `xml:"personal-identification-number,omitempty"`
+	RedirectURL      string   `xml:"redirect-url"`
+}
+
+type signerStatus struct {
+	Signer string `xml:"signer,attr,omitempty"`
+	Since  string `xml:"since,attr"`
+	Value  string `xml:",chardata"`
+}
+
+type directStatusResponse struct {
+	XMLName            xml.Name       `xml:"http://signering.posten.no/schema/v1 direct-signature-job-status-response"`
+	Reference          string         `xml:"reference,omitempty"`
+	ID                 int64          `xml:"signature-job-id"`
+	Status             string         `xml:"signature-job-status"`
+	Signers            []signerStatus `xml:"status"`
+	ConfirmationURL    string         `xml:"confirmation-url,omitempty"`
+	DeleteDocumentsURL string         `xml:"delete-documents-url,omitempty"`
+	XAdESURLs          []signerURL    `xml:"xades-url"`
+	PAdESURL           string         `xml:"pades-url,omitempty"`
+}
+
+type portalJobResponse struct {
+	XMLName         xml.Name `xml:"http://signering.posten.no/schema/v1 portal-signature-job-response"`
+	Reference       string   `xml:"reference,omitempty"`
+	ID              int64    `xml:"signature-job-id"`
+	CancellationURL string   `xml:"cancellation-url"`
+}
+
+type portalStatusResponse struct {
+	XMLName            xml.Name   `xml:"http://signering.posten.no/schema/v1 portal-signature-job-status-change-response"`
+	Reference          string     `xml:"reference,omitempty"`
+	ID                 int64      `xml:"signature-job-id"`
+	Status             string     `xml:"status"`
+	ConfirmationURL    string     `xml:"confirmation-url"`
+	CancellationURL    string     `xml:"cancellation-url,omitempty"`
+	DeleteDocumentsURL string     `xml:"delete-documents-url,omitempty"`
+	Signatures         signatures `xml:"signatures"`
+}
+
+type signatures struct {
+	Signature []portalSignature `xml:"signature"`
+	PAdESURL  string            `xml:"pades-url,omitempty"`
+}
+
+type portalSignature struct {
+	Status     signerStatus        `xml:"status"`
+	PID        string              `xml:"personal-identification-number,omitempty"`
+	Identifier *notificationsOut   `xml:"identifier,omitempty"`
+	XAdESURL   string              `xml:"xades-url,omitempty"`
+}
+
+type notificationsOut struct {
+	Email *emailOut `xml:"email,omitempty"`
+	SMS   *smsOut   `xml:"sms,omitempty"`
+}
+
+type emailOut struct {
+	Address string `xml:"address,attr"`
+}
+
+type smsOut struct {
+	Number string `xml:"number,attr"`
+}
+
+// errorResponse is common.xsd's error.
+type errorResponse struct {
+	XMLName xml.Name `xml:"http://signering.posten.no/schema/v1 error"`
+	Code    string   `xml:"error-code"`
+	Message string   `xml:"error-message"`
+	Type    string   `xml:"error-type"`
+}

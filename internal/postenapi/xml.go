@@ -216,10 +216,10 @@ type signatures struct {
 }
 
 type portalSignature struct {
-	Status     signerStatus        `xml:"status"`
-	PID        string              `xml:"personal-identification-number,omitempty"`
-	Identifier *notificationsOut   `xml:"identifier,omitempty"`
-	XAdESURL   string              `xml:"xades-url,omitempty"`
+	Status     signerStatus      `xml:"status"`
+	PID        string            `xml:"personal-identification-number,omitempty"`
+	Identifier *notificationsOut `xml:"identifier,omitempty"`
+	XAdESURL   string            `xml:"xades-url,omitempty"`
 }
 
 type notificationsOut struct {

@@ -342,9 +342,7 @@ func (a *API) newRedirectURL(w http.ResponseWriter, r *http.Request, c ceremony.
 	if !ok {
 		return errs.E(errs.NotFound, "SIGNER_NOT_FOUND", "no signer %s in job %s", r.PathValue("signer"), j.ID)
 	}
-	out := a.signerResponse(j, s)
-	out.XMLName = xml.Name{Space: ns, Local: "direct-signer-response"}
-	writeXML(w, http.StatusOK, out)
+	writeXML(w, http.StatusOK, directSignerResponse{directSignerTo: a.signerResponse(j, s)})
 	return nil
 }
 

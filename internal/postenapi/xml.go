@@ -167,11 +167,16 @@ type directJobResponse struct {
 // directSignerTo is the direct-signer-response type, both inside the job
 // response and as the answer to a signer update request.
 type directSignerTo struct {
-	XMLName          xml.Name `xml:"signer"`
-	Href             string   `xml:"href,attr"`
-	SignerIdentifier string   `xml:"signer-identifier,omitempty"`
-	PID              string   `xml:"personal-identification-number,omitempty"`
-	RedirectURL      string   `xml:"redirect-url"`
+	Href             string `xml:"href,attr"`
+	SignerIdentifier string `xml:"signer-identifier,omitempty"`
+	PID              string `xml:"personal-identification-number,omitempty"`
+	RedirectURL      string `xml:"redirect-url"`
+}
+
+// directSignerResponse answers a signer update request.
+type directSignerResponse struct {
+	XMLName xml.Name `xml:"http://signering.posten.no/schema/v1 direct-signer-response"`
+	directSignerTo
 }
 
 type signerStatus struct {

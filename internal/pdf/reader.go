@@ -90,9 +90,13 @@ type Reader struct {
 	newest        section // the section startxref names: an update's /Prev
 	encrypted     bool
 
-	maxObj  int // object numbers must be below this, bounded by the file size
-	rows    int // cross-reference rows read, bounded by maxRows
-	maxRows int
+	maxObj int // object numbers must be below this, bounded by the file size
+	// xrefStreamNum is the highest object number of a cross-reference
+	// stream of the chain, which broken writers leave out of its own
+	// entries and /Size; new objects are numbered above it.
+	xrefStreamNum int
+	rows          int // cross-reference rows read, bounded by maxRows
+	maxRows       int
 
 	mu           sync.Mutex // guards what follows
 	s            *scanner
@@ -532,6 +536,10 @@ func (r *Reader) readXrefStream(p int64) (Dict, int64, error) {
 	st, ok := o.(Stream)
 	if !ok || st.Dict["Type"] != Name("XRef") {
 		return nil, 0, errNotHere
+	}
+	r.s.pos = p
+	if num, ok := r.s.integer(); ok && num < int64(r.maxObj) {
+		r.xrefStreamNum = max(r.xrefStreamNum, int(num))
 	}
 	d := st.Dict
 	var w [3]int

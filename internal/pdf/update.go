@@ -37,7 +37,11 @@ func newUpdate(r *Reader) (*update, error) {
 	if r.encrypted {
 		return nil, fmt.Errorf("%w: cannot update an encrypted file", ErrEncrypted)
 	}
-	next := len(r.xref)
+	// New objects go above every number in use: the entries, /Size, and
+	// the cross-reference streams' own numbers, which a broken file can
+	// leave out of both (a stream 23 0 obj with /Size 23); reusing one
+	// would replace it for readers that resolve it by number.
+	next := max(len(r.xref), r.xrefStreamNum+1)
 	if n, ok := intValue(r.trailer["Size"]); ok && n > int64(next) && n <= int64(r.maxObj) {
 		next = int(n)
 	}

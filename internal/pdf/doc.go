@@ -89,9 +89,17 @@
 // Common writer mistakes are tolerated: up to 1024 bytes of garbage before
 // %PDF-, startxref further back than the last 1024 bytes (up to 64 KB),
 // cross-reference entries ending in "\r\n", " \n" or " \r", offsets that are
-// a few bytes off or relative to the header (the reader searches for the
-// expected "N G obj" or "xref" near the recorded offset), and a missing
-// endobj or endstream.
+// a few bytes off, relative to the header, or both (the reader searches for
+// the expected "N G obj" or "xref" near the recorded offset counted from
+// either origin), and a missing endobj or endstream.
+//
+// Data before %PDF- is allowed by ISO 32000-2 §7.5.2 (printer control
+// data), and offsets then count from the header, as qpdf reads them; so do
+// files that had junk put in front of them. The reader takes the origin
+// from where the newest section is found, and an update (a signature, a
+// DSS) writes its cross-reference offsets, startxref and /Prev from the same
+// origin, so the signed file reads as the original did. /ByteRange counts
+// from the start of the file, as the bytes a signature covers do.
 //
 // A cross-reference structure that is broken beyond that is not rebuilt by
 // scanning the file for object headers. segl appends signatures to the

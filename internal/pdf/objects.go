@@ -138,29 +138,32 @@ func (r *Reader) object(ref Ref, depth int) (Object, error) {
 	return Null{}, nil
 }
 
-// objectAt parses ref at the offset its entry records, or, when the header
-// is not there, at the same offset counted from %PDF- or a few bytes away.
+// objectAt parses ref at the offset its entry records, counted from the
+// file's base, or, when the header is not there, from the other origin, or
+// a few bytes away from either.
 func (r *Reader) objectAt(ref Ref, off int64, depth int) (Object, error) {
 	if off < 0 || off >= r.size {
 		return nil, malformed("xref offset %d of object %d out of range", off, ref.Num)
 	}
-	o, err := r.parseIndirectAt(off, ref, depth, false)
-	if !errors.Is(err, errNotHere) {
-		return o, err
-	}
-	if p := off + r.headerOff; r.headerOff > 0 && p < r.size {
+	cands := r.counted(off)
+	for _, p := range cands {
+		if p >= r.size {
+			continue
+		}
 		o, err := r.parseIndirectAt(p, ref, depth, false)
 		if !errors.Is(err, errNotHere) {
 			return o, err
 		}
 	}
-	for i, p := range r.headersNear(off, ref, false) {
-		if i == maxNearTries {
-			break
-		}
-		o, err := r.parseIndirectAt(p, ref, depth, false)
-		if !errors.Is(err, errNotHere) {
-			return o, err
+	for _, c := range cands {
+		for i, p := range r.headersNear(c, ref, false) {
+			if i == maxNearTries {
+				break
+			}
+			o, err := r.parseIndirectAt(p, ref, depth, false)
+			if !errors.Is(err, errNotHere) {
+				return o, err
+			}
 		}
 	}
 	return nil, malformed("object %d %d not found at offset %d", ref.Num, ref.Gen, off)

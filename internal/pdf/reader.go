@@ -82,7 +82,13 @@ type Reader struct {
 	src  io.ReaderAt
 	size int64
 
-	headerOff     int64  // where %PDF- starts; some writers count offsets from it
+	headerOff int64 // where %PDF- starts; some writers count offsets from it
+	// base is what the file's offsets count from: headerOff, unless its
+	// newest section is found counting from the start of the file (ISO
+	// 32000-2 §7.5.2 lets data precede the header; such files, and files
+	// that had junk put in front of them, count from the header, as qpdf
+	// reads them). Updates write their offsets the same way.
+	base          int64
 	headerVersion string // from %PDF-x.y
 	trailer       Dict
 	revisions     []int64
@@ -136,6 +142,11 @@ func Open(r io.ReaderAt, size int64) (*Reader, error) {
 	if err := rd.readHeader(); err != nil {
 		return nil, err
 	}
+	// Counting from the header is tried first: data before it is either
+	// allowed (ISO 32000-2 §7.5.2) or was put in front of a finished file,
+	// and in both cases the offsets were written counting from the header.
+	// readChain falls back to the start of the file.
+	rd.base = rd.headerOff
 	start, err := rd.findStartxref()
 	if err != nil {
 		return nil, err
@@ -233,6 +244,9 @@ func (r *Reader) readChain(start int64) error {
 		sec, trailer, err := r.readSection(off)
 		if err != nil {
 			return err
+		}
+		if len(sections) == 0 && abs64(sec.at-off) < abs64(sec.at-off-r.headerOff) {
+			r.base = 0 // the newest section is nearer where counting from the start of the file puts it
 		}
 		at := sec.at
 		if at != off {
@@ -350,29 +364,52 @@ func (r *Reader) mergeTrailer(t Dict) {
 // by a few bytes. It returns where the section was found, where it ends and
 // its form.
 func (r *Reader) readSection(off int64) (section, Dict, error) {
-	cands := []int64{off}
-	if r.headerOff > 0 && off+r.headerOff < r.size {
-		cands = append(cands, off+r.headerOff)
+	cands := r.counted(off)
+	for _, c := range slices.Clone(cands) {
+		for i, p := range r.headersNear(c, Ref{Num: -1}, true) {
+			if i == maxNearTries {
+				break
+			}
+			if !slices.Contains(cands, p) {
+				cands = append(cands, p)
+			}
+		}
 	}
+	// A candidate that is not a section, or a broken one, does not stop
+	// the search: counted from the wrong origin, an offset can land on
+	// the word "xref" in the data before the header. The first error is
+	// reported when no candidate holds a section.
+	var first error
 	for _, p := range cands {
 		sec, t, err := r.trySection(p)
-		if !errors.Is(err, errNotHere) {
-			return sec, t, err
+		switch {
+		case err == nil:
+			return sec, t, nil
+		case !errors.Is(err, errNotHere) && first == nil:
+			first = err
 		}
 	}
-	for i, p := range r.headersNear(off, Ref{Num: -1}, true) {
-		if i == maxNearTries {
-			break
-		}
-		if slices.Contains(cands, p) {
-			continue
-		}
-		sec, t, err := r.trySection(p)
-		if !errors.Is(err, errNotHere) {
-			return sec, t, err
-		}
+	if first != nil {
+		return section{}, nil, first
 	}
 	return section{}, nil, malformed("no xref section at offset %d", off)
+}
+
+// counted returns the positions an offset recorded in the file may mean:
+// counted from the file's base first, then from the other origin (the
+// start of the file or %PDF-) when a header offset makes them differ.
+func (r *Reader) counted(off int64) []int64 {
+	ps := []int64{off + r.base}
+	if r.headerOff > 0 {
+		other := off
+		if r.base == 0 {
+			other = off + r.headerOff
+		}
+		if other < r.size {
+			ps = append(ps, other)
+		}
+	}
+	return ps
 }
 
 // trySection reads a section at exactly p, or returns errNotHere.
@@ -688,4 +725,11 @@ func (r *Reader) headersNear(off int64, want Ref, xref bool) []int64 {
 	}
 	slices.SortStableFunc(found, func(a, b int64) int { return int(dist(a) - dist(b)) })
 	return found
+}
+
+func abs64(n int64) int64 {
+	if n < 0 {
+		return -n
+	}
+	return n
 }

@@ -228,6 +228,7 @@ func (r *Reader) revisionEndOf(ref Ref) int64 {
 	if off < 0 {
 		return r.size
 	}
+	off += r.base // entries count from the file's base, revision ends from its start
 	for _, end := range r.revEnds {
 		if end > off {
 			return end

@@ -69,12 +69,17 @@ func (u *update) alloc() (Ref, error) {
 // pos is the file offset the next byte of the update will have.
 func (u *update) pos() int64 { return u.r.size + int64(len(u.buf)) }
 
+// recorded is pos as the file's cross-reference data counts offsets: from
+// its base, so that an update of a file counted from a late %PDF- header
+// is read the same way as the rest of it.
+func (u *update) recorded() int64 { return u.pos() - u.r.base }
+
 // begin starts indirect object ref.
 func (u *update) begin(ref Ref) error {
 	if _, dup := u.offs[ref]; dup {
 		return fmt.Errorf("pdf: object %v written twice in one update", ref)
 	}
-	u.offs[ref] = u.pos()
+	u.offs[ref] = u.recorded()
 	u.buf = fmt.Appendf(u.buf, "%d %d obj\n", ref.Num, ref.Gen)
 	return nil
 }
@@ -127,7 +132,7 @@ func (u *update) finish() error {
 	if info, ok := tr["Info"].(Ref); ok {
 		trailer["Info"] = info
 	}
-	trailer["Prev"] = Int(u.r.newest.at)
+	trailer["Prev"] = Int(u.r.newest.at - u.r.base)
 	trailer["ID"] = u.id()
 
 	var xrefRef Ref
@@ -139,7 +144,7 @@ func (u *update) finish() error {
 		}
 	}
 	trailer["Size"] = Int(u.next)
-	start := u.pos()
+	start := u.recorded()
 	if stream {
 		u.offs[xrefRef] = start
 		if err := u.xrefStream(xrefRef, trailer); err != nil {

@@ -107,8 +107,10 @@ func TestSigningActsThroughCompletion(t *testing.T) {
 		os.WriteFile(f, pdf, 0o600)
 		// pdfsig checks both signatures' integrity. Its NSS (poppler 22.12)
 		// reports "Unknown issue with Certificate" for the second of two
-		// signatures made with the same certificate, so trust is asserted by
-		// pdfsig for the first and by openssl cms for each.
+		// signatures made with the same certificate, also in files segl did
+		// not make (pades.TestPdfsigSecondSignatureSameCertificate,
+		// docs/architecture.md), so trust is asserted by pdfsig for the first
+		// and by openssl cms for each.
 		out, _ := exec.Command("pdfsig", "-nssdir", nssdb(t, e.data), f).CombinedOutput()
 		if strings.Count(string(out), "Signature is Valid.") != 2 || !strings.Contains(string(out), "Certificate is Trusted.") {
 			t.Fatalf("pdfsig on %s:\n%s", d.Title, out)

@@ -69,12 +69,44 @@ type Config struct {
 	BrregToken    string        // its Maskinporten access token
 	RemindAfter   time.Duration // a reminder when a portal signer has not acted after this long
 	Workers       int           // background tasks run at once
+	HTTP          HTTPLimits
+}
+
+// HTTPLimits bound what one client may hold of the listener: how long it
+// may take over its headers and its body, how slowly it may send or read,
+// and how large a web form may be (issue 9). A request body is cut when
+// it delivers nothing for BodyIdleTimeout, when after the first
+// BodyIdleTimeout it has averaged less than BodyMinRate, or when it has
+// taken BodyMaxDuration; a response is cut when the client reads nothing
+// of it for WriteIdleTimeout. Every field has a safe default (Default);
+// tests set small values directly.
+type HTTPLimits struct {
+	HeaderTimeout    time.Duration // request line and headers must arrive within this
+	IdleTimeout      time.Duration // a keep-alive connection without a request is closed after this
+	BodyIdleTimeout  time.Duration // a request body that delivers nothing for this long is cut
+	BodyMinRate      int           // bytes per second a request body must average after BodyIdleTimeout
+	BodyMaxDuration  time.Duration // no request body may take longer than this
+	WriteIdleTimeout time.Duration // a response the client stops reading for this long is cut
+	MaxFormBytes     int64         // a web form other than the portal's document upload
+}
+
+// DefaultHTTPLimits let a 200 MiB upload over a 1 Mbit/s line finish (the
+// rate floor is 8 KiB/s; an hour allows 56 KiB/s on average for the
+// largest job) and cut a stalled client within half a minute.
+var DefaultHTTPLimits = HTTPLimits{
+	HeaderTimeout:    10 * time.Second,
+	IdleTimeout:      2 * time.Minute,
+	BodyIdleTimeout:  30 * time.Second,
+	BodyMinRate:      8 << 10,
+	BodyMaxDuration:  time.Hour,
+	WriteIdleTimeout: time.Minute,
+	MaxFormBytes:     1 << 20,
 }
 
 // Default is the configuration with no settings given.
 func Default() Config {
 	return Config{Addr: "127.0.0.1:8443", Data: "segl-data", LogFormat: "text", Limits: job.DefaultLimits,
-		SweepEvery: 30 * time.Second, RemindAfter: 72 * time.Hour, Workers: 8}
+		SweepEvery: 30 * time.Second, RemindAfter: 72 * time.Hour, Workers: 8, HTTP: DefaultHTTPLimits}
 }
 
 type option struct {
@@ -178,6 +210,32 @@ var options = []option{
 	{"workers", "background tasks run at once", positive(func(c *Config) *int { return &c.Workers }), false},
 	{"sweep-every", "how often due jobs expire and activate (Go duration)",
 		duration(func(c *Config) *time.Duration { return &c.SweepEvery }), false},
+	{"header-timeout", "time a client has for its request line and headers (Go duration)",
+		duration(func(c *Config) *time.Duration { return &c.HTTP.HeaderTimeout }), false},
+	{"idle-timeout", "close a keep-alive connection idle this long (Go duration)",
+		duration(func(c *Config) *time.Duration { return &c.HTTP.IdleTimeout }), false},
+	{"body-idle-timeout", "cut a request body that delivers nothing this long (Go duration)",
+		duration(func(c *Config) *time.Duration { return &c.HTTP.BodyIdleTimeout }), false},
+	{"body-min-rate-kb", "KiB per second a request body must average after body-idle-timeout", func(c *Config, v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 1<<20 {
+			return fmt.Errorf("want 1..1048576, got %q", v)
+		}
+		c.HTTP.BodyMinRate = n << 10
+		return nil
+	}, false},
+	{"body-max-duration", "cut a request body that takes longer than this (Go duration)",
+		duration(func(c *Config) *time.Duration { return &c.HTTP.BodyMaxDuration }), false},
+	{"write-idle-timeout", "cut a response the client reads nothing of this long (Go duration)",
+		duration(func(c *Config) *time.Duration { return &c.HTTP.WriteIdleTimeout }), false},
+	{"max-form-kb", "KiB of a web form other than the portal's document upload", func(c *Config, v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 10<<10 {
+			return fmt.Errorf("want 1..10240, got %q", v)
+		}
+		c.HTTP.MaxFormBytes = int64(n) << 10
+		return nil
+	}, false},
 	{"max-documents", "documents per job", positive(func(c *Config) *int { return &c.Limits.MaxDocuments }), false},
 	{"max-signers", "signers per job", positive(func(c *Config) *int { return &c.Limits.MaxSigners }), false},
 	{"max-document-mb", "megabytes (MiB) per document", func(c *Config, v string) error {

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
@@ -45,5 +46,24 @@ func TestStrict(t *testing.T) {
 				t.Fatalf("got %v, want %q", err, tt.want)
 			}
 		})
+	}
+}
+
+// The HTTP limits have safe defaults and are set like every option.
+func TestHTTPLimits(t *testing.T) {
+	c, err := Load("serve", []string{"--dev", "--body-idle-timeout", "5s", "--max-form-kb", "64"},
+		env(map[string]string{"SEGL_BODY_MIN_RATE_KB": "16", "SEGL_WRITE_IDLE_TIMEOUT": "2m"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := DefaultHTTPLimits
+	want.BodyIdleTimeout, want.MaxFormBytes, want.BodyMinRate, want.WriteIdleTimeout = 5*time.Second, 64<<10, 16<<10, 2*time.Minute
+	if c.HTTP != want {
+		t.Fatalf("got %+v, want %+v", c.HTTP, want)
+	}
+	for _, args := range [][]string{{"--body-min-rate-kb", "0"}, {"--max-form-kb", "0"}, {"--body-idle-timeout", "10ms"}} {
+		if _, err := Load("serve", append([]string{"--dev"}, args...), env(nil)); err == nil {
+			t.Errorf("%v accepted", args)
+		}
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -125,7 +126,7 @@ func (a *API) createJob(w http.ResponseWriter, r *http.Request, c ceremony.Calle
 		return errs.Field("Idempotency-Key", "invalid-idempotency-key", "must be 1 to 255 visible ASCII characters")
 	}
 	lim := a.Svc.Limits
-	r.Body = http.MaxBytesReader(w, r.Body, int64(lim.MaxDocuments)*lim.MaxDocumentBytes+1<<20)
+	r.Body = http.MaxBytesReader(w, r.Body, lim.MaxUploadBytes())
 	mr, err := r.MultipartReader()
 	if err != nil {
 		return errs.Wrap(err, errs.Invalid, "invalid-multipart", "the body is not valid multipart/form-data")
@@ -199,6 +200,11 @@ func readError(err error) error {
 	var tooBig *http.MaxBytesError
 	if errors.As(err, &tooBig) {
 		return errs.E(errs.TooLarge, "request-too-large", "the request is larger than %d bytes", tooBig.Limit)
+	}
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		// The listener cuts a body that stalls or trickles below the
+		// minimum rate (server.edge); the client hears why, if it listens.
+		return errs.Wrap(err, errs.Invalid, "body-too-slow", "the request body arrived too slowly and was cut")
 	}
 	return errs.Wrap(err, errs.Invalid, "invalid-multipart", "the body is not valid multipart/form-data")
 }

@@ -21,6 +21,13 @@ type Limits struct {
 	DefaultExpiry    time.Duration // expiry when the request gives none
 }
 
+// MaxUploadBytes is the largest request body that can create a job: every
+// document at its limit, plus 1 MiB for the job's JSON and the multipart
+// framing. The API and the portal's upload form both refuse more.
+func (l Limits) MaxUploadBytes() int64 {
+	return int64(l.MaxDocuments)*l.MaxDocumentBytes + 1<<20
+}
+
 // DefaultLimits are the procurement's minimums, met exactly.
 var DefaultLimits = Limits{
 	MaxDocuments:     20,

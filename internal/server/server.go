@@ -23,7 +23,6 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/segl/segl/internal/blob/fs"
 	"github.com/segl/segl/internal/ceremony"
@@ -133,7 +132,7 @@ func start(ctx context.Context, cfg config.Config, opts Options, ln net.Listener
 		return nil, err
 	}
 	mux := http.NewServeMux()
-	tlsConfig := &tls.Config{MinVersion: tls.VersionTLS12, ClientAuth: tls.VerifyClientCertIfGiven}
+	tlsConfig := &tls.Config{MinVersion: tls.VersionTLS12, CipherSuites: aeadSuites, ClientAuth: tls.VerifyClientCertIfGiven}
 	if cfg.Dev {
 		if err := s.startDev(ctx, cfg, opts, base, mux, tlsConfig); err != nil {
 			return nil, err
@@ -176,6 +175,7 @@ func start(ctx context.Context, cfg config.Config, opts Options, ln net.Listener
 		adminPIDs = []string{devAdminPID}
 	}
 	webUI, err := web.New(web.Options{Key: linkKey, Clock: opts.Clock, Log: opts.Log,
+		MaxForm: cfg.HTTP.MaxFormBytes, MaxUpload: cfg.Limits.MaxUploadBytes(),
 		Signing: &web.Signing{Svc: svc, Login: s.login, BaseURL: base, KeySource: s.keys},
 		Staff:   &web.Staff{Svc: svc, Store: db, Login: s.login, BaseURL: base, AdminPIDs: adminPIDs, Queue: s.Queue}})
 	if err != nil {
@@ -184,11 +184,14 @@ func start(ctx context.Context, cfg config.Config, opts Options, ln net.Listener
 	webUI.Routes(mux)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok\n") })
 
+	// No ReadTimeout or WriteTimeout: they bound a whole request or
+	// response and would cut a large upload or download on a slow line.
+	// edge bounds the body and the response by their progress instead.
 	s.http = &http.Server{
-		Handler:           mux,
+		Handler:           &edge{next: mux, limits: cfg.HTTP, maxDrain: cfg.Limits.MaxUploadBytes()},
 		TLSConfig:         tlsConfig,
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
+		ReadHeaderTimeout: cfg.HTTP.HeaderTimeout,
+		IdleTimeout:       cfg.HTTP.IdleTimeout,
 		ErrorLog:          slog.NewLogLogger(opts.Log.Handler(), slog.LevelWarn),
 	}
 	// ServeTLS (not Serve over tls.NewListener) so HTTP/2 is offered too.

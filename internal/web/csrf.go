@@ -6,8 +6,12 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"errors"
+	"io"
 	"mime"
 	"net/http"
+	"net/url"
+
+	"github.com/segl/segl/internal/errs"
 )
 
 // CSRF protection is the signed double-submit cookie (OWASP CSRF cheat
@@ -25,12 +29,32 @@ const (
 	csrfHeader = "X-CSRF-Token"
 )
 
-// multipartMemory is how much of a multipart form the CSRF check keeps in
-// memory; the rest goes to temporary files that net/http removes after the
-// request. Handlers then read r.MultipartForm.
-const multipartMemory = 8 << 20
+// errBadToken is a form without a valid CSRF token; it is refused with
+// the readable 403 page (csrfFailed).
+var errBadToken = errors.New("web: missing or invalid csrf token")
 
-func (w *Web) csrf(h http.Handler) http.Handler {
+// errNoSession refuses an upload from someone who is not logged in, before
+// its body is read.
+var errNoSession = errs.E(errs.Unauthenticated, "session-missing", "an upload needs a session")
+
+// maxTokenBytes is more than a token ever is (43 characters); a longer
+// csrf_token part is not one.
+const maxTokenBytes = 256
+
+// csrf checks the token of every unsafe request before the handler runs,
+// and reads no more of the body than it must to find it (issue 9): a
+// request without the CSRF cookie cannot carry a valid token and is
+// refused unread; an upload route also refuses a request without a
+// session unread; a url-encoded form is read up to Options.MaxForm; a
+// multipart form must carry the token in its first part (browsers send
+// the parts in document order, and csrfField opens every form), which is
+// checked before any file is read. Only then are the remaining parts read,
+// files straight to temporary files, never into memory.
+func (w *Web) csrf(h http.Handler, upload bool) http.Handler {
+	limit := w.maxForm
+	if upload {
+		limit = w.maxUpload
+	}
 	return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
 		st := stateOf(r)
 		if c, err := r.Cookie(csrfCookie); err == nil && validNonce(c.Value) {
@@ -48,27 +72,32 @@ func (w *Web) csrf(h http.Handler) http.Handler {
 			h.ServeHTTP(rw, r)
 			return
 		}
-		r.Body = http.MaxBytesReader(rw, r.Body, w.maxBody)
-		got, err := submittedToken(r)
+		if st.csrfNonce == "" {
+			w.csrfFailed(rw, r)
+			return
+		}
+		if upload && st.sessionID == "" {
+			w.Error(rw, r, errNoSession)
+			return
+		}
+		r.Body = http.MaxBytesReader(rw, r.Body, limit)
+		err := w.readForm(r, st)
 		if r.MultipartForm != nil {
 			// net/http removes the temporary files of the original
 			// request's form only, and r is a copy.
 			defer r.MultipartForm.RemoveAll()
 		}
-		if err != nil {
-			var tooLarge *http.MaxBytesError
-			if errors.As(err, &tooLarge) {
-				w.Error(rw, r, errTooLarge)
-				return
-			}
-			w.Error(rw, r, errBadForm)
-			return
-		}
-		if st.csrfNonce == "" || !w.validToken(st, got) {
+		var tooLarge *http.MaxBytesError
+		switch {
+		case errors.Is(err, errBadToken):
 			w.csrfFailed(rw, r)
-			return
+		case errors.As(err, &tooLarge):
+			w.Error(rw, r, errTooLarge)
+		case err != nil:
+			w.Error(rw, r, errBadForm)
+		default:
+			h.ServeHTTP(rw, r)
 		}
-		h.ServeHTTP(rw, r)
 	})
 }
 
@@ -78,23 +107,64 @@ func safeMethod(m string) bool {
 	return m == http.MethodGet || m == http.MethodHead || m == http.MethodOptions || m == http.MethodTrace
 }
 
-// submittedToken finds the token in the X-CSRF-Token header (for scripts)
-// or in the form field csrf_token.
-func submittedToken(r *http.Request) (string, error) {
-	if t := r.Header.Get(csrfHeader); t != "" {
-		return t, nil
+// readForm checks the token, from the X-CSRF-Token header (for scripts)
+// or the form field csrf_token, and parses the form into r.PostForm (and
+// r.MultipartForm). A body that is no form needs the header.
+func (w *Web) readForm(r *http.Request, st *reqState) error {
+	header := r.Header.Get(csrfHeader)
+	if header != "" && !w.validToken(st, header) {
+		return errBadToken
 	}
 	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	var err error
-	if ct == "multipart/form-data" {
-		err = r.ParseMultipartForm(multipartMemory)
-	} else {
-		err = r.ParseForm()
+	switch {
+	case ct == "multipart/form-data":
+		return w.readMultipart(r, st, header != "")
+	case ct == "application/x-www-form-urlencoded":
+		if err := r.ParseForm(); err != nil {
+			return err
+		}
+		if header == "" && !w.validToken(st, r.PostForm.Get(csrfField)) {
+			return errBadToken
+		}
+		return nil
+	case header == "":
+		return errBadToken
 	}
+	return nil
+}
+
+// readMultipart reads a multipart form whose first part is the token
+// (unless the header carried it): the token is checked first, then the
+// rest is read with no file data in memory (ReadForm with maxMemory 0
+// writes every file to a temporary file; field values are capped at
+// 10 MiB by mime/multipart, and by the body limit before that).
+func (w *Web) readMultipart(r *http.Request, st *reqState, tokenChecked bool) error {
+	mr, err := r.MultipartReader()
 	if err != nil {
-		return "", err
+		return err
 	}
-	return r.PostForm.Get(csrfField), nil
+	if !tokenChecked {
+		part, err := mr.NextPart()
+		if err != nil {
+			return err
+		}
+		if part.FormName() != csrfField || part.FileName() != "" {
+			return errBadToken
+		}
+		tok, err := io.ReadAll(io.LimitReader(part, maxTokenBytes))
+		if err != nil {
+			return err
+		}
+		if !w.validToken(st, string(tok)) {
+			return errBadToken
+		}
+	}
+	form, err := mr.ReadForm(0)
+	if err != nil {
+		return err
+	}
+	r.MultipartForm, r.PostForm = form, url.Values(form.Value)
+	return nil
 }
 
 // token is the CSRF token for the request's nonce and session, made with

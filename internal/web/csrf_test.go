@@ -2,10 +2,12 @@ package web
 
 import (
 	"bytes"
+	"io"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"strings"
 	"testing"
 
@@ -118,7 +120,7 @@ func TestCSRF(t *testing.T) {
 		}, 413},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			e := csrfEnv(t, Options{MaxBody: 1000})
+			e := csrfEnv(t, Options{MaxForm: 1000})
 			tok := formToken(t, e)
 			res, page := tc.send(t, e, tok)
 			if res.StatusCode != tc.status {
@@ -213,5 +215,131 @@ func TestCSRFOnlyOnMountedPages(t *testing.T) {
 	res := e.do(httptest.NewRequest("POST", "https://segl.test/api/v1/jobs", strings.NewReader("{}")))
 	if res.StatusCode != 201 {
 		t.Fatalf("API request: %d", res.StatusCode)
+	}
+}
+
+// countingBody is a large request body that counts what the handler read.
+type countingBody struct {
+	prefix io.Reader
+	left   int64
+	read   int64
+}
+
+func (b *countingBody) Read(p []byte) (int, error) {
+	n, err := b.prefix.Read(p)
+	if n == 0 && err == io.EOF {
+		if b.left <= 0 {
+			return 0, io.EOF
+		}
+		n, err = int(min(int64(len(p)), b.left)), nil
+		for i := range n {
+			p[i] = 'a'
+		}
+		b.left -= int64(n)
+	}
+	b.read += int64(n)
+	return n, err
+}
+
+// The CSRF check reads no more of a body than it needs to refuse it
+// (issue 9): nothing without the cookie, nothing of an upload without a
+// session, the first part of a multipart form whose token is wrong or not
+// first, and a url-encoded form only up to the form limit.
+func TestCSRFReadsNoMoreThanItMust(t *testing.T) {
+	const size = 100 << 20
+	multipartBody := func(first, value string) (string, string) {
+		var buf bytes.Buffer
+		mw := multipart.NewWriter(&buf)
+		mw.WriteField(first, value)
+		mw.CreateFormFile("doc", "big.pdf")
+		return buf.String(), mw.FormDataContentType()
+	}
+	for _, tc := range []struct {
+		name     string
+		path     string
+		noCookie bool
+		body     func(tok string) (prefix, contentType string)
+		status   int
+		maxRead  int64
+	}{
+		{"fail/no-cookie", "/sign/test", true, func(tok string) (string, string) {
+			return "csrf_token=" + tok + "&pad=", "application/x-www-form-urlencoded"
+		}, 403, 0},
+		{"fail/upload-without-session", "/sign/upload", false, func(tok string) (string, string) {
+			return multipartBody(csrfField, tok)
+		}, 401, 0},
+		{"fail/multipart-wrong-token", "/sign/test", false, func(tok string) (string, string) {
+			return multipartBody(csrfField, strings.Repeat("A", 43))
+		}, 403, 64 << 10},
+		{"fail/multipart-token-not-first", "/sign/test", false, func(tok string) (string, string) {
+			return multipartBody("title", "x")
+		}, 403, 64 << 10},
+		{"fail/form-over-limit", "/sign/test", false, func(tok string) (string, string) {
+			return "csrf_token=" + tok + "&pad=", "application/x-www-form-urlencoded"
+		}, 413, 1<<20 + 64<<10},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := csrfEnv(t, Options{})
+			e.web.MountUpload(e.mux, "POST /sign/upload", func(w http.ResponseWriter, r *http.Request) error {
+				w.Write([]byte("done"))
+				return nil
+			})
+			tok := formToken(t, e)
+			if tc.noCookie {
+				delete(e.jar, csrfCookie)
+			}
+			prefix, ct := tc.body(tok)
+			b := &countingBody{prefix: strings.NewReader(prefix), left: size}
+			r := httptest.NewRequest("POST", "https://segl.test"+tc.path, b)
+			r.Header.Set("Content-Type", ct)
+			res := e.do(r)
+			if res.StatusCode != tc.status {
+				t.Fatalf("status %d, want %d", res.StatusCode, tc.status)
+			}
+			if b.read > tc.maxRead {
+				t.Errorf("read %d bytes of the body, want at most %d", b.read, tc.maxRead)
+			}
+		})
+	}
+}
+
+// An upload route takes a form with files when the token comes first and
+// the browser has a session; the files are on disk, not in memory.
+func TestUploadFormWithSession(t *testing.T) {
+	e := csrfEnv(t, Options{})
+	e.web.MountUpload(e.mux, "POST /sign/upload", func(w http.ResponseWriter, r *http.Request) error {
+		fh := r.MultipartForm.File["doc"]
+		if len(fh) != 1 || fh[0].Size != 3<<20 || r.PostForm.Get("title") != "Avtale" {
+			return errs.E(errs.Invalid, "bad-upload", "upload not seen")
+		}
+		f, err := fh[0].Open()
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if _, ok := f.(*os.File); !ok {
+			return errs.E(errs.Invalid, "in-memory", "file held in memory, not on disk")
+		}
+		w.Write([]byte("done"))
+		return nil
+	})
+	tok := formToken(t, e)
+	res, page := e.postForm("/sign/login", url.Values{"csrf_token": {tok}})
+	if res.StatusCode != 200 {
+		t.Fatalf("login: %d", res.StatusCode)
+	}
+	tok = match(t, tokenRE, page)
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	mw.WriteField(csrfField, tok)
+	mw.WriteField("title", "Avtale")
+	fw, _ := mw.CreateFormFile("doc", "a.pdf")
+	fw.Write(bytes.Repeat([]byte("x"), 3<<20))
+	mw.Close()
+	r := httptest.NewRequest("POST", "https://segl.test/sign/upload", &buf)
+	r.Header.Set("Content-Type", mw.FormDataContentType())
+	res = e.do(r)
+	if got := body(t, res); res.StatusCode != 200 || got != "done" {
+		t.Fatalf("%d %s", res.StatusCode, got)
 	}
 }

@@ -11,14 +11,18 @@ import "net/http"
 const ContentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; " +
 	"font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
 
+// StrictTransportSecurity is the HSTS header (RFC 6797) of every segl
+// response, pages and API alike: two years and subdomains, as
+// hstspreload.org asks; the service is HTTPS only. Browsers ignore it on
+// IP addresses.
+const StrictTransportSecurity = "max-age=63072000; includeSubDomains"
+
 // securityHeaders sets the headers every web response carries.
 func securityHeaders(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
 		hd := rw.Header()
 		hd.Set("Content-Security-Policy", ContentSecurityPolicy)
-		// Two years and subdomains, as hstspreload.org asks; the service is
-		// HTTPS only. Browsers ignore it on IP addresses.
-		hd.Set("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
+		hd.Set("Strict-Transport-Security", StrictTransportSecurity)
 		hd.Set("Referrer-Policy", "no-referrer") // signing links carry secrets in the path
 		hd.Set("X-Content-Type-Options", "nosniff")
 		hd.Set("X-Frame-Options", "DENY") // frame-ancestors for browsers without CSP 2

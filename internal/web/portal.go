@@ -45,7 +45,7 @@ func (w *Web) portalRoutes(mux *http.ServeMux) {
 	w.Mount(mux, "GET /portal/org", w.portalOrgs)
 	w.Mount(mux, "POST /portal/org", w.portalChooseOrg)
 	w.Mount(mux, "GET /portal/jobs/new", w.portalNewJob)
-	w.Mount(mux, "POST /portal/jobs", w.portalCreateJob)
+	w.MountUpload(mux, "POST /portal/jobs", w.portalCreateJob)
 	w.Mount(mux, "GET /portal/jobs/{id}", w.portalJob)
 	w.Mount(mux, "POST /portal/jobs/{id}/cancel", w.portalCancel)
 	w.Mount(mux, "GET /portal/jobs/{id}/documents/{doc}", w.portalDocument)

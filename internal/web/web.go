@@ -45,10 +45,14 @@ type Options struct {
 	// SessionMax is the absolute session lifetime however active the
 	// signer is. Zero means 2 hours.
 	SessionMax time.Duration
-	// MaxBody limits the request body of unsafe methods on protected
-	// routes. Zero means 256 MiB (a portal upload of 20 documents of 10 MB
-	// each fits, MISSION S1).
-	MaxBody int64
+	// MaxForm limits the request body of unsafe methods on protected
+	// routes other than uploads. Zero means 1 MiB: the largest form segl
+	// has is an organisation's settings.
+	MaxForm int64
+	// MaxUpload limits the request body of routes mounted with
+	// MountUpload. Zero means 256 MiB; the server passes the largest job
+	// the limits allow (job.Limits.MaxUploadBytes).
+	MaxUpload int64
 	// Signing, when set, is what the signing ceremony under /sign needs;
 	// nil serves only the signer start page (with its login link).
 	Signing *Signing
@@ -63,7 +67,8 @@ type Web struct {
 	log       *slog.Logger
 	clock     clock.Clock
 	idle, max time.Duration
-	maxBody   int64
+	maxForm   int64
+	maxUpload int64
 
 	sessionKeys [][]byte // [0] seals, all open
 	csrfKeys    [][]byte // [0] signs, all verify
@@ -83,7 +88,8 @@ func New(opts Options) (*Web, error) {
 	if len(opts.Key) < 32 {
 		return nil, errors.New("web: key must be at least 32 bytes")
 	}
-	w := &Web{log: opts.Log, clock: opts.Clock, idle: opts.SessionIdle, max: opts.SessionMax, maxBody: opts.MaxBody,
+	w := &Web{log: opts.Log, clock: opts.Clock, idle: opts.SessionIdle, max: opts.SessionMax,
+		maxForm: opts.MaxForm, maxUpload: opts.MaxUpload,
 		signing: opts.Signing, staff: opts.Staff}
 	if w.signing != nil && w.signing.Svc == nil {
 		return nil, errors.New("web: signing needs the ceremony service")
@@ -100,8 +106,11 @@ func New(opts Options) (*Web, error) {
 	if w.max <= 0 {
 		w.max = 2 * time.Hour
 	}
-	if w.maxBody <= 0 {
-		w.maxBody = 256 << 20
+	if w.maxForm <= 0 {
+		w.maxForm = 1 << 20
+	}
+	if w.maxUpload <= 0 {
+		w.maxUpload = 256 << 20
 	}
 	for i, k := range append([][]byte{opts.Key}, opts.OldKeys...) {
 		if len(k) < 32 {
@@ -170,12 +179,22 @@ func (w *Web) Mount(mux *http.ServeMux, pattern string, fn HandlerFunc) {
 	mux.Handle(pattern, w.Protect(w.Handle(fn)))
 }
 
+// MountUpload registers a page that takes files (multipart/form-data) as
+// Mount does, with the upload body limit (Options.MaxUpload) instead of
+// the form limit, and only for a request with a session: an upload from
+// someone not logged in is refused before its body is read.
+func (w *Web) MountUpload(mux *http.ServeMux, pattern string, fn HandlerFunc) {
+	mux.Handle(pattern, w.protect(w.Handle(fn), true))
+}
+
 // Protect wraps a page handler with, outermost first: the security headers,
 // the choice of language, the browser cross-origin check
 // (http.CrossOriginProtection, on Sec-Fetch-Site and Origin) and the CSRF
 // token check on every unsafe method. Rejections are localized 403 pages.
-func (w *Web) Protect(h http.Handler) http.Handler {
-	inner := w.cop.Handler(w.csrf(h))
+func (w *Web) Protect(h http.Handler) http.Handler { return w.protect(h, false) }
+
+func (w *Web) protect(h http.Handler, upload bool) http.Handler {
+	inner := w.cop.Handler(w.csrf(h, upload))
 	return securityHeaders(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
 		st := &reqState{lang: w.chooseLang(rw, r)}
 		rw.Header().Set("Content-Language", st.lang)

@@ -1,0 +1,228 @@
+package server
+
+import (
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/segl/segl/internal/config"
+	"github.com/segl/segl/internal/web"
+)
+
+// edge is what every request on the listener passes through before the
+// mux: the headers every response carries, whatever answers it (API, web,
+// /healthz, the development stand-ins), and the limits on how slowly a
+// client may send its body and read its response. net/http has only
+// whole-request timeouts (ReadTimeout, WriteTimeout), which would cut a
+// large upload or download on a slow but honest line; these are deadlines
+// that move as bytes arrive and leave (issue 9, items 2 and 8).
+type edge struct {
+	next   http.Handler
+	limits config.HTTPLimits
+	// maxDrain is the largest request body segl accepts anywhere: over
+	// HTTP/2, what is left of a body up to this size is read and discarded
+	// after the handler, so the stream ends cleanly (see drain).
+	maxDrain int64
+}
+
+// errSlowBody is what reading a request body returns once the client has
+// fallen below the minimum rate; it wraps os.ErrDeadlineExceeded, which is
+// what the connection's own deadline gives.
+var errSlowBody = fmt.Errorf("server: request body too slow: %w", os.ErrDeadlineExceeded)
+
+func (e *edge) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
+	hd := rw.Header()
+	hd.Set("Strict-Transport-Security", web.StrictTransportSecurity)
+	hd.Set("X-Content-Type-Options", "nosniff")
+	rc := http.NewResponseController(rw)
+	gw := &guardedWriter{ResponseWriter: rw, rc: rc, idle: e.limits.WriteIdleTimeout}
+	gw.arm(time.Now())
+	if r.Body == nil || r.Body == http.NoBody {
+		e.next.ServeHTTP(gw, r)
+		return
+	}
+	body := &guardedBody{body: r.Body, rc: rc, limits: e.limits, start: time.Now()}
+	body.arm(body.start)
+	r.Body = body
+	e.next.ServeHTTP(gw, r)
+	if r.ProtoMajor == 2 && r.ContentLength <= e.maxDrain {
+		body.drain(e.maxDrain)
+	}
+	// Whatever net/http still reads of the body after us (HTTP/1.1 reads
+	// up to 256 KiB to keep the connection) is bounded too.
+	body.arm(time.Now())
+}
+
+// guardedBody is a request body that must keep arriving: a Read is given a
+// deadline of the earliest of
+//   - BodyIdleTimeout after now (a stalled client),
+//   - BodyIdleTimeout plus the bytes so far at BodyMinRate after the start
+//     (a trickling client: Apache's mod_reqtimeout MinRate rule), and
+//   - BodyMaxDuration after the start.
+//
+// The deadline is set on the connection (HTTP/1.1) or the stream (HTTP/2)
+// through http.ResponseController, so a Read blocked on a silent client
+// returns when it passes. It is re-armed only when it has to move, with
+// slack of an eighth of BodyIdleTimeout, so a fast upload does not pay a
+// deadline change per Read; a client is thus cut at most that much later
+// than the rule says, never earlier.
+type guardedBody struct {
+	body   io.ReadCloser
+	rc     *http.ResponseController
+	limits config.HTTPLimits
+	start  time.Time
+	n      int64     // bytes read so far
+	armed  time.Time // the deadline last set
+	eof    bool
+	err    error // sticky: once cut, always cut
+}
+
+// deadline is when the next Read must have returned by.
+func (b *guardedBody) deadline(now time.Time) time.Time {
+	l := b.limits
+	d := now.Add(l.BodyIdleTimeout)
+	if l.BodyMinRate > 0 {
+		earned := time.Duration(float64(b.n) / float64(l.BodyMinRate) * float64(time.Second))
+		d = minTime(d, b.start.Add(l.BodyIdleTimeout+earned))
+	}
+	if l.BodyMaxDuration > 0 {
+		d = minTime(d, b.start.Add(l.BodyMaxDuration))
+	}
+	return d
+}
+
+// arm sets the read deadline if the one set is earlier than the rule.
+// Both terms of the rule only grow, so the deadline only moves later.
+func (b *guardedBody) arm(now time.Time) {
+	if b.eof || b.limits.BodyIdleTimeout <= 0 {
+		return
+	}
+	if d := b.deadline(now); b.armed.Before(d) {
+		b.armed = d.Add(b.limits.BodyIdleTimeout / 8)
+		b.rc.SetReadDeadline(b.armed) // unsupported (a test recorder): the rule is still checked per Read
+	}
+}
+
+func (b *guardedBody) Read(p []byte) (int, error) {
+	if b.err != nil {
+		return 0, b.err
+	}
+	if b.eof {
+		return 0, io.EOF
+	}
+	now := time.Now()
+	if b.limits.BodyIdleTimeout > 0 && !b.deadline(now).After(now) {
+		b.err = errSlowBody
+		return 0, b.err
+	}
+	b.arm(now)
+	n, err := b.body.Read(p)
+	b.n += int64(n)
+	switch {
+	case err == io.EOF:
+		// No deadline once the body is in: net/http's HTTP/1.1 server
+		// then reads on in the background to notice a client that hangs
+		// up, and a deadline passing there would cancel the request's
+		// context while the handler is still at work.
+		b.eof = true
+		b.rc.SetReadDeadline(time.Time{})
+	case err != nil && errors.Is(err, os.ErrDeadlineExceeded):
+		b.err = errSlowBody
+		err = b.err
+	case err != nil:
+		b.err = err
+	}
+	return n, err
+}
+
+func (b *guardedBody) Close() error { return b.body.Close() }
+
+// drain reads and discards what is left of the body, up to a total of
+// max bytes, still under the rate rule. It is for HTTP/2: when a handler
+// answers before reading the whole body (a 413, a refused login), Go's
+// server sends the complete response and then RST_STREAM(NO_ERROR), as
+// RFC 9113 section 8.1 allows; clients "MUST NOT discard responses as a
+// result", yet libcurl with nghttp2 does when the reset arrives while it
+// is still uploading ("transfer closed with 195 bytes remaining"). With
+// the body read to its end the stream closes normally, without a reset,
+// and every client sees the answer. HTTP/1.1 needs none of this: there the
+// server answers with Connection: close.
+func (b *guardedBody) drain(max int64) {
+	if b.eof || b.err != nil || max <= 0 {
+		return
+	}
+	left := max - b.n
+	if left <= 0 {
+		return
+	}
+	io.CopyN(io.Discard, b, left)
+}
+
+// guardedWriter gives every write a deadline of WriteIdleTimeout from when
+// it starts, so a client that stops reading (its TCP window stays shut) is
+// cut, while a large download to a slow client that keeps reading is not:
+// there is no limit on the whole response. Writes are cut into pieces of
+// 64 KiB so that one large Write is not held to one deadline.
+type guardedWriter struct {
+	http.ResponseWriter
+	rc    *http.ResponseController
+	idle  time.Duration
+	armed time.Time
+}
+
+const writePiece = 64 << 10
+
+// arm sets the write deadline if the one set is earlier than
+// WriteIdleTimeout from now, with an eighth of it as slack.
+func (w *guardedWriter) arm(now time.Time) {
+	if w.idle <= 0 {
+		return
+	}
+	if d := now.Add(w.idle); w.armed.Before(d) {
+		w.armed = d.Add(w.idle / 8)
+		w.rc.SetWriteDeadline(w.armed)
+	}
+}
+
+func (w *guardedWriter) Write(p []byte) (int, error) {
+	written := 0
+	for len(p) > 0 {
+		piece := p[:min(len(p), writePiece)]
+		w.arm(time.Now())
+		n, err := w.ResponseWriter.Write(piece)
+		written += n
+		if err != nil {
+			return written, err
+		}
+		p = p[n:]
+	}
+	return written, nil
+}
+
+// Unwrap lets http.ResponseController reach the connection's writer.
+func (w *guardedWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+func minTime(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
+}
+
+// aeadSuites are the TLS 1.2 cipher suites segl offers: ECDHE key exchange
+// with an AEAD cipher only, as BSI TR-02102-2 and Mozilla's "intermediate"
+// profile ask. The CBC suites (ECDHE-*-AES*-SHA) are left out: their
+// MAC-then-encrypt construction is what Lucky Thirteen and its successors
+// attack. TLS 1.3 suites are not configurable and all AEAD.
+var aeadSuites = []uint16{
+	tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+	tls.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+	tls.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+	tls.TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+	tls.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+	tls.TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+}

@@ -41,6 +41,9 @@ func (e *edge) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	rc := http.NewResponseController(rw)
 	gw := &guardedWriter{ResponseWriter: rw, rc: rc, idle: e.limits.WriteIdleTimeout}
 	gw.arm(time.Now())
+	// What net/http writes after us (the buffered rest of the response)
+	// gets a fresh deadline too, however long the handler worked.
+	defer func() { gw.arm(time.Now()) }()
 	if r.Body == nil || r.Body == http.NoBody {
 		e.next.ServeHTTP(gw, r)
 		return

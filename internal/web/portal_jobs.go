@@ -233,7 +233,7 @@ func endOfDay(t time.Time) time.Time {
 // multipart/form-data, whose csrf_token field the CSRF check (csrf.go) has
 // found by parsing the body before this handler runs, so the token is
 // verified like any form's before anything is stored; the files wait in
-// memory or in temporary files until they are streamed into the blob
+// temporary files, never in memory, until they are streamed into the blob
 // store. Everything that needs no I/O is checked before a file is stored;
 // a job is created only when all of it is right, else the form comes back
 // (422) with the errors next to their fields.

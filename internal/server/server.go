@@ -23,6 +23,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/segl/segl/internal/blob/fs"
 	"github.com/segl/segl/internal/ceremony"

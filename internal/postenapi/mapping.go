@@ -174,10 +174,18 @@ func portalRequest(req *portalJobRequest, m *portalManifest, org string, now tim
 	}
 	out.SignatureType = oneType(&c, types)
 	checkSender(&c, m.Sender, org)
-	if m.NonsensitiveTitle != nil {
-		c.text("nonsensitive-title", *m.NonsensitiveTitle, 1, 80)
-	}
 	docs := documentsOf(&c, m.Title, m.Description, m.Documents, m.Document, out)
+	nonsensitive := m.NonsensitiveTitle
+	if m.Document != nil {
+		nonsensitive = m.Document.NonsensitiveTitle
+	}
+	if nonsensitive != nil {
+		// Posten shows the title in the portal and the non-sensitive title
+		// in notifications. segl's notices carry the job's title, so the
+		// title that may hold personal data stays out of them.
+		c.text("nonsensitive-title", *nonsensitive, 1, 80)
+		out.Title = *nonsensitive
+	}
 	out.LevelOfAssurance = assurance(&c, m.RequiredAuthentication)
 	out.Identifier = identifier(&c, m.IdentifierInSignedDocuments)
 	if a := m.Availability; a != nil {
@@ -282,10 +290,8 @@ func documentsOf(c *checker, title, description *string, docs *documents, legacy
 			c.fail("title and description belong inside the legacy document")
 		}
 		c.text("title", legacy.Title, 1, 80)
-		out.Title, out.Description = legacy.Title, c.optText("description", legacy.Description, 220)
-		if legacy.NonsensitiveTitle != nil {
-			c.text("nonsensitive-title", *legacy.NonsensitiveTitle, 1, 80)
-		}
+		out.Title = legacy.Title
+		c.optText("description", legacy.Description, 220)
 		list = append(list, manifestDocument{Href: legacy.Href, Mime: legacy.Mime, Title: legacy.Title})
 	default:
 		if title == nil {
@@ -294,7 +300,7 @@ func documentsOf(c *checker, title, description *string, docs *documents, legacy
 			c.text("title", *title, 1, 80)
 			out.Title = *title
 		}
-		out.Description = c.optText("description", description, 220)
+		c.optText("description", description, 220)
 		if len(docs.Document) < 1 || len(docs.Document) > 20 {
 			c.fail("a job has 1 to 20 documents")
 		}
@@ -313,7 +319,9 @@ func documentsOf(c *checker, title, description *string, docs *documents, legacy
 		seen[d.Href] = true
 		out.Documents = append(out.Documents, job.DocumentRequest{Title: d.Title, File: d.Href, FileName: baseName(d.Href)})
 	}
-	out.Description = strings.TrimSpace(out.Description)
+	// The description is checked but not kept: Posten shows it to the
+	// signer only, and it may hold personal data, while segl sends a job's
+	// description in its notices (job.Job.Description).
 	return list
 }
 

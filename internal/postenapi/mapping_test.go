@@ -126,6 +126,9 @@ func TestPortalMapping(t *testing.T) {
 		t.Errorf("signers %+v", r.Signers)
 	case len(docs) != 2 || docs[1].Href != "document2.pdf" || r.Documents[1].Title != "Second document":
 		t.Errorf("documents %+v", docs)
+	case r.Title != "Optional non-sensitive job title" || r.Description != "":
+		// What may hold personal data stays out of notices.
+		t.Errorf("title %q description %q", r.Title, r.Description)
 	case r.LevelOfAssurance != job.High || r.Identifier != job.ShowPID:
 		t.Errorf("level %s identifier %s", r.LevelOfAssurance, r.Identifier)
 	}

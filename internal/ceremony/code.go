@@ -68,8 +68,11 @@ func LinkLocked() *errs.Error {
 }
 
 // NeedsCode reports whether a signer must enter a one-time code: one with
-// no identity number to check their login against.
-func NeedsCode(s *job.Signer) bool { return s.PID == "" }
+// no identity number to check their login against, addressed by e-mail or
+// mobile. A direct-flow signer known only by the sender's reference has
+// no address to send a code to: the sender's site vouches for who it sends
+// to the link.
+func NeedsCode(s *job.Signer) bool { return s.PID == "" && (s.Email != "" || s.Mobile != "") }
 
 // SignerTask names a signer for a background task.
 type SignerTask struct {

@@ -133,8 +133,12 @@ type Signer struct {
 	Mobile     string
 	Order      int    // signers with lower order sign first; equal order signs in parallel
 	OnBehalfOf string // organisation number, empty when signing for oneself
-	Status     SignerStatus
-	UpdatedAt  time.Time
+	// Ref is the sender's own name for a direct-flow signer addressed by
+	// nothing else (Posten's signer-identifier): whoever the sender sends
+	// to the link and logs in signs.
+	Ref       string
+	Status    SignerStatus
+	UpdatedAt time.Time
 	// Name is the signer's name as the eID gave it, once they signed.
 	Name string
 	// Evidence is the blob key (hex SHA-256) of the signer's XAdES evidence.

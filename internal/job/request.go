@@ -71,6 +71,10 @@ type SignerRequest struct {
 	Mobile     string `json:"mobile,omitempty"`
 	Order      int    `json:"order,omitempty"`
 	OnBehalfOf string `json:"on_behalf_of,omitempty"`
+	// Ref is the sender's own name for a direct-flow signer it does not
+	// address otherwise (Posten's signer-identifier); set by Posten's
+	// signature API only.
+	Ref string `json:"-"`
 }
 
 // Validate checks everything about the request that needs no I/O and returns
@@ -103,7 +107,7 @@ func (r *Request) Validate(now time.Time, lim Limits) error {
 	}
 	v.times(r, now, lim)
 	v.documents(r.Documents, lim)
-	v.signers(r.Signers, lim)
+	v.signers(r.Signers, r.Flow, lim)
 	return errs.Join(v.list)
 }
 
@@ -202,7 +206,7 @@ func (v *validator) documents(docs []DocumentRequest, lim Limits) {
 	}
 }
 
-func (v *validator) signers(signers []SignerRequest, lim Limits) {
+func (v *validator) signers(signers []SignerRequest, flow Flow, lim Limits) {
 	switch {
 	case len(signers) == 0:
 		v.add("signers", "missing-field", "at least one signer is required")
@@ -212,9 +216,13 @@ func (v *validator) signers(signers []SignerRequest, lim Limits) {
 	seen := map[string]bool{}
 	for i, s := range signers {
 		field := fmt.Sprintf("signers[%d]", i)
-		if s.PID == "" && s.Email == "" && s.Mobile == "" {
+		// A direct-flow signer may be only the sender's reference: the
+		// sender's own site sends that person to the signing link, and
+		// whoever logs in with an eID there signs.
+		if s.PID == "" && s.Email == "" && s.Mobile == "" && (s.Ref == "" || flow != Direct) {
 			v.add(field, "missing-signer-address", "needs a pid, an email or a mobile number")
 		}
+		v.text(field+".ref", s.Ref, 0, 80)
 		if s.PID != "" && !ValidPID(s.PID) {
 			v.add(field+".pid", "invalid-pid", "is not a valid national identity number")
 		}
@@ -232,7 +240,7 @@ func (v *validator) signers(signers []SignerRequest, lim Limits) {
 		}
 		key := s.PID
 		if key == "" {
-			key = s.Email + "|" + s.Mobile
+			key = s.Email + "|" + s.Mobile + "|" + s.Ref
 		}
 		if seen[key+"|"+s.OnBehalfOf] {
 			v.add(field, "duplicate-signer", "the same signer is listed twice")
@@ -267,7 +275,7 @@ func New(r *Request, org, creator string, docs []Document, newID IDs, now time.T
 		j.ActivatesAt = r.ActivatesAt.UTC()
 	}
 	for _, s := range r.Signers {
-		j.Signers = append(j.Signers, Signer{ID: newID(), PID: s.PID, Email: s.Email, Mobile: s.Mobile,
+		j.Signers = append(j.Signers, Signer{ID: newID(), PID: s.PID, Email: s.Email, Mobile: s.Mobile, Ref: s.Ref,
 			Order: s.Order, OnBehalfOf: s.OnBehalfOf, Status: SignerWaiting, UpdatedAt: now})
 	}
 	hashes := make([]string, len(docs))

@@ -43,6 +43,11 @@ func TestValidate(t *testing.T) {
 				r.Signers = append(r.Signers, SignerRequest{Email: "s" + itoa3(i) + "@example.test"})
 			}
 		}, ""},
+		{"ok/direct-signer-by-senders-reference", func(r *Request) { r.Signers[0] = SignerRequest{Ref: "kunde 1337"} }, ""},
+		{"fail/portal-signer-by-senders-reference", func(r *Request) {
+			r.Flow, r.ExitURLs = Portal, ExitURLs{}
+			r.Signers = []SignerRequest{{Ref: "kunde 1337"}}
+		}, "missing-signer-address"},
 		{"fail/no-title", func(r *Request) { r.Title = "" }, "missing-field"},
 		{"fail/long-title", func(r *Request) { r.Title = strings.Repeat("x", 201) }, "too-long"},
 		{"fail/control-chars", func(r *Request) { r.Title = "a\x00b" }, "invalid-text"},

@@ -284,15 +284,24 @@ func (a *API) directJobResponse(j *job.Job) directJobResponse {
 	}
 	for _, s := range j.Signers {
 		redirect := a.BaseURL + a.Svc.SigningPath(s.ID)
-		out.RedirectURL = append(out.RedirectURL, signerURL{Signer: s.PID, URL: redirect})
+		out.RedirectURL = append(out.RedirectURL, signerURL{Signer: signerName(&s), URL: redirect})
 		out.Signers = append(out.Signers, a.signerResponse(j, &s))
 	}
 	return out
 }
 
 func (a *API) signerResponse(j *job.Job, s *job.Signer) directSignerTo {
-	return directSignerTo{Href: a.jobURL(j) + "/signers/" + s.ID, PID: s.PID,
+	return directSignerTo{Href: a.jobURL(j) + "/signers/" + s.ID, PID: s.PID, SignerIdentifier: s.Ref,
 		RedirectURL: a.BaseURL + a.Svc.SigningPath(s.ID)}
+}
+
+// signerName is how the sender named a direct signer: the clients match
+// statuses and XAdES links to signers by it.
+func signerName(s *job.Signer) string {
+	if s.PID != "" {
+		return s.PID
+	}
+	return s.Ref
 }
 
 // directStatus answers status-url with the token a signer brought back to

@@ -90,11 +90,10 @@ func directRequest(req *directJobRequest, m *directManifest, org string) (*job.R
 		case (s.PID == nil) == (s.SignerIdentifier == nil):
 			c.fail("signer %d needs either personal-identification-number or signer-identifier", i+1)
 		case s.SignerIdentifier != nil:
-			// segl binds a direct signer to a person through the identity
-			// number their eID login gives, or to a one-time code sent to an
-			// address; a label of the sender's own binds to no one.
-			c.list = append(c.list, errs.E(errs.Invalid, "SIGNER_IDENTIFIER_NOT_SUPPORTED",
-				"signer %d: address direct signers by personal-identification-number; segl cannot tell who a signer-identifier is", i+1))
+			// The sender's own name for the signer: the sender's site sends
+			// that person to the redirect URL, and whoever logs in signs.
+			c.text("signer-identifier", *s.SignerIdentifier, 1, 80)
+			out.Signers = append(out.Signers, job.SignerRequest{Ref: *s.SignerIdentifier})
 		default:
 			pid(&c, *s.PID)
 			out.Signers = append(out.Signers, job.SignerRequest{PID: *s.PID})

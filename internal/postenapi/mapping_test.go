@@ -31,9 +31,8 @@ func TestSpecificationExamplesMap(t *testing.T) {
 	for _, tc := range []struct{ request, manifest, wantCode string }{
 		{"direct/request.xml", "direct/manifest.xml", ""},
 		{"direct/request.xml", "direct/manifest-specify-signtype-and-auth.xml", ""},
-		// segl cannot bind a signer-identifier to a person (docs/posten-api.md).
-		{"direct/request.xml", "direct/manifest-signer-without-pin.xml", "SIGNER_IDENTIFIER_NOT_SUPPORTED"},
-		{"direct/multiple_signers/request.xml", "direct/multiple_signers/manifest.xml", "SIGNER_IDENTIFIER_NOT_SUPPORTED"},
+		{"direct/request.xml", "direct/manifest-signer-without-pin.xml", ""},
+		{"direct/multiple_signers/request.xml", "direct/multiple_signers/manifest.xml", ""},
 		{"portal/request.xml", "portal/manifest.xml", ""},
 		{"portal/request.xml", "portal/manifest-signer-without-pin.xml", ""},
 		{"portal/request.xml", "portal/manifest-specify-on-behalf-of.xml", ""},

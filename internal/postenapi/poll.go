@@ -288,10 +288,10 @@ func (a *API) directStatusResponse(j *job.Job) directStatusResponse {
 		s := &j.Signers[i]
 		// Both clients match xades-url to status by the signer attribute and
 		// fail without it.
-		out.Signers = append(out.Signers, signerStatus{Signer: s.PID, Since: since(s.UpdatedAt),
+		out.Signers = append(out.Signers, signerStatus{Signer: signerName(s), Since: since(s.UpdatedAt),
 			Value: signerStatusValue(job.Direct, s)})
 		if s.Evidence != "" {
-			out.XAdESURLs = append(out.XAdESURLs, signerURL{Signer: s.PID, URL: a.jobURL(j) + "/xades/" + s.ID})
+			out.XAdESURLs = append(out.XAdESURLs, signerURL{Signer: signerName(s), URL: a.jobURL(j) + "/xades/" + s.ID})
 		}
 	}
 	return out

@@ -595,3 +595,42 @@ func replaceEntry(t *testing.T, in []byte, name string, content []byte) []byte {
 	zw.Close()
 	return out.Bytes()
 }
+
+// A direct signer named only by the sender's signer-identifier, in a job
+// followed by polling: whoever the sender sends to the redirect URL logs
+// in and signs, with no one-time code, and the statuses name the signer as
+// the sender did.
+func TestPostenDirectSignerIdentifierPolling(t *testing.T) {
+	e := newEnv(t)
+	p := e.posten(t, orgA, javaStyle)
+	request := strings.Replace(directJobXML, "WAIT_FOR_CALLBACK", "POLLING", 1)
+	manifest := strings.Replace(directManifestXML(orgA),
+		"<signer><personal-identification-number>"+olaPID+"</personal-identification-number></signer>\n", "", 1)
+	manifest = strings.Replace(manifest, "<personal-identification-number>"+kariPID+"</personal-identification-number>",
+		"<signer-identifier>kunde 1337</signer-identifier>", 1)
+	var created struct {
+		StatusURL string `xml:"status-url"`
+		Signers   []struct {
+			Identifier  string `xml:"signer-identifier"`
+			RedirectURL string `xml:"redirect-url"`
+		} `xml:"signer"`
+	}
+	p.create("direct", request, p.bundle(manifest, postenDocs())).want(t, http.StatusOK).decode(t, &created)
+	if created.StatusURL != "" || len(created.Signers) != 1 || created.Signers[0].Identifier != "kunde 1337" {
+		t.Fatalf("created %+v", created)
+	}
+
+	kari := e.browser(t)
+	view := kari.login(created.Signers[0].RedirectURL, kariPID, "bankid")
+	view.want(t, 200, "Arbeidsavtale")
+	kari.submit(view, "/sign", url.Values{"confirm": {"yes"}}).exitToken(t, "https://sender.example/ok")
+
+	var st directStatus
+	p.poll("direct", "").want(t, http.StatusOK).decode(t, &st)
+	if st.Status != "COMPLETED_SUCCESSFULLY" || st.Signers[0].Signer != "kunde 1337" || st.Signers[0].URL != "SIGNED" ||
+		len(st.XAdES) != 1 || st.XAdES[0].Signer != "kunde 1337" {
+		t.Fatalf("status %+v", st)
+	}
+	p.do("POST", st.ConfirmationURL, "", nil).want(t, http.StatusOK)
+	p.poll("direct", "").want(t, http.StatusNoContent)
+}

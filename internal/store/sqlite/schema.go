@@ -163,4 +163,9 @@ UPDATE codes SET guesses = attempts;
 	`
 ALTER TABLE jobs ADD COLUMN polling TEXT NOT NULL DEFAULT '';
 `,
+	// 6: the sender's own reference of a direct-flow signer (Posten's
+	// signer-identifier).
+	`
+ALTER TABLE signers ADD COLUMN ref TEXT NOT NULL DEFAULT '';
+`,
 }

@@ -229,7 +229,7 @@ func (db *DB) CreateJob(ctx context.Context, j *job.Job, events []job.Event, ide
 		}
 		for i, s := range j.Signers {
 			_, err := db.exec(ctx, tx, insertSigner,
-				j.Org, j.ID, s.ID, i, s.PID, s.Email, s.Mobile, s.Order, s.OnBehalfOf, s.Status, micro(s.UpdatedAt))
+				j.Org, j.ID, s.ID, i, s.PID, s.Email, s.Mobile, s.Order, s.OnBehalfOf, s.Status, micro(s.UpdatedAt), s.Ref)
 			if err != nil {
 				return err
 			}
@@ -284,7 +284,7 @@ const (
 	insertIdempotency = `INSERT INTO idempotency (org, key, request_hash, job_id, created_at) VALUES (?, ?, ?, ?, ?)`
 	insertJob         = `INSERT INTO jobs (org, id, creator, flow, signature_type, assurance, title, description, reference, identifier, callback_url, exit_urls, retention, status, activates_at, expires_at, created_at, updated_at, version, polling) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?)`
 	insertDocument    = `INSERT INTO documents (org, job_id, id, position, title, file_name, media_type, size, sha256, pages) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
-	insertSigner      = `INSERT INTO signers (org, job_id, id, position, pid, email, mobile, ord, on_behalf_of, status, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	insertSigner      = `INSERT INTO signers (org, job_id, id, position, pid, email, mobile, ord, on_behalf_of, status, updated_at, ref) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	updateJob         = `UPDATE jobs SET status = ?, updated_at = ?, version = version + 1 WHERE org = ? AND id = ? AND version = ?`
 	updateSigner      = `UPDATE signers SET status = ?, updated_at = ?, name = ?, evidence = ?, notice = ? WHERE org = ? AND job_id = ? AND id = ?`
 	updateDocument    = `UPDATE documents SET signed_sha256 = ?, signed_size = ? WHERE org = ? AND job_id = ? AND id = ?`
@@ -421,7 +421,7 @@ func (db *DB) Job(ctx context.Context, org, id string) (*job.Job, error) {
 		var s job.Signer
 		var updated int64
 		if err := rows.Scan(&s.ID, &s.PID, &s.Email, &s.Mobile, &s.Order, &s.OnBehalfOf, &s.Status, &updated,
-			&s.Name, &s.Evidence, &s.Notice); err != nil {
+			&s.Name, &s.Evidence, &s.Notice, &s.Ref); err != nil {
 			return nil, fmt.Errorf("sqlite: job signers: %w", err)
 		}
 		s.UpdatedAt = fromMicro(updated)
@@ -436,7 +436,7 @@ const (
 	jobQuery       = `SELECT ` + jobColumns + ` FROM jobs WHERE org = ? AND id = ?`
 	documentsQuery = `SELECT id, title, file_name, media_type, size, sha256, pages, signed_sha256, signed_size FROM documents
 		WHERE org = ? AND job_id = ? ORDER BY position`
-	signersQuery = `SELECT id, pid, email, mobile, ord, on_behalf_of, status, updated_at, name, evidence, notice FROM signers
+	signersQuery = `SELECT id, pid, email, mobile, ord, on_behalf_of, status, updated_at, name, evidence, notice, ref FROM signers
 		WHERE org = ? AND job_id = ? ORDER BY position`
 )
 

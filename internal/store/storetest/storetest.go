@@ -124,11 +124,12 @@ func testJobRoundtrip(t *testing.T, s store.Store) {
 	for _, queue := range []string{"", "avdeling-øst"} {
 		p, ev := newJob(orgA)
 		p.Polling = &job.Polling{Queue: queue}
+		p.Signers[1].Ref = "kunde 1337"
 		if err := s.CreateJob(context.Background(), p, ev, nil); err != nil {
 			t.Fatal(err)
 		}
 		got, err := s.Job(context.Background(), orgA, p.ID)
-		if err != nil || got.Polling == nil || *got.Polling != *p.Polling {
+		if err != nil || got.Polling == nil || *got.Polling != *p.Polling || got.Signers[1].Ref != "kunde 1337" {
 			t.Fatalf("polling %q: got %+v, %v", queue, got.Polling, err)
 		}
 	}

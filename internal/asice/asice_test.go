@@ -14,7 +14,7 @@ import (
 
 var lim = Limits{MaxEntries: 30, MaxEntrySize: 1 << 20, MaxXMLSize: 1 << 20}
 
-func signer(t *testing.T) xades.SignOptions {
+func signer(t testing.TB) xades.SignOptions {
 	t.Helper()
 	d, err := pki.LoadOrCreateDev(t.TempDir(), pki.Options{Orgs: []pki.Org{{Number: "317510748", Name: "Test"}}})
 	if err != nil {
@@ -29,15 +29,20 @@ func signer(t *testing.T) xades.SignOptions {
 
 func bundle(t *testing.T, opts xades.SignOptions, extra ...zipEntry) []byte {
 	t.Helper()
+	if len(extra) == 0 {
+		return bundleTB(t, opts)
+	}
+	return rezip(t, bundleTB(t, opts), extra...)
+}
+
+func bundleTB(t testing.TB, opts xades.SignOptions) []byte {
+	t.Helper()
 	var buf bytes.Buffer
 	docs := []xades.ASiCFile{{Name: "0000_kontrakt.pdf", MediaType: "application/pdf", Content: []byte("%PDF-1.7\n")}}
 	if err := Write(&buf, docs, []byte("<manifest/>"), opts, time.Now()); err != nil {
 		t.Fatal(err)
 	}
-	if len(extra) == 0 {
-		return buf.Bytes()
-	}
-	return rezip(t, buf.Bytes(), extra...)
+	return buf.Bytes()
 }
 
 type zipEntry struct {

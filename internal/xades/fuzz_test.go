@@ -3,6 +3,7 @@ package xades
 import (
 	"bytes"
 	"testing"
+	"time"
 )
 
 // FuzzVerify feeds Verify signed documents (B-B, B-LT) and damaged
@@ -56,6 +57,42 @@ func FuzzVerify(f *testing.F) {
 		}
 		if err := v.Facts.check(); err != nil {
 			t.Fatalf("accepted facts Sign would refuse: %v", err)
+		}
+	})
+}
+
+// FuzzVerifyASiC feeds VerifyASiC container signatures and damaged
+// variants. It must never panic, and what it accepts must name a
+// certificate and signed files that are all present.
+//
+//	go test -run '^$' -fuzz FuzzVerifyASiC -fuzztime 30s -fuzzminimizetime 2s -parallel 1 ./internal/xades/
+func FuzzVerifyASiC(f *testing.F) {
+	files := asicFiles()
+	sig, err := SignASiC(files, rsaOptions(f), time.Now())
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, seed := range [][]byte{
+		sig,
+		bytes.Replace(sig, []byte("manifest.xml"), []byte("META-INF%2Fx"), 1),
+		bytes.Replace(sig, []byte(`URI="#SignedProperties"`), []byte(`URI="#Signature"`), 1),
+		sig[:len(sig)/2],
+	} {
+		f.Add(seed)
+	}
+	open := opener(files)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		v, err := VerifyASiC(data, open)
+		if err != nil {
+			return
+		}
+		if v.Certificate == nil || len(v.Files) == 0 {
+			t.Fatalf("accepted without a certificate or files: %+v", v)
+		}
+		for _, name := range v.Files {
+			if _, err := open(name); err != nil {
+				t.Fatalf("accepted a reference to a missing file %q", name)
+			}
 		}
 	})
 }

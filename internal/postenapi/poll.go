@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/segl/segl/internal/ceremony"
+	"github.com/segl/segl/internal/errs"
 	"github.com/segl/segl/internal/job"
 )
 
@@ -212,6 +213,9 @@ func (a *API) nextChanged(r *http.Request, c ceremony.Caller, flow job.Flow, que
 				continue
 			}
 			j, err := a.Svc.Job(r.Context(), c, ch.JobID)
+			if errs.Is(err, errs.NotFound) {
+				continue // gone since (retention): nothing to report
+			}
 			if err != nil {
 				return nil, 0, err
 			}

@@ -23,7 +23,9 @@ const (
 
 // checkDocument decides an upload's media type and checks its content by
 // reading it back from the blob store: a PDF must parse, must not be
-// encrypted and must not carry JavaScript; text must be UTF-8.
+// encrypted and must not carry JavaScript that normalisation cannot remove
+// (scripts only in actions are dropped before signing: pdf.Info.Findings);
+// text must be UTF-8.
 func (s *Service) checkDocument(ctx context.Context, u Upload) (job.Document, error) {
 	o, err := s.Blobs.Open(ctx, u.Ref.Key)
 	if err != nil {

@@ -1,6 +1,7 @@
 package pdf
 
 import (
+	"errors"
 	"fmt"
 	"io"
 )
@@ -15,18 +16,37 @@ type Info struct {
 	Version   string // see [Reader.Version]
 	Revisions int    // see [Reader.Revisions]
 	Encrypted bool
+	// Findings are what the document carries that [Normalize] removes
+	// before signing, for the sender to be told; nil when nothing.
+	Findings []Finding
 }
+
+// Finding is something an accepted document carries that segl will not
+// sign as it is, because [Normalize] removes it.
+type Finding struct {
+	Code   string // stable, one of the Finding* constants
+	Detail string // for people
+}
+
+// FindingJavaScriptRemoved: JavaScript in actions that normalisation drops
+// (additional actions /AA of fields, annotations, pages and the catalog,
+// and a non-GoTo /OpenAction), such as the AFDate_FormatEx format action
+// form tools put on date fields. The signed copy carries none of it.
+const FindingJavaScriptRemoved = "javascript-removed"
 
 // Check is the structural check for uploaded documents. It opens the file
 // and refuses it when it is encrypted (ErrEncrypted: segl could neither
-// render nor sign it), when it carries JavaScript (ErrJavaScript: a script
-// could change what a signer sees after signing), or when its page tree is
-// broken or empty (ErrMalformed). JavaScript is looked for in every object
-// reachable from the catalog, which covers the document's name tree
-// (/Names /JavaScript, 7.7.4), /OpenAction (7.7.2), additional actions
-// (/AA, 12.6.3) and actions on pages, annotations and form fields: any
-// dictionary with a /JS key, an /S /JavaScript action (12.6.4.16) or a
-// /JavaScript key is refused. The walk visits at most a fixed number of
+// render nor sign it), when it carries JavaScript that normalisation would
+// keep (ErrJavaScript: a script could change what a signer sees after
+// signing), or when its page tree is broken or empty (ErrMalformed).
+// JavaScript is looked for in every object reachable from the catalog,
+// which covers the document's name tree (/Names /JavaScript, 7.7.4),
+// /OpenAction (7.7.2), additional actions (/AA, 12.6.3) and actions on
+// pages, annotations and form fields: any dictionary with a /JS key, an /S
+// /JavaScript action (12.6.4.16) or a /JavaScript key. JavaScript reached
+// only through what [Normalize] drops (/AA, a non-GoTo /OpenAction, /Perms)
+// is not refused but reported as a [Finding] (FindingJavaScriptRemoved):
+// the signed copy cannot run it. The walk visits at most a fixed number of
 // objects and fails closed beyond that.
 //
 // On error, Info holds what was learned before the failure.
@@ -50,8 +70,13 @@ func Check(r io.ReaderAt, size int64) (Info, error) {
 	if info.Pages == 0 {
 		return info, malformed("document has no pages")
 	}
-	if err := rd.scanJavaScript(); err != nil {
+	removed, err := rd.scanJavaScript()
+	if err != nil {
 		return info, err
+	}
+	if removed {
+		info.Findings = append(info.Findings, Finding{Code: FindingJavaScriptRemoved,
+			Detail: "JavaScript in document or form actions, which are removed before signing"})
 	}
 	return info, nil
 }
@@ -144,34 +169,102 @@ func (r *Reader) walkPages(visit func(Dict)) (int, error) {
 }
 
 // scanJavaScript walks every object reachable from the catalog, each once,
-// and fails with ErrJavaScript at the first sign of a script.
-func (r *Reader) scanJavaScript() error {
+// as Normalize keeps them, and fails with ErrJavaScript at the first sign
+// of a script. Then it walks what Normalize drops (the catalog's /Perms
+// and non-GoTo /OpenAction, every /AA) and reports whether a script is
+// there: an object reached both ways has been refused by the first walk.
+func (r *Reader) scanJavaScript() (removed bool, err error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	seen := map[Ref]bool{}
-	queue, err := walk(r.trailer["Root"], nil, 0)
+	if ref, ok := r.trailer["Root"].(Ref); ok {
+		seen[ref] = true // walked below as Normalize keeps it
+	}
+	cat, err := r.catalog()
 	if err != nil {
-		return err
+		return false, err
+	}
+	kept, dropped, err := r.keptCatalog(cat)
+	if err != nil {
+		return false, err
+	}
+	s := &jsScan{r: r, seen: seen, dropped: dropped, collect: true}
+	if err := s.run(kept); err != nil {
+		return false, err
+	}
+	drops := &jsScan{r: r, seen: seen}
+	switch err := drops.run(s.dropped...); {
+	case errors.Is(err, ErrJavaScript):
+		return true, nil
+	case err != nil:
+		return false, err
+	}
+	return false, nil
+}
+
+// keptCatalog returns the catalog as Normalize writes it, as far as scripts
+// go, and what it drops: /Perms, and /OpenAction unless it is a
+// destination or a GoTo action, of which only /D is kept.
+func (r *Reader) keptCatalog(cat Dict) (Dict, []Object, error) {
+	kept := cloneDict(cat)
+	var dropped []Object
+	if p, ok := kept["Perms"]; ok {
+		dropped = append(dropped, p)
+		delete(kept, "Perms")
+	}
+	if oa, ok := kept["OpenAction"]; ok {
+		delete(kept, "OpenAction")
+		v, err := r.resolve(oa)
+		if err != nil {
+			return nil, nil, err
+		}
+		switch v := v.(type) {
+		case Array:
+			kept["OpenAction"] = v
+		case Dict:
+			if v["S"] == Name("GoTo") {
+				kept["OpenAction"] = Dict{"S": Name("GoTo"), "D": v["D"]}
+			}
+		}
+		dropped = append(dropped, oa)
+	}
+	return kept, dropped, nil
+}
+
+// jsScan is one walk of the object graph looking for scripts. With collect
+// set, the /AA entries it meets are not walked but added to dropped.
+type jsScan struct {
+	r       *Reader
+	seen    map[Ref]bool
+	dropped []Object
+	collect bool
+}
+
+// run walks from roots; r.mu must be held.
+func (s *jsScan) run(roots ...Object) error {
+	var queue []Object
+	var err error
+	for _, o := range roots {
+		if queue, err = s.walk(o, queue, 0); err != nil {
+			return err
+		}
 	}
 	for len(queue) > 0 {
 		o := queue[len(queue)-1]
 		queue = queue[:len(queue)-1]
 		ref, ok := o.(Ref)
-		if !ok {
+		if !ok || s.seen[ref] {
 			continue
 		}
-		if seen[ref] {
-			continue
-		}
-		seen[ref] = true
-		if len(seen) > maxVisit {
+		s.seen[ref] = true
+		if len(s.seen) > maxVisit {
 			return malformed("more than %d objects to scan", maxVisit)
 		}
-		o, err := r.object(ref, 0)
+		o, err := s.r.object(ref, 0)
 		if err != nil {
 			return err
 		}
-		if queue, err = walk(o, queue, 0); err == ErrJavaScript {
+		if queue, err = s.walk(o, queue, 0); err == ErrJavaScript {
 			return fmt.Errorf("%w: in object %v", ErrJavaScript, ref)
 		} else if err != nil {
 			return err
@@ -183,7 +276,7 @@ func (r *Reader) scanJavaScript() error {
 // walk inspects a direct object and its direct children, and queues the
 // references it finds. Parsed objects are at most maxDepth deep, so the
 // recursion is bounded.
-func walk(o Object, queue []Object, depth int) ([]Object, error) {
+func (s *jsScan) walk(o Object, queue []Object, depth int) ([]Object, error) {
 	if depth > maxDepth+1 {
 		return queue, malformed("objects nested too deeply")
 	}
@@ -196,18 +289,25 @@ func walk(o Object, queue []Object, depth int) ([]Object, error) {
 		queue = append(queue, v)
 	case Array:
 		for _, e := range v {
-			if queue, err = walk(e, queue, depth+1); err != nil {
+			if queue, err = s.walk(e, queue, depth+1); err != nil {
 				return queue, err
 			}
 		}
 	case Stream:
-		return walk(v.Dict, queue, depth)
+		return s.walk(v.Dict, queue, depth)
 	case Dict:
 		if isJavaScript(v) {
 			return queue, ErrJavaScript
 		}
-		for _, e := range v {
-			if queue, err = walk(e, queue, depth+1); err != nil {
+		for k, e := range v {
+			if k == "AA" && s.collect {
+				if len(s.dropped) >= maxVisit {
+					return queue, malformed("more than %d objects to scan", maxVisit)
+				}
+				s.dropped = append(s.dropped, e) // Normalize drops every /AA
+				continue
+			}
+			if queue, err = s.walk(e, queue, depth+1); err != nil {
 				return queue, err
 			}
 		}

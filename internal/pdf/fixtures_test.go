@@ -52,6 +52,7 @@ func TestRegenerateFixtures(t *testing.T) {
 	write("incremental.pdf", incrementalPDF())
 	write("hybrid.pdf", hybridPDF(false))
 	write("javascript.pdf", javaScriptPDF())
+	write("javascript-names.pdf", namesJS())
 	write("prev-loop.pdf", prevLoopPDF())
 	write("length-beyond-eof.pdf", lengthBeyondEOFPDF())
 	write("garbage.bin", bytes.Repeat([]byte("this is not a pdf\x00\xff\n"), 50))

@@ -67,10 +67,12 @@ import (
 //     (/NeedsRendering true), whose pages are only a placeholder for the XFA
 //     rendering, is refused with [ErrDynamicXFA] instead.
 //
-// JavaScript anywhere and encryption are refused as by [Check]. Embedded
-// files (/EmbeddedFiles, /AF) are kept: they are visible attachments, and
-// the signature covers them. Link and widget actions (/A) that the user
-// triggers are kept; JavaScript among them is refused.
+// JavaScript that the copy would keep and encryption are refused as by
+// [Check]; JavaScript only in what is dropped goes with it (Check reports
+// it as FindingJavaScriptRemoved). Embedded files (/EmbeddedFiles, /AF) are
+// kept: they are visible attachments, and the signature covers them. Link
+// and widget actions (/A) that the user triggers are kept; JavaScript among
+// them is refused.
 //
 // What the catalog references is kept even when no viewer shows it (private
 // /PieceInfo data, unknown keys, optional content that is off): it is part
@@ -133,12 +135,17 @@ func Normalize(w io.Writer, src io.ReaderAt, size int64) (NormalizeResult, error
 	if pages == 0 {
 		return NormalizeResult{}, malformed("document has no pages")
 	}
-	if err := r.scanJavaScript(); err != nil {
+	removedJS, err := r.scanJavaScript()
+	if err != nil {
 		return NormalizeResult{}, err
 	}
 	sigs, err := r.Signatures()
 	if err != nil {
 		return NormalizeResult{}, err
+	}
+	if len(sigs) > 0 && removedJS {
+		// Passed through unchanged, nothing would be removed.
+		return NormalizeResult{}, fmt.Errorf("%w: in actions of a signed document, which is not rewritten", ErrJavaScript)
 	}
 	if len(sigs) > 0 {
 		res := NormalizeResult{Reason: "the document carries " + plural(len(sigs), "signature", "signatures") +

@@ -35,6 +35,9 @@ func normalize(t testing.TB, data []byte) ([]byte, NormalizeResult) {
 	if err != nil {
 		t.Fatalf("Check of the output: %v", err)
 	}
+	if res.Rewritten && got.Findings != nil {
+		t.Fatalf("the rewritten copy still has findings: %+v", got.Findings)
+	}
 	if got.Pages != in.Pages {
 		t.Fatalf("%d pages became %d", in.Pages, got.Pages)
 	}
@@ -431,9 +434,12 @@ func TestNormalizeActions(t *testing.T) {
 		},
 		{name: "fail/dynamic-xfa", data: shadowDoc("x", "/AcroForm << /Fields [] /XFA (<xdp/>) >> /NeedsRendering true", ""), err: ErrDynamicXFA},
 		{name: "fail/external-stream-data", data: shadowDoc("x", "", "/Thumb 6 0 R", "<< /Length 0 /F (secret.txt) >>\nstream\n\nendstream"), err: ErrUnsupportedFilter},
-		{name: "fail/javascript", file: "javascript.pdf", err: ErrJavaScript},
-		{name: "fail/javascript-in-object-stream", file: "javascript-objstm.pdf", err: ErrJavaScript},
-		{name: "fail/page-aa-javascript", data: pageAA(), err: ErrJavaScript},
+		{name: "ok/javascript-open-action-dropped", file: "javascript.pdf", dropped: []string{"/OpenAction (/JavaScript action)"}},
+		{name: "ok/javascript-open-action-in-object-stream-dropped", file: "javascript-objstm.pdf", dropped: []string{"/OpenAction (/JavaScript action)"}},
+		{name: "ok/page-aa-javascript-dropped", data: pageAA(), dropped: []string{"/AA on 1 page"}},
+		{name: "ok/acrobat-date-field-format-action-dropped", data: dateFieldForm(), dropped: []string{"/AA on 1 annotation or field"}},
+		{name: "fail/javascript-aa-also-a-link-action", data: sharedJS(), err: ErrJavaScript},
+		{name: "fail/javascript-names", data: namesJS(), err: ErrJavaScript},
 		{name: "fail/encrypted", file: "encrypted.pdf", err: ErrEncrypted},
 		{name: "fail/truncated", file: "truncated.pdf", err: ErrMalformed},
 		{name: "fail/no-pages", data: noPages(), err: ErrMalformed},
@@ -596,5 +602,22 @@ func BenchmarkNormalize10MB(b *testing.B) {
 		if err != nil || !res.Rewritten {
 			b.Fatal(res, err)
 		}
+	}
+}
+
+// A signed upload is passed through unchanged, so JavaScript in its
+// actions would stay: Normalize refuses it rather than dropping it.
+func TestNormalizeSignedKeepsNoJavaScript(t *testing.T) {
+	src := pageAA()
+	prep, err := PrepareSignature(bytes.NewReader(src), int64(len(src)), SignatureSpec{SubFilter: SubFilterCAdES})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var signed bytes.Buffer
+	if _, err := prep.WriteTo(&signed, []byte{0x30, 0}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Normalize(io.Discard, bytes.NewReader(signed.Bytes()), int64(signed.Len())); !errors.Is(err, ErrJavaScript) {
+		t.Fatalf("signed upload with page /AA JavaScript: %v, want ErrJavaScript", err)
 	}
 }

@@ -26,6 +26,7 @@ type checkCase struct {
 	pages     int
 	revisions int
 	version   string
+	findings  []string // codes of Info.Findings
 }
 
 func (c checkCase) bytes(t testing.TB) []byte {
@@ -63,11 +64,15 @@ func checkCases() []checkCase {
 		{name: "ok/page-tree-two-levels", data: twoLevelTree, pages: 3, revisions: 1, version: "1.4"},
 
 		{name: "fail/encrypted", file: "encrypted.pdf", err: ErrEncrypted},
-		{name: "fail/javascript", file: "javascript.pdf", err: ErrJavaScript, why: "in object"},
-		{name: "fail/javascript-in-object-stream", file: "javascript-objstm.pdf", err: ErrJavaScript},
-		{name: "fail/javascript-page-aa", data: pageAA, err: ErrJavaScript},
-		{name: "fail/javascript-names", data: namesJS, err: ErrJavaScript},
+		// JavaScript only where Normalize drops it is accepted and reported.
+		{name: "ok/javascript-open-action", file: "javascript.pdf", pages: 1, revisions: 1, version: "1.4", findings: []string{FindingJavaScriptRemoved}},
+		{name: "ok/javascript-open-action-in-object-stream", file: "javascript-objstm.pdf", pages: 1, revisions: 1, version: "1.5", findings: []string{FindingJavaScriptRemoved}},
+		{name: "ok/javascript-page-aa", data: pageAA, pages: 1, revisions: 1, version: "1.4", findings: []string{FindingJavaScriptRemoved}},
+		{name: "ok/acrobat-date-field-format-action", data: dateFieldForm, pages: 1, revisions: 1, version: "1.6", findings: []string{FindingJavaScriptRemoved}},
+		{name: "fail/javascript-names", data: namesJS, err: ErrJavaScript, why: "in object"},
 		{name: "fail/javascript-link-annotation", data: linkJS, err: ErrJavaScript},
+		{name: "fail/javascript-aa-also-a-link-action", data: sharedJS, err: ErrJavaScript},
+		{name: "fail/javascript-goto-open-action-next", data: goToNextKept, err: ErrJavaScript},
 		{name: "fail/truncated", file: "truncated.pdf", err: ErrMalformed, why: "no startxref"},
 		{name: "fail/garbage", file: "garbage.bin", err: ErrMalformed, why: "no %PDF- header"},
 		{name: "fail/prev-loop", file: "prev-loop.pdf", err: ErrMalformed, why: "/Prev loop"},
@@ -103,9 +108,13 @@ func TestCheck(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Check() error = %v", err)
 			}
-			want := Info{Pages: c.pages, Version: c.version, Revisions: c.revisions}
-			if info != want {
-				t.Errorf("Check() = %+v, want %+v", info, want)
+			var codes []string
+			for _, f := range info.Findings {
+				codes = append(codes, f.Code)
+			}
+			if info.Pages != c.pages || info.Version != c.version || info.Revisions != c.revisions || info.Encrypted ||
+				!slices.Equal(codes, c.findings) {
+				t.Errorf("Check() = %+v, want %d pages, version %s, %d revisions, findings %q", info, c.pages, c.version, c.revisions, c.findings)
 			}
 		})
 	}
@@ -490,6 +499,40 @@ func pageAA() []byte {
 	b := newBuilder("1.4")
 	b.pageDoc(1, "", "/AA << /O << /S /JavaScript /JS 6 0 R >> >>")
 	b.stream(6, "", []byte("app.alert('open');"))
+	b.xref("<< /Size 7 /Root 1 0 R >>")
+	return b.Bytes()
+}
+
+// dateFieldForm is an ordinary Acrobat form: a date field whose only
+// scripts are the format and keystroke actions Acrobat writes for a date
+// format (AFDate_FormatEx, AFDate_KeystrokeEx), in the field's /AA.
+func dateFieldForm() []byte {
+	b := newBuilder("1.6")
+	size := b.pageDoc(1, "/AcroForm << /Fields [6 0 R] /DA (/Helv 0 Tf 0 g) >>", "/Annots [6 0 R]")
+	b.obj(size, "<< /Type /Annot /Subtype /Widget /FT /Tx /T (Dato) /Rect [100 600 250 620] /P 3 0 R /F 4 /AA << /F 7 0 R /K 8 0 R >> >>")
+	b.obj(size+1, `<< /S /JavaScript /JS (AFDate_FormatEx\("dd.mm.yyyy"\);) >>`)
+	b.obj(size+2, `<< /S /JavaScript /JS (AFDate_KeystrokeEx\("dd.mm.yyyy"\);) >>`)
+	b.xref(fmt.Sprintf("<< /Size %d /Root 1 0 R >>", size+3))
+	return b.Bytes()
+}
+
+// sharedJS has one JavaScript action both in a page's /AA, which
+// Normalize drops, and as a link's action, which it keeps.
+func sharedJS() []byte {
+	b := newBuilder("1.4")
+	b.pageDoc(1, "", "/AA << /O 7 0 R >> /Annots [6 0 R]")
+	b.obj(6, "<< /Type /Annot /Subtype /Link /Rect [0 0 10 10] /A 7 0 R >>")
+	b.obj(7, "<< /S /JavaScript /JS (1) >>")
+	b.xref("<< /Size 8 /Root 1 0 R >>")
+	return b.Bytes()
+}
+
+// goToNextKept has a GoTo /OpenAction, which Normalize keeps without its
+// /Next, and the same script reached from the document's name tree.
+func goToNextKept() []byte {
+	b := newBuilder("1.4")
+	b.pageDoc(1, "/OpenAction << /S /GoTo /D [3 0 R /Fit] /Next 6 0 R >> /Names << /JavaScript << /Names [(a) 6 0 R] >> >>", "")
+	b.obj(6, "<< /S /JavaScript /JS (1) >>")
 	b.xref("<< /Size 7 /Root 1 0 R >>")
 	return b.Bytes()
 }

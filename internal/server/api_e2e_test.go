@@ -318,7 +318,9 @@ func TestBadInput(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	withJS, err := os.ReadFile("../pdf/testdata/javascript.pdf")
+	// Document JavaScript (the /Names tree), which normalisation cannot
+	// remove; JavaScript only in actions is removed and accepted.
+	withJS, err := os.ReadFile("../pdf/testdata/javascript-names.pdf")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -403,6 +405,16 @@ func TestBadInput(t *testing.T) {
 	if len(list.Jobs) != 1 {
 		t.Fatalf("%d jobs stored; only the plain-text one was valid", len(list.Jobs))
 	}
+	t.Run("ok/pdf-javascript-only-in-actions", func(t *testing.T) {
+		// normalisation drops the /OpenAction script before signing
+		actionJS, err := os.ReadFile("../pdf/testdata/javascript.pdf")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if j, err := c.CreateJob(ctx, directRequest(), doc(actionJS, "application/pdf")); err != nil || j.Documents[0].Pages != 1 {
+			t.Fatalf("pdf with an /OpenAction script: %+v, %v", j, err)
+		}
+	})
 }
 
 // endless streams zeros after a PDF header without ever holding them.

@@ -150,25 +150,33 @@ func resignWithRoot(t *testing.T, files []ASiCFile, opts SignOptions) []byte {
 func TestASiCXmlsec1(t *testing.T) {
 	files := asicFiles()
 	files[0].Name = "0000_kontrakt.pdf" // xmlsec1 reads "+" literally, as RFC 3986 does
-	sig, err := SignASiC(files, rsaOptions(t), time.Now())
+	java, err := SignASiC(files, rsaOptions(t), time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := t.TempDir()
-	for _, f := range files {
-		writeFile(t, dir, f.Name, f.Content)
-	}
-	path := writeFile(t, dir, "signatures.xml", sig)
+	// The .NET client's shape: a prefixed document element with a stray
+	// default namespace, which Canonical XML 1.0 carries into SignedInfo
+	// and SignedProperties; xmlsec1 canonicalises independently of us.
+	dotnet := resignWithRoot(t, files, rsaOptions(t))
 	root := filepath.Join(testPKI(t).Dir, "root-ca.pem")
-	out, err := tool(t, dir, "xmlsec1", "xmlsec1", "--verify", "--trusted-pem", root,
-		"--id-attr:Id", "http://uri.etsi.org/01903/v1.3.2#:SignedProperties", path)
-	if err != nil || !strings.Contains(out, "OK") {
-		t.Fatalf("xmlsec1: %v\n%s", err, out)
-	}
-	writeFile(t, dir, files[0].Name, []byte("%PDF-1.7 endret"))
-	out, err = tool(t, dir, "xmlsec1", "xmlsec1", "--verify", "--trusted-pem", root,
-		"--id-attr:Id", "http://uri.etsi.org/01903/v1.3.2#:SignedProperties", path)
-	if err == nil {
-		t.Fatalf("xmlsec1 accepted a changed document:\n%s", out)
+	for name, sig := range map[string][]byte{"java": java, "dotnet": dotnet} {
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			for _, f := range files {
+				writeFile(t, dir, f.Name, f.Content)
+			}
+			path := writeFile(t, dir, "signatures.xml", sig)
+			xmlsec := func() (string, error) {
+				return tool(t, dir, "xmlsec1", "xmlsec1", "--verify", "--trusted-pem", root,
+					"--id-attr:Id", "http://uri.etsi.org/01903/v1.3.2#:SignedProperties", path)
+			}
+			if out, err := xmlsec(); err != nil || !strings.Contains(out, "OK") {
+				t.Fatalf("xmlsec1: %v\n%s", err, out)
+			}
+			writeFile(t, dir, files[0].Name, []byte("%PDF-1.7 endret"))
+			if out, err := xmlsec(); err == nil {
+				t.Fatalf("xmlsec1 accepted a changed document:\n%s", out)
+			}
+		})
 	}
 }

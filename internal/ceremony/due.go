@@ -38,7 +38,20 @@ func (s *Service) RunDue(ctx context.Context, limit int) (int, error) {
 	return changed, nil
 }
 
-// Sweep runs RunDue every interval until ctx ends.
+// SweepDue runs RunDue once and logs what it did. A failure is logged,
+// not returned: the next pass tries again.
+func (s *Service) SweepDue(ctx context.Context) {
+	if n, err := s.RunDue(ctx, 500); err != nil {
+		s.log().Error("due jobs", "err", err)
+	} else if n > 0 {
+		s.log().Info("due jobs", "changed", n)
+	}
+}
+
+// Sweep runs SweepDue every interval until ctx ends. It waits an interval
+// before its first pass: the server runs one pass itself before it serves
+// (see server.Start), so that a job that fell due while segl was down is
+// expired or activated before anyone can act on it, not an interval later.
 func (s *Service) Sweep(ctx context.Context, interval time.Duration) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
@@ -47,11 +60,7 @@ func (s *Service) Sweep(ctx context.Context, interval time.Duration) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			if n, err := s.RunDue(ctx, 500); err != nil {
-				s.log().Error("due jobs", "err", err)
-			} else if n > 0 {
-				s.log().Info("due jobs", "changed", n)
-			}
+			s.SweepDue(ctx)
 		}
 	}
 }

@@ -195,6 +195,9 @@ func start(ctx context.Context, cfg config.Config, opts Options, ln net.Listener
 		IdleTimeout:       cfg.HTTP.IdleTimeout,
 		ErrorLog:          slog.NewLogLogger(opts.Log.Handler(), slog.LevelWarn),
 	}
+	// Jobs that fell due while segl was down are expired or activated
+	// before the first request is served, not a sweep interval later.
+	svc.SweepDue(ctx)
 	// ServeTLS (not Serve over tls.NewListener) so HTTP/2 is offered too.
 	go func() { s.done <- s.http.ServeTLS(ln, "", "") }()
 	sweepCtx, stopSweep := context.WithCancel(context.Background())

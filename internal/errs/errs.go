@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"syscall"
 )
 
 // Kind classifies an error by what the caller can do about it.
@@ -23,9 +24,12 @@ const (
 	Unauthenticated             // who are you?
 	TooLarge                    // a size limit was exceeded
 	Unavailable                 // a dependency is down; retry later
+	// InsufficientStorage: a disk, quota or database is full. Nothing was
+	// stored; retry once space has been freed (code CodeStorageFull).
+	InsufficientStorage
 )
 
-var kindNames = [...]string{"internal", "invalid", "not_found", "conflict", "forbidden", "unauthenticated", "too_large", "unavailable"}
+var kindNames = [...]string{"internal", "invalid", "not_found", "conflict", "forbidden", "unauthenticated", "too_large", "unavailable", "insufficient_storage"}
 
 func (k Kind) String() string {
 	if int(k) < len(kindNames) {
@@ -78,13 +82,46 @@ func (e *Error) Error() string {
 
 func (e *Error) Unwrap() error { return e.Err }
 
-// KindOf reports the kind of err, Internal when err is not an *Error.
+// KindOf reports the kind of err (see From), Internal when it has none.
 func KindOf(err error) Kind {
-	var e *Error
-	if errors.As(err, &e) {
+	if e := From(err); e != nil {
 		return e.Kind
 	}
 	return Internal
+}
+
+// From returns the *Error that err is or wraps, for the edges that render
+// it. A write that ran out of space is InsufficientStorage wherever it
+// happened: an error that says so (NoSpace) without a kind of its own, or
+// only with kind Internal, becomes StorageFull, so a temporary file that
+// fills the disk deep in the PDF writer is answered like a full blob store.
+// Any other error without an *Error gives nil.
+func From(err error) *Error {
+	var e *Error
+	if errors.As(err, &e) && e.Kind != Internal {
+		return e
+	}
+	if NoSpace(err) {
+		return StorageFull(err)
+	}
+	return e
+}
+
+// CodeStorageFull is the code of every InsufficientStorage error, whichever
+// store ran out (documents, database, queue, temporary files): the caller
+// can do the same about each, wait until space has been freed.
+const CodeStorageFull = "storage-full"
+
+// StorageFull is the error for a write that failed because storage is
+// exhausted; cause is kept for the log.
+func StorageFull(cause error) *Error {
+	return Wrap(cause, InsufficientStorage, CodeStorageFull, "storage is full; nothing was stored, try again later")
+}
+
+// NoSpace reports whether err, however wrapped, comes from a file system
+// that is out of space (ENOSPC) or out of the user's quota (EDQUOT).
+func NoSpace(err error) bool {
+	return errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT)
 }
 
 // Is reports whether err is an *Error of the given kind.
@@ -105,7 +142,7 @@ func Join(list []*Error) error {
 }
 
 // Kinds lists every kind, for tables that must cover them all.
-var Kinds = []Kind{Internal, Invalid, NotFound, Conflict, Forbidden, Unauthenticated, TooLarge, Unavailable}
+var Kinds = []Kind{Internal, Invalid, NotFound, Conflict, Forbidden, Unauthenticated, TooLarge, Unavailable, InsufficientStorage}
 
 // HTTPStatus is the status both edges, the API's problems and the pages,
 // answer a kind with.
@@ -125,6 +162,11 @@ func (k Kind) HTTPStatus() int {
 		return http.StatusRequestEntityTooLarge
 	case Unavailable:
 		return http.StatusServiceUnavailable
+	case InsufficientStorage:
+		// RFC 4918 section 11.5: the server is unable to store what is
+		// needed to complete the request. Unlike 500 it says that the
+		// request was fine and may be repeated as it is.
+		return http.StatusInsufficientStorage
 	}
 	return http.StatusInternalServerError
 }

@@ -35,6 +35,9 @@ type API struct {
 	Svc     *ceremony.Service
 	BaseURL string // public base URL, for signing links
 	Log     *slog.Logger
+	// Observe, when set, is shown every error the API answers, for a
+	// monitor such as health.Storage; nil: none.
+	Observe func(error)
 }
 
 //go:embed openapi.json
@@ -88,6 +91,9 @@ func (a *API) authed(h handler) http.Handler {
 			err = h(w, r, c)
 		}
 		if err != nil {
+			if a.Observe != nil {
+				a.Observe(err)
+			}
 			writeProblem(w, r, a.Log, err)
 		}
 	})

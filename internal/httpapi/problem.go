@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"encoding/json"
-	"errors"
 	"log/slog"
 	"net/http"
 
@@ -10,11 +9,16 @@ import (
 	"github.com/segl/segl/internal/errs"
 )
 
+// RetryAfterFull is the Retry-After a storage-full answer (507) suggests:
+// freeing space is an operator's task, so a client should not retry at
+// once, nor wait as long as a human might take.
+const RetryAfterFull = "60"
+
 // writeProblem renders err as application/problem+json (RFC 9457). Errors
 // without a kind are bugs: logged in full, shown as a bare 500.
 func writeProblem(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
-	var e *errs.Error
-	if !errors.As(err, &e) || e.Kind == errs.Internal {
+	e := errs.From(err)
+	if e == nil || e.Kind == errs.Internal {
 		log.Error("internal error", "method", r.Method, "path", r.URL.Path, "err", err)
 		e = errs.E(errs.Internal, "internal", "something went wrong on our side; it has been logged")
 	}
@@ -29,6 +33,11 @@ func writeProblem(w http.ResponseWriter, r *http.Request, log *slog.Logger, err 
 	}
 	for _, d := range e.Details {
 		p.Errors = append(p.Errors, client.ProblemField{Code: d.Code, Field: d.Field, Detail: d.Message})
+	}
+	if e.Kind == errs.InsufficientStorage {
+		// RFC 9110 section 10.2.3 defines Retry-After for 503; a client
+		// that honours it on any status waits here as it would there.
+		w.Header().Set("Retry-After", RetryAfterFull)
 	}
 	if status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Mutual-TLS realm="segl"`) // RFC 8705: the credential is the client certificate

@@ -36,6 +36,7 @@ import (
 	"github.com/segl/segl/internal/eid/devidp"
 	"github.com/segl/segl/internal/eid/oidc"
 	"github.com/segl/segl/internal/errs"
+	"github.com/segl/segl/internal/health"
 	"github.com/segl/segl/internal/httpapi"
 	"github.com/segl/segl/internal/job"
 	"github.com/segl/segl/internal/pades"
@@ -113,6 +114,11 @@ func start(ctx context.Context, cfg config.Config, opts Options, ln net.Listener
 		base = "https://" + ln.Addr().String()
 	}
 	base = strings.TrimRight(base, "/")
+	// Full storage is learnt from the errors the API and the pages answer
+	// and from what the background loops would log, logged once, and
+	// reported by /readyz until a probe finds space again.
+	storage := &health.Storage{Dir: filepath.Join(cfg.Data, "tmp"), Log: opts.Log}
+	opts.Log = slog.New(storage.Quiet(opts.Log.Handler()))
 	db, err := sqlite.Open(filepath.Join(cfg.Data, "segl.db"), sqlite.Options{RelaxedSync: cfg.RelaxedSync})
 	if err != nil {
 		return nil, err
@@ -159,7 +165,9 @@ func start(ctx context.Context, cfg config.Config, opts Options, ln net.Listener
 	if err := s.startDelivery(cfg, opts, svc, mux); err != nil {
 		return nil, err
 	}
-	api := &httpapi.API{Svc: svc, BaseURL: base, Log: opts.Log}
+	ready := &health.Readiness{}
+	ready.Add("storage", storage.Check)
+	api := &httpapi.API{Svc: svc, BaseURL: base, Log: opts.Log, Observe: storage.Observe}
 	api.Routes(mux)
 	// Posten's signature API beside it (MISSION I2), on the same listener
 	// and mutual TLS. A development server lets senders poll an empty
@@ -175,7 +183,7 @@ func start(ctx context.Context, cfg config.Config, opts Options, ln net.Listener
 	if cfg.Dev && len(adminPIDs) == 0 {
 		adminPIDs = []string{devAdminPID}
 	}
-	webUI, err := web.New(web.Options{Key: linkKey, Clock: opts.Clock, Log: opts.Log,
+	webUI, err := web.New(web.Options{Key: linkKey, Clock: opts.Clock, Log: opts.Log, Observe: storage.Observe,
 		MaxForm: cfg.HTTP.MaxFormBytes, MaxUpload: cfg.Limits.MaxUploadBytes(),
 		Signing: &web.Signing{Svc: svc, Login: s.login, BaseURL: base, KeySource: s.keys},
 		Staff:   &web.Staff{Svc: svc, Store: db, Login: s.login, BaseURL: base, AdminPIDs: adminPIDs, Queue: s.Queue}})
@@ -183,7 +191,9 @@ func start(ctx context.Context, cfg config.Config, opts Options, ln net.Listener
 		return nil, err
 	}
 	webUI.Routes(mux)
+	// Liveness: the process answers. Readiness: it should get traffic.
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok\n") })
+	mux.Handle("GET /readyz", ready)
 
 	// No ReadTimeout or WriteTimeout: they bound a whole request or
 	// response and would cut a large upload or download on a slow line.
@@ -203,10 +213,15 @@ func start(ctx context.Context, cfg config.Config, opts Options, ln net.Listener
 	sweepCtx, stopSweep := context.WithCancel(context.Background())
 	s.stopWork = append(s.stopWork, stopSweep)
 	s.work.Go(func() { svc.Sweep(sweepCtx, cfg.SweepEvery) })
+	s.work.Go(func() { storage.Watch(sweepCtx, storageWatchEvery) })
 	ok = true
 	opts.Log.Info("segl serving", "url", base, "data", cfg.Data, "dev", cfg.Dev)
 	return s, nil
 }
+
+// storageWatchEvery is how often a node whose storage is full probes for
+// space, so that the recovery is logged even when nothing polls /readyz.
+const storageWatchEvery = 10 * time.Second
 
 // devAdminPID is the central administrator in --dev when none is
 // configured: Åse Bjørnstad of the synthetic population, who holds no role

@@ -1,13 +1,20 @@
 // Package sqldb holds what every SQL-backed part of segl (the store, the
 // queue) does the same way: append-only migrations, each in one transaction
-// with its version row, and running a function in a transaction.
+// with its version row, running a function in a transaction, and telling a
+// full database from other failures.
 package sqldb
 
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"time"
+
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/segl/segl/internal/errs"
 )
 
 // Migrate brings the schema recorded in table up to date by applying the
@@ -41,15 +48,30 @@ func Migrate(ctx context.Context, db *sql.DB, table string, steps []string) erro
 	return nil
 }
 
-// InTx runs fn in a transaction, committing when it returns nil.
+// InTx runs fn in a transaction, committing when it returns nil. A full
+// database, in fn or at the commit, is reported as Full does.
 func InTx(ctx context.Context, db *sql.DB, fn func(*sql.Tx) error) error {
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
-		return err
+		return Full(err)
 	}
 	if err := fn(tx); err != nil {
 		tx.Rollback()
-		return err
+		return Full(err)
 	}
-	return tx.Commit()
+	return Full(tx.Commit())
+}
+
+// Full turns SQLite's "database or disk is full" (SQLITE_FULL, which the
+// unix VFS returns when a write meets ENOSPC, and its extended codes) into
+// errs.StorageFull, which the edges answer with 507 rather than 500; any
+// other error, and nil, pass unchanged. SQLite rolls the statement or
+// transaction back, so nothing half-written stays behind
+// (https://sqlite.org/rescode.html#full).
+func Full(err error) error {
+	var se *sqlite.Error
+	if errors.As(err, &se) && se.Code()&0xff == sqlite3.SQLITE_FULL {
+		return errs.StorageFull(err)
+	}
+	return err
 }

@@ -49,7 +49,7 @@ var (
 // Error shows err as a localized page with the status its kind maps to:
 // Invalid 400, Unauthenticated 401 ("your session has ended"), Forbidden
 // 403, NotFound 404, Conflict 409 (410 for the link codes above), TooLarge
-// 413, Unavailable 503. The page says only what the catalogue says for that
+// 413, Unavailable 503, InsufficientStorage 507 ("try again later"). The page says only what the catalogue says for that
 // status; the error's own message is for logs, and is never shown, because
 // domain messages are English and may name internals. Its way back leads to
 // the front page of the request's area (/sign/, /portal/ or /admin/), and
@@ -57,8 +57,8 @@ var (
 // kind is a bug: logged in full with a random reference that the 500 page
 // shows, so support can find the log line.
 func (w *Web) Error(rw http.ResponseWriter, r *http.Request, err error) {
-	var e *errs.Error
-	if !errors.As(err, &e) || e.Kind == errs.Internal {
+	e := errs.From(err)
+	if e == nil || e.Kind == errs.Internal {
 		ref := reference()
 		w.log.Error("web: internal error", "ref", ref, "method", r.Method, "path", r.URL.Path, "err", err)
 		w.renderError(rw, r, http.StatusInternalServerError, "error.500", ref)

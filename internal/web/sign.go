@@ -371,8 +371,9 @@ func (w *Web) loginCallback(rw http.ResponseWriter, r *http.Request) error {
 // that they go back to the sender's error URL rather than to a page of
 // segl's: a login they cancelled (or the provider refused), a job that
 // closed meanwhile, a failure on segl's side or of a service it depends
-// on. Errors with a page of their own (explain) and mistakes the signer can
-// put right stay on segl's pages.
+// on. Errors with a page of their own (explain), full storage (the signer
+// can try again later) and mistakes the signer can put right stay on
+// segl's pages.
 func endsAttempt(err error) bool {
 	var pe *pageError
 	if errors.As(err, &pe) {
@@ -720,13 +721,18 @@ func (w *Web) rejectJob(rw http.ResponseWriter, r *http.Request) error {
 
 // actFailed handles a signing act or rejection that did not happen. A
 // signer who has already finished (a second click, a second tab) is shown
-// where they ended up. In the direct flow an error that ends the attempt
-// (the job closed meanwhile, a failure on segl's side or of a service it
-// depends on) sends the signer to the sender's error URL; the sender learns
-// the rest from the status query.
+// where they ended up. Full storage does not end the attempt: nothing was
+// stored or spent, so the signer is asked to try again later from their
+// job page, in either flow, and their link still works. In the direct flow
+// an error that ends the attempt (the job closed meanwhile, a failure on
+// segl's side or of a service it depends on) sends the signer to the
+// sender's error URL; the sender learns the rest from the status query.
 func (w *Web) actFailed(rw http.ResponseWriter, r *http.Request, s Session, j *job.Job, signer *job.Signer, err error) error {
 	if codeOf(err) == "signer-done" {
 		return w.finished(rw, r, s, j, signer.ID)
+	}
+	if errs.KindOf(err) == errs.InsufficientStorage {
+		return explain(err, "sign.error.storage-full", signerPath(signer.ID, "job"), "error.507.retry")
 	}
 	if s.Signer == "" || j.Flow != job.Direct || !endsAttempt(err) {
 		return err

@@ -59,6 +59,9 @@ type Options struct {
 	// Staff, when set, is what the sender portal (/portal) and the
 	// central administration (/admin) need; nil serves neither.
 	Staff *Staff
+	// Observe, when set, is shown every error a page answers with, for a
+	// monitor such as health.Storage; nil: none.
+	Observe func(error)
 }
 
 // Web holds the parsed templates, catalogues, keys and assets. It is safe
@@ -79,6 +82,7 @@ type Web struct {
 	cop        *http.CrossOriginProtection
 	signing    *Signing
 	staff      *Staff
+	observe    func(error)
 }
 
 // New parses the templates and catalogues, hashes the static assets and
@@ -90,7 +94,7 @@ func New(opts Options) (*Web, error) {
 	}
 	w := &Web{log: opts.Log, clock: opts.Clock, idle: opts.SessionIdle, max: opts.SessionMax,
 		maxForm: opts.MaxForm, maxUpload: opts.MaxUpload,
-		signing: opts.Signing, staff: opts.Staff}
+		signing: opts.Signing, staff: opts.Staff, observe: opts.Observe}
 	if w.signing != nil && w.signing.Svc == nil {
 		return nil, errors.New("web: signing needs the ceremony service")
 	}
@@ -212,6 +216,9 @@ func (w *Web) Handle(fn HandlerFunc) http.Handler {
 		err := fn(tw, r)
 		if err == nil {
 			return
+		}
+		if w.observe != nil {
+			w.observe(err)
 		}
 		if tw.wrote {
 			w.log.Error("web: handler failed after writing", "method", r.Method, "path", r.URL.Path, "err", err)

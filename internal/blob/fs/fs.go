@@ -1,6 +1,8 @@
 // Package fs stores blobs as files: DIR/sha256/ab/<hex>. A blob is written to
 // a temporary file, synced, and renamed into place, so a crash leaves either
-// nothing or the whole blob, never a torn file under its final name.
+// nothing or the whole blob, never a torn file under its final name. A file
+// system that runs out of space or quota gives errs.StorageFull, and the
+// temporary file is removed: a full disk stores nothing.
 package fs
 
 import (
@@ -61,7 +63,7 @@ func (s *Store) path(key string) (string, error) {
 func (s *Store) Put(ctx context.Context, r io.Reader, limit int64) (blob.Ref, error) {
 	tmp, err := os.CreateTemp(filepath.Join(s.dir, "tmp"), "put-*")
 	if err != nil {
-		return blob.Ref{}, fmt.Errorf("blob/fs: %w", err)
+		return blob.Ref{}, failed("create", err)
 	}
 	done := false
 	defer func() {
@@ -73,18 +75,18 @@ func (s *Store) Put(ctx context.Context, r io.Reader, limit int64) (blob.Ref, er
 	h := sha256.New()
 	n, err := io.Copy(io.MultiWriter(tmp, h), io.LimitReader(r, limit+1))
 	if err != nil {
-		return blob.Ref{}, fmt.Errorf("blob/fs: write: %w", err)
+		return blob.Ref{}, failed("write", err)
 	}
 	if n > limit {
 		return blob.Ref{}, errs.E(errs.TooLarge, "document-too-large", "the document is larger than %d bytes", limit)
 	}
 	if !s.noSync {
 		if err := tmp.Sync(); err != nil {
-			return blob.Ref{}, fmt.Errorf("blob/fs: sync: %w", err)
+			return blob.Ref{}, failed("sync", err)
 		}
 	}
 	if err := tmp.Close(); err != nil {
-		return blob.Ref{}, fmt.Errorf("blob/fs: close: %w", err)
+		return blob.Ref{}, failed("close", err)
 	}
 	ref := blob.Ref{Key: hex.EncodeToString(h.Sum(nil)), Size: n}
 	final, _ := s.path(ref.Key)
@@ -94,10 +96,10 @@ func (s *Store) Put(ctx context.Context, r io.Reader, limit int64) (blob.Ref, er
 		return ref, nil
 	}
 	if err := os.MkdirAll(filepath.Dir(final), 0o700); err != nil {
-		return blob.Ref{}, fmt.Errorf("blob/fs: %w", err)
+		return blob.Ref{}, failed("mkdir", err)
 	}
 	if err := os.Rename(tmp.Name(), final); err != nil {
-		return blob.Ref{}, fmt.Errorf("blob/fs: rename: %w", err)
+		return blob.Ref{}, failed("rename", err)
 	}
 	done = true
 	if !s.noSync {
@@ -133,7 +135,7 @@ func (s *Store) PutFile(ctx context.Context, path string, limit int64) (blob.Ref
 	}
 	if !s.noSync {
 		if err := f.Sync(); err != nil {
-			return blob.Ref{}, fmt.Errorf("blob/fs: sync: %w", err)
+			return blob.Ref{}, failed("sync", err)
 		}
 	}
 	ref := blob.Ref{Key: hex.EncodeToString(h.Sum(nil)), Size: n}
@@ -142,7 +144,7 @@ func (s *Store) PutFile(ctx context.Context, path string, limit int64) (blob.Ref
 		return ref, nil // already stored
 	}
 	if err := os.MkdirAll(filepath.Dir(final), 0o700); err != nil {
-		return blob.Ref{}, fmt.Errorf("blob/fs: %w", err)
+		return blob.Ref{}, failed("mkdir", err)
 	}
 	if err := os.Rename(path, final); err != nil {
 		// Another file system: copy through the usual path.
@@ -167,9 +169,19 @@ func syncDir(dir string) error {
 	}
 	defer d.Close()
 	if err := d.Sync(); err != nil {
-		return fmt.Errorf("blob/fs: sync dir: %w", err)
+		return failed("sync dir", err)
 	}
 	return nil
+}
+
+// failed describes a failed write; one that ran out of space or quota is
+// errs.StorageFull, which the edges answer with 507 rather than 500.
+func failed(op string, err error) error {
+	err = fmt.Errorf("blob/fs: %s: %w", op, err)
+	if errs.NoSpace(err) {
+		return errs.StorageFull(err)
+	}
+	return err
 }
 
 type object struct {

@@ -1,12 +1,16 @@
 package fs
 
 import (
+	"bytes"
+	"errors"
 	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/segl/segl/internal/blob"
 	"github.com/segl/segl/internal/blob/blobtest"
+	"github.com/segl/segl/internal/errs"
+	"github.com/segl/segl/internal/testtool"
 )
 
 func TestConformance(t *testing.T) {
@@ -32,3 +36,29 @@ func TestFailedPutLeavesNoTemporaryFiles(t *testing.T) {
 type zeros struct{}
 
 func (zeros) Read(p []byte) (int, error) { clear(p); return len(p), nil }
+
+// TestFullDisk fills the file system under the store: Put fails with the
+// storage-full kind (not an untyped error, which the edges would answer
+// with 500) and leaves no temporary file; once space is freed the same Put
+// succeeds.
+func TestFullDisk(t *testing.T) {
+	dir := testtool.SmallFS(t, 2<<20)
+	s, err := Open(filepath.Join(dir, "blobs"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	free := testtool.Fill(t, dir)
+	data := bytes.Repeat([]byte("segl "), 50_000)
+	_, err = s.Put(t.Context(), bytes.NewReader(data), 1<<20)
+	var e *errs.Error
+	if !errors.As(err, &e) || e.Kind != errs.InsufficientStorage || e.Code != errs.CodeStorageFull {
+		t.Fatalf("Put on a full disk: %v, want %s", err, errs.CodeStorageFull)
+	}
+	if left, _ := os.ReadDir(filepath.Join(dir, "blobs", "tmp")); len(left) != 0 {
+		t.Fatalf("%d temporary files left", len(left))
+	}
+	free()
+	if _, err := s.Put(t.Context(), bytes.NewReader(data), 1<<20); err != nil {
+		t.Fatalf("Put after space was freed: %v", err)
+	}
+}

@@ -276,7 +276,8 @@ func (q *Queue) exec(ctx context.Context, query string, args ...any) (sql.Result
 	if err != nil {
 		return nil, err
 	}
-	return st.ExecContext(ctx, args...)
+	res, err := st.ExecContext(ctx, args...)
+	return res, sqldb.Full(err)
 }
 
 func scanJobs(rows *sql.Rows) ([]queue.Job, error) {

@@ -3,13 +3,16 @@ package sqlitequeue
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"path/filepath"
 	"testing"
 	"time"
 
+	"github.com/segl/segl/internal/errs"
 	"github.com/segl/segl/internal/queue"
 	"github.com/segl/segl/internal/queue/queuetest"
 	"github.com/segl/segl/internal/store/sqlite"
+	"github.com/segl/segl/internal/testtool"
 )
 
 func open(t testing.TB) *Queue {
@@ -83,5 +86,30 @@ func BenchmarkEnqueueClaimDone(b *testing.B) {
 		if err := q.Done(ctx, jobs[0].ID, "bench"); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestFullDisk fills the file system under the queue: Enqueue fails with
+// the storage-full kind, which the edges answer with 507 rather than 500,
+// and succeeds once space is freed.
+func TestFullDisk(t *testing.T) {
+	dir := testtool.SmallFS(t, 2<<20)
+	q, err := Open(filepath.Join(dir, "queue.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer q.Close()
+	free := testtool.Fill(t, dir)
+	ctx, payload := context.Background(), make([]byte, 4000)
+	i := 0
+	for ; err == nil && i < 10_000; i++ {
+		err = q.Enqueue(ctx, "k", fmt.Sprint(i), payload, time.Now()) // the write-ahead log grows until the disk refuses
+	}
+	if !errs.Is(err, errs.InsufficientStorage) || errs.From(err).Code != errs.CodeStorageFull {
+		t.Fatalf("enqueue %d on a full disk: %v, want %s", i, err, errs.CodeStorageFull)
+	}
+	free()
+	if err := q.Enqueue(ctx, "k", fmt.Sprint(i), payload, time.Now()); err != nil {
+		t.Fatalf("enqueue after space was freed: %v", err)
 	}
 }

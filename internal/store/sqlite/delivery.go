@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/segl/segl/internal/errs"
+	"github.com/segl/segl/internal/sqldb"
 	"github.com/segl/segl/internal/store"
 )
 
@@ -82,7 +83,7 @@ func (db *DB) SetCursor(ctx context.Context, name string, seq int64) error {
 		INSERT INTO cursors (name, seq) VALUES (?, ?)
 		ON CONFLICT (name) DO UPDATE SET seq = max(seq, excluded.seq)`, name, seq)
 	if err != nil {
-		return fmt.Errorf("sqlite: set cursor: %w", err)
+		return fmt.Errorf("sqlite: set cursor: %w", sqldb.Full(err))
 	}
 	return nil
 }
@@ -94,7 +95,7 @@ func (db *DB) RecordNotice(ctx context.Context, n store.Notice) (bool, error) {
 		ON CONFLICT (key) DO NOTHING`,
 		n.Key, n.Org, n.JobID, n.SignerID, n.Channel, n.Template, micro(n.At))
 	if err != nil {
-		return false, fmt.Errorf("sqlite: record notice: %w", err)
+		return false, fmt.Errorf("sqlite: record notice: %w", sqldb.Full(err))
 	}
 	added, _ := res.RowsAffected()
 	return added == 1, nil
@@ -179,7 +180,7 @@ func (db *DB) PutCode(ctx context.Context, c store.Code, maxCodes int) error {
 		WHERE codes.sent < ? AND codes.locked_at IS NULL`,
 		c.SignerID, c.Hash, micro(c.ExpiresAt), micro(c.SentAt), maxCodes)
 	if err != nil {
-		return fmt.Errorf("sqlite: put code: %w", err)
+		return fmt.Errorf("sqlite: put code: %w", sqldb.Full(err))
 	}
 	if n, err := res.RowsAffected(); err != nil || n == 0 {
 		return errs.E(errs.Conflict, "code-limit", "no more codes may be sent to this signer")
@@ -211,7 +212,7 @@ func (db *DB) GuessCode(ctx context.Context, signerID string, now time.Time, per
 		return c, errCodeUsedUp
 	}
 	if err != nil {
-		return c, fmt.Errorf("sqlite: guess code: %w", err)
+		return c, fmt.Errorf("sqlite: guess code: %w", sqldb.Full(err))
 	}
 	return c, nil
 }
@@ -222,7 +223,7 @@ func (db *DB) SpendCode(ctx context.Context, signerID string, hash []byte) error
 	res, err := db.write.ExecContext(ctx, `UPDATE codes SET expires_at = 0 WHERE signer_id = ? AND hash = ? AND expires_at > 0`,
 		signerID, hash)
 	if err != nil {
-		return fmt.Errorf("sqlite: spend code: %w", err)
+		return fmt.Errorf("sqlite: spend code: %w", sqldb.Full(err))
 	}
 	if n, err := res.RowsAffected(); err != nil || n == 0 {
 		return errCodeUsedUp
@@ -238,7 +239,7 @@ func (db *DB) LockCode(ctx context.Context, signerID string, at time.Time) error
 		ON CONFLICT (signer_id) DO UPDATE SET expires_at = 0, locked_at = excluded.locked_at WHERE codes.locked_at IS NULL`,
 		signerID, micro(at))
 	if err != nil {
-		return fmt.Errorf("sqlite: lock code: %w", err)
+		return fmt.Errorf("sqlite: lock code: %w", sqldb.Full(err))
 	}
 	return nil
 }

@@ -1,11 +1,17 @@
 package sqlite
 
 import (
+	"context"
+	"fmt"
 	"path/filepath"
+	"strings"
 	"testing"
+	"time"
 
+	"github.com/segl/segl/internal/errs"
 	"github.com/segl/segl/internal/store"
 	"github.com/segl/segl/internal/store/storetest"
+	"github.com/segl/segl/internal/testtool"
 )
 
 func TestConformance(t *testing.T) {
@@ -26,5 +32,46 @@ func TestReopenKeepsSchema(t *testing.T) {
 			t.Fatal(err)
 		}
 		db.Close()
+	}
+}
+
+// TestFullDisk fills the file system under the database: writes, in a
+// transaction or not, fail with the storage-full kind, which the edges
+// answer with 507, not with an untyped error they would answer with 500;
+// once space is freed they succeed again.
+func TestFullDisk(t *testing.T) {
+	ctx := context.Background()
+	writes := map[string]func(db *DB, i int) error{
+		"transaction": func(db *DB, i int) error {
+			return db.PutOrg(ctx, store.By{Actor: "test", At: time.Now()},
+				store.Org{Number: fmt.Sprintf("9%08d", i), Name: strings.Repeat("n", 4000), Active: true})
+		},
+		"statement": func(db *DB, i int) error {
+			_, err := db.RecordNotice(ctx, store.Notice{Key: fmt.Sprintf("%d/%s", i, strings.Repeat("k", 4000)),
+				Org: "317510748", JobID: "j", SignerID: "s", Channel: "email", Template: "t", At: time.Now()})
+			return err
+		},
+	}
+	for name, write := range writes {
+		t.Run(name, func(t *testing.T) {
+			dir := testtool.SmallFS(t, 2<<20)
+			db, err := Open(filepath.Join(dir, "segl.db"), Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			free := testtool.Fill(t, dir)
+			i := 0
+			for ; err == nil && i < 10_000; i++ {
+				err = write(db, i) // the write-ahead log grows until the disk refuses
+			}
+			if !errs.Is(err, errs.InsufficientStorage) || errs.From(err).Code != errs.CodeStorageFull {
+				t.Fatalf("write %d on a full disk: %v, want %s", i, err, errs.CodeStorageFull)
+			}
+			free()
+			if err := write(db, i); err != nil {
+				t.Fatalf("write after space was freed: %v", err)
+			}
+		})
 	}
 }

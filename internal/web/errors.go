@@ -49,13 +49,14 @@ var (
 // Error shows err as a localized page with the status its kind maps to:
 // Invalid 400, Unauthenticated 401 ("your session has ended"), Forbidden
 // 403, NotFound 404, Conflict 409 (410 for the link codes above), TooLarge
-// 413, Unavailable 503, InsufficientStorage 507 ("try again later"). The page says only what the catalogue says for that
-// status; the error's own message is for logs, and is never shown, because
-// domain messages are English and may name internals. Its way back leads to
-// the front page of the request's area (/sign/, /portal/ or /admin/), and
-// a 401 in a staff area offers that area's login. An error without a
-// kind is a bug: logged in full with a random reference that the 500 page
-// shows, so support can find the log line.
+// 413, Unavailable 503, InsufficientStorage 507 ("try again later"). The
+// page says only what the catalogue says for that status; the error's own
+// message is for logs, and is never shown, because domain messages are
+// English and may name internals. Its way back leads to the front page of
+// the request's area (/sign/, /portal/ or /admin/), and a 401 in a staff
+// area offers that area's login. An error without a kind is a bug: logged
+// in full with a random reference that the 500 page shows, so support can
+// find the log line.
 func (w *Web) Error(rw http.ResponseWriter, r *http.Request, err error) {
 	e := errs.From(err)
 	if e == nil || e.Kind == errs.Internal {

@@ -492,14 +492,9 @@ func writeXML(w http.ResponseWriter, status int, v any) {
 // the Java client reads it only with that content type. Codes of segl's own
 // kinds are given in Posten's style (upper case, underscores).
 func (a *API) writeError(w http.ResponseWriter, r *http.Request, err error) {
-	e, ok := err.(*errs.Error)
-	if !ok {
-		var inner *errs.Error
-		if errors.As(err, &inner) {
-			e = inner
-		} else {
-			e = errs.Wrap(err, errs.Internal, "INTERNAL_ERROR", "internal error")
-		}
+	e := errs.From(err)
+	if e == nil {
+		e = errs.Wrap(err, errs.Internal, "INTERNAL_ERROR", "internal error")
 	}
 	status := e.Kind.HTTPStatus()
 	out := errorResponse{Code: postenCode(e.Code), Message: e.Message, Type: "CLIENT"}
@@ -509,7 +504,7 @@ func (a *API) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	if status >= 500 {
 		a.log().Error("posten api", "method", r.Method, "path", r.URL.Path, "err", err)
 		out.Type, out.Message = "SERVER", "internal error"
-		if e.Kind == errs.Unavailable {
+		if e.Kind == errs.Unavailable || e.Kind == errs.InsufficientStorage {
 			out.Message = e.Message
 		}
 	}

@@ -105,6 +105,10 @@ func (a *API) authed(h handler) http.Handler {
 }
 
 func (a *API) serve(w http.ResponseWriter, r *http.Request, h handler) error {
+	if org := r.PathValue("org"); len(org) != 9 || strings.Trim(org, "0123456789") != "" {
+		// Not an organisation number: a path of neither API (/api/v2, …).
+		return errs.E(errs.NotFound, "NOT_FOUND", "no endpoint %s %s", r.Method, r.URL.Path)
+	}
 	if r.TLS == nil || len(r.TLS.VerifiedChains) == 0 || len(r.TLS.VerifiedChains[0]) == 0 {
 		return errs.E(errs.Unauthenticated, "NOT_AUTHORIZED", "present your organisation's enterprise certificate (mutual TLS)")
 	}

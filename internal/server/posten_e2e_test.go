@@ -554,6 +554,9 @@ func TestPostenBadInput(t *testing.T) {
 		{"fail/unknown-organisation-in-url", func() postenResponse {
 			return p.do("GET", "/999999999/portal/signature-jobs", "", nil)
 		}, http.StatusForbidden, "BROKER_NOT_AUTHORIZED"},
+		{"fail/not-an-organisation-number", func() postenResponse {
+			return p.do("GET", "/v2", "", nil)
+		}, http.StatusNotFound, "NOT_FOUND"},
 		{"fail/organisation-not-onboarded", func() postenResponse {
 			e.clientFor("974760673", "Ikke kunde AS")
 			return e.posten(t, "974760673", javaStyle).do("GET", "/310000001", "", nil)

@@ -49,8 +49,18 @@ func TestFullDisk(t *testing.T) {
 		t.Fatalf("a signer on a full disk was sent to the sender: %s", signed.location)
 	}
 	signed.want(t, http.StatusInsufficientStorage, "Prøv igjen senere")
-	if !strings.Contains(signed.body, "lenken din virker fortsatt") {
+	if !strings.Contains(signed.body, "lenken din virker fortsatt") || !strings.Contains(signed.body, `<html lang="nb"`) {
 		t.Fatalf("the page does not say to try again later:\n%s", signed.body)
+	}
+	// In English too, and its way on leads back to the job.
+	en := ola.get(view.url.Path + "?lang=en")
+	retried := ola.submit(en, "/sign", url.Values{"confirm": {"yes"}})
+	retried.want(t, http.StatusInsufficientStorage, "Try again later")
+	if !strings.Contains(retried.body, "your link still works") || strings.HasPrefix(retried.location, "https://sender.example/") {
+		t.Fatalf("the English page does not say to try again later:\n%s", retried.body)
+	}
+	if back := ola.link(retried, "Try again"); back.status != http.StatusOK || back.h1() != "Arbeidsavtale" {
+		t.Fatalf("the way on from the page: %d %q", back.status, back.h1())
 	}
 	if code, rep := e.readyz(t); code != http.StatusServiceUnavailable || rep.Failed["storage"] != "storage-full" {
 		t.Fatalf("readyz on a full disk: %d %+v", code, rep)

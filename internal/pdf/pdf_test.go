@@ -62,6 +62,8 @@ func checkCases() []checkCase {
 		{name: "ok/catalog-version-raises-header", data: catalogVersion, pages: 1, revisions: 1, version: "1.7"},
 		{name: "ok/indirect-length", data: indirectLength, pages: 1, revisions: 1, version: "1.4"},
 		{name: "ok/page-tree-two-levels", data: twoLevelTree, pages: 3, revisions: 1, version: "1.4"},
+		{name: "ok/data-before-header-offsets-from-it-skewed", data: func() []byte { return offsetStartPDF(4, false) }, pages: 1, revisions: 1, version: "2.0"},
+		{name: "ok/xref-stream-number-outside-size", data: xrefStreamOutsideSize, pages: 1, revisions: 1, version: "1.7"},
 
 		{name: "fail/encrypted", file: "encrypted.pdf", err: ErrEncrypted},
 		// JavaScript only where Normalize drops it is accepted and reported.

@@ -1,7 +1,9 @@
 // Package sqldb holds what every SQL-backed part of segl (the store, the
 // queue) does the same way: append-only migrations, each in one transaction
 // with its version row, running a function in a transaction, and telling a
-// full database from other failures.
+// full database from other failures. Migrate, InTx and Full are SQLite's;
+// the PostgreSQL runner (internal/pgdb) follows the same rules and shares
+// CheckVersion.
 package sqldb
 
 import (
@@ -30,8 +32,8 @@ func Migrate(ctx context.Context, db *sql.DB, table string, steps []string) erro
 	if err := db.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM `+table).Scan(&have); err != nil {
 		return fmt.Errorf("migrate %s: %w", table, err)
 	}
-	if have > len(steps) {
-		return fmt.Errorf("migrate %s: schema version %d is newer than this segl (%d)", table, have, len(steps))
+	if err := CheckVersion(table, have, len(steps)); err != nil {
+		return err
 	}
 	for v := have + 1; v <= len(steps); v++ {
 		err := InTx(ctx, db, func(tx *sql.Tx) error {
@@ -44,6 +46,15 @@ func Migrate(ctx context.Context, db *sql.DB, table string, steps []string) erro
 		if err != nil {
 			return fmt.Errorf("migrate %s: step %d: %w", table, v, err)
 		}
+	}
+	return nil
+}
+
+// CheckVersion refuses a schema at version have when this segl knows only
+// steps migrations: an older binary must not write to a newer schema.
+func CheckVersion(table string, have, steps int) error {
+	if have > steps {
+		return fmt.Errorf("migrate %s: schema version %d is newer than this segl (%d)", table, have, steps)
 	}
 	return nil
 }

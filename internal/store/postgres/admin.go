@@ -1,0 +1,109 @@
+package postgres
+
+import (
+	"context"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/segl/segl/internal/errs"
+	"github.com/segl/segl/internal/job"
+	"github.com/segl/segl/internal/store"
+)
+
+// Changes to organisations and portal users, each written with its audit
+// record in one transaction (DESIGN §3: every change is an event in the
+// audit log). They are not job changes, so they go to the chain only, not
+// to the organisation's feed.
+
+// adminTx runs fn and records action in the audit chain, in one
+// transaction. fn's rows are locked before the chain's head, as a job's
+// are (see the package comment).
+func (db *DB) adminTx(ctx context.Context, by store.By, org, action string, details map[string]any, fn func(pgx.Tx) error) error {
+	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		if err := fn(tx); err != nil {
+			return err
+		}
+		prev, err := lockChain(ctx, tx)
+		if err != nil {
+			return err
+		}
+		ev := job.Event{Type: action, Actor: by.Actor, At: by.At, Details: details}
+		return chain(ctx, tx, prev, org, []job.Event{ev})
+	})
+	return wrap(action, err)
+}
+
+func orgDetails(o store.Org) map[string]any {
+	return map[string]any{"name": o.Name, "active": o.Active, "signature_types": orgTypes(o),
+		"contact_email": o.ContactEmail, "cert_subject": o.CertSubject}
+}
+
+func orgTypes(o store.Org) string {
+	types := make([]string, len(o.SignatureTypes))
+	for i, t := range o.SignatureTypes {
+		types[i] = string(t)
+	}
+	return strings.Join(types, ",")
+}
+
+const upsertOrg = `
+	INSERT INTO orgs (number, name, active, signature_types, created_at, contact_email, cert_subject)
+	VALUES ($1, $2, $3, $4, $5, $6, $7)`
+
+// PutOrg inserts or updates an organisation.
+func (db *DB) PutOrg(ctx context.Context, by store.By, o store.Org) error {
+	return db.adminTx(ctx, by, o.Number, "org.saved", orgDetails(o), func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, upsertOrg+`
+			ON CONFLICT (number) DO UPDATE SET name = excluded.name, active = excluded.active,
+				signature_types = excluded.signature_types, contact_email = excluded.contact_email,
+				cert_subject = excluded.cert_subject`,
+			o.Number, o.Name, o.Active, orgTypes(o), micro(o.CreatedAt), o.ContactEmail, o.CertSubject)
+		return err
+	})
+}
+
+// Onboard adds an organisation and its first administrator.
+func (db *DB) Onboard(ctx context.Context, by store.By, o store.Org, u store.User) error {
+	details := orgDetails(o)
+	details["admin"], details["admin_role"] = u.PID, string(u.Role)
+	return db.adminTx(ctx, by, o.Number, "org.onboarded", details, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, upsertOrg+` ON CONFLICT (number) DO NOTHING`,
+			o.Number, o.Name, o.Active, orgTypes(o), micro(o.CreatedAt), o.ContactEmail, o.CertSubject)
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			return errs.E(errs.Conflict, "org-exists", "organisation %s is already onboarded", o.Number)
+		}
+		return insertUser(ctx, tx, o.Number, u)
+	})
+}
+
+func insertUser(ctx context.Context, tx pgx.Tx, org string, u store.User) error {
+	_, err := tx.Exec(ctx, `
+		INSERT INTO users (org, pid, name, email, role, created_at, created_by) VALUES ($1, $2, $3, $4, $5, $6, $7)
+		ON CONFLICT (org, pid) DO UPDATE SET name = excluded.name, email = excluded.email, role = excluded.role`,
+		org, u.PID, u.Name, u.Email, u.Role, micro(u.CreatedAt), u.CreatedBy)
+	return err
+}
+
+// PutUser inserts or updates a portal user.
+func (db *DB) PutUser(ctx context.Context, by store.By, u store.User) error {
+	return db.adminTx(ctx, by, u.Org, "user.saved", map[string]any{"user": u.PID, "role": string(u.Role)},
+		func(tx pgx.Tx) error { return insertUser(ctx, tx, u.Org, u) })
+}
+
+// DeleteUser removes a portal user.
+func (db *DB) DeleteUser(ctx context.Context, by store.By, org, pid string) error {
+	return db.adminTx(ctx, by, org, "user.removed", map[string]any{"user": pid}, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `DELETE FROM users WHERE org = $1 AND pid = $2`, org, pid)
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			return errs.E(errs.NotFound, "user-not-found", "no such user")
+		}
+		return nil
+	})
+}

@@ -1,0 +1,163 @@
+package postgres
+
+// migrations is append-only: never edit an applied entry, add a new one.
+// Each runs in its own transaction together with its version row, under
+// the migration lock (internal/pgdb), so nodes starting together apply it
+// once.
+//
+// The tables are SQLite's (store/sqlite/schema.go, all four steps) with
+// PostgreSQL types. Times are BIGINT microseconds since the epoch in UTC, as
+// there: the callers give UTC time truncated to microseconds and get it back
+// equal. Ids compare bytewise (COLLATE "C"), as SQLite compares them, so
+// that job ids (UUIDv7) list in creation order whatever the database's
+// locale. audit_head is the chain's head in one row: a writer locks it
+// FOR UPDATE before it takes feed sequence numbers and links audit records,
+// so writers on every node form one chain, and feed numbers become visible
+// in the order they were taken (the outbox follows them by cursor).
+var migrations = []string{
+	// 1: everything the SQLite store holds after its fourth step.
+	`
+CREATE TABLE orgs (
+	number          TEXT COLLATE "C" PRIMARY KEY,
+	name            TEXT NOT NULL,
+	active          BOOLEAN NOT NULL,
+	signature_types TEXT NOT NULL,
+	created_at      BIGINT NOT NULL,
+	contact_email   TEXT NOT NULL DEFAULT '',
+	cert_subject    TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE jobs (
+	org            TEXT NOT NULL,
+	id             TEXT COLLATE "C" NOT NULL,
+	creator        TEXT NOT NULL,
+	flow           TEXT NOT NULL,
+	signature_type TEXT NOT NULL,
+	assurance      TEXT NOT NULL,
+	title          TEXT NOT NULL,
+	description    TEXT NOT NULL,
+	reference      TEXT NOT NULL,
+	identifier     TEXT NOT NULL,
+	callback_url   TEXT NOT NULL,
+	exit_urls      TEXT NOT NULL,
+	retention      TEXT NOT NULL,
+	status         TEXT NOT NULL,
+	activates_at   BIGINT NOT NULL,
+	expires_at     BIGINT NOT NULL,
+	created_at     BIGINT NOT NULL,
+	updated_at     BIGINT NOT NULL,
+	version        BIGINT NOT NULL,
+	PRIMARY KEY (org, id)
+);
+CREATE INDEX jobs_due ON jobs (status, expires_at);
+CREATE INDEX jobs_creator ON jobs (org, creator, id);
+CREATE TABLE documents (
+	org           TEXT NOT NULL,
+	job_id        TEXT NOT NULL,
+	id            TEXT NOT NULL,
+	position      INTEGER NOT NULL,
+	title         TEXT NOT NULL,
+	file_name     TEXT NOT NULL,
+	media_type    TEXT NOT NULL,
+	size          BIGINT NOT NULL,
+	sha256        TEXT NOT NULL,
+	pages         INTEGER NOT NULL,
+	signed_sha256 TEXT NOT NULL DEFAULT '',
+	signed_size   BIGINT NOT NULL DEFAULT 0,
+	PRIMARY KEY (org, job_id, id)
+);
+CREATE INDEX documents_sha256 ON documents (sha256);
+CREATE TABLE signers (
+	org          TEXT NOT NULL,
+	job_id       TEXT COLLATE "C" NOT NULL,
+	id           TEXT NOT NULL,
+	position     INTEGER NOT NULL,
+	pid          TEXT NOT NULL,
+	email        TEXT NOT NULL,
+	mobile       TEXT NOT NULL,
+	ord          INTEGER NOT NULL,
+	on_behalf_of TEXT NOT NULL,
+	status       TEXT NOT NULL,
+	updated_at   BIGINT NOT NULL,
+	name         TEXT NOT NULL DEFAULT '',
+	evidence     TEXT NOT NULL DEFAULT '',
+	notice       TEXT NOT NULL DEFAULT '',
+	PRIMARY KEY (org, job_id, id)
+);
+CREATE UNIQUE INDEX signers_id ON signers (id);
+CREATE INDEX signers_pid ON signers (pid) WHERE pid <> '';
+CREATE TABLE feed (
+	seq           BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+	org           TEXT NOT NULL,
+	job_id        TEXT NOT NULL,
+	signer_id     TEXT NOT NULL,
+	type          TEXT NOT NULL,
+	job_status    TEXT NOT NULL,
+	signer_status TEXT NOT NULL,
+	at            BIGINT NOT NULL,
+	acked         BOOLEAN NOT NULL DEFAULT false
+);
+CREATE INDEX feed_pending ON feed (org, seq) WHERE NOT acked;
+CREATE TABLE audit (
+	seq       BIGINT PRIMARY KEY,
+	at        BIGINT NOT NULL,
+	org       TEXT NOT NULL,
+	actor     TEXT NOT NULL,
+	action    TEXT NOT NULL,
+	job_id    TEXT NOT NULL,
+	signer_id TEXT NOT NULL,
+	details   BYTEA,
+	prev      BYTEA NOT NULL,
+	hash      BYTEA NOT NULL
+);
+CREATE TABLE audit_head (
+	one  BOOLEAN PRIMARY KEY DEFAULT true CHECK (one),
+	seq  BIGINT NOT NULL,
+	hash BYTEA NOT NULL
+);
+INSERT INTO audit_head (seq, hash) VALUES (0, '\x');
+CREATE TABLE idempotency (
+	org          TEXT NOT NULL,
+	key          TEXT NOT NULL,
+	request_hash TEXT NOT NULL,
+	job_id       TEXT NOT NULL,
+	created_at   BIGINT NOT NULL,
+	PRIMARY KEY (org, key)
+);
+CREATE TABLE users (
+	org        TEXT COLLATE "C" NOT NULL,
+	pid        TEXT COLLATE "C" NOT NULL,
+	name       TEXT NOT NULL,
+	email      TEXT NOT NULL,
+	role       TEXT NOT NULL,
+	created_at BIGINT NOT NULL,
+	created_by TEXT NOT NULL,
+	PRIMARY KEY (org, pid)
+);
+CREATE INDEX users_pid ON users (pid);
+CREATE TABLE notices (
+	key       TEXT COLLATE "C" PRIMARY KEY,
+	org       TEXT NOT NULL,
+	job_id    TEXT NOT NULL,
+	signer_id TEXT NOT NULL,
+	channel   TEXT NOT NULL,
+	template  TEXT NOT NULL,
+	at        BIGINT NOT NULL
+);
+CREATE INDEX notices_job ON notices (org, job_id);
+CREATE INDEX notices_usage ON notices (at, org);
+CREATE TABLE codes (
+	signer_id  TEXT PRIMARY KEY,
+	hash       BYTEA NOT NULL,
+	expires_at BIGINT NOT NULL,
+	attempts   INTEGER NOT NULL,
+	sent_at    BIGINT NOT NULL,
+	sent       INTEGER NOT NULL DEFAULT 1,
+	guesses    INTEGER NOT NULL DEFAULT 0,
+	locked_at  BIGINT
+);
+CREATE TABLE cursors (
+	name TEXT PRIMARY KEY,
+	seq  BIGINT NOT NULL
+);
+`,
+}

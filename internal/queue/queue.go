@@ -42,7 +42,7 @@ type Job struct {
 }
 
 // Queue is the durable store of jobs. Implementations live in sub-packages
-// (sqlitequeue; a PostgreSQL one later) and pass queuetest.Run.
+// (sqlitequeue, pgqueue) and pass queuetest.Run.
 //
 // Done, Retry and Fail succeed only for the current lease holder; for anyone
 // else they return an errs.Conflict with code "queue-lease-lost", which means

@@ -3,7 +3,7 @@
 // is no way to fetch a job without saying whose it is; across tenants the
 // answer is NotFound.
 //
-// Implementations (sqlite/, later postgres/) must pass storetest.Run.
+// Implementations (sqlite/, postgres/) must pass storetest.Run.
 package store
 
 import (

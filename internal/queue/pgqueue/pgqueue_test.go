@@ -1,0 +1,100 @@
+package pgqueue
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/segl/segl/internal/pgtest"
+	"github.com/segl/segl/internal/queue"
+	"github.com/segl/segl/internal/queue/queuetest"
+	"github.com/segl/segl/internal/store/postgres"
+)
+
+func open(t *testing.T, url string) *Queue {
+	t.Helper()
+	q, err := Open(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { q.Close() })
+	return q
+}
+
+func TestConformance(t *testing.T) {
+	queuetest.Run(t, func(t *testing.T) queue.Queue { return open(t, pgtest.URL(t)) })
+}
+
+// TestClaimAcrossNodes has three nodes (each its own pool, as three segl
+// processes would) claim from one table at once: every job is handed out
+// exactly once.
+func TestClaimAcrossNodes(t *testing.T) {
+	ctx := context.Background()
+	url := pgtest.URL(t)
+	nodes := []*Queue{open(t, url), open(t, url), open(t, url)}
+	const jobs = 90
+	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+	for i := range jobs {
+		if err := nodes[i%3].Enqueue(ctx, "callback", fmt.Sprint(i), nil, now); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var mu sync.Mutex
+	seen := map[int64]string{}
+	var wg sync.WaitGroup
+	for n, q := range nodes {
+		for w := range 2 {
+			worker := fmt.Sprintf("node%d/w%d", n, w)
+			wg.Go(func() {
+				for {
+					got, err := q.Claim(ctx, worker, []string{"callback"}, time.Minute, now, 3)
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					if len(got) == 0 {
+						return
+					}
+					mu.Lock()
+					for _, j := range got {
+						if other, dup := seen[j.ID]; dup {
+							mu.Unlock()
+							t.Errorf("job %d claimed by %s and %s", j.ID, other, worker)
+							return
+						}
+						seen[j.ID] = worker
+					}
+					mu.Unlock()
+				}
+			})
+		}
+	}
+	wg.Wait()
+	if len(seen) != jobs {
+		t.Fatalf("claimed %d distinct jobs, want %d", len(seen), jobs)
+	}
+}
+
+// TestSharesStoreDatabase checks that the queue and the store live in one
+// database, each with its own migration history.
+func TestSharesStoreDatabase(t *testing.T) {
+	ctx := context.Background()
+	url := pgtest.URL(t)
+	for range 2 {
+		st, err := postgres.Open(ctx, url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		q, err := Open(ctx, url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := q.Enqueue(ctx, "callback", "k", nil, time.Now()); err != nil {
+			t.Fatal(err)
+		}
+		q.Close()
+		st.Close()
+	}
+}

@@ -15,6 +15,7 @@ packages=(
   xml-security-c-utils  # xsec-checksig: a second XML-DSig implementation
   libxml2-utils    # xmllint: well-formedness and exclusive c14n cross-checks
   chromium         # browser tests (driven by playwright-core from e2e/browser, never a downloaded browser)
+  postgresql-15    # server binaries for scripts/pg-test-server (the PostgreSQL store and queue tests)
 )
 # Node.js runs the browser harness; machines that ship their own Node (with npm
 # bundled) must not get Debian's npm on top, so look for the commands.

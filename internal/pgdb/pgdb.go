@@ -14,12 +14,16 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"io"
+	"net"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/segl/segl/internal/errs"
 	"github.com/segl/segl/internal/sqldb"
 )
 
@@ -45,7 +49,7 @@ func Open(ctx context.Context, url string) (*pgxpool.Pool, error) {
 	defer cancel()
 	if err := pool.Ping(pingCtx); err != nil {
 		pool.Close()
-		return nil, fmt.Errorf("pgdb: connect: %w", err)
+		return nil, Classify(fmt.Errorf("pgdb: connect: %w", err))
 	}
 	return pool, nil
 }
@@ -104,6 +108,39 @@ func lockKey(table string) int64 {
 	h := fnv.New64a()
 	h.Write([]byte("segl migrate " + table))
 	return int64(h.Sum64())
+}
+
+// Classify gives the PostgreSQL failures a caller can act on their kind,
+// keeping err as the cause: a full disk (SQLSTATE 53100, disk_full) is
+// errs.StorageFull, as a full SQLite file is, and a database that cannot
+// be reached or is shutting down (a failed connect, a connection lost
+// mid-statement, SQLSTATE class 08 or 57P01-57P03) is Unavailable, which
+// the edges answer with 503: the same request may succeed later. Anything
+// else is returned unchanged.
+func Classify(err error) error {
+	if err == nil {
+		return nil
+	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		switch {
+		case pe.Code == "53100":
+			return errs.StorageFull(err)
+		case strings.HasPrefix(pe.Code, "08"), pe.Code == "57P01", pe.Code == "57P02", pe.Code == "57P03":
+			return unavailable(err)
+		}
+		return err
+	}
+	var ce *pgconn.ConnectError
+	var ne net.Error
+	if errors.As(err, &ce) || errors.As(err, &ne) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+		return unavailable(err)
+	}
+	return err
+}
+
+func unavailable(cause error) error {
+	return errs.Wrap(cause, errs.Unavailable, "database-unavailable", "the database cannot be reached; try again later")
 }
 
 // IsUniqueViolation reports whether err is PostgreSQL's unique_violation

@@ -6,6 +6,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/segl/segl/internal/errs"
 	"github.com/segl/segl/internal/pgdb"
 	"github.com/segl/segl/internal/pgtest"
 )
@@ -88,5 +89,15 @@ func TestOpenHidesPassword(t *testing.T) {
 	_, err := pgdb.Open(context.Background(), "postgres://segl:s3cret@[::1/segl")
 	if err == nil || strings.Contains(err.Error(), "s3cret") {
 		t.Fatalf("a malformed URL: %v", err)
+	}
+}
+
+// TestUnreachableIsUnavailable: a database that does not answer is the
+// Unavailable kind (503 at the edges, try again), not an internal error.
+func TestUnreachableIsUnavailable(t *testing.T) {
+	dir := t.TempDir() // no server listens on its socket
+	_, err := pgdb.Open(context.Background(), "postgres://segl@/segl?host="+dir+"&connect_timeout=2")
+	if !errs.Is(err, errs.Unavailable) {
+		t.Fatalf("no server: %v, want the unavailable kind", err)
 	}
 }

@@ -130,7 +130,7 @@ func (q *Queue) Enqueue(ctx context.Context, kind, key string, payload []byte, r
 		payload = []byte{}
 	}
 	if _, err := q.pool.Exec(ctx, enqueue, kind, key, payload, micro(runAt), micro(time.Now())); err != nil {
-		return fmt.Errorf("pgqueue: enqueue: %w", err)
+		return pgdb.Classify(fmt.Errorf("pgqueue: enqueue: %w", err))
 	}
 	return nil
 }
@@ -146,7 +146,7 @@ func (q *Queue) Claim(ctx context.Context, worker string, kinds []string, lease 
 	rows, _ := q.pool.Query(ctx, claim, worker, micro(now.Add(lease)), micro(time.Now()), kinds, micro(now), max)
 	jobs, err := scanJobs(rows)
 	if err != nil {
-		return nil, fmt.Errorf("pgqueue: claim: %w", err)
+		return nil, pgdb.Classify(fmt.Errorf("pgqueue: claim: %w", err))
 	}
 	// RETURNING gives no order; hand out the oldest due first.
 	sort.Slice(jobs, func(i, k int) bool {
@@ -178,7 +178,7 @@ func (q *Queue) Fail(ctx context.Context, id int64, worker string, msg string) e
 func (q *Queue) holder(ctx context.Context, op string, id int64, worker, query string, args ...any) error {
 	tag, err := q.pool.Exec(ctx, query, args...)
 	if err != nil {
-		return fmt.Errorf("pgqueue: %s: %w", op, err)
+		return pgdb.Classify(fmt.Errorf("pgqueue: %s: %w", op, err))
 	}
 	if tag.RowsAffected() != 1 {
 		return errs.E(errs.Conflict, "queue-lease-lost", "queue: job %d is not leased to %s", id, worker)
@@ -191,7 +191,7 @@ func (q *Queue) Dead(ctx context.Context, max int) ([]queue.Job, error) {
 	rows, _ := q.pool.Query(ctx, dead, max)
 	jobs, err := scanJobs(rows)
 	if err != nil {
-		return nil, fmt.Errorf("pgqueue: dead: %w", err)
+		return nil, pgdb.Classify(fmt.Errorf("pgqueue: dead: %w", err))
 	}
 	return jobs, nil
 }

@@ -81,14 +81,15 @@ func micro(t time.Time) int64 { return t.UTC().UnixMicro() }
 
 func fromMicro(n int64) time.Time { return time.UnixMicro(n).UTC() }
 
-// wrap prefixes an untyped error with the operation; typed errors (errs
+// wrap prefixes an untyped error with the operation, and gives a full disk
+// or an unreachable database its kind (pgdb.Classify); typed errors (errs
 // kinds) pass unchanged, since they are the answer.
 func wrap(op string, err error) error {
 	var e *errs.Error
 	if err == nil || errors.As(err, &e) {
 		return err
 	}
-	return fmt.Errorf("postgres: %s: %w", op, err)
+	return pgdb.Classify(fmt.Errorf("postgres: %s: %w", op, err))
 }
 
 const orgColumns = `number, name, active, signature_types, created_at, contact_email, cert_subject`
@@ -129,6 +130,10 @@ func (db *DB) ListOrgs(ctx context.Context) ([]store.Org, error) {
 func (db *DB) CreateJob(ctx context.Context, j *job.Job, events []job.Event, idem *store.Idempotency) error {
 	exits, _ := json.Marshal(j.ExitURLs)
 	retention, _ := json.Marshal(j.Retention)
+	var polling []byte
+	if j.Polling != nil {
+		polling, _ = json.Marshal(j.Polling)
+	}
 	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
 		if idem != nil {
 			_, err := tx.Exec(ctx, insertIdempotency, j.Org, idem.Key, idem.RequestHash, j.ID, micro(j.CreatedAt))
@@ -142,7 +147,7 @@ func (db *DB) CreateJob(ctx context.Context, j *job.Job, events []job.Event, ide
 		_, err := tx.Exec(ctx, insertJob,
 			j.Org, j.ID, j.Creator, j.Flow, j.SignatureType, j.Assurance, j.Title, j.Description, j.Reference,
 			j.Identifier, j.CallbackURL, string(exits), string(retention), j.Status, micro(j.ActivatesAt),
-			micro(j.ExpiresAt), micro(j.CreatedAt), micro(j.UpdatedAt))
+			micro(j.ExpiresAt), micro(j.CreatedAt), micro(j.UpdatedAt), string(polling))
 		if err != nil {
 			return err
 		}
@@ -155,7 +160,7 @@ func (db *DB) CreateJob(ctx context.Context, j *job.Job, events []job.Event, ide
 		}
 		for i, s := range j.Signers {
 			_, err := tx.Exec(ctx, insertSigner,
-				j.Org, j.ID, s.ID, i, s.PID, s.Email, s.Mobile, s.Order, s.OnBehalfOf, s.Status, micro(s.UpdatedAt))
+				j.Org, j.ID, s.ID, i, s.PID, s.Email, s.Mobile, s.Order, s.OnBehalfOf, s.Status, micro(s.UpdatedAt), s.Ref)
 			if err != nil {
 				return err
 			}
@@ -200,12 +205,12 @@ func (db *DB) SaveJob(ctx context.Context, j *job.Job, events []job.Event) error
 const (
 	insertIdempotency = `INSERT INTO idempotency (org, key, request_hash, job_id, created_at) VALUES ($1, $2, $3, $4, $5)`
 	insertJob         = `INSERT INTO jobs (org, id, creator, flow, signature_type, assurance, title, description, reference,
-		identifier, callback_url, exit_urls, retention, status, activates_at, expires_at, created_at, updated_at, version)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, 0)`
+		identifier, callback_url, exit_urls, retention, status, activates_at, expires_at, created_at, updated_at, version, polling)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, 0, $19)`
 	insertDocument = `INSERT INTO documents (org, job_id, id, position, title, file_name, media_type, size, sha256, pages)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`
-	insertSigner = `INSERT INTO signers (org, job_id, id, position, pid, email, mobile, ord, on_behalf_of, status, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`
+	insertSigner = `INSERT INTO signers (org, job_id, id, position, pid, email, mobile, ord, on_behalf_of, status, updated_at, ref)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`
 	updateJob      = `UPDATE jobs SET status = $1, updated_at = $2, version = version + 1 WHERE org = $3 AND id = $4 AND version = $5`
 	updateSigner   = `UPDATE signers SET status = $1, updated_at = $2, name = $3, evidence = $4, notice = $5 WHERE org = $6 AND job_id = $7 AND id = $8`
 	updateDocument = `UPDATE documents SET signed_sha256 = $1, signed_size = $2 WHERE org = $3 AND job_id = $4 AND id = $5`
@@ -275,17 +280,23 @@ func chain(ctx context.Context, tx pgx.Tx, prev *audit.Record, org string, event
 }
 
 const jobColumns = `org, id, creator, flow, signature_type, assurance, title, description, reference, identifier,
-	callback_url, exit_urls, retention, status, activates_at, expires_at, created_at, updated_at, version`
+	callback_url, exit_urls, retention, status, activates_at, expires_at, created_at, updated_at, version, polling`
 
 func scanJob(row pgx.Row) (*job.Job, error) {
 	var j job.Job
-	var exits, retention string
+	var exits, retention, polling string
 	var activates, expires, created, updated int64
 	err := row.Scan(&j.Org, &j.ID, &j.Creator, &j.Flow, &j.SignatureType, &j.Assurance, &j.Title, &j.Description,
 		&j.Reference, &j.Identifier, &j.CallbackURL, &exits, &retention, &j.Status, &activates, &expires,
-		&created, &updated, &j.Version)
+		&created, &updated, &j.Version, &polling)
 	if err != nil {
 		return nil, err
+	}
+	if polling != "" {
+		j.Polling = new(job.Polling)
+		if err := json.Unmarshal([]byte(polling), j.Polling); err != nil {
+			return nil, err
+		}
 	}
 	if err := json.Unmarshal([]byte(exits), &j.ExitURLs); err != nil {
 		return nil, err
@@ -302,7 +313,7 @@ const (
 	jobQuery       = `SELECT ` + jobColumns + ` FROM jobs WHERE org = $1 AND id = $2`
 	documentsQuery = `SELECT id, title, file_name, media_type, size, sha256, pages, signed_sha256, signed_size FROM documents
 		WHERE org = $1 AND job_id = $2 ORDER BY position`
-	signersQuery = `SELECT id, pid, email, mobile, ord, on_behalf_of, status, updated_at, name, evidence, notice FROM signers
+	signersQuery = `SELECT id, pid, email, mobile, ord, on_behalf_of, status, updated_at, name, evidence, notice, ref FROM signers
 		WHERE org = $1 AND job_id = $2 ORDER BY position`
 )
 
@@ -333,7 +344,7 @@ func (db *DB) Job(ctx context.Context, org, id string) (*job.Job, error) {
 			var s job.Signer
 			var updated int64
 			err := r.Scan(&s.ID, &s.PID, &s.Email, &s.Mobile, &s.Order, &s.OnBehalfOf, &s.Status, &updated,
-				&s.Name, &s.Evidence, &s.Notice)
+				&s.Name, &s.Evidence, &s.Notice, &s.Ref)
 			s.UpdatedAt = fromMicro(updated)
 			return s, err
 		})

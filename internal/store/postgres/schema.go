@@ -5,7 +5,7 @@ package postgres
 // the migration lock (internal/pgdb), so nodes starting together apply it
 // once.
 //
-// The tables are SQLite's (store/sqlite/schema.go, all four steps) with
+// The tables are SQLite's (store/sqlite/schema.go, all six steps) with
 // PostgreSQL types. Times are BIGINT microseconds since the epoch in UTC, as
 // there: the callers give UTC time truncated to microseconds and get it back
 // equal. Ids compare bytewise (COLLATE "C"), as SQLite compares them, so
@@ -15,7 +15,7 @@ package postgres
 // so writers on every node form one chain, and feed numbers become visible
 // in the order they were taken (the outbox follows them by cursor).
 var migrations = []string{
-	// 1: everything the SQLite store holds after its fourth step.
+	// 1: everything the SQLite store holds after its sixth step.
 	`
 CREATE TABLE orgs (
 	number          TEXT COLLATE "C" PRIMARY KEY,
@@ -46,6 +46,7 @@ CREATE TABLE jobs (
 	created_at     BIGINT NOT NULL,
 	updated_at     BIGINT NOT NULL,
 	version        BIGINT NOT NULL,
+	polling        TEXT NOT NULL DEFAULT '',
 	PRIMARY KEY (org, id)
 );
 CREATE INDEX jobs_due ON jobs (status, expires_at);
@@ -81,6 +82,7 @@ CREATE TABLE signers (
 	name         TEXT NOT NULL DEFAULT '',
 	evidence     TEXT NOT NULL DEFAULT '',
 	notice       TEXT NOT NULL DEFAULT '',
+	ref          TEXT NOT NULL DEFAULT '',
 	PRIMARY KEY (org, job_id, id)
 );
 CREATE UNIQUE INDEX signers_id ON signers (id);

@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/segl/segl/internal/errs"
 	"github.com/segl/segl/internal/registry"
 )
 
@@ -49,4 +50,15 @@ func (a Authority) details() map[string]any {
 		return map[string]any{"register_checked": false}
 	}
 	return map[string]any{"register_checked": true, "register_may_sign": a.MaySign, "register_roles": a.Roles}
+}
+
+// OrgName is the name segl knows an organisation by, or "" when it is not
+// one of the service's organisations (a signer may sign for any): shown
+// with the Authority to a signer who signs in a role.
+func (s *Service) OrgName(ctx context.Context, number string) (string, error) {
+	o, err := s.Store.Org(ctx, number)
+	if errs.Is(err, errs.NotFound) {
+		return "", nil
+	}
+	return o.Name, err
 }

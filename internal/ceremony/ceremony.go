@@ -60,6 +60,10 @@ func newID() string { return uuid.Must(uuid.NewV7()).String() }
 type Caller struct {
 	Org   string // organisation number, from the verified certificate or login
 	Actor string // "cert:<serial>" or "pid:<number>", for the audit log
+	// PID is the person's identity number for a portal user, "" for an
+	// API client: who the staff use cases look up as the organisation's
+	// administrator.
+	PID string
 	// OwnOnly limits the caller to the jobs it created: a portal user with
 	// the sender role (MISSION I4). Other jobs of the organisation are
 	// NotFound to it, as another organisation's are.
@@ -236,7 +240,7 @@ func (s *Service) PortalCaller(ctx context.Context, org, pid string) (Caller, st
 		return Caller{}, u, err
 	}
 	c, err := s.Authorize(ctx, org, "pid:"+pid)
-	c.OwnOnly = u.Role != store.RoleAdmin
+	c.PID, c.OwnOnly = pid, u.Role != store.RoleAdmin
 	return c, u, err
 }
 
@@ -371,10 +375,6 @@ func (s *Service) Ack(ctx context.Context, c Caller, seqs []int64) (int, error) 
 	}
 	return s.Store.Ack(ctx, c.Org, seqs)
 }
-
-// SignerToken is the secret in a signer's link: an HMAC of the signer id, so
-// any node can check it and the database holds no usable secret.
-func (s *Service) SignerToken(signerID string) string { return s.mac("signer-link", signerID) }
 
 func (s *Service) log() *slog.Logger {
 	if s.Log == nil {

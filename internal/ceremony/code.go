@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/big"
-	"net/url"
 	"time"
 
 	"github.com/segl/segl/internal/errs"
@@ -73,13 +72,6 @@ func LinkLocked() *errs.Error {
 // no address to send a code to: the sender's site vouches for who it sends
 // to the link.
 func NeedsCode(s *job.Signer) bool { return s.PID == "" && (s.Email != "" || s.Mobile != "") }
-
-// SignerTask names a signer for a background task.
-type SignerTask struct {
-	Org    string `json:"org"`
-	Job    string `json:"job"`
-	Signer string `json:"signer"`
-}
 
 // RequestCode asks for a one-time code to be sent to the signer of a valid
 // link. A code sent in the last minute is not sent again. A request after
@@ -181,32 +173,4 @@ func (s *Service) codeHash(signerID, code string) []byte {
 	m := hmac.New(sha256.New, s.LinkKey)
 	m.Write([]byte("one-time-code\x00" + signerID + "\x00" + code))
 	return m.Sum(nil)
-}
-
-// SigningPath is the path of a signer's own link, with its token.
-func (s *Service) SigningPath(signerID string) string {
-	return "/sign/" + url.PathEscape(signerID) + "?" + url.Values{"t": {s.SignerToken(signerID)}}.Encode()
-}
-
-// Notice records how a signer was told of their turn, or why not (see
-// job.Job.Notice).
-func (s *Service) Notice(ctx context.Context, t SignerTask, notice string, reached, reserved bool) (*job.Job, error) {
-	return s.update(ctx, t.Org, t.Job, func(j *job.Job) ([]job.Event, error) {
-		return j.Notice(t.Signer, notice, reached, reserved, s.now())
-	})
-}
-
-// CallbackSecret is the organisation's key for the HMAC on its callbacks,
-// derived so that no secret is stored; the organisation reads it through
-// the API.
-func (s *Service) CallbackSecret(org string) string { return s.mac("callback", org) }
-
-// OrgName is the name segl knows an organisation by, or "" when it is not
-// one of the service's organisations (a signer may sign for any).
-func (s *Service) OrgName(ctx context.Context, number string) (string, error) {
-	o, err := s.Store.Org(ctx, number)
-	if errs.Is(err, errs.NotFound) {
-		return "", nil
-	}
-	return o.Name, err
 }

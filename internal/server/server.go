@@ -46,6 +46,7 @@ import (
 	"github.com/segl/segl/internal/queue"
 	"github.com/segl/segl/internal/queue/sqlitequeue"
 	"github.com/segl/segl/internal/signing"
+	"github.com/segl/segl/internal/staff"
 	"github.com/segl/segl/internal/store"
 	"github.com/segl/segl/internal/store/sqlite"
 	"github.com/segl/segl/internal/tsp"
@@ -191,7 +192,8 @@ func start(ctx context.Context, cfg config.Config, opts Options, ln net.Listener
 	webUI, err := web.New(web.Options{Key: linkKey, Clock: opts.Clock, Log: opts.Log, Observe: storage.Observe,
 		MaxForm: cfg.HTTP.MaxFormBytes, MaxUpload: cfg.Limits.MaxUploadBytes(),
 		Signing: &web.Signing{Svc: svc, Login: s.login, BaseURL: base, KeySource: s.keys},
-		Staff:   &web.Staff{Svc: svc, Store: db, Login: s.login, BaseURL: base, AdminPIDs: adminPIDs, Queue: s.Queue}})
+		Staff: &web.Staff{Svc: svc, Login: s.login, BaseURL: base,
+			Admin: &staff.Service{Store: db, Clock: opts.Clock, AdminPIDs: adminPIDs, Queue: s.Queue, Log: opts.Log}}})
 	if err != nil {
 		return nil, err
 	}

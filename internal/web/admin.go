@@ -13,8 +13,9 @@ import (
 //
 // Administrators log in through ID-porten on level high into a session of
 // the admin area (staff.go). The session only says who they are: every
-// page checks again that the person is one of Staff.AdminPIDs, so removing
-// someone from the configuration locks them out at their next click.
+// page checks again that the person is a central administrator (and so
+// does every use case, staff.Service), so removing someone from the
+// configuration locks them out at their next click.
 // Anybody else who logs in gets a 403 page that says why.
 
 // adminRoutes mounts the central administration under /admin.
@@ -45,7 +46,7 @@ func (w *Web) asAdmin(h adminHandler) HandlerFunc {
 		if err != nil {
 			return err
 		}
-		if !w.staff.IsAdmin(s.Subject) {
+		if !w.staff.Admin.IsAdmin(s.Subject) {
 			return w.adminRefused(rw, r, s.Name)
 		}
 		return h(rw, r, s)
@@ -60,7 +61,7 @@ func (w *Web) adminHome(rw http.ResponseWriter, r *http.Request) error {
 		w.Render(rw, r, "admin_login", nil)
 		return nil
 	}
-	if !w.staff.IsAdmin(s.Subject) {
+	if !w.staff.Admin.IsAdmin(s.Subject) {
 		return w.adminRefused(rw, r, s.Name)
 	}
 	return w.adminOrgList(rw, r, s)
@@ -68,7 +69,7 @@ func (w *Web) adminHome(rw http.ResponseWriter, r *http.Request) error {
 
 // adminLoggedIn ends a login: administrators go to the start page.
 func (w *Web) adminLoggedIn(rw http.ResponseWriter, r *http.Request, id eid.Identity) error {
-	if !w.staff.IsAdmin(id.PID) {
+	if !w.staff.Admin.IsAdmin(id.PID) {
 		w.log.Warn("web: admin login by a person who is not an administrator")
 		return w.adminRefused(rw, r, id.Name)
 	}

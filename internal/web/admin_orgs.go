@@ -1,41 +1,29 @@
 package web
 
 import (
+	"errors"
 	"net/http"
 	"net/url"
 	"slices"
 	"strings"
-	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/segl/segl/internal/errs"
 	"github.com/segl/segl/internal/job"
+	"github.com/segl/segl/internal/staff"
 	"github.com/segl/segl/internal/store"
 )
 
 // Organisations: the list, onboarding with the first portal administrator,
-// editing, deactivation. Every change is validated whole before anything
-// is written. The use cases (ceremony) check Org.Active on every call, so
-// a deactivation takes effect at the organisation's next request.
-
-// adminSignatureTypes are the types an organisation may be allowed, in the
-// order the form shows them.
-var adminSignatureTypes = []job.SignatureType{job.Authenticated, job.Advanced}
-
-// Field limits: generous for real names, small enough for a page.
-const (
-	adminMaxName        = 200
-	adminMaxCertSubject = 1000
-)
+// editing, deactivation. The pages read and render forms; the use cases
+// (staff.Service) authorise, validate and write.
 
 type adminOrgsView struct {
 	Orgs []store.Org
 }
 
 // adminOrgList lists every organisation.
-func (w *Web) adminOrgList(rw http.ResponseWriter, r *http.Request, _ Session) error {
-	orgs, err := w.staff.Store.ListOrgs(r.Context())
+func (w *Web) adminOrgList(rw http.ResponseWriter, r *http.Request, s Session) error {
+	orgs, err := w.staff.Admin.Orgs(r.Context(), adminOf(s))
 	if err != nil {
 		return err
 	}
@@ -71,61 +59,58 @@ func adminReadOrgForm(r *http.Request) adminOrgForm {
 	return f
 }
 
-// check returns what is wrong with the organisation's own fields, in the
-// order of the form.
-func (f adminOrgForm) check() []fieldError {
-	var bad []fieldError
-	add := func(field, key string) { bad = append(bad, fieldError{field, key}) }
-	switch {
-	case f.Name == "":
-		add("name", "admin.org.name.missing")
-	case utf8.RuneCountInString(f.Name) > adminMaxName:
-		add("name", "admin.org.name.too-long")
-	}
-	if len(f.Types) == 0 {
-		add("types", "admin.org.types.missing")
-	}
-	for _, t := range f.Types {
-		if !slices.Contains(adminSignatureTypes, t) {
-			add("types", "admin.org.types.unknown")
-			break
-		}
-	}
-	switch {
-	case f.ContactEmail == "":
-		add("contact", "admin.org.contact.missing")
-	case !job.ValidEmail(f.ContactEmail):
-		add("contact", "admin.org.contact.invalid")
-	}
-	if utf8.RuneCountInString(f.CertSubject) > adminMaxCertSubject || strings.IndexFunc(f.CertSubject, unicode.IsControl) >= 0 {
-		add("cert", "admin.org.cert.invalid")
-	}
-	return bad
+// input is the organisation the form describes.
+func (f adminOrgForm) input() staff.OrgInput {
+	return staff.OrgInput{Number: f.Number, Name: f.Name, SignatureTypes: f.Types, ContactEmail: f.ContactEmail,
+		CertSubject: f.CertSubject}
 }
 
-// checkAdmin returns what is wrong with the first portal administrator.
-func (f adminOrgForm) checkAdmin() []fieldError {
-	var bad []fieldError
-	add := func(field, key string) { bad = append(bad, fieldError{field, key}) }
-	switch {
-	case f.AdminPID == "":
-		add("admin_pid", "admin.org.admin-pid.missing")
-	case !job.ValidPID(f.AdminPID):
-		add("admin_pid", "admin.org.admin-pid.invalid")
+// firstAdmin is the first portal administrator the onboarding form names.
+func (f adminOrgForm) firstAdmin() staff.Person {
+	return staff.Person{PID: f.AdminPID, Name: f.AdminName, Email: f.AdminEmail}
+}
+
+// adminOrgErrors are the form's fields and texts for the invalid fields
+// (and codes) of staff.Service.Onboard and ChangeOrg.
+var adminOrgErrors = map[[2]string]fieldError{
+	{"number", staff.CodeMissing}:              {"number", "admin.org.number.missing"},
+	{"number", staff.CodeInvalid}:              {"number", "admin.org.number.invalid"},
+	{"number", staff.CodeOrgExists}:            {"number", "admin.org.number.exists"},
+	{"name", staff.CodeMissing}:                {"name", "admin.org.name.missing"},
+	{"name", staff.CodeTooLong}:                {"name", "admin.org.name.too-long"},
+	{"signature_types", staff.CodeMissing}:     {"types", "admin.org.types.missing"},
+	{"signature_types", staff.CodeUnknownType}: {"types", "admin.org.types.unknown"},
+	{"contact_email", staff.CodeMissing}:       {"contact", "admin.org.contact.missing"},
+	{"contact_email", staff.CodeInvalid}:       {"contact", "admin.org.contact.invalid"},
+	{"cert_subject", staff.CodeInvalid}:        {"cert", "admin.org.cert.invalid"},
+	{"first_admin.pid", staff.CodeMissing}:     {"admin_pid", "admin.org.admin-pid.missing"},
+	{"first_admin.pid", staff.CodeInvalid}:     {"admin_pid", "admin.org.admin-pid.invalid"},
+	{"first_admin.name", staff.CodeMissing}:    {"admin_name", "admin.org.admin-name.missing"},
+	{"first_admin.name", staff.CodeTooLong}:    {"admin_name", "admin.org.name.too-long"},
+	{"first_admin.email", staff.CodeMissing}:   {"admin_email", "admin.org.admin-email.missing"},
+	{"first_admin.email", staff.CodeInvalid}:   {"admin_email", "admin.org.admin-email.invalid"},
+}
+
+// formErrors are a form's errors for an Invalid error of a use case,
+// each of its fields and codes looked up in table; ok is false for any
+// other error, or one the table does not know.
+func formErrors[E any](err error, table map[[2]string]E) (bad []E, ok bool) {
+	e, isErr := errors.AsType[*errs.Error](err)
+	if !isErr || e.Kind != errs.Invalid {
+		return nil, false
 	}
-	switch {
-	case f.AdminName == "":
-		add("admin_name", "admin.org.admin-name.missing")
-	case utf8.RuneCountInString(f.AdminName) > adminMaxName:
-		add("admin_name", "admin.org.name.too-long")
+	list := e.Details
+	if len(list) == 0 {
+		list = []*errs.Error{e}
 	}
-	switch {
-	case f.AdminEmail == "":
-		add("admin_email", "admin.org.admin-email.missing")
-	case !job.ValidEmail(f.AdminEmail):
-		add("admin_email", "admin.org.admin-email.invalid")
+	for _, d := range list {
+		fe, known := table[[2]string{d.Field, d.Code}]
+		if !known {
+			return nil, false
+		}
+		bad = append(bad, fe)
 	}
-	return bad
+	return bad, true
 }
 
 // adminOrgView is the onboarding form (New) or an organisation's page.
@@ -150,73 +135,48 @@ func (v adminOrgView) Error(field string) string {
 
 // adminNewOrg shows the empty onboarding form, both signature types ticked.
 func (w *Web) adminNewOrg(rw http.ResponseWriter, r *http.Request, _ Session) error {
-	w.Render(rw, r, "admin_org", adminOrgView{New: true, Form: adminOrgForm{Types: adminSignatureTypes}})
+	w.Render(rw, r, "admin_org", adminOrgView{New: true, Form: adminOrgForm{Types: staff.SignatureTypes}})
 	return nil
 }
 
 // adminCreateOrg onboards an organisation with its first portal administrator.
 func (w *Web) adminCreateOrg(rw http.ResponseWriter, r *http.Request, s Session) error {
-	ctx := r.Context()
 	atPage(r, "/admin/orgs/new")
 	f := adminReadOrgForm(r)
-	var bad []fieldError
-	switch {
-	case f.Number == "":
-		bad = append(bad, fieldError{"number", "admin.org.number.missing"})
-	case !job.ValidOrgNumber(f.Number):
-		bad = append(bad, fieldError{"number", "admin.org.number.invalid"})
-	default:
-		_, err := w.staff.Store.Org(ctx, f.Number)
-		if err == nil {
-			bad = append(bad, fieldError{"number", "admin.org.number.exists"})
-		} else if !errs.Is(err, errs.NotFound) {
-			return err
-		}
-	}
-	bad = append(append(bad, f.check()...), f.checkAdmin()...)
-	if len(bad) > 0 {
-		w.render(rw, r, http.StatusUnprocessableEntity, "admin_org", adminOrgView{New: true, Form: f, Errors: bad})
-		return nil
-	}
-	now := w.clock.Now()
-	org := store.Org{Number: f.Number, Name: f.Name, Active: true, SignatureTypes: f.Types, CreatedAt: now,
-		ContactEmail: f.ContactEmail, CertSubject: f.CertSubject}
-	err := w.staff.Store.Onboard(ctx, adminBy(s, now), org, store.User{Org: f.Number, PID: f.AdminPID, Name: f.AdminName, Email: f.AdminEmail,
-		Role: store.RoleAdmin, CreatedAt: now, CreatedBy: "admin:" + s.Subject})
-	if errs.Is(err, errs.Conflict) { // onboarded by someone else since the check above
-		bad = append(bad, fieldError{"number", "admin.org.number.exists"})
+	_, err := w.staff.Admin.Onboard(r.Context(), adminOf(s), f.input(), f.firstAdmin())
+	if bad, ok := formErrors(err, adminOrgErrors); ok {
 		w.render(rw, r, http.StatusUnprocessableEntity, "admin_org", adminOrgView{New: true, Form: f, Errors: bad})
 		return nil
 	}
 	if err != nil {
 		return err
 	}
-	w.log.Info("web: organisation onboarded", "org", f.Number)
 	return adminRedirectDone(rw, r, f.Number, "created")
 }
 
 // adminOrgPage shows an organisation with its edit form and portal users.
-func (w *Web) adminOrgPage(rw http.ResponseWriter, r *http.Request, _ Session) error {
-	org, err := w.staff.Store.Org(r.Context(), r.PathValue("number"))
-	if err != nil {
-		return err
-	}
-	v := adminOrgView{Org: org, Form: adminFormOf(org)}
+func (w *Web) adminOrgPage(rw http.ResponseWriter, r *http.Request, s Session) error {
+	v := adminOrgView{}
 	if done := r.URL.Query().Get("done"); slices.Contains(adminOrgDone, done) {
 		v.Done = "admin.org.done." + done
 	}
-	return w.adminRenderOrg(rw, r, http.StatusOK, v)
+	return w.adminRenderOrg(rw, r, s, http.StatusOK, v)
 }
 
 // adminOrgDone are the confirmations an organisation's page may show.
 var adminOrgDone = []string{"created", "saved", "deactivated", "reactivated"}
 
-func (w *Web) adminRenderOrg(rw http.ResponseWriter, r *http.Request, status int, v adminOrgView) error {
-	users, err := w.staff.Store.ListUsers(r.Context(), v.Org.Number)
+// adminRenderOrg shows the organisation of the request's path with its
+// users; with the form as stored unless v has one.
+func (w *Web) adminRenderOrg(rw http.ResponseWriter, r *http.Request, s Session, status int, v adminOrgView) error {
+	org, users, err := w.staff.Admin.Org(r.Context(), adminOf(s), r.PathValue("number"))
 	if err != nil {
 		return err
 	}
-	v.Users = users
+	v.Org, v.Users = org, users
+	if v.Errors == nil {
+		v.Form = adminFormOf(org)
+	}
 	w.render(rw, r, status, "admin_org", v)
 	return nil
 }
@@ -224,45 +184,33 @@ func (w *Web) adminRenderOrg(rw http.ResponseWriter, r *http.Request, status int
 // adminSaveOrg changes an organisation's name, signature types, contact e-mail
 // and certificate subject; its number, state and creation stay.
 func (w *Web) adminSaveOrg(rw http.ResponseWriter, r *http.Request, s Session) error {
-	ctx := r.Context()
-	org, err := w.staff.Store.Org(ctx, r.PathValue("number"))
+	number := r.PathValue("number")
+	atPage(r, adminOrgPath(number))
+	f := adminReadOrgForm(r)
+	f.Number = number
+	_, err := w.staff.Admin.ChangeOrg(r.Context(), adminOf(s), number, f.input())
+	if bad, ok := formErrors(err, adminOrgErrors); ok {
+		return w.adminRenderOrg(rw, r, s, http.StatusUnprocessableEntity, adminOrgView{Form: f, Errors: bad})
+	}
 	if err != nil {
 		return err
 	}
-	atPage(r, adminOrgPath(org.Number))
-	f := adminReadOrgForm(r)
-	f.Number = org.Number
-	if bad := f.check(); len(bad) > 0 {
-		return w.adminRenderOrg(rw, r, http.StatusUnprocessableEntity, adminOrgView{Org: org, Form: f, Errors: bad})
-	}
-	org.Name, org.SignatureTypes, org.ContactEmail, org.CertSubject = f.Name, f.Types, f.ContactEmail, f.CertSubject
-	if err := w.staff.Store.PutOrg(ctx, adminBy(s, w.clock.Now()), org); err != nil {
-		return err
-	}
-	w.log.Info("web: organisation changed", "org", org.Number)
-	return adminRedirectDone(rw, r, org.Number, "saved")
+	return adminRedirectDone(rw, r, number, "saved")
 }
 
-// adminSetOrgActive deactivates or reactivates an organisation. A
-// deactivated organisation's requests are refused until it is reactivated;
-// its jobs and their signers are left as they are.
+// adminSetOrgActive deactivates or reactivates an organisation
+// (staff.Service.SetOrgActive).
 func (w *Web) adminSetOrgActive(active bool) adminHandler {
 	return func(rw http.ResponseWriter, r *http.Request, s Session) error {
-		ctx := r.Context()
-		org, err := w.staff.Store.Org(ctx, r.PathValue("number"))
-		if err != nil {
-			return err
-		}
-		org.Active = active
-		if err := w.staff.Store.PutOrg(ctx, adminBy(s, w.clock.Now()), org); err != nil {
+		number := r.PathValue("number")
+		if err := w.staff.Admin.SetOrgActive(r.Context(), adminOf(s), number, active); err != nil {
 			return err
 		}
 		done := "deactivated"
 		if active {
 			done = "reactivated"
 		}
-		w.log.Info("web: organisation "+done, "org", org.Number)
-		return adminRedirectDone(rw, r, org.Number, done)
+		return adminRedirectDone(rw, r, number, done)
 	}
 }
 
@@ -275,7 +223,6 @@ func adminRedirectDone(rw http.ResponseWriter, r *http.Request, number, done str
 	return nil
 }
 
-// adminBy names the central administrator making a change, for the audit log.
-func adminBy(s Session, at time.Time) store.By {
-	return store.By{Actor: "admin:" + s.Subject, At: at.UTC()}
-}
+// adminOf is the central administrator the session is of, for the use
+// cases, which check it again.
+func adminOf(s Session) staff.Admin { return staff.Admin{PID: s.Subject} }

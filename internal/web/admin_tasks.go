@@ -25,16 +25,14 @@ type deadTaskView struct {
 }
 
 // adminTasks lists the newest dead tasks.
-func (w *Web) adminTasks(rw http.ResponseWriter, r *http.Request, _ Session) error {
-	v := adminTasksView{Available: w.staff.Queue != nil}
-	if v.Available {
-		dead, err := w.staff.Queue.Dead(r.Context(), 200)
-		if err != nil {
-			return err
-		}
-		for _, t := range dead {
-			v.Tasks = append(v.Tasks, deadTask(t))
-		}
+func (w *Web) adminTasks(rw http.ResponseWriter, r *http.Request, s Session) error {
+	dead, err := w.staff.Admin.FailedTasks(r.Context(), adminOf(s), 200)
+	if err != nil {
+		return err
+	}
+	v := adminTasksView{Available: w.staff.Admin.Queue != nil}
+	for _, t := range dead {
+		v.Tasks = append(v.Tasks, deadTask(t))
 	}
 	w.Render(rw, r, "admin_tasks", v)
 	return nil

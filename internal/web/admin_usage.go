@@ -13,8 +13,9 @@ import (
 )
 
 // Usage (MISSION P1): what each organisation used per month, priced on
-// usage.Standard, on a page and as CSV for invoicing. The counts are
-// derived from the signers' acts and the notice record (store.Usage).
+// usage.Standard, on a page and as CSV for invoicing (staff.Service.Usage).
+// The counts are derived from the signers' acts and the notice record
+// (store.Usage).
 
 type adminUsageView struct {
 	From, To string // the months as typed or chosen, "2026-11"
@@ -54,10 +55,10 @@ type adminUsageTotal struct {
 
 // adminUsagePage shows the report for ?from=&to= (months, inclusive; the
 // current month by default).
-func (w *Web) adminUsagePage(rw http.ResponseWriter, r *http.Request, _ Session) error {
+func (w *Web) adminUsagePage(rw http.ResponseWriter, r *http.Request, s Session) error {
 	q := r.URL.Query()
 	v := adminUsageView{From: q.Get("from"), To: q.Get("to")}
-	report, p, err := w.adminUsageReport(r)
+	report, p, err := w.staff.Admin.Usage(r.Context(), adminOf(s), v.From, v.To)
 	if field := adminInvalidField(err); field != "" {
 		key := "admin.usage.month.invalid"
 		if codeOf(err) == "month-order" {
@@ -105,8 +106,9 @@ func (w *Web) adminUsageLine(lang string, l usage.Line) adminUsageLine {
 }
 
 // adminUsageCSV serves the report as CSV (see usage.Report.WriteCSV).
-func (w *Web) adminUsageCSV(rw http.ResponseWriter, r *http.Request, _ Session) error {
-	report, p, err := w.adminUsageReport(r)
+func (w *Web) adminUsageCSV(rw http.ResponseWriter, r *http.Request, s Session) error {
+	q := r.URL.Query()
+	report, p, err := w.staff.Admin.Usage(r.Context(), adminOf(s), q.Get("from"), q.Get("to"))
 	if err != nil {
 		return err
 	}
@@ -120,28 +122,6 @@ func (w *Web) adminUsageCSV(rw http.ResponseWriter, r *http.Request, _ Session) 
 	h.Set("Cache-Control", "no-store")
 	rw.Write(buf.Bytes())
 	return nil
-}
-
-// adminUsageReport prices the usage of the period in the request's query.
-func (w *Web) adminUsageReport(r *http.Request) (usage.Report, usage.Period, error) {
-	ctx, q := r.Context(), r.URL.Query()
-	p, err := usage.ParsePeriod(q.Get("from"), q.Get("to"), w.clock.Now())
-	if err != nil {
-		return usage.Report{}, p, err
-	}
-	rows, err := w.staff.Store.UsageRows(ctx, p.From, p.To)
-	if err != nil {
-		return usage.Report{}, p, err
-	}
-	orgs, err := w.staff.Store.ListOrgs(ctx)
-	if err != nil {
-		return usage.Report{}, p, err
-	}
-	names := make(map[string]string, len(orgs))
-	for _, o := range orgs {
-		names[o.Number] = o.Name
-	}
-	return usage.NewReport(rows, names, usage.Standard), p, nil
 }
 
 // adminInvalidField is the form field an Invalid error names, or "".

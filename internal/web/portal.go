@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"net/url"
+	"slices"
 
 	"github.com/segl/segl/internal/ceremony"
 	"github.com/segl/segl/internal/eid"
@@ -61,7 +62,7 @@ func (w *Web) portalRoutes(mux *http.ServeMux) {
 // to the jobs of their one organisation, to a choice when they are a user
 // of several, and nowhere when they are a user of none.
 func (w *Web) portalLoggedIn(rw http.ResponseWriter, r *http.Request, id eid.Identity) error {
-	orgs, err := w.staff.Store.UserOrgs(r.Context(), id.PID)
+	orgs, err := w.staff.Admin.Memberships(r.Context(), id.PID)
 	if err != nil {
 		return err
 	}
@@ -70,7 +71,7 @@ func (w *Web) portalLoggedIn(rw http.ResponseWriter, r *http.Request, id eid.Ide
 		w.EndSession(rw, r)
 		return explain(errs.E(errs.Forbidden, "not-a-user", "no access to the portal"), "portal.error.no-access", "", "")
 	case 1:
-		if _, err := w.NewSession(rw, r, Session{Area: AreaPortal, Org: orgs[0].Org}.withIdentity(id)); err != nil {
+		if _, err := w.NewSession(rw, r, Session{Area: AreaPortal, Org: orgs[0].Number}.withIdentity(id)); err != nil {
 			return err
 		}
 		http.Redirect(rw, r, "/portal/", http.StatusSeeOther)
@@ -132,15 +133,15 @@ func (w *Web) portalAccess(rw http.ResponseWriter, r *http.Request) (access, err
 	if err != nil {
 		return access{}, err
 	}
-	org, err := w.staff.Store.Org(ctx, s.Org)
+	orgs, err := w.staff.Admin.Memberships(ctx, s.Subject)
 	if err != nil {
 		return access{}, err
 	}
-	orgs, err := w.staff.Store.UserOrgs(ctx, s.Subject)
-	if err != nil {
-		return access{}, err
+	i := slices.IndexFunc(orgs, func(o store.Org) bool { return o.Number == s.Org })
+	if i < 0 { // removed since PortalCaller read it
+		return access{}, explain(errs.E(errs.Forbidden, "not-a-user", "no access to the portal"), "portal.error.no-access", "", "")
 	}
-	return access{session: s, caller: c, user: u, org: org, orgs: len(orgs)}, nil
+	return access{session: s, caller: c, user: u, org: orgs[i], orgs: len(orgs)}, nil
 }
 
 // portalHome is the start page with the way to log in, or, for a
@@ -171,7 +172,7 @@ func (w *Web) portalOrgs(rw http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	orgs, err := w.memberships(r, s.Subject)
+	orgs, err := w.staff.Admin.Memberships(r.Context(), s.Subject)
 	if err != nil {
 		return err
 	}
@@ -180,23 +181,6 @@ func (w *Web) portalOrgs(rw http.ResponseWriter, r *http.Request) error {
 	}
 	w.Render(rw, r, "portal_orgs", orgsView{Nav: navView{Name: s.Name}, Current: s.Org, Orgs: orgs})
 	return nil
-}
-
-// memberships are the organisations pid is a user of.
-func (w *Web) memberships(r *http.Request, pid string) ([]store.Org, error) {
-	users, err := w.staff.Store.UserOrgs(r.Context(), pid)
-	if err != nil {
-		return nil, err
-	}
-	orgs := make([]store.Org, 0, len(users))
-	for _, u := range users {
-		o, err := w.staff.Store.Org(r.Context(), u.Org)
-		if err != nil {
-			return nil, err
-		}
-		orgs = append(orgs, o)
-	}
-	return orgs, nil
 }
 
 // portalChooseOrg starts a new session acting for the chosen organisation,
@@ -218,11 +202,12 @@ func (w *Web) portalChooseOrg(rw http.ResponseWriter, r *http.Request) error {
 	if !job.ValidOrgNumber(chosen) {
 		return errBadForm
 	}
-	if _, err := w.staff.Store.User(r.Context(), chosen, s.Subject); err != nil {
-		if errs.Is(err, errs.NotFound) {
-			return explain(errs.E(errs.Forbidden, "not-a-user", "not a user of %s", chosen), "portal.error.no-access", "", "")
-		}
+	orgs, err := w.staff.Admin.Memberships(r.Context(), s.Subject)
+	if err != nil {
 		return err
+	}
+	if !slices.ContainsFunc(orgs, func(o store.Org) bool { return o.Number == chosen }) {
+		return explain(errs.E(errs.Forbidden, "not-a-user", "not a user of %s", chosen), "portal.error.no-access", "", "")
 	}
 	next := Session{Area: AreaPortal, Org: chosen}.withIdentity(s.Identity())
 	if _, err := w.NewSession(rw, r, next); err != nil {

@@ -85,7 +85,7 @@ func (w *Web) portalJobs(rw http.ResponseWriter, r *http.Request) error {
 func (w *Web) creators(ctx context.Context, a access) (func(lang, creator string) string, error) {
 	names := map[string]string{}
 	if a.admin() {
-		users, err := w.staff.Store.ListUsers(ctx, a.org.Number)
+		users, err := w.staff.Admin.Users(ctx, a.caller)
 		if err != nil {
 			return nil, err
 		}

@@ -4,17 +4,16 @@ import (
 	"net/http"
 	"slices"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/segl/segl/internal/errs"
-	"github.com/segl/segl/internal/job"
+	"github.com/segl/segl/internal/staff"
 	"github.com/segl/segl/internal/store"
 )
 
 // The organisation's users (MISSION I4): its administrators grant
 // colleagues access to the portal, as senders or administrators, change
-// their role and take access away. Nobody changes or removes themselves,
-// so an organisation always keeps the administrator who is acting.
+// their role and take access away (staff.Service, which decides who may;
+// these pages read the forms and render).
 
 type usersView struct {
 	Nav    navView
@@ -40,20 +39,21 @@ type grantForm struct {
 // doneKeys are the confirmations a change redirects to (?done=…).
 var doneKeys = []string{"granted", "changed", "removed"}
 
-// portalAdmin is portalAccess for pages only an administrator may open.
-func (w *Web) portalAdmin(rw http.ResponseWriter, r *http.Request) (access, error) {
-	a, err := w.portalAccess(rw, r)
-	if err == nil && !a.admin() {
-		err = explain(errs.E(errs.Forbidden, "not-an-admin", "only administrators manage users"),
-			"portal.error.admin-only", "/portal/", "portal.error.admin-only.retry")
+// explainUsers gives the refusals of the users' use cases their pages.
+func explainUsers(err error) error {
+	switch codeOf(err) {
+	case staff.CodeNotAnAdmin:
+		return explain(err, "portal.error.admin-only", "/portal/", "portal.error.admin-only.retry")
+	case staff.CodeSelf:
+		return explain(err, "portal.error.self", "/portal/users", "portal.users.back")
 	}
-	return a, err
+	return err
 }
 
 // portalUsers lists the organisation's users, with the forms to change
 // them and to grant access.
 func (w *Web) portalUsers(rw http.ResponseWriter, r *http.Request) error {
-	a, err := w.portalAdmin(rw, r)
+	a, err := w.portalAccess(rw, r)
 	if err != nil {
 		return err
 	}
@@ -66,9 +66,9 @@ func (w *Web) portalUsers(rw http.ResponseWriter, r *http.Request) error {
 
 func (w *Web) renderUsers(rw http.ResponseWriter, r *http.Request, a access, status int, v usersView) error {
 	atPage(r, "/portal/users")
-	users, err := w.staff.Store.ListUsers(r.Context(), a.org.Number)
+	users, err := w.staff.Admin.Users(r.Context(), a.caller)
 	if err != nil {
-		return err
+		return explainUsers(err)
 	}
 	v.Nav = a.nav()
 	for _, u := range users {
@@ -78,74 +78,54 @@ func (w *Web) renderUsers(rw http.ResponseWriter, r *http.Request, a access, sta
 	return nil
 }
 
+// grantErrors are the grant form's inputs and texts for the invalid
+// fields (and codes) of staff.Service.Grant.
+var grantErrors = map[[2]string]portalError{
+	{"pid", staff.CodeMissing}:      {"pid", "portal.users.error.pid"},
+	{"pid", staff.CodeInvalid}:      {"pid", "portal.users.error.pid"},
+	{"pid", staff.CodeUserExists}:   {"pid", "portal.users.error.exists"},
+	{"name", staff.CodeMissing}:     {"name", "portal.users.error.name"},
+	{"name", staff.CodeTooLong}:     {"name", "portal.users.error.name"},
+	{"email", staff.CodeInvalid}:    {"email", "portal.users.error.email"},
+	{"role", staff.CodeRoleUnknown}: {"role-" + string(store.RoleSender), "portal.users.error.role"},
+}
+
 // portalGrant gives a person access to the portal for the organisation.
 func (w *Web) portalGrant(rw http.ResponseWriter, r *http.Request) error {
-	ctx, lang := r.Context(), Lang(r)
-	a, err := w.portalAdmin(rw, r)
+	a, err := w.portalAccess(rw, r)
 	if err != nil {
 		return err
 	}
 	f := grantForm{PID: compact(r.PostForm.Get("pid")), Name: strings.TrimSpace(r.PostForm.Get("name")),
 		Email: strings.TrimSpace(r.PostForm.Get("email")), Role: r.PostForm.Get("role")}
-	var problems []portalError
-	add := func(field, key string) { problems = append(problems, portalError{field, w.T(lang, key)}) }
-	if !job.ValidPID(f.PID) {
-		add("pid", "portal.users.error.pid")
-	} else if _, err := w.staff.Store.User(ctx, a.org.Number, f.PID); err == nil {
-		add("pid", "portal.users.error.exists")
-	} else if !errs.Is(err, errs.NotFound) {
-		return err
-	}
-	if n := utf8.RuneCountInString(f.Name); n == 0 || n > 200 {
-		add("name", "portal.users.error.name")
-	}
-	if f.Email != "" && !job.ValidEmail(f.Email) {
-		add("email", "portal.users.error.email")
-	}
-	if !store.Role(f.Role).Valid() {
-		add("role-"+string(store.RoleSender), "portal.users.error.role")
-	}
-	if len(problems) > 0 {
+	_, err = w.staff.Admin.Grant(r.Context(), a.caller, staff.Person{PID: f.PID, Name: f.Name, Email: f.Email}, store.Role(f.Role))
+	if bad, ok := formErrors(err, grantErrors); ok {
+		problems := make([]portalError, len(bad))
+		for i, p := range bad {
+			problems[i] = portalError{p.Field, w.T(Lang(r), p.Text)}
+		}
 		return w.renderUsers(rw, r, a, http.StatusUnprocessableEntity, usersView{Form: f, Errors: problems})
 	}
-	err = w.staff.Store.PutUser(ctx, a.by(w), store.User{Org: a.org.Number, PID: f.PID, Name: f.Name, Email: f.Email,
-		Role: store.Role(f.Role), CreatedAt: w.clock.Now().UTC(), CreatedBy: "pid:" + a.session.Subject})
 	if err != nil {
-		return err
+		return explainUsers(err)
 	}
 	http.Redirect(rw, r, "/portal/users?done=granted", http.StatusSeeOther)
 	return nil
 }
 
-// otherUser is the user of the organisation a change is about: never the
-// administrator making it.
-func (w *Web) otherUser(r *http.Request, a access) (store.User, error) {
-	pid := r.PostForm.Get("pid")
-	if pid == a.session.Subject {
-		return store.User{}, explain(errs.E(errs.Forbidden, "self", "administrators cannot change themselves"),
-			"portal.error.self", "/portal/users", "portal.users.back")
-	}
-	return w.staff.Store.User(r.Context(), a.org.Number, pid)
-}
-
 // portalChangeRole makes a user an administrator or a sender.
 func (w *Web) portalChangeRole(rw http.ResponseWriter, r *http.Request) error {
-	a, err := w.portalAdmin(rw, r)
+	a, err := w.portalAccess(rw, r)
 	if err != nil {
 		return err
 	}
 	atPage(r, "/portal/users")
-	u, err := w.otherUser(r, a)
-	if err != nil {
-		return err
-	}
-	role := store.Role(r.PostForm.Get("role"))
-	if !role.Valid() {
+	err = w.staff.Admin.ChangeRole(r.Context(), a.caller, r.PostForm.Get("pid"), store.Role(r.PostForm.Get("role")))
+	if errs.Is(err, errs.Invalid) {
 		return errBadForm
 	}
-	u.Role = role
-	if err := w.staff.Store.PutUser(r.Context(), a.by(w), u); err != nil {
-		return err
+	if err != nil {
+		return explainUsers(err)
 	}
 	http.Redirect(rw, r, "/portal/users?done=changed", http.StatusSeeOther)
 	return nil
@@ -154,23 +134,14 @@ func (w *Web) portalChangeRole(rw http.ResponseWriter, r *http.Request) error {
 // portalRemoveUser takes a user's access away. Their jobs stay with the
 // organisation.
 func (w *Web) portalRemoveUser(rw http.ResponseWriter, r *http.Request) error {
-	a, err := w.portalAdmin(rw, r)
+	a, err := w.portalAccess(rw, r)
 	if err != nil {
 		return err
 	}
 	atPage(r, "/portal/users")
-	u, err := w.otherUser(r, a)
-	if err != nil {
-		return err
-	}
-	if err := w.staff.Store.DeleteUser(r.Context(), a.by(w), a.org.Number, u.PID); err != nil {
-		return err
+	if err := w.staff.Admin.RemoveUser(r.Context(), a.caller, r.PostForm.Get("pid")); err != nil {
+		return explainUsers(err)
 	}
 	http.Redirect(rw, r, "/portal/users?done=removed", http.StatusSeeOther)
 	return nil
-}
-
-// by names the portal administrator making a change, for the audit log.
-func (a access) by(w *Web) store.By {
-	return store.By{Actor: "pid:" + a.session.Subject, At: w.clock.Now().UTC()}
 }

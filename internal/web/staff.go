@@ -3,13 +3,11 @@ package web
 import (
 	"errors"
 	"net/http"
-	"slices"
 
 	"github.com/segl/segl/internal/ceremony"
 	"github.com/segl/segl/internal/eid"
 	"github.com/segl/segl/internal/errs"
-	"github.com/segl/segl/internal/queue"
-	"github.com/segl/segl/internal/store"
+	"github.com/segl/segl/internal/staff"
 )
 
 // The staff pages: the sender portal under /portal (portal.go) and the
@@ -22,26 +20,19 @@ import (
 // Staff is what the portal and the administration need. Given to New,
 // Routes mounts /portal and /admin.
 type Staff struct {
-	// Svc runs the use cases (jobs are created, read and cancelled
-	// through it, scoped by ceremony.Caller). Required.
+	// Svc runs the senders' use cases (jobs are created, read and
+	// cancelled through it, scoped by ceremony.Caller). Required.
 	Svc *ceremony.Service
-	// Store holds organisations, users and usage. Required.
-	Store store.Store
+	// Admin runs the staff's use cases: organisations, portal users,
+	// usage and failed tasks. Required.
+	Admin *staff.Service
 	// Login is the eID login; nil refuses logins with a page that says so.
 	Login eid.Login
 	// BaseURL is segl's public https URL without a trailing slash; the
 	// callbacks BaseURL+"/portal/callback" and "/admin/callback" must be
 	// registered with the provider.
 	BaseURL string
-	// AdminPIDs are the central administrators' identity numbers.
-	AdminPIDs []string
-	// Queue is the background task queue, whose dead letter /admin shows;
-	// nil shows none.
-	Queue queue.Queue
 }
-
-// IsAdmin reports whether pid is a central administrator.
-func (s *Staff) IsAdmin(pid string) bool { return slices.Contains(s.AdminPIDs, pid) }
 
 func (w *Web) staffRoutes(mux *http.ServeMux) {
 	w.portalRoutes(mux)

@@ -64,6 +64,30 @@ type Queue interface {
 	Retry(ctx context.Context, id int64, worker string, err string, next time.Time) error
 	// Fail moves the job to the dead letter, keeping err for an operator.
 	Fail(ctx context.Context, id int64, worker string, err string) error
+	// Release hands a job back untouched when its worker stops (a node
+	// shutting down): the lease ends now, so any worker can claim the job
+	// at once instead of after the lease runs out, and the delivery is not
+	// counted as an attempt, because the job did not fail. It does not
+	// change when the job is due or its last error.
+	Release(ctx context.Context, id int64, worker string) error
 	// Dead lists up to max dead jobs, newest first.
 	Dead(ctx context.Context, max int) ([]Job, error)
+}
+
+// Depth is how much work of one kind waits, for monitoring.
+type Depth struct {
+	Kind    string
+	Pending int64 // not finished and not dead, due or not
+	Due     int64 // of those, due now: what workers should be taking
+	Dead    int64 // in the dead letter, waiting for an operator
+	// OldestDue is the due time of the longest-waiting due job, zero when
+	// none is due. now minus it is how far behind the workers are.
+	OldestDue time.Time
+}
+
+// Inspector is the optional capability of a Queue to report its depth
+// cheaply (one grouped query), for the metrics.
+type Inspector interface {
+	// Depths reports every kind that has pending or dead jobs.
+	Depths(ctx context.Context, now time.Time) ([]Depth, error)
 }

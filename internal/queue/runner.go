@@ -77,8 +77,12 @@ type RunnerOptions struct {
 	// Default 10.
 	MaxAttempts int
 	Backoff     Backoff
-	Clock       clock.Clock  // default the system clock
-	Log         *slog.Logger // default slog.Default()
+	// Observe, when set, hears the outcome of every delivery: "done",
+	// "retry", "dead" or "released" (handed back at a stop), with the
+	// job's kind. For the metrics; it must not block.
+	Observe func(kind, outcome string)
+	Clock   clock.Clock  // default the system clock
+	Log     *slog.Logger // default slog.Default()
 }
 
 // Runner claims due jobs and runs their handlers: a handler error or panic
@@ -115,6 +119,9 @@ func NewRunner(q Queue, opts RunnerOptions) *Runner {
 	if opts.Log == nil {
 		opts.Log = slog.Default()
 	}
+	if opts.Observe == nil {
+		opts.Observe = func(kind, outcome string) {}
+	}
 	return &Runner{q: q, opts: opts, handlers: map[string]Handler{}}
 }
 
@@ -126,7 +133,9 @@ func (r *Runner) Handle(kind string, h Handler) {
 }
 
 // Run claims and runs jobs until ctx ends. A failing queue is logged and
-// retried after Poll; Run only returns ctx's error.
+// retried after Poll; Run only returns ctx's error. When ctx ends, running
+// handlers see their context end too, and the jobs they do not finish are
+// handed back (Queue.Release) before Run returns.
 func (r *Runner) Run(ctx context.Context) error {
 	for {
 		n, err := r.RunOnce(ctx)
@@ -181,6 +190,7 @@ func (r *Runner) run(ctx context.Context, j Job) {
 		// Earlier deliveries never reported back: the worker crashed or
 		// lost its lease each time.
 		msg := fmt.Sprintf("queue: gave up after %d deliveries without an outcome (last error: %s)", j.Attempt-1, j.Error)
+		r.opts.Observe(j.Kind, "dead")
 		if err := r.q.Fail(rec, j.ID, r.opts.Worker, msg); err != nil {
 			log.Error("queue: fail", "err", err)
 		}
@@ -195,13 +205,24 @@ func (r *Runner) run(ctx context.Context, j Job) {
 	var perm permanent
 	switch {
 	case err == nil:
+		r.opts.Observe(j.Kind, "done")
 		err = r.q.Done(rec, j.ID, r.opts.Worker)
+	case ctx.Err() != nil:
+		// The runner is stopping (the node shuts down) and cut the
+		// handler off: hand the job back so that another node runs it
+		// now rather than when the lease would have run out. That is
+		// not the job's failure, so it costs no attempt.
+		log.Info("queue: runner stopping, job handed back", "err", err)
+		r.opts.Observe(j.Kind, "released")
+		err = r.q.Release(rec, j.ID, r.opts.Worker)
 	case errors.As(err, &perm) || j.Attempt >= r.opts.MaxAttempts:
 		log.Warn("queue: job dead", "err", err)
+		r.opts.Observe(j.Kind, "dead")
 		err = r.q.Fail(rec, j.ID, r.opts.Worker, err.Error())
 	default:
 		delay := r.opts.Backoff.Delay(j.Attempt)
 		log.Info("queue: job failed, will retry", "err", err, "in", delay)
+		r.opts.Observe(j.Kind, "retry")
 		err = r.q.Retry(rec, j.ID, r.opts.Worker, err.Error(), r.opts.Clock.Now().Add(delay))
 	}
 	if err != nil {

@@ -24,7 +24,10 @@ import (
 	"github.com/segl/segl/internal/queue"
 )
 
-var _ queue.Queue = (*Queue)(nil)
+var (
+	_ queue.Queue     = (*Queue)(nil)
+	_ queue.Inspector = (*Queue)(nil)
+)
 
 // Queue is a job queue in PostgreSQL.
 type Queue struct {
@@ -112,6 +115,12 @@ const (
 		WHERE id = $4 AND state = 'pending' AND locked_by = $5`
 	fail = `UPDATE queue_jobs SET state = 'dead', locked_by = '', lease_until = 0, last_error = $1, updated_at = $2
 		WHERE id = $3 AND state = 'pending' AND locked_by = $4`
+	// depths counts by kind and state; the claimable index serves it.
+	depths = `SELECT kind, state, COUNT(*), COALESCE(SUM(CASE WHEN run_at <= $1 THEN 1 ELSE 0 END), 0),
+		COALESCE(MIN(CASE WHEN run_at <= $1 THEN run_at END), 0)
+		FROM queue_jobs GROUP BY kind, state`
+	release = `UPDATE queue_jobs SET locked_by = '', lease_until = 0, attempt = attempt - 1, updated_at = $1
+		WHERE id = $2 AND state = 'pending' AND locked_by = $3`
 	dead = `SELECT id, kind, COALESCE(key, ''), payload, attempt, run_at, last_error
 		FROM queue_jobs WHERE state = 'dead' ORDER BY updated_at DESC, id DESC LIMIT $1`
 )
@@ -173,6 +182,11 @@ func (q *Queue) Fail(ctx context.Context, id int64, worker string, msg string) e
 	return q.holder(ctx, "fail", id, worker, fail, msg, micro(time.Now()), id, worker)
 }
 
+// Release hands a job the worker holds back, claimable at once.
+func (q *Queue) Release(ctx context.Context, id int64, worker string) error {
+	return q.holder(ctx, "release", id, worker, release, micro(time.Now()), id, worker)
+}
+
 // holder runs a statement that only the lease holder may run; no row
 // changed means someone else holds the job now (or it is gone).
 func (q *Queue) holder(ctx context.Context, op string, id int64, worker, query string, args ...any) error {
@@ -204,4 +218,45 @@ func scanJobs(rows pgx.Rows) ([]queue.Job, error) {
 		j.RunAt = fromMicro(runAt)
 		return j, err
 	})
+}
+
+// Depths reports the pending, due and dead jobs of every kind that has
+// any, and the due time of the oldest due one, in one grouped query.
+func (q *Queue) Depths(ctx context.Context, now time.Time) ([]queue.Depth, error) {
+	rows, err := q.pool.Query(ctx, depths, micro(now))
+	if err != nil {
+		return nil, pgdb.Classify(fmt.Errorf("pgqueue: depths: %w", err))
+	}
+	byKind := map[string]*queue.Depth{}
+	var out []queue.Depth
+	for rows.Next() {
+		var kind, state string
+		var n, due, oldest int64
+		if err := rows.Scan(&kind, &state, &n, &due, &oldest); err != nil {
+			rows.Close()
+			return nil, pgdb.Classify(fmt.Errorf("pgqueue: depths: %w", err))
+		}
+		d := byKind[kind]
+		if d == nil {
+			d = &queue.Depth{Kind: kind}
+			byKind[kind] = d
+		}
+		if state == "dead" {
+			d.Dead += n
+			continue
+		}
+		d.Pending, d.Due = d.Pending+n, d.Due+due
+		if due > 0 {
+			d.OldestDue = fromMicro(oldest)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, pgdb.Classify(fmt.Errorf("pgqueue: depths: %w", err))
+	}
+	for _, d := range byKind {
+		out = append(out, *d)
+	}
+	sort.Slice(out, func(i, k int) bool { return out[i].Kind < out[k].Kind })
+	return out, nil
 }

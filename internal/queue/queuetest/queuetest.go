@@ -41,6 +41,10 @@ func Run(t *testing.T, newQueue func(t *testing.T) queue.Queue) {
 		{"fail/runner-max-attempts-dead", testRunnerMaxAttempts},
 		{"fail/runner-permanent-dead", testRunnerPermanent},
 		{"ok/runner-run-loop", testRunnerLoop},
+		{"ok/release-claimable-at-once", testRelease},
+		{"fail/release-by-non-holder", testReleaseNonHolder},
+		{"ok/runner-stop-hands-back", testRunnerStop},
+		{"ok/depths", testDepths},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -460,5 +464,99 @@ func testRunnerLoop(t *testing.T, q queue.Queue) {
 		if c != 1 {
 			t.Errorf("job %s ran %d times", k, c)
 		}
+	}
+}
+
+// testRelease: a worker that stops hands its job back; another claims it
+// at once (no lease to wait out), as the same attempt, with the job's due
+// time and last error unchanged.
+func testRelease(t *testing.T, q queue.Queue) {
+	ctx := context.Background()
+	enqueue(t, q, "callback", "k", "p", t0)
+	j := claimOne(t, q, "w1", t0)
+	if err := q.Retry(ctx, j.ID, "w1", "503 from sender", t0.Add(time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	j = claimOne(t, q, "w1", t0.Add(time.Second))
+	if err := q.Release(ctx, j.ID, "w1"); err != nil {
+		t.Fatal(err)
+	}
+	if err := q.Done(ctx, j.ID, "w1"); !errs.Is(err, errs.Conflict) {
+		t.Fatalf("Done after Release: %v, want conflict", err)
+	}
+	j2 := claimOne(t, q, "w2", t0.Add(time.Second))
+	if j2.ID != j.ID || j2.Attempt != 2 || j2.Error != "503 from sender" || !j2.RunAt.Equal(t0.Add(time.Second)) || string(j2.Payload) != "p" {
+		t.Fatalf("after release claimed %+v, want job %d attempt 2 with its error and due time", j2, j.ID)
+	}
+}
+
+func testReleaseNonHolder(t *testing.T, q queue.Queue) {
+	ctx := context.Background()
+	enqueue(t, q, "callback", "k", "", t0)
+	j := claimOne(t, q, "w1", t0)
+	if err := q.Release(ctx, j.ID, "w2"); !errs.Is(err, errs.Conflict) {
+		t.Fatalf("Release by non-holder: %v, want conflict", err)
+	}
+	claimNone(t, q, "w2", t0)
+}
+
+// testRunnerStop: a runner stopped while a handler runs cuts the handler
+// off and hands its job back, so another node claims it at once, before
+// the lease would have run out, without an attempt spent.
+func testRunnerStop(t *testing.T, q queue.Queue) {
+	r := newRunner(q, clock.NewFake(t0), 5)
+	started := make(chan struct{})
+	r.Handle("callback", func(ctx context.Context, j queue.Job) error {
+		close(started)
+		<-ctx.Done()
+		return ctx.Err()
+	})
+	enqueue(t, q, "callback", "k", "p", t0)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { _, err := r.RunOnce(ctx); done <- err }()
+	<-started
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	j := claimOne(t, q, "other-node", t0)
+	if j.Key != "k" || j.Attempt != 1 || j.Error != "" {
+		t.Fatalf("after stop claimed %+v, want the job again as attempt 1", j)
+	}
+	if dead, _ := q.Dead(context.Background(), 10); len(dead) != 0 {
+		t.Fatalf("dead letter = %+v", dead)
+	}
+}
+
+// testDepths: a queue that reports its depth (queue.Inspector) counts
+// pending, due and dead jobs per kind and names the oldest due time.
+func testDepths(t *testing.T, q queue.Queue) {
+	in, ok := q.(queue.Inspector)
+	if !ok {
+		t.Skip("queue does not report its depth")
+	}
+	ctx := context.Background()
+	enqueue(t, q, "callback", "a", "", t0.Add(-time.Minute))
+	enqueue(t, q, "callback", "b", "", t0)
+	enqueue(t, q, "callback", "later", "", t0.Add(time.Hour))
+	enqueue(t, q, "notify", "x", "", t0.Add(-time.Second))
+	jobs := claim(t, q, "w1", t0, 1, "notify")
+	if len(jobs) != 1 {
+		t.Fatalf("claimed %+v, want notify/x", jobs)
+	}
+	if err := q.Fail(ctx, jobs[0].ID, "w1", "bad address"); err != nil {
+		t.Fatal(err)
+	}
+	got, err := in.Depths(ctx, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []queue.Depth{
+		{Kind: "callback", Pending: 3, Due: 2, OldestDue: t0.Add(-time.Minute)},
+		{Kind: "notify", Dead: 1},
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("Depths = %+v, want %+v", got, want)
 	}
 }

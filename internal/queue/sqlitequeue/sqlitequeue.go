@@ -25,7 +25,10 @@ import (
 	"github.com/segl/segl/internal/sqldb"
 )
 
-var _ queue.Queue = (*Queue)(nil)
+var (
+	_ queue.Queue     = (*Queue)(nil)
+	_ queue.Inspector = (*Queue)(nil)
+)
 
 // Queue is a job queue in SQLite.
 type Queue struct {
@@ -157,11 +160,17 @@ const (
 		WHERE id = ? AND state = 'pending' AND locked_by = ?`
 	fail = `UPDATE queue_jobs SET state = 'dead', locked_by = '', lease_until = 0, last_error = ?, updated_at = ?
 		WHERE id = ? AND state = 'pending' AND locked_by = ?`
+	// depths counts by kind and state; the claimable index serves it.
+	depths = `SELECT kind, state, COUNT(*), COALESCE(SUM(CASE WHEN run_at <= ? THEN 1 ELSE 0 END), 0),
+		COALESCE(MIN(CASE WHEN run_at <= ? THEN run_at END), 0)
+		FROM queue_jobs GROUP BY kind, state`
+	release = `UPDATE queue_jobs SET locked_by = '', lease_until = 0, attempt = attempt - 1, updated_at = ?
+		WHERE id = ? AND state = 'pending' AND locked_by = ?`
 	dead = `SELECT id, kind, COALESCE(key, ''), payload, attempt, run_at, last_error
 		FROM queue_jobs WHERE state = 'dead' ORDER BY updated_at DESC, id DESC LIMIT ?`
 )
 
-var statements = []string{enqueue, claim, done, retry, fail, dead}
+var statements = []string{enqueue, claim, done, retry, fail, release, dead, depths}
 
 func micro(t time.Time) int64 { return t.UTC().UnixMicro() }
 
@@ -237,6 +246,11 @@ func (q *Queue) Fail(ctx context.Context, id int64, worker string, msg string) e
 	return q.holder(ctx, "fail", id, worker, fail, msg, micro(time.Now()), id, worker)
 }
 
+// Release hands a job the worker holds back, claimable at once.
+func (q *Queue) Release(ctx context.Context, id int64, worker string) error {
+	return q.holder(ctx, "release", id, worker, release, micro(time.Now()), id, worker)
+}
+
 // holder runs a statement that only the lease holder may run; no row
 // changed means someone else holds the job now (or it is gone).
 func (q *Queue) holder(ctx context.Context, op string, id int64, worker, query string, args ...any) error {
@@ -296,4 +310,49 @@ func scanJobs(rows *sql.Rows) ([]queue.Job, error) {
 		return nil, err
 	}
 	return jobs, nil
+}
+
+// Depths reports the pending, due and dead jobs of every kind that has
+// any, and the due time of the oldest due one, in one grouped query.
+func (q *Queue) Depths(ctx context.Context, now time.Time) ([]queue.Depth, error) {
+	st, err := q.stmt(ctx, depths)
+	if err != nil {
+		return nil, fmt.Errorf("sqlitequeue: depths: %w", err)
+	}
+	rows, err := st.QueryContext(ctx, micro(now), micro(now))
+	if err != nil {
+		return nil, fmt.Errorf("sqlitequeue: depths: %w", sqldb.Full(err))
+	}
+	byKind := map[string]*queue.Depth{}
+	var out []queue.Depth
+	for rows.Next() {
+		var kind, state string
+		var n, due, oldest int64
+		if err := rows.Scan(&kind, &state, &n, &due, &oldest); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("sqlitequeue: depths: %w", err)
+		}
+		d := byKind[kind]
+		if d == nil {
+			d = &queue.Depth{Kind: kind}
+			byKind[kind] = d
+		}
+		if state == "dead" {
+			d.Dead += n
+			continue
+		}
+		d.Pending, d.Due = d.Pending+n, d.Due+due
+		if due > 0 {
+			d.OldestDue = fromMicro(oldest)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlitequeue: depths: %w", err)
+	}
+	for _, d := range byKind {
+		out = append(out, *d)
+	}
+	sort.Slice(out, func(i, k int) bool { return out[i].Kind < out[k].Kind })
+	return out, nil
 }

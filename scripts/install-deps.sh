@@ -14,6 +14,7 @@ packages=(
   xmlsec1          # xmlsec1 --verify for XAdES evidence
   xml-security-c-utils  # xsec-checksig: a second XML-DSig implementation
   libxml2-utils    # xmllint: well-formedness and exclusive c14n cross-checks
+  softhsm2         # a PKCS#11 token for the HSM-held seal, TSA and OCSP keys (internal/hsm)
   chromium         # browser tests (driven by playwright-core from e2e/browser, never a downloaded browser)
   postgresql-15    # server binaries for scripts/pg-test-server (the PostgreSQL store and queue tests)
 )

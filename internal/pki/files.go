@@ -202,3 +202,18 @@ func TrustingClient(roots *x509.CertPool) *http.Client {
 	}
 	return c
 }
+
+// LoadKeyPair reads the PEM chain (leaf first) certifying key, which may be
+// held in a file or in an HSM, and checks that the leaf certifies key: a
+// certificate configured next to the wrong key is a start-up error, not a
+// service making signatures nobody can verify.
+func LoadKeyPair(key crypto.Signer, chainPath string) (KeyPair, error) {
+	certs, err := LoadCertificates(chainPath)
+	if err != nil {
+		return KeyPair{}, err
+	}
+	if !sameKey(certs[0], key) {
+		return KeyPair{}, fmt.Errorf("pki: %s does not certify the configured key", chainPath)
+	}
+	return KeyPair{Cert: certs[0], Chain: certs[1:], Key: key}, nil
+}

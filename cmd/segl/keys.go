@@ -1,9 +1,12 @@
 package main
 
 import (
+	"crypto"
 	"crypto/ecdsa"
+	"crypto/ed25519"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/rsa"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/json"
@@ -17,6 +20,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/segl/segl/internal/config"
+	"github.com/segl/segl/internal/hsm"
 	"github.com/segl/segl/internal/pki"
 )
 
@@ -27,8 +32,16 @@ commands:
         create (or load) the development PKI under DIR/pki and print its files
   show --data DIR
         describe every certificate of the development PKI under DIR/pki
-  csr --key-out KEY.pem --csr-out REQ.pem --cn NAME --org NAME --orgnr NUMBER
-        generate a P-256 key and a PKCS#10 request for a production certificate
+  csr --key-out KEY.pem --csr-out REQ.pem --cn NAME --org NAME --orgnr NUMBER [--key-type TYPE]
+        generate a key (default ec-p256) and a PKCS#10 request for a production certificate
+  csr --key-label LABEL [--existing] --pkcs11-module LIB --pkcs11-token TOKEN --pkcs11-pin-file FILE
+      --csr-out REQ.pem --cn NAME --org NAME --orgnr NUMBER [--key-type TYPE]
+        the same with the key generated inside an HSM token, where it stays
+        (--existing: a request for the key already there, to renew its certificate)
+  certify --data DIR --role seal|tsa|ocsp --csr REQ.pem --out CHAIN.pem
+        certify a request with the development issuing CA, for trying HSM keys in --dev
+
+key types: ec-p256, ec-p384, rsa-3072, rsa-4096
 `
 
 // runKeys implements "segl keys": creating and inspecting the development
@@ -45,6 +58,8 @@ func runKeys(args []string, stdout, stderr io.Writer) error {
 		return keysShow(args[1:], stdout, stderr)
 	case "csr":
 		return keysCSR(args[1:], stdout, stderr)
+	case "certify":
+		return keysCertify(args[1:], stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, keysUsage)
 		return nil
@@ -199,20 +214,17 @@ func readableName(n pkix.Name) string {
 	return strings.Join(parts, ", ")
 }
 
-func keyType(c *x509.Certificate) string {
-	switch k := c.PublicKey.(type) {
-	case *ecdsa.PublicKey:
-		return "ECDSA " + k.Curve.Params().Name
-	case interface{ Size() int }: // *rsa.PublicKey
-		return fmt.Sprintf("RSA %d", k.Size()*8)
-	default:
-		return c.PublicKeyAlgorithm.String()
-	}
-}
+func keyType(c *x509.Certificate) string { return keyAlgorithm(c.PublicKey) }
 
 func keysCSR(args []string, stdout, stderr io.Writer) error {
 	fs := keysFlags("csr", stderr)
 	keyOut := fs.String("key-out", "", "where to write the new private key (PKCS#8 PEM, mode 0600); must not exist")
+	keyLabel := fs.String("key-label", "", "generate the key in the HSM token under this label instead (see --pkcs11-*)")
+	existing := fs.Bool("existing", false, "with --key-label: use the key already in the token")
+	keyType := fs.String("key-type", string(hsm.ECP256), "key algorithm and size: ec-p256, ec-p384, rsa-3072 or rsa-4096")
+	module := fs.String("pkcs11-module", os.Getenv(config.EnvName("pkcs11-module")), "PKCS#11 library of the HSM")
+	token := fs.String("pkcs11-token", os.Getenv(config.EnvName("pkcs11-token")), "label of the HSM token")
+	pinFile := fs.String("pkcs11-pin-file", os.Getenv(config.EnvName("pkcs11-pin-file")), "file holding the token's user PIN")
 	csrOut := fs.String("csr-out", "", "where to write the certificate request (PEM)")
 	cn := fs.String("cn", "", "subject common name")
 	org := fs.String("org", "", "subject organisation name")
@@ -220,11 +232,18 @@ func keysCSR(args []string, stdout, stderr io.Writer) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if *keyOut == "" || *csrOut == "" || *cn == "" || *org == "" || *orgnr == "" || fs.NArg() != 0 {
+	if (*keyOut == "") == (*keyLabel == "") || *csrOut == "" || *cn == "" || *org == "" || *orgnr == "" || fs.NArg() != 0 {
 		fs.Usage()
-		return errors.New("keys csr: --key-out, --csr-out, --cn, --org and --orgnr are required")
+		return errors.New("keys csr: one of --key-out and --key-label, and --csr-out, --cn, --org and --orgnr are required")
 	}
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if *existing && *keyLabel == "" {
+		return errors.New("keys csr: --existing goes with --key-label")
+	}
+	if *keyLabel != "" {
+		return keysCSRInToken(hsm.Config{Module: *module, Token: *token, PINFile: *pinFile}, *keyLabel, hsm.KeyType(*keyType), *existing,
+			*csrOut, *cn, *org, *orgnr, stdout)
+	}
+	key, err := generateFileKey(hsm.KeyType(*keyType))
 	if err != nil {
 		return fmt.Errorf("keys csr: %w", err)
 	}
@@ -243,6 +262,97 @@ func keysCSR(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("keys csr: %w", err)
 	}
 	fmt.Fprintf(stdout, "key:     %s\nrequest: %s\n", *keyOut, *csrOut)
+	return nil
+}
+
+// generateFileKey makes a key of the types the HSM offers, in memory, for a
+// PEM file.
+func generateFileKey(typ hsm.KeyType) (crypto.Signer, error) {
+	switch typ {
+	case hsm.ECP256:
+		return ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	case hsm.ECP384:
+		return ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
+	case hsm.RSA3072:
+		return rsa.GenerateKey(rand.Reader, 3072)
+	case hsm.RSA4096:
+		return rsa.GenerateKey(rand.Reader, 4096)
+	}
+	return nil, fmt.Errorf("key type %q is not one of %v", typ, hsm.KeyTypes)
+}
+
+// keysCSRInToken generates the key inside the token (or, for a renewal,
+// finds the one there) and writes a request signed by it; the private key
+// never leaves the token. A key whose request cannot be written stays in the
+// token under its label, and a second run with --existing writes it.
+func keysCSRInToken(cfg hsm.Config, label string, typ hsm.KeyType, existing bool, csrOut, cn, org, orgnr string, stdout io.Writer) error {
+	tok, err := hsm.Open(cfg)
+	if err != nil {
+		return fmt.Errorf("keys csr: %w", err)
+	}
+	defer tok.Close()
+	var key crypto.Signer
+	if existing {
+		key, err = tok.Signer(label)
+	} else {
+		key, err = tok.Generate(label, typ)
+	}
+	if err != nil {
+		return fmt.Errorf("keys csr: %w", err)
+	}
+	req, err := pki.CreateCSR(key, cn, org, orgnr)
+	if err != nil {
+		return fmt.Errorf("keys csr: %w", err)
+	}
+	if err := createNew(csrOut, req, 0o644); err != nil {
+		return fmt.Errorf("keys csr: %w", err)
+	}
+	fmt.Fprintf(stdout, "key:     %q in token %q (%s)\nrequest: %s\n", label, cfg.Token, keyAlgorithm(key.Public()), csrOut)
+	return nil
+}
+
+// keyAlgorithm names a public key's algorithm and size for people.
+func keyAlgorithm(pub crypto.PublicKey) string {
+	switch k := pub.(type) {
+	case *ecdsa.PublicKey:
+		return "ECDSA " + k.Curve.Params().Name
+	case *rsa.PublicKey:
+		return fmt.Sprintf("RSA %d", k.N.BitLen())
+	case ed25519.PublicKey:
+		return "Ed25519"
+	}
+	return fmt.Sprintf("%T", pub)
+}
+
+func keysCertify(args []string, stdout, stderr io.Writer) error {
+	fs := keysFlags("certify", stderr)
+	dataDir := fs.String("data", envOr("SEGL_DATA", "segl-data"), "data directory holding the development PKI (DIR/pki)")
+	role := fs.String("role", "", "what the key is for: seal, tsa or ocsp")
+	csrIn := fs.String("csr", "", "the certificate request (PEM)")
+	out := fs.String("out", "", "where to write the certificate and the issuing CA (PEM); must not exist")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *role == "" || *csrIn == "" || *out == "" || fs.NArg() != 0 {
+		fs.Usage()
+		return errors.New("keys certify: --role, --csr and --out are required")
+	}
+	req, err := os.ReadFile(*csrIn)
+	if err != nil {
+		return fmt.Errorf("keys certify: %w", err)
+	}
+	dev, err := pki.LoadOrCreateDev(*dataDir, pki.Options{})
+	if err != nil {
+		return fmt.Errorf("keys certify: %w", err)
+	}
+	chain, err := dev.CertifyRequest(*role, req, time.Time{})
+	if err != nil {
+		return fmt.Errorf("keys certify: %w", err)
+	}
+	if err := createNew(*out, chain, 0o644); err != nil {
+		return fmt.Errorf("keys certify: %w", err)
+	}
+	fmt.Fprintf(stdout, "certificate: %s (%s, issued by %s)\n", *out, *role, filepath.Join(dev.Dir, "issuing-ca.pem"))
 	return nil
 }
 

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/segl/segl/internal/hsm"
 	"github.com/segl/segl/internal/job"
 )
 
@@ -40,6 +41,18 @@ type Config struct {
 	OCSPURL    string        // OCSP responder to ask instead of the certificates' own
 	PKITrust   string        // PEM trust anchors for the TSA and for validating
 	SweepEvery time.Duration // how often due jobs are expired and activated
+	// Keys in a hardware security module over PKCS#11 (internal/hsm): one
+	// token per process, and a key label per role instead of a PEM key.
+	// The TSA and OCSP keys replace the development ones in --dev; outside
+	// --dev the TSA key makes segl time-stamp its own seals in-process.
+	PKCS11Module  string // path of the PKCS#11 library
+	PKCS11Token   string // token label
+	PKCS11PINFile string // file holding the user PIN
+	SealKeyLabel  string // the seal's key in the token (with SealCert)
+	TSAKeyLabel   string // the time-stamping unit's key in the token
+	TSACert       string // its PEM chain, leaf first (critical timeStamping EKU)
+	OCSPKeyLabel  string // the development OCSP responder's key in the token (--dev)
+	OCSPCert      string // its PEM chain, leaf first (OCSPSigning EKU, issued by the issuing CA)
 	// The signers' eID login (ID-porten, OpenID Connect) and the remote
 	// signing service for advanced signatures (CSC API v2). In --dev the
 	// stand-ins are used when these are empty.
@@ -175,6 +188,14 @@ var options = []option{
 	{"log-format", "text or json", str(func(c *Config) *string { return &c.LogFormat }), false},
 	{"seal-key", "TTP seal private key (PEM)", str(func(c *Config) *string { return &c.SealKey }), false},
 	{"seal-cert", "TTP seal certificate chain (PEM, leaf first)", str(func(c *Config) *string { return &c.SealCert }), false},
+	{"pkcs11-module", "PKCS#11 library of the HSM holding the seal, TSA or OCSP keys", str(func(c *Config) *string { return &c.PKCS11Module }), false},
+	{"pkcs11-token", "label of the HSM token", str(func(c *Config) *string { return &c.PKCS11Token }), false},
+	{"pkcs11-pin-file", "file holding the HSM token's user PIN", str(func(c *Config) *string { return &c.PKCS11PINFile }), false},
+	{"seal-key-label", "label of the TTP seal's key in the HSM token (instead of seal-key)", str(func(c *Config) *string { return &c.SealKeyLabel }), false},
+	{"tsa-key-label", "label of the time-stamping unit's key in the HSM token", str(func(c *Config) *string { return &c.TSAKeyLabel }), false},
+	{"tsa-cert", "time-stamping unit certificate chain (PEM, leaf first)", str(func(c *Config) *string { return &c.TSACert }), false},
+	{"ocsp-key-label", "label of the development OCSP responder's key in the HSM token", str(func(c *Config) *string { return &c.OCSPKeyLabel }), false},
+	{"ocsp-cert", "OCSP responder certificate chain (PEM, leaf first)", str(func(c *Config) *string { return &c.OCSPCert }), false},
 	{"tsa-url", "RFC 3161 time-stamping authority URL", str(func(c *Config) *string { return &c.TSAURL }), false},
 	{"ocsp-url", "OCSP responder to ask instead of the one the certificates name", str(func(c *Config) *string { return &c.OCSPURL }), false},
 	{"pki-trust", "PEM trust anchors for the TSA and for validation", str(func(c *Config) *string { return &c.PKITrust }), false},
@@ -340,6 +361,50 @@ func (c *Config) applyFile(path string) error {
 	return nil
 }
 
+// HSM is the token the *-key-label settings name.
+func (c *Config) HSM() hsm.Config {
+	return hsm.Config{Module: c.PKCS11Module, Token: c.PKCS11Token, PINFile: c.PKCS11PINFile}
+}
+
+// checkKeys refuses key settings that cannot work: a key without its
+// certificate or a certificate without its key, a seal given twice, a seal
+// with no time-stamping, a label with no token, or a token no label uses.
+func (c *Config) checkKeys() error {
+	if c.SealKey != "" && c.SealKeyLabel != "" {
+		return fmt.Errorf("config: seal-key and seal-key-label exclude each other")
+	}
+	seal := c.SealKey != "" || c.SealKeyLabel != ""
+	if seal != (c.SealCert != "") {
+		return fmt.Errorf("config: seal-cert goes with seal-key or seal-key-label")
+	}
+	if (c.TSAKeyLabel == "") != (c.TSACert == "") {
+		return fmt.Errorf("config: tsa-key-label and tsa-cert go together")
+	}
+	if (c.OCSPKeyLabel == "") != (c.OCSPCert == "") {
+		return fmt.Errorf("config: ocsp-key-label and ocsp-cert go together")
+	}
+	if !c.Dev {
+		if seal && ((c.TSAURL == "" && c.TSAKeyLabel == "") || c.PKITrust == "") {
+			return fmt.Errorf("config: a seal needs tsa-url or tsa-key-label, and pki-trust")
+		}
+		if c.TSAKeyLabel != "" && !seal {
+			return fmt.Errorf("config: outside --dev the time-stamping unit (tsa-key-label) serves the seal: configure one")
+		}
+		if c.OCSPKeyLabel != "" {
+			return fmt.Errorf("config: ocsp-key-label needs --dev: segl answers OCSP only for its development CA")
+		}
+	}
+	labels := c.SealKeyLabel != "" || c.TSAKeyLabel != "" || c.OCSPKeyLabel != ""
+	token := c.HSM()
+	switch {
+	case labels && token.Check() != nil:
+		return fmt.Errorf("config: a key label needs pkcs11-module, pkcs11-token and pkcs11-pin-file")
+	case !labels && token.Configured():
+		return fmt.Errorf("config: pkcs11-module, pkcs11-token and pkcs11-pin-file are set but no seal-key-label, tsa-key-label or ocsp-key-label uses the token")
+	}
+	return nil
+}
+
 // check refuses combinations that cannot work.
 func (c *Config) check() error {
 	if c.LogFormat != "text" && c.LogFormat != "json" {
@@ -348,11 +413,8 @@ func (c *Config) check() error {
 	if !c.Dev && (c.TLSCert == "" || c.TLSKey == "" || c.ClientCAs == "") {
 		return fmt.Errorf("config: without --dev, tls-cert, tls-key and client-cas are required")
 	}
-	if (c.SealKey == "") != (c.SealCert == "") {
-		return fmt.Errorf("config: seal-key and seal-cert go together")
-	}
-	if c.SealKey != "" && (c.TSAURL == "" || c.PKITrust == "") {
-		return fmt.Errorf("config: a seal needs tsa-url and pki-trust")
+	if err := c.checkKeys(); err != nil {
+		return err
 	}
 	if c.IDPortenIssuer != "" && (c.IDPortenClientID == "" || c.IDPortenKey == "" || c.IDPortenKeyID == "") {
 		return fmt.Errorf("config: idporten-issuer needs idporten-client-id, idporten-key and idporten-key-id")

@@ -67,3 +67,57 @@ func TestHTTPLimits(t *testing.T) {
 		}
 	}
 }
+
+// TestKeySettings: the HSM settings load from every source, and key
+// settings that cannot work are refused at start-up, each naming what to fix.
+func TestKeySettings(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "segl.json")
+	os.WriteFile(file, []byte(`{"dev": true, "pkcs11-module": "/usr/lib/softhsm/libsofthsm2.so", "pkcs11-token": "segl"}`), 0o600)
+	c, err := Load("serve", []string{"--config", file, "--seal-key-label", "seal", "--seal-cert", "seal.pem"},
+		env(map[string]string{"SEGL_PKCS11_PIN_FILE": "/run/secrets/pin", "SEGL_TSA_KEY_LABEL": "tsa", "SEGL_TSA_CERT": "tsa.pem"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h := c.HSM(); h.Module != "/usr/lib/softhsm/libsofthsm2.so" || h.Token != "segl" || h.PINFile != "/run/secrets/pin" ||
+		c.SealKeyLabel != "seal" || c.TSAKeyLabel != "tsa" || c.TSACert != "tsa.pem" {
+		t.Fatalf("got %+v", c)
+	}
+	token := []string{"--pkcs11-module", "m.so", "--pkcs11-token", "t", "--pkcs11-pin-file", "pin"}
+	prod := []string{"--tls-cert", "c", "--tls-key", "k", "--client-cas", "ca"}
+	with := func(lists ...[]string) []string {
+		var out []string
+		for _, l := range lists {
+			out = append(out, l...)
+		}
+		return out
+	}
+	for name, tt := range map[string]struct {
+		args []string
+		want string
+	}{
+		"fail/seal-twice":        {with(token, []string{"--dev", "--seal-key", "k", "--seal-key-label", "s", "--seal-cert", "c"}), "exclude each other"},
+		"fail/label-no-cert":     {with(token, []string{"--dev", "--seal-key-label", "s"}), "seal-cert"},
+		"fail/tsa-no-cert":       {with(token, []string{"--dev", "--tsa-key-label", "t"}), "tsa-key-label and tsa-cert"},
+		"fail/ocsp-no-cert":      {with(token, []string{"--dev", "--ocsp-key-label", "o"}), "ocsp-key-label and ocsp-cert"},
+		"fail/label-no-token":    {[]string{"--dev", "--seal-key-label", "s", "--seal-cert", "c"}, "pkcs11-module"},
+		"fail/token-no-label":    {with(token, []string{"--dev"}), "no seal-key-label"},
+		"fail/seal-no-tsa":       {with(token, prod, []string{"--seal-key-label", "s", "--seal-cert", "c", "--pki-trust", "p"}), "tsa-url or tsa-key-label"},
+		"fail/tsa-without-seal":  {with(token, prod, []string{"--tsa-key-label", "t", "--tsa-cert", "c"}), "serves the seal"},
+		"fail/ocsp-outside-dev":  {with(token, prod, []string{"--ocsp-key-label", "o", "--ocsp-cert", "c"}), "needs --dev"},
+		"fail/half-token":        {[]string{"--dev", "--pkcs11-module", "m.so", "--tsa-key-label", "t", "--tsa-cert", "c"}, "pkcs11-pin-file"},
+		"ok/production-hsm-seal": {with(token, prod, []string{"--seal-key-label", "s", "--seal-cert", "c", "--tsa-key-label", "t", "--tsa-cert", "c", "--pki-trust", "p"}), ""},
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, err := Load("serve", tt.args, env(nil))
+			if tt.want == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("got %v, want %q", err, tt.want)
+			}
+		})
+	}
+}

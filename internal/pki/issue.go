@@ -156,6 +156,7 @@ func sameKey(cert *x509.Certificate, key crypto.Signer) bool {
 type leafSpec struct {
 	certPath, keyPath string
 	subject           pkix.Name
+	rawSubject        []byte // the DER subject to use as it is (a request's), instead of subject
 	years             int
 	keyUsage          x509.KeyUsage
 	extKeyUsage       []x509.ExtKeyUsage
@@ -195,6 +196,7 @@ func (d *Dev) template(spec leafSpec, pub crypto.PublicKey, now time.Time) (*x50
 		SubjectKeyId:          ski,
 		DNSNames:              spec.dnsNames,
 		IPAddresses:           spec.ips,
+		RawSubject:            spec.rawSubject,
 	}
 	if d.baseURL != "" {
 		t.OCSPServer = []string{d.ocspURL()}

@@ -20,6 +20,7 @@ import (
 	"github.com/segl/segl/internal/server"
 	"github.com/segl/segl/internal/store"
 	"github.com/segl/segl/internal/testdocs"
+	"github.com/segl/segl/internal/testtool"
 )
 
 // testBy is who changes organisations and users in the tests' own set-up.
@@ -186,10 +187,11 @@ func nssdb(t *testing.T, data string) string {
 	return db
 }
 
-// TestMain removes what tests leave outside their t.TempDir: the segl
-// binary seglBinary builds once.
+// TestMain gives the tests SoftHSM tokens of their own (hsm_e2e_test.go)
+// and removes what tests leave outside their t.TempDir: the segl binary
+// seglBinary builds once.
 func TestMain(m *testing.M) {
-	code := m.Run()
+	code := testtool.SoftHSMMain(m)
 	if seglBin.path != "" {
 		os.RemoveAll(filepath.Dir(seglBin.path))
 	}

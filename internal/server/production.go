@@ -31,20 +31,24 @@ func (s *Server) useConfigured(cfg config.Config, opts Options) error {
 		}
 	}
 	httpClient := pki.TrustingClient(roots)
-	if cfg.SealKey != "" {
-		key, err := pki.LoadSigner(cfg.SealKey)
-		if err != nil {
-			return err
-		}
-		chain, err := pki.LoadCertificates(cfg.SealCert)
-		if err != nil {
-			return err
-		}
+	if seal := s.roles.seal; seal != nil {
 		tmp := filepath.Join(cfg.Data, "tmp")
-		s.engine = &signing.Engine{Clock: opts.Clock, Location: oslo(), TempDir: tmp,
-			Seal: &pades.Sealer{Key: key, Cert: chain[0], Chain: chain[1:], TempDir: tmp, Now: opts.Clock.Now,
-				TSA:  &tsp.Client{URL: cfg.TSAURL, Roots: roots, HTTP: httpClient},
-				OCSP: pki.HTTPOCSP{Client: httpClient, Responder: cfg.OCSPURL}}}
+		sealer := &pades.Sealer{Key: seal.Key, Cert: seal.Cert, Chain: seal.Chain, TempDir: tmp, Now: opts.Clock.Now,
+			OCSP: pki.HTTPOCSP{Client: httpClient, Responder: cfg.OCSPURL}}
+		// A remote TSA when one is named, else the in-process one: on the
+		// configured time-stamping key, or in --dev the development TSA.
+		if cfg.TSAURL != "" {
+			sealer.TSA = &tsp.Client{URL: cfg.TSAURL, Roots: roots, HTTP: httpClient}
+		} else {
+			sealer.TSA = s.TSA
+		}
+		// In --dev without an ocsp-url the development responder answers
+		// in-process, and its root goes into the DSS, as for the
+		// development seal.
+		if dev := s.engine; dev != nil && cfg.OCSPURL == "" {
+			sealer.OCSP, sealer.Anchors = dev.Seal.OCSP, dev.Seal.Anchors
+		}
+		s.engine = &signing.Engine{Clock: opts.Clock, Location: oslo(), TempDir: tmp, Seal: sealer}
 	}
 	if cfg.IDPortenIssuer != "" {
 		key, err := pki.LoadSigner(cfg.IDPortenKey)

@@ -57,9 +57,12 @@ import (
 type Server struct {
 	URL   string // where it serves, e.g. https://127.0.0.1:8443
 	Store store.Store
-	Dev   *pki.Dev       // nil unless --dev
-	TSA   *tsp.Authority // the development time-stamping authority, nil unless --dev
-	Svc   *ceremony.Service
+	Dev   *pki.Dev // nil unless --dev
+	// TSA is the in-process time-stamping authority: the development one
+	// (served at /dev/tsa), or the one on a configured key (tsa-key-label);
+	// nil when the seal uses a remote TSA.
+	TSA *tsp.Authority
+	Svc *ceremony.Service
 	// Queue holds the background tasks; Delivery runs them.
 	Queue    queue.Queue
 	Delivery *delivery.Service
@@ -68,6 +71,7 @@ type Server struct {
 	http        *http.Server
 
 	engine   *signing.Engine // signs with the TTP seal; nil when no seal is configured
+	roles    *roleKeys       // configured seal, TSA and OCSP keys; holds the HSM token
 	login    eid.Login       // the signers' eID login; nil when none is configured
 	keys     web.KeySource   // signers' own keys for advanced signatures; nil when none is configured
 	queue    *sqlitequeue.Queue
@@ -138,6 +142,19 @@ func start(ctx context.Context, cfg config.Config, opts Options, ln net.Listener
 	linkKey, err := loadOrCreateSecret(cfg.LinkKeyFile)
 	if err != nil {
 		return nil, err
+	}
+	if s.roles, err = loadKeys(cfg); err != nil {
+		return nil, err
+	}
+	defer func() {
+		if !ok {
+			s.roles.close()
+		}
+	}()
+	if s.roles.tsa != nil {
+		if s.TSA, err = newAuthority(*s.roles.tsa, opts); err != nil {
+			return nil, err
+		}
 	}
 	mux := http.NewServeMux()
 	tlsConfig := &tls.Config{MinVersion: tls.VersionTLS12, CipherSuites: aeadSuites, ClientAuth: tls.VerifyClientCertIfGiven}
@@ -289,20 +306,24 @@ func (s *Server) startDev(ctx context.Context, cfg config.Config, opts Options, 
 		return err
 	}
 	now := opts.Clock.Now
+	if s.roles.ocsp != nil {
+		// The responder's own key in the HSM; its certificate must be
+		// issued by the development issuing CA (RFC 6960 section 4.2.2.2).
+		dev.OCSP = *s.roles.ocsp
+	}
 	mux.Handle("/dev/ocsp", dev.OCSPHandler(revoked, now))
 	mux.Handle("/dev/ocsp/", dev.OCSPHandler(revoked, now))
 	mux.Handle("GET /dev/crl", dev.CRLHandler(revoked, now))
 	mux.Handle("GET /dev/pki/issuing-ca.cer", dev.IssuingCAHandler())
-	tsa, err := tsp.NewAuthority(dev.TSA.Key, dev.TSA.Cert, dev.TSA.Chain)
-	if err != nil {
-		return err
+	if s.TSA == nil { // no configured time-stamping key: the development one
+		if s.TSA, err = newAuthority(dev.TSA, opts); err != nil {
+			return err
+		}
 	}
-	tsa.Clock, tsa.Log = tsp.Synced(opts.Clock), opts.Log
-	s.TSA = tsa
-	mux.Handle("POST /dev/tsa", tsa)
+	mux.Handle("POST /dev/tsa", s.TSA)
 	s.engine = &signing.Engine{Clock: opts.Clock, Location: oslo(), TempDir: filepath.Join(cfg.Data, "tmp"),
 		Seal: &pades.Sealer{Key: dev.Seal.Key, Cert: dev.Seal.Cert, Chain: dev.Seal.Chain,
-			Anchors: []*x509.Certificate{dev.Root}, TSA: tsa, TempDir: filepath.Join(cfg.Data, "tmp"),
+			Anchors: []*x509.Certificate{dev.Root}, TSA: s.TSA, TempDir: filepath.Join(cfg.Data, "tmp"),
 			OCSP: pki.DevOCSP{Dev: dev, Revoked: revoked, Now: opts.Clock.Now}, Now: opts.Clock.Now}}
 	// The ID-porten stand-in, with segl's own relying party (the production
 	// eid/oidc code) registered as its client. Both sides live in this
@@ -404,7 +425,8 @@ func (s *Server) Close(ctx context.Context) error {
 	if serr := <-s.done; serr != nil && !errors.Is(serr, http.ErrServerClosed) {
 		err = errors.Join(err, serr)
 	}
-	return errors.Join(err, s.stop(), s.Store.Close())
+	// The HSM session ends after the background work, which may still seal.
+	return errors.Join(err, s.stop(), s.roles.close(), s.Store.Close())
 }
 
 // stop ends the background work and closes what it used. A task cut off

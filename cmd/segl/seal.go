@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto"
 	"crypto/x509"
 	"encoding/json"
 	"errors"
@@ -14,6 +15,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/segl/segl/internal/config"
+	"github.com/segl/segl/internal/hsm"
 	"github.com/segl/segl/internal/pades"
 	"github.com/segl/segl/internal/pki"
 	"github.com/segl/segl/internal/tsp"
@@ -31,6 +34,10 @@ func runSeal(args []string, stdout io.Writer) error {
 	out := fs.String("out", "", "where to write the sealed PDF")
 	level := fs.String("level", "B-LTA", "PAdES level: B-B, B-T, B-LT or B-LTA")
 	keyFile := fs.String("key", "", "seal private key (PEM); default: the development seal")
+	keyLabel := fs.String("key-label", "", "the seal's key in an HSM token instead of --key (see --pkcs11-*)")
+	module := fs.String("pkcs11-module", os.Getenv(config.EnvName("pkcs11-module")), "PKCS#11 library of the HSM")
+	token := fs.String("pkcs11-token", os.Getenv(config.EnvName("pkcs11-token")), "label of the HSM token")
+	pinFile := fs.String("pkcs11-pin-file", os.Getenv(config.EnvName("pkcs11-pin-file")), "file holding the token's user PIN")
 	certFile := fs.String("cert", "", "seal certificate chain (PEM, leaf first)")
 	tsaURL := fs.String("tsa-url", "", "RFC 3161 time-stamping authority; default: the in-process development TSA")
 	ocspURL := fs.String("ocsp-url", "", "OCSP responder to ask instead of the one named in the certificates")
@@ -47,7 +54,25 @@ func runSeal(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	sealer, err := newSealer(*data, *keyFile, *certFile, *tsaURL, *ocspURL, *trust)
+	if *keyFile != "" && *keyLabel != "" {
+		return errors.New("seal: --key and --key-label exclude each other")
+	}
+	var key crypto.Signer
+	if *keyLabel != "" {
+		tok, err := hsm.Open(hsm.Config{Module: *module, Token: *token, PINFile: *pinFile})
+		if err != nil {
+			return fmt.Errorf("seal: %w", err)
+		}
+		defer tok.Close()
+		if key, err = tok.Signer(*keyLabel); err != nil {
+			return fmt.Errorf("seal: %w", err)
+		}
+	} else if *keyFile != "" {
+		if key, err = pki.LoadSigner(*keyFile); err != nil {
+			return err
+		}
+	}
+	sealer, err := newSealer(*data, key, *certFile, *tsaURL, *ocspURL, *trust)
 	if err != nil {
 		return err
 	}
@@ -81,8 +106,9 @@ func runSeal(args []string, stdout io.Writer) error {
 	return nil
 }
 
-// newSealer uses the given key and certificate, or the development seal.
-func newSealer(data, keyFile, certFile, tsaURL, ocspURL, trust string) (*pades.Sealer, error) {
+// newSealer uses the given key (from a file or an HSM) and certificate, or
+// the development seal.
+func newSealer(data string, key crypto.Signer, certFile, tsaURL, ocspURL, trust string) (*pades.Sealer, error) {
 	s := &pades.Sealer{}
 	var roots *x509.CertPool
 	if trust != "" {
@@ -92,16 +118,15 @@ func newSealer(data, keyFile, certFile, tsaURL, ocspURL, trust string) (*pades.S
 		}
 	}
 	httpClient := pki.TrustingClient(roots)
-	if keyFile != "" || certFile != "" {
-		key, err := pki.LoadSigner(keyFile)
+	if key != nil || certFile != "" {
+		if key == nil {
+			return nil, errors.New("seal: --cert needs --key or --key-label")
+		}
+		kp, err := pki.LoadKeyPair(key, certFile)
 		if err != nil {
 			return nil, err
 		}
-		certs, err := pki.LoadCertificates(certFile)
-		if err != nil {
-			return nil, err
-		}
-		s.Key, s.Cert, s.Chain, s.OCSP = key, certs[0], certs[1:], pki.HTTPOCSP{Client: httpClient, Responder: ocspURL}
+		s.Key, s.Cert, s.Chain, s.OCSP = kp.Key, kp.Cert, kp.Chain, pki.HTTPOCSP{Client: httpClient, Responder: ocspURL}
 	} else {
 		dev, err := pki.LoadOrCreateDev(data, pki.Options{})
 		if err != nil {

@@ -18,6 +18,8 @@ import (
 	"github.com/segl/segl/internal/audit"
 	"github.com/segl/segl/internal/config"
 	"github.com/segl/segl/internal/server"
+	"github.com/segl/segl/internal/store"
+	"github.com/segl/segl/internal/store/postgres"
 	"github.com/segl/segl/internal/store/sqlite"
 )
 
@@ -28,7 +30,7 @@ usage:
   segl seal --in IN.pdf --out OUT.pdf [--level B-LTA] [--data DIR]  organisation seal (PAdES), no server needed
   segl validate [--json] [--at TIME] [--data DIR] FILE…        validate signatures; non-zero exit unless all pass
   segl keys init|show|csr [flags]                              development PKI and production CSRs
-  segl audit verify [--data DIR]                               check the audit log's hash chain
+  segl audit verify [--data DIR | --database-url URL]         check the audit log's hash chain
   segl bench [--url URL] [--jobs N] [--workers N]              create jobs against a running server, report rates
 `
 
@@ -59,7 +61,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return runBench(args[1:], stdout)
 	case "audit":
 		if len(args) < 2 || args[1] != "verify" {
-			return errors.New("usage: segl audit verify [--data DIR]")
+			return errors.New("usage: segl audit verify [--data DIR | --database-url URL]")
 		}
 		return auditVerify(args[2:], stdout)
 	case "help", "-h", "--help":
@@ -98,18 +100,18 @@ func serve(args []string, stdout io.Writer) error {
 }
 
 // auditVerify walks the whole audit log in order and reports the first
-// broken link, or the number of records and the head hash.
+// broken link, or the number of records and the head hash. The log is in
+// PostgreSQL when a database URL is given, as for segl serve, and in the
+// data directory's SQLite file otherwise.
 func auditVerify(args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("segl audit verify", flag.ContinueOnError)
 	data := fs.String("data", envOr("SEGL_DATA", "segl-data"), "data directory")
+	dbURL := fs.String("database-url", os.Getenv(config.EnvName("database-url")),
+		"PostgreSQL URL of the store ("+config.EnvName("database-url")+"); default: SQLite in the data directory")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	path := filepath.Join(*data, "segl.db")
-	if _, err := os.Stat(path); err != nil {
-		return fmt.Errorf("audit: no database at %s", path)
-	}
-	db, err := sqlite.Open(path, sqlite.Options{})
+	db, err := openAuditStore(*data, *dbURL)
 	if err != nil {
 		return err
 	}
@@ -120,6 +122,26 @@ func auditVerify(args []string, stdout io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "audit log intact: %d records, head %s\n", v.Count, v.Head())
 	return nil
+}
+
+// openAuditStore opens the store whose audit log is to be verified.
+func openAuditStore(data, dbURL string) (store.Store, error) {
+	if dbURL != "" {
+		db, err := postgres.Open(context.Background(), dbURL)
+		if err != nil {
+			return nil, err
+		}
+		return db, nil
+	}
+	path := filepath.Join(data, "segl.db")
+	if _, err := os.Stat(path); err != nil {
+		return nil, fmt.Errorf("audit: no database at %s", path)
+	}
+	db, err := sqlite.Open(path, sqlite.Options{})
+	if err != nil {
+		return nil, err
+	}
+	return db, nil
 }
 
 func envOr(name, def string) string {

@@ -9,19 +9,19 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	_ "modernc.org/sqlite"
 
 	"github.com/segl/segl/internal/job"
+	"github.com/segl/segl/internal/pgtest"
+	"github.com/segl/segl/internal/store"
+	"github.com/segl/segl/internal/store/postgres"
 	"github.com/segl/segl/internal/store/sqlite"
 )
 
 // seed writes three jobs' worth of audit records through the real store.
-func seed(t *testing.T) string {
-	dir := t.TempDir()
-	db, err := sqlite.Open(filepath.Join(dir, "segl.db"), sqlite.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+func seed(t *testing.T, db store.Store) {
+	t.Helper()
 	defer db.Close()
 	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
 	n := 0
@@ -34,7 +34,54 @@ func seed(t *testing.T) string {
 			t.Fatal(err)
 		}
 	}
-	return dir
+}
+
+// backend is a store segl audit verify reads: seeded, tampered with by SQL
+// behind segl's back, and named by the command's flags.
+type backend struct {
+	name string
+	// make returns the flags that name a new seeded store and a function
+	// that runs SQL on it.
+	make func(t *testing.T) (flags []string, exec func(stmt string))
+}
+
+var backends = []backend{
+	{"sqlite", func(t *testing.T) ([]string, func(string)) {
+		dir := t.TempDir()
+		db, err := sqlite.Open(filepath.Join(dir, "segl.db"), sqlite.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		seed(t, db)
+		return []string{"--data", dir}, func(stmt string) {
+			raw, err := sql.Open("sqlite", filepath.Join(dir, "segl.db"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer raw.Close()
+			if _, err := raw.Exec(stmt); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}},
+	{"postgres", func(t *testing.T) ([]string, func(string)) {
+		url := pgtest.URL(t)
+		db, err := postgres.Open(context.Background(), url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		seed(t, db)
+		return []string{"--database-url", url}, func(stmt string) {
+			conn, err := pgx.Connect(context.Background(), url)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close(context.Background())
+			if _, err := conn.Exec(context.Background(), stmt); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}},
 }
 
 func TestAuditVerifyCommand(t *testing.T) {
@@ -47,28 +94,23 @@ func TestAuditVerifyCommand(t *testing.T) {
 		{"fail/reordered", "UPDATE audit SET seq = seq + 100 WHERE seq = 2; UPDATE audit SET seq = 2 WHERE seq = 3; UPDATE audit SET seq = 3 WHERE seq = 102",
 			"record 2 does not follow record 1"},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			dir := seed(t)
-			if tt.tamper != "" {
-				raw, err := sql.Open("sqlite", filepath.Join(dir, "segl.db"))
+	for _, b := range backends {
+		for _, tt := range tests {
+			t.Run(b.name+"/"+tt.name, func(t *testing.T) {
+				flags, exec := b.make(t)
+				if tt.tamper != "" {
+					exec(tt.tamper)
+				}
+				var out bytes.Buffer
+				err := run(append([]string{"audit", "verify"}, flags...), &out, &out)
+				got := out.String()
 				if err != nil {
-					t.Fatal(err)
+					got += err.Error()
 				}
-				if _, err := raw.Exec(tt.tamper); err != nil {
-					t.Fatal(err)
+				if (err == nil) != (tt.tamper == "") || !strings.Contains(got, tt.want) {
+					t.Fatalf("got %q (err %v), want %q", got, err, tt.want)
 				}
-				raw.Close()
-			}
-			var out bytes.Buffer
-			err := run([]string{"audit", "verify", "--data", dir}, &out, &out)
-			got := out.String()
-			if err != nil {
-				got += err.Error()
-			}
-			if (err == nil) != (tt.tamper == "") || !strings.Contains(got, tt.want) {
-				t.Fatalf("got %q (err %v), want %q", got, err, tt.want)
-			}
-		})
+			})
+		}
 	}
 }

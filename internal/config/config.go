@@ -83,6 +83,13 @@ type Config struct {
 	RemindAfter   time.Duration // a reminder when a portal signer has not acted after this long
 	Workers       int           // background tasks run at once
 	HTTP          HTTPLimits
+
+	// DatabaseURL, when set, keeps the store and the task queue in
+	// PostgreSQL (a postgres:// URL or libpq key=value string) instead of
+	// SQLite files under Data; every node of a scaled-out service names
+	// the same database. A password belongs in a passfile (PGPASSFILE or
+	// the URL's passfile parameter), not in the URL.
+	DatabaseURL string
 }
 
 // HTTPLimits bound what one client may hold of the listener: how long it
@@ -178,6 +185,8 @@ var options = []option{
 	{"addr", "listen address (host:port)", str(func(c *Config) *string { return &c.Addr }), false},
 	{"base-url", "public base URL (default https://<addr>)", str(func(c *Config) *string { return &c.BaseURL }), false},
 	{"data", "data directory", str(func(c *Config) *string { return &c.Data }), false},
+	{"database-url", "PostgreSQL URL for the store and the task queue (default: SQLite in the data directory)",
+		str(func(c *Config) *string { return &c.DatabaseURL }), false},
 	{"dev", "run with development stand-ins and PKI", boolean(func(c *Config) *bool { return &c.Dev }), true},
 	{"relaxed-sync", "do not fsync each commit (survives a crash of segl, not of the machine)",
 		boolean(func(c *Config) *bool { return &c.RelaxedSync }), true},

@@ -121,3 +121,27 @@ func TestKeySettings(t *testing.T) {
 		})
 	}
 }
+
+// TestDatabaseURL: PostgreSQL is chosen by database-url in the file, the
+// environment or a flag; without it the store stays SQLite (empty URL).
+func TestDatabaseURL(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "segl.json")
+	os.WriteFile(file, []byte(`{"dev": true, "database-url": "postgres://file/segl"}`), 0o600)
+	for name, tt := range map[string]struct {
+		args []string
+		env  map[string]string
+		want string
+	}{
+		"ok/default-sqlite": {[]string{"--dev"}, nil, ""},
+		"ok/file":           {[]string{"--config", file}, nil, "postgres://file/segl"},
+		"ok/env":            {[]string{"--config", file}, map[string]string{"SEGL_DATABASE_URL": "postgres://env/segl"}, "postgres://env/segl"},
+		"ok/flag":           {[]string{"--config", file, "--database-url", "postgres://flag/segl"}, map[string]string{"SEGL_DATABASE_URL": "postgres://env/segl"}, "postgres://flag/segl"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			c, err := Load("serve", tt.args, env(tt.env))
+			if err != nil || c.DatabaseURL != tt.want {
+				t.Fatalf("DatabaseURL = %q, %v; want %q", c.DatabaseURL, err, tt.want)
+			}
+		})
+	}
+}

@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"net/http"
 	"os"
-	"path/filepath"
 	"sync/atomic"
 	"time"
 
@@ -25,7 +24,6 @@ import (
 	"github.com/segl/segl/internal/notify/devsms"
 	"github.com/segl/segl/internal/population"
 	"github.com/segl/segl/internal/queue"
-	"github.com/segl/segl/internal/queue/sqlitequeue"
 	"github.com/segl/segl/internal/registry/brreg"
 	"github.com/segl/segl/internal/registry/devregistry"
 	"github.com/segl/segl/internal/registry/krr"
@@ -46,7 +44,7 @@ type DevDelivery struct {
 // the outbox pump and the task runner (internal/delivery). With --dev,
 // channels not configured go to the stand-ins, mounted under /dev.
 func (s *Server) startDelivery(cfg config.Config, opts Options, svc *ceremony.Service, mux *http.ServeMux) error {
-	q, err := sqlitequeue.Open(filepath.Join(cfg.Data, "queue.db"))
+	q, err := openQueue(context.Background(), cfg)
 	if err != nil {
 		return err
 	}

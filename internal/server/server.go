@@ -44,11 +44,9 @@ import (
 	"github.com/segl/segl/internal/population"
 	"github.com/segl/segl/internal/postenapi"
 	"github.com/segl/segl/internal/queue"
-	"github.com/segl/segl/internal/queue/sqlitequeue"
 	"github.com/segl/segl/internal/signing"
 	"github.com/segl/segl/internal/staff"
 	"github.com/segl/segl/internal/store"
-	"github.com/segl/segl/internal/store/sqlite"
 	"github.com/segl/segl/internal/tsp"
 	"github.com/segl/segl/internal/web"
 )
@@ -74,7 +72,7 @@ type Server struct {
 	roles    *roleKeys       // configured seal, TSA and OCSP keys; holds the HSM token
 	login    eid.Login       // the signers' eID login; nil when none is configured
 	keys     web.KeySource   // signers' own keys for advanced signatures; nil when none is configured
-	queue    *sqlitequeue.Queue
+	queue    closingQueue
 	stopWork []func()       // stop the background goroutines
 	work     sync.WaitGroup // and wait for them
 	closers  []func() error // then close these
@@ -124,7 +122,7 @@ func start(ctx context.Context, cfg config.Config, opts Options, ln net.Listener
 	// reported by /readyz until a probe finds space again.
 	storage := &health.Storage{Dir: filepath.Join(cfg.Data, "tmp"), Log: opts.Log}
 	opts.Log = slog.New(storage.Quiet(opts.Log.Handler()))
-	db, err := sqlite.Open(filepath.Join(cfg.Data, "segl.db"), sqlite.Options{RelaxedSync: cfg.RelaxedSync})
+	db, err := openStore(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}

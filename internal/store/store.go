@@ -8,6 +8,7 @@ package store
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/segl/segl/internal/audit"
@@ -53,6 +54,22 @@ func (o Org) Allows(t job.SignatureType) bool {
 		}
 	}
 	return false
+}
+
+// TypeList is SignatureTypes comma-separated, as the stores keep it.
+func (o Org) TypeList() string {
+	types := make([]string, len(o.SignatureTypes))
+	for i, t := range o.SignatureTypes {
+		types[i] = string(t)
+	}
+	return strings.Join(types, ",")
+}
+
+// AuditDetails are the facts the audit record of a change to o carries
+// ("org.saved", "org.onboarded"), the same whichever store writes it.
+func (o Org) AuditDetails() map[string]any {
+	return map[string]any{"name": o.Name, "active": o.Active, "signature_types": o.TypeList(),
+		"contact_email": o.ContactEmail, "cert_subject": o.CertSubject}
 }
 
 // By says who makes a change to organisations or users, and when. Each

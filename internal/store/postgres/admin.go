@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"strings"
 
 	"github.com/jackc/pgx/v5"
 
@@ -34,42 +33,29 @@ func (db *DB) adminTx(ctx context.Context, by store.By, org, action string, deta
 	return wrap(action, err)
 }
 
-func orgDetails(o store.Org) map[string]any {
-	return map[string]any{"name": o.Name, "active": o.Active, "signature_types": orgTypes(o),
-		"contact_email": o.ContactEmail, "cert_subject": o.CertSubject}
-}
-
-func orgTypes(o store.Org) string {
-	types := make([]string, len(o.SignatureTypes))
-	for i, t := range o.SignatureTypes {
-		types[i] = string(t)
-	}
-	return strings.Join(types, ",")
-}
-
 const upsertOrg = `
 	INSERT INTO orgs (number, name, active, signature_types, created_at, contact_email, cert_subject)
 	VALUES ($1, $2, $3, $4, $5, $6, $7)`
 
 // PutOrg inserts or updates an organisation.
 func (db *DB) PutOrg(ctx context.Context, by store.By, o store.Org) error {
-	return db.adminTx(ctx, by, o.Number, "org.saved", orgDetails(o), func(tx pgx.Tx) error {
+	return db.adminTx(ctx, by, o.Number, "org.saved", o.AuditDetails(), func(tx pgx.Tx) error {
 		_, err := tx.Exec(ctx, upsertOrg+`
 			ON CONFLICT (number) DO UPDATE SET name = excluded.name, active = excluded.active,
 				signature_types = excluded.signature_types, contact_email = excluded.contact_email,
 				cert_subject = excluded.cert_subject`,
-			o.Number, o.Name, o.Active, orgTypes(o), micro(o.CreatedAt), o.ContactEmail, o.CertSubject)
+			o.Number, o.Name, o.Active, o.TypeList(), micro(o.CreatedAt), o.ContactEmail, o.CertSubject)
 		return err
 	})
 }
 
 // Onboard adds an organisation and its first administrator.
 func (db *DB) Onboard(ctx context.Context, by store.By, o store.Org, u store.User) error {
-	details := orgDetails(o)
+	details := o.AuditDetails()
 	details["admin"], details["admin_role"] = u.PID, string(u.Role)
 	return db.adminTx(ctx, by, o.Number, "org.onboarded", details, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, upsertOrg+` ON CONFLICT (number) DO NOTHING`,
-			o.Number, o.Name, o.Active, orgTypes(o), micro(o.CreatedAt), o.ContactEmail, o.CertSubject)
+			o.Number, o.Name, o.Active, o.TypeList(), micro(o.CreatedAt), o.ContactEmail, o.CertSubject)
 		if err != nil {
 			return err
 		}

@@ -114,9 +114,9 @@ func lockKey(table string) int64 {
 // keeping err as the cause: a full disk (SQLSTATE 53100, disk_full) is
 // errs.StorageFull, as a full SQLite file is, and a database that cannot
 // be reached or is shutting down (a failed connect, a connection lost
-// mid-statement, SQLSTATE class 08 or 57P01-57P03) is Unavailable, which
-// the edges answer with 503: the same request may succeed later. Anything
-// else is returned unchanged.
+// mid-statement or found closed, SQLSTATE class 08 or 57P01-57P03) is
+// Unavailable, which the edges answer with 503: the same request may
+// succeed later. Anything else is returned unchanged.
 func Classify(err error) error {
 	if err == nil {
 		return nil
@@ -133,7 +133,8 @@ func Classify(err error) error {
 	}
 	var ce *pgconn.ConnectError
 	var ne net.Error
-	if errors.As(err, &ce) || errors.As(err, &ne) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+	if errors.As(err, &ce) || errors.As(err, &ne) || errors.Is(err, pgconn.ErrConnClosed) ||
+		errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
 		return unavailable(err)
 	}
 	return err

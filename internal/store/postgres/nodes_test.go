@@ -15,8 +15,9 @@ import (
 	"github.com/segl/segl/internal/store"
 )
 
-// TestSeveralNodesOneChain writes from four nodes at once (each its own
-// *DB and connection pool on one database, as four segl processes would):
+// TestSeveralNodesOneChain starts four nodes at once on one new database
+// and writes from all of them (each its own *DB and connection pool, as
+// four segl processes would):
 // jobs created and cancelled, portal users saved. Afterwards the audit log
 // must be one intact chain holding every record, and an outbox that
 // followed the feed by cursor while they wrote must have seen every change:
@@ -25,10 +26,26 @@ func TestSeveralNodesOneChain(t *testing.T) {
 	ctx := context.Background()
 	url := pgtest.URL(t)
 	const nodes, jobsPerNode = 4, 12
+	// The nodes start at once on an empty database: one migrates, the
+	// others wait for it.
 	dbs := make([]*DB, nodes)
+	var started sync.WaitGroup
 	for i := range dbs {
-		dbs[i] = open(t, url)
-		t.Cleanup(func() { dbs[i].Close() })
+		started.Go(func() {
+			db, err := Open(ctx, url)
+			if err != nil {
+				t.Errorf("node %d: %v", i, err)
+				return
+			}
+			dbs[i] = db
+		})
+	}
+	started.Wait()
+	for _, db := range dbs {
+		if db == nil {
+			t.FailNow()
+		}
+		t.Cleanup(func() { db.Close() })
 	}
 	t0 := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
 	newID := func() string { return uuid.Must(uuid.NewV7()).String() }

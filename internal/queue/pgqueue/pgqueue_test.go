@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/segl/segl/internal/errs"
 	"github.com/segl/segl/internal/pgtest"
 	"github.com/segl/segl/internal/queue"
 	"github.com/segl/segl/internal/queue/queuetest"
@@ -96,5 +97,37 @@ func TestSharesStoreDatabase(t *testing.T) {
 		}
 		q.Close()
 		st.Close()
+	}
+}
+
+// TestDatabaseOutage: with the database unreachable, the queue answers the
+// Unavailable kind (the runner logs it and polls again); once it is back
+// the same queue claims the work waiting in it.
+func TestDatabaseOutage(t *testing.T) {
+	ctx := context.Background()
+	p := pgtest.NewProxy(t, pgtest.URL(t))
+	q := open(t, p.URL)
+	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+	if err := q.Enqueue(ctx, "callback", "before", nil, now); err != nil {
+		t.Fatal(err)
+	}
+	p.Down()
+	if _, err := q.Claim(ctx, "w", []string{"callback"}, time.Minute, now, 10); !errs.Is(err, errs.Unavailable) {
+		t.Fatalf("claim with the database down: %v, want the unavailable kind", err)
+	}
+	if err := q.Enqueue(ctx, "callback", "during", nil, now); !errs.Is(err, errs.Unavailable) {
+		t.Fatalf("enqueue with the database down: %v, want the unavailable kind", err)
+	}
+	p.Up()
+	var jobs []queue.Job
+	var err error
+	for range 200 { // a new connection is made on demand
+		if jobs, err = q.Claim(ctx, "w", []string{"callback"}, time.Minute, now, 10); err == nil {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err != nil || len(jobs) != 1 || jobs[0].Key != "before" {
+		t.Fatalf("after the database came back: %+v, %v", jobs, err)
 	}
 }

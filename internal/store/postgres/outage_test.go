@@ -2,10 +2,6 @@ package postgres
 
 import (
 	"context"
-	"io"
-	"net"
-	"net/url"
-	"sync"
 	"testing"
 	"time"
 
@@ -24,8 +20,8 @@ import (
 // same *DB works again by itself, and the audit chain is intact.
 func TestDatabaseOutage(t *testing.T) {
 	ctx := context.Background()
-	p := newProxy(t, pgtest.URL(t))
-	db := open(t, p.url)
+	p := pgtest.NewProxy(t, pgtest.URL(t))
+	db := open(t, p.URL)
 	t.Cleanup(func() { db.Close() })
 	t0 := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
 	create := func() (*job.Job, error) {
@@ -39,7 +35,7 @@ func TestDatabaseOutage(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	p.down()
+	p.Down()
 	if _, err := db.Job(ctx, before.Org, before.ID); !errs.Is(err, errs.Unavailable) {
 		t.Fatalf("a read with the database down: %v, want the unavailable kind", err)
 	}
@@ -47,7 +43,7 @@ func TestDatabaseOutage(t *testing.T) {
 		t.Fatalf("a write with the database down: %v, want the unavailable kind", err)
 	}
 
-	p.up()
+	p.Up()
 	var after *job.Job
 	for range 200 { // a new connection is made on demand; no restart
 		if after, err = create(); err == nil {
@@ -65,88 +61,4 @@ func TestDatabaseOutage(t *testing.T) {
 	if err := db.AuditRecords(ctx, 0, v.Next); err != nil || v.Count != 4 {
 		t.Fatalf("audit chain after the outage: %v, %d records (want 4: two jobs created and activated; %s)", err, v.Count, after.ID)
 	}
-}
-
-// proxy forwards a loopback TCP port to the test server, and can cut
-// every connection and refuse new ones, as a database that went away does.
-type proxy struct {
-	t      *testing.T
-	url    string // the database's URL through the proxy
-	addr   string // the loopback address the proxy listens on
-	target func() (net.Conn, error)
-	mu     sync.Mutex
-	ln     net.Listener
-	conns  []net.Conn
-}
-
-func newProxy(t *testing.T, dbURL string) *proxy {
-	u, err := url.Parse(dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &proxy{t: t}
-	host, port := u.Query().Get("host"), u.Port()
-	if port == "" {
-		port = "5432"
-	}
-	if host == "" {
-		host = u.Hostname()
-	}
-	if len(host) > 0 && host[0] == '/' { // a unix socket directory, as scripts/pg-test-server makes
-		p.target = func() (net.Conn, error) { return net.Dial("unix", host+"/.s.PGSQL."+port) }
-	} else {
-		p.target = func() (net.Conn, error) { return net.Dial("tcp", net.JoinHostPort(host, port)) }
-	}
-	p.addr = "127.0.0.1:0"
-	p.up()
-	q := u.Query()
-	q.Del("host")
-	u.RawQuery = q.Encode()
-	u.Host = p.addr
-	p.url = u.String()
-	t.Cleanup(p.down)
-	return p
-}
-
-// up listens again, on the same port after the first time.
-func (p *proxy) up() {
-	ln, err := net.Listen("tcp", p.addr)
-	if err != nil {
-		p.t.Fatal(err)
-	}
-	p.mu.Lock()
-	p.ln, p.addr = ln, ln.Addr().String()
-	p.mu.Unlock()
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			s, err := p.target()
-			if err != nil {
-				c.Close()
-				continue
-			}
-			p.mu.Lock()
-			p.conns = append(p.conns, c, s)
-			p.mu.Unlock()
-			go func() { io.Copy(s, c); s.Close() }()
-			go func() { io.Copy(c, s); c.Close() }()
-		}
-	}()
-}
-
-// down closes the listener and every connection through it.
-func (p *proxy) down() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.ln != nil {
-		p.ln.Close()
-		p.ln = nil
-	}
-	for _, c := range p.conns {
-		c.Close()
-	}
-	p.conns = nil
 }

@@ -51,24 +51,32 @@ type Retention struct {
 
 // Job is a signature job as the API returns it.
 type Job struct {
-	ID               string     `json:"id"`
-	Status           string     `json:"status"`
-	Flow             string     `json:"flow"`
-	SignatureType    string     `json:"signature_type"`
-	LevelOfAssurance string     `json:"level_of_assurance"`
-	Title            string     `json:"title"`
-	Description      string     `json:"description,omitempty"`
-	Reference        string     `json:"reference,omitempty"`
-	Identifier       string     `json:"identifier"`
-	CallbackURL      string     `json:"callback_url,omitempty"`
-	ExitURLs         *ExitURLs  `json:"exit_urls,omitempty"`
-	Retention        Retention  `json:"retention"`
-	CreatedAt        time.Time  `json:"created_at"`
-	UpdatedAt        time.Time  `json:"updated_at"`
-	ActivatesAt      time.Time  `json:"activates_at"`
-	ExpiresAt        time.Time  `json:"expires_at"`
-	Documents        []Document `json:"documents,omitempty"`
-	Signers          []Signer   `json:"signers,omitempty"`
+	ID               string    `json:"id"`
+	Status           string    `json:"status"`
+	Flow             string    `json:"flow"`
+	SignatureType    string    `json:"signature_type"`
+	LevelOfAssurance string    `json:"level_of_assurance"`
+	Title            string    `json:"title"`
+	Description      string    `json:"description,omitempty"`
+	Reference        string    `json:"reference,omitempty"`
+	Identifier       string    `json:"identifier"`
+	CallbackURL      string    `json:"callback_url,omitempty"`
+	ExitURLs         *ExitURLs `json:"exit_urls,omitempty"`
+	Retention        Retention `json:"retention"`
+	CreatedAt        time.Time `json:"created_at"`
+	UpdatedAt        time.Time `json:"updated_at"`
+	ActivatesAt      time.Time `json:"activates_at"`
+	ExpiresAt        time.Time `json:"expires_at"`
+	// EndedAt is when the job reached a final status.
+	EndedAt *time.Time `json:"ended_at,omitempty"`
+	// DeleteAfter is when the documents, evidence and signers' personal
+	// data will be deleted (MISSION L1); set once the job has ended.
+	DeleteAfter *time.Time `json:"delete_after,omitempty"`
+	// DeletedAt is when they were deleted: the job is a tombstone and
+	// its downloads answer 410 Gone.
+	DeletedAt *time.Time `json:"deleted_at,omitempty"`
+	Documents []Document `json:"documents,omitempty"`
+	Signers   []Signer   `json:"signers,omitempty"`
 }
 
 // Document is one input document of a job.

@@ -6,6 +6,7 @@ package ceremony
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -137,6 +138,9 @@ func (s *Service) CreateJob(ctx context.Context, c Caller, req *job.Request, upl
 		}
 	}
 	j, events := job.New(req, c.Org, c.Actor, docs, newID, now, s.Limits)
+	j.RetainDays = org.Retention()
+	j.AuditKey = make([]byte, 32)
+	rand.Read(j.AuditKey) // never fails (crypto/rand, Go 1.24)
 	err = s.Store.CreateJob(ctx, j, events, idem)
 	if e, ok := err.(*errs.Error); ok && e.Code == "idempotency-key-used" {
 		// A concurrent request with the same key won the race.

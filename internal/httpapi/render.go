@@ -1,6 +1,8 @@
 package httpapi
 
 import (
+	"time"
+
 	"github.com/segl/segl/client"
 	"github.com/segl/segl/internal/job"
 	"github.com/segl/segl/internal/store"
@@ -16,6 +18,7 @@ func (a *API) renderJob(j *job.Job) client.Job {
 		Retention: client.Retention{Archive: j.Retention.Archive, Years: j.Retention.Years},
 		CreatedAt: j.CreatedAt, UpdatedAt: j.UpdatedAt, ActivatesAt: j.ActivatesAt, ExpiresAt: j.ExpiresAt,
 	}
+	out.EndedAt, out.DeleteAfter, out.DeletedAt = optTime(j.EndedAt), optTime(j.DeleteAfter()), optTime(j.DeletedAt)
 	if j.ExitURLs != (job.ExitURLs{}) {
 		out.ExitURLs = &client.ExitURLs{Completion: j.ExitURLs.Completion, Rejection: j.ExitURLs.Rejection, Error: j.ExitURLs.Error}
 	}
@@ -32,6 +35,14 @@ func (a *API) renderJob(j *job.Job) client.Job {
 		out.Signers = append(out.Signers, cs)
 	}
 	return out
+}
+
+// optTime is nil for the zero time, which the wire leaves out.
+func optTime(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
 }
 
 func renderChange(c store.Change) client.Event {

@@ -89,9 +89,24 @@ type Job struct {
 	ExpiresAt   time.Time
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
-	Version     int // compare-and-swap counter, bumped by every saved change
-	Documents   []Document
-	Signers     []Signer
+	// EndedAt is when the job reached a final status; zero before.
+	EndedAt time.Time
+	// RetainDays is how long after its end a job that is not archived is
+	// kept: the organisation's default when the job was created, so what
+	// the sender was promised does not change under it.
+	RetainDays int
+	// DeletedAt is when the job's documents, evidence and signers'
+	// personal data were deleted (DeleteAfter or the sender's request);
+	// zero while they are kept.
+	DeletedAt time.Time
+	// AuditKey is the job's own key for the pseudonyms of its signers'
+	// identity numbers in the audit log (audit.Pseudonym). It is destroyed
+	// with the job's personal data, after which the pseudonyms link to
+	// nobody (docs/architecture.md, "Retention").
+	AuditKey  []byte
+	Version   int // compare-and-swap counter, bumped by every saved change
+	Documents []Document
+	Signers   []Signer
 }
 
 // Document is one input document of a job. Its bytes live in the blob store

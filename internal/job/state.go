@@ -111,6 +111,9 @@ func (j *Job) apply(a Action, actor string, now time.Time, details map[string]an
 	}
 	j.Status = next
 	j.UpdatedAt = now
+	if next.Final() {
+		j.EndedAt = now
+	}
 	return Event{Type: "job." + string(next), JobID: j.ID, JobStatus: next, Actor: actor, At: now, Details: details}, nil
 }
 

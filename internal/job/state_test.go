@@ -103,3 +103,34 @@ func TestExpireOnlyWhenDue(t *testing.T) {
 		t.Fatalf("expire: %v, %s/%s", err, j.Status, j.Signers[0].Status)
 	}
 }
+
+func TestDeleteAfter(t *testing.T) {
+	end := time.Date(2026, 1, 31, 10, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name string
+		j    Job
+		want time.Time
+	}{
+		{"ok/not-ended", Job{RetainDays: 30}, time.Time{}},
+		{"ok/org-default-days", Job{EndedAt: end, RetainDays: 30}, end.AddDate(0, 0, 30)},
+		{"ok/no-days-is-default", Job{EndedAt: end}, end.AddDate(0, 0, DefaultRetentionDays)},
+		{"ok/archived-years", Job{EndedAt: end, RetainDays: 30, Retention: Retention{Archive: true, Years: 50}},
+			time.Date(2076, 1, 31, 10, 0, 0, 0, time.UTC)},
+	}
+	for _, tt := range tests {
+		if got := tt.j.DeleteAfter(); !got.Equal(tt.want) {
+			t.Errorf("%s: DeleteAfter = %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}
+
+func TestEndSetsEndedAt(t *testing.T) {
+	now := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	j := &Job{Status: StatusActive, ExpiresAt: now}
+	if _, err := j.Expire(now); err != nil {
+		t.Fatal(err)
+	}
+	if !j.EndedAt.Equal(now) {
+		t.Fatalf("EndedAt = %v, want %v", j.EndedAt, now)
+	}
+}

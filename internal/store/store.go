@@ -44,6 +44,19 @@ type Org struct {
 	// (RFC 2253 string) the organisation may use; empty accepts any valid
 	// enterprise certificate naming the organisation.
 	CertSubject string
+	// RetentionDays is how long a job that is not archived is kept after
+	// it ends (MISSION L1: 30 to 40 days), set by the central
+	// administrator; zero means job.DefaultRetentionDays.
+	RetentionDays int
+}
+
+// Retention returns the organisation's retention in days, the default
+// when none was set.
+func (o Org) Retention() int {
+	if o.RetentionDays == 0 {
+		return job.DefaultRetentionDays
+	}
+	return o.RetentionDays
 }
 
 // Allows reports whether the organisation may create jobs of type t.
@@ -69,7 +82,7 @@ func (o Org) TypeList() string {
 // ("org.saved", "org.onboarded"), the same whichever store writes it.
 func (o Org) AuditDetails() map[string]any {
 	return map[string]any{"name": o.Name, "active": o.Active, "signature_types": o.TypeList(),
-		"contact_email": o.ContactEmail, "cert_subject": o.CertSubject}
+		"contact_email": o.ContactEmail, "cert_subject": o.CertSubject, "retention_days": o.Retention()}
 }
 
 // By says who makes a change to organisations or users, and when. Each

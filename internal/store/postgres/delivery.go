@@ -121,6 +121,14 @@ func scanCode(row pgx.Row, signerID string) (store.Code, error) {
 	return c, nil
 }
 
+// microOrZero stores the zero time as the 0 that stands for "none".
+func microOrZero(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return micro(t)
+}
+
 // fromMicroOrZero reads the 0 that stands for "none" as the zero time.
 func fromMicroOrZero(n int64) time.Time {
 	if n == 0 {

@@ -92,13 +92,13 @@ func wrap(op string, err error) error {
 	return pgdb.Classify(fmt.Errorf("postgres: %s: %w", op, err))
 }
 
-const orgColumns = `number, name, active, signature_types, created_at, contact_email, cert_subject`
+const orgColumns = `number, name, active, signature_types, created_at, contact_email, cert_subject, retention_days`
 
 func scanOrg(row pgx.Row) (store.Org, error) {
 	var o store.Org
 	var types string
 	var created int64
-	if err := row.Scan(&o.Number, &o.Name, &o.Active, &types, &created, &o.ContactEmail, &o.CertSubject); err != nil {
+	if err := row.Scan(&o.Number, &o.Name, &o.Active, &types, &created, &o.ContactEmail, &o.CertSubject, &o.RetentionDays); err != nil {
 		return o, err
 	}
 	o.CreatedAt = fromMicro(created)
@@ -147,7 +147,7 @@ func (db *DB) CreateJob(ctx context.Context, j *job.Job, events []job.Event, ide
 		_, err := tx.Exec(ctx, insertJob,
 			j.Org, j.ID, j.Creator, j.Flow, j.SignatureType, j.Assurance, j.Title, j.Description, j.Reference,
 			j.Identifier, j.CallbackURL, string(exits), string(retention), j.Status, micro(j.ActivatesAt),
-			micro(j.ExpiresAt), micro(j.CreatedAt), micro(j.UpdatedAt), string(polling))
+			micro(j.ExpiresAt), micro(j.CreatedAt), micro(j.UpdatedAt), string(polling), j.RetainDays, j.AuditKey)
 		if err != nil {
 			return err
 		}
@@ -175,7 +175,8 @@ func (db *DB) CreateJob(ctx context.Context, j *job.Job, events []job.Event, ide
 // find the version moved and change nothing.
 func (db *DB) SaveJob(ctx context.Context, j *job.Job, events []job.Event) error {
 	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, updateJob, j.Status, micro(j.UpdatedAt), j.Org, j.ID, j.Version)
+		tag, err := tx.Exec(ctx, updateJob, j.Status, micro(j.UpdatedAt), microOrZero(j.EndedAt), microOrZero(j.DeleteAfter()),
+			j.Org, j.ID, j.Version)
 		if err != nil {
 			return err
 		}
@@ -205,13 +206,14 @@ func (db *DB) SaveJob(ctx context.Context, j *job.Job, events []job.Event) error
 const (
 	insertIdempotency = `INSERT INTO idempotency (org, key, request_hash, job_id, created_at) VALUES ($1, $2, $3, $4, $5)`
 	insertJob         = `INSERT INTO jobs (org, id, creator, flow, signature_type, assurance, title, description, reference,
-		identifier, callback_url, exit_urls, retention, status, activates_at, expires_at, created_at, updated_at, version, polling)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, 0, $19)`
+		identifier, callback_url, exit_urls, retention, status, activates_at, expires_at, created_at, updated_at, version, polling, retain_days, audit_key)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, 0, $19, $20, $21)`
 	insertDocument = `INSERT INTO documents (org, job_id, id, position, title, file_name, media_type, size, sha256, pages)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`
 	insertSigner = `INSERT INTO signers (org, job_id, id, position, pid, email, mobile, ord, on_behalf_of, status, updated_at, ref)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`
-	updateJob      = `UPDATE jobs SET status = $1, updated_at = $2, version = version + 1 WHERE org = $3 AND id = $4 AND version = $5`
+	updateJob = `UPDATE jobs SET status = $1, updated_at = $2, ended_at = $3, delete_after = $4, version = version + 1
+		WHERE org = $5 AND id = $6 AND version = $7`
 	updateSigner   = `UPDATE signers SET status = $1, updated_at = $2, name = $3, evidence = $4, notice = $5 WHERE org = $6 AND job_id = $7 AND id = $8`
 	updateDocument = `UPDATE documents SET signed_sha256 = $1, signed_size = $2 WHERE org = $3 AND job_id = $4 AND id = $5`
 	insertFeed     = `INSERT INTO feed (org, job_id, signer_id, type, job_status, signer_status, at) VALUES ($1, $2, $3, $4, $5, $6, $7)`
@@ -280,15 +282,16 @@ func chain(ctx context.Context, tx pgx.Tx, prev *audit.Record, org string, event
 }
 
 const jobColumns = `org, id, creator, flow, signature_type, assurance, title, description, reference, identifier,
-	callback_url, exit_urls, retention, status, activates_at, expires_at, created_at, updated_at, version, polling`
+	callback_url, exit_urls, retention, status, activates_at, expires_at, created_at, updated_at, version, polling,
+	retain_days, ended_at, deleted_at, audit_key`
 
 func scanJob(row pgx.Row) (*job.Job, error) {
 	var j job.Job
 	var exits, retention, polling string
-	var activates, expires, created, updated int64
+	var activates, expires, created, updated, ended, deleted int64
 	err := row.Scan(&j.Org, &j.ID, &j.Creator, &j.Flow, &j.SignatureType, &j.Assurance, &j.Title, &j.Description,
 		&j.Reference, &j.Identifier, &j.CallbackURL, &exits, &retention, &j.Status, &activates, &expires,
-		&created, &updated, &j.Version, &polling)
+		&created, &updated, &j.Version, &polling, &j.RetainDays, &ended, &deleted, &j.AuditKey)
 	if err != nil {
 		return nil, err
 	}
@@ -306,6 +309,7 @@ func scanJob(row pgx.Row) (*job.Job, error) {
 	}
 	j.ActivatesAt, j.ExpiresAt = fromMicro(activates), fromMicro(expires)
 	j.CreatedAt, j.UpdatedAt = fromMicro(created), fromMicro(updated)
+	j.EndedAt, j.DeletedAt = fromMicroOrZero(ended), fromMicroOrZero(deleted)
 	return &j, nil
 }
 

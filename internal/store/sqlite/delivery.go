@@ -156,6 +156,14 @@ func scanCode(row interface{ Scan(...any) error }, signerID string) (store.Code,
 	return c, nil
 }
 
+// microOrZero stores the zero time as the 0 that stands for "none".
+func microOrZero(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return micro(t)
+}
+
 // fromMicroOrZero reads the 0 that stands for "none" as the zero time.
 func fromMicroOrZero(n int64) time.Time {
 	if n == 0 {

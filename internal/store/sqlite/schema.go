@@ -168,4 +168,26 @@ ALTER TABLE jobs ADD COLUMN polling TEXT NOT NULL DEFAULT '';
 	`
 ALTER TABLE signers ADD COLUMN ref TEXT NOT NULL DEFAULT '';
 `,
+	// 7: retention (MISSION L1): each organisation's default days after a
+	// job ends (0: job.DefaultRetentionDays); each job's days (the default when it was created), end,
+	// deletion time and deletion, and its key for the pseudonyms of its
+	// signers' identity numbers in the audit log. Jobs that ended before
+	// keep the default from their last change; archive years count as
+	// 365.25 days here only. The indexes find the due deletions and every
+	// reference to a blob.
+	`
+ALTER TABLE orgs ADD COLUMN retention_days INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE jobs ADD COLUMN retain_days INTEGER NOT NULL DEFAULT 40;
+ALTER TABLE jobs ADD COLUMN ended_at INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE jobs ADD COLUMN delete_after INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE jobs ADD COLUMN deleted_at INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE jobs ADD COLUMN audit_key BLOB;
+UPDATE jobs SET ended_at = updated_at WHERE status IN ('completed', 'rejected', 'expired', 'cancelled', 'failed');
+UPDATE jobs SET delete_after = ended_at + CASE WHEN json_extract(retention, '$.archive')
+	THEN json_extract(retention, '$.years') * 31557600000000 ELSE retain_days * 86400000000 END
+	WHERE ended_at > 0;
+CREATE INDEX jobs_retention ON jobs (delete_after) WHERE deleted_at = 0 AND delete_after > 0;
+CREATE INDEX documents_signed ON documents (signed_sha256) WHERE signed_sha256 <> '';
+CREATE INDEX signers_evidence ON signers (evidence) WHERE evidence <> '';
+`,
 }

@@ -146,13 +146,13 @@ func micro(t time.Time) int64 { return t.UTC().UnixMicro() }
 
 func fromMicro(n int64) time.Time { return time.UnixMicro(n).UTC() }
 
-const orgColumns = `number, name, active, signature_types, created_at, contact_email, cert_subject`
+const orgColumns = `number, name, active, signature_types, created_at, contact_email, cert_subject, retention_days`
 
 func scanOrg(row interface{ Scan(...any) error }) (store.Org, error) {
 	var o store.Org
 	var types string
 	var created int64
-	if err := row.Scan(&o.Number, &o.Name, &o.Active, &types, &created, &o.ContactEmail, &o.CertSubject); err != nil {
+	if err := row.Scan(&o.Number, &o.Name, &o.Active, &types, &created, &o.ContactEmail, &o.CertSubject, &o.RetentionDays); err != nil {
 		return o, err
 	}
 	o.CreatedAt = fromMicro(created)
@@ -216,7 +216,7 @@ func (db *DB) CreateJob(ctx context.Context, j *job.Job, events []job.Event, ide
 		_, err := db.exec(ctx, tx, insertJob,
 			j.Org, j.ID, j.Creator, j.Flow, j.SignatureType, j.Assurance, j.Title, j.Description, j.Reference,
 			j.Identifier, j.CallbackURL, string(exits), string(retention), j.Status, micro(j.ActivatesAt),
-			micro(j.ExpiresAt), micro(j.CreatedAt), micro(j.UpdatedAt), string(polling))
+			micro(j.ExpiresAt), micro(j.CreatedAt), micro(j.UpdatedAt), string(polling), j.RetainDays, j.AuditKey)
 		if err != nil {
 			return err
 		}
@@ -247,7 +247,7 @@ func (db *DB) CreateJob(ctx context.Context, j *job.Job, events []job.Event, ide
 func (db *DB) SaveJob(ctx context.Context, j *job.Job, events []job.Event) error {
 	err := db.tx(ctx, func(tx *sql.Tx) error {
 		res, err := db.exec(ctx, tx, updateJob,
-			j.Status, micro(j.UpdatedAt), j.Org, j.ID, j.Version)
+			j.Status, micro(j.UpdatedAt), microOrZero(j.EndedAt), microOrZero(j.DeleteAfter()), j.Org, j.ID, j.Version)
 		if err != nil {
 			return err
 		}
@@ -282,10 +282,10 @@ func (db *DB) SaveJob(ctx context.Context, j *job.Job, events []job.Event) error
 // Statements run inside write transactions, prepared once by Open.
 const (
 	insertIdempotency = `INSERT INTO idempotency (org, key, request_hash, job_id, created_at) VALUES (?, ?, ?, ?, ?)`
-	insertJob         = `INSERT INTO jobs (org, id, creator, flow, signature_type, assurance, title, description, reference, identifier, callback_url, exit_urls, retention, status, activates_at, expires_at, created_at, updated_at, version, polling) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?)`
+	insertJob         = `INSERT INTO jobs (org, id, creator, flow, signature_type, assurance, title, description, reference, identifier, callback_url, exit_urls, retention, status, activates_at, expires_at, created_at, updated_at, version, polling, retain_days, audit_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?)`
 	insertDocument    = `INSERT INTO documents (org, job_id, id, position, title, file_name, media_type, size, sha256, pages) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	insertSigner      = `INSERT INTO signers (org, job_id, id, position, pid, email, mobile, ord, on_behalf_of, status, updated_at, ref) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
-	updateJob         = `UPDATE jobs SET status = ?, updated_at = ?, version = version + 1 WHERE org = ? AND id = ? AND version = ?`
+	updateJob         = `UPDATE jobs SET status = ?, updated_at = ?, ended_at = ?, delete_after = ?, version = version + 1 WHERE org = ? AND id = ? AND version = ?`
 	updateSigner      = `UPDATE signers SET status = ?, updated_at = ?, name = ?, evidence = ?, notice = ? WHERE org = ? AND job_id = ? AND id = ?`
 	updateDocument    = `UPDATE documents SET signed_sha256 = ?, signed_size = ? WHERE org = ? AND job_id = ? AND id = ?`
 	insertFeed        = `INSERT INTO feed (org, job_id, signer_id, type, job_status, signer_status, at) VALUES (?, ?, ?, ?, ?, ?, ?)`
@@ -343,15 +343,16 @@ func (db *DB) chain(ctx context.Context, tx *sql.Tx, org string, events []job.Ev
 }
 
 const jobColumns = `org, id, creator, flow, signature_type, assurance, title, description, reference, identifier,
-	callback_url, exit_urls, retention, status, activates_at, expires_at, created_at, updated_at, version, polling`
+	callback_url, exit_urls, retention, status, activates_at, expires_at, created_at, updated_at, version, polling,
+	retain_days, ended_at, deleted_at, audit_key`
 
 func scanJob(row interface{ Scan(...any) error }) (*job.Job, error) {
 	var j job.Job
 	var exits, retention, polling string
-	var activates, expires, created, updated int64
+	var activates, expires, created, updated, ended, deleted int64
 	err := row.Scan(&j.Org, &j.ID, &j.Creator, &j.Flow, &j.SignatureType, &j.Assurance, &j.Title, &j.Description,
 		&j.Reference, &j.Identifier, &j.CallbackURL, &exits, &retention, &j.Status, &activates, &expires,
-		&created, &updated, &j.Version, &polling)
+		&created, &updated, &j.Version, &polling, &j.RetainDays, &ended, &deleted, &j.AuditKey)
 	if err != nil {
 		return nil, err
 	}
@@ -369,6 +370,7 @@ func scanJob(row interface{ Scan(...any) error }) (*job.Job, error) {
 	}
 	j.ActivatesAt, j.ExpiresAt = fromMicro(activates), fromMicro(expires)
 	j.CreatedAt, j.UpdatedAt = fromMicro(created), fromMicro(updated)
+	j.EndedAt, j.DeletedAt = fromMicroOrZero(ended), fromMicroOrZero(deleted)
 	return &j, nil
 }
 

@@ -40,6 +40,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"codes-concurrent-guesses", testCodeGuessRace},
 		{"codes-concurrent-codes", testCodeSendRace},
 		{"usage", testUsage},
+		{"retention", testRetention},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -87,7 +88,7 @@ func testOrgs(t *testing.T, s store.Store) {
 	ctx := context.Background()
 	o := store.Org{Number: orgA, Name: "Lånekassen test", Active: true,
 		SignatureTypes: []job.SignatureType{job.Authenticated, job.Advanced}, CreatedAt: t0,
-		ContactEmail: "post@lanekassen.example", CertSubject: "CN=Lånekassen,O=Lånekassen"}
+		ContactEmail: "post@lanekassen.example", CertSubject: "CN=Lånekassen,O=Lånekassen", RetentionDays: 35}
 	if err := s.PutOrg(ctx, by, o); err != nil {
 		t.Fatal(err)
 	}

@@ -72,18 +72,11 @@ type Caller struct {
 	org     *store.Org // as Authorize found it, so one request reads it once
 }
 
-// Upload is one document part of a create request, already streamed into
-// the blob store by the edge.
-type Upload struct {
-	Part        string // multipart part name, as the JSON refers to it
-	FileName    string
-	ContentType string
-	Ref         blob.Ref
-}
-
 // CreateJob validates the request against the uploaded documents and stores
 // the new job. With an idempotency key, a repeat of the same request returns
 // the first job, and a different request with the same key is a Conflict.
+// The uploads come from StageDocument; only an accepted request moves them
+// into the blob store, and the caller releases them either way.
 func (s *Service) CreateJob(ctx context.Context, c Caller, req *job.Request, uploads []Upload, idemKey string) (*job.Job, error) {
 	now := s.now()
 	if err := req.Validate(now, s.Limits); err != nil {
@@ -136,6 +129,12 @@ func (s *Service) CreateJob(ctx context.Context, c Caller, req *job.Request, upl
 		if first, done, err := s.replay(ctx, c.Org, idem); done {
 			return first, err
 		}
+	}
+	// Accepted: only now do the documents enter the blob store. Should
+	// storing the job fail after this, the blobs stay unreferenced (they
+	// may be another job's too, so they are not deleted here).
+	if err := s.storeUploads(ctx, uploads); err != nil {
+		return nil, err
 	}
 	j, events := job.New(req, c.Org, c.Actor, docs, newID, now, s.Limits)
 	j.RetainDays = org.Retention()

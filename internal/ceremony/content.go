@@ -22,12 +22,12 @@ const (
 )
 
 // checkDocument decides an upload's media type and checks its content by
-// reading it back from the blob store: a PDF must parse, must not be
-// encrypted and must not carry JavaScript that normalisation cannot remove
-// (scripts only in actions are dropped before signing: pdf.Info.Findings);
-// text must be UTF-8.
+// reading its staged file: a PDF must parse, must not be encrypted and
+// must not carry JavaScript that normalisation cannot remove (scripts only
+// in actions are dropped before signing: pdf.Info.Findings); text must be
+// UTF-8.
 func (s *Service) checkDocument(ctx context.Context, u Upload) (job.Document, error) {
-	o, err := s.Blobs.Open(ctx, u.Ref.Key)
+	o, err := u.open()
 	if err != nil {
 		return job.Document{}, err
 	}
@@ -45,7 +45,7 @@ func (s *Service) checkDocument(ctx context.Context, u Upload) (job.Document, er
 	case n == 0:
 		return doc, errs.E(errs.Invalid, "empty-document", "document %q is empty", u.Part)
 	case strings.Contains(string(head), "%PDF-"):
-		info, err := pdf.Check(o, o.Size())
+		info, err := pdf.Check(o, u.Ref.Size)
 		switch {
 		case errors.Is(err, pdf.ErrEncrypted):
 			return doc, errs.E(errs.Invalid, "encrypted-pdf", "document %q is encrypted; upload it without a password", u.Part)

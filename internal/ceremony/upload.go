@@ -2,30 +2,113 @@ package ceremony
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
 	"io"
+	"os"
 
+	"github.com/segl/segl/internal/blob"
 	"github.com/segl/segl/internal/errs"
 )
 
-// PutDocument streams one uploaded document into the blob store, at most
-// Limits.MaxDocumentBytes of it, and returns it as an Upload for CreateJob.
-// Both edges (the API's multipart parts, the portal's form files) store
-// documents this way, so the limit and its error are the same everywhere.
-// Content is checked later, by CreateJob, reading the stored blob back.
+// Upload is one document part of a create request, staged by
+// StageDocument: its bytes wait in a temporary file of the request until
+// CreateJob has accepted the whole request, and only then enter the blob
+// store. A refused request so leaves nothing in the store, and no
+// content-addressed blob, which another job may share, ever has to be
+// deleted to undo a refusal.
+type Upload struct {
+	Part        string // multipart part name, as the JSON refers to it
+	FileName    string
+	ContentType string
+	Ref         blob.Ref // SHA-256 and size, computed while staging
+	staged      *staged
+}
+
+// staged is the temporary file of an Upload; path is "" once the file was
+// handed to the blob store or removed.
+type staged struct{ path string }
+
+// StageDocument streams one uploaded document into a temporary file in
+// TempDir, hashing it on the way, at most Limits.MaxDocumentBytes of it,
+// and returns it as an Upload for CreateJob. Both edges (the API's
+// multipart parts, the portal's form files) take documents this way, so
+// the limit, its error and the clean-up are the same everywhere. Content
+// is checked later, by CreateJob, from the staged file.
+//
+// The caller must pass every Upload it got to ReleaseUploads when the
+// request is over, accepted or not.
 //
 // Over the limit it returns a TooLarge error with code
 // "document-too-large" and Field set to part; a failure to read body comes
-// back as the blob store reports it, for the caller to tell its client's
-// fault from its own.
-func (s *Service) PutDocument(ctx context.Context, part, fileName, contentType string, body io.Reader) (Upload, error) {
-	ref, err := s.Blobs.Put(ctx, body, s.Limits.MaxDocumentBytes)
-	if errs.Is(err, errs.TooLarge) {
+// back wrapped, for the caller to tell its client's fault from its own.
+func (s *Service) StageDocument(ctx context.Context, part, fileName, contentType string, body io.Reader) (Upload, error) {
+	f, err := os.CreateTemp(s.TempDir, "upload-*")
+	if err != nil {
+		return Upload{}, fmt.Errorf("ceremony: stage: %w", err)
+	}
+	h := sha256.New()
+	n, err := io.Copy(io.MultiWriter(f, h), io.LimitReader(body, s.Limits.MaxDocumentBytes+1))
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil && n > s.Limits.MaxDocumentBytes {
 		e := errs.E(errs.TooLarge, "document-too-large", "documents may be at most %d bytes", s.Limits.MaxDocumentBytes)
 		e.Field = part
-		return Upload{}, e
+		err = e
 	}
 	if err != nil {
-		return Upload{}, err
+		os.Remove(f.Name())
+		if _, ok := err.(*errs.Error); ok {
+			return Upload{}, err
+		}
+		return Upload{}, fmt.Errorf("ceremony: stage: %w", err)
 	}
-	return Upload{Part: part, FileName: fileName, ContentType: contentType, Ref: ref}, nil
+	return Upload{Part: part, FileName: fileName, ContentType: contentType,
+		Ref: blob.Ref{Key: hex.EncodeToString(h.Sum(nil)), Size: n}, staged: &staged{path: f.Name()}}, nil
+}
+
+// ReleaseUploads removes the staged files of uploads that CreateJob did
+// not store, and does nothing for those it stored.
+func ReleaseUploads(uploads []Upload) {
+	for _, u := range uploads {
+		if u.staged != nil && u.staged.path != "" {
+			os.Remove(u.staged.path)
+			u.staged.path = ""
+		}
+	}
+}
+
+// open returns the staged file for checking.
+func (u Upload) open() (*os.File, error) {
+	if u.staged == nil || u.staged.path == "" {
+		return nil, fmt.Errorf("ceremony: upload %q is not staged", u.Part)
+	}
+	f, err := os.Open(u.staged.path)
+	if err != nil {
+		return nil, fmt.Errorf("ceremony: %w", err)
+	}
+	return f, nil
+}
+
+// storeUploads puts the staged files of an accepted request into the blob
+// store (moved, where the store can take files). Each must come out under
+// the hash it was checked with.
+func (s *Service) storeUploads(ctx context.Context, uploads []Upload) error {
+	for _, u := range uploads {
+		f, err := u.open()
+		if err != nil {
+			return err
+		}
+		u.staged.path = "" // keep owns the file from here, whatever happens
+		ref, err := s.keep(ctx, f)
+		if err != nil {
+			return err
+		}
+		if ref != u.Ref {
+			return fmt.Errorf("ceremony: upload %q changed while staged: %s, checked as %s", u.Part, ref.Key, u.Ref.Key)
+		}
+	}
+	return nil
 }

@@ -120,8 +120,10 @@ func (a *API) caller(r *http.Request) (ceremony.Caller, error) {
 }
 
 // createJob takes multipart/form-data: a part named "job" with the JSON
-// request and one part per document. Document parts are streamed straight
-// into the blob store, in any order relative to the JSON.
+// request and one part per document. Document parts are staged in
+// temporary files as they arrive, in any order relative to the JSON, and
+// removed when the request ends; only an accepted job's reach the blob
+// store.
 func (a *API) createJob(w http.ResponseWriter, r *http.Request, c ceremony.Caller) error {
 	mediaType, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if mediaType != "multipart/form-data" {
@@ -139,6 +141,7 @@ func (a *API) createJob(w http.ResponseWriter, r *http.Request, c ceremony.Calle
 	}
 	var req *job.Request
 	var uploads []ceremony.Upload
+	defer func() { ceremony.ReleaseUploads(uploads) }()
 	seen := map[string]bool{}
 	for {
 		part, err := mr.NextPart()
@@ -162,7 +165,7 @@ func (a *API) createJob(w http.ResponseWriter, r *http.Request, c ceremony.Calle
 			return errs.Field("documents", "too-many-documents", "at most %d documents per job", lim.MaxDocuments)
 		default:
 			body := &bodyReader{r: part}
-			u, err := a.Svc.PutDocument(r.Context(), name, part.FileName(), part.Header.Get("Content-Type"), body)
+			u, err := a.Svc.StageDocument(r.Context(), name, part.FileName(), part.Header.Get("Content-Type"), body)
 			if body.err != nil && !errs.Is(err, errs.TooLarge) {
 				return readError(body.err)
 			}

@@ -4,16 +4,20 @@ import (
 	"bytes"
 	"context"
 	"crypto"
+	"crypto/rand"
 	"crypto/sha256"
 	"crypto/x509"
 	"encoding/hex"
 	"encoding/json"
 	"encoding/pem"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
@@ -23,6 +27,7 @@ import (
 	"github.com/segl/segl/client"
 	"github.com/segl/segl/internal/audit"
 	"github.com/segl/segl/internal/store"
+	"github.com/segl/segl/internal/testdocs"
 	"github.com/segl/segl/internal/tsp"
 )
 
@@ -415,6 +420,116 @@ func TestBadInput(t *testing.T) {
 			t.Fatalf("pdf with an /OpenAction script: %+v, %v", j, err)
 		}
 	})
+}
+
+// diskUse counts the files and bytes under the blob store and the
+// temporary directory: what a request leaves on disk.
+func (e *env) diskUse() (files int, size int64) {
+	e.t.Helper()
+	for _, dir := range []string{"blobs", "tmp"} {
+		err := filepath.WalkDir(filepath.Join(e.data, dir), func(_ string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() {
+				return err
+			}
+			info, err := d.Info()
+			if err != nil {
+				return err
+			}
+			files, size = files+1, size+info.Size()
+			return nil
+		})
+		if err != nil {
+			e.t.Fatal(err)
+		}
+	}
+	return files, size
+}
+
+// TestRefusalLeavesNothing: a refused request leaves the blob store and
+// the temporary directory as they were, whatever part of it was wrong and
+// however much of it was uploaded; an accepted one stores its documents
+// once and leaves no temporary file either.
+func TestRefusalLeavesNothing(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	c := e.client(orgA)
+	junk := make([]byte, 1<<20)
+	rand.Read(junk)
+	doc1, doc2 := testdocs.PDF("Avtale", 200_000), testdocs.PDF("Vedlegg", 300_000)
+	twoDocs := func() []client.Upload {
+		return []client.Upload{
+			{Part: "doc1", FileName: "avtale.pdf", ContentType: "application/pdf", Body: bytes.NewReader(doc1)},
+			{Part: "doc2", FileName: "vedlegg.pdf", ContentType: "application/pdf", Body: bytes.NewReader(doc2)}}
+	}
+	withTwo := func(r *client.JobRequest) {
+		r.Documents = append(r.Documents, client.DocumentRef{Title: "Vedlegg", File: "doc2"})
+	}
+	files, size := e.diskUse()
+	for _, tt := range []struct {
+		name    string
+		mutate  func(r *client.JobRequest)
+		uploads []client.Upload
+		code    string
+	}{
+		{"fail/not-a-pdf", withTwo, []client.Upload{
+			{Part: "doc1", FileName: "a.pdf", ContentType: "application/pdf", Body: bytes.NewReader(junk)},
+			{Part: "doc2", FileName: "b.pdf", ContentType: "application/pdf", Body: bytes.NewReader(junk[1:])}}, "invalid-pdf"},
+		{"fail/invalid-pid-valid-documents", func(r *client.JobRequest) {
+			withTwo(r)
+			r.Signers[0].PID = "21909825251"
+		}, twoDocs(), "invalid-pid"},
+		{"fail/second-document-too-large", withTwo, []client.Upload{
+			{Part: "doc1", FileName: "avtale.pdf", ContentType: "application/pdf", Body: bytes.NewReader(doc1)},
+			{Part: "doc2", FileName: "big.pdf", Body: &endless{limit: e.cfg.Limits.MaxDocumentBytes + 1}}}, "document-too-large"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			req := directRequest()
+			tt.mutate(&req)
+			_, err := c.CreateJob(ctx, req, tt.uploads)
+			var p *client.Problem
+			if !errors.As(err, &p) || p.Code != tt.code {
+				t.Fatalf("got %v, want %s", err, tt.code)
+			}
+			if f, n := e.diskUse(); f != files || n != size {
+				t.Fatalf("%d files, %d bytes on disk before; %d, %d after a refused request", files, size, f, n)
+			}
+		})
+	}
+	req := directRequest()
+	withTwo(&req)
+	if _, err := c.CreateJob(ctx, req, twoDocs()); err != nil {
+		t.Fatal(err)
+	}
+	if f, n := e.diskUse(); f != files+2 || n != size+int64(len(doc1)+len(doc2)) {
+		t.Fatalf("%d files, %d bytes after storing two documents; want %d, %d", f, n, files+2, size+int64(len(doc1)+len(doc2)))
+	}
+}
+
+// TestCrashLeftTempFilesRemoved: temporary files that a killed process
+// left in DATA/tmp are gone after the next start.
+func TestCrashLeftTempFilesRemoved(t *testing.T) {
+	e := newEnv(t)
+	e.stop()
+	// What a kill -9 in the middle of a signing act leaves: a process
+	// directory whose lock nobody holds any more, with a revision in it,
+	// and a file of a version that wrote into DATA/tmp itself.
+	dead := filepath.Join(e.data, "tmp", "0123456789abcdef")
+	os.MkdirAll(dead, 0o700)
+	os.WriteFile(filepath.Join(dead, "lock"), nil, 0o600)
+	os.WriteFile(filepath.Join(dead, "segl-sign-1.pdf"), pdf100k, 0o600)
+	old := filepath.Join(e.data, "tmp", "segl-spool-2.pdf")
+	os.WriteFile(old, pdf100k, 0o600)
+	past := time.Now().Add(-time.Minute)
+	os.Chtimes(old, past, past)
+	e.start()
+	for _, p := range []string{dead, old} {
+		if _, err := os.Stat(p); !os.IsNotExist(err) {
+			t.Errorf("%s survived a restart: %v", p, err)
+		}
+	}
+	if f, _ := e.diskUse(); f != 1 { // the running server's lock file
+		t.Errorf("%d files in the blob store and DATA/tmp, want only the lock", f)
+	}
 }
 
 // endless streams zeros after a PDF header without ever holding them.

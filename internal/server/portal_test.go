@@ -226,6 +226,7 @@ func TestPortalBadInput(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			before := e.jobCount(orgA)
+			files, size := e.diskUse()
 			p := ola.sendJob(form, tc.fields, tc.files...)
 			p.want(t, http.StatusUnprocessableEntity, "Nytt signeringsoppdrag")
 			p.has(t, tc.want, "Det er en feil i skjemaet", "velg dokumentene på nytt", `aria-invalid="true"`)
@@ -234,6 +235,9 @@ func TestPortalBadInput(t *testing.T) {
 			}
 			if after := e.jobCount(orgA); after != before {
 				t.Fatalf("%d jobs before, %d after a refused form", before, after)
+			}
+			if f, n := e.diskUse(); f != files || n != size {
+				t.Fatalf("%d files, %d bytes on disk before; %d, %d after a refused form", files, size, f, n)
 			}
 		})
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/x509"
 	"fmt"
-	"path/filepath"
 	"time"
 
 	"github.com/segl/segl/internal/config"
@@ -32,7 +31,7 @@ func (s *Server) useConfigured(cfg config.Config, opts Options) error {
 	}
 	httpClient := pki.TrustingClient(roots)
 	if seal := s.roles.seal; seal != nil {
-		tmp := filepath.Join(cfg.Data, "tmp")
+		tmp := s.tmp.Path()
 		sealer := &pades.Sealer{Key: seal.Key, Cert: seal.Cert, Chain: seal.Chain, TempDir: tmp, Now: opts.Clock.Now,
 			OCSP: pki.HTTPOCSP{Client: httpClient, Responder: cfg.OCSPURL}}
 		// A remote TSA when one is named, else the in-process one: on the

@@ -44,6 +44,7 @@ import (
 	"github.com/segl/segl/internal/population"
 	"github.com/segl/segl/internal/postenapi"
 	"github.com/segl/segl/internal/queue"
+	"github.com/segl/segl/internal/scratch"
 	"github.com/segl/segl/internal/signing"
 	"github.com/segl/segl/internal/staff"
 	"github.com/segl/segl/internal/store"
@@ -68,6 +69,7 @@ type Server struct {
 	DevDelivery *DevDelivery
 	http        *http.Server
 
+	tmp      *scratch.Dir    // this process's temporary files (DATA/tmp/<random>)
 	engine   *signing.Engine // signs with the TTP seal; nil when no seal is configured
 	roles    *roleKeys       // configured seal, TSA and OCSP keys; holds the HSM token
 	login    eid.Login       // the signers' eID login; nil when none is configured
@@ -154,6 +156,17 @@ func start(ctx context.Context, cfg config.Config, opts Options, ln net.Listener
 			return nil, err
 		}
 	}
+	// Temporary files of uploads and signing acts that a crash of an
+	// earlier process left behind are removed here (see package scratch).
+	if s.tmp, err = scratch.Open(filepath.Join(cfg.Data, "tmp")); err != nil {
+		return nil, err
+	}
+	s.closers = append(s.closers, s.tmp.Close)
+	defer func() {
+		if !ok && s.tmp != nil {
+			s.tmp.Close()
+		}
+	}()
 	mux := http.NewServeMux()
 	tlsConfig := &tls.Config{MinVersion: tls.VersionTLS12, CipherSuites: aeadSuites, ClientAuth: tls.VerifyClientCertIfGiven}
 	if cfg.Dev {
@@ -168,10 +181,7 @@ func start(ctx context.Context, cfg config.Config, opts Options, ln net.Listener
 		return nil, err
 	}
 	svc := &ceremony.Service{Store: db, Blobs: blobs, Clock: opts.Clock, Limits: cfg.Limits, LinkKey: linkKey, Log: opts.Log,
-		Engine: s.engine, TempDir: filepath.Join(cfg.Data, "tmp")}
-	if err := os.MkdirAll(svc.TempDir, 0o700); err != nil {
-		return nil, fmt.Errorf("server: %w", err)
-	}
+		Engine: s.engine, TempDir: s.tmp.Path()}
 	s.Svc = svc
 	defer func() {
 		if !ok {
@@ -319,9 +329,9 @@ func (s *Server) startDev(ctx context.Context, cfg config.Config, opts Options, 
 		}
 	}
 	mux.Handle("POST /dev/tsa", s.TSA)
-	s.engine = &signing.Engine{Clock: opts.Clock, Location: oslo(), TempDir: filepath.Join(cfg.Data, "tmp"),
+	s.engine = &signing.Engine{Clock: opts.Clock, Location: oslo(), TempDir: s.tmp.Path(),
 		Seal: &pades.Sealer{Key: dev.Seal.Key, Cert: dev.Seal.Cert, Chain: dev.Seal.Chain,
-			Anchors: []*x509.Certificate{dev.Root}, TSA: s.TSA, TempDir: filepath.Join(cfg.Data, "tmp"),
+			Anchors: []*x509.Certificate{dev.Root}, TSA: s.TSA, TempDir: s.tmp.Path(),
 			OCSP: pki.DevOCSP{Dev: dev, Revoked: revoked, Now: opts.Clock.Now}, Now: opts.Clock.Now}}
 	// The ID-porten stand-in, with segl's own relying party (the production
 	// eid/oidc code) registered as its client. Both sides live in this

@@ -233,10 +233,10 @@ func endOfDay(t time.Time) time.Time {
 // multipart/form-data, whose csrf_token field the CSRF check (csrf.go) has
 // found by parsing the body before this handler runs, so the token is
 // verified like any form's before anything is stored; the files wait in
-// temporary files, never in memory, until they are streamed into the blob
-// store. Everything that needs no I/O is checked before a file is stored;
-// a job is created only when all of it is right, else the form comes back
-// (422) with the errors next to their fields.
+// temporary files, never in memory, until they are staged for the job.
+// Everything that needs no I/O is checked before a file is staged; a job
+// is created, and its files stored, only when all of it is right, else the
+// form comes back (422) with the errors next to their fields.
 func (w *Web) portalCreateJob(rw http.ResponseWriter, r *http.Request) error {
 	if r.MultipartForm != nil {
 		// net/http removes the temporary files of the request it parsed
@@ -277,16 +277,17 @@ func (w *Web) portalCreateJob(rw http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// createJob streams the chosen files into the blob store, as the API does
-// with its parts, and creates the job with them.
+// createJob stages the chosen files, as the API does with its parts, and
+// creates the job with them; the staged files are gone when it returns.
 func (w *Web) createJob(ctx context.Context, c ceremony.Caller, req *job.Request, files []*multipart.FileHeader) (*job.Job, error) {
 	var uploads []ceremony.Upload
+	defer func() { ceremony.ReleaseUploads(uploads) }()
 	for i, fh := range files {
 		f, err := fh.Open()
 		if err != nil {
 			return nil, fmt.Errorf("web: open upload: %w", err)
 		}
-		u, err := w.staff.Svc.PutDocument(ctx, partName(i), fh.Filename, fh.Header.Get("Content-Type"), f)
+		u, err := w.staff.Svc.StageDocument(ctx, partName(i), fh.Filename, fh.Header.Get("Content-Type"), f)
 		f.Close()
 		if err != nil {
 			return nil, err

@@ -7,12 +7,13 @@ import (
 	"io"
 	"mime"
 	"path"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/segl/segl/internal/errs"
 	"github.com/segl/segl/internal/job"
-	"github.com/segl/segl/internal/pdf"
+	"github.com/segl/segl/internal/signing"
 )
 
 // Media types accepted as documents (MISSION S8).
@@ -22,10 +23,9 @@ const (
 )
 
 // checkDocument decides an upload's media type and checks its content by
-// reading its staged file: a PDF must parse, must not be encrypted and
-// must not carry JavaScript that normalisation cannot remove (scripts only
-// in actions are dropped before signing: pdf.Info.Findings); text must be
-// UTF-8.
+// reading its staged file: a PDF must pass signing.CheckPDF, the check
+// the first signing act makes again (JavaScript that normalisation removes
+// is accepted and reported: pdf.Info.Findings); text must be UTF-8.
 func (s *Service) checkDocument(ctx context.Context, u Upload) (job.Document, error) {
 	o, err := u.open()
 	if err != nil {
@@ -45,14 +45,9 @@ func (s *Service) checkDocument(ctx context.Context, u Upload) (job.Document, er
 	case n == 0:
 		return doc, errs.E(errs.Invalid, "empty-document", "document %q is empty", u.Part)
 	case strings.Contains(string(head), "%PDF-"):
-		info, err := pdf.Check(o, u.Ref.Size)
-		switch {
-		case errors.Is(err, pdf.ErrEncrypted):
-			return doc, errs.E(errs.Invalid, "encrypted-pdf", "document %q is encrypted; upload it without a password", u.Part)
-		case errors.Is(err, pdf.ErrJavaScript):
-			return doc, errs.E(errs.Invalid, "pdf-javascript", "document %q contains JavaScript, which cannot be signed safely", u.Part)
-		case err != nil:
-			return doc, errs.Wrap(err, errs.Invalid, "invalid-pdf", "document %q is not a readable PDF", u.Part)
+		info, err := signing.CheckPDF(o, u.Ref.Size, strconv.Quote(u.Part))
+		if err != nil {
+			return doc, err
 		}
 		doc.MediaType, doc.Pages = MediaPDF, info.Pages
 	case declared == MediaPDF:

@@ -270,6 +270,9 @@ func (s *Service) signOnce(ctx context.Context, signerID string, id eid.Identity
 	for i := range j.Documents {
 		if j.Documents[i].Signed.SHA256 == "" {
 			if prepared[i], err = s.prepare(ctx, sj, docs[i], j.Documents[i]); err != nil {
+				if signing.Unsignable(err) {
+					s.fail(ctx, j, err)
+				}
 				return nil, err
 			}
 		}
@@ -316,6 +319,42 @@ func (s *Service) signOnce(ctx context.Context, signerID string, id eid.Identity
 	}
 	s.log().Info("signed", "org", j.Org, "job", j.ID, "signer", signerID, "status", j.Status)
 	return j, nil
+}
+
+// fail ends a job that can never be signed (cause says why, an
+// errs.Invalid from signing.Prepare), so that its sender is told now, by
+// the job.failed event and the notices and callbacks that follow it,
+// rather than finding out at expiry. A job that another change ended
+// meanwhile stays as it is. The signer is answered with cause whatever
+// happens here, so a failure to save is only logged.
+func (s *Service) fail(ctx context.Context, j *job.Job, cause error) {
+	code := "unsignable-document"
+	if e, ok := cause.(*errs.Error); ok {
+		code = e.Code
+	}
+	for attempt := 0; attempt < 4; attempt++ {
+		if j.Status.Final() {
+			return
+		}
+		events, err := j.Fail(code, s.now())
+		if err == nil {
+			err = s.Store.SaveJob(ctx, j, events)
+		}
+		if err == nil {
+			s.log().Warn("job failed: its documents cannot be signed", "org", j.Org, "job", j.ID, "reason", code, "err", cause)
+			return
+		}
+		if !changed(err) {
+			s.log().Error("failing an unsignable job", "org", j.Org, "job", j.ID, "err", err)
+			return
+		}
+		fresh, err := s.Store.Job(ctx, j.Org, j.ID)
+		if err != nil {
+			s.log().Error("failing an unsignable job", "org", j.Org, "job", j.ID, "err", err)
+			return
+		}
+		j = fresh
+	}
 }
 
 // prepare makes the PDF everyone signs from an upload (normalised PDF or

@@ -132,7 +132,15 @@ func (j *Job) applySigner(s *Signer, a Action, actor string, now time.Time, deta
 
 // Cancel ends the job for everyone on the sender's request.
 func (j *Job) Cancel(actor string, now time.Time) ([]Event, error) {
-	return j.end(Cancel, actor, now)
+	return j.end(Cancel, actor, now, nil)
+}
+
+// Fail ends a job that can never complete, for everyone, so that its
+// sender hears of it now (the job.failed event and what follows it)
+// rather than at expiry. reason is the stable code of why, for example
+// "signed-upload"; it is recorded with the event.
+func (j *Job) Fail(reason string, now time.Time) ([]Event, error) {
+	return j.end(Fail, "system", now, map[string]any{"reason": reason})
 }
 
 // Expire ends a job that was not finished before its expiry time.
@@ -140,12 +148,13 @@ func (j *Job) Expire(now time.Time) ([]Event, error) {
 	if now.Before(j.ExpiresAt) {
 		return nil, errs.E(errs.Conflict, "job-not-expired", "job expires at %s", j.ExpiresAt.Format(time.RFC3339))
 	}
-	return j.end(Expire, "system", now)
+	return j.end(Expire, "system", now, nil)
 }
 
-// end moves the job to a final state and every unfinished signer with it.
-func (j *Job) end(a Action, actor string, now time.Time) ([]Event, error) {
-	ev, err := j.apply(a, actor, now, nil)
+// end moves the job to a final state and every unfinished signer with it;
+// details go with the job's event.
+func (j *Job) end(a Action, actor string, now time.Time, details map[string]any) ([]Event, error) {
+	ev, err := j.apply(a, actor, now, details)
 	if err != nil {
 		return nil, err
 	}

@@ -19,6 +19,11 @@ type Info struct {
 	// Findings are what the document carries that [Normalize] removes
 	// before signing, for the sender to be told; nil when nothing.
 	Findings []Finding
+	// Signatures counts the signed signature fields ([Reader.Signatures]).
+	Signatures int
+	// DynamicXFA is set for a dynamic XFA form (catalog /NeedsRendering
+	// true, ISO 32000-1 §12.7.8).
+	DynamicXFA bool
 }
 
 // Finding is something an accepted document carries that segl will not
@@ -38,16 +43,18 @@ const FindingJavaScriptRemoved = "javascript-removed"
 // and refuses it when it is encrypted (ErrEncrypted: segl could neither
 // render nor sign it), when it carries JavaScript that normalisation would
 // keep (ErrJavaScript: a script could change what a signer sees after
-// signing), or when its page tree is broken or empty (ErrMalformed).
-// JavaScript is looked for in every object reachable from the catalog,
-// which covers the document's name tree (/Names /JavaScript, 7.7.4),
-// /OpenAction (7.7.2), additional actions (/AA, 12.6.3) and actions on
-// pages, annotations and form fields: any dictionary with a /JS key, an /S
-// /JavaScript action (12.6.4.16) or a /JavaScript key. JavaScript reached
-// only through what [Normalize] drops (/AA, a non-GoTo /OpenAction, /Perms)
-// is not refused but reported as a [Finding] (FindingJavaScriptRemoved):
-// the signed copy cannot run it. The walk visits at most a fixed number of
-// objects and fails closed beyond that.
+// signing), or when its page tree is broken or empty (ErrMalformed). It
+// also reports what makes a readable document one segl cannot sign
+// ([Info.Signable]). JavaScript is looked for in every object reachable
+// from the catalog, which covers the document's name tree
+// (/Names /JavaScript, 7.7.4), /OpenAction (7.7.2), additional actions
+// (/AA, 12.6.3) and actions on pages, annotations and form fields: any
+// dictionary with a /JS key, an /S /JavaScript action (12.6.4.16) or a
+// /JavaScript key. JavaScript reached only through what [Normalize] drops
+// (/AA, a non-GoTo /OpenAction, /Perms) is not refused but reported as a
+// [Finding] (FindingJavaScriptRemoved): the signed copy cannot run it. The
+// walk visits at most a fixed number of objects and fails closed beyond
+// that.
 //
 // On error, Info holds what was learned before the failure.
 func Check(r io.ReaderAt, size int64) (Info, error) {
@@ -78,7 +85,57 @@ func Check(r io.ReaderAt, size int64) (Info, error) {
 		info.Findings = append(info.Findings, Finding{Code: FindingJavaScriptRemoved,
 			Detail: "JavaScript in document or form actions, which are removed before signing"})
 	}
+	sigs, err := rd.Signatures()
+	if err != nil {
+		return info, err
+	}
+	info.Signatures = len(sigs)
+	rd.mu.Lock()
+	err = rd.checkRendering()
+	rd.mu.Unlock()
+	if errors.Is(err, ErrDynamicXFA) {
+		info.DynamicXFA = true
+	} else if err != nil {
+		return info, err
+	}
 	return info, nil
+}
+
+// Signable refuses a document that segl could never sign, so that an
+// upload is refused when its job is created, by the same rule as when its
+// first signer tries:
+//   - one that already carries signatures ([ErrSigned]): normalising it
+//     would break them, and the signature page has to be added before the
+//     first signature, since a page added after one is a change no PAdES
+//     validator accepts (EN 319 142-1 §5.4);
+//   - a dynamic XFA form (ISO 32000-1 §12.7.8, catalog /NeedsRendering
+//     true, [ErrDynamicXFA]): its pages are only a placeholder for what an
+//     XFA processor renders, so what the signer sees is not what is signed.
+func (i Info) Signable() error {
+	if i.Signatures > 0 {
+		return fmt.Errorf("%w: it carries %s, which a rewrite would break", ErrSigned, plural(i.Signatures, "signature", "signatures"))
+	}
+	if i.DynamicXFA {
+		return fmt.Errorf("%w: the catalog asks for xfa rendering", ErrDynamicXFA)
+	}
+	return nil
+}
+
+// checkRendering refuses a dynamic XFA form ([ErrDynamicXFA]). r.mu must
+// be held.
+func (r *Reader) checkRendering() error {
+	cat, err := r.catalog()
+	if err != nil {
+		return err
+	}
+	nr, err := r.resolve(cat["NeedsRendering"])
+	if err != nil {
+		return err
+	}
+	if nr == Bool(true) {
+		return fmt.Errorf("%w: the catalog asks for xfa rendering", ErrDynamicXFA)
+	}
+	return nil
 }
 
 // PageCount counts the leaves of the page tree (7.7.3.2) by walking it

@@ -243,16 +243,8 @@ func (n *normalizer) run() (NormalizeResult, error) {
 		return NormalizeResult{}, malformed("trailer /Root is not a reference")
 	}
 	n.root = root
-	cat, err := r.catalog()
-	if err != nil {
+	if err := r.checkRendering(); err != nil {
 		return NormalizeResult{}, err
-	}
-	nr, err := r.resolve(cat["NeedsRendering"])
-	if err != nil {
-		return NormalizeResult{}, err
-	}
-	if nr == Bool(true) {
-		return NormalizeResult{}, fmt.Errorf("%w: the catalog asks for xfa rendering", ErrDynamicXFA)
 	}
 	newRoot, err := n.ref(root)
 	if err != nil {

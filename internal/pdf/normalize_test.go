@@ -621,3 +621,33 @@ func TestNormalizeSignedKeepsNoJavaScript(t *testing.T) {
 		t.Fatalf("signed upload with page /AA JavaScript: %v, want ErrJavaScript", err)
 	}
 }
+
+// TestCheckSignable: Check reports what makes a readable document one segl
+// can never sign, by the same rule Normalize applies, so that an upload is
+// refused when its job is created.
+func TestCheckSignable(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("testdata", "minimal.pdf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name string
+		data []byte
+		want error
+	}{
+		{"ok/unsigned", data, nil},
+		{"ok/static-xfa", shadowDoc("x", "/AcroForm << /Fields [] /XFA (<xdp/>) >> /NeedsRendering false", ""), nil},
+		{"fail/signed", signed(t, data), ErrSigned},
+		{"fail/dynamic-xfa", shadowDoc("x", "/AcroForm << /Fields [] /XFA (<xdp/>) >> /NeedsRendering true", ""), ErrDynamicXFA},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			info, err := Check(bytes.NewReader(tt.data), int64(len(tt.data)))
+			if err != nil {
+				t.Fatalf("Check: %v", err)
+			}
+			if err := info.Signable(); !errors.Is(err, tt.want) || (err == nil) != (tt.want == nil) {
+				t.Fatalf("Signable: %v, want %v", err, tt.want)
+			}
+		})
+	}
+}

@@ -366,6 +366,8 @@ func TestBadInput(t *testing.T) {
 		{"fail/broken-pdf", func(r *client.JobRequest) {}, doc(pdf100k[:5000], "application/pdf"), 400, "invalid-pdf"},
 		{"fail/encrypted-pdf", func(r *client.JobRequest) {}, doc(encrypted, "application/pdf"), 400, "encrypted-pdf"},
 		{"fail/pdf-with-javascript", func(r *client.JobRequest) {}, doc(withJS, "application/pdf"), 400, "pdf-javascript"},
+		{"fail/already-signed-pdf", func(r *client.JobRequest) {}, doc(testdocs.SignedPDF("Signert"), "application/pdf"), 400, "signed-upload"},
+		{"fail/dynamic-xfa-form", func(r *client.JobRequest) {}, doc(testdocs.DynamicXFAPDF("Skjema"), "application/pdf"), 400, "dynamic-xfa"},
 		{"fail/text-not-utf8", func(r *client.JobRequest) {}, doc([]byte("bl\xe5b\xe6r"), "text/plain"), 400, "invalid-text-document"},
 		{"fail/empty-document", func(r *client.JobRequest) {}, doc(nil, "application/pdf"), 400, "empty-document"},
 	}

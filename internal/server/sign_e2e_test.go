@@ -3,15 +3,19 @@ package server_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/google/uuid"
 
 	"github.com/segl/segl/client"
 	"github.com/segl/segl/internal/ceremony"
@@ -20,6 +24,7 @@ import (
 	"github.com/segl/segl/internal/job"
 	"github.com/segl/segl/internal/pdf"
 	"github.com/segl/segl/internal/store"
+	"github.com/segl/segl/internal/testdocs"
 	"github.com/segl/segl/internal/validate"
 )
 
@@ -286,5 +291,58 @@ func TestSigningActSurvivesAConcurrentNotice(t *testing.T) {
 	}
 	if intents != 1 {
 		t.Fatalf("%d signing intents: the act was signed again", intents)
+	}
+}
+
+// TestUnsignableJobFails: a job whose document can never be signed (here
+// one stored before uploads were checked for signatures) fails at the
+// first signing act, and its sender sees job.failed in the feed rather
+// than waiting for the expiry; the signer gets the same code an upload of
+// that document gets.
+func TestUnsignableJobFails(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	svc := e.srv.Svc
+	signed := testdocs.SignedPDF("Allerede signert")
+	ref, err := svc.Blobs.Put(ctx, bytes.NewReader(signed), int64(len(signed)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := json.Marshal(directRequest())
+	var req job.Request
+	if err := json.Unmarshal(raw, &req); err != nil {
+		t.Fatal(err)
+	}
+	docs := []job.Document{{ID: uuid.NewString(), Title: "Kontrakt", FileName: "kontrakt.pdf", MediaType: "application/pdf",
+		Size: ref.Size, SHA256: ref.Key, Pages: 1}}
+	j, events := job.New(&req, orgA, "cert:test", docs, uuid.NewString, time.Now().UTC().Truncate(time.Microsecond), e.cfg.Limits)
+	if err := e.srv.Store.CreateJob(ctx, j, events, nil); err != nil {
+		t.Fatal(err)
+	}
+
+	_, err = svc.Sign(ctx, j.Signers[0].ID, ola, nil)
+	if e, ok := err.(*errs.Error); !ok || e.Code != "signed-upload" {
+		t.Fatalf("sign: %v, want signed-upload", err)
+	}
+	c := e.client(orgA)
+	got, err := c.Job(ctx, j.ID)
+	if err != nil || got.Status != "failed" || got.Signers[0].Status != "failed" || got.Signers[1].Status != "failed" {
+		t.Fatalf("job after the act: %v %+v", err, got)
+	}
+	feed, err := c.Events(ctx, 0, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var types []string
+	for _, ev := range feed {
+		if ev.JobID == j.ID {
+			types = append(types, ev.Type)
+		}
+	}
+	if !slices.Contains(types, "job.failed") {
+		t.Fatalf("the sender's feed says %v, no job.failed", types)
+	}
+	if _, err := svc.Sign(ctx, j.Signers[0].ID, ola, nil); errs.KindOf(err) == errs.Invalid {
+		t.Fatalf("a second act tried the document again: %v", err)
 	}
 }

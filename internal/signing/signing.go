@@ -165,9 +165,11 @@ type Prepared struct {
 // (see the package documentation). doc describes the upload: its SHA-256
 // and size are checked against src, since the page shows the digest.
 //
-// A PDF that already carries signatures is refused (errs.Invalid,
-// "signed-upload"): rewriting it would break them, and a signature page
-// appended to it would make them fail validation. Text must be valid
+// A PDF is checked first as at upload (CheckPDF): one that already
+// carries signatures is refused (errs.Invalid, "signed-upload"), since
+// rewriting it would break them and a signature page appended to it would
+// make them fail validation, and so is a dynamic XFA form ("dynamic-xfa").
+// Any errs.Invalid means the job can never be signed. Text must be valid
 // UTF-8, as the ceremony checks on upload. On error, w may hold part of
 // the output.
 func (e *Engine) Prepare(ctx context.Context, w io.Writer, j Job, doc Document, src io.ReaderAt, size int64) (Prepared, error) {
@@ -211,6 +213,9 @@ func (e *Engine) Prepare(ctx context.Context, w io.Writer, j Job, doc Document, 
 }
 
 func (e *Engine) preparePDF(w io.Writer, doc Document, slots pdfa.Slots, src io.ReaderAt, size int64) (Prepared, error) {
+	if _, err := CheckPDF(src, size, doc.ID); err != nil {
+		return Prepared{}, err
+	}
 	tmp := pdf.NewSpool(e.TempDir, 0)
 	defer tmp.Close()
 	norm, err := pdf.Normalize(tmp, src, size)

@@ -480,6 +480,7 @@ func TestErrors(t *testing.T) {
 	prepared := prepare(t, e, j, doc.ID, "", doc.FileName, doc.MediaType, upload)
 	signed := &document{meta: prepared.meta, data: prepared.data}
 	sign(t, e, Act{Job: j, Signer: ola}, []*document{signed})
+	xfa := testdocs.DynamicXFAPDF("x")
 
 	for _, tc := range []struct {
 		name   string
@@ -487,18 +488,29 @@ func TestErrors(t *testing.T) {
 		doc    Document
 		upload []byte
 		kind   errs.Kind
+		code   string // the code CheckPDF gives the same upload at job creation, if any
 	}{
-		{"fail/no-signers", Job{Identifier: job.ShowPID}, doc, upload, errs.Invalid},
-		{"fail/media-type", j, Document{ID: "d", MediaType: "image/png", SHA256: sum(upload), Size: doc.Size}, upload, errs.Invalid},
-		{"fail/charset", j, Document{ID: "d", MediaType: "text/plain; charset=iso-8859-1", SHA256: sum(upload), Size: doc.Size}, upload, errs.Invalid},
-		{"fail/not-a-pdf", j, Document{ID: "d", MediaType: "application/pdf", SHA256: sum([]byte("hello")), Size: 5}, []byte("hello"), errs.Invalid},
-		{"fail/already-signed", j, Document{ID: "d", MediaType: "application/pdf", SHA256: sum(signed.data), Size: int64(len(signed.data))}, signed.data, errs.Invalid},
-		{"fail/digest-differs", j, Document{ID: "d", MediaType: "application/pdf", SHA256: sum([]byte("other")), Size: doc.Size}, upload, errs.Internal},
+		{"fail/no-signers", Job{Identifier: job.ShowPID}, doc, upload, errs.Invalid, ""},
+		{"fail/media-type", j, Document{ID: "d", MediaType: "image/png", SHA256: sum(upload), Size: doc.Size}, upload, errs.Invalid, ""},
+		{"fail/charset", j, Document{ID: "d", MediaType: "text/plain; charset=iso-8859-1", SHA256: sum(upload), Size: doc.Size}, upload, errs.Invalid, ""},
+		{"fail/not-a-pdf", j, Document{ID: "d", MediaType: "application/pdf", SHA256: sum([]byte("hello")), Size: 5}, []byte("hello"), errs.Invalid, "invalid-pdf"},
+		{"fail/already-signed", j, Document{ID: "d", MediaType: "application/pdf", SHA256: sum(signed.data), Size: int64(len(signed.data))}, signed.data, errs.Invalid, "signed-upload"},
+		{"fail/dynamic-xfa", j, Document{ID: "d", MediaType: "application/pdf", SHA256: sum(xfa), Size: int64(len(xfa))}, xfa, errs.Invalid, "dynamic-xfa"},
+		{"fail/digest-differs", j, Document{ID: "d", MediaType: "application/pdf", SHA256: sum([]byte("other")), Size: doc.Size}, upload, errs.Internal, ""},
 	} {
 		t.Run("prepare/"+tc.name, func(t *testing.T) {
 			_, err := e.Prepare(ctx, &bytes.Buffer{}, tc.j, tc.doc, bytes.NewReader(tc.upload), int64(len(tc.upload)))
-			if err == nil || errs.KindOf(err) != tc.kind {
+			if err == nil || errs.KindOf(err) != tc.kind || Unsignable(err) != (tc.kind == errs.Invalid) {
 				t.Errorf("err = %v (%v), want %v", err, errs.KindOf(err), tc.kind)
+			}
+			if tc.code == "" {
+				return
+			}
+			if e, ok := err.(*errs.Error); !ok || e.Code != tc.code {
+				t.Errorf("err = %v, want code %s", err, tc.code)
+			}
+			if _, err := CheckPDF(bytes.NewReader(tc.upload), int64(len(tc.upload)), "d"); err.(*errs.Error).Code != tc.code {
+				t.Errorf("CheckPDF: %v, want code %s", err, tc.code)
 			}
 		})
 	}

@@ -431,6 +431,9 @@ func (c *Config) check() error {
 	if c.Limits.MaxDocuments < 1 || c.Limits.MaxSigners < 1 {
 		return fmt.Errorf("config: limits must be positive")
 	}
+	if c.Limits.MaxDocuments > job.MaxListEntries || c.Limits.MaxSigners > job.MaxListEntries {
+		return fmt.Errorf("config: max-documents and max-signers may be at most %d", job.MaxListEntries)
+	}
 	if c.LinkKeyFile == "" {
 		c.LinkKeyFile = filepath.Join(c.Data, "secrets", "link.key")
 	}

@@ -127,17 +127,33 @@ func NoSpace(err error) bool {
 // Is reports whether err is an *Error of the given kind.
 func Is(err error, kind Kind) bool { return err != nil && KindOf(err) == kind }
 
+// MaxDetails bounds the problems one error lists. A request with a hundred
+// thousand broken entries must not make the server build, and send, an
+// answer a hundred thousand problems long: the first ones are enough to
+// act on.
+const MaxDetails = 50
+
 // Join combines several invalid-field errors into one whose code and message
-// are the first's, so a client sees every problem of a request at once.
-func Join(list []*Error) error {
-	switch len(list) {
-	case 0:
+// are the first's, so a client sees the problems of a request at once. At
+// most MaxDetails are listed; when there are more (more counts those the
+// caller did not even collect), the list ends with one of code
+// "more-problems" that says how many were left out.
+func Join(list []*Error, more int) error {
+	if len(list) > MaxDetails {
+		more += len(list) - MaxDetails
+		list = list[:MaxDetails:MaxDetails]
+	}
+	switch {
+	case len(list) == 0:
 		return nil
-	case 1:
+	case len(list) == 1 && more == 0:
 		return list[0]
 	}
 	first := *list[0]
 	first.Details = list
+	if more > 0 {
+		first.Details = append(list, E(Invalid, "more-problems", "%d more problems are not listed", more))
+	}
 	return &first
 }
 

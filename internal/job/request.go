@@ -1,8 +1,11 @@
 package job
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"net/url"
+	"reflect"
 	"strings"
 	"time"
 	"unicode"
@@ -50,11 +53,59 @@ type Request struct {
 	ExitURLs         ExitURLs      `json:"exit_urls,omitzero"`
 	Retention        Retention     `json:"retention,omitzero"`
 	// Polling is set by Posten's signature API only (see Job.Polling).
-	Polling     *Polling          `json:"-"`
-	ActivatesAt *time.Time        `json:"activates_at,omitempty"`
-	ExpiresAt   *time.Time        `json:"expires_at,omitempty"`
-	Documents   []DocumentRequest `json:"documents"`
-	Signers     []SignerRequest   `json:"signers"`
+	Polling     *Polling     `json:"-"`
+	ActivatesAt *time.Time   `json:"activates_at,omitempty"`
+	ExpiresAt   *time.Time   `json:"expires_at,omitempty"`
+	Documents   DocumentList `json:"documents"`
+	Signers     SignerList   `json:"signers"`
+}
+
+// MaxListEntries is the most documents or signers a request is decoded
+// with: decoding stops one entry past it, which is enough for Validate to
+// refuse the list as too long, so a request of 340,000 signers costs no
+// more to refuse than one of 1,001. The configured limits must not exceed
+// it (config checks that); a signature page holds 500 slots anyway.
+const MaxListEntries = 1000
+
+// DocumentList is the request's documents, decoded at most MaxListEntries+1.
+type DocumentList []DocumentRequest
+
+// UnmarshalJSON decodes at most MaxListEntries+1 documents.
+func (l *DocumentList) UnmarshalJSON(b []byte) error {
+	return decodeBounded(b, (*[]DocumentRequest)(l))
+}
+
+// SignerList is the request's signers, decoded at most MaxListEntries+1.
+type SignerList []SignerRequest
+
+// UnmarshalJSON decodes at most MaxListEntries+1 signers.
+func (l *SignerList) UnmarshalJSON(b []byte) error {
+	return decodeBounded(b, (*[]SignerRequest)(l))
+}
+
+// decodeBounded decodes the JSON array b into out one entry at a time and
+// stops after MaxListEntries+1 entries. Entries are decoded as strictly as
+// the request (unknown fields are errors).
+func decodeBounded[T any](b []byte, out *[]T) error {
+	if string(b) == "null" {
+		*out = nil
+		return nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('[') {
+		return &json.UnmarshalTypeError{Value: "non-array", Type: reflect.TypeOf(*out)}
+	}
+	list := (*out)[:0]
+	for dec.More() && len(list) <= MaxListEntries {
+		var v T
+		if err := dec.Decode(&v); err != nil {
+			return err
+		}
+		list = append(list, v)
+	}
+	*out = list
+	return nil
 }
 
 // DocumentRequest names a document part of the upload.
@@ -108,12 +159,21 @@ func (r *Request) Validate(now time.Time, lim Limits) error {
 	v.times(r, now, lim)
 	v.documents(r.Documents, lim)
 	v.signers(r.Signers, r.Flow, lim)
-	return errs.Join(v.list)
+	return errs.Join(v.list, v.more)
 }
 
-type validator struct{ list []*errs.Error }
+// validator collects the problems of a request, at most errs.MaxDetails of
+// them; more counts the rest.
+type validator struct {
+	list []*errs.Error
+	more int
+}
 
 func (v *validator) add(field, code, format string, args ...any) {
+	if len(v.list) == errs.MaxDetails {
+		v.more++
+		return
+	}
 	v.list = append(v.list, errs.Field(field, code, format, args...))
 }
 
@@ -182,12 +242,15 @@ func (v *validator) times(r *Request, now time.Time, lim Limits) {
 	}
 }
 
+// documents checks the documents; more than the limit are refused as a
+// whole, without looking at each (nor reporting each one's problems).
 func (v *validator) documents(docs []DocumentRequest, lim Limits) {
 	switch {
 	case len(docs) == 0:
 		v.add("documents", "missing-field", "at least one document is required")
 	case len(docs) > lim.MaxDocuments:
 		v.add("documents", "too-many-documents", "at most %d documents per job", lim.MaxDocuments)
+		return
 	}
 	seen := map[string]bool{}
 	for i, d := range docs {
@@ -206,12 +269,15 @@ func (v *validator) documents(docs []DocumentRequest, lim Limits) {
 	}
 }
 
+// signers checks the signers; more than the limit are refused as a whole,
+// like documents.
 func (v *validator) signers(signers []SignerRequest, flow Flow, lim Limits) {
 	switch {
 	case len(signers) == 0:
 		v.add("signers", "missing-field", "at least one signer is required")
 	case len(signers) > lim.MaxSigners:
 		v.add("signers", "too-many-signers", "at most %d signers per job", lim.MaxSigners)
+		return
 	}
 	seen := map[string]bool{}
 	for i, s := range signers {

@@ -2,6 +2,7 @@ package job
 
 import (
 	"encoding/json"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -175,4 +176,54 @@ func FuzzRequestJSON(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestProblemsBounded: a request with more problems than errs.MaxDetails
+// lists the first ones and says how many more there are; lists over the
+// limits are refused as a whole, without a problem per entry.
+func TestProblemsBounded(t *testing.T) {
+	r := validRequest()
+	r.Documents = nil
+	for range DefaultLimits.MaxDocuments {
+		r.Documents = append(r.Documents, DocumentRequest{Title: "\x00", FileName: "\x01"}) // 3 problems each
+	}
+	r.Signers = nil
+	for range DefaultLimits.MaxSigners {
+		r.Signers = append(r.Signers, SignerRequest{PID: "1", Email: "x", Mobile: "y", OnBehalfOf: "z", Order: -1}) // 5 each, 6 from the second on (duplicate)
+	}
+	var e *errs.Error
+	if err := r.Validate(now, DefaultLimits); !errors.As(err, &e) {
+		t.Fatalf("valid: %v", err)
+	}
+	last := e.Details[len(e.Details)-1]
+	if len(e.Details) != errs.MaxDetails+1 || last.Code != "more-problems" || !strings.Contains(last.Message, "69 more") {
+		t.Fatalf("%d problems, the last %+v", len(e.Details), last)
+	}
+
+	r = validRequest()
+	for range 100_000 {
+		r.Signers = append(r.Signers, SignerRequest{})
+	}
+	err := r.Validate(now, DefaultLimits)
+	if !errors.As(err, &e) || e.Code != "too-many-signers" || len(e.Details) != 0 {
+		t.Fatalf("100,001 signers: %v", err)
+	}
+}
+
+// TestDecodeBoundedLists: a request with more list entries than any limit
+// allows is decoded only one entry past MaxListEntries, and strictly.
+func TestDecodeBoundedLists(t *testing.T) {
+	raw := `{"signers":[{}` + strings.Repeat(`,{}`, 5000) + `],"documents":[{"title":"d","file":"doc1"}]}`
+	var r Request
+	if err := json.Unmarshal([]byte(raw), &r); err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Signers) != MaxListEntries+1 || len(r.Documents) != 1 || r.Documents[0].File != "doc1" {
+		t.Fatalf("%d signers, documents %+v", len(r.Signers), r.Documents)
+	}
+	for _, bad := range []string{`{"signers":[{"pid":"1","color":"red"}]}`, `{"signers":{}}`, `{"documents":[{"title":1}]}`} {
+		if err := json.Unmarshal([]byte(bad), &r); err == nil {
+			t.Errorf("%s decoded", bad)
+		}
+	}
 }

@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"mime/multipart"
 	"net/http"
 	"os"
 	"os/exec"
@@ -531,6 +532,58 @@ func TestCrashLeftTempFilesRemoved(t *testing.T) {
 	}
 	if f, _ := e.diskUse(); f != 1 { // the running server's lock file
 		t.Errorf("%d files in the blob store and DATA/tmp, want only the lock", f)
+	}
+}
+
+// TestManyBrokenEntriesBounded: a job part of 1 MiB holding 340,000 empty
+// signers is refused as too many signers, with a short answer, and the
+// server neither decodes nor reports every entry: the answer stays under
+// 16 KiB and the process (server and client) allocates less than 16 MiB
+// for the request (about 4 MiB measured; one problem per signer was a
+// 70 MB answer and some 260 MB of heap).
+func TestManyBrokenEntriesBounded(t *testing.T) {
+	e := newEnv(t)
+	c := e.client(orgA)
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	part, _ := mw.CreateFormField("job")
+	part.Write([]byte(`{"title":"x","flow":"direct","signature_type":"authenticated",` +
+		`"exit_urls":{"completion":"https://a.example/","rejection":"https://a.example/","error":"https://a.example/"},` +
+		`"documents":[{"title":"d","file":"doc1"}],"signers":[{}`))
+	for range 340_000 - 1 {
+		part.Write([]byte(`,{}`))
+	}
+	part.Write([]byte(`]}`))
+	w, _ := mw.CreateFormFile("doc1", "a.pdf")
+	w.Write(pdf100k)
+	mw.Close()
+
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	req, _ := http.NewRequest("POST", e.srv.URL+"/api/v1/jobs", bytes.NewReader(body.Bytes()))
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	resp, err := c.HTTP.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	answer, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	runtime.ReadMemStats(&after)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var p client.Problem
+	if err := json.Unmarshal(answer, &p); err != nil || resp.StatusCode != 400 || p.Code != "too-many-signers" {
+		t.Fatalf("%d %q: %v", resp.StatusCode, p.Code, err)
+	}
+	if len(answer) > 16<<10 {
+		t.Errorf("the answer is %d bytes long", len(answer))
+	}
+	grew := after.TotalAlloc - before.TotalAlloc
+	t.Logf("answer %d bytes, %d KiB allocated", len(answer), grew>>10)
+	if grew > 16<<20 {
+		t.Errorf("allocated %d MiB for the request", grew>>20)
 	}
 }
 

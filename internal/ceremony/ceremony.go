@@ -12,6 +12,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"strings"
 	"time"
 
@@ -21,6 +22,7 @@ import (
 	"github.com/segl/segl/internal/clock"
 	"github.com/segl/segl/internal/errs"
 	"github.com/segl/segl/internal/job"
+	"github.com/segl/segl/internal/publicip"
 	"github.com/segl/segl/internal/queue"
 	"github.com/segl/segl/internal/registry"
 	"github.com/segl/segl/internal/signing"
@@ -46,7 +48,11 @@ type Service struct {
 	// Roles is the business register, asked about a signer who signs for
 	// an organisation; nil leaves that unchecked.
 	Roles registry.Roles
-	Log   *slog.Logger
+	// PrivateCallbacks lets callback URLs name loopback and private
+	// addresses: development and tests only, whose receivers run there.
+	// Otherwise CreateJob refuses them, as the callback dialler would.
+	PrivateCallbacks bool
+	Log              *slog.Logger
 }
 
 // now is the clock truncated to what storage keeps, so what is returned
@@ -80,6 +86,9 @@ type Caller struct {
 func (s *Service) CreateJob(ctx context.Context, c Caller, req *job.Request, uploads []Upload, idemKey string) (*job.Job, error) {
 	now := s.now()
 	if err := req.Validate(now, s.Limits); err != nil {
+		return nil, err
+	}
+	if err := s.checkCallback(req.CallbackURL); err != nil {
 		return nil, err
 	}
 	org, err := s.callerOrg(ctx, c)
@@ -151,6 +160,27 @@ func (s *Service) CreateJob(ctx context.Context, c Caller, req *job.Request, upl
 	}
 	s.log().Info("job created", "org", c.Org, "job", j.ID, "documents", len(docs), "signers", len(j.Signers))
 	return j, nil
+}
+
+// checkCallback refuses, when a job is created, a callback URL whose host
+// is certain not to be public: a literal address in the IANA
+// special-purpose registries, or localhost (publicip.CheckHost). A name
+// that resolves to such an address is caught when it is dialled
+// (delivery), since what it resolves to may change.
+func (s *Service) checkCallback(raw string) error {
+	if raw == "" || s.PrivateCallbacks {
+		return nil
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return nil // Validate has refused it
+	}
+	if err := publicip.CheckHost(u.Hostname()); err != nil {
+		e := errs.Wrap(err, errs.Invalid, "callback-not-public", "must name a public address, not %s", u.Hostname())
+		e.Field = "callback_url"
+		return e
+	}
+	return nil
 }
 
 // replay answers a request whose idempotency key was seen before: the same

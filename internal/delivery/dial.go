@@ -9,13 +9,16 @@ import (
 	"net/netip"
 	"syscall"
 	"time"
+
+	"github.com/segl/segl/internal/publicip"
 )
 
 // Callback URLs are the senders' to choose, so a callback must not become
 // a way to reach what only segl can reach: its own host, the private
 // network it runs in, the cloud metadata service. The check is made on the
 // address actually dialled, after name resolution and on every redirect,
-// so a name that resolves to a private address is refused too.
+// so a name that resolves to a private address is refused too. It uses
+// the table that job creation checks callback URLs with (publicip).
 
 // ErrForbiddenAddress is a callback refused for where it would go.
 var ErrForbiddenAddress = errors.New("delivery: callback address is not public")
@@ -26,9 +29,8 @@ func publicOnly(_, address string, _ syscall.RawConn) error {
 	if err != nil {
 		return fmt.Errorf("%w: %s", ErrForbiddenAddress, address)
 	}
-	a := ap.Addr().Unmap()
-	if !a.IsGlobalUnicast() || a.IsPrivate() || a.IsLoopback() || a.IsLinkLocalUnicast() {
-		return fmt.Errorf("%w: %s", ErrForbiddenAddress, a)
+	if err := publicip.Check(ap.Addr()); err != nil {
+		return fmt.Errorf("%w: %w", ErrForbiddenAddress, err)
 	}
 	return nil
 }

@@ -6,6 +6,7 @@
 package httpapi
 
 import (
+	"bytes"
 	"crypto/x509"
 	_ "embed"
 	"encoding/json"
@@ -20,6 +21,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf16"
+	"unicode/utf8"
 
 	"github.com/segl/segl/client"
 	"github.com/segl/segl/internal/blob"
@@ -219,21 +222,77 @@ func readError(err error) error {
 }
 
 // decodeRequest decodes the JSON part strictly: unknown fields and trailing
-// data are errors, so a misspelt field never silently means its default.
+// data are errors, so a misspelt field never silently means its default;
+// and text that is not Unicode is refused, where encoding/json would
+// quietly replace it with U+FFFD (see checkJSONText).
 func decodeRequest(r io.Reader) (*job.Request, error) {
-	dec := json.NewDecoder(io.LimitReader(r, 1<<20))
+	raw, err := io.ReadAll(io.LimitReader(r, 1<<20))
+	if br, ok := r.(*bodyReader); ok && br.err != nil {
+		return nil, readError(br.err)
+	}
+	if err != nil {
+		return nil, errs.Wrap(err, errs.Invalid, "invalid-json", "the job part could not be read")
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	var req job.Request
 	if err := dec.Decode(&req); err != nil {
-		if br, ok := r.(*bodyReader); ok && br.err != nil {
-			return nil, readError(br.err)
-		}
 		return nil, errs.Wrap(err, errs.Invalid, "invalid-json", "the job part is not a valid job request: %s", jsonProblem(err))
 	}
 	if dec.More() {
 		return nil, errs.E(errs.Invalid, "invalid-json", "the job part holds more than one JSON value")
 	}
+	if err := checkJSONText(raw); err != nil {
+		return nil, err
+	}
 	return &req, nil
+}
+
+// checkJSONText refuses JSON text that is not a sequence of Unicode
+// characters: bytes that are not UTF-8 (RFC 8259 §8.1 requires it), and
+// \u escapes of UTF-16 surrogates that do not form a pair (§8.2: such a
+// string's behaviour is unpredictable). encoding/json replaces both with
+// U+FFFD without a word, so a signer's name or a title would be stored
+// other than sent; they are refused as invalid-text instead.
+func checkJSONText(raw []byte) error {
+	if !utf8.Valid(raw) {
+		return errs.Field("job", "invalid-text", "the job part is not valid UTF-8")
+	}
+	inString := false
+	for i := 0; i < len(raw); i++ {
+		switch c := raw[i]; {
+		case c == '"':
+			inString = !inString
+		case c == '\\' && inString:
+			i++ // the escaped character
+			if i >= len(raw) || raw[i] != 'u' {
+				continue
+			}
+			r, ok := hex4(raw, i+1)
+			if !ok || !utf16.IsSurrogate(r) {
+				continue
+			}
+			i += 4
+			low, ok := rune(0), false
+			if r < 0xdc00 && i+6 < len(raw) && raw[i+1] == '\\' && raw[i+2] == 'u' {
+				low, ok = hex4(raw, i+3)
+			}
+			if !ok || low < 0xdc00 || low > 0xdfff {
+				return errs.Field("job", "invalid-text", "the job part holds an unpaired surrogate \\u%04x", r)
+			}
+			i += 6
+		}
+	}
+	return nil
+}
+
+// hex4 reads the four hex digits of a \u escape at b[i:].
+func hex4(b []byte, i int) (rune, bool) {
+	if i+4 > len(b) {
+		return 0, false
+	}
+	n, err := strconv.ParseUint(string(b[i:i+4]), 16, 32)
+	return rune(n), err == nil
 }
 
 // jsonProblem says what is wrong in terms the sender can act on.

@@ -306,7 +306,7 @@ func (v *validator) signers(signers []SignerRequest, flow Flow, lim Limits) {
 		}
 		key := s.PID
 		if key == "" {
-			key = s.Email + "|" + s.Mobile + "|" + s.Ref
+			key = emailKey(s.Email) + "|" + s.Mobile + "|" + s.Ref
 		}
 		if seen[key+"|"+s.OnBehalfOf] {
 			v.add(field, "duplicate-signer", "the same signer is listed twice")
@@ -314,6 +314,15 @@ func (v *validator) signers(signers []SignerRequest, flow Flow, lim Limits) {
 		seen[key+"|"+s.OnBehalfOf] = true
 	}
 }
+
+// emailKey is what makes two e-mail addresses the same signer: the whole
+// address compared without case. The domain is case-insensitive by
+// definition (RFC 5321 §2.4, DNS); the local part may in principle be
+// case-sensitive, but no mail system in use treats Kari@ and kari@ as two
+// people, and listing one person twice as two signers is the mistake to
+// catch. Mobile numbers need no such key: they are E.164 (+4791234567),
+// which has one notation.
+func emailKey(addr string) string { return strings.ToLower(addr) }
 
 // IDs makes identifiers for new objects; the caller decides their form.
 type IDs func() string

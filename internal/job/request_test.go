@@ -60,6 +60,9 @@ func TestValidate(t *testing.T) {
 		{"fail/mobile", func(r *Request) { r.Signers[0] = SignerRequest{Mobile: "91234567"} }, "invalid-mobile"},
 		{"fail/no-address", func(r *Request) { r.Signers[0] = SignerRequest{Order: 1} }, "missing-signer-address"},
 		{"fail/duplicate-signer", func(r *Request) { r.Signers = append(r.Signers, r.Signers[0]) }, "duplicate-signer"},
+		{"fail/duplicate-email-in-other-case", func(r *Request) {
+			r.Signers = []SignerRequest{{Email: "a@example.test"}, {Email: "A@Example.TEST"}}
+		}, "duplicate-signer"},
 		{"fail/on-behalf-of", func(r *Request) { r.Signers[0].OnBehalfOf = "123456789" }, "invalid-orgnr"},
 		{"fail/no-signers", func(r *Request) { r.Signers = nil }, "missing-field"},
 		{"fail/11-signers", func(r *Request) {

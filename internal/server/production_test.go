@@ -38,8 +38,18 @@ func TestProductionSeal(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Outside --dev a callback URL that is certain to reach no public
+	// address is refused when the job is created, not when it is called.
+	for _, cb := range []string{"http://localhost:8080/cb", "http://127.0.0.1/cb", "https://[::1]/cb",
+		"https://api.localhost/cb", "https://100.100.100.200/latest/meta-data", "https://[64:ff9b::7f00:1]/cb"} {
+		req := directRequest()
+		req.CallbackURL = cb
+		_, err := c.CreateJob(ctx, req, []client.Upload{pdfUpload("doc1")})
+		problemOf(t, err, 400, "callback-not-public")
+	}
 	req := directRequest()
 	req.Signers = req.Signers[:1]
+	req.CallbackURL = "https://callback.example.test/segl" // a name: checked when dialled
 	j, err := c.CreateJob(ctx, req, []client.Upload{pdfUpload("doc1")})
 	if err != nil {
 		t.Fatal(err)

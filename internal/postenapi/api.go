@@ -252,12 +252,13 @@ func (a *API) create(r *http.Request, c ceremony.Caller, req, manifest any, mapp
 			"the manifest names %d documents, the bundle holds %d", len(docs), len(b.Documents))
 	}
 	var uploads []ceremony.Upload
+	defer func() { ceremony.ReleaseUploads(uploads) }()
 	for _, d := range docs {
 		rc, err := b.Open(d.Href)
 		if err != nil {
 			return nil, errs.E(errs.Invalid, "MANIFEST_MISMATCH", "the bundle holds no document %q", d.Href)
 		}
-		u, err := a.Svc.PutDocument(r.Context(), d.Href, baseName(d.Href), d.Mime, rc)
+		u, err := a.Svc.StageDocument(r.Context(), d.Href, baseName(d.Href), d.Mime, rc)
 		rc.Close()
 		if err != nil {
 			return nil, err

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/http"
 	"net/url"
 	"os"
@@ -254,12 +255,20 @@ func filesIn(t *testing.T, dirs ...string) []string {
 	t.Helper()
 	var out []string
 	for _, d := range dirs {
-		entries, err := os.ReadDir(d)
-		if err != nil && !os.IsNotExist(err) {
+		err := filepath.WalkDir(d, func(p string, en fs.DirEntry, err error) error {
+			switch {
+			case os.IsNotExist(err):
+				return nil
+			case err != nil:
+				return err
+			case en.IsDir() || en.Name() == "lock": // the server's own scratch directory and its lock
+				return nil
+			}
+			out = append(out, p)
+			return nil
+		})
+		if err != nil {
 			t.Fatal(err)
-		}
-		for _, en := range entries {
-			out = append(out, filepath.Join(d, en.Name()))
 		}
 	}
 	return out

@@ -135,24 +135,19 @@ const MaxDetails = 50
 
 // Join combines several invalid-field errors into one whose code and message
 // are the first's, so a client sees the problems of a request at once. At
-// most MaxDetails are listed; when there are more (more counts those the
-// caller did not even collect), the list ends with one of code
-// "more-problems" that says how many were left out.
-func Join(list []*Error, more int) error {
-	if len(list) > MaxDetails {
-		more += len(list) - MaxDetails
-		list = list[:MaxDetails:MaxDetails]
-	}
-	switch {
-	case len(list) == 0:
+// most MaxDetails are listed; when there are more, the list ends with one
+// of code "more-problems" that says how many were left out.
+func Join(list []*Error) error {
+	switch len(list) {
+	case 0:
 		return nil
-	case len(list) == 1 && more == 0:
+	case 1:
 		return list[0]
 	}
 	first := *list[0]
 	first.Details = list
-	if more > 0 {
-		first.Details = append(list, E(Invalid, "more-problems", "%d more problems are not listed", more))
+	if more := len(list) - MaxDetails; more > 0 {
+		first.Details = append(list[:MaxDetails:MaxDetails], E(Invalid, "more-problems", "%d more problems are not listed", more))
 	}
 	return &first
 }

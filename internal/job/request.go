@@ -159,21 +159,15 @@ func (r *Request) Validate(now time.Time, lim Limits) error {
 	v.times(r, now, lim)
 	v.documents(r.Documents, lim)
 	v.signers(r.Signers, r.Flow, lim)
-	return errs.Join(v.list, v.more)
+	return errs.Join(v.list)
 }
 
-// validator collects the problems of a request, at most errs.MaxDetails of
-// them; more counts the rest.
-type validator struct {
-	list []*errs.Error
-	more int
-}
+// validator collects the problems of a request. Their number is bounded
+// by the limits: lists longer than allowed are refused as a whole, not
+// entry by entry; errs.Join lists the first errs.MaxDetails.
+type validator struct{ list []*errs.Error }
 
 func (v *validator) add(field, code, format string, args ...any) {
-	if len(v.list) == errs.MaxDetails {
-		v.more++
-		return
-	}
 	v.list = append(v.list, errs.Field(field, code, format, args...))
 }
 

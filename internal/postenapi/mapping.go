@@ -46,7 +46,7 @@ func (c *checker) err() error {
 	if len(c.list) == 0 {
 		return nil
 	}
-	return errs.Join(c.list, 0)
+	return errs.Join(c.list)
 }
 
 // directRequest maps a direct job: the request part and the manifest.

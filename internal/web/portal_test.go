@@ -110,7 +110,7 @@ func TestPortalJobErrors(t *testing.T) {
 			}
 		})
 	}
-	joined := errs.Join([]*errs.Error{field("title", "missing-field"), field("signers", "missing-field")}, 0)
+	joined := errs.Join([]*errs.Error{field("title", "missing-field"), field("signers", "missing-field")})
 	if list, ok := w.jobErrors(English, joined, rows, files); !ok || len(list) != 2 || list[1].Text != "Add at least one signer" {
 		t.Fatalf("every problem at once: %+v", list)
 	}

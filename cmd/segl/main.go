@@ -4,6 +4,7 @@ package main
 
 import (
 	"context"
+	"crypto/x509"
 	"errors"
 	"flag"
 	"fmt"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/segl/segl/internal/audit"
 	"github.com/segl/segl/internal/config"
+	"github.com/segl/segl/internal/pki"
 	"github.com/segl/segl/internal/server"
 	"github.com/segl/segl/internal/store"
 	"github.com/segl/segl/internal/store/postgres"
@@ -30,7 +32,7 @@ usage:
   segl seal --in IN.pdf --out OUT.pdf [--level B-LTA] [--data DIR]  organisation seal (PAdES), no server needed
   segl validate [--json] [--at TIME] [--data DIR] FILE…        validate signatures; non-zero exit unless all pass
   segl keys init|show|csr [flags]                              development PKI and production CSRs
-  segl audit verify [--data DIR | --database-url URL]         check the audit log's hash chain
+  segl audit verify [--data DIR | --database-url URL] [--trust PEM]  check the audit log's hash chain and anchors
   segl bench [--url URL] [--jobs N] [--workers N]              create jobs against a running server, report rates
 `
 
@@ -102,12 +104,16 @@ func serve(args []string, stdout io.Writer) error {
 // auditVerify walks the whole audit log in order and reports the first
 // broken link, or the number of records and the head hash. The log is in
 // PostgreSQL when a database URL is given, as for segl serve, and in the
-// data directory's SQLite file otherwise.
+// data directory's SQLite file otherwise. Every anchor (an RFC 3161 token
+// over the head at some record) is verified against the trust anchors
+// first, and the record it names must still hash to what was stamped, so a
+// tail rewritten with fresh hashes is found up to the newest anchor.
 func auditVerify(args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("segl audit verify", flag.ContinueOnError)
-	data := fs.String("data", envOr("SEGL_DATA", "segl-data"), "data directory")
+	data := fs.String("data", envOr("SEGL_DATA", "segl-data"), "data directory (its development root is trusted, if present)")
 	dbURL := fs.String("database-url", os.Getenv(config.EnvName("database-url")),
 		"PostgreSQL URL of the store ("+config.EnvName("database-url")+"); default: SQLite in the data directory")
+	trust := fs.String("trust", os.Getenv(config.EnvName("pki-trust")), "PEM file of the TSA's trust anchors ("+config.EnvName("pki-trust")+")")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -116,12 +122,52 @@ func auditVerify(args []string, stdout io.Writer) error {
 		return err
 	}
 	defer db.Close()
+	roots, err := trustAnchors(*data, *trust)
+	if err != nil {
+		return err
+	}
+	ctx := context.Background()
 	var v audit.Verifier
-	if err := db.AuditRecords(context.Background(), 0, v.Next); err != nil {
+	err = db.AuditAnchors(ctx, func(a audit.Anchor) error { return v.CheckAnchor(a, roots) })
+	if err != nil {
+		return err
+	}
+	if err := db.AuditRecords(ctx, 0, v.Next); err != nil {
+		return err
+	}
+	if err := v.Finish(); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "audit log intact: %d records, head %s\n", v.Count, v.Head())
+	if v.Anchors == 0 {
+		fmt.Fprintln(stdout, "no anchors: a rewritten tail would not be detected")
+		return nil
+	}
+	fmt.Fprintf(stdout, "%d anchors verified; the newest: record %d, time-stamped %s\n",
+		v.Anchors, v.LastAnchor.Seq, v.LastAnchor.At.UTC().Format(time.RFC3339))
 	return nil
+}
+
+// trustAnchors are the development root of the data directory, if there is
+// one, and the certificates of the trust file, if named.
+func trustAnchors(data, trust string) (*x509.CertPool, error) {
+	roots := x509.NewCertPool()
+	for _, f := range []string{filepath.Join(data, "pki", "root-ca.pem"), trust} {
+		if f == "" {
+			continue
+		}
+		certs, err := pki.LoadCertificates(f)
+		if err != nil {
+			if f == trust {
+				return nil, err
+			}
+			continue // no development PKI there
+		}
+		for _, c := range certs {
+			roots.AddCert(c)
+		}
+	}
+	return roots, nil
 }
 
 // openAuditStore opens the store whose audit log is to be verified.

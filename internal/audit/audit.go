@@ -3,9 +3,9 @@
 // edited, removed or reordered record breaks the chain (MISSION S12).
 //
 // The chain does not by itself stop someone who rewrites the whole tail and
-// every hash after an edit; periodic time-stamps of the head (issue on
-// preservation) anchor it. This package is pure: storage appends records in
-// the same transaction as the change they describe.
+// every hash after an edit; periodic RFC 3161 time-stamps of the head
+// (Anchor) do: a rewrite is detected up to the newest anchor. Storage
+// appends records in the same transaction as the change they describe.
 package audit
 
 import (
@@ -79,9 +79,15 @@ func Details(m map[string]any) []byte {
 
 // Verifier checks records in order, one at a time, so a chain of any length is
 // verified in constant memory.
+// Anchors checked with CheckAnchor before the records are compared with
+// the records at their seq.
 type Verifier struct {
 	prev  *Record
 	Count int64
+	// Anchors is the number of anchors checked; LastAnchor the newest.
+	Anchors    int
+	LastAnchor AnchorSummary
+	anchors    map[int64]anchorMark
 }
 
 // Next checks r against the previous record. The first problem is returned
@@ -98,6 +104,9 @@ func (v *Verifier) Next(r Record) error {
 		return fmt.Errorf("audit: record %d does not follow record %d (removed or reordered)", r.Seq, wantSeq-1)
 	case !bytes.Equal(r.Sum(), r.Hash):
 		return fmt.Errorf("audit: record %d was altered (hash mismatch)", r.Seq)
+	}
+	if err := v.checkAnchored(r); err != nil {
+		return err
 	}
 	v.prev = &r
 	v.Count++

@@ -41,6 +41,10 @@ type Config struct {
 	OCSPURL    string        // OCSP responder to ask instead of the certificates' own
 	PKITrust   string        // PEM trust anchors for the TSA and for validating
 	SweepEvery time.Duration // how often due jobs are expired and activated
+	// AuditAnchorEvery is how often the audit chain's head is time-stamped
+	// by the TSA (audit.Anchor), also at start and at shutdown: a rewritten
+	// tail is detected up to the newest anchor.
+	AuditAnchorEvery time.Duration
 	// Keys in a hardware security module over PKCS#11 (internal/hsm): one
 	// token per process, and a key label per role instead of a PEM key.
 	// The TSA and OCSP keys replace the development ones in --dev; outside
@@ -126,7 +130,7 @@ var DefaultHTTPLimits = HTTPLimits{
 // Default is the configuration with no settings given.
 func Default() Config {
 	return Config{Addr: "127.0.0.1:8443", Data: "segl-data", LogFormat: "text", Limits: job.DefaultLimits,
-		SweepEvery: 30 * time.Second, RemindAfter: 72 * time.Hour, Workers: 8, HTTP: DefaultHTTPLimits}
+		SweepEvery: 30 * time.Second, AuditAnchorEvery: time.Hour, RemindAfter: 72 * time.Hour, Workers: 8, HTTP: DefaultHTTPLimits}
 }
 
 type option struct {
@@ -240,6 +244,8 @@ var options = []option{
 	{"workers", "background tasks run at once", positive(func(c *Config) *int { return &c.Workers }), false},
 	{"sweep-every", "how often due jobs expire and activate (Go duration)",
 		duration(func(c *Config) *time.Duration { return &c.SweepEvery }), false},
+	{"audit-anchor-every", "how often the audit log's head is time-stamped by the TSA (Go duration)",
+		duration(func(c *Config) *time.Duration { return &c.AuditAnchorEvery }), false},
 	{"header-timeout", "time a client has for its request line and headers (Go duration)",
 		duration(func(c *Config) *time.Duration { return &c.HTTP.HeaderTimeout }), false},
 	{"idle-timeout", "close a keep-alive connection idle this long (Go duration)",

@@ -30,17 +30,19 @@ func (s *Server) useConfigured(cfg config.Config, opts Options) error {
 		}
 	}
 	httpClient := pki.TrustingClient(roots)
+	// A remote TSA when one is named, else the in-process one: on the
+	// configured time-stamping key, or in --dev the development TSA. It
+	// stamps the seal and anchors the audit log.
+	if cfg.TSAURL != "" {
+		s.stamper = &tsp.Client{URL: cfg.TSAURL, Roots: roots, HTTP: httpClient}
+	} else if s.TSA != nil {
+		s.stamper = s.TSA
+	}
 	if seal := s.roles.seal; seal != nil {
 		tmp := s.tmp.Path()
 		sealer := &pades.Sealer{Key: seal.Key, Cert: seal.Cert, Chain: seal.Chain, TempDir: tmp, Now: opts.Clock.Now,
 			OCSP: pki.HTTPOCSP{Client: httpClient, Responder: cfg.OCSPURL}}
-		// A remote TSA when one is named, else the in-process one: on the
-		// configured time-stamping key, or in --dev the development TSA.
-		if cfg.TSAURL != "" {
-			sealer.TSA = &tsp.Client{URL: cfg.TSAURL, Roots: roots, HTTP: httpClient}
-		} else {
-			sealer.TSA = s.TSA
-		}
+		sealer.TSA = s.stamper
 		// In --dev without an ocsp-url the development responder answers
 		// in-process, and its root goes into the DSS, as for the
 		// development seal.

@@ -25,6 +25,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/segl/segl/internal/audit"
 	"github.com/segl/segl/internal/blob/fs"
 	"github.com/segl/segl/internal/ceremony"
 	"github.com/segl/segl/internal/clock"
@@ -72,6 +73,7 @@ type Server struct {
 	tmp      *scratch.Dir    // this process's temporary files (DATA/tmp/<random>)
 	engine   *signing.Engine // signs with the TTP seal; nil when no seal is configured
 	roles    *roleKeys       // configured seal, TSA and OCSP keys; holds the HSM token
+	stamper  tsp.Stamper     // the TSA of the seal and the audit anchors; nil when none
 	login    eid.Login       // the signers' eID login; nil when none is configured
 	keys     web.KeySource   // signers' own keys for advanced signatures; nil when none is configured
 	queue    closingQueue
@@ -246,10 +248,48 @@ func start(ctx context.Context, cfg config.Config, opts Options, ln net.Listener
 	s.stopWork = append(s.stopWork, stopSweep)
 	s.work.Go(func() { svc.Sweep(sweepCtx, cfg.SweepEvery) })
 	s.work.Go(func() { storage.Watch(sweepCtx, storageWatchEvery) })
+	s.work.Go(func() { s.anchorAudit(sweepCtx, cfg.AuditAnchorEvery, opts.Log) })
 	ok = true
 	opts.Log.Info("segl serving", "url", base, "data", cfg.Data, "dev", cfg.Dev)
 	return s, nil
 }
+
+// anchorAudit time-stamps the audit chain's head at start, every interval,
+// and once more when ctx ends (shutdown), so the records written since the
+// last anchor are anchored too. Without a TSA there is nothing to anchor
+// with, which is said once.
+func (s *Server) anchorAudit(ctx context.Context, every time.Duration, log *slog.Logger) {
+	if s.stamper == nil {
+		log.Warn("audit anchoring off: no time-stamping authority (tsa-url or tsa-key-label)")
+		return
+	}
+	anchor := func(ctx context.Context) {
+		a, ok, err := audit.AnchorHead(ctx, s.Store, s.stamper)
+		switch {
+		case err != nil:
+			log.Error("audit anchor", "err", err)
+		case ok:
+			log.Info("audit anchored", "seq", a.Seq, "at", a.At)
+		}
+	}
+	anchor(ctx)
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			final, cancel := context.WithTimeout(context.Background(), anchorAtShutdown)
+			anchor(final)
+			cancel()
+			return
+		case <-t.C:
+			anchor(ctx)
+		}
+	}
+}
+
+// anchorAtShutdown bounds the last anchor's wait for the TSA.
+const anchorAtShutdown = 10 * time.Second
 
 // storageWatchEvery is how often a node whose storage is full probes for
 // space, so that the recovery is logged even when nothing polls /readyz.

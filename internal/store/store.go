@@ -27,6 +27,10 @@ type Store interface {
 	Usage
 	// AuditRecords calls fn for every audit record after seq, in order.
 	AuditRecords(ctx context.Context, after int64, fn func(audit.Record) error) error
+	// The chain's RFC 3161 anchors (audit.AnchorHead stores them).
+	audit.Anchors
+	// AuditAnchors calls fn for every anchor, in seq order.
+	AuditAnchors(ctx context.Context, fn func(audit.Anchor) error) error
 	Close() error
 }
 

@@ -184,4 +184,14 @@ CREATE INDEX jobs_retention ON jobs (delete_after) WHERE deleted_at = 0 AND dele
 CREATE INDEX documents_signed ON documents (signed_sha256) WHERE signed_sha256 <> '';
 CREATE INDEX signers_evidence ON signers (evidence) WHERE evidence <> '';
 `,
+	// 3: RFC 3161 time-stamps of the audit chain's head (audit.Anchor),
+	// the SQLite store's eighth step.
+	`
+CREATE TABLE audit_anchors (
+	seq   BIGINT PRIMARY KEY,
+	head  BYTEA NOT NULL,
+	token BYTEA NOT NULL,
+	at    BIGINT NOT NULL
+);
+`,
 }

@@ -190,4 +190,13 @@ CREATE INDEX jobs_retention ON jobs (delete_after) WHERE deleted_at = 0 AND dele
 CREATE INDEX documents_signed ON documents (signed_sha256) WHERE signed_sha256 <> '';
 CREATE INDEX signers_evidence ON signers (evidence) WHERE evidence <> '';
 `,
+	// 8: RFC 3161 time-stamps of the audit chain's head (audit.Anchor).
+	`
+CREATE TABLE audit_anchors (
+	seq   INTEGER PRIMARY KEY,
+	head  BLOB NOT NULL,
+	token BLOB NOT NULL,
+	at    INTEGER NOT NULL
+);
+`,
 }

@@ -3,6 +3,7 @@
 package storetest
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"reflect"
@@ -31,6 +32,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"idempotency", testIdempotency},
 		{"feed-and-ack", testFeed},
 		{"audit-chain", testAuditChain},
+		{"audit-anchors", testAuditAnchors},
 		{"signing-artifacts", testSigningArtifacts},
 		{"users", testUsers},
 		{"onboard", testOnboard},
@@ -358,6 +360,40 @@ func testAuditChain(t *testing.T, s store.Store) {
 	}
 	if first.Action != "job.created" || first.Actor != "cert:42" || len(first.Details) == 0 {
 		t.Fatalf("first record: %+v", first)
+	}
+}
+
+// testAuditAnchors checks the head the anchorer stamps and that anchors are
+// kept first-come per seq, as nodes racing to anchor the same head need.
+func testAuditAnchors(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	if h, err := s.AuditHead(ctx); err != nil || h.Seq != 0 || h.Anchored != 0 {
+		t.Fatalf("empty chain: head %+v, %v", h, err)
+	}
+	mustCreate(t, s, orgA)
+	var last audit.Record
+	if err := s.AuditRecords(ctx, 0, func(r audit.Record) error { last = r; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	h, err := s.AuditHead(ctx)
+	if err != nil || h.Seq != last.Seq || !bytes.Equal(h.Hash, last.Hash) || h.Anchored != 0 {
+		t.Fatalf("head %+v, %v; want seq %d hash %x, nothing anchored", h, err, last.Seq, last.Hash)
+	}
+	first := audit.Anchor{Seq: h.Seq, Head: h.Hash, Token: []byte("token one"), At: t0}
+	for _, a := range []audit.Anchor{first, {Seq: h.Seq, Head: h.Hash, Token: []byte("token two"), At: t0.Add(time.Second)}} {
+		if err := s.PutAnchor(ctx, a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if h, err := s.AuditHead(ctx); err != nil || h.Anchored != last.Seq {
+		t.Fatalf("after anchoring: head %+v, %v", h, err)
+	}
+	var got []audit.Anchor
+	if err := s.AuditAnchors(ctx, func(a audit.Anchor) error { got = append(got, a); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || string(got[0].Token) != "token one" || !got[0].At.Equal(t0) || !bytes.Equal(got[0].Head, h.Hash) {
+		t.Fatalf("anchors: %+v", got)
 	}
 }
 

@@ -41,6 +41,7 @@ func runSeal(args []string, stdout io.Writer) error {
 	certFile := fs.String("cert", "", "seal certificate chain (PEM, leaf first)")
 	tsaURL := fs.String("tsa-url", "", "RFC 3161 time-stamping authority; default: the in-process development TSA")
 	ocspURL := fs.String("ocsp-url", "", "OCSP responder to ask instead of the one named in the certificates")
+	crlURL := fs.String("crl-url", "", "CRL to fetch for a CA certificate that names no distribution point")
 	trust := fs.String("trust", "", "PEM trust anchors for the TSA's certificate and for HTTPS to the TSA and OCSP responders")
 	reason := fs.String("reason", "", "reason shown in PDF viewers")
 	location := fs.String("location", "", "location shown in PDF viewers")
@@ -72,7 +73,7 @@ func runSeal(args []string, stdout io.Writer) error {
 			return err
 		}
 	}
-	sealer, err := newSealer(*data, key, *certFile, *tsaURL, *ocspURL, *trust)
+	sealer, err := newSealer(*data, key, *certFile, *tsaURL, *ocspURL, *crlURL, *trust)
 	if err != nil {
 		return err
 	}
@@ -108,12 +109,17 @@ func runSeal(args []string, stdout io.Writer) error {
 
 // newSealer uses the given key (from a file or an HSM) and certificate, or
 // the development seal.
-func newSealer(data string, key crypto.Signer, certFile, tsaURL, ocspURL, trust string) (*pades.Sealer, error) {
+func newSealer(data string, key crypto.Signer, certFile, tsaURL, ocspURL, crlURL, trust string) (*pades.Sealer, error) {
 	s := &pades.Sealer{}
 	var roots *x509.CertPool
 	if trust != "" {
 		var err error
 		if roots, err = pki.LoadPool(trust); err != nil {
+			return nil, err
+		}
+		// The anchors close the paths, so that long-term validation data
+		// covers every CA below them.
+		if s.Anchors, err = pki.LoadCertificates(trust); err != nil {
 			return nil, err
 		}
 	}
@@ -126,7 +132,7 @@ func newSealer(data string, key crypto.Signer, certFile, tsaURL, ocspURL, trust 
 		if err != nil {
 			return nil, err
 		}
-		s.Key, s.Cert, s.Chain, s.OCSP = kp.Key, kp.Cert, kp.Chain, pki.HTTPOCSP{Client: httpClient, Responder: ocspURL}
+		s.Key, s.Cert, s.Chain, s.OCSP = kp.Key, kp.Cert, kp.Chain, pki.HTTPOCSP{Client: httpClient, Responder: ocspURL, CRLURL: crlURL}
 	} else {
 		dev, err := pki.LoadOrCreateDev(data, pki.Options{})
 		if err != nil {

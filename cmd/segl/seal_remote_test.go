@@ -19,8 +19,9 @@ import (
 )
 
 // TestSealWithGivenKeyAndRemoteServices seals as a production operator
-// would: a key and certificate from files, a remote TSA, and OCSP fetched
-// over HTTP (here a running segl's /dev/tsa and /dev/ocsp over HTTPS).
+// would: a key and certificate from files, a remote TSA, and OCSP and the
+// root's CRL fetched over HTTP (here a running segl's /dev/tsa, /dev/ocsp
+// and /dev/root-crl over HTTPS).
 func TestSealWithGivenKeyAndRemoteServices(t *testing.T) {
 	cfg := config.Default()
 	cfg.Dev, cfg.Addr, cfg.Data, cfg.RelaxedSync = true, "127.0.0.1:0", t.TempDir(), true
@@ -40,7 +41,7 @@ func TestSealWithGivenKeyAndRemoteServices(t *testing.T) {
 	os.WriteFile(in, testdocs.PDF("Vedtak", 20_000), 0o600)
 	msg, err := segl(t, "seal", "--in", in, "--out", out, "--key", filepath.Join(pkiDir, "seal.key"),
 		"--cert", filepath.Join(pkiDir, "seal.pem"), "--tsa-url", srv.URL+"/dev/tsa", "--ocsp-url", srv.URL+"/dev/ocsp",
-		"--trust", filepath.Join(pkiDir, "root-ca.pem"))
+		"--crl-url", srv.URL+"/dev/root-crl", "--trust", filepath.Join(pkiDir, "root-ca.pem"))
 	if err != nil {
 		t.Fatalf("seal: %v\n%s", err, msg)
 	}

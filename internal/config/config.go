@@ -39,6 +39,7 @@ type Config struct {
 	SealCert   string        // PEM chain, leaf first
 	TSAURL     string        // RFC 3161 time-stamping authority
 	OCSPURL    string        // OCSP responder to ask instead of the certificates' own
+	CRLURL     string        // CRL to fetch for a CA certificate that names no distribution point
 	PKITrust   string        // PEM trust anchors for the TSA and for validating
 	SweepEvery time.Duration // how often due jobs are expired and activated
 	// AuditAnchorEvery is how often the audit chain's head is time-stamped
@@ -211,6 +212,7 @@ var options = []option{
 	{"ocsp-cert", "OCSP responder certificate chain (PEM, leaf first)", str(func(c *Config) *string { return &c.OCSPCert }), false},
 	{"tsa-url", "RFC 3161 time-stamping authority URL", str(func(c *Config) *string { return &c.TSAURL }), false},
 	{"ocsp-url", "OCSP responder to ask instead of the one the certificates name", str(func(c *Config) *string { return &c.OCSPURL }), false},
+	{"crl-url", "CRL to fetch for a CA certificate that names no distribution point", str(func(c *Config) *string { return &c.CRLURL }), false},
 	{"pki-trust", "PEM trust anchors for the TSA and for validation", str(func(c *Config) *string { return &c.PKITrust }), false},
 	{"idporten-issuer", "ID-porten issuer URL", str(func(c *Config) *string { return &c.IDPortenIssuer }), false},
 	{"idporten-client-id", "client id registered with ID-porten", str(func(c *Config) *string { return &c.IDPortenClientID }), false},

@@ -1,7 +1,8 @@
 // Package pades signs PDFs as PAdES baseline signatures (ETSI EN 319 142-1):
 // B-B (a CAdES signature in an incremental update), B-T (plus a signature
-// time-stamp), B-LT (plus a DSS with every certificate and OCSP response a
-// validator needs) and B-LTA (plus a document time-stamp over all of it).
+// time-stamp), B-LT (plus a DSS with every certificate, OCSP response and
+// CRL a validator needs) and B-LTA (plus a document time-stamp over all of
+// it, and that time-stamp's own validation data after it).
 // Extend adds validation data and a new document time-stamp to a file that
 // is already signed, which is also how archived files are renewed (MISSION L2).
 //
@@ -66,9 +67,11 @@ type Sealer struct {
 	Chain   []*x509.Certificate // intermediates up to, not including, the root
 	Anchors []*x509.Certificate // roots to include in the DSS, so the file carries its whole path
 	TSA     tsp.Stamper         // required from B-T up
-	OCSP    pki.OCSPSource      // required from B-LT up
-	TempDir string              // for intermediate revisions larger than pdf.DefaultSpoolMemory; "" = os.TempDir()
-	Now     func() time.Time    // nil = time.Now
+	// OCSP gives the revocation data of B-LT and B-LTA: OCSP responses
+	// for end-entity certificates and CRLs for CAs (pki.Gatherer).
+	OCSP    pki.RevocationSource // required from B-LT up
+	TempDir string               // for intermediate revisions larger than pdf.DefaultSpoolMemory; "" = os.TempDir()
+	Now     func() time.Time     // nil = time.Now
 }
 
 // Options describe one signature.
@@ -129,13 +132,20 @@ func (s *Sealer) Seal(ctx context.Context, dst io.Writer, src io.ReaderAt, size 
 	return s.Extend(ctx, dst, tmp, n, o.Level == BLTA)
 }
 
-// Extend adds a DSS with the certificates and OCSP responses of every
+// Extend adds a DSS with the certificates and revocation data of every
 // signature and time-stamp in src (B-LT), and with archive set a document
-// time-stamp over the result (B-LTA). Run on a B-LTA file it adds the
-// validation data of the previous time-stamp and a new one: the renewal of
-// EN 319 142-1 §5.5 that keeps archived files verifiable.
+// time-stamp over the result followed by one more DSS update with the
+// validation data of that time-stamp itself (B-LTA). Run on a B-LTA file it
+// adds the validation data of the previous time-stamp and a new one: the
+// renewal of EN 319 142-1 §5.5 that keeps archived files verifiable.
+//
+// The last DSS update is there because revocation data must be produced
+// after the time it speaks for (EN 319 102-1 §5.6.2.1): what the first
+// update holds predates the new time-stamp, and a validator would have to
+// fetch the rest online. A DSS may follow a document time-stamp
+// (EN 319 142-1 §5.4.2; it is what the next renewal time-stamps).
 func (s *Sealer) Extend(ctx context.Context, dst io.Writer, src io.ReaderAt, size int64, archive bool) error {
-	dss, err := s.validationData(ctx, src, size)
+	dss, err := s.validationData(ctx, src, size, false)
 	if err != nil {
 		return err
 	}
@@ -164,14 +174,27 @@ func (s *Sealer) Extend(ctx context.Context, dst io.Writer, src io.ReaderAt, siz
 	if err != nil {
 		return fmt.Errorf("pades: document time-stamp: %w", err)
 	}
-	_, err = p.WriteTo(dst, token)
+	stamped := pdf.NewSpool(s.TempDir, 0)
+	defer stamped.Close()
+	m, err := p.WriteTo(stamped, token)
+	if err != nil {
+		return fmt.Errorf("pades: %w", err)
+	}
+	last, err := s.validationData(ctx, stamped, m, true)
+	if err != nil {
+		return err
+	}
+	_, err = pdf.AppendDSS(dst, stamped, m, last)
 	return err
 }
 
 // validationData gathers, for every signature and time-stamp token in the
-// file, the certificates of its path and an OCSP response for each end-entity
-// certificate, with a VRI entry per signature (ISO 32000-2 §12.8.4.4).
-func (s *Sealer) validationData(ctx context.Context, src io.ReaderAt, size int64) (pdf.DSS, error) {
+// file, the certificates of its path and the revocation data of every
+// certificate on it but the trust anchor (pki.Gatherer: OCSP for end
+// entities, the root's CRL for the issuing CA), with a VRI entry per
+// signature and document time-stamp (ISO 32000-2 §12.8.4.4). With
+// lastOnly it gathers for the file's last signature or time-stamp alone.
+func (s *Sealer) validationData(ctx context.Context, src io.ReaderAt, size int64, lastOnly bool) (pdf.DSS, error) {
 	r, err := pdf.Open(src, size)
 	if err != nil {
 		return pdf.DSS{}, fmt.Errorf("pades: %w", err)
@@ -182,71 +205,86 @@ func (s *Sealer) validationData(ctx context.Context, src io.ReaderAt, size int64
 	}
 	pool := newCertSet(append(append([]*x509.Certificate{s.Cert}, s.Chain...), s.Anchors...))
 	dss := pdf.DSS{VRI: map[string]pdf.VRI{}}
-	// One OCSP response per certificate: the seal and the TSA sign every
-	// signature and time-stamp of a job, and one response produced now,
-	// after all of them, serves each of their VRI entries (it is the same
-	// response a validator finds in /OCSPs).
-	responses := map[string][]byte{}
+	g := &pki.Gatherer{Source: s.OCSP}
+	if lastOnly && len(infos) > 0 {
+		infos = infos[len(infos)-1:]
+	}
 	for _, info := range infos {
-		var leaves []*x509.Certificate
-		switch info.SubFilter {
-		case pdf.SubFilterRFC3161:
-			ts, err := tsp.Parse(info.DER)
-			if err != nil {
-				return dss, fmt.Errorf("pades: document time-stamp: %w", err)
-			}
-			pool.add(ts.Certificate)
-			pool.add(ts.Chain...)
-			leaves = append(leaves, ts.Certificate)
-		default:
-			sd, err := cms.Parse(info.DER)
-			if err != nil {
-				return dss, fmt.Errorf("pades: signature %s: %w", info.Field, err)
-			}
-			pool.add(sd.Certificates...)
-			for _, si := range sd.Signers {
-				leaves = append(leaves, si.Certificate)
-				if si.TimeStampToken != nil {
-					if ts, err := tsp.Parse(si.TimeStampToken); err == nil {
-						pool.add(ts.Certificate)
-						pool.add(ts.Chain...)
-						leaves = append(leaves, ts.Certificate)
-					}
-				}
-			}
+		leaves, err := tokenSigners(info, pool)
+		if err != nil {
+			return dss, err
 		}
 		var vri pdf.VRI
 		for _, leaf := range leaves {
 			if leaf == nil {
-				continue
+				continue // a signer without its certificate: nothing to gather
 			}
-			issuer := pool.issuerOf(leaf)
-			if issuer == nil {
-				return dss, fmt.Errorf("pades: no issuer certificate for %q", leaf.Subject.CommonName)
+			path := pool.path(leaf)
+			ocsps, crls, err := g.Path(ctx, path)
+			if err != nil {
+				return dss, fmt.Errorf("pades: %w", err)
 			}
-			resp, ok := responses[string(leaf.Raw)]
-			if !ok {
-				resp, err = s.OCSP.OCSP(ctx, leaf, issuer)
-				if err != nil {
-					return dss, fmt.Errorf("pades: revocation data for %q: %w", leaf.Subject.CommonName, err)
+			vri.OCSPs = append(vri.OCSPs, ocsps...)
+			vri.CRLs = append(vri.CRLs, crls...)
+			for _, c := range path {
+				if !pool.selfSigned(c) {
+					vri.Certs = append(vri.Certs, c.Raw)
 				}
-				responses[string(leaf.Raw)] = resp
-				dss.OCSPs = append(dss.OCSPs, resp)
-			}
-			vri.OCSPs = append(vri.OCSPs, resp)
-			for c := leaf; c != nil && !pool.selfSigned(c); c = pool.issuerOf(c) {
-				vri.Certs = append(vri.Certs, c.Raw)
 			}
 		}
-		if info.SubFilter != pdf.SubFilterRFC3161 {
-			sum := sha1.Sum(info.DER)
-			dss.VRI[strings.ToUpper(hex.EncodeToString(sum[:]))] = vri
-		}
+		dss.VRI[VRIKey(info)] = vri
 	}
+	dss.OCSPs, dss.CRLs = g.OCSPs, g.CRLs
 	for _, c := range pool.list {
 		dss.Certs = append(dss.Certs, c.Raw)
 	}
 	return dss, nil
+}
+
+// VRIKey is the key of a signature's or document time-stamp's /VRI entry:
+// the upper-case hexadecimal SHA-1 of its /Contents string as stored,
+// trailing zero padding included. ISO 32000-2 §12.8.4.4 says "the SHA-1
+// digest of the signature's /Contents string" (ETSI TS 102 778-4 Annex A
+// and EN 319 142-1 §5.4.2 defer to it), and the string is the whole value
+// of /Contents; EU DSS, Adobe and pyHanko key it so, and a validator that
+// hashes the bare CMS would not find data keyed over the padding, nor the
+// reverse.
+func VRIKey(info pdf.SignatureInfo) string {
+	sum := sha1.Sum(info.Raw)
+	return strings.ToUpper(hex.EncodeToString(sum[:]))
+}
+
+// tokenSigners returns the certificates that signed info and its
+// time-stamps: the CMS signers and the TSA of each signature time-stamp,
+// or the TSA of a document time-stamp; their paths go into pool.
+func tokenSigners(info pdf.SignatureInfo, pool *certSet) ([]*x509.Certificate, error) {
+	if info.SubFilter == pdf.SubFilterRFC3161 {
+		ts, err := tsp.Parse(info.DER)
+		if err != nil {
+			return nil, fmt.Errorf("pades: document time-stamp: %w", err)
+		}
+		pool.add(ts.Certificate)
+		pool.add(ts.Chain...)
+		return []*x509.Certificate{ts.Certificate}, nil
+	}
+	sd, err := cms.Parse(info.DER)
+	if err != nil {
+		return nil, fmt.Errorf("pades: signature %s: %w", info.Field, err)
+	}
+	pool.add(sd.Certificates...)
+	var leaves []*x509.Certificate
+	for _, si := range sd.Signers {
+		leaves = append(leaves, si.Certificate)
+		if si.TimeStampToken == nil {
+			continue
+		}
+		if ts, err := tsp.Parse(si.TimeStampToken); err == nil {
+			pool.add(ts.Certificate)
+			pool.add(ts.Chain...)
+			leaves = append(leaves, ts.Certificate)
+		}
+	}
+	return leaves, nil
 }
 
 // certSet is a de-duplicated list of certificates. The same certificate
@@ -292,6 +330,20 @@ func (s *certSet) issuerOf(c *x509.Certificate) *x509.Certificate {
 	}
 	return nil
 }
+
+// path returns leaf followed by its issuers up to a self-signed root, or
+// up to the last issuer s holds. A path that ends below a root is
+// returned as it is: the gatherer then says which issuer is missing.
+func (s *certSet) path(leaf *x509.Certificate) []*x509.Certificate {
+	path := []*x509.Certificate{leaf}
+	for c := s.issuerOf(leaf); c != nil && len(path) < maxPath; c = s.issuerOf(c) {
+		path = append(path, c)
+	}
+	return path
+}
+
+// maxPath bounds a certificate path, against issuer loops.
+const maxPath = 10
 
 func (s *certSet) selfSigned(c *x509.Certificate) bool {
 	return bytes.Equal(c.RawSubject, c.RawIssuer) && s.signedBy(c, c)

@@ -24,8 +24,8 @@ const (
 type DSS struct {
 	Certs, OCSPs, CRLs [][]byte
 	// VRI holds validation data per signature (§12.8.4.4), keyed by the
-	// upper-case hexadecimal SHA-1 of the signature's /Contents DER
-	// without padding.
+	// upper-case hexadecimal SHA-1 of the signature's /Contents string,
+	// zero padding included (SignatureInfo.Raw; see pades.VRIKey).
 	VRI map[string]VRI
 }
 
@@ -72,6 +72,7 @@ func (r *Reader) dssUpdate(dss DSS) ([]byte, error) {
 	}
 	store := Dict{}
 	var storeRef Ref
+	catStore, _ := cat["DSS"].(Ref)
 	switch v := cat["DSS"].(type) {
 	case Ref:
 		o, err := r.resolve(v)
@@ -202,11 +203,17 @@ func (r *Reader) dssUpdate(dss DSS) ([]byte, error) {
 	if len(vri) > 0 {
 		store["VRI"] = vri
 	}
+	raised, err := r.raiseVersion(cat)
+	if err != nil {
+		return nil, err
+	}
 	if storeRef.Num == 0 {
 		if storeRef, err = u.alloc(); err != nil {
 			return nil, err
 		}
 		cat["DSS"] = storeRef
+	}
+	if storeRef != catStore || raised {
 		if err := u.writeObject(catRef, cat); err != nil {
 			return nil, err
 		}

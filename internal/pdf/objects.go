@@ -38,6 +38,11 @@ func (r *Reader) Revisions() []int64 {
 func (r *Reader) Version() string {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	return r.version()
+}
+
+// version is Version for a caller that holds r.mu.
+func (r *Reader) version() string {
 	v := r.headerVersion
 	cat, err := r.catalog()
 	if err != nil {

@@ -404,7 +404,11 @@ func (r *Reader) prepareSignature(spec SignatureSpec) (*Prepared, error) {
 		}
 		catChanged = true
 	}
-	if catChanged {
+	raised, err := r.raiseVersion(cat)
+	if err != nil {
+		return nil, err
+	}
+	if catChanged || raised {
 		if err := u.writeObject(catRef, cat); err != nil {
 			return nil, err
 		}

@@ -203,7 +203,7 @@ func (d *Dev) loadOrCreateRoot(now time.Time) (crypto.Signer, error) {
 	if err != nil {
 		return nil, err
 	}
-	c, err := createCA(subject, rootYears, key, nil, nil, now)
+	c, err := createCA(subject, rootYears, key, nil, nil, nil, now)
 	if err != nil {
 		return nil, err
 	}
@@ -253,7 +253,11 @@ func (d *Dev) loadOrCreateIssuing(now time.Time, rootKey crypto.Signer) error {
 	if err != nil {
 		return err
 	}
-	c, err := createCA(subject, issuingYears, key, d.Root, rootKey, now)
+	var crlDP []string
+	if d.baseURL != "" {
+		crlDP = []string{d.rootCRLURL()}
+	}
+	c, err := createCA(subject, issuingYears, key, d.Root, rootKey, crlDP, now)
 	if err != nil {
 		return err
 	}
@@ -269,8 +273,11 @@ func (d *Dev) loadOrCreateIssuing(now time.Time, rootKey crypto.Signer) error {
 
 // createCA makes a CA certificate for key, self-signed when parent is nil.
 // The root may sign CAs below it; the issuing CA is limited to end entities
-// (path length 0, RFC 5280 section 4.2.1.9).
-func createCA(subject pkix.Name, years int, key crypto.Signer, parent *x509.Certificate, parentKey crypto.Signer, now time.Time) (*x509.Certificate, error) {
+// (path length 0, RFC 5280 section 4.2.1.9). crlDP, for a CA below the
+// root, names where the root's CRL is served (RFC 5280 section 4.2.1.13);
+// a stored issuing CA without one is kept, since replacing it would
+// replace its key and every certificate below it.
+func createCA(subject pkix.Name, years int, key crypto.Signer, parent *x509.Certificate, parentKey crypto.Signer, crlDP []string, now time.Time) (*x509.Certificate, error) {
 	serial, err := newSerial()
 	if err != nil {
 		return nil, err
@@ -288,6 +295,7 @@ func createCA(subject pkix.Name, years int, key crypto.Signer, parent *x509.Cert
 		BasicConstraintsValid: true,
 		IsCA:                  true,
 		SubjectKeyId:          ski,
+		CRLDistributionPoints: crlDP,
 	}
 	if parent == nil {
 		parent, parentKey = t, key

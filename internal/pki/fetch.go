@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 	"time"
 
 	"golang.org/x/crypto/ocsp"
@@ -38,7 +39,24 @@ func (d *Dev) OCSPFor(cert *x509.Certificate, rev RevocationList, now time.Time)
 	return d.ocspResponse(q, rev, now)
 }
 
-// DevOCSP is the development PKI as an OCSPSource.
+// CRLSource gives a DER CRL (RFC 5280 section 5) issued by issuer that
+// covers cert, to embed as long-term validation data for a CA certificate,
+// for which there is no OCSP responder (the classic case: a root publishes
+// a CRL of the CAs below it).
+type CRLSource interface {
+	CRL(ctx context.Context, cert, issuer *x509.Certificate) ([]byte, error)
+}
+
+// RevocationSource is what gathering long-term validation data needs
+// (Revocations): OCSP for end-entity certificates, CRLs for CAs.
+type RevocationSource interface {
+	OCSPSource
+	CRLSource
+}
+
+// DevOCSP is the development PKI as a RevocationSource: OCSP responses of
+// the issuing CA's delegated responder and CRLs of the issuing CA and the
+// root, all made in process for the time Now gives.
 type DevOCSP struct {
 	Dev     *Dev
 	Revoked RevocationList
@@ -49,6 +67,18 @@ func (s DevOCSP) OCSP(ctx context.Context, cert, issuer *x509.Certificate) ([]by
 	return s.Dev.OCSPFor(cert, s.Revoked, s.Now())
 }
 
+// CRL returns the root's CRL (RootCRL) when issuer is the root, and the
+// issuing CA's (CRL) when it is the issuing CA.
+func (s DevOCSP) CRL(ctx context.Context, cert, issuer *x509.Certificate) ([]byte, error) {
+	switch {
+	case bytes.Equal(issuer.Raw, s.Dev.Root.Raw):
+		return s.Dev.RootCRL(s.Now())
+	case bytes.Equal(issuer.Raw, s.Dev.Issuing.Cert.Raw):
+		return s.Dev.CRL(s.Revoked, s.Now())
+	}
+	return nil, fmt.Errorf("pki: %q is not a development CA", issuer.Subject.CommonName)
+}
+
 // HTTPOCSP fetches responses from the responder named in the certificate's
 // Authority Information Access extension (RFC 5280 §4.2.2.1), as production
 // signing does for certificates from real CAs.
@@ -57,6 +87,10 @@ type HTTPOCSP struct {
 	// Responder, when set, is asked instead of the certificate's own
 	// responder: for CAs that publish none, and for tests.
 	Responder string
+	// CRLURL, when set, is fetched for a CA certificate that names no
+	// HTTP CRL distribution point: for CAs that publish none in their
+	// certificates, and for tests.
+	CRLURL string
 }
 
 func (h HTTPOCSP) OCSP(ctx context.Context, cert, issuer *x509.Certificate) ([]byte, error) {
@@ -95,3 +129,51 @@ func (h HTTPOCSP) OCSP(ctx context.Context, cert, issuer *x509.Certificate) ([]b
 	}
 	return body, nil
 }
+
+// CRL fetches the CRL at cert's first HTTP distribution point (RFC 5280
+// §4.2.1.13), or at CRLURL when it names none, and refuses one that
+// issuer did not sign.
+func (h HTTPOCSP) CRL(ctx context.Context, cert, issuer *x509.Certificate) ([]byte, error) {
+	var url string
+	for _, dp := range cert.CRLDistributionPoints {
+		if strings.HasPrefix(dp, "http://") || strings.HasPrefix(dp, "https://") {
+			url = dp
+			break
+		}
+	}
+	if url == "" {
+		url = h.CRLURL
+	}
+	if url == "" {
+		return nil, fmt.Errorf("pki: %s names no HTTP CRL distribution point", cert.Subject.CommonName)
+	}
+	hreq, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return nil, err
+	}
+	c := h.Client
+	if c == nil {
+		c = &http.Client{Timeout: 10 * time.Second}
+	}
+	resp, err := c.Do(hreq)
+	if err != nil {
+		return nil, fmt.Errorf("pki: crl: %w", err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxCRL+1))
+	if err != nil || resp.StatusCode != http.StatusOK || len(body) > maxCRL {
+		return nil, fmt.Errorf("pki: crl: status %d, %d bytes: %v", resp.StatusCode, len(body), err)
+	}
+	crl, err := x509.ParseRevocationList(body)
+	if err != nil {
+		return nil, fmt.Errorf("pki: crl from %s: %w", url, err)
+	}
+	if err := crl.CheckSignatureFrom(issuer); err != nil {
+		return nil, fmt.Errorf("pki: crl from %s: %w", url, err)
+	}
+	return body, nil
+}
+
+// maxCRL bounds a fetched CRL; a CA's CRL of CA certificates is small,
+// and a large end-entity CRL is still well below this.
+const maxCRL = 16 << 20

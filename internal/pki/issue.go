@@ -210,6 +210,10 @@ func (d *Dev) ocspURL() string   { return d.baseURL + "/dev/ocsp" }
 func (d *Dev) issuerURL() string { return d.baseURL + "/dev/pki/issuing-ca.cer" }
 func (d *Dev) crlURL() string    { return d.baseURL + "/dev/crl" }
 
+// rootCRLURL is where the root's CRL is served (RootCRLHandler): the CRL
+// distribution point of a new issuing CA when Options.BaseURL is set.
+func (d *Dev) rootCRLURL() string { return d.baseURL + "/dev/root-crl" }
+
 // issueLeaf signs a certificate for pub according to spec with the issuing CA.
 func (d *Dev) issueLeaf(spec leafSpec, pub crypto.PublicKey, now time.Time) (*x509.Certificate, error) {
 	t, err := d.template(spec, pub, now)

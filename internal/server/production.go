@@ -23,9 +23,15 @@ import (
 // services one at a time.
 func (s *Server) useConfigured(cfg config.Config, opts Options) error {
 	var roots *x509.CertPool // nil: the system's
+	var anchors []*x509.Certificate
 	if cfg.PKITrust != "" {
 		var err error
 		if roots, err = pki.LoadPool(cfg.PKITrust); err != nil {
+			return err
+		}
+		// The anchors close the seal's and the TSA's paths, so that
+		// long-term validation data covers every CA below them.
+		if anchors, err = pki.LoadCertificates(cfg.PKITrust); err != nil {
 			return err
 		}
 	}
@@ -40,8 +46,8 @@ func (s *Server) useConfigured(cfg config.Config, opts Options) error {
 	}
 	if seal := s.roles.seal; seal != nil {
 		tmp := s.tmp.Path()
-		sealer := &pades.Sealer{Key: seal.Key, Cert: seal.Cert, Chain: seal.Chain, TempDir: tmp, Now: opts.Clock.Now,
-			OCSP: pki.HTTPOCSP{Client: httpClient, Responder: cfg.OCSPURL}}
+		sealer := &pades.Sealer{Key: seal.Key, Cert: seal.Cert, Chain: seal.Chain, Anchors: anchors, TempDir: tmp, Now: opts.Clock.Now,
+			OCSP: pki.HTTPOCSP{Client: httpClient, Responder: cfg.OCSPURL, CRLURL: cfg.CRLURL}}
 		sealer.TSA = s.stamper
 		// In --dev without an ocsp-url the development responder answers
 		// in-process, and its root goes into the DSS, as for the

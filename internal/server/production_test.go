@@ -26,6 +26,7 @@ func TestProductionSeal(t *testing.T) {
 		c.TLSCert, c.TLSKey, c.ClientCAs = filepath.Join(pki, "server.pem"), filepath.Join(pki, "server.key"), filepath.Join(pki, "root-ca.pem")
 		c.SealKey, c.SealCert = filepath.Join(pki, "seal.key"), filepath.Join(pki, "seal.pem")
 		c.TSAURL, c.OCSPURL, c.PKITrust = dev.srv.URL+"/dev/tsa", dev.srv.URL+"/dev/ocsp", filepath.Join(pki, "root-ca.pem")
+		c.CRLURL = dev.srv.URL + "/dev/root-crl"
 	})
 	ctx := context.Background()
 	// Onboarding is the administrator's job outside --dev.

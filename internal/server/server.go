@@ -362,6 +362,7 @@ func (s *Server) startDev(ctx context.Context, cfg config.Config, opts Options, 
 	mux.Handle("/dev/ocsp", dev.OCSPHandler(revoked, now))
 	mux.Handle("/dev/ocsp/", dev.OCSPHandler(revoked, now))
 	mux.Handle("GET /dev/crl", dev.CRLHandler(revoked, now))
+	mux.Handle("GET /dev/root-crl", dev.RootCRLHandler(now))
 	mux.Handle("GET /dev/pki/issuing-ca.cer", dev.IssuingCAHandler())
 	if s.TSA == nil { // no configured time-stamping key: the development one
 		if s.TSA, err = newAuthority(dev.TSA, opts); err != nil {

@@ -31,8 +31,10 @@
 // signature field with its widget, the form, an attachment) is what
 // validators accept after a signature.
 //
-// Complete adds a document security store with every certificate and OCSP
-// response, and a document time-stamp over it all (PAdES B-LTA).
+// Complete adds a document security store with every certificate and the
+// revocation data of every certificate but the root (OCSP for end
+// entities, the root's CRL for the issuing CA), and a document time-stamp
+// over it all (PAdES B-LTA), followed by that time-stamp's own data.
 //
 // # The evidence
 //
@@ -367,10 +369,12 @@ func (e *Engine) evidence(ctx context.Context, act Act, sealer *pades.Sealer) ([
 }
 
 // validationData is what XAdES B-LT embeds (EN 319 132-1 §5.4): the
-// certificates of the signer's path up to the seal's anchors and an OCSP
-// response for the signer's certificate; and, when the TSA is segl's own
-// (whose certificate is known before it answers), the same for the TSA.
-// The PDFs get all of it, for every signature, in the DSS of Complete.
+// certificates of the signer's path up to the seal's anchors and the
+// revocation data of every certificate on it but the anchor (pki.Gatherer:
+// OCSP for the signer, the root's CRL for the issuing CA); and, when the
+// TSA is segl's own (whose certificate is known before it answers), the
+// same for the TSA. The PDFs get all of it, for every signature, in the
+// DSS of Complete.
 func (e *Engine) validationData(ctx context.Context, cert *x509.Certificate, chain []*x509.Certificate) (*xades.ValidationData, error) {
 	vd := &xades.ValidationData{}
 	seen := map[string]bool{}
@@ -380,39 +384,41 @@ func (e *Engine) validationData(ctx context.Context, cert *x509.Certificate, cha
 			vd.Certs = append(vd.Certs, c.Raw)
 		}
 	}
-	revocation := func(leaf *x509.Certificate, chain []*x509.Certificate) error {
-		issuer := e.issuerOf(leaf, chain)
-		if issuer == nil {
-			return fmt.Errorf("signing: no issuer certificate for %q", leaf.Subject.CommonName)
+	g := &pki.Gatherer{Source: e.Seal.OCSP}
+	gather := func(leaf *x509.Certificate, chain []*x509.Certificate) error {
+		path := []*x509.Certificate{leaf}
+		for c := e.issuerOf(leaf, chain); c != nil && len(path) <= len(chain)+len(e.Seal.Chain)+len(e.Seal.Anchors); c = e.issuerOf(c, chain) {
+			path = append(path, c)
 		}
-		resp, err := e.Seal.OCSP.OCSP(ctx, leaf, issuer)
-		if err != nil {
-			return fmt.Errorf("signing: revocation data for %q: %w", leaf.Subject.CommonName, err)
+		if _, _, err := g.Path(ctx, path); err != nil {
+			return fmt.Errorf("signing: %w", err)
 		}
-		vd.OCSPs = append(vd.OCSPs, resp)
-		for _, c := range chain {
+		for _, c := range path {
 			addCert(c)
 		}
 		return nil
 	}
-	if err := revocation(cert, chain); err != nil {
+	if err := gather(cert, chain); err != nil {
 		return nil, err
 	}
 	if a, ok := e.Seal.TSA.(*tsp.Authority); ok && a.Cert != nil {
-		addCert(a.Cert)
-		if err := revocation(a.Cert, a.Chain); err != nil {
+		if err := gather(a.Cert, a.Chain); err != nil {
 			return nil, err
 		}
 	}
 	for _, c := range e.Seal.Anchors {
 		addCert(c)
 	}
+	vd.OCSPs, vd.CRLs = g.OCSPs, g.CRLs
 	return vd, nil
 }
 
 // issuerOf finds the certificate that issued leaf among chain and the
-// seal's chain and anchors.
+// seal's chain and anchors; nil for a self-signed root.
 func (e *Engine) issuerOf(leaf *x509.Certificate, chain []*x509.Certificate) *x509.Certificate {
+	if bytes.Equal(leaf.RawSubject, leaf.RawIssuer) && pki.SignedBy(leaf, leaf) {
+		return nil
+	}
 	for _, set := range [][]*x509.Certificate{chain, e.Seal.Chain, e.Seal.Anchors} {
 		for _, c := range set {
 			if bytes.Equal(c.RawSubject, leaf.RawIssuer) && pki.SignedBy(leaf, c) {
@@ -541,8 +547,9 @@ func shown(id job.Identifier, s xades.SignerFacts) (xades.SignerFacts, error) {
 }
 
 // Complete writes the final revision of a signed document: a DSS with the
-// certificates and OCSP responses of every signature and time-stamp, and
-// a document time-stamp over it all (PAdES B-LTA, EN 319 142-1 §5.4-5.5).
+// certificates and revocation data of every signature and time-stamp, and
+// a document time-stamp over it all (PAdES B-LTA, EN 319 142-1 §5.4-5.5),
+// followed by a DSS update with the document time-stamp's own data.
 func (e *Engine) Complete(ctx context.Context, w io.Writer, src io.ReaderAt, size int64) error {
 	if err := e.check(); err != nil {
 		return err

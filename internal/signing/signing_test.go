@@ -337,6 +337,11 @@ func TestSignJobEndToEnd(t *testing.T) {
 				t.Errorf("pdfsig found %d CAdES signatures, want 2:\n%s", cades, out)
 			}
 
+			// Long-term validation data: revocation data, produced after
+			// each signature's and time-stamp's time, for every
+			// certificate of every path but the root.
+			checkPDFLTV(t, data, roots)
+
 			if out := run(t, data, "qpdf", "--check", "{}"); !strings.Contains(out, "No syntax or stream encoding errors found") {
 				t.Errorf("qpdf --check:\n%s", out)
 			}
@@ -408,6 +413,7 @@ func TestSignJobEndToEnd(t *testing.T) {
 			if !strings.Contains(v.Certificate.Subject.CommonName, wantSigner) {
 				t.Errorf("evidence signed by %s, want %s", v.Certificate.Subject, wantSigner)
 			}
+			checkEvidenceLTV(t, ev, roots)
 			if rep := validate.XAdES(ev, validate.Options{Roots: roots}); !rep.Passed() {
 				t.Errorf("validate.XAdES: %+v", rep.Signatures[0].Result)
 			}

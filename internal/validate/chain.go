@@ -71,7 +71,9 @@ func validatePath(c pathCheck) ([]*x509.Certificate, Result, []string) {
 		res, found := revocationStatus(cert, issuer, c.evidence, c.at)
 		switch {
 		case !found && c.requireRevocation && i == 0:
-			// Intermediate CAs only warn: the development root publishes no CRL yet.
+			// Intermediate CAs only warn: files from other signers may
+			// leave a CA's status to be fetched online. segl's own files
+			// carry it (the root's CRL for the issuing CA, pki.Gatherer).
 			return chain, indeterminate(TryLater, "no revocation data for %q issued after %s",
 				cert.Subject.CommonName, c.at.Format(time.RFC3339)), warnings
 		case !found:

@@ -58,7 +58,8 @@ func TestSealWithGivenKeyAndRemoteServices(t *testing.T) {
 
 // TestSealWithHSMKey seals with the seal's key in SoftHSM, made and
 // certified with `segl keys csr --key-label` and `segl keys certify`
-// against a running development segl, which also serves the TSA and OCSP.
+// against a running development segl, which also serves the TSA, OCSP and
+// the root's CRL.
 // The file validates and pdfsig trusts the HSM-held seal.
 func TestSealWithHSMKey(t *testing.T) {
 	need(t, "pdfsig", "certutil")
@@ -91,7 +92,8 @@ func TestSealWithHSMKey(t *testing.T) {
 	in, out := filepath.Join(work, "in.pdf"), filepath.Join(work, "out.pdf")
 	os.WriteFile(in, testdocs.PDF("Vedtak", 20_000), 0o600)
 	msg, err := segl(t, append([]string{"seal", "--in", in, "--out", out, "--key-label", "seal", "--cert", chain,
-		"--tsa-url", srv.URL + "/dev/tsa", "--ocsp-url", srv.URL + "/dev/ocsp", "--trust", filepath.Join(pkiDir, "root-ca.pem")}, token...)...)
+		"--tsa-url", srv.URL + "/dev/tsa", "--ocsp-url", srv.URL + "/dev/ocsp", "--crl-url", srv.URL + "/dev/root-crl",
+		"--trust", filepath.Join(pkiDir, "root-ca.pem")}, token...)...)
 	if err != nil || !strings.Contains(msg, "segl HSM seal") {
 		t.Fatalf("seal: %v\n%s", err, msg)
 	}

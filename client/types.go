@@ -77,6 +77,18 @@ type Job struct {
 	DeletedAt *time.Time `json:"deleted_at,omitempty"`
 	Documents []Document `json:"documents,omitempty"`
 	Signers   []Signer   `json:"signers,omitempty"`
+	// Warnings, only in the answer that creates the job (and its
+	// idempotent replays), say what segl removes from a document before
+	// signing it, such as JavaScript in form actions.
+	Warnings []Warning `json:"warnings,omitempty"`
+}
+
+// Warning is something segl removes from an accepted document before it
+// is signed; the document is signed without it.
+type Warning struct {
+	Document string `json:"document"` // the document's id
+	Code     string `json:"code"`     // stable, e.g. "javascript-removed"
+	Detail   string `json:"detail,omitempty"`
 }
 
 // Document is one input document of a job.

@@ -186,8 +186,16 @@ func (a *API) createJob(w http.ResponseWriter, r *http.Request, c ceremony.Calle
 	if err != nil {
 		return err
 	}
+	out := a.renderJob(j)
+	warnings, err := a.Svc.Warnings(r.Context(), j)
+	if err != nil {
+		return err
+	}
+	for _, wn := range warnings {
+		out.Warnings = append(out.Warnings, client.Warning{Document: wn.Document, Code: wn.Code, Detail: wn.Detail})
+	}
 	w.Header().Set("Location", "/api/v1/jobs/"+j.ID)
-	writeJSON(w, http.StatusCreated, a.renderJob(j))
+	writeJSON(w, http.StatusCreated, out)
 	return nil
 }
 

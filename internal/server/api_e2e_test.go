@@ -419,8 +419,17 @@ func TestBadInput(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if j, err := c.CreateJob(ctx, directRequest(), doc(actionJS, "application/pdf")); err != nil || j.Documents[0].Pages != 1 {
+		j, err := c.CreateJob(ctx, directRequest(), doc(actionJS, "application/pdf"))
+		if err != nil || j.Documents[0].Pages != 1 {
 			t.Fatalf("pdf with an /OpenAction script: %+v, %v", j, err)
+		}
+		// the sender is told what is removed, and of which document
+		if len(j.Warnings) != 1 || j.Warnings[0].Code != "javascript-removed" || j.Warnings[0].Document != j.Documents[0].ID {
+			t.Fatalf("warnings %+v, want one javascript-removed for %s", j.Warnings, j.Documents[0].ID)
+		}
+		got, err := c.Job(ctx, j.ID)
+		if err != nil || len(got.Warnings) != 0 {
+			t.Fatalf("a later read of the job repeats the warnings: %+v, %v", got.Warnings, err)
 		}
 	})
 }

@@ -209,6 +209,7 @@ func (s *Sealer) validationData(ctx context.Context, src io.ReaderAt, size int64
 	if lastOnly && len(infos) > 0 {
 		infos = infos[len(infos)-1:]
 	}
+	now := s.now()
 	for _, info := range infos {
 		leaves, err := tokenSigners(info, pool)
 		if err != nil {
@@ -216,8 +217,8 @@ func (s *Sealer) validationData(ctx context.Context, src io.ReaderAt, size int64
 		}
 		var vri pdf.VRI
 		for _, leaf := range leaves {
-			if leaf == nil {
-				continue // a signer without its certificate: nothing to gather
+			if leaf == nil || expired(leaf, now) {
+				continue // no certificate, or one whose data was gathered while it was valid
 			}
 			path := pool.path(leaf)
 			ocsps, crls, err := g.Path(ctx, path)
@@ -285,6 +286,19 @@ func tokenSigners(info pdf.SignatureInfo, pool *certSet) ([]*x509.Certificate, e
 		}
 	}
 	return leaves, nil
+}
+
+// expired reports whether c is outside its validity at now. A renewal runs
+// on files whose older signatures and time-stamps have certificates that
+// expired long ago: their revocation data went into the DSS while they were
+// valid (by the extension that followed each), is protected by the
+// time-stamps since, and no responder answers for them any more (RFC 6960
+// §4.4.4 lets a responder drop expired certificates; ETSI EN 319 142-1
+// §5.5 asks only for the validation data of the previous time-stamp). Only
+// certificates still valid get fresh data, so a file extended many times
+// costs one response per live certificate, not one per revision.
+func expired(c *x509.Certificate, now time.Time) bool {
+	return now.After(c.NotAfter) || now.Before(c.NotBefore)
 }
 
 // certSet is a de-duplicated list of certificates. The same certificate

@@ -42,6 +42,10 @@ type Options struct {
 	// Now is the time used to issue and to decide renewals, injected by
 	// tests. Zero means time.Now().
 	Now time.Time
+	// TSAYears is the validity of a newly issued time-stamping certificate;
+	// zero means 12 years. Tests of archive renewal over decades make it
+	// short, so that each renewal needs a TSA certificate issued later.
+	TSAYears int
 }
 
 // Org is an organisation that gets an enterprise certificate.
@@ -82,7 +86,8 @@ type Dev struct {
 	OCSP    KeyPair // delegated OCSP responder (EKU OCSPSigning, ocsp-nocheck; RFC 6960 section 4.2.2.2)
 	Server  KeyPair // TLS server certificate for Options.Hosts
 
-	baseURL string
+	baseURL  string
+	tsaYears int
 }
 
 // File names under DIR/pki. They are a contract (DESIGN.md section 6): tests
@@ -142,7 +147,10 @@ func LoadOrCreateDev(dataDir string, opts Options) (*Dev, error) {
 		hosts = defaultHosts
 	}
 
-	d := &Dev{Dir: filepath.Join(dataDir, "pki"), baseURL: strings.TrimRight(opts.BaseURL, "/")}
+	d := &Dev{Dir: filepath.Join(dataDir, "pki"), baseURL: strings.TrimRight(opts.BaseURL, "/"), tsaYears: tsaYears}
+	if opts.TSAYears > 0 {
+		d.tsaYears = opts.TSAYears
+	}
 	if err := os.MkdirAll(filepath.Join(d.Dir, clientsDir), 0o755); err != nil {
 		return nil, fmt.Errorf("pki: %w", err)
 	}
@@ -371,7 +379,7 @@ func (d *Dev) tsaSpec() leafSpec {
 		certPath: d.path("tsa.pem"),
 		keyPath:  d.path("tsa.key"),
 		subject:  devName("segl development time-stamping unit"),
-		years:    tsaYears,
+		years:    d.tsaYears,
 		keyUsage: x509.KeyUsageDigitalSignature,
 		extra:    []pkix.Extension{criticalTimeStampingEKU()},
 	}

@@ -17,6 +17,8 @@ packages=(
   softhsm2         # a PKCS#11 token for the HSM-held seal, TSA and OCSP keys (internal/hsm)
   chromium         # browser tests (driven by playwright-core from e2e/browser, never a downloaded browser)
   postgresql-15    # server binaries for scripts/pg-test-server (the PostgreSQL store and queue tests)
+  libpdfbox2-java  # Apache PDFBox preflight (PDF/A-1b validator), run with the JDK by testtool.Preflight
+  libactivation-java libjaxb-api-java  # javax.activation and javax.xml.bind, which preflight needs on Java 11+
 )
 # Node.js runs the browser harness; machines that ship their own Node (with npm
 # bundled) must not get Debian's npm on top, so look for the commands.

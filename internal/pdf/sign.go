@@ -351,6 +351,20 @@ func (r *Reader) prepareSignature(spec SignatureSpec) (*Prepared, error) {
 			return nil, err
 		}
 		widget["AP"] = Dict{"N": apRef}
+	} else {
+		// An invisible signature (a document time-stamp among them) gets
+		// an empty appearance all the same: PDF/A-1 wants one on every
+		// widget (ISO 19005-1 §6.5.3, as Apache PDFBox's preflight
+		// checks), and PDF/A-2 and -3 accept it on a zero-size one.
+		apRef, err := u.alloc()
+		if err != nil {
+			return nil, err
+		}
+		xo := Dict{"Type": Name("XObject"), "Subtype": Name("Form"), "BBox": Array{Int(0), Int(0), Int(0), Int(0)}}
+		if err := u.writeStream(apRef, xo, nil); err != nil {
+			return nil, err
+		}
+		widget["AP"] = Dict{"N": apRef}
 	}
 	widget["Rect"] = rect
 	if err := u.writeObject(widgetRef, widget); err != nil {

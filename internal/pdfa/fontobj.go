@@ -27,13 +27,16 @@ type objects interface {
 //     Identity 0 is the usual one.
 //   - 6.2.11.3.2: a CIDFontType2 has a /CIDToGIDMap, here a stream.
 //   - 6.2.11.4.1: the font program is embedded; its subset holds every
-//     glyph a CID maps to. /CIDSet is optional in PDF/A-3 and omitted.
+//     glyph a CID maps to. /CIDSet is optional in PDF/A-2 and -3 but must
+//     then be right, and PDF/A-1 requires it for a subset (ISO 19005-1
+//     6.3.5; Apache PDFBox's preflight checks it): it is written, listing
+//     every CID of the subset.
 //   - 6.2.11.5: /W gives each CID the rounded hmtx advance of its glyph.
 //   - 6.2.11.7: a /ToUnicode CMap maps every CID to Unicode.
 func writeFont(o objects, sub *subset, type0 pdf.Ref) error {
 	f := sub.f
 	name := "/" + sub.tag() + "+" + postScriptName
-	cidFont, desc, file, toUni, cidMap := o.alloc(), o.alloc(), o.alloc(), o.alloc(), o.alloc()
+	cidFont, desc, file, toUni, cidMap, cidSet := o.alloc(), o.alloc(), o.alloc(), o.alloc(), o.alloc(), o.alloc()
 	scale := func(v int16) int { return int(v) * 1000 / f.unitsPerEm }
 
 	if err := o.put(type0, fmt.Appendf(nil,
@@ -54,9 +57,9 @@ func writeFont(o objects, sub *subset, type0 pdf.Ref) error {
 	// embedded font never needs.
 	if err := o.put(desc, fmt.Appendf(nil,
 		"<< /Type /FontDescriptor /FontName %s /Flags 32 /FontBBox [%d %d %d %d]\n"+
-			"/ItalicAngle %g /Ascent %d /Descent %d /CapHeight %d /StemV 80 /FontFile2 %v >>",
+			"/ItalicAngle %g /Ascent %d /Descent %d /CapHeight %d /StemV 80 /FontFile2 %v /CIDSet %v >>",
 		name, scale(f.xMin), scale(f.yMin), scale(f.xMax), scale(f.yMax),
-		f.italicAngle, scale(f.ascent), scale(f.descent), scale(f.capHeight), file)); err != nil {
+		f.italicAngle, scale(f.ascent), scale(f.descent), scale(f.capHeight), file, cidSet)); err != nil {
 		return err
 	}
 	prog, err := sub.fontProgram()
@@ -67,6 +70,9 @@ func writeFont(o objects, sub *subset, type0 pdf.Ref) error {
 		return err
 	}
 	if err := o.putStream(toUni, "", sub.toUnicode()); err != nil {
+		return err
+	}
+	if err := o.putStream(cidSet, "", sub.cidSet()); err != nil {
 		return err
 	}
 	return o.putStream(cidMap, "", sub.cidToGIDMap())

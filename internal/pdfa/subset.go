@@ -299,6 +299,19 @@ func (s *subset) widthsArray() string {
 
 // cidToGIDMap is the /CIDToGIDMap stream data (9.7.4.2): for each CID from
 // 0, the subset glyph index as two bytes, high-order first.
+// cidSet is the /CIDSet of the font descriptor (ISO 32000-1 Table 124): a
+// bit per CID, most significant bit first, set for every CID the font
+// program holds a glyph for. The subset's CIDs are 0 (.notdef) to
+// len(cidGID)-1, each with its glyph, so every one of them is set.
+func (s *subset) cidSet() []byte {
+	n := len(s.cidGID)
+	b := make([]byte, (n+7)/8)
+	for cid := range n {
+		b[cid/8] |= 0x80 >> (cid % 8)
+	}
+	return b
+}
+
 func (s *subset) cidToGIDMap() []byte {
 	b := make([]byte, 2*len(s.cidGID))
 	for cid, g := range s.cidGID {

@@ -158,7 +158,8 @@ type Prepared struct {
 	// Size is the number of bytes written.
 	Size int64
 	// Dropped lists, for the audit trail, what normalising a PDF left out
-	// (see pdf.NormalizeResult); empty for text.
+	// (see pdf.NormalizeResult) and a PDF/A claim it changed; empty for
+	// text.
 	Dropped []string
 }
 
@@ -232,7 +233,18 @@ func (e *Engine) preparePDF(w io.Writer, doc Document, slots pdfa.Slots, src io.
 	if !norm.Rewritten {
 		return Prepared{}, errs.E(errs.Invalid, "signed-upload", "document %s: %s", doc.ID, norm.Reason)
 	}
-	written, err := pdf.AppendPages(w, tmp, tmp.Size(), func(parent pdf.Ref, alloc func() (pdf.Ref, error)) ([]pdf.Ref, []pdf.RawObject, error) {
+	var src2 io.ReaderAt = tmp
+	size2 := tmp.Size()
+	claimed, err := claimPDFA3(tmp, size2, e.TempDir)
+	if err != nil {
+		return Prepared{}, fmt.Errorf("signing: PDF/A claim of document %s: %w", doc.ID, err)
+	}
+	if claimed != nil {
+		defer claimed.Close()
+		src2, size2 = claimed, claimed.Size()
+		norm.Dropped = append(norm.Dropped, "the PDF/A-1 or PDF/A-2 claim (now PDF/A-3, which allows the attached evidence)")
+	}
+	written, err := pdf.AppendPages(w, src2, size2, func(parent pdf.Ref, alloc func() (pdf.Ref, error)) ([]pdf.Ref, []pdf.RawObject, error) {
 		po, err := pdfa.SignaturePage(slots, parent, alloc)
 		return po.Pages, rawObjects(po.Objects), err
 	})
@@ -240,6 +252,32 @@ func (e *Engine) preparePDF(w io.Writer, doc Document, slots pdfa.Slots, src io.
 		return Prepared{}, fmt.Errorf("signing: signature page of document %s: %w", doc.ID, err)
 	}
 	return Prepared{Size: written, Dropped: norm.Dropped}, nil
+}
+
+// claimPDFA3 keeps a PDF/A-1 or PDF/A-2 upload's claim true: each signing
+// act attaches evidence that only PDF/A-3 allows (pdfa.ClaimPDFA3), so
+// the XMP metadata is rewritten to claim PDF/A-3 at the same level, in an
+// incremental update before the first signature (metadata may not change
+// after one). It returns nil when the upload claims neither.
+func claimPDFA3(src io.ReaderAt, size int64, tempDir string) (*pdf.Spool, error) {
+	r, err := pdf.Open(src, size)
+	if err != nil {
+		return nil, err
+	}
+	xmp, err := r.Metadata()
+	if err != nil || xmp == nil {
+		return nil, err
+	}
+	xmp, changed := pdfa.ClaimPDFA3(xmp)
+	if !changed {
+		return nil, nil
+	}
+	out := pdf.NewSpool(tempDir, 0)
+	if _, err := pdf.AppendMetadata(out, src, size, xmp); err != nil {
+		out.Close()
+		return nil, err
+	}
+	return out, nil
 }
 
 // Act is one signer's signing act over every document of the job.

@@ -105,6 +105,15 @@ func TestPDFAClaimStaysTrue(t *testing.T) {
 		prepare(t, e, j, "a2", "PDF/A-2b", "a2.pdf", "application/pdf", a2),
 		prepare(t, e, j, "txt", "Tekst", "tekst.txt", "text/plain; charset=utf-8", []byte(vedlegg)),
 	}
+	// Prepared, before any signature: the text rendering with its
+	// signature page, and the uploads with theirs.
+	for _, d := range docs {
+		for _, p := range preflight(t, d.data) {
+			if !liftedByPDFA3(p) {
+				t.Errorf("preflight on prepared %s: %s", d.meta.ID, p)
+			}
+		}
+	}
 	sign(t, e, Act{Job: j, Slot: 0, Signer: ola, SignedAt: time.Date(2026, 3, 5, 11, 2, 3, 0, time.UTC)}, docs)
 	for _, d := range docs {
 		complete(t, e, d)

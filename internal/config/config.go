@@ -46,6 +46,10 @@ type Config struct {
 	// by the TSA (audit.Anchor), also at start and at shutdown: a rewritten
 	// tail is detected up to the newest anchor.
 	AuditAnchorEvery time.Duration
+	// RenewMargin is how long before the TSA certificate of an archived
+	// document's newest time-stamp expires it gets a new one
+	// (internal/renewal).
+	RenewMargin time.Duration
 	// Keys in a hardware security module over PKCS#11 (internal/hsm): one
 	// token per process, and a key label per role instead of a PEM key.
 	// The TSA and OCSP keys replace the development ones in --dev; outside
@@ -131,7 +135,7 @@ var DefaultHTTPLimits = HTTPLimits{
 // Default is the configuration with no settings given.
 func Default() Config {
 	return Config{Addr: "127.0.0.1:8443", Data: "segl-data", LogFormat: "text", Limits: job.DefaultLimits,
-		SweepEvery: 30 * time.Second, AuditAnchorEvery: time.Hour, RemindAfter: 72 * time.Hour, Workers: 8, HTTP: DefaultHTTPLimits}
+		SweepEvery: 30 * time.Second, AuditAnchorEvery: time.Hour, RenewMargin: 365 * 24 * time.Hour, RemindAfter: 72 * time.Hour, Workers: 8, HTTP: DefaultHTTPLimits}
 }
 
 type option struct {
@@ -248,6 +252,8 @@ var options = []option{
 		duration(func(c *Config) *time.Duration { return &c.SweepEvery }), false},
 	{"audit-anchor-every", "how often the audit log's head is time-stamped by the TSA (Go duration)",
 		duration(func(c *Config) *time.Duration { return &c.AuditAnchorEvery }), false},
+	{"renew-margin", "re-time-stamp an archived document this long before its newest time-stamp's TSA certificate expires (Go duration)",
+		duration(func(c *Config) *time.Duration { return &c.RenewMargin }), false},
 	{"header-timeout", "time a client has for its request line and headers (Go duration)",
 		duration(func(c *Config) *time.Duration { return &c.HTTP.HeaderTimeout }), false},
 	{"idle-timeout", "close a keep-alive connection idle this long (Go duration)",

@@ -27,6 +27,7 @@ import (
 	"github.com/segl/segl/internal/registry/brreg"
 	"github.com/segl/segl/internal/registry/devregistry"
 	"github.com/segl/segl/internal/registry/krr"
+	"github.com/segl/segl/internal/renewal"
 )
 
 // DevDelivery is what the development stand-ins for delivery captured, for
@@ -72,6 +73,7 @@ func (s *Server) startDelivery(cfg config.Config, opts Options, svc *ceremony.Se
 	s.Delivery = d
 	ctx, stop := context.WithCancel(context.Background())
 	s.stopWork = append(s.stopWork, stop)
+	s.startRenewals(ctx, cfg, opts, svc, runner)
 	s.work.Go(func() { runner.Run(ctx) })
 	s.work.Go(func() { d.Pump(ctx, 200*time.Millisecond) })
 	return nil
@@ -193,4 +195,19 @@ func loadRSAKey(path string) (*rsa.PrivateKey, error) {
 		return nil, errors.New("server: mailbox key: not an RSA key")
 	}
 	return rk, nil
+}
+
+// startRenewals registers the archive renewal task and starts its sweep
+// (internal/renewal): archived documents get a new document time-stamp,
+// with the seal's TSA and revocation sources, before the newest one's TSA
+// certificate expires. Without a seal there is nothing to renew with.
+func (s *Server) startRenewals(ctx context.Context, cfg config.Config, opts Options, svc *ceremony.Service, runner *queue.Runner) {
+	if s.engine == nil || s.engine.Seal == nil {
+		opts.Log.Warn("not configured, so off: archive renewal (needs a seal and a TSA)")
+		return
+	}
+	s.Renewals = &renewal.Service{Store: s.Store, Blobs: svc.Blobs, Queue: s.Queue, Sealer: s.engine.Seal,
+		Policy: renewal.Policy{Margin: cfg.RenewMargin}, Clock: opts.Clock, Log: opts.Log, TempDir: svc.TempDir}
+	s.Renewals.Handlers(runner)
+	s.work.Go(func() { s.Renewals.Sweep(ctx, cfg.SweepEvery) })
 }

@@ -45,6 +45,7 @@ import (
 	"github.com/segl/segl/internal/population"
 	"github.com/segl/segl/internal/postenapi"
 	"github.com/segl/segl/internal/queue"
+	"github.com/segl/segl/internal/renewal"
 	"github.com/segl/segl/internal/scratch"
 	"github.com/segl/segl/internal/signing"
 	"github.com/segl/segl/internal/staff"
@@ -66,6 +67,8 @@ type Server struct {
 	// Queue holds the background tasks; Delivery runs them.
 	Queue    queue.Queue
 	Delivery *delivery.Service
+	// Renewals re-time-stamps archived documents; nil without a seal.
+	Renewals *renewal.Service
 	// DevDelivery is what the delivery stand-ins captured; nil unless --dev.
 	DevDelivery *DevDelivery
 	http        *http.Server

@@ -25,6 +25,7 @@ type Store interface {
 	Notices
 	Codes
 	Usage
+	Renewals
 	// AuditRecords calls fn for every audit record after seq, in order.
 	AuditRecords(ctx context.Context, after int64, fn func(audit.Record) error) error
 	// The chain's RFC 3161 anchors (audit.AnchorHead stores them).
@@ -175,6 +176,26 @@ type Change struct {
 	JobStatus    job.Status
 	SignerStatus job.SignerStatus
 	At           time.Time
+}
+
+// Renewals is the schedule of archive renewals (MISSION L2): when each
+// signed document of a completed, archived job next needs a new document
+// time-stamp (internal/renewal).
+type Renewals interface {
+	// DueRenewals lists up to limit signed documents of completed archived
+	// jobs not deleted whose renewal is due at or before until, soonest
+	// first; documents never scheduled (a zero time) come first.
+	DueRenewals(ctx context.Context, until time.Time, limit int) ([]DocRef, error)
+	// ScheduleRenewal sets when the document's renewal is next due. A
+	// document that no longer exists is NotFound.
+	ScheduleRenewal(ctx context.Context, org, jobID, docID string, at time.Time) error
+}
+
+// DocRef names one document and when its renewal is due (zero: never
+// scheduled yet).
+type DocRef struct {
+	Org, JobID, DocID string
+	RenewAt           time.Time
 }
 
 // Feed is the sender's polling queue: each change is delivered until the

@@ -194,4 +194,10 @@ CREATE TABLE audit_anchors (
 	at    BIGINT NOT NULL
 );
 `,
+	// 4: when each signed document of an archived job next needs a new
+	// document time-stamp (store.Renewals), the SQLite store's ninth step.
+	`
+ALTER TABLE documents ADD COLUMN renew_at BIGINT NOT NULL DEFAULT 0;
+CREATE INDEX documents_renew ON documents (renew_at);
+`,
 }

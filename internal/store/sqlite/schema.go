@@ -199,4 +199,10 @@ CREATE TABLE audit_anchors (
 	at    INTEGER NOT NULL
 );
 `,
+	// 9: when each signed document of an archived job next needs a new
+	// document time-stamp (store.Renewals); 0: not scheduled yet.
+	`
+ALTER TABLE documents ADD COLUMN renew_at INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX documents_renew ON documents (renew_at);
+`,
 }

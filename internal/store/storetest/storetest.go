@@ -33,6 +33,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"feed-and-ack", testFeed},
 		{"audit-chain", testAuditChain},
 		{"audit-anchors", testAuditAnchors},
+		{"renewals", testRenewals},
 		{"signing-artifacts", testSigningArtifacts},
 		{"users", testUsers},
 		{"onboard", testOnboard},

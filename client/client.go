@@ -178,6 +178,18 @@ func (c *Client) CancelJob(ctx context.Context, id string) (*Job, error) {
 	return &job, c.do(req, http.StatusOK, &job)
 }
 
+// DeleteJob deletes a finished job's documents, evidence and signers'
+// personal data now rather than at its DeleteAfter; the job stays as a
+// tombstone with DeletedAt set.
+func (c *Client) DeleteJob(ctx context.Context, id string) (*Job, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodDelete, c.BaseURL+"/api/v1/jobs/"+url.PathEscape(id), nil)
+	if err != nil {
+		return nil, err
+	}
+	var job Job
+	return &job, c.do(req, http.StatusOK, &job)
+}
+
 // Document downloads an input document; the caller closes the reader.
 func (c *Client) Document(ctx context.Context, jobID, docID string) (io.ReadCloser, error) {
 	return c.download(ctx, "/api/v1/jobs/"+url.PathEscape(jobID)+"/documents/"+url.PathEscape(docID))

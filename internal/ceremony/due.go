@@ -46,6 +46,11 @@ func (s *Service) SweepDue(ctx context.Context) {
 	} else if n > 0 {
 		s.log().Info("due jobs", "changed", n)
 	}
+	if n, err := s.RunDeletions(ctx, 500); err != nil {
+		s.log().Error("due deletions", "err", err)
+	} else if n > 0 {
+		s.log().Info("due deletions", "deleted", n)
+	}
 }
 
 // Sweep runs SweepDue every interval until ctx ends. It waits an interval

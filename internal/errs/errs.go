@@ -107,6 +107,10 @@ func From(err error) *Error {
 	return e
 }
 
+// CodeJobDeleted is the code of a request for the documents or evidence
+// of a job whose retention ended: a Conflict that the edges answer 410 Gone.
+const CodeJobDeleted = "job-deleted"
+
 // CodeStorageFull is the code of every InsufficientStorage error, whichever
 // store ran out (documents, database, queue, temporary files): the caller
 // can do the same about each, wait until space has been freed.

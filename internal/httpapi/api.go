@@ -58,6 +58,7 @@ func (a *API) routes() []route {
 		{"POST", "/api/v1/jobs", a.createJob},
 		{"GET", "/api/v1/jobs", a.listJobs},
 		{"GET", "/api/v1/jobs/{id}", a.getJob},
+		{"DELETE", "/api/v1/jobs/{id}", a.deleteJob},
 		{"POST", "/api/v1/jobs/{id}/cancel", a.cancelJob},
 		{"GET", "/api/v1/jobs/{id}/documents/{doc}", a.getDocument},
 		{"GET", "/api/v1/jobs/{id}/documents/{doc}/signed", a.getSignedDocument},
@@ -372,6 +373,17 @@ var validStatuses = map[job.Status]struct{}{
 
 func (a *API) cancelJob(w http.ResponseWriter, r *http.Request, c ceremony.Caller) error {
 	j, err := a.Svc.Cancel(r.Context(), c, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, a.renderJob(j))
+	return nil
+}
+
+// deleteJob deletes a finished job's content before its retention ends
+// (MISSION L1); the answer is the tombstone.
+func (a *API) deleteJob(w http.ResponseWriter, r *http.Request, c ceremony.Caller) error {
+	j, err := a.Svc.DeleteJob(r.Context(), c, r.PathValue("id"))
 	if err != nil {
 		return err
 	}

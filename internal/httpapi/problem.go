@@ -23,6 +23,9 @@ func writeProblem(w http.ResponseWriter, r *http.Request, log *slog.Logger, err 
 		e = errs.E(errs.Internal, "internal", "something went wrong on our side; it has been logged")
 	}
 	status := e.Kind.HTTPStatus()
+	if e.Code == errs.CodeJobDeleted {
+		status = http.StatusGone // RFC 9110 section 15.5.11: gone for good
+	}
 	p := client.Problem{Type: client.ProblemTypePrefix + e.Code, Title: http.StatusText(status), Status: status,
 		Detail: e.Error(), Code: e.Code, Field: e.Field}
 	if e.Err != nil {

@@ -46,3 +46,11 @@ func (j *Job) DeleteAfter() time.Time {
 // Deleted reports whether the job's content was deleted; what is left is a
 // tombstone with its ids, statuses and times.
 func (j *Job) Deleted() bool { return !j.DeletedAt.IsZero() }
+
+// Deleted is the event that records a job's deletion in its feed and the
+// audit log: why, and the SHA-256 of every document and revision deleted,
+// so the log still says what existed after the bytes are gone.
+func Deleted(jobID string, status Status, actor string, at time.Time, reason string, hashes []string) Event {
+	return Event{Type: "job.deleted", JobID: jobID, JobStatus: status, Actor: actor, At: at,
+		Details: map[string]any{"reason": reason, "documents_sha256": hashes}}
+}

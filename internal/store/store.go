@@ -26,6 +26,7 @@ type Store interface {
 	Codes
 	Usage
 	Renewals
+	Retention
 	// AuditRecords calls fn for every audit record after seq, in order.
 	AuditRecords(ctx context.Context, after int64, fn func(audit.Record) error) error
 	// The chain's RFC 3161 anchors (audit.AnchorHead stores them).
@@ -357,4 +358,27 @@ type Usage interface {
 	// UsageRows returns the counts with from <= time < to, ordered by
 	// organisation, month and item.
 	UsageRows(ctx context.Context, from, to time.Time) ([]UsageRow, error)
+}
+
+// Retention deletes what a job must not keep beyond its time (MISSION L1):
+// its documents' references, its signers' identity numbers and contact
+// data, its notices and one-time codes, and its audit key. The job row
+// stays as a tombstone.
+type Retention interface {
+	// DueDeletions lists up to limit jobs of any organisation whose
+	// DeleteAfter is at or before now and that are not deleted yet. For the
+	// background sweep only.
+	DueDeletions(ctx context.Context, now time.Time, limit int) ([]JobRef, error)
+	// JobBlobs lists the blob keys a job refers to: its uploaded
+	// documents, every signed revision saved for them, and its signers'
+	// evidence; empty once the job is deleted.
+	JobBlobs(ctx context.Context, org, id string) ([]string, error)
+	// BlobReferenced reports whether a job other than org's id refers to
+	// key, as JobBlobs would list it.
+	BlobReferenced(ctx context.Context, key, org, id string) (bool, error)
+	// DeleteJob makes the job a tombstone at by.At and appends the event
+	// "job.deleted" (reason and the hashes of every document and revision)
+	// to the feed and the audit log, in one transaction. A job already
+	// deleted is left as it is, without a second event.
+	DeleteJob(ctx context.Context, by By, org, id, reason string) error
 }

@@ -20,7 +20,7 @@ const (
 	CodeLinkUsed    = "link-used"
 )
 
-var goneCodes = []string{CodeLinkExpired, CodeLinkUsed}
+var goneCodes = []string{CodeLinkExpired, CodeLinkUsed, errs.CodeJobDeleted}
 
 // codePages are the errors that have a page of their own wherever they
 // come from, by code: catalogue prefixes as for explain.

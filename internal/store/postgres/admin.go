@@ -28,7 +28,7 @@ func (db *DB) adminTx(ctx context.Context, by store.By, org, action string, deta
 			return err
 		}
 		ev := job.Event{Type: action, Actor: by.Actor, At: by.At, Details: details}
-		return chain(ctx, tx, prev, org, []job.Event{ev})
+		return chain(ctx, tx, prev, org, nil, []job.Event{ev})
 	})
 	return wrap(action, err)
 }

@@ -165,7 +165,7 @@ func (db *DB) CreateJob(ctx context.Context, j *job.Job, events []job.Event, ide
 				return err
 			}
 		}
-		return appendEvents(ctx, tx, j.Org, events)
+		return appendEvents(ctx, tx, j.Org, j.AuditKey, events)
 	})
 	return wrap("create job", err)
 }
@@ -193,8 +193,14 @@ func (db *DB) SaveJob(ctx context.Context, j *job.Job, events []job.Event) error
 			if _, err := tx.Exec(ctx, updateDocument, d.Signed.SHA256, d.Signed.Size, j.Org, j.ID, d.ID); err != nil {
 				return err
 			}
+			if d.Signed.SHA256 == "" {
+				continue
+			}
+			if _, err := tx.Exec(ctx, insertRevision, j.Org, j.ID, d.Signed.SHA256); err != nil {
+				return err
+			}
 		}
-		return appendEvents(ctx, tx, j.Org, events)
+		return appendEvents(ctx, tx, j.Org, j.AuditKey, events)
 	})
 	if err != nil {
 		return wrap("save job", err)
@@ -216,6 +222,7 @@ const (
 		WHERE org = $5 AND id = $6 AND version = $7`
 	updateSigner   = `UPDATE signers SET status = $1, updated_at = $2, name = $3, evidence = $4, notice = $5 WHERE org = $6 AND job_id = $7 AND id = $8`
 	updateDocument = `UPDATE documents SET signed_sha256 = $1, signed_size = $2 WHERE org = $3 AND job_id = $4 AND id = $5`
+	insertRevision = `INSERT INTO revisions (org, job_id, sha256) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`
 	insertFeed     = `INSERT INTO feed (org, job_id, signer_id, type, job_status, signer_status, at) VALUES ($1, $2, $3, $4, $5, $6, $7)`
 	insertAudit    = `INSERT INTO audit (seq, at, org, actor, action, job_id, signer_id, details, prev, hash)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`
@@ -233,7 +240,7 @@ const (
 // lock, a transaction holding a lower feed number could commit after a
 // higher one had been read, and the outbox, which follows the feed by
 // cursor, would skip it.
-func appendEvents(ctx context.Context, tx pgx.Tx, org string, events []job.Event) error {
+func appendEvents(ctx context.Context, tx pgx.Tx, org string, key []byte, events []job.Event) error {
 	if len(events) == 0 {
 		return nil
 	}
@@ -247,7 +254,7 @@ func appendEvents(ctx context.Context, tx pgx.Tx, org string, events []job.Event
 			return err
 		}
 	}
-	return chain(ctx, tx, prev, org, events)
+	return chain(ctx, tx, prev, org, key, events)
 }
 
 // lockChain locks the audit chain's head for this transaction and returns
@@ -265,9 +272,9 @@ func lockChain(ctx context.Context, tx pgx.Tx) (*audit.Record, error) {
 
 // chain links events after prev (the head lockChain returned) and moves
 // the head to the last of them.
-func chain(ctx context.Context, tx pgx.Tx, prev *audit.Record, org string, events []job.Event) error {
+func chain(ctx context.Context, tx pgx.Tx, prev *audit.Record, org string, key []byte, events []job.Event) error {
 	for _, ev := range events {
-		r := audit.Record{At: ev.At, Org: org, Actor: ev.Actor, Action: ev.Type, JobID: ev.JobID,
+		r := audit.Record{At: ev.At, Org: org, Actor: audit.Pseudonym(key, ev.Actor), Action: ev.Type, JobID: ev.JobID,
 			SignerID: ev.SignerID, Details: audit.Details(ev.Details)}
 		r.Seal(prev)
 		_, err := tx.Exec(ctx, insertAudit,

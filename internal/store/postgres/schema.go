@@ -200,4 +200,15 @@ CREATE TABLE audit_anchors (
 ALTER TABLE documents ADD COLUMN renew_at BIGINT NOT NULL DEFAULT 0;
 CREATE INDEX documents_renew ON documents (renew_at);
 `,
+	// 5: every signed revision a job's documents had (SQLite's step 10).
+	`
+CREATE TABLE revisions (
+	org    TEXT COLLATE "C" NOT NULL,
+	job_id TEXT COLLATE "C" NOT NULL,
+	sha256 TEXT COLLATE "C" NOT NULL,
+	PRIMARY KEY (org, job_id, sha256)
+);
+CREATE INDEX revisions_sha256 ON revisions (sha256);
+INSERT INTO revisions (org, job_id, sha256) SELECT org, job_id, signed_sha256 FROM documents WHERE signed_sha256 <> '';
+`,
 }

@@ -23,7 +23,7 @@ func (db *DB) adminTx(ctx context.Context, by store.By, org, action string, deta
 			return err
 		}
 		ev := job.Event{Type: action, Actor: by.Actor, At: by.At, Details: details}
-		return db.chain(ctx, tx, org, []job.Event{ev})
+		return db.chain(ctx, tx, org, nil, []job.Event{ev})
 	})
 	var e *errs.Error
 	if err != nil && !errors.As(err, &e) {

@@ -205,4 +205,17 @@ CREATE TABLE audit_anchors (
 ALTER TABLE documents ADD COLUMN renew_at INTEGER NOT NULL DEFAULT 0;
 CREATE INDEX documents_renew ON documents (renew_at);
 `,
+	// 10: every signed revision a job's documents had, not only the newest,
+	// so that deleting the job finds them all and no blob a job refers to
+	// is taken for unreferenced.
+	`
+CREATE TABLE revisions (
+	org    TEXT NOT NULL,
+	job_id TEXT NOT NULL,
+	sha256 TEXT NOT NULL,
+	PRIMARY KEY (org, job_id, sha256)
+) WITHOUT ROWID;
+CREATE INDEX revisions_sha256 ON revisions (sha256);
+INSERT INTO revisions (org, job_id, sha256) SELECT org, job_id, signed_sha256 FROM documents WHERE signed_sha256 <> '';
+`,
 }

@@ -50,7 +50,10 @@ func Open(path string, opts Options) (*DB, error) {
 		sync = "NORMAL"
 	}
 	q := url.Values{}
-	for _, p := range []string{"journal_mode(WAL)", "synchronous(" + sync + ")", "busy_timeout(10000)", "foreign_keys(ON)"} {
+	for _, p := range []string{"journal_mode(WAL)", "synchronous(" + sync + ")", "busy_timeout(10000)", "foreign_keys(ON)",
+		// Overwrite deleted content, so a deleted job's identity numbers
+		// do not stay readable in free pages (docs/architecture.md, "Retention").
+		"secure_delete(ON)"} {
 		q.Add("_pragma", p)
 	}
 	dsn := "file:" + path + "?" + q.Encode()
@@ -234,7 +237,7 @@ func (db *DB) CreateJob(ctx context.Context, j *job.Job, events []job.Event, ide
 				return err
 			}
 		}
-		return db.appendEvents(ctx, tx, j.Org, events)
+		return db.appendEvents(ctx, tx, j.Org, j.AuditKey, events)
 	})
 	var e *errs.Error
 	if err != nil && !errors.As(err, &e) {
@@ -265,8 +268,14 @@ func (db *DB) SaveJob(ctx context.Context, j *job.Job, events []job.Event) error
 			if _, err := db.exec(ctx, tx, updateDocument, d.Signed.SHA256, d.Signed.Size, j.Org, j.ID, d.ID); err != nil {
 				return err
 			}
+			if d.Signed.SHA256 == "" {
+				continue
+			}
+			if _, err := db.exec(ctx, tx, insertRevision, j.Org, j.ID, d.Signed.SHA256); err != nil {
+				return err
+			}
 		}
-		return db.appendEvents(ctx, tx, j.Org, events)
+		return db.appendEvents(ctx, tx, j.Org, j.AuditKey, events)
 	})
 	if err != nil {
 		var e *errs.Error
@@ -288,17 +297,18 @@ const (
 	updateJob         = `UPDATE jobs SET status = ?, updated_at = ?, ended_at = ?, delete_after = ?, version = version + 1 WHERE org = ? AND id = ? AND version = ?`
 	updateSigner      = `UPDATE signers SET status = ?, updated_at = ?, name = ?, evidence = ?, notice = ? WHERE org = ? AND job_id = ? AND id = ?`
 	updateDocument    = `UPDATE documents SET signed_sha256 = ?, signed_size = ? WHERE org = ? AND job_id = ? AND id = ?`
+	insertRevision    = `INSERT INTO revisions (org, job_id, sha256) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`
 	insertFeed        = `INSERT INTO feed (org, job_id, signer_id, type, job_status, signer_status, at) VALUES (?, ?, ?, ?, ?, ?, ?)`
 	insertAudit       = `INSERT INTO audit (seq, at, org, actor, action, job_id, signer_id, details, prev, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 )
 
 var writeStatements = []string{insertIdempotency, insertJob, insertDocument, insertSigner, updateJob, updateSigner,
-	updateDocument, insertFeed, insertAudit}
+	updateDocument, insertRevision, insertFeed, insertAudit}
 
 const auditHead = `SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1`
 
 // appendEvents writes events to the feed and links them into the audit chain.
-func (db *DB) appendEvents(ctx context.Context, tx *sql.Tx, org string, events []job.Event) error {
+func (db *DB) appendEvents(ctx context.Context, tx *sql.Tx, org string, key []byte, events []job.Event) error {
 	for _, ev := range events {
 		_, err := db.exec(ctx, tx, insertFeed,
 			org, ev.JobID, ev.SignerID, ev.Type, ev.JobStatus, ev.SignerStatus, micro(ev.At))
@@ -306,11 +316,12 @@ func (db *DB) appendEvents(ctx context.Context, tx *sql.Tx, org string, events [
 			return err
 		}
 	}
-	return db.chain(ctx, tx, org, events)
+	return db.chain(ctx, tx, org, key, events)
 }
 
-// chain links events into the audit chain.
-func (db *DB) chain(ctx context.Context, tx *sql.Tx, org string, events []job.Event) error {
+// chain links events into the audit chain, naming people who act on a job
+// by their pseudonym under the job's key (audit.Pseudonym).
+func (db *DB) chain(ctx context.Context, tx *sql.Tx, org string, key []byte, events []job.Event) error {
 	if len(events) == 0 {
 		return nil
 	}
@@ -329,7 +340,7 @@ func (db *DB) chain(ctx context.Context, tx *sql.Tx, org string, events []job.Ev
 		return err
 	}
 	for _, ev := range events {
-		r := audit.Record{At: ev.At, Org: org, Actor: ev.Actor, Action: ev.Type, JobID: ev.JobID,
+		r := audit.Record{At: ev.At, Org: org, Actor: audit.Pseudonym(key, ev.Actor), Action: ev.Type, JobID: ev.JobID,
 			SignerID: ev.SignerID, Details: audit.Details(ev.Details)}
 		r.Seal(prev)
 		_, err := db.exec(ctx, tx, insertAudit,

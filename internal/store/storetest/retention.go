@@ -3,8 +3,11 @@ package storetest
 import (
 	"bytes"
 	"context"
+	"reflect"
 	"testing"
+	"time"
 
+	"github.com/segl/segl/internal/audit"
 	"github.com/segl/segl/internal/job"
 	"github.com/segl/segl/internal/store"
 )
@@ -42,5 +45,101 @@ func testRetention(t *testing.T, s store.Store) {
 	}
 	if want := ended.AddDate(0, 0, 31); !got.DeleteAfter().Equal(want) {
 		t.Fatalf("DeleteAfter = %v, want %v", got.DeleteAfter(), want)
+	}
+}
+
+// testDeleteJob deletes a signed job that shares its upload with another:
+// the tombstone keeps no identity number, contact or document reference,
+// the shared upload stays referenced by the other job, the audit log names
+// the signer by pseudonym only and records the deletion once, and the
+// chain still verifies.
+func testDeleteJob(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	const pid = "21909825250"
+	j, ev := newJob(orgA)
+	j.AuditKey = bytes.Repeat([]byte{9}, 32)
+	if err := s.CreateJob(ctx, j, ev, nil); err != nil {
+		t.Fatal(err)
+	}
+	other := mustCreate(t, s, orgB) // same upload, another organisation
+	const r1, r2, evidence = "1111111111111111111111111111111111111111111111111111111111111111",
+		"2222222222222222222222222222222222222222222222222222222222222222",
+		"3333333333333333333333333333333333333333333333333333333333333333"
+	j.Documents[0].Signed = job.Revision{SHA256: r1, Size: 1}
+	if err := s.SaveJob(ctx, j, nil); err != nil {
+		t.Fatal(err)
+	}
+	ev, err := j.SignBy(j.Signers[0].ID, "pid:"+pid, t0, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	j.Signers[0].Evidence, j.Signers[0].Name = evidence, "Ola Nordmann"
+	j.Documents[0].Signed = job.Revision{SHA256: r2, Size: 2}
+	if err := s.SaveJob(ctx, j, ev); err != nil {
+		t.Fatal(err)
+	}
+	ev, _ = j.Cancel("cert:42", t0)
+	if err := s.SaveJob(ctx, j, ev); err != nil {
+		t.Fatal(err)
+	}
+	upload := j.Documents[0].SHA256
+	if got, err := s.JobBlobs(ctx, orgA, j.ID); err != nil || !reflect.DeepEqual(got, []string{r1, r2, evidence, upload}) {
+		t.Fatalf("JobBlobs = %v, %v", got, err)
+	}
+	for key, want := range map[string]bool{upload: true, r1: false, evidence: false} {
+		if got, err := s.BlobReferenced(ctx, key, orgA, j.ID); err != nil || got != want {
+			t.Fatalf("BlobReferenced(%s…) = %v, %v; want %v", key[:4], got, err, want)
+		}
+	}
+	if due, _ := s.DueDeletions(ctx, j.DeleteAfter().Add(-time.Second), 10); len(due) != 0 {
+		t.Fatalf("due before time: %v", due)
+	}
+	due, err := s.DueDeletions(ctx, j.DeleteAfter(), 10)
+	if err != nil || len(due) != 1 || due[0] != (store.JobRef{Org: orgA, JobID: j.ID}) {
+		t.Fatalf("DueDeletions = %v, %v", due, err)
+	}
+	at := j.DeleteAfter()
+	for range 2 { // the second is a retry after a crash: nothing more happens
+		if err := s.DeleteJob(ctx, store.By{Actor: "system", At: at}, orgA, j.ID, "retention"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := s.Job(ctx, orgA, j.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !got.DeletedAt.Equal(at) || len(got.Documents) != 0 || got.AuditKey != nil || got.Status != job.StatusCancelled {
+		t.Fatalf("tombstone: deleted %v, %d documents, key %x, status %s", got.DeletedAt, len(got.Documents), got.AuditKey, got.Status)
+	}
+	for _, sg := range got.Signers {
+		if sg.PID != "" || sg.Email != "" || sg.Name != "" || sg.Evidence != "" {
+			t.Fatalf("signer keeps personal data: %+v", sg)
+		}
+	}
+	if keys, _ := s.JobBlobs(ctx, orgA, j.ID); len(keys) != 0 {
+		t.Fatalf("deleted job still refers to %v", keys)
+	}
+	if ok, _ := s.BlobReferenced(ctx, upload, orgB, other.ID); ok {
+		t.Fatal("the deleted job still counts as a reference")
+	}
+	if due, _ := s.DueDeletions(ctx, at, 10); len(due) != 0 {
+		t.Fatalf("deleted job still due: %v", due)
+	}
+	var v audit.Verifier
+	deletions := 0
+	err = s.AuditRecords(ctx, 0, func(r audit.Record) error {
+		if bytes.Contains([]byte(r.Actor), []byte(pid)) && r.JobID == j.ID {
+			t.Errorf("audit record %d names the signer in clear: %s", r.Seq, r.Actor)
+		}
+		if r.Action == "job.deleted" {
+			deletions++
+			if !bytes.Contains(r.Details, []byte(r2)) || !bytes.Contains(r.Details, []byte(upload)) {
+				t.Errorf("deletion record lacks the document hashes: %s", r.Details)
+			}
+		}
+		return v.Next(r)
+	})
+	if err != nil || deletions != 1 {
+		t.Fatalf("audit: %v, %d deletion records", err, deletions)
 	}
 }

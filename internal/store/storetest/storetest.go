@@ -44,6 +44,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"codes-concurrent-codes", testCodeSendRace},
 		{"usage", testUsage},
 		{"retention", testRetention},
+		{"delete-job", testDeleteJob},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

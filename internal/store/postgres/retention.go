@@ -1,0 +1,91 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/segl/segl/internal/errs"
+	"github.com/segl/segl/internal/job"
+	"github.com/segl/segl/internal/store"
+)
+
+// DueDeletions lists jobs past their deletion time (the jobs_retention index).
+func (db *DB) DueDeletions(ctx context.Context, now time.Time, limit int) ([]store.JobRef, error) {
+	rows, _ := db.pool.Query(ctx, `
+		SELECT org, id FROM jobs WHERE deleted_at = 0 AND delete_after > 0 AND delete_after <= $1 LIMIT $2`, micro(now), limit)
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (store.JobRef, error) {
+		var ref store.JobRef
+		err := r.Scan(&ref.Org, &ref.JobID)
+		return ref, err
+	})
+	return out, wrap("due deletions", err)
+}
+
+// JobBlobs lists the blob keys a job refers to.
+func (db *DB) JobBlobs(ctx context.Context, org, id string) ([]string, error) {
+	rows, _ := db.pool.Query(ctx, `
+		SELECT sha256 FROM documents WHERE org = $1 AND job_id = $2
+		UNION SELECT signed_sha256 FROM documents WHERE org = $1 AND job_id = $2 AND signed_sha256 <> ''
+		UNION SELECT sha256 FROM revisions WHERE org = $1 AND job_id = $2
+		UNION SELECT evidence FROM signers WHERE org = $1 AND job_id = $2 AND evidence <> ''
+		ORDER BY 1`, org, id)
+	out, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	return out, wrap("job blobs", err)
+}
+
+// BlobReferenced reports whether another job refers to key.
+func (db *DB) BlobReferenced(ctx context.Context, key, org, id string) (bool, error) {
+	var found bool
+	err := db.pool.QueryRow(ctx, `SELECT
+		EXISTS (SELECT 1 FROM documents WHERE sha256 = $1 AND NOT (org = $2 AND job_id = $3)) OR
+		EXISTS (SELECT 1 FROM documents WHERE signed_sha256 = $1 AND NOT (org = $2 AND job_id = $3)) OR
+		EXISTS (SELECT 1 FROM revisions WHERE sha256 = $1 AND NOT (org = $2 AND job_id = $3)) OR
+		EXISTS (SELECT 1 FROM signers WHERE evidence = $1 AND NOT (org = $2 AND job_id = $3))`, key, org, id).Scan(&found)
+	return found, wrap("blob referenced", err)
+}
+
+// DeleteJob makes the job a tombstone. The job row is locked first, as
+// SaveJob locks it, so a concurrent change waits and then finds the job
+// deleted. PostgreSQL keeps the old row versions until VACUUM reclaims
+// them (docs/operations.md, "Retention").
+func (db *DB) DeleteJob(ctx context.Context, by store.By, org, id, reason string) error {
+	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		var status job.Status
+		var deleted int64
+		err := tx.QueryRow(ctx, `SELECT status, deleted_at FROM jobs WHERE org = $1 AND id = $2 FOR UPDATE`, org, id).Scan(&status, &deleted)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return errs.E(errs.NotFound, "job-not-found", "no job %s", id)
+		}
+		if err != nil || deleted != 0 {
+			return err
+		}
+		rows, _ := tx.Query(ctx, `SELECT sha256 FROM documents WHERE org = $1 AND job_id = $2
+			UNION SELECT sha256 FROM revisions WHERE org = $1 AND job_id = $2 ORDER BY 1`, org, id)
+		hashes, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil {
+			return err
+		}
+		for _, q := range []string{
+			`DELETE FROM codes WHERE signer_id IN (SELECT id FROM signers WHERE org = $1 AND job_id = $2)`,
+			`UPDATE signers SET pid = '', email = '', mobile = '', name = '', ref = '', evidence = '', notice = ''
+				WHERE org = $1 AND job_id = $2`,
+			`DELETE FROM documents WHERE org = $1 AND job_id = $2`,
+			`DELETE FROM revisions WHERE org = $1 AND job_id = $2`,
+			`DELETE FROM notices WHERE org = $1 AND job_id = $2`,
+		} {
+			if _, err := tx.Exec(ctx, q, org, id); err != nil {
+				return err
+			}
+		}
+		_, err = tx.Exec(ctx, `UPDATE jobs SET deleted_at = $1, audit_key = NULL, title = '', description = '',
+			reference = '', updated_at = $1, version = version + 1 WHERE org = $2 AND id = $3`, micro(by.At), org, id)
+		if err != nil {
+			return err
+		}
+		return appendEvents(ctx, tx, org, nil, []job.Event{job.Deleted(id, status, by.Actor, by.At, reason, hashes)})
+	})
+	return wrap("delete job", err)
+}

@@ -1,0 +1,143 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/segl/segl/internal/errs"
+	"github.com/segl/segl/internal/job"
+	"github.com/segl/segl/internal/store"
+)
+
+// DueDeletions lists jobs past their deletion time (the jobs_retention index).
+func (db *DB) DueDeletions(ctx context.Context, now time.Time, limit int) ([]store.JobRef, error) {
+	rows, err := db.read.QueryContext(ctx, `
+		SELECT org, id FROM jobs WHERE deleted_at = 0 AND delete_after > 0 AND delete_after <= ? LIMIT ?`, micro(now), limit)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: due deletions: %w", err)
+	}
+	defer rows.Close()
+	var out []store.JobRef
+	for rows.Next() {
+		var r store.JobRef
+		if err := rows.Scan(&r.Org, &r.JobID); err != nil {
+			return nil, fmt.Errorf("sqlite: due deletions: %w", err)
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// jobBlobs is every reference to a blob, by job: what JobBlobs lists and
+// BlobReferenced looks for.
+const jobBlobs = `
+	SELECT org, job_id, sha256 AS key FROM documents
+	UNION ALL SELECT org, job_id, signed_sha256 FROM documents WHERE signed_sha256 <> ''
+	UNION ALL SELECT org, job_id, sha256 FROM revisions
+	UNION ALL SELECT org, job_id, evidence FROM signers WHERE evidence <> ''`
+
+// JobBlobs lists the blob keys a job refers to.
+func (db *DB) JobBlobs(ctx context.Context, org, id string) ([]string, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT DISTINCT key FROM (`+jobBlobs+`) WHERE org = ? AND job_id = ? ORDER BY key`, org, id)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: job blobs: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var k string
+		if err := rows.Scan(&k); err != nil {
+			return nil, fmt.Errorf("sqlite: job blobs: %w", err)
+		}
+		out = append(out, k)
+	}
+	return out, rows.Err()
+}
+
+// BlobReferenced reports whether another job refers to key. Each branch
+// uses its own index (documents_sha256, documents_signed, revisions_sha256,
+// signers_evidence).
+func (db *DB) BlobReferenced(ctx context.Context, key, org, id string) (bool, error) {
+	var n int
+	err := db.queryRow(ctx, `SELECT
+		EXISTS (SELECT 1 FROM documents WHERE sha256 = ?1 AND NOT (org = ?2 AND job_id = ?3)) OR
+		EXISTS (SELECT 1 FROM documents WHERE signed_sha256 = ?1 AND NOT (org = ?2 AND job_id = ?3)) OR
+		EXISTS (SELECT 1 FROM revisions WHERE sha256 = ?1 AND NOT (org = ?2 AND job_id = ?3)) OR
+		EXISTS (SELECT 1 FROM signers WHERE evidence = ?1 AND NOT (org = ?2 AND job_id = ?3))`, key, org, id).Scan(&n)
+	if err != nil {
+		return false, fmt.Errorf("sqlite: blob referenced: %w", err)
+	}
+	return n == 1, nil
+}
+
+// DeleteJob makes the job a tombstone. The database runs with
+// secure_delete, so the bytes of what is deleted are overwritten in the
+// database file; a checkpoint afterwards moves the pages out of the WAL
+// and truncates it, so no earlier frame keeps them either.
+func (db *DB) DeleteJob(ctx context.Context, by store.By, org, id, reason string) error {
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		var status job.Status
+		var deleted int64
+		err := tx.QueryRowContext(ctx, `SELECT status, deleted_at FROM jobs WHERE org = ? AND id = ?`, org, id).Scan(&status, &deleted)
+		if errors.Is(err, sql.ErrNoRows) {
+			return errs.E(errs.NotFound, "job-not-found", "no job %s", id)
+		}
+		if err != nil || deleted != 0 {
+			return err
+		}
+		hashes, err := queryStrings(ctx, tx, `SELECT sha256 FROM documents WHERE org = ? AND job_id = ?
+			UNION SELECT sha256 FROM revisions WHERE org = ? AND job_id = ? ORDER BY 1`, org, id, org, id)
+		if err != nil {
+			return err
+		}
+		for _, q := range []string{
+			`DELETE FROM codes WHERE signer_id IN (SELECT id FROM signers WHERE org = ? AND job_id = ?)`,
+			`UPDATE signers SET pid = '', email = '', mobile = '', name = '', ref = '', evidence = '', notice = ''
+				WHERE org = ? AND job_id = ?`,
+			`DELETE FROM documents WHERE org = ? AND job_id = ?`,
+			`DELETE FROM revisions WHERE org = ? AND job_id = ?`,
+			`DELETE FROM notices WHERE org = ? AND job_id = ?`,
+		} {
+			if _, err := tx.ExecContext(ctx, q, org, id); err != nil {
+				return err
+			}
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE jobs SET deleted_at = ?, audit_key = NULL, title = '', description = '',
+			reference = '', updated_at = ?, version = version + 1 WHERE org = ? AND id = ?`, micro(by.At), micro(by.At), org, id)
+		if err != nil {
+			return err
+		}
+		return db.appendEvents(ctx, tx, org, nil, []job.Event{job.Deleted(id, status, by.Actor, by.At, reason, hashes)})
+	})
+	if err != nil {
+		var e *errs.Error
+		if errors.As(err, &e) {
+			return err
+		}
+		return fmt.Errorf("sqlite: delete job: %w", err)
+	}
+	if _, err := db.write.ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
+		return fmt.Errorf("sqlite: delete job: checkpoint: %w", err)
+	}
+	return nil
+}
+
+func queryStrings(ctx context.Context, tx *sql.Tx, query string, args ...any) ([]string, error) {
+	rows, err := tx.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}

@@ -28,9 +28,9 @@ import (
 const keysUsage = `usage: segl keys <command> [flags]
 
 commands:
-  init --data DIR [--base-url URL] [--hosts H1,H2] [--orgs-from FILE]
+  init [--data DIR] [--base-url URL] [--hosts H1,H2] [--orgs-from FILE]
         create (or load) the development PKI under DIR/pki and print its files
-  show --data DIR
+  show [--data DIR]
         describe every certificate of the development PKI under DIR/pki
   csr --key-out KEY.pem --csr-out REQ.pem --cn NAME --org NAME --orgnr NUMBER [--key-type TYPE]
         generate a key (default ec-p256) and a PKCS#10 request for a production certificate
@@ -40,6 +40,8 @@ commands:
         (--existing: a request for the key already there, to renew its certificate)
   certify --data DIR --role seal|tsa|ocsp --csr REQ.pem --out CHAIN.pem
         certify a request with the development issuing CA, for trying HSM keys in --dev
+
+--data defaults to $SEGL_DATA, else segl-data, as for segl serve and segl audit verify.
 
 key types: ec-p256, ec-p384, rsa-3072, rsa-4096
 `
@@ -77,7 +79,7 @@ func keysFlags(name string, stderr io.Writer) *flag.FlagSet {
 
 func keysInit(args []string, stdout, stderr io.Writer) error {
 	fs := keysFlags("init", stderr)
-	dataDir := fs.String("data", "", "data directory; the PKI goes to DIR/pki")
+	dataDir := fs.String("data", envOr("SEGL_DATA", "segl-data"), "data directory; the PKI goes to DIR/pki")
 	baseURL := fs.String("base-url", "", "public base URL of the server, written into certificates as OCSP, CA issuers and CRL locations")
 	hosts := fs.String("hosts", "", "comma-separated DNS names and IP addresses of the TLS server certificate (default localhost,127.0.0.1,::1)")
 	orgsFrom := fs.String("orgs-from", "", `JSON file {"organisations":[{"orgnr":"…","name":"…"}]} whose organisations get enterprise certificates`)
@@ -86,7 +88,7 @@ func keysInit(args []string, stdout, stderr io.Writer) error {
 	}
 	if *dataDir == "" || fs.NArg() != 0 {
 		fs.Usage()
-		return errors.New("keys init: --data is required and takes no arguments")
+		return errors.New("keys init: takes no arguments")
 	}
 	opts := pki.Options{BaseURL: *baseURL}
 	if *hosts != "" {
@@ -150,13 +152,13 @@ func readOrgs(path string) ([]pki.Org, error) {
 
 func keysShow(args []string, stdout, stderr io.Writer) error {
 	fs := keysFlags("show", stderr)
-	dataDir := fs.String("data", "", "data directory holding DIR/pki")
+	dataDir := fs.String("data", envOr("SEGL_DATA", "segl-data"), "data directory holding DIR/pki")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if *dataDir == "" || fs.NArg() != 0 {
 		fs.Usage()
-		return errors.New("keys show: --data is required and takes no arguments")
+		return errors.New("keys show: takes no arguments")
 	}
 	dir := filepath.Join(*dataDir, "pki")
 	files := []string{"root-ca.pem", "issuing-ca.pem", "seal.pem", "tsa.pem", "ocsp.pem", "server.pem"}

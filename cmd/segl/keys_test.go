@@ -89,3 +89,22 @@ func publicKeyOf(t *testing.T, csrFile string) []byte {
 	}
 	return req.RawSubjectPublicKeyInfo
 }
+
+// TestKeysShowDefaultData: "segl keys show" finds the PKI of segl-data in the
+// working directory without --data, as "segl audit verify" finds its log,
+// so the README's tour runs them side by side unchanged.
+func TestKeysShowDefaultData(t *testing.T) {
+	t.Chdir(t.TempDir())
+	t.Setenv("SEGL_DATA", "")
+	var out, errOut strings.Builder
+	if err := runKeys([]string{"init"}, &out, &errOut); err != nil {
+		t.Fatalf("keys init: %v\n%s", err, errOut.String())
+	}
+	out.Reset()
+	if err := runKeys([]string{"show"}, &out, &errOut); err != nil {
+		t.Fatalf("keys show: %v\n%s", err, errOut.String())
+	}
+	if !strings.Contains(out.String(), "root-ca.pem") {
+		t.Errorf("keys show printed no root certificate:\n%s", out.String())
+	}
+}

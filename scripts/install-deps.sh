@@ -17,6 +17,7 @@ packages=(
   softhsm2         # a PKCS#11 token for the HSM-held seal, TSA and OCSP keys (internal/hsm)
   chromium         # browser tests (driven by playwright-core from e2e/browser, never a downloaded browser)
   postgresql-15    # server binaries for scripts/pg-test-server (the PostgreSQL store and queue tests)
+  curl jq          # the README's tour, run as written by TestREADMETour (cmd/segl)
   libpdfbox2-java  # Apache PDFBox preflight (PDF/A-1b validator), run with the JDK by testtool.Preflight
   libactivation-java libjaxb-api-java  # javax.activation and javax.xml.bind, which preflight needs on Java 11+
 )

@@ -113,6 +113,9 @@ type Signer struct {
 	Status     string    `json:"status"`
 	UpdatedAt  time.Time `json:"updated_at"`
 	SigningURL string    `json:"signing_url,omitempty"` // direct flow: where to send the signer
+	// RejectionReason is what the signer wrote to the sender when they
+	// rejected the job, if anything.
+	RejectionReason string `json:"rejection_reason,omitempty"`
 }
 
 // JobList is one page of jobs.
@@ -130,6 +133,9 @@ type Event struct {
 	JobStatus    string    `json:"job_status"`
 	SignerStatus string    `json:"signer_status,omitempty"`
 	At           time.Time `json:"at"`
+	// RejectionReason is, for signer.rejected, what the signer wrote to
+	// the sender, if anything.
+	RejectionReason string `json:"rejection_reason,omitempty"`
 }
 
 // EventList is a batch of unacknowledged events.

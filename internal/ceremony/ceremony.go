@@ -404,7 +404,34 @@ func (s *Service) Evidence(ctx context.Context, c Caller, jobID, signerID string
 
 // Changes returns the caller's unacknowledged status changes.
 func (s *Service) Changes(ctx context.Context, c Caller, after int64, limit int) ([]store.Change, error) {
-	return s.Store.Changes(ctx, c.Org, after, limit)
+	changes, err := s.Store.Changes(ctx, c.Org, after, limit)
+	if err != nil {
+		return nil, err
+	}
+	for i := range changes {
+		if changes[i].Type != EventSignerRejected {
+			continue
+		}
+		j, err := s.Store.Job(ctx, c.Org, changes[i].JobID)
+		if err != nil {
+			return nil, err
+		}
+		changes[i].RejectionReason = RejectionReason(j, changes[i].SignerID)
+	}
+	return changes, nil
+}
+
+// EventSignerRejected is the feed type of a signer's rejection, the one
+// change that carries a reason.
+const EventSignerRejected = "signer.rejected"
+
+// RejectionReason is what the signer wrote when rejecting the job, empty
+// when they wrote nothing (or are unknown to it).
+func RejectionReason(j *job.Job, signerID string) string {
+	if s, ok := j.Signer(signerID); ok {
+		return s.RejectionReason
+	}
+	return ""
 }
 
 // Ack acknowledges status changes.

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/segl/segl/client"
+	"github.com/segl/segl/internal/ceremony"
 	"github.com/segl/segl/internal/queue"
 	"github.com/segl/segl/internal/store"
 )
@@ -47,9 +48,14 @@ func (d *Service) callback(ctx context.Context, t task) error {
 		return err
 	}
 	c := t.Change
-	// The body is an entry of the events feed, in the API's own wire type.
+	// The body is an entry of the events feed, in the API's own wire type;
+	// a rejection's reason comes from the job, as the feed takes it.
+	var reason string
+	if c.Type == ceremony.EventSignerRejected {
+		reason = ceremony.RejectionReason(j, c.SignerID)
+	}
 	body, err := json.Marshal(client.Event{Seq: c.Seq, JobID: c.JobID, SignerID: c.SignerID, Type: c.Type,
-		JobStatus: string(c.JobStatus), SignerStatus: string(c.SignerStatus), At: c.At})
+		JobStatus: string(c.JobStatus), SignerStatus: string(c.SignerStatus), At: c.At, RejectionReason: reason})
 	if err != nil {
 		return err
 	}

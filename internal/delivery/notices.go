@@ -212,6 +212,11 @@ func (d *Service) notifySender(ctx context.Context, t task) error {
 	if j.Status != job.StatusCompleted {
 		msg.Template, msg.Data["Outcome"] = notify.JobEnded, string(j.Status)
 	}
+	for _, s := range j.Signers {
+		if s.Status == job.SignerRejected && s.RejectionReason != "" {
+			msg.Data["Reason"] = s.RejectionReason
+		}
+	}
 	n := store.Notice{Key: j.ID + "/sender", Org: j.Org, JobID: j.ID, Channel: store.ChannelEmail, Template: msg.Template}
 	return retryable(d.once(ctx, n, func() error { return d.Mail.Send(ctx, msg) }))
 }

@@ -28,7 +28,7 @@ func (a *API) renderJob(j *job.Job) client.Job {
 	}
 	for _, s := range j.Signers {
 		cs := client.Signer{ID: s.ID, PID: s.PID, Email: s.Email, Mobile: s.Mobile, Order: s.Order,
-			OnBehalfOf: s.OnBehalfOf, Status: string(s.Status), UpdatedAt: s.UpdatedAt}
+			OnBehalfOf: s.OnBehalfOf, Status: string(s.Status), UpdatedAt: s.UpdatedAt, RejectionReason: s.RejectionReason}
 		if j.Flow == job.Direct && !s.Status.Final() {
 			cs.SigningURL = a.BaseURL + a.Svc.SigningPath(s.ID)
 		}
@@ -47,5 +47,5 @@ func optTime(t time.Time) *time.Time {
 
 func renderChange(c store.Change) client.Event {
 	return client.Event{Seq: c.Seq, JobID: c.JobID, SignerID: c.SignerID, Type: c.Type,
-		JobStatus: string(c.JobStatus), SignerStatus: string(c.SignerStatus), At: c.At}
+		JobStatus: string(c.JobStatus), SignerStatus: string(c.SignerStatus), At: c.At, RejectionReason: c.RejectionReason}
 }

@@ -162,6 +162,10 @@ type Signer struct {
 	// portal job: "email", "sms", "email+sms", or a reason such as
 	// "reserved", "no-contact", "inactive". Empty until the first notice.
 	Notice string
+	// RejectionReason is what the signer wrote to the sender when they
+	// rejected the job; empty when they wrote nothing or did not reject.
+	// It is the signer's personal data, kept and deleted with the job.
+	RejectionReason string
 }
 
 // Sequential reports whether the signers sign in more than one round.

@@ -72,6 +72,7 @@ func (j *Job) RejectBy(id, actor, reason string, now time.Time) ([]Event, error)
 	if err != nil {
 		return nil, err
 	}
+	s.RejectionReason = reason
 	jev, err := j.apply(Reject, actor, now, nil)
 	if err != nil {
 		return nil, err

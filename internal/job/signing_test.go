@@ -61,6 +61,9 @@ func TestRejectEndsJobForEveryone(t *testing.T) {
 		j.Signers[0].Status != SignerSigned {
 		t.Fatalf("after reject: %s %v", j.Status, j.Signers)
 	}
+	if j.Signers[1].RejectionReason != "wrong salary" || j.Signers[2].RejectionReason != "" {
+		t.Fatalf("rejection reasons %q, %q", j.Signers[1].RejectionReason, j.Signers[2].RejectionReason)
+	}
 	if len(events) != 3 || events[0].Details["reason"] != "wrong salary" {
 		t.Fatalf("events %+v", events)
 	}

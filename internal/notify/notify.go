@@ -27,7 +27,7 @@ const (
 	SignRequest  = "sign-request"  // Data: Sender, Title, Link, Deadline (time.Time); optional Note
 	Reminder     = "reminder"      // Data: Sender, Title, Link, Deadline (time.Time)
 	JobCompleted = "job-completed" // Data: Title, Link; sent to the sender (N2)
-	JobEnded     = "job-ended"     // Data: Title, Link, Outcome ("rejected", "expired" or "failed"); to the sender
+	JobEnded     = "job-ended"     // Data: Title, Link, Outcome ("rejected", "expired" or "failed"), optional Reason (the rejecting signer's); to the sender
 	OneTimeCode  = "one-time-code" // Data: Code, Minutes
 )
 

@@ -177,6 +177,11 @@ type Change struct {
 	JobStatus    job.Status
 	SignerStatus job.SignerStatus
 	At           time.Time
+	// RejectionReason is what the signer wrote when rejecting, for a
+	// signer.rejected change. The feed does not store it: it is read from
+	// the job (job.Signer.RejectionReason) when the change is delivered,
+	// so it is deleted with the job's personal data.
+	RejectionReason string `json:"-"`
 }
 
 // Renewals is the schedule of archive renewals (MISSION L2): when each

@@ -184,7 +184,7 @@ func (db *DB) SaveJob(ctx context.Context, j *job.Job, events []job.Event) error
 			return errs.E(errs.Conflict, "job-changed", "job %s was changed by someone else; reload it", j.ID)
 		}
 		for _, s := range j.Signers {
-			_, err := tx.Exec(ctx, updateSigner, s.Status, micro(s.UpdatedAt), s.Name, s.Evidence, s.Notice, j.Org, j.ID, s.ID)
+			_, err := tx.Exec(ctx, updateSigner, s.Status, micro(s.UpdatedAt), s.Name, s.Evidence, s.Notice, s.RejectionReason, j.Org, j.ID, s.ID)
 			if err != nil {
 				return err
 			}
@@ -220,7 +220,7 @@ const (
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`
 	updateJob = `UPDATE jobs SET status = $1, updated_at = $2, ended_at = $3, delete_after = $4, version = version + 1
 		WHERE org = $5 AND id = $6 AND version = $7`
-	updateSigner   = `UPDATE signers SET status = $1, updated_at = $2, name = $3, evidence = $4, notice = $5 WHERE org = $6 AND job_id = $7 AND id = $8`
+	updateSigner   = `UPDATE signers SET status = $1, updated_at = $2, name = $3, evidence = $4, notice = $5, rejection_reason = $6 WHERE org = $7 AND job_id = $8 AND id = $9`
 	updateDocument = `UPDATE documents SET signed_sha256 = $1, signed_size = $2 WHERE org = $3 AND job_id = $4 AND id = $5`
 	insertRevision = `INSERT INTO revisions (org, job_id, sha256) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`
 	insertFeed     = `INSERT INTO feed (org, job_id, signer_id, type, job_status, signer_status, at) VALUES ($1, $2, $3, $4, $5, $6, $7)`
@@ -324,7 +324,7 @@ const (
 	jobQuery       = `SELECT ` + jobColumns + ` FROM jobs WHERE org = $1 AND id = $2`
 	documentsQuery = `SELECT id, title, file_name, media_type, size, sha256, pages, signed_sha256, signed_size FROM documents
 		WHERE org = $1 AND job_id = $2 ORDER BY position`
-	signersQuery = `SELECT id, pid, email, mobile, ord, on_behalf_of, status, updated_at, name, evidence, notice, ref FROM signers
+	signersQuery = `SELECT id, pid, email, mobile, ord, on_behalf_of, status, updated_at, name, evidence, notice, ref, rejection_reason FROM signers
 		WHERE org = $1 AND job_id = $2 ORDER BY position`
 )
 
@@ -355,7 +355,7 @@ func (db *DB) Job(ctx context.Context, org, id string) (*job.Job, error) {
 			var s job.Signer
 			var updated int64
 			err := r.Scan(&s.ID, &s.PID, &s.Email, &s.Mobile, &s.Order, &s.OnBehalfOf, &s.Status, &updated,
-				&s.Name, &s.Evidence, &s.Notice, &s.Ref)
+				&s.Name, &s.Evidence, &s.Notice, &s.Ref, &s.RejectionReason)
 			s.UpdatedAt = fromMicro(updated)
 			return s, err
 		})

@@ -218,4 +218,8 @@ CREATE TABLE revisions (
 CREATE INDEX revisions_sha256 ON revisions (sha256);
 INSERT INTO revisions (org, job_id, sha256) SELECT org, job_id, signed_sha256 FROM documents WHERE signed_sha256 <> '';
 `,
+	// 11: what a signer wrote to the sender when rejecting (issue 14).
+	`
+ALTER TABLE signers ADD COLUMN rejection_reason TEXT NOT NULL DEFAULT '';
+`,
 }

@@ -259,7 +259,7 @@ func (db *DB) SaveJob(ctx context.Context, j *job.Job, events []job.Event) error
 		}
 		for _, s := range j.Signers {
 			_, err := db.exec(ctx, tx, updateSigner,
-				s.Status, micro(s.UpdatedAt), s.Name, s.Evidence, s.Notice, j.Org, j.ID, s.ID)
+				s.Status, micro(s.UpdatedAt), s.Name, s.Evidence, s.Notice, s.RejectionReason, j.Org, j.ID, s.ID)
 			if err != nil {
 				return err
 			}
@@ -295,7 +295,7 @@ const (
 	insertDocument    = `INSERT INTO documents (org, job_id, id, position, title, file_name, media_type, size, sha256, pages) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	insertSigner      = `INSERT INTO signers (org, job_id, id, position, pid, email, mobile, ord, on_behalf_of, status, updated_at, ref) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	updateJob         = `UPDATE jobs SET status = ?, updated_at = ?, ended_at = ?, delete_after = ?, version = version + 1 WHERE org = ? AND id = ? AND version = ?`
-	updateSigner      = `UPDATE signers SET status = ?, updated_at = ?, name = ?, evidence = ?, notice = ? WHERE org = ? AND job_id = ? AND id = ?`
+	updateSigner      = `UPDATE signers SET status = ?, updated_at = ?, name = ?, evidence = ?, notice = ?, rejection_reason = ? WHERE org = ? AND job_id = ? AND id = ?`
 	updateDocument    = `UPDATE documents SET signed_sha256 = ?, signed_size = ? WHERE org = ? AND job_id = ? AND id = ?`
 	insertRevision    = `INSERT INTO revisions (org, job_id, sha256) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`
 	insertFeed        = `INSERT INTO feed (org, job_id, signer_id, type, job_status, signer_status, at) VALUES (?, ?, ?, ?, ?, ?, ?)`
@@ -434,7 +434,7 @@ func (db *DB) Job(ctx context.Context, org, id string) (*job.Job, error) {
 		var s job.Signer
 		var updated int64
 		if err := rows.Scan(&s.ID, &s.PID, &s.Email, &s.Mobile, &s.Order, &s.OnBehalfOf, &s.Status, &updated,
-			&s.Name, &s.Evidence, &s.Notice, &s.Ref); err != nil {
+			&s.Name, &s.Evidence, &s.Notice, &s.Ref, &s.RejectionReason); err != nil {
 			return nil, fmt.Errorf("sqlite: job signers: %w", err)
 		}
 		s.UpdatedAt = fromMicro(updated)
@@ -449,7 +449,7 @@ const (
 	jobQuery       = `SELECT ` + jobColumns + ` FROM jobs WHERE org = ? AND id = ?`
 	documentsQuery = `SELECT id, title, file_name, media_type, size, sha256, pages, signed_sha256, signed_size FROM documents
 		WHERE org = ? AND job_id = ? ORDER BY position`
-	signersQuery = `SELECT id, pid, email, mobile, ord, on_behalf_of, status, updated_at, name, evidence, notice, ref FROM signers
+	signersQuery = `SELECT id, pid, email, mobile, ord, on_behalf_of, status, updated_at, name, evidence, notice, ref, rejection_reason FROM signers
 		WHERE org = ? AND job_id = ? ORDER BY position`
 )
 

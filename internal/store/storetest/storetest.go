@@ -426,4 +426,16 @@ func testSigningArtifacts(t *testing.T, s store.Store) {
 	if !reflect.DeepEqual(got, j) {
 		t.Fatalf("after signing:\n got %+v\nwant %+v", got, j)
 	}
+	// What the next signer writes when rejecting is kept with the job.
+	ev, err = got.RejectBy(got.Signers[1].ID, "pid:03896127682", "Feil lønn.\nSe punkt 3.", t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SaveJob(ctx, got, ev); err != nil {
+		t.Fatal(err)
+	}
+	rejected, err := s.Job(ctx, orgA, j.ID)
+	if err != nil || rejected.Signers[1].RejectionReason != "Feil lønn.\nSe punkt 3." || !reflect.DeepEqual(rejected, got) {
+		t.Fatalf("after rejecting: %v\n got %+v\nwant %+v", err, rejected, got)
+	}
 }

@@ -101,6 +101,20 @@ func (s *Service) RequestCode(ctx context.Context, signerID, token string) error
 	return s.Queue.Enqueue(ctx, TaskSendCode, signerID, payload, s.now())
 }
 
+// HasLiveCode reports whether the signer has a code that can still be
+// typed in: made, not spent and not expired. The code page asks for a
+// code before it offers a field to type one into.
+func (s *Service) HasLiveCode(ctx context.Context, signerID string) (bool, error) {
+	c, err := s.Store.Code(ctx, signerID)
+	if errs.Is(err, errs.NotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return !c.Locked() && s.now().Before(c.ExpiresAt), nil
+}
+
 // NewCode makes a fresh code for a signer, replacing any earlier one, and
 // returns it for sending. Only the background task that sends it calls
 // this. It refuses with Conflict ("code-limit") when the signer has had

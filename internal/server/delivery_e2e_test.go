@@ -205,6 +205,49 @@ func TestOneTimeCodeCeremony(t *testing.T) {
 	}
 }
 
+// TestOneTimeCodePageAsksForACodeFirst: before any code was sent, the page
+// offers only to send one, as its primary button; it neither asks for a
+// code nor says one was sent, not even after a confirm without a code; the
+// field and "Bekreft koden" come once a code was asked for (issue 14 item 2).
+func TestOneTimeCodePageAsksForACodeFirst(t *testing.T) {
+	e := newEnv(t)
+	req := directRequest()
+	req.Signers = []client.SignerRequest{{Email: "guest@example.test"}}
+	link := e.mustCreate(e.client(orgA), req).Signers[0].SigningURL
+	noCodeYet := func(p page) {
+		t.Helper()
+		p.hasNot(t, "Bekreft koden", `name="code"`, "Vi har sendt deg en kode", "Send en ny kode")
+		buttons := regexp.MustCompile(`<button[^>]*>([^<]*)</button>`).FindAllStringSubmatch(p.body, -1)
+		if len(buttons) == 0 || buttons[0][1] != "Send meg en kode" || strings.Contains(buttons[0][0], "secondary") {
+			t.Fatalf("the first button is not a primary \"Send meg en kode\": %q", buttons)
+		}
+	}
+
+	b := e.browser(t)
+	start := b.get(link)
+	start.want(t, 200, "Bekreft at lenken er din")
+	noCodeYet(start)
+	// A confirm without a code (an old page, or a hand-made request) says
+	// to ask for one, and points at the button that does.
+	oldPage := start
+	oldPage.body = strings.Replace(start.body, `/code/send"`, `/code"`, 1)
+	missing := b.submit(oldPage, "/code", url.Values{"code": {"123456"}})
+	missing.want(t, http.StatusUnprocessableEntity, "Bekreft at lenken er din")
+	missing.has(t, `<a href="#send">Be om en kode først.</a>`, `id="send"`)
+	noCodeYet(missing)
+
+	sent := b.submit(start, "/code/send", nil)
+	sent.want(t, 200, "Bekreft at lenken er din")
+	sent.has(t, "Vi har sendt deg en kode", `name="code"`, "Bekreft koden", "Send en ny kode")
+	sent.hasNot(t, "Send meg en kode")
+	// Coming back to the link while the code is live: the field, but no
+	// claim that a code was just sent.
+	eventually(t, "the code by e-mail", func() bool { return len(e.mailTo("guest@example.test")) == 1 })
+	again := b.get(link)
+	again.has(t, `name="code"`, "Bekreft koden")
+	again.hasNot(t, "Vi har sendt deg en kode")
+}
+
 // TestOneTimeCodeLock: somebody with a link but not the mailbox its codes
 // go to has fifteen guesses over the job's life. A hundred wrong guesses
 // at once are counted as five: five answers that the code is wrong, the

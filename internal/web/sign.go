@@ -141,7 +141,12 @@ func (w *Web) signerLink(rw http.ResponseWriter, r *http.Request) error {
 		return nil
 	}
 	if ceremony.NeedsCode(signer) && s.Coded != signerID {
-		w.Render(rw, r, "sign_code", codeView{SignerID: signerID, Token: token, Sent: r.URL.Query().Has("sent")})
+		live, err := w.signing.Svc.HasLiveCode(ctx, signerID)
+		if err != nil {
+			return err
+		}
+		sent := r.URL.Query().Has("sent")
+		w.Render(rw, r, "sign_code", codeView{SignerID: signerID, Token: token, Sent: sent, Asked: sent || live})
 		return nil
 	}
 	w.Render(rw, r, "sign_start", startView{SignerID: signerID, Token: token, High: j.Assurance == job.High})
@@ -150,9 +155,13 @@ func (w *Web) signerLink(rw http.ResponseWriter, r *http.Request) error {
 
 // --- one-time codes, for signers addressed by e-mail or mobile ---
 
+// codeView is the one-time-code page. Until a code was asked for, it
+// offers only to send one: a field for a code that does not exist, and a
+// button to confirm it, only lead to "ask for a code first".
 type codeView struct {
 	SignerID, Token string
-	Sent            bool // a code is on its way
+	Sent            bool // a code was asked for just now and is on its way
+	Asked           bool // a code can be typed in: sent, or live from earlier
 	Errors          []fieldError
 }
 
@@ -190,8 +199,12 @@ func (w *Web) checkCode(rw http.ResponseWriter, r *http.Request) error {
 	err := w.signing.Svc.CheckCode(ctx, signerID, token, code)
 	var e *errs.Error
 	if errors.As(err, &e) && e.Field == "code" {
-		w.render(rw, r, http.StatusUnprocessableEntity, "sign_code", codeView{SignerID: signerID, Token: token,
-			Sent: true, Errors: []fieldError{{"code", codeErrors[e.Code]}}})
+		v := codeView{SignerID: signerID, Token: token, Asked: true, Errors: []fieldError{{"code", codeErrors[e.Code]}}}
+		if e.Code == "code-missing" {
+			// No code to type in: the error points at the button that sends one.
+			v.Asked, v.Errors[0].Field = false, "send"
+		}
+		w.render(rw, r, http.StatusUnprocessableEntity, "sign_code", v)
 		return nil
 	}
 	if err != nil {

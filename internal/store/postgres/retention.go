@@ -70,7 +70,7 @@ func (db *DB) DeleteJob(ctx context.Context, by store.By, org, id, reason string
 		}
 		for _, q := range []string{
 			`DELETE FROM codes WHERE signer_id IN (SELECT id FROM signers WHERE org = $1 AND job_id = $2)`,
-			`UPDATE signers SET pid = '', email = '', mobile = '', name = '', ref = '', evidence = '', notice = ''
+			`UPDATE signers SET pid = '', email = '', mobile = '', name = '', ref = '', evidence = '', notice = '', rejection_reason = ''
 				WHERE org = $1 AND job_id = $2`,
 			`DELETE FROM documents WHERE org = $1 AND job_id = $2`,
 			`DELETE FROM revisions WHERE org = $1 AND job_id = $2`,

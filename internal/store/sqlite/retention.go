@@ -95,7 +95,7 @@ func (db *DB) DeleteJob(ctx context.Context, by store.By, org, id, reason string
 		}
 		for _, q := range []string{
 			`DELETE FROM codes WHERE signer_id IN (SELECT id FROM signers WHERE org = ? AND job_id = ?)`,
-			`UPDATE signers SET pid = '', email = '', mobile = '', name = '', ref = '', evidence = '', notice = ''
+			`UPDATE signers SET pid = '', email = '', mobile = '', name = '', ref = '', evidence = '', notice = '', rejection_reason = ''
 				WHERE org = ? AND job_id = ?`,
 			`DELETE FROM documents WHERE org = ? AND job_id = ?`,
 			`DELETE FROM revisions WHERE org = ? AND job_id = ?`,

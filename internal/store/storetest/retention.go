@@ -79,6 +79,7 @@ func testDeleteJob(t *testing.T, s store.Store) {
 		t.Fatal(err)
 	}
 	ev, _ = j.Cancel("cert:42", t0)
+	j.Signers[len(j.Signers)-1].RejectionReason = "Feil lønn" // what a rejecting signer wrote is theirs too
 	if err := s.SaveJob(ctx, j, ev); err != nil {
 		t.Fatal(err)
 	}
@@ -112,7 +113,7 @@ func testDeleteJob(t *testing.T, s store.Store) {
 		t.Fatalf("tombstone: deleted %v, %d documents, key %x, status %s", got.DeletedAt, len(got.Documents), got.AuditKey, got.Status)
 	}
 	for _, sg := range got.Signers {
-		if sg.PID != "" || sg.Email != "" || sg.Name != "" || sg.Evidence != "" {
+		if sg.PID != "" || sg.Email != "" || sg.Name != "" || sg.Evidence != "" || sg.RejectionReason != "" {
 			t.Fatalf("signer keeps personal data: %+v", sg)
 		}
 	}

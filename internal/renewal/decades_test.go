@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -37,11 +38,15 @@ type generation struct {
 	dir string
 	dev *pki.Dev
 	tsa *tsp.Authority
+	// responder is the PKI as reloaded for answering, and when.
+	responder pki.DevOCSP
+	loadedAt  time.Time
 }
 
 // world is the simulated time and every generation so far.
 type world struct {
-	t     *testing.T
+	mu    sync.Mutex // guards the generations' responders
+	t     testing.TB
 	clk   *clock.Fake
 	gens  []*generation
 	roots *x509.CertPool
@@ -66,17 +71,22 @@ func (w *world) newGeneration() *generation {
 }
 
 // source is the revocation source of the generation whose CA issued a
-// certificate, as of the simulated now: the development PKI reloaded then,
-// which re-issues its responder certificate (it lives a year) as a
-// development server does at start. Like real responders (RFC 6960
+// certificate, as of the simulated now: the development PKI reloaded then
+// (at most 30 days before), which re-issues its responder certificate (it
+// lives a year) as a development server does at start. Like real responders (RFC 6960
 // §4.4.4) it no longer answers for expired certificates.
 func (w *world) source(cert, issuer *x509.Certificate) (pki.DevOCSP, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
 	if w.clk.Now().After(cert.NotAfter) {
 		return pki.DevOCSP{}, fmt.Errorf("responder: %q expired on %s", cert.Subject.CommonName, cert.NotAfter)
 	}
 	for _, g := range w.gens {
 		if !bytes.Equal(g.dev.Issuing.Cert.Raw, issuer.Raw) && !bytes.Equal(g.dev.Root.Raw, issuer.Raw) {
 			continue
+		}
+		if g.responder.Dev != nil && w.clk.Now().Sub(g.loadedAt) < 30*24*time.Hour {
+			return g.responder, nil
 		}
 		dev, err := pki.LoadOrCreateDev(g.dir, pki.Options{Now: w.clk.Now(), TSAYears: tsaYears})
 		if err != nil {
@@ -86,7 +96,8 @@ func (w *world) source(cert, issuer *x509.Certificate) (pki.DevOCSP, error) {
 		if err != nil {
 			return pki.DevOCSP{}, err
 		}
-		return pki.DevOCSP{Dev: dev, Revoked: rev, Now: w.clk.Now}, nil
+		g.responder, g.loadedAt = pki.DevOCSP{Dev: dev, Revoked: rev, Now: w.clk.Now}, w.clk.Now()
+		return g.responder, nil
 	}
 	return pki.DevOCSP{}, fmt.Errorf("no generation issued %q", cert.Subject.CommonName)
 }

@@ -101,10 +101,12 @@ func (s *Service) Sweep(ctx context.Context, interval time.Duration) {
 }
 
 // task is the payload of a renewal task.
+// org and job are named as the other tasks name them, so /admin/tasks
+// shows a failed renewal's job.
 type task struct {
 	Org   string `json:"org"`
-	JobID string `json:"job_id"`
-	DocID string `json:"doc_id"`
+	JobID string `json:"job"`
+	DocID string `json:"document"`
 }
 
 // handle renews one document if it is due, and records when it is next

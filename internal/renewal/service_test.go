@@ -141,7 +141,7 @@ func TestServiceRenewsArchivedJob(t *testing.T) {
 		t.Fatalf("not rescheduled to the new time-stamp's margin: %+v", due)
 	}
 	// The same task again (a crash before it was marked done): nothing new.
-	if err := q.Enqueue(ctx, renewal.TaskRenew, "again", []byte(`{"org":"317510748","job_id":"`+j.ID+`","doc_id":"`+j.Documents[0].ID+`"}`), w.clk.Now()); err != nil {
+	if err := q.Enqueue(ctx, renewal.TaskRenew, "again", []byte(`{"org":"317510748","job":"`+j.ID+`","document":"`+j.Documents[0].ID+`"}`), w.clk.Now()); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := runner.RunOnce(ctx); err != nil {

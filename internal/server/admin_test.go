@@ -343,3 +343,41 @@ func TestAdminSeesFailedTasks(t *testing.T) {
 		}
 	}
 }
+
+// TestAdminSeesRenewalsDue: a completed archived job's signed document is
+// listed on /admin/tasks among the renewals due (whether the sweep has
+// queued it yet or not, it is due within the page's 30 days).
+func TestAdminSeesRenewalsDue(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	now := time.Now()
+	n := 0
+	ids := func() string { n++; return fmt.Sprintf("0193-archived-%d", n) }
+	r := &job.Request{Title: "Arkiv", Flow: job.Portal, SignatureType: job.Authenticated,
+		Retention: job.Retention{Archive: true, Years: 30}, Signers: []job.SignerRequest{{PID: "21909825250"}}}
+	docs := []job.Document{{ID: ids(), Title: "Arkiv", FileName: "a.pdf", MediaType: "application/pdf", Size: 9,
+		SHA256: "4a44dc15364204a80fe80e9039455cc1608281820fe2b24f1e5233ade6af1dd5"}}
+	j, ev := job.New(r, orgA, "cert:1", docs, ids, now, job.DefaultLimits)
+	if err := e.srv.Store.CreateJob(ctx, j, ev, nil); err != nil {
+		t.Fatal(err)
+	}
+	signed, err := j.SignBy(j.Signers[0].ID, "pid:21909825250", now, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	j.Documents[0].Signed = job.Revision{SHA256: docs[0].SHA256, Size: 9}
+	done, err := j.Complete(now, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.srv.Store.SaveJob(ctx, j, append(signed, done...)); err != nil {
+		t.Fatal(err)
+	}
+	b := e.browser(t)
+	b.adminLogin(adminPID)
+	page := b.get("/admin/tasks")
+	page.want(t, http.StatusOK, "Feilede bakgrunnsoppgaver")
+	if !strings.Contains(page.body, "Arkivfornyelser som forfaller") || !strings.Contains(page.body, j.Documents[0].ID) || !strings.Contains(page.body, j.ID) {
+		t.Errorf("the page does not list the archived document %s of job %s", j.Documents[0].ID, j.ID)
+	}
+}

@@ -30,6 +30,7 @@ type Store interface {
 	store.Orgs
 	store.Users
 	store.Usage
+	store.Renewals
 }
 
 // Service runs the staff use cases. Store and Clock are required.
@@ -90,6 +91,18 @@ func (s *Service) log() *slog.Logger {
 		return slog.Default()
 	}
 	return s.Log
+}
+
+// DueRenewals lists up to limit archived documents whose renewal (a new
+// document time-stamp, internal/renewal) is due within the coming period,
+// soonest first, for a central administrator: documents overdue are
+// waiting for a task or failing (see FailedTasks); a zero time means the
+// schedule is not computed yet.
+func (s *Service) DueRenewals(ctx context.Context, a Admin, within time.Duration, limit int) ([]store.DocRef, error) {
+	if err := s.checkAdmin(a); err != nil {
+		return nil, err
+	}
+	return s.Store.DueRenewals(ctx, s.now().Add(within), limit)
 }
 
 // FailedTasks lists up to limit background tasks that gave up, newest

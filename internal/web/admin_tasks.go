@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/segl/segl/internal/queue"
+	"github.com/segl/segl/internal/store"
 )
 
 // Background tasks that gave up (the queue's dead letter): a notice that
@@ -16,7 +17,13 @@ import (
 type adminTasksView struct {
 	Available bool // a queue is configured
 	Tasks     []deadTaskView
+	// Renewals are archived documents due for a new document time-stamp
+	// within renewalsWithin; failed renewal tasks are among Tasks.
+	Renewals []store.DocRef
 }
+
+// renewalsWithin is how far ahead the page lists due renewals.
+const renewalsWithin = 30 * 24 * time.Hour
 
 type deadTaskView struct {
 	Kind, Org, Job, Error string
@@ -30,7 +37,11 @@ func (w *Web) adminTasks(rw http.ResponseWriter, r *http.Request, s Session) err
 	if err != nil {
 		return err
 	}
-	v := adminTasksView{Available: w.staff.Admin.Queue != nil}
+	renewals, err := w.staff.Admin.DueRenewals(r.Context(), adminOf(s), renewalsWithin, 200)
+	if err != nil {
+		return err
+	}
+	v := adminTasksView{Available: w.staff.Admin.Queue != nil, Renewals: renewals}
 	for _, t := range dead {
 		v.Tasks = append(v.Tasks, deadTask(t))
 	}

@@ -157,7 +157,8 @@ func TestStaffPagesShareTheirNavigation(t *testing.T) {
 		{"admin/usage", "admin_usage", adminUsageView{}, "admin", "/admin/usage",
 			adminNav},
 		{"admin/tasks", "admin_tasks", adminTasksView{Available: true, Tasks: []deadTaskView{{Kind: "callback",
-			Org: "317510748", Job: "j1", Error: "503", Attempts: 10}}}, "admin", "/admin/tasks", adminNav},
+			Org: "317510748", Job: "j1", Error: "503", Attempts: 10}}, Renewals: []store.DocRef{{Org: "317510748", JobID: "j2", DocID: "d1"}}},
+			"admin", "/admin/tasks", adminNav},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			area, _, _ := strings.Cut(tc.page, "_")

@@ -99,6 +99,15 @@ type Config struct {
 	// the same database. A password belongs in a passfile (PGPASSFILE or
 	// the URL's passfile parameter), not in the URL.
 	DatabaseURL string
+	// Documents in an S3-compatible object store instead of DATA/blobs,
+	// so several nodes share them (issue 11). Empty S3Endpoint: local
+	// files. The keys are read from files: secrets are never inline.
+	S3Endpoint      string // https://host[:port], or http:// for a store without TLS
+	S3Bucket        string
+	S3Region        string
+	S3AccessKeyFile string // file holding the access key id
+	S3SecretKeyFile string // file holding the secret access key
+	S3CAFile        string // PEM trust anchors for the endpoint's certificate; default the system's
 }
 
 // HTTPLimits bound what one client may hold of the listener: how long it
@@ -280,6 +289,14 @@ var options = []option{
 		c.HTTP.MaxFormBytes = int64(n) << 10
 		return nil
 	}, false},
+	{"s3-endpoint", "S3-compatible object store for documents, https://host[:port] (default: files under data)",
+		str(func(c *Config) *string { return &c.S3Endpoint }), false},
+	{"s3-bucket", "bucket of the documents in the object store", str(func(c *Config) *string { return &c.S3Bucket }), false},
+	{"s3-region", "region of the bucket (default the store's)", str(func(c *Config) *string { return &c.S3Region }), false},
+	{"s3-access-key-file", "file holding the object store's access key id", str(func(c *Config) *string { return &c.S3AccessKeyFile }), false},
+	{"s3-secret-key-file", "file holding the object store's secret access key", str(func(c *Config) *string { return &c.S3SecretKeyFile }), false},
+	{"s3-ca-file", "PEM trust anchors for the object store's certificate (default the system's)",
+		str(func(c *Config) *string { return &c.S3CAFile }), false},
 	{"max-documents", "documents per job", positive(func(c *Config) *int { return &c.Limits.MaxDocuments }), false},
 	{"max-signers", "signers per job", positive(func(c *Config) *int { return &c.Limits.MaxSigners }), false},
 	{"max-document-mb", "megabytes (MiB) per document", func(c *Config, v string) error {
@@ -441,6 +458,12 @@ func (c *Config) check() error {
 	}
 	if c.IDPortenIssuer != "" && (c.IDPortenClientID == "" || c.IDPortenKey == "" || c.IDPortenKeyID == "") {
 		return fmt.Errorf("config: idporten-issuer needs idporten-client-id, idporten-key and idporten-key-id")
+	}
+	if c.S3Endpoint == "" && (c.S3Bucket != "" || c.S3AccessKeyFile != "" || c.S3SecretKeyFile != "" || c.S3CAFile != "") {
+		return fmt.Errorf("config: s3-bucket and the s3 key files need s3-endpoint")
+	}
+	if c.S3Endpoint != "" && (c.S3Bucket == "" || c.S3AccessKeyFile == "" || c.S3SecretKeyFile == "") {
+		return fmt.Errorf("config: s3-endpoint needs s3-bucket, s3-access-key-file and s3-secret-key-file")
 	}
 	if c.Limits.MaxDocuments < 1 || c.Limits.MaxSigners < 1 {
 		return fmt.Errorf("config: limits must be positive")

@@ -145,3 +145,33 @@ func TestDatabaseURL(t *testing.T) {
 		})
 	}
 }
+
+// The object store is chosen by s3-endpoint; its keys come from files, and
+// an incomplete setting is refused at start-up rather than half used.
+func TestS3(t *testing.T) {
+	c, err := Load("serve", []string{"--dev", "--s3-endpoint", "https://s3.example:9000", "--s3-bucket", "docs"},
+		env(map[string]string{"SEGL_S3_ACCESS_KEY_FILE": "/run/secrets/ak", "SEGL_S3_SECRET_KEY_FILE": "/run/secrets/sk"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.S3Endpoint != "https://s3.example:9000" || c.S3Bucket != "docs" || c.S3AccessKeyFile != "/run/secrets/ak" || c.S3SecretKeyFile != "/run/secrets/sk" {
+		t.Fatalf("got %+v", c)
+	}
+	if c, _ := Load("serve", []string{"--dev"}, env(nil)); c.S3Endpoint != "" {
+		t.Fatalf("object store by default: %q", c.S3Endpoint)
+	}
+	for _, args := range [][]string{
+		{"--s3-endpoint", "https://s3.example"},
+		{"--s3-endpoint", "https://s3.example", "--s3-bucket", "docs", "--s3-access-key-file", "/ak"},
+		{"--s3-bucket", "docs"},
+	} {
+		if _, err := Load("serve", append([]string{"--dev"}, args...), env(nil)); err == nil || !strings.Contains(err.Error(), "s3-") {
+			t.Errorf("%v: %v, want a refusal naming the s3 settings", args, err)
+		}
+	}
+	file := filepath.Join(t.TempDir(), "segl.json")
+	os.WriteFile(file, []byte(`{"dev": true, "s3-secret-key": "inline"}`), 0o600)
+	if _, err := Load("serve", []string{"--config", file}, env(nil)); err == nil || !strings.Contains(err.Error(), `unknown key "s3-secret-key"`) {
+		t.Errorf("an inline secret key was accepted: %v", err)
+	}
+}

@@ -26,7 +26,6 @@ import (
 	"time"
 
 	"github.com/segl/segl/internal/audit"
-	"github.com/segl/segl/internal/blob/fs"
 	"github.com/segl/segl/internal/ceremony"
 	"github.com/segl/segl/internal/clock"
 	"github.com/segl/segl/internal/config"
@@ -140,7 +139,7 @@ func start(ctx context.Context, cfg config.Config, opts Options, ln net.Listener
 			db.Close()
 		}
 	}()
-	blobs, err := fs.Open(filepath.Join(cfg.Data, "blobs"), fs.Options{NoSync: cfg.RelaxedSync})
+	blobs, err := openBlobs(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}

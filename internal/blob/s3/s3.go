@@ -1,0 +1,310 @@
+// Package s3 stores blobs in an S3-compatible object store (AWS S3, Ceph's
+// radosgw, SeaweedFS …) under sha256/<hex>, so that several segl nodes share
+// one document store (DESIGN §1, issue 11 item 2).
+//
+// The key of a blob is the SHA-256 of its content, known only once the whole
+// stream has been read. Put therefore stages the stream in a local temporary
+// file while hashing it, and uploads the file under its final key only when
+// the digest and size are known. Of the two ways to learn the key before it
+// is used, staging was chosen over uploading to a temporary key and copying
+// it server-side, because:
+//   - a document over the size limit is refused before a byte reaches the
+//     object store, and content already stored is not uploaded again;
+//   - a crash leaves a file in the node's temporary directory, not an
+//     orphan in the bucket that only a lifecycle rule would remove;
+//   - the upload knows its size, so minio-go sends parts straight from the
+//     file (io.SectionReader) instead of buffering part-sized chunks in
+//     memory, which it must do for a stream of unknown length;
+//   - S3 makes an object visible only when its PUT (or the completion of
+//     its multipart upload) succeeds, so nothing half-written ever appears
+//     under its final key;
+//   - the signing code already writes every new revision to a file
+//     (blob.FilePutter), which is then uploaded with no second copy.
+//
+// Reads stream: Read follows one GET of the whole object, and ReadAt, which
+// the PDF code uses to seek, fetches aligned blocks with ranged GETs and
+// keeps the last few, so memory per open blob is bounded (cacheBlocks ×
+// blockSize) whatever the document's size.
+//
+// An object store that cannot be reached, or that answers 5xx, gives errors
+// of kind errs.Unavailable (503 with Retry-After at the API); a missing
+// object gives errs.NotFound.
+package s3
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+		"net/url"
+	"os"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/minio/minio-go/v7"
+	"github.com/minio/minio-go/v7/pkg/credentials"
+
+	"github.com/segl/segl/internal/blob"
+	"github.com/segl/segl/internal/errs"
+)
+
+var (
+	_ blob.Store      = (*Store)(nil)
+	_ blob.FilePutter = (*Store)(nil)
+)
+
+// Options say where the bucket is and how to reach it.
+type Options struct {
+	// Endpoint is the object store's base URL: https://host[:port], or
+	// http://host[:port] for a store without TLS (a loopback test server).
+	Endpoint  string
+	Bucket    string
+	Region    string // empty: the store's default (us-east-1 for AWS)
+	AccessKey string
+	SecretKey string
+	// RootCAs verifies the endpoint's certificate; nil uses the system's
+	// trust anchors.
+	RootCAs *x509.CertPool
+	// TempDir holds uploads while they are hashed; it must exist.
+	TempDir string
+	// PartSize is the multipart part size (default 16 MiB; S3's minimum is
+	// 5 MiB). Larger documents are uploaded in parts of this size, read
+	// from the staged file, not buffered.
+	PartSize uint64
+	// MaxRetries bounds how often one request is retried on a network
+	// error or a 5xx before the caller sees Unavailable (default 2): an
+	// outage must be answered within seconds, not after minio-go's ten.
+	MaxRetries int
+}
+
+// Store is a bucket of blobs.
+type Store struct {
+	c        *minio.Client
+	bucket   string
+	tempDir  string
+	partSize uint64
+}
+
+// Open connects to the object store and checks that the bucket exists, so
+// a wrong endpoint, bucket or key is a start-up error, not the first
+// upload's.
+func Open(ctx context.Context, o Options) (*Store, error) {
+	u, err := url.Parse(o.Endpoint)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || (u.Path != "" && u.Path != "/") {
+		return nil, fmt.Errorf("blob/s3: endpoint %q: want https://host[:port] or http://host[:port]", o.Endpoint)
+	}
+	if o.Bucket == "" || o.TempDir == "" {
+		return nil, errors.New("blob/s3: a bucket and a temporary directory are required")
+	}
+	if o.PartSize == 0 {
+		o.PartSize = 16 << 20
+	}
+	if o.MaxRetries == 0 {
+		o.MaxRetries = 2
+	}
+	tr, err := minio.DefaultTransport(u.Scheme == "https")
+	if err != nil {
+		return nil, fmt.Errorf("blob/s3: %w", err)
+	}
+	if u.Scheme == "https" {
+		tr.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12, RootCAs: o.RootCAs}
+	}
+	// A store that accepts the connection but never answers must not hold
+	// a request forever: it is as down as one that refuses.
+	tr.ResponseHeaderTimeout = 30 * time.Second
+	c, err := minio.New(u.Host, &minio.Options{
+		Creds:      credentials.NewStaticV4(o.AccessKey, o.SecretKey, ""),
+		Secure:     u.Scheme == "https",
+		Region:     o.Region,
+		Transport:  tr,
+		MaxRetries: o.MaxRetries,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("blob/s3: %w", err)
+	}
+	s := &Store{c: c, bucket: o.Bucket, tempDir: o.TempDir, partSize: o.PartSize}
+	if err := s.Check(ctx); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// Check reports whether the bucket can be reached and exists, for start-up
+// and for readiness probes.
+func (s *Store) Check(ctx context.Context) error {
+	ok, err := s.c.BucketExists(ctx, s.bucket)
+	if err != nil {
+		return failed("bucket "+s.bucket, err)
+	}
+	if !ok {
+		return fmt.Errorf("blob/s3: bucket %q does not exist", s.bucket)
+	}
+	return nil
+}
+
+// objectName is where a blob lives in the bucket; a key that is not a
+// SHA-256 in lowercase hex names nothing.
+func objectName(key string) (string, error) {
+	if len(key) != sha256.Size*2 || strings.ToLower(key) != key {
+		return "", errs.E(errs.NotFound, "blob-not-found", "no blob %q", key)
+	}
+	if _, err := hex.DecodeString(key); err != nil {
+		return "", errs.E(errs.NotFound, "blob-not-found", "no blob %q", key)
+	}
+	return "sha256/" + key, nil
+}
+
+// Put stages r in a temporary file while hashing it, then uploads the file
+// under its digest (see the package comment for why).
+func (s *Store) Put(ctx context.Context, r io.Reader, limit int64) (blob.Ref, error) {
+	tmp, err := os.CreateTemp(s.tempDir, "segl-s3-put-*")
+	if err != nil {
+		return blob.Ref{}, staging("create", err)
+	}
+	defer os.Remove(tmp.Name())
+	defer tmp.Close()
+	h := sha256.New()
+	n, err := io.Copy(io.MultiWriter(tmp, h), io.LimitReader(r, limit+1))
+	if err != nil {
+		return blob.Ref{}, staging("write", err)
+	}
+	if n > limit {
+		return blob.Ref{}, tooLarge(limit)
+	}
+	return s.upload(ctx, tmp, blob.Ref{Key: hex.EncodeToString(h.Sum(nil)), Size: n})
+}
+
+// PutFile hashes a finished file and uploads it under its digest. The file
+// is removed in every case.
+func (s *Store) PutFile(ctx context.Context, path string, limit int64) (blob.Ref, error) {
+	defer os.Remove(path)
+	f, err := os.Open(path)
+	if err != nil {
+		return blob.Ref{}, fmt.Errorf("blob/s3: %w", err)
+	}
+	defer f.Close()
+	h := sha256.New()
+	n, err := io.Copy(h, io.LimitReader(f, limit+1))
+	if err != nil {
+		return blob.Ref{}, fmt.Errorf("blob/s3: read: %w", err)
+	}
+	if n > limit {
+		return blob.Ref{}, tooLarge(limit)
+	}
+	return s.upload(ctx, f, blob.Ref{Key: hex.EncodeToString(h.Sum(nil)), Size: n})
+}
+
+func tooLarge(limit int64) error {
+	return errs.E(errs.TooLarge, "document-too-large", "the document is larger than %d bytes", limit)
+}
+
+// upload sends the ref.Size bytes of f under ref's key, unless that content
+// is stored already. f is an io.ReaderAt of known size, so minio-go sends it
+// in one PUT or in parts read from the file: nothing is buffered per part.
+func (s *Store) upload(ctx context.Context, f *os.File, ref blob.Ref) (blob.Ref, error) {
+	name, _ := objectName(ref.Key)
+	if _, err := s.c.StatObject(ctx, s.bucket, name, minio.StatObjectOptions{}); err == nil {
+		return ref, nil // already stored: content addressing makes this a no-op
+	} else if !notFound(err) {
+		return blob.Ref{}, failed("stat", err)
+	}
+	_, err := s.c.PutObject(ctx, s.bucket, name, io.NewSectionReader(f, 0, ref.Size), ref.Size, minio.PutObjectOptions{
+		ContentType: "application/octet-stream",
+		PartSize:    s.partSize,
+	})
+	if err != nil {
+		return blob.Ref{}, failed("put", err)
+	}
+	return ref, nil
+}
+
+// Open returns the blob for streaming and seeking. Its existence is checked
+// here, so a missing blob is NotFound at once and not at the first read.
+func (s *Store) Open(ctx context.Context, key string) (blob.Object, error) {
+	name, err := objectName(key)
+	if err != nil {
+		return nil, err
+	}
+	info, err := s.c.StatObject(ctx, s.bucket, name, minio.StatObjectOptions{})
+	if notFound(err) {
+		return nil, errs.E(errs.NotFound, "blob-not-found", "no blob %s", key)
+	}
+	if err != nil {
+		return nil, failed("stat", err)
+	}
+	return &object{s: s, ctx: ctx, name: name, etag: info.ETag, size: info.Size}, nil
+}
+
+// Delete removes a blob; S3 treats deleting a missing object as success.
+func (s *Store) Delete(ctx context.Context, key string) error {
+	name, err := objectName(key)
+	if err != nil {
+		return nil
+	}
+	if err := s.c.RemoveObject(ctx, s.bucket, name, minio.RemoveObjectOptions{}); err != nil && !notFound(err) {
+		return failed("delete", err)
+	}
+	return nil
+}
+
+// response is the S3 error answer err carries, if any.
+func response(err error) minio.ErrorResponse {
+	var r minio.ErrorResponse
+	errors.As(err, &r)
+	return r
+}
+
+func notFound(err error) bool {
+	if err == nil {
+		return false
+	}
+	code := response(err).Code
+	return code == minio.NoSuchKey || code == "NotFound"
+}
+
+// CodeUnavailable is the code of every error that says the object store
+// could not be reached or did not answer properly.
+const CodeUnavailable = "blob-store-unavailable"
+
+// failed classifies an object-store error: the store down, unreachable or
+// answering 5xx (after minio-go's retries) is Unavailable, which clients
+// may retry later; anything else (a missing bucket, refused credentials)
+// is a configuration fault, logged and answered 500.
+func failed(op string, err error) error {
+	err = fmt.Errorf("blob/s3: %s: %w", op, err)
+	if unavailable(err) {
+		return errs.Wrap(err, errs.Unavailable, CodeUnavailable, "the document store is unavailable; try again later")
+	}
+	return err
+}
+
+func unavailable(err error) bool {
+	if errors.Is(err, context.Canceled) {
+		return false
+	}
+	if r := response(err); r.StatusCode >= 500 || r.Code == "SlowDown" {
+		return true
+	}
+	// Refused, reset, timed out, unresolvable: the transport's errors
+	// are all *url.Error or net.Error; a body cut short is ErrUnexpectedEOF.
+	var ne net.Error
+	var ue *url.Error
+	return errors.As(err, &ne) || errors.As(err, &ue) || errors.Is(err, syscall.ECONNREFUSED) ||
+		errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, context.DeadlineExceeded)
+}
+
+// staging describes a failed write of the local staging file; a full disk
+// is StorageFull, as in blob/fs.
+func staging(op string, err error) error {
+	err = fmt.Errorf("blob/s3: stage %s: %w", op, err)
+	if errs.NoSpace(err) {
+		return errs.StorageFull(err)
+	}
+	return err
+}

@@ -1,0 +1,185 @@
+// Package s3test gives tests a bucket of their own on the real S3 server
+// that scripts/test starts (scripts/s3-test-server, SeaweedFS on loopback),
+// and lets a test start a server of its own that it may stop and restart.
+package s3test
+
+import (
+	"bufio"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/minio/minio-go/v7"
+	"github.com/minio/minio-go/v7/pkg/credentials"
+
+	"github.com/segl/segl/internal/blob/s3"
+	"github.com/segl/segl/internal/testtool"
+)
+
+// The variables scripts/s3-test-server prints and scripts/test exports.
+const (
+	EnvEndpoint  = "SEGL_TEST_S3_ENDPOINT"
+	EnvAccessKey = "SEGL_TEST_S3_ACCESS_KEY"
+	EnvSecretKey = "SEGL_TEST_S3_SECRET_KEY"
+)
+
+// Server is a running S3 server's address and credentials.
+type Server struct {
+	Endpoint, AccessKey, SecretKey string
+}
+
+// Shared returns the server scripts/test started, or ends the test when
+// none was: skipped on a developer's machine, failed in CI.
+func Shared(t testing.TB) Server {
+	t.Helper()
+	s := Server{Endpoint: os.Getenv(EnvEndpoint), AccessKey: os.Getenv(EnvAccessKey), SecretKey: os.Getenv(EnvSecretKey)}
+	if s.Endpoint == "" {
+		testtool.Missing(t, "no S3 server: scripts/test starts one; by hand, start scripts/s3-test-server and export the %s, %s and %s it prints",
+			EnvEndpoint, EnvAccessKey, EnvSecretKey)
+	}
+	return s
+}
+
+// Bucket creates a bucket for this test alone and returns the options of
+// a store on it, with a temporary directory; the bucket and its objects
+// are removed when the test ends.
+func (s Server) Bucket(t testing.TB) s3.Options {
+	t.Helper()
+	c, err := minio.New(strings.TrimPrefix(s.Endpoint, "http://"), &minio.Options{
+		Creds: credentials.NewStaticV4(s.AccessKey, s.SecretKey, ""),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b [6]byte
+	rand.Read(b[:])
+	name := "segl-test-" + hex.EncodeToString(b[:])
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := c.MakeBucket(ctx, name, minio.MakeBucketOptions{}); err != nil {
+		t.Fatalf("make bucket %s on %s: %v", name, s.Endpoint, err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		for o := range c.ListObjects(ctx, name, minio.ListObjectsOptions{Recursive: true}) {
+			if o.Err == nil {
+				c.RemoveObject(ctx, name, o.Key, minio.RemoveObjectOptions{})
+			}
+		}
+		c.RemoveBucket(ctx, name)
+	})
+	return s3.Options{Endpoint: s.Endpoint, Bucket: name, AccessKey: s.AccessKey, SecretKey: s.SecretKey, TempDir: t.TempDir()}
+}
+
+// Own is an S3 server started for one test, which it may stop and start
+// again (same data directory and port) to see an outage.
+type Own struct {
+	Server
+	t      testing.TB
+	script string
+	dir    string
+	port   string
+	cmd    *exec.Cmd
+}
+
+// Start runs scripts/s3-test-server for this test alone; it is stopped
+// when the test ends. A missing SeaweedFS binary ends the test as a
+// missing tool does.
+func Start(t testing.TB) *Own {
+	t.Helper()
+	root, err := moduleRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := &Own{t: t, script: filepath.Join(root, "scripts", "s3-test-server"), dir: t.TempDir()}
+	if err := o.Restart(); err != nil {
+		if errors.Is(err, errNoBinary) {
+			testtool.Missing(t, "%v", err)
+		}
+		t.Fatal(err)
+	}
+	t.Cleanup(o.Stop)
+	return o
+}
+
+var errNoBinary = errors.New("the SeaweedFS binary (weed) is not built")
+
+// Restart starts the server (again) on its data directory and, after the
+// first start, on the same port, and waits until it answers.
+func (o *Own) Restart() error {
+	args := []string{"--dir", o.dir}
+	if o.port != "" {
+		args = append(args, "--port", o.port)
+	}
+	cmd := exec.Command(o.script, args...)
+	cmd.Stderr = os.Stderr
+	// Its own process group, so that Stop ends weed with the script.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return err
+	}
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	env := map[string]string{}
+	sc := bufio.NewScanner(out)
+	for sc.Scan() {
+		k, v, _ := strings.Cut(sc.Text(), "=")
+		env[k] = v
+		if k == EnvSecretKey {
+			break
+		}
+	}
+	if env[EnvSecretKey] == "" {
+		err := cmd.Wait()
+		var ee *exec.ExitError
+		if errors.As(err, &ee) && ee.ExitCode() == 3 {
+			return errNoBinary
+		}
+		return fmt.Errorf("scripts/s3-test-server did not start: %v", err)
+	}
+	go io.Copy(io.Discard, out)
+	o.cmd = cmd
+	o.Server = Server{Endpoint: env[EnvEndpoint], AccessKey: env[EnvAccessKey], SecretKey: env[EnvSecretKey]}
+	o.port = o.Endpoint[strings.LastIndex(o.Endpoint, ":")+1:]
+	return nil
+}
+
+// Stop ends the server, as an outage would, and waits until it is gone.
+func (o *Own) Stop() {
+	if o.cmd == nil {
+		return
+	}
+	syscall.Kill(-o.cmd.Process.Pid, syscall.SIGTERM)
+	o.cmd.Wait()
+	o.cmd = nil
+}
+
+func moduleRoot() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", errors.New("s3test: go.mod not found")
+		}
+		dir = parent
+	}
+}

@@ -59,3 +59,18 @@ if [ ! -x "$mailpit" ]; then
     mkdir -p "$(dirname "$mailpit")" && go build -o "$mailpit" github.com/axllent/mailpit)
   rm -rf "$scratch"
 fi
+
+# SeaweedFS, the real S3 server the object-store tests run against
+# (scripts/s3-test-server; MinIO's server is AGPL, a fake is no test).
+# Built once the same way; a cold build takes minutes on two cores.
+weed_version=v0.0.0-20261109003541-7506e5f91cd6
+weed="${XDG_CACHE_HOME:-$HOME/.cache}/segl/weed-$weed_version"
+if [ ! -x "$weed" ]; then
+  echo "install-deps: building SeaweedFS (weed) once, into $weed"
+  scratch=$(mktemp -d)
+  (cd "$scratch" && go mod init scratch >/dev/null 2>&1 &&
+    go get "github.com/seaweedfs/seaweedfs/weed@$weed_version" >/dev/null 2>&1 &&
+    mkdir -p "$(dirname "$weed")" && go build -o "$weed.tmp" github.com/seaweedfs/seaweedfs/weed &&
+    mv "$weed.tmp" "$weed")
+  rm -rf "$scratch"
+fi

@@ -41,7 +41,7 @@ import (
 	"fmt"
 	"io"
 	"net"
-		"net/url"
+	"net/url"
 	"os"
 	"strings"
 	"syscall"

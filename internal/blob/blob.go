@@ -1,7 +1,7 @@
 // Package blob is the document storage port: content-addressed by SHA-256,
 // written and read as streams so a 10 MB document is never held in memory.
-// Implementations: fs/ (files under the data directory); S3 later. All pass
-// blobtest.Run.
+// Implementations: fs/ (files under the data directory) and s3/ (an
+// S3-compatible bucket, for several nodes). All pass blobtest.Run.
 package blob
 
 import (
@@ -43,4 +43,11 @@ type FilePutter interface {
 	// PutFile stores the file at path, which the store now owns: it is moved
 	// or removed whether or not PutFile succeeds.
 	PutFile(ctx context.Context, path string, limit int64) (Ref, error)
+}
+
+// Checker is an optional capability of a store on another machine: Check
+// says whether it can serve now, for /readyz. A local store has none; its
+// full disk is found by the storage probe.
+type Checker interface {
+	Check(ctx context.Context) error
 }

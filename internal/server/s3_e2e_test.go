@@ -19,9 +19,10 @@ import (
 // TestObjectStoreOutage runs segl with its documents in a real S3 server
 // (SeaweedFS, started for this test) and stops the server: an upload is
 // answered 503 problem+json blob-store-unavailable with Retry-After (not
-// 500). Once the server is back, segl recovers by itself, without a
-// restart: the job stored before the outage is signed by both signers and
-// its completed PDF, read back from the bucket, passes the validator.
+// 500), and /readyz names the store. Once the server is back, segl
+// recovers by itself, without a restart: the job stored before the outage
+// is signed by both signers and its completed PDF, read back from the
+// bucket, passes the validator.
 func TestObjectStoreOutage(t *testing.T) {
 	srv := s3test.Start(t)
 	o := srv.Bucket(t)
@@ -40,6 +41,9 @@ func TestObjectStoreOutage(t *testing.T) {
 	last := &lastResponse{next: c.HTTP.Transport}
 	c.HTTP.Transport = last
 	j := e.mustCreate(c, directRequest())
+	if code, rep := e.readyz(t); code != http.StatusOK || rep.Status != "ready" {
+		t.Fatalf("readyz with the store up: %d %+v", code, rep)
+	}
 
 	srv.Stop()
 	_, err := c.CreateJob(ctx, directRequest(), []client.Upload{pdfUpload("doc1")})
@@ -49,9 +53,15 @@ func TestObjectStoreOutage(t *testing.T) {
 	}
 	_, err = c.Document(ctx, j.ID, j.Documents[0].ID)
 	problemOf(t, err, http.StatusServiceUnavailable, "blob-store-unavailable")
+	if code, rep := e.readyz(t); code != http.StatusServiceUnavailable || rep.Failed["blobs"] != "blob-store-unavailable" {
+		t.Fatalf("readyz with the store down: %d %+v", code, rep)
+	}
 
 	if err := srv.Restart(); err != nil {
 		t.Fatal(err)
+	}
+	if code, rep := e.readyz(t); code != http.StatusOK {
+		t.Fatalf("readyz once the store is back: %d %+v", code, rep)
 	}
 	for i, pid := range []string{olaPID, kariPID} {
 		b := e.browser(t)

@@ -26,6 +26,7 @@ import (
 	"time"
 
 	"github.com/segl/segl/internal/audit"
+	"github.com/segl/segl/internal/blob"
 	"github.com/segl/segl/internal/ceremony"
 	"github.com/segl/segl/internal/clock"
 	"github.com/segl/segl/internal/config"
@@ -197,6 +198,9 @@ func start(ctx context.Context, cfg config.Config, opts Options, ln net.Listener
 	}
 	ready := &health.Readiness{}
 	ready.Add("storage", storage.Check)
+	if c, ok := blobs.(blob.Checker); ok {
+		ready.Add("blobs", c.Check)
+	}
 	api := &httpapi.API{Svc: svc, BaseURL: base, Log: opts.Log, Observe: storage.Observe}
 	api.Routes(mux)
 	// Posten's signature API beside it (MISSION I2), on the same listener

@@ -57,6 +57,7 @@ import (
 var (
 	_ blob.Store      = (*Store)(nil)
 	_ blob.FilePutter = (*Store)(nil)
+	_ blob.Checker    = (*Store)(nil)
 )
 
 // Options say where the bucket is and how to reach it.

@@ -78,9 +78,10 @@ type Options struct {
 	// 5 MiB). Larger documents are uploaded in parts of this size, read
 	// from the staged file, not buffered.
 	PartSize uint64
-	// MaxRetries bounds how often one request is retried on a network
-	// error or a 5xx before the caller sees Unavailable (default 2): an
-	// outage must be answered within seconds, not after minio-go's ten.
+	// MaxRetries bounds the attempts at one request on a network error or
+	// a 5xx before the caller sees Unavailable (default 2, so one retry):
+	// an outage must be answered within a second, not after minio-go's
+	// ten attempts.
 	MaxRetries int
 }
 

@@ -8,11 +8,13 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/segl/segl/client"
 	"github.com/segl/segl/internal/blob/s3/s3test"
 	"github.com/segl/segl/internal/config"
+	"github.com/segl/segl/internal/server"
 	"github.com/segl/segl/internal/validate"
 )
 
@@ -78,5 +80,47 @@ func TestObjectStoreOutage(t *testing.T) {
 	rep, err := validate.PDF(bytes.NewReader(signed), int64(len(signed)), validate.Options{Roots: e.srv.Dev.Roots()})
 	if err != nil || !rep.Passed() || len(rep.Signatures) != 3 {
 		t.Fatalf("signed PDF from the object store: %v %+v", err, rep)
+	}
+}
+
+// TestObjectStoreStartupErrors: a node whose object store settings cannot
+// work does not start, and says why, instead of failing its first upload.
+func TestObjectStoreStartupErrors(t *testing.T) {
+	srv := s3test.Shared(t)
+	o := srv.Bucket(t)
+	dir := t.TempDir()
+	file := func(name, content string) string {
+		p := filepath.Join(dir, name)
+		os.WriteFile(p, []byte(content), 0o600)
+		return p
+	}
+	access, secret := file("access", o.AccessKey+"\n"), file("secret", o.SecretKey+"\n")
+	for _, c := range []struct {
+		name   string
+		mutate func(*config.Config)
+		text   string
+	}{
+		{"fail/no-such-bucket", func(c *config.Config) { c.S3Bucket += "-missing" }, "does not exist"},
+		{"fail/wrong-secret", func(c *config.Config) { c.S3SecretKeyFile = file("wrong", "not-the-secret") }, "signature"},
+		{"fail/empty-key-file", func(c *config.Config) { c.S3AccessKeyFile = file("empty", "\n") }, "is empty"},
+		{"fail/missing-key-file", func(c *config.Config) { c.S3SecretKeyFile = filepath.Join(dir, "nope") }, "no such file"},
+		{"fail/ca-file-not-pem", func(c *config.Config) { c.S3CAFile = file("ca.pem", "not a certificate") }, "no PEM certificates"},
+		{"fail/bad-endpoint", func(c *config.Config) { c.S3Endpoint = "s3.example:9000" }, "want https://host[:port]"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			cfg := config.Default()
+			cfg.Dev, cfg.Addr, cfg.Data, cfg.RelaxedSync = true, "127.0.0.1:0", t.TempDir(), true
+			cfg.LinkKeyFile = filepath.Join(cfg.Data, "secrets", "link.key")
+			cfg.S3Endpoint, cfg.S3Bucket, cfg.S3AccessKeyFile, cfg.S3SecretKeyFile = o.Endpoint, o.Bucket, access, secret
+			c.mutate(&cfg)
+			s, err := server.Start(context.Background(), cfg, server.Options{})
+			if err == nil {
+				s.Close(context.Background())
+				t.Fatal("started")
+			}
+			if !strings.Contains(err.Error(), c.text) {
+				t.Fatalf("got %v, want %q", err, c.text)
+			}
+		})
 	}
 }

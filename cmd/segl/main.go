@@ -122,7 +122,7 @@ func auditVerify(args []string, stdout io.Writer) error {
 		return err
 	}
 	defer db.Close()
-	roots, err := trustAnchors(*data, *trust)
+	roots, _, err := trustAnchors(*data, *trust)
 	if err != nil {
 		return err
 	}
@@ -149,9 +149,9 @@ func auditVerify(args []string, stdout io.Writer) error {
 }
 
 // trustAnchors are the development root of the data directory, if there is
-// one, and the certificates of the trust file, if named.
-func trustAnchors(data, trust string) (*x509.CertPool, error) {
-	roots := x509.NewCertPool()
+// one, and the certificates of the trust file, if named; n counts them.
+func trustAnchors(data, trust string) (roots *x509.CertPool, n int, err error) {
+	roots = x509.NewCertPool()
 	for _, f := range []string{filepath.Join(data, "pki", "root-ca.pem"), trust} {
 		if f == "" {
 			continue
@@ -159,15 +159,16 @@ func trustAnchors(data, trust string) (*x509.CertPool, error) {
 		certs, err := pki.LoadCertificates(f)
 		if err != nil {
 			if f == trust {
-				return nil, err
+				return nil, 0, err
 			}
 			continue // no development PKI there
 		}
 		for _, c := range certs {
 			roots.AddCert(c)
+			n++
 		}
 	}
-	return roots, nil
+	return roots, n, nil
 }
 
 // openAuditStore opens the store whose audit log is to be verified.

@@ -178,30 +178,17 @@ func runValidate(args []string, stdout io.Writer) error {
 	if fs.NArg() == 0 {
 		return errors.New("validate: name at least one file")
 	}
-	opts := validate.Options{Roots: x509.NewCertPool()}
+	roots, anchors, err := trustAnchors(*data, *trust)
+	if err != nil {
+		return err
+	}
+	opts := validate.Options{Roots: roots}
 	if *at != "" {
 		t, err := time.Parse(time.RFC3339, *at)
 		if err != nil {
 			return fmt.Errorf("validate: --at: %w", err)
 		}
 		opts.At = t
-	}
-	anchors := 0
-	for _, f := range []string{filepath.Join(*data, "pki", "root-ca.pem"), *trust} {
-		if f == "" {
-			continue
-		}
-		certs, err := pki.LoadCertificates(f)
-		if err != nil {
-			if f == *trust {
-				return err
-			}
-			continue // no development PKI there
-		}
-		for _, c := range certs {
-			opts.Roots.AddCert(c)
-			anchors++
-		}
 	}
 	if anchors == 0 {
 		fmt.Fprintln(os.Stderr, "validate: no trust anchors (give --data or --trust): nothing can pass")

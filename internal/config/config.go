@@ -50,6 +50,11 @@ type Config struct {
 	// document's newest time-stamp expires it gets a new one
 	// (internal/renewal).
 	RenewMargin time.Duration
+	// RenewAlgorithmEnds are algorithms with the date from which they are
+	// no longer trusted ("SHA-256", "ECDSA-P-256", "RSA-2048"): an
+	// archived document whose newest time-stamp uses one is renewed
+	// RenewMargin before it (renewal.Policy.Ends). Nil: none.
+	RenewAlgorithmEnds map[string]time.Time
 	// Keys in a hardware security module over PKCS#11 (internal/hsm): one
 	// token per process, and a key label per role instead of a PEM key.
 	// The TSA and OCSP keys replace the development ones in --dev; outside
@@ -199,6 +204,26 @@ func duration(p func(*Config) *time.Duration) func(*Config, string) error {
 	}
 }
 
+// parseAlgorithmEnds reads renew-algorithm-ends: NAME=YYYY-MM-DD pairs.
+func parseAlgorithmEnds(c *Config, v string) error {
+	c.RenewAlgorithmEnds = nil
+	for _, pair := range strings.Split(v, ",") {
+		if pair = strings.TrimSpace(pair); pair == "" {
+			continue
+		}
+		name, date, ok := strings.Cut(pair, "=")
+		end, err := time.Parse(time.DateOnly, strings.TrimSpace(date))
+		if !ok || strings.TrimSpace(name) == "" || err != nil {
+			return fmt.Errorf("want NAME=YYYY-MM-DD, got %q", pair)
+		}
+		if c.RenewAlgorithmEnds == nil {
+			c.RenewAlgorithmEnds = map[string]time.Time{}
+		}
+		c.RenewAlgorithmEnds[strings.TrimSpace(name)] = end
+	}
+	return nil
+}
+
 var options = []option{
 	{"addr", "listen address (host:port)", str(func(c *Config) *string { return &c.Addr }), false},
 	{"base-url", "public base URL (default https://<addr>)", str(func(c *Config) *string { return &c.BaseURL }), false},
@@ -263,6 +288,8 @@ var options = []option{
 		duration(func(c *Config) *time.Duration { return &c.AuditAnchorEvery }), false},
 	{"renew-margin", "re-time-stamp an archived document this long before its newest time-stamp's TSA certificate expires (Go duration)",
 		duration(func(c *Config) *time.Duration { return &c.RenewMargin }), false},
+	{"renew-algorithm-ends", "algorithms no longer trusted from a date, comma-separated NAME=YYYY-MM-DD (e.g. SHA-256=2040-01-01,ECDSA-P-256=2035-01-01)",
+		parseAlgorithmEnds, false},
 	{"header-timeout", "time a client has for its request line and headers (Go duration)",
 		duration(func(c *Config) *time.Duration { return &c.HTTP.HeaderTimeout }), false},
 	{"idle-timeout", "close a keep-alive connection idle this long (Go duration)",

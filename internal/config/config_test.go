@@ -175,3 +175,27 @@ func TestS3(t *testing.T) {
 		t.Errorf("an inline secret key was accepted: %v", err)
 	}
 }
+
+// TestRenewalSettings: the renewal margin and the algorithms' end dates
+// load, and an end date that does not parse is refused at start-up.
+func TestRenewalSettings(t *testing.T) {
+	c, err := Load("serve", []string{"--dev", "--renew-margin", "720h"},
+		env(map[string]string{"SEGL_RENEW_ALGORITHM_ENDS": "SHA-256=2040-01-01, ECDSA-P-256=2035-06-30"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]time.Time{"SHA-256": time.Date(2040, 1, 1, 0, 0, 0, 0, time.UTC),
+		"ECDSA-P-256": time.Date(2035, 6, 30, 0, 0, 0, 0, time.UTC)}
+	if c.RenewMargin != 720*time.Hour || len(c.RenewAlgorithmEnds) != 2 ||
+		!c.RenewAlgorithmEnds["SHA-256"].Equal(want["SHA-256"]) || !c.RenewAlgorithmEnds["ECDSA-P-256"].Equal(want["ECDSA-P-256"]) {
+		t.Fatalf("margin %v, ends %v", c.RenewMargin, c.RenewAlgorithmEnds)
+	}
+	if d, _ := Load("serve", []string{"--dev"}, env(nil)); d.RenewMargin != 365*24*time.Hour || d.RenewAlgorithmEnds != nil {
+		t.Fatalf("defaults: margin %v, ends %v", d.RenewMargin, d.RenewAlgorithmEnds)
+	}
+	for _, v := range []string{"SHA-256", "SHA-256=2040", "=2040-01-01"} {
+		if _, err := Load("serve", []string{"--dev", "--renew-algorithm-ends", v}, env(nil)); err == nil {
+			t.Errorf("renew-algorithm-ends %q accepted", v)
+		}
+	}
+}

@@ -207,7 +207,7 @@ func (s *Server) startRenewals(ctx context.Context, cfg config.Config, opts Opti
 		return
 	}
 	s.Renewals = &renewal.Service{Store: s.Store, Blobs: svc.Blobs, Queue: s.Queue, Sealer: s.engine.Seal,
-		Policy: renewal.Policy{Margin: cfg.RenewMargin}, Clock: opts.Clock, Log: opts.Log, TempDir: svc.TempDir}
+		Policy: renewal.Policy{Margin: cfg.RenewMargin, Ends: cfg.RenewAlgorithmEnds}, Clock: opts.Clock, Log: opts.Log, TempDir: svc.TempDir}
 	s.Renewals.Handlers(runner)
 	s.work.Go(func() { s.Renewals.Sweep(ctx, cfg.SweepEvery) })
 }

@@ -79,7 +79,7 @@ func TestREADMETour(t *testing.T) {
 				t.Fatalf("README tour: %q exited %d:\n%s", cmd, status, out)
 			}
 			checkOutcome(t, cmd, out)
-			if strings.Contains(cmd, "# nobody can sign it now") {
+			if strings.Contains(cmd, "# its links now say it was withdrawn") {
 				checkCancelledLink(t, work, base)
 			}
 		}
@@ -162,7 +162,7 @@ func checkOutcome(t *testing.T, cmd, out string) {
 		if signers, _ := v["signers"].([]any); len(signers) != 2 {
 			t.Errorf("README tour: job has %d signers, want 2:\n%s", len(signers), out)
 		}
-	case strings.Contains(comment, "# nobody can sign it now"):
+	case strings.Contains(comment, "# its links now say it was withdrawn"):
 		decode()
 		if v["status"] != "cancelled" {
 			t.Errorf("README tour: cancelled job:\n%s", out)
@@ -232,8 +232,8 @@ func signTour(t *testing.T, work, base string) string {
 }
 
 // checkCancelledLink opens the first signer's link of the cancelled job
-// (from its create response, job2.json), which must no longer lead to
-// signing.
+// (from its create response, job2.json), which must say that the sender
+// withdrew the job, not that the link expired.
 func checkCancelledLink(t *testing.T, work, base string) {
 	t.Helper()
 	var cancelled struct {
@@ -256,8 +256,8 @@ func checkCancelledLink(t *testing.T, work, base string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p.Status != http.StatusGone {
-		t.Errorf("README tour: the cancelled job's link: %d %q, want 410", p.Status, p.H1())
+	if want := "Avsenderen har trukket tilbake oppdraget"; p.Status != http.StatusGone || p.H1() != want {
+		t.Errorf("README tour: the cancelled job's link: %d %q, want 410 %q", p.Status, p.H1(), want)
 	}
 }
 

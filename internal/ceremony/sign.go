@@ -56,11 +56,17 @@ func (s *Service) SignerLink(ctx context.Context, signerID, token string) (*job.
 	return s.signerJob(ctx, signerID)
 }
 
+// CodeJobCancelled is the error code of a signer's link to a job its sender
+// cancelled: the signer is told so, not that the link expired.
+const CodeJobCancelled = "job-cancelled"
+
 // linkUsable refuses links to finished signers and jobs.
 func linkUsable(j *job.Job, signer *job.Signer) error {
 	switch {
 	case signer.Status == job.SignerSigned || signer.Status == job.SignerRejected:
 		return errs.E(errs.Conflict, "link-used", "you have already %s this job", signer.Status)
+	case j.Status == job.StatusCancelled:
+		return errs.E(errs.Conflict, CodeJobCancelled, "the sender has cancelled this job")
 	case signer.Status.Final() || j.Status.Final():
 		return errs.E(errs.Conflict, "link-expired", "this job is %s and can no longer be signed", j.Status)
 	}

@@ -20,7 +20,7 @@ const (
 	CodeLinkUsed    = "link-used"
 )
 
-var goneCodes = []string{CodeLinkExpired, CodeLinkUsed, errs.CodeJobDeleted}
+var goneCodes = []string{CodeLinkExpired, CodeLinkUsed, ceremony.CodeJobCancelled, errs.CodeJobDeleted}
 
 // codePages are the errors that have a page of their own wherever they
 // come from, by code: catalogue prefixes as for explain.
@@ -28,6 +28,9 @@ var codePages = map[string]string{
 	// The signer's allowance of one-time codes ran out: the link is locked
 	// for good, so the page sends them to the sender, with no way to retry.
 	ceremony.CodeLinkLocked: "sign.locked",
+	// The sender cancelled the job: the link is spent, and the signer
+	// should hear why rather than that it expired.
+	ceremony.CodeJobCancelled: "sign.cancelled",
 }
 
 // LinkExpired is the error for a signing link past its expiry.

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/segl/segl/internal/ceremony"
 	"github.com/segl/segl/internal/errs"
 )
 
@@ -27,6 +28,7 @@ func TestErrorPages(t *testing.T) {
 		{"gone/link-expired", LinkExpired(), "nb", 410, "Lenken er utløpt eller allerede brukt"},
 		{"gone/link-used", LinkUsed(), "en", 410, "The link has expired or has already been used"},
 		{"gone/wrapped", fmt.Errorf("ceremony: %w", LinkUsed()), "en", 410, "The link has expired or has already been used"},
+		{"gone/job-cancelled", errs.E(errs.Conflict, ceremony.CodeJobCancelled, "cancelled"), "en", 410, "The sender has withdrawn this task"},
 		{"unauthenticated", errs.E(errs.Unauthenticated, "session-expired", "x"), "en", 401, "Your session has ended"},
 		{"invalid", errs.Field("pid", "invalid-pid", "%s", secret), "nb", 400, "Noe er galt med forespørselen"},
 		{"too-large", errs.E(errs.TooLarge, "too-large", "x"), "en", 413, "The file is too large"},

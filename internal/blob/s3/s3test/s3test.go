@@ -7,10 +7,13 @@ import (
 	"bufio"
 	"context"
 	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -33,9 +36,11 @@ const (
 	EnvSecretKey = "SEGL_TEST_S3_SECRET_KEY"
 )
 
-// Server is a running S3 server's address and credentials.
+// Server is a running S3 server's address and credentials, and for one
+// that serves TLS the roots that verify it.
 type Server struct {
 	Endpoint, AccessKey, SecretKey string
+	RootCAs                        *x509.CertPool
 }
 
 // Shared returns the server scripts/test started, or ends the test when
@@ -55,8 +60,19 @@ func Shared(t testing.TB) Server {
 // are removed when the test ends.
 func (s Server) Bucket(t testing.TB) s3.Options {
 	t.Helper()
-	c, err := minio.New(strings.TrimPrefix(s.Endpoint, "http://"), &minio.Options{
-		Creds: credentials.NewStaticV4(s.AccessKey, s.SecretKey, ""),
+	u, err := url.Parse(s.Endpoint)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, err := minio.DefaultTransport(u.Scheme == "https")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u.Scheme == "https" {
+		tr.TLSClientConfig = &tls.Config{RootCAs: s.RootCAs}
+	}
+	c, err := minio.New(u.Host, &minio.Options{
+		Creds: credentials.NewStaticV4(s.AccessKey, s.SecretKey, ""), Secure: u.Scheme == "https", Transport: tr,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -79,7 +95,8 @@ func (s Server) Bucket(t testing.TB) s3.Options {
 		}
 		c.RemoveBucket(ctx, name)
 	})
-	return s3.Options{Endpoint: s.Endpoint, Bucket: name, AccessKey: s.AccessKey, SecretKey: s.SecretKey, TempDir: t.TempDir()}
+	return s3.Options{Endpoint: s.Endpoint, Bucket: name, AccessKey: s.AccessKey, SecretKey: s.SecretKey,
+		RootCAs: s.RootCAs, TempDir: t.TempDir()}
 }
 
 // Own is an S3 server started for one test, which it may stop and start
@@ -90,19 +107,29 @@ type Own struct {
 	script string
 	dir    string
 	port   string
+	tls    []string // --cert and --key for a server over TLS
 	cmd    *exec.Cmd
 }
 
 // Start runs scripts/s3-test-server for this test alone; it is stopped
 // when the test ends. A missing SeaweedFS binary ends the test as a
 // missing tool does.
-func Start(t testing.TB) *Own {
+func Start(t testing.TB) *Own { return start(t, nil, nil) }
+
+// StartTLS is Start for a server that serves S3 over TLS with the given
+// certificate and key files; roots verify it.
+func StartTLS(t testing.TB, certFile, keyFile string, roots *x509.CertPool) *Own {
+	return start(t, []string{"--cert", certFile, "--key", keyFile}, roots)
+}
+
+func start(t testing.TB, tlsArgs []string, roots *x509.CertPool) *Own {
 	t.Helper()
 	root, err := moduleRoot()
 	if err != nil {
 		t.Fatal(err)
 	}
-	o := &Own{t: t, script: filepath.Join(root, "scripts", "s3-test-server"), dir: t.TempDir()}
+	o := &Own{t: t, script: filepath.Join(root, "scripts", "s3-test-server"), dir: t.TempDir(), tls: tlsArgs}
+	o.RootCAs = roots
 	if err := o.Restart(); err != nil {
 		if errors.Is(err, errNoBinary) {
 			testtool.Missing(t, "%v", err)
@@ -118,7 +145,7 @@ var errNoBinary = errors.New("the SeaweedFS binary (weed) is not built")
 // Restart starts the server (again) on its data directory and, after the
 // first start, on the same port, and waits until it answers.
 func (o *Own) Restart() error {
-	args := []string{"--dir", o.dir}
+	args := append([]string{"--dir", o.dir}, o.tls...)
 	if o.port != "" {
 		args = append(args, "--port", o.port)
 	}
@@ -152,7 +179,7 @@ func (o *Own) Restart() error {
 	}
 	go io.Copy(io.Discard, out)
 	o.cmd = cmd
-	o.Server = Server{Endpoint: env[EnvEndpoint], AccessKey: env[EnvAccessKey], SecretKey: env[EnvSecretKey]}
+	o.Endpoint, o.AccessKey, o.SecretKey = env[EnvEndpoint], env[EnvAccessKey], env[EnvSecretKey]
 	o.port = o.Endpoint[strings.LastIndex(o.Endpoint, ":")+1:]
 	return nil
 }

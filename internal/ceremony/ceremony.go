@@ -369,7 +369,7 @@ func newestRevision(d *job.Document) (string, error) {
 // openDocument opens the revision of a document of j that pick chooses.
 func (s *Service) openDocument(ctx context.Context, j *job.Job, docID string, pick func(*job.Document) (string, error)) (job.Document, blob.Object, error) {
 	if j.Deleted() {
-		return job.Document{}, nil, errDeleted(j.ID)
+		return job.Document{}, nil, ErrDeleted(j.ID)
 	}
 	d, err := j.Document(docID)
 	if err != nil {
@@ -394,7 +394,7 @@ func (s *Service) Evidence(ctx context.Context, c Caller, jobID, signerID string
 		return nil, errs.E(errs.NotFound, "signer-not-found", "no signer %s in job %s", signerID, jobID)
 	}
 	if j.Deleted() {
-		return nil, errDeleted(jobID)
+		return nil, ErrDeleted(jobID)
 	}
 	if signer.Evidence == "" {
 		return nil, errs.E(errs.Conflict, "not-signed-yet", "signer %s has not signed", signerID)

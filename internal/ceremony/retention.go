@@ -14,9 +14,9 @@ const (
 	ReasonSender    = "sender"    // the sender asked before then
 )
 
-// errDeleted answers for the documents and evidence of a deleted job:
+// ErrDeleted answers for the documents and evidence of a deleted job:
 // they existed and are gone for good (410 at the edges).
-func errDeleted(id string) error {
+func ErrDeleted(id string) error {
 	return errs.E(errs.Conflict, errs.CodeJobDeleted, "job %s was deleted with its documents and evidence", id)
 }
 

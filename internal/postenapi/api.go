@@ -78,6 +78,7 @@ func (a *API) routes() map[string]handler {
 		rt["POST "+base+"/complete"] = a.forFlow(flow, a.confirm)
 		rt["GET "+base+"/xades/{signer}"] = a.forFlow(flow, a.xades)
 		rt["GET "+base+"/pades"] = a.forFlow(flow, a.pades)
+		rt["DELETE "+base+"/documents"] = a.forFlow(flow, a.deleteDocuments)
 	}
 	return rt
 }
@@ -394,6 +395,25 @@ func (a *API) cancel(w http.ResponseWriter, r *http.Request, c ceremony.Caller) 
 	return nil
 }
 
+// deleteDocuments is the delete-documents-url (Java's
+// ClientHelper.deleteDocuments; .NET has none): the sender deletes a
+// finished job's documents, evidence and signers' personal data before its
+// retention ends, through the same use case as DELETE /api/v1/jobs/{id}.
+// A job still running cannot be deleted (409); deleting twice is fine.
+func (a *API) deleteDocuments(w http.ResponseWriter, r *http.Request, c ceremony.Caller, flow job.Flow) error {
+	j, err := a.job(r, c, flow)
+	if err != nil {
+		return err
+	}
+	if j.DeletedAt.IsZero() {
+		if _, err := a.Svc.DeleteJob(r.Context(), c, j.ID); err != nil {
+			return err
+		}
+	}
+	w.WriteHeader(http.StatusOK)
+	return nil
+}
+
 func (a *API) xades(w http.ResponseWriter, r *http.Request, c ceremony.Caller, flow job.Flow) error {
 	j, err := a.job(r, c, flow)
 	if err != nil {
@@ -426,6 +446,9 @@ func (a *API) pades(w http.ResponseWriter, r *http.Request, c ceremony.Caller, f
 }
 
 func (a *API) servePades(w http.ResponseWriter, r *http.Request, c ceremony.Caller, j *job.Job) error {
+	if !j.DeletedAt.IsZero() {
+		return ceremony.ErrDeleted(j.ID)
+	}
 	if len(j.Documents) != 1 {
 		return errs.E(errs.Conflict, "MULTIPLE_DOCUMENTS",
 			"job %s has %d documents, each signed as its own PDF: download them through /api/v1", j.ID, len(j.Documents))
@@ -502,6 +525,9 @@ func (a *API) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		e = errs.Wrap(err, errs.Internal, "INTERNAL_ERROR", "internal error")
 	}
 	status := e.Kind.HTTPStatus()
+	if e.Code == errs.CodeJobDeleted {
+		status = http.StatusGone
+	}
 	out := errorResponse{Code: postenCode(e.Code), Message: e.Message, Type: "CLIENT"}
 	for _, d := range e.Details[min(1, len(e.Details)):] {
 		out.Message += "; " + d.Message

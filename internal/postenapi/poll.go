@@ -285,9 +285,17 @@ func (a *API) padesURL(j *job.Job) string {
 	return a.jobURL(j) + "/pades"
 }
 
+// deleteURL is given once the job has ended, until its documents are gone.
+func (a *API) deleteURL(j *job.Job) string {
+	if !j.Status.Final() || !j.DeletedAt.IsZero() {
+		return ""
+	}
+	return a.jobURL(j) + "/documents"
+}
+
 func (a *API) directStatusResponse(j *job.Job) directStatusResponse {
 	out := directStatusResponse{Reference: j.Reference, ID: jobNumber(j.ID), Status: jobStatus(j.Status),
-		ConfirmationURL: a.jobURL(j) + "/complete", PAdESURL: a.padesURL(j)}
+		ConfirmationURL: a.jobURL(j) + "/complete", PAdESURL: a.padesURL(j), DeleteDocumentsURL: a.deleteURL(j)}
 	for i := range j.Signers {
 		s := &j.Signers[i]
 		// Both clients match xades-url to status by the signer attribute and
@@ -303,7 +311,7 @@ func (a *API) directStatusResponse(j *job.Job) directStatusResponse {
 
 func (a *API) portalStatusResponse(j *job.Job) portalStatusResponse {
 	out := portalStatusResponse{Reference: j.Reference, ID: jobNumber(j.ID), Status: jobStatus(j.Status),
-		ConfirmationURL: a.jobURL(j) + "/complete"}
+		ConfirmationURL: a.jobURL(j) + "/complete", DeleteDocumentsURL: a.deleteURL(j)}
 	if !j.Status.Final() {
 		out.CancellationURL = a.jobURL(j) + "/cancel"
 	}

@@ -235,12 +235,13 @@ type signerURL struct {
 }
 
 type directStatus struct {
-	ID              int64       `xml:"signature-job-id"`
-	Status          string      `xml:"signature-job-status"`
-	Signers         []signerURL `xml:"status"`
-	ConfirmationURL string      `xml:"confirmation-url"`
-	XAdES           []signerURL `xml:"xades-url"`
-	PAdES           string      `xml:"pades-url"`
+	ID                 int64       `xml:"signature-job-id"`
+	Status             string      `xml:"signature-job-status"`
+	Signers            []signerURL `xml:"status"`
+	ConfirmationURL    string      `xml:"confirmation-url"`
+	XAdES              []signerURL `xml:"xades-url"`
+	PAdES              string      `xml:"pades-url"`
+	DeleteDocumentsURL string      `xml:"delete-documents-url"`
 }
 
 type portalStatus struct {
@@ -424,6 +425,16 @@ func TestPostenDirectJobJava(t *testing.T) {
 	}
 	p.checkPAdES(e, st.PAdES, 3)
 	p.do("POST", st.ConfirmationURL, "", nil).want(t, http.StatusOK)
+
+	// The sender deletes the documents early, as Java's deleteDocuments
+	// does: they are gone from segl's API too, and deleting again is fine.
+	if st.DeleteDocumentsURL == "" {
+		t.Fatalf("no delete-documents-url on a completed job: %+v", st)
+	}
+	p.do("DELETE", st.DeleteDocumentsURL, "", nil).want(t, http.StatusOK)
+	p.do("DELETE", st.DeleteDocumentsURL, "", nil).want(t, http.StatusOK)
+	p.do("GET", st.PAdES, "", nil).want(t, http.StatusGone)
+	p.do("GET", st.XAdES[0].URL, "", nil).want(t, http.StatusGone)
 }
 
 // A portal job with two signers in order, as the .NET client runs it:

@@ -7,6 +7,7 @@ package blob
 import (
 	"context"
 	"io"
+	"time"
 )
 
 // Ref names stored content.
@@ -50,4 +51,19 @@ type FilePutter interface {
 // full disk is found by the storage probe.
 type Checker interface {
 	Check(ctx context.Context) error
+}
+
+// Sweeper is an optional capability: a store that knows when each blob was
+// last written, so that blobs no job refers to can be deleted once they
+// are old enough that no job being created can still be about to refer to
+// them (a job's uploads are stored before its row commits). Put of content
+// already stored counts as a write.
+type Sweeper interface {
+	// WalkOlder calls fn with the key of every blob last written before
+	// before.
+	WalkOlder(ctx context.Context, before time.Time, fn func(key string) error) error
+	// DeleteIfOlder deletes key only if it was last written before before,
+	// in one step with respect to Put, and reports whether it did. A
+	// missing key is not an error.
+	DeleteIfOlder(ctx context.Context, key string, before time.Time) (bool, error)
 }

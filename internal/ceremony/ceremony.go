@@ -42,6 +42,9 @@ type Service struct {
 	Engine *signing.Engine
 	// TempDir holds revisions while they are made; "" = os.TempDir().
 	TempDir string
+	// DeletionNotice is how long before a job's deletion its sender is
+	// told (event job.deletion-due); zero means DefaultDeletionNotice.
+	DeletionNotice time.Duration
 	// Queue takes background tasks the use cases start (sending a
 	// one-time code); nil refuses them.
 	Queue queue.Queue

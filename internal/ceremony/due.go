@@ -57,15 +57,25 @@ func (s *Service) SweepDue(ctx context.Context) {
 // before its first pass: the server runs one pass itself before it serves
 // (see server.Start), so that a job that fell due while segl was down is
 // expired or activated before anyone can act on it, not an interval later.
+// Every hour it also sweeps the blob store of unreferenced blobs
+// (SweepBlobs).
 func (s *Service) Sweep(ctx context.Context, interval time.Duration) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
+	blobs := time.NewTicker(time.Hour)
+	defer blobs.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
 			s.SweepDue(ctx)
+		case <-blobs.C:
+			if n, err := s.SweepBlobs(ctx); err != nil {
+				s.log().Error("blob sweep", "err", err)
+			} else if n > 0 {
+				s.log().Info("blob sweep", "deleted", n)
+			}
 		}
 	}
 }

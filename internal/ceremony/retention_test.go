@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -36,7 +37,7 @@ func TestDeletionLeavesNoIdentityNumber(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t0 := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+	t0 := time.Now().UTC().Truncate(time.Second) // the blob store's times are the file system's
 	clk := clock.NewFake(t0)
 	svc := &Service{Store: db, Blobs: blobs, Clock: clk, Limits: job.DefaultLimits, LinkKey: []byte("k")}
 	ctx := context.Background()
@@ -84,6 +85,11 @@ func TestDeletionLeavesNoIdentityNumber(t *testing.T) {
 	if n, err := svc.RunDeletions(ctx, 10); err != nil || n != 0 {
 		t.Fatalf("deleted before its time: %d, %v", n, err)
 	}
+	// The sender was told a week ahead, once however often the sweep ran.
+	svc.RunDeletions(ctx, 10)
+	if got := eventTypes(t, db, org); !reflect.DeepEqual(got, []string{"job.deletion-due"}) {
+		t.Fatalf("feed before the deletion: %v", got)
+	}
 	clk.Advance(time.Second)
 	for range 2 {
 		if _, err := svc.RunDeletions(ctx, 10); err != nil {
@@ -96,6 +102,9 @@ func TestDeletionLeavesNoIdentityNumber(t *testing.T) {
 	}
 	if _, _, err := svc.Document(ctx, c, j.ID, "d1"); !errs.Is(err, errs.Conflict) || errs.From(err).Code != errs.CodeJobDeleted {
 		t.Fatalf("document of a deleted job: %v", err)
+	}
+	if got := eventTypes(t, db, org); !reflect.DeepEqual(got, []string{"job.deletion-due", "job.deleted"}) {
+		t.Fatalf("feed after the deletion: %v", got)
 	}
 	var v audit.Verifier
 	var last audit.Record
@@ -118,4 +127,64 @@ func TestDeletionLeavesNoIdentityNumber(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+// eventTypes lists the retention events in org's feed, oldest first.
+func eventTypes(t *testing.T, db store.Store, org string) []string {
+	t.Helper()
+	changes, err := db.Changes(context.Background(), org, 0, 500)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, c := range changes {
+		if strings.HasPrefix(c.Type, "job.delet") {
+			out = append(out, c.Type)
+		}
+	}
+	return out
+}
+
+// TestSweepBlobs deletes an unreferenced blob once its grace has passed,
+// and never one a job refers to.
+func TestSweepBlobs(t *testing.T) {
+	dir := t.TempDir()
+	db, err := sqlite.Open(filepath.Join(dir, "segl.db"), sqlite.Options{RelaxedSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	blobs, err := blobfs.Open(filepath.Join(dir, "blobs"), blobfs.Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	clk := clock.NewFake(time.Now().UTC())
+	svc := &Service{Store: db, Blobs: blobs, Clock: clk, Limits: job.DefaultLimits, LinkKey: []byte("k")}
+	ctx := context.Background()
+	orphan, _ := blobs.Put(ctx, strings.NewReader("a job that never committed"), 100)
+	used, _ := blobs.Put(ctx, strings.NewReader("kontrakt"), 100)
+	r := &job.Request{Title: "T", Flow: job.Portal, SignatureType: job.Authenticated,
+		Documents: []job.DocumentRequest{{Title: "K", File: "doc1"}}, Signers: []job.SignerRequest{{PID: "21909825250"}}}
+	n := 0
+	ids := func() string { n++; return "id-" + string(rune('a'+n)) }
+	j, ev := job.New(r, "317510748", "cert:1", []job.Document{{ID: "d1", Title: "K", FileName: "k.pdf",
+		MediaType: "application/pdf", Size: 8, SHA256: used.Key}}, ids, clk.Now(), job.DefaultLimits)
+	if err := db.CreateJob(ctx, j, ev, nil); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := svc.SweepBlobs(ctx); err != nil || n != 0 {
+		t.Fatalf("within the grace: %d deleted, %v", n, err)
+	}
+	clk.Advance(BlobGrace + time.Minute)
+	if n, err := svc.SweepBlobs(ctx); err != nil || n != 1 {
+		t.Fatalf("after the grace: %d deleted, %v; want the orphan", n, err)
+	}
+	if _, err := blobs.Open(ctx, orphan.Key); !errs.Is(err, errs.NotFound) {
+		t.Fatalf("orphan: %v", err)
+	}
+	o, err := blobs.Open(ctx, used.Key)
+	if err != nil {
+		t.Fatalf("a job's document was swept: %v", err)
+	}
+	o.Close()
 }

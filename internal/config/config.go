@@ -55,6 +55,9 @@ type Config struct {
 	// archived document whose newest time-stamp uses one is renewed
 	// RenewMargin before it (renewal.Policy.Ends). Nil: none.
 	RenewAlgorithmEnds map[string]time.Time
+	// DeletionNoticeDays is how many days before a job's deletion its
+	// sender gets the event job.deletion-due (and its callback).
+	DeletionNoticeDays int
 	// Keys in a hardware security module over PKCS#11 (internal/hsm): one
 	// token per process, and a key label per role instead of a PEM key.
 	// The TSA and OCSP keys replace the development ones in --dev; outside
@@ -149,7 +152,7 @@ var DefaultHTTPLimits = HTTPLimits{
 // Default is the configuration with no settings given.
 func Default() Config {
 	return Config{Addr: "127.0.0.1:8443", Data: "segl-data", LogFormat: "text", Limits: job.DefaultLimits,
-		SweepEvery: 30 * time.Second, AuditAnchorEvery: time.Hour, RenewMargin: 365 * 24 * time.Hour, RemindAfter: 72 * time.Hour, Workers: 8, HTTP: DefaultHTTPLimits}
+		SweepEvery: 30 * time.Second, AuditAnchorEvery: time.Hour, RenewMargin: 365 * 24 * time.Hour, DeletionNoticeDays: 7, RemindAfter: 72 * time.Hour, Workers: 8, HTTP: DefaultHTTPLimits}
 }
 
 type option struct {
@@ -290,6 +293,8 @@ var options = []option{
 		duration(func(c *Config) *time.Duration { return &c.RenewMargin }), false},
 	{"renew-algorithm-ends", "algorithms no longer trusted from a date, comma-separated NAME=YYYY-MM-DD (e.g. SHA-256=2040-01-01,ECDSA-P-256=2035-01-01)",
 		parseAlgorithmEnds, false},
+	{"deletion-notice-days", "tell the sender this many days before a job's content is deleted (event job.deletion-due)",
+		positive(func(c *Config) *int { return &c.DeletionNoticeDays }), false},
 	{"header-timeout", "time a client has for its request line and headers (Go duration)",
 		duration(func(c *Config) *time.Duration { return &c.HTTP.HeaderTimeout }), false},
 	{"idle-timeout", "close a keep-alive connection idle this long (Go duration)",

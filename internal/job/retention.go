@@ -47,6 +47,13 @@ func (j *Job) DeleteAfter() time.Time {
 // tombstone with its ids, statuses and times.
 func (j *Job) Deleted() bool { return !j.DeletedAt.IsZero() }
 
+// DeletionDue is the event that tells the sender, ahead, when the job's
+// content will be deleted: the details carry delete_after.
+func DeletionDue(j *Job, at time.Time) Event {
+	return Event{Type: "job.deletion-due", JobID: j.ID, JobStatus: j.Status, Actor: "system", At: at,
+		Details: map[string]any{"delete_after": j.DeleteAfter().UTC()}}
+}
+
 // Deleted is the event that records a job's deletion in its feed and the
 // audit log: why, and the SHA-256 of every document and revision deleted,
 // so the log still says what existed after the bytes are gone.

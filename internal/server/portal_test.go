@@ -185,6 +185,18 @@ func TestPortalRoles(t *testing.T) {
 		t.Fatalf("the cancelled job through the API: %v %+v", err, j)
 	}
 
+	// Ola deletes it now rather than when its retention ends; its
+	// original is then gone for good.
+	cancelled.has(t, "Slett oppdraget nå", "personopplysninger slettes ")
+	deleted := ola.submit(cancelled, "/delete", nil)
+	deleted.want(t, http.StatusOK, "Slettet oppdrag")
+	deleted.has(t, "personopplysninger ble slettet")
+	deleted.hasNot(t, "/delete", "avtale.pdf")
+	ola.get(doc.url.Path).want(t, http.StatusGone, "")
+	if j, err := e.client(orgA).Job(ctx, id); err != nil || j.DeletedAt == nil {
+		t.Fatalf("the deleted job through the API: %v %+v", err, j)
+	}
+
 	// Roles change; nobody changes themselves; removed is removed.
 	ola.submit(ola.get("/portal/users"), "/portal/users/role", url.Values{"role": {"admin"}}).has(t, "Rollen er endret.")
 	kari.get("/portal/users").want(t, http.StatusOK, "Brukere")

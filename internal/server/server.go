@@ -186,7 +186,8 @@ func start(ctx context.Context, cfg config.Config, opts Options, ln net.Listener
 		return nil, err
 	}
 	svc := &ceremony.Service{Store: db, Blobs: blobs, Clock: opts.Clock, Limits: cfg.Limits, LinkKey: linkKey, Log: opts.Log,
-		Engine: s.engine, TempDir: s.tmp.Path(), PrivateCallbacks: cfg.Dev}
+		Engine: s.engine, TempDir: s.tmp.Path(), PrivateCallbacks: cfg.Dev,
+		DeletionNotice: time.Duration(cfg.DeletionNoticeDays) * 24 * time.Hour}
 	s.Svc = svc
 	defer func() {
 		if !ok {

@@ -43,7 +43,7 @@ const (
 
 // OrgInput is an organisation as an administrator enters it, trimmed.
 // Invalid errors name its fields "number", "name", "signature_types",
-// "contact_email" and "cert_subject".
+// "contact_email", "cert_subject" and "retention_days".
 type OrgInput struct {
 	Number         string // ignored by ChangeOrg: a number never changes
 	Name           string
@@ -53,6 +53,10 @@ type OrgInput struct {
 	// CertSubject, when set, is the one API client certificate subject the
 	// organisation may use (RFC 2253).
 	CertSubject string
+	// RetentionDays is how long the organisation's jobs are kept after
+	// they end unless archived: job.MinRetentionDays to
+	// job.MaxRetentionDays, or 0 for job.DefaultRetentionDays.
+	RetentionDays int
 }
 
 // Person is a portal user as an administrator names them, trimmed.
@@ -112,7 +116,7 @@ func (s *Service) Onboard(ctx context.Context, a Admin, o OrgInput, first Person
 	}
 	now := s.now()
 	org := store.Org{Number: o.Number, Name: o.Name, Active: true, SignatureTypes: o.SignatureTypes, CreatedAt: now,
-		ContactEmail: o.ContactEmail, CertSubject: o.CertSubject}
+		ContactEmail: o.ContactEmail, CertSubject: o.CertSubject, RetentionDays: o.RetentionDays}
 	admin := store.User{Org: o.Number, PID: first.PID, Name: first.Name, Email: first.Email, Role: store.RoleAdmin,
 		CreatedAt: now, CreatedBy: "admin:" + a.PID}
 	err := s.Store.Onboard(ctx, a.by(now), org, admin)
@@ -131,7 +135,8 @@ func orgExists(number string) *errs.Error {
 }
 
 // ChangeOrg changes an organisation's name, signature types, contact
-// e-mail and certificate subject; its number, state and creation stay.
+// e-mail, certificate subject and retention; its number, state and
+// creation stay.
 func (s *Service) ChangeOrg(ctx context.Context, a Admin, number string, o OrgInput) (store.Org, error) {
 	if err := s.checkAdmin(a); err != nil {
 		return store.Org{}, err
@@ -144,6 +149,7 @@ func (s *Service) ChangeOrg(ctx context.Context, a Admin, number string, o OrgIn
 		return org, err
 	}
 	org.Name, org.SignatureTypes, org.ContactEmail, org.CertSubject = o.Name, o.SignatureTypes, o.ContactEmail, o.CertSubject
+	org.RetentionDays = o.RetentionDays // for jobs created from now on: each job keeps its own
 	if err := s.Store.PutOrg(ctx, a.by(s.now()), org); err != nil {
 		return org, err
 	}
@@ -196,6 +202,11 @@ func checkOrg(o OrgInput) []*errs.Error {
 	bad = append(bad, checkEmail("contact_email", o.ContactEmail, true)...)
 	if utf8.RuneCountInString(o.CertSubject) > maxCertSubject || strings.IndexFunc(o.CertSubject, unicode.IsControl) >= 0 {
 		bad = append(bad, errs.Field("cert_subject", CodeInvalid, "the certificate subject is too long or holds control characters"))
+	}
+	if o.RetentionDays != 0 {
+		if err := job.CheckRetentionDays(o.RetentionDays); err != nil {
+			bad = append(bad, err.(*errs.Error))
+		}
 	}
 	return bad
 }

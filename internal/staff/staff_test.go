@@ -3,6 +3,7 @@ package staff_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -251,5 +252,30 @@ func TestAdministratorManagesUsers(t *testing.T) {
 	}
 	if _, err := e.db.User(ctx, orgA, larsPID); !errs.Is(err, errs.NotFound) {
 		t.Fatalf("not removed: %v", err)
+	}
+}
+
+// TestOrgRetention: the central administrator sets an organisation's
+// retention within 30 to 40 days; other values are refused, and the
+// organisation keeps what it had.
+func TestOrgRetention(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	in, first := onboarding()
+	if _, err := e.svc.Onboard(ctx, e.admin, in, first); err != nil {
+		t.Fatal(err)
+	}
+	for _, days := range []int{29, 41, -1} {
+		in.RetentionDays = days
+		_, err := e.svc.ChangeOrg(ctx, e.admin, newOrg, in)
+		wantCode(t, fmt.Sprintf("%d days", days), err, errs.Invalid, "invalid-retention")
+	}
+	in.RetentionDays = 30
+	if _, err := e.svc.ChangeOrg(ctx, e.admin, newOrg, in); err != nil {
+		t.Fatal(err)
+	}
+	o, _, err := e.svc.Org(ctx, e.admin, newOrg)
+	if err != nil || o.Retention() != 30 {
+		t.Fatalf("retention %d days, %v; want 30", o.Retention(), err)
 	}
 }

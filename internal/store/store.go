@@ -381,6 +381,13 @@ type Retention interface {
 	// BlobReferenced reports whether a job other than org's id refers to
 	// key, as JobBlobs would list it.
 	BlobReferenced(ctx context.Context, key, org, id string) (bool, error)
+	// DeletionsToNotice lists up to limit jobs, not deleted and whose
+	// sender was not told yet, with DeleteAfter at or before before.
+	DeletionsToNotice(ctx context.Context, before time.Time, limit int) ([]JobRef, error)
+	// NoticeDeletion appends the event "job.deletion-due" to the job's
+	// feed and the audit log and marks the sender told, once: a job
+	// already told or deleted is left as it is.
+	NoticeDeletion(ctx context.Context, org, id string, at time.Time) error
 	// DeleteJob makes the job a tombstone at by.At and appends the event
 	// "job.deleted" (reason and the hashes of every document and revision)
 	// to the feed and the audit log, in one transaction. A job already

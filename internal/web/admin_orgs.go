@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/segl/segl/internal/errs"
@@ -34,6 +35,7 @@ func (w *Web) adminOrgList(rw http.ResponseWriter, r *http.Request, s Session) e
 // adminOrgForm is the organisation form as typed, trimmed.
 type adminOrgForm struct {
 	Number, Name, ContactEmail, CertSubject string
+	Retention                               string // days; "" for the default
 	Types                                   []job.SignatureType
 	// The first portal administrator, on onboarding only.
 	AdminPID, AdminName, AdminEmail string
@@ -44,13 +46,13 @@ func (f adminOrgForm) Allows(t string) bool { return slices.Contains(f.Types, jo
 
 func adminFormOf(org store.Org) adminOrgForm {
 	return adminOrgForm{Number: org.Number, Name: org.Name, ContactEmail: org.ContactEmail, CertSubject: org.CertSubject,
-		Types: org.SignatureTypes}
+		Retention: strconv.Itoa(org.Retention()), Types: org.SignatureTypes}
 }
 
 func adminReadOrgForm(r *http.Request) adminOrgForm {
 	v := func(k string) string { return strings.TrimSpace(r.PostForm.Get(k)) }
 	f := adminOrgForm{Number: v("number"), Name: v("name"), ContactEmail: v("contact"), CertSubject: v("cert"),
-		AdminPID: v("admin_pid"), AdminName: v("admin_name"), AdminEmail: v("admin_email")}
+		Retention: v("retention"), AdminPID: v("admin_pid"), AdminName: v("admin_name"), AdminEmail: v("admin_email")}
 	for _, t := range r.PostForm["types"] {
 		if !f.Allows(t) {
 			f.Types = append(f.Types, job.SignatureType(t))
@@ -61,8 +63,15 @@ func adminReadOrgForm(r *http.Request) adminOrgForm {
 
 // input is the organisation the form describes.
 func (f adminOrgForm) input() staff.OrgInput {
-	return staff.OrgInput{Number: f.Number, Name: f.Name, SignatureTypes: f.Types, ContactEmail: f.ContactEmail,
+	in := staff.OrgInput{Number: f.Number, Name: f.Name, SignatureTypes: f.Types, ContactEmail: f.ContactEmail,
 		CertSubject: f.CertSubject}
+	if f.Retention != "" {
+		// Not a number is out of range too: -1 makes the use case say so.
+		if in.RetentionDays, _ = strconv.Atoi(f.Retention); in.RetentionDays == 0 {
+			in.RetentionDays = -1
+		}
+	}
+	return in
 }
 
 // firstAdmin is the first portal administrator the onboarding form names.
@@ -83,6 +92,7 @@ var adminOrgErrors = map[[2]string]fieldError{
 	{"contact_email", staff.CodeMissing}:       {"contact", "admin.org.contact.missing"},
 	{"contact_email", staff.CodeInvalid}:       {"contact", "admin.org.contact.invalid"},
 	{"cert_subject", staff.CodeInvalid}:        {"cert", "admin.org.cert.invalid"},
+	{"retention_days", "invalid-retention"}:    {"retention", "admin.org.retention.invalid"},
 	{"first_admin.pid", staff.CodeMissing}:     {"admin_pid", "admin.org.admin-pid.missing"},
 	{"first_admin.pid", staff.CodeInvalid}:     {"admin_pid", "admin.org.admin-pid.invalid"},
 	{"first_admin.name", staff.CodeMissing}:    {"admin_name", "admin.org.admin-name.missing"},

@@ -32,7 +32,7 @@ import (
 //	GET  /portal/org, POST           choose the organisation to act for
 //	GET  /portal/jobs/new, POST /portal/jobs        new job
 //	GET  /portal/jobs/{id}           a job, its documents and signers
-//	POST /portal/jobs/{id}/cancel
+//	POST /portal/jobs/{id}/cancel, /delete
 //	GET  /portal/jobs/{id}/documents/{doc}[/signed], /signers/{signer}/evidence
 //	GET  /portal/users, POST /portal/users[/role|/remove]   administrators only
 //	POST /portal/logout
@@ -49,6 +49,7 @@ func (w *Web) portalRoutes(mux *http.ServeMux) {
 	w.MountUpload(mux, "POST /portal/jobs", w.portalCreateJob)
 	w.Mount(mux, "GET /portal/jobs/{id}", w.portalJob)
 	w.Mount(mux, "POST /portal/jobs/{id}/cancel", w.portalCancel)
+	w.Mount(mux, "POST /portal/jobs/{id}/delete", w.portalDelete)
 	w.Mount(mux, "GET /portal/jobs/{id}/documents/{doc}", w.portalDocument)
 	w.Mount(mux, "GET /portal/jobs/{id}/documents/{doc}/signed", w.portalSignedDocument)
 	w.Mount(mux, "GET /portal/jobs/{id}/signers/{signer}/evidence", w.portalEvidence)

@@ -480,6 +480,7 @@ type portalJobView struct {
 	Docs       []portalDoc
 	Signers    []portalSigner
 	CanCancel  bool
+	CanDelete  bool // finished and not deleted yet: the sender may delete it before DeleteAfter
 }
 
 type portalDoc struct {
@@ -509,7 +510,8 @@ func (w *Web) portalJob(rw http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	v := portalJobView{Nav: a.nav(), Job: j, Sequential: j.Sequential(), CanCancel: !j.Status.Final()}
+	v := portalJobView{Nav: a.nav(), Job: j, Sequential: j.Sequential(), CanCancel: !j.Status.Final(),
+		CanDelete: j.Status.Final() && !j.Deleted()}
 	if a.admin() {
 		creators, err := w.creators(ctx, a)
 		if err != nil {
@@ -550,6 +552,22 @@ func (w *Web) portalCancel(rw http.ResponseWriter, r *http.Request) error {
 	id := r.PathValue("id")
 	atPage(r, portalPath(id))
 	if _, err := w.staff.Svc.Cancel(r.Context(), a.caller, id); err != nil {
+		return err
+	}
+	http.Redirect(rw, r, portalPath(id), http.StatusSeeOther)
+	return nil
+}
+
+// portalDelete deletes a finished job's documents, evidence and signers'
+// personal data before its retention ends (MISSION L1).
+func (w *Web) portalDelete(rw http.ResponseWriter, r *http.Request) error {
+	a, err := w.portalAccess(rw, r)
+	if err != nil {
+		return err
+	}
+	id := r.PathValue("id")
+	atPage(r, portalPath(id))
+	if _, err := w.staff.Svc.DeleteJob(r.Context(), a.caller, id); err != nil {
 		return err
 	}
 	http.Redirect(rw, r, portalPath(id), http.StatusSeeOther)

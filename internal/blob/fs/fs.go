@@ -15,6 +15,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sync"
+	"time"
 
 	"github.com/segl/segl/internal/blob"
 	"github.com/segl/segl/internal/errs"
@@ -23,12 +25,18 @@ import (
 var (
 	_ blob.Store      = (*Store)(nil)
 	_ blob.FilePutter = (*Store)(nil)
+	_ blob.Sweeper    = (*Store)(nil)
 )
 
 // Store is a directory of blobs.
 type Store struct {
 	dir    string
 	noSync bool
+	// mu makes "is it there, then refresh its time" (Put of content
+	// already stored) and "is it old, then delete it" (DeleteIfOlder) each
+	// one step: otherwise a sweep could find a blob old, a new job's
+	// upload refresh it, and the sweep delete what the job refers to.
+	mu sync.Mutex
 }
 
 // Options tune the store; the zero value is the safe default.
@@ -90,7 +98,7 @@ func (s *Store) Put(ctx context.Context, r io.Reader, limit int64) (blob.Ref, er
 	}
 	ref := blob.Ref{Key: hex.EncodeToString(h.Sum(nil)), Size: n}
 	final, _ := s.path(ref.Key)
-	if _, err := os.Stat(final); err == nil {
+	if s.refresh(final) {
 		os.Remove(tmp.Name()) // already stored: content addressing makes this a no-op
 		done = true
 		return ref, nil
@@ -140,7 +148,7 @@ func (s *Store) PutFile(ctx context.Context, path string, limit int64) (blob.Ref
 	}
 	ref := blob.Ref{Key: hex.EncodeToString(h.Sum(nil)), Size: n}
 	final, _ := s.path(ref.Key)
-	if _, err := os.Stat(final); err == nil {
+	if s.refresh(final) {
 		return ref, nil // already stored
 	}
 	if err := os.MkdirAll(filepath.Dir(final), 0o700); err != nil {
@@ -222,4 +230,65 @@ func (s *Store) Delete(ctx context.Context, key string) error {
 		return fmt.Errorf("blob/fs: delete: %w", err)
 	}
 	return nil
+}
+
+// refresh reports whether the blob at path exists and, if so, marks it
+// written now, so that a sweep does not take it for an old, unused one
+// while the job that stored it again is being created.
+func (s *Store) refresh(path string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, err := os.Stat(path); err != nil {
+		return false
+	}
+	now := time.Now()
+	os.Chtimes(path, now, now) // best effort: at worst the blob is kept
+	return true
+}
+
+// WalkOlder lists the blobs by modification time.
+func (s *Store) WalkOlder(ctx context.Context, before time.Time, fn func(key string) error) error {
+	return filepath.WalkDir(filepath.Join(s.dir, "sha256"), func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		info, err := d.Info()
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil // deleted meanwhile
+		}
+		if err != nil {
+			return fmt.Errorf("blob/fs: walk: %w", err)
+		}
+		if _, perr := s.path(d.Name()); perr != nil || !info.ModTime().Before(before) {
+			return nil
+		}
+		return fn(d.Name())
+	})
+}
+
+// DeleteIfOlder deletes a blob not written since before.
+func (s *Store) DeleteIfOlder(ctx context.Context, key string, before time.Time) (bool, error) {
+	p, err := s.path(key)
+	if err != nil {
+		return false, nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	info, err := os.Stat(p)
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("blob/fs: stat: %w", err)
+	}
+	if !info.ModTime().Before(before) {
+		return false, nil
+	}
+	if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return false, fmt.Errorf("blob/fs: delete: %w", err)
+	}
+	return true, nil
 }

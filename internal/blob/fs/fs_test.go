@@ -2,10 +2,13 @@ package fs
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/segl/segl/internal/blob"
 	"github.com/segl/segl/internal/blob/blobtest"
@@ -60,5 +63,34 @@ func TestFullDisk(t *testing.T) {
 	free()
 	if _, err := s.Put(t.Context(), bytes.NewReader(data), 1<<20); err != nil {
 		t.Fatalf("Put after space was freed: %v", err)
+	}
+}
+
+// TestPutAgainRefreshesAge stores content that is already there: the blob
+// counts as written now, so a sweep of old blobs keeps it.
+func TestPutAgainRefreshesAge(t *testing.T) {
+	s, err := Open(t.TempDir(), Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	ref, _ := s.Put(ctx, strings.NewReader("same"), 10)
+	p, _ := s.path(ref.Key)
+	old := time.Now().Add(-48 * time.Hour)
+	os.Chtimes(p, old, old)
+	var listed []string
+	s.WalkOlder(ctx, time.Now().Add(-24*time.Hour), func(k string) error { listed = append(listed, k); return nil })
+	if len(listed) != 1 || listed[0] != ref.Key {
+		t.Fatalf("old blobs: %v", listed)
+	}
+	if _, err := s.Put(ctx, strings.NewReader("same"), 10); err != nil {
+		t.Fatal(err)
+	}
+	if deleted, err := s.DeleteIfOlder(ctx, ref.Key, time.Now().Add(-24*time.Hour)); err != nil || deleted {
+		t.Fatalf("a blob stored again was deleted: %v, %v", deleted, err)
+	}
+	os.Chtimes(p, old, old)
+	if deleted, err := s.DeleteIfOlder(ctx, ref.Key, time.Now().Add(-24*time.Hour)); err != nil || !deleted {
+		t.Fatalf("an old blob was kept: %v, %v", deleted, err)
 	}
 }

@@ -89,3 +89,37 @@ func (db *DB) DeleteJob(ctx context.Context, by store.By, org, id, reason string
 	})
 	return wrap("delete job", err)
 }
+
+// DeletionsToNotice lists jobs whose deletion is near and not announced.
+func (db *DB) DeletionsToNotice(ctx context.Context, before time.Time, limit int) ([]store.JobRef, error) {
+	rows, _ := db.pool.Query(ctx, `
+		SELECT org, id FROM jobs WHERE deleted_at = 0 AND delete_after > 0 AND delete_after <= $1 AND NOT deletion_noticed
+		LIMIT $2`, micro(before), limit)
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (store.JobRef, error) {
+		var ref store.JobRef
+		err := r.Scan(&ref.Org, &ref.JobID)
+		return ref, err
+	})
+	return out, wrap("deletions to notice", err)
+}
+
+// NoticeDeletion marks the job told and appends its event, once; the row
+// lock makes a concurrent notice wait and then find it told.
+func (db *DB) NoticeDeletion(ctx context.Context, org, id string, at time.Time) error {
+	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		j, err := scanJob(tx.QueryRow(ctx, jobQuery+` FOR UPDATE`, org, id))
+		if errors.Is(err, pgx.ErrNoRows) {
+			return errs.E(errs.NotFound, "job-not-found", "no job %s", id)
+		}
+		if err != nil {
+			return err
+		}
+		tag, err := tx.Exec(ctx, `UPDATE jobs SET deletion_noticed = true
+			WHERE org = $1 AND id = $2 AND NOT deletion_noticed AND deleted_at = 0`, org, id)
+		if err != nil || tag.RowsAffected() == 0 {
+			return err
+		}
+		return appendEvents(ctx, tx, org, nil, []job.Event{job.DeletionDue(j, at)})
+	})
+	return wrap("notice deletion", err)
+}

@@ -216,4 +216,8 @@ INSERT INTO revisions (org, job_id, sha256) SELECT org, job_id, signed_sha256 FR
 	`
 ALTER TABLE signers ADD COLUMN rejection_reason TEXT NOT NULL DEFAULT '';
 `,
+	// 7: whether the sender was told of a job's coming deletion (SQLite's step 12).
+	`
+ALTER TABLE jobs ADD COLUMN deletion_noticed BOOLEAN NOT NULL DEFAULT false;
+`,
 }

@@ -141,3 +141,53 @@ func queryStrings(ctx context.Context, tx *sql.Tx, query string, args ...any) ([
 	}
 	return out, rows.Err()
 }
+
+// DeletionsToNotice lists jobs whose deletion is near and not announced.
+func (db *DB) DeletionsToNotice(ctx context.Context, before time.Time, limit int) ([]store.JobRef, error) {
+	rows, err := db.read.QueryContext(ctx, `
+		SELECT org, id FROM jobs WHERE deleted_at = 0 AND delete_after > 0 AND delete_after <= ? AND deletion_noticed = 0
+		LIMIT ?`, micro(before), limit)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: deletions to notice: %w", err)
+	}
+	defer rows.Close()
+	var out []store.JobRef
+	for rows.Next() {
+		var r store.JobRef
+		if err := rows.Scan(&r.Org, &r.JobID); err != nil {
+			return nil, fmt.Errorf("sqlite: deletions to notice: %w", err)
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// NoticeDeletion marks the job told and appends its event, once.
+func (db *DB) NoticeDeletion(ctx context.Context, org, id string, at time.Time) error {
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		j, err := scanJob(tx.QueryRowContext(ctx, jobQuery, org, id))
+		if errors.Is(err, sql.ErrNoRows) {
+			return errs.E(errs.NotFound, "job-not-found", "no job %s", id)
+		}
+		if err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, `UPDATE jobs SET deletion_noticed = 1
+			WHERE org = ? AND id = ? AND deletion_noticed = 0 AND deleted_at = 0`, org, id)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return nil
+		}
+		return db.appendEvents(ctx, tx, org, nil, []job.Event{job.DeletionDue(j, at)})
+	})
+	if err != nil {
+		var e *errs.Error
+		if errors.As(err, &e) {
+			return err
+		}
+		return fmt.Errorf("sqlite: notice deletion: %w", err)
+	}
+	return nil
+}

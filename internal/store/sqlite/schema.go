@@ -222,4 +222,8 @@ INSERT INTO revisions (org, job_id, sha256) SELECT org, job_id, signed_sha256 FR
 	`
 ALTER TABLE signers ADD COLUMN rejection_reason TEXT NOT NULL DEFAULT '';
 `,
+	// 12: whether the sender was told of a job's coming deletion.
+	`
+ALTER TABLE jobs ADD COLUMN deletion_noticed INTEGER NOT NULL DEFAULT 0;
+`,
 }

@@ -144,3 +144,38 @@ func testDeleteJob(t *testing.T, s store.Store) {
 		t.Fatalf("audit: %v, %d deletion records", err, deletions)
 	}
 }
+
+// testDeletionNotice announces a coming deletion exactly once.
+func testDeletionNotice(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	j := mustCreate(t, s, orgA)
+	ev, _ := j.Cancel("cert:42", t0)
+	if err := s.SaveJob(ctx, j, ev); err != nil {
+		t.Fatal(err)
+	}
+	if refs, _ := s.DeletionsToNotice(ctx, j.DeleteAfter().Add(-time.Second), 10); len(refs) != 0 {
+		t.Fatalf("announced too early: %v", refs)
+	}
+	refs, err := s.DeletionsToNotice(ctx, j.DeleteAfter(), 10)
+	if err != nil || len(refs) != 1 {
+		t.Fatalf("DeletionsToNotice = %v, %v", refs, err)
+	}
+	for range 2 {
+		if err := s.NoticeDeletion(ctx, orgA, j.ID, t0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if refs, _ := s.DeletionsToNotice(ctx, j.DeleteAfter(), 10); len(refs) != 0 {
+		t.Fatalf("still to announce: %v", refs)
+	}
+	changes, _ := s.Changes(ctx, orgA, 0, 100)
+	n := 0
+	for _, c := range changes {
+		if c.Type == "job.deletion-due" && c.JobID == j.ID {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Fatalf("%d job.deletion-due events, want 1", n)
+	}
+}

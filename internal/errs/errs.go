@@ -111,6 +111,27 @@ func From(err error) *Error {
 // of a job whose retention ended: a Conflict that the edges answer 410 Gone.
 const CodeJobDeleted = "job-deleted"
 
+// Codes of an outage of segl's own storage (kind Unavailable): the
+// database or the object store cannot be reached. Nothing was stored or
+// spent, and the same request can succeed once it is back.
+const (
+	CodeDatabaseUnavailable  = "database-unavailable"
+	CodeBlobStoreUnavailable = "blob-store-unavailable"
+)
+
+// StorageTrouble reports whether err is segl's own storage being full or
+// out of reach, rather than a failure of the request or of a service
+// outside segl: the edges ask people to try again later instead of ending
+// what they were doing.
+func StorageTrouble(err error) bool {
+	e := From(err)
+	if e == nil {
+		return false
+	}
+	return e.Kind == InsufficientStorage ||
+		e.Kind == Unavailable && (e.Code == CodeDatabaseUnavailable || e.Code == CodeBlobStoreUnavailable)
+}
+
 // CodeStorageFull is the code of every InsufficientStorage error, whichever
 // store ran out (documents, database, queue, temporary files): the caller
 // can do the same about each, wait until space has been freed.

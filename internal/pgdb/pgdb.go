@@ -141,7 +141,7 @@ func Classify(err error) error {
 }
 
 func unavailable(cause error) error {
-	return errs.Wrap(cause, errs.Unavailable, "database-unavailable", "the database cannot be reached; try again later")
+	return errs.Wrap(cause, errs.Unavailable, errs.CodeDatabaseUnavailable, "the database cannot be reached; try again later")
 }
 
 // IsUniqueViolation reports whether err is PostgreSQL's unique_violation

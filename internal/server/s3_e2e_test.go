@@ -59,6 +59,12 @@ func TestObjectStoreOutage(t *testing.T) {
 		t.Fatalf("readyz with the store down: %d %+v", code, rep)
 	}
 
+	// A signer who signs during the outage is asked to try again later,
+	// not sent to the sender's error URL; their link still works after.
+	b := e.browser(t)
+	view := b.login(j.Signers[0].SigningURL, olaPID, "bankid")
+	b.submit(view, "/sign", url.Values{"confirm": {"yes"}}).want(t, http.StatusServiceUnavailable, "Prøv igjen senere")
+
 	if err := srv.Restart(); err != nil {
 		t.Fatal(err)
 	}

@@ -384,12 +384,12 @@ func (w *Web) loginCallback(rw http.ResponseWriter, r *http.Request) error {
 // that they go back to the sender's error URL rather than to a page of
 // segl's: a login they cancelled (or the provider refused), a job that
 // closed meanwhile, a failure on segl's side or of a service it depends
-// on. Errors with a page of their own (explain), full storage (the signer
-// can try again later) and mistakes the signer can put right stay on
+// on. Errors with a page of their own (explain), full or unreachable
+// storage (the signer can try again later) and mistakes the signer can put right stay on
 // segl's pages.
 func endsAttempt(err error) bool {
 	var pe *pageError
-	if errors.As(err, &pe) {
+	if errors.As(err, &pe) || errs.StorageTrouble(err) {
 		return false
 	}
 	switch errs.KindOf(err) {
@@ -736,7 +736,8 @@ func (w *Web) rejectJob(rw http.ResponseWriter, r *http.Request) error {
 // signer who has already finished (a second click, a second tab) is shown
 // where they ended up. Full storage does not end the attempt: nothing was
 // stored or spent, so the signer is asked to try again later from their
-// job page, in either flow, and their link still works. In the direct flow
+// job page, in either flow, and their link still works; so does an outage
+// of segl's own database or object store (errs.StorageTrouble). In the direct flow
 // an error that ends the attempt (the job closed meanwhile, a failure on
 // segl's side or of a service it depends on) sends the signer to the
 // sender's error URL; the sender learns the rest from the status query.
@@ -744,7 +745,7 @@ func (w *Web) actFailed(rw http.ResponseWriter, r *http.Request, s Session, j *j
 	if codeOf(err) == "signer-done" {
 		return w.finished(rw, r, s, j, signer.ID)
 	}
-	if errs.KindOf(err) == errs.InsufficientStorage {
+	if errs.StorageTrouble(err) {
 		return explain(err, "sign.error.storage-full", signerPath(signer.ID, "job"), "error.507.retry")
 	}
 	if s.Signer == "" || j.Flow != job.Direct || !endsAttempt(err) {

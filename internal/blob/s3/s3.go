@@ -272,7 +272,7 @@ func notFound(err error) bool {
 
 // CodeUnavailable is the code of every error that says the object store
 // could not be reached or did not answer properly.
-const CodeUnavailable = "blob-store-unavailable"
+const CodeUnavailable = errs.CodeBlobStoreUnavailable
 
 // failed classifies an object-store error: the store down, unreachable or
 // answering 5xx (after minio-go's retries) is Unavailable, which clients

@@ -49,6 +49,23 @@ type Retention struct {
 	Years   int  `json:"years,omitempty"`
 }
 
+// Job statuses (Job.Status, Event.JobStatus). A job is signed when every
+// signer has signed: its long-term revisions (PAdES B-LTA) are then being
+// made in the background, and each signed document downloads as the
+// revision with every signature. It is completed once they are stored: the
+// signed documents are final. A job ends completed, rejected, expired,
+// cancelled or failed.
+const (
+	JobCreated   = "created"
+	JobActive    = "active"
+	JobSigned    = "signed"
+	JobCompleted = "completed"
+	JobRejected  = "rejected"
+	JobExpired   = "expired"
+	JobCancelled = "cancelled"
+	JobFailed    = "failed"
+)
+
 // Job is a signature job as the API returns it.
 type Job struct {
 	ID               string    `json:"id"`

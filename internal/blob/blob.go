@@ -6,7 +6,9 @@ package blob
 
 import (
 	"context"
+	"fmt"
 	"io"
+	"os"
 	"time"
 )
 
@@ -66,4 +68,22 @@ type Sweeper interface {
 	// in one step with respect to Put, and reports whether it did. A
 	// missing key is not an error.
 	DeleteIfOlder(ctx context.Context, key string, before time.Time) (bool, error)
+}
+
+// Keep stores a finished temporary file and removes it: moved into place
+// when s can take files (FilePutter, no second copy), copied otherwise. f
+// is closed and gone afterwards, whether or not Keep succeeds.
+func Keep(ctx context.Context, s Store, f *os.File, limit int64) (Ref, error) {
+	if fp, ok := s.(FilePutter); ok {
+		if err := f.Close(); err != nil {
+			os.Remove(f.Name())
+			return Ref{}, fmt.Errorf("blob: %w", err)
+		}
+		return fp.PutFile(ctx, f.Name(), limit)
+	}
+	defer func() { f.Close(); os.Remove(f.Name()) }()
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return Ref{}, fmt.Errorf("blob: %w", err)
+	}
+	return s.Put(ctx, f, limit)
 }

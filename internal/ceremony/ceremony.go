@@ -38,15 +38,18 @@ type Service struct {
 	// LinkKey derives signers' access tokens (HMAC), so a link can be
 	// recomputed on any node and no secret is stored next to the job.
 	LinkKey []byte
-	// Engine makes the signed output of signing acts; nil refuses them.
+	// Engine makes the signed output of signing acts and completes
+	// signed jobs; nil refuses both.
 	Engine *signing.Engine
-	// TempDir holds revisions while they are made; "" = os.TempDir().
+	// TempDir holds temporary files of the edges (an uploaded bundle);
+	// "" = os.TempDir().
 	TempDir string
 	// DeletionNotice is how long before a job's deletion its sender is
 	// told (event job.deletion-due); zero means DefaultDeletionNotice.
 	DeletionNotice time.Duration
 	// Queue takes background tasks the use cases start (sending a
-	// one-time code); nil refuses them.
+	// one-time code, completing a signed job); nil refuses codes and
+	// leaves completion to the feed (delivery.Service.Pump).
 	Queue queue.Queue
 	// Roles is the business register, asked about a signer who signs for
 	// an organisation; nil leaves that unchecked.

@@ -1,14 +1,11 @@
 package ceremony
 
 import (
-	"bytes"
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
-	"fmt"
-	"io"
-	"os"
+	"errors"
 	"slices"
 	"strings"
 	"time"
@@ -18,8 +15,6 @@ import (
 	"github.com/segl/segl/internal/eid"
 	"github.com/segl/segl/internal/errs"
 	"github.com/segl/segl/internal/job"
-	"github.com/segl/segl/internal/pdf"
-	"github.com/segl/segl/internal/pki"
 	"github.com/segl/segl/internal/signing"
 	"github.com/segl/segl/internal/xades"
 )
@@ -175,20 +170,28 @@ func (s *Service) Tasks(ctx context.Context, id eid.Identity) ([]*job.Job, error
 }
 
 // Sign performs one signing act for a logged-in signer: intent recorded,
-// documents prepared on the first act, every document signed on top of its
-// newest revision together with the signer's evidence, and after the last
-// signer the long-term revisions and completion. key is the signer's own
-// key for advanced jobs (nil for authenticated ones, which segl seals).
-func (s *Service) Sign(ctx context.Context, signerID string, id eid.Identity, key *pki.KeyPair) (*job.Job, error) {
+// then one call to the signing engine (documents prepared on the first
+// act, every document signed on top of its newest revision, the signer's
+// evidence, all kept in the blob store), then the act recorded. After the
+// last signer the job is signed, and its completion to PAdES B-LTA is
+// queued (Complete): the signer does not wait for it. For an advanced job
+// the engine obtains the signer's own key with the login's ID token.
+func (s *Service) Sign(ctx context.Context, signerID string, id eid.Identity) (*job.Job, error) {
 	if s.Engine == nil {
 		return nil, errs.E(errs.Unavailable, "signing-unavailable", "signing is not configured on this server")
 	}
 	for attempt := 0; ; attempt++ {
-		j, err := s.signOnce(ctx, signerID, id, key)
+		j, err := s.signOnce(ctx, signerID, id)
 		if changed(err) && attempt < 3 {
 			continue // a parallel signer saved first: sign again on top of their revision
 		}
-		return j, err
+		if err != nil {
+			return nil, err
+		}
+		if j.Status == job.StatusSigned {
+			s.queueCompletion(ctx, j)
+		}
+		return j, nil
 	}
 }
 
@@ -208,17 +211,17 @@ func revisions(j *job.Job) []string {
 }
 
 // recordAct puts a signing act's results on j: the documents' new
-// revisions, the signer's name and evidence, and, after the last signer,
-// the completion.
-func (s *Service) recordAct(ctx context.Context, j *job.Job, signerID, actor string, now time.Time, id eid.Identity,
-	next []blob.Ref, evidence blob.Ref, role map[string]any) ([]job.Event, error) {
-	hashes := make([]string, len(next))
-	for i, ref := range next {
+// revisions, the signer's name and evidence; after the last signer the
+// job is signed.
+func recordAct(j *job.Job, signerID, actor string, now time.Time, id eid.Identity,
+	signed signing.Signed, role map[string]any) ([]job.Event, error) {
+	hashes := make([]string, len(signed.Revisions))
+	for i, ref := range signed.Revisions {
 		j.Documents[i].Signed = job.Revision{SHA256: ref.Key, Size: ref.Size}
 		hashes[i] = ref.Key
 	}
 	details := map[string]any{"eid": id.Method, "level_of_assurance": string(id.Assurance),
-		"auth_time": id.AuthTime.UTC(), "signed_sha256": hashes, "evidence_sha256": evidence.Key}
+		"auth_time": id.AuthTime.UTC(), "signed_sha256": hashes, "evidence_sha256": signed.Evidence.Key}
 	for k, v := range role {
 		details[k] = v
 	}
@@ -227,18 +230,11 @@ func (s *Service) recordAct(ctx context.Context, j *job.Job, signerID, actor str
 		return nil, err
 	}
 	signer, _ := j.Signer(signerID)
-	signer.Name, signer.Evidence = id.Name, evidence.Key
-	if j.AllSigned() {
-		done, err := s.complete(ctx, j)
-		if err != nil {
-			return nil, err
-		}
-		events = append(events, done...)
-	}
+	signer.Name, signer.Evidence = id.Name, signed.Evidence.Key
 	return events, nil
 }
 
-func (s *Service) signOnce(ctx context.Context, signerID string, id eid.Identity, key *pki.KeyPair) (*job.Job, error) {
+func (s *Service) signOnce(ctx context.Context, signerID string, id eid.Identity) (*job.Job, error) {
 	j, signer, err := s.ForSigner(ctx, signerID, id)
 	if err != nil {
 		return nil, err
@@ -247,8 +243,9 @@ func (s *Service) signOnce(ctx context.Context, signerID string, id eid.Identity
 	if err := j.Turn(signer, now); err != nil {
 		return nil, err
 	}
-	if j.SignatureType == job.Advanced && key == nil {
-		return nil, errs.E(errs.Invalid, "own-key-required", "this job needs a signature with your own key")
+	advanced := j.SignatureType == job.Advanced
+	if err := s.Engine.Ready(advanced); err != nil {
+		return nil, err
 	}
 	actor := "pid:" + id.PID
 	// Record the intent before any key is used (STYLE: a crash never
@@ -259,40 +256,16 @@ func (s *Service) signOnce(ctx context.Context, signerID string, id eid.Identity
 	if err := s.Store.SaveJob(ctx, j, []job.Event{intent}); err != nil {
 		return nil, err
 	}
-	sj := signingJob(j)
-	docs := signingDocuments(j)
 	base := revisions(j) // what this act signs on top of
-	// The first act prepares the documents. A prepared document is not
-	// stored: the act's revision holds it whole (an incremental update
-	// appends to it), and nothing refers to it on its own.
-	prepared := make([]*pdf.Spool, len(j.Documents))
-	defer func() {
-		for _, p := range prepared {
-			if p != nil {
-				p.Close()
-			}
-		}
-	}()
-	for i := range j.Documents {
-		if j.Documents[i].Signed.SHA256 == "" {
-			if prepared[i], err = s.prepare(ctx, sj, docs[i], j.Documents[i]); err != nil {
-				if signing.Unsignable(err) {
-					s.fail(ctx, j, err)
-				}
-				return nil, err
-			}
-		}
-	}
 	facts := xades.SignerFacts{Name: id.Name, PID: id.PID, EIDMethod: id.Method, LevelOfAssurance: string(id.Assurance),
 		AuthTime: id.AuthTime, IDToken: id.IDToken, OnBehalfOf: signer.OnBehalfOf}
 	facts.BirthDate, _ = job.BirthDate(id.PID)
-	act := signing.Act{Job: sj, Documents: docs, Slot: slotOf(j, signerID), Signer: facts, SignedAt: now, Key: key}
-	next, evidence, err := s.signDocuments(ctx, j, act, prepared)
+	signed, err := s.Engine.Sign(ctx, signing.Act{Job: signingJob(j), Documents: signingDocuments(j), Slot: slotOf(j, signerID),
+		Signer: facts, SignedAt: now, Advanced: advanced})
 	if err != nil {
-		return nil, err
-	}
-	evRef, err := s.Blobs.Put(ctx, bytes.NewReader(evidence), int64(len(evidence)))
-	if err != nil {
+		if signing.Unsignable(err) {
+			s.fail(ctx, j, err)
+		}
 		return nil, err
 	}
 	// Record the act. When somebody else saved the job meanwhile (a
@@ -306,7 +279,7 @@ func (s *Service) signOnce(ctx context.Context, signerID string, id eid.Identity
 		role["on_behalf_of"] = signer.OnBehalfOf
 	}
 	for attempt := 0; ; attempt++ {
-		events, err := s.recordAct(ctx, j, signerID, actor, now, id, next, evRef, role)
+		events, err := recordAct(j, signerID, actor, now, id, signed, role)
 		if err == nil {
 			err = s.Store.SaveJob(ctx, j, events)
 		}
@@ -328,14 +301,15 @@ func (s *Service) signOnce(ctx context.Context, signerID string, id eid.Identity
 }
 
 // fail ends a job that can never be signed (cause says why, an
-// errs.Invalid from signing.Prepare), so that its sender is told now, by
-// the job.failed event and the notices and callbacks that follow it,
+// errs.Invalid from signing.Engine.Sign), so that its sender is told now,
+// by the job.failed event and the notices and callbacks that follow it,
 // rather than finding out at expiry. A job that another change ended
 // meanwhile stays as it is. The signer is answered with cause whatever
 // happens here, so a failure to save is only logged.
 func (s *Service) fail(ctx context.Context, j *job.Job, cause error) {
 	code := "unsignable-document"
-	if e, ok := cause.(*errs.Error); ok {
+	var e *errs.Error
+	if errors.As(cause, &e) {
 		code = e.Code
 	}
 	for attempt := 0; attempt < 4; attempt++ {
@@ -361,124 +335,6 @@ func (s *Service) fail(ctx context.Context, j *job.Job, cause error) {
 		}
 		j = fresh
 	}
-}
-
-// prepare makes the PDF everyone signs from an upload (normalised PDF or
-// PDF/A from text, with the signature page), in memory or, when large, in
-// a temporary file; the caller closes it.
-func (s *Service) prepare(ctx context.Context, sj signing.Job, doc signing.Document, d job.Document) (*pdf.Spool, error) {
-	src, err := s.Blobs.Open(ctx, d.SHA256)
-	if err != nil {
-		return nil, err
-	}
-	defer src.Close()
-	out := pdf.NewSpool(s.TempDir, 0)
-	if _, err := s.Engine.Prepare(ctx, out, sj, doc, src, src.Size()); err != nil {
-		out.Close()
-		return nil, err
-	}
-	return out, nil
-}
-
-// signDocuments signs every document on top of its newest revision (or of
-// prepared[i], made by this act) and stores the new revisions; nothing is
-// saved to the job here.
-func (s *Service) signDocuments(ctx context.Context, j *job.Job, act signing.Act, prepared []*pdf.Spool) ([]blob.Ref, []byte, error) {
-	revs := make([]signing.Revision, len(j.Documents))
-	outs := make([]*os.File, len(j.Documents))
-	defer func() {
-		for _, f := range outs {
-			if f != nil {
-				f.Close()
-				os.Remove(f.Name())
-			}
-		}
-	}()
-	for i, d := range j.Documents {
-		var src interface {
-			io.ReaderAt
-			Size() int64
-		}
-		if prepared[i] != nil {
-			src = prepared[i]
-		} else {
-			o, err := s.Blobs.Open(ctx, d.Signed.SHA256)
-			if err != nil {
-				return nil, nil, err
-			}
-			defer o.Close()
-			src = o
-		}
-		var err error
-		if outs[i], err = os.CreateTemp(s.TempDir, "segl-sign-*.pdf"); err != nil {
-			return nil, nil, fmt.Errorf("ceremony: %w", err)
-		}
-		revs[i] = signing.Revision{Document: d.ID, Src: src, Size: src.Size(), Out: outs[i]}
-	}
-	evidence, err := s.Engine.Sign(ctx, act, revs)
-	if err != nil {
-		return nil, nil, err
-	}
-	refs := make([]blob.Ref, len(outs))
-	for i, f := range outs {
-		outs[i] = nil // keep owns the file from here, whatever happens
-		if refs[i], err = s.keep(ctx, f); err != nil {
-			return nil, nil, err
-		}
-	}
-	return refs, evidence, nil
-}
-
-// complete makes the long-term (B-LTA) revision of every document and
-// completes the job.
-func (s *Service) complete(ctx context.Context, j *job.Job) ([]job.Event, error) {
-	final := make([]string, len(j.Documents))
-	for i := range j.Documents {
-		d := &j.Documents[i]
-		src, err := s.Blobs.Open(ctx, d.Signed.SHA256)
-		if err != nil {
-			return nil, err
-		}
-		ref, err := s.spool(ctx, func(w io.Writer) error { return s.Engine.Complete(ctx, w, src, src.Size()) })
-		src.Close()
-		if err != nil {
-			return nil, err
-		}
-		d.Signed = job.Revision{SHA256: ref.Key, Size: ref.Size}
-		final[i] = ref.Key
-	}
-	return j.Complete(s.now(), map[string]any{"final_sha256": final})
-}
-
-// spool runs write into a temporary file and stores the result.
-func (s *Service) spool(ctx context.Context, write func(io.Writer) error) (blob.Ref, error) {
-	f, err := os.CreateTemp(s.TempDir, "segl-spool-*.pdf")
-	if err != nil {
-		return blob.Ref{}, fmt.Errorf("ceremony: %w", err)
-	}
-	if err := write(f); err != nil {
-		f.Close()
-		os.Remove(f.Name())
-		return blob.Ref{}, err
-	}
-	return s.keep(ctx, f)
-}
-
-// keep stores a finished temporary file and removes it: moved into place
-// when the blob store can take files (no second copy), copied otherwise.
-func (s *Service) keep(ctx context.Context, f *os.File) (blob.Ref, error) {
-	if fp, ok := s.Blobs.(blob.FilePutter); ok {
-		if err := f.Close(); err != nil {
-			os.Remove(f.Name())
-			return blob.Ref{}, fmt.Errorf("ceremony: %w", err)
-		}
-		return fp.PutFile(ctx, f.Name(), 1<<40)
-	}
-	defer func() { f.Close(); os.Remove(f.Name()) }()
-	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		return blob.Ref{}, err
-	}
-	return s.Blobs.Put(ctx, f, 1<<40)
 }
 
 // Reject ends the job for everyone on the signer's word.
@@ -543,7 +399,8 @@ func signingDocuments(j *job.Job) []signing.Document {
 	out := make([]signing.Document, len(j.Documents))
 	for i, d := range j.Documents {
 		sum, _ := hex.DecodeString(d.SHA256)
-		out[i] = signing.Document{ID: d.ID, Title: d.Title, FileName: d.FileName, MediaType: d.MediaType, SHA256: sum, Size: d.Size}
+		out[i] = signing.Document{ID: d.ID, Title: d.Title, FileName: d.FileName, MediaType: d.MediaType, SHA256: sum, Size: d.Size,
+			Upload: d.BlobKey(), Revision: d.Signed.SHA256}
 	}
 	return out
 }

@@ -102,7 +102,7 @@ func (s *Service) storeUploads(ctx context.Context, uploads []Upload) error {
 			return err
 		}
 		u.staged.path = "" // keep owns the file from here, whatever happens
-		ref, err := s.keep(ctx, f)
+		ref, err := blob.Keep(ctx, s.Blobs, f, 1<<40)
 		if err != nil {
 			return err
 		}

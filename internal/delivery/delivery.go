@@ -1,8 +1,9 @@
 // Package delivery does what follows a change to a job, in the background
-// and never in the way of signing (MISSION N1–N3, I5): it tells portal
-// signers that it is their turn and reminds them, tells the sender when a
-// job ends, forwards the signed result to digital mailboxes, posts signed
-// callbacks, and sends one-time codes.
+// and never in the way of signing (MISSION N1–N3, I5): it completes signed
+// jobs to PAdES B-LTA (ceremony.Service.Complete), tells portal signers that
+// it is their turn and reminds them, tells the sender when a job ends,
+// forwards the signed result to digital mailboxes, posts signed callbacks,
+// and sends one-time codes.
 //
 // How nothing is lost and nothing is done twice:
 //   - The feed table is the outbox. A job's change and its feed entry are
@@ -79,6 +80,16 @@ func (d *Service) Handlers(r *queue.Runner) {
 	r.Handle(TaskMailbox, d.decode(d.deliverMailbox))
 	r.Handle(TaskCallback, d.decode(d.callback))
 	r.Handle(ceremony.TaskSendCode, d.decode(d.sendCode))
+	r.Handle(ceremony.TaskComplete, d.decode(d.complete))
+}
+
+// complete completes a signed job: the long-term revisions, then
+// "job.completed", which queues the sender's notice, the mailbox
+// deliveries and the callback like any other change. It is idempotent
+// (ceremony.Service.Complete); a failure is retried with backoff and ends
+// in the dead letter shown at /admin/tasks, with the job still signed.
+func (d *Service) complete(ctx context.Context, t task) error {
+	return d.Svc.Complete(ctx, t.Org, t.Job)
 }
 
 // task is every task's payload: the job it is about, and what else the
@@ -202,6 +213,11 @@ func (d *Service) route(ctx context.Context, c store.Change, jobs map[[2]string]
 				}
 			}
 		}
+	case "job.signed":
+		// The last signer signed: complete the job. The signer's request
+		// queued this already, unless it crashed first; the key makes it
+		// once while it waits, and a second run finds the job completed.
+		return d.enqueue(ctx, ceremony.TaskComplete, j.ID, ref, now)
 	case "job.completed":
 		if err := d.enqueue(ctx, TaskNotifySender, j.ID, ref, now); err != nil {
 			return err

@@ -367,7 +367,7 @@ func (a *API) listJobs(w http.ResponseWriter, r *http.Request, c ceremony.Caller
 }
 
 var validStatuses = map[job.Status]struct{}{
-	job.StatusCreated: {}, job.StatusActive: {}, job.StatusCompleted: {}, job.StatusRejected: {},
+	job.StatusCreated: {}, job.StatusActive: {}, job.StatusSigned: {}, job.StatusCompleted: {}, job.StatusRejected: {},
 	job.StatusExpired: {}, job.StatusCancelled: {}, job.StatusFailed: {},
 }
 

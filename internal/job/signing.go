@@ -28,8 +28,9 @@ func (j *Job) Turn(s *Signer, now time.Time) error {
 }
 
 // SignBy records that signer id signed, with the facts the audit log keeps
-// (document hashes, eID, level of assurance). The job stays active: it
-// completes only when the long-term revisions exist (Complete).
+// (document hashes, eID, level of assurance). After the last signer the job
+// is signed (event "job.signed"): it completes only when the long-term
+// revisions exist (Complete), which happens in the background.
 func (j *Job) SignBy(id, actor string, now time.Time, details map[string]any) ([]Event, error) {
 	s, ok := j.Signer(id)
 	if !ok {
@@ -42,7 +43,15 @@ func (j *Job) SignBy(id, actor string, now time.Time, details map[string]any) ([
 	if err != nil {
 		return nil, err
 	}
-	return []Event{ev}, nil
+	events := []Event{ev}
+	if j.AllSigned() {
+		jev, err := j.apply(Sign, "system", now, nil)
+		if err != nil {
+			return nil, err
+		}
+		events = append(events, jev)
+	}
+	return events, nil
 }
 
 // AllSigned reports whether every signer has signed.
@@ -92,8 +101,8 @@ func (j *Job) RejectBy(id, actor, reason string, now time.Time) ([]Event, error)
 	return events, nil
 }
 
-// Complete marks a job whose signers have all signed, once its signed
-// documents are final.
+// Complete marks a signed job completed, once its signed documents are
+// final (PAdES B-LTA).
 func (j *Job) Complete(now time.Time, details map[string]any) ([]Event, error) {
 	if !j.AllSigned() {
 		return nil, errs.E(errs.Conflict, "job-not-signed", "not every signer has signed")

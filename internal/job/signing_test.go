@@ -42,7 +42,7 @@ func TestTurnsAndCompletion(t *testing.T) {
 	if _, err := j.SignBy("b", "pid:2", now, nil); err != nil {
 		t.Fatal(err)
 	}
-	if !j.AllSigned() || j.Status != StatusActive {
+	if !j.AllSigned() || j.Status != StatusSigned {
 		t.Fatalf("after all signed: %s", j.Status)
 	}
 	if _, err := j.Complete(now, nil); err != nil || j.Status != StatusCompleted {

@@ -7,14 +7,18 @@ import (
 	"github.com/segl/segl/internal/errs"
 )
 
-// Status is a job's state: created → active → completed | rejected | expired |
-// cancelled | failed. A job is created inactive when it has a later activation
-// time.
+// Status is a job's state: created → active → signed → completed, or from
+// created or active to rejected | expired | cancelled | failed. A job is
+// created inactive when it has a later activation time. A job is signed
+// when its last signer has signed, and completed once its documents' long-
+// term (B-LTA) revisions are made and stored, in the background
+// (ceremony.Complete): only then are the final documents downloadable.
 type Status string
 
 const (
 	StatusCreated   Status = "created"
 	StatusActive    Status = "active"
+	StatusSigned    Status = "signed"
 	StatusCompleted Status = "completed"
 	StatusRejected  Status = "rejected"
 	StatusExpired   Status = "expired"
@@ -55,8 +59,11 @@ const (
 
 var jobTransitions = map[Status]map[Action]Status{
 	StatusCreated: {Activate: StatusActive, Cancel: StatusCancelled, Expire: StatusExpired, Fail: StatusFailed},
-	StatusActive: {Complete: StatusCompleted, Reject: StatusRejected, Expire: StatusExpired,
+	StatusActive: {Sign: StatusSigned, Reject: StatusRejected, Expire: StatusExpired,
 		Cancel: StatusCancelled, Fail: StatusFailed},
+	// Every signer has signed: nothing but completion can follow, which
+	// the durable queue retries until it succeeds.
+	StatusSigned: {Complete: StatusCompleted},
 }
 
 var signerTransitions = map[SignerStatus]map[Action]SignerStatus{
@@ -79,6 +86,13 @@ func (s Status) Next(a Action) (Status, error) {
 
 // Final reports whether no action can change s any more.
 func (s Status) Final() bool { return len(jobTransitions[s]) == 0 }
+
+// Allows reports whether a is allowed in s, for offering it (a cancel
+// button, a cancellation URL) only where Next would accept it.
+func (s Status) Allows(a Action) bool {
+	_, ok := jobTransitions[s][a]
+	return ok
+}
 
 // Next is the signer state machine.
 func (s SignerStatus) Next(a Action) (SignerStatus, error) {

@@ -17,7 +17,11 @@ func TestJobTransitions(t *testing.T) {
 	}{
 		{"ok/activate", StatusCreated, Activate, StatusActive, true},
 		{"ok/cancel-before-activation", StatusCreated, Cancel, StatusCancelled, true},
-		{"ok/complete", StatusActive, Complete, StatusCompleted, true},
+		{"ok/signed", StatusActive, Sign, StatusSigned, true},
+		{"ok/complete", StatusSigned, Complete, StatusCompleted, true},
+		{"fail/complete-active", StatusActive, Complete, StatusActive, false},
+		{"fail/cancel-signed", StatusSigned, Cancel, StatusSigned, false},
+		{"fail/expire-signed", StatusSigned, Expire, StatusSigned, false},
 		{"ok/reject", StatusActive, Reject, StatusRejected, true},
 		{"ok/expire", StatusActive, Expire, StatusExpired, true},
 		{"ok/fail", StatusActive, Fail, StatusFailed, true},
@@ -132,5 +136,20 @@ func TestEndSetsEndedAt(t *testing.T) {
 	}
 	if !j.EndedAt.Equal(now) {
 		t.Fatalf("EndedAt = %v, want %v", j.EndedAt, now)
+	}
+}
+
+func TestAllows(t *testing.T) {
+	for _, tt := range []struct {
+		s    Status
+		a    Action
+		want bool
+	}{
+		{StatusActive, Cancel, true}, {StatusCreated, Cancel, true},
+		{StatusSigned, Cancel, false}, {StatusSigned, Complete, true}, {StatusCompleted, Cancel, false},
+	} {
+		if got := tt.s.Allows(tt.a); got != tt.want {
+			t.Errorf("%s.Allows(%s) = %v, want %v", tt.s, tt.a, got, tt.want)
+		}
 	}
 }

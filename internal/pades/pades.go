@@ -55,12 +55,13 @@ func ParseLevel(s string) (Level, error) {
 	return 0, fmt.Errorf("pades: unknown level %q (want one of %s)", s, strings.Join(levelNames, ", "))
 }
 
-// Sealer signs with one key. The key is segl's seal for authenticated
-// signatures and organisation seals, or a signer's own key (through a remote
-// signing service) for advanced signatures. Security review: Seal is the only
-// path by which this key signs PDFs, and it signs only the digest of the
-// document revision it builds itself, so it cannot be used as a signing
-// oracle for arbitrary data.
+// Sealer signs with segl's seal (authenticated signatures, organisation
+// seals) or, one signature at a time, with a signer's own key from a
+// remote signing service (Options.Signer, advanced signatures); one Sealer
+// serves every act, and nothing about an act is set on it. Security
+// review: Seal is the only path by which these keys sign PDFs, and it
+// signs only the digest of the document revision it builds itself, so it
+// cannot be used as a signing oracle for arbitrary data.
 type Sealer struct {
 	Key     crypto.Signer
 	Cert    *x509.Certificate
@@ -83,6 +84,14 @@ type Options struct {
 	Location    string
 	Attachments []pdf.Attachment // e.g. the signer's XAdES evidence
 	Appearance  *pdf.Appearance  // nil: invisible
+	// Signer, when set, makes this one signature with another key than
+	// the Sealer's: a signer's own key from a remote signing service, for
+	// an advanced signature. Its certificate and chain go into the CMS in
+	// place of the Sealer's; TSA and OCSP stay the Sealer's.
+	Signer *pki.KeyPair
+	// Time is the signing time written to the signature dictionary (/M);
+	// zero means the Sealer's clock.
+	Time time.Time
 }
 
 func (s *Sealer) now() time.Time {
@@ -100,9 +109,20 @@ func (s *Sealer) Seal(ctx context.Context, dst io.Writer, src io.ReaderAt, size 
 	if o.Level >= BLT && s.OCSP == nil {
 		return errors.New("pades: an OCSP source is needed from B-LT up")
 	}
+	at := o.Time
+	if at.IsZero() {
+		at = s.now()
+	}
+	key, cert, chain := s.Key, s.Cert, s.Chain
+	if k := o.Signer; k != nil {
+		if k.Key == nil || k.Cert == nil {
+			return errors.New("pades: a signer's key comes without its certificate")
+		}
+		key, cert, chain = k.Key, k.Cert, k.Chain
+	}
 	p, err := pdf.PrepareSignature(src, size, pdf.SignatureSpec{
 		FieldName: o.FieldName, SubFilter: pdf.SubFilterCAdES, Name: o.Name, Reason: o.Reason, Location: o.Location,
-		SigningTime: s.now().UTC(), Appearance: o.Appearance, Attachments: o.Attachments,
+		SigningTime: at.UTC(), Appearance: o.Appearance, Attachments: o.Attachments,
 	})
 	if err != nil {
 		return fmt.Errorf("pades: %w", err)
@@ -111,7 +131,7 @@ func (s *Sealer) Seal(ctx context.Context, dst io.Writer, src io.ReaderAt, size 
 	if err != nil {
 		return fmt.Errorf("pades: %w", err)
 	}
-	opts := cms.SignOptions{Signer: s.Key, Certificate: s.Cert, Chain: s.Chain, Hash: crypto.SHA256}
+	opts := cms.SignOptions{Signer: key, Certificate: cert, Chain: chain, Hash: crypto.SHA256}
 	if o.Level >= BT {
 		opts.Stamper = s.TSA
 	}

@@ -312,7 +312,7 @@ func (a *API) directStatusResponse(j *job.Job) directStatusResponse {
 func (a *API) portalStatusResponse(j *job.Job) portalStatusResponse {
 	out := portalStatusResponse{Reference: j.Reference, ID: jobNumber(j.ID), Status: jobStatus(j.Status),
 		ConfirmationURL: a.jobURL(j) + "/complete", DeleteDocumentsURL: a.deleteURL(j)}
-	if !j.Status.Final() {
+	if j.Status.Allows(job.Cancel) {
 		out.CancellationURL = a.jobURL(j) + "/cancel"
 	}
 	for i := range j.Signers {

@@ -20,7 +20,7 @@ func TestBrowserAdmin(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
 	j := e.mustCreate(e.client(orgA), directRequest())
-	if _, err := e.srv.Svc.Sign(ctx, j.Signers[0].ID, ola, nil); err != nil {
+	if _, err := e.srv.Svc.Sign(ctx, j.Signers[0].ID, ola); err != nil {
 		t.Fatal(err)
 	}
 	_, err := e.srv.Store.RecordNotice(ctx, store.Notice{Key: "test/mailbox", Org: orgA, JobID: j.ID,

@@ -220,10 +220,10 @@ func TestAdminUsageReport(t *testing.T) {
 	three := directRequest()
 	three.Signers = append(three.Signers, client.SignerRequest{PID: "06927433549", Order: 3})
 	j1 := e.mustCreate(a, three)
-	if _, err := svc.Sign(ctx, j1.Signers[0].ID, ola, nil); err != nil {
+	if _, err := svc.Sign(ctx, j1.Signers[0].ID, ola); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := svc.Sign(ctx, j1.Signers[1].ID, kari, nil); err != nil {
+	if _, err := svc.Sign(ctx, j1.Signers[1].ID, kari); err != nil {
 		t.Fatal(err)
 	}
 	e.mustCreate(a, directRequest())
@@ -232,7 +232,7 @@ func TestAdminUsageReport(t *testing.T) {
 	kariFirst := directRequest()
 	kariFirst.Signers = []client.SignerRequest{{PID: kariPID, Order: 1}, {PID: olaPID, Order: 2}}
 	j2 := e.mustCreate(b, kariFirst)
-	if _, err := svc.Sign(ctx, j2.Signers[0].ID, kari, nil); err != nil {
+	if _, err := svc.Sign(ctx, j2.Signers[0].ID, kari); err != nil {
 		t.Fatal(err)
 	}
 	adv := directRequest()

@@ -193,6 +193,7 @@ func TestCeremonyDirectTwoSignersToCompletion(t *testing.T) {
 		t.Errorf("Kari's position is not shown")
 	}
 	token2 := kari.submit(view2, "/sign", url.Values{"confirm": {"yes"}}).exitToken(t, "https://sender.example/ok")
+	e.completed(c, j.ID)
 	done, err := c.Status(ctx, token2)
 	if err != nil {
 		t.Fatal(err)
@@ -409,6 +410,7 @@ func TestCeremonyPortal(t *testing.T) {
 	if receipt.url.Path != "/sign/"+high.Signers[0].ID+"/receipt" {
 		t.Fatalf("after signing: %s", receipt.url)
 	}
+	e.completed(c, high.ID)
 	got, err := c.Job(context.Background(), high.ID)
 	if err != nil || got.Status != "completed" {
 		t.Fatalf("the high job: %v %+v", err, got)
@@ -434,7 +436,7 @@ func TestCeremonyPortal(t *testing.T) {
 	forged := url.Values{"confirm": {"yes"}, "csrf_token": {"x"}}
 	b.submit(view, "/sign", forged).want(t, http.StatusForbidden, "Skjemaet kunne ikke sendes")
 	b.submit(view, "/sign", url.Values{"confirm": {"yes"}}).want(t, 200, "Du har signert")
-	if got, _ := c.Job(context.Background(), plain.ID); got.Status != "completed" {
+	if got := e.completed(c, plain.ID); got.Status != "completed" {
 		t.Fatalf("the plain job: %+v", got)
 	}
 	tasks = b.get("/sign/")
@@ -471,6 +473,7 @@ func TestCeremonyAdvanced(t *testing.T) {
 		t.Errorf("the job page does not say it signs with the signer's own key")
 	}
 	token := b.submit(view, "/sign", url.Values{"confirm": {"yes"}}).exitToken(t, "https://sender.example/ok")
+	e.completed(c, j.ID)
 	st, err := c.Status(ctx, token)
 	if err != nil || st.Status != "completed" {
 		t.Fatalf("status: %v %+v", err, st)
@@ -509,6 +512,7 @@ func TestCeremonyAdvancedNeedsHighLogin(t *testing.T) {
 	view = b.idp(b.link(refused, "Logg inn på høyt sikkerhetsnivå"), olaPID, "bankid")
 	view.want(t, 200, "Arbeidsavtale")
 	b.submit(view, "/sign", url.Values{"confirm": {"yes"}}).want(t, 200, "Du har signert")
+	e.completed(c, j.ID)
 	if got, err := c.Job(context.Background(), j.ID); err != nil || got.Status != "completed" {
 		t.Fatalf("job: %v %+v", err, got)
 	}

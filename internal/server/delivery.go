@@ -202,11 +202,11 @@ func loadRSAKey(path string) (*rsa.PrivateKey, error) {
 // with the seal's TSA and revocation sources, before the newest one's TSA
 // certificate expires. Without a seal there is nothing to renew with.
 func (s *Server) startRenewals(ctx context.Context, cfg config.Config, opts Options, svc *ceremony.Service, runner *queue.Runner) {
-	if s.engine == nil || s.engine.Seal == nil {
+	if svc.Engine == nil {
 		opts.Log.Warn("not configured, so off: archive renewal (needs a seal and a TSA)")
 		return
 	}
-	s.Renewals = &renewal.Service{Store: s.Store, Blobs: svc.Blobs, Queue: s.Queue, Sealer: s.engine.Seal,
+	s.Renewals = &renewal.Service{Store: s.Store, Blobs: svc.Blobs, Queue: s.Queue, Sealer: svc.Engine.Sealer(),
 		Policy: renewal.Policy{Margin: cfg.RenewMargin, Ends: cfg.RenewAlgorithmEnds}, Clock: opts.Clock, Log: opts.Log, TempDir: svc.TempDir}
 	s.Renewals.Handlers(runner)
 	s.work.Go(func() { s.Renewals.Sweep(ctx, cfg.SweepEvery) })

@@ -200,6 +200,7 @@ func TestOneTimeCodeCeremony(t *testing.T) {
 	view := b.idp(b.submit(ok, "/login", nil), kariPID, "")
 	view.want(t, 200, "Arbeidsavtale")
 	b.submit(view, "/sign", url.Values{"confirm": {"yes"}}).exitToken(t, "https://sender.example/ok")
+	e.completed(c, j.ID)
 	if got, err := c.Job(context.Background(), j.ID); err != nil || got.Status != "completed" {
 		t.Fatalf("job after the code signer: %v %+v", err, got)
 	}
@@ -459,6 +460,7 @@ func TestSigningWhileMailIsDown(t *testing.T) {
 	b := e.browser(t)
 	view := b.link(b.idp(b.get("/sign/login"), olaPID, "bankid"), "Husleieavtale")
 	b.submit(view, "/sign", url.Values{"confirm": {"yes"}}).want(t, 200, "Du har signert")
+	e.completed(c, j.ID)
 	if got, err := c.Job(ctx, j.ID); err != nil || got.Status != "completed" {
 		t.Fatalf("job while mail is down: %v %+v", err, got)
 	}
@@ -499,6 +501,7 @@ func TestPortalSignerByEmail(t *testing.T) {
 	view := b.idp(b.submit(start, "/login", nil), kariPID, "")
 	view.want(t, 200, "Leieavtale")
 	b.submit(view, "/sign", url.Values{"confirm": {"yes"}}).want(t, 200, "Du har signert")
+	e.completed(c, j.ID)
 	if got, err := c.Job(context.Background(), j.ID); err != nil || got.Status != "completed" {
 		t.Fatalf("job: %v %+v", err, got)
 	}

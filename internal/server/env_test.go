@@ -15,6 +15,7 @@ import (
 	"github.com/segl/segl/client"
 	"github.com/segl/segl/internal/clock"
 	"github.com/segl/segl/internal/config"
+	"github.com/segl/segl/internal/job"
 	"github.com/segl/segl/internal/pki"
 	"github.com/segl/segl/internal/queue"
 	"github.com/segl/segl/internal/server"
@@ -196,4 +197,42 @@ func TestMain(m *testing.M) {
 		os.RemoveAll(filepath.Dir(seglBin.path))
 	}
 	os.Exit(code)
+}
+
+// completed waits for the background completion of a job whose last signer
+// has signed (ceremony.Service.Complete, a queued task) and returns the job
+// as the API shows it then: completed, or whatever else it became. The
+// bound only stops a broken test; it measures nothing.
+func (e *env) completed(c *client.Client, id string) *client.Job {
+	e.t.Helper()
+	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		j, err := c.Job(context.Background(), id)
+		if err != nil {
+			e.t.Fatalf("job %s: %v", id, err)
+		}
+		if j.Status != client.JobSigned {
+			return j
+		}
+		if time.Now().After(deadline) {
+			e.t.Fatalf("job %s was never completed", id)
+		}
+	}
+}
+
+// settled waits until no job of org is signed but not yet completed: the
+// background completion of every signed job has run.
+func (e *env) settled(org string) {
+	e.t.Helper()
+	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		list, _, err := e.srv.Store.ListJobs(context.Background(), org, store.JobQuery{Status: job.StatusSigned})
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		if len(list) == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			e.t.Fatalf("%d jobs of %s were never completed", len(list), org)
+		}
+	}
 }

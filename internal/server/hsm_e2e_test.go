@@ -93,9 +93,10 @@ func TestHSMCeremony(t *testing.T) {
 	req := directRequest()
 	req.Signers = req.Signers[:1]
 	j := e.mustCreate(c, req)
-	if _, err := e.srv.Svc.Sign(ctx, j.Signers[0].ID, ola, nil); err != nil {
+	if _, err := e.srv.Svc.Sign(ctx, j.Signers[0].ID, ola); err != nil {
 		t.Fatal(err)
 	}
+	e.completed(c, j.ID)
 	body, err := c.SignedDocument(ctx, j.ID, j.Documents[0].ID)
 	if err != nil {
 		t.Fatal(err)

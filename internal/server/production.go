@@ -7,10 +7,8 @@ import (
 	"time"
 
 	"github.com/segl/segl/internal/config"
-	"github.com/segl/segl/internal/eid"
 	"github.com/segl/segl/internal/eid/csc"
 	"github.com/segl/segl/internal/eid/oidc"
-	"github.com/segl/segl/internal/pades"
 	"github.com/segl/segl/internal/pki"
 	"github.com/segl/segl/internal/signing"
 	"github.com/segl/segl/internal/tsp"
@@ -45,17 +43,15 @@ func (s *Server) useConfigured(cfg config.Config, opts Options) error {
 		s.stamper = s.TSA
 	}
 	if seal := s.roles.seal; seal != nil {
-		tmp := s.tmp.Path()
-		sealer := &pades.Sealer{Key: seal.Key, Cert: seal.Cert, Chain: seal.Chain, Anchors: anchors, TempDir: tmp, Now: opts.Clock.Now,
+		sc := &signing.Config{Seal: *seal, Anchors: anchors, TSA: s.stamper,
 			OCSP: pki.HTTPOCSP{Client: httpClient, Responder: cfg.OCSPURL, CRLURL: cfg.CRLURL}}
-		sealer.TSA = s.stamper
 		// In --dev without an ocsp-url the development responder answers
 		// in-process, and its root goes into the DSS, as for the
 		// development seal.
-		if dev := s.engine; dev != nil && cfg.OCSPURL == "" {
-			sealer.OCSP, sealer.Anchors = dev.Seal.OCSP, dev.Seal.Anchors
+		if dev := s.seal; dev != nil && cfg.OCSPURL == "" {
+			sc.OCSP, sc.Anchors = dev.OCSP, dev.Anchors
 		}
-		s.engine = &signing.Engine{Clock: opts.Clock, Location: oslo(), TempDir: tmp, Seal: sealer}
+		s.seal = sc
 	}
 	if cfg.IDPortenIssuer != "" {
 		key, err := pki.LoadSigner(cfg.IDPortenKey)
@@ -71,8 +67,8 @@ func (s *Server) useConfigured(cfg config.Config, opts Options) error {
 	}
 	if cfg.CSCURL != "" {
 		cscConfig := csc.Config{BaseURL: cfg.CSCURL, Roots: roots, Clock: opts.Clock}
-		s.keys = func(ctx context.Context, id eid.Identity, n int) (*pki.KeyPair, error) {
-			return csc.Open(ctx, cscConfig, id.IDToken, n)
+		s.keys = func(ctx context.Context, idToken string, n int) (*pki.KeyPair, error) {
+			return csc.Open(ctx, cscConfig, idToken, n)
 		}
 	}
 	return nil

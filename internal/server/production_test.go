@@ -55,7 +55,7 @@ func TestProductionSeal(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := prod.srv.Svc.Sign(ctx, j.Signers[0].ID, ola, nil); err != nil {
+	if _, err := prod.srv.Svc.Sign(ctx, j.Signers[0].ID, ola); err != nil {
 		t.Fatal(err)
 	}
 	body, err := c.SignedDocument(ctx, j.ID, j.Documents[0].ID)

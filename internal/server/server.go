@@ -40,7 +40,6 @@ import (
 	"github.com/segl/segl/internal/health"
 	"github.com/segl/segl/internal/httpapi"
 	"github.com/segl/segl/internal/job"
-	"github.com/segl/segl/internal/pades"
 	"github.com/segl/segl/internal/pki"
 	"github.com/segl/segl/internal/population"
 	"github.com/segl/segl/internal/postenapi"
@@ -73,12 +72,12 @@ type Server struct {
 	DevDelivery *DevDelivery
 	http        *http.Server
 
-	tmp      *scratch.Dir    // this process's temporary files (DATA/tmp/<random>)
-	engine   *signing.Engine // signs with the TTP seal; nil when no seal is configured
-	roles    *roleKeys       // configured seal, TSA and OCSP keys; holds the HSM token
-	stamper  tsp.Stamper     // the TSA of the seal and the audit anchors; nil when none
-	login    eid.Login       // the signers' eID login; nil when none is configured
-	keys     web.KeySource   // signers' own keys for advanced signatures; nil when none is configured
+	tmp      *scratch.Dir      // this process's temporary files (DATA/tmp/<random>)
+	seal     *signing.Config   // the TTP seal, TSA, OCSP and anchors of the signing engine; nil when no seal is configured
+	roles    *roleKeys         // configured seal, TSA and OCSP keys; holds the HSM token
+	stamper  tsp.Stamper       // the TSA of the seal and the audit anchors; nil when none
+	login    eid.Login         // the signers' eID login; nil when none is configured
+	keys     signing.KeySource // signers' own keys for advanced signatures; nil when none is configured
 	queue    closingQueue
 	stopWork []func()       // stop the background goroutines
 	work     sync.WaitGroup // and wait for them
@@ -185,8 +184,16 @@ func start(ctx context.Context, cfg config.Config, opts Options, ln net.Listener
 	if err := loadProductionTLS(cfg, tlsConfig); err != nil {
 		return nil, err
 	}
+	var engine *signing.Engine
+	if s.seal != nil {
+		sc := *s.seal
+		sc.Keys, sc.Blobs, sc.Clock, sc.Location, sc.TempDir = s.keys, blobs, opts.Clock, oslo(), s.tmp.Path()
+		if engine, err = signing.New(sc); err != nil {
+			return nil, err
+		}
+	}
 	svc := &ceremony.Service{Store: db, Blobs: blobs, Clock: opts.Clock, Limits: cfg.Limits, LinkKey: linkKey, Log: opts.Log,
-		Engine: s.engine, TempDir: s.tmp.Path(), PrivateCallbacks: cfg.Dev,
+		Engine: engine, TempDir: s.tmp.Path(), PrivateCallbacks: cfg.Dev,
 		DeletionNotice: time.Duration(cfg.DeletionNoticeDays) * 24 * time.Hour}
 	s.Svc = svc
 	defer func() {
@@ -217,7 +224,7 @@ func start(ctx context.Context, cfg config.Config, opts Options, ln net.Listener
 		posten.RatePerSecond = 100
 	}
 	posten.Routes(mux)
-	// The signer pages. Without a remote signing service (KeySource nil)
+	// The signer pages. Without a remote signing service (s.keys nil)
 	// advanced jobs say that signing with one's own key is unavailable.
 	adminPIDs := cfg.AdminPIDs
 	if cfg.Dev && len(adminPIDs) == 0 {
@@ -225,7 +232,7 @@ func start(ctx context.Context, cfg config.Config, opts Options, ln net.Listener
 	}
 	webUI, err := web.New(web.Options{Key: linkKey, Clock: opts.Clock, Log: opts.Log, Observe: storage.Observe,
 		MaxForm: cfg.HTTP.MaxFormBytes, MaxUpload: cfg.Limits.MaxUploadBytes(),
-		Signing: &web.Signing{Svc: svc, Login: s.login, BaseURL: base, KeySource: s.keys},
+		Signing: &web.Signing{Svc: svc, Login: s.login, BaseURL: base},
 		Staff: &web.Staff{Svc: svc, Login: s.login, BaseURL: base,
 			Admin: &staff.Service{Store: db, Clock: opts.Clock, AdminPIDs: adminPIDs, Queue: s.Queue, Log: opts.Log}}})
 	if err != nil {
@@ -377,10 +384,8 @@ func (s *Server) startDev(ctx context.Context, cfg config.Config, opts Options, 
 		}
 	}
 	mux.Handle("POST /dev/tsa", s.TSA)
-	s.engine = &signing.Engine{Clock: opts.Clock, Location: oslo(), TempDir: s.tmp.Path(),
-		Seal: &pades.Sealer{Key: dev.Seal.Key, Cert: dev.Seal.Cert, Chain: dev.Seal.Chain,
-			Anchors: []*x509.Certificate{dev.Root}, TSA: s.TSA, TempDir: s.tmp.Path(),
-			OCSP: pki.DevOCSP{Dev: dev, Revoked: revoked, Now: opts.Clock.Now}, Now: opts.Clock.Now}}
+	s.seal = &signing.Config{Seal: dev.Seal, Anchors: []*x509.Certificate{dev.Root}, TSA: s.TSA,
+		OCSP: pki.DevOCSP{Dev: dev, Revoked: revoked, Now: opts.Clock.Now}}
 	// The ID-porten stand-in, with segl's own relying party (the production
 	// eid/oidc code) registered as its client. Both sides live in this
 	// process, so a fresh client key at every start is enough.
@@ -411,8 +416,8 @@ func (s *Server) startDev(ctx context.Context, cfg config.Config, opts Options, 
 	}
 	mux.Handle("/dev/csc/", cscService)
 	cscConfig := csc.Config{BaseURL: base + "/dev/csc/v2", Roots: dev.Roots(), Clock: opts.Clock}
-	s.keys = func(ctx context.Context, id eid.Identity, n int) (*pki.KeyPair, error) {
-		return csc.Open(ctx, cscConfig, id.IDToken, n)
+	s.keys = func(ctx context.Context, idToken string, n int) (*pki.KeyPair, error) {
+		return csc.Open(ctx, cscConfig, idToken, n)
 	}
 	return nil
 }

@@ -64,18 +64,18 @@ func TestSigningActsThroughCompletion(t *testing.T) {
 	first, second := j.Signers[0].ID, j.Signers[1].ID
 	svc := e.srv.Svc
 
-	if _, err := svc.Sign(ctx, second, kari, nil); errCode(err) != "not-your-turn" {
+	if _, err := svc.Sign(ctx, second, kari); errCode(err) != "not-your-turn" {
 		t.Fatalf("second signer first: %v", err)
 	}
-	if _, err := svc.Sign(ctx, first, kari, nil); errCode(err) != "wrong-person" {
+	if _, err := svc.Sign(ctx, first, kari); errCode(err) != "wrong-person" {
 		t.Fatalf("Kari signing for Ola: %v", err)
 	}
 	low := ola
 	low.Assurance, low.Method = eid.Substantial, "MinID"
-	if _, err := svc.Sign(ctx, first, low, nil); errCode(err) != "assurance-too-low" {
+	if _, err := svc.Sign(ctx, first, low); errCode(err) != "assurance-too-low" {
 		t.Fatalf("level 3 login on a level 4 job: %v", err)
 	}
-	if _, err := svc.Sign(ctx, first, ola, nil); err != nil {
+	if _, err := svc.Sign(ctx, first, ola); err != nil {
 		t.Fatal(err)
 	}
 	if _, _, err := svc.SignerByLink(ctx, first, svc.SignerToken(first)); errCode(err) != "link-used" {
@@ -85,10 +85,10 @@ func TestSigningActsThroughCompletion(t *testing.T) {
 	if mid.Status != "active" || mid.Signers[0].Status != "signed" {
 		t.Fatalf("after the first signer: %+v", mid)
 	}
-	done, err := svc.Sign(ctx, second, kari, nil)
-	if err != nil {
+	if _, err := svc.Sign(ctx, second, kari); err != nil {
 		t.Fatal(err)
 	}
+	done := e.completed(c, j.ID)
 	if done.Status != "completed" {
 		t.Fatalf("job %s after the last signer", done.Status)
 	}
@@ -169,7 +169,7 @@ func TestRejectEndsTheJob(t *testing.T) {
 	if got.Status != "rejected" || got.Signers[0].Status != "rejected" || got.Signers[1].Status != "cancelled" {
 		t.Fatalf("after rejection: %+v", got)
 	}
-	if _, err := e.srv.Svc.Sign(ctx, j.Signers[1].ID, kari, nil); errCode(err) != "job-not-active" {
+	if _, err := e.srv.Svc.Sign(ctx, j.Signers[1].ID, kari); errCode(err) != "job-not-active" {
 		t.Fatalf("signing a rejected job: %v", err)
 	}
 }
@@ -272,7 +272,7 @@ func TestSigningActSurvivesAConcurrentNotice(t *testing.T) {
 		}
 	}
 	svc.Store = race
-	if _, err := svc.Sign(ctx, j.Signers[0].ID, ola, nil); err != nil {
+	if _, err := svc.Sign(ctx, j.Signers[0].ID, ola); err != nil {
 		t.Fatal(err)
 	}
 	got, err := e.srv.Store.Job(ctx, orgA, j.ID)
@@ -320,7 +320,7 @@ func TestUnsignableJobFails(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	_, err = svc.Sign(ctx, j.Signers[0].ID, ola, nil)
+	_, err = svc.Sign(ctx, j.Signers[0].ID, ola)
 	if e, ok := err.(*errs.Error); !ok || e.Code != "signed-upload" {
 		t.Fatalf("sign: %v, want signed-upload", err)
 	}
@@ -342,7 +342,7 @@ func TestUnsignableJobFails(t *testing.T) {
 	if !slices.Contains(types, "job.failed") {
 		t.Fatalf("the sender's feed says %v, no job.failed", types)
 	}
-	if _, err := svc.Sign(ctx, j.Signers[0].ID, ola, nil); errs.KindOf(err) == errs.Invalid {
+	if _, err := svc.Sign(ctx, j.Signers[0].ID, ola); errs.KindOf(err) == errs.Invalid {
 		t.Fatalf("a second act tried the document again: %v", err)
 	}
 }

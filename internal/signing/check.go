@@ -36,9 +36,9 @@ func CheckPDF(src io.ReaderAt, size int64, name string) (pdf.Info, error) {
 	return info, errs.Wrap(err, errs.Invalid, "invalid-pdf", "document %s is not a readable PDF", name)
 }
 
-// Unsignable reports whether err, from Prepare, says that a job can never
-// be signed: Prepare returns errs.Invalid only for what is in the job's
-// documents or the job itself, which no retry changes.
+// Unsignable reports whether err, from Engine.Sign (or prepare), says that
+// a job can never be signed: they return errs.Invalid only for what is in
+// the job's documents or the job itself, which no retry changes.
 func Unsignable(err error) bool {
 	return errs.Is(err, errs.Invalid)
 }

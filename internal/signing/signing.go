@@ -48,10 +48,20 @@
 //
 // # Streaming
 //
-// Every document is read through io.ReaderAt and written to an io.Writer,
-// so the ceremony streams from and to blob storage; a 10 MB document is
-// never held whole in memory: intermediate revisions stay in memory up to
-// pdf.DefaultSpoolMemory and go to a file in Engine.TempDir beyond.
+// Every document is read from the blob store through io.ReaderAt and
+// written to a temporary file that the blob store then takes over, so a
+// 10 MB document is never held whole in memory: intermediate revisions stay
+// in memory up to pdf.DefaultSpoolMemory and go to a file in
+// Config.TempDir beyond.
+//
+// # One engine
+//
+// Engine owns a signing act from start to end: the ceremony calls Sign once
+// per act with the job, the signer's verified identity and the blob keys of
+// the documents' newest revisions, and gets back the blob keys of the new
+// revisions and of the evidence. The engine holds segl's seal, the TSA, the
+// OCSP source, the trust anchors and the source of signers' own keys; no
+// key ever leaves it, and the edges never see one.
 package signing
 
 import (
@@ -65,9 +75,11 @@ import (
 	"fmt"
 	"io"
 	"mime"
+	"os"
 	"strings"
 	"time"
 
+	"github.com/segl/segl/internal/blob"
 	"github.com/segl/segl/internal/clock"
 	"github.com/segl/segl/internal/errs"
 	"github.com/segl/segl/internal/job"
@@ -90,14 +102,15 @@ type Job struct {
 	// number, the birth date, or nothing.
 	Identifier job.Identifier
 	// Signers is the number of signers, and of slots on the signature
-	// page: 1 to pdfa.MaxSlots. It must not change after Prepare.
+	// page: 1 to pdfa.MaxSlots. It must not change after the first act.
 	Signers int
 	// Lang is the language of rendered text documents, "nb" or "en";
 	// empty means "nb". The signature page is always in both.
 	Lang string
 }
 
-// Document is one document of the job as it was uploaded.
+// Document is one document of the job as it was uploaded, and where its
+// revisions are.
 type Document struct {
 	ID        string
 	Title     string
@@ -105,24 +118,50 @@ type Document struct {
 	MediaType string // application/pdf or text/plain (UTF-8)
 	SHA256    []byte // of the upload, 32 bytes
 	Size      int64  // of the upload
+	// Upload is the blob key of the upload.
+	Upload string
+	// Revision is the blob key of the newest signed revision: what the
+	// next act signs on top of. Empty before the first act, which
+	// prepares the upload first.
+	Revision string
 }
 
-// Engine makes signed output with segl's keys. Seal is required, with its
-// TSA and OCSP source; the other fields have safe zero values.
-//
-// Security: Engine signs only what it builds itself (the facts of a
-// signing act and the PDF revisions that carry them), with the TTP seal or
-// with the key a signing act brings, so it cannot be used as a signing
-// oracle for arbitrary data. The ceremony must only call Sign for an
-// authenticated signer and facts it vouches for, after recording its
-// intent (STYLE.md).
-type Engine struct {
+// KeySource obtains a signer's own signing key from a remote signing
+// service (CSC API v2 in production, eid/devcsc in development), authorised
+// by the ID token of their verified login and good for n signatures.
+type KeySource func(ctx context.Context, idToken string, n int) (*pki.KeyPair, error)
+
+// CertifiedStamper is an optional capability of a TSA: one whose
+// certificates are known before it answers (segl's own, tsp.Authority).
+// The evidence then carries the TSA's path and revocation data too
+// (validationData); for another TSA they come with its tokens and go into
+// the PDFs' DSS at completion.
+type CertifiedStamper interface {
+	tsp.Stamper
+	// Certificates returns the TSA's certificate followed by its
+	// intermediates.
+	Certificates() []*x509.Certificate
+}
+
+// Config is what an Engine is built from. Seal, TSA, OCSP and Blobs are
+// required; the other fields have safe zero values.
+type Config struct {
 	// Seal is segl's TTP organisation seal: it signs the PDFs and the
-	// evidence of authenticated signing acts. Its TSA time-stamps every
-	// signature and the evidence (also of advanced acts), its OCSP source
-	// gives the revocation data of B-LT and B-LTA, and its Anchors (the
-	// roots) are embedded with the paths.
-	Seal *pades.Sealer
+	// evidence of authenticated signing acts.
+	Seal pki.KeyPair
+	// TSA time-stamps every signature and the evidence (also of advanced
+	// acts) and makes the document time-stamp of completion.
+	TSA tsp.Stamper
+	// OCSP gives the revocation data of B-LT and B-LTA: OCSP responses
+	// for end entities, CRLs for CAs.
+	OCSP pki.RevocationSource
+	// Anchors are the roots embedded with the certificate paths.
+	Anchors []*x509.Certificate
+	// Keys gives signers' own keys for advanced signatures; nil refuses
+	// them (errs.Unavailable, CodeAdvancedUnavailable).
+	Keys KeySource
+	// Blobs keeps the revisions and the evidence.
+	Blobs blob.Store
 	// Clock gives the creation date of rendered text documents and the
 	// time of an act without one; nil means the system clock.
 	Clock clock.Clock
@@ -133,27 +172,62 @@ type Engine struct {
 	TempDir string
 }
 
-func (e *Engine) now() time.Time {
-	if e.Clock != nil {
-		return e.Clock.Now()
-	}
-	return time.Now()
+// Problem codes of a signing act that the signer's pages explain.
+const (
+	// CodeAdvancedUnavailable: no remote signing service is configured.
+	CodeAdvancedUnavailable = "advanced-signing-unavailable"
+	// CodeOwnKeyLogin: the remote signing service refused the login (an
+	// expired ID token, too low a level); logging in again fixes it.
+	CodeOwnKeyLogin = "own-key-login"
+	// CodeNoOwnKey: the person has no signing key at the service.
+	CodeNoOwnKey = "no-own-key"
+)
+
+// Engine makes signed output with segl's keys. Build it with New; one
+// engine serves concurrent acts.
+//
+// Security: Engine signs only what it builds itself (the facts of a
+// signing act and the PDF revisions that carry them), with the TTP seal or
+// with the signer's own key that it obtains for the act, so it cannot be
+// used as a signing oracle for arbitrary data. The ceremony must only call
+// Sign for an authenticated signer and facts it vouches for, after
+// recording its intent (STYLE.md).
+type Engine struct {
+	cfg    Config
+	sealer *pades.Sealer // one for every act: an act's key and time go in pades.Options
 }
 
-func (e *Engine) check() error {
-	if e.Seal == nil || e.Seal.Key == nil || e.Seal.Cert == nil || e.Seal.TSA == nil || e.Seal.OCSP == nil {
-		return errors.New("signing: the engine needs the seal's key and certificate, a TSA and an OCSP source")
+// New checks cfg and returns the engine.
+func New(cfg Config) (*Engine, error) {
+	if cfg.Seal.Key == nil || cfg.Seal.Cert == nil || cfg.TSA == nil || cfg.OCSP == nil || cfg.Blobs == nil {
+		return nil, errors.New("signing: the engine needs the seal's key and certificate, a TSA, an OCSP source and a blob store")
 	}
-	return nil
+	return &Engine{cfg: cfg, sealer: &pades.Sealer{Key: cfg.Seal.Key, Cert: cfg.Seal.Cert, Chain: cfg.Seal.Chain,
+		Anchors: cfg.Anchors, TSA: cfg.TSA, OCSP: cfg.OCSP, TempDir: cfg.TempDir, Now: nowFunc(cfg.Clock)}}, nil
 }
 
-// Media types Prepare accepts.
+// Sealer is the engine's one pades.Sealer: the seal with its TSA and
+// revocation sources. The renewal of archived documents (internal/renewal)
+// extends them with it outside any signing act, adding validation data and
+// document time-stamps only.
+func (e *Engine) Sealer() *pades.Sealer { return e.sealer }
+
+func nowFunc(c clock.Clock) func() time.Time {
+	if c == nil {
+		return time.Now
+	}
+	return c.Now
+}
+
+func (e *Engine) now() time.Time { return nowFunc(e.cfg.Clock)() }
+
+// Media types prepare accepts.
 const (
 	MediaPDF  = "application/pdf"
 	MediaText = "text/plain"
 )
 
-// Prepared says what Prepare wrote.
+// Prepared says what prepare wrote.
 type Prepared struct {
 	// Size is the number of bytes written.
 	Size int64
@@ -163,7 +237,7 @@ type Prepared struct {
 	Dropped []string
 }
 
-// Prepare writes to w the PDF everyone signs: the upload src, normalised
+// prepare writes to w the PDF everyone signs: the upload src, normalised
 // or rendered, with the signature page and its job.Signers empty slots
 // (see the package documentation). doc describes the upload: its SHA-256
 // and size are checked against src, since the page shows the digest.
@@ -175,7 +249,7 @@ type Prepared struct {
 // Any errs.Invalid means the job can never be signed. Text must be valid
 // UTF-8, as the ceremony checks on upload. On error, w may hold part of
 // the output.
-func (e *Engine) Prepare(ctx context.Context, w io.Writer, j Job, doc Document, src io.ReaderAt, size int64) (Prepared, error) {
+func (e *Engine) prepare(ctx context.Context, w io.Writer, j Job, doc Document, src io.ReaderAt, size int64) (Prepared, error) {
 	if err := ctx.Err(); err != nil {
 		return Prepared{}, err
 	}
@@ -219,7 +293,7 @@ func (e *Engine) preparePDF(w io.Writer, doc Document, slots pdfa.Slots, src io.
 	if _, err := CheckPDF(src, size, doc.ID); err != nil {
 		return Prepared{}, err
 	}
-	tmp := pdf.NewSpool(e.TempDir, 0)
+	tmp := pdf.NewSpool(e.cfg.TempDir, 0)
 	defer tmp.Close()
 	norm, err := pdf.Normalize(tmp, src, size)
 	if err != nil {
@@ -235,7 +309,7 @@ func (e *Engine) preparePDF(w io.Writer, doc Document, slots pdfa.Slots, src io.
 	}
 	var src2 io.ReaderAt = tmp
 	size2 := tmp.Size()
-	claimed, err := claimPDFA3(tmp, size2, e.TempDir)
+	claimed, err := claimPDFA3(tmp, size2, e.cfg.TempDir)
 	if err != nil {
 		return Prepared{}, fmt.Errorf("signing: PDF/A claim of document %s: %w", doc.ID, err)
 	}
@@ -283,46 +357,176 @@ func claimPDFA3(src io.ReaderAt, size int64, tempDir string) (*pdf.Spool, error)
 // Act is one signer's signing act over every document of the job.
 type Act struct {
 	Job       Job
-	Documents []Document // every document of the job
+	Documents []Document // every document of the job, with its newest revision
 	// Slot is the signer's 0-based index among the job's signers: the
 	// slot of the signature page the act fills. Each slot is filled once.
 	Slot int
 	// Signer is the signer's identity as the eID provider verified it,
-	// PID and birth date included when known: Sign leaves out what the
-	// job's Identifier does not allow (and then records the ID token,
-	// which carries the identity number, by its digest only).
+	// PID, birth date and ID token included when known: Sign leaves out
+	// what the job's Identifier does not allow (and then records the ID
+	// token, which carries the identity number, by its digest only).
 	Signer xades.SignerFacts
 	// SignedAt is the time of the act: the evidence's signing time, the
 	// signatures' /M and the time shown. Zero means now.
 	SignedAt time.Time
-	// Key is the signer's own key and certificate for an advanced
-	// signature (a remote signing service behind crypto.Signer); nil makes
-	// an authenticated signature, sealed by segl's TTP seal.
-	Key *pki.KeyPair
+	// Advanced makes an advanced signature with the signer's own key,
+	// which the engine obtains from Config.Keys with the ID token of
+	// Signer; otherwise segl's TTP seal makes an authenticated signature.
+	Advanced bool
+}
+
+// Signed is what a signing act kept in the blob store.
+type Signed struct {
+	// Revisions are the documents' new revisions, in Act.Documents order.
+	Revisions []blob.Ref
+	// Evidence is the signer's evidence (XAdES B-LT).
+	Evidence blob.Ref
+}
+
+// Sign performs one signing act: it prepares each document that has no
+// signed revision yet (see prepare), makes the signer's evidence, writes
+// the next revision of every document on top of its newest one (see
+// signRevisions) and keeps the revisions and the evidence in the blob
+// store. For an advanced act it first obtains the signer's own key, good
+// for one signature per document and one for the evidence.
+//
+// The outputs belong together: nothing is recorded here, and when Sign
+// fails the caller records nothing (what was stored is unreferenced). An
+// errs.Invalid from Sign (Unsignable) says the act can never succeed: a
+// document of the job cannot be prepared, or the job's rules cannot be
+// met (a slot, the identifier it shows); the ceremony then fails the job.
+func (e *Engine) Sign(ctx context.Context, act Act) (Signed, error) {
+	if err := checkJob(act.Job); err != nil {
+		return Signed{}, err
+	}
+	var key *pki.KeyPair
+	if act.Advanced {
+		var err error
+		if key, err = e.ownKey(ctx, act.Signer.IDToken, len(act.Documents)+1); err != nil {
+			return Signed{}, err
+		}
+	}
+	revs := make([]Revision, len(act.Documents))
+	outs := make([]*os.File, len(act.Documents))
+	defer func() {
+		for _, f := range outs {
+			if f != nil {
+				f.Close()
+				os.Remove(f.Name())
+			}
+		}
+	}()
+	for i, d := range act.Documents {
+		src, err := e.current(ctx, act.Job, d)
+		if err != nil {
+			return Signed{}, err
+		}
+		defer src.Close()
+		if outs[i], err = os.CreateTemp(e.cfg.TempDir, "segl-sign-*.pdf"); err != nil {
+			return Signed{}, fmt.Errorf("signing: %w", err)
+		}
+		revs[i] = Revision{Document: d.ID, Src: src, Size: src.Size(), Out: outs[i]}
+	}
+	evidence, err := e.signRevisions(ctx, act, key, revs)
+	if err != nil {
+		return Signed{}, err
+	}
+	var out Signed
+	for i, f := range outs {
+		outs[i] = nil // keep owns the file from here, whatever happens
+		ref, err := e.keep(ctx, f)
+		if err != nil {
+			return Signed{}, err
+		}
+		out.Revisions = append(out.Revisions, ref)
+	}
+	if out.Evidence, err = e.cfg.Blobs.Put(ctx, bytes.NewReader(evidence), int64(len(evidence))); err != nil {
+		return Signed{}, err
+	}
+	return out, nil
+}
+
+// Ready reports whether the engine can make an act's kind of signature:
+// an advanced one needs a remote signing service (Config.Keys). The
+// ceremony asks before it records a signer's intent.
+func (e *Engine) Ready(advanced bool) error {
+	if advanced && e.cfg.Keys == nil {
+		return errs.E(errs.Unavailable, CodeAdvancedUnavailable, "no remote signing service for advanced signatures")
+	}
+	return nil
+}
+
+// ownKey obtains the signer's own key for n signatures. The service's
+// refusals become codes the signer's pages explain: a refused login can be
+// fixed by logging in again, a missing key cannot.
+func (e *Engine) ownKey(ctx context.Context, idToken string, n int) (*pki.KeyPair, error) {
+	if err := e.Ready(true); err != nil {
+		return nil, err
+	}
+	key, err := e.cfg.Keys(ctx, idToken, n)
+	switch kind := errs.KindOf(err); {
+	case err == nil:
+		return key, nil
+	case kind == errs.Unauthenticated || kind == errs.Forbidden:
+		return nil, errs.Wrap(err, kind, CodeOwnKeyLogin, "the remote signing service refused the login")
+	case kind == errs.NotFound:
+		return nil, errs.Wrap(err, kind, CodeNoOwnKey, "no signing key at the remote signing service")
+	}
+	return nil, fmt.Errorf("signing: the signer's own key: %w", err)
+}
+
+// spooled is a document's current revision as Sign reads it.
+type spooled interface {
+	io.ReaderAt
+	io.Closer
+	Size() int64
+}
+
+// current opens d's newest signed revision, or, before the first act,
+// prepares its upload into a spool (memory, or a temporary file when
+// large): the prepared document is not stored on its own, since the act's
+// revision holds it whole and nothing refers to it.
+func (e *Engine) current(ctx context.Context, j Job, d Document) (spooled, error) {
+	if d.Revision != "" {
+		return e.cfg.Blobs.Open(ctx, d.Revision)
+	}
+	src, err := e.cfg.Blobs.Open(ctx, d.Upload)
+	if err != nil {
+		return nil, err
+	}
+	defer src.Close()
+	out := pdf.NewSpool(e.cfg.TempDir, 0)
+	if _, err := e.prepare(ctx, out, j, d, src, src.Size()); err != nil {
+		out.Close()
+		return nil, err
+	}
+	return out, nil
+}
+
+// keep stores a finished temporary file and removes it (blob.Keep).
+func (e *Engine) keep(ctx context.Context, f *os.File) (blob.Ref, error) {
+	return blob.Keep(ctx, e.cfg.Blobs, f, 1<<40)
 }
 
 // Revision is one document's current revision and where its next one goes.
 type Revision struct {
 	Document string      // Document.ID
-	Src      io.ReaderAt // the current revision: Prepare's output, or the previous act's
+	Src      io.ReaderAt // the current revision: prepare's output, or the previous act's
 	Size     int64
 	Out      io.Writer // receives the next revision
 }
 
-// Sign makes act's evidence and writes the next revision of each document
-// to its Out: the current revision with one incremental update holding a
-// PAdES B-T signature by the act's key (the TTP seal, or the signer's own),
-// the evidence as the associated file "evidence-signer-N.xml", and the
-// widget that fills slot act.Slot. revs holds every document of the job
-// once. It returns the evidence (XAdES B-LT), which the ceremony also
-// stores on its own.
+// signRevisions makes act's evidence and writes the next revision of each
+// document to its Out: the current revision with one incremental update
+// holding a PAdES B-T signature by key (the signer's own), or by the TTP
+// seal when key is nil, the evidence as the associated file
+// "evidence-signer-N.xml", and the widget that fills slot act.Slot. revs
+// holds every document of the job once. It returns the evidence (XAdES
+// B-LT).
 //
-// The outputs belong together: when Sign fails, what it wrote to any Out
+// The outputs belong together: when it fails, what it wrote to any Out
 // must be discarded, and a retry starts again from the same revisions.
-func (e *Engine) Sign(ctx context.Context, act Act, revs []Revision) ([]byte, error) {
-	if err := e.check(); err != nil {
-		return nil, err
-	}
+func (e *Engine) signRevisions(ctx context.Context, act Act, key *pki.KeyPair, revs []Revision) ([]byte, error) {
 	if err := checkJob(act.Job); err != nil {
 		return nil, err
 	}
@@ -345,6 +549,9 @@ func (e *Engine) Sign(ctx context.Context, act Act, revs []Revision) ([]byte, er
 		}
 		delete(docs, r.Document) // each once
 	}
+	if key != nil && (key.Key == nil || key.Cert == nil) {
+		return nil, errs.E(errs.Unavailable, "bad-key", "the remote signing service gave a key without its certificate")
+	}
 	signer, err := shown(act.Job.Identifier, act.Signer)
 	if err != nil {
 		return nil, err
@@ -353,16 +560,7 @@ func (e *Engine) Sign(ctx context.Context, act Act, revs []Revision) ([]byte, er
 		act.SignedAt = e.now()
 	}
 	act.Signer = signer
-
-	sealer := *e.Seal
-	sealer.Now = func() time.Time { return act.SignedAt }
-	if k := act.Key; k != nil {
-		if k.Key == nil || k.Cert == nil {
-			return nil, errs.E(errs.Invalid, "bad-key", "the signer's key comes without its certificate")
-		}
-		sealer.Key, sealer.Cert, sealer.Chain = k.Key, k.Cert, k.Chain
-	}
-	evidence, err := e.evidence(ctx, act, &sealer)
+	evidence, err := e.evidence(ctx, act, key)
 	if err != nil {
 		return nil, err
 	}
@@ -371,15 +569,19 @@ func (e *Engine) Sign(ctx context.Context, act Act, revs []Revision) ([]byte, er
 		byID[d.ID] = d
 	}
 	for _, r := range revs {
-		if err := e.signDocument(ctx, act, byID[r.Document], r, &sealer, evidence); err != nil {
+		if err := e.signDocument(ctx, act, key, byID[r.Document], r, evidence); err != nil {
 			return nil, err
 		}
 	}
 	return evidence, nil
 }
 
-// evidence makes the act's XAdES B-LT evidence, signed with sealer's key.
-func (e *Engine) evidence(ctx context.Context, act Act, sealer *pades.Sealer) ([]byte, error) {
+// evidence makes the act's XAdES B-LT evidence, signed with key, or with
+// the TTP seal when key is nil.
+func (e *Engine) evidence(ctx context.Context, act Act, key *pki.KeyPair) ([]byte, error) {
+	if key == nil {
+		key = &e.cfg.Seal
+	}
 	facts := xades.Facts{
 		JobID: act.Job.ID, JobTitle: act.Job.Title, SenderOrg: act.Job.SenderOrg,
 		Signer: act.Signer, SignedAt: act.SignedAt, Action: "signed",
@@ -389,13 +591,13 @@ func (e *Engine) evidence(ctx context.Context, act Act, sealer *pades.Sealer) ([
 			ID: d.ID, Title: d.Title, FileName: d.FileName, MediaType: d.MediaType, Size: d.Size, SHA256: d.SHA256,
 		})
 	}
-	vd, err := e.validationData(ctx, sealer.Cert, sealer.Chain)
+	vd, err := e.validationData(ctx, key.Cert, key.Chain)
 	if err != nil {
 		return nil, err
 	}
 	ev, err := xades.Sign(ctx, facts, xades.SignOptions{
-		Signer: sealer.Key, Certificate: sealer.Cert, Chain: sealer.Chain,
-		Stamper: e.Seal.TSA, Validation: vd,
+		Signer: key.Key, Certificate: key.Cert, Chain: key.Chain,
+		Stamper: e.cfg.TSA, Validation: vd,
 	})
 	if err != nil {
 		if errors.Is(err, xades.ErrInvalidFacts) {
@@ -410,7 +612,7 @@ func (e *Engine) evidence(ctx context.Context, act Act, sealer *pades.Sealer) ([
 // certificates of the signer's path up to the seal's anchors and the
 // revocation data of every certificate on it but the anchor (pki.Gatherer:
 // OCSP for the signer, the root's CRL for the issuing CA); and, when the
-// TSA is segl's own (whose certificate is known before it answers), the
+// TSA's certificates are known before it answers (CertifiedStamper), the
 // same for the TSA. The PDFs get all of it, for every signature, in the
 // DSS of Complete.
 func (e *Engine) validationData(ctx context.Context, cert *x509.Certificate, chain []*x509.Certificate) (*xades.ValidationData, error) {
@@ -422,10 +624,10 @@ func (e *Engine) validationData(ctx context.Context, cert *x509.Certificate, cha
 			vd.Certs = append(vd.Certs, c.Raw)
 		}
 	}
-	g := &pki.Gatherer{Source: e.Seal.OCSP}
+	g := &pki.Gatherer{Source: e.cfg.OCSP}
 	gather := func(leaf *x509.Certificate, chain []*x509.Certificate) error {
 		path := []*x509.Certificate{leaf}
-		for c := e.issuerOf(leaf, chain); c != nil && len(path) <= len(chain)+len(e.Seal.Chain)+len(e.Seal.Anchors); c = e.issuerOf(c, chain) {
+		for c := e.issuerOf(leaf, chain); c != nil && len(path) <= len(chain)+len(e.cfg.Seal.Chain)+len(e.cfg.Anchors); c = e.issuerOf(c, chain) {
 			path = append(path, c)
 		}
 		if _, _, err := g.Path(ctx, path); err != nil {
@@ -439,12 +641,14 @@ func (e *Engine) validationData(ctx context.Context, cert *x509.Certificate, cha
 	if err := gather(cert, chain); err != nil {
 		return nil, err
 	}
-	if a, ok := e.Seal.TSA.(*tsp.Authority); ok && a.Cert != nil {
-		if err := gather(a.Cert, a.Chain); err != nil {
-			return nil, err
+	if a, ok := e.cfg.TSA.(CertifiedStamper); ok {
+		if certs := a.Certificates(); len(certs) > 0 && certs[0] != nil {
+			if err := gather(certs[0], certs[1:]); err != nil {
+				return nil, err
+			}
 		}
 	}
-	for _, c := range e.Seal.Anchors {
+	for _, c := range e.cfg.Anchors {
 		addCert(c)
 	}
 	vd.OCSPs, vd.CRLs = g.OCSPs, g.CRLs
@@ -457,7 +661,7 @@ func (e *Engine) issuerOf(leaf *x509.Certificate, chain []*x509.Certificate) *x5
 	if bytes.Equal(leaf.RawSubject, leaf.RawIssuer) && pki.SignedBy(leaf, leaf) {
 		return nil
 	}
-	for _, set := range [][]*x509.Certificate{chain, e.Seal.Chain, e.Seal.Anchors} {
+	for _, set := range [][]*x509.Certificate{chain, e.cfg.Seal.Chain, e.cfg.Anchors} {
 		for _, c := range set {
 			if bytes.Equal(c.RawSubject, leaf.RawIssuer) && pki.SignedBy(leaf, c) {
 				return c
@@ -467,8 +671,9 @@ func (e *Engine) issuerOf(leaf *x509.Certificate, chain []*x509.Certificate) *x5
 	return nil
 }
 
-// signDocument writes one document's next revision.
-func (e *Engine) signDocument(ctx context.Context, act Act, doc Document, rev Revision, sealer *pades.Sealer, evidence []byte) error {
+// signDocument writes one document's next revision, signed with key (nil:
+// the TTP seal).
+func (e *Engine) signDocument(ctx context.Context, act Act, key *pki.KeyPair, doc Document, rev Revision, evidence []byte) error {
 	r, err := pdf.Open(rev.Src, rev.Size)
 	if err != nil {
 		return fmt.Errorf("signing: document %s: %w", doc.ID, err)
@@ -483,10 +688,12 @@ func (e *Engine) signDocument(ctx context.Context, act Act, doc Document, rev Re
 	}
 	slot := slots[act.Slot]
 	width, height := slot.Rect[2]-slot.Rect[0], slot.Rect[3]-slot.Rect[1]
-	lines := e.slotLines(act, doc)
+	lines := e.slotLines(act, key != nil, doc)
 	n := act.Slot + 1
-	err = sealer.Seal(ctx, rev.Out, rev.Src, rev.Size, pades.Options{
+	err = e.sealer.Seal(ctx, rev.Out, rev.Src, rev.Size, pades.Options{
 		Level:     pades.BT,
+		Signer:    key,
+		Time:      act.SignedAt,
 		FieldName: fmt.Sprintf("Signer%d", n),
 		Name:      act.Signer.Name,
 		Reason:    "Signert / Signed (" + act.Signer.EIDMethod + ")",
@@ -516,7 +723,7 @@ func (e *Engine) signDocument(ctx context.Context, act Act, doc Document, rev Re
 // English: name; identity number or birth date as the job allows; time
 // and kind of signature; eID and level of assurance; on whose behalf; the
 // document's SHA-256 as uploaded, which the evidence names.
-func (e *Engine) slotLines(act Act, doc Document) []string {
+func (e *Engine) slotLines(act Act, advanced bool, doc Document) []string {
 	s := act.Signer
 	lines := []string{s.Name}
 	switch {
@@ -525,12 +732,12 @@ func (e *Engine) slotLines(act Act, doc Document) []string {
 	case s.BirthDate != "":
 		lines = append(lines, "Fødselsdato / Date of birth: "+s.BirthDate)
 	}
-	loc := e.Location
+	loc := e.cfg.Location
 	if loc == nil {
 		loc = time.UTC
 	}
 	kind := "autentisert / authenticated"
-	if act.Key != nil {
+	if advanced {
 		kind = "avansert / advanced"
 	}
 	lines = append(lines,
@@ -584,14 +791,46 @@ func shown(id job.Identifier, s xades.SignerFacts) (xades.SignerFacts, error) {
 	return s, nil
 }
 
-// Complete writes the final revision of a signed document: a DSS with the
-// certificates and revocation data of every signature and time-stamp, and
-// a document time-stamp over it all (PAdES B-LTA, EN 319 142-1 §5.4-5.5),
-// followed by a DSS update with the document time-stamp's own data.
-func (e *Engine) Complete(ctx context.Context, w io.Writer, src io.ReaderAt, size int64) error {
-	if err := e.check(); err != nil {
-		return err
+// Complete makes the final revision of each signed document, given by
+// the blob keys of their newest revisions, and keeps them in the blob
+// store: a DSS with the certificates and revocation data of every
+// signature and time-stamp, and a document time-stamp over it all (PAdES
+// B-LTA, EN 319 142-1 §5.4-5.5), followed by a DSS update with the
+// document time-stamp's own data. Each call asks the TSA and the OCSP
+// responder anew, so the caller runs it once per job and records the
+// result.
+func (e *Engine) Complete(ctx context.Context, revisions []string) ([]blob.Ref, error) {
+	out := make([]blob.Ref, len(revisions))
+	for i, key := range revisions {
+		ref, err := e.completeOne(ctx, key)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = ref
 	}
+	return out, nil
+}
+
+func (e *Engine) completeOne(ctx context.Context, key string) (blob.Ref, error) {
+	src, err := e.cfg.Blobs.Open(ctx, key)
+	if err != nil {
+		return blob.Ref{}, err
+	}
+	defer src.Close()
+	f, err := os.CreateTemp(e.cfg.TempDir, "segl-complete-*.pdf")
+	if err != nil {
+		return blob.Ref{}, fmt.Errorf("signing: %w", err)
+	}
+	if err := e.completeTo(ctx, f, src, src.Size()); err != nil {
+		f.Close()
+		os.Remove(f.Name())
+		return blob.Ref{}, err
+	}
+	return e.keep(ctx, f)
+}
+
+// completeTo writes the final revision of one signed document to w.
+func (e *Engine) completeTo(ctx context.Context, w io.Writer, src io.ReaderAt, size int64) error {
 	r, err := pdf.Open(src, size)
 	if err != nil {
 		return fmt.Errorf("signing: complete: %w", err)
@@ -603,7 +842,7 @@ func (e *Engine) Complete(ctx context.Context, w io.Writer, src io.ReaderAt, siz
 	if len(sigs) == 0 {
 		return errs.E(errs.Conflict, "not-signed", "a document without signatures cannot be completed")
 	}
-	if err := e.Seal.Extend(ctx, w, src, size, true); err != nil {
+	if err := e.sealer.Extend(ctx, w, src, size, true); err != nil {
 		return fmt.Errorf("signing: complete: %w", err)
 	}
 	return nil

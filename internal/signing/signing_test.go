@@ -20,10 +20,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/segl/segl/internal/blob/fs"
 	"github.com/segl/segl/internal/clock"
 	"github.com/segl/segl/internal/errs"
 	"github.com/segl/segl/internal/job"
-	"github.com/segl/segl/internal/pades"
 	"github.com/segl/segl/internal/pdf"
 	"github.com/segl/segl/internal/pki"
 	"github.com/segl/segl/internal/testdocs"
@@ -136,13 +136,32 @@ func (env *testEnv) engine(t *testing.T) *Engine {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &Engine{
-		Seal: &pades.Sealer{Key: d.Seal.Key, Cert: d.Seal.Cert, Chain: d.Seal.Chain, Anchors: []*x509.Certificate{d.Root},
-			TSA: tsa, OCSP: pki.DevOCSP{Dev: d, Revoked: rev, Now: time.Now}, TempDir: t.TempDir()},
+	blobs, err := fs.Open(t.TempDir(), fs.Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := New(Config{
+		Seal: d.Seal, Anchors: []*x509.Certificate{d.Root},
+		TSA: tsa, OCSP: pki.DevOCSP{Dev: d, Revoked: rev, Now: time.Now},
+		Keys:     env.keys,
+		Blobs:    blobs,
 		Location: oslo,
 		TempDir:  t.TempDir(),
 		Clock:    clock.NewFake(time.Date(2026, 3, 5, 9, 0, 0, 0, oslo)),
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
+	return e
+}
+
+// keys is the remote signing service of the tests: Kari Nordmann's key
+// for her ID token.
+func (env *testEnv) keys(ctx context.Context, idToken string, n int) (*pki.KeyPair, error) {
+	if idToken != kari.IDToken {
+		return nil, errs.E(errs.NotFound, "no-key", "no key for this person")
+	}
+	return &env.kari, nil
 }
 
 func need(t *testing.T, tools ...string) {
@@ -189,7 +208,7 @@ func prepare(t *testing.T, e *Engine, j Job, id, title, name, mediaType string, 
 	t.Helper()
 	d := Document{ID: id, Title: title, FileName: name, MediaType: mediaType, SHA256: sum(upload), Size: int64(len(upload))}
 	var out bytes.Buffer
-	res, err := e.Prepare(context.Background(), &out, j, d, bytes.NewReader(upload), int64(len(upload)))
+	res, err := e.prepare(context.Background(), &out, j, d, bytes.NewReader(upload), int64(len(upload)))
 	if err != nil {
 		t.Fatalf("Prepare %s: %v", id, err)
 	}
@@ -208,7 +227,14 @@ func sign(t *testing.T, e *Engine, act Act, docs []*document) []byte {
 		outs[i] = &bytes.Buffer{}
 		revs[i] = Revision{Document: d.meta.ID, Src: bytes.NewReader(d.data), Size: int64(len(d.data)), Out: outs[i]}
 	}
-	ev, err := e.Sign(context.Background(), act, revs)
+	var key *pki.KeyPair
+	if act.Advanced {
+		var err error
+		if key, err = e.ownKey(context.Background(), act.Signer.IDToken, len(docs)+1); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ev, err := e.signRevisions(context.Background(), act, key, revs)
 	if err != nil {
 		t.Fatalf("Sign slot %d: %v", act.Slot, err)
 	}
@@ -224,7 +250,7 @@ func sign(t *testing.T, e *Engine, act Act, docs []*document) []byte {
 func complete(t *testing.T, e *Engine, d *document) {
 	t.Helper()
 	var out bytes.Buffer
-	if err := e.Complete(context.Background(), &out, bytes.NewReader(d.data), int64(len(d.data))); err != nil {
+	if err := e.completeTo(context.Background(), &out, bytes.NewReader(d.data), int64(len(d.data))); err != nil {
 		t.Fatalf("Complete %s: %v", d.meta.ID, err)
 	}
 	d.data = out.Bytes()
@@ -286,7 +312,7 @@ func TestSignJobEndToEnd(t *testing.T) {
 	docs := []*document{contract, rules}
 
 	ev1 := sign(t, e, Act{Job: j, Slot: 0, Signer: ola, SignedAt: time.Date(2026, 3, 5, 11, 2, 3, 0, time.UTC)}, docs)
-	ev2 := sign(t, e, Act{Job: j, Slot: 1, Signer: kari, SignedAt: time.Date(2026, 3, 6, 9, 31, 0, 0, time.UTC), Key: &env.kari}, docs)
+	ev2 := sign(t, e, Act{Job: j, Slot: 1, Signer: kari, SignedAt: time.Date(2026, 3, 6, 9, 31, 0, 0, time.UTC), Advanced: true}, docs)
 	for _, d := range docs {
 		complete(t, e, d)
 	}
@@ -505,7 +531,7 @@ func TestErrors(t *testing.T) {
 		{"fail/digest-differs", j, Document{ID: "d", MediaType: "application/pdf", SHA256: sum([]byte("other")), Size: doc.Size}, upload, errs.Internal, ""},
 	} {
 		t.Run("prepare/"+tc.name, func(t *testing.T) {
-			_, err := e.Prepare(ctx, &bytes.Buffer{}, tc.j, tc.doc, bytes.NewReader(tc.upload), int64(len(tc.upload)))
+			_, err := e.prepare(ctx, &bytes.Buffer{}, tc.j, tc.doc, bytes.NewReader(tc.upload), int64(len(tc.upload)))
 			if err == nil || errs.KindOf(err) != tc.kind || Unsignable(err) != (tc.kind == errs.Invalid) {
 				t.Errorf("err = %v (%v), want %v", err, errs.KindOf(err), tc.kind)
 			}
@@ -539,14 +565,14 @@ func TestErrors(t *testing.T) {
 		{"fail/slot-taken", Act{Job: j, Signer: ola, Documents: []Document{doc}}, rev(signed), errs.Internal},
 	} {
 		t.Run("sign/"+tc.name, func(t *testing.T) {
-			_, err := e.Sign(ctx, tc.act, tc.revs)
+			_, err := e.signRevisions(ctx, tc.act, nil, tc.revs)
 			if err == nil || errs.KindOf(err) != tc.kind {
 				t.Errorf("err = %v (%v), want %v", err, errs.KindOf(err), tc.kind)
 			}
 		})
 	}
 	t.Run("complete/not-signed", func(t *testing.T) {
-		err := e.Complete(ctx, &bytes.Buffer{}, bytes.NewReader(prepared.data), int64(len(prepared.data)))
+		err := e.completeTo(ctx, &bytes.Buffer{}, bytes.NewReader(prepared.data), int64(len(prepared.data)))
 		if errs.KindOf(err) != errs.Conflict {
 			t.Errorf("err = %v, want a conflict", err)
 		}
@@ -566,7 +592,7 @@ func TestSlotOnLaterPage(t *testing.T) {
 		t.Fatalf("%d pages, want the document and two signature pages", pages)
 	}
 	sign(t, e, Act{Job: j, Slot: 0, Signer: ola}, []*document{d})
-	sign(t, e, Act{Job: j, Slot: 7, Signer: kari, Key: &env.kari}, []*document{d})
+	sign(t, e, Act{Job: j, Slot: 7, Signer: kari, Advanced: true}, []*document{d})
 	complete(t, e, d)
 	if text := pageText(t, d.data, 2); !strings.Contains(text, "Ola Nordmann") || strings.Contains(text, "Kari Nordmann") {
 		t.Errorf("first signature page:\n%s", text)

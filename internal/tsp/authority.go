@@ -92,6 +92,14 @@ func NewAuthority(key crypto.Signer, cert *x509.Certificate, chain []*x509.Certi
 
 // check is what every issuance re-checks (an Authority may be built as a
 // literal); NewAuthority also checks the chain, once.
+// Certificates returns the authority's certificate followed by its
+// intermediates. They are known before the authority answers, so a signer
+// can embed the TSA's path and revocation data in its own validation data
+// (XAdES B-LT, EN 319 132-1 §5.4) without waiting for a token.
+func (a *Authority) Certificates() []*x509.Certificate {
+	return append([]*x509.Certificate{a.Cert}, a.Chain...)
+}
+
 func (a *Authority) check() error {
 	if a.Key == nil || a.Cert == nil {
 		return errors.New("tsp: authority needs a key and a certificate")

@@ -510,7 +510,7 @@ func (w *Web) portalJob(rw http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	v := portalJobView{Nav: a.nav(), Job: j, Sequential: j.Sequential(), CanCancel: !j.Status.Final(),
+	v := portalJobView{Nav: a.nav(), Job: j, Sequential: j.Sequential(), CanCancel: j.Status.Allows(job.Cancel),
 		CanDelete: j.Status.Final() && !j.Deleted()}
 	if a.admin() {
 		creators, err := w.creators(ctx, a)

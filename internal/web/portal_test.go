@@ -41,7 +41,7 @@ func TestPortalKeysExist(t *testing.T) {
 	if len(keys) < 20 {
 		t.Fatalf("only %d keys found: is the pattern right?", len(keys))
 	}
-	for _, s := range []job.Status{job.StatusCreated, job.StatusActive, job.StatusCompleted, job.StatusRejected,
+	for _, s := range []job.Status{job.StatusCreated, job.StatusActive, job.StatusSigned, job.StatusCompleted, job.StatusRejected,
 		job.StatusExpired, job.StatusCancelled, job.StatusFailed} {
 		keys = append(keys, "portal.status."+string(s))
 	}

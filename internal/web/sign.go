@@ -1,7 +1,6 @@
 package web
 
 import (
-	"context"
 	"errors"
 	"io"
 	"mime"
@@ -17,7 +16,7 @@ import (
 	"github.com/segl/segl/internal/eid"
 	"github.com/segl/segl/internal/errs"
 	"github.com/segl/segl/internal/job"
-	"github.com/segl/segl/internal/pki"
+	"github.com/segl/segl/internal/signing"
 )
 
 // The signing ceremony (DESIGN section 5, the signer's pages under /sign).
@@ -54,16 +53,7 @@ type Signing struct {
 	// login callback is BaseURL+"/sign/callback", which must be registered
 	// with the provider.
 	BaseURL string
-	// KeySource gives the signer's own key for an advanced signature. Nil:
-	// advanced jobs cannot be signed, and say so on a page of their own.
-	KeySource KeySource
 }
-
-// KeySource obtains the logged-in signer's own signing key from a remote
-// signing service (CSC API v2 in production, eid/devcsc in development),
-// authorised by their verified login, good for n signatures: one per
-// document and one for the evidence.
-type KeySource func(ctx context.Context, id eid.Identity, n int) (*pki.KeyPair, error)
 
 // signRoutes mounts the ceremony. Literal segments win over the {signer}
 // wildcard, so "login" and "callback" are never taken for a signer id.
@@ -666,9 +656,9 @@ func pdfName(name string) string {
 }
 
 // signJob is the signing act. The signer must tick that they have read the
-// documents and want to sign; an advanced job also needs their own key.
+// documents and want to sign; the signing engine gets an advanced job's
+// own key itself, and the pages never see it.
 func (w *Web) signJob(rw http.ResponseWriter, r *http.Request) error {
-	ctx := r.Context()
 	s, j, signer, err := w.signerSession(rw, r, r.PathValue("signer"))
 	if err != nil {
 		return err
@@ -677,37 +667,33 @@ func (w *Web) signJob(rw http.ResponseWriter, r *http.Request) error {
 	if r.PostForm.Get("confirm") != "yes" {
 		return w.renderJob(rw, r, s, j, signer, http.StatusBadRequest, []fieldError{{"confirm", "sign.job.confirm.missing"}}, "")
 	}
-	id := s.Identity()
-	var key *pki.KeyPair
-	if j.SignatureType == job.Advanced {
-		if w.signing.KeySource == nil {
-			return explain(errs.E(errs.Unavailable, "advanced-signing-unavailable", "no key source for advanced signatures"),
-				"sign.error.advanced-unavailable", signerPath(signer.ID, "job"), "sign.error.advanced-unavailable.retry")
-		}
-		if key, err = w.signing.KeySource(ctx, id, len(j.Documents)+1); err != nil {
-			return w.keyFailed(rw, r, s, j, signer, err)
-		}
-	}
-	done, err := w.signing.Svc.Sign(ctx, signer.ID, id, key)
+	done, err := w.signing.Svc.Sign(r.Context(), signer.ID, s.Identity())
 	if err != nil {
-		return w.actFailed(rw, r, s, j, signer, err)
+		return w.signFailed(rw, r, s, j, signer, err)
 	}
 	return w.finished(rw, r, s, done, signer.ID)
 }
 
-// keyFailed explains why the signer's own key could not be had. The
-// remote signing service takes the ID token of the login, which lives
-// minutes only, and level high: both are fixed by logging in again. A
-// person without a signing key there cannot sign this job at all.
-func (w *Web) keyFailed(rw http.ResponseWriter, r *http.Request, s Session, j *job.Job, signer *job.Signer, err error) error {
-	again := "/sign/login?" + url.Values{"level": {"high"}, "task": {signer.ID}}.Encode()
-	if s.Signer != "" {
-		again = linkPath(signer.ID, s.Link)
+// signFailed explains why a signing act failed. An advanced job needs
+// the signer's own key from the remote signing service, which the signing
+// engine asks for with the ID token of the login: the token lives minutes
+// only and the service wants level high, both fixed by logging in again.
+// A person without a signing key there cannot sign this job at all.
+func (w *Web) signFailed(rw http.ResponseWriter, r *http.Request, s Session, j *job.Job, signer *job.Signer, err error) error {
+	var e *errs.Error
+	if !errors.As(err, &e) {
+		return w.actFailed(rw, r, s, j, signer, err)
 	}
-	switch errs.KindOf(err) {
-	case errs.Unauthenticated, errs.Forbidden:
+	switch e.Code {
+	case signing.CodeAdvancedUnavailable:
+		return explain(err, "sign.error.advanced-unavailable", signerPath(signer.ID, "job"), "sign.error.advanced-unavailable.retry")
+	case signing.CodeOwnKeyLogin:
+		again := "/sign/login?" + url.Values{"level": {"high"}, "task": {signer.ID}}.Encode()
+		if s.Signer != "" {
+			again = linkPath(signer.ID, s.Link)
+		}
 		return explain(err, "sign.error.own-key-login", again, "sign.error.assurance-too-low.retry")
-	case errs.NotFound:
+	case signing.CodeNoOwnKey:
 		return explain(err, "sign.error.no-own-key", "", "")
 	}
 	return w.actFailed(rw, r, s, j, signer, err)

@@ -6,13 +6,14 @@ import (
 	"crypto/sha256"
 	"crypto/x509"
 	"fmt"
+	"io"
 	"strings"
 	"testing"
 
+	"github.com/segl/segl/internal/blob/fs"
 	"github.com/segl/segl/internal/eid/csc"
 	"github.com/segl/segl/internal/eid/devcsc"
 	"github.com/segl/segl/internal/job"
-	"github.com/segl/segl/internal/pades"
 	"github.com/segl/segl/internal/pki"
 	"github.com/segl/segl/internal/signing"
 	"github.com/segl/segl/internal/testdocs"
@@ -22,8 +23,9 @@ import (
 )
 
 // An advanced signature end to end: Ola logs in with BankID, the signing
-// engine signs a job of two documents with the KeyPair Open returns (one
-// signature per document and one for the evidence, three authorized), the
+// engine signs a job of two documents with the KeyPair Open returns (the
+// engine asks for one signature per document and one for the evidence,
+// three authorized), the
 // documents are completed to B-LTA, and the validator, trusting only the
 // development root, passes every signature, whose CMS signer is Ola's
 // certificate; the service signed exactly the three hashes.
@@ -39,54 +41,77 @@ func TestAdvancedSignatureWithSigningEngine(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	engine := &signing.Engine{
-		Seal: &pades.Sealer{Key: d.Seal.Key, Cert: d.Seal.Cert, Chain: d.Seal.Chain, Anchors: []*x509.Certificate{d.Root},
-			TSA: tsa, OCSP: pki.DevOCSP{Dev: d, Revoked: rev, Now: e.clk.Now}, TempDir: t.TempDir()},
-		Clock:   e.clk,
-		TempDir: t.TempDir(),
+	blobs, err := fs.Open(t.TempDir(), fs.Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The engine decides how many signatures to ask the service for.
+	var kp *pki.KeyPair
+	asked := 0
+	keys := func(ctx context.Context, idToken string, n int) (*pki.KeyPair, error) {
+		asked = n
+		var err error
+		kp, err = csc.Open(ctx, e.cfg, idToken, n)
+		return kp, err
+	}
+	engine, err := signing.New(signing.Config{Seal: d.Seal, Anchors: []*x509.Certificate{d.Root},
+		TSA: tsa, OCSP: pki.DevOCSP{Dev: d, Revoked: rev, Now: e.clk.Now}, Keys: keys, Blobs: blobs,
+		Clock: e.clk, TempDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
 	}
 	j := signing.Job{ID: "job-csc-1", Title: "Kjøpekontrakt", SenderOrg: "312345679", Identifier: job.ShowName, Signers: 1}
 	var docs []signing.Document
-	var data [][]byte
 	for i, text := range []string{"Kjøpekontrakt", "Vedlegg"} {
 		upload := testdocs.PDF(text, 4000)
-		sum := sha256.Sum256(upload)
-		doc := signing.Document{ID: fmt.Sprintf("doc-%d", i+1), Title: text, FileName: text + ".pdf", MediaType: "application/pdf", SHA256: sum[:], Size: int64(len(upload))}
-		var out bytes.Buffer
-		if _, err := engine.Prepare(ctx, &out, j, doc, bytes.NewReader(upload), int64(len(upload))); err != nil {
-			t.Fatalf("Prepare: %v", err)
+		ref, err := blobs.Put(ctx, bytes.NewReader(upload), int64(len(upload)))
+		if err != nil {
+			t.Fatal(err)
 		}
-		docs, data = append(docs, doc), append(data, out.Bytes())
+		sum := sha256.Sum256(upload)
+		docs = append(docs, signing.Document{ID: fmt.Sprintf("doc-%d", i+1), Title: text, FileName: text + ".pdf",
+			MediaType: "application/pdf", SHA256: sum[:], Size: int64(len(upload)), Upload: ref.Key})
 	}
 
 	tok := e.login(olaPID, "bankid")
-	kp, err := csc.Open(ctx, e.cfg, tok, len(docs)+1)
-	if err != nil {
-		t.Fatalf("Open: %v", err)
-	}
-	outs := make([]*bytes.Buffer, len(docs))
-	revs := make([]signing.Revision, len(docs))
-	for i := range docs {
-		outs[i] = &bytes.Buffer{}
-		revs[i] = signing.Revision{Document: docs[i].ID, Src: bytes.NewReader(data[i]), Size: int64(len(data[i])), Out: outs[i]}
-	}
 	act := signing.Act{
-		Job: j, Documents: docs, Slot: 0, SignedAt: e.clk.Now(), Key: kp,
+		Job: j, Documents: docs, Slot: 0, SignedAt: e.clk.Now(), Advanced: true,
 		Signer: xades.SignerFacts{Name: "Ola Nordmann", PID: olaPID, EIDMethod: "BankID", LevelOfAssurance: "high", AuthTime: e.clk.Now(), IDToken: tok},
 	}
-	evidence, err := engine.Sign(ctx, act, revs)
+	signed, err := engine.Sign(ctx, act)
 	if err != nil {
 		t.Fatalf("Sign: %v", err)
 	}
+	if asked != len(docs)+1 {
+		t.Errorf("the engine asked for %d signatures, want %d", asked, len(docs)+1)
+	}
+	var revisions []string
+	for _, ref := range signed.Revisions {
+		revisions = append(revisions, ref.Key)
+	}
+	finals, err := engine.Complete(ctx, revisions)
+	if err != nil {
+		t.Fatalf("Complete: %v", err)
+	}
+	read := func(key string) []byte {
+		o, err := blobs.Open(ctx, key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer o.Close()
+		b, err := io.ReadAll(o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	evidence := read(signed.Evidence.Key)
 
 	roots := d.Roots()
 	serial := fmt.Sprintf("%x", kp.Cert.SerialNumber)
 	for i := range docs {
-		var final bytes.Buffer
-		if err := engine.Complete(ctx, &final, bytes.NewReader(outs[i].Bytes()), int64(outs[i].Len())); err != nil {
-			t.Fatalf("Complete: %v", err)
-		}
-		rep, err := validate.PDF(bytes.NewReader(final.Bytes()), int64(final.Len()), validate.Options{Roots: roots})
+		final := read(finals[i].Key)
+		rep, err := validate.PDF(bytes.NewReader(final), int64(len(final)), validate.Options{Roots: roots})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,0 +1,92 @@
+package ceremony
+
+import (
+	"context"
+	"encoding/json"
+	"slices"
+
+	"github.com/segl/segl/internal/errs"
+	"github.com/segl/segl/internal/job"
+)
+
+// TaskComplete is the queue kind whose handler completes a signed job
+// (Complete); delivery.Service registers it. Its key is the job id, so a
+// job waits for completion at most once at a time.
+const TaskComplete = "complete-job"
+
+// JobTask names a job for a background task.
+type JobTask struct {
+	Org string `json:"org"`
+	Job string `json:"job"`
+}
+
+// queueCompletion queues the completion of a job its last signer has just
+// signed, so it starts at once. It is only a head start: the job's
+// "job.signed" feed entry queues the same task (delivery.Service.Pump), so
+// a crash between saving the act and queueing it loses nothing, and a
+// failure here is only logged.
+func (s *Service) queueCompletion(ctx context.Context, j *job.Job) {
+	if s.Queue == nil {
+		return
+	}
+	payload, _ := json.Marshal(JobTask{Org: j.Org, Job: j.ID})
+	if err := s.Queue.Enqueue(context.WithoutCancel(ctx), TaskComplete, j.ID, payload, s.now()); err != nil {
+		s.log().Warn("queue completion; the feed will", "org", j.Org, "job", j.ID, "err", err)
+	}
+}
+
+// Complete makes the long-term revision (PAdES B-LTA: DSS and document
+// time-stamp) of every document of a signed job and completes it, emitting
+// "job.completed" once the revisions are stored. It runs as a queued task,
+// never in a signer's request, and is idempotent: a job that is not signed
+// (already completed, or gone) is left as it is, so a task delivered twice
+// (after a crash, or a lease that ran out) completes the job once.
+//
+// The TSA and the OCSP responder are asked once per call: when the
+// compare-and-swap is lost (the job was saved meanwhile), the same
+// revisions are recorded on the fresh job, never made again.
+func (s *Service) Complete(ctx context.Context, org, jobID string) error {
+	j, err := s.Store.Job(ctx, org, jobID)
+	if errs.Is(err, errs.NotFound) {
+		return nil
+	}
+	if err != nil || j.Status != job.StatusSigned {
+		return err
+	}
+	if s.Engine == nil {
+		return errs.E(errs.Unavailable, "signing-unavailable", "signing is not configured on this server")
+	}
+	base := revisions(j)
+	final, err := s.Engine.Complete(ctx, base)
+	if err != nil {
+		return err
+	}
+	keys := make([]string, len(final))
+	for i, ref := range final {
+		keys[i] = ref.Key
+	}
+	for attempt := 0; ; attempt++ {
+		for i, ref := range final {
+			j.Documents[i].Signed = job.Revision{SHA256: ref.Key, Size: ref.Size}
+		}
+		events, err := j.Complete(s.now(), map[string]any{"final_sha256": keys})
+		if err == nil {
+			err = s.Store.SaveJob(ctx, j, events)
+		}
+		if !changed(err) || attempt == 3 {
+			if err == nil {
+				s.log().Info("completed", "org", j.Org, "job", j.ID)
+			}
+			return err
+		}
+		if j, err = s.Store.Job(ctx, org, jobID); err != nil {
+			return err
+		}
+		if j.Status != job.StatusSigned {
+			return nil // completed by another worker meanwhile
+		}
+		if !slices.Equal(revisions(j), base) {
+			return errs.E(errs.Conflict, "job-changed", "job %s got new revisions while it was completed", jobID)
+		}
+	}
+}

@@ -91,7 +91,7 @@ func BenchmarkCeremony(b *testing.B) {
 			mu.Unlock()
 		}
 	})
-	e.settled(orgA)
+	e.settled()
 	for _, j := range signed {
 		for _, d := range j.Documents {
 			body, err := c.SignedDocument(context.Background(), j.ID, d.ID)

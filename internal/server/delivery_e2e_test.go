@@ -134,7 +134,7 @@ func TestDeliveryPortalJob(t *testing.T) {
 	if s := e.mailTo("post@lanekassen.example")[0].Subject; s != "Ferdig signert: «Låneavtale»" {
 		t.Fatalf("sender's notice: %q", s)
 	}
-	wantTypes := []string{"job.created", "job.active", "signer.notified", "signer.signing", "signer.signed", "job.completed"}
+	wantTypes := []string{"job.created", "job.active", "signer.notified", "signer.signing", "signer.signed", "job.signed", "job.completed"}
 	eventually(t, "every callback", func() bool {
 		mu.Lock()
 		defer mu.Unlock()

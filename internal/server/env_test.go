@@ -219,20 +219,29 @@ func (e *env) completed(c *client.Client, id string) *client.Job {
 	}
 }
 
-// settled waits until no job of org is signed but not yet completed: the
-// background completion of every signed job has run.
-func (e *env) settled(org string) {
+// settled waits until no job (of any organisation) is signed but not yet
+// completed: the background completion of every signed job has run.
+func (e *env) settled() {
 	e.t.Helper()
+	ctx := context.Background()
 	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(20 * time.Millisecond) {
-		list, _, err := e.srv.Store.ListJobs(context.Background(), org, store.JobQuery{Status: job.StatusSigned})
+		orgs, err := e.srv.Store.ListOrgs(ctx)
 		if err != nil {
 			e.t.Fatal(err)
 		}
-		if len(list) == 0 {
+		waiting := 0
+		for _, o := range orgs {
+			list, _, err := e.srv.Store.ListJobs(ctx, o.Number, store.JobQuery{Status: job.StatusSigned})
+			if err != nil {
+				e.t.Fatal(err)
+			}
+			waiting += len(list)
+		}
+		if waiting == 0 {
 			return
 		}
 		if time.Now().After(deadline) {
-			e.t.Fatalf("%d jobs of %s were never completed", len(list), org)
+			e.t.Fatalf("%d jobs were never completed", waiting)
 		}
 	}
 }

@@ -287,6 +287,7 @@ func TestPortalSignedJob(t *testing.T) {
 	task := kari.link(kari.idp(kari.get("/sign/login"), kariPID, "bankid"), "Låneavtale")
 	kari.submit(task, "/sign", url.Values{"confirm": {"yes"}}).want(t, http.StatusOK, "Du har signert")
 
+	e.settled()
 	done := ola.get(sent.url.Path)
 	done.has(t, "Ferdig signert", "Har signert", "Kari Nordmann", "Alle har signert.")
 	signed := ola.link(done, "Last ned ferdig signert «lån»")

@@ -415,7 +415,7 @@ func TestPostenDirectJobJava(t *testing.T) {
 	kari := e.browser(t)
 	view2 := kari.login(signer.RedirectURL, kariPID, "bankid")
 	token2 := kari.submit(view2, "/sign", url.Values{"confirm": {"yes"}}).exitToken(t, "https://sender.example/ok")
-	e.settled(orgA)
+	e.settled()
 	st = directStatus{} // Unmarshal appends to slices
 	p.do("GET", created.StatusURL+"?status_query_token="+url.QueryEscape(token2), "", nil).want(t, http.StatusOK).decode(t, &st)
 	if st.Status != "COMPLETED_SUCCESSFULLY" || len(st.XAdES) != 2 || st.PAdES == "" || st.ConfirmationURL == "" {
@@ -473,7 +473,7 @@ func TestPostenPortalJobDotnet(t *testing.T) {
 		b.submit(view, "/sign", url.Values{"confirm": {"yes"}}).want(t, 200, "Du har signert")
 	}
 
-	e.settled(orgA)
+	e.settled()
 	st = portalStatus{} // Unmarshal appends to slices
 	p.poll("portal", queue).want(t, http.StatusOK).decode(t, &st)
 	if st.Status != "COMPLETED_SUCCESSFULLY" || st.Signatures[0].Status != "SIGNED" || st.Signatures[1].Status != "SIGNED" ||
@@ -640,7 +640,7 @@ func TestPostenDirectSignerIdentifierPolling(t *testing.T) {
 	view := kari.login(created.Signers[0].RedirectURL, kariPID, "bankid")
 	view.want(t, 200, "Arbeidsavtale")
 	kari.submit(view, "/sign", url.Values{"confirm": {"yes"}}).exitToken(t, "https://sender.example/ok")
-	e.settled(orgA)
+	e.settled()
 
 	var st directStatus
 	p.poll("direct", "").want(t, http.StatusOK).decode(t, &st)

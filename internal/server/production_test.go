@@ -58,6 +58,7 @@ func TestProductionSeal(t *testing.T) {
 	if _, err := prod.srv.Svc.Sign(ctx, j.Signers[0].ID, ola); err != nil {
 		t.Fatal(err)
 	}
+	prod.completed(c, j.ID)
 	body, err := c.SignedDocument(ctx, j.ID, j.Documents[0].ID)
 	if err != nil {
 		t.Fatal(err)

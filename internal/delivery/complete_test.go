@@ -194,6 +194,22 @@ func TestCompletionAfterCrash(t *testing.T) {
 		t.Fatalf("after the crash the job is %s, want signed", got)
 	}
 
+	// Meanwhile the signer's receipt works: their signed revision and
+	// the evidence are there while the job waits for its completion.
+	d, o, err := e.svc.SignerSignedDocument(e.ctx, j.Signers[0].ID, j.Documents[0].ID, olaLogin)
+	if err != nil {
+		t.Fatalf("the signer's signed document while the job is signed: %v", err)
+	}
+	o.Close()
+	if d.Signed.SHA256 != j.Documents[0].Signed.SHA256 || d.Signed.SHA256 == "" {
+		t.Fatalf("the receipt offers %q, want the act's revision %q", d.Signed.SHA256, j.Documents[0].Signed.SHA256)
+	}
+	if ev, err := e.svc.Blobs.Open(e.ctx, e.job(j.ID).Signers[0].Evidence); err != nil {
+		t.Fatalf("the signer's evidence while the job is signed: %v", err)
+	} else {
+		ev.Close()
+	}
+
 	e.drain() // node-a still holds the lease: nothing to do yet
 	if got := e.job(j.ID).Status; got != job.StatusSigned {
 		t.Fatalf("the task ran while node-a held its lease: %s", got)

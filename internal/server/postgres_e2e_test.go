@@ -52,6 +52,7 @@ func TestCeremonyOnPostgreSQL(t *testing.T) {
 	view = kari.login(j.Signers[1].SigningURL, kariPID, "")
 	view.want(t, 200, "Arbeidsavtale")
 	token := kari.submit(view, "/sign", url.Values{"confirm": {"yes"}}).exitToken(t, "https://sender.example/ok")
+	e.completed(c, j.ID)
 	if done, err := c.Status(ctx, token); err != nil || done.Status != "completed" {
 		t.Fatalf("status after both signed: %+v, %v", done, err)
 	}

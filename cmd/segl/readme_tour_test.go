@@ -15,6 +15,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/segl/segl/internal/signerbot"
 )
@@ -63,6 +64,7 @@ func TestREADMETour(t *testing.T) {
 		if i == 2 { // the prose between the API block and the results: sign in a browser
 			token := signTour(t, work, base)
 			sh.run(t, "TOKEN="+token)
+			waitCompleted(t, sh, addr)
 		}
 		for _, cmd := range splitCommands(block) {
 			cmd = strings.ReplaceAll(cmd, "127.0.0.1:8443", addr)
@@ -188,6 +190,23 @@ func checkOutcome(t *testing.T, cmd, out string) {
 	case strings.HasPrefix(cmd, "pdfsig"):
 		if !strings.Contains(out, "Signature is Valid") || !strings.Contains(out, "Certificate is Trusted") {
 			t.Errorf("README tour: %q:\n%s", cmd, out)
+		}
+	}
+}
+
+// waitCompleted waits until the tour's first job is completed: segl adds
+// the long-term time-stamp in the background after the last signer, which
+// a reader, who takes seconds to copy the token, never sees. The bound only
+// stops a broken test; it measures nothing.
+func waitCompleted(t *testing.T, sh *shell, addr string) {
+	t.Helper()
+	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		out, _ := sh.run(t, "api https://"+addr+"/api/v1/jobs/$JOB_ID | jq -r .status")
+		if status := strings.TrimSpace(out); status != "signed" {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("README tour: the job was never completed")
 		}
 	}
 }

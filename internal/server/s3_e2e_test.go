@@ -77,6 +77,7 @@ func TestObjectStoreOutage(t *testing.T) {
 		view.want(t, 200, "Arbeidsavtale")
 		b.submit(view, "/sign", url.Values{"confirm": {"yes"}}).exitToken(t, "https://sender.example/ok")
 	}
+	e.completed(c, j.ID)
 	body, err := c.SignedDocument(ctx, j.ID, j.Documents[0].ID)
 	if err != nil {
 		t.Fatal(err)

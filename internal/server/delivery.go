@@ -17,6 +17,7 @@ import (
 	"github.com/segl/segl/internal/ceremony"
 	"github.com/segl/segl/internal/config"
 	"github.com/segl/segl/internal/delivery"
+	"github.com/segl/segl/internal/mailbox"
 	"github.com/segl/segl/internal/mailbox/devmailbox"
 	"github.com/segl/segl/internal/mailbox/digipost"
 	"github.com/segl/segl/internal/notify"
@@ -24,6 +25,7 @@ import (
 	"github.com/segl/segl/internal/notify/devsms"
 	"github.com/segl/segl/internal/population"
 	"github.com/segl/segl/internal/queue"
+	"github.com/segl/segl/internal/registry"
 	"github.com/segl/segl/internal/registry/brreg"
 	"github.com/segl/segl/internal/registry/devregistry"
 	"github.com/segl/segl/internal/registry/krr"
@@ -41,81 +43,90 @@ type DevDelivery struct {
 	MailDown atomic.Bool
 }
 
-// startDelivery opens the task queue and starts the background workers:
-// the outbox pump and the task runner (internal/delivery). With --dev,
-// channels not configured go to the stand-ins, mounted under /dev.
-func (s *Server) startDelivery(cfg config.Config, opts Options, svc *ceremony.Service, mux *http.ServeMux) error {
-	q, err := openQueue(context.Background(), cfg)
+// channels are the ports of delivery and of the business register: each
+// the production adapter the configuration names or, in --dev, a stand-in
+// for one it does not. They are all chosen before any service is built.
+type channels struct {
+	mail     notify.Mailer
+	sms      notify.SMS
+	contacts registry.ContactRegister
+	roles    registry.Roles
+	mailbox  mailbox.Mailbox
+}
+
+// openChannels makes the channels: the production adapters that are
+// configured and, with --dev, stand-ins mounted under /dev for the rest.
+// A channel left without either is off, and said so in the log.
+func (s *Server) openChannels(cfg config.Config, opts Options, mux *http.ServeMux) (channels, error) {
+	ch, err := s.configuredChannels(cfg, opts)
 	if err != nil {
-		return err
-	}
-	s.queue, s.Queue, svc.Queue = q, q, q
-	// In --dev, callbacks may go to receivers on this machine or network.
-	d := &delivery.Service{Store: s.Store, Queue: q, Svc: svc, BaseURL: s.URL, RemindAfter: cfg.RemindAfter,
-		HTTP: delivery.CallbackClient(cfg.Dev), Clock: opts.Clock, Log: opts.Log}
-	if err := s.configureChannels(cfg, d); err != nil {
-		return err
+		return ch, err
 	}
 	if cfg.Dev {
-		if err := s.devChannels(d, mux); err != nil {
-			return err
+		if err := s.devChannels(&ch, opts, mux); err != nil {
+			return ch, err
 		}
 	}
-	for what, missing := range map[string]bool{"e-mail notices (smtp-addr)": d.Mail == nil, "SMS notices (sms-url)": d.SMS == nil,
-		"the contact register (krr-url)": d.Contacts == nil, "digital mailbox forwarding (mailbox-url)": d.Mailbox == nil} {
+	for what, missing := range map[string]bool{"e-mail notices (smtp-addr)": ch.mail == nil, "SMS notices (sms-url)": ch.sms == nil,
+		"the contact register (krr-url)": ch.contacts == nil, "digital mailbox forwarding (mailbox-url)": ch.mailbox == nil} {
 		if missing {
 			opts.Log.Warn("not configured, so off: " + what)
 		}
 	}
-	runner := queue.NewRunner(q, queue.RunnerOptions{Concurrency: cfg.Workers, Poll: 200 * time.Millisecond,
-		Backoff: opts.TaskBackoff, Clock: opts.Clock, Log: opts.Log})
-	d.Handlers(runner)
-	s.Delivery = d
-	ctx, stop := context.WithCancel(context.Background())
-	s.stopWork = append(s.stopWork, stop)
-	s.startRenewals(ctx, cfg, opts, svc, runner)
-	s.work.Go(func() { runner.Run(ctx) })
-	s.work.Go(func() { d.Pump(ctx, 200*time.Millisecond) })
-	return nil
+	return ch, nil
 }
 
-// configureChannels sets up the production adapters that are configured.
-func (s *Server) configureChannels(cfg config.Config, d *delivery.Service) error {
+// startDelivery starts the background workers of d: the outbox pump and
+// the task runner (internal/delivery).
+func (s *Server) startDelivery(cfg config.Config, opts Options, d *delivery.Service) {
+	runner := queue.NewRunner(d.Queue, queue.RunnerOptions{Concurrency: cfg.Workers, Poll: 200 * time.Millisecond,
+		Backoff: opts.TaskBackoff, Clock: opts.Clock, Log: opts.Log})
+	d.Handlers(runner)
+	ctx, stop := context.WithCancel(context.Background())
+	s.stopWork = append(s.stopWork, stop)
+	s.startRenewals(ctx, cfg, opts, d.Svc, runner)
+	s.work.Go(func() { runner.Run(ctx) })
+	s.work.Go(func() { d.Pump(ctx, 200*time.Millisecond) })
+}
+
+// configuredChannels makes the production adapters that are configured.
+func (s *Server) configuredChannels(cfg config.Config, opts Options) (channels, error) {
+	var ch channels
 	if cfg.SMTPAddr != "" {
 		m, err := notify.NewSMTP(notify.SMTPConfig{Addr: cfg.SMTPAddr, From: cfg.SMTPFrom, FromName: "segl",
-			Username: cfg.SMTPUser, Password: cfg.SMTPPassword, Clock: d.Clock})
+			Username: cfg.SMTPUser, Password: cfg.SMTPPassword, Clock: opts.Clock})
 		if err != nil {
-			return err
+			return ch, err
 		}
 		s.closers = append(s.closers, m.Close)
-		d.Mail = m
+		ch.mail = m
 	}
 	if cfg.SMSURL != "" {
-		d.SMS = &notify.HTTPGateway{URL: cfg.SMSURL, Token: cfg.SMSToken, Sender: "segl"}
+		ch.sms = &notify.HTTPGateway{URL: cfg.SMSURL, Token: cfg.SMSToken, Sender: "segl"}
 	}
 	if cfg.KRRURL != "" {
 		token := cfg.KRRToken
-		d.Contacts = &krr.Client{BaseURL: cfg.KRRURL, Token: func(context.Context) (string, error) { return token, nil }}
+		ch.contacts = &krr.Client{BaseURL: cfg.KRRURL, Token: func(context.Context) (string, error) { return token, nil }}
 	}
 	if cfg.BrregURL != "" {
 		token := cfg.BrregToken
-		d.Svc.Roles = &brreg.Client{BaseURL: cfg.BrregURL, Token: func(context.Context) (string, error) { return token, nil }}
+		ch.roles = &brreg.Client{BaseURL: cfg.BrregURL, Token: func(context.Context) (string, error) { return token, nil }}
 	}
 	if cfg.MailboxURL != "" {
 		key, err := loadRSAKey(cfg.MailboxKey)
 		if err != nil {
-			return err
+			return ch, err
 		}
-		d.Mailbox = &digipost.Client{BaseURL: cfg.MailboxURL, SenderID: cfg.MailboxSender, Key: key}
+		ch.mailbox = &digipost.Client{BaseURL: cfg.MailboxURL, SenderID: cfg.MailboxSender, Key: key}
 	}
-	return nil
+	return ch, nil
 }
 
 // devChannels points every channel and register not configured at a
 // stand-in: a capturing SMTP server on a free local port, and the SMS
 // gateway, KRR, the business register and the digital mailbox on segl's
 // own listener; mail and SMS are viewable at /dev/mail.
-func (s *Server) devChannels(d *delivery.Service, mux *http.ServeMux) error {
+func (s *Server) devChannels(ch *channels, opts Options, mux *http.ServeMux) error {
 	pop, err := population.Load()
 	if err != nil {
 		return err
@@ -130,36 +141,36 @@ func (s *Server) devChannels(d *delivery.Service, mux *http.ServeMux) error {
 	s.DevDelivery = dev
 	client := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{ForceAttemptHTTP2: true,
 		MaxIdleConnsPerHost: 16, TLSClientConfig: &tls.Config{RootCAs: s.Dev.Roots(), MinVersion: tls.VersionTLS12}}}
-	if d.Mail == nil {
+	if ch.mail == nil {
 		addr, err := dev.Mail.Start("127.0.0.1:0")
 		if err != nil {
 			return err
 		}
 		s.closers = append(s.closers, dev.Mail.Close)
 		m, err := notify.NewSMTP(notify.SMTPConfig{Addr: addr, From: "segl@segl.localhost", FromName: "segl",
-			TLS: notify.StartTLSOpportunistic, Clock: d.Clock})
+			TLS: notify.StartTLSOpportunistic, Clock: opts.Clock})
 		if err != nil {
 			return err
 		}
 		s.closers = append([]func() error{m.Close}, s.closers...) // before the server it talks to
-		d.Mail = m
+		ch.mail = m
 	}
-	if d.SMS == nil {
+	if ch.sms == nil {
 		mux.Handle("POST /dev/sms", dev.SMS)
-		d.SMS = &notify.HTTPGateway{URL: s.URL + "/dev/sms", Sender: "segl", Client: client}
+		ch.sms = &notify.HTTPGateway{URL: s.URL + "/dev/sms", Sender: "segl", Client: client}
 	}
-	if d.Contacts == nil || d.Svc.Roles == nil {
+	if ch.contacts == nil || ch.roles == nil {
 		// KRR and the business register: one stand-in serves both.
 		mux.Handle("/dev/registry/", http.StripPrefix("/dev/registry", devregistry.New(pop, devregistry.Options{})))
 		token := func(context.Context) (string, error) { return "dev", nil }
-		if d.Contacts == nil {
-			d.Contacts = &krr.Client{BaseURL: s.URL + "/dev/registry", HTTP: client, Token: token}
+		if ch.contacts == nil {
+			ch.contacts = &krr.Client{BaseURL: s.URL + "/dev/registry", HTTP: client, Token: token}
 		}
-		if d.Svc.Roles == nil {
-			d.Svc.Roles = &brreg.Client{BaseURL: s.URL + "/dev/registry/enhetsregisteret", HTTP: client, Token: token}
+		if ch.roles == nil {
+			ch.roles = &brreg.Client{BaseURL: s.URL + "/dev/registry/enhetsregisteret", HTTP: client, Token: token}
 		}
 	}
-	if d.Mailbox == nil {
+	if ch.mailbox == nil {
 		// The stand-in does not check request signatures here: mounted
 		// under /dev/mailbox it sees another path than the client signed.
 		// Its own tests check them.
@@ -168,7 +179,7 @@ func (s *Server) devChannels(d *delivery.Service, mux *http.ServeMux) error {
 		if err != nil {
 			return err
 		}
-		d.Mailbox = &digipost.Client{BaseURL: s.URL + "/dev/mailbox", SenderID: "segl-dev", Key: key, HTTP: client}
+		ch.mailbox = &digipost.Client{BaseURL: s.URL + "/dev/mailbox", SenderID: "segl-dev", Key: key, HTTP: client}
 	}
 	mux.Handle("GET /dev/mail", devmail.Handler(dev.Mail, dev.SMS))
 	return nil

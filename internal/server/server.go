@@ -192,18 +192,30 @@ func start(ctx context.Context, cfg config.Config, opts Options, ln net.Listener
 			return nil, err
 		}
 	}
-	svc := &ceremony.Service{Store: db, Blobs: blobs, Clock: opts.Clock, Limits: cfg.Limits, LinkKey: linkKey, Log: opts.Log,
-		Engine: engine, TempDir: s.tmp.Path(), PrivateCallbacks: cfg.Dev,
-		DeletionNotice: time.Duration(cfg.DeletionNoticeDays) * 24 * time.Hour}
-	s.Svc = svc
 	defer func() {
 		if !ok {
 			s.stop()
 		}
 	}()
-	if err := s.startDelivery(cfg, opts, svc, mux); err != nil {
+	q, err := openQueue(ctx, cfg)
+	if err != nil {
 		return nil, err
 	}
+	s.queue, s.Queue = q, q
+	ch, err := s.openChannels(cfg, opts, mux)
+	if err != nil {
+		return nil, err
+	}
+
+	// Every port is chosen; each service is built complete.
+	svc := &ceremony.Service{Store: db, Blobs: blobs, Clock: opts.Clock, Limits: cfg.Limits, LinkKey: linkKey,
+		Engine: engine, TempDir: s.tmp.Path(), PrivateCallbacks: cfg.Dev,
+		DeletionNotice: time.Duration(cfg.DeletionNoticeDays) * 24 * time.Hour, Queue: q, Roles: ch.roles, Log: opts.Log}
+	// In --dev, callbacks may go to receivers on this machine or network.
+	d := &delivery.Service{Store: db, Queue: q, Svc: svc, Mail: ch.mail, SMS: ch.sms, Contacts: ch.contacts, Mailbox: ch.mailbox,
+		HTTP: delivery.CallbackClient(cfg.Dev), BaseURL: base, RemindAfter: cfg.RemindAfter, Clock: opts.Clock, Log: opts.Log}
+	s.Svc, s.Delivery = svc, d
+	s.startDelivery(cfg, opts, d)
 	ready := &health.Readiness{}
 	ready.Add("storage", storage.Check)
 	if c, ok := blobs.(blob.Checker); ok {
@@ -215,14 +227,15 @@ func start(ctx context.Context, cfg config.Config, opts Options, ln net.Listener
 	// and mutual TLS. A development server lets senders poll an empty
 	// queue again after seconds, as Posten's test environment does, and
 	// allows more calls a second.
-	posten := &postenapi.API{Svc: svc, BaseURL: base, Log: opts.Log}
+	var pollWait time.Duration // zero: Posten's own
+	var rate int
 	if cfg.Dev {
-		posten.EmptyQueueWait = 5 * time.Second
 		// Tests and local integrations make bursts Posten's 10 calls a
 		// second would block for 30 seconds; the rule itself is tested in
 		// internal/postenapi.
-		posten.RatePerSecond = 100
+		pollWait, rate = 5*time.Second, 100
 	}
+	posten := &postenapi.API{Svc: svc, BaseURL: base, Log: opts.Log, EmptyQueueWait: pollWait, RatePerSecond: rate}
 	posten.Routes(mux)
 	// The signer pages. Without a remote signing service (s.keys nil)
 	// advanced jobs say that signing with one's own key is unavailable.

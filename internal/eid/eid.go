@@ -174,3 +174,20 @@ var (
 	// issuer, audience, lifetime, claims) or the code was refused.
 	ErrInvalidToken = errs.E(errs.Unauthenticated, "eid-invalid-token", "eid: invalid token")
 )
+
+// PIDClaim reports whether s has the form of the national identity number
+// an ID token's pid claim carries: eleven digits. Only the form is checked:
+// the number is what the issuer, whose signature was verified, says, and
+// check digits are the national register's business (job.ValidPID checks
+// them where a sender types a number).
+func PIDClaim(s string) bool {
+	if len(s) != 11 {
+		return false
+	}
+	for i := range len(s) {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}

@@ -64,3 +64,13 @@ func TestErrorsAreDistinct(t *testing.T) {
 		t.Error("too low an assurance is forbidden, not unauthenticated")
 	}
 }
+
+// The pid claim's form: eleven digits, whatever the check digits.
+func TestPIDClaim(t *testing.T) {
+	for s, want := range map[string]bool{"21909825250": true, "12345678901": true, "2190982525": false,
+		"219098252500": false, "2190982525x": false, "": false, "２１９０９８２５２５０": false} {
+		if got := PIDClaim(s); got != want {
+			t.Errorf("PIDClaim(%q) = %v, want %v", s, got, want)
+		}
+	}
+}

@@ -92,7 +92,7 @@ func (s *Service) authenticate(r *http.Request, allowExpired bool) (bearer, *csc
 		return bearer{}, unauthorized("the token is issued in the future")
 	case c.NotBefore != nil && c.NotBefore.Time().After(now.Add(leeway)):
 		return bearer{}, unauthorized("the token is not valid yet")
-	case !elevenDigits(c.PID):
+	case !eid.PIDClaim(c.PID):
 		return bearer{}, unauthorized("the token carries no pid")
 	}
 	a, _ := eid.ParseACR(c.ACR)
@@ -101,18 +101,6 @@ func (s *Service) authenticate(r *http.Request, allowExpired bool) (bearer, *csc
 
 func unauthorized(desc string) *cscError {
 	return &cscError{http.StatusUnauthorized, "invalid_token", desc}
-}
-
-func elevenDigits(s string) bool {
-	if len(s) != 11 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
 }
 
 // keySource finds the provider's ID token signing keys through its

@@ -137,7 +137,7 @@ func verifyIDToken(raw string, keys []jose.JSONWebKey, p verifyParams) (eid.Iden
 	if c.Subject == "" {
 		return eid.Identity{}, fmt.Errorf("%w: no sub", eid.ErrInvalidToken)
 	}
-	if !elevenDigits(c.PID) {
+	if !eid.PIDClaim(c.PID) {
 		return eid.Identity{}, fmt.Errorf("%w: no national identity number", eid.ErrInvalidToken)
 	}
 	return eid.Identity{
@@ -185,16 +185,4 @@ func pickKey(keys []jose.JSONWebKey, kid string, alg jose.SignatureAlgorithm) (a
 		return nil, fmt.Errorf("%w: no kid and several keys", eid.ErrInvalidToken)
 	}
 	return found[0], nil
-}
-
-func elevenDigits(s string) bool {
-	if len(s) != 11 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/segl/segl/internal/cms"
 	"github.com/segl/segl/internal/tsp"
 )
 
@@ -44,7 +45,7 @@ type Anchors interface {
 // the last anchor, and stores the token. It returns the new anchor, or false
 // when there was nothing new to anchor. Several nodes may call it at once:
 // the worst case is one redundant token.
-func AnchorHead(ctx context.Context, st Anchors, tsa tsp.Stamper) (Anchor, bool, error) {
+func AnchorHead(ctx context.Context, st Anchors, tsa cms.Stamper) (Anchor, bool, error) {
 	h, err := st.AuditHead(ctx)
 	if err != nil {
 		return Anchor{}, false, fmt.Errorf("audit: anchor: %w", err)

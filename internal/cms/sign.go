@@ -17,11 +17,14 @@ import (
 	"time"
 )
 
-// Stamper returns an RFC 3161 time-stamp token (the DER ContentInfo) over a
-// digest. tsp.Authority and tsp.Client implement it; tsp imports this package,
-// so the interface lives here, with its consumer.
+// Stamper returns an RFC 3161 time-stamp token over a digest: the DER of a
+// ContentInfo holding SignedData (RFC 3161 §2.4.2 TimeStampToken), ready to
+// be embedded in CAdES, PAdES or XAdES. tsp.Authority and tsp.Client
+// implement it. It is the one declaration for all signature code (cms,
+// pades, xades): tsp imports this package, so the interface lives here,
+// with its lowest consumer.
 type Stamper interface {
-	Stamp(ctx context.Context, h crypto.Hash, digest []byte) ([]byte, error)
+	Stamp(ctx context.Context, h crypto.Hash, digest []byte) (token []byte, err error)
 }
 
 // SignOptions says who signs and what goes into the SignedData. The zero value

@@ -67,7 +67,7 @@ type Sealer struct {
 	Cert    *x509.Certificate
 	Chain   []*x509.Certificate // intermediates up to, not including, the root
 	Anchors []*x509.Certificate // roots to include in the DSS, so the file carries its whole path
-	TSA     tsp.Stamper         // required from B-T up
+	TSA     cms.Stamper         // required from B-T up
 	// OCSP gives the revocation data of B-LT and B-LTA: OCSP responses
 	// for end-entity certificates and CRLs for CAs (pki.Gatherer).
 	OCSP    pki.RevocationSource // required from B-LT up

@@ -29,6 +29,7 @@ import (
 	"github.com/segl/segl/internal/blob"
 	"github.com/segl/segl/internal/ceremony"
 	"github.com/segl/segl/internal/clock"
+	"github.com/segl/segl/internal/cms"
 	"github.com/segl/segl/internal/config"
 	"github.com/segl/segl/internal/delivery"
 	"github.com/segl/segl/internal/eid"
@@ -75,7 +76,7 @@ type Server struct {
 	tmp      *scratch.Dir      // this process's temporary files (DATA/tmp/<random>)
 	seal     *signing.Config   // the TTP seal, TSA, OCSP and anchors of the signing engine; nil when no seal is configured
 	roles    *roleKeys         // configured seal, TSA and OCSP keys; holds the HSM token
-	stamper  tsp.Stamper       // the TSA of the seal and the audit anchors; nil when none
+	stamper  cms.Stamper       // the TSA of the seal and the audit anchors; nil when none
 	login    eid.Login         // the signers' eID login; nil when none is configured
 	keys     signing.KeySource // signers' own keys for advanced signatures; nil when none is configured
 	queue    closingQueue

@@ -81,13 +81,13 @@ import (
 
 	"github.com/segl/segl/internal/blob"
 	"github.com/segl/segl/internal/clock"
+	"github.com/segl/segl/internal/cms"
 	"github.com/segl/segl/internal/errs"
 	"github.com/segl/segl/internal/job"
 	"github.com/segl/segl/internal/pades"
 	"github.com/segl/segl/internal/pdf"
 	"github.com/segl/segl/internal/pdfa"
 	"github.com/segl/segl/internal/pki"
-	"github.com/segl/segl/internal/tsp"
 	"github.com/segl/segl/internal/xades"
 )
 
@@ -137,7 +137,7 @@ type KeySource func(ctx context.Context, idToken string, n int) (*pki.KeyPair, e
 // (validationData); for another TSA they come with its tokens and go into
 // the PDFs' DSS at completion.
 type CertifiedStamper interface {
-	tsp.Stamper
+	cms.Stamper
 	// Certificates returns the TSA's certificate followed by its
 	// intermediates.
 	Certificates() []*x509.Certificate
@@ -151,7 +151,7 @@ type Config struct {
 	Seal pki.KeyPair
 	// TSA time-stamps every signature and the evidence (also of advanced
 	// acts) and makes the document time-stamp of completion.
-	TSA tsp.Stamper
+	TSA cms.Stamper
 	// OCSP gives the revocation data of B-LT and B-LTA: OCSP responses
 	// for end entities, CRLs for CAs.
 	OCSP pki.RevocationSource

@@ -67,7 +67,6 @@ type Authority struct {
 }
 
 var (
-	_ Stamper      = (*Authority)(nil)
 	_ http.Handler = (*Authority)(nil)
 )
 

@@ -38,8 +38,6 @@ type Client struct {
 	Skew time.Duration
 }
 
-var _ Stamper = (*Client)(nil)
-
 // Stamp asks for a token over digest and returns it only when every check
 // passes, each failing with its own error:
 //

@@ -14,7 +14,6 @@
 package tsp
 
 import (
-	"context"
 	"crypto"
 	"encoding/asn1"
 	"errors"
@@ -24,13 +23,6 @@ import (
 
 	"github.com/segl/segl/internal/clock"
 )
-
-// Stamper is what signature code needs: a time-stamp token over a digest.
-// The token is the DER of a ContentInfo holding SignedData (RFC 3161 §2.4.2
-// TimeStampToken), ready to be embedded in CAdES, PAdES or XAdES.
-type Stamper interface {
-	Stamp(ctx context.Context, h crypto.Hash, digest []byte) (token []byte, err error)
-}
 
 // TimeSource says what time it is, or that it cannot vouch for it. ETSI EN 319
 // 421 requires a TSA to stop issuing when its clock is out of the declared

@@ -16,6 +16,7 @@ import (
 	"math/big"
 
 	"github.com/beevik/etree"
+	"github.com/segl/segl/internal/cms"
 	"github.com/segl/segl/internal/tsp"
 )
 
@@ -173,7 +174,7 @@ func signBytes(signer crypto.Signer, pub crypto.PublicKey, alg string, data []by
 // the digest of the canonical ds:SignatureValue element, with the method
 // the SignatureTimeStamp names (exclusive c14n). A token over anything
 // else is refused here rather than found out by a validator later.
-func stamp(ctx context.Context, s Stamper, sigValue *etree.Element) ([]byte, error) {
+func stamp(ctx context.Context, s cms.Stamper, sigValue *etree.Element) ([]byte, error) {
 	d, err := digestElement(sigValue, crypto.SHA256)
 	if err != nil {
 		return nil, err

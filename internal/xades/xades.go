@@ -1,11 +1,12 @@
 package xades
 
 import (
-	"context"
 	"crypto"
 	"crypto/x509"
 	"errors"
 	"time"
+
+	"github.com/segl/segl/internal/cms"
 )
 
 // Document is one document of the job, as the evidence names it. SHA256 is
@@ -40,12 +41,6 @@ type Facts struct {
 	Action                     string // for example "signed"
 }
 
-// Stamper returns an RFC 3161 time-stamp token (the DER of a ContentInfo)
-// over a digest; tsp.Authority and tsp.Client are Stampers.
-type Stamper interface {
-	Stamp(ctx context.Context, h crypto.Hash, digest []byte) ([]byte, error)
-}
-
 // SignOptions says who signs and how far the signature goes. The zero value
 // of Stamper and Validation gives a B-B signature.
 type SignOptions struct {
@@ -63,7 +58,7 @@ type SignOptions struct {
 	// excluded; they go into KeyInfo after Certificate.
 	Chain []*x509.Certificate
 	// Stamper, if set, time-stamps the signature (B-T, EN 319 132-1 §5.3).
-	Stamper Stamper
+	Stamper cms.Stamper
 	// Validation, if set, is embedded as CertificateValues and
 	// RevocationValues (B-LT, EN 319 132-1 §5.4). It needs a Stamper.
 	Validation *ValidationData

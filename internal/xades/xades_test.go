@@ -19,6 +19,8 @@ import (
 	"time"
 
 	"github.com/beevik/etree"
+
+	"github.com/segl/segl/internal/cms"
 )
 
 func TestSignVerify(t *testing.T) {
@@ -165,7 +167,7 @@ func TestSignRejects(t *testing.T) {
 	}
 }
 
-func withStamper(o SignOptions, s Stamper) SignOptions { o.Stamper = s; return o }
+func withStamper(o SignOptions, s cms.Stamper) SignOptions { o.Stamper = s; return o }
 
 func withValidation(o SignOptions, v *ValidationData) SignOptions {
 	o.Validation = v

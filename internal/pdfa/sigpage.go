@@ -5,7 +5,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"math"
 	"slices"
 	"strconv"
@@ -116,24 +115,6 @@ func (s *Slots) check() error {
 	return nil
 }
 
-// Object is one new indirect object (ISO 32000-1 7.3.10) for an
-// incremental update. It converts to [pdf.RawObject], which internal/pdf
-// writes.
-type Object struct {
-	Ref pdf.Ref
-	// Body is the object as written between "N G obj" and "endobj": a
-	// dictionary, or a stream with an exact /Length and FlateDecode data.
-	Body []byte
-}
-
-// WriteTo writes the object as an indirect object, "N G obj", end of
-// line, body, end of line, "endobj", end of line: the layout ISO 19005-3
-// 6.1.8 requires.
-func (o Object) WriteTo(w io.Writer) (int64, error) {
-	n, err := fmt.Fprintf(w, "%d %d obj\n%s\nendobj\n", o.Ref.Num, o.Ref.Gen, o.Body)
-	return int64(n), err
-}
-
 // PageObjects are the objects of the signature page(s) produced by
 // SignaturePage.
 type PageObjects struct {
@@ -143,7 +124,7 @@ type PageObjects struct {
 	// Objects are all new objects, the pages included: the pages, their
 	// content streams, and one embedded font subset with its descendant
 	// font, descriptor, font program, /ToUnicode and /CIDToGIDMap.
-	Objects []Object
+	Objects []pdf.RawObject
 }
 
 // SignaturePage lays out the pages "Signaturer / Signatures" for a document
@@ -448,7 +429,7 @@ func textAt(c *bytes.Buffer, line []glyph, size, x, y float64) {
 // names the font /F1, both in the form internal/pdf's Appearance takes.
 // The appearance only draws glyphs in DeviceGray: no transparency, no
 // images.
-func AppearanceText(lines []string, width, height float64, alloc func() (pdf.Ref, error)) (stream []byte, resources string, objects []Object, err error) {
+func AppearanceText(lines []string, width, height float64, alloc func() (pdf.Ref, error)) (stream []byte, resources string, objects []pdf.RawObject, err error) {
 	if len(lines) == 0 || len(lines) > 20 {
 		return nil, "", nil, fmt.Errorf("pdfa: %d appearance lines, want 1 to 20", len(lines))
 	}
@@ -512,7 +493,7 @@ func AppearanceText(lines []string, width, height float64, alloc func() (pdf.Ref
 type collector struct {
 	fn   func() (pdf.Ref, error)
 	seen map[pdf.Ref]bool
-	objs []Object
+	objs []pdf.RawObject
 	err  error
 	*flater
 }
@@ -545,7 +526,7 @@ func (c *collector) put(ref pdf.Ref, body []byte) error {
 	if c.err != nil {
 		return c.err
 	}
-	c.objs = append(c.objs, Object{Ref: ref, Body: slices.Clone(body)})
+	c.objs = append(c.objs, pdf.RawObject{Ref: ref, Body: slices.Clone(body)})
 	return nil
 }
 
@@ -559,6 +540,6 @@ func (c *collector) putStream(ref pdf.Ref, dict string, data []byte) error {
 	}
 	b := streamHeader(make([]byte, 0, len(z)+len(dict)+64), dict, filtered, len(z))
 	b = append(b, z...)
-	c.objs = append(c.objs, Object{Ref: ref, Body: append(b, "\nendstream"...)})
+	c.objs = append(c.objs, pdf.RawObject{Ref: ref, Body: append(b, "\nendstream"...)})
 	return nil
 }

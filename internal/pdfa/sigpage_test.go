@@ -30,7 +30,7 @@ func appendPages(t *testing.T, doc []byte, s Slots) []byte {
 	n, err := pdf.AppendPages(&out, bytes.NewReader(doc), int64(len(doc)), func(parent pdf.Ref, alloc func() (pdf.Ref, error)) ([]pdf.Ref, []pdf.RawObject, error) {
 		po, err := SignaturePage(s, parent, alloc)
 		got = po
-		return po.Pages, rawObjects(po.Objects), err
+		return po.Pages, po.Objects, err
 	})
 	if err != nil {
 		t.Fatalf("AppendPages: %v", err)
@@ -42,14 +42,6 @@ func appendPages(t *testing.T, doc []byte, s Slots) []byte {
 		t.Fatalf("%d signature pages, SlotLayout says %d", len(got.Pages), pages)
 	}
 	return out.Bytes()
-}
-
-func rawObjects(objs []Object) []pdf.RawObject {
-	out := make([]pdf.RawObject, len(objs))
-	for i, o := range objs {
-		out[i] = pdf.RawObject(o)
-	}
-	return out
 }
 
 func TestSignaturePage(t *testing.T) {
@@ -246,7 +238,7 @@ func TestAppearanceText(t *testing.T) {
 			Draw: func(alloc func() (pdf.Ref, error)) ([]byte, string, []pdf.RawObject, error) {
 				s, res, objs, err := AppearanceText(lines, slot.Rect[2]-slot.Rect[0], slot.Rect[3]-slot.Rect[1], alloc)
 				stream = s
-				return s, res, rawObjects(objs), err
+				return s, res, objs, err
 			}},
 	})
 	if err != nil {

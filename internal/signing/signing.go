@@ -320,7 +320,7 @@ func (e *Engine) preparePDF(w io.Writer, doc Document, slots pdfa.Slots, src io.
 	}
 	written, err := pdf.AppendPages(w, src2, size2, func(parent pdf.Ref, alloc func() (pdf.Ref, error)) ([]pdf.Ref, []pdf.RawObject, error) {
 		po, err := pdfa.SignaturePage(slots, parent, alloc)
-		return po.Pages, rawObjects(po.Objects), err
+		return po.Pages, po.Objects, err
 	})
 	if err != nil {
 		return Prepared{}, fmt.Errorf("signing: signature page of document %s: %w", doc.ID, err)
@@ -709,7 +709,7 @@ func (e *Engine) signDocument(ctx context.Context, act Act, key *pki.KeyPair, do
 			Rect: slot.Rect,
 			Draw: func(alloc func() (pdf.Ref, error)) ([]byte, string, []pdf.RawObject, error) {
 				stream, res, objs, err := pdfa.AppearanceText(lines, width, height, alloc)
-				return stream, res, rawObjects(objs), err
+				return stream, res, objs, err
 			},
 		},
 	})
@@ -858,12 +858,4 @@ func checkJob(j Job) error {
 		return errs.E(errs.Invalid, "bad-lang", "language %q, want nb or en", j.Lang)
 	}
 	return nil
-}
-
-func rawObjects(objs []pdfa.Object) []pdf.RawObject {
-	out := make([]pdf.RawObject, len(objs))
-	for i, o := range objs {
-		out[i] = pdf.RawObject(o)
-	}
-	return out
 }

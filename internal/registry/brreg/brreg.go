@@ -14,18 +14,14 @@
 package brreg
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"fmt"
-	"io"
 	"net/http"
 	"net/url"
-	"strings"
 
 	"github.com/segl/segl/internal/errs"
 	"github.com/segl/segl/internal/job"
 	"github.com/segl/segl/internal/registry"
+	"github.com/segl/segl/internal/registry/maskinporten"
 )
 
 // Roles is the body of GET …/enheter/{orgnr}/roller.
@@ -99,32 +95,10 @@ func (c *Client) Roles(ctx context.Context, orgnr string) ([]registry.Role, erro
 	if !job.ValidOrgNumber(orgnr) {
 		return nil, errs.Field("orgnr", "invalid-orgnr", "not a valid organisation number")
 	}
-	token, err := c.Token(ctx)
-	if err != nil {
-		return nil, errs.Wrap(err, errs.Unavailable, "brreg-token", "brreg: no access token")
-	}
-	u := strings.TrimSuffix(c.BaseURL, "/") + "/autorisert-api/enheter/" + url.PathEscape(orgnr) + "/roller"
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
-	if err != nil {
-		return nil, fmt.Errorf("brreg: %w", err)
-	}
-	req.Header.Set("Accept", "application/json")
-	req.Header.Set("Authorization", "Bearer "+token)
-	hc := c.HTTP
-	if hc == nil {
-		hc = http.DefaultClient
-	}
-	res, err := hc.Do(req)
-	if err != nil {
-		return nil, temporary(err, "brreg: request failed")
-	}
-	defer res.Body.Close()
-	if err := statusError(res, orgnr); err != nil {
-		return nil, err
-	}
 	var body Roles
-	if err := json.NewDecoder(io.LimitReader(res.Body, 16<<20)).Decode(&body); err != nil {
-		return nil, errs.Wrap(err, errs.Internal, "brreg-bad-response", "brreg: cannot decode roles")
+	err := c.api(orgnr).Call(ctx, http.MethodGet, "/autorisert-api/enheter/"+url.PathEscape(orgnr)+"/roller", nil, &body, 16<<20)
+	if err != nil {
+		return nil, err
 	}
 	return roles(body), nil
 }
@@ -148,23 +122,14 @@ func roles(body Roles) []registry.Role {
 	return out
 }
 
-func temporary(err error, msg string) error {
-	return errs.Wrap(fmt.Errorf("%w: %w", registry.ErrTemporary, err), errs.Unavailable, "brreg-unavailable", "%s", msg)
-}
-
-func statusError(res *http.Response, orgnr string) error {
-	if res.StatusCode == http.StatusOK {
-		return nil
-	}
-	detail, _ := io.ReadAll(io.LimitReader(res.Body, 2048))
-	cause := fmt.Errorf("http %d: %s", res.StatusCode, bytes.TrimSpace(detail))
-	switch {
-	case res.StatusCode == http.StatusNotFound || res.StatusCode == http.StatusGone:
-		// 410 is how the register answers for deleted units [?].
-		return errs.Wrap(cause, errs.NotFound, "unknown-organisation", "no organisation %s in the business register", orgnr)
-	case res.StatusCode >= 500 || res.StatusCode == http.StatusTooManyRequests:
-		return temporary(cause, "brreg: register unavailable")
-	default:
-		return errs.Wrap(cause, errs.Internal, "brreg-refused", "brreg: roles lookup refused")
-	}
+// api is the authorised API behind c, asked about orgnr. 404, and 410 (how the register
+// answers for deleted units [?]), are an unknown organisation.
+func (c *Client) api(orgnr string) *maskinporten.API {
+	return &maskinporten.API{Name: "brreg", BaseURL: c.BaseURL, Token: c.Token, HTTP: c.HTTP,
+		Refused: func(status int, cause error) error {
+			if status == http.StatusNotFound || status == http.StatusGone {
+				return errs.Wrap(cause, errs.NotFound, "unknown-organisation", "no organisation %s in the business register", orgnr)
+			}
+			return nil
+		}}
 }

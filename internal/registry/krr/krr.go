@@ -9,16 +9,12 @@
 package krr
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"fmt"
-	"io"
 	"net/http"
-	"strings"
 
 	"github.com/segl/segl/internal/errs"
 	"github.com/segl/segl/internal/registry"
+	"github.com/segl/segl/internal/registry/maskinporten"
 )
 
 // MaxBatch is the most identifiers KRR accepts in one request.
@@ -126,38 +122,24 @@ func (c *Client) Lookup(ctx context.Context, pids []string) ([]registry.Contact,
 }
 
 func (c *Client) lookup(ctx context.Context, pids []string) (*Response, error) {
-	body, err := json.Marshal(Request{PIDs: pids, IncludeNotRegistered: true})
+	var out Response
+	err := c.api().Call(ctx, http.MethodPost, "/rest/v2/personer", Request{PIDs: pids, IncludeNotRegistered: true}, &out, 64<<20)
 	if err != nil {
-		return nil, fmt.Errorf("krr: %w", err)
-	}
-	token, err := c.Token(ctx)
-	if err != nil {
-		return nil, errs.Wrap(err, errs.Unavailable, "krr-token", "krr: no access token")
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimSuffix(c.BaseURL, "/")+"/rest/v2/personer", bytes.NewReader(body))
-	if err != nil {
-		return nil, fmt.Errorf("krr: %w", err)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Accept", "application/json")
-	req.Header.Set("Authorization", "Bearer "+token)
-	hc := c.HTTP
-	if hc == nil {
-		hc = http.DefaultClient
-	}
-	res, err := hc.Do(req)
-	if err != nil {
-		return nil, temporary(err, "krr: request failed")
-	}
-	defer res.Body.Close()
-	if err := statusError(res); err != nil {
 		return nil, err
 	}
-	var out Response
-	if err := json.NewDecoder(io.LimitReader(res.Body, 64<<20)).Decode(&out); err != nil {
-		return nil, errs.Wrap(err, errs.Internal, "krr-bad-response", "krr: cannot decode response")
-	}
 	return &out, nil
+}
+
+// api is the register behind c. 401 and 403 are configuration problems
+// (token or scope); anything else refused is a bug in the request.
+func (c *Client) api() *maskinporten.API {
+	return &maskinporten.API{Name: "krr", BaseURL: c.BaseURL, Token: c.Token, HTTP: c.HTTP,
+		Refused: func(status int, cause error) error {
+			if status == http.StatusUnauthorized || status == http.StatusForbidden {
+				return errs.Wrap(cause, errs.Internal, "krr-unauthorized", "krr: access token refused")
+			}
+			return nil
+		}}
 }
 
 // contact maps a KRR entry onto the port's Contact.
@@ -183,27 +165,4 @@ func contact(p Person) registry.Contact {
 		}
 	}
 	return ct
-}
-
-func temporary(err error, msg string) error {
-	return errs.Wrap(fmt.Errorf("%w: %w", registry.ErrTemporary, err), errs.Unavailable, "krr-unavailable", "%s", msg)
-}
-
-// statusError classifies a non-200 answer: 5xx and 429 are temporary, 401
-// and 403 are configuration problems (token or scope), 400 a bug in the
-// request.
-func statusError(res *http.Response) error {
-	if res.StatusCode == http.StatusOK {
-		return nil
-	}
-	detail, _ := io.ReadAll(io.LimitReader(res.Body, 2048))
-	cause := fmt.Errorf("http %d: %s", res.StatusCode, bytes.TrimSpace(detail))
-	switch {
-	case res.StatusCode >= 500 || res.StatusCode == http.StatusTooManyRequests:
-		return temporary(cause, "krr: register unavailable")
-	case res.StatusCode == http.StatusUnauthorized || res.StatusCode == http.StatusForbidden:
-		return errs.Wrap(cause, errs.Internal, "krr-unauthorized", "krr: access token refused")
-	default:
-		return errs.Wrap(cause, errs.Internal, "krr-refused", "krr: lookup refused")
-	}
 }

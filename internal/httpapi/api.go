@@ -17,6 +17,7 @@ import (
 	"mime"
 	"net/http"
 	"os"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -230,10 +231,13 @@ func readError(err error) error {
 	return errs.Wrap(err, errs.Invalid, "invalid-multipart", "the body is not valid multipart/form-data")
 }
 
-// decodeRequest decodes the JSON part strictly: unknown fields and trailing
-// data are errors, so a misspelt field never silently means its default;
-// and text that is not Unicode is refused, where encoding/json would
-// quietly replace it with U+FFFD (see checkJSONText).
+// decodeRequest decodes the JSON part strictly into the public wire type
+// (client.JobRequest, so the SDK and the server cannot drift apart):
+// unknown fields and trailing data are errors, so a misspelt field never
+// silently means its default; text that is not Unicode is refused, where
+// encoding/json would quietly replace it with U+FFFD (see checkJSONText);
+// and the lists of documents and signers are decoded at most one entry
+// past job.MaxListEntries, so a huge list costs no more to refuse.
 func decodeRequest(r io.Reader) (*job.Request, error) {
 	raw, err := io.ReadAll(io.LimitReader(r, 1<<20))
 	if br, ok := r.(*bodyReader); ok && br.err != nil {
@@ -244,7 +248,7 @@ func decodeRequest(r io.Reader) (*job.Request, error) {
 	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
-	var req job.Request
+	var req wireRequest
 	if err := dec.Decode(&req); err != nil {
 		return nil, errs.Wrap(err, errs.Invalid, "invalid-json", "the job part is not a valid job request: %s", jsonProblem(err))
 	}
@@ -254,7 +258,65 @@ func decodeRequest(r io.Reader) (*job.Request, error) {
 	if err := checkJSONText(raw); err != nil {
 		return nil, err
 	}
-	return &req, nil
+	req.Documents, req.Signers = req.BoundedDocuments, req.BoundedSigners
+	return jobRequest(&req.JobRequest), nil
+}
+
+// wireRequest is client.JobRequest with its lists decoded bounded: the
+// outer fields, named like the embedded ones, take their JSON.
+type wireRequest struct {
+	client.JobRequest
+	BoundedDocuments boundedList[client.DocumentRef]   `json:"documents"`
+	BoundedSigners   boundedList[client.SignerRequest] `json:"signers"`
+}
+
+// boundedList is a JSON array decoded at most job.MaxListEntries+1
+// entries, each as strictly as the request (unknown fields are errors).
+type boundedList[T any] []T
+
+func (l *boundedList[T]) UnmarshalJSON(b []byte) error {
+	if string(b) == "null" {
+		*l = nil
+		return nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('[') {
+		return &json.UnmarshalTypeError{Value: "non-array", Type: reflect.TypeFor[[]T]()}
+	}
+	list := (*l)[:0]
+	for dec.More() && len(list) <= job.MaxListEntries {
+		var v T
+		if err := dec.Decode(&v); err != nil {
+			return err
+		}
+		list = append(list, v)
+	}
+	*l = list
+	return nil
+}
+
+// jobRequest is the domain's request for the wire's, for the use cases to
+// validate: the one place the two meet, as renderJob is for jobs.
+func jobRequest(r *client.JobRequest) *job.Request {
+	out := &job.Request{Title: r.Title, Description: r.Description, Flow: job.Flow(r.Flow),
+		SignatureType: job.SignatureType(r.SignatureType), LevelOfAssurance: job.Assurance(r.LevelOfAssurance),
+		Reference: r.Reference, Identifier: job.Identifier(r.Identifier), CallbackURL: r.CallbackURL,
+		ActivatesAt: r.ActivatesAt, ExpiresAt: r.ExpiresAt}
+	if e := r.ExitURLs; e != nil {
+		out.ExitURLs = job.ExitURLs{Completion: e.Completion, Rejection: e.Rejection, Error: e.Error}
+	}
+	if k := r.Retention; k != nil {
+		out.Retention = job.Retention{Archive: k.Archive, Years: k.Years}
+	}
+	for _, d := range r.Documents {
+		out.Documents = append(out.Documents, job.DocumentRequest{Title: d.Title, File: d.File, FileName: d.FileName})
+	}
+	for _, s := range r.Signers {
+		out.Signers = append(out.Signers, job.SignerRequest{PID: s.PID, Email: s.Email, Mobile: s.Mobile, Order: s.Order,
+			OnBehalfOf: s.OnBehalfOf})
+	}
+	return out
 }
 
 // checkJSONText refuses JSON text that is not a sequence of Unicode

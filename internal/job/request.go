@@ -1,11 +1,8 @@
 package job
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"net/url"
-	"reflect"
 	"strings"
 	"time"
 	"unicode"
@@ -40,92 +37,55 @@ var DefaultLimits = Limits{
 	DefaultExpiry:    30 * 24 * time.Hour,
 }
 
-// Request is what a sender asks for, as decoded from the API's JSON part.
+// Request is what a sender asks for, whichever edge it came through: the
+// API (built from the public client package's wire type, client.JobRequest,
+// by httpapi), Posten's signature API or the portal's form. It has no wire
+// form of its own.
 type Request struct {
-	Title            string        `json:"title"`
-	Description      string        `json:"description,omitempty"`
-	Flow             Flow          `json:"flow"`
-	SignatureType    SignatureType `json:"signature_type"`
-	LevelOfAssurance Assurance     `json:"level_of_assurance,omitempty"`
-	Reference        string        `json:"reference,omitempty"`
-	Identifier       Identifier    `json:"identifier,omitempty"`
-	CallbackURL      string        `json:"callback_url,omitempty"`
-	ExitURLs         ExitURLs      `json:"exit_urls,omitzero"`
-	Retention        Retention     `json:"retention,omitzero"`
+	Title            string
+	Description      string
+	Flow             Flow
+	SignatureType    SignatureType
+	LevelOfAssurance Assurance
+	Reference        string
+	Identifier       Identifier
+	CallbackURL      string
+	ExitURLs         ExitURLs
+	Retention        Retention
 	// Polling is set by Posten's signature API only (see Job.Polling).
-	Polling     *Polling     `json:"-"`
-	ActivatesAt *time.Time   `json:"activates_at,omitempty"`
-	ExpiresAt   *time.Time   `json:"expires_at,omitempty"`
-	Documents   DocumentList `json:"documents"`
-	Signers     SignerList   `json:"signers"`
+	Polling     *Polling
+	ActivatesAt *time.Time
+	ExpiresAt   *time.Time
+	Documents   []DocumentRequest
+	Signers     []SignerRequest
 }
 
-// MaxListEntries is the most documents or signers a request is decoded
-// with: decoding stops one entry past it, which is enough for Validate to
-// refuse the list as too long, so a request of 340,000 signers costs no
-// more to refuse than one of 1,001. The configured limits must not exceed
-// it (config checks that); a signature page holds 500 slots anyway.
+// MaxListEntries is the most documents or signers an edge decodes a
+// request with (httpapi): decoding stops one entry past it, which is
+// enough for Validate to refuse the list as too long, so a request of
+// 340,000 signers costs no more to refuse than one of 1,001. The
+// configured limits must not exceed it (config checks that); a signature
+// page holds 500 slots anyway.
 const MaxListEntries = 1000
-
-// DocumentList is the request's documents, decoded at most MaxListEntries+1.
-type DocumentList []DocumentRequest
-
-// UnmarshalJSON decodes at most MaxListEntries+1 documents.
-func (l *DocumentList) UnmarshalJSON(b []byte) error {
-	return decodeBounded(b, (*[]DocumentRequest)(l))
-}
-
-// SignerList is the request's signers, decoded at most MaxListEntries+1.
-type SignerList []SignerRequest
-
-// UnmarshalJSON decodes at most MaxListEntries+1 signers.
-func (l *SignerList) UnmarshalJSON(b []byte) error {
-	return decodeBounded(b, (*[]SignerRequest)(l))
-}
-
-// decodeBounded decodes the JSON array b into out one entry at a time and
-// stops after MaxListEntries+1 entries. Entries are decoded as strictly as
-// the request (unknown fields are errors).
-func decodeBounded[T any](b []byte, out *[]T) error {
-	if string(b) == "null" {
-		*out = nil
-		return nil
-	}
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	if tok, err := dec.Token(); err != nil || tok != json.Delim('[') {
-		return &json.UnmarshalTypeError{Value: "non-array", Type: reflect.TypeOf(*out)}
-	}
-	list := (*out)[:0]
-	for dec.More() && len(list) <= MaxListEntries {
-		var v T
-		if err := dec.Decode(&v); err != nil {
-			return err
-		}
-		list = append(list, v)
-	}
-	*out = list
-	return nil
-}
 
 // DocumentRequest names a document part of the upload.
 type DocumentRequest struct {
-	Title    string `json:"title"`
-	File     string `json:"file"`                // the multipart part name holding the bytes
-	FileName string `json:"file_name,omitempty"` // shown to the signer; defaults to the part's file name
+	Title    string
+	File     string // the multipart part name holding the bytes
+	FileName string // shown to the signer; defaults to the part's file name
 }
 
 // SignerRequest addresses one signer.
 type SignerRequest struct {
-	PID        string `json:"pid,omitempty"`
-	Email      string `json:"email,omitempty"`
-	Mobile     string `json:"mobile,omitempty"`
-	Order      int    `json:"order,omitempty"`
-	OnBehalfOf string `json:"on_behalf_of,omitempty"`
+	PID        string
+	Email      string
+	Mobile     string
+	Order      int
+	OnBehalfOf string
 	// Ref is the sender's own name for a direct-flow signer it does not
 	// address otherwise (Posten's signer-identifier); set by Posten's
 	// signature API only.
-	Ref string `json:"-"`
+	Ref string
 }
 
 // Validate checks everything about the request that needs no I/O and returns

@@ -15,6 +15,8 @@ import (
 
 	"github.com/segl/segl/internal/cms"
 	"github.com/segl/segl/internal/pki"
+	"github.com/segl/segl/internal/pki/pkitest"
+	"github.com/segl/segl/internal/testtool"
 )
 
 // opensslSign has openssl make a CMS signature over content with kp.
@@ -24,12 +26,12 @@ func (p *testPKI) opensslSign(t testing.TB, dir string, kp pki.KeyPair, content 
 	if err != nil {
 		t.Fatal(err)
 	}
-	keyFile := writeFile(t, dir, "signer.key", pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}))
-	certFile := writePEM(t, filepath.Join(dir, "signer.pem"), kp.Cert)
-	chainFile := writePEM(t, filepath.Join(dir, "chain.pem"), kp.Chain...)
-	in := writeFile(t, dir, "content.bin", content)
+	keyFile := pkitest.WriteFile(t, dir, "signer.key", pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}))
+	certFile := pkitest.WritePEM(t, filepath.Join(dir, "signer.pem"), kp.Cert)
+	chainFile := pkitest.WritePEM(t, filepath.Join(dir, "chain.pem"), kp.Chain...)
+	in := pkitest.WriteFile(t, dir, "content.bin", content)
 	out := filepath.Join(dir, "openssl.der")
-	mustOpenSSL(t, dir, append([]string{"cms", "-sign", "-binary", "-in", in, "-signer", certFile, "-inkey", keyFile,
+	testtool.MustOpenSSL(t, dir, append([]string{"cms", "-sign", "-binary", "-in", in, "-signer", certFile, "-inkey", keyFile,
 		"-certfile", chainFile, "-outform", "DER", "-out", out}, args...)...)
 	return readFile(t, out)
 }
@@ -38,7 +40,7 @@ func (p *testPKI) opensslSign(t testing.TB, dir string, kp pki.KeyPair, content 
 // the CAdES signing-certificate-v2 attribute, and VerifySignature accepts
 // it when the attribute is there.
 func TestParseOpenSSL(t *testing.T) {
-	requireOpenSSL(t)
+	testtool.Need(t, "openssl", "openssl")
 	p := newPKI(t)
 	content := []byte("signed by openssl")
 	for _, tc := range []struct {
@@ -203,15 +205,7 @@ func reissue(t *testing.T, p *testPKI, kp pki.KeyPair) *x509.Certificate {
 	t.Helper()
 	tmpl := *kp.Cert
 	tmpl.SerialNumber = new(big.Int).Add(kp.Cert.SerialNumber, big.NewInt(1))
-	der, err := x509.CreateCertificate(nil, &tmpl, p.dev.Issuing.Cert, kp.Key.Public(), p.dev.Issuing.Key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
+	return pkitest.Issue(t, &tmpl, p.dev.Issuing.Cert, kp.Key.Public(), p.dev.Issuing.Key)
 }
 
 func TestParseRejects(t *testing.T) {

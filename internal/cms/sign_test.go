@@ -9,19 +9,21 @@ import (
 	"crypto/rand"
 	"crypto/sha512"
 	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/asn1"
 	"errors"
-	"math/big"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/segl/segl/internal/cms"
+	"github.com/segl/segl/internal/pki/pkitest"
+	"github.com/segl/segl/internal/testtool"
 	"github.com/segl/segl/internal/tsp"
 )
 
 func TestSignDetachedOpenSSL(t *testing.T) {
-	requireOpenSSL(t)
+	testtool.Need(t, "openssl", "openssl")
 	p := newPKI(t)
 	for _, tc := range []struct {
 		key  string
@@ -84,7 +86,7 @@ func TestSignDetachedOpenSSL(t *testing.T) {
 // The signed attributes are those of CAdES-B-B for PAdES (ETSI EN 319 142-1
 // §5.2, EN 319 122-1 §5.2): no signingTime unless asked for.
 func TestSignedAttributesOpenSSLPrint(t *testing.T) {
-	requireOpenSSL(t)
+	testtool.Need(t, "openssl", "openssl")
 	p := newPKI(t)
 	kp := p.dev.Seal
 	dir := t.TempDir()
@@ -98,7 +100,7 @@ func TestSignedAttributesOpenSSLPrint(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			out := mustOpenSSL(t, dir, "cms", "-cmsout", "-print", "-inform", "DER", "-in", writeFile(t, dir, "sig.der", sig))
+			out := testtool.MustOpenSSL(t, dir, "cms", "-cmsout", "-print", "-inform", "DER", "-in", pkitest.WriteFile(t, dir, "sig.der", sig))
 			for _, want := range []string{"object: contentType (1.2.840.113549.1.9.3)", "object: messageDigest (1.2.840.113549.1.9.4)", "object: id-smime-aa-signingCertificateV2 (1.2.840.113549.1.9.16.2.47)"} {
 				if !strings.Contains(out, want) {
 					t.Errorf("no %q in\n%s", want, out)
@@ -125,7 +127,7 @@ func TestSignedAttributesOpenSSLPrint(t *testing.T) {
 // CAdES-B-T: the signature time-stamp is over the SignatureValue (ETSI EN 319
 // 122-1 §5.3), and openssl ts agrees.
 func TestSignatureTimeStamp(t *testing.T) {
-	requireOpenSSL(t)
+	testtool.Need(t, "openssl", "openssl")
 	p := newPKI(t)
 	kp := p.dev.Seal
 	content := []byte("document to seal")
@@ -152,9 +154,9 @@ func TestSignatureTimeStamp(t *testing.T) {
 		t.Errorf("gentime %v", info.GenTime)
 	}
 	dir := t.TempDir()
-	out := mustOpenSSL(t, dir, "ts", "-verify", "-data", writeFile(t, dir, "sigvalue.bin", si.Signature),
-		"-in", writeFile(t, dir, "tst.der", si.TimeStampToken), "-token_in",
-		"-CAfile", p.root, "-untrusted", writePEM(t, dir+"/tsa.pem", append(p.dev.TSA.Chain[:1:1], p.dev.TSA.Cert)...))
+	out := testtool.MustOpenSSL(t, dir, "ts", "-verify", "-data", pkitest.WriteFile(t, dir, "sigvalue.bin", si.Signature),
+		"-in", pkitest.WriteFile(t, dir, "tst.der", si.TimeStampToken), "-token_in",
+		"-CAfile", p.root, "-untrusted", pkitest.WritePEM(t, dir+"/tsa.pem", append(p.dev.TSA.Chain[:1:1], p.dev.TSA.Cert)...))
 	if !strings.Contains(out, "Verification: OK") {
 		t.Fatalf("openssl ts -verify:\n%s", out)
 	}
@@ -278,7 +280,7 @@ func TestSignEncapsulated(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	edCert := selfSigned(t, priv)
+	edCert := pkitest.SelfSigned(t, priv, pkix.Name{})
 	sig, err = cms.Sign(context.Background(), content, cms.SignOptions{Signer: priv, Certificate: edCert})
 	if err != nil {
 		t.Fatal(err)
@@ -295,18 +297,4 @@ func TestSignEncapsulated(t *testing.T) {
 	if _, err := cms.Sign(context.Background(), content, cms.SignOptions{Signer: priv, Certificate: edCert, Hash: crypto.SHA256}); !errors.Is(err, cms.ErrUnsupportedAlgorithm) {
 		t.Errorf("ed25519 with sha-256: got %v", err)
 	}
-}
-
-func selfSigned(t testing.TB, key crypto.Signer) *x509.Certificate {
-	t.Helper()
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(time.Now().UnixNano()), NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour)}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
 }

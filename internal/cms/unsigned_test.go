@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/segl/segl/internal/cms"
+	"github.com/segl/segl/internal/testtool"
 	"github.com/segl/segl/internal/tsp"
 )
 
@@ -15,7 +16,7 @@ import (
 // same as one added by SignDetached: the signed bytes do not change, and
 // openssl still verifies.
 func TestAddUnsignedAttribute(t *testing.T) {
-	requireOpenSSL(t)
+	testtool.Need(t, "openssl", "openssl")
 	p := newPKI(t)
 	kp := p.dev.Seal
 	content := []byte("sign now, time-stamp later")

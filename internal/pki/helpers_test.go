@@ -2,12 +2,12 @@ package pki
 
 import (
 	"crypto/elliptic"
-	"github.com/segl/segl/internal/testtool"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/segl/segl/internal/testtool"
 )
 
 // population is a few organisations of ../shared/testdata/population.json.
@@ -27,15 +27,10 @@ func newDev(t *testing.T, opts Options) (*Dev, string) {
 }
 
 // openssl runs the openssl command line tool, the independent check of what
-// this package writes. Tests that need it are skipped where it is missing.
+// this package writes. Tests that need it end where it is missing.
 func openssl(t *testing.T, args ...string) (string, error) {
 	t.Helper()
-	path, err := exec.LookPath("openssl")
-	if err != nil {
-		testtool.Missing(t, "openssl not installed")
-	}
-	out, err := exec.Command(path, args...).CombinedOutput()
-	return string(out), err
+	return testtool.OpenSSL(t, "", args...)
 }
 
 func mustOpenSSL(t *testing.T, want string, args ...string) string {

@@ -15,6 +15,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/segl/segl/internal/pki/pkitest"
 )
 
 func TestNewAuthority(t *testing.T) {
@@ -200,7 +202,7 @@ func rootValidFrom(t testing.TB, root *ca, nb time.Time) *x509.Certificate {
 	tmpl := *root.cert
 	tmpl.NotBefore = nb
 	tmpl.NotAfter = time.Now().AddDate(20, 0, 0)
-	return create(t, &tmpl, &tmpl, root.key.Public(), root.key)
+	return pkitest.Issue(t, &tmpl, &tmpl, root.key.Public(), root.key)
 }
 
 func TestClockUnsynced(t *testing.T) {

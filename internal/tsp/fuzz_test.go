@@ -13,6 +13,9 @@ import (
 	"os/exec"
 	"path/filepath"
 	"testing"
+
+	"github.com/segl/segl/internal/pki/pkitest"
+	"github.com/segl/segl/internal/testtool"
 )
 
 // seedTokens are real tokens: ours (P-256 with an intermediate, RSA, without
@@ -84,9 +87,9 @@ func FuzzServeHTTP(f *testing.F) {
 	}
 	if _, err := exec.LookPath("openssl"); err == nil {
 		dir := f.TempDir()
-		data := writeFile(f, dir, "d", []byte("x"))
+		data := pkitest.WriteFile(f, dir, "d", []byte("x"))
 		for _, h := range []string{"-sha256", "-sha512", "-sha1"} {
-			if out, err := openssl(f, dir, "ts", "-query", "-data", data, h, "-cert", "-out", "q.tsq"); err != nil {
+			if out, err := testtool.OpenSSL(f, dir, "ts", "-query", "-data", data, h, "-cert", "-out", "q.tsq"); err != nil {
 				f.Fatalf("%v\n%s", err, out)
 			}
 			q, err := os.ReadFile(filepath.Join(dir, "q.tsq"))

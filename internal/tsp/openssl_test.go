@@ -9,7 +9,6 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
-	"github.com/segl/segl/internal/testtool"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -21,36 +20,24 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/segl/segl/internal/pki/pkitest"
+	"github.com/segl/segl/internal/testtool"
 )
 
-// Our tokens are checked by a tool we did not write: `openssl ts` (Debian
-// package openssl). And our client checks what openssl issues as a TSA.
-
-func requireOpenSSL(t testing.TB) {
-	t.Helper()
-	if _, err := exec.LookPath("openssl"); err != nil {
-		testtool.Missing(t, "openssl not installed (Debian package openssl)")
-	}
-}
-
-func openssl(t testing.TB, dir string, args ...string) (string, error) {
-	t.Helper()
-	cmd := exec.Command("openssl", args...)
-	cmd.Dir = dir
-	out, err := cmd.CombinedOutput()
-	return string(out), err
-}
+// Our tokens are checked by a tool we did not write: `openssl ts`
+// (testtool.OpenSSL). And our client checks what openssl issues as a TSA.
 
 // tsaFiles writes root.pem and the TSA certificate with its intermediates
 // (untrusted.pem), as openssl ts -verify wants them.
 func (e *env) tsaFiles(t testing.TB, dir string) (root, untrusted string) {
 	t.Helper()
-	return writePEM(t, filepath.Join(dir, "root.pem"), e.root.cert),
-		writePEM(t, filepath.Join(dir, "untrusted.pem"), append([]*x509.Certificate{e.auth.Cert}, e.auth.Chain...)...)
+	return pkitest.WritePEM(t, filepath.Join(dir, "root.pem"), e.root.cert),
+		pkitest.WritePEM(t, filepath.Join(dir, "untrusted.pem"), append([]*x509.Certificate{e.auth.Cert}, e.auth.Chain...)...)
 }
 
 func TestOpenSSLVerifiesStamp(t *testing.T) {
-	requireOpenSSL(t)
+	testtool.Need(t, "openssl", "openssl")
 	for _, tc := range []struct {
 		key   string
 		inter bool
@@ -65,15 +52,15 @@ func TestOpenSSLVerifiesStamp(t *testing.T) {
 				t.Fatal(err)
 			}
 			root, untrusted := e.tsaFiles(t, dir)
-			dataFile := writeFile(t, dir, "data.bin", data)
-			tokFile := writeFile(t, dir, "token.der", tok)
-			out, err := openssl(t, dir, "ts", "-verify", "-data", dataFile, "-in", tokFile, "-token_in", "-CAfile", root, "-untrusted", untrusted)
+			dataFile := pkitest.WriteFile(t, dir, "data.bin", data)
+			tokFile := pkitest.WriteFile(t, dir, "token.der", tok)
+			out, err := testtool.OpenSSL(t, dir, "ts", "-verify", "-data", dataFile, "-in", tokFile, "-token_in", "-CAfile", root, "-untrusted", untrusted)
 			if err != nil || !strings.Contains(out, "Verification: OK") {
 				t.Fatalf("openssl ts -verify: %v\n%s", err, out)
 			}
 			// And openssl notices other data.
-			other := writeFile(t, dir, "other.bin", []byte("other"))
-			out, err = openssl(t, dir, "ts", "-verify", "-data", other, "-in", tokFile, "-token_in", "-CAfile", root, "-untrusted", untrusted)
+			other := pkitest.WriteFile(t, dir, "other.bin", []byte("other"))
+			out, err = testtool.OpenSSL(t, dir, "ts", "-verify", "-data", other, "-in", tokFile, "-token_in", "-CAfile", root, "-untrusted", untrusted)
 			if err == nil || !strings.Contains(out, "message imprint mismatch") {
 				t.Fatalf("openssl accepted a token for other data: %v\n%s", err, out)
 			}
@@ -84,15 +71,15 @@ func TestOpenSSLVerifiesStamp(t *testing.T) {
 // The HTTP handler answers openssl's own queries, and openssl checks the
 // replies against those queries, nonce included.
 func TestOpenSSLQueryToHandler(t *testing.T) {
-	requireOpenSSL(t)
+	testtool.Need(t, "openssl", "openssl")
 	e := newEnv(t, "p256", true)
 	srv := httptest.NewServer(e.auth)
 	defer srv.Close()
 	for _, tc := range []struct{ name, hash string }{{"ok/sha256", "-sha256"}, {"ok/sha512", "-sha512"}} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
-			data := writeFile(t, dir, "data.bin", []byte("a document for the handler"))
-			out, err := openssl(t, dir, "ts", "-query", "-data", data, tc.hash, "-cert", "-out", "q.tsq")
+			data := pkitest.WriteFile(t, dir, "data.bin", []byte("a document for the handler"))
+			out, err := testtool.OpenSSL(t, dir, "ts", "-query", "-data", data, tc.hash, "-cert", "-out", "q.tsq")
 			if err != nil {
 				t.Fatalf("openssl ts -query: %v\n%s", err, out)
 			}
@@ -109,13 +96,13 @@ func TestOpenSSLQueryToHandler(t *testing.T) {
 			if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != replyType {
 				t.Fatalf("http %s %q", resp.Status, resp.Header.Get("Content-Type"))
 			}
-			writeFile(t, dir, "resp.tsr", body)
+			pkitest.WriteFile(t, dir, "resp.tsr", body)
 			root, untrusted := e.tsaFiles(t, dir)
-			out, err = openssl(t, dir, "ts", "-verify", "-queryfile", "q.tsq", "-in", "resp.tsr", "-CAfile", root, "-untrusted", untrusted)
+			out, err = testtool.OpenSSL(t, dir, "ts", "-verify", "-queryfile", "q.tsq", "-in", "resp.tsr", "-CAfile", root, "-untrusted", untrusted)
 			if err != nil || !strings.Contains(out, "Verification: OK") {
 				t.Fatalf("openssl ts -verify -queryfile: %v\n%s", err, out)
 			}
-			out, err = openssl(t, dir, "ts", "-reply", "-in", "resp.tsr", "-text")
+			out, err = testtool.OpenSSL(t, dir, "ts", "-reply", "-in", "resp.tsr", "-text")
 			if err != nil || !strings.Contains(out, "Policy OID: "+DevPolicy.String()) || !strings.Contains(out, "Accuracy: 0x01 seconds") {
 				t.Fatalf("openssl ts -reply -text: %v\n%s", err, out)
 			}
@@ -127,7 +114,7 @@ func TestOpenSSLQueryToHandler(t *testing.T) {
 // chain as of then, and accepts it as of genTime (-attime), which is what a
 // long-term validator does.
 func TestOpenSSLAtTime(t *testing.T) {
-	requireOpenSSL(t)
+	testtool.Need(t, "openssl", "openssl")
 	e := newEnv(t, "p256", false) // the TSA certificate expires within a year
 	dir := t.TempDir()
 	data := []byte("archived document")
@@ -141,10 +128,10 @@ func TestOpenSSLAtTime(t *testing.T) {
 		t.Fatal(err)
 	}
 	root, untrusted := e.tsaFiles(t, dir)
-	dataFile := writeFile(t, dir, "data.bin", data)
-	tokFile := writeFile(t, dir, "token.der", tok)
+	dataFile := pkitest.WriteFile(t, dir, "data.bin", data)
+	tokFile := pkitest.WriteFile(t, dir, "token.der", tok)
 	verify := func(at time.Time) (string, error) {
-		return openssl(t, dir, "ts", "-verify", "-data", dataFile, "-in", tokFile, "-token_in",
+		return testtool.OpenSSL(t, dir, "ts", "-verify", "-data", dataFile, "-in", tokFile, "-token_in",
 			"-CAfile", root, "-untrusted", untrusted, "-attime", strconv.FormatInt(at.Unix(), 10))
 	}
 	later := time.Now().AddDate(10, 0, 0)
@@ -177,10 +164,10 @@ func newOpenSSLTSA(t testing.TB, e *env, essAlg string) *opensslTSA {
 	if err != nil {
 		t.Fatal(err)
 	}
-	writeFile(t, dir, "tsa.key", pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}))
-	writePEM(t, filepath.Join(dir, "tsa.pem"), e.auth.Cert)
-	writePEM(t, filepath.Join(dir, "chain.pem"), e.auth.Chain...)
-	writeFile(t, dir, "tsaserial", []byte("01\n"))
+	pkitest.WriteFile(t, dir, "tsa.key", pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}))
+	pkitest.WritePEM(t, filepath.Join(dir, "tsa.pem"), e.auth.Cert)
+	pkitest.WritePEM(t, filepath.Join(dir, "chain.pem"), e.auth.Chain...)
+	pkitest.WriteFile(t, dir, "tsaserial", []byte("01\n"))
 	essLine := ""
 	if essAlg != "" {
 		essLine = "ess_cert_id_alg = " + essAlg
@@ -207,7 +194,7 @@ tsa_name = yes
 ess_cert_id_chain = no
 %s
 `, dir, chainLine, DevPolicy, essLine)
-	writeFile(t, dir, "tsa.cnf", []byte(cnf))
+	pkitest.WriteFile(t, dir, "tsa.cnf", []byte(cnf))
 	return &opensslTSA{t: t, dir: dir}
 }
 
@@ -243,7 +230,7 @@ func (o *opensslTSA) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // openssl's default) and with ESSCertIDv2 (SHA-256), and Verify reads the
 // fractional accuracy openssl declares.
 func TestClientAgainstOpenSSLTSA(t *testing.T) {
-	requireOpenSSL(t)
+	testtool.Need(t, "openssl", "openssl")
 	for _, tc := range []struct {
 		name, key, ess string
 		inter          bool

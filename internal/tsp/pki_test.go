@@ -2,28 +2,21 @@ package tsp
 
 import (
 	"crypto"
-	"crypto/ecdsa"
-	"crypto/ed25519"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/rsa"
 	"crypto/sha256"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/asn1"
-	"encoding/pem"
 	"math/big"
-	"os"
-	"path/filepath"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/segl/segl/internal/clock"
+	"github.com/segl/segl/internal/pki/pkitest"
 )
 
-// A test PKI made with crypto/x509: the development PKI package is written in
-// parallel and is not imported here.
+// A test PKI of its own (pkitest for keys and issuing): a root, an optional
+// intermediate and TSA certificates of every kind that must be refused.
 
 type ca struct {
 	cert *x509.Certificate
@@ -36,43 +29,6 @@ func nextSerial() *big.Int {
 	return big.NewInt(time.Now().Unix()<<20 + testSerial.Add(1))
 }
 
-func newKey(t testing.TB, kind string) crypto.Signer {
-	t.Helper()
-	var (
-		k   crypto.Signer
-		err error
-	)
-	switch kind {
-	case "p256":
-		k, err = ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	case "p384":
-		k, err = ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
-	case "rsa":
-		k, err = rsa.GenerateKey(rand.Reader, 2048)
-	case "ed25519":
-		_, k, err = ed25519.GenerateKey(rand.Reader)
-	default:
-		t.Fatalf("unknown key kind %q", kind)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	return k
-}
-
-func create(t testing.TB, tmpl, parent *x509.Certificate, pub crypto.PublicKey, signer crypto.Signer) *x509.Certificate {
-	t.Helper()
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, pub, signer)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
-}
-
 // validity used by default: an hour ago to a year ahead.
 func window() (time.Time, time.Time) {
 	now := time.Now()
@@ -81,7 +37,7 @@ func window() (time.Time, time.Time) {
 
 func newRoot(t testing.TB, name string) *ca {
 	t.Helper()
-	key := newKey(t, "p256")
+	key := pkitest.Key(t, "p256")
 	nb, na := window()
 	tmpl := &x509.Certificate{
 		SerialNumber:          nextSerial(),
@@ -92,12 +48,12 @@ func newRoot(t testing.TB, name string) *ca {
 		BasicConstraintsValid: true,
 		IsCA:                  true,
 	}
-	return &ca{cert: create(t, tmpl, tmpl, key.Public(), key), key: key}
+	return &ca{cert: pkitest.Issue(t, tmpl, tmpl, key.Public(), key), key: key}
 }
 
 func (c *ca) intermediate(t testing.TB, name string) *ca {
 	t.Helper()
-	key := newKey(t, "p256")
+	key := pkitest.Key(t, "p256")
 	nb, na := window()
 	tmpl := &x509.Certificate{
 		SerialNumber:          nextSerial(),
@@ -108,7 +64,7 @@ func (c *ca) intermediate(t testing.TB, name string) *ca {
 		BasicConstraintsValid: true,
 		IsCA:                  true,
 	}
-	return &ca{cert: create(t, tmpl, c.cert, key.Public(), c.key), key: key}
+	return &ca{cert: pkitest.Issue(t, tmpl, c.cert, key.Public(), c.key), key: key}
 }
 
 // tsaOpts describes a TSA certificate; the zero value is a good one.
@@ -136,7 +92,7 @@ func (c *ca) tsa(t testing.TB, o tsaOpts) (*x509.Certificate, crypto.Signer) {
 	if o.key == "" {
 		o.key = "p256"
 	}
-	key := newKey(t, o.key)
+	key := pkitest.Key(t, o.key)
 	nb, na := window()
 	if !o.notBefore.IsZero() {
 		nb, na = o.notBefore, o.notAfter
@@ -160,7 +116,7 @@ func (c *ca) tsa(t testing.TB, o tsaOpts) (*x509.Certificate, crypto.Signer) {
 		}
 		tmpl.ExtraExtensions = []pkix.Extension{ekuExtension(t, !o.nonCritical, ekus...)}
 	}
-	return create(t, tmpl, c.cert, key.Public(), c.key), key
+	return pkitest.Issue(t, tmpl, c.cert, key.Public(), c.key), key
 }
 
 // env is a root, an optional intermediate and a TSA authority under them.
@@ -195,27 +151,6 @@ func newEnv(t testing.TB, key string, withIntermediate bool) *env {
 func digestOf(s string) []byte {
 	d := sha256.Sum256([]byte(s))
 	return d[:]
-}
-
-func writePEM(t testing.TB, path string, certs ...*x509.Certificate) string {
-	t.Helper()
-	var b []byte
-	for _, c := range certs {
-		b = append(b, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: c.Raw})...)
-	}
-	if err := os.WriteFile(path, b, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return path
-}
-
-func writeFile(t testing.TB, dir, name string, b []byte) string {
-	t.Helper()
-	p := filepath.Join(dir, name)
-	if err := os.WriteFile(p, b, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return p
 }
 
 // unsynced is a time source that has lost synchronisation.

@@ -3,12 +3,9 @@ package validate
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"crypto/rsa"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
-	"math/big"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -18,6 +15,7 @@ import (
 
 	"github.com/segl/segl/internal/pdf"
 	"github.com/segl/segl/internal/pki"
+	"github.com/segl/segl/internal/pki/pkitest"
 	"github.com/segl/segl/internal/testdocs"
 	"github.com/segl/segl/internal/testtool"
 )
@@ -183,25 +181,5 @@ func run(t *testing.T, dir, name string, args ...string) {
 // issuing CA, which the seal environment's OCSP responder answers for.
 func (e *sealEnv) rsaSigner(t *testing.T) pki.KeyPair {
 	t.Helper()
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		t.Fatal(err)
-	}
-	now := time.Now()
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(now.UnixNano()),
-		Subject:      pkix.Name{CommonName: "signed elsewhere", Organization: []string{"segl test"}},
-		NotBefore:    now.Add(-time.Hour),
-		NotAfter:     now.AddDate(1, 0, 0),
-		KeyUsage:     x509.KeyUsageDigitalSignature | x509.KeyUsageContentCommitment,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, e.dev.Issuing.Cert, key.Public(), e.dev.Issuing.Key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return pki.KeyPair{Cert: cert, Chain: []*x509.Certificate{e.dev.Issuing.Cert}, Key: key}
+	return pkitest.Signer(t, e.dev, "rsa", pkix.Name{CommonName: "signed elsewhere", Organization: []string{"segl test"}})
 }

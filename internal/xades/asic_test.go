@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/segl/segl/internal/pki/pkitest"
 )
 
 func asicFiles() []ASiCFile {
@@ -163,9 +165,9 @@ func TestASiCXmlsec1(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			dir := t.TempDir()
 			for _, f := range files {
-				writeFile(t, dir, f.Name, f.Content)
+				pkitest.WriteFile(t, dir, f.Name, f.Content)
 			}
-			path := writeFile(t, dir, "signatures.xml", sig)
+			path := pkitest.WriteFile(t, dir, "signatures.xml", sig)
 			xmlsec := func() (string, error) {
 				return tool(t, dir, "xmlsec1", "xmlsec1", "--verify", "--trusted-pem", root,
 					"--id-attr:Id", "http://uri.etsi.org/01903/v1.3.2#:SignedProperties", path)
@@ -173,7 +175,7 @@ func TestASiCXmlsec1(t *testing.T) {
 			if out, err := xmlsec(); err != nil || !strings.Contains(out, "OK") {
 				t.Fatalf("xmlsec1: %v\n%s", err, out)
 			}
-			writeFile(t, dir, files[0].Name, []byte("%PDF-1.7 endret"))
+			pkitest.WriteFile(t, dir, files[0].Name, []byte("%PDF-1.7 endret"))
 			if out, err := xmlsec(); err == nil {
 				t.Fatalf("xmlsec1 accepted a changed document:\n%s", out)
 			}

@@ -3,6 +3,8 @@ package xades
 import (
 	"strings"
 	"testing"
+
+	"github.com/segl/segl/internal/pki/pkitest"
 )
 
 // canonicalDoc parses a document as Verify does and canonicalises its
@@ -38,7 +40,7 @@ func TestCanonicalizeMatchesXmllint(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
-			f := writeFile(t, dir, "in.xml", []byte(tc.doc))
+			f := pkitest.WriteFile(t, dir, "in.xml", []byte(tc.doc))
 			want, err := tool(t, dir, "xmllint", "libxml2-utils", "--exc-c14n", f)
 			if err != nil {
 				t.Fatalf("xmllint: %v\n%s", err, want)

@@ -4,21 +4,17 @@ import (
 	"bytes"
 	"context"
 	"crypto"
-	"crypto/rand"
-	"crypto/rsa"
 	"crypto/sha256"
-	"crypto/x509"
 	"crypto/x509/pkix"
-	"github.com/segl/segl/internal/testtool"
-	"math/big"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/segl/segl/internal/pki"
+	"github.com/segl/segl/internal/pki/pkitest"
+	"github.com/segl/segl/internal/testtool"
 	"github.com/segl/segl/internal/tsp"
 	"golang.org/x/crypto/ocsp"
 )
@@ -64,38 +60,18 @@ func sealOptions(tb testing.TB) SignOptions {
 var (
 	rsaOnce sync.Once
 	rsaKP   pki.KeyPair
-	rsaErr  error
 )
 
 // rsaOptions signs with an RSA-2048 key certified by the development
 // issuing CA, as an advanced signature with a person's own key would be.
 func rsaOptions(tb testing.TB) SignOptions {
+	tb.Helper()
 	d := testPKI(tb)
 	rsaOnce.Do(func() {
-		var key *rsa.PrivateKey
-		if key, rsaErr = rsa.GenerateKey(rand.Reader, 2048); rsaErr != nil {
-			return
-		}
-		now := time.Now()
-		tmpl := &x509.Certificate{
-			SerialNumber: big.NewInt(now.UnixNano()),
-			Subject:      pkix.Name{CommonName: "Kari Nordmann (test)", SerialNumber: "UN:NO-9578-4050-127091783"},
-			NotBefore:    now.Add(-time.Hour),
-			NotAfter:     now.AddDate(1, 0, 0),
-			KeyUsage:     x509.KeyUsageDigitalSignature | x509.KeyUsageContentCommitment,
-		}
-		var der []byte
-		if der, rsaErr = x509.CreateCertificate(rand.Reader, tmpl, d.Issuing.Cert, key.Public(), d.Issuing.Key); rsaErr != nil {
-			return
-		}
-		var cert *x509.Certificate
-		if cert, rsaErr = x509.ParseCertificate(der); rsaErr != nil {
-			return
-		}
-		rsaKP = pki.KeyPair{Cert: cert, Chain: []*x509.Certificate{d.Issuing.Cert}, Key: key}
+		rsaKP = pkitest.Signer(tb, d, "rsa", pkix.Name{CommonName: "Kari Nordmann (test)", SerialNumber: "UN:NO-9578-4050-127091783"})
 	})
-	if rsaErr != nil {
-		tb.Fatalf("rsa signer: %v", rsaErr)
+	if rsaKP.Key == nil {
+		tb.Fatal("rsa signer: not made")
 	}
 	return SignOptions{Signer: rsaKP.Key, Certificate: rsaKP.Cert, Chain: rsaKP.Chain}
 }
@@ -188,15 +164,6 @@ func tool(t *testing.T, dir, name, pkg string, args ...string) (string, error) {
 	cmd.Dir = dir
 	out, err := cmd.CombinedOutput()
 	return string(out), err
-}
-
-func writeFile(t *testing.T, dir, name string, data []byte) string {
-	t.Helper()
-	p := filepath.Join(dir, name)
-	if err := os.WriteFile(p, data, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return p
 }
 
 // stamperFunc adapts a function to Stamper.

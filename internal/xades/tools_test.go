@@ -2,12 +2,14 @@ package xades
 
 import (
 	"bytes"
-	"github.com/segl/segl/internal/testtool"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/segl/segl/internal/pki/pkitest"
+	"github.com/segl/segl/internal/testtool"
 )
 
 // Our signatures checked by tools we did not write. Each test is skipped
@@ -56,7 +58,7 @@ func TestXmlsec1Verifies(t *testing.T) {
 		t.Run("ok/"+tc.name, func(t *testing.T) {
 			dir := t.TempDir()
 			doc := mustSign(t, testFacts(), tc.opts)
-			out, err := xmlsec(t, dir, writeFile(t, dir, "evidence.xml", doc))
+			out, err := xmlsec(t, dir, pkitest.WriteFile(t, dir, "evidence.xml", doc))
 			if err != nil || !strings.Contains(out, "OK") {
 				t.Fatalf("xmlsec1 rejected our signature: %v\n%s", err, out)
 			}
@@ -64,7 +66,7 @@ func TestXmlsec1Verifies(t *testing.T) {
 		t.Run("fail/"+tc.name+"-changed-fact", func(t *testing.T) {
 			dir := t.TempDir()
 			doc := tampered(t, mustSign(t, testFacts(), tc.opts))
-			out, err := xmlsec(t, dir, writeFile(t, dir, "evidence.xml", doc))
+			out, err := xmlsec(t, dir, pkitest.WriteFile(t, dir, "evidence.xml", doc))
 			if err == nil || !strings.Contains(out, "FAIL") {
 				t.Fatalf("xmlsec1 accepted a changed fact: %v\n%s", err, out)
 			}
@@ -81,11 +83,11 @@ func TestSantuarioVerifies(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
 			doc := mustSign(t, testFacts(), tc.opts)
-			out, err := tool(t, dir, "xsec-checksig", "xml-security-c-utils", "--id", "Id", writeFile(t, dir, "ok.xml", doc))
+			out, err := tool(t, dir, "xsec-checksig", "xml-security-c-utils", "--id", "Id", pkitest.WriteFile(t, dir, "ok.xml", doc))
 			if err != nil || !strings.Contains(out, "Signature verified OK") {
 				t.Fatalf("xsec-checksig rejected our signature: %v\n%s", err, out)
 			}
-			out, err = tool(t, dir, "xsec-checksig", "xml-security-c-utils", "--id", "Id", writeFile(t, dir, "bad.xml", tampered(t, doc)))
+			out, err = tool(t, dir, "xsec-checksig", "xml-security-c-utils", "--id", "Id", pkitest.WriteFile(t, dir, "bad.xml", tampered(t, doc)))
 			if err == nil && strings.Contains(out, "Signature verified OK") {
 				t.Fatalf("xsec-checksig accepted a changed fact:\n%s", out)
 			}
@@ -97,7 +99,7 @@ func TestXmllintWellFormed(t *testing.T) {
 	for _, tc := range signedCases(t) {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
-			f := writeFile(t, dir, "evidence.xml", mustSign(t, testFacts(), tc.opts))
+			f := pkitest.WriteFile(t, dir, "evidence.xml", mustSign(t, testFacts(), tc.opts))
 			if out, err := tool(t, dir, "xmllint", "libxml2-utils", "--noout", "--nonet", f); err != nil {
 				t.Fatalf("xmllint: %v\n%s", err, out)
 			}
@@ -119,9 +121,9 @@ func TestOpenSSLVerifiesSignatureTimeStamp(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	tok := writeFile(t, dir, "token.der", v.TimeStampToken)
+	tok := pkitest.WriteFile(t, dir, "token.der", v.TimeStampToken)
 	verify := func(data []byte) (string, error) {
-		return tool(t, dir, "openssl", "openssl", "ts", "-verify", "-data", writeFile(t, dir, "data.bin", data),
+		return tool(t, dir, "openssl", "openssl", "ts", "-verify", "-data", pkitest.WriteFile(t, dir, "data.bin", data),
 			"-in", tok, "-token_in", "-CAfile", filepath.Join(d.Dir, "root-ca.pem"), "-untrusted", filepath.Join(d.Dir, "tsa.pem"))
 	}
 	out, err := verify(canonicalSignatureValue(t, doc))
@@ -178,7 +180,7 @@ func TestXadesjsVerifies(t *testing.T) {
 	}
 	node := func(t *testing.T, doc []byte) (string, error) {
 		tmp := t.TempDir()
-		cmd := exec.Command("node", script, writeFile(t, tmp, "evidence.xml", doc))
+		cmd := exec.Command("node", script, pkitest.WriteFile(t, tmp, "evidence.xml", doc))
 		cmd.Dir = dir
 		cmd.Env = append(os.Environ(), "NODE_PATH="+filepath.Join(dir, "node_modules"))
 		out, err := cmd.CombinedOutput()

@@ -10,6 +10,7 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/base64"
 	"errors"
 	"math/big"
@@ -19,8 +20,8 @@ import (
 	"time"
 
 	"github.com/beevik/etree"
-
 	"github.com/segl/segl/internal/cms"
+	"github.com/segl/segl/internal/pki/pkitest"
 )
 
 func TestSignVerify(t *testing.T) {
@@ -146,8 +147,8 @@ func TestSignRejects(t *testing.T) {
 		{"fail/no-signer", testFacts(), SignOptions{Certificate: d.Seal.Cert}, nil},
 		{"fail/key-not-the-certificates", testFacts(), SignOptions{Signer: p256, Certificate: d.Seal.Cert}, nil},
 		{"fail/chain-not-the-issuer", testFacts(), SignOptions{Signer: d.Seal.Key, Certificate: d.Seal.Cert, Chain: []*x509.Certificate{d.TSA.Cert}}, nil},
-		{"fail/rsa-1024", testFacts(), SignOptions{Signer: rsa1024, Certificate: selfSigned(t, rsa1024)}, ErrAlgorithm},
-		{"fail/ed25519", testFacts(), SignOptions{Signer: edKey, Certificate: selfSigned(t, edKey)}, ErrAlgorithm},
+		{"fail/rsa-1024", testFacts(), SignOptions{Signer: rsa1024, Certificate: pkitest.SelfSigned(t, rsa1024, pkix.Name{})}, ErrAlgorithm},
+		{"fail/ed25519", testFacts(), SignOptions{Signer: edKey, Certificate: pkitest.SelfSigned(t, edKey, pkix.Name{})}, ErrAlgorithm},
 		{"fail/validation-without-time-stamp", testFacts(), withValidation(seal, &ValidationData{}), nil},
 		{"fail/stamper-error", testFacts(), withStamper(seal, failing), nil},
 		{"fail/token-over-other-data", testFacts(), withStamper(seal, otherToken), ErrTimeStamp},
@@ -172,20 +173,6 @@ func withStamper(o SignOptions, s cms.Stamper) SignOptions { o.Stamper = s; retu
 func withValidation(o SignOptions, v *ValidationData) SignOptions {
 	o.Validation = v
 	return o
-}
-
-func selfSigned(t testing.TB, key crypto.Signer) *x509.Certificate {
-	t.Helper()
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), NotBefore: time.Now(), NotAfter: time.Now().Add(time.Hour)}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
 }
 
 // resign recomputes the digest of every reference that resolves and the

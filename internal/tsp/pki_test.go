@@ -35,23 +35,13 @@ func window() (time.Time, time.Time) {
 	return now.Add(-time.Hour), now.AddDate(1, 0, 0)
 }
 
-func newRoot(t testing.TB, name string) *ca {
-	t.Helper()
-	key := pkitest.Key(t, "p256")
-	nb, na := window()
-	tmpl := &x509.Certificate{
-		SerialNumber:          nextSerial(),
-		Subject:               pkix.Name{CommonName: name, Organization: []string{"segl test"}},
-		NotBefore:             nb,
-		NotAfter:              na.AddDate(20, 0, 0),
-		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
-		BasicConstraintsValid: true,
-		IsCA:                  true,
-	}
-	return &ca{cert: pkitest.Issue(t, tmpl, tmpl, key.Public(), key), key: key}
-}
+func newRoot(t testing.TB, name string) *ca { return newCA(t, name, nil, 20) }
 
-func (c *ca) intermediate(t testing.TB, name string) *ca {
+func (c *ca) intermediate(t testing.TB, name string) *ca { return newCA(t, name, c, 10) }
+
+// newCA is a CA certificate valid for years more than window's, issued by
+// parent, or self-signed when parent is nil.
+func newCA(t testing.TB, name string, parent *ca, years int) *ca {
 	t.Helper()
 	key := pkitest.Key(t, "p256")
 	nb, na := window()
@@ -59,12 +49,16 @@ func (c *ca) intermediate(t testing.TB, name string) *ca {
 		SerialNumber:          nextSerial(),
 		Subject:               pkix.Name{CommonName: name, Organization: []string{"segl test"}},
 		NotBefore:             nb,
-		NotAfter:              na.AddDate(10, 0, 0),
+		NotAfter:              na.AddDate(years, 0, 0),
 		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
 		BasicConstraintsValid: true,
 		IsCA:                  true,
 	}
-	return &ca{cert: pkitest.Issue(t, tmpl, c.cert, key.Public(), c.key), key: key}
+	issuer, issuerKey := tmpl, key
+	if parent != nil {
+		issuer, issuerKey = parent.cert, parent.key
+	}
+	return &ca{cert: pkitest.Issue(t, tmpl, issuer, key.Public(), issuerKey), key: key}
 }
 
 // tsaOpts describes a TSA certificate; the zero value is a good one.

@@ -384,8 +384,30 @@ describe("signing ceremony", { skip: !cfg && "SEGL_CEREMONY is not set" }, () =>
     await checkAxe(t, page, "reject form, open");
     await shot(page, "reject-open-desktop");
     await rejectButton.click();
-    await page.waitForURL(/^https:\/\/sender\.example\/no\?status_query_token=/);
-    out.reject = new URL(page.url()).searchParams.get("status_query_token");
+
+    // It ends the job for everyone, so a page of its own asks first, with
+    // the reason quoted; "no" goes back with the reason kept.
+    await checkPage(page, { lang: "nb", h1: "Vil du avvise oppdraget?" });
+    assert.match(await page.locator("main").innerText(), /Lønnen i punkt 3 er feil\./);
+    await noHorizontalScroll(page);
+    await checkAxe(t, page, "reject confirmation");
+    await shot(page, "reject-confirm-desktop");
+    await page.getByRole("button", { name: "Nei, gå tilbake" }).click();
+    await checkPage(page, { lang: "nb", h1: "Arbeidsavtale" });
+    assert.equal(await reason.inputValue(), "Lønnen i punkt 3 er feil.");
+    await rejectButton.click();
+    await checkPage(page, { lang: "nb", h1: "Vil du avvise oppdraget?" });
+    // Confirmed with the keyboard alone: Tab to "Ja, avvis oppdraget", Enter.
+    const yes = page.getByRole("button", { name: "Ja, avvis oppdraget" });
+    for (let i = 0; i < 30 && !(await yes.evaluate((el) => el === document.activeElement)); i++) {
+      await page.keyboard.press("Tab");
+    }
+    assert.equal(await yes.evaluate((el) => el === document.activeElement), true, "the confirm button is reachable by Tab");
+    // The sender's rejection URL is not served here: the request for it
+    // is what the test takes the status query token from.
+    const exit = page.waitForRequest(/^https:\/\/sender\.example\/no\?status_query_token=/);
+    await page.keyboard.press("Enter");
+    out.reject = new URL((await exit).url()).searchParams.get("status_query_token");
     assert.deepEqual(page.problems, []);
     await page.context().close();
 

@@ -138,7 +138,9 @@ export async function checkAxe(t, page, what) {
 export async function checkPage(page, { lang, h1 }) {
   assert.equal(await page.getAttribute("html", "lang"), lang);
   assert.equal((await page.locator("h1").innerText()).trim(), h1);
-  assert.match(await page.title(), new RegExp(`^${h1} – `));
+  // The heading taken literally: "Vil du avvise oppdraget?" is no pattern.
+  const literal = h1.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  assert.match(await page.title(), new RegExp(`^${literal} – `));
 }
 
 // noHorizontalScroll checks reflow (WCAG 1.4.10): nothing wider than the

@@ -337,10 +337,19 @@ func (s *Service) fail(ctx context.Context, j *job.Job, cause error) {
 	}
 }
 
+// CheckReason checks a rejection reason before the signer is asked to
+// confirm the rejection, so that the confirmation never leads to an error.
+func CheckReason(reason string) error {
+	if utf8.RuneCountInString(reason) > 1000 { // characters, as the page counts them, not bytes
+		return errs.Field("reason", "too-long", "must be at most 1000 characters")
+	}
+	return nil
+}
+
 // Reject ends the job for everyone on the signer's word.
 func (s *Service) Reject(ctx context.Context, signerID string, id eid.Identity, reason string) (*job.Job, error) {
-	if utf8.RuneCountInString(reason) > 1000 { // characters, as the page counts them, not bytes
-		return nil, errs.Field("reason", "too-long", "must be at most 1000 characters")
+	if err := CheckReason(reason); err != nil {
+		return nil, err
 	}
 	for attempt := 0; ; attempt++ {
 		j, _, err := s.ForSigner(ctx, signerID, id)

@@ -282,7 +282,22 @@ func TestCeremonyDirectReject(t *testing.T) {
 		!strings.Contains(tooLong.body, "<details class=\"disclosure\" open>") {
 		t.Fatalf("no error summary for the reason, or the text was lost:\n%s", tooLong.body)
 	}
-	token := ola.submit(tooLong, "/reject", url.Values{"reason": {"Feil lønn"}}).exitToken(t, "https://sender.example/no")
+	// The reject button asks first: nothing has ended yet.
+	confirm := ola.submit(tooLong, "/reject", url.Values{"reason": {"Feil lønn"}})
+	confirm.want(t, http.StatusOK, "Vil du avvise oppdraget?")
+	confirm.has(t, "Feil lønn", "Ja, avvis oppdraget", "Nei, gå tilbake")
+	if got, err := c.Job(ctx, j.ID); err != nil || got.Status != "active" {
+		t.Fatalf("the job before the rejection was confirmed: %v %+v", err, got)
+	}
+	// "No" goes back to the job page with the reason kept, form open.
+	back := ola.submit(confirm, "/reject", url.Values{"confirm": {"no"}})
+	back.want(t, http.StatusOK, "Arbeidsavtale")
+	back.has(t, "Feil lønn</textarea>", "<details class=\"disclosure\" open>")
+	if got, err := c.Job(ctx, j.ID); err != nil || got.Status != "active" {
+		t.Fatalf("the job after \"no\": %v %+v", err, got)
+	}
+	confirm = ola.submit(back, "/reject", url.Values{"reason": {"Feil lønn"}})
+	token := ola.submit(confirm, "/reject", url.Values{"confirm": {"yes"}}).exitToken(t, "https://sender.example/no")
 	st, err := c.Status(ctx, token)
 	if err != nil {
 		t.Fatal(err)

@@ -85,7 +85,7 @@ func TestRejectionReasonReachesTheSender(t *testing.T) {
 
 	eventually(t, "the sender's notice", func() bool { return len(e.mailTo("post@lanekassen.example")) == 1 })
 	notice := e.mailTo("post@lanekassen.example")[0]
-	if !strings.Contains(strings.ReplaceAll(notice.Text, "\r\n", "\n"), "Begrunnelsen fra mottakeren:\n"+reason) || !strings.Contains(notice.HTML, "Se punkt 3 i avtalen.") {
+	if !strings.Contains(strings.ReplaceAll(notice.Text, "\r\n", "\n"), "Begrunnelsen fra undertegneren:\n"+reason) || !strings.Contains(notice.HTML, "Se punkt 3 i avtalen.") {
 		t.Fatalf("the notice does not give the reason:\n%s\n%s", notice.Text, notice.HTML)
 	}
 
@@ -96,8 +96,11 @@ func TestRejectionReasonReachesTheSender(t *testing.T) {
 	page.has(t, "<dt>Begrunnelse for avvisningen</dt><dd class=\"prose-text\">Feil lønn.\nSe punkt 3 i avtalen.</dd>")
 }
 
-// rejectJob rejects the job on the signer's job page with reason.
+// rejectJob rejects the job on the signer's job page with reason, and
+// confirms it.
 func (b *browser) rejectJob(view page, reason string) page {
 	b.t.Helper()
-	return b.submit(view, "/reject", url.Values{"reason": {reason}})
+	confirm := b.submit(view, "/reject", url.Values{"reason": {reason}})
+	confirm.want(b.t, http.StatusOK, "Vil du avvise oppdraget?")
+	return b.submit(confirm, "/reject", url.Values{"confirm": {"yes"}})
 }

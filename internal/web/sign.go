@@ -699,7 +699,20 @@ func (w *Web) signFailed(rw http.ResponseWriter, r *http.Request, s Session, j *
 	return w.actFailed(rw, r, s, j, signer, err)
 }
 
-// rejectJob ends the job on the signer's word, with an optional reason.
+// rejectView is the page that asks the signer to confirm a rejection: it
+// ends the job for every signer and cannot be undone, so one click on the
+// job page is not enough. It is a page of its own (no script needed); its
+// form carries the reason on, and "back" returns to the job page with the
+// reason still in the field.
+type rejectView struct {
+	Job    *job.Job
+	Signer *job.Signer
+	Reason string
+}
+
+// rejectJob ends the job on the signer's word, with an optional reason,
+// once they have confirmed it (confirm=yes); the reject form on the job
+// page leads to the confirmation first.
 func (w *Web) rejectJob(rw http.ResponseWriter, r *http.Request) error {
 	s, j, signer, err := w.signerSession(rw, r, r.PathValue("signer"))
 	if err != nil {
@@ -707,12 +720,22 @@ func (w *Web) rejectJob(rw http.ResponseWriter, r *http.Request) error {
 	}
 	atPage(r, signerPath(signer.ID, "job"))
 	reason := strings.TrimSpace(r.PostForm.Get("reason"))
+	if err := ceremony.CheckReason(reason); err != nil {
+		return w.renderJob(rw, r, s, j, signer, http.StatusBadRequest, []fieldError{{"reason", "sign.job.reason.too-long"}}, reason)
+	}
+	switch r.PostForm.Get("confirm") {
+	case "yes":
+	case "no":
+		return w.renderJob(rw, r, s, j, signer, http.StatusOK, nil, reason)
+	default:
+		if j.Turn(signer, w.clock.Now()) != nil {
+			return w.renderJob(rw, r, s, j, signer, http.StatusOK, nil, reason) // it says why they cannot act
+		}
+		w.render(rw, r, http.StatusOK, "sign_reject", rejectView{Job: j, Signer: signer, Reason: reason})
+		return nil
+	}
 	done, err := w.signing.Svc.Reject(r.Context(), signer.ID, s.Identity(), reason)
 	if err != nil {
-		var e *errs.Error
-		if errors.As(err, &e) && e.Kind == errs.Invalid && e.Field == "reason" {
-			return w.renderJob(rw, r, s, j, signer, http.StatusBadRequest, []fieldError{{"reason", "sign.job.reason.too-long"}}, reason)
-		}
 		return w.actFailed(rw, r, s, j, signer, err)
 	}
 	return w.finished(rw, r, s, done, signer.ID)

@@ -22,6 +22,7 @@ import (
 func (w *Web) adminRoutes(mux *http.ServeMux) {
 	w.Mount(mux, "GET /admin/{$}", w.adminHome)
 	w.Mount(mux, "GET /admin/login", w.staffLogin(AreaAdmin))
+	w.Mount(mux, "GET /admin/login/failed", w.staffLoginFailed(AreaAdmin))
 	w.Mount(mux, "GET /admin/callback", w.staffCallback(AreaAdmin, w.adminLoggedIn))
 	w.Mount(mux, "POST /admin/logout", w.adminLogout)
 	w.Mount(mux, "GET /admin/orgs", w.asAdmin(w.adminOrgList))

@@ -41,6 +41,7 @@ import (
 func (w *Web) portalRoutes(mux *http.ServeMux) {
 	w.Mount(mux, "GET /portal/{$}", w.portalHome)
 	w.Mount(mux, "GET /portal/login", w.staffLogin(AreaPortal))
+	w.Mount(mux, "GET /portal/login/failed", w.staffLoginFailed(AreaPortal))
 	w.Mount(mux, "GET /portal/callback", w.staffCallback(AreaPortal, w.portalLoggedIn))
 	w.Mount(mux, "POST /portal/logout", w.portalLogout)
 	w.Mount(mux, "GET /portal/org", w.portalOrgs)

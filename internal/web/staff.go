@@ -3,6 +3,7 @@ package web
 import (
 	"errors"
 	"net/http"
+	"net/url"
 
 	"github.com/segl/segl/internal/ceremony"
 	"github.com/segl/segl/internal/eid"
@@ -78,17 +79,63 @@ func (w *Web) staffCallback(area string, done func(rw http.ResponseWriter, r *ht
 		id, err := w.staff.Login.Complete(r.Context(), *s.Pending, w.staff.BaseURL+"/"+area+"/callback", query)
 		if err != nil {
 			w.EndSession(rw, r)
-			err = w.loginFailed(rw, r, Session{}, err)
-			if pe, ok := errors.AsType[*pageError](err); ok && pe.retry != "" {
-				pe.retry = retry // log in again here, not on the signer pages
-				atPage(r, retry)
+			why := loginFailure(err)
+			if why == "" {
+				return err
 			}
-			return err
+			// The failure gets a page at a URL of its own, not the spent
+			// callback with its code in the address bar: reloading it
+			// or going back to it then explains again instead of failing
+			// with "login expired".
+			http.Redirect(rw, r, "/"+area+"/login/failed?"+url.Values{"why": {why}}.Encode(), http.StatusSeeOther)
+			return nil
 		}
 		if _, err := w.NewSession(rw, r, Session{Area: area}.withIdentity(id)); err != nil {
 			return err
 		}
 		return done(rw, r, id)
+	}
+}
+
+// loginFailure names an eID login's failure for the page that explains it
+// (staffLoginFailed), or "" for a failure that is not the person's to fix.
+func loginFailure(err error) string {
+	switch {
+	case errors.Is(err, eid.ErrAssuranceTooLow):
+		return "assurance-too-low"
+	case errors.Is(err, eid.ErrDenied):
+		return "cancelled"
+	case errors.Is(err, eid.ErrExpired):
+		return "expired"
+	case errors.Is(err, eid.ErrStateMismatch), errors.Is(err, eid.ErrNonceMismatch), errors.Is(err, eid.ErrInvalidToken):
+		return "invalid"
+	}
+	return ""
+}
+
+// staffLoginFailed explains why a login to area did not complete (the
+// callback redirects here) and offers to log in again. The portal and the
+// administration need the high level: MinID is not enough for either, and
+// the page says so in their own words, not the signer pages'.
+func (w *Web) staffLoginFailed(area string) HandlerFunc {
+	return func(rw http.ResponseWriter, r *http.Request) error {
+		retry := "/" + area + "/login"
+		switch r.URL.Query().Get("why") {
+		case "assurance-too-low":
+			err := errs.E(errs.Forbidden, "assurance-too-low", "the %s needs a login on level high", area)
+			if area == AreaAdmin {
+				return explain(err, "admin.error.assurance-too-low", retry, "sign.error.assurance-too-low.retry")
+			}
+			return explain(err, "portal.error.assurance-too-low", retry, "sign.error.assurance-too-low.retry")
+		case "cancelled":
+			return explain(errs.E(errs.Unauthenticated, "eid-denied", "the login was cancelled"),
+				"sign.error.login-cancelled", retry, "sign.error.login-again.retry")
+		case "invalid":
+			return explain(errs.E(errs.Unauthenticated, "eid-invalid", "the login could not be verified"),
+				"sign.error.login-invalid", retry, "sign.error.login-again.retry")
+		}
+		return explain(errs.E(errs.Unauthenticated, "eid-expired", "the login expired"),
+			"sign.error.login-again", retry, "sign.error.login-again.retry")
 	}
 }
 

@@ -14,6 +14,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/mail"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -576,5 +578,26 @@ func TestSMTPReusesConnections(t *testing.T) {
 	}
 	if got, n := len(srv.Messages()), l.accepted(); got != 4 || n != 2 {
 		t.Fatalf("%d messages over %d connections, want 4 over 2", got, n)
+	}
+}
+
+// TestOneWordForSigners: the notices call the people who sign what the
+// forms and the signature page call them, "undertegnere"; "mottaker" and
+// "signatar" are not used for them (issue 14 item 10).
+func TestOneWordForSigners(t *testing.T) {
+	files, err := filepath.Glob("templates/nb/*")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("templates: %v %v", files, err)
+	}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, word := range []string{"mottaker", "signatar"} {
+			if strings.Contains(strings.ToLower(string(b)), word) {
+				t.Errorf("%s says %q", f, word)
+			}
+		}
 	}
 }

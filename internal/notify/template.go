@@ -10,6 +10,8 @@ import (
 	"sync"
 	texttemplate "text/template"
 	"time"
+
+	"github.com/segl/segl/internal/clock"
 )
 
 //go:embed templates
@@ -39,13 +41,7 @@ var monthsNB = [...]string{"januar", "februar", "mars", "april", "mai", "juni", 
 
 // oslo is the time zone deadlines are shown in: segl serves Norwegian public
 // bodies, and a deadline "at 15:00" must mean 15:00 where the reader is.
-var oslo = func() *time.Location {
-	loc, err := time.LoadLocation("Europe/Oslo")
-	if err != nil {
-		return time.UTC
-	}
-	return loc
-}()
+var oslo = clock.Norway
 
 func dateFunc(lang string) func(any) (string, error) {
 	return func(v any) (string, error) {

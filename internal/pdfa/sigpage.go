@@ -97,7 +97,7 @@ func SlotLayout(n int) (slots []Slot, pages int) {
 var (
 	explanation = []string{
 		"Dokumentet signeres elektronisk. Hver signatur er en digital signatur (PAdES) i denne PDF-filen, " +
-			"og bevis for hver signering (XAdES) er lagt ved filen. Feltene under fylles ut når signatarene signerer.",
+			"og bevis for hver signering (XAdES) er lagt ved filen. Feltene under fylles ut når undertegnerne signerer.",
 		"The document is signed electronically. Each signature is a digital signature (PAdES) in this PDF file, " +
 			"and the evidence of each signing act (XAdES) is attached to the file. The boxes below are filled in as the signers sign.",
 	}

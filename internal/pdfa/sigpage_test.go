@@ -284,3 +284,13 @@ func TestAppearanceText(t *testing.T) {
 		})
 	}
 }
+
+// TestSignaturePageWording: the signature page calls the people who sign
+// what segl's forms and notices call them, "undertegnere", not
+// "signatarer" (issue 14 item 10).
+func TestSignaturePageWording(t *testing.T) {
+	nb := explanation[0]
+	if !strings.Contains(nb, "undertegnerne") || strings.Contains(strings.ToLower(nb), "signatar") {
+		t.Fatalf("the Norwegian explanation: %q", nb)
+	}
+}

@@ -19,6 +19,7 @@ import (
 
 	"github.com/segl/segl/client"
 	"github.com/segl/segl/internal/audit"
+	"github.com/segl/segl/internal/clock"
 	"github.com/segl/segl/internal/delivery"
 	"github.com/segl/segl/internal/errs"
 	"github.com/segl/segl/internal/notify/devmail"
@@ -504,5 +505,24 @@ func TestPortalSignerByEmail(t *testing.T) {
 	e.completed(c, j.ID)
 	if got, err := c.Job(context.Background(), j.ID); err != nil || got.Status != "completed" {
 		t.Fatalf("job: %v %+v", err, got)
+	}
+}
+
+// TestDevMailInNorwegianTime: the development view of captured mail gives
+// the time each message came in Norwegian time, with the zone, as the
+// messages give their deadlines, not in the server's zone (issue 14 item 10).
+func TestDevMailInNorwegianTime(t *testing.T) {
+	e := newEnv(t)
+	req := directRequest()
+	req.Flow, req.ExitURLs, req.Title = "portal", nil, "Låneavtale"
+	req.Signers = []client.SignerRequest{{PID: olaPID}}
+	e.createWithText(e.client(orgA), req)
+	eventually(t, "the notice to Ola", func() bool { return len(e.mailTo("ola.nordmann@example.test")) == 1 })
+	msgs := e.srv.DevDelivery.Mail.Messages()
+	at := msgs[len(msgs)-1].Received
+	view := e.browser(t).get("/dev/mail")
+	want := at.In(clock.Norway).Format("15:04:05 MST")
+	if view.status != 200 || !strings.Contains(view.body, want+" — to ola.nordmann@example.test") {
+		t.Fatalf("/dev/mail does not give %q:\n%s", want, view.body)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/segl/segl/internal/clock"
 	"github.com/segl/segl/internal/config"
 	"github.com/segl/segl/internal/eid/csc"
 	"github.com/segl/segl/internal/eid/oidc"
@@ -75,10 +76,4 @@ func (s *Server) useConfigured(cfg config.Config, opts Options) error {
 }
 
 // oslo is the time zone of the times on signature pages.
-func oslo() *time.Location {
-	loc, err := time.LoadLocation("Europe/Oslo")
-	if err != nil {
-		return time.UTC
-	}
-	return loc
-}
+func oslo() *time.Location { return clock.Norway }

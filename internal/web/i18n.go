@@ -11,7 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	_ "time/tzdata" // Europe/Oslo must load on a host without zoneinfo
+
+	"github.com/segl/segl/internal/clock"
 )
 
 // Languages, as BCP 47 tags for <html lang>. Bokmål is the default: the
@@ -159,15 +160,7 @@ func fromAcceptLanguage(header string) string {
 
 // oslo is the time zone every date on a page is shown in: the service's
 // users are in Norway, whatever zone the server runs in.
-var oslo = mustLoadLocation("Europe/Oslo")
-
-func mustLoadLocation(name string) *time.Location {
-	loc, err := time.LoadLocation(name)
-	if err != nil {
-		panic("web: " + err.Error()) // cannot happen: time/tzdata is embedded
-	}
-	return loc
-}
+var oslo = clock.Norway
 
 // FormatDate formats t as a date in Norwegian time, as the language writes
 // it: "2. januar 2026", "2 January 2026".
@@ -186,22 +179,26 @@ func (w *Web) FormatDateTime(lang string, t time.Time) string {
 	return w.T(lang, "datetime", w.FormatDate(lang, t), t.In(oslo).Format("15:04"))
 }
 
-// FormatSize writes a file size in decimal units (SI, as file managers on
-// phones do), with the language's decimal mark: "980 byte", "97,7 kB",
-// "1.2 MB".
+// FormatSize writes a file size in the units segl's limits are set in (1
+// kB = 1024 bytes, 1 MB = 1024 kB, as JEDEC and Windows count), with the
+// language's decimal mark: "980 byte", "97,7 kB", "1.2 MB". A document's
+// size and the limit it must keep are then read in one unit: the default
+// limit, 10 << 20 bytes, reads "10 MB", not the "10,5 MB" of decimal
+// units, and a file shown as at most "10 MB" is within it. A whole number
+// of units is written without decimals.
 func FormatSize(lang string, n int64) string {
-	if n < 1000 {
+	if n < 1024 {
 		return strconv.FormatInt(n, 10) + " " + map[string]string{Bokmal: "byte", English: "bytes"}[lang]
 	}
-	v, unit := float64(n)/1000, "kB"
-	if v >= 1000 {
-		v, unit = v/1000, "MB"
+	v, unit := float64(n)/1024, "kB"
+	if v >= 1024 {
+		v, unit = v/1024, "MB"
 	}
-	if v >= 1000 {
-		v, unit = v/1000, "GB"
+	if v >= 1024 {
+		v, unit = v/1024, "GB"
 	}
 	s := strconv.FormatFloat(v, 'f', 1, 64)
-	if v >= 100 {
+	if v >= 100 || v == float64(int64(v)) {
 		s = strconv.FormatFloat(v, 'f', 0, 64)
 	}
 	if lang != English {

@@ -95,7 +95,7 @@ func TestPortalJobErrors(t *testing.T) {
 			"Undertegner 1: organisasjonsnummeret er ikke gyldig. Det skal være 9 siffer"},
 		{"document-by-index", field("documents[1]", "unsupported-media-type"), "documents", "«bilde.png» er verken PDF eller ren tekst"},
 		{"document-by-part", &errs.Error{Kind: errs.TooLarge, Code: "document-too-large", Field: "doc1"}, "documents",
-			"«avtale.pdf» er for stor. Hvert dokument kan være høyst 10,5 MB"},
+			"«avtale.pdf» er for stor. Hvert dokument kan være høyst 10 MB"},
 		{"no-documents", field("documents", "missing-field"), "documents", "Velg minst ett dokument"},
 		{"too-many-signers", field("signers", "too-many-signers"), "signer-1-pid", "Et oppdrag kan ha høyst 10 undertegnere"},
 		{"title", field("title", "missing-field"), "title", "Skriv en tittel"},

@@ -43,13 +43,16 @@ func TestFormatSize(t *testing.T) {
 		want string
 	}{
 		{"nb", 56, "56 byte"},
-		{"en", 999, "999 bytes"},
-		{"nb", 1000, "1,0 kB"},
-		{"en", 9_876, "9.9 kB"},
-		{"nb", 100_000, "100 kB"},
-		{"en", 212_345, "212 kB"},
-		{"nb", 10_500_000, "10,5 MB"},
-		{"en", 3_000_000_000, "3.0 GB"},
+		{"en", 1023, "1023 bytes"},
+		{"nb", 1024, "1 kB"},
+		{"nb", 1025, "1,0 kB"},
+		{"en", 9_876, "9.6 kB"},
+		{"nb", 100_000, "97,7 kB"},
+		{"en", 212_345, "207 kB"},
+		{"nb", 10 << 20, "10 MB"}, // the default limit: a round number (issue 14 item 10)
+		{"nb", 10_500_000, "10,0 MB"},
+		{"nb", 10<<20 + 1, "10,0 MB"},
+		{"en", 3 << 30, "3 GB"},
 	} {
 		if got := FormatSize(tc.lang, tc.n); got != tc.want {
 			t.Errorf("FormatSize(%s, %d) = %q, want %q", tc.lang, tc.n, got, tc.want)

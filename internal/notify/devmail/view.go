@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/segl/segl/internal/clock"
 	"github.com/segl/segl/internal/notify/devsms"
 )
 
@@ -111,7 +112,11 @@ func (n *newlineStripper) Read(b []byte) (int, error) {
 	return j, err
 }
 
-var page = template.Must(template.New("page").Parse(`<!DOCTYPE html>
+// page lists the captured messages. Their times are Norwegian time, as the
+// messages' own deadlines are, with the zone said ("14:05:09 CET").
+var page = template.Must(template.New("page").Funcs(template.FuncMap{
+	"norway": func(t time.Time) string { return t.In(clock.Norway).Format("15:04:05 MST") },
+}).Parse(`<!DOCTYPE html>
 <html lang="en">
 <head><meta charset="utf-8"><title>segl dev mail</title>
 <style>body{font-family:system-ui,sans-serif;margin:1em 2em}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.3em .6em;text-align:left;vertical-align:top}pre{white-space:pre-wrap}iframe{width:100%;height:28em;border:1px solid #ccc}</style>
@@ -119,7 +124,7 @@ var page = template.Must(template.New("page").Parse(`<!DOCTYPE html>
 <body>
 <h1>Captured mail ({{len .Mail}})</h1>
 {{range .Mail}}<details>
-<summary>{{.Received.Format "15:04:05"}} — to {{.To}} — {{.Subject}}</summary>
+<summary>{{norway .Received}} — to {{.To}} — {{.Subject}}</summary>
 {{if .Err}}<p>cannot parse: {{.Err}}</p>{{else}}
 <table><tr><th>From</th><td>{{.From}}</td></tr><tr><th>Envelope</th><td>{{.Envelope}}</td></tr><tr><th>TLS</th><td>{{.TLS}}</td></tr></table>
 <h3>Text</h3><pre>{{.Text}}</pre>
@@ -128,7 +133,7 @@ var page = template.Must(template.New("page").Parse(`<!DOCTYPE html>
 </details>{{else}}<p>None yet.</p>{{end}}
 <h1>Captured SMS ({{len .SMS}})</h1>
 <table><tr><th>Time</th><th>To</th><th>Sender</th><th>Text</th></tr>
-{{range .SMS}}<tr><td>{{.Received.Format "15:04:05"}}</td><td>{{.To}}</td><td>{{.Sender}}</td><td>{{.Text}}</td></tr>{{end}}
+{{range .SMS}}<tr><td>{{norway .Received}}</td><td>{{.To}}</td><td>{{.Sender}}</td><td>{{.Text}}</td></tr>{{end}}
 </table>
 </body>
 </html>`))

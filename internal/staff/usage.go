@@ -3,6 +3,7 @@ package staff
 import (
 	"context"
 
+	"github.com/segl/segl/internal/clock"
 	"github.com/segl/segl/internal/usage"
 )
 
@@ -18,7 +19,7 @@ func (s *Service) Usage(ctx context.Context, a Admin, from, to string) (usage.Re
 	if err != nil {
 		return usage.Report{}, p, err
 	}
-	rows, err := s.Store.UsageRows(ctx, p.From, p.To)
+	rows, err := s.Store.UsageRows(ctx, p.From, p.To, clock.Norway)
 	if err != nil {
 		return usage.Report{}, p, err
 	}

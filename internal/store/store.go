@@ -352,7 +352,7 @@ type Codes interface {
 // UsageRow counts one billable item of one organisation in one month.
 type UsageRow struct {
 	Org   string
-	Month string // "2026-11", in UTC
+	Month string // "2026-11", in the zone UsageRows was given
 	Item  string // job.Authenticated, job.Advanced, or a Channel
 	Count int64
 }
@@ -360,9 +360,11 @@ type UsageRow struct {
 // Usage reads what the organisations used (MISSION P1), derived from the
 // signers' acts and the notice record rather than counted separately.
 type Usage interface {
-	// UsageRows returns the counts with from <= time < to, ordered by
+	// UsageRows returns the counts with from <= time < to, by month in
+	// loc (the months an invoice names are Norwegian months: a signature
+	// at 00:30 on 1 December in Oslo counts in December), ordered by
 	// organisation, month and item.
-	UsageRows(ctx context.Context, from, to time.Time) ([]UsageRow, error)
+	UsageRows(ctx context.Context, from, to time.Time, loc *time.Location) ([]UsageRow, error)
 }
 
 // Retention deletes what a job must not keep beyond its time (MISSION L1):

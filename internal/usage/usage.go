@@ -19,6 +19,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/segl/segl/internal/clock"
 	"github.com/segl/segl/internal/errs"
 	"github.com/segl/segl/internal/job"
 	"github.com/segl/segl/internal/store"
@@ -178,7 +179,9 @@ func spreadsheetSafe(s string) string {
 	return s
 }
 
-// Period is a run of whole months in UTC, the months store.Usage counts in.
+// Period is a run of whole months in Norwegian time (clock.Norway): the
+// months an invoice to a Norwegian public body names, and the months
+// store.Usage is asked to count in.
 type Period struct {
 	From time.Time // first instant of the first month
 	To   time.Time // first instant of the month after the last
@@ -190,7 +193,7 @@ const monthLayout = "2006-01"
 // may be empty for the month of now. A malformed month, or to before from,
 // is an Invalid error naming the field.
 func ParsePeriod(from, to string, now time.Time) (Period, error) {
-	current := now.UTC().Format(monthLayout)
+	current := now.In(clock.Norway).Format(monthLayout)
 	first, err := parseMonth("from", cmp.Or(from, current))
 	if err != nil {
 		return Period{}, err
@@ -206,7 +209,7 @@ func ParsePeriod(from, to string, now time.Time) (Period, error) {
 }
 
 func parseMonth(field, s string) (time.Time, error) {
-	t, err := time.Parse(monthLayout, s)
+	t, err := time.ParseInLocation(monthLayout, s, clock.Norway)
 	if err != nil || t.Year() < 2000 || t.Year() > 9999 {
 		return time.Time{}, errs.Field(field, "month-invalid", "%q is not a month like 2026-11", s)
 	}

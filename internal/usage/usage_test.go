@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/segl/segl/internal/clock"
 	"github.com/segl/segl/internal/errs"
 	"github.com/segl/segl/internal/store"
 )
@@ -121,15 +122,15 @@ func TestWriteCSV(t *testing.T) {
 }
 
 func TestParsePeriod(t *testing.T) {
-	now := time.Date(2026, 12, 31, 23, 30, 0, 0, time.FixedZone("CET", 3600)) // already January in Oslo, not in UTC
+	now := time.Date(2026, 12, 31, 23, 30, 0, 0, time.UTC) // already January in Oslo, not in UTC
 	for _, tc := range []struct {
 		name, from, to     string
 		first, last, field string
 	}{
-		{name: "ok/default-current-utc-month", first: "2026-12", last: "2026-12"},
+		{name: "ok/default-current-norwegian-month", first: "2027-01", last: "2027-01"},
 		{name: "ok/two-months", from: "2026-11", to: "2026-12", first: "2026-11", last: "2026-12"},
 		{name: "ok/over-new-year", from: "2026-12", to: "2027-01", first: "2026-12", last: "2027-01"},
-		{name: "ok/from-only", from: "2026-01", first: "2026-01", last: "2026-12"},
+		{name: "ok/from-only", from: "2026-01", first: "2026-01", last: "2027-01"},
 		{name: "fail/not-a-month", from: "2026-13", field: "from"},
 		{name: "fail/a-date", to: "2026-11-01", field: "to"},
 		{name: "fail/words", from: "november", field: "from"},
@@ -150,7 +151,7 @@ func TestParsePeriod(t *testing.T) {
 			if p.FirstMonth() != tc.first || p.LastMonth() != tc.last {
 				t.Fatalf("got %s..%s, want %s..%s", p.FirstMonth(), p.LastMonth(), tc.first, tc.last)
 			}
-			if p.From.Day() != 1 || p.From.Location() != time.UTC || p.To.Day() != 1 || !p.To.After(p.From) {
+			if p.From.Day() != 1 || p.From.Location() != clock.Norway || p.From.Hour() != 0 || p.To.Day() != 1 || !p.To.After(p.From) {
 				t.Fatalf("period %v..%v", p.From, p.To)
 			}
 		})

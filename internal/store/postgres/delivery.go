@@ -210,21 +210,22 @@ func (db *DB) LockCode(ctx context.Context, signerID string, at time.Time) error
 }
 
 // UsageRows counts signatures by the job's signature type and notices by
-// channel, per organisation and UTC month. A signature counts in the month
-// it was made (the signer's last change, which signing is).
-func (db *DB) UsageRows(ctx context.Context, from, to time.Time) ([]store.UsageRow, error) {
+// channel, per organisation and month in loc (PostgreSQL's own zone
+// database names it). A signature counts in the month it was made (the
+// signer's last change, which signing is).
+func (db *DB) UsageRows(ctx context.Context, from, to time.Time, loc *time.Location) ([]store.UsageRow, error) {
 	rows, _ := db.pool.Query(ctx, `
 		SELECT org, month, item, sum(n)::bigint FROM (
-			SELECT s.org AS org, to_char(to_timestamp(s.updated_at / 1000000) AT TIME ZONE 'UTC', 'YYYY-MM') AS month,
+			SELECT s.org AS org, to_char(to_timestamp(s.updated_at / 1000000) AT TIME ZONE $3::text, 'YYYY-MM') AS month,
 				j.signature_type AS item, count(*) AS n
 			FROM signers s JOIN jobs j ON j.org = s.org AND j.id = s.job_id
 			WHERE s.status = 'signed' AND s.updated_at >= $1 AND s.updated_at < $2
 			GROUP BY 1, 2, 3
 			UNION ALL
-			SELECT org, to_char(to_timestamp(at / 1000000) AT TIME ZONE 'UTC', 'YYYY-MM'), channel, count(*)
+			SELECT org, to_char(to_timestamp(at / 1000000) AT TIME ZONE $3::text, 'YYYY-MM'), channel, count(*)
 			FROM notices WHERE at >= $1 AND at < $2 GROUP BY 1, 2, 3
 		) u GROUP BY org, month, item ORDER BY org COLLATE "C", month, item COLLATE "C"`,
-		micro(from), micro(to))
+		micro(from), micro(to), loc.String())
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (store.UsageRow, error) {
 		var u store.UsageRow
 		err := r.Scan(&u.Org, &u.Month, &u.Item, &u.Count)

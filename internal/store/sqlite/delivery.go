@@ -1,10 +1,12 @@
 package sqlite
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/segl/segl/internal/errs"
@@ -253,32 +255,47 @@ func (db *DB) LockCode(ctx context.Context, signerID string, at time.Time) error
 }
 
 // UsageRows counts signatures by the job's signature type and notices by
-// channel, per organisation and UTC month. A signature counts in the month
-// it was made (the signer's last change, which signing is).
-func (db *DB) UsageRows(ctx context.Context, from, to time.Time) ([]store.UsageRow, error) {
+// channel, per organisation and month in loc. A signature counts in the
+// month it was made (the signer's last change, which signing is). SQLite
+// knows no time zones, so it counts by UTC hour and the hours are summed
+// into loc's months here: the zones segl reports in are whole hours from
+// UTC, so no hour straddles two of their months.
+func (db *DB) UsageRows(ctx context.Context, from, to time.Time, loc *time.Location) ([]store.UsageRow, error) {
 	rows, err := db.read.QueryContext(ctx, `
-		SELECT org, month, item, sum(n) FROM (
-			SELECT s.org AS org, strftime('%Y-%m', s.updated_at / 1000000, 'unixepoch') AS month,
-				j.signature_type AS item, count(*) AS n
+		SELECT org, hour, item, sum(n) FROM (
+			SELECT s.org AS org, s.updated_at / 3600000000 AS hour, j.signature_type AS item, count(*) AS n
 			FROM signers s JOIN jobs j ON j.org = s.org AND j.id = s.job_id
 			WHERE s.status = 'signed' AND s.updated_at >= ? AND s.updated_at < ?
 			GROUP BY 1, 2, 3
 			UNION ALL
-			SELECT org, strftime('%Y-%m', at / 1000000, 'unixepoch'), channel, count(*)
+			SELECT org, at / 3600000000, channel, count(*)
 			FROM notices WHERE at >= ? AND at < ? GROUP BY 1, 2, 3
-		) GROUP BY org, month, item ORDER BY org, month, item`,
+		) GROUP BY org, hour, item`,
 		micro(from), micro(to), micro(from), micro(to))
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: usage: %w", err)
 	}
 	defer rows.Close()
-	var out []store.UsageRow
+	type key struct{ org, month, item string }
+	counts := map[key]int64{}
 	for rows.Next() {
-		var u store.UsageRow
-		if err := rows.Scan(&u.Org, &u.Month, &u.Item, &u.Count); err != nil {
+		var k key
+		var hour, n int64
+		if err := rows.Scan(&k.org, &hour, &k.item, &n); err != nil {
 			return nil, fmt.Errorf("sqlite: usage: %w", err)
 		}
-		out = append(out, u)
+		k.month = time.Unix(hour*3600, 0).In(loc).Format("2006-01")
+		counts[k] += n
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite: usage: %w", err)
+	}
+	out := make([]store.UsageRow, 0, len(counts))
+	for k, n := range counts {
+		out = append(out, store.UsageRow{Org: k.org, Month: k.month, Item: k.item, Count: n})
+	}
+	slices.SortFunc(out, func(a, b store.UsageRow) int {
+		return cmp.Or(cmp.Compare(a.Org, b.Org), cmp.Compare(a.Month, b.Month), cmp.Compare(a.Item, b.Item))
+	})
+	return out, nil
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/segl/segl/internal/audit"
+	"github.com/segl/segl/internal/clock"
 	"github.com/segl/segl/internal/errs"
 	"github.com/segl/segl/internal/job"
 	"github.com/segl/segl/internal/store"
@@ -313,13 +314,17 @@ func testUsage(t *testing.T, s store.Store) {
 		{Key: "k2", Org: orgA, Channel: store.ChannelSMS, At: nov},
 		{Key: "k3", Org: orgA, Channel: store.ChannelEmail, At: nov},
 		{Key: "k4", Org: orgA, Channel: store.ChannelSMS, At: dec.AddDate(1, 0, 0)}, // outside the period
+		// 00:30 on 1 December in Oslo: December's, though still November in UTC.
+		{Key: "k5", Org: orgA, Channel: store.ChannelEmail, At: time.Date(2026, 11, 30, 23, 30, 0, 0, time.UTC)},
+		// 00:30 on 1 November in Oslo: in the period, though October in UTC.
+		{Key: "k6", Org: orgB, Channel: store.ChannelEmail, At: time.Date(2026, 10, 31, 23, 30, 0, 0, time.UTC)},
 	} {
 		if _, err := s.RecordNotice(ctx, n); err != nil {
 			t.Fatalf("notice %d: %v", i, err)
 		}
 	}
-	from, to := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)
-	got, err := s.UsageRows(ctx, from, to)
+	from, to := time.Date(2026, 11, 1, 0, 0, 0, 0, clock.Norway), time.Date(2027, 1, 1, 0, 0, 0, 0, clock.Norway)
+	got, err := s.UsageRows(ctx, from, to, clock.Norway)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -329,7 +334,9 @@ func testUsage(t *testing.T, s store.Store) {
 		{Org: orgA, Month: "2026-11", Item: store.ChannelEmail, Count: 1},
 		{Org: orgA, Month: "2026-11", Item: store.ChannelSMS, Count: 2},
 		{Org: orgA, Month: "2026-12", Item: auth, Count: 1},
+		{Org: orgA, Month: "2026-12", Item: store.ChannelEmail, Count: 1},
 		{Org: orgB, Month: "2026-11", Item: auth, Count: 1},
+		{Org: orgB, Month: "2026-11", Item: store.ChannelEmail, Count: 1},
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("UsageRows:\n got %+v\nwant %+v", got, want)

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/segl/segl/internal/clock"
 	"github.com/segl/segl/internal/job"
 	"github.com/segl/segl/internal/notify"
 	"github.com/segl/segl/internal/queue"
@@ -77,7 +78,7 @@ func BenchmarkNoticeDrain(b *testing.B) {
 
 // recorded counts the notices in the notice record.
 func (e *env) recorded() int64 {
-	rows, err := e.db.UsageRows(e.ctx, t0.Add(-time.Hour), t0.Add(time.Hour))
+	rows, err := e.db.UsageRows(e.ctx, t0.Add(-time.Hour), t0.Add(time.Hour), clock.Norway)
 	if err != nil {
 		e.t.Fatal(err)
 	}

@@ -561,7 +561,7 @@ func TestOneTimeCode(t *testing.T) {
 	if err := e.svc.CheckCode(e.ctx, signer, token, fresh); code(err) != "code-expired" {
 		t.Fatalf("after five wrong guesses: %v", err)
 	}
-	rows, _ := e.db.UsageRows(e.ctx, t0, t0.Add(time.Hour))
+	rows, _ := e.db.UsageRows(e.ctx, t0, t0.Add(time.Hour), clock.Norway)
 	if len(rows) != 1 || rows[0].Item != store.ChannelSMS || rows[0].Count != 2 {
 		t.Fatalf("usage: %+v, want 2 SMS", rows)
 	}

@@ -152,4 +152,24 @@ describe("sender portal", { skip: !cfg && "SEGL_PORTAL is not set" }, () => {
     assert.deepEqual(page.problems, []);
     await page.context().close();
   });
+
+  test("MinID is not enough: the page says what the portal needs, at a URL of its own", async (t) => {
+    const page = await newPage(chrome.browser, viewports.phone);
+    await page.goto(`${base}/portal/`);
+    await page.getByRole("link", { name: "Logg inn", exact: true }).click();
+    await page.waitForURL(/\/dev\/idporten\/authorize/);
+    await page.locator('input[name="pid"]').fill(cfg.admin);
+    await page.locator('input[name="eid"][value="minid"]').check();
+    await page.locator('button[type="submit"]').click();
+    await page.waitForURL(`${base}/portal/login/failed?why=assurance-too-low`);
+    await checkPage(page, { lang: "nb", h1: "Avsenderportalen krever høyt sikkerhetsnivå" });
+    assert.match(await page.locator("main").innerText(), /BankID, Buypass eller Commfides/);
+    await noHorizontalScroll(page);
+    await checkAxe(t, page, "portal login too low, phone");
+    await shot(page, "login-too-low-phone");
+    await page.getByRole("link", { name: "English" }).click();
+    await checkPage(page, { lang: "en", h1: "The sender portal needs a high level of assurance" });
+    await checkAxe(t, page, "portal login too low, English");
+    await page.context().close();
+  });
 });

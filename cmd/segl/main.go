@@ -95,8 +95,14 @@ func serve(args []string, stdout io.Writer) error {
 		fmt.Fprintf(stdout, "development trust anchor: %s\nclient certificates:      %s\n",
 			filepath.Join(s.Dev.Dir, "root-ca.pem"), filepath.Join(s.Dev.Dir, "clients"))
 	}
+	if s.MetricsURL != "" {
+		fmt.Fprintf(stdout, "metrics: %s\n", s.MetricsURL)
+	}
 	<-ctx.Done()
-	shutdown, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	// A second signal during the graceful stop kills at once.
+	stop()
+	log.Info("stopping: finishing requests in flight", "timeout", cfg.ShutdownTimeout)
+	shutdown, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
 	defer cancel()
 	return s.Close(shutdown)
 }

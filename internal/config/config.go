@@ -116,6 +116,14 @@ type Config struct {
 	S3AccessKeyFile string // file holding the access key id
 	S3SecretKeyFile string // file holding the secret access key
 	S3CAFile        string // PEM trust anchors for the endpoint's certificate; default the system's
+	// MetricsAddr is the listen address of the Prometheus endpoint
+	// (/metrics, plain HTTP, no authentication), apart from the service's
+	// listener so that it can be bound to loopback or a management network
+	// only. Empty: no metrics.
+	MetricsAddr string
+	// ShutdownTimeout bounds a graceful stop (SIGTERM, SIGINT): requests in
+	// flight get this long to finish before their connections are closed.
+	ShutdownTimeout time.Duration
 }
 
 // HTTPLimits bound what one client may hold of the listener: how long it
@@ -152,7 +160,8 @@ var DefaultHTTPLimits = HTTPLimits{
 // Default is the configuration with no settings given.
 func Default() Config {
 	return Config{Addr: "127.0.0.1:8443", Data: "segl-data", LogFormat: "text", Limits: job.DefaultLimits,
-		SweepEvery: 30 * time.Second, AuditAnchorEvery: time.Hour, RenewMargin: 365 * 24 * time.Hour, DeletionNoticeDays: 7, RemindAfter: 72 * time.Hour, Workers: 8, HTTP: DefaultHTTPLimits}
+		SweepEvery: 30 * time.Second, AuditAnchorEvery: time.Hour, RenewMargin: 365 * 24 * time.Hour, DeletionNoticeDays: 7, RemindAfter: 72 * time.Hour, Workers: 8, HTTP: DefaultHTTPLimits,
+		ShutdownTimeout: 20 * time.Second}
 }
 
 type option struct {
@@ -285,6 +294,10 @@ var options = []option{
 	{"remind-after", "remind a portal signer who has not acted after this long (Go duration)",
 		duration(func(c *Config) *time.Duration { return &c.RemindAfter }), false},
 	{"workers", "background tasks run at once", positive(func(c *Config) *int { return &c.Workers }), false},
+	{"metrics-addr", "listen address of the Prometheus /metrics endpoint, plain HTTP (default off; e.g. 127.0.0.1:9090)",
+		str(func(c *Config) *string { return &c.MetricsAddr }), false},
+	{"shutdown-timeout", "on SIGTERM, how long requests in flight may take to finish (Go duration)",
+		duration(func(c *Config) *time.Duration { return &c.ShutdownTimeout }), false},
 	{"sweep-every", "how often due jobs expire and activate (Go duration)",
 		duration(func(c *Config) *time.Duration { return &c.SweepEvery }), false},
 	{"audit-anchor-every", "how often the audit log's head is time-stamped by the TSA (Go duration)",

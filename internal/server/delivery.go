@@ -80,7 +80,7 @@ func (s *Server) openChannels(cfg config.Config, opts Options, mux *http.ServeMu
 // the task runner (internal/delivery).
 func (s *Server) startDelivery(cfg config.Config, opts Options, d *delivery.Service) {
 	runner := queue.NewRunner(d.Queue, queue.RunnerOptions{Concurrency: cfg.Workers, Poll: 200 * time.Millisecond,
-		Backoff: opts.TaskBackoff, Clock: opts.Clock, Log: opts.Log})
+		Backoff: opts.TaskBackoff, Observe: s.metrics.Task, Clock: opts.Clock, Log: opts.Log})
 	d.Handlers(runner)
 	ctx, stop := context.WithCancel(context.Background())
 	s.stopWork = append(s.stopWork, stop)

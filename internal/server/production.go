@@ -39,13 +39,13 @@ func (s *Server) useConfigured(cfg config.Config, opts Options) error {
 	// configured time-stamping key, or in --dev the development TSA. It
 	// stamps the seal and anchors the audit log.
 	if cfg.TSAURL != "" {
-		s.stamper = &tsp.Client{URL: cfg.TSAURL, Roots: roots, HTTP: httpClient}
+		s.stamper = &tsp.Client{URL: cfg.TSAURL, Roots: roots, HTTP: s.metrics.Client("tsa", httpClient)}
 	} else if s.TSA != nil {
 		s.stamper = s.TSA
 	}
 	if seal := s.roles.seal; seal != nil {
 		sc := &signing.Config{Seal: *seal, Anchors: anchors, TSA: s.stamper,
-			OCSP: pki.HTTPOCSP{Client: httpClient, Responder: cfg.OCSPURL, CRLURL: cfg.CRLURL}}
+			OCSP: pki.HTTPOCSP{Client: s.metrics.Client("ocsp", httpClient), Responder: cfg.OCSPURL, CRLURL: cfg.CRLURL}}
 		// In --dev without an ocsp-url the development responder answers
 		// in-process, and its root goes into the DSS, as for the
 		// development seal.
@@ -60,7 +60,7 @@ func (s *Server) useConfigured(cfg config.Config, opts Options) error {
 			return err
 		}
 		login, err := oidc.New(oidc.Config{Issuer: cfg.IDPortenIssuer, ClientID: cfg.IDPortenClientID, Key: key,
-			KeyID: cfg.IDPortenKeyID, Roots: roots, Clock: opts.Clock})
+			KeyID: cfg.IDPortenKeyID, Roots: roots, Clock: opts.Clock, Instrument: s.metrics.Wrap("idporten")})
 		if err != nil {
 			return fmt.Errorf("server: id-porten: %w", err)
 		}

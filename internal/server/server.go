@@ -26,7 +26,6 @@ import (
 	"time"
 
 	"github.com/segl/segl/internal/audit"
-	"github.com/segl/segl/internal/blob"
 	"github.com/segl/segl/internal/ceremony"
 	"github.com/segl/segl/internal/clock"
 	"github.com/segl/segl/internal/cms"
@@ -41,6 +40,7 @@ import (
 	"github.com/segl/segl/internal/health"
 	"github.com/segl/segl/internal/httpapi"
 	"github.com/segl/segl/internal/job"
+	"github.com/segl/segl/internal/metrics"
 	"github.com/segl/segl/internal/pki"
 	"github.com/segl/segl/internal/population"
 	"github.com/segl/segl/internal/postenapi"
@@ -71,7 +71,11 @@ type Server struct {
 	Renewals *renewal.Service
 	// DevDelivery is what the delivery stand-ins captured; nil unless --dev.
 	DevDelivery *DevDelivery
-	http        *http.Server
+	// MetricsURL is where Prometheus scrapes, empty unless metrics-addr is
+	// set.
+	MetricsURL string
+	metrics    *metrics.Metrics // nil without metrics-addr: nothing is measured
+	http       *http.Server
 
 	tmp      *scratch.Dir      // this process's temporary files (DATA/tmp/<random>)
 	seal     *signing.Config   // the TTP seal, TSA, OCSP and anchors of the signing engine; nil when no seal is configured
@@ -133,7 +137,8 @@ func start(ctx context.Context, cfg config.Config, opts Options, ln net.Listener
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{URL: base, Store: db, done: make(chan error, 1)}
+	s := &Server{URL: base, done: make(chan error, 1), metrics: newMetrics(cfg)}
+	s.Store = s.metrics.Store(db)
 	ok := false
 	defer func() {
 		if !ok {
@@ -203,25 +208,28 @@ func start(ctx context.Context, cfg config.Config, opts Options, ln net.Listener
 		return nil, err
 	}
 	s.queue, s.Queue = q, q
+	if err := s.metrics.Queue(q, opts.Clock.Now); err != nil {
+		return nil, err
+	}
 	ch, err := s.openChannels(cfg, opts, mux)
 	if err != nil {
 		return nil, err
 	}
 
 	// Every port is chosen; each service is built complete.
-	svc := &ceremony.Service{Store: db, Blobs: blobs, Clock: opts.Clock, Limits: cfg.Limits, LinkKey: linkKey,
+	svc := &ceremony.Service{Store: s.Store, Blobs: s.metrics.Blobs(blobs), Clock: opts.Clock, Limits: cfg.Limits, LinkKey: linkKey,
 		Engine: engine, TempDir: s.tmp.Path(), PrivateCallbacks: cfg.Dev,
 		DeletionNotice: time.Duration(cfg.DeletionNoticeDays) * 24 * time.Hour, Queue: q, Roles: ch.roles, Log: opts.Log}
 	// In --dev, callbacks may go to receivers on this machine or network.
-	d := &delivery.Service{Store: db, Queue: q, Svc: svc, Mail: ch.mail, SMS: ch.sms, Contacts: ch.contacts, Mailbox: ch.mailbox,
-		HTTP: delivery.CallbackClient(cfg.Dev), BaseURL: base, RemindAfter: cfg.RemindAfter, Clock: opts.Clock, Log: opts.Log}
+	d := &delivery.Service{Store: s.Store, Queue: q, Svc: svc, Mail: s.metrics.Mailer("smtp", ch.mail), SMS: ch.sms, Contacts: ch.contacts, Mailbox: ch.mailbox,
+		HTTP: s.metrics.Client("callback", delivery.CallbackClient(cfg.Dev)), BaseURL: base, RemindAfter: cfg.RemindAfter, Clock: opts.Clock, Log: opts.Log}
 	s.Svc, s.Delivery = svc, d
 	s.startDelivery(cfg, opts, d)
 	ready := &health.Readiness{}
 	ready.Add("storage", storage.Check)
-	if c, ok := blobs.(blob.Checker); ok {
-		ready.Add("blobs", c.Check)
-	}
+	addPing(ready, "database", db)
+	addPing(ready, "queue", s.queue)
+	ready.Add("blobs", blobCheck(blobs))
 	api := &httpapi.API{Svc: svc, BaseURL: base, Log: opts.Log, Observe: storage.Observe}
 	api.Routes(mux)
 	// Posten's signature API beside it (MISSION I2), on the same listener
@@ -248,7 +256,7 @@ func start(ctx context.Context, cfg config.Config, opts Options, ln net.Listener
 		MaxForm: cfg.HTTP.MaxFormBytes, MaxUpload: cfg.Limits.MaxUploadBytes(),
 		Signing: &web.Signing{Svc: svc, Login: s.login, BaseURL: base},
 		Staff: &web.Staff{Svc: svc, Login: s.login, BaseURL: base,
-			Admin: &staff.Service{Store: db, Clock: opts.Clock, AdminPIDs: adminPIDs, Queue: s.Queue, Log: opts.Log}}})
+			Admin: &staff.Service{Store: s.Store, Clock: opts.Clock, AdminPIDs: adminPIDs, Queue: s.Queue, Log: opts.Log}}})
 	if err != nil {
 		return nil, err
 	}
@@ -261,7 +269,7 @@ func start(ctx context.Context, cfg config.Config, opts Options, ln net.Listener
 	// response and would cut a large upload or download on a slow line.
 	// edge bounds the body and the response by their progress instead.
 	s.http = &http.Server{
-		Handler:           &edge{next: mux, limits: cfg.HTTP, maxDrain: cfg.Limits.MaxUploadBytes()},
+		Handler:           &edge{next: s.metrics.Routes(mux), limits: cfg.HTTP, maxDrain: cfg.Limits.MaxUploadBytes()},
 		TLSConfig:         tlsConfig,
 		ReadHeaderTimeout: cfg.HTTP.HeaderTimeout,
 		IdleTimeout:       cfg.HTTP.IdleTimeout,
@@ -269,6 +277,9 @@ func start(ctx context.Context, cfg config.Config, opts Options, ln net.Listener
 	}
 	// Jobs that fell due while segl was down are expired or activated
 	// before the first request is served, not a sweep interval later.
+	if err := s.startMetrics(cfg, opts.Log); err != nil {
+		return nil, err
+	}
 	svc.SweepDue(ctx)
 	// ServeTLS (not Serve over tls.NewListener) so HTTP/2 is offered too.
 	go func() { s.done <- s.http.ServeTLS(ln, "", "") }()
@@ -416,7 +427,7 @@ func (s *Server) startDev(ctx context.Context, cfg config.Config, opts Options, 
 	}
 	mux.Handle("/dev/idporten/", idp)
 	s.login, err = oidc.New(oidc.Config{Issuer: base + "/dev/idporten", ClientID: clientID, Key: clientKey, KeyID: keyID,
-		Roots: dev.Roots(), Clock: opts.Clock})
+		Roots: dev.Roots(), Clock: opts.Clock, Instrument: s.metrics.Wrap("idporten")})
 	if err != nil {
 		return err
 	}
@@ -497,6 +508,9 @@ func loadOrCreateSecret(path string) ([]byte, error) {
 // flight, and closes storage.
 func (s *Server) Close(ctx context.Context) error {
 	err := s.http.Shutdown(ctx)
+	if err != nil {
+		err = errors.Join(err, s.http.Close())
+	}
 	if serr := <-s.done; serr != nil && !errors.Is(serr, http.ErrServerClosed) {
 		err = errors.Join(err, serr)
 	}

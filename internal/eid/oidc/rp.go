@@ -76,6 +76,9 @@ type Config struct {
 	Roots *x509.CertPool
 	// Timeout bounds each call to the provider. Zero means 10 s.
 	Timeout time.Duration
+	// Instrument, when set, wraps the transport of the client built when
+	// HTTPClient is nil, so the calls to the provider can be measured.
+	Instrument func(http.RoundTripper) http.RoundTripper
 
 	// Clock tells the time for token lifetimes. Nil means the system clock.
 	Clock clock.Clock
@@ -174,6 +177,9 @@ func New(cfg Config) (*RP, error) {
 			// A provider endpoint that redirects is misconfigured or
 			// hijacked; a token request must never be replayed elsewhere.
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		}
+		if cfg.Instrument != nil {
+			rp.http.Transport = cfg.Instrument(rp.http.Transport)
 		}
 	}
 	switch {

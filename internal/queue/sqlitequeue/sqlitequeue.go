@@ -77,6 +77,16 @@ func New(db *sql.DB) (*Queue, error) {
 	return q, nil
 }
 
+// Ping reads the queue's table, for readiness: the queue may be a file of
+// its own, which can fail apart from the store's.
+func (q *Queue) Ping(ctx context.Context) error {
+	var n int
+	if err := q.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM queue_migrations`).Scan(&n); err != nil {
+		return errs.Wrap(err, errs.Unavailable, "database-unavailable", "sqlitequeue: ping")
+	}
+	return nil
+}
+
 // Close releases the prepared statements, and the database if Open made it.
 func (q *Queue) Close() error {
 	q.stmts.Range(func(_, st any) bool { st.(*sql.Stmt).Close(); return true })

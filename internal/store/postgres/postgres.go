@@ -69,6 +69,15 @@ func New(ctx context.Context, pool *pgxpool.Pool) (*DB, error) {
 	return &DB{pool: pool}, nil
 }
 
+// Ping asks the server for an answer over a pooled connection, for
+// readiness; a server that cannot be reached is Unavailable.
+func (db *DB) Ping(ctx context.Context) error {
+	if err := db.pool.Ping(ctx); err != nil {
+		return pgdb.Classify(fmt.Errorf("postgres: ping: %w", err))
+	}
+	return nil
+}
+
 // Close closes the pool if Open made it.
 func (db *DB) Close() error {
 	if db.own {

@@ -88,6 +88,16 @@ func Open(path string, opts Options) (*DB, error) {
 	return db, nil
 }
 
+// Ping reads the database file (the migrations table), for readiness: it
+// answers whether requests can be served from this file now.
+func (db *DB) Ping(ctx context.Context) error {
+	var n int
+	if err := db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations`).Scan(&n); err != nil {
+		return errs.Wrap(err, errs.Unavailable, "database-unavailable", "sqlite: ping")
+	}
+	return nil
+}
+
 // Close closes both pools.
 func (db *DB) Close() error {
 	db.stmts.Range(func(_, st any) bool { st.(*sql.Stmt).Close(); return true })

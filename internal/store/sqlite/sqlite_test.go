@@ -35,6 +35,22 @@ func TestReopenKeepsSchema(t *testing.T) {
 	}
 }
 
+// TestPing: readiness reads the file; a database that cannot be read is
+// Unavailable, which /readyz reports as not ready.
+func TestPing(t *testing.T) {
+	db, err := Open(filepath.Join(t.TempDir(), "segl.db"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Ping(context.Background()); err != nil {
+		t.Fatalf("ping an open database: %v", err)
+	}
+	db.Close()
+	if err := db.Ping(context.Background()); !errs.Is(err, errs.Unavailable) {
+		t.Fatalf("ping a closed database: %v, want unavailable", err)
+	}
+}
+
 // TestFullDisk fills the file system under the database: writes, in a
 // transaction or not, fail with the storage-full kind, which the edges
 // answer with 507, not with an untyped error they would answer with 500;

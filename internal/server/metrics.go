@@ -1,0 +1,91 @@
+package server
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/segl/segl/internal/blob"
+	"github.com/segl/segl/internal/config"
+	"github.com/segl/segl/internal/errs"
+	"github.com/segl/segl/internal/health"
+	"github.com/segl/segl/internal/metrics"
+)
+
+// newMetrics is the server's registry, or nil (nothing measured) when no
+// metrics listener is configured.
+func newMetrics(cfg config.Config) *metrics.Metrics {
+	if cfg.MetricsAddr == "" {
+		return nil
+	}
+	return metrics.New()
+}
+
+// startMetrics serves /metrics on its own plain-HTTP listener: the numbers
+// are for the operators' Prometheus, not for the service's clients, so the
+// listener is bound where only they reach it (loopback, a management
+// network) instead of sitting behind the service's mutual TLS.
+func (s *Server) startMetrics(cfg config.Config, log *slog.Logger) error {
+	if s.metrics == nil {
+		return nil
+	}
+	ln, err := net.Listen("tcp", cfg.MetricsAddr)
+	if err != nil {
+		return fmt.Errorf("server: metrics: %w", err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", s.metrics.Handler())
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	go srv.Serve(ln)
+	s.closers = append(s.closers, srv.Close)
+	s.MetricsURL = "http://" + ln.Addr().String() + "/metrics"
+	log.Info("metrics serving", "url", s.MetricsURL)
+	return nil
+}
+
+// pinger is the optional capability of a store or a queue to answer a
+// cheap probe of its database (sqlite.DB, postgres.DB, sqlitequeue).
+type pinger interface {
+	Ping(ctx context.Context) error
+}
+
+// addPing makes v's probe a readiness check, when v has one. On
+// PostgreSQL the queue shares the store's database, whose check covers it.
+func addPing(ready *health.Readiness, name string, v any) {
+	if p, ok := v.(pinger); ok {
+		ready.Add(name, p.Ping)
+	}
+}
+
+// emptyKey is the blob key of no content, which blobProbe asks for.
+var emptyKey = func() string { h := sha256.Sum256(nil); return hex.EncodeToString(h[:]) }()
+
+// blobCheck is the readiness check of a blob store: its own Check when it
+// has one (blob.Checker: an object store on another machine), else a probe
+// that opens one key, which for local files finds a lost mount or a
+// directory that cannot be read. The content is not needed: found or not
+// found both say that the store answers; anything else says it does not.
+func blobCheck(b blob.Store) health.Check {
+	if c, ok := b.(blob.Checker); ok {
+		return c.Check
+	}
+	return func(ctx context.Context) error {
+		o, err := b.Open(ctx, emptyKey)
+		if err == nil {
+			return o.Close()
+		}
+		if errs.Is(err, errs.NotFound) {
+			return nil
+		}
+		if e := errs.From(err); e != nil && e.Code != "" {
+			return err
+		}
+		return errs.Wrap(err, errs.Unavailable, "blobs-unavailable", "blob store: probe")
+	}
+}

@@ -34,6 +34,8 @@ usage:
   segl keys init|show|csr [flags]                              development PKI and production CSRs
   segl audit verify [--data DIR | --database-url URL] [--trust PEM]  check the audit log's hash chain and anchors
   segl bench [--url URL] [--jobs N] [--workers N]              create jobs against a running server, report rates
+  segl backup --out DIR [--data DIR] [--keys]                  online copy of an embedded segl, verified (segl backup verify DIR)
+  segl restore --from DIR --data DIR                           restore a backup into an empty data directory
 `
 
 func main() {
@@ -61,6 +63,10 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return runValidate(args[1:], stdout)
 	case "bench":
 		return runBench(args[1:], stdout)
+	case "backup":
+		return runBackup(args[1:], stdout)
+	case "restore":
+		return runRestore(args[1:], stdout)
 	case "audit":
 		if len(args) < 2 || args[1] != "verify" {
 			return errors.New("usage: segl audit verify [--data DIR | --database-url URL]")

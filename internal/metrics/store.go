@@ -16,9 +16,9 @@ import (
 // use case needs to know about metrics.
 //
 // Methods added to store.Store later pass through uncounted until they are
-// added here; AuditRecords passes through on purpose, because the errors
-// it returns include its callback's (a broken chain is not a database
-// failure).
+// added here; AuditRecords and AuditAnchors pass through on purpose,
+// because the errors they return include their callback's (a broken chain
+// is not a database failure).
 type Store struct {
 	store.Store
 	m *Metrics

@@ -187,9 +187,19 @@ func TestShutdownFinishesRequestsInFlight(t *testing.T) {
 		created <- result{j, err}
 	}()
 	half := len(pdf100k) / 2
-	if _, err := w.Write(pdf100k[:half]); err != nil {
-		t.Fatal(err)
-	}
+	writeErr := make(chan error, 1)
+	go func() { _, err := w.Write(pdf100k[:half]); writeErr <- err }()
+	// The handler is under way once it stages the upload: a file appears
+	// in this process's scratch directory (DATA/tmp/<random>/).
+	eventually(t, "the server staging the upload", func() bool {
+		files, _ := filepath.Glob(filepath.Join(e.data, "tmp", "*", "*"))
+		for _, f := range files {
+			if st, err := os.Stat(f); err == nil && st.Mode().IsRegular() && filepath.Base(f) != "lock" {
+				return true
+			}
+		}
+		return false
+	})
 	srv := e.srv
 	e.srv = nil // the test stops it
 	closed := make(chan error, 1)
@@ -207,10 +217,12 @@ func TestShutdownFinishesRequestsInFlight(t *testing.T) {
 		conn.Close()
 		return false
 	})
-	if _, err := w.Write(pdf100k[half:]); err != nil {
-		t.Fatal(err)
-	}
-	w.Close()
+	go func() {
+		if err := <-writeErr; err == nil {
+			w.Write(pdf100k[half:])
+		}
+		w.Close()
+	}()
 	r := <-created
 	if r.err != nil || r.j.Status != "created" && r.j.Status != "active" {
 		t.Fatalf("the upload in flight during shutdown: %+v, %v", r.j, r.err)

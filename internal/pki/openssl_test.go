@@ -123,10 +123,11 @@ func TestOCSPResponderGET(t *testing.T) {
 		t.Fatal(err)
 	}
 	clock := func() time.Time { return t0.Add(time.Hour) }
-	mux := http.NewServeMux()
-	mux.Handle("/dev/ocsp/", d.OCSPHandler(rev, clock))
-	mux.Handle("/dev/ocsp", d.OCSPHandler(rev, clock))
-	srv := httptest.NewServer(mux)
+	// The responder alone, not behind a ServeMux: a request whose base64
+	// holds "//" (about one in forty) would be redirected by the mux to a
+	// cleaned path with a character lost, and this test is about how the
+	// responder reads raw slashes.
+	srv := httptest.NewServer(d.OCSPHandler(rev, clock))
 	defer srv.Close()
 
 	kp, err := d.Client(population[1].Number)

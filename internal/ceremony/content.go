@@ -49,6 +49,9 @@ func (s *Service) checkDocument(ctx context.Context, u Upload) (job.Document, er
 		if err != nil {
 			return doc, err
 		}
+		if u.staged != nil {
+			u.staged.findings = info.Findings
+		}
 		doc.MediaType, doc.Pages = MediaPDF, info.Pages
 	case declared == MediaPDF:
 		return doc, errs.E(errs.Invalid, "invalid-pdf", "document %q is declared as PDF but is not one", u.Part)

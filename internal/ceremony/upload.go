@@ -10,6 +10,7 @@ import (
 
 	"github.com/segl/segl/internal/blob"
 	"github.com/segl/segl/internal/errs"
+	"github.com/segl/segl/internal/pdf"
 )
 
 // Upload is one document part of a create request, staged by
@@ -27,8 +28,14 @@ type Upload struct {
 }
 
 // staged is the temporary file of an Upload; path is "" once the file was
-// handed to the blob store or removed.
-type staged struct{ path string }
+// handed to the blob store or removed. findings are what CreateJob's check
+// found that normalisation removes (see Warnings); they live here, behind
+// the pointer every copy of the Upload shares, so the caller's Upload sees
+// them without the document being read again.
+type staged struct {
+	path     string
+	findings []pdf.Finding
+}
 
 // StageDocument streams one uploaded document into a temporary file in
 // TempDir, hashing it on the way, at most Limits.MaxDocumentBytes of it,

@@ -1,11 +1,6 @@
 package ceremony
 
-import (
-	"context"
-
-	"github.com/segl/segl/internal/job"
-	"github.com/segl/segl/internal/pdf"
-)
+import "github.com/segl/segl/internal/job"
 
 // Warning tells the sender what segl removes from an accepted document
 // before it is signed: a pdf.Finding, named by the job's document id.
@@ -15,29 +10,23 @@ type Warning struct {
 	Detail   string
 }
 
-// Warnings reports what normalisation will remove from the job's uploaded
-// PDFs. It reads the stored originals again rather than remembering what
-// CreateJob saw, so an idempotent replay of the request answers the same
-// warnings as the request that created the job, and nothing about them
-// needs to be stored.
-func (s *Service) Warnings(ctx context.Context, j *job.Job) ([]Warning, error) {
+// Warnings reports what normalisation will remove from the job's PDFs, from
+// what CreateJob's check found in the uploads it was given. CreateJob checks
+// the uploads before an idempotent replay too, so a replay answers the same
+// warnings as the request that created the job. Documents are matched by
+// content, which also decides the findings.
+func Warnings(j *job.Job, uploads []Upload) []Warning {
 	var out []Warning
 	for _, d := range j.Documents {
-		if d.MediaType != MediaPDF {
-			continue
-		}
-		o, err := s.Blobs.Open(ctx, d.SHA256)
-		if err != nil {
-			return nil, err
-		}
-		info, err := pdf.Check(o, o.Size())
-		o.Close()
-		if err != nil {
-			return nil, err
-		}
-		for _, f := range info.Findings {
-			out = append(out, Warning{Document: d.ID, Code: f.Code, Detail: f.Detail})
+		for _, u := range uploads {
+			if u.Ref.Key != d.SHA256 || u.staged == nil {
+				continue
+			}
+			for _, f := range u.staged.findings {
+				out = append(out, Warning{Document: d.ID, Code: f.Code, Detail: f.Detail})
+			}
+			break
 		}
 	}
-	return out, nil
+	return out
 }

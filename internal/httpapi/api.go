@@ -189,11 +189,7 @@ func (a *API) createJob(w http.ResponseWriter, r *http.Request, c ceremony.Calle
 		return err
 	}
 	out := a.renderJob(j)
-	warnings, err := a.Svc.Warnings(r.Context(), j)
-	if err != nil {
-		return err
-	}
-	for _, wn := range warnings {
+	for _, wn := range ceremony.Warnings(j, uploads) {
 		out.Warnings = append(out.Warnings, client.Warning{Document: wn.Document, Code: wn.Code, Detail: wn.Detail})
 	}
 	w.Header().Set("Location", "/api/v1/jobs/"+j.ID)

@@ -419,13 +419,18 @@ func TestBadInput(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		j, err := c.CreateJob(ctx, directRequest(), doc(actionJS, "application/pdf"))
+		key := client.CreateOptions{IdempotencyKey: "warnings-1"}
+		j, err := c.CreateJob(ctx, directRequest(), doc(actionJS, "application/pdf"), key)
 		if err != nil || j.Documents[0].Pages != 1 {
 			t.Fatalf("pdf with an /OpenAction script: %+v, %v", j, err)
 		}
 		// the sender is told what is removed, and of which document
 		if len(j.Warnings) != 1 || j.Warnings[0].Code != "javascript-removed" || j.Warnings[0].Document != j.Documents[0].ID {
 			t.Fatalf("warnings %+v, want one javascript-removed for %s", j.Warnings, j.Documents[0].ID)
+		}
+		again, err := c.CreateJob(ctx, directRequest(), doc(actionJS, "application/pdf"), key)
+		if err != nil || again.ID != j.ID || len(again.Warnings) != 1 || again.Warnings[0] != j.Warnings[0] {
+			t.Fatalf("replay: %+v, %v; want job %s with the same warning", again, err, j.ID)
 		}
 		got, err := c.Job(ctx, j.ID)
 		if err != nil || len(got.Warnings) != 0 {

@@ -4,7 +4,7 @@
 //
 // The port is Login. Its production implementation is the OpenID Connect
 // relying party in eid/oidc; the development OpenID provider that stands in for
-// ID-porten (serve --dev, tests) is eid/devidp. Both speak the real wire
+// ID-porten (serve --dev, tests) is dev/idp. Both speak the real wire
 // protocol, so the relying party code runs in every test.
 package eid
 

@@ -85,7 +85,7 @@ func itoa3(n int) string {
 // TestPopulation checks the shared synthetic population passes, so --dev
 // works with every test person and organisation.
 func TestPopulation(t *testing.T) {
-	raw, err := os.ReadFile("../population/population.json")
+	raw, err := os.ReadFile("../dev/population/population.json")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -177,7 +177,7 @@ func FuzzValidPID(f *testing.F) {
 }
 
 func TestBirthDateMatchesPopulation(t *testing.T) {
-	raw, _ := os.ReadFile("../population/population.json")
+	raw, _ := os.ReadFile("../dev/population/population.json")
 	var p struct {
 		People []struct {
 			PID       string `json:"pid"`

@@ -4,7 +4,7 @@
 // (never when signing in a role; registry.Contact tells whether the person
 // has a mailbox); implementations only deliver.
 //
-// mailbox/digipost speaks Digipost's REST API; mailbox/devmailbox serves that
+// mailbox/digipost speaks Digipost's REST API; dev/mailbox serves that
 // protocol in development and tests and keeps what it receives in memory.
 package mailbox
 

@@ -22,9 +22,9 @@ import (
 	"time"
 
 	"github.com/segl/segl/internal/clock"
+	devmail "github.com/segl/segl/internal/dev/mail"
+	devsms "github.com/segl/segl/internal/dev/sms"
 	"github.com/segl/segl/internal/notify"
-	"github.com/segl/segl/internal/notify/devmail"
-	"github.com/segl/segl/internal/notify/devsms"
 )
 
 var deadline = time.Date(2026, 3, 31, 13, 0, 0, 0, time.UTC) // 15:00 in Oslo (CEST)

@@ -47,7 +47,7 @@ var (
 
 // IssueSigner issues a natural person's signing certificate with a new
 // P-256 key, standing in for the "test eID" CA of DESIGN.md section 4 behind
-// the development remote signing service (eid/devcsc). Nothing is stored:
+// the development remote signing service (dev/csc). Nothing is stored:
 // the caller keeps the key.
 //
 // The certificate follows the ETSI EN 319 412-2 profile for natural persons

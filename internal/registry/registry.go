@@ -6,7 +6,7 @@
 //
 // The interfaces are owned here, by the consumer; the production adapters
 // speak the real wire protocols (registry/krr, registry/brreg) and
-// registry/devregistry serves the same protocols for the synthetic
+// dev/registry serves the same protocols for the synthetic
 // population, so the adapters' HTTP and JSON code runs in every test.
 package registry
 

@@ -21,8 +21,8 @@ import (
 	"github.com/segl/segl/internal/audit"
 	"github.com/segl/segl/internal/clock"
 	"github.com/segl/segl/internal/delivery"
+	devmail "github.com/segl/segl/internal/dev/mail"
 	"github.com/segl/segl/internal/errs"
-	"github.com/segl/segl/internal/notify/devmail"
 	"github.com/segl/segl/internal/validate"
 )
 

@@ -127,7 +127,7 @@ type Document struct {
 }
 
 // KeySource obtains a signer's own signing key from a remote signing
-// service (CSC API v2 in production, eid/devcsc in development), authorised
+// service (CSC API v2 in production, dev/csc in development), authorised
 // by the ID token of their verified login and good for n signatures.
 type KeySource func(ctx context.Context, idToken string, n int) (*pki.KeyPair, error)
 

@@ -3,7 +3,7 @@
 // remote signature applications", CSC v2): the way an advanced signature is
 // made with the signer's own key, which lives with a trust service (Buypass
 // BCSS, an EUDI wallet's QTSP) and never with segl. In development the
-// service is eid/devcsc.
+// service is dev/csc.
 //
 // Open is what a signing act needs: it finds the person's credential
 // (credentials/list, section 11.4, and credentials/info, 11.5), authorizes

@@ -19,8 +19,8 @@ import (
 	"testing"
 	"time"
 
+	devcsc "github.com/segl/segl/internal/dev/csc"
 	"github.com/segl/segl/internal/eid/csc"
-	"github.com/segl/segl/internal/eid/devcsc"
 	"github.com/segl/segl/internal/errs"
 	"github.com/segl/segl/internal/testtool"
 )

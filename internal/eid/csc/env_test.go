@@ -16,9 +16,9 @@ import (
 	"time"
 
 	"github.com/segl/segl/internal/clock"
+	devcsc "github.com/segl/segl/internal/dev/csc"
+	devidp "github.com/segl/segl/internal/dev/idp"
 	"github.com/segl/segl/internal/eid/csc"
-	"github.com/segl/segl/internal/eid/devcsc"
-	"github.com/segl/segl/internal/eid/devidp"
 	"github.com/segl/segl/internal/pki"
 )
 

@@ -11,8 +11,8 @@ import (
 	"testing"
 
 	"github.com/segl/segl/internal/blob/fs"
+	devcsc "github.com/segl/segl/internal/dev/csc"
 	"github.com/segl/segl/internal/eid/csc"
-	"github.com/segl/segl/internal/eid/devcsc"
 	"github.com/segl/segl/internal/job"
 	"github.com/segl/segl/internal/pki"
 	"github.com/segl/segl/internal/signing"

@@ -22,8 +22,8 @@ import (
 	"time"
 
 	"github.com/segl/segl/internal/clock"
+	devidp "github.com/segl/segl/internal/dev/idp"
 	"github.com/segl/segl/internal/eid"
-	"github.com/segl/segl/internal/eid/devidp"
 )
 
 // env is the relying party against the development provider, served over

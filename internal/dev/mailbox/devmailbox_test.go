@@ -10,11 +10,11 @@ import (
 	"testing"
 	"time"
 
+	devmailbox "github.com/segl/segl/internal/dev/mailbox"
+	"github.com/segl/segl/internal/dev/population"
 	"github.com/segl/segl/internal/errs"
 	"github.com/segl/segl/internal/mailbox"
-	"github.com/segl/segl/internal/mailbox/devmailbox"
 	"github.com/segl/segl/internal/mailbox/digipost"
-	"github.com/segl/segl/internal/population"
 )
 
 const senderID = "123456"

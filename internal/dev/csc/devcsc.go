@@ -79,8 +79,8 @@ import (
 	"time"
 
 	"github.com/segl/segl/internal/clock"
+	"github.com/segl/segl/internal/dev/population"
 	"github.com/segl/segl/internal/pki"
-	"github.com/segl/segl/internal/population"
 )
 
 // Config configures the service. Issuer, Audiences, Dev and Dir are

@@ -72,7 +72,7 @@ import (
 	"github.com/go-jose/go-jose/v4"
 
 	"github.com/segl/segl/internal/clock"
-	"github.com/segl/segl/internal/population"
+	"github.com/segl/segl/internal/dev/population"
 )
 
 // Config configures the provider.

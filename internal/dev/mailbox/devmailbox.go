@@ -32,8 +32,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/segl/segl/internal/dev/population"
 	"github.com/segl/segl/internal/mailbox/digipost"
-	"github.com/segl/segl/internal/population"
 )
 
 // Options configure the stand-in. The zero value accepts any sender and does

@@ -35,7 +35,7 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/segl/segl/internal/population"
+	"github.com/segl/segl/internal/dev/population"
 	"github.com/segl/segl/internal/registry/brreg"
 	"github.com/segl/segl/internal/registry/krr"
 )

@@ -13,11 +13,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/segl/segl/internal/dev/population"
+	devregistry "github.com/segl/segl/internal/dev/registry"
 	"github.com/segl/segl/internal/errs"
-	"github.com/segl/segl/internal/population"
 	"github.com/segl/segl/internal/registry"
 	"github.com/segl/segl/internal/registry/brreg"
-	"github.com/segl/segl/internal/registry/devregistry"
 	"github.com/segl/segl/internal/registry/krr"
 )
 

@@ -9,8 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/segl/segl/internal/dev/population"
 	"github.com/segl/segl/internal/eid"
-	"github.com/segl/segl/internal/population"
 )
 
 // authRequest is a validated authorization request (OpenID Connect Core 1.0

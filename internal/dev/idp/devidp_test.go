@@ -20,8 +20,8 @@ import (
 	"github.com/go-jose/go-jose/v4/jwt"
 
 	"github.com/segl/segl/internal/clock"
+	"github.com/segl/segl/internal/dev/population"
 	"github.com/segl/segl/internal/eid"
-	"github.com/segl/segl/internal/population"
 )
 
 const (

@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"github.com/segl/segl/internal/clock"
-	"github.com/segl/segl/internal/notify/devsms"
+	devsms "github.com/segl/segl/internal/dev/sms"
 )
 
 // Parsed is a captured message decoded for reading: RFC 2047 headers

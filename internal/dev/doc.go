@@ -1,0 +1,20 @@
+// Package dev holds what `segl serve --dev` runs instead of the outside
+// world, so the layout shows what is development-only. Each stand-in
+// speaks the real wire protocol, so segl's production adapters are the
+// code that talks to it:
+//
+//   - dev/idp: ID-porten (OpenID Connect), for eid/oidc;
+//   - dev/csc: a remote signing service (CSC API v2), for eid/csc;
+//   - dev/mail and dev/sms: an SMTP relay and an SMS gateway, for notify;
+//   - dev/mailbox: Digipost, for mailbox/digipost;
+//   - dev/registry: KRR and the business register, for registry/krr and
+//     registry/brreg;
+//   - dev/population: the synthetic people and organisations they all serve.
+//
+// The development CA stays in pki (pki.Dev): the production code issues,
+// parses and answers OCSP with the same functions, and the tests of the
+// lower floors build their PKI with it.
+//
+// None of it may face the outside world: every stand-in trusts its callers
+// and keeps what it receives in memory or under the data directory.
+package dev

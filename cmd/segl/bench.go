@@ -10,6 +10,7 @@ import (
 	neturl "net/url"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -22,10 +23,13 @@ import (
 
 // runBench drives job creation against a running segl through the public
 // API, as an integrator would, and reports throughput and latency. The
-// request loop is bounded by count and by time so it always ends.
+// request loop is bounded by count and by time so it always ends. Given
+// several nodes of one deployment (scripts/cluster), it spreads the load
+// over them round-robin, as a load balancer would.
 func runBench(args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("segl bench", flag.ContinueOnError)
-	url := fs.String("url", "https://127.0.0.1:8443", "segl base URL (loopback only)")
+	var urls nodeURLs
+	fs.Var(&urls, "url", "segl base URL (loopback only); several nodes of one deployment: repeat the flag or separate with commas (default https://127.0.0.1:8443)")
 	data := fs.String("data", envOr("SEGL_DATA", "segl-data"), "data directory of a --dev server (certificates)")
 	org := fs.String("org", "317510748", "organisation whose development certificate to use")
 	jobs := fs.Int("jobs", 2000, "jobs to create")
@@ -36,18 +40,25 @@ func runBench(args []string, stdout io.Writer) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	if len(urls) == 0 {
+		urls = nodeURLs{"https://127.0.0.1:8443"}
+	}
 	pki := filepath.Join(*data, "pki")
-	c, err := client.New(*url, filepath.Join(pki, "clients", *org+".pem"), filepath.Join(pki, "clients", *org+".key"),
-		filepath.Join(pki, "root-ca.pem"))
-	if err != nil {
-		return err
+	var clients []*client.Client
+	for _, u := range urls {
+		c, err := client.New(u, filepath.Join(pki, "clients", *org+".pem"), filepath.Join(pki, "clients", *org+".key"),
+			filepath.Join(pki, "root-ca.pem"))
+		if err != nil {
+			return err
+		}
+		clients = append(clients, c)
 	}
 	doc := testdocs.PDF("segl bench", *size)
 	req := client.JobRequest{Title: "Benchmark", Flow: "portal", SignatureType: "authenticated",
 		Documents: []client.DocumentRef{{Title: "Kontrakt", File: "doc1"}},
 		Signers:   []client.SignerRequest{{PID: "21909825250", Order: 1}, {PID: "03896127682", Order: 2}}}
-	run := func(ctx context.Context) error {
-		_, err := c.CreateJob(ctx, req, []client.Upload{{Part: "doc1", FileName: "k.pdf", Body: bytes.NewReader(doc)}})
+	run := func(ctx context.Context, n int64) error {
+		_, err := clients[n%int64(len(clients))].CreateJob(ctx, req, []client.Upload{{Part: "doc1", FileName: "k.pdf", Body: bytes.NewReader(doc)}})
 		return err
 	}
 	if *ceremony {
@@ -60,7 +71,7 @@ func runBench(args []string, stdout io.Writer) error {
 			Error: "https://sender.example/error"}
 		ctx, cancel := context.WithTimeout(context.Background(), *maxTime)
 		defer cancel()
-		b := &ceremonyBench{c: c, base: *url, roots: roots, req: req, doc: doc}
+		b := &ceremonyBench{clients: clients, bases: urls, roots: roots, req: req, doc: doc}
 		return b.run(ctx, stdout, *jobs, *workers)
 	}
 
@@ -76,9 +87,9 @@ func runBench(args []string, stdout io.Writer) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for next.Add(1) <= int64(*jobs) && ctx.Err() == nil {
+			for n := next.Add(1); n <= int64(*jobs) && ctx.Err() == nil; n = next.Add(1) {
 				t0 := time.Now()
-				if err := run(ctx); err != nil {
+				if err := run(ctx, n); err != nil {
 					failures.Add(1)
 					once.Do(func() { firstErr = err })
 					continue
@@ -95,8 +106,8 @@ func runBench(args []string, stdout io.Writer) error {
 		return fmt.Errorf("bench: no job created: %v", firstErr)
 	}
 	pct := func(p float64) time.Duration { return all[min(len(all)-1, int(p*float64(len(all))))] }
-	fmt.Fprintf(stdout, "created %d jobs (%d failed) in %s with %d workers: %.0f jobs/s\n",
-		len(all), failures.Load(), elapsed.Round(time.Millisecond), *workers, float64(len(all))/elapsed.Seconds())
+	fmt.Fprintf(stdout, "created %d jobs (%d failed) in %s with %d workers%s: %.0f jobs/s\n",
+		len(all), failures.Load(), elapsed.Round(time.Millisecond), *workers, onNodes(len(urls)), float64(len(all))/elapsed.Seconds())
 	fmt.Fprintf(stdout, "latency p50 %s  p90 %s  p99 %s  max %s\n", pct(0.50).Round(time.Microsecond),
 		pct(0.90).Round(time.Microsecond), pct(0.99).Round(time.Microsecond), all[len(all)-1].Round(time.Microsecond))
 	if firstErr != nil {
@@ -111,12 +122,18 @@ func runBench(args []string, stdout io.Writer) error {
 // sender's completion URL; the sender follows the events feed, as an
 // integrator does, and downloads the signed documents once the job is
 // completed (PAdES B-LTA, made in the background after the last signer).
+//
+// With several nodes, jobs are created on each in turn and every signer's
+// pages are on a node other than the one that created the job, so each
+// ceremony crosses nodes as it would behind a load balancer: the signing
+// link, the login and the signing act must work wherever they land.
 type ceremonyBench struct {
-	c     *client.Client
-	base  string
-	roots *x509.CertPool
-	req   client.JobRequest
-	doc   []byte
+	clients []*client.Client // one per node, in --url order
+	bases   []string         // the nodes' base URLs
+	roots   *x509.CertPool
+	req     client.JobRequest
+	doc     []byte
+	fetches atomic.Int64 // downloads so far, to spread them over the nodes
 
 	mu       sync.Mutex
 	started  map[string]time.Time // job id → when its creation was sent
@@ -126,6 +143,8 @@ type ceremonyBench struct {
 	settle   []time.Duration      // last signature → completion seen in the feed
 	total    []time.Duration      // creation → final documents downloaded
 	signed   int                  // jobs whose signers all signed
+	created  []int                // jobs created, per node
+	signedOn []int                // signing acts, per node
 	firstErr error
 	failures atomic.Int64
 }
@@ -141,14 +160,15 @@ func (b *ceremonyBench) fail(err error) {
 
 func (b *ceremonyBench) run(ctx context.Context, stdout io.Writer, jobs, workers int) error {
 	b.started, b.lastSign, b.docs = map[string]time.Time{}, map[string]time.Time{}, map[string][]string{}
+	b.created, b.signedOn = make([]int, len(b.clients)), make([]int, len(b.clients))
 	completed := make(chan string, jobs)
 	start := time.Now()
 	var signers, downloaders sync.WaitGroup
 	var next atomic.Int64
 	for range workers {
 		signers.Go(func() {
-			for next.Add(1) <= int64(jobs) && ctx.Err() == nil {
-				if err := b.signJob(ctx); err != nil {
+			for n := next.Add(1); n <= int64(jobs) && ctx.Err() == nil; n = next.Add(1) {
+				if err := b.signJob(ctx, int(n%int64(len(b.clients)))); err != nil {
 					b.fail(err)
 				}
 			}
@@ -175,8 +195,12 @@ func (b *ceremonyBench) run(ctx context.Context, stdout io.Writer, jobs, workers
 	if len(b.total) == 0 {
 		return fmt.Errorf("bench: no job completed: %v", b.firstErr)
 	}
-	fmt.Fprintf(stdout, "completed (2 signers each) %d jobs (%d failed) in %s with %d workers: %.0f jobs/s\n",
-		len(b.total), b.failures.Load(), elapsed.Round(time.Millisecond), workers, float64(len(b.total))/elapsed.Seconds())
+	fmt.Fprintf(stdout, "completed (2 signers each) %d jobs (%d failed) in %s with %d workers%s: %.0f jobs/s\n",
+		len(b.total), b.failures.Load(), elapsed.Round(time.Millisecond), workers, onNodes(len(b.clients)), float64(len(b.total))/elapsed.Seconds())
+	if len(b.clients) > 1 {
+		fmt.Fprintf(stdout, "per node: jobs created %v, signing acts %v (each on a node other than its job's creator)\n",
+			b.created, b.signedOn)
+	}
 	fmt.Fprintf(stdout, "latency (created → final documents downloaded) %s\n", percentiles(b.total))
 	fmt.Fprintf(stdout, "sign request (%d acts) %s\n", len(b.signs), percentiles(b.signs))
 	fmt.Fprintf(stdout, "completion (last signature → job.completed seen) %s\n", percentiles(b.settle))
@@ -198,10 +222,11 @@ func percentiles(d []time.Duration) string {
 	return fmt.Sprintf("p50 %s  p90 %s  p99 %s  max %s", pct(0.50), pct(0.90), pct(0.99), d[len(d)-1].Round(time.Microsecond))
 }
 
-// signJob creates a job and has each signer sign it through the pages.
-func (b *ceremonyBench) signJob(ctx context.Context) error {
+// signJob creates a job on the node creator and has each signer sign it
+// through the pages of another node (signerNode).
+func (b *ceremonyBench) signJob(ctx context.Context, creator int) error {
 	t0 := time.Now()
-	j, err := b.c.CreateJob(ctx, b.req, []client.Upload{{Part: "doc1", FileName: "k.pdf", Body: bytes.NewReader(b.doc)}})
+	j, err := b.clients[creator].CreateJob(ctx, b.req, []client.Upload{{Part: "doc1", FileName: "k.pdf", Body: bytes.NewReader(b.doc)}})
 	if err != nil {
 		return err
 	}
@@ -211,13 +236,19 @@ func (b *ceremonyBench) signJob(ctx context.Context) error {
 	}
 	b.mu.Lock()
 	b.started[j.ID], b.docs[j.ID] = t0, docs
+	b.created[creator]++
 	b.mu.Unlock()
 	for i, s := range j.Signers {
-		bot, err := signerbot.New(b.base, b.roots)
+		node := signerNode(creator, i, len(b.bases))
+		link, err := onNode(s.SigningURL, b.bases[node])
 		if err != nil {
 			return err
 		}
-		view, err := bot.Login(s.SigningURL, b.req.Signers[i].PID, "")
+		bot, err := signerbot.New(b.bases[node], b.roots)
+		if err != nil {
+			return err
+		}
+		view, err := bot.Login(link, b.req.Signers[i].PID, "")
 		if err != nil {
 			return err
 		}
@@ -234,6 +265,7 @@ func (b *ceremonyBench) signJob(ctx context.Context) error {
 		b.mu.Lock()
 		b.signs = append(b.signs, took)
 		b.lastSign[j.ID] = time.Now()
+		b.signedOn[node]++
 		b.mu.Unlock()
 	}
 	b.mu.Lock()
@@ -249,7 +281,7 @@ func (b *ceremonyBench) follow(ctx context.Context, completed chan<- string, all
 	var after int64
 	seen := 0
 	for {
-		events, err := b.c.Events(ctx, after, 500)
+		events, err := b.clients[0].Events(ctx, after, 500)
 		if err != nil {
 			return err
 		}
@@ -272,7 +304,7 @@ func (b *ceremonyBench) follow(ctx context.Context, completed chan<- string, all
 			}
 		}
 		if len(seqs) > 0 {
-			if _, err := b.c.Ack(ctx, seqs...); err != nil {
+			if _, err := b.clients[0].Ack(ctx, seqs...); err != nil {
 				return err
 			}
 		}
@@ -301,8 +333,9 @@ func (b *ceremonyBench) download(ctx context.Context, id string) error {
 	b.mu.Lock()
 	docs, t0 := b.docs[id], b.started[id]
 	b.mu.Unlock()
+	c := b.clients[b.fetches.Add(1)%int64(len(b.clients))]
 	for _, d := range docs {
-		body, err := b.c.SignedDocument(ctx, id, d)
+		body, err := c.SignedDocument(ctx, id, d)
 		if err != nil {
 			return err
 		}
@@ -316,4 +349,60 @@ func (b *ceremonyBench) download(ctx context.Context, id string) error {
 	b.total = append(b.total, time.Since(t0))
 	b.mu.Unlock()
 	return nil
+}
+
+// nodeURLs is --url: the base URLs of one deployment's nodes, given by
+// repeating the flag or separating them with commas.
+type nodeURLs []string
+
+func (u *nodeURLs) String() string { return strings.Join(*u, ",") }
+
+func (u *nodeURLs) Set(v string) error {
+	for _, s := range strings.Split(v, ",") {
+		s = strings.TrimRight(strings.TrimSpace(s), "/")
+		if s == "" {
+			continue
+		}
+		if p, err := neturl.Parse(s); err != nil || p.Host == "" || (p.Scheme != "https" && p.Scheme != "http") {
+			return fmt.Errorf("not a base URL: %q", s)
+		}
+		*u = append(*u, s)
+	}
+	return nil
+}
+
+// onNodes names the number of nodes in a result line, when there are
+// several.
+func onNodes(n int) string {
+	if n < 2 {
+		return ""
+	}
+	return fmt.Sprintf(" on %d nodes", n)
+}
+
+// signerNode is the node whose pages the signer at index i of a job
+// created on node creator uses, out of n: never the creator when there is
+// another node, and with three or more nodes each of a job's first n-1
+// signers on a different one, so a ceremony crosses as many nodes as it can.
+func signerNode(creator, i, n int) int {
+	if n < 2 {
+		return creator
+	}
+	return (creator + 1 + i%(n-1)) % n
+}
+
+// onNode moves a signing link to the node at base: the link's path and
+// query are signed with the link key every node shares, and the host is
+// only the node that happened to create the job.
+func onNode(link, base string) (string, error) {
+	u, err := neturl.Parse(link)
+	if err != nil {
+		return "", fmt.Errorf("bench: signing link: %w", err)
+	}
+	b, err := neturl.Parse(base)
+	if err != nil {
+		return "", fmt.Errorf("bench: node URL: %w", err)
+	}
+	u.Scheme, u.Host = b.Scheme, b.Host
+	return u.String(), nil
 }

@@ -29,6 +29,13 @@ func URL(t testing.TB) string {
 	if admin == "" {
 		testtool.Missing(t, "no PostgreSQL test server: %s is not set (scripts/test starts one with scripts/pg-test-server)", Env)
 	}
+	return database(t, admin)
+}
+
+// database creates an empty database on the server at the superuser URL
+// admin, dropped when the test ends, and returns its URL.
+func database(t testing.TB, admin string) string {
+	t.Helper()
 	u, err := url.Parse(admin)
 	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
 		t.Fatalf("pgtest: %s must be a postgres:// URL", Env)

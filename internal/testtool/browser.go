@@ -35,7 +35,7 @@ func Browser(t *testing.T) (harness, chromium string) {
 		}
 		Missing(t, "browser tests need %v (apt-get install chromium libnss3-tools nodejs npm)", missing)
 	}
-	root, err := moduleRoot()
+	root, err := ModuleRoot()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,8 +71,9 @@ func RunNode(t *testing.T, ctx context.Context, harness, chromium, file, url, ca
 	}
 }
 
-// moduleRoot is the directory of go.mod above the working directory.
-func moduleRoot() (string, error) {
+// ModuleRoot is the directory of go.mod above the working directory, where
+// scripts/ is.
+func ModuleRoot() (string, error) {
 	dir, err := os.Getwd()
 	if err != nil {
 		return "", err

@@ -124,7 +124,7 @@ func StartTLS(t testing.TB, certFile, keyFile string, roots *x509.CertPool) *Own
 
 func start(t testing.TB, tlsArgs []string, roots *x509.CertPool) *Own {
 	t.Helper()
-	root, err := moduleRoot()
+	root, err := testtool.ModuleRoot()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -192,21 +192,4 @@ func (o *Own) Stop() {
 	syscall.Kill(-o.cmd.Process.Pid, syscall.SIGTERM)
 	o.cmd.Wait()
 	o.cmd = nil
-}
-
-func moduleRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("s3test: go.mod not found")
-		}
-		dir = parent
-	}
 }

@@ -27,6 +27,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -94,17 +95,25 @@ func Start(t testing.TB, o Options) *Cluster {
 			}
 		}
 		n := &Node{Index: i, Data: data, c: c, log: filepath.Join(dir, "node"+strconv.Itoa(i)+".log")}
-		addr := freeAddr(t)
-		n.URL = "https://" + addr
-		n.args = append([]string{"serve", "--dev", "--addr", addr, "--data", data, "--relaxed-sync",
-			"--link-key-file", linkKey}, o.Args...)
-		n.cmd = exec.Command(o.Binary, n.args...)
 		c.Nodes = append(c.Nodes, n)
 		if i == 0 {
 			c.PKI = filepath.Join(data, "pki")
 		}
-		if err := n.Start(); err != nil {
-			t.Fatal(err)
+		// The port was free when freeAddr looked; another process on
+		// the machine may take it before the node listens.
+		for try := 1; ; try++ {
+			addr := freeAddr(t)
+			n.URL = "https://" + addr
+			n.args = append([]string{"serve", "--dev", "--addr", addr, "--data", data, "--relaxed-sync",
+				"--link-key-file", linkKey}, o.Args...)
+			n.cmd = exec.Command(o.Binary, n.args...)
+			err := n.Start()
+			if err == nil {
+				break
+			}
+			if try == 3 || !strings.Contains(err.Error(), "address already in use") {
+				t.Fatal(err)
+			}
 		}
 	}
 	return c

@@ -348,8 +348,14 @@ func (l *ceremonyLoad) sign(at int, j *client.Job, s int, pid string) error {
 // logs in at that node's development ID-porten, and then goes on to the
 // job page on node sign (its session cookie is good on any node) and
 // signs there, landing on the sender's completion URL.
-func (l *ceremonyLoad) signOnce(login, sign int, link, pid string) error {
+func (l *ceremonyLoad) signOnce(login, sign int, link, pid string) (err error) {
 	b := l.bot(login)
+	defer func() {
+		// signerbot says "not the form" of a page that said to try again.
+		if err != nil && b.HTTP.Transport.(*watch).last.Load() == http.StatusServiceUnavailable {
+			err = errTryAgain
+		}
+	}()
 	view, err := b.Login(onNode(link, l.cl.Nodes[login].URL), pid, "")
 	if err != nil {
 		return err
@@ -449,10 +455,14 @@ func onNode(link, node string) string {
 type watch struct {
 	next http.RoundTripper
 	l    *ceremonyLoad
+	last atomic.Int64 // the status of the last answer
 }
 
 func (w *watch) RoundTrip(req *http.Request) (*http.Response, error) {
 	res, err := w.next.RoundTrip(req)
+	if err == nil {
+		w.last.Store(int64(res.StatusCode))
+	}
 	if err != nil || res.StatusCode < 500 {
 		return res, err
 	}

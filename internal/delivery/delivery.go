@@ -34,6 +34,7 @@ import (
 	"github.com/segl/segl/internal/ceremony"
 	"github.com/segl/segl/internal/clock"
 	"github.com/segl/segl/internal/errs"
+	"github.com/segl/segl/internal/health"
 	"github.com/segl/segl/internal/job"
 	"github.com/segl/segl/internal/mailbox"
 	"github.com/segl/segl/internal/notify"
@@ -124,14 +125,15 @@ func (d *Service) enqueue(ctx context.Context, kind, key string, t task, at time
 const cursorName = "delivery"
 
 // Pump moves new feed entries onto the queue, every interval, until ctx
-// ends. Several nodes may pump at once: the queue's keys keep an entry from
+// ends; failures are logged once per outage (health.Failing). Several nodes may pump at once: the queue's keys keep an entry from
 // being queued twice while it waits.
 func (d *Service) Pump(ctx context.Context, interval time.Duration) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
+	pumps := &health.Failing{What: "delivery: pump", Log: d.Log}
 	for {
-		if _, err := d.PumpOnce(ctx); err != nil && ctx.Err() == nil {
-			d.Log.Error("delivery: pump failed", "err", err)
+		if _, err := d.PumpOnce(ctx); ctx.Err() == nil {
+			pumps.Note(err, d.Clock.Now())
 		}
 		select {
 		case <-ctx.Done():

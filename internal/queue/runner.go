@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/segl/segl/internal/clock"
+	"github.com/segl/segl/internal/health"
 )
 
 // Handler does the work of one job. It must be idempotent: after a crash or
@@ -132,15 +133,16 @@ func (r *Runner) Handle(kind string, h Handler) {
 	r.handlers[kind] = h
 }
 
-// Run claims and runs jobs until ctx ends. A failing queue is logged and
-// retried after Poll; Run only returns ctx's error. When ctx ends, running
+// Run claims and runs jobs until ctx ends. A failing queue is retried
+// after Poll and logged once per outage (health.Failing); Run only returns ctx's error. When ctx ends, running
 // handlers see their context end too, and the jobs they do not finish are
 // handed back (Queue.Release) before Run returns.
 func (r *Runner) Run(ctx context.Context) error {
+	claims := &health.Failing{What: "queue: claim", Log: r.opts.Log.With("worker", r.opts.Worker)}
 	for {
 		n, err := r.RunOnce(ctx)
-		if err != nil && ctx.Err() == nil {
-			r.opts.Log.Error("queue: claim failed", "worker", r.opts.Worker, "err", err)
+		if ctx.Err() == nil {
+			claims.Note(err, r.opts.Clock.Now())
 		}
 		if n == r.opts.Concurrency && err == nil {
 			continue // there may be more due right now

@@ -1,8 +1,12 @@
 package pgqueue
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"log/slog"
+	"regexp"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -130,4 +134,67 @@ func TestDatabaseOutage(t *testing.T) {
 	if err != nil || len(jobs) != 1 || jobs[0].Key != "before" {
 		t.Fatalf("after the database came back: %+v, %v", jobs, err)
 	}
+}
+
+// TestRunnerThroughOutage: a runner polling every 20 ms through a
+// database outage logs it once when it starts and once when it ends, with
+// the number of failed claims, not at every poll, and runs the work queued
+// once the database is back without being restarted.
+func TestRunnerThroughOutage(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	p := pgtest.NewProxy(t, pgtest.URL(t))
+	q := open(t, p.URL)
+	var logs lockedBuffer
+	ran := make(chan string, 1)
+	r := queue.NewRunner(q, queue.RunnerOptions{Poll: 20 * time.Millisecond, Log: slog.New(slog.NewTextHandler(&logs, nil))})
+	r.Handle("callback", func(ctx context.Context, j queue.Job) error { ran <- j.Key; return nil })
+	done := make(chan struct{})
+	go func() { r.Run(ctx); close(done) }()
+	defer func() { cancel(); <-done }()
+
+	p.Down()
+	waitFor(t, func() bool { return strings.Contains(logs.String(), "queue: claim failed") })
+	time.Sleep(300 * time.Millisecond) // many more polls fail meanwhile
+	p.Up()
+	waitFor(t, func() bool { return q.Enqueue(ctx, "callback", "after", nil, time.Now()) == nil })
+	if key := <-ran; key != "after" {
+		t.Fatalf("ran %q", key)
+	}
+	waitFor(t, func() bool { return strings.Contains(logs.String(), "queue: claim works again") })
+	out := logs.String()
+	if n := strings.Count(out, "level=ERROR"); n != 1 {
+		t.Fatalf("%d error lines for one outage, want 1:\n%s", n, out)
+	}
+	if !regexp.MustCompile(`works again.* failed_tries=([2-9]|\d\d+)`).MatchString(out) {
+		t.Fatalf("the recovery does not say how many claims failed:\n%s", out)
+	}
+}
+
+// waitFor polls cond; the bound only stops a broken test.
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(30 * time.Second); !cond(); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("never happened")
+		}
+	}
+}
+
+// lockedBuffer is a log destination a test may read while loggers write.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }

@@ -18,6 +18,7 @@ import (
 
 	"github.com/segl/segl/internal/audit"
 	"github.com/segl/segl/internal/config"
+	"github.com/segl/segl/internal/dev"
 	"github.com/segl/segl/internal/pki"
 	"github.com/segl/segl/internal/server"
 	"github.com/segl/segl/internal/store"
@@ -54,7 +55,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	}
 	switch args[0] {
 	case "serve":
-		return serve(args[1:], stdout)
+		return serve(args[1:], stdout, stderr)
 	case "keys":
 		return runKeys(args[1:], stdout, stderr)
 	case "seal":
@@ -80,14 +81,14 @@ func run(args []string, stdout, stderr io.Writer) error {
 	return fmt.Errorf("unknown command %q", args[0])
 }
 
-func serve(args []string, stdout io.Writer) error {
+func serve(args []string, stdout, stderr io.Writer) error {
 	cfg, err := config.Load("segl serve", args, os.Getenv)
 	if err != nil {
 		return err
 	}
-	var h slog.Handler = slog.NewTextHandler(os.Stderr, nil)
+	var h slog.Handler = slog.NewTextHandler(stderr, nil)
 	if cfg.LogFormat == "json" {
-		h = slog.NewJSONHandler(os.Stderr, nil)
+		h = slog.NewJSONHandler(stderr, nil)
 	}
 	log := slog.New(h)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -95,6 +96,10 @@ func serve(args []string, stdout io.Writer) error {
 	s, err := server.Start(ctx, cfg, server.Options{Log: log})
 	if err != nil {
 		return err
+	}
+	if cfg.Dev {
+		// Besides the log record, a plain line a person reads at once.
+		fmt.Fprintln(stderr, dev.Banner)
 	}
 	fmt.Fprintf(stdout, "segl serving %s (data in %s)\n", s.URL, cfg.Data)
 	if s.Dev != nil {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"crypto/x509"
 	"encoding/json"
 	"fmt"
@@ -17,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/segl/segl/internal/dev"
 	"github.com/segl/segl/internal/signerbot"
 )
 
@@ -312,11 +314,20 @@ func startServer(t *testing.T, work, cmd, addr string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c.Stderr = io.Discard
+	// The banner is checked once the server has ended and its stderr is
+	// all read: development mode must say what it is on a line of its own.
+	var stderr bytes.Buffer
+	c.Stderr = &stderr
 	if err := c.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { c.Process.Kill(); c.Wait() })
+	t.Cleanup(func() {
+		c.Process.Kill()
+		c.Wait()
+		if !strings.Contains("\n"+stderr.String(), "\n"+dev.Banner+"\n") {
+			t.Errorf("README tour: serve --dev printed no banner line on stderr:\n%s", stderr.String())
+		}
+	})
 	first, err := bufio.NewReader(out).ReadString('\n')
 	if want := "segl serving https://" + addr + " (data in segl-data)"; strings.TrimSpace(first) != want {
 		t.Fatalf("README tour: serve printed %q (%v), want %q", first, err, want)

@@ -24,7 +24,7 @@ type Config struct {
 	Addr        string // listen address of the one HTTPS listener
 	BaseURL     string // public URL; default https://<addr>
 	Data        string // data directory: database, blobs, development PKI
-	Dev         bool   // run the development stand-ins and PKI
+	Dev         bool   // run the development stand-ins and PKI, on loopback only and without production settings (CheckDev)
 	RelaxedSync bool   // see sqlite.Options.RelaxedSync and blob fs NoSync
 	TLSCert     string // PEM certificate chain of the server (production)
 	TLSKey      string // its key
@@ -33,8 +33,8 @@ type Config struct {
 	LogFormat   string // "text" or "json"
 	Limits      job.Limits
 	// The TTP seal that signs authenticated signatures and evidence, and
-	// the services it needs. In --dev the development seal, TSA and OCSP
-	// are used when these are empty.
+	// the services it needs. --dev uses the development seal, TSA and
+	// OCSP responder and refuses these (CheckDev).
 	SealKey    string        // PEM private key (PKCS#8, EC or RSA)
 	SealCert   string        // PEM chain, leaf first
 	TSAURL     string        // RFC 3161 time-stamping authority
@@ -60,8 +60,9 @@ type Config struct {
 	DeletionNoticeDays int
 	// Keys in a hardware security module over PKCS#11 (internal/hsm): one
 	// token per process, and a key label per role instead of a PEM key.
-	// The TSA and OCSP keys replace the development ones in --dev; outside
-	// --dev the TSA key makes segl time-stamp its own seals in-process.
+	// The TSA and OCSP keys replace the development ones in --dev (the
+	// seal's is refused there); outside --dev the TSA key makes segl
+	// time-stamp its own seals in-process.
 	PKCS11Module  string // path of the PKCS#11 library
 	PKCS11Token   string // token label
 	PKCS11PINFile string // file holding the user PIN
@@ -71,8 +72,8 @@ type Config struct {
 	OCSPKeyLabel  string // the development OCSP responder's key in the token (--dev)
 	OCSPCert      string // its PEM chain, leaf first (OCSPSigning EKU, issued by the issuing CA)
 	// The signers' eID login (ID-porten, OpenID Connect) and the remote
-	// signing service for advanced signatures (CSC API v2). In --dev the
-	// stand-ins are used when these are empty.
+	// signing service for advanced signatures (CSC API v2). --dev uses the
+	// stand-ins and refuses these.
 	IDPortenIssuer   string // e.g. https://idporten.no
 	IDPortenClientID string
 	IDPortenKey      string // PEM private key for private_key_jwt
@@ -81,9 +82,9 @@ type Config struct {
 	// The central administrators (national identity numbers) who may use
 	// /admin after an ID-porten login on level high.
 	AdminPIDs []string
-	// Notices and delivery (MISSION N1-N3). In --dev the stand-ins (a
-	// capturing SMTP server, SMS gateway, KRR and digital mailbox) are used
-	// when these are empty.
+	// Notices and delivery (MISSION N1-N3). --dev uses the stand-ins (a
+	// capturing SMTP server, SMS gateway, KRR and digital mailbox) and
+	// refuses these.
 	SMTPAddr      string        // host:port of the SMTP relay
 	SMTPFrom      string        // sender address of notices
 	SMTPUser      string        // SMTP AUTH user, if the relay wants one
@@ -494,6 +495,9 @@ func (c *Config) checkKeys() error {
 func (c *Config) check() error {
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		return fmt.Errorf("config: log-format must be text or json")
+	}
+	if err := c.CheckDev(); err != nil {
+		return err
 	}
 	if !c.Dev && (c.TLSCert == "" || c.TLSKey == "" || c.ClientCAs == "") {
 		return fmt.Errorf("config: without --dev, tls-cert, tls-key and client-cas are required")

@@ -72,8 +72,10 @@ func TestHTTPLimits(t *testing.T) {
 // settings that cannot work are refused at start-up, each naming what to fix.
 func TestKeySettings(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "segl.json")
-	os.WriteFile(file, []byte(`{"dev": true, "pkcs11-module": "/usr/lib/softhsm/libsofthsm2.so", "pkcs11-token": "segl"}`), 0o600)
-	c, err := Load("serve", []string{"--config", file, "--seal-key-label", "seal", "--seal-cert", "seal.pem"},
+	os.WriteFile(file, []byte(`{"pkcs11-module": "/usr/lib/softhsm/libsofthsm2.so", "pkcs11-token": "segl", "pki-trust": "roots.pem"}`), 0o600)
+	// The seal is a production setting, refused by --dev (TestDevRefusesProductionSettings).
+	c, err := Load("serve", []string{"--config", file, "--seal-key-label", "seal", "--seal-cert", "seal.pem",
+		"--tls-cert", "c", "--tls-key", "k", "--client-cas", "ca"},
 		env(map[string]string{"SEGL_PKCS11_PIN_FILE": "/run/secrets/pin", "SEGL_TSA_KEY_LABEL": "tsa", "SEGL_TSA_CERT": "tsa.pem"}))
 	if err != nil {
 		t.Fatal(err)
@@ -95,11 +97,11 @@ func TestKeySettings(t *testing.T) {
 		args []string
 		want string
 	}{
-		"fail/seal-twice":        {with(token, []string{"--dev", "--seal-key", "k", "--seal-key-label", "s", "--seal-cert", "c"}), "exclude each other"},
-		"fail/label-no-cert":     {with(token, []string{"--dev", "--seal-key-label", "s"}), "seal-cert"},
+		"fail/seal-twice":        {with(token, prod, []string{"--seal-key", "k", "--seal-key-label", "s", "--seal-cert", "c"}), "exclude each other"},
+		"fail/label-no-cert":     {with(token, prod, []string{"--seal-key-label", "s"}), "seal-cert"},
 		"fail/tsa-no-cert":       {with(token, []string{"--dev", "--tsa-key-label", "t"}), "tsa-key-label and tsa-cert"},
 		"fail/ocsp-no-cert":      {with(token, []string{"--dev", "--ocsp-key-label", "o"}), "ocsp-key-label and ocsp-cert"},
-		"fail/label-no-token":    {[]string{"--dev", "--seal-key-label", "s", "--seal-cert", "c"}, "pkcs11-module"},
+		"fail/label-no-token":    {with(prod, []string{"--seal-key-label", "s", "--seal-cert", "c", "--tsa-url", "https://tsa.test", "--pki-trust", "p"}), "pkcs11-module"},
 		"fail/token-no-label":    {with(token, []string{"--dev"}), "no seal-key-label"},
 		"fail/seal-no-tsa":       {with(token, prod, []string{"--seal-key-label", "s", "--seal-cert", "c", "--pki-trust", "p"}), "tsa-url or tsa-key-label"},
 		"fail/tsa-without-seal":  {with(token, prod, []string{"--tsa-key-label", "t", "--tsa-cert", "c"}), "serves the seal"},

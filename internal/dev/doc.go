@@ -15,6 +15,11 @@
 // parses and answers OCSP with the same functions, and the tests of the
 // lower floors build their PKI with it.
 //
+// AdminPID is the fixed central administrator of a development server.
+//
 // None of it may face the outside world: every stand-in trusts its callers
-// and keeps what it receives in memory or under the data directory.
+// and keeps what it receives in memory or under the data directory, and
+// anyone may log in as anyone. So development mode listens on loopback only
+// and refuses every production setting (config.CheckDev), and it says what
+// it is when it starts (Banner).
 package dev

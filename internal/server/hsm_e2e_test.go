@@ -19,11 +19,14 @@ import (
 
 	"golang.org/x/crypto/ocsp"
 
+	"github.com/segl/segl/client"
 	"github.com/segl/segl/internal/config"
 	"github.com/segl/segl/internal/errs"
 	"github.com/segl/segl/internal/hsm"
+	"github.com/segl/segl/internal/job"
 	"github.com/segl/segl/internal/pki"
 	"github.com/segl/segl/internal/server"
+	"github.com/segl/segl/internal/store"
 	"github.com/segl/segl/internal/testtool"
 	"github.com/segl/segl/internal/tsp"
 	"github.com/segl/segl/internal/validate"
@@ -79,17 +82,31 @@ func hsmKeys(t *testing.T, data string) func(*config.Config) {
 	}
 }
 
-// TestHSMCeremony runs a signing ceremony with the seal, the time-stamping
-// unit and the OCSP responder keys in SoftHSM: the signed PDF passes segl's
-// validator and pdfsig with the HSM seal as signer and the HSM TSA in its
-// time-stamps; a time-stamp from the running service's TSA passes openssl
-// ts -verify; an OCSP response from its responder passes openssl ocsp.
+// TestHSMCeremony runs a signing ceremony with the seal and the
+// time-stamping unit in SoftHSM, outside --dev as an operator configures it
+// (development mode refuses a seal), next to a development server whose own
+// time-stamping unit and OCSP responder sign in the same token: the signed
+// PDF passes segl's validator and pdfsig with the HSM seal as signer and the
+// HSM TSA in its time-stamps; a time-stamp from the development server's
+// TSA passes openssl ts -verify; an OCSP response from its responder passes
+// openssl ocsp.
 func TestHSMCeremony(t *testing.T) {
 	t.Parallel()
 	data := t.TempDir()
-	e := newEnv(t, func(c *config.Config) { c.Data = data }, hsmKeys(t, data))
+	keys := hsmKeys(t, data)
+	dev := newEnv(t, func(c *config.Config) { c.Data = data }, keys, devCAKeysOnly)
+	e := newEnvB(t, keys, productionOn(data, dev.srv.URL))
 	ctx := context.Background()
-	c := e.client(orgA)
+	// Onboarding is the administrator's job outside --dev.
+	if err := e.srv.Store.PutOrg(ctx, testBy, store.Org{Number: orgA, Name: "Lånekassen test", Active: true,
+		SignatureTypes: []job.SignatureType{job.Authenticated}}); err != nil {
+		t.Fatal(err)
+	}
+	root := filepath.Join(data, "pki", "root-ca.pem")
+	c, err := client.New(e.srv.URL, filepath.Join(data, "pki", "clients", orgA+".pem"), filepath.Join(data, "pki", "clients", orgA+".key"), root)
+	if err != nil {
+		t.Fatal(err)
+	}
 	req := directRequest()
 	req.Signers = req.Signers[:1]
 	j := e.mustCreate(c, req)
@@ -104,7 +121,7 @@ func TestHSMCeremony(t *testing.T) {
 	signed, _ := io.ReadAll(body)
 	body.Close()
 
-	rep, err := validate.PDF(bytes.NewReader(signed), int64(len(signed)), validate.Options{Roots: e.srv.Dev.Roots()})
+	rep, err := validate.PDF(bytes.NewReader(signed), int64(len(signed)), validate.Options{Roots: dev.srv.Dev.Roots()})
 	if err != nil || !rep.Passed() {
 		t.Fatalf("validate: %v %+v", err, rep)
 	}
@@ -118,17 +135,17 @@ func TestHSMCeremony(t *testing.T) {
 	dir := t.TempDir()
 	file := filepath.Join(dir, "signed.pdf")
 	os.WriteFile(file, signed, 0o600)
-	out, _ := exec.Command("pdfsig", "-nssdir", nssdb(t, e.data), file).CombinedOutput()
+	out, _ := exec.Command("pdfsig", "-nssdir", nssdb(t, data), file).CombinedOutput()
 	if !strings.Contains(string(out), "Signature is Valid.") || !strings.Contains(string(out), "Certificate is Trusted.") ||
 		!strings.Contains(string(out), "segl HSM seal") {
 		t.Fatalf("pdfsig:\n%s", out)
 	}
-	opensslVerifyCAdES(t, signed, filepath.Join(e.data, "pki", "root-ca.pem"), 1)
+	opensslVerifyCAdES(t, signed, root, 1)
 
-	// A time-stamp from the running service, checked by openssl.
+	// A time-stamp from the development server's TSA, checked by openssl.
 	data1 := []byte("segl HSM time-stamp")
 	sum := sha256.Sum256(data1)
-	tsc := &tsp.Client{URL: e.srv.URL + "/dev/tsa", Roots: e.srv.Dev.Roots(), HTTP: e.anonymous().HTTP}
+	tsc := &tsp.Client{URL: dev.srv.URL + "/dev/tsa", Roots: dev.srv.Dev.Roots(), HTTP: dev.anonymous().HTTP}
 	token, err := tsc.Stamp(ctx, crypto.SHA256, sum[:])
 	if err != nil {
 		t.Fatal(err)
@@ -136,7 +153,7 @@ func TestHSMCeremony(t *testing.T) {
 	os.WriteFile(dir+"/data", data1, 0o600)
 	os.WriteFile(dir+"/token.der", token, 0o600)
 	out, err = exec.Command("openssl", "ts", "-verify", "-data", dir+"/data", "-in", dir+"/token.der", "-token_in",
-		"-CAfile", filepath.Join(e.data, "pki", "root-ca.pem"), "-untrusted", e.cfg.TSACert).CombinedOutput()
+		"-CAfile", root, "-untrusted", dev.cfg.TSACert).CombinedOutput()
 	if err != nil || !strings.Contains(string(out), "Verification: OK") {
 		t.Fatalf("openssl ts -verify: %v\n%s", err, out)
 	}
@@ -147,7 +164,7 @@ func TestHSMCeremony(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp, err := e.anonymous().HTTP.Post(e.srv.URL+"/dev/ocsp", "application/ocsp-request", bytes.NewReader(ocspReq))
+	resp, err := dev.anonymous().HTTP.Post(dev.srv.URL+"/dev/ocsp", "application/ocsp-request", bytes.NewReader(ocspReq))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -160,16 +177,36 @@ func TestHSMCeremony(t *testing.T) {
 	os.WriteFile(dir+"/seal.pem", pem1(seal[0]), 0o600)
 	os.WriteFile(dir+"/issuing.pem", pem1(seal[1]), 0o600)
 	out, err = exec.Command("openssl", "ocsp", "-respin", dir+"/ocsp.der", "-issuer", dir+"/issuing.pem", "-cert", dir+"/seal.pem",
-		"-CAfile", filepath.Join(e.data, "pki", "root-ca.pem"), "-resp_text").CombinedOutput()
+		"-CAfile", root, "-resp_text").CombinedOutput()
 	if err != nil || !strings.Contains(string(out), "Response verify OK") || !strings.Contains(string(out), "segl HSM OCSP responder") ||
 		!strings.Contains(string(out), "seal.pem: good") {
 		t.Fatalf("openssl ocsp: %v\n%s", err, out)
 	}
 }
 
+// devCAKeysOnly keeps, of the HSM settings, what development mode takes:
+// the development CA's own time-stamping unit and OCSP responder. The seal
+// is a production identity that --dev refuses.
+func devCAKeysOnly(c *config.Config) { c.SealKeyLabel, c.SealCert = "", "" }
+
+// productionOn configures segl outside --dev on the development PKI in
+// data, as TestProductionSeal does: TLS and client trust from its files,
+// its root as trust anchor, and revocation data from the development
+// server at devURL. segl answers OCSP only in --dev, so no OCSP key.
+func productionOn(data, devURL string) func(*config.Config) {
+	p := filepath.Join(data, "pki")
+	return func(c *config.Config) {
+		c.Dev = false
+		c.TLSCert, c.TLSKey, c.ClientCAs = filepath.Join(p, "server.pem"), filepath.Join(p, "server.key"), filepath.Join(p, "root-ca.pem")
+		c.PKITrust, c.OCSPURL, c.CRLURL = filepath.Join(p, "root-ca.pem"), devURL+"/dev/ocsp", devURL+"/dev/root-crl"
+		c.OCSPKeyLabel, c.OCSPCert = "", ""
+	}
+}
+
 // TestHSMStartupErrors: a wrong PIN, a token or key that is not there, and
 // a certificate for another key each stop segl at start-up with an error
-// that names the problem.
+// that names the problem; so does, in --dev, a seal, or a time-stamping
+// key certified by another CA than the development one.
 func TestHSMStartupErrors(t *testing.T) {
 	t.Parallel()
 	data := t.TempDir()
@@ -179,22 +216,32 @@ func TestHSMStartupErrors(t *testing.T) {
 	wrongPIN := filepath.Join(t.TempDir(), "pin")
 	os.WriteFile(wrongPIN, []byte("0000\n"), 0o600)
 	other := testtool.SoftHSM(t) // not opened by this process yet, so the PIN is really tried
+	production := productionOn(data, "https://127.0.0.1:1")
 	for _, c := range []struct {
 		name   string
+		dev    bool
 		mutate func(*config.Config)
 		code   string
 		text   string
 	}{
-		{"fail/wrong-pin", func(c *config.Config) { c.PKCS11Token, c.PKCS11PINFile = other.Label, wrongPIN }, hsm.CodePINRejected, "refused the PIN"},
-		{"fail/no-such-token", func(c *config.Config) { c.PKCS11Token = "no-such-token" }, hsm.CodeNoToken, `no token labelled "no-such-token"`},
-		{"fail/no-such-key", func(c *config.Config) { c.SealKeyLabel = "no-such-key" }, hsm.CodeNoKey, `no key pair labelled "no-such-key"`},
-		{"fail/certificate-of-another-key", func(c *config.Config) { c.SealCert = ref.TSACert }, "", "does not certify the configured key"},
+		{"fail/wrong-pin", false, func(c *config.Config) { c.PKCS11Token, c.PKCS11PINFile = other.Label, wrongPIN }, hsm.CodePINRejected, "refused the PIN"},
+		{"fail/no-such-token", false, func(c *config.Config) { c.PKCS11Token = "no-such-token" }, hsm.CodeNoToken, `no token labelled "no-such-token"`},
+		{"fail/no-such-key", false, func(c *config.Config) { c.SealKeyLabel = "no-such-key" }, hsm.CodeNoKey, `no key pair labelled "no-such-key"`},
+		{"fail/certificate-of-another-key", false, func(c *config.Config) { c.SealCert = ref.TSACert }, "", "does not certify the configured key"},
+		{"fail/seal-in-dev", true, func(c *config.Config) {}, "", "--dev refuses seal-key-label"},
+		{"fail/dev-tsa-of-another-ca", true, func(c *config.Config) {
+			devCAKeysOnly(c)
+			c.Data = t.TempDir() // a fresh development CA, which certified none of the keys
+		}, "", "--dev refuses tsa-cert"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			cfg := config.Default()
-			cfg.Dev, cfg.Addr, cfg.Data, cfg.RelaxedSync = true, "127.0.0.1:0", data, true
+			cfg.Addr, cfg.Data, cfg.RelaxedSync = "127.0.0.1:0", data, true
 			cfg.LinkKeyFile = filepath.Join(data, "secrets", "link.key")
 			good(&cfg)
+			if cfg.Dev = c.dev; !c.dev {
+				production(&cfg)
+			}
 			c.mutate(&cfg)
 			s, err := server.Start(context.Background(), cfg, server.Options{})
 			if err == nil {

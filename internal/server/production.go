@@ -17,9 +17,9 @@ import (
 
 // useConfigured wires the production adapters that the configuration names:
 // the TTP seal with a remote TSA and OCSP from the certificates' responders,
-// the ID-porten relying party, and the remote signing service. Each replaces
-// the development stand-in when given, so --dev can be pointed at real
-// services one at a time.
+// the ID-porten relying party, and the remote signing service. Outside
+// --dev only: development mode refuses every one of these settings
+// (config.CheckDev), so a development server never reaches a real service.
 func (s *Server) useConfigured(cfg config.Config, opts Options) error {
 	var roots *x509.CertPool // nil: the system's
 	var anchors []*x509.Certificate
@@ -44,15 +44,8 @@ func (s *Server) useConfigured(cfg config.Config, opts Options) error {
 		s.stamper = s.TSA
 	}
 	if seal := s.roles.seal; seal != nil {
-		sc := &signing.Config{Seal: *seal, Anchors: anchors, TSA: s.stamper,
+		s.seal = &signing.Config{Seal: *seal, Anchors: anchors, TSA: s.stamper,
 			OCSP: pki.HTTPOCSP{Client: s.metrics.Client("ocsp", httpClient), Responder: cfg.OCSPURL, CRLURL: cfg.CRLURL}}
-		// In --dev without an ocsp-url the development responder answers
-		// in-process, and its root goes into the DSS, as for the
-		// development seal.
-		if dev := s.seal; dev != nil && cfg.OCSPURL == "" {
-			sc.OCSP, sc.Anchors = dev.OCSP, dev.Anchors
-		}
-		s.seal = sc
 	}
 	if cfg.IDPortenIssuer != "" {
 		key, err := pki.LoadSigner(cfg.IDPortenKey)

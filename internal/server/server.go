@@ -31,6 +31,7 @@ import (
 	"github.com/segl/segl/internal/cms"
 	"github.com/segl/segl/internal/config"
 	"github.com/segl/segl/internal/delivery"
+	"github.com/segl/segl/internal/dev"
 	devcsc "github.com/segl/segl/internal/dev/csc"
 	devidp "github.com/segl/segl/internal/dev/idp"
 	"github.com/segl/segl/internal/dev/population"
@@ -106,6 +107,11 @@ func Start(ctx context.Context, cfg config.Config, opts Options) (*Server, error
 	}
 	if opts.Log == nil {
 		opts.Log = slog.Default()
+	}
+	// config.Load checked this already; a configuration built in code is
+	// held to the same fence.
+	if err := cfg.CheckDev(); err != nil {
+		return nil, err
 	}
 	if err := os.MkdirAll(cfg.Data, 0o700); err != nil {
 		return nil, fmt.Errorf("server: %w", err)
@@ -250,7 +256,7 @@ func start(ctx context.Context, cfg config.Config, opts Options, ln net.Listener
 	// advanced jobs say that signing with one's own key is unavailable.
 	adminPIDs := cfg.AdminPIDs
 	if cfg.Dev && len(adminPIDs) == 0 {
-		adminPIDs = []string{devAdminPID}
+		adminPIDs = []string{dev.AdminPID}
 	}
 	webUI, err := web.New(web.Options{Key: linkKey, Clock: opts.Clock, Log: opts.Log, Observe: storage.Observe,
 		MaxForm: cfg.HTTP.MaxFormBytes, MaxUpload: cfg.Limits.MaxUploadBytes(),
@@ -289,6 +295,9 @@ func start(ctx context.Context, cfg config.Config, opts Options, ln net.Listener
 	s.work.Go(func() { storage.Watch(sweepCtx, storageWatchEvery) })
 	s.work.Go(func() { s.anchorAudit(sweepCtx, cfg.AuditAnchorEvery, opts.Log) })
 	ok = true
+	if cfg.Dev {
+		opts.Log.Warn(dev.Banner)
+	}
 	opts.Log.Info("segl serving", "url", base, "data", cfg.Data, "dev", cfg.Dev)
 	return s, nil
 }
@@ -334,11 +343,6 @@ const anchorAtShutdown = 10 * time.Second
 // space, so that the recovery is logged even when nothing polls /readyz.
 const storageWatchEvery = 10 * time.Second
 
-// devAdminPID is the central administrator in --dev when none is
-// configured: Åse Bjørnstad of the synthetic population, who holds no role
-// in any organisation.
-const devAdminPID = "07839635529"
-
 // startDev creates the development PKI, onboards the synthetic
 // organisations and mounts the development endpoints.
 func (s *Server) startDev(ctx context.Context, cfg config.Config, opts Options, base string, mux *http.ServeMux, tlsConfig *tls.Config) error {
@@ -359,6 +363,9 @@ func (s *Server) startDev(ctx context.Context, cfg config.Config, opts Options, 
 		return err
 	}
 	s.Dev = dev
+	if err := devCAKeys(dev, s.roles); err != nil {
+		return err
+	}
 	for _, o := range pop.Organisations {
 		// Onboard once; a later deactivation by an administrator sticks.
 		if _, err := s.Store.Org(ctx, o.Number); !errs.Is(err, errs.NotFound) {
@@ -447,8 +454,28 @@ func (s *Server) startDev(ctx context.Context, cfg config.Config, opts Options, 
 	return nil
 }
 
+// devCAKeys refuses, in --dev, a time-stamping or OCSP key whose
+// certificate the development issuing CA did not issue. Development mode
+// takes HSM keys only for that CA's own time-stamping unit and OCSP
+// responder, to rehearse a key ceremony (config.CheckDev); a certificate
+// from another CA would put a production identity behind /dev/tsa or
+// /dev/ocsp, where anyone may ask it to sign.
+func devCAKeys(d *pki.Dev, keys *roleKeys) error {
+	for _, k := range []struct {
+		setting string
+		pair    *pki.KeyPair
+	}{{"tsa-cert", keys.tsa}, {"ocsp-cert", keys.ocsp}} {
+		if k.pair != nil && !pki.SignedBy(k.pair.Cert, d.Issuing.Cert) {
+			return fmt.Errorf("server: --dev refuses %s: %q is not issued by the development issuing CA, "+
+				"and development mode takes HSM keys only for that CA's own time-stamping unit and OCSP responder",
+				k.setting, k.pair.Cert.Subject.String())
+		}
+	}
+	return nil
+}
+
 // loadProductionTLS adds configured server certificates and client trust
-// anchors (they may extend the development ones).
+// anchors (outside --dev; config.CheckDev refuses them in it).
 func loadProductionTLS(cfg config.Config, tlsConfig *tls.Config) error {
 	if cfg.TLSCert != "" {
 		cert, err := tls.LoadX509KeyPair(cfg.TLSCert, cfg.TLSKey)

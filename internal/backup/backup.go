@@ -335,15 +335,15 @@ func integrity(ctx context.Context, path string) error {
 }
 
 // referencedBlobs selects the blob keys that jobs still running name: each
-// document's original and newest signed revision, and each signer's
-// evidence. Ended jobs are left out on purpose: deleting one (retention,
+// document's original, every blob of its signed revisions (a revision is
+// stored in parts, all listed in revisions), and each signer's evidence. Ended jobs are left out on purpose: deleting one (retention,
 // or the sender's request) removes its blobs before its rows, so a
 // snapshot may catch an ended job whose blobs are already gone. Their
 // blobs that exist are copied and verified like every other.
 const referencedBlobs = `SELECT d.sha256 FROM documents d JOIN jobs j ON j.org = d.org AND j.id = d.job_id
 		WHERE j.status IN ('created', 'active')
-	UNION SELECT d.signed_sha256 FROM documents d JOIN jobs j ON j.org = d.org AND j.id = d.job_id
-		WHERE j.status IN ('created', 'active') AND d.signed_sha256 != ''
+	UNION SELECT r.sha256 FROM revisions r JOIN jobs j ON j.org = r.org AND j.id = r.job_id
+		WHERE j.status IN ('created', 'active')
 	UNION SELECT s.evidence FROM signers s JOIN jobs j ON j.org = s.org AND j.id = s.job_id
 		WHERE j.status IN ('created', 'active') AND s.evidence != ''`
 

@@ -355,25 +355,29 @@ func (s *Service) SignedDocument(ctx context.Context, c Caller, jobID, docID str
 	return s.openDocument(ctx, j, docID, signedRevision)
 }
 
-// Which revisions of a document openDocument opens.
-func upload(d *job.Document) (string, error) { return d.BlobKey(), nil }
+// Which revisions of a document openDocument opens: the spans of the
+// stored file (a signed revision is stored in parts, job.Revision).
+func upload(d *job.Document) ([]blob.Span, error) {
+	return []blob.Span{{Key: d.BlobKey(), Size: d.Size}}, nil
+}
 
-func signedRevision(d *job.Document) (string, error) {
+func signedRevision(d *job.Document) ([]blob.Span, error) {
 	if d.Signed.SHA256 == "" {
-		return "", errs.E(errs.Conflict, "not-signed-yet", "nobody has signed document %s yet", d.ID)
+		return nil, errs.E(errs.Conflict, "not-signed-yet", "nobody has signed document %s yet", d.ID)
 	}
-	return d.Signed.SHA256, nil
+	return d.Signed.Spans(), nil
 }
 
-func newestRevision(d *job.Document) (string, error) {
+func newestRevision(d *job.Document) ([]blob.Span, error) {
 	if d.Signed.SHA256 != "" {
-		return d.Signed.SHA256, nil
+		return d.Signed.Spans(), nil
 	}
-	return d.BlobKey(), nil
+	return upload(d)
 }
 
-// openDocument opens the revision of a document of j that pick chooses.
-func (s *Service) openDocument(ctx context.Context, j *job.Job, docID string, pick func(*job.Document) (string, error)) (job.Document, blob.Object, error) {
+// openDocument opens the revision of a document of j that pick chooses,
+// read from its parts as one file (blob.OpenSpans).
+func (s *Service) openDocument(ctx context.Context, j *job.Job, docID string, pick func(*job.Document) ([]blob.Span, error)) (job.Document, blob.Object, error) {
 	if j.Deleted() {
 		return job.Document{}, nil, ErrDeleted(j.ID)
 	}
@@ -381,11 +385,11 @@ func (s *Service) openDocument(ctx context.Context, j *job.Job, docID string, pi
 	if err != nil {
 		return job.Document{}, nil, err
 	}
-	key, err := pick(d)
+	spans, err := pick(d)
 	if err != nil {
 		return *d, nil, err
 	}
-	o, err := s.Blobs.Open(ctx, key)
+	o, err := blob.OpenSpans(ctx, s.Blobs, spans)
 	return *d, o, err
 }
 

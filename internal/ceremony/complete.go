@@ -3,7 +3,6 @@ package ceremony
 import (
 	"context"
 	"encoding/json"
-	"slices"
 
 	"github.com/segl/segl/internal/errs"
 	"github.com/segl/segl/internal/job"
@@ -62,12 +61,12 @@ func (s *Service) Complete(ctx context.Context, org, jobID string) error {
 		return err
 	}
 	keys := make([]string, len(final))
-	for i, ref := range final {
-		keys[i] = ref.Key
+	for i, rev := range final {
+		keys[i] = rev.SHA256
 	}
 	for attempt := 0; ; attempt++ {
-		for i, ref := range final {
-			j.Documents[i].Signed = job.Revision{SHA256: ref.Key, Size: ref.Size}
+		for i, rev := range final {
+			j.Documents[i].Signed = rev
 		}
 		events, err := j.Complete(s.now(), map[string]any{"final_sha256": keys})
 		if err == nil {
@@ -85,7 +84,7 @@ func (s *Service) Complete(ctx context.Context, org, jobID string) error {
 		if j.Status != job.StatusSigned {
 			return nil // completed by another worker meanwhile
 		}
-		if !slices.Equal(revisions(j), base) {
+		if !sameRevisions(revisions(j), base) {
 			return errs.E(errs.Conflict, "job-changed", "job %s got new revisions while it was completed", jobID)
 		}
 	}

@@ -202,12 +202,17 @@ func changed(err error) bool {
 }
 
 // revisions lists the newest revision of each of j's documents.
-func revisions(j *job.Job) []string {
-	out := make([]string, len(j.Documents))
+func revisions(j *job.Job) []job.Revision {
+	out := make([]job.Revision, len(j.Documents))
 	for i, d := range j.Documents {
-		out[i] = d.Signed.SHA256
+		out[i] = d.Signed
 	}
 	return out
+}
+
+// sameRevisions reports whether a and b are the same files.
+func sameRevisions(a, b []job.Revision) bool {
+	return slices.EqualFunc(a, b, func(x, y job.Revision) bool { return x.SHA256 == y.SHA256 })
 }
 
 // recordAct puts a signing act's results on j: the documents' new
@@ -216,9 +221,9 @@ func revisions(j *job.Job) []string {
 func recordAct(j *job.Job, signerID, actor string, now time.Time, id eid.Identity,
 	signed signing.Signed, role map[string]any) ([]job.Event, error) {
 	hashes := make([]string, len(signed.Revisions))
-	for i, ref := range signed.Revisions {
-		j.Documents[i].Signed = job.Revision{SHA256: ref.Key, Size: ref.Size}
-		hashes[i] = ref.Key
+	for i, rev := range signed.Revisions {
+		j.Documents[i].Signed = rev
+		hashes[i] = rev.SHA256
 	}
 	details := map[string]any{"eid": id.Method, "level_of_assurance": string(id.Assurance),
 		"auth_time": id.AuthTime.UTC(), "signed_sha256": hashes, "evidence_sha256": signed.Evidence.Key}
@@ -292,7 +297,7 @@ func (s *Service) signOnce(ctx context.Context, signerID string, id eid.Identity
 		if j, err = s.Store.Job(ctx, j.Org, j.ID); err != nil {
 			return nil, err
 		}
-		if !slices.Equal(revisions(j), base) {
+		if !sameRevisions(revisions(j), base) {
 			return nil, errs.E(errs.Conflict, "job-changed", "another signer signed meanwhile")
 		}
 	}
@@ -409,7 +414,7 @@ func signingDocuments(j *job.Job) []signing.Document {
 	for i, d := range j.Documents {
 		sum, _ := hex.DecodeString(d.SHA256)
 		out[i] = signing.Document{ID: d.ID, Title: d.Title, FileName: d.FileName, MediaType: d.MediaType, SHA256: sum, Size: d.Size,
-			Upload: d.BlobKey(), Revision: d.Signed.SHA256}
+			Upload: d.BlobKey(), Revision: d.Signed}
 	}
 	return out
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/segl/segl/internal/blob"
 	"github.com/segl/segl/internal/ceremony"
 	"github.com/segl/segl/internal/eid"
 	"github.com/segl/segl/internal/job"
@@ -147,7 +148,7 @@ func (e *env) checkCompletedOnce(st *stands, id string) {
 	if completed != 1 {
 		e.t.Fatalf("%d job.completed events, want 1", completed)
 	}
-	o, err := e.svc.Blobs.Open(e.ctx, j.Documents[0].Signed.SHA256)
+	o, err := blob.OpenSpans(e.ctx, e.svc.Blobs, j.Documents[0].Signed.Spans())
 	if err != nil {
 		e.t.Fatal(err)
 	}

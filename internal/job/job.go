@@ -5,9 +5,11 @@ package job
 
 import (
 	"path"
+	"slices"
 	"strings"
 	"time"
 
+	"github.com/segl/segl/internal/blob"
 	"github.com/segl/segl/internal/errs"
 )
 
@@ -125,10 +127,40 @@ type Document struct {
 	Signed Revision
 }
 
-// Revision is one stored version of a signed document, content-addressed.
+// Revision is one stored version of a signed document. Each signing act,
+// the completion to B-LTA and each archive renewal only append an
+// incremental update to the file (ISO 32000-1 §7.5.6), so a revision is
+// stored as the spans of its parent followed by one blob holding what was
+// appended (blob.Tail): a document signed by ten signers is kept about
+// once, not eleven times.
 type Revision struct {
-	SHA256 string // hex, the blob key
+	// SHA256 is the hex SHA-256 of the whole file: what the audit trail,
+	// the evidence and the API name, and the download's ETag.
+	SHA256 string
 	Size   int64
+	// Parts are the stored spans whose concatenation is the file, in
+	// order. Nil means the file is stored whole as the blob SHA256, as
+	// every revision was before revisions were stored in parts.
+	Parts []blob.Span
+}
+
+// Spans are the stored spans that make up the file.
+func (r Revision) Spans() []blob.Span {
+	if r.Parts == nil {
+		return []blob.Span{{Key: r.SHA256, Size: r.Size}}
+	}
+	return r.Parts
+}
+
+// Blobs lists the blobs the revision is made of: every one of them must be
+// kept while the revision is.
+func (r Revision) Blobs() []string { return blob.Keys(r.Spans()) }
+
+// Append returns the revision that is r followed by the blob tail: the
+// revision whose whole file has SHA-256 sum and size bytes.
+func (r Revision) Append(sum string, size int64, tail blob.Ref) Revision {
+	parts := append(slices.Clip(r.Spans()), blob.Whole(tail))
+	return Revision{SHA256: sum, Size: size, Parts: parts}
 }
 
 // SignedFileName names the signed file: kontrakt.txt → kontrakt-signed.pdf

@@ -55,8 +55,10 @@ func DeletionDue(j *Job, at time.Time) Event {
 }
 
 // Deleted is the event that records a job's deletion in its feed and the
-// audit log: why, and the SHA-256 of every document and revision deleted,
-// so the log still says what existed after the bytes are gone.
+// audit log: why, and the SHA-256 of every document and revision blob
+// deleted (the uploads and the blobs the revisions were stored in; each
+// revision's whole SHA-256 is in the event that made it), so the log still
+// says what existed after the bytes are gone.
 func Deleted(jobID string, status Status, actor string, at time.Time, reason string, hashes []string) Event {
 	return Event{Type: "job.deleted", JobID: jobID, JobStatus: status, Actor: actor, At: at,
 		Details: map[string]any{"reason": reason, "documents_sha256": hashes}}

@@ -102,7 +102,24 @@ type NormalizeResult struct {
 	// copy leaves out: "2 earlier revisions", "3 unreferenced objects",
 	// "/OpenAction (/Launch action)", "/AA on 1 page" …
 	Dropped []string
+	// Copied lists, in order, the runs of the rewritten copy that are
+	// byte for byte runs of the upload: the raw data of each stream of at
+	// least MinCopiedRun bytes, which a rewrite copies unchanged. A store
+	// that keeps both may keep these runs once, as references into the
+	// upload (segl's prepared documents do, see job.Revision).
+	Copied []Run
 }
+
+// Run says that Size bytes of an output at At are the bytes of its source
+// at Offset.
+type Run struct {
+	At, Offset, Size int64
+}
+
+// MinCopiedRun is the shortest stream data NormalizeResult.Copied lists:
+// shorter runs cost a reference about what they would cost copied, and
+// the limit keeps the list at most one entry per 64 KiB of the upload.
+const MinCopiedRun = 64 << 10
 
 // Limits of a rewrite.
 const copyBufferSize = 32 << 10 // stream data is copied through this much memory
@@ -212,6 +229,7 @@ type normalizer struct {
 	offs   []int64 // of each new object
 	buf    []byte
 	budget int64 // stream bytes that may still be copied
+	copied []Run // NormalizeResult.Copied
 
 	root, form, info Ref
 	hasForm, hasInfo bool
@@ -305,7 +323,7 @@ func (n *normalizer) run() (NormalizeResult, error) {
 	if _, err := n.out.Write(b); err != nil {
 		return NormalizeResult{}, err
 	}
-	return NormalizeResult{Rewritten: true, Objects: len(n.queue), Dropped: n.report()}, nil
+	return NormalizeResult{Rewritten: true, Objects: len(n.queue), Dropped: n.report(), Copied: n.copied}, nil
 }
 
 // ref returns the new reference for an original one, queueing the object
@@ -469,6 +487,9 @@ func (n *normalizer) write(i int, copyBuf []byte) error {
 	n.buf = b
 	if _, err := n.out.Write(b); err != nil {
 		return err
+	}
+	if st.Length >= MinCopiedRun {
+		n.copied = append(n.copied, Run{At: n.out.n, Offset: st.Offset, Size: st.Length})
 	}
 	m, err := io.CopyBuffer(n.out, io.NewSectionReader(n.r.src, st.Offset, st.Length), copyBuf)
 	if err != nil {

@@ -479,6 +479,25 @@ func TestNormalizeActions(t *testing.T) {
 
 // TestNormalizeSigned checks that a signed upload is passed through
 // byte for byte.
+// TestNormalizeCopiedRuns checks what Normalize says it copied: each
+// listed run of the copy is the upload's bytes at the listed offset, the
+// large padding stream is listed, and short streams are not.
+func TestNormalizeCopiedRuns(t *testing.T) {
+	data := testdocs.PDF("runs", 300_000)
+	out, res := normalize(t, data)
+	if len(res.Copied) != 1 || res.Copied[0].Size < 290_000 {
+		t.Fatalf("Copied = %+v, want the one padding stream", res.Copied)
+	}
+	for _, r := range res.Copied {
+		if r.Size < MinCopiedRun || !bytes.Equal(out[r.At:r.At+r.Size], data[r.Offset:r.Offset+r.Size]) {
+			t.Fatalf("run %+v is not the upload's bytes", r)
+		}
+	}
+	if _, small := normalize(t, testdocs.PDF("runs", 10_000)); small.Copied != nil {
+		t.Fatalf("short streams listed: %+v", small.Copied)
+	}
+}
+
 func TestNormalizeSigned(t *testing.T) {
 	for _, name := range []string{"minimal", "object-streams", "incremental-xref-stream"} {
 		t.Run("ok/"+name, func(t *testing.T) {

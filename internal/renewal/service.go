@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
 	"time"
 
 	"github.com/segl/segl/internal/blob"
@@ -15,6 +14,7 @@ import (
 	"github.com/segl/segl/internal/job"
 	"github.com/segl/segl/internal/pades"
 	"github.com/segl/segl/internal/queue"
+	"github.com/segl/segl/internal/signing"
 	"github.com/segl/segl/internal/store"
 )
 
@@ -130,7 +130,7 @@ func (s *Service) handle(ctx context.Context, qj queue.Job) error {
 	if err != nil || j.Deleted() || !j.Retention.Archive || doc.Signed.SHA256 == "" {
 		return nil
 	}
-	src, err := s.Blobs.Open(ctx, doc.Signed.SHA256)
+	src, err := blob.OpenSpans(ctx, s.Blobs, doc.Signed.Spans())
 	if err != nil {
 		return fmt.Errorf("renewal: %s/%s: %w", t.JobID, t.DocID, err)
 	}
@@ -150,24 +150,26 @@ func (s *Service) handle(ctx context.Context, qj queue.Job) error {
 	if !sched.IsDue(now) {
 		return s.Store.ScheduleRenewal(ctx, t.Org, t.JobID, t.DocID, sched.Due)
 	}
-	ref, err := s.extend(ctx, src)
+	renewed, err := signing.Append(ctx, s.Blobs, s.TempDir, doc.Signed, func(w io.Writer, src blob.Object) error {
+		return s.Sealer.Extend(ctx, w, src, src.Size(), true)
+	})
 	if err != nil {
 		return fmt.Errorf("renewal: %s/%s: %w", t.JobID, t.DocID, err)
 	}
 	from := doc.Signed
-	doc.Signed = job.Revision{SHA256: ref.Key, Size: ref.Size}
+	doc.Signed = renewed
 	ev := job.Event{Type: EventRenewed, JobID: j.ID, Actor: "system", At: now, Details: map[string]any{
-		"document": doc.ID, "from_sha256": from.SHA256, "sha256": ref.Key, "reason": string(sched.Reason),
+		"document": doc.ID, "from_sha256": from.SHA256, "sha256": renewed.SHA256, "reason": string(sched.Reason),
 		"algorithm": sched.Algorithm, "previous_tsa_expires": sched.Newest.Certificate.NotAfter.UTC().Format(time.RFC3339)}}
 	if err := s.Store.SaveJob(ctx, j, []job.Event{ev}); err != nil {
 		return err // a lost compare-and-swap is retried on a fresh read
 	}
-	renewed, err := s.Blobs.Open(ctx, ref.Key)
+	o, err := blob.OpenSpans(ctx, s.Blobs, renewed.Spans())
 	if err != nil {
 		return err
 	}
-	defer renewed.Close()
-	next, err := s.Policy.Next(renewed, renewed.Size())
+	defer o.Close()
+	next, err := s.Policy.Next(o, o.Size())
 	if err != nil {
 		return err
 	}
@@ -177,20 +179,3 @@ func (s *Service) handle(ctx context.Context, qj queue.Job) error {
 
 // never is the schedule of a document that cannot be renewed.
 var never = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
-
-// extend writes src with a new document time-stamp to a temporary file and
-// stores it.
-func (s *Service) extend(ctx context.Context, src blob.Object) (blob.Ref, error) {
-	f, err := os.CreateTemp(s.TempDir, "renewal-*.pdf")
-	if err != nil {
-		return blob.Ref{}, err
-	}
-	defer func() { f.Close(); os.Remove(f.Name()) }()
-	if err := s.Sealer.Extend(ctx, f, src, src.Size(), true); err != nil {
-		return blob.Ref{}, err
-	}
-	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		return blob.Ref{}, err
-	}
-	return s.Blobs.Put(ctx, f, 1<<40)
-}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/segl/segl/internal/audit"
+	"github.com/segl/segl/internal/blob"
 	"github.com/segl/segl/internal/blob/fs"
 	"github.com/segl/segl/internal/clock"
 	"github.com/segl/segl/internal/job"
@@ -103,7 +104,7 @@ func TestServiceRenewsArchivedJob(t *testing.T) {
 
 	// Never scheduled: the first task only computes the schedule.
 	sweepAndRun()
-	if current() != j.Documents[0].Signed {
+	if current().SHA256 != j.Documents[0].Signed.SHA256 {
 		t.Fatal("renewed before it was due")
 	}
 	if due, _ := db.DueRenewals(ctx, g.dev.TSA.Cert.NotAfter.Add(-renewal.DefaultMargin-time.Second), 10); len(due) != 0 {
@@ -115,10 +116,15 @@ func TestServiceRenewsArchivedJob(t *testing.T) {
 	sealer.TSA, sealer.Anchors = g2.tsa, append(sealer.Anchors, g2.dev.Root)
 	sweepAndRun()
 	rev := current()
-	if rev == j.Documents[0].Signed {
+	if rev.SHA256 == j.Documents[0].Signed.SHA256 {
 		t.Fatal("not renewed when due")
 	}
-	obj, err := blobs.Open(ctx, rev.SHA256)
+	// Stored once: the completed file's blob, then only what the renewal
+	// appended.
+	if len(rev.Parts) != 2 || rev.Parts[0] != blob.Whole(ref) || rev.Parts[1].Size != rev.Size-ref.Size {
+		t.Fatalf("renewed revision stored as %+v, want the completed blob and what was appended", rev.Parts)
+	}
+	obj, err := blob.OpenSpans(ctx, blobs, rev.Spans())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -147,7 +153,7 @@ func TestServiceRenewsArchivedJob(t *testing.T) {
 	if _, err := runner.RunOnce(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if current() != rev {
+	if current().SHA256 != rev.SHA256 {
 		t.Fatal("a repeated task renewed again")
 	}
 }

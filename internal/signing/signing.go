@@ -49,17 +49,26 @@
 // # Streaming
 //
 // Every document is read from the blob store through io.ReaderAt and
-// written to a temporary file that the blob store then takes over, so a
-// 10 MB document is never held whole in memory: intermediate revisions stay
-// in memory up to pdf.DefaultSpoolMemory and go to a file in
-// Config.TempDir beyond.
+// written through a blob.Tail, so a 10 MB document is never held whole in
+// memory: intermediate revisions stay in memory up to
+// pdf.DefaultSpoolMemory and go to a file in Config.TempDir beyond.
+//
+// # Storage
+//
+// Each revision is stored once (job.Revision): what an act, the
+// completion or a renewal appends goes into one new blob, and the revision
+// is its parent's parts followed by that blob. The prepared document keeps
+// the stream data that normalisation copied unchanged as references into
+// the upload (pdf.NormalizeResult.Copied). A document of 10 MB signed by
+// ten signers so costs about its upload, its rewritten objects and what
+// the acts appended, not twelve copies.
 //
 // # One engine
 //
 // Engine owns a signing act from start to end: the ceremony calls Sign once
-// per act with the job, the signer's verified identity and the blob keys of
-// the documents' newest revisions, and gets back the blob keys of the new
-// revisions and of the evidence. The engine holds segl's seal, the TSA, the
+// per act with the job, the signer's verified identity and the documents'
+// newest revisions, and gets back the new revisions and the blob key of
+// the evidence. The engine holds segl's seal, the TSA, the
 // OCSP source, the trust anchors and the source of signers' own keys; no
 // key ever leaves it, and the edges never see one.
 package signing
@@ -120,10 +129,9 @@ type Document struct {
 	Size      int64  // of the upload
 	// Upload is the blob key of the upload.
 	Upload string
-	// Revision is the blob key of the newest signed revision: what the
-	// next act signs on top of. Empty before the first act, which
-	// prepares the upload first.
-	Revision string
+	// Revision is the newest signed revision: what the next act signs on
+	// top of. Zero before the first act, which prepares the upload first.
+	Revision job.Revision
 }
 
 // KeySource obtains a signer's own signing key from a remote signing
@@ -235,6 +243,11 @@ type Prepared struct {
 	// (see pdf.NormalizeResult) and a PDF/A claim it changed; empty for
 	// text.
 	Dropped []string
+	// Copied lists the runs of the output that are the upload's bytes
+	// (pdf.NormalizeResult.Copied; the updates after the normalised
+	// revision only append), which are stored as references into the
+	// upload (storePrepared); empty for text.
+	Copied []pdf.Run
 }
 
 // prepare writes to w the PDF everyone signs: the upload src, normalised
@@ -325,7 +338,7 @@ func (e *Engine) preparePDF(w io.Writer, doc Document, slots pdfa.Slots, src io.
 	if err != nil {
 		return Prepared{}, fmt.Errorf("signing: signature page of document %s: %w", doc.ID, err)
 	}
-	return Prepared{Size: written, Dropped: norm.Dropped}, nil
+	return Prepared{Size: written, Dropped: norm.Dropped, Copied: norm.Copied}, nil
 }
 
 // claimPDFA3 keeps a PDF/A-1 or PDF/A-2 upload's claim true: each signing
@@ -377,8 +390,10 @@ type Act struct {
 
 // Signed is what a signing act kept in the blob store.
 type Signed struct {
-	// Revisions are the documents' new revisions, in Act.Documents order.
-	Revisions []blob.Ref
+	// Revisions are the documents' new revisions, in Act.Documents order:
+	// each its parent (the prepared document for the first act) followed
+	// by one blob with what the act appended.
+	Revisions []job.Revision
 	// Evidence is the signer's evidence (XAdES B-LT).
 	Evidence blob.Ref
 }
@@ -407,38 +422,38 @@ func (e *Engine) Sign(ctx context.Context, act Act) (Signed, error) {
 		}
 	}
 	revs := make([]Revision, len(act.Documents))
-	outs := make([]*os.File, len(act.Documents))
+	parents := make([]job.Revision, len(act.Documents))
+	tails := make([]*blob.Tail, len(act.Documents))
 	defer func() {
-		for _, f := range outs {
-			if f != nil {
-				f.Close()
-				os.Remove(f.Name())
+		for _, t := range tails {
+			if t != nil {
+				t.Close()
 			}
 		}
 	}()
 	for i, d := range act.Documents {
-		src, err := e.current(ctx, act.Job, d)
+		parent, src, err := e.current(ctx, act.Job, d)
 		if err != nil {
 			return Signed{}, err
 		}
 		defer src.Close()
-		if outs[i], err = os.CreateTemp(e.cfg.TempDir, "segl-sign-*.pdf"); err != nil {
+		if tails[i], err = blob.NewTail(e.cfg.TempDir, parent.Size); err != nil {
 			return Signed{}, fmt.Errorf("signing: %w", err)
 		}
-		revs[i] = Revision{Document: d.ID, Src: src, Size: src.Size(), Out: outs[i]}
+		parents[i] = parent
+		revs[i] = Revision{Document: d.ID, Src: src, Size: src.Size(), Out: tails[i]}
 	}
 	evidence, err := e.signRevisions(ctx, act, key, revs)
 	if err != nil {
 		return Signed{}, err
 	}
 	var out Signed
-	for i, f := range outs {
-		outs[i] = nil // keep owns the file from here, whatever happens
-		ref, err := e.keep(ctx, f)
+	for i, t := range tails {
+		rev, err := appended(ctx, e.cfg.Blobs, parents[i], t)
 		if err != nil {
 			return Signed{}, err
 		}
-		out.Revisions = append(out.Revisions, ref)
+		out.Revisions = append(out.Revisions, rev)
 	}
 	if out.Evidence, err = e.cfg.Blobs.Put(ctx, bytes.NewReader(evidence), int64(len(evidence))); err != nil {
 		return Signed{}, err
@@ -475,37 +490,137 @@ func (e *Engine) ownKey(ctx context.Context, idToken string, n int) (*pki.KeyPai
 	return nil, fmt.Errorf("signing: the signer's own key: %w", err)
 }
 
-// spooled is a document's current revision as Sign reads it.
-type spooled interface {
-	io.ReaderAt
-	io.Closer
-	Size() int64
+// current opens d's newest signed revision, read from its parts without
+// putting them together. Before the first act it prepares the upload and
+// stores the prepared document first (storePrepared), so that the first
+// act's revision, like every later one, is its parent followed by what
+// the act appends.
+func (e *Engine) current(ctx context.Context, j Job, d Document) (job.Revision, blob.Object, error) {
+	rev := d.Revision
+	if rev.SHA256 == "" {
+		var err error
+		if rev, err = e.storePrepared(ctx, j, d); err != nil {
+			return job.Revision{}, nil, err
+		}
+	}
+	o, err := blob.OpenSpans(ctx, e.cfg.Blobs, rev.Spans())
+	if err != nil {
+		return job.Revision{}, nil, fmt.Errorf("signing: document %s: %w", d.ID, err)
+	}
+	return rev, o, nil
 }
 
-// current opens d's newest signed revision, or, before the first act,
-// prepares its upload into a spool (memory, or a temporary file when
-// large): the prepared document is not stored on its own, since the act's
-// revision holds it whole and nothing refers to it.
-func (e *Engine) current(ctx context.Context, j Job, d Document) (spooled, error) {
-	if d.Revision != "" {
-		return e.cfg.Blobs.Open(ctx, d.Revision)
-	}
+// storePrepared prepares d's upload (see prepare) through a spool (memory,
+// or a temporary file when large) and stores the result without a second
+// copy of the upload: the runs that normalisation copied unchanged
+// (Prepared.Copied) stay references into the upload's blob, and the rest
+// (the rewritten objects, the signature page) goes into one new blob. The
+// prepared document is not recorded on its own: the first act's revision
+// begins with it, and a failed act leaves an unreferenced blob, which the
+// blob sweep deletes.
+func (e *Engine) storePrepared(ctx context.Context, j Job, d Document) (job.Revision, error) {
 	src, err := e.cfg.Blobs.Open(ctx, d.Upload)
 	if err != nil {
-		return nil, err
+		return job.Revision{}, err
 	}
 	defer src.Close()
-	out := pdf.NewSpool(e.cfg.TempDir, 0)
-	if _, err := e.prepare(ctx, out, j, d, src, src.Size()); err != nil {
-		out.Close()
-		return nil, err
+	spool := pdf.NewSpool(e.cfg.TempDir, 0)
+	defer spool.Close()
+	sum := sha256.New()
+	prep, err := e.prepare(ctx, io.MultiWriter(spool, sum), j, d, src, src.Size())
+	if err != nil {
+		return job.Revision{}, err
 	}
-	return out, nil
+	return e.storeRuns(ctx, spool, prep.Size, hex.EncodeToString(sum.Sum(nil)), d.Upload, prep.Copied)
 }
 
-// keep stores a finished temporary file and removes it (blob.Keep).
-func (e *Engine) keep(ctx context.Context, f *os.File) (blob.Ref, error) {
-	return blob.Keep(ctx, e.cfg.Blobs, f, 1<<40)
+// storeRuns stores the size bytes of f, whose SHA-256 is sum, as a
+// revision in parts: each of runs (in order, not overlapping) as a span of
+// the blob key, whose bytes they are, and the bytes between them as spans
+// of one new blob. Whatever reads the revision next checks it against sum
+// (appended), so a wrong run is never recorded.
+func (e *Engine) storeRuns(ctx context.Context, f io.ReaderAt, size int64, sum, key string, runs []pdf.Run) (job.Revision, error) {
+	tmp, err := os.CreateTemp(e.cfg.TempDir, "segl-prepared-*.pdf")
+	if err != nil {
+		return job.Revision{}, fmt.Errorf("signing: %w", err)
+	}
+	var spans []blob.Span // Key "" is the new blob's, known once it is stored
+	var at, own int64
+	rest := func(to int64) error {
+		if to == at {
+			return nil
+		}
+		if _, err := io.Copy(tmp, io.NewSectionReader(f, at, to-at)); err != nil {
+			return fmt.Errorf("signing: %w", err)
+		}
+		spans = append(spans, blob.Span{Offset: own, Size: to - at})
+		own += to - at
+		return nil
+	}
+	for _, r := range append(runs, pdf.Run{At: size}) {
+		if r.At < at || r.At+r.Size > size {
+			err = fmt.Errorf("signing: copied run %+v outside the prepared document's %d bytes", r, size)
+		} else {
+			err = rest(r.At)
+		}
+		if err != nil {
+			tmp.Close()
+			os.Remove(tmp.Name())
+			return job.Revision{}, err
+		}
+		if r.Size > 0 {
+			spans = append(spans, blob.Span{Key: key, Offset: r.Offset, Size: r.Size})
+			at = r.At + r.Size
+		}
+	}
+	ref, err := blob.Keep(ctx, e.cfg.Blobs, tmp, own)
+	if err != nil {
+		return job.Revision{}, err
+	}
+	for i := range spans {
+		if spans[i].Key == "" {
+			spans[i].Key = ref.Key
+		}
+	}
+	return job.Revision{SHA256: sum, Size: size, Parts: spans}, nil
+}
+
+// appended stores what t holds past parent's bytes and returns the
+// revision that is parent followed by it. What t received must begin with
+// parent's file, which its SHA-256 proves, or nothing is stored: signed
+// output never rests on bytes other than those it was made from.
+func appended(ctx context.Context, blobs blob.Store, parent job.Revision, t *blob.Tail) (job.Revision, error) {
+	sum, err := hex.DecodeString(parent.SHA256)
+	if err != nil {
+		return job.Revision{}, fmt.Errorf("signing: revision %q: %w", parent.SHA256, err)
+	}
+	ref, err := t.Keep(ctx, blobs, sum)
+	if err != nil {
+		return job.Revision{}, fmt.Errorf("signing: %w", err)
+	}
+	return parent.Append(hex.EncodeToString(t.Sum()), t.Size(), ref), nil
+}
+
+// Append stores the revision that write makes on top of rev, and returns
+// it: write gets rev's file and must write it to w whole, followed by what
+// it appends, as an incremental update does (ISO 32000-1 §7.5.6); only
+// what follows rev's bytes is stored. Completion and the renewal of
+// archived documents (internal/renewal) extend documents with it.
+func Append(ctx context.Context, blobs blob.Store, tempDir string, rev job.Revision, write func(w io.Writer, src blob.Object) error) (job.Revision, error) {
+	src, err := blob.OpenSpans(ctx, blobs, rev.Spans())
+	if err != nil {
+		return job.Revision{}, err
+	}
+	defer src.Close()
+	t, err := blob.NewTail(tempDir, rev.Size)
+	if err != nil {
+		return job.Revision{}, err
+	}
+	defer t.Close()
+	if err := write(t, src); err != nil {
+		return job.Revision{}, err
+	}
+	return appended(ctx, blobs, rev, t)
 }
 
 // Revision is one document's current revision and where its next one goes.
@@ -792,41 +907,25 @@ func shown(id job.Identifier, s xades.SignerFacts) (xades.SignerFacts, error) {
 }
 
 // Complete makes the final revision of each signed document, given by
-// the blob keys of their newest revisions, and keeps them in the blob
-// store: a DSS with the certificates and revocation data of every
+// their newest revisions, and keeps them in the blob store (Append: only
+// what it adds is stored): a DSS with the certificates and revocation data of every
 // signature and time-stamp, and a document time-stamp over it all (PAdES
 // B-LTA, EN 319 142-1 §5.4-5.5), followed by a DSS update with the
 // document time-stamp's own data. Each call asks the TSA and the OCSP
 // responder anew, so the caller runs it once per job and records the
 // result.
-func (e *Engine) Complete(ctx context.Context, revisions []string) ([]blob.Ref, error) {
-	out := make([]blob.Ref, len(revisions))
-	for i, key := range revisions {
-		ref, err := e.completeOne(ctx, key)
+func (e *Engine) Complete(ctx context.Context, revisions []job.Revision) ([]job.Revision, error) {
+	out := make([]job.Revision, len(revisions))
+	for i, rev := range revisions {
+		final, err := Append(ctx, e.cfg.Blobs, e.cfg.TempDir, rev, func(w io.Writer, src blob.Object) error {
+			return e.completeTo(ctx, w, src, src.Size())
+		})
 		if err != nil {
 			return nil, err
 		}
-		out[i] = ref
+		out[i] = final
 	}
 	return out, nil
-}
-
-func (e *Engine) completeOne(ctx context.Context, key string) (blob.Ref, error) {
-	src, err := e.cfg.Blobs.Open(ctx, key)
-	if err != nil {
-		return blob.Ref{}, err
-	}
-	defer src.Close()
-	f, err := os.CreateTemp(e.cfg.TempDir, "segl-complete-*.pdf")
-	if err != nil {
-		return blob.Ref{}, fmt.Errorf("signing: %w", err)
-	}
-	if err := e.completeTo(ctx, f, src, src.Size()); err != nil {
-		f.Close()
-		os.Remove(f.Name())
-		return blob.Ref{}, err
-	}
-	return e.keep(ctx, f)
 }
 
 // completeTo writes the final revision of one signed document to w.

@@ -377,8 +377,9 @@ type Retention interface {
 	// background sweep only.
 	DueDeletions(ctx context.Context, now time.Time, limit int) ([]JobRef, error)
 	// JobBlobs lists the blob keys a job refers to: its uploaded
-	// documents, every signed revision saved for them, and its signers'
-	// evidence; empty once the job is deleted.
+	// documents, every blob of every signed revision saved for them (a
+	// revision stored in parts refers to each, job.Revision.Blobs), and
+	// its signers' evidence; empty once the job is deleted.
 	JobBlobs(ctx context.Context, org, id string) ([]string, error)
 	// BlobReferenced reports whether a job other than org's id refers to
 	// key, as JobBlobs would list it.

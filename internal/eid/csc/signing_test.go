@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/segl/segl/internal/blob"
 	"github.com/segl/segl/internal/blob/fs"
 	devcsc "github.com/segl/segl/internal/dev/csc"
 	"github.com/segl/segl/internal/eid/csc"
@@ -85,16 +86,12 @@ func TestAdvancedSignatureWithSigningEngine(t *testing.T) {
 	if asked != len(docs)+1 {
 		t.Errorf("the engine asked for %d signatures, want %d", asked, len(docs)+1)
 	}
-	var revisions []string
-	for _, ref := range signed.Revisions {
-		revisions = append(revisions, ref.Key)
-	}
-	finals, err := engine.Complete(ctx, revisions)
+	finals, err := engine.Complete(ctx, signed.Revisions)
 	if err != nil {
 		t.Fatalf("Complete: %v", err)
 	}
-	read := func(key string) []byte {
-		o, err := blobs.Open(ctx, key)
+	read := func(spans ...blob.Span) []byte {
+		o, err := blob.OpenSpans(ctx, blobs, spans)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -105,12 +102,12 @@ func TestAdvancedSignatureWithSigningEngine(t *testing.T) {
 		}
 		return b
 	}
-	evidence := read(signed.Evidence.Key)
+	evidence := read(blob.Whole(signed.Evidence))
 
 	roots := d.Roots()
 	serial := fmt.Sprintf("%x", kp.Cert.SerialNumber)
 	for i := range docs {
-		final := read(finals[i].Key)
+		final := read(finals[i].Spans()...)
 		rep, err := validate.PDF(bytes.NewReader(final), int64(len(final)), validate.Options{Roots: roots})
 		if err != nil {
 			t.Fatal(err)

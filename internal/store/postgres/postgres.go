@@ -199,14 +199,16 @@ func (db *DB) SaveJob(ctx context.Context, j *job.Job, events []job.Event) error
 			}
 		}
 		for _, d := range j.Documents {
-			if _, err := tx.Exec(ctx, updateDocument, d.Signed.SHA256, d.Signed.Size, j.Org, j.ID, d.ID); err != nil {
+			if _, err := tx.Exec(ctx, updateDocument, d.Signed.SHA256, d.Signed.Size, store.EncodeParts(d.Signed), j.Org, j.ID, d.ID); err != nil {
 				return err
 			}
 			if d.Signed.SHA256 == "" {
 				continue
 			}
-			if _, err := tx.Exec(ctx, insertRevision, j.Org, j.ID, d.Signed.SHA256); err != nil {
-				return err
+			for _, key := range d.Signed.Blobs() {
+				if _, err := tx.Exec(ctx, insertRevision, j.Org, j.ID, key); err != nil {
+					return err
+				}
 			}
 		}
 		return appendEvents(ctx, tx, j.Org, j.AuditKey, events)
@@ -230,7 +232,7 @@ const (
 	updateJob = `UPDATE jobs SET status = $1, updated_at = $2, ended_at = $3, delete_after = $4, version = version + 1
 		WHERE org = $5 AND id = $6 AND version = $7`
 	updateSigner   = `UPDATE signers SET status = $1, updated_at = $2, name = $3, evidence = $4, notice = $5, rejection_reason = $6 WHERE org = $7 AND job_id = $8 AND id = $9`
-	updateDocument = `UPDATE documents SET signed_sha256 = $1, signed_size = $2 WHERE org = $3 AND job_id = $4 AND id = $5`
+	updateDocument = `UPDATE documents SET signed_sha256 = $1, signed_size = $2, signed_parts = $3 WHERE org = $4 AND job_id = $5 AND id = $6`
 	insertRevision = `INSERT INTO revisions (org, job_id, sha256) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`
 	insertFeed     = `INSERT INTO feed (org, job_id, signer_id, type, job_status, signer_status, at) VALUES ($1, $2, $3, $4, $5, $6, $7)`
 	insertAudit    = `INSERT INTO audit (seq, at, org, actor, action, job_id, signer_id, details, prev, hash)
@@ -331,7 +333,7 @@ func scanJob(row pgx.Row) (*job.Job, error) {
 
 const (
 	jobQuery       = `SELECT ` + jobColumns + ` FROM jobs WHERE org = $1 AND id = $2`
-	documentsQuery = `SELECT id, title, file_name, media_type, size, sha256, pages, signed_sha256, signed_size FROM documents
+	documentsQuery = `SELECT id, title, file_name, media_type, size, sha256, pages, signed_sha256, signed_size, signed_parts FROM documents
 		WHERE org = $1 AND job_id = $2 ORDER BY position`
 	signersQuery = `SELECT id, pid, email, mobile, ord, on_behalf_of, status, updated_at, name, evidence, notice, ref, rejection_reason FROM signers
 		WHERE org = $1 AND job_id = $2 ORDER BY position`
@@ -353,8 +355,12 @@ func (db *DB) Job(ctx context.Context, org, id string) (*job.Job, error) {
 		rows, _ := tx.Query(ctx, documentsQuery, org, id)
 		j.Documents, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (job.Document, error) {
 			var d job.Document
-			err := r.Scan(&d.ID, &d.Title, &d.FileName, &d.MediaType, &d.Size, &d.SHA256, &d.Pages, &d.Signed.SHA256, &d.Signed.Size)
-			return d, err
+			var parts string
+			if err := r.Scan(&d.ID, &d.Title, &d.FileName, &d.MediaType, &d.Size, &d.SHA256, &d.Pages,
+				&d.Signed.SHA256, &d.Signed.Size, &parts); err != nil {
+				return d, err
+			}
+			return d, store.DecodeParts(parts, &d.Signed)
 		})
 		if err != nil {
 			return fmt.Errorf("documents: %w", err)

@@ -28,7 +28,6 @@ func (db *DB) DueDeletions(ctx context.Context, now time.Time, limit int) ([]sto
 func (db *DB) JobBlobs(ctx context.Context, org, id string) ([]string, error) {
 	rows, _ := db.pool.Query(ctx, `
 		SELECT sha256 FROM documents WHERE org = $1 AND job_id = $2
-		UNION SELECT signed_sha256 FROM documents WHERE org = $1 AND job_id = $2 AND signed_sha256 <> ''
 		UNION SELECT sha256 FROM revisions WHERE org = $1 AND job_id = $2
 		UNION SELECT evidence FROM signers WHERE org = $1 AND job_id = $2 AND evidence <> ''
 		ORDER BY 1`, org, id)
@@ -41,7 +40,6 @@ func (db *DB) BlobReferenced(ctx context.Context, key, org, id string) (bool, er
 	var found bool
 	err := db.pool.QueryRow(ctx, `SELECT
 		EXISTS (SELECT 1 FROM documents WHERE sha256 = $1 AND NOT (org = $2 AND job_id = $3)) OR
-		EXISTS (SELECT 1 FROM documents WHERE signed_sha256 = $1 AND NOT (org = $2 AND job_id = $3)) OR
 		EXISTS (SELECT 1 FROM revisions WHERE sha256 = $1 AND NOT (org = $2 AND job_id = $3)) OR
 		EXISTS (SELECT 1 FROM signers WHERE evidence = $1 AND NOT (org = $2 AND job_id = $3))`, key, org, id).Scan(&found)
 	return found, wrap("blob referenced", err)

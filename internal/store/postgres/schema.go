@@ -220,4 +220,14 @@ ALTER TABLE signers ADD COLUMN rejection_reason TEXT NOT NULL DEFAULT '';
 	`
 ALTER TABLE jobs ADD COLUMN deletion_noticed BOOLEAN NOT NULL DEFAULT false;
 `,
+	// 8: revisions stored in parts (SQLite's step 13): the spans of the
+	// blobs whose concatenation is a document's newest signed revision
+	// (store.EncodeParts; '' for one stored whole, as every revision before
+	// was). signed_sha256 is the whole file's SHA-256, no longer always a
+	// blob key; every blob a revision is made of is in revisions, which is
+	// where references are found.
+	`
+ALTER TABLE documents ADD COLUMN signed_parts TEXT NOT NULL DEFAULT '';
+DROP INDEX documents_signed;
+`,
 }

@@ -32,10 +32,10 @@ func (db *DB) DueDeletions(ctx context.Context, now time.Time, limit int) ([]sto
 }
 
 // jobBlobs is every reference to a blob, by job: what JobBlobs lists and
-// BlobReferenced looks for.
+// BlobReferenced looks for. revisions holds every blob of every signed
+// revision the job's documents had (all their parts).
 const jobBlobs = `
 	SELECT org, job_id, sha256 AS key FROM documents
-	UNION ALL SELECT org, job_id, signed_sha256 FROM documents WHERE signed_sha256 <> ''
 	UNION ALL SELECT org, job_id, sha256 FROM revisions
 	UNION ALL SELECT org, job_id, evidence FROM signers WHERE evidence <> ''`
 
@@ -58,13 +58,13 @@ func (db *DB) JobBlobs(ctx context.Context, org, id string) ([]string, error) {
 }
 
 // BlobReferenced reports whether another job refers to key. Each branch
-// uses its own index (documents_sha256, documents_signed, revisions_sha256,
-// signers_evidence).
+// uses its own index (documents_sha256, revisions_sha256, signers_evidence).
+// A signed revision's blobs are all in revisions (SaveJob), so the whole
+// file's SHA-256 in documents, no longer always a blob key, is not asked.
 func (db *DB) BlobReferenced(ctx context.Context, key, org, id string) (bool, error) {
 	var n int
 	err := db.queryRow(ctx, `SELECT
 		EXISTS (SELECT 1 FROM documents WHERE sha256 = ?1 AND NOT (org = ?2 AND job_id = ?3)) OR
-		EXISTS (SELECT 1 FROM documents WHERE signed_sha256 = ?1 AND NOT (org = ?2 AND job_id = ?3)) OR
 		EXISTS (SELECT 1 FROM revisions WHERE sha256 = ?1 AND NOT (org = ?2 AND job_id = ?3)) OR
 		EXISTS (SELECT 1 FROM signers WHERE evidence = ?1 AND NOT (org = ?2 AND job_id = ?3))`, key, org, id).Scan(&n)
 	if err != nil {

@@ -275,14 +275,16 @@ func (db *DB) SaveJob(ctx context.Context, j *job.Job, events []job.Event) error
 			}
 		}
 		for _, d := range j.Documents {
-			if _, err := db.exec(ctx, tx, updateDocument, d.Signed.SHA256, d.Signed.Size, j.Org, j.ID, d.ID); err != nil {
+			if _, err := db.exec(ctx, tx, updateDocument, d.Signed.SHA256, d.Signed.Size, store.EncodeParts(d.Signed), j.Org, j.ID, d.ID); err != nil {
 				return err
 			}
 			if d.Signed.SHA256 == "" {
 				continue
 			}
-			if _, err := db.exec(ctx, tx, insertRevision, j.Org, j.ID, d.Signed.SHA256); err != nil {
-				return err
+			for _, key := range d.Signed.Blobs() {
+				if _, err := db.exec(ctx, tx, insertRevision, j.Org, j.ID, key); err != nil {
+					return err
+				}
 			}
 		}
 		return db.appendEvents(ctx, tx, j.Org, j.AuditKey, events)
@@ -306,7 +308,7 @@ const (
 	insertSigner      = `INSERT INTO signers (org, job_id, id, position, pid, email, mobile, ord, on_behalf_of, status, updated_at, ref) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	updateJob         = `UPDATE jobs SET status = ?, updated_at = ?, ended_at = ?, delete_after = ?, version = version + 1 WHERE org = ? AND id = ? AND version = ?`
 	updateSigner      = `UPDATE signers SET status = ?, updated_at = ?, name = ?, evidence = ?, notice = ?, rejection_reason = ? WHERE org = ? AND job_id = ? AND id = ?`
-	updateDocument    = `UPDATE documents SET signed_sha256 = ?, signed_size = ? WHERE org = ? AND job_id = ? AND id = ?`
+	updateDocument    = `UPDATE documents SET signed_sha256 = ?, signed_size = ?, signed_parts = ? WHERE org = ? AND job_id = ? AND id = ?`
 	insertRevision    = `INSERT INTO revisions (org, job_id, sha256) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`
 	insertFeed        = `INSERT INTO feed (org, job_id, signer_id, type, job_status, signer_status, at) VALUES (?, ?, ?, ?, ?, ?, ?)`
 	insertAudit       = `INSERT INTO audit (seq, at, org, actor, action, job_id, signer_id, details, prev, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
@@ -427,10 +429,15 @@ func (db *DB) Job(ctx context.Context, org, id string) (*job.Job, error) {
 	}
 	for rows.Next() {
 		var d job.Document
+		var parts string
 		if err := rows.Scan(&d.ID, &d.Title, &d.FileName, &d.MediaType, &d.Size, &d.SHA256, &d.Pages,
-			&d.Signed.SHA256, &d.Signed.Size); err != nil {
+			&d.Signed.SHA256, &d.Signed.Size, &parts); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("sqlite: job documents: %w", err)
+		}
+		if err := store.DecodeParts(parts, &d.Signed); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("sqlite: job document %s: %w", d.ID, err)
 		}
 		j.Documents = append(j.Documents, d)
 	}
@@ -457,7 +464,7 @@ func (db *DB) Job(ctx context.Context, org, id string) (*job.Job, error) {
 // them.
 const (
 	jobQuery       = `SELECT ` + jobColumns + ` FROM jobs WHERE org = ? AND id = ?`
-	documentsQuery = `SELECT id, title, file_name, media_type, size, sha256, pages, signed_sha256, signed_size FROM documents
+	documentsQuery = `SELECT id, title, file_name, media_type, size, sha256, pages, signed_sha256, signed_size, signed_parts FROM documents
 		WHERE org = ? AND job_id = ? ORDER BY position`
 	signersQuery = `SELECT id, pid, email, mobile, ord, on_behalf_of, status, updated_at, name, evidence, notice, ref, rejection_reason FROM signers
 		WHERE org = ? AND job_id = ? ORDER BY position`

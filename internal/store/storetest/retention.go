@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/segl/segl/internal/audit"
+	"github.com/segl/segl/internal/blob"
 	"github.com/segl/segl/internal/job"
 	"github.com/segl/segl/internal/store"
 )
@@ -177,5 +178,56 @@ func testDeletionNotice(t *testing.T, s store.Store) {
 	}
 	if n != 1 {
 		t.Fatalf("%d job.deletion-due events, want 1", n)
+	}
+}
+
+// testRevisionParts keeps a revision stored in parts (the prepared file
+// made of ranges of the upload and of one blob, then each act's appended
+// update) and reads it back as it was; every blob of it is the job's, the
+// whole file's SHA-256 is not a blob the job refers to, and a blob two
+// jobs' revisions share stays referenced until the second goes.
+func testRevisionParts(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	const prepared, act1, act2, whole = "4444444444444444444444444444444444444444444444444444444444444444",
+		"5555555555555555555555555555555555555555555555555555555555555555",
+		"6666666666666666666666666666666666666666666666666666666666666666",
+		"7777777777777777777777777777777777777777777777777777777777777777"
+	a, b := mustCreate(t, s, orgA), mustCreate(t, s, orgB)
+	upload := a.Documents[0].SHA256
+	first := job.Revision{SHA256: "8888888888888888888888888888888888888888888888888888888888888888", Size: 1300,
+		Parts: []blob.Span{{Key: prepared, Size: 100}, {Key: upload, Offset: 34, Size: 1000}, {Key: prepared, Offset: 100, Size: 200}}}
+	a.Documents[0].Signed = first.Append(whole, 1400, blob.Ref{Key: act1, Size: 100})
+	if err := s.SaveJob(ctx, a, nil); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Job(ctx, orgA, a.ID)
+	if err != nil || !reflect.DeepEqual(got, a) {
+		t.Fatalf("read back: %v\n got %+v\nwant %+v", err, got.Documents, a.Documents)
+	}
+	a.Documents[0].Signed = a.Documents[0].Signed.Append(whole[:63]+"8", 1450, blob.Ref{Key: act2, Size: 50})
+	if err := s.SaveJob(ctx, a, nil); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{prepared, act1, act2, upload}
+	if keys, err := s.JobBlobs(ctx, orgA, a.ID); err != nil || !reflect.DeepEqual(keys, want) {
+		t.Fatalf("JobBlobs = %v, %v; want %v", keys, err, want)
+	}
+	b.Documents[0].Signed = job.Revision{SHA256: act1, Size: 100} // the same bytes stored whole
+	if err := s.SaveJob(ctx, b, nil); err != nil {
+		t.Fatal(err)
+	}
+	for key, want := range map[string]bool{prepared: false, act1: true, act2: false, whole: false} {
+		if got, err := s.BlobReferenced(ctx, key, orgA, a.ID); err != nil || got != want {
+			t.Fatalf("BlobReferenced(%s…) = %v, %v; want %v", key[:4], got, err, want)
+		}
+	}
+	if err := s.DeleteJob(ctx, store.By{Actor: "system", At: t0}, orgB, b.ID, "request"); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.BlobReferenced(ctx, act1, orgA, a.ID); err != nil || got {
+		t.Fatalf("after the other job's deletion, BlobReferenced = %v, %v", got, err)
+	}
+	if got, err := s.BlobReferenced(ctx, act1, orgB, b.ID); err != nil || !got {
+		t.Fatalf("the job's own part: BlobReferenced = %v, %v", got, err)
 	}
 }

@@ -45,6 +45,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"usage", testUsage},
 		{"retention", testRetention},
 		{"delete-job", testDeleteJob},
+		{"revision-parts", testRevisionParts},
 		{"deletion-notice", testDeletionNotice},
 	}
 	for _, tt := range tests {

@@ -1,0 +1,243 @@
+package blob
+
+import (
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+
+	"github.com/segl/segl/internal/errs"
+)
+
+// Span is a run of a stored blob's bytes: Size bytes of the blob Key from
+// Offset. Content stored in pieces (a document revision that is the
+// previous revision followed by what a signing act appended) is a list of
+// spans, read as one with OpenSpans.
+type Span struct {
+	Key    string
+	Offset int64
+	Size   int64
+}
+
+// Whole is the span of all of a stored blob.
+func Whole(r Ref) Span { return Span{Key: r.Key, Size: r.Size} }
+
+// Keys lists the distinct blobs spans read, in their first order: what a
+// store of references must count, so that none of them is deleted while
+// content made of it is kept.
+func Keys(spans []Span) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, s := range spans {
+		if !seen[s.Key] {
+			seen[s.Key] = true
+			out = append(out, s.Key)
+		}
+	}
+	return out
+}
+
+// OpenSpans opens the concatenation of spans as one Object: ReadAt and
+// Read find each byte in its blob, so a file stored in pieces is read,
+// sought in and served without being put together. Each blob is opened
+// once however many spans read it. A span outside its blob is an error:
+// the content would not be what was stored.
+func OpenSpans(ctx context.Context, s Store, spans []Span) (Object, error) {
+	if len(spans) == 0 {
+		return nil, errors.New("blob: no spans to open")
+	}
+	if len(spans) == 1 && spans[0].Offset == 0 {
+		o, err := s.Open(ctx, spans[0].Key)
+		if err != nil {
+			return nil, err
+		}
+		if o.Size() != spans[0].Size {
+			o.Close()
+			return nil, fmt.Errorf("blob: %s has %d bytes, not %d", spans[0].Key, o.Size(), spans[0].Size)
+		}
+		return o, nil
+	}
+	c := &concat{open: map[string]Object{}}
+	for _, sp := range spans {
+		o, ok := c.open[sp.Key]
+		if !ok {
+			var err error
+			if o, err = s.Open(ctx, sp.Key); err != nil {
+				c.Close()
+				return nil, err
+			}
+			c.open[sp.Key] = o
+		}
+		if sp.Offset < 0 || sp.Size <= 0 || sp.Offset+sp.Size > o.Size() {
+			c.Close()
+			return nil, fmt.Errorf("blob: span %d+%d outside %s (%d bytes)", sp.Offset, sp.Size, sp.Key, o.Size())
+		}
+		c.parts = append(c.parts, part{at: c.size, Span: sp, r: o})
+		c.size += sp.Size
+	}
+	return c, nil
+}
+
+// concat is the Object of OpenSpans.
+type concat struct {
+	open  map[string]Object
+	parts []part // in order; parts[i].at is where each begins in the whole
+	size  int64
+	off   int64 // of Read
+}
+
+type part struct {
+	at int64
+	Span
+	r io.ReaderAt
+}
+
+func (c *concat) Size() int64 { return c.size }
+
+// ReadAt reads across the parts that hold [off, off+len(p)).
+func (c *concat) ReadAt(p []byte, off int64) (int, error) {
+	if off < 0 {
+		return 0, errors.New("blob: negative offset")
+	}
+	if off >= c.size {
+		return 0, io.EOF
+	}
+	i := sort.Search(len(c.parts), func(i int) bool { return c.parts[i].at+c.parts[i].Size > off })
+	n := 0
+	for n < len(p) && i < len(c.parts) {
+		pt := c.parts[i]
+		rel := off + int64(n) - pt.at
+		want := min(int64(len(p)-n), pt.Size-rel)
+		m, err := pt.r.ReadAt(p[n:n+int(want)], pt.Offset+rel)
+		n += m
+		if m < int(want) {
+			if err == nil || err == io.EOF {
+				err = io.ErrUnexpectedEOF // the blob is shorter than when opened
+			}
+			return n, fmt.Errorf("blob: %s: %w", pt.Key, err)
+		}
+		i++
+	}
+	if n < len(p) {
+		return n, io.EOF
+	}
+	return n, nil
+}
+
+func (c *concat) Read(p []byte) (int, error) {
+	n, err := c.ReadAt(p, c.off)
+	c.off += int64(n)
+	if err == io.EOF && n > 0 {
+		err = nil
+	}
+	return n, err
+}
+
+func (c *concat) Close() error {
+	var first error
+	for _, o := range c.open {
+		if err := o.Close(); err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
+}
+
+// Tail receives a new version of stored content written whole, which must
+// begin with the Base bytes of the version it extends, and keeps only what
+// follows them, in a temporary file; it hashes everything written, so the
+// new version's SHA-256 is known without reading it again. A PDF revision
+// made by an incremental update (ISO 32000-1 §7.5.6) is its parent's bytes
+// followed by the update: stored as a Tail, each signing act costs what it
+// appends, not another copy of the document.
+type Tail struct {
+	base   int64
+	n      int64
+	h      hashState
+	prefix []byte // SHA-256 of the first base bytes, once written
+	f      *os.File
+}
+
+type hashState interface {
+	io.Writer
+	Sum([]byte) []byte
+}
+
+// NewTail returns a Tail for content that extends base bytes, keeping
+// the rest in a new file in dir ("" is os.TempDir()).
+func NewTail(dir string, base int64) (*Tail, error) {
+	f, err := os.CreateTemp(dir, "segl-tail-*")
+	if err != nil {
+		return nil, fmt.Errorf("blob: %w", err)
+	}
+	t := &Tail{base: base, h: sha256.New(), f: f}
+	if base == 0 {
+		t.prefix = t.h.Sum(nil)
+	}
+	return t, nil
+}
+
+// Write hashes p and keeps the bytes of it past the base.
+func (t *Tail) Write(p []byte) (int, error) {
+	if skip := t.base - t.n; skip > 0 {
+		head := p[:min(int64(len(p)), skip)]
+		t.h.Write(head)
+		t.n += int64(len(head))
+		p = p[len(head):]
+		if t.n == t.base {
+			t.prefix = t.h.Sum(nil) // Sum leaves the running hash as it is
+		}
+		if len(p) == 0 {
+			return len(head), nil
+		}
+		n, err := t.Write(p)
+		return len(head) + n, err
+	}
+	t.h.Write(p)
+	n, err := t.f.Write(p)
+	t.n += int64(n)
+	if err != nil {
+		return n, fmt.Errorf("blob: %w", err)
+	}
+	return n, nil
+}
+
+// Size is the number of bytes written: the new version's size.
+func (t *Tail) Size() int64 { return t.n }
+
+// Sum is the SHA-256 of everything written.
+func (t *Tail) Sum() []byte { return t.h.Sum(nil) }
+
+// Extends reports whether what was written begins with base bytes whose
+// SHA-256 is baseSum, and goes on past them: only then is the new version
+// its base followed by the kept tail.
+func (t *Tail) Extends(baseSum []byte) bool {
+	return t.prefix != nil && t.n > t.base && string(t.prefix) == string(baseSum)
+}
+
+// Keep stores the tail in s (Keep: moved into place when s can take
+// files) and removes the temporary file. It refuses, storing nothing,
+// when the content does not extend a base with SHA-256 baseSum.
+func (t *Tail) Keep(ctx context.Context, s Store, baseSum []byte) (Ref, error) {
+	if !t.Extends(baseSum) {
+		t.Close()
+		return Ref{}, errs.E(errs.Internal, "not-appended", "the new version does not extend the %d bytes it was to follow", t.base)
+	}
+	f := t.f
+	t.f = nil
+	return Keep(ctx, s, f, t.n-t.base)
+}
+
+// Close removes the temporary file unless Keep took it.
+func (t *Tail) Close() error {
+	if t.f == nil {
+		return nil
+	}
+	f := t.f
+	t.f = nil
+	f.Close()
+	return os.Remove(f.Name())
+}

@@ -1,0 +1,139 @@
+package blob_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"io"
+	"os"
+	"path/filepath"
+	"testing"
+	"testing/iotest"
+
+	"github.com/segl/segl/internal/blob"
+	"github.com/segl/segl/internal/blob/fs"
+	"github.com/segl/segl/internal/errs"
+)
+
+func newStore(t *testing.T) *fs.Store {
+	t.Helper()
+	s, err := fs.Open(filepath.Join(t.TempDir(), "blobs"), fs.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func put(t *testing.T, s blob.Store, b []byte) blob.Ref {
+	t.Helper()
+	ref, err := s.Put(context.Background(), bytes.NewReader(b), int64(len(b)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ref
+}
+
+// TestOpenSpans reads content stored in pieces, one blob read at two
+// places, as the one file it is: every ReadAt across piece boundaries and
+// a sequential read give the same bytes.
+func TestOpenSpans(t *testing.T) {
+	ctx := context.Background()
+	s := newStore(t)
+	upload := bytes.Repeat([]byte("0123456789abcdef"), 1000)
+	own := []byte("HEADER|MIDDLE|TRAILER")
+	u, o := put(t, s, upload), put(t, s, own)
+	spans := []blob.Span{{Key: o.Key, Size: 7}, {Key: u.Key, Offset: 5, Size: 10000}, {Key: o.Key, Offset: 7, Size: 14}}
+	want := append(append(append([]byte{}, own[:7]...), upload[5:10005]...), own[7:]...)
+	obj, err := blob.OpenSpans(ctx, s, spans)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer obj.Close()
+	if obj.Size() != int64(len(want)) {
+		t.Fatalf("Size = %d, want %d", obj.Size(), len(want))
+	}
+	if err := iotest.TestReader(obj, want); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ off, n int }{{0, 7}, {3, 10}, {10000, 21}, {10006, 15}, {0, len(want)}} {
+		got := make([]byte, c.n)
+		if n, err := obj.ReadAt(got, int64(c.off)); n != c.n || err != nil || !bytes.Equal(got, want[c.off:c.off+c.n]) {
+			t.Fatalf("ReadAt(%d, %d) = %d, %v", c.off, c.n, n, err)
+		}
+	}
+	past := make([]byte, 10)
+	if n, err := obj.ReadAt(past, int64(len(want)-4)); n != 4 || err != io.EOF {
+		t.Fatalf("ReadAt over the end = %d, %v; want 4, EOF", n, err)
+	}
+
+	for name, bad := range map[string][]blob.Span{
+		"outside": {{Key: o.Key, Offset: 10, Size: 20}},
+		"size":    {{Key: o.Key, Size: 20}},
+	} {
+		if _, err := blob.OpenSpans(ctx, s, bad); err == nil {
+			t.Errorf("%s: a span outside its blob was opened", name)
+		}
+	}
+	if _, err := blob.OpenSpans(ctx, s, []blob.Span{{Key: o.Key, Size: 3}, {Key: sha(nil), Size: 1}}); !errs.Is(err, errs.NotFound) {
+		t.Errorf("missing blob: %v", err)
+	}
+}
+
+func sha(b []byte) string {
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}
+
+// TestTail keeps only what follows the base, knows the whole content's
+// SHA-256, and refuses content that does not begin with the base.
+func TestTail(t *testing.T) {
+	ctx := context.Background()
+	s := newStore(t)
+	base := bytes.Repeat([]byte("base "), 2000)
+	update := []byte("\nan incremental update\n%%EOF\n")
+	baseSum := sha256.Sum256(base)
+
+	tail, err := blob.NewTail(t.TempDir(), int64(len(base)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Written in pieces that straddle the end of the base.
+	whole := append(append([]byte{}, base...), update...)
+	for _, p := range [][]byte{whole[:100], whole[100 : len(base)+3], whole[len(base)+3:]} {
+		if _, err := tail.Write(p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	wholeSum := sha256.Sum256(whole)
+	if tail.Size() != int64(len(whole)) || !bytes.Equal(tail.Sum(), wholeSum[:]) {
+		t.Fatalf("Size %d, Sum %x; want %d, %x", tail.Size(), tail.Sum(), len(whole), wholeSum)
+	}
+	ref, err := tail.Keep(ctx, s, baseSum[:])
+	if err != nil {
+		t.Fatal(err)
+	}
+	o, err := s.Open(ctx, ref.Key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := io.ReadAll(o)
+	o.Close()
+	if !bytes.Equal(got, update) {
+		t.Fatalf("kept %q, want only the update", got)
+	}
+
+	dir := t.TempDir()
+	other, err := blob.NewTail(dir, int64(len(base)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	other.Write(bytes.ToUpper(base))
+	other.Write(update)
+	if _, err := other.Keep(ctx, s, baseSum[:]); err == nil {
+		t.Fatal("kept an update of other content than the base")
+	}
+	if left, _ := os.ReadDir(dir); len(left) != 0 {
+		t.Fatalf("a refused tail left %d files", len(left))
+	}
+}

@@ -2,13 +2,16 @@ package backup
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	blobfs "github.com/segl/segl/internal/blob/fs"
 	"github.com/segl/segl/internal/errs"
+	"github.com/segl/segl/internal/job"
 	"github.com/segl/segl/internal/queue/sqlitequeue"
 	"github.com/segl/segl/internal/store/sqlite"
 )
@@ -94,5 +97,51 @@ func TestDamageFound(t *testing.T) {
 	if _, err := Backup(ctx, Options{Data: data, Dir: filepath.Join(t.TempDir(), "b2")}); err == nil ||
 		!strings.Contains(err.Error(), "damaged") {
 		t.Fatalf("backup of a damaged blob: %v", err)
+	}
+}
+
+// TestRevisionPartsChecked: the check of a backup finds every blob a
+// running job's revision is made of, not only its first: a revision
+// stored in parts whose appended update is missing does not back up.
+func TestRevisionPartsChecked(t *testing.T) {
+	ctx := context.Background()
+	data, uploadFile := dataDir(t)
+	blobs, err := blobfs.Open(filepath.Join(data, "blobs"), blobfs.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tail, err := blobs.Put(ctx, strings.NewReader("\nan incremental update\n%%EOF\n"), 1<<20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	upload := filepath.Base(uploadFile)
+	db, err := sqlite.Open(filepath.Join(data, "segl.db"), sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	n := 0
+	ids := func() string { n++; return fmt.Sprintf("0193000000%04d", n) }
+	r := &job.Request{Title: "Avtale", Flow: job.Portal, SignatureType: job.Authenticated,
+		Signers: []job.SignerRequest{{PID: "21909825250", Order: 1}, {PID: "03896127682", Order: 2}}}
+	docs := []job.Document{{ID: ids(), Title: "Avtale", FileName: "a.pdf", MediaType: "application/pdf", Size: 19, SHA256: upload}}
+	j, ev := job.New(r, "317510748", "cert:1", docs, ids, now, job.DefaultLimits)
+	if err := db.CreateJob(ctx, j, ev, nil); err != nil {
+		t.Fatal(err)
+	}
+	j.Documents[0].Signed = job.Revision{SHA256: upload, Size: 19}.Append(strings.Repeat("ab", 32), 19+tail.Size, tail)
+	if err := db.SaveJob(ctx, j, nil); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	if _, err := Backup(ctx, Options{Data: data, Dir: filepath.Join(t.TempDir(), "b")}); err != nil {
+		t.Fatal(err)
+	}
+	if err := blobs.Delete(ctx, tail.Key); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Backup(ctx, Options{Data: data, Dir: filepath.Join(t.TempDir(), "b2")}); err == nil ||
+		!strings.Contains(err.Error(), tail.Key+", which is missing") {
+		t.Fatalf("backup of a job whose revision lacks a part: %v", err)
 	}
 }

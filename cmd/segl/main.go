@@ -34,7 +34,7 @@ usage:
   segl validate [--json] [--at TIME] [--data DIR] FILE…        validate signatures; non-zero exit unless all pass
   segl keys init|show|csr [flags]                              development PKI and production CSRs
   segl audit verify [--data DIR | --database-url URL] [--trust PEM]  check the audit log's hash chain and anchors
-  segl bench [--url URL] [--jobs N] [--workers N]              create jobs against a running server, report rates
+  segl bench [--url URL,…] [--jobs N] [--workers N] [--ceremony]  create jobs (or whole ceremonies) on one or more nodes, report rates
   segl backup --out DIR [--data DIR] [--keys]                  online copy of an embedded segl, verified (segl backup verify DIR)
   segl restore --from DIR --data DIR                           restore a backup into an empty data directory
 `

@@ -3,6 +3,9 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
+	"crypto"
+	"crypto/sha256"
 	"crypto/tls"
 	"errors"
 	"net/http"
@@ -16,11 +19,13 @@ import (
 
 	"github.com/segl/segl/internal/pki"
 	"github.com/segl/segl/internal/testtool"
+	"github.com/segl/segl/internal/tsp"
 )
 
 // TestClusterScript runs scripts/cluster as the README's "Scaling out"
 // section does: three nodes on one PostgreSQL, one S3 server and one
-// SoftHSM token. Every node must be ready, jobs and ceremonies spread over
+// SoftHSM token. Every node must be ready and time-stamp with the token's
+// key, jobs and ceremonies spread over
 // the nodes must all succeed, with each signer on a node other than the
 // job's creator, the audit chain the three nodes wrote together must be
 // intact, and after SIGTERM no process the script started may be left and
@@ -99,6 +104,20 @@ func TestClusterScript(t *testing.T) {
 		resp.Body.Close()
 		if resp.StatusCode != http.StatusOK {
 			t.Fatalf("%s/readyz: %s, want 200 (the script prints the nodes once they are ready)", u, resp.Status)
+		}
+		// Every node's time-stamping unit signs with the key the script
+		// made in the SoftHSM token, as the completions' time-stamps do.
+		digest := sha256.Sum256([]byte(u))
+		tok, err := (&tsp.Client{URL: u + "/dev/tsa", HTTP: web, Roots: roots}).Stamp(context.Background(), crypto.SHA256, digest[:])
+		if err != nil {
+			t.Fatalf("%s/dev/tsa: %v", u, err)
+		}
+		info, err := tsp.Parse(tok)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cn := info.Certificate.Subject.CommonName; cn != "segl cluster tsa" {
+			t.Errorf("%s time-stamps as %q, want the token's key certified as \"segl cluster tsa\"", u, cn)
 		}
 	}
 

@@ -203,3 +203,22 @@ func (s *Store) UsageRows(ctx context.Context, from, to time.Time, loc *time.Loc
 	v, err := s.Store.UsageRows(ctx, from, to, loc)
 	return v, s.note(err)
 }
+
+func (s *Store) NextPoll(ctx context.Context, org, queue string) (time.Time, error) {
+	v, err := s.Store.NextPoll(ctx, org, queue)
+	return v, s.note(err)
+}
+
+func (s *Store) SetNextPoll(ctx context.Context, org, queue string, at, now time.Time, limit int) error {
+	return s.note(s.Store.SetNextPoll(ctx, org, queue, at, now, limit))
+}
+
+func (s *Store) LeaseDelivery(ctx context.Context, org, jobID string, through int64, now, until time.Time) (bool, error) {
+	v, err := s.Store.LeaseDelivery(ctx, org, jobID, through, now, until)
+	return v, s.note(err)
+}
+
+func (s *Store) EndDelivery(ctx context.Context, org, jobID string) (int64, error) {
+	v, err := s.Store.EndDelivery(ctx, org, jobID)
+	return v, s.note(err)
+}

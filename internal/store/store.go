@@ -8,6 +8,7 @@ package store
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"time"
 
@@ -27,6 +28,7 @@ type Store interface {
 	Usage
 	Renewals
 	Retention
+	Polls
 	// AuditRecords calls fn for every audit record after seq, in order.
 	AuditRecords(ctx context.Context, after int64, fn func(audit.Record) error) error
 	// The chain's RFC 3161 anchors (audit.AnchorHead stores them).
@@ -54,6 +56,29 @@ type Org struct {
 	// it ends (MISSION L1: 30 to 40 days), set by the central
 	// administrator; zero means job.DefaultRetentionDays.
 	RetentionDays int
+	// Brokers are the organisation numbers of the brokers (data
+	// processors) the organisation lets act on its behalf through Posten's
+	// signature API, each with its own enterprise certificate, in the
+	// order the central administrator gave them. A broker must itself be
+	// onboarded: its certificate authenticates it as itself first.
+	Brokers []string
+}
+
+// AllowsBroker reports whether broker may act on the organisation's
+// behalf.
+func (o Org) AllowsBroker(broker string) bool {
+	return broker != "" && slices.Contains(o.Brokers, broker)
+}
+
+// BrokerList is Brokers comma-separated, as the stores keep it.
+func (o Org) BrokerList() string { return strings.Join(o.Brokers, ",") }
+
+// SplitList is the inverse of TypeList and BrokerList: "" is none.
+func SplitList(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return strings.Split(s, ",")
 }
 
 // Retention returns the organisation's retention in days, the default
@@ -88,7 +113,8 @@ func (o Org) TypeList() string {
 // ("org.saved", "org.onboarded"), the same whichever store writes it.
 func (o Org) AuditDetails() map[string]any {
 	return map[string]any{"name": o.Name, "active": o.Active, "signature_types": o.TypeList(),
-		"contact_email": o.ContactEmail, "cert_subject": o.CertSubject, "retention_days": o.Retention()}
+		"contact_email": o.ContactEmail, "cert_subject": o.CertSubject, "retention_days": o.Retention(),
+		"brokers": o.BrokerList()}
 }
 
 // By says who makes a change to organisations or users, and when. Each
@@ -214,6 +240,40 @@ type Feed interface {
 	// ignored. It returns how many were newly acknowledged.
 	Ack(ctx context.Context, org string, seqs []int64) (int, error)
 }
+
+// Polls is the state of polling Posten's signature API that every node
+// behind a load balancer must see alike (internal/postenapi): when each
+// polling queue may next be polled, and which jobs a poll delivered and
+// the sender has not confirmed yet. Both are bounded whatever a sender
+// sends: an organisation has at most the limit it is given of queues with
+// a time to wait for, and a lease per job it has; what has passed is
+// forgotten as new state is written.
+type Polls interface {
+	// NextPoll returns when org's queue may next be polled: the zero time
+	// when no wait is recorded, or one that has passed.
+	NextPoll(ctx context.Context, org, queue string) (time.Time, error)
+	// SetNextPoll records that org's queue may not be polled before at.
+	// In the same transaction it forgets org's queues whose time is not
+	// after now and, when limit queues of org are still waiting, the one
+	// whose wait ends first, so at most limit are kept.
+	SetNextPoll(ctx context.Context, org, queue string, at, now time.Time, limit int) error
+	// LeaseDelivery hides org's job from other polls until until, noting
+	// the feed sequence number through which the delivered status covers
+	// its changes. It reports false, and changes nothing, when a lease
+	// that has not ended at now holds the job: of concurrent polls on any
+	// node, only one delivers it. An ended lease keeps its number for a
+	// confirmation that comes late, until LeaseMemory after its end, when
+	// a later lease of the organisation forgets it.
+	LeaseDelivery(ctx context.Context, org, jobID string, through int64, now, until time.Time) (bool, error)
+	// EndDelivery ends the lease of org's job, ended or not, and returns
+	// the sequence number its delivery covered; 0 when there is none.
+	EndDelivery(ctx context.Context, org, jobID string) (int64, error)
+}
+
+// LeaseMemory is how long after its end a delivery's lease is kept
+// (Polls.LeaseDelivery): a sender confirming later acknowledges every
+// change of the job, delivered or not.
+const LeaseMemory = 24 * time.Hour
 
 // SignerRef names one signer entry of one job.
 type SignerRef struct {

@@ -101,16 +101,16 @@ func wrap(op string, err error) error {
 	return pgdb.Classify(fmt.Errorf("postgres: %s: %w", op, err))
 }
 
-const orgColumns = `number, name, active, signature_types, created_at, contact_email, cert_subject, retention_days`
+const orgColumns = `number, name, active, signature_types, created_at, contact_email, cert_subject, retention_days, brokers`
 
 func scanOrg(row pgx.Row) (store.Org, error) {
 	var o store.Org
-	var types string
+	var types, brokers string
 	var created int64
-	if err := row.Scan(&o.Number, &o.Name, &o.Active, &types, &created, &o.ContactEmail, &o.CertSubject, &o.RetentionDays); err != nil {
+	if err := row.Scan(&o.Number, &o.Name, &o.Active, &types, &created, &o.ContactEmail, &o.CertSubject, &o.RetentionDays, &brokers); err != nil {
 		return o, err
 	}
-	o.CreatedAt = fromMicro(created)
+	o.CreatedAt, o.Brokers = fromMicro(created), store.SplitList(brokers)
 	for _, t := range strings.Split(types, ",") {
 		if t != "" {
 			o.SignatureTypes = append(o.SignatureTypes, job.SignatureType(t))

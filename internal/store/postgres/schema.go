@@ -230,4 +230,22 @@ ALTER TABLE jobs ADD COLUMN deletion_noticed BOOLEAN NOT NULL DEFAULT false;
 ALTER TABLE documents ADD COLUMN signed_parts TEXT NOT NULL DEFAULT '';
 DROP INDEX documents_signed;
 `,
+	// 9: brokers and the polling state of Posten's signature API (the
+	// SQLite store's step 14).
+	`
+ALTER TABLE orgs ADD COLUMN brokers TEXT NOT NULL DEFAULT '';
+CREATE TABLE poll_queues (
+	org     TEXT COLLATE "C" NOT NULL,
+	queue   TEXT COLLATE "C" NOT NULL,
+	next_at BIGINT NOT NULL,
+	PRIMARY KEY (org, queue)
+);
+CREATE TABLE poll_leases (
+	org         TEXT COLLATE "C" NOT NULL,
+	job_id      TEXT COLLATE "C" NOT NULL,
+	lease_until BIGINT NOT NULL,
+	through_seq BIGINT NOT NULL,
+	PRIMARY KEY (org, job_id)
+);
+`,
 }

@@ -33,8 +33,8 @@ func (db *DB) adminTx(ctx context.Context, by store.By, org, action string, deta
 }
 
 const upsertOrg = `
-	INSERT INTO orgs (number, name, active, signature_types, created_at, contact_email, cert_subject, retention_days)
-	VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
+	INSERT INTO orgs (number, name, active, signature_types, created_at, contact_email, cert_subject, retention_days, brokers)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
 // PutOrg inserts or updates an organisation.
 func (db *DB) PutOrg(ctx context.Context, by store.By, o store.Org) error {
@@ -42,8 +42,9 @@ func (db *DB) PutOrg(ctx context.Context, by store.By, o store.Org) error {
 		_, err := tx.ExecContext(ctx, upsertOrg+`
 			ON CONFLICT (number) DO UPDATE SET name = excluded.name, active = excluded.active,
 				signature_types = excluded.signature_types, contact_email = excluded.contact_email,
-				cert_subject = excluded.cert_subject, retention_days = excluded.retention_days`,
-			o.Number, o.Name, o.Active, o.TypeList(), micro(o.CreatedAt), o.ContactEmail, o.CertSubject, o.RetentionDays)
+				cert_subject = excluded.cert_subject, retention_days = excluded.retention_days,
+				brokers = excluded.brokers`,
+			o.Number, o.Name, o.Active, o.TypeList(), micro(o.CreatedAt), o.ContactEmail, o.CertSubject, o.RetentionDays, o.BrokerList())
 		return err
 	})
 }
@@ -54,7 +55,7 @@ func (db *DB) Onboard(ctx context.Context, by store.By, o store.Org, u store.Use
 	details["admin"], details["admin_role"] = u.PID, string(u.Role)
 	return db.adminTx(ctx, by, o.Number, "org.onboarded", details, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, upsertOrg+` ON CONFLICT (number) DO NOTHING`,
-			o.Number, o.Name, o.Active, o.TypeList(), micro(o.CreatedAt), o.ContactEmail, o.CertSubject, o.RetentionDays)
+			o.Number, o.Name, o.Active, o.TypeList(), micro(o.CreatedAt), o.ContactEmail, o.CertSubject, o.RetentionDays, o.BrokerList())
 		if err != nil {
 			return err
 		}

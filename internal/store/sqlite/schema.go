@@ -236,4 +236,24 @@ ALTER TABLE jobs ADD COLUMN deletion_noticed INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE documents ADD COLUMN signed_parts TEXT NOT NULL DEFAULT '';
 DROP INDEX documents_signed;
 `,
+	// 14: brokers an organisation lets act for it through Posten's
+	// signature API (comma-separated organisation numbers), and that API's
+	// polling state, shared by every node (store.Polls): each queue's next
+	// permitted poll and each delivered job's lease.
+	`
+ALTER TABLE orgs ADD COLUMN brokers TEXT NOT NULL DEFAULT '';
+CREATE TABLE poll_queues (
+	org     TEXT NOT NULL,
+	queue   TEXT NOT NULL,
+	next_at INTEGER NOT NULL,
+	PRIMARY KEY (org, queue)
+) WITHOUT ROWID;
+CREATE TABLE poll_leases (
+	org         TEXT NOT NULL,
+	job_id      TEXT NOT NULL,
+	lease_until INTEGER NOT NULL,
+	through_seq INTEGER NOT NULL,
+	PRIMARY KEY (org, job_id)
+) WITHOUT ROWID;
+`,
 }

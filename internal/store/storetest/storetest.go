@@ -47,6 +47,9 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"delete-job", testDeleteJob},
 		{"revision-parts", testRevisionParts},
 		{"deletion-notice", testDeletionNotice},
+		{"poll-times", testPollTimes},
+		{"poll-leases", testPollLeases},
+		{"poll-leases-concurrent", testPollLeaseRace},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -94,7 +97,8 @@ func testOrgs(t *testing.T, s store.Store) {
 	ctx := context.Background()
 	o := store.Org{Number: orgA, Name: "Lånekassen test", Active: true,
 		SignatureTypes: []job.SignatureType{job.Authenticated, job.Advanced}, CreatedAt: t0,
-		ContactEmail: "post@lanekassen.example", CertSubject: "CN=Lånekassen,O=Lånekassen", RetentionDays: 35}
+		ContactEmail: "post@lanekassen.example", CertSubject: "CN=Lånekassen,O=Lånekassen", RetentionDays: 35,
+		Brokers: []string{orgB, "974760673"}}
 	if err := s.PutOrg(ctx, by, o); err != nil {
 		t.Fatal(err)
 	}
@@ -102,12 +106,12 @@ func testOrgs(t *testing.T, s store.Store) {
 	if err != nil || !reflect.DeepEqual(got, o) {
 		t.Fatalf("Org = %+v, %v; want %+v", got, err, o)
 	}
-	o.Active = false
+	o.Active, o.Brokers = false, nil
 	if err := s.PutOrg(ctx, by, o); err != nil {
 		t.Fatal(err)
 	}
-	if got, _ := s.Org(ctx, orgA); got.Active {
-		t.Fatal("update did not deactivate")
+	if got, _ := s.Org(ctx, orgA); got.Active || got.Brokers != nil || got.AllowsBroker(orgB) {
+		t.Fatalf("update did not deactivate and revoke the brokers: %+v", got)
 	}
 	if _, err := s.Org(ctx, orgB); !errs.Is(err, errs.NotFound) {
 		t.Fatalf("unknown org: %v, want not found", err)

@@ -81,7 +81,11 @@ type Caller struct {
 	// the sender role (MISSION I4). Other jobs of the organisation are
 	// NotFound to it, as another organisation's are.
 	OwnOnly bool
-	org     *store.Org // as Authorize found it, so one request reads it once
+	// Broker is the organisation number of a broker acting for Org
+	// through Posten's signature API (ActFor), "" for an organisation
+	// acting for itself.
+	Broker string
+	org    *store.Org // as Authorize found it, so one request reads it once
 }
 
 // CreateJob validates the request against the uploaded documents and stores

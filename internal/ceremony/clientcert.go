@@ -31,6 +31,40 @@ func (s *Service) ClientCertCaller(ctx context.Context, leaf *x509.Certificate) 
 	return s.AuthorizeCert(ctx, org, fmt.Sprintf("cert:%x", leaf.SerialNumber), leaf.Subject.String())
 }
 
+// CodeBrokerNotAuthorized is the code of the Forbidden error for an API
+// client acting for an organisation that has not made it its broker (or
+// that is unknown or deactivated: a broker learns nothing of which).
+const CodeBrokerNotAuthorized = "broker-not-authorized"
+
+// ActFor is the caller for API client c acting for organisation org (the
+// sender named in the URL of Posten's signature API): c itself when org is
+// its own organisation; otherwise c is a broker, allowed only when org is
+// onboarded, active, and names c's organisation among its brokers
+// (store.Org.Brokers, set by the central administrator). The caller
+// returned is org's, so what it creates is org's job, seen in org's portal
+// and metered to org; its actor names the broker and its certificate
+// ("broker:<orgnr>/cert:<serial>"), so the job's creator and every audit
+// record of its acts say who acted. Being checked at every request, a
+// broker taken off the list is refused at its next one.
+func (s *Service) ActFor(ctx context.Context, c Caller, org string) (Caller, error) {
+	if org == c.Org {
+		return c, nil
+	}
+	refused := errs.E(errs.Forbidden, CodeBrokerNotAuthorized, "%s is not authorized to act on behalf of %s", c.Org, org)
+	if c.PID != "" || c.Broker != "" {
+		return Caller{}, refused // only an organisation's own API client may be a broker
+	}
+	sender, err := s.Authorize(ctx, org, "broker:"+c.Org+"/"+c.Actor)
+	if errs.Is(err, errs.Forbidden) || err == nil && !sender.org.AllowsBroker(c.Org) {
+		return Caller{}, refused
+	}
+	if err != nil {
+		return Caller{}, err
+	}
+	sender.Broker = c.Org
+	return sender, nil
+}
+
 // AckJob acknowledges the caller's unacknowledged changes of one job with
 // sequence numbers up to through (all of them when through is 0): a sender
 // confirming, through Posten's signature API, that it has seen the job's

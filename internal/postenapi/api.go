@@ -15,6 +15,7 @@ package postenapi
 
 import (
 	"bytes"
+	"crypto/x509"
 	"encoding/xml"
 	"errors"
 	"fmt"
@@ -23,6 +24,7 @@ import (
 	"mime"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -32,6 +34,8 @@ import (
 	"github.com/segl/segl/internal/ceremony"
 	"github.com/segl/segl/internal/errs"
 	"github.com/segl/segl/internal/job"
+	"github.com/segl/segl/internal/store"
+	"github.com/segl/segl/internal/xades"
 )
 
 // API serves Posten's signature API.
@@ -47,8 +51,15 @@ type API struct {
 	// before it is blocked for 30 seconds (Posten's DoS filter: 10). Zero
 	// means 10.
 	RatePerSecond int
+	// Polls keeps the polling queues' next permitted poll times and the
+	// leases of delivered jobs, shared by every node. Required.
+	Polls store.Polls
+	// ClientRoots are the trust anchors of enterprise certificates (the
+	// listener's client CAs): a broker's bundle may be signed by the
+	// sender's own certificate, verified against them.
+	ClientRoots *x509.CertPool
 
-	polls pollState
+	limit rateLimit
 }
 
 // Routes registers the API on mux. The paths are the ones the clients
@@ -93,9 +104,9 @@ func (a *API) forFlow(flow job.Flow, h flowHandler) handler {
 type handler func(w http.ResponseWriter, r *http.Request, c ceremony.Caller) error
 
 // authed finds the caller from the verified client certificate, applies
-// the rate limit, and requires the URL's organisation to be the caller's:
-// segl's onboarding knows no brokers yet, so acting for another
-// organisation is BROKER_NOT_AUTHORIZED.
+// the rate limit, and acts for the URL's organisation: the caller's own,
+// or one that made the caller's organisation its broker
+// (ceremony.ActFor), else BROKER_NOT_AUTHORIZED.
 func (a *API) authed(h handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		err := a.serve(w, r, h)
@@ -120,16 +131,16 @@ func (a *API) serve(w http.ResponseWriter, r *http.Request, h handler) error {
 		}
 		return err
 	}
-	if blocked := a.polls.allow(c.Org, a.Svc.Clock.Now(), a.rate()); blocked {
+	if blocked := a.limit.allow(c.Org, a.Svc.Clock.Now(), a.rate()); blocked {
 		w.Header().Set("DoSFilter", "blocked")
 		w.WriteHeader(http.StatusTooManyRequests)
 		return nil
 	}
-	if org := r.PathValue("org"); org != c.Org {
-		return errs.E(errs.Forbidden, "BROKER_NOT_AUTHORIZED",
-			"%s is not authorized to act on behalf of %s", c.Org, org)
+	sender, err := a.Svc.ActFor(r.Context(), c, r.PathValue("org"))
+	if err != nil {
+		return err
 	}
-	return h(w, r, c)
+	return h(w, r, sender)
 }
 
 func (a *API) rate() int {
@@ -139,9 +150,14 @@ func (a *API) rate() int {
 	return a.RatePerSecond
 }
 
-// whoAmI answers the clients' connection check (F6).
+// whoAmI answers the clients' connection check (F6): "You are <org>", or
+// for a broker "You are <broker>, operating on behalf of <org>".
 func (a *API) whoAmI(w http.ResponseWriter, r *http.Request, c ceremony.Caller) error {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	if c.Broker != "" {
+		fmt.Fprintf(w, "You are %s, operating on behalf of %s", c.Broker, c.Org)
+		return nil
+	}
 	fmt.Fprintf(w, "You are %s", c.Org)
 	return nil
 }
@@ -237,9 +253,8 @@ func (a *API) create(r *http.Request, c ceremony.Caller, req, manifest any, mapp
 	if err != nil {
 		return nil, err
 	}
-	if !b.Signature.Certificate.Equal(r.TLS.VerifiedChains[0][0]) {
-		return nil, errs.E(errs.Invalid, asice.CodeSignature,
-			"the document bundle must be signed with the enterprise certificate this connection authenticated with")
+	if err := a.checkBundleSigner(r, c, b.Signature); err != nil {
+		return nil, err
 	}
 	if err := decode(bytes.NewReader(b.Manifest), manifest); err != nil {
 		return nil, err
@@ -267,6 +282,39 @@ func (a *API) create(r *http.Request, c ceremony.Caller, req, manifest any, mapp
 		uploads = append(uploads, u)
 	}
 	return a.Svc.CreateJob(r.Context(), c, jr, uploads, "")
+}
+
+// checkBundleSigner requires the bundle's signature to be made with the
+// enterprise certificate of this connection. A broker's bundle may instead
+// be signed with the sender's own enterprise certificate (Posten: the
+// bundle "should be signed by the Data Controller, may be signed by the
+// Data Processor"): it must then be one the sender could authenticate
+// with itself, a chain to the client trust anchors naming the sender and
+// meeting its onboarding (ceremony.ClientCertCaller).
+func (a *API) checkBundleSigner(r *http.Request, c ceremony.Caller, sig *xades.ASiCSignature) error {
+	tlsLeaf := r.TLS.VerifiedChains[0][0]
+	if sig.Certificate.Equal(tlsLeaf) {
+		return nil
+	}
+	refused := errs.E(errs.Invalid, asice.CodeSignature,
+		"the document bundle must be signed with the enterprise certificate this connection authenticated with, or a broker's with the sender's")
+	if c.Broker == "" || a.ClientRoots == nil {
+		return refused
+	}
+	intermediates := x509.NewCertPool()
+	for _, cert := range append(slices.Clone(sig.Chain), r.TLS.VerifiedChains[0][1:]...) {
+		intermediates.AddCert(cert)
+	}
+	_, err := sig.Certificate.Verify(x509.VerifyOptions{Roots: a.ClientRoots, Intermediates: intermediates,
+		CurrentTime: a.Svc.Clock.Now(), KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}})
+	if err != nil {
+		return refused
+	}
+	signer, err := a.Svc.ClientCertCaller(r.Context(), sig.Certificate)
+	if err != nil || signer.Org != c.Org {
+		return refused
+	}
+	return nil
 }
 
 // readError turns a failure to read the client's body into the client's
@@ -369,7 +417,10 @@ func (a *API) confirm(w http.ResponseWriter, r *http.Request, c ceremony.Caller,
 	if err != nil {
 		return err
 	}
-	through := a.polls.release(c.Org, j.ID)
+	through, err := a.Polls.EndDelivery(r.Context(), c.Org, j.ID)
+	if err != nil {
+		return err
+	}
 	if _, err := a.Svc.AckJob(r.Context(), c, j.ID, through); err != nil {
 		return err
 	}

@@ -1,6 +1,8 @@
 package postenapi
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"net/http"
 	"sync"
 	"time"
@@ -14,17 +16,18 @@ import (
 // the current status of one job of the queue that has unconfirmed changes
 // (200), or 204 when there is none. Every answer carries
 // X-Next-permitted-poll-time: now after a 200, EmptyQueueWait later after a
-// 204; polling before it is 429 with the time. A job delivered is not
-// delivered again for redeliverAfter unless it changes, so concurrent
-// pollers do not both get it; confirming acknowledges the changes that
-// delivery covered.
+// 204; polling before it is 429 with the time. A job delivered is leased
+// for redeliverAfter, so concurrent pollers do not both get it; confirming
+// ends the lease and acknowledges the changes that delivery covered.
 //
 // The queue itself is segl's feed of unacknowledged changes (shared with
 // /api/v1/events), filtered to the jobs created here with this polling
-// queue. The poll times, leases and the rate limit are kept in this
-// process: on several nodes behind a balancer each node keeps its own,
-// which can only make a sender wait less or see a job twice, both of which
-// the clients tolerate.
+// queue. The poll times and leases are kept in the store (store.Polls),
+// so that every node behind a balancer answers alike: one node's 204 makes
+// the others answer 429, and a job leased on one is not delivered by
+// another. Only the DoS filter's count of calls is kept per node
+// (rateLimit): it guards each node's own capacity, and an organisation
+// spreading its calls over n nodes gets at most n times the rate.
 
 const (
 	// nextPollHeader is the header both clients read (Java
@@ -34,23 +37,25 @@ const (
 	blockFor       = 30 * time.Second
 	scanPage       = 500
 	scanPages      = 20
+	// maxQueues bounds the queues of an organisation whose next poll
+	// time is kept (Posten recommends one queue per application); beyond
+	// it the waits that end first are forgotten (store.Polls.SetNextPoll).
+	maxQueues = 100
 )
 
-type pollState struct {
-	mu     sync.Mutex
-	next   map[queueKey]time.Time
-	leases map[jobKey]lease
-	rate   map[string]*window
+// queueKey names an organisation's queue of a flow in the store: the
+// flow and a digest of the name the sender chose, so a key has a fixed
+// size whatever the sender sends.
+func queueKey(flow job.Flow, name string) string {
+	sum := sha256.Sum256([]byte(name))
+	return string(flow) + "/" + hex.EncodeToString(sum[:16])
 }
 
-type queueKey struct{ org, queue string }
-type jobKey struct{ org, job string }
-
-// lease is one delivery of a job: until when it is hidden from other
-// polls, and the last change sequence number the delivered status covers.
-type lease struct {
-	until   time.Time
-	through int64
+// rateLimit is Posten's DoS filter, per node: more than perSecond calls of
+// an organisation in one second blocks it for 30 seconds.
+type rateLimit struct {
+	mu   sync.Mutex
+	rate map[string]*window
 }
 
 type window struct {
@@ -59,9 +64,8 @@ type window struct {
 	blocked time.Time
 }
 
-// allow counts a call of org and reports whether it is blocked: more than
-// perSecond calls in one second blocks the organisation for 30 seconds.
-func (p *pollState) allow(org string, now time.Time, perSecond int) (blocked bool) {
+// allow counts a call of org and reports whether it is blocked.
+func (p *rateLimit) allow(org string, now time.Time, perSecond int) (blocked bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.rate == nil {
@@ -89,59 +93,6 @@ func (p *pollState) allow(org string, now time.Time, perSecond int) (blocked boo
 	return false
 }
 
-// mayPoll reports when the queue may next be polled, and whether now is
-// that time or later.
-func (p *pollState) mayPoll(k queueKey, now time.Time) (time.Time, bool) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	next := p.next[k]
-	return next, !now.Before(next)
-}
-
-func (p *pollState) setNext(k queueKey, t time.Time) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.next == nil {
-		p.next = map[queueKey]time.Time{}
-	}
-	p.next[k] = t
-}
-
-// leased reports whether a job is hidden by an earlier delivery.
-func (p *pollState) leased(k jobKey, now time.Time) bool {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	l, ok := p.leases[k]
-	return ok && now.Before(l.until)
-}
-
-func (p *pollState) lease(k jobKey, l lease) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.leases == nil {
-		p.leases = map[jobKey]lease{}
-	}
-	if len(p.leases) > 100_000 {
-		for key, old := range p.leases {
-			if l.until.Sub(old.until) > redeliverAfter {
-				delete(p.leases, key)
-			}
-		}
-	}
-	p.leases[k] = l
-}
-
-// release ends a job's lease and returns the sequence number its delivery
-// covered (0 when there was none: confirm then covers every change).
-func (p *pollState) release(org, jobID string) int64 {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	k := jobKey{org, jobID}
-	l := p.leases[k]
-	delete(p.leases, k)
-	return l.through
-}
-
 func (a *API) pollDirect(w http.ResponseWriter, r *http.Request, c ceremony.Caller) error {
 	return a.poll(w, r, c, job.Direct)
 }
@@ -154,27 +105,35 @@ func (a *API) pollPortal(w http.ResponseWriter, r *http.Request, c ceremony.Call
 // empty and valueless (the Java client's bare "?polling_queue") all mean
 // the default queue.
 func (a *API) poll(w http.ResponseWriter, r *http.Request, c ceremony.Caller, flow job.Flow) error {
-	now := a.Svc.Clock.Now()
-	k := queueKey{c.Org + "/" + string(flow), r.URL.Query().Get("polling_queue")}
-	if next, ok := a.polls.mayPoll(k, now); !ok {
+	// To what the store keeps, so a 429 names the time the 204 did.
+	now := a.Svc.Clock.Now().UTC().Truncate(time.Microsecond)
+	queue := r.URL.Query().Get("polling_queue")
+	key := queueKey(flow, queue)
+	next, err := a.Polls.NextPoll(r.Context(), c.Org, key)
+	if err != nil {
+		return err
+	}
+	if now.Before(next) {
 		w.Header().Set(nextPollHeader, next.Format(time.RFC3339Nano))
 		writeXML(w, http.StatusTooManyRequests, errorResponse{Code: "TOO_EAGER_POLLING", Type: "CLIENT",
 			Message: "polled before " + nextPollHeader + "; wait until " + next.Format(time.RFC3339)})
 		return nil
 	}
-	j, through, err := a.nextChanged(r, c, flow, k.queue, now)
+	j, err := a.nextChanged(r, c, flow, queue, now)
 	if err != nil {
 		return err
 	}
 	if j == nil {
 		next := now.Add(a.emptyQueueWait())
-		a.polls.setNext(k, next)
+		if err := a.Polls.SetNextPoll(r.Context(), c.Org, key, next, now, maxQueues); err != nil {
+			return err
+		}
 		w.Header().Set(nextPollHeader, next.Format(time.RFC3339Nano))
 		w.WriteHeader(http.StatusNoContent)
 		return nil
 	}
-	a.polls.lease(jobKey{c.Org, j.ID}, lease{until: now.Add(redeliverAfter), through: through})
-	a.polls.setNext(k, now)
+	// After a 200 the next poll may come at once: a wait recorded
+	// before has passed, so nothing is written.
 	w.Header().Set(nextPollHeader, now.Format(time.RFC3339Nano))
 	if flow == job.Direct {
 		writeXML(w, http.StatusOK, a.directStatusResponse(j))
@@ -192,44 +151,49 @@ func (a *API) emptyQueueWait() time.Duration {
 }
 
 // nextChanged finds the oldest unacknowledged change of a job of this
-// flow and queue that is not leased, and returns the job as it is now
-// with the sequence number up to which its changes are reflected: the job
-// is read after the page of changes, and each change is written in the
-// same transaction as the job, so the status read covers the whole page.
-func (a *API) nextChanged(r *http.Request, c ceremony.Caller, flow job.Flow, queue string, now time.Time) (*job.Job, int64, error) {
+// flow and queue that no other delivery holds, leases the job, and
+// returns it as it is now. The lease notes the sequence number up to which
+// its changes are reflected: the job is read after the page of changes,
+// and each change is written in the same transaction as the job, so the
+// status read covers the whole page.
+func (a *API) nextChanged(r *http.Request, c ceremony.Caller, flow job.Flow, queue string, now time.Time) (*job.Job, error) {
 	skip := map[string]bool{}
 	var after int64
 	for range scanPages {
 		page, err := a.Svc.Changes(r.Context(), c, after, scanPage)
 		if err != nil {
-			return nil, 0, err
+			return nil, err
 		}
 		for _, ch := range page {
 			if skip[ch.JobID] {
 				continue
 			}
 			skip[ch.JobID] = true
-			if a.polls.leased(jobKey{c.Org, ch.JobID}, now) {
-				continue
-			}
 			j, err := a.Svc.Job(r.Context(), c, ch.JobID)
 			if errs.Is(err, errs.NotFound) {
 				continue // gone since (retention): nothing to report
 			}
 			if err != nil {
-				return nil, 0, err
+				return nil, err
 			}
 			if j.Flow != flow || j.Polling == nil || j.Polling.Queue != queue {
 				continue
 			}
-			return j, page[len(page)-1].Seq, nil
+			through := page[len(page)-1].Seq
+			leased, err := a.Polls.LeaseDelivery(r.Context(), c.Org, j.ID, through, now, now.Add(redeliverAfter))
+			if err != nil {
+				return nil, err
+			}
+			if leased {
+				return j, nil
+			}
 		}
 		if len(page) < scanPage {
 			break
 		}
 		after = page[len(page)-1].Seq
 	}
-	return nil, 0, nil
+	return nil, nil
 }
 
 // jobStatus maps segl's job status onto the schema's three, which the

@@ -1,14 +1,17 @@
 package postenapi
 
 import (
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/segl/segl/internal/job"
 )
 
 // Posten's DoS filter: more than 10 calls in a second blocks the
 // organisation for 30 seconds; other organisations are not affected.
 func TestRateLimit(t *testing.T) {
-	var p pollState
+	var p rateLimit
 	t0 := time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC)
 	for i := range 10 {
 		if p.allow("317510748", t0.Add(time.Duration(i)*time.Millisecond), 10) {
@@ -29,21 +32,13 @@ func TestRateLimit(t *testing.T) {
 	}
 }
 
-// A delivered job is held back until confirmed or for 10 minutes;
-// confirming returns the sequence number the delivery covered.
-func TestLease(t *testing.T) {
-	var p pollState
-	t0 := time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC)
-	k := jobKey{"317510748", "job"}
-	p.lease(k, lease{until: t0.Add(redeliverAfter), through: 42})
-	if !p.leased(k, t0.Add(time.Minute)) || p.leased(k, t0.Add(redeliverAfter)) {
-		t.Fatal("hold is not 10 minutes")
-	}
-	if got := p.release(k.org, k.job); got != 42 || p.leased(k, t0) {
-		t.Fatalf("release = %d", got)
-	}
-	if got := p.release(k.org, k.job); got != 0 {
-		t.Fatalf("second release = %d, want 0 (all changes)", got)
+// Queue keys have one size whatever name the sender chose, and differ by
+// flow and name.
+func TestQueueKey(t *testing.T) {
+	long := queueKey(job.Portal, strings.Repeat("kø", 10_000))
+	if len(long) != len(queueKey(job.Portal, "")) || queueKey(job.Portal, "a") == queueKey(job.Direct, "a") ||
+		queueKey(job.Portal, "a") == queueKey(job.Portal, "b") || queueKey(job.Portal, "") == queueKey(job.Portal, "a") {
+		t.Fatalf("queue keys: %q", long)
 	}
 }
 

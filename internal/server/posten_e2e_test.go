@@ -3,9 +3,11 @@ package server_test
 import (
 	"archive/zip"
 	"bytes"
+	"context"
 	"crypto/tls"
 	"encoding/xml"
 	"io"
+	"log/slog"
 	"mime/multipart"
 	"net/http"
 	"net/textproto"
@@ -19,7 +21,12 @@ import (
 
 	"github.com/segl/segl/client"
 	"github.com/segl/segl/internal/asice"
+	"github.com/segl/segl/internal/audit"
+	"github.com/segl/segl/internal/config"
+	"github.com/segl/segl/internal/pgtest"
 	"github.com/segl/segl/internal/pki"
+	"github.com/segl/segl/internal/server"
+	"github.com/segl/segl/internal/store"
 	"github.com/segl/segl/internal/testtool"
 	"github.com/segl/segl/internal/validate"
 	"github.com/segl/segl/internal/xades"
@@ -650,4 +657,173 @@ func TestPostenDirectSignerIdentifierPolling(t *testing.T) {
 	}
 	p.do("POST", st.ConfirmationURL, "", nil).want(t, http.StatusOK)
 	p.poll("direct", "").want(t, http.StatusNoContent)
+}
+
+// A broker acts for an organisation only while the central administrator
+// says so on the organisation's page: before, it is refused and nothing is
+// created; allowed, its job is the organisation's (its API, its portal,
+// naming the broker as creator and in the audit log), with the bundle
+// signed by the broker's certificate or the organisation's own; revoked,
+// it is refused at its next request.
+func TestPostenBroker(t *testing.T) {
+	e := newEnv(t)
+	ctx := t.Context()
+	broker := e.posten(t, orgB, javaStyle)
+	broker.org = orgA // orgB's certificate, orgA's URLs
+	own := e.posten(t, orgA, javaStyle)
+	e.clientFor("974760673", "Ukjent megler AS")
+	stranger := e.posten(t, "974760673", javaStyle)
+
+	create := func(signer *postenClient) postenResponse {
+		return broker.create("portal", portalJobXML("megler"), signer.bundle(portalManifestXML(orgA, "Meglet avtale"), postenDocs()))
+	}
+	broker.do("GET", "/"+orgA, "", nil).wantError(t, http.StatusForbidden, "BROKER_NOT_AUTHORIZED")
+	create(broker).wantError(t, http.StatusForbidden, "BROKER_NOT_AUTHORIZED")
+	if n := e.jobCount(orgA); n != 0 {
+		t.Fatalf("a refused broker created %d jobs", n)
+	}
+
+	setBrokers := func(brokers string) {
+		t.Helper()
+		admin := e.browser(t)
+		admin.adminLogin(adminPID).want(t, http.StatusOK, "Virksomheter")
+		page := admin.get("/admin/orgs/" + orgA)
+		admin.submit(page, "/admin/orgs/"+orgA, url.Values{"name": {"Lånekassen test"}, "types": {"authenticated", "advanced"},
+			"contact": {"post@lanekassen.example"}, "brokers": {brokers}}).want(t, http.StatusOK, "Lånekassen test")
+	}
+	setBrokers(orgB)
+	if o, _ := e.srv.Store.Org(ctx, orgA); !o.AllowsBroker(orgB) {
+		t.Fatalf("brokers not saved: %+v", o)
+	}
+
+	who := broker.do("GET", "/"+orgA, "", nil).want(t, http.StatusOK)
+	if want := "You are " + orgB + ", operating on behalf of " + orgA; string(who.body) != want {
+		t.Fatalf("root resource %q, want %q", who.body, want)
+	}
+	// The broker signs the bundle with its own certificate, or has the
+	// sender sign it; a third party's signature is refused.
+	create(stranger).wantError(t, http.StatusBadRequest, "INVALID_DOCUMENT_BUNDLE_SIGNATURE")
+	create(broker).want(t, http.StatusOK)
+	create(own).want(t, http.StatusOK)
+
+	list, err := e.client(orgA).ListJobs(ctx, client.ListOptions{})
+	if err != nil || len(list.Jobs) != 2 || list.Jobs[0].Title != "Meglet avtale" {
+		t.Fatalf("orgA's API sees %+v, %v", list, err)
+	}
+	if n := e.jobCount(orgB); n != 0 {
+		t.Fatalf("the broker's own organisation has %d jobs", n)
+	}
+	j, err := e.srv.Store.Job(ctx, orgA, list.Jobs[0].ID)
+	if err != nil || !strings.HasPrefix(j.Creator, "broker:"+orgB+"/cert:") {
+		t.Fatalf("job creator %q, %v", j.Creator, err)
+	}
+	var created []string
+	err = e.srv.Store.AuditRecords(ctx, 0, func(r audit.Record) error {
+		if r.Action == "job.created" {
+			created = append(created, r.Org+" "+r.Actor)
+		}
+		return nil
+	})
+	if err != nil || len(created) != 2 || created[0] != orgA+" "+j.Creator {
+		t.Fatalf("audit of the creations: %v, %v", created, err)
+	}
+	ola := e.browser(t)
+	home := ola.portalLogin(olaPID)
+	home.want(t, http.StatusOK, "Signeringsoppdrag")
+	home.has(t, "Meglet avtale", "Megler "+orgB+" (API)")
+
+	// The broker follows the jobs it sent: polling orgA's queue.
+	var st portalStatus
+	broker.poll("portal", "megler").want(t, http.StatusOK).decode(t, &st)
+	broker.do("POST", st.ConfirmationURL, "", nil).want(t, http.StatusOK)
+
+	setBrokers("")
+	broker.do("GET", "/"+orgA, "", nil).wantError(t, http.StatusForbidden, "BROKER_NOT_AUTHORIZED")
+	create(broker).wantError(t, http.StatusForbidden, "BROKER_NOT_AUTHORIZED")
+	broker.poll("portal", "megler").wantError(t, http.StatusForbidden, "BROKER_NOT_AUTHORIZED")
+	if n := e.jobCount(orgA); n != 2 {
+		t.Fatalf("orgA has %d jobs after the revocation, want 2", n)
+	}
+}
+
+// secondNode starts another segl on e's data directory and database, on
+// e's clock, as a second node behind a load balancer runs.
+func (e *env) secondNode(t *testing.T) *server.Server {
+	t.Helper()
+	cfg := e.cfg
+	cfg.Addr = "127.0.0.1:0"
+	s, err := server.Start(t.Context(), cfg, server.Options{Clock: e.clk, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		s.Close(ctx)
+	})
+	return s
+}
+
+// Polling state is the nodes' shared state, not each node's: with two
+// nodes on one database, a job one node delivered is not delivered by the
+// other, an empty queue on one is "too early" on the other with the same
+// time, a delivery confirmed on the other node is acknowledged, and after
+// ten minutes only the unconfirmed job comes again, on either node.
+func TestPostenPollingAcrossNodes(t *testing.T) {
+	for _, db := range []string{"sqlite", "postgres"} {
+		t.Run(db, func(t *testing.T) {
+			mutate := []func(*config.Config){func(c *config.Config) { c.SweepEvery = time.Hour }}
+			if db == "postgres" {
+				dbURL := pgtest.URL(t)
+				mutate = append(mutate, func(c *config.Config) { c.DatabaseURL = dbURL })
+			}
+			clk := &movableClock{}
+			e := newEnvClock(t, clk, mutate...)
+			node2 := e.secondNode(t)
+			p1 := e.posten(t, orgA, dotnetStyle)
+			p2 := e.posten(t, orgA, dotnetStyle)
+			p2.root = node2.URL + "/api"
+			onNode2 := func(link string) string { return strings.Replace(link, e.srv.URL, node2.URL, 1) }
+
+			for _, title := range []string{"Avtale 1", "Avtale 2"} {
+				p1.create("portal", portalJobXML("kø"), p1.bundle(portalManifestXML(orgA, title), postenDocs())).want(t, http.StatusOK)
+			}
+			// The first signers' notices change the jobs too: once they are
+			// out, the jobs stay as they are.
+			eventually(t, "the first signers notified", func() bool {
+				list, _, err := e.srv.Store.ListJobs(t.Context(), orgA, store.JobQuery{})
+				for _, ref := range list {
+					j, err := e.srv.Store.Job(t.Context(), orgA, ref.ID)
+					if err != nil || j.Signers[0].Notice == "" {
+						return false
+					}
+				}
+				return err == nil && len(list) == 2
+			})
+			var first, second portalStatus
+			p1.poll("portal", "kø").want(t, http.StatusOK).decode(t, &first)
+			p2.poll("portal", "kø").want(t, http.StatusOK).decode(t, &second)
+			if first.ID == second.ID {
+				t.Fatalf("both nodes delivered job %d", first.ID)
+			}
+			empty := p2.poll("portal", "kø").want(t, http.StatusNoContent)
+			early := p1.poll("portal", "kø").want(t, http.StatusTooManyRequests)
+			if got, want := early.header.Get("X-Next-permitted-poll-time"), empty.header.Get("X-Next-permitted-poll-time"); got != want {
+				t.Fatalf("node 1 says poll at %s, node 2 said %s", got, want)
+			}
+
+			p2.do("POST", onNode2(first.ConfirmationURL), "", nil).want(t, http.StatusOK)
+			clk.moveTo(clk.Now().Add(11 * time.Minute))
+			var again portalStatus
+			p2.poll("portal", "kø").want(t, http.StatusOK).decode(t, &again)
+			if again.ID != second.ID {
+				t.Fatalf("after ten minutes node 2 delivered job %d, want the unconfirmed %d", again.ID, second.ID)
+			}
+			var last portalStatus
+			if r := p1.poll("portal", "kø"); r.status != http.StatusNoContent {
+				r.decode(t, &last)
+				t.Fatalf("node 1 delivered job %d (%s) again, first %d, second %d", last.ID, last.Status, first.ID, second.ID)
+			}
+		})
+	}
 }

@@ -250,7 +250,8 @@ func start(ctx context.Context, cfg config.Config, opts Options, ln net.Listener
 		// internal/postenapi.
 		pollWait, rate = 5*time.Second, 100
 	}
-	posten := &postenapi.API{Svc: svc, BaseURL: base, Log: opts.Log, EmptyQueueWait: pollWait, RatePerSecond: rate}
+	posten := &postenapi.API{Svc: svc, BaseURL: base, Log: opts.Log, EmptyQueueWait: pollWait, RatePerSecond: rate,
+		Polls: s.Store, ClientRoots: tlsConfig.ClientCAs}
 	posten.Routes(mux)
 	// The signer pages. Without a remote signing service (s.keys nil)
 	// advanced jobs say that signing with one's own key is unavailable.

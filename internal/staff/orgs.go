@@ -25,6 +25,7 @@ var SignatureTypes = []job.SignatureType{job.Authenticated, job.Advanced}
 const (
 	maxName        = 200
 	maxCertSubject = 1000
+	maxBrokers     = 20
 )
 
 // Codes of the Invalid errors about an organisation, on the fields named
@@ -39,11 +40,14 @@ const (
 	CodeRoleUnknown  = "role-unknown"  // a role other than admin or sender
 	CodeOrgNotFound  = "org-not-found" // no organisation with that number
 	CodeUserNotFound = "user-not-found"
+	CodeBrokerSelf   = "broker-self"   // an organisation named as its own broker
+	CodeNotOnboarded = "not-onboarded" // a broker that is not an onboarded organisation
+	CodeTooMany      = "too-many"      // more brokers than an organisation may name
 )
 
 // OrgInput is an organisation as an administrator enters it, trimmed.
 // Invalid errors name its fields "number", "name", "signature_types",
-// "contact_email", "cert_subject" and "retention_days".
+// "contact_email", "cert_subject", "retention_days" and "brokers".
 type OrgInput struct {
 	Number         string // ignored by ChangeOrg: a number never changes
 	Name           string
@@ -57,6 +61,11 @@ type OrgInput struct {
 	// they end unless archived: job.MinRetentionDays to
 	// job.MaxRetentionDays, or 0 for job.DefaultRetentionDays.
 	RetentionDays int
+	// Brokers are the organisations that may act for this one through
+	// Posten's signature API (store.Org.Brokers): at most 20 onboarded
+	// organisations other than itself. Taking one out revokes it at its
+	// next request.
+	Brokers []string
 }
 
 // Person is a portal user as an administrator names them, trimmed.
@@ -110,16 +119,21 @@ func (s *Service) Onboard(ctx context.Context, a Admin, o OrgInput, first Person
 		}
 	}
 	bad = append(bad, checkOrg(o)...)
+	brokers, err := s.checkBrokers(ctx, o.Number, o.Brokers)
+	if err != nil {
+		return store.Org{}, err
+	}
+	bad = append(bad, brokers...)
 	bad = append(bad, checkPerson("first_admin.", first, true)...)
 	if err := errs.Join(bad); err != nil {
 		return store.Org{}, err
 	}
 	now := s.now()
 	org := store.Org{Number: o.Number, Name: o.Name, Active: true, SignatureTypes: o.SignatureTypes, CreatedAt: now,
-		ContactEmail: o.ContactEmail, CertSubject: o.CertSubject, RetentionDays: o.RetentionDays}
+		ContactEmail: o.ContactEmail, CertSubject: o.CertSubject, RetentionDays: o.RetentionDays, Brokers: o.Brokers}
 	admin := store.User{Org: o.Number, PID: first.PID, Name: first.Name, Email: first.Email, Role: store.RoleAdmin,
 		CreatedAt: now, CreatedBy: "admin:" + a.PID}
-	err := s.Store.Onboard(ctx, a.by(now), org, admin)
+	err = s.Store.Onboard(ctx, a.by(now), org, admin)
 	if errs.Is(err, errs.Conflict) { // onboarded by someone else since the check above
 		return store.Org{}, orgExists(o.Number)
 	}
@@ -135,8 +149,8 @@ func orgExists(number string) *errs.Error {
 }
 
 // ChangeOrg changes an organisation's name, signature types, contact
-// e-mail, certificate subject and retention; its number, state and
-// creation stay.
+// e-mail, certificate subject, retention and brokers; its number, state
+// and creation stay.
 func (s *Service) ChangeOrg(ctx context.Context, a Admin, number string, o OrgInput) (store.Org, error) {
 	if err := s.checkAdmin(a); err != nil {
 		return store.Org{}, err
@@ -145,10 +159,15 @@ func (s *Service) ChangeOrg(ctx context.Context, a Admin, number string, o OrgIn
 	if err != nil {
 		return org, err
 	}
-	if err := errs.Join(checkOrg(o)); err != nil {
+	brokers, err := s.checkBrokers(ctx, number, o.Brokers)
+	if err != nil {
+		return org, err
+	}
+	if err := errs.Join(append(checkOrg(o), brokers...)); err != nil {
 		return org, err
 	}
 	org.Name, org.SignatureTypes, org.ContactEmail, org.CertSubject = o.Name, o.SignatureTypes, o.ContactEmail, o.CertSubject
+	org.Brokers = o.Brokers
 	org.RetentionDays = o.RetentionDays // for jobs created from now on: each job keeps its own
 	if err := s.Store.PutOrg(ctx, a.by(s.now()), org); err != nil {
 		return org, err
@@ -209,6 +228,36 @@ func checkOrg(o OrgInput) []*errs.Error {
 		}
 	}
 	return bad
+}
+
+// checkBrokers returns what is wrong with the brokers named for
+// organisation number: each must be another onboarded organisation, named
+// once, and there may be at most maxBrokers. A broker acts for the
+// organisation with its own enterprise certificate, which authenticates
+// it as itself first, so it must be onboarded (and may be deactivated).
+func (s *Service) checkBrokers(ctx context.Context, number string, brokers []string) ([]*errs.Error, error) {
+	if len(brokers) > maxBrokers {
+		return []*errs.Error{errs.Field("brokers", CodeTooMany, "at most %d brokers may act for an organisation", maxBrokers)}, nil
+	}
+	var bad []*errs.Error
+	for i, b := range brokers {
+		switch {
+		case !job.ValidOrgNumber(b):
+			bad = append(bad, errs.Field("brokers", CodeInvalid, "%q is not an organisation number", b))
+		case b == number:
+			bad = append(bad, errs.Field("brokers", CodeBrokerSelf, "an organisation acts for itself without being its own broker"))
+		case slices.Contains(brokers[:i], b):
+			continue
+		default:
+			_, err := s.Store.Org(ctx, b)
+			if errs.Is(err, errs.NotFound) {
+				bad = append(bad, errs.Field("brokers", CodeNotOnboarded, "broker %s is not an onboarded organisation", b))
+			} else if err != nil {
+				return nil, err
+			}
+		}
+	}
+	return bad, nil
 }
 
 // checkPerson returns what is wrong with a person named as a portal user,

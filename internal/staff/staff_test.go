@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/segl/segl/internal/audit"
 	"github.com/segl/segl/internal/ceremony"
 	"github.com/segl/segl/internal/clock"
 	"github.com/segl/segl/internal/errs"
@@ -278,4 +280,72 @@ func TestOrgRetention(t *testing.T) {
 	if err != nil || o.Retention() != 30 {
 		t.Fatalf("retention %d days, %v; want 30", o.Retention(), err)
 	}
+}
+
+// TestOrgBrokers: the central administrator names the brokers that may
+// act for an organisation through Posten's signature API, each another
+// onboarded organisation; a bad list is refused whole and changes
+// nothing; the change is in the audit log with who made it; removing a
+// broker revokes it at once (ceremony.ActFor reads the list every call).
+func TestOrgBrokers(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	const brokerOrg = "319386416"
+	err := e.db.PutOrg(ctx, store.By{Actor: "test", At: time.Now()}, store.Org{Number: brokerOrg, Name: "Megler AS",
+		Active: true, SignatureTypes: []job.SignatureType{job.Authenticated}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := staff.OrgInput{Name: "Org " + orgA, SignatureTypes: []job.SignatureType{job.Authenticated},
+		ContactEmail: "post@a.example"}
+	for _, tc := range []struct {
+		name    string
+		brokers []string
+		code    string
+	}{
+		{"fail/not-a-number", []string{brokerOrg, "123456789"}, staff.CodeInvalid},
+		{"fail/itself", []string{orgA}, staff.CodeBrokerSelf},
+		{"fail/not-onboarded", []string{newOrg}, staff.CodeNotOnboarded},
+		{"fail/too-many", slices.Repeat([]string{brokerOrg}, 21), staff.CodeTooMany},
+	} {
+		in.Brokers = tc.brokers
+		_, err = e.svc.ChangeOrg(ctx, e.admin, orgA, in)
+		wantCode(t, tc.name, err, errs.Invalid, tc.code)
+	}
+	if o, _ := e.db.Org(ctx, orgA); len(o.Brokers) != 0 || o.Name != "Org "+orgA {
+		t.Fatalf("a refused change was stored: %+v", o)
+	}
+
+	in.Brokers = []string{brokerOrg}
+	if _, err := e.svc.ChangeOrg(ctx, e.admin, orgA, in); err != nil {
+		t.Fatal(err)
+	}
+	broker, err := e.jobs.Authorize(ctx, brokerOrg, "cert:99")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sender, err := e.jobs.ActFor(ctx, broker, orgA)
+	if err != nil || sender.Org != orgA || sender.Broker != brokerOrg || sender.Actor != "broker:"+brokerOrg+"/cert:99" {
+		t.Fatalf("ActFor = %+v, %v", sender, err)
+	}
+	// Not the other way round: orgA is not brokerOrg's broker.
+	a, _ := e.jobs.Authorize(ctx, orgA, "cert:1")
+	_, err = e.jobs.ActFor(ctx, a, brokerOrg)
+	wantCode(t, "the sender acting for its broker", err, errs.Forbidden, ceremony.CodeBrokerNotAuthorized)
+
+	var last audit.Record
+	if err := e.db.AuditRecords(ctx, 0, func(r audit.Record) error { last = r; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if last.Action != "org.saved" || last.Org != orgA || last.Actor != "admin:"+centralPID ||
+		!strings.Contains(string(last.Details), `"brokers":"`+brokerOrg+`"`) {
+		t.Fatalf("audit record %+v %s", last, last.Details)
+	}
+
+	in.Brokers = nil
+	if _, err := e.svc.ChangeOrg(ctx, e.admin, orgA, in); err != nil {
+		t.Fatal(err)
+	}
+	_, err = e.jobs.ActFor(ctx, broker, orgA)
+	wantCode(t, "a revoked broker", err, errs.Forbidden, ceremony.CodeBrokerNotAuthorized)
 }

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/segl/segl/internal/errs"
 	"github.com/segl/segl/internal/job"
@@ -37,6 +38,9 @@ type adminOrgForm struct {
 	Number, Name, ContactEmail, CertSubject string
 	Retention                               string // days; "" for the default
 	Types                                   []job.SignatureType
+	// Brokers are the organisation numbers of the brokers, as typed:
+	// separated by commas or spaces.
+	Brokers string
 	// The first portal administrator, on onboarding only.
 	AdminPID, AdminName, AdminEmail string
 }
@@ -46,13 +50,13 @@ func (f adminOrgForm) Allows(t string) bool { return slices.Contains(f.Types, jo
 
 func adminFormOf(org store.Org) adminOrgForm {
 	return adminOrgForm{Number: org.Number, Name: org.Name, ContactEmail: org.ContactEmail, CertSubject: org.CertSubject,
-		Retention: strconv.Itoa(org.Retention()), Types: org.SignatureTypes}
+		Retention: strconv.Itoa(org.Retention()), Types: org.SignatureTypes, Brokers: strings.Join(org.Brokers, ", ")}
 }
 
 func adminReadOrgForm(r *http.Request) adminOrgForm {
 	v := func(k string) string { return strings.TrimSpace(r.PostForm.Get(k)) }
 	f := adminOrgForm{Number: v("number"), Name: v("name"), ContactEmail: v("contact"), CertSubject: v("cert"),
-		Retention: v("retention"), AdminPID: v("admin_pid"), AdminName: v("admin_name"), AdminEmail: v("admin_email")}
+		Retention: v("retention"), Brokers: v("brokers"), AdminPID: v("admin_pid"), AdminName: v("admin_name"), AdminEmail: v("admin_email")}
 	for _, t := range r.PostForm["types"] {
 		if !f.Allows(t) {
 			f.Types = append(f.Types, job.SignatureType(t))
@@ -65,6 +69,7 @@ func adminReadOrgForm(r *http.Request) adminOrgForm {
 func (f adminOrgForm) input() staff.OrgInput {
 	in := staff.OrgInput{Number: f.Number, Name: f.Name, SignatureTypes: f.Types, ContactEmail: f.ContactEmail,
 		CertSubject: f.CertSubject}
+	in.Brokers = strings.FieldsFunc(f.Brokers, func(r rune) bool { return r == ',' || r == ';' || unicode.IsSpace(r) })
 	if f.Retention != "" {
 		// Not a number is out of range too: -1 makes the use case say so.
 		if in.RetentionDays, _ = strconv.Atoi(f.Retention); in.RetentionDays == 0 {
@@ -93,6 +98,10 @@ var adminOrgErrors = map[[2]string]fieldError{
 	{"contact_email", staff.CodeInvalid}:       {"contact", "admin.org.contact.invalid"},
 	{"cert_subject", staff.CodeInvalid}:        {"cert", "admin.org.cert.invalid"},
 	{"retention_days", "invalid-retention"}:    {"retention", "admin.org.retention.invalid"},
+	{"brokers", staff.CodeInvalid}:             {"brokers", "admin.org.brokers.invalid"},
+	{"brokers", staff.CodeBrokerSelf}:          {"brokers", "admin.org.brokers.self"},
+	{"brokers", staff.CodeNotOnboarded}:        {"brokers", "admin.org.brokers.unknown"},
+	{"brokers", staff.CodeTooMany}:             {"brokers", "admin.org.brokers.too-many"},
 	{"first_admin.pid", staff.CodeMissing}:     {"admin_pid", "admin.org.admin-pid.missing"},
 	{"first_admin.pid", staff.CodeInvalid}:     {"admin_pid", "admin.org.admin-pid.invalid"},
 	{"first_admin.name", staff.CodeMissing}:    {"admin_name", "admin.org.admin-name.missing"},
@@ -191,8 +200,9 @@ func (w *Web) adminRenderOrg(rw http.ResponseWriter, r *http.Request, s Session,
 	return nil
 }
 
-// adminSaveOrg changes an organisation's name, signature types, contact e-mail
-// and certificate subject; its number, state and creation stay.
+// adminSaveOrg changes an organisation's name, signature types, contact
+// e-mail, certificate subject, retention and brokers; its number, state
+// and creation stay.
 func (w *Web) adminSaveOrg(rw http.ResponseWriter, r *http.Request, s Session) error {
 	number := r.PathValue("number")
 	atPage(r, adminOrgPath(number))

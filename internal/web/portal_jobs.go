@@ -80,8 +80,8 @@ func (w *Web) portalJobs(rw http.ResponseWriter, r *http.Request) error {
 }
 
 // creators names the creator of a job for an administrator: the user's
-// name, "the API", or "a former user" (never an identity number on a
-// list).
+// name, "the API", a broker through the API, or "a former user" (never an
+// identity number on a list).
 func (w *Web) creators(ctx context.Context, a access) (func(lang, creator string) string, error) {
 	names := map[string]string{}
 	if a.admin() {
@@ -99,6 +99,9 @@ func (w *Web) creators(ctx context.Context, a access) (func(lang, creator string
 			return names[creator]
 		case strings.HasPrefix(creator, "cert:"):
 			return w.T(lang, "portal.creator.api")
+		case strings.HasPrefix(creator, "broker:"): // "broker:<orgnr>/cert:<serial>" (ceremony.ActFor)
+			broker, _, _ := strings.Cut(strings.TrimPrefix(creator, "broker:"), "/")
+			return w.T(lang, "portal.creator.broker", broker)
 		}
 		return w.T(lang, "portal.creator.former")
 	}, nil

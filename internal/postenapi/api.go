@@ -311,10 +311,10 @@ func (a *API) checkBundleSigner(r *http.Request, c ceremony.Caller, sig *xades.A
 		return refused
 	}
 	signer, err := a.Svc.ClientCertCaller(r.Context(), sig.Certificate)
-	if err != nil || signer.Org != c.Org {
+	if errs.Is(err, errs.Forbidden) || err == nil && signer.Org != c.Org {
 		return refused
 	}
-	return nil
+	return err
 }
 
 // readError turns a failure to read the client's body into the client's

@@ -218,6 +218,11 @@ func (s *Store) LeaseDelivery(ctx context.Context, org, jobID string, through in
 	return v, s.note(err)
 }
 
+func (s *Store) Leased(ctx context.Context, org string, now time.Time) ([]string, error) {
+	v, err := s.Store.Leased(ctx, org, now)
+	return v, s.note(err)
+}
+
 func (s *Store) EndDelivery(ctx context.Context, org, jobID string) (int64, error) {
 	v, err := s.Store.EndDelivery(ctx, org, jobID)
 	return v, s.note(err)

@@ -157,7 +157,15 @@ func (a *API) emptyQueueWait() time.Duration {
 // and each change is written in the same transaction as the job, so the
 // status read covers the whole page.
 func (a *API) nextChanged(r *http.Request, c ceremony.Caller, flow job.Flow, queue string, now time.Time) (*job.Job, error) {
-	skip := map[string]bool{}
+	// Jobs held by a delivery are passed over unread.
+	held, err := a.Polls.Leased(r.Context(), c.Org, now)
+	if err != nil {
+		return nil, err
+	}
+	skip := make(map[string]bool, len(held))
+	for _, id := range held {
+		skip[id] = true
+	}
 	var after int64
 	for range scanPages {
 		page, err := a.Svc.Changes(r.Context(), c, after, scanPage)

@@ -265,6 +265,10 @@ type Polls interface {
 	// confirmation that comes late, until LeaseMemory after its end, when
 	// a later lease of the organisation forgets it.
 	LeaseDelivery(ctx context.Context, org, jobID string, through int64, now, until time.Time) (bool, error)
+	// Leased lists org's jobs whose lease has not ended at now, so that a
+	// poll passes over them without trying each: a sender that does not
+	// confirm can have a delivered job for every poll of ten minutes.
+	Leased(ctx context.Context, org string, now time.Time) ([]string, error)
 	// EndDelivery ends the lease of org's job, ended or not, and returns
 	// the sequence number its delivery covered; 0 when there is none.
 	EndDelivery(ctx context.Context, org, jobID string) (int64, error)

@@ -78,6 +78,14 @@ func (db *DB) LeaseDelivery(ctx context.Context, org, jobID string, through int6
 	return tag.RowsAffected() == 1, nil
 }
 
+// Leased lists org's jobs under a lease at now.
+func (db *DB) Leased(ctx context.Context, org string, now time.Time) ([]string, error) {
+	rows, _ := db.pool.Query(ctx, `SELECT job_id FROM poll_leases WHERE org = $1 AND lease_until > $2 ORDER BY job_id`,
+		org, micro(now))
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	return ids, wrap("leased", err)
+}
+
 // EndDelivery ends a job's lease and returns what its delivery covered.
 func (db *DB) EndDelivery(ctx context.Context, org, jobID string) (int64, error) {
 	var through int64

@@ -78,6 +78,25 @@ func (db *DB) LeaseDelivery(ctx context.Context, org, jobID string, through int6
 	return taken, nil
 }
 
+// Leased lists org's jobs under a lease at now.
+func (db *DB) Leased(ctx context.Context, org string, now time.Time) ([]string, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT job_id FROM poll_leases WHERE org = ? AND lease_until > ? ORDER BY job_id`,
+		org, micro(now))
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: leased: %w", err)
+	}
+	defer rows.Close()
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("sqlite: leased: %w", err)
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}
+
 // EndDelivery ends a job's lease and returns what its delivery covered.
 func (db *DB) EndDelivery(ctx context.Context, org, jobID string) (int64, error) {
 	var through int64

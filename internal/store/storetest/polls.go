@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -90,8 +91,28 @@ func testPollLeases(t *testing.T, s store.Store) {
 		}
 		return n
 	}
+	leased := func(org string, now time.Time) []string {
+		t.Helper()
+		ids, err := s.Leased(ctx, org, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ids
+	}
 	if !lease(orgA, "job1", 42, t0) {
 		t.Fatal("a free job was not leased")
+	}
+	if !lease(orgA, "job0", 41, t0) {
+		t.Fatal("a second job was not leased")
+	}
+	if got := leased(orgA, t0.Add(time.Minute)); !slices.Equal(got, []string{"job0", "job1"}) {
+		t.Fatalf("Leased = %v", got)
+	}
+	if got := leased(orgA, until); len(got) != 0 {
+		t.Fatalf("Leased at the end of the leases = %v", got)
+	}
+	if got := leased(orgB, t0); len(got) != 0 {
+		t.Fatalf("another organisation's Leased = %v", got)
 	}
 	if lease(orgA, "job1", 43, t0.Add(time.Minute)) {
 		t.Fatal("a leased job was leased again")

@@ -683,13 +683,23 @@ func TestPostenBroker(t *testing.T) {
 		t.Fatalf("a refused broker created %d jobs", n)
 	}
 
+	admin := e.browser(t)
+	admin.adminLogin(adminPID).want(t, http.StatusOK, "Virksomheter")
+	submitBrokers := func(brokers string) page {
+		t.Helper()
+		return admin.submit(admin.get("/admin/orgs/"+orgA), "/admin/orgs/"+orgA, url.Values{"name": {"Lånekassen test"},
+			"types": {"authenticated", "advanced"}, "contact": {"post@lanekassen.example"}, "brokers": {brokers}})
+	}
 	setBrokers := func(brokers string) {
 		t.Helper()
-		admin := e.browser(t)
-		admin.adminLogin(adminPID).want(t, http.StatusOK, "Virksomheter")
-		page := admin.get("/admin/orgs/" + orgA)
-		admin.submit(page, "/admin/orgs/"+orgA, url.Values{"name": {"Lånekassen test"}, "types": {"authenticated", "advanced"},
-			"contact": {"post@lanekassen.example"}, "brokers": {brokers}}).want(t, http.StatusOK, "Lånekassen test")
+		submitBrokers(brokers).want(t, http.StatusOK, "Lånekassen test")
+	}
+	// A broker must be onboarded itself: the form says so and keeps nothing.
+	refused := submitBrokers(orgB + ", 974760673")
+	refused.want(t, http.StatusUnprocessableEntity, "Lånekassen test")
+	refused.has(t, "Alle meglere må være registrerte virksomheter.")
+	if o, _ := e.srv.Store.Org(ctx, orgA); len(o.Brokers) != 0 {
+		t.Fatalf("a refused form saved brokers: %+v", o)
 	}
 	setBrokers(orgB)
 	if o, _ := e.srv.Store.Org(ctx, orgA); !o.AllowsBroker(orgB) {

@@ -10,7 +10,7 @@ type JobRequest struct {
 	SignatureType    string          `json:"signature_type"` // "authenticated" or "advanced"
 	LevelOfAssurance string          `json:"level_of_assurance,omitempty"`
 	Reference        string          `json:"reference,omitempty"`
-	Identifier       string          `json:"identifier,omitempty"` // "pid", "birth_date_and_name" or "name"
+	Identifier       string          `json:"identifier,omitempty"` // "pid", "birth_date_and_name" (the default) or "name"
 	CallbackURL      string          `json:"callback_url,omitempty"`
 	ExitURLs         *ExitURLs       `json:"exit_urls,omitempty"`
 	Retention        *Retention      `json:"retention,omitempty"`

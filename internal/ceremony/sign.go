@@ -262,10 +262,14 @@ func (s *Service) signOnce(ctx context.Context, signerID string, id eid.Identity
 		return nil, err
 	}
 	base := revisions(j) // what this act signs on top of
+	sender, err := s.SenderName(ctx, j)
+	if err != nil {
+		return nil, err
+	}
 	facts := xades.SignerFacts{Name: id.Name, PID: id.PID, EIDMethod: id.Method, LevelOfAssurance: string(id.Assurance),
 		AuthTime: id.AuthTime, IDToken: id.IDToken, OnBehalfOf: signer.OnBehalfOf}
 	facts.BirthDate, _ = job.BirthDate(id.PID)
-	signed, err := s.Engine.Sign(ctx, signing.Act{Job: signingJob(j), Documents: signingDocuments(j), Slot: slotOf(j, signerID),
+	signed, err := s.Engine.Sign(ctx, signing.Act{Job: signingJob(j, sender), Documents: signingDocuments(j), Slot: slotOf(j, signerID),
 		Signer: facts, SignedAt: now, Advanced: advanced})
 	if err != nil {
 		if signing.Unsignable(err) {
@@ -404,8 +408,8 @@ func slotOf(j *job.Job, signerID string) int {
 	return -1
 }
 
-func signingJob(j *job.Job) signing.Job {
-	return signing.Job{ID: j.ID, Title: j.Title, Reference: j.Reference, SenderOrg: j.Org, Identifier: j.Identifier,
+func signingJob(j *job.Job, senderName string) signing.Job {
+	return signing.Job{ID: j.ID, Title: j.Title, Reference: j.Reference, SenderOrg: j.Org, SenderName: senderName, Identifier: j.Identifier,
 		Signers: len(j.Signers), Lang: "nb"}
 }
 

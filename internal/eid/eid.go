@@ -91,6 +91,27 @@ const (
 	EIDAS     = "eidas"  // a foreign eID through the eIDAS node
 )
 
+// Name is how an eID is written for people to read: "BankID", not
+// "bankid", as its issuer writes it. A method it does not know is given
+// as it is.
+func Name(method string) string {
+	switch method {
+	case BankID:
+		return "BankID"
+	case MinID:
+		return "MinID"
+	case Buypass:
+		return "Buypass ID"
+	case Commfides:
+		return "Commfides"
+	case TestID:
+		return "TestID"
+	case EIDAS:
+		return "eIDAS"
+	}
+	return method
+}
+
 // MethodFromAMR names the eID from an amr claim (OpenID Connect Core 1.0
 // section 2). ID-porten sends values such as "BankID", "BankID Mobil",
 // "Minid-OTC", "Buypass", "Commfides", "eIDAS" and "TestID"; amr is

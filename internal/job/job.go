@@ -47,6 +47,13 @@ const (
 	ShowName             Identifier = "name"
 )
 
+// DefaultIdentifier is what a job shows when the sender does not say: the
+// signer's name and birth date. The national identity number then stays
+// out of the signed file, which every co-signer and every later reader
+// sees (the data minimisation of GDPR art. 5(1)(c)); a sender who needs
+// it asks for ShowPID.
+const DefaultIdentifier = ShowBirthDateAndName
+
 // Retention says how long the signed result is kept (MISSION L1).
 type Retention struct {
 	Archive bool `json:"archive"`         // keep long-term with preservation

@@ -295,7 +295,7 @@ func New(r *Request, org, creator string, docs []Document, newID IDs, now time.T
 		j.Assurance = Substantial
 	}
 	if j.Identifier == "" {
-		j.Identifier = ShowPID
+		j.Identifier = DefaultIdentifier
 	}
 	if r.ExpiresAt != nil {
 		j.ExpiresAt = r.ExpiresAt.UTC()

@@ -133,7 +133,7 @@ func TestNewDefaultsAndActivation(t *testing.T) {
 	n := 0
 	ids := func() string { n++; return "id" + itoa3(n) }
 	j, events := New(&r, "317510748", "cert:1", []Document{{ID: "d", SHA256: "ab"}}, ids, now, DefaultLimits)
-	if j.Status != StatusActive || j.Assurance != Substantial || j.Identifier != ShowPID {
+	if j.Status != StatusActive || j.Assurance != Substantial || j.Identifier != ShowBirthDateAndName {
 		t.Fatalf("defaults: %+v", j)
 	}
 	if !j.ExpiresAt.Equal(now.Add(DefaultLimits.DefaultExpiry)) {

@@ -21,8 +21,8 @@ type Meta struct {
 	Author string
 	// Subject becomes /Subject and dc:description. Optional.
 	Subject string
-	// Lang is the document's natural language (ISO 32000-1 14.9.2), "nb"
-	// or "en"; empty means "nb".
+	// Lang is the document's natural language (ISO 32000-1 14.9.2, a
+	// BCP 47 tag): "nb", "nn" or "en"; empty means "nb".
 	Lang string
 	// Created becomes /CreationDate and /ModDate, xmp:CreateDate and
 	// xmp:ModifyDate, to the second. The zero time means now.
@@ -47,7 +47,7 @@ func cleanMeta(m Meta) (Meta, error) {
 	switch m.Lang {
 	case "":
 		m.Lang = "nb"
-	case "nb", "en":
+	case "nb", "nn", "en":
 	default:
 		return m, fmt.Errorf("pdfa: unsupported language %q", m.Lang)
 	}

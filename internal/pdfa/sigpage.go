@@ -13,11 +13,22 @@ import (
 	"github.com/segl/segl/internal/pdf"
 )
 
-// Slots is what the signature page says before anyone signs: which
-// document it belongs to, and one empty, numbered slot per signer. The
-// strings are shown as given (control characters become spaces; each is cut
-// at 1000 characters, and to what its place on the page holds, with "…").
+// Slots is what the signature page says before anyone signs: who sent the
+// job, which document the page belongs to, and one empty, numbered slot per
+// signer. The strings are shown as given (control characters become spaces;
+// each is cut at 1000 characters, and to what its place on the page holds,
+// with "…").
+//
+// The page is fixed before the first signature and never changes after it
+// (EN 319 142-1 §5.4), so its text must read right both before anyone has
+// signed and after everyone has: it names what the slots are, not what is
+// about to happen to them.
 type Slots struct {
+	// Sender names the organisation that sent the job, as the page shows
+	// it (its name and organisation number).
+	Sender string
+	// JobTitle is the title of the signature job.
+	JobTitle string
 	// Title is the document's title; at most two lines are shown.
 	Title string
 	// FileName is the name of the uploaded file.
@@ -30,6 +41,10 @@ type Slots struct {
 	Job, Reference string
 	// Signers is the number of slots, 1 to MaxSlots.
 	Signers int
+	// Lang chooses the Norwegian written standard of the page: "nn" for
+	// Nynorsk, anything else bokmål. English always follows it, so that
+	// every reader of the file can read the page.
+	Lang string
 }
 
 // MaxSlots bounds the slots of one signature page set (about 60 pages).
@@ -51,7 +66,7 @@ type Slot struct {
 // so that where the slots are depends on their number alone: the signing
 // code finds slot i with SlotLayout, without reading the page.
 const (
-	headerHeight     = 194.0 // first page: heading, document rows, explanation
+	headerHeight     = 194.0 // first page: heading, document rows, explanation; fixed, since jobs in flight rely on SlotLayout
 	contHeaderHeight = 34.0  // further pages: heading only
 	slotHeight       = 76.0
 	slotGap          = 8.0
@@ -60,8 +75,8 @@ const (
 	rowLeading       = 12.0
 	keyWidth         = 112.0 // the column of the row labels
 	headingSize      = 16.0
-	headerRows       = 6 // title (2), file name, SHA-256, job, reference
-	explanationLines = 6
+	headerRows       = 8 // sender, job title, document title (2), file name, SHA-256, job ID, reference
+	explanationLines = 4
 )
 
 // slotsPerPage is how many slots fit on the first and on further pages.
@@ -93,17 +108,60 @@ func SlotLayout(n int) (slots []Slot, pages int) {
 	return slots, page + 1
 }
 
-// The fixed text of the signature page.
-var (
-	explanation = []string{
-		"Dokumentet signeres elektronisk. Hver signatur er en digital signatur (PAdES) i denne PDF-filen, " +
-			"og bevis for hver signering (XAdES) er lagt ved filen. Feltene under fylles ut når undertegnerne signerer.",
-		"The document is signed electronically. Each signature is a digital signature (PAdES) in this PDF file, " +
-			"and the evidence of each signing act (XAdES) is attached to the file. The boxes below are filled in as the signers sign.",
+// PageText is the fixed text of the signature page in one language. The
+// page shows the Norwegian text and the English one side by side
+// ("Signaturer / Signatures"), the Norwegian in the job's written standard.
+type PageText struct {
+	Heading, Continued                          string
+	Sender, Job, Document, FileName, JobID, Ref string
+	// Explanation says what the signatures are and what the slots mean;
+	// it must hold both before the first signature and after the last.
+	Explanation string
+	// Page is the footer, with %[1]d the page and %[2]d the page count.
+	Page string
+}
+
+// pageTexts are the signature page's texts: bokmål, Nynorsk and English.
+var pageTexts = map[string]PageText{
+	"nb": {
+		Heading: "Signaturer", Continued: "forts.",
+		Sender: "Avsender", Job: "Oppdrag", Document: "Dokument", FileName: "Filnavn", JobID: "Oppdrags-ID", Ref: "Referanse",
+		Explanation: "Signaturene er digitale signaturer (PAdES) i denne PDF-filen, med bevis for hver signering (XAdES) vedlagt. " +
+			"Hver undertegner har et nummerert felt nedenfor; et tomt felt er ikke signert.",
+		Page: "Signaturside %[1]d av %[2]d",
+	},
+	"nn": {
+		Heading: "Signaturar", Continued: "framh.",
+		Sender: "Avsendar", Job: "Oppdrag", Document: "Dokument", FileName: "Filnamn", JobID: "Oppdrags-ID", Ref: "Referanse",
+		Explanation: "Signaturane er digitale signaturar (PAdES) i denne PDF-fila, med prov for kvar signering (XAdES) lagt ved. " +
+			"Kvar underteiknar har eit nummerert felt nedanfor; eit tomt felt er ikkje signert.",
+		Page: "Signaturside %[1]d av %[2]d",
+	},
+	"en": {
+		Heading: "Signatures", Continued: "cont.",
+		Sender: "Sender", Job: "Job", Document: "Document", FileName: "File name", JobID: "Job ID", Ref: "Reference",
+		Explanation: "The signatures are digital signatures (PAdES) in this PDF file, with evidence of each signing (XAdES) attached. " +
+			"Each signer has a numbered box below; an empty box has not been signed.",
+		Page: "Signature page %[1]d of %[2]d",
+	},
+}
+
+// texts returns the page's Norwegian text, in the written standard of
+// s.Lang, and its English one.
+func (s *Slots) texts() (no, en PageText) {
+	if s.Lang == "nn" {
+		return pageTexts["nn"], pageTexts["en"]
 	}
-	heading     = "Signaturer / Signatures"
-	contHeading = "Signaturer / Signatures (forts. / cont.)"
-)
+	return pageTexts["nb"], pageTexts["en"]
+}
+
+// both joins a Norwegian and an English label as the page shows them.
+func both(no, en string) string {
+	if no == en {
+		return no
+	}
+	return no + " / " + en
+}
 
 func (s *Slots) check() error {
 	if s.Signers < 1 || s.Signers > MaxSlots {
@@ -111,6 +169,11 @@ func (s *Slots) check() error {
 	}
 	if len(s.SHA256) != 32 {
 		return errors.New("pdfa: the document digest is not 32 bytes")
+	}
+	switch s.Lang {
+	case "", "nb", "nn", "en":
+	default:
+		return fmt.Errorf("pdfa: signature page language %q, want nb, nn or en", s.Lang)
 	}
 	return nil
 }
@@ -132,9 +195,10 @@ type PageObjects struct {
 // update (ISO 32000-1 7.5.6; internal/pdf's AppendPages does it). It does
 // no I/O: it returns the new objects, numbered by alloc.
 //
-// The first page names the document (title, file name, the SHA-256 of the
-// upload, the job and the sender's reference), explains in Norwegian and
-// English how it is signed, and has s.Signers empty, bordered, numbered
+// The first page names the sender, the job and the document (title, file
+// name, the SHA-256 of the upload, the job's ID and the sender's
+// reference), says in Norwegian (bokmål, or Nynorsk when s.Lang is "nn")
+// and English what the signatures and slots are, and has s.Signers empty, bordered, numbered
 // slots; further pages hold further slots. Each signing act fills its slot
 // with the appearance of its signature widget (AppearanceText, at the
 // place SlotLayout gives), so that the page itself never changes after the
@@ -214,6 +278,8 @@ func slotPages(sub *subset, s Slots) ([][]byte, error) {
 		pages[i] = &bytes.Buffer{}
 	}
 	ascent := float64(sub.f.ascent) / float64(sub.f.unitsPerEm)
+	no, en := s.texts()
+	heading := both(no.Heading, en.Heading)
 
 	// The first page's header.
 	p := pages[0]
@@ -226,11 +292,13 @@ func slotPages(sub *subset, s Slots) ([][]byte, error) {
 		key, value string
 		lines      int
 	}{
-		{"Dokument / Document", s.Title, 2},
-		{"Filnavn / File name", s.FileName, 1},
+		{both(no.Sender, en.Sender), s.Sender, 1},
+		{both(no.Job, en.Job), s.JobTitle, 1},
+		{both(no.Document, en.Document), s.Title, 2},
+		{both(no.FileName, en.FileName), s.FileName, 1},
 		{"SHA-256", hex.EncodeToString(s.SHA256), 1},
-		{"Oppdrag / Job", s.Job, 1},
-		{"Referanse / Reference", s.Reference, 1},
+		{both(no.JobID, en.JobID), s.Job, 1},
+		{both(no.Ref, en.Ref), s.Reference, 1},
 	}
 	used := 0
 	for _, row := range rows {
@@ -253,7 +321,7 @@ func slotPages(sub *subset, s Slots) ([][]byte, error) {
 	}
 	y -= float64(headerRows-used)*rowLeading + 8
 	used = 0
-	for i, para := range explanation {
+	for i, para := range []string{no.Explanation, en.Explanation} {
 		if i > 0 {
 			y -= 3
 		}
@@ -272,6 +340,7 @@ func slotPages(sub *subset, s Slots) ([][]byte, error) {
 	}
 
 	// Further pages' headings.
+	contHeading := heading + " (" + both(no.Continued, en.Continued) + ")"
 	for _, p := range pages[1:] {
 		if err := drawLine(p, sub, contHeading, headingSize, margin, top-headingSize*ascent, textWidth); err != nil {
 			return nil, err
@@ -297,10 +366,9 @@ func slotPages(sub *subset, s Slots) ([][]byte, error) {
 	}
 
 	out := make([][]byte, n)
-	total := strconv.Itoa(n)
 	for i, p := range pages {
-		k := strconv.Itoa(i + 1)
-		if _, err := centred(p, sub, "Signaturside "+k+" av "+total+" / Signature page "+k+" of "+total, footerSize, footerBase, nil); err != nil {
+		footer := both(fmt.Sprintf(no.Page, i+1, n), fmt.Sprintf(en.Page, i+1, n))
+		if _, err := centred(p, sub, footer, footerSize, footerBase, nil); err != nil {
 			return nil, err
 		}
 		out[i] = p.Bytes()

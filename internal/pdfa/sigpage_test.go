@@ -16,6 +16,7 @@ var consentSum = sha256.Sum256([]byte(consent))
 
 func testSlots(n int) Slots {
 	return Slots{
+		Sender: "Eksempel kommune (312345679)", JobTitle: "Samtykke til behandling",
 		Title: "Samtykke – æøå", FileName: "samtykke.txt", SHA256: consentSum[:],
 		Job: "0195a3f2-7c1d-7e55-9f00-4b2a1c9d8e77", Reference: "Sak 2026/41", Signers: n,
 	}
@@ -61,13 +62,15 @@ func TestSignaturePage(t *testing.T) {
 	last := pages[len(pages)-1]
 	for _, want := range []string{
 		"Signaturer / Signatures",
+		"Avsender / Sender", "Eksempel kommune (312345679)",
+		"Oppdrag / Job", "Samtykke til behandling",
 		"Dokument / Document", "Samtykke – æøå",
 		"Filnavn / File name", "samtykke.txt",
 		"SHA-256", hex.EncodeToString(consentSum[:]),
-		"Oppdrag / Job", "0195a3f2-7c1d-7e55-9f00-4b2a1c9d8e77",
+		"Oppdrags-ID / Job ID", "0195a3f2-7c1d-7e55-9f00-4b2a1c9d8e77",
 		"Referanse / Reference", "Sak 2026/41",
-		"Dokumentet signeres elektronisk.",
-		"The document is signed electronically.",
+		"Signaturene er digitale signaturer (PAdES)",
+		"The signatures are digital signatures (PAdES)",
 	} {
 		if !strings.Contains(last, want) {
 			t.Errorf("signature page lacks %q:\n%s", want, last)
@@ -287,10 +290,45 @@ func TestAppearanceText(t *testing.T) {
 
 // TestSignaturePageWording: the signature page calls the people who sign
 // what segl's forms and notices call them, "undertegnere", not
-// "signatarer" (issue 14 item 10).
+// "signatarer" (issue 14 item 10), and, since it is fixed before the first
+// signature, says nothing that only holds before the signing ("the boxes
+// below are filled in as the signers sign", issue 14 item 3).
 func TestSignaturePageWording(t *testing.T) {
-	nb := explanation[0]
-	if !strings.Contains(nb, "undertegnerne") || strings.Contains(strings.ToLower(nb), "signatar") {
-		t.Fatalf("the Norwegian explanation: %q", nb)
+	for lang, want := range map[string]string{"nb": "undertegner", "nn": "underteiknar", "en": "signer"} {
+		text := pageTexts[lang].Explanation
+		if !strings.Contains(text, want) || strings.Contains(strings.ToLower(text), "signatar") {
+			t.Errorf("%s explanation: %q", lang, text)
+		}
+		for _, process := range []string{"fylles ut", "fyllast ut", "filled in", "signeres", "will be"} {
+			if strings.Contains(text, process) {
+				t.Errorf("%s explanation speaks of the process (%q): %q", lang, process, text)
+			}
+		}
+	}
+}
+
+// With the job in Nynorsk, the Norwegian half of the page is Nynorsk: the
+// labels, the explanation and the footer.
+func TestSignaturePageNynorsk(t *testing.T) {
+	doc, _ := render(t, consent, Meta{Title: "Samtykke", Lang: "nn", Created: created})
+	s := testSlots(2)
+	s.Lang = "nn"
+	data := appendPages(t, doc, s)
+	qpdfCheck(t, data)
+	pages := extracted(t, data)
+	last := pages[len(pages)-1]
+	for _, want := range []string{
+		"Signaturar / Signatures", "Avsendar / Sender", "Filnamn / File name",
+		"Signaturane er digitale signaturar (PAdES) i denne PDF-fila",
+		"The signatures are digital signatures (PAdES)",
+	} {
+		if !strings.Contains(last, want) {
+			t.Errorf("Nynorsk signature page lacks %q:\n%s", want, last)
+		}
+	}
+	for _, bokmal := range []string{"Signaturer", "Avsender", "Filnavn", "ikke"} {
+		if strings.Contains(last, bokmal) {
+			t.Errorf("Nynorsk signature page has the bokmål %q:\n%s", bokmal, last)
+		}
 	}
 }

@@ -347,9 +347,13 @@ func assurance(c *checker, s *string) job.Assurance {
 	return ""
 }
 
+// identifier maps identifier-in-signed-documents. Absent, it is Posten's
+// documented default, PERSONAL_IDENTIFICATION_NUMBER_AND_NAME, not segl's
+// own API's (which shows the birth date): a job moved from Posten must
+// come out as it did there.
 func identifier(c *checker, s *string) job.Identifier {
 	if s == nil {
-		return ""
+		return job.ShowPID
 	}
 	switch *s {
 	case "PERSONAL_IDENTIFICATION_NUMBER_AND_NAME":

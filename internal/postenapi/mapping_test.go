@@ -157,3 +157,12 @@ func TestDecodeStrict(t *testing.T) {
 		t.Fatalf("%v %+v", err, req)
 	}
 }
+
+// A job that does not say what identifies its signers shows their identity
+// number, as Posten's API documents, and not segl's own API's default.
+func TestIdentifierDefaultIsPostens(t *testing.T) {
+	var c checker
+	if got := identifier(&c, nil); got != job.ShowPID || job.DefaultIdentifier == job.ShowPID {
+		t.Errorf("absent identifier-in-signed-documents = %q, want %q (segl's own default is %q)", got, job.ShowPID, job.DefaultIdentifier)
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -29,7 +30,7 @@ import (
 )
 
 func person(pid, name string, loa eid.Assurance) eid.Identity {
-	return eid.Identity{PID: pid, Name: name, Assurance: loa, Method: "BankID", AuthTime: time.Now().Add(-time.Minute),
+	return eid.Identity{PID: pid, Name: name, Assurance: loa, Method: eid.BankID, AuthTime: time.Now().Add(-time.Minute),
 		IDToken: "eyJhbGciOiJFUzI1NiJ9.eyJwaWQiOiIxIn0.c2ln", Issuer: "https://idporten.test"}
 }
 
@@ -71,7 +72,7 @@ func TestSigningActsThroughCompletion(t *testing.T) {
 		t.Fatalf("Kari signing for Ola: %v", err)
 	}
 	low := ola
-	low.Assurance, low.Method = eid.Substantial, "MinID"
+	low.Assurance, low.Method = eid.Substantial, eid.MinID
 	if _, err := svc.Sign(ctx, first, low); errCode(err) != "assurance-too-low" {
 		t.Fatalf("level 3 login on a level 4 job: %v", err)
 	}
@@ -134,6 +135,7 @@ func TestSigningActsThroughCompletion(t *testing.T) {
 		if !bytes.Contains(text, []byte("Ola Nordmann")) || !bytes.Contains(text, []byte("Kari Nordmann")) {
 			t.Fatalf("the signature page does not name both signers:\n%s", text)
 		}
+		checkSignaturePage(t, svc, text, req.Title, false, ola, kari)
 	}
 	for _, s := range j.Signers {
 		body, err := c.Evidence(ctx, j.ID, s.ID)
@@ -156,6 +158,68 @@ func TestSigningActsThroughCompletion(t *testing.T) {
 	}
 	_, err = c.SignedDocument(ctx, j.ID, "nope")
 	problemOf(t, err, http.StatusNotFound, "document-not-found")
+}
+
+// checkSignaturePage checks the text of a signed document's signature
+// page (issue 14 item 3): it names the sender organisation and the job's
+// title, writes the eID as its issuer does, and identifies the signers by
+// name and birth date; by identity number only when the sender asked for
+// that (showPID).
+func checkSignaturePage(t *testing.T, svc *ceremony.Service, text []byte, title string, showPID bool, signers ...eid.Identity) {
+	t.Helper()
+	org, err := svc.Store.Org(context.Background(), orgA)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wants := []string{"Avsender / Sender", org.Name + " (" + orgA + ")", "Oppdrag / Job", title, "eID: BankID"}
+	for _, s := range signers {
+		born, _ := job.BirthDate(s.PID)
+		switch {
+		case showPID:
+			wants = append(wants, s.Name, "Fødselsnummer / National identity number: "+s.PID)
+		case bytes.Contains(text, []byte(s.PID)):
+			t.Errorf("the signature page shows the identity number %s, which the sender did not ask for:\n%s", s.PID, text)
+		default:
+			wants = append(wants, s.Name, "Fødselsdato / Date of birth: "+born)
+		}
+	}
+	for _, want := range wants {
+		if !bytes.Contains(text, []byte(want)) {
+			t.Errorf("the signature page lacks %q:\n%s", want, text)
+		}
+	}
+	if bytes.Contains(text, []byte("bankid")) || bytes.Contains(text, []byte("fylles ut")) {
+		t.Errorf("the signature page has a lower-case eID or process wording:\n%s", text)
+	}
+}
+
+// A sender who asks for the identity number (identifier "pid") gets it on
+// the signature page.
+func TestSignaturePageShowsPIDWhenAsked(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	c := e.client(orgA)
+	req := directRequest()
+	req.Identifier = "pid"
+	req.Signers = req.Signers[:1]
+	j := e.mustCreate(c, req)
+	if _, err := e.srv.Svc.Sign(ctx, j.Signers[0].ID, ola); err != nil {
+		t.Fatal(err)
+	}
+	e.completed(c, j.ID)
+	body, err := c.SignedDocument(ctx, j.ID, j.Documents[0].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, _ := io.ReadAll(body)
+	body.Close()
+	f := filepath.Join(t.TempDir(), "signed.pdf")
+	os.WriteFile(f, data, 0o600)
+	text, err := exec.Command("pdftotext", f, "-").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkSignaturePage(t, e.srv.Svc, text, req.Title, true, ola)
 }
 
 func TestRejectEndsTheJob(t *testing.T) {

@@ -91,6 +91,7 @@ import (
 	"github.com/segl/segl/internal/blob"
 	"github.com/segl/segl/internal/clock"
 	"github.com/segl/segl/internal/cms"
+	"github.com/segl/segl/internal/eid"
 	"github.com/segl/segl/internal/errs"
 	"github.com/segl/segl/internal/job"
 	"github.com/segl/segl/internal/pades"
@@ -106,6 +107,9 @@ type Job struct {
 	Title     string
 	Reference string // the sender's own reference; optional
 	SenderOrg string // organisation number of the sender
+	// SenderName is the sending organisation's name, which the signature
+	// page shows with SenderOrg; optional.
+	SenderName string
 	// Identifier says what identifies a signer on the signature page and
 	// in the evidence besides the name (MISSION S4): the national identity
 	// number, the birth date, or nothing.
@@ -113,8 +117,10 @@ type Job struct {
 	// Signers is the number of signers, and of slots on the signature
 	// page: 1 to pdfa.MaxSlots. It must not change after the first act.
 	Signers int
-	// Lang is the language of rendered text documents, "nb" or "en";
-	// empty means "nb". The signature page is always in both.
+	// Lang is the language of rendered text documents, "nb", "nn" or
+	// "en"; empty means "nb". The signature page and the slots are always
+	// in Norwegian and English: in Nynorsk and English when Lang is "nn",
+	// else in bokmål and English.
 	Lang string
 }
 
@@ -279,7 +285,8 @@ func (e *Engine) prepare(ctx context.Context, w io.Writer, j Job, doc Document, 
 	if !bytes.Equal(sum.Sum(nil), doc.SHA256) {
 		return Prepared{}, fmt.Errorf("signing: document %s does not have the SHA-256 it was uploaded with", doc.ID)
 	}
-	slots := pdfa.Slots{Title: doc.Title, FileName: doc.FileName, SHA256: doc.SHA256, Job: j.ID, Reference: j.Reference, Signers: j.Signers}
+	slots := pdfa.Slots{Sender: sender(j), JobTitle: j.Title, Title: doc.Title, FileName: doc.FileName, SHA256: doc.SHA256,
+		Job: j.ID, Reference: j.Reference, Signers: j.Signers, Lang: j.Lang}
 	mt, params, err := mime.ParseMediaType(doc.MediaType)
 	if err != nil {
 		return Prepared{}, errs.E(errs.Invalid, "unsupported-media-type", "document %s: media type %q", doc.ID, doc.MediaType)
@@ -834,45 +841,83 @@ func (e *Engine) signDocument(ctx context.Context, act Act, key *pki.KeyPair, do
 	return nil
 }
 
-// slotLines are what the signer's slot shows, labels in Norwegian and
-// English: name; identity number or birth date as the job allows; time
-// and kind of signature; eID and level of assurance; on whose behalf; the
-// document's SHA-256 as uploaded, which the evidence names.
+// slotLines are what the signer's slot shows, labels in Norwegian (in
+// the job's written standard) and English: name; identity number or birth
+// date as the job allows; time and kind of signature; eID and level of
+// assurance; on whose behalf; the document's SHA-256 as uploaded, which
+// the evidence names.
 func (e *Engine) slotLines(act Act, advanced bool, doc Document) []string {
 	s := act.Signer
+	no, en := slotTexts["nb"], slotTexts["en"]
+	if act.Job.Lang == "nn" {
+		no = slotTexts["nn"]
+	}
+	label := func(pick func(slotText) string) string {
+		if pick(no) == pick(en) {
+			return pick(no)
+		}
+		return pick(no) + " / " + pick(en)
+	}
 	lines := []string{s.Name}
 	switch {
 	case s.PID != "":
-		lines = append(lines, "Fødselsnummer / National identity number: "+s.PID)
+		lines = append(lines, label(func(t slotText) string { return t.PID })+": "+s.PID)
 	case s.BirthDate != "":
-		lines = append(lines, "Fødselsdato / Date of birth: "+s.BirthDate)
+		lines = append(lines, label(func(t slotText) string { return t.BirthDate })+": "+s.BirthDate)
 	}
 	loc := e.cfg.Location
 	if loc == nil {
 		loc = time.UTC
 	}
-	kind := "autentisert / authenticated"
+	kind := label(func(t slotText) string { return t.Authenticated })
 	if advanced {
-		kind = "avansert / advanced"
+		kind = label(func(t slotText) string { return t.Advanced })
+	}
+	level := label(func(t slotText) string { return t.Level[s.LevelOfAssurance] })
+	if no.Level[s.LevelOfAssurance] == "" {
+		level = label(func(t slotText) string { return t.Level[""] }) + " " + s.LevelOfAssurance
 	}
 	lines = append(lines,
-		"Signert / Signed: "+act.SignedAt.In(loc).Format("2006-01-02 15:04:05 MST")+" ("+kind+")",
-		"eID: "+s.EIDMethod+", "+assurance(s.LevelOfAssurance))
+		label(func(t slotText) string { return t.Signed })+": "+act.SignedAt.In(loc).Format("2006-01-02 15:04:05 MST")+" ("+kind+")",
+		"eID: "+eid.Name(s.EIDMethod)+", "+level)
 	if s.OnBehalfOf != "" {
-		lines = append(lines, "På vegne av / On behalf of: "+s.OnBehalfOf)
+		lines = append(lines, label(func(t slotText) string { return t.OnBehalfOf })+": "+s.OnBehalfOf)
 	}
-	return append(lines, "Dokumentets SHA-256 / Document SHA-256:", hex.EncodeToString(doc.SHA256))
+	return append(lines, label(func(t slotText) string { return t.Digest })+":", hex.EncodeToString(doc.SHA256))
 }
 
-// assurance names an eIDAS level of assurance in both languages.
-func assurance(loa string) string {
-	switch loa {
-	case string(job.Substantial):
-		return "sikkerhetsnivå betydelig / level of assurance substantial"
-	case string(job.High):
-		return "sikkerhetsnivå høyt / level of assurance high"
+// slotText is the text of a filled slot in one language.
+type slotText struct {
+	PID, BirthDate, Signed, Authenticated, Advanced, OnBehalfOf, Digest string
+	// Level names the eIDAS levels of assurance; "" is the bare label for
+	// a level it does not know.
+	Level map[string]string
+}
+
+// slotTexts are the slots' texts: bokmål, Nynorsk and English.
+var slotTexts = map[string]slotText{
+	"nb": {PID: "Fødselsnummer", BirthDate: "Fødselsdato", Signed: "Signert", Authenticated: "autentisert", Advanced: "avansert",
+		OnBehalfOf: "På vegne av", Digest: "Dokumentets SHA-256",
+		Level: map[string]string{"": "sikkerhetsnivå", string(job.Substantial): "sikkerhetsnivå betydelig", string(job.High): "sikkerhetsnivå høyt"}},
+	"nn": {PID: "Fødselsnummer", BirthDate: "Fødselsdato", Signed: "Signert", Authenticated: "autentisert", Advanced: "avansert",
+		OnBehalfOf: "På vegner av", Digest: "SHA-256 for dokumentet",
+		Level: map[string]string{"": "tryggleiksnivå", string(job.Substantial): "tryggleiksnivå betydeleg", string(job.High): "tryggleiksnivå høgt"}},
+	"en": {PID: "National identity number", BirthDate: "Date of birth", Signed: "Signed", Authenticated: "authenticated", Advanced: "advanced",
+		OnBehalfOf: "On behalf of", Digest: "Document SHA-256",
+		Level: map[string]string{"": "level of assurance", string(job.Substantial): "level of assurance substantial", string(job.High): "level of assurance high"}},
+}
+
+// sender is how the signature page names the sending organisation: its
+// name and organisation number, or the number alone when the name is not
+// known.
+func sender(j Job) string {
+	if j.SenderName == "" {
+		return j.SenderOrg
 	}
-	return "sikkerhetsnivå / level of assurance " + loa
+	if j.SenderOrg == "" {
+		return j.SenderName
+	}
+	return j.SenderName + " (" + j.SenderOrg + ")"
 }
 
 // shown returns the signer's facts as the job allows them to be shown
@@ -952,9 +997,9 @@ func checkJob(j Job) error {
 		return errs.E(errs.Invalid, "bad-signers", "%d signers, want 1 to %d", j.Signers, pdfa.MaxSlots)
 	}
 	switch j.Lang {
-	case "", "nb", "en":
+	case "", "nb", "nn", "en":
 	default:
-		return errs.E(errs.Invalid, "bad-lang", "language %q, want nb or en", j.Lang)
+		return errs.E(errs.Invalid, "bad-lang", "language %q, want nb, nn or en", j.Lang)
 	}
 	return nil
 }

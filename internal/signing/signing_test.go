@@ -22,6 +22,7 @@ import (
 
 	"github.com/segl/segl/internal/blob/fs"
 	"github.com/segl/segl/internal/clock"
+	"github.com/segl/segl/internal/eid"
 	"github.com/segl/segl/internal/errs"
 	"github.com/segl/segl/internal/job"
 	"github.com/segl/segl/internal/pdf"
@@ -307,7 +308,7 @@ func TestSignJobEndToEnd(t *testing.T) {
 	env := setup(t)
 	e := env.engine(t)
 	j := Job{ID: "0195a3f2-7c1d-7e55-9f00-4b2a1c9d8e77", Title: "Leieavtale Storgata 1", Reference: "Sak 2026/41",
-		SenderOrg: "312345679", Identifier: job.ShowPID, Signers: 2, Lang: "nb"}
+		SenderOrg: "312345679", SenderName: "Eksempel kommune", Identifier: job.ShowPID, Signers: 2, Lang: "nb"}
 	contract := prepare(t, e, j, "doc-1", "Leieavtale", "leieavtale.pdf", "application/pdf",
 		testdocs.PDF("Leieavtale for Storgata 1", 20_000))
 	rules := prepare(t, e, j, "doc-2", "Vedlegg A – husordensregler", "vedlegg-a.txt", "text/plain; charset=utf-8", []byte(vedlegg))
@@ -397,7 +398,8 @@ func TestSignJobEndToEnd(t *testing.T) {
 			for _, want := range []string{
 				"Signaturer / Signatures", "Dokument / Document", d.meta.Title, d.meta.FileName,
 				fmt.Sprintf("%x", d.meta.SHA256), j.ID, j.Reference,
-				"Dokumentet signeres elektronisk.", "The document is signed electronically.",
+				"Avsender / Sender", "Eksempel kommune (312345679)", "Oppdrag / Job", j.Title,
+				"Signaturene er digitale signaturer (PAdES)", "The signatures are digital signatures (PAdES)",
 				"Ola Nordmann", "Fødselsnummer / National identity number: 21909825250",
 				"Signert / Signed: 2026-03-05 12:02:03 CET (autentisert / authenticated)",
 				"eID: BankID, sikkerhetsnivå høyt / level of assurance high",
@@ -500,6 +502,33 @@ func TestIdentifierRule(t *testing.T) {
 				t.Errorf("evidence keeps the ID token %q", v.Facts.Signer.IDToken)
 			}
 		})
+	}
+}
+
+// A job in Nynorsk gets its signature page and its slots in Nynorsk and
+// English, and the eID named as its issuer writes it.
+func TestNynorskSlot(t *testing.T) {
+	env := setup(t)
+	e := env.engine(t)
+	j := Job{ID: "job-nn", Title: "Samtykke", SenderOrg: "312345679", SenderName: "Eksempel kommune",
+		Identifier: job.ShowBirthDateAndName, Signers: 1, Lang: "nn"}
+	d := prepare(t, e, j, "doc-1", "Samtykke", "samtykke.txt", "text/plain", []byte("Eg samtykkjer. æøå\n"))
+	signer := ola
+	signer.EIDMethod = eid.BankID
+	sign(t, e, Act{Job: j, Slot: 0, Signer: signer, SignedAt: time.Date(2026, 3, 5, 11, 2, 3, 0, time.UTC)}, []*document{d})
+	text := pageText(t, d.data, pageCount(t, d.data))
+	for _, want := range []string{
+		"Signaturar / Signatures", "Avsendar / Sender", "Eksempel kommune (312345679)",
+		"Fødselsdato / Date of birth: " + ola.BirthDate,
+		"eID: BankID, tryggleiksnivå høgt / level of assurance high",
+		"SHA-256 for dokumentet / Document SHA-256:",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("Nynorsk signature page lacks %q:\n%s", want, text)
+		}
+	}
+	if strings.Contains(text, ola.PID) || strings.Contains(text, "sikkerhetsnivå") {
+		t.Errorf("Nynorsk signature page shows the identity number or bokmål:\n%s", text)
 	}
 }
 

@@ -6,6 +6,9 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -440,6 +443,15 @@ func TestCeremonyPortal(t *testing.T) {
 	if err != nil || !rep.Passed() || len(rep.Signatures) != 2 {
 		t.Fatalf("signed text document: %v %+v", err, rep)
 	}
+	// The receipt to keep (issue 14 item 6): sealed by segl, accepted by
+	// our validator, pdfsig and qpdf, and saying what was signed, by whom,
+	// with which eID and level.
+	kept := b.link(receipt, "Last ned kvittering (PDF)")
+	if ct := kept.header.Get("Content-Type"); ct != "application/pdf" || !strings.Contains(kept.header.Get("Content-Disposition"), "kvittering.pdf") {
+		t.Fatalf("receipt download: %s, %s", ct, kept.header.Get("Content-Disposition"))
+	}
+	checkReceiptPDF(t, e, []byte(kept.body), "Kjøpekontrakt", "Ola Nordmann", "eID: BankID", "Sikkerhetsnivå: høyt",
+		high.Documents[0].SHA256, high.Documents[1].SHA256)
 
 	// Back to the list: one task left, signed in turn.
 	tasks = b.link(receipt, "Tilbake til signeringsoppdragene")
@@ -462,6 +474,37 @@ func TestCeremonyPortal(t *testing.T) {
 	out := b.submit(tasks, "/sign/logout", nil)
 	out.want(t, 200, "Dine signeringsoppdrag")
 	b.get("/sign/"+plain.Signers[0].ID+"/receipt").want(t, http.StatusUnauthorized, "")
+	b.get("/sign/"+plain.Signers[0].ID+"/receipt.pdf").want(t, http.StatusUnauthorized, "")
+}
+
+// checkReceiptPDF checks a signer's receipt with tools we did not write
+// and for the text it must hold.
+func checkReceiptPDF(t *testing.T, e *env, data []byte, want ...string) {
+	t.Helper()
+	rep, err := validate.PDF(bytes.NewReader(data), int64(len(data)), validate.Options{Roots: e.srv.Dev.Roots()})
+	if err != nil || !rep.Passed() || len(rep.Signatures) != 1 || !strings.Contains(rep.Signatures[0].Signer.Subject, "segl TTP seal") {
+		t.Fatalf("receipt: %v %+v", err, rep)
+	}
+	f := filepath.Join(t.TempDir(), "receipt.pdf")
+	if err := os.WriteFile(f, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command("qpdf", "--check", f).CombinedOutput(); err != nil {
+		t.Fatalf("qpdf on the receipt: %v\n%s", err, out)
+	}
+	out, _ := exec.Command("pdfsig", "-nssdir", nssdb(t, e.data), f).CombinedOutput()
+	if !strings.Contains(string(out), "Signature is Valid.") || !strings.Contains(string(out), "Certificate is Trusted.") {
+		t.Fatalf("pdfsig on the receipt:\n%s", out)
+	}
+	text, err := exec.Command("pdftotext", "-enc", "UTF-8", f, "-").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range append(want, "Kvittering for signering") {
+		if !strings.Contains(string(text), w) {
+			t.Errorf("the receipt lacks %q:\n%s", w, text)
+		}
+	}
 }
 
 // An advanced signature: the login is asked for on level high whatever the

@@ -122,14 +122,21 @@ func TestDeliveryPortalJob(t *testing.T) {
 	view.want(t, 200, "Låneavtale")
 	b.submit(view, "/sign", url.Values{"confirm": {"yes"}}).want(t, 200, "Du har signert")
 
-	eventually(t, "the signed document in Ola's mailbox", func() bool {
-		return len(e.srv.DevDelivery.Mailboxes.Inbox(olaPID)) == len(j.Documents)
+	// The signed documents and, after them, his receipt (issue 14).
+	eventually(t, "the signed document and the receipt in Ola's mailbox", func() bool {
+		return len(e.srv.DevDelivery.Mailboxes.Inbox(olaPID)) == len(j.Documents)+1
 	})
-	for _, d := range e.srv.DevDelivery.Mailboxes.Inbox(olaPID) {
+	inbox := e.srv.DevDelivery.Mailboxes.Inbox(olaPID)
+	for _, d := range inbox {
 		rep, err := validate.PDF(strings.NewReader(string(d.Body)), int64(len(d.Body)), validate.Options{Roots: e.srv.Dev.Roots()})
 		if err != nil || !rep.Passed() {
 			t.Fatalf("the mailbox copy %q does not validate: %v %+v", d.Subject, err, rep)
 		}
+	}
+	if last := inbox[len(inbox)-1]; last.Subject != "Kvittering: Låneavtale" {
+		t.Errorf("the last mailbox delivery is %q, want the receipt", last.Subject)
+	} else {
+		checkReceiptPDF(t, e, last.Body, "Låneavtale", "Ola Nordmann", "eID: BankID")
 	}
 	eventually(t, "the sender's notice", func() bool { return len(e.mailTo("post@lanekassen.example")) == 1 })
 	if s := e.mailTo("post@lanekassen.example")[0].Subject; s != "Ferdig signert: «Låneavtale»" {

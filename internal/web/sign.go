@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"errors"
 	"io"
 	"mime"
@@ -8,6 +9,8 @@ import (
 	"net/url"
 	"path"
 	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -70,6 +73,7 @@ func (w *Web) signRoutes(mux *http.ServeMux) {
 	w.Mount(mux, "POST /sign/{signer}/sign", w.signJob)
 	w.Mount(mux, "POST /sign/{signer}/reject", w.rejectJob)
 	w.Mount(mux, "GET /sign/{signer}/receipt", w.receipt)
+	w.Mount(mux, "GET /sign/{signer}/receipt.pdf", w.receiptPDF)
 	w.Mount(mux, "GET /sign/{signer}/signed/{doc}", w.signedDocument)
 }
 
@@ -835,6 +839,37 @@ func (w *Web) receipt(rw http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	w.Render(rw, r, "sign_receipt", v)
+	return nil
+}
+
+// receiptPDF serves the signer's receipt to keep: a PDF sealed by segl
+// in the page's language, saying what they signed, when and how. It is
+// made in memory (a page or two with the seal's certificates) and sent
+// whole, so a failure is an error page, never half a file.
+func (w *Web) receiptPDF(rw http.ResponseWriter, r *http.Request) error {
+	s, _, signer, err := w.signerSession(rw, r, r.PathValue("signer"))
+	if err != nil {
+		return err
+	}
+	lang := Lang(r)
+	if !slices.Contains(signing.ReceiptLangs, lang) {
+		lang = "nb"
+	}
+	var b bytes.Buffer
+	if err := w.signing.Svc.SignerReceipt(r.Context(), &b, signer.ID, s.Identity(), lang); err != nil {
+		return err
+	}
+	h := rw.Header()
+	h.Set("Content-Type", ceremony.MediaPDF)
+	_, name := signing.ReceiptName(lang)
+	h.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": name}))
+	h.Set("Cache-Control", "no-store")
+	h.Set("Content-Security-Policy", "frame-ancestors 'none'")
+	h.Set("Content-Length", strconv.Itoa(b.Len()))
+	_, err = rw.Write(b.Bytes())
+	if err != nil {
+		w.log.Debug("web: receipt not sent", "err", err)
+	}
 	return nil
 }
 

@@ -24,7 +24,10 @@
 //                      "locked": such a link, locked by fifteen wrong codes,
 //                      "control": base URL of the Go test's control server:
 //                        POST /expire moves segl's clock past that job's
-//                        expiry, POST /sweep runs the due-jobs sweep}
+//                        expiry, POST /sweep runs the due-jobs sweep,
+//                      "keyboardTitle": title of Kari's portal job with a
+//                        PDF of several pages, for the keyboard-only run,
+//                      "sender": the sending organisation's name}
 //   SEGL_CEREMONY_OUT  file to write the status query tokens the sender got
 //                      to: {"direct": […], "advanced": […], "reject": "…"},
 //                      for the Go test to ask the API about
@@ -34,7 +37,7 @@
 
 import { test, describe } from "node:test";
 import assert from "node:assert/strict";
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import {
   base, shots, viewports, useBrowser,
@@ -94,6 +97,10 @@ async function startAndLogin(t, page, link, pid, eid, name) {
   const res = await page.goto(link);
   assert.equal(res.status(), 200);
   await checkPage(page, { lang: "nb", h1: "Signer dokumenter" });
+  // Who asks, and for what, before login (issue 14).
+  const main = await page.locator("main").innerText();
+  assert.match(main, new RegExp(`Fra ${cfg.sender}`));
+  assert.match(main, new RegExp(`${cfg.sender} ber deg signere «[^»]+»`));
   if (name) {
     await checkAxe(t, page, `${name}: start page`);
     await shot(page, `${name}-start`);
@@ -133,6 +140,29 @@ async function portalTask(t, page, pid, title) {
 
 const ownKey = "Du signerer med din egen signeringsnøkkel hos eID-leverandøren din.";
 
+// previewsReady waits until every inline preview on the page is shown, and
+// checks that each PDF page was drawn (its canvas is not blank).
+async function previewsReady(page) {
+  await page.waitForFunction(() =>
+    [...document.querySelectorAll("[data-preview]")].every((el) => el.dataset.ready === "true"));
+  const drawn = await page.evaluate(() =>
+    [...document.querySelectorAll("[data-preview] canvas")].map((c) => {
+      const d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+      for (let i = 0; i < d.length; i += 4) if (d[i] < 128 && d[i + 3] > 0) return true;
+      return false;
+    }));
+  assert.ok(drawn.length > 0 && drawn.every(Boolean), `preview canvases drawn: ${drawn}`);
+}
+
+// tabTo presses Tab until locator has the focus, as a keyboard user would.
+async function tabTo(page, locator, what) {
+  for (let i = 0; i < 80; i++) {
+    if (await locator.evaluate((el) => el === document.activeElement)) return;
+    await page.keyboard.press("Tab");
+  }
+  assert.fail(`${what} cannot be reached with Tab`);
+}
+
 describe("signing ceremony", { skip: !cfg && "SEGL_CEREMONY is not set" }, () => {
   chrome = useBrowser(() => {
     if (process.env.SEGL_CEREMONY_OUT) writeFileSync(process.env.SEGL_CEREMONY_OUT, JSON.stringify(out));
@@ -146,6 +176,7 @@ describe("signing ceremony", { skip: !cfg && "SEGL_CEREMONY is not set" }, () =>
     await startAndLogin(t, ola, link1, cfg.ola, "bankid", "direct");
     await ola.waitForURL(/\/sign\/[^/]+\/job$/);
     await checkPage(ola, { lang: "nb", h1: "Arbeidsavtale" });
+    await previewsReady(ola);
     await checkAxe(t, ola, "job view, desktop");
     await shot(ola, "job-desktop");
     // Every document has a link that opens it in the browser.
@@ -173,6 +204,7 @@ describe("signing ceremony", { skip: !cfg && "SEGL_CEREMONY is not set" }, () =>
     await startAndLogin(t, kari, link2, cfg.kari, "bankid");
     await kari.waitForURL(/\/sign\/[^/]+\/job$/);
     await checkPage(kari, { lang: "nb", h1: "Arbeidsavtale" });
+    await previewsReady(kari);
     await noHorizontalScroll(kari);
     await checkAxe(t, kari, "job view, phone");
     await shot(kari, "job-phone");
@@ -244,6 +276,79 @@ describe("signing ceremony", { skip: !cfg && "SEGL_CEREMONY is not set" }, () =>
     await page.getByRole("button", { name: "Log out" }).click();
     await page.waitForURL(`${base}/sign/`);
     assert.equal(await page.getByRole("link", { name: "Log in", exact: true }).count(), 1);
+    assert.deepEqual(page.problems, []);
+    await page.context().close();
+  });
+
+  test("keyboard only: the preview, signing and the receipt to keep, at desktop and phone size", async (t) => {
+    const page = await newPage(viewports.desktop);
+    await page.goto(`${base}/sign/`);
+    await page.getByRole("link", { name: "Logg inn", exact: true }).click();
+    await login(t, page, cfg.kari, "bankid");
+    await page.waitForURL(`${base}/sign/`);
+    await tabTo(page, page.getByRole("link", { name: cfg.keyboardTitle }), "the task");
+    await page.keyboard.press("Enter");
+    await checkPage(page, { lang: "nb", h1: cfg.keyboardTitle });
+    assert.match(await page.locator("main").innerText(), new RegExp(`Fra ${cfg.sender}`));
+
+    // The PDF's preview: page 1 of several, turned with the buttons and
+    // with the arrow keys in the preview itself.
+    await previewsReady(page);
+    const pdf = page.locator('[data-preview][data-kind="pdf"]');
+    const status = pdf.locator("[data-status]");
+    const [, pages] = (await status.innerText()).match(/^Side 1 av (\d+)$/) || [];
+    assert.ok(Number(pages) >= 2, `the PDF preview shows ${await status.innerText()}`);
+    await tabTo(page, pdf.getByRole("button", { name: "Neste side" }), "Neste side");
+    await page.keyboard.press("Enter");
+    await page.waitForFunction((el) => el.textContent.startsWith("Side 2 av"), await status.elementHandle());
+    const region = page.getByRole("region", { name: "Forhåndsvisning av «Reglement»" });
+    await tabTo(page, region, "the preview of the PDF");
+    await page.keyboard.press("ArrowLeft");
+    await page.waitForFunction((el) => el.textContent.startsWith("Side 1 av"), await status.elementHandle());
+    // What the canvas shows is text for a screen reader too.
+    assert.match(await region.innerText(), /Reglement for bruk av fellesarealene/);
+    // The text document's preview is its text.
+    assert.match(await page.getByRole("region", { name: "Forhåndsvisning av «Samtykke»" }).innerText(), /Blåbær, ærfugl og øl/);
+    await checkAxe(t, page, "job view with previews, desktop");
+    await shot(page, "keyboard-job-desktop");
+
+    // The checksums are behind a disclosure, opened with the keyboard.
+    const sums = page.locator("summary", { hasText: "Sjekksummer (SHA-256)" }).first();
+    await tabTo(page, sums, "the checksums");
+    await page.keyboard.press("Enter");
+    assert.equal(await sums.evaluate((el) => el.parentElement.open), true);
+
+    // At phone size the preview fits the screen.
+    await page.setViewportSize({ width: 375, height: 667 });
+    await page.waitForTimeout(400); // the preview redraws after a resize
+    await previewsReady(page);
+    await noHorizontalScroll(page);
+    await checkAxe(t, page, "job view with previews, phone");
+    await shot(page, "keyboard-job-phone");
+
+    // Sign: tick the box with Space, press the button with Enter.
+    await tabTo(page, page.getByLabel("Jeg har lest dokumentene og vil signere dem"), "the confirmation box");
+    await page.keyboard.press("Space");
+    await tabTo(page, page.getByRole("button", { name: "Signer dokumentene" }), "the sign button");
+    await page.keyboard.press("Enter");
+    await page.waitForURL(/\/receipt$/);
+    await checkPage(page, { lang: "nb", h1: "Du har signert" });
+    await noHorizontalScroll(page);
+    await checkAxe(t, page, "receipt, phone");
+    await shot(page, "keyboard-receipt-phone");
+
+    // The receipt to keep: a PDF, downloaded with the keyboard.
+    const link = page.getByRole("link", { name: "Last ned kvittering (PDF)" });
+    await tabTo(page, link, "the receipt download");
+    const download = page.waitForEvent("download");
+    await page.keyboard.press("Enter");
+    const file = await download;
+    assert.equal(file.suggestedFilename(), "kvittering.pdf");
+    const head = readFileSync(await file.path()).subarray(0, 5).toString();
+    assert.equal(head, "%PDF-");
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await checkAxe(t, page, "receipt, desktop");
+    await shot(page, "keyboard-receipt-desktop");
     assert.deepEqual(page.problems, []);
     await page.context().close();
   });

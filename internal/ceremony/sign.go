@@ -16,6 +16,7 @@ import (
 	"github.com/segl/segl/internal/errs"
 	"github.com/segl/segl/internal/job"
 	"github.com/segl/segl/internal/signing"
+	"github.com/segl/segl/internal/store"
 	"github.com/segl/segl/internal/xades"
 )
 
@@ -145,6 +146,22 @@ func (s *Service) SenderName(ctx context.Context, j *job.Job) (string, error) {
 		return "", err
 	}
 	return o.Name, nil
+}
+
+// SenderLogo is the logo of the organisation that sent a job, for the
+// signer to recognise who asks them to sign; ok is false when it has none.
+func (s *Service) SenderLogo(ctx context.Context, j *job.Job) (l store.Logo, ok bool, err error) {
+	return s.OrgLogo(ctx, j.Org)
+}
+
+// OrgLogo is an organisation's logo, which anyone may see: it is shown
+// on the signer's pages before login. ok is false when it has none.
+func (s *Service) OrgLogo(ctx context.Context, org string) (l store.Logo, ok bool, err error) {
+	l, err = s.Store.OrgLogo(ctx, org)
+	if errs.KindOf(err) == errs.NotFound {
+		return l, false, nil
+	}
+	return l, err == nil, err
 }
 
 // Tasks lists the jobs a person is asked to sign now (the portal flow):

@@ -80,6 +80,15 @@ func (s *Store) Org(ctx context.Context, number string) (store.Org, error) {
 	return v, s.note(err)
 }
 
+func (s *Store) OrgLogo(ctx context.Context, number string) (store.Logo, error) {
+	v, err := s.Store.OrgLogo(ctx, number)
+	return v, s.note(err)
+}
+
+func (s *Store) PutOrgLogo(ctx context.Context, by store.By, number string, l *store.Logo) error {
+	return s.note(s.Store.PutOrgLogo(ctx, by, number, l))
+}
+
 func (s *Store) ListOrgs(ctx context.Context) ([]store.Org, error) {
 	v, err := s.Store.ListOrgs(ctx)
 	return v, s.note(err)

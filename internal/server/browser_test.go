@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/segl/segl/client"
+	"github.com/segl/segl/internal/pdfa"
 	"github.com/segl/segl/internal/testtool"
 	"github.com/segl/segl/internal/validate"
 )
@@ -57,6 +58,24 @@ func TestBrowserCeremony(t *testing.T) {
 	// portal test before it still ends with an empty list.
 	advPortalReq.Signers = []client.SignerRequest{{PID: kariPID, Order: 1}, {PID: olaPID, Order: 2}}
 	advPortal := e.createWithText(c, advPortalReq)
+
+	// Kari's portal job for the keyboard-only run: a PDF of several pages
+	// to turn in the preview, and a text document.
+	var long bytes.Buffer
+	if _, err := pdfa.RenderText(&long, strings.NewReader(strings.Repeat("Reglement for bruk av fellesarealene i gården.\n", 150)),
+		pdfa.Meta{Title: "Reglement", Created: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	kbReq := directRequest()
+	kbReq.Flow, kbReq.ExitURLs, kbReq.Title = "portal", nil, "Husleiekontrakt"
+	kbReq.Signers = []client.SignerRequest{{PID: kariPID}}
+	kbReq.Documents = []client.DocumentRef{{Title: "Reglement", File: "doc1"}, {Title: "Samtykke", File: "doc2"}}
+	keyboard, err := c.CreateJob(ctx, kbReq, []client.Upload{
+		{Part: "doc1", FileName: "reglement.pdf", ContentType: "application/pdf", Body: bytes.NewReader(long.Bytes())},
+		{Part: "doc2", FileName: "samtykke.txt", ContentType: "text/plain", Body: strings.NewReader(textDoc)}})
+	if err != nil {
+		t.Fatal(err)
+	}
 
 	rejected := e.mustCreate(c, directRequest())
 	codeReq := directRequest()
@@ -108,12 +127,14 @@ func TestBrowserCeremony(t *testing.T) {
 			"directTitle": advDirect.Title,
 			"portalTitle": advPortal.Title,
 		},
-		"reject":  []string{rejected.Signers[0].SigningURL, rejected.Signers[1].SigningURL},
-		"refused": refused.Signers[0].SigningURL,
-		"expiry":  expiring.Signers[0].SigningURL,
-		"code":    coded.Signers[0].SigningURL,
-		"locked":  locked.Signers[0].SigningURL,
-		"control": control.URL,
+		"reject":        []string{rejected.Signers[0].SigningURL, rejected.Signers[1].SigningURL},
+		"refused":       refused.Signers[0].SigningURL,
+		"expiry":        expiring.Signers[0].SigningURL,
+		"code":          coded.Signers[0].SigningURL,
+		"locked":        locked.Signers[0].SigningURL,
+		"control":       control.URL,
+		"keyboardTitle": keyboard.Title,
+		"sender":        e.orgName(orgA),
 	})
 
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
@@ -133,7 +154,7 @@ func TestBrowserCeremony(t *testing.T) {
 		t.Fatalf("tokens from the browser: %s", raw)
 	}
 	// A token stands for the job, whose status is now the last signer's.
-	for _, j := range []*client.Job{direct, portal, advDirect, advPortal} {
+	for _, j := range []*client.Job{direct, portal, advDirect, advPortal, keyboard} {
 		e.completed(c, j.ID)
 	}
 	for i, tok := range tokens.Direct {

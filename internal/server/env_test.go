@@ -245,3 +245,14 @@ func (e *env) settled() {
 		}
 	}
 }
+
+// orgName is the name segl has for an organisation, as the signer's pages
+// show it.
+func (e *env) orgName(org string) string {
+	e.t.Helper()
+	o, err := e.srv.Svc.Store.Org(context.Background(), org)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return o.Name
+}

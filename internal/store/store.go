@@ -136,6 +136,28 @@ type Orgs interface {
 	Onboard(ctx context.Context, by By, o Org, admin User) error
 	Org(ctx context.Context, number string) (Org, error)
 	ListOrgs(ctx context.Context) ([]Org, error)
+	// OrgLogo returns an organisation's logo: NotFound (code
+	// "logo-not-found") when it has none.
+	OrgLogo(ctx context.Context, number string) (Logo, error)
+	// PutOrgLogo sets an organisation's logo, or removes it when l is
+	// nil, with its audit record.
+	PutOrgLogo(ctx context.Context, by By, number string, l *Logo) error
+}
+
+// Logo is an organisation's logo, which its signers see beside its name
+// (issue 14). It is small (staff.MaxLogoSize) and kept in the database:
+// the blob store keeps only what jobs refer to, and its sweep would take
+// it.
+type Logo struct {
+	MediaType string // image/png or image/jpeg
+	Data      []byte
+	SHA256    string // hex, of Data: the logo's URL names it, so a new logo is never an old cached one
+	UpdatedAt time.Time
+}
+
+// AuditDetails is what the audit log records of a logo: never its bytes.
+func (l Logo) AuditDetails() map[string]any {
+	return map[string]any{"media_type": l.MediaType, "sha256": l.SHA256, "size": len(l.Data)}
 }
 
 // Jobs holds signature jobs.

@@ -30,6 +30,8 @@ func (w *Web) adminRoutes(mux *http.ServeMux) {
 	w.Mount(mux, "POST /admin/orgs/new", w.asAdmin(w.adminCreateOrg))
 	w.Mount(mux, "GET /admin/orgs/{number}", w.asAdmin(w.adminOrgPage))
 	w.Mount(mux, "POST /admin/orgs/{number}", w.asAdmin(w.adminSaveOrg))
+	w.MountUpload(mux, "POST /admin/orgs/{number}/logo", w.asAdmin(w.adminSetLogo))
+	w.Mount(mux, "POST /admin/orgs/{number}/logo/remove", w.asAdmin(w.adminRemoveLogo))
 	w.Mount(mux, "POST /admin/orgs/{number}/deactivate", w.asAdmin(w.adminSetOrgActive(false)))
 	w.Mount(mux, "POST /admin/orgs/{number}/reactivate", w.asAdmin(w.adminSetOrgActive(true)))
 	w.Mount(mux, "GET /admin/usage", w.asAdmin(w.adminUsagePage))

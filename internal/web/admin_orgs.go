@@ -2,6 +2,7 @@ package web
 
 import (
 	"errors"
+	"io"
 	"net/http"
 	"net/url"
 	"slices"
@@ -140,6 +141,7 @@ type adminOrgView struct {
 	Errors []fieldError
 	Users  []store.User
 	Done   string // catalogue key confirming what was just done, or ""
+	Logo   string // the URL of the organisation's logo; "" when it has none
 }
 
 // Error returns the message key for field, if it is invalid.
@@ -183,7 +185,7 @@ func (w *Web) adminOrgPage(rw http.ResponseWriter, r *http.Request, s Session) e
 }
 
 // adminOrgDone are the confirmations an organisation's page may show.
-var adminOrgDone = []string{"created", "saved", "deactivated", "reactivated"}
+var adminOrgDone = []string{"created", "saved", "deactivated", "reactivated", "logo-saved", "logo-removed"}
 
 // adminRenderOrg shows the organisation of the request's path with its
 // users; with the form as stored unless v has one.
@@ -193,8 +195,15 @@ func (w *Web) adminRenderOrg(rw http.ResponseWriter, r *http.Request, s Session,
 		return err
 	}
 	v.Org, v.Users = org, users
-	if v.Errors == nil {
+	if v.Errors == nil || v.Form.Number == "" {
 		v.Form = adminFormOf(org)
+	}
+	l, ok, err := w.staff.Admin.OrgLogo(r.Context(), adminOf(s), org.Number)
+	if err != nil {
+		return err
+	}
+	if ok {
+		v.Logo = logoURL(org.Number, l)
 	}
 	w.render(rw, r, status, "admin_org", v)
 	return nil
@@ -232,6 +241,52 @@ func (w *Web) adminSetOrgActive(active bool) adminHandler {
 		}
 		return adminRedirectDone(rw, r, number, done)
 	}
+}
+
+// adminLogoErrors are the logo form's errors.
+var adminLogoErrors = map[[2]string]fieldError{
+	{"logo", staff.CodeLogoMissing}:  {"logo", "admin.org.logo.missing"},
+	{"logo", staff.CodeLogoTooLarge}: {"logo", "admin.org.logo.too-large"},
+	{"logo", staff.CodeLogoType}:     {"logo", "admin.org.logo.type"},
+}
+
+// adminSetLogo takes an organisation's new logo from the form's file
+// "logo". At most one byte more than staff.MaxLogoSize is read, so a
+// file too large is refused by the use case without being kept whole.
+func (w *Web) adminSetLogo(rw http.ResponseWriter, r *http.Request, s Session) error {
+	number := r.PathValue("number")
+	atPage(r, adminOrgPath(number))
+	var data []byte
+	if r.MultipartForm != nil {
+		if files := r.MultipartForm.File["logo"]; len(files) > 0 {
+			f, err := files[0].Open()
+			if err != nil {
+				return err
+			}
+			data, err = io.ReadAll(io.LimitReader(f, staff.MaxLogoSize+1))
+			f.Close()
+			if err != nil {
+				return err
+			}
+		}
+	}
+	_, err := w.staff.Admin.SetOrgLogo(r.Context(), adminOf(s), number, data)
+	if bad, ok := formErrors(err, adminLogoErrors); ok {
+		return w.adminRenderOrg(rw, r, s, http.StatusUnprocessableEntity, adminOrgView{Errors: bad})
+	}
+	if err != nil {
+		return err
+	}
+	return adminRedirectDone(rw, r, number, "logo-saved")
+}
+
+// adminRemoveLogo takes an organisation's logo away.
+func (w *Web) adminRemoveLogo(rw http.ResponseWriter, r *http.Request, s Session) error {
+	number := r.PathValue("number")
+	if err := w.staff.Admin.RemoveOrgLogo(r.Context(), adminOf(s), number); err != nil {
+		return err
+	}
+	return adminRedirectDone(rw, r, number, "logo-removed")
 }
 
 func adminOrgPath(number string) string { return "/admin/orgs/" + url.PathEscape(number) }

@@ -5,11 +5,13 @@ import "net/http"
 // ContentSecurityPolicy is sent with every web response. Scripts, styles,
 // images and fonts come only from segl itself (/static), never inline and
 // never from a third party; nothing may frame a page (clickjacking: a
-// signing page must not be overlaid). form-action is deliberately absent:
+// signing page must not be overlaid). worker-src names the one worker
+// there is, PDF.js's (the sign page's preview), a module script from
+// /static like every other. form-action is deliberately absent:
 // browsers apply it to the redirect after a form post, and a direct-flow
 // signer is sent back to the sender's exit URL exactly that way.
 const ContentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; " +
-	"font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+	"font-src 'self'; connect-src 'self'; worker-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
 
 // StrictTransportSecurity is the HSTS header (RFC 6797) of every segl
 // response, pages and API alike: two years and subdomains, as

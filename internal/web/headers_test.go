@@ -24,7 +24,7 @@ func TestSecurityHeaders(t *testing.T) {
 			}
 		}
 	}
-	for _, directive := range []string{"default-src 'self'", "frame-ancestors 'none'", "script-src 'self'", "style-src 'self'", "object-src 'none'"} {
+	for _, directive := range []string{"default-src 'self'", "frame-ancestors 'none'", "script-src 'self'", "style-src 'self'", "object-src 'none'", "worker-src 'self'"} {
 		if !strings.Contains(ContentSecurityPolicy, directive) {
 			t.Errorf("CSP lacks %s", directive)
 		}

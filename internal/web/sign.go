@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"io"
 	"mime"
@@ -139,12 +140,47 @@ func (w *Web) signerLink(rw http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
+		sender, err := w.senderOf(ctx, j)
+		if err != nil {
+			return err
+		}
 		sent := r.URL.Query().Has("sent")
-		w.Render(rw, r, "sign_code", codeView{SignerID: signerID, Token: token, Sent: sent, Asked: sent || live})
+		w.Render(rw, r, "sign_code", codeView{SignerID: signerID, Token: token, Sent: sent, Asked: sent || live, Sender: sender})
 		return nil
 	}
-	w.Render(rw, r, "sign_start", startView{SignerID: signerID, Token: token, High: j.Assurance == job.High})
+	sender, err := w.senderOf(ctx, j)
+	if err != nil {
+		return err
+	}
+	w.Render(rw, r, "sign_start", startView{SignerID: signerID, Token: token, High: j.Assurance == job.High,
+		Sender: sender, Title: j.Title})
 	return nil
+}
+
+// senderView is the organisation that sent a job, as the signer's pages
+// show it (the "sender" partial).
+type senderView struct {
+	Name string
+	Logo string // the logo's URL; "" when the organisation has none
+}
+
+// senderOf is the sender of j for the signer's pages. Its name was sent
+// in the signer's notice already, with the job's title, so the link page
+// may show both before login: the link holder learns nothing new.
+func (w *Web) senderOf(ctx context.Context, j *job.Job) (senderView, error) {
+	name, err := w.signing.Svc.SenderName(ctx, j)
+	if err != nil {
+		return senderView{}, err
+	}
+	v := senderView{Name: name}
+	l, ok, err := w.signing.Svc.SenderLogo(ctx, j)
+	if err != nil {
+		return senderView{}, err
+	}
+	if ok {
+		v.Logo = logoURL(j.Org, l)
+	}
+	return v, nil
 }
 
 // --- one-time codes, for signers addressed by e-mail or mobile ---
@@ -154,6 +190,7 @@ func (w *Web) signerLink(rw http.ResponseWriter, r *http.Request) error {
 // button to confirm it, only lead to "ask for a code first".
 type codeView struct {
 	SignerID, Token string
+	Sender          senderView
 	Sent            bool // a code was asked for just now and is on its way
 	Asked           bool // a code can be typed in: sent, or live from earlier
 	Errors          []fieldError
@@ -194,6 +231,11 @@ func (w *Web) checkCode(rw http.ResponseWriter, r *http.Request) error {
 	var e *errs.Error
 	if errors.As(err, &e) && e.Field == "code" {
 		v := codeView{SignerID: signerID, Token: token, Asked: true, Errors: []fieldError{{"code", codeErrors[e.Code]}}}
+		if j, _, err := w.signing.Svc.SignerByLink(ctx, signerID, token); err == nil {
+			if v.Sender, err = w.senderOf(ctx, j); err != nil {
+				return err
+			}
+		}
 		if e.Code == "code-missing" {
 			// No code to type in: the error points at the button that sends one.
 			v.Asked, v.Errors[0].Field = false, "send"
@@ -219,6 +261,8 @@ type startView struct {
 	SignerID, Token string
 	High            bool // the job needs level high
 	Status          job.SignerStatus
+	Sender          senderView
+	Title           string // the job's title
 }
 
 // usedLink answers the link of a signer who has signed or rejected: never
@@ -234,7 +278,12 @@ func (w *Web) usedLink(rw http.ResponseWriter, r *http.Request, signerID, token 
 		http.Redirect(rw, r, signerPath(signerID, "receipt"), http.StatusSeeOther)
 		return nil
 	}
-	w.render(rw, r, http.StatusGone, "sign_used", startView{SignerID: signerID, Token: token, Status: signer.Status})
+	sender, err := w.senderOf(r.Context(), j)
+	if err != nil {
+		return err
+	}
+	w.render(rw, r, http.StatusGone, "sign_used", startView{SignerID: signerID, Token: token, Status: signer.Status,
+		Sender: sender, Title: j.Title})
 	return nil
 }
 
@@ -508,7 +557,8 @@ type jobView struct {
 	Job      *job.Job
 	Signer   *job.Signer
 	Sender   string
-	Name     string // who is logged in
+	Brand    senderView // the sender as the page's banner shows it
+	Name     string     // who is logged in
 	Portal   bool
 	Docs     []docView
 	Position int    // the signer's place in the order, from 1
@@ -570,11 +620,11 @@ func (w *Web) renderJob(rw http.ResponseWriter, r *http.Request, s Session, j *j
 }
 
 func (w *Web) jobView(r *http.Request, s Session, j *job.Job, signer *job.Signer) (jobView, error) {
-	sender, err := w.signing.Svc.SenderName(r.Context(), j)
+	brand, err := w.senderOf(r.Context(), j)
 	if err != nil {
 		return jobView{}, err
 	}
-	v := jobView{Job: j, Signer: signer, Sender: sender, Name: s.Name, Portal: s.Signer == "", Total: len(j.Signers)}
+	v := jobView{Job: j, Signer: signer, Sender: brand.Name, Brand: brand, Name: s.Name, Portal: s.Signer == "", Total: len(j.Signers)}
 	for i := range j.Signers {
 		if j.Signers[i].ID == signer.ID {
 			v.Position = i + 1
@@ -712,6 +762,7 @@ type rejectView struct {
 	Job    *job.Job
 	Signer *job.Signer
 	Reason string
+	Sender senderView
 }
 
 // rejectJob ends the job on the signer's word, with an optional reason,
@@ -735,7 +786,11 @@ func (w *Web) rejectJob(rw http.ResponseWriter, r *http.Request) error {
 		if j.Turn(signer, w.clock.Now()) != nil {
 			return w.renderJob(rw, r, s, j, signer, http.StatusOK, nil, reason) // it says why they cannot act
 		}
-		w.render(rw, r, http.StatusOK, "sign_reject", rejectView{Job: j, Signer: signer, Reason: reason})
+		sender, err := w.senderOf(r.Context(), j)
+		if err != nil {
+			return err
+		}
+		w.render(rw, r, http.StatusOK, "sign_reject", rejectView{Job: j, Signer: signer, Reason: reason, Sender: sender})
 		return nil
 	}
 	done, err := w.signing.Svc.Reject(r.Context(), signer.ID, s.Identity(), reason)

@@ -160,6 +160,7 @@ func (w *Web) Routes(mux *http.ServeMux) {
 	w.Mount(mux, "GET /sign/{$}", w.signHome)
 	if w.signing != nil {
 		w.signRoutes(mux)
+		mux.Handle("GET "+logoPrefix+"{org}/{file}", securityHeaders(http.HandlerFunc(w.serveLogo)))
 	}
 	if w.staff != nil {
 		w.staffRoutes(mux)

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"errors"
 
 	"github.com/jackc/pgx/v5"
 
@@ -93,4 +94,38 @@ func (db *DB) DeleteUser(ctx context.Context, by store.By, org, pid string) erro
 		}
 		return nil
 	})
+}
+
+// PutOrgLogo sets or removes an organisation's logo.
+func (db *DB) PutOrgLogo(ctx context.Context, by store.By, number string, l *store.Logo) error {
+	if l == nil {
+		return db.adminTx(ctx, by, number, "org.logo.removed", map[string]any{}, func(tx pgx.Tx) error {
+			_, err := tx.Exec(ctx, `DELETE FROM org_logos WHERE org = $1`, number)
+			return err
+		})
+	}
+	return db.adminTx(ctx, by, number, "org.logo.saved", l.AuditDetails(), func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `
+			INSERT INTO org_logos (org, media_type, data, sha256, updated_at) VALUES ($1, $2, $3, $4, $5)
+			ON CONFLICT (org) DO UPDATE SET media_type = excluded.media_type, data = excluded.data,
+				sha256 = excluded.sha256, updated_at = excluded.updated_at`,
+			number, l.MediaType, l.Data, l.SHA256, micro(l.UpdatedAt))
+		return err
+	})
+}
+
+// OrgLogo returns an organisation's logo.
+func (db *DB) OrgLogo(ctx context.Context, number string) (store.Logo, error) {
+	var l store.Logo
+	var at int64
+	err := db.pool.QueryRow(ctx, `SELECT media_type, data, sha256, updated_at FROM org_logos WHERE org = $1`, number).
+		Scan(&l.MediaType, &l.Data, &l.SHA256, &at)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return l, errs.E(errs.NotFound, "logo-not-found", "organisation %s has no logo", number)
+	}
+	if err != nil {
+		return l, wrap("org logo", err)
+	}
+	l.UpdatedAt = fromMicro(at)
+	return l, nil
 }

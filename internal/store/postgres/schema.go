@@ -248,4 +248,14 @@ CREATE TABLE poll_leases (
 	PRIMARY KEY (org, job_id)
 );
 `,
+	// 10: organisations' logos for the signer's pages (issue 14; SQLite's step 15).
+	`
+CREATE TABLE org_logos (
+	org        TEXT COLLATE "C" PRIMARY KEY,
+	media_type TEXT NOT NULL,
+	data       BYTEA NOT NULL,
+	sha256     TEXT NOT NULL,
+	updated_at BIGINT NOT NULL
+);
+`,
 }

@@ -93,3 +93,37 @@ func (db *DB) DeleteUser(ctx context.Context, by store.By, org, pid string) erro
 		return nil
 	})
 }
+
+// PutOrgLogo sets or removes an organisation's logo.
+func (db *DB) PutOrgLogo(ctx context.Context, by store.By, number string, l *store.Logo) error {
+	if l == nil {
+		return db.adminTx(ctx, by, number, "org.logo.removed", map[string]any{}, func(tx *sql.Tx) error {
+			_, err := tx.ExecContext(ctx, `DELETE FROM org_logos WHERE org = ?`, number)
+			return err
+		})
+	}
+	return db.adminTx(ctx, by, number, "org.logo.saved", l.AuditDetails(), func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `
+			INSERT INTO org_logos (org, media_type, data, sha256, updated_at) VALUES (?, ?, ?, ?, ?)
+			ON CONFLICT (org) DO UPDATE SET media_type = excluded.media_type, data = excluded.data,
+				sha256 = excluded.sha256, updated_at = excluded.updated_at`,
+			number, l.MediaType, l.Data, l.SHA256, micro(l.UpdatedAt))
+		return err
+	})
+}
+
+// OrgLogo returns an organisation's logo.
+func (db *DB) OrgLogo(ctx context.Context, number string) (store.Logo, error) {
+	var l store.Logo
+	var at int64
+	err := db.queryRow(ctx, `SELECT media_type, data, sha256, updated_at FROM org_logos WHERE org = ?`, number).
+		Scan(&l.MediaType, &l.Data, &l.SHA256, &at)
+	if errors.Is(err, sql.ErrNoRows) {
+		return l, errs.E(errs.NotFound, "logo-not-found", "organisation %s has no logo", number)
+	}
+	if err != nil {
+		return l, fmt.Errorf("sqlite: org logo: %w", err)
+	}
+	l.UpdatedAt = fromMicro(at)
+	return l, nil
+}

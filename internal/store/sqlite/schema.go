@@ -256,4 +256,14 @@ CREATE TABLE poll_leases (
 	PRIMARY KEY (org, job_id)
 ) WITHOUT ROWID;
 `,
+	// 15: organisations' logos for the signer's pages (issue 14).
+	`
+CREATE TABLE org_logos (
+	org        TEXT PRIMARY KEY,
+	media_type TEXT NOT NULL,
+	data       BLOB NOT NULL,
+	sha256     TEXT NOT NULL,
+	updated_at INTEGER NOT NULL
+) WITHOUT ROWID;
+`,
 }

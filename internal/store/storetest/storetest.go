@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"reflect"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -24,6 +25,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		fn   func(t *testing.T, s store.Store)
 	}{
 		{"orgs", testOrgs},
+		{"org-logos", testOrgLogos},
 		{"job-roundtrip", testJobRoundtrip},
 		{"tenant-isolation", testTenantIsolation},
 		{"list-paging", testListPaging},
@@ -91,6 +93,49 @@ func mustCreate(t *testing.T, s store.Store, org string) *job.Job {
 		t.Fatalf("create job: %v", err)
 	}
 	return j
+}
+
+// An organisation's logo is set, replaced and removed, each with its
+// audit record, and is its own organisation's only.
+func testOrgLogos(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	if _, err := s.OrgLogo(ctx, orgA); errs.KindOf(err) != errs.NotFound {
+		t.Fatalf("logo before any: %v", err)
+	}
+	png := store.Logo{MediaType: "image/png", Data: []byte("\x89PNG\r\n\x1a\n..."), SHA256: "aa", UpdatedAt: t0}
+	if err := s.PutOrgLogo(ctx, by, orgA, &png); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.OrgLogo(ctx, orgA)
+	if err != nil || got.MediaType != png.MediaType || !bytes.Equal(got.Data, png.Data) || got.SHA256 != "aa" || !got.UpdatedAt.Equal(t0) {
+		t.Fatalf("logo = %+v, %v", got, err)
+	}
+	if _, err := s.OrgLogo(ctx, orgB); errs.KindOf(err) != errs.NotFound {
+		t.Fatalf("another organisation's logo: %v", err)
+	}
+	jpeg := store.Logo{MediaType: "image/jpeg", Data: []byte{0xff, 0xd8, 0xff}, SHA256: "bb", UpdatedAt: t0.Add(time.Hour)}
+	if err := s.PutOrgLogo(ctx, by, orgA, &jpeg); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.OrgLogo(ctx, orgA); err != nil || got.MediaType != "image/jpeg" || got.SHA256 != "bb" {
+		t.Fatalf("replaced logo = %+v, %v", got, err)
+	}
+	if err := s.PutOrgLogo(ctx, by, orgA, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.OrgLogo(ctx, orgA); errs.KindOf(err) != errs.NotFound {
+		t.Fatalf("logo after removal: %v", err)
+	}
+	var actions []string
+	err = s.AuditRecords(ctx, 0, func(r audit.Record) error {
+		if strings.HasPrefix(r.Action, "org.logo.") && r.Org == orgA {
+			actions = append(actions, r.Action)
+		}
+		return nil
+	})
+	if err != nil || strings.Join(actions, " ") != "org.logo.saved org.logo.saved org.logo.removed" {
+		t.Fatalf("audit records %v, %v", actions, err)
+	}
 }
 
 func testOrgs(t *testing.T, s store.Store) {

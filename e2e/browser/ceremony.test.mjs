@@ -307,8 +307,9 @@ describe("signing ceremony", { skip: !cfg && "SEGL_CEREMONY is not set" }, () =>
     await page.waitForFunction((el) => el.textContent.startsWith("Side 1 av"), await status.elementHandle());
     // What the canvas shows is text for a screen reader too.
     assert.match(await region.innerText(), /Reglement for bruk av fellesarealene/);
-    // The text document's preview is its text.
+    // The text document's preview is its text, with no pages to turn.
     assert.match(await page.getByRole("region", { name: "Forhåndsvisning av «Samtykke»" }).innerText(), /Blåbær, ærfugl og øl/);
+    assert.equal(await page.locator('[data-preview][data-kind="text"]').getByRole("button").count(), 0);
     await checkAxe(t, page, "job view with previews, desktop");
     await shot(page, "keyboard-job-desktop");
 

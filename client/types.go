@@ -11,6 +11,7 @@ type JobRequest struct {
 	LevelOfAssurance string          `json:"level_of_assurance,omitempty"`
 	Reference        string          `json:"reference,omitempty"`
 	Identifier       string          `json:"identifier,omitempty"` // "pid", "birth_date_and_name" (the default) or "name"
+	Language         string          `json:"language,omitempty"`   // "nb" (the default), "nn" or "en": the signature page's and rendered text's
 	CallbackURL      string          `json:"callback_url,omitempty"`
 	ExitURLs         *ExitURLs       `json:"exit_urls,omitempty"`
 	Retention        *Retention      `json:"retention,omitempty"`
@@ -77,6 +78,7 @@ type Job struct {
 	Description      string    `json:"description,omitempty"`
 	Reference        string    `json:"reference,omitempty"`
 	Identifier       string    `json:"identifier"`
+	Language         string    `json:"language"`
 	CallbackURL      string    `json:"callback_url,omitempty"`
 	ExitURLs         *ExitURLs `json:"exit_urls,omitempty"`
 	Retention        Retention `json:"retention"`

@@ -427,7 +427,7 @@ func slotOf(j *job.Job, signerID string) int {
 
 func signingJob(j *job.Job, senderName string) signing.Job {
 	return signing.Job{ID: j.ID, Title: j.Title, Reference: j.Reference, SenderOrg: j.Org, SenderName: senderName, Identifier: j.Identifier,
-		Signers: len(j.Signers), Lang: "nb"}
+		Signers: len(j.Signers), Lang: j.Language()}
 }
 
 func signingDocuments(j *job.Job) []signing.Document {

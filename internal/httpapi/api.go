@@ -297,7 +297,7 @@ func (l *boundedList[T]) UnmarshalJSON(b []byte) error {
 func jobRequest(r *client.JobRequest) *job.Request {
 	out := &job.Request{Title: r.Title, Description: r.Description, Flow: job.Flow(r.Flow),
 		SignatureType: job.SignatureType(r.SignatureType), LevelOfAssurance: job.Assurance(r.LevelOfAssurance),
-		Reference: r.Reference, Identifier: job.Identifier(r.Identifier), CallbackURL: r.CallbackURL,
+		Reference: r.Reference, Identifier: job.Identifier(r.Identifier), Language: r.Language, CallbackURL: r.CallbackURL,
 		ActivatesAt: r.ActivatesAt, ExpiresAt: r.ExpiresAt}
 	if e := r.ExitURLs; e != nil {
 		out.ExitURLs = job.ExitURLs{Completion: e.Completion, Rejection: e.Rejection, Error: e.Error}

@@ -14,7 +14,7 @@ func (a *API) renderJob(j *job.Job) client.Job {
 	out := client.Job{
 		ID: j.ID, Status: string(j.Status), Flow: string(j.Flow), SignatureType: string(j.SignatureType),
 		LevelOfAssurance: string(j.Assurance), Title: j.Title, Description: j.Description, Reference: j.Reference,
-		Identifier: string(j.Identifier), CallbackURL: j.CallbackURL,
+		Identifier: string(j.Identifier), Language: j.Language(), CallbackURL: j.CallbackURL,
 		Retention: client.Retention{Archive: j.Retention.Archive, Years: j.Retention.Years},
 		CreatedAt: j.CreatedAt, UpdatedAt: j.UpdatedAt, ActivatesAt: j.ActivatesAt, ExpiresAt: j.ExpiresAt,
 	}

@@ -47,6 +47,17 @@ const (
 	ShowName             Identifier = "name"
 )
 
+// Languages are the languages a job can be in (Job.Lang).
+var Languages = []string{"nb", "nn", "en"}
+
+// Language is the job's language, "nb" for a job that has none.
+func (j *Job) Language() string {
+	if j.Lang == "" {
+		return "nb"
+	}
+	return j.Lang
+}
+
 // DefaultIdentifier is what a job shows when the sender does not say: the
 // signer's name and birth date. The national identity number then stays
 // out of the signed file, which every co-signer and every later reader
@@ -87,9 +98,14 @@ type Job struct {
 	Description   string // non-sensitive text for notifications
 	Reference     string // the sender's own reference
 	Identifier    Identifier
-	CallbackURL   string
-	ExitURLs      ExitURLs
-	Retention     Retention
+	// Lang is the job's language, one of Languages: the signature page
+	// is in its written Norwegian (bokmål, or Nynorsk for "nn") and
+	// English, and a text document is rendered with it. Empty (a job
+	// from before languages) is "nb".
+	Lang        string
+	CallbackURL string
+	ExitURLs    ExitURLs
+	Retention   Retention
 	// Polling, when set, puts the job's changes in a polling queue of
 	// Posten's signature API; nil for jobs followed otherwise.
 	Polling     *Polling

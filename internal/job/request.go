@@ -49,9 +49,11 @@ type Request struct {
 	LevelOfAssurance Assurance
 	Reference        string
 	Identifier       Identifier
-	CallbackURL      string
-	ExitURLs         ExitURLs
-	Retention        Retention
+	// Language is the job's language (Job.Lang); empty is "nb".
+	Language    string
+	CallbackURL string
+	ExitURLs    ExitURLs
+	Retention   Retention
 	// Polling is set by Posten's signature API only (see Job.Polling).
 	Polling     *Polling
 	ActivatesAt *time.Time
@@ -102,6 +104,13 @@ func (r *Request) Validate(now time.Time, lim Limits) error {
 	}
 	if r.Identifier != "" {
 		v.oneOf("identifier", string(r.Identifier), ShowPID, ShowBirthDateAndName, ShowName)
+	}
+	if r.Language != "" {
+		langs := make([]any, len(Languages))
+		for i, l := range Languages {
+			langs[i] = l
+		}
+		v.oneOf("language", r.Language, langs...)
 	}
 	if r.CallbackURL != "" {
 		v.url("callback_url", r.CallbackURL)
@@ -287,7 +296,7 @@ func New(r *Request, org, creator string, docs []Document, newID IDs, now time.T
 	j := &Job{
 		ID: newID(), Org: org, Creator: creator, Flow: r.Flow, SignatureType: r.SignatureType,
 		Assurance: r.LevelOfAssurance, Title: r.Title, Description: r.Description, Reference: r.Reference,
-		Identifier: r.Identifier, CallbackURL: r.CallbackURL, ExitURLs: r.ExitURLs, Retention: r.Retention, Polling: r.Polling,
+		Identifier: r.Identifier, Lang: r.Language, CallbackURL: r.CallbackURL, ExitURLs: r.ExitURLs, Retention: r.Retention, Polling: r.Polling,
 		Status: StatusCreated, ActivatesAt: now, ExpiresAt: now.Add(lim.DefaultExpiry),
 		CreatedAt: now, UpdatedAt: now, Documents: docs,
 	}

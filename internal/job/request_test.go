@@ -85,6 +85,8 @@ func TestValidate(t *testing.T) {
 		{"fail/exit-urls-on-portal", func(r *Request) { r.Flow = Portal }, "invalid-exit-urls"},
 		{"fail/callback-url", func(r *Request) { r.CallbackURL = "ftp://x" }, "invalid-url"},
 		{"fail/retention", func(r *Request) { r.Retention = Retention{Archive: true, Years: 80} }, "invalid-retention"},
+		{"fail/language-sami-not-yet", func(r *Request) { r.Language = "se" }, "invalid-language"},
+		{"fail/language-upper-case", func(r *Request) { r.Language = "NN" }, "invalid-language"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -210,5 +212,22 @@ func TestProblemsBounded(t *testing.T) {
 	err := r.Validate(now, DefaultLimits)
 	if !errors.As(err, &e) || e.Code != "too-many-signers" || len(e.Details) != 0 {
 		t.Fatalf("100,001 signers: %v", err)
+	}
+}
+
+// A job's language is the request's; none is bokmål (issue 14: the
+// signature page in Nynorsk).
+func TestRequestLanguage(t *testing.T) {
+	ids := func() string { return "id" }
+	for _, tc := range []struct{ lang, want string }{{"", "nb"}, {"nb", "nb"}, {"nn", "nn"}, {"en", "en"}} {
+		r := validRequest()
+		r.Language = tc.lang
+		if err := r.Validate(now, DefaultLimits); err != nil {
+			t.Fatalf("language %q: %v", tc.lang, err)
+		}
+		j, _ := New(&r, "317510748", "cert:1", []Document{{ID: "d", SHA256: "ab"}}, ids, now, DefaultLimits)
+		if j.Language() != tc.want {
+			t.Errorf("language %q: the job's is %q, want %q", tc.lang, j.Language(), tc.want)
+		}
 	}
 }

@@ -410,3 +410,45 @@ func TestUnsignableJobFails(t *testing.T) {
 		t.Fatalf("a second act tried the document again: %v", err)
 	}
 }
+
+// A job in Nynorsk (language "nn") gets its signature page and slots in
+// Nynorsk and English, and says so in the API (issue 14).
+func TestSignaturePageNynorsk(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	c := e.client(orgA)
+	req := directRequest()
+	req.Language = "nn"
+	req.Signers = req.Signers[:1]
+	j := e.mustCreate(c, req)
+	if j.Language != "nn" {
+		t.Fatalf("the job's language is %q", j.Language)
+	}
+	if _, err := e.srv.Svc.Sign(ctx, j.Signers[0].ID, ola); err != nil {
+		t.Fatal(err)
+	}
+	e.completed(c, j.ID)
+	body, err := c.SignedDocument(ctx, j.ID, j.Documents[0].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, _ := io.ReadAll(body)
+	body.Close()
+	f := filepath.Join(t.TempDir(), "signed.pdf")
+	os.WriteFile(f, data, 0o600)
+	text, err := exec.Command("pdftotext", "-enc", "UTF-8", f, "-").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	born, _ := job.BirthDate(ola.PID)
+	for _, want := range []string{"Signaturar / Signatures", "Avsendar / Sender", "Filnamn / File name",
+		"Kvar underteiknar har eit nummerert felt", "Fødselsdato / Date of birth: " + born,
+		"tryggleiksnivå høgt / level of assurance high"} {
+		if !bytes.Contains(text, []byte(want)) {
+			t.Errorf("the Nynorsk signature page lacks %q:\n%s", want, text)
+		}
+	}
+	if bytes.Contains(text, []byte("Avsender")) || bytes.Contains(text, []byte("sikkerhetsnivå")) {
+		t.Errorf("the Nynorsk signature page has bokmål:\n%s", text)
+	}
+}

@@ -156,7 +156,7 @@ func (db *DB) CreateJob(ctx context.Context, j *job.Job, events []job.Event, ide
 		_, err := tx.Exec(ctx, insertJob,
 			j.Org, j.ID, j.Creator, j.Flow, j.SignatureType, j.Assurance, j.Title, j.Description, j.Reference,
 			j.Identifier, j.CallbackURL, string(exits), string(retention), j.Status, micro(j.ActivatesAt),
-			micro(j.ExpiresAt), micro(j.CreatedAt), micro(j.UpdatedAt), string(polling), j.RetainDays, j.AuditKey)
+			micro(j.ExpiresAt), micro(j.CreatedAt), micro(j.UpdatedAt), string(polling), j.RetainDays, j.AuditKey, j.Lang)
 		if err != nil {
 			return err
 		}
@@ -223,8 +223,8 @@ func (db *DB) SaveJob(ctx context.Context, j *job.Job, events []job.Event) error
 const (
 	insertIdempotency = `INSERT INTO idempotency (org, key, request_hash, job_id, created_at) VALUES ($1, $2, $3, $4, $5)`
 	insertJob         = `INSERT INTO jobs (org, id, creator, flow, signature_type, assurance, title, description, reference,
-		identifier, callback_url, exit_urls, retention, status, activates_at, expires_at, created_at, updated_at, version, polling, retain_days, audit_key)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, 0, $19, $20, $21)`
+		identifier, callback_url, exit_urls, retention, status, activates_at, expires_at, created_at, updated_at, version, polling, retain_days, audit_key, lang)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, 0, $19, $20, $21, $22)`
 	insertDocument = `INSERT INTO documents (org, job_id, id, position, title, file_name, media_type, size, sha256, pages)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`
 	insertSigner = `INSERT INTO signers (org, job_id, id, position, pid, email, mobile, ord, on_behalf_of, status, updated_at, ref)
@@ -301,7 +301,7 @@ func chain(ctx context.Context, tx pgx.Tx, prev *audit.Record, org string, key [
 
 const jobColumns = `org, id, creator, flow, signature_type, assurance, title, description, reference, identifier,
 	callback_url, exit_urls, retention, status, activates_at, expires_at, created_at, updated_at, version, polling,
-	retain_days, ended_at, deleted_at, audit_key`
+	retain_days, ended_at, deleted_at, audit_key, lang`
 
 func scanJob(row pgx.Row) (*job.Job, error) {
 	var j job.Job
@@ -309,7 +309,7 @@ func scanJob(row pgx.Row) (*job.Job, error) {
 	var activates, expires, created, updated, ended, deleted int64
 	err := row.Scan(&j.Org, &j.ID, &j.Creator, &j.Flow, &j.SignatureType, &j.Assurance, &j.Title, &j.Description,
 		&j.Reference, &j.Identifier, &j.CallbackURL, &exits, &retention, &j.Status, &activates, &expires,
-		&created, &updated, &j.Version, &polling, &j.RetainDays, &ended, &deleted, &j.AuditKey)
+		&created, &updated, &j.Version, &polling, &j.RetainDays, &ended, &deleted, &j.AuditKey, &j.Lang)
 	if err != nil {
 		return nil, err
 	}

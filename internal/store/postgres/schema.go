@@ -258,4 +258,8 @@ CREATE TABLE org_logos (
 	updated_at BIGINT NOT NULL
 );
 `,
+	// 9: each job's language (issue 14; SQLite's step 14).
+	`
+ALTER TABLE jobs ADD COLUMN lang TEXT NOT NULL DEFAULT '';
+`,
 }

@@ -229,7 +229,7 @@ func (db *DB) CreateJob(ctx context.Context, j *job.Job, events []job.Event, ide
 		_, err := db.exec(ctx, tx, insertJob,
 			j.Org, j.ID, j.Creator, j.Flow, j.SignatureType, j.Assurance, j.Title, j.Description, j.Reference,
 			j.Identifier, j.CallbackURL, string(exits), string(retention), j.Status, micro(j.ActivatesAt),
-			micro(j.ExpiresAt), micro(j.CreatedAt), micro(j.UpdatedAt), string(polling), j.RetainDays, j.AuditKey)
+			micro(j.ExpiresAt), micro(j.CreatedAt), micro(j.UpdatedAt), string(polling), j.RetainDays, j.AuditKey, j.Lang)
 		if err != nil {
 			return err
 		}
@@ -303,7 +303,7 @@ func (db *DB) SaveJob(ctx context.Context, j *job.Job, events []job.Event) error
 // Statements run inside write transactions, prepared once by Open.
 const (
 	insertIdempotency = `INSERT INTO idempotency (org, key, request_hash, job_id, created_at) VALUES (?, ?, ?, ?, ?)`
-	insertJob         = `INSERT INTO jobs (org, id, creator, flow, signature_type, assurance, title, description, reference, identifier, callback_url, exit_urls, retention, status, activates_at, expires_at, created_at, updated_at, version, polling, retain_days, audit_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?)`
+	insertJob         = `INSERT INTO jobs (org, id, creator, flow, signature_type, assurance, title, description, reference, identifier, callback_url, exit_urls, retention, status, activates_at, expires_at, created_at, updated_at, version, polling, retain_days, audit_key, lang) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?)`
 	insertDocument    = `INSERT INTO documents (org, job_id, id, position, title, file_name, media_type, size, sha256, pages) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	insertSigner      = `INSERT INTO signers (org, job_id, id, position, pid, email, mobile, ord, on_behalf_of, status, updated_at, ref) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	updateJob         = `UPDATE jobs SET status = ?, updated_at = ?, ended_at = ?, delete_after = ?, version = version + 1 WHERE org = ? AND id = ? AND version = ?`
@@ -367,7 +367,7 @@ func (db *DB) chain(ctx context.Context, tx *sql.Tx, org string, key []byte, eve
 
 const jobColumns = `org, id, creator, flow, signature_type, assurance, title, description, reference, identifier,
 	callback_url, exit_urls, retention, status, activates_at, expires_at, created_at, updated_at, version, polling,
-	retain_days, ended_at, deleted_at, audit_key`
+	retain_days, ended_at, deleted_at, audit_key, lang`
 
 func scanJob(row interface{ Scan(...any) error }) (*job.Job, error) {
 	var j job.Job
@@ -375,7 +375,7 @@ func scanJob(row interface{ Scan(...any) error }) (*job.Job, error) {
 	var activates, expires, created, updated, ended, deleted int64
 	err := row.Scan(&j.Org, &j.ID, &j.Creator, &j.Flow, &j.SignatureType, &j.Assurance, &j.Title, &j.Description,
 		&j.Reference, &j.Identifier, &j.CallbackURL, &exits, &retention, &j.Status, &activates, &expires,
-		&created, &updated, &j.Version, &polling, &j.RetainDays, &ended, &deleted, &j.AuditKey)
+		&created, &updated, &j.Version, &polling, &j.RetainDays, &ended, &deleted, &j.AuditKey, &j.Lang)
 	if err != nil {
 		return nil, err
 	}

@@ -91,6 +91,23 @@ describe("central administration", { skip: !cfg && "SEGL_ADMIN is not set" }, ()
     await page.getByRole("table", { name: "Brukere i avsenderportalen for Barnevernet test" }).getByText("Kari Nordmann").waitFor();
     await checkAxe(t, page, "organisation page");
 
+    // The logo its signers will see: an SVG is refused with an error
+    // summary, a PNG is taken and shown (issue 14).
+    const logo = page.getByLabel("Ny logo");
+    await logo.setInputFiles({ name: "logo.svg", mimeType: "image/svg+xml", buffer: Buffer.from('<svg xmlns="http://www.w3.org/2000/svg"/>') });
+    await page.getByRole("button", { name: "Last opp logoen" }).click();
+    await page.waitForSelector(".error-summary");
+    assert.equal(await logo.getAttribute("aria-invalid"), "true");
+    await checkAxe(t, page, "organisation page, logo refused");
+    await shot(page, "org-logo-refused");
+    const png = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==";
+    await logo.setInputFiles({ name: "logo.png", mimeType: "image/png", buffer: Buffer.from(png, "base64") });
+    await page.getByRole("button", { name: "Last opp logoen" }).click();
+    await page.waitForURL(`${base}/admin/orgs/${cfg.org}?done=logo-saved`);
+    await page.getByRole("img", { name: "Logoen til Barnevernet test" }).waitFor();
+    await checkAxe(t, page, "organisation page with a logo");
+    await shot(page, "org-logo");
+
     await page.getByRole("button", { name: "Deaktiver virksomheten" }).click();
     await page.waitForURL(`${base}/admin/orgs/${cfg.org}?done=deactivated`);
     await page.getByText("Virksomheten er deaktivert.").waitFor();

@@ -201,7 +201,7 @@ describe("signing ceremony", { skip: !cfg && "SEGL_CEREMONY is not set" }, () =>
 
     // Kari, second, on a phone.
     const kari = await newPage(viewports.phone);
-    await startAndLogin(t, kari, link2, cfg.kari, "bankid");
+    await startAndLogin(t, kari, link2, cfg.kari, "bankid", "direct-phone");
     await kari.waitForURL(/\/sign\/[^/]+\/job$/);
     await checkPage(kari, { lang: "nb", h1: "Arbeidsavtale" });
     await previewsReady(kari);
@@ -228,6 +228,9 @@ describe("signing ceremony", { skip: !cfg && "SEGL_CEREMONY is not set" }, () =>
     await checkPage(again, { lang: "nb", h1: "Du har allerede signert" });
     await checkAxe(t, again, "used link");
     await shot(again, "used-link-phone");
+    await again.setViewportSize({ width: 1280, height: 800 });
+    await checkAxe(t, again, "used link, desktop");
+    await again.setViewportSize({ width: 375, height: 667 });
     // Its owner logs in and gets the receipt.
     await again.getByRole("button", { name: "Logg inn for å se kvitteringen" }).click();
     await login(t, again, cfg.ola, "bankid");
@@ -498,6 +501,11 @@ describe("signing ceremony", { skip: !cfg && "SEGL_CEREMONY is not set" }, () =>
     await noHorizontalScroll(page);
     await checkAxe(t, page, "reject confirmation");
     await shot(page, "reject-confirm-desktop");
+    await page.setViewportSize({ width: 375, height: 667 });
+    await noHorizontalScroll(page);
+    await checkAxe(t, page, "reject confirmation, phone");
+    await shot(page, "reject-confirm-phone");
+    await page.setViewportSize({ width: 1280, height: 800 });
     await page.getByRole("button", { name: "Nei, gå tilbake" }).click();
     await checkPage(page, { lang: "nb", h1: "Arbeidsavtale" });
     assert.equal(await reason.inputValue(), "Lønnen i punkt 3 er feil.");
@@ -543,6 +551,10 @@ describe("signing ceremony", { skip: !cfg && "SEGL_CEREMONY is not set" }, () =>
     await checkPage(page, { lang: "nb", h1: "Bekreft at lenken er din" });
     await noHorizontalScroll(page);
     await checkAxe(t, page, "code page");
+    assert.match(await page.locator("main").innerText(), new RegExp(`Fra ${cfg.sender}`));
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await checkAxe(t, page, "code page, desktop");
+    await page.setViewportSize({ width: 375, height: 667 });
     await page.getByRole("button", { name: "Send meg en kode" }).click();
     await page.getByText("Vi har sendt deg en kode").waitFor();
 

@@ -443,7 +443,7 @@ func TestSignaturePageNynorsk(t *testing.T) {
 	born, _ := job.BirthDate(ola.PID)
 	for _, want := range []string{"Signaturar / Signatures", "Avsendar / Sender", "Filnamn / File name",
 		"Kvar underteiknar har eit nummerert felt", "Fødselsdato / Date of birth: " + born,
-		"tryggleiksnivå høgt / level of assurance high"} {
+		"sikkerheitsnivå høgt / level of assurance high"} {
 		if !bytes.Contains(text, []byte(want)) {
 			t.Errorf("the Nynorsk signature page lacks %q:\n%s", want, text)
 		}

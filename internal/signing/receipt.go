@@ -65,7 +65,7 @@ var receiptTexts = map[string]receiptText{
 		Job: "Oppdrag", Sender: "Avsendar", Ref: "Referanse", JobID: "Oppdrags-ID",
 		Signer: "Underteiknar", BirthDate: "Fødselsdato", PID: "Fødselsnummer", OnBehalfOf: "På vegner av",
 		Signed: "Signert", Kind: "Signatur", Authenticated: "autentisert (tenesta forsegla signeringa etter at du logga inn)",
-		Advanced: "avansert (med din eigen signeringsnøkkel)", EID: "eID", Level: "Tryggleiksnivå",
+		Advanced: "avansert (med din eigen signeringsnøkkel)", EID: "eID", Level: "Sikkerheitsnivå",
 		Documents: "Dokument du signerte", File: "Fil", Digest: "SHA-256 (som lasta opp)",
 		Footer: "Kvitteringa er forsegla med det elektroniske seglet til tenesta. Provet for signeringa (XAdES) er lagt ved kvart signerte dokument, " +
 			"og SHA-256-verdiane over er dei same som provet og signatursida i dokumentet viser.",

@@ -39,7 +39,7 @@ func TestReceipt(t *testing.T) {
 		{"nb", []string{"Kvittering for signering", "Avsender: Eksempel kommune (312345679)", "Undertegner: Ola Nordmann",
 			"Fødselsdato: " + ola.BirthDate, "eID: BankID", "Sikkerhetsnivå: høyt", "Signert: 2026-03-05 12:02:03 CET"}},
 		{"nn", []string{"Kvittering for signering", "Avsendar: Eksempel kommune (312345679)", "Underteiknar: Ola Nordmann",
-			"Tryggleiksnivå: høgt", "Dokument du signerte"}},
+			"Sikkerheitsnivå: høgt", "Dokument du signerte"}},
 		{"en", []string{"Signing receipt", "Sender: Eksempel kommune (312345679)", "Signer: Ola Nordmann",
 			"Date of birth: " + ola.BirthDate, "Level of assurance: high"}},
 	} {

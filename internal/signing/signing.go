@@ -901,7 +901,7 @@ var slotTexts = map[string]slotText{
 		Level: map[string]string{"": "sikkerhetsnivå", string(job.Substantial): "sikkerhetsnivå betydelig", string(job.High): "sikkerhetsnivå høyt"}},
 	"nn": {PID: "Fødselsnummer", BirthDate: "Fødselsdato", Signed: "Signert", Authenticated: "autentisert", Advanced: "avansert",
 		OnBehalfOf: "På vegner av", Digest: "SHA-256 for dokumentet",
-		Level: map[string]string{"": "tryggleiksnivå", string(job.Substantial): "tryggleiksnivå betydeleg", string(job.High): "tryggleiksnivå høgt"}},
+		Level: map[string]string{"": "sikkerheitsnivå", string(job.Substantial): "sikkerheitsnivå betydeleg", string(job.High): "sikkerheitsnivå høgt"}},
 	"en": {PID: "National identity number", BirthDate: "Date of birth", Signed: "Signed", Authenticated: "authenticated", Advanced: "advanced",
 		OnBehalfOf: "On behalf of", Digest: "Document SHA-256",
 		Level: map[string]string{"": "level of assurance", string(job.Substantial): "level of assurance substantial", string(job.High): "level of assurance high"}},

@@ -520,7 +520,7 @@ func TestNynorskSlot(t *testing.T) {
 	for _, want := range []string{
 		"Signaturar / Signatures", "Avsendar / Sender", "Eksempel kommune (312345679)",
 		"Fødselsdato / Date of birth: " + ola.BirthDate,
-		"eID: BankID, tryggleiksnivå høgt / level of assurance high",
+		"eID: BankID, sikkerheitsnivå høgt / level of assurance high",
 		"SHA-256 for dokumentet / Document SHA-256:",
 	} {
 		if !strings.Contains(text, want) {

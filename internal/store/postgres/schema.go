@@ -258,7 +258,7 @@ CREATE TABLE org_logos (
 	updated_at BIGINT NOT NULL
 );
 `,
-	// 9: each job's language (issue 14; SQLite's step 14).
+	// 11: each job's language (issue 14; SQLite's step 16).
 	`
 ALTER TABLE jobs ADD COLUMN lang TEXT NOT NULL DEFAULT '';
 `,

@@ -266,7 +266,7 @@ CREATE TABLE org_logos (
 	updated_at INTEGER NOT NULL
 ) WITHOUT ROWID;
 `,
-	// 14: each job's language (issue 14: the signature page in Nynorsk).
+	// 16: each job's language (issue 14: the signature page in Nynorsk).
 	`
 ALTER TABLE jobs ADD COLUMN lang TEXT NOT NULL DEFAULT '';
 `,

@@ -61,7 +61,7 @@ func New() *Metrics {
 		}, []string{"type"}),
 		tasks: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "segl_tasks_total",
-			Help: "Background task deliveries by kind and outcome: done, retry (failed, will run again), dead (failed for good), released (handed back at shutdown).",
+			Help: "Background task deliveries by kind and outcome: done, retry (failed, will run again), dead (failed for good), released (handed back at shutdown), postponed (segl's own storage was away; no attempt spent).",
 		}, []string{"kind", "outcome"}),
 		storageErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "segl_storage_errors_total",

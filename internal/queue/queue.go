@@ -70,6 +70,12 @@ type Queue interface {
 	// counted as an attempt, because the job did not fail. It does not
 	// change when the job is due or its last error.
 	Release(ctx context.Context, id int64, worker string) error
+	// Postpone makes the job due again at next, like Retry, keeping err
+	// as its last error, but like Release does not count the delivery as
+	// an attempt: the job did not fail, segl's own storage (the database,
+	// the object store, the disk) was away, and however long that lasts
+	// it must not use up the attempts that lead to the dead letter.
+	Postpone(ctx context.Context, id int64, worker string, err string, next time.Time) error
 	// Dead lists up to max dead jobs, newest first.
 	Dead(ctx context.Context, max int) ([]Job, error)
 }

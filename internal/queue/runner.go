@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/segl/segl/internal/clock"
+	"github.com/segl/segl/internal/errs"
 	"github.com/segl/segl/internal/health"
 )
 
@@ -79,7 +80,8 @@ type RunnerOptions struct {
 	MaxAttempts int
 	Backoff     Backoff
 	// Observe, when set, hears the outcome of every delivery: "done",
-	// "retry", "dead" or "released" (handed back at a stop), with the
+	// "retry", "dead", "released" (handed back at a stop) or "postponed"
+	// (segl's storage was away; not counted as an attempt), with the
 	// job's kind. For the metrics; it must not block.
 	Observe func(kind, outcome string)
 	Clock   clock.Clock  // default the system clock
@@ -217,6 +219,14 @@ func (r *Runner) run(ctx context.Context, j Job) {
 		log.Info("queue: runner stopping, job handed back", "err", err)
 		r.opts.Observe(j.Kind, "released")
 		err = r.q.Release(rec, j.ID, r.opts.Worker)
+	case errs.StorageTrouble(err):
+		// segl's own storage is away or full: not the job's failure, so
+		// an outage of any length costs it no attempt (queue.Postpone).
+		// The delay stays that of its current attempt.
+		delay := r.opts.Backoff.Delay(j.Attempt)
+		log.Info("queue: storage unavailable, job postponed", "err", err, "in", delay)
+		r.opts.Observe(j.Kind, "postponed")
+		err = r.q.Postpone(rec, j.ID, r.opts.Worker, err.Error(), r.opts.Clock.Now().Add(delay))
 	case errors.As(err, &perm) || j.Attempt >= r.opts.MaxAttempts:
 		log.Warn("queue: job dead", "err", err)
 		r.opts.Observe(j.Kind, "dead")

@@ -121,6 +121,8 @@ const (
 		FROM queue_jobs GROUP BY kind, state`
 	release = `UPDATE queue_jobs SET locked_by = '', lease_until = 0, attempt = attempt - 1, updated_at = $1
 		WHERE id = $2 AND state = 'pending' AND locked_by = $3`
+	postpone = `UPDATE queue_jobs SET run_at = $1, locked_by = '', lease_until = 0, attempt = attempt - 1, last_error = $2,
+		updated_at = $3 WHERE id = $4 AND state = 'pending' AND locked_by = $5`
 	dead = `SELECT id, kind, COALESCE(key, ''), payload, attempt, run_at, last_error
 		FROM queue_jobs WHERE state = 'dead' ORDER BY updated_at DESC, id DESC LIMIT $1`
 )
@@ -185,6 +187,12 @@ func (q *Queue) Fail(ctx context.Context, id int64, worker string, msg string) e
 // Release hands a job the worker holds back, claimable at once.
 func (q *Queue) Release(ctx context.Context, id int64, worker string) error {
 	return q.holder(ctx, "release", id, worker, release, micro(time.Now()), id, worker)
+}
+
+// Postpone makes a job the worker holds due at next without counting the
+// delivery as an attempt.
+func (q *Queue) Postpone(ctx context.Context, id int64, worker string, msg string, next time.Time) error {
+	return q.holder(ctx, "postpone", id, worker, postpone, micro(next), msg, micro(time.Now()), id, worker)
 }
 
 // holder runs a statement that only the lease holder may run; no row

@@ -43,6 +43,9 @@ func Run(t *testing.T, newQueue func(t *testing.T) queue.Queue) {
 		{"ok/runner-run-loop", testRunnerLoop},
 		{"ok/release-claimable-at-once", testRelease},
 		{"fail/release-by-non-holder", testReleaseNonHolder},
+		{"ok/postpone-costs-no-attempt", testPostpone},
+		{"fail/postpone-by-non-holder", testPostponeNonHolder},
+		{"ok/runner-storage-outage-never-dead", testRunnerStorageOutage},
 		{"ok/runner-stop-hands-back", testRunnerStop},
 		{"ok/depths", testDepths},
 	}
@@ -498,6 +501,63 @@ func testReleaseNonHolder(t *testing.T, q queue.Queue) {
 		t.Fatalf("Release by non-holder: %v, want conflict", err)
 	}
 	claimNone(t, q, "w2", t0)
+}
+
+// testPostpone: a job whose storage was away is due again later, as the
+// same attempt, with the error kept for an operator.
+func testPostpone(t *testing.T, q queue.Queue) {
+	ctx := context.Background()
+	enqueue(t, q, "callback", "k", "p", t0)
+	j := claimOne(t, q, "w1", t0)
+	if err := q.Postpone(ctx, j.ID, "w1", "database-unavailable", t0.Add(10*time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	claimNone(t, q, "w2", t0.Add(9*time.Second))
+	j2 := claimOne(t, q, "w2", t0.Add(10*time.Second))
+	if j2.ID != j.ID || j2.Attempt != 1 || j2.Error != "database-unavailable" || !j2.RunAt.Equal(t0.Add(10*time.Second)) {
+		t.Fatalf("after postpone claimed %+v, want job %d attempt 1 due at +10s with its error", j2, j.ID)
+	}
+}
+
+func testPostponeNonHolder(t *testing.T, q queue.Queue) {
+	ctx := context.Background()
+	enqueue(t, q, "callback", "k", "", t0)
+	j := claimOne(t, q, "w1", t0)
+	if err := q.Postpone(ctx, j.ID, "w2", "x", t0); !errs.Is(err, errs.Conflict) {
+		t.Fatalf("Postpone by non-holder: %v, want conflict", err)
+	}
+	claimNone(t, q, "w2", t0)
+}
+
+// testRunnerStorageOutage: a handler that fails because segl's own
+// storage is away, more times than MaxAttempts, is not moved to the dead
+// letter; it runs again at its attempt's delay each time and succeeds once
+// the storage is back. An ordinary failure afterwards still counts.
+func testRunnerStorageOutage(t *testing.T, q queue.Queue) {
+	clk := clock.NewFake(t0)
+	r := newRunner(q, clk, 2)
+	var attempts []int
+	outage := errs.Wrap(errors.New("dial tcp: connection refused"), errs.Unavailable, errs.CodeBlobStoreUnavailable, "the document store is unavailable")
+	r.Handle("callback", func(ctx context.Context, j queue.Job) error {
+		attempts = append(attempts, j.Attempt)
+		if len(attempts) <= 5 {
+			return fmt.Errorf("complete: %w", outage)
+		}
+		return nil
+	})
+	enqueue(t, q, "callback", "k", "", t0)
+	for range 6 {
+		runOnce(t, r, 1)
+		runOnce(t, r, 0)         // not due before its delay
+		clk.Advance(time.Second) // Backoff.Base: the first attempt's delay
+	}
+	if dead, err := q.Dead(context.Background(), 10); err != nil || len(dead) != 0 {
+		t.Fatalf("dead letter after a storage outage: %+v, %v", dead, err)
+	}
+	if fmt.Sprint(attempts) != "[1 1 1 1 1 1]" {
+		t.Fatalf("attempts %v, want the first attempt six times", attempts)
+	}
+	runOnce(t, r, 0) // done
 }
 
 // testRunnerStop: a runner stopped while a handler runs cuts the handler

@@ -176,11 +176,13 @@ const (
 		FROM queue_jobs GROUP BY kind, state`
 	release = `UPDATE queue_jobs SET locked_by = '', lease_until = 0, attempt = attempt - 1, updated_at = ?
 		WHERE id = ? AND state = 'pending' AND locked_by = ?`
+	postpone = `UPDATE queue_jobs SET run_at = ?, locked_by = '', lease_until = 0, attempt = attempt - 1, last_error = ?,
+		updated_at = ? WHERE id = ? AND state = 'pending' AND locked_by = ?`
 	dead = `SELECT id, kind, COALESCE(key, ''), payload, attempt, run_at, last_error
 		FROM queue_jobs WHERE state = 'dead' ORDER BY updated_at DESC, id DESC LIMIT ?`
 )
 
-var statements = []string{enqueue, claim, done, retry, fail, release, dead, depths}
+var statements = []string{enqueue, claim, done, retry, fail, release, postpone, dead, depths}
 
 func micro(t time.Time) int64 { return t.UTC().UnixMicro() }
 
@@ -259,6 +261,12 @@ func (q *Queue) Fail(ctx context.Context, id int64, worker string, msg string) e
 // Release hands a job the worker holds back, claimable at once.
 func (q *Queue) Release(ctx context.Context, id int64, worker string) error {
 	return q.holder(ctx, "release", id, worker, release, micro(time.Now()), id, worker)
+}
+
+// Postpone makes a job the worker holds due at next without counting the
+// delivery as an attempt.
+func (q *Queue) Postpone(ctx context.Context, id int64, worker string, msg string, next time.Time) error {
+	return q.holder(ctx, "postpone", id, worker, postpone, micro(next), msg, micro(time.Now()), id, worker)
 }
 
 // holder runs a statement that only the lease holder may run; no row

@@ -32,7 +32,8 @@ import (
 // TestThreeNodesOneKilled runs three `segl serve --dev` processes on one
 // PostgreSQL database and one S3 bucket and spreads direct-flow ceremonies
 // over them: each job is created on one node, its signers open their links
-// and log in on a second and sign on a third. Mid-run one node is killed
+// and log in on a second and sign on a third (the session and the form's
+// CSRF token made by the second). Mid-run one node is killed
 // with SIGKILL, and started again. Afterwards every job that was answered
 // 201 exists and is completed, every signer signed once, every signed PDF
 // passes `segl validate` and pdfsig, `segl audit verify` finds the one
@@ -345,9 +346,10 @@ func (l *ceremonyLoad) sign(at int, j *client.Job, s int, pid string) error {
 }
 
 // signOnce is one attempt: a fresh browser opens the link on node login,
-// logs in at that node's development ID-porten, and then goes on to the
-// job page on node sign (its session cookie is good on any node) and
-// signs there, landing on the sender's completion URL.
+// logs in at that node's development ID-porten and gets the job page, and
+// then posts the page's sign form to node sign: the session cookie and the
+// form's CSRF token, both made by one node, are good on any node. It lands
+// on the sender's completion URL.
 func (l *ceremonyLoad) signOnce(login, sign int, link, pid string) (err error) {
 	b := l.bot(login)
 	defer func() {
@@ -363,14 +365,10 @@ func (l *ceremonyLoad) signOnce(login, sign int, link, pid string) (err error) {
 	if err := pageError(view, 200); err != nil {
 		return err
 	}
+	// The job page's form, with the CSRF token the login node wrote into
+	// it, is sent to the other node, with the session cookie.
 	b.Base, _ = url.Parse(l.cl.Nodes[sign].URL)
-	view, err = b.Get(onNode(view.URL.String(), l.cl.Nodes[sign].URL))
-	if err != nil {
-		return err
-	}
-	if err := pageError(view, 200); err != nil {
-		return err
-	}
+	view.URL, _ = url.Parse(onNode(view.URL.String(), l.cl.Nodes[sign].URL))
 	done, err := b.Submit(view, "/sign", url.Values{"confirm": {"yes"}})
 	if err != nil {
 		return err

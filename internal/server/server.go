@@ -77,6 +77,9 @@ type Server struct {
 	MetricsURL string
 	metrics    *metrics.Metrics // nil without metrics-addr: nothing is measured
 	http       *http.Server
+	// rawPaths are served before the ServeMux, with the path as sent
+	// (rawPrefix); empty unless --dev.
+	rawPaths []rawPrefix
 
 	tmp      *scratch.Dir      // this process's temporary files (DATA/tmp/<random>)
 	seal     *signing.Config   // the TTP seal, TSA, OCSP and anchors of the signing engine; nil when no seal is configured
@@ -276,7 +279,7 @@ func start(ctx context.Context, cfg config.Config, opts Options, ln net.Listener
 	// response and would cut a large upload or download on a slow line.
 	// edge bounds the body and the response by their progress instead.
 	s.http = &http.Server{
-		Handler:           &edge{next: s.metrics.Routes(mux), limits: cfg.HTTP, maxDrain: cfg.Limits.MaxUploadBytes()},
+		Handler:           &edge{next: s.metrics.Routes(rawPrefixes(s.rawPaths, mux)), limits: cfg.HTTP, maxDrain: cfg.Limits.MaxUploadBytes()},
 		TLSConfig:         tlsConfig,
 		ReadHeaderTimeout: cfg.HTTP.HeaderTimeout,
 		IdleTimeout:       cfg.HTTP.IdleTimeout,
@@ -407,7 +410,9 @@ func (s *Server) startDev(ctx context.Context, cfg config.Config, opts Options, 
 		dev.OCSP = *s.roles.ocsp
 	}
 	mux.Handle("/dev/ocsp", dev.OCSPHandler(revoked, now))
-	mux.Handle("/dev/ocsp/", dev.OCSPHandler(revoked, now))
+	// A GET's base64 request may hold "//", which the mux would redirect
+	// away (rawPrefix).
+	s.rawPaths = append(s.rawPaths, rawPrefix{prefix: "/dev/ocsp/", h: dev.OCSPHandler(revoked, now)})
 	mux.Handle("GET /dev/crl", dev.CRLHandler(revoked, now))
 	mux.Handle("GET /dev/root-crl", dev.RootCRLHandler(now))
 	mux.Handle("GET /dev/pki/issuing-ca.cer", dev.IssuingCAHandler())

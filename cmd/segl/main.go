@@ -37,6 +37,7 @@ usage:
   segl bench [--url URL,…] [--jobs N] [--workers N] [--ceremony]  create jobs (or whole ceremonies) on one or more nodes, report rates
   segl backup --out DIR [--data DIR] [--keys]                  online copy of an embedded segl, verified (segl backup verify DIR)
   segl restore --from DIR --data DIR                           restore a backup into an empty data directory
+  segl backup verify [--database-url URL] [--s3-… | --data DIR]  after a restore: every blob the store refers to is there, intact
 `
 
 func main() {

@@ -284,36 +284,38 @@ func check(ctx context.Context, dir string, m Manifest) error {
 		return fmt.Errorf("backup: %w", err)
 	}
 	defer os.Remove(filepath.Join(dir, "blobs", "tmp"))
-	var n int64
+	found := map[string]bool{}
 	err = blobs.WalkOlder(ctx, everything, func(key string) error {
-		o, err := blobs.Open(ctx, key)
+		state, _, err := readBlob(ctx, blobs, key)
 		if err != nil {
 			return err
 		}
-		defer o.Close()
-		h := sha256.New()
-		if _, err := io.Copy(h, o); err != nil {
-			return fmt.Errorf("backup: blob %s: %w", key, err)
-		}
-		if hex.EncodeToString(h.Sum(nil)) != key {
+		if state != blobOK {
 			return fmt.Errorf("backup: blob %s is damaged", key)
 		}
-		n++
+		found[key] = true
 		return nil
 	})
 	if err != nil {
 		return err
 	}
-	if m.Files != nil && n != m.Blobs {
-		return fmt.Errorf("backup: %d blobs, the manifest lists %d", n, m.Blobs)
+	if m.Files != nil && int64(len(found)) != m.Blobs {
+		return fmt.Errorf("backup: %d blobs, the manifest lists %d", len(found), m.Blobs)
 	}
-	return referenced(ctx, filepath.Join(dir, Databases[0]), func(key string) bool {
-		o, err := blobs.Open(ctx, key)
-		if err != nil {
-			return false
+	db, err := OpenStore("", dir)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	// Only jobs still running must be complete: deleting an ended job
+	// (retention, or the sender's request) removes its blobs before its
+	// rows, so a snapshot may catch an ended job whose blobs are already
+	// gone. Their blobs that exist were copied and verified above.
+	return References(ctx, db, func(r Reference) error {
+		if !r.Status.Final() && !found[r.Key] {
+			return fmt.Errorf("backup: %s", Fault{Reference: r})
 		}
-		o.Close()
-		return true
+		return nil
 	})
 }
 
@@ -332,44 +334,6 @@ func integrity(ctx context.Context, path string) error {
 		return fmt.Errorf("backup: %s fails the integrity check: %s", filepath.Base(path), res)
 	}
 	return nil
-}
-
-// referencedBlobs selects the blob keys that jobs still running name: each
-// document's original, every blob of its signed revisions (a revision is
-// stored in parts, all listed in revisions), and each signer's evidence. Ended jobs are left out on purpose: deleting one (retention,
-// or the sender's request) removes its blobs before its rows, so a
-// snapshot may catch an ended job whose blobs are already gone. Their
-// blobs that exist are copied and verified like every other.
-const referencedBlobs = `SELECT d.sha256 FROM documents d JOIN jobs j ON j.org = d.org AND j.id = d.job_id
-		WHERE j.status IN ('created', 'active')
-	UNION SELECT r.sha256 FROM revisions r JOIN jobs j ON j.org = r.org AND j.id = r.job_id
-		WHERE j.status IN ('created', 'active')
-	UNION SELECT s.evidence FROM signers s JOIN jobs j ON j.org = s.org AND j.id = s.job_id
-		WHERE j.status IN ('created', 'active') AND s.evidence != ''`
-
-// referenced reports the first blob the store at path names that has is
-// false for.
-func referenced(ctx context.Context, path string, has func(key string) bool) error {
-	db, err := sql.Open("sqlite", "file:"+path+"?mode=ro")
-	if err != nil {
-		return fmt.Errorf("backup: %w", err)
-	}
-	defer db.Close()
-	rows, err := db.QueryContext(ctx, referencedBlobs)
-	if err != nil {
-		return fmt.Errorf("backup: blobs the store names: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var key string
-		if err := rows.Scan(&key); err != nil {
-			return fmt.Errorf("backup: %w", err)
-		}
-		if !has(key) {
-			return fmt.Errorf("backup: the store names blob %s, which is missing", key)
-		}
-	}
-	return rows.Err()
 }
 
 // listFiles lists the files of dir other than blobs and the manifest, with

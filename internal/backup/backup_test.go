@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/segl/segl/internal/blob"
 	blobfs "github.com/segl/segl/internal/blob/fs"
 	"github.com/segl/segl/internal/errs"
 	"github.com/segl/segl/internal/job"
@@ -39,7 +40,7 @@ func dataDir(t *testing.T) (dir, blobFile string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return dir, filepath.Join(dir, "blobs", "sha256", ref.Key[:2], ref.Key)
+	return dir, blobPath(dir, ref.Key)
 }
 
 func TestBackupRestore(t *testing.T) {
@@ -100,17 +101,18 @@ func TestDamageFound(t *testing.T) {
 	}
 }
 
-// TestRevisionPartsChecked: the check of a backup finds every blob a
-// running job's revision is made of, not only its first: a revision
-// stored in parts whose appended update is missing does not back up.
-func TestRevisionPartsChecked(t *testing.T) {
+// partsJob adds to a data directory a running job whose signed revision
+// is stored in two parts, the upload and an appended update, and returns
+// the job and the update's blob.
+func partsJob(t *testing.T) (data string, j *job.Job, tail blob.Ref) {
+	t.Helper()
 	ctx := context.Background()
 	data, uploadFile := dataDir(t)
 	blobs, err := blobfs.Open(filepath.Join(data, "blobs"), blobfs.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	tail, err := blobs.Put(ctx, strings.NewReader("\nan incremental update\n%%EOF\n"), 1<<20)
+	tail, err = blobs.Put(ctx, strings.NewReader("\nan incremental update\n%%EOF\n"), 1<<20)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,6 +121,7 @@ func TestRevisionPartsChecked(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer db.Close()
 	now := time.Now()
 	n := 0
 	ids := func() string { n++; return fmt.Sprintf("0193000000%04d", n) }
@@ -133,15 +136,71 @@ func TestRevisionPartsChecked(t *testing.T) {
 	if err := db.SaveJob(ctx, j, nil); err != nil {
 		t.Fatal(err)
 	}
-	db.Close()
+	return data, j, tail
+}
+
+// TestRevisionPartsChecked: the check of a backup finds every blob a
+// running job's revision is made of, not only its first: a revision
+// stored in parts whose appended update is missing does not back up.
+func TestRevisionPartsChecked(t *testing.T) {
+	ctx := context.Background()
+	data, _, tail := partsJob(t)
 	if _, err := Backup(ctx, Options{Data: data, Dir: filepath.Join(t.TempDir(), "b")}); err != nil {
 		t.Fatal(err)
 	}
-	if err := blobs.Delete(ctx, tail.Key); err != nil {
+	if err := os.Remove(blobPath(data, tail.Key)); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := Backup(ctx, Options{Data: data, Dir: filepath.Join(t.TempDir(), "b2")}); err == nil ||
 		!strings.Contains(err.Error(), tail.Key+", which is missing") {
 		t.Fatalf("backup of a job whose revision lacks a part: %v", err)
 	}
+}
+
+// TestCheckBlobs: the check after a restore reads every blob the store
+// refers to and names the job of each one missing or damaged.
+func TestCheckBlobs(t *testing.T) {
+	ctx := context.Background()
+	data, j, tail := partsJob(t)
+	check := func() Report {
+		t.Helper()
+		db, err := OpenStore("", data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		blobs, err := blobfs.Open(filepath.Join(data, "blobs"), blobfs.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rep, err := CheckBlobs(ctx, db, blobs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rep
+	}
+	if rep := check(); rep.Jobs != 1 || rep.Blobs != 2 || len(rep.Faults) != 0 {
+		t.Fatalf("intact: %+v", rep)
+	}
+	if err := os.WriteFile(blobPath(data, tail.Key), []byte("other content"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	rep := check()
+	want := "job " + j.ID + " of 317510748 (active) refers to blob " + tail.Key + ", which is damaged"
+	if len(rep.Faults) != 1 || !strings.HasPrefix(rep.Faults[0].String(), want) {
+		t.Fatalf("damaged: %+v, want %q", rep, want)
+	}
+	if err := os.Remove(blobPath(data, tail.Key)); err != nil {
+		t.Fatal(err)
+	}
+	rep = check()
+	want = "job " + j.ID + " of 317510748 (active) refers to blob " + tail.Key + ", which is missing"
+	if len(rep.Faults) != 1 || rep.Faults[0].String() != want {
+		t.Fatalf("missing: %+v, want %q", rep, want)
+	}
+}
+
+// blobPath is where the file blob store keeps key.
+func blobPath(data, key string) string {
+	return filepath.Join(data, "blobs", "sha256", key[:2], key)
 }

@@ -13,25 +13,7 @@ import (
 	"github.com/segl/segl/internal/pgtest"
 	"github.com/segl/segl/internal/queue/pgqueue"
 	"github.com/segl/segl/internal/store/postgres"
-	"github.com/segl/segl/internal/testtool"
 )
-
-// pgTool finds a PostgreSQL client program of the server's version, as
-// scripts/pg-test-server finds the server's.
-func pgTool(t *testing.T, name string) string {
-	t.Helper()
-	dirs, _ := filepath.Glob("/usr/lib/postgresql/*/bin")
-	for i := len(dirs) - 1; i >= 0; i-- {
-		if p := filepath.Join(dirs[i], name); exec.Command(p, "--version").Run() == nil {
-			return p
-		}
-	}
-	if p, err := exec.LookPath(name); err == nil {
-		return p
-	}
-	testtool.Missing(t, "no %s (postgresql-15)", name)
-	return ""
-}
 
 // TestPostgresDumpRestore follows docs/operations.md for PostgreSQL: a
 // logical backup with pg_dump -Fc, restored with pg_restore into an empty
@@ -68,10 +50,10 @@ func TestPostgresDumpRestore(t *testing.T) {
 	db.Close()
 
 	dump := filepath.Join(t.TempDir(), "segl.dump")
-	if out, err := exec.Command(pgTool(t, "pg_dump"), "-Fc", "-f", dump, "--dbname", from).CombinedOutput(); err != nil {
+	if out, err := exec.Command(pgtest.Tool(t, "pg_dump"), "-Fc", "-f", dump, "--dbname", from).CombinedOutput(); err != nil {
 		t.Fatalf("pg_dump: %v\n%s", err, out)
 	}
-	if out, err := exec.Command(pgTool(t, "pg_restore"), "--no-owner", "--exit-on-error", "--dbname", to, dump).CombinedOutput(); err != nil {
+	if out, err := exec.Command(pgtest.Tool(t, "pg_restore"), "--no-owner", "--exit-on-error", "--dbname", to, dump).CombinedOutput(); err != nil {
 		t.Fatalf("pg_restore: %v\n%s", err, out)
 	}
 

@@ -80,3 +80,22 @@ func (s *Server) run(command string) error {
 	}
 	return nil
 }
+
+// Tool finds a PostgreSQL client program (pg_dump, pg_restore) of the
+// server's version, as scripts/pg-test-server finds the server's: the
+// newest Debian postgresql-NN directory first, then the PATH. Without one
+// the test ends as for a missing tool.
+func Tool(t testing.TB, name string) string {
+	t.Helper()
+	dirs, _ := filepath.Glob("/usr/lib/postgresql/*/bin")
+	for i := len(dirs) - 1; i >= 0; i-- {
+		if p := filepath.Join(dirs[i], name); osexec.Command(p, "--version").Run() == nil {
+			return p
+		}
+	}
+	if p, err := osexec.LookPath(name); err == nil {
+		return p
+	}
+	testtool.Missing(t, "no %s (postgresql-15)", name)
+	return ""
+}

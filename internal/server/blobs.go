@@ -14,10 +14,10 @@ import (
 	"github.com/segl/segl/internal/config"
 )
 
-// openBlobs opens the document store: files under DATA/blobs, or the
+// OpenBlobs opens the document store: files under DATA/blobs, or the
 // S3-compatible object store that s3-endpoint names, whose bucket must
 // exist (a wrong endpoint, bucket or key is a start-up error).
-func openBlobs(ctx context.Context, cfg config.Config) (blob.Store, error) {
+func OpenBlobs(ctx context.Context, cfg config.Config) (blob.Store, error) {
 	if cfg.S3Endpoint == "" {
 		return fs.Open(filepath.Join(cfg.Data, "blobs"), fs.Options{NoSync: cfg.RelaxedSync})
 	}

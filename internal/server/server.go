@@ -154,7 +154,7 @@ func start(ctx context.Context, cfg config.Config, opts Options, ln net.Listener
 			db.Close()
 		}
 	}()
-	blobs, err := openBlobs(ctx, cfg)
+	blobs, err := OpenBlobs(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}

@@ -84,8 +84,17 @@ func TestBackupAndRestore(t *testing.T) {
 	if err != nil || got.Status != "completed" || got.Signers[0].Status != "signed" {
 		t.Fatalf("the job after the restore: %+v, %v", got, err)
 	}
-	for _, d := range got.Documents {
-		body, err := rc.SignedDocument(ctx, j.ID, d.ID)
+	validSigned(t, bin, restored, rc, got)
+}
+
+// validSigned downloads each signed document of j through c and checks it
+// with `segl validate`, trusting the development root of data; it returns
+// the files written.
+func validSigned(t *testing.T, bin, data string, c *client.Client, j *client.Job) []string {
+	t.Helper()
+	var files []string
+	for _, d := range j.Documents {
+		body, err := c.SignedDocument(context.Background(), j.ID, d.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -95,11 +104,13 @@ func TestBackupAndRestore(t *testing.T) {
 		if err := os.WriteFile(file, signed, 0o600); err != nil {
 			t.Fatal(err)
 		}
-		if out, err := exec.Command(bin, "validate", "--data", restored, file).CombinedOutput(); err != nil ||
+		if out, err := exec.Command(bin, "validate", "--data", data, file).CombinedOutput(); err != nil ||
 			!strings.Contains(string(out), "TOTAL_PASSED") {
-			t.Fatalf("segl validate %s after the restore: %v\n%s", d.Title, err, out)
+			t.Fatalf("segl validate %s: %v\n%s", d.Title, err, out)
 		}
+		files = append(files, file)
 	}
+	return files
 }
 
 // TestBackupWithoutKeys: by default the key material stays out of the

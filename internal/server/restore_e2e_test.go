@@ -3,7 +3,6 @@ package server_test
 import (
 	"bytes"
 	"context"
-	"io"
 	"net/url"
 	"os"
 	"os/exec"
@@ -107,26 +106,12 @@ func TestRestoreScaledOut(t *testing.T) {
 		t.Fatalf("the job after the restore: %+v, %v", got, err)
 	}
 	nss := nssdb(t, e.data)
-	for _, d := range got.Documents {
-		body, err := e.client(orgA).SignedDocument(ctx, j.ID, d.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		signed, _ := io.ReadAll(body)
-		body.Close()
-		file := filepath.Join(t.TempDir(), d.ID+".pdf")
-		if err := os.WriteFile(file, signed, 0o600); err != nil {
-			t.Fatal(err)
-		}
-		if out, err := exec.Command(bin, "validate", "--data", e.data, file).CombinedOutput(); err != nil ||
-			!strings.Contains(string(out), "TOTAL_PASSED") {
-			t.Fatalf("segl validate %s after the restore: %v\n%s", d.Title, err, out)
-		}
+	for _, file := range validSigned(t, bin, e.data, e.client(orgA), got) {
 		// pdfsig checks the two signers' signatures; it cannot check the
 		// document time-stamp.
 		out, _ := exec.Command("pdfsig", "-nssdir", nss, file).CombinedOutput()
 		if n := strings.Count(string(out), "Signature Validation: Signature is Valid."); n != 2 {
-			t.Fatalf("pdfsig %s after the restore:\n%s", d.Title, out)
+			t.Fatalf("pdfsig %s after the restore:\n%s", filepath.Base(file), out)
 		}
 	}
 	e.stop()

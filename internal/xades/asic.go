@@ -2,7 +2,6 @@ package xades
 
 import (
 	"crypto"
-	"crypto/sha1"
 	"crypto/subtle"
 	"crypto/x509"
 	"errors"
@@ -301,23 +300,10 @@ func parseASiCReference(e *etree.Element) (asicReference, error) {
 		}
 		r.uri = name
 	}
-	dm := c.one("DigestMethod")
-	if dm != nil {
-		var ok bool
-		r.hash, ok = digestAlgorithms[dm.SelectAttrValue("Algorithm", "")]
-		if !ok {
-			return r, fmt.Errorf("%w: digest method %q", ErrAlgorithm, dm.SelectAttrValue("Algorithm", ""))
-		}
-		c.fail(children(dm, nsDS).end())
-	}
-	r.digest = c.base64("DigestValue")
-	if err := c.end(); err != nil {
-		return r, err
-	}
-	if len(r.digest) != r.hash.Size() {
-		return r, fmt.Errorf("%w: digest of %d bytes for %v", ErrMalformed, len(r.digest), r.hash)
-	}
-	return r, nil
+	// Not "return r, referenceDigest(…)": Go leaves open whether r is read
+	// before or after the call fills it in.
+	err := referenceDigest(c, &r.reference)
+	return r, err
 }
 
 // fileName accepts the names of entries a container signature may sign:
@@ -393,39 +379,9 @@ func parseASiCSignedProperties(sp *etree.Element, leaf *x509.Certificate) (time.
 // only because the certificate is also in KeyInfo and verified against the
 // signature: the digest binds, it does not authenticate.
 func checkSigningCertificateV1(sc *etree.Element, leaf *x509.Certificate) error {
-	c := children(sc, nsXAdES, signatureAttrs...)
-	cert := c.one("Cert")
-	if err := c.end(); err != nil {
+	is, err := checkCertDigest(sc, leaf, certV1)
+	if err != nil {
 		return err
-	}
-	cc := children(cert, nsXAdES, signatureAttrs...)
-	cd := cc.one("CertDigest")
-	is := cc.one("IssuerSerial")
-	if err := cc.end(); err != nil {
-		return err
-	}
-	dc := children(cd, nsDS, signatureAttrs...)
-	dm := dc.one("DigestMethod")
-	dv := dc.base64("DigestValue")
-	if err := dc.end(); err != nil {
-		return err
-	}
-	var sum []byte
-	switch alg := dm.SelectAttrValue("Algorithm", ""); alg {
-	case algSHA1:
-		s := sha1.Sum(leaf.Raw)
-		sum = s[:]
-	default:
-		h, ok := digestAlgorithms[alg]
-		if !ok {
-			return fmt.Errorf("%w: certificate digest method %q", ErrAlgorithm, alg)
-		}
-		w := h.New()
-		w.Write(leaf.Raw)
-		sum = w.Sum(nil)
-	}
-	if subtle.ConstantTimeCompare(sum, dv) != 1 {
-		return fmt.Errorf("%w: certificate digest", ErrSigningCertificate)
 	}
 	ic := children(is, nsDS)
 	ic.text("X509IssuerName")

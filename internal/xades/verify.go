@@ -409,6 +409,29 @@ func algorithmOf(e *etree.Element, c *cursor, want string) error {
 	return children(e, nsDS).end()
 }
 
+// referenceDigest reads the DigestMethod and DigestValue that end a
+// ds:Reference (XMLDSig §4.4.3.5, §4.4.3.6) into r, and ends c: the digest
+// must be one segl computes, and of its size.
+func referenceDigest(c *cursor, r *reference) error {
+	dm := c.one("DigestMethod")
+	if dm != nil {
+		var ok bool
+		r.hash, ok = digestAlgorithms[dm.SelectAttrValue("Algorithm", "")]
+		if !ok {
+			return fmt.Errorf("%w: digest method %q", ErrAlgorithm, dm.SelectAttrValue("Algorithm", ""))
+		}
+		c.fail(children(dm, nsDS).end())
+	}
+	r.digest = c.base64("DigestValue")
+	if err := c.end(); err != nil {
+		return err
+	}
+	if len(r.digest) != r.hash.Size() {
+		return fmt.Errorf("%w: digest of %d bytes for %v", ErrMalformed, len(r.digest), r.hash)
+	}
+	return nil
+}
+
 func parseReference(e *etree.Element) (reference, error) {
 	r := reference{
 		uri:   e.SelectAttrValue("URI", ""),
@@ -433,23 +456,10 @@ func parseReference(e *etree.Element) (reference, error) {
 			return r, fmt.Errorf("%w: only the exclusive c14n transform is accepted", ErrAlgorithm)
 		}
 	}
-	dm := c.one("DigestMethod")
-	if dm != nil {
-		var ok bool
-		r.hash, ok = digestAlgorithms[dm.SelectAttrValue("Algorithm", "")]
-		if !ok {
-			return r, fmt.Errorf("%w: digest method %q", ErrAlgorithm, dm.SelectAttrValue("Algorithm", ""))
-		}
-		c.fail(children(dm, nsDS).end())
-	}
-	r.digest = c.base64("DigestValue")
-	if err := c.end(); err != nil {
-		return r, err
-	}
-	if len(r.digest) != r.hash.Size() {
-		return r, fmt.Errorf("%w: digest of %d bytes for %v", ErrMalformed, len(r.digest), r.hash)
-	}
-	return r, nil
+	// Not "return r, referenceDigest(…)": Go leaves open whether r is read
+	// before or after the call fills it in.
+	err := referenceDigest(c, &r)
+	return r, err
 }
 
 func parseKeyInfo(ki *etree.Element) (*x509.Certificate, []*x509.Certificate, error) {
@@ -574,37 +584,9 @@ func parseSignedProperties(sp *etree.Element, leaf *x509.Certificate, evRef *ref
 // and serial number. Binding the certificate into the signed properties is
 // what stops a substitution of another certificate for the same key.
 func checkSigningCertificate(scv2 *etree.Element, leaf *x509.Certificate) error {
-	c := children(scv2, nsXAdES, signatureAttrs...)
-	cert := c.one("Cert")
-	if err := c.end(); err != nil {
+	isv2, err := checkCertDigest(scv2, leaf, certV2)
+	if err != nil || isv2 == nil {
 		return err
-	}
-	cc := children(cert, nsXAdES, signatureAttrs...)
-	cd := cc.one("CertDigest")
-	isv2 := cc.optional("IssuerSerialV2")
-	if err := cc.end(); err != nil {
-		return err
-	}
-	dc := children(cd, nsDS, signatureAttrs...)
-	dm := dc.one("DigestMethod")
-	dv := dc.base64("DigestValue")
-	if err := dc.end(); err != nil {
-		return err
-	}
-	h, ok := digestAlgorithms[dm.SelectAttrValue("Algorithm", "")]
-	if !ok {
-		return fmt.Errorf("%w: certificate digest method %q", ErrAlgorithm, dm.SelectAttrValue("Algorithm", ""))
-	}
-	if err := children(dm, nsDS).end(); err != nil {
-		return err
-	}
-	w := h.New()
-	w.Write(leaf.Raw)
-	if subtle.ConstantTimeCompare(w.Sum(nil), dv) != 1 {
-		return fmt.Errorf("%w: certificate digest", ErrSigningCertificate)
-	}
-	if isv2 == nil {
-		return nil
 	}
 	der, err := leafBase64(isv2)
 	if err != nil {
@@ -623,6 +605,73 @@ func checkSigningCertificate(scv2 *etree.Element, leaf *x509.Certificate) error 
 		return fmt.Errorf("%w: issuer and serial number", ErrSigningCertificate)
 	}
 	return nil
+}
+
+// certVersion is what differs between the two forms of the signing
+// certificate property: the name of the issuer and serial element, whether
+// it is required, and whether a SHA-1 digest is taken.
+type certVersion struct {
+	issuerSerial string
+	required     bool
+	sha1         bool
+}
+
+var (
+	// XAdES 1.3.2 SigningCertificate (ETSI TS 101 903 §7.2.2): IssuerSerial
+	// is required; SHA-1, as Posten's clients write it, is taken (see
+	// checkSigningCertificateV1).
+	certV1 = certVersion{issuerSerial: "IssuerSerial", required: true, sha1: true}
+	// SigningCertificateV2 (EN 319 132-1 §5.2.2): IssuerSerialV2 is
+	// optional.
+	certV2 = certVersion{issuerSerial: "IssuerSerialV2"}
+)
+
+// checkCertDigest reads the one Cert of a SigningCertificate or
+// SigningCertificateV2 element, checks that its CertDigest is the digest
+// of leaf, and returns its issuer and serial element for the caller to
+// check (nil when it is optional and absent). The two forms share this
+// structure: Cert { CertDigest { ds:DigestMethod, ds:DigestValue },
+// issuer-serial }.
+func checkCertDigest(sc *etree.Element, leaf *x509.Certificate, v certVersion) (*etree.Element, error) {
+	c := children(sc, nsXAdES, signatureAttrs...)
+	cert := c.one("Cert")
+	if err := c.end(); err != nil {
+		return nil, err
+	}
+	cc := children(cert, nsXAdES, signatureAttrs...)
+	cd := cc.one("CertDigest")
+	var is *etree.Element
+	if v.required {
+		is = cc.one(v.issuerSerial)
+	} else {
+		is = cc.optional(v.issuerSerial)
+	}
+	if err := cc.end(); err != nil {
+		return nil, err
+	}
+	dc := children(cd, nsDS, signatureAttrs...)
+	dm := dc.one("DigestMethod")
+	dv := dc.base64("DigestValue")
+	if err := dc.end(); err != nil {
+		return nil, err
+	}
+	alg := dm.SelectAttrValue("Algorithm", "")
+	h, ok := digestAlgorithms[alg]
+	if !ok && v.sha1 && alg == algSHA1 {
+		h, ok = crypto.SHA1, true
+	}
+	if !ok {
+		return nil, fmt.Errorf("%w: certificate digest method %q", ErrAlgorithm, alg)
+	}
+	if err := children(dm, nsDS).end(); err != nil {
+		return nil, err
+	}
+	w := h.New()
+	w.Write(leaf.Raw)
+	if subtle.ConstantTimeCompare(w.Sum(nil), dv) != 1 {
+		return nil, fmt.Errorf("%w: certificate digest", ErrSigningCertificate)
+	}
+	return is, nil
 }
 
 // parseUnsignedProperties reads the SignatureTimeStamp, CertificateValues

@@ -71,7 +71,10 @@ type RunnerOptions struct {
 	// deadline of the handler's context. It must exceed the longest
 	// handler run. Default 1 minute.
 	Lease time.Duration
-	// Poll is the pause between claims when nothing was due. Default 1s.
+	// Poll is the pause between claims when nothing was due. Jobs queued
+	// in this process wake the runner at once when the Queue is a
+	// Notifier; Poll is how soon jobs queued elsewhere (another node,
+	// or coming due) are found. Default 1s.
 	Poll time.Duration
 	// Concurrency is how many jobs run at once. Default 1.
 	Concurrency int
@@ -135,23 +138,66 @@ func (r *Runner) Handle(kind string, h Handler) {
 	r.handlers[kind] = h
 }
 
-// Run claims and runs jobs until ctx ends. A failing queue is retried
-// after Poll and logged once per outage (health.Failing); Run only returns ctx's error. When ctx ends, running
-// handlers see their context end too, and the jobs they do not finish are
-// handed back (Queue.Release) before Run returns.
+// Run claims and runs jobs until ctx ends, keeping up to Concurrency of
+// them running. It claims for the idle workers when one finishes and more
+// may be due, when a job is queued in this process (Notifier), and every
+// Poll otherwise; a slow job never holds up the others, as waiting for a
+// whole batch would. A failing queue is retried after Poll and logged once
+// per outage (health.Failing); Run only returns ctx's error. When ctx
+// ends, running handlers see their context end too, and the jobs they do
+// not finish are handed back (Queue.Release) before Run returns.
 func (r *Runner) Run(ctx context.Context) error {
 	claims := &health.Failing{What: "queue: claim", Log: r.opts.Log.With("worker", r.opts.Worker)}
+	var running sync.WaitGroup
+	defer running.Wait()
+	var mu sync.Mutex
+	busy := 0
+	freed := make(chan struct{}, 1) // a worker finished since the last look
 	for {
-		n, err := r.RunOnce(ctx)
-		if ctx.Err() == nil {
-			claims.Note(err, r.opts.Clock.Now())
+		// Taken before claiming, so that a job queued during the claim
+		// still wakes the loop.
+		var enqueued <-chan struct{}
+		if n, ok := r.q.(Notifier); ok {
+			enqueued = n.Enqueued()
 		}
-		if n == r.opts.Concurrency && err == nil {
-			continue // there may be more due right now
+		mu.Lock()
+		idle := r.opts.Concurrency - busy
+		mu.Unlock()
+		more := idle == 0 // every worker busy: look again when one is free
+		if idle > 0 {
+			jobs, err := r.claim(ctx, idle)
+			if ctx.Err() == nil {
+				claims.Note(err, r.opts.Clock.Now())
+			}
+			mu.Lock()
+			busy += len(jobs)
+			mu.Unlock()
+			for _, j := range jobs {
+				running.Go(func() {
+					r.run(ctx, j)
+					mu.Lock()
+					busy--
+					mu.Unlock()
+					select {
+					case freed <- struct{}{}:
+					default:
+					}
+				})
+			}
+			more = err == nil && len(jobs) == idle // there may be more due right now
+		}
+		if more {
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-freed:
+			}
+			continue
 		}
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
+		case <-enqueued:
 		case <-time.After(r.opts.Poll):
 		}
 	}
@@ -160,17 +206,7 @@ func (r *Runner) Run(ctx context.Context) error {
 // RunOnce claims one batch of due jobs, runs them and waits for them to
 // finish. It returns how many jobs it ran. Tests drive it with a fake clock.
 func (r *Runner) RunOnce(ctx context.Context) (int, error) {
-	r.mu.Lock()
-	kinds := make([]string, 0, len(r.handlers))
-	for k := range r.handlers {
-		kinds = append(kinds, k)
-	}
-	r.mu.Unlock()
-	if len(kinds) == 0 {
-		return 0, nil
-	}
-	sort.Strings(kinds)
-	jobs, err := r.q.Claim(ctx, r.opts.Worker, kinds, r.opts.Lease, r.opts.Clock.Now(), r.opts.Concurrency)
+	jobs, err := r.claim(ctx, r.opts.Concurrency)
 	if err != nil {
 		return 0, err
 	}
@@ -180,6 +216,21 @@ func (r *Runner) RunOnce(ctx context.Context) (int, error) {
 	}
 	wg.Wait()
 	return len(jobs), nil
+}
+
+// claim leases up to max due jobs of the kinds that have handlers.
+func (r *Runner) claim(ctx context.Context, max int) ([]Job, error) {
+	r.mu.Lock()
+	kinds := make([]string, 0, len(r.handlers))
+	for k := range r.handlers {
+		kinds = append(kinds, k)
+	}
+	r.mu.Unlock()
+	if len(kinds) == 0 {
+		return nil, nil
+	}
+	sort.Strings(kinds)
+	return r.q.Claim(ctx, r.opts.Worker, kinds, r.opts.Lease, r.opts.Clock.Now(), max)
 }
 
 // run runs one claimed job and records the outcome. Recording errors are

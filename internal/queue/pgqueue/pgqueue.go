@@ -27,12 +27,16 @@ import (
 var (
 	_ queue.Queue     = (*Queue)(nil)
 	_ queue.Inspector = (*Queue)(nil)
+	_ queue.Notifier  = (*Queue)(nil)
 )
 
 // Queue is a job queue in PostgreSQL.
 type Queue struct {
 	pool *pgxpool.Pool
 	own  bool // Open made the pool, Close closes it
+	// enqueued wakes this process's runners (queue.Notifier); runners on
+	// other nodes find the job at their next poll.
+	enqueued queue.Signal
 }
 
 // Open connects to the database at url and brings the queue's table up to
@@ -143,8 +147,12 @@ func (q *Queue) Enqueue(ctx context.Context, kind, key string, payload []byte, r
 	if _, err := q.pool.Exec(ctx, enqueue, kind, key, payload, micro(runAt), micro(time.Now())); err != nil {
 		return pgdb.Classify(fmt.Errorf("pgqueue: enqueue: %w", err))
 	}
+	q.enqueued.Notify()
 	return nil
 }
+
+// Enqueued is closed at the next Enqueue in this process (queue.Notifier).
+func (q *Queue) Enqueued() <-chan struct{} { return q.enqueued.Next() }
 
 // Claim leases up to max due jobs of kinds to worker until now+lease.
 func (q *Queue) Claim(ctx context.Context, worker string, kinds []string, lease time.Duration, now time.Time, max int) ([]queue.Job, error) {

@@ -41,6 +41,8 @@ func Run(t *testing.T, newQueue func(t *testing.T) queue.Queue) {
 		{"fail/runner-max-attempts-dead", testRunnerMaxAttempts},
 		{"fail/runner-permanent-dead", testRunnerPermanent},
 		{"ok/runner-run-loop", testRunnerLoop},
+		{"ok/runner-wakes-on-enqueue", testRunnerWakes},
+		{"ok/runner-slow-job-holds-up-nobody", testRunnerSlowJob},
 		{"ok/release-claimable-at-once", testRelease},
 		{"fail/release-by-non-holder", testReleaseNonHolder},
 		{"ok/postpone-costs-no-attempt", testPostpone},
@@ -468,6 +470,96 @@ func testRunnerLoop(t *testing.T, q queue.Queue) {
 			t.Errorf("job %s ran %d times", k, c)
 		}
 	}
+}
+
+// neverPolls is a Poll longer than any test: a job a runner so configured
+// runs must have been found without polling.
+const neverPolls = time.Hour
+
+// guard bounds how long a test waits for something that must happen long
+// before the runner's next poll (neverPolls); reaching it means the job was
+// not found at all, so it is generous for a loaded machine.
+const guard = time.Minute
+
+// runLoop starts r.Run and stops it when the test ends.
+func runLoop(t *testing.T, r *queue.Runner) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { r.Run(ctx); close(done) }()
+	t.Cleanup(func() { cancel(); <-done })
+}
+
+// await waits for c, failing the test at the guard.
+func await(t *testing.T, c <-chan struct{}, what string) {
+	t.Helper()
+	select {
+	case <-c:
+	case <-time.After(guard):
+		t.Fatalf("%s: not within %s, and the runner polls only every %s", what, guard, neverPolls)
+	}
+}
+
+// idleWatch passes a queue through, saying when a claim found nothing due:
+// a runner that has made such a claim waits for its next poll or a wake.
+type idleWatch struct {
+	queue.Queue
+	queue.Notifier
+	idle chan struct{}
+}
+
+func (w *idleWatch) Claim(ctx context.Context, worker string, kinds []string, lease time.Duration, now time.Time, max int) ([]queue.Job, error) {
+	jobs, err := w.Queue.Claim(ctx, worker, kinds, lease, now, max)
+	if err == nil && len(jobs) == 0 {
+		select {
+		case w.idle <- struct{}{}:
+		default:
+		}
+	}
+	return jobs, err
+}
+
+// testRunnerWakes: a job queued through a queue.Notifier runs at once, not
+// at the runner's next poll; this is how a completion queued by the last
+// signer's request starts without waiting.
+func testRunnerWakes(t *testing.T, q queue.Queue) {
+	n, ok := q.(queue.Notifier)
+	if !ok {
+		t.Skip("queue does not notify its runners")
+	}
+	w := &idleWatch{Queue: q, Notifier: n, idle: make(chan struct{}, 1)}
+	ran := make(chan struct{})
+	r := queue.NewRunner(w, queue.RunnerOptions{Worker: "w", Poll: neverPolls, Log: quiet})
+	r.Handle("callback", func(ctx context.Context, j queue.Job) error { close(ran); return nil })
+	runLoop(t, r)
+	await(t, w.idle, "the first claim")
+	enqueue(t, q, "callback", "k", "", time.Now())
+	await(t, ran, "the job queued while the runner waits")
+}
+
+// testRunnerSlowJob: while one job runs long (a completion waiting for a
+// slow TSA), a job queued meanwhile runs on another worker instead of
+// waiting for the slow one to finish.
+func testRunnerSlowJob(t *testing.T, q queue.Queue) {
+	if _, ok := q.(queue.Notifier); !ok {
+		t.Skip("queue does not notify its runners")
+	}
+	slowStarted, release, quick := make(chan struct{}), make(chan struct{}), make(chan struct{})
+	r := queue.NewRunner(q, queue.RunnerOptions{Worker: "w", Poll: neverPolls, Concurrency: 2, Log: quiet})
+	r.Handle("callback", func(ctx context.Context, j queue.Job) error {
+		if j.Key == "slow" {
+			close(slowStarted)
+			<-release
+			return nil
+		}
+		close(quick)
+		return nil
+	})
+	defer close(release)
+	enqueue(t, q, "callback", "slow", "", time.Now())
+	runLoop(t, r)
+	await(t, slowStarted, "the slow job")
+	enqueue(t, q, "callback", "quick", "", time.Now())
+	await(t, quick, "the job queued while the slow one runs")
 }
 
 // testRelease: a worker that stops hands its job back; another claims it

@@ -28,6 +28,7 @@ import (
 var (
 	_ queue.Queue     = (*Queue)(nil)
 	_ queue.Inspector = (*Queue)(nil)
+	_ queue.Notifier  = (*Queue)(nil)
 )
 
 // Queue is a job queue in SQLite.
@@ -35,6 +36,8 @@ type Queue struct {
 	db    *sql.DB
 	own   bool // Open made db, Close closes it
 	stmts sync.Map
+	// enqueued wakes this process's runners (queue.Notifier).
+	enqueued queue.Signal
 }
 
 // Open opens or creates the queue in the SQLite file at path, with one
@@ -201,8 +204,12 @@ func (q *Queue) Enqueue(ctx context.Context, kind, key string, payload []byte, r
 	if _, err := q.exec(ctx, enqueue, kind, key, payload, micro(runAt), now, now); err != nil {
 		return fmt.Errorf("sqlitequeue: enqueue: %w", err)
 	}
+	q.enqueued.Notify()
 	return nil
 }
+
+// Enqueued is closed at the next Enqueue in this process (queue.Notifier).
+func (q *Queue) Enqueued() <-chan struct{} { return q.enqueued.Next() }
 
 // Claim leases up to max due jobs of kinds to worker until now+lease.
 func (q *Queue) Claim(ctx context.Context, worker string, kinds []string, lease time.Duration, now time.Time, max int) ([]queue.Job, error) {

@@ -177,7 +177,7 @@ func (l *limited) Read(p []byte) (int, error) {
 	n, err := l.rc.Read(p)
 	l.left -= int64(n)
 	if l.left < 0 {
-		return n, errs.E(errs.TooLarge, "document-too-large", "the entry %q is larger than %d bytes", l.name, l.max)
+		return n, errs.E(errs.TooLarge, errs.CodeDocumentTooLarge, "the entry %q is larger than %d bytes", l.name, l.max)
 	}
 	if err != nil && err != io.EOF {
 		return n, invalid("the entry %q cannot be read: %v", l.name, err)

@@ -105,7 +105,7 @@ func TestRead(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := Read(bytes.NewReader(tc.zip), int64(len(tc.zip)), lim)
-			if e, ok := err.(*errs.Error); !ok || e.Code != tc.code {
+			if !errs.HasCode(err, tc.code) {
 				t.Fatalf("got %v, want %s", err, tc.code)
 			}
 		})

@@ -10,6 +10,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/url"
@@ -125,7 +126,7 @@ func (s *Service) CreateJob(ctx context.Context, c Caller, req *job.Request, upl
 		doc, err := s.checkDocument(ctx, u)
 		if err != nil {
 			var e *errs.Error
-			if ok := asErr(err, &e); ok && e.Field == "" {
+			if errors.As(err, &e) && e.Field == "" {
 				e.Field = fmt.Sprintf("documents[%d]", i)
 			}
 			return nil, err
@@ -160,7 +161,7 @@ func (s *Service) CreateJob(ctx context.Context, c Caller, req *job.Request, upl
 	j.AuditKey = make([]byte, 32)
 	rand.Read(j.AuditKey) // never fails (crypto/rand, Go 1.24)
 	err = s.Store.CreateJob(ctx, j, events, idem)
-	if e, ok := err.(*errs.Error); ok && e.Code == "idempotency-key-used" {
+	if errs.HasCode(err, store.CodeIdempotencyKeyUsed) {
 		// A concurrent request with the same key won the race.
 		first, _, err := s.replay(ctx, c.Org, idem)
 		return first, err
@@ -228,13 +229,13 @@ func requestHash(req *job.Request, docs []job.Document) string {
 func (s *Service) activeOrg(ctx context.Context, number string) (store.Org, error) {
 	o, err := s.Store.Org(ctx, number)
 	if errs.Is(err, errs.NotFound) {
-		return o, errs.E(errs.Forbidden, "organisation-unknown", "organisation %s is not onboarded", number)
+		return o, errs.E(errs.Forbidden, CodeOrganisationUnknown, "organisation %s is not onboarded", number)
 	}
 	if err != nil {
 		return o, err
 	}
 	if !o.Active {
-		return o, errs.E(errs.Forbidden, "organisation-inactive", "organisation %s is deactivated", number)
+		return o, errs.E(errs.Forbidden, CodeOrganisationInactive, "organisation %s is deactivated", number)
 	}
 	return o, nil
 }
@@ -277,7 +278,7 @@ func (s *Service) callerOrg(ctx context.Context, c Caller) (store.Org, error) {
 func (s *Service) PortalCaller(ctx context.Context, org, pid string) (Caller, store.User, error) {
 	u, err := s.Store.User(ctx, org, pid)
 	if errs.Is(err, errs.NotFound) {
-		return Caller{}, u, errs.E(errs.Forbidden, "not-a-user", "no access to the portal for organisation %s", org)
+		return Caller{}, u, errs.E(errs.Forbidden, CodeNotAUser, "no access to the portal for organisation %s", org)
 	}
 	if err != nil {
 		return Caller{}, u, err
@@ -294,7 +295,7 @@ func (s *Service) Job(ctx context.Context, c Caller, id string) (*job.Job, error
 		return nil, err
 	}
 	if c.OwnOnly && j.Creator != c.Actor {
-		return nil, errs.E(errs.NotFound, "job-not-found", "no job %s", id)
+		return nil, errs.E(errs.NotFound, store.CodeJobNotFound, "no job %s", id)
 	}
 	return j, nil
 }
@@ -367,7 +368,7 @@ func upload(d *job.Document) ([]blob.Span, error) {
 
 func signedRevision(d *job.Document) ([]blob.Span, error) {
 	if d.Signed.SHA256 == "" {
-		return nil, errs.E(errs.Conflict, "not-signed-yet", "nobody has signed document %s yet", d.ID)
+		return nil, errs.E(errs.Conflict, CodeNotSignedYet, "nobody has signed document %s yet", d.ID)
 	}
 	return d.Signed.Spans(), nil
 }
@@ -405,13 +406,13 @@ func (s *Service) Evidence(ctx context.Context, c Caller, jobID, signerID string
 	}
 	signer, ok := j.Signer(signerID)
 	if !ok {
-		return nil, errs.E(errs.NotFound, "signer-not-found", "no signer %s in job %s", signerID, jobID)
+		return nil, errs.E(errs.NotFound, job.CodeSignerNotFound, "no signer %s in job %s", signerID, jobID)
 	}
 	if j.Deleted() {
 		return nil, ErrDeleted(jobID)
 	}
 	if signer.Evidence == "" {
-		return nil, errs.E(errs.Conflict, "not-signed-yet", "signer %s has not signed", signerID)
+		return nil, errs.E(errs.Conflict, CodeNotSignedYet, "signer %s has not signed", signerID)
 	}
 	return s.Blobs.Open(ctx, signer.Evidence)
 }
@@ -461,10 +462,4 @@ func (s *Service) log() *slog.Logger {
 		return slog.Default()
 	}
 	return s.Log
-}
-
-func asErr(err error, target **errs.Error) bool {
-	e, ok := err.(*errs.Error)
-	*target = e
-	return ok
 }

@@ -20,12 +20,12 @@ func (s *Service) ClientCertCaller(ctx context.Context, leaf *x509.Certificate) 
 	if !slices.Contains(leaf.ExtKeyUsage, x509.ExtKeyUsageClientAuth) {
 		// Go accepts a certificate without EKU for any use; an enterprise
 		// certificate for the API must say it is for client authentication.
-		return Caller{}, errs.E(errs.Forbidden, "certificate-not-for-client-auth",
+		return Caller{}, errs.E(errs.Forbidden, CodeCertificateNotForClientAuth,
 			"the certificate is not issued for client authentication")
 	}
 	org, err := pki.OrgNumber(leaf)
 	if err != nil || !job.ValidOrgNumber(org) {
-		return Caller{}, errs.E(errs.Forbidden, "certificate-without-orgnr",
+		return Caller{}, errs.E(errs.Forbidden, CodeCertificateWithoutOrgnr,
 			"the client certificate carries no organisation number")
 	}
 	return s.AuthorizeCert(ctx, org, fmt.Sprintf("cert:%x", leaf.SerialNumber), leaf.Subject.String())

@@ -57,8 +57,9 @@ const (
 const CodeMinutes = int(codeLifetime / time.Minute)
 
 // CodeLinkLocked is the error code of a link locked because the signer's
-// allowance of one-time codes or guesses ran out.
-const CodeLinkLocked = "link-locked"
+// allowance of one-time codes or guesses ran out; the job's events of the
+// lock-out give it as their reason.
+const CodeLinkLocked = job.CodeLinkLocked
 
 // LinkLocked is the error for a locked link: the signer must ask the
 // sender for a new job.
@@ -140,11 +141,11 @@ func (s *Service) CheckCode(ctx context.Context, signerID, token, code string) e
 	if err != nil {
 		return err
 	}
-	expired := errs.Field("code", "code-expired", "the code has expired; ask for a new one")
+	expired := errs.Field("code", CodeCodeExpired, "the code has expired; ask for a new one")
 	c, err := s.Store.GuessCode(ctx, signerID, s.now(), codeMaxAttempts, codeMaxGuesses)
 	switch {
 	case errs.Is(err, errs.NotFound):
-		return errs.Field("code", "code-missing", "ask for a code first")
+		return errs.Field("code", CodeCodeMissing, "ask for a code first")
 	case errs.Is(err, errs.Conflict):
 		// No guess was left at this code; perhaps none at all.
 		if c, err := s.Store.Code(ctx, signerID); err == nil && (c.Locked() || c.Guesses >= codeMaxGuesses) {
@@ -158,7 +159,7 @@ func (s *Service) CheckCode(ctx context.Context, signerID, token, code string) e
 		if c.Guesses >= codeMaxGuesses {
 			return s.lockLink(ctx, j, signerID)
 		}
-		return errs.Field("code", "code-wrong", "the code is not right")
+		return errs.Field("code", CodeCodeWrong, "the code is not right")
 	}
 	err = s.Store.SpendCode(ctx, signerID, c.Hash)
 	if errs.Is(err, errs.Conflict) {

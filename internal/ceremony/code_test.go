@@ -228,7 +228,7 @@ func TestCodeRightWithinAllowance(t *testing.T) {
 }
 
 func codeOfErr(err error) string {
-	if e, ok := err.(*errs.Error); ok {
+	if e := errs.From(err); e != nil {
 		return e.Code
 	}
 	if err != nil {

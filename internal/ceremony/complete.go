@@ -6,6 +6,7 @@ import (
 
 	"github.com/segl/segl/internal/errs"
 	"github.com/segl/segl/internal/job"
+	"github.com/segl/segl/internal/store"
 )
 
 // TaskComplete is the queue kind whose handler completes a signed job
@@ -53,7 +54,7 @@ func (s *Service) Complete(ctx context.Context, org, jobID string) error {
 		return err
 	}
 	if s.Engine == nil {
-		return errs.E(errs.Unavailable, "signing-unavailable", "signing is not configured on this server")
+		return errs.E(errs.Unavailable, CodeSigningUnavailable, "signing is not configured on this server")
 	}
 	base := revisions(j)
 	final, err := s.Engine.Complete(ctx, base)
@@ -85,7 +86,7 @@ func (s *Service) Complete(ctx context.Context, org, jobID string) error {
 			return nil // completed by another worker meanwhile
 		}
 		if !sameRevisions(revisions(j), base) {
-			return errs.E(errs.Conflict, "job-changed", "job %s got new revisions while it was completed", jobID)
+			return errs.E(errs.Conflict, store.CodeJobChanged, "job %s got new revisions while it was completed", jobID)
 		}
 	}
 }

@@ -54,14 +54,14 @@ func (s *Service) checkDocument(ctx context.Context, u Upload) (job.Document, er
 		}
 		doc.MediaType, doc.Pages = MediaPDF, info.Pages
 	case declared == MediaPDF:
-		return doc, errs.E(errs.Invalid, "invalid-pdf", "document %q is declared as PDF but is not one", u.Part)
+		return doc, errs.E(errs.Invalid, signing.CodeInvalidPDF, "document %q is declared as PDF but is not one", u.Part)
 	case declared == MediaText || (declared == "" || declared == "application/octet-stream") && strings.HasSuffix(doc.FileName, ".txt"):
 		if err := checkText(o); err != nil {
 			return doc, errs.E(errs.Invalid, "invalid-text-document", "document %q: %s", u.Part, err)
 		}
 		doc.MediaType = MediaText
 	default:
-		return doc, errs.E(errs.Invalid, "unsupported-media-type",
+		return doc, errs.E(errs.Invalid, errs.CodeUnsupportedMediaType,
 			"document %q must be a PDF or plain UTF-8 text (got %q)", u.Part, u.ContentType)
 	}
 	return doc, nil

@@ -60,11 +60,11 @@ const CodeJobCancelled = "job-cancelled"
 func linkUsable(j *job.Job, signer *job.Signer) error {
 	switch {
 	case signer.Status == job.SignerSigned || signer.Status == job.SignerRejected:
-		return errs.E(errs.Conflict, "link-used", "you have already %s this job", signer.Status)
+		return errs.E(errs.Conflict, CodeLinkUsed, "you have already %s this job", signer.Status)
 	case j.Status == job.StatusCancelled:
 		return errs.E(errs.Conflict, CodeJobCancelled, "the sender has cancelled this job")
 	case signer.Status.Final() || j.Status.Final():
-		return errs.E(errs.Conflict, "link-expired", "this job is %s and can no longer be signed", j.Status)
+		return errs.E(errs.Conflict, CodeLinkExpired, "this job is %s and can no longer be signed", j.Status)
 	}
 	return nil
 }
@@ -80,7 +80,7 @@ func (s *Service) signerJob(ctx context.Context, signerID string) (*job.Job, *jo
 	}
 	signer, ok := j.Signer(signerID)
 	if !ok {
-		return nil, nil, errs.E(errs.NotFound, "signer-not-found", "no signer %s", signerID)
+		return nil, nil, errs.E(errs.NotFound, job.CodeSignerNotFound, "no signer %s", signerID)
 	}
 	return j, signer, nil
 }
@@ -90,10 +90,10 @@ func (s *Service) signerJob(ctx context.Context, signerID string) (*job.Job, *jo
 // and the login must meet the job's level of assurance.
 func CheckIdentity(j *job.Job, signer *job.Signer, id eid.Identity) error {
 	if signer.PID != "" && signer.PID != id.PID {
-		return errs.E(errs.Forbidden, "wrong-person", "this job is for someone else: log in as the person it was sent to")
+		return errs.E(errs.Forbidden, CodeWrongPerson, "this job is for someone else: log in as the person it was sent to")
 	}
 	if j.Assurance == job.High && id.Assurance != eid.High {
-		return errs.E(errs.Forbidden, "assurance-too-low",
+		return errs.E(errs.Forbidden, CodeAssuranceTooLow,
 			"this job needs a login on level high (for example BankID or Buypass); you logged in on level %s", id.Assurance)
 	}
 	return nil
@@ -133,7 +133,7 @@ func (s *Service) SignerSignedDocument(ctx context.Context, signerID, docID stri
 		return job.Document{}, nil, err
 	}
 	if signer.Status != job.SignerSigned {
-		return job.Document{}, nil, errs.E(errs.Conflict, "not-signed-yet", "signer %s has not signed", signerID)
+		return job.Document{}, nil, errs.E(errs.Conflict, CodeNotSignedYet, "signer %s has not signed", signerID)
 	}
 	return s.openDocument(ctx, j, docID, signedRevision)
 }
@@ -195,7 +195,7 @@ func (s *Service) Tasks(ctx context.Context, id eid.Identity) ([]*job.Job, error
 // the engine obtains the signer's own key with the login's ID token.
 func (s *Service) Sign(ctx context.Context, signerID string, id eid.Identity) (*job.Job, error) {
 	if s.Engine == nil {
-		return nil, errs.E(errs.Unavailable, "signing-unavailable", "signing is not configured on this server")
+		return nil, errs.E(errs.Unavailable, CodeSigningUnavailable, "signing is not configured on this server")
 	}
 	for attempt := 0; ; attempt++ {
 		j, err := s.signOnce(ctx, signerID, id)
@@ -214,8 +214,7 @@ func (s *Service) Sign(ctx context.Context, signerID string, id eid.Identity) (*
 
 // changed reports whether err is the store's lost compare-and-swap.
 func changed(err error) bool {
-	e, ok := err.(*errs.Error)
-	return ok && e.Code == "job-changed"
+	return errs.HasCode(err, store.CodeJobChanged)
 }
 
 // revisions lists the newest revision of each of j's documents.
@@ -319,7 +318,7 @@ func (s *Service) signOnce(ctx context.Context, signerID string, id eid.Identity
 			return nil, err
 		}
 		if !sameRevisions(revisions(j), base) {
-			return nil, errs.E(errs.Conflict, "job-changed", "another signer signed meanwhile")
+			return nil, errs.E(errs.Conflict, store.CodeJobChanged, "another signer signed meanwhile")
 		}
 	}
 	s.log().Info("signed", "org", j.Org, "job", j.ID, "signer", signerID, "status", j.Status)
@@ -367,7 +366,7 @@ func (s *Service) fail(ctx context.Context, j *job.Job, cause error) {
 // confirm the rejection, so that the confirmation never leads to an error.
 func CheckReason(reason string) error {
 	if utf8.RuneCountInString(reason) > 1000 { // characters, as the page counts them, not bytes
-		return errs.Field("reason", "too-long", "must be at most 1000 characters")
+		return errs.Field("reason", job.CodeTooLong, "must be at most 1000 characters")
 	}
 	return nil
 }
@@ -387,7 +386,7 @@ func (s *Service) Reject(ctx context.Context, signerID string, id eid.Identity, 
 			return nil, err
 		}
 		err = s.Store.SaveJob(ctx, j, events)
-		if e, ok := err.(*errs.Error); ok && e.Code == "job-changed" && attempt < 3 {
+		if changed(err) && attempt < 3 {
 			continue
 		}
 		return j, err
@@ -405,7 +404,7 @@ func (s *Service) StatusToken(jobID, signerID string) string {
 func (s *Service) StatusByToken(ctx context.Context, c Caller, token string) (*job.Job, error) {
 	parts := strings.Split(token, ".")
 	if len(parts) != 3 || !hmac.Equal([]byte(parts[2]), []byte(s.mac("status", parts[0]+"\x00"+parts[1]))) {
-		return nil, errs.E(errs.NotFound, "status-token-invalid", "the status query token is not valid")
+		return nil, errs.E(errs.NotFound, CodeStatusTokenInvalid, "the status query token is not valid")
 	}
 	return s.Store.Job(ctx, c.Org, parts[0])
 }

@@ -61,13 +61,13 @@ func (s *Service) StageDocument(ctx context.Context, part, fileName, contentType
 		err = cerr
 	}
 	if err == nil && n > s.Limits.MaxDocumentBytes {
-		e := errs.E(errs.TooLarge, "document-too-large", "documents may be at most %d bytes", s.Limits.MaxDocumentBytes)
+		e := errs.E(errs.TooLarge, errs.CodeDocumentTooLarge, "documents may be at most %d bytes", s.Limits.MaxDocumentBytes)
 		e.Field = part
 		err = e
 	}
 	if err != nil {
 		os.Remove(f.Name())
-		if _, ok := err.(*errs.Error); ok {
+		if errs.From(err) != nil {
 			return Upload{}, err
 		}
 		return Upload{}, fmt.Errorf("ceremony: stage: %w", err)

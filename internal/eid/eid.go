@@ -188,7 +188,7 @@ var (
 	// level the job requires.
 	ErrAssuranceTooLow = errs.E(errs.Forbidden, "eid-assurance-too-low", "eid: level of assurance too low")
 	// ErrDenied: the person cancelled, or the provider refused the login.
-	ErrDenied = errs.E(errs.Unauthenticated, "eid-denied", "eid: login denied")
+	ErrDenied = errs.E(errs.Unauthenticated, CodeDenied, "eid: login denied")
 	// ErrExpired: the pending login is older than the relying party allows.
 	ErrExpired = errs.E(errs.Unauthenticated, "eid-login-expired", "eid: login took too long")
 	// ErrInvalidToken: the provider's answer failed verification (signature,

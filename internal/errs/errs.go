@@ -149,6 +149,14 @@ func NoSpace(err error) bool {
 	return errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT)
 }
 
+// HasCode reports whether err is, or wraps, an *Error with the given code.
+// It is how a caller checks for a code: a type assertion would miss the
+// code as soon as someone wraps the error.
+func HasCode(err error, code string) bool {
+	var e *Error
+	return errors.As(err, &e) && e.Code == code
+}
+
 // Is reports whether err is an *Error of the given kind.
 func Is(err error, kind Kind) bool { return err != nil && KindOf(err) == kind }
 

@@ -45,7 +45,7 @@ func (c Config) Configured() bool { return c.Module != "" || c.Token != "" || c.
 // Check reports a setting missing from a half-given configuration.
 func (c Config) Check() error {
 	if c.Module == "" || c.Token == "" || c.PINFile == "" {
-		return errs.E(errs.Invalid, "hsm-config", "hsm: pkcs11-module, pkcs11-token and pkcs11-pin-file go together")
+		return errs.E(errs.Invalid, CodeConfig, "hsm: pkcs11-module, pkcs11-token and pkcs11-pin-file go together")
 	}
 	return nil
 }
@@ -110,11 +110,11 @@ func openError(cfg Config, err error) error {
 func readPIN(path string) (string, error) {
 	raw, err := os.ReadFile(path)
 	if err != nil {
-		return "", errs.Wrap(err, errs.Invalid, "hsm-config", "hsm: read PIN file")
+		return "", errs.Wrap(err, errs.Invalid, CodeConfig, "hsm: read PIN file")
 	}
 	pin := strings.TrimSpace(string(raw))
 	if pin == "" {
-		return "", errs.E(errs.Invalid, "hsm-config", "hsm: PIN file %s is empty", path)
+		return "", errs.E(errs.Invalid, CodeConfig, "hsm: PIN file %s is empty", path)
 	}
 	return pin, nil
 }
@@ -172,7 +172,7 @@ var KeyTypes = []KeyType{ECP256, ECP384, RSA3072, RSA4096}
 // Signer ambiguous, and replacing a key by accident orphans its certificate.
 func (t *Token) Generate(label string, typ KeyType) (crypto.Signer, error) {
 	if label == "" {
-		return nil, errs.E(errs.Invalid, "hsm-config", "hsm: a key needs a label")
+		return nil, errs.E(errs.Invalid, CodeConfig, "hsm: a key needs a label")
 	}
 	if _, err := t.Signer(label); err == nil {
 		return nil, errs.E(errs.Conflict, CodeKeyExists, "hsm: token %q already holds a key labelled %q", t.label, label)

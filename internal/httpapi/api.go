@@ -113,12 +113,12 @@ func (a *API) caller(r *http.Request) (ceremony.Caller, error) {
 	if !slices.Contains(leaf.ExtKeyUsage, x509.ExtKeyUsageClientAuth) {
 		// Go accepts a certificate without EKU for any use; an enterprise
 		// certificate for the API must say it is for client authentication.
-		return ceremony.Caller{}, errs.E(errs.Forbidden, "certificate-not-for-client-auth",
+		return ceremony.Caller{}, errs.E(errs.Forbidden, ceremony.CodeCertificateNotForClientAuth,
 			"the certificate is not issued for client authentication")
 	}
 	org, err := pki.OrgNumber(leaf)
 	if err != nil || !job.ValidOrgNumber(org) {
-		return ceremony.Caller{}, errs.E(errs.Forbidden, "certificate-without-orgnr",
+		return ceremony.Caller{}, errs.E(errs.Forbidden, ceremony.CodeCertificateWithoutOrgnr,
 			"the client certificate carries no organisation number")
 	}
 	return a.Svc.AuthorizeCert(r.Context(), org, fmt.Sprintf("cert:%x", leaf.SerialNumber), leaf.Subject.String())
@@ -142,7 +142,7 @@ func (a *API) createJob(w http.ResponseWriter, r *http.Request, c ceremony.Calle
 	r.Body = http.MaxBytesReader(w, r.Body, lim.MaxUploadBytes())
 	mr, err := r.MultipartReader()
 	if err != nil {
-		return errs.Wrap(err, errs.Invalid, "invalid-multipart", "the body is not valid multipart/form-data")
+		return errs.Wrap(err, errs.Invalid, CodeInvalidMultipart, "the body is not valid multipart/form-data")
 	}
 	var req *job.Request
 	var uploads []ceremony.Upload
@@ -159,7 +159,7 @@ func (a *API) createJob(w http.ResponseWriter, r *http.Request, c ceremony.Calle
 		name := part.FormName()
 		switch {
 		case name == "":
-			return errs.E(errs.Invalid, "invalid-multipart", "every part needs a name")
+			return errs.E(errs.Invalid, CodeInvalidMultipart, "every part needs a name")
 		case seen[name]:
 			return errs.Field(name, "duplicate-part", "part %q appears twice", name)
 		case name == "job":
@@ -167,7 +167,7 @@ func (a *API) createJob(w http.ResponseWriter, r *http.Request, c ceremony.Calle
 				return err
 			}
 		case len(uploads) == lim.MaxDocuments:
-			return errs.Field("documents", "too-many-documents", "at most %d documents per job", lim.MaxDocuments)
+			return errs.Field("documents", job.CodeTooManyDocuments, "at most %d documents per job", lim.MaxDocuments)
 		default:
 			body := &bodyReader{r: part}
 			u, err := a.Svc.StageDocument(r.Context(), name, part.FileName(), part.Header.Get("Content-Type"), body)
@@ -224,7 +224,7 @@ func readError(err error) error {
 		// minimum rate (server.edge); the client hears why, if it listens.
 		return errs.Wrap(err, errs.Invalid, "body-too-slow", "the request body arrived too slowly and was cut")
 	}
-	return errs.Wrap(err, errs.Invalid, "invalid-multipart", "the body is not valid multipart/form-data")
+	return errs.Wrap(err, errs.Invalid, CodeInvalidMultipart, "the body is not valid multipart/form-data")
 }
 
 // decodeRequest decodes the JSON part strictly into the public wire type
@@ -240,16 +240,16 @@ func decodeRequest(r io.Reader) (*job.Request, error) {
 		return nil, readError(br.err)
 	}
 	if err != nil {
-		return nil, errs.Wrap(err, errs.Invalid, "invalid-json", "the job part could not be read")
+		return nil, errs.Wrap(err, errs.Invalid, CodeInvalidJSON, "the job part could not be read")
 	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	var req wireRequest
 	if err := dec.Decode(&req); err != nil {
-		return nil, errs.Wrap(err, errs.Invalid, "invalid-json", "the job part is not a valid job request: %s", jsonProblem(err))
+		return nil, errs.Wrap(err, errs.Invalid, CodeInvalidJSON, "the job part is not a valid job request: %s", jsonProblem(err))
 	}
 	if dec.More() {
-		return nil, errs.E(errs.Invalid, "invalid-json", "the job part holds more than one JSON value")
+		return nil, errs.E(errs.Invalid, CodeInvalidJSON, "the job part holds more than one JSON value")
 	}
 	if err := checkJSONText(raw); err != nil {
 		return nil, err
@@ -323,7 +323,7 @@ func jobRequest(r *client.JobRequest) *job.Request {
 // other than sent; they are refused as invalid-text instead.
 func checkJSONText(raw []byte) error {
 	if !utf8.Valid(raw) {
-		return errs.Field("job", "invalid-text", "the job part is not valid UTF-8")
+		return errs.Field("job", job.CodeInvalidText, "the job part is not valid UTF-8")
 	}
 	inString := false
 	for i := 0; i < len(raw); i++ {
@@ -345,7 +345,7 @@ func checkJSONText(raw []byte) error {
 				low, ok = hex4(raw, i+3)
 			}
 			if !ok || low < 0xdc00 || low > 0xdfff {
-				return errs.Field("job", "invalid-text", "the job part holds an unpaired surrogate \\u%04x", r)
+				return errs.Field("job", job.CodeInvalidText, "the job part holds an unpaired surrogate \\u%04x", r)
 			}
 			i += 6
 		}
@@ -403,7 +403,7 @@ func (a *API) listJobs(w http.ResponseWriter, r *http.Request, c ceremony.Caller
 	if s := r.URL.Query().Get("limit"); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 1 || n > 100 {
-			return errs.Field("limit", "invalid-limit", "must be between 1 and 100")
+			return errs.Field("limit", CodeInvalidLimit, "must be between 1 and 100")
 		}
 		q.Limit = n
 	}
@@ -506,7 +506,7 @@ func (a *API) listEvents(w http.ResponseWriter, r *http.Request, c ceremony.Call
 	if s := r.URL.Query().Get("limit"); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 1 || n > 500 {
-			return errs.Field("limit", "invalid-limit", "must be between 1 and 500")
+			return errs.Field("limit", CodeInvalidLimit, "must be between 1 and 500")
 		}
 		limit = n
 	}
@@ -527,7 +527,7 @@ func (a *API) ackEvents(w http.ResponseWriter, r *http.Request, c ceremony.Calle
 	dec.DisallowUnknownFields()
 	var in client.Ack
 	if err := dec.Decode(&in); err != nil {
-		return errs.Wrap(err, errs.Invalid, "invalid-json", "send {\"seqs\": [ … ]}: %s", jsonProblem(err))
+		return errs.Wrap(err, errs.Invalid, CodeInvalidJSON, "send {\"seqs\": [ … ]}: %s", jsonProblem(err))
 	}
 	n, err := a.Svc.Ack(r.Context(), c, in.Seqs)
 	if err != nil {

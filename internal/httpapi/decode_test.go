@@ -28,7 +28,7 @@ func TestDecodeRefusesNonUnicodeText(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := decodeRequest(strings.NewReader(tt.json))
 			code := ""
-			if e, ok := err.(*errs.Error); ok {
+			if e := errs.From(err); e != nil {
 				code = e.Code
 			} else if err != nil {
 				t.Fatalf("untyped error %v", err)

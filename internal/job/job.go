@@ -250,5 +250,5 @@ func (j *Job) Document(id string) (*Document, error) {
 			return &j.Documents[i], nil
 		}
 	}
-	return nil, errs.E(errs.NotFound, "document-not-found", "no document %s in job %s", id, j.ID)
+	return nil, errs.E(errs.NotFound, CodeDocumentNotFound, "no document %s in job %s", id, j.ID)
 }

@@ -123,7 +123,7 @@ func (r *Request) Validate(now time.Time, lim Limits) error {
 		v.add("exit_urls", "invalid-exit-urls", "exit URLs belong to direct jobs only")
 	}
 	if r.Retention.Archive && (r.Retention.Years < 1 || r.Retention.Years > 50) {
-		v.add("retention.years", "invalid-retention", "archive retention is 1 to 50 years")
+		v.add("retention.years", CodeInvalidRetention, "archive retention is 1 to 50 years")
 	}
 	v.times(r, now, lim)
 	v.documents(r.Documents, lim)
@@ -144,13 +144,13 @@ func (v *validator) text(field, s string, minLen, maxLen int) {
 	n := utf8.RuneCountInString(s)
 	switch {
 	case !utf8.ValidString(s):
-		v.add(field, "invalid-text", "must be UTF-8")
+		v.add(field, CodeInvalidText, "must be UTF-8")
 	case n < minLen:
 		v.add(field, "missing-field", "is required")
 	case n > maxLen:
-		v.add(field, "too-long", "must be at most %d characters", maxLen)
+		v.add(field, CodeTooLong, "must be at most %d characters", maxLen)
 	case strings.IndexFunc(s, func(r rune) bool { return unicode.IsControl(r) && r != '\n' }) >= 0:
-		v.add(field, "invalid-text", "must not contain control characters")
+		v.add(field, CodeInvalidText, "must not contain control characters")
 	}
 }
 
@@ -212,7 +212,7 @@ func (v *validator) documents(docs []DocumentRequest, lim Limits) {
 	case len(docs) == 0:
 		v.add("documents", "missing-field", "at least one document is required")
 	case len(docs) > lim.MaxDocuments:
-		v.add("documents", "too-many-documents", "at most %d documents per job", lim.MaxDocuments)
+		v.add("documents", CodeTooManyDocuments, "at most %d documents per job", lim.MaxDocuments)
 		return
 	}
 	seen := map[string]bool{}
@@ -239,7 +239,7 @@ func (v *validator) signers(signers []SignerRequest, flow Flow, lim Limits) {
 	case len(signers) == 0:
 		v.add("signers", "missing-field", "at least one signer is required")
 	case len(signers) > lim.MaxSigners:
-		v.add("signers", "too-many-signers", "at most %d signers per job", lim.MaxSigners)
+		v.add("signers", CodeTooManySigners, "at most %d signers per job", lim.MaxSigners)
 		return
 	}
 	seen := map[string]bool{}
@@ -262,7 +262,7 @@ func (v *validator) signers(signers []SignerRequest, flow Flow, lim Limits) {
 			v.add(field+".mobile", "invalid-mobile", "must be in E.164 form, like +4791234567")
 		}
 		if s.OnBehalfOf != "" && !ValidOrgNumber(s.OnBehalfOf) {
-			v.add(field+".on_behalf_of", "invalid-orgnr", "is not a valid organisation number")
+			v.add(field+".on_behalf_of", CodeInvalidOrgnr, "is not a valid organisation number")
 		}
 		if s.Order < 0 || s.Order > 100 {
 			v.add(field+".order", "invalid-order", "must be between 0 and 100")

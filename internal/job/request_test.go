@@ -115,9 +115,7 @@ func TestValidate(t *testing.T) {
 }
 
 func asErr(err error, target **errs.Error) bool {
-	e, ok := err.(*errs.Error)
-	*target = e
-	return ok
+	return errors.As(err, target)
 }
 
 func contains(list []string, s string) bool {

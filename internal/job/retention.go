@@ -20,7 +20,7 @@ const (
 // for an organisation.
 func CheckRetentionDays(days int) error {
 	if days < MinRetentionDays || days > MaxRetentionDays {
-		return errs.Field("retention_days", "invalid-retention", "must be %d to %d days", MinRetentionDays, MaxRetentionDays)
+		return errs.Field("retention_days", CodeInvalidRetention, "must be %d to %d days", MinRetentionDays, MaxRetentionDays)
 	}
 	return nil
 }

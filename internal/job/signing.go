@@ -13,15 +13,15 @@ import (
 func (j *Job) Turn(s *Signer, now time.Time) error {
 	switch {
 	case j.Status != StatusActive:
-		return errs.E(errs.Conflict, "job-not-active", "the job is %s", j.Status)
+		return errs.E(errs.Conflict, CodeJobNotActive, "the job is %s", j.Status)
 	case !now.Before(j.ExpiresAt):
-		return errs.E(errs.Conflict, "job-expired", "the job expired at %s", j.ExpiresAt.Format(time.RFC3339))
+		return errs.E(errs.Conflict, CodeJobExpired, "the job expired at %s", j.ExpiresAt.Format(time.RFC3339))
 	case s.Status.Final():
-		return errs.E(errs.Conflict, "signer-done", "this signer has already %s", s.Status)
+		return errs.E(errs.Conflict, CodeSignerDone, "this signer has already %s", s.Status)
 	}
 	for _, other := range j.Signers {
 		if other.Order < s.Order && other.Status != SignerSigned {
-			return errs.E(errs.Conflict, "not-your-turn", "earlier signers have not signed yet")
+			return errs.E(errs.Conflict, CodeNotYourTurn, "earlier signers have not signed yet")
 		}
 	}
 	return nil
@@ -34,7 +34,7 @@ func (j *Job) Turn(s *Signer, now time.Time) error {
 func (j *Job) SignBy(id, actor string, now time.Time, details map[string]any) ([]Event, error) {
 	s, ok := j.Signer(id)
 	if !ok {
-		return nil, errs.E(errs.NotFound, "signer-not-found", "no signer %s", id)
+		return nil, errs.E(errs.NotFound, CodeSignerNotFound, "no signer %s", id)
 	}
 	if err := j.Turn(s, now); err != nil {
 		return nil, err
@@ -68,7 +68,7 @@ func (j *Job) AllSigned() bool {
 func (j *Job) RejectBy(id, actor, reason string, now time.Time) ([]Event, error) {
 	s, ok := j.Signer(id)
 	if !ok {
-		return nil, errs.E(errs.NotFound, "signer-not-found", "no signer %s", id)
+		return nil, errs.E(errs.NotFound, CodeSignerNotFound, "no signer %s", id)
 	}
 	if err := j.Turn(s, now); err != nil {
 		return nil, err
@@ -123,7 +123,7 @@ func (j *Job) Complete(now time.Time, details map[string]any) ([]Event, error) {
 func (j *Job) Notice(id, notice string, reached, reserved bool, now time.Time) ([]Event, error) {
 	s, ok := j.Signer(id)
 	if !ok {
-		return nil, errs.E(errs.NotFound, "signer-not-found", "no signer %s", id)
+		return nil, errs.E(errs.NotFound, CodeSignerNotFound, "no signer %s", id)
 	}
 	if s.Status.Final() {
 		return nil, nil
@@ -160,18 +160,18 @@ const SignerLocked = "signer.locked"
 func (j *Job) LockOut(id string, now time.Time) ([]Event, error) {
 	s, ok := j.Signer(id)
 	if !ok {
-		return nil, errs.E(errs.NotFound, "signer-not-found", "no signer %s", id)
+		return nil, errs.E(errs.NotFound, CodeSignerNotFound, "no signer %s", id)
 	}
 	if s.Status.Final() || j.Status.Final() {
 		return nil, nil
 	}
-	details := map[string]any{"reason": "link-locked"}
+	details := map[string]any{"reason": CodeLinkLocked}
 	sev, err := j.applySigner(s, Fail, "system", now, details)
 	if err != nil {
 		return nil, err
 	}
 	sev.Type = SignerLocked
-	jev, err := j.apply(Fail, "system", now, map[string]any{"reason": "link-locked", "signer": id})
+	jev, err := j.apply(Fail, "system", now, map[string]any{"reason": CodeLinkLocked, "signer": id})
 	if err != nil {
 		return nil, err
 	}

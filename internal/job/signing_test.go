@@ -15,7 +15,7 @@ func sequentialJob() *Job {
 }
 
 func code(err error) string {
-	if e, ok := err.(*errs.Error); ok {
+	if e := errs.From(err); e != nil {
 		return e.Code
 	}
 	return ""

@@ -66,7 +66,7 @@ func TestSpecificationExamplesMap(t *testing.T) {
 				r, docs, err = portalRequest(&req, &m, org, now)
 			}
 			if tc.wantCode != "" {
-				if e, ok := err.(*errs.Error); !ok || e.Code != tc.wantCode {
+				if !errs.HasCode(err, tc.wantCode) {
 					t.Fatalf("got %v, want %s", err, tc.wantCode)
 				}
 				return
@@ -146,7 +146,7 @@ func TestDecodeStrict(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			var req portalJobRequest
 			err := decode(strings.NewReader(tc.doc), &req)
-			if e, ok := err.(*errs.Error); !ok || e.Code != CodeSchema {
+			if !errs.HasCode(err, CodeSchema) {
 				t.Fatalf("got %v", err)
 			}
 		})

@@ -40,7 +40,7 @@ var (
 )
 
 func errCode(err error) string {
-	if e, ok := err.(*errs.Error); ok {
+	if e := errs.From(err); e != nil {
 		return e.Code
 	}
 	return ""
@@ -385,7 +385,7 @@ func TestUnsignableJobFails(t *testing.T) {
 	}
 
 	_, err = svc.Sign(ctx, j.Signers[0].ID, ola)
-	if e, ok := err.(*errs.Error); !ok || e.Code != "signed-upload" {
+	if !errs.HasCode(err, "signed-upload") {
 		t.Fatalf("sign: %v, want signed-upload", err)
 	}
 	c := e.client(orgA)

@@ -27,13 +27,13 @@ func CheckPDF(src io.ReaderAt, size int64, name string) (pdf.Info, error) {
 	case errors.Is(err, pdf.ErrJavaScript):
 		return info, errs.Wrap(err, errs.Invalid, "pdf-javascript", "document %s contains JavaScript, which cannot be signed safely", name)
 	case errors.Is(err, pdf.ErrSigned):
-		return info, errs.Wrap(err, errs.Invalid, "signed-upload",
+		return info, errs.Wrap(err, errs.Invalid, CodeSignedUpload,
 			"document %s is already signed; a new signature would make its signatures fail validation", name)
 	case errors.Is(err, pdf.ErrDynamicXFA):
 		return info, errs.Wrap(err, errs.Invalid, "dynamic-xfa",
 			"document %s is a dynamic XFA form, whose pages only XFA software can show; upload it as a flat PDF", name)
 	}
-	return info, errs.Wrap(err, errs.Invalid, "invalid-pdf", "document %s is not a readable PDF", name)
+	return info, errs.Wrap(err, errs.Invalid, CodeInvalidPDF, "document %s is not a readable PDF", name)
 }
 
 // Unsignable reports whether err, from Engine.Sign (or prepare), says that

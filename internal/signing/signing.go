@@ -276,7 +276,7 @@ func (e *Engine) prepare(ctx context.Context, w io.Writer, j Job, doc Document, 
 		return Prepared{}, err
 	}
 	if len(doc.SHA256) != sha256.Size || size != doc.Size {
-		return Prepared{}, errs.E(errs.Invalid, "bad-document", "document %s: want its 32-byte SHA-256 and its size (%d, not %d)", doc.ID, size, doc.Size)
+		return Prepared{}, errs.E(errs.Invalid, CodeBadDocument, "document %s: want its 32-byte SHA-256 and its size (%d, not %d)", doc.ID, size, doc.Size)
 	}
 	sum := sha256.New()
 	if _, err := io.Copy(sum, io.NewSectionReader(src, 0, size)); err != nil {
@@ -289,7 +289,7 @@ func (e *Engine) prepare(ctx context.Context, w io.Writer, j Job, doc Document, 
 		Job: j.ID, Reference: j.Reference, Signers: j.Signers, Lang: j.Lang}
 	mt, params, err := mime.ParseMediaType(doc.MediaType)
 	if err != nil {
-		return Prepared{}, errs.E(errs.Invalid, "unsupported-media-type", "document %s: media type %q", doc.ID, doc.MediaType)
+		return Prepared{}, errs.E(errs.Invalid, errs.CodeUnsupportedMediaType, "document %s: media type %q", doc.ID, doc.MediaType)
 	}
 	switch mt {
 	case MediaText:
@@ -306,7 +306,7 @@ func (e *Engine) prepare(ctx context.Context, w io.Writer, j Job, doc Document, 
 	case MediaPDF:
 		return e.preparePDF(w, doc, slots, src, size)
 	}
-	return Prepared{}, errs.E(errs.Invalid, "unsupported-media-type", "document %s: media type %q", doc.ID, doc.MediaType)
+	return Prepared{}, errs.E(errs.Invalid, errs.CodeUnsupportedMediaType, "document %s: media type %q", doc.ID, doc.MediaType)
 }
 
 func (e *Engine) preparePDF(w io.Writer, doc Document, slots pdfa.Slots, src io.ReaderAt, size int64) (Prepared, error) {
@@ -325,7 +325,7 @@ func (e *Engine) preparePDF(w io.Writer, doc Document, slots pdfa.Slots, src io.
 		return Prepared{}, fmt.Errorf("signing: normalise document %s: %w", doc.ID, err)
 	}
 	if !norm.Rewritten {
-		return Prepared{}, errs.E(errs.Invalid, "signed-upload", "document %s: %s", doc.ID, norm.Reason)
+		return Prepared{}, errs.E(errs.Invalid, CodeSignedUpload, "document %s: %s", doc.ID, norm.Reason)
 	}
 	var src2 io.ReaderAt = tmp
 	size2 := tmp.Size()
@@ -656,18 +656,18 @@ func (e *Engine) signRevisions(ctx context.Context, act Act, key *pki.KeyPair, r
 		return nil, errs.E(errs.Invalid, "bad-slot", "slot %d of a job with %d signers", act.Slot, act.Job.Signers)
 	}
 	if len(act.Documents) == 0 || len(revs) != len(act.Documents) {
-		return nil, errs.E(errs.Invalid, "bad-documents", "%d documents, %d revisions", len(act.Documents), len(revs))
+		return nil, errs.E(errs.Invalid, CodeBadDocuments, "%d documents, %d revisions", len(act.Documents), len(revs))
 	}
 	docs := map[string]Document{}
 	for _, d := range act.Documents {
 		if len(d.SHA256) != sha256.Size {
-			return nil, errs.E(errs.Invalid, "bad-document", "document %s: want its 32-byte SHA-256", d.ID)
+			return nil, errs.E(errs.Invalid, CodeBadDocument, "document %s: want its 32-byte SHA-256", d.ID)
 		}
 		docs[d.ID] = d
 	}
 	for _, r := range revs {
 		if _, ok := docs[r.Document]; !ok {
-			return nil, errs.E(errs.Invalid, "bad-documents", "revision of unknown document %q", r.Document)
+			return nil, errs.E(errs.Invalid, CodeBadDocuments, "revision of unknown document %q", r.Document)
 		}
 		delete(docs, r.Document) // each once
 	}

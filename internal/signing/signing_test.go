@@ -569,10 +569,10 @@ func TestErrors(t *testing.T) {
 			if tc.code == "" {
 				return
 			}
-			if e, ok := err.(*errs.Error); !ok || e.Code != tc.code {
+			if !errs.HasCode(err, tc.code) {
 				t.Errorf("err = %v, want code %s", err, tc.code)
 			}
-			if _, err := CheckPDF(bytes.NewReader(tc.upload), int64(len(tc.upload)), "d"); err.(*errs.Error).Code != tc.code {
+			if _, err := CheckPDF(bytes.NewReader(tc.upload), int64(len(tc.upload)), "d"); !errs.HasCode(err, tc.code) {
 				t.Errorf("CheckPDF: %v, want code %s", err, tc.code)
 			}
 		})

@@ -31,15 +31,15 @@ const (
 // Codes of the Invalid errors about an organisation, on the fields named
 // in OrgInput's and Person's documentation.
 const (
-	CodeMissing      = "missing"       // a required field is empty
-	CodeInvalid      = "invalid"       // a field is not of its form (number, identity number, e-mail, subject)
-	CodeTooLong      = "too-long"      // a name is longer than 200 characters
-	CodeUnknownType  = "unknown-type"  // a signature type segl does not offer
-	CodeOrgExists    = "org-exists"    // the organisation number is onboarded already
-	CodeUserExists   = "user-exists"   // the person is a user of the organisation already
-	CodeRoleUnknown  = "role-unknown"  // a role other than admin or sender
-	CodeOrgNotFound  = "org-not-found" // no organisation with that number
-	CodeUserNotFound = "user-not-found"
+	CodeMissing      = "missing"             // a required field is empty
+	CodeInvalid      = "invalid"             // a field is not of its form (number, identity number, e-mail, subject)
+	CodeTooLong      = job.CodeTooLong       // a name is longer than 200 characters
+	CodeUnknownType  = "unknown-type"        // a signature type segl does not offer
+	CodeOrgExists    = store.CodeOrgExists   // the organisation number is onboarded already
+	CodeUserExists   = "user-exists"         // the person is a user of the organisation already
+	CodeRoleUnknown  = "role-unknown"        // a role other than admin or sender
+	CodeOrgNotFound  = store.CodeOrgNotFound // no organisation with that number
+	CodeUserNotFound = store.CodeUserNotFound
 	CodeBrokerSelf   = "broker-self"   // an organisation named as its own broker
 	CodeNotOnboarded = "not-onboarded" // a broker that is not an onboarded organisation
 	CodeTooMany      = "too-many"      // more brokers than an organisation may name
@@ -224,7 +224,7 @@ func checkOrg(o OrgInput) []*errs.Error {
 	}
 	if o.RetentionDays != 0 {
 		if err := job.CheckRetentionDays(o.RetentionDays); err != nil {
-			bad = append(bad, err.(*errs.Error))
+			bad = append(bad, errs.From(err))
 		}
 	}
 	return bad

@@ -203,7 +203,7 @@ func ParsePeriod(from, to string, now time.Time) (Period, error) {
 		return Period{}, err
 	}
 	if last.Before(first) {
-		return Period{}, errs.Field("to", "month-order", "the last month %s is before the first", to)
+		return Period{}, errs.Field("to", CodeMonthOrder, "the last month %s is before the first", to)
 	}
 	return Period{From: first, To: last.AddDate(0, 1, 0)}, nil
 }

@@ -61,7 +61,7 @@ func (w *Web) adminUsagePage(rw http.ResponseWriter, r *http.Request, s Session)
 	report, p, err := w.staff.Admin.Usage(r.Context(), adminOf(s), v.From, v.To)
 	if field := adminInvalidField(err); field != "" {
 		key := "admin.usage.month.invalid"
-		if codeOf(err) == "month-order" {
+		if codeOf(err) == usage.CodeMonthOrder {
 			key = "admin.usage.month.order"
 		}
 		v.Errors = []fieldError{{field, key}}

@@ -16,8 +16,8 @@ import (
 // been used": a signer's link is spent, not wrong. Return them with kind
 // Conflict (the state forbids it), for example LinkExpired().
 const (
-	CodeLinkExpired = "link-expired"
-	CodeLinkUsed    = "link-used"
+	CodeLinkExpired = ceremony.CodeLinkExpired
+	CodeLinkUsed    = ceremony.CodeLinkUsed
 )
 
 var goneCodes = []string{CodeLinkExpired, CodeLinkUsed, ceremony.CodeJobCancelled, errs.CodeJobDeleted}

@@ -71,7 +71,7 @@ func (w *Web) portalLoggedIn(rw http.ResponseWriter, r *http.Request, id eid.Ide
 	switch len(orgs) {
 	case 0:
 		w.EndSession(rw, r)
-		return explain(errs.E(errs.Forbidden, "not-a-user", "no access to the portal"), "portal.error.no-access", "", "")
+		return explain(errs.E(errs.Forbidden, ceremony.CodeNotAUser, "no access to the portal"), "portal.error.no-access", "", "")
 	case 1:
 		if _, err := w.NewSession(rw, r, Session{Area: AreaPortal, Org: orgs[0].Number}.withIdentity(id)); err != nil {
 			return err
@@ -127,9 +127,9 @@ func (w *Web) portalAccess(rw http.ResponseWriter, r *http.Request) (access, err
 	}
 	c, u, err := w.staff.Svc.PortalCaller(ctx, s.Org, s.Subject)
 	switch codeOf(err) {
-	case "not-a-user":
+	case ceremony.CodeNotAUser:
 		return access{}, explain(err, "portal.error.no-access", "", "")
-	case "organisation-inactive", "organisation-unknown":
+	case ceremony.CodeOrganisationInactive, ceremony.CodeOrganisationUnknown:
 		return access{}, explain(err, "portal.error.org-inactive", "", "")
 	}
 	if err != nil {
@@ -141,7 +141,7 @@ func (w *Web) portalAccess(rw http.ResponseWriter, r *http.Request) (access, err
 	}
 	i := slices.IndexFunc(orgs, func(o store.Org) bool { return o.Number == s.Org })
 	if i < 0 { // removed since PortalCaller read it
-		return access{}, explain(errs.E(errs.Forbidden, "not-a-user", "no access to the portal"), "portal.error.no-access", "", "")
+		return access{}, explain(errs.E(errs.Forbidden, ceremony.CodeNotAUser, "no access to the portal"), "portal.error.no-access", "", "")
 	}
 	return access{session: s, caller: c, user: u, org: orgs[i], orgs: len(orgs)}, nil
 }
@@ -179,7 +179,7 @@ func (w *Web) portalOrgs(rw http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if len(orgs) == 0 {
-		return explain(errs.E(errs.Forbidden, "not-a-user", "no access to the portal"), "portal.error.no-access", "", "")
+		return explain(errs.E(errs.Forbidden, ceremony.CodeNotAUser, "no access to the portal"), "portal.error.no-access", "", "")
 	}
 	w.Render(rw, r, "portal_orgs", orgsView{Nav: navView{Name: s.Name}, Current: s.Org, Orgs: orgs})
 	return nil
@@ -209,7 +209,7 @@ func (w *Web) portalChooseOrg(rw http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if !slices.ContainsFunc(orgs, func(o store.Org) bool { return o.Number == chosen }) {
-		return explain(errs.E(errs.Forbidden, "not-a-user", "not a user of %s", chosen), "portal.error.no-access", "", "")
+		return explain(errs.E(errs.Forbidden, ceremony.CodeNotAUser, "not a user of %s", chosen), "portal.error.no-access", "", "")
 	}
 	next := Session{Area: AreaPortal, Org: chosen}.withIdentity(s.Identity())
 	if _, err := w.NewSession(rw, r, next); err != nil {

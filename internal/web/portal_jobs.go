@@ -433,17 +433,17 @@ func (w *Web) jobError(lang string, e *errs.Error, rows []int, files []string) p
 		if i >= 0 && i < len(files) {
 			name = files[i]
 		}
-		if e.Code == "document-too-large" {
+		if e.Code == errs.CodeDocumentTooLarge {
 			return portalError{"documents", w.T(lang, p+"document.too-large", name, FormatSize(lang, lim.MaxDocumentBytes))}
 		}
 		return portalError{"documents", w.T(lang, w.firstKey(p+"document."+e.Code, p+"document.invalid"), name)}
 	}
 	switch {
-	case e.Field == "documents" && e.Code == "too-many-documents":
+	case e.Field == "documents" && e.Code == job.CodeTooManyDocuments:
 		return portalError{"documents", w.T(lang, p+"documents.too-many", lim.MaxDocuments)}
 	case e.Field == "documents":
 		return portalError{"documents", w.T(lang, p+"documents.missing")}
-	case e.Field == "signers" && e.Code == "too-many-signers":
+	case e.Field == "signers" && e.Code == job.CodeTooManySigners:
 		return portalError{"signer-1-pid", w.T(lang, p+"signers.too-many", lim.MaxSigners)}
 	case e.Field == "signers":
 		return portalError{"signer-1-pid", w.T(lang, p+"signers.missing")}

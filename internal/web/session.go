@@ -11,6 +11,7 @@ import (
 
 	"github.com/segl/segl/internal/eid"
 	"github.com/segl/segl/internal/errs"
+	"github.com/segl/segl/internal/store"
 )
 
 // Signer sessions live entirely in a cookie, so any node can serve any
@@ -112,7 +113,7 @@ func (s Session) withIdentity(id eid.Identity) Session {
 // reveal whether it exists.
 func (s Session) For(job, signer string) error {
 	if s.Job != job || s.Signer != signer {
-		return errs.E(errs.NotFound, "job-not-found", "no such job")
+		return errs.E(errs.NotFound, store.CodeJobNotFound, "no such job")
 	}
 	return nil
 }
@@ -148,7 +149,7 @@ func (w *Web) Session(rw http.ResponseWriter, r *http.Request) (Session, error) 
 	now := w.clock.Now()
 	switch {
 	case s.Created.After(now.Add(maxSkew)) || s.Seen.After(now.Add(maxSkew)):
-		return Session{}, errs.E(errs.Unauthenticated, "session-invalid", "session from the future")
+		return Session{}, errs.E(errs.Unauthenticated, CodeSessionInvalid, "session from the future")
 	case !now.Before(s.Seen.Add(w.idle)) || !now.Before(s.Created.Add(w.max)):
 		return Session{}, errs.E(errs.Unauthenticated, "session-expired", "session expired")
 	}
@@ -178,7 +179,7 @@ func (w *Web) writeSession(rw http.ResponseWriter, s Session) error {
 	}
 	aead, err := chacha20poly1305.NewX(w.sessionKeys[0])
 	if err != nil {
-		return errs.Wrap(err, errs.Internal, "session-key", "session key")
+		return errs.Wrap(err, errs.Internal, CodeSessionKey, "session key")
 	}
 	nonce := make([]byte, aead.NonceSize(), aead.NonceSize()+len(plain)+aead.Overhead())
 	rand.Read(nonce)
@@ -197,17 +198,17 @@ func (w *Web) writeSession(rw http.ResponseWriter, s Session) error {
 func (w *Web) openSession(r *http.Request) (Session, error) {
 	c, err := r.Cookie(sessionCookie)
 	if err != nil || c.Value == "" {
-		return Session{}, errs.E(errs.Unauthenticated, "session-missing", "no session")
+		return Session{}, errs.E(errs.Unauthenticated, CodeSessionMissing, "no session")
 	}
 	sealed, err := base64.RawURLEncoding.DecodeString(c.Value)
 	if err != nil || len(sealed) < chacha20poly1305.NonceSizeX+chacha20poly1305.Overhead {
-		return Session{}, errs.E(errs.Unauthenticated, "session-invalid", "malformed session cookie")
+		return Session{}, errs.E(errs.Unauthenticated, CodeSessionInvalid, "malformed session cookie")
 	}
 	nonce, box := sealed[:chacha20poly1305.NonceSizeX], sealed[chacha20poly1305.NonceSizeX:]
 	for _, k := range w.sessionKeys {
 		aead, err := chacha20poly1305.NewX(k)
 		if err != nil {
-			return Session{}, errs.Wrap(err, errs.Internal, "session-key", "session key")
+			return Session{}, errs.Wrap(err, errs.Internal, CodeSessionKey, "session key")
 		}
 		plain, err := aead.Open(nil, nonce, box, []byte(sessionCookie))
 		if err != nil {
@@ -215,9 +216,9 @@ func (w *Web) openSession(r *http.Request) (Session, error) {
 		}
 		var s Session
 		if err := json.Unmarshal(plain, &s); err != nil || s.ID == "" {
-			return Session{}, errs.E(errs.Unauthenticated, "session-invalid", "malformed session")
+			return Session{}, errs.E(errs.Unauthenticated, CodeSessionInvalid, "malformed session")
 		}
 		return s, nil
 	}
-	return Session{}, errs.E(errs.Unauthenticated, "session-invalid", "session cookie not authentic")
+	return Session{}, errs.E(errs.Unauthenticated, CodeSessionInvalid, "session cookie not authentic")
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/segl/segl/internal/errs"
 	"github.com/segl/segl/internal/job"
 	"github.com/segl/segl/internal/signing"
+	"github.com/segl/segl/internal/store"
 )
 
 // The signing ceremony (DESIGN section 5, the signer's pages under /sign).
@@ -200,9 +201,9 @@ func (v codeView) Error(field string) string { return fieldErrorKey(v.Errors, fi
 
 // codeErrors are the messages of ceremony.CheckCode's field errors.
 var codeErrors = map[string]string{
-	"code-wrong":   "sign.code.code-wrong",
-	"code-missing": "sign.code.code-missing",
-	"code-expired": "sign.code.code-expired",
+	ceremony.CodeCodeWrong:   "sign.code.code-wrong",
+	ceremony.CodeCodeMissing: "sign.code.code-missing",
+	ceremony.CodeCodeExpired: "sign.code.code-expired",
 }
 
 // sendCode asks for a one-time code to the signer's address, and shows
@@ -236,7 +237,7 @@ func (w *Web) checkCode(rw http.ResponseWriter, r *http.Request) error {
 				return err
 			}
 		}
-		if e.Code == "code-missing" {
+		if e.Code == ceremony.CodeCodeMissing {
 			// No code to type in: the error points at the button that sends one.
 			v.Asked, v.Errors[0].Field = false, "send"
 		}
@@ -380,7 +381,7 @@ func (w *Web) loginCallback(rw http.ResponseWriter, r *http.Request) error {
 	}
 	if s.Pending == nil {
 		atPage(r, "/sign/")
-		return explain(errs.E(errs.Unauthenticated, "eid-no-pending-login", "no login in progress"),
+		return explain(errs.E(errs.Unauthenticated, eid.CodeNoPendingLogin, "no login in progress"),
 			"sign.error.login-again", retry, "sign.error.login-again.retry")
 	}
 	if w.signing.Login == nil {
@@ -405,7 +406,7 @@ func (w *Web) loginCallback(rw http.ResponseWriter, r *http.Request) error {
 	}
 	j, signer, err := w.signing.Svc.ForSigner(ctx, s.Signer, id)
 	if err == nil && j.ID != s.Job {
-		err = errs.E(errs.NotFound, "job-not-found", "no such job")
+		err = errs.E(errs.NotFound, store.CodeJobNotFound, "no such job")
 	}
 	if err != nil {
 		w.EndSession(rw, r)
@@ -440,7 +441,7 @@ func endsAttempt(err error) bool {
 		return true
 	}
 	switch codeOf(err) {
-	case "job-not-active", "job-expired":
+	case job.CodeJobNotActive, job.CodeJobExpired:
 		return true
 	}
 	return errors.Is(err, eid.ErrDenied)
@@ -477,9 +478,9 @@ func (w *Web) loginFailed(rw http.ResponseWriter, r *http.Request, s Session, er
 // retry is where to log in again, if anywhere.
 func explainSigner(err error, retry string) error {
 	switch codeOf(err) {
-	case "wrong-person":
+	case ceremony.CodeWrongPerson:
 		return explain(err, "sign.error.wrong-person", retry, "sign.error.login-again.retry")
-	case "assurance-too-low":
+	case ceremony.CodeAssuranceTooLow:
 		return explain(err, "sign.error.assurance-too-low", retry, "sign.error.assurance-too-low.retry")
 	}
 	return err
@@ -504,9 +505,9 @@ func (w *Web) signerSession(rw http.ResponseWriter, r *http.Request, signerID st
 		return s, nil, nil, err
 	}
 	if !s.LoggedIn() {
-		return s, nil, nil, errs.E(errs.Unauthenticated, "not-logged-in", "log in first")
+		return s, nil, nil, errs.E(errs.Unauthenticated, CodeNotLoggedIn, "log in first")
 	}
-	notFound := errs.E(errs.NotFound, "job-not-found", "no such job")
+	notFound := errs.E(errs.NotFound, store.CodeJobNotFound, "no such job")
 	id := s.Identity()
 	if s.Signer != "" {
 		if s.Signer != signerID {
@@ -523,7 +524,7 @@ func (w *Web) signerSession(rw http.ResponseWriter, r *http.Request, signerID st
 	}
 	j, signer, err := w.signing.Svc.ForSigner(r.Context(), signerID, id)
 	switch {
-	case codeOf(err) == "wrong-person" || errs.Is(err, errs.NotFound):
+	case codeOf(err) == ceremony.CodeWrongPerson || errs.Is(err, errs.NotFound):
 		return s, nil, nil, notFound
 	case err != nil:
 		return s, nil, nil, explainSigner(err, "/sign/login?"+url.Values{"level": {"high"}, "task": {signerID}}.Encode())
@@ -607,9 +608,9 @@ func (w *Web) renderJob(rw http.ResponseWriter, r *http.Request, s Session, j *j
 	v.Errors, v.Reason = errors, reason
 	if err := j.Turn(signer, w.clock.Now()); err != nil {
 		switch codeOf(err) {
-		case "not-your-turn":
+		case job.CodeNotYourTurn:
 			v.Wait = "sign.job.wait.turn"
-		case "job-expired":
+		case job.CodeJobExpired:
 			v.Wait = "sign.job.wait.expired"
 		default:
 			v.Wait = "sign.job.wait.closed"
@@ -810,7 +811,7 @@ func (w *Web) rejectJob(rw http.ResponseWriter, r *http.Request) error {
 // segl's side or of a service it depends on) sends the signer to the
 // sender's error URL; the sender learns the rest from the status query.
 func (w *Web) actFailed(rw http.ResponseWriter, r *http.Request, s Session, j *job.Job, signer *job.Signer, err error) error {
-	if codeOf(err) == "signer-done" {
+	if codeOf(err) == job.CodeSignerDone {
 		return w.finished(rw, r, s, j, signer.ID)
 	}
 	if errs.StorageTrouble(err) {

@@ -73,7 +73,7 @@ func (w *Web) staffCallback(area string, done func(rw http.ResponseWriter, r *ht
 			return err
 		}
 		if s.Pending == nil || s.Area != area || w.staff.Login == nil {
-			return explain(errs.E(errs.Unauthenticated, "eid-no-pending-login", "no login in progress"),
+			return explain(errs.E(errs.Unauthenticated, eid.CodeNoPendingLogin, "no login in progress"),
 				"sign.error.login-again", retry, "sign.error.login-again.retry")
 		}
 		id, err := w.staff.Login.Complete(r.Context(), *s.Pending, w.staff.BaseURL+"/"+area+"/callback", query)
@@ -102,7 +102,7 @@ func (w *Web) staffCallback(area string, done func(rw http.ResponseWriter, r *ht
 func loginFailure(err error) string {
 	switch {
 	case errors.Is(err, eid.ErrAssuranceTooLow):
-		return "assurance-too-low"
+		return ceremony.CodeAssuranceTooLow
 	case errors.Is(err, eid.ErrDenied):
 		return "cancelled"
 	case errors.Is(err, eid.ErrExpired):
@@ -121,14 +121,14 @@ func (w *Web) staffLoginFailed(area string) HandlerFunc {
 	return func(rw http.ResponseWriter, r *http.Request) error {
 		retry := "/" + area + "/login"
 		switch r.URL.Query().Get("why") {
-		case "assurance-too-low":
-			err := errs.E(errs.Forbidden, "assurance-too-low", "the %s needs a login on level high", area)
+		case ceremony.CodeAssuranceTooLow:
+			err := errs.E(errs.Forbidden, ceremony.CodeAssuranceTooLow, "the %s needs a login on level high", area)
 			if area == AreaAdmin {
 				return explain(err, "admin.error.assurance-too-low", retry, "sign.error.assurance-too-low.retry")
 			}
 			return explain(err, "portal.error.assurance-too-low", retry, "sign.error.assurance-too-low.retry")
 		case "cancelled":
-			return explain(errs.E(errs.Unauthenticated, "eid-denied", "the login was cancelled"),
+			return explain(errs.E(errs.Unauthenticated, eid.CodeDenied, "the login was cancelled"),
 				"sign.error.login-cancelled", retry, "sign.error.login-again.retry")
 		case "invalid":
 			return explain(errs.E(errs.Unauthenticated, "eid-invalid", "the login could not be verified"),
@@ -144,7 +144,7 @@ func (w *Web) staffLoginFailed(area string) HandlerFunc {
 func (w *Web) staffSession(rw http.ResponseWriter, r *http.Request, area string) (Session, error) {
 	s, err := w.Session(rw, r)
 	if err == nil && (!s.LoggedIn() || s.Area != area || !eid.Assurance(s.LoA).AtLeast(eid.High)) {
-		err = errs.E(errs.Unauthenticated, "not-logged-in", "log in first")
+		err = errs.E(errs.Unauthenticated, CodeNotLoggedIn, "log in first")
 	}
 	if err != nil {
 		return s, explain(err, "staff.error.login", "/"+area+"/login", "staff.error.login.retry")

@@ -58,10 +58,10 @@ func Open(dir string, opts Options) (*Store, error) {
 
 func (s *Store) path(key string) (string, error) {
 	if len(key) != 64 {
-		return "", errs.E(errs.NotFound, "blob-not-found", "no blob %q", key)
+		return "", errs.E(errs.NotFound, blob.CodeNotFound, "no blob %q", key)
 	}
 	if _, err := hex.DecodeString(key); err != nil {
-		return "", errs.E(errs.NotFound, "blob-not-found", "no blob %q", key)
+		return "", errs.E(errs.NotFound, blob.CodeNotFound, "no blob %q", key)
 	}
 	return filepath.Join(s.dir, "sha256", key[:2], key), nil
 }
@@ -86,7 +86,7 @@ func (s *Store) Put(ctx context.Context, r io.Reader, limit int64) (blob.Ref, er
 		return blob.Ref{}, failed("write", err)
 	}
 	if n > limit {
-		return blob.Ref{}, errs.E(errs.TooLarge, "document-too-large", "the document is larger than %d bytes", limit)
+		return blob.Ref{}, errs.E(errs.TooLarge, errs.CodeDocumentTooLarge, "the document is larger than %d bytes", limit)
 	}
 	if !s.noSync {
 		if err := tmp.Sync(); err != nil {
@@ -139,7 +139,7 @@ func (s *Store) PutFile(ctx context.Context, path string, limit int64) (blob.Ref
 		return blob.Ref{}, fmt.Errorf("blob/fs: read: %w", err)
 	}
 	if n > limit {
-		return blob.Ref{}, errs.E(errs.TooLarge, "document-too-large", "the document is larger than %d bytes", limit)
+		return blob.Ref{}, errs.E(errs.TooLarge, errs.CodeDocumentTooLarge, "the document is larger than %d bytes", limit)
 	}
 	if !s.noSync {
 		if err := f.Sync(); err != nil {
@@ -207,7 +207,7 @@ func (s *Store) Open(ctx context.Context, key string) (blob.Object, error) {
 	}
 	f, err := os.Open(p)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, errs.E(errs.NotFound, "blob-not-found", "no blob %s", key)
+		return nil, errs.E(errs.NotFound, blob.CodeNotFound, "no blob %s", key)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("blob/fs: open: %w", err)

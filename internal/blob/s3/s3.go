@@ -154,10 +154,10 @@ func (s *Store) Check(ctx context.Context) error {
 // SHA-256 in lowercase hex names nothing.
 func objectName(key string) (string, error) {
 	if len(key) != sha256.Size*2 || strings.ToLower(key) != key {
-		return "", errs.E(errs.NotFound, "blob-not-found", "no blob %q", key)
+		return "", errs.E(errs.NotFound, blob.CodeNotFound, "no blob %q", key)
 	}
 	if _, err := hex.DecodeString(key); err != nil {
-		return "", errs.E(errs.NotFound, "blob-not-found", "no blob %q", key)
+		return "", errs.E(errs.NotFound, blob.CodeNotFound, "no blob %q", key)
 	}
 	return "sha256/" + key, nil
 }
@@ -203,7 +203,7 @@ func (s *Store) PutFile(ctx context.Context, path string, limit int64) (blob.Ref
 }
 
 func tooLarge(limit int64) error {
-	return errs.E(errs.TooLarge, "document-too-large", "the document is larger than %d bytes", limit)
+	return errs.E(errs.TooLarge, errs.CodeDocumentTooLarge, "the document is larger than %d bytes", limit)
 }
 
 // upload sends the ref.Size bytes of f under ref's key, unless that content
@@ -235,7 +235,7 @@ func (s *Store) Open(ctx context.Context, key string) (blob.Object, error) {
 	}
 	info, err := s.c.StatObject(ctx, s.bucket, name, minio.StatObjectOptions{})
 	if notFound(err) {
-		return nil, errs.E(errs.NotFound, "blob-not-found", "no blob %s", key)
+		return nil, errs.E(errs.NotFound, blob.CodeNotFound, "no blob %s", key)
 	}
 	if err != nil {
 		return nil, failed("stat", err)

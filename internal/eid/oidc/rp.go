@@ -290,7 +290,7 @@ func (rp *RP) push(ctx context.Context, meta *metadata, params url.Values) (stri
 		return "", err
 	}
 	if out.RequestURI == "" || out.ExpiresIn <= 0 {
-		return "", errs.E(errs.Unavailable, "eid-unavailable", "eid: pushed authorization request: no request_uri")
+		return "", errs.E(errs.Unavailable, eid.CodeUnavailable, "eid: pushed authorization request: no request_uri")
 	}
 	return out.RequestURI, nil
 }
@@ -301,7 +301,7 @@ func (rp *RP) push(ctx context.Context, meta *metadata, params url.Values) (stri
 // with the PKCE verifier (RFC 7636 section 4.5), and verifies the ID token.
 func (rp *RP) Complete(ctx context.Context, pending eid.Pending, redirectURI string, query url.Values) (eid.Identity, error) {
 	if pending.State == "" || pending.Nonce == "" || pending.Verifier == "" || !pending.Want.Valid() {
-		return eid.Identity{}, errs.E(errs.Invalid, "eid-no-pending-login", "eid: no pending login")
+		return eid.Identity{}, errs.E(errs.Invalid, eid.CodeNoPendingLogin, "eid: no pending login")
 	}
 	now := rp.clock.Now()
 	if now.Sub(pending.Created) > rp.cfg.MaxPending || pending.Created.Sub(now) > rp.cfg.Leeway {
@@ -439,7 +439,7 @@ func (rp *RP) postForm(ctx context.Context, what, endpoint string, form url.Valu
 const maxBody = 1 << 20
 
 func unavailable(err error) error {
-	return errs.Wrap(err, errs.Unavailable, "eid-unavailable", "eid: provider unavailable")
+	return errs.Wrap(err, errs.Unavailable, eid.CodeUnavailable, "eid: provider unavailable")
 }
 
 // random returns 32 bytes from crypto/rand, base64url without padding: 256

@@ -145,7 +145,7 @@ var fileTypes = map[string]string{
 func (c *Client) Deliver(ctx context.Context, pid string, doc mailbox.Document) (mailbox.Receipt, error) {
 	fileType, ok := fileTypes[doc.MediaType]
 	if !ok {
-		return mailbox.Receipt{}, errs.E(errs.Invalid, "unsupported-media-type", "digipost: cannot deliver %s", doc.MediaType)
+		return mailbox.Receipt{}, errs.E(errs.Invalid, errs.CodeUnsupportedMediaType, "digipost: cannot deliver %s", doc.MediaType)
 	}
 	maxSize := c.MaxSize
 	if maxSize <= 0 {
@@ -156,7 +156,7 @@ func (c *Client) Deliver(ctx context.Context, pid string, doc mailbox.Document) 
 	case err != nil:
 		return mailbox.Receipt{}, fmt.Errorf("digipost: read document: %w", err)
 	case int64(len(content)) > maxSize:
-		return mailbox.Receipt{}, errs.E(errs.TooLarge, "document-too-large", "digipost: document larger than %d bytes", maxSize)
+		return mailbox.Receipt{}, errs.E(errs.TooLarge, errs.CodeDocumentTooLarge, "digipost: document larger than %d bytes", maxSize)
 	case doc.Size != 0 && int64(len(content)) != doc.Size:
 		return mailbox.Receipt{}, errs.E(errs.Invalid, "size-mismatch", "digipost: document is %d bytes, not %d", len(content), doc.Size)
 	}
@@ -294,10 +294,10 @@ func multipartBody(msg Message, content []byte) ([]byte, string, error) {
 //	METHOD\n lowercase(path)\n date: …\n [x-content-sha256: …\n] x-digipost-userid: …\n lowercase(query)\n
 func Sign(req *http.Request, body []byte, senderID string, key crypto.Signer, at time.Time) error {
 	if key == nil || senderID == "" {
-		return errs.E(errs.Internal, "digipost-config", "digipost: sender id and key are required")
+		return errs.E(errs.Internal, CodeConfig, "digipost: sender id and key are required")
 	}
 	if _, ok := key.Public().(*rsa.PublicKey); !ok {
-		return errs.E(errs.Internal, "digipost-config", "digipost: the key must be RSA")
+		return errs.E(errs.Internal, CodeConfig, "digipost: the key must be RSA")
 	}
 	req.Header.Set("Date", at.UTC().Format(http.TimeFormat))
 	req.Header.Set("X-Digipost-UserId", senderID)

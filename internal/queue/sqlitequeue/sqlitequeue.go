@@ -85,7 +85,7 @@ func New(db *sql.DB) (*Queue, error) {
 func (q *Queue) Ping(ctx context.Context) error {
 	var n int
 	if err := q.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM queue_migrations`).Scan(&n); err != nil {
-		return errs.Wrap(err, errs.Unavailable, "database-unavailable", "sqlitequeue: ping")
+		return errs.Wrap(err, errs.Unavailable, errs.CodeDatabaseUnavailable, "sqlitequeue: ping")
 	}
 	return nil
 }
@@ -195,7 +195,7 @@ func fromMicro(n int64) time.Time { return time.UnixMicro(n).UTC() }
 // no-op.
 func (q *Queue) Enqueue(ctx context.Context, kind, key string, payload []byte, runAt time.Time) error {
 	if kind == "" {
-		return errs.E(errs.Invalid, "queue-invalid", "queue: job kind is empty")
+		return errs.E(errs.Invalid, queue.CodeInvalid, "queue: job kind is empty")
 	}
 	if payload == nil {
 		payload = []byte{}
@@ -214,7 +214,7 @@ func (q *Queue) Enqueued() <-chan struct{} { return q.enqueued.Next() }
 // Claim leases up to max due jobs of kinds to worker until now+lease.
 func (q *Queue) Claim(ctx context.Context, worker string, kinds []string, lease time.Duration, now time.Time, max int) ([]queue.Job, error) {
 	if worker == "" || lease <= 0 || max <= 0 {
-		return nil, errs.E(errs.Invalid, "queue-invalid", "queue: claim needs a worker, a positive lease and a positive max")
+		return nil, errs.E(errs.Invalid, queue.CodeInvalid, "queue: claim needs a worker, a positive lease and a positive max")
 	}
 	if len(kinds) == 0 {
 		return nil, nil
@@ -288,7 +288,7 @@ func (q *Queue) holder(ctx context.Context, op string, id int64, worker, query s
 		return fmt.Errorf("sqlitequeue: %s: %w", op, err)
 	}
 	if n != 1 {
-		return errs.E(errs.Conflict, "queue-lease-lost", "queue: job %d is not leased to %s", id, worker)
+		return errs.E(errs.Conflict, queue.CodeLeaseLost, "queue: job %d is not leased to %s", id, worker)
 	}
 	return nil
 }

@@ -93,7 +93,7 @@ var _ registry.Roles = (*Client)(nil)
 // under its own type code (DAGL, LEDE, MEDL, …).
 func (c *Client) Roles(ctx context.Context, orgnr string) ([]registry.Role, error) {
 	if !job.ValidOrgNumber(orgnr) {
-		return nil, errs.Field("orgnr", "invalid-orgnr", "not a valid organisation number")
+		return nil, errs.Field("orgnr", job.CodeInvalidOrgnr, "not a valid organisation number")
 	}
 	var body Roles
 	err := c.api(orgnr).Call(ctx, http.MethodGet, "/autorisert-api/enheter/"+url.PathEscape(orgnr)+"/roller", nil, &body, 16<<20)

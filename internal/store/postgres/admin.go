@@ -62,7 +62,7 @@ func (db *DB) Onboard(ctx context.Context, by store.By, o store.Org, u store.Use
 			return err
 		}
 		if tag.RowsAffected() == 0 {
-			return errs.E(errs.Conflict, "org-exists", "organisation %s is already onboarded", o.Number)
+			return errs.E(errs.Conflict, store.CodeOrgExists, "organisation %s is already onboarded", o.Number)
 		}
 		return insertUser(ctx, tx, o.Number, u)
 	})
@@ -90,7 +90,7 @@ func (db *DB) DeleteUser(ctx context.Context, by store.By, org, pid string) erro
 			return err
 		}
 		if tag.RowsAffected() == 0 {
-			return errs.E(errs.NotFound, "user-not-found", "no such user")
+			return errs.E(errs.NotFound, store.CodeUserNotFound, "no such user")
 		}
 		return nil
 	})

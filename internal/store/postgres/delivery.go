@@ -28,7 +28,7 @@ func scanUser(row pgx.Row) (store.User, error) {
 func (db *DB) User(ctx context.Context, org, pid string) (store.User, error) {
 	u, err := scanUser(db.pool.QueryRow(ctx, `SELECT `+userColumns+` FROM users WHERE org = $1 AND pid = $2`, org, pid))
 	if errors.Is(err, pgx.ErrNoRows) {
-		return u, errs.E(errs.NotFound, "user-not-found", "no such user")
+		return u, errs.E(errs.NotFound, store.CodeUserNotFound, "no such user")
 	}
 	return u, wrap("user", err)
 }
@@ -109,7 +109,7 @@ func scanCode(row pgx.Row, signerID string) (store.Code, error) {
 	var locked *int64
 	err := row.Scan(&c.Hash, &expires, &sent, &c.Attempts, &c.Sent, &c.Guesses, &locked)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return c, errs.E(errs.NotFound, "code-not-found", "no code for this signer")
+		return c, errs.E(errs.NotFound, store.CodeCodeNotFound, "no code for this signer")
 	}
 	if err != nil {
 		return c, err
@@ -137,14 +137,14 @@ func fromMicroOrZero(n int64) time.Time {
 	return fromMicro(n)
 }
 
-var errCodeUsedUp = errs.E(errs.Conflict, "code-used-up", "no guess is left at this code")
+var errCodeUsedUp = errs.E(errs.Conflict, store.CodeCodeUsedUp, "no guess is left at this code")
 
 // PutCode replaces a signer's one-time code and counts it, in one
 // statement: the upsert's WHERE is checked on the row as the last writer
 // left it, so concurrent requests cannot make more than maxCodes codes.
 func (db *DB) PutCode(ctx context.Context, c store.Code, maxCodes int) error {
 	if maxCodes < 1 {
-		return errs.E(errs.Conflict, "code-limit", "no more codes may be sent to this signer")
+		return errs.E(errs.Conflict, store.CodeCodeLimit, "no more codes may be sent to this signer")
 	}
 	tag, err := db.pool.Exec(ctx, `
 		INSERT INTO codes (signer_id, hash, expires_at, sent_at, attempts, sent, guesses) VALUES ($1, $2, $3, $4, 0, 1, 0)
@@ -156,7 +156,7 @@ func (db *DB) PutCode(ctx context.Context, c store.Code, maxCodes int) error {
 		return wrap("put code", err)
 	}
 	if tag.RowsAffected() == 0 {
-		return errs.E(errs.Conflict, "code-limit", "no more codes may be sent to this signer")
+		return errs.E(errs.Conflict, store.CodeCodeLimit, "no more codes may be sent to this signer")
 	}
 	return nil
 }

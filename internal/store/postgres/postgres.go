@@ -123,7 +123,7 @@ func scanOrg(row pgx.Row) (store.Org, error) {
 func (db *DB) Org(ctx context.Context, number string) (store.Org, error) {
 	o, err := scanOrg(db.pool.QueryRow(ctx, `SELECT `+orgColumns+` FROM orgs WHERE number = $1`, number))
 	if errors.Is(err, pgx.ErrNoRows) {
-		return o, errs.E(errs.NotFound, "org-not-found", "no organisation %s", number)
+		return o, errs.E(errs.NotFound, store.CodeOrgNotFound, "no organisation %s", number)
 	}
 	return o, wrap("org", err)
 }
@@ -147,7 +147,7 @@ func (db *DB) CreateJob(ctx context.Context, j *job.Job, events []job.Event, ide
 		if idem != nil {
 			_, err := tx.Exec(ctx, insertIdempotency, j.Org, idem.Key, idem.RequestHash, j.ID, micro(j.CreatedAt))
 			if pgdb.IsUniqueViolation(err) {
-				return errs.E(errs.Conflict, "idempotency-key-used", "idempotency key %q was already used", idem.Key)
+				return errs.E(errs.Conflict, store.CodeIdempotencyKeyUsed, "idempotency key %q was already used", idem.Key)
 			}
 			if err != nil {
 				return err
@@ -190,7 +190,7 @@ func (db *DB) SaveJob(ctx context.Context, j *job.Job, events []job.Event) error
 			return err
 		}
 		if tag.RowsAffected() != 1 {
-			return errs.E(errs.Conflict, "job-changed", "job %s was changed by someone else; reload it", j.ID)
+			return errs.E(errs.Conflict, store.CodeJobChanged, "job %s was changed by someone else; reload it", j.ID)
 		}
 		for _, s := range j.Signers {
 			_, err := tx.Exec(ctx, updateSigner, s.Status, micro(s.UpdatedAt), s.Name, s.Evidence, s.Notice, s.RejectionReason, j.Org, j.ID, s.ID)
@@ -347,7 +347,7 @@ func (db *DB) Job(ctx context.Context, org, id string) (*job.Job, error) {
 		var err error
 		j, err = scanJob(tx.QueryRow(ctx, jobQuery, org, id))
 		if errors.Is(err, pgx.ErrNoRows) {
-			return errs.E(errs.NotFound, "job-not-found", "no job %s", id)
+			return errs.E(errs.NotFound, store.CodeJobNotFound, "no job %s", id)
 		}
 		if err != nil {
 			return err
@@ -434,7 +434,7 @@ func (db *DB) ListJobs(ctx context.Context, org string, q store.JobQuery) ([]job
 func (db *DB) SignerJob(ctx context.Context, signerID string) (org, jobID string, err error) {
 	err = db.pool.QueryRow(ctx, `SELECT org, job_id FROM signers WHERE id = $1`, signerID).Scan(&org, &jobID)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return "", "", errs.E(errs.NotFound, "signer-not-found", "no signer %s", signerID)
+		return "", "", errs.E(errs.NotFound, job.CodeSignerNotFound, "no signer %s", signerID)
 	}
 	return org, jobID, wrap("signer job", err)
 }
@@ -474,7 +474,7 @@ func (db *DB) Idempotency(ctx context.Context, org, key string) (store.Idempoten
 	err := db.pool.QueryRow(ctx, `SELECT key, request_hash, job_id, created_at FROM idempotency WHERE org = $1 AND key = $2`,
 		org, key).Scan(&i.Key, &i.RequestHash, &i.JobID, &created)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return i, errs.E(errs.NotFound, "idempotency-key-not-found", "no such key")
+		return i, errs.E(errs.NotFound, store.CodeIdempotencyKeyNotFound, "no such key")
 	}
 	i.CreatedAt = fromMicro(created)
 	return i, wrap("idempotency", err)

@@ -7,6 +7,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/segl/segl/internal/errs"
+	"github.com/segl/segl/internal/job"
 	"github.com/segl/segl/internal/store"
 )
 
@@ -39,7 +40,7 @@ func (db *DB) ScheduleRenewal(ctx context.Context, org, jobID, docID string, at 
 		return wrap("schedule renewal", err)
 	}
 	if tag.RowsAffected() == 0 {
-		return errs.E(errs.NotFound, "document-not-found", "no such document")
+		return errs.E(errs.NotFound, job.CodeDocumentNotFound, "no such document")
 	}
 	return nil
 }

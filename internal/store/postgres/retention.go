@@ -55,7 +55,7 @@ func (db *DB) DeleteJob(ctx context.Context, by store.By, org, id, reason string
 		var deleted int64
 		err := tx.QueryRow(ctx, `SELECT status, deleted_at FROM jobs WHERE org = $1 AND id = $2 FOR UPDATE`, org, id).Scan(&status, &deleted)
 		if errors.Is(err, pgx.ErrNoRows) {
-			return errs.E(errs.NotFound, "job-not-found", "no job %s", id)
+			return errs.E(errs.NotFound, store.CodeJobNotFound, "no job %s", id)
 		}
 		if err != nil || deleted != 0 {
 			return err
@@ -107,7 +107,7 @@ func (db *DB) NoticeDeletion(ctx context.Context, org, id string, at time.Time) 
 	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
 		j, err := scanJob(tx.QueryRow(ctx, jobQuery+` FOR UPDATE`, org, id))
 		if errors.Is(err, pgx.ErrNoRows) {
-			return errs.E(errs.NotFound, "job-not-found", "no job %s", id)
+			return errs.E(errs.NotFound, store.CodeJobNotFound, "no job %s", id)
 		}
 		if err != nil {
 			return err

@@ -31,7 +31,7 @@ func scanUser(row interface{ Scan(...any) error }) (store.User, error) {
 func (db *DB) User(ctx context.Context, org, pid string) (store.User, error) {
 	u, err := scanUser(db.queryRow(ctx, `SELECT `+userColumns+` FROM users WHERE org = ? AND pid = ?`, org, pid))
 	if errors.Is(err, sql.ErrNoRows) {
-		return u, errs.E(errs.NotFound, "user-not-found", "no such user")
+		return u, errs.E(errs.NotFound, store.CodeUserNotFound, "no such user")
 	}
 	if err != nil {
 		return u, fmt.Errorf("sqlite: user: %w", err)
@@ -146,7 +146,7 @@ func scanCode(row interface{ Scan(...any) error }, signerID string) (store.Code,
 	var locked sql.NullInt64
 	err := row.Scan(&c.Hash, &expires, &sent, &c.Attempts, &c.Sent, &c.Guesses, &locked)
 	if errors.Is(err, sql.ErrNoRows) {
-		return c, errs.E(errs.NotFound, "code-not-found", "no code for this signer")
+		return c, errs.E(errs.NotFound, store.CodeCodeNotFound, "no code for this signer")
 	}
 	if err != nil {
 		return c, err
@@ -174,14 +174,14 @@ func fromMicroOrZero(n int64) time.Time {
 	return fromMicro(n)
 }
 
-var errCodeUsedUp = errs.E(errs.Conflict, "code-used-up", "no guess is left at this code")
+var errCodeUsedUp = errs.E(errs.Conflict, store.CodeCodeUsedUp, "no guess is left at this code")
 
 // PutCode replaces a signer's one-time code and counts it, in one
 // statement: the upsert's WHERE keeps concurrent requests from making more
 // than maxCodes codes.
 func (db *DB) PutCode(ctx context.Context, c store.Code, maxCodes int) error {
 	if maxCodes < 1 {
-		return errs.E(errs.Conflict, "code-limit", "no more codes may be sent to this signer")
+		return errs.E(errs.Conflict, store.CodeCodeLimit, "no more codes may be sent to this signer")
 	}
 	res, err := db.write.ExecContext(ctx, `
 		INSERT INTO codes (signer_id, hash, expires_at, sent_at, attempts, sent, guesses) VALUES (?, ?, ?, ?, 0, 1, 0)
@@ -193,7 +193,7 @@ func (db *DB) PutCode(ctx context.Context, c store.Code, maxCodes int) error {
 		return fmt.Errorf("sqlite: put code: %w", sqldb.Full(err))
 	}
 	if n, err := res.RowsAffected(); err != nil || n == 0 {
-		return errs.E(errs.Conflict, "code-limit", "no more codes may be sent to this signer")
+		return errs.E(errs.Conflict, store.CodeCodeLimit, "no more codes may be sent to this signer")
 	}
 	return nil
 }

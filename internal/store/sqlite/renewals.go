@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/segl/segl/internal/errs"
+	"github.com/segl/segl/internal/job"
 	"github.com/segl/segl/internal/store"
 )
 
@@ -45,7 +46,7 @@ func (db *DB) ScheduleRenewal(ctx context.Context, org, jobID, docID string, at 
 		return fmt.Errorf("sqlite: schedule renewal: %w", err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		return errs.E(errs.NotFound, "document-not-found", "no such document")
+		return errs.E(errs.NotFound, job.CodeDocumentNotFound, "no such document")
 	}
 	return nil
 }

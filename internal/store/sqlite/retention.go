@@ -83,7 +83,7 @@ func (db *DB) DeleteJob(ctx context.Context, by store.By, org, id, reason string
 		var deleted int64
 		err := tx.QueryRowContext(ctx, `SELECT status, deleted_at FROM jobs WHERE org = ? AND id = ?`, org, id).Scan(&status, &deleted)
 		if errors.Is(err, sql.ErrNoRows) {
-			return errs.E(errs.NotFound, "job-not-found", "no job %s", id)
+			return errs.E(errs.NotFound, store.CodeJobNotFound, "no job %s", id)
 		}
 		if err != nil || deleted != 0 {
 			return err
@@ -167,7 +167,7 @@ func (db *DB) NoticeDeletion(ctx context.Context, org, id string, at time.Time) 
 	err := db.tx(ctx, func(tx *sql.Tx) error {
 		j, err := scanJob(tx.QueryRowContext(ctx, jobQuery, org, id))
 		if errors.Is(err, sql.ErrNoRows) {
-			return errs.E(errs.NotFound, "job-not-found", "no job %s", id)
+			return errs.E(errs.NotFound, store.CodeJobNotFound, "no job %s", id)
 		}
 		if err != nil {
 			return err

@@ -93,7 +93,7 @@ func Open(path string, opts Options) (*DB, error) {
 func (db *DB) Ping(ctx context.Context) error {
 	var n int
 	if err := db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations`).Scan(&n); err != nil {
-		return errs.Wrap(err, errs.Unavailable, "database-unavailable", "sqlite: ping")
+		return errs.Wrap(err, errs.Unavailable, errs.CodeDatabaseUnavailable, "sqlite: ping")
 	}
 	return nil
 }
@@ -181,7 +181,7 @@ func scanOrg(row interface{ Scan(...any) error }) (store.Org, error) {
 func (db *DB) Org(ctx context.Context, number string) (store.Org, error) {
 	o, err := scanOrg(db.queryRow(ctx, `SELECT `+orgColumns+` FROM orgs WHERE number = ?`, number))
 	if errors.Is(err, sql.ErrNoRows) {
-		return o, errs.E(errs.NotFound, "org-not-found", "no organisation %s", number)
+		return o, errs.E(errs.NotFound, store.CodeOrgNotFound, "no organisation %s", number)
 	}
 	if err != nil {
 		return o, fmt.Errorf("sqlite: org: %w", err)
@@ -220,7 +220,7 @@ func (db *DB) CreateJob(ctx context.Context, j *job.Job, events []job.Event, ide
 			_, err := db.exec(ctx, tx, insertIdempotency,
 				j.Org, idem.Key, idem.RequestHash, j.ID, micro(j.CreatedAt))
 			if isUniqueViolation(err) {
-				return errs.E(errs.Conflict, "idempotency-key-used", "idempotency key %q was already used", idem.Key)
+				return errs.E(errs.Conflict, store.CodeIdempotencyKeyUsed, "idempotency key %q was already used", idem.Key)
 			}
 			if err != nil {
 				return err
@@ -265,7 +265,7 @@ func (db *DB) SaveJob(ctx context.Context, j *job.Job, events []job.Event) error
 			return err
 		}
 		if n, err := res.RowsAffected(); err != nil || n != 1 {
-			return errs.E(errs.Conflict, "job-changed", "job %s was changed by someone else; reload it", j.ID)
+			return errs.E(errs.Conflict, store.CodeJobChanged, "job %s was changed by someone else; reload it", j.ID)
 		}
 		for _, s := range j.Signers {
 			_, err := db.exec(ctx, tx, updateSigner,
@@ -418,7 +418,7 @@ func (db *DB) Job(ctx context.Context, org, id string) (*job.Job, error) {
 	defer tx.Rollback()
 	j, err := scanJob(tx.StmtContext(ctx, stmts[0]).QueryRowContext(ctx, org, id))
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, errs.E(errs.NotFound, "job-not-found", "no job %s", id)
+		return nil, errs.E(errs.NotFound, store.CodeJobNotFound, "no job %s", id)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: job: %w", err)
@@ -523,7 +523,7 @@ func (db *DB) ListJobs(ctx context.Context, org string, q store.JobQuery) ([]job
 func (db *DB) SignerJob(ctx context.Context, signerID string) (org, jobID string, err error) {
 	err = db.queryRow(ctx, `SELECT org, job_id FROM signers WHERE id = ?`, signerID).Scan(&org, &jobID)
 	if errors.Is(err, sql.ErrNoRows) {
-		return "", "", errs.E(errs.NotFound, "signer-not-found", "no signer %s", signerID)
+		return "", "", errs.E(errs.NotFound, job.CodeSignerNotFound, "no signer %s", signerID)
 	}
 	if err != nil {
 		return "", "", fmt.Errorf("sqlite: signer job: %w", err)
@@ -580,7 +580,7 @@ func (db *DB) Idempotency(ctx context.Context, org, key string) (store.Idempoten
 	err := db.queryRow(ctx, `SELECT key, request_hash, job_id, created_at FROM idempotency WHERE org = ? AND key = ?`,
 		org, key).Scan(&i.Key, &i.RequestHash, &i.JobID, &created)
 	if errors.Is(err, sql.ErrNoRows) {
-		return i, errs.E(errs.NotFound, "idempotency-key-not-found", "no such key")
+		return i, errs.E(errs.NotFound, store.CodeIdempotencyKeyNotFound, "no such key")
 	}
 	if err != nil {
 		return i, fmt.Errorf("sqlite: idempotency: %w", err)

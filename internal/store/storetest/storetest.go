@@ -343,7 +343,7 @@ func testIdempotency(t *testing.T, s store.Store) {
 	}
 	j2, ev2 := newJob(orgA)
 	err = s.CreateJob(ctx, j2, ev2, key)
-	if e, ok := err.(*errs.Error); !ok || e.Code != "idempotency-key-used" {
+	if !errs.HasCode(err, store.CodeIdempotencyKeyUsed) {
 		t.Fatalf("reused key: %v", err)
 	}
 	if _, err := s.Job(ctx, orgA, j2.ID); !errs.Is(err, errs.NotFound) {

@@ -1,0 +1,9 @@
+package blob
+
+// Problem codes (errs.Error.Code) the blob stores produce, named once so that
+// the code that makes an error and the code that checks for it cannot drift
+// apart. The strings are wire codes: clients and the API documents rely on
+// them.
+const (
+	CodeNotFound = "blob-not-found" // no blob under that key
+)

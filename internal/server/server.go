@@ -35,6 +35,7 @@ import (
 	devcsc "github.com/segl/segl/internal/dev/csc"
 	devidp "github.com/segl/segl/internal/dev/idp"
 	"github.com/segl/segl/internal/dev/population"
+	devtsa "github.com/segl/segl/internal/dev/tsa"
 	"github.com/segl/segl/internal/eid"
 	"github.com/segl/segl/internal/eid/csc"
 	"github.com/segl/segl/internal/eid/oidc"
@@ -422,7 +423,11 @@ func (s *Server) startDev(ctx context.Context, cfg config.Config, opts Options, 
 		}
 	}
 	mux.Handle("POST /dev/tsa", s.TSA)
-	s.seal = &signing.Config{Seal: dev.Seal, Anchors: []*x509.Certificate{dev.Root}, TSA: s.TSA,
+	// The signing engine's time-stamps pass a gate, open unless a test
+	// holds it (/dev/tsa/hold) to stop a completion half-way.
+	gate := &devtsa.Gate{TSA: s.TSA}
+	mux.Handle("/dev/tsa/hold", gate)
+	s.seal = &signing.Config{Seal: dev.Seal, Anchors: []*x509.Certificate{dev.Root}, TSA: gate,
 		OCSP: pki.DevOCSP{Dev: dev, Revoked: revoked, Now: opts.Clock.Now}}
 	// The ID-porten stand-in, with segl's own relying party (the production
 	// eid/oidc code) registered as its client. Both sides live in this

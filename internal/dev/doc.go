@@ -9,7 +9,9 @@
 //   - dev/mailbox: Digipost, for mailbox/digipost;
 //   - dev/registry: KRR and the business register, for registry/krr and
 //     registry/brreg;
-//   - dev/population: the synthetic people and organisations they all serve.
+//   - dev/population: the synthetic people and organisations they all serve;
+//   - dev/tsa: a gate in front of the development TSA that a test can hold,
+//     to stop a process in the middle of a completion.
 //
 // The development CA stays in pki (pki.Dev): the production code issues,
 // parses and answers OCSP with the same functions, and the tests of the

@@ -452,7 +452,7 @@ func RejectionReason(j *job.Job, signerID string) string {
 // Ack acknowledges status changes.
 func (s *Service) Ack(ctx context.Context, c Caller, seqs []int64) (int, error) {
 	if len(seqs) > 500 {
-		return 0, errs.Field("seqs", "too-many", "acknowledge at most 500 changes at once")
+		return 0, errs.Field("seqs", job.CodeTooMany, "acknowledge at most 500 changes at once")
 	}
 	return s.Store.Ack(ctx, c.Org, seqs)
 }

@@ -16,6 +16,7 @@ const (
 	CodeSignerDone       = "signer-done"        // the signer has already signed or rejected
 	CodeSignerNotFound   = "signer-not-found"   // no such signer in the job
 	CodeTooLong          = "too-long"           // a text field is longer than its limit
+	CodeTooMany          = "too-many"           // a list longer than its limit
 	CodeTooManyDocuments = "too-many-documents" // more documents than a job may have
 	CodeTooManySigners   = "too-many-signers"   // more signers than a job may have
 )

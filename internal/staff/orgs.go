@@ -42,7 +42,7 @@ const (
 	CodeUserNotFound = store.CodeUserNotFound
 	CodeBrokerSelf   = "broker-self"   // an organisation named as its own broker
 	CodeNotOnboarded = "not-onboarded" // a broker that is not an onboarded organisation
-	CodeTooMany      = "too-many"      // more brokers than an organisation may name
+	CodeTooMany      = job.CodeTooMany // more brokers than an organisation may name
 )
 
 // OrgInput is an organisation as an administrator enters it, trimmed.

@@ -78,8 +78,13 @@ func TestCompletionSurvivesSIGKILL(t *testing.T) {
 	}
 	gate(t, c.HTTP, node.URL, http.MethodPost, fmt.Sprintf("?after=%d", act))
 	signAct(t, node.URL, roots, j.Signers[1].SigningURL, req.Signers[1].PID)
+	// Until the completion waits for its time-stamp; a job that is no
+	// longer signed meanwhile got past the gate, and the test is wrong.
 	for st := gate(t, c.HTTP, node.URL, http.MethodGet, ""); st.Waiting == 0; st = gate(t, c.HTTP, node.URL, http.MethodGet, "") {
-		time.Sleep(20 * time.Millisecond) // until the completion waits for its time-stamp
+		if got, err := c.Job(ctx, j.ID); err != nil || got.Status != client.JobSigned {
+			t.Fatalf("waiting for the completion at the gate: %v %+v", err, got)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 	if got, err := c.Job(ctx, j.ID); err != nil || got.Status != client.JobSigned {
 		t.Fatalf("while completing: %v %+v", err, got)

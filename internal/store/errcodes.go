@@ -11,6 +11,7 @@ const (
 	CodeIdempotencyKeyNotFound = "idempotency-key-not-found" // no job was created with that idempotency key
 	CodeIdempotencyKeyUsed     = "idempotency-key-used"      // the idempotency key was used by another request of the organisation
 	CodeJobChanged             = "job-changed"               // a lost compare-and-swap: the job was saved by someone else since it was read
+	CodeLogoNotFound           = "logo-not-found"            // the organisation has no logo
 	CodeJobNotFound            = "job-not-found"             // no such job for this organisation
 	CodeOrgExists              = "org-exists"                // the organisation number is onboarded already
 	CodeOrgNotFound            = "org-not-found"             // no organisation with that number

@@ -119,7 +119,7 @@ func (db *DB) OrgLogo(ctx context.Context, number string) (store.Logo, error) {
 	err := db.queryRow(ctx, `SELECT media_type, data, sha256, updated_at FROM org_logos WHERE org = ?`, number).
 		Scan(&l.MediaType, &l.Data, &l.SHA256, &at)
 	if errors.Is(err, sql.ErrNoRows) {
-		return l, errs.E(errs.NotFound, "logo-not-found", "organisation %s has no logo", number)
+		return l, errs.E(errs.NotFound, store.CodeLogoNotFound, "organisation %s has no logo", number)
 	}
 	if err != nil {
 		return l, fmt.Errorf("sqlite: org logo: %w", err)

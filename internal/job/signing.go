@@ -86,19 +86,12 @@ func (j *Job) RejectBy(id, actor, reason string, now time.Time) ([]Event, error)
 	if err != nil {
 		return nil, err
 	}
-	events := []Event{sev, jev}
-	for i := range j.Signers {
-		other := &j.Signers[i]
-		if other.Status.Final() {
-			continue
-		}
-		ev, err := j.applySigner(other, Cancel, "system", now, nil)
-		if err != nil {
-			return nil, err
-		}
-		events = append(events, ev)
+	// The others are cancelled: the job has ended for them too.
+	rest, err := j.endSigners(Cancel, "system", now)
+	if err != nil {
+		return nil, err
 	}
-	return events, nil
+	return append([]Event{sev, jev}, rest...), nil
 }
 
 // Complete marks a signed job completed, once its signed documents are
@@ -175,17 +168,10 @@ func (j *Job) LockOut(id string, now time.Time) ([]Event, error) {
 	if err != nil {
 		return nil, err
 	}
-	events := []Event{sev, jev}
-	for i := range j.Signers {
-		other := &j.Signers[i]
-		if other.Status.Final() {
-			continue
-		}
-		ev, err := j.applySigner(other, Cancel, "system", now, nil)
-		if err != nil {
-			return nil, err
-		}
-		events = append(events, ev)
+	// The others are cancelled: the job has ended for them too.
+	rest, err := j.endSigners(Cancel, "system", now)
+	if err != nil {
+		return nil, err
 	}
-	return events, nil
+	return append([]Event{sev, jev}, rest...), nil
 }

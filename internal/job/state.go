@@ -172,7 +172,17 @@ func (j *Job) end(a Action, actor string, now time.Time, details map[string]any)
 	if err != nil {
 		return nil, err
 	}
-	events := []Event{ev}
+	rest, err := j.endSigners(a, actor, now)
+	if err != nil {
+		return nil, err
+	}
+	return append([]Event{ev}, rest...), nil
+}
+
+// endSigners applies a to every signer not yet finished and returns their
+// events: when a job ends, whoever had not signed or rejected ends with it.
+func (j *Job) endSigners(a Action, actor string, now time.Time) ([]Event, error) {
+	var events []Event
 	for i := range j.Signers {
 		s := &j.Signers[i]
 		if s.Status.Final() {

@@ -194,17 +194,7 @@ func asicStructure(sig *etree.Element) (*signature, error) {
 	if !is(qp, nsXAdES, "QualifyingProperties") {
 		return nil, fmt.Errorf("%w: unexpected %s in ds:Object", ErrMalformed, qp.FullTag())
 	}
-	if err := checkAttrs(qp, "Id", "Target"); err != nil {
-		return nil, err
-	}
-	// EN 319 132-1 clause 4: Target references the Id of the ds:Signature.
-	if id := sig.SelectAttrValue("Id", ""); id == "" || qp.SelectAttrValue("Target", "") != "#"+id {
-		return nil, fmt.Errorf("%w: the qualifying properties do not target this signature", ErrReference)
-	}
-	qc := children(qp, nsXAdES, signatureAttrs...)
-	s.signedProperties = qc.one("SignedProperties")
-	s.unsignedProperties = qc.optional("UnsignedProperties")
-	if err := qc.end(); err != nil {
+	if s.signedProperties, s.unsignedProperties, err = qualifyingProperties(qp, sig); err != nil {
 		return nil, err
 	}
 	return &s, nil

@@ -311,21 +311,31 @@ func structure(root *etree.Element) (*signature, error) {
 	if err := checkAttrs(s.evidence, "Id"); err != nil {
 		return nil, err
 	}
-	if err := checkAttrs(qp, "Id", "Target"); err != nil {
-		return nil, err
-	}
-	// EN 319 132-1 clause 4: Target references the Id of the ds:Signature the
-	// properties qualify.
-	if id := root.SelectAttrValue("Id", ""); id == "" || qp.SelectAttrValue("Target", "") != "#"+id {
-		return nil, fmt.Errorf("%w: the qualifying properties do not target this signature", ErrReference)
-	}
-	qc := children(qp, nsXAdES, signatureAttrs...)
-	s.signedProperties = qc.one("SignedProperties")
-	s.unsignedProperties = qc.optional("UnsignedProperties")
-	if err := qc.end(); err != nil {
+	var err error
+	if s.signedProperties, s.unsignedProperties, err = qualifyingProperties(qp, root); err != nil {
 		return nil, err
 	}
 	return &s, nil
+}
+
+// qualifyingProperties checks that the xades:QualifyingProperties qp
+// qualify the ds:Signature sig, whose Target it must name (EN 319 132-1
+// clause 4), and returns its SignedProperties and its UnsignedProperties
+// (nil when there are none).
+func qualifyingProperties(qp, sig *etree.Element) (signed, unsigned *etree.Element, err error) {
+	if err := checkAttrs(qp, "Id", "Target"); err != nil {
+		return nil, nil, err
+	}
+	if id := sig.SelectAttrValue("Id", ""); id == "" || qp.SelectAttrValue("Target", "") != "#"+id {
+		return nil, nil, fmt.Errorf("%w: the qualifying properties do not target this signature", ErrReference)
+	}
+	qc := children(qp, nsXAdES, signatureAttrs...)
+	signed = qc.one("SignedProperties")
+	unsigned = qc.optional("UnsignedProperties")
+	if err := qc.end(); err != nil {
+		return nil, nil, err
+	}
+	return signed, unsigned, nil
 }
 
 // onlyChild returns the one child element of e, which holds nothing else

@@ -45,17 +45,7 @@ type VRI struct {
 // signatures stay valid: the update only appends (EN 319 142-1 §5.4.2).
 // It returns the number of bytes written.
 func AppendDSS(w io.Writer, src io.ReaderAt, size int64, dss DSS) (int64, error) {
-	r, err := Open(src, size)
-	if err != nil {
-		return 0, err
-	}
-	r.mu.Lock()
-	upd, err := r.dssUpdate(dss)
-	r.mu.Unlock()
-	if err != nil {
-		return 0, err
-	}
-	return writeUpdate(w, src, size, upd)
+	return appendUpdate(w, src, size, func(r *Reader) ([]byte, error) { return r.dssUpdate(dss) })
 }
 
 // dssKeys are the catalog DSS arrays and the matching VRI keys.

@@ -32,17 +32,7 @@ func (r *Reader) Metadata() ([]byte, error) {
 // unfiltered, as PDF/A requires (ISO 19005-1 §6.7.2, 19005-2/3 §6.6.2.1).
 // It returns the number of bytes written.
 func AppendMetadata(w io.Writer, src io.ReaderAt, size int64, xmp []byte) (int64, error) {
-	r, err := Open(src, size)
-	if err != nil {
-		return 0, err
-	}
-	r.mu.Lock()
-	upd, err := r.metadataUpdate(xmp)
-	r.mu.Unlock()
-	if err != nil {
-		return 0, err
-	}
-	return writeUpdate(w, src, size, upd)
+	return appendUpdate(w, src, size, func(r *Reader) ([]byte, error) { return r.metadataUpdate(xmp) })
 }
 
 func (r *Reader) metadataUpdate(xmp []byte) ([]byte, error) {

@@ -256,6 +256,23 @@ func cloneDict(d Dict) Dict {
 	return c
 }
 
+// appendUpdate opens src, has build make an incremental update (ISO
+// 32000-1 §7.5.6) while it holds the reader, and streams src followed by
+// the update to w. It returns the number of bytes written.
+func appendUpdate(w io.Writer, src io.ReaderAt, size int64, build func(*Reader) ([]byte, error)) (int64, error) {
+	r, err := Open(src, size)
+	if err != nil {
+		return 0, err
+	}
+	r.mu.Lock()
+	upd, err := build(r)
+	r.mu.Unlock()
+	if err != nil {
+		return 0, err
+	}
+	return writeUpdate(w, src, size, upd)
+}
+
 // writeUpdate streams the original file and then the update to w.
 func writeUpdate(w io.Writer, src io.ReaderAt, size int64, parts ...[]byte) (int64, error) {
 	n, err := io.Copy(w, io.NewSectionReader(src, 0, size))

@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/beevik/etree"
+
 	"github.com/segl/segl/internal/pki/pkitest"
 )
 
@@ -106,6 +108,19 @@ func TestASiCRoundTrip(t *testing.T) {
 // so that SignedInfo is canonicalised in that namespace scope.
 func resignWithRoot(t *testing.T, files []ASiCFile, opts SignOptions) []byte {
 	t.Helper()
+	return resignASiC(t, files, opts, func(root *etree.Element) {
+		root.Space = "xades"
+		root.RemoveAttr("xmlns")
+		root.CreateAttr("xmlns:xades", nsASiC)
+		root.CreateAttr("xmlns", nsXAdES)
+	})
+}
+
+// resignASiC signs the files, lets change alter the signature document, and
+// signs the signed properties and SignedInfo again, so that only what
+// change did can fail a verification.
+func resignASiC(t *testing.T, files []ASiCFile, opts SignOptions, change func(root *etree.Element)) []byte {
+	t.Helper()
 	sig, err := SignASiC(files, opts, time.Now())
 	if err != nil {
 		t.Fatal(err)
@@ -115,10 +130,7 @@ func resignWithRoot(t *testing.T, files []ASiCFile, opts SignOptions) []byte {
 		t.Fatal(err)
 	}
 	root := doc.Root()
-	root.Space = "xades"
-	root.RemoveAttr("xmlns")
-	root.CreateAttr("xmlns:xades", nsASiC)
-	root.CreateAttr("xmlns", nsXAdES)
+	change(root)
 	s, err := asicStructure(root.ChildElements()[0])
 	if err != nil {
 		t.Fatal(err)
@@ -180,5 +192,23 @@ func TestASiCXmlsec1(t *testing.T) {
 				t.Fatalf("xmlsec1 accepted a changed document:\n%s", out)
 			}
 		})
+	}
+}
+
+// TestASiCSigningCertificateStrict: the XAdES 1.3.2 SigningCertificate of
+// Posten's clients is read as strictly as SigningCertificateV2: its
+// DigestMethod carries nothing, so one with content is malformed even in
+// a signature that is otherwise valid.
+func TestASiCSigningCertificateStrict(t *testing.T) {
+	files := asicFiles()
+	sig := resignASiC(t, files, rsaOptions(t), func(root *etree.Element) {
+		dm := root.FindElement(".//SigningCertificate//DigestMethod")
+		if dm == nil {
+			t.Fatal("no SigningCertificate DigestMethod")
+		}
+		dm.CreateElement(dm.Space + ":HMACOutputLength").SetText("160")
+	})
+	if _, err := VerifyASiC(sig, opener(files)); !errors.Is(err, ErrMalformed) {
+		t.Fatalf("a SigningCertificate DigestMethod with content: %v", err)
 	}
 }

@@ -104,8 +104,8 @@ func (f Fault) String() string {
 // Report is what CheckBlobs found.
 type Report struct {
 	Jobs   int   // jobs that refer to blobs
-	Blobs  int   // distinct blobs found with their content
-	Bytes  int64 // the size of those
+	Blobs  int   // references to a blob found with its content
+	Bytes  int64 // the size of those blobs
 	Faults []Fault
 }
 
@@ -123,34 +123,34 @@ const (
 // checks after restoring the database and pointing segl at a copy of the
 // object store (docs/operations.md, "Backup and restore"). Every job not
 // deleted is checked, ended ones too, since a restore serves their signed
-// documents. A blob that several jobs share is read once. Faults are
-// reported, not returned as the error; the error is for a store or blob
-// store that could not be read.
+// documents. Only the blobs found at fault are remembered, so memory
+// stays bounded however many blobs there are; a blob two jobs share (the
+// same upload) is read for each. Faults are reported, not returned as the
+// error; the error is for a store or blob store that could not be read.
 func CheckBlobs(ctx context.Context, db *sql.DB, blobs blob.Store) (Report, error) {
 	var rep Report
-	states := map[string]blobState{}
+	bad := map[string]blobState{}
 	var last Reference
 	err := References(ctx, db, func(r Reference) error {
 		if r.Org != last.Org || r.JobID != last.JobID {
 			rep.Jobs++
 			last = r
 		}
-		state, seen := states[r.Key]
-		if !seen {
+		state, known := bad[r.Key]
+		if !known {
 			var size int64
 			var err error
 			if state, size, err = readBlob(ctx, blobs, r.Key); err != nil {
 				return err
 			}
-			states[r.Key] = state
 			if state == blobOK {
 				rep.Blobs++
 				rep.Bytes += size
+				return nil
 			}
+			bad[r.Key] = state
 		}
-		if state != blobOK {
-			rep.Faults = append(rep.Faults, Fault{Reference: r, Damaged: state == blobDamaged})
-		}
+		rep.Faults = append(rep.Faults, Fault{Reference: r, Damaged: state == blobDamaged})
 		return nil
 	})
 	return rep, err

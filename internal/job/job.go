@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/segl/segl/internal/blob"
+	"github.com/segl/segl/internal/doctext"
 	"github.com/segl/segl/internal/errs"
 )
 
@@ -47,8 +48,10 @@ const (
 	ShowName             Identifier = "name"
 )
 
-// Languages are the languages a job can be in (Job.Lang).
-var Languages = []string{"nb", "nn", "en"}
+// Languages are the languages a job can be in (Job.Lang): those the
+// signature page and the receipt have texts in (internal/doctext's
+// catalogues), so a translator's new catalogue makes a new job language.
+var Languages = doctext.Languages()
 
 // Language is the job's language, "nb" for a job that has none.
 func (j *Job) Language() string {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/xml"
 	"fmt"
+	"regexp"
 	"strings"
 	"time"
 	"unicode"
@@ -22,7 +23,8 @@ type Meta struct {
 	// Subject becomes /Subject and dc:description. Optional.
 	Subject string
 	// Lang is the document's natural language (ISO 32000-1 14.9.2, a
-	// BCP 47 tag): "nb", "nn" or "en"; empty means "nb".
+	// BCP 47 primary language subtag such as "nb", "nn", "en" or "se");
+	// empty means "nb".
 	Lang string
 	// Created becomes /CreationDate and /ModDate, xmp:CreateDate and
 	// xmp:ModifyDate, to the second. The zero time means now.
@@ -38,18 +40,24 @@ type Meta struct {
 // limit of ISO 19005-3 6.1.13 for a string object in UTF-16.
 const maxMetaRunes = 1000
 
+// langRE is what Meta.Lang may be: a primary language subtag of two or
+// three letters (RFC 5646 section 2.2.1), which is all /Lang and
+// dc:language need here. Which languages segl writes is decided by the
+// catalogues of internal/doctext, not here, so that a translator's new
+// language (se) renders without a change to this package.
+var langRE = regexp.MustCompile(`^[a-z]{2,3}$`)
+
 // cleanMeta returns a copy of m whose strings can be written identically
 // to the information dictionary and to XML: invalid UTF-8 and characters
 // XML 1.0 cannot carry become U+FFFD, control characters (line breaks,
 // which an XML parser would normalise, and tabs included) become spaces,
 // and each string is cut to maxMetaRunes characters.
 func cleanMeta(m Meta) (Meta, error) {
-	switch m.Lang {
-	case "":
+	if m.Lang == "" {
 		m.Lang = "nb"
-	case "nb", "nn", "en":
-	default:
-		return m, fmt.Errorf("pdfa: unsupported language %q", m.Lang)
+	}
+	if !langRE.MatchString(m.Lang) {
+		return m, fmt.Errorf("pdfa: language %q is not a primary language subtag", m.Lang)
 	}
 	if m.Created.IsZero() {
 		m.Created = time.Now()

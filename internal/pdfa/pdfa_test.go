@@ -302,9 +302,15 @@ func TestRenderTextFooter(t *testing.T) {
 
 func TestRenderTextMetaErrors(t *testing.T) {
 	var out bytes.Buffer
-	_, err := RenderText(&out, strings.NewReader("x"), Meta{Lang: "de"})
-	if err == nil || !strings.HasPrefix(err.Error(), "pdfa: ") {
-		t.Errorf("Lang de: err = %v, want a pdfa error", err)
+	for _, lang := range []string{"nb-NO", "norsk", "n", "NB", "nb)"} {
+		_, err := RenderText(&out, strings.NewReader("x"), Meta{Lang: lang})
+		if err == nil || !strings.HasPrefix(err.Error(), "pdfa: ") {
+			t.Errorf("Lang %s: err = %v, want a pdfa error", lang, err)
+		}
+	}
+	_, err := RenderText(&out, strings.NewReader("x"), Meta{Lang: "se"})
+	if err != nil {
+		t.Errorf("Lang se (a language segl has no catalogue for yet, but may): %v", err)
 	}
 	_, err = RenderText(&out, iotestErrReader{}, Meta{})
 	if err == nil || !strings.Contains(err.Error(), "pdfa: read text") {

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/segl/segl/internal/doctext"
 	"github.com/segl/segl/internal/pdf"
 )
 
@@ -41,10 +42,11 @@ type Slots struct {
 	Job, Reference string
 	// Signers is the number of slots, 1 to MaxSlots.
 	Signers int
-	// Lang chooses the Norwegian written standard of the page: "nn" for
-	// Nynorsk, anything else bokmål. English always follows it, so that
-	// every reader of the file can read the page.
-	Lang string
+	// Text is the page's text in the job's language (bokmål for an
+	// English job), English its text in English, which always follows,
+	// so that every reader of the file can read the page. Both come from
+	// the catalogues of internal/doctext.
+	Text, English doctext.Page
 }
 
 // MaxSlots bounds the slots of one signature page set (about 60 pages).
@@ -108,59 +110,13 @@ func SlotLayout(n int) (slots []Slot, pages int) {
 	return slots, page + 1
 }
 
-// PageText is the fixed text of the signature page in one language. The
-// page shows the Norwegian text and the English one side by side
-// ("Signaturer / Signatures"), the Norwegian in the job's written standard.
-type PageText struct {
-	Heading, Continued                          string
-	Sender, Job, Document, FileName, JobID, Ref string
-	// Explanation says what the signatures are and what the slots mean;
-	// it must hold both before the first signature and after the last.
-	Explanation string
-	// Page is the footer, with %[1]d the page and %[2]d the page count.
-	Page string
-}
-
-// pageTexts are the signature page's texts: bokmål, Nynorsk and English.
-var pageTexts = map[string]PageText{
-	"nb": {
-		Heading: "Signaturer", Continued: "forts.",
-		Sender: "Avsender", Job: "Oppdrag", Document: "Dokument", FileName: "Filnavn", JobID: "Oppdrags-ID", Ref: "Referanse",
-		Explanation: "Signaturene er digitale signaturer (PAdES) i denne PDF-filen, med bevis for hver signering (XAdES) vedlagt. " +
-			"Hver undertegner har et nummerert felt nedenfor; et tomt felt er ikke signert.",
-		Page: "Signaturside %[1]d av %[2]d",
-	},
-	"nn": {
-		Heading: "Signaturar", Continued: "framh.",
-		Sender: "Avsendar", Job: "Oppdrag", Document: "Dokument", FileName: "Filnamn", JobID: "Oppdrags-ID", Ref: "Referanse",
-		Explanation: "Signaturane er digitale signaturar (PAdES) i denne PDF-fila, med prov for kvar signering (XAdES) lagt ved. " +
-			"Kvar underteiknar har eit nummerert felt nedanfor; eit tomt felt er ikkje signert.",
-		Page: "Signaturside %[1]d av %[2]d",
-	},
-	"en": {
-		Heading: "Signatures", Continued: "cont.",
-		Sender: "Sender", Job: "Job", Document: "Document", FileName: "File name", JobID: "Job ID", Ref: "Reference",
-		Explanation: "The signatures are digital signatures (PAdES) in this PDF file, with evidence of each signing (XAdES) attached. " +
-			"Each signer has a numbered box below; an empty box has not been signed.",
-		Page: "Signature page %[1]d of %[2]d",
-	},
-}
-
-// texts returns the page's Norwegian text, in the written standard of
-// s.Lang, and its English one.
-func (s *Slots) texts() (no, en PageText) {
-	if s.Lang == "nn" {
-		return pageTexts["nn"], pageTexts["en"]
+// both joins a label in the page's first language and the English one
+// as the page shows them.
+func both(first, en string) string {
+	if first == en {
+		return first
 	}
-	return pageTexts["nb"], pageTexts["en"]
-}
-
-// both joins a Norwegian and an English label as the page shows them.
-func both(no, en string) string {
-	if no == en {
-		return no
-	}
-	return no + " / " + en
+	return first + " / " + en
 }
 
 func (s *Slots) check() error {
@@ -170,10 +126,8 @@ func (s *Slots) check() error {
 	if len(s.SHA256) != 32 {
 		return errors.New("pdfa: the document digest is not 32 bytes")
 	}
-	switch s.Lang {
-	case "", "nb", "nn", "en":
-	default:
-		return fmt.Errorf("pdfa: signature page language %q, want nb, nn or en", s.Lang)
+	if s.Text.Heading == "" || s.English.Heading == "" {
+		return errors.New("pdfa: the signature page has no text")
 	}
 	return nil
 }
@@ -197,8 +151,7 @@ type PageObjects struct {
 //
 // The first page names the sender, the job and the document (title, file
 // name, the SHA-256 of the upload, the job's ID and the sender's
-// reference), says in Norwegian (bokmål, or Nynorsk when s.Lang is "nn")
-// and English what the signatures and slots are, and has s.Signers empty, bordered, numbered
+// reference), says in the job's language (s.Text) and English what the signatures and slots are, and has s.Signers empty, bordered, numbered
 // slots; further pages hold further slots. Each signing act fills its slot
 // with the appearance of its signature widget (AppearanceText, at the
 // place SlotLayout gives), so that the page itself never changes after the
@@ -278,7 +231,7 @@ func slotPages(sub *subset, s Slots) ([][]byte, error) {
 		pages[i] = &bytes.Buffer{}
 	}
 	ascent := float64(sub.f.ascent) / float64(sub.f.unitsPerEm)
-	no, en := s.texts()
+	no, en := s.Text, s.English
 	heading := both(no.Heading, en.Heading)
 
 	// The first page's header.

@@ -9,13 +9,30 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/segl/segl/internal/doctext"
 	"github.com/segl/segl/internal/pdf"
 )
 
 var consentSum = sha256.Sum256([]byte(consent))
 
+// texts returns the built-in catalogue of lang.
+func texts(t testing.TB, lang string) doctext.Texts {
+	t.Helper()
+	c, err := doctext.Embedded()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.Has(lang) {
+		t.Fatalf("no catalogue %s", lang)
+	}
+	return c.Texts(lang)
+}
+
 func testSlots(n int) Slots {
+	c, _ := doctext.Embedded()
+	first, en := c.SignaturePage("nb")
 	return Slots{
+		Text: first.Page, English: en.Page,
 		Sender: "Eksempel kommune (312345679)", JobTitle: "Samtykke til behandling",
 		Title: "Samtykke – æøå", FileName: "samtykke.txt", SHA256: consentSum[:],
 		Job: "0195a3f2-7c1d-7e55-9f00-4b2a1c9d8e77", Reference: "Sak 2026/41", Signers: n,
@@ -191,6 +208,8 @@ func TestSignaturePageErrors(t *testing.T) {
 	one := testSlots(1)
 	noDigest := one
 	noDigest.SHA256 = nil
+	noText := one
+	noText.Text = doctext.Page{}
 	for _, tc := range []struct {
 		name   string
 		slots  Slots
@@ -200,6 +219,7 @@ func TestSignaturePageErrors(t *testing.T) {
 		{"fail/no-slots", testSlots(0), pdf.Ref{Num: 2}, alloc},
 		{"fail/too-many-slots", testSlots(MaxSlots + 1), pdf.Ref{Num: 2}, alloc},
 		{"fail/no-digest", noDigest, pdf.Ref{Num: 2}, alloc},
+		{"fail/no-text", noText, pdf.Ref{Num: 2}, alloc},
 		{"fail/no-parent", one, pdf.Ref{}, alloc},
 		{"fail/alloc-repeats-a-number", one, pdf.Ref{Num: 2}, alloc},
 		{"fail/alloc-fails", one, pdf.Ref{Num: 2}, func() (pdf.Ref, error) { return pdf.Ref{}, fmt.Errorf("pdf: too many objects") }},
@@ -295,7 +315,7 @@ func TestAppearanceText(t *testing.T) {
 // below are filled in as the signers sign", issue 14 item 3).
 func TestSignaturePageWording(t *testing.T) {
 	for lang, want := range map[string]string{"nb": "undertegner", "nn": "underteiknar", "en": "signer"} {
-		text := pageTexts[lang].Explanation
+		text := texts(t, lang).Page.Explanation
 		if !strings.Contains(text, want) || strings.Contains(strings.ToLower(text), "signatar") {
 			t.Errorf("%s explanation: %q", lang, text)
 		}
@@ -312,7 +332,7 @@ func TestSignaturePageWording(t *testing.T) {
 func TestSignaturePageNynorsk(t *testing.T) {
 	doc, _ := render(t, consent, Meta{Title: "Samtykke", Lang: "nn", Created: created})
 	s := testSlots(2)
-	s.Lang = "nn"
+	s.Text = texts(t, "nn").Page
 	data := appendPages(t, doc, s)
 	qpdfCheck(t, data)
 	pages := extracted(t, data)

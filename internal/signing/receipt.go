@@ -8,9 +8,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/segl/segl/internal/doctext"
 	"github.com/segl/segl/internal/eid"
 	"github.com/segl/segl/internal/errs"
-	"github.com/segl/segl/internal/job"
 	"github.com/segl/segl/internal/pades"
 	"github.com/segl/segl/internal/pdf"
 	"github.com/segl/segl/internal/pdfa"
@@ -33,80 +33,30 @@ type Receipt struct {
 	// Advanced says the signer signed with their own key, not by segl's
 	// seal on their behalf.
 	Advanced bool
-	// Lang is the receipt's language: "nb", "nn" or "en"; empty is "nb".
+	// Lang is the receipt's language, one with a catalogue
+	// (internal/doctext); another, or none, is "nb".
 	Lang string
 }
 
-// receiptText is the fixed text of a receipt in one language.
-type receiptText struct {
-	Title, Lead, Job, Sender, Ref, JobID, Signer, BirthDate, PID, OnBehalfOf,
-	Signed, Kind, Authenticated, Advanced, EID, Level, Documents, File, Digest, Footer string
-	Levels map[string]string
-	// Short and FileName name the receipt in a mailbox or a download.
-	Short, FileName string
-}
-
-// receiptTexts are the receipt's texts: bokmål, Nynorsk and English.
-var receiptTexts = map[string]receiptText{
-	"nb": {
-		Title: "Kvittering for signering", Lead: "Denne kvitteringen viser hva du signerte elektronisk, og når.",
-		Job: "Oppdrag", Sender: "Avsender", Ref: "Referanse", JobID: "Oppdrags-ID",
-		Signer: "Undertegner", BirthDate: "Fødselsdato", PID: "Fødselsnummer", OnBehalfOf: "På vegne av",
-		Signed: "Signert", Kind: "Signatur", Authenticated: "autentisert (tjenesten forseglet signeringen etter at du logget inn)",
-		Advanced: "avansert (med din egen signeringsnøkkel)", EID: "eID", Level: "Sikkerhetsnivå",
-		Documents: "Dokumenter du signerte", File: "Fil", Digest: "SHA-256 (som lastet opp)",
-		Footer: "Kvitteringen er forseglet med tjenestens elektroniske segl. Beviset for signeringen (XAdES) er lagt ved hvert signerte dokument, " +
-			"og SHA-256-verdiene over er de samme som beviset og signatursiden i dokumentet viser.",
-		Levels: map[string]string{string(job.Substantial): "betydelig", string(job.High): "høyt"},
-		Short:  "Kvittering", FileName: "kvittering.pdf",
-	},
-	"nn": {
-		Title: "Kvittering for signering", Lead: "Denne kvitteringa viser kva du signerte elektronisk, og når.",
-		Job: "Oppdrag", Sender: "Avsendar", Ref: "Referanse", JobID: "Oppdrags-ID",
-		Signer: "Underteiknar", BirthDate: "Fødselsdato", PID: "Fødselsnummer", OnBehalfOf: "På vegner av",
-		Signed: "Signert", Kind: "Signatur", Authenticated: "autentisert (tenesta forsegla signeringa etter at du logga inn)",
-		Advanced: "avansert (med din eigen signeringsnøkkel)", EID: "eID", Level: "Sikkerheitsnivå",
-		Documents: "Dokument du signerte", File: "Fil", Digest: "SHA-256 (som lasta opp)",
-		Footer: "Kvitteringa er forsegla med det elektroniske seglet til tenesta. Provet for signeringa (XAdES) er lagt ved kvart signerte dokument, " +
-			"og SHA-256-verdiane over er dei same som provet og signatursida i dokumentet viser.",
-		Levels: map[string]string{string(job.Substantial): "betydeleg", string(job.High): "høgt"},
-		Short:  "Kvittering", FileName: "kvittering.pdf",
-	},
-	"en": {
-		Title: "Signing receipt", Lead: "This receipt shows what you signed electronically, and when.",
-		Job: "Job", Sender: "Sender", Ref: "Reference", JobID: "Job ID",
-		Signer: "Signer", BirthDate: "Date of birth", PID: "National identity number", OnBehalfOf: "On behalf of",
-		Signed: "Signed", Kind: "Signature", Authenticated: "authenticated (the service sealed the signing after you logged in)",
-		Advanced: "advanced (with your own signing key)", EID: "eID", Level: "Level of assurance",
-		Documents: "Documents you signed", File: "File", Digest: "SHA-256 (as uploaded)",
-		Footer: "This receipt is sealed with the service's electronic seal. The evidence of the signing (XAdES) is attached to each signed document, " +
-			"and the SHA-256 values above are the ones the evidence and the document's signature page show.",
-		Levels: map[string]string{string(job.Substantial): "substantial", string(job.High): "high"},
-		Short:  "Receipt", FileName: "receipt.pdf",
-	},
-}
-
-// ReceiptLangs are the languages a receipt can be written in.
-var ReceiptLangs = []string{"nb", "nn", "en"}
+// ReceiptLangs are the languages a receipt can be written in: those
+// with a built-in catalogue (internal/doctext).
+var ReceiptLangs = doctext.Languages()
 
 // ReceiptName is how a receipt in lang is named where it is kept: a short
-// title for a mailbox ("Kvittering") and a file name. A language without
-// receipts gets bokmål.
+// title for a mailbox ("Kvittering") and a file name, from the built-in
+// catalogues. A language without receipts gets bokmål.
 func ReceiptName(lang string) (title, fileName string) {
-	t, ok := receiptTexts[lang]
-	if !ok {
-		t = receiptTexts["nb"]
+	c, err := doctext.Embedded()
+	if err != nil {
+		return "Kvittering", "kvittering.pdf" // the catalogues' tests keep this from happening
 	}
+	t := c.Texts(lang).Receipt
 	return t.Short, t.FileName
 }
 
 // text is the receipt as plain text, for pdfa.RenderText: the lines of a
 // small form, then one block per document.
-func (r Receipt) text(loc *time.Location) (title, body string) {
-	t, ok := receiptTexts[r.Lang]
-	if !ok {
-		t = receiptTexts["nb"]
-	}
+func (r Receipt) text(t doctext.Receipt, loc *time.Location) (title, body string) {
 	var b strings.Builder
 	row := func(label, value string) {
 		if value != "" {
@@ -168,10 +118,10 @@ func (e *Engine) Receipt(ctx context.Context, w io.Writer, r Receipt) error {
 		loc = time.UTC
 	}
 	lang := r.Lang
-	if _, ok := receiptTexts[lang]; !ok {
-		lang = "nb"
+	if !e.texts.Has(lang) {
+		lang = doctext.Bokmal
 	}
-	title, body := r.text(loc)
+	title, body := r.text(e.texts.Texts(lang).Receipt, loc)
 	tmp := pdf.NewSpool(e.cfg.TempDir, 0)
 	defer tmp.Close()
 	now := e.now()

@@ -83,6 +83,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"mime"
 	"os"
 	"strings"
@@ -91,6 +92,7 @@ import (
 	"github.com/segl/segl/internal/blob"
 	"github.com/segl/segl/internal/clock"
 	"github.com/segl/segl/internal/cms"
+	"github.com/segl/segl/internal/doctext"
 	"github.com/segl/segl/internal/eid"
 	"github.com/segl/segl/internal/errs"
 	"github.com/segl/segl/internal/job"
@@ -117,10 +119,11 @@ type Job struct {
 	// Signers is the number of signers, and of slots on the signature
 	// page: 1 to pdfa.MaxSlots. It must not change after the first act.
 	Signers int
-	// Lang is the language of rendered text documents, "nb", "nn" or
-	// "en"; empty means "nb". The signature page and the slots are always
-	// in Norwegian and English: in Nynorsk and English when Lang is "nn",
-	// else in bokmål and English.
+	// Lang is the language of rendered text documents, one with a
+	// catalogue (internal/doctext: "nb", "nn", "en", and any a translator
+	// adds); empty means "nb". The signature page and the slots are in
+	// Lang and English side by side, an English job's in bokmål and
+	// English.
 	Lang string
 }
 
@@ -184,6 +187,12 @@ type Config struct {
 	Location *time.Location
 	// TempDir holds intermediate files; empty means os.TempDir().
 	TempDir string
+
+	// catalogues holds the texts of the signature page, the slots and the
+	// receipt (i18n/LANG.json, see internal/doctext); nil means the
+	// built-in ones. Tests give their own, to add a language as a
+	// translator would.
+	catalogues fs.FS
 }
 
 // Problem codes of a signing act that the signer's pages explain.
@@ -209,6 +218,7 @@ const (
 type Engine struct {
 	cfg    Config
 	sealer *pades.Sealer // one for every act: an act's key and time go in pades.Options
+	texts  *doctext.Catalogues
 }
 
 // New checks cfg and returns the engine.
@@ -216,7 +226,14 @@ func New(cfg Config) (*Engine, error) {
 	if cfg.Seal.Key == nil || cfg.Seal.Cert == nil || cfg.TSA == nil || cfg.OCSP == nil || cfg.Blobs == nil {
 		return nil, errors.New("signing: the engine needs the seal's key and certificate, a TSA, an OCSP source and a blob store")
 	}
-	return &Engine{cfg: cfg, sealer: &pades.Sealer{Key: cfg.Seal.Key, Cert: cfg.Seal.Cert, Chain: cfg.Seal.Chain,
+	texts, err := doctext.Embedded()
+	if cfg.catalogues != nil {
+		texts, err = doctext.Load(cfg.catalogues)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("signing: %w", err)
+	}
+	return &Engine{cfg: cfg, texts: texts, sealer: &pades.Sealer{Key: cfg.Seal.Key, Cert: cfg.Seal.Cert, Chain: cfg.Seal.Chain,
 		Anchors: cfg.Anchors, TSA: cfg.TSA, OCSP: cfg.OCSP, TempDir: cfg.TempDir, Now: nowFunc(cfg.Clock)}}, nil
 }
 
@@ -272,7 +289,7 @@ func (e *Engine) prepare(ctx context.Context, w io.Writer, j Job, doc Document, 
 	if err := ctx.Err(); err != nil {
 		return Prepared{}, err
 	}
-	if err := checkJob(j); err != nil {
+	if err := e.checkJob(j); err != nil {
 		return Prepared{}, err
 	}
 	if len(doc.SHA256) != sha256.Size || size != doc.Size {
@@ -285,8 +302,9 @@ func (e *Engine) prepare(ctx context.Context, w io.Writer, j Job, doc Document, 
 	if !bytes.Equal(sum.Sum(nil), doc.SHA256) {
 		return Prepared{}, fmt.Errorf("signing: document %s does not have the SHA-256 it was uploaded with", doc.ID)
 	}
-	slots := pdfa.Slots{Sender: sender(j), JobTitle: j.Title, Title: doc.Title, FileName: doc.FileName, SHA256: doc.SHA256,
-		Job: j.ID, Reference: j.Reference, Signers: j.Signers, Lang: j.Lang}
+	first, en := e.texts.SignaturePage(j.Lang)
+	slots := pdfa.Slots{Text: first.Page, English: en.Page, Sender: sender(j), JobTitle: j.Title, Title: doc.Title, FileName: doc.FileName, SHA256: doc.SHA256,
+		Job: j.ID, Reference: j.Reference, Signers: j.Signers}
 	mt, params, err := mime.ParseMediaType(doc.MediaType)
 	if err != nil {
 		return Prepared{}, errs.E(errs.Invalid, errs.CodeUnsupportedMediaType, "document %s: media type %q", doc.ID, doc.MediaType)
@@ -418,7 +436,7 @@ type Signed struct {
 // document of the job cannot be prepared, or the job's rules cannot be
 // met (a slot, the identifier it shows); the ceremony then fails the job.
 func (e *Engine) Sign(ctx context.Context, act Act) (Signed, error) {
-	if err := checkJob(act.Job); err != nil {
+	if err := e.checkJob(act.Job); err != nil {
 		return Signed{}, err
 	}
 	var key *pki.KeyPair
@@ -649,7 +667,7 @@ type Revision struct {
 // The outputs belong together: when it fails, what it wrote to any Out
 // must be discarded, and a retry starts again from the same revisions.
 func (e *Engine) signRevisions(ctx context.Context, act Act, key *pki.KeyPair, revs []Revision) ([]byte, error) {
-	if err := checkJob(act.Job); err != nil {
+	if err := e.checkJob(act.Job); err != nil {
 		return nil, err
 	}
 	if act.Slot < 0 || act.Slot >= act.Job.Signers {
@@ -841,18 +859,16 @@ func (e *Engine) signDocument(ctx context.Context, act Act, key *pki.KeyPair, do
 	return nil
 }
 
-// slotLines are what the signer's slot shows, labels in Norwegian (in
-// the job's written standard) and English: name; identity number or birth
+// slotLines are what the signer's slot shows, labels in the page's two
+// languages (doctext.Catalogues.SignaturePage): name; identity number or birth
 // date as the job allows; time and kind of signature; eID and level of
 // assurance; on whose behalf; the document's SHA-256 as uploaded, which
 // the evidence names.
 func (e *Engine) slotLines(act Act, advanced bool, doc Document) []string {
 	s := act.Signer
-	no, en := slotTexts["nb"], slotTexts["en"]
-	if act.Job.Lang == "nn" {
-		no = slotTexts["nn"]
-	}
-	label := func(pick func(slotText) string) string {
+	first, english := e.texts.SignaturePage(act.Job.Lang)
+	no, en := first.Slot, english.Slot
+	label := func(pick func(doctext.Slot) string) string {
 		if pick(no) == pick(en) {
 			return pick(no)
 		}
@@ -861,50 +877,29 @@ func (e *Engine) slotLines(act Act, advanced bool, doc Document) []string {
 	lines := []string{s.Name}
 	switch {
 	case s.PID != "":
-		lines = append(lines, label(func(t slotText) string { return t.PID })+": "+s.PID)
+		lines = append(lines, label(func(t doctext.Slot) string { return t.PID })+": "+s.PID)
 	case s.BirthDate != "":
-		lines = append(lines, label(func(t slotText) string { return t.BirthDate })+": "+s.BirthDate)
+		lines = append(lines, label(func(t doctext.Slot) string { return t.BirthDate })+": "+s.BirthDate)
 	}
 	loc := e.cfg.Location
 	if loc == nil {
 		loc = time.UTC
 	}
-	kind := label(func(t slotText) string { return t.Authenticated })
+	kind := label(func(t doctext.Slot) string { return t.Authenticated })
 	if advanced {
-		kind = label(func(t slotText) string { return t.Advanced })
+		kind = label(func(t doctext.Slot) string { return t.Advanced })
 	}
-	level := label(func(t slotText) string { return t.Level[s.LevelOfAssurance] })
+	level := label(func(t doctext.Slot) string { return t.Level[s.LevelOfAssurance] })
 	if no.Level[s.LevelOfAssurance] == "" {
-		level = label(func(t slotText) string { return t.Level[""] }) + " " + s.LevelOfAssurance
+		level = label(func(t doctext.Slot) string { return t.Level[""] }) + " " + s.LevelOfAssurance
 	}
 	lines = append(lines,
-		label(func(t slotText) string { return t.Signed })+": "+act.SignedAt.In(loc).Format("2006-01-02 15:04:05 MST")+" ("+kind+")",
+		label(func(t doctext.Slot) string { return t.Signed })+": "+act.SignedAt.In(loc).Format("2006-01-02 15:04:05 MST")+" ("+kind+")",
 		"eID: "+eid.Name(s.EIDMethod)+", "+level)
 	if s.OnBehalfOf != "" {
-		lines = append(lines, label(func(t slotText) string { return t.OnBehalfOf })+": "+s.OnBehalfOf)
+		lines = append(lines, label(func(t doctext.Slot) string { return t.OnBehalfOf })+": "+s.OnBehalfOf)
 	}
-	return append(lines, label(func(t slotText) string { return t.Digest })+":", hex.EncodeToString(doc.SHA256))
-}
-
-// slotText is the text of a filled slot in one language.
-type slotText struct {
-	PID, BirthDate, Signed, Authenticated, Advanced, OnBehalfOf, Digest string
-	// Level names the eIDAS levels of assurance; "" is the bare label for
-	// a level it does not know.
-	Level map[string]string
-}
-
-// slotTexts are the slots' texts: bokmål, Nynorsk and English.
-var slotTexts = map[string]slotText{
-	"nb": {PID: "Fødselsnummer", BirthDate: "Fødselsdato", Signed: "Signert", Authenticated: "autentisert", Advanced: "avansert",
-		OnBehalfOf: "På vegne av", Digest: "Dokumentets SHA-256",
-		Level: map[string]string{"": "sikkerhetsnivå", string(job.Substantial): "sikkerhetsnivå betydelig", string(job.High): "sikkerhetsnivå høyt"}},
-	"nn": {PID: "Fødselsnummer", BirthDate: "Fødselsdato", Signed: "Signert", Authenticated: "autentisert", Advanced: "avansert",
-		OnBehalfOf: "På vegner av", Digest: "SHA-256 for dokumentet",
-		Level: map[string]string{"": "sikkerheitsnivå", string(job.Substantial): "sikkerheitsnivå betydeleg", string(job.High): "sikkerheitsnivå høgt"}},
-	"en": {PID: "National identity number", BirthDate: "Date of birth", Signed: "Signed", Authenticated: "authenticated", Advanced: "advanced",
-		OnBehalfOf: "On behalf of", Digest: "Document SHA-256",
-		Level: map[string]string{"": "level of assurance", string(job.Substantial): "level of assurance substantial", string(job.High): "level of assurance high"}},
+	return append(lines, label(func(t doctext.Slot) string { return t.Digest })+":", hex.EncodeToString(doc.SHA256))
 }
 
 // sender is how the signature page names the sending organisation: its
@@ -992,14 +987,14 @@ func (e *Engine) completeTo(ctx context.Context, w io.Writer, src io.ReaderAt, s
 	return nil
 }
 
-func checkJob(j Job) error {
+// checkJob checks what the engine relies on in j: the number of slots,
+// and a language it has texts in (empty is bokmål).
+func (e *Engine) checkJob(j Job) error {
 	if j.Signers < 1 || j.Signers > pdfa.MaxSlots {
 		return errs.E(errs.Invalid, "bad-signers", "%d signers, want 1 to %d", j.Signers, pdfa.MaxSlots)
 	}
-	switch j.Lang {
-	case "", "nb", "nn", "en":
-	default:
-		return errs.E(errs.Invalid, "bad-lang", "language %q, want nb, nn or en", j.Lang)
+	if j.Lang != "" && !e.texts.Has(j.Lang) {
+		return errs.E(errs.Invalid, "bad-lang", "language %q, want one of %s", j.Lang, strings.Join(e.texts.Languages(), ", "))
 	}
 	return nil
 }

@@ -126,7 +126,7 @@ func issueSigner(dev *pki.Dev, name string) (pki.KeyPair, error) {
 
 var oslo = time.FixedZone("CET", 3600)
 
-func (env *testEnv) engine(t *testing.T) *Engine {
+func (env *testEnv) engine(t *testing.T, opts ...func(*Config)) *Engine {
 	t.Helper()
 	d := env.dev
 	rev, err := pki.OpenRevocations(d.Dir)
@@ -141,7 +141,7 @@ func (env *testEnv) engine(t *testing.T) *Engine {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e, err := New(Config{
+	cfg := Config{
 		Seal: d.Seal, Anchors: []*x509.Certificate{d.Root},
 		TSA: tsa, OCSP: pki.DevOCSP{Dev: d, Revoked: rev, Now: time.Now},
 		Keys:     env.keys,
@@ -151,7 +151,11 @@ func (env *testEnv) engine(t *testing.T) *Engine {
 		// The development PKI lives in real time: its certificates and
 		// revocation data are checked against the engine's clock.
 		Clock: clock.NewFake(time.Now()),
-	})
+	}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	e, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,8 +13,9 @@ import (
 )
 
 // SignerReceipt writes the receipt of a signer who has signed, for them
-// to keep (issue 14): a sealed PDF in lang ("nb", "nn" or "en") that says
-// what they signed, when, and with which eID.
+// to keep (issue 14): a sealed PDF in lang (one of signing.ReceiptLangs;
+// another is bokmål) that says what they signed, when, and with which
+// eID.
 func (s *Service) SignerReceipt(ctx context.Context, w io.Writer, signerID string, id eid.Identity, lang string) error {
 	j, signer, err := s.ForSigner(ctx, signerID, id)
 	if err != nil {

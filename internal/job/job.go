@@ -102,8 +102,8 @@ type Job struct {
 	Reference     string // the sender's own reference
 	Identifier    Identifier
 	// Lang is the job's language, one of Languages: the signature page
-	// is in its written Norwegian (bokmål, or Nynorsk for "nn") and
-	// English, and a text document is rendered with it. Empty (a job
+	// is in it and English side by side (an English job's in bokmål and
+	// English), and a text document is rendered with it. Empty (a job
 	// from before languages) is "nb".
 	Lang        string
 	CallbackURL string

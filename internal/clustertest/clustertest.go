@@ -237,7 +237,7 @@ func (c *Cluster) stop() {
 	}
 	if c.t.Failed() {
 		for _, n := range c.Nodes {
-			c.t.Logf("log of node %d:\n%s", n.Index, n.Tail(60))
+			c.t.Logf("log of node %d:\n%s", n.Index, n.Tail(400))
 		}
 	}
 }

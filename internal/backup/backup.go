@@ -12,9 +12,9 @@
 //   - blobs are content-addressed and written before the rows that name
 //     them commit, so every blob the store snapshot names already exists
 //     when the blobs are copied; only deleting an ended job removes blobs,
-//     and it removes them before the rows, so the job is gone from a later
-//     snapshot, and a restored job caught half-deleted is still due and is
-//     finished by the next sweep;
+//     after the rows (ceremony.Service.Delete), so a job deleted between
+//     the store's snapshot and the copy of the blobs may be restored with
+//     blobs missing, and is still due and deleted by the next sweep;
 //   - tasks reach the queue from the store's outbox, whose cursor lives in
 //     the store: a queue copied after the store holds at least the tasks
 //     the store's cursor says were handed over. Tasks handed over later are
@@ -307,10 +307,11 @@ func check(ctx context.Context, dir string, m Manifest) error {
 		return err
 	}
 	defer db.Close()
-	// Only jobs still running must be complete: deleting an ended job
-	// (retention, or the sender's request) removes its blobs before its
-	// rows, so a snapshot may catch an ended job whose blobs are already
-	// gone. Their blobs that exist were copied and verified above.
+	// Only jobs still running must be complete: an ended job may have
+	// been deleted (retention, or the sender's request) after the store's
+	// snapshot and before the blobs were copied, so the snapshot may name
+	// blobs already gone. Their blobs that exist were copied and verified
+	// above.
 	return References(ctx, db, func(r Reference) error {
 		if !r.Status.Final() && !found[r.Key] {
 			return fmt.Errorf("backup: %s", Fault{Reference: r})

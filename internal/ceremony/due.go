@@ -49,7 +49,7 @@ func (s *Service) SweepDue(ctx context.Context) {
 	if n, err := s.RunDeletions(ctx, 500); err != nil {
 		s.log().Error("due deletions", "err", err)
 	} else if n > 0 {
-		s.log().Info("due deletions", "deleted", n)
+		s.log().Info("due deletions", "queued", n)
 	}
 }
 

@@ -2,11 +2,14 @@ package ceremony
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"time"
 
 	"github.com/segl/segl/internal/blob"
 	"github.com/segl/segl/internal/errs"
 	"github.com/segl/segl/internal/job"
+	"github.com/segl/segl/internal/queue"
 	"github.com/segl/segl/internal/store"
 )
 
@@ -26,13 +29,28 @@ func ErrDeleted(id string) error {
 // when Service.DeletionNotice is not set (setting deletion-notice-days).
 const DefaultDeletionNotice = 7 * 24 * time.Hour
 
+// TaskDeleteJob is the queue kind whose handler deletes a job
+// (DeletionHandler); delivery.Service registers it. Its key is the job id,
+// so a job waits for deletion at most once at a time, whoever asked.
+const TaskDeleteJob = "delete-job"
+
+// DeletionTask is the payload of TaskDeleteJob: the job, and who asked
+// why, for the audit record of the deletion.
+type DeletionTask struct {
+	Org    string `json:"org"`
+	Job    string `json:"job"`
+	Actor  string `json:"actor"`
+	Reason string `json:"reason"`
+}
+
 // RunDeletions tells senders of the deletions coming within DeletionNotice
 // (the event job.deletion-due, which reaches their feed and callback), then
-// deletes up to limit jobs whose retention has passed (MISSION L1), and
-// reports how many it deleted. The notices go first, so a job that falls
-// due while segl was down is announced before it goes. Like RunDue, it
-// finds its work in the jobs table, so a pass cut short by a crash is
-// finished by the next one: every step can be repeated.
+// queues the deletion of up to limit jobs whose retention has passed
+// (MISSION L1), and reports how many it queued. The notices go first, so a
+// job that falls due while segl was down is announced before it goes. Like
+// RunDue, it finds its work in the jobs table: a job stays due until its
+// deletion task has made it a tombstone, so a task lost before that is
+// queued again by the next pass. Without a Queue it deletes them itself.
 func (s *Service) RunDeletions(ctx context.Context, limit int) (int, error) {
 	now := s.now()
 	ahead := s.DeletionNotice
@@ -53,15 +71,25 @@ func (s *Service) RunDeletions(ctx context.Context, limit int) (int, error) {
 		return 0, err
 	}
 	for i, ref := range due {
-		if err := s.deleteJob(ctx, ref.Org, ref.JobID, "system", ReasonRetention); err != nil {
+		t := DeletionTask{Org: ref.Org, Job: ref.JobID, Actor: "system", Reason: ReasonRetention}
+		if err := s.queueDeletion(ctx, t); err != nil {
 			return i, err
+		}
+		if s.Queue == nil {
+			if err := s.Delete(ctx, t); err != nil {
+				return i, err
+			}
 		}
 	}
 	return len(due), nil
 }
 
 // DeleteJob deletes one of the caller's finished jobs before its time, on
-// the sender's request. A job still running must be cancelled first.
+// the sender's request (the API's DELETE and the portal's button). A job
+// still running must be cancelled first. The deletion is queued as the
+// sweep's are, so that a crash midway is finished by the task, and then
+// run at once, so the caller gets the tombstone back; the task then finds
+// nothing left to do.
 func (s *Service) DeleteJob(ctx context.Context, c Caller, id string) (*job.Job, error) {
 	j, err := s.Job(ctx, c, id)
 	if err != nil {
@@ -70,39 +98,100 @@ func (s *Service) DeleteJob(ctx context.Context, c Caller, id string) (*job.Job,
 	if !j.Status.Final() {
 		return nil, errs.E(errs.Conflict, "job-not-finished", "a %s job cannot be deleted; cancel it first", j.Status)
 	}
-	if err := s.deleteJob(ctx, c.Org, id, c.Actor, ReasonSender); err != nil {
+	t := DeletionTask{Org: c.Org, Job: id, Actor: c.Actor, Reason: ReasonSender}
+	if err := s.queueDeletion(ctx, t); err != nil {
+		return nil, err
+	}
+	if err := s.Delete(ctx, t); err != nil {
 		return nil, err
 	}
 	return s.Store.Job(ctx, c.Org, id)
 }
 
-// deleteJob deletes the job's blobs that no other job refers to (content
-// addressing lets two jobs share an upload), then makes the job a
-// tombstone in the store, which records the deletion in the audit log.
-// Blobs go first: a crash between the two leaves the job due, and the
-// retry finds fewer blobs to delete and does the rest.
-func (s *Service) deleteJob(ctx context.Context, org, id, actor, reason string) error {
-	keys, err := s.Store.JobBlobs(ctx, org, id)
+// queueDeletion queues the task that deletes t.Job; nothing without a Queue.
+func (s *Service) queueDeletion(ctx context.Context, t DeletionTask) error {
+	if s.Queue == nil {
+		return nil
+	}
+	payload, err := json.Marshal(t)
 	if err != nil {
 		return err
 	}
+	return s.Queue.Enqueue(ctx, TaskDeleteJob, t.Job, payload, s.now())
+}
+
+// DeletionHandler is the queue.Handler of TaskDeleteJob. A failure is
+// retried with backoff and ends in the dead letter shown at /admin/tasks.
+func (s *Service) DeletionHandler(ctx context.Context, qj queue.Job) error {
+	var t DeletionTask
+	if err := json.Unmarshal(qj.Payload, &t); err != nil {
+		return queue.Permanent(fmt.Errorf("ceremony: %s payload: %w", qj.Kind, err))
+	}
+	return s.Delete(ctx, t)
+}
+
+// Delete deletes a job's content in steps that can each be repeated, so a
+// crash anywhere is finished by running it again:
+//
+//  1. The store makes the job a tombstone, records the deletion in the
+//     audit log and, in the same transaction, records the blobs the job
+//     referred to (store.Retention.DeleteJob). Done once; a job already
+//     deleted is left as it is.
+//  2. deleteBlobs deletes each recorded blob that no other job refers to
+//     and forgets it.
+//
+// The rows go first so that nothing a job still refers to is ever
+// deleted: until step 1 commits, the job and every blob are whole. A crash
+// after it leaves blobs no job refers to, still recorded for step 2; if
+// the task gives up instead, the blob sweep finishes step 2 (SweepBlobs).
+// A job not found is nothing to delete.
+func (s *Service) Delete(ctx context.Context, t DeletionTask) error {
+	err := s.Store.DeleteJob(ctx, store.By{Actor: t.Actor, At: s.now()}, t.Org, t.Job, t.Reason)
+	if errs.Is(err, errs.NotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	n, err := s.deleteBlobs(ctx, t.Org, t.Job)
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		s.log().Info("job deleted", "org", t.Org, "job", t.Job, "reason", t.Reason, "blobs", n)
+	}
+	return nil
+}
+
+// deleteBlobs deletes the blobs the deletion of the job recorded that no
+// other job refers to, and forgets those it deleted, those another job
+// refers to and those already gone; it reports how many it forgot. A blob
+// written within uploadGrace (a new job may be storing the same content,
+// whose row the reference check cannot see yet) stays recorded, for the
+// blob sweep to try again after the grace.
+func (s *Service) deleteBlobs(ctx context.Context, org, id string) (int, error) {
+	keys, err := s.Store.DeletedBlobs(ctx, org, id)
+	if err != nil || len(keys) == 0 {
+		return 0, err
+	}
+	var done []string
 	for _, key := range keys {
 		shared, err := s.Store.BlobReferenced(ctx, key, org, id)
 		if err != nil {
-			return err
+			return 0, err
 		}
-		if shared {
-			continue
+		if !shared {
+			gone, err := s.deleteBlob(ctx, key, uploadGrace)
+			if err != nil {
+				return 0, err
+			}
+			if !gone {
+				continue
+			}
 		}
-		if err := s.deleteBlob(ctx, key, uploadGrace); err != nil {
-			return err
-		}
+		done = append(done, key)
 	}
-	if err := s.Store.DeleteJob(ctx, store.By{Actor: actor, At: s.now()}, org, id, reason); err != nil {
-		return err
-	}
-	s.log().Info("job deleted", "org", org, "job", id, "reason", reason)
-	return nil
+	return len(done), s.Store.ForgetDeletedBlobs(ctx, org, id, done)
 }
 
 // Grace periods of blobs no job refers to. A job's uploads (and a signing
@@ -118,30 +207,55 @@ const (
 	BlobGrace = 24 * time.Hour
 )
 
-// deleteBlob deletes key unless it was written within grace, when the blob
-// store can tell (blob.Sweeper); otherwise at once.
-func (s *Service) deleteBlob(ctx context.Context, key string, grace time.Duration) error {
+// deleteBlob deletes key unless it was written within grace, when the
+// blob store can tell (blob.Sweeper); otherwise at once. It reports
+// whether the blob is gone: deleted now, or not there.
+func (s *Service) deleteBlob(ctx context.Context, key string, grace time.Duration) (bool, error) {
 	sw, ok := s.Blobs.(blob.Sweeper)
 	if !ok {
-		return s.Blobs.Delete(ctx, key)
+		return true, s.Blobs.Delete(ctx, key)
 	}
-	_, err := sw.DeleteIfOlder(ctx, key, s.now().Add(-grace))
-	return err
+	deleted, err := sw.DeleteIfOlder(ctx, key, s.now().Add(-grace))
+	if err != nil || deleted {
+		return deleted, err
+	}
+	o, err := s.Blobs.Open(ctx, key)
+	if errs.Is(err, errs.NotFound) {
+		return true, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	o.Close()
+	return false, nil
 }
 
-// SweepBlobs deletes the blobs that no job refers to and that were last
-// written more than BlobGrace ago: uploads of a job that failed to commit, revisions
-// of a signing act that lost a race, blobs a deletion kept for their grace.
-// It reports how many it deleted. A blob store that cannot tell the age of
-// its blobs is not swept.
+// SweepBlobs first finishes the deletions that left blobs recorded
+// (deleteBlobs): blobs kept for their grace, and those of a deletion task
+// that gave up. Then it deletes the blobs that no job refers to and that
+// were last written more than BlobGrace ago: uploads of a job that failed
+// to commit, revisions of a signing act that lost a race. It reports how
+// many blobs it forgot or deleted. A blob store that cannot tell the age
+// of its blobs is not swept.
 func (s *Service) SweepBlobs(ctx context.Context) (int, error) {
+	n := 0
+	jobs, err := s.Store.DeletedBlobJobs(ctx, 500) // the rest next time
+	if err != nil {
+		return 0, err
+	}
+	for _, ref := range jobs {
+		done, err := s.deleteBlobs(ctx, ref.Org, ref.JobID)
+		if err != nil {
+			return n, err
+		}
+		n += done
+	}
 	sw, ok := s.Blobs.(blob.Sweeper)
 	if !ok {
-		return 0, nil
+		return n, nil
 	}
 	before := s.now().Add(-BlobGrace)
-	n := 0
-	err := sw.WalkOlder(ctx, before, func(key string) error {
+	err = sw.WalkOlder(ctx, before, func(key string) error {
 		used, err := s.Store.BlobReferenced(ctx, key, "", "")
 		if err != nil || used {
 			return err

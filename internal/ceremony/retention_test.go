@@ -3,6 +3,7 @@ package ceremony
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -16,48 +17,53 @@ import (
 	"github.com/segl/segl/internal/clock"
 	"github.com/segl/segl/internal/errs"
 	"github.com/segl/segl/internal/job"
+	"github.com/segl/segl/internal/queue"
+	"github.com/segl/segl/internal/queue/sqlitequeue"
 	"github.com/segl/segl/internal/store"
 	"github.com/segl/segl/internal/store/sqlite"
 )
 
-// TestDeletionLeavesNoIdentityNumber runs a signed job past its retention
-// with a fake clock and then reads every byte of the data directory (the
-// database, its WAL, the blobs): the signer's identity number is nowhere,
-// the audit chain still verifies and ends with the deletion, and the
-// documents answer "deleted".
-func TestDeletionLeavesNoIdentityNumber(t *testing.T) {
-	const pid, org = "21909825250", "317510748"
-	dir := t.TempDir()
-	db, err := sqlite.Open(filepath.Join(dir, "segl.db"), sqlite.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	blobs, err := blobfs.Open(filepath.Join(dir, "blobs"), blobfs.Options{NoSync: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t0 := time.Now().UTC().Truncate(time.Second) // the blob store's times are the file system's
-	clk := clock.NewFake(t0)
-	svc := &Service{Store: db, Blobs: blobs, Clock: clk, Limits: job.DefaultLimits, LinkKey: []byte("k")}
-	ctx := context.Background()
-	db.PutOrg(ctx, store.By{Actor: "test", At: t0}, store.Org{Number: org, Name: "A", Active: true,
+// retentionWorld is a data directory with one signed job past nothing
+// yet: its upload, two signed revisions and the evidence each carry the
+// signer's identity number pid.
+type retentionWorld struct {
+	dir    string
+	db     *sqlite.DB
+	q      *sqlitequeue.Queue
+	blobs  *blobfs.Store
+	clk    *clock.Fake
+	svc    *Service
+	job    *job.Job
+	upload string
+}
+
+const pid, retentionOrg = "21909825250", "317510748"
+
+func newRetentionWorld(t *testing.T) *retentionWorld {
+	t.Helper()
+	w := &retentionWorld{dir: t.TempDir()}
+	// The blob store's times are the file system's.
+	w.clk = clock.NewFake(time.Now().UTC().Truncate(time.Second))
+	w.open(t)
+	t.Cleanup(func() { w.close() })
+	t0, db, ctx := w.clk.Now(), w.db, context.Background()
+	db.PutOrg(ctx, store.By{Actor: "test", At: t0}, store.Org{Number: retentionOrg, Name: "A", Active: true,
 		SignatureTypes: []job.SignatureType{job.Authenticated}, RetentionDays: 30})
 	put := func(content string) string {
-		ref, err := blobs.Put(ctx, strings.NewReader(content), 1<<20)
+		ref, err := w.blobs.Put(ctx, strings.NewReader(content), 1<<20)
 		if err != nil {
 			t.Fatal(err)
 		}
 		return ref.Key
 	}
-	upload := put("avtale for " + pid)
+	w.upload = put("avtale for " + pid)
 	r := &job.Request{Title: "Avtale " + pid, Flow: job.Portal, SignatureType: job.Authenticated,
 		Documents: []job.DocumentRequest{{Title: "Avtale", File: "doc1"}},
 		Signers:   []job.SignerRequest{{PID: pid, Email: "kari@example.test"}}}
 	n := 0
 	ids := func() string { n++; return "id-" + string(rune('a'+n)) }
-	j, ev := job.New(r, org, "cert:1", []job.Document{{ID: "d1", Title: "Avtale", FileName: "a.pdf",
-		MediaType: "application/pdf", Size: 10, SHA256: upload}}, ids, t0, job.DefaultLimits)
+	j, ev := job.New(r, retentionOrg, "cert:1", []job.Document{{ID: "d1", Title: "Avtale", FileName: "a.pdf",
+		MediaType: "application/pdf", Size: 10, SHA256: w.upload}}, ids, t0, job.DefaultLimits)
 	j.RetainDays, j.AuditKey = 30, bytes.Repeat([]byte{1}, 32)
 	if err := db.CreateJob(ctx, j, ev, nil); err != nil {
 		t.Fatal(err)
@@ -67,7 +73,7 @@ func TestDeletionLeavesNoIdentityNumber(t *testing.T) {
 	if err := db.SaveJob(ctx, j, nil); err != nil {
 		t.Fatal(err)
 	}
-	ev, err = j.SignBy(j.Signers[0].ID, "pid:"+pid, t0, map[string]any{"eid": "BankID"})
+	ev, err := j.SignBy(j.Signers[0].ID, "pid:"+pid, t0, map[string]any{"eid": "BankID"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,41 +91,79 @@ func TestDeletionLeavesNoIdentityNumber(t *testing.T) {
 	if err := db.SaveJob(ctx, j, ev); err != nil {
 		t.Fatal(err)
 	}
-	c := Caller{Org: org, Actor: "cert:1"}
-	clk.Advance(30*24*time.Hour - time.Second)
-	if n, err := svc.RunDeletions(ctx, 10); err != nil || n != 0 {
-		t.Fatalf("deleted before its time: %d, %v", n, err)
+	w.job = j
+	return w
+}
+
+// open opens the data directory as a starting process does.
+func (w *retentionWorld) open(t *testing.T) {
+	t.Helper()
+	var err error
+	if w.db, err = sqlite.Open(filepath.Join(w.dir, "segl.db"), sqlite.Options{}); err != nil {
+		t.Fatal(err)
 	}
-	// The sender was told a week ahead, once however often the sweep ran.
-	svc.RunDeletions(ctx, 10)
-	if got := eventTypes(t, db, org); !reflect.DeepEqual(got, []string{"job.deletion-due"}) {
-		t.Fatalf("feed before the deletion: %v", got)
+	if w.q, err = sqlitequeue.Open(filepath.Join(w.dir, "queue.db")); err != nil {
+		t.Fatal(err)
 	}
-	clk.Advance(time.Second)
-	for range 2 {
-		if _, err := svc.RunDeletions(ctx, 10); err != nil {
+	if w.blobs, err = blobfs.Open(filepath.Join(w.dir, "blobs"), blobfs.Options{NoSync: true}); err != nil {
+		t.Fatal(err)
+	}
+	w.svc = &Service{Store: w.db, Blobs: w.blobs, Queue: w.q, Clock: w.clk, Limits: job.DefaultLimits, LinkKey: []byte("k")}
+}
+
+// close closes the data directory, as a process that ends (or dies) does.
+func (w *retentionWorld) close() {
+	w.db.Close()
+	w.q.Close()
+}
+
+// runTasks runs the queued tasks that are due, as a node's runner does,
+// and reports the outcome of each.
+func (w *retentionWorld) runTasks(t *testing.T) []string {
+	t.Helper()
+	var outcomes []string
+	r := queue.NewRunner(w.q, queue.RunnerOptions{Clock: w.clk, Observe: func(kind, outcome string) {
+		outcomes = append(outcomes, kind+":"+outcome)
+	}})
+	r.Handle(TaskDeleteJob, w.svc.DeletionHandler)
+	for {
+		n, err := r.RunOnce(context.Background())
+		if err != nil {
 			t.Fatal(err)
 		}
+		if n == 0 {
+			return outcomes
+		}
 	}
-	got, err := svc.Job(ctx, c, j.ID)
+}
+
+// checkGone asserts what a user checks after a deletion: the job is a
+// tombstone whose documents answer "deleted", the audit chain verifies and
+// ends with the deletion, and no byte of the data directory (the database,
+// its WAL, the queue, the blobs) holds the signer's identity number.
+func (w *retentionWorld) checkGone(t *testing.T) {
+	t.Helper()
+	ctx := context.Background()
+	c := Caller{Org: retentionOrg, Actor: "cert:1"}
+	got, err := w.svc.Job(ctx, c, w.job.ID)
 	if err != nil || !got.Deleted() {
 		t.Fatalf("job after retention: %+v, %v", got, err)
 	}
-	if _, _, err := svc.Document(ctx, c, j.ID, "d1"); !errs.Is(err, errs.Conflict) || errs.From(err).Code != errs.CodeJobDeleted {
+	if _, _, err := w.svc.Document(ctx, c, w.job.ID, "d1"); !errs.Is(err, errs.Conflict) || errs.From(err).Code != errs.CodeJobDeleted {
 		t.Fatalf("document of a deleted job: %v", err)
-	}
-	if got := eventTypes(t, db, org); !reflect.DeepEqual(got, []string{"job.deletion-due", "job.deleted"}) {
-		t.Fatalf("feed after the deletion: %v", got)
 	}
 	var v audit.Verifier
 	var last audit.Record
-	if err := db.AuditRecords(ctx, 0, func(r audit.Record) error { last = r; return v.Next(r) }); err != nil {
+	if err := w.db.AuditRecords(ctx, 0, func(r audit.Record) error { last = r; return v.Next(r) }); err != nil {
 		t.Fatal(err)
 	}
-	if last.Action != "job.deleted" || !bytes.Contains(last.Details, []byte(upload)) {
+	if last.Action != "job.deleted" || !bytes.Contains(last.Details, []byte(w.upload)) {
 		t.Fatalf("last audit record: %s %s", last.Action, last.Details)
 	}
-	filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+	if keys, err := w.db.DeletedBlobs(ctx, retentionOrg, w.job.ID); err != nil || len(keys) != 0 {
+		t.Fatalf("blobs still listed for deletion: %v, %v", keys, err)
+	}
+	filepath.WalkDir(w.dir, func(path string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
 		}
@@ -132,6 +176,146 @@ func TestDeletionLeavesNoIdentityNumber(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+// TestDeletionLeavesNoIdentityNumber runs a signed job past its retention
+// with a fake clock: the sweep tells the sender ahead, then queues the
+// deletion, whose task deletes everything of the job (checkGone).
+func TestDeletionLeavesNoIdentityNumber(t *testing.T) {
+	w := newRetentionWorld(t)
+	ctx := context.Background()
+	w.clk.Advance(30*24*time.Hour - time.Second)
+	if n, err := w.svc.RunDeletions(ctx, 10); err != nil || n != 0 {
+		t.Fatalf("deleted before its time: %d, %v", n, err)
+	}
+	// The sender was told a week ahead, once however often the sweep ran.
+	w.svc.RunDeletions(ctx, 10)
+	if got := eventTypes(t, w.db, retentionOrg); !reflect.DeepEqual(got, []string{"job.deletion-due"}) {
+		t.Fatalf("feed before the deletion: %v", got)
+	}
+	w.clk.Advance(time.Second)
+	for range 2 { // queued once while it waits
+		if n, err := w.svc.RunDeletions(ctx, 10); err != nil || n != 1 {
+			t.Fatalf("due deletions queued: %d, %v", n, err)
+		}
+	}
+	if got := w.runTasks(t); !reflect.DeepEqual(got, []string{"delete-job:done"}) {
+		t.Fatalf("tasks: %v", got)
+	}
+	if n, err := w.svc.RunDeletions(ctx, 10); err != nil || n != 0 {
+		t.Fatalf("a deleted job is due again: %d, %v", n, err)
+	}
+	if got := eventTypes(t, w.db, retentionOrg); !reflect.DeepEqual(got, []string{"job.deletion-due", "job.deleted"}) {
+		t.Fatalf("feed after the deletion: %v", got)
+	}
+	w.checkGone(t)
+}
+
+// dyingBlobs is the blob store of a process killed while the deletion
+// task deletes blobs: the first deletions happen, then the process is
+// gone and nothing more reaches the store.
+type dyingBlobs struct {
+	*blobfs.Store
+	left int // deletions before the process dies
+}
+
+func (d *dyingBlobs) DeleteIfOlder(ctx context.Context, key string, before time.Time) (bool, error) {
+	if d.left == 0 {
+		return false, errors.New("process killed")
+	}
+	d.left--
+	return d.Store.DeleteIfOlder(ctx, key, before)
+}
+
+// TestDeletionResumesAfterCrash kills the deletion task midway: the job's
+// tombstone is committed and one of its four blobs deleted when the
+// process dies without telling the queue anything. Another process
+// opening the same data directory takes the task over once the lease has
+// run out and finishes it; nothing of the job is left.
+func TestDeletionResumesAfterCrash(t *testing.T) {
+	w := newRetentionWorld(t)
+	ctx := context.Background()
+	w.clk.Advance(31 * 24 * time.Hour)
+	if n, err := w.svc.RunDeletions(ctx, 10); err != nil || n != 1 {
+		t.Fatalf("due deletions queued: %d, %v", n, err)
+	}
+	// The first process claims the task and dies in it: its handler's
+	// error is never reported, as a killed process reports nothing.
+	const lease = time.Minute
+	claimed, err := w.q.Claim(ctx, "node-1", []string{TaskDeleteJob}, lease, w.clk.Now(), 1)
+	if err != nil || len(claimed) != 1 {
+		t.Fatalf("claim: %v, %v", claimed, err)
+	}
+	w.svc.Blobs = &dyingBlobs{Store: w.blobs, left: 1}
+	if err := w.svc.DeletionHandler(ctx, claimed[0]); err == nil {
+		t.Fatal("the dying process finished the deletion")
+	}
+	w.close()
+
+	// What the crash left: a tombstone whose blobs are listed for
+	// deletion, three of them still stored, nothing referring to them.
+	w.open(t)
+	if j, err := w.db.Job(ctx, retentionOrg, w.job.ID); err != nil || !j.Deleted() {
+		t.Fatalf("job after the crash: %v, %v", j, err)
+	}
+	left, err := w.db.DeletedBlobs(ctx, retentionOrg, w.job.ID)
+	if err != nil || len(left) != 4 {
+		t.Fatalf("blobs listed after the crash: %v, %v", left, err)
+	}
+	stored := 0
+	for _, key := range left {
+		if o, err := w.blobs.Open(ctx, key); err == nil {
+			o.Close()
+			stored++
+		}
+	}
+	if stored != 3 {
+		t.Fatalf("%d of the job's blobs stored after the crash, want 3", stored)
+	}
+	if got := w.runTasks(t); len(got) != 0 {
+		t.Fatalf("the task was taken over within its lease: %v", got)
+	}
+	w.clk.Advance(lease)
+	if got := w.runTasks(t); !reflect.DeepEqual(got, []string{"delete-job:done"}) {
+		t.Fatalf("tasks after the lease: %v", got)
+	}
+	if got := eventTypes(t, w.db, retentionOrg); !reflect.DeepEqual(got, []string{"job.deletion-due", "job.deleted"}) {
+		t.Fatalf("feed: %v (one deletion, however often it ran)", got)
+	}
+	w.checkGone(t)
+}
+
+// TestSenderDeletionIsTheTask deletes a finished job on the sender's
+// request, minutes after its blobs were written: the job is a tombstone
+// when the call returns, and the task queued for it, should the call have
+// been cut short, finds nothing left. The blobs, written within the grace
+// that protects a job storing the same content, stay recorded and are
+// deleted by the next blob sweep after the grace.
+func TestSenderDeletionIsTheTask(t *testing.T) {
+	w := newRetentionWorld(t)
+	ctx := context.Background()
+	j, err := w.svc.DeleteJob(ctx, Caller{Org: retentionOrg, Actor: "cert:1"}, w.job.ID)
+	if err != nil || !j.Deleted() {
+		t.Fatalf("DeleteJob: %+v, %v", j, err)
+	}
+	if got := w.runTasks(t); !reflect.DeepEqual(got, []string{"delete-job:done"}) {
+		t.Fatalf("tasks: %v", got)
+	}
+	if got := eventTypes(t, w.db, retentionOrg); !reflect.DeepEqual(got, []string{"job.deleted"}) {
+		t.Fatalf("feed: %v", got)
+	}
+	kept, err := w.db.DeletedBlobs(ctx, retentionOrg, w.job.ID)
+	if err != nil || len(kept) != 4 {
+		t.Fatalf("blobs kept for their grace: %v, %v", kept, err)
+	}
+	if n, err := w.svc.SweepBlobs(ctx); err != nil || n != 0 {
+		t.Fatalf("sweep within the grace: %d, %v", n, err)
+	}
+	w.clk.Advance(uploadGrace + time.Minute)
+	if n, err := w.svc.SweepBlobs(ctx); err != nil || n != 4 {
+		t.Fatalf("sweep after the grace: %d, %v", n, err)
+	}
+	w.checkGone(t)
 }
 
 // eventTypes lists the retention events in org's feed, oldest first.

@@ -82,6 +82,7 @@ func (d *Service) Handlers(r *queue.Runner) {
 	r.Handle(TaskCallback, d.decode(d.callback))
 	r.Handle(ceremony.TaskSendCode, d.decode(d.sendCode))
 	r.Handle(ceremony.TaskComplete, d.decode(d.complete))
+	r.Handle(ceremony.TaskDeleteJob, d.Svc.DeletionHandler)
 }
 
 // complete completes a signed job: the long-term revisions, then

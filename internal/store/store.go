@@ -479,7 +479,19 @@ type Retention interface {
 	NoticeDeletion(ctx context.Context, org, id string, at time.Time) error
 	// DeleteJob makes the job a tombstone at by.At and appends the event
 	// "job.deleted" (reason and the hashes of every document and revision)
-	// to the feed and the audit log, in one transaction. A job already
-	// deleted is left as it is, without a second event.
+	// to the feed and the audit log, in one transaction. The same
+	// transaction records every blob the job referred to (JobBlobs) as
+	// its deleted blobs, for the blob store's deletion to follow. A job
+	// already deleted is left as it is, without a second event.
 	DeleteJob(ctx context.Context, by By, org, id, reason string) error
+	// DeletedBlobs lists the blobs DeleteJob recorded for the job and
+	// ForgetDeletedBlobs has not forgotten yet; no job refers to them
+	// through this one any more.
+	DeletedBlobs(ctx context.Context, org, id string) ([]string, error)
+	// ForgetDeletedBlobs forgets keys of the job's deleted blobs, once
+	// they are deleted from the blob store or referred to by another job.
+	ForgetDeletedBlobs(ctx context.Context, org, id string, keys []string) error
+	// DeletedBlobJobs lists up to limit deleted jobs with deleted blobs
+	// not forgotten yet, for the blob sweep.
+	DeletedBlobJobs(ctx context.Context, limit int) ([]JobRef, error)
 }

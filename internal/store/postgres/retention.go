@@ -24,13 +24,16 @@ func (db *DB) DueDeletions(ctx context.Context, now time.Time, limit int) ([]sto
 	return out, wrap("due deletions", err)
 }
 
+// jobBlobs is every blob key the job $1, $2 refers to: what JobBlobs
+// lists and DeleteJob records.
+const jobBlobs = `
+	SELECT sha256 FROM documents WHERE org = $1 AND job_id = $2
+	UNION SELECT sha256 FROM revisions WHERE org = $1 AND job_id = $2
+	UNION SELECT evidence FROM signers WHERE org = $1 AND job_id = $2 AND evidence <> ''`
+
 // JobBlobs lists the blob keys a job refers to.
 func (db *DB) JobBlobs(ctx context.Context, org, id string) ([]string, error) {
-	rows, _ := db.pool.Query(ctx, `
-		SELECT sha256 FROM documents WHERE org = $1 AND job_id = $2
-		UNION SELECT sha256 FROM revisions WHERE org = $1 AND job_id = $2
-		UNION SELECT evidence FROM signers WHERE org = $1 AND job_id = $2 AND evidence <> ''
-		ORDER BY 1`, org, id)
+	rows, _ := db.pool.Query(ctx, jobBlobs+` ORDER BY 1`, org, id)
 	out, err := pgx.CollectRows(rows, pgx.RowTo[string])
 	return out, wrap("job blobs", err)
 }
@@ -45,7 +48,8 @@ func (db *DB) BlobReferenced(ctx context.Context, key, org, id string) (bool, er
 	return found, wrap("blob referenced", err)
 }
 
-// DeleteJob makes the job a tombstone. The job row is locked first, as
+// DeleteJob makes the job a tombstone and records the blobs it referred to
+// in deleted_blobs, in the same transaction. The job row is locked first, as
 // SaveJob locks it, so a concurrent change waits and then finds the job
 // deleted. PostgreSQL keeps the old row versions until VACUUM reclaims
 // them (docs/operations.md, "Retention").
@@ -67,6 +71,8 @@ func (db *DB) DeleteJob(ctx context.Context, by store.By, org, id, reason string
 			return err
 		}
 		for _, q := range []string{
+			`INSERT INTO deleted_blobs (org, job_id, key) SELECT $1, $2, k FROM (` + jobBlobs + `) AS b(k)
+				ON CONFLICT DO NOTHING`,
 			`DELETE FROM codes WHERE signer_id IN (SELECT id FROM signers WHERE org = $1 AND job_id = $2)`,
 			`UPDATE signers SET pid = '', email = '', mobile = '', name = '', ref = '', evidence = '', notice = '', rejection_reason = ''
 				WHERE org = $1 AND job_id = $2`,
@@ -86,6 +92,31 @@ func (db *DB) DeleteJob(ctx context.Context, by store.By, org, id, reason string
 		return appendEvents(ctx, tx, org, nil, []job.Event{job.Deleted(id, status, by.Actor, by.At, reason, hashes)})
 	})
 	return wrap("delete job", err)
+}
+
+// DeletedBlobs lists the blobs the job's deletion recorded and
+// ForgetDeletedBlobs has not forgotten yet.
+func (db *DB) DeletedBlobs(ctx context.Context, org, id string) ([]string, error) {
+	rows, _ := db.pool.Query(ctx, `SELECT key FROM deleted_blobs WHERE org = $1 AND job_id = $2 ORDER BY key`, org, id)
+	out, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	return out, wrap("deleted blobs", err)
+}
+
+// ForgetDeletedBlobs forgets keys of the job's deleted blobs.
+func (db *DB) ForgetDeletedBlobs(ctx context.Context, org, id string, keys []string) error {
+	_, err := db.pool.Exec(ctx, `DELETE FROM deleted_blobs WHERE org = $1 AND job_id = $2 AND key = ANY($3)`, org, id, keys)
+	return wrap("forget deleted blobs", err)
+}
+
+// DeletedBlobJobs lists deleted jobs with deleted blobs not forgotten.
+func (db *DB) DeletedBlobJobs(ctx context.Context, limit int) ([]store.JobRef, error) {
+	rows, _ := db.pool.Query(ctx, `SELECT DISTINCT org, job_id FROM deleted_blobs LIMIT $1`, limit)
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (store.JobRef, error) {
+		var ref store.JobRef
+		err := r.Scan(&ref.Org, &ref.JobID)
+		return ref, err
+	})
+	return out, wrap("deleted blob jobs", err)
 }
 
 // DeletionsToNotice lists jobs whose deletion is near and not announced.

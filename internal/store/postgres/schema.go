@@ -262,4 +262,14 @@ CREATE TABLE org_logos (
 	`
 ALTER TABLE jobs ADD COLUMN lang TEXT NOT NULL DEFAULT '';
 `,
+	// 12: the blobs a deleted job referred to, until the deletion task has
+	// deleted them (SQLite's step 17).
+	`
+CREATE TABLE deleted_blobs (
+	org    TEXT COLLATE "C" NOT NULL,
+	job_id TEXT COLLATE "C" NOT NULL,
+	key    TEXT COLLATE "C" NOT NULL,
+	PRIMARY KEY (org, job_id, key)
+);
+`,
 }

@@ -73,10 +73,12 @@ func (db *DB) BlobReferenced(ctx context.Context, key, org, id string) (bool, er
 	return n == 1, nil
 }
 
-// DeleteJob makes the job a tombstone. The database runs with
-// secure_delete, so the bytes of what is deleted are overwritten in the
-// database file; a checkpoint afterwards moves the pages out of the WAL
-// and truncates it, so no earlier frame keeps them either.
+// DeleteJob makes the job a tombstone and records the blobs it referred to
+// in deleted_blobs, in the same transaction, so the list of what to delete
+// from the blob store survives the references that made it. The database
+// runs with secure_delete, so the bytes of what is deleted are overwritten
+// in the database file; a checkpoint afterwards moves the pages out of the
+// WAL and truncates it, so no earlier frame keeps them either.
 func (db *DB) DeleteJob(ctx context.Context, by store.By, org, id, reason string) error {
 	err := db.tx(ctx, func(tx *sql.Tx) error {
 		var status job.Status
@@ -94,6 +96,8 @@ func (db *DB) DeleteJob(ctx context.Context, by store.By, org, id, reason string
 			return err
 		}
 		for _, q := range []string{
+			`INSERT OR IGNORE INTO deleted_blobs (org, job_id, key)
+				SELECT org, job_id, key FROM (` + jobBlobs + `) WHERE org = ?1 AND job_id = ?2`,
 			`DELETE FROM codes WHERE signer_id IN (SELECT id FROM signers WHERE org = ? AND job_id = ?)`,
 			`UPDATE signers SET pid = '', email = '', mobile = '', name = '', ref = '', evidence = '', notice = '', rejection_reason = ''
 				WHERE org = ? AND job_id = ?`,
@@ -123,6 +127,59 @@ func (db *DB) DeleteJob(ctx context.Context, by store.By, org, id, reason string
 		return fmt.Errorf("sqlite: delete job: checkpoint: %w", err)
 	}
 	return nil
+}
+
+// DeletedBlobs lists the blobs the job's deletion recorded and
+// ForgetDeletedBlobs has not forgotten yet.
+func (db *DB) DeletedBlobs(ctx context.Context, org, id string) ([]string, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT key FROM deleted_blobs WHERE org = ? AND job_id = ? ORDER BY key`, org, id)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: deleted blobs: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var k string
+		if err := rows.Scan(&k); err != nil {
+			return nil, fmt.Errorf("sqlite: deleted blobs: %w", err)
+		}
+		out = append(out, k)
+	}
+	return out, rows.Err()
+}
+
+// ForgetDeletedBlobs forgets keys of the job's deleted blobs.
+func (db *DB) ForgetDeletedBlobs(ctx context.Context, org, id string, keys []string) error {
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		for _, k := range keys {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM deleted_blobs WHERE org = ? AND job_id = ? AND key = ?`, org, id, k); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("sqlite: forget deleted blobs: %w", err)
+	}
+	return nil
+}
+
+// DeletedBlobJobs lists deleted jobs with deleted blobs not forgotten.
+func (db *DB) DeletedBlobJobs(ctx context.Context, limit int) ([]store.JobRef, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT DISTINCT org, job_id FROM deleted_blobs LIMIT ?`, limit)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: deleted blob jobs: %w", err)
+	}
+	defer rows.Close()
+	var out []store.JobRef
+	for rows.Next() {
+		var r store.JobRef
+		if err := rows.Scan(&r.Org, &r.JobID); err != nil {
+			return nil, fmt.Errorf("sqlite: deleted blob jobs: %w", err)
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
 }
 
 func queryStrings(ctx context.Context, tx *sql.Tx, query string, args ...any) ([]string, error) {

@@ -270,4 +270,15 @@ CREATE TABLE org_logos (
 	`
 ALTER TABLE jobs ADD COLUMN lang TEXT NOT NULL DEFAULT '';
 `,
+	// 17: the blobs a deleted job referred to, recorded with its
+	// tombstone and forgotten once the deletion task has deleted them
+	// from the blob store (store.Retention.DeletedBlobs).
+	`
+CREATE TABLE deleted_blobs (
+	org    TEXT NOT NULL,
+	job_id TEXT NOT NULL,
+	key    TEXT NOT NULL,
+	PRIMARY KEY (org, job_id, key)
+) WITHOUT ROWID;
+`,
 }

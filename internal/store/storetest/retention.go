@@ -121,6 +121,34 @@ func testDeleteJob(t *testing.T, s store.Store) {
 	if keys, _ := s.JobBlobs(ctx, orgA, j.ID); len(keys) != 0 {
 		t.Fatalf("deleted job still refers to %v", keys)
 	}
+	// What it referred to is recorded for the blob store's deletion,
+	// until that is done.
+	if keys, err := s.DeletedBlobs(ctx, orgA, j.ID); err != nil || !reflect.DeepEqual(keys, []string{r1, r2, evidence, upload}) {
+		t.Fatalf("DeletedBlobs = %v, %v", keys, err)
+	}
+	if keys, _ := s.DeletedBlobs(ctx, orgB, other.ID); len(keys) != 0 {
+		t.Fatalf("a job not deleted has deleted blobs: %v", keys)
+	}
+	if refs, err := s.DeletedBlobJobs(ctx, 10); err != nil || !reflect.DeepEqual(refs, []store.JobRef{{Org: orgA, JobID: j.ID}}) {
+		t.Fatalf("DeletedBlobJobs = %v, %v", refs, err)
+	}
+	if err := s.ForgetDeletedBlobs(ctx, orgA, j.ID, []string{r1, upload}); err != nil {
+		t.Fatal(err)
+	}
+	if keys, err := s.DeletedBlobs(ctx, orgA, j.ID); err != nil || !reflect.DeepEqual(keys, []string{r2, evidence}) {
+		t.Fatalf("DeletedBlobs after forgetting two = %v, %v", keys, err)
+	}
+	for range 2 {
+		if err := s.ForgetDeletedBlobs(ctx, orgA, j.ID, []string{r2, evidence}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if keys, err := s.DeletedBlobs(ctx, orgA, j.ID); err != nil || len(keys) != 0 {
+		t.Fatalf("DeletedBlobs after ForgetDeletedBlobs = %v, %v", keys, err)
+	}
+	if refs, err := s.DeletedBlobJobs(ctx, 10); err != nil || len(refs) != 0 {
+		t.Fatalf("DeletedBlobJobs when all are forgotten = %v, %v", refs, err)
+	}
 	if ok, _ := s.BlobReferenced(ctx, upload, orgB, other.ID); ok {
 		t.Fatal("the deleted job still counts as a reference")
 	}

@@ -3,6 +3,7 @@ package metrics
 import (
 	"context"
 	"io"
+	"time"
 
 	"github.com/segl/segl/internal/blob"
 )
@@ -15,14 +16,39 @@ type Blobs struct {
 	m *Metrics
 }
 
-var _ blob.Store = (*Blobs)(nil)
+var (
+	_ blob.Store      = (*Blobs)(nil)
+	_ blob.FilePutter = (*filePutterBlobs)(nil)
+	_ blob.Sweeper    = (*sweeperBlobs)(nil)
+	_ blob.FilePutter = (*filePutterSweeperBlobs)(nil)
+	_ blob.Sweeper    = (*filePutterSweeperBlobs)(nil)
+)
 
-// filePutterBlobs keeps the optional blob.FilePutter of the wrapped store
-// (the file system moves a finished temporary file into place instead of
-// copying it), found by type assertion as before.
-type filePutterBlobs struct {
-	*Blobs
-	fp blob.FilePutter
+// The wrapper keeps the optional capabilities of the wrapped store, found
+// by type assertion as before: blob.FilePutter (the file system moves a
+// finished temporary file into place instead of copying it) and
+// blob.Sweeper (without which the blob sweep and the grace of a deletion
+// would be skipped), in each combination.
+type (
+	filePutterBlobs struct {
+		*Blobs
+		fp blob.FilePutter
+	}
+	sweeperBlobs struct {
+		*Blobs
+		sweeping
+	}
+	filePutterSweeperBlobs struct {
+		*filePutterBlobs
+		sweeping
+	}
+)
+
+// sweeping is the blob.Sweeper of a wrapped store, with its failures
+// counted.
+type sweeping struct {
+	sw blob.Sweeper
+	m  *Metrics
 }
 
 // Blobs wraps s; with a nil m it returns s itself.
@@ -31,8 +57,15 @@ func (m *Metrics) Blobs(s blob.Store) blob.Store {
 		return s
 	}
 	b := &Blobs{Store: s, m: m}
-	if fp, ok := s.(blob.FilePutter); ok {
+	fp, files := s.(blob.FilePutter)
+	sw, sweeps := s.(blob.Sweeper)
+	switch {
+	case files && sweeps:
+		return &filePutterSweeperBlobs{filePutterBlobs: &filePutterBlobs{Blobs: b, fp: fp}, sweeping: sweeping{sw: sw, m: m}}
+	case files:
 		return &filePutterBlobs{Blobs: b, fp: fp}
+	case sweeps:
+		return &sweeperBlobs{Blobs: b, sweeping: sweeping{sw: sw, m: m}}
 	}
 	return b
 }
@@ -59,4 +92,16 @@ func (b *filePutterBlobs) PutFile(ctx context.Context, path string, limit int64)
 	ref, err := b.fp.PutFile(ctx, path, limit)
 	b.m.storageError("blob", err)
 	return ref, err
+}
+
+func (s sweeping) WalkOlder(ctx context.Context, before time.Time, fn func(key string) error) error {
+	err := s.sw.WalkOlder(ctx, before, fn)
+	s.m.storageError("blob", err)
+	return err
+}
+
+func (s sweeping) DeleteIfOlder(ctx context.Context, key string, before time.Time) (bool, error) {
+	deleted, err := s.sw.DeleteIfOlder(ctx, key, before)
+	s.m.storageError("blob", err)
+	return deleted, err
 }

@@ -8,8 +8,10 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/segl/segl/internal/blob"
+	blobfs "github.com/segl/segl/internal/blob/fs"
 	"github.com/segl/segl/internal/errs"
 )
 
@@ -115,6 +117,41 @@ func TestStorageErrorsAreFailuresOnly(t *testing.T) {
 	if n := strings.Count(out, "segl_storage_errors_total{"); n != 3 {
 		t.Errorf("%d storage error series, want 3:\n%s", n, out)
 	}
+}
+
+// TestBlobsKeepCapabilities: the wrapped store keeps the optional
+// capabilities of the store it wraps, and gains none: the blob sweep and
+// the deletion's grace find blob.Sweeper by type assertion.
+func TestBlobsKeepCapabilities(t *testing.T) {
+	m := New()
+	fsStore, err := blobfs.Open(t.TempDir(), blobfs.Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name          string
+		s             blob.Store
+		files, sweeps bool
+	}{
+		{"neither", failing{}, false, false},
+		{"both/fs", fsStore, true, true},
+		{"sweeper", sweeperOnly{}, false, true},
+	} {
+		b := m.Blobs(c.s)
+		_, files := b.(blob.FilePutter)
+		_, sweeps := b.(blob.Sweeper)
+		if files != c.files || sweeps != c.sweeps {
+			t.Errorf("%s: wrapped FilePutter %v, Sweeper %v; want %v, %v", c.name, files, sweeps, c.files, c.sweeps)
+		}
+	}
+}
+
+// sweeperOnly is a blob store that can tell its blobs' ages, and has none.
+type sweeperOnly struct{ failing }
+
+func (sweeperOnly) WalkOlder(context.Context, time.Time, func(string) error) error { return nil }
+func (sweeperOnly) DeleteIfOlder(context.Context, string, time.Time) (bool, error) {
+	return false, nil
 }
 
 // TestNilRecordsNothing: code wired without metrics calls the same

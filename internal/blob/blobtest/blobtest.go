@@ -9,9 +9,11 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/segl/segl/internal/blob"
 	"github.com/segl/segl/internal/errs"
@@ -134,4 +136,82 @@ func Run(t *testing.T, newStore func(t *testing.T) blob.Store) {
 		}
 		wg.Wait()
 	})
+}
+
+// RunSweeper runs the suite of blob.Sweeper, on which the blob sweep and
+// the deletion of jobs rely: ages are the store's own (a file's time, an
+// object's LastModified), so the suite waits in real time, two seconds in
+// all, because S3 keeps LastModified to the second.
+func RunSweeper(t *testing.T, newStore func(t *testing.T) blob.Store) {
+	ctx := context.Background()
+	s := newStore(t)
+	sw, ok := s.(blob.Sweeper)
+	if !ok {
+		t.Fatalf("%T is no blob.Sweeper", s)
+	}
+	put := func(content string) string {
+		t.Helper()
+		ref, err := s.Put(ctx, strings.NewReader(content), 1<<20)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ref.Key
+	}
+	older := func(before time.Time) []string {
+		t.Helper()
+		var keys []string
+		if err := sw.WalkOlder(ctx, before, func(key string) error { keys = append(keys, key); return nil }); err != nil {
+			t.Fatal(err)
+		}
+		slices.Sort(keys)
+		return keys
+	}
+	stored := func(key string) bool {
+		t.Helper()
+		o, err := s.Open(ctx, key)
+		if errs.Is(err, errs.NotFound) {
+			return false
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		o.Close()
+		return true
+	}
+	again, gone := put("stored again"), put("left alone")
+	both := []string{again, gone}
+	slices.Sort(both)
+	if got := older(time.Now().Add(-time.Hour)); len(got) != 0 {
+		t.Fatalf("blobs older than an hour: %v", got)
+	}
+	if got := older(time.Now().Add(2 * time.Second)); !slices.Equal(got, both) {
+		t.Fatalf("blobs written before now: %v, want %v", got, both)
+	}
+	if deleted, err := sw.DeleteIfOlder(ctx, gone, time.Now().Add(-time.Hour)); err != nil || deleted || !stored(gone) {
+		t.Fatalf("a new blob was deleted: %v, %v", deleted, err)
+	}
+	// Both are older than mark; then one is stored again, which counts
+	// as written now.
+	time.Sleep(1100 * time.Millisecond)
+	mark := time.Now()
+	time.Sleep(1100 * time.Millisecond)
+	if put("stored again") != again {
+		t.Fatal("same content, another key")
+	}
+	if got := older(mark); !slices.Equal(got, []string{gone}) {
+		t.Fatalf("blobs older than the mark: %v, want only the one left alone", got)
+	}
+	if deleted, err := sw.DeleteIfOlder(ctx, again, mark); err != nil || deleted || !stored(again) {
+		t.Fatalf("a blob stored again was deleted: %v, %v", deleted, err)
+	}
+	if deleted, err := sw.DeleteIfOlder(ctx, gone, mark); err != nil || !deleted || stored(gone) {
+		t.Fatalf("an old blob was kept: %v, %v", deleted, err)
+	}
+	if deleted, err := sw.DeleteIfOlder(ctx, gone, mark); err != nil || deleted {
+		t.Fatalf("a missing blob: %v, %v", deleted, err)
+	}
+	// A blob deleted by the sweep and then stored again is there.
+	if put("left alone") != gone || !stored(gone) {
+		t.Fatal("content stored after its deletion is missing")
+	}
 }

@@ -26,6 +26,16 @@ func TestConformance(t *testing.T) {
 	})
 }
 
+func TestSweeper(t *testing.T) {
+	blobtest.RunSweeper(t, func(t *testing.T) blob.Store {
+		s, err := Open(t.TempDir(), Options{NoSync: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	})
+}
+
 func TestFailedPutLeavesNoTemporaryFiles(t *testing.T) {
 	dir := t.TempDir()
 	s, _ := Open(dir, Options{})

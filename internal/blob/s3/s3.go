@@ -21,6 +21,12 @@
 //   - the signing code already writes every new revision to a file
 //     (blob.FilePutter), which is then uploaded with no second copy.
 //
+// The blob sweep (blob.Sweeper) reads each object's LastModified. Storing
+// content that is already there does not upload it again but copies the
+// object onto itself (a server-side COPY with new metadata), which sets
+// its LastModified to now, as blob.Sweeper asks of a Put; see
+// DeleteIfOlder for what that leaves open and why it is acceptable.
+//
 // Reads stream: Read follows one GET of the whole object, and ReadAt, which
 // the PDF code uses to seek, fetches aligned blocks with ranged GETs and
 // keeps the last few, so memory per open blob is bounded (cacheBlocks ×
@@ -58,6 +64,7 @@ var (
 	_ blob.Store      = (*Store)(nil)
 	_ blob.FilePutter = (*Store)(nil)
 	_ blob.Checker    = (*Store)(nil)
+	_ blob.Sweeper    = (*Store)(nil)
 )
 
 // Options say where the bucket is and how to reach it.
@@ -207,14 +214,15 @@ func tooLarge(limit int64) error {
 }
 
 // upload sends the ref.Size bytes of f under ref's key, unless that content
-// is stored already. f is an io.ReaderAt of known size, so minio-go sends it
-// in one PUT or in parts read from the file: nothing is buffered per part.
+// is stored already, when it only marks it written now (touch). f is an
+// io.ReaderAt of known size, so minio-go sends it in one PUT or in parts
+// read from the file: nothing is buffered per part.
 func (s *Store) upload(ctx context.Context, f *os.File, ref blob.Ref) (blob.Ref, error) {
 	name, _ := objectName(ref.Key)
-	if _, err := s.c.StatObject(ctx, s.bucket, name, minio.StatObjectOptions{}); err == nil {
-		return ref, nil // already stored: content addressing makes this a no-op
-	} else if !notFound(err) {
-		return blob.Ref{}, failed("stat", err)
+	if stored, err := s.touch(ctx, name); err != nil {
+		return blob.Ref{}, err
+	} else if stored {
+		return ref, nil // content addressing: the same key is the same content
 	}
 	_, err := s.c.PutObject(ctx, s.bucket, name, io.NewSectionReader(f, 0, ref.Size), ref.Size, minio.PutObjectOptions{
 		ContentType: "application/octet-stream",
@@ -224,6 +232,85 @@ func (s *Store) upload(ctx context.Context, f *os.File, ref blob.Ref) (blob.Ref,
 		return blob.Ref{}, failed("put", err)
 	}
 	return ref, nil
+}
+
+// touch copies the object name onto itself with new metadata, which S3
+// answers by storing it anew: its LastModified becomes now, so the sweep
+// takes it for just written (blob.Sweeper). It reports false when there
+// is no such object, which then has to be uploaded, also when the sweep
+// deleted it a moment ago. The copy happens inside the object store, so
+// no content crosses the network.
+func (s *Store) touch(ctx context.Context, name string) (bool, error) {
+	_, err := s.c.CopyObject(ctx,
+		minio.CopyDestOptions{Bucket: s.bucket, Object: name, ReplaceMetadata: true,
+			UserMetadata: map[string]string{"Segl-Stored": time.Now().UTC().Format(time.RFC3339Nano)}},
+		minio.CopySrcOptions{Bucket: s.bucket, Object: name})
+	if notFound(err) {
+		return false, nil
+	}
+	if err != nil {
+		return false, failed("touch", err)
+	}
+	return true, nil
+}
+
+// WalkOlder lists the blobs whose LastModified, in the object store's
+// clock, is before before. The sweep's grace (a day) dwarfs any skew
+// between that clock and a node's.
+func (s *Store) WalkOlder(ctx context.Context, before time.Time, fn func(key string) error) error {
+	for o := range s.c.ListObjects(ctx, s.bucket, minio.ListObjectsOptions{Prefix: "sha256/", Recursive: true}) {
+		if o.Err != nil {
+			return failed("list", o.Err)
+		}
+		key := strings.TrimPrefix(o.Key, "sha256/")
+		if _, err := objectName(key); err != nil || !o.LastModified.Before(before) {
+			continue
+		}
+		if err := fn(key); err != nil {
+			return err
+		}
+	}
+	return ctx.Err()
+}
+
+// DeleteIfOlder deletes key if its LastModified, read immediately before,
+// is before before.
+//
+// S3 has no delete conditional on age (AWS offers
+// x-amz-if-match-last-modified-time for directory buckets only, and an
+// If-Match on the ETag cannot tell a stored-again object from the old one,
+// since the content and so the ETag are the same), so the check and the
+// delete are two requests, and a Put of the same content (touch) can fall
+// between them: the object is then deleted although it was just stored
+// again. For that to lose a document, a new job must store content that no
+// job has referred to for the whole grace (a day for the sweep, an hour
+// for a deletion), within the milliseconds between this HEAD and this
+// DELETE, and commit its row. The blob fs store closes the window with a
+// lock; across nodes that would take a lease table in the database, which
+// every Put would have to write. The window is accepted instead: content
+// addressing means the content is a SHA-256 of what was deleted, so the
+// race needs an upload of byte-identical content at that instant, and a
+// job that loses it refers to a missing blob, which reads as not found
+// (and the backup check reports), not as other content.
+func (s *Store) DeleteIfOlder(ctx context.Context, key string, before time.Time) (bool, error) {
+	name, err := objectName(key)
+	if err != nil {
+		return false, nil
+	}
+	info, err := s.c.StatObject(ctx, s.bucket, name, minio.StatObjectOptions{})
+	if notFound(err) {
+		return false, nil
+	}
+	if err != nil {
+		return false, failed("stat", err)
+	}
+	if !info.LastModified.Before(before) {
+		return false, nil
+	}
+	if err := s.c.RemoveObject(ctx, s.bucket, name, minio.RemoveObjectOptions{}); err != nil && !notFound(err) {
+		return false, failed("delete", err)
+	}
+	return true, nil
 }
 
 // Open returns the blob for streaming and seeking. Its existence is checked

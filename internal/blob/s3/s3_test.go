@@ -34,6 +34,14 @@ func TestConformance(t *testing.T) {
 	blobtest.Run(t, func(t *testing.T) blob.Store { return open(t, srv.Bucket(t)) })
 }
 
+// TestSweeper runs the sweeper suite on a real S3 server: storing content
+// again (a copy of the object onto itself) makes it young, and
+// DeleteIfOlder deletes only what is older.
+func TestSweeper(t *testing.T) {
+	srv := s3test.Shared(t)
+	blobtest.RunSweeper(t, func(t *testing.T) blob.Store { return open(t, srv.Bucket(t)) })
+}
+
 // TestMissingBucketIsAStartUpError: a wrong bucket name fails Open, not the
 // first upload hours later.
 func TestMissingBucketIsAStartUpError(t *testing.T) {

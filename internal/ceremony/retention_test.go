@@ -285,6 +285,40 @@ func TestDeletionResumesAfterCrash(t *testing.T) {
 	w.checkGone(t)
 }
 
+// TestDeletionGivesUpVisibly: a deletion task whose blob store keeps
+// failing ends in the dead letter that /admin/tasks shows, naming the job,
+// with the job already a tombstone; the hourly blob sweep then deletes the
+// blobs it left.
+func TestDeletionGivesUpVisibly(t *testing.T) {
+	w := newRetentionWorld(t)
+	ctx := context.Background()
+	w.clk.Advance(31 * 24 * time.Hour)
+	if n, err := w.svc.RunDeletions(ctx, 10); err != nil || n != 1 {
+		t.Fatalf("due deletions queued: %d, %v", n, err)
+	}
+	w.svc.Blobs = &dyingBlobs{Store: w.blobs}
+	r := queue.NewRunner(w.q, queue.RunnerOptions{Clock: w.clk, MaxAttempts: 2})
+	r.Handle(TaskDeleteJob, w.svc.DeletionHandler)
+	for range 2 {
+		if _, err := r.RunOnce(ctx); err != nil {
+			t.Fatal(err)
+		}
+		w.clk.Advance(time.Hour) // past the backoff
+	}
+	dead, err := w.q.Dead(ctx, 10)
+	if err != nil || len(dead) != 1 || dead[0].Kind != TaskDeleteJob || !strings.Contains(string(dead[0].Payload), w.job.ID) {
+		t.Fatalf("dead letter: %+v, %v", dead, err)
+	}
+	if n, _ := w.svc.RunDeletions(ctx, 10); n != 0 {
+		t.Fatalf("a tombstone was queued again: %d", n)
+	}
+	w.svc.Blobs = w.blobs
+	if n, err := w.svc.SweepBlobs(ctx); err != nil || n != 4 {
+		t.Fatalf("blob sweep after the task gave up: %d, %v", n, err)
+	}
+	w.checkGone(t)
+}
+
 // TestSenderDeletionIsTheTask deletes a finished job on the sender's
 // request, minutes after its blobs were written: the job is a tombstone
 // when the call returns, and the task queued for it, should the call have

@@ -13,7 +13,10 @@ import (
 	"time"
 
 	"github.com/segl/segl/internal/audit"
+	"github.com/segl/segl/internal/blob"
 	blobfs "github.com/segl/segl/internal/blob/fs"
+	"github.com/segl/segl/internal/blob/s3"
+	"github.com/segl/segl/internal/blob/s3/s3test"
 	"github.com/segl/segl/internal/clock"
 	"github.com/segl/segl/internal/errs"
 	"github.com/segl/segl/internal/job"
@@ -27,21 +30,46 @@ import (
 // yet: its upload, two signed revisions and the evidence each carry the
 // signer's identity number pid.
 type retentionWorld struct {
-	dir    string
-	db     *sqlite.DB
-	q      *sqlitequeue.Queue
-	blobs  *blobfs.Store
-	clk    *clock.Fake
-	svc    *Service
-	job    *job.Job
-	upload string
+	dir   string
+	db    *sqlite.DB
+	q     *sqlitequeue.Queue
+	blobs blob.Store
+	// openBlobs opens the blob store of the data directory dir.
+	openBlobs func(t *testing.T, dir string) blob.Store
+	clk       *clock.Fake
+	svc       *Service
+	job       *job.Job
+	upload    string
 }
 
 const pid, retentionOrg = "21909825250", "317510748"
 
-func newRetentionWorld(t *testing.T) *retentionWorld {
+func newRetentionWorld(t *testing.T) *retentionWorld { return newRetentionWorldOn(t, fsBlobs) }
+
+// fsBlobs is the file blob store of the data directory.
+func fsBlobs(t *testing.T, dir string) blob.Store {
+	s, err := blobfs.Open(filepath.Join(dir, "blobs"), blobfs.Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// s3Blobs makes a blob store on a bucket of its own on the S3 test server.
+func s3Blobs(t *testing.T) func(t *testing.T, dir string) blob.Store {
+	o := s3test.Shared(t).Bucket(t)
+	return func(t *testing.T, dir string) blob.Store {
+		s, err := s3.Open(context.Background(), o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+}
+
+func newRetentionWorldOn(t *testing.T, openBlobs func(t *testing.T, dir string) blob.Store) *retentionWorld {
 	t.Helper()
-	w := &retentionWorld{dir: t.TempDir()}
+	w := &retentionWorld{dir: t.TempDir(), openBlobs: openBlobs}
 	// The blob store's times are the file system's.
 	w.clk = clock.NewFake(time.Now().UTC().Truncate(time.Second))
 	w.open(t)
@@ -105,9 +133,7 @@ func (w *retentionWorld) open(t *testing.T) {
 	if w.q, err = sqlitequeue.Open(filepath.Join(w.dir, "queue.db")); err != nil {
 		t.Fatal(err)
 	}
-	if w.blobs, err = blobfs.Open(filepath.Join(w.dir, "blobs"), blobfs.Options{NoSync: true}); err != nil {
-		t.Fatal(err)
-	}
+	w.blobs = w.openBlobs(t, w.dir)
 	w.svc = &Service{Store: w.db, Blobs: w.blobs, Queue: w.q, Clock: w.clk, Limits: job.DefaultLimits, LinkKey: []byte("k")}
 }
 
@@ -163,6 +189,11 @@ func (w *retentionWorld) checkGone(t *testing.T) {
 	if keys, err := w.db.DeletedBlobs(ctx, retentionOrg, w.job.ID); err != nil || len(keys) != 0 {
 		t.Fatalf("blobs still listed for deletion: %v, %v", keys, err)
 	}
+	left := 0
+	w.blobs.(blob.Sweeper).WalkOlder(ctx, time.Now().Add(time.Hour), func(string) error { left++; return nil })
+	if left != 0 {
+		t.Errorf("%d blobs left in the blob store", left)
+	}
 	filepath.WalkDir(w.dir, func(path string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
@@ -215,8 +246,12 @@ func TestDeletionLeavesNoIdentityNumber(t *testing.T) {
 // task deletes blobs: the first deletions happen, then the process is
 // gone and nothing more reaches the store.
 type dyingBlobs struct {
-	*blobfs.Store
+	blob.Store
 	left int // deletions before the process dies
+}
+
+func (d *dyingBlobs) WalkOlder(ctx context.Context, before time.Time, fn func(key string) error) error {
+	return d.Store.(blob.Sweeper).WalkOlder(ctx, before, fn)
 }
 
 func (d *dyingBlobs) DeleteIfOlder(ctx context.Context, key string, before time.Time) (bool, error) {
@@ -224,16 +259,21 @@ func (d *dyingBlobs) DeleteIfOlder(ctx context.Context, key string, before time.
 		return false, errors.New("process killed")
 	}
 	d.left--
-	return d.Store.DeleteIfOlder(ctx, key, before)
+	return d.Store.(blob.Sweeper).DeleteIfOlder(ctx, key, before)
 }
 
 // TestDeletionResumesAfterCrash kills the deletion task midway: the job's
 // tombstone is committed and one of its four blobs deleted when the
 // process dies without telling the queue anything. Another process
 // opening the same data directory takes the task over once the lease has
-// run out and finishes it; nothing of the job is left.
+// run out and finishes it; nothing of the job is left, in the file blob
+// store and in an S3 bucket.
 func TestDeletionResumesAfterCrash(t *testing.T) {
-	w := newRetentionWorld(t)
+	t.Run("fs", func(t *testing.T) { testDeletionResumesAfterCrash(t, newRetentionWorld(t)) })
+	t.Run("s3", func(t *testing.T) { testDeletionResumesAfterCrash(t, newRetentionWorldOn(t, s3Blobs(t))) })
+}
+
+func testDeletionResumesAfterCrash(t *testing.T, w *retentionWorld) {
 	ctx := context.Background()
 	w.clk.Advance(31 * 24 * time.Hour)
 	if n, err := w.svc.RunDeletions(ctx, 10); err != nil || n != 1 {

@@ -214,15 +214,24 @@ func tooLarge(limit int64) error {
 }
 
 // upload sends the ref.Size bytes of f under ref's key, unless that content
-// is stored already, when it only marks it written now (touch). f is an
+// is stored already, when it only marks it written now (touch): new content
+// costs a HEAD and a PUT, content already there a HEAD and a COPY. f is an
 // io.ReaderAt of known size, so minio-go sends it in one PUT or in parts
 // read from the file: nothing is buffered per part.
 func (s *Store) upload(ctx context.Context, f *os.File, ref blob.Ref) (blob.Ref, error) {
 	name, _ := objectName(ref.Key)
-	if stored, err := s.touch(ctx, name); err != nil {
-		return blob.Ref{}, err
-	} else if stored {
-		return ref, nil // content addressing: the same key is the same content
+	if _, err := s.c.StatObject(ctx, s.bucket, name, minio.StatObjectOptions{}); err == nil {
+		// Content addressing: the same key is the same content.
+		stored, err := s.touch(ctx, name)
+		if err != nil {
+			return blob.Ref{}, err
+		}
+		if stored {
+			return ref, nil
+		}
+		// Deleted by the sweep since the HEAD: upload it again.
+	} else if !notFound(err) {
+		return blob.Ref{}, failed("stat", err)
 	}
 	_, err := s.c.PutObject(ctx, s.bucket, name, io.NewSectionReader(f, 0, ref.Size), ref.Size, minio.PutObjectOptions{
 		ContentType: "application/octet-stream",

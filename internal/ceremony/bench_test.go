@@ -6,10 +6,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -20,6 +18,7 @@ import (
 	"github.com/segl/segl/internal/queue/sqlitequeue"
 	"github.com/segl/segl/internal/store"
 	"github.com/segl/segl/internal/store/sqlite"
+	"github.com/segl/segl/internal/testtool"
 )
 
 // benchJobs is how many ended jobs BenchmarkDeletions deletes
@@ -69,9 +68,9 @@ func BenchmarkDeletions(b *testing.B) {
 			}})
 		runner.Handle(TaskDeleteJob, svc.DeletionHandler)
 		clk.Advance(31 * 24 * time.Hour)
-		peak := samplePeakHeap()
+		peak := testtool.PeakHeap()
 		b.StartTimer()
-		start, cpu0 := time.Now(), cpuTime()
+		start, cpu0 := time.Now(), testtool.CPUTime()
 		for deleted.Load() < int64(n) {
 			if _, err := svc.RunDeletions(ctx, 500); err != nil {
 				b.Fatal(err)
@@ -86,7 +85,7 @@ func BenchmarkDeletions(b *testing.B) {
 				}
 			}
 		}
-		elapsed, cpu := time.Since(start), cpuTime()-cpu0
+		elapsed, cpu := time.Since(start), testtool.CPUTime()-cpu0
 		b.StopTimer()
 		b.ReportMetric(float64(n)/elapsed.Seconds(), "deletions/s")
 		b.ReportMetric(float64(cpu.Milliseconds())/float64(n), "cpu-ms/deletion")
@@ -143,41 +142,5 @@ func endJobs(b *testing.B, path string, blobs *blobfs.Store, n int, t0 time.Time
 		if err := db.SaveJob(ctx, j, append(signed, done...)); err != nil {
 			b.Fatal(err)
 		}
-	}
-}
-
-// cpuTime is the CPU time the process has used, user and system.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
-// samplePeakHeap samples the heap in use every 10 ms from now on; the
-// function it returns stops the sampling and reports the highest value.
-func samplePeakHeap() func() uint64 {
-	runtime.GC()
-	var peak atomic.Uint64
-	stop := make(chan struct{})
-	sampled := make(chan struct{})
-	go func() {
-		defer close(sampled)
-		var m runtime.MemStats
-		for {
-			runtime.ReadMemStats(&m)
-			if m.HeapInuse > peak.Load() {
-				peak.Store(m.HeapInuse)
-			}
-			select {
-			case <-stop:
-				return
-			case <-time.After(10 * time.Millisecond):
-			}
-		}
-	}()
-	return func() uint64 {
-		close(stop)
-		<-sampled
-		return peak.Load()
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"net"
 	"os"
 	"os/exec"
-	"runtime"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -18,6 +17,7 @@ import (
 	"github.com/segl/segl/internal/notify"
 	"github.com/segl/segl/internal/queue"
 	"github.com/segl/segl/internal/store"
+	"github.com/segl/segl/internal/testtool"
 )
 
 // BenchmarkNoticeDrain queues 10,000 portal jobs, one signer each, and
@@ -50,8 +50,7 @@ func BenchmarkNoticeDrain(b *testing.B) {
 		}
 		runner := queue.NewRunner(e.d.Queue, queue.RunnerOptions{Concurrency: 16, Poll: 10 * time.Millisecond, Clock: e.clk})
 		e.d.Handlers(runner)
-		var peakHeap atomic.Uint64
-		stopSampling := sampleHeap(&peakHeap)
+		peakHeap := testtool.PeakHeap()
 		b.StartTimer()
 		start := time.Now()
 		ctx, cancel := context.WithCancel(e.ctx)
@@ -66,11 +65,11 @@ func BenchmarkNoticeDrain(b *testing.B) {
 		b.StopTimer()
 		cancel()
 		wg.Wait()
-		stopSampling()
+		peak := peakHeap()
 		var ru syscall.Rusage
 		syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
 		b.ReportMetric(float64(jobs)/elapsed.Seconds(), "notices/s")
-		b.ReportMetric(float64(peakHeap.Load())/(1<<20), "peak-heap-MiB")
+		b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MiB")
 		b.ReportMetric(float64(ru.Maxrss)/1024, "peak-RSS-MiB")
 		b.StartTimer()
 	}
@@ -103,26 +102,6 @@ func (c *countingMailer) Send(ctx context.Context, m notify.Message) error {
 		c.n.Add(1)
 	}
 	return err
-}
-
-func sampleHeap(peak *atomic.Uint64) (stop func()) {
-	done := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		var ms runtime.MemStats
-		for {
-			runtime.ReadMemStats(&ms)
-			if ms.HeapInuse > peak.Load() {
-				peak.Store(ms.HeapInuse)
-			}
-			select {
-			case <-done:
-				return
-			case <-time.After(20 * time.Millisecond):
-			}
-		}
-	})
-	return func() { close(done); wg.Wait() }
 }
 
 func startMailpit(b *testing.B, bin string) string {

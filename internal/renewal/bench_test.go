@@ -7,10 +7,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -24,6 +22,7 @@ import (
 	"github.com/segl/segl/internal/renewal"
 	"github.com/segl/segl/internal/store/sqlite"
 	"github.com/segl/segl/internal/testdocs"
+	"github.com/segl/segl/internal/testtool"
 )
 
 // benchDocs archived documents are all due when the benchmark starts,
@@ -95,9 +94,9 @@ func BenchmarkRenewals(b *testing.B) {
 				}
 			}})
 		svc.Handlers(runner)
-		peak := samplePeakHeap()
+		peak := testtool.PeakHeap()
 		b.StartTimer()
-		start, cpu0 := time.Now(), cpuTime()
+		start, cpu0 := time.Now(), testtool.CPUTime()
 		for renewed.Load() < int64(want) {
 			// A sweep queues at most 500; the next finds the rest.
 			if _, err := svc.SweepDue(ctx); err != nil {
@@ -113,7 +112,7 @@ func BenchmarkRenewals(b *testing.B) {
 				}
 			}
 		}
-		elapsed, cpu := time.Since(start), cpuTime()-cpu0
+		elapsed, cpu := time.Since(start), testtool.CPUTime()-cpu0
 		b.StopTimer()
 		n := float64(renewed.Load())
 		b.ReportMetric(n/elapsed.Seconds(), "renewals/s")
@@ -163,40 +162,4 @@ func envInt(name string, def int) int {
 		return n
 	}
 	return def
-}
-
-// cpuTime is the CPU time the process has used, user and system.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
-// samplePeakHeap samples the heap in use every 10 ms from now on; the
-// function it returns stops the sampling and reports the highest value.
-func samplePeakHeap() func() uint64 {
-	runtime.GC()
-	var peak atomic.Uint64
-	stop := make(chan struct{})
-	sampled := make(chan struct{})
-	go func() {
-		defer close(sampled)
-		var m runtime.MemStats
-		for {
-			runtime.ReadMemStats(&m)
-			if m.HeapInuse > peak.Load() {
-				peak.Store(m.HeapInuse)
-			}
-			select {
-			case <-stop:
-				return
-			case <-time.After(10 * time.Millisecond):
-			}
-		}
-	}()
-	return func() uint64 {
-		close(stop)
-		<-sampled
-		return peak.Load()
-	}
 }

@@ -152,3 +152,14 @@ export async function noHorizontalScroll(page) {
   }));
   assert.ok(scroll <= width, `page is ${scroll}px wide in a ${width}px viewport`);
 }
+
+// errorSummaryFocus waits for a page with an error summary to finish
+// loading and returns the class of the focused element. segl.js moves focus
+// to the summary at DOMContentLoaded, which comes after the deferred and
+// module scripts (the sign page's preview) have run, so the summary is in
+// the DOM a moment before it has focus.
+export async function errorSummaryFocus(page) {
+  await page.waitForSelector(".error-summary");
+  await page.waitForLoadState("domcontentloaded");
+  return page.evaluate(() => document.activeElement.className);
+}

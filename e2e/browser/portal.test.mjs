@@ -100,13 +100,15 @@ describe("sender portal", { skip: !cfg && "SEGL_PORTAL is not set" }, () => {
 
     await page.getByLabel("Tittel").fill(title);
     await page.getByLabel("Deres referanse (valgfri)").fill("sak 2026/42");
-    await page.getByLabel("Velg dokumentene som skal signeres").setInputFiles(cfg.pdf);
+    await page.locator("#documents").setInputFiles(cfg.pdf);
+    await page.getByLabel("Dokumenttittel (valgfri)").first().fill("Arbeidsavtale med vedlegg");
     await page.getByLabel("Fødselsnummer (11 siffer)").first().fill(cfg.admin);
     await page.getByRole("button", { name: "Send til signering" }).click();
     await page.waitForURL(/\/portal\/jobs\/[0-9a-f-]+$/);
     await checkPage(page, { lang: "nb", h1: title });
     await page.getByText("Venter på signering").waitFor();
-    await page.getByText("sak 2026/42").waitFor();
+    await page.getByText("sak 2026/42").first().waitFor();
+    await page.getByRole("link", { name: "Last ned originalen av «Arbeidsavtale med vedlegg»" }).waitFor();
     await checkAxe(t, page, "job page");
     await shot(page, "job");
 

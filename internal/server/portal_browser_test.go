@@ -45,7 +45,7 @@ func TestPortalBrowser(t *testing.T) {
 	}
 	j, err := e.client(orgA).Job(ctx, list.Jobs[0].ID)
 	if err != nil || j.Title != "Ansettelsesavtale" || j.Flow != "portal" || j.Status != "cancelled" || j.Reference != "sak 2026/42" ||
-		len(j.Documents) != 1 || j.Documents[0].FileName != "ansettelsesavtale.pdf" || len(j.Signers) != 1 || j.Signers[0].PID != olaPID {
+		len(j.Documents) != 1 || j.Documents[0].FileName != "ansettelsesavtale.pdf" || j.Documents[0].Title != "Arbeidsavtale med vedlegg" || len(j.Signers) != 1 || j.Signers[0].PID != olaPID {
 		t.Fatalf("the job the browser sent: %v %+v", err, j)
 	}
 }

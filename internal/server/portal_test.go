@@ -3,6 +3,7 @@ package server_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"mime/multipart"
 	"net/http"
 	"net/textproto"
@@ -45,7 +46,8 @@ func pdfFile(name string) file {
 }
 
 // sendJob fills in the new-job form of page p (multipart/form-data, as a
-// browser sends it) with fields and files, and sends it.
+// browser sends it) with fields and files, file i in document row i+1,
+// and sends it.
 func (b *browser) sendJob(p page, fields url.Values, files ...file) page {
 	b.t.Helper()
 	m := portalTokenRE.FindStringSubmatch(p.body)
@@ -60,9 +62,9 @@ func (b *browser) sendJob(p page, fields url.Values, files ...file) page {
 			mw.WriteField(k, v)
 		}
 	}
-	for _, f := range files {
+	for i, f := range files {
 		h := textproto.MIMEHeader{}
-		h.Set("Content-Disposition", `form-data; name="documents"; filename="`+f.name+`"`)
+		h.Set("Content-Disposition", fmt.Sprintf(`form-data; name="document-%d-file"; filename="%s"`, i+1, f.name))
 		h.Set("Content-Type", f.contentType)
 		part, err := mw.CreatePart(h)
 		if err != nil {
@@ -148,7 +150,7 @@ func TestPortalRoles(t *testing.T) {
 	kariHome.hasNot(t, `href="/portal/users"`)
 	kariJob := kari.sendJob(kari.link(kariHome, "Nytt oppdrag"), jobFields("Karis avtale", olaPID), pdfFile("avtale.pdf"))
 	kariJob.want(t, http.StatusOK, "Karis avtale")
-	kariJob.has(t, "Venter på signering", "avtale.pdf", olaPID, "Last ned originalen av «avtale»")
+	kariJob.has(t, "Venter på signering", "avtale.pdf", olaPID, "Last ned originalen av «Karis avtale»")
 	olaJob := ola.sendJob(ola.get("/portal/jobs/new"), jobFields("Olas avtale", kariPID), pdfFile("olas.pdf"))
 	olaJob.want(t, http.StatusOK, "Olas avtale")
 	e.mustCreate(e.client(orgA), directRequest())
@@ -162,7 +164,7 @@ func TestPortalRoles(t *testing.T) {
 	// organisation reaches nothing of Lånekassen's.
 	kari.get(olaJob.url.Path).want(t, http.StatusNotFound, "")
 	kari.get("/portal/users").want(t, http.StatusForbidden, "Bare for administratorer")
-	doc := kari.link(kariJob, "Last ned originalen av «avtale»")
+	doc := kari.link(kariJob, "Last ned originalen av «Karis avtale»")
 	if doc.status != http.StatusOK || doc.header.Get("Content-Type") != "application/pdf" || doc.body != string(pdf100k) ||
 		!strings.HasPrefix(doc.header.Get("Content-Disposition"), "attachment") {
 		t.Fatalf("download of the original: %d %v", doc.status, doc.header)
@@ -258,7 +260,7 @@ func TestPortalBadInput(t *testing.T) {
 	// and by mobile as people type it.
 	fields := url.Values{"title": {"Samtykke"}, "signature_type": {"authenticated"}, "level_of_assurance": {"high"},
 		"order": {"sequential"}, "signer-1-email": {"kari@example.no"}, "signer-2-mobile": {"912 34 567"},
-		"reference": {"sak 2026/17"}, "expires": {""}}
+		"reference": {"sak 2026/17"}, "expires": {""}, "document-2-title": {"Vilkår for lånet"}}
 	ok := ola.sendJob(form, fields, pdfFile("avtale.pdf"), file{"vilkår.txt", "text/plain", []byte(textDoc)})
 	ok.want(t, http.StatusOK, "Samtykke")
 	ok.has(t, "Én etter én", "kari@example.no", "4791234567", "vilkår.txt", "sak 2026/17", "Høyt")
@@ -270,6 +272,11 @@ func TestPortalBadInput(t *testing.T) {
 	if err != nil || j.Flow != "portal" || len(j.Documents) != 2 || len(j.Signers) != 2 ||
 		j.Signers[0].Order != 1 || j.Signers[1].Order != 2 || j.Signers[1].Mobile != "+4791234567" || j.LevelOfAssurance != "high" {
 		t.Fatalf("the job as sent: %v %+v", err, j)
+	}
+	// The title written for the second document; the first, untitled one
+	// of two, titled after its file.
+	if j.Documents[0].Title != "Avtale" || j.Documents[1].Title != "Vilkår for lånet" {
+		t.Fatalf("document titles %q, %q", j.Documents[0].Title, j.Documents[1].Title)
 	}
 }
 
@@ -290,7 +297,8 @@ func TestPortalSignedJob(t *testing.T) {
 	e.settled()
 	done := ola.get(sent.url.Path)
 	done.has(t, "Ferdig signert", "Har signert", "Kari Nordmann", "Alle har signert.")
-	signed := ola.link(done, "Last ned ferdig signert «lån»")
+	// The job's one document, untitled in the form, has the job's title.
+	signed := ola.link(done, "Last ned ferdig signert «Låneavtale»")
 	if signed.status != http.StatusOK || signed.header.Get("Content-Type") != "application/pdf" ||
 		!strings.HasPrefix(signed.body, "%PDF-") || !strings.Contains(signed.header.Get("Content-Disposition"), "signed.pdf") {
 		t.Fatalf("signed download: %d %v", signed.status, signed.header)

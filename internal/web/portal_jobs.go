@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/segl/segl/internal/ceremony"
 	"github.com/segl/segl/internal/errs"
@@ -129,6 +131,7 @@ func firstError(list []portalError, field string) string {
 // page asks for them again.
 type jobForm struct {
 	Title, Description, Reference string
+	DocTitles                     []string // DocTitles[n] is row n+1's
 	SignatureType, Assurance      string
 	Expires                       string // yyyy-mm-dd, Norwegian time; "" for the default
 	Order                         string // "parallel" or "sequential"
@@ -154,10 +157,14 @@ func (s signerRow) empty() bool {
 }
 
 type newJobView struct {
-	Nav    navView
-	Form   jobForm
-	Types  []job.SignatureType // those the organisation may use
-	Errors []portalError
+	Nav  navView
+	Form jobForm
+	// The document rows (a file and its title each), shown and behind
+	// "more documents" as the signer rows are.
+	Docs, MoreDocs []docRow
+	MoreDocsOpen   bool
+	Types          []job.SignatureType // those the organisation may use
+	Errors         []portalError
 	// The signer rows: the first few, and the rest behind "more signers"
 	// (open when any of them is filled in), so the form works without
 	// scripts.
@@ -173,8 +180,47 @@ type newJobView struct {
 // Error is the message about the form's input id, or "".
 func (v newJobView) Error(id string) string { return firstError(v.Errors, id) }
 
+// DocData is what the template of one document row needs: the row and
+// the view whose messages it shows.
+func (v newJobView) DocData(d docRow) struct {
+	View newJobView
+	Row  docRow
+} {
+	return struct {
+		View newJobView
+		Row  docRow
+	}{v, d}
+}
+
 // shownSigners is how many signer rows the form shows before "more".
 const shownSigners = 2
+
+// shownDocuments is how many document rows the form shows before "more".
+const shownDocuments = 2
+
+// docRow is one document row of the form: a file input and a title
+// input, named document-N-file and document-N-title (an empty file input
+// reaches the server as a plain field, not a file, so rows cannot be
+// told apart by order alone). The first row's file input has the id
+// "documents", which messages about the documents as a whole point to.
+type docRow struct {
+	N     int // from 1
+	Title string
+	Error string // about this row's title
+}
+
+// FileName is the name of the row's file input, FileID its id.
+func (d docRow) FileName() string { return fmt.Sprintf("document-%d-file", d.N) }
+
+func (d docRow) FileID() string {
+	if d.N == 1 {
+		return "documents"
+	}
+	return d.FileName()
+}
+
+// TitleID is the id and name of the row's title input.
+func (d docRow) TitleID() string { return fmt.Sprintf("document-%d-title", d.N) }
 
 // portalNewJob shows the form for a new job.
 func (w *Web) portalNewJob(rw http.ResponseWriter, r *http.Request) error {
@@ -209,6 +255,18 @@ func (w *Web) renderNewJob(rw http.ResponseWriter, r *http.Request, a access, st
 		}
 	}
 	v.Rows, v.More = rows[:min(shownSigners, len(rows))], rows[min(shownSigners, len(rows)):]
+	docs := make([]docRow, lim.MaxDocuments)
+	for i := range docs {
+		docs[i] = docRow{N: i + 1}
+		if i < len(f.DocTitles) {
+			docs[i].Title = f.DocTitles[i]
+		}
+		docs[i].Error = firstError(problems, docs[i].TitleID())
+	}
+	v.Docs, v.MoreDocs = docs[:min(shownDocuments, len(docs))], docs[min(shownDocuments, len(docs)):]
+	for _, d := range v.MoreDocs {
+		v.MoreDocsOpen = v.MoreDocsOpen || d.Title != "" || d.Error != ""
+	}
 	for _, s := range v.More {
 		v.MoreOpen = v.MoreOpen || !s.empty() || s.Error("pid")+s.Error("email")+s.Error("mobile")+s.Error("org") != ""
 	}
@@ -252,15 +310,15 @@ func (w *Web) portalCreateJob(rw http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	lim := w.staff.Svc.Limits
-	f := readJobForm(r.PostForm, lim.MaxSigners)
-	files := formFiles(r)
+	f := readJobForm(r.PostForm, lim.MaxSigners, lim.MaxDocuments)
+	docs := formDocuments(r, f.DocTitles)
 	req, rows, dateErr := f.request()
-	names := make([]string, len(files))
-	for i, fh := range files {
-		names[i] = fh.Filename
-		req.Documents = append(req.Documents, job.DocumentRequest{Title: docTitle(fh.Filename), File: partName(i)})
+	files := make([]*multipart.FileHeader, len(docs))
+	for i, d := range docs {
+		files[i] = d.file
+		req.Documents = append(req.Documents, job.DocumentRequest{Title: d.title(f.Title, len(docs)), File: partName(i)})
 	}
-	problems, _ := w.jobErrors(lang, req.Validate(w.clock.Now(), lim), rows, names)
+	problems, _ := w.jobErrors(lang, req.Validate(w.clock.Now(), lim), rows, docs)
 	if dateErr {
 		problems = append(problems, w.expiryError(lang))
 	}
@@ -269,7 +327,7 @@ func (w *Web) portalCreateJob(rw http.ResponseWriter, r *http.Request) error {
 		return nil
 	}
 	j, err := w.createJob(ctx, a.caller, req, files)
-	if problems, ok := w.jobErrors(lang, err, rows, names); ok {
+	if problems, ok := w.jobErrors(lang, err, rows, docs); ok {
 		w.renderNewJob(rw, r, a, http.StatusUnprocessableEntity, f, problems)
 		return nil
 	}
@@ -300,7 +358,7 @@ func (w *Web) createJob(ctx context.Context, c ceremony.Caller, req *job.Request
 	return w.staff.Svc.CreateJob(ctx, c, req, uploads, "")
 }
 
-func readJobForm(v url.Values, rows int) jobForm {
+func readJobForm(v url.Values, rows, docRows int) jobForm {
 	f := jobForm{Title: strings.TrimSpace(v.Get("title")), Description: strings.TrimSpace(v.Get("description")),
 		Reference: strings.TrimSpace(v.Get("reference")), SignatureType: v.Get("signature_type"),
 		Assurance: v.Get("level_of_assurance"), Expires: strings.TrimSpace(v.Get("expires")), Order: v.Get("order")}
@@ -309,6 +367,9 @@ func readJobForm(v url.Values, rows int) jobForm {
 		s.PID, s.Email = compact(v.Get(s.ID("pid"))), strings.TrimSpace(v.Get(s.ID("email")))
 		s.Mobile, s.OnBehalfOf = strings.TrimSpace(v.Get(s.ID("mobile"))), compact(v.Get(s.ID("org")))
 		f.Signers = append(f.Signers, s)
+	}
+	for n := 1; n <= docRows; n++ {
+		f.DocTitles = append(f.DocTitles, strings.TrimSpace(v.Get(docRow{N: n}.TitleID())))
 	}
 	return f
 }
@@ -357,46 +418,78 @@ func e164(s string) string {
 	return s
 }
 
-// formFiles are the documents chosen in the form. A file input left empty
-// still sends a part, without a name.
-func formFiles(r *http.Request) []*multipart.FileHeader {
+// formDoc is one document chosen in the form: the file, the title the
+// sender gave it ("" for none) and the row it was chosen in.
+type formDoc struct {
+	file  *multipart.FileHeader
+	given string
+	row   int // from 1
+}
+
+// formDocuments are the documents chosen in the form, each with the title
+// of its row (titles[n] is row n+1's), then those sent as "documents"
+// parts by a client that does not use rows, to be titled by default.
+func formDocuments(r *http.Request, titles []string) []formDoc {
 	if r.MultipartForm == nil {
 		return nil
 	}
-	var out []*multipart.FileHeader
-	for _, fh := range r.MultipartForm.File["documents"] {
-		if fh.Filename != "" || fh.Size > 0 {
-			out = append(out, fh)
+	var out []formDoc
+	for i, title := range titles {
+		row := docRow{N: i + 1}
+		for _, fh := range r.MultipartForm.File[row.FileName()] {
+			out = append(out, formDoc{file: fh, given: title, row: row.N})
 		}
 	}
+	for _, fh := range r.MultipartForm.File["documents"] {
+		out = append(out, formDoc{file: fh, row: 1})
+	}
 	return out
+}
+
+// title is the document's title as the signer reads it ("Read «…»"):
+// the one the sender gave; else, for the one document of a job, the
+// job's title, which says what it is better than a file name
+// ("scan_0042.pdf"); else the file name as a title (fileTitle).
+func (d formDoc) title(jobTitle string, count int) string {
+	switch {
+	case d.given != "":
+		return d.given
+	case count == 1 && jobTitle != "":
+		return jobTitle
+	}
+	return fileTitle(d.file.Filename)
 }
 
 // partName names document i the way the job request refers to it.
 func partName(i int) string { return "doc" + strconv.Itoa(i+1) }
 
-// docTitle is a document's title from its file name: kontrakt.pdf →
-// kontrakt.
-func docTitle(name string) string {
-	if t := strings.TrimSuffix(name, path.Ext(name)); strings.TrimSpace(t) != "" {
-		return t
+// fileTitle makes a title of a file name: without its extension, with
+// the underscores and hyphens that stand for spaces in file names as
+// spaces, and an upper-case first letter: arbeids_avtale-2026.pdf →
+// "Arbeids avtale 2026".
+func fileTitle(name string) string {
+	t := strings.TrimSuffix(name, path.Ext(name))
+	t = strings.Join(strings.Fields(strings.NewReplacer("_", " ", "-", " ").Replace(t)), " ")
+	if t == "" {
+		return name
 	}
-	return name
+	r, size := utf8.DecodeRuneInString(t)
+	return string(unicode.ToUpper(r)) + t[size:]
 }
 
 var (
 	signerFieldRE = regexp.MustCompile(`^signers\[(\d+)\](?:\.([a-z_]+))?$`)
-	docFieldRE    = regexp.MustCompile(`^(?:documents\[(\d+)\]|doc(\d+))(?:\.[a-z_]+)?$`)
+	docFieldRE    = regexp.MustCompile(`^(?:documents\[(\d+)\]|doc(\d+))(?:\.([a-z_]+))?$`)
 )
 
 // signerInputs maps the request's signer fields to the row's inputs.
 var signerInputs = map[string]string{"": "pid", "pid": "pid", "order": "pid", "email": "email", "mobile": "mobile", "on_behalf_of": "org"}
 
 // jobErrors turns the refusal of a job request into messages next to the
-// form's inputs, in lang. rows[i] is the form row of signer i, files[i]
-// the name of document i. ok is false (and err is returned as it is) when
-// err is not about the input.
-func (w *Web) jobErrors(lang string, err error, rows []int, files []string) (list []portalError, ok bool) {
+// form's inputs, in lang. rows[i] is the form row of signer i, docs[i]
+// document i. ok is false (and err is returned as it is) when err is not
+// about the input.
+func (w *Web) jobErrors(lang string, err error, rows []int, docs []formDoc) (list []portalError, ok bool) {
 	var e *errs.Error
 	if !errors.As(err, &e) || (e.Kind != errs.Invalid && e.Kind != errs.TooLarge) {
 		return nil, false
@@ -406,14 +499,14 @@ func (w *Web) jobErrors(lang string, err error, rows []int, files []string) (lis
 		details = []*errs.Error{e}
 	}
 	for _, d := range details {
-		list = append(list, w.jobError(lang, d, rows, files))
+		list = append(list, w.jobError(lang, d, rows, docs))
 	}
 	return list, true
 }
 
 // jobError is the message for one refused field: the most specific text
 // the catalogue has for it, by field and code, else a general one.
-func (w *Web) jobError(lang string, e *errs.Error, rows []int, files []string) portalError {
+func (w *Web) jobError(lang string, e *errs.Error, rows []int, docs []formDoc) portalError {
 	const p = "portal.new.error."
 	lim := w.staff.Svc.Limits
 	if m := signerFieldRE.FindStringSubmatch(e.Field); m != nil {
@@ -429,9 +522,12 @@ func (w *Web) jobError(lang string, e *errs.Error, rows []int, files []string) p
 		if m[2] != "" {
 			i-- // part names count from 1
 		}
-		name := ""
-		if i >= 0 && i < len(files) {
-			name = files[i]
+		name, row := "", docRow{N: 1}
+		if i >= 0 && i < len(docs) {
+			name, row.N = docs[i].file.Filename, docs[i].row
+		}
+		if m[3] == "title" {
+			return portalError{row.TitleID(), w.T(lang, w.firstKey(p+"document-title."+e.Code, p+"document-title.invalid"), row.N)}
 		}
 		if e.Code == errs.CodeDocumentTooLarge {
 			return portalError{"documents", w.T(lang, p+"document.too-large", name, FormatSize(lang, lim.MaxDocumentBytes))}

@@ -1,6 +1,10 @@
 package web
 
 import (
+	"bytes"
+	"fmt"
+	"mime/multipart"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -80,7 +84,7 @@ func portalWeb(t *testing.T) *Web {
 func TestPortalJobErrors(t *testing.T) {
 	w := portalWeb(t)
 	rows := []int{1, 3} // the second row was left empty
-	files := []string{"avtale.pdf", "bilde.png"}
+	files := []formDoc{{file: &multipart.FileHeader{Filename: "avtale.pdf"}, row: 1}, {file: &multipart.FileHeader{Filename: "bilde.png"}, row: 3}}
 	field := func(f, code string) *errs.Error { return errs.Field(f, code, "whatever the domain says") }
 	for _, tc := range []struct {
 		name       string
@@ -97,6 +101,7 @@ func TestPortalJobErrors(t *testing.T) {
 		{"document-by-part", &errs.Error{Kind: errs.TooLarge, Code: "document-too-large", Field: "doc1"}, "documents",
 			"«avtale.pdf» er for stor. Hvert dokument kan være høyst 10 MB"},
 		{"no-documents", field("documents", "missing-field"), "documents", "Velg minst ett dokument"},
+		{"document-title", field("documents[1].title", "too-long"), "document-3-title", "Dokument 3: tittelen kan være høyst 200 tegn"},
 		{"too-many-signers", field("signers", "too-many-signers"), "signer-1-pid", "Et oppdrag kan ha høyst 10 undertegnere"},
 		{"title", field("title", "missing-field"), "title", "Skriv en tittel"},
 		{"type-not-allowed", field("signature_type", "signature-type-not-allowed"), "signature_type",
@@ -126,7 +131,7 @@ func TestPortalFormRequest(t *testing.T) {
 	v := url.Values{"title": {" Avtale "}, "signature_type": {"advanced"}, "level_of_assurance": {"high"},
 		"order": {"sequential"}, "expires": {"2026-03-31"},
 		"signer-1-pid": {"219098 25250"}, "signer-3-mobile": {"912 34 567"}, "signer-3-org": {"317 510 748"}}
-	f := readJobForm(v, 10)
+	f := readJobForm(v, 10, 2)
 	req, rows, dateErr := f.request()
 	if dateErr || req.Title != "Avtale" || req.Flow != job.Portal || req.SignatureType != job.Advanced || req.LevelOfAssurance != job.High {
 		t.Fatalf("request: %v %+v", dateErr, req)
@@ -141,8 +146,51 @@ func TestPortalFormRequest(t *testing.T) {
 
 	v.Set("order", "parallel")
 	v.Set("expires", "31.03.2026")
-	req, _, dateErr = readJobForm(v, 10).request()
+	req, _, dateErr = readJobForm(v, 10, 2).request()
 	if !dateErr || req.Signers[1].Order != 1 {
 		t.Fatalf("parallel with a date that is not one: %v %+v", dateErr, req.Signers)
+	}
+}
+
+// Each document takes the title written in its own row; an empty title
+// becomes the job's title for a job's one document, else a title made of
+// the file name, never the bare file name the signer would read as
+// «contract».
+func TestPortalDocumentTitles(t *testing.T) {
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	// As a browser sends the form: every row's inputs, in order, the
+	// empty file input as a part without a file name.
+	for i, name := range []string{"scan_0042.pdf", "", "arbeids-avtale.pdf"} {
+		part, _ := mw.CreateFormFile(fmt.Sprintf("document-%d-file", i+1), name)
+		if name != "" {
+			part.Write([]byte("%PDF-1.7"))
+		}
+		mw.WriteField(fmt.Sprintf("document-%d-title", i+1), []string{"Arbeidsavtale", "Ignored: no file in this row", ""}[i])
+	}
+	mw.Close()
+	r := httptest.NewRequest("POST", "/portal/jobs", &body)
+	r.Header.Set("Content-Type", mw.FormDataContentType())
+	if err := r.ParseMultipartForm(1 << 20); err != nil {
+		t.Fatal(err)
+	}
+	f := readJobForm(r.PostForm, 2, 3)
+	docs := formDocuments(r, f.DocTitles)
+	if len(docs) != 2 || docs[0].row != 1 || docs[1].row != 3 {
+		t.Fatalf("documents %+v", docs)
+	}
+	if got := docs[0].title("Avtale", 2); got != "Arbeidsavtale" {
+		t.Errorf("given title: %q", got)
+	}
+	if got := docs[1].title("Avtale", 2); got != "Arbeids avtale" {
+		t.Errorf("title from the file name: %q", got)
+	}
+	if got := docs[1].title("Avtale om permisjon", 1); got != "Avtale om permisjon" {
+		t.Errorf("the one document's title: %q", got)
+	}
+	for name, want := range map[string]string{"contract.pdf": "Contract", "øvelse_2026.txt": "Øvelse 2026", ".pdf": ".pdf"} {
+		if got := fileTitle(name); got != want {
+			t.Errorf("fileTitle(%q) = %q, want %q", name, got, want)
+		}
 	}
 }

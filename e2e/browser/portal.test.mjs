@@ -98,7 +98,7 @@ describe("sender portal", { skip: !cfg && "SEGL_PORTAL is not set" }, () => {
     await page.getByRole("link", { name: "Skriv en tittel" }).click();
     assert.equal(await page.evaluate(() => document.activeElement.id), "title");
 
-    await page.getByLabel("Tittel").fill(title);
+    await page.getByLabel("Tittel", { exact: true }).fill(title);
     await page.getByLabel("Deres referanse (valgfri)").fill("sak 2026/42");
     await page.locator("#documents").setInputFiles(cfg.pdf);
     await page.getByLabel("Dokumenttittel (valgfri)").first().fill("Arbeidsavtale med vedlegg");

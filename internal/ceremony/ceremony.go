@@ -308,6 +308,15 @@ func (s *Service) ListJobs(ctx context.Context, c Caller, q store.JobQuery) ([]j
 	return s.Store.ListJobs(ctx, c.Org, q)
 }
 
+// JobTable reads a page of the caller's jobs as the portal lists them: a
+// sender's own, all of the organisation's for an administrator.
+func (s *Service) JobTable(ctx context.Context, c Caller, q store.TableQuery) (store.JobTable, error) {
+	if c.OwnOnly {
+		q.Creator = c.Actor
+	}
+	return s.Store.JobTable(ctx, c.Org, q)
+}
+
 // Cancel ends one of the caller's jobs for every signer.
 func (s *Service) Cancel(ctx context.Context, c Caller, id string) (*job.Job, error) {
 	if _, err := s.Job(ctx, c, id); err != nil {

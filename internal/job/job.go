@@ -255,3 +255,33 @@ func (j *Job) Document(id string) (*Document, error) {
 	}
 	return nil, errs.E(errs.NotFound, CodeDocumentNotFound, "no document %s in job %s", id, j.ID)
 }
+
+// SearchText is what a search of the portal's list looks in: the title,
+// the reference and the signers' names, folded by SearchKey and one per
+// line, so a search never matches across two of them. Stores keep it
+// beside the job and update it when a signer's name becomes known; a
+// deleted job's is empty, like its title.
+func (j *Job) SearchText() string {
+	if j.Deleted() {
+		return ""
+	}
+	parts := []string{j.Title, j.Reference}
+	for _, s := range j.Signers {
+		if s.Name != "" {
+			parts = append(parts, s.Name)
+		}
+	}
+	return SearchKey(strings.Join(parts, "\n"))
+}
+
+// SearchKey folds text for a case-insensitive substring search that
+// reads the same in every store: Unicode lower case ("Ærlig Øvre Ås" and
+// "ærlig øvre ås" are one), spaces collapsed. The databases compare the
+// folded bytes only, so neither's collation or case rules matter.
+func SearchKey(s string) string {
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		lines[i] = strings.Join(strings.Fields(strings.ToLower(l)), " ")
+	}
+	return strings.Join(lines, "\n")
+}

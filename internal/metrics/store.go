@@ -104,6 +104,11 @@ func (s *Store) ListJobs(ctx context.Context, org string, q store.JobQuery) ([]j
 	return v, w, s.note(err)
 }
 
+func (s *Store) JobTable(ctx context.Context, org string, q store.TableQuery) (store.JobTable, error) {
+	v, err := s.Store.JobTable(ctx, org, q)
+	return v, s.note(err)
+}
+
 func (s *Store) Idempotency(ctx context.Context, org, key string) (store.Idempotency, error) {
 	v, err := s.Store.Idempotency(ctx, org, key)
 	return v, s.note(err)

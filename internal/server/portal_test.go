@@ -379,3 +379,53 @@ func TestPortalLoginTooLow(t *testing.T) {
 	again := b.idp(b.link(page, "Logg inn på høyt sikkerhetsnivå"), olaPID, "bankid")
 	again.want(t, http.StatusOK, "Signeringsoppdrag")
 }
+
+// The portal's list at volume: a table of reference, title, signers,
+// status, dates; a search in titles, references and signers' names in
+// any case; a status filter; sorting; pages whose links keep all of it.
+// No identity number is shown on the list.
+func TestPortalJobList(t *testing.T) {
+	e := newEnv(t)
+	api := e.client(orgA)
+	for i := range 26 {
+		req := directRequest()
+		req.Reference = fmt.Sprintf("sak 2026/%d", i+1)
+		e.mustCreate(api, req)
+	}
+	odd := directRequest()
+	odd.Title, odd.Reference = "Leieavtale for Øvre Ås", "ØK-9"
+	leie := e.mustCreate(api, odd)
+	if _, err := api.CancelJob(context.Background(), leie.ID); err != nil {
+		t.Fatal(err)
+	}
+
+	ola := e.browser(t)
+	list := ola.portalLogin(olaPID)
+	list.has(t, "Alle oppdrag: 27, side 1 av 2", `<th scope="col" aria-sort="descending"><a href="/portal/?dir=asc&amp;sort=created">Opprettet`,
+		"Leieavtale for Øvre Ås", "ØK-9", "Avbrutt", "født 21. oktober 1998", "Fagsystem (API)", "Neste side")
+	list.hasNot(t, "21909825250", "sak 2026/1<")
+	if n := strings.Count(list.body, `<tr>`); n != 26 { // the header's and 25 jobs
+		t.Errorf("%d table rows on a page", n)
+	}
+
+	found := ola.get("/portal/?q=" + url.QueryEscape("øvre ÅS"))
+	found.has(t, "Oppdrag som passer: 1, side 1 av 1", "Leieavtale for Øvre Ås")
+	found.hasNot(t, "sak 2026/", "Neste side")
+	ola.get("/portal/?q=ingenting+slikt").has(t, "Ingen oppdrag passer med søket.")
+	ola.get("/portal/?status=cancelled").has(t, "Oppdrag som passer: 1,", "Leieavtale for Øvre Ås")
+
+	// Searched, filtered and sorted by title, two pages: the next page's
+	// link keeps the search, the filter and the sort.
+	sorted := ola.get("/portal/?q=arbeidsavtale&status=active&sort=title&dir=asc")
+	sorted.has(t, "Oppdrag som passer: 26, side 1 av 2", `<th scope="col" aria-sort="ascending"><a href="/portal/?`)
+	sorted.hasNot(t, "Leieavtale")
+	next := ola.link(sorted, "Neste side")
+	if q := next.url.Query(); q.Get("q") != "arbeidsavtale" || q.Get("status") != "active" || q.Get("sort") != "title" ||
+		q.Get("dir") != "asc" || q.Get("page") != "2" {
+		t.Fatalf("the next page's link: %s", next.url)
+	}
+	next.has(t, "Oppdrag som passer: 26, side 2 av 2", "Forrige side")
+	if n := strings.Count(next.body, `<tr>`); n != 2 {
+		t.Errorf("%d table rows on the last page", n)
+	}
+}

@@ -8,6 +8,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -172,6 +173,10 @@ type Jobs interface {
 	// ListJobs returns org's jobs newest first, without documents and
 	// signers, and the cursor for the next page ("" at the end).
 	ListJobs(ctx context.Context, org string, q JobQuery) ([]job.Job, string, error)
+	// JobTable returns a page of org's jobs as the portal lists them:
+	// filtered, searched, sorted and paged by the database, each job with
+	// its signers in order.
+	JobTable(ctx context.Context, org string, q TableQuery) (JobTable, error)
 	// SaveJob writes the job's status, its signers' status, names and
 	// evidence, and its documents' signed revisions if the stored version
 	// still equals j.Version (compare-and-swap), appending events to the feed
@@ -205,6 +210,121 @@ type JobQuery struct {
 	Creator string     // optional filter: only jobs of this creator ("pid:…", "cert:…")
 	Cursor  string     // from a previous page
 	Limit   int        // 1..100; 0 means 25
+}
+
+// TableQuery selects one page of the portal's list of jobs (JobTable).
+// Its zero value is the first page of every job, newest first.
+type TableQuery struct {
+	Creator string     // optional filter: only jobs of this creator ("pid:…")
+	Status  job.Status // optional filter
+	// Search, when not empty, keeps the jobs whose title, reference or a
+	// signer's name holds it, in any case (job.SearchKey folds both
+	// sides); an 11-digit search is also a signer's identity number,
+	// matched whole.
+	Search string
+	Sort   Sort // "" is SortCreated descending: the newest first
+	Desc   bool // descending; ties fall to the newest first
+	Offset int  // jobs to skip: (page-1) × Limit
+	Limit  int  // 1..MaxTableLimit; 0 means 25
+}
+
+// MaxTableLimit bounds a page of JobTable, whatever the caller asks.
+const MaxTableLimit = 100
+
+// TableLimit is q's page size within its bounds.
+func (q TableQuery) TableLimit() int {
+	switch {
+	case q.Limit <= 0:
+		return 25
+	case q.Limit > MaxTableLimit:
+		return MaxTableLimit
+	}
+	return q.Limit
+}
+
+// Sort is a column the portal's list of jobs sorts by.
+type Sort string
+
+const (
+	SortCreated  Sort = "created" // the default
+	SortDeadline Sort = "deadline"
+	SortTitle    Sort = "title"
+	// SortStatus orders by the job's life, not the spelling of its
+	// status: waiting first, then the ends (StatusRank).
+	SortStatus Sort = "status"
+)
+
+// Valid reports whether s is a known sort column.
+func (s Sort) Valid() bool {
+	return s == SortCreated || s == SortDeadline || s == SortTitle || s == SortStatus
+}
+
+// StatusRank is the order SortStatus lists statuses in, the same in
+// every store (they write it as a CASE expression).
+var StatusRank = []job.Status{job.StatusCreated, job.StatusActive, job.StatusSigned, job.StatusCompleted,
+	job.StatusRejected, job.StatusExpired, job.StatusCancelled, job.StatusFailed}
+
+// StatusRankSQL is StatusRank as an SQL expression over the status column,
+// for an ORDER BY that every store writes alike.
+func StatusRankSQL() string {
+	var b strings.Builder
+	b.WriteString("CASE status")
+	for i, st := range StatusRank {
+		fmt.Fprintf(&b, " WHEN '%s' THEN %d", st, i)
+	}
+	fmt.Fprintf(&b, " ELSE %d END", len(StatusRank))
+	return b.String()
+}
+
+// TableOrder is the ORDER BY list of q in SQL both stores speak. A title
+// sorts by its folded form (the search column begins with it), so case
+// and the database's collation do not move it; ties, and the default,
+// fall to the newest first.
+func TableOrder(q TableQuery) string {
+	dir := " ASC"
+	if q.Desc {
+		dir = " DESC"
+	}
+	switch q.Sort {
+	case SortDeadline:
+		return "expires_at" + dir + ", id DESC"
+	case SortTitle:
+		return "search" + dir + ", id DESC"
+	case SortStatus:
+		return StatusRankSQL() + dir + ", id DESC"
+	case SortCreated:
+		return "created_at" + dir + ", id" + dir
+	}
+	return "created_at DESC, id DESC"
+}
+
+// SearchPID reports whether a search is an identity number, to be
+// matched whole against the signers' (never as a substring).
+func SearchPID(search string) bool {
+	return len(search) == 11 && strings.Trim(search, "0123456789") == ""
+}
+
+// JobTable is one page of the portal's list and how many jobs match in
+// all, for "page 2 of 7".
+type JobTable struct {
+	Jobs  []TableRow
+	Total int
+}
+
+// TableRow is one job of the list: what the table shows, no documents.
+type TableRow struct {
+	ID, Title, Reference, Creator string
+	Status                        job.Status
+	CreatedAt, ExpiresAt          time.Time
+	Deleted                       bool
+	Signers                       []TableSigner
+}
+
+// TableSigner is what the list shows of a signer. PID is there to derive
+// a birth date from when no name is known yet; it is never shown.
+type TableSigner struct {
+	Name, PID, Email, Mobile string
+	Status                   job.SignerStatus
 }
 
 // Idempotency remembers the first request made with an Idempotency-Key.

@@ -24,32 +24,158 @@ import (
 
 // --- the list of jobs ---
 
-// jobsPerPage is small because each listed job is read whole for its
-// signers' progress (the list query holds no signers).
-const jobsPerPage = 20
+// jobsPerPage is how many jobs a page of the list holds: the store reads
+// them and their signers in two queries, whatever the page size, and
+// bounds it (store.MaxTableLimit).
+const jobsPerPage = 25
+
+// listQuery is what the list shows, as its query parameters say: ?q=
+// (search), status, sort, dir (asc or desc) and page. Every link of the
+// list (sorting, paging) keeps the others; a new search or filter starts
+// again at page 1.
+type listQuery struct {
+	Search string
+	Status job.Status // "" for every status
+	Sort   store.Sort
+	Desc   bool
+	Page   int // from 1
+}
+
+// readListQuery reads the list's parameters, ignoring what it does not
+// know: a bookmark with an old sort still shows the list.
+func readListQuery(v url.Values) listQuery {
+	q := listQuery{Search: strings.TrimSpace(v.Get("q")), Sort: store.Sort(v.Get("sort")), Page: 1}
+	if len(q.Search) > 200 {
+		q.Search = q.Search[:200]
+	}
+	if st := job.Status(v.Get("status")); slices.Contains(store.StatusRank, st) {
+		q.Status = st
+	}
+	if !q.Sort.Valid() {
+		q.Sort = store.SortCreated
+	}
+	q.Desc = defaultDesc(q.Sort)
+	switch v.Get("dir") {
+	case "asc":
+		q.Desc = false
+	case "desc":
+		q.Desc = true
+	}
+	if n, err := strconv.Atoi(v.Get("page")); err == nil && n > 1 && n <= 100_000 {
+		q.Page = n
+	}
+	return q
+}
+
+// defaultDesc is the direction a column sorts in when first chosen: the
+// newest first, the nearest deadline first, titles and statuses from the
+// start.
+func defaultDesc(s store.Sort) bool { return s == store.SortCreated }
+
+// URL is the list with q's parameters, the defaults left out.
+func (q listQuery) URL() string {
+	v := url.Values{}
+	if q.Search != "" {
+		v.Set("q", q.Search)
+	}
+	if q.Status != "" {
+		v.Set("status", string(q.Status))
+	}
+	if q.Sort != store.SortCreated || !q.Desc {
+		v.Set("sort", string(q.Sort))
+		v.Set("dir", map[bool]string{false: "asc", true: "desc"}[q.Desc])
+	}
+	if q.Page > 1 {
+		v.Set("page", strconv.Itoa(q.Page))
+	}
+	if len(v) == 0 {
+		return "/portal/"
+	}
+	return "/portal/?" + v.Encode()
+}
+
+// SortURL is the list sorted by column s: the other way round when it is
+// sorted by s already, else in s's first direction; back to page 1.
+func (q listQuery) SortURL(s string) string {
+	next := q
+	next.Sort, next.Page = store.Sort(s), 1
+	next.Desc = defaultDesc(next.Sort)
+	if q.Sort == next.Sort {
+		next.Desc = !q.Desc
+	}
+	return next.URL()
+}
+
+// AriaSort is the aria-sort value of column s's header: "ascending" or
+// "descending" for the column the list is sorted by, else "".
+func (q listQuery) AriaSort(s string) string {
+	switch {
+	case q.Sort != store.Sort(s):
+		return ""
+	case q.Desc:
+		return "descending"
+	}
+	return "ascending"
+}
+
+// sortColumn is what the header of a sortable column needs.
+type sortColumn struct {
+	Query listQuery
+	Col   string
+}
+
+// Column is the header of sortable column col.
+func (q listQuery) Column(col string) sortColumn { return sortColumn{q, col} }
+
+// PageURL is page n of the same list.
+func (q listQuery) PageURL(n int) string {
+	q.Page = n
+	return q.URL()
+}
 
 type jobsView struct {
-	Nav  navView
-	Jobs []jobRow
-	More string // the next page, or ""
+	Nav      navView
+	Query    listQuery
+	Statuses []job.Status // for the filter
+	Jobs     []jobRow
+	Total    int
+	Pages    int
+	// Prev and Next are the neighbouring pages, "" at either end.
+	Prev, Next string
+	// Filtered says whether a search or filter narrows the list, so an
+	// empty one says "nothing matches" rather than "no jobs yet".
+	Filtered bool
 }
 
 type jobRow struct {
-	URL, Title, Creator string
-	Status              job.Status
-	Created             time.Time
-	Signed, Signers     int
+	URL, Title, Reference, Creator string
+	Status                         job.Status
+	Created, Deadline              time.Time
+	Deleted                        bool
+	Signers                        []signerCell
+	Signed                         int
 }
 
-// portalJobs lists the caller's jobs, newest first: a sender's own, all
-// of the organisation's for an administrator, with who made them.
+// signerCell is a signer as the list names them: by name once the eID
+// gave it, else the address the job has for them, else their birth date
+// (a list never shows an identity number).
+type signerCell struct {
+	Text   string
+	Signed bool
+}
+
+// portalJobs lists the caller's jobs in a table: a sender's own, all of
+// the organisation's for an administrator, with who made them. Search,
+// filter, sorting and paging are done by the store.
 func (w *Web) portalJobs(rw http.ResponseWriter, r *http.Request) error {
-	ctx := r.Context()
+	ctx, lang := r.Context(), Lang(r)
 	a, err := w.portalAccess(rw, r)
 	if err != nil {
 		return err
 	}
-	list, next, err := w.staff.Svc.ListJobs(ctx, a.caller, store.JobQuery{Cursor: r.URL.Query().Get("cursor"), Limit: jobsPerPage})
+	q := readListQuery(r.URL.Query())
+	page, err := w.staff.Svc.JobTable(ctx, a.caller, store.TableQuery{Status: q.Status, Search: q.Search, Sort: q.Sort,
+		Desc: q.Desc, Offset: (q.Page - 1) * jobsPerPage, Limit: jobsPerPage})
 	if err != nil {
 		return err
 	}
@@ -57,28 +183,49 @@ func (w *Web) portalJobs(rw http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	v := jobsView{Nav: a.nav()}
-	for _, listed := range list {
-		j, err := w.staff.Svc.Job(ctx, a.caller, listed.ID)
-		if err != nil {
-			return err
-		}
-		row := jobRow{URL: portalPath(j.ID), Title: j.Title, Status: j.Status, Created: j.CreatedAt, Signers: len(j.Signers)}
-		for _, s := range j.Signers {
-			if s.Status == job.SignerSigned {
+	v := jobsView{Nav: a.nav(), Query: q, Statuses: store.StatusRank, Total: page.Total,
+		Pages: max(1, (page.Total+jobsPerPage-1)/jobsPerPage), Filtered: q.Search != "" || q.Status != ""}
+	if q.Page > 1 {
+		v.Prev = q.PageURL(min(q.Page-1, v.Pages))
+	}
+	if q.Page < v.Pages {
+		v.Next = q.PageURL(q.Page + 1)
+	}
+	for _, t := range page.Jobs {
+		row := jobRow{URL: portalPath(t.ID), Title: t.Title, Reference: t.Reference, Status: t.Status,
+			Created: t.CreatedAt, Deadline: t.ExpiresAt, Deleted: t.Deleted}
+		for _, s := range t.Signers {
+			cell := signerCell{Text: w.signerText(lang, s), Signed: s.Status == job.SignerSigned}
+			if cell.Signed {
 				row.Signed++
 			}
+			row.Signers = append(row.Signers, cell)
 		}
 		if a.admin() {
-			row.Creator = creators(Lang(r), j.Creator)
+			row.Creator = creators(lang, t.Creator)
 		}
 		v.Jobs = append(v.Jobs, row)
 	}
-	if next != "" {
-		v.More = "/portal/?" + url.Values{"cursor": {next}}.Encode()
-	}
 	w.Render(rw, r, "portal_jobs", v)
 	return nil
+}
+
+// signerText names a signer in the list (signerCell).
+func (w *Web) signerText(lang string, s store.TableSigner) string {
+	switch {
+	case s.Name != "":
+		return s.Name
+	case s.Email != "":
+		return s.Email
+	case s.Mobile != "":
+		return s.Mobile
+	}
+	if day, ok := job.BirthDate(s.PID); ok {
+		if t, err := time.Parse(time.DateOnly, day); err == nil {
+			return w.T(lang, "portal.jobs.signer.born", w.FormatDate(lang, time.Date(t.Year(), t.Month(), t.Day(), 12, 0, 0, 0, oslo)))
+		}
+	}
+	return w.T(lang, "portal.jobs.signer.unknown")
 }
 
 // creators names the creator of a job for an administrator: the user's
@@ -530,7 +677,7 @@ func (w *Web) jobError(lang string, e *errs.Error, rows []int, docs []formDoc) p
 			return portalError{row.TitleID(), w.T(lang, w.firstKey(p+"document-title."+e.Code, p+"document-title.invalid"), row.N)}
 		}
 		if e.Code == errs.CodeDocumentTooLarge {
-			return portalError{"documents", w.T(lang, p+"document.too-large", name, FormatSize(lang, lim.MaxDocumentBytes))}
+			return portalError{"documents", w.T(lang, p+"document.too-large", name, w.FormatSize(lang, lim.MaxDocumentBytes))}
 		}
 		return portalError{"documents", w.T(lang, w.firstKey(p+"document."+e.Code, p+"document.invalid"), name)}
 	}

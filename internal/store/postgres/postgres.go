@@ -156,7 +156,7 @@ func (db *DB) CreateJob(ctx context.Context, j *job.Job, events []job.Event, ide
 		_, err := tx.Exec(ctx, insertJob,
 			j.Org, j.ID, j.Creator, j.Flow, j.SignatureType, j.Assurance, j.Title, j.Description, j.Reference,
 			j.Identifier, j.CallbackURL, string(exits), string(retention), j.Status, micro(j.ActivatesAt),
-			micro(j.ExpiresAt), micro(j.CreatedAt), micro(j.UpdatedAt), string(polling), j.RetainDays, j.AuditKey, j.Lang)
+			micro(j.ExpiresAt), micro(j.CreatedAt), micro(j.UpdatedAt), string(polling), j.RetainDays, j.AuditKey, j.Lang, j.SearchText())
 		if err != nil {
 			return err
 		}
@@ -185,7 +185,7 @@ func (db *DB) CreateJob(ctx context.Context, j *job.Job, events []job.Event, ide
 func (db *DB) SaveJob(ctx context.Context, j *job.Job, events []job.Event) error {
 	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, updateJob, j.Status, micro(j.UpdatedAt), microOrZero(j.EndedAt), microOrZero(j.DeleteAfter()),
-			j.Org, j.ID, j.Version)
+			j.SearchText(), j.Org, j.ID, j.Version)
 		if err != nil {
 			return err
 		}
@@ -223,14 +223,14 @@ func (db *DB) SaveJob(ctx context.Context, j *job.Job, events []job.Event) error
 const (
 	insertIdempotency = `INSERT INTO idempotency (org, key, request_hash, job_id, created_at) VALUES ($1, $2, $3, $4, $5)`
 	insertJob         = `INSERT INTO jobs (org, id, creator, flow, signature_type, assurance, title, description, reference,
-		identifier, callback_url, exit_urls, retention, status, activates_at, expires_at, created_at, updated_at, version, polling, retain_days, audit_key, lang)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, 0, $19, $20, $21, $22)`
+		identifier, callback_url, exit_urls, retention, status, activates_at, expires_at, created_at, updated_at, version, polling, retain_days, audit_key, lang, search)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, 0, $19, $20, $21, $22, $23)`
 	insertDocument = `INSERT INTO documents (org, job_id, id, position, title, file_name, media_type, size, sha256, pages)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`
 	insertSigner = `INSERT INTO signers (org, job_id, id, position, pid, email, mobile, ord, on_behalf_of, status, updated_at, ref)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`
-	updateJob = `UPDATE jobs SET status = $1, updated_at = $2, ended_at = $3, delete_after = $4, version = version + 1
-		WHERE org = $5 AND id = $6 AND version = $7`
+	updateJob = `UPDATE jobs SET status = $1, updated_at = $2, ended_at = $3, delete_after = $4, search = $5, version = version + 1
+		WHERE org = $6 AND id = $7 AND version = $8`
 	updateSigner   = `UPDATE signers SET status = $1, updated_at = $2, name = $3, evidence = $4, notice = $5, rejection_reason = $6 WHERE org = $7 AND job_id = $8 AND id = $9`
 	updateDocument = `UPDATE documents SET signed_sha256 = $1, signed_size = $2, signed_parts = $3 WHERE org = $4 AND job_id = $5 AND id = $6`
 	insertRevision = `INSERT INTO revisions (org, job_id, sha256) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`
@@ -426,6 +426,69 @@ func (db *DB) ListJobs(ctx context.Context, org string, q store.JobQuery) ([]job
 		next = out[limit-1].ID
 	}
 	return out, next, nil
+}
+
+// JobTable reads one page of the portal's list and the number of matching
+// jobs in one repeatable-read transaction, then the page's signers. The
+// search compares the folded search column (job.SearchKey) bytewise with
+// strpos, like SQLite's instr.
+func (db *DB) JobTable(ctx context.Context, org string, q store.TableQuery) (store.JobTable, error) {
+	where, args := ` WHERE org = $1`, []any{org}
+	param := func(v any) string {
+		args = append(args, v)
+		return `$` + strconv.Itoa(len(args))
+	}
+	if q.Creator != "" {
+		where += ` AND creator = ` + param(q.Creator)
+	}
+	if q.Status != "" {
+		where += ` AND status = ` + param(string(q.Status))
+	}
+	if key := job.SearchKey(q.Search); key != "" {
+		where += ` AND (strpos(search, ` + param(key) + `) > 0`
+		if store.SearchPID(key) {
+			where += ` OR EXISTS (SELECT 1 FROM signers s WHERE s.pid = ` + param(key) + ` AND s.org = jobs.org AND s.job_id = jobs.id)`
+		}
+		where += `)`
+	}
+	var out store.JobTable
+	err := pgx.BeginTxFunc(ctx, db.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
+		if err := tx.QueryRow(ctx, `SELECT count(*) FROM jobs`+where, args...).Scan(&out.Total); err != nil {
+			return err
+		}
+		page := where + ` ORDER BY ` + store.TableOrder(q) + ` LIMIT ` + param(q.TableLimit()) + ` OFFSET ` + param(max(q.Offset, 0))
+		rows, _ := tx.Query(ctx, `SELECT id, title, reference, creator, status, created_at, expires_at, deleted_at FROM jobs`+page, args...)
+		var err error
+		out.Jobs, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (store.TableRow, error) {
+			var t store.TableRow
+			var created, expires, deleted int64
+			err := r.Scan(&t.ID, &t.Title, &t.Reference, &t.Creator, &t.Status, &created, &expires, &deleted)
+			t.CreatedAt, t.ExpiresAt, t.Deleted = fromMicro(created), fromMicro(expires), deleted != 0
+			return t, err
+		})
+		if err != nil || len(out.Jobs) == 0 {
+			return err
+		}
+		index := map[string]int{}
+		ids := make([]string, len(out.Jobs))
+		for i, t := range out.Jobs {
+			index[t.ID], ids[i] = i, t.ID
+		}
+		rows, _ = tx.Query(ctx, `SELECT job_id, name, pid, email, mobile, status FROM signers
+			WHERE org = $1 AND job_id = ANY($2) ORDER BY job_id, position`, org, ids)
+		var id string
+		var s store.TableSigner
+		_, err = pgx.ForEachRow(rows, []any{&id, &s.Name, &s.PID, &s.Email, &s.Mobile, &s.Status}, func() error {
+			t := &out.Jobs[index[id]]
+			t.Signers = append(t.Signers, s)
+			return nil
+		})
+		return err
+	})
+	if err != nil {
+		return store.JobTable{}, wrap("job table", err)
+	}
+	return out, nil
 }
 
 // SignerJob finds the job of a signer from the signer's id alone. Only a

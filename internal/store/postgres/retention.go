@@ -84,7 +84,7 @@ func (db *DB) DeleteJob(ctx context.Context, by store.By, org, id, reason string
 				return err
 			}
 		}
-		_, err = tx.Exec(ctx, `UPDATE jobs SET deleted_at = $1, audit_key = NULL, title = '', description = '',
+		_, err = tx.Exec(ctx, `UPDATE jobs SET deleted_at = $1, audit_key = NULL, title = '', description = '', search = '',
 			reference = '', updated_at = $1, version = version + 1 WHERE org = $2 AND id = $3`, micro(by.At), org, id)
 		if err != nil {
 			return err

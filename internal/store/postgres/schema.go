@@ -272,4 +272,14 @@ CREATE TABLE deleted_blobs (
 	PRIMARY KEY (org, job_id, key)
 );
 `,
+	// 13: the portal's list of jobs (store.JobTable; SQLite's step 18):
+	// what a search looks in, bytewise like SQLite's, and the indexes for
+	// its status filter and deadline sort.
+	`
+ALTER TABLE jobs ADD COLUMN search TEXT COLLATE "C" NOT NULL DEFAULT '';
+UPDATE jobs SET search = lower(title || E'\n' || reference || coalesce(E'\n' || (SELECT string_agg(name, E'\n' ORDER BY position) FROM signers
+	WHERE signers.org = jobs.org AND signers.job_id = jobs.id AND name <> ''), '')) WHERE deleted_at = 0;
+CREATE INDEX jobs_status ON jobs (org, status, id);
+CREATE INDEX jobs_deadline ON jobs (org, expires_at);
+`,
 }

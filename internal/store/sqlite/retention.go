@@ -109,7 +109,7 @@ func (db *DB) DeleteJob(ctx context.Context, by store.By, org, id, reason string
 				return err
 			}
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE jobs SET deleted_at = ?, audit_key = NULL, title = '', description = '',
+		_, err = tx.ExecContext(ctx, `UPDATE jobs SET deleted_at = ?, audit_key = NULL, title = '', description = '', search = '',
 			reference = '', updated_at = ?, version = version + 1 WHERE org = ? AND id = ?`, micro(by.At), micro(by.At), org, id)
 		if err != nil {
 			return err

@@ -281,4 +281,16 @@ CREATE TABLE deleted_blobs (
 	PRIMARY KEY (org, job_id, key)
 ) WITHOUT ROWID;
 `,
+	// 18: the portal's list of jobs (JobTable): what a search looks in
+	// (job.Job.SearchText, which the store writes with the job; here
+	// lower() folds only ASCII, so jobs stored before match other letters
+	// in their exact case until their next change), and the indexes for
+	// its status filter and its deadline sort within an organisation.
+	`
+ALTER TABLE jobs ADD COLUMN search TEXT NOT NULL DEFAULT '';
+UPDATE jobs SET search = lower(title || char(10) || reference || coalesce(char(10) || (SELECT group_concat(name, char(10)) FROM signers
+	WHERE signers.org = jobs.org AND signers.job_id = jobs.id AND name <> ''), '')) WHERE deleted_at = 0;
+CREATE INDEX jobs_status ON jobs (org, status, id);
+CREATE INDEX jobs_deadline ON jobs (org, expires_at);
+`,
 }

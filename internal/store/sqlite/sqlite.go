@@ -229,7 +229,7 @@ func (db *DB) CreateJob(ctx context.Context, j *job.Job, events []job.Event, ide
 		_, err := db.exec(ctx, tx, insertJob,
 			j.Org, j.ID, j.Creator, j.Flow, j.SignatureType, j.Assurance, j.Title, j.Description, j.Reference,
 			j.Identifier, j.CallbackURL, string(exits), string(retention), j.Status, micro(j.ActivatesAt),
-			micro(j.ExpiresAt), micro(j.CreatedAt), micro(j.UpdatedAt), string(polling), j.RetainDays, j.AuditKey, j.Lang)
+			micro(j.ExpiresAt), micro(j.CreatedAt), micro(j.UpdatedAt), string(polling), j.RetainDays, j.AuditKey, j.Lang, j.SearchText())
 		if err != nil {
 			return err
 		}
@@ -260,7 +260,7 @@ func (db *DB) CreateJob(ctx context.Context, j *job.Job, events []job.Event, ide
 func (db *DB) SaveJob(ctx context.Context, j *job.Job, events []job.Event) error {
 	err := db.tx(ctx, func(tx *sql.Tx) error {
 		res, err := db.exec(ctx, tx, updateJob,
-			j.Status, micro(j.UpdatedAt), microOrZero(j.EndedAt), microOrZero(j.DeleteAfter()), j.Org, j.ID, j.Version)
+			j.Status, micro(j.UpdatedAt), microOrZero(j.EndedAt), microOrZero(j.DeleteAfter()), j.SearchText(), j.Org, j.ID, j.Version)
 		if err != nil {
 			return err
 		}
@@ -303,10 +303,10 @@ func (db *DB) SaveJob(ctx context.Context, j *job.Job, events []job.Event) error
 // Statements run inside write transactions, prepared once by Open.
 const (
 	insertIdempotency = `INSERT INTO idempotency (org, key, request_hash, job_id, created_at) VALUES (?, ?, ?, ?, ?)`
-	insertJob         = `INSERT INTO jobs (org, id, creator, flow, signature_type, assurance, title, description, reference, identifier, callback_url, exit_urls, retention, status, activates_at, expires_at, created_at, updated_at, version, polling, retain_days, audit_key, lang) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?)`
+	insertJob         = `INSERT INTO jobs (org, id, creator, flow, signature_type, assurance, title, description, reference, identifier, callback_url, exit_urls, retention, status, activates_at, expires_at, created_at, updated_at, version, polling, retain_days, audit_key, lang, search) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?)`
 	insertDocument    = `INSERT INTO documents (org, job_id, id, position, title, file_name, media_type, size, sha256, pages) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	insertSigner      = `INSERT INTO signers (org, job_id, id, position, pid, email, mobile, ord, on_behalf_of, status, updated_at, ref) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
-	updateJob         = `UPDATE jobs SET status = ?, updated_at = ?, ended_at = ?, delete_after = ?, version = version + 1 WHERE org = ? AND id = ? AND version = ?`
+	updateJob         = `UPDATE jobs SET status = ?, updated_at = ?, ended_at = ?, delete_after = ?, search = ?, version = version + 1 WHERE org = ? AND id = ? AND version = ?`
 	updateSigner      = `UPDATE signers SET status = ?, updated_at = ?, name = ?, evidence = ?, notice = ?, rejection_reason = ? WHERE org = ? AND job_id = ? AND id = ?`
 	updateDocument    = `UPDATE documents SET signed_sha256 = ?, signed_size = ?, signed_parts = ? WHERE org = ? AND job_id = ? AND id = ?`
 	insertRevision    = `INSERT INTO revisions (org, job_id, sha256) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`
@@ -671,4 +671,81 @@ func (db *DB) AuditRecords(ctx context.Context, after int64, fn func(audit.Recor
 func isUniqueViolation(err error) bool {
 	var se *sqlite.Error
 	return errors.As(err, &se) && (se.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY || se.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE)
+}
+
+// JobTable reads one page of the portal's list and the number of matching
+// jobs in one read transaction, then the page's signers. The filters use
+// the primary key, jobs_creator or jobs_status; the search reads the
+// organisation's rows' search column (folded by job.SearchKey, so instr
+// compares bytes and needs no LIKE escaping).
+func (db *DB) JobTable(ctx context.Context, org string, q store.TableQuery) (store.JobTable, error) {
+	where, args := ` WHERE org = ?`, []any{org}
+	if q.Creator != "" {
+		where += ` AND creator = ?`
+		args = append(args, q.Creator)
+	}
+	if q.Status != "" {
+		where += ` AND status = ?`
+		args = append(args, q.Status)
+	}
+	if key := job.SearchKey(q.Search); key != "" {
+		where += ` AND (instr(search, ?) > 0`
+		args = append(args, key)
+		if store.SearchPID(key) {
+			where += ` OR EXISTS (SELECT 1 FROM signers s WHERE s.pid = ? AND s.org = jobs.org AND s.job_id = jobs.id)`
+			args = append(args, key)
+		}
+		where += `)`
+	}
+	tx, err := db.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return store.JobTable{}, fmt.Errorf("sqlite: job table: %w", err)
+	}
+	defer tx.Rollback()
+	var out store.JobTable
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM jobs`+where, args...).Scan(&out.Total); err != nil {
+		return store.JobTable{}, fmt.Errorf("sqlite: job table: %w", err)
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT id, title, reference, creator, status, created_at, expires_at, deleted_at FROM jobs`+
+		where+` ORDER BY `+store.TableOrder(q)+` LIMIT ? OFFSET ?`, append(args, q.TableLimit(), max(q.Offset, 0))...)
+	if err != nil {
+		return store.JobTable{}, fmt.Errorf("sqlite: job table: %w", err)
+	}
+	index := map[string]int{}
+	for rows.Next() {
+		var r store.TableRow
+		var created, expires, deleted int64
+		if err := rows.Scan(&r.ID, &r.Title, &r.Reference, &r.Creator, &r.Status, &created, &expires, &deleted); err != nil {
+			rows.Close()
+			return store.JobTable{}, fmt.Errorf("sqlite: job table: %w", err)
+		}
+		r.CreatedAt, r.ExpiresAt, r.Deleted = fromMicro(created), fromMicro(expires), deleted != 0
+		index[r.ID] = len(out.Jobs)
+		out.Jobs = append(out.Jobs, r)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil || len(out.Jobs) == 0 {
+		return out, err
+	}
+	ids := make([]any, 0, len(out.Jobs)+1)
+	ids = append(ids, org)
+	for _, r := range out.Jobs {
+		ids = append(ids, r.ID)
+	}
+	rows, err = tx.QueryContext(ctx, `SELECT job_id, name, pid, email, mobile, status FROM signers WHERE org = ? AND job_id IN (?`+
+		strings.Repeat(`, ?`, len(out.Jobs)-1)+`) ORDER BY job_id, position`, ids...)
+	if err != nil {
+		return store.JobTable{}, fmt.Errorf("sqlite: job table signers: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		var s store.TableSigner
+		if err := rows.Scan(&id, &s.Name, &s.PID, &s.Email, &s.Mobile, &s.Status); err != nil {
+			return store.JobTable{}, fmt.Errorf("sqlite: job table signers: %w", err)
+		}
+		r := &out.Jobs[index[id]]
+		r.Signers = append(r.Signers, s)
+	}
+	return out, rows.Err()
 }

@@ -29,6 +29,8 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"job-roundtrip", testJobRoundtrip},
 		{"tenant-isolation", testTenantIsolation},
 		{"list-paging", testListPaging},
+		{"job-table", testJobTable},
+		{"job-table-bound", testJobTableBound},
 		{"save-compare-and-swap", testSaveCAS},
 		{"concurrent-save-one-wins", testConcurrentSave},
 		{"idempotency", testIdempotency},

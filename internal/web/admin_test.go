@@ -42,6 +42,7 @@ func TestAdminKeysExist(t *testing.T) {
 }
 
 func TestAdminFormatNOK(t *testing.T) {
+	w := portalWeb(t)
 	for _, tc := range []struct {
 		lang string
 		a    usage.Amount
@@ -55,7 +56,7 @@ func TestAdminFormatNOK(t *testing.T) {
 		{"en", 99999, "999.99"},
 		{"nb", -40, "-0,40"},
 	} {
-		if got := formatNOK(tc.lang, tc.a); got != tc.want {
+		if got := w.formatNOK(tc.lang, tc.a); got != tc.want {
 			t.Errorf("formatNOK(%s, %d) = %q, want %q", tc.lang, tc.a, got, tc.want)
 		}
 	}

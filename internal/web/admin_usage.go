@@ -74,10 +74,10 @@ func (w *Web) adminUsagePage(rw http.ResponseWriter, r *http.Request, s Session)
 	lang := Lang(r)
 	v.From, v.To = p.FirstMonth(), p.LastMonth()
 	v.CSV = "/admin/usage.csv?" + url.Values{"from": {v.From}, "to": {v.To}}.Encode()
-	v.Total = adminUsageTotal{formatNOK(lang, report.Total), formatNOK(lang, report.VAT()), formatNOK(lang, report.TotalInclVAT())}
+	v.Total = adminUsageTotal{w.formatNOK(lang, report.Total), w.formatNOK(lang, report.VAT()), w.formatNOK(lang, report.TotalInclVAT())}
 	for _, o := range report.Orgs {
 		vo := adminUsageOrg{Number: o.Number, Name: o.Name,
-			Total: adminUsageTotal{formatNOK(lang, o.Total), formatNOK(lang, o.VAT()), formatNOK(lang, o.TotalInclVAT())}}
+			Total: adminUsageTotal{w.formatNOK(lang, o.Total), w.formatNOK(lang, o.VAT()), w.formatNOK(lang, o.TotalInclVAT())}}
 		for _, l := range o.Lines {
 			vo.Lines = append(vo.Lines, w.adminUsageLine(lang, l))
 		}
@@ -92,7 +92,7 @@ func (w *Web) adminUsagePage(rw http.ResponseWriter, r *http.Request, s Session)
 func (w *Web) adminUsageLine(lang string, l usage.Line) adminUsageLine {
 	month, _ := strconv.Atoi(l.Month[5:])
 	v := adminUsageLine{Month: w.T(lang, "month."+strconv.Itoa(month)) + " " + l.Month[:4], Item: l.Item, Count: l.Count,
-		Unit: formatNOK(lang, l.Unit), Amount: formatNOK(lang, l.Amount)}
+		Unit: w.formatNOK(lang, l.Unit), Amount: w.formatNOK(lang, l.Amount)}
 	if key := "admin.usage.item." + l.Item; w.catalogues[lang][key] != "" {
 		v.Item = w.T(lang, key)
 	}
@@ -133,19 +133,17 @@ func adminInvalidField(err error) string {
 	return ""
 }
 
-// formatNOK writes an amount as the language does: "1 234,56" in bokmål
-// (a no-break space between thousands), "1,234.56" in English.
-func formatNOK(lang string, a usage.Amount) string {
+// formatNOK writes an amount as the language does, with the catalogue's
+// "number.group" and "number.decimal": "1 234,56" in bokmål (a no-break
+// space between thousands), "1,234.56" in English.
+func (w *Web) formatNOK(lang string, a usage.Amount) string {
 	s := a.String()
 	sign := ""
 	if strings.HasPrefix(s, "-") {
 		sign, s = "-", s[1:]
 	}
 	whole, frac, _ := strings.Cut(s, ".")
-	group, point := "\u00a0", ","
-	if lang == English {
-		group, point = ",", "."
-	}
+	group, point := w.T(lang, "number.group"), w.T(lang, "number.decimal")
 	var b strings.Builder
 	for i, d := range whole {
 		if i > 0 && (len(whole)-i)%3 == 0 {

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"net/http"
 	"path"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -15,15 +16,27 @@ import (
 	"github.com/segl/segl/internal/clock"
 )
 
-// Languages, as BCP 47 tags for <html lang>. Bokmål is the default: the
-// service is Norwegian, and English is for those who ask for it.
+// Languages are BCP 47 tags, for <html lang>: one per catalogue,
+// i18n/LANG.json, with its areas' i18n/AREA.LANG.json beside it. A
+// translator adds a language (Northern Sámi, se) by adding its files;
+// the switch in the header offers it, Accept-Language and ?lang= choose
+// it, and nothing in the code names it. Bokmål is the default: the
+// service is Norwegian.
 const (
 	Bokmal  = "nb"
+	Nynorsk = "nn"
 	English = "en"
 )
 
-// Languages lists the supported languages, default first.
-var Languages = []string{Bokmal, English}
+// Languages lists the languages segl ships, default first: those of the
+// embedded catalogues.
+var Languages = func() []string {
+	langs, _, err := loadCatalogues(catalogueFS)
+	if err != nil {
+		panic(err) // the embedded files are broken: every test says so first
+	}
+	return langs
+}()
 
 const langCookie = "__Host-segl-lang"
 
@@ -34,55 +47,78 @@ var catalogueFS embed.FS
 // fmt verbs for the arguments T is given.
 type catalogue map[string]string
 
+// langTagRE is what a catalogue's language may be: a two- or three-letter
+// primary language subtag (RFC 5646 section 2.2.1), enough for nb, nn,
+// en, se, sma, smj.
+var langTagRE = regexp.MustCompile(`^[a-z]{2,3}$`)
+
 // loadCatalogues reads i18n/LANG.json and every i18n/AREA.LANG.json (one
-// file per area of the site, e.g. portal.nb.json) into one catalogue per
-// language. A key defined twice is an error.
-func loadCatalogues() (map[string]catalogue, error) {
+// file per area of the site, e.g. portal.nb.json) of fsys into one
+// catalogue per language, and lists the languages: Bokmål first, the
+// others by tag. A language is one with a LANG.json; an area file of
+// another language, or a key defined twice, is an error.
+func loadCatalogues(fsys fs.FS) ([]string, map[string]catalogue, error) {
+	files, err := fs.Glob(fsys, "i18n/*.json")
+	if err != nil {
+		return nil, nil, fmt.Errorf("web: catalogues: %w", err)
+	}
 	out := make(map[string]catalogue)
-	for _, lang := range Languages {
-		files, err := fs.Glob(catalogueFS, "i18n/*"+lang+".json")
-		if err != nil {
-			return nil, fmt.Errorf("web: catalogue %s: %w", lang, err)
-		}
-		out[lang] = catalogue{}
-		for _, f := range files {
-			if base := path.Base(f); base != lang+".json" && !strings.HasSuffix(base, "."+lang+".json") {
-				continue
-			}
-			raw, err := catalogueFS.ReadFile(f)
-			if err != nil {
-				return nil, fmt.Errorf("web: catalogue %s: %w", f, err)
-			}
-			var c catalogue
-			if err := json.Unmarshal(raw, &c); err != nil {
-				return nil, fmt.Errorf("web: catalogue %s: %w", f, err)
-			}
-			for k, v := range c {
-				if _, dup := out[lang][k]; dup {
-					return nil, fmt.Errorf("web: catalogue %s: %q defined twice", f, k)
-				}
-				out[lang][k] = v
-			}
-		}
-		if len(out[lang]) == 0 {
-			return nil, fmt.Errorf("web: catalogue %s: no messages", lang)
+	var langs []string
+	for _, f := range files {
+		parts := strings.Split(strings.TrimSuffix(path.Base(f), ".json"), ".")
+		if lang := parts[len(parts)-1]; len(parts) == 1 && langTagRE.MatchString(lang) {
+			out[lang] = catalogue{}
+			langs = append(langs, lang)
 		}
 	}
-	// Every language must say everything the default says, and nothing more,
-	// so a page never shows a bare key in one language only.
-	for _, lang := range Languages[1:] {
+	if _, ok := out[Bokmal]; !ok {
+		return nil, nil, fmt.Errorf("web: catalogues: no i18n/%s.json", Bokmal)
+	}
+	for _, f := range files {
+		parts := strings.Split(strings.TrimSuffix(path.Base(f), ".json"), ".")
+		lang := parts[len(parts)-1]
+		if _, ok := out[lang]; !ok || len(parts) > 2 {
+			return nil, nil, fmt.Errorf("web: catalogue %s: not LANG.json or AREA.LANG.json of a language with a LANG.json", f)
+		}
+		raw, err := fs.ReadFile(fsys, f)
+		if err != nil {
+			return nil, nil, fmt.Errorf("web: catalogue %s: %w", f, err)
+		}
+		var c catalogue
+		if err := json.Unmarshal(raw, &c); err != nil {
+			return nil, nil, fmt.Errorf("web: catalogue %s: %w", f, err)
+		}
+		for k, v := range c {
+			if _, dup := out[lang][k]; dup {
+				return nil, nil, fmt.Errorf("web: catalogue %s: %q defined twice", f, k)
+			}
+			out[lang][k] = v
+		}
+	}
+	// Every language must say everything the default says, and nothing
+	// more, so a page never shows a bare key in one language only.
+	for _, lang := range langs {
 		for k := range out[Bokmal] {
 			if _, ok := out[lang][k]; !ok {
-				return nil, fmt.Errorf("web: catalogue %s lacks %q", lang, k)
+				return nil, nil, fmt.Errorf("web: catalogue %s lacks %q", lang, k)
 			}
 		}
 		for k := range out[lang] {
 			if _, ok := out[Bokmal][k]; !ok {
-				return nil, fmt.Errorf("web: catalogue %s has unknown key %q", lang, k)
+				return nil, nil, fmt.Errorf("web: catalogue %s has unknown key %q", lang, k)
 			}
 		}
 	}
-	return out, nil
+	slices.SortFunc(langs, func(a, b string) int {
+		switch {
+		case a == Bokmal:
+			return -1
+		case b == Bokmal:
+			return 1
+		}
+		return strings.Compare(a, b)
+	})
+	return langs, out, nil
 }
 
 // T returns the text of key in lang, formatted with args. A missing key
@@ -102,28 +138,36 @@ func (w *Web) T(lang, key string, args ...any) string {
 	return s
 }
 
-func isLang(s string) bool { return slices.Contains(Languages, s) }
+// Languages lists the languages w serves, default first.
+func (w *Web) Languages() []string { return w.languages }
+
+func (w *Web) isLang(s string) bool { return slices.Contains(w.languages, s) }
 
 // chooseLang picks the language of a response: ?lang= (remembered in a
 // cookie for the following pages), then that cookie, then Accept-Language,
 // then bokmål.
 func (w *Web) chooseLang(rw http.ResponseWriter, r *http.Request) string {
-	if q := r.URL.Query().Get("lang"); isLang(q) {
+	if q := r.URL.Query().Get("lang"); w.isLang(q) {
 		http.SetCookie(rw, &http.Cookie{Name: langCookie, Value: q, Path: "/", MaxAge: 365 * 24 * 3600,
 			Secure: true, HttpOnly: true, SameSite: http.SameSiteLaxMode})
 		return q
 	}
-	if c, err := r.Cookie(langCookie); err == nil && isLang(c.Value) {
+	if c, err := r.Cookie(langCookie); err == nil && w.isLang(c.Value) {
 		return c.Value
 	}
-	return fromAcceptLanguage(r.Header.Get("Accept-Language"))
+	return w.fromAcceptLanguage(r.Header.Get("Accept-Language"))
 }
 
+// nearest is the language served to a reader who asks for one segl has
+// no catalogue of: bokmål for the macrolanguage "no" and for the other
+// languages of Norway, whose readers read it better than English.
+var nearest = map[string]string{"no": Bokmal, "nn": Bokmal, "se": Bokmal, "sma": Bokmal, "smj": Bokmal}
+
 // fromAcceptLanguage picks the supported language the client weights
-// highest (RFC 9110 section 12.5.4). Nynorsk and the macrolanguage "no" are
-// served bokmål, the closer of the two we have; "*" and anything else fall
-// to the default.
-func fromAcceptLanguage(header string) string {
+// highest (RFC 9110 section 12.5.4), by primary subtag ("nn-NO" is nn);
+// a language without a catalogue counts as its nearest one, if any; "*"
+// and anything else fall to the default.
+func (w *Web) fromAcceptLanguage(header string) string {
 	best, bestQ := "", 0.0
 	for part := range strings.SplitSeq(header, ",") {
 		fields := strings.Split(part, ";")
@@ -138,16 +182,15 @@ func fromAcceptLanguage(header string) string {
 				q = f
 			}
 		}
-		primary, _, _ := strings.Cut(tag, "-")
-		var lang string
-		switch primary {
-		case "nb", "no", "nn":
-			lang = Bokmal
-		case "en":
-			lang = English
-		default:
+		lang, _, _ := strings.Cut(tag, "-")
+		if !w.isLang(lang) {
+			lang = nearest[lang]
+		}
+		if lang == "" {
 			continue
 		}
+		// At equal weight the first named wins (RFC 9110 lists in order
+		// of preference).
 		if q > bestQ {
 			best, bestQ = lang, q
 		}
@@ -163,14 +206,12 @@ func fromAcceptLanguage(header string) string {
 var oslo = clock.Norway
 
 // FormatDate formats t as a date in Norwegian time, as the language writes
-// it: "2. januar 2026", "2 January 2026".
+// it (the catalogue's "date" pattern over day, month name and year): "2.
+// januar 2026", "2 January 2026".
 func (w *Web) FormatDate(lang string, t time.Time) string {
 	t = t.In(oslo)
 	month := w.T(lang, "month."+strconv.Itoa(int(t.Month())))
-	if lang == English {
-		return fmt.Sprintf("%d %s %d", t.Day(), month, t.Year())
-	}
-	return fmt.Sprintf("%d. %s %d", t.Day(), month, t.Year())
+	return w.T(lang, "date", t.Day(), month, t.Year())
 }
 
 // FormatDateTime formats t as date and time of day in Norwegian time:
@@ -181,14 +222,15 @@ func (w *Web) FormatDateTime(lang string, t time.Time) string {
 
 // FormatSize writes a file size in the units segl's limits are set in (1
 // kB = 1024 bytes, 1 MB = 1024 kB, as JEDEC and Windows count), with the
-// language's decimal mark: "980 byte", "97,7 kB", "1.2 MB". A document's
-// size and the limit it must keep are then read in one unit: the default
-// limit, 10 << 20 bytes, reads "10 MB", not the "10,5 MB" of decimal
-// units, and a file shown as at most "10 MB" is within it. A whole number
-// of units is written without decimals.
-func FormatSize(lang string, n int64) string {
+// language's decimal mark (the catalogue's "number.decimal"): "980 byte",
+// "97,7 kB", "1.2 MB". A document's size and the limit it must keep are
+// then read in one unit: the default limit, 10 << 20 bytes, reads "10
+// MB", not the "10,5 MB" of decimal units, and a file shown as at most
+// "10 MB" is within it. A whole number of units is written without
+// decimals.
+func (w *Web) FormatSize(lang string, n int64) string {
 	if n < 1024 {
-		return strconv.FormatInt(n, 10) + " " + map[string]string{Bokmal: "byte", English: "bytes"}[lang]
+		return w.T(lang, "size.bytes", n)
 	}
 	v, unit := float64(n)/1024, "kB"
 	if v >= 1024 {
@@ -201,8 +243,5 @@ func FormatSize(lang string, n int64) string {
 	if v >= 100 || v == float64(int64(v)) {
 		s = strconv.FormatFloat(v, 'f', 0, 64)
 	}
-	if lang != English {
-		s = strings.Replace(s, ".", ",", 1)
-	}
-	return s + " " + unit
+	return strings.Replace(s, ".", w.T(lang, "number.decimal"), 1) + " " + unit
 }

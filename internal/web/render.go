@@ -43,7 +43,7 @@ func (w *Web) parseTemplates() (map[string]map[string]*template.Template, error)
 	}
 	shared := append([]string{layoutFile}, partials...)
 	out := make(map[string]map[string]*template.Template)
-	for _, lang := range Languages {
+	for _, lang := range w.languages {
 		base, err := template.New(path.Base(layoutFile)).Funcs(w.funcs(lang)).ParseFS(templateFS, shared...)
 		if err != nil {
 			return nil, fmt.Errorf("web: %w", err)
@@ -82,7 +82,7 @@ func (w *Web) funcs(lang string) template.FuncMap {
 		"T":        func(key string, args ...any) string { return w.T(lang, key, args...) },
 		"date":     func(t time.Time) string { return w.FormatDate(lang, t) },
 		"datetime": func(t time.Time) string { return w.FormatDateTime(lang, t) },
-		"size":     func(n int64) string { return FormatSize(lang, n) },
+		"size":     func(n int64) string { return w.FormatSize(lang, n) },
 		"static":   w.assets.url,
 		// errorSummary bundles errors already in the page's language
 		// with an optional note (a catalogue key) for "error-summary-text".
@@ -108,6 +108,7 @@ type Page struct {
 	CSRFToken string // for forms (csrfField) and the X-CSRF-Token header
 	Area      string // the part of the site the page is in: "sign", "portal" or "admin"
 	url       *url.URL
+	langs     []string
 }
 
 // areaSign is the area of the signer pages under /sign, and of any page
@@ -141,7 +142,7 @@ type PageAt struct {
 }
 
 // Languages lists the languages for the switch in the header.
-func (p *Page) Languages() []string { return Languages }
+func (p *Page) Languages() []string { return p.langs }
 
 // LangURL is the current page in another language: the same path and query
 // with lang set, so the switch works without JavaScript.
@@ -185,13 +186,14 @@ func (w *Web) execute(r *http.Request, status int, name string, data any) (*byte
 		// Not behind Protect: still pick a language, but there is no CSRF
 		// token to give, so forms on this page will be refused.
 		w.log.Warn("web: page rendered without Protect", "path", r.URL.Path)
-		st = &reqState{lang: fromAcceptLanguage(r.Header.Get("Accept-Language"))}
+		st = &reqState{lang: w.fromAcceptLanguage(r.Header.Get("Accept-Language"))}
 	}
 	t := w.pages[st.lang][name]
 	if t == nil {
 		return nil, st.lang, fmt.Errorf("no page template %q", name)
 	}
-	p := &Page{Lang: st.lang, Status: status, Data: data, CSRFToken: w.token(st), Area: areaOf(r.URL.Path), url: r.URL}
+	p := &Page{Lang: st.lang, Status: status, Data: data, CSRFToken: w.token(st), Area: areaOf(r.URL.Path), url: r.URL,
+		langs: w.languages}
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, path.Base(layoutFile), p); err != nil {
 		return nil, st.lang, err
@@ -220,10 +222,11 @@ func stateOf(r *http.Request) *reqState {
 	return st
 }
 
-// Lang is the language chosen for the request ("nb" or "en").
+// Lang is the language chosen for the request (Protect chooses it;
+// bokmål outside Protect).
 func Lang(r *http.Request) string {
 	if st := stateOf(r); st != nil {
 		return st.lang
 	}
-	return fromAcceptLanguage(r.Header.Get("Accept-Language"))
+	return Bokmal
 }

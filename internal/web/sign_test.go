@@ -37,6 +37,7 @@ func TestSignPageKeysExist(t *testing.T) {
 }
 
 func TestFormatSize(t *testing.T) {
+	w := portalWeb(t)
 	for _, tc := range []struct {
 		lang string
 		n    int64
@@ -54,7 +55,7 @@ func TestFormatSize(t *testing.T) {
 		{"nb", 10<<20 + 1, "10,0 MB"},
 		{"en", 3 << 30, "3 GB"},
 	} {
-		if got := FormatSize(tc.lang, tc.n); got != tc.want {
+		if got := w.FormatSize(tc.lang, tc.n); got != tc.want {
 			t.Errorf("FormatSize(%s, %d) = %q, want %q", tc.lang, tc.n, got, tc.want)
 		}
 	}

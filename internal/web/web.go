@@ -16,6 +16,7 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
+	"io/fs"
 	"log/slog"
 	"net/http"
 	"time"
@@ -59,6 +60,9 @@ type Options struct {
 	// Staff, when set, is what the sender portal (/portal) and the
 	// central administration (/admin) need; nil serves neither.
 	Staff *Staff
+	// Catalogues, when set, replaces the embedded i18n/*.json (for tests
+	// of how a language is added); nil: the embedded ones.
+	Catalogues fs.FS
 	// Observe, when set, is shown every error a page answers with, for a
 	// monitor such as health.Storage; nil: none.
 	Observe func(error)
@@ -76,6 +80,7 @@ type Web struct {
 	sessionKeys [][]byte // [0] seals, all open
 	csrfKeys    [][]byte // [0] signs, all verify
 
+	languages  []string // default first
 	catalogues map[string]catalogue
 	pages      map[string]map[string]*template.Template // lang → page → template set
 	assets     *assets
@@ -132,7 +137,11 @@ func New(opts Options) (*Web, error) {
 		w.csrfKeys = append(w.csrfKeys, ck)
 	}
 	var err error
-	if w.catalogues, err = loadCatalogues(); err != nil {
+	catalogues := opts.Catalogues
+	if catalogues == nil {
+		catalogues = catalogueFS
+	}
+	if w.languages, w.catalogues, err = loadCatalogues(catalogues); err != nil {
 		return nil, err
 	}
 	if w.assets, err = loadAssets(); err != nil {

@@ -1,14 +1,19 @@
 package web
 
 import (
+	"encoding/json"
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"io/fs"
 	"net/http"
+	"path"
 	"regexp"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	"github.com/segl/segl/internal/errs"
@@ -112,12 +117,10 @@ func TestCatalogueCoversTemplates(t *testing.T) {
 	for _, k := range errs.Kinds {
 		keys = append(keys, "error."+strconv.Itoa(k.HTTPStatus()))
 	}
-	for _, l := range Languages {
-		keys = append(keys, "lang."+l)
-	}
+	keys = append(keys, "lang.name")
 	for _, k := range keys {
 		for _, suffix := range []string{".title", ".text"} {
-			if slices.Contains([]string{"lang.nb", "lang.en"}, k) {
+			if k == "lang.name" {
 				suffix = ""
 			}
 			for _, lang := range Languages {
@@ -184,4 +187,104 @@ func explainedKeys(t *testing.T) []string {
 		t.Fatalf("found only %d explained keys: %v", len(keys), keys)
 	}
 	return keys
+}
+
+// withLanguage is the embedded catalogues plus one more language, lang,
+// as a translator would add it: a copy of bokmål's files renamed, with
+// every text replaced by text(key), unless only is set, when just those
+// keys are kept.
+func withLanguage(t *testing.T, lang string, text func(key string) string, only ...string) fstest.MapFS {
+	t.Helper()
+	fsys := fstest.MapFS{}
+	files, _ := fs.Glob(catalogueFS, "i18n/*.json")
+	for _, f := range files {
+		raw, _ := catalogueFS.ReadFile(f)
+		fsys[f] = &fstest.MapFile{Data: raw}
+		base := path.Base(f)
+		if base != Bokmal+".json" && !strings.HasSuffix(base, "."+Bokmal+".json") {
+			continue
+		}
+		var c map[string]string
+		if err := json.Unmarshal(raw, &c); err != nil {
+			t.Fatal(err)
+		}
+		for k := range c {
+			c[k] = text(k)
+			if len(only) > 0 && !slices.Contains(only, k) {
+				delete(c, k)
+			}
+		}
+		raw, _ = json.Marshal(c)
+		fsys[path.Join("i18n", strings.TrimSuffix(base, Bokmal+".json")+lang+".json")] = &fstest.MapFile{Data: raw}
+	}
+	return fsys
+}
+
+// A language is added by adding its catalogue files, no code: Northern
+// Sámi (se) then appears in the switch of every page, named in itself,
+// Accept-Language and ?lang= choose it, and its texts and dates are used.
+func TestLanguageAddedByFiles(t *testing.T) {
+	sami := withLanguage(t, "se", func(k string) string {
+		switch k {
+		case "lang.name":
+			return "Davvisámegiella"
+		case "sign.home.title":
+			return "Du vuolláičállinbarggut"
+		case "date":
+			return "%d. %s %d"
+		}
+		return "se:" + k
+	})
+	e := newEnv(t, Options{Catalogues: sami})
+	if got := e.web.Languages(); !slices.Contains(got, "se") || got[0] != Bokmal || len(got) != len(Languages)+1 {
+		t.Fatalf("languages %v", got)
+	}
+	res, page := e.get("/sign/", "Accept-Language", "se-NO, nb;q=0.8")
+	if match(t, langRE, page) != "se" || res.Header.Get("Content-Language") != "se" || match(t, h1RE, page) != "Du vuolláičállinbarggut" {
+		t.Fatalf("Accept-Language se: lang %s, h1 %s", match(t, langRE, page), match(t, h1RE, page))
+	}
+	for _, want := range []string{`<a href="/sign/?lang=nb" lang="nb" hreflang="nb">Norsk (bokmål)</a>`,
+		`<span class="lang-current" lang="se" aria-current="true">Davvisámegiella</span>`} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the switch lacks %s", want)
+		}
+	}
+	_, page = e.get("/sign/?lang=nb")
+	if !strings.Contains(page, `<a href="/sign/?lang=se" lang="se" hreflang="se">Davvisámegiella</a>`) {
+		t.Error("the bokmål page does not offer se")
+	}
+	if got := e.web.FormatDate("se", time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC)); got != "2. se:month.3 2026" {
+		t.Errorf("a date in se: %q", got)
+	}
+
+	// Without the catalogue, a Sámi reader gets bokmål, not English.
+	plain := newEnv(t, Options{})
+	if _, page := plain.get("/sign/", "Accept-Language", "se, en;q=0.5"); match(t, langRE, page) != Bokmal {
+		t.Errorf("se without a catalogue: %s", match(t, langRE, page))
+	}
+}
+
+// Every catalogue has every key: a language missing one (or adding one
+// bokmål lacks) does not load, so no page shows a bare key.
+func TestCatalogueComplete(t *testing.T) {
+	langs, cats, err := loadCatalogues(catalogueFS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, lang := range langs {
+		for k := range cats[Bokmal] {
+			if _, ok := cats[lang][k]; !ok {
+				t.Errorf("%s lacks %q", lang, k)
+			}
+		}
+	}
+	partial := withLanguage(t, "se", func(k string) string { return k }, "lang.name", "sign.home.title")
+	if _, err := New(Options{Key: testKey, Catalogues: partial}); err == nil || !strings.Contains(err.Error(), "catalogue se lacks") {
+		t.Fatalf("a partial catalogue: %v", err)
+	}
+	extra := withLanguage(t, "se", func(k string) string { return k })
+	extra["i18n/se.json"].Data = []byte(strings.Replace(string(extra["i18n/se.json"].Data), "{", `{"only.in.se":"x",`, 1))
+	if _, err := New(Options{Key: testKey, Catalogues: extra}); err == nil || !strings.Contains(err.Error(), `unknown key "only.in.se"`) {
+		t.Fatalf("a catalogue with a key of its own: %v", err)
+	}
 }

@@ -74,6 +74,7 @@ func (w *Web) parseTemplates() (map[string]map[string]*template.Template, error)
 //	{{date .When}}         "2. januar 2026" / "2 January 2026", Norwegian time
 //	{{datetime .When}}     "2. januar 2026 kl. 14:05" / "2 January 2026 at 14:05"
 //	{{size .Bytes}}        "97,7 kB" / "97.7 kB"
+//	{{langName "nn"}}      "Norsk (nynorsk)": a language named in itself
 //	{{static "segl.css"}}  the content-hashed URL of an asset (long cache)
 //	{{csrfField $}}        the hidden CSRF input for a form; $ is the *Page
 //	{{errorSummary .Errors "key"}}  input for the "error-summary-text" partial
@@ -83,6 +84,9 @@ func (w *Web) funcs(lang string) template.FuncMap {
 		"date":     func(t time.Time) string { return w.FormatDate(lang, t) },
 		"datetime": func(t time.Time) string { return w.FormatDateTime(lang, t) },
 		"size":     func(n int64) string { return w.FormatSize(lang, n) },
+		// langName is a language's name in itself ("lang.name" of its
+		// catalogue), as a language switch names them.
+		"langName": func(l string) string { return w.T(l, "lang.name") },
 		"static":   w.assets.url,
 		// errorSummary bundles errors already in the page's language
 		// with an optional note (a catalogue key) for "error-summary-text".

@@ -26,7 +26,10 @@ func TestLanguageChoice(t *testing.T) {
 	}{
 		{"ok/default-bokmal", "", "", "", "nb", "Dine signeringsoppdrag"},
 		{"ok/accept-english", "", "", "en-US,en;q=0.9", "en", "Your signing tasks"},
-		{"ok/accept-nynorsk-gets-bokmal", "", "", "nn-NO", "nb", "Dine signeringsoppdrag"},
+		{"ok/accept-nynorsk", "", "", "nn-NO", "nn", "Signeringsoppdraga dine"},
+		{"ok/accept-norwegian-then-nynorsk", "", "", "no, nn;q=0.9", "nb", "Dine signeringsoppdrag"},
+		{"ok/query-nynorsk", "?lang=nn", "en", "en", "nn", "Signeringsoppdraga dine"},
+		{"ok/cookie-nynorsk", "", "nn", "nb", "nn", "Signeringsoppdraga dine"},
 		{"ok/accept-no", "", "", "no", "nb", "Dine signeringsoppdrag"},
 		{"ok/accept-unsupported-then-english", "", "", "de-DE, en;q=0.5", "en", "Your signing tasks"},
 		{"ok/accept-weights", "", "", "en;q=0.3, nb;q=0.8", "nb", "Dine signeringsoppdrag"},
@@ -286,5 +289,20 @@ func TestCatalogueComplete(t *testing.T) {
 	extra["i18n/se.json"].Data = []byte(strings.Replace(string(extra["i18n/se.json"].Data), "{", `{"only.in.se":"x",`, 1))
 	if _, err := New(Options{Key: testKey, Catalogues: extra}); err == nil || !strings.Contains(err.Error(), `unknown key "only.in.se"`) {
 		t.Fatalf("a catalogue with a key of its own: %v", err)
+	}
+}
+
+// Nynorsk is written as Nynorsk, not bokmål with a few words swapped: no
+// text holds a word that is bokmål only.
+func TestNynorskIsNotBokmal(t *testing.T) {
+	_, cats, err := loadCatalogues(catalogueFS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bokmal := regexp.MustCompile(`(?i)\b(ikke|jeg|hvis|hva|hvem|hvor|hvordan|fra|bare|noe|noen|ennå|blir|mer|dokumentene|avsenderen|undertegner\w*|sikkerhetsnivå|lenken|innloggingen|virksomhet\w*|bruker|brukere|skjemaet kunne ikke)\b`)
+	for k, v := range cats[Nynorsk] {
+		if m := bokmal.FindString(v); m != "" {
+			t.Errorf("nn %s: %q is bokmål (%s)", k, m, v)
+		}
 	}
 }

@@ -50,6 +50,7 @@ const (
 	nora    = "14918702408" // deceased: KRR entry deleted
 	lars    = "02859824113" // active, no digital mailbox
 	ahmed   = "13870176591" // active, chose English in KRR
+	jonas   = "25899027909" // active, chose nynorsk in KRR
 	sender  = "06927433549" // a portal user of org
 	website = "https://segl.example"
 )
@@ -311,6 +312,26 @@ func TestNoticeInTheSignersLanguage(t *testing.T) {
 	}
 	if sms := e.smsTo()["+4797204784"]; len(sms) != 1 || !strings.Contains(sms[0], "has sent you") {
 		t.Fatalf("Ahmed's SMS: %q", sms)
+	}
+}
+
+// TestNoticeInNynorsk: a person who chose nynorsk in KRR gets the notice
+// in nynorsk, by e-mail and SMS.
+func TestNoticeInNynorsk(t *testing.T) {
+	e := newEnv(t)
+	e.create(job.Portal, "", job.SignerRequest{PID: jonas})
+	e.drain()
+	var body string
+	for _, m := range e.mail.Messages() {
+		if p, err := m.Parse(); err == nil && p.To == "jonas.strand@example.test" {
+			body = p.Text
+		}
+	}
+	if !strings.Contains(body, "har sendt deg eit dokument til signering: «Arbeidsavtale».") || !strings.Contains(body, "Opne lenkja") {
+		t.Fatalf("Jonas's e-mail:\n%s", body)
+	}
+	if sms := e.smsTo()["+4796038428"]; len(sms) != 1 || !strings.Contains(sms[0], "har sendt deg «Arbeidsavtale» til signering") {
+		t.Fatalf("Jonas's SMS: %q", sms)
 	}
 }
 

@@ -72,11 +72,9 @@ func (d *Service) contactOf(ctx context.Context, s *job.Signer) (c contact, reas
 	case !k.Notifiable():
 		return c, NoticeNoContact, nil
 	}
-	lang := notify.LangNB // also for nynorsk and sámi, which have no templates yet
-	if k.Language == notify.LangEN {
-		lang = notify.LangEN
-	}
-	return contact{email: k.Email, mobile: k.Mobile, lang: lang}, "", nil
+	// The register's language when there are notices in it (nb, nn, en),
+	// else bokmål.
+	return contact{email: k.Email, mobile: k.Mobile, lang: notify.Language(k.Language)}, "", nil
 }
 
 // lookup asks KRR about one person.

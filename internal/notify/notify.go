@@ -1,7 +1,8 @@
 // Package notify tells signers and senders about portal jobs by e-mail and SMS
 // (MISSION N1, N2): a request to sign, a reminder, a one-time code, and the
-// sender's "job completed". Messages are rendered from embedded templates in
-// Norwegian bokmål and English; SMTP and an HTTP SMS gateway deliver them.
+// sender's "job completed". Messages are rendered from embedded templates,
+// one directory per language (bokmål, nynorsk, English); SMTP and an HTTP
+// SMS gateway deliver them.
 //
 // Delivery errors are classified for the caller's retry queue: errors.Is(err,
 // ErrTemporary) means "try again later" (a 4xx reply, a refused connection, a
@@ -16,7 +17,9 @@ import (
 	"strings"
 )
 
-// Languages the templates exist in. An empty Message.Lang means LangNB.
+// Languages named in code: bokmål, the default (an empty Message.Lang
+// means LangNB), and English. The languages there are templates in are
+// the directories of templates/ (Languages).
 const (
 	LangNB = "nb"
 	LangEN = "en"

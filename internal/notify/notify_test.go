@@ -16,6 +16,7 @@ import (
 	"net/mail"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -184,7 +185,7 @@ func TestTemplatesRender(t *testing.T) {
 		notify.OneTimeCode:  {"Code": "493 817", "Minutes": 10},
 	}
 	for name, d := range data {
-		for _, lang := range []string{"", "nb", "en"} {
+		for _, lang := range append([]string{""}, notify.Languages()...) {
 			r, err := notify.Render(notify.Message{Lang: lang, Template: name, Data: d})
 			if err != nil {
 				t.Fatalf("%s/%s: %v", lang, name, err)
@@ -215,6 +216,31 @@ func TestTemplatesRender(t *testing.T) {
 		if _, err := notify.Render(m); !errors.Is(err, notify.ErrInvalid) || !errors.Is(err, notify.ErrPermanent) {
 			t.Errorf("Render(%v) = %v, want ErrInvalid", m, err)
 		}
+	}
+}
+
+// Notices come in nynorsk too, with nynorsk dates, and a reader whose
+// register language has no templates (Northern Sámi, as yet) is written
+// to in bokmål.
+func TestNoticeLanguages(t *testing.T) {
+	if got := notify.Languages(); !slices.Equal(got, []string{"nb", "en", "nn"}) {
+		t.Fatalf("languages %v", got)
+	}
+	r, err := notify.Render(notify.Message{Lang: notify.Language("nn"), Template: notify.SignRequest,
+		Data: map[string]any{"Sender": "Lånekassen", "Title": "Avtale", "Link": "https://x.example/s", "Deadline": deadline}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"Lånekassen har sendt deg eit dokument til signering: «Avtale».", "Opne lenkja", "kl. "} {
+		if !strings.Contains(r.Text, want) {
+			t.Errorf("nynorsk text lacks %q:\n%s", want, r.Text)
+		}
+	}
+	if !strings.Contains(r.HTML, `<html lang="nn">`) {
+		t.Errorf("nynorsk HTML is not marked nn")
+	}
+	if got := notify.Language("se"); got != notify.LangNB {
+		t.Errorf("se without templates: %s", got)
 	}
 }
 

@@ -82,6 +82,11 @@ type Config struct {
 	// The central administrators (national identity numbers) who may use
 	// /admin after an ID-porten login on level high.
 	AdminPIDs []string
+	// Who runs the service, as the pages about it (privacy, accessibility,
+	// help, contact) name them; empty: "the service owner", no address.
+	OperatorName  string
+	OperatorEmail string
+	OperatorPhone string
 	// Notices and delivery (MISSION N1-N3). --dev uses the stand-ins (a
 	// capturing SMTP server, SMS gateway, KRR and digital mailbox) and
 	// refuses these.
@@ -279,6 +284,11 @@ var options = []option{
 		}
 		return nil
 	}, false},
+	{"operator-name", "who runs the service, named on the privacy, accessibility, help and contact pages",
+		str(func(c *Config) *string { return &c.OperatorName }), false},
+	{"operator-email", "the operator's address for questions, personal data requests and accessibility feedback",
+		str(func(c *Config) *string { return &c.OperatorEmail }), false},
+	{"operator-phone", "the operator's telephone number, as people dial it", str(func(c *Config) *string { return &c.OperatorPhone }), false},
 	{"smtp-addr", "SMTP relay for notices (host:port)", str(func(c *Config) *string { return &c.SMTPAddr }), false},
 	{"smtp-from", "sender address of notices", str(func(c *Config) *string { return &c.SMTPFrom }), false},
 	{"smtp-user", "SMTP AUTH user", str(func(c *Config) *string { return &c.SMTPUser }), false},
@@ -504,6 +514,12 @@ func (c *Config) check() error {
 	}
 	if err := c.checkKeys(); err != nil {
 		return err
+	}
+	if c.OperatorEmail != "" && !job.ValidEmail(c.OperatorEmail) {
+		return fmt.Errorf("config: operator-email %q is not an e-mail address", c.OperatorEmail)
+	}
+	if (c.OperatorEmail != "" || c.OperatorPhone != "") && c.OperatorName == "" {
+		return fmt.Errorf("config: operator-email and operator-phone need operator-name")
 	}
 	if c.IDPortenIssuer != "" && (c.IDPortenClientID == "" || c.IDPortenKey == "" || c.IDPortenKeyID == "") {
 		return fmt.Errorf("config: idporten-issuer needs idporten-client-id, idporten-key and idporten-key-id")

@@ -140,6 +140,7 @@ func TestEverySettingDecidedForDev(t *testing.T) {
 		"body-max-duration": true, "write-idle-timeout": true, "max-form-kb": true,
 		"s3-endpoint": true, "s3-bucket": true, "s3-region": true, "s3-access-key-file": true, "s3-secret-key-file": true, "s3-ca-file": true,
 		"max-documents": true, "max-signers": true, "max-document-mb": true, "max-expiry-days": true,
+		"operator-name": true, "operator-email": true, "operator-phone": true, // shown on the about pages only
 	}
 	refused := map[string]bool{}
 	for _, r := range devRefused {

@@ -265,7 +265,8 @@ func start(ctx context.Context, cfg config.Config, opts Options, ln net.Listener
 	}
 	webUI, err := web.New(web.Options{Key: linkKey, Clock: opts.Clock, Log: opts.Log, Observe: storage.Observe,
 		MaxForm: cfg.HTTP.MaxFormBytes, MaxUpload: cfg.Limits.MaxUploadBytes(),
-		Signing: &web.Signing{Svc: svc, Login: s.login, BaseURL: base},
+		Operator: web.Operator{Name: cfg.OperatorName, Email: cfg.OperatorEmail, Phone: cfg.OperatorPhone},
+		Signing:  &web.Signing{Svc: svc, Login: s.login, BaseURL: base},
 		Staff: &web.Staff{Svc: svc, Login: s.login, BaseURL: base,
 			Admin: &staff.Service{Store: s.Store, Clock: opts.Clock, AdminPIDs: adminPIDs, Queue: s.Queue, Log: opts.Log}}})
 	if err != nil {

@@ -60,6 +60,9 @@ type Options struct {
 	// Staff, when set, is what the sender portal (/portal) and the
 	// central administration (/admin) need; nil serves neither.
 	Staff *Staff
+	// Operator is who runs the service, named on the pages about it; the
+	// zero value names "the service owner" without an address.
+	Operator Operator
 	// Catalogues, when set, replaces the embedded i18n/*.json (for tests
 	// of how a language is added); nil: the embedded ones.
 	Catalogues fs.FS
@@ -80,6 +83,7 @@ type Web struct {
 	sessionKeys [][]byte // [0] seals, all open
 	csrfKeys    [][]byte // [0] signs, all verify
 
+	operator   Operator
 	languages  []string // default first
 	catalogues map[string]catalogue
 	pages      map[string]map[string]*template.Template // lang → page → template set
@@ -99,7 +103,7 @@ func New(opts Options) (*Web, error) {
 	}
 	w := &Web{log: opts.Log, clock: opts.Clock, idle: opts.SessionIdle, max: opts.SessionMax,
 		maxForm: opts.MaxForm, maxUpload: opts.MaxUpload,
-		signing: opts.Signing, staff: opts.Staff, observe: opts.Observe}
+		signing: opts.Signing, staff: opts.Staff, observe: opts.Observe, operator: opts.Operator}
 	if w.signing != nil && w.signing.Svc == nil {
 		return nil, errors.New("web: signing needs the ceremony service")
 	}
@@ -167,6 +171,9 @@ func (w *Web) Routes(mux *http.ServeMux) {
 		w.serveAsset(rw, r)
 	})))
 	w.Mount(mux, "GET /sign/{$}", w.signHome)
+	for _, name := range aboutPages {
+		w.Mount(mux, "GET /about/"+name, w.about(name))
+	}
 	if w.signing != nil {
 		w.signRoutes(mux)
 		mux.Handle("GET "+logoPrefix+"{org}/{file}", securityHeaders(http.HandlerFunc(w.serveLogo)))

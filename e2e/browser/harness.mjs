@@ -163,3 +163,19 @@ export async function errorSummaryFocus(page) {
   await page.waitForLoadState("domcontentloaded");
   return page.evaluate(() => document.activeElement.className);
 }
+
+// checkWCAG runs axe-core's WCAG 2.1 A and AA rules (no best practices) and
+// fails on any violation, whatever its impact: the bar the issue sets for
+// new and changed pages.
+export async function checkWCAG(page, what) {
+  await page.evaluate(axeSource);
+  const results = await page.evaluate(() =>
+    window.axe.run(document, {
+      runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] },
+      resultTypes: ["violations"],
+    }),
+  );
+  const describe = (v) =>
+    `${v.impact} ${v.id}: ${v.help}\n` + v.nodes.map((n) => `    ${n.target.join(" ")}: ${n.failureSummary}`).join("\n");
+  assert.deepEqual(results.violations.map(describe), [], `${what}: axe found WCAG 2.1 AA violations`);
+}

@@ -3,12 +3,14 @@ package server_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/segl/segl/client"
+	"github.com/segl/segl/internal/config"
 	"github.com/segl/segl/internal/store"
 	"github.com/segl/segl/internal/testdocs"
 	"github.com/segl/segl/internal/testtool"
@@ -48,4 +50,33 @@ func TestPortalBrowser(t *testing.T) {
 		len(j.Documents) != 1 || j.Documents[0].FileName != "ansettelsesavtale.pdf" || j.Documents[0].Title != "Arbeidsavtale med vedlegg" || len(j.Signers) != 1 || j.Signers[0].PID != olaPID {
 		t.Fatalf("the job the browser sent: %v %+v", err, j)
 	}
+}
+
+// TestBrowserSweep runs e2e/browser/sweep.test.mjs: the pages issue 14
+// added or changed (the about pages, the job list searched and sorted,
+// the new-job form, the signer's front page) in bokmål, nynorsk and
+// English at 1280 and 375 pixels, with axe-core's WCAG 2.1 AA rules and
+// no violation of any impact. The list holds jobs of several statuses and
+// references, so the table is full.
+func TestBrowserSweep(t *testing.T) {
+	harness, chromium := testtool.Browser(t)
+	e := newEnv(t, func(c *config.Config) {
+		c.OperatorName, c.OperatorEmail, c.OperatorPhone = "Digitaliseringsdirektoratet", "segl@digdir.example", "+47 22 45 10 00"
+	})
+	api := e.client(orgA)
+	for i, title := range []string{"Arbeidsavtale", "Leieavtale for Øvre Ås", "Samtykke til behandling", "Arbeidsavtale"} {
+		req := directRequest()
+		req.Title, req.Reference = title, fmt.Sprintf("sak 2026/%d", 40+i)
+		j := e.mustCreate(api, req)
+		if i == 1 {
+			if _, err := api.CancelJob(context.Background(), j.ID); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	cfg, _ := json.Marshal(map[string]any{"admin": olaPID, "languages": []string{"nb", "nn", "en"}, "search": "avtale"})
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	defer cancel()
+	testtool.RunNode(t, ctx, harness, chromium, "sweep.test.mjs", e.srv.URL, filepath.Join(e.data, "pki", "root-ca.pem"),
+		"SEGL_SWEEP="+string(cfg))
 }

@@ -1,0 +1,72 @@
+// A focused sweep of the pages issue 14 added or changed, in every
+// language at desktop (1280 px) and phone (375 px) width: axe-core's WCAG
+// 2.1 A and AA rules with no violation of any impact, no sideways
+// scrolling, the page's language and the footer's links. One browser, one
+// portal login per viewport, every language by ?lang= (which the cookie
+// then remembers): 2 × 3 × 7 page loads instead of multiplying the other
+// files' runs.
+//
+// `go test ./internal/server -run BrowserSweep` starts segl with jobs in
+// the list and runs this file with, besides harness.mjs's variables:
+//
+//   SEGL_SWEEP  JSON: {"admin": pid of a portal administrator,
+//               "languages": ["nb", "nn", "en"],
+//               "search": a word that finds some of the jobs}
+//
+// Without SEGL_SWEEP it is skipped.
+
+import { test, describe } from "node:test";
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { base, shots, viewports, useBrowser, newPage, checkWCAG, noHorizontalScroll } from "./harness.mjs";
+
+const cfg = JSON.parse(process.env.SEGL_SWEEP || "null");
+
+// The pages, after a portal login: the four about pages, the job list
+// plain and searched, sorted and filtered, and the new-job form.
+const pages = (search) => [
+  "/about/privacy", "/about/accessibility", "/about/help", "/about/contact",
+  "/portal/",
+  `/portal/?q=${encodeURIComponent(search)}&status=active&sort=title&dir=asc`,
+  "/portal/jobs/new",
+  "/sign/",
+];
+
+async function login(page, pid) {
+  await page.goto(`${base}/portal/`);
+  await page.locator('a[href^="/portal/login"]').first().click();
+  await page.waitForURL(/\/dev\/idporten\/authorize/);
+  await page.locator('input[name="pid"]').fill(pid);
+  await page.locator('input[name="eid"][value="bankid"]').check();
+  await page.locator('button[type="submit"]').click();
+  await page.waitForURL(`${base}/portal/`);
+}
+
+describe("issue 14's pages in every language and size", { skip: !cfg && "SEGL_SWEEP is not set" }, () => {
+  const chrome = useBrowser();
+  for (const [size, viewport] of Object.entries({ desktop: viewports.desktop, phone: viewports.phone })) {
+    test(`${size}: ${cfg?.languages.join(", ")}`, async () => {
+      const page = await newPage(chrome.browser, viewport);
+      await login(page, cfg.admin);
+      for (const lang of cfg.languages) {
+        for (const path of pages(cfg.search)) {
+          const url = `${base}${path}${path.includes("?") ? "&" : "?"}lang=${lang}`;
+          const res = await page.goto(url);
+          const what = `${path} in ${lang} at ${size}`;
+          assert.equal(res.status(), 200, what);
+          assert.equal(await page.getAttribute("html", "lang"), lang, what);
+          assert.equal(await page.locator(".footer-links a").count(), 4, `${what}: footer links`);
+          await noHorizontalScroll(page);
+          await checkWCAG(page, what);
+        }
+        await page.goto(`${base}/portal/?lang=${lang}`);
+        await page.screenshot({ path: join(shots, `sweep-jobs-${lang}-${size}.png`), fullPage: true });
+      }
+      // The list's sorted column says so to assistive technology.
+      await page.goto(`${base}/portal/?sort=deadline&dir=asc&lang=nn`);
+      assert.equal(await page.locator('th[aria-sort="ascending"]').innerText(), "Frist ▲");
+      assert.deepEqual(page.problems, []);
+      await page.context().close();
+    });
+  }
+});

@@ -425,6 +425,11 @@ func TestPortalJobList(t *testing.T) {
 		t.Fatalf("the next page's link: %s", next.url)
 	}
 	next.has(t, "Oppdrag som passer: 26, side 2 av 2", "Forrige side")
+	past := ola.get("/portal/?q=arbeidsavtale&page=9")
+	past.has(t, "Oppdrag som passer: 26, side 2 av 2")
+	if past.url.Query().Get("page") != "2" {
+		t.Errorf("a page past the end went to %s", past.url)
+	}
 	if n := strings.Count(next.body, `<tr>`); n != 2 {
 		t.Errorf("%d table rows on the last page", n)
 	}

@@ -185,6 +185,11 @@ func (w *Web) portalJobs(rw http.ResponseWriter, r *http.Request) error {
 	}
 	v := jobsView{Nav: a.nav(), Query: q, Statuses: store.StatusRank, Total: page.Total,
 		Pages: max(1, (page.Total+jobsPerPage-1)/jobsPerPage), Filtered: q.Search != "" || q.Status != ""}
+	if len(page.Jobs) == 0 && q.Page > v.Pages {
+		// A bookmark past the end (jobs were deleted since): the last page.
+		http.Redirect(rw, r, q.PageURL(v.Pages), http.StatusSeeOther)
+		return nil
+	}
 	if q.Page > 1 {
 		v.Prev = q.PageURL(min(q.Page-1, v.Pages))
 	}

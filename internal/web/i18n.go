@@ -29,11 +29,12 @@ const (
 )
 
 // Languages lists the languages segl ships, default first: those of the
-// embedded catalogues.
+// embedded catalogues. When they do not load, it is bokmål alone, and New
+// says what is wrong with them.
 var Languages = func() []string {
 	langs, _, err := loadCatalogues(catalogueFS)
 	if err != nil {
-		panic(err) // the embedded files are broken: every test says so first
+		return []string{Bokmal}
 	}
 	return langs
 }()

@@ -351,11 +351,14 @@ func (l *ceremonyLoad) sign(at int, j *client.Job, s int, pid string) error {
 // form's CSRF token, both made by one node, are good on any node. It lands
 // on the sender's completion URL.
 //
-// TODO(#11): in about one run of five of the outage test on a busy machine
-// (none in the last six), the sign form of a signer whose job was created
-// as the database went down was answered 404 after both outages, while
-// the job page was 200 on both nodes; the page's text, now in the
-// failure, should say why.
+// In about one run of five on a busy machine, the sign form of a signer
+// whose job was created as the database went down was once answered 404
+// after both outages. The likely cause was the test's S3 server, not segl:
+// SeaweedFS answered 404 for objects written before its restart until it
+// had registered its volumes again (internal/blob/s3 TestOutage showed it
+// in 2 runs of 8). scripts/s3-test-server now waits until what the last
+// run stored reads back; since then this test passed 3 runs of 3 and the
+// S3 outage test 8 of 8. A failure still prints the page's text.
 func (l *ceremonyLoad) signOnce(login, sign int, link, pid string) (err error) {
 	b := l.bot(login)
 	defer func() {

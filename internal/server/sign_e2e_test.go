@@ -197,11 +197,20 @@ func checkSignaturePage(t *testing.T, svc *ceremony.Service, text []byte, title 
 // the signature page.
 func TestSignaturePageShowsPIDWhenAsked(t *testing.T) {
 	e := newEnv(t)
-	ctx := context.Background()
-	c := e.client(orgA)
 	req := directRequest()
 	req.Identifier = "pid"
 	req.Signers = req.Signers[:1]
+	_, text := e.signedByOla(t, req)
+	checkSignaturePage(t, e.srv.Svc, text, req.Title, true, ola)
+}
+
+// signedByOla creates a job from req (one signer), has Ola sign it, waits
+// for completion and returns the job and its signed document's text as
+// pdftotext reads it.
+func (e *env) signedByOla(t *testing.T, req client.JobRequest) (*client.Job, []byte) {
+	t.Helper()
+	ctx := context.Background()
+	c := e.client(orgA)
 	j := e.mustCreate(c, req)
 	if _, err := e.srv.Svc.Sign(ctx, j.Signers[0].ID, ola); err != nil {
 		t.Fatal(err)
@@ -215,11 +224,11 @@ func TestSignaturePageShowsPIDWhenAsked(t *testing.T) {
 	body.Close()
 	f := filepath.Join(t.TempDir(), "signed.pdf")
 	os.WriteFile(f, data, 0o600)
-	text, err := exec.Command("pdftotext", f, "-").Output()
+	text, err := exec.Command("pdftotext", "-enc", "UTF-8", f, "-").Output()
 	if err != nil {
 		t.Fatal(err)
 	}
-	checkSignaturePage(t, e.srv.Svc, text, req.Title, true, ola)
+	return j, text
 }
 
 func TestRejectEndsTheJob(t *testing.T) {
@@ -415,30 +424,12 @@ func TestUnsignableJobFails(t *testing.T) {
 // Nynorsk and English, and says so in the API (issue 14).
 func TestSignaturePageNynorsk(t *testing.T) {
 	e := newEnv(t)
-	ctx := context.Background()
-	c := e.client(orgA)
 	req := directRequest()
 	req.Language = "nn"
 	req.Signers = req.Signers[:1]
-	j := e.mustCreate(c, req)
+	j, text := e.signedByOla(t, req)
 	if j.Language != "nn" {
 		t.Fatalf("the job's language is %q", j.Language)
-	}
-	if _, err := e.srv.Svc.Sign(ctx, j.Signers[0].ID, ola); err != nil {
-		t.Fatal(err)
-	}
-	e.completed(c, j.ID)
-	body, err := c.SignedDocument(ctx, j.ID, j.Documents[0].ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	data, _ := io.ReadAll(body)
-	body.Close()
-	f := filepath.Join(t.TempDir(), "signed.pdf")
-	os.WriteFile(f, data, 0o600)
-	text, err := exec.Command("pdftotext", "-enc", "UTF-8", f, "-").Output()
-	if err != nil {
-		t.Fatal(err)
 	}
 	born, _ := job.BirthDate(ola.PID)
 	for _, want := range []string{"Signaturar / Signatures", "Avsendar / Sender", "Filnamn / File name",

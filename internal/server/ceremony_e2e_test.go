@@ -3,7 +3,6 @@ package server_test
 import (
 	"bytes"
 	"context"
-	"io"
 	"net/http"
 	"net/url"
 	"os"
@@ -206,16 +205,7 @@ func TestCeremonyDirectTwoSignersToCompletion(t *testing.T) {
 	}
 
 	// The signed result: the seal for each signer and the archive time-stamp.
-	body, err := c.SignedDocument(ctx, j.ID, j.Documents[0].ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	signed, _ := io.ReadAll(body)
-	body.Close()
-	rep, err := validate.PDF(bytes.NewReader(signed), int64(len(signed)), validate.Options{Roots: e.srv.Dev.Roots()})
-	if err != nil || !rep.Passed() || len(rep.Signatures) != 3 {
-		t.Fatalf("signed PDF: %v %+v", err, rep)
-	}
+	signedPasses(t, c, j.ID, j.Documents[0].ID, e.srv.Dev.Roots(), 3)
 
 	// Ola's link again, in his browser: his receipt.
 	receipt := ola.get(link1)
@@ -536,16 +526,7 @@ func TestCeremonyAdvanced(t *testing.T) {
 	if err != nil || st.Status != "completed" {
 		t.Fatalf("status: %v %+v", err, st)
 	}
-	body, err := c.SignedDocument(ctx, j.ID, j.Documents[0].ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	signed, _ := io.ReadAll(body)
-	body.Close()
-	rep, err := validate.PDF(bytes.NewReader(signed), int64(len(signed)), validate.Options{Roots: e.srv.Dev.Roots()})
-	if err != nil || !rep.Passed() || len(rep.Signatures) != 2 {
-		t.Fatalf("signed PDF: %v %+v", err, rep)
-	}
+	_, rep := signedPasses(t, c, j.ID, j.Documents[0].ID, e.srv.Dev.Roots(), 2)
 	if subj := rep.Signatures[0].Signer.Subject; !strings.Contains(subj, "Ola Nordmann") {
 		t.Fatalf("signed by %s, want Ola's own certificate", subj)
 	}

@@ -3,6 +3,7 @@ package server_test
 import (
 	"bytes"
 	"context"
+	"crypto/x509"
 	"io"
 	"log/slog"
 	"net/http"
@@ -22,6 +23,7 @@ import (
 	"github.com/segl/segl/internal/store"
 	"github.com/segl/segl/internal/testdocs"
 	"github.com/segl/segl/internal/testtool"
+	"github.com/segl/segl/internal/validate"
 )
 
 // testBy is who changes organisations and users in the tests' own set-up.
@@ -255,4 +257,26 @@ func (e *env) orgName(org string) string {
 		e.t.Fatal(err)
 	}
 	return o.Name
+}
+
+// signedPasses downloads document docID of job jobID through c and checks it
+// with segl's validator against roots: it must pass, with exactly
+// signatures signatures when signatures > 0. It returns the file and the
+// report.
+func signedPasses(t *testing.T, c *client.Client, jobID, docID string, roots *x509.CertPool, signatures int) ([]byte, *validate.Report) {
+	t.Helper()
+	body, err := c.SignedDocument(context.Background(), jobID, docID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	signed, err := io.ReadAll(body)
+	body.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := validate.PDF(bytes.NewReader(signed), int64(len(signed)), validate.Options{Roots: roots})
+	if err != nil || !rep.Passed() || (signatures > 0 && len(rep.Signatures) != signatures) {
+		t.Fatalf("signed document %s of job %s (want %d signatures): %v %+v", docID, jobID, signatures, err, rep)
+	}
+	return signed, rep
 }

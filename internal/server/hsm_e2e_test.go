@@ -29,7 +29,6 @@ import (
 	"github.com/segl/segl/internal/store"
 	"github.com/segl/segl/internal/testtool"
 	"github.com/segl/segl/internal/tsp"
-	"github.com/segl/segl/internal/validate"
 )
 
 // hsmKeys creates the seal (EC P-256), the time-stamping unit (RSA 3072)
@@ -114,17 +113,7 @@ func TestHSMCeremony(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.completed(c, j.ID)
-	body, err := c.SignedDocument(ctx, j.ID, j.Documents[0].ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	signed, _ := io.ReadAll(body)
-	body.Close()
-
-	rep, err := validate.PDF(bytes.NewReader(signed), int64(len(signed)), validate.Options{Roots: dev.srv.Dev.Roots()})
-	if err != nil || !rep.Passed() {
-		t.Fatalf("validate: %v %+v", err, rep)
-	}
+	signed, rep := signedPasses(t, c, j.ID, j.Documents[0].ID, dev.srv.Dev.Roots(), 0)
 	sig := rep.Signatures[0]
 	if sig.Signer == nil || !strings.Contains(sig.Signer.Subject, "segl HSM seal") {
 		t.Fatalf("signed by %+v, want the HSM seal", sig.Signer)

@@ -1,9 +1,7 @@
 package server_test
 
 import (
-	"bytes"
 	"context"
-	"io"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -13,7 +11,6 @@ import (
 	"github.com/segl/segl/internal/config"
 	"github.com/segl/segl/internal/pgtest"
 	"github.com/segl/segl/internal/store/postgres"
-	"github.com/segl/segl/internal/validate"
 )
 
 // TestCeremonyOnPostgreSQL runs segl with database-url set: the store and
@@ -60,16 +57,7 @@ func TestCeremonyOnPostgreSQL(t *testing.T) {
 		return len(e.mailTo("post@lanekassen.example")) == 1
 	})
 
-	body, err := c.SignedDocument(ctx, j.ID, j.Documents[0].ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	signed, _ := io.ReadAll(body)
-	body.Close()
-	rep, err := validate.PDF(bytes.NewReader(signed), int64(len(signed)), validate.Options{Roots: e.srv.Dev.Roots()})
-	if err != nil || !rep.Passed() || len(rep.Signatures) != 3 {
-		t.Fatalf("signed PDF: %v %+v", err, rep)
-	}
+	signedPasses(t, c, j.ID, j.Documents[0].ID, e.srv.Dev.Roots(), 3)
 
 	e.restart()
 	got, err := e.client(orgA).Job(ctx, j.ID)

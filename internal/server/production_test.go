@@ -1,9 +1,7 @@
 package server_test
 
 import (
-	"bytes"
 	"context"
-	"io"
 	"path/filepath"
 	"testing"
 
@@ -11,7 +9,6 @@ import (
 	"github.com/segl/segl/internal/config"
 	"github.com/segl/segl/internal/job"
 	"github.com/segl/segl/internal/store"
-	"github.com/segl/segl/internal/validate"
 )
 
 // TestProductionSeal starts segl without --dev, configured as an operator
@@ -59,14 +56,5 @@ func TestProductionSeal(t *testing.T) {
 		t.Fatal(err)
 	}
 	prod.completed(c, j.ID)
-	body, err := c.SignedDocument(ctx, j.ID, j.Documents[0].ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	signed, _ := io.ReadAll(body)
-	body.Close()
-	rep, err := validate.PDF(bytes.NewReader(signed), int64(len(signed)), validate.Options{Roots: dev.srv.Dev.Roots()})
-	if err != nil || !rep.Passed() {
-		t.Fatalf("validate: %v %+v", err, rep)
-	}
+	signedPasses(t, c, j.ID, j.Documents[0].ID, dev.srv.Dev.Roots(), 0)
 }

@@ -1,9 +1,7 @@
 package server_test
 
 import (
-	"bytes"
 	"context"
-	"io"
 	"net/http"
 	"net/url"
 	"os"
@@ -15,7 +13,6 @@ import (
 	"github.com/segl/segl/internal/blob/s3/s3test"
 	"github.com/segl/segl/internal/config"
 	"github.com/segl/segl/internal/server"
-	"github.com/segl/segl/internal/validate"
 )
 
 // TestObjectStoreOutage runs segl with its documents in a real S3 server
@@ -78,16 +75,7 @@ func TestObjectStoreOutage(t *testing.T) {
 		b.submit(view, "/sign", url.Values{"confirm": {"yes"}}).exitToken(t, "https://sender.example/ok")
 	}
 	e.completed(c, j.ID)
-	body, err := c.SignedDocument(ctx, j.ID, j.Documents[0].ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	signed, _ := io.ReadAll(body)
-	body.Close()
-	rep, err := validate.PDF(bytes.NewReader(signed), int64(len(signed)), validate.Options{Roots: e.srv.Dev.Roots()})
-	if err != nil || !rep.Passed() || len(rep.Signatures) != 3 {
-		t.Fatalf("signed PDF from the object store: %v %+v", err, rep)
-	}
+	signedPasses(t, c, j.ID, j.Documents[0].ID, e.srv.Dev.Roots(), 3)
 }
 
 // TestObjectStoreStartupErrors: a node whose object store settings cannot

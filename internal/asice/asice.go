@@ -48,13 +48,6 @@ type Bundle struct {
 	lim       Limits
 }
 
-// Errors, as *errs.Error codes, so the edge can tell the sender which
-// rule the bundle broke.
-const (
-	CodeInvalid   = "invalid-document-bundle"           // not a container of the expected form
-	CodeSignature = "invalid-document-bundle-signature" // the signature or a digest does not hold
-)
-
 // Read checks the container in r (size bytes): a ZIP whose entry names are
 // unique, relative and plain; exactly one META-INF/signatures.xml and no
 // other META-INF entry (Posten: "only one signature in the META-INF

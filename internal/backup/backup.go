@@ -207,7 +207,7 @@ func emptyDir(dir string) error {
 		return fmt.Errorf("backup: %w", err)
 	}
 	if len(entries) > 0 {
-		return errs.E(errs.Conflict, "backup-target-not-empty", "backup: %s is not empty", dir)
+		return errs.E(errs.Conflict, codeTargetNotEmpty, "backup: %s is not empty", dir)
 	}
 	return nil
 }

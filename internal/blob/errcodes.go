@@ -5,5 +5,6 @@ package blob
 // apart. The strings are wire codes: clients and the API documents rely on
 // them.
 const (
-	CodeNotFound = "blob-not-found" // no blob under that key
+	codeNotAppended = "not-appended"   // a new version that does not extend the one it was to follow (a bug)
+	CodeNotFound    = "blob-not-found" // no blob under that key
 )

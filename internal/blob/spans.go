@@ -224,7 +224,7 @@ func (t *Tail) Extends(baseSum []byte) bool {
 func (t *Tail) Keep(ctx context.Context, s Store, baseSum []byte) (Ref, error) {
 	if !t.Extends(baseSum) {
 		t.Close()
-		return Ref{}, errs.E(errs.Internal, "not-appended", "the new version does not extend the %d bytes it was to follow", t.base)
+		return Ref{}, errs.E(errs.Internal, codeNotAppended, "the new version does not extend the %d bytes it was to follow", t.base)
 	}
 	f := t.f
 	t.f = nil

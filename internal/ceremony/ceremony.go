@@ -107,7 +107,7 @@ func (s *Service) CreateJob(ctx context.Context, c Caller, req *job.Request, upl
 		return nil, err
 	}
 	if !org.Allows(req.SignatureType) {
-		return nil, errs.Field("signature_type", "signature-type-not-allowed",
+		return nil, errs.Field("signature_type", codeSignatureTypeNotAllowed,
 			"your organisation may not use %s signatures", req.SignatureType)
 	}
 	byPart := map[string]Upload{}
@@ -119,7 +119,7 @@ func (s *Service) CreateJob(ctx context.Context, c Caller, req *job.Request, upl
 	for i, d := range req.Documents {
 		u, ok := byPart[d.File]
 		if !ok {
-			return nil, errs.Field(fmt.Sprintf("documents[%d].file", i), "missing-document-part",
+			return nil, errs.Field(fmt.Sprintf("documents[%d].file", i), codeMissingDocumentPart,
 				"no part named %q in the upload", d.File)
 		}
 		used[d.File] = true
@@ -139,7 +139,7 @@ func (s *Service) CreateJob(ctx context.Context, c Caller, req *job.Request, upl
 	}
 	for _, u := range uploads {
 		if !used[u.Part] {
-			return nil, errs.Field(u.Part, "unreferenced-document-part", "part %q is not named by any document", u.Part)
+			return nil, errs.Field(u.Part, codeUnreferencedDocumentPart, "part %q is not named by any document", u.Part)
 		}
 	}
 
@@ -187,7 +187,7 @@ func (s *Service) checkCallback(raw string) error {
 		return nil // Validate has refused it
 	}
 	if err := publicip.CheckHost(u.Hostname()); err != nil {
-		e := errs.Wrap(err, errs.Invalid, "callback-not-public", "must name a public address, not %s", u.Hostname())
+		e := errs.Wrap(err, errs.Invalid, codeCallbackNotPublic, "must name a public address, not %s", u.Hostname())
 		e.Field = "callback_url"
 		return e
 	}
@@ -205,7 +205,7 @@ func (s *Service) replay(ctx context.Context, org string, idem *store.Idempotenc
 		return nil, true, err
 	}
 	if prior.RequestHash != idem.RequestHash {
-		return nil, true, errs.E(errs.Conflict, "idempotency-key-reused",
+		return nil, true, errs.E(errs.Conflict, codeIdempotencyKeyReused,
 			"the Idempotency-Key %q was used for a different request", idem.Key)
 	}
 	j, err := s.Store.Job(ctx, org, prior.JobID)
@@ -259,7 +259,7 @@ func (s *Service) AuthorizeCert(ctx context.Context, org, actor, subject string)
 		return c, err
 	}
 	if want := strings.TrimSpace(c.org.CertSubject); want != "" && !strings.EqualFold(want, subject) {
-		return Caller{}, errs.E(errs.Forbidden, "certificate-not-registered",
+		return Caller{}, errs.E(errs.Forbidden, codeCertificateNotRegistered,
 			"this certificate is not the one organisation %s registered for the API", org)
 	}
 	return c, nil

@@ -31,11 +31,6 @@ func (s *Service) ClientCertCaller(ctx context.Context, leaf *x509.Certificate) 
 	return s.AuthorizeCert(ctx, org, fmt.Sprintf("cert:%x", leaf.SerialNumber), leaf.Subject.String())
 }
 
-// CodeBrokerNotAuthorized is the code of the Forbidden error for an API
-// client acting for an organisation that has not made it its broker (or
-// that is unknown or deactivated: a broker learns nothing of which).
-const CodeBrokerNotAuthorized = "broker-not-authorized"
-
 // ActFor is the caller for API client c acting for organisation org (the
 // sender named in the URL of Posten's signature API): c itself when org is
 // its own organisation; otherwise c is a broker, allowed only when org is

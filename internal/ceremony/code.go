@@ -56,11 +56,6 @@ const (
 // CodeMinutes is how long a code is valid, for the message that carries it.
 const CodeMinutes = int(codeLifetime / time.Minute)
 
-// CodeLinkLocked is the error code of a link locked because the signer's
-// allowance of one-time codes or guesses ran out; the job's events of the
-// lock-out give it as their reason.
-const CodeLinkLocked = job.CodeLinkLocked
-
 // LinkLocked is the error for a locked link: the signer must ask the
 // sender for a new job.
 func LinkLocked() *errs.Error {
@@ -83,10 +78,10 @@ func (s *Service) RequestCode(ctx context.Context, signerID, token string) error
 		return err
 	}
 	if !NeedsCode(signer) {
-		return errs.E(errs.Conflict, "code-not-needed", "this signer logs in with their identity number")
+		return errs.E(errs.Conflict, codeCodeNotNeeded, "this signer logs in with their identity number")
 	}
 	if s.Queue == nil {
-		return errs.E(errs.Unavailable, "code-unavailable", "one-time codes cannot be sent now")
+		return errs.E(errs.Unavailable, codeCodeUnavailable, "one-time codes cannot be sent now")
 	}
 	c, err := s.Store.Code(ctx, signerID)
 	switch {

@@ -43,7 +43,7 @@ func (s *Service) checkDocument(ctx context.Context, u Upload) (job.Document, er
 
 	switch {
 	case n == 0:
-		return doc, errs.E(errs.Invalid, "empty-document", "document %q is empty", u.Part)
+		return doc, errs.E(errs.Invalid, codeEmptyDocument, "document %q is empty", u.Part)
 	case strings.Contains(string(head), "%PDF-"):
 		info, err := signing.CheckPDF(o, u.Ref.Size, strconv.Quote(u.Part))
 		if err != nil {
@@ -57,7 +57,7 @@ func (s *Service) checkDocument(ctx context.Context, u Upload) (job.Document, er
 		return doc, errs.E(errs.Invalid, signing.CodeInvalidPDF, "document %q is declared as PDF but is not one", u.Part)
 	case declared == MediaText || (declared == "" || declared == "application/octet-stream") && strings.HasSuffix(doc.FileName, ".txt"):
 		if err := checkText(o); err != nil {
-			return doc, errs.E(errs.Invalid, "invalid-text-document", "document %q: %s", u.Part, err)
+			return doc, errs.E(errs.Invalid, codeInvalidTextDocument, "document %q: %s", u.Part, err)
 		}
 		doc.MediaType = MediaText
 	default:

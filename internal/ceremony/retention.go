@@ -96,7 +96,7 @@ func (s *Service) DeleteJob(ctx context.Context, c Caller, id string) (*job.Job,
 		return nil, err
 	}
 	if !j.Status.Final() {
-		return nil, errs.E(errs.Conflict, "job-not-finished", "a %s job cannot be deleted; cancel it first", j.Status)
+		return nil, errs.E(errs.Conflict, codeJobNotFinished, "a %s job cannot be deleted; cancel it first", j.Status)
 	}
 	t := DeletionTask{Org: c.Org, Job: id, Actor: c.Actor, Reason: ReasonSender}
 	if err := s.queueDeletion(ctx, t); err != nil {

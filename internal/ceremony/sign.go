@@ -47,14 +47,10 @@ func (s *Service) SignerByLink(ctx context.Context, signerID, token string) (*jo
 // state again.
 func (s *Service) SignerLink(ctx context.Context, signerID, token string) (*job.Job, *job.Signer, error) {
 	if !hmac.Equal([]byte(token), []byte(s.SignerToken(signerID))) {
-		return nil, nil, errs.E(errs.NotFound, "link-invalid", "this signing link is not valid")
+		return nil, nil, errs.E(errs.NotFound, codeLinkInvalid, "this signing link is not valid")
 	}
 	return s.signerJob(ctx, signerID)
 }
-
-// CodeJobCancelled is the error code of a signer's link to a job its sender
-// cancelled: the signer is told so, not that the link expired.
-const CodeJobCancelled = "job-cancelled"
 
 // linkUsable refuses links to finished signers and jobs.
 func linkUsable(j *job.Job, signer *job.Signer) error {
@@ -332,7 +328,7 @@ func (s *Service) signOnce(ctx context.Context, signerID string, id eid.Identity
 // meanwhile stays as it is. The signer is answered with cause whatever
 // happens here, so a failure to save is only logged.
 func (s *Service) fail(ctx context.Context, j *job.Job, cause error) {
-	code := "unsignable-document"
+	code := codeUnsignableDocument
 	var e *errs.Error
 	if errors.As(cause, &e) {
 		code = e.Code

@@ -181,19 +181,19 @@ type Login interface {
 var (
 	// ErrStateMismatch: the callback does not belong to this session (forged,
 	// replayed or from another tab).
-	ErrStateMismatch = errs.E(errs.Unauthenticated, "eid-state-mismatch", "eid: state mismatch")
+	ErrStateMismatch = errs.E(errs.Unauthenticated, codeStateMismatch, "eid: state mismatch")
 	// ErrNonceMismatch: the ID token was issued for another login.
-	ErrNonceMismatch = errs.E(errs.Unauthenticated, "eid-nonce-mismatch", "eid: nonce mismatch")
+	ErrNonceMismatch = errs.E(errs.Unauthenticated, codeNonceMismatch, "eid: nonce mismatch")
 	// ErrAssuranceTooLow: the person logged in, but with an eID below the
 	// level the job requires.
-	ErrAssuranceTooLow = errs.E(errs.Forbidden, "eid-assurance-too-low", "eid: level of assurance too low")
+	ErrAssuranceTooLow = errs.E(errs.Forbidden, codeAssuranceTooLow, "eid: level of assurance too low")
 	// ErrDenied: the person cancelled, or the provider refused the login.
 	ErrDenied = errs.E(errs.Unauthenticated, CodeDenied, "eid: login denied")
 	// ErrExpired: the pending login is older than the relying party allows.
-	ErrExpired = errs.E(errs.Unauthenticated, "eid-login-expired", "eid: login took too long")
+	ErrExpired = errs.E(errs.Unauthenticated, codeLoginExpired, "eid: login took too long")
 	// ErrInvalidToken: the provider's answer failed verification (signature,
 	// issuer, audience, lifetime, claims) or the code was refused.
-	ErrInvalidToken = errs.E(errs.Unauthenticated, "eid-invalid-token", "eid: invalid token")
+	ErrInvalidToken = errs.E(errs.Unauthenticated, codeInvalidToken, "eid: invalid token")
 )
 
 // PIDClaim reports whether s has the form of the national identity number

@@ -107,18 +107,6 @@ func From(err error) *Error {
 	return e
 }
 
-// CodeJobDeleted is the code of a request for the documents or evidence
-// of a job whose retention ended: a Conflict that the edges answer 410 Gone.
-const CodeJobDeleted = "job-deleted"
-
-// Codes of an outage of segl's own storage (kind Unavailable): the
-// database or the object store cannot be reached. Nothing was stored or
-// spent, and the same request can succeed once it is back.
-const (
-	CodeDatabaseUnavailable  = "database-unavailable"
-	CodeBlobStoreUnavailable = "blob-store-unavailable"
-)
-
 // StorageTrouble reports whether err is segl's own storage being full or
 // out of reach, rather than a failure of the request or of a service
 // outside segl: the edges ask people to try again later instead of ending
@@ -131,11 +119,6 @@ func StorageTrouble(err error) bool {
 	return e.Kind == InsufficientStorage ||
 		e.Kind == Unavailable && (e.Code == CodeDatabaseUnavailable || e.Code == CodeBlobStoreUnavailable)
 }
-
-// CodeStorageFull is the code of every InsufficientStorage error, whichever
-// store ran out (documents, database, queue, temporary files): the caller
-// can do the same about each, wait until space has been freed.
-const CodeStorageFull = "storage-full"
 
 // StorageFull is the error for a write that failed because storage is
 // exhausted; cause is kept for the log.
@@ -169,7 +152,7 @@ const MaxDetails = 50
 // Join combines several invalid-field errors into one whose code and message
 // are the first's, so a client sees the problems of a request at once. At
 // most MaxDetails are listed; when there are more, the list ends with one
-// of code "more-problems" that says how many were left out.
+// of code CodeMoreProblems that says how many were left out.
 func Join(list []*Error) error {
 	switch len(list) {
 	case 0:
@@ -180,7 +163,7 @@ func Join(list []*Error) error {
 	first := *list[0]
 	first.Details = list
 	if more := len(list) - MaxDetails; more > 0 {
-		first.Details = append(list[:MaxDetails:MaxDetails], E(Invalid, "more-problems", "%d more problems are not listed", more))
+		first.Details = append(list[:MaxDetails:MaxDetails], E(Invalid, CodeMoreProblems, "%d more problems are not listed", more))
 	}
 	return &first
 }

@@ -65,7 +65,7 @@ func (r *Readiness) Run(ctx context.Context) Report {
 		if rep.Failed == nil {
 			rep.Failed = map[string]string{}
 		}
-		code := "failed"
+		code := codeFailed
 		if e := errs.From(err); e != nil {
 			code = e.Code
 		}

@@ -56,15 +56,6 @@ type Token struct {
 	label string
 }
 
-// Error codes of the start-up failures an operator has to tell apart.
-const (
-	CodeModule      = "hsm-module"       // the library cannot be loaded or initialised
-	CodeNoToken     = "hsm-no-token"     // no token with the configured label
-	CodePINRejected = "hsm-pin-rejected" // the token refused the PIN (or the PIN is locked)
-	CodeNoKey       = "hsm-no-key"       // no key pair with the label in the token
-	CodeKeyExists   = "hsm-key-exists"   // Generate: the label is taken
-)
-
 // Open loads the module, finds the token by its label and logs in with the
 // PIN read from cfg.PINFile (surrounding white space, such as the newline
 // an editor adds, is not part of the PIN). The failures an operator meets
@@ -100,6 +91,10 @@ func openError(cfg Config, err error) error {
 				"hsm: token %q refused the PIN in %s", cfg.Token, cfg.PINFile)
 		}
 	}
+	// crypto11 says "no such token" only in the text of an unexported
+	// error (errTokenNotFound in crypto11 v1.5.0), so there is nothing
+	// for errors.Is to match; TestStartupErrors' fail/no-such-token case
+	// notices if that changes.
 	if strings.Contains(err.Error(), "could not find PKCS#11 token") {
 		return errs.Wrap(err, errs.NotFound, CodeNoToken,
 			"hsm: no token labelled %q in %s (softhsm2-util --show-slots or pkcs11-tool -L lists them)", cfg.Token, cfg.Module)
@@ -199,7 +194,7 @@ func (t *Token) Generate(label string, typ KeyType) (crypto.Signer, error) {
 	case RSA4096:
 		key, err = t.ctx.GenerateRSAKeyPairWithLabel(id, []byte(label), 4096)
 	default:
-		return nil, errs.E(errs.Invalid, "hsm-key-type", "hsm: key type %q is not one of %v", typ, KeyTypes)
+		return nil, errs.E(errs.Invalid, codeKeyType, "hsm: key type %q is not one of %v", typ, KeyTypes)
 	}
 	if err != nil {
 		return nil, errs.Wrap(err, errs.Unavailable, CodeModule, "hsm: generate %s key %q in token %q", typ, label, t.label)

@@ -81,7 +81,7 @@ func (a *API) Routes(mux *http.ServeMux) {
 		w.Write(openAPI)
 	})
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
-		writeProblem(w, r, a.Log, errs.E(errs.NotFound, "no-such-endpoint", "no endpoint %s %s", r.Method, r.URL.Path))
+		writeProblem(w, r, a.Log, errs.E(errs.NotFound, codeNoSuchEndpoint, "no endpoint %s %s", r.Method, r.URL.Path))
 	})
 }
 
@@ -106,7 +106,7 @@ func (a *API) authed(h handler) http.Handler {
 
 func (a *API) caller(r *http.Request) (ceremony.Caller, error) {
 	if r.TLS == nil || len(r.TLS.VerifiedChains) == 0 || len(r.TLS.VerifiedChains[0]) == 0 {
-		return ceremony.Caller{}, errs.E(errs.Unauthenticated, "client-certificate-required",
+		return ceremony.Caller{}, errs.E(errs.Unauthenticated, codeClientCertificateRequired,
 			"present your organisation's enterprise certificate (mutual TLS)")
 	}
 	leaf := r.TLS.VerifiedChains[0][0]
@@ -132,11 +132,11 @@ func (a *API) caller(r *http.Request) (ceremony.Caller, error) {
 func (a *API) createJob(w http.ResponseWriter, r *http.Request, c ceremony.Caller) error {
 	mediaType, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if mediaType != "multipart/form-data" {
-		return errs.E(errs.Invalid, "unsupported-content-type", "send multipart/form-data with a \"job\" part and document parts")
+		return errs.E(errs.Invalid, codeUnsupportedContentType, "send multipart/form-data with a \"job\" part and document parts")
 	}
 	idemKey := r.Header.Get("Idempotency-Key")
 	if len(idemKey) > 255 || strings.ContainsFunc(idemKey, func(r rune) bool { return r < 0x21 || r > 0x7e }) {
-		return errs.Field("Idempotency-Key", "invalid-idempotency-key", "must be 1 to 255 visible ASCII characters")
+		return errs.Field("Idempotency-Key", codeInvalidIdempotencyKey, "must be 1 to 255 visible ASCII characters")
 	}
 	lim := a.Svc.Limits
 	r.Body = http.MaxBytesReader(w, r.Body, lim.MaxUploadBytes())
@@ -161,7 +161,7 @@ func (a *API) createJob(w http.ResponseWriter, r *http.Request, c ceremony.Calle
 		case name == "":
 			return errs.E(errs.Invalid, CodeInvalidMultipart, "every part needs a name")
 		case seen[name]:
-			return errs.Field(name, "duplicate-part", "part %q appears twice", name)
+			return errs.Field(name, codeDuplicatePart, "part %q appears twice", name)
 		case name == "job":
 			if req, err = decodeRequest(&bodyReader{r: part}); err != nil {
 				return err
@@ -182,7 +182,7 @@ func (a *API) createJob(w http.ResponseWriter, r *http.Request, c ceremony.Calle
 		seen[name] = true
 	}
 	if req == nil {
-		return errs.Field("job", "missing-job-part", "the request needs a part named \"job\" holding the JSON")
+		return errs.Field("job", codeMissingJobPart, "the request needs a part named \"job\" holding the JSON")
 	}
 	j, err := a.Svc.CreateJob(r.Context(), c, req, uploads, idemKey)
 	if err != nil {
@@ -217,12 +217,12 @@ func (b *bodyReader) Read(p []byte) (int, error) {
 func readError(err error) error {
 	var tooBig *http.MaxBytesError
 	if errors.As(err, &tooBig) {
-		return errs.E(errs.TooLarge, "request-too-large", "the request is larger than %d bytes", tooBig.Limit)
+		return errs.E(errs.TooLarge, codeRequestTooLarge, "the request is larger than %d bytes", tooBig.Limit)
 	}
 	if errors.Is(err, os.ErrDeadlineExceeded) {
 		// The listener cuts a body that stalls or trickles below the
 		// minimum rate (server.edge); the client hears why, if it listens.
-		return errs.Wrap(err, errs.Invalid, "body-too-slow", "the request body arrived too slowly and was cut")
+		return errs.Wrap(err, errs.Invalid, codeBodyTooSlow, "the request body arrived too slowly and was cut")
 	}
 	return errs.Wrap(err, errs.Invalid, CodeInvalidMultipart, "the body is not valid multipart/form-data")
 }
@@ -387,7 +387,7 @@ func (a *API) getJob(w http.ResponseWriter, r *http.Request, c ceremony.Caller) 
 func (a *API) getStatus(w http.ResponseWriter, r *http.Request, c ceremony.Caller) error {
 	q := r.URL.Query()
 	if len(q["status_query_token"]) != 1 || q.Get("status_query_token") == "" {
-		return errs.Field("status_query_token", "missing-status-query-token",
+		return errs.Field("status_query_token", codeMissingStatusQueryToken,
 			"give the status_query_token the signer brought back, once")
 	}
 	j, err := a.Svc.StatusByToken(r.Context(), c, q.Get("status_query_token"))
@@ -409,7 +409,7 @@ func (a *API) listJobs(w http.ResponseWriter, r *http.Request, c ceremony.Caller
 	}
 	if q.Status != "" {
 		if _, known := validStatuses[q.Status]; !known {
-			return errs.Field("status", "invalid-status", "unknown job status %q", q.Status)
+			return errs.Field("status", codeInvalidStatus, "unknown job status %q", q.Status)
 		}
 	}
 	list, next, err := a.Svc.ListJobs(r.Context(), c, q)
@@ -499,7 +499,7 @@ func (a *API) listEvents(w http.ResponseWriter, r *http.Request, c ceremony.Call
 	if s := r.URL.Query().Get("after"); s != "" {
 		n, err := strconv.ParseInt(s, 10, 64)
 		if err != nil || n < 0 {
-			return errs.Field("after", "invalid-cursor", "must be a sequence number")
+			return errs.Field("after", codeInvalidCursor, "must be a sequence number")
 		}
 		after = n
 	}

@@ -26,7 +26,7 @@ func writeProblem(w http.ResponseWriter, r *http.Request, log *slog.Logger, err 
 	e := errs.From(err)
 	if e == nil || e.Kind == errs.Internal {
 		log.Error("internal error", "method", r.Method, "path", r.URL.Path, "err", err)
-		e = errs.E(errs.Internal, "internal", "something went wrong on our side; it has been logged")
+		e = errs.E(errs.Internal, codeInternal, "something went wrong on our side; it has been logged")
 	}
 	status := e.Kind.HTTPStatus()
 	if e.Code == errs.CodeJobDeleted {

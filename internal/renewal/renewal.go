@@ -111,14 +111,14 @@ func newestTimeStamp(src io.ReaderAt, size int64) (*tsp.Info, error) {
 		}
 	}
 	if newest == nil {
-		return nil, errs.E(errs.Invalid, "no-document-time-stamp", "renewal: the file has no document time-stamp (not B-LTA)")
+		return nil, errs.E(errs.Invalid, codeNoDocumentTimeStamp, "renewal: the file has no document time-stamp (not B-LTA)")
 	}
 	info, err := tsp.Parse(newest.DER)
 	if err != nil {
 		return nil, fmt.Errorf("renewal: document time-stamp %s: %w", newest.Field, err)
 	}
 	if info.Certificate == nil {
-		return nil, errs.E(errs.Invalid, "no-tsa-certificate", "renewal: document time-stamp %s does not carry its TSA certificate", newest.Field)
+		return nil, errs.E(errs.Invalid, codeNoTSACertificate, "renewal: document time-stamp %s does not carry its TSA certificate", newest.Field)
 	}
 	return info, nil
 }

@@ -86,6 +86,6 @@ func blobCheck(b blob.Store) health.Check {
 		if e := errs.From(err); e != nil && e.Code != "" {
 			return err
 		}
-		return errs.Wrap(err, errs.Unavailable, "blobs-unavailable", "blob store: probe")
+		return errs.Wrap(err, errs.Unavailable, codeBlobsUnavailable, "blob store: probe")
 	}
 }

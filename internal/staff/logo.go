@@ -27,13 +27,6 @@ const (
 	MaxLogoSide = 2000
 )
 
-// Codes of the Invalid errors about a logo, on the field "logo".
-const (
-	CodeLogoMissing  = "logo-missing"   // no file was given
-	CodeLogoTooLarge = "logo-too-large" // more than MaxLogoSize bytes or MaxLogoSide pixels a side
-	CodeLogoType     = "logo-type"      // not a PNG or JPEG image
-)
-
 // SetOrgLogo gives an organisation the logo in data, a PNG or JPEG file,
 // replacing any it had.
 func (s *Service) SetOrgLogo(ctx context.Context, a Admin, number string, data []byte) (store.Logo, error) {

@@ -28,23 +28,6 @@ const (
 	maxBrokers     = 20
 )
 
-// Codes of the Invalid errors about an organisation, on the fields named
-// in OrgInput's and Person's documentation.
-const (
-	CodeMissing      = "missing"             // a required field is empty
-	CodeInvalid      = "invalid"             // a field is not of its form (number, identity number, e-mail, subject)
-	CodeTooLong      = job.CodeTooLong       // a name is longer than 200 characters
-	CodeUnknownType  = "unknown-type"        // a signature type segl does not offer
-	CodeOrgExists    = store.CodeOrgExists   // the organisation number is onboarded already
-	CodeUserExists   = "user-exists"         // the person is a user of the organisation already
-	CodeRoleUnknown  = "role-unknown"        // a role other than admin or sender
-	CodeOrgNotFound  = store.CodeOrgNotFound // no organisation with that number
-	CodeUserNotFound = store.CodeUserNotFound
-	CodeBrokerSelf   = "broker-self"   // an organisation named as its own broker
-	CodeNotOnboarded = "not-onboarded" // a broker that is not an onboarded organisation
-	CodeTooMany      = job.CodeTooMany // more brokers than an organisation may name
-)
-
 // OrgInput is an organisation as an administrator enters it, trimmed.
 // Invalid errors name its fields "number", "name", "signature_types",
 // "contact_email", "cert_subject", "retention_days" and "brokers".

@@ -46,16 +46,6 @@ type Service struct {
 	Log   *slog.Logger
 }
 
-// CodeNotAnAdmin is the code of the Forbidden error for a caller who is not
-// an administrator of what they ask to change: not a central administrator
-// (Admin), or not an administrator of the organisation (portal users).
-const CodeNotAnAdmin = "not-an-admin"
-
-// CodeSelf is the code of the Forbidden error for an organisation
-// administrator changing or removing themselves: refused, so an
-// organisation always keeps the administrator who is acting.
-const CodeSelf = "self"
-
 // Admin is a person acting in the central administration, by their
 // verified identity number (a login on level high). Every use case that
 // takes an Admin checks the number against Service.AdminPIDs, so

@@ -5,5 +5,6 @@ package usage
 // apart. The strings are wire codes: clients and the API documents rely on
 // them.
 const (
-	CodeMonthOrder = "month-order" // a report's first month is after its last
+	codeMonthInvalid = "month-invalid" // a report's month that is not a month like 2026-11 (Invalid, on the field)
+	CodeMonthOrder   = "month-order"   // a report's first month is after its last
 )

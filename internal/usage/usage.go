@@ -211,7 +211,7 @@ func ParsePeriod(from, to string, now time.Time) (Period, error) {
 func parseMonth(field, s string) (time.Time, error) {
 	t, err := time.ParseInLocation(monthLayout, s, clock.Norway)
 	if err != nil || t.Year() < 2000 || t.Year() > 9999 {
-		return time.Time{}, errs.Field(field, "month-invalid", "%q is not a month like 2026-11", s)
+		return time.Time{}, errs.Field(field, codeMonthInvalid, "%q is not a month like 2026-11", s)
 	}
 	return t, nil
 }

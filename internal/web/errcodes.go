@@ -5,8 +5,19 @@ package web
 // apart. The strings are wire codes: clients and the API documents rely on
 // them.
 const (
-	CodeNotLoggedIn    = "not-logged-in"   // the page needs a login first
-	CodeSessionInvalid = "session-invalid" // the session cookie does not verify
-	CodeSessionKey     = "session-key"     // the session keys cannot be derived
-	CodeSessionMissing = "session-missing" // no session cookie
+	codeBadForm          = "bad-form"          // a form body that does not parse
+	codeBodyTooLarge     = "body-too-large"    // a form body larger than the pages take
+	codeEIDExpired       = "eid-expired"       // a staff login that expired before it came back
+	codeEIDInvalid       = "eid-invalid"       // a staff login the eID provider's answer does not verify
+	codeExitURL          = "exit-url"          // a job without a usable exit URL to send the signer back to (a bug)
+	codeLoginTooOld      = "login-too-old"     // changing organisation with a login older than a session's lifetime
+	codeLoginUnavailable = "login-unavailable" // the server has no eID login configured
+	codeNoOrganisation   = "no-organisation"   // a portal page that needs an organisation before one is chosen
+	CodeNotLoggedIn      = "not-logged-in"     // the page needs a login first
+	codePageNotFound     = "page-not-found"    // no page at that path
+	codeSessionEncode    = "session-encode"    // the session cannot be encoded (a bug)
+	codeSessionExpired   = "session-expired"   // the session has been idle, or alive, longer than allowed
+	CodeSessionInvalid   = "session-invalid"   // the session cookie does not verify
+	CodeSessionKey       = "session-key"       // the session keys cannot be derived
+	CodeSessionMissing   = "session-missing"   // no session cookie
 )

@@ -12,15 +12,11 @@ import (
 	"github.com/segl/segl/internal/errs"
 )
 
-// Codes of errors shown as 410 Gone, "the link has expired or has already
-// been used": a signer's link is spent, not wrong. Return them with kind
-// Conflict (the state forbids it), for example LinkExpired().
-const (
-	CodeLinkExpired = ceremony.CodeLinkExpired
-	CodeLinkUsed    = ceremony.CodeLinkUsed
-)
-
-var goneCodes = []string{CodeLinkExpired, CodeLinkUsed, ceremony.CodeJobCancelled, errs.CodeJobDeleted}
+// goneCodes are the codes of errors shown as 410 Gone, "the link has
+// expired or has already been used": a signer's link is spent, not wrong.
+// Return them with kind Conflict (the state forbids it), for example
+// LinkExpired().
+var goneCodes = []string{ceremony.CodeLinkExpired, ceremony.CodeLinkUsed, ceremony.CodeJobCancelled, errs.CodeJobDeleted}
 
 // codePages are the errors that have a page of their own wherever they
 // come from, by code: catalogue prefixes as for explain.
@@ -35,18 +31,18 @@ var codePages = map[string]string{
 
 // LinkExpired is the error for a signing link past its expiry.
 func LinkExpired() *errs.Error {
-	return errs.E(errs.Conflict, CodeLinkExpired, "the link has expired")
+	return errs.E(errs.Conflict, ceremony.CodeLinkExpired, "the link has expired")
 }
 
 // LinkUsed is the error for a one-time link that has been used.
 func LinkUsed() *errs.Error {
-	return errs.E(errs.Conflict, CodeLinkUsed, "the link has already been used")
+	return errs.E(errs.Conflict, ceremony.CodeLinkUsed, "the link has already been used")
 }
 
 var (
-	errNotFound = errs.E(errs.NotFound, "page-not-found", "no such page")
-	errTooLarge = errs.E(errs.TooLarge, "body-too-large", "request body too large")
-	errBadForm  = errs.E(errs.Invalid, "bad-form", "malformed form")
+	errNotFound = errs.E(errs.NotFound, codePageNotFound, "no such page")
+	errTooLarge = errs.E(errs.TooLarge, codeBodyTooLarge, "request body too large")
+	errBadForm  = errs.E(errs.Invalid, codeBadForm, "malformed form")
 )
 
 // Error shows err as a localized page with the status its kind maps to:

@@ -122,7 +122,7 @@ func (w *Web) portalAccess(rw http.ResponseWriter, r *http.Request) (access, err
 		return access{}, err
 	}
 	if s.Org == "" {
-		return access{}, explain(errs.E(errs.Forbidden, "no-organisation", "no organisation chosen"),
+		return access{}, explain(errs.E(errs.Forbidden, codeNoOrganisation, "no organisation chosen"),
 			"portal.error.choose-org", "/portal/org", "portal.error.choose-org.retry")
 	}
 	c, u, err := w.staff.Svc.PortalCaller(ctx, s.Org, s.Subject)
@@ -197,7 +197,7 @@ func (w *Web) portalChooseOrg(rw http.ResponseWriter, r *http.Request) error {
 	}
 	atPage(r, "/portal/org")
 	if s.Org != "" && !w.clock.Now().Before(s.AuthTime.Add(w.max)) {
-		return explain(errs.E(errs.Unauthenticated, "login-too-old", "log in again to change organisation"),
+		return explain(errs.E(errs.Unauthenticated, codeLoginTooOld, "log in again to change organisation"),
 			"portal.error.login-again", "/portal/login", "portal.error.login-again.retry")
 	}
 	chosen := r.PostForm.Get("org")

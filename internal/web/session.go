@@ -151,7 +151,7 @@ func (w *Web) Session(rw http.ResponseWriter, r *http.Request) (Session, error) 
 	case s.Created.After(now.Add(maxSkew)) || s.Seen.After(now.Add(maxSkew)):
 		return Session{}, errs.E(errs.Unauthenticated, CodeSessionInvalid, "session from the future")
 	case !now.Before(s.Seen.Add(w.idle)) || !now.Before(s.Created.Add(w.max)):
-		return Session{}, errs.E(errs.Unauthenticated, "session-expired", "session expired")
+		return Session{}, errs.E(errs.Unauthenticated, codeSessionExpired, "session expired")
 	}
 	if now.After(s.Seen) {
 		s.Seen = now
@@ -175,7 +175,7 @@ func (w *Web) EndSession(rw http.ResponseWriter, r *http.Request) {
 func (w *Web) writeSession(rw http.ResponseWriter, s Session) error {
 	plain, err := json.Marshal(s)
 	if err != nil {
-		return errs.Wrap(err, errs.Internal, "session-encode", "encode session")
+		return errs.Wrap(err, errs.Internal, codeSessionEncode, "encode session")
 	}
 	aead, err := chacha20poly1305.NewX(w.sessionKeys[0])
 	if err != nil {

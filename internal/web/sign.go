@@ -91,7 +91,7 @@ func linkPath(signerID, token string) string {
 
 // loginUnavailable is the page for a server without an eID login.
 func loginUnavailable() error {
-	return explain(errs.E(errs.Unavailable, "login-unavailable", "no eid login is configured"),
+	return explain(errs.E(errs.Unavailable, codeLoginUnavailable, "no eid login is configured"),
 		"sign.error.login-unavailable", "", "")
 }
 
@@ -125,7 +125,7 @@ func atPage(r *http.Request, p string) {
 func (w *Web) signerLink(rw http.ResponseWriter, r *http.Request) error {
 	ctx, signerID, token := r.Context(), r.PathValue("signer"), r.URL.Query().Get("t")
 	j, signer, err := w.signing.Svc.SignerByLink(ctx, signerID, token)
-	if codeOf(err) == CodeLinkUsed {
+	if codeOf(err) == ceremony.CodeLinkUsed {
 		return w.usedLink(rw, r, signerID, token)
 	}
 	if err != nil {
@@ -294,7 +294,7 @@ func (w *Web) linkLogin(rw http.ResponseWriter, r *http.Request) error {
 	ctx, signerID, token := r.Context(), r.PathValue("signer"), r.PostForm.Get("t")
 	atPage(r, linkPath(signerID, token))
 	j, signer, err := w.signing.Svc.SignerByLink(ctx, signerID, token)
-	receipt := codeOf(err) == CodeLinkUsed
+	receipt := codeOf(err) == ceremony.CodeLinkUsed
 	if receipt {
 		if j, signer, err = w.signing.Svc.SignerLink(ctx, signerID, token); err == nil && signer.Status != job.SignerSigned {
 			err = LinkUsed()
@@ -866,7 +866,7 @@ func (w *Web) finished(rw http.ResponseWriter, r *http.Request, s Session, j *jo
 func (w *Web) exit(rw http.ResponseWriter, r *http.Request, j *job.Job, signerID, exitURL string) error {
 	u, err := url.Parse(exitURL)
 	if err != nil || exitURL == "" {
-		return errs.Wrap(err, errs.Internal, "exit-url", "job %s has no usable exit url", j.ID)
+		return errs.Wrap(err, errs.Internal, codeExitURL, "job %s has no usable exit url", j.ID)
 	}
 	q := "status_query_token=" + url.QueryEscape(w.signing.Svc.StatusToken(j.ID, signerID))
 	if u.RawQuery == "" {

@@ -131,10 +131,10 @@ func (w *Web) staffLoginFailed(area string) HandlerFunc {
 			return explain(errs.E(errs.Unauthenticated, eid.CodeDenied, "the login was cancelled"),
 				"sign.error.login-cancelled", retry, "sign.error.login-again.retry")
 		case "invalid":
-			return explain(errs.E(errs.Unauthenticated, "eid-invalid", "the login could not be verified"),
+			return explain(errs.E(errs.Unauthenticated, codeEIDInvalid, "the login could not be verified"),
 				"sign.error.login-invalid", retry, "sign.error.login-again.retry")
 		}
-		return explain(errs.E(errs.Unauthenticated, "eid-expired", "the login expired"),
+		return explain(errs.E(errs.Unauthenticated, codeEIDExpired, "the login expired"),
 			"sign.error.login-again", retry, "sign.error.login-again.retry")
 	}
 }

@@ -366,10 +366,6 @@ func notFound(err error) bool {
 	return code == minio.NoSuchKey || code == "NotFound"
 }
 
-// CodeUnavailable is the code of every error that says the object store
-// could not be reached or did not answer properly.
-const CodeUnavailable = errs.CodeBlobStoreUnavailable
-
 // failed classifies an object-store error: the store down, unreachable or
 // answering 5xx (after minio-go's retries) is Unavailable, which clients
 // may retry later; anything else (a missing bucket, refused credentials)

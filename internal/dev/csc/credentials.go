@@ -19,6 +19,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/segl/segl/internal/dev"
 	"github.com/segl/segl/internal/pki"
 )
 
@@ -379,7 +380,7 @@ func (s *Service) owned(b bearer, id string) (*credential, *cscError) {
 	c, ok, err := s.credentialOf(b.PID)
 	if err != nil {
 		slog.Error("devcsc: load credential", "err", err)
-		return nil, &cscError{http.StatusInternalServerError, "server_error", "the credential cannot be loaded"}
+		return nil, &cscError{http.StatusInternalServerError, dev.CodeServerError, "the credential cannot be loaded"}
 	}
 	if !ok {
 		return nil, invalid("invalid parameter credentialID")
@@ -390,5 +391,5 @@ func (s *Service) owned(b bearer, id string) (*credential, *cscError) {
 // serverError logs err in full and shows nobody more than "internal error".
 func serverError(w http.ResponseWriter, err error) {
 	slog.Error("devcsc: internal error", "err", err)
-	(&cscError{http.StatusInternalServerError, "server_error", "internal error"}).write(w)
+	(&cscError{http.StatusInternalServerError, dev.CodeServerError, "internal error"}).write(w)
 }

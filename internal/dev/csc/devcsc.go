@@ -79,6 +79,7 @@ import (
 	"time"
 
 	"github.com/segl/segl/internal/clock"
+	"github.com/segl/segl/internal/dev"
 	"github.com/segl/segl/internal/dev/population"
 	"github.com/segl/segl/internal/pki"
 )
@@ -237,10 +238,10 @@ func (s *Service) routes() {
 	mux.HandleFunc(s.prefix+"/", func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodPost {
 			w.Header().Set("Allow", "POST")
-			(&cscError{http.StatusMethodNotAllowed, "invalid_request", "CSC methods are called with POST"}).write(w)
+			(&cscError{http.StatusMethodNotAllowed, dev.CodeInvalidRequest, "CSC methods are called with POST"}).write(w)
 			return
 		}
-		(&cscError{http.StatusNotFound, "invalid_request", "unknown or unsupported method"}).write(w)
+		(&cscError{http.StatusNotFound, dev.CodeInvalidRequest, "unknown or unsupported method"}).write(w)
 	})
 	s.mux = mux
 }

@@ -11,6 +11,8 @@ import (
 	"net/http"
 	"strings"
 	"unicode"
+
+	"github.com/segl/segl/internal/dev"
 )
 
 // cscError is the error object of CSC v2 (section 10): an OAuth 2.0 style
@@ -32,7 +34,7 @@ func (e *cscError) write(w http.ResponseWriter) {
 }
 
 func invalid(format string, args ...any) *cscError {
-	return &cscError{http.StatusBadRequest, "invalid_request", fmt.Sprintf(format, args...)}
+	return &cscError{http.StatusBadRequest, dev.CodeInvalidRequest, fmt.Sprintf(format, args...)}
 }
 
 // maxBody bounds a request body; a signHash of 50 SHA-512 hashes is under

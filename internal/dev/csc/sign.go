@@ -13,6 +13,7 @@ import (
 	"golang.org/x/crypto/cryptobyte"
 	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
 
+	"github.com/segl/segl/internal/dev"
 	"github.com/segl/segl/internal/eid"
 )
 
@@ -96,7 +97,7 @@ func (s *Service) authorize(w http.ResponseWriter, r *http.Request) {
 	// Level high is checked last, so that a person at level substantial
 	// learns nothing about a request that was malformed anyway.
 	if b.Assurance != eid.High {
-		(&cscError{http.StatusForbidden, "access_denied", "credential authorization needs an eID of level high (idporten-loa-high)"}).write(w)
+		(&cscError{http.StatusForbidden, dev.CodeAccessDenied, "credential authorization needs an eID of level high (idporten-loa-high)"}).write(w)
 		return
 	}
 	sad := random()
@@ -105,7 +106,7 @@ func (s *Service) authorize(w http.ResponseWriter, r *http.Request) {
 	ok := s.putSAD(now, sad, g)
 	s.mu.Unlock()
 	if !ok {
-		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"error": "temporarily_unavailable", "error_description": "too many open authorizations"})
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"error": dev.CodeTemporarilyUnavailable, "error_description": "too many open authorizations"})
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"SAD": sad, "expiresIn": int(s.sadTTL / time.Second)})

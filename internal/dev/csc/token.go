@@ -19,6 +19,7 @@ import (
 	"github.com/go-jose/go-jose/v4/jwt"
 
 	"github.com/segl/segl/internal/clock"
+	"github.com/segl/segl/internal/dev"
 	"github.com/segl/segl/internal/eid"
 )
 
@@ -100,7 +101,7 @@ func (s *Service) authenticate(r *http.Request, allowExpired bool) (bearer, *csc
 }
 
 func unauthorized(desc string) *cscError {
-	return &cscError{http.StatusUnauthorized, "invalid_token", desc}
+	return &cscError{http.StatusUnauthorized, dev.CodeInvalidToken, desc}
 }
 
 // keySource finds the provider's ID token signing keys through its

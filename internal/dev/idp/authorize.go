@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/segl/segl/internal/dev"
 	"github.com/segl/segl/internal/dev/population"
 	"github.com/segl/segl/internal/eid"
 )
@@ -52,40 +53,40 @@ func (p *Provider) parseRequest(v url.Values) (*authRequest, *authError) {
 	ar := &authRequest{Lang: pickLang(v.Get("ui_locales"))}
 	for _, k := range []string{"client_id", "redirect_uri"} {
 		if len(v[k]) > 1 {
-			return nil, &authError{"invalid_request", k + " repeated", true}
+			return nil, &authError{dev.CodeInvalidRequest, k + " repeated", true}
 		}
 	}
 	ar.ClientID, ar.RedirectURI = v.Get("client_id"), v.Get("redirect_uri")
 	client, ok := p.clients[ar.ClientID]
 	if !ok {
-		return nil, &authError{"invalid_client", "unknown client_id", true}
+		return nil, &authError{dev.CodeInvalidClient, "unknown client_id", true}
 	}
 	if !client.allowsRedirect(ar.RedirectURI) {
-		return nil, &authError{"invalid_request", "redirect_uri is not registered for this client", true}
+		return nil, &authError{dev.CodeInvalidRequest, "redirect_uri is not registered for this client", true}
 	}
 	for _, k := range []string{"response_type", "scope", "state", "nonce", "code_challenge", "code_challenge_method", "acr_values", "ui_locales", "prompt"} {
 		if len(v[k]) > 1 {
-			return ar, &authError{Code: "invalid_request", Desc: k + " repeated"}
+			return ar, &authError{Code: dev.CodeInvalidRequest, Desc: k + " repeated"}
 		}
 	}
 	ar.State = v.Get("state")
 	switch {
 	case v.Get("response_type") != "code":
-		return ar, &authError{Code: "unsupported_response_type", Desc: "only response_type=code"}
+		return ar, &authError{Code: dev.CodeUnsupportedResponseType, Desc: "only response_type=code"}
 	case v.Has("request") || v.Has("request_uri"):
-		return ar, &authError{Code: "request_not_supported", Desc: "request objects are not supported; use the PAR endpoint"}
+		return ar, &authError{Code: dev.CodeRequestNotSupported, Desc: "request objects are not supported; use the PAR endpoint"}
 	case !slices.Contains(strings.Fields(v.Get("scope")), "openid"):
-		return ar, &authError{Code: "invalid_scope", Desc: "scope must contain openid"}
+		return ar, &authError{Code: dev.CodeInvalidScope, Desc: "scope must contain openid"}
 	case ar.State == "":
-		return ar, &authError{Code: "invalid_request", Desc: "state is required"}
+		return ar, &authError{Code: dev.CodeInvalidRequest, Desc: "state is required"}
 	case v.Get("nonce") == "":
-		return ar, &authError{Code: "invalid_request", Desc: "nonce is required"}
+		return ar, &authError{Code: dev.CodeInvalidRequest, Desc: "nonce is required"}
 	case v.Get("code_challenge_method") != "S256":
-		return ar, &authError{Code: "invalid_request", Desc: "PKCE with code_challenge_method=S256 is required"}
+		return ar, &authError{Code: dev.CodeInvalidRequest, Desc: "PKCE with code_challenge_method=S256 is required"}
 	case !validChallenge(v.Get("code_challenge")):
-		return ar, &authError{Code: "invalid_request", Desc: "code_challenge must be 43 base64url characters"}
+		return ar, &authError{Code: dev.CodeInvalidRequest, Desc: "code_challenge must be 43 base64url characters"}
 	case slices.Contains(strings.Fields(v.Get("prompt")), "none"):
-		return ar, &authError{Code: "login_required", Desc: "no single sign-on session"}
+		return ar, &authError{Code: dev.CodeLoginRequired, Desc: "no single sign-on session"}
 	}
 	ar.Nonce, ar.Challenge, ar.Scope = v.Get("nonce"), v.Get("code_challenge"), v.Get("scope")
 	ar.Want = eid.Substantial
@@ -103,7 +104,7 @@ func (p *Provider) parseRequest(v url.Values) (*authRequest, *authError) {
 			}
 		}
 		if ar.Want == "" {
-			return ar, &authError{Code: "invalid_request", Desc: "unknown acr_values"}
+			return ar, &authError{Code: dev.CodeInvalidRequest, Desc: "unknown acr_values"}
 		}
 	}
 	return ar, nil
@@ -226,7 +227,7 @@ func (p *Provider) cancel(w http.ResponseWriter, r *http.Request) {
 		p.fatal(w, "nb", "this login has expired or is unknown; go back to the service and start again")
 		return
 	}
-	p.redirect(w, r, ar, url.Values{"error": {"access_denied"}, "error_description": {"the user cancelled the login"}})
+	p.redirect(w, r, ar, url.Values{"error": {dev.CodeAccessDenied}, "error_description": {"the user cancelled the login"}})
 }
 
 // remember keeps ar for the form under a fresh interaction id.

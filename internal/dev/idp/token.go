@@ -12,6 +12,8 @@ import (
 
 	"github.com/go-jose/go-jose/v4"
 	"github.com/go-jose/go-jose/v4/jwt"
+
+	"github.com/segl/segl/internal/dev"
 )
 
 // oauthError is an error answer of the token and PAR endpoints (RFC 6749
@@ -34,7 +36,7 @@ func badRequest(code, desc string) *oauthError {
 }
 
 func badClient(desc string) *oauthError {
-	return &oauthError{http.StatusUnauthorized, "invalid_client", desc}
+	return &oauthError{http.StatusUnauthorized, dev.CodeInvalidClient, desc}
 }
 
 // tokenEndpoint redeems an authorization code (OpenID Connect Core 1.0
@@ -49,7 +51,7 @@ func (p *Provider) tokenEndpoint(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if form.Get("grant_type") != "authorization_code" {
-		badRequest("unsupported_grant_type", "only authorization_code").write(w)
+		badRequest(dev.CodeUnsupportedGrantType, "only authorization_code").write(w)
 		return
 	}
 	now := p.clock.Now()
@@ -58,21 +60,21 @@ func (p *Provider) tokenEndpoint(w http.ResponseWriter, r *http.Request) {
 	p.mu.Unlock()
 	switch {
 	case !ok:
-		badRequest("invalid_grant", "the code is unknown, used or expired").write(w)
+		badRequest(dev.CodeInvalidGrant, "the code is unknown, used or expired").write(w)
 		return
 	case g.req.ClientID != client.ID:
-		badRequest("invalid_grant", "the code was issued to another client").write(w)
+		badRequest(dev.CodeInvalidGrant, "the code was issued to another client").write(w)
 		return
 	case form.Get("redirect_uri") != g.req.RedirectURI:
-		badRequest("invalid_grant", "redirect_uri does not match the authorization request").write(w)
+		badRequest(dev.CodeInvalidGrant, "redirect_uri does not match the authorization request").write(w)
 		return
 	case !pkceMatches(form.Get("code_verifier"), g.req.Challenge):
-		badRequest("invalid_grant", "code_verifier does not match code_challenge").write(w)
+		badRequest(dev.CodeInvalidGrant, "code_verifier does not match code_challenge").write(w)
 		return
 	}
 	idToken, err := p.idToken(g, now)
 	if err != nil {
-		writeJSON(w, http.StatusInternalServerError, map[string]string{"error": "server_error"})
+		writeJSON(w, http.StatusInternalServerError, map[string]string{"error": dev.CodeServerError})
 		return
 	}
 	w.Header().Set("Pragma", "no-cache")
@@ -127,11 +129,11 @@ func (p *Provider) par(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if form.Has("request_uri") {
-		badRequest("invalid_request", "request_uri is not allowed in a pushed request").write(w)
+		badRequest(dev.CodeInvalidRequest, "request_uri is not allowed in a pushed request").write(w)
 		return
 	}
 	if form.Get("client_id") != client.ID {
-		badRequest("invalid_request", "client_id does not match the authenticated client").write(w)
+		badRequest(dev.CodeInvalidRequest, "client_id does not match the authenticated client").write(w)
 		return
 	}
 	ar, aerr := p.parseRequest(form)
@@ -145,7 +147,7 @@ func (p *Provider) par(w http.ResponseWriter, r *http.Request) {
 	ok := p.pushed.put(now, uri, ar, now.Add(pushedTTL))
 	p.mu.Unlock()
 	if !ok {
-		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"error": "temporarily_unavailable"})
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"error": dev.CodeTemporarilyUnavailable})
 		return
 	}
 	writeJSON(w, http.StatusCreated, map[string]any{"request_uri": uri, "expires_in": int(pushedTTL / time.Second)})
@@ -156,19 +158,19 @@ func (p *Provider) par(w http.ResponseWriter, r *http.Request) {
 // client_secret_post, or private_key_jwt (RFC 7523 section 2.2 and 3).
 func (p *Provider) authenticate(w http.ResponseWriter, r *http.Request) (url.Values, Client, *oauthError) {
 	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/x-www-form-urlencoded" {
-		return nil, Client{}, badRequest("invalid_request", "the body must be application/x-www-form-urlencoded")
+		return nil, Client{}, badRequest(dev.CodeInvalidRequest, "the body must be application/x-www-form-urlencoded")
 	}
 	if r.URL.RawQuery != "" {
-		return nil, Client{}, badRequest("invalid_request", "parameters belong in the body")
+		return nil, Client{}, badRequest(dev.CodeInvalidRequest, "parameters belong in the body")
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
 	if err := r.ParseForm(); err != nil {
-		return nil, Client{}, badRequest("invalid_request", "malformed form")
+		return nil, Client{}, badRequest(dev.CodeInvalidRequest, "malformed form")
 	}
 	form := r.PostForm
 	for k, v := range form {
 		if len(v) > 1 {
-			return nil, Client{}, badRequest("invalid_request", k+" repeated")
+			return nil, Client{}, badRequest(dev.CodeInvalidRequest, k+" repeated")
 		}
 	}
 	user, pass, basic := r.BasicAuth()
@@ -270,7 +272,7 @@ func (p *Provider) checkAssertion(raw string) (Client, *oauthError) {
 		return Client{}, badClient("the assertion was used before")
 	}
 	if !p.jtis.put(now, jti, struct{}{}, claims.Expiry.Time().Add(leeway)) {
-		return Client{}, &oauthError{http.StatusServiceUnavailable, "temporarily_unavailable", "too many assertions"}
+		return Client{}, &oauthError{http.StatusServiceUnavailable, dev.CodeTemporarilyUnavailable, "too many assertions"}
 	}
 	return c, nil
 }

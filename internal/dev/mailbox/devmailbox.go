@@ -107,30 +107,30 @@ const maxInbox = 50
 func (h *Handler) send(w http.ResponseWriter, r *http.Request) {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, h.opts.MaxSize))
 	if err != nil {
-		fail(w, http.StatusRequestEntityTooLarge, "CLIENT_TECHNICAL", "REQUEST_TOO_LARGE", err.Error())
+		fail(w, http.StatusRequestEntityTooLarge, "CLIENT_TECHNICAL", codeRequestTooLarge, err.Error())
 		return
 	}
 	if h.opts.SenderID != "" && r.Header.Get("X-Digipost-UserId") != h.opts.SenderID {
-		fail(w, http.StatusForbidden, "CLIENT_TECHNICAL", "UNKNOWN_SENDER", "unknown X-Digipost-UserId")
+		fail(w, http.StatusForbidden, "CLIENT_TECHNICAL", codeUnknownSender, "unknown X-Digipost-UserId")
 		return
 	}
 	date, err := http.ParseTime(r.Header.Get("Date"))
 	if d := h.opts.Now().Sub(date); err != nil || d > 5*time.Minute || d < -5*time.Minute {
-		fail(w, http.StatusForbidden, "CLIENT_TECHNICAL", "INVALID_DATE", "Date missing or more than five minutes off")
+		fail(w, http.StatusForbidden, "CLIENT_TECHNICAL", codeInvalidDate, "Date missing or more than five minutes off")
 		return
 	}
 	if err := digipost.Verify(r, body, h.opts.PublicKey); err != nil {
-		fail(w, http.StatusForbidden, "CLIENT_TECHNICAL", "INVALID_SIGNATURE", err.Error())
+		fail(w, http.StatusForbidden, "CLIENT_TECHNICAL", codeInvalidSignature, err.Error())
 		return
 	}
 	msg, docs, err := parse(r.Header.Get("Content-Type"), body)
 	if err != nil {
-		fail(w, http.StatusBadRequest, "CLIENT_DATA", "INVALID_MESSAGE", err.Error())
+		fail(w, http.StatusBadRequest, "CLIENT_DATA", codeInvalidMessage, err.Error())
 		return
 	}
 	content, ok := docs[msg.Primary.UUID]
 	if !ok || msg.ID == "" || msg.Primary.Subject == "" || msg.Primary.FileType == "" {
-		fail(w, http.StatusBadRequest, "CLIENT_DATA", "INVALID_MESSAGE", "message-id, subject, file-type and the primary document's part are required")
+		fail(w, http.StatusBadRequest, "CLIENT_DATA", codeInvalidMessage, "message-id, subject, file-type and the primary document's part are required")
 		return
 	}
 	p, known := h.people[msg.Recipient.PID]

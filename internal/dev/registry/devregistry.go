@@ -35,6 +35,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/segl/segl/internal/dev"
 	"github.com/segl/segl/internal/dev/population"
 	"github.com/segl/segl/internal/registry/brreg"
 	"github.com/segl/segl/internal/registry/krr"
@@ -82,8 +83,8 @@ func (h *Handler) authorised(next http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 		if !ok || token == "" || (h.opts.Token != "" && token != h.opts.Token) {
-			w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
-			writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "invalid_token"})
+			w.Header().Set("WWW-Authenticate", `Bearer error="`+dev.CodeInvalidToken+`"`)
+			writeJSON(w, http.StatusUnauthorized, map[string]string{"error": dev.CodeInvalidToken})
 			return
 		}
 		next(w, r)

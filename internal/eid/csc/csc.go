@@ -225,14 +225,14 @@ func answerError(method string, status int, data []byte) error {
 	json.Unmarshal(data, &body)
 	e := &Error{Method: method, Status: status, Code: clip(body.Error, 64), Description: clip(body.Description, 300)}
 	if e.Code == "" {
-		e.Code = "unknown"
+		e.Code = codeUnknown
 	}
-	kind, code := errs.Invalid, "csc-refused"
+	kind, code := errs.Invalid, codeRefused
 	switch {
 	case status == http.StatusUnauthorized:
-		kind, code = errs.Unauthenticated, "csc-unauthenticated"
+		kind, code = errs.Unauthenticated, codeUnauthenticated
 	case status == http.StatusForbidden:
-		kind, code = errs.Forbidden, "csc-denied"
+		kind, code = errs.Forbidden, codeDenied
 	case status == http.StatusTooManyRequests || status >= 500:
 		kind, code = errs.Unavailable, CodeUnavailable
 	case status < 400:
@@ -417,7 +417,7 @@ func (c *Client) SignHash(ctx context.Context, token, credentialID string, sad S
 
 // ErrNoCredential: the person has no usable signing credential at the
 // service.
-var ErrNoCredential = errs.E(errs.NotFound, "csc-no-credential", "csc: no usable signing credential")
+var ErrNoCredential = errs.E(errs.NotFound, codeNoCredential, "csc: no usable signing credential")
 
 // errUsedUp: a signing act asked for more signatures than it authorized.
 var errUsedUp = errors.New("csc: the authorized signatures are used up")

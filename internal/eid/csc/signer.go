@@ -99,7 +99,7 @@ func (c *Client) Open(ctx context.Context, idToken string, numSignatures int) (*
 	}
 	cred := found[0]
 	if numSignatures > cred.Multisign && cred.Multisign > 0 {
-		return nil, errs.E(errs.Invalid, "csc-too-many", "csc: %d signatures asked for, the credential allows %d per authorization", numSignatures, cred.Multisign)
+		return nil, errs.E(errs.Invalid, codeTooMany, "csc: %d signatures asked for, the credential allows %d per authorization", numSignatures, cred.Multisign)
 	}
 	sad, err := c.Authorize(ctx, idToken, cred.ID, numSignatures)
 	if err != nil {

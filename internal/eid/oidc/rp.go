@@ -224,7 +224,7 @@ func (rp *RP) authMethod() string {
 // request_uri.
 func (rp *RP) AuthURL(ctx context.Context, redirectURI string, want eid.Assurance, lang string) (string, eid.Pending, error) {
 	if !want.Valid() {
-		return "", eid.Pending{}, errs.E(errs.Invalid, "eid-invalid-assurance", "eid: unknown level of assurance %q", want)
+		return "", eid.Pending{}, errs.E(errs.Invalid, codeInvalidAssurance, "eid: unknown level of assurance %q", want)
 	}
 	if err := checkRedirectURI(redirectURI); err != nil {
 		return "", eid.Pending{}, err
@@ -524,5 +524,5 @@ func checkRedirectURI(raw string) error {
 			return nil
 		}
 	}
-	return errs.E(errs.Invalid, "eid-invalid-redirect-uri", "eid: invalid redirect uri")
+	return errs.E(errs.Invalid, codeInvalidRedirectURI, "eid: invalid redirect uri")
 }

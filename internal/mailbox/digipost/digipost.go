@@ -58,12 +58,6 @@ const (
 	MediaTypeMultipart = "multipart/vnd.digipost-v8+xml"
 )
 
-// Error codes the adapter acts on.
-const (
-	CodeUnknownRecipient = "UNKNOWN_RECIPIENT"
-	CodeDuplicateMessage = "DUPLICATE_MESSAGE"
-)
-
 // Message is the message part of POST /messages.
 type Message struct {
 	XMLName   xml.Name  `xml:"http://api.digipost.no/schema/v8 message"`
@@ -158,7 +152,7 @@ func (c *Client) Deliver(ctx context.Context, pid string, doc mailbox.Document) 
 	case int64(len(content)) > maxSize:
 		return mailbox.Receipt{}, errs.E(errs.TooLarge, errs.CodeDocumentTooLarge, "digipost: document larger than %d bytes", maxSize)
 	case doc.Size != 0 && int64(len(content)) != doc.Size:
-		return mailbox.Receipt{}, errs.E(errs.Invalid, "size-mismatch", "digipost: document is %d bytes, not %d", len(content), doc.Size)
+		return mailbox.Receipt{}, errs.E(errs.Invalid, codeSizeMismatch, "digipost: document is %d bytes, not %d", len(content), doc.Size)
 	}
 	id := doc.ID
 	if id == "" {
@@ -211,10 +205,10 @@ func (c *Client) Deliver(ctx context.Context, pid string, doc mailbox.Document) 
 	}
 	var d Delivery
 	if err := xml.Unmarshal(answer, &d); err != nil {
-		return mailbox.Receipt{}, errs.Wrap(err, errs.Internal, "digipost-bad-response", "digipost: cannot decode delivery")
+		return mailbox.Receipt{}, errs.Wrap(err, errs.Internal, codeBadResponse, "digipost: cannot decode delivery")
 	}
 	if d.Method != "DIGIPOST" {
-		return mailbox.Receipt{}, errs.E(errs.Internal, "digipost-unexpected-delivery", "digipost: delivered by %q", d.Method)
+		return mailbox.Receipt{}, errs.E(errs.Internal, codeUnexpectedDelivery, "digipost: delivered by %q", d.Method)
 	}
 	return mailbox.Receipt{ID: d.MessageID, Provider: "digipost", DeliveredAt: d.DeliveryTime}, nil
 }
@@ -241,16 +235,16 @@ func duplicateOrError(status int, body []byte, id string) (mailbox.Receipt, erro
 	case e.Code == CodeDuplicateMessage:
 		return mailbox.Receipt{ID: id, Provider: "digipost", Duplicate: true}, nil
 	case e.Code == CodeUnknownRecipient:
-		return mailbox.Receipt{}, errs.Wrap(fmt.Errorf("%w: %w", mailbox.ErrNoMailbox, cause), errs.NotFound, "no-mailbox", "the person has no Digipost mailbox")
+		return mailbox.Receipt{}, errs.Wrap(fmt.Errorf("%w: %w", mailbox.ErrNoMailbox, cause), errs.NotFound, codeNoMailbox, "the person has no Digipost mailbox")
 	case status >= 500 || status == http.StatusTooManyRequests:
 		return mailbox.Receipt{}, temporary(cause)
 	default:
-		return mailbox.Receipt{}, errs.Wrap(cause, errs.Internal, "digipost-refused", "digipost: delivery refused")
+		return mailbox.Receipt{}, errs.Wrap(cause, errs.Internal, codeRefused, "digipost: delivery refused")
 	}
 }
 
 func temporary(err error) error {
-	return errs.Wrap(fmt.Errorf("%w: %w", mailbox.ErrTemporary, err), errs.Unavailable, "mailbox-unavailable", "digipost: unavailable")
+	return errs.Wrap(fmt.Errorf("%w: %w", mailbox.ErrTemporary, err), errs.Unavailable, codeUnavailable, "digipost: unavailable")
 }
 
 // multipartBody builds the message part and the document part.

@@ -128,7 +128,7 @@ func (c *Client) api(orgnr string) *maskinporten.API {
 	return &maskinporten.API{Name: "brreg", BaseURL: c.BaseURL, Token: c.Token, HTTP: c.HTTP,
 		Refused: func(status int, cause error) error {
 			if status == http.StatusNotFound || status == http.StatusGone {
-				return errs.Wrap(cause, errs.NotFound, "unknown-organisation", "no organisation %s in the business register", orgnr)
+				return errs.Wrap(cause, errs.NotFound, codeUnknownOrganisation, "no organisation %s in the business register", orgnr)
 			}
 			return nil
 		}}

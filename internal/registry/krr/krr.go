@@ -136,7 +136,7 @@ func (c *Client) api() *maskinporten.API {
 	return &maskinporten.API{Name: "krr", BaseURL: c.BaseURL, Token: c.Token, HTTP: c.HTTP,
 		Refused: func(status int, cause error) error {
 			if status == http.StatusUnauthorized || status == http.StatusForbidden {
-				return errs.Wrap(cause, errs.Internal, "krr-unauthorized", "krr: access token refused")
+				return errs.Wrap(cause, errs.Internal, codeUnauthorized, "krr: access token refused")
 			}
 			return nil
 		}}

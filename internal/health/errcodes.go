@@ -1,0 +1,9 @@
+package health
+
+// Problem codes (errs.Error.Code) this package produces, named once so that
+// the code that makes an error and the code that checks for it cannot drift
+// apart. The strings are wire codes: clients and the API documents rely on
+// them.
+const (
+	codeFailed = "failed" // a readiness check that failed with an error without a code of its own
+)

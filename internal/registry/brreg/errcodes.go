@@ -1,0 +1,9 @@
+package brreg
+
+// Problem codes (errs.Error.Code) this package produces, named once so that
+// the code that makes an error and the code that checks for it cannot drift
+// apart. The strings are wire codes: clients and the API documents rely on
+// them.
+const (
+	codeUnknownOrganisation = "unknown-organisation" // the business register has no organisation with that number (404 or 410)
+)

@@ -161,6 +161,39 @@ func (r *Reader) pages() ([]Dict, error) {
 // visit (if not nil) for each, with the same bounds as every other walk.
 // r.mu must be held.
 func (r *Reader) walkPages(visit func(Dict)) (int, error) {
+	if visit == nil {
+		return r.walkPageTree(nil)
+	}
+	return r.walkPageTree(func(n pageNode) error {
+		if n.leaf {
+			visit(n.dict)
+		}
+		return nil
+	})
+}
+
+// inheritable are the page attributes a page takes from the nearest
+// ancestor that has them when it lacks them itself (§7.7.3.4).
+var inheritable = [...]Name{"Resources", "MediaBox", "CropBox", "Rotate"}
+
+// pageNode is a node of the page tree as walkPageTree meets it.
+type pageNode struct {
+	ref  Ref // zero for a direct dictionary
+	dict Dict
+	leaf bool
+	// inherited holds, for a leaf, the inheritable attributes of its
+	// nearest ancestors (§7.7.3.4), whether or not the page has its own;
+	// nil when no ancestor has any.
+	inherited Dict
+}
+
+// walkPageTree visits the nodes of the page tree depth first, in document
+// order (7.7.3.2): each intermediate node before its kids, then the leaves.
+// It counts the leaves by walking the tree rather than trusting /Count,
+// which hostile or sloppy writers get wrong. A node reached twice (a
+// cycle, or a page shared by two parents) is malformed: viewers disagree
+// on such trees. visit may be nil. r.mu must be held.
+func (r *Reader) walkPageTree(visit func(pageNode) error) (int, error) {
 	cat, err := r.catalog()
 	if err != nil {
 		return 0, err
@@ -169,22 +202,27 @@ func (r *Reader) walkPages(visit func(Dict)) (int, error) {
 	if !ok {
 		return 0, malformed("catalog has no /Pages")
 	}
+	type item struct {
+		o         Object
+		inherited Dict // shared by siblings, never changed once made
+	}
 	seen := map[Ref]bool{}
-	stack := []Object{root}
+	stack := []item{{o: root}}
 	count, visits := 0, 0
 	for len(stack) > 0 {
-		o := stack[len(stack)-1]
+		it := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
 		if visits++; visits > maxVisit {
 			return 0, malformed("page tree larger than %d nodes", maxVisit)
 		}
-		if ref, ok := o.(Ref); ok {
+		ref, _ := it.o.(Ref)
+		if ref != (Ref{}) {
 			if seen[ref] {
 				return 0, malformed("page tree node %v reached twice", ref)
 			}
 			seen[ref] = true
 		}
-		o, err := r.resolve(o)
+		o, err := r.resolve(it.o)
 		if err != nil {
 			return 0, err
 		}
@@ -200,9 +238,16 @@ func (r *Reader) walkPages(visit func(Dict)) (int, error) {
 		if typ == "Page" || (typ != "Pages" && !hasKids) {
 			count++
 			if visit != nil {
-				visit(d)
+				if err := visit(pageNode{ref: ref, dict: d, leaf: true, inherited: it.inherited}); err != nil {
+					return 0, err
+				}
 			}
 			continue
+		}
+		if visit != nil {
+			if err := visit(pageNode{ref: ref, dict: d}); err != nil {
+				return 0, err
+			}
 		}
 		ko, err := r.resolve(kids)
 		if err != nil {
@@ -218,11 +263,35 @@ func (r *Reader) walkPages(visit func(Dict)) (int, error) {
 		if len(stack)+len(ka) > maxVisit {
 			return 0, malformed("page tree larger than %d nodes", maxVisit)
 		}
+		inh := it.inherited
+		if visit != nil {
+			inh = inherit(inh, d)
+		}
 		for i := len(ka) - 1; i >= 0; i-- {
-			stack = append(stack, ka[i])
+			stack = append(stack, item{o: ka[i], inherited: inh})
 		}
 	}
 	return count, nil
+}
+
+// inherit returns the inheritable attributes below node: those of node,
+// else those above it. It allocates only when node has some of its own.
+func inherit(above Dict, node Dict) Dict {
+	out, own := above, false
+	for _, k := range inheritable {
+		v, ok := node[k]
+		if !ok {
+			continue
+		}
+		if !own {
+			out, own = cloneDict(above), true
+			if out == nil {
+				out = Dict{}
+			}
+		}
+		out[k] = v
+	}
+	return out
 }
 
 // scanJavaScript walks every object reachable from the catalog, each once,

@@ -84,6 +84,16 @@
 // unchanged, since a rewrite would break them. normalize.go gives the
 // details.
 //
+// # Combining documents
+//
+// [Combine] writes several unsigned documents as one, for a job that is
+// signed as one PDF: the pages of each in order under a new page tree,
+// with inherited attributes resolved onto each page, each document's form
+// fields under a field named by its prefix, one revision written by the
+// same copy as [Normalize]'s. What belongs to one document and not to the
+// combination (outlines, structure trees, actions, name trees, page
+// labels) is dropped and listed. combine.go gives the details.
+//
 // # Leniency, and why there is no reconstruction
 //
 // Common writer mistakes are tolerated: up to 1024 bytes of garbage before

@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
-	"hash"
 	"io"
 	"slices"
 	"strconv"
@@ -181,12 +180,7 @@ func Normalize(w io.Writer, src io.ReaderAt, size int64) (NormalizeResult, error
 	defer r.mu.Unlock()
 	h := sha256.New()
 	bw := bufio.NewWriterSize(w, copyBufferSize)
-	nz := &normalizer{
-		r:      r,
-		out:    &countingWriter{w: bw, h: h},
-		num:    map[Ref]int{},
-		budget: r.size,
-	}
+	nz := newNormalizer(r, newObjectWriter(&countingWriter{w: bw, h: h}))
 	res, err := nz.run()
 	if err != nil {
 		return NormalizeResult{}, err
@@ -197,42 +191,26 @@ func Normalize(w io.Writer, src io.ReaderAt, size int64) (NormalizeResult, error
 	return res, nil
 }
 
-// countingWriter tracks the offset of the next byte and hashes what is
-// written, for the cross-reference table and the /ID.
-type countingWriter struct {
-	w   io.Writer
-	h   hash.Hash
-	n   int64
-	err error
-}
-
-func (c *countingWriter) Write(p []byte) (int, error) {
-	if c.err != nil {
-		return 0, c.err
-	}
-	m, err := c.w.Write(p)
-	c.h.Write(p[:m])
-	c.n += int64(m)
-	if err != nil {
-		c.err = fmt.Errorf("pdf: write: %w", err)
-	}
-	return m, c.err
-}
-
-// normalizer rewrites one document. queue[i] is the original reference of
-// the object written as number i+1.
+// normalizer copies the objects of one document into an objectWriter's
+// numbering: Normalize uses one, Combine one per source.
 type normalizer struct {
 	r      *Reader
-	out    *countingWriter
+	w      *objectWriter
 	num    map[Ref]int // original reference → new object number
-	queue  []Ref
-	offs   []int64 // of each new object
-	buf    []byte
-	budget int64 // stream bytes that may still be copied
-	copied []Run // NormalizeResult.Copied
+	budget int64       // stream bytes that may still be copied
+	copied []Run       // NormalizeResult.Copied
 
 	root, form, info Ref
 	hasForm, hasInfo bool
+
+	// For Combine: references written as null (the source's catalog and
+	// page tree nodes, which the combined document replaces), entries set
+	// on an object after its conversion (a null value deletes the entry),
+	// and whether JavaScript is refused where it is met.
+	skip     map[Ref]bool
+	set      map[Ref]Dict
+	refuseJS bool
+	label    string // names the source in errors
 
 	dangling   int // references to missing objects, written as null
 	infoOther  int // entries of the information dictionary that are not text
@@ -242,6 +220,10 @@ type normalizer struct {
 	aaOther    int
 	dropped    []string // catalog and form entries, in the order met
 	along      []Ref    // references in dropped or inlined entries, not counted as unreferenced
+}
+
+func newNormalizer(r *Reader, w *objectWriter) *normalizer {
+	return &normalizer{r: r, w: w, num: map[Ref]int{}, budget: r.size}
 }
 
 // drop notes the references in a dropped or inlined entry, so that the
@@ -289,41 +271,13 @@ func (n *normalizer) run() (NormalizeResult, error) {
 		}
 	}
 
-	n.buf = fmt.Appendf(n.buf[:0], "%%PDF-%s\n%%\xe2\xe3\xcf\xd3\n", r.headerVersion)
-	if _, err := n.out.Write(n.buf); err != nil {
+	if err := n.w.writeAll(r.headerVersion); err != nil {
 		return NormalizeResult{}, err
 	}
-	copyBuf := make([]byte, copyBufferSize)
-	for i := 0; i < len(n.queue); i++ {
-		if err := n.write(i, copyBuf); err != nil {
-			return NormalizeResult{}, err
-		}
-	}
-
-	// The cross-reference table (§7.5.4) and the trailer (§7.5.5).
-	start := n.out.n
-	sum := n.out.h.Sum(nil)[:16]
-	trailer["Size"] = Int(len(n.queue) + 1)
-	trailer["ID"] = Array{String(sum), String(sum)}
-	b := fmt.Appendf(n.buf[:0], "xref\n0 %d\n0000000000 65535 f \n", len(n.queue)+1)
-	for _, off := range n.offs {
-		b = fmt.Appendf(b, "%010d 00000 n \n", off)
-		if len(b) >= copyBufferSize {
-			if _, err := n.out.Write(b); err != nil {
-				return NormalizeResult{}, err
-			}
-			b = b[:0]
-		}
-	}
-	b = append(b, "trailer\n"...)
-	if b, err = appendObject(b, trailer, 0); err != nil {
+	if err := n.w.finish(trailer); err != nil {
 		return NormalizeResult{}, err
 	}
-	b = fmt.Appendf(b, "\nstartxref\n%d\n%%%%EOF\n", start)
-	if _, err := n.out.Write(b); err != nil {
-		return NormalizeResult{}, err
-	}
-	return NormalizeResult{Rewritten: true, Objects: len(n.queue), Dropped: n.report(), Copied: n.copied}, nil
+	return NormalizeResult{Rewritten: true, Objects: len(n.w.queue), Dropped: n.report(), Copied: n.copied}, nil
 }
 
 // ref returns the new reference for an original one, queueing the object
@@ -332,16 +286,19 @@ func (n *normalizer) ref(ref Ref) (Object, error) {
 	if k, ok := n.num[ref]; ok {
 		return Ref{Num: k}, nil
 	}
+	if n.skip[ref] {
+		return Null{}, nil
+	}
 	if !n.r.defined(ref) {
 		n.dangling++
 		return Null{}, nil
 	}
-	if len(n.queue) >= maxVisit {
-		return nil, malformed("more than %d objects to rewrite", maxVisit)
+	k, err := n.w.add(queued{n: n, ref: ref})
+	if err != nil {
+		return nil, err
 	}
-	n.queue = append(n.queue, ref)
-	n.num[ref] = len(n.queue)
-	return Ref{Num: len(n.queue)}, nil
+	n.num[ref] = k
+	return Ref{Num: k}, nil
 }
 
 // defined reports whether ref names an object in the cross-reference data
@@ -380,6 +337,9 @@ func (n *normalizer) conv(o Object, depth int) (Object, error) {
 		}
 		return a, nil
 	case Dict:
+		if n.refuseJS && isJavaScript(v) {
+			return nil, ErrJavaScript
+		}
 		d := make(Dict, len(v))
 		if aa, ok := v["AA"]; ok {
 			n.drop(aa)
@@ -418,50 +378,38 @@ func (n *normalizer) conv(o Object, depth int) (Object, error) {
 	return o, nil
 }
 
-// write writes the object queue[i] as number i+1.
-func (n *normalizer) write(i int, copyBuf []byte) error {
-	ref := n.queue[i]
-	o, err := n.r.object(ref, 0)
-	if err != nil {
-		return err
-	}
-	switch {
-	case ref == n.root:
-		if o, err = n.r.resolve(o); err != nil {
+// write writes q, an object of this document, as number k: the object q.ref
+// read from the document, or q.obj when set, converted into the output's
+// numbering, with n.set[q.ref] and q.set applied.
+func (n *normalizer) write(k int, q queued) error {
+	ref, o := q.ref, q.obj
+	if o == nil {
+		var err error
+		if o, err = n.read(ref); err != nil {
 			return err
 		}
-		if o, err = n.catalog(o); err != nil {
-			return err
-		}
-	case n.hasForm && ref == n.form:
-		if d, ok := o.(Dict); ok {
-			o = n.dropXFA(d)
-		}
-	case n.hasInfo && ref == n.info:
-		if o, err = n.r.resolve(o); err != nil {
-			return err
-		}
-		d, _ := o.(Dict)
-		o = n.infoDict(d)
 	}
 	st, isStream := o.(Stream)
 	if isStream && (st.Dict["Type"] == Name("XRef") || st.Dict["Type"] == Name("ObjStm")) {
 		n.structural++
 		o, isStream = Null{}, false
 	}
-	n.offs = append(n.offs, n.out.n)
-	b := fmt.Appendf(n.buf[:0], "%d 0 obj\n", i+1)
+	w := n.w
+	b := fmt.Appendf(w.buf[:0], "%d 0 obj\n", k)
 	if !isStream {
 		c, err := n.conv(o, 0)
 		if err != nil {
 			return err
 		}
+		if d, ok := c.(Dict); ok {
+			setEntries(d, n.set[ref], q.set)
+		}
 		if b, err = appendObject(b, c, 0); err != nil {
 			return malformed("object %v: %v", ref, err)
 		}
 		b = append(b, "\nendobj\n"...)
-		n.buf = b
-		_, err = n.out.Write(b)
+		w.buf = b
+		_, err = w.out.Write(b)
 		return err
 	}
 
@@ -479,30 +427,72 @@ func (n *normalizer) write(i int, copyBuf []byte) error {
 		return err
 	}
 	cd := c.(Dict)
+	setEntries(cd, n.set[ref], q.set)
 	cd["Length"] = Int(st.Length)
 	if b, err = appendObject(b, cd, 0); err != nil {
 		return malformed("object %v: %v", ref, err)
 	}
 	b = append(b, "\nstream\n"...)
-	n.buf = b
-	if _, err := n.out.Write(b); err != nil {
+	w.buf = b
+	if _, err := w.out.Write(b); err != nil {
 		return err
 	}
 	if st.Length >= MinCopiedRun {
-		n.copied = append(n.copied, Run{At: n.out.n, Offset: st.Offset, Size: st.Length})
+		n.copied = append(n.copied, Run{At: w.out.n, Offset: st.Offset, Size: st.Length})
 	}
-	m, err := io.CopyBuffer(n.out, io.NewSectionReader(n.r.src, st.Offset, st.Length), copyBuf)
+	m, err := io.CopyBuffer(w.out, io.NewSectionReader(n.r.src, st.Offset, st.Length), w.copyBuf)
 	if err != nil {
-		if n.out.err != nil {
-			return n.out.err
+		if w.out.err != nil {
+			return w.out.err
 		}
 		return fmt.Errorf("pdf: read stream data of object %v: %w", ref, err)
 	}
 	if m != st.Length {
 		return fmt.Errorf("pdf: read %d bytes of stream data of object %v, want %d", m, ref, st.Length)
 	}
-	_, err = n.out.Write([]byte("\nendstream\nendobj\n"))
+	_, err = w.out.Write([]byte("\nendstream\nendobj\n"))
 	return err
+}
+
+// read reads ref from the document, with the catalog, the form and the
+// information dictionary as Normalize writes them.
+func (n *normalizer) read(ref Ref) (Object, error) {
+	o, err := n.r.object(ref, 0)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case ref == n.root:
+		if o, err = n.r.resolve(o); err != nil {
+			return nil, err
+		}
+		return n.catalog(o)
+	case n.hasForm && ref == n.form:
+		if d, ok := o.(Dict); ok {
+			o = n.dropXFA(d)
+		}
+	case n.hasInfo && ref == n.info:
+		if o, err = n.r.resolve(o); err != nil {
+			return nil, err
+		}
+		d, _ := o.(Dict)
+		o = n.infoDict(d)
+	}
+	return o, nil
+}
+
+// setEntries sets the entries of each of sets on d, in order; a null
+// value deletes the entry.
+func setEntries(d Dict, sets ...Dict) {
+	for _, s := range sets {
+		for k, v := range s {
+			if _, null := v.(Null); null {
+				delete(d, k)
+			} else {
+				d[k] = v
+			}
+		}
+	}
 }
 
 // catalog drops the catalog entries that act or hide (see the comment
@@ -631,6 +621,22 @@ func (n *normalizer) report() []string {
 		out = append(out, "linearization")
 	}
 	out = append(out, n.dropped...)
+	out = n.actionsDropped(out)
+	if n.infoOther > 0 {
+		out = append(out, plural(n.infoOther, "/Info entry that is not text", "/Info entries that are not text"))
+	}
+	out = n.refsDropped(out)
+	if r.headerOff > 0 {
+		out = append(out, plural(int(r.headerOff), "byte before %PDF-", "bytes before %PDF-"))
+	}
+	if ends := r.revEnds; len(ends) > 0 && ends[len(ends)-1] < r.size {
+		out = append(out, plural(int(r.size-ends[len(ends)-1]), "byte after the last %%EOF", "bytes after the last %%EOF"))
+	}
+	return out
+}
+
+// actionsDropped appends to out what conv dropped: the /AA entries.
+func (n *normalizer) actionsDropped(out []string) []string {
 	if n.aaCatalog > 0 {
 		out = append(out, "/AA on the catalog")
 	}
@@ -640,20 +646,16 @@ func (n *normalizer) report() []string {
 	if n.aaOther > 0 {
 		out = append(out, "/AA on "+plural(n.aaOther, "annotation or field", "annotations or fields"))
 	}
-	if n.infoOther > 0 {
-		out = append(out, plural(n.infoOther, "/Info entry that is not text", "/Info entries that are not text"))
-	}
+	return out
+}
+
+// refsDropped appends to out the references the copy writes as null.
+func (n *normalizer) refsDropped(out []string) []string {
 	if n.dangling > 0 {
 		out = append(out, plural(n.dangling, "reference to a missing object", "references to missing objects"))
 	}
 	if n.structural > 0 {
 		out = append(out, plural(n.structural, "reference to an object or xref stream", "references to object or xref streams"))
-	}
-	if r.headerOff > 0 {
-		out = append(out, plural(int(r.headerOff), "byte before %PDF-", "bytes before %PDF-"))
-	}
-	if ends := r.revEnds; len(ends) > 0 && ends[len(ends)-1] < r.size {
-		out = append(out, plural(int(r.size-ends[len(ends)-1]), "byte after the last %%EOF", "bytes after the last %%EOF"))
 	}
 	return out
 }

@@ -2,6 +2,7 @@ package pdf
 
 import (
 	"bufio"
+	"bytes"
 	"crypto/sha256"
 	"errors"
 	"fmt"
@@ -167,6 +168,8 @@ type combineSource struct {
 	dropped []string // catalog, page and form entries, in the order met
 	beads   int      // pages with /B
 	structs int      // pages with /StructParents
+	claim   PDFAClaim
+	carried map[Name]bool // catalog entries the combination carries
 }
 
 // unlock releases the sources' Readers.
@@ -197,12 +200,16 @@ func (c *combiner) open(i int, src CombineSource) error {
 	if len(sigs) > 0 {
 		return fail(fmt.Errorf("%w: it carries %s, which combining would break", ErrSigned, plural(len(sigs), "signature", "signatures")))
 	}
+	xmp, err := r.Metadata()
+	if err != nil {
+		xmp = nil // unreadable metadata claims nothing
+	}
 	r.mu.Lock()
 	n := newNormalizer(r, c.w)
 	n.refuseJS = true
 	n.skip = map[Ref]bool{}
 	n.set = map[Ref]Dict{}
-	s := &combineSource{n: n, prefix: src.Prefix}
+	s := &combineSource{n: n, prefix: src.Prefix, claim: ReadPDFAClaim(xmp), carried: map[Name]bool{}}
 	if s.prefix == "" {
 		s.prefix = "d" + strconv.Itoa(i+1)
 	}
@@ -283,6 +290,12 @@ func (c *combiner) build() error {
 		if cat["AcroForm"], err = c.made(form); err != nil {
 			return err
 		}
+	}
+	if err := c.claimPDFA(cat); err != nil {
+		return err
+	}
+	if err := c.lang(cat); err != nil {
+		return err
 	}
 	for _, s := range c.srcs {
 		s.catalogDropped()
@@ -645,6 +658,113 @@ func sortedKeys(d Dict) []Name {
 	return keys
 }
 
+// claimPDFA gives the combined catalog a PDF/A-3b claim (ISO 19005-3
+// §6.6.4: XMP metadata with pdfaid:part 3 and pdfaid:conformance B) and
+// the first source's output intents (§6.2.2) when every source claims
+// PDF/A at level B or above, in part 1, 2 or 3: what PDF/A-1 and -2 ask
+// PDF/A-3 asks too (see [ClaimPDFA3]), and level A and U files are level
+// B files with more. The claim is not kept when two sources' output
+// intents have destination profiles of different colour spaces, since the
+// combination has one output intent for the device colours of all its
+// pages (§6.2.4.3); nor is it when one source claims nothing. Structure
+// trees are dropped, so the claim is level B whatever the sources'.
+func (c *combiner) claimPDFA(cat Dict) error {
+	var first *combineSource
+	var intents Array
+	components := int64(-1)
+	claimed := slices.ContainsFunc(c.srcs, func(s *combineSource) bool { return s.claim.Part > 0 })
+	for _, s := range c.srcs {
+		if p, l := s.claim.Part, s.claim.Conformance; p < 1 || p > 3 || (l != "A" && l != "B" && l != "U") {
+			if claimed {
+				c.dropped = append(c.dropped, "the PDF/A claim ("+s.label()+" claims no PDF/A-1, -2 or -3 at level B)")
+			}
+			return nil
+		}
+		r := s.n.r
+		v, err := r.resolve(s.cat["OutputIntents"])
+		if err != nil {
+			return err
+		}
+		ois, _ := v.(Array)
+		for _, oi := range ois {
+			d, _ := r.resolve(oi)
+			od, _ := d.(Dict)
+			if od["S"] != Name("GTS_PDFA1") {
+				continue
+			}
+			p, _ := r.resolve(od["DestOutputProfile"])
+			st, _ := p.(Stream)
+			n, _ := intValue(st.Dict["N"])
+			if components >= 0 && n != components {
+				c.dropped = append(c.dropped, "the PDF/A claim (the documents' output intents differ)")
+				return nil
+			}
+			components = n
+			if first == nil {
+				first, intents = s, ois
+			}
+		}
+	}
+	c.pdfa = true
+	if first != nil {
+		oi, err := first.n.conv(intents, 0)
+		if err != nil {
+			return err
+		}
+		cat["OutputIntents"] = oi
+		first.carried["OutputIntents"] = true
+	}
+	md, err := c.w.add(queued{obj: Dict{"Type": Name("Metadata"), "Subtype": Name("XML")}, data: []byte(pdfaXMP)})
+	cat["Metadata"] = Ref{Num: md}
+	return err
+}
+
+// pdfaXMP is the combined document's metadata (ISO 32000-1 §14.3.2): its
+// PDF/A identification alone (ISO 19005-3 §6.6.4). The packet header has
+// neither bytes nor encoding attribute (§6.6.2.1); the stream is not
+// filtered (§6.6.2.1). There is no information dictionary for it to
+// agree with (§6.6.2.3.1).
+const pdfaXMP = "<?xpacket begin=\"\ufeff\" id=\"W5M0MpCehiHzreSzNTczkc9d\"?>\n" +
+	"<x:xmpmeta xmlns:x=\"adobe:ns:meta/\">\n" +
+	" <rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\">\n" +
+	"  <rdf:Description rdf:about=\"\"\n" +
+	"    xmlns:pdfaid=\"http://www.aiim.org/pdfa/ns/id/\"\n" +
+	"    xmlns:dc=\"http://purl.org/dc/elements/1.1/\">\n" +
+	"   <pdfaid:part>3</pdfaid:part>\n" +
+	"   <pdfaid:conformance>B</pdfaid:conformance>\n" +
+	"   <dc:format>application/pdf</dc:format>\n" +
+	"  </rdf:Description>\n" +
+	" </rdf:RDF>\n" +
+	"</x:xmpmeta>\n" +
+	"<?xpacket end=\"w\"?>"
+
+// lang keeps the sources' natural language (/Lang, §14.9.2.1) when every
+// source that states one states the same.
+func (c *combiner) lang(cat Dict) error {
+	var lang String
+	for _, s := range c.srcs {
+		v, err := s.n.r.resolve(s.cat["Lang"])
+		if err != nil {
+			return err
+		}
+		l, ok := v.(String)
+		if _, null := v.(Null); null {
+			continue
+		}
+		if !ok || (lang != nil && !bytes.Equal(l, lang)) {
+			return nil
+		}
+		lang = l
+	}
+	if lang != nil {
+		cat["Lang"] = lang
+		for _, s := range c.srcs {
+			s.carried["Lang"] = true
+		}
+	}
+	return nil
+}
+
 // catalogWords says in plain words what a catalog entry (§7.7.2, Table
 // 28) that the combination drops held.
 var catalogWords = map[Name]string{
@@ -699,8 +819,16 @@ func (s *combineSource) catalogDropped() {
 		switch k {
 		case "Type", "Pages", "AcroForm", "Version":
 			continue
+		case "Metadata":
+			if s.claim.Part > 0 {
+				out = append(out, "the XMP metadata (the combined document has its own)")
+				continue
+			}
 		case "Names":
 			out = append(out, s.namesDropped()...)
+			continue
+		}
+		if s.carried[k] {
 			continue
 		}
 		if w, ok := catalogWords[k]; ok {

@@ -47,7 +47,7 @@ func preflight(t *testing.T, data []byte) []string {
 }
 
 // claimOf reads the PDF/A claim of a document's XMP metadata.
-func claimOf(t *testing.T, data []byte) pdfa.Claim {
+func claimOf(t *testing.T, data []byte) pdf.PDFAClaim {
 	t.Helper()
 	r, err := pdf.Open(bytes.NewReader(data), int64(len(data)))
 	if err != nil {
@@ -57,7 +57,7 @@ func claimOf(t *testing.T, data []byte) pdfa.Claim {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return pdfa.ReadClaim(xmp)
+	return pdf.ReadPDFAClaim(xmp)
 }
 
 // pdfaUpload is a PDF/A-<part>b document: a PDF/A-3b rendering whose XMP
@@ -118,7 +118,7 @@ func TestPDFAClaimStaysTrue(t *testing.T) {
 	for _, d := range docs {
 		complete(t, e, d)
 		t.Run(d.meta.ID, func(t *testing.T) {
-			if c := claimOf(t, d.data); c != (pdfa.Claim{Part: 3, Conformance: "B"}) {
+			if c := claimOf(t, d.data); c != (pdf.PDFAClaim{Part: 3, Conformance: "B"}) {
 				t.Errorf("claim after signing %+v, want PDF/A-3b", c)
 			}
 			for _, p := range preflight(t, d.data) {

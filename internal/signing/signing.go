@@ -367,7 +367,7 @@ func (e *Engine) preparePDF(w io.Writer, doc Document, slots pdfa.Slots, src io.
 }
 
 // claimPDFA3 keeps a PDF/A-1 or PDF/A-2 upload's claim true: each signing
-// act attaches evidence that only PDF/A-3 allows (pdfa.ClaimPDFA3), so
+// act attaches evidence that only PDF/A-3 allows (pdf.ClaimPDFA3), so
 // the XMP metadata is rewritten to claim PDF/A-3 at the same level, in an
 // incremental update before the first signature (metadata may not change
 // after one). It returns nil when the upload claims neither.
@@ -380,7 +380,7 @@ func claimPDFA3(src io.ReaderAt, size int64, tempDir string) (*pdf.Spool, error)
 	if err != nil || xmp == nil {
 		return nil, err
 	}
-	xmp, changed := pdfa.ClaimPDFA3(xmp)
+	xmp, changed := pdf.ClaimPDFA3(xmp)
 	if !changed {
 		return nil, nil
 	}

@@ -1,4 +1,4 @@
-package pdfa
+package pdf
 
 import (
 	"bytes"
@@ -13,17 +13,18 @@ var (
 	nsDecl = regexp.MustCompile(`xmlns:([A-Za-z_][\w.-]*)\s*=\s*["']` + regexp.QuoteMeta(pdfaidNS) + `["']`)
 )
 
-// Claim is a document's PDF/A identification.
-type Claim struct {
+// PDFAClaim is a document's PDF/A identification, read from its XMP
+// metadata ([Reader.Metadata]).
+type PDFAClaim struct {
 	Part        int    // 1, 2, 3 …; 0 when the document claims none
 	Conformance string // "A", "B" or "U"
 }
 
-// ReadClaim finds the PDF/A identification in an XMP packet, in element
+// ReadPDFAClaim finds the PDF/A identification in an XMP packet, in element
 // (<pdfaid:part>1</pdfaid:part>) or attribute (pdfaid:part="1") form,
 // under whatever prefix the packet binds to the pdfaid namespace.
-func ReadClaim(xmp []byte) Claim {
-	var c Claim
+func ReadPDFAClaim(xmp []byte) PDFAClaim {
+	var c PDFAClaim
 	for _, m := range nsDecl.FindAllSubmatch(xmp, -1) {
 		prefix := regexp.QuoteMeta(string(m[1]))
 		if v := property(xmp, prefix, "part"); len(v) == 1 && v[0] >= '1' && v[0] <= '9' {
@@ -70,7 +71,7 @@ func propertyForms(prefix, name string) []*regexp.Regexp {
 // A packet without a PDF/A claim, or with part 3 or later, is returned
 // unchanged.
 func ClaimPDFA3(xmp []byte) ([]byte, bool) {
-	c := ReadClaim(xmp)
+	c := ReadPDFAClaim(xmp)
 	if c.Part != 1 && c.Part != 2 {
 		return xmp, false
 	}

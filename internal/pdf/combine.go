@@ -44,6 +44,13 @@ import (
 //     resources (/DR) are merged, the first document's entry winning
 //     where two use one name; /NeedAppearances is set when any source
 //     sets it.
+//   - Optional content (§8.11) stays as each source showed it: the
+//     groups of every source in one /OCProperties, with those each
+//     source's default configuration turned off turned off. Dropping
+//     /OCProperties would show what a source hides, since a viewer
+//     then ignores the groups.
+//   - A PDF/A-3b claim (ISO 19005-3) when every source claims PDF/A (see
+//     claimPDFA), and /Lang when the sources agree on it.
 //   - The header version is the highest of the sources' (§7.5.2, with
 //     the catalog's /Version, §7.7.2), at least 1.7.
 //
@@ -295,6 +302,9 @@ func (c *combiner) build() error {
 		return err
 	}
 	if err := c.lang(cat); err != nil {
+		return err
+	}
+	if err := c.optionalContent(cat); err != nil {
 		return err
 	}
 	for _, s := range c.srcs {
@@ -761,6 +771,131 @@ func (c *combiner) lang(cat Dict) error {
 		for _, s := range c.srcs {
 			s.carried["Lang"] = true
 		}
+	}
+	return nil
+}
+
+// optionalContent merges the sources' optional content properties
+// (§8.11.4.2), so that what a viewer shows and hides by default is what
+// it showed and hid in each source: /OCGs lists every source's groups,
+// and the default configuration (§8.11.4.3) lists under /OFF the groups
+// each source's default configuration turned off (those in /OFF, or, with
+// /BaseState /OFF, those not in /ON). The configurations' /Order,
+// /RBGroups, /Locked and /AS are concatenated; other configurations
+// (/Configs) and the default's other entries are dropped and listed.
+func (c *combiner) optionalContent(cat Dict) error {
+	var ocgs, off Array
+	lists := map[Name]Array{}
+	for _, s := range c.srcs {
+		if err := s.optionalContent(&ocgs, &off, lists); err != nil {
+			return fmt.Errorf("pdf: %s: %w", s.n.label, err)
+		}
+	}
+	if len(ocgs) == 0 {
+		return nil
+	}
+	d := Dict{}
+	if len(off) > 0 {
+		d["OFF"] = off
+	}
+	for k, v := range lists {
+		d[k] = v
+	}
+	cat["OCProperties"] = Dict{"OCGs": ocgs, "D": d}
+	return nil
+}
+
+// optionalContent adds s's optional content groups to ocgs, those off by
+// default to off, and its default configuration's lists to lists.
+func (s *combineSource) optionalContent(ocgs, off *Array, lists map[Name]Array) error {
+	r := s.n.r
+	v, err := r.resolve(s.cat["OCProperties"])
+	if err != nil {
+		return err
+	}
+	props, ok := v.(Dict)
+	if !ok {
+		return nil
+	}
+	s.carried["OCProperties"] = true
+	if cf, ok := props["Configs"]; ok {
+		s.n.drop(cf)
+		s.dropped = append(s.dropped, "alternate optional content configurations (/OCProperties /Configs)")
+	}
+	dv, err := r.resolve(props["D"])
+	if err != nil {
+		return err
+	}
+	def, _ := dv.(Dict)
+	refs := func(k Name) (map[Ref]bool, error) {
+		v, err := r.resolve(def[k])
+		a, _ := v.(Array)
+		set := make(map[Ref]bool, len(a))
+		for _, e := range a {
+			if ref, ok := e.(Ref); ok {
+				set[ref] = true
+			}
+		}
+		return set, err
+	}
+	on, err := refs("ON")
+	if err != nil {
+		return err
+	}
+	offs, err := refs("OFF")
+	if err != nil {
+		return err
+	}
+	baseOff := def["BaseState"] == Name("OFF")
+	gv, err := r.resolve(props["OCGs"])
+	if err != nil {
+		return err
+	}
+	groups, _ := gv.(Array)
+	if len(*ocgs)+len(groups) >= maxCollection {
+		return malformed("more than %d optional content groups", maxCollection)
+	}
+	for _, g := range groups {
+		ref, ok := g.(Ref)
+		if !ok {
+			continue // groups are indirect (§8.11.2.1)
+		}
+		nr, err := s.n.ref(ref)
+		if err != nil {
+			return err
+		}
+		if _, null := nr.(Null); null {
+			continue
+		}
+		*ocgs = append(*ocgs, nr)
+		if (baseOff && !on[ref]) || (!baseOff && offs[ref]) {
+			*off = append(*off, nr)
+		}
+	}
+	var other []string
+	for _, k := range sortedKeys(def) {
+		switch k {
+		case "ON", "OFF", "BaseState", "Name", "Creator":
+		case "Order", "RBGroups", "Locked", "AS":
+			lv, err := r.resolve(def[k])
+			if err != nil {
+				return err
+			}
+			a, _ := lv.(Array)
+			conv, err := s.n.conv(a, 0)
+			if err != nil {
+				return err
+			}
+			if len(lists[k])+len(a) < maxCollection {
+				lists[k] = append(lists[k], conv.(Array)...)
+			}
+		default:
+			s.n.drop(def[k])
+			other = append(other, string(appendName(nil, k)))
+		}
+	}
+	if len(other) > 0 {
+		s.dropped = append(s.dropped, "optional content settings ("+strings.Join(other, " ")+")")
 	}
 	return nil
 }

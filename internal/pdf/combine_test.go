@@ -397,3 +397,41 @@ func TestCombineRefuses(t *testing.T) {
 		t.Fatal("nothing combined without an error")
 	}
 }
+
+// ocDoc is a one-page document with two optional content groups (ISO
+// 32000-1 §8.11), one shown and one hidden by its default configuration,
+// by /OFF or, with base, by /BaseState /OFF and /ON.
+func ocDoc(shown, hidden string, base bool) []byte {
+	d := "/D << /OFF [7 0 R] /Order [6 0 R 7 0 R] >>"
+	if base {
+		d = "/D << /BaseState /OFF /ON [6 0 R] /Order [6 0 R 7 0 R] /ListMode /VisiblePages >>"
+	}
+	b := newBuilder("1.7")
+	b.obj(1, "<< /Type /Catalog /Pages 2 0 R /OCProperties << /OCGs [6 0 R 7 0 R] "+d+" >> >>")
+	b.obj(2, "<< /Type /Pages /Kids [3 0 R] /Count 1 >>")
+	b.obj(3, "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 5 0 R >> /Properties << /a 6 0 R /b 7 0 R >> >> /Contents 4 0 R >>")
+	b.stream(4, "", []byte("/OC /a BDC BT /F1 24 Tf 72 720 Td ("+shown+") Tj ET EMC /OC /b BDC BT /F1 24 Tf 72 600 Td ("+hidden+") Tj ET EMC"))
+	b.obj(5, "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
+	b.obj(6, "<< /Type /OCG /Name (shown) >>")
+	b.obj(7, "<< /Type /OCG /Name (hidden) >>")
+	b.xref("<< /Size 8 /Root 1 0 R >>")
+	return b.Bytes()
+}
+
+// TestCombineOptionalContent checks that content each source hides by
+// default stays hidden, and what each shows stays shown.
+func TestCombineOptionalContent(t *testing.T) {
+	requireTools(t, "qpdf", "pdftotext")
+	a, b := ocDoc("Shown in A", "Hidden in A", false), ocDoc("Shown in B", "Hidden in B", true)
+	if text := pdftotext(t, a) + pdftotext(t, b); strings.Contains(text, "Hidden") || !strings.Contains(text, "Shown in B") {
+		t.Fatalf("poppler does not hide optional content: %q", text)
+	}
+	out, res := combine(t, a, b)
+	text := pdftotext(t, out)
+	if !inOrder(text, "Shown in A", "Shown in B") || strings.Contains(text, "Hidden") {
+		t.Errorf("text %q", text)
+	}
+	if !slices.Equal(res.Dropped, []string{"d2: optional content settings (/ListMode)"}) {
+		t.Errorf("Dropped %q", res.Dropped)
+	}
+}

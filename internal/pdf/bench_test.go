@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"testing"
+
+	"github.com/segl/segl/internal/testdocs"
 )
 
 // BenchmarkCheck checks generated documents of about 10 MB. Check reads
@@ -70,5 +72,37 @@ func BenchmarkSign10MB(b *testing.B) {
 		if _, err := p.WriteTo(io.Discard, der); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// BenchmarkCombine combines documents into one, to io.Discard:
+// "20x3MB" twenty documents of 3 MB, whose stream data is copied through a
+// small buffer, so B/op must stay far below the 60 MB written (what
+// remains is the object table and each source's Reader); "10x1000pages"
+// ten documents of a thousand pages, which costs per page and object.
+func BenchmarkCombine(b *testing.B) {
+	docs := []struct {
+		name string
+		data []byte
+		n    int
+	}{
+		{"20x3MB", testdocs.PDF("Benchmark", 3<<20), 20},
+		{"10x1000pages", simplePDF(1000), 10},
+	}
+	for _, d := range docs {
+		b.Run(d.name, func(b *testing.B) {
+			srcs := make([]CombineSource, d.n)
+			for i := range srcs {
+				srcs[i] = CombineSource{R: bytes.NewReader(d.data), Size: int64(len(d.data))}
+			}
+			b.SetBytes(int64(d.n * len(d.data)))
+			b.ReportAllocs()
+			for b.Loop() {
+				res, err := Combine(io.Discard, srcs)
+				if err != nil || len(res.Pages) != len(srcs) {
+					b.Fatal(res, err)
+				}
+			}
+		})
 	}
 }

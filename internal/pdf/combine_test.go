@@ -4,14 +4,19 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/segl/segl/internal/testdocs"
 )
 
 // combine runs Combine on docs and checks what every result must satisfy:
@@ -433,5 +438,89 @@ func TestCombineOptionalContent(t *testing.T) {
 	}
 	if !slices.Equal(res.Dropped, []string{"d2: optional content settings (/ListMode)"}) {
 		t.Errorf("Dropped %q", res.Dropped)
+	}
+}
+
+// FuzzCombine feeds mutated documents to Combine, twice in one call: it
+// must fail with a classified error, or write a document of one revision
+// that passes Check with both copies' pages, and that Combine takes again
+// as it is. Run it with
+//
+//	go test -run='^$' -fuzz=FuzzCombine -fuzztime=60s -parallel=1 ./internal/pdf/
+func FuzzCombine(f *testing.F) {
+	for _, fx := range normalizeFixtures(f) {
+		if len(fx.data) < 1<<20 {
+			f.Add(fx.data)
+		}
+	}
+	for _, name := range []string{"javascript", "javascript-names", "encrypted", "truncated"} {
+		data, err := os.ReadFile(filepath.Join("testdata", name+".pdf"))
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data)
+	}
+	f.Add(inheritedDoc("first", "second"))
+	f.Add(ocDoc("shown", "hidden", true))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		src := CombineSource{R: bytes.NewReader(data), Size: int64(len(data))}
+		var out bytes.Buffer
+		res, err := Combine(&out, []CombineSource{src, src})
+		if err != nil {
+			if !errors.Is(err, ErrMalformed) && !errors.Is(err, ErrEncrypted) && !errors.Is(err, ErrJavaScript) &&
+				!errors.Is(err, ErrUnsupportedFilter) && !errors.Is(err, ErrDynamicXFA) && !errors.Is(err, ErrSigned) &&
+				!errors.Is(err, ErrTooLarge) {
+				t.Fatalf("unclassified error: %v", err)
+			}
+			if !strings.HasPrefix(err.Error(), "pdf: ") {
+				t.Fatalf("error without prefix: %v", err)
+			}
+			return
+		}
+		if len(res.Pages) != 2 || res.Pages[0] != res.Pages[1] || res.Pages[0] == 0 || res.Size != int64(out.Len()) {
+			t.Fatalf("result %+v for %d bytes written", res, out.Len())
+		}
+		info, err := Check(bytes.NewReader(out.Bytes()), int64(out.Len()))
+		if err != nil || info.Pages != 2*res.Pages[0] || info.Revisions != 1 || info.Findings != nil {
+			t.Fatalf("output: %+v, %v (result %+v)", info, err, res)
+		}
+		if max := 4*int64(len(data)) + 8192 + int64(res.Objects)*64; res.Size > max {
+			t.Fatalf("%d bytes became %d", len(data), res.Size)
+		}
+		again, err := Combine(io.Discard, []CombineSource{{R: bytes.NewReader(out.Bytes()), Size: int64(out.Len())}})
+		if err != nil || again.Pages[0] != info.Pages {
+			t.Fatalf("Combine of the output: %+v, %v", again, err)
+		}
+	})
+}
+
+// TestCombineBoundedMemory checks that stream data is copied, not held:
+// combining four documents of 4 MB allocates about what combining four of
+// 64 KB does, the object table and the Readers, far less than one
+// document's data. The least of three runs counts, so that a collection
+// that happens to run during one does not decide.
+func TestCombineBoundedMemory(t *testing.T) {
+	allocs := func(size int) uint64 {
+		data := testdocs.PDF("Memory", size)
+		srcs := make([]CombineSource, 4)
+		for i := range srcs {
+			srcs[i] = CombineSource{R: bytes.NewReader(data), Size: int64(len(data))}
+		}
+		least := uint64(math.MaxUint64)
+		for range 3 {
+			var before, after runtime.MemStats
+			runtime.ReadMemStats(&before)
+			if _, err := Combine(io.Discard, srcs); err != nil {
+				t.Fatal(err)
+			}
+			runtime.ReadMemStats(&after)
+			least = min(least, after.TotalAlloc-before.TotalAlloc)
+		}
+		return least
+	}
+	small, large := allocs(64<<10), allocs(4<<20)
+	t.Logf("4 × 64 KB: %d bytes allocated; 4 × 4 MB: %d", small, large)
+	if large > 1<<20 || int64(large)-int64(small) > 64<<10 {
+		t.Errorf("combining 4 × 4 MB allocates %d bytes, 4 × 64 KB %d", large, small)
 	}
 }

@@ -146,9 +146,15 @@ func (ca *testCA) issue(t *testing.T, cn string) (*x509.Certificate, *rsa.Privat
 // nssDB makes an NSS database that trusts only the CA.
 func (ca *testCA) nssDB(t *testing.T) string {
 	t.Helper()
+	return trustOnly(t, ca.cert)
+}
+
+// trustOnly makes an NSS database, for pdfsig, that trusts only ca.
+func trustOnly(t *testing.T, ca *x509.Certificate) string {
+	t.Helper()
 	dir := t.TempDir()
 	root := filepath.Join(dir, "ca.pem")
-	if err := os.WriteFile(root, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: ca.cert.Raw}), 0o600); err != nil {
+	if err := os.WriteFile(root, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: ca.Raw}), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	db := "sql:" + filepath.Join(dir, "nss")

@@ -448,6 +448,9 @@ func (s *combineSource) annots(o Object, pageRef, self Ref) (Object, error) {
 		return nil, nil
 	}
 	fix := func(ref Ref) {
+		if ref.Num <= 0 || ref == pageRef {
+			return // not an object, or the page itself: nothing to change
+		}
 		d := n.setOf(ref)
 		d["P"], d["StructParent"] = self, Null{}
 	}
@@ -583,9 +586,14 @@ func (s *combineSource) formNode(c *combiner, dr, form Dict) (Ref, error) {
 		}
 	}
 	var kids Array
+	seen := map[Ref]bool{}
 	for _, f := range top {
 		switch f := f.(type) {
 		case Ref:
+			if seen[f] {
+				continue // listed twice: one field
+			}
+			seen[f] = true
 			nr, err := n.ref(f)
 			if err != nil {
 				return Ref{}, err
@@ -714,6 +722,11 @@ func (c *combiner) claimPDFA(cat Dict) error {
 				first, intents = s, ois
 			}
 		}
+	}
+	if major, _, _ := parseVersion(c.version); major != 1 {
+		// PDF/A-1 to -3 are PDF 1.x (ISO 19005-3 §6.1.2).
+		c.dropped = append(c.dropped, "the PDF/A claim (a document is PDF "+c.version+")")
+		return nil
 	}
 	c.pdfa = true
 	if first != nil {

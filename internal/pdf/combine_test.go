@@ -524,3 +524,31 @@ func TestCombineBoundedMemory(t *testing.T) {
 		t.Errorf("combining 4 × 4 MB allocates %d bytes, 4 × 64 KB %d", large, small)
 	}
 }
+
+// TestCombineVersion checks the header: the highest of the sources'
+// versions, with the catalog's /Version, and at least 1.7.
+func TestCombineVersion(t *testing.T) {
+	requireTools(t, "qpdf")
+	pdf20 := func() []byte {
+		b := newBuilder("2.0")
+		size := b.pageDoc(1, "", "")
+		b.xref(fmt.Sprintf("<< /Size %d /Root 1 0 R >>", size))
+		return b.Bytes()
+	}()
+	for _, tt := range []struct {
+		name string
+		docs [][]byte
+		want string
+	}{
+		{"ok/1.4-becomes-1.7", [][]byte{simplePDF(1), simplePDF(2)}, "1.7"},
+		{"ok/catalog-version", [][]byte{simplePDF(1), formPDF()}, "1.7"},
+		{"ok/2.0", [][]byte{simplePDF(1), pdf20}, "2.0"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			out, _ := combine(t, tt.docs...)
+			if !bytes.HasPrefix(out, []byte("%PDF-"+tt.want+"\n")) {
+				t.Errorf("header %q", out[:9])
+			}
+		})
+	}
+}

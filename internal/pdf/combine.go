@@ -60,11 +60,11 @@ import (
 // document is not tagged PDF), /OpenAction and /AA (§12.6), the name
 // dictionary (§7.7.4: named destinations, document JavaScript, embedded
 // files), /Dests, page labels (§12.4.2), article threads (§12.4.3) and
-// every other catalog entry; the document information dictionary
-// (§14.3.3); the pages' /B beads and /StructParents and the annotations'
-// /StructParent; every /AA; the form's /XFA and /CO. A reference into
-// what is dropped (the sources' catalogs and page tree nodes) is written
-// as null.
+// every other catalog entry not named above; the document information
+// dictionary (§14.3.3); the pages' /B beads and /StructParents and the
+// annotations' /StructParent; every /AA; the form's /XFA and /CO. A
+// reference into what is dropped (the sources' catalogs and page tree
+// nodes) is written as null.
 //
 // Sources must carry no signatures: combining would break them
 // ([ErrSigned], as [Info.Signable] refuses signed uploads). Encrypted

@@ -2,6 +2,7 @@ package pdf
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -273,6 +274,35 @@ func fieldNames(t testing.TB, r *Reader) []string {
 	return names
 }
 
+// qpdfFieldNames returns the fully qualified names of the terminal
+// fields as qpdf reads them.
+func qpdfFieldNames(t testing.TB, data []byte) []string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "f.pdf")
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command("qpdf", "--json", "--json-key=acroform", path).Output()
+	if err != nil {
+		t.Fatalf("qpdf --json: %v", err)
+	}
+	var doc struct {
+		AcroForm struct {
+			Fields []struct {
+				FullName string `json:"fullname"`
+			} `json:"fields"`
+		} `json:"acroform"`
+	}
+	if err := json.Unmarshal(out, &doc); err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, f := range doc.AcroForm.Fields {
+		names = append(names, f.FullName)
+	}
+	return names
+}
+
 // TestCombineFormFields combines two copies of one form: its field keeps
 // one name per document, each widget stays on its page, and the form's
 // default appearance reaches both.
@@ -282,6 +312,9 @@ func TestCombineFormFields(t *testing.T) {
 	r := mustOpen(t, out)
 	if got := fieldNames(t, r); !slices.Equal(got, []string{"d1.Signature1", "d3.Signature1"}) {
 		t.Errorf("fields %q", got)
+	}
+	if got := qpdfFieldNames(t, out); !slices.Equal(got, []string{"d1.Signature1", "d3.Signature1"}) {
+		t.Errorf("qpdf reads the fields %q", got)
 	}
 	if len(res.Dropped) != 0 {
 		t.Errorf("Dropped %q", res.Dropped)

@@ -232,6 +232,11 @@ func (c *combiner) open(i int, src CombineSource) error {
 	if ref, ok := r.trailer["Root"].(Ref); ok {
 		n.skip[ref] = true
 	}
+	for _, k := range documentOnly {
+		if ref, ok := s.cat[k].(Ref); ok {
+			n.skip[ref] = true
+		}
+	}
 	_, s.info = r.trailer["Info"]
 	if v := r.version(); versionLess(c.version, v) {
 		if major, _, ok := parseVersion(v); ok && major <= 2 {
@@ -259,6 +264,12 @@ func (c *combiner) open(i int, src CombineSource) error {
 	}
 	return nil
 }
+
+// documentOnly are the catalog entries whose objects only the document as
+// a whole uses (§7.7.2, Table 28): a reference to one of them from what
+// is copied, which no valid document makes, is written as null rather
+// than copying what the combination drops.
+var documentOnly = []Name{"Outlines", "StructTreeRoot", "Names", "Dests", "PageLabels", "Threads"}
 
 // prefixes refuses prefixes that are not one partial field name each
 // (§12.7.3.2: no period) or that two sources share.

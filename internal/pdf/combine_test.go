@@ -99,8 +99,9 @@ func inheritedDoc(first, second string) []byte {
 	b.obj(9, "<< /Type /Outlines /Count 0 >>")
 	b.obj(10, "<< /Names [(here) [3 0 R /Fit]] >>")
 	b.obj(11, "<< /Type /StructTreeRoot >>")
-	// A link to the other page whose /P names the wrong page.
-	b.obj(12, "<< /Type /Annot /Subtype /Link /Rect [20 20 100 40] /Dest [3 0 R /Fit] /P 3 0 R /StructParent 1 >>")
+	// A link to the other page whose /P names the wrong page, and that
+	// refers to the structure tree, which is not copied along.
+	b.obj(12, "<< /Type /Annot /Subtype /Link /Rect [20 20 100 40] /Dest [3 0 R /Fit] /P 3 0 R /StructParent 1 /Tree 11 0 R >>")
 	b.obj(13, "<< /Title (Inherited) >>")
 	b.xref("<< /Size 14 /Root 1 0 R /Info 13 0 R >>")
 	return b.Bytes()
@@ -215,6 +216,31 @@ func TestCombine(t *testing.T) {
 	}
 	if len(nres.Dropped) != 0 {
 		t.Errorf("Normalize of the output drops %q", nres.Dropped)
+	}
+}
+
+// TestCombineFixtures combines every well-formed fixture of testdata, one
+// structure each (classic table, update, hybrid, linearized, xref stream
+// update, object streams): the text and pages are the sources' in order.
+func TestCombineFixtures(t *testing.T) {
+	requireTools(t, "qpdf", "pdftotext", "pdfinfo")
+	var docs [][]byte
+	var text string
+	var pages []string
+	for _, fx := range normalizeFixtures(t) {
+		if len(fx.data) > 1<<20 {
+			continue
+		}
+		docs = append(docs, fx.data)
+		text += pdftotext(t, fx.data)
+		pages = append(pages, pdfinfoPages(t, fx.data)...)
+	}
+	out, _ := combine(t, docs...)
+	if got := pdftotext(t, out); got != text {
+		t.Errorf("text %q, want %q", got, text)
+	}
+	if got := pdfinfoPages(t, out); !slices.Equal(got, pages) {
+		t.Errorf("pages %q, want %q", got, pages)
 	}
 }
 

@@ -176,7 +176,8 @@ type combineSource struct {
 	beads   int      // pages with /B
 	structs int      // pages with /StructParents
 	claim   PDFAClaim
-	carried map[Name]bool // catalog entries the combination carries
+	carried map[Name]bool     // catalog entries the combination carries
+	dests   map[string]Object // named destinations, read on first use
 }
 
 // unlock releases the sources' Readers.
@@ -215,6 +216,7 @@ func (c *combiner) open(i int, src CombineSource) error {
 	n := newNormalizer(r, c.w)
 	n.refuseJS = true
 	n.skip = map[Ref]bool{}
+	n.pre = map[Ref]Dict{}
 	n.set = map[Ref]Dict{}
 	s := &combineSource{n: n, prefix: src.Prefix, claim: ReadPDFAClaim(xmp), carried: map[Name]bool{}}
 	if s.prefix == "" {
@@ -458,17 +460,33 @@ func (s *combineSource) annots(o Object, pageRef, self Ref) (Object, error) {
 	if !ok {
 		return nil, nil
 	}
-	fix := func(ref Ref) {
+	fix := func(ref Ref) error {
 		if ref.Num <= 0 || ref == pageRef {
-			return // not an object, or the page itself: nothing to change
+			return nil // not an object, or the page itself: nothing to change
 		}
 		d := n.setOf(ref)
 		d["P"], d["StructParent"] = self, Null{}
+		v, err := n.r.resolve(ref)
+		if err != nil {
+			return err
+		}
+		a, _ := v.(Dict)
+		explicit, err := s.explicitDest(a)
+		if err != nil || explicit == nil {
+			return err
+		}
+		if n.pre[ref] == nil {
+			n.pre[ref] = Dict{}
+		}
+		setEntries(n.pre[ref], explicit)
+		return nil
 	}
 	if ref, indirect := o.(Ref); indirect {
 		for _, e := range arr {
 			if r, ok := e.(Ref); ok {
-				fix(r)
+				if err := fix(r); err != nil {
+					return nil, err
+				}
 			}
 		}
 		return ref, nil
@@ -477,7 +495,9 @@ func (s *combineSource) annots(o Object, pageRef, self Ref) (Object, error) {
 	for _, e := range arr {
 		switch e := e.(type) {
 		case Ref:
-			fix(e)
+			if err := fix(e); err != nil {
+				return nil, err
+			}
 			out = append(out, e)
 		case Dict:
 			a := cloneDict(e)
@@ -486,10 +506,128 @@ func (s *combineSource) annots(o Object, pageRef, self Ref) (Object, error) {
 			if pageRef != (Ref{}) {
 				a["P"] = pageRef
 			}
+			explicit, err := s.explicitDest(e)
+			if err != nil {
+				return nil, err
+			}
+			setEntries(a, explicit)
 			out = append(out, a)
 		}
 	}
 	return out, nil
+}
+
+// explicitDest returns the entries that make an annotation's named
+// destination (§12.3.2.3), in /Dest or in a GoTo action's /D (§12.6.4.2),
+// an explicit one (§12.3.2.2), since the name dictionary and /Dests that
+// name them are not copied: a table of contents keeps working. It
+// returns nil when there is nothing to change or the name is not found.
+func (s *combineSource) explicitDest(a Dict) (Dict, error) {
+	r := s.n.r
+	switch dest := a["Dest"].(type) {
+	case String, Name:
+		d, err := s.destination(dest)
+		if err != nil || d == nil {
+			return nil, err
+		}
+		return Dict{"Dest": d}, nil
+	}
+	av, err := r.resolve(a["A"])
+	if err != nil {
+		return nil, err
+	}
+	act, ok := av.(Dict)
+	if !ok || act["S"] != Name("GoTo") {
+		return nil, nil
+	}
+	dv, err := r.resolve(act["D"])
+	if err != nil {
+		return nil, err
+	}
+	switch dv.(type) {
+	case String, Name:
+	default:
+		return nil, nil
+	}
+	d, err := s.destination(dv)
+	if err != nil || d == nil {
+		return nil, err
+	}
+	act = cloneDict(act)
+	act["D"] = d
+	return Dict{"A": act}, nil
+}
+
+// destination looks up a named destination of s: a byte string in the
+// name dictionary's /Dests tree (PDF 1.2), a name in the catalog's /Dests
+// (PDF 1.1), each value an explicit destination or a dictionary whose /D
+// is one (§12.3.2.3). The names are read once, on first use. It returns
+// nil when the name is not found.
+func (s *combineSource) destination(name Object) (Array, error) {
+	if s.dests == nil {
+		if err := s.readDests(); err != nil {
+			return nil, err
+		}
+	}
+	var key string
+	switch v := name.(type) {
+	case String:
+		key = string(v)
+	case Name:
+		key = string(v)
+	}
+	o, ok := s.dests[key]
+	if !ok {
+		return nil, nil
+	}
+	r := s.n.r
+	v, err := r.resolve(o)
+	if err != nil {
+		return nil, err
+	}
+	if d, ok := v.(Dict); ok {
+		if v, err = r.resolve(d["D"]); err != nil {
+			return nil, err
+		}
+	}
+	a, _ := v.(Array)
+	if len(a) == 0 {
+		return nil, nil
+	}
+	return a, nil
+}
+
+// readDests reads s's named destinations into s.dests.
+func (s *combineSource) readDests() error {
+	r := s.n.r
+	s.dests = map[string]Object{}
+	nv, err := r.resolve(s.cat["Names"])
+	if err != nil {
+		return err
+	}
+	if names, ok := nv.(Dict); ok {
+		entries, err := r.nameTreeEntries(names["Dests"])
+		if err != nil {
+			return err
+		}
+		for _, e := range entries {
+			s.dests[string(e.key)] = e.value
+		}
+	}
+	dv, err := r.resolve(s.cat["Dests"])
+	if err != nil {
+		return err
+	}
+	old, _ := dv.(Dict)
+	if len(old) > maxNameTree {
+		return malformed("/Dests has more than %d entries", maxNameTree)
+	}
+	for k, v := range old {
+		if _, ok := s.dests[string(k)]; !ok {
+			s.dests[string(k)] = v
+		}
+	}
+	return nil
 }
 
 // setOf returns the entries to set on ref when it is written, made on

@@ -88,13 +88,14 @@ func pdfinfoPages(t testing.TB, data []byte) []string {
 func inheritedDoc(first, second string) []byte {
 	b := newBuilder("1.6")
 	b.obj(1, "<< /Type /Catalog /Pages 2 0 R /Outlines 9 0 R /PageLabels << /Nums [0 << /S /r >>] >> "+
-		"/OpenAction [3 0 R /Fit] /Names << /Dests 10 0 R >> /StructTreeRoot 11 0 R /MarkInfo << /Marked true >> >>")
+		"/OpenAction [3 0 R /Fit] /Names << /Dests 10 0 R >> /Dests << /there [7 0 R /Fit] >> /StructTreeRoot 11 0 R /MarkInfo << /Marked true >> >>")
 	b.obj(2, "<< /Type /Pages /Kids [6 0 R 3 0 R] /Count 2 /MediaBox [0 0 300 500] /Rotate 90 /Resources << /Font << /F1 5 0 R >> >> >>")
-	b.obj(3, "<< /Type /Page /Parent 2 0 R /Contents 4 0 R /StructParents 0 >>")
+	// A link to a named destination (PDF 1.1 style) in a direct array.
+	b.obj(3, "<< /Type /Page /Parent 2 0 R /Contents 4 0 R /StructParents 0 /Annots [<< /Type /Annot /Subtype /Link /Rect [0 0 9 9] /Dest /there >>] >>")
 	b.stream(4, "", []byte("BT /F1 12 Tf 20 300 Td ("+second+") Tj ET"))
 	b.obj(5, "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
 	b.obj(6, "<< /Type /Pages /Parent 2 0 R /Kids [7 0 R] /Count 1 /CropBox [10 10 290 490] /Rotate 180 >>")
-	b.obj(7, "<< /Type /Page /Parent 6 0 R /Contents 8 0 R /MediaBox [0 0 400 600] /Annots [12 0 R] >>")
+	b.obj(7, "<< /Type /Page /Parent 6 0 R /Contents 8 0 R /MediaBox [0 0 400 600] /Annots [12 0 R 14 0 R 15 0 R] >>")
 	b.stream(8, "", []byte("BT /F1 12 Tf 20 300 Td ("+first+") Tj ET"))
 	b.obj(9, "<< /Type /Outlines /Count 0 >>")
 	b.obj(10, "<< /Names [(here) [3 0 R /Fit]] >>")
@@ -103,7 +104,11 @@ func inheritedDoc(first, second string) []byte {
 	// refers to the structure tree, which is not copied along.
 	b.obj(12, "<< /Type /Annot /Subtype /Link /Rect [20 20 100 40] /Dest [3 0 R /Fit] /P 3 0 R /StructParent 1 /Tree 11 0 R >>")
 	b.obj(13, "<< /Title (Inherited) >>")
-	b.xref("<< /Size 14 /Root 1 0 R /Info 13 0 R >>")
+	// Links to a named destination of the name tree (PDF 1.2 style), as
+	// a table of contents has them: by /Dest and by a GoTo action.
+	b.obj(14, "<< /Type /Annot /Subtype /Link /Rect [20 50 100 70] /Dest (here) >>")
+	b.obj(15, "<< /Type /Annot /Subtype /Link /Rect [20 80 100 90] /A << /S /GoTo /D (here) >> >>")
+	b.xref("<< /Size 16 /Root 1 0 R /Info 13 0 R >>")
 	return b.Bytes()
 }
 
@@ -176,6 +181,7 @@ func TestCombine(t *testing.T) {
 		}
 	}
 	wantDropped := []string{
+		"d3: named destinations (/Dests)",
 		"d3: the tagged-PDF marking (/MarkInfo)",
 		"d3: the name dictionary (named destinations)",
 		"d3: the action on opening (/OpenAction)",
@@ -198,12 +204,22 @@ func TestCombine(t *testing.T) {
 	}
 	pageRefs := pageRefsOf(t, r)
 	annots, _ := pages[2]["Annots"].(Array)
-	if len(annots) != 1 {
+	if len(annots) != 3 {
 		t.Fatalf("page 3 annotations %v", pages[2]["Annots"])
 	}
 	link := resolveDict(t, r, annots[0])
 	if link["P"] != pageRefs[2] || link["Dest"].(Array)[0] != pageRefs[3] {
 		t.Errorf("link %v, pages %v", link, pageRefs)
+	}
+	// Named destinations, whose names are dropped, are made explicit.
+	if d, _ := resolveDict(t, r, annots[1])["Dest"].(Array); len(d) != 2 || d[0] != pageRefs[3] || d[1] != Name("Fit") {
+		t.Errorf("link to (here) has /Dest %v, pages %v", d, pageRefs)
+	}
+	if a, _ := resolveDict(t, r, annots[2])["A"].(Dict); a["S"] != Name("GoTo") || a["D"].(Array)[0] != pageRefs[3] {
+		t.Errorf("GoTo (here) is %v, pages %v", a, pageRefs)
+	}
+	if d, _ := resolveDict(t, r, pages[3]["Annots"].(Array)[0])["Dest"].(Array); len(d) != 2 || d[0] != pageRefs[2] {
+		t.Errorf("link to /there has /Dest %v, pages %v", d, pageRefs)
 	}
 
 	var again bytes.Buffer

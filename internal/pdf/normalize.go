@@ -205,9 +205,11 @@ type normalizer struct {
 
 	// For Combine: references written as null (the source's catalog and
 	// page tree nodes, which the combined document replaces), entries set
-	// on an object after its conversion (a null value deletes the entry),
+	// on an object before its conversion (pre, in the source's numbering)
+	// and after it (set, in the output's; a null value deletes the entry),
 	// and whether JavaScript is refused where it is met.
 	skip     map[Ref]bool
+	pre      map[Ref]Dict
 	set      map[Ref]Dict
 	refuseJS bool
 	label    string // names the source in errors
@@ -387,6 +389,10 @@ func (n *normalizer) write(k int, q queued) error {
 		var err error
 		if o, err = n.read(ref); err != nil {
 			return err
+		}
+		if d, ok := o.(Dict); ok && n.pre[ref] != nil {
+			o = cloneDict(d)
+			setEntries(o.(Dict), n.pre[ref])
 		}
 	}
 	st, isStream := o.(Stream)

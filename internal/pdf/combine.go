@@ -34,7 +34,9 @@ import (
 //     attributes /Resources, /MediaBox, /CropBox and /Rotate (§7.7.3.4)
 //     are resolved onto each page, since the sources' tree nodes are not
 //     copied; /Parent names the new node; each annotation listed in a
-//     page's /Annots gets /P naming its new page (§12.5.2).
+//     page's /Annots gets /P naming its new page (§12.5.2), and a link
+//     to a named destination the explicit destination the name stood
+//     for (§12.3.2.3), since the names are not copied.
 //   - One interactive form (§12.7.2): each source's fields become the
 //     kids of one new non-terminal field whose partial name is the
 //     source's prefix (§12.7.3.2), so that field "x" of two documents

@@ -72,8 +72,8 @@ import (
 // ([ErrSigned], as [Info.Signable] refuses signed uploads). Encrypted
 // sources ([ErrEncrypted]), dynamic XFA forms ([ErrDynamicXFA]) and
 // JavaScript in what is copied ([ErrJavaScript]) are refused as by
-// [Normalize]; so is more than MaxCombineSources sources or
-// MaxCombinePages pages ([ErrTooLarge]).
+// [Normalize]; so is more than MaxCombineSources sources,
+// MaxCombinePages pages or MaxCombineObjects objects ([ErrTooLarge]).
 
 // ErrTooLarge reports a combination beyond the limits of [Combine].
 var ErrTooLarge = errors.New("pdf: too large")
@@ -83,7 +83,13 @@ var ErrTooLarge = errors.New("pdf: too large")
 const (
 	MaxCombineSources = 256
 	MaxCombinePages   = 100_000
+	MaxCombineObjects = maxVisit // written, as for every walk of this package
 )
+
+// combineLimits are Combine's limits, smaller in tests.
+type combineLimits struct {
+	sources, pages, objects int
+}
 
 // kidsPerNode is the fan-out of a combined document's page tree.
 const kidsPerNode = 64
@@ -115,15 +121,20 @@ type CombineResult struct {
 // with the size of the sources. On error, w may have received part of the
 // output; callers write to a temporary file.
 func Combine(w io.Writer, srcs []CombineSource) (CombineResult, error) {
+	return combineWithin(w, srcs, combineLimits{sources: MaxCombineSources, pages: MaxCombinePages, objects: MaxCombineObjects})
+}
+
+func combineWithin(w io.Writer, srcs []CombineSource, limits combineLimits) (CombineResult, error) {
 	if len(srcs) == 0 {
 		return CombineResult{}, errors.New("pdf: no documents to combine")
 	}
-	if len(srcs) > MaxCombineSources {
-		return CombineResult{}, fmt.Errorf("%w: %d documents to combine, at most %d", ErrTooLarge, len(srcs), MaxCombineSources)
+	if len(srcs) > limits.sources {
+		return CombineResult{}, fmt.Errorf("%w: %d documents to combine, at most %d", ErrTooLarge, len(srcs), limits.sources)
 	}
 	bw := bufio.NewWriterSize(w, copyBufferSize)
 	out := &countingWriter{w: bw, h: sha256.New()}
-	c := &combiner{w: newObjectWriter(out), version: "1.7"}
+	c := &combiner{w: newObjectWriter(out), version: "1.7", maxPages: limits.pages}
+	c.w.max, c.w.full = limits.objects, ErrTooLarge
 	defer c.unlock()
 	for i, s := range srcs {
 		if err := c.open(i, s); err != nil {
@@ -156,13 +167,14 @@ func Combine(w io.Writer, srcs []CombineSource) (CombineResult, error) {
 
 // combiner holds the state of one Combine call.
 type combiner struct {
-	w       *objectWriter
-	srcs    []*combineSource
-	pages   int
-	version string
-	catalog Ref
-	pdfa    bool
-	dropped []string // of the combination as a whole
+	w        *objectWriter
+	maxPages int
+	srcs     []*combineSource
+	pages    int
+	version  string
+	catalog  Ref
+	pdfa     bool
+	dropped  []string // of the combination as a whole
 }
 
 // combineSource is one source being combined. Its Reader's lock is held
@@ -254,8 +266,8 @@ func (c *combiner) open(i int, src CombineSource) error {
 			}
 			return nil
 		}
-		if c.pages++; c.pages > MaxCombinePages {
-			return fmt.Errorf("%w: more than %d pages to combine", ErrTooLarge, MaxCombinePages)
+		if c.pages++; c.pages > c.maxPages {
+			return fmt.Errorf("%w: more than %d pages to combine", ErrTooLarge, c.maxPages)
 		}
 		s.leaves = append(s.leaves, p)
 		return nil

@@ -464,6 +464,23 @@ func TestCombineRefuses(t *testing.T) {
 			}
 		})
 	}
+	for _, tt := range []struct {
+		name   string
+		limits combineLimits
+	}{
+		{"fail/pages", combineLimits{sources: 3, pages: 2, objects: 1000}},
+		{"fail/objects", combineLimits{sources: 3, pages: 3, objects: 10}}, // 2 + 3 a document
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := combineWithin(&bytes.Buffer{}, src(ok, ok, ok), tt.limits)
+			if !errors.Is(err, ErrTooLarge) {
+				t.Fatalf("error %v, want ErrTooLarge", err)
+			}
+			if _, err := combineWithin(&bytes.Buffer{}, src(ok, ok), tt.limits); err != nil {
+				t.Fatalf("within the limits: %v", err)
+			}
+		})
+	}
 	for _, prefixes := range [][2]string{{"a.b", "c"}, {"x", "x"}, {"", "d1"}} {
 		t.Run(fmt.Sprintf("fail/prefixes-%q", prefixes), func(t *testing.T) {
 			s := src(ok, ok)

@@ -14,6 +14,8 @@ import (
 // numbered as a breadth-first walk meets them ([normalizer.ref]), so the
 // queue is the walk's and the output is reproducible.
 type objectWriter struct {
+	max     int   // objects at most
+	full    error // wrapped when more are added; ErrMalformed when nil
 	out     *countingWriter
 	queue   []queued // queue[i] is written as object i+1
 	offs    []int64  // of each object written
@@ -36,14 +38,17 @@ type queued struct {
 }
 
 func newObjectWriter(out *countingWriter) *objectWriter {
-	return &objectWriter{out: out, copyBuf: make([]byte, copyBufferSize)}
+	return &objectWriter{max: maxVisit, out: out, copyBuf: make([]byte, copyBufferSize)}
 }
 
 // add numbers q, the next object of the output. The number of objects is
 // bounded like every walk of this package.
 func (w *objectWriter) add(q queued) (int, error) {
-	if len(w.queue) >= maxVisit {
-		return 0, malformed("more than %d objects to rewrite", maxVisit)
+	if len(w.queue) >= w.max {
+		if w.full != nil {
+			return 0, fmt.Errorf("%w: more than %d objects to write", w.full, w.max)
+		}
+		return 0, malformed("more than %d objects to rewrite", w.max)
 	}
 	w.queue = append(w.queue, q)
 	return len(w.queue), nil

@@ -101,6 +101,10 @@ type CombineSource struct {
 	// Prefix renames the source's form fields: each top-level field's partial name
 	// becomes Prefix + "." + name (ISO 32000-1 §12.7.3.2), so two sources' fields of
 	// one name stay two fields. Empty: "d1", "d2", … by position.
+	//
+	// The fields become the kids of one field whose partial name is
+	// Prefix, so Prefix + "." + name is their fully qualified name. It
+	// must not contain a period and must differ between sources.
 	Prefix string
 }
 
@@ -325,7 +329,7 @@ func (c *combiner) build() error {
 			return err
 		}
 	}
-	if err := c.claimPDFA(cat); err != nil {
+	if err := c.claimPDFA(cat, form); err != nil {
 		return err
 	}
 	if err := c.lang(cat); err != nil {
@@ -847,9 +851,10 @@ func sortedKeys(d Dict) []Name {
 // B files with more. The claim is not kept when two sources' output
 // intents have destination profiles of different colour spaces, since the
 // combination has one output intent for the device colours of all its
-// pages (§6.2.4.3); nor is it when one source claims nothing. Structure
-// trees are dropped, so the claim is level B whatever the sources'.
-func (c *combiner) claimPDFA(cat Dict) error {
+// pages (§6.2.4.3); nor when one source claims nothing, is PDF 2.0 or asks
+// for /NeedAppearances (§6.4.1). Structure trees are dropped, so the claim
+// is level B whatever the sources'.
+func (c *combiner) claimPDFA(cat, form Dict) error {
 	var first *combineSource
 	var intents Array
 	components := int64(-1)
@@ -885,6 +890,11 @@ func (c *combiner) claimPDFA(cat Dict) error {
 				first, intents = s, ois
 			}
 		}
+	}
+	if form["NeedAppearances"] == Bool(true) {
+		// ISO 19005-2 and -3 §6.4.1: a viewer must not make appearances.
+		c.dropped = append(c.dropped, "the PDF/A claim (a document's form asks for /NeedAppearances)")
+		return nil
 	}
 	if major, _, _ := parseVersion(c.version); major != 1 {
 		// PDF/A-1 to -3 are PDF 1.x (ISO 19005-3 §6.1.2).

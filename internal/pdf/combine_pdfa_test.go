@@ -119,6 +119,18 @@ func TestCombinePDFA(t *testing.T) {
 		t.Errorf("preflight:\n%s", strings.Join(problems, "\n"))
 	}
 
+	// An output intent for four colour components (a CMYK printer) in
+	// the second document: one output intent cannot serve both.
+	cmyk := bytes.Replace(avtale, []byte("/N 3 /Alternate /DeviceRGB"), []byte("/N 4 /Alternate /DeviceRGB"), 1)
+	if bytes.Equal(cmyk, avtale) {
+		t.Fatal("no output profile found to change")
+	}
+	out, res = combineAll(t, front, cmyk)
+	if claim, _ := claimOf(t, out); res.PDFA || claim != (pdf.PDFAClaim{}) ||
+		!slices.Contains(res.Dropped, "the PDF/A claim (the documents' output intents differ)") {
+		t.Errorf("claim %+v with different output intents (%+v)", claim, res)
+	}
+
 	plain := testdocs.PDF("Not PDF/A", 1000)
 	out, res = combineAll(t, front, plain)
 	claim, cat = claimOf(t, out)

@@ -395,6 +395,34 @@ func TestCombineFormFields(t *testing.T) {
 	}
 }
 
+// TestCombineFormResources combines two forms with default resources
+// (ISO 32000-1 §12.7.2) of one name and /NeedAppearances: the form keeps
+// the first's font under the name, says the second's was left out, and
+// asks viewers for appearances.
+func TestCombineFormResources(t *testing.T) {
+	requireTools(t, "qpdf")
+	form := func(text string) []byte {
+		return shadowDoc(text, "/AcroForm 6 0 R", "/Annots [7 0 R]",
+			"<< /Fields [7 0 R] /DA (/Helv 0 Tf 0 g) /DR << /Font << /Helv 8 0 R >> >> /NeedAppearances true >>",
+			"<< /Type /Annot /Subtype /Widget /FT /Tx /T (name) /Rect [72 600 300 620] /P 3 0 R >>",
+			"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>")
+	}
+	out, res := combine(t, form("One"), form("Two"))
+	if got := qpdfFieldNames(t, out); !slices.Equal(got, []string{"d1.name", "d2.name"}) {
+		t.Errorf("fields %q", got)
+	}
+	if !slices.Equal(res.Dropped, []string{"d2: form resource /Font /Helv (an earlier document's has the name)"}) {
+		t.Errorf("Dropped %q", res.Dropped)
+	}
+	r := mustOpen(t, out)
+	cat := resolveDict(t, r, r.Trailer()["Root"])
+	af := resolveDict(t, r, cat["AcroForm"])
+	font := resolveDict(t, r, resolveDict(t, r, resolveDict(t, r, af["DR"])["Font"])["Helv"])
+	if af["NeedAppearances"] != Bool(true) || font["BaseFont"] != Name("Helvetica") || string(af["DA"].(String)) != "/Helv 0 Tf 0 g" {
+		t.Errorf("form %v, font %v", af, font)
+	}
+}
+
 // TestCombineManyPages checks the balanced page tree: more pages than one
 // node holds, in order.
 func TestCombineManyPages(t *testing.T) {

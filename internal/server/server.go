@@ -281,7 +281,8 @@ func start(ctx context.Context, cfg config.Config, opts Options, ln net.Listener
 	// response and would cut a large upload or download on a slow line.
 	// edge bounds the body and the response by their progress instead.
 	s.http = &http.Server{
-		Handler:           &edge{next: s.metrics.Routes(rawPrefixes(s.rawPaths, mux)), limits: cfg.HTTP, maxDrain: cfg.Limits.MaxUploadBytes()},
+		Handler: &edge{next: s.metrics.Routes(rawPrefixes(s.rawPaths, postenapi.Paths(mux))), limits: cfg.HTTP,
+			maxDrain: cfg.Limits.MaxUploadBytes()},
 		TLSConfig:         tlsConfig,
 		ReadHeaderTimeout: cfg.HTTP.HeaderTimeout,
 		IdleTimeout:       cfg.HTTP.IdleTimeout,

@@ -4,6 +4,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"net/http"
+	"net/url"
+	"strings"
 	"sync"
 	"time"
 
@@ -107,7 +109,7 @@ func (a *API) pollPortal(w http.ResponseWriter, r *http.Request, c ceremony.Call
 func (a *API) poll(w http.ResponseWriter, r *http.Request, c ceremony.Caller, flow job.Flow) error {
 	// To what the store keeps, so a 429 names the time the 204 did.
 	now := a.Svc.Clock.Now().UTC().Truncate(time.Microsecond)
-	queue := r.URL.Query().Get("polling_queue")
+	queue := pollingQueue(r.URL.RawQuery)
 	key := queueKey(flow, queue)
 	next, err := a.Polls.NextPoll(r.Context(), c.Org, key)
 	if err != nil {
@@ -141,6 +143,27 @@ func (a *API) poll(w http.ResponseWriter, r *http.Request, c ceremony.Caller, fl
 		writeXML(w, http.StatusOK, a.portalStatusResponse(j))
 	}
 	return nil
+}
+
+// pollingQueue reads the polling_queue parameter of a raw query as both
+// clients write it: Java percent-encodes the name (Apache URIBuilder, a
+// space as %20 and "+" as %2B), .NET puts it in the URL as it is
+// (BaseClient.RelativeUrl), and System.Uri escapes only what may not
+// stand in a query, so a "+" arrives as itself. A "+" is therefore a plus,
+// not the space form encoding (url.ParseQuery) would make of it, which
+// would poll another queue than the job's polling-queue names.
+func pollingQueue(rawQuery string) string {
+	for _, kv := range strings.Split(rawQuery, "&") {
+		k, v, _ := strings.Cut(kv, "=")
+		if k != "polling_queue" {
+			continue
+		}
+		if s, err := url.PathUnescape(v); err == nil {
+			return s
+		}
+		return v
+	}
+	return ""
 }
 
 func (a *API) emptyQueueWait() time.Duration {

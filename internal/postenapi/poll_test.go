@@ -49,3 +49,25 @@ func TestJobNumber(t *testing.T) {
 		t.Fatalf("jobNumber = %x, %x", a, b)
 	}
 }
+
+// polling_queue as the clients send it: Java percent-encodes the name
+// (and sends a bare parameter for the default queue), .NET puts it in the
+// URL as it is, so a "+" is a plus, not a space.
+func TestPollingQueueParameter(t *testing.T) {
+	for _, tc := range []struct{ raw, want string }{
+		{"", ""},
+		{"polling_queue", ""},
+		{"polling_queue=", ""},
+		{"polling_queue=kø", "kø"},
+		{"polling_queue=k%C3%B8", "kø"},
+		{"polling_queue=a+b", "a+b"},
+		{"polling_queue=a%2Bb", "a+b"},
+		{"polling_queue=a%20b", "a b"},
+		{"other=1&polling_queue=q", "q"},
+		{"polling_queue=100%", "100%"},
+	} {
+		if got := pollingQueue(tc.raw); got != tc.want {
+			t.Errorf("pollingQueue(%q) = %q, want %q", tc.raw, got, tc.want)
+		}
+	}
+}

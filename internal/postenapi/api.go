@@ -117,7 +117,7 @@ func (a *API) authed(h handler) http.Handler {
 }
 
 func (a *API) serve(w http.ResponseWriter, r *http.Request, h handler) error {
-	if org := r.PathValue("org"); len(org) != 9 || strings.Trim(org, "0123456789") != "" {
+	if !isOrgNumber(r.PathValue("org")) {
 		// Not an organisation number: a path of neither API (/api/v2, …).
 		return errs.E(errs.NotFound, "NOT_FOUND", "no endpoint %s %s", r.Method, r.URL.Path)
 	}
@@ -263,6 +263,11 @@ func (a *API) create(r *http.Request, c ceremony.Caller, req, manifest any, mapp
 	if err != nil {
 		return nil, err
 	}
+	if jr.SignatureType == "" {
+		if jr.SignatureType, err = a.defaultSignatureType(r, c); err != nil {
+			return nil, err
+		}
+	}
 	if len(docs) != len(b.Documents) {
 		return nil, errs.E(errs.Invalid, CodeManifestMismatch,
 			"the manifest names %d documents, the bundle holds %d", len(docs), len(b.Documents))
@@ -282,6 +287,22 @@ func (a *API) create(r *http.Request, c ceremony.Caller, req, manifest any, mapp
 		uploads = append(uploads, u)
 	}
 	return a.Svc.CreateJob(r.Context(), c, jr, uploads, "")
+}
+
+// defaultSignatureType is the signature type of a job whose signers state
+// none, as Posten decides it: authenticated for public senders, advanced
+// for private ones, which may use nothing else (signering-docs
+// signaturtype.rst). segl knows the sender by the types onboarding
+// allowed it: authenticated if that is one of them, else advanced.
+func (a *API) defaultSignatureType(r *http.Request, c ceremony.Caller) (job.SignatureType, error) {
+	org, err := a.Svc.Store.Org(r.Context(), c.Org)
+	if err != nil {
+		return "", err
+	}
+	if !org.Allows(job.Authenticated) && org.Allows(job.Advanced) {
+		return job.Advanced, nil
+	}
+	return job.Authenticated, nil
 }
 
 // checkBundleSigner requires the bundle's signature to be made with the

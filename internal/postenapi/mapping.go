@@ -84,7 +84,7 @@ func directRequest(req *directJobRequest, m *directManifest, org string) (*job.R
 	if len(m.Signers) < 1 || len(m.Signers) > 10 {
 		c.fail("a direct job has 1 to 10 signers")
 	}
-	types := map[string]bool{}
+	types := map[job.SignatureType]bool{}
 	for i, s := range m.Signers {
 		switch {
 		case (s.PID == nil) == (s.SignerIdentifier == nil):
@@ -101,7 +101,7 @@ func directRequest(req *directJobRequest, m *directManifest, org string) (*job.R
 		types[signatureType(&c, s.SignatureType)] = true
 		onBehalfOf(&c, s.OnBehalfOf)
 	}
-	out.SignatureType = oneType(&c, types)
+	out.SignatureType = oneType(types)
 	checkSender(&c, m.Sender, org)
 	docs := documentsOf(&c, m.Title, m.Description, m.Documents, m.Document, out)
 	out.LevelOfAssurance = assurance(&c, m.RequiredAuthentication)
@@ -127,7 +127,7 @@ func portalRequest(req *portalJobRequest, m *portalManifest, org string, now tim
 	if len(signers) < 1 || len(signers) > 10 {
 		c.fail("a portal job has 1 to 10 signers")
 	}
-	types := map[string]bool{}
+	types := map[job.SignatureType]bool{}
 	for i, s := range signers {
 		var sr job.SignerRequest
 		switch {
@@ -171,7 +171,7 @@ func portalRequest(req *portalJobRequest, m *portalManifest, org string, now tim
 		onBehalfOf(&c, s.OnBehalfOf)
 		out.Signers = append(out.Signers, sr)
 	}
-	out.SignatureType = oneType(&c, types)
+	out.SignatureType = oneType(types)
 	checkSender(&c, m.Sender, org)
 	docs := documentsOf(&c, m.Title, m.Description, m.Documents, m.Document, out)
 	nonsensitive := m.NonsensitiveTitle
@@ -227,34 +227,39 @@ func mobile(n string) string {
 	return n
 }
 
-// signatureType maps a signer's signature-type. Posten's default is
-// authenticated for public senders, which segl applies to everyone; an
-// organisation that may only use advanced signatures says so.
-func signatureType(c *checker, s *string) string {
+// signatureType maps a signer's signature-type; "" when the signer has
+// none, which the job's type then decides (oneType, defaultSignatureType).
+func signatureType(c *checker, s *string) job.SignatureType {
 	if s == nil {
-		return string(job.Authenticated)
+		return ""
 	}
 	switch *s {
 	case "AUTHENTICATED_ELECTRONIC_SIGNATURE":
-		return string(job.Authenticated)
+		return job.Authenticated
 	case "ADVANCED_ELECTRONIC_SIGNATURE":
-		return string(job.Advanced)
+		return job.Advanced
 	}
 	c.fail("signature-type %q is not one of the schema's", *s)
 	return ""
 }
 
-// oneType: the schema sets the signature type per signer, segl per job.
-func oneType(c *checker, types map[string]bool) job.SignatureType {
-	delete(types, "")
-	if len(types) > 1 {
-		c.list = append(c.list, errs.E(errs.Invalid, "MIXED_SIGNATURE_TYPES",
-			"all signers of a job must have the same signature-type"))
+// oneType is the job's signature type for its signers' types: the schema
+// sets one per signer, segl one per job. A job with an advanced signer is
+// advanced for all, so every signer gives at least the signature the
+// sender asked of them (an advanced signature is made after the same eID
+// login an authenticated one rests on, with the signer's own key); the
+// specification's own example
+// (portal/manifest-specify-signtype-and-auth.xml) mixes the two. A job
+// whose signers state none has "", the organisation's default
+// (defaultSignatureType).
+func oneType(types map[job.SignatureType]bool) job.SignatureType {
+	switch {
+	case types[job.Advanced]:
+		return job.Advanced
+	case types[job.Authenticated]:
+		return job.Authenticated
 	}
-	for t := range types {
-		return job.SignatureType(t)
-	}
-	return job.Authenticated
+	return ""
 }
 
 // onBehalfOf checks the value only: SELF and OTHER change which mailbox a

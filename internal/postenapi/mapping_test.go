@@ -36,8 +36,7 @@ func TestSpecificationExamplesMap(t *testing.T) {
 		{"portal/request.xml", "portal/manifest.xml", ""},
 		{"portal/request.xml", "portal/manifest-signer-without-pin.xml", ""},
 		{"portal/request.xml", "portal/manifest-specify-on-behalf-of.xml", ""},
-		// segl sets the signature type per job, the schema per signer.
-		{"portal/request.xml", "portal/manifest-specify-signtype-and-auth.xml", "MIXED_SIGNATURE_TYPES"},
+		{"portal/request.xml", "portal/manifest-specify-signtype-and-auth.xml", ""},
 		{"portal/request.xml", "portal/legacy/manifest-legacy.xml", ""},
 	} {
 		t.Run(tc.manifest, func(t *testing.T) {
@@ -77,7 +76,40 @@ func TestSpecificationExamplesMap(t *testing.T) {
 			if len(docs) == 0 || len(r.Documents) != len(docs) || r.Title == "" || len(r.Signers) == 0 {
 				t.Fatalf("mapped %+v %+v", r, docs)
 			}
+			// The examples that state a signature type have an advanced
+			// signer; the others leave it to the organisation's default.
+			want := job.SignatureType("")
+			if strings.Contains(tc.manifest, "signtype") {
+				want = job.Advanced
+			}
+			if r.SignatureType != want {
+				t.Fatalf("signature type %q, want %q", r.SignatureType, want)
+			}
 		})
+	}
+}
+
+// The schema sets a signature type per signer, segl per job: a job with
+// an advanced signer is advanced, so no signer gives less than asked; one
+// whose signers state none has the organisation's default ("").
+func TestOneSignatureType(t *testing.T) {
+	for _, tc := range []struct {
+		types []job.SignatureType
+		want  job.SignatureType
+	}{
+		{nil, ""},
+		{[]job.SignatureType{""}, ""},
+		{[]job.SignatureType{job.Authenticated, ""}, job.Authenticated},
+		{[]job.SignatureType{job.Authenticated, job.Advanced, ""}, job.Advanced},
+		{[]job.SignatureType{"", job.Advanced}, job.Advanced},
+	} {
+		types := map[job.SignatureType]bool{}
+		for _, s := range tc.types {
+			types[s] = true
+		}
+		if got := oneType(types); got != tc.want {
+			t.Errorf("oneType(%v) = %q, want %q", tc.types, got, tc.want)
+		}
 	}
 }
 
@@ -164,5 +196,39 @@ func TestIdentifierDefaultIsPostens(t *testing.T) {
 	var c checker
 	if got := identifier(&c, nil); got != job.ShowPID || job.DefaultIdentifier == job.ShowPID {
 		t.Errorf("absent identifier-in-signed-documents = %q, want %q (segl's own default is %q)", got, job.ShowPID, job.DefaultIdentifier)
+	}
+}
+
+// The request XML as the clients' serialisers write it, not as the
+// specification's examples do: JAXB declares every namespace of its
+// context on the document element and may prefix Posten's ("ns2:"), and
+// .NET's XmlSerializer declares xsi and xsd. Namespace declarations are
+// not attributes of the schema, and a prefix names the same element.
+func TestDecodeClientSerialisations(t *testing.T) {
+	jaxb := `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>` +
+		`<ns3:direct-signature-job-request xmlns:ns2="http://www.w3.org/2000/09/xmldsig#" xmlns:ns3="http://signering.posten.no/schema/v1" xmlns:ns4="http://uri.etsi.org/01903/v1.3.2#">` +
+		`<ns3:reference>ref</ns3:reference><ns3:exit-urls><ns3:completion-url>https://a.example/ok</ns3:completion-url>` +
+		`<ns3:rejection-url>https://a.example/no</ns3:rejection-url><ns3:error-url>https://a.example/err</ns3:error-url></ns3:exit-urls>` +
+		`<ns3:status-retrieval-method>POLLING</ns3:status-retrieval-method><ns3:polling-queue>kø</ns3:polling-queue></ns3:direct-signature-job-request>`
+	var req directJobRequest
+	if err := decode(strings.NewReader(jaxb), &req); err != nil {
+		t.Fatal(err)
+	}
+	if req.ExitURLs == nil || req.ExitURLs.Error != "https://a.example/err" || *req.PollingQueue != "kø" {
+		t.Fatalf("JAXB request decoded as %+v", req)
+	}
+	dotnet := `<?xml version="1.0" encoding="utf-8"?><portal-signature-job-manifest xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" ` +
+		`xmlns:xsd="http://www.w3.org/2001/XMLSchema" xmlns="http://signering.posten.no/schema/v1"><signers><signer order="0">` +
+		`<personal-identification-number>12345678910</personal-identification-number><notifications><email address="a@example.test" /></notifications>` +
+		`<on-behalf-of>SELF</on-behalf-of></signer></signers><sender><organization-number>123456789</organization-number></sender>` +
+		`<title>Tittel</title><documents><document href="a1b2c3d4.pdf" mime="application/pdf"><title>Dokument</title></document></documents>` +
+		`<required-authentication>4</required-authentication><identifier-in-signed-documents>NAME</identifier-in-signed-documents></portal-signature-job-manifest>`
+	var m portalManifest
+	if err := decode(strings.NewReader(dotnet), &m); err != nil {
+		t.Fatal(err)
+	}
+	r, docs, err := portalRequest(&portalJobRequest{}, &m, "123456789", time.Now())
+	if err != nil || len(docs) != 1 || r.Signers[0].Email != "a@example.test" || r.Identifier != job.ShowName {
+		t.Fatalf(".NET manifest mapped to %+v %+v, %v", r, docs, err)
 	}
 }

@@ -208,7 +208,9 @@ type Signer struct {
 	OnBehalfOf string // organisation number, empty when signing for oneself
 	// Ref is the sender's own name for a direct-flow signer addressed by
 	// nothing else (Posten's signer-identifier): whoever the sender sends
-	// to the link and logs in signs.
+	// to the link and logs in signs. For a portal signer of Posten's API
+	// addressed by a mobile number, it is that number as the sender wrote
+	// it, which its client matches statuses by.
 	Ref       string
 	Status    SignerStatus
 	UpdatedAt time.Time

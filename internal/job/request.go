@@ -85,7 +85,8 @@ type SignerRequest struct {
 	Order      int
 	OnBehalfOf string
 	// Ref is the sender's own name for a direct-flow signer it does not
-	// address otherwise (Posten's signer-identifier); set by Posten's
+	// address otherwise (Posten's signer-identifier), or a portal
+	// signer's mobile number as the sender wrote it; set by Posten's
 	// signature API only.
 	Ref string
 }

@@ -150,6 +150,13 @@ func portalRequest(req *portalJobRequest, m *portalManifest, org string, now tim
 			}
 			if n.SMS != nil {
 				sr.Mobile = mobile(n.SMS.Number)
+				if s.PID == nil && sr.Mobile != n.SMS.Number {
+					// Both clients find a signer's signature in a status
+					// by the number exactly as they sent it (Java
+					// Signer.isSameAs, .NET ContactInformation.IsSameAs),
+					// so it is kept to be given back (smsAsSent).
+					sr.Ref = n.SMS.Number
+				}
 			}
 		case s.PID == nil:
 			c.fail("signer %d: notifications-using-lookup needs a personal-identification-number", i+1)

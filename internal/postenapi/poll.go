@@ -270,6 +270,16 @@ func signerStatusValue(flow job.Flow, s *job.Signer) string {
 	return "WAITING"
 }
 
+// smsAsSent is a portal signer's mobile number as the sender wrote it in
+// the manifest, which the clients compare with what they sent: kept in
+// Ref when segl's E.164 form differs (portalRequest).
+func smsAsSent(s *job.Signer) string {
+	if s.Ref != "" {
+		return s.Ref
+	}
+	return s.Mobile
+}
+
 func since(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
 
 // padesURL is given for a job of one document once someone has signed it.
@@ -320,7 +330,7 @@ func (a *API) portalStatusResponse(j *job.Job) portalStatusResponse {
 				sig.Identifier.Email = &emailOut{Address: s.Email}
 			}
 			if s.Mobile != "" {
-				sig.Identifier.SMS = &smsOut{Number: s.Mobile}
+				sig.Identifier.SMS = &smsOut{Number: smsAsSent(s)}
 			}
 		}
 		if s.Evidence != "" {

@@ -62,3 +62,42 @@ func TestPostenSignatureTypes(t *testing.T) {
 		t.Fatalf("an unstated type for an organisation allowed advanced only: %q %q", j.Title, j.SignatureType)
 	}
 }
+
+// A portal signer addressed by contact information is found in the status
+// by the addresses as the sender wrote them: both clients compare them as
+// strings (Java Signer.isSameAs, .NET ContactInformation.IsSameAs), so a
+// number sent as 91234567 comes back as 91234567, though segl reaches it
+// as +4791234567.
+func TestPostenSignerByContactInformation(t *testing.T) {
+	e := newEnv(t)
+	p := e.posten(t, orgA, dotnetStyle)
+	manifest := `<?xml version="1.0" encoding="UTF-8"?>
+<portal-signature-job-manifest xmlns="http://signering.posten.no/schema/v1">
+    <signers>
+        <signer><identified-by-contact-information/><notifications><email address="Per.Hansen@Example.test"/><sms number="91234567"/></notifications></signer>
+        <signer><identified-by-contact-information/><notifications><sms number="+4798765432"/></notifications></signer>
+    </signers>
+    <sender><organization-number>` + orgA + `</organization-number></sender>
+    <title>Kontaktinformasjon</title>
+    <documents><document href="0000_arbeidsavtale.pdf" mime="application/pdf"><title>Kontrakt</title></document></documents>
+</portal-signature-job-manifest>`
+	p.create("portal", portalJobXML(""), p.bundle(manifest, postenDocs())).want(t, http.StatusOK)
+	if j := e.lastJob(t, orgA); j.Signers[0].Mobile != "+4791234567" || j.Signers[1].Mobile != "+4798765432" {
+		t.Fatalf("segl's own form of the numbers: %+v", j.Signers)
+	}
+	var st struct {
+		Identifiers []struct {
+			Email struct {
+				Address string `xml:"address,attr"`
+			} `xml:"email"`
+			SMS struct {
+				Number string `xml:"number,attr"`
+			} `xml:"sms"`
+		} `xml:"signatures>signature>identifier"`
+	}
+	p.poll("portal", "").want(t, http.StatusOK).decode(t, &st)
+	if len(st.Identifiers) != 2 || st.Identifiers[0].Email.Address != "Per.Hansen@Example.test" ||
+		st.Identifiers[0].SMS.Number != "91234567" || st.Identifiers[1].SMS.Number != "+4798765432" {
+		t.Fatalf("identifiers %+v", st.Identifiers)
+	}
+}

@@ -232,3 +232,45 @@ func TestDecodeClientSerialisations(t *testing.T) {
 		t.Fatalf(".NET manifest mapped to %+v %+v, %v", r, docs, err)
 	}
 }
+
+// activation-time as the clients write it: Java with a zone, .NET's
+// XmlSerializer with seven fraction digits, or with no zone at all for a
+// DateTime of unspecified kind, which the schema allows and which is
+// Norwegian time.
+func TestActivationTime(t *testing.T) {
+	now := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		written string
+		want    time.Time
+	}{
+		{"2026-12-10T12:00:00+01:00", time.Date(2026, 12, 10, 11, 0, 0, 0, time.UTC)},
+		{"2026-12-10T11:00:00Z", time.Date(2026, 12, 10, 11, 0, 0, 0, time.UTC)},
+		{"2026-12-10T12:00:00.0000000+01:00", time.Date(2026, 12, 10, 11, 0, 0, 0, time.UTC)},
+		{"2026-12-10T12:00:00", time.Date(2026, 12, 10, 11, 0, 0, 0, time.UTC)},
+		{"2027-06-10T12:00:00.5", time.Date(2027, 6, 10, 10, 0, 0, 5e8, time.UTC)},
+	} {
+		manifest := strings.Replace(readAll(t, "portal/manifest.xml"), "2016-02-10T12:00:00+01:00", tc.written, 1)
+		var m portalManifest
+		if err := decode(strings.NewReader(manifest), &m); err != nil {
+			t.Fatalf("%s: %v", tc.written, err)
+		}
+		r, _, err := portalRequest(&portalJobRequest{}, &m, "123456789", now)
+		if err != nil || r.ActivatesAt == nil || !r.ActivatesAt.Equal(tc.want) {
+			t.Fatalf("%s: activates at %v, want %v (%v)", tc.written, r.ActivatesAt, tc.want, err)
+		}
+	}
+	var m portalManifest
+	bad := strings.Replace(readAll(t, "portal/manifest.xml"), "2016-02-10T12:00:00+01:00", "10.12.2026 12:00", 1)
+	if err := decode(strings.NewReader(bad), &m); !errs.HasCode(err, CodeSchema) {
+		t.Fatalf("not a dateTime: %v", err)
+	}
+}
+
+func readAll(t *testing.T, name string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(examples, name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}

@@ -2,7 +2,10 @@ package postenapi
 
 import (
 	"encoding/xml"
+	"strings"
 	"time"
+
+	"github.com/segl/segl/internal/clock"
 )
 
 // ns is the target namespace of every message of the API (common.xsd).
@@ -121,9 +124,31 @@ type portalSigners struct {
 }
 
 type availability struct {
-	ActivationTime   *time.Time `xml:"http://signering.posten.no/schema/v1 activation-time"`
-	AvailableSeconds *int64     `xml:"http://signering.posten.no/schema/v1 available-seconds"`
+	ActivationTime   *dateTime `xml:"http://signering.posten.no/schema/v1 activation-time"`
+	AvailableSeconds *int64    `xml:"http://signering.posten.no/schema/v1 available-seconds"`
 	unknown
+}
+
+// dateTime is an xs:dateTime as the clients write it. Its time zone is
+// optional in the schema, and .NET's XmlSerializer leaves it out for a
+// DateTime of unspecified kind (new DateTime(2026, 12, 10, 8, 0, 0)), which
+// time.Time's own RFC 3339 parsing refuses. Without a zone it is Norwegian
+// time, the service's own, as Posten's Java server reads it.
+type dateTime struct{ time.Time }
+
+func (d *dateTime) UnmarshalText(b []byte) error {
+	s := strings.TrimSpace(string(b))
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		// Fractional seconds are read after the seconds field whether or
+		// not the layout names them.
+		var local error
+		if t, local = time.ParseInLocation("2006-01-02T15:04:05", s, clock.Norway); local != nil {
+			return err
+		}
+	}
+	d.Time = t
+	return nil
 }
 
 type portalManifest struct {

@@ -80,8 +80,11 @@ func (e *env) posten(t *testing.T, org string, style postenStyle) *postenClient 
 	tr := &http.Transport{TLSClientConfig: &tls.Config{Certificates: []tls.Certificate{pair},
 		RootCAs: e.srv.Dev.Roots(), MinVersion: tls.VersionTLS12}}
 	t.Cleanup(tr.CloseIdleConnections)
-	return &postenClient{t: t, http: &http.Client{Transport: tr}, root: e.srv.URL + "/api", org: org,
-		sign: xades.SignOptions{Signer: key, Certificate: certs[0], Chain: certs[1:]}, style: style}
+	sign := xades.SignOptions{Signer: key, Certificate: certs[0], Chain: certs[1:]}
+	if style == dotnetStyle {
+		sign.Chain = nil // .NET's KeyInfo holds the leaf alone (X509IncludeOption.EndCertOnly)
+	}
+	return &postenClient{t: t, http: &http.Client{Transport: tr}, root: e.srv.URL + "/api", org: org, sign: sign, style: style}
 }
 
 type postenResponse struct {

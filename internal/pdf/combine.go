@@ -1133,8 +1133,14 @@ var namesWords = map[Name]string{
 }
 
 // catalogDropped lists the catalog entries of s that the combination does
-// not carry, and the information dictionary.
+// not carry, and the information dictionary. What the catalog and /Info
+// reach and the combination does not copy counts as dropped with them,
+// not as unreferenced (normalizer.unreferenced).
 func (s *combineSource) catalogDropped() {
+	for _, v := range s.cat {
+		s.n.drop(v)
+	}
+	s.n.drop(s.n.r.trailer["Info"])
 	var out []string
 	for _, k := range sortedKeys(s.cat) {
 		switch k {
@@ -1192,8 +1198,7 @@ func (s *combineSource) report() []string {
 	if s.structs > 0 {
 		out = append(out, "structure tree references (/StructParents) of "+plural(s.structs, "page", "pages"))
 	}
-	out = s.n.actionsDropped(out)
-	out = s.n.refsDropped(out)
+	out = append(out, s.n.report()...) // earlier revisions, unreferenced objects, /AA …
 	for i, d := range out {
 		out[i] = s.label() + ": " + d
 	}

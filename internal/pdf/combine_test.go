@@ -181,6 +181,7 @@ func TestCombine(t *testing.T) {
 		}
 	}
 	wantDropped := []string{
+		"d2: 1 earlier revision",
 		"d3: named destinations (/Dests)",
 		"d3: the tagged-PDF marking (/MarkInfo)",
 		"d3: the name dictionary (named destinations)",
@@ -668,6 +669,37 @@ func TestCombineVersion(t *testing.T) {
 			out, _ := combine(t, tt.docs...)
 			if !bytes.HasPrefix(out, []byte("%PDF-"+tt.want+"\n")) {
 				t.Errorf("header %q", out[:9])
+			}
+		})
+	}
+}
+
+// TestCombineReportsLikeNormalize checks that what Combine leaves out of
+// a document whose catalog holds nothing it drops is what Normalize
+// reports: earlier revisions, unreferenced objects, linearization, /AA.
+func TestCombineReportsLikeNormalize(t *testing.T) {
+	requireTools(t, "qpdf")
+	linearized, err := os.ReadFile(filepath.Join("testdata", "linearized.pdf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name string
+		doc  []byte
+	}{
+		{"ok/update-unreferenced-aa", appendRevision(t, shadowDoc("Hidden", "", "/AA << /O << /S /Named /N /Print >> >>", "<< /Unused true >>"),
+			map[int]string{4: contentStream("Shown")})},
+		{"ok/linearized", linearized},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, nres := normalize(t, tt.doc)
+			_, res := combine(t, tt.doc)
+			var want []string
+			for _, d := range nres.Dropped {
+				want = append(want, "d1: "+d)
+			}
+			if len(want) == 0 || !slices.Equal(res.Dropped, want) {
+				t.Errorf("Dropped %q, Normalize's %q", res.Dropped, nres.Dropped)
 			}
 		})
 	}

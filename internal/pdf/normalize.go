@@ -718,7 +718,7 @@ func (n *normalizer) unreferenced() (count int, linearized bool) {
 		if !r.defined(ref) || containers[int64(num)] {
 			continue
 		}
-		if _, ok := n.num[ref]; ok || along[ref] {
+		if _, ok := n.num[ref]; ok || along[ref] || n.skip[ref] {
 			continue
 		}
 		off := int64(-1)

@@ -120,6 +120,15 @@ type CombineResult struct {
 // Combine writes one PDF whose pages are the pages of srcs in order, in one revision,
 // to the standard of Normalize.
 //
+// What it keeps, drops (and lists in Dropped) and refuses is described in
+// combine.go. Its errors wrap [ErrSigned] (a source carries signatures),
+// [ErrEncrypted], [ErrDynamicXFA], [ErrJavaScript] (in what would be
+// copied; sources that passed [Check] have none there), [ErrMalformed],
+// [ErrUnsupportedFilter] (external stream data), or [ErrTooLarge] (more
+// than MaxCombineSources sources, MaxCombinePages pages or
+// MaxCombineObjects objects); a prefix that is not a partial field name,
+// or one two sources share, is an unwrapped error: the caller's mistake.
+//
 // Objects are read and written one at a time and stream data is copied
 // through a small buffer, so memory grows with the number of objects, not
 // with the size of the sources. On error, w may have received part of the

@@ -119,6 +119,12 @@ type Document struct {
 	Size      int64  `json:"size"`
 	SHA256    string `json:"sha256"`
 	Pages     int    `json:"pages,omitempty"`
+	// Role is given for the documents of a job whose signers sign one
+	// combined document (a job of Posten's signature API with several
+	// documents): "combined" for that document, "original" for the
+	// documents as uploaded, which are not signed. Empty for every other
+	// job, whose documents are all originals and all signed.
+	Role string `json:"role,omitempty"`
 }
 
 // Signer is one signer of a job and their status.

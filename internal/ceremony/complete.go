@@ -61,9 +61,11 @@ func (s *Service) Complete(ctx context.Context, org, jobID string) error {
 	if err != nil {
 		return err
 	}
-	keys := make([]string, len(final))
-	for i, rev := range final {
-		keys[i] = rev.SHA256
+	var keys []string
+	for _, rev := range final {
+		if rev.SHA256 != "" {
+			keys = append(keys, rev.SHA256)
+		}
 	}
 	for attempt := 0; ; attempt++ {
 		for i, rev := range final {

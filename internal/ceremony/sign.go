@@ -232,10 +232,13 @@ func sameRevisions(a, b []job.Revision) bool {
 // job is signed.
 func recordAct(j *job.Job, signerID, actor string, now time.Time, id eid.Identity,
 	signed signing.Signed, role map[string]any) ([]job.Event, error) {
-	hashes := make([]string, len(signed.Revisions))
+	var hashes []string
 	for i, rev := range signed.Revisions {
+		if rev.SHA256 == "" {
+			continue // an original of a job whose signers sign its combined document
+		}
 		j.Documents[i].Signed = rev
-		hashes[i] = rev.SHA256
+		hashes = append(hashes, rev.SHA256)
 	}
 	details := map[string]any{"eid": id.Method, "level_of_assurance": string(id.Assurance),
 		"auth_time": id.AuthTime.UTC(), "signed_sha256": hashes, "evidence_sha256": signed.Evidence.Key}
@@ -430,7 +433,7 @@ func signingDocuments(j *job.Job) []signing.Document {
 	for i, d := range j.Documents {
 		sum, _ := hex.DecodeString(d.SHA256)
 		out[i] = signing.Document{ID: d.ID, Title: d.Title, FileName: d.FileName, MediaType: d.MediaType, SHA256: sum, Size: d.Size,
-			Upload: d.BlobKey(), Revision: d.Signed}
+			Upload: d.BlobKey(), Revision: d.Signed, Unsigned: !j.Signs(&d)}
 	}
 	return out
 }

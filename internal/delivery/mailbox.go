@@ -42,6 +42,9 @@ func (d *Service) deliverMailbox(ctx context.Context, t task) error {
 		return err
 	}
 	for _, doc := range j.Documents {
+		if !j.Signs(&doc) {
+			continue // an original, kept unsigned: the combined document is what was signed
+		}
 		key := j.ID + "/" + s.ID + "/" + doc.ID + "/mailbox"
 		n := store.Notice{Key: key, Org: j.Org, JobID: j.ID, SignerID: s.ID, Channel: store.ChannelMailbox, Template: "signed-document"}
 		err := d.once(ctx, n, func() error { return d.deliverDocument(ctx, j, doc, s.PID, key) })
@@ -96,7 +99,7 @@ func (d *Service) deliverDocument(ctx context.Context, j *job.Job, doc job.Docum
 	}
 	defer o.Close()
 	title := j.Title
-	if len(j.Documents) > 1 {
+	if len(j.Documents) > 1 && j.Combined() == nil {
 		title += ": " + doc.Title
 	}
 	_, err = d.Mailbox.Deliver(ctx, pid, mailbox.Document{ID: uuid.NewSHA1(mailboxIDs, []byte(key)).String(),

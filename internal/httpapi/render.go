@@ -22,9 +22,14 @@ func (a *API) renderJob(j *job.Job) client.Job {
 	if j.ExitURLs != (job.ExitURLs{}) {
 		out.ExitURLs = &client.ExitURLs{Completion: j.ExitURLs.Completion, Rejection: j.ExitURLs.Rejection, Error: j.ExitURLs.Error}
 	}
+	combined := j.Combined() != nil
 	for _, d := range j.Documents {
-		out.Documents = append(out.Documents, client.Document{ID: d.ID, Title: d.Title, FileName: d.FileName,
-			MediaType: d.MediaType, Size: d.Size, SHA256: d.SHA256, Pages: d.Pages})
+		cd := client.Document{ID: d.ID, Title: d.Title, FileName: d.FileName,
+			MediaType: d.MediaType, Size: d.Size, SHA256: d.SHA256, Pages: d.Pages}
+		if combined {
+			cd.Role = string(d.Role)
+		}
+		out.Documents = append(out.Documents, cd)
 	}
 	for _, s := range j.Signers {
 		cs := client.Signer{ID: s.ID, PID: s.PID, Email: s.Email, Mobile: s.Mobile, Order: s.Order,

@@ -137,6 +137,21 @@ type Job struct {
 	Signers   []Signer
 }
 
+// DocumentRole says where a document of a job comes from, and so whether
+// the signers sign it (Job.Signs).
+type DocumentRole string
+
+const (
+	// Original is a document as the sender uploaded it.
+	Original DocumentRole = "original"
+	// Combined is the one PDF segl made of a job's originals when the
+	// sender asked for one signed document per job (Posten's signature
+	// API: one PAdES per job, docs/posten-api.md): a front page naming
+	// every original by its SHA-256, followed by their pages in order.
+	// A job has at most one, and its signers sign it alone.
+	Combined DocumentRole = "combined"
+)
+
 // Document is one input document of a job. Its bytes live in the blob store
 // under BlobKey, the hex SHA-256 of the content.
 type Document struct {
@@ -147,6 +162,9 @@ type Document struct {
 	Size      int64
 	SHA256    string // hex
 	Pages     int    // for PDFs
+	// Role is Original for what the sender uploaded (New sets it when
+	// empty) or Combined for the document segl made of them.
+	Role DocumentRole
 	// Signed is the newest revision of the document as segl signs it
 	// (prepared, then one revision per signer, then the long-term one); zero
 	// until the first signing act.
@@ -246,6 +264,24 @@ func (j *Job) Signer(id string) (*Signer, bool) {
 		}
 	}
 	return nil, false
+}
+
+// Combined returns the job's combined document, or nil when it has none.
+func (j *Job) Combined() *Document {
+	for i := range j.Documents {
+		if j.Documents[i].Role == Combined {
+			return &j.Documents[i]
+		}
+	}
+	return nil
+}
+
+// Signs reports whether the signers sign d, a document of j: the combined
+// document alone when j has one (the originals are kept as uploaded and
+// named, by their SHA-256, on its front page and in every signer's
+// evidence), else every document.
+func (j *Job) Signs(d *Document) bool {
+	return d.Role == Combined || j.Combined() == nil
 }
 
 // Document returns the document with the given id, or a NotFound error.

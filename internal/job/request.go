@@ -55,7 +55,12 @@ type Request struct {
 	ExitURLs    ExitURLs
 	Retention   Retention
 	// Polling is set by Posten's signature API only (see Job.Polling).
-	Polling     *Polling
+	Polling *Polling
+	// Combine asks for one signed document per job: a job of several
+	// documents then gets a Combined one (the ceremony makes it at
+	// creation), which the signers sign alone. Set by Posten's signature
+	// API only, whose clients download one PAdES per job.
+	Combine     bool
 	ActivatesAt *time.Time
 	ExpiresAt   *time.Time
 	Documents   []DocumentRequest
@@ -292,7 +297,8 @@ func emailKey(addr string) string { return strings.ToLower(addr) }
 type IDs func() string
 
 // New builds an active (or, with a later activation time, created) job from a
-// validated request and its stored documents, in request order.
+// validated request and its stored documents, in request order (a
+// document without a Role is an Original).
 func New(r *Request, org, creator string, docs []Document, newID IDs, now time.Time, lim Limits) (*Job, []Event) {
 	j := &Job{
 		ID: newID(), Org: org, Creator: creator, Flow: r.Flow, SignatureType: r.SignatureType,
@@ -319,6 +325,9 @@ func New(r *Request, org, creator string, docs []Document, newID IDs, now time.T
 	}
 	hashes := make([]string, len(docs))
 	for i, d := range docs {
+		if d.Role == "" {
+			docs[i].Role = Original
+		}
 		hashes[i] = d.SHA256
 	}
 	events := []Event{{Type: "job.created", JobID: j.ID, JobStatus: StatusCreated, Actor: creator, At: now,

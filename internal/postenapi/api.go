@@ -505,10 +505,8 @@ func (a *API) xades(w http.ResponseWriter, r *http.Request, c ceremony.Caller, f
 	return nil
 }
 
-// pades serves the job's signed PDF: segl's PAdES B-LTA once the job is
-// completed, the signatures made so far before. segl signs every document
-// of a job as its own PDF, so a job of one document has one PAdES;
-// pades-url is given only for those (see docs/posten-api.md).
+// pades serves the job's one signed PDF (padesDocument): segl's PAdES
+// B-LTA once the job is completed, the signatures made so far before.
 func (a *API) pades(w http.ResponseWriter, r *http.Request, c ceremony.Caller, flow job.Flow) error {
 	j, err := a.job(r, c, flow)
 	if err != nil {
@@ -521,11 +519,12 @@ func (a *API) servePades(w http.ResponseWriter, r *http.Request, c ceremony.Call
 	if !j.DeletedAt.IsZero() {
 		return ceremony.ErrDeleted(j.ID)
 	}
-	if len(j.Documents) != 1 {
-		return errs.E(errs.Conflict, "MULTIPLE_DOCUMENTS",
+	d := padesDocument(j)
+	if d == nil {
+		return errs.E(errs.Conflict, CodeMultipleDocuments,
 			"job %s has %d documents, each signed as its own PDF: download them through /api/v1", j.ID, len(j.Documents))
 	}
-	_, o, err := a.Svc.SignedDocument(r.Context(), c, j.ID, j.Documents[0].ID)
+	_, o, err := a.Svc.SignedDocument(r.Context(), c, j.ID, d.ID)
 	if err != nil {
 		return err
 	}
@@ -538,7 +537,7 @@ func (a *API) servePades(w http.ResponseWriter, r *http.Request, c ceremony.Call
 }
 
 // archivePades is the archive client's download (F5). The document id is
-// the job's id: segl keeps one signed PDF per job of one document.
+// the job's id: the job's one PAdES is its document (padesDocument).
 func (a *API) archivePades(w http.ResponseWriter, r *http.Request, c ceremony.Caller) error {
 	j, err := a.Svc.Job(r.Context(), c, r.PathValue("job"))
 	if errs.Is(err, errs.NotFound) || err == nil && j.Status != job.StatusCompleted {
@@ -548,6 +547,22 @@ func (a *API) archivePades(w http.ResponseWriter, r *http.Request, c ceremony.Ca
 		return err
 	}
 	return a.servePades(w, r, c, j)
+}
+
+// padesDocument is the document whose signed PDF is the job's one PAdES,
+// which Posten's clients download: its combined document, which every
+// signer signs (job.Combined: the API asks for one for a job of several
+// documents), or its only document. Nil for a job of several documents
+// and none combined (created before combined documents, or through
+// /api/v1), each of them signed as its own PDF.
+func padesDocument(j *job.Job) *job.Document {
+	if d := j.Combined(); d != nil {
+		return d
+	}
+	if len(j.Documents) == 1 {
+		return &j.Documents[0]
+	}
+	return nil
 }
 
 // job reads the caller's job named in the path, of the flow the path says.

@@ -282,9 +282,11 @@ func smsAsSent(s *job.Signer) string {
 
 func since(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
 
-// padesURL is given for a job of one document once someone has signed it.
+// padesURL is given once someone has signed the job's one PAdES
+// (padesDocument).
 func (a *API) padesURL(j *job.Job) string {
-	if len(j.Documents) != 1 || j.Documents[0].Signed.SHA256 == "" {
+	d := padesDocument(j)
+	if d == nil || d.Signed.SHA256 == "" {
 		return ""
 	}
 	return a.jobURL(j) + "/pades"

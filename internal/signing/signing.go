@@ -141,6 +141,10 @@ type Document struct {
 	// Revision is the newest signed revision: what the next act signs on
 	// top of. Zero before the first act, which prepares the upload first.
 	Revision job.Revision
+	// Unsigned documents are named in each act's evidence but not signed:
+	// the originals of a job whose signers sign its combined document
+	// (job.Job.Signs). At least one document of an act is signed.
+	Unsigned bool
 }
 
 // KeySource obtains a signer's own signing key from a remote signing
@@ -417,15 +421,17 @@ type Act struct {
 type Signed struct {
 	// Revisions are the documents' new revisions, in Act.Documents order:
 	// each its parent (the prepared document for the first act) followed
-	// by one blob with what the act appended.
+	// by one blob with what the act appended; zero for an Unsigned
+	// document.
 	Revisions []job.Revision
 	// Evidence is the signer's evidence (XAdES B-LT).
 	Evidence blob.Ref
 }
 
-// Sign performs one signing act: it prepares each document that has no
-// signed revision yet (see prepare), makes the signer's evidence, writes
-// the next revision of every document on top of its newest one (see
+// Sign performs one signing act: it prepares each document to be signed
+// that has no signed revision yet (see prepare), makes the signer's
+// evidence over every document, writes the next revision of every
+// document to be signed (not Unsigned) on top of its newest one (see
 // signRevisions) and keeps the revisions and the evidence in the blob
 // store. For an advanced act it first obtains the signer's own key, good
 // for one signature per document and one for the evidence.
@@ -439,14 +445,19 @@ func (e *Engine) Sign(ctx context.Context, act Act) (Signed, error) {
 	if err := e.checkJob(act.Job); err != nil {
 		return Signed{}, err
 	}
+	signs := 0
+	for _, d := range act.Documents {
+		if !d.Unsigned {
+			signs++
+		}
+	}
 	var key *pki.KeyPair
 	if act.Advanced {
 		var err error
-		if key, err = e.ownKey(ctx, act.Signer.IDToken, len(act.Documents)+1); err != nil {
+		if key, err = e.ownKey(ctx, act.Signer.IDToken, signs+1); err != nil {
 			return Signed{}, err
 		}
 	}
-	revs := make([]Revision, len(act.Documents))
 	parents := make([]job.Revision, len(act.Documents))
 	tails := make([]*blob.Tail, len(act.Documents))
 	defer func() {
@@ -456,7 +467,11 @@ func (e *Engine) Sign(ctx context.Context, act Act) (Signed, error) {
 			}
 		}
 	}()
+	revs := make([]Revision, 0, signs)
 	for i, d := range act.Documents {
+		if d.Unsigned {
+			continue
+		}
 		parent, src, err := e.current(ctx, act.Job, d)
 		if err != nil {
 			return Signed{}, err
@@ -466,19 +481,20 @@ func (e *Engine) Sign(ctx context.Context, act Act) (Signed, error) {
 			return Signed{}, fmt.Errorf("signing: %w", err)
 		}
 		parents[i] = parent
-		revs[i] = Revision{Document: d.ID, Src: src, Size: src.Size(), Out: tails[i]}
+		revs = append(revs, Revision{Document: d.ID, Src: src, Size: src.Size(), Out: tails[i]})
 	}
 	evidence, err := e.signRevisions(ctx, act, key, revs)
 	if err != nil {
 		return Signed{}, err
 	}
-	var out Signed
+	out := Signed{Revisions: make([]job.Revision, len(act.Documents))}
 	for i, t := range tails {
-		rev, err := appended(ctx, e.cfg.Blobs, parents[i], t)
-		if err != nil {
+		if t == nil {
+			continue // Unsigned
+		}
+		if out.Revisions[i], err = appended(ctx, e.cfg.Blobs, parents[i], t); err != nil {
 			return Signed{}, err
 		}
-		out.Revisions = append(out.Revisions, rev)
 	}
 	if out.Evidence, err = e.cfg.Blobs.Put(ctx, bytes.NewReader(evidence), int64(len(evidence))); err != nil {
 		return Signed{}, err
@@ -661,7 +677,8 @@ type Revision struct {
 // holding a PAdES B-T signature by key (the signer's own), or by the TTP
 // seal when key is nil, the evidence as the associated file
 // "evidence-signer-N.xml", and the widget that fills slot act.Slot. revs
-// holds every document of the job once. It returns the evidence (XAdES
+// holds every document of act to be signed (not Unsigned) once; the
+// evidence names every document of act. It returns the evidence (XAdES
 // B-LT).
 //
 // The outputs belong together: when it fails, what it wrote to any Out
@@ -673,15 +690,17 @@ func (e *Engine) signRevisions(ctx context.Context, act Act, key *pki.KeyPair, r
 	if act.Slot < 0 || act.Slot >= act.Job.Signers {
 		return nil, errs.E(errs.Invalid, "bad-slot", "slot %d of a job with %d signers", act.Slot, act.Job.Signers)
 	}
-	if len(act.Documents) == 0 || len(revs) != len(act.Documents) {
-		return nil, errs.E(errs.Invalid, CodeBadDocuments, "%d documents, %d revisions", len(act.Documents), len(revs))
-	}
 	docs := map[string]Document{}
 	for _, d := range act.Documents {
 		if len(d.SHA256) != sha256.Size {
 			return nil, errs.E(errs.Invalid, CodeBadDocument, "document %s: want its 32-byte SHA-256", d.ID)
 		}
-		docs[d.ID] = d
+		if !d.Unsigned {
+			docs[d.ID] = d
+		}
+	}
+	if len(docs) == 0 || len(revs) != len(docs) {
+		return nil, errs.E(errs.Invalid, CodeBadDocuments, "%d documents to sign, %d revisions", len(docs), len(revs))
 	}
 	for _, r := range revs {
 		if _, ok := docs[r.Document]; !ok {
@@ -947,7 +966,8 @@ func shown(id job.Identifier, s xades.SignerFacts) (xades.SignerFacts, error) {
 }
 
 // Complete makes the final revision of each signed document, given by
-// their newest revisions, and keeps them in the blob store (Append: only
+// their newest revisions (zero for a document not signed, whose final
+// revision is zero too), and keeps them in the blob store (Append: only
 // what it adds is stored): a DSS with the certificates and revocation data of every
 // signature and time-stamp, and a document time-stamp over it all (PAdES
 // B-LTA, EN 319 142-1 §5.4-5.5), followed by a DSS update with the
@@ -957,6 +977,9 @@ func shown(id job.Identifier, s xades.SignerFacts) (xades.SignerFacts, error) {
 func (e *Engine) Complete(ctx context.Context, revisions []job.Revision) ([]job.Revision, error) {
 	out := make([]job.Revision, len(revisions))
 	for i, rev := range revisions {
+		if rev.SHA256 == "" {
+			continue
+		}
 		final, err := Append(ctx, e.cfg.Blobs, e.cfg.TempDir, rev, func(w io.Writer, src blob.Object) error {
 			return e.completeTo(ctx, w, src, src.Size())
 		})

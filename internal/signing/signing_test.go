@@ -11,6 +11,7 @@ import (
 	"crypto/x509/pkix"
 	"encoding/base64"
 	"fmt"
+	"io"
 	"math/big"
 	"os"
 	"os/exec"
@@ -638,5 +639,62 @@ func TestSlotOnLaterPage(t *testing.T) {
 	rep, err := validate.PDF(bytes.NewReader(d.data), int64(len(d.data)), validate.Options{Roots: env.dev.Roots()})
 	if err != nil || !rep.Passed() || len(rep.Signatures) != 3 {
 		t.Fatalf("validate: %v %+v", err, rep)
+	}
+}
+
+// An act over a job whose signers sign its combined document signs that
+// document alone: the originals get no revision, and the evidence still
+// names every document by its SHA-256. Completion leaves the originals
+// as they are.
+func TestUnsignedDocuments(t *testing.T) {
+	env := setup(t)
+	e := env.engine(t)
+	ctx := context.Background()
+	j := Job{ID: "0195a3f2-7c1d-7e55-9f00-4b2a1c9d8e78", Title: "To avtaler", SenderOrg: "312345679",
+		Identifier: job.ShowPID, Signers: 1, Lang: "nb"}
+	var docs []Document
+	for i, text := range []string{"Avtale A", "Avtale B", "Avtale A og B"} {
+		upload := testdocs.PDF(text, 2_000)
+		ref, err := e.cfg.Blobs.Put(ctx, bytes.NewReader(upload), int64(len(upload)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		docs = append(docs, Document{ID: fmt.Sprintf("doc-%d", i+1), Title: text, FileName: fmt.Sprintf("%d.pdf", i+1),
+			MediaType: "application/pdf", SHA256: sum(upload), Size: int64(len(upload)), Upload: ref.Key, Unsigned: i < 2})
+	}
+	signed, err := e.Sign(ctx, Act{Job: j, Documents: docs, Signer: ola, SignedAt: time.Date(2026, 3, 5, 11, 2, 3, 0, time.UTC)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(signed.Revisions) != 3 || signed.Revisions[0].SHA256 != "" || signed.Revisions[1].SHA256 != "" || signed.Revisions[2].SHA256 == "" {
+		t.Fatalf("revisions = %+v, want only the third document's", signed.Revisions)
+	}
+	o, err := e.cfg.Blobs.Open(ctx, signed.Evidence.Key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev, err := io.ReadAll(io.NewSectionReader(o, 0, o.Size()))
+	o.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := xades.Verify(ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(v.Facts.Documents) != 3 {
+		t.Fatalf("the evidence names %d documents, want 3", len(v.Facts.Documents))
+	}
+	for i, d := range v.Facts.Documents {
+		if !bytes.Equal(d.SHA256, docs[i].SHA256) {
+			t.Errorf("evidence document %d: SHA-256 %x, want %x", i, d.SHA256, docs[i].SHA256)
+		}
+	}
+	final, err := e.Complete(ctx, signed.Revisions)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if final[0].SHA256 != "" || final[1].SHA256 != "" || final[2].SHA256 == signed.Revisions[2].SHA256 {
+		t.Fatalf("completed = %+v", final)
 	}
 }

@@ -728,6 +728,7 @@ type portalJobView struct {
 	Job        *job.Job
 	Creator    string // for an administrator
 	Sequential bool
+	Combined   bool // the signers sign the job's combined document, not its originals
 	Docs       []portalDoc
 	Signers    []portalSigner
 	CanCancel  bool
@@ -770,6 +771,7 @@ func (w *Web) portalJob(rw http.ResponseWriter, r *http.Request) error {
 		}
 		v.Creator = creators(Lang(r), j.Creator)
 	}
+	v.Combined = j.Combined() != nil
 	for _, d := range j.Documents {
 		pd := portalDoc{Document: d, URL: portalPath(j.ID, "documents", d.ID)}
 		if d.Signed.SHA256 != "" {

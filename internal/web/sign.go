@@ -555,18 +555,22 @@ type fieldError struct {
 }
 
 type jobView struct {
-	Job      *job.Job
-	Signer   *job.Signer
-	Sender   string
-	Brand    senderView // the sender as the page's banner shows it
-	Name     string     // who is logged in
-	Portal   bool
-	Docs     []docView
-	Position int    // the signer's place in the order, from 1
-	Total    int    // number of signers
-	Wait     string // why the signer cannot act now (catalogue key), or ""
-	Errors   []fieldError
-	Reason   string // the rejection reason as typed, shown again
+	Job    *job.Job
+	Signer *job.Signer
+	Sender string
+	Brand  senderView // the sender as the page's banner shows it
+	Name   string     // who is logged in
+	Portal bool
+	// Docs are the documents the signer signs, read and downloaded;
+	// Originals, of a job whose signers sign its combined document, are
+	// the documents as the sender uploaded them, listed below it.
+	Docs      []docView
+	Originals []docView
+	Position  int    // the signer's place in the order, from 1
+	Total     int    // number of signers
+	Wait      string // why the signer cannot act now (catalogue key), or ""
+	Errors    []fieldError
+	Reason    string // the rejection reason as typed, shown again
 	// Role names the organisation the signer signs for (MISSION I7), when
 	// they do not sign as a private person.
 	Role *roleView
@@ -640,11 +644,16 @@ func (w *Web) jobView(r *http.Request, s Session, j *job.Job, signer *job.Signer
 			Authority: w.signing.Svc.Authority(r.Context(), signer.OnBehalfOf, s.Subject)}
 	}
 	for _, d := range j.Documents {
-		v.Docs = append(v.Docs, docView{ID: d.ID, Title: d.Title, FileName: d.FileName, SHA256: d.SHA256, Size: d.Size,
+		dv := docView{ID: d.ID, Title: d.Title, FileName: d.FileName, SHA256: d.SHA256, Size: d.Size,
 			Pages: d.Pages, PDF: d.MediaType == ceremony.MediaPDF || d.Signed.SHA256 != "",
 			SignedSHA256: d.Signed.SHA256, SignedSize: d.Signed.Size,
 			URL:       signerPath(signer.ID, "documents/"+url.PathEscape(d.ID)),
-			SignedURL: signerPath(signer.ID, "signed/"+url.PathEscape(d.ID))})
+			SignedURL: signerPath(signer.ID, "signed/"+url.PathEscape(d.ID))}
+		if j.Signs(&d) {
+			v.Docs = append(v.Docs, dv)
+		} else {
+			v.Originals = append(v.Originals, dv)
+		}
 	}
 	return v, nil
 }

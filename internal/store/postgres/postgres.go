@@ -162,7 +162,7 @@ func (db *DB) CreateJob(ctx context.Context, j *job.Job, events []job.Event, ide
 		}
 		for i, d := range j.Documents {
 			_, err := tx.Exec(ctx, insertDocument,
-				j.Org, j.ID, d.ID, i, d.Title, d.FileName, d.MediaType, d.Size, d.SHA256, d.Pages)
+				j.Org, j.ID, d.ID, i, d.Title, d.FileName, d.MediaType, d.Size, d.SHA256, d.Pages, d.Role)
 			if err != nil {
 				return err
 			}
@@ -225,8 +225,8 @@ const (
 	insertJob         = `INSERT INTO jobs (org, id, creator, flow, signature_type, assurance, title, description, reference,
 		identifier, callback_url, exit_urls, retention, status, activates_at, expires_at, created_at, updated_at, version, polling, retain_days, audit_key, lang, search)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, 0, $19, $20, $21, $22, $23)`
-	insertDocument = `INSERT INTO documents (org, job_id, id, position, title, file_name, media_type, size, sha256, pages)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`
+	insertDocument = `INSERT INTO documents (org, job_id, id, position, title, file_name, media_type, size, sha256, pages, role)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`
 	insertSigner = `INSERT INTO signers (org, job_id, id, position, pid, email, mobile, ord, on_behalf_of, status, updated_at, ref)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`
 	updateJob = `UPDATE jobs SET status = $1, updated_at = $2, ended_at = $3, delete_after = $4, search = $5, version = version + 1
@@ -333,7 +333,7 @@ func scanJob(row pgx.Row) (*job.Job, error) {
 
 const (
 	jobQuery       = `SELECT ` + jobColumns + ` FROM jobs WHERE org = $1 AND id = $2`
-	documentsQuery = `SELECT id, title, file_name, media_type, size, sha256, pages, signed_sha256, signed_size, signed_parts FROM documents
+	documentsQuery = `SELECT id, title, file_name, media_type, size, sha256, pages, role, signed_sha256, signed_size, signed_parts FROM documents
 		WHERE org = $1 AND job_id = $2 ORDER BY position`
 	signersQuery = `SELECT id, pid, email, mobile, ord, on_behalf_of, status, updated_at, name, evidence, notice, ref, rejection_reason FROM signers
 		WHERE org = $1 AND job_id = $2 ORDER BY position`
@@ -356,7 +356,7 @@ func (db *DB) Job(ctx context.Context, org, id string) (*job.Job, error) {
 		j.Documents, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (job.Document, error) {
 			var d job.Document
 			var parts string
-			if err := r.Scan(&d.ID, &d.Title, &d.FileName, &d.MediaType, &d.Size, &d.SHA256, &d.Pages,
+			if err := r.Scan(&d.ID, &d.Title, &d.FileName, &d.MediaType, &d.Size, &d.SHA256, &d.Pages, &d.Role,
 				&d.Signed.SHA256, &d.Signed.Size, &parts); err != nil {
 				return d, err
 			}

@@ -282,4 +282,9 @@ UPDATE jobs SET search = lower(title || E'\n' || reference || coalesce(E'\n' || 
 CREATE INDEX jobs_status ON jobs (org, status, id);
 CREATE INDEX jobs_deadline ON jobs (org, expires_at);
 `,
+	// 14: each document's role, "original" or "combined"
+	// (job.DocumentRole; SQLite's step 19).
+	`
+ALTER TABLE documents ADD COLUMN role TEXT NOT NULL DEFAULT 'original';
+`,
 }

@@ -293,4 +293,11 @@ UPDATE jobs SET search = lower(title || char(10) || reference || coalesce(char(1
 CREATE INDEX jobs_status ON jobs (org, status, id);
 CREATE INDEX jobs_deadline ON jobs (org, expires_at);
 `,
+	// 19: each document's role (issue 13): "original" as the sender
+	// uploaded it, or "combined", the one PDF segl made of a job's
+	// originals for Posten's one PAdES per job (job.DocumentRole). Every
+	// document stored before is an original.
+	`
+ALTER TABLE documents ADD COLUMN role TEXT NOT NULL DEFAULT 'original';
+`,
 }

@@ -235,7 +235,7 @@ func (db *DB) CreateJob(ctx context.Context, j *job.Job, events []job.Event, ide
 		}
 		for i, d := range j.Documents {
 			_, err := db.exec(ctx, tx, insertDocument,
-				j.Org, j.ID, d.ID, i, d.Title, d.FileName, d.MediaType, d.Size, d.SHA256, d.Pages)
+				j.Org, j.ID, d.ID, i, d.Title, d.FileName, d.MediaType, d.Size, d.SHA256, d.Pages, d.Role)
 			if err != nil {
 				return err
 			}
@@ -304,7 +304,7 @@ func (db *DB) SaveJob(ctx context.Context, j *job.Job, events []job.Event) error
 const (
 	insertIdempotency = `INSERT INTO idempotency (org, key, request_hash, job_id, created_at) VALUES (?, ?, ?, ?, ?)`
 	insertJob         = `INSERT INTO jobs (org, id, creator, flow, signature_type, assurance, title, description, reference, identifier, callback_url, exit_urls, retention, status, activates_at, expires_at, created_at, updated_at, version, polling, retain_days, audit_key, lang, search) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?)`
-	insertDocument    = `INSERT INTO documents (org, job_id, id, position, title, file_name, media_type, size, sha256, pages) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	insertDocument    = `INSERT INTO documents (org, job_id, id, position, title, file_name, media_type, size, sha256, pages, role) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	insertSigner      = `INSERT INTO signers (org, job_id, id, position, pid, email, mobile, ord, on_behalf_of, status, updated_at, ref) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	updateJob         = `UPDATE jobs SET status = ?, updated_at = ?, ended_at = ?, delete_after = ?, search = ?, version = version + 1 WHERE org = ? AND id = ? AND version = ?`
 	updateSigner      = `UPDATE signers SET status = ?, updated_at = ?, name = ?, evidence = ?, notice = ?, rejection_reason = ? WHERE org = ? AND job_id = ? AND id = ?`
@@ -430,7 +430,7 @@ func (db *DB) Job(ctx context.Context, org, id string) (*job.Job, error) {
 	for rows.Next() {
 		var d job.Document
 		var parts string
-		if err := rows.Scan(&d.ID, &d.Title, &d.FileName, &d.MediaType, &d.Size, &d.SHA256, &d.Pages,
+		if err := rows.Scan(&d.ID, &d.Title, &d.FileName, &d.MediaType, &d.Size, &d.SHA256, &d.Pages, &d.Role,
 			&d.Signed.SHA256, &d.Signed.Size, &parts); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("sqlite: job documents: %w", err)
@@ -464,7 +464,7 @@ func (db *DB) Job(ctx context.Context, org, id string) (*job.Job, error) {
 // them.
 const (
 	jobQuery       = `SELECT ` + jobColumns + ` FROM jobs WHERE org = ? AND id = ?`
-	documentsQuery = `SELECT id, title, file_name, media_type, size, sha256, pages, signed_sha256, signed_size, signed_parts FROM documents
+	documentsQuery = `SELECT id, title, file_name, media_type, size, sha256, pages, role, signed_sha256, signed_size, signed_parts FROM documents
 		WHERE org = ? AND job_id = ? ORDER BY position`
 	signersQuery = `SELECT id, pid, email, mobile, ord, on_behalf_of, status, updated_at, name, evidence, notice, ref, rejection_reason FROM signers
 		WHERE org = ? AND job_id = ? ORDER BY position`

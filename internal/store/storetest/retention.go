@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"reflect"
+	"slices"
 	"testing"
 	"time"
 
@@ -257,5 +258,50 @@ func testRevisionParts(t *testing.T, s store.Store) {
 	}
 	if got, err := s.BlobReferenced(ctx, act1, orgB, b.ID); err != nil || !got {
 		t.Fatalf("the job's own part: BlobReferenced = %v, %v", got, err)
+	}
+}
+
+// A job with a combined document keeps each document's role, the
+// combined document's revisions beside the unsigned originals, and
+// refers to every one of them (JobBlobs), so retention deletes the
+// combined document with the originals.
+func testCombinedDocument(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	const a, b, ab, signed = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+		"bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb",
+		"abababababababababababababababababababababababababababababababab",
+		"cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc"
+	r := &job.Request{Title: "To avtaler", Flow: job.Direct, SignatureType: job.Authenticated, Combine: true,
+		Signers: []job.SignerRequest{{PID: "21909825250", Order: 1}}}
+	docs := []job.Document{
+		{ID: newID(), Title: "A", FileName: "a.pdf", MediaType: "application/pdf", Size: 10, SHA256: a, Pages: 1},
+		{ID: newID(), Title: "B", FileName: "b.pdf", MediaType: "application/pdf", Size: 20, SHA256: b, Pages: 2},
+		{ID: newID(), Title: "To avtaler", FileName: "to-avtaler.pdf", MediaType: "application/pdf", Size: 40, SHA256: ab, Pages: 4,
+			Role: job.Combined},
+	}
+	j, ev := job.New(r, orgA, "cert:42", docs, newID, t0, job.DefaultLimits)
+	if err := s.CreateJob(ctx, j, ev, nil); err != nil {
+		t.Fatal(err)
+	}
+	j.Combined().Signed = job.Revision{SHA256: signed, Size: 50}
+	if err := s.SaveJob(ctx, j, nil); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Job(ctx, orgA, j.ID)
+	if err != nil || !reflect.DeepEqual(got.Documents, j.Documents) {
+		t.Fatalf("read back: %v\n got %+v\nwant %+v", err, got.Documents, j.Documents)
+	}
+	roles := []job.DocumentRole{got.Documents[0].Role, got.Documents[1].Role, got.Documents[2].Role}
+	if !reflect.DeepEqual(roles, []job.DocumentRole{job.Original, job.Original, job.Combined}) {
+		t.Fatalf("roles = %v", roles)
+	}
+	keys, err := s.JobBlobs(ctx, orgA, j.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{a, b, ab, signed} {
+		if !slices.Contains(keys, want) {
+			t.Fatalf("JobBlobs = %v, missing %s…", keys, want[:4])
+		}
 	}
 }

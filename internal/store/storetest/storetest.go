@@ -50,6 +50,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"retention", testRetention},
 		{"delete-job", testDeleteJob},
 		{"revision-parts", testRevisionParts},
+		{"combined-document", testCombinedDocument},
 		{"deletion-notice", testDeletionNotice},
 		{"poll-times", testPollTimes},
 		{"poll-leases", testPollLeases},

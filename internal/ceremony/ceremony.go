@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -93,7 +94,10 @@ type Caller struct {
 // the new job. With an idempotency key, a repeat of the same request returns
 // the first job, and a different request with the same key is a Conflict.
 // The uploads come from StageDocument; only an accepted request moves them
-// into the blob store, and the caller releases them either way.
+// into the blob store, and the caller releases them either way. A request
+// that asks for one signed document (job.Request.Combine) with several
+// documents gets one more, the combined document (see combine), which the
+// signers sign alone.
 func (s *Service) CreateJob(ctx context.Context, c Caller, req *job.Request, uploads []Upload, idemKey string) (*job.Job, error) {
 	now := s.now()
 	if err := req.Validate(now, s.Limits); err != nil {
@@ -116,6 +120,7 @@ func (s *Service) CreateJob(ctx context.Context, c Caller, req *job.Request, upl
 	}
 	used := map[string]bool{}
 	docs := make([]job.Document, len(req.Documents))
+	docUploads := make([]Upload, len(req.Documents))
 	for i, d := range req.Documents {
 		u, ok := byPart[d.File]
 		if !ok {
@@ -123,6 +128,7 @@ func (s *Service) CreateJob(ctx context.Context, c Caller, req *job.Request, upl
 				"no part named %q in the upload", d.File)
 		}
 		used[d.File] = true
+		docUploads[i] = u
 		doc, err := s.checkDocument(ctx, u)
 		if err != nil {
 			var e *errs.Error
@@ -150,6 +156,16 @@ func (s *Service) CreateJob(ctx context.Context, c Caller, req *job.Request, upl
 			return first, err
 		}
 	}
+	var dropped []string
+	if req.Combine && len(docs) > 1 {
+		u, doc, d, err := s.combine(ctx, req, docs, docUploads)
+		defer ReleaseUploads([]Upload{u})
+		if err != nil {
+			return nil, err
+		}
+		doc.ID, dropped = newID(), d
+		docs, uploads = append(docs, doc), append(slices.Clip(uploads), u)
+	}
 	// Accepted: only now do the documents enter the blob store. Should
 	// storing the job fail after this, the blobs stay unreferenced (they
 	// may be another job's too, so they are not deleted here).
@@ -157,6 +173,11 @@ func (s *Service) CreateJob(ctx context.Context, c Caller, req *job.Request, upl
 		return nil, err
 	}
 	j, events := job.New(req, c.Org, c.Actor, docs, newID, now, s.Limits)
+	if dropped != nil {
+		// What the combined document left out of the originals, for the
+		// audit trail (the originals are kept whole).
+		events[0].Details["combined_dropped"] = dropped
+	}
 	j.RetainDays = org.Retention()
 	j.AuditKey = make([]byte, 32)
 	rand.Read(j.AuditKey) // never fails (crypto/rand, Go 1.24)

@@ -64,11 +64,30 @@ type Receipt struct {
 	Short, FileName string
 }
 
+// Front is the text of the front page of a job's combined document (the
+// one PDF of several documents that its signers sign, job.Combined) in
+// one language: it names each document the pages after it hold.
+type Front struct {
+	// Lead says what the document is, above the list of documents.
+	Lead string
+	// Documents and Signers head the two lists.
+	Documents, Signers string
+	// FileName, Digest and Pages label each document's lines.
+	FileName, Digest, Pages string
+	// Signer names a signer shown by number only (job.ShowName), with
+	// %[1]d the number; Email, Mobile and Ref label how the sender
+	// addressed the others.
+	Signer, Email, Mobile, Ref string
+	// File is the combined document's own file name.
+	File string
+}
+
 // Texts are one language's catalogue: the file i18n/LANG.json.
 type Texts struct {
 	Page    Page
 	Slot    Slot
 	Receipt Receipt
+	Front   Front
 }
 
 // Catalogues are the loaded catalogues, one per language.

@@ -52,7 +52,9 @@ func (c *checker) err() error {
 // directRequest maps a direct job: the request part and the manifest.
 func directRequest(req *directJobRequest, m *directManifest, org string) (*job.Request, []manifestDocument, error) {
 	var c checker
-	out := &job.Request{Flow: job.Direct, Reference: c.optText("reference", req.Reference, 50)}
+	// Combine: the clients download one PAdES per job, so a job of
+	// several documents is signed as one combined document.
+	out := &job.Request{Flow: job.Direct, Combine: true, Reference: c.optText("reference", req.Reference, 50)}
 	if req.ExitURLs == nil {
 		c.fail("exit-urls is required")
 	} else {
@@ -113,7 +115,7 @@ func directRequest(req *directJobRequest, m *directManifest, org string) (*job.R
 // polling (portal.xsd has no other status method).
 func portalRequest(req *portalJobRequest, m *portalManifest, org string, now time.Time) (*job.Request, []manifestDocument, error) {
 	var c checker
-	out := &job.Request{Flow: job.Portal, Reference: c.optText("reference", req.Reference, 50)}
+	out := &job.Request{Flow: job.Portal, Combine: true, Reference: c.optText("reference", req.Reference, 50)}
 	queue := ""
 	if req.PollingQueue != nil {
 		queue = *req.PollingQueue

@@ -327,8 +327,9 @@ func portalManifestXML(org, title string) string {
 </portal-signature-job-manifest>`
 }
 
-// checkPAdES downloads the PAdES and checks it with tools we did not write.
-func (p *postenClient) checkPAdES(e *env, padesURL string, signatures int) {
+// checkPAdES downloads the PAdES, checks it with tools we did not write,
+// and returns it.
+func (p *postenClient) checkPAdES(e *env, padesURL string, signatures int) []byte {
 	p.t.Helper()
 	t := p.t
 	r := p.do("GET", padesURL, "", nil).want(t, http.StatusOK)
@@ -350,6 +351,7 @@ func (p *postenClient) checkPAdES(e *env, padesURL string, signatures int) {
 	if out, err := exec.Command("qpdf", "--check", f).CombinedOutput(); err != nil {
 		t.Fatalf("qpdf --check: %v\n%s", err, out)
 	}
+	return r.body
 }
 
 // checkXAdES downloads a signer's XAdES and checks it with xmlsec1.

@@ -1,0 +1,258 @@
+package server_test
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"io/fs"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/segl/segl/client"
+	"github.com/segl/segl/internal/testdocs"
+	"github.com/segl/segl/internal/testtool"
+	"github.com/segl/segl/internal/xades"
+)
+
+// Two documents of one Posten job: the signers sign one combined PDF,
+// whose PAdES the clients download (issue 13, docs/posten-api.md).
+var (
+	combinedA = testdocs.PDF("Arbeidsavtale for Storgata 1", 30_000)
+	combinedB = testdocs.PDF("Husordensregler for Storgata 1", 20_000)
+)
+
+func combinedDocs() []xades.ASiCFile {
+	return []xades.ASiCFile{
+		{Name: "0000_arbeidsavtale.pdf", MediaType: "application/pdf", Content: combinedA},
+		{Name: "0001_husorden.pdf", MediaType: "application/pdf", Content: combinedB},
+	}
+}
+
+const combinedManifestDocs = `<documents>
+        <document href="0000_arbeidsavtale.pdf" mime="application/pdf"><title>Kontrakt</title></document>
+        <document href="0001_husorden.pdf" mime="application/pdf"><title>Husordensregler</title></document>
+    </documents>`
+
+func hexSum(b []byte) string {
+	s := sha256.Sum256(b)
+	return hex.EncodeToString(s[:])
+}
+
+// A direct job with two documents and two signers, through the real
+// signer pages to completion: pades-url once someone has signed, one
+// PAdES with both signers' signatures and the document time-stamp,
+// a front page naming both documents by SHA-256 and then their pages, XAdES
+// per signer naming every document; deleting the documents leaves no blob
+// of the job, the combined document's included.
+func TestPostenCombinedDirect(t *testing.T) {
+	clk := &movableClock{}
+	e := newEnvOnClock(t, clk)
+	p := e.posten(t, orgA, javaStyle)
+	manifest := strings.Replace(directManifestXML(orgA), `<documents>
+        <document href="0000_arbeidsavtale.pdf" mime="application/pdf"><title>Kontrakt</title></document>
+    </documents>`, combinedManifestDocs, 1)
+	var created directJobResponse
+	p.create("direct", directJobXML, p.bundle(manifest, combinedDocs())).want(t, http.StatusOK).decode(t, &created)
+
+	j := onlyJob(t, e)
+	if len(j.Documents) != 3 || j.Documents[0].Role != "original" || j.Documents[1].Role != "original" ||
+		j.Documents[2].Role != "combined" || j.Documents[0].SHA256 != hexSum(combinedA) || j.Documents[1].SHA256 != hexSum(combinedB) {
+		t.Fatalf("/api/v1 documents: %+v", j.Documents)
+	}
+	combined := j.Documents[2]
+
+	ola := e.browser(t)
+	view := ola.login(created.Signers[0].RedirectURL, olaPID, "bankid")
+	showsCombined(t, view, combined.FileName)
+	token1 := ola.submit(view, "/sign", url.Values{"confirm": {"yes"}}).exitToken(t, "https://sender.example/ok")
+	var st directStatus
+	p.do("GET", created.StatusURL+"?status_query_token="+url.QueryEscape(token1), "", nil).want(t, http.StatusOK).decode(t, &st)
+	if st.PAdES == "" || len(st.XAdES) != 1 {
+		t.Fatalf("status after Ola: %+v", st)
+	}
+	p.do("GET", st.PAdES, "", nil).want(t, http.StatusOK) // Ola's signature so far
+
+	kari := e.browser(t)
+	token2 := kari.submit(kari.login(created.Signers[1].RedirectURL, kariPID, "bankid"), "/sign",
+		url.Values{"confirm": {"yes"}}).exitToken(t, "https://sender.example/ok")
+	e.settled()
+	st = directStatus{}
+	p.do("GET", created.StatusURL+"?status_query_token="+url.QueryEscape(token2), "", nil).want(t, http.StatusOK).decode(t, &st)
+	if st.Status != "COMPLETED_SUCCESSFULLY" || len(st.XAdES) != 2 || st.PAdES == "" {
+		t.Fatalf("status after Kari: %+v", st)
+	}
+	checkCombinedPAdES(t, e, p, st.PAdES)
+	for _, x := range st.XAdES {
+		checkCombinedXAdES(t, e, p, x.URL, combined.SHA256)
+	}
+	// The originals stay as uploaded and unsigned.
+	for _, d := range j.Documents[:2] {
+		if _, err := e.client(orgA).SignedDocument(t.Context(), j.ID, d.ID); err == nil {
+			t.Fatalf("original %s has a signed revision", d.Title)
+		}
+	}
+
+	p.do("POST", st.ConfirmationURL, "", nil).want(t, http.StatusOK)
+	p.do("DELETE", st.DeleteDocumentsURL, "", nil).want(t, http.StatusOK)
+	p.do("GET", st.PAdES, "", nil).want(t, http.StatusGone)
+	// Blobs written within the last hour are kept for the sweep (a new
+	// job may be storing the same content); an hour later it deletes them.
+	clk.moveTo(clk.Now().Add(2 * time.Hour))
+	if _, err := e.srv.Svc.SweepBlobs(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	noBlobs(t, e.data)
+}
+
+// A portal job with two documents and two signers in order, signed in
+// the portal: the archive client's download is the combined PAdES too.
+func TestPostenCombinedPortal(t *testing.T) {
+	e := newEnv(t)
+	p := e.posten(t, orgA, dotnetStyle)
+	manifest := strings.Replace(portalManifestXML(orgA, "Leieavtale"), `<documents>
+        <document href="0000_arbeidsavtale.pdf" mime="application/pdf"><title>Kontrakt</title></document>
+    </documents>`, combinedManifestDocs, 1)
+	p.create("portal", portalJobXML(""), p.bundle(manifest, combinedDocs())).want(t, http.StatusOK)
+	j := onlyJob(t, e)
+	combined := j.Documents[len(j.Documents)-1]
+	if len(j.Documents) != 3 || combined.Role != "combined" {
+		t.Fatalf("/api/v1 documents: %+v", j.Documents)
+	}
+
+	for _, person := range []string{olaPID, kariPID} {
+		b := e.browser(t)
+		tasks := b.idp(b.link(b.get("/sign/"), "Logg inn"), person, "bankid")
+		view := b.link(tasks, "Leieavtale")
+		showsCombined(t, view, combined.FileName)
+		b.submit(view, "/sign", url.Values{"confirm": {"yes"}}).want(t, 200, "Du har signert")
+	}
+	e.settled()
+	var st portalStatus
+	p.poll("portal", "").want(t, http.StatusOK).decode(t, &st)
+	if st.Status != "COMPLETED_SUCCESSFULLY" || len(st.Signatures) != 2 || st.PAdES == "" {
+		t.Fatalf("after signing: %+v", st)
+	}
+	pades := checkCombinedPAdES(t, e, p, st.PAdES)
+	for _, s := range st.Signatures {
+		checkCombinedXAdES(t, e, p, s.XAdES, combined.SHA256)
+	}
+	archived := p.do("GET", "/"+orgA+"/archive/documents/"+j.ID+"/pades", "", nil).want(t, http.StatusOK)
+	if !bytes.Equal(archived.body, pades) {
+		t.Fatal("the archive client's PAdES is not the job's PAdES")
+	}
+}
+
+// showsCombined asserts that a signer's page offers the combined
+// document to read and sign and lists the originals below it.
+func showsCombined(t *testing.T, view page, fileName string) {
+	t.Helper()
+	body := string(view.body)
+	read, originals := strings.Index(body, "<dd>"+fileName+"</dd>"), strings.Index(body, "Dokumentene slik avsenderen sendte dem")
+	if read < 0 || originals < read || !strings.Contains(body[originals:], "<dd>0001_husorden.pdf</dd>") {
+		t.Fatalf("the signer's page does not show the combined document and then the originals:\n%s", body)
+	}
+}
+
+// onlyJob is the one job of orgA, as /api/v1 shows it.
+func onlyJob(t *testing.T, e *env) *client.Job {
+	t.Helper()
+	list, err := e.client(orgA).ListJobs(t.Context(), client.ListOptions{})
+	if err != nil || len(list.Jobs) != 1 {
+		t.Fatalf("/api/v1 lists %+v, %v", list, err)
+	}
+	j, err := e.client(orgA).Job(t.Context(), list.Jobs[0].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return j
+}
+
+// checkCombinedPAdES downloads the job's PAdES and checks it as a user
+// would: pdfsig finds both signers' signatures valid and the document
+// time-stamp, which segl's validator passes with them (checkPAdES, and
+// segl validate); qpdf --check is clean (checkPAdES); the front
+// page names both documents by SHA-256 and the combined document's pages
+// follow it, each document's text in order; segl validate passes.
+func checkCombinedPAdES(t *testing.T, e *env, p *postenClient, padesURL string) []byte {
+	t.Helper()
+	body := p.checkPAdES(e, padesURL, 3)
+	f := filepath.Join(t.TempDir(), "pades.pdf")
+	if err := os.WriteFile(f, body, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	// pdfsig lists the document time-stamp but cannot validate that kind
+	// ("Unable to validate this type of signature"); segl's validator
+	// did, in checkPAdES, and segl validate does below.
+	out, _ := exec.Command("pdfsig", "-nssdir", nssdb(t, e.data), f).CombinedOutput()
+	if strings.Count(string(out), "Signature #") != 3 || strings.Count(string(out), "Signature is Valid.") != 2 ||
+		strings.Contains(string(out), "Invalid") || !strings.Contains(string(out), "time-stamping unit") {
+		t.Fatalf("pdfsig: want two valid signatures and the document time-stamp\n%s", out)
+	}
+	if _, err := exec.LookPath("pdftotext"); err != nil {
+		testtool.Missing(t, "pdftotext not installed")
+	}
+	front, err := exec.Command("pdftotext", "-enc", "UTF-8", "-f", "1", "-l", "1", f, "-").CombinedOutput()
+	if err != nil {
+		t.Fatalf("pdftotext: %v\n%s", err, front)
+	}
+	for _, want := range []string{"Kontrakt", "Husordensregler", "0000_arbeidsavtale.pdf", "0001_husorden.pdf",
+		hexSum(combinedA), hexSum(combinedB)} {
+		if !strings.Contains(string(front), want) {
+			t.Errorf("the front page does not show %q:\n%s", want, front)
+		}
+	}
+	all, err := exec.Command("pdftotext", "-enc", "UTF-8", "-f", "2", f, "-").CombinedOutput()
+	if err != nil {
+		t.Fatalf("pdftotext: %v\n%s", err, all)
+	}
+	a := strings.Index(string(all), "Arbeidsavtale for Storgata 1")
+	b := strings.Index(string(all), "Husordensregler for Storgata 1")
+	if a < 0 || b < a {
+		t.Fatalf("after the front page, want the first document's text and then the second's:\n%s", all)
+	}
+	if out, err := exec.Command(seglBinary(t), "validate", "--data", e.data, f).CombinedOutput(); err != nil ||
+		!strings.Contains(string(out), "TOTAL_PASSED") {
+		t.Fatalf("segl validate: %v\n%s", err, out)
+	}
+	return body
+}
+
+// checkCombinedXAdES checks a signer's XAdES with xmlsec1 (checkXAdES)
+// and that it names both originals and the combined document by SHA-256.
+func checkCombinedXAdES(t *testing.T, e *env, p *postenClient, xadesURL, combinedSHA string) {
+	t.Helper()
+	p.checkXAdES(e, xadesURL)
+	r := p.do("GET", xadesURL, "", nil).want(t, http.StatusOK)
+	v, err := xades.Verify(r.body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var named []string
+	for _, d := range v.Facts.Documents {
+		named = append(named, hex.EncodeToString(d.SHA256))
+	}
+	want := []string{hexSum(combinedA), hexSum(combinedB), combinedSHA}
+	if strings.Join(named, ",") != strings.Join(want, ",") {
+		t.Fatalf("the evidence names %v, want %v", named, want)
+	}
+}
+
+// noBlobs asserts that the blob store of the data directory holds
+// nothing: the test's one job was deleted, with its originals, its
+// combined document, every revision's parts and the evidence.
+func noBlobs(t *testing.T, data string) {
+	t.Helper()
+	filepath.WalkDir(filepath.Join(data, "blobs", "sha256"), func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		t.Errorf("%s is still there", path)
+		return nil
+	})
+}

@@ -976,11 +976,15 @@ func (w *Web) signHome(rw http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
+		docs := len(j.Documents)
+		if j.Combined() != nil {
+			docs-- // the sender's documents, which the combined one holds
+		}
 		for i := range j.Signers {
 			signer := &j.Signers[i]
 			if signer.PID == id.PID && j.Turn(signer, now) == nil {
 				v.Tasks = append(v.Tasks, taskView{SignerID: signer.ID, Title: j.Title, Sender: sender,
-					Documents: len(j.Documents), ExpiresAt: j.ExpiresAt})
+					Documents: docs, ExpiresAt: j.ExpiresAt})
 			}
 		}
 	}

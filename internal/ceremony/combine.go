@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/segl/segl/internal/blob"
 	"github.com/segl/segl/internal/doctext"
+	"github.com/segl/segl/internal/errs"
 	"github.com/segl/segl/internal/job"
 	"github.com/segl/segl/internal/pdf"
 	"github.com/segl/segl/internal/pdfa"
@@ -106,7 +108,7 @@ func (s *Service) combine(ctx context.Context, req *job.Request, docs []job.Docu
 	}
 	if err != nil {
 		os.Remove(out.Name())
-		return Upload{}, job.Document{}, nil, err
+		return Upload{}, job.Document{}, nil, combineError(err)
 	}
 	u := Upload{FileName: texts.Front.File, ContentType: MediaPDF,
 		Ref: blob.Ref{Key: hex.EncodeToString(h.Sum(nil)), Size: res.Size}, staged: &staged{path: out.Name()}}
@@ -167,4 +169,22 @@ func frontPage(req *job.Request, docs []job.Document, t doctext.Texts) string {
 		fmt.Fprintf(&b, "%d. %s\n", i+1, strings.Join(parts, ", "))
 	}
 	return b.String()
+}
+
+// combineError gives pdf.Combine's refusal of the sender's documents its
+// kind: they passed the upload check one by one (checkDocument), so what
+// is left is their size together, or a document the merge cannot read
+// the way normalisation can; anything else is segl's own failure.
+func combineError(err error) error {
+	if errors.Is(err, pdf.ErrTooLarge) {
+		return errs.Wrap(err, errs.TooLarge, codeDocumentsTooLargeToCombine,
+			"the documents are too large together to be signed as one combined document: %v", err)
+	}
+	for _, bad := range []error{pdf.ErrMalformed, pdf.ErrEncrypted, pdf.ErrSigned, pdf.ErrUnsupportedFilter, pdf.ErrDynamicXFA} {
+		if errors.Is(err, bad) {
+			return errs.Wrap(err, errs.Invalid, codeDocumentsNotCombinable,
+				"the documents cannot be combined into one document to sign: %v", err)
+		}
+	}
+	return fmt.Errorf("ceremony: combine: %w", err)
 }

@@ -5,6 +5,8 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"strings"
@@ -12,7 +14,9 @@ import (
 	"time"
 
 	"github.com/segl/segl/internal/clock"
+	"github.com/segl/segl/internal/errs"
 	"github.com/segl/segl/internal/job"
+	"github.com/segl/segl/internal/pdf"
 	"github.com/segl/segl/internal/testdocs"
 	"github.com/segl/segl/internal/testtool"
 )
@@ -97,5 +101,28 @@ func TestCombine(t *testing.T) {
 	left, err := os.ReadDir(s.TempDir)
 	if err != nil || len(left) != 0 {
 		t.Fatalf("left in the temporary directory: %v, %v", left, err)
+	}
+}
+
+// What pdf.Combine refuses is the sender's problem with a kind and a
+// code; anything else stays segl's own (a 500).
+func TestCombineError(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		err  error
+		kind errs.Kind
+		code string
+	}{
+		{"fail/too-large-together", fmt.Errorf("%w: more than 5000 pages to combine", pdf.ErrTooLarge), errs.TooLarge, codeDocumentsTooLargeToCombine},
+		{"fail/malformed", fmt.Errorf("pdf: combine: source 2: %w", pdf.ErrMalformed), errs.Invalid, codeDocumentsNotCombinable},
+		{"fail/signed", fmt.Errorf("%w: it carries 1 signature", pdf.ErrSigned), errs.Invalid, codeDocumentsNotCombinable},
+		{"fail/ours", errors.New("write /tmp/x: no space left on device"), errs.Internal, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := combineError(tc.err)
+			if errs.KindOf(err) != tc.kind || (tc.code != "" && !errs.HasCode(err, tc.code)) || !errors.Is(err, tc.err) {
+				t.Fatalf("combineError(%v) = %v (%v), want %v %s", tc.err, err, errs.KindOf(err), tc.kind, tc.code)
+			}
+		})
 	}
 }

@@ -18,6 +18,8 @@ const (
 	codeCodeNotNeeded               = "code-not-needed"                 // a one-time code asked for by a signer who logs in with their identity number
 	codeCodeUnavailable             = "code-unavailable"                // one-time codes cannot be sent: this server has no queue
 	CodeCodeWrong                   = "code-wrong"                      // the one-time code does not match
+	codeDocumentsNotCombinable      = "documents-not-combinable"        // documents that pass the upload check but that pdf.Combine cannot put in one combined document
+	codeDocumentsTooLargeToCombine  = "documents-too-large-to-combine"  // documents of more pages or objects together than one combined document may have (pdf.ErrTooLarge)
 	codeEmptyDocument               = "empty-document"                  // an uploaded document of zero bytes
 	codeIdempotencyKeyReused        = "idempotency-key-reused"          // an Idempotency-Key used before for a different request
 	codeInvalidTextDocument         = "invalid-text-document"           // a text document that is not UTF-8 or holds control characters

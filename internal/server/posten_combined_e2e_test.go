@@ -146,6 +146,17 @@ func TestPostenCombinedPortal(t *testing.T) {
 	if !bytes.Equal(archived.body, pades) {
 		t.Fatal("the archive client's PAdES is not the job's PAdES")
 	}
+
+	// The sender's portal marks the combined document and the originals,
+	// and offers the combined document signed.
+	sender := e.browser(t)
+	sender.portalLogin(olaPID)
+	view := sender.get("/portal/jobs/" + j.ID)
+	view.has(t, "Samlet dokument: forsiden og alle dokumentene i én PDF.", "Original, som lastet opp.", combined.FileName)
+	signed := sender.link(view, "Last ned ferdig signert «Leieavtale»")
+	if signed.status != http.StatusOK || !bytes.Equal([]byte(signed.body), pades) {
+		t.Fatalf("the portal's signed download: %d, %d bytes, not the PAdES", signed.status, len(signed.body))
+	}
 }
 
 // showsCombined asserts that a signer's page offers the combined

@@ -430,7 +430,7 @@ func (s *Server) startDev(ctx context.Context, cfg config.Config, opts Options, 
 	gate := &devtsa.Gate{TSA: s.TSA}
 	mux.Handle("/dev/tsa/hold", gate)
 	s.seal = &signing.Config{Seal: dev.Seal, Anchors: []*x509.Certificate{dev.Root}, TSA: gate,
-		OCSP: pki.DevOCSP{Dev: dev, Revoked: revoked, Now: opts.Clock.Now}}
+		OCSP: &pki.RevocationCache{Source: pki.DevOCSP{Dev: dev, Revoked: revoked, Now: opts.Clock.Now}, Now: opts.Clock.Now}}
 	// The ID-porten stand-in, with segl's own relying party (the production
 	// eid/oidc code) registered as its client. Both sides live in this
 	// process, so a fresh client key at every start is enough.

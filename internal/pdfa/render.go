@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"sync"
 
 	"github.com/segl/segl/internal/pdf"
 )
@@ -18,6 +19,18 @@ import (
 //
 //go:embed icc/sRGB.icc
 var srgbProfile []byte
+
+// srgbDeflated is srgbProfile compressed once, as putStream would compress
+// it: every rendered document carries the same 3 KB profile (each signer's
+// receipt among them), and deflating it anew was a third of the cost of
+// starting a document. Deflate at one level is deterministic, so the files
+// are byte for byte what they were.
+var srgbDeflated = sync.OnceValues(func() ([]byte, error) {
+	f := getFlater()
+	defer f.release()
+	z, err := f.deflate(srgbProfile)
+	return bytes.Clone(z), err
+})
 
 // kidsPerNode is the fan-out of the page tree (ISO 32000-1 7.7.3.2): pages
 // hang from intermediate nodes of at most this many, under one root, so
@@ -145,7 +158,11 @@ func (r *renderer) begin(meta Meta) error {
 	if err := w.put(metadata, fmt.Appendf(nil, "<< /Type /Metadata /Subtype /XML /Length %d >>\nstream\n%s\nendstream", len(xmp), xmp)); err != nil {
 		return err
 	}
-	if err := w.putStream(profile, "/N 3 /Alternate /DeviceRGB", srgbProfile); err != nil {
+	z, err := srgbDeflated()
+	if err != nil {
+		return err
+	}
+	if err := w.putEncoded(profile, "/N 3 /Alternate /DeviceRGB", z, true); err != nil {
 		return err
 	}
 

@@ -76,6 +76,12 @@ func (w *writer) putStream(ref pdf.Ref, dict string, data []byte) error {
 	if err != nil {
 		return err
 	}
+	return w.putEncoded(ref, dict, z, filtered)
+}
+
+// putEncoded writes object ref as a stream whose data z is already
+// compressed (filtered) or stored as it is.
+func (w *writer) putEncoded(ref pdf.Ref, dict string, z []byte, filtered bool) error {
 	if err := w.begin(ref); err != nil {
 		return err
 	}

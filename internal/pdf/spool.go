@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sync"
 )
 
 // DefaultSpoolMemory is how much of an intermediate revision a Spool keeps
@@ -28,6 +29,13 @@ type Spool struct {
 	err   error
 }
 
+// spoolBuffers keeps the memory of closed spools for the next ones: every
+// signing act, receipt and completion spools a few revisions of a few
+// hundred kilobytes, and growing a new buffer for each was a sixth of all
+// the bytes a signing ceremony allocated, which the garbage collector then
+// had to scan and free. It holds *[]byte of at most DefaultSpoolMemory.
+var spoolBuffers sync.Pool
+
 // NewSpool returns an empty spool whose temporary file, if it needs one,
 // goes to dir ("" means os.TempDir()). memory bounds what it keeps in
 // memory; zero or less means DefaultSpoolMemory.
@@ -43,6 +51,11 @@ func (s *Spool) Write(p []byte) (int, error) {
 	if s.err != nil {
 		return 0, s.err
 	}
+	if s.f == nil && s.buf == nil {
+		if b, ok := spoolBuffers.Get().(*[]byte); ok {
+			s.buf = *b
+		}
+	}
 	if s.f == nil && len(s.buf)+len(p) > s.limit {
 		f, err := os.CreateTemp(s.dir, "segl-spool-*.pdf")
 		if err != nil {
@@ -54,7 +67,7 @@ func (s *Spool) Write(p []byte) (int, error) {
 			s.err = fmt.Errorf("pdf: spool: %w", err)
 			return 0, s.err
 		}
-		s.buf = nil
+		s.release()
 	}
 	if s.f != nil {
 		m, err := s.f.Write(p)
@@ -92,7 +105,7 @@ func (s *Spool) Size() int64 { return s.n }
 
 // Close releases the memory and removes the temporary file, if any.
 func (s *Spool) Close() error {
-	s.buf = nil
+	s.release()
 	if s.f == nil {
 		return nil
 	}
@@ -102,4 +115,14 @@ func (s *Spool) Close() error {
 	}
 	s.f = nil
 	return err
+}
+
+// release hands the in-memory buffer to the next spool. Nothing outside
+// the Spool holds a slice of it: ReadAt copies out.
+func (s *Spool) release() {
+	if s.buf != nil && cap(s.buf) <= DefaultSpoolMemory {
+		b := s.buf[:0]
+		spoolBuffers.Put(&b)
+	}
+	s.buf = nil
 }

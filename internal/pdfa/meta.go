@@ -34,6 +34,14 @@ type Meta struct {
 	// document's own font subset, so that a text document is ready for
 	// signing in one revision. Nil means none.
 	SignaturePage *Slots
+	// Quick compresses the document's streams (its font subset and page
+	// contents) with zlib.BestSpeed rather than the default level, as the
+	// signature page and the signature appearances are: for documents
+	// made anew for every signing act (each signer's receipt), where
+	// deflating at the default level was a third of the cost, for about
+	// a tenth more bytes. Documents rendered once for people to sign keep
+	// the default.
+	Quick bool
 }
 
 // maxMetaRunes bounds each metadata string, well below the 32767-byte

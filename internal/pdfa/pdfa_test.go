@@ -696,3 +696,21 @@ func TestRenderTextConcurrent(t *testing.T) {
 		}
 	}
 }
+
+// TestRenderTextQuick checks that a document rendered with Meta.Quick (each
+// signer's receipt) is the same document, compressed faster: it passes the
+// same PDF/A and qpdf checks, and pdftotext reads the same text from it.
+func TestRenderTextQuick(t *testing.T) {
+	meta := Meta{Title: "Kvittering", Author: "Kari Nordmann", Lang: "nb", Created: created}
+	plain, _ := render(t, longText(), meta)
+	meta.Quick = true
+	quick, _ := render(t, longText(), meta)
+	if bytes.Equal(plain, quick) {
+		t.Fatal("Quick made the same bytes as the default level")
+	}
+	checkPDFA(t, quick, meta)
+	qpdfCheck(t, quick)
+	if a, b := extracted(t, plain), extracted(t, quick); !slices.Equal(a, b) {
+		t.Errorf("pdftotext reads %d pages from the quick file, %d from the other, or different text", len(b), len(a))
+	}
+}

@@ -86,7 +86,7 @@ func RenderText(w io.Writer, text io.Reader, meta Meta) (Info, error) {
 	if err != nil {
 		return Info{}, err
 	}
-	r := &renderer{w: newWriter(w), sub: sub}
+	r := &renderer{w: newWriter(w, meta.Quick), sub: sub}
 	defer r.w.release()
 	if err := r.begin(meta); err != nil {
 		return Info{}, err

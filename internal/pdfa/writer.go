@@ -38,8 +38,14 @@ type writer struct {
 	*flater
 }
 
-func newWriter(w io.Writer) *writer {
-	return &writer{bw: bufio.NewWriterSize(w, 64<<10), sum: sha256.New(), offsets: []int64{0}, flater: getFlater()}
+// newWriter returns a writer to w that compresses at zlib's default level,
+// or with quick at zlib.BestSpeed (Meta.Quick).
+func newWriter(w io.Writer, quick bool) *writer {
+	f := getFlater()
+	if quick {
+		f = getFastFlater()
+	}
+	return &writer{bw: bufio.NewWriterSize(w, 64<<10), sum: sha256.New(), offsets: []int64{0}, flater: f}
 }
 
 func (w *writer) write(p []byte) error {

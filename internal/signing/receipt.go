@@ -125,7 +125,7 @@ func (e *Engine) Receipt(ctx context.Context, w io.Writer, r Receipt) error {
 	tmp := pdf.NewSpool(e.cfg.TempDir, 0)
 	defer tmp.Close()
 	now := e.now()
-	info, err := pdfa.RenderText(tmp, strings.NewReader(body), pdfa.Meta{Title: title, Lang: lang, Created: now, Author: r.SenderName})
+	info, err := pdfa.RenderText(tmp, strings.NewReader(body), pdfa.Meta{Title: title, Lang: lang, Created: now, Author: r.SenderName, Quick: true})
 	if err != nil {
 		return fmt.Errorf("signing: render receipt: %w", err)
 	}

@@ -125,7 +125,7 @@ func roles(body Roles) []registry.Role {
 // api is the authorised API behind c, asked about orgnr. 404, and 410 (how the register
 // answers for deleted units [?]), are an unknown organisation.
 func (c *Client) api(orgnr string) *maskinporten.API {
-	return &maskinporten.API{Name: "brreg", BaseURL: c.BaseURL, Token: c.Token, HTTP: c.HTTP,
+	return &maskinporten.API{Name: "brreg", Codes: codes, BaseURL: c.BaseURL, Token: c.Token, HTTP: c.HTTP,
 		Refused: func(status int, cause error) error {
 			if status == http.StatusNotFound || status == http.StatusGone {
 				return errs.Wrap(cause, errs.NotFound, codeUnknownOrganisation, "no organisation %s in the business register", orgnr)

@@ -133,7 +133,7 @@ func (c *Client) lookup(ctx context.Context, pids []string) (*Response, error) {
 // api is the register behind c. 401 and 403 are configuration problems
 // (token or scope); anything else refused is a bug in the request.
 func (c *Client) api() *maskinporten.API {
-	return &maskinporten.API{Name: "krr", BaseURL: c.BaseURL, Token: c.Token, HTTP: c.HTTP,
+	return &maskinporten.API{Name: "krr", Codes: codes, BaseURL: c.BaseURL, Token: c.Token, HTTP: c.HTTP,
 		Refused: func(status int, cause error) error {
 			if status == http.StatusUnauthorized || status == http.StatusForbidden {
 				return errs.Wrap(cause, errs.Internal, codeUnauthorized, "krr: access token refused")

@@ -21,11 +21,13 @@ import (
 	"github.com/segl/segl/internal/registry"
 )
 
-// API is one register's API. Name, BaseURL and Token are required.
+// API is one register's API. Name, Codes, BaseURL and Token are required.
 type API struct {
-	// Name prefixes error messages and codes: "krr" gives "krr-token",
-	// "krr-unavailable", "krr-bad-response" and "krr-refused".
+	// Name prefixes error messages: "krr" gives "krr: request refused".
 	Name string
+	// Codes are the problem codes of the register's failures, named in
+	// the adapter's error vocabulary.
+	Codes Codes
 	// BaseURL is the API's root; a trailing slash is ignored.
 	BaseURL string
 	// Token returns a current access token; it is called once per request.
@@ -34,9 +36,18 @@ type API struct {
 	HTTP *http.Client
 	// Refused classifies an answer other than 200 OK that is not temporary,
 	// given its status and a cause that quotes it; nil, or a nil result,
-	// makes it Internal with code Name+"-refused": a request segl got wrong
+	// makes it Internal with code Codes.Refused: a request segl got wrong
 	// or a configuration the register does not accept.
 	Refused func(status int, cause error) error
+}
+
+// Codes are the problem codes of one register's failures. Each adapter
+// names its own, so that a code says which register failed.
+type Codes struct {
+	Token       string // no access token could be had (Unavailable)
+	Unavailable string // the register cannot be reached, or answered 5xx or 429 (Unavailable)
+	BadResponse string // the answer does not decode (Internal)
+	Refused     string // any other answer but 200 OK that Refused does not classify (Internal)
 }
 
 // Call sends in (nil for no body) as JSON with method to BaseURL+path and
@@ -52,7 +63,7 @@ func (a *API) Call(ctx context.Context, method, path string, in, out any, limit 
 	}
 	token, err := a.Token(ctx)
 	if err != nil {
-		return errs.Wrap(err, errs.Unavailable, a.Name+"-token", "%s: no access token", a.Name)
+		return errs.Wrap(err, errs.Unavailable, a.Codes.Token, "%s: no access token", a.Name)
 	}
 	req, err := http.NewRequestWithContext(ctx, method, strings.TrimSuffix(a.BaseURL, "/")+path, body)
 	if err != nil {
@@ -76,13 +87,13 @@ func (a *API) Call(ctx context.Context, method, path string, in, out any, limit 
 		return err
 	}
 	if err := json.NewDecoder(io.LimitReader(res.Body, limit)).Decode(out); err != nil {
-		return errs.Wrap(err, errs.Internal, a.Name+"-bad-response", "%s: cannot decode the answer", a.Name)
+		return errs.Wrap(err, errs.Internal, a.Codes.BadResponse, "%s: cannot decode the answer", a.Name)
 	}
 	return nil
 }
 
 func (a *API) temporary(err error, what string) error {
-	return errs.Wrap(fmt.Errorf("%w: %w", registry.ErrTemporary, err), errs.Unavailable, a.Name+"-unavailable", "%s: %s", a.Name, what)
+	return errs.Wrap(fmt.Errorf("%w: %w", registry.ErrTemporary, err), errs.Unavailable, a.Codes.Unavailable, "%s: %s", a.Name, what)
 }
 
 // status classifies an answer: nil for 200 OK.
@@ -100,5 +111,5 @@ func (a *API) status(res *http.Response) error {
 			return err
 		}
 	}
-	return errs.Wrap(cause, errs.Internal, a.Name+"-refused", "%s: request refused", a.Name)
+	return errs.Wrap(cause, errs.Internal, a.Codes.Refused, "%s: request refused", a.Name)
 }

@@ -103,20 +103,20 @@ func (r *Request) Validate(now time.Time, lim Limits) error {
 	v.text("title", r.Title, 1, 200)
 	v.text("description", r.Description, 0, 2000)
 	v.text("reference", r.Reference, 0, 200)
-	v.oneOf("flow", string(r.Flow), Direct, Portal)
-	v.oneOf("signature_type", string(r.SignatureType), Authenticated, Advanced)
+	v.oneOf("flow", codeInvalidFlow, string(r.Flow), Direct, Portal)
+	v.oneOf("signature_type", codeInvalidSignatureType, string(r.SignatureType), Authenticated, Advanced)
 	if r.LevelOfAssurance != "" {
-		v.oneOf("level_of_assurance", string(r.LevelOfAssurance), Substantial, High)
+		v.oneOf("level_of_assurance", codeInvalidLevelOfAssurance, string(r.LevelOfAssurance), Substantial, High)
 	}
 	if r.Identifier != "" {
-		v.oneOf("identifier", string(r.Identifier), ShowPID, ShowBirthDateAndName, ShowName)
+		v.oneOf("identifier", codeInvalidIdentifier, string(r.Identifier), ShowPID, ShowBirthDateAndName, ShowName)
 	}
 	if r.Language != "" {
 		langs := make([]any, len(Languages))
 		for i, l := range Languages {
 			langs[i] = l
 		}
-		v.oneOf("language", r.Language, langs...)
+		v.oneOf("language", codeInvalidLanguage, r.Language, langs...)
 	}
 	if r.CallbackURL != "" {
 		v.url("callback_url", r.CallbackURL)
@@ -126,7 +126,7 @@ func (r *Request) Validate(now time.Time, lim Limits) error {
 		v.url("exit_urls.rejection", r.ExitURLs.Rejection)
 		v.url("exit_urls.error", r.ExitURLs.Error)
 	} else if r.ExitURLs != (ExitURLs{}) {
-		v.add("exit_urls", "invalid-exit-urls", "exit URLs belong to direct jobs only")
+		v.add("exit_urls", codeInvalidExitURLs, "exit URLs belong to direct jobs only")
 	}
 	if r.Retention.Archive && (r.Retention.Years < 1 || r.Retention.Years > 50) {
 		v.add("retention.years", CodeInvalidRetention, "archive retention is 1 to 50 years")
@@ -152,7 +152,7 @@ func (v *validator) text(field, s string, minLen, maxLen int) {
 	case !utf8.ValidString(s):
 		v.add(field, CodeInvalidText, "must be UTF-8")
 	case n < minLen:
-		v.add(field, "missing-field", "is required")
+		v.add(field, codeMissingField, "is required")
 	case n > maxLen:
 		v.add(field, CodeTooLong, "must be at most %d characters", maxLen)
 	case strings.IndexFunc(s, func(r rune) bool { return unicode.IsControl(r) && r != '\n' }) >= 0:
@@ -160,34 +160,35 @@ func (v *validator) text(field, s string, minLen, maxLen int) {
 	}
 }
 
-func (v *validator) oneOf(field, got string, allowed ...any) {
+// oneOf requires got to be one of allowed, and says invalid when it is not.
+func (v *validator) oneOf(field, invalid, got string, allowed ...any) {
 	for _, a := range allowed {
 		if fmt.Sprint(a) == got {
 			return
 		}
 	}
 	if got == "" {
-		v.add(field, "missing-field", "is required")
+		v.add(field, codeMissingField, "is required")
 		return
 	}
-	v.add(field, "invalid-"+strings.ReplaceAll(field, "_", "-"), "must be one of %v", allowed)
+	v.add(field, invalid, "must be one of %v", allowed)
 }
 
 // url accepts absolute https URLs, and http only for loopback hosts so
 // development senders work.
 func (v *validator) url(field, s string) {
 	if s == "" {
-		v.add(field, "missing-field", "is required")
+		v.add(field, codeMissingField, "is required")
 		return
 	}
 	u, err := url.Parse(s)
 	if err != nil || u.Host == "" || len(s) > 2000 || u.User != nil {
-		v.add(field, "invalid-url", "must be an absolute https URL")
+		v.add(field, codeInvalidURL, "must be an absolute https URL")
 		return
 	}
 	loopback := u.Hostname() == "localhost" || u.Hostname() == "127.0.0.1" || u.Hostname() == "::1"
 	if u.Scheme != "https" && (u.Scheme != "http" || !loopback) {
-		v.add(field, "invalid-url", "must be an absolute https URL")
+		v.add(field, codeInvalidURL, "must be an absolute https URL")
 	}
 }
 
@@ -195,9 +196,9 @@ func (v *validator) times(r *Request, now time.Time, lim Limits) {
 	if r.ExpiresAt != nil {
 		switch {
 		case !r.ExpiresAt.After(now):
-			v.add("expires_at", "invalid-expiry", "must be in the future")
+			v.add("expires_at", codeInvalidExpiry, "must be in the future")
 		case r.ExpiresAt.Sub(now) > lim.MaxExpiry:
-			v.add("expires_at", "invalid-expiry", "must be within %d days", int(lim.MaxExpiry.Hours()/24))
+			v.add("expires_at", codeInvalidExpiry, "must be within %d days", int(lim.MaxExpiry.Hours()/24))
 		}
 	}
 	if r.ActivatesAt != nil {
@@ -206,7 +207,7 @@ func (v *validator) times(r *Request, now time.Time, lim Limits) {
 			expires = *r.ExpiresAt
 		}
 		if !r.ActivatesAt.Before(expires) {
-			v.add("activates_at", "invalid-activation", "must be before the expiry time")
+			v.add("activates_at", codeInvalidActivation, "must be before the expiry time")
 		}
 	}
 }
@@ -216,7 +217,7 @@ func (v *validator) times(r *Request, now time.Time, lim Limits) {
 func (v *validator) documents(docs []DocumentRequest, lim Limits) {
 	switch {
 	case len(docs) == 0:
-		v.add("documents", "missing-field", "at least one document is required")
+		v.add("documents", codeMissingField, "at least one document is required")
 	case len(docs) > lim.MaxDocuments:
 		v.add("documents", CodeTooManyDocuments, "at most %d documents per job", lim.MaxDocuments)
 		return
@@ -228,11 +229,11 @@ func (v *validator) documents(docs []DocumentRequest, lim Limits) {
 		v.text(field+".file_name", d.FileName, 0, 200)
 		switch {
 		case d.File == "":
-			v.add(field+".file", "missing-field", "must name the multipart part holding the document")
+			v.add(field+".file", codeMissingField, "must name the multipart part holding the document")
 		case d.File == "job":
-			v.add(field+".file", "invalid-file-reference", `the part "job" holds the request itself`)
+			v.add(field+".file", codeInvalidFileReference, `the part "job" holds the request itself`)
 		case seen[d.File]:
-			v.add(field+".file", "duplicate-document", "part %q is used twice", d.File)
+			v.add(field+".file", codeDuplicateDocument, "part %q is used twice", d.File)
 		}
 		seen[d.File] = true
 	}
@@ -243,7 +244,7 @@ func (v *validator) documents(docs []DocumentRequest, lim Limits) {
 func (v *validator) signers(signers []SignerRequest, flow Flow, lim Limits) {
 	switch {
 	case len(signers) == 0:
-		v.add("signers", "missing-field", "at least one signer is required")
+		v.add("signers", codeMissingField, "at least one signer is required")
 	case len(signers) > lim.MaxSigners:
 		v.add("signers", CodeTooManySigners, "at most %d signers per job", lim.MaxSigners)
 		return
@@ -255,30 +256,30 @@ func (v *validator) signers(signers []SignerRequest, flow Flow, lim Limits) {
 		// sender's own site sends that person to the signing link, and
 		// whoever logs in with an eID there signs.
 		if s.PID == "" && s.Email == "" && s.Mobile == "" && (s.Ref == "" || flow != Direct) {
-			v.add(field, "missing-signer-address", "needs a pid, an email or a mobile number")
+			v.add(field, codeMissingSignerAddress, "needs a pid, an email or a mobile number")
 		}
 		v.text(field+".ref", s.Ref, 0, 80)
 		if s.PID != "" && !ValidPID(s.PID) {
-			v.add(field+".pid", "invalid-pid", "is not a valid national identity number")
+			v.add(field+".pid", codeInvalidPID, "is not a valid national identity number")
 		}
 		if s.Email != "" && !ValidEmail(s.Email) {
-			v.add(field+".email", "invalid-email", "is not a valid e-mail address")
+			v.add(field+".email", codeInvalidEmail, "is not a valid e-mail address")
 		}
 		if s.Mobile != "" && !ValidMobile(s.Mobile) {
-			v.add(field+".mobile", "invalid-mobile", "must be in E.164 form, like +4791234567")
+			v.add(field+".mobile", codeInvalidMobile, "must be in E.164 form, like +4791234567")
 		}
 		if s.OnBehalfOf != "" && !ValidOrgNumber(s.OnBehalfOf) {
 			v.add(field+".on_behalf_of", CodeInvalidOrgnr, "is not a valid organisation number")
 		}
 		if s.Order < 0 || s.Order > 100 {
-			v.add(field+".order", "invalid-order", "must be between 0 and 100")
+			v.add(field+".order", codeInvalidOrder, "must be between 0 and 100")
 		}
 		key := s.PID
 		if key == "" {
 			key = emailKey(s.Email) + "|" + s.Mobile + "|" + s.Ref
 		}
 		if seen[key+"|"+s.OnBehalfOf] {
-			v.add(field, "duplicate-signer", "the same signer is listed twice")
+			v.add(field, codeDuplicateSigner, "the same signer is listed twice")
 		}
 		seen[key+"|"+s.OnBehalfOf] = true
 	}

@@ -98,7 +98,7 @@ func (j *Job) RejectBy(id, actor, reason string, now time.Time) ([]Event, error)
 // final (PAdES B-LTA).
 func (j *Job) Complete(now time.Time, details map[string]any) ([]Event, error) {
 	if !j.AllSigned() {
-		return nil, errs.E(errs.Conflict, "job-not-signed", "not every signer has signed")
+		return nil, errs.E(errs.Conflict, codeJobNotSigned, "not every signer has signed")
 	}
 	ev, err := j.apply(Complete, "system", now, details)
 	if err != nil {

@@ -81,7 +81,7 @@ func (s Status) Next(a Action) (Status, error) {
 	if next, ok := jobTransitions[s][a]; ok {
 		return next, nil
 	}
-	return s, errs.E(errs.Conflict, "job-state", "a %s job cannot %s", s, a)
+	return s, errs.E(errs.Conflict, codeJobState, "a %s job cannot %s", s, a)
 }
 
 // Final reports whether no action can change s any more.
@@ -99,7 +99,7 @@ func (s SignerStatus) Next(a Action) (SignerStatus, error) {
 	if next, ok := signerTransitions[s][a]; ok {
 		return next, nil
 	}
-	return s, errs.E(errs.Conflict, "signer-state", "a %s signer cannot %s", s, a)
+	return s, errs.E(errs.Conflict, codeSignerState, "a %s signer cannot %s", s, a)
 }
 
 // Final reports whether no action can change s any more.
@@ -160,7 +160,7 @@ func (j *Job) Fail(reason string, now time.Time) ([]Event, error) {
 // Expire ends a job that was not finished before its expiry time.
 func (j *Job) Expire(now time.Time) ([]Event, error) {
 	if now.Before(j.ExpiresAt) {
-		return nil, errs.E(errs.Conflict, "job-not-expired", "job expires at %s", j.ExpiresAt.Format(time.RFC3339))
+		return nil, errs.E(errs.Conflict, codeJobNotExpired, "job expires at %s", j.ExpiresAt.Format(time.RFC3339))
 	}
 	return j.end(Expire, "system", now, nil)
 }
@@ -200,7 +200,7 @@ func (j *Job) endSigners(a Action, actor string, now time.Time) ([]Event, error)
 // Activate opens a created job for signing once its activation time has come.
 func (j *Job) Activate(now time.Time) ([]Event, error) {
 	if now.Before(j.ActivatesAt) {
-		return nil, errs.E(errs.Conflict, "job-not-due", "job activates at %s", j.ActivatesAt.Format(time.RFC3339))
+		return nil, errs.E(errs.Conflict, codeJobNotDue, "job activates at %s", j.ActivatesAt.Format(time.RFC3339))
 	}
 	ev, err := j.apply(Activate, "system", now, nil)
 	if err != nil {

@@ -390,7 +390,7 @@ func (s *jsScan) run(roots ...Object) error {
 		if err != nil {
 			return err
 		}
-		if queue, err = s.walk(o, queue, 0); err == ErrJavaScript {
+		if queue, err = s.walk(o, queue, 0); errors.Is(err, ErrJavaScript) {
 			return fmt.Errorf("%w: in object %v", ErrJavaScript, ref)
 		} else if err != nil {
 			return err

@@ -119,7 +119,7 @@ func (a *API) authed(h handler) http.Handler {
 func (a *API) serve(w http.ResponseWriter, r *http.Request, h handler) error {
 	if !isOrgNumber(r.PathValue("org")) {
 		// Not an organisation number: a path of neither API (/api/v2, …).
-		return errs.E(errs.NotFound, "NOT_FOUND", "no endpoint %s %s", r.Method, r.URL.Path)
+		return errs.E(errs.NotFound, codeNotFound, "no endpoint %s %s", r.Method, r.URL.Path)
 	}
 	if r.TLS == nil || len(r.TLS.VerifiedChains) == 0 || len(r.TLS.VerifiedChains[0]) == 0 {
 		return errs.E(errs.Unauthenticated, CodeNotAuthorized, "present your organisation's enterprise certificate (mutual TLS)")
@@ -198,7 +198,7 @@ func (a *API) createPortal(w http.ResponseWriter, r *http.Request, c ceremony.Ca
 func (a *API) create(r *http.Request, c ceremony.Caller, req, manifest any, mapping func() (*job.Request, []manifestDocument, error)) (*job.Job, error) {
 	mediaType, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if mediaType != "multipart/mixed" && mediaType != "multipart/form-data" {
-		return nil, errs.E(errs.Invalid, "INVALID_CONTENT_TYPE", "send multipart/mixed with the job XML and the document bundle")
+		return nil, errs.E(errs.Invalid, codeInvalidContentType, "send multipart/mixed with the job XML and the document bundle")
 	}
 	lim := a.Svc.Limits
 	r.Body = http.MaxBytesReader(nil, r.Body, int64(lim.MaxDocuments)*lim.MaxDocumentBytes+2*maxXML)
@@ -387,7 +387,7 @@ func (a *API) directStatus(w http.ResponseWriter, r *http.Request, c ceremony.Ca
 	token := r.URL.Query().Get("status_query_token")
 	j, err := a.Svc.StatusByToken(r.Context(), c, token)
 	if errs.HasCode(err, ceremony.CodeStatusTokenInvalid) || err == nil && j.ID != r.PathValue("job") {
-		return errs.E(errs.Forbidden, "INVALID_STATUS_QUERY_TOKEN", "the status query token is not valid for this job")
+		return errs.E(errs.Forbidden, codeInvalidStatusQueryToken, "the status query token is not valid for this job")
 	}
 	if err != nil {
 		return err
@@ -424,7 +424,7 @@ func (a *API) newRedirectURL(w http.ResponseWriter, r *http.Request, c ceremony.
 	}
 	s, ok := j.Signer(r.PathValue("signer"))
 	if !ok {
-		return errs.E(errs.NotFound, "SIGNER_NOT_FOUND", "no signer %s in job %s", r.PathValue("signer"), j.ID)
+		return errs.E(errs.NotFound, codeSignerNotFound, "no signer %s in job %s", r.PathValue("signer"), j.ID)
 	}
 	writeXML(w, http.StatusOK, directSignerResponse{directSignerTo: a.signerResponse(j, s)})
 	return nil
@@ -459,7 +459,7 @@ func (a *API) cancel(w http.ResponseWriter, r *http.Request, c ceremony.Caller) 
 	}
 	if _, err := a.Svc.Cancel(r.Context(), c, j.ID); err != nil {
 		if errs.Is(err, errs.Conflict) {
-			return errs.Wrap(err, errs.Conflict, "JOB_COMPLETED", "the job is %s and cannot be cancelled", j.Status)
+			return errs.Wrap(err, errs.Conflict, codeJobCompleted, "the job is %s and cannot be cancelled", j.Status)
 		}
 		return err
 	}
@@ -521,7 +521,7 @@ func (a *API) servePades(w http.ResponseWriter, r *http.Request, c ceremony.Call
 	}
 	d := padesDocument(j)
 	if d == nil {
-		return errs.E(errs.Conflict, CodeMultipleDocuments,
+		return errs.E(errs.Conflict, codeMultipleDocuments,
 			"job %s has %d documents, each signed as its own PDF: download them through /api/v1", j.ID, len(j.Documents))
 	}
 	_, o, err := a.Svc.SignedDocument(r.Context(), c, j.ID, d.ID)
@@ -541,7 +541,7 @@ func (a *API) servePades(w http.ResponseWriter, r *http.Request, c ceremony.Call
 func (a *API) archivePades(w http.ResponseWriter, r *http.Request, c ceremony.Caller) error {
 	j, err := a.Svc.Job(r.Context(), c, r.PathValue("job"))
 	if errs.Is(err, errs.NotFound) || err == nil && j.Status != job.StatusCompleted {
-		return errs.E(errs.NotFound, "ARCHIVED_DOCUMENT_NOT_FOUND", "no archived document %s", r.PathValue("job"))
+		return errs.E(errs.NotFound, codeArchivedDocumentNotFound, "no archived document %s", r.PathValue("job"))
 	}
 	if err != nil {
 		return err
@@ -609,7 +609,7 @@ func writeXML(w http.ResponseWriter, status int, v any) {
 func (a *API) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	e := errs.From(err)
 	if e == nil {
-		e = errs.Wrap(err, errs.Internal, "INTERNAL_ERROR", "internal error")
+		e = errs.Wrap(err, errs.Internal, codeInternalError, "internal error")
 	}
 	status := e.Kind.HTTPStatus()
 	if e.Code == errs.CodeJobDeleted {
@@ -632,7 +632,7 @@ func (a *API) writeError(w http.ResponseWriter, r *http.Request, err error) {
 // postenCode gives segl's kebab-case codes Posten's form.
 func postenCode(code string) string {
 	if code == "" {
-		return "UNKNOWN_ERROR"
+		return codeUnknownError
 	}
 	return strings.ToUpper(strings.ReplaceAll(code, "-", "_"))
 }

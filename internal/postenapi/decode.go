@@ -15,10 +15,6 @@ import (
 // maxXML bounds the job XML and the signer update request.
 const maxXML = 1 << 20
 
-// CodeSchema is the error code of XML that breaks the schema (the code the
-// .NET client's fixtures show for invalid XML).
-const CodeSchema = "SCHEMA_VALIDATION_ERROR"
-
 // decode reads one message of the schema strictly: UTF-8, no document type
 // declaration, the expected document element in the API's namespace, no
 // element or attribute the schema does not allow, nothing after the

@@ -286,7 +286,7 @@ func checkSender(c *checker, s *sender, org string) {
 	case s.OrganizationNumber != org:
 		// The clients put the URL's organisation in the manifest; a
 		// different one would sign for someone the URL did not name.
-		c.list = append(c.list, errs.E(errs.Invalid, "SENDER_MISMATCH",
+		c.list = append(c.list, errs.E(errs.Invalid, codeSenderMismatch,
 			"the manifest's sender/organization-number %q is not the organisation %s of the URL", s.OrganizationNumber, org))
 	}
 }

@@ -117,7 +117,7 @@ func (a *API) poll(w http.ResponseWriter, r *http.Request, c ceremony.Caller, fl
 	}
 	if now.Before(next) {
 		w.Header().Set(nextPollHeader, next.Format(time.RFC3339Nano))
-		writeXML(w, http.StatusTooManyRequests, errorResponse{Code: "TOO_EAGER_POLLING", Type: "CLIENT",
+		writeXML(w, http.StatusTooManyRequests, errorResponse{Code: codeTooEagerPolling, Type: "CLIENT",
 			Message: "polled before " + nextPollHeader + "; wait until " + next.Format(time.RFC3339)})
 		return nil
 	}

@@ -23,14 +23,14 @@ func CheckPDF(src io.ReaderAt, size int64, name string) (pdf.Info, error) {
 	case err == nil:
 		return info, nil
 	case errors.Is(err, pdf.ErrEncrypted):
-		return info, errs.Wrap(err, errs.Invalid, "encrypted-pdf", "document %s is encrypted; upload it without a password", name)
+		return info, errs.Wrap(err, errs.Invalid, codeEncryptedPDF, "document %s is encrypted; upload it without a password", name)
 	case errors.Is(err, pdf.ErrJavaScript):
-		return info, errs.Wrap(err, errs.Invalid, "pdf-javascript", "document %s contains JavaScript, which cannot be signed safely", name)
+		return info, errs.Wrap(err, errs.Invalid, codePDFJavaScript, "document %s contains JavaScript, which cannot be signed safely", name)
 	case errors.Is(err, pdf.ErrSigned):
 		return info, errs.Wrap(err, errs.Invalid, CodeSignedUpload,
 			"document %s is already signed; a new signature would make its signatures fail validation", name)
 	case errors.Is(err, pdf.ErrDynamicXFA):
-		return info, errs.Wrap(err, errs.Invalid, "dynamic-xfa",
+		return info, errs.Wrap(err, errs.Invalid, codeDynamicXFA,
 			"document %s is a dynamic XFA form, whose pages only XFA software can show; upload it as a flat PDF", name)
 	}
 	return info, errs.Wrap(err, errs.Invalid, CodeInvalidPDF, "document %s is not a readable PDF", name)

@@ -111,7 +111,7 @@ func (r Receipt) text(t doctext.Receipt, loc *time.Location) (title, body string
 // from the act's evidence, so every copy says the same.
 func (e *Engine) Receipt(ctx context.Context, w io.Writer, r Receipt) error {
 	if r.Act.Action != "signed" || len(r.Act.Documents) == 0 {
-		return errs.E(errs.Invalid, "bad-receipt", "a receipt is for a signing act with documents")
+		return errs.E(errs.Invalid, codeBadReceipt, "a receipt is for a signing act with documents")
 	}
 	loc := e.cfg.Location
 	if loc == nil {

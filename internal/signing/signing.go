@@ -199,17 +199,6 @@ type Config struct {
 	catalogues fs.FS
 }
 
-// Problem codes of a signing act that the signer's pages explain.
-const (
-	// CodeAdvancedUnavailable: no remote signing service is configured.
-	CodeAdvancedUnavailable = "advanced-signing-unavailable"
-	// CodeOwnKeyLogin: the remote signing service refused the login (an
-	// expired ID token, too low a level); logging in again fixes it.
-	CodeOwnKeyLogin = "own-key-login"
-	// CodeNoOwnKey: the person has no signing key at the service.
-	CodeNoOwnKey = "no-own-key"
-)
-
 // Engine makes signed output with segl's keys. Build it with New; one
 // engine serves concurrent acts.
 //
@@ -316,7 +305,7 @@ func (e *Engine) prepare(ctx context.Context, w io.Writer, j Job, doc Document, 
 	switch mt {
 	case MediaText:
 		if cs := strings.ToLower(params["charset"]); cs != "" && cs != "utf-8" && cs != "us-ascii" {
-			return Prepared{}, errs.E(errs.Invalid, "unsupported-charset", "document %s: text in %q, want UTF-8", doc.ID, cs)
+			return Prepared{}, errs.E(errs.Invalid, codeUnsupportedCharset, "document %s: text in %q, want UTF-8", doc.ID, cs)
 		}
 		info, err := pdfa.RenderText(w, io.NewSectionReader(src, 0, size), pdfa.Meta{
 			Title: doc.Title, Lang: j.Lang, Created: e.now(), SignaturePage: &slots,
@@ -341,7 +330,7 @@ func (e *Engine) preparePDF(w io.Writer, doc Document, slots pdfa.Slots, src io.
 	if err != nil {
 		for _, bad := range []error{pdf.ErrMalformed, pdf.ErrEncrypted, pdf.ErrJavaScript, pdf.ErrUnsupportedFilter, pdf.ErrDynamicXFA} {
 			if errors.Is(err, bad) {
-				return Prepared{}, errs.Wrap(err, errs.Invalid, "bad-pdf", "document %s cannot be prepared for signing", doc.ID)
+				return Prepared{}, errs.Wrap(err, errs.Invalid, codeBadPDF, "document %s cannot be prepared for signing", doc.ID)
 			}
 		}
 		return Prepared{}, fmt.Errorf("signing: normalise document %s: %w", doc.ID, err)
@@ -688,7 +677,7 @@ func (e *Engine) signRevisions(ctx context.Context, act Act, key *pki.KeyPair, r
 		return nil, err
 	}
 	if act.Slot < 0 || act.Slot >= act.Job.Signers {
-		return nil, errs.E(errs.Invalid, "bad-slot", "slot %d of a job with %d signers", act.Slot, act.Job.Signers)
+		return nil, errs.E(errs.Invalid, codeBadSlot, "slot %d of a job with %d signers", act.Slot, act.Job.Signers)
 	}
 	docs := map[string]Document{}
 	for _, d := range act.Documents {
@@ -709,7 +698,7 @@ func (e *Engine) signRevisions(ctx context.Context, act Act, key *pki.KeyPair, r
 		delete(docs, r.Document) // each once
 	}
 	if key != nil && (key.Key == nil || key.Cert == nil) {
-		return nil, errs.E(errs.Unavailable, "bad-key", "the remote signing service gave a key without its certificate")
+		return nil, errs.E(errs.Unavailable, codeBadKey, "the remote signing service gave a key without its certificate")
 	}
 	signer, err := shown(act.Job.Identifier, act.Signer)
 	if err != nil {
@@ -760,7 +749,7 @@ func (e *Engine) evidence(ctx context.Context, act Act, key *pki.KeyPair) ([]byt
 	})
 	if err != nil {
 		if errors.Is(err, xades.ErrInvalidFacts) {
-			return nil, errs.Wrap(err, errs.Invalid, "bad-facts", "the signer's facts cannot be signed")
+			return nil, errs.Wrap(err, errs.Invalid, codeBadFacts, "the signer's facts cannot be signed")
 		}
 		return nil, fmt.Errorf("signing: evidence: %w", err)
 	}
@@ -945,18 +934,18 @@ func shown(id job.Identifier, s xades.SignerFacts) (xades.SignerFacts, error) {
 	switch id {
 	case job.ShowPID:
 		if s.PID == "" {
-			return s, errs.E(errs.Invalid, "no-pid", "the job shows the national identity number, and the signer has none")
+			return s, errs.E(errs.Invalid, codeNoPID, "the job shows the national identity number, and the signer has none")
 		}
 		return s, nil
 	case job.ShowBirthDateAndName:
 		if s.BirthDate == "" {
-			return s, errs.E(errs.Invalid, "no-birth-date", "the job shows the birth date, and the signer has none")
+			return s, errs.E(errs.Invalid, codeNoBirthDate, "the job shows the birth date, and the signer has none")
 		}
 		s.PID = ""
 	case job.ShowName:
 		s.PID, s.BirthDate = "", ""
 	default:
-		return s, errs.E(errs.Invalid, "bad-identifier", "unknown identifier %q", id)
+		return s, errs.E(errs.Invalid, codeBadIdentifier, "unknown identifier %q", id)
 	}
 	if s.IDToken != "" {
 		sum := sha256.Sum256([]byte(s.IDToken))
@@ -1002,7 +991,7 @@ func (e *Engine) completeTo(ctx context.Context, w io.Writer, src io.ReaderAt, s
 		return fmt.Errorf("signing: complete: %w", err)
 	}
 	if len(sigs) == 0 {
-		return errs.E(errs.Conflict, "not-signed", "a document without signatures cannot be completed")
+		return errs.E(errs.Conflict, codeNotSigned, "a document without signatures cannot be completed")
 	}
 	if err := e.sealer.Extend(ctx, w, src, size, true); err != nil {
 		return fmt.Errorf("signing: complete: %w", err)
@@ -1014,10 +1003,10 @@ func (e *Engine) completeTo(ctx context.Context, w io.Writer, src io.ReaderAt, s
 // and a language it has texts in (empty is bokmål).
 func (e *Engine) checkJob(j Job) error {
 	if j.Signers < 1 || j.Signers > pdfa.MaxSlots {
-		return errs.E(errs.Invalid, "bad-signers", "%d signers, want 1 to %d", j.Signers, pdfa.MaxSlots)
+		return errs.E(errs.Invalid, codeBadSigners, "%d signers, want 1 to %d", j.Signers, pdfa.MaxSlots)
 	}
 	if j.Lang != "" && !e.texts.Has(j.Lang) {
-		return errs.E(errs.Invalid, "bad-lang", "language %q, want one of %s", j.Lang, strings.Join(e.texts.Languages(), ", "))
+		return errs.E(errs.Invalid, codeBadLang, "language %q, want one of %s", j.Lang, strings.Join(e.texts.Languages(), ", "))
 	}
 	return nil
 }

@@ -210,7 +210,7 @@ func plainName(name string) bool {
 }
 
 func invalid(format string, args ...any) error {
-	return errs.E(errs.Invalid, CodeInvalid, format, args...)
+	return errs.E(errs.Invalid, codeInvalid, format, args...)
 }
 
 // String describes the bundle for logs.

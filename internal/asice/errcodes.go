@@ -5,6 +5,6 @@ package asice
 // apart. The strings are wire codes: clients and the API documents rely on
 // them.
 const (
-	CodeInvalid   = "invalid-document-bundle"           // not a container of the expected form
+	codeInvalid   = "invalid-document-bundle"           // not a container of the expected form
 	CodeSignature = "invalid-document-bundle-signature" // the signature or a digest does not hold
 )

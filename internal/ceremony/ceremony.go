@@ -398,7 +398,7 @@ func upload(d *job.Document) ([]blob.Span, error) {
 
 func signedRevision(d *job.Document) ([]blob.Span, error) {
 	if d.Signed.SHA256 == "" {
-		return nil, errs.E(errs.Conflict, CodeNotSignedYet, "nobody has signed document %s yet", d.ID)
+		return nil, errs.E(errs.Conflict, codeNotSignedYet, "nobody has signed document %s yet", d.ID)
 	}
 	return d.Signed.Spans(), nil
 }
@@ -442,7 +442,7 @@ func (s *Service) Evidence(ctx context.Context, c Caller, jobID, signerID string
 		return nil, ErrDeleted(jobID)
 	}
 	if signer.Evidence == "" {
-		return nil, errs.E(errs.Conflict, CodeNotSignedYet, "signer %s has not signed", signerID)
+		return nil, errs.E(errs.Conflict, codeNotSignedYet, "signer %s has not signed", signerID)
 	}
 	return s.Blobs.Open(ctx, signer.Evidence)
 }

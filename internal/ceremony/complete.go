@@ -54,7 +54,7 @@ func (s *Service) Complete(ctx context.Context, org, jobID string) error {
 		return err
 	}
 	if s.Engine == nil {
-		return errs.E(errs.Unavailable, CodeSigningUnavailable, "signing is not configured on this server")
+		return errs.E(errs.Unavailable, codeSigningUnavailable, "signing is not configured on this server")
 	}
 	base := revisions(j)
 	final, err := s.Engine.Complete(ctx, base)

@@ -31,11 +31,11 @@ const (
 	CodeLinkUsed                    = "link-used"                       // the signer has already acted on the job
 	codeMissingDocumentPart         = "missing-document-part"           // a document names a file part the upload does not have
 	CodeNotAUser                    = "not-a-user"                      // the person is not a portal user of the organisation
-	CodeNotSignedYet                = "not-signed-yet"                  // the signer or job has no signed result yet
+	codeNotSignedYet                = "not-signed-yet"                  // the signer or job has no signed result yet
 	CodeOrganisationInactive        = "organisation-inactive"           // the organisation is deactivated
 	CodeOrganisationUnknown         = "organisation-unknown"            // the organisation is not onboarded
 	codeSignatureTypeNotAllowed     = "signature-type-not-allowed"      // a job asks for a signature type the organisation may not use
-	CodeSigningUnavailable          = "signing-unavailable"             // no signing engine is configured on this server
+	codeSigningUnavailable          = "signing-unavailable"             // no signing engine is configured on this server
 	CodeStatusTokenInvalid          = "status-token-invalid"            // the status query token is not valid
 	codeUnreferencedDocumentPart    = "unreferenced-document-part"      // an uploaded part no document names
 	codeUnsignableDocument          = "unsignable-document"             // the reason of a job failed because its documents cannot be signed, when the signing engine's error has no code

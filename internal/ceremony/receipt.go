@@ -31,13 +31,13 @@ func (s *Service) SignerReceipt(ctx context.Context, w io.Writer, signerID strin
 // exactly what the evidence in the signed documents says.
 func (s *Service) Receipt(ctx context.Context, w io.Writer, j *job.Job, signer *job.Signer, lang string) error {
 	if s.Engine == nil {
-		return errs.E(errs.Unavailable, CodeSigningUnavailable, "no signing engine is configured")
+		return errs.E(errs.Unavailable, codeSigningUnavailable, "no signing engine is configured")
 	}
 	if j.Deleted() {
 		return ErrDeleted(j.ID)
 	}
 	if signer.Status != job.SignerSigned || signer.Evidence == "" {
-		return errs.E(errs.Conflict, CodeNotSignedYet, "signer %s has not signed", signer.ID)
+		return errs.E(errs.Conflict, codeNotSignedYet, "signer %s has not signed", signer.ID)
 	}
 	o, err := s.Blobs.Open(ctx, signer.Evidence)
 	if err != nil {

@@ -129,7 +129,7 @@ func (s *Service) SignerSignedDocument(ctx context.Context, signerID, docID stri
 		return job.Document{}, nil, err
 	}
 	if signer.Status != job.SignerSigned {
-		return job.Document{}, nil, errs.E(errs.Conflict, CodeNotSignedYet, "signer %s has not signed", signerID)
+		return job.Document{}, nil, errs.E(errs.Conflict, codeNotSignedYet, "signer %s has not signed", signerID)
 	}
 	return s.openDocument(ctx, j, docID, signedRevision)
 }
@@ -191,7 +191,7 @@ func (s *Service) Tasks(ctx context.Context, id eid.Identity) ([]*job.Job, error
 // the engine obtains the signer's own key with the login's ID token.
 func (s *Service) Sign(ctx context.Context, signerID string, id eid.Identity) (*job.Job, error) {
 	if s.Engine == nil {
-		return nil, errs.E(errs.Unavailable, CodeSigningUnavailable, "signing is not configured on this server")
+		return nil, errs.E(errs.Unavailable, codeSigningUnavailable, "signing is not configured on this server")
 	}
 	for attempt := 0; ; attempt++ {
 		j, err := s.signOnce(ctx, signerID, id)

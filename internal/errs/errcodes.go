@@ -12,5 +12,5 @@ const (
 	CodeDatabaseUnavailable  = "database-unavailable"   // segl's database cannot be reached (Unavailable): nothing was stored, retry later
 	CodeBlobStoreUnavailable = "blob-store-unavailable" // segl's object store cannot be reached (Unavailable): nothing was stored, retry later
 	CodeStorageFull          = "storage-full"           // every InsufficientStorage error, whichever store ran out: wait until space has been freed
-	CodeMoreProblems         = "more-problems"          // the last detail of a Join that lists MaxDetails problems and leaves the rest out
+	codeMoreProblems         = "more-problems"          // the last detail of a Join that lists MaxDetails problems and leaves the rest out
 )

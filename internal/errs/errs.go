@@ -152,7 +152,7 @@ const MaxDetails = 50
 // Join combines several invalid-field errors into one whose code and message
 // are the first's, so a client sees the problems of a request at once. At
 // most MaxDetails are listed; when there are more, the list ends with one
-// of code CodeMoreProblems that says how many were left out.
+// of code codeMoreProblems that says how many were left out.
 func Join(list []*Error) error {
 	switch len(list) {
 	case 0:
@@ -163,7 +163,7 @@ func Join(list []*Error) error {
 	first := *list[0]
 	first.Details = list
 	if more := len(list) - MaxDetails; more > 0 {
-		first.Details = append(list[:MaxDetails:MaxDetails], E(Invalid, CodeMoreProblems, "%d more problems are not listed", more))
+		first.Details = append(list[:MaxDetails:MaxDetails], E(Invalid, codeMoreProblems, "%d more problems are not listed", more))
 	}
 	return &first
 }

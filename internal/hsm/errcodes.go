@@ -5,10 +5,10 @@ package hsm
 // apart. The strings are wire codes: clients and the API documents rely on
 // them.
 const (
-	CodeConfig      = "hsm-config"       // the HSM settings do not go together
-	CodeKeyExists   = "hsm-key-exists"   // Generate: the label is taken
+	codeConfig      = "hsm-config"       // the HSM settings do not go together
+	codeKeyExists   = "hsm-key-exists"   // Generate: the label is taken
 	codeKeyType     = "hsm-key-type"     // Generate: a key type that is not one of KeyTypes
-	CodeModule      = "hsm-module"       // start-up: the PKCS#11 library cannot be loaded or initialised
+	codeModule      = "hsm-module"       // start-up: the PKCS#11 library cannot be loaded or initialised
 	CodeNoKey       = "hsm-no-key"       // start-up: no key pair with the label in the token
 	CodeNoToken     = "hsm-no-token"     // start-up: no token with the configured label
 	CodePINRejected = "hsm-pin-rejected" // start-up: the token refused the PIN (or the PIN is locked)

@@ -45,7 +45,7 @@ func (c Config) Configured() bool { return c.Module != "" || c.Token != "" || c.
 // Check reports a setting missing from a half-given configuration.
 func (c Config) Check() error {
 	if c.Module == "" || c.Token == "" || c.PINFile == "" {
-		return errs.E(errs.Invalid, CodeConfig, "hsm: pkcs11-module, pkcs11-token and pkcs11-pin-file go together")
+		return errs.E(errs.Invalid, codeConfig, "hsm: pkcs11-module, pkcs11-token and pkcs11-pin-file go together")
 	}
 	return nil
 }
@@ -70,7 +70,7 @@ func Open(cfg Config) (*Token, error) {
 		return nil, err
 	}
 	if _, err := os.Stat(cfg.Module); err != nil {
-		return nil, errs.Wrap(err, errs.Unavailable, CodeModule, "hsm: PKCS#11 module %s", cfg.Module)
+		return nil, errs.Wrap(err, errs.Unavailable, codeModule, "hsm: PKCS#11 module %s", cfg.Module)
 	}
 	ctx, err := crypto11.Configure(&crypto11.Config{Path: cfg.Module, TokenLabel: cfg.Token, Pin: pin})
 	if err != nil {
@@ -99,17 +99,17 @@ func openError(cfg Config, err error) error {
 		return errs.Wrap(err, errs.NotFound, CodeNoToken,
 			"hsm: no token labelled %q in %s (softhsm2-util --show-slots or pkcs11-tool -L lists them)", cfg.Token, cfg.Module)
 	}
-	return errs.Wrap(err, errs.Unavailable, CodeModule, "hsm: open token %q with %s", cfg.Token, cfg.Module)
+	return errs.Wrap(err, errs.Unavailable, codeModule, "hsm: open token %q with %s", cfg.Token, cfg.Module)
 }
 
 func readPIN(path string) (string, error) {
 	raw, err := os.ReadFile(path)
 	if err != nil {
-		return "", errs.Wrap(err, errs.Invalid, CodeConfig, "hsm: read PIN file")
+		return "", errs.Wrap(err, errs.Invalid, codeConfig, "hsm: read PIN file")
 	}
 	pin := strings.TrimSpace(string(raw))
 	if pin == "" {
-		return "", errs.E(errs.Invalid, CodeConfig, "hsm: PIN file %s is empty", path)
+		return "", errs.E(errs.Invalid, codeConfig, "hsm: PIN file %s is empty", path)
 	}
 	return pin, nil
 }
@@ -132,7 +132,7 @@ func (t *Token) Close() error {
 func (t *Token) Signer(label string) (crypto.Signer, error) {
 	keys, err := t.ctx.FindKeyPairs(nil, []byte(label))
 	if err != nil {
-		return nil, errs.Wrap(err, errs.Unavailable, CodeModule, "hsm: find key %q in token %q", label, t.label)
+		return nil, errs.Wrap(err, errs.Unavailable, codeModule, "hsm: find key %q in token %q", label, t.label)
 	}
 	switch len(keys) {
 	case 0:
@@ -140,7 +140,7 @@ func (t *Token) Signer(label string) (crypto.Signer, error) {
 	case 1:
 		return keys[0], nil
 	default:
-		return nil, errs.E(errs.Conflict, CodeKeyExists, "hsm: %d key pairs labelled %q in token %q", len(keys), label, t.label)
+		return nil, errs.E(errs.Conflict, codeKeyExists, "hsm: %d key pairs labelled %q in token %q", len(keys), label, t.label)
 	}
 }
 
@@ -167,10 +167,10 @@ var KeyTypes = []KeyType{ECP256, ECP384, RSA3072, RSA4096}
 // Signer ambiguous, and replacing a key by accident orphans its certificate.
 func (t *Token) Generate(label string, typ KeyType) (crypto.Signer, error) {
 	if label == "" {
-		return nil, errs.E(errs.Invalid, CodeConfig, "hsm: a key needs a label")
+		return nil, errs.E(errs.Invalid, codeConfig, "hsm: a key needs a label")
 	}
 	if _, err := t.Signer(label); err == nil {
-		return nil, errs.E(errs.Conflict, CodeKeyExists, "hsm: token %q already holds a key labelled %q", t.label, label)
+		return nil, errs.E(errs.Conflict, codeKeyExists, "hsm: token %q already holds a key labelled %q", t.label, label)
 	} else if !errs.Is(err, errs.NotFound) {
 		return nil, err
 	}
@@ -197,7 +197,7 @@ func (t *Token) Generate(label string, typ KeyType) (crypto.Signer, error) {
 		return nil, errs.E(errs.Invalid, codeKeyType, "hsm: key type %q is not one of %v", typ, KeyTypes)
 	}
 	if err != nil {
-		return nil, errs.Wrap(err, errs.Unavailable, CodeModule, "hsm: generate %s key %q in token %q", typ, label, t.label)
+		return nil, errs.Wrap(err, errs.Unavailable, codeModule, "hsm: generate %s key %q in token %q", typ, label, t.label)
 	}
 	return key, nil
 }

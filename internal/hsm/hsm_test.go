@@ -174,7 +174,7 @@ func TestStartupErrors(t *testing.T) {
 	}{
 		{"fail/wrong-pin", otherWrong, CodePINRejected},
 		{"fail/no-such-token", Config{Module: cfg.Module, Token: "no-such-token", PINFile: cfg.PINFile}, CodeNoToken},
-		{"fail/no-module", Config{Module: "/nonexistent/libpkcs11.so", Token: cfg.Token, PINFile: cfg.PINFile}, CodeModule},
+		{"fail/no-module", Config{Module: "/nonexistent/libpkcs11.so", Token: cfg.Token, PINFile: cfg.PINFile}, codeModule},
 		{"fail/empty-pin-file", Config{Module: cfg.Module, Token: cfg.Token, PINFile: empty}, "hsm-config"},
 		{"fail/half-configured", Config{Module: cfg.Module}, "hsm-config"},
 	} {
@@ -197,7 +197,7 @@ func TestStartupErrors(t *testing.T) {
 		}
 	})
 	t.Run("fail/label-taken", func(t *testing.T) {
-		if _, err := tok.Generate("seal", RSA3072); code(err) != CodeKeyExists {
+		if _, err := tok.Generate("seal", RSA3072); code(err) != codeKeyExists {
 			t.Fatalf("got %v", err)
 		}
 	})

@@ -142,7 +142,7 @@ func (a *API) createJob(w http.ResponseWriter, r *http.Request, c ceremony.Calle
 	r.Body = http.MaxBytesReader(w, r.Body, lim.MaxUploadBytes())
 	mr, err := r.MultipartReader()
 	if err != nil {
-		return errs.Wrap(err, errs.Invalid, CodeInvalidMultipart, "the body is not valid multipart/form-data")
+		return errs.Wrap(err, errs.Invalid, codeInvalidMultipart, "the body is not valid multipart/form-data")
 	}
 	var req *job.Request
 	var uploads []ceremony.Upload
@@ -159,7 +159,7 @@ func (a *API) createJob(w http.ResponseWriter, r *http.Request, c ceremony.Calle
 		name := part.FormName()
 		switch {
 		case name == "":
-			return errs.E(errs.Invalid, CodeInvalidMultipart, "every part needs a name")
+			return errs.E(errs.Invalid, codeInvalidMultipart, "every part needs a name")
 		case seen[name]:
 			return errs.Field(name, codeDuplicatePart, "part %q appears twice", name)
 		case name == "job":
@@ -224,7 +224,7 @@ func readError(err error) error {
 		// minimum rate (server.edge); the client hears why, if it listens.
 		return errs.Wrap(err, errs.Invalid, codeBodyTooSlow, "the request body arrived too slowly and was cut")
 	}
-	return errs.Wrap(err, errs.Invalid, CodeInvalidMultipart, "the body is not valid multipart/form-data")
+	return errs.Wrap(err, errs.Invalid, codeInvalidMultipart, "the body is not valid multipart/form-data")
 }
 
 // decodeRequest decodes the JSON part strictly into the public wire type
@@ -240,16 +240,16 @@ func decodeRequest(r io.Reader) (*job.Request, error) {
 		return nil, readError(br.err)
 	}
 	if err != nil {
-		return nil, errs.Wrap(err, errs.Invalid, CodeInvalidJSON, "the job part could not be read")
+		return nil, errs.Wrap(err, errs.Invalid, codeInvalidJSON, "the job part could not be read")
 	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	var req wireRequest
 	if err := dec.Decode(&req); err != nil {
-		return nil, errs.Wrap(err, errs.Invalid, CodeInvalidJSON, "the job part is not a valid job request: %s", jsonProblem(err))
+		return nil, errs.Wrap(err, errs.Invalid, codeInvalidJSON, "the job part is not a valid job request: %s", jsonProblem(err))
 	}
 	if dec.More() {
-		return nil, errs.E(errs.Invalid, CodeInvalidJSON, "the job part holds more than one JSON value")
+		return nil, errs.E(errs.Invalid, codeInvalidJSON, "the job part holds more than one JSON value")
 	}
 	if err := checkJSONText(raw); err != nil {
 		return nil, err
@@ -403,7 +403,7 @@ func (a *API) listJobs(w http.ResponseWriter, r *http.Request, c ceremony.Caller
 	if s := r.URL.Query().Get("limit"); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 1 || n > 100 {
-			return errs.Field("limit", CodeInvalidLimit, "must be between 1 and 100")
+			return errs.Field("limit", codeInvalidLimit, "must be between 1 and 100")
 		}
 		q.Limit = n
 	}
@@ -506,7 +506,7 @@ func (a *API) listEvents(w http.ResponseWriter, r *http.Request, c ceremony.Call
 	if s := r.URL.Query().Get("limit"); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 1 || n > 500 {
-			return errs.Field("limit", CodeInvalidLimit, "must be between 1 and 500")
+			return errs.Field("limit", codeInvalidLimit, "must be between 1 and 500")
 		}
 		limit = n
 	}
@@ -527,7 +527,7 @@ func (a *API) ackEvents(w http.ResponseWriter, r *http.Request, c ceremony.Calle
 	dec.DisallowUnknownFields()
 	var in client.Ack
 	if err := dec.Decode(&in); err != nil {
-		return errs.Wrap(err, errs.Invalid, CodeInvalidJSON, "send {\"seqs\": [ … ]}: %s", jsonProblem(err))
+		return errs.Wrap(err, errs.Invalid, codeInvalidJSON, "send {\"seqs\": [ … ]}: %s", jsonProblem(err))
 	}
 	n, err := a.Svc.Ack(r.Context(), c, in.Seqs)
 	if err != nil {

@@ -11,9 +11,9 @@ const (
 	codeInternal                  = "internal"                    // the bare 500 of an error without a kind: a bug, logged in full and shown to nobody
 	codeInvalidCursor             = "invalid-cursor"              // an event feed's after is not a sequence number
 	codeInvalidIdempotencyKey     = "invalid-idempotency-key"     // the Idempotency-Key header is not 1 to 255 visible ASCII characters
-	CodeInvalidJSON               = "invalid-json"                // the body is not the JSON the operation takes
-	CodeInvalidLimit              = "invalid-limit"               // a list's limit is not a number in range
-	CodeInvalidMultipart          = "invalid-multipart"           // the body is not the multipart form the operation takes
+	codeInvalidJSON               = "invalid-json"                // the body is not the JSON the operation takes
+	codeInvalidLimit              = "invalid-limit"               // a list's limit is not a number in range
+	codeInvalidMultipart          = "invalid-multipart"           // the body is not the multipart form the operation takes
 	codeInvalidStatus             = "invalid-status"              // a job list filtered by a status that does not exist
 	codeMissingJobPart            = "missing-job-part"            // the create-job body has no part named "job"
 	codeMissingStatusQueryToken   = "missing-status-query-token"  // a status query without exactly one status_query_token

@@ -122,12 +122,12 @@ func (a *API) serve(w http.ResponseWriter, r *http.Request, h handler) error {
 		return errs.E(errs.NotFound, codeNotFound, "no endpoint %s %s", r.Method, r.URL.Path)
 	}
 	if r.TLS == nil || len(r.TLS.VerifiedChains) == 0 || len(r.TLS.VerifiedChains[0]) == 0 {
-		return errs.E(errs.Unauthenticated, CodeNotAuthorized, "present your organisation's enterprise certificate (mutual TLS)")
+		return errs.E(errs.Unauthenticated, codeNotAuthorized, "present your organisation's enterprise certificate (mutual TLS)")
 	}
 	c, err := a.Svc.ClientCertCaller(r.Context(), r.TLS.VerifiedChains[0][0])
 	if err != nil {
 		if errs.Is(err, errs.Forbidden) {
-			return errs.Wrap(err, errs.Forbidden, CodeNotAuthorized, "%s", errs.From(err).Message)
+			return errs.Wrap(err, errs.Forbidden, codeNotAuthorized, "%s", errs.From(err).Message)
 		}
 		return err
 	}
@@ -204,7 +204,7 @@ func (a *API) create(r *http.Request, c ceremony.Caller, req, manifest any, mapp
 	r.Body = http.MaxBytesReader(nil, r.Body, int64(lim.MaxDocuments)*lim.MaxDocumentBytes+2*maxXML)
 	mr, err := r.MultipartReader()
 	if err != nil {
-		return nil, errs.Wrap(err, errs.Invalid, CodeInvalidMultipart, "the body is not multipart")
+		return nil, errs.Wrap(err, errs.Invalid, codeInvalidMultipart, "the body is not multipart")
 	}
 	var gotXML bool
 	var bundle *os.File
@@ -237,12 +237,12 @@ func (a *API) create(r *http.Request, c ceremony.Caller, req, manifest any, mapp
 				return nil, readError(err)
 			}
 		default:
-			return nil, errs.E(errs.Invalid, CodeInvalidMultipart,
+			return nil, errs.E(errs.Invalid, codeInvalidMultipart,
 				"expected one application/xml part and one application/octet-stream part, got another %q", ct)
 		}
 	}
 	if !gotXML || bundle == nil {
-		return nil, errs.E(errs.Invalid, CodeInvalidMultipart, "the request needs an application/xml part and an application/octet-stream part")
+		return nil, errs.E(errs.Invalid, codeInvalidMultipart, "the request needs an application/xml part and an application/octet-stream part")
 	}
 	size, err := bundle.Seek(0, io.SeekEnd)
 	if err != nil {
@@ -269,7 +269,7 @@ func (a *API) create(r *http.Request, c ceremony.Caller, req, manifest any, mapp
 		}
 	}
 	if len(docs) != len(b.Documents) {
-		return nil, errs.E(errs.Invalid, CodeManifestMismatch,
+		return nil, errs.E(errs.Invalid, codeManifestMismatch,
 			"the manifest names %d documents, the bundle holds %d", len(docs), len(b.Documents))
 	}
 	var uploads []ceremony.Upload
@@ -277,7 +277,7 @@ func (a *API) create(r *http.Request, c ceremony.Caller, req, manifest any, mapp
 	for _, d := range docs {
 		rc, err := b.Open(d.Href)
 		if err != nil {
-			return nil, errs.E(errs.Invalid, CodeManifestMismatch, "the bundle holds no document %q", d.Href)
+			return nil, errs.E(errs.Invalid, codeManifestMismatch, "the bundle holds no document %q", d.Href)
 		}
 		u, err := a.Svc.StageDocument(r.Context(), d.Href, baseName(d.Href), d.Mime, rc)
 		rc.Close()
@@ -343,13 +343,13 @@ func (a *API) checkBundleSigner(r *http.Request, c ceremony.Caller, sig *xades.A
 func readError(err error) error {
 	var tooBig *http.MaxBytesError
 	if errors.As(err, &tooBig) {
-		return errs.E(errs.TooLarge, CodeRequestTooLarge, "the request is larger than %d bytes", tooBig.Limit)
+		return errs.E(errs.TooLarge, codeRequestTooLarge, "the request is larger than %d bytes", tooBig.Limit)
 	}
 	var e *errs.Error
 	if errors.As(err, &e) {
 		return err
 	}
-	return errs.Wrap(err, errs.Invalid, CodeInvalidMultipart, "the body is not valid multipart")
+	return errs.Wrap(err, errs.Invalid, codeInvalidMultipart, "the body is not valid multipart")
 }
 
 func (a *API) directJobResponse(j *job.Job) directJobResponse {
@@ -393,7 +393,7 @@ func (a *API) directStatus(w http.ResponseWriter, r *http.Request, c ceremony.Ca
 		return err
 	}
 	if j.Flow != job.Direct {
-		return errs.E(errs.NotFound, CodeJobNotFound, "no direct job %s", r.PathValue("job"))
+		return errs.E(errs.NotFound, codeJobNotFound, "no direct job %s", r.PathValue("job"))
 	}
 	writeXML(w, http.StatusOK, a.directStatusResponse(j))
 	return nil
@@ -569,7 +569,7 @@ func padesDocument(j *job.Job) *job.Document {
 func (a *API) job(r *http.Request, c ceremony.Caller, flow job.Flow) (*job.Job, error) {
 	j, err := a.Svc.Job(r.Context(), c, r.PathValue("job"))
 	if errs.Is(err, errs.NotFound) || err == nil && j.Flow != flow {
-		return nil, errs.E(errs.NotFound, CodeJobNotFound, "no %s job %s", flow, r.PathValue("job"))
+		return nil, errs.E(errs.NotFound, codeJobNotFound, "no %s job %s", flow, r.PathValue("job"))
 	}
 	return j, err
 }

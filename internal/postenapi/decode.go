@@ -26,7 +26,7 @@ func decode(r io.Reader, v any) error {
 		return err
 	}
 	if len(data) > maxXML {
-		return errs.E(errs.TooLarge, CodeSchema, "the XML is larger than %d bytes", maxXML)
+		return errs.E(errs.TooLarge, codeSchema, "the XML is larger than %d bytes", maxXML)
 	}
 	if !utf8.Valid(data) {
 		return schemaError("the XML is not UTF-8")
@@ -119,5 +119,5 @@ func strict(v reflect.Value, path string) error {
 var unknownType = reflect.TypeOf(unknown{})
 
 func schemaError(format string, args ...any) *errs.Error {
-	return errs.E(errs.Invalid, CodeSchema, format, args...)
+	return errs.E(errs.Invalid, codeSchema, format, args...)
 }

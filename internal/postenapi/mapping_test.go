@@ -178,7 +178,7 @@ func TestDecodeStrict(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			var req portalJobRequest
 			err := decode(strings.NewReader(tc.doc), &req)
-			if !errs.HasCode(err, CodeSchema) {
+			if !errs.HasCode(err, codeSchema) {
 				t.Fatalf("got %v", err)
 			}
 		})
@@ -261,7 +261,7 @@ func TestActivationTime(t *testing.T) {
 	}
 	var m portalManifest
 	bad := strings.Replace(readAll(t, "portal/manifest.xml"), "2016-02-10T12:00:00+01:00", "10.12.2026 12:00", 1)
-	if err := decode(strings.NewReader(bad), &m); !errs.HasCode(err, CodeSchema) {
+	if err := decode(strings.NewReader(bad), &m); !errs.HasCode(err, codeSchema) {
 		t.Fatalf("not a dateTime: %v", err)
 	}
 }

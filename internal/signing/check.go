@@ -27,7 +27,7 @@ func CheckPDF(src io.ReaderAt, size int64, name string) (pdf.Info, error) {
 	case errors.Is(err, pdf.ErrJavaScript):
 		return info, errs.Wrap(err, errs.Invalid, codePDFJavaScript, "document %s contains JavaScript, which cannot be signed safely", name)
 	case errors.Is(err, pdf.ErrSigned):
-		return info, errs.Wrap(err, errs.Invalid, CodeSignedUpload,
+		return info, errs.Wrap(err, errs.Invalid, codeSignedUpload,
 			"document %s is already signed; a new signature would make its signatures fail validation", name)
 	case errors.Is(err, pdf.ErrDynamicXFA):
 		return info, errs.Wrap(err, errs.Invalid, codeDynamicXFA,

@@ -6,8 +6,8 @@ package signing
 // them.
 const (
 	CodeAdvancedUnavailable = "advanced-signing-unavailable" // an advanced signature asked for, and no remote signing service is configured (the signer's pages explain it)
-	CodeBadDocument         = "bad-document"                 // a document of the act is not described as the engine needs it
-	CodeBadDocuments        = "bad-documents"                // the act's documents and revisions do not match
+	codeBadDocument         = "bad-document"                 // a document of the act is not described as the engine needs it
+	codeBadDocuments        = "bad-documents"                // the act's documents and revisions do not match
 	codeBadFacts            = "bad-facts"                    // the signer's facts cannot be put in a XAdES signature
 	codeBadIdentifier       = "bad-identifier"               // a job showing an identifier segl does not know
 	codeBadKey              = "bad-key"                      // the remote signing service gave a key without its certificate
@@ -25,6 +25,6 @@ const (
 	codeNotSigned           = "not-signed"                   // completing a document without signatures
 	CodeOwnKeyLogin         = "own-key-login"                // the remote signing service refused the login (an expired ID token, too low a level); logging in again fixes it (the signer's pages explain it)
 	codePDFJavaScript       = "pdf-javascript"               // an upload that holds JavaScript, which cannot be signed safely
-	CodeSignedUpload        = "signed-upload"                // an upload that is already signed
+	codeSignedUpload        = "signed-upload"                // an upload that is already signed
 	codeUnsupportedCharset  = "unsupported-charset"          // a text document in a character set other than UTF-8 or US-ASCII
 )

@@ -286,7 +286,7 @@ func (e *Engine) prepare(ctx context.Context, w io.Writer, j Job, doc Document, 
 		return Prepared{}, err
 	}
 	if len(doc.SHA256) != sha256.Size || size != doc.Size {
-		return Prepared{}, errs.E(errs.Invalid, CodeBadDocument, "document %s: want its 32-byte SHA-256 and its size (%d, not %d)", doc.ID, size, doc.Size)
+		return Prepared{}, errs.E(errs.Invalid, codeBadDocument, "document %s: want its 32-byte SHA-256 and its size (%d, not %d)", doc.ID, size, doc.Size)
 	}
 	sum := sha256.New()
 	if _, err := io.Copy(sum, io.NewSectionReader(src, 0, size)); err != nil {
@@ -336,7 +336,7 @@ func (e *Engine) preparePDF(w io.Writer, doc Document, slots pdfa.Slots, src io.
 		return Prepared{}, fmt.Errorf("signing: normalise document %s: %w", doc.ID, err)
 	}
 	if !norm.Rewritten {
-		return Prepared{}, errs.E(errs.Invalid, CodeSignedUpload, "document %s: %s", doc.ID, norm.Reason)
+		return Prepared{}, errs.E(errs.Invalid, codeSignedUpload, "document %s: %s", doc.ID, norm.Reason)
 	}
 	var src2 io.ReaderAt = tmp
 	size2 := tmp.Size()
@@ -682,18 +682,18 @@ func (e *Engine) signRevisions(ctx context.Context, act Act, key *pki.KeyPair, r
 	docs := map[string]Document{}
 	for _, d := range act.Documents {
 		if len(d.SHA256) != sha256.Size {
-			return nil, errs.E(errs.Invalid, CodeBadDocument, "document %s: want its 32-byte SHA-256", d.ID)
+			return nil, errs.E(errs.Invalid, codeBadDocument, "document %s: want its 32-byte SHA-256", d.ID)
 		}
 		if !d.Unsigned {
 			docs[d.ID] = d
 		}
 	}
 	if len(docs) == 0 || len(revs) != len(docs) {
-		return nil, errs.E(errs.Invalid, CodeBadDocuments, "%d documents to sign, %d revisions", len(docs), len(revs))
+		return nil, errs.E(errs.Invalid, codeBadDocuments, "%d documents to sign, %d revisions", len(docs), len(revs))
 	}
 	for _, r := range revs {
 		if _, ok := docs[r.Document]; !ok {
-			return nil, errs.E(errs.Invalid, CodeBadDocuments, "revision of unknown document %q", r.Document)
+			return nil, errs.E(errs.Invalid, codeBadDocuments, "revision of unknown document %q", r.Document)
 		}
 		delete(docs, r.Document) // each once
 	}

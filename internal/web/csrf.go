@@ -35,7 +35,7 @@ var errBadToken = errors.New("web: missing or invalid csrf token")
 
 // errNoSession refuses an upload from someone who is not logged in, before
 // its body is read.
-var errNoSession = errs.E(errs.Unauthenticated, CodeSessionMissing, "an upload needs a session")
+var errNoSession = errs.E(errs.Unauthenticated, codeSessionMissing, "an upload needs a session")
 
 // maxTokenBytes is more than a token ever is (43 characters); a longer
 // csrf_token part is not one.

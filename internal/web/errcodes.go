@@ -13,11 +13,11 @@ const (
 	codeLoginTooOld      = "login-too-old"     // changing organisation with a login older than a session's lifetime
 	codeLoginUnavailable = "login-unavailable" // the server has no eID login configured
 	codeNoOrganisation   = "no-organisation"   // a portal page that needs an organisation before one is chosen
-	CodeNotLoggedIn      = "not-logged-in"     // the page needs a login first
+	codeNotLoggedIn      = "not-logged-in"     // the page needs a login first
 	codePageNotFound     = "page-not-found"    // no page at that path
 	codeSessionEncode    = "session-encode"    // the session cannot be encoded (a bug)
 	codeSessionExpired   = "session-expired"   // the session has been idle, or alive, longer than allowed
-	CodeSessionInvalid   = "session-invalid"   // the session cookie does not verify
-	CodeSessionKey       = "session-key"       // the session keys cannot be derived
-	CodeSessionMissing   = "session-missing"   // no session cookie
+	codeSessionInvalid   = "session-invalid"   // the session cookie does not verify
+	codeSessionKey       = "session-key"       // the session keys cannot be derived
+	codeSessionMissing   = "session-missing"   // no session cookie
 )

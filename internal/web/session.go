@@ -149,7 +149,7 @@ func (w *Web) Session(rw http.ResponseWriter, r *http.Request) (Session, error) 
 	now := w.clock.Now()
 	switch {
 	case s.Created.After(now.Add(maxSkew)) || s.Seen.After(now.Add(maxSkew)):
-		return Session{}, errs.E(errs.Unauthenticated, CodeSessionInvalid, "session from the future")
+		return Session{}, errs.E(errs.Unauthenticated, codeSessionInvalid, "session from the future")
 	case !now.Before(s.Seen.Add(w.idle)) || !now.Before(s.Created.Add(w.max)):
 		return Session{}, errs.E(errs.Unauthenticated, codeSessionExpired, "session expired")
 	}
@@ -179,7 +179,7 @@ func (w *Web) writeSession(rw http.ResponseWriter, s Session) error {
 	}
 	aead, err := chacha20poly1305.NewX(w.sessionKeys[0])
 	if err != nil {
-		return errs.Wrap(err, errs.Internal, CodeSessionKey, "session key")
+		return errs.Wrap(err, errs.Internal, codeSessionKey, "session key")
 	}
 	nonce := make([]byte, aead.NonceSize(), aead.NonceSize()+len(plain)+aead.Overhead())
 	rand.Read(nonce)
@@ -198,17 +198,17 @@ func (w *Web) writeSession(rw http.ResponseWriter, s Session) error {
 func (w *Web) openSession(r *http.Request) (Session, error) {
 	c, err := r.Cookie(sessionCookie)
 	if err != nil || c.Value == "" {
-		return Session{}, errs.E(errs.Unauthenticated, CodeSessionMissing, "no session")
+		return Session{}, errs.E(errs.Unauthenticated, codeSessionMissing, "no session")
 	}
 	sealed, err := base64.RawURLEncoding.DecodeString(c.Value)
 	if err != nil || len(sealed) < chacha20poly1305.NonceSizeX+chacha20poly1305.Overhead {
-		return Session{}, errs.E(errs.Unauthenticated, CodeSessionInvalid, "malformed session cookie")
+		return Session{}, errs.E(errs.Unauthenticated, codeSessionInvalid, "malformed session cookie")
 	}
 	nonce, box := sealed[:chacha20poly1305.NonceSizeX], sealed[chacha20poly1305.NonceSizeX:]
 	for _, k := range w.sessionKeys {
 		aead, err := chacha20poly1305.NewX(k)
 		if err != nil {
-			return Session{}, errs.Wrap(err, errs.Internal, CodeSessionKey, "session key")
+			return Session{}, errs.Wrap(err, errs.Internal, codeSessionKey, "session key")
 		}
 		plain, err := aead.Open(nil, nonce, box, []byte(sessionCookie))
 		if err != nil {
@@ -216,9 +216,9 @@ func (w *Web) openSession(r *http.Request) (Session, error) {
 		}
 		var s Session
 		if err := json.Unmarshal(plain, &s); err != nil || s.ID == "" {
-			return Session{}, errs.E(errs.Unauthenticated, CodeSessionInvalid, "malformed session")
+			return Session{}, errs.E(errs.Unauthenticated, codeSessionInvalid, "malformed session")
 		}
 		return s, nil
 	}
-	return Session{}, errs.E(errs.Unauthenticated, CodeSessionInvalid, "session cookie not authentic")
+	return Session{}, errs.E(errs.Unauthenticated, codeSessionInvalid, "session cookie not authentic")
 }

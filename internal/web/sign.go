@@ -505,7 +505,7 @@ func (w *Web) signerSession(rw http.ResponseWriter, r *http.Request, signerID st
 		return s, nil, nil, err
 	}
 	if !s.LoggedIn() {
-		return s, nil, nil, errs.E(errs.Unauthenticated, CodeNotLoggedIn, "log in first")
+		return s, nil, nil, errs.E(errs.Unauthenticated, codeNotLoggedIn, "log in first")
 	}
 	notFound := errs.E(errs.NotFound, store.CodeJobNotFound, "no such job")
 	id := s.Identity()

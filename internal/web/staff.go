@@ -144,7 +144,7 @@ func (w *Web) staffLoginFailed(area string) HandlerFunc {
 func (w *Web) staffSession(rw http.ResponseWriter, r *http.Request, area string) (Session, error) {
 	s, err := w.Session(rw, r)
 	if err == nil && (!s.LoggedIn() || s.Area != area || !eid.Assurance(s.LoA).AtLeast(eid.High)) {
-		err = errs.E(errs.Unauthenticated, CodeNotLoggedIn, "log in first")
+		err = errs.E(errs.Unauthenticated, codeNotLoggedIn, "log in first")
 	}
 	if err != nil {
 		return s, explain(err, "staff.error.login", "/"+area+"/login", "staff.error.login.retry")

@@ -197,21 +197,21 @@ func (c *Client) call(ctx context.Context, method, token string, in, out any) er
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return errs.Wrap(err, errs.Unavailable, CodeUnavailable, "csc: %s: the signing service cannot be reached", method)
+		return errs.Wrap(err, errs.Unavailable, codeUnavailable, "csc: %s: the signing service cannot be reached", method)
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse+1))
 	if err != nil {
-		return errs.Wrap(err, errs.Unavailable, CodeUnavailable, "csc: %s: reading the answer", method)
+		return errs.Wrap(err, errs.Unavailable, codeUnavailable, "csc: %s: reading the answer", method)
 	}
 	if len(data) > maxResponse {
-		return errs.E(errs.Unavailable, CodeUnavailable, "csc: %s: the answer is too large", method)
+		return errs.E(errs.Unavailable, codeUnavailable, "csc: %s: the answer is too large", method)
 	}
 	if resp.StatusCode != http.StatusOK {
 		return answerError(method, resp.StatusCode, data)
 	}
 	if err := json.Unmarshal(data, out); err != nil {
-		return errs.Wrap(err, errs.Unavailable, CodeBadAnswer, "csc: %s: malformed answer", method)
+		return errs.Wrap(err, errs.Unavailable, codeBadAnswer, "csc: %s: malformed answer", method)
 	}
 	return nil
 }
@@ -234,9 +234,9 @@ func answerError(method string, status int, data []byte) error {
 	case status == http.StatusForbidden:
 		kind, code = errs.Forbidden, codeDenied
 	case status == http.StatusTooManyRequests || status >= 500:
-		kind, code = errs.Unavailable, CodeUnavailable
+		kind, code = errs.Unavailable, codeUnavailable
 	case status < 400:
-		kind, code = errs.Unavailable, CodeBadAnswer
+		kind, code = errs.Unavailable, codeBadAnswer
 	}
 	return errs.Wrap(e, kind, code, "csc: %s refused", method)
 }
@@ -294,11 +294,11 @@ func (j credentialJSON) credential(method, id string) (Credential, error) {
 	for i, s := range j.Cert.Certificates {
 		der, err := base64.StdEncoding.DecodeString(s)
 		if err != nil {
-			return Credential{}, errs.Wrap(err, errs.Unavailable, CodeBadAnswer, "csc: %s: certificate %d is not base64", method, i)
+			return Credential{}, errs.Wrap(err, errs.Unavailable, codeBadAnswer, "csc: %s: certificate %d is not base64", method, i)
 		}
 		cert, err := x509.ParseCertificate(der)
 		if err != nil {
-			return Credential{}, errs.Wrap(err, errs.Unavailable, CodeBadAnswer, "csc: %s: certificate %d", method, i)
+			return Credential{}, errs.Wrap(err, errs.Unavailable, codeBadAnswer, "csc: %s: certificate %d", method, i)
 		}
 		if i == 0 {
 			c.Cert = cert
@@ -336,7 +336,7 @@ func (c *Client) Credential(ctx context.Context, token, id string) (Credential, 
 		return Credential{}, err
 	}
 	if cred.Cert == nil {
-		return Credential{}, errs.E(errs.Unavailable, CodeBadAnswer, "csc: credentials/info: no certificate")
+		return Credential{}, errs.E(errs.Unavailable, codeBadAnswer, "csc: credentials/info: no certificate")
 	}
 	return cred, nil
 }
@@ -354,7 +354,7 @@ type SAD struct {
 // each digest only when it signs it.
 func (c *Client) Authorize(ctx context.Context, token, credentialID string, n int) (SAD, error) {
 	if n < 1 {
-		return SAD{}, errs.E(errs.Invalid, CodeBadRequest, "csc: authorize at least one signature")
+		return SAD{}, errs.E(errs.Invalid, codeBadRequest, "csc: authorize at least one signature")
 	}
 	var out struct {
 		SAD       string `json:"SAD"`
@@ -366,7 +366,7 @@ func (c *Client) Authorize(ctx context.Context, token, credentialID string, n in
 		return SAD{}, err
 	}
 	if out.SAD == "" {
-		return SAD{}, errs.E(errs.Unavailable, CodeBadAnswer, "csc: credentials/authorize: no SAD")
+		return SAD{}, errs.E(errs.Unavailable, codeBadAnswer, "csc: credentials/authorize: no SAD")
 	}
 	// Section 11.6: expiresIn defaults to 3600 seconds.
 	ttl := time.Hour
@@ -384,12 +384,12 @@ func (c *Client) Authorize(ctx context.Context, token, credentialID string, n in
 func (c *Client) SignHash(ctx context.Context, token, credentialID string, sad SAD, h crypto.Hash, signAlgo string, digests ...[]byte) ([][]byte, error) {
 	hashOID, ok := hashOIDs[h]
 	if !ok {
-		return nil, errs.E(errs.Invalid, CodeBadRequest, "csc: unsupported hash %v", h)
+		return nil, errs.E(errs.Invalid, codeBadRequest, "csc: unsupported hash %v", h)
 	}
 	hashes := make([]string, len(digests))
 	for i, d := range digests {
 		if len(d) != h.Size() {
-			return nil, errs.E(errs.Invalid, CodeBadRequest, "csc: digest %d is %d bytes, not a %v digest", i, len(d), h)
+			return nil, errs.E(errs.Invalid, codeBadRequest, "csc: digest %d is %d bytes, not a %v digest", i, len(d), h)
 		}
 		hashes[i] = base64.StdEncoding.EncodeToString(d)
 	}
@@ -402,13 +402,13 @@ func (c *Client) SignHash(ctx context.Context, token, credentialID string, sad S
 		return nil, err
 	}
 	if len(out.Signatures) != len(digests) {
-		return nil, errs.E(errs.Unavailable, CodeBadAnswer, "csc: signatures/signHash: %d signatures for %d hashes", len(out.Signatures), len(digests))
+		return nil, errs.E(errs.Unavailable, codeBadAnswer, "csc: signatures/signHash: %d signatures for %d hashes", len(out.Signatures), len(digests))
 	}
 	sigs := make([][]byte, len(out.Signatures))
 	for i, s := range out.Signatures {
 		b, err := base64.StdEncoding.DecodeString(s)
 		if err != nil || len(b) == 0 {
-			return nil, errs.E(errs.Unavailable, CodeBadAnswer, "csc: signatures/signHash: signature %d is not base64", i)
+			return nil, errs.E(errs.Unavailable, codeBadAnswer, "csc: signatures/signHash: signature %d is not base64", i)
 		}
 		sigs[i] = b
 	}

@@ -72,7 +72,7 @@ func Open(ctx context.Context, cfg Config, idToken string, numSignatures int) (*
 // Open is the function Open with this client.
 func (c *Client) Open(ctx context.Context, idToken string, numSignatures int) (*pki.KeyPair, error) {
 	if numSignatures < 1 {
-		return nil, errs.E(errs.Invalid, CodeBadRequest, "csc: authorize at least one signature")
+		return nil, errs.E(errs.Invalid, codeBadRequest, "csc: authorize at least one signature")
 	}
 	ids, err := c.Credentials(ctx, idToken)
 	if err != nil {
@@ -205,12 +205,12 @@ func (k *remoteKey) Sign(_ io.Reader, digest []byte, opts crypto.SignerOpts) ([]
 			return nil, err
 		}
 		if !ecdsa.VerifyASN1(pub, digest, der) {
-			return nil, errs.E(errs.Unavailable, CodeBadSignature, "csc: signatures/signHash: the signature does not verify with the certificate's key")
+			return nil, errs.E(errs.Unavailable, codeBadSignature, "csc: signatures/signHash: the signature does not verify with the certificate's key")
 		}
 		sig = der
 	case *rsa.PublicKey:
 		if err := rsa.VerifyPKCS1v15(pub, h, digest, sig); err != nil {
-			return nil, errs.E(errs.Unavailable, CodeBadSignature, "csc: signatures/signHash: the signature does not verify with the certificate's key")
+			return nil, errs.E(errs.Unavailable, codeBadSignature, "csc: signatures/signHash: the signature does not verify with the certificate's key")
 		}
 	}
 	return sig, nil
@@ -229,7 +229,7 @@ func derECDSA(sig []byte, curve elliptic.Curve) ([]byte, error) {
 		return sig, nil
 	}
 	if len(sig) != 2*size {
-		return nil, errs.E(errs.Unavailable, CodeBadSignature, "csc: signatures/signHash: %d-byte ECDSA signature is neither DER nor r||s", len(sig))
+		return nil, errs.E(errs.Unavailable, codeBadSignature, "csc: signatures/signHash: %d-byte ECDSA signature is neither DER nor r||s", len(sig))
 	}
 	r.SetBytes(sig[:size])
 	s.SetBytes(sig[size:])

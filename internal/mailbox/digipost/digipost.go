@@ -288,10 +288,10 @@ func multipartBody(msg Message, content []byte) ([]byte, string, error) {
 //	METHOD\n lowercase(path)\n date: …\n [x-content-sha256: …\n] x-digipost-userid: …\n lowercase(query)\n
 func Sign(req *http.Request, body []byte, senderID string, key crypto.Signer, at time.Time) error {
 	if key == nil || senderID == "" {
-		return errs.E(errs.Internal, CodeConfig, "digipost: sender id and key are required")
+		return errs.E(errs.Internal, codeConfig, "digipost: sender id and key are required")
 	}
 	if _, ok := key.Public().(*rsa.PublicKey); !ok {
-		return errs.E(errs.Internal, CodeConfig, "digipost: the key must be RSA")
+		return errs.E(errs.Internal, codeConfig, "digipost: the key must be RSA")
 	}
 	req.Header.Set("Date", at.UTC().Format(http.TimeFormat))
 	req.Header.Set("X-Digipost-UserId", senderID)

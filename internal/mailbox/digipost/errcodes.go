@@ -6,7 +6,7 @@ package digipost
 // are wire codes: clients, Digipost and the API documents rely on them.
 const (
 	codeBadResponse        = "digipost-bad-response"        // Digipost answered 200 with a body that is not a delivery
-	CodeConfig             = "digipost-config"              // the Digipost client is configured wrongly
+	codeConfig             = "digipost-config"              // the Digipost client is configured wrongly
 	CodeDuplicateMessage   = "DUPLICATE_MESSAGE"            // Digipost's error code the adapter acts on: a message with that id was delivered already
 	codeNoMailbox          = "no-mailbox"                   // the person has no Digipost mailbox (Digipost said UNKNOWN_RECIPIENT)
 	codeRefused            = "digipost-refused"             // Digipost refused the delivery for a reason not worth retrying

@@ -1,8 +1,7 @@
 package health
 
-// Problem codes (errs.Error.Code) this package produces, named once so that
-// the code that makes an error and the code that checks for it cannot drift
-// apart. The strings are wire codes: clients and the API documents rely on
+// Codes of the readiness report (Report.Failed) that are not a failed
+// check's own problem code. The strings are wire codes: monitoring reads
 // them.
 const (
 	codeFailed = "failed" // a readiness check that failed with an error without a code of its own

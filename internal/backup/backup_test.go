@@ -27,7 +27,7 @@ func dataDir(t *testing.T) (dir, blobFile string) {
 		t.Fatal(err)
 	}
 	db.Close()
-	q, err := sqlitequeue.Open(filepath.Join(dir, "queue.db"))
+	q, err := sqlitequeue.Open(filepath.Join(dir, "queue.db"), sqlitequeue.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

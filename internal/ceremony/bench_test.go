@@ -53,7 +53,7 @@ func BenchmarkDeletions(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		q, err := sqlitequeue.Open(filepath.Join(dir, "queue.db"))
+		q, err := sqlitequeue.Open(filepath.Join(dir, "queue.db"), sqlitequeue.Options{})
 		if err != nil {
 			b.Fatal(err)
 		}

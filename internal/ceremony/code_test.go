@@ -36,7 +36,7 @@ func newCodeEnv(t *testing.T) *codeEnv {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	q, err := sqlitequeue.Open(filepath.Join(dir, "queue.db"))
+	q, err := sqlitequeue.Open(filepath.Join(dir, "queue.db"), sqlitequeue.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

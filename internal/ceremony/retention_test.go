@@ -130,7 +130,7 @@ func (w *retentionWorld) open(t *testing.T) {
 	if w.db, err = sqlite.Open(filepath.Join(w.dir, "segl.db"), sqlite.Options{}); err != nil {
 		t.Fatal(err)
 	}
-	if w.q, err = sqlitequeue.Open(filepath.Join(w.dir, "queue.db")); err != nil {
+	if w.q, err = sqlitequeue.Open(filepath.Join(w.dir, "queue.db"), sqlitequeue.Options{}); err != nil {
 		t.Fatal(err)
 	}
 	w.blobs = w.openBlobs(t, w.dir)

@@ -14,6 +14,7 @@ import (
 	"github.com/segl/segl/internal/eid"
 	"github.com/segl/segl/internal/job"
 	"github.com/segl/segl/internal/pki"
+	"github.com/segl/segl/internal/queue"
 	"github.com/segl/segl/internal/signing"
 	"github.com/segl/segl/internal/tsp"
 	"github.com/segl/segl/internal/validate"
@@ -277,4 +278,29 @@ func TestCompletionLostRaceAsksOnce(t *testing.T) {
 	}
 	e.checkCompletedOnce(st, raced.ID)
 	e.checkCompletedOnce(st, calm.ID)
+}
+
+// TestNoSecondCompletionTask: the signer's request queues the completion
+// and it runs before the feed is pumped (the usual order under load); the
+// feed's job.signed entry, read once the job is completed, queues no
+// second completion task, which would only find the job completed.
+func TestNoSecondCompletionTask(t *testing.T) {
+	e, st := newSigningEnv(t)
+	j := e.signedJob()
+	if ran, err := e.runner.RunOnce(e.ctx); err != nil || ran != 1 {
+		t.Fatalf("run the queued completion: %d tasks, %v", ran, err)
+	}
+	e.checkCompletedOnce(st, j.ID)
+	if _, err := e.d.PumpOnce(e.ctx); err != nil {
+		t.Fatal(err)
+	}
+	depths, err := e.q.(queue.Inspector).Depths(e.ctx, e.clk.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range depths {
+		if d.Kind == ceremony.TaskComplete && d.Pending != 0 {
+			t.Errorf("%d completion tasks queued for a completed job, want 0", d.Pending)
+		}
+	}
 }

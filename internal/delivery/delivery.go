@@ -219,7 +219,12 @@ func (d *Service) route(ctx context.Context, c store.Change, jobs map[[2]string]
 	case "job.signed":
 		// The last signer signed: complete the job. The signer's request
 		// queued this already, unless it crashed first; the key makes it
-		// once while it waits, and a second run finds the job completed.
+		// once while it waits. A job read here as no longer signed was
+		// completed (or ended) meanwhile, so a task now would only find
+		// that out again: a durable enqueue, a claim and a read wasted.
+		if j.Status != job.StatusSigned {
+			return nil
+		}
 		return d.enqueue(ctx, ceremony.TaskComplete, j.ID, ref, now)
 	case "job.completed":
 		if err := d.enqueue(ctx, TaskNotifySender, j.ID, ref, now); err != nil {

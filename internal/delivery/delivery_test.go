@@ -83,7 +83,7 @@ func newEnv(t testing.TB) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	q, err := sqlitequeue.Open(filepath.Join(dir, "queue.db"))
+	q, err := sqlitequeue.Open(filepath.Join(dir, "queue.db"), sqlitequeue.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

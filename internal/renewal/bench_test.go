@@ -78,7 +78,7 @@ func BenchmarkRenewals(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		q, err := sqlitequeue.Open(filepath.Join(dir, "queue.db"))
+		q, err := sqlitequeue.Open(filepath.Join(dir, "queue.db"), sqlitequeue.Options{})
 		if err != nil {
 			b.Fatal(err)
 		}

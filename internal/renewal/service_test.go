@@ -43,7 +43,7 @@ func TestServiceRenewsArchivedJob(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	q, err := sqlitequeue.Open(filepath.Join(dir, "queue.db"))
+	q, err := sqlitequeue.Open(filepath.Join(dir, "queue.db"), sqlitequeue.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

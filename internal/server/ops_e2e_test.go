@@ -252,7 +252,7 @@ func TestShutdownHandsBackTasks(t *testing.T) {
 	<-arrived // a callback task is running
 
 	e.stop()
-	q, err := sqlitequeue.Open(filepath.Join(e.data, "queue.db"))
+	q, err := sqlitequeue.Open(filepath.Join(e.data, "queue.db"), sqlitequeue.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -48,7 +48,7 @@ func openQueue(ctx context.Context, cfg config.Config) (closingQueue, error) {
 		}
 		return q, nil
 	}
-	q, err := sqlitequeue.Open(filepath.Join(cfg.Data, "queue.db"))
+	q, err := sqlitequeue.Open(filepath.Join(cfg.Data, "queue.db"), sqlitequeue.Options{RelaxedSync: cfg.RelaxedSync})
 	if err != nil {
 		return nil, err
 	}

@@ -6,6 +6,17 @@
 // two columns, locked_by and lease_until; a pending job is claimable when it
 // is due and its lease (if any) has run out, so a crashed worker's job comes
 // back by itself and no node keeps state in memory.
+//
+// Only Enqueue waits for the disk. Every other write (Claim, Done, Retry,
+// Fail, Release, Postpone) commits without an fsync: losing one to a power
+// failure leaves the job pending with its lease running out, which is what
+// a worker that crashed before the write leaves too, and the queue already
+// delivers at least once to idempotent handlers. Accepted work is never
+// lost: each Enqueue commits with synchronous=FULL, which also makes every
+// earlier commit in the write-ahead log durable, in order
+// (https://sqlite.org/pragma.html#pragma_synchronous, https://sqlite.org/wal.html).
+// A process crash loses nothing either way; the operating system still has
+// the log.
 package sqlitequeue
 
 import (
@@ -36,16 +47,29 @@ type Queue struct {
 	db    *sql.DB
 	own   bool // Open made db, Close closes it
 	stmts sync.Map
+	// syncEnqueue: the connection commits with synchronous=NORMAL, and
+	// Enqueue alone raises it to FULL (see the package comment). Only
+	// when Open made the single connection, whose settings are the
+	// queue's to change.
+	syncEnqueue bool
 	// enqueued wakes this process's runners (queue.Notifier).
 	enqueued queue.Signal
+}
+
+// Options tune durability. The zero value is the safe default.
+type Options struct {
+	// RelaxedSync lets Enqueue, too, commit without an fsync: accepted
+	// work then survives a crash of segl but not of the machine, as the
+	// store's RelaxedSync does.
+	RelaxedSync bool
 }
 
 // Open opens or creates the queue in the SQLite file at path, with one
 // writer connection in WAL mode whose transactions begin IMMEDIATE, the way
 // the store opens its file. It may be the store's own file.
-func Open(path string) (*Queue, error) {
+func Open(path string, opts Options) (*Queue, error) {
 	q := url.Values{}
-	for _, p := range []string{"journal_mode(WAL)", "synchronous(FULL)", "busy_timeout(10000)"} {
+	for _, p := range []string{"journal_mode(WAL)", "synchronous(NORMAL)", "busy_timeout(10000)"} {
 		q.Add("_pragma", p)
 	}
 	db, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode()+"&_txlock=immediate")
@@ -59,7 +83,7 @@ func Open(path string) (*Queue, error) {
 		db.Close()
 		return nil, err
 	}
-	qu.own = true
+	qu.own, qu.syncEnqueue = true, !opts.RelaxedSync
 	return qu, nil
 }
 
@@ -201,11 +225,49 @@ func (q *Queue) Enqueue(ctx context.Context, kind, key string, payload []byte, r
 		payload = []byte{}
 	}
 	now := micro(time.Now())
-	if _, err := q.exec(ctx, enqueue, kind, key, payload, micro(runAt), now, now); err != nil {
+	st, err := q.stmt(ctx, enqueue)
+	if err != nil {
 		return fmt.Errorf("sqlitequeue: enqueue: %w", err)
+	}
+	err = q.durably(ctx, func(tx *sql.Tx) error {
+		_, err := tx.StmtContext(ctx, st).ExecContext(ctx, kind, key, payload, micro(runAt), now, now)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("sqlitequeue: enqueue: %w", sqldb.Full(err))
 	}
 	q.enqueued.Notify()
 	return nil
+}
+
+// durably runs fn in a transaction that is on the disk when durably
+// returns: the connection commits it with synchronous=FULL and goes back
+// to NORMAL after (https://sqlite.org/pragma.html#pragma_synchronous; the
+// setting cannot change inside a transaction). Without syncEnqueue the
+// connection's own setting holds.
+func (q *Queue) durably(ctx context.Context, fn func(*sql.Tx) error) error {
+	c, err := q.db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	if q.syncEnqueue {
+		if _, err := c.ExecContext(ctx, `PRAGMA synchronous = FULL`); err != nil {
+			return err
+		}
+		// Should this fail, the connection stays at FULL: slower, never
+		// less durable.
+		defer c.ExecContext(context.WithoutCancel(ctx), `PRAGMA synchronous = NORMAL`)
+	}
+	tx, err := c.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	return tx.Commit()
 }
 
 // Enqueued is closed at the next Enqueue in this process (queue.Notifier).

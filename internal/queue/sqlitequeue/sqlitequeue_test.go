@@ -17,7 +17,7 @@ import (
 
 func open(t testing.TB) *Queue {
 	t.Helper()
-	q, err := Open(filepath.Join(t.TempDir(), "queue.db"))
+	q, err := Open(filepath.Join(t.TempDir(), "queue.db"), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,7 +57,7 @@ func TestSharesStoreFile(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		q, err := Open(path)
+		q, err := Open(path, Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -94,7 +94,7 @@ func BenchmarkEnqueueClaimDone(b *testing.B) {
 // and succeeds once space is freed.
 func TestFullDisk(t *testing.T) {
 	dir := testtool.SmallFS(t, 2<<20)
-	q, err := Open(filepath.Join(dir, "queue.db"))
+	q, err := Open(filepath.Join(dir, "queue.db"), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -111,5 +111,53 @@ func TestFullDisk(t *testing.T) {
 	free()
 	if err := q.Enqueue(ctx, "k", fmt.Sprint(i), payload, time.Now()); err != nil {
 		t.Fatalf("enqueue after space was freed: %v", err)
+	}
+}
+
+// TestOnlyEnqueueWaitsForTheDisk checks the durability of each write: an
+// Enqueue commits with synchronous=FULL (accepted work survives a power
+// failure), while claims and outcomes, which a lost lease already
+// recovers, commit with NORMAL and cost no fsync. With RelaxedSync
+// nothing waits for the disk.
+func TestOnlyEnqueueWaitsForTheDisk(t *testing.T) {
+	ctx := context.Background()
+	for _, c := range []struct {
+		relaxed       bool
+		enqueue, rest int // PRAGMA synchronous: 1 NORMAL, 2 FULL
+	}{{false, 2, 1}, {true, 1, 1}} {
+		q, err := Open(filepath.Join(t.TempDir(), "queue.db"), Options{RelaxedSync: c.relaxed})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer q.Close()
+		level := func(tx interface {
+			QueryRowContext(context.Context, string, ...any) *sql.Row
+		}) int {
+			var n int
+			if err := tx.QueryRowContext(ctx, `PRAGMA synchronous`).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		var during int
+		if err := q.durably(ctx, func(tx *sql.Tx) error { during = level(tx); return nil }); err != nil {
+			t.Fatal(err)
+		}
+		if during != c.enqueue {
+			t.Errorf("relaxed %v: an enqueue commits with synchronous=%d, want %d", c.relaxed, during, c.enqueue)
+		}
+		if err := q.Enqueue(ctx, "k", "", nil, time.Now()); err != nil {
+			t.Fatal(err)
+		}
+		jobs, err := q.Claim(ctx, "w", []string{"k"}, time.Minute, time.Now(), 1)
+		if err != nil || len(jobs) != 1 {
+			t.Fatalf("claim = %v, %v", jobs, err)
+		}
+		if got := level(q.db); got != c.rest {
+			t.Errorf("relaxed %v: claims and outcomes commit with synchronous=%d, want %d", c.relaxed, got, c.rest)
+		}
+		if err := q.Done(ctx, jobs[0].ID, "w"); err != nil {
+			t.Fatal(err)
+		}
 	}
 }

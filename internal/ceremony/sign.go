@@ -137,17 +137,20 @@ func (s *Service) SignerSignedDocument(ctx context.Context, signerID, docID stri
 // SenderName is the name of the organisation that sent a job, for the
 // signer to see who asks them to sign.
 func (s *Service) SenderName(ctx context.Context, j *job.Job) (string, error) {
-	o, err := s.Store.Org(ctx, j.Org)
-	if err != nil {
-		return "", err
-	}
-	return o.Name, nil
+	name, _, err := s.Sender(ctx, j)
+	return name, err
 }
 
-// SenderLogo is the logo of the organisation that sent a job, for the
-// signer to recognise who asks them to sign; ok is false when it has none.
-func (s *Service) SenderLogo(ctx context.Context, j *job.Job) (l store.Logo, ok bool, err error) {
-	return s.OrgLogo(ctx, j.Org)
+// Sender is the organisation that sent a job as its signer's pages show
+// it: its name and the name of its logo (zero when it has none), in one
+// read that leaves the logo's bytes in the database; the browser asks for
+// them once (OrgLogo), then keeps them.
+func (s *Service) Sender(ctx context.Context, j *job.Job) (name string, logo store.LogoRef, err error) {
+	o, err := s.Store.Org(ctx, j.Org)
+	if err != nil {
+		return "", store.LogoRef{}, err
+	}
+	return o.Name, o.Logo, nil
 }
 
 // OrgLogo is an organisation's logo, which anyone may see: it is shown

@@ -49,19 +49,6 @@ func (s *Service) SetOrgLogo(ctx context.Context, a Admin, number string, data [
 	return l, nil
 }
 
-// OrgLogo returns an organisation's logo for its page; ok is false when
-// it has none.
-func (s *Service) OrgLogo(ctx context.Context, a Admin, number string) (l store.Logo, ok bool, err error) {
-	if err := s.checkAdmin(a); err != nil {
-		return l, false, err
-	}
-	l, err = s.Store.OrgLogo(ctx, number)
-	if errs.KindOf(err) == errs.NotFound {
-		return l, false, nil
-	}
-	return l, err == nil, err
-}
-
 // RemoveOrgLogo takes an organisation's logo away; its pages then show
 // its name alone.
 func (s *Service) RemoveOrgLogo(ctx context.Context, a Admin, number string) error {

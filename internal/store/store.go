@@ -63,6 +63,10 @@ type Org struct {
 	// order the central administrator gave them. A broker must itself be
 	// onboarded: its certificate authenticates it as itself first.
 	Brokers []string
+	// Logo names the organisation's logo, read with it so that a signer's
+	// page links to the logo without reading its bytes; zero when it has
+	// none. Only PutOrgLogo changes it: writes of an Org ignore it.
+	Logo LogoRef
 }
 
 // AllowsBroker reports whether broker may act on the organisation's
@@ -155,6 +159,15 @@ type Logo struct {
 	SHA256    string // hex, of Data: the logo's URL names it, so a new logo is never an old cached one
 	UpdatedAt time.Time
 }
+
+// LogoRef names a logo without its bytes: what a page needs to link to it.
+type LogoRef struct {
+	MediaType string
+	SHA256    string
+}
+
+// Ref is the name of l.
+func (l Logo) Ref() LogoRef { return LogoRef{MediaType: l.MediaType, SHA256: l.SHA256} }
 
 // AuditDetails is what the audit log records of a logo: never its bytes.
 func (l Logo) AuditDetails() map[string]any {

@@ -198,13 +198,7 @@ func (w *Web) adminRenderOrg(rw http.ResponseWriter, r *http.Request, s Session,
 	if v.Errors == nil || v.Form.Number == "" {
 		v.Form = adminFormOf(org)
 	}
-	l, ok, err := w.staff.Admin.OrgLogo(r.Context(), adminOf(s), org.Number)
-	if err != nil {
-		return err
-	}
-	if ok {
-		v.Logo = logoURL(org.Number, l)
-	}
+	v.Logo = logoURL(org.Number, org.Logo)
 	w.render(rw, r, status, "admin_org", v)
 	return nil
 }

@@ -21,14 +21,18 @@ import (
 // {signer} wildcard would clash with any fixed path under it.
 const logoPrefix = "/logos/"
 
-// logoURL is the URL of an organisation's logo.
-func logoURL(org string, l store.Logo) string {
+// logoURL is the URL of an organisation's logo; "" when it has none (l is
+// zero).
+func logoURL(org string, l store.LogoRef) string {
+	if l.SHA256 == "" {
+		return ""
+	}
 	return logoPrefix + url.PathEscape(org) + "/" + logoFile(l)
 }
 
 // logoFile is the last segment of a logo's URL: the start of its digest
 // and the extension of its type.
-func logoFile(l store.Logo) string {
+func logoFile(l store.LogoRef) string {
 	ext := ".png"
 	if l.MediaType == "image/jpeg" {
 		ext = ".jpg"
@@ -45,7 +49,7 @@ func (w *Web) serveLogo(rw http.ResponseWriter, r *http.Request) {
 		http.Error(rw, "logo unavailable", http.StatusServiceUnavailable)
 		return
 	}
-	if !ok || r.PathValue("file") != logoFile(l) || !strings.HasPrefix(l.MediaType, "image/") {
+	if !ok || r.PathValue("file") != logoFile(l.Ref()) || !strings.HasPrefix(l.MediaType, "image/") {
 		http.NotFound(rw, r)
 		return
 	}

@@ -169,19 +169,11 @@ type senderView struct {
 // in the signer's notice already, with the job's title, so the link page
 // may show both before login: the link holder learns nothing new.
 func (w *Web) senderOf(ctx context.Context, j *job.Job) (senderView, error) {
-	name, err := w.signing.Svc.SenderName(ctx, j)
+	name, logo, err := w.signing.Svc.Sender(ctx, j)
 	if err != nil {
 		return senderView{}, err
 	}
-	v := senderView{Name: name}
-	l, ok, err := w.signing.Svc.SenderLogo(ctx, j)
-	if err != nil {
-		return senderView{}, err
-	}
-	if ok {
-		v.Logo = logoURL(j.Org, l)
-	}
-	return v, nil
+	return senderView{Name: name, Logo: logoURL(j.Org, logo)}, nil
 }
 
 // --- one-time codes, for signers addressed by e-mail or mobile ---

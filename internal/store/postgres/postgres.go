@@ -101,13 +101,19 @@ func wrap(op string, err error) error {
 	return pgdb.Classify(fmt.Errorf("postgres: %s: %w", op, err))
 }
 
-const orgColumns = `number, name, active, signature_types, created_at, contact_email, cert_subject, retention_days, brokers`
+// orgColumns are read FROM orgFrom: the organisation and the name of its
+// logo, if any.
+const orgColumns = `number, name, active, signature_types, created_at, contact_email, cert_subject, retention_days, brokers,
+	COALESCE(org_logos.media_type, ''), COALESCE(org_logos.sha256, '')`
+
+const orgFrom = `orgs LEFT JOIN org_logos ON org_logos.org = orgs.number`
 
 func scanOrg(row pgx.Row) (store.Org, error) {
 	var o store.Org
 	var types, brokers string
 	var created int64
-	if err := row.Scan(&o.Number, &o.Name, &o.Active, &types, &created, &o.ContactEmail, &o.CertSubject, &o.RetentionDays, &brokers); err != nil {
+	if err := row.Scan(&o.Number, &o.Name, &o.Active, &types, &created, &o.ContactEmail, &o.CertSubject, &o.RetentionDays, &brokers,
+		&o.Logo.MediaType, &o.Logo.SHA256); err != nil {
 		return o, err
 	}
 	o.CreatedAt, o.Brokers = fromMicro(created), store.SplitList(brokers)
@@ -121,7 +127,7 @@ func scanOrg(row pgx.Row) (store.Org, error) {
 
 // Org returns one organisation.
 func (db *DB) Org(ctx context.Context, number string) (store.Org, error) {
-	o, err := scanOrg(db.pool.QueryRow(ctx, `SELECT `+orgColumns+` FROM orgs WHERE number = $1`, number))
+	o, err := scanOrg(db.pool.QueryRow(ctx, `SELECT `+orgColumns+` FROM `+orgFrom+` WHERE number = $1`, number))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return o, errs.E(errs.NotFound, store.CodeOrgNotFound, "no organisation %s", number)
 	}
@@ -130,7 +136,7 @@ func (db *DB) Org(ctx context.Context, number string) (store.Org, error) {
 
 // ListOrgs returns every organisation by number.
 func (db *DB) ListOrgs(ctx context.Context) ([]store.Org, error) {
-	rows, _ := db.pool.Query(ctx, `SELECT `+orgColumns+` FROM orgs ORDER BY number`)
+	rows, _ := db.pool.Query(ctx, `SELECT `+orgColumns+` FROM `+orgFrom+` ORDER BY number`)
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (store.Org, error) { return scanOrg(r) })
 	return out, wrap("list orgs", err)
 }

@@ -159,13 +159,19 @@ func micro(t time.Time) int64 { return t.UTC().UnixMicro() }
 
 func fromMicro(n int64) time.Time { return time.UnixMicro(n).UTC() }
 
-const orgColumns = `number, name, active, signature_types, created_at, contact_email, cert_subject, retention_days, brokers`
+// orgColumns are read FROM orgFrom: the organisation and the name of its
+// logo, if any.
+const orgColumns = `number, name, active, signature_types, created_at, contact_email, cert_subject, retention_days, brokers,
+	COALESCE(org_logos.media_type, ''), COALESCE(org_logos.sha256, '')`
+
+const orgFrom = `orgs LEFT JOIN org_logos ON org_logos.org = orgs.number`
 
 func scanOrg(row interface{ Scan(...any) error }) (store.Org, error) {
 	var o store.Org
 	var types, brokers string
 	var created int64
-	if err := row.Scan(&o.Number, &o.Name, &o.Active, &types, &created, &o.ContactEmail, &o.CertSubject, &o.RetentionDays, &brokers); err != nil {
+	if err := row.Scan(&o.Number, &o.Name, &o.Active, &types, &created, &o.ContactEmail, &o.CertSubject, &o.RetentionDays, &brokers,
+		&o.Logo.MediaType, &o.Logo.SHA256); err != nil {
 		return o, err
 	}
 	o.CreatedAt, o.Brokers = fromMicro(created), store.SplitList(brokers)
@@ -179,7 +185,7 @@ func scanOrg(row interface{ Scan(...any) error }) (store.Org, error) {
 
 // Org returns one organisation.
 func (db *DB) Org(ctx context.Context, number string) (store.Org, error) {
-	o, err := scanOrg(db.queryRow(ctx, `SELECT `+orgColumns+` FROM orgs WHERE number = ?`, number))
+	o, err := scanOrg(db.queryRow(ctx, `SELECT `+orgColumns+` FROM `+orgFrom+` WHERE number = ?`, number))
 	if errors.Is(err, sql.ErrNoRows) {
 		return o, errs.E(errs.NotFound, store.CodeOrgNotFound, "no organisation %s", number)
 	}
@@ -191,7 +197,7 @@ func (db *DB) Org(ctx context.Context, number string) (store.Org, error) {
 
 // ListOrgs returns every organisation by number.
 func (db *DB) ListOrgs(ctx context.Context) ([]store.Org, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT `+orgColumns+` FROM orgs ORDER BY number`)
+	rows, err := db.read.QueryContext(ctx, `SELECT `+orgColumns+` FROM `+orgFrom+` ORDER BY number`)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: list orgs: %w", err)
 	}

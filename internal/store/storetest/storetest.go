@@ -102,6 +102,11 @@ func mustCreate(t *testing.T, s store.Store, org string) *job.Job {
 // audit record, and is its own organisation's only.
 func testOrgLogos(t *testing.T, s store.Store) {
 	ctx := context.Background()
+	for _, number := range []string{orgA, orgB} {
+		if err := s.PutOrg(ctx, by, store.Org{Number: number, Name: "Org " + number, Active: true}); err != nil {
+			t.Fatal(err)
+		}
+	}
 	if _, err := s.OrgLogo(ctx, orgA); errs.KindOf(err) != errs.NotFound {
 		t.Fatalf("logo before any: %v", err)
 	}
@@ -116,6 +121,31 @@ func testOrgLogos(t *testing.T, s store.Store) {
 	if _, err := s.OrgLogo(ctx, orgB); errs.KindOf(err) != errs.NotFound {
 		t.Fatalf("another organisation's logo: %v", err)
 	}
+	// The organisation names its logo (what a page links to) without its
+	// bytes, in Org and in ListOrgs.
+	logoOf := func(number string) store.LogoRef {
+		t.Helper()
+		o, err := s.Org(ctx, number)
+		if err != nil {
+			t.Fatal(err)
+		}
+		orgs, err := s.ListOrgs(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, l := range orgs {
+			if l.Number == number && l.Logo != o.Logo {
+				t.Fatalf("ListOrgs names logo %+v, Org %+v", l.Logo, o.Logo)
+			}
+		}
+		return o.Logo
+	}
+	if got := logoOf(orgA); got != png.Ref() {
+		t.Fatalf("organisation's logo = %+v, want %+v", got, png.Ref())
+	}
+	if got := logoOf(orgB); got != (store.LogoRef{}) {
+		t.Fatalf("another organisation names logo %+v", got)
+	}
 	jpeg := store.Logo{MediaType: "image/jpeg", Data: []byte{0xff, 0xd8, 0xff}, SHA256: "bb", UpdatedAt: t0.Add(time.Hour)}
 	if err := s.PutOrgLogo(ctx, by, orgA, &jpeg); err != nil {
 		t.Fatal(err)
@@ -128,6 +158,9 @@ func testOrgLogos(t *testing.T, s store.Store) {
 	}
 	if _, err := s.OrgLogo(ctx, orgA); errs.KindOf(err) != errs.NotFound {
 		t.Fatalf("logo after removal: %v", err)
+	}
+	if got := logoOf(orgA); got != (store.LogoRef{}) {
+		t.Fatalf("organisation names logo %+v after removal", got)
 	}
 	var actions []string
 	err = s.AuditRecords(ctx, 0, func(r audit.Record) error {

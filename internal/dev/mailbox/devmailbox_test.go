@@ -5,8 +5,11 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
+	"strings"
 	"testing"
 	"time"
 
@@ -182,5 +185,49 @@ func TestServerErrorIsTemporary(t *testing.T) {
 	_, err = c.Deliver(t.Context(), e.person(t, "digipost").PID, doc("", []byte("x")))
 	if !errors.Is(err, mailbox.ErrTemporary) {
 		t.Errorf("server gone: err = %v, want temporary", err)
+	}
+}
+
+// captured is a transport that keeps the request the client makes instead
+// of sending it, so that the stand-in's own work can be measured alone.
+type captured struct {
+	req  *http.Request
+	body []byte
+}
+
+func (c *captured) RoundTrip(r *http.Request) (*http.Response, error) {
+	body, err := io.ReadAll(r.Body)
+	c.req, c.body = r, body
+	return &http.Response{StatusCode: http.StatusServiceUnavailable, Header: http.Header{}, Body: io.NopCloser(strings.NewReader("")), Request: r}, err
+}
+
+// TestDeliverMemory checks what the stand-in allocates to receive a 1 MB
+// document: the request body and the document, each read once into a
+// buffer of its size (about 2 MB), not grown by doubling (about 5 MB).
+func TestDeliverMemory(t *testing.T) {
+	e := setup(t)
+	p := e.person(t, "digipost")
+	content := bytes.Repeat([]byte("%PDF-1.7 signed content\n"), (1<<20)/24)
+	c := &captured{}
+	client := *e.client
+	client.HTTP = &http.Client{Transport: c}
+	if _, err := client.Deliver(t.Context(), p.PID, doc("7f2c1b8e-0000-4000-8000-0000000000aa", content)); err == nil || c.req == nil {
+		t.Fatalf("want the captured request to fail, got %v", err)
+	}
+	req := httptest.NewRequest(http.MethodPost, c.req.URL.Path, bytes.NewReader(c.body))
+	req.Header = c.req.Header.Clone()
+	rec := httptest.NewRecorder()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	e.stand.ServeHTTP(rec, req)
+	runtime.ReadMemStats(&after)
+	if rec.Code != http.StatusOK {
+		t.Fatalf("status %d: %s", rec.Code, rec.Body)
+	}
+	if got := e.stand.Inbox(p.PID); len(got) != 1 || !bytes.Equal(got[0].Body, content) {
+		t.Fatalf("inbox %d deliveries, want the document", len(got))
+	}
+	if got, limit := after.TotalAlloc-before.TotalAlloc, uint64(3*len(content)); got > limit {
+		t.Errorf("receiving a %d KB document allocated %d KB, want under %d KB", len(content)>>10, got>>10, limit>>10)
 	}
 }

@@ -35,8 +35,9 @@ import (
 // Why it is safe against revocation: an answer is reused only within the
 // second it was fetched, both by Now and by the wall clock (so a frozen
 // test clock does not keep it longer), and never past its own nextUpdate;
-// a certificate revoked at second S is reported from second S+1 on, the
-// precision any responder has. Errors are not kept: the next call asks
+// a certificate revoked during second S is reported from second S+1 at
+// the latest (from S itself when no answer of S was kept yet), the
+// precision of the responder's own times. Errors are not kept: the next call asks
 // again. The cache holds at most maxRevocationEntries answers, and only
 // those of the current second, so it cannot grow with the number of
 // certificates seen.

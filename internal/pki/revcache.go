@@ -38,9 +38,9 @@ import (
 // a certificate revoked during second S is reported from second S+1 at
 // the latest (from S itself when no answer of S was kept yet), the
 // precision of the responder's own times. Errors are not kept: the next call asks
-// again. The cache holds at most maxRevocationEntries answers, and only
-// those of the current second, so it cannot grow with the number of
-// certificates seen.
+// again. The cache holds at most maxRevocationEntries answers and, when
+// full, drops those of earlier seconds (which it would not use again)
+// first, so it cannot grow with the number of certificates seen.
 //
 // It is safe for concurrent use.
 type RevocationCache struct {

@@ -113,7 +113,35 @@ func (a *API) authed(h handler) http.Handler {
 		if err != nil {
 			a.writeError(w, r, err)
 		}
+		a.drain(w, r)
 	})
+}
+
+// drain reads what is left of an HTTP/1.1 request body after the answer,
+// up to the largest body the API takes. Java's client (Apache HttpClient
+// classic) writes its whole request before it reads the answer, so a job
+// refused before its bundle was read (BROKER_NOT_AUTHORIZED, a request
+// XML that breaks the schema) would otherwise meet a server that has
+// answered and closed the connection: the client's write is reset and it
+// reports an I/O error, never the <error>. The answer is flushed first,
+// for the clients that read while they write. A client that asked
+// Expect: 100-continue sends no body unasked, so there is none to read;
+// nor is a body read for a client without a verified certificate, which
+// is no sender. HTTP/2 streams are drained by the server's edge.
+func (a *API) drain(w http.ResponseWriter, r *http.Request) {
+	if r.ProtoMajor != 1 || r.Body == nil || r.Body == http.NoBody || r.Header.Get("Expect") != "" ||
+		r.TLS == nil || len(r.TLS.VerifiedChains) == 0 {
+		return
+	}
+	http.NewResponseController(w).Flush()
+	io.CopyN(io.Discard, r.Body, a.maxBody())
+}
+
+// maxBody is the largest request body the API takes: a job's documents
+// at their limits and the XML around them.
+func (a *API) maxBody() int64 {
+	lim := a.Svc.Limits
+	return int64(lim.MaxDocuments)*lim.MaxDocumentBytes + 2*maxXML
 }
 
 func (a *API) serve(w http.ResponseWriter, r *http.Request, h handler) error {
@@ -201,7 +229,7 @@ func (a *API) create(r *http.Request, c ceremony.Caller, req, manifest any, mapp
 		return nil, errs.E(errs.Invalid, codeInvalidContentType, "send multipart/mixed with the job XML and the document bundle")
 	}
 	lim := a.Svc.Limits
-	r.Body = http.MaxBytesReader(nil, r.Body, int64(lim.MaxDocuments)*lim.MaxDocumentBytes+2*maxXML)
+	r.Body = http.MaxBytesReader(nil, r.Body, a.maxBody())
 	mr, err := r.MultipartReader()
 	if err != nil {
 		return nil, errs.Wrap(err, errs.Invalid, codeInvalidMultipart, "the body is not multipart")

@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"bufio"
 	"bytes"
 	"compress/gzip"
 	"crypto/tls"
@@ -228,4 +229,67 @@ func TestPostenWire(t *testing.T) {
 			}
 		})
 	}
+}
+
+// Java's client (Apache HttpClient 5, classic) writes the whole request
+// before it reads the answer. A job refused before its bundle is read —
+// a broker not authorised, XML that breaks the schema — must still reach
+// it as the documented <error>: the server reads the rest of the body
+// first, instead of answering and closing a connection the client is
+// still writing to, which the client would see as a reset and report as
+// an I/O error, not as BrokerNotAuthorizedException.
+func TestPostenRefusedWhileStillSending(t *testing.T) {
+	e := newEnv(t)
+	p := e.posten(t, orgA, javaStyle)
+	tlsConf := p.http.Transport.(*http.Transport).TLSClientConfig.Clone()
+	tlsConf.NextProtos = []string{"http/1.1"}
+	host := strings.TrimPrefix(e.srv.URL, "https://")
+	const bundleSize = 24 << 20 // far more than the sockets buffer
+	for _, tc := range []struct {
+		name, org, request string
+		status             int
+		code               string
+	}{
+		{"fail/broker-not-authorized", orgB, portalJobXML(""), http.StatusForbidden, "BROKER_NOT_AUTHORIZED"},
+		{"fail/xml-breaks-the-schema", orgA, strings.Replace(portalJobXML(""), "<reference>", "<referanse/><reference>", 1),
+			http.StatusBadRequest, "SCHEMA_VALIDATION_ERROR"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			conn, err := tls.Dial("tcp", host, tlsConf)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close()
+			const boundary = "k3-Hq_9xZpR2vT8mN4bW7cY1dF6gJ0sLuE5"
+			head := "--" + boundary + "\r\nContent-Type: application/xml\r\n\r\n" + tc.request +
+				"\r\n--" + boundary + "\r\nContent-Type: application/octet-stream\r\n\r\n"
+			tail := "\r\n--" + boundary + "--\r\n"
+			body := io.MultiReader(strings.NewReader(head), io.LimitReader(zeros{}, bundleSize), strings.NewReader(tail))
+			req, err := http.NewRequest("POST", e.srv.URL+"/api/"+tc.org+"/portal/signature-jobs", body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			req.ContentLength = int64(len(head) + bundleSize + len(tail))
+			req.Header.Set("Content-Type", "multipart/mixed; boundary="+boundary+"; charset=ISO-8859-1")
+			req.Header.Set("Accept", "application/xml")
+			// Write it all, then read: no reading while writing.
+			if err := req.Write(conn); err != nil {
+				t.Fatalf("the server stopped reading the request: %v", err)
+			}
+			resp, err := http.ReadResponse(bufio.NewReader(conn), req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			out, _ := io.ReadAll(resp.Body)
+			postenResponse{status: resp.StatusCode, header: resp.Header, body: out}.wantError(t, tc.status, tc.code)
+		})
+	}
+}
+
+type zeros struct{}
+
+func (zeros) Read(p []byte) (int, error) {
+	clear(p)
+	return len(p), nil
 }

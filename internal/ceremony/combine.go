@@ -25,7 +25,10 @@ import (
 // SHA-256 as uploaded, and the signers as the sender addressed them,
 // followed by the pages of each document in request order (pdf.Combine; a
 // text document is rendered as the engine renders one, without its
-// signature page). docs are the checked documents and uploads their staged
+// signature page). The front page's footer numbers its pages as the
+// combined document's ("Side 1 av N"), so that a reader of the signed or
+// printed copy can tell that every page is there; the documents behind it
+// keep their own page numbers, if any. docs are the checked documents and uploads their staged
 // files, in the same order.
 //
 // The result is staged like an upload, so it enters the blob store with
@@ -58,27 +61,27 @@ func (s *Service) combine(ctx context.Context, req *job.Request, docs []job.Docu
 		}
 	}()
 	// render writes a rendered text to a temporary PDF, the source of the
-	// merge it returns.
-	render := func(text io.Reader, meta pdfa.Meta) (pdf.CombineSource, error) {
+	// merge it returns, and says how many pages it has.
+	render := func(text io.Reader, meta pdfa.Meta) (pdf.CombineSource, int, error) {
 		f, err := os.CreateTemp(s.TempDir, "combine-*.pdf")
 		if err != nil {
-			return pdf.CombineSource{}, err
+			return pdf.CombineSource{}, 0, err
 		}
 		files, temps = append(files, f), append(temps, f.Name())
 		info, err := pdfa.RenderText(f, text, meta)
 		if err != nil {
-			return pdf.CombineSource{}, err
+			return pdf.CombineSource{}, 0, err
 		}
-		return pdf.CombineSource{R: f, Size: info.Size}, nil
+		return pdf.CombineSource{R: f, Size: info.Size}, info.Pages, nil
 	}
-	var srcs []pdf.CombineSource
+	// The documents come first, so that the front page's footer can
+	// number its pages as the combined document's: "Side 1 av N", N
+	// counting every page behind it (pdfa.Meta.PagesAfter), each PDF's as
+	// the upload check counted them (the page tree's leaves, the pages
+	// Combine copies), each text document's as rendered.
 	now := s.now()
-	front, err := render(strings.NewReader(frontPage(req, docs, texts)), pdfa.Meta{Title: req.Title, Lang: lang, Created: now})
-	if err != nil {
-		return Upload{}, job.Document{}, nil, fmt.Errorf("ceremony: combine: front page: %w", err)
-	}
-	front.Prefix = "front"
-	srcs = append(srcs, front)
+	srcs := make([]pdf.CombineSource, 1, 1+len(docs))
+	after := 0
 	for i, d := range docs {
 		var src pdf.CombineSource
 		f, err := uploads[i].open()
@@ -86,8 +89,9 @@ func (s *Service) combine(ctx context.Context, req *job.Request, docs []job.Docu
 			return Upload{}, job.Document{}, nil, err
 		}
 		files = append(files, f)
+		pages := d.Pages
 		if d.MediaType == MediaText {
-			if src, err = render(f, pdfa.Meta{Title: d.Title, Lang: lang, Created: now}); err != nil {
+			if src, pages, err = render(f, pdfa.Meta{Title: d.Title, Lang: lang, Created: now}); err != nil {
 				return Upload{}, job.Document{}, nil, fmt.Errorf("ceremony: combine: render document %d: %w", i+1, err)
 			}
 		} else {
@@ -95,7 +99,15 @@ func (s *Service) combine(ctx context.Context, req *job.Request, docs []job.Docu
 		}
 		src.Prefix = "d" + strconv.Itoa(i+1)
 		srcs = append(srcs, src)
+		after += pages
 	}
+	front, frontPages, err := render(strings.NewReader(frontPage(req, docs, texts)),
+		pdfa.Meta{Title: req.Title, Lang: lang, Created: now, PagesAfter: after})
+	if err != nil {
+		return Upload{}, job.Document{}, nil, fmt.Errorf("ceremony: combine: front page: %w", err)
+	}
+	front.Prefix = "front"
+	srcs[0] = front
 
 	out, err := os.CreateTemp(s.TempDir, "upload-*")
 	if err != nil {
@@ -115,6 +127,10 @@ func (s *Service) combine(ctx context.Context, req *job.Request, docs []job.Docu
 	pages := 0
 	for _, n := range res.Pages {
 		pages += n
+	}
+	if pages != frontPages+after {
+		os.Remove(out.Name())
+		return Upload{}, job.Document{}, nil, fmt.Errorf("ceremony: combine: the front page numbers %d pages, the combined document has %d", frontPages+after, pages)
 	}
 	doc := job.Document{Title: req.Title, FileName: texts.Front.File, MediaType: MediaPDF, Size: res.Size,
 		SHA256: u.Ref.Key, Pages: pages, Role: job.Combined}

@@ -85,6 +85,11 @@ func TestCombine(t *testing.T) {
 			t.Errorf("the front page does not show %q:\n%s", want, front)
 		}
 	}
+	// The front page numbers its page as the combined document's, not as
+	// a document of one page.
+	if want := fmt.Sprintf("Side 1 av %d / Page 1 of %d", doc.Pages, doc.Pages); !strings.Contains(string(front), want) {
+		t.Errorf("the front page's footer is not %q:\n%s", want, front)
+	}
 	if strings.Contains(string(front), pid) {
 		t.Errorf("the front page shows the identity number the job's identifier hides:\n%s", front)
 	}

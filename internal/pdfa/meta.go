@@ -42,6 +42,13 @@ type Meta struct {
 	// a tenth more bytes. Documents rendered once for people to sign keep
 	// the default.
 	Quick bool
+	// PagesAfter is the number of pages that will follow the text's in the
+	// document it begins, such as the documents behind the front page of
+	// a combined document (ceremony): the footers count them, "Side 1 av
+	// M" with M the pages of the whole, so that the text's page numbers
+	// are the whole document's. Zero for a document of its own. The
+	// signature pages are numbered on their own either way.
+	PagesAfter int
 }
 
 // maxMetaRunes bounds each metadata string, well below the 32767-byte
@@ -76,6 +83,9 @@ func cleanMeta(m Meta) (Meta, error) {
 	}
 	if y := m.Created.Year(); y < 1 || y > 9999 {
 		return m, fmt.Errorf("pdfa: creation date %v out of range", m.Created)
+	}
+	if m.PagesAfter < 0 {
+		return m, fmt.Errorf("pdfa: %d pages after the text", m.PagesAfter)
 	}
 	if m.SignaturePage != nil {
 		if err := m.SignaturePage.check(); err != nil {

@@ -300,6 +300,29 @@ func TestRenderTextFooter(t *testing.T) {
 	}
 }
 
+// A text that begins a larger document (the front page of a combined
+// document) numbers its pages as the whole document's: M counts the
+// pages that follow (Meta.PagesAfter), and no footer reads "of 1".
+func TestRenderTextFooterPagesAfter(t *testing.T) {
+	data, info := render(t, strings.Repeat("x\n", 100), Meta{Created: created, PagesAfter: 5})
+	if info.Pages != 2 {
+		t.Fatalf("rendered %d pages, want 2", info.Pages)
+	}
+	out := tool(t, data, "pdftotext", "-enc", "UTF-8", "{}", "-")
+	for _, want := range []string{"Side 1 av 7 / Page 1 of 7", "Side 2 av 7 / Page 2 of 7"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("no footer %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "av 2") {
+		t.Errorf("a footer counts the text's pages only:\n%s", out)
+	}
+	var buf bytes.Buffer
+	if _, err := RenderText(&buf, strings.NewReader("x"), Meta{PagesAfter: -1}); err == nil || !strings.HasPrefix(err.Error(), "pdfa: ") {
+		t.Errorf("PagesAfter -1: err = %v, want a pdfa error", err)
+	}
+}
+
 func TestRenderTextMetaErrors(t *testing.T) {
 	var out bytes.Buffer
 	for _, lang := range []string{"nb-NO", "norsk", "n", "NB", "nb)"} {

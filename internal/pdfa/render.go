@@ -54,7 +54,8 @@ type Info struct {
 // expanded to the next multiple of 8 columns; LF, CR LF and CR end a line;
 // a form feed starts a new page (one at the very end does not add a blank
 // page); a byte order mark at the start is skipped. Each page has the
-// footer "Side N av M / Page N of M", where M counts the text's pages;
+// footer "Side N av M / Page N of M", where M counts the text's pages
+// (and meta.PagesAfter);
 // the signature pages that meta.SignaturePage asks for follow, numbered
 // on their own (see SignaturePage). Characters DejaVu Sans cannot draw,
 // and control characters, are shown as U+FFFD. Right-to-left scripts are
@@ -320,7 +321,7 @@ func (r *renderer) closePage() error {
 func (r *renderer) end() error {
 	w := r.w
 	var err error
-	total := strconv.Itoa(len(r.pages))
+	total := strconv.Itoa(len(r.pages) + r.meta.PagesAfter)
 	for i, p := range r.pages {
 		n := strconv.Itoa(i + 1)
 		r.content.Reset()

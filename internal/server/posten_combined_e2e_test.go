@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"io/fs"
 	"net/http"
 	"net/url"
@@ -20,24 +21,45 @@ import (
 	"github.com/segl/segl/internal/xades"
 )
 
-// Two documents of one Posten job: the signers sign one combined PDF,
-// whose PAdES the clients download (issue 13, docs/posten-api.md).
-var (
-	combinedA = testdocs.PDF("Arbeidsavtale for Storgata 1", 30_000)
-	combinedB = testdocs.PDF("Husordensregler for Storgata 1", 20_000)
-)
-
-func combinedDocs() []xades.ASiCFile {
-	return []xades.ASiCFile{
-		{Name: "0000_arbeidsavtale.pdf", MediaType: "application/pdf", Content: combinedA},
-		{Name: "0001_husorden.pdf", MediaType: "application/pdf", Content: combinedB},
-	}
+// The documents of a combined Posten job (issue 13, docs/posten-api.md):
+// the signers sign one combined PDF, whose PAdES the clients download.
+type combinedDoc struct {
+	href, mime, title string
+	content           []byte
+	shows             string // text the combined PDF shows of it
 }
 
-const combinedManifestDocs = `<documents>
+var (
+	combinedA = combinedDoc{"0000_arbeidsavtale.pdf", "application/pdf", "Kontrakt",
+		testdocs.PDF("Arbeidsavtale for Storgata 1", 30_000), "Arbeidsavtale for Storgata 1"}
+	combinedB = combinedDoc{"0001_husorden.pdf", "application/pdf", "Husordensregler",
+		testdocs.PDF("Husordensregler for Storgata 1", 20_000), "Husordensregler for Storgata 1"}
+	// combinedText is a plain-text document, rendered into the combined
+	// PDF as the engine renders one.
+	combinedText = combinedDoc{"0002_vedlegg.txt", "text/plain", "Vedlegg om parkering",
+		[]byte("Vedlegg om parkering\n\nBilen står på plass 14, også om vinteren.\n"), "Bilen står på plass 14, også om vinteren."}
+)
+
+func combinedDocs(docs []combinedDoc) []xades.ASiCFile {
+	var files []xades.ASiCFile
+	for _, d := range docs {
+		files = append(files, xades.ASiCFile{Name: d.href, MediaType: d.mime, Content: d.content})
+	}
+	return files
+}
+
+// combinedManifest replaces the one document of a Posten manifest with docs.
+func combinedManifest(manifest string, docs []combinedDoc) string {
+	var b strings.Builder
+	b.WriteString("<documents>")
+	for _, d := range docs {
+		fmt.Fprintf(&b, "\n        <document href=%q mime=%q><title>%s</title></document>", d.href, d.mime, d.title)
+	}
+	b.WriteString("\n    </documents>")
+	return strings.Replace(manifest, `<documents>
         <document href="0000_arbeidsavtale.pdf" mime="application/pdf"><title>Kontrakt</title></document>
-        <document href="0001_husorden.pdf" mime="application/pdf"><title>Husordensregler</title></document>
-    </documents>`
+    </documents>`, b.String(), 1)
+}
 
 func hexSum(b []byte) string {
 	s := sha256.Sum256(b)
@@ -54,22 +76,21 @@ func TestPostenCombinedDirect(t *testing.T) {
 	clk := &movableClock{}
 	e := newEnvOnClock(t, clk)
 	p := e.posten(t, orgA, javaStyle)
-	manifest := strings.Replace(directManifestXML(orgA), `<documents>
-        <document href="0000_arbeidsavtale.pdf" mime="application/pdf"><title>Kontrakt</title></document>
-    </documents>`, combinedManifestDocs, 1)
+	docs := []combinedDoc{combinedA, combinedB}
 	var created directJobResponse
-	p.create("direct", directJobXML, p.bundle(manifest, combinedDocs())).want(t, http.StatusOK).decode(t, &created)
+	p.create("direct", directJobXML, p.bundle(combinedManifest(directManifestXML(orgA), docs), combinedDocs(docs))).
+		want(t, http.StatusOK).decode(t, &created)
 
 	j := onlyJob(t, e)
 	if len(j.Documents) != 3 || j.Documents[0].Role != "original" || j.Documents[1].Role != "original" ||
-		j.Documents[2].Role != "combined" || j.Documents[0].SHA256 != hexSum(combinedA) || j.Documents[1].SHA256 != hexSum(combinedB) {
+		j.Documents[2].Role != "combined" || j.Documents[0].SHA256 != hexSum(combinedA.content) || j.Documents[1].SHA256 != hexSum(combinedB.content) {
 		t.Fatalf("/api/v1 documents: %+v", j.Documents)
 	}
 	combined := j.Documents[2]
 
 	ola := e.browser(t)
 	view := ola.login(created.Signers[0].RedirectURL, olaPID, "bankid")
-	showsCombined(t, view, combined.FileName)
+	showsCombined(t, view, combined.FileName, docs)
 	token1 := ola.submit(view, "/sign", url.Values{"confirm": {"yes"}}).exitToken(t, "https://sender.example/ok")
 	var st directStatus
 	p.do("GET", created.StatusURL+"?status_query_token="+url.QueryEscape(token1), "", nil).want(t, http.StatusOK).decode(t, &st)
@@ -87,9 +108,9 @@ func TestPostenCombinedDirect(t *testing.T) {
 	if st.Status != "COMPLETED_SUCCESSFULLY" || len(st.XAdES) != 2 || st.PAdES == "" {
 		t.Fatalf("status after Kari: %+v", st)
 	}
-	checkCombinedPAdES(t, e, p, st.PAdES)
+	checkCombinedPAdES(t, e, p, st.PAdES, docs, combined)
 	for _, x := range st.XAdES {
-		checkCombinedXAdES(t, e, p, x.URL, combined.SHA256)
+		checkCombinedXAdES(t, e, p, x.URL, docs, combined.SHA256)
 	}
 	// The originals stay as uploaded and unsigned.
 	for _, d := range j.Documents[:2] {
@@ -110,18 +131,19 @@ func TestPostenCombinedDirect(t *testing.T) {
 	noBlobs(t, e.data)
 }
 
-// A portal job with two documents and two signers in order, signed in
-// the portal: the archive client's download is the combined PAdES too.
+// A portal job with three documents, two PDFs and a text document, and
+// two signers in order, signed in the portal: the combined PDF shows the
+// text document's text after the PDFs'; the archive client's download is
+// the combined PAdES too.
 func TestPostenCombinedPortal(t *testing.T) {
 	e := newEnv(t)
 	p := e.posten(t, orgA, dotnetStyle)
-	manifest := strings.Replace(portalManifestXML(orgA, "Leieavtale"), `<documents>
-        <document href="0000_arbeidsavtale.pdf" mime="application/pdf"><title>Kontrakt</title></document>
-    </documents>`, combinedManifestDocs, 1)
-	p.create("portal", portalJobXML(""), p.bundle(manifest, combinedDocs())).want(t, http.StatusOK)
+	docs := []combinedDoc{combinedA, combinedB, combinedText}
+	p.create("portal", portalJobXML(""), p.bundle(combinedManifest(portalManifestXML(orgA, "Leieavtale"), docs), combinedDocs(docs))).
+		want(t, http.StatusOK)
 	j := onlyJob(t, e)
 	combined := j.Documents[len(j.Documents)-1]
-	if len(j.Documents) != 3 || combined.Role != "combined" {
+	if len(j.Documents) != 4 || combined.Role != "combined" || j.Documents[2].MediaType != "text/plain" {
 		t.Fatalf("/api/v1 documents: %+v", j.Documents)
 	}
 
@@ -129,7 +151,7 @@ func TestPostenCombinedPortal(t *testing.T) {
 		b := e.browser(t)
 		tasks := b.idp(b.link(b.get("/sign/"), "Logg inn"), person, "bankid")
 		view := b.link(tasks, "Leieavtale")
-		showsCombined(t, view, combined.FileName)
+		showsCombined(t, view, combined.FileName, docs)
 		b.submit(view, "/sign", url.Values{"confirm": {"yes"}}).want(t, 200, "Du har signert")
 	}
 	e.settled()
@@ -138,9 +160,9 @@ func TestPostenCombinedPortal(t *testing.T) {
 	if st.Status != "COMPLETED_SUCCESSFULLY" || len(st.Signatures) != 2 || st.PAdES == "" {
 		t.Fatalf("after signing: %+v", st)
 	}
-	pades := checkCombinedPAdES(t, e, p, st.PAdES)
+	pades := checkCombinedPAdES(t, e, p, st.PAdES, docs, combined)
 	for _, s := range st.Signatures {
-		checkCombinedXAdES(t, e, p, s.XAdES, combined.SHA256)
+		checkCombinedXAdES(t, e, p, s.XAdES, docs, combined.SHA256)
 	}
 	archived := p.do("GET", "/"+orgA+"/archive/documents/"+j.ID+"/pades", "", nil).want(t, http.StatusOK)
 	if !bytes.Equal(archived.body, pades) {
@@ -161,11 +183,11 @@ func TestPostenCombinedPortal(t *testing.T) {
 
 // showsCombined asserts that a signer's page offers the combined
 // document to read and sign and lists the originals below it.
-func showsCombined(t *testing.T, view page, fileName string) {
+func showsCombined(t *testing.T, view page, fileName string, docs []combinedDoc) {
 	t.Helper()
 	body := string(view.body)
 	read, originals := strings.Index(body, "<dd>"+fileName+"</dd>"), strings.Index(body, "Dokumentene slik avsenderen sendte dem")
-	if read < 0 || originals < read || !strings.Contains(body[originals:], "<dd>0001_husorden.pdf</dd>") {
+	if read < 0 || originals < read || !strings.Contains(body[originals:], "<dd>"+docs[len(docs)-1].href+"</dd>") {
 		t.Fatalf("the signer's page does not show the combined document and then the originals:\n%s", body)
 	}
 }
@@ -187,10 +209,11 @@ func onlyJob(t *testing.T, e *env) *client.Job {
 // checkCombinedPAdES downloads the job's PAdES and checks it as a user
 // would: pdfsig finds both signers' signatures valid and the document
 // time-stamp, which segl's validator passes with them (checkPAdES, and
-// segl validate); qpdf --check is clean (checkPAdES); the front
-// page names both documents by SHA-256 and the combined document's pages
-// follow it, each document's text in order; segl validate passes.
-func checkCombinedPAdES(t *testing.T, e *env, p *postenClient, padesURL string) []byte {
+// segl validate); qpdf --check is clean (checkPAdES); the front page
+// names every document by title, file name and SHA-256 and numbers its
+// page as the combined document's, and the documents' pages follow it,
+// each document's text in order; segl validate passes.
+func checkCombinedPAdES(t *testing.T, e *env, p *postenClient, padesURL string, docs []combinedDoc, combined client.Document) []byte {
 	t.Helper()
 	body := p.checkPAdES(e, padesURL, 3)
 	f := filepath.Join(t.TempDir(), "pades.pdf")
@@ -212,8 +235,11 @@ func checkCombinedPAdES(t *testing.T, e *env, p *postenClient, padesURL string) 
 	if err != nil {
 		t.Fatalf("pdftotext: %v\n%s", err, front)
 	}
-	for _, want := range []string{"Kontrakt", "Husordensregler", "0000_arbeidsavtale.pdf", "0001_husorden.pdf",
-		hexSum(combinedA), hexSum(combinedB)} {
+	wants := []string{fmt.Sprintf("Side 1 av %d / Page 1 of %d", combined.Pages, combined.Pages)}
+	for _, d := range docs {
+		wants = append(wants, d.title, d.href, hexSum(d.content))
+	}
+	for _, want := range wants {
 		if !strings.Contains(string(front), want) {
 			t.Errorf("the front page does not show %q:\n%s", want, front)
 		}
@@ -222,10 +248,13 @@ func checkCombinedPAdES(t *testing.T, e *env, p *postenClient, padesURL string) 
 	if err != nil {
 		t.Fatalf("pdftotext: %v\n%s", err, all)
 	}
-	a := strings.Index(string(all), "Arbeidsavtale for Storgata 1")
-	b := strings.Index(string(all), "Husordensregler for Storgata 1")
-	if a < 0 || b < a {
-		t.Fatalf("after the front page, want the first document's text and then the second's:\n%s", all)
+	at := 0
+	for _, d := range docs {
+		i := strings.Index(string(all[at:]), d.shows)
+		if i < 0 {
+			t.Fatalf("after the front page and the documents before it, want %q:\n%s", d.shows, all)
+		}
+		at += i + len(d.shows)
 	}
 	if out, err := exec.Command(seglBinary(t), "validate", "--data", e.data, f).CombinedOutput(); err != nil ||
 		!strings.Contains(string(out), "TOTAL_PASSED") {
@@ -235,8 +264,8 @@ func checkCombinedPAdES(t *testing.T, e *env, p *postenClient, padesURL string) 
 }
 
 // checkCombinedXAdES checks a signer's XAdES with xmlsec1 (checkXAdES)
-// and that it names both originals and the combined document by SHA-256.
-func checkCombinedXAdES(t *testing.T, e *env, p *postenClient, xadesURL, combinedSHA string) {
+// and that it names every original and the combined document by SHA-256.
+func checkCombinedXAdES(t *testing.T, e *env, p *postenClient, xadesURL string, docs []combinedDoc, combinedSHA string) {
 	t.Helper()
 	p.checkXAdES(e, xadesURL)
 	r := p.do("GET", xadesURL, "", nil).want(t, http.StatusOK)
@@ -244,11 +273,14 @@ func checkCombinedXAdES(t *testing.T, e *env, p *postenClient, xadesURL, combine
 	if err != nil {
 		t.Fatal(err)
 	}
-	var named []string
+	var named, want []string
 	for _, d := range v.Facts.Documents {
 		named = append(named, hex.EncodeToString(d.SHA256))
 	}
-	want := []string{hexSum(combinedA), hexSum(combinedB), combinedSHA}
+	for _, d := range docs {
+		want = append(want, hexSum(d.content))
+	}
+	want = append(want, combinedSHA)
 	if strings.Join(named, ",") != strings.Join(want, ",") {
 		t.Fatalf("the evidence names %v, want %v", named, want)
 	}

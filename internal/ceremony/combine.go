@@ -189,18 +189,19 @@ func frontPage(req *job.Request, docs []job.Document, t doctext.Texts) string {
 
 // combineError gives pdf.Combine's refusal of the sender's documents its
 // kind: they passed the upload check one by one (checkDocument), so what
-// is left is their size together, or a document the merge cannot read
-// the way normalisation can; anything else is segl's own failure.
+// is left is their size together (413), or anything else the merge finds
+// wrong in one of them (pdf.DocumentFault: 400), JavaScript in what is
+// copied included. Anything else (a failed read of a staged file, a
+// field prefix segl chose) is segl's own failure, a 500, but for a full
+// disk, which the HTTP edge answers 507 wherever it happens (errs.From).
 func combineError(err error) error {
-	if errors.Is(err, pdf.ErrTooLarge) {
+	switch {
+	case errors.Is(err, pdf.ErrTooLarge):
 		return errs.Wrap(err, errs.TooLarge, codeDocumentsTooLargeToCombine,
 			"the documents are too large together to be signed as one combined document: %v", err)
-	}
-	for _, bad := range []error{pdf.ErrMalformed, pdf.ErrEncrypted, pdf.ErrSigned, pdf.ErrUnsupportedFilter, pdf.ErrDynamicXFA} {
-		if errors.Is(err, bad) {
-			return errs.Wrap(err, errs.Invalid, codeDocumentsNotCombinable,
-				"the documents cannot be combined into one document to sign: %v", err)
-		}
+	case pdf.DocumentFault(err):
+		return errs.Wrap(err, errs.Invalid, codeDocumentsNotCombinable,
+			"the documents cannot be combined into one document to sign: %v", err)
 	}
 	return fmt.Errorf("ceremony: combine: %w", err)
 }

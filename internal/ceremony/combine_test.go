@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -109,8 +110,10 @@ func TestCombine(t *testing.T) {
 	}
 }
 
-// What pdf.Combine refuses is the sender's problem with a kind and a
-// code; anything else stays segl's own (a 500).
+// Everything pdf.Combine refuses of the sender's documents is the
+// sender's problem with a kind and a code (every error pdf.DocumentFault
+// knows, JavaScript included); a full disk is a 507 as anywhere; anything
+// else stays segl's own (a 500).
 func TestCombineError(t *testing.T) {
 	for _, tc := range []struct {
 		name string
@@ -121,12 +124,24 @@ func TestCombineError(t *testing.T) {
 		{"fail/too-large-together", fmt.Errorf("%w: more than 5000 pages to combine", pdf.ErrTooLarge), errs.TooLarge, codeDocumentsTooLargeToCombine},
 		{"fail/malformed", fmt.Errorf("pdf: combine: source 2: %w", pdf.ErrMalformed), errs.Invalid, codeDocumentsNotCombinable},
 		{"fail/signed", fmt.Errorf("%w: it carries 1 signature", pdf.ErrSigned), errs.Invalid, codeDocumentsNotCombinable},
-		{"fail/ours", errors.New("write /tmp/x: no space left on device"), errs.Internal, ""},
+		{"fail/javascript", fmt.Errorf("pdf: document 2: %w", pdf.ErrJavaScript), errs.Invalid, codeDocumentsNotCombinable},
+		{"fail/encrypted", fmt.Errorf("pdf: document 2: %w", pdf.ErrEncrypted), errs.Invalid, codeDocumentsNotCombinable},
+		{"fail/dynamic-xfa", fmt.Errorf("pdf: document 3: %w", pdf.ErrDynamicXFA), errs.Invalid, codeDocumentsNotCombinable},
+		{"fail/external-stream", fmt.Errorf("pdf: document 2: %w", pdf.ErrUnsupportedFilter), errs.Invalid, codeDocumentsNotCombinable},
+		{"fail/locked", fmt.Errorf("pdf: document 2: %w", pdf.ErrLocked), errs.Invalid, codeDocumentsNotCombinable},
+		{"fail/ours", errors.New("pdf: document 2: field prefix \"a.b\" contains a period"), errs.Internal, ""},
+		{"fail/read", fmt.Errorf("pdf: read at offset 0: %w", os.ErrClosed), errs.Internal, ""},
+		{"fail/disk-full", fmt.Errorf("pdf: write: %w", &os.PathError{Op: "write", Path: "/tmp/x", Err: syscall.ENOSPC}), errs.InsufficientStorage, errs.CodeStorageFull},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			// What the HTTP edge answers (errs.From): nil is a 500.
 			err := combineError(tc.err)
-			if errs.KindOf(err) != tc.kind || (tc.code != "" && !errs.HasCode(err, tc.code)) || !errors.Is(err, tc.err) {
-				t.Fatalf("combineError(%v) = %v (%v), want %v %s", tc.err, err, errs.KindOf(err), tc.kind, tc.code)
+			kind, code := errs.Internal, ""
+			if e := errs.From(err); e != nil {
+				kind, code = e.Kind, e.Code
+			}
+			if kind != tc.kind || code != tc.code || !errors.Is(err, tc.err) {
+				t.Fatalf("combineError(%v) = %v (%v %q), want %v %q", tc.err, err, kind, code, tc.kind, tc.code)
 			}
 		})
 	}

@@ -23,6 +23,23 @@ var (
 	ErrUnsupportedFilter = errors.New("pdf: unsupported filter")
 )
 
+// DocumentFault reports whether err says what is wrong with a document
+// read (it wraps [ErrMalformed], [ErrEncrypted], [ErrJavaScript],
+// [ErrUnsupportedFilter], [ErrDynamicXFA], [ErrSigned], [ErrLocked] or
+// [ErrTooLarge]): what whoever sent the document can act on, unlike a
+// failed read or write or a caller's mistake, which the package's errors
+// leave unwrapped. It is the one list of them for callers that turn this
+// package's errors into answers.
+func DocumentFault(err error) bool {
+	for _, fault := range []error{ErrMalformed, ErrEncrypted, ErrJavaScript, ErrUnsupportedFilter,
+		ErrDynamicXFA, ErrSigned, ErrLocked, ErrTooLarge} {
+		if errors.Is(err, fault) {
+			return true
+		}
+	}
+	return false
+}
+
 // Object is a PDF object (7.3). It is implemented only by the types of this
 // package: [Null], [Bool], [Int], [Real], [String], [Name], [Array], [Dict],
 // [Stream] and [Ref].

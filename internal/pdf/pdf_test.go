@@ -694,3 +694,21 @@ func linearizedUpdated() []byte {
 	}
 	return must(appendXrefStreamUpdate(data))
 }
+
+// DocumentFault is the one list of what this package finds wrong in a
+// document: each of its errors, however wrapped, and nothing else (a
+// failed read or write, a caller's mistake).
+func TestDocumentFault(t *testing.T) {
+	for _, fault := range []error{ErrMalformed, ErrEncrypted, ErrJavaScript, ErrUnsupportedFilter,
+		ErrDynamicXFA, ErrSigned, ErrLocked, ErrTooLarge} {
+		if err := fmt.Errorf("pdf: document 2: %w", fault); !DocumentFault(err) {
+			t.Errorf("DocumentFault(%v) = false", err)
+		}
+	}
+	for _, err := range []error{nil, io.ErrUnexpectedEOF, fmt.Errorf("pdf: write: %w", os.ErrClosed),
+		errors.New(`pdf: document 1: field prefix "a.b" contains a period`)} {
+		if DocumentFault(err) {
+			t.Errorf("DocumentFault(%v) = true", err)
+		}
+	}
+}

@@ -328,10 +328,8 @@ func (e *Engine) preparePDF(w io.Writer, doc Document, slots pdfa.Slots, src io.
 	defer tmp.Close()
 	norm, err := pdf.Normalize(tmp, src, size)
 	if err != nil {
-		for _, bad := range []error{pdf.ErrMalformed, pdf.ErrEncrypted, pdf.ErrJavaScript, pdf.ErrUnsupportedFilter, pdf.ErrDynamicXFA} {
-			if errors.Is(err, bad) {
-				return Prepared{}, errs.Wrap(err, errs.Invalid, codeBadPDF, "document %s cannot be prepared for signing", doc.ID)
-			}
+		if pdf.DocumentFault(err) {
+			return Prepared{}, errs.Wrap(err, errs.Invalid, codeBadPDF, "document %s cannot be prepared for signing", doc.ID)
 		}
 		return Prepared{}, fmt.Errorf("signing: normalise document %s: %w", doc.ID, err)
 	}

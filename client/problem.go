@@ -12,6 +12,10 @@ type Problem struct {
 	Code   string         `json:"code"`
 	Field  string         `json:"field,omitempty"`
 	Errors []ProblemField `json:"errors,omitempty"` // every invalid field when there are several
+	// Document is the id of the job's document to use instead of the one
+	// asked for: for "signed-in-combined-document", the combined document
+	// whose signed PDF holds the original.
+	Document string `json:"document,omitempty"`
 }
 
 // ProblemField is one invalid input.

@@ -390,29 +390,41 @@ func (s *Service) SignedDocument(ctx context.Context, c Caller, jobID, docID str
 	return s.openDocument(ctx, j, docID, signedRevision)
 }
 
-// Which revisions of a document openDocument opens: the spans of the
-// stored file (a signed revision is stored in parts, job.Revision).
-func upload(d *job.Document) ([]blob.Span, error) {
+// Which revisions of a document of j openDocument opens: the spans of
+// the stored file (a signed revision is stored in parts, job.Revision).
+func upload(_ *job.Job, d *job.Document) ([]blob.Span, error) {
 	return []blob.Span{{Key: d.BlobKey(), Size: d.Size}}, nil
 }
 
-func signedRevision(d *job.Document) ([]blob.Span, error) {
-	if d.Signed.SHA256 == "" {
+// signedRevision refuses a document without a signed revision with 409:
+// not yet signed, or, for an original of a job whose signers sign its
+// combined document (job.Job.Signs), never signed on its own, naming the
+// combined document whose signed PDF holds it, so that a client is not
+// left waiting for a signature that will not come.
+func signedRevision(j *job.Job, d *job.Document) ([]blob.Span, error) {
+	switch {
+	case !j.Signs(d):
+		e := errs.E(errs.Conflict, codeSignedInCombined,
+			"document %s is kept as uploaded and is not signed on its own: the signers sign the combined document %s, which holds it",
+			d.ID, j.Combined().ID)
+		e.Document = j.Combined().ID
+		return nil, e
+	case d.Signed.SHA256 == "":
 		return nil, errs.E(errs.Conflict, codeNotSignedYet, "nobody has signed document %s yet", d.ID)
 	}
 	return d.Signed.Spans(), nil
 }
 
-func newestRevision(d *job.Document) ([]blob.Span, error) {
+func newestRevision(j *job.Job, d *job.Document) ([]blob.Span, error) {
 	if d.Signed.SHA256 != "" {
 		return d.Signed.Spans(), nil
 	}
-	return upload(d)
+	return upload(j, d)
 }
 
 // openDocument opens the revision of a document of j that pick chooses,
 // read from its parts as one file (blob.OpenSpans).
-func (s *Service) openDocument(ctx context.Context, j *job.Job, docID string, pick func(*job.Document) ([]blob.Span, error)) (job.Document, blob.Object, error) {
+func (s *Service) openDocument(ctx context.Context, j *job.Job, docID string, pick func(*job.Job, *job.Document) ([]blob.Span, error)) (job.Document, blob.Object, error) {
 	if j.Deleted() {
 		return job.Document{}, nil, ErrDeleted(j.ID)
 	}
@@ -420,7 +432,7 @@ func (s *Service) openDocument(ctx context.Context, j *job.Job, docID string, pi
 	if err != nil {
 		return job.Document{}, nil, err
 	}
-	spans, err := pick(d)
+	spans, err := pick(j, d)
 	if err != nil {
 		return *d, nil, err
 	}

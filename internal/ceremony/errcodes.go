@@ -32,6 +32,7 @@ const (
 	codeMissingDocumentPart         = "missing-document-part"           // a document names a file part the upload does not have
 	CodeNotAUser                    = "not-a-user"                      // the person is not a portal user of the organisation
 	codeNotSignedYet                = "not-signed-yet"                  // the signer or job has no signed result yet
+	codeSignedInCombined            = "signed-in-combined-document"     // an original of a job whose signers sign its combined document, kept as uploaded: the combined document's signed PDF holds it
 	CodeOrganisationInactive        = "organisation-inactive"           // the organisation is deactivated
 	CodeOrganisationUnknown         = "organisation-unknown"            // the organisation is not onboarded
 	codeSignatureTypeNotAllowed     = "signature-type-not-allowed"      // a job asks for a signature type the organisation may not use

@@ -47,7 +47,12 @@ type Error struct {
 	Message string
 	Field   string
 	Details []*Error
-	Err     error // the cause, for logs; never shown to clients
+	// Document is the id of the job's document the problem points the
+	// client to instead of the one it asked for (the combined document
+	// that was signed for an original that was not), shown as the
+	// problem's "document" member. Empty for most problems.
+	Document string
+	Err      error // the cause, for logs; never shown to clients
 }
 
 // E builds an error of the given kind and code.

@@ -33,7 +33,7 @@ func writeProblem(w http.ResponseWriter, r *http.Request, log *slog.Logger, err 
 		status = http.StatusGone // RFC 9110 section 15.5.11: gone for good
 	}
 	p := client.Problem{Type: client.ProblemTypePrefix + e.Code, Title: http.StatusText(status), Status: status,
-		Detail: e.Error(), Code: e.Code, Field: e.Field}
+		Detail: e.Error(), Code: e.Code, Field: e.Field, Document: e.Document}
 	if e.Err != nil {
 		p.Detail = e.Message // the cause is for logs only
 		if e.Field != "" {

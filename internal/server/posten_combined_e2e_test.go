@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io/fs"
 	"net/http"
@@ -112,10 +113,14 @@ func TestPostenCombinedDirect(t *testing.T) {
 	for _, x := range st.XAdES {
 		checkCombinedXAdES(t, e, p, x.URL, docs, combined.SHA256)
 	}
-	// The originals stay as uploaded and unsigned.
+	// The originals stay as uploaded and unsigned: their /signed says so
+	// and names the combined document, whose signed PDF holds them.
 	for _, d := range j.Documents[:2] {
-		if _, err := e.client(orgA).SignedDocument(t.Context(), j.ID, d.ID); err == nil {
-			t.Fatalf("original %s has a signed revision", d.Title)
+		_, err := e.client(orgA).SignedDocument(t.Context(), j.ID, d.ID)
+		problemOf(t, err, http.StatusConflict, "signed-in-combined-document")
+		var p *client.Problem
+		if !errors.As(err, &p) || p.Document != combined.ID || !strings.Contains(p.Detail, combined.ID) {
+			t.Fatalf("original %s: the problem does not name the combined document %s: %+v", d.Title, combined.ID, err)
 		}
 	}
 
@@ -152,7 +157,9 @@ func TestPostenCombinedPortal(t *testing.T) {
 		tasks := b.idp(b.link(b.get("/sign/"), "Logg inn"), person, "bankid")
 		view := b.link(tasks, "Leieavtale")
 		showsCombined(t, view, combined.FileName, docs)
-		b.submit(view, "/sign", url.Values{"confirm": {"yes"}}).want(t, 200, "Du har signert")
+		done := b.submit(view, "/sign", url.Values{"confirm": {"yes"}})
+		done.want(t, 200, "Du har signert")
+		noSignedLinks(t, done, j.Documents[:3])
 	}
 	e.settled()
 	var st portalStatus
@@ -175,6 +182,7 @@ func TestPostenCombinedPortal(t *testing.T) {
 	sender.portalLogin(olaPID)
 	view := sender.get("/portal/jobs/" + j.ID)
 	view.has(t, "Samlet dokument: forsiden og alle dokumentene i én PDF.", "Original, som lastet opp.", combined.FileName)
+	noSignedLinks(t, view, j.Documents[:3])
 	signed := sender.link(view, "Last ned ferdig signert «Leieavtale»")
 	if signed.status != http.StatusOK || !bytes.Equal([]byte(signed.body), pades) {
 		t.Fatalf("the portal's signed download: %d, %d bytes, not the PAdES", signed.status, len(signed.body))
@@ -189,6 +197,17 @@ func showsCombined(t *testing.T, view page, fileName string, docs []combinedDoc)
 	read, originals := strings.Index(body, "<dd>"+fileName+"</dd>"), strings.Index(body, "Dokumentene slik avsenderen sendte dem")
 	if read < 0 || originals < read || !strings.Contains(body[originals:], "<dd>"+docs[len(docs)-1].href+"</dd>") {
 		t.Fatalf("the signer's page does not show the combined document and then the originals:\n%s", body)
+	}
+}
+
+// noSignedLinks asserts that a page offers no signed download of the
+// originals, which are kept as uploaded and never signed on their own:
+// neither the portal's (…/documents/{doc}/signed) nor the signer's
+// (…/signed/{doc}).
+func noSignedLinks(t *testing.T, view page, originals []client.Document) {
+	t.Helper()
+	for _, d := range originals {
+		view.hasNot(t, "/documents/"+d.ID+"/signed", "/signed/"+d.ID)
 	}
 }
 

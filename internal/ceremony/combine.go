@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -78,9 +79,11 @@ func (s *Service) combine(ctx context.Context, req *job.Request, docs []job.Docu
 	// number its pages as the combined document's: "Side 1 av N", N
 	// counting every page behind it (pdfa.Meta.PagesAfter), each PDF's as
 	// the upload check counted them (the page tree's leaves, the pages
-	// Combine copies), each text document's as rendered.
+	// Combine copies), each text document's as rendered, which the front
+	// page lists too.
 	now := s.now()
 	srcs := make([]pdf.CombineSource, 1, 1+len(docs))
+	listed := slices.Clone(docs)
 	after := 0
 	for i, d := range docs {
 		var src pdf.CombineSource
@@ -99,9 +102,10 @@ func (s *Service) combine(ctx context.Context, req *job.Request, docs []job.Docu
 		}
 		src.Prefix = "d" + strconv.Itoa(i+1)
 		srcs = append(srcs, src)
+		listed[i].Pages = pages
 		after += pages
 	}
-	front, frontPages, err := render(strings.NewReader(frontPage(req, docs, texts)),
+	front, frontPages, err := render(strings.NewReader(frontPage(req, listed, texts)),
 		pdfa.Meta{Title: req.Title, Lang: lang, Created: now, PagesAfter: after})
 	if err != nil {
 		return Upload{}, job.Document{}, nil, fmt.Errorf("ceremony: combine: front page: %w", err)

@@ -86,8 +86,12 @@ func TestCombine(t *testing.T) {
 			t.Errorf("the front page does not show %q:\n%s", want, front)
 		}
 	}
-	// The front page numbers its page as the combined document's, not as
-	// a document of one page.
+	// Each document's page count is listed, the text document's as
+	// rendered (one page), and the front page numbers its page as the
+	// combined document's, not as a document of one page.
+	if n := strings.Count(string(front), "Sider: "); n != 2 || !strings.Contains(string(front), "Sider: 1\n") {
+		t.Errorf("the front page lists %d page counts, want both documents':\n%s", n, front)
+	}
 	if want := fmt.Sprintf("Side 1 av %d / Page 1 of %d", doc.Pages, doc.Pages); !strings.Contains(string(front), want) {
 		t.Errorf("the front page's footer is not %q:\n%s", want, front)
 	}

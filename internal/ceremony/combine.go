@@ -124,7 +124,7 @@ func (s *Service) combine(ctx context.Context, req *job.Request, docs []job.Docu
 	}
 	if err != nil {
 		os.Remove(out.Name())
-		return Upload{}, job.Document{}, nil, combineError(err)
+		return Upload{}, job.Document{}, nil, combineError(err, docs)
 	}
 	u := Upload{FileName: texts.Front.File, ContentType: MediaPDF,
 		Ref: blob.Ref{Key: hex.EncodeToString(h.Sum(nil)), Size: res.Size}, staged: &staged{path: out.Name()}}
@@ -198,14 +198,21 @@ func frontPage(req *job.Request, docs []job.Document, t doctext.Texts) string {
 // copied included. Anything else (a failed read of a staged file, a
 // field prefix segl chose) is segl's own failure, a 500, but for a full
 // disk, which the HTTP edge answers 507 wherever it happens (errs.From).
-func combineError(err error) error {
+func combineError(err error, docs []job.Document) error {
+	// The merge numbers its sources, the front page first; the sender
+	// knows their documents by number and file name.
+	what, cause := "the documents", err
+	var se *pdf.SourceError
+	if errors.As(err, &se) && se.Source >= 1 && se.Source <= len(docs) {
+		what, cause = fmt.Sprintf("document %d (%s)", se.Source, docs[se.Source-1].FileName), se.Err
+	}
 	switch {
 	case errors.Is(err, pdf.ErrTooLarge):
 		return errs.Wrap(err, errs.TooLarge, codeDocumentsTooLargeToCombine,
-			"the documents are too large together to be signed as one combined document: %v", err)
+			"%s: too large to be signed as one combined document: %v", what, cause)
 	case pdf.DocumentFault(err):
 		return errs.Wrap(err, errs.Invalid, codeDocumentsNotCombinable,
-			"the documents cannot be combined into one document to sign: %v", err)
+			"%s: cannot be combined into one document to sign: %v", what, cause)
 	}
 	return fmt.Errorf("ceremony: combine: %w", err)
 }

@@ -119,6 +119,7 @@ func TestCombine(t *testing.T) {
 // knows, JavaScript included); a full disk is a 507 as anywhere; anything
 // else stays segl's own (a 500).
 func TestCombineError(t *testing.T) {
+	docs := []job.Document{{FileName: "avtale.pdf"}, {FileName: "vedlegg.pdf"}, {FileName: "plan.pdf"}}
 	for _, tc := range []struct {
 		name string
 		err  error
@@ -128,24 +129,33 @@ func TestCombineError(t *testing.T) {
 		{"fail/too-large-together", fmt.Errorf("%w: more than 5000 pages to combine", pdf.ErrTooLarge), errs.TooLarge, codeDocumentsTooLargeToCombine},
 		{"fail/malformed", fmt.Errorf("pdf: combine: source 2: %w", pdf.ErrMalformed), errs.Invalid, codeDocumentsNotCombinable},
 		{"fail/signed", fmt.Errorf("%w: it carries 1 signature", pdf.ErrSigned), errs.Invalid, codeDocumentsNotCombinable},
-		{"fail/javascript", fmt.Errorf("pdf: document 2: %w", pdf.ErrJavaScript), errs.Invalid, codeDocumentsNotCombinable},
-		{"fail/encrypted", fmt.Errorf("pdf: document 2: %w", pdf.ErrEncrypted), errs.Invalid, codeDocumentsNotCombinable},
-		{"fail/dynamic-xfa", fmt.Errorf("pdf: document 3: %w", pdf.ErrDynamicXFA), errs.Invalid, codeDocumentsNotCombinable},
-		{"fail/external-stream", fmt.Errorf("pdf: document 2: %w", pdf.ErrUnsupportedFilter), errs.Invalid, codeDocumentsNotCombinable},
-		{"fail/locked", fmt.Errorf("pdf: document 2: %w", pdf.ErrLocked), errs.Invalid, codeDocumentsNotCombinable},
+		{"fail/javascript", &pdf.SourceError{Source: 2, Err: pdf.ErrJavaScript}, errs.Invalid, codeDocumentsNotCombinable},
+		{"fail/encrypted", &pdf.SourceError{Source: 2, Err: pdf.ErrEncrypted}, errs.Invalid, codeDocumentsNotCombinable},
+		{"fail/dynamic-xfa", &pdf.SourceError{Source: 3, Err: pdf.ErrDynamicXFA}, errs.Invalid, codeDocumentsNotCombinable},
+		{"fail/external-stream", &pdf.SourceError{Source: 2, Err: pdf.ErrUnsupportedFilter}, errs.Invalid, codeDocumentsNotCombinable},
+		{"fail/locked", &pdf.SourceError{Source: 2, Err: pdf.ErrLocked}, errs.Invalid, codeDocumentsNotCombinable},
 		{"fail/ours", errors.New("pdf: document 2: field prefix \"a.b\" contains a period"), errs.Internal, ""},
 		{"fail/read", fmt.Errorf("pdf: read at offset 0: %w", os.ErrClosed), errs.Internal, ""},
 		{"fail/disk-full", fmt.Errorf("pdf: write: %w", &os.PathError{Op: "write", Path: "/tmp/x", Err: syscall.ENOSPC}), errs.InsufficientStorage, errs.CodeStorageFull},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			// What the HTTP edge answers (errs.From): nil is a 500.
-			err := combineError(tc.err)
+			err := combineError(tc.err, docs)
 			kind, code := errs.Internal, ""
 			if e := errs.From(err); e != nil {
 				kind, code = e.Kind, e.Code
 			}
 			if kind != tc.kind || code != tc.code || !errors.Is(err, tc.err) {
 				t.Fatalf("combineError(%v) = %v (%v %q), want %v %q", tc.err, err, kind, code, tc.kind, tc.code)
+			}
+			// Source 0 is the front page: the sender's first document
+			// is source 1, and the message names it as they know it.
+			var se *pdf.SourceError
+			if errors.As(tc.err, &se) && code != "" {
+				want := fmt.Sprintf("document %d (%s)", se.Source, docs[se.Source-1].FileName)
+				if !strings.Contains(errs.From(err).Message, want) {
+					t.Errorf("message %q does not name %s", errs.From(err).Message, want)
+				}
 			}
 		})
 	}

@@ -214,13 +214,24 @@ func (c *combiner) unlock() {
 	}
 }
 
+// SourceError is Combine's refusal of one of its sources, so that a caller
+// can name the document in its own terms (the sources are the caller's
+// list, which may hold pages of its own, such as a front page).
+type SourceError struct {
+	Source int // index into Combine's srcs
+	Err    error
+}
+
+func (e *SourceError) Error() string { return fmt.Sprintf("pdf: document %d: %v", e.Source+1, e.Err) }
+func (e *SourceError) Unwrap() error { return e.Err }
+
 // label names source i for errors and the audit trail.
 func (s *combineSource) label() string { return s.prefix }
 
 // open reads source i: refuses what cannot be combined, walks its page
 // tree and notes what its catalog holds.
 func (c *combiner) open(i int, src CombineSource) error {
-	fail := func(err error) error { return fmt.Errorf("pdf: document %d: %w", i+1, err) }
+	fail := func(err error) error { return &SourceError{Source: i, Err: err} }
 	r, err := Open(src.R, src.Size)
 	if err != nil {
 		return fail(err)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/segl/segl/internal/audit"
 	"github.com/segl/segl/internal/blob"
 	"github.com/segl/segl/internal/errs"
 	"github.com/segl/segl/internal/job"
@@ -35,7 +36,10 @@ const DefaultDeletionNotice = 7 * 24 * time.Hour
 const TaskDeleteJob = "delete-job"
 
 // DeletionTask is the payload of TaskDeleteJob: the job, and who asked
-// why, for the audit record of the deletion.
+// why, for the audit record of the deletion. Actor is as the audit log
+// names the asker (audit.Pseudonym under the job's key), never a portal
+// user's "pid:<identity number>": the task waits in the queue's rows (and
+// a dead one stays there), which the deletion of the job does not reach.
 type DeletionTask struct {
 	Org    string `json:"org"`
 	Job    string `json:"job"`
@@ -98,7 +102,9 @@ func (s *Service) DeleteJob(ctx context.Context, c Caller, id string) (*job.Job,
 	if !j.Status.Final() {
 		return nil, errs.E(errs.Conflict, codeJobNotFinished, "a %s job cannot be deleted; cancel it first", j.Status)
 	}
-	t := DeletionTask{Org: c.Org, Job: id, Actor: c.Actor, Reason: ReasonSender}
+	// The store writes the deletion's record after it has destroyed the
+	// job's key, so the actor is named by its pseudonym here, before.
+	t := DeletionTask{Org: c.Org, Job: id, Actor: audit.Pseudonym(j.AuditKey, c.Actor), Reason: ReasonSender}
 	if err := s.queueDeletion(ctx, t); err != nil {
 		return nil, err
 	}

@@ -451,3 +451,41 @@ func TestSweepBlobs(t *testing.T) {
 	}
 	o.Close()
 }
+
+// TestPortalDeletionQueuesNoIdentityNumber deletes a job from the portal,
+// whose sender acts as "pid:<identity number>": from the moment the
+// deletion is queued until its task runs, no byte of the queue holds the
+// sender's number, and the audit record of the deletion names the sender
+// by their pseudonym under the job's key, as every other record of theirs
+// on the job does.
+func TestPortalDeletionQueuesNoIdentityNumber(t *testing.T) {
+	w := newRetentionWorld(t)
+	ctx := context.Background()
+	const sender = "02859824113"
+	c := Caller{Org: retentionOrg, Actor: "pid:" + sender, PID: sender}
+	w.clk.Advance(24 * time.Hour) // the blobs are past the grace of new uploads
+	if _, err := w.svc.DeleteJob(ctx, c, w.job.ID); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"queue.db", "queue.db-wal"} {
+		b, err := os.ReadFile(filepath.Join(w.dir, name))
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			t.Fatal(err)
+		}
+		if bytes.Contains(b, []byte(sender)) {
+			t.Errorf("%s holds the sender's identity number while the deletion waits", name)
+		}
+	}
+	want := audit.Pseudonym(w.job.AuditKey, c.Actor)
+	var last audit.Record
+	if err := w.db.AuditRecords(ctx, 0, func(r audit.Record) error { last = r; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if last.Action != "job.deleted" || last.Actor != want {
+		t.Fatalf("audit record of the deletion: %s by %s, want by %s", last.Action, last.Actor, want)
+	}
+	if got := w.runTasks(t); !reflect.DeepEqual(got, []string{"delete-job:done"}) {
+		t.Fatalf("tasks: %v", got)
+	}
+	w.checkGone(t)
+}

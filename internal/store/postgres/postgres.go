@@ -66,7 +66,11 @@ func New(ctx context.Context, pool *pgxpool.Pool) (*DB, error) {
 	if err := pgdb.Migrate(ctx, pool, "schema_migrations", migrations); err != nil {
 		return nil, fmt.Errorf("postgres: %w", err)
 	}
-	return &DB{pool: pool}, nil
+	db := &DB{pool: pool}
+	if err := db.refoldSearch(ctx); err != nil {
+		return nil, err
+	}
+	return db, nil
 }
 
 // Ping asks the server for an answer over a pooled connection, for

@@ -283,8 +283,9 @@ CREATE TABLE deleted_blobs (
 `,
 	// 18: the portal's list of jobs (JobTable): what a search looks in
 	// (job.Job.SearchText, which the store writes with the job; here
-	// lower() folds only ASCII, so jobs stored before match other letters
-	// in their exact case until their next change), and the indexes for
+	// lower() folds only ASCII, so jobs stored before matched other
+	// letters in their exact case until step 20 refolded them), and the
+	// indexes for
 	// its status filter and its deadline sort within an organisation.
 	`
 ALTER TABLE jobs ADD COLUMN search TEXT NOT NULL DEFAULT '';
@@ -299,5 +300,19 @@ CREATE INDEX jobs_deadline ON jobs (org, expires_at);
 	// document stored before is an original.
 	`
 ALTER TABLE documents ADD COLUMN role TEXT NOT NULL DEFAULT 'original';
+`,
+	// 20: step 18 filled the search text of the jobs stored before it with
+	// lower(), which folds only ASCII and keeps runs of spaces, so "ØRJAN"
+	// in such a job was not found by "ørjan". The jobs listed here get
+	// their search text again from job.Job.SearchText, as a job that is
+	// saved does, by refoldSearch after the migrations, in batches, each
+	// removed from the list in the transaction that refolds it.
+	`
+CREATE TABLE search_refold (
+	org TEXT NOT NULL,
+	id  TEXT NOT NULL,
+	PRIMARY KEY (org, id)
+) WITHOUT ROWID;
+INSERT INTO search_refold (org, id) SELECT org, id FROM jobs WHERE deleted_at = 0;
 `,
 }

@@ -108,7 +108,7 @@ func (db *DB) migrate(ctx context.Context) error {
 	if err := sqldb.Migrate(ctx, db.write, "schema_migrations", migrations); err != nil {
 		return fmt.Errorf("sqlite: %w", err)
 	}
-	return nil
+	return db.refoldSearch(ctx)
 }
 
 func (db *DB) tx(ctx context.Context, fn func(*sql.Tx) error) error {

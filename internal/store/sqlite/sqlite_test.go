@@ -91,3 +91,35 @@ func TestFullDisk(t *testing.T) {
 		})
 	}
 }
+
+// TestSearchRefold opens a database whose job has the search text that
+// migration step 18 wrote with lower(), from before step 20: opening it
+// again refolds the text with job.SearchKey (storetest.SearchRefold).
+func TestSearchRefold(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "segl.db")
+	db, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	oldWay := func(org, id string) {
+		_, err := db.write.Exec(`UPDATE jobs SET search = lower(title || char(10) || reference || coalesce(char(10) || (SELECT group_concat(name, char(10)) FROM signers
+			WHERE signers.org = jobs.org AND signers.job_id = jobs.id AND name <> ''), '')) WHERE org = ? AND id = ?`, org, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.write.Exec(`DROP TABLE search_refold; DELETE FROM schema_migrations WHERE version = 20`); err != nil {
+			t.Fatal(err)
+		}
+	}
+	reopen := func() store.Store {
+		db.Close()
+		again, err := Open(path, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { again.Close() })
+		return again
+	}
+	storetest.SearchRefold(t, db, oldWay, reopen)
+}

@@ -612,7 +612,10 @@ type Retention interface {
 	NoticeDeletion(ctx context.Context, org, id string, at time.Time) error
 	// DeleteJob makes the job a tombstone at by.At and appends the event
 	// "job.deleted" (reason and the hashes of every document and revision)
-	// to the feed and the audit log, in one transaction. The same
+	// to the feed and the audit log, in one transaction; the audit record
+	// names a person acting (by.Actor "pid:…") by their pseudonym under
+	// the job's key (audit.Pseudonym), read before the tombstone drops
+	// the key, as every other record of theirs on the job. The same
 	// transaction records every blob the job referred to (JobBlobs) as
 	// its deleted blobs, for the blob store's deletion to follow. A job
 	// already deleted is left as it is, without a second event.

@@ -57,7 +57,8 @@ func (db *DB) DeleteJob(ctx context.Context, by store.By, org, id, reason string
 	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
 		var status job.Status
 		var deleted int64
-		err := tx.QueryRow(ctx, `SELECT status, deleted_at FROM jobs WHERE org = $1 AND id = $2 FOR UPDATE`, org, id).Scan(&status, &deleted)
+		var key []byte
+		err := tx.QueryRow(ctx, `SELECT status, deleted_at, audit_key FROM jobs WHERE org = $1 AND id = $2 FOR UPDATE`, org, id).Scan(&status, &deleted, &key)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return errs.E(errs.NotFound, store.CodeJobNotFound, "no job %s", id)
 		}
@@ -89,7 +90,7 @@ func (db *DB) DeleteJob(ctx context.Context, by store.By, org, id, reason string
 		if err != nil {
 			return err
 		}
-		return appendEvents(ctx, tx, org, nil, []job.Event{job.Deleted(id, status, by.Actor, by.At, reason, hashes)})
+		return appendEvents(ctx, tx, org, key, []job.Event{job.Deleted(id, status, by.Actor, by.At, reason, hashes)})
 	})
 	return wrap("delete job", err)
 }

@@ -83,7 +83,8 @@ func (db *DB) DeleteJob(ctx context.Context, by store.By, org, id, reason string
 	err := db.tx(ctx, func(tx *sql.Tx) error {
 		var status job.Status
 		var deleted int64
-		err := tx.QueryRowContext(ctx, `SELECT status, deleted_at FROM jobs WHERE org = ? AND id = ?`, org, id).Scan(&status, &deleted)
+		var key []byte
+		err := tx.QueryRowContext(ctx, `SELECT status, deleted_at, audit_key FROM jobs WHERE org = ? AND id = ?`, org, id).Scan(&status, &deleted, &key)
 		if errors.Is(err, sql.ErrNoRows) {
 			return errs.E(errs.NotFound, store.CodeJobNotFound, "no job %s", id)
 		}
@@ -114,7 +115,7 @@ func (db *DB) DeleteJob(ctx context.Context, by store.By, org, id, reason string
 		if err != nil {
 			return err
 		}
-		return db.appendEvents(ctx, tx, org, nil, []job.Event{job.Deleted(id, status, by.Actor, by.At, reason, hashes)})
+		return db.appendEvents(ctx, tx, org, key, []job.Event{job.Deleted(id, status, by.Actor, by.At, reason, hashes)})
 	})
 	if err != nil {
 		var e *errs.Error

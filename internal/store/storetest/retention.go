@@ -175,6 +175,29 @@ func testDeleteJob(t *testing.T, s store.Store) {
 	}
 }
 
+// A portal sender deletes a job: the deletion's audit record names them
+// by their pseudonym under the job's key, as every other record of a
+// person on the job, though the deletion destroys the key.
+func testDeleteJobBySender(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	const sender = "pid:02859824113"
+	j, ev := newJob(orgA)
+	j.AuditKey = bytes.Repeat([]byte{7}, 32)
+	if err := s.CreateJob(ctx, j, ev, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DeleteJob(ctx, store.By{Actor: sender, At: t0}, orgA, j.ID, "sender"); err != nil {
+		t.Fatal(err)
+	}
+	var last audit.Record
+	if err := s.AuditRecords(ctx, 0, func(r audit.Record) error { last = r; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if want := audit.Pseudonym(j.AuditKey, sender); last.Action != "job.deleted" || last.Actor != want {
+		t.Fatalf("deletion record: %s by %s, want by %s", last.Action, last.Actor, want)
+	}
+}
+
 // testDeletionNotice announces a coming deletion exactly once.
 func testDeletionNotice(t *testing.T, s store.Store) {
 	ctx := context.Background()

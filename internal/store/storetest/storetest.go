@@ -49,6 +49,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"usage", testUsage},
 		{"retention", testRetention},
 		{"delete-job", testDeleteJob},
+		{"delete-job/by-sender", testDeleteJobBySender},
 		{"revision-parts", testRevisionParts},
 		{"combined-document", testCombinedDocument},
 		{"deletion-notice", testDeletionNotice},

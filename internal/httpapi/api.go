@@ -80,9 +80,14 @@ func (a *API) Routes(mux *http.ServeMux) {
 		w.Header().Set("Content-Type", "application/json")
 		w.Write(openAPI)
 	})
-	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
-		writeProblem(w, r, a.Log, errs.E(errs.NotFound, codeNoSuchEndpoint, "no endpoint %s %s", r.Method, r.URL.Path))
-	})
+	mux.HandleFunc("/api/", a.NoRoute)
+}
+
+// NoRoute answers a request under /api/ that no route of this API takes.
+// It is exported for internal/postenapi, whose catch-all under
+// /api/{org}/ also matches /api/v1/… and hands those paths back here.
+func (a *API) NoRoute(w http.ResponseWriter, r *http.Request) {
+	writeProblem(w, r, a.Log, errs.E(errs.NotFound, codeNoSuchEndpoint, "no endpoint %s %s", r.Method, r.URL.Path))
 }
 
 type handler func(w http.ResponseWriter, r *http.Request, c ceremony.Caller) error

@@ -59,15 +59,65 @@ type API struct {
 	// sender's own certificate, verified against them.
 	ClientRoots *x509.CertPool
 
+	// Others answers the paths under /api/ that are not this API's (whose
+	// first segment is not an organisation number): /api/v1's catch-all,
+	// so that its unknown paths keep its problem+json. Nil: NOT_FOUND.
+	Others http.Handler
+
 	limit rateLimit
 }
 
 // Routes registers the API on mux. The paths are the ones the clients
 // build (F1–F6 of the reference) and the hypermedia links segl hands out.
+// Every other path and method under /api/{org} is answered with an
+// <error> (noRoute), as the clients read one for every non-2xx answer.
 func (a *API) Routes(mux *http.ServeMux) {
+	own := http.NewServeMux() // this API's routes alone, to find a path's methods
 	for pattern, h := range a.routes() {
 		mux.Handle(pattern, a.authed(h))
+		own.Handle(pattern, http.NotFoundHandler())
 	}
+	// Less specific than every route above and every /api/v1 route, more
+	// than /api/v1's own catch-all "/api/".
+	mux.Handle("/api/{org}", a.noRoute(own))
+	mux.Handle("/api/{org}/", a.noRoute(own))
+}
+
+// noRoute answers a request under /api/{org} that no route takes: 405
+// METHOD_NOT_ALLOWED with Allow if the path is a route's with another
+// method (RFC 9110 §15.5.6), else 404 NOT_FOUND. Without it the mux would
+// hand these to /api/v1's catch-all, whose problem+json Posten's clients
+// do not read. A path whose first segment is not an organisation number
+// (/api/v1/…) goes to a.Others. The rest of a refused body is drained as
+// for any other refusal.
+func (a *API) noRoute(own *http.ServeMux) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		org := isOrgNumber(r.PathValue("org"))
+		if !org && a.Others != nil {
+			a.Others.ServeHTTP(w, r)
+			return
+		}
+		err := errs.E(errs.NotFound, codeNotFound, "no endpoint %s %s", r.Method, r.URL.Path)
+		if allow := allowed(own, r); org && len(allow) > 0 {
+			w.Header().Set("Allow", strings.Join(allow, ", "))
+			err = errs.E(errs.Invalid, codeMethodNotAllowed, "%s takes %s, not %s", r.URL.Path, strings.Join(allow, ", "), r.Method)
+		}
+		a.writeError(w, r, err)
+		a.drain(w, r)
+	})
+}
+
+// allowed lists the methods with which own has a route for r's path.
+func allowed(own *http.ServeMux, r *http.Request) []string {
+	var allow []string
+	for _, m := range []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+		probe := *r
+		probe.Method = m
+		if _, pattern := own.Handler(&probe); pattern != "" {
+			allow = append(allow, m)
+		}
+	}
+	return allow
 }
 
 // routes maps each pattern to its handler. The flow is a literal in every
@@ -640,8 +690,11 @@ func (a *API) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		e = errs.Wrap(err, errs.Internal, codeInternalError, "internal error")
 	}
 	status := e.Kind.HTTPStatus()
-	if e.Code == errs.CodeJobDeleted {
+	switch e.Code {
+	case errs.CodeJobDeleted:
 		status = http.StatusGone
+	case codeMethodNotAllowed:
+		status = http.StatusMethodNotAllowed
 	}
 	out := errorResponse{Code: postenCode(e.Code), Message: e.Message, Type: "CLIENT"}
 	for _, d := range e.Details[min(1, len(e.Details)):] {

@@ -16,8 +16,9 @@ const (
 	codeJobNotFound              = "JOB_NOT_FOUND"               // no such job for this organisation
 	codeManifestMismatch         = "MANIFEST_MISMATCH"           // the documents do not match the manifest
 	codeMultipleDocuments        = "MULTIPLE_DOCUMENTS"          // the single-PAdES download of a job of several documents without a combined one (made before combined documents): each is signed as its own PDF
+	codeMethodNotAllowed         = "METHOD_NOT_ALLOWED"          // a path of the API with a method it does not take (405, with Allow)
 	codeNotAuthorized            = "NOT_AUTHORIZED"              // no enterprise certificate, or one that may not use the API
-	codeNotFound                 = "NOT_FOUND"                   // a path under /api/ whose organisation number is not one, so neither API's
+	codeNotFound                 = "NOT_FOUND"                   // a path under /api/{org} that no route takes, or /api/{x} whose x is not an organisation number, so neither API's
 	codeRequestTooLarge          = "REQUEST_TOO_LARGE"           // the body is larger than the API takes
 	codeSchema                   = "SCHEMA_VALIDATION_ERROR"     // XML that breaks the schema (the code the .NET client's fixtures show for invalid XML)
 	codeSenderMismatch           = "SENDER_MISMATCH"             // a manifest's sender organisation other than the one in the URL

@@ -582,6 +582,23 @@ func TestPostenBadInput(t *testing.T) {
 		{"fail/not-an-organisation-number", func() postenResponse {
 			return p.do("GET", "/v2", "", nil)
 		}, http.StatusNotFound, "NOT_FOUND"},
+		{"fail/unknown-path-under-an-organisation", func() postenResponse {
+			return p.do("GET", "/"+orgA+"/direct/signature-jobs/1/no-such-thing", "", nil)
+		}, http.StatusNotFound, "NOT_FOUND"},
+		{"fail/wrong-method-on-a-known-path", func() postenResponse {
+			r := p.do("PUT", "/"+orgA+"/direct/signature-jobs", "application/xml", []byte("<x/>"))
+			if got := r.header.Get("Allow"); got != "GET, HEAD, POST" {
+				p.t.Errorf("Allow: %q, want the methods the path takes", got)
+			}
+			return r
+		}, http.StatusMethodNotAllowed, "METHOD_NOT_ALLOWED"},
+		{"fail/wrong-method-on-the-connection-check", func() postenResponse {
+			r := p.do("POST", "/"+orgA, "", nil)
+			if got := r.header.Get("Allow"); got != "GET, HEAD" {
+				p.t.Errorf("Allow: %q, want the methods the path takes", got)
+			}
+			return r
+		}, http.StatusMethodNotAllowed, "METHOD_NOT_ALLOWED"},
 		{"fail/organisation-not-onboarded", func() postenResponse {
 			e.clientFor("974760673", "Ikke kunde AS")
 			return e.posten(t, "974760673", javaStyle).do("GET", "/310000001", "", nil)
@@ -591,6 +608,13 @@ func TestPostenBadInput(t *testing.T) {
 			p.t = t
 			tc.do().wantError(t, tc.status, tc.code)
 		})
+	}
+	// /api/v1 keeps its own problem+json for the paths it does not have.
+	for _, path := range []string{"/v1/no-such-thing", "/v2/x"} {
+		r := p.do("GET", path, "", nil).want(t, http.StatusNotFound)
+		if ct := r.header.Get("Content-Type"); ct != "application/problem+json" {
+			t.Errorf("%s: Content-Type %q, want /api/v1's problem+json", path, ct)
+		}
 	}
 	list, err := e.client(orgA).ListJobs(t.Context(), client.ListOptions{})
 	if err != nil || len(list.Jobs) != 0 {

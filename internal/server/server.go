@@ -255,7 +255,7 @@ func start(ctx context.Context, cfg config.Config, opts Options, ln net.Listener
 		pollWait, rate = 5*time.Second, 100
 	}
 	posten := &postenapi.API{Svc: svc, BaseURL: base, Log: opts.Log, EmptyQueueWait: pollWait, RatePerSecond: rate,
-		Polls: s.Store, ClientRoots: tlsConfig.ClientCAs}
+		Polls: s.Store, ClientRoots: tlsConfig.ClientCAs, Others: http.HandlerFunc(api.NoRoute)}
 	posten.Routes(mux)
 	// The signer pages. Without a remote signing service (s.keys nil)
 	// advanced jobs say that signing with one's own key is unavailable.

@@ -159,10 +159,12 @@ type handler func(w http.ResponseWriter, r *http.Request, c ceremony.Caller) err
 // (ceremony.ActFor), else BROKER_NOT_AUTHORIZED.
 func (a *API) authed(h handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body := r.Body // create bounds r.Body; drain reads past that bound
 		err := a.serve(w, r, h)
 		if err != nil {
 			a.writeError(w, r, err)
 		}
+		r.Body = body
 		a.drain(w, r)
 	})
 }
@@ -178,9 +180,17 @@ func (a *API) authed(h handler) http.Handler {
 // Expect: 100-continue sends no body unasked, so there is none to read;
 // nor is a body read for a client without a verified certificate, which
 // is no sender. HTTP/2 streams are drained by the server's edge.
+//
+// A body refused as too large (413) has had the largest body read already;
+// up to as much again is read after it, so a job at most twice the limit
+// also gets its <error>. A body that says it is longer is not read at all:
+// the client is reset either way, and reading it would only spend the
+// line. The cost is bounded as any accepted job's: an authenticated
+// sender, within the rate limit and the edge's body rate and duration
+// bounds, reading into no memory.
 func (a *API) drain(w http.ResponseWriter, r *http.Request) {
 	if r.ProtoMajor != 1 || r.Body == nil || r.Body == http.NoBody || r.Header.Get("Expect") != "" ||
-		r.TLS == nil || len(r.TLS.VerifiedChains) == 0 {
+		r.TLS == nil || len(r.TLS.VerifiedChains) == 0 || r.ContentLength > 2*a.maxBody() {
 		return
 	}
 	http.NewResponseController(w).Flush()

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/segl/segl/internal/config"
 	"github.com/segl/segl/internal/testtool"
 )
 
@@ -255,36 +256,62 @@ func TestPostenRefusedWhileStillSending(t *testing.T) {
 			http.StatusBadRequest, "SCHEMA_VALIDATION_ERROR"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			conn, err := tls.Dial("tcp", host, tlsConf)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer conn.Close()
-			const boundary = "k3-Hq_9xZpR2vT8mN4bW7cY1dF6gJ0sLuE5"
-			head := "--" + boundary + "\r\nContent-Type: application/xml\r\n\r\n" + tc.request +
-				"\r\n--" + boundary + "\r\nContent-Type: application/octet-stream\r\n\r\n"
-			tail := "\r\n--" + boundary + "--\r\n"
-			body := io.MultiReader(strings.NewReader(head), io.LimitReader(zeros{}, bundleSize), strings.NewReader(tail))
-			req, err := http.NewRequest("POST", e.srv.URL+"/api/"+tc.org+"/portal/signature-jobs", body)
-			if err != nil {
-				t.Fatal(err)
-			}
-			req.ContentLength = int64(len(head) + bundleSize + len(tail))
-			req.Header.Set("Content-Type", "multipart/mixed; boundary="+boundary+"; charset=ISO-8859-1")
-			req.Header.Set("Accept", "application/xml")
-			// Write it all, then read: no reading while writing.
-			if err := req.Write(conn); err != nil {
-				t.Fatalf("the server stopped reading the request: %v", err)
-			}
-			resp, err := http.ReadResponse(bufio.NewReader(conn), req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer resp.Body.Close()
-			out, _ := io.ReadAll(resp.Body)
-			postenResponse{status: resp.StatusCode, header: resp.Header, body: out}.wantError(t, tc.status, tc.code)
+			sendThenRead(t, host, tlsConf, e.srv.URL+"/api/"+tc.org+"/portal/signature-jobs", tc.request, bundleSize).
+				wantError(t, tc.status, tc.code)
 		})
 	}
+}
+
+// A job over the largest body the API takes is refused with 413 once the
+// limit is reached; the rest is read (up to as much again) before the
+// answer, so that Java's client, still writing, gets REQUEST_TOO_LARGE
+// instead of a reset.
+func TestPostenTooLargeWhileStillSending(t *testing.T) {
+	e := newEnv(t, func(c *config.Config) { c.Limits.MaxDocuments, c.Limits.MaxDocumentBytes = 1, 16<<20 })
+	p := e.posten(t, orgA, javaStyle)
+	tlsConf := p.http.Transport.(*http.Transport).TLSClientConfig.Clone()
+	tlsConf.NextProtos = []string{"http/1.1"}
+	host := strings.TrimPrefix(e.srv.URL, "https://")
+	// The API takes 16 MiB and 2 MiB of XML; the rest, 12 MiB, is more
+	// than the sockets buffer.
+	const bundleSize = 30 << 20
+	sendThenRead(t, host, tlsConf, e.srv.URL+"/api/"+orgA+"/portal/signature-jobs", portalJobXML(""), bundleSize).
+		wantError(t, http.StatusRequestEntityTooLarge, "REQUEST_TOO_LARGE")
+}
+
+// sendThenRead posts a job whose bundle is bundleSize zeros over a new
+// HTTP/1.1 connection as Java's client does: the whole request is written
+// before the answer is read.
+func sendThenRead(t *testing.T, host string, tlsConf *tls.Config, url, request string, bundleSize int) postenResponse {
+	t.Helper()
+	conn, err := tls.Dial("tcp", host, tlsConf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	const boundary = "k3-Hq_9xZpR2vT8mN4bW7cY1dF6gJ0sLuE5"
+	head := "--" + boundary + "\r\nContent-Type: application/xml\r\n\r\n" + request +
+		"\r\n--" + boundary + "\r\nContent-Type: application/octet-stream\r\n\r\n"
+	tail := "\r\n--" + boundary + "--\r\n"
+	body := io.MultiReader(strings.NewReader(head), io.LimitReader(zeros{}, int64(bundleSize)), strings.NewReader(tail))
+	req, err := http.NewRequest("POST", url, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.ContentLength = int64(len(head) + bundleSize + len(tail))
+	req.Header.Set("Content-Type", "multipart/mixed; boundary="+boundary+"; charset=ISO-8859-1")
+	req.Header.Set("Accept", "application/xml")
+	// Write it all, then read: no reading while writing.
+	if err := req.Write(conn); err != nil {
+		t.Fatalf("the server stopped reading the request: %v", err)
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(conn), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	out, _ := io.ReadAll(resp.Body)
+	return postenResponse{status: resp.StatusCode, header: resp.Header, body: out}
 }
 
 type zeros struct{}

@@ -60,7 +60,7 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-func setup(t *testing.T) *testEnv {
+func setup(t testing.TB) *testEnv {
 	t.Helper()
 	envOnce.Do(func() {
 		if envDir, envErr = os.MkdirTemp("", "segl-signing-"); envErr != nil {
@@ -127,7 +127,7 @@ func issueSigner(dev *pki.Dev, name string) (pki.KeyPair, error) {
 
 var oslo = time.FixedZone("CET", 3600)
 
-func (env *testEnv) engine(t *testing.T, opts ...func(*Config)) *Engine {
+func (env *testEnv) engine(t testing.TB, opts ...func(*Config)) *Engine {
 	t.Helper()
 	d := env.dev
 	rev, err := pki.OpenRevocations(d.Dir)

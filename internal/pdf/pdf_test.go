@@ -328,6 +328,45 @@ func TestRevisionsOffsets(t *testing.T) {
 	}
 }
 
+// countingReaderAt counts the reads made through it.
+type countingReaderAt struct {
+	r     io.ReaderAt
+	reads int
+}
+
+func (c *countingReaderAt) ReadAt(p []byte, off int64) (int, error) {
+	c.reads++
+	return c.r.ReadAt(p, off)
+}
+
+// TestOpenReadsOnlyTheChain opens a well-formed file of seven revisions,
+// as a signed and completed document is, and checks that Open reads
+// about one window per revision: the neighbourhood of a recorded offset
+// is looked at only when the offset does not hold a section (each
+// signing act, receipt and completion reopens its file several times).
+func TestOpenReadsOnlyTheChain(t *testing.T) {
+	data := incrementalPDF()
+	for i := range 5 {
+		var out bytes.Buffer
+		if _, err := AppendDSS(&out, bytes.NewReader(data), int64(len(data)), DSS{Certs: [][]byte{bytes.Repeat([]byte{byte(i)}, 3000)}}); err != nil {
+			t.Fatal(err)
+		}
+		data = out.Bytes()
+	}
+	c := &countingReaderAt{r: bytes.NewReader(data)}
+	r, err := Open(c, int64(len(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	revs := len(r.Revisions())
+	if revs != 7 {
+		t.Fatalf("%d revisions, want 7", revs)
+	}
+	if limit := 3 * revs; c.reads > limit {
+		t.Errorf("Open made %d reads for %d revisions, want at most %d", c.reads, revs, limit)
+	}
+}
+
 func TestParseObjects(t *testing.T) {
 	tests := []struct {
 		name, in string

@@ -363,31 +363,46 @@ func (r *Reader) mergeTrailer(t Dict) {
 // header and the neighbourhood of off are tried, because some writers miss
 // by a few bytes. It returns where the section was found, where it ends and
 // its form.
+//
+// A candidate that is not a section, or a broken one, does not stop the
+// search: counted from the wrong origin, an offset can land on the word
+// "xref" in the data before the header. The candidates are tried in order,
+// the counted offsets first, and the first error is reported when none
+// holds a section. The neighbourhood is scanned only when no counted
+// offset holds one: a well-formed file, which every file segl writes is,
+// is read without it (the scan was a tenth of reopening a signed file at
+// each step of a completion, once per revision).
 func (r *Reader) readSection(off int64) (section, Dict, error) {
 	cands := r.counted(off)
-	for _, c := range slices.Clone(cands) {
+	var first error
+	try := func(ps []int64) (section, Dict, bool) {
+		for _, p := range ps {
+			sec, t, err := r.trySection(p)
+			switch {
+			case err == nil:
+				return sec, t, true
+			case !errors.Is(err, errNotHere) && first == nil:
+				first = err
+			}
+		}
+		return section{}, nil, false
+	}
+	if sec, t, ok := try(cands); ok {
+		return sec, t, nil
+	}
+	var near []int64
+	for _, c := range cands {
 		for i, p := range r.headersNear(c, Ref{Num: -1}, true) {
 			if i == maxNearTries {
 				break
 			}
-			if !slices.Contains(cands, p) {
-				cands = append(cands, p)
+			if !slices.Contains(cands, p) && !slices.Contains(near, p) {
+				near = append(near, p)
 			}
 		}
 	}
-	// A candidate that is not a section, or a broken one, does not stop
-	// the search: counted from the wrong origin, an offset can land on
-	// the word "xref" in the data before the header. The first error is
-	// reported when no candidate holds a section.
-	var first error
-	for _, p := range cands {
-		sec, t, err := r.trySection(p)
-		switch {
-		case err == nil:
-			return sec, t, nil
-		case !errors.Is(err, errNotHere) && first == nil:
-			first = err
-		}
+	if sec, t, ok := try(near); ok {
+		return sec, t, nil
 	}
 	if first != nil {
 		return section{}, nil, first

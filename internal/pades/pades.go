@@ -152,25 +152,45 @@ func (s *Sealer) Seal(ctx context.Context, dst io.Writer, src io.ReaderAt, size 
 	return s.Extend(ctx, dst, tmp, n, o.Level == BLTA)
 }
 
+// ErrUnsigned reports a file without signatures or document time-stamps:
+// there is nothing whose validation data Extend could add.
+var ErrUnsigned = errors.New("pades: the document has no signatures to extend")
+
 // Extend adds a DSS with the certificates and revocation data of every
 // signature and time-stamp in src (B-LT), and with archive set a document
 // time-stamp over the result followed by one more DSS update with the
 // validation data of that time-stamp itself (B-LTA). Run on a B-LTA file it
 // adds the validation data of the previous time-stamp and a new one: the
-// renewal of EN 319 142-1 §5.5 that keeps archived files verifiable.
+// renewal of EN 319 142-1 §5.5 that keeps archived files verifiable. A file
+// without signatures is refused (ErrUnsigned).
 //
 // The last DSS update is there because revocation data must be produced
 // after the time it speaks for (EN 319 102-1 §5.6.2.1): what the first
 // update holds predates the new time-stamp, and a validator would have to
 // fetch the rest online. A DSS may follow a document time-stamp
 // (EN 319 142-1 §5.4.2; it is what the next renewal time-stamps).
+//
+// src is opened and its signatures parsed once; the new time-stamp's data
+// is gathered from the token as it is written (pdf.Prepared.Signature),
+// not read back from the file.
 func (s *Sealer) Extend(ctx context.Context, dst io.Writer, src io.ReaderAt, size int64, archive bool) error {
-	dss, err := s.validationData(ctx, src, size, false)
+	r, err := pdf.Open(src, size)
+	if err != nil {
+		return fmt.Errorf("pades: %w", err)
+	}
+	infos, err := r.Signatures()
+	if err != nil {
+		return fmt.Errorf("pades: %w", err)
+	}
+	if len(infos) == 0 {
+		return ErrUnsigned
+	}
+	dss, err := s.validationData(ctx, infos)
 	if err != nil {
 		return err
 	}
 	if !archive {
-		_, err := pdf.AppendDSS(dst, src, size, dss)
+		_, err := r.AppendDSS(dst, dss)
 		return err
 	}
 	if s.TSA == nil {
@@ -178,7 +198,7 @@ func (s *Sealer) Extend(ctx context.Context, dst io.Writer, src io.ReaderAt, siz
 	}
 	tmp := pdf.NewSpool(s.TempDir, 0)
 	defer tmp.Close()
-	n, err := pdf.AppendDSS(tmp, src, size, dss)
+	n, err := r.AppendDSS(tmp, dss)
 	if err != nil {
 		return fmt.Errorf("pades: %w", err)
 	}
@@ -200,7 +220,7 @@ func (s *Sealer) Extend(ctx context.Context, dst io.Writer, src io.ReaderAt, siz
 	if err != nil {
 		return fmt.Errorf("pades: %w", err)
 	}
-	last, err := s.validationData(ctx, stamped, m, true)
+	last, err := s.validationData(ctx, []pdf.SignatureInfo{p.Signature(token)})
 	if err != nil {
 		return err
 	}
@@ -208,27 +228,15 @@ func (s *Sealer) Extend(ctx context.Context, dst io.Writer, src io.ReaderAt, siz
 	return err
 }
 
-// validationData gathers, for every signature and time-stamp token in the
-// file, the certificates of its path and the revocation data of every
+// validationData gathers, for every signature and time-stamp token of
+// infos, the certificates of its path and the revocation data of every
 // certificate on it but the trust anchor (pki.Gatherer: OCSP for end
 // entities, the root's CRL for the issuing CA), with a VRI entry per
-// signature and document time-stamp (ISO 32000-2 §12.8.4.4). With
-// lastOnly it gathers for the file's last signature or time-stamp alone.
-func (s *Sealer) validationData(ctx context.Context, src io.ReaderAt, size int64, lastOnly bool) (pdf.DSS, error) {
-	r, err := pdf.Open(src, size)
-	if err != nil {
-		return pdf.DSS{}, fmt.Errorf("pades: %w", err)
-	}
-	infos, err := r.Signatures()
-	if err != nil {
-		return pdf.DSS{}, fmt.Errorf("pades: %w", err)
-	}
+// signature and document time-stamp (ISO 32000-2 §12.8.4.4).
+func (s *Sealer) validationData(ctx context.Context, infos []pdf.SignatureInfo) (pdf.DSS, error) {
 	pool := newCertSet(append(append([]*x509.Certificate{s.Cert}, s.Chain...), s.Anchors...))
 	dss := pdf.DSS{VRI: map[string]pdf.VRI{}}
 	g := &pki.Gatherer{Source: s.OCSP}
-	if lastOnly && len(infos) > 0 {
-		infos = infos[len(infos)-1:]
-	}
 	now := s.now()
 	for _, info := range infos {
 		leaves, err := tokenSigners(info, pool)

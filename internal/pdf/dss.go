@@ -48,6 +48,13 @@ func AppendDSS(w io.Writer, src io.ReaderAt, size int64, dss DSS) (int64, error)
 	return appendUpdate(w, src, size, func(r *Reader) ([]byte, error) { return r.dssUpdate(dss) })
 }
 
+// AppendDSS is the function AppendDSS for the file r reads, for a caller
+// that has opened it already (to list its signatures, whose validation
+// data dss holds).
+func (r *Reader) AppendDSS(w io.Writer, dss DSS) (int64, error) {
+	return r.appendUpdate(w, func(r *Reader) ([]byte, error) { return r.dssUpdate(dss) })
+}
+
 // dssKeys are the catalog DSS arrays and the matching VRI keys.
 var dssKeys = [3]struct{ store, vri Name }{{"Certs", "Cert"}, {"OCSPs", "OCSP"}, {"CRLs", "CRL"}}
 
@@ -98,8 +105,9 @@ func (r *Reader) dssUpdate(dss DSS) ([]byte, error) {
 			if err != nil {
 				return nil, err
 			}
-			if _, dup := have[sha256.Sum256(data)]; !dup {
-				have[sha256.Sum256(data)] = ref
+			sum := sha256.Sum256(data)
+			if _, dup := have[sum]; !dup {
+				have[sum] = ref
 			}
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"hash"
 	"io"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -117,6 +118,7 @@ type Prepared struct {
 	room  int    // bytes of DER that fit
 	br    [4]int64
 	field string
+	sig   SignatureInfo // what Signatures will report, but Raw and DER
 }
 
 // PrepareSignature reads src and builds an incremental update (§7.5.6) that
@@ -435,6 +437,16 @@ func (r *Reader) prepareSignature(spec SignatureSpec) (*Prepared, error) {
 	a := r.size + int64(gap)
 	b := a + int64(gapN)
 	p.br = [4]int64{0, a, b, r.size + int64(len(u.buf)) - b}
+	p.sig = SignatureInfo{Field: name, Type: typ, Filter: "Adobe.PPKLite", SubFilter: spec.SubFilter,
+		ByteRange: p.br[:], RevisionEnd: r.size + int64(len(u.buf)), Object: sigRef}
+	if s, ok := extra["M"].(String); ok {
+		p.sig.SigningTime, _ = parseDate(string(s))
+	}
+	for k, dst := range map[Name]*string{"Name": &p.sig.Name, "Reason": &p.sig.Reason, "Location": &p.sig.Location, "ContactInfo": &p.sig.ContactInfo} {
+		if s, ok := extra[k].(String); ok {
+			*dst = s.Text()
+		}
+	}
 	br := fmt.Appendf(nil, "[0 %d %d %d]", p.br[1], p.br[2], p.br[3])
 	if len(br) > byteRangeWidth {
 		return nil, errors.New("pdf: byte range too wide") // cannot happen with int64
@@ -473,6 +485,20 @@ func (p *Prepared) Digest(h hash.Hash) ([]byte, error) {
 		return nil, fmt.Errorf("pdf: read %d signed bytes, want %d: the original changed", n, want)
 	}
 	return h.Sum(nil), nil
+}
+
+// Signature returns what Reader.Signatures reports for the new signature
+// in the file WriteTo writes with der: a caller that goes on to gather
+// the validation data of the signature or time-stamp it has just made
+// (internal/pades, for the document time-stamp of B-LTA) need not open
+// and parse the file again for it. It does not check der; WriteTo does.
+func (p *Prepared) Signature(der []byte) SignatureInfo {
+	si := p.sig
+	si.ByteRange = slices.Clone(p.br[:])
+	si.Raw = make([]byte, p.room)
+	copy(si.Raw, der)
+	si.DER = si.Raw[:derLength(si.Raw)]
+	return si
 }
 
 // WriteTo writes the original followed by the update, with der written in

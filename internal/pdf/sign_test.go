@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"slices"
 	"strings"
@@ -901,5 +902,47 @@ func TestRevisionEnds(t *testing.T) {
 				t.Errorf("RevisionEnds() = %v, want %v", got, c.want)
 			}
 		})
+	}
+}
+
+// TestPreparedSignature checks that Prepared.Signature says of a new
+// signature what Signatures reads from the written file, so that a caller
+// gathering validation data for a signature it has just made (PAdES B-LTA's
+// document time-stamp) may skip reading the file again.
+func TestPreparedSignature(t *testing.T) {
+	der := append([]byte{0x30, 0x82, 0x01, 0x00}, bytes.Repeat([]byte{0x04}, 0x100)...)
+	specs := map[string]SignatureSpec{
+		"cades": {FieldName: "Signer1", SubFilter: SubFilterCAdES, Name: "Åse Østby", Reason: "Signert / Signed (BankID)",
+			Location: "Oslo", ContactInfo: "post@example.no", SigningTime: time.Date(2026, 12, 7, 2, 3, 4, 5, time.FixedZone("CET", 3600))},
+		"doc-time-stamp": {SubFilter: SubFilterRFC3161},
+	}
+	for name, data := range signFixtures(t) {
+		if name == "big-10MB" {
+			continue
+		}
+		for kind, spec := range specs {
+			t.Run(name+"/"+kind, func(t *testing.T) {
+				p, err := PrepareSignature(bytes.NewReader(data), int64(len(data)), spec)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var out bytes.Buffer
+				if _, err := p.WriteTo(&out, der); err != nil {
+					t.Fatal(err)
+				}
+				sigs, err := mustOpen(t, out.Bytes()).Signatures()
+				if err != nil || len(sigs) == 0 {
+					t.Fatalf("Signatures: %v, %v", sigs, err)
+				}
+				got, want := p.Signature(der), sigs[len(sigs)-1]
+				if !got.SigningTime.Equal(want.SigningTime) {
+					t.Errorf("SigningTime %v, read %v", got.SigningTime, want.SigningTime)
+				}
+				got.SigningTime, want.SigningTime = time.Time{}, time.Time{}
+				if !reflect.DeepEqual(got, want) {
+					t.Errorf("Signature:\n%+v\nread:\n%+v", got, want)
+				}
+			})
+		}
 	}
 }

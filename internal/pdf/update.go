@@ -264,13 +264,18 @@ func appendUpdate(w io.Writer, src io.ReaderAt, size int64, build func(*Reader) 
 	if err != nil {
 		return 0, err
 	}
+	return r.appendUpdate(w, build)
+}
+
+// appendUpdate is appendUpdate for the file r reads.
+func (r *Reader) appendUpdate(w io.Writer, build func(*Reader) ([]byte, error)) (int64, error) {
 	r.mu.Lock()
 	upd, err := build(r)
 	r.mu.Unlock()
 	if err != nil {
 		return 0, err
 	}
-	return writeUpdate(w, src, size, upd)
+	return writeUpdate(w, r.src, r.size, upd)
 }
 
 // writeUpdate streams the original file and then the update to w.

@@ -980,18 +980,11 @@ func (e *Engine) Complete(ctx context.Context, revisions []job.Revision) ([]job.
 
 // completeTo writes the final revision of one signed document to w.
 func (e *Engine) completeTo(ctx context.Context, w io.Writer, src io.ReaderAt, size int64) error {
-	r, err := pdf.Open(src, size)
-	if err != nil {
-		return fmt.Errorf("signing: complete: %w", err)
-	}
-	sigs, err := r.Signatures()
-	if err != nil {
-		return fmt.Errorf("signing: complete: %w", err)
-	}
-	if len(sigs) == 0 {
+	err := e.sealer.Extend(ctx, w, src, size, true)
+	switch {
+	case errors.Is(err, pades.ErrUnsigned):
 		return errs.E(errs.Conflict, codeNotSigned, "a document without signatures cannot be completed")
-	}
-	if err := e.sealer.Extend(ctx, w, src, size, true); err != nil {
+	case err != nil:
 		return fmt.Errorf("signing: complete: %w", err)
 	}
 	return nil

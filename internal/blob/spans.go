@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"os"
 	"sort"
@@ -203,6 +204,20 @@ func (t *Tail) Write(p []byte) (int, error) {
 		return n, fmt.Errorf("blob: %w", err)
 	}
 	return n, nil
+}
+
+// SkipBase takes the n base bytes as written without receiving them
+// (pdf.Appender): h is a SHA-256 that has hashed exactly them, as a
+// signer does to sign them, and goes on as the Tail's running hash, so
+// Extends checks its sum of them as it checks the bytes Write receives.
+// It must come first, and n must be the base.
+func (t *Tail) SkipBase(h hash.Hash, n int64) error {
+	if t.n != 0 || n != t.base || h.Size() != sha256.Size {
+		return errs.E(errs.Internal, codeNotAppended, "a hash of %d base bytes after %d written, for a tail of %d", n, t.n, t.base)
+	}
+	t.h, t.n = h, n
+	t.prefix = h.Sum(nil) // Sum leaves the running hash as it is
+	return nil
 }
 
 // Size is the number of bytes written: the new version's size.

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"hash"
 	"io"
 	"os"
 	"path/filepath"
@@ -135,5 +136,71 @@ func TestTail(t *testing.T) {
 	}
 	if left, _ := os.ReadDir(dir); len(left) != 0 {
 		t.Fatalf("a refused tail left %d files", len(left))
+	}
+}
+
+// TestTailSkipBase takes the base from the running SHA-256 of a writer
+// that has hashed it already (pdf.Prepared, which read it to sign it):
+// the tail keeps the update and knows the whole content's SHA-256, and a
+// hash of other bytes than the base is refused as written ones are.
+func TestTailSkipBase(t *testing.T) {
+	ctx := context.Background()
+	s := newStore(t)
+	base := bytes.Repeat([]byte("base "), 2000)
+	update := []byte("\nan incremental update\n%%EOF\n")
+	baseSum := sha256.Sum256(base)
+	hashOf := func(b []byte) hash.Hash {
+		h := sha256.New()
+		h.Write(b)
+		return h
+	}
+
+	tail, err := blob.NewTail(t.TempDir(), int64(len(base)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tail.SkipBase(hashOf(base), int64(len(base))); err != nil {
+		t.Fatal(err)
+	}
+	tail.Write(update)
+	wholeSum := sha256.Sum256(append(append([]byte{}, base...), update...))
+	if tail.Size() != int64(len(base)+len(update)) || !bytes.Equal(tail.Sum(), wholeSum[:]) {
+		t.Fatalf("Size %d, Sum %x; want %d, %x", tail.Size(), tail.Sum(), len(base)+len(update), wholeSum)
+	}
+	ref, err := tail.Keep(ctx, s, baseSum[:])
+	if err != nil {
+		t.Fatal(err)
+	}
+	o, err := s.Open(ctx, ref.Key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := io.ReadAll(o)
+	o.Close()
+	if !bytes.Equal(got, update) {
+		t.Fatalf("kept %q, want only the update", got)
+	}
+
+	other, err := blob.NewTail(t.TempDir(), int64(len(base)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	if err := other.SkipBase(hashOf(base[1:]), int64(len(base)-1)); err == nil {
+		t.Fatal("took a hash of fewer bytes than the base")
+	}
+	other.SkipBase(hashOf(bytes.ToUpper(base)), int64(len(base)))
+	other.Write(update)
+	if _, err := other.Keep(ctx, s, baseSum[:]); err == nil {
+		t.Fatal("kept an update of other content than the base")
+	}
+	written, err := blob.NewTail(t.TempDir(), int64(len(base)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer written.Close()
+	written.Write(base[:10])
+	if err := written.SkipBase(hashOf(base), int64(len(base))); err == nil {
+		t.Fatal("took a hash of the base after some of it was written")
 	}
 }

@@ -16,7 +16,6 @@ import (
 	"context"
 	"crypto"
 	"crypto/sha1"
-	"crypto/sha256"
 	"crypto/x509"
 	"encoding/hex"
 	"errors"
@@ -127,7 +126,7 @@ func (s *Sealer) Seal(ctx context.Context, dst io.Writer, src io.ReaderAt, size 
 	if err != nil {
 		return fmt.Errorf("pades: %w", err)
 	}
-	digest, err := p.Digest(sha256.New())
+	digest, err := p.DigestSHA256()
 	if err != nil {
 		return fmt.Errorf("pades: %w", err)
 	}
@@ -206,7 +205,7 @@ func (s *Sealer) Extend(ctx context.Context, dst io.Writer, src io.ReaderAt, siz
 	if err != nil {
 		return fmt.Errorf("pades: %w", err)
 	}
-	digest, err := p.Digest(sha256.New())
+	digest, err := p.DigestSHA256()
 	if err != nil {
 		return fmt.Errorf("pades: %w", err)
 	}

@@ -2,6 +2,7 @@ package pdf
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"hash"
@@ -119,6 +120,26 @@ type Prepared struct {
 	br    [4]int64
 	field string
 	sig   SignatureInfo // what Signatures will report, but Raw and DER
+	// base is a SHA-256 that has hashed the original, kept by
+	// DigestSHA256 for WriteTo to hand to an Appender.
+	base hash.Cloner
+}
+
+// Appender is a destination of WriteTo that keeps only what follows the
+// original (a blob.Tail, which stores what a signing act appends, not
+// the whole file again) and needs the original's bytes only for their
+// SHA-256. WriteTo then hands it, in place of the bytes, the running
+// SHA-256 that DigestSHA256 computed over them while hashing what the
+// signature covers: the same bytes are read and hashed once per act, and
+// the hash that proves what the destination extends is the hash of the
+// bytes that were signed.
+type Appender interface {
+	io.Writer
+	// SkipBase takes the first n bytes as written: h is a SHA-256 that
+	// has hashed exactly them, and becomes the destination's own. It
+	// fails, and nothing is taken, when the destination expects other
+	// than n bytes before what it keeps, or has received some already.
+	SkipBase(h hash.Hash, n int64) error
 }
 
 // PrepareSignature reads src and builds an incremental update (§7.5.6) that
@@ -501,9 +522,36 @@ func (p *Prepared) Signature(der []byte) SignatureInfo {
 	return si
 }
 
+// DigestSHA256 is Digest with SHA-256, the digest of every PAdES signature
+// and document time-stamp segl makes. It also keeps the SHA-256 of the
+// original's bytes as they were read, so that WriteTo need not read and
+// hash them again for an Appender.
+func (p *Prepared) DigestSHA256() ([]byte, error) {
+	h := sha256.New()
+	n, err := io.Copy(h, io.NewSectionReader(p.src, 0, p.size))
+	if err != nil {
+		return nil, fmt.Errorf("pdf: read original: %w", err)
+	}
+	if n != p.size {
+		return nil, fmt.Errorf("pdf: read %d bytes of the original, want %d: the original changed", n, p.size)
+	}
+	base, err := h.(hash.Cloner).Clone() // every hash of the standard library is a Cloner
+	if err != nil {
+		return nil, fmt.Errorf("pdf: %w", err)
+	}
+	h.Write(p.upd[:p.gap])
+	h.Write(p.upd[p.gap+p.gapN:])
+	p.base = base
+	return h.Sum(nil), nil
+}
+
 // WriteTo writes the original followed by the update, with der written in
 // hexadecimal into /Contents and padded with zeros (§12.8.1). It fails,
 // before writing anything, when der does not fit the reserved size.
+//
+// After DigestSHA256, an Appender gets the original's SHA-256 in place of
+// its bytes (SkipBase) and then the update; the count returned is the
+// whole file's all the same.
 func (p *Prepared) WriteTo(w io.Writer, der []byte) (int64, error) {
 	if len(der) > p.room {
 		return 0, fmt.Errorf("pdf: signature of %d bytes exceeds the %d reserved", len(der), p.room)
@@ -516,6 +564,17 @@ func (p *Prepared) WriteTo(w io.Writer, der []byte) (int64, error) {
 	}
 	for i := 1 + 2*len(der); i < len(contents)-1; i++ {
 		contents[i] = '0'
+	}
+	if a, ok := w.(Appender); ok && p.base != nil {
+		h, err := p.base.Clone()
+		if err != nil {
+			return 0, fmt.Errorf("pdf: %w", err)
+		}
+		if err := a.SkipBase(h, p.size); err != nil {
+			return 0, fmt.Errorf("pdf: write: %w", err)
+		}
+		n, err := writeUpdate(w, p.src, 0, p.upd[:p.gap], contents, p.upd[p.gap+p.gapN:])
+		return p.size + n, err
 	}
 	return writeUpdate(w, p.src, p.size, p.upd[:p.gap], contents, p.upd[p.gap+p.gapN:])
 }

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/segl/segl/internal/testtool"
+	"hash"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -944,5 +945,66 @@ func TestPreparedSignature(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// testAppender keeps what follows the base and hashes the whole, as
+// blob.Tail does.
+type testAppender struct {
+	h    hash.Hash
+	base int64
+	tail bytes.Buffer
+}
+
+func (a *testAppender) SkipBase(h hash.Hash, n int64) error {
+	a.h, a.base = h, n
+	return nil
+}
+
+func (a *testAppender) Write(p []byte) (int, error) {
+	a.h.Write(p)
+	return a.tail.Write(p)
+}
+
+// TestWriteToAppender checks that after DigestSHA256 an Appender gets the
+// original's SHA-256 instead of its bytes, which are then read once per
+// signature instead of twice, and ends with the file's SHA-256 and the
+// update WriteTo writes after the original.
+func TestWriteToAppender(t *testing.T) {
+	der := append([]byte{0x30, 0x82, 0x01, 0x00}, bytes.Repeat([]byte{0x04}, 0x100)...)
+	data := signFixtures(t)["object-streams"]
+	src := &countingReaderAt{r: bytes.NewReader(data)}
+	p, err := PrepareSignature(src, int64(len(data)), SignatureSpec{SubFilter: SubFilterCAdES, SigningTime: time.Now()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	digest, err := p.DigestSHA256()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want, _ := p.Digest(sha256.New()); !bytes.Equal(digest, want) {
+		t.Fatalf("DigestSHA256 %x, Digest %x", digest, want)
+	}
+	var whole bytes.Buffer
+	if _, err := p.WriteTo(&whole, der); err != nil {
+		t.Fatal(err)
+	}
+	reads := src.reads
+	a := &testAppender{}
+	n, err := p.WriteTo(a, der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if src.reads != reads {
+		t.Errorf("WriteTo read the original again (%d reads)", src.reads-reads)
+	}
+	wholeSum := sha256.Sum256(whole.Bytes())
+	switch {
+	case n != int64(whole.Len()):
+		t.Errorf("WriteTo reported %d bytes, the file has %d", n, whole.Len())
+	case a.base != int64(len(data)) || !bytes.Equal(a.tail.Bytes(), whole.Bytes()[len(data):]):
+		t.Errorf("the appender took %d bytes as the base and %d after, want %d and the update", a.base, a.tail.Len(), len(data))
+	case !bytes.Equal(a.h.Sum(nil), wholeSum[:]):
+		t.Errorf("the appender's SHA-256 is not the file's")
 	}
 }

@@ -166,7 +166,7 @@ func Normalize(w io.Writer, src io.ReaderAt, size int64) (NormalizeResult, error
 	if len(sigs) > 0 {
 		res := NormalizeResult{Reason: "the document carries " + plural(len(sigs), "signature", "signatures") +
 			", which a rewrite would break"}
-		n, err := io.Copy(w, io.NewSectionReader(src, 0, size))
+		n, err := copySection(w, src, 0, size)
 		if err != nil {
 			return res, fmt.Errorf("pdf: write: %w", err)
 		}

@@ -309,11 +309,11 @@ func (r *Reader) prepareSignature(spec SignatureSpec) (*Prepared, error) {
 	}
 	u.buf = append(u.buf, "<< /Type /"+typ+" /Filter /Adobe.PPKLite /SubFilter /"+spec.SubFilter+" /ByteRange "...)
 	brAt := len(u.buf)
-	u.buf = append(u.buf, bytes.Repeat([]byte(" "), byteRangeWidth)...)
+	u.buf = appendRepeat(u.buf, ' ', byteRangeWidth)
 	u.buf = append(u.buf, " /Contents "...)
 	gap := len(u.buf)
 	u.buf = append(u.buf, '<')
-	u.buf = append(u.buf, bytes.Repeat([]byte("0"), 2*room)...)
+	u.buf = appendRepeat(u.buf, '0', 2*room)
 	u.buf = append(u.buf, '>')
 	gapN := len(u.buf) - gap
 	extra := Dict{}
@@ -476,6 +476,20 @@ func (r *Reader) prepareSignature(spec SignatureSpec) (*Prepared, error) {
 	return p, nil
 }
 
+// appendRepeat appends n copies of c to b: the placeholders of a
+// signature dictionary, written straight into the update.
+func appendRepeat(b []byte, c byte, n int) []byte {
+	b = slices.Grow(b, n)
+	fill := b[len(b) : len(b)+n]
+	if n > 0 {
+		fill[0] = c
+		for i := 1; i < n; i *= 2 {
+			copy(fill[i:], fill[:i])
+		}
+	}
+	return b[:len(b)+n]
+}
+
 // FieldName returns the name of the new signature field.
 func (p *Prepared) FieldName() string { return p.field }
 
@@ -498,7 +512,7 @@ func (p *Prepared) Content() io.Reader {
 // EN 319 142-1 §5.2) or a document time-stamp's message imprint covers.
 func (p *Prepared) Digest(h hash.Hash) ([]byte, error) {
 	h.Reset()
-	n, err := io.Copy(h, p.Content())
+	n, err := copyThrough(h, p.Content())
 	if err != nil {
 		return nil, fmt.Errorf("pdf: read original: %w", err)
 	}
@@ -528,7 +542,7 @@ func (p *Prepared) Signature(der []byte) SignatureInfo {
 // hash them again for an Appender.
 func (p *Prepared) DigestSHA256() ([]byte, error) {
 	h := sha256.New()
-	n, err := io.Copy(h, io.NewSectionReader(p.src, 0, p.size))
+	n, err := copySection(h, p.src, 0, p.size)
 	if err != nil {
 		return nil, fmt.Errorf("pdf: read original: %w", err)
 	}
@@ -556,9 +570,10 @@ func (p *Prepared) WriteTo(w io.Writer, der []byte) (int64, error) {
 	if len(der) > p.room {
 		return 0, fmt.Errorf("pdf: signature of %d bytes exceeds the %d reserved", len(der), p.room)
 	}
+	// The placeholder is filled in place: nothing else reads it (Digest,
+	// Content and Signature skip it), and a later call fills it anew.
 	const hexDigits = "0123456789abcdef"
-	contents := make([]byte, p.gapN)
-	contents[0], contents[len(contents)-1] = '<', '>'
+	contents := p.upd[p.gap : p.gap+p.gapN]
 	for i, c := range der {
 		contents[1+2*i], contents[2+2*i] = hexDigits[c>>4], hexDigits[c&15]
 	}
@@ -573,10 +588,10 @@ func (p *Prepared) WriteTo(w io.Writer, der []byte) (int64, error) {
 		if err := a.SkipBase(h, p.size); err != nil {
 			return 0, fmt.Errorf("pdf: write: %w", err)
 		}
-		n, err := writeUpdate(w, p.src, 0, p.upd[:p.gap], contents, p.upd[p.gap+p.gapN:])
+		n, err := writeUpdate(w, p.src, 0, p.upd)
 		return p.size + n, err
 	}
-	return writeUpdate(w, p.src, p.size, p.upd[:p.gap], contents, p.upd[p.gap+p.gapN:])
+	return writeUpdate(w, p.src, p.size, p.upd)
 }
 
 // catalogRef returns a copy of the catalog and its reference, which an

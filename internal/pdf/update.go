@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"sync"
 )
 
 // maxUpdateObjects bounds the objects of one update: a signature needs a
@@ -278,9 +279,28 @@ func (r *Reader) appendUpdate(w io.Writer, build func(*Reader) ([]byte, error)) 
 	return writeUpdate(w, r.src, r.size, upd)
 }
 
+// copyBuffers hold the buffers copySection streams through: a signing
+// act, a receipt and a completion each stream their document two to four
+// times (to hash it, to write it), into hashes, spools and blob tails,
+// none of which reads for itself, so io.Copy allocated 32 KB for each.
+var copyBuffers = sync.Pool{New: func() any { b := make([]byte, copyBufferSize); return &b }}
+
+// copySection copies n bytes of src from off to w, through a pooled
+// buffer, and returns the number copied.
+func copySection(w io.Writer, src io.ReaderAt, off, n int64) (int64, error) {
+	return copyThrough(w, io.NewSectionReader(src, off, n))
+}
+
+// copyThrough is io.Copy through a pooled buffer.
+func copyThrough(w io.Writer, r io.Reader) (int64, error) {
+	b := copyBuffers.Get().(*[]byte)
+	defer copyBuffers.Put(b)
+	return io.CopyBuffer(w, r, *b)
+}
+
 // writeUpdate streams the original file and then the update to w.
 func writeUpdate(w io.Writer, src io.ReaderAt, size int64, parts ...[]byte) (int64, error) {
-	n, err := io.Copy(w, io.NewSectionReader(src, 0, size))
+	n, err := copySection(w, src, 0, size)
 	if err != nil {
 		return n, fmt.Errorf("pdf: write: %w", err)
 	}

@@ -16,6 +16,9 @@ type objects interface {
 	// putStream writes a stream with the dictionary entries dict and the
 	// data, compressed with FlateDecode unless it is short.
 	putStream(ref pdf.Ref, dict string, data []byte) error
+	// putProgram writes a font program as putStream does, or, where
+	// streams are compressed for speed, as it is (flater.encodeProgram).
+	putProgram(ref pdf.Ref, dict string, data []byte) error
 }
 
 // writeFont writes the composite font that sub describes, as the Type 0
@@ -66,7 +69,7 @@ func writeFont(o objects, sub *subset, type0 pdf.Ref) error {
 	if err != nil {
 		return err
 	}
-	if err := o.putStream(file, fmt.Sprintf("/Length1 %d", len(prog)), prog); err != nil {
+	if err := o.putProgram(file, fmt.Sprintf("/Length1 %d", len(prog)), prog); err != nil {
 		return err
 	}
 	if err := o.putStream(toUni, "", sub.toUnicode()); err != nil {

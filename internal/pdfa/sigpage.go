@@ -552,10 +552,20 @@ func (c *collector) put(ref pdf.Ref, body []byte) error {
 }
 
 func (c *collector) putStream(ref pdf.Ref, dict string, data []byte) error {
+	return c.putEncoded(ref, dict, data, c.encode)
+}
+
+// putProgram writes a font program (objects.putProgram).
+func (c *collector) putProgram(ref pdf.Ref, dict string, data []byte) error {
+	return c.putEncoded(ref, dict, data, c.encodeProgram)
+}
+
+// putEncoded writes ref as a stream of data, encoded by encode.
+func (c *collector) putEncoded(ref pdf.Ref, dict string, data []byte, encode func([]byte) ([]byte, bool, error)) error {
 	if c.err != nil {
 		return c.err
 	}
-	z, filtered, err := c.encode(data)
+	z, filtered, err := encode(data)
 	if err != nil {
 		return err
 	}

@@ -304,6 +304,14 @@ func (r *Reader) prepareSignature(spec SignatureSpec) (*Prepared, error) {
 	if room == 0 {
 		room = DefaultContentsSize
 	}
+	// The update is mostly the placeholder, the attachments (a signer's
+	// evidence) and the appearance's objects (a font subset of 10 to 20
+	// KB): sized for them once rather than grown by copying.
+	need := 2*room + 32<<10
+	for _, a := range spec.Attachments {
+		need += len(a.Data)
+	}
+	u.buf = slices.Grow(u.buf, need)
 	if err := u.begin(sigRef); err != nil {
 		return nil, err
 	}

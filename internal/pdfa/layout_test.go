@@ -136,3 +136,30 @@ func TestSubset(t *testing.T) {
 	}
 	t.Logf("subset of 3 characters: %d glyphs, %d bytes", sf.numGlyphs, len(prog))
 }
+
+// TestFontProgramAllocations checks that building a subset's font
+// program copies each glyph once, into the new table, rather than
+// cloning it and growing the table and the file around it: every
+// signing act, signature page and receipt builds one.
+func TestFontProgramAllocations(t *testing.T) {
+	sub, err := newSubset()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range consent {
+		if _, _, err := sub.lookup(r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(sub.gids) < 40 {
+		t.Fatalf("%d glyphs, want a text's worth", len(sub.gids))
+	}
+	allocs := testing.AllocsPerRun(20, func() {
+		if _, err := sub.fontProgram(); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if allocs > 40 {
+		t.Errorf("fontProgram made %.0f allocations for %d glyphs, want at most 40", allocs, len(sub.gids))
+	}
+}

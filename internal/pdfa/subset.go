@@ -161,14 +161,22 @@ func (s *subset) tag() string {
 func (s *subset) fontProgram() ([]byte, error) {
 	f := s.f
 	n := len(s.gids)
-	var glyf bytes.Buffer
+	size := 0
+	for _, g := range s.gids {
+		size += (len(f.glyph(g)) + 3) &^ 3
+	}
+	// Each glyph is copied once, into its place in the new table, and a
+	// composite one is rewritten there.
+	glyf := make([]byte, 0, size)
 	loca := make([]byte, 4*(n+1))
 	hmtx := make([]byte, 4*n)
 	for i, g := range s.gids {
-		binary.BigEndian.PutUint32(loca[4*i:], uint32(glyf.Len()))
+		binary.BigEndian.PutUint32(loca[4*i:], uint32(len(glyf)))
 		binary.BigEndian.PutUint16(hmtx[4*i:], f.advance[g])
 		binary.BigEndian.PutUint16(hmtx[4*i+2:], uint16(f.lsb[g]))
-		b := slices.Clone(f.glyph(g))
+		at := len(glyf)
+		glyf = append(glyf, f.glyph(g)...)
+		b := glyf[at:]
 		err := components(b, func(off int) error {
 			c := binary.BigEndian.Uint16(b[off:])
 			nc, ok := s.newGID[c]
@@ -181,12 +189,11 @@ func (s *subset) fontProgram() ([]byte, error) {
 		if err != nil {
 			return nil, err
 		}
-		glyf.Write(b)
-		for glyf.Len()%4 != 0 {
-			glyf.WriteByte(0)
+		for len(glyf)%4 != 0 {
+			glyf = append(glyf, 0)
 		}
 	}
-	binary.BigEndian.PutUint32(loca[4*n:], uint32(glyf.Len()))
+	binary.BigEndian.PutUint32(loca[4*n:], uint32(len(glyf)))
 
 	head := slices.Clone(f.tables["head"])
 	binary.BigEndian.PutUint32(head[8:], 0)  // checkSumAdjustment, set below
@@ -199,7 +206,7 @@ func (s *subset) fontProgram() ([]byte, error) {
 	binary.BigEndian.PutUint32(post, 0x00030000) // version 3: no glyph names
 
 	tables := map[string][]byte{
-		"glyf": glyf.Bytes(), "head": head, "hhea": hhea, "hmtx": hmtx,
+		"glyf": glyf, "head": head, "hhea": hhea, "hmtx": hmtx,
 		"loca": loca, "maxp": maxp, "post": post,
 	}
 	for _, tag := range []string{"OS/2", "cvt ", "fpgm", "gasp", "prep"} {
@@ -231,7 +238,11 @@ func writeSFNT(tables map[string][]byte) []byte {
 		entrySelector++
 	}
 	searchRange := 16 << entrySelector
-	out := make([]byte, 12+16*n)
+	size := 12 + 16*n
+	for _, t := range tables {
+		size += (len(t) + 3) &^ 3
+	}
+	out := make([]byte, 12+16*n, size)
 	binary.BigEndian.PutUint32(out, 0x00010000)
 	binary.BigEndian.PutUint16(out[4:], uint16(n))
 	binary.BigEndian.PutUint16(out[6:], uint16(searchRange))

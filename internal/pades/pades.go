@@ -16,10 +16,12 @@ import (
 	"context"
 	"crypto"
 	"crypto/sha1"
+	"crypto/sha256"
 	"crypto/x509"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"strings"
 	"time"
@@ -197,7 +199,18 @@ func (s *Sealer) Extend(ctx context.Context, dst io.Writer, src io.ReaderAt, siz
 	}
 	tmp := pdf.NewSpool(s.TempDir, 0)
 	defer tmp.Close()
-	n, err := r.AppendDSS(tmp, dss)
+	// A destination that keeps only what follows src (pdf.Appender: the
+	// blob.Tail of a completion or a renewal) takes src's SHA-256 in place
+	// of its bytes, which are hashed once, as they are copied: the
+	// document time-stamp's digest goes on from the same hash.
+	app, _ := dst.(pdf.Appender)
+	var head *prefixHash
+	w := io.Writer(tmp)
+	if app != nil {
+		head = &prefixHash{h: sha256.New(), n: size}
+		w = io.MultiWriter(tmp, head)
+	}
+	n, err := r.AppendDSS(w, dss)
 	if err != nil {
 		return fmt.Errorf("pades: %w", err)
 	}
@@ -205,7 +218,12 @@ func (s *Sealer) Extend(ctx context.Context, dst io.Writer, src io.ReaderAt, siz
 	if err != nil {
 		return fmt.Errorf("pades: %w", err)
 	}
-	digest, err := p.DigestSHA256()
+	var digest []byte
+	if head != nil {
+		digest, err = head.continueDigest(p, size)
+	} else {
+		digest, err = p.DigestSHA256()
+	}
 	if err != nil {
 		return fmt.Errorf("pades: %w", err)
 	}
@@ -223,8 +241,57 @@ func (s *Sealer) Extend(ctx context.Context, dst io.Writer, src io.ReaderAt, siz
 	if err != nil {
 		return err
 	}
+	if app != nil {
+		if err := app.SkipBase(head.h, size); err != nil {
+			return fmt.Errorf("pades: %w", err)
+		}
+		dst = &skipWriter{w: dst, n: size} // stamped begins with the bytes head hashed
+	}
 	_, err = pdf.AppendDSS(dst, stamped, m, last)
 	return err
+}
+
+// prefixHash hashes the first n bytes written to it and ignores the rest.
+type prefixHash struct {
+	h hash.Hash
+	n int64 // still to hash
+}
+
+func (p *prefixHash) Write(b []byte) (int, error) {
+	k := min(int64(len(b)), p.n)
+	p.h.Write(b[:k])
+	p.n -= k
+	return len(b), nil
+}
+
+// continueDigest is prep's DigestSHA256 going on from p's hash of the
+// first size bytes of its original, which must all have been written.
+func (p *prefixHash) continueDigest(prep *pdf.Prepared, size int64) ([]byte, error) {
+	if p.n != 0 {
+		return nil, fmt.Errorf("%d bytes of the original were not hashed", p.n)
+	}
+	h, err := p.h.(hash.Cloner).Clone() // every hash of the standard library is one
+	if err != nil {
+		return nil, err
+	}
+	return prep.ContinueSHA256(h, size)
+}
+
+// skipWriter passes on what is written to it after the first n bytes,
+// which its destination has taken as written (pdf.Appender.SkipBase).
+type skipWriter struct {
+	w io.Writer
+	n int64 // still to skip
+}
+
+func (s *skipWriter) Write(b []byte) (int, error) {
+	k := min(int64(len(b)), s.n)
+	s.n -= k
+	if int(k) == len(b) {
+		return len(b), nil
+	}
+	m, err := s.w.Write(b[k:])
+	return int(k) + m, err
 }
 
 // validationData gathers, for every signature and time-stamp token of

@@ -4,12 +4,15 @@ import (
 	"bytes"
 	"context"
 	"crypto"
+	"crypto/sha256"
 	"crypto/x509"
 	"io"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/segl/segl/internal/blob"
+	"github.com/segl/segl/internal/blob/fs"
 	"github.com/segl/segl/internal/pades"
 	"github.com/segl/segl/internal/pdf"
 	"github.com/segl/segl/internal/pki"
@@ -168,5 +171,70 @@ func TestSealNeedsServices(t *testing.T) {
 				t.Fatalf("err %v, %d bytes written; want an error and nothing written", err, out.Len())
 			}
 		})
+	}
+}
+
+// countingTail is a blob.Tail that counts the bytes written to it.
+type countingTail struct {
+	*blob.Tail
+	written int64
+}
+
+func (c *countingTail) Write(p []byte) (int, error) {
+	c.written += int64(len(p))
+	return c.Tail.Write(p)
+}
+
+// TestExtendIntoTail extends a signed file to B-LTA into the blob.Tail
+// that keeps a completion or a renewal: the tail takes the signed file's
+// SHA-256 in place of its bytes (it is hashed once, as it is copied, and
+// the document time-stamp's digest goes on from it), receives only what
+// Extend appends, proves that it extends the signed file, and the file
+// it stands for validates.
+func TestExtendIntoTail(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t)
+	signed := e.sealDoc(t, testdocs.PDF("Avtale", 20_000), pades.BT)
+	base := int64(len(signed))
+	tail, err := blob.NewTail(t.TempDir(), base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tail.Close()
+	dst := &countingTail{Tail: tail}
+	if err := e.sealer.Extend(ctx, dst, bytes.NewReader(signed), base, true); err != nil {
+		t.Fatal(err)
+	}
+	if dst.written != tail.Size()-base {
+		t.Errorf("the tail received %d bytes of a %d-byte file that extends %d", dst.written, tail.Size(), base)
+	}
+	store, err := fs.Open(t.TempDir(), fs.Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(signed)
+	ref, err := tail.Keep(ctx, store, sum[:])
+	if err != nil {
+		t.Fatal(err)
+	}
+	o, err := store.Open(ctx, ref.Key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	appended, err := io.ReadAll(io.NewSectionReader(o, 0, o.Size()))
+	o.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := append(signed, appended...)
+	if whole := sha256.Sum256(out); !bytes.Equal(tail.Sum(), whole[:]) {
+		t.Error("the tail's SHA-256 is not the extended file's")
+	}
+	rep, err := validate.PDF(bytes.NewReader(out), int64(len(out)), validate.Options{Roots: e.dev.Roots()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Indication != validate.TotalPassed {
+		t.Fatalf("validation: %s: %+v", rep.Indication, rep)
 	}
 }

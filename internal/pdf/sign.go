@@ -549,15 +549,27 @@ func (p *Prepared) Signature(der []byte) SignatureInfo {
 // original's bytes as they were read, so that WriteTo need not read and
 // hash them again for an Appender.
 func (p *Prepared) DigestSHA256() ([]byte, error) {
-	h := sha256.New()
-	n, err := copySection(h, p.src, 0, p.size)
+	return p.ContinueSHA256(sha256.New(), 0)
+}
+
+// ContinueSHA256 is DigestSHA256 for a caller that has hashed the first n
+// bytes of the original already, as they went by (internal/pades, which
+// copies a signed revision before it time-stamps it): h is a SHA-256 of
+// exactly those bytes, which ContinueSHA256 takes over and goes on with,
+// reading only the rest of the original.
+func (p *Prepared) ContinueSHA256(h hash.Hash, n int64) ([]byte, error) {
+	c, ok := h.(hash.Cloner) // every hash of the standard library is one
+	if !ok || n < 0 || n > p.size || h.Size() != sha256.Size {
+		return nil, fmt.Errorf("pdf: a hash of %d bytes of an original of %d", n, p.size)
+	}
+	m, err := copySection(h, p.src, n, p.size-n)
 	if err != nil {
 		return nil, fmt.Errorf("pdf: read original: %w", err)
 	}
-	if n != p.size {
-		return nil, fmt.Errorf("pdf: read %d bytes of the original, want %d: the original changed", n, p.size)
+	if m != p.size-n {
+		return nil, fmt.Errorf("pdf: read %d bytes of the original, want %d: the original changed", n+m, p.size)
 	}
-	base, err := h.(hash.Cloner).Clone() // every hash of the standard library is a Cloner
+	base, err := c.Clone()
 	if err != nil {
 		return nil, fmt.Errorf("pdf: %w", err)
 	}

@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"encoding/asn1"
 	"math/big"
+	"sync"
 	"time"
 )
 
@@ -293,13 +294,57 @@ func (sd *SignedData) parseCertificates(rv asn1.RawValue) error {
 		if !isSequence(el) {
 			continue // extendedCertificate, attribute certificates, other: not used here
 		}
-		c, err := x509.ParseCertificate(el.FullBytes)
+		c, err := ParseCertificate(el.FullBytes)
 		if err != nil {
 			return malformed("certificate: %v", err)
 		}
 		sd.Certificates = append(sd.Certificates, c)
 	}
 	return nil
+}
+
+// Limits of the certificates ParseCertificate remembers.
+const (
+	maxRemembered     = 256      // certificates
+	maxRememberedSize = 16 << 10 // bytes of DER each
+)
+
+// parsed remembers the certificates ParseCertificate has parsed, by their
+// DER: the same few (segl's seal, the TSA, their CAs) come with every
+// signature, time-stamp token and evidence that is read back, a receipt
+// and a completion read several, and parsing one costs tens of
+// microseconds and kilobytes. When it is full it starts again.
+var parsed struct {
+	sync.Mutex
+	certs map[string]*x509.Certificate
+}
+
+// ParseCertificate is x509.ParseCertificate for certificates that are
+// read again and again: one it has parsed before, byte for byte, is not
+// parsed again. The certificate returned is shared and must not be
+// changed, as no caller of x509.ParseCertificate does; it holds its own
+// copy of der.
+func ParseCertificate(der []byte) (*x509.Certificate, error) {
+	if len(der) > maxRememberedSize {
+		return x509.ParseCertificate(der)
+	}
+	parsed.Lock()
+	c, ok := parsed.certs[string(der)]
+	parsed.Unlock()
+	if ok {
+		return c, nil
+	}
+	c, err := x509.ParseCertificate(bytes.Clone(der))
+	if err != nil {
+		return nil, err
+	}
+	parsed.Lock()
+	defer parsed.Unlock()
+	if len(parsed.certs) >= maxRemembered || parsed.certs == nil {
+		parsed.certs = make(map[string]*x509.Certificate, maxRemembered)
+	}
+	parsed.certs[string(der)] = c
+	return c, nil
 }
 
 // parseCRLs reads RevocationInfoChoices (RFC 5652 §10.2.1), keeping the

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/beevik/etree"
+	"github.com/segl/segl/internal/cms"
 	"github.com/segl/segl/internal/tsp"
 )
 
@@ -488,7 +489,7 @@ func parseKeyInfo(ki *etree.Element) (*x509.Certificate, []*x509.Certificate, er
 		if err != nil {
 			return nil, nil, err
 		}
-		cert, err := x509.ParseCertificate(der)
+		cert, err := cms.ParseCertificate(der)
 		if err != nil {
 			return nil, nil, fmt.Errorf("%w: KeyInfo certificate: %v", ErrMalformed, err)
 		}
@@ -713,7 +714,7 @@ func parseUnsignedProperties(up, sigValue *etree.Element, v *Verified) error {
 			if err != nil {
 				return err
 			}
-			if _, err := x509.ParseCertificate(der); err != nil {
+			if _, err := cms.ParseCertificate(der); err != nil {
 				return fmt.Errorf("%w: certificate value: %v", ErrMalformed, err)
 			}
 			v.Validation.Certs = append(v.Validation.Certs, der)

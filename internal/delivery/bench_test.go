@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/segl/segl/internal/clock"
+	"github.com/segl/segl/internal/delivery"
 	"github.com/segl/segl/internal/job"
 	"github.com/segl/segl/internal/notify"
 	"github.com/segl/segl/internal/queue"
@@ -58,7 +59,7 @@ func BenchmarkNoticeDrain(b *testing.B) {
 		wg.Go(func() { runner.Run(ctx) })
 		wg.Go(func() { e.d.Pump(ctx, 10*time.Millisecond) })
 		// Drained: every notice sent and recorded.
-		for sent.n.Load() < jobs || e.recorded() < jobs {
+		for sent.n.Load() < jobs || e.recorded(store.ChannelEmail) < jobs {
 			time.Sleep(5 * time.Millisecond)
 		}
 		elapsed := time.Since(start)
@@ -75,15 +76,15 @@ func BenchmarkNoticeDrain(b *testing.B) {
 	}
 }
 
-// recorded counts the notices in the notice record.
-func (e *env) recorded() int64 {
+// recorded counts the notices of a channel in the notice record.
+func (e *env) recorded(channel string) int64 {
 	rows, err := e.db.UsageRows(e.ctx, t0.Add(-time.Hour), t0.Add(time.Hour), clock.Norway)
 	if err != nil {
 		e.t.Fatal(err)
 	}
 	var n int64
 	for _, r := range rows {
-		if r.Item == store.ChannelEmail {
+		if r.Item == channel {
 			n += r.Count
 		}
 	}
@@ -130,4 +131,69 @@ func startMailpit(b *testing.B, bin string) string {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+}
+
+// BenchmarkMailboxDelivery measures what forwarding the result of a
+// completed job to one signer's digital mailbox costs: the mailbox task
+// with everything it does in this process, the receipt (signing.Engine on
+// the development PKI), the RSA-signed Digipost requests and the
+// stand-in that receives them. The jobs are signed and completed before
+// the timer starts; each operation is one signer's task. Reported besides
+// ns/op: the process's CPU time per signer (user and system, all
+// goroutines: what a shared machine disturbs least) and the messages the
+// mailbox received per signer.
+//
+//	go test ./internal/delivery -run '^$' -bench MailboxDelivery -benchtime 100x -count 5
+func BenchmarkMailboxDelivery(b *testing.B) {
+	e, _ := newSigningEnv(b)
+	box := e.d.Mailbox
+	e.d.Mailbox = nil // completion queues the mailbox tasks: let them find nothing to do
+	jobs := make([]*job.Job, b.N)
+	for i := range jobs {
+		jobs[i] = e.signedJob()
+	}
+	for { // e.drain, without its bound on rounds
+		pumped, err := e.d.PumpOnce(e.ctx)
+		if err != nil {
+			b.Fatal(err)
+		}
+		ran, err := e.runner.RunDue(e.ctx)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if pumped == 0 && ran == 0 {
+			break
+		}
+	}
+	e.d.Mailbox = box
+	for _, j := range jobs {
+		if j = e.job(j.ID); j.Status != job.StatusCompleted {
+			b.Fatalf("job %s, want completed", j.Status)
+		}
+		payload := fmt.Sprintf(`{"org":%q,"job":%q,"signer":%q}`, j.Org, j.ID, j.Signers[0].ID)
+		if err := e.q.Enqueue(e.ctx, delivery.TaskMailbox, "bench/"+j.ID, []byte(payload), e.clk.Now()); err != nil {
+			b.Fatal(err)
+		}
+	}
+	runner := queue.NewRunner(e.q, queue.RunnerOptions{Concurrency: 1, Clock: e.clk})
+	e.d.Handlers(runner)
+	before := cpuTime()
+	b.ResetTimer()
+	ran, err := runner.RunDue(e.ctx)
+	b.StopTimer()
+	if err != nil || ran != b.N {
+		b.Fatalf("ran %d tasks of %d: %v", ran, b.N, err)
+	}
+	if dead, err := e.q.Dead(e.ctx, 10); err != nil || len(dead) != 0 {
+		b.Fatalf("dead tasks: %v %+v", err, dead)
+	}
+	b.ReportMetric(float64(cpuTime()-before)/float64(time.Millisecond)/float64(b.N), "cpu-ms/op")
+	b.ReportMetric(float64(e.recorded(store.ChannelMailbox))/float64(b.N), "messages/op") // one notice recorded per message
+}
+
+// cpuTime is the CPU time this process has used, user and system.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

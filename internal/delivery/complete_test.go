@@ -81,7 +81,7 @@ func (s *stands) setHook(h func(ctx context.Context) error) {
 
 // newSigningEnv is newEnv with a signing engine on the development PKI,
 // its TSA and OCSP responder counted.
-func newSigningEnv(t *testing.T) (*env, *stands) {
+func newSigningEnv(t testing.TB) (*env, *stands) {
 	e := newEnv(t)
 	dir := t.TempDir()
 	dev, err := pki.LoadOrCreateDev(dir, pki.Options{Now: t0.Add(-time.Hour)})

@@ -177,7 +177,7 @@ func BenchmarkMailboxDelivery(b *testing.B) {
 	}
 	runner := queue.NewRunner(e.q, queue.RunnerOptions{Concurrency: 1, Clock: e.clk})
 	e.d.Handlers(runner)
-	before := cpuTime()
+	before := testtool.CPUTime()
 	b.ResetTimer()
 	ran, err := runner.RunDue(e.ctx)
 	b.StopTimer()
@@ -187,13 +187,6 @@ func BenchmarkMailboxDelivery(b *testing.B) {
 	if dead, err := e.q.Dead(e.ctx, 10); err != nil || len(dead) != 0 {
 		b.Fatalf("dead tasks: %v %+v", err, dead)
 	}
-	b.ReportMetric(float64(cpuTime()-before)/float64(time.Millisecond)/float64(b.N), "cpu-ms/op")
+	b.ReportMetric(float64(testtool.CPUTime()-before)/float64(time.Millisecond)/float64(b.N), "cpu-ms/op")
 	b.ReportMetric(float64(e.recorded(store.ChannelMailbox))/float64(b.N), "messages/op") // one notice recorded per message
-}
-
-// cpuTime is the CPU time this process has used, user and system.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

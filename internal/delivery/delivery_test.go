@@ -167,19 +167,29 @@ func (e *env) newID() string {
 // create stores a portal job for the signers, made by a portal user.
 func (e *env) create(flow job.Flow, callback string, signers ...job.SignerRequest) *job.Job {
 	e.t.Helper()
+	return e.createWith([]string{"Kontrakt"}, flow, callback, signers...)
+}
+
+// createWith is create with a document of each title, signed one by one
+// (not combined).
+func (e *env) createWith(titles []string, flow job.Flow, callback string, signers ...job.SignerRequest) *job.Job {
+	e.t.Helper()
 	exp := t0.Add(30 * 24 * time.Hour)
 	r := &job.Request{Title: "Arbeidsavtale", Description: "Signer innen fristen", Flow: flow,
 		SignatureType: job.Authenticated, Signers: signers, ExpiresAt: &exp, CallbackURL: callback}
 	if flow == job.Direct {
 		r.ExitURLs = job.ExitURLs{Completion: website + "/ok", Rejection: website + "/no", Error: website + "/err"}
 	}
-	pdf := testdocs.PDF("avtale", 2000)
-	ref, err := e.svc.Blobs.Put(e.ctx, bytes.NewReader(pdf), 1<<20)
-	if err != nil {
-		e.t.Fatal(err)
+	var docs []job.Document
+	for _, title := range titles {
+		pdf := testdocs.PDF(title, 2000)
+		ref, err := e.svc.Blobs.Put(e.ctx, bytes.NewReader(pdf), 1<<20)
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		docs = append(docs, job.Document{ID: e.newID(), Title: title, FileName: strings.ToLower(title) + ".pdf", MediaType: "application/pdf",
+			Size: ref.Size, SHA256: ref.Key, Pages: 1})
 	}
-	docs := []job.Document{{ID: e.newID(), Title: "Kontrakt", FileName: "kontrakt.pdf", MediaType: "application/pdf",
-		Size: ref.Size, SHA256: ref.Key, Pages: 1}}
 	j, ev := job.New(r, org, e.creator, docs, e.newID, e.clk.Now(), job.DefaultLimits)
 	if err := e.db.CreateJob(e.ctx, j, ev, nil); err != nil {
 		e.t.Fatal(err)

@@ -16,8 +16,8 @@ import (
 	"github.com/segl/segl/internal/store"
 )
 
-// mailboxIDs names deliveries: the same job, signer and document always
-// give the same message id, so the mailbox itself refuses a repeat.
+// mailboxIDs names mailbox messages: the same job and signer always give
+// the same message id, so the mailbox itself refuses a repeat.
 var mailboxIDs = uuid.MustParse("6f0d3a52-1b1e-4c57-9a55-5e6a8e0c2f10")
 
 // errSkip ends a delivery that has nothing to deliver, without recording
@@ -27,8 +27,9 @@ var errSkip = errors.New("delivery: nothing to deliver")
 // deliverMailbox forwards a completed job's signed documents to a signer's
 // digital mailbox (MISSION N3): only a person signing for themselves, who
 // has a mailbox and has not reserved themselves against digital contact.
-// Their receipt follows the documents, in the language they chose in KRR
-// (issue 14). Anyone else downloads the documents and the receipt.
+// Their receipt is attached, in the language they chose in KRR (issue 14):
+// one message per signer, one request signed for Digipost and one notice
+// recorded. Anyone else downloads the documents and the receipt.
 func (d *Service) deliverMailbox(ctx context.Context, t task) error {
 	if d.Mailbox == nil || d.Contacts == nil {
 		return nil
@@ -41,30 +42,110 @@ func (d *Service) deliverMailbox(ctx context.Context, t task) error {
 	if err != nil || k.Reserved || k.Status != registry.StatusActive || k.Mailbox == "" {
 		return err
 	}
-	for _, doc := range j.Documents {
-		if !j.Signs(&doc) {
-			continue // an original, kept unsigned: the combined document is what was signed
-		}
-		key := j.ID + "/" + s.ID + "/" + doc.ID + "/mailbox"
-		n := store.Notice{Key: key, Org: j.Org, JobID: j.ID, SignerID: s.ID, Channel: store.ChannelMailbox, Template: "signed-document"}
-		err := d.once(ctx, n, func() error { return d.deliverDocument(ctx, j, doc, s.PID, key) })
-		if errors.Is(err, errSkip) {
-			return nil
-		}
+	key := j.ID + "/" + s.ID + "/mailbox"
+	n := store.Notice{Key: key, Org: j.Org, JobID: j.ID, SignerID: s.ID, Channel: store.ChannelMailbox, Template: "signed-document"}
+	err = d.once(ctx, n, func() error {
+		m, closeAll, err := d.message(ctx, j, s, receiptLang(k.Language), key)
+		defer closeAll()
 		if err != nil {
 			return err
 		}
-	}
-	if d.Svc.Engine == nil || s.Evidence == "" {
-		return nil // no receipt without the act's evidence and the seal
-	}
-	key := j.ID + "/" + s.ID + "/receipt/mailbox"
-	n := store.Notice{Key: key, Org: j.Org, JobID: j.ID, SignerID: s.ID, Channel: store.ChannelMailbox, Template: "receipt"}
-	err = d.once(ctx, n, func() error { return d.deliverReceipt(ctx, j, s, receiptLang(k.Language), key) })
+		_, err = d.Mailbox.Deliver(ctx, s.PID, m)
+		if errors.Is(err, mailbox.ErrNoMailbox) {
+			return errSkip
+		}
+		return err
+	})
 	if errors.Is(err, errSkip) {
 		return nil
 	}
 	return err
+}
+
+// message builds a signer's message: the signed document first (the
+// combined document for a combined job; for a job of several documents
+// signed one by one the first, the others attached), then the receipt.
+// Titles are the job's, never anything sensitive. closeAll closes the
+// documents' readers; it is never nil.
+//
+// Until December 2026 a signer got a message per signed document and
+// another for the receipt, each recorded under its own notice key. A task
+// queued then may have delivered some of them and not the rest: what a
+// notice of its own records was delivered is left out, so that the signer
+// gets what is missing and nothing twice (one read of the job's notices).
+// With nothing missing there is no message (errSkip).
+func (d *Service) message(ctx context.Context, j *job.Job, s *job.Signer, lang, key string) (m mailbox.Message, closeAll func(), err error) {
+	var closers []func() error
+	closeAll = func() {
+		for _, c := range closers {
+			c()
+		}
+	}
+	sent, err := d.sentAlone(ctx, j, s)
+	if err != nil {
+		return m, closeAll, err
+	}
+	var docs []mailbox.Document
+	for _, doc := range j.Documents {
+		if !j.Signs(&doc) || sent[j.ID+"/"+s.ID+"/"+doc.ID+"/mailbox"] {
+			continue // an original, kept unsigned (the combined document is what was signed), or sent before
+		}
+		_, o, err := d.Svc.SignedDocument(ctx, ceremony.Caller{Org: j.Org}, j.ID, doc.ID)
+		if err != nil {
+			return m, closeAll, err
+		}
+		closers = append(closers, o.Close)
+		title := j.Title
+		if len(j.Documents) > 1 && j.Combined() == nil {
+			title += ": " + doc.Title
+		}
+		docs = append(docs, mailbox.Document{Title: title, FileName: doc.SignedFileName(), MediaType: "application/pdf",
+			Body: o, Size: o.Size()})
+	}
+	if !sent[j.ID+"/"+s.ID+"/receipt/mailbox"] {
+		receipt, err := d.receipt(ctx, j, s, lang)
+		if err != nil {
+			return m, closeAll, err
+		}
+		if receipt != nil {
+			docs = append(docs, *receipt)
+		}
+	}
+	if len(docs) == 0 {
+		return m, closeAll, errSkip
+	}
+	return mailbox.Message{ID: uuid.NewSHA1(mailboxIDs, []byte(key)).String(), Primary: docs[0], Attachments: docs[1:]}, closeAll, nil
+}
+
+// sentAlone returns the keys of the notices of s's mailbox messages of the
+// old kind, a document or the receipt alone (see message).
+func (d *Service) sentAlone(ctx context.Context, j *job.Job, s *job.Signer) (map[string]bool, error) {
+	notices, err := d.Store.JobNotices(ctx, j.Org, j.ID)
+	if err != nil {
+		return nil, err
+	}
+	sent := map[string]bool{}
+	for _, n := range notices {
+		if n.Channel == store.ChannelMailbox && n.SignerID == s.ID {
+			sent[n.Key] = true
+		}
+	}
+	return sent, nil
+}
+
+// receipt is the signer's receipt as a document of their message: nil
+// without the act's evidence or a seal to make it with.
+func (d *Service) receipt(ctx context.Context, j *job.Job, s *job.Signer, lang string) (*mailbox.Document, error) {
+	if d.Svc.Engine == nil || s.Evidence == "" {
+		return nil, nil
+	}
+	var b bytes.Buffer
+	if err := d.Svc.Receipt(ctx, &b, j, s, lang); err != nil {
+		return nil, err
+	}
+	title, name := signing.ReceiptName(lang)
+	return &mailbox.Document{Title: title + ": " + j.Title, FileName: name, MediaType: "application/pdf",
+		Body: bytes.NewReader(b.Bytes()), Size: int64(b.Len())}, nil
 }
 
 // receiptLang is the language of a receipt for a person whose KRR entry
@@ -74,38 +155,4 @@ func receiptLang(lang string) string {
 		return lang
 	}
 	return "nb"
-}
-
-// deliverReceipt puts a signer's receipt in their digital mailbox.
-func (d *Service) deliverReceipt(ctx context.Context, j *job.Job, s *job.Signer, lang, key string) error {
-	var b bytes.Buffer
-	if err := d.Svc.Receipt(ctx, &b, j, s, lang); err != nil {
-		return err
-	}
-	title, name := signing.ReceiptName(lang)
-	_, err := d.Mailbox.Deliver(ctx, s.PID, mailbox.Document{ID: uuid.NewSHA1(mailboxIDs, []byte(key)).String(),
-		Title: title + ": " + j.Title, FileName: name, MediaType: "application/pdf",
-		Body: bytes.NewReader(b.Bytes()), Size: int64(b.Len())})
-	if errors.Is(err, mailbox.ErrNoMailbox) {
-		return errSkip
-	}
-	return err
-}
-
-func (d *Service) deliverDocument(ctx context.Context, j *job.Job, doc job.Document, pid, key string) error {
-	_, o, err := d.Svc.SignedDocument(ctx, ceremony.Caller{Org: j.Org}, j.ID, doc.ID)
-	if err != nil {
-		return err
-	}
-	defer o.Close()
-	title := j.Title
-	if len(j.Documents) > 1 && j.Combined() == nil {
-		title += ": " + doc.Title
-	}
-	_, err = d.Mailbox.Deliver(ctx, pid, mailbox.Document{ID: uuid.NewSHA1(mailboxIDs, []byte(key)).String(),
-		Title: title, FileName: doc.SignedFileName(), MediaType: "application/pdf", Body: o, Size: o.Size()})
-	if errors.Is(err, mailbox.ErrNoMailbox) {
-		return errSkip
-	}
-	return err
 }

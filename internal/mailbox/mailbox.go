@@ -1,6 +1,6 @@
 // Package mailbox is the port through which segl forwards a finished,
-// all-party signed document to a signer's digital mailbox for citizens
-// (Digipost or e-Boks, MISSION N3). The consumer decides whom to send to
+// all-party signed document, with the signer's receipt, to a signer's
+// digital mailbox for citizens (Digipost or e-Boks, MISSION N3). The consumer decides whom to send to
 // (never when signing in a role; registry.Contact tells whether the person
 // has a mailbox); implementations only deliver.
 //
@@ -15,17 +15,31 @@ import (
 	"time"
 )
 
-// Document is one document to deliver.
+// Message is what a person receives at once: one primary document, the
+// one the mailbox shows and names the message by, and its attachments, in
+// order (Digipost's message model). A signer gets one message: the signed
+// document, with the receipt attached.
+type Message struct {
+	// ID identifies the message so that a retry of it is not delivered
+	// twice (Digipost's message-id). Use a stable value such as a UUID
+	// derived from job and signer.
+	ID          string
+	Primary     Document
+	Attachments []Document
+}
+
+// Document is one document of a message.
 type Document struct {
-	// ID, when set, identifies the delivery so that a retry of the same
-	// delivery is not delivered twice (Digipost's message-id). Use a
-	// stable value such as a UUID derived from job, signer and document.
-	ID        string
 	Title     string // shown in the mailbox and in its notifications: must not be sensitive
 	FileName  string
 	MediaType string // application/pdf, text/plain, …
 	Body      io.Reader
 	Size      int64 // the exact length of Body
+}
+
+// Documents returns the primary document and then the attachments.
+func (m *Message) Documents() []Document {
+	return append([]Document{m.Primary}, m.Attachments...)
 }
 
 // Receipt is the mailbox's acknowledgement of a delivery.
@@ -34,16 +48,17 @@ type Receipt struct {
 	Provider    string    // "digipost" or "eboks"
 	DeliveredAt time.Time // as the mailbox reports it
 	// Duplicate is set when the mailbox had already received this ID: the
-	// document was delivered by an earlier attempt.
+	// message was delivered by an earlier attempt.
 	Duplicate bool
 }
 
-// Mailbox delivers documents to a person's digital mailbox.
+// Mailbox delivers messages to a person's digital mailbox.
 type Mailbox interface {
-	// Deliver sends doc to the mailbox of the person pid. A person without a
-	// digital mailbox (or unknown to the provider) gives ErrNoMailbox; a
-	// failure worth retrying gives ErrTemporary (test both with errors.Is).
-	Deliver(ctx context.Context, pid string, doc Document) (Receipt, error)
+	// Deliver sends msg, all its documents in one delivery, to the mailbox
+	// of the person pid. A person without a digital mailbox (or unknown to
+	// the provider) gives ErrNoMailbox; a failure worth retrying gives
+	// ErrTemporary (test both with errors.Is).
+	Deliver(ctx context.Context, pid string, msg Message) (Receipt, error)
 }
 
 var (

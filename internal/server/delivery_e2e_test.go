@@ -122,11 +122,15 @@ func TestDeliveryPortalJob(t *testing.T) {
 	view.want(t, 200, "Låneavtale")
 	b.submit(view, "/sign", url.Values{"confirm": {"yes"}}).want(t, 200, "Du har signert")
 
-	// The signed documents and, after them, his receipt (issue 14).
+	// The signed documents and, attached after them, his receipt (issue
+	// 14): one message.
 	eventually(t, "the signed document and the receipt in Ola's mailbox", func() bool {
-		return len(e.srv.DevDelivery.Mailboxes.Inbox(olaPID)) == len(j.Documents)+1
+		return len(e.srv.DevDelivery.Mailboxes.Inbox(olaPID)) == 1
 	})
-	inbox := e.srv.DevDelivery.Mailboxes.Inbox(olaPID)
+	inbox := e.srv.DevDelivery.Mailboxes.Inbox(olaPID)[0].Documents()
+	if len(inbox) != len(j.Documents)+1 {
+		t.Fatalf("Ola's message has %d documents, want %d", len(inbox), len(j.Documents)+1)
+	}
 	for _, d := range inbox {
 		rep, err := validate.PDF(strings.NewReader(string(d.Body)), int64(len(d.Body)), validate.Options{Roots: e.srv.Dev.Roots()})
 		if err != nil || !rep.Passed() {

@@ -1,7 +1,8 @@
 // Package devmailbox is the development stand-in for the digital mailbox: it
 // serves Digipost's POST /messages (see mailbox/digipost) for the synthetic
-// population and keeps every delivered document in memory, per person, so
-// that tests and the captured-mail view can look at the exact bytes.
+// population and keeps every delivered message (its primary document and
+// attachments) in memory, per person, so that tests and the captured-mail
+// view can look at the exact bytes.
 //
 // It checks what the real service checks where it can: the Date window of
 // five minutes, the body hash, the sender id and, when a public key is
@@ -13,7 +14,8 @@
 // one stand-in stands for both mailboxes, although in production e-Boks is
 // reached through DPI, not the Digipost API (see the gaps in mailbox/digipost).
 //
-// GET /_test/inbox/{pid} lists a person's deliveries as JSON.
+// GET /_test/inbox/{pid} lists a person's messages as JSON: the primary
+// document's fields, and its attachments.
 package devmailbox
 
 import (
@@ -28,6 +30,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -49,17 +52,31 @@ type Options struct {
 	MaxSize int64
 }
 
-// Delivery is one document received.
+// Delivery is one message received. Its primary document is embedded, so
+// that its fields read as the delivery's (d.Subject, d.Body), as they did
+// when a message had one document.
 type Delivery struct {
-	MessageID   string    `json:"message_id"`
-	Provider    string    `json:"provider"`
-	Subject     string    `json:"subject"`
-	FileType    string    `json:"file_type"`
-	AuthLevel   string    `json:"authentication_level"`
-	Body        []byte    `json:"-"`
-	SHA256      string    `json:"sha256"`
-	Size        int       `json:"size"`
-	DeliveredAt time.Time `json:"delivered_at"`
+	MessageID string `json:"message_id"`
+	Provider  string `json:"provider"`
+	Document
+	Attachments []Document `json:"attachments,omitempty"`
+	DeliveredAt time.Time  `json:"delivered_at"`
+}
+
+// Document is one document of a message received.
+type Document struct {
+	UUID      string `json:"uuid"`
+	Subject   string `json:"subject"`
+	FileType  string `json:"file_type"`
+	AuthLevel string `json:"authentication_level"`
+	Body      []byte `json:"-"`
+	SHA256    string `json:"sha256"` // filled in by Inbox, not by every delivery
+	Size      int    `json:"size"`
+}
+
+// Documents returns the primary document and then the attachments.
+func (d *Delivery) Documents() []Document {
+	return append([]Document{d.Document}, d.Attachments...)
 }
 
 // Handler is the stand-in.
@@ -92,16 +109,31 @@ func New(pop *population.Population, opts Options) *Handler {
 
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.mux.ServeHTTP(w, r) }
 
-// Inbox returns a copy of what pid has received, oldest first.
+// Inbox returns a copy of the messages pid has received, oldest first,
+// with the SHA-256 of every document: hashed here, for whoever looks,
+// rather than for every delivery (a benchmark delivers thousands).
 func (h *Handler) Inbox(pid string) []Delivery {
 	h.mu.Lock()
-	defer h.mu.Unlock()
-	out := make([]Delivery, len(h.inbox[pid]))
-	copy(out, h.inbox[pid])
+	out := slices.Clone(h.inbox[pid])
+	h.mu.Unlock()
+	for i := range out {
+		d := &out[i]
+		d.Document = withSum(d.Document)
+		d.Attachments = slices.Clone(d.Attachments)
+		for j := range d.Attachments {
+			d.Attachments[j] = withSum(d.Attachments[j])
+		}
+	}
 	return out
 }
 
-// maxInbox is how many deliveries the stand-in keeps per person, newest.
+func withSum(d Document) Document {
+	sum := sha256.Sum256(d.Body)
+	d.SHA256 = hex.EncodeToString(sum[:])
+	return d
+}
+
+// maxInbox is how many messages the stand-in keeps per person, newest.
 const maxInbox = 50
 
 func (h *Handler) send(w http.ResponseWriter, r *http.Request) {
@@ -128,9 +160,9 @@ func (h *Handler) send(w http.ResponseWriter, r *http.Request) {
 		fail(w, http.StatusBadRequest, "CLIENT_DATA", codeInvalidMessage, err.Error())
 		return
 	}
-	content, ok := docs[msg.Primary.UUID]
-	if !ok || msg.ID == "" || msg.Primary.Subject == "" || msg.Primary.FileType == "" {
-		fail(w, http.StatusBadRequest, "CLIENT_DATA", codeInvalidMessage, "message-id, subject, file-type and the primary document's part are required")
+	received, err := documents(msg, docs)
+	if err != nil {
+		fail(w, http.StatusBadRequest, "CLIENT_DATA", codeInvalidMessage, err.Error())
 		return
 	}
 	p, known := h.people[msg.Recipient.PID]
@@ -139,7 +171,6 @@ func (h *Handler) send(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := h.opts.Now().UTC().Truncate(time.Millisecond)
-	sum := sha256.Sum256(content)
 	h.mu.Lock()
 	if h.ids[msg.ID] {
 		h.mu.Unlock()
@@ -147,13 +178,11 @@ func (h *Handler) send(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.ids[msg.ID] = true
-	box := append(h.inbox[p.PID], Delivery{
-		MessageID: msg.ID, Provider: p.DigitalMailbox, Subject: msg.Primary.Subject, FileType: msg.Primary.FileType,
-		AuthLevel: msg.Primary.AuthenticationLevel, Body: content, SHA256: hex.EncodeToString(sum[:]), Size: len(content), DeliveredAt: now,
-	})
+	box := append(h.inbox[p.PID], Delivery{MessageID: msg.ID, Provider: p.DigitalMailbox,
+		Document: received[0], Attachments: received[1:], DeliveredAt: now})
 	if len(box) > maxInbox {
 		// A long-running development server (or a benchmark) must not keep
-		// every document it was ever sent.
+		// every message it was ever sent.
 		box = slices.Delete(box, 0, len(box)-maxInbox)
 	}
 	h.inbox[p.PID] = box
@@ -162,8 +191,33 @@ func (h *Handler) send(w http.ResponseWriter, r *http.Request) {
 	_ = xml.NewEncoder(w).Encode(digipost.Delivery{MessageID: msg.ID, Method: "DIGIPOST", Status: "DELIVERED", DeliveryTime: now})
 }
 
+// documents pairs each document the message describes, primary first,
+// with its part, as Digipost requires: a message-id, a subject and a file
+// type for every document, a part for each and no part left over.
+func documents(msg *digipost.Message, parts map[string][]byte) ([]Document, error) {
+	if msg.ID == "" {
+		return nil, errString("message-id is required")
+	}
+	described := msg.Documents()
+	if len(parts) != len(described) {
+		return nil, errString("the message describes " + strconv.Itoa(len(described)) + " documents but has " + strconv.Itoa(len(parts)) + " document parts")
+	}
+	out := make([]Document, len(described))
+	for i, d := range described {
+		content, ok := parts[d.UUID]
+		if !ok || d.Subject == "" || d.FileType == "" {
+			return nil, errString("every document needs a subject, a file type and a part named by its uuid")
+		}
+		out[i] = Document{UUID: d.UUID, Subject: d.Subject, FileType: d.FileType, AuthLevel: d.AuthenticationLevel,
+			Body: content, Size: len(content)}
+	}
+	return out, nil
+}
+
 // parse reads the multipart body: the message part, then documents keyed by
-// the filename of their part (the document's uuid).
+// the filename of their part (the document's uuid). The documents share one
+// buffer of the body's length, which holds them all: one allocation
+// however many documents a message has.
 func parse(contentType string, body []byte) (*digipost.Message, map[string][]byte, error) {
 	mt, params, err := mime.ParseMediaType(contentType)
 	if err != nil || !strings.HasPrefix(mt, "multipart/") {
@@ -172,6 +226,7 @@ func parse(contentType string, body []byte) (*digipost.Message, map[string][]byt
 	mr := multipart.NewReader(bytes.NewReader(body), params["boundary"])
 	var msg *digipost.Message
 	docs := map[string][]byte{}
+	var arena []byte
 	for {
 		part, err := mr.NextPart()
 		if err == io.EOF {
@@ -189,18 +244,42 @@ func parse(contentType string, body []byte) (*digipost.Message, map[string][]byt
 			if err := xml.Unmarshal(data, msg); err != nil {
 				return nil, nil, err
 			}
+			arena = make([]byte, 0, len(body))
 			continue
 		}
-		data, err := readAll(part, int64(len(body))) // a document: one buffer, no doubling
-		if err != nil {
+		name := part.FileName()
+		if _, dup := docs[name]; dup {
+			return nil, nil, errString("two parts named " + name)
+		}
+		start := len(arena)
+		if arena, err = readInto(arena, part); err != nil {
 			return nil, nil, err
 		}
-		docs[part.FileName()] = data
+		docs[name] = arena[start:len(arena):len(arena)]
 	}
 	if msg == nil {
 		return nil, nil, errString("no message part")
 	}
 	return msg, docs, nil
+}
+
+// readInto appends r's bytes, to its end, to buf. Within buf's capacity it
+// does not allocate; past it, append grows buf (the documents already
+// read keep the old array).
+func readInto(buf []byte, r io.Reader) ([]byte, error) {
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return buf, err
+		}
+	}
 }
 
 // readAll reads r to its end into one buffer of size bytes when size (a

@@ -4,10 +4,15 @@ import (
 	"bytes"
 	"crypto/rand"
 	"crypto/rsa"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/xml"
 	"errors"
 	"io"
+	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
+	"net/textproto"
 	"runtime"
 	"strings"
 	"testing"
@@ -59,8 +64,13 @@ func (e *env) person(t *testing.T, mailbox string) population.Person {
 	return population.Person{}
 }
 
-func doc(id string, body []byte) mailbox.Document {
-	return mailbox.Document{ID: id, Title: "Signert: Arbeidsavtale", FileName: "arbeidsavtale.pdf", MediaType: "application/pdf", Body: bytes.NewReader(body), Size: int64(len(body))}
+// doc is a message of one document.
+func doc(id string, body []byte) mailbox.Message {
+	return mailbox.Message{ID: id, Primary: pdfDoc("Signert: Arbeidsavtale", body)}
+}
+
+func pdfDoc(title string, body []byte) mailbox.Document {
+	return mailbox.Document{Title: title, FileName: "arbeidsavtale.pdf", MediaType: "application/pdf", Body: bytes.NewReader(body), Size: int64(len(body))}
 }
 
 func TestDeliver(t *testing.T) {
@@ -81,14 +91,58 @@ func TestDeliver(t *testing.T) {
 			t.Fatalf("inbox %+v", got)
 		}
 	})
+	t.Run("ok/attachments-in-one-message", func(t *testing.T) {
+		p := e.person(t, "digipost")
+		receipt, text := []byte("%PDF-1.7\n receipt\n%%EOF\n"), []byte("plain words")
+		m := mailbox.Message{ID: "7f2c1b8e-0000-4000-8000-000000000002", Primary: pdfDoc("Avtale", body),
+			Attachments: []mailbox.Document{pdfDoc("Kvittering: Avtale", receipt),
+				{Title: "Vedlegg", FileName: "note.txt", MediaType: "text/plain", Body: bytes.NewReader(text), Size: int64(len(text))}}}
+		before := len(e.stand.Inbox(p.PID))
+		rc, err := e.client.Deliver(t.Context(), p.PID, m)
+		if err != nil || rc.Duplicate {
+			t.Fatalf("receipt %+v, err %v", rc, err)
+		}
+		got := e.stand.Inbox(p.PID)
+		if len(got) != before+1 {
+			t.Fatalf("%d messages after one delivery, want %d", len(got), before+1)
+		}
+		last := got[len(got)-1]
+		docs := last.Documents()
+		if last.MessageID != m.ID || len(docs) != 3 {
+			t.Fatalf("message %s with %d documents, want %s with 3", last.MessageID, len(docs), m.ID)
+		}
+		for i, want := range []struct {
+			subject, fileType string
+			body              []byte
+		}{{"Avtale", "pdf", body}, {"Kvittering: Avtale", "pdf", receipt}, {"Vedlegg", "txt", text}} {
+			d := docs[i]
+			if d.Subject != want.subject || d.FileType != want.fileType || !bytes.Equal(d.Body, want.body) || d.AuthLevel != "TWO_FACTOR" {
+				t.Errorf("document %d: %q %q %q, want %q %q %q", i, d.Subject, d.FileType, d.Body, want.subject, want.fileType, want.body)
+			}
+			if sum := sha256.Sum256(want.body); d.SHA256 != hex.EncodeToString(sum[:]) || d.Size != len(want.body) {
+				t.Errorf("document %d: sha256 %s size %d", i, d.SHA256, d.Size)
+			}
+		}
+		if docs[0].UUID == docs[1].UUID || docs[1].UUID == docs[2].UUID {
+			t.Errorf("documents share a uuid: %s %s %s", docs[0].UUID, docs[1].UUID, docs[2].UUID)
+		}
+		// A retry of the message, attachments and all, is one duplicate.
+		m.Primary.Body, m.Attachments[0].Body, m.Attachments[1].Body = bytes.NewReader(body), bytes.NewReader(receipt), bytes.NewReader(text)
+		if rc, err := e.client.Deliver(t.Context(), p.PID, m); err != nil || !rc.Duplicate {
+			t.Fatalf("retry: receipt %+v, err %v", rc, err)
+		}
+		if n := len(e.stand.Inbox(p.PID)); n != before+1 {
+			t.Errorf("%d messages after a retry, want %d", n, before+1)
+		}
+	})
 	t.Run("ok/retry-is-duplicate-not-redelivered", func(t *testing.T) {
 		p := e.person(t, "digipost")
 		rc, err := e.client.Deliver(t.Context(), p.PID, doc("7f2c1b8e-0000-4000-8000-000000000001", body))
 		if err != nil || !rc.Duplicate {
 			t.Fatalf("receipt %+v, err %v", rc, err)
 		}
-		if n := len(e.stand.Inbox(p.PID)); n != 1 {
-			t.Errorf("%d deliveries after a retry, want 1", n)
+		if n := len(e.stand.Inbox(p.PID)); n != 2 { // and the message with attachments
+			t.Errorf("%d deliveries after a retry, want 2", n)
 		}
 	})
 	t.Run("ok/eboks-in-development", func(t *testing.T) {
@@ -125,7 +179,7 @@ func TestDeliver(t *testing.T) {
 	})
 	t.Run("fail/size-mismatch", func(t *testing.T) {
 		d := doc("", body)
-		d.Size++
+		d.Primary.Size++
 		if _, err := e.client.Deliver(t.Context(), e.person(t, "digipost").PID, d); !errs.Is(err, errs.Invalid) {
 			t.Errorf("err = %v", err)
 		}
@@ -229,5 +283,63 @@ func TestDeliverMemory(t *testing.T) {
 	}
 	if got, limit := after.TotalAlloc-before.TotalAlloc, uint64(3*len(content)); got > limit {
 		t.Errorf("receiving a %d KB document allocated %d KB, want under %d KB", len(content)>>10, got>>10, limit>>10)
+	}
+}
+
+// TestRefusesIncompleteMessage: the stand-in refuses, as Digipost does, a
+// message whose documents and parts do not match one to one, and keeps
+// nothing of it.
+func TestRefusesIncompleteMessage(t *testing.T) {
+	e := setup(t)
+	p := e.person(t, "digipost")
+	doc := func(uuid, subject string) digipost.Document {
+		return digipost.Document{UUID: uuid, Subject: subject, FileType: "pdf", AuthenticationLevel: "TWO_FACTOR", SensitivityLevel: "NORMAL"}
+	}
+	for _, tc := range []struct {
+		name  string
+		msg   digipost.Message
+		parts []string // the filenames of the document parts
+	}{
+		{"fail/attachment-without-part", digipost.Message{Primary: doc("a", "Avtale"), Attachments: []digipost.Document{doc("b", "Kvittering")}}, []string{"a"}},
+		{"fail/part-not-described", digipost.Message{Primary: doc("a", "Avtale")}, []string{"a", "b"}},
+		{"fail/part-twice", digipost.Message{Primary: doc("a", "Avtale"), Attachments: []digipost.Document{doc("b", "Kvittering")}}, []string{"a", "a"}},
+		{"fail/attachment-without-subject", digipost.Message{Primary: doc("a", "Avtale"), Attachments: []digipost.Document{doc("b", "")}}, []string{"a", "b"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.msg.ID, tc.msg.Recipient.PID = "7f2c1b8e-0000-4000-8000-0000000000bb", p.PID
+			x, err := xml.Marshal(tc.msg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var body bytes.Buffer
+			mw := multipart.NewWriter(&body)
+			for i, name := range append([]string{"message"}, tc.parts...) {
+				w, err := mw.CreatePart(textproto.MIMEHeader{"Content-Disposition": {`attachment; filename="` + name + `"`}})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if i == 0 {
+					w.Write(x)
+				} else {
+					w.Write([]byte("%PDF-1.7\n%%EOF\n"))
+				}
+			}
+			mw.Close()
+			req := httptest.NewRequest(http.MethodPost, "/messages", bytes.NewReader(body.Bytes()))
+			req.Header.Set("Content-Type", digipost.MediaTypeMultipart+"; boundary="+mw.Boundary())
+			if err := digipost.Sign(req, body.Bytes(), senderID, e.key, e.now); err != nil {
+				t.Fatal(err)
+			}
+			rec := httptest.NewRecorder()
+			e.stand.ServeHTTP(rec, req)
+			var answer digipost.Error
+			_ = xml.Unmarshal(rec.Body.Bytes(), &answer)
+			if rec.Code != http.StatusBadRequest || answer.Code != "INVALID_MESSAGE" {
+				t.Errorf("status %d %q, want 400 INVALID_MESSAGE: %s", rec.Code, answer.Code, rec.Body)
+			}
+			if n := len(e.stand.Inbox(p.PID)); n != 0 {
+				t.Errorf("the stand-in kept %d messages", n)
+			}
+		})
 	}
 }

@@ -1,7 +1,10 @@
 // Package digipost is the production adapter of mailbox.Mailbox for
 // Digipost's REST API (api.digipost.no, schema v8): one signed request,
 // POST /messages, carrying a multipart body whose first part is the message
-// (XML) and whose next part is the document, named by the document's uuid.
+// (XML: the recipient, a primary-document and any attachment elements) and
+// whose next parts are the documents' contents in the same order, each
+// named (Content-Disposition filename) by its document's uuid. One message
+// is one request and one request signature, however many documents it has.
 //
 // Implemented from Digipost's public API documentation: the message and
 // error XML, the request signature (SHA256withRSA over the canonical string
@@ -40,6 +43,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/textproto"
+	"strconv"
 	"strings"
 	"time"
 
@@ -58,12 +62,20 @@ const (
 	MediaTypeMultipart = "multipart/vnd.digipost-v8+xml"
 )
 
-// Message is the message part of POST /messages.
+// Message is the message part of POST /messages. The schema orders its
+// elements: message-id, recipient, primary-document, then the attachments.
 type Message struct {
-	XMLName   xml.Name  `xml:"http://api.digipost.no/schema/v8 message"`
-	ID        string    `xml:"message-id"`
-	Recipient Recipient `xml:"recipient"`
-	Primary   Document  `xml:"primary-document"`
+	XMLName     xml.Name   `xml:"http://api.digipost.no/schema/v8 message"`
+	ID          string     `xml:"message-id"`
+	Recipient   Recipient  `xml:"recipient"`
+	Primary     Document   `xml:"primary-document"`
+	Attachments []Document `xml:"attachment"`
+}
+
+// Documents returns the primary document and then the attachments, the
+// order of the document parts.
+func (m *Message) Documents() []Document {
+	return append([]Document{m.Primary}, m.Attachments...)
 }
 
 // Recipient identifies the addressee; segl always knows the pid.
@@ -115,8 +127,8 @@ type Client struct {
 	// TWO_FACTOR (ID-porten level substantial or high), fitting a signed
 	// agreement.
 	AuthenticationLevel string
-	// MaxSize bounds a document, which is held in memory to be hashed and
-	// signed; 0 means 64 MiB.
+	// MaxSize bounds the documents of a message together, which are held
+	// in memory to be hashed and signed; 0 means 64 MiB.
 	MaxSize int64
 	// HTTP is the client to use; nil means http.DefaultClient.
 	HTTP *http.Client
@@ -135,42 +147,22 @@ var fileTypes = map[string]string{
 	"application/json": "json",
 }
 
-// Deliver implements mailbox.Mailbox.
-func (c *Client) Deliver(ctx context.Context, pid string, doc mailbox.Document) (mailbox.Receipt, error) {
-	fileType, ok := fileTypes[doc.MediaType]
-	if !ok {
-		return mailbox.Receipt{}, errs.E(errs.Invalid, errs.CodeUnsupportedMediaType, "digipost: cannot deliver %s", doc.MediaType)
+// Deliver implements mailbox.Mailbox: the whole message in one signed
+// request.
+func (c *Client) Deliver(ctx context.Context, pid string, m mailbox.Message) (mailbox.Receipt, error) {
+	id := m.ID
+	if id == "" {
+		id = uuid.NewString()
+	}
+	msg, err := c.message(id, pid, &m)
+	if err != nil {
+		return mailbox.Receipt{}, err
 	}
 	maxSize := c.MaxSize
 	if maxSize <= 0 {
 		maxSize = 64 << 20
 	}
-	content, err := readBody(doc.Body, doc.Size, maxSize)
-	switch {
-	case err != nil:
-		return mailbox.Receipt{}, fmt.Errorf("digipost: read document: %w", err)
-	case int64(len(content)) > maxSize:
-		return mailbox.Receipt{}, errs.E(errs.TooLarge, errs.CodeDocumentTooLarge, "digipost: document larger than %d bytes", maxSize)
-	case doc.Size != 0 && int64(len(content)) != doc.Size:
-		return mailbox.Receipt{}, errs.E(errs.Invalid, codeSizeMismatch, "digipost: document is %d bytes, not %d", len(content), doc.Size)
-	}
-	id := doc.ID
-	if id == "" {
-		id = uuid.NewString()
-	}
-	level := c.AuthenticationLevel
-	if level == "" {
-		level = "TWO_FACTOR"
-	}
-	msg := Message{
-		ID:        id,
-		Recipient: Recipient{PID: pid},
-		Primary: Document{
-			UUID: uuid.NewSHA1(uuid.NameSpaceURL, []byte("segl:"+id)).String(), Subject: doc.Title,
-			FileType: fileType, AuthenticationLevel: level, SensitivityLevel: "NORMAL",
-		},
-	}
-	body, contentType, err := multipartBody(msg, content)
+	body, contentType, err := multipartBody(msg, m.Documents(), maxSize)
 	if err != nil {
 		return mailbox.Receipt{}, err
 	}
@@ -213,16 +205,38 @@ func (c *Client) Deliver(ctx context.Context, pid string, doc mailbox.Document) 
 	return mailbox.Receipt{ID: d.MessageID, Provider: "digipost", DeliveredAt: d.DeliveryTime}, nil
 }
 
-// readBody reads at most maxSize+1 bytes of a document into one buffer of
-// the announced size, rather than growing one from 512 bytes (a signed PDF
-// of a few hundred kilobytes was copied a dozen times).
-func readBody(r io.Reader, size, maxSize int64) ([]byte, error) {
-	if size <= 0 || size > maxSize {
-		return io.ReadAll(io.LimitReader(r, maxSize+1))
+// message describes m for Digipost: each document with a uuid derived from
+// the message id (stable across retries), its subject and file type.
+func (c *Client) message(id, pid string, m *mailbox.Message) (Message, error) {
+	level := c.AuthenticationLevel
+	if level == "" {
+		level = "TWO_FACTOR"
 	}
-	buf := bytes.NewBuffer(make([]byte, 0, size+bytes.MinRead)) // room for ReadFrom's last read, which sees the end
-	_, err := buf.ReadFrom(io.LimitReader(r, maxSize+1))
-	return buf.Bytes(), err
+	msg := Message{ID: id, Recipient: Recipient{PID: pid}}
+	for i, d := range m.Documents() {
+		fileType, ok := fileTypes[d.MediaType]
+		if !ok {
+			return Message{}, errs.E(errs.Invalid, errs.CodeUnsupportedMediaType, "digipost: cannot deliver %s", d.MediaType)
+		}
+		doc := Document{UUID: documentUUID(id, i), Subject: d.Title, FileType: fileType,
+			AuthenticationLevel: level, SensitivityLevel: "NORMAL"}
+		if i == 0 {
+			msg.Primary = doc
+		} else {
+			msg.Attachments = append(msg.Attachments, doc)
+		}
+	}
+	return msg, nil
+}
+
+// documentUUID names the i-th document of the message id (0 the primary
+// document, whose uuid is the one a message of one document always had).
+func documentUUID(id string, i int) string {
+	name := "segl:" + id
+	if i > 0 {
+		name += "/" + strconv.Itoa(i)
+	}
+	return uuid.NewSHA1(uuid.NameSpaceURL, []byte(name)).String()
 }
 
 // duplicateOrError classifies a non-200 answer. A duplicate message id means
@@ -247,38 +261,69 @@ func temporary(err error) error {
 	return errs.Wrap(fmt.Errorf("%w: %w", mailbox.ErrTemporary, err), errs.Unavailable, codeUnavailable, "digipost: unavailable")
 }
 
-// multipartBody builds the message part and the document part.
-func multipartBody(msg Message, content []byte) ([]byte, string, error) {
-	var buf bytes.Buffer
-	buf.Grow(len(content) + 2048) // the document, the message part and the part headers
-	mw := multipart.NewWriter(&buf)
+// multipartBody builds the request body: the message part, then one part
+// per document of msg, in its order (docs are their contents). Each
+// document is read once, straight into the body, which is allocated once
+// at the size the documents announce; together they may not exceed
+// maxSize bytes.
+func multipartBody(msg Message, docs []mailbox.Document, maxSize int64) ([]byte, string, error) {
 	x, err := xml.Marshal(msg)
 	if err != nil {
 		return nil, "", fmt.Errorf("digipost: %w", err)
 	}
-	parts := []struct {
-		name, mediaType string
-		body            []byte
-	}{
-		{"message", MediaTypeXML, append([]byte(xml.Header), x...)},
-		{msg.Primary.UUID, "application/octet-stream", content},
+	size := int64(len(xml.Header)+len(x)) + partOverhead*int64(len(docs)+1)
+	for _, d := range docs {
+		size += max(d.Size, 0)
 	}
-	for _, p := range parts {
-		h := textproto.MIMEHeader{}
-		h.Set("Content-Type", p.mediaType)
-		h.Set("Content-Disposition", fmt.Sprintf(`attachment; filename=%q`, p.name))
-		w, err := mw.CreatePart(h)
+	var buf bytes.Buffer
+	buf.Grow(int(min(size, maxSize+partOverhead*int64(len(docs)+1))))
+	mw := multipart.NewWriter(&buf)
+	w, err := createPart(mw, "message", MediaTypeXML)
+	if err != nil {
+		return nil, "", err
+	}
+	if _, err := io.WriteString(w, xml.Header); err != nil {
+		return nil, "", fmt.Errorf("digipost: %w", err)
+	}
+	if _, err := w.Write(x); err != nil {
+		return nil, "", fmt.Errorf("digipost: %w", err)
+	}
+	left := maxSize
+	scratch := make([]byte, 32<<10)
+	for i, d := range msg.Documents() {
+		w, err := createPart(mw, d.UUID, "application/octet-stream")
 		if err != nil {
-			return nil, "", fmt.Errorf("digipost: %w", err)
+			return nil, "", err
 		}
-		if _, err := w.Write(p.body); err != nil {
-			return nil, "", fmt.Errorf("digipost: %w", err)
+		n, err := io.CopyBuffer(w, io.LimitReader(docs[i].Body, left+1), scratch)
+		switch {
+		case err != nil:
+			return nil, "", fmt.Errorf("digipost: read document: %w", err)
+		case n > left:
+			return nil, "", errs.E(errs.TooLarge, errs.CodeDocumentTooLarge, "digipost: documents larger than %d bytes", maxSize)
+		case docs[i].Size != 0 && n != docs[i].Size:
+			return nil, "", errs.E(errs.Invalid, codeSizeMismatch, "digipost: document is %d bytes, not %d", n, docs[i].Size)
 		}
+		left -= n
 	}
 	if err := mw.Close(); err != nil {
 		return nil, "", fmt.Errorf("digipost: %w", err)
 	}
 	return buf.Bytes(), MediaTypeMultipart + "; boundary=" + mw.Boundary(), nil
+}
+
+// partOverhead is more than a part's boundary line and headers take.
+const partOverhead = 256
+
+func createPart(mw *multipart.Writer, filename, mediaType string) (io.Writer, error) {
+	h := textproto.MIMEHeader{}
+	h.Set("Content-Type", mediaType)
+	h.Set("Content-Disposition", fmt.Sprintf(`attachment; filename=%q`, filename))
+	w, err := mw.CreatePart(h)
+	if err != nil {
+		return nil, fmt.Errorf("digipost: %w", err)
+	}
+	return w, nil
 }
 
 // Sign adds Digipost's request authentication headers to req: Date,

@@ -1,0 +1,261 @@
+package delivery_test
+
+import (
+	"bytes"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/segl/segl/internal/blob"
+	"github.com/segl/segl/internal/job"
+	"github.com/segl/segl/internal/mailbox/digipost"
+	"github.com/segl/segl/internal/store"
+	"github.com/segl/segl/internal/testtool"
+	"github.com/segl/segl/internal/validate"
+)
+
+// TestMailboxOneMessagePerSigner: a signer gets one message in their
+// digital mailbox, the signed document as its primary document (a
+// signature pdfsig finds valid) and the receipt attached (naming the
+// document by its SHA-256), and one notice is recorded for it.
+func TestMailboxOneMessagePerSigner(t *testing.T) {
+	e, st := newSigningEnv(t)
+	j := e.signedJob()
+	e.drain()
+	j = e.job(j.ID)
+	if j.Status != job.StatusCompleted {
+		t.Fatalf("job %s, want completed", j.Status)
+	}
+	inbox := e.boxes.Inbox(ola)
+	if len(inbox) != 1 {
+		t.Fatalf("Ola's mailbox holds %d messages, want 1", len(inbox))
+	}
+	m := inbox[0]
+	if m.Subject != "Arbeidsavtale" || len(m.Attachments) != 1 || m.Attachments[0].Subject != "Kvittering: Arbeidsavtale" {
+		t.Fatalf("message %q with attachments %+v, want the document with the receipt attached", m.Subject, m.Attachments)
+	}
+	nss := nssdb(t, filepath.Join(st.dev.Dir, "root-ca.pem"))
+	// pdfsig checks the signer's seal (it cannot check the document
+	// time-stamp); validate checks both.
+	if out := pdfsig(t, nss, m.Body); !strings.Contains(out, "Signature is Valid.") || !strings.Contains(out, "Certificate is Trusted.") {
+		t.Fatalf("pdfsig on the signed document:\n%s", out)
+	}
+	rep, err := validate.PDF(bytes.NewReader(m.Body), int64(len(m.Body)), validate.Options{Roots: st.dev.Roots()})
+	if err != nil || !rep.Passed() || len(rep.Signatures) != 2 {
+		t.Fatalf("the signed document in the mailbox: %v %+v", err, rep)
+	}
+	receipt := m.Attachments[0].Body
+	if out := pdfsig(t, nss, receipt); !strings.Contains(out, "Signature is Valid.") {
+		t.Fatalf("pdfsig on the receipt:\n%s", out)
+	}
+	if text := pdftotext(t, receipt); !strings.Contains(text, j.Documents[0].SHA256) {
+		t.Errorf("the receipt does not name the document's SHA-256 %s:\n%s", j.Documents[0].SHA256, text)
+	}
+	if n := e.mailboxNotices(j.ID); n != 1 {
+		t.Errorf("%d mailbox notices recorded, want 1", n)
+	}
+}
+
+// TestMailboxRetryAfterLostAnswer: the mailbox takes the message but its
+// answer is lost, so the task fails and is retried. The retry sends the
+// same message id, the mailbox refuses it as a duplicate, and the task
+// records its notice: one message, one notice.
+func TestMailboxRetryAfterLostAnswer(t *testing.T) {
+	e, _ := newSigningEnv(t)
+	var requests atomic.Int32
+	lossy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rec := httptest.NewRecorder()
+		e.boxes.ServeHTTP(rec, r)
+		if requests.Add(1) == 1 {
+			w.WriteHeader(http.StatusBadGateway) // delivered, but the answer never arrives
+			return
+		}
+		for k, v := range rec.Header() {
+			w.Header()[k] = v
+		}
+		w.WriteHeader(rec.Code)
+		w.Write(rec.Body.Bytes())
+	}))
+	defer lossy.Close()
+	c := *e.d.Mailbox.(*digipost.Client)
+	c.BaseURL = lossy.URL
+	e.d.Mailbox = &c
+
+	j := e.signedJob()
+	e.drain()
+	if n := requests.Load(); n != 1 {
+		t.Fatalf("%d requests before the retry, want 1", n)
+	}
+	if n := e.mailboxNotices(j.ID); n != 0 {
+		t.Fatalf("%d notices recorded for a delivery whose answer was lost", n)
+	}
+	e.clk.Advance(10 * time.Minute) // past the queue's backoff
+	e.drain()
+	if n := requests.Load(); n != 2 {
+		t.Fatalf("%d requests, want 2: the message and its retry", n)
+	}
+	if inbox := e.boxes.Inbox(ola); len(inbox) != 1 || len(inbox[0].Documents()) != 2 {
+		t.Fatalf("Ola's mailbox: %d messages, want 1 of 2 documents", len(inbox))
+	}
+	if n := e.mailboxNotices(j.ID); n != 1 {
+		t.Errorf("%d mailbox notices recorded, want 1", n)
+	}
+	if dead, err := e.q.Dead(e.ctx, 10); err != nil || len(dead) != 0 {
+		t.Fatalf("dead tasks: %v %+v", err, dead)
+	}
+}
+
+// TestMailboxUpgrade: tasks queued before one message per signer sent a
+// message per signed document and another for the receipt, each recorded
+// under a notice of its own. A signer whose document went that way but
+// not yet the receipt gets the receipt alone; one who got both gets
+// nothing more.
+func TestMailboxUpgrade(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		sent    []string // the old notices recorded: "document", "receipt"
+		want    []string // the subjects of the message now, primary first; none for no message
+		notices int
+	}{
+		{"ok/document-sent-receipt-missing", []string{"document"}, []string{"Kvittering: Arbeidsavtale"}, 2},
+		{"ok/both-sent", []string{"document", "receipt"}, nil, 2},
+		{"ok/receipt-sent-document-missing", []string{"receipt"}, []string{"Arbeidsavtale"}, 2},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e, _ := newSigningEnv(t)
+			j := e.signedJob()
+			s := j.Signers[0]
+			for _, what := range tc.sent {
+				key, template := j.ID+"/"+s.ID+"/"+j.Documents[0].ID+"/mailbox", "signed-document"
+				if what == "receipt" {
+					key, template = j.ID+"/"+s.ID+"/receipt/mailbox", "receipt"
+				}
+				if _, err := e.db.RecordNotice(e.ctx, store.Notice{Key: key, Org: org, JobID: j.ID, SignerID: s.ID,
+					Channel: store.ChannelMailbox, Template: template, At: e.clk.Now()}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			e.drain()
+			if got := e.job(j.ID).Status; got != job.StatusCompleted {
+				t.Fatalf("job %s, want completed", got)
+			}
+			inbox := e.boxes.Inbox(ola)
+			var got []string
+			if len(inbox) == 1 {
+				for _, d := range inbox[0].Documents() {
+					got = append(got, d.Subject)
+				}
+			}
+			if len(inbox) > 1 || strings.Join(got, "|") != strings.Join(tc.want, "|") {
+				t.Errorf("%d messages, documents %q; want %q", len(inbox), got, tc.want)
+			}
+			if n := e.mailboxNotices(j.ID); n != tc.notices {
+				t.Errorf("%d mailbox notices, want %d", n, tc.notices)
+			}
+		})
+	}
+}
+
+// mailboxNotices counts the mailbox notices recorded for a job.
+func (e *env) mailboxNotices(jobID string) int {
+	e.t.Helper()
+	notices, err := e.db.JobNotices(e.ctx, org, jobID)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	n := 0
+	for _, x := range notices {
+		if x.Channel == store.ChannelMailbox {
+			n++
+		}
+	}
+	return n
+}
+
+// nssdb is an NSS database that trusts the development root, for pdfsig.
+func nssdb(t *testing.T, root string) string {
+	t.Helper()
+	testtool.Need(t, "certutil", "libnss3-tools")
+	db := t.TempDir()
+	for _, args := range [][]string{{"-N", "-d", db, "--empty-password"},
+		{"-A", "-d", db, "-n", "segl-dev-root", "-t", "C,C,C", "-i", root}} {
+		if out, err := exec.Command("certutil", args...).CombinedOutput(); err != nil {
+			t.Fatalf("certutil %v: %v\n%s", args, err, out)
+		}
+	}
+	return db
+}
+
+func pdfsig(t *testing.T, nss string, pdf []byte) string {
+	t.Helper()
+	testtool.Need(t, "pdfsig", "poppler-utils")
+	f := filepath.Join(t.TempDir(), "doc.pdf")
+	if err := os.WriteFile(f, pdf, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, _ := exec.Command("pdfsig", "-nssdir", nss, f).CombinedOutput()
+	return string(out)
+}
+
+func pdftotext(t *testing.T, pdf []byte) string {
+	t.Helper()
+	testtool.Need(t, "pdftotext", "poppler-utils")
+	f := filepath.Join(t.TempDir(), "doc.pdf")
+	if err := os.WriteFile(f, pdf, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command("pdftotext", "-enc", "UTF-8", f, "-").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(out)
+}
+
+// TestMailboxSeveralDocuments: a job of two documents signed one by one
+// (made before documents were combined) gives one message too: the first
+// signed document, the second and the receipt attached, each named by
+// its title.
+func TestMailboxSeveralDocuments(t *testing.T) {
+	e, _ := newSigningEnv(t)
+	j := e.createWith([]string{"Kontrakt", "Vedlegg"}, job.Direct, "", job.SignerRequest{PID: ola})
+	if _, err := e.svc.Sign(e.ctx, j.Signers[0].ID, olaLogin); err != nil {
+		t.Fatal(err)
+	}
+	e.drain()
+	j = e.job(j.ID)
+	if j.Status != job.StatusCompleted || j.Combined() != nil {
+		t.Fatalf("job %s, combined %v: want completed, not combined", j.Status, j.Combined() != nil)
+	}
+	inbox := e.boxes.Inbox(ola)
+	if len(inbox) != 1 {
+		t.Fatalf("Ola's mailbox holds %d messages, want 1", len(inbox))
+	}
+	var got []string
+	for _, d := range inbox[0].Documents() {
+		got = append(got, d.Subject)
+	}
+	if want := []string{"Arbeidsavtale: Kontrakt", "Arbeidsavtale: Vedlegg", "Kvittering: Arbeidsavtale"}; strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("documents %q, want %q", got, want)
+	}
+	for i, d := range inbox[0].Documents()[:2] {
+		o, err := blob.OpenSpans(e.ctx, e.svc.Blobs, j.Documents[i].Signed.Spans())
+		if err != nil {
+			t.Fatal(err)
+		}
+		signed, err := io.ReadAll(o)
+		o.Close()
+		if err != nil || !bytes.Equal(d.Body, signed) {
+			t.Errorf("document %d is not the signed %s (%v)", i, j.Documents[i].Title, err)
+		}
+	}
+	if n := e.mailboxNotices(j.ID); n != 1 {
+		t.Errorf("%d mailbox notices recorded, want 1", n)
+	}
+}

@@ -192,8 +192,8 @@ func (h *Handler) send(w http.ResponseWriter, r *http.Request) {
 }
 
 // documents pairs each document the message describes, primary first,
-// with its part, as Digipost requires: a message-id, a subject and a file
-// type for every document, a part for each and no part left over.
+// with its part, as the message model implies: a message-id, a subject and
+// a file type for every document, a part for each and no part left over.
 func documents(msg *digipost.Message, parts map[string][]byte) ([]Document, error) {
 	if msg.ID == "" {
 		return nil, errString("message-id is required")

@@ -18,9 +18,12 @@
 //   - Digipost signs its responses (X-Digipost-Signature over status, path,
 //     Date and X-Content-SHA256) with a key published at its entry point;
 //     this adapter relies on TLS and does not verify that signature yet.
-//   - The multipart media type (multipart/vnd.digipost-v8+xml) and the
-//     error codes UNKNOWN_RECIPIENT and DUPLICATE_MESSAGE are taken from
-//     public client code, not verified against the live API [?].
+//   - The multipart media type (multipart/vnd.digipost-v8+xml), the
+//     attachment element and part order, and the error codes
+//     UNKNOWN_RECIPIENT and DUPLICATE_MESSAGE are taken from public client
+//     code, not verified against the live API [?]. That code labels a
+//     document part application/<file-type>; this adapter sends
+//     application/octet-stream, the file type being in the message [?].
 //   - Digipost reaches Digipost users only. e-Boks users need digital post
 //     to citizens (DPI) through the eFormidling integration point
 //     (shared/reference/norway-infra.md §4), an adapter not written yet; here

@@ -65,12 +65,9 @@ func linkUsable(j *job.Job, signer *job.Signer) error {
 	return nil
 }
 
+// signerJob reads the job of a signer in one read of the store.
 func (s *Service) signerJob(ctx context.Context, signerID string) (*job.Job, *job.Signer, error) {
-	org, jobID, err := s.Store.SignerJob(ctx, signerID)
-	if err != nil {
-		return nil, nil, err
-	}
-	j, err := s.Store.Job(ctx, org, jobID)
+	j, err := s.Store.SignerJob(ctx, signerID)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -193,11 +190,22 @@ func (s *Service) Tasks(ctx context.Context, id eid.Identity) ([]*job.Job, error
 // queued (Complete): the signer does not wait for it. For an advanced job
 // the engine obtains the signer's own key with the login's ID token.
 func (s *Service) Sign(ctx context.Context, signerID string, id eid.Identity) (*job.Job, error) {
+	return s.SignRead(ctx, nil, signerID, id)
+}
+
+// SignRead is Sign on read, the signer's job as the caller has just read
+// it in the same request (ForSigner), so that the act does not read it
+// again; nil reads it here. read is not trusted to be current: the act's
+// first write, its intent, is a compare-and-swap on the job's version, so
+// a job that changed since it was read loses it, and the act starts again
+// on a fresh read, as after any lost race. read itself is not changed.
+func (s *Service) SignRead(ctx context.Context, read *job.Job, signerID string, id eid.Identity) (*job.Job, error) {
 	if s.Engine == nil {
 		return nil, errs.E(errs.Unavailable, codeSigningUnavailable, "signing is not configured on this server")
 	}
 	for attempt := 0; ; attempt++ {
-		j, err := s.signOnce(ctx, signerID, id)
+		j, err := s.signOnce(ctx, read, signerID, id)
+		read = nil // a retry reads the job again
 		if changed(err) && attempt < 3 {
 			continue // a parallel signer saved first: sign again on top of their revision
 		}
@@ -257,8 +265,26 @@ func recordAct(j *job.Job, signerID, actor string, now time.Time, id eid.Identit
 	return events, nil
 }
 
-func (s *Service) signOnce(ctx context.Context, signerID string, id eid.Identity) (*job.Job, error) {
-	j, signer, err := s.ForSigner(ctx, signerID, id)
+// actingSigner is ForSigner on a copy of read, the job as the caller read
+// it, or on a fresh read when read is nil.
+func (s *Service) actingSigner(ctx context.Context, read *job.Job, signerID string, id eid.Identity) (*job.Job, *job.Signer, error) {
+	if read == nil {
+		return s.ForSigner(ctx, signerID, id)
+	}
+	j := *read
+	j.Documents, j.Signers = slices.Clone(read.Documents), slices.Clone(read.Signers)
+	signer, ok := j.Signer(signerID)
+	if !ok {
+		return nil, nil, errs.E(errs.NotFound, job.CodeSignerNotFound, "no signer %s", signerID)
+	}
+	if err := CheckIdentity(&j, signer, id); err != nil {
+		return nil, nil, err
+	}
+	return &j, signer, nil
+}
+
+func (s *Service) signOnce(ctx context.Context, read *job.Job, signerID string, id eid.Identity) (*job.Job, error) {
+	j, signer, err := s.actingSigner(ctx, read, signerID, id)
 	if err != nil {
 		return nil, err
 	}

@@ -114,9 +114,9 @@ func (s *Store) Idempotency(ctx context.Context, org, key string) (store.Idempot
 	return v, s.note(err)
 }
 
-func (s *Store) SignerJob(ctx context.Context, signerID string) (string, string, error) {
-	a, b, err := s.Store.SignerJob(ctx, signerID)
-	return a, b, s.note(err)
+func (s *Store) SignerJob(ctx context.Context, signerID string) (*job.Job, error) {
+	v, err := s.Store.SignerJob(ctx, signerID)
+	return v, s.note(err)
 }
 
 func (s *Store) SignerTasks(ctx context.Context, pid string) ([]store.SignerRef, error) {

@@ -198,10 +198,12 @@ type Jobs interface {
 	SaveJob(ctx context.Context, j *job.Job, events []job.Event) error
 	// Idempotency returns the stored key of org, or NotFound.
 	Idempotency(ctx context.Context, org, key string) (Idempotency, error)
-	// SignerJob finds the organisation and job of a signer. It is the one
-	// lookup not scoped by organisation, for signer links whose HMAC token
-	// was checked first.
-	SignerJob(ctx context.Context, signerID string) (org, jobID string, err error)
+	// SignerJob returns the job of a signer, with its documents and
+	// signers, read in one transaction as Job reads it; an unknown signer
+	// is NotFound with code "signer-not-found". It is the one lookup not
+	// scoped by organisation, for signer links whose HMAC token was checked
+	// first, and for the pages of a signer whose session names them.
+	SignerJob(ctx context.Context, signerID string) (*job.Job, error)
 	// SignerTasks lists the unfinished signer entries of a person, across
 	// organisations: the person's own view in the portal, scoped by their
 	// verified identity number.

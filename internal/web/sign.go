@@ -723,7 +723,7 @@ func (w *Web) signJob(rw http.ResponseWriter, r *http.Request) error {
 	if r.PostForm.Get("confirm") != "yes" {
 		return w.renderJob(rw, r, s, j, signer, http.StatusBadRequest, []fieldError{{"confirm", "sign.job.confirm.missing"}}, "")
 	}
-	done, err := w.signing.Svc.Sign(r.Context(), signer.ID, s.Identity())
+	done, err := w.signing.Svc.SignRead(r.Context(), j, signer.ID, s.Identity())
 	if err != nil {
 		return w.signFailed(rw, r, s, j, signer, err)
 	}

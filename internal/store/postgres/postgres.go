@@ -343,6 +343,7 @@ func scanJob(row pgx.Row) (*job.Job, error) {
 
 const (
 	jobQuery       = `SELECT ` + jobColumns + ` FROM jobs WHERE org = $1 AND id = $2`
+	signerJobQuery = `SELECT ` + jobColumns + ` FROM jobs WHERE (org, id) = (SELECT org, job_id FROM signers WHERE id = $1)`
 	documentsQuery = `SELECT id, title, file_name, media_type, size, sha256, pages, role, signed_sha256, signed_size, signed_parts FROM documents
 		WHERE org = $1 AND job_id = $2 ORDER BY position`
 	signersQuery = `SELECT id, pid, email, mobile, ord, on_behalf_of, status, updated_at, name, evidence, notice, ref, rejection_reason FROM signers
@@ -352,17 +353,37 @@ const (
 // Job returns one job of org with documents and signers, read in one
 // REPEATABLE READ transaction so the three parts are one snapshot.
 func (db *DB) Job(ctx context.Context, org, id string) (*job.Job, error) {
+	j, err := db.readJob(ctx, jobQuery, org, id)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, errs.E(errs.NotFound, store.CodeJobNotFound, "no job %s", id)
+	}
+	return j, wrap("job", err)
+}
+
+// SignerJob returns the job of a signer, found from the signer's id
+// alone, in the one read transaction Job uses. Only a signer link, already
+// authenticated by its HMAC token, may lead here: it is the one lookup not
+// scoped by organisation.
+func (db *DB) SignerJob(ctx context.Context, signerID string) (*job.Job, error) {
+	j, err := db.readJob(ctx, signerJobQuery, signerID)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, errs.E(errs.NotFound, job.CodeSignerNotFound, "no signer %s", signerID)
+	}
+	return j, wrap("signer job", err)
+}
+
+// readJob reads the job that first (jobQuery or signerJobQuery) selects
+// with args, then its documents and signers, in one repeatable-read
+// transaction so that the three parts are consistent. No such job is
+// pgx.ErrNoRows, for the caller to name.
+func (db *DB) readJob(ctx context.Context, first string, args ...any) (*job.Job, error) {
 	var j *job.Job
 	err := pgx.BeginTxFunc(ctx, db.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
 		var err error
-		j, err = scanJob(tx.QueryRow(ctx, jobQuery, org, id))
-		if errors.Is(err, pgx.ErrNoRows) {
-			return errs.E(errs.NotFound, store.CodeJobNotFound, "no job %s", id)
-		}
-		if err != nil {
+		if j, err = scanJob(tx.QueryRow(ctx, first, args...)); err != nil {
 			return err
 		}
-		rows, _ := tx.Query(ctx, documentsQuery, org, id)
+		rows, _ := tx.Query(ctx, documentsQuery, j.Org, j.ID)
 		j.Documents, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (job.Document, error) {
 			var d job.Document
 			var parts string
@@ -375,7 +396,7 @@ func (db *DB) Job(ctx context.Context, org, id string) (*job.Job, error) {
 		if err != nil {
 			return fmt.Errorf("documents: %w", err)
 		}
-		rows, _ = tx.Query(ctx, signersQuery, org, id)
+		rows, _ = tx.Query(ctx, signersQuery, j.Org, j.ID)
 		j.Signers, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (job.Signer, error) {
 			var s job.Signer
 			var updated int64
@@ -390,7 +411,7 @@ func (db *DB) Job(ctx context.Context, org, id string) (*job.Job, error) {
 		return nil
 	})
 	if err != nil {
-		return nil, wrap("job", err)
+		return nil, err
 	}
 	return j, nil
 }
@@ -499,17 +520,6 @@ func (db *DB) JobTable(ctx context.Context, org string, q store.TableQuery) (sto
 		return store.JobTable{}, wrap("job table", err)
 	}
 	return out, nil
-}
-
-// SignerJob finds the job of a signer from the signer's id alone. Only a
-// signer link, already authenticated by its HMAC token, may lead here: it is
-// the one lookup not scoped by organisation.
-func (db *DB) SignerJob(ctx context.Context, signerID string) (org, jobID string, err error) {
-	err = db.pool.QueryRow(ctx, `SELECT org, job_id FROM signers WHERE id = $1`, signerID).Scan(&org, &jobID)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return "", "", errs.E(errs.NotFound, job.CodeSignerNotFound, "no signer %s", signerID)
-	}
-	return org, jobID, wrap("signer job", err)
 }
 
 // DueJobs lists jobs to expire or activate (the jobs_due index serves both).

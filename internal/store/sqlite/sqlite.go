@@ -406,11 +406,34 @@ func scanJob(row interface{ Scan(...any) error }) (*job.Job, error) {
 // Job returns one job of org with documents and signers. It reads in one
 // transaction so the three parts are consistent.
 func (db *DB) Job(ctx context.Context, org, id string) (*job.Job, error) {
+	j, err := db.readJob(ctx, jobQuery, org, id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, errs.E(errs.NotFound, store.CodeJobNotFound, "no job %s", id)
+	}
+	return j, err
+}
+
+// SignerJob returns the job of a signer, found from the signer's id
+// alone, in the one read transaction Job uses. Only a signer link, already
+// authenticated by its HMAC token, may lead here: it is the one lookup not
+// scoped by organisation.
+func (db *DB) SignerJob(ctx context.Context, signerID string) (*job.Job, error) {
+	j, err := db.readJob(ctx, signerJobQuery, signerID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, errs.E(errs.NotFound, job.CodeSignerNotFound, "no signer %s", signerID)
+	}
+	return j, err
+}
+
+// readJob reads the job that first (jobQuery or signerJobQuery) selects
+// with args, then its documents and signers, in one read transaction. No
+// such job is sql.ErrNoRows, for the caller to name.
+func (db *DB) readJob(ctx context.Context, first string, args ...any) (*job.Job, error) {
 	// Prepare (once) before taking a connection for the transaction: a
 	// prepare inside it would wait for a second connection of the pool,
 	// which concurrent readers may all be holding.
 	var stmts [3]*sql.Stmt
-	for i, query := range []string{jobQuery, documentsQuery, signersQuery} {
+	for i, query := range []string{first, documentsQuery, signersQuery} {
 		st, err := db.stmt(ctx, db.read, query)
 		if err != nil {
 			return nil, fmt.Errorf("sqlite: job: %w", err)
@@ -422,13 +445,14 @@ func (db *DB) Job(ctx context.Context, org, id string) (*job.Job, error) {
 		return nil, fmt.Errorf("sqlite: job: %w", err)
 	}
 	defer tx.Rollback()
-	j, err := scanJob(tx.StmtContext(ctx, stmts[0]).QueryRowContext(ctx, org, id))
+	j, err := scanJob(tx.StmtContext(ctx, stmts[0]).QueryRowContext(ctx, args...))
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, errs.E(errs.NotFound, store.CodeJobNotFound, "no job %s", id)
+		return nil, err
 	}
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: job: %w", err)
 	}
+	org, id := j.Org, j.ID
 	rows, err := tx.StmtContext(ctx, stmts[1]).QueryContext(ctx, org, id)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: job documents: %w", err)
@@ -463,13 +487,18 @@ func (db *DB) Job(ctx context.Context, org, id string) (*job.Job, error) {
 		s.UpdatedAt = fromMicro(updated)
 		j.Signers = append(j.Signers, s)
 	}
-	return j, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite: job signers: %w", err)
+	}
+	return j, nil
 }
 
-// The queries Job runs, prepared once: parsing them cost more than running
-// them.
+// The queries Job and SignerJob run, prepared once: parsing them cost
+// more than running them. signerJobQuery finds the job through the
+// signers_id index.
 const (
 	jobQuery       = `SELECT ` + jobColumns + ` FROM jobs WHERE org = ? AND id = ?`
+	signerJobQuery = `SELECT ` + jobColumns + ` FROM jobs WHERE (org, id) = (SELECT org, job_id FROM signers WHERE id = ?)`
 	documentsQuery = `SELECT id, title, file_name, media_type, size, sha256, pages, role, signed_sha256, signed_size, signed_parts FROM documents
 		WHERE org = ? AND job_id = ? ORDER BY position`
 	signersQuery = `SELECT id, pid, email, mobile, ord, on_behalf_of, status, updated_at, name, evidence, notice, ref, rejection_reason FROM signers
@@ -521,20 +550,6 @@ func (db *DB) ListJobs(ctx context.Context, org string, q store.JobQuery) ([]job
 		next = out[limit-1].ID
 	}
 	return out, next, nil
-}
-
-// SignerJob finds the job of a signer from the signer's id alone. Only a
-// signer link, already authenticated by its HMAC token, may lead here: it is
-// the one lookup not scoped by organisation.
-func (db *DB) SignerJob(ctx context.Context, signerID string) (org, jobID string, err error) {
-	err = db.queryRow(ctx, `SELECT org, job_id FROM signers WHERE id = ?`, signerID).Scan(&org, &jobID)
-	if errors.Is(err, sql.ErrNoRows) {
-		return "", "", errs.E(errs.NotFound, job.CodeSignerNotFound, "no signer %s", signerID)
-	}
-	if err != nil {
-		return "", "", fmt.Errorf("sqlite: signer job: %w", err)
-	}
-	return org, jobID, nil
 }
 
 // DueJobs lists jobs to expire or activate (the jobs_due index serves both).

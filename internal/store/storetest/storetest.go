@@ -490,11 +490,15 @@ func testAuditAnchors(t *testing.T, s store.Store) {
 func testSigningArtifacts(t *testing.T, s store.Store) {
 	ctx := context.Background()
 	j := mustCreate(t, s, orgA)
-	org, jobID, err := s.SignerJob(ctx, j.Signers[0].ID)
-	if err != nil || org != orgA || jobID != j.ID {
-		t.Fatalf("SignerJob = %s, %s, %v", org, jobID, err)
+	// A signer's job is the whole job, as Job reads it, whichever of its
+	// signers leads to it.
+	for _, sg := range j.Signers {
+		got, err := s.SignerJob(ctx, sg.ID)
+		if err != nil || !reflect.DeepEqual(got, j) {
+			t.Fatalf("SignerJob(%s) = %v\n got %+v\nwant %+v", sg.ID, err, got, j)
+		}
 	}
-	if _, _, err := s.SignerJob(ctx, "no-such-signer"); !errs.Is(err, errs.NotFound) {
+	if _, err := s.SignerJob(ctx, "no-such-signer"); !errs.Is(err, errs.NotFound) || !errs.HasCode(err, job.CodeSignerNotFound) {
 		t.Fatalf("unknown signer: %v", err)
 	}
 	ev, err := j.SignBy(j.Signers[0].ID, "pid:21909825250", t0, map[string]any{"eid": "BankID"})
@@ -513,6 +517,9 @@ func testSigningArtifacts(t *testing.T, s store.Store) {
 	}
 	if !reflect.DeepEqual(got, j) {
 		t.Fatalf("after signing:\n got %+v\nwant %+v", got, j)
+	}
+	if bySigner, err := s.SignerJob(ctx, j.Signers[1].ID); err != nil || !reflect.DeepEqual(bySigner, j) {
+		t.Fatalf("SignerJob after signing: %v\n got %+v\nwant %+v", err, bySigner, j)
 	}
 	// What the next signer writes when rejecting is kept with the job.
 	ev, err = got.RejectBy(got.Signers[1].ID, "pid:03896127682", "Feil lønn.\nSe punkt 3.", t0)

@@ -92,6 +92,14 @@ func serve(args []string, stdout, stderr io.Writer) error {
 		h = slog.NewJSONHandler(stderr, nil)
 	}
 	log := slog.New(h)
+	// Before anything allocates much: GOGC and GOMEMLIMIT, when set, win.
+	gc := server.TuneGC(os.Getenv)
+	if gc.Percent != 0 {
+		log.Info("garbage collector tuned for serving", "gogc", gc.Percent)
+	}
+	if gc.MemoryLimit != 0 {
+		log.Info("soft memory limit for serving", "bytes", gc.MemoryLimit)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	s, err := server.Start(ctx, cfg, server.Options{Log: log})

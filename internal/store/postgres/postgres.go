@@ -209,10 +209,13 @@ func (db *DB) SaveJob(ctx context.Context, j *job.Job, events []job.Event) error
 			}
 		}
 		for _, d := range j.Documents {
-			if _, err := tx.Exec(ctx, updateDocument, d.Signed.SHA256, d.Signed.Size, store.EncodeParts(d.Signed), j.Org, j.ID, d.ID); err != nil {
+			tag, err := tx.Exec(ctx, updateDocument, d.Signed.SHA256, d.Signed.Size, store.EncodeParts(d.Signed), j.Org, j.ID, d.ID)
+			if err != nil {
 				return err
 			}
-			if d.Signed.SHA256 == "" {
+			// An unchanged revision's blobs were recorded by the save
+			// that made it the document's.
+			if tag.RowsAffected() == 0 || d.Signed.SHA256 == "" {
 				continue
 			}
 			for _, key := range d.Signed.Blobs() {
@@ -241,8 +244,14 @@ const (
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`
 	updateJob = `UPDATE jobs SET status = $1, updated_at = $2, ended_at = $3, delete_after = $4, search = $5, version = version + 1
 		WHERE org = $6 AND id = $7 AND version = $8`
-	updateSigner   = `UPDATE signers SET status = $1, updated_at = $2, name = $3, evidence = $4, notice = $5, rejection_reason = $6 WHERE org = $7 AND job_id = $8 AND id = $9`
-	updateDocument = `UPDATE documents SET signed_sha256 = $1, signed_size = $2, signed_parts = $3 WHERE org = $4 AND job_id = $5 AND id = $6`
+	// updateSigner and updateDocument leave a row that already holds the
+	// values alone: most saves change one signer or none, and an update
+	// with the same values still writes a new row version.
+	updateSigner = `UPDATE signers SET status = $1, updated_at = $2, name = $3, evidence = $4, notice = $5, rejection_reason = $6
+		WHERE org = $7 AND job_id = $8 AND id = $9
+		AND (status, updated_at, name, evidence, notice, rejection_reason) IS DISTINCT FROM ($1, $2, $3, $4, $5, $6)`
+	updateDocument = `UPDATE documents SET signed_sha256 = $1, signed_size = $2, signed_parts = $3
+		WHERE org = $4 AND job_id = $5 AND id = $6 AND (signed_sha256, signed_size, signed_parts) IS DISTINCT FROM ($1, $2, $3)`
 	insertRevision = `INSERT INTO revisions (org, job_id, sha256) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`
 	insertFeed     = `INSERT INTO feed (org, job_id, signer_id, type, job_status, signer_status, at) VALUES ($1, $2, $3, $4, $5, $6, $7)`
 	insertAudit    = `INSERT INTO audit (seq, at, org, actor, action, job_id, signer_id, details, prev, hash)

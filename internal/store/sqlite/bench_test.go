@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/segl/segl/internal/blob"
 	"github.com/segl/segl/internal/job"
 )
 
@@ -45,6 +46,34 @@ func BenchmarkSignerJob(b *testing.B) {
 	b.ResetTimer()
 	for b.Loop() {
 		if _, err := db.SignerJob(ctx, j.Signers[1].ID); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkSaveJob saves a job as a signing act does: the intent (no
+// signer or document changes), then the act (one signer signed, the
+// document's new revision in three parts).
+func BenchmarkSaveJob(b *testing.B) {
+	db, j := benchJob(b)
+	ctx := context.Background()
+	rev := job.Revision{SHA256: "2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae", Size: 3000,
+		Parts: []blob.Span{{Key: j.Documents[0].SHA256, Size: 1234}, {Key: "fcde2b2edba56bf408601fb721fe9b5c338d10ee429ea04fae5511b68fbf8fb9", Size: 1000},
+			{Key: "baa5a0964d3320fbc0c6a922140453c8513ea24ab8fd0577034804a967248096", Size: 766}}}
+	intent := []job.Event{{Type: "signer.signing", JobID: j.ID, SignerID: j.Signers[0].ID, At: j.CreatedAt}}
+	signed := []job.Event{{Type: "signer.signed", JobID: j.ID, SignerID: j.Signers[0].ID, At: j.CreatedAt}}
+	b.ReportAllocs()
+	b.ResetTimer()
+	i := 0
+	for b.Loop() {
+		i++
+		if err := db.SaveJob(ctx, j, intent); err != nil {
+			b.Fatal(err)
+		}
+		j.Signers[0].UpdatedAt = j.CreatedAt.Add(time.Duration(i) * time.Microsecond)
+		j.Documents[0].Signed = rev
+		j.Documents[0].Signed.Size += int64(i) // a new revision each time
+		if err := db.SaveJob(ctx, j, signed); err != nil {
 			b.Fatal(err)
 		}
 	}

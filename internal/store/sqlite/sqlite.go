@@ -281,10 +281,16 @@ func (db *DB) SaveJob(ctx context.Context, j *job.Job, events []job.Event) error
 			}
 		}
 		for _, d := range j.Documents {
-			if _, err := db.exec(ctx, tx, updateDocument, d.Signed.SHA256, d.Signed.Size, store.EncodeParts(d.Signed), j.Org, j.ID, d.ID); err != nil {
+			res, err := db.exec(ctx, tx, updateDocument, d.Signed.SHA256, d.Signed.Size, store.EncodeParts(d.Signed), j.Org, j.ID, d.ID)
+			if err != nil {
 				return err
 			}
-			if d.Signed.SHA256 == "" {
+			// An unchanged revision's blobs were recorded by the save
+			// that made it the document's.
+			if n, err := res.RowsAffected(); err != nil || n == 0 || d.Signed.SHA256 == "" {
+				if err != nil {
+					return err
+				}
 				continue
 			}
 			for _, key := range d.Signed.Blobs() {
@@ -313,11 +319,16 @@ const (
 	insertDocument    = `INSERT INTO documents (org, job_id, id, position, title, file_name, media_type, size, sha256, pages, role) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	insertSigner      = `INSERT INTO signers (org, job_id, id, position, pid, email, mobile, ord, on_behalf_of, status, updated_at, ref) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	updateJob         = `UPDATE jobs SET status = ?, updated_at = ?, ended_at = ?, delete_after = ?, search = ?, version = version + 1 WHERE org = ? AND id = ? AND version = ?`
-	updateSigner      = `UPDATE signers SET status = ?, updated_at = ?, name = ?, evidence = ?, notice = ?, rejection_reason = ? WHERE org = ? AND job_id = ? AND id = ?`
-	updateDocument    = `UPDATE documents SET signed_sha256 = ?, signed_size = ?, signed_parts = ? WHERE org = ? AND job_id = ? AND id = ?`
-	insertRevision    = `INSERT INTO revisions (org, job_id, sha256) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`
-	insertFeed        = `INSERT INTO feed (org, job_id, signer_id, type, job_status, signer_status, at) VALUES (?, ?, ?, ?, ?, ?, ?)`
-	insertAudit       = `INSERT INTO audit (seq, at, org, actor, action, job_id, signer_id, details, prev, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	// updateSigner and updateDocument leave a row that already holds the
+	// values alone: most saves change one signer or none, and a row
+	// rewritten with the same values still costs a page in the WAL.
+	updateSigner = `UPDATE signers SET status = ?1, updated_at = ?2, name = ?3, evidence = ?4, notice = ?5, rejection_reason = ?6
+		WHERE org = ?7 AND job_id = ?8 AND id = ?9 AND (status, updated_at, name, evidence, notice, rejection_reason) IS NOT (?1, ?2, ?3, ?4, ?5, ?6)`
+	updateDocument = `UPDATE documents SET signed_sha256 = ?1, signed_size = ?2, signed_parts = ?3
+		WHERE org = ?4 AND job_id = ?5 AND id = ?6 AND (signed_sha256, signed_size, signed_parts) IS NOT (?1, ?2, ?3)`
+	insertRevision = `INSERT INTO revisions (org, job_id, sha256) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`
+	insertFeed     = `INSERT INTO feed (org, job_id, signer_id, type, job_status, signer_status, at) VALUES (?, ?, ?, ?, ?, ?, ?)`
+	insertAudit    = `INSERT INTO audit (seq, at, org, actor, action, job_id, signer_id, details, prev, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 )
 
 var writeStatements = []string{insertIdempotency, insertJob, insertDocument, insertSigner, updateJob, updateSigner,

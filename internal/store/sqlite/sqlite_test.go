@@ -4,11 +4,14 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/segl/segl/internal/blob"
 	"github.com/segl/segl/internal/errs"
+	"github.com/segl/segl/internal/job"
 	"github.com/segl/segl/internal/store"
 	"github.com/segl/segl/internal/store/storetest"
 	"github.com/segl/segl/internal/testtool"
@@ -122,4 +125,67 @@ func TestSearchRefold(t *testing.T) {
 		return again
 	}
 	storetest.SearchRefold(t, db, oldWay, reopen)
+}
+
+// TestSaveJobWritesWhatChanged: a save rewrites the signers and documents
+// whose values changed, not every row of the job, and records the blobs
+// of a revision when it becomes the document's, not at every save after.
+// SQLite's total_changes() on the one write connection counts the rows
+// each save inserted or updated.
+func TestSaveJobWritesWhatChanged(t *testing.T) {
+	ctx := context.Background()
+	db, err := Open(filepath.Join(t.TempDir(), "segl.db"), Options{RelaxedSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	n := 0
+	id := func() string { n++; return fmt.Sprintf("0193%012d", n) }
+	t0 := time.Date(2026, 12, 7, 1, 0, 0, 0, time.UTC)
+	r := &job.Request{Title: "Avtale", Flow: job.Direct, SignatureType: job.Authenticated,
+		Documents: []job.DocumentRequest{{Title: "Avtale", File: "doc1"}},
+		Signers:   []job.SignerRequest{{PID: "21909825250", Order: 1}, {PID: "03896127682", Order: 2}}}
+	j, ev := job.New(r, "310000001", "cert:42", []job.Document{{ID: id(), Title: "Avtale", FileName: "a.pdf",
+		MediaType: "application/pdf", Size: 10, SHA256: strings.Repeat("a", 64)}}, id, t0, job.DefaultLimits)
+	if err := db.CreateJob(ctx, j, ev, nil); err != nil {
+		t.Fatal(err)
+	}
+	rows := func(events []job.Event) int64 {
+		t.Helper()
+		var before, after int64
+		db.write.QueryRowContext(ctx, `SELECT total_changes()`).Scan(&before)
+		if err := db.SaveJob(ctx, j, events); err != nil {
+			t.Fatal(err)
+		}
+		db.write.QueryRowContext(ctx, `SELECT total_changes()`).Scan(&after)
+		return after - before
+	}
+	intent := []job.Event{{Type: "signer.signing", JobID: j.ID, SignerID: j.Signers[0].ID, At: t0}}
+	// The intent: the job's version, one feed entry, one audit record.
+	if got := rows(intent); got != 3 {
+		t.Fatalf("a save that changes no signer or document wrote %d rows, want 3", got)
+	}
+	// The act: the job, the signer, the document, its revision's two
+	// blobs, the events.
+	ev, err = j.SignBy(j.Signers[0].ID, "pid:21909825250", t0, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	j.Documents[0].Signed = job.Revision{SHA256: strings.Repeat("c", 64), Size: 20,
+		Parts: []blob.Span{{Key: strings.Repeat("a", 64), Size: 10}, {Key: strings.Repeat("b", 64), Size: 10}}}
+	if got, want := rows(ev), int64(1+1+1+2+2*len(ev)); got != want {
+		t.Fatalf("the act wrote %d rows, want %d", got, want)
+	}
+	// A notice to the next signer: the job, that signer, the event.
+	j.Signers[1].Notice = "email"
+	if got := rows(intent); got != 4 {
+		t.Fatalf("a notice wrote %d rows, want 4", got)
+	}
+	got, err := db.Job(ctx, j.Org, j.ID)
+	if err != nil || !reflect.DeepEqual(got, j) {
+		t.Fatalf("read back: %v\n got %+v\nwant %+v", err, got, j)
+	}
+	if keys, err := db.JobBlobs(ctx, j.Org, j.ID); err != nil || len(keys) != 2 {
+		t.Fatalf("JobBlobs = %v, %v", keys, err)
+	}
 }

@@ -71,6 +71,11 @@ func (s *Service) signerJob(ctx context.Context, signerID string) (*job.Job, *jo
 	if err != nil {
 		return nil, nil, err
 	}
+	return signerOf(j, signerID)
+}
+
+// signerOf is j with its signer signerID.
+func signerOf(j *job.Job, signerID string) (*job.Job, *job.Signer, error) {
 	signer, ok := j.Signer(signerID)
 	if !ok {
 		return nil, nil, errs.E(errs.NotFound, job.CodeSignerNotFound, "no signer %s", signerID)
@@ -193,12 +198,13 @@ func (s *Service) Sign(ctx context.Context, signerID string, id eid.Identity) (*
 	return s.SignRead(ctx, nil, signerID, id)
 }
 
-// SignRead is Sign on read, the signer's job as the caller has just read
-// it in the same request (ForSigner), so that the act does not read it
-// again; nil reads it here. read is not trusted to be current: the act's
-// first write, its intent, is a compare-and-swap on the job's version, so
-// a job that changed since it was read loses it, and the act starts again
-// on a fresh read, as after any lost race. read itself is not changed.
+// SignRead is Sign for a caller that has just read the signer's job in
+// the same request (ForSigner): the act starts from read instead of
+// reading the job again; nil reads it here. read is not trusted to be
+// current: the act's first write, its intent, is a compare-and-swap on
+// the job's version, so a job changed since it was read loses it, and the
+// act starts again on a fresh read, as after any lost race. read itself is
+// left as it was.
 func (s *Service) SignRead(ctx context.Context, read *job.Job, signerID string, id eid.Identity) (*job.Job, error) {
 	if s.Engine == nil {
 		return nil, errs.E(errs.Unavailable, codeSigningUnavailable, "signing is not configured on this server")
@@ -271,16 +277,16 @@ func (s *Service) actingSigner(ctx context.Context, read *job.Job, signerID stri
 	if read == nil {
 		return s.ForSigner(ctx, signerID, id)
 	}
-	j := *read
-	j.Documents, j.Signers = slices.Clone(read.Documents), slices.Clone(read.Signers)
-	signer, ok := j.Signer(signerID)
-	if !ok {
-		return nil, nil, errs.E(errs.NotFound, job.CodeSignerNotFound, "no signer %s", signerID)
-	}
-	if err := CheckIdentity(&j, signer, id); err != nil {
+	c := *read // the act changes its job: the caller's stays as read
+	c.Documents, c.Signers = slices.Clone(read.Documents), slices.Clone(read.Signers)
+	j, signer, err := signerOf(&c, signerID)
+	if err != nil {
 		return nil, nil, err
 	}
-	return &j, signer, nil
+	if err := CheckIdentity(j, signer, id); err != nil {
+		return nil, nil, err
+	}
+	return j, signer, nil
 }
 
 func (s *Service) signOnce(ctx context.Context, read *job.Job, signerID string, id eid.Identity) (*job.Job, error) {

@@ -6,9 +6,7 @@ package blob
 
 import (
 	"context"
-	"fmt"
 	"io"
-	"os"
 	"time"
 )
 
@@ -39,15 +37,6 @@ type Store interface {
 	Delete(ctx context.Context, key string) error
 }
 
-// FilePutter is an optional capability: a store that can take ownership of
-// a finished file (moving it into place) instead of copying it. Callers find
-// it by type assertion and fall back to Put.
-type FilePutter interface {
-	// PutFile stores the file at path, which the store now owns: it is moved
-	// or removed whether or not PutFile succeeds.
-	PutFile(ctx context.Context, path string, limit int64) (Ref, error)
-}
-
 // Checker is an optional capability of a store on another machine: Check
 // says whether it can serve now, for /readyz. A local store has none; its
 // full disk is found by the storage probe.
@@ -68,22 +57,4 @@ type Sweeper interface {
 	// in one step with respect to Put, and reports whether it did. A
 	// missing key is not an error.
 	DeleteIfOlder(ctx context.Context, key string, before time.Time) (bool, error)
-}
-
-// Keep stores a finished temporary file and removes it: moved into place
-// when s can take files (FilePutter, no second copy), copied otherwise. f
-// is closed and gone afterwards, whether or not Keep succeeds.
-func Keep(ctx context.Context, s Store, f *os.File, limit int64) (Ref, error) {
-	if fp, ok := s.(FilePutter); ok {
-		if err := f.Close(); err != nil {
-			os.Remove(f.Name())
-			return Ref{}, fmt.Errorf("blob: %w", err)
-		}
-		return fp.PutFile(ctx, f.Name(), limit)
-	}
-	defer func() { f.Close(); os.Remove(f.Name()) }()
-	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		return Ref{}, fmt.Errorf("blob: %w", err)
-	}
-	return s.Put(ctx, f, limit)
 }

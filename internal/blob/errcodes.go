@@ -7,4 +7,5 @@ package blob
 const (
 	codeNotAppended = "not-appended"   // a new version that does not extend the one it was to follow (a bug)
 	CodeNotFound    = "blob-not-found" // no blob under that key
+	codeNotStaged   = "not-staged"     // content offered under a key package blob did not compute (a bug)
 )

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"hash"
 	"io"
-	"os"
 	"sort"
 
 	"github.com/segl/segl/internal/errs"
@@ -149,17 +148,19 @@ func (c *concat) Close() error {
 
 // Tail receives a new version of stored content written whole, which must
 // begin with the Base bytes of the version it extends, and keeps only what
-// follows them, in a temporary file; it hashes everything written, so the
-// new version's SHA-256 is known without reading it again. A PDF revision
-// made by an incremental update (ISO 32000-1 §7.5.6) is its parent's bytes
-// followed by the update: stored as a Tail, each signing act costs what it
-// appends, not another copy of the document.
+// follows them (a Stager: in memory when small, else a temporary file); it
+// hashes everything written, so the new version's SHA-256 is known without
+// reading it again, and the Stager hashes what it keeps, so the store need
+// not read that again either. A PDF revision made by an incremental update
+// (ISO 32000-1 §7.5.6) is its parent's bytes followed by the update:
+// stored as a Tail, each signing act costs what it appends, not another
+// copy of the document.
 type Tail struct {
 	base   int64
 	n      int64
 	h      hashState
 	prefix []byte // SHA-256 of the first base bytes, once written
-	f      *os.File
+	own    *Stager
 }
 
 type hashState interface {
@@ -168,13 +169,11 @@ type hashState interface {
 }
 
 // NewTail returns a Tail for content that extends base bytes, keeping
-// the rest in a new file in dir ("" is os.TempDir()).
+// the rest in memory or, past StageMemory, in a new file in dir ("" is
+// os.TempDir()). It fails only if the Stager cannot be made; there is
+// none such failure today, but callers keep the error for the file.
 func NewTail(dir string, base int64) (*Tail, error) {
-	f, err := os.CreateTemp(dir, "segl-tail-*")
-	if err != nil {
-		return nil, fmt.Errorf("blob: %w", err)
-	}
-	t := &Tail{base: base, h: sha256.New(), f: f}
+	t := &Tail{base: base, h: sha256.New(), own: NewStager(dir)}
 	if base == 0 {
 		t.prefix = t.h.Sum(nil)
 	}
@@ -198,12 +197,9 @@ func (t *Tail) Write(p []byte) (int, error) {
 		return len(head) + n, err
 	}
 	t.h.Write(p)
-	n, err := t.f.Write(p)
+	n, err := t.own.Write(p)
 	t.n += int64(n)
-	if err != nil {
-		return n, fmt.Errorf("blob: %w", err)
-	}
-	return n, nil
+	return n, err
 }
 
 // SkipBase takes the n base bytes as written without receiving them
@@ -233,26 +229,17 @@ func (t *Tail) Extends(baseSum []byte) bool {
 	return t.prefix != nil && t.n > t.base && string(t.prefix) == string(baseSum)
 }
 
-// Keep stores the tail in s (Keep: moved into place when s can take
-// files) and removes the temporary file. It refuses, storing nothing,
-// when the content does not extend a base with SHA-256 baseSum.
+// Keep stores the tail in s under the SHA-256 its Stager computed
+// (Stager.Keep: written once by a store that takes staged content) and
+// discards what it held. It refuses, storing nothing, when the content
+// does not extend a base with SHA-256 baseSum.
 func (t *Tail) Keep(ctx context.Context, s Store, baseSum []byte) (Ref, error) {
 	if !t.Extends(baseSum) {
 		t.Close()
 		return Ref{}, errs.E(errs.Internal, codeNotAppended, "the new version does not extend the %d bytes it was to follow", t.base)
 	}
-	f := t.f
-	t.f = nil
-	return Keep(ctx, s, f, t.n-t.base)
+	return t.own.Keep(ctx, s)
 }
 
-// Close removes the temporary file unless Keep took it.
-func (t *Tail) Close() error {
-	if t.f == nil {
-		return nil
-	}
-	f := t.f
-	t.f = nil
-	f.Close()
-	return os.Remove(f.Name())
-}
+// Close discards what the tail held, unless Keep took it.
+func (t *Tail) Close() error { return t.own.Close() }

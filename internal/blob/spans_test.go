@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"hash"
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"testing"
 	"testing/iotest"
 
@@ -202,5 +204,92 @@ func TestTailSkipBase(t *testing.T) {
 	written.Write(base[:10])
 	if err := written.SkipBase(hashOf(base), int64(len(base))); err == nil {
 		t.Fatal("took a hash of the base after some of it was written")
+	}
+}
+
+// TestTailSmallMakesNoFile: what a signing act appends (tens of
+// kilobytes) is held in memory until the store writes it once, where it
+// is kept; no temporary file is made for it on the way.
+func TestTailSmallMakesNoFile(t *testing.T) {
+	ctx := context.Background()
+	s := newStore(t)
+	base := bytes.Repeat([]byte("base "), 2000)
+	baseSum := sha256.Sum256(base)
+	update := bytes.Repeat([]byte("an incremental update "), 3000) // 66 KB
+	dir := t.TempDir()
+	tail, err := blob.NewTail(dir, int64(len(base)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tail.Write(base)
+	tail.Write(update)
+	if left, _ := os.ReadDir(dir); len(left) != 0 {
+		t.Fatalf("a %d-byte tail made %d temporary files", len(update), len(left))
+	}
+	ref, err := tail.Keep(ctx, s, baseSum[:])
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(update)
+	if ref.Key != hex.EncodeToString(sum[:]) || ref.Size != int64(len(update)) {
+		t.Fatalf("kept as %+v, want the update's SHA-256 %x", ref, sum)
+	}
+	o, err := s.Open(ctx, ref.Key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := io.ReadAll(o)
+	o.Close()
+	if !bytes.Equal(got, update) {
+		t.Fatalf("read back %d bytes, want the %d of the update", len(got), len(update))
+	}
+}
+
+// TestTailLargeIsStreamed: a tail larger than blob.StageMemory (a large
+// document's first revision) moves to a temporary file instead of growing
+// in memory: writing 24 MB through it allocates a bounded amount, and it
+// is stored whole under its SHA-256.
+func TestTailLargeIsStreamed(t *testing.T) {
+	ctx := context.Background()
+	s := newStore(t)
+	const size = 24 << 20
+	chunk := bytes.Repeat([]byte("0123456789abcdef"), 2048) // 32 KB
+	tail, err := blob.NewTail(t.TempDir(), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := sha256.New()
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	for n := 0; n < size; n += len(chunk) {
+		binary.BigEndian.PutUint64(chunk, uint64(n)) // no two chunks alike
+		want.Write(chunk)
+		if _, err := tail.Write(chunk); err != nil {
+			t.Fatal(err)
+		}
+	}
+	runtime.ReadMemStats(&after)
+	// StageMemory of buffer, grown by append (at most about twice that
+	// allocated in all), and the file; not the 24 MB written.
+	if grown := after.TotalAlloc - before.TotalAlloc; grown > 3*blob.StageMemory {
+		t.Fatalf("writing %d bytes allocated %d bytes; want at most %d", size, grown, 3*blob.StageMemory)
+	}
+	empty := sha256.Sum256(nil) // the base: no bytes
+	ref, err := tail.Keep(ctx, s, empty[:])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ref.Key != hex.EncodeToString(want.Sum(nil)) || ref.Size != size {
+		t.Fatalf("kept as %+v, want %x and %d bytes", ref, want.Sum(nil), size)
+	}
+	o, err := s.Open(ctx, ref.Key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer o.Close()
+	got := sha256.New()
+	if n, err := io.Copy(got, o); err != nil || n != size || !bytes.Equal(got.Sum(nil), want.Sum(nil)) {
+		t.Fatalf("read back %d bytes, %v, SHA-256 %x", n, err, got.Sum(nil))
 	}
 }

@@ -17,29 +17,29 @@ type Blobs struct {
 }
 
 var (
-	_ blob.Store      = (*Blobs)(nil)
-	_ blob.FilePutter = (*filePutterBlobs)(nil)
-	_ blob.Sweeper    = (*sweeperBlobs)(nil)
-	_ blob.FilePutter = (*filePutterSweeperBlobs)(nil)
-	_ blob.Sweeper    = (*filePutterSweeperBlobs)(nil)
+	_ blob.Store        = (*Blobs)(nil)
+	_ blob.StagedPutter = (*stagedPutterBlobs)(nil)
+	_ blob.Sweeper      = (*sweeperBlobs)(nil)
+	_ blob.StagedPutter = (*stagedPutterSweeperBlobs)(nil)
+	_ blob.Sweeper      = (*stagedPutterSweeperBlobs)(nil)
 )
 
 // The wrapper keeps the optional capabilities of the wrapped store, found
-// by type assertion as before: blob.FilePutter (the file system moves a
-// finished temporary file into place instead of copying it) and
+// by type assertion as before: blob.StagedPutter (content hashed as it was
+// written is stored under that hash, not read again) and
 // blob.Sweeper (without which the blob sweep and the grace of a deletion
 // would be skipped), in each combination.
 type (
-	filePutterBlobs struct {
+	stagedPutterBlobs struct {
 		*Blobs
-		fp blob.FilePutter
+		sp blob.StagedPutter
 	}
 	sweeperBlobs struct {
 		*Blobs
 		sweeping
 	}
-	filePutterSweeperBlobs struct {
-		*filePutterBlobs
+	stagedPutterSweeperBlobs struct {
+		*stagedPutterBlobs
 		sweeping
 	}
 )
@@ -57,13 +57,13 @@ func (m *Metrics) Blobs(s blob.Store) blob.Store {
 		return s
 	}
 	b := &Blobs{Store: s, m: m}
-	fp, files := s.(blob.FilePutter)
+	sp, staged := s.(blob.StagedPutter)
 	sw, sweeps := s.(blob.Sweeper)
 	switch {
-	case files && sweeps:
-		return &filePutterSweeperBlobs{filePutterBlobs: &filePutterBlobs{Blobs: b, fp: fp}, sweeping: sweeping{sw: sw, m: m}}
-	case files:
-		return &filePutterBlobs{Blobs: b, fp: fp}
+	case staged && sweeps:
+		return &stagedPutterSweeperBlobs{stagedPutterBlobs: &stagedPutterBlobs{Blobs: b, sp: sp}, sweeping: sweeping{sw: sw, m: m}}
+	case staged:
+		return &stagedPutterBlobs{Blobs: b, sp: sp}
 	case sweeps:
 		return &sweeperBlobs{Blobs: b, sweeping: sweeping{sw: sw, m: m}}
 	}
@@ -88,8 +88,8 @@ func (b *Blobs) Delete(ctx context.Context, key string) error {
 	return err
 }
 
-func (b *filePutterBlobs) PutFile(ctx context.Context, path string, limit int64) (blob.Ref, error) {
-	ref, err := b.fp.PutFile(ctx, path, limit)
+func (b *stagedPutterBlobs) PutStaged(ctx context.Context, st *blob.Staged) (blob.Ref, error) {
+	ref, err := b.sp.PutStaged(ctx, st)
 	b.m.storageError("blob", err)
 	return ref, err
 }

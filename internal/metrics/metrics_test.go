@@ -138,10 +138,10 @@ func TestBlobsKeepCapabilities(t *testing.T) {
 		{"sweeper", sweeperOnly{}, false, true},
 	} {
 		b := m.Blobs(c.s)
-		_, files := b.(blob.FilePutter)
+		_, files := b.(blob.StagedPutter)
 		_, sweeps := b.(blob.Sweeper)
 		if files != c.files || sweeps != c.sweeps {
-			t.Errorf("%s: wrapped FilePutter %v, Sweeper %v; want %v, %v", c.name, files, sweeps, c.files, c.sweeps)
+			t.Errorf("%s: wrapped StagedPutter %v, Sweeper %v; want %v, %v", c.name, files, sweeps, c.files, c.sweeps)
 		}
 	}
 }

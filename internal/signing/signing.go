@@ -85,7 +85,6 @@ import (
 	"io"
 	"io/fs"
 	"mime"
-	"os"
 	"strings"
 	"time"
 
@@ -568,32 +567,28 @@ func (e *Engine) storePrepared(ctx context.Context, j Job, d Document) (job.Revi
 // of one new blob. Whatever reads the revision next checks it against sum
 // (appended), so a wrong run is never recorded.
 func (e *Engine) storeRuns(ctx context.Context, f io.ReaderAt, size int64, sum, key string, runs []pdf.Run) (job.Revision, error) {
-	tmp, err := os.CreateTemp(e.cfg.TempDir, "segl-prepared-*.pdf")
-	if err != nil {
-		return job.Revision{}, fmt.Errorf("signing: %w", err)
-	}
+	own := blob.NewStager(e.cfg.TempDir) // in memory unless large: written once, by the store
+	defer own.Close()
 	var spans []blob.Span // Key "" is the new blob's, known once it is stored
-	var at, own int64
+	var at int64
 	rest := func(to int64) error {
 		if to == at {
 			return nil
 		}
-		if _, err := io.Copy(tmp, io.NewSectionReader(f, at, to-at)); err != nil {
+		spans = append(spans, blob.Span{Offset: own.Size(), Size: to - at})
+		if _, err := io.Copy(own, io.NewSectionReader(f, at, to-at)); err != nil {
 			return fmt.Errorf("signing: %w", err)
 		}
-		spans = append(spans, blob.Span{Offset: own, Size: to - at})
-		own += to - at
 		return nil
 	}
 	for _, r := range append(runs, pdf.Run{At: size}) {
+		var err error
 		if r.At < at || r.At+r.Size > size {
 			err = fmt.Errorf("signing: copied run %+v outside the prepared document's %d bytes", r, size)
 		} else {
 			err = rest(r.At)
 		}
 		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
 			return job.Revision{}, err
 		}
 		if r.Size > 0 {
@@ -601,7 +596,7 @@ func (e *Engine) storeRuns(ctx context.Context, f io.ReaderAt, size int64, sum, 
 			at = r.At + r.Size
 		}
 	}
-	ref, err := blob.Keep(ctx, e.cfg.Blobs, tmp, own)
+	ref, err := own.Keep(ctx, e.cfg.Blobs)
 	if err != nil {
 		return job.Revision{}, err
 	}

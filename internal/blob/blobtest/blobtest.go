@@ -6,6 +6,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -87,38 +88,67 @@ func Run(t *testing.T, newStore func(t *testing.T) blob.Store) {
 			t.Fatalf("second delete: %v", err)
 		}
 	})
-	t.Run("put-file", func(t *testing.T) {
+	t.Run("keep-file", func(t *testing.T) {
 		s := newStore(t)
-		fp, ok := s.(blob.FilePutter)
-		if !ok {
-			t.Skip("store cannot take files")
-		}
 		path := filepath.Join(t.TempDir(), "revision.pdf")
 		os.WriteFile(path, []byte("%PDF-1.7 revision"), 0o600)
-		ref, err := fp.PutFile(ctx, path, 1<<20)
+		f, _ := os.Open(path)
+		ref, err := blob.Keep(ctx, s, f, 1<<20)
 		if err != nil {
 			t.Fatal(err)
 		}
-		sum := sha256.Sum256([]byte("%PDF-1.7 revision"))
-		if ref.Key != hex.EncodeToString(sum[:]) || ref.Size != 17 {
-			t.Fatalf("ref %+v", ref)
-		}
-		o, err := s.Open(ctx, ref.Key)
-		if err != nil {
-			t.Fatal(err)
-		}
-		got, _ := io.ReadAll(o)
-		o.Close()
-		if string(got) != "%PDF-1.7 revision" {
-			t.Fatalf("content %q", got)
-		}
+		readBack(t, s, ref, []byte("%PDF-1.7 revision"))
 		if _, err := os.Stat(path); !os.IsNotExist(err) {
 			t.Fatalf("the store did not take the file: %v", err)
 		}
 		big := filepath.Join(t.TempDir(), "big")
 		os.WriteFile(big, make([]byte, 2000), 0o600)
-		if _, err := fp.PutFile(ctx, big, 1000); !errs.Is(err, errs.TooLarge) {
+		f, _ = os.Open(big)
+		if _, err := blob.Keep(ctx, s, f, 1000); !errs.Is(err, errs.TooLarge) {
 			t.Fatalf("oversize file: %v", err)
+		}
+		if _, err := os.Stat(big); !os.IsNotExist(err) {
+			t.Fatalf("an oversize file was left: %v", err)
+		}
+	})
+	// A Stager's content is stored under the SHA-256 of what was written
+	// to it, whether it stayed in memory or moved to a file, and the file
+	// is gone afterwards.
+	for _, size := range []int{0, 70_000, blob.StageMemory + 70_000} {
+		t.Run(fmt.Sprintf("stager-%d", size), func(t *testing.T) {
+			s := newStore(t)
+			dir := t.TempDir()
+			data := bytes.Repeat([]byte("tail "), size/5)
+			w := blob.NewStager(dir)
+			for p := data; len(p) > 0; p = p[min(len(p), 32<<10):] {
+				if _, err := w.Write(p[:min(len(p), 32<<10)]); err != nil {
+					t.Fatal(err)
+				}
+			}
+			ref, err := w.Keep(ctx, s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			readBack(t, s, ref, data)
+			if left, _ := os.ReadDir(dir); len(left) != 0 {
+				t.Fatalf("%d temporary files left", len(left))
+			}
+			again := blob.NewStager(dir)
+			again.Write(data)
+			if ref2, err := again.Keep(ctx, s); err != nil || ref2 != ref {
+				t.Fatalf("stored again: %+v, %v", ref2, err)
+			}
+		})
+	}
+	// Content addressing: a store that takes staged content takes only
+	// what package blob hashed; a Staged made elsewhere names nothing.
+	t.Run("staged-made-elsewhere", func(t *testing.T) {
+		sp, ok := newStore(t).(blob.StagedPutter)
+		if !ok {
+			t.Skip("store takes no staged content")
+		}
+		if _, err := sp.PutStaged(ctx, &blob.Staged{}); !errs.Is(err, errs.Internal) {
+			t.Fatalf("a Staged not made by package blob: %v", err)
 		}
 	})
 	t.Run("concurrent-puts", func(t *testing.T) {
@@ -213,5 +243,24 @@ func RunSweeper(t *testing.T, newStore func(t *testing.T) blob.Store) {
 	// A blob deleted by the sweep and then stored again is there.
 	if put("left alone") != gone || !stored(gone) {
 		t.Fatal("content stored after its deletion is missing")
+	}
+}
+
+// readBack checks that ref names data by its SHA-256 and size and that the
+// store reads it back equal.
+func readBack(t *testing.T, s blob.Store, ref blob.Ref, data []byte) {
+	t.Helper()
+	sum := sha256.Sum256(data)
+	if ref.Key != hex.EncodeToString(sum[:]) || ref.Size != int64(len(data)) {
+		t.Fatalf("ref %+v for %d bytes with SHA-256 %x", ref, len(data), sum)
+	}
+	o, err := s.Open(context.Background(), ref.Key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer o.Close()
+	got, err := io.ReadAll(o)
+	if err != nil || !bytes.Equal(got, data) || o.Size() != ref.Size {
+		t.Fatalf("read back %d bytes (size %d), %v; want %d", len(got), o.Size(), err, len(data))
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/segl/segl/internal/blob"
@@ -23,9 +24,9 @@ import (
 )
 
 var (
-	_ blob.Store      = (*Store)(nil)
-	_ blob.FilePutter = (*Store)(nil)
-	_ blob.Sweeper    = (*Store)(nil)
+	_ blob.Store        = (*Store)(nil)
+	_ blob.StagedPutter = (*Store)(nil)
+	_ blob.Sweeper      = (*Store)(nil)
 )
 
 // Store is a directory of blobs.
@@ -69,105 +70,150 @@ func (s *Store) path(key string) (string, error) {
 // Put streams r into a temporary file while hashing it, then moves it to its
 // content address.
 func (s *Store) Put(ctx context.Context, r io.Reader, limit int64) (blob.Ref, error) {
-	tmp, err := os.CreateTemp(filepath.Join(s.dir, "tmp"), "put-*")
+	tmp, err := s.createTemp()
 	if err != nil {
-		return blob.Ref{}, failed("create", err)
+		return blob.Ref{}, err
 	}
-	done := false
-	defer func() {
-		if !done {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
 	h := sha256.New()
 	n, err := io.Copy(io.MultiWriter(tmp, h), io.LimitReader(r, limit+1))
+	if err == nil && n > limit {
+		err = errs.E(errs.TooLarge, errs.CodeDocumentTooLarge, "the document is larger than %d bytes", limit)
+	} else if err != nil {
+		err = failed("write", err)
+	}
 	if err != nil {
-		return blob.Ref{}, failed("write", err)
-	}
-	if n > limit {
-		return blob.Ref{}, errs.E(errs.TooLarge, errs.CodeDocumentTooLarge, "the document is larger than %d bytes", limit)
-	}
-	if !s.noSync {
-		if err := tmp.Sync(); err != nil {
-			return blob.Ref{}, failed("sync", err)
-		}
-	}
-	if err := tmp.Close(); err != nil {
-		return blob.Ref{}, failed("close", err)
+		tmp.Close()
+		os.Remove(tmp.Name())
+		return blob.Ref{}, err
 	}
 	ref := blob.Ref{Key: hex.EncodeToString(h.Sum(nil)), Size: n}
-	final, _ := s.path(ref.Key)
-	if s.refresh(final) {
-		os.Remove(tmp.Name()) // already stored: content addressing makes this a no-op
-		done = true
-		return ref, nil
-	}
-	if err := os.MkdirAll(filepath.Dir(final), 0o700); err != nil {
-		return blob.Ref{}, failed("mkdir", err)
-	}
-	if err := os.Rename(tmp.Name(), final); err != nil {
-		return blob.Ref{}, failed("rename", err)
-	}
-	done = true
-	if !s.noSync {
-		if err := syncDir(filepath.Dir(final)); err != nil {
-			return blob.Ref{}, err
-		}
-	}
-	return ref, nil
+	return ref, s.place(tmp, ref)
 }
 
-// PutFile hashes a finished file and renames it to its content address, so
-// a revision written by the signing code is not copied again. Across file
-// systems it falls back to Put.
-func (s *Store) PutFile(ctx context.Context, path string, limit int64) (blob.Ref, error) {
-	moved := false
-	defer func() {
-		if !moved {
-			os.Remove(path)
+// PutStaged stores content that package blob hashed as it was written,
+// under that hash, without reading it again: content in memory is written
+// once, into a temporary file of the store's own, and a staged file is
+// moved into place (copied only from another file system).
+func (s *Store) PutStaged(ctx context.Context, st *blob.Staged) (blob.Ref, error) {
+	f := st.File()
+	if !st.Valid() {
+		if f != nil {
+			f.Close()
+			os.Remove(f.Name())
 		}
-	}()
-	f, err := os.Open(path)
+		return blob.Ref{}, blob.NotStaged()
+	}
+	ref := st.Ref()
+	if f == nil {
+		tmp, err := s.createTemp()
+		if err != nil {
+			return blob.Ref{}, err
+		}
+		if _, err := tmp.Write(st.Bytes()); err != nil {
+			tmp.Close()
+			os.Remove(tmp.Name())
+			return blob.Ref{}, failed("write", err)
+		}
+		return ref, s.place(tmp, ref)
+	}
+	if err := s.place(f, ref); !errors.Is(err, syscall.EXDEV) {
+		return ref, err
+	}
+	// Another file system: copy into a file of the store's own.
+	defer os.Remove(f.Name())
+	src, err := os.Open(f.Name())
 	if err != nil {
 		return blob.Ref{}, fmt.Errorf("blob/fs: %w", err)
 	}
-	defer f.Close()
-	h := sha256.New()
-	n, err := io.Copy(h, io.LimitReader(f, limit+1))
+	defer src.Close()
+	tmp, err := s.createTemp()
 	if err != nil {
-		return blob.Ref{}, fmt.Errorf("blob/fs: read: %w", err)
+		return blob.Ref{}, err
 	}
-	if n > limit {
-		return blob.Ref{}, errs.E(errs.TooLarge, errs.CodeDocumentTooLarge, "the document is larger than %d bytes", limit)
+	if _, err := io.Copy(tmp, io.NewSectionReader(src, 0, ref.Size)); err != nil {
+		tmp.Close()
+		os.Remove(tmp.Name())
+		return blob.Ref{}, failed("write", err)
 	}
+	return ref, s.place(tmp, ref)
+}
+
+// createTemp makes a temporary file in the store's own directory, on the
+// file system of the blobs, so that placing it is a rename.
+func (s *Store) createTemp() (*os.File, error) {
+	f, err := os.CreateTemp(filepath.Join(s.dir, "tmp"), "put-*")
+	if err != nil {
+		return nil, failed("create", err)
+	}
+	return f, nil
+}
+
+// place makes tmp, which holds exactly the content of ref, the blob ref:
+// synced, closed and renamed to its content address, and the directory
+// entry synced, so that a crash leaves either nothing or the whole blob
+// under its final name. Content already stored is only refreshed (see
+// refresh) and tmp removed. tmp is closed afterwards and gone unless the
+// error is a rename across file systems (syscall.EXDEV), which leaves it
+// for the caller to copy.
+//
+// The fan-out directory is not made ahead of each put: the rename says
+// when it is missing (the first blob under its prefix, or after someone
+// removed it), and only then is it made and retried, so a put costs no
+// directory calls beyond the rename and its sync.
+func (s *Store) place(tmp *os.File, ref blob.Ref) error {
+	keep := false
+	defer func() {
+		if !keep {
+			os.Remove(tmp.Name())
+		}
+	}()
 	if !s.noSync {
-		if err := f.Sync(); err != nil {
-			return blob.Ref{}, failed("sync", err)
+		if err := tmp.Sync(); err != nil {
+			tmp.Close()
+			return failed("sync", err)
 		}
 	}
-	ref := blob.Ref{Key: hex.EncodeToString(h.Sum(nil)), Size: n}
-	final, _ := s.path(ref.Key)
+	if err := tmp.Close(); err != nil {
+		return failed("close", err)
+	}
+	final, err := s.path(ref.Key)
+	if err != nil {
+		return err
+	}
 	if s.refresh(final) {
-		return ref, nil // already stored
+		return nil // already stored
 	}
-	if err := os.MkdirAll(filepath.Dir(final), 0o700); err != nil {
-		return blob.Ref{}, failed("mkdir", err)
-	}
-	if err := os.Rename(path, final); err != nil {
-		// Another file system: copy through the usual path.
-		if _, serr := f.Seek(0, io.SeekStart); serr != nil {
-			return blob.Ref{}, fmt.Errorf("blob/fs: %w", serr)
-		}
-		return s.Put(ctx, f, limit)
-	}
-	moved = true
-	if !s.noSync {
-		if err := syncDir(filepath.Dir(final)); err != nil {
-			return blob.Ref{}, err
+	dir := filepath.Dir(final)
+	err = os.Rename(tmp.Name(), final)
+	if errors.Is(err, fs.ErrNotExist) {
+		if err = s.mkdir(dir); err == nil {
+			err = os.Rename(tmp.Name(), final)
 		}
 	}
-	return ref, nil
+	if errors.Is(err, syscall.EXDEV) {
+		keep = true
+		return err
+	}
+	if err != nil {
+		return failed("rename", err)
+	}
+	keep = true
+	if s.noSync {
+		return nil
+	}
+	return syncDir(dir)
+}
+
+// mkdir makes a fan-out directory and syncs its parent, so that the new
+// directory's entry is as durable as the blob about to be renamed into it.
+func (s *Store) mkdir(dir string) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return failed("mkdir", err)
+	}
+	if s.noSync {
+		return nil
+	}
+	return syncDir(filepath.Dir(dir))
 }
 
 func syncDir(dir string) error {

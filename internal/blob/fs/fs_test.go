@@ -1,11 +1,18 @@
 package fs
 
 import (
+	"bufio"
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
+	"io"
+	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -103,4 +110,128 @@ func TestPutAgainRefreshesAge(t *testing.T) {
 	if deleted, err := s.DeleteIfOlder(ctx, ref.Key, time.Now().Add(-24*time.Hour)); err != nil || !deleted {
 		t.Fatalf("an old blob was kept: %v, %v", deleted, err)
 	}
+}
+
+// TestFanOutDirectoryRemoved: the store makes a fan-out directory only
+// when a rename says it is missing, so one removed behind its back (by an
+// operator, another process) is made again and the blob is stored and
+// read back, by Put and by a Stager alike.
+func TestFanOutDirectoryRemoved(t *testing.T) {
+	dir := t.TempDir()
+	s, err := Open(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	first, err := s.Put(ctx, strings.NewReader("first"), 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fan := filepath.Join(dir, "sha256", first.Key[:2])
+	if err := os.RemoveAll(fan); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Put(ctx, strings.NewReader("first"), 10); err != nil {
+		t.Fatalf("put after its directory was removed: %v", err)
+	}
+	readBack(t, s, first, "first")
+	os.RemoveAll(filepath.Join(dir, "sha256"))
+	w := blob.NewStager(t.TempDir())
+	w.Write([]byte("first"))
+	if ref, err := w.Keep(ctx, s); err != nil || ref != first {
+		t.Fatalf("staged put after the fan-out root was removed: %+v, %v", ref, err)
+	}
+	readBack(t, s, first, "first")
+}
+
+func readBack(t *testing.T, s *Store, ref blob.Ref, want string) {
+	t.Helper()
+	o, err := s.Open(context.Background(), ref.Key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer o.Close()
+	got, _ := io.ReadAll(o)
+	sum := sha256.Sum256(got)
+	if string(got) != want || hex.EncodeToString(sum[:]) != ref.Key {
+		t.Fatalf("read back %q under %s", got, ref.Key)
+	}
+}
+
+// TestCrashBeforeRenameLeavesNothing kills a process (SIGKILL, as a crash
+// or the OOM killer does) while it writes a blob, after part of the bytes
+// reached the store's temporary file: nothing is under sha256/, and the
+// store opened again stores the same content whole.
+func TestCrashBeforeRenameLeavesNothing(t *testing.T) {
+	if dir := os.Getenv("SEGL_BLOBFS_CRASH_DIR"); dir != "" {
+		s, err := Open(dir, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.Put(context.Background(), &stalling{}, 10<<20) // never returns
+		return
+	}
+	if runtime.GOOS == "windows" {
+		t.Skip("no SIGKILL")
+	}
+	dir := t.TempDir()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestCrashBeforeRenameLeavesNothing$")
+	cmd.Env = append(os.Environ(), "SEGL_BLOBFS_CRASH_DIR="+dir)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	// The child says "written" once its first chunk has been through the
+	// copy into the temporary file and it is asked for more.
+	line, err := bufio.NewReader(out).ReadString('\n')
+	cmd.Process.Kill()
+	cmd.Wait()
+	if err != nil || line != "written\n" {
+		t.Fatalf("child said %q, %v", line, err)
+	}
+	tmp, _ := os.ReadDir(filepath.Join(dir, "tmp"))
+	if len(tmp) != 1 {
+		t.Fatalf("%d temporary files after the crash, want the one being written", len(tmp))
+	}
+	if info, _ := tmp[0].Info(); info == nil || info.Size() < int64(len(chunk)) {
+		t.Fatalf("the temporary file holds %v, want at least the first chunk", info)
+	}
+	var stored []string
+	filepath.WalkDir(filepath.Join(dir, "sha256"), func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			stored = append(stored, p)
+		}
+		return nil
+	})
+	if len(stored) != 0 {
+		t.Fatalf("a crash before the rename left %v", stored)
+	}
+	s, err := Open(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref, err := s.Put(context.Background(), strings.NewReader(string(chunk)), 10<<20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	readBack(t, s, ref, string(chunk))
+}
+
+var chunk = bytes.Repeat([]byte("a blob being written "), 4096)
+
+// stalling gives chunk, then reports that it was written (the copy asks
+// for more only after writing what it had) and blocks.
+type stalling struct{ n int }
+
+func (s *stalling) Read(p []byte) (int, error) {
+	if s.n >= len(chunk) {
+		os.Stdout.WriteString("written\n")
+		select {}
+	}
+	n := copy(p, chunk[s.n:])
+	s.n += n
+	return n, nil
 }

@@ -18,8 +18,9 @@
 //   - S3 makes an object visible only when its PUT (or the completion of
 //     its multipart upload) succeeds, so nothing half-written ever appears
 //     under its final key;
-//   - the signing code already writes every new revision to a file
-//     (blob.FilePutter), which is then uploaded with no second copy.
+//   - the signing code already stages every new revision, hashed as it is
+//     written (blob.StagedPutter), which is then uploaded with no second
+//     copy and no second hashing.
 //
 // The blob sweep (blob.Sweeper) reads each object's LastModified. Storing
 // content that is already there does not upload it again but copies the
@@ -61,10 +62,10 @@ import (
 )
 
 var (
-	_ blob.Store      = (*Store)(nil)
-	_ blob.FilePutter = (*Store)(nil)
-	_ blob.Checker    = (*Store)(nil)
-	_ blob.Sweeper    = (*Store)(nil)
+	_ blob.Store        = (*Store)(nil)
+	_ blob.StagedPutter = (*Store)(nil)
+	_ blob.Checker      = (*Store)(nil)
+	_ blob.Sweeper      = (*Store)(nil)
 )
 
 // Options say where the bucket is and how to reach it.
@@ -189,24 +190,18 @@ func (s *Store) Put(ctx context.Context, r io.Reader, limit int64) (blob.Ref, er
 	return s.upload(ctx, tmp, blob.Ref{Key: hex.EncodeToString(h.Sum(nil)), Size: n})
 }
 
-// PutFile hashes a finished file and uploads it under its digest. The file
-// is removed in every case.
-func (s *Store) PutFile(ctx context.Context, path string, limit int64) (blob.Ref, error) {
-	defer os.Remove(path)
-	f, err := os.Open(path)
-	if err != nil {
-		return blob.Ref{}, fmt.Errorf("blob/s3: %w", err)
+// PutStaged uploads content that package blob hashed as it was written
+// under that hash, from memory or from its file, without reading it to
+// hash again. The file, if any, is removed in every case.
+func (s *Store) PutStaged(ctx context.Context, st *blob.Staged) (blob.Ref, error) {
+	if f := st.File(); f != nil {
+		defer os.Remove(f.Name())
+		defer f.Close()
 	}
-	defer f.Close()
-	h := sha256.New()
-	n, err := io.Copy(h, io.LimitReader(f, limit+1))
-	if err != nil {
-		return blob.Ref{}, fmt.Errorf("blob/s3: read: %w", err)
+	if !st.Valid() {
+		return blob.Ref{}, blob.NotStaged()
 	}
-	if n > limit {
-		return blob.Ref{}, tooLarge(limit)
-	}
-	return s.upload(ctx, f, blob.Ref{Key: hex.EncodeToString(h.Sum(nil)), Size: n})
+	return s.upload(ctx, st.Reader(), st.Ref())
 }
 
 func tooLarge(limit int64) error {
@@ -217,8 +212,8 @@ func tooLarge(limit int64) error {
 // is stored already, when it only marks it written now (touch): new content
 // costs a HEAD and a PUT, content already there a HEAD and a COPY. f is an
 // io.ReaderAt of known size, so minio-go sends it in one PUT or in parts
-// read from the file: nothing is buffered per part.
-func (s *Store) upload(ctx context.Context, f *os.File, ref blob.Ref) (blob.Ref, error) {
+// read from it: nothing is buffered per part.
+func (s *Store) upload(ctx context.Context, f io.ReaderAt, ref blob.Ref) (blob.Ref, error) {
 	name, _ := objectName(ref.Key)
 	if _, err := s.c.StatObject(ctx, s.bucket, name, minio.StatObjectOptions{}); err == nil {
 		// Content addressing: the same key is the same content.

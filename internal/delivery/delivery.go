@@ -47,7 +47,7 @@ import (
 const (
 	TaskNotifySigner = "notify-signer" // a request to sign, or a reminder
 	TaskNotifySender = "notify-sender" // the job completed or ended otherwise
-	TaskMailbox      = "mailbox"       // the signed result to a signer's digital mailbox
+	TaskMailbox      = "mailbox"       // the signed result to the signers' digital mailboxes
 	TaskCallback     = "callback"      // the sender's HMAC-signed callback
 )
 
@@ -230,12 +230,11 @@ func (d *Service) route(ctx context.Context, c store.Change, jobs map[[2]string]
 		if err := d.enqueue(ctx, TaskNotifySender, j.ID, ref, now); err != nil {
 			return err
 		}
-		for _, s := range j.Signers {
-			if s.PID != "" && s.OnBehalfOf == "" {
-				ref.Signer = s.ID
-				if err := d.enqueue(ctx, TaskMailbox, j.ID+"/"+s.ID, ref, now); err != nil {
-					return err
-				}
+		// One mailbox task for the job, whoever of its signers gets a
+		// message (deliverMailbox).
+		for i := range j.Signers {
+			if forwardsTo(&j.Signers[i]) {
+				return d.enqueue(ctx, TaskMailbox, j.ID, ref, now)
 			}
 		}
 	case "job.rejected", "job.expired", "job.failed":

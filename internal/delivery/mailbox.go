@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 
 	"github.com/google/uuid"
@@ -24,27 +25,64 @@ var mailboxIDs = uuid.MustParse("6f0d3a52-1b1e-4c57-9a55-5e6a8e0c2f10")
 // a notice.
 var errSkip = errors.New("delivery: nothing to deliver")
 
-// deliverMailbox forwards a completed job's signed documents to a signer's
-// digital mailbox (MISSION N3): only a person signing for themselves, who
-// has a mailbox and has not reserved themselves against digital contact.
-// Their receipt is attached, in the language they chose in KRR (issue 14):
-// one message per signer, one request signed for Digipost and one notice
-// recorded. Anyone else downloads the documents and the receipt.
+// deliverMailbox forwards a completed job's signed documents to its
+// signers' digital mailboxes (MISSION N3): only a person signing for
+// themselves, who has a mailbox and has not reserved themselves against
+// digital contact. Their receipt is attached, in the language they chose
+// in KRR (issue 14): one message per signer, one request signed for
+// Digipost and one notice recorded. Anyone else downloads the documents and
+// the receipt.
+//
+// One task serves the whole job: one read of it and one KRR lookup for
+// all its signers. A signer whose delivery fails does not hold back the
+// others; the task's retry skips whoever got their message (the notice
+// record). A task queued for one signer (t.Signer, as before December
+// 2026) serves that signer alone.
 func (d *Service) deliverMailbox(ctx context.Context, t task) error {
 	if d.Mailbox == nil || d.Contacts == nil {
 		return nil
 	}
-	j, s, ok, err := d.load(ctx, t)
-	if err != nil || !ok || j.Status != job.StatusCompleted || s.PID == "" || s.OnBehalfOf != "" {
+	j, _, ok, err := d.load(ctx, task{Org: t.Org, Job: t.Job})
+	if err != nil || !ok || j.Status != job.StatusCompleted {
 		return err
 	}
-	k, err := d.lookup(ctx, s.PID)
-	if err != nil || k.Reserved || k.Status != registry.StatusActive || k.Mailbox == "" {
+	var signers []*job.Signer
+	var pids []string
+	for i := range j.Signers {
+		if s := &j.Signers[i]; forwardsTo(s) && (t.Signer == "" || s.ID == t.Signer) {
+			signers, pids = append(signers, s), append(pids, s.PID)
+		}
+	}
+	if len(signers) == 0 {
+		return nil
+	}
+	found, err := d.Contacts.Lookup(ctx, pids)
+	if err != nil {
 		return err
+	}
+	if len(found) != len(pids) {
+		return fmt.Errorf("delivery: contact register answered %d entries for %d persons", len(found), len(pids))
+	}
+	var failed error
+	for i, s := range signers {
+		failed = errors.Join(failed, d.deliverTo(ctx, j, s, found[i]))
+	}
+	return failed
+}
+
+// forwardsTo reports whether s's result may go to their digital mailbox:
+// a person identified by their identity number, signing for themselves.
+func forwardsTo(s *job.Signer) bool { return s.PID != "" && s.OnBehalfOf == "" }
+
+// deliverTo sends s their message, unless KRR (k) says they have no
+// mailbox or must not be contacted, or its notice says it went before.
+func (d *Service) deliverTo(ctx context.Context, j *job.Job, s *job.Signer, k registry.Contact) error {
+	if k.Reserved || k.Status != registry.StatusActive || k.Mailbox == "" {
+		return nil
 	}
 	key := j.ID + "/" + s.ID + "/mailbox"
 	n := store.Notice{Key: key, Org: j.Org, JobID: j.ID, SignerID: s.ID, Channel: store.ChannelMailbox, Template: "signed-document"}
-	err = d.once(ctx, n, func() error {
+	err := d.once(ctx, n, func() error {
 		m, closeAll, err := d.message(ctx, j, s, receiptLang(k.Language), key)
 		defer closeAll()
 		if err != nil {

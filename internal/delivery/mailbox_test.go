@@ -2,6 +2,7 @@ package delivery_test
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -9,13 +10,17 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/segl/segl/internal/blob"
+	"github.com/segl/segl/internal/delivery"
+	"github.com/segl/segl/internal/eid"
 	"github.com/segl/segl/internal/job"
 	"github.com/segl/segl/internal/mailbox/digipost"
+	"github.com/segl/segl/internal/queue"
 	"github.com/segl/segl/internal/store"
 	"github.com/segl/segl/internal/testtool"
 	"github.com/segl/segl/internal/validate"
@@ -257,5 +262,119 @@ func TestMailboxSeveralDocuments(t *testing.T) {
 	}
 	if n := e.mailboxNotices(j.ID); n != 1 {
 		t.Errorf("%d mailbox notices recorded, want 1", n)
+	}
+}
+
+// TestMailboxOneTaskPerJob: the signers of a job get their messages from
+// one mailbox task, which asks KRR once for all of them: Ola (Digipost)
+// and Kari (e-Boks) each get one message; Per, signing in a role, none.
+// A task queued for one signer before this (its payload names the signer)
+// still serves that signer alone.
+func TestMailboxOneTaskPerJob(t *testing.T) {
+	e, _ := newSigningEnv(t)
+	var mu sync.Mutex
+	ran := map[string]int{}
+	e.runner = queue.NewRunner(e.q, queue.RunnerOptions{Concurrency: 4, Clock: e.clk, Backoff: queue.Backoff{Base: time.Minute},
+		Observe: func(kind, outcome string) {
+			mu.Lock()
+			ran[kind+"/"+outcome]++
+			mu.Unlock()
+		}})
+	e.d.Handlers(e.runner)
+	j := e.create(job.Direct, "", job.SignerRequest{PID: ola}, job.SignerRequest{PID: kari},
+		job.SignerRequest{PID: per, OnBehalfOf: org})
+	for i, who := range []eid.Identity{olaLogin, kariLogin, perLogin} {
+		if _, err := e.svc.Sign(e.ctx, j.Signers[i].ID, who); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e.drain()
+	if got := e.job(j.ID).Status; got != job.StatusCompleted {
+		t.Fatalf("job %s, want completed", got)
+	}
+	for _, pid := range []string{ola, kari} {
+		if inbox := e.boxes.Inbox(pid); len(inbox) != 1 || len(inbox[0].Documents()) != 2 {
+			t.Errorf("%s's mailbox: %d messages, want 1 with the document and the receipt", pid, len(inbox))
+		}
+	}
+	if n := len(e.boxes.Inbox(per)); n != 0 {
+		t.Errorf("Per signed in a role but got %d messages", n)
+	}
+	mu.Lock()
+	tasks := ran[delivery.TaskMailbox+"/done"]
+	mu.Unlock()
+	if tasks != 1 || e.mailboxNotices(j.ID) != 2 {
+		t.Errorf("%d mailbox tasks and %d notices, want 1 task and 2 notices", tasks, e.mailboxNotices(j.ID))
+	}
+
+	// An old task for Kari alone finds her message delivered; one for a
+	// signer of another job delivers to that signer only.
+	other := e.create(job.Direct, "", job.SignerRequest{PID: ola}, job.SignerRequest{PID: kari})
+	for i, who := range []eid.Identity{olaLogin, kariLogin} {
+		if _, err := e.svc.Sign(e.ctx, other.Signers[i].ID, who); err != nil {
+			t.Fatal(err)
+		}
+	}
+	box := e.d.Mailbox
+	e.d.Mailbox = nil // complete it without forwarding anything
+	e.drain()
+	e.d.Mailbox = box
+	for _, ref := range [][2]string{{j.ID, j.Signers[1].ID}, {other.ID, other.Signers[1].ID}} {
+		payload := fmt.Sprintf(`{"org":%q,"job":%q,"signer":%q}`, org, ref[0], ref[1])
+		if err := e.q.Enqueue(e.ctx, delivery.TaskMailbox, ref[0]+"/"+ref[1], []byte(payload), e.clk.Now()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e.drain()
+	if n, m := len(e.boxes.Inbox(ola)), len(e.boxes.Inbox(kari)); n != 1 || m != 2 {
+		t.Errorf("after the old tasks Ola has %d messages (want 1), Kari %d (want 2)", n, m)
+	}
+}
+
+var (
+	kariLogin = eid.Identity{PID: kari, Name: "Kari Nordmann", Assurance: eid.High, Method: "BankID", AuthTime: t0,
+		IDToken: "eyJhbGciOiJSUzI1NiJ9.eyJwaWQiOiIwMzg5NjEyNzY4MiJ9.c2ln"}
+	perLogin = eid.Identity{PID: per, Name: "Per Hansen", Assurance: eid.High, Method: "BankID", AuthTime: t0,
+		IDToken: "eyJhbGciOiJSUzI1NiJ9.eyJwaWQiOiIxMDgxOTMxNzU5OSJ9.c2ln"}
+)
+
+// TestMailboxOneSignerDown: while the mailbox fails for Kari, Ola still
+// gets his message; the task's retry delivers Kari's and not Ola's again.
+func TestMailboxOneSignerDown(t *testing.T) {
+	e, _ := newSigningEnv(t)
+	var down atomic.Bool
+	down.Store(true)
+	flaky := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		if down.Load() && bytes.Contains(body, []byte(kari)) {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		e.boxes.ServeHTTP(w, r)
+	}))
+	defer flaky.Close()
+	c := *e.d.Mailbox.(*digipost.Client)
+	c.BaseURL = flaky.URL
+	e.d.Mailbox = &c
+
+	j := e.create(job.Direct, "", job.SignerRequest{PID: kari}, job.SignerRequest{PID: ola})
+	for i, who := range []eid.Identity{kariLogin, olaLogin} {
+		if _, err := e.svc.Sign(e.ctx, j.Signers[i].ID, who); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e.drain()
+	if n, m := len(e.boxes.Inbox(ola)), len(e.boxes.Inbox(kari)); n != 1 || m != 0 {
+		t.Fatalf("with Kari's mailbox down: Ola %d messages (want 1), Kari %d (want 0)", n, m)
+	}
+	down.Store(false)
+	e.clk.Advance(10 * time.Minute) // past the queue's backoff
+	e.drain()
+	if n, m := len(e.boxes.Inbox(ola)), len(e.boxes.Inbox(kari)); n != 1 || m != 1 {
+		t.Fatalf("after the retry: Ola %d messages, Kari %d; want 1 each", n, m)
+	}
+	if dead, err := e.q.Dead(e.ctx, 10); err != nil || len(dead) != 0 {
+		t.Fatalf("dead tasks: %v %+v", err, dead)
 	}
 }

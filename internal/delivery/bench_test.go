@@ -14,6 +14,7 @@ import (
 
 	"github.com/segl/segl/internal/clock"
 	"github.com/segl/segl/internal/delivery"
+	"github.com/segl/segl/internal/eid"
 	"github.com/segl/segl/internal/job"
 	"github.com/segl/segl/internal/notify"
 	"github.com/segl/segl/internal/queue"
@@ -152,19 +153,7 @@ func BenchmarkMailboxDelivery(b *testing.B) {
 	for i := range jobs {
 		jobs[i] = e.signedJob()
 	}
-	for { // e.drain, without its bound on rounds
-		pumped, err := e.d.PumpOnce(e.ctx)
-		if err != nil {
-			b.Fatal(err)
-		}
-		ran, err := e.runner.RunDue(e.ctx)
-		if err != nil {
-			b.Fatal(err)
-		}
-		if pumped == 0 && ran == 0 {
-			break
-		}
-	}
+	e.drainAll()
 	e.d.Mailbox = box
 	for _, j := range jobs {
 		if j = e.job(j.ID); j.Status != job.StatusCompleted {
@@ -189,4 +178,79 @@ func BenchmarkMailboxDelivery(b *testing.B) {
 	}
 	b.ReportMetric(float64(testtool.CPUTime()-before)/float64(time.Millisecond)/float64(b.N), "cpu-ms/op")
 	b.ReportMetric(float64(e.recorded(store.ChannelMailbox))/float64(b.N), "messages/op") // one notice recorded per message
+}
+
+// BenchmarkMailboxTasks compares, per two-signer job (Ola and Kari, each
+// with a mailbox), a mailbox task per signer (as the pump queued them
+// before December 2026, and as the handler still serves them) with one
+// task for the job: each task is a durable enqueue, claim and completion,
+// a read of the job and a KRR request. The messages are the same.
+//
+//	go test ./internal/delivery -run '^$' -bench MailboxTasks -benchtime 50x -count 5
+func BenchmarkMailboxTasks(b *testing.B) {
+	for _, perSigner := range []bool{true, false} {
+		name := "per-job"
+		if perSigner {
+			name = "per-signer"
+		}
+		b.Run(name, func(b *testing.B) {
+			e, _ := newSigningEnv(b)
+			box := e.d.Mailbox
+			e.d.Mailbox = nil // complete the jobs without forwarding anything
+			jobs := make([]*job.Job, b.N)
+			for i := range jobs {
+				jobs[i] = e.create(job.Direct, "", job.SignerRequest{PID: ola}, job.SignerRequest{PID: kari})
+				for k, who := range []eid.Identity{olaLogin, kariLogin} {
+					if _, err := e.svc.Sign(e.ctx, jobs[i].Signers[k].ID, who); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+			e.drainAll()
+			e.d.Mailbox = box
+			runner := queue.NewRunner(e.q, queue.RunnerOptions{Concurrency: 1, Clock: e.clk})
+			e.d.Handlers(runner)
+			before := testtool.CPUTime()
+			b.ResetTimer()
+			for _, j := range jobs {
+				refs := [][2]string{{j.ID, ""}}
+				if perSigner {
+					refs = [][2]string{{j.ID, j.Signers[0].ID}, {j.ID, j.Signers[1].ID}}
+				}
+				for _, ref := range refs {
+					payload := fmt.Sprintf(`{"org":%q,"job":%q,"signer":%q}`, org, ref[0], ref[1])
+					if err := e.q.Enqueue(e.ctx, delivery.TaskMailbox, "bench/"+ref[0]+"/"+ref[1], []byte(payload), e.clk.Now()); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+			if _, err := runner.RunDue(e.ctx); err != nil {
+				b.Fatal(err)
+			}
+			b.StopTimer()
+			if got := e.recorded(store.ChannelMailbox); got != int64(2*b.N) {
+				b.Fatalf("%d messages for %d jobs of two signers", got, b.N)
+			}
+			b.ReportMetric(float64(testtool.CPUTime()-before)/float64(time.Millisecond)/float64(b.N), "cpu-ms/op")
+		})
+	}
+}
+
+// drainAll is drain without its bound on rounds, for a benchmark's many
+// jobs.
+func (e *env) drainAll() {
+	e.t.Helper()
+	for {
+		pumped, err := e.d.PumpOnce(e.ctx)
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		ran, err := e.runner.RunDue(e.ctx)
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		if pumped == 0 && ran == 0 {
+			return
+		}
+	}
 }

@@ -77,9 +77,48 @@ func TestFullDisk(t *testing.T) {
 	if left, _ := os.ReadDir(filepath.Join(dir, "blobs", "tmp")); len(left) != 0 {
 		t.Fatalf("%d temporary files left", len(left))
 	}
+	// Staged content (a signing act's tail) fails the same way.
+	w := blob.NewStager(t.TempDir())
+	w.Write(data)
+	_, err = w.Keep(t.Context(), s)
+	if !errors.As(err, &e) || e.Kind != errs.InsufficientStorage || e.Code != errs.CodeStorageFull {
+		t.Fatalf("staged put on a full disk: %v, want %s", err, errs.CodeStorageFull)
+	}
+	if left, _ := os.ReadDir(filepath.Join(dir, "blobs", "tmp")); len(left) != 0 {
+		t.Fatalf("%d temporary files left by the staged put", len(left))
+	}
 	free()
 	if _, err := s.Put(t.Context(), bytes.NewReader(data), 1<<20); err != nil {
 		t.Fatalf("Put after space was freed: %v", err)
+	}
+}
+
+// TestStagedFileFromAnotherFileSystem: a staged file that cannot be
+// renamed into the store (another file system: a temporary directory
+// elsewhere) is copied into it, stored under its SHA-256, and removed.
+func TestStagedFileFromAnotherFileSystem(t *testing.T) {
+	dir := testtool.SmallFS(t, 16<<20)
+	s, err := Open(filepath.Join(dir, "blobs"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stage := t.TempDir() // not on the tmpfs
+	data := bytes.Repeat([]byte("a large tail "), blob.StageMemory/13+1000)
+	w := blob.NewStager(stage)
+	w.Write(data)
+	if left, _ := os.ReadDir(stage); len(left) != 1 {
+		t.Fatalf("%d staging files for %d bytes, want one", len(left), len(data))
+	}
+	ref, err := w.Keep(t.Context(), s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	readBack(t, s, ref, string(data))
+	if left, _ := os.ReadDir(stage); len(left) != 0 {
+		t.Fatalf("%d staging files left", len(left))
+	}
+	if left, _ := os.ReadDir(filepath.Join(dir, "blobs", "tmp")); len(left) != 0 {
+		t.Fatalf("%d temporary files left in the store", len(left))
 	}
 }
 

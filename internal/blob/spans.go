@@ -46,10 +46,22 @@ func Keys(spans []Span) []string {
 // once however many spans read it. A span outside its blob is an error:
 // the content would not be what was stored.
 func OpenSpans(ctx context.Context, s Store, spans []Span) (Object, error) {
+	return openSpans(ctx, s, spans, nil)
+}
+
+// OpenPending is OpenSpans for content part of which is not stored yet:
+// spans with an empty Key are read from pending, what a Stager holds. A
+// signing act reads the prepared document this way, whose own bytes are
+// stored together with what the act appends, in one blob (NewTailAfter).
+func OpenPending(ctx context.Context, s Store, spans []Span, pending *Stager) (Object, error) {
+	return openSpans(ctx, s, spans, pending)
+}
+
+func openSpans(ctx context.Context, s Store, spans []Span, pending *Stager) (Object, error) {
 	if len(spans) == 0 {
 		return nil, errors.New("blob: no spans to open")
 	}
-	if len(spans) == 1 && spans[0].Offset == 0 {
+	if len(spans) == 1 && spans[0].Offset == 0 && spans[0].Key != "" {
 		o, err := s.Open(ctx, spans[0].Key)
 		if err != nil {
 			return nil, err
@@ -63,6 +75,14 @@ func OpenSpans(ctx context.Context, s Store, spans []Span) (Object, error) {
 	c := &concat{open: map[string]Object{}}
 	for _, sp := range spans {
 		o, ok := c.open[sp.Key]
+		if !ok && sp.Key == "" {
+			if pending == nil {
+				c.Close()
+				return nil, errors.New("blob: a span of content not stored")
+			}
+			o, ok = unstored{pending}, true
+			c.open[""] = o
+		}
 		if !ok {
 			var err error
 			if o, err = s.Open(ctx, sp.Key); err != nil {
@@ -79,6 +99,17 @@ func OpenSpans(ctx context.Context, s Store, spans []Span) (Object, error) {
 		c.size += sp.Size
 	}
 	return c, nil
+}
+
+// unstored is the Object of a Stager's content in OpenPending, which is
+// read at offsets only.
+type unstored struct{ w *Stager }
+
+func (u unstored) ReadAt(p []byte, off int64) (int, error) { return u.w.ReadAt(p, off) }
+func (u unstored) Size() int64                             { return u.w.Size() }
+func (u unstored) Close() error                            { return nil }
+func (u unstored) Read([]byte) (int, error) {
+	return 0, errors.New("blob: content not stored is read at offsets")
 }
 
 // concat is the Object of OpenSpans.
@@ -157,6 +188,7 @@ func (c *concat) Close() error {
 // copy of the document.
 type Tail struct {
 	base   int64
+	at     int64 // where the tail begins in the blob it is kept as
 	n      int64
 	h      hashState
 	prefix []byte // SHA-256 of the first base bytes, once written
@@ -173,12 +205,25 @@ type hashState interface {
 // os.TempDir()). It fails only if the Stager cannot be made; there is
 // none such failure today, but callers keep the error for the file.
 func NewTail(dir string, base int64) (*Tail, error) {
-	t := &Tail{base: base, h: sha256.New(), own: NewStager(dir)}
+	return NewTailAfter(NewStager(dir), base), nil
+}
+
+// NewTailAfter returns a Tail for content that extends base bytes and
+// keeps the rest after what own holds already, so that both are stored
+// as one blob (At says where the tail begins in it). A signing act keeps
+// the prepared document's own bytes and what it appends to them so: one
+// file per act instead of two. The Tail owns own from here.
+func NewTailAfter(own *Stager, base int64) *Tail {
+	t := &Tail{base: base, at: own.Size(), h: sha256.New(), own: own}
 	if base == 0 {
 		t.prefix = t.h.Sum(nil)
 	}
-	return t, nil
+	return t
 }
+
+// At is where what the Tail keeps begins in the blob Keep stores: 0, or
+// the size of what the Stager of NewTailAfter held before.
+func (t *Tail) At() int64 { return t.at }
 
 // Write hashes p and keeps the bytes of it past the base.
 func (t *Tail) Write(p []byte) (int, error) {
@@ -230,8 +275,8 @@ func (t *Tail) Extends(baseSum []byte) bool {
 }
 
 // Keep stores the tail in s under the SHA-256 its Stager computed
-// (Stager.Keep: written once by a store that takes staged content) and
-// discards what it held. It refuses, storing nothing, when the content
+// (Stager.Keep: written once by a store that takes staged content),
+// after what the Stager held before (At), and discards what it held. It refuses, storing nothing, when the content
 // does not extend a base with SHA-256 baseSum.
 func (t *Tail) Keep(ctx context.Context, s Store, baseSum []byte) (Ref, error) {
 	if !t.Extends(baseSum) {

@@ -2,6 +2,7 @@ package blob_test
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/binary"
@@ -11,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"testing"
 	"testing/iotest"
 
@@ -291,5 +293,61 @@ func TestTailLargeIsStreamed(t *testing.T) {
 	got := sha256.New()
 	if n, err := io.Copy(got, o); err != nil || n != size || !bytes.Equal(got.Sum(nil), want.Sum(nil)) {
 		t.Fatalf("read back %d bytes, %v, SHA-256 %x", n, err, got.Sum(nil))
+	}
+}
+
+// TestTailAfterPending: content whose own bytes are not stored yet (a
+// Stager) is read together with a stored blob's bytes (OpenPending), and a
+// tail written over it is kept after those bytes, in one blob; the spans
+// of both, under that blob's key, read back the whole content.
+func TestTailAfterPending(t *testing.T) {
+	ctx := context.Background()
+	s := newStore(t)
+	upload := bytes.Repeat([]byte("upload "), 3000)
+	up := put(t, s, upload)
+	own := blob.NewStager(t.TempDir())
+	own.Write([]byte("%PDF-1.7 rewritten objects\n"))
+	own.Write([]byte("\nsignature page\n"))
+	spans := []blob.Span{{Size: 27}, {Key: up.Key, Offset: 7, Size: 7000}, {Offset: 27, Size: 16}}
+	base, err := blob.OpenPending(ctx, s, spans, own)
+	if err != nil {
+		t.Fatal(err)
+	}
+	prepared, err := io.ReadAll(io.NewSectionReader(base, 0, base.Size()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := slices.Concat([]byte("%PDF-1.7 rewritten objects\n"), upload[7:7007], []byte("\nsignature page\n"))
+	if !bytes.Equal(prepared, want) {
+		t.Fatalf("read %d bytes through the pending spans, want %d", len(prepared), len(want))
+	}
+	if _, err := blob.OpenSpans(ctx, s, spans); err == nil {
+		t.Fatal("spans of content not stored opened without it")
+	}
+	baseSum := sha256.Sum256(prepared)
+	tail := blob.NewTailAfter(own, int64(len(prepared)))
+	update := []byte("\nan incremental update\n%%EOF\n")
+	tail.Write(prepared)
+	tail.Write(update)
+	base.Close()
+	ref, err := tail.Keep(ctx, s, baseSum[:])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tail.At() != 43 || ref.Size != 43+int64(len(update)) {
+		t.Fatalf("kept as %+v with the tail at %d", ref, tail.At())
+	}
+	for i := range spans {
+		spans[i].Key = cmp.Or(spans[i].Key, ref.Key)
+	}
+	spans = append(spans, blob.Span{Key: ref.Key, Offset: tail.At(), Size: int64(len(update))})
+	o, err := blob.OpenSpans(ctx, s, spans)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer o.Close()
+	got, _ := io.ReadAll(o)
+	if !bytes.Equal(got, append(want, update...)) {
+		t.Fatalf("the new version reads back as %d bytes, want %d", len(got), len(want)+len(update))
 	}
 }

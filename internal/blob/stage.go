@@ -191,6 +191,26 @@ func (w *Stager) spill() error {
 // Size is the number of bytes written.
 func (w *Stager) Size() int64 { return w.n }
 
+// ReadAt reads what was written so far, as io.ReaderAt says: content not
+// stored yet, read through OpenPending. After Keep or Close there is
+// nothing to read.
+func (w *Stager) ReadAt(p []byte, off int64) (int, error) {
+	if w.f != nil {
+		return w.f.ReadAt(p, off)
+	}
+	if off < 0 {
+		return 0, errors.New("blob: stage: negative offset")
+	}
+	if off >= int64(len(w.buf)) {
+		return 0, io.EOF
+	}
+	n := copy(p, w.buf[off:])
+	if n < len(p) {
+		return n, io.EOF
+	}
+	return n, nil
+}
+
 // Keep stores what was written in s under its SHA-256 (PutStaged where s
 // can take staged content, Put otherwise) and returns its Ref. The Stager
 // is finished afterwards, whether or not Keep succeeds.

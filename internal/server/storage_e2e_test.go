@@ -166,7 +166,8 @@ func TestRevisionsStoredOnce(t *testing.T) {
 		t.Fatal("the audit trail does not name the downloaded file's SHA-256")
 	}
 	// A range across the end of the prepared file and into the first act's
-	// update comes from two blobs.
+	// update comes from two spans (of one blob: the prepared file's own
+	// bytes and the act's update are stored together).
 	from := d.Signed.Parts[0].Size + d.Signed.Parts[1].Size + d.Signed.Parts[2].Size - 100
 	rq, _ := http.NewRequest("GET", target, nil)
 	rq.Header.Set("Range", fmt.Sprintf("bytes=%d-%d", from, from+999))

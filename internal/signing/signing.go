@@ -85,6 +85,7 @@ import (
 	"io"
 	"io/fs"
 	"mime"
+	"slices"
 	"strings"
 	"time"
 
@@ -261,7 +262,7 @@ type Prepared struct {
 	// Copied lists the runs of the output that are the upload's bytes
 	// (pdf.NormalizeResult.Copied; the updates after the normalised
 	// revision only append), which are stored as references into the
-	// upload (storePrepared); empty for text.
+	// upload (preparedRevision); empty for text.
 	Copied []pdf.Run
 }
 
@@ -458,12 +459,14 @@ func (e *Engine) Sign(ctx context.Context, act Act) (Signed, error) {
 		if d.Unsigned {
 			continue
 		}
-		parent, src, err := e.current(ctx, act.Job, d)
+		parent, src, own, err := e.current(ctx, act.Job, d)
 		if err != nil {
 			return Signed{}, err
 		}
 		defer src.Close()
-		if tails[i], err = blob.NewTail(e.cfg.TempDir, parent.Size); err != nil {
+		if own != nil {
+			tails[i] = blob.NewTailAfter(own, parent.Size)
+		} else if tails[i], err = blob.NewTail(e.cfg.TempDir, parent.Size); err != nil {
 			return Signed{}, fmt.Errorf("signing: %w", err)
 		}
 		parents[i] = parent
@@ -518,37 +521,40 @@ func (e *Engine) ownKey(ctx context.Context, idToken string, n int) (*pki.KeyPai
 }
 
 // current opens d's newest signed revision, read from its parts without
-// putting them together. Before the first act it prepares the upload and
-// stores the prepared document first (storePrepared), so that the first
-// act's revision, like every later one, is its parent followed by what
-// the act appends.
-func (e *Engine) current(ctx context.Context, j Job, d Document) (job.Revision, blob.Object, error) {
-	rev := d.Revision
+// putting them together. Before the first act it prepares the upload
+// (preparedRevision): the prepared document's own bytes are then in own,
+// not stored yet, and its spans of them have an empty Key; the act keeps
+// them and what it appends as one blob (blob.NewTailAfter), so that the
+// first act's revision, like every later one, is its parent followed by
+// what the act appends, and costs one file, not two.
+func (e *Engine) current(ctx context.Context, j Job, d Document) (rev job.Revision, o blob.Object, own *blob.Stager, err error) {
+	rev = d.Revision
 	if rev.SHA256 == "" {
-		var err error
-		if rev, err = e.storePrepared(ctx, j, d); err != nil {
-			return job.Revision{}, nil, err
+		if rev, own, err = e.preparedRevision(ctx, j, d); err != nil {
+			return job.Revision{}, nil, nil, err
 		}
 	}
-	o, err := blob.OpenSpans(ctx, e.cfg.Blobs, rev.Spans())
-	if err != nil {
-		return job.Revision{}, nil, fmt.Errorf("signing: document %s: %w", d.ID, err)
+	if o, err = blob.OpenPending(ctx, e.cfg.Blobs, rev.Spans(), own); err != nil {
+		if own != nil {
+			own.Close()
+		}
+		return job.Revision{}, nil, nil, fmt.Errorf("signing: document %s: %w", d.ID, err)
 	}
-	return rev, o, nil
+	return rev, o, own, nil
 }
 
-// storePrepared prepares d's upload (see prepare) through a spool (memory,
-// or a temporary file when large) and stores the result without a second
-// copy of the upload: the runs that normalisation copied unchanged
-// (Prepared.Copied) stay references into the upload's blob, and the rest
-// (the rewritten objects, the signature page) goes into one new blob. The
-// prepared document is not recorded on its own: the first act's revision
-// begins with it, and a failed act leaves an unreferenced blob, which the
-// blob sweep deletes.
-func (e *Engine) storePrepared(ctx context.Context, j Job, d Document) (job.Revision, error) {
+// preparedRevision prepares d's upload (see prepare) through a spool
+// (memory, or a temporary file when large) and returns it as a revision
+// without a second copy of the upload: the runs that normalisation copied
+// unchanged (Prepared.Copied) stay references into the upload's blob, and
+// the rest (the rewritten objects, the signature page) goes into own, to
+// be stored with the first act's output (see current). The prepared
+// document is not recorded on its own: the first act's revision begins
+// with it, and a failed act stores none of it.
+func (e *Engine) preparedRevision(ctx context.Context, j Job, d Document) (job.Revision, *blob.Stager, error) {
 	src, err := e.cfg.Blobs.Open(ctx, d.Upload)
 	if err != nil {
-		return job.Revision{}, err
+		return job.Revision{}, nil, err
 	}
 	defer src.Close()
 	spool := pdf.NewSpool(e.cfg.TempDir, 0)
@@ -556,20 +562,20 @@ func (e *Engine) storePrepared(ctx context.Context, j Job, d Document) (job.Revi
 	sum := sha256.New()
 	prep, err := e.prepare(ctx, io.MultiWriter(spool, sum), j, d, src, src.Size())
 	if err != nil {
-		return job.Revision{}, err
+		return job.Revision{}, nil, err
 	}
-	return e.storeRuns(ctx, spool, prep.Size, hex.EncodeToString(sum.Sum(nil)), d.Upload, prep.Copied)
+	return e.preparedRuns(spool, prep.Size, hex.EncodeToString(sum.Sum(nil)), d.Upload, prep.Copied)
 }
 
-// storeRuns stores the size bytes of f, whose SHA-256 is sum, as a
-// revision in parts: each of runs (in order, not overlapping) as a span of
-// the blob key, whose bytes they are, and the bytes between them as spans
-// of one new blob. Whatever reads the revision next checks it against sum
+// preparedRuns makes the size bytes of f, whose SHA-256 is sum, a revision in
+// parts: each of runs (in order, not overlapping) a span of the blob key,
+// whose bytes they are, and the bytes between them spans of one new blob,
+// which they are copied into: own, not stored yet, its spans with an
+// empty Key. Whatever reads the revision next checks it against sum
 // (appended), so a wrong run is never recorded.
-func (e *Engine) storeRuns(ctx context.Context, f io.ReaderAt, size int64, sum, key string, runs []pdf.Run) (job.Revision, error) {
+func (e *Engine) preparedRuns(f io.ReaderAt, size int64, sum, key string, runs []pdf.Run) (job.Revision, *blob.Stager, error) {
 	own := blob.NewStager(e.cfg.TempDir) // in memory unless large: written once, by the store
-	defer own.Close()
-	var spans []blob.Span // Key "" is the new blob's, known once it is stored
+	var spans []blob.Span                // Key "" is own's, known once it is stored
 	var at int64
 	rest := func(to int64) error {
 		if to == at {
@@ -589,23 +595,15 @@ func (e *Engine) storeRuns(ctx context.Context, f io.ReaderAt, size int64, sum, 
 			err = rest(r.At)
 		}
 		if err != nil {
-			return job.Revision{}, err
+			own.Close()
+			return job.Revision{}, nil, err
 		}
 		if r.Size > 0 {
 			spans = append(spans, blob.Span{Key: key, Offset: r.Offset, Size: r.Size})
 			at = r.At + r.Size
 		}
 	}
-	ref, err := own.Keep(ctx, e.cfg.Blobs)
-	if err != nil {
-		return job.Revision{}, err
-	}
-	for i := range spans {
-		if spans[i].Key == "" {
-			spans[i].Key = ref.Key
-		}
-	}
-	return job.Revision{SHA256: sum, Size: size, Parts: spans}, nil
+	return job.Revision{SHA256: sum, Size: size, Parts: spans}, own, nil
 }
 
 // appended stores what t holds past parent's bytes and returns the
@@ -621,7 +619,16 @@ func appended(ctx context.Context, blobs blob.Store, parent job.Revision, t *blo
 	if err != nil {
 		return job.Revision{}, fmt.Errorf("signing: %w", err)
 	}
-	return parent.Append(hex.EncodeToString(t.Sum()), t.Size(), ref), nil
+	// The parent's spans of content not stored before (a prepared
+	// document's own bytes, blob.NewTailAfter) are in the same blob.
+	parts := slices.Clone(parent.Spans())
+	for i := range parts {
+		if parts[i].Key == "" {
+			parts[i].Key = ref.Key
+		}
+	}
+	parts = append(parts, blob.Span{Key: ref.Key, Offset: t.At(), Size: ref.Size - t.At()})
+	return job.Revision{SHA256: hex.EncodeToString(t.Sum()), Size: t.Size(), Parts: parts}, nil
 }
 
 // Append stores the revision that write makes on top of rev, and returns

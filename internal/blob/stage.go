@@ -48,8 +48,8 @@ func (s *Staged) Bytes() []byte { return s.mem }
 // memory. PutStaged owns it: moved into place or removed.
 func (s *Staged) File() *os.File { return s.f }
 
-// Reader reads the content from its start.
-func (s *Staged) Reader() io.ReaderAt {
+// Content reads the content at offsets, from memory or its file.
+func (s *Staged) Content() io.ReaderAt {
 	if s.f != nil {
 		return s.f
 	}
@@ -232,7 +232,7 @@ func (w *Stager) Keep(ctx context.Context, s Store) (Ref, error) {
 	if st.f != nil {
 		defer func() { st.f.Close(); os.Remove(st.f.Name()) }()
 	}
-	return s.Put(ctx, io.NewSectionReader(st.Reader(), 0, w.n), w.n)
+	return s.Put(ctx, io.NewSectionReader(st.Content(), 0, w.n), w.n)
 }
 
 // Close discards what was written, unless Keep took it.

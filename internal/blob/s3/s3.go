@@ -197,7 +197,7 @@ func (s *Store) PutStaged(ctx context.Context, st *blob.Staged) (blob.Ref, error
 	if !st.Valid() {
 		return blob.Ref{}, blob.NotStaged()
 	}
-	return s.upload(ctx, st.Reader(), st.Ref())
+	return s.upload(ctx, st.Content(), st.Ref())
 }
 
 func tooLarge(limit int64) error {

@@ -3,9 +3,9 @@
 // one document store (DESIGN §1, issue 11 item 2).
 //
 // The key of a blob is the SHA-256 of its content, known only once the whole
-// stream has been read. Put therefore stages the stream while hashing it (in
-// memory up to blob.StageMemory, past that in a local temporary file), and
-// uploads it under its final key only when the digest and size are known. Of the two ways to learn the key before it
+// stream has been read. Put therefore stages the stream in a local temporary
+// file while hashing it, and uploads the file under its final key only when
+// the digest and size are known. Of the two ways to learn the key before it
 // is used, staging was chosen over uploading to a temporary key and copying
 // it server-side, because:
 //   - a document over the size limit is refused before a byte reaches the
@@ -170,20 +170,24 @@ func objectName(key string) (string, error) {
 	return "sha256/" + key, nil
 }
 
-// Put stages r while hashing it (blob.Stager: in memory up to
-// blob.StageMemory, past that in a temporary file), then uploads it under
-// its digest (see the package comment for why).
+// Put stages r in a temporary file while hashing it, then uploads the file
+// under its digest (see the package comment for why).
 func (s *Store) Put(ctx context.Context, r io.Reader, limit int64) (blob.Ref, error) {
-	w := blob.NewStager(s.tempDir)
-	defer w.Close()
-	n, err := io.Copy(w, io.LimitReader(r, limit+1))
+	tmp, err := os.CreateTemp(s.tempDir, "segl-s3-put-*")
+	if err != nil {
+		return blob.Ref{}, staging("create", err)
+	}
+	defer os.Remove(tmp.Name())
+	defer tmp.Close()
+	h := sha256.New()
+	n, err := io.Copy(io.MultiWriter(tmp, h), io.LimitReader(r, limit+1))
 	if err != nil {
 		return blob.Ref{}, staging("write", err)
 	}
 	if n > limit {
 		return blob.Ref{}, tooLarge(limit)
 	}
-	return w.Keep(ctx, s)
+	return s.upload(ctx, tmp, blob.Ref{Key: hex.EncodeToString(h.Sum(nil)), Size: n})
 }
 
 // PutStaged uploads content that package blob hashed as it was written

@@ -225,10 +225,18 @@ func (w *Stager) Keep(ctx context.Context, s Store) (Ref, error) {
 		st.mem = []byte{}
 	}
 	w.f, w.err = nil, errors.New("blob: stage: already kept")
-	defer w.release()
 	if sp, ok := s.(StagedPutter); ok {
-		return sp.PutStaged(ctx, st)
+		ref, err := sp.PutStaged(ctx, st)
+		if err != nil {
+			// An HTTP transport may still be reading the buffer after a
+			// failed request returns: leave it to the collector, not the pool.
+			w.buf = nil
+			return ref, err
+		}
+		w.release()
+		return ref, nil
 	}
+	defer w.release()
 	if st.f != nil {
 		defer func() { st.f.Close(); os.Remove(st.f.Name()) }()
 	}

@@ -87,7 +87,7 @@ func (s *Store) Put(ctx context.Context, r io.Reader, limit int64) (blob.Ref, er
 		return blob.Ref{}, err
 	}
 	ref := blob.Ref{Key: hex.EncodeToString(h.Sum(nil)), Size: n}
-	return ref, s.place(tmp, ref)
+	return ref, s.placeOwn(tmp, ref)
 }
 
 // PutStaged stores content that package blob hashed as it was written,
@@ -114,7 +114,7 @@ func (s *Store) PutStaged(ctx context.Context, st *blob.Staged) (blob.Ref, error
 			os.Remove(tmp.Name())
 			return blob.Ref{}, failed("write", err)
 		}
-		return ref, s.place(tmp, ref)
+		return ref, s.placeOwn(tmp, ref)
 	}
 	if err := s.place(f, ref); !errors.Is(err, syscall.EXDEV) {
 		return ref, err
@@ -130,12 +130,28 @@ func (s *Store) PutStaged(ctx context.Context, st *blob.Staged) (blob.Ref, error
 	if err != nil {
 		return blob.Ref{}, err
 	}
-	if _, err := io.Copy(tmp, io.NewSectionReader(src, 0, ref.Size)); err != nil {
+	n, err := io.Copy(tmp, io.NewSectionReader(src, 0, ref.Size))
+	if err == nil && n != ref.Size {
+		err = fmt.Errorf("copied %d of %d bytes", n, ref.Size)
+	}
+	if err != nil {
 		tmp.Close()
 		os.Remove(tmp.Name())
 		return blob.Ref{}, failed("write", err)
 	}
-	return ref, s.place(tmp, ref)
+	return ref, s.placeOwn(tmp, ref)
+}
+
+// placeOwn places a temporary file the store made in its own directory:
+// a rename of it across file systems (tmp/ mounted apart from sha256/) is
+// a failure like any other, and the file is removed.
+func (s *Store) placeOwn(tmp *os.File, ref blob.Ref) error {
+	err := s.place(tmp, ref)
+	if errors.Is(err, syscall.EXDEV) {
+		os.Remove(tmp.Name())
+		return failed("rename", err)
+	}
+	return err
 }
 
 // createTemp makes a temporary file in the store's own directory, on the

@@ -122,6 +122,43 @@ func TestStagedFileFromAnotherFileSystem(t *testing.T) {
 	}
 }
 
+// TestStagedFileCutShortIsRefused copies a staged file from another file
+// system that lost bytes after it was hashed: nothing is stored under the
+// hash of the content it no longer holds, and no temporary file is left.
+func TestStagedFileCutShortIsRefused(t *testing.T) {
+	dir := testtool.SmallFS(t, 16<<20)
+	s, err := Open(filepath.Join(dir, "blobs"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stage := t.TempDir() // not on the tmpfs
+	data := bytes.Repeat([]byte("a large tail "), blob.StageMemory/13+1000)
+	w := blob.NewStager(stage)
+	w.Write(data)
+	left, _ := os.ReadDir(stage)
+	if len(left) != 1 {
+		t.Fatalf("%d staging files for %d bytes, want one", len(left), len(data))
+	}
+	if err := os.Truncate(filepath.Join(stage, left[0].Name()), int64(len(data)/2)); err != nil {
+		t.Fatal(err)
+	}
+	if ref, err := w.Keep(t.Context(), s); err == nil {
+		t.Fatalf("a staged file cut short was stored as %s", ref.Key)
+	}
+	for _, d := range []string{"sha256", "tmp"} {
+		var files []string
+		filepath.WalkDir(filepath.Join(dir, "blobs", d), func(p string, e os.DirEntry, err error) error {
+			if err == nil && !e.IsDir() {
+				files = append(files, p)
+			}
+			return nil
+		})
+		if len(files) != 0 {
+			t.Errorf("files left under %s: %v", d, files)
+		}
+	}
+}
+
 // TestPutAgainRefreshesAge stores content that is already there: the blob
 // counts as written now, so a sweep of old blobs keeps it.
 func TestPutAgainRefreshesAge(t *testing.T) {

@@ -585,7 +585,8 @@ func (p *Prepared) ContinueSHA256(h hash.Hash, n int64) ([]byte, error) {
 //
 // After DigestSHA256, an Appender gets the original's SHA-256 in place of
 // its bytes (SkipBase) and then the update; the count returned is the
-// whole file's all the same.
+// whole file's all the same. It fills the placeholder in p's own update,
+// so one Prepared is not written from two goroutines at once.
 func (p *Prepared) WriteTo(w io.Writer, der []byte) (int64, error) {
 	if len(der) > p.room {
 		return 0, fmt.Errorf("pdf: signature of %d bytes exceeds the %d reserved", len(der), p.room)

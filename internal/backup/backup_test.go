@@ -132,7 +132,7 @@ func partsJob(t *testing.T) (data string, j *job.Job, tail blob.Ref) {
 	if err := db.CreateJob(ctx, j, ev, nil); err != nil {
 		t.Fatal(err)
 	}
-	j.Documents[0].Signed = job.Revision{SHA256: upload, Size: 19}.Append(strings.Repeat("ab", 32), 19+tail.Size, tail)
+	j.Documents[0].Signed = job.Revision{SHA256: upload, Size: 19}.Append(strings.Repeat("ab", 32), 19+tail.Size, blob.Whole(tail))
 	if err := db.SaveJob(ctx, j, nil); err != nil {
 		t.Fatal(err)
 	}

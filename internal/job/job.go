@@ -200,11 +200,18 @@ func (r Revision) Spans() []blob.Span {
 // kept while the revision is.
 func (r Revision) Blobs() []string { return blob.Keys(r.Spans()) }
 
-// Append returns the revision that is r followed by the blob tail: the
-// revision whose whole file has SHA-256 sum and size bytes.
-func (r Revision) Append(sum string, size int64, tail blob.Ref) Revision {
-	parts := append(slices.Clip(r.Spans()), blob.Whole(tail))
-	return Revision{SHA256: sum, Size: size, Parts: parts}
+// Append returns the revision that is r followed by the span tail: the
+// revision whose whole file has SHA-256 sum and size bytes. r's spans of
+// content not stored before (an empty Key: a prepared document's own
+// bytes, blob.NewTailAfter) are in tail's blob, ahead of tail.
+func (r Revision) Append(sum string, size int64, tail blob.Span) Revision {
+	parts := slices.Clone(r.Spans())
+	for i := range parts {
+		if parts[i].Key == "" {
+			parts[i].Key = tail.Key
+		}
+	}
+	return Revision{SHA256: sum, Size: size, Parts: append(parts, tail)}
 }
 
 // SignedFileName names the signed file: kontrakt.txt → kontrakt-signed.pdf

@@ -85,7 +85,6 @@ import (
 	"io"
 	"io/fs"
 	"mime"
-	"slices"
 	"strings"
 	"time"
 
@@ -619,16 +618,7 @@ func appended(ctx context.Context, blobs blob.Store, parent job.Revision, t *blo
 	if err != nil {
 		return job.Revision{}, fmt.Errorf("signing: %w", err)
 	}
-	// The parent's spans of content not stored before (a prepared
-	// document's own bytes, blob.NewTailAfter) are in the same blob.
-	parts := slices.Clone(parent.Spans())
-	for i := range parts {
-		if parts[i].Key == "" {
-			parts[i].Key = ref.Key
-		}
-	}
-	parts = append(parts, blob.Span{Key: ref.Key, Offset: t.At(), Size: ref.Size - t.At()})
-	return job.Revision{SHA256: hex.EncodeToString(t.Sum()), Size: t.Size(), Parts: parts}, nil
+	return parent.Append(hex.EncodeToString(t.Sum()), t.Size(), blob.Span{Key: ref.Key, Offset: t.At(), Size: ref.Size - t.At()}), nil
 }
 
 // Append stores the revision that write makes on top of rev, and returns

@@ -248,7 +248,7 @@ func testRevisionParts(t *testing.T, s store.Store) {
 	upload := a.Documents[0].SHA256
 	first := job.Revision{SHA256: "8888888888888888888888888888888888888888888888888888888888888888", Size: 1300,
 		Parts: []blob.Span{{Key: prepared, Size: 100}, {Key: upload, Offset: 34, Size: 1000}, {Key: prepared, Offset: 100, Size: 200}}}
-	a.Documents[0].Signed = first.Append(whole, 1400, blob.Ref{Key: act1, Size: 100})
+	a.Documents[0].Signed = first.Append(whole, 1400, blob.Whole(blob.Ref{Key: act1, Size: 100}))
 	if err := s.SaveJob(ctx, a, nil); err != nil {
 		t.Fatal(err)
 	}
@@ -256,7 +256,7 @@ func testRevisionParts(t *testing.T, s store.Store) {
 	if err != nil || !reflect.DeepEqual(got, a) {
 		t.Fatalf("read back: %v\n got %+v\nwant %+v", err, got.Documents, a.Documents)
 	}
-	a.Documents[0].Signed = a.Documents[0].Signed.Append(whole[:63]+"8", 1450, blob.Ref{Key: act2, Size: 50})
+	a.Documents[0].Signed = a.Documents[0].Signed.Append(whole[:63]+"8", 1450, blob.Whole(blob.Ref{Key: act2, Size: 50}))
 	if err := s.SaveJob(ctx, a, nil); err != nil {
 		t.Fatal(err)
 	}

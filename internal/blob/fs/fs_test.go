@@ -96,16 +96,24 @@ func TestFullDisk(t *testing.T) {
 // TestStagedFileFromAnotherFileSystem: a staged file that cannot be
 // renamed into the store (another file system: a temporary directory
 // elsewhere) is copied into it, stored under its SHA-256, and removed.
-func TestStagedFileFromAnotherFileSystem(t *testing.T) {
-	dir := testtool.SmallFS(t, 16<<20)
+// stagedElsewhere opens a store on a small tmpfs and stages, on another
+// file system, more than a Stager keeps in memory, so that it is a file.
+func stagedElsewhere(t *testing.T) (s *Store, dir, stage string, data []byte, w *blob.Stager) {
+	t.Helper()
+	dir = testtool.SmallFS(t, 16<<20)
 	s, err := Open(filepath.Join(dir, "blobs"), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	stage := t.TempDir() // not on the tmpfs
-	data := bytes.Repeat([]byte("a large tail "), blob.StageMemory/13+1000)
-	w := blob.NewStager(stage)
+	stage = t.TempDir() // not on the tmpfs
+	data = bytes.Repeat([]byte("a large tail "), blob.StageMemory/13+1000)
+	w = blob.NewStager(stage)
 	w.Write(data)
+	return s, dir, stage, data, w
+}
+
+func TestStagedFileFromAnotherFileSystem(t *testing.T) {
+	s, dir, stage, data, w := stagedElsewhere(t)
 	if left, _ := os.ReadDir(stage); len(left) != 1 {
 		t.Fatalf("%d staging files for %d bytes, want one", len(left), len(data))
 	}
@@ -126,15 +134,7 @@ func TestStagedFileFromAnotherFileSystem(t *testing.T) {
 // system that lost bytes after it was hashed: nothing is stored under the
 // hash of the content it no longer holds, and no temporary file is left.
 func TestStagedFileCutShortIsRefused(t *testing.T) {
-	dir := testtool.SmallFS(t, 16<<20)
-	s, err := Open(filepath.Join(dir, "blobs"), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	stage := t.TempDir() // not on the tmpfs
-	data := bytes.Repeat([]byte("a large tail "), blob.StageMemory/13+1000)
-	w := blob.NewStager(stage)
-	w.Write(data)
+	s, dir, stage, data, w := stagedElsewhere(t)
 	left, _ := os.ReadDir(stage)
 	if len(left) != 1 {
 		t.Fatalf("%d staging files for %d bytes, want one", len(left), len(data))

@@ -12,8 +12,9 @@
 // failure leaves the job pending with its lease running out, which is what
 // a worker that crashed before the write leaves too, and the queue already
 // delivers at least once to idempotent handlers. Accepted work is never
-// lost: each Enqueue commits with synchronous=FULL, which also makes every
-// earlier commit in the write-ahead log durable, in order
+// lost: Enqueue returns once an fsync of the write-ahead log begun after
+// its commit has finished (sqldb.WAL, shared by concurrent enqueues), which
+// also makes every earlier commit in the log durable, in order
 // (https://sqlite.org/pragma.html#pragma_synchronous, https://sqlite.org/wal.html).
 // A process crash loses nothing either way; the operating system still has
 // the log.
@@ -23,6 +24,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/url"
 	"sort"
@@ -47,11 +49,10 @@ type Queue struct {
 	db    *sql.DB
 	own   bool // Open made db, Close closes it
 	stmts sync.Map
-	// syncEnqueue: the connection commits with synchronous=NORMAL, and
-	// Enqueue alone raises it to FULL (see the package comment). Only
-	// when Open made the single connection, whose settings are the
-	// queue's to change.
-	syncEnqueue bool
+	// wal makes an Enqueue durable (see the package comment); nil when
+	// the caller opened db (New), whose own synchronous setting then
+	// holds, or with RelaxedSync.
+	wal *sqldb.WAL
 	// enqueued wakes this process's runners (queue.Notifier).
 	enqueued queue.Signal
 }
@@ -83,7 +84,10 @@ func Open(path string, opts Options) (*Queue, error) {
 		db.Close()
 		return nil, err
 	}
-	qu.own, qu.syncEnqueue = true, !opts.RelaxedSync
+	qu.own = true
+	if !opts.RelaxedSync {
+		qu.wal = sqldb.NewWAL(path)
+	}
 	return qu, nil
 }
 
@@ -117,10 +121,14 @@ func (q *Queue) Ping(ctx context.Context) error {
 // Close releases the prepared statements, and the database if Open made it.
 func (q *Queue) Close() error {
 	q.stmts.Range(func(_, st any) bool { st.(*sql.Stmt).Close(); return true })
-	if q.own {
-		return q.db.Close()
+	if !q.own {
+		return nil
 	}
-	return nil
+	err := q.db.Close()
+	if q.wal != nil {
+		err = errors.Join(err, q.wal.Close())
+	}
+	return err
 }
 
 // migrations is append-only: never edit an applied entry, add a new one.
@@ -241,33 +249,13 @@ func (q *Queue) Enqueue(ctx context.Context, kind, key string, payload []byte, r
 }
 
 // durably runs fn in a transaction that is on the disk when durably
-// returns: the connection commits it with synchronous=FULL and goes back
-// to NORMAL after (https://sqlite.org/pragma.html#pragma_synchronous; the
-// setting cannot change inside a transaction). Without syncEnqueue the
-// connection's own setting holds.
+// returns (see the package comment). Without wal the connection's own
+// setting holds.
 func (q *Queue) durably(ctx context.Context, fn func(*sql.Tx) error) error {
-	c, err := q.db.Conn(ctx)
-	if err != nil {
+	if err := q.tx(ctx, fn); err != nil || q.wal == nil {
 		return err
 	}
-	defer c.Close()
-	if q.syncEnqueue {
-		if _, err := c.ExecContext(ctx, `PRAGMA synchronous = FULL`); err != nil {
-			return err
-		}
-		// Should this fail, the connection stays at FULL: slower, never
-		// less durable.
-		defer c.ExecContext(context.WithoutCancel(ctx), `PRAGMA synchronous = NORMAL`)
-	}
-	tx, err := c.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	if err := fn(tx); err != nil {
-		tx.Rollback()
-		return err
-	}
-	return tx.Commit()
+	return q.wal.Sync()
 }
 
 // Enqueued is closed at the next Enqueue in this process (queue.Notifier).

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -77,4 +79,63 @@ func BenchmarkSaveJob(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// BenchmarkSaveJobDurable saves from eight goroutines at once, each its
+// own job, as concurrent signing acts do: the intent, then the act, with
+// every commit durable (the store's default). It reports the process's
+// CPU time per pair (user + system, from getrusage), which fsyncs are a
+// part of.
+func BenchmarkSaveJobDurable(b *testing.B) {
+	db, err := Open(filepath.Join(b.TempDir(), "segl.db"), Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { db.Close() })
+	ctx := context.Background()
+	var next atomic.Int64
+	newJob := func() *job.Job {
+		n := next.Add(1)
+		id := func() string { return fmt.Sprintf("0193%012d", next.Add(1)) }
+		t0 := time.Date(2026, 12, 7, 1, 0, 0, 0, time.UTC)
+		r := &job.Request{Title: "Arbeidsavtale", Flow: job.Direct, SignatureType: job.Authenticated,
+			Documents: []job.DocumentRequest{{Title: "Kontrakt", File: "doc1"}},
+			Signers:   []job.SignerRequest{{PID: "21909825250", Order: 1}, {PID: "03896127682", Order: 2}}}
+		docs := []job.Document{{ID: id(), Title: "Kontrakt", FileName: "k.pdf", MediaType: "application/pdf",
+			Size: 1234 + n, SHA256: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", Pages: 2}}
+		j, ev := job.New(r, "310000001", "cert:42", docs, id, t0, job.DefaultLimits)
+		j.AuditKey = make([]byte, 32)
+		if err := db.CreateJob(ctx, j, ev, nil); err != nil {
+			b.Fatal(err)
+		}
+		return j
+	}
+	b.SetParallelism(4) // eight goroutines on two cores
+	cpu0 := cpuTime()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		j := newJob()
+		intent := []job.Event{{Type: "signer.signing", JobID: j.ID, SignerID: j.Signers[0].ID, At: j.CreatedAt}}
+		signed := []job.Event{{Type: "signer.signed", JobID: j.ID, SignerID: j.Signers[0].ID, At: j.CreatedAt}}
+		for i := 1; pb.Next(); i++ {
+			if err := db.SaveJob(ctx, j, intent); err != nil {
+				b.Fatal(err)
+			}
+			j.Signers[0].UpdatedAt = j.CreatedAt.Add(time.Duration(i) * time.Microsecond)
+			j.Documents[0].Signed = job.Revision{SHA256: fmt.Sprintf("%064x", i), Size: 3000 + int64(i),
+				Parts: []blob.Span{{Key: j.Documents[0].SHA256, Size: 1234}}}
+			if err := db.SaveJob(ctx, j, signed); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.StopTimer()
+	b.ReportMetric(float64(cpuTime()-cpu0)/float64(b.N)/1e3, "cpu-µs/op")
+}
+
+// cpuTime is the process's user and system time so far.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

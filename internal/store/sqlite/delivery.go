@@ -81,7 +81,7 @@ func (db *DB) Cursor(ctx context.Context, name string) (int64, error) {
 
 // SetCursor moves a worker's position forward.
 func (db *DB) SetCursor(ctx context.Context, name string, seq int64) error {
-	_, err := db.write.ExecContext(ctx, `
+	_, err := db.writeExec(ctx, `
 		INSERT INTO cursors (name, seq) VALUES (?, ?)
 		ON CONFLICT (name) DO UPDATE SET seq = max(seq, excluded.seq)`, name, seq)
 	if err != nil {
@@ -92,7 +92,7 @@ func (db *DB) SetCursor(ctx context.Context, name string, seq int64) error {
 
 // RecordNotice stores a delivered notice once.
 func (db *DB) RecordNotice(ctx context.Context, n store.Notice) (bool, error) {
-	res, err := db.write.ExecContext(ctx, `
+	res, err := db.writeExec(ctx, `
 		INSERT INTO notices (key, org, job_id, signer_id, channel, template, at) VALUES (?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (key) DO NOTHING`,
 		n.Key, n.Org, n.JobID, n.SignerID, n.Channel, n.Template, micro(n.At))
@@ -183,7 +183,7 @@ func (db *DB) PutCode(ctx context.Context, c store.Code, maxCodes int) error {
 	if maxCodes < 1 {
 		return errs.E(errs.Conflict, store.CodeCodeLimit, "no more codes may be sent to this signer")
 	}
-	res, err := db.write.ExecContext(ctx, `
+	res, err := db.writeExec(ctx, `
 		INSERT INTO codes (signer_id, hash, expires_at, sent_at, attempts, sent, guesses) VALUES (?, ?, ?, ?, 0, 1, 0)
 		ON CONFLICT (signer_id) DO UPDATE SET hash = excluded.hash, expires_at = excluded.expires_at,
 			sent_at = excluded.sent_at, attempts = 0, sent = codes.sent + 1
@@ -211,10 +211,11 @@ func (db *DB) Code(ctx context.Context, signerID string) (store.Code, error) {
 // so that of any number of concurrent guesses only as many as the limits
 // leave are counted and answered.
 func (db *DB) GuessCode(ctx context.Context, signerID string, now time.Time, perCode, total int) (store.Code, error) {
-	c, err := scanCode(db.write.QueryRowContext(ctx, `
+	var c store.Code
+	err := db.writeRow(ctx, func(row *sql.Row) (err error) { c, err = scanCode(row, signerID); return err }, `
 		UPDATE codes SET attempts = attempts + 1, guesses = guesses + 1
 		WHERE signer_id = ? AND expires_at > ? AND attempts < ? AND guesses < ? AND locked_at IS NULL
-		RETURNING `+codeColumns, signerID, micro(now), perCode, total), signerID)
+		RETURNING `+codeColumns, signerID, micro(now), perCode, total)
 	if errs.Is(err, errs.NotFound) {
 		if _, err := db.Code(ctx, signerID); err != nil {
 			return c, err
@@ -230,7 +231,7 @@ func (db *DB) GuessCode(ctx context.Context, signerID string, now time.Time, per
 // SpendCode ends a signer's code; the hash and the live expiry in the
 // WHERE let only one caller spend it.
 func (db *DB) SpendCode(ctx context.Context, signerID string, hash []byte) error {
-	res, err := db.write.ExecContext(ctx, `UPDATE codes SET expires_at = 0 WHERE signer_id = ? AND hash = ? AND expires_at > 0`,
+	res, err := db.writeExec(ctx, `UPDATE codes SET expires_at = 0 WHERE signer_id = ? AND hash = ? AND expires_at > 0`,
 		signerID, hash)
 	if err != nil {
 		return fmt.Errorf("sqlite: spend code: %w", sqldb.Full(err))
@@ -244,7 +245,7 @@ func (db *DB) SpendCode(ctx context.Context, signerID string, hash []byte) error
 // LockCode locks a signer's link, creating the row if the signer never had
 // a code.
 func (db *DB) LockCode(ctx context.Context, signerID string, at time.Time) error {
-	_, err := db.write.ExecContext(ctx, `
+	_, err := db.writeExec(ctx, `
 		INSERT INTO codes (signer_id, hash, expires_at, sent_at, attempts, sent, guesses, locked_at) VALUES (?, x'', 0, 0, 0, 0, 0, ?)
 		ON CONFLICT (signer_id) DO UPDATE SET expires_at = 0, locked_at = excluded.locked_at WHERE codes.locked_at IS NULL`,
 		signerID, micro(at))

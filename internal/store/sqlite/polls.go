@@ -100,8 +100,8 @@ func (db *DB) Leased(ctx context.Context, org string, now time.Time) ([]string, 
 // EndDelivery ends a job's lease and returns what its delivery covered.
 func (db *DB) EndDelivery(ctx context.Context, org, jobID string) (int64, error) {
 	var through int64
-	err := db.write.QueryRowContext(ctx, `DELETE FROM poll_leases WHERE org = ? AND job_id = ? RETURNING through_seq`,
-		org, jobID).Scan(&through)
+	err := db.writeRow(ctx, func(row *sql.Row) error { return row.Scan(&through) },
+		`DELETE FROM poll_leases WHERE org = ? AND job_id = ? RETURNING through_seq`, org, jobID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, nil
 	}

@@ -40,7 +40,7 @@ func (db *DB) DueRenewals(ctx context.Context, until time.Time, limit int) ([]st
 
 // ScheduleRenewal sets when a document's renewal is next due.
 func (db *DB) ScheduleRenewal(ctx context.Context, org, jobID, docID string, at time.Time) error {
-	res, err := db.write.ExecContext(ctx, `UPDATE documents SET renew_at = ? WHERE org = ? AND job_id = ? AND id = ?`,
+	res, err := db.writeExec(ctx, `UPDATE documents SET renew_at = ? WHERE org = ? AND job_id = ? AND id = ?`,
 		micro(at), org, jobID, docID)
 	if err != nil {
 		return fmt.Errorf("sqlite: schedule renewal: %w", err)

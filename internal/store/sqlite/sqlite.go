@@ -2,6 +2,12 @@
 // SQLite file in WAL mode through a pure-Go driver (no cgo). All writes go
 // through one connection, which is how SQLite serialises writers anyway; reads
 // use a pool and never wait for writers.
+//
+// Commits are made durable in groups (sqldb.WAL): the writer commits with
+// synchronous=NORMAL and every write then waits for an fsync of the
+// write-ahead log begun after its commit, which concurrent writes share and
+// which no longer holds the write lock. A write that returned is on the
+// disk, as with synchronous=FULL.
 package sqlite
 
 import (
@@ -32,25 +38,24 @@ var _ store.Store = (*DB)(nil)
 type DB struct {
 	write *sql.DB // exactly one connection: SQLite has one writer
 	read  *sql.DB
-	stmts sync.Map // query → *sql.Stmt: parsing SQL costs more than running it
+	wal   *sqldb.WAL // nil with RelaxedSync
+	stmts sync.Map   // query → *sql.Stmt: parsing SQL costs more than running it
 }
 
 // Options tune durability. The zero value is the safe default.
 type Options struct {
 	// RelaxedSync trades durability on power loss for speed: with it, a
-	// commit survives a crash of segl but not of the machine
-	// (synchronous=NORMAL instead of FULL).
+	// commit survives a crash of segl but not of the machine (no write
+	// waits for an fsync of the write-ahead log).
 	RelaxedSync bool
 }
 
 // Open opens or creates the database at path and brings its schema up to date.
 func Open(path string, opts Options) (*DB, error) {
-	sync := "FULL"
-	if opts.RelaxedSync {
-		sync = "NORMAL"
-	}
 	q := url.Values{}
-	for _, p := range []string{"journal_mode(WAL)", "synchronous(" + sync + ")", "busy_timeout(10000)", "foreign_keys(ON)",
+	// NORMAL: a commit does not fsync; DB.durable does, for a group of
+	// commits (see the package comment).
+	for _, p := range []string{"journal_mode(WAL)", "synchronous(NORMAL)", "busy_timeout(10000)", "foreign_keys(ON)",
 		// Overwrite deleted content, so a deleted job's identity numbers
 		// do not stay readable in free pages (docs/architecture.md, "Retention").
 		"secure_delete(ON)"} {
@@ -75,7 +80,13 @@ func Open(path string, opts Options) (*DB, error) {
 	read.SetMaxOpenConns(8)
 	read.SetMaxIdleConns(8)
 	db := &DB{write: write, read: read}
-	if err := db.migrate(context.Background()); err != nil {
+	if !opts.RelaxedSync {
+		db.wal = sqldb.NewWAL(path)
+	}
+	if err := db.migrate(context.Background()); err == nil {
+		err = db.durable()
+	}
+	if err != nil {
 		db.Close()
 		return nil, err
 	}
@@ -101,7 +112,11 @@ func (db *DB) Ping(ctx context.Context) error {
 // Close closes both pools.
 func (db *DB) Close() error {
 	db.stmts.Range(func(_, st any) bool { st.(*sql.Stmt).Close(); return true })
-	return errors.Join(db.read.Close(), db.write.Close())
+	err := errors.Join(db.read.Close(), db.write.Close())
+	if db.wal != nil {
+		err = errors.Join(err, db.wal.Close())
+	}
+	return err
 }
 
 func (db *DB) migrate(ctx context.Context) error {
@@ -111,8 +126,42 @@ func (db *DB) migrate(ctx context.Context) error {
 	return db.refoldSearch(ctx)
 }
 
+// tx runs fn in a write transaction and returns once the commit is
+// durable.
 func (db *DB) tx(ctx context.Context, fn func(*sql.Tx) error) error {
-	return sqldb.InTx(ctx, db.write, fn)
+	if err := sqldb.InTx(ctx, db.write, fn); err != nil {
+		return err
+	}
+	return db.durable()
+}
+
+// writeExec runs one statement on the writer, outside a transaction, and
+// returns once its commit is durable.
+func (db *DB) writeExec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	res, err := db.write.ExecContext(ctx, query, args...)
+	if err != nil {
+		return nil, sqldb.Full(err)
+	}
+	return res, db.durable()
+}
+
+// writeRow runs one statement that writes and returns a row (RETURNING),
+// scans the row, and returns once the commit is durable. A statement that
+// matched no row wrote nothing and waits for nothing.
+func (db *DB) writeRow(ctx context.Context, scan func(*sql.Row) error, query string, args ...any) error {
+	if err := scan(db.write.QueryRowContext(ctx, query, args...)); err != nil {
+		return sqldb.Full(err)
+	}
+	return db.durable()
+}
+
+// durable returns once every commit made before it is on the disk
+// (sqldb.WAL); with RelaxedSync at once.
+func (db *DB) durable() error {
+	if db.wal == nil {
+		return nil
+	}
+	return db.wal.Sync()
 }
 
 // stmt returns a prepared statement for query on pool, preparing it once.

@@ -1,0 +1,152 @@
+package sqldb
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"sync"
+	"sync/atomic"
+
+	"github.com/segl/segl/internal/errs"
+)
+
+// WAL makes commits of a SQLite database in WAL mode durable in groups:
+// the writer commits with synchronous=NORMAL, which writes the commit's
+// frames to the write-ahead log without an fsync, and each committer then
+// calls Sync, which returns once an fsync of the log that started after
+// its commit has finished. Concurrent committers share one fsync, and the
+// database's single write lock is no longer held while the disk flushes.
+//
+// This is what synchronous=FULL gives, one commit at a time: in WAL mode
+// FULL differs from NORMAL only by an fsync of the log after each commit's
+// frames are written (https://sqlite.org/pragma.html#pragma_synchronous;
+// https://sqlite.org/wal.html). Everything else that orders the log
+// against the database file stays SQLite's own and is the same in both:
+// the log's header is synced when a new log starts (so frames written
+// after a restart can never be read with an old header), and a checkpoint
+// syncs the log before it copies pages into the database and the database
+// before the log is reused. A frame on the disk with a valid checksum chain
+// up to its commit frame is recovered after a power failure, so a commit
+// whose Sync returned survives one. A process crash loses nothing either
+// way: the operating system still has the log.
+//
+// A failed fsync is final: the kernel may have dropped the pages it could
+// not write, so a later fsync that succeeds proves nothing about them. Every
+// Sync after it fails (errs.Unavailable) until the process is restarted, as
+// PostgreSQL does (https://wiki.postgresql.org/wiki/Fsync_Errors).
+type WAL struct {
+	path string // the log: the database's path and "-wal"
+
+	mu      sync.Mutex
+	done    sync.Cond // signalled when an fsync ends
+	started uint64    // fsyncs begun
+	synced  uint64    // the last begun fsync that has finished
+	running bool
+	err     error // the failed fsync, for good
+	f       *os.File
+	fi      fs.FileInfo // of f, to notice a log that SQLite replaced
+
+	commits, fsyncs atomic.Int64
+}
+
+// testHookFsync, when set by a test, runs before each fsync.
+var testHookFsync func()
+
+// NewWAL syncs the write-ahead log of the database file at path.
+func NewWAL(path string) *WAL {
+	w := &WAL{path: path + "-wal"}
+	w.done.L = &w.mu
+	return w
+}
+
+// Sync returns when every commit that finished before it was called is
+// on the disk, sharing the fsync with concurrent callers.
+func (w *WAL) Sync() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	// An fsync already running may have begun before the caller's commit
+	// wrote its frames: only one begun from now on covers it.
+	need := w.started + 1
+	w.commits.Add(1)
+	for w.synced < need && w.err == nil {
+		if w.running {
+			w.done.Wait()
+			continue
+		}
+		w.running = true
+		w.started++
+		gen := w.started
+		w.mu.Unlock()
+		err := w.fsync()
+		w.mu.Lock()
+		w.running = false
+		if err != nil {
+			w.err = errs.Wrap(err, errs.Unavailable, errs.CodeDatabaseUnavailable, "sqldb: the write-ahead log could not be synced; restart segl")
+		} else {
+			w.synced = gen
+		}
+		w.done.Broadcast()
+	}
+	return w.err
+}
+
+// Counts reports how many commits asked for a sync and how many fsyncs
+// served them.
+func (w *WAL) Counts() (commits, fsyncs int64) { return w.commits.Load(), w.fsyncs.Load() }
+
+// Close releases the log's file.
+func (w *WAL) Close() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for w.running {
+		w.done.Wait()
+	}
+	if w.f == nil {
+		return nil
+	}
+	err := w.f.Close()
+	w.f = nil
+	return err
+}
+
+// fsync flushes the log. SQLite removes the log when its last connection
+// closes (after checkpointing it into the database and syncing that) and
+// makes a new one at the next write, so the file is looked up by name each
+// time and reopened when it is another one. No log means nothing is
+// waiting in one.
+func (w *WAL) fsync() error {
+	fi, err := os.Stat(w.path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("sqldb: sync %s: %w", w.path, err)
+	}
+	if w.f != nil && !os.SameFile(fi, w.fi) {
+		w.f.Close()
+		w.f = nil
+	}
+	if w.f == nil {
+		f, err := os.Open(w.path)
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("sqldb: sync %s: %w", w.path, err)
+		}
+		if w.fi, err = f.Stat(); err != nil {
+			f.Close()
+			return fmt.Errorf("sqldb: sync %s: %w", w.path, err)
+		}
+		w.f = f
+	}
+	w.fsyncs.Add(1)
+	if testHookFsync != nil {
+		testHookFsync()
+	}
+	if err := w.f.Sync(); err != nil {
+		return fmt.Errorf("sqldb: sync %s: %w", w.path, err)
+	}
+	return nil
+}

@@ -1,0 +1,131 @@
+package sqlite
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/segl/segl/internal/store"
+)
+
+// TestEveryWriteWaitsForTheDisk: each kind of write, in a transaction or a
+// single statement, returns only after it asked for an fsync of the
+// write-ahead log (sqldb.WAL.Sync, which returns once an fsync begun after
+// the commit has finished); with RelaxedSync none does.
+func TestEveryWriteWaitsForTheDisk(t *testing.T) {
+	ctx := context.Background()
+	db, err := Open(filepath.Join(t.TempDir(), "segl.db"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	writes := []struct {
+		name  string
+		write func() error
+	}{
+		{"transaction", func() error {
+			return db.PutOrg(ctx, store.By{Actor: "test", At: time.Now()}, store.Org{Number: "910000001", Name: "A", Active: true})
+		}},
+		{"statement", func() error {
+			_, err := db.RecordNotice(ctx, store.Notice{Key: "n1", Org: "910000001", JobID: "j", SignerID: "s", Channel: "email", Template: "t", At: time.Now()})
+			return err
+		}},
+		{"statement returning a row", func() error {
+			_, err := db.EndDelivery(ctx, "910000001", "j") // no lease: writes nothing, waits for nothing
+			return err
+		}},
+	}
+	want := []int64{1, 1, 0}
+	for i, w := range writes {
+		before, _ := db.wal.Counts()
+		if err := w.write(); err != nil {
+			t.Fatalf("%s: %v", w.name, err)
+		}
+		if after, _ := db.wal.Counts(); after-before != want[i] {
+			t.Errorf("%s asked for %d syncs, want %d", w.name, after-before, want[i])
+		}
+	}
+	relaxed, err := Open(filepath.Join(t.TempDir(), "segl.db"), Options{RelaxedSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer relaxed.Close()
+	if relaxed.wal != nil {
+		t.Fatal("with RelaxedSync a write waits for the disk")
+	}
+}
+
+// TestAnsweredWritesSurviveSIGKILL kills a process (SIGKILL, as a crash or
+// the OOM killer does) while eight goroutines write, each a notice at a
+// time, and print the key of each write that returned: every printed key
+// is in the database when it is opened again. (A power failure cannot be
+// made in a test; what makes a returned write survive one is that it
+// waited for an fsync of the log, TestEveryWriteWaitsForTheDisk.)
+func TestAnsweredWritesSurviveSIGKILL(t *testing.T) {
+	if path := os.Getenv("SEGL_SQLITE_CRASH_DB"); path != "" {
+		db, err := Open(path, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var mu sync.Mutex
+		for g := range 8 {
+			go func() {
+				for i := 0; ; i++ {
+					key := fmt.Sprintf("%d-%d", g, i)
+					if _, err := db.RecordNotice(context.Background(), store.Notice{Key: key, Org: "910000001", JobID: "j",
+						SignerID: "s", Channel: "email", Template: "t", At: time.Now()}); err != nil {
+						panic(err)
+					}
+					mu.Lock()
+					fmt.Println(key)
+					mu.Unlock()
+				}
+			}()
+		}
+		select {} // until killed
+	}
+	if runtime.GOOS == "windows" {
+		t.Skip("no SIGKILL")
+	}
+	path := filepath.Join(t.TempDir(), "segl.db")
+	cmd := exec.Command(os.Args[0], "-test.run=^TestAnsweredWritesSurviveSIGKILL$")
+	cmd.Env = append(os.Environ(), "SEGL_SQLITE_CRASH_DB="+path)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var answered []string
+	lines := bufio.NewScanner(out)
+	for len(answered) < 300 && lines.Scan() {
+		answered = append(answered, lines.Text())
+	}
+	cmd.Process.Kill()
+	cmd.Wait()
+	if len(answered) < 300 {
+		t.Fatalf("the child answered %d writes before it ended: %v", len(answered), lines.Err())
+	}
+	db, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for _, key := range answered {
+		if strings.Count(key, "-") != 1 {
+			t.Fatalf("the child said %q", key)
+		}
+		if ok, err := db.HasNotice(context.Background(), key); err != nil || !ok {
+			t.Fatalf("write %s was answered before the crash and is lost (%v)", key, err)
+		}
+	}
+}

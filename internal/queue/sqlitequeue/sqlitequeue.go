@@ -191,14 +191,20 @@ const (
 	enqueue = `INSERT INTO queue_jobs (kind, key, payload, state, run_at, created_at, updated_at)
 		VALUES (?, NULLIF(?, ''), ?, 'pending', ?, ?, ?)
 		ON CONFLICT (kind, key) WHERE state = 'pending' DO NOTHING`
-	// claim is one statement: it takes the write lock before it reads, so
-	// two claimers can never both see a job as free.
+	// claim is one statement: it takes the write lock before it reads
+	// (an UPDATE's transaction begins as a write transaction, as BEGIN
+	// IMMEDIATE does), so two claimers can never both see a job as free.
+	// Its LIMIT is written out (claimQuery), not bound: SQLite plans with
+	// a bound LIMIT's value and compiles the statement again whenever that
+	// parameter is bound to another one (sqlite3ExprIsInteger marks it
+	// with sqlite3VdbeReprepareOnBind), which a runner's free slots do from
+	// one claim to the next.
 	claim = `UPDATE queue_jobs SET locked_by = ?, lease_until = ?, attempt = attempt + 1, updated_at = ?
 		WHERE id IN (
 			SELECT id FROM queue_jobs
 			WHERE state = 'pending' AND kind IN (SELECT value FROM json_each(?))
 				AND run_at <= ? AND lease_until <= ?
-			ORDER BY run_at, id LIMIT ?)
+			ORDER BY run_at, id LIMIT %d)
 		RETURNING id, kind, COALESCE(key, ''), payload, attempt, run_at, last_error`
 	done  = `DELETE FROM queue_jobs WHERE id = ? AND state = 'pending' AND locked_by = ?`
 	retry = `UPDATE queue_jobs SET run_at = ?, locked_by = '', lease_until = 0, last_error = ?, updated_at = ?
@@ -217,7 +223,11 @@ const (
 		FROM queue_jobs WHERE state = 'dead' ORDER BY updated_at DESC, id DESC LIMIT ?`
 )
 
-var statements = []string{enqueue, claim, done, retry, fail, release, postpone, dead, depths}
+var statements = []string{enqueue, done, retry, fail, release, postpone, dead, depths}
+
+// claimQuery is claim with its LIMIT max: one statement per limit, each
+// prepared once (a runner's limits are its few numbers of free slots).
+func claimQuery(max int) string { return fmt.Sprintf(claim, max) }
 
 func micro(t time.Time) int64 { return t.UTC().UnixMicro() }
 
@@ -273,22 +283,20 @@ func (q *Queue) Claim(ctx context.Context, worker string, kinds []string, lease 
 	if err != nil {
 		return nil, fmt.Errorf("sqlitequeue: claim: %w", err)
 	}
-	st, err := q.stmt(ctx, claim)
+	st, err := q.stmt(ctx, claimQuery(max))
 	if err != nil {
 		return nil, fmt.Errorf("sqlitequeue: claim: %w", err)
 	}
-	var jobs []queue.Job
-	err = q.tx(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.StmtContext(ctx, st).QueryContext(ctx,
-			worker, micro(now.Add(lease)), micro(time.Now()), string(kindList), micro(now), micro(now), max)
-		if err != nil {
-			return err
-		}
-		jobs, err = scanJobs(rows)
-		return err
-	})
+	// One statement, its own transaction: no BEGIN and COMMIT around it
+	// to parse and run. Its commit is the step that ends the rows, whose
+	// error scanJobs reports.
+	rows, err := st.QueryContext(ctx, worker, micro(now.Add(lease)), micro(time.Now()), string(kindList), micro(now), micro(now))
 	if err != nil {
-		return nil, fmt.Errorf("sqlitequeue: claim: %w", err)
+		return nil, fmt.Errorf("sqlitequeue: claim: %w", sqldb.Full(err))
+	}
+	jobs, err := scanJobs(rows)
+	if err != nil {
+		return nil, fmt.Errorf("sqlitequeue: claim: %w", sqldb.Full(err))
 	}
 	// RETURNING gives no order; hand out the oldest due first.
 	sort.Slice(jobs, func(i, k int) bool {

@@ -155,3 +155,32 @@ func TestOnlyEnqueueWaitsForTheDisk(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkClaimFreeSlots claims as a runner does, up to its free slots,
+// which change from one claim to the next, with one job due each time
+// (relaxed sync: the CPU, not the disk, is measured).
+func BenchmarkClaimFreeSlots(b *testing.B) {
+	q, err := Open(filepath.Join(b.TempDir(), "queue.db"), Options{RelaxedSync: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { q.Close() })
+	ctx := context.Background()
+	kinds := []string{"callback", "complete", "mailbox", "notice"}
+	now := time.Now()
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		i++
+		if err := q.Enqueue(ctx, "mailbox", "", []byte(`{"job":"0193"}`), now); err != nil {
+			b.Fatal(err)
+		}
+		jobs, err := q.Claim(ctx, "bench", kinds, time.Minute, now, 1+i%4)
+		if err != nil || len(jobs) != 1 {
+			b.Fatalf("claim = %d, %v", len(jobs), err)
+		}
+		if err := q.Done(ctx, jobs[0].ID, "bench"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -118,7 +118,7 @@ func (db *DB) HasNotice(ctx context.Context, key string) (bool, error) {
 
 // JobNotices lists a job's notices.
 func (db *DB) JobNotices(ctx context.Context, org, jobID string) ([]store.Notice, error) {
-	rows, err := db.read.QueryContext(ctx, `
+	rows, err := db.query(ctx, `
 		SELECT key, org, job_id, signer_id, channel, template, at FROM notices
 		WHERE org = ? AND job_id = ? ORDER BY at, key`, org, jobID)
 	if err != nil {

@@ -39,7 +39,9 @@ type DB struct {
 	write *sql.DB // exactly one connection: SQLite has one writer
 	read  *sql.DB
 	wal   *sqldb.WAL // nil with RelaxedSync
-	stmts sync.Map   // query → *sql.Stmt: parsing SQL costs more than running it
+	// Prepared statements by query (*sql.Stmt), one map per pool:
+	// parsing SQL costs more than running it.
+	stmts, readStmts sync.Map
 }
 
 // Options tune durability. The zero value is the safe default.
@@ -111,7 +113,9 @@ func (db *DB) Ping(ctx context.Context) error {
 
 // Close closes both pools.
 func (db *DB) Close() error {
-	db.stmts.Range(func(_, st any) bool { st.(*sql.Stmt).Close(); return true })
+	for _, m := range []*sync.Map{&db.stmts, &db.readStmts} {
+		m.Range(func(_, st any) bool { st.(*sql.Stmt).Close(); return true })
+	}
 	err := errors.Join(db.read.Close(), db.write.Close())
 	if db.wal != nil {
 		err = errors.Join(err, db.wal.Close())
@@ -138,7 +142,11 @@ func (db *DB) tx(ctx context.Context, fn func(*sql.Tx) error) error {
 // writeExec runs one statement on the writer, outside a transaction, and
 // returns once its commit is durable.
 func (db *DB) writeExec(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	res, err := db.write.ExecContext(ctx, query, args...)
+	st, err := db.stmt(ctx, db.write, query)
+	if err != nil {
+		return nil, sqldb.Full(err)
+	}
+	res, err := st.ExecContext(ctx, args...)
 	if err != nil {
 		return nil, sqldb.Full(err)
 	}
@@ -149,7 +157,11 @@ func (db *DB) writeExec(ctx context.Context, query string, args ...any) (sql.Res
 // scans the row, and returns once the commit is durable. A statement that
 // matched no row wrote nothing and waits for nothing.
 func (db *DB) writeRow(ctx context.Context, scan func(*sql.Row) error, query string, args ...any) error {
-	if err := scan(db.write.QueryRowContext(ctx, query, args...)); err != nil {
+	st, err := db.stmt(ctx, db.write, query)
+	if err != nil {
+		return sqldb.Full(err)
+	}
+	if err := scan(st.QueryRowContext(ctx, args...)); err != nil {
 		return sqldb.Full(err)
 	}
 	return db.durable()
@@ -167,18 +179,18 @@ func (db *DB) durable() error {
 // stmt returns a prepared statement for query on pool, preparing it once.
 // database/sql re-prepares it per connection as needed.
 func (db *DB) stmt(ctx context.Context, pool *sql.DB, query string) (*sql.Stmt, error) {
-	key := query
+	m := &db.stmts
 	if pool == db.read {
-		key = "r:" + query
+		m = &db.readStmts
 	}
-	if st, ok := db.stmts.Load(key); ok {
+	if st, ok := m.Load(query); ok {
 		return st.(*sql.Stmt), nil
 	}
 	st, err := pool.PrepareContext(ctx, query)
 	if err != nil {
 		return nil, err
 	}
-	if prev, loaded := db.stmts.LoadOrStore(key, st); loaded {
+	if prev, loaded := m.LoadOrStore(query, st); loaded {
 		st.Close()
 		return prev.(*sql.Stmt), nil
 	}
@@ -193,6 +205,15 @@ func (db *DB) exec(ctx context.Context, tx *sql.Tx, query string, args ...any) (
 		return tx.StmtContext(ctx, st.(*sql.Stmt)).ExecContext(ctx, args...)
 	}
 	return tx.ExecContext(ctx, query, args...)
+}
+
+// query runs a cached statement on the read pool.
+func (db *DB) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	st, err := db.stmt(ctx, db.read, query)
+	if err != nil {
+		return nil, err
+	}
+	return st.QueryContext(ctx, args...)
 }
 
 // queryRow runs a cached statement on the read pool.
@@ -381,7 +402,9 @@ const (
 )
 
 var writeStatements = []string{insertIdempotency, insertJob, insertDocument, insertSigner, updateJob, updateSigner,
-	updateDocument, insertRevision, insertFeed, insertAudit}
+	updateDocument, insertRevision, insertFeed, insertAudit, ackFeed}
+
+const ackFeed = `UPDATE feed SET acked = 1 WHERE org = ? AND seq = ? AND acked = 0`
 
 const auditHead = `SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1`
 
@@ -688,7 +711,7 @@ func (db *DB) ChangesAfter(ctx context.Context, after int64, limit int) ([]store
 }
 
 func (db *DB) changes(ctx context.Context, where string, args ...any) ([]store.Change, error) {
-	rows, err := db.read.QueryContext(ctx, `
+	rows, err := db.query(ctx, `
 		SELECT seq, org, job_id, signer_id, type, job_status, signer_status, at FROM feed `+where, args...)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: changes: %w", err)
@@ -712,7 +735,7 @@ func (db *DB) Ack(ctx context.Context, org string, seqs []int64) (int, error) {
 	n := 0
 	err := db.tx(ctx, func(tx *sql.Tx) error {
 		for _, s := range seqs {
-			res, err := tx.ExecContext(ctx, `UPDATE feed SET acked = 1 WHERE org = ? AND seq = ? AND acked = 0`, org, s)
+			res, err := db.exec(ctx, tx, ackFeed, org, s)
 			if err != nil {
 				return err
 			}

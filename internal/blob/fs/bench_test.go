@@ -5,6 +5,8 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/binary"
+	"os"
+	"path/filepath"
 	"syscall"
 	"testing"
 	"time"
@@ -60,4 +62,33 @@ func cpuTime(b *testing.B) time.Duration {
 		b.Fatal(err)
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// BenchmarkPutAgain stores a 200 KB upload that is already stored, as a
+// staged file (blob.Keep), with fsync: what each job of `segl bench
+// --ceremony` does, whose upload is the same document every time.
+func BenchmarkPutAgain(b *testing.B) {
+	s, err := Open(b.TempDir(), Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	data := bytes.Repeat([]byte("an uploaded document "), 200_000/21)
+	if _, err := s.Put(ctx, bytes.NewReader(data), 1<<20); err != nil {
+		b.Fatal(err)
+	}
+	stage := filepath.Join(s.dir, "tmp")
+	b.ReportAllocs()
+	start := cpuTime(b)
+	for b.Loop() {
+		f, err := os.CreateTemp(stage, "upload-*")
+		if err != nil {
+			b.Fatal(err)
+		}
+		f.Write(data)
+		if _, err := blob.Keep(ctx, s, f, 1<<20); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(cpuTime(b)-start)/float64(b.N), "cpu-ns/op")
 }

@@ -16,6 +16,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -38,6 +39,8 @@ type Store struct {
 	// one step: otherwise a sweep could find a blob old, a new job's
 	// upload refresh it, and the sweep delete what the job refers to.
 	mu sync.Mutex
+	// fsyncs counts the blob files synced, for the tests.
+	fsyncs atomic.Int64
 }
 
 // Options tune the store; the zero value is the safe default.
@@ -105,6 +108,9 @@ func (s *Store) PutStaged(ctx context.Context, st *blob.Staged) (blob.Ref, error
 	}
 	ref := st.Ref()
 	if f == nil {
+		if final, err := s.path(ref.Key); err == nil && s.refresh(final) {
+			return ref, nil // already stored: no file to write
+		}
 		tmp, err := s.createTemp()
 		if err != nil {
 			return blob.Ref{}, err
@@ -168,7 +174,8 @@ func (s *Store) createTemp() (*os.File, error) {
 // synced, closed and renamed to its content address, and the directory
 // entry synced, so that a crash leaves either nothing or the whole blob
 // under its final name. Content already stored is only refreshed (see
-// refresh) and tmp removed. tmp is closed afterwards and gone unless the
+// refresh) and tmp removed, without syncing it first: the stored copy was
+// synced when it was placed. tmp is closed afterwards and gone unless the
 // error is a rename across file systems (syscall.EXDEV), which leaves it
 // for the caller to copy.
 //
@@ -183,7 +190,17 @@ func (s *Store) place(tmp *os.File, ref blob.Ref) error {
 			os.Remove(tmp.Name())
 		}
 	}()
+	final, err := s.path(ref.Key)
+	if err != nil {
+		tmp.Close()
+		return err
+	}
+	if s.refresh(final) {
+		tmp.Close()
+		return nil // already stored
+	}
 	if !s.noSync {
+		s.fsyncs.Add(1)
 		if err := tmp.Sync(); err != nil {
 			tmp.Close()
 			return failed("sync", err)
@@ -191,13 +208,6 @@ func (s *Store) place(tmp *os.File, ref blob.Ref) error {
 	}
 	if err := tmp.Close(); err != nil {
 		return failed("close", err)
-	}
-	final, err := s.path(ref.Key)
-	if err != nil {
-		return err
-	}
-	if s.refresh(final) {
-		return nil // already stored
 	}
 	dir := filepath.Dir(final)
 	err = os.Rename(tmp.Name(), final)

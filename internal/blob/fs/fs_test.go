@@ -311,3 +311,55 @@ func (s *stalling) Read(p []byte) (int, error) {
 	s.n += n
 	return n, nil
 }
+
+// TestPutAgainSyncsNothing stores content that is already there, by each
+// way into the store (a stream, content staged in memory, a staged file):
+// the stored copy was synced when it was placed, so nothing is synced or
+// written again, and no temporary or staged file is left.
+func TestPutAgainSyncsNothing(t *testing.T) {
+	dir := t.TempDir()
+	s, err := Open(filepath.Join(dir, "blobs"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := t.Context()
+	data := strings.Repeat("a document uploaded twice ", 100)
+	ref, err := s.Put(ctx, strings.NewReader(data), 1<<20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := s.fsyncs.Load(); n != 1 {
+		t.Fatalf("%d blob files synced for one put, want 1", n)
+	}
+	staged := filepath.Join(dir, "staged")
+	if err := os.WriteFile(staged, []byte(data), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(staged)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := blob.NewStager(dir)
+	w.Write([]byte(data))
+	again := map[string]func() (blob.Ref, error){
+		"stream":      func() (blob.Ref, error) { return s.Put(ctx, strings.NewReader(data), 1<<20) },
+		"memory":      func() (blob.Ref, error) { return w.Keep(ctx, s) },
+		"staged file": func() (blob.Ref, error) { return blob.Keep(ctx, s, f, 1<<20) },
+	}
+	for name, put := range again {
+		got, err := put()
+		if err != nil || got != ref {
+			t.Fatalf("%s: %v, %v, want %v", name, got, err, ref)
+		}
+	}
+	if n := s.fsyncs.Load(); n != 1 {
+		t.Errorf("%d blob files synced after storing the same content three more times, want still 1", n-1)
+	}
+	if _, err := os.Stat(staged); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("the staged file is left: %v", err)
+	}
+	if left, _ := os.ReadDir(filepath.Join(dir, "blobs", "tmp")); len(left) != 0 {
+		t.Errorf("%d temporary files left in the store", len(left))
+	}
+	readBack(t, s, ref, data)
+}

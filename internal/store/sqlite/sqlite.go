@@ -85,7 +85,8 @@ func Open(path string, opts Options) (*DB, error) {
 	if !opts.RelaxedSync {
 		db.wal = sqldb.NewWAL(path)
 	}
-	if err := db.migrate(context.Background()); err == nil {
+	err = db.migrate(context.Background())
+	if err == nil {
 		err = db.durable()
 	}
 	if err != nil {

@@ -189,3 +189,23 @@ func TestSaveJobWritesWhatChanged(t *testing.T) {
 		t.Fatalf("JobBlobs = %v, %v", keys, err)
 	}
 }
+
+// TestRefusesNewerSchema: a database migrated by a newer segl is not
+// opened by an older one, which must not write to a schema it does not know.
+func TestRefusesNewerSchema(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "segl.db")
+	db, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.write.Exec(`INSERT INTO schema_migrations (version, applied_at) VALUES (?, 0)`, len(migrations)+1); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	if db, err := Open(path, Options{}); err == nil || !strings.Contains(err.Error(), "newer") {
+		if err == nil {
+			db.Close()
+		}
+		t.Fatalf("opening a newer schema: %v, want refused", err)
+	}
+}

@@ -16,7 +16,7 @@ import (
 // benchJob creates a job as the ceremony has it (one document, two
 // signers) in a fresh database (relaxed sync: the CPU, not the disk, is
 // what the benchmarks measure).
-func benchJob(b *testing.B) (*DB, *job.Job) {
+func benchJob(b testing.TB) (*DB, *job.Job) {
 	b.Helper()
 	db, err := Open(filepath.Join(b.TempDir(), "segl.db"), Options{RelaxedSync: true})
 	if err != nil {

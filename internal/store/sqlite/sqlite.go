@@ -336,13 +336,15 @@ func (db *DB) CreateJob(ctx context.Context, j *job.Job, events []job.Event, ide
 // SaveJob writes status changes with compare-and-swap on the version.
 func (db *DB) SaveJob(ctx context.Context, j *job.Job, events []job.Event) error {
 	err := db.tx(ctx, func(tx *sql.Tx) error {
-		res, err := db.exec(ctx, tx, updateJob,
-			j.Status, micro(j.UpdatedAt), microOrZero(j.EndedAt), microOrZero(j.DeleteAfter()), j.SearchText(), j.Org, j.ID, j.Version)
+		res, err := db.exec(ctx, tx, updateJob, micro(j.UpdatedAt), j.SearchText(), j.Org, j.ID, j.Version)
 		if err != nil {
 			return err
 		}
 		if n, err := res.RowsAffected(); err != nil || n != 1 {
 			return errs.E(errs.Conflict, store.CodeJobChanged, "job %s was changed by someone else; reload it", j.ID)
+		}
+		if _, err := db.exec(ctx, tx, updateJobState, j.Status, microOrZero(j.EndedAt), microOrZero(j.DeleteAfter()), j.Org, j.ID); err != nil {
+			return err
 		}
 		for _, s := range j.Signers {
 			_, err := db.exec(ctx, tx, updateSigner,
@@ -389,7 +391,14 @@ const (
 	insertJob         = `INSERT INTO jobs (org, id, creator, flow, signature_type, assurance, title, description, reference, identifier, callback_url, exit_urls, retention, status, activates_at, expires_at, created_at, updated_at, version, polling, retain_days, audit_key, lang, search) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?)`
 	insertDocument    = `INSERT INTO documents (org, job_id, id, position, title, file_name, media_type, size, sha256, pages, role) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	insertSigner      = `INSERT INTO signers (org, job_id, id, position, pid, email, mobile, ord, on_behalf_of, status, updated_at, ref) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
-	updateJob         = `UPDATE jobs SET status = ?, updated_at = ?, ended_at = ?, delete_after = ?, search = ?, version = version + 1 WHERE org = ? AND id = ? AND version = ?`
+	updateJob         = `UPDATE jobs SET updated_at = ?, search = ?, version = version + 1 WHERE org = ? AND id = ? AND version = ?`
+	// updateJobState sets the columns that indexes hold apart from
+	// updateJob, and only when one of them changed: SQLite rewrites an
+	// index entry of every assigned indexed column, changed or not, and
+	// most saves (a signer's intent, an act that is not the last) leave
+	// the job's state alone.
+	updateJobState = `UPDATE jobs SET status = ?1, ended_at = ?2, delete_after = ?3
+		WHERE org = ?4 AND id = ?5 AND (status, ended_at, delete_after) IS NOT (?1, ?2, ?3)`
 	// updateSigner and updateDocument leave a row that already holds the
 	// values alone: most saves change one signer or none, and a row
 	// rewritten with the same values still costs a page in the WAL.
@@ -403,7 +412,7 @@ const (
 )
 
 var writeStatements = []string{insertIdempotency, insertJob, insertDocument, insertSigner, updateJob, updateSigner,
-	updateDocument, insertRevision, insertFeed, insertAudit, ackFeed}
+	updateDocument, insertRevision, insertFeed, insertAudit, ackFeed, updateJobState}
 
 const ackFeed = `UPDATE feed SET acked = 1 WHERE org = ? AND seq = ? AND acked = 0`
 

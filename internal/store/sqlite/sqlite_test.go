@@ -2,7 +2,9 @@ package sqlite
 
 import (
 	"context"
+	"encoding/binary"
 	"fmt"
+	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -187,6 +189,88 @@ func TestSaveJobWritesWhatChanged(t *testing.T) {
 	}
 	if keys, err := db.JobBlobs(ctx, j.Org, j.ID); err != nil || len(keys) != 2 {
 		t.Fatalf("JobBlobs = %v, %v", keys, err)
+	}
+}
+
+// TestSaveLeavesTheJobIndexesAlone: a save that does not change the
+// job's state (a signer's intent, an act that is not the last) writes no
+// page of the indexes on the job's status (jobs_due, jobs_status), read
+// from the page numbers of the frames the save appended to the
+// write-ahead log (https://sqlite.org/fileformat.html#the_write_ahead_log);
+// the save that changes the status writes them.
+func TestSaveLeavesTheJobIndexesAlone(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "segl.db")
+	db, err := Open(path, Options{RelaxedSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	n := 0
+	id := func() string { n++; return fmt.Sprintf("0193%012d", n) }
+	t0 := time.Date(2026, 12, 7, 1, 0, 0, 0, time.UTC)
+	r := &job.Request{Title: "Avtale", Flow: job.Direct, SignatureType: job.Authenticated,
+		Documents: []job.DocumentRequest{{Title: "Avtale", File: "doc1"}},
+		Signers:   []job.SignerRequest{{PID: "21909825250", Order: 1}}}
+	j, ev := job.New(r, "310000001", "cert:42", []job.Document{{ID: id(), Title: "Avtale", FileName: "a.pdf",
+		MediaType: "application/pdf", Size: 10, SHA256: strings.Repeat("a", 64)}}, id, t0, job.DefaultLimits)
+	if err := db.CreateJob(ctx, j, ev, nil); err != nil {
+		t.Fatal(err)
+	}
+	// One job: each index is its root page alone.
+	indexes := map[int64]string{}
+	rows, err := db.write.QueryContext(ctx, `SELECT name, rootpage FROM sqlite_schema WHERE name IN ('jobs_due', 'jobs_status')`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var name string
+		var page int64
+		rows.Scan(&name, &page)
+		indexes[page] = name
+	}
+	rows.Close()
+	if len(indexes) != 2 {
+		t.Fatalf("index pages %v", indexes)
+	}
+	written := func(events []job.Event) []string {
+		t.Helper()
+		if _, err := db.write.ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.SaveJob(ctx, j, events); err != nil {
+			t.Fatal(err)
+		}
+		wal, err := os.ReadFile(path + "-wal")
+		if err != nil {
+			t.Fatal(err)
+		}
+		size := int(binary.BigEndian.Uint32(wal[8:12]))
+		var hit []string
+		for off := 32; off+24+size <= len(wal); off += 24 + size {
+			if name, ok := indexes[int64(binary.BigEndian.Uint32(wal[off:off+4]))]; ok {
+				hit = append(hit, name)
+			}
+		}
+		return hit
+	}
+	intent := []job.Event{{Type: "signer.signing", JobID: j.ID, SignerID: j.Signers[0].ID, At: t0}}
+	if hit := written(intent); len(hit) != 0 {
+		t.Fatalf("a save that leaves the status alone wrote index pages %v", hit)
+	}
+	ev, err = j.SignBy(j.Signers[0].ID, "pid:21909825250", t0, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if j.Status == job.StatusActive {
+		t.Fatal("the only signer's act left the job active")
+	}
+	if hit := written(ev); len(hit) != 2 {
+		t.Fatalf("the save that changed the status wrote index pages %v, want both", hit)
+	}
+	got, err := db.Job(ctx, j.Org, j.ID)
+	if err != nil || got.Status != j.Status || got.Version != j.Version {
+		t.Fatalf("read back: %v, status %s version %d, want %s %d", err, got.Status, got.Version, j.Status, j.Version)
 	}
 }
 

@@ -20,6 +20,7 @@ const (
 	CodeCodeWrong                   = "code-wrong"                      // the one-time code does not match
 	codeDocumentsNotCombinable      = "documents-not-combinable"        // documents that pass the upload check but that pdf.Combine cannot put in one combined document
 	codeDocumentsTooLargeToCombine  = "documents-too-large-to-combine"  // documents of more pages or objects together than one combined document may have (pdf.ErrTooLarge)
+	codeEvidenceChanged             = "evidence-changed"                // a signer's stored evidence whose content is not what the job's record names (its SHA-256)
 	codeEmptyDocument               = "empty-document"                  // an uploaded document of zero bytes
 	codeIdempotencyKeyReused        = "idempotency-key-reused"          // an Idempotency-Key used before for a different request
 	codeInvalidTextDocument         = "invalid-text-document"           // a text document that is not UTF-8 or holds control characters

@@ -71,7 +71,9 @@ type env struct {
 	mail   *devmail.Server
 	sms    *devsms.Gateway
 	boxes  *devmailbox.Handler
-	ids    int
+	// blobDir is the blob store's directory (blob/fs).
+	blobDir string
+	ids     int
 	// creator makes the jobs: a portal user unless a test says otherwise.
 	creator string
 }
@@ -92,7 +94,8 @@ func newEnv(t testing.TB) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &env{t: t, ctx: context.Background(), clk: clock.NewFake(t0), db: db, q: q, creator: "pid:" + sender}
+	e := &env{t: t, ctx: context.Background(), clk: clock.NewFake(t0), db: db, q: q, creator: "pid:" + sender,
+		blobDir: filepath.Join(dir, "blobs")}
 	e.svc = &ceremony.Service{Store: db, Blobs: blobs, Clock: e.clk, Limits: job.DefaultLimits,
 		LinkKey: bytes.Repeat([]byte("k"), 32), Queue: q}
 	if err := db.PutOrg(e.ctx, store.By{Actor: "test", At: t0}, store.Org{Number: org, Name: "Lånekassen test", Active: true,

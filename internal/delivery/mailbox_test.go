@@ -117,6 +117,46 @@ func TestMailboxRetryAfterLostAnswer(t *testing.T) {
 	}
 }
 
+// TestMailboxReceiptOfRecordedEvidence: a receipt says what the evidence
+// the job's record names says, and nothing else. Ola signs two jobs; on
+// disk the first job's evidence is then replaced by the second's, a
+// validly signed evidence of another act (which a check of its XML
+// signature accepts). The first job's message does not go out with a
+// receipt of the second job's facts: its task fails, nothing is recorded
+// for it, and the second job's message is delivered as usual.
+func TestMailboxReceiptOfRecordedEvidence(t *testing.T) {
+	e, _ := newSigningEnv(t)
+	first, second := e.signedJob(), e.signedJob()
+	path := func(key string) string { return filepath.Join(e.blobDir, "sha256", key[:2], key) }
+	other, err := os.ReadFile(path(second.Signers[0].Evidence))
+	if err != nil {
+		t.Fatal(err)
+	}
+	replaced := path(first.Signers[0].Evidence)
+	if err := os.Chmod(replaced, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(replaced, other, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	e.drain()
+	for _, j := range []*job.Job{first, second} {
+		if got := e.job(j.ID).Status; got != job.StatusCompleted {
+			t.Fatalf("job %s, want completed", got)
+		}
+	}
+	inbox := e.boxes.Inbox(ola)
+	if len(inbox) != 1 {
+		t.Fatalf("Ola's mailbox holds %d messages, want 1: the second job's", len(inbox))
+	}
+	if text := pdftotext(t, inbox[0].Attachments[0].Body); !strings.Contains(text, second.ID) {
+		t.Errorf("the receipt delivered is not the second job's:\n%s", text)
+	}
+	if n, m := e.mailboxNotices(first.ID), e.mailboxNotices(second.ID); n != 0 || m != 1 {
+		t.Errorf("mailbox notices: %d for the first job (want 0), %d for the second (want 1)", n, m)
+	}
+}
+
 // TestMailboxUpgrade: tasks queued before one message per signer sent a
 // message per signed document and another for the receipt, each recorded
 // under a notice of its own. A signer whose document went that way but

@@ -1,6 +1,7 @@
 package xades
 
 import (
+	"bytes"
 	"encoding/base64"
 	"fmt"
 	"strconv"
@@ -227,4 +228,51 @@ func parseEvidence(ev *etree.Element) (Facts, error) {
 		return f, err
 	}
 	return f, nil
+}
+
+// Where Sign's output holds the facts: one segl:Evidence element, which
+// declares the namespace of its prefix itself (Exclusive C14N puts the
+// declaration on the element that uses it, XML-EXC-C14N §3), so that it
+// reads as a document of its own.
+var (
+	evidenceStart = []byte("<" + prefixEvidence + ":Evidence ")
+	evidenceEnd   = []byte("</" + prefixEvidence + ":Evidence>")
+)
+
+// ReadFacts reads the facts of evidence that Sign made, without verifying
+// anything: not the signature, not the reference digests, not the
+// time-stamp. It is for bytes whose integrity is established otherwise,
+// by their SHA-256 against a record made when Sign's output was stored
+// (a content-addressed blob named by the job's record); anything else
+// must go through Verify.
+//
+// It parses the segl:Evidence element alone, not the 15 KB of
+// certificates, time-stamp token and revocation data around it, and
+// checks the facts as Verify does. Sign's output is canonical XML, in
+// which a "<" of text or of an attribute value is escaped and which has
+// no comments, so the element's start and end tag each occur exactly
+// once; ReadFacts refuses anything else.
+func ReadFacts(data []byte) (Facts, error) {
+	if len(data) > MaxSize {
+		return Facts{}, fmt.Errorf("%w: %d bytes, at most %d accepted", ErrTooLarge, len(data), MaxSize)
+	}
+	start, end := bytes.Index(data, evidenceStart), bytes.LastIndex(data, evidenceEnd)
+	if start < 0 || end < start || bytes.Count(data, evidenceStart) != 1 || bytes.Count(data, evidenceEnd) != 1 {
+		return Facts{}, fmt.Errorf("%w: not one %s:Evidence element", ErrMalformed, prefixEvidence)
+	}
+	doc, err := parse(data[start : end+len(evidenceEnd)])
+	if err != nil {
+		return Facts{}, err
+	}
+	if _, err := index(doc); err != nil { // comments, duplicate attributes: refused as Verify refuses them
+		return Facts{}, err
+	}
+	ev := doc.Root()
+	if !is(ev, nsEvidence, "Evidence") {
+		return Facts{}, fmt.Errorf("%w: %s is not the evidence", ErrMalformed, ev.FullTag())
+	}
+	if err := checkAttrs(ev, "Id"); err != nil {
+		return Facts{}, err
+	}
+	return parseEvidence(ev)
 }

@@ -387,6 +387,13 @@ func (s *Service) SignedDocument(ctx context.Context, c Caller, jobID, docID str
 	if err != nil {
 		return job.Document{}, nil, err
 	}
+	return s.OpenSigned(ctx, j, docID)
+}
+
+// OpenSigned is SignedDocument of a job the caller has read already and
+// may read (the mailbox forwarding of a completed job, which reads the job
+// once for all its signers and documents).
+func (s *Service) OpenSigned(ctx context.Context, j *job.Job, docID string) (job.Document, blob.Object, error) {
 	return s.openDocument(ctx, j, docID, signedRevision)
 }
 

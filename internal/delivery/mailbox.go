@@ -9,7 +9,6 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/segl/segl/internal/ceremony"
 	"github.com/segl/segl/internal/job"
 	"github.com/segl/segl/internal/mailbox"
 	"github.com/segl/segl/internal/registry"
@@ -33,11 +32,11 @@ var errSkip = errors.New("delivery: nothing to deliver")
 // Digipost and one notice recorded. Anyone else downloads the documents and
 // the receipt.
 //
-// One task serves the whole job: one read of it and one KRR lookup for
-// all its signers. A signer whose delivery fails does not hold back the
-// others; the task's retry skips whoever got their message (the notice
-// record). A task queued for one signer (t.Signer, as before December
-// 2026) serves that signer alone.
+// One task serves the whole job: one read of it, of its notices and one
+// KRR lookup for all its signers. A signer whose delivery fails does not
+// hold back the others; the task's retry skips whoever got their message
+// (the notice record). A task queued for one signer (t.Signer, as before
+// December 2026) serves that signer alone.
 func (d *Service) deliverMailbox(ctx context.Context, t task) error {
 	if d.Mailbox == nil || d.Contacts == nil {
 		return nil
@@ -63,9 +62,13 @@ func (d *Service) deliverMailbox(ctx context.Context, t task) error {
 	if len(found) != len(pids) {
 		return fmt.Errorf("delivery: contact register answered %d entries for %d persons", len(found), len(pids))
 	}
+	sent, err := d.mailboxNotices(ctx, j)
+	if err != nil {
+		return err
+	}
 	var failed error
 	for i, s := range signers {
-		failed = errors.Join(failed, d.deliverTo(ctx, j, s, found[i]))
+		failed = errors.Join(failed, d.deliverTo(ctx, j, s, found[i], sent))
 	}
 	return failed
 }
@@ -74,29 +77,48 @@ func (d *Service) deliverMailbox(ctx context.Context, t task) error {
 // a person identified by their identity number, signing for themselves.
 func forwardsTo(s *job.Signer) bool { return s.PID != "" && s.OnBehalfOf == "" }
 
+// mailboxNotices returns the keys of the mailbox notices recorded for j:
+// the messages its signers got, and those of the old kind (see message).
+func (d *Service) mailboxNotices(ctx context.Context, j *job.Job) (map[string]bool, error) {
+	notices, err := d.Store.JobNotices(ctx, j.Org, j.ID)
+	if err != nil {
+		return nil, err
+	}
+	sent := map[string]bool{}
+	for _, n := range notices {
+		if n.Channel == store.ChannelMailbox {
+			sent[n.Key] = true
+		}
+	}
+	return sent, nil
+}
+
 // deliverTo sends s their message, unless KRR (k) says they have no
-// mailbox or must not be contacted, or its notice says it went before.
-func (d *Service) deliverTo(ctx context.Context, j *job.Job, s *job.Signer, k registry.Contact) error {
+// mailbox or must not be contacted, or its notice (in sent) says it went
+// before. Once delivered, the message's notice is recorded.
+func (d *Service) deliverTo(ctx context.Context, j *job.Job, s *job.Signer, k registry.Contact, sent map[string]bool) error {
 	if k.Reserved || k.Status != registry.StatusActive || k.Mailbox == "" {
 		return nil
 	}
 	key := j.ID + "/" + s.ID + "/mailbox"
-	n := store.Notice{Key: key, Org: j.Org, JobID: j.ID, SignerID: s.ID, Channel: store.ChannelMailbox, Template: "signed-document"}
-	err := d.once(ctx, n, func() error {
-		m, closeAll, err := d.message(ctx, j, s, receiptLang(k.Language), key)
-		defer closeAll()
-		if err != nil {
-			return err
-		}
-		_, err = d.Mailbox.Deliver(ctx, s.PID, m)
-		if errors.Is(err, mailbox.ErrNoMailbox) {
-			return errSkip
-		}
-		return err
-	})
+	if sent[key] {
+		return nil
+	}
+	m, closeAll, err := d.message(ctx, j, s, receiptLang(k.Language), key, sent)
+	defer closeAll()
 	if errors.Is(err, errSkip) {
 		return nil
 	}
+	if err != nil {
+		return err
+	}
+	if _, err := d.Mailbox.Deliver(ctx, s.PID, m); errors.Is(err, mailbox.ErrNoMailbox) {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	_, err = d.Store.RecordNotice(ctx, store.Notice{Key: key, Org: j.Org, JobID: j.ID, SignerID: s.ID,
+		Channel: store.ChannelMailbox, Template: "signed-document", At: d.Clock.Now()})
 	return err
 }
 
@@ -109,26 +131,22 @@ func (d *Service) deliverTo(ctx context.Context, j *job.Job, s *job.Signer, k re
 // Until December 2026 a signer got a message per signed document and
 // another for the receipt, each recorded under its own notice key. A task
 // queued then may have delivered some of them and not the rest: what a
-// notice of its own records was delivered is left out, so that the signer
-// gets what is missing and nothing twice (one read of the job's notices).
-// With nothing missing there is no message (errSkip).
-func (d *Service) message(ctx context.Context, j *job.Job, s *job.Signer, lang, key string) (m mailbox.Message, closeAll func(), err error) {
+// notice of its own records was delivered (in sent, the job's mailbox
+// notices) is left out, so that the signer gets what is missing and
+// nothing twice. With nothing missing there is no message (errSkip).
+func (d *Service) message(ctx context.Context, j *job.Job, s *job.Signer, lang, key string, sent map[string]bool) (m mailbox.Message, closeAll func(), err error) {
 	var closers []func() error
 	closeAll = func() {
 		for _, c := range closers {
 			c()
 		}
 	}
-	sent, err := d.sentAlone(ctx, j, s)
-	if err != nil {
-		return m, closeAll, err
-	}
 	var docs []mailbox.Document
 	for _, doc := range j.Documents {
 		if !j.Signs(&doc) || sent[j.ID+"/"+s.ID+"/"+doc.ID+"/mailbox"] {
 			continue // an original, kept unsigned (the combined document is what was signed), or sent before
 		}
-		_, o, err := d.Svc.SignedDocument(ctx, ceremony.Caller{Org: j.Org}, j.ID, doc.ID)
+		_, o, err := d.Svc.OpenSigned(ctx, j, doc.ID)
 		if err != nil {
 			return m, closeAll, err
 		}
@@ -153,22 +171,6 @@ func (d *Service) message(ctx context.Context, j *job.Job, s *job.Signer, lang, 
 		return m, closeAll, errSkip
 	}
 	return mailbox.Message{ID: uuid.NewSHA1(mailboxIDs, []byte(key)).String(), Primary: docs[0], Attachments: docs[1:]}, closeAll, nil
-}
-
-// sentAlone returns the keys of the notices of s's mailbox messages of the
-// old kind, a document or the receipt alone (see message).
-func (d *Service) sentAlone(ctx context.Context, j *job.Job, s *job.Signer) (map[string]bool, error) {
-	notices, err := d.Store.JobNotices(ctx, j.Org, j.ID)
-	if err != nil {
-		return nil, err
-	}
-	sent := map[string]bool{}
-	for _, n := range notices {
-		if n.Channel == store.ChannelMailbox && n.SignerID == s.ID {
-			sent[n.Key] = true
-		}
-	}
-	return sent, nil
 }
 
 // receipt is the signer's receipt as a document of their message: nil

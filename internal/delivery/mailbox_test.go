@@ -2,6 +2,7 @@ package delivery_test
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -369,6 +370,56 @@ func TestMailboxOneTaskPerJob(t *testing.T) {
 	if n, m := len(e.boxes.Inbox(ola)), len(e.boxes.Inbox(kari)); n != 1 || m != 2 {
 		t.Errorf("after the old tasks Ola has %d messages (want 1), Kari %d (want 2)", n, m)
 	}
+}
+
+// TestMailboxReadsOncePerTask: the mailbox task of a two-signer job reads
+// the job once and the job's notices once, for both signers' messages.
+func TestMailboxReadsOncePerTask(t *testing.T) {
+	e, _ := newSigningEnv(t)
+	j := e.create(job.Direct, "", job.SignerRequest{PID: ola}, job.SignerRequest{PID: kari})
+	for i, who := range []eid.Identity{olaLogin, kariLogin} {
+		if _, err := e.svc.Sign(e.ctx, j.Signers[i].ID, who); err != nil {
+			t.Fatal(err)
+		}
+	}
+	box := e.d.Mailbox
+	e.d.Mailbox = nil // complete the job without forwarding anything
+	e.drain()
+	e.d.Mailbox = box
+	reads := &countingStore{Store: e.d.Store}
+	e.d.Store, e.svc.Store = reads, reads
+	payload := fmt.Sprintf(`{"org":%q,"job":%q}`, org, j.ID)
+	if err := e.q.Enqueue(e.ctx, delivery.TaskMailbox, "test/"+j.ID, []byte(payload), e.clk.Now()); err != nil {
+		t.Fatal(err)
+	}
+	e.drain()
+	if n, m := len(e.boxes.Inbox(ola)), len(e.boxes.Inbox(kari)); n != 1 || m != 1 {
+		t.Fatalf("Ola %d messages, Kari %d; want 1 each", n, m)
+	}
+	if jobs, notices := reads.jobs.Load(), reads.notices.Load(); jobs != 1 || notices != 1 {
+		t.Errorf("the task read the job %d times and its notices %d times, want once each", jobs, notices)
+	}
+}
+
+// countingStore counts reads of jobs and of notices in the real store.
+type countingStore struct {
+	store.Store
+	jobs, notices atomic.Int32
+}
+
+func (c *countingStore) Job(ctx context.Context, org, id string) (*job.Job, error) {
+	c.jobs.Add(1)
+	return c.Store.Job(ctx, org, id)
+}
+
+func (c *countingStore) HasNotice(ctx context.Context, key string) (bool, error) {
+	c.notices.Add(1)
+	return c.Store.HasNotice(ctx, key)
+}
+
+func (c *countingStore) JobNotices(ctx context.Context, org, jobID string) ([]store.Notice, error) {
+	c.notices.Add(1)
+	return c.Store.JobNotices(ctx, org, jobID)
 }
 
 var (

@@ -19,6 +19,7 @@
 package devmailbox
 
 import (
+	"bufio"
 	"bytes"
 	"crypto/rsa"
 	"crypto/sha256"
@@ -27,8 +28,8 @@ import (
 	"encoding/xml"
 	"io"
 	"mime"
-	"mime/multipart"
 	"net/http"
+	"net/textproto"
 	"slices"
 	"strconv"
 	"strings"
@@ -69,7 +70,7 @@ type Document struct {
 	Subject   string `json:"subject"`
 	FileType  string `json:"file_type"`
 	AuthLevel string `json:"authentication_level"`
-	Body      []byte `json:"-"`
+	Body      []byte `json:"-"`      // a slice of the request body it came in
 	SHA256    string `json:"sha256"` // filled in by Inbox, not by every delivery
 	Size      int    `json:"size"`
 }
@@ -214,72 +215,113 @@ func documents(msg *digipost.Message, parts map[string][]byte) ([]Document, erro
 	return out, nil
 }
 
-// parse reads the multipart body: the message part, then documents keyed by
-// the filename of their part (the document's uuid). The documents share one
-// buffer of the body's length, which holds them all: one allocation
-// however many documents a message has.
+// parse reads the multipart body: the message part, then documents keyed
+// by the filename of their part (the document's uuid). The documents are
+// slices of body, which the stand-in keeps as it is: nothing it receives
+// is copied again.
 func parse(contentType string, body []byte) (*digipost.Message, map[string][]byte, error) {
 	mt, params, err := mime.ParseMediaType(contentType)
-	if err != nil || !strings.HasPrefix(mt, "multipart/") {
+	if err != nil || !strings.HasPrefix(mt, "multipart/") || params["boundary"] == "" {
 		return nil, nil, errString("not a multipart body")
 	}
-	mr := multipart.NewReader(bytes.NewReader(body), params["boundary"])
-	var msg *digipost.Message
-	docs := map[string][]byte{}
-	var arena []byte
-	for {
-		part, err := mr.NextPart()
-		if err == io.EOF {
-			break
-		}
+	parts, err := split(body, params["boundary"])
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(parts) == 0 {
+		return nil, nil, errString("no message part")
+	}
+	msg := new(digipost.Message)
+	if err := xml.Unmarshal(parts[0].content, msg); err != nil {
+		return nil, nil, err
+	}
+	docs := make(map[string][]byte, len(parts)-1)
+	for _, p := range parts[1:] {
+		_, disposition, err := mime.ParseMediaType(p.header.Get("Content-Disposition"))
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, errString("a document part without a Content-Disposition")
 		}
-		if msg == nil {
-			data, err := io.ReadAll(part) // a few hundred bytes of XML
-			if err != nil {
-				return nil, nil, err
-			}
-			msg = new(digipost.Message)
-			if err := xml.Unmarshal(data, msg); err != nil {
-				return nil, nil, err
-			}
-			arena = make([]byte, 0, len(body))
-			continue
-		}
-		name := part.FileName()
+		name := disposition["filename"]
 		if _, dup := docs[name]; dup {
 			return nil, nil, errString("two parts named " + name)
 		}
-		start := len(arena)
-		if arena, err = readInto(arena, part); err != nil {
-			return nil, nil, err
-		}
-		docs[name] = arena[start:len(arena):len(arena)]
-	}
-	if msg == nil {
-		return nil, nil, errString("no message part")
+		docs[name] = p.content
 	}
 	return msg, docs, nil
 }
 
-// readInto appends r's bytes, to its end, to buf. Within buf's capacity it
-// does not allocate; past it, append grows buf (the documents already
-// read keep the old array).
-func readInto(buf []byte, r io.Reader) ([]byte, error) {
-	for {
-		if len(buf) == cap(buf) {
-			buf = append(buf, 0)[:len(buf)]
-		}
-		n, err := r.Read(buf[len(buf):cap(buf)])
-		buf = buf[:len(buf)+n]
-		if err == io.EOF {
-			return buf, nil
-		}
-		if err != nil {
-			return buf, err
-		}
+// part is one body part of a multipart body: its header and its content,
+// a slice of the body.
+type part struct {
+	header  textproto.MIMEHeader
+	content []byte
+}
+
+// maxParts bounds the parts of a body, so that a body of many tiny parts
+// cannot make the stand-in allocate far more than the body's size.
+const maxParts = 1000
+
+var crlf = []byte("\r\n")
+
+// split cuts a multipart body into its parts (RFC 2046 §5.1.1): each part
+// follows a line of "--" and the boundary (transport padding, spaces and
+// tabs, may end the line), and ends at the CRLF before the next such line;
+// the last is followed by "--" and the boundary and "--". What comes
+// before the first boundary line (the preamble) and after the last (the
+// epilogue) is ignored. A part is header lines, an empty line and the
+// content (RFC 2046 §5.1.1: "body-part := MIME-part-headers [CRLF
+// *OCTET]"), lines ending in CRLF.
+func split(body []byte, boundary string) ([]part, error) {
+	delim := []byte("\r\n--" + boundary)
+	var at int
+	if dash := delim[len(crlf):]; bytes.HasPrefix(body, dash) {
+		at = len(dash)
+	} else if at = bytes.Index(body, delim); at >= 0 { // after the preamble
+		at += len(delim)
+	} else {
+		return nil, errString("no boundary line")
 	}
+	var parts []part
+	for {
+		if bytes.HasPrefix(body[at:], []byte("--")) {
+			return parts, nil
+		}
+		line := bytes.TrimLeft(body[at:], " \t")
+		if !bytes.HasPrefix(line, crlf) {
+			return nil, errString("a boundary line that does not end the line")
+		}
+		start := len(body) - len(line) + len(crlf)
+		n := bytes.Index(body[start:], delim)
+		if n < 0 {
+			return nil, errString("a part without a boundary after it")
+		}
+		if len(parts) == maxParts {
+			return nil, errString("more than " + strconv.Itoa(maxParts) + " parts")
+		}
+		p, err := readPart(body[start : start+n : start+n])
+		if err != nil {
+			return nil, err
+		}
+		parts = append(parts, p)
+		at = start + n + len(delim)
+	}
+}
+
+// readPart reads a part's header lines up to the empty line; the rest is
+// its content.
+func readPart(b []byte) (part, error) {
+	if bytes.HasPrefix(b, crlf) {
+		return part{header: textproto.MIMEHeader{}, content: b[len(crlf):]}, nil
+	}
+	n := bytes.Index(b, []byte("\r\n\r\n"))
+	if n < 0 {
+		return part{}, errString("a part without an empty line after its header")
+	}
+	h, err := textproto.NewReader(bufio.NewReader(bytes.NewReader(b[:n+4]))).ReadMIMEHeader()
+	if err != nil {
+		return part{}, errString("a part's header: " + err.Error())
+	}
+	return part{header: h, content: b[n+4:]}, nil
 }
 
 // readAll reads r to its end into one buffer of size bytes when size (a

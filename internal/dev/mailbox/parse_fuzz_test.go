@@ -11,8 +11,8 @@ import (
 )
 
 // FuzzParse: whatever body a request carries, parse neither panics nor
-// returns documents longer together than the body, and documents refuses
-// what does not pair one document with one part.
+// returns documents longer together than the body or not slices of it,
+// and documents refuses what does not pair one document with one part.
 //
 //	go test ./internal/dev/mailbox -run '^$' -fuzz FuzzParse -fuzztime 30s
 func FuzzParse(f *testing.F) {
@@ -42,8 +42,11 @@ func FuzzParse(f *testing.F) {
 			return
 		}
 		total := 0
-		for _, p := range parts {
+		for name, p := range parts {
 			total += len(p)
+			if len(p) > 0 && !within(body, p) {
+				t.Fatalf("document %q is a copy, not a slice of the body", name)
+			}
 		}
 		if total > len(body) {
 			t.Fatalf("documents of %d bytes from a body of %d", total, len(body))

@@ -32,11 +32,11 @@ var errSkip = errors.New("delivery: nothing to deliver")
 // Digipost and one notice recorded. Anyone else downloads the documents and
 // the receipt.
 //
-// One task serves the whole job: one read of it, of its notices and one
-// KRR lookup for all its signers. A signer whose delivery fails does not
-// hold back the others; the task's retry skips whoever got their message
-// (the notice record). A task queued for one signer (t.Signer, as before
-// December 2026) serves that signer alone.
+// One task serves the whole job: one read of it and of its notices, one
+// KRR lookup and one commit of the notices for all its signers. A signer
+// whose delivery fails does not hold back the others; the task's retry
+// skips whoever got their message (the notice record). A task queued for
+// one signer (t.Signer, as before December 2026) serves that signer alone.
 func (d *Service) deliverMailbox(ctx context.Context, t task) error {
 	if d.Mailbox == nil || d.Contacts == nil {
 		return nil
@@ -66,11 +66,21 @@ func (d *Service) deliverMailbox(ctx context.Context, t task) error {
 	if err != nil {
 		return err
 	}
+	var delivered []store.Notice
 	var failed error
 	for i, s := range signers {
-		failed = errors.Join(failed, d.deliverTo(ctx, j, s, found[i], sent))
+		n, err := d.deliverTo(ctx, j, s, found[i], sent)
+		if n != nil {
+			delivered = append(delivered, *n)
+		}
+		failed = errors.Join(failed, err)
 	}
-	return failed
+	// The notices of what went, in one commit, also when another signer's
+	// delivery failed, so that the retry skips them. Should the commit not
+	// happen (a crash, a full disk), nobody gets a message twice: the
+	// retry sends the same message ids, and the mailbox refuses a message
+	// id it has had (mailbox.Receipt.Duplicate), as when its answer is lost.
+	return errors.Join(failed, d.Store.RecordNotices(ctx, delivered))
 }
 
 // forwardsTo reports whether s's result may go to their digital mailbox:
@@ -95,31 +105,31 @@ func (d *Service) mailboxNotices(ctx context.Context, j *job.Job) (map[string]bo
 
 // deliverTo sends s their message, unless KRR (k) says they have no
 // mailbox or must not be contacted, or its notice (in sent) says it went
-// before. Once delivered, the message's notice is recorded.
-func (d *Service) deliverTo(ctx context.Context, j *job.Job, s *job.Signer, k registry.Contact, sent map[string]bool) error {
+// before. It returns the notice to record for a message delivered, nil
+// when none was.
+func (d *Service) deliverTo(ctx context.Context, j *job.Job, s *job.Signer, k registry.Contact, sent map[string]bool) (*store.Notice, error) {
 	if k.Reserved || k.Status != registry.StatusActive || k.Mailbox == "" {
-		return nil
+		return nil, nil
 	}
 	key := j.ID + "/" + s.ID + "/mailbox"
 	if sent[key] {
-		return nil
+		return nil, nil
 	}
 	m, closeAll, err := d.message(ctx, j, s, receiptLang(k.Language), key, sent)
 	defer closeAll()
 	if errors.Is(err, errSkip) {
-		return nil
+		return nil, nil
 	}
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if _, err := d.Mailbox.Deliver(ctx, s.PID, m); errors.Is(err, mailbox.ErrNoMailbox) {
-		return nil
+		return nil, nil
 	} else if err != nil {
-		return err
+		return nil, err
 	}
-	_, err = d.Store.RecordNotice(ctx, store.Notice{Key: key, Org: j.Org, JobID: j.ID, SignerID: s.ID,
-		Channel: store.ChannelMailbox, Template: "signed-document", At: d.Clock.Now()})
-	return err
+	return &store.Notice{Key: key, Org: j.Org, JobID: j.ID, SignerID: s.ID, Channel: store.ChannelMailbox,
+		Template: "signed-document", At: d.Clock.Now()}, nil
 }
 
 // message builds a signer's message: the signed document first (the

@@ -3,6 +3,7 @@ package delivery_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -372,9 +373,10 @@ func TestMailboxOneTaskPerJob(t *testing.T) {
 	}
 }
 
-// TestMailboxReadsOncePerTask: the mailbox task of a two-signer job reads
-// the job once and the job's notices once, for both signers' messages.
-func TestMailboxReadsOncePerTask(t *testing.T) {
+// TestMailboxStoreOncePerTask: the mailbox task of a two-signer job reads
+// the job once and the job's notices once, and records both messages'
+// notices in one write.
+func TestMailboxStoreOncePerTask(t *testing.T) {
 	e, _ := newSigningEnv(t)
 	j := e.create(job.Direct, "", job.SignerRequest{PID: ola}, job.SignerRequest{PID: kari})
 	for i, who := range []eid.Identity{olaLogin, kariLogin} {
@@ -399,12 +401,66 @@ func TestMailboxReadsOncePerTask(t *testing.T) {
 	if jobs, notices := reads.jobs.Load(), reads.notices.Load(); jobs != 1 || notices != 1 {
 		t.Errorf("the task read the job %d times and its notices %d times, want once each", jobs, notices)
 	}
+	if writes := reads.writes.Load(); writes != 1 || e.mailboxNotices(j.ID) != 2 {
+		t.Errorf("%d writes of %d notices, want 1 of 2", writes, e.mailboxNotices(j.ID))
+	}
 }
 
-// countingStore counts reads of jobs and of notices in the real store.
+// TestMailboxNoticesLost: both signers' messages are delivered but their
+// notices are not recorded (the commit fails, as it would in a crash).
+// The task's retry sends the same messages again, the mailbox refuses
+// them as duplicates, and the notices are recorded: one message each.
+func TestMailboxNoticesLost(t *testing.T) {
+	e, _ := newSigningEnv(t)
+	failing := &countingStore{Store: e.d.Store}
+	failing.failWrites.Store(true)
+	e.d.Store = failing
+	j := e.create(job.Direct, "", job.SignerRequest{PID: ola}, job.SignerRequest{PID: kari})
+	for i, who := range []eid.Identity{olaLogin, kariLogin} {
+		if _, err := e.svc.Sign(e.ctx, j.Signers[i].ID, who); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e.drain()
+	if n, m := len(e.boxes.Inbox(ola)), len(e.boxes.Inbox(kari)); n != 1 || m != 1 || e.mailboxNotices(j.ID) != 0 {
+		t.Fatalf("Ola %d messages, Kari %d, %d notices; want 1, 1 and none recorded", n, m, e.mailboxNotices(j.ID))
+	}
+	failing.failWrites.Store(false)
+	e.clk.Advance(10 * time.Minute) // past the queue's backoff
+	e.drain()
+	if n, m := len(e.boxes.Inbox(ola)), len(e.boxes.Inbox(kari)); n != 1 || m != 1 || e.mailboxNotices(j.ID) != 2 {
+		t.Fatalf("after the retry: Ola %d messages, Kari %d, %d notices; want 1, 1 and 2", n, m, e.mailboxNotices(j.ID))
+	}
+	if dead, err := e.q.Dead(e.ctx, 10); err != nil || len(dead) != 0 {
+		t.Fatalf("dead tasks: %v %+v", err, dead)
+	}
+}
+
+// countingStore counts reads of jobs and of notices, and writes of
+// notices, in the real store; with failWrites set, the writes of notices
+// fail.
 type countingStore struct {
 	store.Store
-	jobs, notices atomic.Int32
+	jobs, notices, writes atomic.Int32
+	failWrites            atomic.Bool
+}
+
+var errWriteFailed = errors.New("test: notices not recorded")
+
+func (c *countingStore) RecordNotice(ctx context.Context, n store.Notice) (bool, error) {
+	c.writes.Add(1)
+	if c.failWrites.Load() {
+		return false, errWriteFailed
+	}
+	return c.Store.RecordNotice(ctx, n)
+}
+
+func (c *countingStore) RecordNotices(ctx context.Context, ns []store.Notice) error {
+	c.writes.Add(1)
+	if c.failWrites.Load() {
+		return errWriteFailed
+	}
+	return c.Store.RecordNotices(ctx, ns)
 }
 
 func (c *countingStore) Job(ctx context.Context, org, id string) (*job.Job, error) {

@@ -181,6 +181,10 @@ func (s *Store) RecordNotice(ctx context.Context, n store.Notice) (bool, error) 
 	return v, s.note(err)
 }
 
+func (s *Store) RecordNotices(ctx context.Context, ns []store.Notice) error {
+	return s.note(s.Store.RecordNotices(ctx, ns))
+}
+
 func (s *Store) HasNotice(ctx context.Context, key string) (bool, error) {
 	v, err := s.Store.HasNotice(ctx, key)
 	return v, s.note(err)

@@ -517,6 +517,10 @@ type Notice struct {
 type Notices interface {
 	// RecordNotice stores n; false (and no error) when its key exists.
 	RecordNotice(ctx context.Context, n Notice) (bool, error)
+	// RecordNotices stores the notices ns in one transaction, each whose
+	// key exists left as it is: what one task delivered, durable with one
+	// commit rather than one per notice.
+	RecordNotices(ctx context.Context, ns []Notice) error
 	// HasNotice reports whether a notice with this key was recorded.
 	HasNotice(ctx context.Context, key string) (bool, error)
 	// JobNotices lists a job's notices, oldest first.

@@ -79,6 +79,25 @@ func (db *DB) RecordNotice(ctx context.Context, n store.Notice) (bool, error) {
 	return tag.RowsAffected() == 1, nil
 }
 
+// RecordNotices stores delivered notices once each, in one transaction.
+func (db *DB) RecordNotices(ctx context.Context, ns []store.Notice) error {
+	if len(ns) == 0 {
+		return nil
+	}
+	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		for _, n := range ns {
+			if _, err := tx.Exec(ctx, `
+				INSERT INTO notices (key, org, job_id, signer_id, channel, template, at) VALUES ($1, $2, $3, $4, $5, $6, $7)
+				ON CONFLICT (key) DO NOTHING`,
+				n.Key, n.Org, n.JobID, n.SignerID, n.Channel, n.Template, micro(n.At)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return wrap("record notices", err)
+}
+
 // HasNotice reports whether the notice was recorded.
 func (db *DB) HasNotice(ctx context.Context, key string) (bool, error) {
 	var has bool

@@ -300,3 +300,25 @@ func (db *DB) UsageRows(ctx context.Context, from, to time.Time, loc *time.Locat
 	})
 	return out, nil
 }
+
+// RecordNotices stores delivered notices once each, in one transaction.
+func (db *DB) RecordNotices(ctx context.Context, ns []store.Notice) error {
+	if len(ns) == 0 {
+		return nil
+	}
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		for _, n := range ns {
+			if _, err := tx.ExecContext(ctx, `
+				INSERT INTO notices (key, org, job_id, signer_id, channel, template, at) VALUES (?, ?, ?, ?, ?, ?, ?)
+				ON CONFLICT (key) DO NOTHING`,
+				n.Key, n.Org, n.JobID, n.SignerID, n.Channel, n.Template, micro(n.At)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("sqlite: record notices: %w", sqldb.Full(err))
+	}
+	return nil
+}

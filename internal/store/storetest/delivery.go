@@ -135,6 +135,24 @@ func testNotices(t *testing.T, s store.Store) {
 	if list, _ := s.JobNotices(ctx, orgB, "j1"); len(list) != 0 {
 		t.Fatalf("another organisation sees %d notices", len(list))
 	}
+
+	// Several at once: the new ones stored, one already there left as it
+	// was (its time is not the one recorded first).
+	again := n
+	again.At = t0.Add(time.Hour)
+	more := []store.Notice{again,
+		{Key: "j1/s1/mailbox", Org: orgA, JobID: "j1", SignerID: "s1", Channel: store.ChannelMailbox, Template: "signed-document", At: t0.Add(time.Minute)},
+		{Key: "j1/s2/mailbox", Org: orgA, JobID: "j1", SignerID: "s2", Channel: store.ChannelMailbox, Template: "signed-document", At: t0.Add(time.Minute)}}
+	if err := s.RecordNotices(ctx, more); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RecordNotices(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	list, err := s.JobNotices(ctx, orgA, "j1")
+	if err != nil || len(list) != 3 || !reflect.DeepEqual(list[0], n) || !reflect.DeepEqual(list[1:], more[1:]) {
+		t.Fatalf("JobNotices after RecordNotices = %+v, %v", list, err)
+	}
 }
 
 func testCodes(t *testing.T, s store.Store) {

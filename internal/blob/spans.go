@@ -267,6 +267,17 @@ func (t *Tail) Size() int64 { return t.n }
 // Sum is the SHA-256 of everything written.
 func (t *Tail) Sum() []byte { return t.h.Sum(nil) }
 
+// Hash returns a copy of the running SHA-256 of everything written, to go
+// on from: a later version that extends this one hashes only what it
+// appends (internal/signing keeps it for the next signing act).
+func (t *Tail) Hash() (hash.Hash, error) {
+	c, ok := t.h.(hash.Cloner) // every hash of the standard library is one
+	if !ok {
+		return nil, errs.E(errs.Internal, codeNotAppended, "the tail's hash cannot be copied")
+	}
+	return c.Clone()
+}
+
 // Extends reports whether what was written begins with base bytes whose
 // SHA-256 is baseSum, and goes on past them: only then is the new version
 // its base followed by the kept tail.

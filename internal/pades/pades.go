@@ -93,6 +93,12 @@ type Options struct {
 	// Time is the signing time written to the signature dictionary (/M);
 	// zero means the Sealer's clock.
 	Time time.Time
+	// Hashed, when set, is a SHA-256 that has hashed src whole, which
+	// the caller knows from writing src (internal/signing keeps the hash
+	// of each act's output for the next act): the signature's digest then
+	// goes on from a copy of it (pdf.Prepared.ContinueSHA256) instead of
+	// reading src again. Nil means src is read and hashed.
+	Hashed hash.Hash
 }
 
 func (s *Sealer) now() time.Time {
@@ -128,7 +134,7 @@ func (s *Sealer) Seal(ctx context.Context, dst io.Writer, src io.ReaderAt, size 
 	if err != nil {
 		return fmt.Errorf("pades: %w", err)
 	}
-	digest, err := p.DigestSHA256()
+	digest, err := digestOf(p, o.Hashed, size)
 	if err != nil {
 		return fmt.Errorf("pades: %w", err)
 	}
@@ -153,6 +159,27 @@ func (s *Sealer) Seal(ctx context.Context, dst io.Writer, src io.ReaderAt, size 
 	return s.Extend(ctx, dst, tmp, n, o.Level == BLTA)
 }
 
+// digestOf is p's DigestSHA256, going on from a copy of hashed, a SHA-256
+// of the size bytes of p's original, when it is set.
+func digestOf(p *pdf.Prepared, hashed hash.Hash, size int64) ([]byte, error) {
+	if hashed == nil {
+		return p.DigestSHA256()
+	}
+	h, err := cloneHash(hashed)
+	if err != nil {
+		return nil, err
+	}
+	return p.ContinueSHA256(h, size)
+}
+
+func cloneHash(h hash.Hash) (hash.Hash, error) {
+	c, ok := h.(hash.Cloner) // every hash of the standard library is one
+	if !ok {
+		return nil, errors.New("a hash that cannot be copied")
+	}
+	return c.Clone()
+}
+
 // ErrUnsigned reports a file without signatures or document time-stamps:
 // there is nothing whose validation data Extend could add.
 var ErrUnsigned = errors.New("pades: the document has no signatures to extend")
@@ -175,6 +202,14 @@ var ErrUnsigned = errors.New("pades: the document has no signatures to extend")
 // is gathered from the token as it is written (pdf.Prepared.Signature),
 // not read back from the file.
 func (s *Sealer) Extend(ctx context.Context, dst io.Writer, src io.ReaderAt, size int64, archive bool) error {
+	return s.ExtendHashed(ctx, dst, src, size, archive, nil)
+}
+
+// ExtendHashed is Extend for a caller that knows src's SHA-256 from
+// writing it: hashed, when set, has hashed src whole, and the document
+// time-stamp's digest and an Appender dst go on from a copy of it, so src
+// is not hashed again (see Options.Hashed).
+func (s *Sealer) ExtendHashed(ctx context.Context, dst io.Writer, src io.ReaderAt, size int64, archive bool, hashed hash.Hash) error {
 	r, err := pdf.Open(src, size)
 	if err != nil {
 		return fmt.Errorf("pades: %w", err)
@@ -206,7 +241,14 @@ func (s *Sealer) Extend(ctx context.Context, dst io.Writer, src io.ReaderAt, siz
 	app, _ := dst.(pdf.Appender)
 	var head *prefixHash
 	w := io.Writer(tmp)
-	if app != nil {
+	switch {
+	case hashed != nil:
+		h, err := cloneHash(hashed)
+		if err != nil {
+			return fmt.Errorf("pades: %w", err)
+		}
+		head = &prefixHash{h: h} // src is hashed whole already
+	case app != nil:
 		head = &prefixHash{h: sha256.New(), n: size}
 		w = io.MultiWriter(tmp, head)
 	}

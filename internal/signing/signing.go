@@ -82,6 +82,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"io/fs"
 	"mime"
@@ -211,6 +212,7 @@ type Engine struct {
 	cfg    Config
 	sealer *pades.Sealer // one for every act: an act's key and time go in pades.Options
 	texts  *doctext.Catalogues
+	hashes hashes // of the revisions the acts wrote, for the next act and the completion
 }
 
 // New checks cfg and returns the engine.
@@ -469,7 +471,11 @@ func (e *Engine) Sign(ctx context.Context, act Act) (Signed, error) {
 			return Signed{}, fmt.Errorf("signing: %w", err)
 		}
 		parents[i] = parent
-		revs = append(revs, Revision{Document: d.ID, Src: src, Size: src.Size(), Out: tails[i]})
+		rev := Revision{Document: d.ID, Src: src, Size: src.Size(), Out: tails[i]}
+		if own == nil {
+			rev.Hashed = e.hashes.get(parent.SHA256)
+		}
+		revs = append(revs, rev)
 	}
 	evidence, err := e.signRevisions(ctx, act, key, revs)
 	if err != nil {
@@ -482,6 +488,9 @@ func (e *Engine) Sign(ctx context.Context, act Act) (Signed, error) {
 		}
 		if out.Revisions[i], err = appended(ctx, e.cfg.Blobs, parents[i], t); err != nil {
 			return Signed{}, err
+		}
+		if h, err := t.Hash(); err == nil {
+			e.hashes.put(out.Revisions[i].SHA256, h)
 		}
 	}
 	if out.Evidence, err = e.cfg.Blobs.Put(ctx, bytes.NewReader(evidence), int64(len(evidence))); err != nil {
@@ -649,6 +658,9 @@ type Revision struct {
 	Src      io.ReaderAt // the current revision: prepare's output, or the previous act's
 	Size     int64
 	Out      io.Writer // receives the next revision
+	// Hashed, when set, is a SHA-256 that has hashed Src whole (see
+	// hashes): the signature's digest goes on from it.
+	Hashed hash.Hash
 }
 
 // signRevisions makes act's evidence and writes the next revision of each
@@ -842,6 +854,7 @@ func (e *Engine) signDocument(ctx context.Context, act Act, key *pki.KeyPair, do
 			Data:        evidence,
 			ModTime:     act.SignedAt,
 		}},
+		Hashed: rev.Hashed,
 		Appearance: &pdf.Appearance{
 			Page: pages - sigPages + slot.Page,
 			Rect: slot.Rect,
@@ -959,8 +972,9 @@ func (e *Engine) Complete(ctx context.Context, revisions []job.Revision) ([]job.
 		if rev.SHA256 == "" {
 			continue
 		}
+		hashed := e.hashes.get(rev.SHA256)
 		final, err := Append(ctx, e.cfg.Blobs, e.cfg.TempDir, rev, func(w io.Writer, src blob.Object) error {
-			return e.completeTo(ctx, w, src, src.Size())
+			return e.completeTo(ctx, w, src, src.Size(), hashed)
 		})
 		if err != nil {
 			return nil, err
@@ -970,9 +984,10 @@ func (e *Engine) Complete(ctx context.Context, revisions []job.Revision) ([]job.
 	return out, nil
 }
 
-// completeTo writes the final revision of one signed document to w.
-func (e *Engine) completeTo(ctx context.Context, w io.Writer, src io.ReaderAt, size int64) error {
-	err := e.sealer.Extend(ctx, w, src, size, true)
+// completeTo writes the final revision of one signed document to w;
+// hashed, when set, has hashed src whole (see hashes).
+func (e *Engine) completeTo(ctx context.Context, w io.Writer, src io.ReaderAt, size int64, hashed hash.Hash) error {
+	err := e.sealer.ExtendHashed(ctx, w, src, size, true, hashed)
 	switch {
 	case errors.Is(err, pades.ErrUnsigned):
 		return errs.E(errs.Conflict, codeNotSigned, "a document without signatures cannot be completed")

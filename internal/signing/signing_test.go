@@ -258,7 +258,7 @@ func sign(t *testing.T, e *Engine, act Act, docs []*document) []byte {
 func complete(t *testing.T, e *Engine, d *document) {
 	t.Helper()
 	var out bytes.Buffer
-	if err := e.completeTo(context.Background(), &out, bytes.NewReader(d.data), int64(len(d.data))); err != nil {
+	if err := e.completeTo(context.Background(), &out, bytes.NewReader(d.data), int64(len(d.data)), nil); err != nil {
 		t.Fatalf("Complete %s: %v", d.meta.ID, err)
 	}
 	d.data = out.Bytes()
@@ -608,7 +608,7 @@ func TestErrors(t *testing.T) {
 		})
 	}
 	t.Run("complete/not-signed", func(t *testing.T) {
-		err := e.completeTo(ctx, &bytes.Buffer{}, bytes.NewReader(prepared.data), int64(len(prepared.data)))
+		err := e.completeTo(ctx, &bytes.Buffer{}, bytes.NewReader(prepared.data), int64(len(prepared.data)), nil)
 		if errs.KindOf(err) != errs.Conflict {
 			t.Errorf("err = %v, want a conflict", err)
 		}

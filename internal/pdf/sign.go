@@ -72,7 +72,11 @@ type SignatureSpec struct {
 // Appearance is the visible part of a signature: a rectangle on a page and
 // the form XObject drawn in it (§12.5.5, §12.7.4.5).
 type Appearance struct {
-	Page int        // 0-based page index; -1 is the last page
+	// Page is the 0-based page index; a negative one counts from the
+	// end: -1 is the last page, -2 the one before it. A signer's slot on
+	// a signature page at the end is so found without counting the
+	// document's pages first.
+	Page int
 	Rect [4]float64 // llx lly urx ury in default user space
 	// Stream is the content stream of the /AP /N form XObject, in the
 	// coordinates of its bounding box [0 0 width height].
@@ -190,9 +194,6 @@ func (s *SignatureSpec) check() error {
 				return errors.New("pdf: bad appearance rectangle")
 			}
 		}
-		if a.Page < -1 {
-			return fmt.Errorf("pdf: bad appearance page %d", a.Page)
-		}
 	}
 	for _, at := range s.Attachments {
 		if at.Name == "" {
@@ -226,10 +227,10 @@ func (r *Reader) prepareSignature(spec SignatureSpec) (*Prepared, error) {
 	pageIdx := 0
 	if a := spec.Appearance; a != nil {
 		pageIdx = a.Page
-		if pageIdx == -1 {
-			pageIdx = len(pages) - 1
+		if pageIdx < 0 {
+			pageIdx += len(pages)
 		}
-		if pageIdx >= len(pages) {
+		if pageIdx < 0 || pageIdx >= len(pages) {
 			return nil, fmt.Errorf("pdf: appearance on page %d of a %d-page document", a.Page, len(pages))
 		}
 	}

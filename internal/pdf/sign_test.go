@@ -706,6 +706,22 @@ func TestSignatureStructure(t *testing.T) {
 		t.Errorf("/ID %v", id)
 	}
 
+	// A negative page counts from the end: -2 of two pages is the first.
+	// Beyond the first page it is refused.
+	t.Run("page-from-end", func(t *testing.T) {
+		out := p.sign(t, data, SignatureSpec{FieldName: "Godkjenning", Appearance: &Appearance{Page: -2}})
+		r := mustOpen(t, out)
+		cat, _ := r.catalog()
+		form, _ := r.Resolve(cat["AcroForm"])
+		fields, _ := r.Resolve(form.(Dict)["Fields"])
+		w, _ := r.Object(fields.(Array)[1].(Ref))
+		if w.(Dict)["P"] != (Ref{Num: 3}) {
+			t.Errorf("widget on %v, want the first page (3 0 R)", w.(Dict)["P"])
+		}
+		if _, err := PrepareSignature(bytes.NewReader(data), int64(len(data)), SignatureSpec{Appearance: &Appearance{Page: -3}}); err == nil {
+			t.Error("an appearance on page -3 of a 2-page document was accepted")
+		}
+	})
 	t.Run("annots-indirect", func(t *testing.T) {
 		out := p.sign(t, data, SignatureSpec{FieldName: "Godkjenning", Appearance: &Appearance{Page: 0}})
 		qpdfCheck(t, out)

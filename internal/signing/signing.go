@@ -824,23 +824,12 @@ func (e *Engine) issuerOf(leaf *x509.Certificate, chain []*x509.Certificate) *x5
 // signDocument writes one document's next revision, signed with key (nil:
 // the TTP seal).
 func (e *Engine) signDocument(ctx context.Context, act Act, key *pki.KeyPair, doc Document, rev Revision, evidence []byte) error {
-	r, err := pdf.Open(rev.Src, rev.Size)
-	if err != nil {
-		return fmt.Errorf("signing: document %s: %w", doc.ID, err)
-	}
-	pages, err := r.PageCount()
-	if err != nil {
-		return fmt.Errorf("signing: document %s: %w", doc.ID, err)
-	}
 	slots, sigPages := pdfa.SlotLayout(act.Job.Signers)
-	if pages < sigPages+1 {
-		return fmt.Errorf("signing: document %s has %d pages, too few for its %d signature pages", doc.ID, pages, sigPages)
-	}
 	slot := slots[act.Slot]
 	width, height := slot.Rect[2]-slot.Rect[0], slot.Rect[3]-slot.Rect[1]
 	lines := e.slotLines(act, key != nil, doc)
 	n := act.Slot + 1
-	err = e.sealer.Seal(ctx, rev.Out, rev.Src, rev.Size, pades.Options{
+	err := e.sealer.Seal(ctx, rev.Out, rev.Src, rev.Size, pades.Options{
 		Level:     pades.BT,
 		Signer:    key,
 		Time:      act.SignedAt,
@@ -856,7 +845,10 @@ func (e *Engine) signDocument(ctx context.Context, act Act, key *pki.KeyPair, do
 		}},
 		Hashed: rev.Hashed,
 		Appearance: &pdf.Appearance{
-			Page: pages - sigPages + slot.Page,
+			// The signature pages are the document's last (prepare), so
+			// the slot's page is counted from the end, without opening
+			// the document to count its pages first.
+			Page: slot.Page - sigPages,
 			Rect: slot.Rect,
 			Draw: func(alloc func() (pdf.Ref, error)) ([]byte, string, []pdf.RawObject, error) {
 				stream, res, objs, err := pdfa.AppearanceText(lines, width, height, alloc)

@@ -3,6 +3,7 @@ package pdf
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 )
 
@@ -465,14 +466,17 @@ func (s *scanner) hexString() (Object, error) {
 			// signature's /Contents is tens of kilobytes of them, read
 			// again by every signing act and completion. Anything else
 			// (white space, '>', the window's end) takes the loop below.
+			// The run of pairs is measured first, so that out grows once
+			// per window rather than by a byte at a time.
 			win := s.buf[s.pos-s.off : s.n]
 			i := 0
-			for ; i+1 < len(win); i += 2 {
-				h, l := hexValue[win[i]], hexValue[win[i+1]]
-				if h|l > 0xf {
-					break
-				}
-				out = append(out, h<<4|l)
+			for i+1 < len(win) && hexValue[win[i]]|hexValue[win[i+1]] <= 0xf {
+				i += 2
+			}
+			k := len(out)
+			out = slices.Grow(out, i/2)[:k+i/2]
+			for j := 0; j < i; j += 2 {
+				out[k+j/2] = hexValue[win[j]]<<4 | hexValue[win[j+1]]
 			}
 			s.pos += int64(i)
 			if len(out) > maxStringLen {

@@ -127,6 +127,15 @@ func (s *Sealer) Seal(ctx context.Context, dst io.Writer, src io.ReaderAt, size 
 		}
 		key, cert, chain = k.Key, k.Cert, k.Chain
 	}
+	// From B-LT up the signed revision is extended in turn: the signature's
+	// update is appended to src in place (pdf.NewSpoolAfter), and so are
+	// Extend's, so that src is copied once, to dst.
+	var signed *pdf.Spool
+	if o.Level >= BLT {
+		signed = pdf.NewSpoolAfter(src, size, s.TempDir, 0)
+		defer signed.Close()
+		src = signed
+	}
 	p, err := pdf.PrepareSignature(src, size, pdf.SignatureSpec{
 		FieldName: o.FieldName, SubFilter: pdf.SubFilterCAdES, Name: o.Name, Reason: o.Reason, Location: o.Location,
 		SigningTime: at.UTC(), Appearance: o.Appearance, Attachments: o.Attachments,
@@ -150,13 +159,11 @@ func (s *Sealer) Seal(ctx context.Context, dst io.Writer, src io.ReaderAt, size 
 		_, err := p.WriteTo(dst, der)
 		return err
 	}
-	tmp := pdf.NewSpool(s.TempDir, 0)
-	defer tmp.Close()
-	n, err := p.WriteTo(tmp, der)
+	n, err := p.WriteTo(signed, der)
 	if err != nil {
 		return fmt.Errorf("pades: %w", err)
 	}
-	return s.Extend(ctx, dst, tmp, n, o.Level == BLTA)
+	return s.Extend(ctx, dst, signed, n, o.Level == BLTA)
 }
 
 // digestOf is p's DigestSHA256, going on from a copy of hashed, a SHA-256
@@ -200,7 +207,9 @@ var ErrUnsigned = errors.New("pades: the document has no signatures to extend")
 //
 // src is opened and its signatures parsed once; the new time-stamp's data
 // is gathered from the token as it is written (pdf.Prepared.Signature),
-// not read back from the file.
+// not read back from the file; the updates are appended to src without
+// copying it (pdf.NewSpoolAfter), so intermediate revisions cost what they
+// add, not the document again.
 func (s *Sealer) Extend(ctx context.Context, dst io.Writer, src io.ReaderAt, size int64, archive bool) error {
 	return s.ExtendHashed(ctx, dst, src, size, archive, nil)
 }
@@ -210,7 +219,11 @@ func (s *Sealer) Extend(ctx context.Context, dst io.Writer, src io.ReaderAt, siz
 // time-stamp's digest and an Appender dst go on from a copy of it, so src
 // is not hashed again (see Options.Hashed).
 func (s *Sealer) ExtendHashed(ctx context.Context, dst io.Writer, src io.ReaderAt, size int64, archive bool, hashed hash.Hash) error {
-	r, err := pdf.Open(src, size)
+	// The three updates are appended to src in place (pdf.NewSpoolAfter):
+	// src is read where it is parsed, and copied once, to dst.
+	out := pdf.NewSpoolAfter(src, size, s.TempDir, 0)
+	defer out.Close()
+	r, err := pdf.Open(out, size)
 	if err != nil {
 		return fmt.Errorf("pades: %w", err)
 	}
@@ -232,37 +245,33 @@ func (s *Sealer) ExtendHashed(ctx context.Context, dst io.Writer, src io.ReaderA
 	if s.TSA == nil {
 		return errors.New("pades: a time-stamping authority is needed for B-LTA")
 	}
-	tmp := pdf.NewSpool(s.TempDir, 0)
-	defer tmp.Close()
-	// A destination that keeps only what follows src (pdf.Appender: the
-	// blob.Tail of a completion or a renewal) takes src's SHA-256 in place
-	// of its bytes, which are hashed once, as they are copied: the
-	// document time-stamp's digest goes on from the same hash.
-	app, _ := dst.(pdf.Appender)
-	var head *prefixHash
-	w := io.Writer(tmp)
-	switch {
-	case hashed != nil:
-		h, err := cloneHash(hashed)
-		if err != nil {
-			return fmt.Errorf("pades: %w", err)
-		}
-		head = &prefixHash{h: h} // src is hashed whole already
-	case app != nil:
-		head = &prefixHash{h: sha256.New(), n: size}
-		w = io.MultiWriter(tmp, head)
-	}
-	n, err := r.AppendDSS(w, dss)
+	n, err := r.AppendDSS(out, dss)
 	if err != nil {
 		return fmt.Errorf("pades: %w", err)
 	}
-	p, err := pdf.PrepareSignature(tmp, n, pdf.SignatureSpec{SubFilter: pdf.SubFilterRFC3161})
+	p, err := pdf.PrepareSignature(out, n, pdf.SignatureSpec{SubFilter: pdf.SubFilterRFC3161})
+	if err != nil {
+		return fmt.Errorf("pades: %w", err)
+	}
+	// A destination that keeps only what follows src (pdf.Appender: the
+	// blob.Tail of a completion or a renewal) takes src's SHA-256 in place
+	// of its bytes; the document time-stamp's digest goes on from the same
+	// hash, so src is hashed once, or not at all when hashed is known.
+	app, _ := dst.(pdf.Appender)
+	var base hash.Hash // of src
+	switch {
+	case hashed != nil:
+		base, err = cloneHash(hashed)
+	case app != nil:
+		base = sha256.New()
+		_, err = io.Copy(base, io.NewSectionReader(src, 0, size))
+	}
 	if err != nil {
 		return fmt.Errorf("pades: %w", err)
 	}
 	var digest []byte
-	if head != nil {
-		digest, err = head.continueDigest(p, size)
+	if base != nil {
+		digest, err = digestOf(p, base, size)
 	} else {
 		digest, err = p.DigestSHA256()
 	}
@@ -273,9 +282,7 @@ func (s *Sealer) ExtendHashed(ctx context.Context, dst io.Writer, src io.ReaderA
 	if err != nil {
 		return fmt.Errorf("pades: document time-stamp: %w", err)
 	}
-	stamped := pdf.NewSpool(s.TempDir, 0)
-	defer stamped.Close()
-	m, err := p.WriteTo(stamped, token)
+	m, err := p.WriteTo(out, token)
 	if err != nil {
 		return fmt.Errorf("pades: %w", err)
 	}
@@ -283,57 +290,20 @@ func (s *Sealer) ExtendHashed(ctx context.Context, dst io.Writer, src io.ReaderA
 	if err != nil {
 		return err
 	}
+	if _, err := pdf.AppendDSS(out, out, m, last); err != nil {
+		return fmt.Errorf("pades: %w", err)
+	}
+	from := int64(0)
 	if app != nil {
-		if err := app.SkipBase(head.h, size); err != nil {
+		if err := app.SkipBase(base, size); err != nil {
 			return fmt.Errorf("pades: %w", err)
 		}
-		dst = &skipWriter{w: dst, n: size} // stamped begins with the bytes head hashed
+		from = size
 	}
-	_, err = pdf.AppendDSS(dst, stamped, m, last)
-	return err
-}
-
-// prefixHash hashes the first n bytes written to it and ignores the rest.
-type prefixHash struct {
-	h hash.Hash
-	n int64 // still to hash
-}
-
-func (p *prefixHash) Write(b []byte) (int, error) {
-	k := min(int64(len(b)), p.n)
-	p.h.Write(b[:k])
-	p.n -= k
-	return len(b), nil
-}
-
-// continueDigest is prep's DigestSHA256 going on from p's hash of the
-// first size bytes of its original, which must all have been written.
-func (p *prefixHash) continueDigest(prep *pdf.Prepared, size int64) ([]byte, error) {
-	if p.n != 0 {
-		return nil, fmt.Errorf("%d bytes of the original were not hashed", p.n)
+	if _, err := out.WriteFrom(dst, from); err != nil {
+		return fmt.Errorf("pades: write: %w", err)
 	}
-	h, err := p.h.(hash.Cloner).Clone() // every hash of the standard library is one
-	if err != nil {
-		return nil, err
-	}
-	return prep.ContinueSHA256(h, size)
-}
-
-// skipWriter passes on what is written to it after the first n bytes,
-// which its destination has taken as written (pdf.Appender.SkipBase).
-type skipWriter struct {
-	w io.Writer
-	n int64 // still to skip
-}
-
-func (s *skipWriter) Write(b []byte) (int, error) {
-	k := min(int64(len(b)), s.n)
-	s.n -= k
-	if int(k) == len(b) {
-		return len(b), nil
-	}
-	m, err := s.w.Write(b[k:])
-	return int(k) + m, err
+	return nil
 }
 
 // validationData gathers, for every signature and time-stamp token of

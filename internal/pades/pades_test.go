@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"crypto/x509"
 	"io"
+	"path/filepath"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -236,5 +237,34 @@ func TestExtendIntoTail(t *testing.T) {
 	}
 	if rep.Indication != validate.TotalPassed {
 		t.Fatalf("validation: %s: %+v", rep.Indication, rep)
+	}
+}
+
+// TestExtendLargeNeedsNoTemporaryFile: a completion appends its three
+// updates to the signed file in place (pdf.NewSpoolAfter), so a document
+// larger than a spool keeps in memory (pdf.DefaultSpoolMemory) is not
+// copied into temporary files on the way: with a TempDir that does not
+// exist, extending a 3 MB file still works, and the result validates.
+func TestExtendLargeNeedsNoTemporaryFile(t *testing.T) {
+	e := newEnv(t)
+	signed := e.sealDoc(t, testdocs.PDF("Avtale", 3<<20), pades.BT)
+	if len(signed) <= pdf.DefaultSpoolMemory {
+		t.Fatalf("a %d-byte document fits a spool's memory", len(signed))
+	}
+	s := *e.sealer
+	s.TempDir = filepath.Join(t.TempDir(), "missing")
+	var out bytes.Buffer
+	if err := s.Extend(context.Background(), &out, bytes.NewReader(signed), int64(len(signed)), true); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.HasPrefix(out.Bytes(), signed) {
+		t.Fatal("the signed file is not kept byte for byte")
+	}
+	rep, err := validate.PDF(bytes.NewReader(out.Bytes()), int64(out.Len()), validate.Options{Roots: e.dev.Roots()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Indication != validate.TotalPassed || len(rep.Signatures) != 2 {
+		t.Fatalf("validation: %s with %d signatures: %+v", rep.Indication, len(rep.Signatures), rep)
 	}
 }

@@ -20,13 +20,21 @@ const DefaultSpoolMemory = 2 << 20
 // memory up to a limit, then in a temporary file. Write appends; reads see
 // everything written so far. A Spool is not safe for concurrent writes;
 // Close removes its file.
+//
+// A Spool made by NewSpoolAfter begins with a revision it does not copy,
+// and an update made from the Spool itself is appended to it in place
+// (writeUpdate): a completion appends three updates to a signed document
+// that way without copying the document three times.
 type Spool struct {
 	dir   string
 	limit int
 	buf   []byte
 	f     *os.File
-	n     int64
+	n     int64 // bytes written, after base
 	err   error
+
+	base  io.ReaderAt // read as the first baseN bytes; nil for none
+	baseN int64
 }
 
 // spoolBuffers keeps the memory of closed spools for the next ones: every
@@ -44,6 +52,16 @@ func NewSpool(dir string, memory int) *Spool {
 		memory = DefaultSpoolMemory
 	}
 	return &Spool{dir: dir, limit: memory}
+}
+
+// NewSpoolAfter returns a spool that reads as the size bytes of base
+// followed by what is written to it, which alone it keeps (in memory, or
+// past memory bytes in a temporary file in dir, as NewSpool). base must
+// not change while the spool is in use.
+func NewSpoolAfter(base io.ReaderAt, size int64, dir string, memory int) *Spool {
+	s := NewSpool(dir, memory)
+	s.base, s.baseN = base, size
+	return s
 }
 
 // Write appends p.
@@ -82,13 +100,33 @@ func (s *Spool) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// ReadAt reads what was written, as io.ReaderAt says.
+// ReadAt reads the base and what was written, as io.ReaderAt says.
 func (s *Spool) ReadAt(p []byte, off int64) (int, error) {
-	if s.f != nil {
-		return s.f.ReadAt(p, off)
-	}
 	if off < 0 {
 		return 0, fmt.Errorf("pdf: spool: negative offset %d", off)
+	}
+	if off >= s.baseN {
+		return s.readOwn(p, off-s.baseN)
+	}
+	k := min(int64(len(p)), s.baseN-off)
+	m, err := s.base.ReadAt(p[:k], off)
+	if int64(m) < k {
+		if err == nil || err == io.EOF {
+			err = io.ErrUnexpectedEOF // the base is shorter than it was said to be
+		}
+		return m, err
+	}
+	if int(k) == len(p) {
+		return m, nil
+	}
+	n, err := s.readOwn(p[k:], 0)
+	return m + n, err
+}
+
+// readOwn reads what was written after the base.
+func (s *Spool) readOwn(p []byte, off int64) (int, error) {
+	if s.f != nil {
+		return s.f.ReadAt(p, off)
 	}
 	if off >= int64(len(s.buf)) {
 		return 0, io.EOF
@@ -100,8 +138,37 @@ func (s *Spool) ReadAt(p []byte, off int64) (int, error) {
 	return m, nil
 }
 
-// Size is the number of bytes written.
-func (s *Spool) Size() int64 { return s.n }
+// WriteFrom writes what the spool reads as from off to its end to w.
+func (s *Spool) WriteFrom(w io.Writer, off int64) (int64, error) {
+	if off < 0 || off > s.Size() {
+		return 0, fmt.Errorf("pdf: spool: offset %d of %d bytes", off, s.Size())
+	}
+	var n int64
+	if off < s.baseN {
+		m, err := copySection(w, s.base, off, s.baseN-off)
+		if n += m; err != nil {
+			return n, err
+		}
+		off = s.baseN
+	}
+	if s.f != nil {
+		m, err := copySection(w, s.f, off-s.baseN, s.n-(off-s.baseN))
+		return n + m, err
+	}
+	m, err := w.Write(s.buf[off-s.baseN:])
+	return n + int64(m), err
+}
+
+// holds reports whether s reads as src and has exactly size bytes, so
+// that an update made from src is appended to s in place (writeUpdate).
+func (s *Spool) holds(src io.ReaderAt, size int64) bool {
+	self, ok := src.(*Spool)
+	return ok && self == s && s.Size() == size && s.err == nil
+}
+
+// Size is the number of bytes the spool reads as: the base and what was
+// written.
+func (s *Spool) Size() int64 { return s.baseN + s.n }
 
 // Close releases the memory and removes the temporary file, if any.
 func (s *Spool) Close() error {

@@ -83,3 +83,54 @@ func TestSpoolReusesMemory(t *testing.T) {
 		t.Errorf("40 spools of 256 KB allocated %d KB, want under 10240 KB", got>>10)
 	}
 }
+
+// TestSpoolAfter: a spool made after a base reads as the base followed by
+// what is written, across the boundary and after it spilled to a file;
+// an update made from the spool itself is appended in place, the same
+// bytes that writing the whole file out gives, and WriteFrom writes any
+// part of it.
+func TestSpoolAfter(t *testing.T) {
+	base := incrementalPDF()
+	dss := DSS{Certs: [][]byte{bytes.Repeat([]byte{0x30}, 300)}}
+	var first, want bytes.Buffer
+	n1, err := AppendDSS(&first, bytes.NewReader(base), int64(len(base)), dss)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n2, err := AppendDSS(&want, bytes.NewReader(first.Bytes()), n1, dss)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name  string
+		limit int
+	}{{"ok/in-memory", 1 << 20}, {"ok/spilled-to-file", 100}} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := NewSpoolAfter(bytes.NewReader(base), int64(len(base)), t.TempDir(), tc.limit)
+			defer s.Close()
+			if s.Size() != int64(len(base)) {
+				t.Fatalf("size %d before any write, want the base's %d", s.Size(), len(base))
+			}
+			if n, err := AppendDSS(s, s, s.Size(), dss); err != nil || n != n1 {
+				t.Fatalf("first update in place: %d, %v; want %d", n, err, n1)
+			}
+			if n, err := AppendDSS(s, s, s.Size(), dss); err != nil || n != n2 || s.Size() != n2 {
+				t.Fatalf("second update in place: %d, %v, size %d; want %d", n, err, s.Size(), n2)
+			}
+			got, err := io.ReadAll(io.NewSectionReader(s, 0, s.Size()))
+			if err != nil || !bytes.Equal(got, want.Bytes()) {
+				t.Fatalf("reads as %d bytes (%v), want the %d of writing the file out", len(got), err, want.Len())
+			}
+			buf := make([]byte, 20)
+			if n, err := s.ReadAt(buf, int64(len(base))-10); n != 20 || err != nil || !bytes.Equal(buf, want.Bytes()[len(base)-10:len(base)+10]) {
+				t.Fatalf("read across the base's end: %d, %v", n, err)
+			}
+			for _, from := range []int64{0, 10, int64(len(base)), n1, n2} {
+				var out bytes.Buffer
+				if n, err := s.WriteFrom(&out, from); err != nil || n != n2-from || !bytes.Equal(out.Bytes(), want.Bytes()[from:]) {
+					t.Fatalf("WriteFrom %d: %d, %v", from, n, err)
+				}
+			}
+		})
+	}
+}

@@ -298,14 +298,19 @@ func copyThrough(w io.Writer, r io.Reader) (int64, error) {
 	return io.CopyBuffer(w, r, *b)
 }
 
-// writeUpdate streams the original file and then the update to w.
+// writeUpdate streams the original file and then the update to w. A
+// Spool that is itself the original (Spool.holds) has it already and gets
+// the update appended in place.
 func writeUpdate(w io.Writer, src io.ReaderAt, size int64, parts ...[]byte) (int64, error) {
-	n, err := copySection(w, src, 0, size)
-	if err != nil {
-		return n, fmt.Errorf("pdf: write: %w", err)
-	}
-	if n != size {
-		return n, fmt.Errorf("pdf: write: original is %d bytes, not %d", n, size)
+	n := size
+	if s, ok := w.(*Spool); !ok || !s.holds(src, size) {
+		var err error
+		if n, err = copySection(w, src, 0, size); err != nil {
+			return n, fmt.Errorf("pdf: write: %w", err)
+		}
+		if n != size {
+			return n, fmt.Errorf("pdf: write: original is %d bytes, not %d", n, size)
+		}
 	}
 	for _, p := range parts {
 		m, err := w.Write(p)

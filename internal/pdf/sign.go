@@ -325,6 +325,7 @@ func (r *Reader) prepareSignature(spec SignatureSpec) (*Prepared, error) {
 	u.buf = appendRepeat(u.buf, '0', 2*room)
 	u.buf = append(u.buf, '>')
 	gapN := len(u.buf) - gap
+	u.blank = [2]int{gap, gap + gapN}
 	extra := Dict{}
 	if !m.IsZero() {
 		extra["M"] = pdfDate(m)

@@ -1024,3 +1024,37 @@ func TestWriteToAppender(t *testing.T) {
 		t.Errorf("the appender's SHA-256 is not the file's")
 	}
 }
+
+// TestSignatureIDLeavesOutThePlaceholder: a signature's update names its
+// version (/ID, §14.4) by the SHA-256 of where it is appended and of its
+// bytes but the /Contents placeholder, whose zeros the signature replaces
+// and which are half of what was hashed. So two updates that differ only
+// in the room they reserve get the same /ID, and two that differ in
+// anything else do not.
+func TestSignatureIDLeavesOutThePlaceholder(t *testing.T) {
+	data := formPDF()
+	id := func(spec SignatureSpec) String {
+		t.Helper()
+		spec.SubFilter = SubFilterCAdES
+		p, err := PrepareSignature(bytes.NewReader(data), int64(len(data)), spec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out bytes.Buffer
+		if _, err := p.WriteTo(&out, []byte{0x30, 0x03, 0x02, 0x01, 0x01}); err != nil {
+			t.Fatal(err)
+		}
+		a, _ := mustOpen(t, out.Bytes()).Trailer()["ID"].(Array)
+		if len(a) != 2 {
+			t.Fatalf("/ID %v", a)
+		}
+		return a[1].(String)
+	}
+	small, large := id(SignatureSpec{ContentsSize: 8192}), id(SignatureSpec{ContentsSize: 16384})
+	if !bytes.Equal(small, large) {
+		t.Errorf("/ID %x with 8 KB reserved, %x with 16 KB: the placeholder is hashed", small, large)
+	}
+	if other := id(SignatureSpec{ContentsSize: 8192, FieldName: "Other"}); bytes.Equal(other, small) {
+		t.Error("updates that differ in a field name have the same /ID")
+	}
+}

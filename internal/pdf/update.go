@@ -29,6 +29,9 @@ type update struct {
 	buf  []byte        // the update; buf[0] is at file offset r.size
 	offs map[Ref]int64 // objects written, at file offsets
 	next int           // next free object number
+	// blank is a run of buf that id does not hash: a signature's
+	// /Contents placeholder (the zeros the signature replaces later).
+	blank [2]int
 }
 
 // newUpdate starts an update of r. An end-of-line marker is written first
@@ -161,13 +164,16 @@ func (u *update) finish() error {
 // id returns the file identifier (§14.4): the original's first string,
 // which names the document across revisions, and a new second one, which
 // names this version. The new string is a digest of the update so far and
-// of where it is appended, so output is reproducible.
+// of where it is appended, so output is reproducible. A signature's
+// /Contents placeholder is left out of the digest: it is zeros that the
+// signature replaces afterwards, and half of a signature's update.
 func (u *update) id() Array {
 	h := sha256.New()
 	var n [8]byte
 	binary.BigEndian.PutUint64(n[:], uint64(u.r.size))
 	h.Write(n[:])
-	h.Write(u.buf)
+	h.Write(u.buf[:u.blank[0]])
+	h.Write(u.buf[u.blank[1]:])
 	sum := h.Sum(nil)[:16]
 	first := String(sum)
 	if a, ok := u.r.trailer["ID"].(Array); ok && len(a) == 2 {

@@ -31,6 +31,13 @@ import (
 // whose Sync returned survives one. A process crash loses nothing either
 // way: the operating system still has the log.
 //
+// One thing differs from FULL: a commit is visible to readers as soon as
+// it is made, up to one fsync before it is durable (FULL syncs before it
+// publishes the commit). The writer's own answer still waits, and any
+// later write is durable only with it (the log is in order); a reader
+// whose answer must not outlive a power failure calls Sync after reading,
+// which covers every commit it could have seen.
+//
 // A failed fsync is final: the kernel may have dropped the pages it could
 // not write, so a later fsync that succeeds proves nothing about them. Every
 // Sync after it fails (errs.Unavailable) until the process is restarted, as
@@ -47,7 +54,7 @@ type WAL struct {
 	f       *os.File
 	fi      fs.FileInfo // of f, to notice a log that SQLite replaced
 
-	commits, fsyncs atomic.Int64
+	calls, fsyncs atomic.Int64
 }
 
 // testHookFsync, when set by a test, runs before each fsync.
@@ -60,15 +67,16 @@ func NewWAL(path string) *WAL {
 	return w
 }
 
-// Sync returns when every commit that finished before it was called is
-// on the disk, sharing the fsync with concurrent callers.
+// Sync returns when every commit that finished before it was called, and
+// so everything a read before it could see, is on the disk, sharing the
+// fsync with concurrent callers.
 func (w *WAL) Sync() error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	// An fsync already running may have begun before the caller's commit
 	// wrote its frames: only one begun from now on covers it.
 	need := w.started + 1
-	w.commits.Add(1)
+	w.calls.Add(1)
 	for w.synced < need && w.err == nil {
 		if w.running {
 			w.done.Wait()
@@ -91,9 +99,9 @@ func (w *WAL) Sync() error {
 	return w.err
 }
 
-// Counts reports how many commits asked for a sync and how many fsyncs
+// Counts reports how many calls asked for a sync and how many fsyncs
 // served them.
-func (w *WAL) Counts() (commits, fsyncs int64) { return w.commits.Load(), w.fsyncs.Load() }
+func (w *WAL) Counts() (calls, fsyncs int64) { return w.calls.Load(), w.fsyncs.Load() }
 
 // Close releases the log's file.
 func (w *WAL) Close() error {

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/segl/segl/internal/sqldb"
 	"github.com/segl/segl/internal/store"
 )
 
@@ -127,5 +128,42 @@ func TestAnsweredWritesSurviveSIGKILL(t *testing.T) {
 		if ok, err := db.HasNotice(context.Background(), key); err != nil || !ok {
 			t.Fatalf("write %s was answered before the crash and is lost (%v)", key, err)
 		}
+	}
+}
+
+// TestFeedGoesOutOnlyOnceDurable: a commit is visible to readers up to one
+// fsync before it is durable (sqldb.WAL), so reading feed entries waits
+// for an fsync begun after the read: entries go out to the API and to
+// callbacks only once a power failure cannot take them back and give their
+// sequence numbers to other events. An empty read waits for nothing.
+func TestFeedGoesOutOnlyOnceDurable(t *testing.T) {
+	ctx := context.Background()
+	db, j := benchJob(t)
+	var seq int
+	var name, path string
+	if err := db.write.QueryRowContext(ctx, `PRAGMA database_list`).Scan(&seq, &name, &path); err != nil {
+		t.Fatal(err)
+	}
+	db.wal = sqldb.NewWAL(path) // benchJob's store is relaxed
+	calls, fsyncs := db.wal.Counts()
+	changes, err := db.ChangesAfter(ctx, 0, 100)
+	if err != nil || len(changes) == 0 {
+		t.Fatalf("the job's creation: %v, %v", changes, err)
+	}
+	if c, f := db.wal.Counts(); c != calls+1 || f != fsyncs+1 {
+		t.Fatalf("reading %d feed entries asked for %d syncs and made %d fsyncs, want one each", len(changes), c-calls, f-fsyncs)
+	}
+	last := changes[len(changes)-1].Seq
+	if more, err := db.ChangesAfter(ctx, last, 100); err != nil || len(more) != 0 {
+		t.Fatalf("after the last entry: %v, %v", more, err)
+	}
+	if c, _ := db.wal.Counts(); c != calls+1 {
+		t.Fatalf("an empty read asked for a sync")
+	}
+	if got, err := db.Changes(ctx, j.Org, 0, 100); err != nil || len(got) == 0 {
+		t.Fatalf("the organisation's feed: %v, %v", got, err)
+	}
+	if c, _ := db.wal.Counts(); c != calls+2 {
+		t.Fatalf("the API's feed read did not wait for the disk")
 	}
 }

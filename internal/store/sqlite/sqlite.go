@@ -737,7 +737,17 @@ func (db *DB) changes(ctx context.Context, where string, args ...any) ([]store.C
 		c.At = fromMicro(at)
 		out = append(out, c)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil || len(out) == 0 {
+		return out, err
+	}
+	// A feed entry goes out (to the API's reader, to callbacks and
+	// mailboxes) under its sequence number only once it is on the disk:
+	// one a power failure took back would have its number given to
+	// another event (sqldb.WAL).
+	if err := db.durable(); err != nil {
+		return nil, fmt.Errorf("sqlite: changes: %w", err)
+	}
+	return out, nil
 }
 
 // Ack acknowledges feed entries of org.

@@ -17,7 +17,10 @@
 // also makes every earlier commit in the log durable, in order
 // (https://sqlite.org/pragma.html#pragma_synchronous, https://sqlite.org/wal.html).
 // A process crash loses nothing either way; the operating system still has
-// the log.
+// the log. A runner may claim a job in the moment between its enqueue's
+// commit and that fsync; should a power failure then take the enqueue
+// back, the job has run once although its enqueuer had no answer, which
+// at-least-once delivery to idempotent handlers already allows.
 package sqlitequeue
 
 import (

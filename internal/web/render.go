@@ -11,7 +11,9 @@ import (
 	"net/url"
 	"path"
 	"slices"
+	"strconv"
 	"strings"
+	"text/template/parse"
 	"time"
 )
 
@@ -31,8 +33,10 @@ const partialFiles = "templates/partial_*.html"
 
 // parseTemplates parses, once, one template set per page and language: the
 // layout and the partials plus the page, with T and the date functions
-// bound to the language, so rendering never clones or re-parses.
-func (w *Web) parseTemplates() (map[string]map[string]*template.Template, error) {
+// bound to the language, so rendering never clones or re-parses. With
+// fold, the fixed texts and asset URLs are put in place (foldConstants);
+// only a test parses without, to compare.
+func (w *Web) parseTemplates(fold bool) (map[string]map[string]*template.Template, error) {
 	files, err := fs.Glob(templateFS, "templates/*.html")
 	if err != nil {
 		return nil, fmt.Errorf("web: %w", err)
@@ -62,10 +66,134 @@ func (w *Web) parseTemplates() (map[string]map[string]*template.Template, error)
 			if err != nil {
 				return nil, fmt.Errorf("web: %w", err)
 			}
+			if fold {
+				if err := w.foldConstants(lang, t); err != nil {
+					return nil, fmt.Errorf("web: %s: %w", f, err)
+				}
+			}
 			out[lang][strings.TrimSuffix(path.Base(f), ".html")] = t
 		}
 	}
 	return out, nil
+}
+
+// foldConstants replaces, in every template of set, each call of T or
+// static whose arguments are all string constants by the string it
+// returns: a page's fixed texts and asset URLs are the same on every
+// request, so they are looked up once here instead of through a reflected
+// function call on every render. The string is still escaped for its
+// context by html/template, which escapes set after this (on its first
+// execution), exactly as it escapes what the call would have returned; a
+// page renders byte for byte what it did with the calls
+// (TestFoldedPagesRenderTheSame). A call of an unknown asset is an error
+// here, at start-up, instead of on every request.
+func (w *Web) foldConstants(lang string, set *template.Template) error {
+	fold := func(name string, args []string) (string, bool, error) {
+		switch {
+		case name == "T" && len(args) >= 1:
+			rest := make([]any, len(args)-1)
+			for i, a := range args[1:] {
+				rest[i] = a
+			}
+			return w.T(lang, args[0], rest...), true, nil
+		case name == "static" && len(args) == 1:
+			u, err := w.assets.url(args[0])
+			return u, true, err
+		}
+		return "", false, nil
+	}
+	for _, t := range set.Templates() {
+		if t.Tree == nil {
+			continue
+		}
+		if err := foldNode(t.Tree.Root, fold); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// foldFunc is the value of a call of function name with constant string
+// arguments, and whether it has one.
+type foldFunc func(name string, args []string) (string, bool, error)
+
+// foldNode folds the constant calls under n (see foldConstants). Only a
+// pipeline's first command is folded: a later one also receives the value
+// piped into it, which is not a constant.
+func foldNode(n parse.Node, fold foldFunc) error {
+	switch n := n.(type) {
+	case *parse.ListNode:
+		if n == nil {
+			return nil
+		}
+		for _, c := range n.Nodes {
+			if err := foldNode(c, fold); err != nil {
+				return err
+			}
+		}
+	case *parse.ActionNode:
+		return foldNode(n.Pipe, fold)
+	case *parse.TemplateNode:
+		return foldNode(n.Pipe, fold)
+	case *parse.IfNode:
+		return foldBranch(&n.BranchNode, fold)
+	case *parse.RangeNode:
+		return foldBranch(&n.BranchNode, fold)
+	case *parse.WithNode:
+		return foldBranch(&n.BranchNode, fold)
+	case *parse.PipeNode:
+		if n == nil {
+			return nil
+		}
+		for i, c := range n.Cmds {
+			for _, a := range c.Args {
+				if err := foldNode(a, fold); err != nil {
+					return err
+				}
+			}
+			if i == 0 {
+				if err := foldCommand(c, fold); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
+
+func foldBranch(b *parse.BranchNode, fold foldFunc) error {
+	for _, n := range []parse.Node{b.Pipe, b.List, b.ElseList} {
+		if err := foldNode(n, fold); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// foldCommand turns c, a call of a function with constant string
+// arguments that fold knows, into the string constant it returns.
+func foldCommand(c *parse.CommandNode, fold foldFunc) error {
+	if len(c.Args) == 0 {
+		return nil
+	}
+	id, ok := c.Args[0].(*parse.IdentifierNode)
+	if !ok {
+		return nil
+	}
+	args := make([]string, 0, len(c.Args)-1)
+	for _, a := range c.Args[1:] {
+		s, ok := a.(*parse.StringNode)
+		if !ok {
+			return nil
+		}
+		args = append(args, s.Text)
+	}
+	v, ok, err := fold(id.Ident, args)
+	if err != nil || !ok {
+		return err
+	}
+	c.Args = []parse.Node{&parse.StringNode{NodeType: parse.NodeString, Pos: id.Pos, Quoted: strconv.Quote(v), Text: v}}
+	return nil
 }
 
 // funcs are the template functions of one language:

@@ -151,7 +151,7 @@ func New(opts Options) (*Web, error) {
 	if w.assets, err = loadAssets(); err != nil {
 		return nil, err
 	}
-	if w.pages, err = w.parseTemplates(); err != nil {
+	if w.pages, err = w.parseTemplates(true); err != nil {
 		return nil, err
 	}
 	w.cop = http.NewCrossOriginProtection()

@@ -1,0 +1,146 @@
+package web
+
+import (
+	"bytes"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"path"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/segl/segl/internal/job"
+)
+
+// signerPageViews are the two pages every signer of a ceremony is shown:
+// the link's start page and the job's page, with a job of one document.
+func signerPageViews() map[string]any {
+	j := &job.Job{ID: "j1", Title: "Leieavtale Storgata 1", Reference: "K-2026-114",
+		ExpiresAt: time.Date(2026, 4, 1, 12, 0, 0, 0, time.UTC), SignatureType: "authenticated",
+		Signers: []job.Signer{{ID: "s1"}, {ID: "s2"}}}
+	return map[string]any{
+		"sign_start": startView{SignerID: "s1", Token: "tok", Sender: senderView{Name: "Eksempel AS"}, Title: j.Title},
+		"sign_job": jobView{Job: j, Signer: &j.Signers[0], Sender: "Eksempel AS", Brand: senderView{Name: "Eksempel AS"},
+			Name: "Kari Nordmann", Position: 1, Total: 2,
+			Docs: []docView{{ID: "d1", Title: "Leieavtale", FileName: "leieavtale.pdf", SHA256: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+				Size: 102400, Pages: 3, PDF: true, URL: "/sign/s1/documents/d1"}}},
+	}
+}
+
+// BenchmarkSignerPages renders the signer's start and job pages through
+// Protect, as a request to them does: the handler's rendering and the
+// response it writes.
+func BenchmarkSignerPages(b *testing.B) {
+	w, err := New(Options{Key: testKey})
+	if err != nil {
+		b.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	for name, data := range signerPageViews() {
+		w.Mount(mux, "GET /sign/bench/"+name, func(rw http.ResponseWriter, r *http.Request) error {
+			w.Render(rw, r, name, data)
+			return nil
+		})
+	}
+	for name := range signerPageViews() {
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				rec := httptest.NewRecorder()
+				mux.ServeHTTP(rec, httptest.NewRequest("GET", "https://segl.test/sign/bench/"+name, nil))
+				if rec.Code != 200 {
+					b.Fatalf("%s: %d", name, rec.Code)
+				}
+				io.Copy(io.Discard, rec.Body)
+			}
+		})
+	}
+}
+
+// pageCases are pages with data as their handlers give it, for tests that
+// render every kind of page.
+func pageCases() map[string]any {
+	v := signerPageViews()
+	job := v["sign_job"].(jobView)
+	withErrors := job
+	withErrors.Errors = []fieldError{{Field: "confirm", Key: "sign.job.confirm.missing"}}
+	withErrors.Reason = "Feil <navn> & \"adresse\""
+	withErrors.Role = &roleView{Number: "317510748", Name: "Eksempel AS"}
+	nav := navView{Name: "Kari Nordmann", Org: "Eksempel AS", Admin: true, Switch: true}
+	return map[string]any{
+		"sign_start":          v["sign_start"],
+		"sign_job":            job,
+		"sign_job#errors":     withErrors,
+		"sign_code":           codeView{SignerID: "s1", Token: "tok", Sent: true, Asked: true, Sender: senderView{Name: "Eksempel AS"}},
+		"sign_used":           startView{SignerID: "s1", Token: "tok", Status: job.Signer.Status, Title: "Avtale"},
+		"sign_home":           homeView{},
+		"about_help":          aboutView{Who: "segl"},
+		"about_privacy":       aboutView{Who: "segl"},
+		"about_accessibility": aboutView{Who: "segl"},
+		"about_contact":       aboutView{Who: "segl"},
+		"error":               errorData{Key: "error.404"},
+		"portal_jobs":         jobsView{Nav: nav},
+		"portal_new":          newJobView{Nav: nav},
+		"portal_users":        usersView{Nav: nav},
+		"admin_orgs":          adminOrgsView{},
+		"admin_usage":         adminUsageView{},
+	}
+}
+
+// Folding the fixed texts and asset URLs into the templates changes no
+// page: each renders byte for byte what the templates with their T and
+// static calls render, in every language, in every context they appear in
+// (text, attributes, URLs).
+func TestFoldedPagesRenderTheSame(t *testing.T) {
+	w, err := New(Options{Key: testKey})
+	if err != nil {
+		t.Fatal(err)
+	}
+	unfolded, err := w.parseTemplates(false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, _ := url.Parse("https://segl.test/sign/s1/job?x=1")
+	for _, lang := range w.languages {
+		for name, data := range pageCases() {
+			page, _, _ := strings.Cut(name, "#")
+			p := &Page{Lang: lang, Status: 200, Data: data, CSRFToken: "tok<&>", Area: areaOf("/" + page), url: u, langs: w.languages}
+			var folded, plain bytes.Buffer
+			if err := w.pages[lang][page].ExecuteTemplate(&folded, path.Base(layoutFile), p); err != nil {
+				t.Fatalf("%s/%s: %v", lang, name, err)
+			}
+			if err := unfolded[lang][page].ExecuteTemplate(&plain, path.Base(layoutFile), p); err != nil {
+				t.Fatalf("%s/%s unfolded: %v", lang, name, err)
+			}
+			if folded.String() != plain.String() {
+				t.Errorf("%s/%s: folded page differs:\n%s\nunfolded:\n%s", lang, name, folded.String(), plain.String())
+			}
+			if !strings.Contains(folded.String(), "/static/") {
+				t.Errorf("%s/%s: no asset URL", lang, name)
+			}
+		}
+	}
+}
+
+// A signer's job page is rendered on every visit of every signer: it
+// looks its fixed texts up once, at start-up, not per request. The bound
+// is on allocations, which count the template's work without a clock: 956
+// with a call of T or static per text and asset, 775 folded.
+func TestJobPageRendersWithoutLookingUpItsTexts(t *testing.T) {
+	w, err := New(Options{Key: testKey})
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := signerPageViews()["sign_job"]
+	r := withState(httptest.NewRequest("GET", "https://segl.test/sign/s1/job", nil), &reqState{lang: Bokmal})
+	allocs := testing.AllocsPerRun(50, func() {
+		if _, _, err := w.execute(r, 200, "sign_job", data); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if allocs > 850 {
+		t.Errorf("rendering the job page allocates %.0f times, want at most 850", allocs)
+	}
+}

@@ -94,7 +94,6 @@ func (b *Browser) abs(target string) string {
 }
 
 var (
-	formRE  = regexp.MustCompile(`(?s)<form\b([^>]*)>(.*?)</form>`)
 	inputRE = regexp.MustCompile(`<input\b([^>]*)>`)
 	attrRE  = regexp.MustCompile(`\b(name|value|type|action)="([^"]*)"`)
 	h1RE    = regexp.MustCompile(`<h1>([^<]*)</h1>`)
@@ -109,35 +108,68 @@ func attrs(s string) map[string]string {
 	return out
 }
 
+// findForm returns the first form of page whose action ends with suffix:
+// its action and what it holds up to </form>. It looks for the tags with
+// strings.Index: a regular expression over the whole page (a form's
+// content matched lazily up to its end tag) cost the bench client more
+// than the rest of its page handling.
+func findForm(page, suffix string) (action, content string, ok bool) {
+	for rest := page; ; {
+		i := strings.Index(rest, "<form")
+		if i < 0 {
+			return "", "", false
+		}
+		rest = rest[i+len("<form"):]
+		if rest != "" && isWordByte(rest[0]) {
+			continue // <formula> and the like
+		}
+		end := strings.IndexByte(rest, '>')
+		if end < 0 {
+			return "", "", false
+		}
+		tag := rest[:end]
+		rest = rest[end+1:]
+		close := strings.Index(rest, "</form>")
+		if close < 0 {
+			return "", "", false
+		}
+		content, rest = rest[:close], rest[close+len("</form>"):]
+		if action := attrs(tag)["action"]; strings.HasSuffix(action, suffix) {
+			return action, content, true
+		}
+	}
+}
+
+func isWordByte(c byte) bool {
+	return c == '_' || '0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z'
+}
+
 // Submit posts the form of p whose action ends with suffix, with its hidden
 // fields (the CSRF token, the IdP's interaction id …) plus fields.
 func (b *Browser) Submit(p Page, suffix string, fields url.Values) (Page, error) {
-	for _, f := range formRE.FindAllStringSubmatch(p.Body, -1) {
-		action := attrs(f[1])["action"]
-		if !strings.HasSuffix(action, suffix) {
-			continue
-		}
-		form := url.Values{}
-		for _, in := range inputRE.FindAllStringSubmatch(f[2], -1) {
-			if a := attrs(in[1]); a["type"] == "hidden" {
-				form.Set(a["name"], a["value"])
-			}
-		}
-		for k, v := range fields {
-			form[k] = v
-		}
-		target, err := p.URL.Parse(action)
-		if err != nil {
-			return Page{}, err
-		}
-		req, err := http.NewRequest("POST", target.String(), strings.NewReader(form.Encode()))
-		if err != nil {
-			return Page{}, err
-		}
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		return b.Do(req)
+	action, content, ok := findForm(p.Body, suffix)
+	if !ok {
+		return Page{}, fmt.Errorf("signerbot: no form with an action ending in %q on %s (%d)", suffix, p.URL, p.Status)
 	}
-	return Page{}, fmt.Errorf("signerbot: no form with an action ending in %q on %s (%d)", suffix, p.URL, p.Status)
+	form := url.Values{}
+	for _, in := range inputRE.FindAllStringSubmatch(content, -1) {
+		if a := attrs(in[1]); a["type"] == "hidden" {
+			form.Set(a["name"], a["value"])
+		}
+	}
+	for k, v := range fields {
+		form[k] = v
+	}
+	target, err := p.URL.Parse(action)
+	if err != nil {
+		return Page{}, err
+	}
+	req, err := http.NewRequest("POST", target.String(), strings.NewReader(form.Encode()))
+	if err != nil {
+		return Page{}, err
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	return b.Do(req)
 }
 
 // Link follows the link of p whose text contains text.

@@ -121,7 +121,10 @@ type Provider struct {
 
 	clients map[string]Client
 	people  []population.Person
-	byPID   map[string]population.Person
+	// peoplePage is the list of people as the login form shows it, per
+	// language (renderPeople).
+	peoplePage map[string]peopleHTML
+	byPID      map[string]population.Person
 
 	signer jose.Signer
 	jwks   []byte
@@ -188,6 +191,9 @@ func New(cfg Config) (*Provider, error) {
 	}
 	for _, person := range p.people {
 		p.byPID[person.PID] = person
+	}
+	if p.peoplePage, err = renderPeople(p.people); err != nil {
+		return nil, fmt.Errorf("eid: devidp: %w", err)
 	}
 	key, err := loadOrCreateKey(cfg.KeyDir)
 	if err != nil {

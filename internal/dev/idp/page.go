@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/segl/segl/internal/dev/population"
 	"github.com/segl/segl/internal/eid"
 )
 
@@ -117,7 +118,7 @@ type pageData struct {
 	Level   string
 	Error   string
 	Choices []choice
-	People  []personRow
+	People  peopleHTML
 	Message string // fatal pages only
 }
 
@@ -174,10 +175,7 @@ a{color:#0b4f8a}
 <label for="pid">{{.T.PIDLabel}}</label>
 <span id="pid-hint">{{.T.PIDHint}}</span><br>
 <input type="text" id="pid" name="pid" inputmode="numeric" autocomplete="off" list="people" value="{{.Form.PID}}" aria-describedby="pid-hint{{if .Error}} pid-error{{end}}"{{if .Error}} aria-invalid="true" autofocus{{end}}>
-<datalist id="people">
-{{- range .People}}
-<option value="{{.PID}}">{{.Name}} – {{.EIDs}}</option>
-{{- end}}
+<datalist id="people">{{.People.Options}}
 </datalist>
 </p>
 <fieldset>
@@ -193,10 +191,7 @@ a{color:#0b4f8a}
 <table>
 <caption>{{.T.PeopleCaption}}</caption>
 <thead><tr><th scope="col">{{.T.Name}}</th><th scope="col">{{.T.PID}}</th><th scope="col">{{.T.EIDs}}</th></tr></thead>
-<tbody>
-{{- range .People}}
-<tr><td>{{.Name}}</td><td>{{.PID}}</td><td>{{.EIDs}}</td></tr>
-{{- end}}
+<tbody>{{.People.Rows}}
 </tbody>
 </table>
 {{- end}}
@@ -204,6 +199,54 @@ a{color:#0b4f8a}
 </body>
 </html>
 `))
+
+// peopleHTML is the list of test persons as the login form shows it, in
+// its datalist and in its table.
+type peopleHTML struct {
+	Options, Rows template.HTML
+}
+
+// peopleList renders the list parts of the form. The test persons are the
+// same for every login, so each language's list is rendered once, when the
+// provider is made, instead of through two template loops over every
+// person on every form. html/template escapes it here as it escaped the
+// loops in the page: both are in HTML text.
+var peopleList = template.Must(template.New("people").Parse(`
+{{- define "options"}}{{range .}}
+<option value="{{.PID}}">{{.Name}} – {{.EIDs}}</option>
+{{- end}}{{end}}
+{{- define "rows"}}{{range .}}
+<tr><td>{{.Name}}</td><td>{{.PID}}</td><td>{{.EIDs}}</td></tr>
+{{- end}}{{end}}`))
+
+// renderPeople renders the test persons' list for every language of the
+// form.
+func renderPeople(people []population.Person) (map[string]peopleHTML, error) {
+	out := map[string]peopleHTML{}
+	for l, t := range lang {
+		var rows []personRow
+		for _, person := range people {
+			row := personRow{Name: strings.TrimSpace(person.Name()), PID: person.PID, EIDs: t.NoEIDs}
+			if len(person.EIDs) > 0 {
+				names := make([]string, len(person.EIDs))
+				for i, e := range person.EIDs {
+					names[i] = displayEID(e)
+				}
+				row.EIDs = strings.Join(names, ", ")
+			}
+			rows = append(rows, row)
+		}
+		var options, table strings.Builder
+		if err := peopleList.ExecuteTemplate(&options, "options", rows); err != nil {
+			return nil, err
+		}
+		if err := peopleList.ExecuteTemplate(&table, "rows", rows); err != nil {
+			return nil, err
+		}
+		out[l] = peopleHTML{Options: template.HTML(options.String()), Rows: template.HTML(table.String())}
+	}
+	return out, nil
+}
 
 // renderForm shows the login form, again with an error when f.Error is set.
 func (p *Provider) renderForm(w http.ResponseWriter, status int, f form) {
@@ -228,17 +271,7 @@ func (p *Provider) renderForm(w http.ResponseWriter, status int, f form) {
 	for _, e := range eidOrder {
 		d.Choices = append(d.Choices, choice{e, t.EIDNames[e], checked == e})
 	}
-	for _, person := range p.people {
-		row := personRow{Name: strings.TrimSpace(person.Name()), PID: person.PID, EIDs: t.NoEIDs}
-		if len(person.EIDs) > 0 {
-			names := make([]string, len(person.EIDs))
-			for i, e := range person.EIDs {
-				names[i] = displayEID(e)
-			}
-			row.EIDs = strings.Join(names, ", ")
-		}
-		d.People = append(d.People, row)
-	}
+	d.People = p.peoplePage[f.Lang]
 	render(w, status, d)
 }
 

@@ -9,6 +9,7 @@ import (
 	"crypto/x509/pkix"
 	"encoding/asn1"
 	"errors"
+	"fmt"
 	"math/big"
 	"net/http"
 	"net/http/httptest"
@@ -453,5 +454,58 @@ func TestStampContextCancelled(t *testing.T) {
 	cancel()
 	if _, err := e.auth.Stamp(ctx, crypto.SHA256, digestOf("x")); !errors.Is(err, context.Canceled) {
 		t.Errorf("got %v, want context.Canceled", err)
+	}
+}
+
+// TestVerifyRemembersTheChain: the chain of a TSA's certificate is
+// verified once per process for the tokens it signs (knownChains), and
+// only while every certificate on it is valid: a token checked as of a
+// time after the TSA certificate's end verifies the chain afresh and is
+// refused. With extra intermediates, or other trust anchors, the chain is
+// verified each time.
+func TestVerifyRemembersTheChain(t *testing.T) {
+	e := newEnv(t, "p256", true)
+	ctx := context.Background()
+	verified := func() int64 { return chainsVerified.Load() }
+	stamp := func(s string) []byte {
+		t.Helper()
+		tok, err := e.auth.Stamp(ctx, crypto.SHA256, digestOf(s))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tok
+	}
+	start := verified()
+	for i := range 5 {
+		s := fmt.Sprint("document ", i)
+		info, err := Verify(stamp(s), crypto.SHA256, digestOf(s), VerifyOptions{Roots: e.roots})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(info.Chain) != 2 || !info.Chain[0].Equal(e.inter.cert) {
+			t.Fatalf("token %d: chain %v, want the issuing CA and the root", i, info.Chain)
+		}
+	}
+	if n := verified() - start; n != 1 {
+		t.Errorf("five tokens of one TSA verified its chain %d times, want once", n)
+	}
+
+	tok := stamp("late")
+	late := e.auth.Cert.NotAfter.Add(time.Hour)
+	if _, err := Verify(tok, crypto.SHA256, digestOf("late"), VerifyOptions{Roots: e.roots, CurrentTime: late}); !errors.Is(err, ErrChain) {
+		t.Errorf("checked after the TSA certificate's end: %v, want ErrChain", err)
+	}
+	inter := x509.NewCertPool()
+	inter.AddCert(e.inter.cert)
+	other := x509.NewCertPool()
+	other.AddCert(e.root.cert)
+	start = verified()
+	for _, opts := range []VerifyOptions{{Roots: e.roots, Intermediates: inter}, {Roots: e.roots, Intermediates: inter}, {Roots: other}} {
+		if _, err := Verify(tok, crypto.SHA256, digestOf("late"), opts); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := verified() - start; n != 3 {
+		t.Errorf("with extra intermediates twice and other anchors once the chain was verified %d times, want 3", n)
 	}
 }

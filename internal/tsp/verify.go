@@ -166,19 +166,32 @@ func (t *token) verifyChain(cert *x509.Certificate, opts VerifyOptions) ([]*x509
 	if opts.Roots == nil {
 		return nil, fmt.Errorf("%w: no trust anchors", ErrChain)
 	}
-	inter := x509.NewCertPool()
-	if opts.Intermediates != nil {
-		inter = opts.Intermediates.Clone()
-	}
-	for _, c := range t.certs {
-		if c != cert {
-			inter.AddCert(c)
-		}
-	}
 	at := opts.CurrentTime
 	if at.IsZero() {
 		at = t.genTime
 	}
+	var carried []*x509.Certificate
+	for _, c := range t.certs {
+		if c != cert {
+			carried = append(carried, c)
+		}
+	}
+	var key chainKey
+	remember := opts.Intermediates == nil // see knownChains
+	if remember {
+		key = newChainKey(opts.Roots, cert, carried)
+		if chain := rememberedChain(key, at); chain != nil {
+			return chain, nil
+		}
+	}
+	inter := x509.NewCertPool()
+	if opts.Intermediates != nil {
+		inter = opts.Intermediates.Clone()
+	}
+	for _, c := range carried {
+		inter.AddCert(c)
+	}
+	chainsVerified.Add(1)
 	chains, err := cert.Verify(x509.VerifyOptions{
 		Roots:         opts.Roots,
 		Intermediates: inter,
@@ -187,6 +200,9 @@ func (t *token) verifyChain(cert *x509.Certificate, opts VerifyOptions) ([]*x509
 	})
 	if err != nil {
 		return nil, fmt.Errorf("%w: at %v: %v", ErrChain, at.UTC().Format(time.RFC3339), err)
+	}
+	if remember {
+		rememberChain(key, chains[0])
 	}
 	return chains[0], nil
 }

@@ -420,7 +420,8 @@ func TestBadInput(t *testing.T) {
 			t.Fatal(err)
 		}
 		key := client.CreateOptions{IdempotencyKey: "warnings-1"}
-		j, err := c.CreateJob(ctx, directRequest(), doc(actionJS, "application/pdf"), key)
+		req := directRequest() // once: its expiry is now plus a week, to the second
+		j, err := c.CreateJob(ctx, req, doc(actionJS, "application/pdf"), key)
 		if err != nil || j.Documents[0].Pages != 1 {
 			t.Fatalf("pdf with an /OpenAction script: %+v, %v", j, err)
 		}
@@ -428,7 +429,7 @@ func TestBadInput(t *testing.T) {
 		if len(j.Warnings) != 1 || j.Warnings[0].Code != "javascript-removed" || j.Warnings[0].Document != j.Documents[0].ID {
 			t.Fatalf("warnings %+v, want one javascript-removed for %s", j.Warnings, j.Documents[0].ID)
 		}
-		again, err := c.CreateJob(ctx, directRequest(), doc(actionJS, "application/pdf"), key)
+		again, err := c.CreateJob(ctx, req, doc(actionJS, "application/pdf"), key)
 		if err != nil || again.ID != j.ID || len(again.Warnings) != 1 || again.Warnings[0] != j.Warnings[0] {
 			t.Fatalf("replay: %+v, %v; want job %s with the same warning", again, err, j.ID)
 		}

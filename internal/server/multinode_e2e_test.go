@@ -304,8 +304,9 @@ func (l *ceremonyLoad) ceremony(i int) error {
 // create creates a job on node i, retried under key, and remembers it.
 func (l *ceremonyLoad) create(i int, key string) (*client.Job, error) {
 	var j *client.Job
+	req := directRequest() // once: a retry under key must send the same request, expiry included
 	err := l.retry(i, func(node int) (err error) {
-		j, err = l.clients[node].CreateJob(context.Background(), directRequest(), []client.Upload{pdfUpload("doc1")},
+		j, err = l.clients[node].CreateJob(context.Background(), req, []client.Upload{pdfUpload("doc1")},
 			client.CreateOptions{IdempotencyKey: key})
 		return err
 	})

@@ -1,6 +1,8 @@
 package sqldb
 
 import (
+	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -41,15 +43,18 @@ import (
 // A failed fsync is final: the kernel may have dropped the pages it could
 // not write, so a later fsync that succeeds proves nothing about them. Every
 // Sync after it fails (errs.Unavailable) until the process is restarted, as
-// PostgreSQL does (https://wiki.postgresql.org/wiki/Fsync_Errors).
+// PostgreSQL does (https://wiki.postgresql.org/wiki/Fsync_Errors), and Err
+// reports it, so readiness does too. Failing to find or open the log is not
+// final: that Sync fails and the next one tries again.
 type WAL struct {
-	path string // the log: the database's path and "-wal"
+	path string // the log: the database file's path as SQLite names it, and "-wal"
 
 	mu      sync.Mutex
 	done    sync.Cond // signalled when an fsync ends
 	started uint64    // fsyncs begun
 	synced  uint64    // the last begun fsync that has finished
 	running bool
+	closed  bool
 	err     error // the failed fsync, for good
 	f       *os.File
 	fi      fs.FileInfo // of f, to notice a log that SQLite replaced
@@ -57,10 +62,28 @@ type WAL struct {
 	calls, fsyncs atomic.Int64
 }
 
-// testHookFsync, when set by a test, runs before each fsync.
-var testHookFsync func()
+// testHookFsync, when set by a test, runs before each fsync; an error it
+// returns is taken for the fsync's.
+var testHookFsync func() error
 
-// NewWAL syncs the write-ahead log of the database file at path.
+// WALOf syncs the write-ahead log of db's main database. The log's name is
+// taken from SQLite itself: it resolves symbolic links and decodes a file:
+// URI before it names the log, so the path the database was opened with
+// may not be where its log is, and a log looked for in the wrong place
+// would look like no log at all, every Sync returning at once.
+func WALOf(ctx context.Context, db *sql.DB) (*WAL, error) {
+	var file string
+	if err := db.QueryRowContext(ctx, `SELECT file FROM pragma_database_list WHERE name = 'main'`).Scan(&file); err != nil {
+		return nil, fmt.Errorf("sqldb: the database's file: %w", err)
+	}
+	if file == "" {
+		return nil, errors.New("sqldb: an in-memory or temporary database has no write-ahead log to sync")
+	}
+	return NewWAL(file), nil
+}
+
+// NewWAL syncs the write-ahead log of the database file at path, which
+// must be the file's name as SQLite has it (WALOf).
 func NewWAL(path string) *WAL {
 	w := &WAL{path: path + "-wal"}
 	w.done.L = &w.mu
@@ -78,6 +101,9 @@ func (w *WAL) Sync() error {
 	need := w.started + 1
 	w.calls.Add(1)
 	for w.synced < need && w.err == nil {
+		if w.closed {
+			return errs.E(errs.Unavailable, errs.CodeDatabaseUnavailable, "sqldb: the database is closed")
+		}
 		if w.running {
 			w.done.Wait()
 			continue
@@ -86,16 +112,26 @@ func (w *WAL) Sync() error {
 		w.started++
 		gen := w.started
 		w.mu.Unlock()
-		err := w.fsync()
+		final, err := w.fsync()
 		w.mu.Lock()
 		w.running = false
-		if err != nil {
-			w.err = errs.Wrap(err, errs.Unavailable, errs.CodeDatabaseUnavailable, "sqldb: the write-ahead log could not be synced; restart segl")
-		} else {
-			w.synced = gen
-		}
 		w.done.Broadcast()
+		switch {
+		case err == nil:
+			w.synced = gen
+		case final:
+			w.err = errs.Wrap(err, errs.Unavailable, errs.CodeDatabaseUnavailable, "sqldb: the write-ahead log could not be synced; restart segl")
+		default:
+			return errs.Wrap(err, errs.Unavailable, errs.CodeDatabaseUnavailable, "sqldb: the write-ahead log could not be opened")
+		}
 	}
+	return w.err
+}
+
+// Err is the failed fsync that makes every later Sync fail, or nil.
+func (w *WAL) Err() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
 	return w.err
 }
 
@@ -107,6 +143,7 @@ func (w *WAL) Counts() (calls, fsyncs int64) { return w.calls.Load(), w.fsyncs.L
 func (w *WAL) Close() error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	w.closed = true
 	for w.running {
 		w.done.Wait()
 	}
@@ -118,18 +155,19 @@ func (w *WAL) Close() error {
 	return err
 }
 
-// fsync flushes the log. SQLite removes the log when its last connection
+// fsync flushes the log; final says that its error is the fsync's own.
+// SQLite removes the log when its last connection
 // closes (after checkpointing it into the database and syncing that) and
 // makes a new one at the next write, so the file is looked up by name each
 // time and reopened when it is another one. No log means nothing is
 // waiting in one.
-func (w *WAL) fsync() error {
+func (w *WAL) fsync() (final bool, err error) {
 	fi, err := os.Stat(w.path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil
+		return false, nil
 	}
 	if err != nil {
-		return fmt.Errorf("sqldb: sync %s: %w", w.path, err)
+		return false, fmt.Errorf("sqldb: sync %s: %w", w.path, err)
 	}
 	if w.f != nil && !os.SameFile(fi, w.fi) {
 		w.f.Close()
@@ -138,23 +176,24 @@ func (w *WAL) fsync() error {
 	if w.f == nil {
 		f, err := os.Open(w.path)
 		if errors.Is(err, fs.ErrNotExist) {
-			return nil
+			return false, nil
 		}
 		if err != nil {
-			return fmt.Errorf("sqldb: sync %s: %w", w.path, err)
+			return false, fmt.Errorf("sqldb: sync %s: %w", w.path, err)
 		}
 		if w.fi, err = f.Stat(); err != nil {
 			f.Close()
-			return fmt.Errorf("sqldb: sync %s: %w", w.path, err)
+			return false, fmt.Errorf("sqldb: sync %s: %w", w.path, err)
 		}
 		w.f = f
 	}
 	w.fsyncs.Add(1)
-	if testHookFsync != nil {
-		testHookFsync()
+	err = w.f.Sync()
+	if testHookFsync != nil && err == nil {
+		err = testHookFsync()
 	}
-	if err := w.f.Sync(); err != nil {
-		return fmt.Errorf("sqldb: sync %s: %w", w.path, err)
+	if err != nil {
+		return true, fmt.Errorf("sqldb: sync %s: %w", w.path, err)
 	}
-	return nil
+	return false, nil
 }

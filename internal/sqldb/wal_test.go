@@ -1,7 +1,9 @@
 package sqldb
 
 import (
+	"context"
 	"database/sql"
+	"errors"
 	"os"
 	"path/filepath"
 	"sync"
@@ -36,11 +38,12 @@ func TestWALSharesAnFsync(t *testing.T) {
 	w := NewWAL(path)
 	defer w.Close()
 	release, first := make(chan struct{}), true
-	testHookFsync = func() {
+	testHookFsync = func() error {
 		if first { // the first fsync runs until the others have committed
 			first = false
 			<-release
 		}
+		return nil
 	}
 	defer func() { testHookFsync = nil }()
 	commit := func() error {
@@ -119,3 +122,108 @@ func TestWALFollowsANewLog(t *testing.T) {
 }
 
 func waitABit() { time.Sleep(100 * time.Microsecond) }
+
+// TestWALFailedFsyncIsFinal: after an fsync fails, every later Sync fails
+// and Err says why (the kernel may have dropped the pages it could not
+// write), while a log that cannot be opened fails only that Sync.
+func TestWALFailedFsyncIsFinal(t *testing.T) {
+	dir := t.TempDir()
+	// The log's directory is a file: the log cannot be looked up.
+	blocked := filepath.Join(dir, "blocked")
+	if err := os.WriteFile(blocked, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	w := NewWAL(filepath.Join(blocked, "w.db"))
+	if err := w.Sync(); err == nil {
+		t.Fatal("a log that cannot be looked up was taken for synced")
+	}
+	if err := w.Err(); err != nil {
+		t.Fatalf("a log that could not be opened made every later Sync fail: %v", err)
+	}
+	if err := os.Remove(blocked); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(blocked, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Sync(); err != nil { // no log yet: nothing waits in one
+		t.Fatalf("a Sync after the log's directory came back: %v", err)
+	}
+
+	path := filepath.Join(dir, "w.db")
+	db := openWAL(t, path)
+	defer db.Close()
+	w = NewWAL(path)
+	defer w.Close()
+	if _, err := db.Exec(`INSERT INTO t VALUES (1)`); err != nil {
+		t.Fatal(err)
+	}
+	testHookFsync = func() error { return errors.New("EIO") }
+	err := w.Sync()
+	testHookFsync = nil
+	if err == nil {
+		t.Fatal("a failed fsync was taken for synced")
+	}
+	if _, err := db.Exec(`INSERT INTO t VALUES (2)`); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Sync(); err == nil {
+		t.Fatal("a Sync after a failed fsync succeeded")
+	}
+	if w.Err() == nil {
+		t.Fatal("Err does not report the failed fsync")
+	}
+}
+
+// TestWALSyncAfterClose: a Sync that comes after Close fails and leaves no
+// descriptor open.
+func TestWALSyncAfterClose(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "w.db")
+	db := openWAL(t, path)
+	defer db.Close()
+	w := NewWAL(path)
+	if err := w.Sync(); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Sync(); err == nil {
+		t.Fatal("a Sync after Close succeeded")
+	}
+	if w.f != nil {
+		t.Fatal("a Sync after Close opened the log again")
+	}
+}
+
+// TestWALOfFollowsALink: SQLite names the log after the database file a
+// symbolic link points to; WALOf syncs that log, not one beside the link
+// (which does not exist, and would look like nothing to sync).
+func TestWALOfFollowsALink(t *testing.T) {
+	dir := t.TempDir()
+	target := filepath.Join(dir, "disk", "w.db")
+	if err := os.Mkdir(filepath.Dir(target), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	openWAL(t, target).Close()
+	link := filepath.Join(dir, "w.db")
+	if err := os.Symlink(target, link); err != nil {
+		t.Fatal(err)
+	}
+	db := openWAL(t, link)
+	defer db.Close()
+	w, err := WALOf(context.Background(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	if _, err := db.Exec(`INSERT INTO t VALUES (1)`); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Sync(); err != nil {
+		t.Fatal(err)
+	}
+	if _, fsyncs := w.Counts(); fsyncs != 1 {
+		t.Fatalf("%d fsyncs of the log of a database opened through a link, want 1", fsyncs)
+	}
+}

@@ -89,7 +89,10 @@ func Open(path string, opts Options) (*Queue, error) {
 	}
 	qu.own = true
 	if !opts.RelaxedSync {
-		qu.wal = sqldb.NewWAL(path)
+		if qu.wal, err = sqldb.WALOf(context.Background(), db); err != nil {
+			qu.Close()
+			return nil, fmt.Errorf("sqlitequeue: %w", err)
+		}
 	}
 	return qu, nil
 }
@@ -112,8 +115,14 @@ func New(db *sql.DB) (*Queue, error) {
 }
 
 // Ping reads the queue's table, for readiness: the queue may be a file of
-// its own, which can fail apart from the store's.
+// its own, which can fail apart from the store's, and can take no task
+// after a failed fsync of its log (sqldb.WAL).
 func (q *Queue) Ping(ctx context.Context) error {
+	if q.wal != nil {
+		if err := q.wal.Err(); err != nil {
+			return err
+		}
+	}
 	var n int
 	if err := q.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM queue_migrations`).Scan(&n); err != nil {
 		return errs.Wrap(err, errs.Unavailable, errs.CodeDatabaseUnavailable, "sqlitequeue: ping")

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/segl/segl/internal/errs"
 	"github.com/segl/segl/internal/sqldb"
 	"github.com/segl/segl/internal/store"
 )
@@ -139,12 +140,10 @@ func TestAnsweredWritesSurviveSIGKILL(t *testing.T) {
 func TestFeedGoesOutOnlyOnceDurable(t *testing.T) {
 	ctx := context.Background()
 	db, j := benchJob(t)
-	var seq int
-	var name, path string
-	if err := db.write.QueryRowContext(ctx, `PRAGMA database_list`).Scan(&seq, &name, &path); err != nil {
+	var err error
+	if db.wal, err = sqldb.WALOf(ctx, db.write); err != nil { // benchJob's store is relaxed
 		t.Fatal(err)
 	}
-	db.wal = sqldb.NewWAL(path) // benchJob's store is relaxed
 	calls, fsyncs := db.wal.Counts()
 	changes, err := db.ChangesAfter(ctx, 0, 100)
 	if err != nil || len(changes) == 0 {
@@ -165,5 +164,35 @@ func TestFeedGoesOutOnlyOnceDurable(t *testing.T) {
 	}
 	if c, _ := db.wal.Counts(); c != calls+2 {
 		t.Fatalf("the API's feed read did not wait for the disk")
+	}
+}
+
+// TestIdempotentReplayWaitsForTheDisk: a retry answered from its
+// idempotency key is told the job exists only once the first request's
+// commit is durable, which that request's own answer may still be waiting
+// for (sqldb.WAL); a key not found waits for nothing.
+func TestIdempotentReplayWaitsForTheDisk(t *testing.T) {
+	ctx := context.Background()
+	db, j := benchJob(t)
+	var err error
+	if db.wal, err = sqldb.WALOf(ctx, db.write); err != nil { // benchJob's store is relaxed
+		t.Fatal(err)
+	}
+	if _, err := db.write.ExecContext(ctx, `INSERT INTO idempotency (org, key, request_hash, job_id, created_at) VALUES (?, 'k1', 'h1', ?, 0)`,
+		j.Org, j.ID); err != nil {
+		t.Fatal(err)
+	}
+	calls, _ := db.wal.Counts()
+	if _, err := db.Idempotency(ctx, j.Org, "k2"); !errs.Is(err, errs.NotFound) {
+		t.Fatalf("an unknown key: %v", err)
+	}
+	if c, _ := db.wal.Counts(); c != calls {
+		t.Fatal("a key not found asked for a sync")
+	}
+	if i, err := db.Idempotency(ctx, j.Org, "k1"); err != nil || i.JobID != j.ID {
+		t.Fatalf("the key: %+v, %v", i, err)
+	}
+	if c, _ := db.wal.Counts(); c != calls+1 {
+		t.Fatalf("a replay asked for %d syncs, want 1", c-calls)
 	}
 }

@@ -83,7 +83,10 @@ func Open(path string, opts Options) (*DB, error) {
 	read.SetMaxIdleConns(8)
 	db := &DB{write: write, read: read}
 	if !opts.RelaxedSync {
-		db.wal = sqldb.NewWAL(path)
+		if db.wal, err = sqldb.WALOf(context.Background(), write); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("sqlite: %w", err)
+		}
 	}
 	err = db.migrate(context.Background())
 	if err == nil {
@@ -103,8 +106,14 @@ func Open(path string, opts Options) (*DB, error) {
 }
 
 // Ping reads the database file (the migrations table), for readiness: it
-// answers whether requests can be served from this file now.
+// answers whether requests can be served from this file now, which they
+// cannot after a failed fsync of its log (sqldb.WAL).
 func (db *DB) Ping(ctx context.Context) error {
+	if db.wal != nil {
+		if err := db.wal.Err(); err != nil {
+			return err
+		}
+	}
 	var n int
 	if err := db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations`).Scan(&n); err != nil {
 		return errs.Wrap(err, errs.Unavailable, errs.CodeDatabaseUnavailable, "sqlite: ping")
@@ -112,7 +121,7 @@ func (db *DB) Ping(ctx context.Context) error {
 	return nil
 }
 
-// Close closes both pools.
+// Close closes both pools and the log's handle.
 func (db *DB) Close() error {
 	for _, m := range []*sync.Map{&db.stmts, &db.readStmts} {
 		m.Range(func(_, st any) bool { st.(*sql.Stmt).Close(); return true })
@@ -700,6 +709,12 @@ func (db *DB) Idempotency(ctx context.Context, org, key string) (store.Idempoten
 		return i, fmt.Errorf("sqlite: idempotency: %w", err)
 	}
 	i.CreatedAt = fromMicro(created)
+	// A retry is answered from this key as if it had made the job: only
+	// once the job's commit is on the disk, which the first request's
+	// answer may still be waiting for (sqldb.WAL).
+	if err := db.durable(); err != nil {
+		return i, fmt.Errorf("sqlite: idempotency: %w", err)
+	}
 	return i, nil
 }
 

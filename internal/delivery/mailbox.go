@@ -80,7 +80,10 @@ func (d *Service) deliverMailbox(ctx context.Context, t task) error {
 	// happen (a crash, a full disk), nobody gets a message twice: the
 	// retry sends the same message ids, and the mailbox refuses a message
 	// id it has had (mailbox.Receipt.Duplicate), as when its answer is lost.
-	return errors.Join(failed, d.Store.RecordNotices(ctx, delivered))
+	// The commit runs to its end also when the task's context ends (its
+	// lease's deadline, a shutdown) after the messages went out: recording
+	// what was delivered spares each retry asking the mailbox again.
+	return errors.Join(failed, d.Store.RecordNotices(context.WithoutCancel(ctx), delivered))
 }
 
 // forwardsTo reports whether s's result may go to their digital mailbox:

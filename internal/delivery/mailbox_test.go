@@ -21,6 +21,7 @@ import (
 	"github.com/segl/segl/internal/delivery"
 	"github.com/segl/segl/internal/eid"
 	"github.com/segl/segl/internal/job"
+	"github.com/segl/segl/internal/mailbox"
 	"github.com/segl/segl/internal/mailbox/digipost"
 	"github.com/segl/segl/internal/queue"
 	"github.com/segl/segl/internal/store"
@@ -524,4 +525,50 @@ func TestMailboxOneSignerDown(t *testing.T) {
 	if dead, err := e.q.Dead(e.ctx, 10); err != nil || len(dead) != 0 {
 		t.Fatalf("dead tasks: %v %+v", err, dead)
 	}
+}
+
+// TestMailboxNoticesAfterDeadline: the task's context ends (its lease's
+// deadline, a shutdown) just after the mailbox took the message. The
+// notice of what went is still recorded, so no retry asks the mailbox
+// again.
+func TestMailboxNoticesAfterDeadline(t *testing.T) {
+	e, _ := newSigningEnv(t)
+	ctx, cancel := context.WithCancel(e.ctx)
+	defer cancel()
+	e.d.Mailbox = cancelAfterDeliver{Mailbox: e.d.Mailbox, cancel: cancel}
+	j := e.signedJob()
+	for range 100 {
+		if ctx.Err() != nil {
+			break
+		}
+		pumped, err := e.d.PumpOnce(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ran, err := e.runner.RunOnce(ctx)
+		if err != nil && ctx.Err() == nil {
+			t.Fatal(err)
+		}
+		if pumped == 0 && ran == 0 {
+			t.Fatal("the queue drained without delivering to the mailbox")
+		}
+	}
+	if inbox := e.boxes.Inbox(ola); len(inbox) != 1 {
+		t.Fatalf("Ola's mailbox holds %d messages, want 1", len(inbox))
+	}
+	if n := e.mailboxNotices(j.ID); n != 1 {
+		t.Errorf("%d mailbox notices recorded after the task's context ended, want 1", n)
+	}
+}
+
+// cancelAfterDeliver ends a context once its Mailbox took a message.
+type cancelAfterDeliver struct {
+	mailbox.Mailbox
+	cancel context.CancelFunc
+}
+
+func (c cancelAfterDeliver) Deliver(ctx context.Context, pid string, msg mailbox.Message) (mailbox.Receipt, error) {
+	r, err := c.Mailbox.Deliver(ctx, pid, msg)
+	c.cancel()
+	return r, err
 }

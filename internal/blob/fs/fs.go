@@ -39,8 +39,9 @@ type Store struct {
 	// one step: otherwise a sweep could find a blob old, a new job's
 	// upload refresh it, and the sweep delete what the job refers to.
 	mu sync.Mutex
-	// fsyncs counts the blob files synced, for the tests.
-	fsyncs atomic.Int64
+	// fsyncs counts the blob files synced, dirSyncs the directories, for
+	// the tests.
+	fsyncs, dirSyncs atomic.Int64
 }
 
 // Options tune the store; the zero value is the safe default.
@@ -108,8 +109,10 @@ func (s *Store) PutStaged(ctx context.Context, st *blob.Staged) (blob.Ref, error
 	}
 	ref := st.Ref()
 	if f == nil {
-		if final, err := s.path(ref.Key); err == nil && s.refresh(final) {
-			return ref, nil // already stored: no file to write
+		if final, err := s.path(ref.Key); err == nil {
+			if ok, err := s.stored(final); ok || err != nil {
+				return ref, err // already stored: no file to write
+			}
 		}
 		tmp, err := s.createTemp()
 		if err != nil {
@@ -173,9 +176,9 @@ func (s *Store) createTemp() (*os.File, error) {
 // place makes tmp, which holds exactly the content of ref, the blob ref:
 // synced, closed and renamed to its content address, and the directory
 // entry synced, so that a crash leaves either nothing or the whole blob
-// under its final name. Content already stored is only refreshed (see
-// refresh) and tmp removed, without syncing it first: the stored copy was
-// synced when it was placed. tmp is closed afterwards and gone unless the
+// under its final name. Content already stored is only refreshed and its
+// directory synced (see stored), and tmp removed without syncing it. tmp
+// is closed afterwards and gone unless the
 // error is a rename across file systems (syscall.EXDEV), which leaves it
 // for the caller to copy.
 //
@@ -195,9 +198,9 @@ func (s *Store) place(tmp *os.File, ref blob.Ref) error {
 		tmp.Close()
 		return err
 	}
-	if s.refresh(final) {
+	if ok, err := s.stored(final); ok || err != nil {
 		tmp.Close()
-		return nil // already stored
+		return err
 	}
 	if !s.noSync {
 		s.fsyncs.Add(1)
@@ -227,7 +230,7 @@ func (s *Store) place(tmp *os.File, ref blob.Ref) error {
 	if s.noSync {
 		return nil
 	}
-	return syncDir(dir)
+	return s.syncDir(dir)
 }
 
 // mkdir makes a fan-out directory and syncs its parent, so that the new
@@ -239,10 +242,31 @@ func (s *Store) mkdir(dir string) error {
 	if s.noSync {
 		return nil
 	}
-	return syncDir(filepath.Dir(dir))
+	return s.syncDir(filepath.Dir(dir))
 }
 
-func syncDir(dir string) error {
+// stored reports whether the blob at final is stored already and, if so,
+// refreshes it (see refresh) and syncs its directory. The file itself
+// needs no sync: whoever placed it synced it before renaming it into
+// place. Its directory entry may not be durable yet: the put that placed
+// it may still be about to sync the directory, and a reference committed
+// on this put's answer must not outlive the blob in a power failure. A
+// directory sync is much cheaper than the file sync it spares.
+func (s *Store) stored(final string) (bool, error) {
+	if !s.refresh(final) {
+		return false, nil
+	}
+	if s.noSync {
+		return true, nil
+	}
+	if err := s.syncDir(filepath.Dir(final)); err != nil {
+		return false, err
+	}
+	return true, nil
+}
+
+func (s *Store) syncDir(dir string) error {
+	s.dirSyncs.Add(1)
 	d, err := os.Open(dir)
 	if err != nil {
 		return fmt.Errorf("blob/fs: sync dir: %w", err)

@@ -67,11 +67,14 @@ func (db *DB) SetCursor(ctx context.Context, name string, seq int64) error {
 	return wrap("set cursor", err)
 }
 
+// insertNotice records a delivered notice, once: a notice already
+// recorded under its key is left as it is.
+const insertNotice = `INSERT INTO notices (key, org, job_id, signer_id, channel, template, at) VALUES ($1, $2, $3, $4, $5, $6, $7)
+	ON CONFLICT (key) DO NOTHING`
+
 // RecordNotice stores a delivered notice once.
 func (db *DB) RecordNotice(ctx context.Context, n store.Notice) (bool, error) {
-	tag, err := db.pool.Exec(ctx, `
-		INSERT INTO notices (key, org, job_id, signer_id, channel, template, at) VALUES ($1, $2, $3, $4, $5, $6, $7)
-		ON CONFLICT (key) DO NOTHING`,
+	tag, err := db.pool.Exec(ctx, insertNotice,
 		n.Key, n.Org, n.JobID, n.SignerID, n.Channel, n.Template, micro(n.At))
 	if err != nil {
 		return false, wrap("record notice", err)
@@ -86,9 +89,7 @@ func (db *DB) RecordNotices(ctx context.Context, ns []store.Notice) error {
 	}
 	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
 		for _, n := range ns {
-			if _, err := tx.Exec(ctx, `
-				INSERT INTO notices (key, org, job_id, signer_id, channel, template, at) VALUES ($1, $2, $3, $4, $5, $6, $7)
-				ON CONFLICT (key) DO NOTHING`,
+			if _, err := tx.Exec(ctx, insertNotice,
 				n.Key, n.Org, n.JobID, n.SignerID, n.Channel, n.Template, micro(n.At)); err != nil {
 				return err
 			}

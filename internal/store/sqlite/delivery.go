@@ -90,11 +90,14 @@ func (db *DB) SetCursor(ctx context.Context, name string, seq int64) error {
 	return nil
 }
 
+// insertNotice records a delivered notice, once: a notice already
+// recorded under its key is left as it is.
+const insertNotice = `INSERT INTO notices (key, org, job_id, signer_id, channel, template, at) VALUES (?, ?, ?, ?, ?, ?, ?)
+	ON CONFLICT (key) DO NOTHING`
+
 // RecordNotice stores a delivered notice once.
 func (db *DB) RecordNotice(ctx context.Context, n store.Notice) (bool, error) {
-	res, err := db.writeExec(ctx, `
-		INSERT INTO notices (key, org, job_id, signer_id, channel, template, at) VALUES (?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (key) DO NOTHING`,
+	res, err := db.writeExec(ctx, insertNotice,
 		n.Key, n.Org, n.JobID, n.SignerID, n.Channel, n.Template, micro(n.At))
 	if err != nil {
 		return false, fmt.Errorf("sqlite: record notice: %w", sqldb.Full(err))
@@ -306,17 +309,20 @@ func (db *DB) RecordNotices(ctx context.Context, ns []store.Notice) error {
 	if len(ns) == 0 {
 		return nil
 	}
-	err := db.tx(ctx, func(tx *sql.Tx) error {
-		for _, n := range ns {
-			if _, err := tx.ExecContext(ctx, `
-				INSERT INTO notices (key, org, job_id, signer_id, channel, template, at) VALUES (?, ?, ?, ?, ?, ?, ?)
-				ON CONFLICT (key) DO NOTHING`,
-				n.Key, n.Org, n.JobID, n.SignerID, n.Channel, n.Template, micro(n.At)); err != nil {
-				return err
+	// Prepared (once, the statement RecordNotice runs) before the
+	// transaction: inside it the writer's only connection is taken.
+	st, err := db.stmt(ctx, db.write, insertNotice)
+	if err == nil {
+		err = db.tx(ctx, func(tx *sql.Tx) error {
+			ins := tx.StmtContext(ctx, st)
+			for _, n := range ns {
+				if _, err := ins.ExecContext(ctx, n.Key, n.Org, n.JobID, n.SignerID, n.Channel, n.Template, micro(n.At)); err != nil {
+					return err
+				}
 			}
-		}
-		return nil
-	})
+			return nil
+		})
+	}
 	if err != nil {
 		return fmt.Errorf("sqlite: record notices: %w", sqldb.Full(err))
 	}

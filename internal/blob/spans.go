@@ -10,6 +10,7 @@ import (
 	"sort"
 
 	"github.com/segl/segl/internal/errs"
+	"github.com/segl/segl/internal/hashstate"
 )
 
 // Span is a run of a stored blob's bytes: Size bytes of the blob Key from
@@ -190,14 +191,9 @@ type Tail struct {
 	base   int64
 	at     int64 // where the tail begins in the blob it is kept as
 	n      int64
-	h      hashState
+	h      hash.Hash
 	prefix []byte // SHA-256 of the first base bytes, once written
 	own    *Stager
-}
-
-type hashState interface {
-	io.Writer
-	Sum([]byte) []byte
 }
 
 // NewTail returns a Tail for content that extends base bytes, keeping
@@ -271,11 +267,11 @@ func (t *Tail) Sum() []byte { return t.h.Sum(nil) }
 // on from: a later version that extends this one hashes only what it
 // appends (internal/signing keeps it for the next signing act).
 func (t *Tail) Hash() (hash.Hash, error) {
-	c, ok := t.h.(hash.Cloner) // every hash of the standard library is one
-	if !ok {
-		return nil, errs.E(errs.Internal, codeNotAppended, "the tail's hash cannot be copied")
+	h, err := hashstate.Clone(t.h)
+	if err != nil {
+		return nil, errs.E(errs.Internal, codeNotAppended, "the tail's hash: %v", err)
 	}
-	return c.Clone()
+	return h, nil
 }
 
 // Extends reports whether what was written begins with base bytes whose

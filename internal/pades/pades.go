@@ -27,6 +27,7 @@ import (
 	"time"
 
 	"github.com/segl/segl/internal/cms"
+	"github.com/segl/segl/internal/hashstate"
 	"github.com/segl/segl/internal/pdf"
 	"github.com/segl/segl/internal/pki"
 	"github.com/segl/segl/internal/tsp"
@@ -172,19 +173,11 @@ func digestOf(p *pdf.Prepared, hashed hash.Hash, size int64) ([]byte, error) {
 	if hashed == nil {
 		return p.DigestSHA256()
 	}
-	h, err := cloneHash(hashed)
+	h, err := hashstate.Clone(hashed)
 	if err != nil {
 		return nil, err
 	}
 	return p.ContinueSHA256(h, size)
-}
-
-func cloneHash(h hash.Hash) (hash.Hash, error) {
-	c, ok := h.(hash.Cloner) // every hash of the standard library is one
-	if !ok {
-		return nil, errors.New("a hash that cannot be copied")
-	}
-	return c.Clone()
 }
 
 // ErrUnsigned reports a file without signatures or document time-stamps:
@@ -261,7 +254,7 @@ func (s *Sealer) ExtendHashed(ctx context.Context, dst io.Writer, src io.ReaderA
 	var base hash.Hash // of src
 	switch {
 	case hashed != nil:
-		base, err = cloneHash(hashed)
+		base, err = hashstate.Clone(hashed)
 	case app != nil:
 		base = sha256.New()
 		_, err = io.Copy(base, io.NewSectionReader(src, 0, size))

@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/segl/segl/internal/hashstate"
 )
 
 // Signature sub-filters of ETSI EN 319 142-1 (PAdES) §5.1 and §5.4, and
@@ -126,7 +128,7 @@ type Prepared struct {
 	sig   SignatureInfo // what Signatures will report, but Raw and DER
 	// base is a SHA-256 that has hashed the original, kept by
 	// DigestSHA256 for WriteTo to hand to an Appender.
-	base hash.Cloner
+	base hash.Hash
 }
 
 // Appender is a destination of WriteTo that keeps only what follows the
@@ -560,8 +562,7 @@ func (p *Prepared) DigestSHA256() ([]byte, error) {
 // exactly those bytes, which ContinueSHA256 takes over and goes on with,
 // reading only the rest of the original.
 func (p *Prepared) ContinueSHA256(h hash.Hash, n int64) ([]byte, error) {
-	c, ok := h.(hash.Cloner) // every hash of the standard library is one
-	if !ok || n < 0 || n > p.size || h.Size() != sha256.Size {
+	if h == nil || n < 0 || n > p.size || h.Size() != sha256.Size {
 		return nil, fmt.Errorf("pdf: a hash of %d bytes of an original of %d", n, p.size)
 	}
 	m, err := copySection(h, p.src, n, p.size-n)
@@ -571,7 +572,7 @@ func (p *Prepared) ContinueSHA256(h hash.Hash, n int64) ([]byte, error) {
 	if m != p.size-n {
 		return nil, fmt.Errorf("pdf: read %d bytes of the original, want %d: the original changed", n+m, p.size)
 	}
-	base, err := c.Clone()
+	base, err := hashstate.Clone(h)
 	if err != nil {
 		return nil, fmt.Errorf("pdf: %w", err)
 	}
@@ -604,7 +605,7 @@ func (p *Prepared) WriteTo(w io.Writer, der []byte) (int64, error) {
 		contents[i] = '0'
 	}
 	if a, ok := w.(Appender); ok && p.base != nil {
-		h, err := p.base.Clone()
+		h, err := hashstate.Clone(p.base)
 		if err != nil {
 			return 0, fmt.Errorf("pdf: %w", err)
 		}

@@ -5,6 +5,8 @@ import (
 	"encoding/hex"
 	"hash"
 	"sync"
+
+	"github.com/segl/segl/internal/hashstate"
 )
 
 // maxHashes bounds the hashes an engine keeps: one per revision that a
@@ -72,11 +74,7 @@ func (c *hashes) get(sum string) hash.Hash {
 	c.mu.Lock()
 	h := c.by[sum]
 	c.mu.Unlock()
-	cl, ok := h.(hash.Cloner)
-	if !ok {
-		return nil
-	}
-	cp, err := cl.Clone()
+	cp, err := hashstate.Clone(h) // nil when none is kept: ErrNotCopyable
 	if err != nil || !bytes.Equal(cp.Sum(nil), want) {
 		return nil
 	}

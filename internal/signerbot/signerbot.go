@@ -129,11 +129,11 @@ func findForm(page, suffix string) (action, content string, ok bool) {
 		}
 		tag := rest[:end]
 		rest = rest[end+1:]
-		close := strings.Index(rest, "</form>")
-		if close < 0 {
+		formEnd := strings.Index(rest, "</form>")
+		if formEnd < 0 {
 			return "", "", false
 		}
-		content, rest = rest[:close], rest[close+len("</form>"):]
+		content, rest = rest[:formEnd], rest[formEnd+len("</form>"):]
 		if action := attrs(tag)["action"]; strings.HasSuffix(action, suffix) {
 			return action, content, true
 		}

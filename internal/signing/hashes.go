@@ -9,10 +9,11 @@ import (
 	"github.com/segl/segl/internal/hashstate"
 )
 
-// maxHashes bounds the hashes an engine keeps: one per revision that a
-// signing act made and the next act or the completion has not used yet.
-// Each takes about 200 bytes; a revision whose hash was dropped is read
-// and hashed again, as after a restart.
+// maxHashes bounds the hashes an engine keeps: one per revision a signing
+// act made, the most recent ones. Using a hash does not remove it (get
+// hands out a copy); the oldest is dropped when a new one would pass the
+// bound. Each takes about 200 bytes; a revision whose hash was dropped is
+// read and hashed again, as after a restart.
 const maxHashes = 4096
 
 // hashes keeps the running SHA-256 of the revisions this process's

@@ -32,15 +32,7 @@ func TestFirstActStoresOneBlobPerDocument(t *testing.T) {
 	env := setup(t)
 	e := env.engine(t)
 	ctx := context.Background()
-	upload := testdocs.PDF("Arbeidsavtale", 300_000)
-	ref, err := e.cfg.Blobs.Put(ctx, bytes.NewReader(upload), int64(len(upload)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	j := Job{ID: "0195a3f2-7c1d-7e55-9f00-4b2a1c9d8e78", Title: "Arbeidsavtale", SenderOrg: "312345679",
-		Identifier: job.ShowPID, Signers: 2, Lang: "nb"}
-	d := Document{ID: "doc-1", Title: "Arbeidsavtale", FileName: "avtale.pdf", MediaType: MediaPDF,
-		SHA256: sum(upload), Size: int64(len(upload)), Upload: ref.Key}
+	j, d, upload := twoSignerContract(t, e)
 	stored := func() []string {
 		var keys []string
 		e.cfg.Blobs.(blob.Sweeper).WalkOlder(ctx, time.Now().Add(time.Hour), func(k string) error {
@@ -66,7 +58,7 @@ func TestFirstActStoresOneBlobPerDocument(t *testing.T) {
 	}
 	rev := first.Revisions[0]
 	keys := rev.Blobs()
-	if len(keys) != 2 || !slices.Contains(keys, ref.Key) {
+	if len(keys) != 2 || !slices.Contains(keys, d.Upload) {
 		t.Fatalf("the first revision is made of %v, want the upload's blob and one more", keys)
 	}
 	whole := readRevision(t, e, rev)
@@ -151,15 +143,7 @@ func TestLaterActReadsWhatItNeeds(t *testing.T) {
 		c.Blobs = store
 	})
 	ctx := context.Background()
-	upload := testdocs.PDF("Arbeidsavtale", 300_000)
-	ref, err := e.cfg.Blobs.Put(ctx, bytes.NewReader(upload), int64(len(upload)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	j := Job{ID: "0195a3f2-7c1d-7e55-9f00-4b2a1c9d8e78", Title: "Arbeidsavtale", SenderOrg: "312345679",
-		Identifier: job.ShowPID, Signers: 2, Lang: "nb"}
-	d := Document{ID: "doc-1", Title: "Arbeidsavtale", FileName: "avtale.pdf", MediaType: MediaPDF,
-		SHA256: sum(upload), Size: int64(len(upload)), Upload: ref.Key}
+	j, d, _ := twoSignerContract(t, e)
 	act := func(slot int, rev job.Revision) job.Revision {
 		t.Helper()
 		d := d
@@ -219,4 +203,20 @@ func TestHashesCheckTheirSum(t *testing.T) {
 	if c.get("not hex") != nil || c.get(hex.EncodeToString(make([]byte, 32))) != nil {
 		t.Error("a hash is returned for an unknown revision")
 	}
+}
+
+// twoSignerContract stores a 300 KB upload in e's blob store and returns a
+// two-signer job and its one document made from it, with the upload.
+func twoSignerContract(t *testing.T, e *Engine) (Job, Document, []byte) {
+	t.Helper()
+	upload := testdocs.PDF("Arbeidsavtale", 300_000)
+	ref, err := e.cfg.Blobs.Put(context.Background(), bytes.NewReader(upload), int64(len(upload)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	j := Job{ID: "0195a3f2-7c1d-7e55-9f00-4b2a1c9d8e78", Title: "Arbeidsavtale", SenderOrg: "312345679",
+		Identifier: job.ShowPID, Signers: 2, Lang: "nb"}
+	d := Document{ID: "doc-1", Title: "Arbeidsavtale", FileName: "avtale.pdf", MediaType: MediaPDF,
+		SHA256: sum(upload), Size: int64(len(upload)), Upload: ref.Key}
+	return j, d, upload
 }

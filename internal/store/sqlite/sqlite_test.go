@@ -136,22 +136,7 @@ func TestSearchRefold(t *testing.T) {
 // each save inserted or updated.
 func TestSaveJobWritesWhatChanged(t *testing.T) {
 	ctx := context.Background()
-	db, err := Open(filepath.Join(t.TempDir(), "segl.db"), Options{RelaxedSync: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	n := 0
-	id := func() string { n++; return fmt.Sprintf("0193%012d", n) }
-	t0 := time.Date(2026, 12, 7, 1, 0, 0, 0, time.UTC)
-	r := &job.Request{Title: "Avtale", Flow: job.Direct, SignatureType: job.Authenticated,
-		Documents: []job.DocumentRequest{{Title: "Avtale", File: "doc1"}},
-		Signers:   []job.SignerRequest{{PID: "21909825250", Order: 1}, {PID: "03896127682", Order: 2}}}
-	j, ev := job.New(r, "310000001", "cert:42", []job.Document{{ID: id(), Title: "Avtale", FileName: "a.pdf",
-		MediaType: "application/pdf", Size: 10, SHA256: strings.Repeat("a", 64)}}, id, t0, job.DefaultLimits)
-	if err := db.CreateJob(ctx, j, ev, nil); err != nil {
-		t.Fatal(err)
-	}
+	db, j, t0 := relaxedWithJob(t, filepath.Join(t.TempDir(), "segl.db"), "21909825250", "03896127682")
 	rows := func(events []job.Event) int64 {
 		t.Helper()
 		var before, after int64
@@ -169,7 +154,7 @@ func TestSaveJobWritesWhatChanged(t *testing.T) {
 	}
 	// The act: the job, the signer, the document, its revision's two
 	// blobs, the events.
-	ev, err = j.SignBy(j.Signers[0].ID, "pid:21909825250", t0, nil)
+	ev, err := j.SignBy(j.Signers[0].ID, "pid:21909825250", t0, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -201,22 +186,7 @@ func TestSaveJobWritesWhatChanged(t *testing.T) {
 func TestSaveLeavesTheJobIndexesAlone(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "segl.db")
-	db, err := Open(path, Options{RelaxedSync: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	n := 0
-	id := func() string { n++; return fmt.Sprintf("0193%012d", n) }
-	t0 := time.Date(2026, 12, 7, 1, 0, 0, 0, time.UTC)
-	r := &job.Request{Title: "Avtale", Flow: job.Direct, SignatureType: job.Authenticated,
-		Documents: []job.DocumentRequest{{Title: "Avtale", File: "doc1"}},
-		Signers:   []job.SignerRequest{{PID: "21909825250", Order: 1}}}
-	j, ev := job.New(r, "310000001", "cert:42", []job.Document{{ID: id(), Title: "Avtale", FileName: "a.pdf",
-		MediaType: "application/pdf", Size: 10, SHA256: strings.Repeat("a", 64)}}, id, t0, job.DefaultLimits)
-	if err := db.CreateJob(ctx, j, ev, nil); err != nil {
-		t.Fatal(err)
-	}
+	db, j, t0 := relaxedWithJob(t, path, "21909825250")
 	// One job: each index is its root page alone.
 	indexes := map[int64]string{}
 	rows, err := db.write.QueryContext(ctx, `SELECT name, rootpage FROM sqlite_schema WHERE name IN ('jobs_due', 'jobs_status')`)
@@ -258,7 +228,7 @@ func TestSaveLeavesTheJobIndexesAlone(t *testing.T) {
 	if hit := written(intent); len(hit) != 0 {
 		t.Fatalf("a save that leaves the status alone wrote index pages %v", hit)
 	}
-	ev, err = j.SignBy(j.Signers[0].ID, "pid:21909825250", t0, nil)
+	ev, err := j.SignBy(j.Signers[0].ID, "pid:21909825250", t0, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -292,4 +262,30 @@ func TestRefusesNewerSchema(t *testing.T) {
 		}
 		t.Fatalf("opening a newer schema: %v, want refused", err)
 	}
+}
+
+// relaxedWithJob opens a store at path with relaxed sync, closed when the
+// test ends, holding one job with a 10-byte document (its blob key is
+// 64 a's) and a signer for each identity number, made at the returned time.
+func relaxedWithJob(t *testing.T, path string, pids ...string) (*DB, *job.Job, time.Time) {
+	t.Helper()
+	db, err := Open(path, Options{RelaxedSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	n := 0
+	id := func() string { n++; return fmt.Sprintf("0193%012d", n) }
+	t0 := time.Date(2026, 12, 7, 1, 0, 0, 0, time.UTC)
+	r := &job.Request{Title: "Avtale", Flow: job.Direct, SignatureType: job.Authenticated,
+		Documents: []job.DocumentRequest{{Title: "Avtale", File: "doc1"}}}
+	for i, pid := range pids {
+		r.Signers = append(r.Signers, job.SignerRequest{PID: pid, Order: i + 1})
+	}
+	j, ev := job.New(r, "310000001", "cert:42", []job.Document{{ID: id(), Title: "Avtale", FileName: "a.pdf",
+		MediaType: "application/pdf", Size: 10, SHA256: strings.Repeat("a", 64)}}, id, t0, job.DefaultLimits)
+	if err := db.CreateJob(context.Background(), j, ev, nil); err != nil {
+		t.Fatal(err)
+	}
+	return db, j, t0
 }

@@ -164,7 +164,14 @@ func (s *Sealer) Seal(ctx context.Context, dst io.Writer, src io.ReaderAt, size 
 	if err != nil {
 		return fmt.Errorf("pades: %w", err)
 	}
-	return s.Extend(ctx, dst, signed, n, o.Level == BLTA)
+	if !p.First() {
+		return s.Extend(ctx, dst, signed, n, o.Level == BLTA)
+	}
+	// The new signature is the file's only one (a receipt): its validation
+	// data comes from the signature as written (p.Signature), and the
+	// updates go on in the same spool, without reading the file back to
+	// find it.
+	return s.extend(ctx, dst, signed, nil, n, []pdf.SignatureInfo{p.Signature(der)}, o.Level == BLTA, nil)
 }
 
 // digestOf is p's DigestSHA256, going on from a copy of hashed, a SHA-256
@@ -227,18 +234,31 @@ func (s *Sealer) ExtendHashed(ctx context.Context, dst io.Writer, src io.ReaderA
 	if len(infos) == 0 {
 		return ErrUnsigned
 	}
+	return s.extend(ctx, dst, out, r, size, infos, archive, hashed)
+}
+
+// extend is ExtendHashed for the size bytes out holds, whose signatures
+// are infos: the updates are appended to out, which r reads (nil: out is
+// opened where an update needs it), and the result is written to dst.
+func (s *Sealer) extend(ctx context.Context, dst io.Writer, out *pdf.Spool, r *pdf.Reader, size int64, infos []pdf.SignatureInfo, archive bool, hashed hash.Hash) error {
 	dss, err := s.validationData(ctx, infos)
 	if err != nil {
 		return err
 	}
+	appendDSS := func(w io.Writer) (int64, error) {
+		if r != nil {
+			return r.AppendDSS(w, dss)
+		}
+		return pdf.AppendDSS(w, out, size, dss)
+	}
 	if !archive {
-		_, err := r.AppendDSS(dst, dss)
+		_, err := appendDSS(dst)
 		return err
 	}
 	if s.TSA == nil {
 		return errors.New("pades: a time-stamping authority is needed for B-LTA")
 	}
-	n, err := r.AppendDSS(out, dss)
+	n, err := appendDSS(out)
 	if err != nil {
 		return fmt.Errorf("pades: %w", err)
 	}
@@ -257,7 +277,7 @@ func (s *Sealer) ExtendHashed(ctx context.Context, dst io.Writer, src io.ReaderA
 		base, err = hashstate.Clone(hashed)
 	case app != nil:
 		base = sha256.New()
-		_, err = io.Copy(base, io.NewSectionReader(src, 0, size))
+		_, err = io.Copy(base, io.NewSectionReader(out, 0, size))
 	}
 	if err != nil {
 		return fmt.Errorf("pades: %w", err)

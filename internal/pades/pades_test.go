@@ -150,6 +150,38 @@ func TestLevels(t *testing.T) {
 	}
 }
 
+// TestSealBLTAfterSignature checks that a B-LT seal of a file signed
+// before gathers the validation data of every signature in it, not only
+// of its own (which a seal of a fresh document, such as a receipt, takes
+// from the signature as written): each has its /VRI entry with an OCSP
+// response, and the file validates.
+func TestSealBLTAfterSignature(t *testing.T) {
+	e := newEnv(t)
+	signed := e.sealDoc(t, testdocs.PDF("Avtale", 5_000), pades.BT)
+	out := e.sealDoc(t, signed, pades.BLT)
+	r, err := pdf.Open(bytes.NewReader(out), int64(len(out)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	infos, err := r.Signatures()
+	if err != nil || len(infos) != 2 {
+		t.Fatalf("%d signatures, %v; want 2", len(infos), err)
+	}
+	dss, err := r.DSS()
+	if err != nil || dss == nil {
+		t.Fatalf("DSS: %v", err)
+	}
+	for _, info := range infos {
+		if vri, ok := dss.VRI[pades.VRIKey(info)]; !ok || len(vri.OCSPs) == 0 {
+			t.Errorf("signature %s: no /VRI entry with OCSP responses", info.Field)
+		}
+	}
+	rep, err := validate.PDF(bytes.NewReader(out), int64(len(out)), validate.Options{Roots: e.dev.Roots()})
+	if err != nil || rep.Indication != validate.TotalPassed {
+		t.Fatalf("validation: %v %+v", err, rep)
+	}
+}
+
 // TestSealNeedsServices checks that levels from B-T up refuse to start
 // without the services they need, rather than writing a lower level.
 func TestSealNeedsServices(t *testing.T) {

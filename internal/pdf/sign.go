@@ -126,6 +126,9 @@ type Prepared struct {
 	br    [4]int64
 	field string
 	sig   SignatureInfo // what Signatures will report, but Raw and DER
+	// first says the original has no signed signature field: the new
+	// signature will be the only one Signatures reports.
+	first bool
 	// base is a SHA-256 that has hashed the original, kept by
 	// DigestSHA256 for WriteTo to hand to an Appender.
 	base hash.Hash
@@ -267,11 +270,13 @@ func (r *Reader) prepareSignature(spec SignatureSpec) (*Prepared, error) {
 	}
 
 	names := map[string]bool{}
-	sigFields := 0
+	sigFields, signed := 0, false
 	if err := r.walkFields(fields, func(f formField) error {
 		names[f.name] = true
 		if f.ft == "Sig" {
 			sigFields++
+			_, v := f.dict["V"]
+			signed = signed || v
 		}
 		return nil
 	}); err != nil {
@@ -466,7 +471,7 @@ func (r *Reader) prepareSignature(spec SignatureSpec) (*Prepared, error) {
 		return nil, err
 	}
 
-	p := &Prepared{src: r.src, size: r.size, upd: u.buf, gap: gap, gapN: gapN, room: room, field: name}
+	p := &Prepared{src: r.src, size: r.size, upd: u.buf, gap: gap, gapN: gapN, room: room, field: name, first: !signed}
 	a := r.size + int64(gap)
 	b := a + int64(gapN)
 	p.br = [4]int64{0, a, b, r.size + int64(len(u.buf)) - b}
@@ -547,6 +552,13 @@ func (p *Prepared) Signature(der []byte) SignatureInfo {
 	si.DER = si.Raw[:derLength(si.Raw)]
 	return si
 }
+
+// First reports whether the original holds no signed signature field, so
+// that the new signature is the only one Reader.Signatures will list in
+// the file WriteTo writes: with Signature, a caller then knows every
+// signature of the file without reading it back (internal/pades, for the
+// validation data of a B-LT seal on a fresh document such as a receipt).
+func (p *Prepared) First() bool { return p.first }
 
 // DigestSHA256 is Digest with SHA-256, the digest of every PAdES signature
 // and document time-stamp segl makes. It also keeps the SHA-256 of the

@@ -179,7 +179,9 @@ func (s *Server) devChannels(ch *channels, opts Options, mux *http.ServeMux) err
 		if err != nil {
 			return err
 		}
-		ch.mailbox = &digipost.Client{BaseURL: s.URL + "/dev/mailbox", SenderID: "segl-dev", Key: key, HTTP: client}
+		// Its own HTTP/1.1 client, as in production (digipost.Transport).
+		ch.mailbox = &digipost.Client{BaseURL: s.URL + "/dev/mailbox", SenderID: "segl-dev", Key: key,
+			HTTP: &http.Client{Timeout: client.Timeout, Transport: digipost.Transport(&tls.Config{RootCAs: s.Dev.Roots(), MinVersion: tls.VersionTLS12})}}
 	}
 	mux.Handle("GET /dev/mail", devmail.Handler(dev.Mail, dev.SMS))
 	return nil

@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/xml"
 	"errors"
@@ -289,6 +290,53 @@ func TestTransportKeepsItsConnection(t *testing.T) {
 	defer mu.Unlock()
 	if conns != 1 || !slices.Equal(protos, []string{"HTTP/1.1", "HTTP/1.1", "HTTP/1.1"}) {
 		t.Errorf("%d connections, protocols %v; want 1 connection and HTTP/1.1 each time", conns, protos)
+	}
+}
+
+// lateReader is a transport that answers at once and leaves the request
+// bodies unread, as a transport still writing a body when the answer
+// comes does.
+type lateReader struct{ reqs []*http.Request }
+
+func (l *lateReader) RoundTrip(r *http.Request) (*http.Response, error) {
+	l.reqs = append(l.reqs, r)
+	answer := `<message-delivery xmlns="http://api.digipost.no/schema/v8"><message-id>x</message-id><delivery-method>DIGIPOST</delivery-method><status>DELIVERED</status></message-delivery>`
+	return &http.Response{StatusCode: http.StatusOK, Header: http.Header{}, Body: io.NopCloser(strings.NewReader(answer)), Request: r}, nil
+}
+
+// TestBodyOutlivesTheAnswer checks that a request body the transport reads
+// after Deliver returned is still that request's, although request bodies
+// are pooled: messages sent meanwhile do not take its buffer, and a body
+// asked for again (GetBody) is the same bytes.
+func TestBodyOutlivesTheAnswer(t *testing.T) {
+	e := setup(t)
+	late := &lateReader{}
+	c := *e.client
+	c.HTTP = &http.Client{Transport: late}
+	p := e.person(t, "digipost")
+	for i := range 4 {
+		content := bytes.Repeat([]byte{byte('a' + i)}, 40<<10)
+		if _, err := c.Deliver(t.Context(), p.PID, doc(fmt.Sprintf("7f2c1b8e-0000-4000-8000-%012d", 800+i), content)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, r := range late.reqs {
+		again, err := r.GetBody()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, body := range []io.ReadCloser{r.Body, again} {
+			b, err := io.ReadAll(body)
+			body.Close()
+			sum := sha256.Sum256(b)
+			if err != nil || int64(len(b)) != r.ContentLength || r.Header.Get("X-Content-SHA256") != base64.StdEncoding.EncodeToString(sum[:]) ||
+				!bytes.Contains(b, bytes.Repeat([]byte{byte('a' + i)}, 40<<10)) {
+				t.Fatalf("request %d: %d bytes (%v), not the body it was signed with", i, len(b), err)
+			}
+		}
+		if _, err := r.Body.Read(make([]byte, 1)); err == nil {
+			t.Errorf("request %d: the body reads after its Close", i)
+		}
 	}
 }
 

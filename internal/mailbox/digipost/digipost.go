@@ -49,6 +49,8 @@ import (
 	"net/textproto"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -170,17 +172,20 @@ func (c *Client) Deliver(ctx context.Context, pid string, m mailbox.Message) (ma
 	if err != nil {
 		return mailbox.Receipt{}, err
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimSuffix(c.BaseURL, "/")+"/messages", bytes.NewReader(body))
+	defer body.release()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimSuffix(c.BaseURL, "/")+"/messages", body.reader())
 	if err != nil {
 		return mailbox.Receipt{}, fmt.Errorf("digipost: %w", err)
 	}
+	req.ContentLength = int64(len(body.bytes))
+	req.GetBody = func() (io.ReadCloser, error) { return body.reader(), nil } // a retry on another connection
 	req.Header.Set("Content-Type", contentType)
 	req.Header.Set("Accept", MediaTypeXML)
 	now := time.Now
 	if c.Now != nil {
 		now = c.Now
 	}
-	if err := Sign(req, body, c.SenderID, c.Key, now()); err != nil {
+	if err := Sign(req, body.bytes, c.SenderID, c.Key, now()); err != nil {
 		return mailbox.Receipt{}, err
 	}
 	hc := c.HTTP
@@ -287,10 +292,10 @@ func temporary(err error) error {
 
 // multipartBody builds the request body: the message part, then one part
 // per document of msg, in its order (docs are their contents). Each
-// document is read once, straight into the body, which is allocated once
-// at the size the documents announce; together they may not exceed
+// document is read once, straight into the body, a buffer of bodies at
+// least the size the documents announce; together they may not exceed
 // maxSize bytes.
-func multipartBody(msg Message, docs []mailbox.Document, maxSize int64) ([]byte, string, error) {
+func multipartBody(msg Message, docs []mailbox.Document, maxSize int64) (*pooledBody, string, error) {
 	x, err := xml.Marshal(msg)
 	if err != nil {
 		return nil, "", fmt.Errorf("digipost: %w", err)
@@ -299,9 +304,17 @@ func multipartBody(msg Message, docs []mailbox.Document, maxSize int64) ([]byte,
 	for _, d := range docs {
 		size += max(d.Size, 0)
 	}
-	var buf bytes.Buffer
-	buf.Grow(int(min(size, maxSize+partOverhead*int64(len(docs)+1))))
-	mw := multipart.NewWriter(&buf)
+	body := newPooledBody(int(min(size, maxSize+partOverhead*int64(len(docs)+1))) + bytes.MinRead) // ReadFrom's last read sees the end
+	buf := bytes.NewBuffer(body.bytes)
+	built := false
+	defer func() {
+		if built {
+			body.bytes = buf.Bytes()
+		} else {
+			body.release()
+		}
+	}()
+	mw := multipart.NewWriter(buf)
 	w, err := createPart(mw, "message", MediaTypeXML)
 	if err != nil {
 		return nil, "", err
@@ -313,13 +326,13 @@ func multipartBody(msg Message, docs []mailbox.Document, maxSize int64) ([]byte,
 		return nil, "", fmt.Errorf("digipost: %w", err)
 	}
 	left := maxSize
-	scratch := make([]byte, 32<<10)
 	for i, d := range msg.Documents() {
-		w, err := createPart(mw, d.UUID, "application/octet-stream")
-		if err != nil {
+		if _, err := createPart(mw, d.UUID, "application/octet-stream"); err != nil {
 			return nil, "", err
 		}
-		n, err := io.CopyBuffer(w, io.LimitReader(docs[i].Body, left+1), scratch)
+		// A part's content goes to the body unchanged: read into buf
+		// itself, without a copy through a buffer in between.
+		n, err := buf.ReadFrom(io.LimitReader(docs[i].Body, left+1))
 		switch {
 		case err != nil:
 			return nil, "", fmt.Errorf("digipost: read document: %w", err)
@@ -333,7 +346,8 @@ func multipartBody(msg Message, docs []mailbox.Document, maxSize int64) ([]byte,
 	if err := mw.Close(); err != nil {
 		return nil, "", fmt.Errorf("digipost: %w", err)
 	}
-	return buf.Bytes(), MediaTypeMultipart + "; boundary=" + mw.Boundary(), nil
+	built = true
+	return body, MediaTypeMultipart + "; boundary=" + mw.Boundary(), nil
 }
 
 // partOverhead is more than a part's boundary line and headers take.
@@ -349,6 +363,98 @@ func createPart(mw *multipart.Writer, filename, mediaType string) (io.Writer, er
 	}
 	return w, nil
 }
+
+// bodies holds the buffers of request bodies sent, for the next ones: a
+// message is hundreds of kilobytes, and a buffer of its own each time is
+// as many bytes allocated, zeroed and collected again.
+var bodies sync.Pool
+
+// maxPooledBody is the largest buffer kept in bodies; a body larger than
+// that is rare and left to the garbage collector.
+const maxPooledBody = 4 << 20
+
+// pooledBody is a request body in a buffer from bodies. The buffer goes
+// back when the last of its holders lets go: Deliver, once it has the
+// answer, and every reader given to the transport, once closed. The
+// transport may still be reading after the answer came (and closes the
+// body when done), and may ask for the body again (GetBody) to retry on
+// another connection, which happens before the answer.
+type pooledBody struct {
+	bytes []byte
+	buf   *[]byte // from bodies
+	holds atomic.Int32
+}
+
+// newPooledBody returns an empty body of at least capacity bytes, held by
+// its caller.
+func newPooledBody(capacity int) *pooledBody {
+	b := &pooledBody{}
+	if p, _ := bodies.Get().(*[]byte); p != nil && cap(*p) >= capacity {
+		b.buf = p
+	} else {
+		if p != nil {
+			bodies.Put(p)
+		}
+		buf := make([]byte, 0, capacity)
+		b.buf = &buf
+	}
+	b.bytes = (*b.buf)[:0]
+	b.holds.Store(1)
+	return b
+}
+
+// reader is a new reader of the body, holding it until closed.
+func (b *pooledBody) reader() io.ReadCloser {
+	b.holds.Add(1)
+	return &bodyReader{body: b, r: bytes.NewReader(b.bytes)}
+}
+
+// release lets go of the body; the last holder returns its buffer.
+func (b *pooledBody) release() {
+	if b.holds.Add(-1) != 0 {
+		return
+	}
+	// The body may have outgrown the buffer it started in (a document
+	// larger than announced); keep whichever is larger.
+	if cap(b.bytes) > cap(*b.buf) {
+		*b.buf = b.bytes
+	}
+	if cap(*b.buf) <= maxPooledBody {
+		*b.buf = (*b.buf)[:0]
+		bodies.Put(b.buf)
+	}
+}
+
+// bodyReader reads a pooledBody until closed. Close may come from another
+// goroutine than a Read (a request cancelled while it is written), so the
+// two exclude each other: no Read touches the buffer once it may be
+// another body's.
+type bodyReader struct {
+	mu   sync.Mutex
+	body *pooledBody
+	r    *bytes.Reader // nil once closed
+}
+
+func (r *bodyReader) Read(p []byte) (int, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.r == nil {
+		return 0, errBodyClosed
+	}
+	return r.r.Read(p)
+}
+
+func (r *bodyReader) Close() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.r != nil {
+		r.r = nil
+		r.body.release()
+	}
+	return nil
+}
+
+var errBodyClosed = errors.New("digipost: read of a closed request body")
 
 // Sign adds Digipost's request authentication headers to req: Date,
 // X-Digipost-UserId, X-Content-SHA256 (when body is not empty) and

@@ -244,42 +244,57 @@ func resolve(scope map[string]string, prefix string) (string, error) {
 	return uri, nil
 }
 
-// escapeText escapes character data per C14N 1.0 §2.3.
+// escapeText escapes character data per C14N 1.0 §2.3. The runs between
+// the characters it escapes are copied whole: most text is base64
+// (certificates, revocation data, tokens) with none to escape.
 func escapeText(b *bytes.Buffer, s string) {
+	start := 0
 	for i := 0; i < len(s); i++ {
-		switch c := s[i]; c {
+		var ref string
+		switch s[i] {
 		case '&':
-			b.WriteString("&amp;")
+			ref = "&amp;"
 		case '<':
-			b.WriteString("&lt;")
+			ref = "&lt;"
 		case '>':
-			b.WriteString("&gt;")
+			ref = "&gt;"
 		case '\r':
-			b.WriteString("&#xD;")
+			ref = "&#xD;"
 		default:
-			b.WriteByte(c)
+			continue
 		}
+		b.WriteString(s[start:i])
+		b.WriteString(ref)
+		start = i + 1
 	}
+	b.WriteString(s[start:])
 }
 
-// escapeAttr escapes an attribute value per C14N 1.0 §2.3.
+// escapeAttr escapes an attribute value per C14N 1.0 §2.3, as escapeText
+// does text.
 func escapeAttr(b *bytes.Buffer, s string) {
+	start := 0
 	for i := 0; i < len(s); i++ {
-		switch c := s[i]; c {
+		var ref string
+		switch s[i] {
 		case '&':
-			b.WriteString("&amp;")
+			ref = "&amp;"
 		case '<':
-			b.WriteString("&lt;")
+			ref = "&lt;"
 		case '"':
-			b.WriteString("&quot;")
+			ref = "&quot;"
 		case '\t':
-			b.WriteString("&#x9;")
+			ref = "&#x9;"
 		case '\n':
-			b.WriteString("&#xA;")
+			ref = "&#xA;"
 		case '\r':
-			b.WriteString("&#xD;")
+			ref = "&#xD;"
 		default:
-			b.WriteByte(c)
+			continue
 		}
+		b.WriteString(s[start:i])
+		b.WriteString(ref)
+		start = i + 1
 	}
+	b.WriteString(s[start:])
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"runtime"
 	"strconv"
 	"sync"
 	"unicode/utf16"
@@ -128,13 +129,13 @@ func (w *writer) begin(ref pdf.Ref) error {
 // flater compresses stream data with FlateDecode (ISO 32000-1 7.4.4), the
 // one general-purpose filter ISO 19005-3 6.1.7.2 allows besides none. It
 // reuses one compressor, so that a page costs no new compression state, and
-// flaters are pooled, since a compressor's state is most of what rendering
-// a short document allocates.
+// idle flaters are kept for the next document, since a compressor's state
+// is most of what rendering a short document allocates.
 type flater struct {
 	zw    *zlib.Writer
 	zbuf  bytes.Buffer
 	level int
-	pool  *sync.Pool
+	idle  *idleFlaters
 }
 
 // Documents are compressed at zlib's default level. The objects of a
@@ -144,28 +145,52 @@ type flater struct {
 // cost (half of AppearanceText) and BestSpeed halves it for about 1 KB more
 // per signature.
 var (
-	flaters     = sync.Pool{New: func() any { return &flater{level: zlib.DefaultCompression} }}
-	fastFlaters = sync.Pool{New: func() any { return &flater{level: zlib.BestSpeed} }}
+	flaters     = &idleFlaters{level: zlib.DefaultCompression}
+	fastFlaters = &idleFlaters{level: zlib.BestSpeed}
 )
 
-func getFlater() *flater { return takeFlater(&flaters) }
+// idleFlaters keeps up to GOMAXPROCS idle flaters of one level, across
+// garbage collections: about 1 MB each at the default level and 0.5 MB at
+// BestSpeed. A sync.Pool lost them at every other collection and could not
+// hand over one left in another processor's private slot, so that a
+// signing act made a new compressor every few acts (100 KB allocated per
+// act on average, and its zeroing).
+type idleFlaters struct {
+	mu    sync.Mutex
+	free  []*flater
+	level int
+}
+
+func getFlater() *flater { return flaters.get() }
 
 // getFastFlater returns a flater that compresses with zlib.BestSpeed, for
 // the objects SignaturePage and AppearanceText make.
-func getFastFlater() *flater { return takeFlater(&fastFlaters) }
+func getFastFlater() *flater { return fastFlaters.get() }
 
-func takeFlater(p *sync.Pool) *flater {
-	f := p.Get().(*flater)
-	f.pool = p
-	return f
+func (p *idleFlaters) get() *flater {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if n := len(p.free); n > 0 {
+		f := p.free[n-1]
+		p.free[n-1] = nil
+		p.free = p.free[:n-1]
+		return f
+	}
+	return &flater{level: p.level, idle: p}
 }
 
-// release returns f to its pool; f must not be used after.
+// release returns f to the idle ones, or to the collector when enough
+// are idle; f must not be used after.
 func (f *flater) release() {
 	if f.zbuf.Cap() > 1<<20 {
 		f.zbuf = bytes.Buffer{}
 	}
-	f.pool.Put(f)
+	p := f.idle
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if len(p.free) < runtime.GOMAXPROCS(0) {
+		p.free = append(p.free, f)
+	}
 }
 
 // minDeflate is the size below which stream data is stored as it is: the

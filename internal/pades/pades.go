@@ -158,9 +158,11 @@ func (s *Sealer) Seal(ctx context.Context, dst io.Writer, src io.ReaderAt, size 
 	}
 	if o.Level < BLT {
 		_, err := p.WriteTo(dst, der)
+		p.Release()
 		return err
 	}
 	n, err := p.WriteTo(signed, der)
+	p.Release()
 	if err != nil {
 		return fmt.Errorf("pades: %w", err)
 	}

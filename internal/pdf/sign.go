@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/segl/segl/internal/hashstate"
@@ -319,7 +320,7 @@ func (r *Reader) prepareSignature(spec SignatureSpec) (*Prepared, error) {
 	for _, a := range spec.Attachments {
 		need += len(a.Data)
 	}
-	u.buf = slices.Grow(u.buf, need)
+	u.buf = append(updateBuffer(len(u.buf)+need), u.buf...)
 	if err := u.begin(sigRef); err != nil {
 		return nil, err
 	}
@@ -505,6 +506,34 @@ func appendRepeat(b []byte, c byte, n int) []byte {
 		}
 	}
 	return b[:len(b)+n]
+}
+
+// updateBuffers keeps the buffers of released signature updates
+// (Prepared.Release) for the next ones: each is mostly the placeholder
+// and an attachment, 50 to 100 KB for a signing act.
+var updateBuffers sync.Pool
+
+// maxPooledUpdate is the largest update buffer kept for reuse.
+const maxPooledUpdate = 1 << 20
+
+// updateBuffer returns an empty buffer with room for n bytes.
+func updateBuffer(n int) []byte {
+	if b, ok := updateBuffers.Get().(*[]byte); ok && cap(*b) >= n {
+		return (*b)[:0]
+	}
+	return make([]byte, 0, n)
+}
+
+// Release hands the update's memory to the next PrepareSignature. Call
+// it when done with p, after its last WriteTo, and only if nothing
+// kept what WriteTo wrote without copying it (an io.Writer must not):
+// p must not be used afterwards.
+func (p *Prepared) Release() {
+	if b := p.upd; b != nil && cap(b) <= maxPooledUpdate {
+		b = b[:0]
+		updateBuffers.Put(&b)
+	}
+	p.upd = nil
 }
 
 // FieldName returns the name of the new signature field.

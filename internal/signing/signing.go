@@ -493,7 +493,14 @@ func (e *Engine) Sign(ctx context.Context, act Act) (Signed, error) {
 			e.hashes.put(out.Revisions[i].SHA256, h)
 		}
 	}
-	if out.Evidence, err = e.cfg.Blobs.Put(ctx, bytes.NewReader(evidence), int64(len(evidence))); err != nil {
+	// The evidence is in memory: staged, it is hashed as it is copied into
+	// a pooled buffer and written once by the store, with no copy buffer.
+	st := blob.NewStager(e.cfg.TempDir)
+	if _, err := st.Write(evidence); err != nil {
+		st.Close()
+		return Signed{}, err
+	}
+	if out.Evidence, err = st.Keep(ctx, e.cfg.Blobs); err != nil {
 		return Signed{}, err
 	}
 	return out, nil

@@ -1,8 +1,8 @@
 // Package devmailbox is the development stand-in for the digital mailbox: it
 // serves Digipost's POST /messages (see mailbox/digipost) for the synthetic
-// population and keeps every delivered message (its primary document and
-// attachments) in memory, per person, so that tests and the captured-mail
-// view can look at the exact bytes.
+// population and keeps the newest delivered messages (their primary
+// documents and attachments) in memory, per person, so that tests and the
+// captured-mail view can look at the exact bytes.
 //
 // It checks what the real service checks where it can: the Date window of
 // five minutes, the body hash, the sender id and, when a public key is
@@ -51,6 +51,10 @@ type Options struct {
 	Now func() time.Time
 	// MaxSize bounds a request body; 0 means 128 MiB.
 	MaxSize int64
+	// MaxKept bounds the bytes of the messages kept, all persons'
+	// together; 0 means 64 MiB. The oldest go first; the newest is kept
+	// whatever its size.
+	MaxKept int64
 }
 
 // Delivery is one message received. Its primary document is embedded, so
@@ -87,9 +91,35 @@ type Handler struct {
 	mux    *http.ServeMux
 
 	mu    sync.Mutex
-	inbox map[string][]Delivery // by pid
-	ids   map[string]bool       // message ids seen
+	inbox map[string][]Delivery // by pid, oldest first
+	kept  []kept                // every message in inbox, oldest first
+	bytes int64                 // the buffers of kept together
+	free  [][]byte              // buffers of messages no longer kept, for the next ones
+	ids   map[messageID]bool    // the message ids of the last maxIDs messages
+	order []messageID           // ids' keys, a ring: the oldest at next
+	next  int
 }
+
+// kept is a message in an inbox: whose, and the buffer of the request
+// body its documents are slices of.
+type kept struct {
+	pid string
+	buf []byte
+}
+
+// messageID is the SHA-256 of a message id, shortened: the stand-in
+// remembers many of them.
+type messageID [16]byte
+
+// Bounds of what the stand-in keeps, so that a long-running development
+// server (or a benchmark) does not keep every message it was ever sent.
+const (
+	maxKept    = 1000    // messages kept, all persons' together
+	maxIDs     = 250_000 // message ids remembered for DUPLICATE_MESSAGE: minutes of a benchmark's deliveries, far longer than a retry waits
+	maxFree    = 8       // buffers kept for reuse
+	maxFreeCap = 16 << 20
+	bufQuantum = 64 << 10 // buffers are a multiple of this, so that a body a few bytes longer than the last fits its buffer
+)
 
 // New builds the stand-in for pop.
 func New(pop *population.Population, opts Options) *Handler {
@@ -99,7 +129,11 @@ func New(pop *population.Population, opts Options) *Handler {
 	if opts.MaxSize <= 0 {
 		opts.MaxSize = 128 << 20
 	}
-	h := &Handler{opts: opts, people: map[string]population.Person{}, mux: http.NewServeMux(), inbox: map[string][]Delivery{}, ids: map[string]bool{}}
+	if opts.MaxKept <= 0 {
+		opts.MaxKept = 64 << 20
+	}
+	h := &Handler{opts: opts, people: map[string]population.Person{}, mux: http.NewServeMux(), inbox: map[string][]Delivery{},
+		ids: map[messageID]bool{}}
 	for _, p := range pop.People {
 		h.people[p.PID] = p
 	}
@@ -110,17 +144,26 @@ func New(pop *population.Population, opts Options) *Handler {
 
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.mux.ServeHTTP(w, r) }
 
-// Inbox returns a copy of the messages pid has received, oldest first,
-// with the SHA-256 of every document: hashed here, for whoever looks,
-// rather than for every delivery (a benchmark delivers thousands).
+// Inbox returns a copy of the messages pid has received and the stand-in
+// still keeps, oldest first, with the SHA-256 of every document: hashed
+// here, for whoever looks, rather than for every delivery (a benchmark
+// delivers thousands). The documents are copies too: the buffer of a
+// message dropped is reused for another.
 func (h *Handler) Inbox(pid string) []Delivery {
 	h.mu.Lock()
 	out := slices.Clone(h.inbox[pid])
+	for i := range out {
+		d := &out[i]
+		d.Body = bytes.Clone(d.Body)
+		d.Attachments = slices.Clone(d.Attachments)
+		for j := range d.Attachments {
+			d.Attachments[j].Body = bytes.Clone(d.Attachments[j].Body)
+		}
+	}
 	h.mu.Unlock()
 	for i := range out {
 		d := &out[i]
 		d.Document = withSum(d.Document)
-		d.Attachments = slices.Clone(d.Attachments)
 		for j := range d.Attachments {
 			d.Attachments[j] = withSum(d.Attachments[j])
 		}
@@ -134,11 +177,14 @@ func withSum(d Document) Document {
 	return d
 }
 
-// maxInbox is how many messages the stand-in keeps per person, newest.
-const maxInbox = 50
-
 func (h *Handler) send(w http.ResponseWriter, r *http.Request) {
-	body, err := readAll(http.MaxBytesReader(w, r.Body, h.opts.MaxSize), min(r.ContentLength, h.opts.MaxSize))
+	body, err := readAll(http.MaxBytesReader(w, r.Body, h.opts.MaxSize), h.buffer(min(r.ContentLength, h.opts.MaxSize)))
+	keeping := false
+	defer func() {
+		if !keeping {
+			h.reuse(body)
+		}
+	}()
 	if err != nil {
 		fail(w, http.StatusRequestEntityTooLarge, "CLIENT_TECHNICAL", codeRequestTooLarge, err.Error())
 		return
@@ -172,24 +218,92 @@ func (h *Handler) send(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := h.opts.Now().UTC().Truncate(time.Millisecond)
+	sum := sha256.Sum256([]byte(msg.ID))
+	id := messageID(sum[:len(messageID{})])
 	h.mu.Lock()
-	if h.ids[msg.ID] {
+	if h.ids[id] {
 		h.mu.Unlock()
 		fail(w, http.StatusConflict, "CLIENT_DATA", digipost.CodeDuplicateMessage, "message-id already used")
 		return
 	}
-	h.ids[msg.ID] = true
-	box := append(h.inbox[p.PID], Delivery{MessageID: msg.ID, Provider: p.DigitalMailbox,
+	h.remember(id)
+	h.inbox[p.PID] = append(h.inbox[p.PID], Delivery{MessageID: msg.ID, Provider: p.DigitalMailbox,
 		Document: received[0], Attachments: received[1:], DeliveredAt: now})
-	if len(box) > maxInbox {
-		// A long-running development server (or a benchmark) must not keep
-		// every message it was ever sent.
-		box = slices.Delete(box, 0, len(box)-maxInbox)
+	h.kept = append(h.kept, kept{pid: p.PID, buf: body})
+	h.bytes += int64(cap(body))
+	keeping = true
+	for len(h.kept) > 1 && (len(h.kept) > maxKept || h.bytes > h.opts.MaxKept) {
+		h.dropOldest()
 	}
-	h.inbox[p.PID] = box
 	h.mu.Unlock()
 	w.Header().Set("Content-Type", digipost.MediaTypeXML)
 	_ = xml.NewEncoder(w).Encode(digipost.Delivery{MessageID: msg.ID, Method: "DIGIPOST", Status: "DELIVERED", DeliveryTime: now})
+}
+
+// remember adds id to the message ids seen, forgetting the oldest of
+// maxIDs. h.mu is held.
+func (h *Handler) remember(id messageID) {
+	if len(h.order) < maxIDs {
+		h.order = append(h.order, id)
+	} else {
+		delete(h.ids, h.order[h.next])
+		h.order[h.next] = id
+		h.next = (h.next + 1) % maxIDs
+	}
+	h.ids[id] = true
+}
+
+// dropOldest drops the oldest message kept, the first of its person's,
+// and keeps its buffer for reuse. h.mu is held.
+func (h *Handler) dropOldest() {
+	k := h.kept[0]
+	h.kept[0] = kept{}
+	h.kept = h.kept[1:]
+	h.bytes -= int64(cap(k.buf))
+	box := h.inbox[k.pid]
+	box[0] = Delivery{}
+	if box = box[1:]; len(box) == 0 {
+		delete(h.inbox, k.pid)
+	} else {
+		h.inbox[k.pid] = box
+	}
+	h.reuseLocked(k.buf)
+}
+
+// buffer returns an empty buffer for a body of size bytes (0 when not
+// known): one of a message no longer kept when one is large enough.
+func (h *Handler) buffer(size int64) []byte {
+	if size <= 0 {
+		return nil
+	}
+	need := size + bytes.MinRead // ReadFrom's last read sees the end
+	h.mu.Lock()
+	for i, b := range h.free {
+		if int64(cap(b)) >= need && int64(cap(b)) < 2*need {
+			h.free = slices.Delete(h.free, i, i+1)
+			h.mu.Unlock()
+			return b[:0]
+		}
+	}
+	h.mu.Unlock()
+	return make([]byte, 0, (need+bufQuantum-1)/bufQuantum*bufQuantum)
+}
+
+// reuse keeps buf, of a body not kept, for a later body.
+func (h *Handler) reuse(buf []byte) {
+	h.mu.Lock()
+	h.reuseLocked(buf)
+	h.mu.Unlock()
+}
+
+func (h *Handler) reuseLocked(buf []byte) {
+	if cap(buf) == 0 || cap(buf) > maxFreeCap {
+		return
+	}
+	if len(h.free) == maxFree {
+		h.free = slices.Delete(h.free, 0, 1)
+	}
+	h.free = append(h.free, buf[:0])
 }
 
 // documents pairs each document the message describes, primary first,
@@ -324,17 +438,15 @@ func readPart(b []byte) (part, error) {
 	return part{header: h, content: b[n+4:]}, nil
 }
 
-// readAll reads r to its end into one buffer of size bytes when size (a
-// request's Content-Length) is known, rather than the doubling io.ReadAll
-// does: the stand-in receives every signed document and receipt, and
-// io.ReadAll's copies were most of what it allocated.
-func readAll(r io.Reader, size int64) ([]byte, error) {
-	if size <= 0 {
-		return io.ReadAll(r)
-	}
-	buf := bytes.NewBuffer(make([]byte, 0, size+bytes.MinRead)) // ReadFrom's last read sees the end
-	_, err := buf.ReadFrom(r)
-	return buf.Bytes(), err
+// readAll reads r to its end into buf, which was made the size of the
+// body when its size (a request's Content-Length) is known, rather than
+// growing by doubling as io.ReadAll does: the stand-in receives every
+// signed document and receipt, and io.ReadAll's copies were most of what it
+// allocated.
+func readAll(r io.Reader, buf []byte) ([]byte, error) {
+	b := bytes.NewBuffer(buf)
+	_, err := b.ReadFrom(r)
+	return b.Bytes(), err
 }
 
 type errString string

@@ -293,6 +293,49 @@ func TestTransportKeepsItsConnection(t *testing.T) {
 	}
 }
 
+// TestKeepsABoundedInbox delivers ten messages of 60 KB to two persons
+// through a stand-in that keeps 256 KiB of messages: it keeps the newest
+// four, each with the bytes it came with although the buffers of the
+// messages dropped were reused for them, and still refuses a message id
+// whose message it dropped.
+func TestKeepsABoundedInbox(t *testing.T) {
+	e := setup(t)
+	stand := devmailbox.New(e.pop, devmailbox.Options{SenderID: senderID, PublicKey: &e.key.PublicKey, Now: func() time.Time { return e.now },
+		MaxKept: 256 << 10})
+	srv := httptest.NewTLSServer(stand)
+	defer srv.Close()
+	c := *e.client
+	c.BaseURL, c.HTTP = srv.URL, srv.Client()
+	pids := []string{e.person(t, "digipost").PID, e.person(t, "eboks").PID}
+	id := func(i int) string { return fmt.Sprintf("7f2c1b8e-0000-4000-8000-%012d", 700+i) }
+	content := func(i int) []byte { return bytes.Repeat([]byte{byte('a' + i)}, 60<<10) }
+	for i := range 10 {
+		if _, err := c.Deliver(t.Context(), pids[i%2], doc(id(i), content(i))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var got []string
+	for k, pid := range pids {
+		for _, d := range stand.Inbox(pid) {
+			var i int
+			fmt.Sscanf(d.MessageID[len(d.MessageID)-3:], "%d", &i)
+			i -= 700
+			sum := sha256.Sum256(content(i))
+			if i%2 != k || d.SHA256 != hex.EncodeToString(sum[:]) {
+				t.Errorf("%s has message %d with a document of SHA-256 %s, not the one sent", pid, i, d.SHA256)
+			}
+			got = append(got, d.MessageID)
+		}
+	}
+	slices.Sort(got)
+	if want := []string{id(6), id(7), id(8), id(9)}; !slices.Equal(got, want) {
+		t.Errorf("kept %v, want the newest four %v", got, want)
+	}
+	if r, err := c.Deliver(t.Context(), pids[0], doc(id(0), content(0))); err != nil || !r.Duplicate {
+		t.Errorf("a dropped message's id again: %+v, %v; want a duplicate", r, err)
+	}
+}
+
 // lateReader is a transport that answers at once and leaves the request
 // bodies unread, as a transport still writing a body when the answer
 // comes does.

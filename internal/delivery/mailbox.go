@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sync"
 
 	"github.com/google/uuid"
 
@@ -172,11 +173,12 @@ func (d *Service) message(ctx context.Context, j *job.Job, s *job.Signer, lang, 
 			Body: o, Size: o.Size()})
 	}
 	if !sent[j.ID+"/"+s.ID+"/receipt/mailbox"] {
-		receipt, err := d.receipt(ctx, j, s, lang)
+		receipt, release, err := d.receipt(ctx, j, s, lang)
 		if err != nil {
 			return m, closeAll, err
 		}
 		if receipt != nil {
+			closers = append(closers, release)
 			docs = append(docs, *receipt)
 		}
 	}
@@ -187,19 +189,36 @@ func (d *Service) message(ctx context.Context, j *job.Job, s *job.Signer, lang, 
 }
 
 // receipt is the signer's receipt as a document of their message: nil
-// without the act's evidence or a seal to make it with.
-func (d *Service) receipt(ctx context.Context, j *job.Job, s *job.Signer, lang string) (*mailbox.Document, error) {
+// without the act's evidence or a seal to make it with. release returns
+// its buffer to receiptBuffers once the message went.
+func (d *Service) receipt(ctx context.Context, j *job.Job, s *job.Signer, lang string) (doc *mailbox.Document, release func() error, err error) {
 	if d.Svc.Engine == nil || s.Evidence == "" {
-		return nil, nil
+		return nil, nil, nil
 	}
-	var b bytes.Buffer
-	if err := d.Svc.Receipt(ctx, &b, j, s, lang); err != nil {
-		return nil, err
+	b := receiptBuffers.Get().(*bytes.Buffer)
+	release = func() error {
+		if b.Cap() <= maxReceiptBuffer {
+			b.Reset()
+			receiptBuffers.Put(b)
+		}
+		return nil
+	}
+	if err := d.Svc.Receipt(ctx, b, j, s, lang); err != nil {
+		release()
+		return nil, nil, err
 	}
 	title, name := signing.ReceiptName(lang)
 	return &mailbox.Document{Title: title + ": " + j.Title, FileName: name, MediaType: "application/pdf",
-		Body: bytes.NewReader(b.Bytes()), Size: int64(b.Len())}, nil
+		Body: bytes.NewReader(b.Bytes()), Size: int64(b.Len())}, release, nil
 }
+
+// receiptBuffers holds the buffers receipts were written into, for the
+// next ones: a receipt is about 60 KB, which a buffer of its own reaches by
+// doubling, allocating and copying about twice that.
+var receiptBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// maxReceiptBuffer is the largest buffer kept in receiptBuffers.
+const maxReceiptBuffer = 1 << 20
 
 // receiptLang is the language of a receipt for a person whose KRR entry
 // chose lang: theirs when receipts exist in it, else bokmål.

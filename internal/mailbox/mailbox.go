@@ -57,7 +57,8 @@ type Mailbox interface {
 	// Deliver sends msg, all its documents in one delivery, to the mailbox
 	// of the person pid. A person without a digital mailbox (or unknown to
 	// the provider) gives ErrNoMailbox; a failure worth retrying gives
-	// ErrTemporary (test both with errors.Is).
+	// ErrTemporary (test both with errors.Is). It is done with the
+	// documents' bodies when it returns: the caller closes or reuses them.
 	Deliver(ctx context.Context, pid string, msg Message) (Receipt, error)
 }
 

@@ -173,7 +173,12 @@ func (r *renderer) begin(meta Meta) error {
 
 // layout reads the text rune by rune and lays it out.
 func (r *renderer) layout(text io.Reader) error {
-	br := bufio.NewReaderSize(text, 64<<10)
+	br := readBuffers.get(func() *bufio.Reader { return bufio.NewReaderSize(nil, 64<<10) })
+	br.Reset(text)
+	defer func() {
+		br.Reset(nil)
+		readBuffers.put(br)
+	}()
 	b := r.brk
 	first, afterCR := true, false
 	for {

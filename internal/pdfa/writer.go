@@ -46,7 +46,52 @@ func newWriter(w io.Writer, quick bool) *writer {
 	if quick {
 		f = getFastFlater()
 	}
-	return &writer{bw: bufio.NewWriterSize(w, 64<<10), sum: sha256.New(), offsets: []int64{0}, flater: f}
+	bw := writeBuffers.get(func() *bufio.Writer { return bufio.NewWriterSize(nil, 64<<10) })
+	bw.Reset(w)
+	return &writer{bw: bw, sum: sha256.New(), offsets: []int64{0}, flater: f}
+}
+
+// release keeps w's buffer and flater for the next document; w must not
+// be used after.
+func (w *writer) release() {
+	w.bw.Reset(nil)
+	writeBuffers.put(w.bw)
+	w.flater.release()
+}
+
+// Every rendered document (each signer's receipt among them) reads its
+// text and writes its file through a 64 KB buffer: they are kept for the
+// next document, as flaters are, rather than allocated and zeroed anew.
+var (
+	readBuffers  = make(idleBuffers[*bufio.Reader], maxIdleBuffers)
+	writeBuffers = make(idleBuffers[*bufio.Writer], maxIdleBuffers)
+)
+
+// idleBuffers keeps up to maxIdleBuffers idle buffers across garbage
+// collections, which a sync.Pool would drop every few documents at the
+// rate receipts are made.
+type idleBuffers[T any] chan T
+
+// maxIdleBuffers is about as many documents as are rendered at once on a
+// small server; a buffer released beyond it is left to the collector.
+const maxIdleBuffers = 4
+
+// get returns an idle buffer, or a new one from fresh.
+func (l idleBuffers[T]) get(fresh func() T) T {
+	select {
+	case b := <-l:
+		return b
+	default:
+		return fresh()
+	}
+}
+
+// put keeps b for the next get, unless enough are kept.
+func (l idleBuffers[T]) put(b T) {
+	select {
+	case l <- b:
+	default:
+	}
 }
 
 func (w *writer) write(p []byte) error {

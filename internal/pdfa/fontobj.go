@@ -37,8 +37,29 @@ type objects interface {
 //   - 6.2.11.5: /W gives each CID the rounded hmtx advance of its glyph.
 //   - 6.2.11.7: a /ToUnicode CMap maps every CID to Unicode.
 func writeFont(o objects, sub *subset, type0 pdf.Ref) error {
-	f := sub.f
+	prog, err := sub.fontProgram()
+	if err != nil {
+		return err
+	}
 	name := "/" + sub.tag() + "+" + postScriptName
+	return writeFontObjects(o, sub.f, name, sub.widthsArray(), type0, func(file, toUni, cidSet, cidMap pdf.Ref) error {
+		if err := o.putProgram(file, fmt.Sprintf("/Length1 %d", len(prog)), prog); err != nil {
+			return err
+		}
+		if err := o.putStream(toUni, "", sub.toUnicode()); err != nil {
+			return err
+		}
+		if err := o.putStream(cidSet, "", sub.cidSet()); err != nil {
+			return err
+		}
+		return o.putStream(cidMap, "", sub.cidToGIDMap())
+	})
+}
+
+// writeFontObjects writes the dictionaries of writeFont for the subset of
+// f named name, with the /W array widths, and has streams write the font
+// program (/FontFile2), /ToUnicode, /CIDSet and /CIDToGIDMap streams.
+func writeFontObjects(o objects, f *sfnt, name, widths string, type0 pdf.Ref, streams func(file, toUni, cidSet, cidMap pdf.Ref) error) error {
 	cidFont, desc, file, toUni, cidMap, cidSet := o.alloc(), o.alloc(), o.alloc(), o.alloc(), o.alloc(), o.alloc()
 	scale := func(v int16) int { return int(v) * 1000 / f.unitsPerEm }
 
@@ -51,7 +72,7 @@ func writeFont(o objects, sub *subset, type0 pdf.Ref) error {
 		"<< /Type /Font /Subtype /CIDFontType2 /BaseFont %s\n"+
 			"/CIDSystemInfo << /Registry (Adobe) /Ordering (Identity) /Supplement 0 >>\n"+
 			"/FontDescriptor %v /CIDToGIDMap %v /DW 1000\n/W %s >>",
-		name, desc, cidMap, sub.widthsArray())); err != nil {
+		name, desc, cidMap, widths)); err != nil {
 		return err
 	}
 	// Flags 32: nonsymbolic, the font uses the standard Latin character
@@ -65,20 +86,7 @@ func writeFont(o objects, sub *subset, type0 pdf.Ref) error {
 		f.italicAngle, scale(f.ascent), scale(f.descent), scale(f.capHeight), file, cidSet)); err != nil {
 		return err
 	}
-	prog, err := sub.fontProgram()
-	if err != nil {
-		return err
-	}
-	if err := o.putProgram(file, fmt.Sprintf("/Length1 %d", len(prog)), prog); err != nil {
-		return err
-	}
-	if err := o.putStream(toUni, "", sub.toUnicode()); err != nil {
-		return err
-	}
-	if err := o.putStream(cidSet, "", sub.cidSet()); err != nil {
-		return err
-	}
-	return o.putStream(cidMap, "", sub.cidToGIDMap())
+	return streams(file, toUni, cidSet, cidMap)
 }
 
 // streamHeader is the dictionary of a stream of n bytes, compressed with

@@ -42,6 +42,16 @@ type Meta struct {
 	// a tenth more bytes. Documents rendered once for people to sign keep
 	// the default.
 	Quick bool
+	// Repertoire, when set, are characters to prepare the font with once,
+	// for documents made again and again from much the same characters
+	// (each signer's receipt): the subset of the repertoire and its
+	// encoded font objects are kept, one per repertoire, and a document
+	// whose text, title and footers use only its characters embeds them
+	// as they are. The font then holds the whole repertoire's glyphs,
+	// used or not, compressed at the default level even when Quick. A
+	// character outside the repertoire makes the document's subset its
+	// own, built as without a repertoire. Empty means none.
+	Repertoire string
 	// PagesAfter is the number of pages that will follow the text's in the
 	// document it begins, such as the documents behind the front page of
 	// a combined document (ceremony): the footers count them, "Side 1 av

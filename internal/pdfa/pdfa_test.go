@@ -787,3 +787,49 @@ func TestQuickFontProgramStored(t *testing.T) {
 		t.Errorf("appearance: font programs compressed %v, want [false]", got)
 	}
 }
+
+// TestRenderTextRepertoire checks that a document rendered with a
+// prepared font (Meta.Repertoire, each signer's receipt) is the same
+// document with a larger font: it passes the same checks and pdftotext
+// reads the same text, whether the text keeps to the repertoire or not;
+// and that a text beyond it leaves the prepared font as it was.
+func TestRenderTextRepertoire(t *testing.T) {
+	const repertoire = " !\"'()+,-./0123456789:;?ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyzÆØÅæøå–“”€"
+	baseFont := regexp.MustCompile(`/BaseFont /([A-Z]{6})\+`)
+	tagOf := func(data []byte) string {
+		m := baseFont.FindSubmatch(data)
+		if m == nil {
+			t.Fatal("no /BaseFont")
+		}
+		return string(m[1])
+	}
+	meta := Meta{Title: "Kvittering", Author: "Kari Nordmann", Lang: "nb", Created: created, Quick: true}
+	plain, _ := render(t, consent, meta)
+	meta.Repertoire = repertoire
+	first, _ := render(t, consent, meta)
+	beyond, _ := render(t, consent+"Ŋŧ\n", meta) // Sámi letters the repertoire lacks
+	again, _ := render(t, consent, meta)
+	for name, data := range map[string][]byte{"in the repertoire": first, "beyond it": beyond} {
+		t.Run(name, func(t *testing.T) {
+			checkPDFA(t, data, meta)
+			qpdfCheck(t, data)
+		})
+	}
+	if a, b := extracted(t, plain), extracted(t, first); !slices.Equal(a, b) {
+		t.Errorf("pdftotext reads %q with the prepared font, %q without", b, a)
+	}
+	if got := squeeze(strings.Join(extracted(t, beyond), "")); !strings.HasSuffix(got, "Ŋŧ") {
+		t.Errorf("pdftotext reads %q from the text beyond the repertoire", got)
+	}
+	if !bytes.Equal(first, again) {
+		t.Error("two documents from the same text and prepared font differ")
+	}
+	// The prepared font program is deflated once, at the default level; a
+	// subset of the document's own is stored as it is (Quick).
+	if got := [][]bool{fontPrograms(t, first), fontPrograms(t, beyond)}; !slices.Equal(got[0], []bool{true}) || !slices.Equal(got[1], []bool{false}) {
+		t.Errorf("font programs compressed %v (in the repertoire), %v (beyond it); want [true], [false]", got[0], got[1])
+	}
+	if tagOf(first) == tagOf(plain) || tagOf(beyond) == tagOf(first) {
+		t.Errorf("subset tags %s (own subset), %s (prepared), %s (beyond it): want three", tagOf(plain), tagOf(first), tagOf(beyond))
+	}
+}

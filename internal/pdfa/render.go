@@ -83,11 +83,19 @@ func RenderText(w io.Writer, text io.Reader, meta Meta) (Info, error) {
 	if err != nil {
 		return Info{}, err
 	}
-	sub, err := newSubset()
-	if err != nil {
+	var prepared *preparedFont
+	if meta.Repertoire != "" {
+		if prepared, err = prepareFont(meta.Repertoire); err != nil {
+			return Info{}, err
+		}
+	}
+	var sub *subset
+	if prepared != nil {
+		sub = prepared.subset()
+	} else if sub, err = newSubset(); err != nil {
 		return Info{}, err
 	}
-	r := &renderer{w: newWriter(w, meta.Quick), sub: sub}
+	r := &renderer{w: newWriter(w, meta.Quick), sub: sub, prepared: prepared}
 	defer r.w.release()
 	if err := r.begin(meta); err != nil {
 		return Info{}, err
@@ -105,6 +113,7 @@ func RenderText(w io.Writer, text io.Reader, meta Meta) (Info, error) {
 type renderer struct {
 	w        *writer
 	sub      *subset
+	prepared *preparedFont // what sub started as; nil without Meta.Repertoire
 	meta     Meta
 	catalog  pdf.Ref
 	info     pdf.Ref
@@ -367,7 +376,12 @@ func (r *renderer) end() error {
 	if err := w.put(r.root, r.body); err != nil {
 		return err
 	}
-	if err := writeFont(w, r.sub, r.font); err != nil {
+	if r.prepared != nil && r.sub.shared {
+		err = r.prepared.write(w, r.font) // no character beyond the repertoire
+	} else {
+		err = writeFont(w, r.sub, r.font)
+	}
+	if err != nil {
 		return err
 	}
 	return w.finish(r.catalog, r.info)

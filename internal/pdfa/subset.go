@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"strconv"
@@ -38,6 +39,10 @@ type subset struct {
 	gids    []uint16        // subset glyph index → original glyph index
 	newGID  map[uint16]uint16
 	missing rune // the stand-in for characters the font lacks
+	// shared says the maps and slices above belong to a prepared font
+	// (preparedFont), which other documents use at the same time: the
+	// first character new to the subset copies them (own).
+	shared bool
 }
 
 func newSubset() (*subset, error) {
@@ -86,6 +91,9 @@ func (s *subset) lookup(r rune) (uint16, int, error) {
 	if !ok {
 		shown := s.shown(r)
 		if c, ok = s.cid[shown]; !ok {
+			if s.shared {
+				s.own()
+			}
 			if len(s.runes) > maxCID {
 				return 0, 0, fmt.Errorf("pdfa: more than %d distinct characters", maxCID)
 			}
@@ -104,6 +112,15 @@ func (s *subset) lookup(r rune) (uint16, int, error) {
 		s.ascii[r] = c
 	}
 	return c, s.widths[c], nil
+}
+
+// own gives s copies of the maps and slices it shares with a prepared
+// font, before it adds to them. The CIDs given out so far stay the same.
+func (s *subset) own() {
+	s.cid, s.newGID = maps.Clone(s.cid), maps.Clone(s.newGID)
+	s.runes, s.widths = slices.Clone(s.runes), slices.Clone(s.widths)
+	s.cidGID, s.gids = slices.Clone(s.cidGID), slices.Clone(s.gids)
+	s.shared = false
 }
 
 // width is the advance of an original glyph in the 1/1000 em units of

@@ -5,8 +5,11 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/segl/segl/internal/doctext"
 	"github.com/segl/segl/internal/eid"
@@ -102,6 +105,24 @@ func (r Receipt) text(t doctext.Receipt, loc *time.Location) (title, body string
 	return t.Title, b.String()
 }
 
+// receiptRepertoire is what receipts in the language of t are written
+// with, for the font pdfa prepares once (pdfa.Meta.Repertoire): the
+// catalogue's receipt texts, printable ASCII (numbers, digests, most
+// names and titles) and the Norwegian letters. A receipt with another
+// character (a name with é) gets a font of its own.
+func receiptRepertoire(t doctext.Receipt) string {
+	chars := map[rune]bool{}
+	for r := ' '; r <= '~'; r++ {
+		chars[r] = true
+	}
+	for _, r := range "ÆØÅæøå" + fmt.Sprint(t) {
+		if unicode.IsPrint(r) {
+			chars[r] = true
+		}
+	}
+	return string(slices.Sorted(maps.Keys(chars)))
+}
+
 // Receipt writes a signer's receipt to w: a PDF/A-3b document
 // (pdfa.RenderText) that says what was signed (titles and SHA-256), by
 // whom, when, with which eID and level of assurance, sealed with segl's
@@ -125,7 +146,8 @@ func (e *Engine) Receipt(ctx context.Context, w io.Writer, r Receipt) error {
 	tmp := pdf.NewSpool(e.cfg.TempDir, 0)
 	defer tmp.Close()
 	now := e.now()
-	info, err := pdfa.RenderText(tmp, strings.NewReader(body), pdfa.Meta{Title: title, Lang: lang, Created: now, Author: r.SenderName, Quick: true})
+	info, err := pdfa.RenderText(tmp, strings.NewReader(body), pdfa.Meta{Title: title, Lang: lang, Created: now, Author: r.SenderName, Quick: true,
+		Repertoire: e.receiptFonts[lang]})
 	if err != nil {
 		return fmt.Errorf("signing: render receipt: %w", err)
 	}

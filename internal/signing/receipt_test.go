@@ -68,6 +68,16 @@ func TestReceipt(t *testing.T) {
 			if err != nil || !rep.Passed() || len(rep.Signatures) != 1 || !strings.Contains(rep.Signatures[0].Signer.Subject, "seal") {
 				t.Fatalf("validate: %v %+v", err, rep)
 			}
+			// The receipt's font is prepared once per language (a subset of
+			// its repertoire): Apache PDFBox's preflight checks its widths,
+			// /CIDSet and glyphs against what the pages show.
+			if tc.lang == "nb" {
+				for _, p := range preflight(t, data) {
+					if !liftedByPDFA3(p) {
+						t.Errorf("preflight: %s", p)
+					}
+				}
+			}
 			if env.nssdir == "" {
 				testtool.Missing(t, "certutil not installed (libnss3-tools)")
 			}

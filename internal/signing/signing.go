@@ -213,6 +213,9 @@ type Engine struct {
 	sealer *pades.Sealer // one for every act: an act's key and time go in pades.Options
 	texts  *doctext.Catalogues
 	hashes hashes // of the revisions the acts wrote, for the next act and the completion
+	// receiptFonts are the characters a receipt is written with, by
+	// language (receiptRepertoire).
+	receiptFonts map[string]string
 }
 
 // New checks cfg and returns the engine.
@@ -227,7 +230,11 @@ func New(cfg Config) (*Engine, error) {
 	if err != nil {
 		return nil, fmt.Errorf("signing: %w", err)
 	}
-	return &Engine{cfg: cfg, texts: texts, sealer: &pades.Sealer{Key: cfg.Seal.Key, Cert: cfg.Seal.Cert, Chain: cfg.Seal.Chain,
+	fonts := map[string]string{}
+	for _, lang := range texts.Languages() {
+		fonts[lang] = receiptRepertoire(texts.Texts(lang).Receipt)
+	}
+	return &Engine{cfg: cfg, texts: texts, receiptFonts: fonts, sealer: &pades.Sealer{Key: cfg.Seal.Key, Cert: cfg.Seal.Cert, Chain: cfg.Seal.Chain,
 		Anchors: cfg.Anchors, TSA: cfg.TSA, OCSP: cfg.OCSP, TempDir: cfg.TempDir, Now: nowFunc(cfg.Clock)}}, nil
 }
 

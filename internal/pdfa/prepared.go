@@ -1,0 +1,115 @@
+package pdfa
+
+import (
+	"bytes"
+	"fmt"
+	"sync"
+
+	"github.com/segl/segl/internal/pdf"
+)
+
+// preparedFont is a subset made once for a repertoire of characters
+// (Meta.Repertoire), with its font objects' streams encoded at zlib's
+// default level, for documents made again and again from much the same
+// characters: each signer's receipt built the same subset of DejaVu Sans
+// from scratch, a sixth of the cost of rendering it.
+type preparedFont struct {
+	sub    *subset // never changed: documents use copies (subset.shared)
+	name   string  // /BaseFont
+	widths string  // /W
+	// The streams' data, deflated where it was worth it (flater.encode),
+	// and the font program's length before deflating.
+	program, toUnicode, cidSet, cidMap encodedStream
+	length1                            int
+}
+
+type encodedStream struct {
+	data     []byte
+	filtered bool
+}
+
+// maxPreparedFonts bounds the repertoires kept: one per language of the
+// receipts is what segl asks for. Beyond it a document gets a subset of
+// its own, as without a repertoire.
+const maxPreparedFonts = 16
+
+var preparedFonts struct {
+	sync.Mutex
+	byRepertoire map[string]*preparedFont
+}
+
+// prepareFont returns the prepared font of repertoire, making it on first
+// use; nil, and no error, when maxPreparedFonts are kept already.
+func prepareFont(repertoire string) (*preparedFont, error) {
+	preparedFonts.Lock()
+	defer preparedFonts.Unlock()
+	if p, ok := preparedFonts.byRepertoire[repertoire]; ok {
+		return p, nil
+	}
+	if len(preparedFonts.byRepertoire) >= maxPreparedFonts {
+		return nil, nil
+	}
+	sub, err := newSubset()
+	if err != nil {
+		return nil, err
+	}
+	// The stand-in for characters the font lacks first, so that such a
+	// character needs no subset of its own.
+	if _, _, err := sub.lookup(sub.missing); err != nil {
+		return nil, err
+	}
+	for _, r := range repertoire {
+		if _, _, err := sub.lookup(r); err != nil {
+			return nil, err
+		}
+	}
+	prog, err := sub.fontProgram()
+	if err != nil {
+		return nil, err
+	}
+	p := &preparedFont{sub: sub, name: "/" + sub.tag() + "+" + postScriptName, widths: sub.widthsArray(), length1: len(prog)}
+	f := getFlater()
+	defer f.release()
+	for _, s := range []struct {
+		dst  *encodedStream
+		data []byte
+	}{{&p.program, prog}, {&p.toUnicode, sub.toUnicode()}, {&p.cidSet, sub.cidSet()}, {&p.cidMap, sub.cidToGIDMap()}} {
+		z, filtered, err := f.encode(s.data)
+		if err != nil {
+			return nil, err
+		}
+		*s.dst = encodedStream{data: bytes.Clone(z), filtered: filtered}
+	}
+	if preparedFonts.byRepertoire == nil {
+		preparedFonts.byRepertoire = map[string]*preparedFont{}
+	}
+	preparedFonts.byRepertoire[repertoire] = p
+	return p, nil
+}
+
+// subset returns a subset for one document that starts as p's and copies
+// it before it adds a character p lacks.
+func (p *preparedFont) subset() *subset {
+	s := *p.sub
+	s.shared = true
+	return &s
+}
+
+// write writes p as writeFont would write its subset, with the streams
+// encoded once.
+func (p *preparedFont) write(w *writer, type0 pdf.Ref) error {
+	return writeFontObjects(w, p.sub.f, p.name, p.widths, type0, func(file, toUni, cidSet, cidMap pdf.Ref) error {
+		if err := w.putEncoded(file, fmt.Sprintf("/Length1 %d", p.length1), p.program.data, p.program.filtered); err != nil {
+			return err
+		}
+		for _, s := range []struct {
+			ref pdf.Ref
+			enc encodedStream
+		}{{toUni, p.toUnicode}, {cidSet, p.cidSet}, {cidMap, p.cidMap}} {
+			if err := w.putEncoded(s.ref, "", s.enc.data, s.enc.filtered); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/segl/segl/internal/blob"
 	"github.com/segl/segl/internal/job"
+	"github.com/segl/segl/internal/store"
 )
 
 // benchJob creates a job as the ceremony has it (one document, two
@@ -138,4 +139,51 @@ func cpuTime() time.Duration {
 	var ru syscall.Rusage
 	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// BenchmarkSaveThenReads is a ceremony's mix of store calls per save: a
+// save (a signing act's intent) between the reads the pages and the
+// delivery make (two SignerJob, one Job, two Org), in a file of 300
+// jobs, so every read follows a commit as it does in the server.
+func BenchmarkSaveThenReads(b *testing.B) {
+	db, j := benchJob(b)
+	ctx := context.Background()
+	by := store.By{Actor: "test", At: j.CreatedAt}
+	if err := db.PutOrg(ctx, by, store.Org{Number: j.Org, Name: "Org", Active: true, CreatedAt: j.CreatedAt}); err != nil {
+		b.Fatal(err)
+	}
+	for i := range 300 {
+		k := *j
+		k.ID = fmt.Sprintf("0194%012d", i)
+		k.Documents = []job.Document{j.Documents[0]}
+		k.Signers = append([]job.Signer(nil), j.Signers...)
+		for s := range k.Signers {
+			k.Signers[s].ID = fmt.Sprintf("0195%012d", 2*i+s)
+		}
+		if err := db.CreateJob(ctx, &k, nil, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+	intent := []job.Event{{Type: "signer.signing", JobID: j.ID, SignerID: j.Signers[0].ID, At: j.CreatedAt}}
+	b.ReportAllocs()
+	cpu0 := cpuTime()
+	b.ResetTimer()
+	for b.Loop() {
+		if err := db.SaveJob(ctx, j, intent); err != nil {
+			b.Fatal(err)
+		}
+		for range 2 {
+			if _, err := db.SignerJob(ctx, j.Signers[1].ID); err != nil {
+				b.Fatal(err)
+			}
+			if _, err := db.Org(ctx, j.Org); err != nil {
+				b.Fatal(err)
+			}
+		}
+		if _, err := db.Job(ctx, j.Org, j.ID); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(cpuTime()-cpu0)/float64(b.N)/1e3, "cpu-µs/op")
 }

@@ -1,7 +1,12 @@
 // Package sqlite is the embedded implementation of the storage port: one
 // SQLite file in WAL mode through a pure-Go driver (no cgo). All writes go
-// through one connection, which is how SQLite serialises writers anyway; reads
-// use a pool and never wait for writers.
+// through one connection, which is how SQLite serialises writers anyway.
+// So do the short reads that nearly every request makes (a job, an
+// organisation): the writer's is the one connection whose page cache its
+// own commits leave valid, where a commit makes every other connection
+// drop its cache at its next transaction and read each page again from
+// the file (https://sqlite.org/wal.html). Reads that may take long (lists,
+// the feed, the audit log) use a pool and never wait for writers.
 //
 // Commits are made durable in groups (sqldb.WAL): the writer commits with
 // synchronous=NORMAL and every write then waits for an fsync of the
@@ -36,7 +41,7 @@ var _ store.Store = (*DB)(nil)
 
 // DB is a segl store in one SQLite file.
 type DB struct {
-	write *sql.DB // exactly one connection: SQLite has one writer
+	write *sql.DB // exactly one connection: SQLite has one writer; also the hot reads
 	read  *sql.DB
 	wal   *sqldb.WAL // nil with RelaxedSync
 	// Prepared statements by query (*sql.Stmt), one map per pool:
@@ -226,6 +231,18 @@ func (db *DB) query(ctx context.Context, query string, args ...any) (*sql.Rows, 
 	return st.QueryContext(ctx, args...)
 }
 
+// hotRow runs a cached statement that reads one row on the writer's
+// connection, whose page cache holds what the writes left there (see the
+// package comment). Only short reads belong here: a read waits for the
+// write before it and holds up the writes after it.
+func (db *DB) hotRow(ctx context.Context, query string, args ...any) *sql.Row {
+	st, err := db.stmt(ctx, db.write, query)
+	if err != nil {
+		return db.write.QueryRowContext(ctx, query, args...) // reports the same error through Scan
+	}
+	return st.QueryRowContext(ctx, args...)
+}
+
 // queryRow runs a cached statement on the read pool.
 func (db *DB) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
 	st, err := db.stmt(ctx, db.read, query)
@@ -263,9 +280,10 @@ func scanOrg(row interface{ Scan(...any) error }) (store.Org, error) {
 	return o, nil
 }
 
-// Org returns one organisation.
+// Org returns one organisation, read on the writer's connection (a hot
+// read, see the package comment).
 func (db *DB) Org(ctx context.Context, number string) (store.Org, error) {
-	o, err := scanOrg(db.queryRow(ctx, `SELECT `+orgColumns+` FROM `+orgFrom+` WHERE number = ?`, number))
+	o, err := scanOrg(db.hotRow(ctx, `SELECT `+orgColumns+` FROM `+orgFrom+` WHERE number = ?`, number))
 	if errors.Is(err, sql.ErrNoRows) {
 		return o, errs.E(errs.NotFound, store.CodeOrgNotFound, "no organisation %s", number)
 	}
@@ -528,21 +546,23 @@ func (db *DB) SignerJob(ctx context.Context, signerID string) (*job.Job, error) 
 }
 
 // readJob reads the job that first (jobQuery or signerJobQuery) selects
-// with args, then its documents and signers, in one read transaction. No
-// such job is sql.ErrNoRows, for the caller to name.
+// with args, then its documents and signers, in one read transaction on
+// the writer's connection (a hot read, see the package comment). No such
+// job is sql.ErrNoRows, for the caller to name.
 func (db *DB) readJob(ctx context.Context, first string, args ...any) (*job.Job, error) {
-	// Prepare (once) before taking a connection for the transaction: a
-	// prepare inside it would wait for a second connection of the pool,
-	// which concurrent readers may all be holding.
+	// Prepare (once) before taking the connection for the transaction: a
+	// prepare inside it would wait forever for the pool's only connection.
 	var stmts [3]*sql.Stmt
 	for i, query := range []string{first, documentsQuery, signersQuery} {
-		st, err := db.stmt(ctx, db.read, query)
+		st, err := db.stmt(ctx, db.write, query)
 		if err != nil {
 			return nil, fmt.Errorf("sqlite: job: %w", err)
 		}
 		stmts[i] = st
 	}
-	tx, err := db.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	// Read-only, the driver begins it DEFERRED rather than IMMEDIATE: it
+	// takes no write lock.
+	tx, err := db.write.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: job: %w", err)
 	}

@@ -187,3 +187,77 @@ func BenchmarkSaveThenReads(b *testing.B) {
 	b.StopTimer()
 	b.ReportMetric(float64(cpuTime()-cpu0)/float64(b.N)/1e3, "cpu-µs/op")
 }
+
+// BenchmarkCeremonyStore makes, per op, the store calls the in-process
+// ceremony makes per job (counted in BenchmarkCeremony of internal/server
+// at 100 jobs, rounded): a creation; per signer five SignerJob and five
+// Org reads (the pages), an intent save and an act save; the completion's
+// Job read and save; the delivery's six Job reads, an Org read, its
+// notices recorded and read, a feed read and a cursor. Relaxed sync: it
+// measures SQLite's CPU and system calls, not the disk.
+func BenchmarkCeremonyStore(b *testing.B) {
+	db, j0 := benchJob(b)
+	ctx := context.Background()
+	t0 := j0.CreatedAt
+	if err := db.PutOrg(ctx, store.By{Actor: "test", At: t0}, store.Org{Number: j0.Org, Name: "Org", Active: true, CreatedAt: t0}); err != nil {
+		b.Fatal(err)
+	}
+	n := 0
+	id := func() string { n++; return fmt.Sprintf("0194%012d", n) }
+	r := &job.Request{Title: "Arbeidsavtale", Flow: job.Direct, SignatureType: job.Authenticated,
+		Documents: []job.DocumentRequest{{Title: "Kontrakt", File: "doc1"}},
+		Signers:   []job.SignerRequest{{PID: "21909825250", Order: 1}, {PID: "03896127682", Order: 2}}}
+	var seq int64
+	b.ReportAllocs()
+	cpu0 := cpuTime()
+	b.ResetTimer()
+	for b.Loop() {
+		docs := []job.Document{{ID: id(), Title: "Kontrakt", FileName: "k.pdf", MediaType: "application/pdf",
+			Size: 1234, SHA256: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", Pages: 2}}
+		j, ev := job.New(r, j0.Org, "cert:42", docs, id, t0, job.DefaultLimits)
+		j.AuditKey = make([]byte, 32)
+		must(b, db.CreateJob(ctx, j, ev, nil))
+		for i := range j.Signers {
+			s := &j.Signers[i]
+			for range 5 {
+				_, err := db.SignerJob(ctx, s.ID)
+				must(b, err)
+				_, err = db.Org(ctx, j.Org)
+				must(b, err)
+			}
+			must(b, db.SaveJob(ctx, j, []job.Event{{Type: "signer.signing", JobID: j.ID, SignerID: s.ID, At: t0}}))
+			s.Status, s.Evidence, s.Name = job.SignerSigned, fmt.Sprintf("%064x", 2*n+i), "Kari Nordmann"
+			s.UpdatedAt = t0.Add(time.Second)
+			j.Documents[0].Signed = job.Revision{SHA256: fmt.Sprintf("%064x", 4*n+i), Size: 3000 + int64(i),
+				Parts: []blob.Span{{Key: j.Documents[0].SHA256, Size: 1234}, {Key: fmt.Sprintf("%064x", 4*n+2+i), Size: 1766 + int64(i)}}}
+			must(b, db.SaveJob(ctx, j, []job.Event{{Type: "signer.signed", JobID: j.ID, SignerID: s.ID, At: t0}}))
+		}
+		_, err := db.Job(ctx, j.Org, j.ID)
+		must(b, err)
+		j.Status, j.EndedAt = job.StatusCompleted, t0.Add(time.Minute)
+		must(b, db.SaveJob(ctx, j, []job.Event{{Type: "job.completed", JobID: j.ID, At: t0}}))
+		for range 6 {
+			_, err := db.Job(ctx, j.Org, j.ID)
+			must(b, err)
+		}
+		_, err = db.Org(ctx, j.Org)
+		must(b, err)
+		must(b, db.RecordNotices(ctx, []store.Notice{{Key: j.ID + "/a", Org: j.Org, JobID: j.ID, Channel: "digipost", At: t0},
+			{Key: j.ID + "/b", Org: j.Org, JobID: j.ID, Channel: "digipost", At: t0}}))
+		_, err = db.JobNotices(ctx, j.Org, j.ID)
+		must(b, err)
+		changes, err := db.ChangesAfter(ctx, seq, 100)
+		must(b, err)
+		seq = changes[len(changes)-1].Seq
+		must(b, db.SetCursor(ctx, "bench", seq))
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(cpuTime()-cpu0)/float64(b.N)/1e3, "cpu-µs/op")
+}
+
+func must(b *testing.B, err error) {
+	b.Helper()
+	if err != nil {
+		b.Fatal(err)
+	}
+}

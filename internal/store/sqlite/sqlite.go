@@ -579,10 +579,12 @@ func (db *DB) readJob(ctx context.Context, first string, args ...any) (*job.Job,
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: job documents: %w", err)
 	}
+	var pos []int
 	for rows.Next() {
 		var d job.Document
 		var parts string
-		if err := rows.Scan(&d.ID, &d.Title, &d.FileName, &d.MediaType, &d.Size, &d.SHA256, &d.Pages, &d.Role,
+		var p int
+		if err := rows.Scan(&p, &d.ID, &d.Title, &d.FileName, &d.MediaType, &d.Size, &d.SHA256, &d.Pages, &d.Role,
 			&d.Signed.SHA256, &d.Signed.Size, &parts); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("sqlite: job documents: %w", err)
@@ -591,40 +593,59 @@ func (db *DB) readJob(ctx context.Context, first string, args ...any) (*job.Job,
 			rows.Close()
 			return nil, fmt.Errorf("sqlite: job document %s: %w", d.ID, err)
 		}
-		j.Documents = append(j.Documents, d)
+		j.Documents, pos = append(j.Documents, d), append(pos, p)
 	}
 	rows.Close()
+	inPositionOrder(j.Documents, pos)
 	rows, err = tx.StmtContext(ctx, stmts[2]).QueryContext(ctx, org, id)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: job signers: %w", err)
 	}
 	defer rows.Close()
+	pos = pos[:0]
 	for rows.Next() {
 		var s job.Signer
 		var updated int64
-		if err := rows.Scan(&s.ID, &s.PID, &s.Email, &s.Mobile, &s.Order, &s.OnBehalfOf, &s.Status, &updated,
+		var p int
+		if err := rows.Scan(&p, &s.ID, &s.PID, &s.Email, &s.Mobile, &s.Order, &s.OnBehalfOf, &s.Status, &updated,
 			&s.Name, &s.Evidence, &s.Notice, &s.Ref, &s.RejectionReason); err != nil {
 			return nil, fmt.Errorf("sqlite: job signers: %w", err)
 		}
 		s.UpdatedAt = fromMicro(updated)
-		j.Signers = append(j.Signers, s)
+		j.Signers, pos = append(j.Signers, s), append(pos, p)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("sqlite: job signers: %w", err)
 	}
+	inPositionOrder(j.Signers, pos)
 	return j, nil
+}
+
+// inPositionOrder sorts items by their positions (pos[i] is items[i]'s),
+// which documentsQuery and signersQuery leave to Go: SQLite would sort
+// the few rows in a temporary B-tree, which cost about a seventh of a
+// job's read. Insertion sort, since the rows nearly always come in order
+// already (ids are made in position order).
+func inPositionOrder[T any](items []T, pos []int) {
+	for i := 1; i < len(items); i++ {
+		for k := i; k > 0 && pos[k] < pos[k-1]; k-- {
+			items[k], items[k-1] = items[k-1], items[k]
+			pos[k], pos[k-1] = pos[k-1], pos[k]
+		}
+	}
 }
 
 // The queries Job and SignerJob run, prepared once: parsing them cost
 // more than running them. signerJobQuery finds the job through the
-// signers_id index.
+// signers_id index. The documents and signers come in primary-key order,
+// put in position order by readJob.
 const (
 	jobQuery       = `SELECT ` + jobColumns + ` FROM jobs WHERE org = ? AND id = ?`
 	signerJobQuery = `SELECT ` + jobColumns + ` FROM jobs WHERE (org, id) = (SELECT org, job_id FROM signers WHERE id = ?)`
-	documentsQuery = `SELECT id, title, file_name, media_type, size, sha256, pages, role, signed_sha256, signed_size, signed_parts FROM documents
-		WHERE org = ? AND job_id = ? ORDER BY position`
-	signersQuery = `SELECT id, pid, email, mobile, ord, on_behalf_of, status, updated_at, name, evidence, notice, ref, rejection_reason FROM signers
-		WHERE org = ? AND job_id = ? ORDER BY position`
+	documentsQuery = `SELECT position, id, title, file_name, media_type, size, sha256, pages, role, signed_sha256, signed_size, signed_parts
+		FROM documents WHERE org = ? AND job_id = ?`
+	signersQuery = `SELECT position, id, pid, email, mobile, ord, on_behalf_of, status, updated_at, name, evidence, notice, ref, rejection_reason
+		FROM signers WHERE org = ? AND job_id = ?`
 )
 
 // ListJobs pages through org's jobs newest first. Job ids sort by creation

@@ -27,6 +27,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"orgs", testOrgs},
 		{"org-logos", testOrgLogos},
 		{"job-roundtrip", testJobRoundtrip},
+		{"job-position-order", testPositionOrder},
 		{"tenant-isolation", testTenantIsolation},
 		{"list-paging", testListPaging},
 		{"job-table", testJobTable},
@@ -225,6 +226,39 @@ func testJobRoundtrip(t *testing.T, s store.Store) {
 		if err != nil || got.Polling == nil || *got.Polling != *p.Polling || got.Signers[1].Ref != "kunde 1337" {
 			t.Fatalf("polling %q: got %+v, %v", queue, got.Polling, err)
 		}
+	}
+}
+
+// A job's documents and signers are read in their positions' order, also
+// when their ids sort the other way.
+func testPositionOrder(t *testing.T, s store.Store) {
+	j, ev := newJob(orgA)
+	j.Documents = append(j.Documents, j.Documents[0])
+	j.Documents[1].Title = "Vedlegg"
+	j.Signers = append(j.Signers, j.Signers[1])
+	j.Signers[2].Email, j.Signers[2].Order = "ola@example.test", 3
+	for i := range j.Documents {
+		j.Documents[i].ID = fmt.Sprintf("0193%012d", 999_000-i)
+	}
+	for i := range j.Signers {
+		j.Signers[i].ID = fmt.Sprintf("0193%012d", 998_000-i)
+	}
+	if err := s.CreateJob(context.Background(), j, ev, nil); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Job(context.Background(), orgA, j.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, j) {
+		t.Fatalf("Job differs:\n got %+v\nwant %+v", got, j)
+	}
+	got, err = s.SignerJob(context.Background(), j.Signers[2].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, j) {
+		t.Fatalf("SignerJob differs:\n got %+v\nwant %+v", got, j)
 	}
 }
 

@@ -66,10 +66,10 @@ func (db *DB) users(ctx context.Context, where string, args ...any) ([]store.Use
 	return out, rows.Err()
 }
 
-// Cursor returns a worker's position in the feed.
+// Cursor returns a worker's position in the feed (a hot read).
 func (db *DB) Cursor(ctx context.Context, name string) (int64, error) {
 	var seq int64
-	err := db.queryRow(ctx, `SELECT seq FROM cursors WHERE name = ?`, name).Scan(&seq)
+	err := db.hotRow(ctx, `SELECT seq FROM cursors WHERE name = ?`, name).Scan(&seq)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, nil
 	}
@@ -119,9 +119,9 @@ func (db *DB) HasNotice(ctx context.Context, key string) (bool, error) {
 	return true, nil
 }
 
-// JobNotices lists a job's notices.
+// JobNotices lists a job's notices (a hot read).
 func (db *DB) JobNotices(ctx context.Context, org, jobID string) ([]store.Notice, error) {
-	rows, err := db.query(ctx, `
+	rows, err := db.hotQuery(ctx, `
 		SELECT key, org, job_id, signer_id, channel, template, at FROM notices
 		WHERE org = ? AND job_id = ? ORDER BY at, key`, org, jobID)
 	if err != nil {

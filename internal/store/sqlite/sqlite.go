@@ -1,12 +1,13 @@
 // Package sqlite is the embedded implementation of the storage port: one
 // SQLite file in WAL mode through a pure-Go driver (no cgo). All writes go
 // through one connection, which is how SQLite serialises writers anyway.
-// So do the short reads that nearly every request makes (a job, an
-// organisation): the writer's is the one connection whose page cache its
-// own commits leave valid, where a commit makes every other connection
-// drop its cache at its next transaction and read each page again from
-// the file (https://sqlite.org/wal.html). Reads that may take long (lists,
-// the feed, the audit log) use a pool and never wait for writers.
+// So do the short reads that the requests and the delivery make (a job,
+// an organisation, the feed, a job's notices): the writer's is the one
+// connection whose page cache its own commits leave valid, where a commit
+// makes every other connection drop its cache at its next transaction and
+// read each page again from the file (https://sqlite.org/wal.html). Reads
+// that may take long (the portal's lists, the audit log, usage, retention's
+// scans) use a pool and never wait for writers.
 //
 // Commits are made durable in groups (sqldb.WAL): the writer commits with
 // synchronous=NORMAL and every write then waits for an fsync of the
@@ -222,15 +223,6 @@ func (db *DB) exec(ctx context.Context, tx *sql.Tx, query string, args ...any) (
 	return tx.ExecContext(ctx, query, args...)
 }
 
-// query runs a cached statement on the read pool.
-func (db *DB) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	st, err := db.stmt(ctx, db.read, query)
-	if err != nil {
-		return nil, err
-	}
-	return st.QueryContext(ctx, args...)
-}
-
 // hotRow runs a cached statement that reads one row on the writer's
 // connection, whose page cache holds what the writes left there (see the
 // package comment). Only short reads belong here: a read waits for the
@@ -241,6 +233,15 @@ func (db *DB) hotRow(ctx context.Context, query string, args ...any) *sql.Row {
 		return db.write.QueryRowContext(ctx, query, args...) // reports the same error through Scan
 	}
 	return st.QueryRowContext(ctx, args...)
+}
+
+// hotQuery is hotRow for a statement that reads a few rows.
+func (db *DB) hotQuery(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	st, err := db.stmt(ctx, db.write, query)
+	if err != nil {
+		return nil, err
+	}
+	return st.QueryContext(ctx, args...)
 }
 
 // queryRow runs a cached statement on the read pool.
@@ -776,8 +777,9 @@ func (db *DB) ChangesAfter(ctx context.Context, after int64, limit int) ([]store
 	return db.changes(ctx, `WHERE seq > ? ORDER BY seq LIMIT ?`, after, limit)
 }
 
+// changes reads up to its LIMIT of feed entries, a hot read.
 func (db *DB) changes(ctx context.Context, where string, args ...any) ([]store.Change, error) {
-	rows, err := db.query(ctx, `
+	rows, err := db.hotQuery(ctx, `
 		SELECT seq, org, job_id, signer_id, type, job_status, signer_status, at FROM feed `+where, args...)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: changes: %w", err)
@@ -796,6 +798,8 @@ func (db *DB) changes(ctx context.Context, where string, args ...any) ([]store.C
 	if err := rows.Err(); err != nil || len(out) == 0 {
 		return out, err
 	}
+	// Let the writer's connection go before waiting for the disk.
+	rows.Close()
 	// A feed entry goes out (to the API's reader, to callbacks and
 	// mailboxes) under its sequence number only once it is on the disk:
 	// one a power failure took back would have its number given to

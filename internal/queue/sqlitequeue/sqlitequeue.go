@@ -176,10 +176,6 @@ func (q *Queue) migrate(ctx context.Context) error {
 	return nil
 }
 
-func (q *Queue) tx(ctx context.Context, fn func(*sql.Tx) error) error {
-	return sqldb.InTx(ctx, q.db, fn)
-}
-
 // stmt returns the prepared statement for query, preparing it once.
 func (q *Queue) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
 	if st, ok := q.stmts.Load(query); ok {
@@ -259,23 +255,23 @@ func (q *Queue) Enqueue(ctx context.Context, kind, key string, payload []byte, r
 	if err != nil {
 		return fmt.Errorf("sqlitequeue: enqueue: %w", err)
 	}
-	err = q.durably(ctx, func(tx *sql.Tx) error {
-		_, err := tx.StmtContext(ctx, st).ExecContext(ctx, kind, key, payload, micro(runAt), now, now)
-		return err
-	})
-	if err != nil {
+	// One statement, its own transaction, as Claim's: no BEGIN and COMMIT
+	// for the driver to parse and run around it.
+	if _, err := st.ExecContext(ctx, kind, key, payload, micro(runAt), now, now); err != nil {
 		return fmt.Errorf("sqlitequeue: enqueue: %w", sqldb.Full(err))
+	}
+	if err := q.durable(); err != nil {
+		return fmt.Errorf("sqlitequeue: enqueue: %w", err)
 	}
 	q.enqueued.Notify()
 	return nil
 }
 
-// durably runs fn in a transaction that is on the disk when durably
-// returns (see the package comment). Without wal the connection's own
-// setting holds.
-func (q *Queue) durably(ctx context.Context, fn func(*sql.Tx) error) error {
-	if err := q.tx(ctx, fn); err != nil || q.wal == nil {
-		return err
+// durable returns once every commit made before it is on the disk (see
+// the package comment). Without wal the connection's own setting holds.
+func (q *Queue) durable() error {
+	if q.wal == nil {
+		return nil
 	}
 	return q.wal.Sync()
 }

@@ -495,37 +495,18 @@ func TestRefusesIncompleteMessage(t *testing.T) {
 //
 //	go test ./internal/dev/mailbox -run '^$' -bench Receive -benchmem -count 5
 func BenchmarkReceive(b *testing.B) {
-	pop, err := population.Load()
-	if err != nil {
-		b.Fatal(err)
-	}
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		b.Fatal(err)
-	}
+	pop, key, pid := benchSetup(b)
 	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 	stand := devmailbox.New(pop, devmailbox.Options{SenderID: senderID, PublicKey: &key.PublicKey, Now: func() time.Time { return now }})
 	c := &captured{}
 	client := &digipost.Client{BaseURL: "https://digipost.test", SenderID: senderID, Key: key, HTTP: &http.Client{Transport: c},
 		Now: func() time.Time { return now }}
-	var pid string
-	for _, p := range pop.People {
-		if p.DigitalMailbox == "digipost" && p.KRRStatus == "active" {
-			pid = p.PID
-			break
-		}
-	}
-	signed, receipt := make([]byte, 300<<10), make([]byte, 62<<10)
-	rand.Read(signed)
-	rand.Read(receipt)
 	b.ReportAllocs()
 	i := 0
 	for b.Loop() {
 		b.StopTimer()
 		i++
-		m := mailbox.Message{ID: fmt.Sprintf("7f2c1b8e-0000-4000-8000-%012d", i), Primary: pdfDoc("Avtale", signed),
-			Attachments: []mailbox.Document{pdfDoc("Kvittering: Avtale", receipt)}}
-		if _, err := client.Deliver(b.Context(), pid, m); err == nil || c.req == nil {
+		if _, err := client.Deliver(b.Context(), pid, ceremonyMessage(i)); err == nil || c.req == nil {
 			b.Fatalf("want the captured request to fail, got %v", err)
 		}
 		req := httptest.NewRequest(http.MethodPost, c.req.URL.Path, bytes.NewReader(c.body))
@@ -539,6 +520,41 @@ func BenchmarkReceive(b *testing.B) {
 	}
 }
 
+// benchSetup returns what the benchmarks deliver with: the population, the
+// sender's key and an active Digipost user's pid.
+func benchSetup(b *testing.B) (*population.Population, *rsa.PrivateKey, string) {
+	pop, err := population.Load()
+	if err != nil {
+		b.Fatal(err)
+	}
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, p := range pop.People {
+		if p.DigitalMailbox == "digipost" && p.KRRStatus == "active" {
+			return pop, key, p.PID
+		}
+	}
+	b.Fatal("no active Digipost user")
+	return nil, nil, ""
+}
+
+// The contents of a ceremony's message: a signed document of about 300 KB
+// and a receipt of about 62 KB, random bytes.
+var signedContent, receiptContent = func() ([]byte, []byte) {
+	signed, receipt := make([]byte, 300<<10), make([]byte, 62<<10)
+	rand.Read(signed)
+	rand.Read(receipt)
+	return signed, receipt
+}()
+
+// ceremonyMessage is the i-th message as a ceremony sends it.
+func ceremonyMessage(i int) mailbox.Message {
+	return mailbox.Message{ID: fmt.Sprintf("7f2c1b8e-0000-4000-8000-%012d", i), Primary: pdfDoc("Avtale", signedContent),
+		Attachments: []mailbox.Document{pdfDoc("Kvittering: Avtale", receiptContent)}}
+}
+
 // BenchmarkDeliverTLS is one signer's message as a two-signer ceremony on a
 // 100 KB document forwards it under segl serve --dev: the client builds,
 // hashes and signs the request and sends it over TLS, on a connection kept
@@ -550,24 +566,7 @@ func BenchmarkReceive(b *testing.B) {
 //
 //	go test ./internal/dev/mailbox -run '^$' -bench DeliverTLS -benchtime 300x -count 5
 func BenchmarkDeliverTLS(b *testing.B) {
-	pop, err := population.Load()
-	if err != nil {
-		b.Fatal(err)
-	}
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		b.Fatal(err)
-	}
-	var pid string
-	for _, p := range pop.People {
-		if p.DigitalMailbox == "digipost" && p.KRRStatus == "active" {
-			pid = p.PID
-			break
-		}
-	}
-	signed, receipt := make([]byte, 300<<10), make([]byte, 62<<10)
-	rand.Read(signed)
-	rand.Read(receipt)
+	pop, key, pid := benchSetup(b)
 	for _, proto := range []string{"http1", "http2"} {
 		b.Run(proto, func(b *testing.B) {
 			stand := devmailbox.New(pop, devmailbox.Options{SenderID: senderID, PublicKey: &key.PublicKey})
@@ -589,9 +588,7 @@ func BenchmarkDeliverTLS(b *testing.B) {
 			i := 0
 			for b.Loop() {
 				i++
-				m := mailbox.Message{ID: fmt.Sprintf("7f2c1b8e-0000-4000-8000-%012d", i), Primary: pdfDoc("Avtale", signed),
-					Attachments: []mailbox.Document{pdfDoc("Kvittering: Avtale", receipt)}}
-				if _, err := client.Deliver(b.Context(), pid, m); err != nil {
+				if _, err := client.Deliver(b.Context(), pid, ceremonyMessage(i)); err != nil {
 					b.Fatal(err)
 				}
 			}

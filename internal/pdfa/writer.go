@@ -8,9 +8,7 @@ import (
 	"fmt"
 	"hash"
 	"io"
-	"runtime"
 	"strconv"
-	"sync"
 	"unicode/utf16"
 
 	"github.com/segl/segl/internal/pdf"
@@ -42,9 +40,11 @@ type writer struct {
 // newWriter returns a writer to w that compresses at zlib's default level,
 // or with quick at zlib.BestSpeed (Meta.Quick).
 func newWriter(w io.Writer, quick bool) *writer {
-	f := getFlater()
+	var f *flater
 	if quick {
 		f = getFastFlater()
+	} else {
+		f = getFlater()
 	}
 	bw := writeBuffers.get(func() *bufio.Writer { return bufio.NewWriterSize(nil, 64<<10) })
 	bw.Reset(w)
@@ -180,7 +180,7 @@ type flater struct {
 	zw    *zlib.Writer
 	zbuf  bytes.Buffer
 	level int
-	idle  *idleFlaters
+	idle  idleBuffers[*flater] // where release returns it
 }
 
 // Documents are compressed at zlib's default level. The objects of a
@@ -190,38 +190,25 @@ type flater struct {
 // cost (half of AppearanceText) and BestSpeed halves it for about 1 KB more
 // per signature.
 var (
-	flaters     = &idleFlaters{level: zlib.DefaultCompression}
-	fastFlaters = &idleFlaters{level: zlib.BestSpeed}
+	flaters     = make(idleBuffers[*flater], maxIdleFlaters)
+	fastFlaters = make(idleBuffers[*flater], maxIdleFlaters)
 )
 
-// idleFlaters keeps up to GOMAXPROCS idle flaters of one level, across
-// garbage collections: about 1 MB each at the default level and 0.5 MB at
-// BestSpeed. A sync.Pool lost them at every other collection and could not
-// hand over one left in another processor's private slot, so that a
-// signing act made a new compressor every few acts (100 KB allocated per
-// act on average, and its zeroing).
-type idleFlaters struct {
-	mu    sync.Mutex
-	free  []*flater
-	level int
-}
+// maxIdleFlaters bounds the idle flaters of each level (about 1 MB each at
+// the default level, 0.5 MB at BestSpeed). Kept across garbage collections,
+// as buffers are (idleBuffers): a sync.Pool lost them at every other
+// collection, so that a signing act made a new compressor every few acts
+// (100 KB allocated per act on average, and its zeroing).
+const maxIdleFlaters = 8
 
-func getFlater() *flater { return flaters.get() }
+func getFlater() *flater {
+	return flaters.get(func() *flater { return &flater{level: zlib.DefaultCompression, idle: flaters} })
+}
 
 // getFastFlater returns a flater that compresses with zlib.BestSpeed, for
 // the objects SignaturePage and AppearanceText make.
-func getFastFlater() *flater { return fastFlaters.get() }
-
-func (p *idleFlaters) get() *flater {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if n := len(p.free); n > 0 {
-		f := p.free[n-1]
-		p.free[n-1] = nil
-		p.free = p.free[:n-1]
-		return f
-	}
-	return &flater{level: p.level, idle: p}
+func getFastFlater() *flater {
+	return fastFlaters.get(func() *flater { return &flater{level: zlib.BestSpeed, idle: fastFlaters} })
 }
 
 // release returns f to the idle ones, or to the collector when enough
@@ -230,12 +217,7 @@ func (f *flater) release() {
 	if f.zbuf.Cap() > 1<<20 {
 		f.zbuf = bytes.Buffer{}
 	}
-	p := f.idle
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if len(p.free) < runtime.GOMAXPROCS(0) {
-		p.free = append(p.free, f)
-	}
+	f.idle.put(f)
 }
 
 // minDeflate is the size below which stream data is stored as it is: the

@@ -108,14 +108,15 @@ func (r Receipt) text(t doctext.Receipt, loc *time.Location) (title, body string
 // receiptRepertoire is what receipts in the language of t are written
 // with, for the font pdfa prepares once (pdfa.Meta.Repertoire): the
 // catalogue's receipt texts, printable ASCII (numbers, digests, most
-// names and titles) and the Norwegian letters. A receipt with another
-// character (a name with é) gets a font of its own.
+// names and titles), the Norwegian letters and what Norwegian titles and
+// names often hold besides (é, ü, «», dashes, curly quotes, §, €). A
+// receipt with another character gets a font of its own.
 func receiptRepertoire(t doctext.Receipt) string {
 	chars := map[rune]bool{}
 	for r := ' '; r <= '~'; r++ {
 		chars[r] = true
 	}
-	for _, r := range "ÆØÅæøå" + fmt.Sprint(t) {
+	for _, r := range "ÆØÅæøåÉéÈèÁáÄäÖöÜü«»–—‘’“”§€" + fmt.Sprint(t) {
 		if unicode.IsPrint(r) {
 			chars[r] = true
 		}

@@ -225,6 +225,17 @@ func (s *Service) SignRead(ctx context.Context, read *job.Job, signerID string, 
 	}
 }
 
+// unprepared reports whether a document of j that its signers sign has
+// no signed revision yet: the act then prepares it (signing.Engine.Sign).
+func unprepared(j *job.Job) bool {
+	for i := range j.Documents {
+		if d := &j.Documents[i]; j.Signs(d) && d.Signed.SHA256 == "" {
+			return true
+		}
+	}
+	return false
+}
+
 // changed reports whether err is the store's lost compare-and-swap.
 func changed(err error) bool {
 	return errs.HasCode(err, store.CodeJobChanged)
@@ -312,9 +323,13 @@ func (s *Service) signOnce(ctx context.Context, read *job.Job, signerID string, 
 		return nil, err
 	}
 	base := revisions(j) // what this act signs on top of
-	sender, err := s.SenderName(ctx, j)
-	if err != nil {
-		return nil, err
+	// The sender's name goes on the signature page, which only the
+	// preparation of a document before its first act makes.
+	var sender string
+	if unprepared(j) {
+		if sender, err = s.SenderName(ctx, j); err != nil {
+			return nil, err
+		}
 	}
 	facts := xades.SignerFacts{Name: id.Name, PID: id.PID, EIDMethod: id.Method, LevelOfAssurance: string(id.Assurance),
 		AuthTime: id.AuthTime, IDToken: id.IDToken, OnBehalfOf: signer.OnBehalfOf}

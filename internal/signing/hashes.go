@@ -36,9 +36,10 @@ const maxHashes = 4096
 // A state is used only for the revision whose SHA-256 it finalises to
 // (get checks it), and only in the process whose act computed it: after a
 // restart, on another node, or once dropped, the revision is read and
-// hashed as before. The first act of a document hashes its prepared
-// revision as read through its spans, which proves that the upload's
-// copied runs rebuild what preparation wrote.
+// hashed as before. The first act of a document goes on from the SHA-256
+// of its prepared revision as preparation wrote it: preparedRuns compares
+// each of the upload's copied runs with what preparation wrote, byte for
+// byte, so the revision's parts rebuild exactly the bytes hashed.
 type hashes struct {
 	mu    sync.Mutex
 	by    map[string]hash.Hash

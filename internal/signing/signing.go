@@ -87,6 +87,7 @@ import (
 	"io/fs"
 	"mime"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/segl/segl/internal/blob"
@@ -467,7 +468,7 @@ func (e *Engine) Sign(ctx context.Context, act Act) (Signed, error) {
 		if d.Unsigned {
 			continue
 		}
-		parent, src, own, err := e.current(ctx, act.Job, d)
+		parent, src, own, hashed, err := e.current(ctx, act.Job, d)
 		if err != nil {
 			return Signed{}, err
 		}
@@ -478,11 +479,7 @@ func (e *Engine) Sign(ctx context.Context, act Act) (Signed, error) {
 			return Signed{}, fmt.Errorf("signing: %w", err)
 		}
 		parents[i] = parent
-		rev := Revision{Document: d.ID, Src: src, Size: src.Size(), Out: tails[i]}
-		if own == nil {
-			rev.Hashed = e.hashes.get(parent.SHA256)
-		}
-		revs = append(revs, rev)
+		revs = append(revs, Revision{Document: d.ID, Src: src, Size: src.Size(), Out: tails[i], Hashed: hashed})
 	}
 	evidence, err := e.signRevisions(ctx, act, key, revs)
 	if err != nil {
@@ -549,20 +546,26 @@ func (e *Engine) ownKey(ctx context.Context, idToken string, n int) (*pki.KeyPai
 // them and what it appends as one blob (blob.NewTailAfter), so that the
 // first act's revision, like every later one, is its parent followed by
 // what the act appends, and costs one file, not two.
-func (e *Engine) current(ctx context.Context, j Job, d Document) (rev job.Revision, o blob.Object, own *blob.Stager, err error) {
+//
+// hashed, when not nil, has hashed the revision whole (see hashes): the
+// prepared document as it was written, or a revision an act of this
+// process wrote; the act's signature and tail go on from it.
+func (e *Engine) current(ctx context.Context, j Job, d Document) (rev job.Revision, o blob.Object, own *blob.Stager, hashed hash.Hash, err error) {
 	rev = d.Revision
 	if rev.SHA256 == "" {
-		if rev, own, err = e.preparedRevision(ctx, j, d); err != nil {
-			return job.Revision{}, nil, nil, err
+		if rev, own, hashed, err = e.preparedRevision(ctx, j, d); err != nil {
+			return job.Revision{}, nil, nil, nil, err
 		}
+	} else {
+		hashed = e.hashes.get(rev.SHA256)
 	}
 	if o, err = blob.OpenPending(ctx, e.cfg.Blobs, rev.Spans(), own); err != nil {
 		if own != nil {
 			own.Close()
 		}
-		return job.Revision{}, nil, nil, fmt.Errorf("signing: document %s: %w", d.ID, err)
+		return job.Revision{}, nil, nil, nil, fmt.Errorf("signing: document %s: %w", d.ID, err)
 	}
-	return rev, o, own, nil
+	return rev, o, own, hashed, nil
 }
 
 // preparedRevision prepares d's upload (see prepare) through a spool
@@ -572,11 +575,13 @@ func (e *Engine) current(ctx context.Context, j Job, d Document) (rev job.Revisi
 // the rest (the rewritten objects, the signature page) goes into own, to
 // be stored with the first act's output (see current). The prepared
 // document is not recorded on its own: the first act's revision begins
-// with it, and a failed act stores none of it.
-func (e *Engine) preparedRevision(ctx context.Context, j Job, d Document) (job.Revision, *blob.Stager, error) {
+// with it, and a failed act stores none of it. It also returns the
+// SHA-256 that hashed the prepared document as it was written, for the
+// act to go on from.
+func (e *Engine) preparedRevision(ctx context.Context, j Job, d Document) (job.Revision, *blob.Stager, hash.Hash, error) {
 	src, err := e.cfg.Blobs.Open(ctx, d.Upload)
 	if err != nil {
-		return job.Revision{}, nil, err
+		return job.Revision{}, nil, nil, err
 	}
 	defer src.Close()
 	spool := pdf.NewSpool(e.cfg.TempDir, 0)
@@ -584,18 +589,21 @@ func (e *Engine) preparedRevision(ctx context.Context, j Job, d Document) (job.R
 	sum := sha256.New()
 	prep, err := e.prepare(ctx, io.MultiWriter(spool, sum), j, d, src, src.Size())
 	if err != nil {
-		return job.Revision{}, nil, err
+		return job.Revision{}, nil, nil, err
 	}
-	return e.preparedRuns(spool, prep.Size, hex.EncodeToString(sum.Sum(nil)), d.Upload, prep.Copied)
+	rev, own, err := e.preparedRuns(spool, prep.Size, hex.EncodeToString(sum.Sum(nil)), src, d.Upload, prep.Copied)
+	return rev, own, sum, err
 }
 
 // preparedRuns makes the size bytes of f, whose SHA-256 is sum, a revision in
 // parts: each of runs (in order, not overlapping) a span of the blob key,
-// whose bytes they are, and the bytes between them spans of one new blob,
-// which they are copied into: own, not stored yet, its spans with an
-// empty Key. Whatever reads the revision next checks it against sum
-// (appended), so a wrong run is never recorded.
-func (e *Engine) preparedRuns(f io.ReaderAt, size int64, sum, key string, runs []pdf.Run) (job.Revision, *blob.Stager, error) {
+// read as upload, whose bytes they are, and the bytes between them spans
+// of one new blob, which they are copied into: own, not stored yet, its
+// spans with an empty Key. Each run is compared with upload byte for
+// byte, so the parts rebuild f exactly and sum is theirs: a wrong run is
+// refused here, and the act signs on from sum without reading the
+// revision back to hash it again.
+func (e *Engine) preparedRuns(f io.ReaderAt, size int64, sum string, upload io.ReaderAt, key string, runs []pdf.Run) (job.Revision, *blob.Stager, error) {
 	own := blob.NewStager(e.cfg.TempDir) // in memory unless large: written once, by the store
 	var spans []blob.Span                // Key "" is own's, known once it is stored
 	var at int64
@@ -613,6 +621,8 @@ func (e *Engine) preparedRuns(f io.ReaderAt, size int64, sum, key string, runs [
 		var err error
 		if r.At < at || r.At+r.Size > size {
 			err = fmt.Errorf("signing: copied run %+v outside the prepared document's %d bytes", r, size)
+		} else if err = sameBytes(io.NewSectionReader(f, r.At, r.Size), io.NewSectionReader(upload, r.Offset, r.Size), r.Size); err != nil {
+			err = fmt.Errorf("signing: copied run %+v: %w", r, err)
 		} else {
 			err = rest(r.At)
 		}
@@ -626,6 +636,31 @@ func (e *Engine) preparedRuns(f io.ReaderAt, size int64, sum, key string, runs [
 		}
 	}
 	return job.Revision{SHA256: sum, Size: size, Parts: spans}, own, nil
+}
+
+// compareBuffers hold sameBytes' two buffers between calls.
+var compareBuffers = sync.Pool{New: func() any { return &[2][]byte{make([]byte, 32<<10), make([]byte, 32<<10)} }}
+
+// sameBytes reports an error unless a and b both read the same n bytes.
+func sameBytes(a, b io.Reader, n int64) error {
+	bufs := compareBuffers.Get().(*[2][]byte)
+	defer compareBuffers.Put(bufs)
+	bufA, bufB := bufs[0], bufs[1]
+	size := len(bufA)
+	for n > 0 {
+		k := int(min(n, int64(size)))
+		if _, err := io.ReadFull(a, bufA[:k]); err != nil {
+			return err
+		}
+		if _, err := io.ReadFull(b, bufB[:k]); err != nil {
+			return err
+		}
+		if !bytes.Equal(bufA[:k], bufB[:k]) {
+			return errors.New("not the upload's bytes")
+		}
+		n -= int64(k)
+	}
+	return nil
 }
 
 // appended stores what t holds past parent's bytes and returns the

@@ -698,3 +698,42 @@ func TestUnsignedDocuments(t *testing.T) {
 		t.Fatalf("completed = %+v", final)
 	}
 }
+
+// TestPreparedRunsCompareTheUpload checks that a prepared document's
+// copied runs become spans of the upload only where the upload holds
+// the very bytes preparation wrote: the first act signs on from the
+// SHA-256 of what was written, so a wrong run must not get that far.
+func TestPreparedRunsCompareTheUpload(t *testing.T) {
+	e := setup(t).engine(t)
+	prepared := []byte("%PDF-1.7 rewritten objects, copied stream data: 0123456789, more objects")
+	upload := []byte("upload bytes ... 0123456789 ... the rest")
+	at, off := int64(bytes.Index(prepared, []byte("0123"))), int64(bytes.Index(upload, []byte("0123")))
+	sum := fmt.Sprintf("%x", sha256.Sum256(prepared))
+	for _, tc := range []struct {
+		name string
+		run  pdf.Run
+		ok   bool
+	}{
+		{"ok/the-upload's-bytes", pdf.Run{At: at, Offset: off, Size: 10}, true},
+		{"fail/other-bytes", pdf.Run{At: at, Offset: off + 1, Size: 10}, false},
+		{"fail/past-the-upload", pdf.Run{At: at, Offset: int64(len(upload)) - 5, Size: 10}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rev, own, err := e.preparedRuns(bytes.NewReader(prepared), int64(len(prepared)), sum, bytes.NewReader(upload), "upload-key", []pdf.Run{tc.run})
+			if !tc.ok {
+				if err == nil {
+					own.Close()
+					t.Fatalf("run %+v accepted", tc.run)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer own.Close()
+			if len(rev.Parts) != 3 || rev.Parts[1].Key != "upload-key" || rev.Size != int64(len(prepared)) || own.Size() != int64(len(prepared))-10 {
+				t.Fatalf("revision %+v, own %d bytes", rev, own.Size())
+			}
+		})
+	}
+}

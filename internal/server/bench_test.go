@@ -3,8 +3,10 @@ package server_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"net/url"
+	"runtime/pprof"
 	"sync"
 	"testing"
 
@@ -52,20 +54,29 @@ func BenchmarkCreateJob(b *testing.B) {
 // sender downloads the signed PDFs (PAdES B-LTA).
 // `segl bench --ceremony` measures the same across processes. Each signer
 // is a fresh browser, so every job pays two TLS handshakes on the client
-// side as real signers would. cpu-ms/job is the CPU time of the whole
+// side as real signers would (with the server's certificate pinned, as
+// `segl bench` has it). cpu-ms/job is the CPU time of the whole
 // process (client and server) per job, which on a shared machine varies
-// far less than the wall time; where it goes is in -cpuprofile.
+// far less than the wall time; where it goes is in -cpuprofile, where the
+// client's samples carry the label side=client (see BenchmarkSignerLogin).
 func BenchmarkCeremony(b *testing.B) {
 	e := newEnvB(b)
 	c := e.client(orgA)
 	req := directRequest()
 	req.LevelOfAssurance = "substantial"
 	pids := []string{"21909825250", "03896127682"}
+	pin, err := signerbot.PinServer(context.Background(), e.srv.URL, e.srv.Dev.Roots())
+	if err != nil {
+		b.Fatal(err)
+	}
 	var mu sync.Mutex
 	var signed []*client.Job
 	b.SetParallelism(4)
 	b.ResetTimer()
 	cpu := testtool.CPUTime()
+	ctx := pprof.WithLabels(context.Background(), pprof.Labels("side", "client"))
+	pprof.SetGoroutineLabels(ctx)
+	defer pprof.SetGoroutineLabels(context.Background())
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
 			j, err := c.CreateJob(context.Background(), req, []client.Upload{{Part: "doc1", FileName: "k.pdf",
@@ -75,7 +86,7 @@ func BenchmarkCeremony(b *testing.B) {
 				return
 			}
 			for i, s := range j.Signers {
-				bot, _ := signerbot.New(e.srv.URL, e.srv.Dev.Roots())
+				bot, _ := signerbot.NewPinned(e.srv.URL, pin)
 				view, err := bot.Login(s.SigningURL, pids[i], "")
 				if err == nil {
 					var done signerbot.Page
@@ -111,4 +122,51 @@ func BenchmarkCeremony(b *testing.B) {
 	b.StopTimer()
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "jobs/s")
 	b.ReportMetric(float64((testtool.CPUTime()-cpu).Microseconds())/1000/float64(b.N), "cpu-ms/job")
+}
+
+// BenchmarkSignerLogin is a signer's way to their job page, as each signer
+// of a ceremony takes it in a new browser: the link's page, the login at
+// the development ID-porten (its form, the pushed request and the token
+// exchange behind it) and the job page, over a new TLS connection. The
+// signer does not sign, so the same link serves every iteration.
+// cpu-ms/login is the CPU time of the whole process (client and server);
+// in -cpuprofile the client's samples carry the label side=client, so
+// -tagfocus and -tagignore split the two.
+func BenchmarkSignerLogin(b *testing.B) {
+	e := newEnvB(b)
+	req := directRequest()
+	j, err := e.client(orgA).CreateJob(context.Background(), req, []client.Upload{pdfUpload("doc1")})
+	if err != nil {
+		b.Fatal(err)
+	}
+	link, pid := j.Signers[0].SigningURL, req.Signers[0].PID
+	pin, err := signerbot.PinServer(context.Background(), e.srv.URL, e.srv.Dev.Roots())
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetParallelism(4)
+	b.ResetTimer()
+	cpu := testtool.CPUTime()
+	pprof.Do(context.Background(), pprof.Labels("side", "client"), func(context.Context) {
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				bot, err := signerbot.NewPinned(e.srv.URL, pin)
+				if err != nil {
+					b.Error(err)
+					return
+				}
+				view, err := bot.Login(link, pid, "")
+				bot.HTTP.CloseIdleConnections()
+				if err == nil && view.Status != 200 {
+					err = fmt.Errorf("job page: %d", view.Status)
+				}
+				if err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
+	})
+	b.StopTimer()
+	b.ReportMetric(float64((testtool.CPUTime()-cpu).Microseconds())/1000/float64(b.N), "cpu-ms/login")
 }

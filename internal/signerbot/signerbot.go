@@ -6,12 +6,15 @@
 package signerbot
 
 import (
+	"bytes"
+	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
 	"fmt"
 	"html"
 	"io"
+	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
@@ -30,6 +33,16 @@ type Browser struct {
 
 // New makes a browser for the segl at base that trusts roots.
 func New(base string, roots *x509.CertPool) (*Browser, error) {
+	return newBrowser(base, &tls.Config{RootCAs: roots})
+}
+
+// NewPinned makes a browser for the segl at base that accepts only the
+// server certificate pin holds (see Pin).
+func NewPinned(base string, pin *Pin) (*Browser, error) {
+	return newBrowser(base, pin.config)
+}
+
+func newBrowser(base string, tc *tls.Config) (*Browser, error) {
 	u, err := url.Parse(base)
 	if err != nil {
 		return nil, err
@@ -40,7 +53,7 @@ func New(base string, roots *x509.CertPool) (*Browser, error) {
 	}
 	b := &Browser{Base: u, Follow: true}
 	b.HTTP = &http.Client{Jar: jar,
-		Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: roots}, MaxIdleConnsPerHost: 4},
+		Transport: &http.Transport{TLSClientConfig: tc, MaxIdleConnsPerHost: 4},
 		CheckRedirect: func(req *http.Request, via []*http.Request) error {
 			if !b.Follow || req.URL.Host != u.Host {
 				return http.ErrUseLastResponse
@@ -51,6 +64,51 @@ func New(base string, roots *x509.CertPool) (*Browser, error) {
 			return nil
 		}}
 	return b, nil
+}
+
+// Pin is the server certificate of one segl, verified once as a browser
+// verifies it (its chain to the trusted roots, for the URL's host), so
+// that many browsers can then recognise the server by that certificate
+// alone, without building and checking its chain again on every new
+// connection: that took a load generator a third of its handshake.
+// The server is still authenticated on every connection: TLS checks its
+// handshake signature against the pinned certificate's key.
+type Pin struct {
+	config *tls.Config
+}
+
+// PinServer connects to the segl at base, verifies its certificate
+// against roots and pins it.
+func PinServer(ctx context.Context, base string, roots *x509.CertPool) (*Pin, error) {
+	u, err := url.Parse(base)
+	if err != nil {
+		return nil, err
+	}
+	if u.Scheme != "https" {
+		return nil, fmt.Errorf("signerbot: pin %s: not https", base)
+	}
+	host := u.Host
+	if u.Port() == "" {
+		host = net.JoinHostPort(u.Hostname(), "443")
+	}
+	d := tls.Dialer{Config: &tls.Config{RootCAs: roots, ServerName: u.Hostname()}}
+	conn, err := d.DialContext(ctx, "tcp", host)
+	if err != nil {
+		return nil, fmt.Errorf("signerbot: pin %s: %w", base, err)
+	}
+	leaf := conn.(*tls.Conn).ConnectionState().PeerCertificates[0].Raw
+	conn.Close()
+	return &Pin{config: &tls.Config{
+		// The chain was verified above; VerifyConnection accepts only the
+		// certificate that was verified.
+		InsecureSkipVerify: true,
+		VerifyConnection: func(cs tls.ConnectionState) error {
+			if len(cs.PeerCertificates) == 0 || !bytes.Equal(cs.PeerCertificates[0].Raw, leaf) {
+				return errors.New("signerbot: the server's certificate is not the pinned one")
+			}
+			return nil
+		},
+	}}, nil
 }
 
 // Page is a response as the browser ended up with it.
@@ -69,12 +127,15 @@ func (b *Browser) Do(req *http.Request) (Page, error) {
 		return Page{}, fmt.Errorf("signerbot: %s %s: %w", req.Method, req.URL, err)
 	}
 	defer res.Body.Close()
-	body, err := io.ReadAll(res.Body)
-	if err != nil {
+	var body strings.Builder
+	if res.ContentLength > 0 {
+		body.Grow(int(min(res.ContentLength, 1<<20)))
+	}
+	if _, err := io.Copy(&body, res.Body); err != nil {
 		return Page{}, err
 	}
 	return Page{Status: res.StatusCode, URL: res.Request.URL, Location: res.Header.Get("Location"), Header: res.Header,
-		Body: string(body)}, nil
+		Body: body.String()}, nil
 }
 
 // Get fetches a URL, or a path on segl.
@@ -94,48 +155,87 @@ func (b *Browser) abs(target string) string {
 }
 
 var (
-	inputRE = regexp.MustCompile(`<input\b([^>]*)>`)
-	attrRE  = regexp.MustCompile(`\b(name|value|type|action)="([^"]*)"`)
-	h1RE    = regexp.MustCompile(`<h1>([^<]*)</h1>`)
-	linkRE  = regexp.MustCompile(`<a [^>]*href="([^"]*)"[^>]*>([^<]*)</a>`)
+	h1RE   = regexp.MustCompile(`<h1>([^<]*)</h1>`)
+	linkRE = regexp.MustCompile(`<a [^>]*href="([^"]*)"[^>]*>([^<]*)</a>`)
 )
 
-func attrs(s string) map[string]string {
-	out := map[string]string{}
-	for _, m := range attrRE.FindAllStringSubmatch(s, -1) {
-		out[m[1]] = html.UnescapeString(m[2])
-	}
-	return out
-}
-
 // findForm returns the first form of page whose action ends with suffix:
-// its action and what it holds up to </form>. It looks for the tags with
-// strings.Index: a regular expression over the whole page (a form's
-// content matched lazily up to its end tag) cost the bench client more
-// than the rest of its page handling.
+// its action and what it holds up to </form>. The bench client looks for
+// tags and attributes by scanning for them: regular expressions over the
+// whole page (a form's content matched lazily up to its end tag, then
+// every input and attribute) cost it more than the rest of its page
+// handling.
 func findForm(page, suffix string) (action, content string, ok bool) {
 	for rest := page; ; {
-		i := strings.Index(rest, "<form")
-		if i < 0 {
+		tag, after, ok := nextTag(rest, "<form")
+		if !ok {
 			return "", "", false
 		}
-		rest = rest[i+len("<form"):]
-		if rest != "" && isWordByte(rest[0]) {
-			continue // <formula> and the like
-		}
-		end := strings.IndexByte(rest, '>')
-		if end < 0 {
-			return "", "", false
-		}
-		tag := rest[:end]
-		rest = rest[end+1:]
-		formEnd := strings.Index(rest, "</form>")
+		formEnd := strings.Index(after, "</form>")
 		if formEnd < 0 {
 			return "", "", false
 		}
-		content, rest = rest[:formEnd], rest[formEnd+len("</form>"):]
-		if action := attrs(tag)["action"]; strings.HasSuffix(action, suffix) {
+		content, rest = after[:formEnd], after[formEnd+len("</form>"):]
+		if action, _ := attr(tag, "action"); strings.HasSuffix(action, suffix) {
 			return action, content, true
+		}
+	}
+}
+
+// nextTag finds the first start tag in s that opens with open ("<form"):
+// its attributes and what follows the tag.
+func nextTag(s, open string) (attrs, rest string, ok bool) {
+	for {
+		i := strings.Index(s, open)
+		if i < 0 {
+			return "", "", false
+		}
+		s = s[i+len(open):]
+		if s != "" && isWordByte(s[0]) {
+			continue // <formula> and the like
+		}
+		end := strings.IndexByte(s, '>')
+		if end < 0 {
+			return "", "", false
+		}
+		return s[:end], s[end+1:], true
+	}
+}
+
+// attr is the value of the attribute name among a tag's attributes,
+// unescaped: quoted (as html/template writes them) or not.
+func attr(attrs, name string) (string, bool) {
+	for {
+		attrs = strings.TrimLeft(attrs, " \t\n\r\f/")
+		if attrs == "" {
+			return "", false
+		}
+		n := strings.IndexAny(attrs, " \t\n\r\f/=")
+		if n < 0 {
+			n = len(attrs)
+		}
+		if n == 0 { // a stray "="
+			n = 1
+		}
+		key, value := attrs[:n], ""
+		attrs = attrs[n:]
+		if rest, ok := strings.CutPrefix(attrs, "="); ok && key != "=" {
+			if rest != "" && (rest[0] == '"' || rest[0] == '\'') {
+				end := strings.IndexByte(rest[1:], rest[0])
+				if end < 0 {
+					end = len(rest) - 1
+				}
+				value, attrs = rest[1:1+end], rest[min(len(rest), end+2):]
+			} else {
+				end := strings.IndexAny(rest, " \t\n\r\f")
+				if end < 0 {
+					end = len(rest)
+				}
+				value, attrs = rest[:end], rest[end:]
+			}
+		}
+		if strings.EqualFold(key, name) {
+			return html.UnescapeString(value), true
 		}
 	}
 }
@@ -151,12 +251,7 @@ func (b *Browser) Submit(p Page, suffix string, fields url.Values) (Page, error)
 	if !ok {
 		return Page{}, fmt.Errorf("signerbot: no form with an action ending in %q on %s (%d)", suffix, p.URL, p.Status)
 	}
-	form := url.Values{}
-	for _, in := range inputRE.FindAllStringSubmatch(content, -1) {
-		if a := attrs(in[1]); a["type"] == "hidden" {
-			form.Set(a["name"], a["value"])
-		}
-	}
+	form := hiddenFields(content)
 	for k, v := range fields {
 		form[k] = v
 	}
@@ -170,6 +265,24 @@ func (b *Browser) Submit(p Page, suffix string, fields url.Values) (Page, error)
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	return b.Do(req)
+}
+
+// hiddenFields are the names and values of the hidden inputs in a form's
+// content.
+func hiddenFields(content string) url.Values {
+	form := url.Values{}
+	for rest := content; ; {
+		tag, after, ok := nextTag(rest, "<input")
+		if !ok {
+			return form
+		}
+		rest = after
+		if typ, _ := attr(tag, "type"); strings.EqualFold(typ, "hidden") {
+			name, _ := attr(tag, "name")
+			value, _ := attr(tag, "value")
+			form.Set(name, value)
+		}
+	}
 }
 
 // Link follows the link of p whose text contains text.

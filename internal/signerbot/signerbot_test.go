@@ -1,12 +1,22 @@
 package signerbot
 
 import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"io"
+	"math/big"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"os"
 	"strings"
 	"testing"
+	"time"
 )
 
 // jobPage is a signer's job page as segl renders it (internal/web): a
@@ -86,4 +96,101 @@ func BenchmarkFindForm(b *testing.B) {
 			b.Fatal("no form")
 		}
 	}
+}
+
+// BenchmarkFormFields is what the bench client reads of a page before it
+// posts a form: the form, and its hidden fields.
+func BenchmarkFormFields(b *testing.B) {
+	page := jobPage(b)
+	b.ReportAllocs()
+	for b.Loop() {
+		_, content, ok := findForm(page, "/sign")
+		if !ok || hiddenFields(content).Get("csrf_token") == "" {
+			b.Fatal("no form")
+		}
+	}
+}
+
+// attr reads an attribute as a browser would: quoted either way or not,
+// names in any case, values unescaped, and never part of another
+// attribute's name or value.
+func TestAttr(t *testing.T) {
+	for _, tc := range []struct {
+		name, tag, attr, want string
+		found                 bool
+	}{
+		{"ok/double-quoted", ` type="hidden" name="csrf_token" value="a&amp;b"`, "value", "a&b", true},
+		{"ok/single-quoted", ` name='req' value='x y'`, "value", "x y", true},
+		{"ok/unquoted", ` type=hidden name=req`, "type", "hidden", true},
+		{"ok/upper-case-name", ` TYPE="hidden"`, "type", "hidden", true},
+		{"ok/self-closing", ` name="a" value="b"/`, "value", "b", true},
+		{"ok/empty-value", ` value=""`, "value", "", true},
+		{"ok/no-value", ` hidden name="n"`, "name", "n", true},
+		{"fail/in-another-name", ` data-name="x"`, "name", "", false},
+		{"fail/in-a-value", ` title="name=x"`, "name", "", false},
+		{"fail/stray-equals", ` = name`, "value", "", false},
+		{"fail/absent", ` type="text"`, "value", "", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, found := attr(tc.tag, tc.attr)
+			if got != tc.want || found != tc.found {
+				t.Errorf("attr(%q, %q) = %q, %v; want %q, %v", tc.tag, tc.attr, got, found, tc.want, tc.found)
+			}
+		})
+	}
+}
+
+// A pinned browser talks to the server whose certificate was verified
+// when it was pinned, and to no other, though the other's certificate is
+// issued by the same trusted root.
+func TestPinnedBrowserKnowsOnlyItsServer(t *testing.T) {
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		io.WriteString(rw, "<h1>segl</h1>")
+	}))
+	defer srv.Close()
+	roots := x509.NewCertPool()
+	roots.AddCert(srv.Certificate())
+	if _, err := PinServer(context.Background(), srv.URL, x509.NewCertPool()); err == nil {
+		t.Fatal("pinned a server whose certificate no root vouches for")
+	}
+	pin, err := PinServer(context.Background(), srv.URL, roots)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := NewPinned(srv.URL, pin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p, err := b.Get("/"); err != nil || p.H1() != "segl" {
+		t.Fatalf("the pinned server: %v %q", err, p.H1())
+	}
+	// httptest's servers share one certificate: this one has its own,
+	// which the pin refuses (the chain is not looked at).
+	leaf, key := otherCertificate(t)
+	other := httptest.NewUnstartedServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	other.TLS = &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{leaf}, PrivateKey: key}}}
+	other.StartTLS()
+	defer other.Close()
+	ob, err := NewPinned(other.URL, pin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ob.Get("/"); err == nil || !strings.Contains(err.Error(), "not the pinned one") {
+		t.Errorf("another server: %v", err)
+	}
+}
+
+// otherCertificate is a self-signed certificate for 127.0.0.1.
+func otherCertificate(t *testing.T) ([]byte, *ecdsa.PrivateKey) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)}}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return der, key
 }

@@ -60,7 +60,9 @@ func (w *Web) csrf(h http.Handler, upload bool) http.Handler {
 		if c, err := r.Cookie(csrfCookie); err == nil && validNonce(c.Value) {
 			st.csrfNonce = c.Value
 		}
-		if s, err := w.openSession(r); err == nil {
+		s, oldKey, serr := w.openSession(r)
+		st.session = &openedSession{s, oldKey, serr}
+		if serr == nil {
 			st.sessionID = s.ID
 		}
 		if safeMethod(r.Method) {

@@ -365,6 +365,16 @@ type reqState struct {
 	lang      string
 	csrfNonce string // the CSRF cookie's value
 	sessionID string // the authentic session cookie's ID, expired or not
+	// session is the request's session as the CSRF check opened it (or a
+	// handler started or ended it), so that it is opened once per request.
+	session *openedSession
+}
+
+// openedSession is what openSession made of the request's cookie.
+type openedSession struct {
+	s      Session
+	oldKey bool
+	err    error
 }
 
 type stateKey struct{}

@@ -132,17 +132,30 @@ func (w *Web) NewSession(rw http.ResponseWriter, r *http.Request, s Session) (Se
 		return Session{}, err
 	}
 	if st := stateOf(r); st != nil {
-		st.sessionID = s.ID
+		st.sessionID, st.session = s.ID, &openedSession{s: s}
 	}
 	return s, nil
 }
 
 // Session returns the request's session and slides its idle expiry (the
-// cookie is re-issued). No cookie, a cookie that is not authentic, and a
-// session past its idle or absolute lifetime are all Unauthenticated, which
-// Error shows as "your session has ended".
+// cookie is re-issued, sealed with the current key, unless it is sealed
+// with it already and was last used under a slideSteps-th of the idle
+// lifetime ago: the
+// pages a signer goes through one after the other need not each seal it
+// again, and the session then ends at most that much earlier, never
+// later). No cookie, a cookie that is not authentic, and a session past
+// its idle or absolute lifetime are all Unauthenticated, which Error shows
+// as "your session has ended".
 func (w *Web) Session(rw http.ResponseWriter, r *http.Request) (Session, error) {
-	s, err := w.openSession(r)
+	st := stateOf(r)
+	var s Session
+	var err error
+	var oldKey bool
+	if st != nil && st.session != nil {
+		s, oldKey, err = st.session.s, st.session.oldKey, st.session.err
+	} else {
+		s, oldKey, err = w.openSession(r)
+	}
 	if err != nil {
 		return Session{}, err
 	}
@@ -153,14 +166,22 @@ func (w *Web) Session(rw http.ResponseWriter, r *http.Request) (Session, error) 
 	case !now.Before(s.Seen.Add(w.idle)) || !now.Before(s.Created.Add(w.max)):
 		return Session{}, errs.E(errs.Unauthenticated, codeSessionExpired, "session expired")
 	}
-	if now.After(s.Seen) {
-		s.Seen = now
+	if now.Sub(s.Seen) < w.idle/slideSteps && !oldKey {
+		return s, nil
 	}
+	s.Seen = now
 	if err := w.writeSession(rw, s); err != nil {
 		return Session{}, err
 	}
+	if st != nil {
+		st.session = &openedSession{s: s}
+	}
 	return s, nil
 }
+
+// slideSteps is how finely Session slides the idle expiry: in steps of a
+// sixteenth of the idle lifetime (under a minute of fifteen).
+const slideSteps = 16
 
 // EndSession deletes the session cookie (see the threat model: this ends
 // the session in this browser only).
@@ -169,6 +190,7 @@ func (w *Web) EndSession(rw http.ResponseWriter, r *http.Request) {
 		Secure: true, HttpOnly: true, SameSite: http.SameSiteLaxMode})
 	if st := stateOf(r); st != nil {
 		st.sessionID = ""
+		st.session = &openedSession{err: errs.E(errs.Unauthenticated, codeSessionMissing, "no session")}
 	}
 }
 
@@ -194,21 +216,21 @@ func (w *Web) writeSession(rw http.ResponseWriter, s Session) error {
 // openSession decrypts and authenticates the session cookie, without
 // checking its lifetime (the CSRF check binds to the ID of an authentic but
 // expired session, so the page says "session ended" rather than "form
-// refused").
-func (w *Web) openSession(r *http.Request) (Session, error) {
+// refused"). The bool says it was sealed with one of Options.OldKeys.
+func (w *Web) openSession(r *http.Request) (Session, bool, error) {
 	c, err := r.Cookie(sessionCookie)
 	if err != nil || c.Value == "" {
-		return Session{}, errs.E(errs.Unauthenticated, codeSessionMissing, "no session")
+		return Session{}, false, errs.E(errs.Unauthenticated, codeSessionMissing, "no session")
 	}
 	sealed, err := base64.RawURLEncoding.DecodeString(c.Value)
 	if err != nil || len(sealed) < chacha20poly1305.NonceSizeX+chacha20poly1305.Overhead {
-		return Session{}, errs.E(errs.Unauthenticated, codeSessionInvalid, "malformed session cookie")
+		return Session{}, false, errs.E(errs.Unauthenticated, codeSessionInvalid, "malformed session cookie")
 	}
 	nonce, box := sealed[:chacha20poly1305.NonceSizeX], sealed[chacha20poly1305.NonceSizeX:]
-	for _, k := range w.sessionKeys {
+	for i, k := range w.sessionKeys {
 		aead, err := chacha20poly1305.NewX(k)
 		if err != nil {
-			return Session{}, errs.Wrap(err, errs.Internal, codeSessionKey, "session key")
+			return Session{}, false, errs.Wrap(err, errs.Internal, codeSessionKey, "session key")
 		}
 		plain, err := aead.Open(nil, nonce, box, []byte(sessionCookie))
 		if err != nil {
@@ -216,9 +238,9 @@ func (w *Web) openSession(r *http.Request) (Session, error) {
 		}
 		var s Session
 		if err := json.Unmarshal(plain, &s); err != nil || s.ID == "" {
-			return Session{}, errs.E(errs.Unauthenticated, codeSessionInvalid, "malformed session")
+			return Session{}, false, errs.E(errs.Unauthenticated, codeSessionInvalid, "malformed session")
 		}
-		return s, nil
+		return s, i > 0, nil
 	}
-	return Session{}, errs.E(errs.Unauthenticated, codeSessionInvalid, "session cookie not authentic")
+	return Session{}, false, errs.E(errs.Unauthenticated, codeSessionInvalid, "session cookie not authentic")
 }

@@ -154,6 +154,36 @@ func TestSessionCookieIsOpaque(t *testing.T) {
 	}
 }
 
+// A session is sealed again when its idle expiry slides by a step (a
+// sixteenth of the idle lifetime), not on every page: a signer's pages
+// one after the other send no new cookie.
+func TestSessionResealedWhenItSlides(t *testing.T) {
+	e := sessionEnv(t, Options{})
+	e.get("/sign/start")
+	resealed := func() bool {
+		res, page := e.get("/sign/who")
+		if res.StatusCode != 200 {
+			t.Fatalf("who: %d %s", res.StatusCode, page)
+		}
+		for _, c := range res.Cookies() {
+			if c.Name == sessionCookie {
+				return true
+			}
+		}
+		return false
+	}
+	if resealed() {
+		t.Error("a fresh session was sealed again")
+	}
+	e.clock.Advance(15 * time.Minute / slideSteps)
+	if !resealed() {
+		t.Error("the session was not sealed again a step later")
+	}
+	if resealed() {
+		t.Error("the session was sealed again though it had just been")
+	}
+}
+
 func TestSessionKeyRotation(t *testing.T) {
 	oldKey := bytes.Repeat([]byte{1}, 32)
 	e := sessionEnv(t, Options{Key: oldKey})

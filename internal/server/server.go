@@ -188,7 +188,14 @@ func start(ctx context.Context, cfg config.Config, opts Options, ln net.Listener
 		}
 	}()
 	mux := http.NewServeMux()
-	tlsConfig := &tls.Config{MinVersion: tls.VersionTLS12, CipherSuites: aeadSuites, ClientAuth: tls.VerifyClientCertIfGiven}
+	// Records as large as a write: crypto/tls otherwise starts each
+	// connection with records of one TCP segment, growing by one segment
+	// per record over its first 128 KB, which made every page (a signer's
+	// browser has a new connection) several records, each sealed and sent
+	// with a system call of its own, for a first paint sooner on lossy
+	// links that a page of a few KB does not need.
+	tlsConfig := &tls.Config{MinVersion: tls.VersionTLS12, CipherSuites: aeadSuites, ClientAuth: tls.VerifyClientCertIfGiven,
+		DynamicRecordSizingDisabled: true}
 	if cfg.Dev {
 		if err := s.startDev(ctx, cfg, opts, base, mux, tlsConfig); err != nil {
 			return nil, err

@@ -118,8 +118,14 @@ func match(t *testing.T, re *regexp.Regexp, s string) string {
 // the first request: a template set cannot be cloned once executed.
 func (e *testEnv) addPage(name, content string) {
 	e.t.Helper()
+	// The served sets have been executed (foldEscapes) and cannot be
+	// cloned; the same templates before folding can.
+	unfolded, err := e.web.parseTemplates(false)
+	if err != nil {
+		e.t.Fatal(err)
+	}
 	for _, lang := range Languages {
-		t, err := e.web.pages[lang]["sign_home"].Clone()
+		t, err := unfolded[lang]["sign_home"].Clone()
 		if err != nil {
 			e.t.Fatal(err)
 		}

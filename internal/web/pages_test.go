@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"text/template/parse"
 	"time"
 
 	"github.com/segl/segl/internal/job"
@@ -149,6 +150,61 @@ func TestJobPageRendersWithoutLookingUpItsTexts(t *testing.T) {
 	})
 	if allocs > 850 {
 		t.Errorf("rendering the job page allocates %.0f times, want at most 850", allocs)
+	}
+}
+
+// The signer's pages escape no fixed text when they render: each was
+// escaped once, at start-up, for the context it stands in.
+func TestFixedTextsEscapedOnce(t *testing.T) {
+	w, err := New(Options{Key: testKey})
+	if err != nil {
+		t.Fatal(err)
+	}
+	known, err := probes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var left []string
+	var walk func(l *parse.ListNode)
+	walk = func(l *parse.ListNode) {
+		if l == nil {
+			return
+		}
+		for _, n := range l.Nodes {
+			switch n := n.(type) {
+			case *parse.ActionNode:
+				if chain, ok := escaperChain(n, parse.NodeString); ok && known[chain].t != nil {
+					left = append(left, n.String())
+				}
+			case *parse.IfNode:
+				walk(n.List)
+				walk(n.ElseList)
+			case *parse.RangeNode:
+				walk(n.List)
+				walk(n.ElseList)
+			case *parse.WithNode:
+				walk(n.List)
+				walk(n.ElseList)
+			}
+		}
+	}
+	for _, lang := range w.languages {
+		for page, data := range signerPageViews() {
+			// Rendered first: html/template escapes a template when it is
+			// first executed.
+			r := withState(httptest.NewRequest("GET", "https://segl.test/sign/s1/job", nil), &reqState{lang: lang})
+			if _, err := w.execute(new(bytes.Buffer), r, 200, page, data); err != nil {
+				t.Fatal(err)
+			}
+			for _, tmpl := range w.pages[lang][page].Templates() {
+				if tmpl.Tree != nil {
+					walk(tmpl.Tree.Root)
+				}
+			}
+		}
+	}
+	if len(left) > 0 {
+		t.Errorf("fixed texts escaped on every render: %q", left)
 	}
 }
 

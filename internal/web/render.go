@@ -71,6 +71,9 @@ func (w *Web) parseTemplates(fold bool) (map[string]map[string]*template.Templat
 				if err := w.foldConstants(lang, t); err != nil {
 					return nil, fmt.Errorf("web: %s: %w", f, err)
 				}
+				if err := foldEscapes(t); err != nil {
+					return nil, fmt.Errorf("web: %s: %w", f, err)
+				}
 			}
 			out[lang][strings.TrimSuffix(path.Base(f), ".html")] = t
 		}

@@ -4,15 +4,16 @@ import (
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
+	"crypto/rand"
 	"crypto/rsa"
+	"crypto/sha256"
 	"crypto/x509"
+	"encoding/asn1"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
+	"math/big"
 	"time"
-
-	"github.com/go-jose/go-jose/v4"
-	"github.com/go-jose/go-jose/v4/cryptosigner"
-	"github.com/go-jose/go-jose/v4/jwt"
 )
 
 // assertionType is the client_assertion_type of RFC 7523 section 2.2.
@@ -21,65 +22,97 @@ const assertionType = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 // assertionLifetime is short: the assertion is made for one request.
 const assertionLifetime = 2 * time.Minute
 
-// assertionSigner makes private_key_jwt client assertions.
+// assertionSigner makes private_key_jwt client assertions: compact JWS
+// (RFC 7515 section 7.1) whose header is fixed for the key, so it is
+// encoded once, and whose claims are always the same six.
 //
 // Security: the key behind it signs only assertions built here, whose
 // claims are fixed (iss = sub = client id, aud = issuer, fresh jti); it
 // must never be exposed as a general signer, or it becomes a signing oracle
 // for the client's identity at the provider.
 type assertionSigner struct {
-	signer jose.Signer
+	key    crypto.Signer
+	es256  bool   // else RS256
+	header string // the encoded protected header and its "."
 }
 
 func newAssertionSigner(key crypto.Signer, kid string, chain []*x509.Certificate) (*assertionSigner, error) {
-	var alg jose.SignatureAlgorithm
+	a := &assertionSigner{key: key}
+	var alg string
 	switch pub := key.Public().(type) {
 	case *rsa.PublicKey:
 		if pub.N.BitLen() < 2048 {
 			return nil, errors.New("eid: client key: rsa key shorter than 2048 bits")
 		}
-		alg = jose.RS256
+		alg = "RS256"
 	case *ecdsa.PublicKey:
 		if pub.Curve != elliptic.P256() {
 			return nil, errors.New("eid: client key: only P-256 ecdsa keys are supported")
 		}
-		alg = jose.ES256
+		alg, a.es256 = "ES256", true
 	default:
 		return nil, errors.New("eid: client key: need an rsa or P-256 ecdsa key")
 	}
 	if kid == "" && len(chain) == 0 {
 		return nil, errors.New("eid: client key: set KeyID or Chain so the provider can find the key")
 	}
-	opts := (&jose.SignerOptions{}).WithType("JWT")
-	if len(chain) > 0 {
-		x5c := make([]string, len(chain))
-		for i, c := range chain {
-			x5c[i] = base64.StdEncoding.EncodeToString(c.Raw)
-		}
-		opts = opts.WithHeader("x5c", x5c)
+	// RFC 7515 section 4.1: x5c holds standard base64 DER, leaf first.
+	var x5c []string
+	for _, c := range chain {
+		x5c = append(x5c, base64.StdEncoding.EncodeToString(c.Raw))
 	}
-	s, err := jose.NewSigner(jose.SigningKey{Algorithm: alg, Key: jose.JSONWebKey{Key: cryptosigner.Opaque(key), KeyID: kid}}, opts)
+	h, err := json.Marshal(struct {
+		Alg string   `json:"alg"`
+		KID string   `json:"kid,omitempty"`
+		Typ string   `json:"typ"`
+		X5C []string `json:"x5c,omitempty"`
+	}{alg, kid, "JWT", x5c})
 	if err != nil {
 		return nil, errors.New("eid: client key: " + err.Error())
 	}
-	return &assertionSigner{signer: s}, nil
+	a.header = base64.RawURLEncoding.EncodeToString(h) + "."
+	return a, nil
 }
 
 // sign makes a client assertion as RFC 7523 section 3 and ID-porten want
 // it: iss and sub the client id, aud the issuer, a short exp, iat and a
 // random jti so the provider can refuse a replay.
 func (a *assertionSigner) sign(clientID, issuer string, now time.Time) (string, error) {
-	claims := jwt.Claims{
-		Issuer:   clientID,
-		Subject:  clientID,
-		Audience: jwt.Audience{issuer},
-		IssuedAt: jwt.NewNumericDate(now),
-		Expiry:   jwt.NewNumericDate(now.Add(assertionLifetime)),
-		ID:       random(),
-	}
-	s, err := jwt.Signed(a.signer).Claims(claims).Serialize()
+	claims, err := json.Marshal(struct {
+		Issuer   string `json:"iss"`
+		Subject  string `json:"sub"`
+		Audience string `json:"aud"`
+		IssuedAt int64  `json:"iat"`
+		Expiry   int64  `json:"exp"`
+		ID       string `json:"jti"`
+	}{clientID, clientID, issuer, now.Unix(), now.Add(assertionLifetime).Unix(), random()})
 	if err != nil {
 		return "", errors.New("eid: client assertion: " + err.Error())
 	}
-	return s, nil
+	input := a.header + base64.RawURLEncoding.EncodeToString(claims)
+	digest := sha256.Sum256([]byte(input))
+	sig, err := a.key.Sign(rand.Reader, digest[:], crypto.SHA256)
+	if err != nil {
+		return "", errors.New("eid: client assertion: " + err.Error())
+	}
+	if a.es256 {
+		if sig, err = rawECDSA(sig); err != nil {
+			return "", errors.New("eid: client assertion: " + err.Error())
+		}
+	}
+	return input + "." + base64.RawURLEncoding.EncodeToString(sig), nil
+}
+
+// rawECDSA turns a crypto.Signer's ASN.1 ECDSA signature into JWS's form
+// for ES256 (RFC 7518 section 3.4): R and S, 32 bytes each, big-endian.
+func rawECDSA(der []byte) ([]byte, error) {
+	var rs struct{ R, S *big.Int }
+	rest, err := asn1.Unmarshal(der, &rs)
+	if err != nil || len(rest) > 0 || rs.R.Sign() <= 0 || rs.S.Sign() <= 0 || rs.R.BitLen() > 256 || rs.S.BitLen() > 256 {
+		return nil, errors.New("malformed ecdsa signature")
+	}
+	out := make([]byte, 64)
+	rs.R.FillBytes(out[:32])
+	rs.S.FillBytes(out[32:])
+	return out, nil
 }

@@ -2,13 +2,9 @@ package signerbot
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
 	"io"
-	"math/big"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -16,7 +12,8 @@ import (
 	"os"
 	"strings"
 	"testing"
-	"time"
+
+	"github.com/segl/segl/internal/pki/pkitest"
 )
 
 // jobPage is a signer's job page as segl renders it (internal/web): a
@@ -166,9 +163,11 @@ func TestPinnedBrowserKnowsOnlyItsServer(t *testing.T) {
 	}
 	// httptest's servers share one certificate: this one has its own,
 	// which the pin refuses (the chain is not looked at).
-	leaf, key := otherCertificate(t)
+	key := pkitest.Key(t, "p256")
+	tmpl := &x509.Certificate{IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)}}
+	leaf := pkitest.Issue(t, tmpl, tmpl, key.Public(), key)
 	other := httptest.NewUnstartedServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
-	other.TLS = &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{leaf}, PrivateKey: key}}}
+	other.TLS = &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{leaf.Raw}, PrivateKey: key}}}
 	other.StartTLS()
 	defer other.Close()
 	ob, err := NewPinned(other.URL, pin)
@@ -178,19 +177,4 @@ func TestPinnedBrowserKnowsOnlyItsServer(t *testing.T) {
 	if _, err := ob.Get("/"); err == nil || !strings.Contains(err.Error(), "not the pinned one") {
 		t.Errorf("another server: %v", err)
 	}
-}
-
-// otherCertificate is a self-signed certificate for 127.0.0.1.
-func otherCertificate(t *testing.T) ([]byte, *ecdsa.PrivateKey) {
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)}}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return der, key
 }

@@ -2,18 +2,15 @@ package oidc
 
 import (
 	"crypto"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/rsa"
 	"crypto/x509"
 	"crypto/x509/pkix"
-	"math/big"
 	"testing"
 	"time"
 
 	"github.com/go-jose/go-jose/v4"
 	"github.com/go-jose/go-jose/v4/jwt"
+
+	"github.com/segl/segl/internal/pki/pkitest"
 )
 
 // A client assertion is a JWT that a JOSE library verifies with the
@@ -21,15 +18,8 @@ import (
 // ask for: ES256 or RS256, typ JWT, the key id or the certificate chain,
 // iss and sub the client, aud the issuer, a short lifetime and a jti.
 func TestClientAssertion(t *testing.T) {
-	ecKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rsaKey, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert := selfSigned(t, rsaKey)
+	ecKey, rsaKey := pkitest.Key(t, "p256"), pkitest.Key(t, "rsa")
+	cert := pkitest.SelfSigned(t, rsaKey, pkix.Name{CommonName: "segl"})
 	now := time.Unix(1_790_000_000, 0)
 	for _, tc := range []struct {
 		name  string
@@ -83,28 +73,10 @@ func TestClientAssertion(t *testing.T) {
 	}
 }
 
-func selfSigned(t *testing.T, key crypto.Signer) *x509.Certificate {
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "segl"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour)}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
-}
-
 // BenchmarkClientAssertion is the client assertion of a pushed
 // authorization request or a token request: two per login.
 func BenchmarkClientAssertion(b *testing.B) {
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		b.Fatal(err)
-	}
-	a, err := newAssertionSigner(key, "segl-1", nil)
+	a, err := newAssertionSigner(pkitest.Key(b, "p256"), "segl-1", nil)
 	if err != nil {
 		b.Fatal(err)
 	}

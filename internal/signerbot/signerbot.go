@@ -14,7 +14,6 @@ import (
 	"fmt"
 	"html"
 	"io"
-	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
@@ -37,9 +36,15 @@ func New(base string, roots *x509.CertPool) (*Browser, error) {
 }
 
 // NewPinned makes a browser for the segl at base that accepts only the
-// server certificate pin holds (see Pin).
+// server certificate pin holds (see Pin), and talks to it over one
+// connection (oneConn), as a load generator's browsers should.
 func NewPinned(base string, pin *Pin) (*Browser, error) {
-	return newBrowser(base, pin.config)
+	b, err := newBrowser(base, pin.config)
+	if err != nil {
+		return nil, err
+	}
+	b.HTTP.Transport = newOneConn(b.Base, pin.config)
+	return b, nil
 }
 
 func newBrowser(base string, tc *tls.Config) (*Browser, error) {
@@ -87,12 +92,8 @@ func PinServer(ctx context.Context, base string, roots *x509.CertPool) (*Pin, er
 	if u.Scheme != "https" {
 		return nil, fmt.Errorf("signerbot: pin %s: not https", base)
 	}
-	host := u.Host
-	if u.Port() == "" {
-		host = net.JoinHostPort(u.Hostname(), "443")
-	}
 	d := tls.Dialer{Config: &tls.Config{RootCAs: roots, ServerName: u.Hostname()}}
-	conn, err := d.DialContext(ctx, "tcp", host)
+	conn, err := d.DialContext(ctx, "tcp", hostPort(u))
 	if err != nil {
 		return nil, fmt.Errorf("signerbot: pin %s: %w", base, err)
 	}

@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/segl/segl/internal/pki/pkitest"
@@ -176,5 +177,64 @@ func TestPinnedBrowserKnowsOnlyItsServer(t *testing.T) {
 	}
 	if _, err := ob.Get("/"); err == nil || !strings.Contains(err.Error(), "not the pinned one") {
 		t.Errorf("another server: %v", err)
+	}
+}
+
+// A pinned browser sends its requests one after the other over one
+// connection, redirects within segl and form posts included, and opens a
+// new one only after an answer that closed it.
+func TestPinnedBrowserKeepsOneConnection(t *testing.T) {
+	var conns atomic.Int64
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/start":
+			http.Redirect(rw, r, "/page", http.StatusSeeOther)
+		case "/bye":
+			rw.Header().Set("Connection", "close")
+			io.WriteString(rw, "<h1>bye</h1>")
+		default:
+			r.ParseForm()
+			io.WriteString(rw, `<h1>`+r.Method+r.PostForm.Get("x")+`</h1><form method="post" action="/page"><input type="hidden" name="x" value="1"></form>`)
+		}
+	}))
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			conns.Add(1)
+		}
+	}
+	srv.StartTLS()
+	defer srv.Close()
+	roots := x509.NewCertPool()
+	roots.AddCert(srv.Certificate())
+	pin, err := PinServer(context.Background(), srv.URL, roots)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conns.Store(0) // the pinning's own
+	b, err := NewPinned(srv.URL, pin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := b.Get("/start")
+	if err != nil || p.H1() != "GET" || p.URL.Path != "/page" {
+		t.Fatalf("redirect: %v %q %s", err, p.H1(), p.URL)
+	}
+	if p, err = b.Submit(p, "/page", nil); err != nil || p.H1() != "POST1" {
+		t.Fatalf("post: %v %q", err, p.H1())
+	}
+	if got := conns.Load(); got != 1 {
+		t.Errorf("%d connections for three requests, want 1", got)
+	}
+	if p, err = b.Get("/bye"); err != nil || p.H1() != "bye" {
+		t.Fatalf("bye: %v %q", err, p.H1())
+	}
+	if p, err = b.Get("/page"); err != nil || p.H1() != "GET" {
+		t.Fatalf("after a closing answer: %v %q", err, p.H1())
+	}
+	if got := conns.Load(); got != 2 {
+		t.Errorf("%d connections, want a second after the closing answer", got)
+	}
+	if _, err := b.Get("https://elsewhere.example/"); err == nil {
+		t.Error("a pinned browser went to another host")
 	}
 }

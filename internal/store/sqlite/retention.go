@@ -124,10 +124,60 @@ func (db *DB) DeleteJob(ctx context.Context, by store.By, org, id, reason string
 		}
 		return fmt.Errorf("sqlite: delete job: %w", err)
 	}
-	if _, err := db.write.ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
+	if err := db.truncateLog(ctx); err != nil {
 		return fmt.Errorf("sqlite: delete job: checkpoint: %w", err)
 	}
 	return nil
+}
+
+// checkpointPatience is how long truncateLog waits for the readers of
+// older snapshots to finish: the writer's busy_timeout.
+const checkpointPatience = 10 * time.Second
+
+// testHookCheckpointBusy, when a test sets it, runs after each attempt of
+// truncateLog that readers or a writer kept from truncating the log.
+var testHookCheckpointBusy func()
+
+// truncateLog copies the write-ahead log into the database file and
+// truncates it, so that no old frame keeps what a deletion overwrote; a
+// retried DeleteJob tries again. It runs on a connection of its own, not
+// the writer's, which the hot reads share, and each attempt gives up at
+// once (busy_timeout 0) instead of waiting: a TRUNCATE checkpoint holds
+// the write lock while it waits for every reader of an older snapshot (a
+// portal list, `segl audit verify` in another process) to finish, which
+// would stall every write, and the hot reads queued behind one, for as
+// long (https://sqlite.org/c3ref/wal_checkpoint_v2.html). Between
+// attempts the writes go on.
+func (db *DB) truncateLog(ctx context.Context) error {
+	conn, err := db.ckpt.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, `PRAGMA busy_timeout = 0`); err != nil {
+		return err
+	}
+	deadline := time.Now().Add(checkpointPatience)
+	for wait := time.Millisecond; ; wait = min(2*wait, 50*time.Millisecond) {
+		var busy, frames, copied int
+		if err := conn.QueryRowContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`).Scan(&busy, &frames, &copied); err != nil {
+			return err
+		}
+		if busy == 0 {
+			return nil
+		}
+		if testHookCheckpointBusy != nil {
+			testHookCheckpointBusy()
+		}
+		if time.Now().After(deadline) {
+			return errs.E(errs.Unavailable, errs.CodeDatabaseUnavailable, "sqlite: readers kept the write-ahead log from being truncated")
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(wait):
+		}
+	}
 }
 
 // DeletedBlobs lists the blobs the job's deletion recorded and

@@ -44,6 +44,7 @@ var _ store.Store = (*DB)(nil)
 type DB struct {
 	write *sql.DB // exactly one connection: SQLite has one writer; also the hot reads
 	read  *sql.DB
+	ckpt  *sql.DB    // one connection for DeleteJob's checkpoints (truncateLog), off the writer's
 	wal   *sqldb.WAL // nil with RelaxedSync
 	// Prepared statements by query (*sql.Stmt), one map per pool:
 	// parsing SQL costs more than running it.
@@ -81,13 +82,20 @@ func Open(path string, opts Options) (*DB, error) {
 		write.Close()
 		return nil, fmt.Errorf("sqlite: open: %w", err)
 	}
+	ckpt, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		write.Close()
+		read.Close()
+		return nil, fmt.Errorf("sqlite: open: %w", err)
+	}
+	ckpt.SetMaxOpenConns(1)
 	// Keep every read connection open: database/sql keeps two idle by
 	// default, so under load the others were closed after each query and
 	// reopened (the pragmas again, every statement prepared again, a cold
 	// page cache).
 	read.SetMaxOpenConns(8)
 	read.SetMaxIdleConns(8)
-	db := &DB{write: write, read: read}
+	db := &DB{write: write, read: read, ckpt: ckpt}
 	if !opts.RelaxedSync {
 		if db.wal, err = sqldb.WALOf(context.Background(), write); err != nil {
 			db.Close()
@@ -127,12 +135,12 @@ func (db *DB) Ping(ctx context.Context) error {
 	return nil
 }
 
-// Close closes both pools and the log's handle.
+// Close closes the pools and the log's handle.
 func (db *DB) Close() error {
 	for _, m := range []*sync.Map{&db.stmts, &db.readStmts} {
 		m.Range(func(_, st any) bool { st.(*sql.Stmt).Close(); return true })
 	}
-	err := errors.Join(db.read.Close(), db.write.Close())
+	err := errors.Join(db.read.Close(), db.ckpt.Close(), db.write.Close())
 	if db.wal != nil {
 		err = errors.Join(err, db.wal.Close())
 	}

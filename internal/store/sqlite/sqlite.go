@@ -604,6 +604,13 @@ func (db *DB) readJob(ctx context.Context, first string, args ...any) (*job.Job,
 		}
 		j.Documents, pos = append(j.Documents, d), append(pos, p)
 	}
+	// A step that failed (an interrupt, a damaged page) ends the loop as
+	// the last row would: without this, a job would read as having fewer
+	// documents.
+	if err := rows.Err(); err != nil {
+		rows.Close()
+		return nil, fmt.Errorf("sqlite: job documents: %w", err)
+	}
 	rows.Close()
 	inPositionOrder(j.Documents, pos)
 	rows, err = tx.StmtContext(ctx, stmts[2]).QueryContext(ctx, org, id)

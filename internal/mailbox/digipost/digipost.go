@@ -173,12 +173,17 @@ func (c *Client) Deliver(ctx context.Context, pid string, m mailbox.Message) (ma
 		return mailbox.Receipt{}, err
 	}
 	defer body.release()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimSuffix(c.BaseURL, "/")+"/messages", body.reader())
+	first, err := body.reader() // cannot fail: Deliver holds the body
 	if err != nil {
+		return mailbox.Receipt{}, err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimSuffix(c.BaseURL, "/")+"/messages", first)
+	if err != nil {
+		first.Close()
 		return mailbox.Receipt{}, fmt.Errorf("digipost: %w", err)
 	}
 	req.ContentLength = int64(len(body.bytes))
-	req.GetBody = func() (io.ReadCloser, error) { return body.reader(), nil } // a retry on another connection
+	req.GetBody = body.reader // a retry on another connection
 	req.Header.Set("Content-Type", contentType)
 	req.Header.Set("Accept", MediaTypeXML)
 	now := time.Now
@@ -403,10 +408,20 @@ func newPooledBody(capacity int) *pooledBody {
 	return b
 }
 
-// reader is a new reader of the body, holding it until closed.
-func (b *pooledBody) reader() io.ReadCloser {
-	b.holds.Add(1)
-	return &bodyReader{body: b, r: bytes.NewReader(b.bytes)}
+// reader is a new reader of the body, holding it until closed. Once the
+// last holder let go the buffer may be another body's, so a reader asked
+// for later (a retry's GetBody after the answer) is refused: adding a hold
+// then would put the buffer back into the pool a second time.
+func (b *pooledBody) reader() (io.ReadCloser, error) {
+	for {
+		n := b.holds.Load()
+		if n <= 0 {
+			return nil, errBodyReleased
+		}
+		if b.holds.CompareAndSwap(n, n+1) {
+			return &bodyReader{body: b, r: bytes.NewReader(b.bytes)}, nil
+		}
+	}
 }
 
 // release lets go of the body; the last holder returns its buffer.
@@ -454,7 +469,10 @@ func (r *bodyReader) Close() error {
 	return nil
 }
 
-var errBodyClosed = errors.New("digipost: read of a closed request body")
+var (
+	errBodyClosed   = errors.New("digipost: read of a closed request body")
+	errBodyReleased = errors.New("digipost: request body asked for after it was released")
+)
 
 // Sign adds Digipost's request authentication headers to req: Date,
 // X-Digipost-UserId, X-Content-SHA256 (when body is not empty) and

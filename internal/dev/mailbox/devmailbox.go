@@ -53,7 +53,8 @@ type Options struct {
 	MaxSize int64
 	// MaxKept bounds the bytes of the messages kept, all persons'
 	// together; 0 means 64 MiB. The oldest go first; the newest is kept
-	// whatever its size.
+	// whatever its size. Besides, up to 16 MiB of the buffers of messages
+	// no longer kept are held for the next messages.
 	MaxKept int64
 }
 
@@ -90,14 +91,15 @@ type Handler struct {
 	people map[string]population.Person
 	mux    *http.ServeMux
 
-	mu    sync.Mutex
-	inbox map[string][]Delivery // by pid, oldest first
-	kept  []kept                // every message in inbox, oldest first
-	bytes int64                 // the buffers of kept together
-	free  [][]byte              // buffers of messages no longer kept, for the next ones
-	ids   map[messageID]bool    // the message ids of the last maxIDs messages
-	order []messageID           // ids' keys, a ring: the oldest at next
-	next  int
+	mu        sync.Mutex
+	inbox     map[string][]Delivery // by pid, oldest first
+	kept      []kept                // every message in inbox, oldest first
+	bytes     int64                 // the buffers of kept together
+	free      [][]byte              // buffers of messages no longer kept, for the next ones
+	freeBytes int64                 // the buffers of free together
+	ids       map[messageID]bool    // the message ids of the last maxIDs messages
+	order     []messageID           // ids' keys, a ring: the oldest at next
+	next      int
 }
 
 // kept is a message in an inbox: whose, and the buffer of the request
@@ -114,11 +116,11 @@ type messageID [16]byte
 // Bounds of what the stand-in keeps, so that a long-running development
 // server (or a benchmark) does not keep every message it was ever sent.
 const (
-	maxKept    = 1000    // messages kept, all persons' together
-	maxIDs     = 250_000 // message ids remembered for DUPLICATE_MESSAGE: minutes of a benchmark's deliveries, far longer than a retry waits
-	maxFree    = 8       // buffers kept for reuse
-	maxFreeCap = 16 << 20
-	bufQuantum = 64 << 10 // buffers are a multiple of this, so that a body a few bytes longer than the last fits its buffer
+	maxKept      = 1000     // messages kept, all persons' together
+	maxIDs       = 250_000  // message ids remembered for DUPLICATE_MESSAGE: minutes of a benchmark's deliveries, far longer than a retry waits
+	maxFree      = 8        // buffers kept for reuse
+	maxFreeBytes = 16 << 20 // the bytes of those buffers together, beyond MaxKept
+	bufQuantum   = 64 << 10 // buffers are a multiple of this, so that a body a few bytes longer than the last fits its buffer
 )
 
 // New builds the stand-in for pop.
@@ -281,6 +283,7 @@ func (h *Handler) buffer(size int64) []byte {
 	for i, b := range h.free {
 		if int64(cap(b)) >= need && int64(cap(b)) < 2*need {
 			h.free = slices.Delete(h.free, i, i+1)
+			h.freeBytes -= int64(cap(b))
 			h.mu.Unlock()
 			return b[:0]
 		}
@@ -297,13 +300,16 @@ func (h *Handler) reuse(buf []byte) {
 }
 
 func (h *Handler) reuseLocked(buf []byte) {
-	if cap(buf) == 0 || cap(buf) > maxFreeCap {
+	if cap(buf) == 0 || cap(buf) > maxFreeBytes {
 		return
 	}
-	if len(h.free) == maxFree {
+	// The oldest make room.
+	for len(h.free) == maxFree || h.freeBytes+int64(cap(buf)) > maxFreeBytes {
+		h.freeBytes -= int64(cap(h.free[0]))
 		h.free = slices.Delete(h.free, 0, 1)
 	}
 	h.free = append(h.free, buf[:0])
+	h.freeBytes += int64(cap(buf))
 }
 
 // documents pairs each document the message describes, primary first,

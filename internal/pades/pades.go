@@ -162,18 +162,19 @@ func (s *Sealer) Seal(ctx context.Context, dst io.Writer, src io.ReaderAt, size 
 		return err
 	}
 	n, err := p.WriteTo(signed, der)
+	first, sig := p.First(), p.Signature(der)
 	p.Release()
 	if err != nil {
 		return fmt.Errorf("pades: %w", err)
 	}
-	if !p.First() {
+	if !first {
 		return s.Extend(ctx, dst, signed, n, o.Level == BLTA)
 	}
 	// The new signature is the file's only one (a receipt): its validation
 	// data comes from the signature as written (p.Signature), and the
 	// updates go on in the same spool, without reading the file back to
 	// find it.
-	return s.extend(ctx, dst, signed, nil, n, []pdf.SignatureInfo{p.Signature(der)}, o.Level == BLTA, nil)
+	return s.extend(ctx, dst, signed, nil, n, []pdf.SignatureInfo{sig}, o.Level == BLTA, nil)
 }
 
 // digestOf is p's DigestSHA256, going on from a copy of hashed, a SHA-256

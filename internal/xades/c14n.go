@@ -244,57 +244,28 @@ func resolve(scope map[string]string, prefix string) (string, error) {
 	return uri, nil
 }
 
-// escapeText escapes character data per C14N 1.0 §2.3. The runs between
-// the characters it escapes are copied whole: most text is base64
-// (certificates, revocation data, tokens) with none to escape.
-func escapeText(b *bytes.Buffer, s string) {
-	start := 0
-	for i := 0; i < len(s); i++ {
-		var ref string
-		switch s[i] {
-		case '&':
-			ref = "&amp;"
-		case '<':
-			ref = "&lt;"
-		case '>':
-			ref = "&gt;"
-		case '\r':
-			ref = "&#xD;"
-		default:
-			continue
-		}
-		b.WriteString(s[start:i])
-		b.WriteString(ref)
-		start = i + 1
-	}
-	b.WriteString(s[start:])
-}
+// escapeText escapes character data per C14N 1.0 §2.3.
+func escapeText(b *bytes.Buffer, s string) { escapeWith(b, s, &textRefs) }
 
-// escapeAttr escapes an attribute value per C14N 1.0 §2.3, as escapeText
-// does text.
-func escapeAttr(b *bytes.Buffer, s string) {
+// escapeAttr escapes an attribute value per C14N 1.0 §2.3.
+func escapeAttr(b *bytes.Buffer, s string) { escapeWith(b, s, &attrRefs) }
+
+// The references C14N 1.0 §2.3 replaces characters with, in text and in
+// attribute values; "" for a byte written as it is.
+var textRefs, attrRefs = [256]string{'&': "&amp;", '<': "&lt;", '>': "&gt;", '\r': "&#xD;"},
+	[256]string{'&': "&amp;", '<': "&lt;", '"': "&quot;", '\t': "&#x9;", '\n': "&#xA;", '\r': "&#xD;"}
+
+// escapeWith writes s to b with each byte that has a reference in refs
+// replaced by it. The runs between them are copied whole: most text is
+// base64 (certificates, revocation data, tokens) with none to escape.
+func escapeWith(b *bytes.Buffer, s string, refs *[256]string) {
 	start := 0
 	for i := 0; i < len(s); i++ {
-		var ref string
-		switch s[i] {
-		case '&':
-			ref = "&amp;"
-		case '<':
-			ref = "&lt;"
-		case '"':
-			ref = "&quot;"
-		case '\t':
-			ref = "&#x9;"
-		case '\n':
-			ref = "&#xA;"
-		case '\r':
-			ref = "&#xD;"
-		default:
-			continue
+		if ref := refs[s[i]]; ref != "" {
+			b.WriteString(s[start:i])
+			b.WriteString(ref)
+			start = i + 1
 		}
-		b.WriteString(s[start:i])
-		b.WriteString(ref)
-		start = i + 1
 	}
 	b.WriteString(s[start:])
 }

@@ -144,7 +144,11 @@ const (
 	loginTTL  = 30 * time.Minute // how long a person may take on the form
 	pushedTTL = 120 * time.Second
 	leeway    = 30 * time.Second
-	maxState  = 10000 // per map: a dev stand-in must not be an easy memory sink
+	// maxState bounds each map: a dev stand-in must not be an easy memory
+	// sink (at most some tens of MB), yet hold what a sustained load test
+	// leaves live: two client assertions per login, each remembered for
+	// pushedTTL+leeway, are 60,000 at 200 logins/s (100 two-signer jobs/s).
+	maxState = 100_000
 )
 
 // New makes a provider. It loads or creates the signing key.

@@ -2,6 +2,7 @@ package signerbot
 
 import (
 	"bufio"
+	"context"
 	"crypto/tls"
 	"errors"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"sync"
+	"time"
 )
 
 // oneConn is a pinned browser's one connection to its segl: HTTP/1.1 with
@@ -68,6 +70,12 @@ func (t *oneConn) RoundTrip(req *http.Request) (*http.Response, error) {
 		t.conn = c.(*tls.Conn)
 		t.br, t.bw = bufio.NewReader(t.conn), bufio.NewWriter(t.conn)
 	}
+	// The request's context ends the exchange, as http.Transport's does: a
+	// past deadline wakes whatever reads or writes the connection, up to
+	// the answer's body being closed (bench --max-time with a stalled
+	// server).
+	conn := t.conn
+	stop := context.AfterFunc(req.Context(), func() { conn.SetDeadline(time.Unix(1, 0)) })
 	err := req.Write(t.bw)
 	if err == nil {
 		err = t.bw.Flush()
@@ -77,11 +85,15 @@ func (t *oneConn) RoundTrip(req *http.Request) (*http.Response, error) {
 		res, err = http.ReadResponse(t.br, req)
 	}
 	if err != nil {
+		stop()
 		t.closeLocked()
+		if ctxErr := req.Context().Err(); ctxErr != nil {
+			return nil, ctxErr
+		}
 		return nil, err
 	}
 	t.busy = true
-	res.Body = &connBody{ReadCloser: res.Body, t: t, last: res.Close || req.Close}
+	res.Body = &connBody{ReadCloser: res.Body, t: t, stop: stop, last: res.Close || req.Close}
 	return res, nil
 }
 
@@ -108,6 +120,7 @@ func (t *oneConn) closeLocked() {
 type connBody struct {
 	io.ReadCloser
 	t      *oneConn
+	stop   func() bool // stops the request context's watch; false once it fired
 	last   bool
 	closed bool
 }
@@ -118,10 +131,11 @@ func (b *connBody) Close() error {
 	}
 	b.closed = true
 	err := b.ReadCloser.Close()
+	expired := !b.stop() // the connection's deadline is past: no next request on it
 	b.t.mu.Lock()
 	defer b.t.mu.Unlock()
 	b.t.busy = false
-	if b.last || err != nil {
+	if b.last || err != nil || expired {
 		b.t.closeLocked()
 	}
 	return err

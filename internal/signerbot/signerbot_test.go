@@ -238,3 +238,35 @@ func TestPinnedBrowserKeepsOneConnection(t *testing.T) {
 		t.Error("a pinned browser went to another host")
 	}
 }
+
+// A pinned browser's request ends with its context, also when the server
+// stalls after taking it (bench --max-time), and the connection is not
+// used again.
+func TestPinnedBrowserHonoursItsContext(t *testing.T) {
+	received, release := make(chan struct{}), make(chan struct{})
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/stall" {
+			close(received)
+			<-release
+		}
+		io.WriteString(rw, "<h1>ok</h1>")
+	}))
+	defer srv.Close()
+	defer close(release)
+	u, _ := url.Parse(srv.URL)
+	roots := x509.NewCertPool()
+	roots.AddCert(srv.Certificate())
+	c := newOneConn(u, &tls.Config{RootCAs: roots})
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() { <-received; cancel() }()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL+"/stall", nil)
+	if _, err := c.RoundTrip(req); err != context.Canceled {
+		t.Fatalf("RoundTrip with its context cancelled while the server stalls: %v, want context.Canceled", err)
+	}
+	req, _ = http.NewRequest(http.MethodGet, srv.URL+"/next", nil)
+	res, err := c.RoundTrip(req)
+	if err != nil {
+		t.Fatalf("the next request: %v", err)
+	}
+	res.Body.Close()
+}

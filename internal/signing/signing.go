@@ -591,6 +591,11 @@ func (e *Engine) preparedRevision(ctx context.Context, j Job, d Document) (job.R
 	if err != nil {
 		return job.Revision{}, nil, nil, err
 	}
+	// sum is of every byte written; the revision and the signature's digest
+	// go on from it as of prep.Size bytes, so the two must be the same.
+	if spool.Size() != prep.Size {
+		return job.Revision{}, nil, nil, fmt.Errorf("signing: prepared %d bytes, wrote %d", prep.Size, spool.Size())
+	}
 	rev, own, err := e.preparedRuns(spool, prep.Size, hex.EncodeToString(sum.Sum(nil)), src, d.Upload, prep.Copied)
 	return rev, own, sum, err
 }

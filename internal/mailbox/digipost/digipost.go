@@ -191,6 +191,7 @@ func (c *Client) Deliver(ctx context.Context, pid string, m mailbox.Message) (ma
 		now = c.Now
 	}
 	if err := Sign(req, body.bytes, c.SenderID, c.Key, now()); err != nil {
+		first.Close() // never sent: its hold would keep the buffer from the pool
 		return mailbox.Receipt{}, err
 	}
 	hc := c.HTTP

@@ -352,7 +352,8 @@ func parseKey(path string, b []byte) (*ecdsa.PrivateKey, error) {
 // expiring is a map whose entries vanish after their deadline. The caller
 // holds Provider.mu.
 type expiring[V any] struct {
-	m map[string]entry[V]
+	m     map[string]entry[V]
+	swept time.Time // the last sweep of a full map
 }
 
 type entry[V any] struct {
@@ -363,8 +364,14 @@ type entry[V any] struct {
 func newExpiring[V any]() *expiring[V] { return &expiring[V]{m: map[string]entry[V]{}} }
 
 // put stores v until exp; it fails when the map is full of live entries.
+// A full map is swept of expired entries at most once a second: a sweep
+// walks all of them under the provider's lock.
 func (e *expiring[V]) put(now time.Time, k string, v V, exp time.Time) bool {
 	if len(e.m) >= maxState {
+		if now.Sub(e.swept) < time.Second {
+			return false
+		}
+		e.swept = now
 		for key, en := range e.m {
 			if !now.Before(en.exp) {
 				delete(e.m, key)

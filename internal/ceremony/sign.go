@@ -226,7 +226,10 @@ func (s *Service) SignRead(ctx context.Context, read *job.Job, signerID string, 
 }
 
 // unprepared reports whether a document of j that its signers sign has
-// no signed revision yet: the act then prepares it (signing.Engine.Sign).
+// no signed revision yet: the act then prepares it (signing.Engine.Sign),
+// and only then needs the sender's name (signing.Job.SenderName, on the
+// signature page). It mirrors the engine's rule; should the two differ,
+// a prepared signature page would show no sender.
 func unprepared(j *job.Job) bool {
 	for i := range j.Documents {
 		if d := &j.Documents[i]; j.Signs(d) && d.Signed.SHA256 == "" {

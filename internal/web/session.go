@@ -140,10 +140,9 @@ func (w *Web) NewSession(rw http.ResponseWriter, r *http.Request, s Session) (Se
 // Session returns the request's session and slides its idle expiry (the
 // cookie is re-issued, sealed with the current key, unless it is sealed
 // with it already and was last used under a slideSteps-th of the idle
-// lifetime ago: the
-// pages a signer goes through one after the other need not each seal it
-// again, and the session then ends at most that much earlier, never
-// later). No cookie, a cookie that is not authentic, and a session past
+// lifetime ago: the pages a signer goes through one after the other need
+// not each seal it again, and the session then ends at most that much
+// earlier, never later). No cookie, a cookie that is not authentic, and a session past
 // its idle or absolute lifetime are all Unauthenticated, which Error shows
 // as "your session has ended".
 func (w *Web) Session(rw http.ResponseWriter, r *http.Request) (Session, error) {

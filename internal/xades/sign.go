@@ -17,6 +17,7 @@ import (
 
 	"github.com/beevik/etree"
 	"github.com/segl/segl/internal/cms"
+	"github.com/segl/segl/internal/pki"
 	"github.com/segl/segl/internal/tsp"
 )
 
@@ -155,18 +156,11 @@ func signBytes(signer crypto.Signer, pub crypto.PublicKey, alg string, data []by
 	if !sa.ecdsa {
 		return sig, nil
 	}
-	var rs struct{ R, S *big.Int }
-	rest, err := asn1.Unmarshal(sig, &rs)
-	if err != nil || len(rest) != 0 || rs.R.Sign() <= 0 || rs.S.Sign() <= 0 {
-		return nil, errors.New("xades: sign: the signer returned a malformed ecdsa signature")
-	}
 	n := (pub.(*ecdsa.PublicKey).Curve.Params().N.BitLen() + 7) / 8
-	if rs.R.BitLen() > 8*n || rs.S.BitLen() > 8*n {
-		return nil, errors.New("xades: sign: the signer returned a malformed ecdsa signature")
+	raw, err := pki.RawECDSA(sig, n) // RFC 4051 section 3.3
+	if err != nil {
+		return nil, fmt.Errorf("xades: sign: the signer returned a malformed ecdsa signature: %w", err)
 	}
-	raw := make([]byte, 2*n)
-	rs.R.FillBytes(raw[:n])
-	rs.S.FillBytes(raw[n:])
 	return raw, nil
 }
 

@@ -15,9 +15,6 @@ import (
 	"testing"
 	"time"
 
-	"golang.org/x/crypto/cryptobyte"
-	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
-
 	"github.com/segl/segl/internal/clock"
 	"github.com/segl/segl/internal/pki"
 )
@@ -121,16 +118,16 @@ func TestRawECDSA(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		raw, err := rawECDSA(der, 32)
+		raw, err := pki.RawECDSA(der, 32)
 		if err != nil || len(raw) != 64 {
-			t.Fatalf("rawECDSA: %v", err)
+			t.Fatalf("RawECDSA: %v", err)
 		}
 		r, s := new(big.Int).SetBytes(raw[:32]), new(big.Int).SetBytes(raw[32:])
 		if !ecdsa.Verify(c.Pair.Cert.PublicKey.(*ecdsa.PublicKey), digest[:], r, s) {
 			t.Fatal("r||s does not verify")
 		}
 	}
-	if _, err := rawECDSA([]byte{0x30, 0x00}, 32); err == nil {
+	if _, err := pki.RawECDSA([]byte{0x30, 0x00}, 32); err == nil {
 		t.Error("malformed DER accepted")
 	}
 }
@@ -237,20 +234,4 @@ func FuzzSignHashRequest(f *testing.F) {
 			}
 		}
 	})
-}
-
-// rawECDSA reads exactly one DER ECDSA-Sig-Value and pads r and s.
-func TestRawECDSARejectsTrailing(t *testing.T) {
-	var b cryptobyte.Builder
-	b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
-		b.AddASN1BigInt(big.NewInt(1))
-		b.AddASN1BigInt(big.NewInt(2))
-	})
-	der := b.BytesOrPanic()
-	if raw, err := rawECDSA(der, 32); err != nil || raw[31] != 1 || raw[63] != 2 {
-		t.Fatalf("rawECDSA(%x) = %x, %v", der, raw, err)
-	}
-	if _, err := rawECDSA(append(der, 0), 32); err == nil {
-		t.Error("trailing data accepted")
-	}
 }

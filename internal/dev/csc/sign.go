@@ -5,16 +5,12 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
-	"math/big"
 	"net/http"
 	"time"
 
-	"golang.org/x/crypto/cryptobyte"
-	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
-
 	"github.com/segl/segl/internal/dev"
 	"github.com/segl/segl/internal/eid"
+	"github.com/segl/segl/internal/pki"
 )
 
 // grant is what a SAD allows: so many signatures with one person's
@@ -175,7 +171,7 @@ func (s *Service) signHash(w http.ResponseWriter, r *http.Request) {
 	for i, d := range req.Digests {
 		sig, err := c.Pair.Key.Sign(rand.Reader, d, req.Hash)
 		if err == nil && s.raw {
-			sig, err = rawECDSA(sig, 32)
+			sig, err = pki.RawECDSA(sig, 32)
 		}
 		if err != nil {
 			serverError(w, err)
@@ -234,24 +230,6 @@ func (s *Service) consume(now time.Time, req signHashRequest, b bearer) *cscErro
 	}
 	g.Left -= len(req.Digests)
 	return nil
-}
-
-// rawECDSA turns an ASN.1 DER ECDSA-Sig-Value (RFC 3279 section 2.2.3)
-// into r||s with each integer in size bytes (IEEE P1363).
-func rawECDSA(der []byte, size int) ([]byte, error) {
-	var r, s big.Int
-	in := cryptobyte.String(der)
-	var seq cryptobyte.String
-	if !in.ReadASN1(&seq, cbasn1.SEQUENCE) || !in.Empty() || !seq.ReadASN1Integer(&r) || !seq.ReadASN1Integer(&s) || !seq.Empty() {
-		return nil, errors.New("devcsc: malformed ECDSA signature")
-	}
-	if r.BitLen() > 8*size || s.BitLen() > 8*size {
-		return nil, errors.New("devcsc: ECDSA signature too long for the curve")
-	}
-	out := make([]byte, 2*size)
-	r.FillBytes(out[:size])
-	s.FillBytes(out[size:])
-	return out, nil
 }
 
 func random() string {

@@ -8,12 +8,12 @@ import (
 	"crypto/rsa"
 	"crypto/sha256"
 	"crypto/x509"
-	"encoding/asn1"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
-	"math/big"
 	"time"
+
+	"github.com/segl/segl/internal/pki"
 )
 
 // assertionType is the client_assertion_type of RFC 7523 section 2.2.
@@ -96,23 +96,9 @@ func (a *assertionSigner) sign(clientID, issuer string, now time.Time) (string, 
 		return "", errors.New("eid: client assertion: " + err.Error())
 	}
 	if a.es256 {
-		if sig, err = rawECDSA(sig); err != nil {
+		if sig, err = pki.RawECDSA(sig, 32); err != nil { // ES256: RFC 7518 section 3.4
 			return "", errors.New("eid: client assertion: " + err.Error())
 		}
 	}
 	return input + "." + base64.RawURLEncoding.EncodeToString(sig), nil
-}
-
-// rawECDSA turns a crypto.Signer's ASN.1 ECDSA signature into JWS's form
-// for ES256 (RFC 7518 section 3.4): R and S, 32 bytes each, big-endian.
-func rawECDSA(der []byte) ([]byte, error) {
-	var rs struct{ R, S *big.Int }
-	rest, err := asn1.Unmarshal(der, &rs)
-	if err != nil || len(rest) > 0 || rs.R.Sign() <= 0 || rs.S.Sign() <= 0 || rs.R.BitLen() > 256 || rs.S.BitLen() > 256 {
-		return nil, errors.New("malformed ecdsa signature")
-	}
-	out := make([]byte, 64)
-	rs.R.FillBytes(out[:32])
-	rs.S.FillBytes(out[32:])
-	return out, nil
 }

@@ -267,7 +267,7 @@ func TestRefusesNewerSchema(t *testing.T) {
 // relaxedWithJob opens a store at path with relaxed sync, closed when the
 // test ends, holding one job with a 10-byte document (its blob key is
 // 64 a's) and a signer for each identity number, made at the returned time.
-func relaxedWithJob(t *testing.T, path string, pids ...string) (*DB, *job.Job, time.Time) {
+func relaxedWithJob(t testing.TB, path string, pids ...string) (*DB, *job.Job, time.Time) {
 	t.Helper()
 	db, err := Open(path, Options{RelaxedSync: true})
 	if err != nil {
@@ -284,6 +284,7 @@ func relaxedWithJob(t *testing.T, path string, pids ...string) (*DB, *job.Job, t
 	}
 	j, ev := job.New(r, "310000001", "cert:42", []job.Document{{ID: id(), Title: "Avtale", FileName: "a.pdf",
 		MediaType: "application/pdf", Size: 10, SHA256: strings.Repeat("a", 64)}}, id, t0, job.DefaultLimits)
+	j.AuditKey = make([]byte, 32) // as every job has one (its signers' pseudonyms)
 	if err := db.CreateJob(context.Background(), j, ev, nil); err != nil {
 		t.Fatal(err)
 	}

@@ -38,7 +38,6 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha256"
-	"crypto/tls"
 	"encoding/base64"
 	"encoding/xml"
 	"errors"
@@ -218,26 +217,6 @@ func (c *Client) Deliver(ctx context.Context, pid string, m mailbox.Message) (ma
 		return mailbox.Receipt{}, errs.E(errs.Internal, codeUnexpectedDelivery, "digipost: delivered by %q", d.Method)
 	}
 	return mailbox.Receipt{ID: d.MessageID, Provider: "digipost", DeliveredAt: d.DeliveryTime}, nil
-}
-
-// defaultClient is the client of a Client without one of its own.
-var defaultClient = &http.Client{Transport: Transport(nil)}
-
-// Transport is an HTTP transport fit for sending messages: HTTP/1.1 on
-// connections kept for the next message. A message is one request of
-// hundreds of kilobytes that multiplexing gains nothing from, and over
-// HTTP/2 net/http's client and server frame, flow-control and copy it for
-// about twice the CPU (BenchmarkDeliverTLS in dev/mailbox). Up to 64 idle
-// connections are kept, so that concurrent deliveries do not each need a
-// new TLS handshake. tlsConfig may be nil.
-func Transport(tlsConfig *tls.Config) *http.Transport {
-	t := http.DefaultTransport.(*http.Transport).Clone()
-	t.ForceAttemptHTTP2 = false
-	t.Protocols = new(http.Protocols)
-	t.Protocols.SetHTTP1(true)
-	t.MaxIdleConns, t.MaxIdleConnsPerHost = 64, 64
-	t.TLSClientConfig = tlsConfig
-	return t
 }
 
 // message describes m for Digipost: each document with a uuid derived from

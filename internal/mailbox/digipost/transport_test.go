@@ -1,0 +1,81 @@
+package digipost
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/hex"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"sync/atomic"
+	"testing"
+)
+
+// countingConn counts the writes to a socket.
+type countingConn struct {
+	net.Conn
+	writes *atomic.Int32
+}
+
+func (c countingConn) Write(p []byte) (int, error) {
+	c.writes.Add(1)
+	return c.Conn.Write(p)
+}
+
+// TestTransportGathersRecords posts a body of about 1 MB through Transport
+// to a server that offers HTTP/2 as well: it arrives whole, over HTTP/1.1,
+// in one socket write per 128 KiB chunk (and one for the head) where
+// crypto/tls alone writes each 16 KiB record by itself, 65 writes or more.
+func TestTransportGathersRecords(t *testing.T) {
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		sum := sha256.New()
+		if _, err := io.Copy(sum, r.Body); err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		io.WriteString(w, r.Proto+" "+hex.EncodeToString(sum.Sum(nil)))
+	}))
+	srv.EnableHTTP2 = true
+	srv.StartTLS()
+	defer srv.Close()
+	roots := x509.NewCertPool()
+	roots.AddCert(srv.Certificate())
+	transport := Transport(&tls.Config{RootCAs: roots})
+	defer transport.CloseIdleConnections()
+	var writes, handshakeWrites atomic.Int32
+	d := &tlsDialer{transport: transport,
+		dialRaw: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			c, err := (&net.Dialer{}).DialContext(ctx, network, addr)
+			return countingConn{Conn: c, writes: &writes}, err
+		}}
+	transport.DialTLSContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		c, err := d.dial(ctx, network, addr)
+		handshakeWrites.Store(writes.Load())
+		return c, err
+	}
+	body := make([]byte, 1<<20+7)
+	rand.Read(body)
+	want := sha256.Sum256(body)
+	res, err := (&http.Client{Transport: transport}).Post(srv.URL, "application/octet-stream", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	got, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(got) != "HTTP/1.1 "+hex.EncodeToString(want[:]) {
+		t.Fatalf("server saw %q; want HTTP/1.1 and the body's hash", got)
+	}
+	// The head with the body's first 4 KiB (net/http's buffer), then
+	// chunks of 128 KiB.
+	if n := int(writes.Load() - handshakeWrites.Load()); n > 1+(len(body)+maxChunk-1)/maxChunk {
+		t.Errorf("%d socket writes for a body of %d bytes; want one per %d bytes", n, len(body), maxChunk)
+	}
+}

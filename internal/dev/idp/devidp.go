@@ -124,6 +124,9 @@ type Provider struct {
 	// peoplePage is the list of people as the login form shows it, per
 	// language (renderPeople).
 	peoplePage map[string]peopleHTML
+	// firstForms is the login form as every login first shows it, per
+	// language and level (renderFirstForms).
+	firstForms map[firstFormKey][][]byte
 	byPID      map[string]population.Person
 
 	signer jose.Signer
@@ -197,6 +200,9 @@ func New(cfg Config) (*Provider, error) {
 		p.byPID[person.PID] = person
 	}
 	if p.peoplePage, err = renderPeople(p.people); err != nil {
+		return nil, fmt.Errorf("eid: devidp: %w", err)
+	}
+	if p.firstForms, err = p.renderFirstForms(); err != nil {
 		return nil, fmt.Errorf("eid: devidp: %w", err)
 	}
 	key, err := loadOrCreateKey(cfg.KeyDir)

@@ -2,6 +2,7 @@ package devidp
 
 import (
 	"bytes"
+	"fmt"
 	"html/template"
 	"net/http"
 	"strings"
@@ -250,6 +251,17 @@ func renderPeople(people []population.Person) (map[string]peopleHTML, error) {
 
 // renderForm shows the login form, again with an error when f.Error is set.
 func (p *Provider) renderForm(w http.ResponseWriter, status int, f form) {
+	if parts, ok := p.firstForms[firstFormKey{f.Lang, f.Want == eid.High}]; ok && f == firstForm(f) && plainID(f.Req) {
+		body := make([]byte, 0, len(parts[0])+len(parts[1])+len(parts[2])+2*len(f.Req))
+		body = append(append(append(append(append(body, parts[0]...), f.Req...), parts[1]...), f.Req...), parts[2]...)
+		writePage(w, status, body)
+		return
+	}
+	render(w, status, p.formData(f))
+}
+
+// formData is what the template shows for f.
+func (p *Provider) formData(f form) pageData {
 	t := lang[f.Lang]
 	d := pageData{
 		T:      t,
@@ -272,7 +284,57 @@ func (p *Provider) renderForm(w http.ResponseWriter, status int, f form) {
 		d.Choices = append(d.Choices, choice{e, t.EIDNames[e], checked == e})
 	}
 	d.People = p.peoplePage[f.Lang]
-	render(w, status, d)
+	return d
+}
+
+// firstFormKey picks a first form: its language, and whether the level
+// asked for is high (the page shows no other difference of level).
+type firstFormKey struct {
+	lang string
+	high bool
+}
+
+// firstForm is the form as a login first shows it: nothing typed, no
+// error, the automatic eID chosen.
+func firstForm(f form) form { return form{Req: f.Req, Want: f.Want, Lang: f.Lang} }
+
+// reqMark stands for the interaction id in a first form rendered ahead.
+// Its letters pass html/template's escapers unchanged, as plainID's do.
+const reqMark = "reqMarkQ7zX"
+
+// renderFirstForms renders the first form of every language and level once,
+// split where its interaction id goes (the hidden field and the cancel
+// link): every login shows one, and executing the template was most of the
+// authorization endpoint's work besides.
+func (p *Provider) renderFirstForms() (map[firstFormKey][][]byte, error) {
+	out := map[firstFormKey][][]byte{}
+	for l := range lang {
+		for _, want := range []eid.Assurance{eid.Substantial, eid.High} {
+			var buf bytes.Buffer
+			if err := page.Execute(&buf, p.formData(form{Req: reqMark, Want: want, Lang: l})); err != nil {
+				return nil, err
+			}
+			parts := bytes.Split(buf.Bytes(), []byte(reqMark))
+			if len(parts) != 3 {
+				return nil, fmt.Errorf("the login form holds its interaction id %d times, not twice", len(parts)-1)
+			}
+			out[firstFormKey{l, want == eid.High}] = parts
+		}
+	}
+	return out, nil
+}
+
+// plainID reports whether id is made of the characters html/template
+// writes unchanged both in an attribute and in a URL's query: those of
+// base64url, which interaction ids are.
+func plainID(id string) bool {
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		if !('A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return id != ""
 }
 
 // fatal shows an error the client must not hear about through its
@@ -290,6 +352,10 @@ func render(w http.ResponseWriter, status int, d pageData) {
 		http.Error(w, "devidp: template: "+err.Error(), http.StatusInternalServerError)
 		return
 	}
+	writePage(w, status, buf.Bytes())
+}
+
+func writePage(w http.ResponseWriter, status int, body []byte) {
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Cache-Control", "no-store")
@@ -298,7 +364,7 @@ func render(w http.ResponseWriter, status int, d pageData) {
 	h.Set("Referrer-Policy", "no-referrer")
 	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'")
 	w.WriteHeader(status)
-	w.Write(buf.Bytes())
+	w.Write(body)
 }
 
 func displayEID(e string) string {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/segl/segl/internal/errs"
 	"github.com/segl/segl/internal/job"
+	"github.com/segl/segl/internal/queue"
 	"github.com/segl/segl/internal/store"
 )
 
@@ -24,13 +25,16 @@ type JobTask struct {
 // signed, so it starts at once. It is only a head start: the job's
 // "job.signed" feed entry queues the same task (delivery.Service.Pump), so
 // a crash between saving the act and queueing it loses nothing, and a
-// failure here is only logged.
+// failure here is only logged. For the same reason the signer does not
+// wait for the task to reach the disk (queue.Deferred): should a power
+// failure take it back, the feed entry queues it again, and the pump
+// syncs the queue before its cursor passes the entry.
 func (s *Service) queueCompletion(ctx context.Context, j *job.Job) {
 	if s.Queue == nil {
 		return
 	}
 	payload, _ := json.Marshal(JobTask{Org: j.Org, Job: j.ID})
-	if err := s.Queue.Enqueue(context.WithoutCancel(ctx), TaskComplete, j.ID, payload, s.now()); err != nil {
+	if err := queue.EnqueueDeferred(context.WithoutCancel(ctx), s.Queue, TaskComplete, j.ID, payload, s.now()); err != nil {
 		s.log().Warn("queue completion; the feed will", "org", j.Org, "job", j.ID, "err", err)
 	}
 }

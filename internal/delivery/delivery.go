@@ -114,12 +114,23 @@ func (d *Service) decode(h func(context.Context, task) error) queue.Handler {
 	}
 }
 
+// enqueue queues a task and returns once it is on the disk.
 func (d *Service) enqueue(ctx context.Context, kind, key string, t task, at time.Time) error {
+	if err := d.enqueueDeferred(ctx, kind, key, t, at); err != nil {
+		return err
+	}
+	return queue.Sync(d.Queue)
+}
+
+// enqueueDeferred is enqueue without the wait for the disk, for the
+// Pump, which syncs the queue once for a batch before it moves its cursor
+// (queue.Deferred).
+func (d *Service) enqueueDeferred(ctx context.Context, kind, key string, t task, at time.Time) error {
 	payload, err := json.Marshal(t)
 	if err != nil {
 		return err
 	}
-	return d.Queue.Enqueue(ctx, kind, key, payload, at)
+	return queue.EnqueueDeferred(ctx, d.Queue, kind, key, payload, at)
 }
 
 // cursorName is the Pump's cursor in the store.
@@ -166,6 +177,11 @@ func (d *Service) PumpOnce(ctx context.Context) (int, error) {
 				return total, err
 			}
 		}
+		// The batch's tasks are on the disk before the cursor passes the
+		// entries that called for them: one fsync for all of them.
+		if err := queue.Sync(d.Queue); err != nil {
+			return total, err
+		}
 		after = changes[len(changes)-1].Seq
 		if err := d.Store.SetCursor(ctx, cursorName, after); err != nil {
 			return total, err
@@ -174,8 +190,9 @@ func (d *Service) PumpOnce(ctx context.Context) (int, error) {
 	}
 }
 
-// route queues what follows one feed entry. jobs holds the jobs read for
-// the entries before it (nil for a job not found).
+// route queues what follows one feed entry, deferred: PumpOnce syncs
+// the queue before it moves its cursor. jobs holds the jobs read for the
+// entries before it (nil for a job not found).
 func (d *Service) route(ctx context.Context, c store.Change, jobs map[[2]string]*job.Job) error {
 	key := [2]string{c.Org, c.JobID}
 	j, seen := jobs[key]
@@ -196,7 +213,7 @@ func (d *Service) route(ctx context.Context, c store.Change, jobs map[[2]string]
 	now := d.Clock.Now()
 	if j.CallbackURL != "" {
 		t := task{Org: j.Org, Job: j.ID, Change: &c}
-		if err := d.enqueue(ctx, TaskCallback, "cb/"+strconv.FormatInt(c.Seq, 10), t, now); err != nil {
+		if err := d.enqueueDeferred(ctx, TaskCallback, "cb/"+strconv.FormatInt(c.Seq, 10), t, now); err != nil {
 			return err
 		}
 	}
@@ -211,7 +228,7 @@ func (d *Service) route(ctx context.Context, c store.Change, jobs map[[2]string]
 			s := &j.Signers[i]
 			if s.Status == job.SignerWaiting && s.Notice == "" && j.Turn(s, now) == nil {
 				ref.Signer = s.ID
-				if err := d.enqueue(ctx, TaskNotifySigner, s.ID+"/request", ref, now); err != nil {
+				if err := d.enqueueDeferred(ctx, TaskNotifySigner, s.ID+"/request", ref, now); err != nil {
 					return err
 				}
 			}
@@ -225,20 +242,20 @@ func (d *Service) route(ctx context.Context, c store.Change, jobs map[[2]string]
 		if j.Status != job.StatusSigned {
 			return nil
 		}
-		return d.enqueue(ctx, ceremony.TaskComplete, j.ID, ref, now)
+		return d.enqueueDeferred(ctx, ceremony.TaskComplete, j.ID, ref, now)
 	case "job.completed":
-		if err := d.enqueue(ctx, TaskNotifySender, j.ID, ref, now); err != nil {
+		if err := d.enqueueDeferred(ctx, TaskNotifySender, j.ID, ref, now); err != nil {
 			return err
 		}
 		// One mailbox task for the job, whoever of its signers gets a
 		// message (deliverMailbox).
 		for i := range j.Signers {
 			if forwardsTo(&j.Signers[i]) {
-				return d.enqueue(ctx, TaskMailbox, j.ID, ref, now)
+				return d.enqueueDeferred(ctx, TaskMailbox, j.ID, ref, now)
 			}
 		}
 	case "job.rejected", "job.expired", "job.failed":
-		return d.enqueue(ctx, TaskNotifySender, j.ID, ref, now)
+		return d.enqueueDeferred(ctx, TaskNotifySender, j.ID, ref, now)
 	}
 	return nil
 }

@@ -635,3 +635,67 @@ func TestCallbackToPrivateAddressRefused(t *testing.T) {
 		t.Fatalf("dead letter: %+v, %v", dead, err)
 	}
 }
+
+// order records, in one list, the pump's tasks, the queue's syncs and the
+// cursor's moves.
+type order struct {
+	mu     sync.Mutex
+	events []string
+}
+
+func (o *order) note(ev string) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if n := len(o.events); n == 0 || o.events[n-1] != ev {
+		o.events = append(o.events, ev)
+	}
+}
+
+type orderedQueue struct {
+	queue.Queue
+	*order
+}
+
+func (q orderedQueue) Enqueue(ctx context.Context, kind, key string, payload []byte, runAt time.Time) error {
+	q.note("synced task")
+	return q.Queue.Enqueue(ctx, kind, key, payload, runAt)
+}
+
+func (q orderedQueue) EnqueueDeferred(ctx context.Context, kind, key string, payload []byte, runAt time.Time) error {
+	q.note("task")
+	return q.Queue.(queue.Deferred).EnqueueDeferred(ctx, kind, key, payload, runAt)
+}
+
+func (q orderedQueue) Sync() error {
+	q.note("sync")
+	return q.Queue.(queue.Deferred).Sync()
+}
+
+type orderedStore struct {
+	*sqlite.DB
+	*order
+}
+
+func (s orderedStore) SetCursor(ctx context.Context, name string, seq int64) error {
+	s.note("cursor")
+	return s.DB.SetCursor(ctx, name, seq)
+}
+
+// TestPumpSyncsItsTasksBeforeTheCursor: the pump queues a batch's tasks
+// without waiting for the disk each, and syncs the queue once before the
+// cursor passes the entries that called for them, so that a power failure
+// can take back tasks only together with the cursor's move.
+func TestPumpSyncsItsTasksBeforeTheCursor(t *testing.T) {
+	e := newEnv(t)
+	var o order
+	d := *e.d
+	d.Queue, d.Store = orderedQueue{e.q, &o}, orderedStore{e.db, &o}
+	j := e.create(job.Portal, "https://receiver.example/cb", job.SignerRequest{PID: ola}, job.SignerRequest{PID: kari})
+	e.sign(j, 0)
+	if _, err := d.PumpOnce(e.ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(o.events, ", "); got != "task, sync, cursor" {
+		t.Fatalf("the pump did %s; want task, sync, cursor", got)
+	}
+}

@@ -30,6 +30,7 @@ func Run(t *testing.T, newQueue func(t *testing.T) queue.Queue) {
 		{"ok/not-due-not-claimed", testNotDue},
 		{"ok/kinds-filter-and-order", testKindsAndOrder},
 		{"ok/duplicate-key-no-op", testDuplicateKey},
+		{"ok/deferred-as-enqueued", testDeferred},
 		{"ok/lease-hides-then-expires", testLease},
 		{"fail/non-holder-refused", testNonHolder},
 		{"ok/retry-increments-attempt-and-delays", testRetry},
@@ -165,6 +166,24 @@ func testDuplicateKey(t *testing.T, q queue.Queue) {
 	claimNone(t, q, "w2", t0)
 	if len(claim(t, q, "w2", t0, 10, "notify")) != 1 {
 		t.Fatal("same key of another kind was not kept")
+	}
+}
+
+// A job queued without waiting for the disk (queue.EnqueueDeferred, a
+// plain Enqueue on a queue without the capability) is claimed like any
+// other and keeps the key rule; Sync then answers.
+func testDeferred(t *testing.T, q queue.Queue) {
+	ctx := context.Background()
+	for _, payload := range []string{"first", "second"} {
+		if err := queue.EnqueueDeferred(ctx, q, "callback", "job-1", []byte(payload), t0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := queue.Sync(q); err != nil {
+		t.Fatal(err)
+	}
+	if j := claimOne(t, q, "w1", t0); string(j.Payload) != "first" {
+		t.Fatalf("deferred duplicate replaced the payload: %q", j.Payload)
 	}
 }
 

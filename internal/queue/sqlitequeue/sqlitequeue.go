@@ -7,7 +7,8 @@
 // is due and its lease (if any) has run out, so a crashed worker's job comes
 // back by itself and no node keeps state in memory.
 //
-// Only Enqueue waits for the disk. Every other write (Claim, Done, Retry,
+// Only Enqueue waits for the disk (and Sync, for the jobs EnqueueDeferred
+// queued before it: queue.Deferred). Every other write (Claim, Done, Retry,
 // Fail, Release, Postpone) commits without an fsync: losing one to a power
 // failure leaves the job pending with its lease running out, which is what
 // a worker that crashed before the write leaves too, and the queue already
@@ -45,6 +46,7 @@ var (
 	_ queue.Queue     = (*Queue)(nil)
 	_ queue.Inspector = (*Queue)(nil)
 	_ queue.Notifier  = (*Queue)(nil)
+	_ queue.Deferred  = (*Queue)(nil)
 )
 
 // Queue is a job queue in SQLite.
@@ -242,8 +244,41 @@ func micro(t time.Time) int64 { return t.UTC().UnixMicro() }
 func fromMicro(n int64) time.Time { return time.UnixMicro(n).UTC() }
 
 // Enqueue adds a job; a pending job with the same kind and key makes it a
-// no-op.
+// no-op. It returns once the job is on the disk.
 func (q *Queue) Enqueue(ctx context.Context, kind, key string, payload []byte, runAt time.Time) error {
+	if err := q.insert(ctx, kind, key, payload, runAt); err != nil {
+		return err
+	}
+	if err := q.durable(); err != nil {
+		return fmt.Errorf("sqlitequeue: enqueue: %w", err)
+	}
+	q.enqueued.Notify()
+	return nil
+}
+
+// EnqueueDeferred is Enqueue without the wait for the disk
+// (queue.Deferred): the job is durable once Sync, or a later Enqueue, has
+// returned, as every commit before it in the log is.
+func (q *Queue) EnqueueDeferred(ctx context.Context, kind, key string, payload []byte, runAt time.Time) error {
+	if err := q.insert(ctx, kind, key, payload, runAt); err != nil {
+		return err
+	}
+	q.enqueued.Notify()
+	return nil
+}
+
+// Sync returns once every job queued before it is on the disk
+// (queue.Deferred).
+func (q *Queue) Sync() error {
+	if err := q.durable(); err != nil {
+		return fmt.Errorf("sqlitequeue: sync: %w", err)
+	}
+	return nil
+}
+
+// insert commits a new job, or nothing when one with its kind and key is
+// pending.
+func (q *Queue) insert(ctx context.Context, kind, key string, payload []byte, runAt time.Time) error {
 	if kind == "" {
 		return errs.E(errs.Invalid, queue.CodeInvalid, "queue: job kind is empty")
 	}
@@ -260,10 +295,6 @@ func (q *Queue) Enqueue(ctx context.Context, kind, key string, payload []byte, r
 	if _, err := st.ExecContext(ctx, kind, key, payload, micro(runAt), now, now); err != nil {
 		return fmt.Errorf("sqlitequeue: enqueue: %w", sqldb.Full(err))
 	}
-	if err := q.durable(); err != nil {
-		return fmt.Errorf("sqlitequeue: enqueue: %w", err)
-	}
-	q.enqueued.Notify()
 	return nil
 }
 

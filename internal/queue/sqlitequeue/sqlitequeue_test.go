@@ -156,6 +156,30 @@ func TestOnlyEnqueueWaitsForTheDisk(t *testing.T) {
 	}
 }
 
+// TestDeferredJobsShareOneSync: jobs queued with EnqueueDeferred ask for
+// no fsync, and the Sync after them asks for one, which covers them all.
+func TestDeferredJobsShareOneSync(t *testing.T) {
+	ctx := context.Background()
+	q := open(t)
+	for i := range 3 {
+		if err := q.EnqueueDeferred(ctx, "k", fmt.Sprint(i), nil, time.Now()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if commits, fsyncs := q.wal.Counts(); commits != 0 || fsyncs != 0 {
+		t.Fatalf("deferred enqueues: %d syncs asked, %d fsyncs, want none", commits, fsyncs)
+	}
+	if err := q.Sync(); err != nil {
+		t.Fatal(err)
+	}
+	if commits, fsyncs := q.wal.Counts(); commits != 1 || fsyncs != 1 {
+		t.Fatalf("sync: %d syncs asked, %d fsyncs, want 1 and 1", commits, fsyncs)
+	}
+	if jobs, err := q.Claim(ctx, "w", []string{"k"}, time.Minute, time.Now(), 5); err != nil || len(jobs) != 3 {
+		t.Fatalf("claim = %v, %v", jobs, err)
+	}
+}
+
 // BenchmarkClaimFreeSlots claims as a runner does, up to its free slots,
 // which change from one claim to the next, with one job due each time
 // (relaxed sync: the CPU, not the disk, is measured).

@@ -487,7 +487,11 @@ type Outbox interface {
 	ChangesAfter(ctx context.Context, after int64, limit int) ([]Change, error)
 	// Cursor returns the named cursor, 0 when never set.
 	Cursor(ctx context.Context, name string) (int64, error)
-	// SetCursor moves the named cursor forward (never back).
+	// SetCursor moves the named cursor forward (never back). The move
+	// need not outlive a power failure by itself (the SQLite store does
+	// not wait for the disk; any later write that does makes it durable):
+	// a worker must take the changes after its cursor again without harm
+	// anyway, as after a crash between its work and the move.
 	SetCursor(ctx context.Context, name string, seq int64) error
 }
 

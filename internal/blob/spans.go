@@ -281,6 +281,13 @@ func (t *Tail) Extends(baseSum []byte) bool {
 	return t.prefix != nil && t.n > t.base && string(t.prefix) == string(baseSum)
 }
 
+// Index is where p first occurs in what the tail keeps, as an offset in
+// the blob Keep stores (At and after), or -1 when it does not or the tail
+// is not in memory (Stager.Index). A signing act finds its evidence so,
+// which the update it appended embeds as it is, and keeps it as a span of
+// that blob instead of a file of its own.
+func (t *Tail) Index(p []byte) int64 { return t.own.Index(p, t.at) }
+
 // Keep stores the tail in s under the SHA-256 its Stager computed
 // (Stager.Keep: written once by a store that takes staged content),
 // after what the Stager held before (At), and discards what it held. It refuses, storing nothing, when the content

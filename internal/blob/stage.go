@@ -211,6 +211,20 @@ func (w *Stager) ReadAt(p []byte, off int64) (int, error) {
 	return n, nil
 }
 
+// Index is where p first occurs in what was written at or after from, or
+// -1 when it does not, or when the content is in a file: it is searched in
+// memory only, where the small outputs of a signing act are.
+func (w *Stager) Index(p []byte, from int64) int64 {
+	if w.f != nil || from < 0 || from > int64(len(w.buf)) || len(p) == 0 {
+		return -1
+	}
+	i := bytes.Index(w.buf[from:], p)
+	if i < 0 {
+		return -1
+	}
+	return from + int64(i)
+}
+
 // Keep stores what was written in s under its SHA-256 (PutStaged where s
 // can take staged content, Put otherwise) and returns its Ref. The Stager
 // is finished afterwards, whether or not Keep succeeds.

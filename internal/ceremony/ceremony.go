@@ -463,6 +463,15 @@ func (s *Service) Evidence(ctx context.Context, c Caller, jobID, signerID string
 	if signer.Evidence == "" {
 		return nil, errs.E(errs.Conflict, codeNotSignedYet, "signer %s has not signed", signerID)
 	}
+	return s.openEvidence(ctx, signer)
+}
+
+// openEvidence opens a signer's evidence where their act kept it: a span
+// of the blob of what the act appended, or a blob of its own.
+func (s *Service) openEvidence(ctx context.Context, signer *job.Signer) (blob.Object, error) {
+	if spans := signer.EvidenceSpans(); spans != nil {
+		return blob.OpenSpans(ctx, s.Blobs, spans)
+	}
 	return s.Blobs.Open(ctx, signer.Evidence)
 }
 

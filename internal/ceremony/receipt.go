@@ -74,11 +74,10 @@ func (s *Service) Receipt(ctx context.Context, w io.Writer, j *job.Job, signer *
 }
 
 // evidenceBytes reads a signer's evidence and checks that it is the
-// content its record names: the blob key is the SHA-256 of the content
-// (blob.Ref), and nothing else (a file changed or replaced on disk) is
-// taken for it.
+// content its record names (job.Signer.EvidenceSum), and nothing else (a
+// file changed or replaced on disk) is taken for it.
 func (s *Service) evidenceBytes(ctx context.Context, signer *job.Signer) ([]byte, error) {
-	o, err := s.Blobs.Open(ctx, signer.Evidence)
+	o, err := s.openEvidence(ctx, signer)
 	if err != nil {
 		return nil, err
 	}
@@ -91,7 +90,7 @@ func (s *Service) evidenceBytes(ctx context.Context, signer *job.Signer) ([]byte
 		return nil, fmt.Errorf("ceremony: read evidence of signer %s: %w", signer.ID, err)
 	}
 	sum := sha256.Sum256(data)
-	if hex.EncodeToString(sum[:]) != signer.Evidence {
+	if hex.EncodeToString(sum[:]) != signer.EvidenceSum() {
 		return nil, errs.E(errs.Internal, codeEvidenceChanged, "the evidence of signer %s is not the content its record names", signer.ID)
 	}
 	return data, nil

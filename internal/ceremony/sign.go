@@ -272,7 +272,7 @@ func recordAct(j *job.Job, signerID, actor string, now time.Time, id eid.Identit
 		hashes = append(hashes, rev.SHA256)
 	}
 	details := map[string]any{"eid": id.Method, "level_of_assurance": string(id.Assurance),
-		"auth_time": id.AuthTime.UTC(), "signed_sha256": hashes, "evidence_sha256": signed.Evidence.Key}
+		"auth_time": id.AuthTime.UTC(), "signed_sha256": hashes, "evidence_sha256": signed.EvidenceSHA256}
 	for k, v := range role {
 		details[k] = v
 	}
@@ -282,6 +282,7 @@ func recordAct(j *job.Job, signerID, actor string, now time.Time, id eid.Identit
 	}
 	signer, _ := j.Signer(signerID)
 	signer.Name, signer.Evidence = id.Name, signed.Evidence.Key
+	signer.EvidenceAt, signer.EvidenceSize, signer.EvidenceSHA256 = signed.Evidence.Offset, signed.Evidence.Size, signed.EvidenceSHA256
 	return events, nil
 }
 

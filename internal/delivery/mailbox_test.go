@@ -121,15 +121,17 @@ func TestMailboxRetryAfterLostAnswer(t *testing.T) {
 }
 
 // TestMailboxReceiptOfRecordedEvidence: a receipt says what the evidence
-// the job's record names says, and nothing else. Ola signs two jobs; on
-// disk the first job's evidence is then replaced by the second's, a
-// validly signed evidence of another act (which a check of its XML
-// signature accepts). The first job's message does not go out with a
-// receipt of the second job's facts: its task fails, nothing is recorded
-// for it, and the second job's message is delivered as usual.
+// the job's record names says, and nothing else. Ola signs two jobs,
+// recorded as jobs were before evidence was kept inside the act's update:
+// each evidence a blob of its own. On disk the first job's evidence is
+// then replaced by the second's, a validly signed evidence of another act
+// (which a check of its XML signature accepts). The first job's message
+// does not go out with a receipt of the second job's facts: its task
+// fails, nothing is recorded for it, and the second job's message is
+// delivered as usual.
 func TestMailboxReceiptOfRecordedEvidence(t *testing.T) {
 	e, _ := newSigningEnv(t)
-	first, second := e.signedJob(), e.signedJob()
+	first, second := e.evidenceAlone(e.signedJob()), e.evidenceAlone(e.signedJob())
 	path := func(key string) string { return filepath.Join(e.blobDir, "sha256", key[:2], key) }
 	other, err := os.ReadFile(path(second.Signers[0].Evidence))
 	if err != nil {
@@ -572,3 +574,72 @@ func (c cancelAfterDeliver) Deliver(ctx context.Context, pid string, msg mailbox
 	c.cancel()
 	return r, err
 }
+
+// evidenceAlone records j's first signer's evidence as every evidence was
+// recorded before it was kept inside the act's update: a blob of its own,
+// named by its SHA-256.
+func (e *env) evidenceAlone(j *job.Job) *job.Job {
+	e.t.Helper()
+	s := &j.Signers[0]
+	o, err := blob.OpenSpans(e.ctx, e.svc.Blobs, s.EvidenceSpans())
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	ref, err := e.svc.Blobs.Put(e.ctx, o, o.Size())
+	o.Close()
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if ref.Key != s.EvidenceSHA256 {
+		e.t.Fatalf("the evidence read back has SHA-256 %s, recorded %s", ref.Key, s.EvidenceSHA256)
+	}
+	s.Evidence, s.EvidenceAt, s.EvidenceSize, s.EvidenceSHA256 = ref.Key, 0, 0, ""
+	if err := e.db.SaveJob(e.ctx, j, nil); err != nil {
+		e.t.Fatal(err)
+	}
+	return e.job(j.ID)
+}
+
+// TestMailboxReceiptOfChangedEvidence: an evidence kept inside the act's
+// update is checked against the SHA-256 the record names as one stored
+// alone is. One byte of the first job's evidence is changed on disk; its
+// message does not go out, and the second job's is delivered.
+func TestMailboxReceiptOfChangedEvidence(t *testing.T) {
+	e, _ := newSigningEnv(t)
+	first, second := e.signedJob(), e.signedJob()
+	s := first.Signers[0]
+	if s.EvidenceSize == 0 || s.Evidence != last(first.Documents[0].Signed.Parts).Key {
+		t.Fatalf("the evidence is recorded at %s+%d, want inside the act's update %+v", s.Evidence, s.EvidenceAt, first.Documents[0].Signed.Parts)
+	}
+	f, err := os.OpenFile(filepath.Join(e.blobDir, "sha256", s.Evidence[:2], s.Evidence), os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A letter of the evidence's text, far from the XML around it.
+	at := s.EvidenceAt + s.EvidenceSize/2
+	b := make([]byte, 1)
+	if _, err := f.ReadAt(b, at); err != nil {
+		t.Fatal(err)
+	}
+	b[0] ^= 1
+	_, err = f.WriteAt(b, at)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.drain()
+	inbox := e.boxes.Inbox(ola)
+	if len(inbox) != 1 {
+		t.Fatalf("Ola's mailbox holds %d messages, want 1: the second job's", len(inbox))
+	}
+	if text := pdftotext(t, inbox[0].Attachments[0].Body); !strings.Contains(text, second.ID) {
+		t.Errorf("the receipt delivered is not the second job's:\n%s", text)
+	}
+	if n, m := e.mailboxNotices(first.ID), e.mailboxNotices(second.ID); n != 0 || m != 1 {
+		t.Errorf("mailbox notices: %d for the first job (want 0), %d for the second (want 1)", n, m)
+	}
+}
+
+func last[T any](s []T) T { return s[len(s)-1] }

@@ -241,8 +241,18 @@ type Signer struct {
 	UpdatedAt time.Time
 	// Name is the signer's name as the eID gave it, once they signed.
 	Name string
-	// Evidence is the blob key (hex SHA-256) of the signer's XAdES evidence.
+	// Evidence is the blob key of the blob that holds the signer's XAdES
+	// evidence, once they signed: what references to the evidence count.
+	// For an evidence stored alone, as every one was before evidence was
+	// kept inside the act's update, that is its SHA-256 (EvidenceSize 0).
 	Evidence string
+	// EvidenceAt and EvidenceSize are where in the blob Evidence the
+	// evidence is: the blob of what the signing act appended to a
+	// document, whose update embeds it as it is (signing.Signed.Evidence).
+	// EvidenceSHA256 is the evidence's own SHA-256 (hex). All zero for an
+	// evidence stored alone.
+	EvidenceAt, EvidenceSize int64
+	EvidenceSHA256           string
 	// Notice says how the signer was (or why they were not) notified of a
 	// portal job: "email", "sms", "email+sms", or a reason such as
 	// "reserved", "no-contact", "inactive". Empty until the first notice.
@@ -251,6 +261,24 @@ type Signer struct {
 	// rejected the job; empty when they wrote nothing or did not reject.
 	// It is the signer's personal data, kept and deleted with the job.
 	RejectionReason string
+}
+
+// EvidenceSpans are the stored span of the signer's evidence, for
+// blob.OpenSpans; nil for one stored alone, which is the whole blob
+// Evidence (its size is not recorded).
+func (s Signer) EvidenceSpans() []blob.Span {
+	if s.EvidenceSize == 0 {
+		return nil
+	}
+	return []blob.Span{{Key: s.Evidence, Offset: s.EvidenceAt, Size: s.EvidenceSize}}
+}
+
+// EvidenceSum is the hex SHA-256 of the signer's evidence.
+func (s Signer) EvidenceSum() string {
+	if s.EvidenceSHA256 == "" {
+		return s.Evidence // stored alone, under its SHA-256
+	}
+	return s.EvidenceSHA256
 }
 
 // Sequential reports whether the signers sign in more than one round.

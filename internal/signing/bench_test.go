@@ -97,15 +97,7 @@ func BenchmarkReceipt(b *testing.B) {
 	bj := newBenchJob(b)
 	ctx := context.Background()
 	signed := bj.act(b, 0, ola, job.Revision{})
-	o, err := bj.e.cfg.Blobs.Open(ctx, signed.Evidence.Key)
-	if err != nil {
-		b.Fatal(err)
-	}
-	ev, err := io.ReadAll(io.NewSectionReader(o, 0, o.Size()))
-	o.Close()
-	if err != nil {
-		b.Fatal(err)
-	}
+	ev := readEvidence(b, bj.e, signed)
 	measure(b, func() {
 		facts, err := xades.ReadFacts(ev)
 		if err != nil {

@@ -23,11 +23,13 @@ import (
 
 // TestFirstActStoresOneBlobPerDocument: the prepared document's own bytes
 // (around the runs normalisation copied from the upload) and what the
-// first act appends are kept as one blob, so the first act adds two blobs
-// to the store, that one and the evidence, where it added three; a second
-// act adds two as before. Each revision reads back as the file whose
-// SHA-256 it records, and the first act's revision begins with the
-// prepared document, which later acts do not change.
+// first act appends are kept as one blob, and the act's evidence is a span
+// of it (the update embeds the evidence as it is), so the first act adds
+// one blob to the store, where it added three, and a second act one, where
+// it added two. Each revision reads back as the file whose SHA-256 it
+// records, each evidence as the evidence with its SHA-256, and the first
+// act's revision begins with the prepared document, which later acts do
+// not change.
 func TestFirstActStoresOneBlobPerDocument(t *testing.T) {
 	env := setup(t)
 	e := env.engine(t)
@@ -53,27 +55,62 @@ func TestFirstActStoresOneBlobPerDocument(t *testing.T) {
 	}
 
 	first := act(0, job.Revision{})
-	if n := len(stored()); n != 3 {
-		t.Fatalf("after the first act the store holds %d blobs, want 3: the upload, the prepared document with the act's update, the evidence", n)
+	if n := len(stored()); n != 2 {
+		t.Fatalf("after the first act the store holds %d blobs, want 2: the upload, the prepared document with the act's update and its evidence", n)
 	}
 	rev := first.Revisions[0]
 	keys := rev.Blobs()
 	if len(keys) != 2 || !slices.Contains(keys, d.Upload) {
 		t.Fatalf("the first revision is made of %v, want the upload's blob and one more", keys)
 	}
+	checkEvidenceIn(t, e, first, rev)
 	whole := readRevision(t, e, rev)
 	if !bytes.HasPrefix(whole, upload[:5]) {
 		t.Fatalf("the first revision begins %q", whole[:16])
 	}
 
 	second := act(1, rev)
-	if n := len(stored()); n != 5 {
-		t.Fatalf("after the second act the store holds %d blobs, want 5", n)
+	if n := len(stored()); n != 3 {
+		t.Fatalf("after the second act the store holds %d blobs, want 3", n)
 	}
+	checkEvidenceIn(t, e, second, second.Revisions[0])
 	next := readRevision(t, e, second.Revisions[0])
 	if !bytes.HasPrefix(next, whole) {
 		t.Fatal("the second revision does not begin with the first")
 	}
+}
+
+// checkEvidenceIn checks that the act's evidence is kept inside the blob
+// of what it appended to rev, and reads back as a signed XAdES evidence
+// with the SHA-256 the act gave.
+func checkEvidenceIn(t *testing.T, e *Engine, s Signed, rev job.Revision) {
+	t.Helper()
+	if last := rev.Parts[len(rev.Parts)-1]; s.Evidence.Key != last.Key || s.Evidence.Offset < last.Offset ||
+		s.Evidence.Offset+s.Evidence.Size > last.Offset+last.Size {
+		t.Fatalf("the evidence is at %+v, want within the act's update %+v", s.Evidence, last)
+	}
+	ev := readEvidence(t, e, s)
+	if got := sha256.Sum256(ev); hex.EncodeToString(got[:]) != s.EvidenceSHA256 {
+		t.Fatalf("the evidence reads back with SHA-256 %x, the act gave %s", got, s.EvidenceSHA256)
+	}
+	if _, err := xades.Verify(ev); err != nil {
+		t.Fatalf("the evidence read back: %v", err)
+	}
+}
+
+// readEvidence reads an act's evidence from where the act kept it.
+func readEvidence(t testing.TB, e *Engine, s Signed) []byte {
+	t.Helper()
+	o, err := blob.OpenSpans(context.Background(), e.cfg.Blobs, []blob.Span{s.Evidence})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer o.Close()
+	b, err := io.ReadAll(io.NewSectionReader(o, 0, o.Size()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
 
 // readRevision reads rev from its parts and checks it against the

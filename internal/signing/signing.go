@@ -420,8 +420,16 @@ type Signed struct {
 	// by one blob with what the act appended; zero for an Unsigned
 	// document.
 	Revisions []job.Revision
-	// Evidence is the signer's evidence (XAdES B-LT).
-	Evidence blob.Ref
+	// Evidence is where the signer's evidence (XAdES B-LT) is stored: a
+	// span of the first signed document's new blob, whose update embeds
+	// it uncompressed as its attachment, so that an act stores one file
+	// per document and none more; or, when it is not found there as it
+	// is (a tail too large to be searched in memory), the whole of a blob
+	// of its own.
+	Evidence blob.Span
+	// EvidenceSHA256 is the hex SHA-256 of the evidence itself, which the
+	// audit trail names and a receipt checks what it reads against.
+	EvidenceSHA256 string
 }
 
 // Sign performs one signing act: it prepares each document to be signed
@@ -485,10 +493,17 @@ func (e *Engine) Sign(ctx context.Context, act Act) (Signed, error) {
 	if err != nil {
 		return Signed{}, err
 	}
-	out := Signed{Revisions: make([]job.Revision, len(act.Documents))}
+	evidenceSum := sha256.Sum256(evidence)
+	out := Signed{Revisions: make([]job.Revision, len(act.Documents)), EvidenceSHA256: hex.EncodeToString(evidenceSum[:])}
+	in, at := -1, int64(-1) // the document whose tail holds the evidence, and where
 	for i, t := range tails {
 		if t == nil {
 			continue // Unsigned
+		}
+		if in < 0 {
+			// Searched before Keep, which hands the tail's memory on. The
+			// bytes found are the stored bytes: Keep stores what was searched.
+			in, at = i, t.Index(evidence)
 		}
 		if out.Revisions[i], err = appended(ctx, e.cfg.Blobs, parents[i], t); err != nil {
 			return Signed{}, err
@@ -497,6 +512,11 @@ func (e *Engine) Sign(ctx context.Context, act Act) (Signed, error) {
 			e.hashes.put(out.Revisions[i].SHA256, h)
 		}
 	}
+	if at >= 0 {
+		parts := out.Revisions[in].Parts
+		out.Evidence = blob.Span{Key: parts[len(parts)-1].Key, Offset: at, Size: int64(len(evidence))}
+		return out, nil
+	}
 	// The evidence is in memory: staged, it is hashed as it is copied into
 	// a pooled buffer and written once by the store, with no copy buffer.
 	st := blob.NewStager(e.cfg.TempDir)
@@ -504,9 +524,11 @@ func (e *Engine) Sign(ctx context.Context, act Act) (Signed, error) {
 		st.Close()
 		return Signed{}, err
 	}
-	if out.Evidence, err = st.Keep(ctx, e.cfg.Blobs); err != nil {
+	ref, err := st.Keep(ctx, e.cfg.Blobs)
+	if err != nil {
 		return Signed{}, err
 	}
+	out.Evidence = blob.Whole(ref)
 	return out, nil
 }
 

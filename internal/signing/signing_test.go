@@ -11,7 +11,6 @@ import (
 	"crypto/x509/pkix"
 	"encoding/base64"
 	"fmt"
-	"io"
 	"math/big"
 	"os"
 	"os/exec"
@@ -669,15 +668,7 @@ func TestUnsignedDocuments(t *testing.T) {
 	if len(signed.Revisions) != 3 || signed.Revisions[0].SHA256 != "" || signed.Revisions[1].SHA256 != "" || signed.Revisions[2].SHA256 == "" {
 		t.Fatalf("revisions = %+v, want only the third document's", signed.Revisions)
 	}
-	o, err := e.cfg.Blobs.Open(ctx, signed.Evidence.Key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ev, err := io.ReadAll(io.NewSectionReader(o, 0, o.Size()))
-	o.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
+	ev := readEvidence(t, e, signed)
 	v, err := xades.Verify(ev)
 	if err != nil {
 		t.Fatal(err)

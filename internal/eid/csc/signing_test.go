@@ -102,7 +102,7 @@ func TestAdvancedSignatureWithSigningEngine(t *testing.T) {
 		}
 		return b
 	}
-	evidence := read(blob.Whole(signed.Evidence))
+	evidence := read(signed.Evidence)
 
 	roots := d.Roots()
 	serial := fmt.Sprintf("%x", kp.Cert.SerialNumber)

@@ -203,7 +203,8 @@ func (db *DB) SaveJob(ctx context.Context, j *job.Job, events []job.Event) error
 			return errs.E(errs.Conflict, store.CodeJobChanged, "job %s was changed by someone else; reload it", j.ID)
 		}
 		for _, s := range j.Signers {
-			_, err := tx.Exec(ctx, updateSigner, s.Status, micro(s.UpdatedAt), s.Name, s.Evidence, s.Notice, s.RejectionReason, j.Org, j.ID, s.ID)
+			_, err := tx.Exec(ctx, updateSigner, s.Status, micro(s.UpdatedAt), s.Name, s.Evidence, s.Notice, s.RejectionReason, j.Org, j.ID, s.ID,
+				s.EvidenceAt, s.EvidenceSize, s.EvidenceSHA256)
 			if err != nil {
 				return err
 			}
@@ -247,9 +248,11 @@ const (
 	// updateSigner and updateDocument leave a row that already holds the
 	// values alone: most saves change one signer or none, and an update
 	// with the same values still writes a new row version.
-	updateSigner = `UPDATE signers SET status = $1, updated_at = $2, name = $3, evidence = $4, notice = $5, rejection_reason = $6
+	updateSigner = `UPDATE signers SET status = $1, updated_at = $2, name = $3, evidence = $4, notice = $5, rejection_reason = $6,
+			evidence_at = $10, evidence_size = $11, evidence_sha256 = $12
 		WHERE org = $7 AND job_id = $8 AND id = $9
-		AND (status, updated_at, name, evidence, notice, rejection_reason) IS DISTINCT FROM ($1, $2, $3, $4, $5, $6)`
+		AND (status, updated_at, name, evidence, notice, rejection_reason, evidence_at, evidence_size, evidence_sha256)
+			IS DISTINCT FROM ($1, $2, $3, $4, $5, $6, $10, $11, $12)`
 	updateDocument = `UPDATE documents SET signed_sha256 = $1, signed_size = $2, signed_parts = $3
 		WHERE org = $4 AND job_id = $5 AND id = $6 AND (signed_sha256, signed_size, signed_parts) IS DISTINCT FROM ($1, $2, $3)`
 	insertRevision = `INSERT INTO revisions (org, job_id, sha256) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`
@@ -355,7 +358,8 @@ const (
 	signerJobQuery = `SELECT ` + jobColumns + ` FROM jobs WHERE (org, id) = (SELECT org, job_id FROM signers WHERE id = $1)`
 	documentsQuery = `SELECT id, title, file_name, media_type, size, sha256, pages, role, signed_sha256, signed_size, signed_parts FROM documents
 		WHERE org = $1 AND job_id = $2 ORDER BY position`
-	signersQuery = `SELECT id, pid, email, mobile, ord, on_behalf_of, status, updated_at, name, evidence, notice, ref, rejection_reason FROM signers
+	signersQuery = `SELECT id, pid, email, mobile, ord, on_behalf_of, status, updated_at, name, evidence, notice, ref, rejection_reason,
+		evidence_at, evidence_size, evidence_sha256 FROM signers
 		WHERE org = $1 AND job_id = $2 ORDER BY position`
 )
 
@@ -410,7 +414,7 @@ func (db *DB) readJob(ctx context.Context, first string, args ...any) (*job.Job,
 			var s job.Signer
 			var updated int64
 			err := r.Scan(&s.ID, &s.PID, &s.Email, &s.Mobile, &s.Order, &s.OnBehalfOf, &s.Status, &updated,
-				&s.Name, &s.Evidence, &s.Notice, &s.Ref, &s.RejectionReason)
+				&s.Name, &s.Evidence, &s.Notice, &s.Ref, &s.RejectionReason, &s.EvidenceAt, &s.EvidenceSize, &s.EvidenceSHA256)
 			s.UpdatedAt = fromMicro(updated)
 			return s, err
 		})

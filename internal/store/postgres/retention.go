@@ -75,7 +75,7 @@ func (db *DB) DeleteJob(ctx context.Context, by store.By, org, id, reason string
 			`INSERT INTO deleted_blobs (org, job_id, key) SELECT $1, $2, k FROM (` + jobBlobs + `) AS b(k)
 				ON CONFLICT DO NOTHING`,
 			`DELETE FROM codes WHERE signer_id IN (SELECT id FROM signers WHERE org = $1 AND job_id = $2)`,
-			`UPDATE signers SET pid = '', email = '', mobile = '', name = '', ref = '', evidence = '', notice = '', rejection_reason = ''
+			`UPDATE signers SET pid = '', email = '', mobile = '', name = '', ref = '', evidence = '', evidence_at = 0, evidence_size = 0, evidence_sha256 = '', notice = '', rejection_reason = ''
 				WHERE org = $1 AND job_id = $2`,
 			`DELETE FROM documents WHERE org = $1 AND job_id = $2`,
 			`DELETE FROM revisions WHERE org = $1 AND job_id = $2`,

@@ -301,4 +301,11 @@ CREATE TABLE search_refold (
 );
 INSERT INTO search_refold (org, id) SELECT org, id FROM jobs WHERE deleted_at = 0;
 `,
+	// 16: where a signer's evidence is inside the blob evidence names,
+	// and its own SHA-256 (job.Signer.EvidenceAt; SQLite's step 21).
+	`
+ALTER TABLE signers ADD COLUMN evidence_at BIGINT NOT NULL DEFAULT 0,
+	ADD COLUMN evidence_size BIGINT NOT NULL DEFAULT 0,
+	ADD COLUMN evidence_sha256 TEXT NOT NULL DEFAULT '';
+`,
 }

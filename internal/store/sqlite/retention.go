@@ -100,7 +100,7 @@ func (db *DB) DeleteJob(ctx context.Context, by store.By, org, id, reason string
 			`INSERT OR IGNORE INTO deleted_blobs (org, job_id, key)
 				SELECT org, job_id, key FROM (` + jobBlobs + `) WHERE org = ?1 AND job_id = ?2`,
 			`DELETE FROM codes WHERE signer_id IN (SELECT id FROM signers WHERE org = ? AND job_id = ?)`,
-			`UPDATE signers SET pid = '', email = '', mobile = '', name = '', ref = '', evidence = '', notice = '', rejection_reason = ''
+			`UPDATE signers SET pid = '', email = '', mobile = '', name = '', ref = '', evidence = '', evidence_at = 0, evidence_size = 0, evidence_sha256 = '', notice = '', rejection_reason = ''
 				WHERE org = ? AND job_id = ?`,
 			`DELETE FROM documents WHERE org = ? AND job_id = ?`,
 			`DELETE FROM revisions WHERE org = ? AND job_id = ?`,

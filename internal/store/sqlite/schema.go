@@ -315,4 +315,15 @@ CREATE TABLE search_refold (
 ) WITHOUT ROWID;
 INSERT INTO search_refold (org, id) SELECT org, id FROM jobs WHERE deleted_at = 0;
 `,
+	// 21: a signer's evidence kept inside the blob of what their signing
+	// act appended to a document (job.Signer.EvidenceAt): evidence then
+	// names that blob, which every reference check already finds there,
+	// and these columns say where in it the evidence is and its own
+	// SHA-256. Zero and '' for an evidence stored alone, as every one
+	// before was, whose blob key is its SHA-256.
+	`
+ALTER TABLE signers ADD COLUMN evidence_at INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE signers ADD COLUMN evidence_size INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE signers ADD COLUMN evidence_sha256 TEXT NOT NULL DEFAULT '';
+`,
 }

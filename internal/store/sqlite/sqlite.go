@@ -390,7 +390,8 @@ func (db *DB) SaveJob(ctx context.Context, j *job.Job, events []job.Event) error
 		}
 		for _, s := range j.Signers {
 			_, err := db.exec(ctx, tx, updateSigner,
-				s.Status, micro(s.UpdatedAt), s.Name, s.Evidence, s.Notice, s.RejectionReason, j.Org, j.ID, s.ID)
+				s.Status, micro(s.UpdatedAt), s.Name, s.Evidence, s.Notice, s.RejectionReason, j.Org, j.ID, s.ID,
+				s.EvidenceAt, s.EvidenceSize, s.EvidenceSHA256)
 			if err != nil {
 				return err
 			}
@@ -444,8 +445,10 @@ const (
 	// updateSigner and updateDocument leave a row that already holds the
 	// values alone: most saves change one signer or none, and a row
 	// rewritten with the same values still costs a page in the WAL.
-	updateSigner = `UPDATE signers SET status = ?1, updated_at = ?2, name = ?3, evidence = ?4, notice = ?5, rejection_reason = ?6
-		WHERE org = ?7 AND job_id = ?8 AND id = ?9 AND (status, updated_at, name, evidence, notice, rejection_reason) IS NOT (?1, ?2, ?3, ?4, ?5, ?6)`
+	updateSigner = `UPDATE signers SET status = ?1, updated_at = ?2, name = ?3, evidence = ?4, notice = ?5, rejection_reason = ?6,
+			evidence_at = ?10, evidence_size = ?11, evidence_sha256 = ?12
+		WHERE org = ?7 AND job_id = ?8 AND id = ?9 AND (status, updated_at, name, evidence, notice, rejection_reason,
+			evidence_at, evidence_size, evidence_sha256) IS NOT (?1, ?2, ?3, ?4, ?5, ?6, ?10, ?11, ?12)`
 	updateDocument = `UPDATE documents SET signed_sha256 = ?1, signed_size = ?2, signed_parts = ?3
 		WHERE org = ?4 AND job_id = ?5 AND id = ?6 AND (signed_sha256, signed_size, signed_parts) IS NOT (?1, ?2, ?3)`
 	insertRevision = `INSERT INTO revisions (org, job_id, sha256) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`
@@ -630,7 +633,7 @@ func (db *DB) readJob(ctx context.Context, first string, args ...any) (*job.Job,
 		var updated int64
 		var p int
 		if err := rows.Scan(&p, &s.ID, &s.PID, &s.Email, &s.Mobile, &s.Order, &s.OnBehalfOf, &s.Status, &updated,
-			&s.Name, &s.Evidence, &s.Notice, &s.Ref, &s.RejectionReason); err != nil {
+			&s.Name, &s.Evidence, &s.Notice, &s.Ref, &s.RejectionReason, &s.EvidenceAt, &s.EvidenceSize, &s.EvidenceSHA256); err != nil {
 			return nil, fmt.Errorf("sqlite: job signers: %w", err)
 		}
 		s.UpdatedAt = fromMicro(updated)
@@ -666,7 +669,8 @@ const (
 	signerJobQuery = `SELECT ` + jobColumns + ` FROM jobs WHERE (org, id) = (SELECT org, job_id FROM signers WHERE id = ?)`
 	documentsQuery = `SELECT position, id, title, file_name, media_type, size, sha256, pages, role, signed_sha256, signed_size, signed_parts
 		FROM documents WHERE org = ? AND job_id = ?`
-	signersQuery = `SELECT position, id, pid, email, mobile, ord, on_behalf_of, status, updated_at, name, evidence, notice, ref, rejection_reason
+	signersQuery = `SELECT position, id, pid, email, mobile, ord, on_behalf_of, status, updated_at, name, evidence, notice, ref, rejection_reason,
+		evidence_at, evidence_size, evidence_sha256
 		FROM signers WHERE org = ? AND job_id = ?`
 )
 

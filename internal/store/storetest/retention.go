@@ -115,7 +115,7 @@ func testDeleteJob(t *testing.T, s store.Store) {
 		t.Fatalf("tombstone: deleted %v, %d documents, key %x, status %s", got.DeletedAt, len(got.Documents), got.AuditKey, got.Status)
 	}
 	for _, sg := range got.Signers {
-		if sg.PID != "" || sg.Email != "" || sg.Name != "" || sg.Evidence != "" || sg.RejectionReason != "" {
+		if sg.PID != "" || sg.Email != "" || sg.Name != "" || sg.Evidence != "" || sg.EvidenceSHA256 != "" || sg.EvidenceSize != 0 || sg.RejectionReason != "" {
 			t.Fatalf("signer keeps personal data: %+v", sg)
 		}
 	}

@@ -540,7 +540,10 @@ func testSigningArtifacts(t *testing.T, s store.Store) {
 		t.Fatal(err)
 	}
 	j.Signers[1].Notice = "email"
+	// The evidence inside the blob of the act's update: where, and its own SHA-256.
 	j.Signers[0].Name, j.Signers[0].Evidence = "Ola Nordmann", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+	j.Signers[0].EvidenceAt, j.Signers[0].EvidenceSize = 71234, 23456
+	j.Signers[0].EvidenceSHA256 = "fcde2b2edba56bf408601fb721fe9b5c338d10ee429ea04fae5511b68fbf8fb9"
 	j.Documents[0].Signed = job.Revision{SHA256: "2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae", Size: 4321}
 	if err := s.SaveJob(ctx, j, ev); err != nil {
 		t.Fatal(err)

@@ -91,7 +91,7 @@ func (s *Store) Put(ctx context.Context, r io.Reader, limit int64) (blob.Ref, er
 		return blob.Ref{}, err
 	}
 	ref := blob.Ref{Key: hex.EncodeToString(h.Sum(nil)), Size: n}
-	return ref, s.placeOwn(tmp, ref)
+	return ref, s.placeOwn(tmp, ref, false)
 }
 
 // PutStaged stores content that package blob hashed as it was written,
@@ -123,9 +123,12 @@ func (s *Store) PutStaged(ctx context.Context, st *blob.Staged) (blob.Ref, error
 			os.Remove(tmp.Name())
 			return blob.Ref{}, failed("write", err)
 		}
-		return ref, s.placeOwn(tmp, ref)
+		// Not there a moment ago: not asked again. Should another put
+		// place the same content meanwhile, the rename replaces it with
+		// the same bytes, synced.
+		return ref, s.placeOwn(tmp, ref, true)
 	}
-	if err := s.place(f, ref); !errors.Is(err, syscall.EXDEV) {
+	if err := s.place(f, ref, false); !errors.Is(err, syscall.EXDEV) {
 		return ref, err
 	}
 	// Another file system: copy into a file of the store's own.
@@ -148,14 +151,14 @@ func (s *Store) PutStaged(ctx context.Context, st *blob.Staged) (blob.Ref, error
 		os.Remove(tmp.Name())
 		return blob.Ref{}, failed("write", err)
 	}
-	return ref, s.placeOwn(tmp, ref)
+	return ref, s.placeOwn(tmp, ref, false)
 }
 
 // placeOwn places a temporary file the store made in its own directory:
 // a rename of it across file systems (tmp/ mounted apart from sha256/) is
 // a failure like any other, and the file is removed.
-func (s *Store) placeOwn(tmp *os.File, ref blob.Ref) error {
-	err := s.place(tmp, ref)
+func (s *Store) placeOwn(tmp *os.File, ref blob.Ref, checked bool) error {
+	err := s.place(tmp, ref, checked)
 	if errors.Is(err, syscall.EXDEV) {
 		os.Remove(tmp.Name())
 		return failed("rename", err)
@@ -166,7 +169,7 @@ func (s *Store) placeOwn(tmp *os.File, ref blob.Ref) error {
 // createTemp makes a temporary file in the store's own directory, on the
 // file system of the blobs, so that placing it is a rename.
 func (s *Store) createTemp() (*os.File, error) {
-	f, err := os.CreateTemp(filepath.Join(s.dir, "tmp"), "put-*")
+	f, err := createTempIn(filepath.Join(s.dir, "tmp"), "put-")
 	if err != nil {
 		return nil, failed("create", err)
 	}
@@ -177,7 +180,8 @@ func (s *Store) createTemp() (*os.File, error) {
 // synced, closed and renamed to its content address, and the directory
 // entry synced, so that a crash leaves either nothing or the whole blob
 // under its final name. Content already stored is only refreshed and its
-// directory synced (see stored), and tmp removed without syncing it. tmp
+// directory synced (see stored), and tmp removed without syncing it,
+// unless the caller has just checked (checked). tmp
 // is closed afterwards and gone unless the error is a rename across file
 // systems (syscall.EXDEV), which leaves it for the caller to copy.
 //
@@ -185,7 +189,7 @@ func (s *Store) createTemp() (*os.File, error) {
 // when it is missing (the first blob under its prefix, or after someone
 // removed it), and only then is it made and retried, so a put costs no
 // directory calls beyond the rename and its sync.
-func (s *Store) place(tmp *os.File, ref blob.Ref) error {
+func (s *Store) place(tmp *os.File, ref blob.Ref, checked bool) error {
 	keep := false
 	defer func() {
 		if !keep {
@@ -197,9 +201,11 @@ func (s *Store) place(tmp *os.File, ref blob.Ref) error {
 		tmp.Close()
 		return err
 	}
-	if ok, err := s.stored(final); ok || err != nil {
-		tmp.Close()
-		return err
+	if !checked {
+		if ok, err := s.stored(final); ok || err != nil {
+			tmp.Close()
+			return err
+		}
 	}
 	if !s.noSync {
 		s.fsyncs.Add(1)
@@ -266,12 +272,7 @@ func (s *Store) stored(final string) (bool, error) {
 
 func (s *Store) syncDir(dir string) error {
 	s.dirSyncs.Add(1)
-	d, err := os.Open(dir)
-	if err != nil {
-		return fmt.Errorf("blob/fs: sync dir: %w", err)
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil {
+	if err := fsyncDir(dir); err != nil {
 		return failed("sync dir", err)
 	}
 	return nil
@@ -300,7 +301,7 @@ func (s *Store) Open(ctx context.Context, key string) (blob.Object, error) {
 	if err != nil {
 		return nil, err
 	}
-	f, err := os.Open(p)
+	f, err := openFile(p, os.O_RDONLY, 0)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, errs.E(errs.NotFound, blob.CodeNotFound, "no blob %s", key)
 	}
@@ -333,12 +334,15 @@ func (s *Store) Delete(ctx context.Context, key string) error {
 func (s *Store) refresh(path string) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if _, err := os.Stat(path); err != nil {
+	now := time.Now()
+	err := os.Chtimes(path, now, now) // one call: its ENOENT says the blob is not there
+	if errors.Is(err, fs.ErrNotExist) {
 		return false
 	}
-	now := time.Now()
-	os.Chtimes(path, now, now) // best effort: at worst the blob is kept
-	return true
+	if err != nil {
+		_, err = os.Stat(path) // there, its time not set: best effort, as before
+	}
+	return err == nil
 }
 
 // WalkOlder lists the blobs by modification time.

@@ -288,13 +288,6 @@ func failed(op string, err error) error {
 	return err
 }
 
-type object struct {
-	*os.File
-	size int64
-}
-
-func (o object) Size() int64 { return o.size }
-
 // Open returns the blob as a file.
 func (s *Store) Open(ctx context.Context, key string) (blob.Object, error) {
 	p, err := s.path(key)
@@ -313,7 +306,7 @@ func (s *Store) Open(ctx context.Context, key string) (blob.Object, error) {
 		f.Close()
 		return nil, fmt.Errorf("blob/fs: stat: %w", err)
 	}
-	return object{File: f, size: st.Size()}, nil
+	return &object{File: f, size: st.Size()}, nil
 }
 
 // Delete removes a blob.

@@ -44,7 +44,7 @@ func (db *DB) BlobReferenced(ctx context.Context, key, org, id string) (bool, er
 	err := db.pool.QueryRow(ctx, `SELECT
 		EXISTS (SELECT 1 FROM documents WHERE sha256 = $1 AND NOT (org = $2 AND job_id = $3)) OR
 		EXISTS (SELECT 1 FROM revisions WHERE sha256 = $1 AND NOT (org = $2 AND job_id = $3)) OR
-		EXISTS (SELECT 1 FROM signers WHERE evidence = $1 AND NOT (org = $2 AND job_id = $3))`, key, org, id).Scan(&found)
+		EXISTS (SELECT 1 FROM signers WHERE evidence = $1 AND evidence <> '' AND NOT (org = $2 AND job_id = $3))`, key, org, id).Scan(&found)
 	return found, wrap("blob referenced", err)
 }
 

@@ -57,16 +57,21 @@ func (db *DB) JobBlobs(ctx context.Context, org, id string) ([]string, error) {
 	return out, rows.Err()
 }
 
+// blobReferenced is BlobReferenced's query (TestBlobReferencedUsesIndexes).
+const blobReferenced = `SELECT
+		EXISTS (SELECT 1 FROM documents WHERE sha256 = ?1 AND NOT (org = ?2 AND job_id = ?3)) OR
+		EXISTS (SELECT 1 FROM revisions WHERE sha256 = ?1 AND NOT (org = ?2 AND job_id = ?3)) OR
+		EXISTS (SELECT 1 FROM signers WHERE evidence = ?1 AND evidence <> '' AND NOT (org = ?2 AND job_id = ?3))`
+
 // BlobReferenced reports whether another job refers to key. Each branch
-// uses its own index (documents_sha256, revisions_sha256, signers_evidence).
+// uses its own index (documents_sha256, revisions_sha256, signers_evidence:
+// a partial index, which SQLite uses only when the query repeats its
+// condition, that evidence is not empty; without it every signer was read).
 // A signed revision's blobs are all in revisions (SaveJob), so the whole
 // file's SHA-256 in documents, no longer always a blob key, is not asked.
 func (db *DB) BlobReferenced(ctx context.Context, key, org, id string) (bool, error) {
 	var n int
-	err := db.queryRow(ctx, `SELECT
-		EXISTS (SELECT 1 FROM documents WHERE sha256 = ?1 AND NOT (org = ?2 AND job_id = ?3)) OR
-		EXISTS (SELECT 1 FROM revisions WHERE sha256 = ?1 AND NOT (org = ?2 AND job_id = ?3)) OR
-		EXISTS (SELECT 1 FROM signers WHERE evidence = ?1 AND NOT (org = ?2 AND job_id = ?3))`, key, org, id).Scan(&n)
+	err := db.queryRow(ctx, blobReferenced, key, org, id).Scan(&n)
 	if err != nil {
 		return false, fmt.Errorf("sqlite: blob referenced: %w", err)
 	}

@@ -293,3 +293,38 @@ func relaxedWithJob(t testing.TB, path string, pids ...string) (*DB, *job.Job, t
 	}
 	return db, j, t0
 }
+
+// TestBlobReferencedUsesIndexes: the check made for every blob of a
+// deleted job reads no table whole; each branch searches its index.
+func TestBlobReferencedUsesIndexes(t *testing.T) {
+	db, err := Open(filepath.Join(t.TempDir(), "segl.db"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	rows, err := db.read.Query(`EXPLAIN QUERY PLAN `+blobReferenced, "k", "o", "j")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	searches := 0
+	for rows.Next() {
+		var id, parent, unused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+			t.Fatal(err)
+		}
+		if strings.HasPrefix(detail, "SCAN ") && detail != "SCAN CONSTANT ROW" {
+			t.Errorf("the plan reads a table whole: %s", detail)
+		}
+		if strings.HasPrefix(detail, "SEARCH ") {
+			searches++
+		}
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if searches != 3 {
+		t.Errorf("%d index searches, want 3", searches)
+	}
+}

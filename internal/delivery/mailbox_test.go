@@ -150,16 +150,7 @@ func TestMailboxReceiptOfRecordedEvidence(t *testing.T) {
 			t.Fatalf("job %s, want completed", got)
 		}
 	}
-	inbox := e.boxes.Inbox(ola)
-	if len(inbox) != 1 {
-		t.Fatalf("Ola's mailbox holds %d messages, want 1: the second job's", len(inbox))
-	}
-	if text := pdftotext(t, inbox[0].Attachments[0].Body); !strings.Contains(text, second.ID) {
-		t.Errorf("the receipt delivered is not the second job's:\n%s", text)
-	}
-	if n, m := e.mailboxNotices(first.ID), e.mailboxNotices(second.ID); n != 0 || m != 1 {
-		t.Errorf("mailbox notices: %d for the first job (want 0), %d for the second (want 1)", n, m)
-	}
+	e.onlySecondDelivered(first, second)
 }
 
 // TestMailboxUpgrade: tasks queued before one message per signer sent a
@@ -254,7 +245,7 @@ func pdfsig(t *testing.T, nss string, pdf []byte) string {
 	return string(out)
 }
 
-func pdftotext(t *testing.T, pdf []byte) string {
+func pdftotext(t testing.TB, pdf []byte) string {
 	t.Helper()
 	testtool.Need(t, "pdftotext", "poppler-utils")
 	f := filepath.Join(t.TempDir(), "doc.pdf")
@@ -630,16 +621,23 @@ func TestMailboxReceiptOfChangedEvidence(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.drain()
-	inbox := e.boxes.Inbox(ola)
-	if len(inbox) != 1 {
-		t.Fatalf("Ola's mailbox holds %d messages, want 1: the second job's", len(inbox))
-	}
-	if text := pdftotext(t, inbox[0].Attachments[0].Body); !strings.Contains(text, second.ID) {
-		t.Errorf("the receipt delivered is not the second job's:\n%s", text)
-	}
-	if n, m := e.mailboxNotices(first.ID), e.mailboxNotices(second.ID); n != 0 || m != 1 {
-		t.Errorf("mailbox notices: %d for the first job (want 0), %d for the second (want 1)", n, m)
-	}
+	e.onlySecondDelivered(first, second)
 }
 
 func last[T any](s []T) T { return s[len(s)-1] }
+
+// onlySecondDelivered checks that Ola's mailbox got the second job's
+// message and not the first's, and that only the second's is recorded.
+func (e *env) onlySecondDelivered(first, second *job.Job) {
+	e.t.Helper()
+	inbox := e.boxes.Inbox(ola)
+	if len(inbox) != 1 {
+		e.t.Fatalf("Ola's mailbox holds %d messages, want 1: the second job's", len(inbox))
+	}
+	if text := pdftotext(e.t, inbox[0].Attachments[0].Body); !strings.Contains(text, second.ID) {
+		e.t.Errorf("the receipt delivered is not the second job's:\n%s", text)
+	}
+	if n, m := e.mailboxNotices(first.ID), e.mailboxNotices(second.ID); n != 0 || m != 1 {
+		e.t.Errorf("mailbox notices: %d for the first job (want 0), %d for the second (want 1)", n, m)
+	}
+}

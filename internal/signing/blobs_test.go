@@ -101,7 +101,13 @@ func checkEvidenceIn(t *testing.T, e *Engine, s Signed, rev job.Revision) {
 // readEvidence reads an act's evidence from where the act kept it.
 func readEvidence(t testing.TB, e *Engine, s Signed) []byte {
 	t.Helper()
-	o, err := blob.OpenSpans(context.Background(), e.cfg.Blobs, []blob.Span{s.Evidence})
+	return readSpans(t, e, []blob.Span{s.Evidence})
+}
+
+// readSpans reads the concatenation of spans from the engine's store.
+func readSpans(t testing.TB, e *Engine, spans []blob.Span) []byte {
+	t.Helper()
+	o, err := blob.OpenSpans(context.Background(), e.cfg.Blobs, spans)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,15 +123,7 @@ func readEvidence(t testing.TB, e *Engine, s Signed) []byte {
 // SHA-256 and size it records.
 func readRevision(t *testing.T, e *Engine, rev job.Revision) []byte {
 	t.Helper()
-	o, err := blob.OpenSpans(context.Background(), e.cfg.Blobs, rev.Spans())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer o.Close()
-	b, err := io.ReadAll(io.NewSectionReader(o, 0, o.Size()))
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := readSpans(t, e, rev.Spans())
 	got := sha256.Sum256(b)
 	if hex.EncodeToString(got[:]) != rev.SHA256 || int64(len(b)) != rev.Size {
 		t.Fatalf("revision reads back as %d bytes with SHA-256 %x, recorded %s and %d", len(b), got, rev.SHA256, rev.Size)

@@ -9,6 +9,8 @@ import (
 	"os"
 	"sync"
 	"testing"
+
+	"github.com/segl/segl/internal/blob"
 )
 
 // TestReadAtFromBlocks: small reads at offsets all over a blob of several
@@ -16,25 +18,12 @@ import (
 // the file reads, also when several goroutines read at once; a read past
 // the end is short with io.EOF.
 func TestReadAtFromBlocks(t *testing.T) {
-	s, err := Open(t.TempDir(), Options{NoSync: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx := context.Background()
 	content := make([]byte, 3*readBlock+12345)
 	rng := rand.New(rand.NewPCG(1, 2))
 	for i := range content {
 		content[i] = byte(rng.Uint32())
 	}
-	ref, err := s.Put(ctx, bytes.NewReader(content), int64(len(content)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	o, err := s.Open(ctx, ref.Key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer o.Close()
+	_, o, _ := openStored(t, content)
 	check := func(rng *rand.Rand) error {
 		off := rng.Int64N(int64(len(content)))
 		p := make([]byte, 1+rng.IntN(2*directReads))
@@ -82,22 +71,7 @@ func TestReadAtFromBlocks(t *testing.T) {
 // TestReadAtOfBlobCutShort: a blob that lost bytes after it was opened
 // (damaged on disk) reads as an error, not as fewer bytes.
 func TestReadAtOfBlobCutShort(t *testing.T) {
-	dir := t.TempDir()
-	s, err := Open(dir, Options{NoSync: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx := context.Background()
-	content := bytes.Repeat([]byte("segl"), readBlock/2)
-	ref, err := s.Put(ctx, bytes.NewReader(content), int64(len(content)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	o, err := s.Open(ctx, ref.Key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer o.Close()
+	s, o, ref := openStored(t, bytes.Repeat([]byte("segl"), readBlock/2))
 	path, _ := s.path(ref.Key)
 	if err := os.Chmod(path, 0o600); err != nil {
 		t.Fatal(err)
@@ -109,4 +83,24 @@ func TestReadAtOfBlobCutShort(t *testing.T) {
 	if n, err := o.ReadAt(p, readBlock+5); err == nil || err == io.EOF {
 		t.Fatalf("ReadAt of a blob cut short: %d bytes, %v", n, err)
 	}
+}
+
+// openStored stores content in a new store and opens it.
+func openStored(t *testing.T, content []byte) (*Store, blob.Object, blob.Ref) {
+	t.Helper()
+	s, err := Open(t.TempDir(), Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	ref, err := s.Put(ctx, bytes.NewReader(content), int64(len(content)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	o, err := s.Open(ctx, ref.Key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { o.Close() })
+	return s, o, ref
 }

@@ -351,3 +351,28 @@ func TestTailAfterPending(t *testing.T) {
 		t.Fatalf("the new version reads back as %d bytes, want %d", len(got), len(want)+len(update))
 	}
 }
+
+// TestTailIndex: Index finds bytes among what a tail keeps, as an offset
+// in the blob Keep stores (after what its Stager held before), never in
+// the base or before At, and says -1 once the tail is kept in a file,
+// where it does not search.
+func TestTailIndex(t *testing.T) {
+	own := blob.NewStager(t.TempDir())
+	own.Write([]byte("prepared evidence"))          // held before: not the tail's
+	tail := blob.NewTailAfter(own, 5)               // base of 5 bytes
+	tail.Write([]byte("base|update with evidence")) // "base|" is the base
+	if got, want := tail.Index([]byte("evidence")), int64(len("prepared evidence")+len("update with ")); got != want {
+		t.Fatalf("Index = %d, want %d", got, want)
+	}
+	if got := tail.Index([]byte("base")); got != -1 {
+		t.Fatalf("Index of base bytes = %d, want -1", got)
+	}
+	if got := tail.Index([]byte("prepared")); got != -1 {
+		t.Fatalf("Index of bytes before At = %d, want -1", got)
+	}
+	tail.Write(make([]byte, blob.StageMemory)) // now in a file
+	if got := tail.Index([]byte("evidence")); got != -1 {
+		t.Fatalf("Index of a tail in a file = %d, want -1", got)
+	}
+	tail.Close()
+}

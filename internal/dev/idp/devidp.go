@@ -129,9 +129,12 @@ type Provider struct {
 	firstForms map[firstFormKey][][]byte
 	byPID      map[string]population.Person
 
-	signer jose.Signer
-	jwks   []byte
-	kid    string
+	key *ecdsa.PrivateKey // signs ID tokens
+	// idTokenHeader is the ID tokens' protected header, encoded, and its
+	// ".": the same for every token, so encoded once (setKey).
+	idTokenHeader string
+	jwks          []byte
+	kid           string
 
 	mux *http.ServeMux
 
@@ -270,7 +273,7 @@ func (p *Provider) serveJWKS(w http.ResponseWriter, r *http.Request) {
 	w.Write(p.jwks)
 }
 
-// setKey prepares the ID token signer and the JWKS for key. The key id is
+// setKey prepares the ID tokens' header and the JWKS for key. The key id is
 // the key's RFC 7638 thumbprint, so a persisted key keeps its kid.
 func (p *Provider) setKey(key *ecdsa.PrivateKey) error {
 	pub := jose.JSONWebKey{Key: &key.PublicKey, Algorithm: string(jose.ES256), Use: "sig"}
@@ -284,10 +287,15 @@ func (p *Provider) setKey(key *ecdsa.PrivateKey) error {
 	if err != nil {
 		return fmt.Errorf("eid: devidp: %w", err)
 	}
-	p.signer, err = jose.NewSigner(jose.SigningKey{Algorithm: jose.ES256, Key: jose.JSONWebKey{Key: key, KeyID: pub.KeyID}}, (&jose.SignerOptions{}).WithType("JWT"))
+	header, err := json.Marshal(struct {
+		Alg string `json:"alg"`
+		KID string `json:"kid"`
+		Typ string `json:"typ"`
+	}{string(jose.ES256), pub.KeyID, "JWT"})
 	if err != nil {
 		return fmt.Errorf("eid: devidp: %w", err)
 	}
+	p.key, p.idTokenHeader = key, base64url(header)+"."
 	return nil
 }
 

@@ -1,8 +1,11 @@
 package devidp
 
 import (
+	"crypto/ecdsa"
+	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
+	"encoding/json"
 	"mime"
 	"net/http"
 	"net/url"
@@ -14,6 +17,7 @@ import (
 	"github.com/go-jose/go-jose/v4/jwt"
 
 	"github.com/segl/segl/internal/dev"
+	"github.com/segl/segl/internal/pki"
 )
 
 // oauthError is an error answer of the token and PAR endpoints (RFC 6749
@@ -89,26 +93,58 @@ func (p *Provider) tokenEndpoint(w http.ResponseWriter, r *http.Request) {
 
 // idToken signs the ID token (OpenID Connect Core 1.0 section 2) with the
 // claims ID-porten sends, plus the person's name, which ID-porten does not
-// give but the development service finds handy.
+// give but the development service finds handy: a compact JWS (RFC 7515
+// section 7.1) signed ES256, whose r‖s signature is RFC 7518 section 3.4's.
 func (p *Provider) idToken(g *grant, now time.Time) (string, error) {
-	claims := map[string]any{
-		"iss":         p.issuer,
-		"aud":         g.req.ClientID,
-		"sub":         pairwiseSub(g.req.ClientID, g.person.PID),
-		"pid":         g.person.PID,
-		"acr":         g.acr,
-		"amr":         g.amr,
-		"auth_time":   g.authTime.Unix(),
-		"iat":         now.Unix(),
-		"exp":         now.Add(p.token).Unix(),
-		"nonce":       g.req.Nonce,
-		"locale":      g.req.Lang,
-		"jti":         random()[:22],
-		"name":        strings.TrimSpace(g.person.Name()),
-		"given_name":  g.person.GivenName,
-		"family_name": g.person.FamilyName,
+	claims, err := json.Marshal(idTokenClaims{
+		Issuer:     p.issuer,
+		Audience:   g.req.ClientID,
+		Subject:    pairwiseSub(g.req.ClientID, g.person.PID),
+		PID:        g.person.PID,
+		ACR:        g.acr,
+		AMR:        g.amr,
+		AuthTime:   g.authTime.Unix(),
+		IssuedAt:   now.Unix(),
+		Expiry:     now.Add(p.token).Unix(),
+		Nonce:      g.req.Nonce,
+		Locale:     g.req.Lang,
+		ID:         random()[:22],
+		Name:       strings.TrimSpace(g.person.Name()),
+		GivenName:  g.person.GivenName,
+		FamilyName: g.person.FamilyName,
+	})
+	if err != nil {
+		return "", err
 	}
-	return jwt.Signed(p.signer).Claims(claims).Serialize()
+	input := p.idTokenHeader + base64url(claims)
+	digest := sha256.Sum256([]byte(input))
+	sig, err := ecdsa.SignASN1(rand.Reader, p.key, digest[:])
+	if err != nil {
+		return "", err
+	}
+	if sig, err = pki.RawECDSA(sig, 32); err != nil {
+		return "", err
+	}
+	return input + "." + base64url(sig), nil
+}
+
+// idTokenClaims are the claims of an ID token.
+type idTokenClaims struct {
+	Issuer     string   `json:"iss"`
+	Audience   string   `json:"aud"`
+	Subject    string   `json:"sub"`
+	PID        string   `json:"pid"`
+	ACR        string   `json:"acr"`
+	AMR        []string `json:"amr"`
+	AuthTime   int64    `json:"auth_time"`
+	IssuedAt   int64    `json:"iat"`
+	Expiry     int64    `json:"exp"`
+	Nonce      string   `json:"nonce"`
+	Locale     string   `json:"locale"`
+	ID         string   `json:"jti"`
+	Name       string   `json:"name"`
+	GivenName  string   `json:"given_name"`
+	FamilyName string   `json:"family_name"`
 }
 
 // pairwiseSub is a pairwise subject identifier (OpenID Connect Core 1.0

@@ -102,15 +102,16 @@ func (c *gatheringConn) Write(p []byte) (int, error) {
 	return n, err
 }
 
-// ReadFrom sends r in chunks of maxChunk, each one Write. net/http's
+// ReadFrom sends r with one Write per Read of up to maxChunk: net/http's
 // transport copies a request body this way (io.Copy), in 32 KiB reads
-// otherwise.
+// otherwise. A body in memory is read a chunk at a time; a streamed one
+// goes out as it comes.
 func (c *gatheringConn) ReadFrom(r io.Reader) (int64, error) {
 	buf := chunks.Get().(*[]byte)
 	defer chunks.Put(buf)
 	var total int64
 	for {
-		n, err := io.ReadFull(r, *buf)
+		n, err := r.Read(*buf)
 		if n > 0 {
 			m, werr := c.Write((*buf)[:n])
 			total += int64(m)
@@ -118,7 +119,7 @@ func (c *gatheringConn) ReadFrom(r io.Reader) (int64, error) {
 				return total, werr
 			}
 		}
-		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		if errors.Is(err, io.EOF) {
 			return total, nil
 		}
 		if err != nil {

@@ -84,6 +84,7 @@ func (d *tlsDialer) dial(ctx context.Context, network, addr string) (net.Conn, e
 type gatheringConn struct {
 	*tls.Conn
 	under *recordGatherer
+	write sync.Mutex // one gathering at a time
 }
 
 // maxChunk is how much of a body ReadFrom encrypts and writes at a time.
@@ -92,6 +93,8 @@ const maxChunk = 128 << 10
 var chunks = sync.Pool{New: func() any { b := make([]byte, maxChunk); return &b }}
 
 func (c *gatheringConn) Write(p []byte) (int, error) {
+	c.write.Lock()
+	defer c.write.Unlock()
 	c.under.gather()
 	n, err := c.Conn.Write(p)
 	if ferr := c.under.flush(); err == nil && ferr != nil {

@@ -24,7 +24,8 @@ var defaultClient = &http.Client{Transport: Transport(nil)}
 //
 // A body goes out in chunks of up to 128 KiB, each one socket write of
 // its TLS records (gatheringConn) instead of one write per 16 KiB record.
-// Through a proxy the connection is net/http's own, one write per record.
+// Through a proxy net/http makes the TLS connection to the server itself,
+// one write per record.
 func Transport(tlsConfig *tls.Config) *http.Transport {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.ForceAttemptHTTP2 = false

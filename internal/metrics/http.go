@@ -1,6 +1,7 @@
 package metrics
 
 import (
+	"io"
 	"net/http"
 	"strconv"
 	"time"
@@ -61,6 +62,16 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 		w.code = http.StatusOK
 	}
 	return w.ResponseWriter.Write(b)
+}
+
+// ReadFrom hands a copy into the response (http.ServeContent's) to the
+// writer below, whose own ReadFrom may choose how large its pieces are
+// (the server's edge sizes them to TLS records).
+func (w *statusWriter) ReadFrom(src io.Reader) (int64, error) {
+	if w.code == 0 {
+		w.code = http.StatusOK
+	}
+	return io.Copy(w.ResponseWriter, src)
 }
 
 // Unwrap lets http.ResponseController reach the connection's writer

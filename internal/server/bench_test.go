@@ -13,6 +13,7 @@ import (
 	"github.com/segl/segl/client"
 	"github.com/segl/segl/internal/config"
 	"github.com/segl/segl/internal/signerbot"
+	"github.com/segl/segl/internal/testdocs"
 	"github.com/segl/segl/internal/testtool"
 )
 
@@ -169,4 +170,39 @@ func BenchmarkSignerLogin(b *testing.B) {
 	})
 	b.StopTimer()
 	b.ReportMetric(float64((testtool.CPUTime()-cpu).Microseconds())/1000/float64(b.N), "cpu-ms/login")
+}
+
+// BenchmarkDownload downloads a 300 KB document through the API (HTTP/2,
+// mutual TLS), as a sender fetches a signed PDF: the edge's writing of a
+// body in pieces, net/http's frames and crypto/tls's records, and the
+// SDK's reading. cpu-ms/download is the CPU time of the whole process
+// (client and server).
+func BenchmarkDownload(b *testing.B) {
+	e := newEnvB(b)
+	c := e.client(orgA)
+	doc := testdocs.PDF("Arbeidsavtale", 300_000)
+	j, err := c.CreateJob(context.Background(), directRequest(), []client.Upload{{Part: "doc1", FileName: "k.pdf",
+		ContentType: "application/pdf", Body: bytes.NewReader(doc)}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(doc)))
+	b.SetParallelism(4)
+	b.ResetTimer()
+	cpu := testtool.CPUTime()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			body, err := c.Document(context.Background(), j.ID, j.Documents[0].ID)
+			if err == nil {
+				_, err = io.Copy(io.Discard, body)
+				body.Close()
+			}
+			if err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+	b.StopTimer()
+	b.ReportMetric(float64((testtool.CPUTime()-cpu).Microseconds())/1000/float64(b.N), "cpu-ms/download")
 }

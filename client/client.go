@@ -23,6 +23,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -80,9 +81,16 @@ func (c *Client) CreateJob(ctx context.Context, req JobRequest, uploads []Upload
 		return nil, fmt.Errorf("client: %w", err)
 	}
 	pr, pw := io.Pipe()
-	mw := multipart.NewWriter(pw)
+	gw := &gatherWriter{w: pw, buf: uploadBuffers.Get().(*[]byte)}
+	mw := multipart.NewWriter(gw)
 	go func() {
-		pw.CloseWithError(writeParts(mw, meta, uploads))
+		err := writeParts(mw, meta, uploads)
+		if err == nil {
+			err = gw.flush()
+		}
+		pw.CloseWithError(err)
+		*gw.buf = (*gw.buf)[:0]
+		uploadBuffers.Put(gw.buf)
 	}()
 	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, c.BaseURL+"/api/v1/jobs", pr)
 	if err != nil {
@@ -100,6 +108,58 @@ func (c *Client) CreateJob(ctx context.Context, req JobRequest, uploads []Upload
 		return nil, err
 	}
 	return &job, nil
+}
+
+// gatherWriter gathers a create request's body for the transport, which
+// sends what one read of it gives as a DATA frame of its own over HTTP/2:
+// every part's header, the JSON and the closing boundary were each a
+// frame, a TLS record and a system call on both sides. Small writes wait
+// for the next write; a large one goes out with them, in chunks of
+// uploadChunk, and nothing of it waits, so a document from a slow source
+// still streams as it arrives.
+type gatherWriter struct {
+	w   io.Writer
+	buf *[]byte // from uploadBuffers
+}
+
+// smallWrite is the most that waits for the next write.
+const smallWrite = 4 << 10
+
+// uploadChunk is four records' worth of frame payload (16 KiB of TLS
+// plaintext less the frame's 9-byte header, counted once per frame), so
+// that a full chunk fills its four records and leaves no short one.
+const uploadChunk = 4*16<<10 - 9
+
+var uploadBuffers = sync.Pool{New: func() any { b := make([]byte, 0, uploadChunk); return &b }}
+
+func (g *gatherWriter) Write(p []byte) (int, error) {
+	buf := *g.buf
+	if len(buf)+len(p) <= smallWrite {
+		*g.buf = append(buf, p...)
+		return len(p), nil
+	}
+	n := 0
+	for len(p) > 0 {
+		k := min(len(p), uploadChunk-len(*g.buf))
+		*g.buf = append(*g.buf, p[:k]...)
+		p, n = p[k:], n+k
+		if len(*g.buf) == uploadChunk || len(p) == 0 {
+			if err := g.flush(); err != nil {
+				return n, err
+			}
+		}
+	}
+	return n, nil
+}
+
+// flush sends what waits.
+func (g *gatherWriter) flush() error {
+	if len(*g.buf) == 0 {
+		return nil
+	}
+	_, err := g.w.Write(*g.buf)
+	*g.buf = (*g.buf)[:0]
+	return err
 }
 
 func writeParts(mw *multipart.Writer, meta []byte, uploads []Upload) error {

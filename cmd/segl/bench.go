@@ -288,20 +288,40 @@ func (b *ceremonyBench) signJob(ctx context.Context, creator int) error {
 }
 
 // follow reads the events feed and hands every completed job of this run
-// to the downloaders, acknowledging what it read, until every job whose
-// signers signed has completed.
+// to the downloaders, until every job whose signers signed has completed.
+// What it read is acknowledged in batches (at most 500 changes at once,
+// the API's limit, or what a second brought), as an integrator that keeps
+// its place in the feed with after= may: an acknowledgement is a write
+// on the server's database, and acknowledging every poll's few changes
+// made it one for every 50 ms.
 func (b *ceremonyBench) follow(ctx context.Context, completed chan<- string, allSigned <-chan struct{}) error {
 	var after int64
+	var unacked []int64
+	lastAck := time.Now()
+	ack := func() error {
+		if len(unacked) == 0 {
+			return nil
+		}
+		if _, err := b.clients[0].Ack(ctx, unacked...); err != nil {
+			return err
+		}
+		unacked, lastAck = unacked[:0], time.Now()
+		return nil
+	}
 	seen := 0
 	for {
 		events, err := b.clients[0].Events(ctx, after, 500)
 		if err != nil {
 			return err
 		}
-		var seqs []int64
 		for _, ev := range events {
 			after = ev.Seq
-			seqs = append(seqs, ev.Seq)
+			unacked = append(unacked, ev.Seq)
+			if len(unacked) == 500 {
+				if err := ack(); err != nil {
+					return err
+				}
+			}
 			if ev.Type != "job.completed" {
 				continue
 			}
@@ -316,8 +336,8 @@ func (b *ceremonyBench) follow(ctx context.Context, completed chan<- string, all
 				completed <- ev.JobID
 			}
 		}
-		if len(seqs) > 0 {
-			if _, err := b.clients[0].Ack(ctx, seqs...); err != nil {
+		if time.Since(lastAck) >= time.Second {
+			if err := ack(); err != nil {
 				return err
 			}
 		}
@@ -327,7 +347,7 @@ func (b *ceremonyBench) follow(ctx context.Context, completed chan<- string, all
 			done := seen >= b.signed
 			b.mu.Unlock()
 			if done {
-				return nil
+				return ack()
 			}
 		default:
 		}

@@ -16,6 +16,7 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
+	"io"
 	"io/fs"
 	"log/slog"
 	"net/http"
@@ -259,6 +260,18 @@ func (t *trackingWriter) WriteHeader(code int) {
 func (t *trackingWriter) Write(b []byte) (int, error) {
 	t.wrote = true
 	return t.ResponseWriter.Write(b)
+}
+
+// ReadFrom hands a copy into the response (http.ServeContent's, for the
+// documents a signer reads) to the writer below, whose own ReadFrom sizes
+// the pieces of a body (the server's edge: one TLS record per HTTP/2
+// frame).
+func (t *trackingWriter) ReadFrom(src io.Reader) (int64, error) {
+	n, err := io.Copy(t.ResponseWriter, src)
+	if n > 0 {
+		t.wrote = true
+	}
+	return n, err
 }
 
 // Unwrap lets http.ResponseController reach the underlying writer.

@@ -4,7 +4,6 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 )
 
@@ -36,12 +35,4 @@ func PeakHeap() (stop func() uint64) {
 		wg.Wait()
 		return peak.Load()
 	}
-}
-
-// CPUTime is the CPU time the process has used, user and system: on a
-// shared machine a steadier measure of a benchmark's work than its rate.
-func CPUTime() time.Duration {
-	var ru syscall.Rusage
-	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

@@ -7,11 +7,10 @@ import (
 	"encoding/binary"
 	"os"
 	"path/filepath"
-	"syscall"
 	"testing"
-	"time"
 
 	"github.com/segl/segl/internal/blob"
+	"github.com/segl/segl/internal/testtool"
 )
 
 // BenchmarkPutTail stores what a signing act appends (64 KB over a
@@ -36,7 +35,7 @@ func BenchmarkPutTail(b *testing.B) {
 			update := bytes.Repeat([]byte("an incremental update "), 64<<10/22)
 			ctx := context.Background()
 			b.ReportAllocs()
-			start := cpuTime(b)
+			start := testtool.CPUTime()
 			n := uint64(0)
 			for b.Loop() {
 				n++
@@ -51,17 +50,9 @@ func BenchmarkPutTail(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
-			b.ReportMetric(float64(cpuTime(b)-start)/float64(b.N), "cpu-ns/op")
+			b.ReportMetric(float64(testtool.CPUTime()-start)/float64(b.N), "cpu-ns/op")
 		})
 	}
-}
-
-func cpuTime(b *testing.B) time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		b.Fatal(err)
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // BenchmarkPutAgain stores a 200 KB upload that is already stored, as a
@@ -79,7 +70,7 @@ func BenchmarkPutAgain(b *testing.B) {
 	}
 	stage := filepath.Join(s.dir, "tmp")
 	b.ReportAllocs()
-	start := cpuTime(b)
+	start := testtool.CPUTime()
 	for b.Loop() {
 		f, err := os.CreateTemp(stage, "upload-*")
 		if err != nil {
@@ -90,5 +81,5 @@ func BenchmarkPutAgain(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	b.ReportMetric(float64(cpuTime(b)-start)/float64(b.N), "cpu-ns/op")
+	b.ReportMetric(float64(testtool.CPUTime()-start)/float64(b.N), "cpu-ns/op")
 }

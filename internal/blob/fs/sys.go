@@ -1,3 +1,5 @@
+//go:build unix
+
 package fs
 
 import (
@@ -17,15 +19,24 @@ import (
 // never blocks, so openFile opens the descriptor itself and hands it to
 // os.NewFile, which leaves it out of the poller (one fcntl).
 func openFile(name string, flag int, perm uint32) (*os.File, error) {
+	fd, err := open(name, flag, perm)
+	if err != nil {
+		return nil, err
+	}
+	return os.NewFile(uintptr(fd), name), nil
+}
+
+// open is open(2) with O_CLOEXEC, tried again when a signal interrupts it.
+func open(name string, flag int, perm uint32) (int, error) {
 	for {
 		fd, err := syscall.Open(name, flag|syscall.O_CLOEXEC, perm)
 		if errors.Is(err, syscall.EINTR) {
 			continue
 		}
 		if err != nil {
-			return nil, &fs.PathError{Op: "open", Path: name, Err: err}
+			return -1, &fs.PathError{Op: "open", Path: name, Err: err}
 		}
-		return os.NewFile(uintptr(fd), name), nil
+		return fd, nil
 	}
 }
 
@@ -46,13 +57,9 @@ func createTempIn(dir, prefix string) (*os.File, error) {
 // fsyncDir syncs the directory dir: its descriptor is opened, synced and
 // closed without an os.File (three system calls, not eight).
 func fsyncDir(dir string) error {
-	var fd int
-	var err error
-	for fd, err = syscall.Open(dir, syscall.O_RDONLY|syscall.O_DIRECTORY|syscall.O_CLOEXEC, 0); errors.Is(err, syscall.EINTR); {
-		fd, err = syscall.Open(dir, syscall.O_RDONLY|syscall.O_DIRECTORY|syscall.O_CLOEXEC, 0)
-	}
+	fd, err := open(dir, syscall.O_RDONLY|syscall.O_DIRECTORY, 0)
 	if err != nil {
-		return &fs.PathError{Op: "open", Path: dir, Err: err}
+		return err
 	}
 	defer syscall.Close(fd)
 	for err = syscall.Fsync(fd); errors.Is(err, syscall.EINTR); {

@@ -289,9 +289,10 @@ func (t *Tail) Extends(baseSum []byte) bool {
 func (t *Tail) Index(p []byte) int64 { return t.own.Index(p, t.at) }
 
 // Keep stores the tail in s under the SHA-256 its Stager computed
-// (Stager.Keep: written once by a store that takes staged content),
-// after what the Stager held before (At), and discards what it held. It refuses, storing nothing, when the content
-// does not extend a base with SHA-256 baseSum.
+// (Stager.Keep: written once by a store that takes staged content), after
+// what the Stager held before (At), and discards what it held. It refuses,
+// storing nothing, when the content does not extend a base with SHA-256
+// baseSum.
 func (t *Tail) Keep(ctx context.Context, s Store, baseSum []byte) (Ref, error) {
 	if !t.Extends(baseSum) {
 		t.Close()

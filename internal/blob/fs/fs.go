@@ -181,9 +181,9 @@ func (s *Store) createTemp() (*os.File, error) {
 // entry synced, so that a crash leaves either nothing or the whole blob
 // under its final name. Content already stored is only refreshed and its
 // directory synced (see stored), and tmp removed without syncing it,
-// unless the caller has just checked (checked). tmp
-// is closed afterwards and gone unless the error is a rename across file
-// systems (syscall.EXDEV), which leaves it for the caller to copy.
+// unless the caller has just checked (checked). tmp is closed afterwards
+// and gone unless the error is a rename across file systems
+// (syscall.EXDEV), which leaves it for the caller to copy.
 //
 // The fan-out directory is not made ahead of each put: the rename says
 // when it is missing (the first blob under its prefix, or after someone

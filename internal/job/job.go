@@ -243,14 +243,16 @@ type Signer struct {
 	Name string
 	// Evidence is the blob key of the blob that holds the signer's XAdES
 	// evidence, once they signed: what references to the evidence count.
-	// For an evidence stored alone, as every one was before evidence was
-	// kept inside the act's update, that is its SHA-256 (EvidenceSize 0).
+	// For an evidence stored alone (every one recorded before migration 21
+	// of SQLite, 16 of PostgreSQL, and one the act's update did not embed
+	// as it is) that is its SHA-256.
 	Evidence string
 	// EvidenceAt and EvidenceSize are where in the blob Evidence the
-	// evidence is: the blob of what the signing act appended to a
-	// document, whose update embeds it as it is (signing.Signed.Evidence).
-	// EvidenceSHA256 is the evidence's own SHA-256 (hex). All zero for an
-	// evidence stored alone.
+	// evidence is: usually the blob of what the signing act appended to a
+	// document, whose update embeds it as it is, or the whole of a blob
+	// of its own (signing.Signed.Evidence). EvidenceSHA256 is the
+	// evidence's own SHA-256 (hex). All zero for an evidence recorded
+	// before migration 21 (SQLite) or 16 (PostgreSQL).
 	EvidenceAt, EvidenceSize int64
 	EvidenceSHA256           string
 	// Notice says how the signer was (or why they were not) notified of a
@@ -264,8 +266,8 @@ type Signer struct {
 }
 
 // EvidenceSpans are the stored span of the signer's evidence, for
-// blob.OpenSpans; nil for one stored alone, which is the whole blob
-// Evidence (its size is not recorded).
+// blob.OpenSpans; nil for one recorded before migration 21 (SQLite) or 16
+// (PostgreSQL), which is the whole blob Evidence (its size not recorded).
 func (s Signer) EvidenceSpans() []blob.Span {
 	if s.EvidenceSize == 0 {
 		return nil
@@ -276,7 +278,7 @@ func (s Signer) EvidenceSpans() []blob.Span {
 // EvidenceSum is the hex SHA-256 of the signer's evidence.
 func (s Signer) EvidenceSum() string {
 	if s.EvidenceSHA256 == "" {
-		return s.Evidence // stored alone, under its SHA-256
+		return s.Evidence // recorded before the span: stored alone, under its SHA-256
 	}
 	return s.EvidenceSHA256
 }

@@ -319,8 +319,9 @@ INSERT INTO search_refold (org, id) SELECT org, id FROM jobs WHERE deleted_at = 
 	// act appended to a document (job.Signer.EvidenceAt): evidence then
 	// names that blob, which every reference check already finds there,
 	// and these columns say where in it the evidence is and its own
-	// SHA-256. Zero and '' for an evidence stored alone, as every one
-	// before was, whose blob key is its SHA-256.
+	// SHA-256. Zero and '' for an evidence recorded before this step,
+	// stored alone under its SHA-256; one stored alone since has its span,
+	// the whole blob, and its SHA-256 here too.
 	`
 ALTER TABLE signers ADD COLUMN evidence_at INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE signers ADD COLUMN evidence_size INTEGER NOT NULL DEFAULT 0;

@@ -8,7 +8,6 @@ import (
 	"net"
 	"net/http"
 	"sync"
-	"time"
 )
 
 // defaultClient is the client of a Client without one of its own.
@@ -20,7 +19,9 @@ var defaultClient = &http.Client{Transport: Transport(nil)}
 // HTTP/2 net/http's client and server frame, flow-control and copy it for
 // about twice the CPU (BenchmarkDeliverTLS in dev/mailbox). Up to 64 idle
 // connections are kept, so that concurrent deliveries do not each need a
-// new TLS handshake. tlsConfig may be nil.
+// new TLS handshake. tlsConfig may be nil. The TLS connections are made
+// over the transport's DialContext, as net/http's own are, so a caller may
+// replace it (to reach a test server, say).
 //
 // A body goes out in chunks of up to 128 KiB, each one socket write of
 // its TLS records (gatheringConn) instead of one write per 16 KiB record.
@@ -33,18 +34,27 @@ func Transport(tlsConfig *tls.Config) *http.Transport {
 	t.Protocols.SetHTTP1(true)
 	t.MaxIdleConns, t.MaxIdleConnsPerHost = 64, 64
 	t.TLSClientConfig = tlsConfig
-	netDialer := &net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}
-	t.DialTLSContext = (&tlsDialer{transport: t, dialRaw: netDialer.DialContext}).dial
+	t.DialTLSContext = (&tlsDialer{transport: t}).dial
 	return t
 }
 
 // tlsDialer makes the TLS connections of a Transport as net/http would
 // with its TLSClientConfig and TLSHandshakeTimeout (ServerName from the
 // address unless configured, no ALPN since the transport speaks HTTP/1.1
-// only), each a gatheringConn.
+// only), each a gatheringConn over a connection from its DialContext.
 type tlsDialer struct {
 	transport *http.Transport
-	dialRaw   func(ctx context.Context, network, addr string) (net.Conn, error)
+}
+
+// dialRaw dials as net/http does without DialTLSContext: the transport's
+// DialContext when set (a clone of http.DefaultTransport has one), a
+// net.Dialer otherwise.
+func (d *tlsDialer) dialRaw(ctx context.Context, network, addr string) (net.Conn, error) {
+	if dial := d.transport.DialContext; dial != nil {
+		return dial(ctx, network, addr)
+	}
+	var nd net.Dialer
+	return nd.DialContext(ctx, network, addr)
 }
 
 func (d *tlsDialer) dial(ctx context.Context, network, addr string) (net.Conn, error) {

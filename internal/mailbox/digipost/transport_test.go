@@ -48,13 +48,16 @@ func TestTransportGathersRecords(t *testing.T) {
 	transport := Transport(&tls.Config{RootCAs: roots})
 	defer transport.CloseIdleConnections()
 	var writes, handshakeWrites atomic.Int32
-	d := &tlsDialer{transport: transport,
-		dialRaw: func(ctx context.Context, network, addr string) (net.Conn, error) {
-			c, err := (&net.Dialer{}).DialContext(ctx, network, addr)
-			return countingConn{Conn: c, writes: &writes}, err
-		}}
+	transport.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		c, err := (&net.Dialer{}).DialContext(ctx, network, addr)
+		if err != nil {
+			return nil, err
+		}
+		return countingConn{Conn: c, writes: &writes}, nil
+	}
+	dialTLS := transport.DialTLSContext
 	transport.DialTLSContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
-		c, err := d.dial(ctx, network, addr)
+		c, err := dialTLS(ctx, network, addr)
 		handshakeWrites.Store(writes.Load())
 		return c, err
 	}
@@ -77,5 +80,38 @@ func TestTransportGathersRecords(t *testing.T) {
 	// chunks of 128 KiB.
 	if n := int(writes.Load() - handshakeWrites.Load()); n > 1+(len(body)+maxChunk-1)/maxChunk {
 		t.Errorf("%d socket writes for a body of %d bytes; want one per %d bytes", n, len(body), maxChunk)
+	}
+}
+
+// TestTransportDialsWithDialContext sends to a host name that only the
+// transport's DialContext knows how to reach: the TLS connection is made
+// over what it dials, and checked against the name in the URL.
+func TestTransportDialsWithDialContext(t *testing.T) {
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, r.Host)
+	}))
+	defer srv.Close()
+	roots := x509.NewCertPool()
+	roots.AddCert(srv.Certificate())
+	transport := Transport(&tls.Config{RootCAs: roots})
+	defer transport.CloseIdleConnections()
+	var dialed []string
+	transport.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		dialed = append(dialed, addr)
+		return (&net.Dialer{}).DialContext(ctx, network, srv.Listener.Addr().String())
+	}
+	// httptest's certificate names example.com, whose address is not
+	// the server's.
+	res, err := (&http.Client{Transport: transport}).Get("https://example.com/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	got, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(got) != "example.com" || len(dialed) != 1 || dialed[0] != "example.com:443" {
+		t.Fatalf("server saw host %q, DialContext dialed %q; want example.com through one dial of example.com:443", got, dialed)
 	}
 }

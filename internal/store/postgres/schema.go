@@ -3,7 +3,9 @@ package postgres
 // migrations is append-only: never edit an applied entry, add a new one.
 // Each runs in its own transaction together with its version row, under
 // the migration lock (internal/pgdb), so nodes starting together apply it
-// once.
+// once. Older nodes already running go on against the new schema: a step
+// after which they would read what rows name wrongly is not rolling-safe
+// and is listed in docs/operations.md (PostgreSQL, Migrations).
 //
 // The tables are SQLite's (store/sqlite/schema.go, all six steps) with
 // PostgreSQL types. Times are BIGINT microseconds since the epoch in UTC, as
@@ -302,7 +304,9 @@ CREATE TABLE search_refold (
 INSERT INTO search_refold (org, id) SELECT org, id FROM jobs WHERE deleted_at = 0;
 `,
 	// 16: where a signer's evidence is inside the blob evidence names,
-	// and its own SHA-256 (job.Signer.EvidenceAt; SQLite's step 21).
+	// and its own SHA-256 (job.Signer.EvidenceAt; SQLite's step 21). Not
+	// rolling-safe: evidence now names the act's update blob, which an
+	// older node would serve whole as the evidence.
 	`
 ALTER TABLE signers ADD COLUMN evidence_at BIGINT NOT NULL DEFAULT 0,
 	ADD COLUMN evidence_size BIGINT NOT NULL DEFAULT 0,

@@ -86,12 +86,8 @@ func (db *DB) Cursor(ctx context.Context, name string) (int64, error) {
 // before it moves it, so the cursor never passes a task that could be
 // lost.
 func (db *DB) SetCursor(ctx context.Context, name string, seq int64) error {
-	st, err := db.stmt(ctx, db.write, setCursor)
-	if err == nil {
-		_, err = st.ExecContext(ctx, name, seq)
-	}
-	if err != nil {
-		return fmt.Errorf("sqlite: set cursor: %w", sqldb.Full(err))
+	if _, err := db.writeExecNoSync(ctx, setCursor, name, seq); err != nil {
+		return fmt.Errorf("sqlite: set cursor: %w", err)
 	}
 	return nil
 }

@@ -167,6 +167,16 @@ func (db *DB) tx(ctx context.Context, fn func(*sql.Tx) error) error {
 // writeExec runs one statement on the writer, outside a transaction, and
 // returns once its commit is durable.
 func (db *DB) writeExec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	res, err := db.writeExecNoSync(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	return res, db.durable()
+}
+
+// writeExecNoSync is writeExec without the wait for the disk, for a write
+// whose loss to a power failure does no harm (SetCursor).
+func (db *DB) writeExecNoSync(ctx context.Context, query string, args ...any) (sql.Result, error) {
 	st, err := db.stmt(ctx, db.write, query)
 	if err != nil {
 		return nil, sqldb.Full(err)
@@ -175,7 +185,7 @@ func (db *DB) writeExec(ctx context.Context, query string, args ...any) (sql.Res
 	if err != nil {
 		return nil, sqldb.Full(err)
 	}
-	return res, db.durable()
+	return res, nil
 }
 
 // writeRow runs one statement that writes and returns a row (RETURNING),

@@ -38,7 +38,6 @@ const upsertOrg = `
 
 // PutOrg inserts or updates an organisation.
 func (db *DB) PutOrg(ctx context.Context, by store.By, o store.Org) error {
-	defer db.orgs.forget()
 	return db.adminTx(ctx, by, o.Number, "org.saved", o.AuditDetails(), func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, upsertOrg+`
 			ON CONFLICT (number) DO UPDATE SET name = excluded.name, active = excluded.active,
@@ -54,7 +53,6 @@ func (db *DB) PutOrg(ctx context.Context, by store.By, o store.Org) error {
 func (db *DB) Onboard(ctx context.Context, by store.By, o store.Org, u store.User) error {
 	details := o.AuditDetails()
 	details["admin"], details["admin_role"] = u.PID, string(u.Role)
-	defer db.orgs.forget()
 	return db.adminTx(ctx, by, o.Number, "org.onboarded", details, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, upsertOrg+` ON CONFLICT (number) DO NOTHING`,
 			o.Number, o.Name, o.Active, o.TypeList(), micro(o.CreatedAt), o.ContactEmail, o.CertSubject, o.RetentionDays, o.BrokerList())
@@ -98,7 +96,6 @@ func (db *DB) DeleteUser(ctx context.Context, by store.By, org, pid string) erro
 
 // PutOrgLogo sets or removes an organisation's logo.
 func (db *DB) PutOrgLogo(ctx context.Context, by store.By, number string, l *store.Logo) error {
-	defer db.orgs.forget()
 	if l == nil {
 		return db.adminTx(ctx, by, number, "org.logo.removed", map[string]any{}, func(tx *sql.Tx) error {
 			_, err := tx.ExecContext(ctx, `DELETE FROM org_logos WHERE org = ?`, number)

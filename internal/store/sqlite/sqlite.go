@@ -49,7 +49,6 @@ type DB struct {
 	// Prepared statements by query (*sql.Stmt), one map per pool:
 	// parsing SQL costs more than running it.
 	stmts, readStmts sync.Map
-	orgs             orgCache
 }
 
 // Options tune durability. The zero value is the safe default.
@@ -300,13 +299,9 @@ func scanOrg(row interface{ Scan(...any) error }) (store.Org, error) {
 	return o, nil
 }
 
-// Org returns one organisation, from the cache (orgCache) or read on the
-// writer's connection (a hot read, see the package comment).
+// Org returns one organisation, read on the writer's connection (a hot
+// read, see the package comment).
 func (db *DB) Org(ctx context.Context, number string) (store.Org, error) {
-	o, gen, ok := db.orgs.get(number)
-	if ok {
-		return o, nil
-	}
 	o, err := scanOrg(db.hotRow(ctx, `SELECT `+orgColumns+` FROM `+orgFrom+` WHERE number = ?`, number))
 	if errors.Is(err, sql.ErrNoRows) {
 		return o, errs.E(errs.NotFound, store.CodeOrgNotFound, "no organisation %s", number)
@@ -314,7 +309,6 @@ func (db *DB) Org(ctx context.Context, number string) (store.Org, error) {
 	if err != nil {
 		return o, fmt.Errorf("sqlite: org: %w", err)
 	}
-	db.orgs.put(o, gen)
 	return o, nil
 }
 

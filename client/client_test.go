@@ -14,19 +14,9 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/segl/segl/internal/testtool"
 )
-
-// countingConn counts the writes to a connection: each a TLS record and a
-// system call.
-type countingConn struct {
-	net.Conn
-	writes *atomic.Int64
-}
-
-func (c countingConn) Write(p []byte) (int, error) {
-	c.writes.Add(1)
-	return c.Conn.Write(p)
-}
 
 // readSizes is a response body that records how much each Read asks for.
 type readSizes struct {
@@ -77,7 +67,7 @@ func TestDownloadReadsInLargeChunks(t *testing.T) {
 			if err != nil {
 				return nil, err
 			}
-			tc := tls.Client(countingConn{c, &writes}, cfg)
+			tc := tls.Client(testtool.CountingConn{Conn: c, Writes: &writes}, cfg)
 			return tc, tc.HandshakeContext(ctx)
 		}}
 	defer tr.CloseIdleConnections()

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/segl/segl/internal/job"
+	"github.com/segl/segl/internal/testtool"
 )
 
 // signerPageViews are the two pages every signer of a ceremony is shown:
@@ -220,17 +221,7 @@ func (l countingListener) Accept() (net.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return countingConn{c, l.writes}, nil
-}
-
-type countingConn struct {
-	net.Conn
-	writes *atomic.Int64
-}
-
-func (c countingConn) Write(p []byte) (int, error) {
-	c.writes.Add(1)
-	return c.Conn.Write(p)
+	return testtool.CountingConn{Conn: c, Writes: l.writes}, nil
 }
 
 // A page goes out with its length, over HTTP/1.1 and HTTP/2. Over HTTP/1.1

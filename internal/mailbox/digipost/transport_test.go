@@ -14,18 +14,9 @@ import (
 	"net/http/httptest"
 	"sync/atomic"
 	"testing"
+
+	"github.com/segl/segl/internal/testtool"
 )
-
-// countingConn counts the writes to a socket.
-type countingConn struct {
-	net.Conn
-	writes *atomic.Int32
-}
-
-func (c countingConn) Write(p []byte) (int, error) {
-	c.writes.Add(1)
-	return c.Conn.Write(p)
-}
 
 // TestTransportGathersRecords posts a body of about 1 MB through Transport
 // to a server that offers HTTP/2 as well: it arrives whole, over HTTP/1.1,
@@ -47,13 +38,13 @@ func TestTransportGathersRecords(t *testing.T) {
 	roots.AddCert(srv.Certificate())
 	transport := Transport(&tls.Config{RootCAs: roots})
 	defer transport.CloseIdleConnections()
-	var writes, handshakeWrites atomic.Int32
+	var writes, handshakeWrites atomic.Int64
 	transport.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
 		c, err := (&net.Dialer{}).DialContext(ctx, network, addr)
 		if err != nil {
 			return nil, err
 		}
-		return countingConn{Conn: c, writes: &writes}, nil
+		return testtool.CountingConn{Conn: c, Writes: &writes}, nil
 	}
 	dialTLS := transport.DialTLSContext
 	transport.DialTLSContext = func(ctx context.Context, network, addr string) (net.Conn, error) {

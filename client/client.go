@@ -84,7 +84,7 @@ func (c *Client) CreateJob(ctx context.Context, req JobRequest, uploads []Upload
 	gw := &gatherWriter{w: pw, buf: uploadBuffers.Get().(*[]byte)}
 	mw := multipart.NewWriter(gw)
 	go func() {
-		err := writeParts(mw, meta, uploads)
+		err := writeParts(mw, gw, meta, uploads)
 		if err == nil {
 			err = gw.flush()
 		}
@@ -115,8 +115,9 @@ func (c *Client) CreateJob(ctx context.Context, req JobRequest, uploads []Upload
 // every part's header, the JSON and the closing boundary were each a
 // frame, a TLS record and a system call on both sides. Small writes wait
 // for the next write; a large one goes out with them, in chunks of
-// uploadChunk, and nothing of it waits, so a document from a slow source
-// still streams as it arrives.
+// uploadChunk, and nothing of it waits. A document's bytes are flushed
+// after each read of its source (flushedWriter), so a document from a
+// slow source still streams as it arrives.
 type gatherWriter struct {
 	w   io.Writer
 	buf *[]byte // from uploadBuffers
@@ -162,7 +163,22 @@ func (g *gatherWriter) flush() error {
 	return err
 }
 
-func writeParts(mw *multipart.Writer, meta []byte, uploads []Upload) error {
+// flushedWriter writes to a document's part and then sends what the
+// gatherer holds: a document's bytes never wait for its source's next read.
+type flushedWriter struct {
+	w io.Writer
+	g *gatherWriter
+}
+
+func (f flushedWriter) Write(p []byte) (int, error) {
+	n, err := f.w.Write(p)
+	if err == nil {
+		err = f.g.flush()
+	}
+	return n, err
+}
+
+func writeParts(mw *multipart.Writer, g *gatherWriter, meta []byte, uploads []Upload) error {
 	h := textproto.MIMEHeader{}
 	h.Set("Content-Disposition", `form-data; name="job"`)
 	h.Set("Content-Type", "application/json")
@@ -185,7 +201,7 @@ func writeParts(mw *multipart.Writer, meta []byte, uploads []Upload) error {
 		if err != nil {
 			return err
 		}
-		if _, err := io.Copy(w, u.Body); err != nil {
+		if _, err := io.Copy(flushedWriter{w, g}, u.Body); err != nil {
 			return err
 		}
 	}

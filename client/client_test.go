@@ -97,3 +97,66 @@ func TestDownloadReadsInLargeChunks(t *testing.T) {
 		}
 	}
 }
+
+// A document from a slow source (a pipe, a network stream) reaches the
+// server as its source gives it: the SDK gathers its own small writes,
+// never the document's bytes while the source waits.
+func TestCreateJobStreamsASlowDocument(t *testing.T) {
+	const first = 1000
+	got := make(chan []byte, 1)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mr, err := r.MultipartReader()
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		if _, err := mr.NextPart(); err != nil { // the job's JSON
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		doc, err := mr.NextPart()
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		b := make([]byte, first)
+		if _, err := io.ReadFull(doc, b); err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		got <- b
+		io.Copy(io.Discard, doc)
+		w.WriteHeader(http.StatusCreated)
+		io.WriteString(w, `{"id":"j1"}`)
+	}))
+	defer srv.Close()
+	c := &Client{BaseURL: srv.URL, HTTP: srv.Client()}
+
+	src, feed := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		_, err := c.CreateJob(context.Background(), JobRequest{}, []Upload{{Part: "doc", FileName: "a.pdf", Body: src}})
+		done <- err
+	}()
+	want := bytes.Repeat([]byte{'x'}, first)
+	if _, err := feed.Write(want); err != nil {
+		t.Fatal(err)
+	}
+	// The source now waits; its first bytes must reach the server anyway.
+	// The timer only turns a hang into a failure.
+	select {
+	case b := <-got:
+		if !bytes.Equal(b, want) {
+			t.Errorf("the server read %q", b)
+		}
+	case err := <-done:
+		t.Fatalf("CreateJob ended before its document did: %v", err)
+	case <-time.After(30 * time.Second):
+		feed.CloseWithError(io.ErrUnexpectedEOF)
+		t.Fatal("the document's first bytes were held back while its source waited")
+	}
+	feed.Close()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}

@@ -12,6 +12,7 @@ import (
 	"crypto/x509/pkix"
 	"encoding/asn1"
 	"errors"
+	"io"
 	"strings"
 	"testing"
 	"time"
@@ -296,5 +297,72 @@ func TestSignEncapsulated(t *testing.T) {
 	}
 	if _, err := cms.Sign(context.Background(), content, cms.SignOptions{Signer: priv, Certificate: edCert, Hash: crypto.SHA256}); !errors.Is(err, cms.ErrUnsupportedAlgorithm) {
 		t.Errorf("ed25519 with sha-256: got %v", err)
+	}
+}
+
+// device is a crypto.Signer that is not one of Go's own keys, as an HSM's
+// or the remote signing service's is; faulty makes it sign other data.
+type device struct {
+	crypto.Signer
+	faulty bool
+}
+
+func (d device) Sign(r io.Reader, digest []byte, opts crypto.SignerOpts) ([]byte, error) {
+	if d.faulty {
+		digest = append([]byte{}, digest...)
+		digest[0] ^= 1
+	}
+	return d.Signer.Sign(r, digest, opts)
+}
+
+// Go's own keys are not verified after signing (selfChecked), so what
+// stands in for that check is tested here: a key whose private half
+// belongs to another public key is refused, before and after its
+// certificate's right key has signed, and a signer that is not one of
+// Go's keys is still verified every time.
+func TestSignChecksTheKey(t *testing.T) {
+	p := newPKI(t)
+	seal := p.dev.Seal
+	sealKey := seal.Key.(*ecdsa.PrivateKey)
+	other, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	edPub, edKey, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	edCert := pkitest.SelfSigned(t, edKey, pkix.Name{})
+	_, edOther, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sign := func(opts cms.SignOptions) error {
+		_, err := cms.Sign(context.Background(), []byte("x"), opts)
+		return err
+	}
+	for _, round := range []string{"before", "after"} {
+		for name, opts := range map[string]cms.SignOptions{
+			"fail/ecdsa-private-half-of-another-key": {Signer: &ecdsa.PrivateKey{PublicKey: sealKey.PublicKey, D: other.D}, Certificate: seal.Cert},
+			"fail/ed25519-seed-of-another-key":       {Signer: append(ed25519.PrivateKey(edOther.Seed()), edPub...), Certificate: edCert},
+			"fail/faulty-device":                     {Signer: device{Signer: sealKey, faulty: true}, Certificate: seal.Cert},
+			"fail/faulty-ed25519-device":             {Signer: device{Signer: edKey, faulty: true}, Certificate: edCert},
+		} {
+			if err := sign(opts); err == nil || !strings.HasPrefix(err.Error(), "cms: ") {
+				t.Errorf("%s, %s the right keys signed: got %v", name, round, err)
+			}
+		}
+		if round == "after" {
+			break
+		}
+		for name, opts := range map[string]cms.SignOptions{
+			"ok/ecdsa":   {Signer: sealKey, Certificate: seal.Cert},
+			"ok/ed25519": {Signer: edKey, Certificate: edCert},
+			"ok/device":  {Signer: device{Signer: sealKey}, Certificate: seal.Cert},
+		} {
+			if err := sign(opts); err != nil {
+				t.Errorf("%s: %v", name, err)
+			}
+		}
 	}
 }

@@ -24,6 +24,7 @@ import (
 	"hash"
 	"io"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/segl/segl/internal/cms"
@@ -100,6 +101,42 @@ type Options struct {
 	// goes on from a copy of it (pdf.Prepared.ContinueSHA256) instead of
 	// reading src again. Nil means src is read and hashed.
 	Hashed hash.Hash
+	// Fit, when set, reserves in /Contents what the signatures made with
+	// it at this level needed so far, with a kilobyte to spare, instead of
+	// pdf.DefaultContentsSize: the unused part of the room is zeros in the
+	// file (32 KB of hexadecimal for a CMS of 3 to 4 KB). A signature that
+	// does not fit is made again in the default room. One Fit serves the
+	// signatures of one key, chain and TSA.
+	Fit *ContentsFit
+}
+
+// ContentsFit is the largest CMS made at each level with Options.Fit
+// (without and with a signature time-stamp). The zero value is ready.
+type ContentsFit struct {
+	largest [2]atomic.Int64
+}
+
+// room is what Options.Fit reserves for a CMS at level: the largest made
+// before at level and fitSlack more; 0 (the default room) before the
+// first. The CMS of one key, chain and TSA varies by a few bytes (the
+// ECDSA signatures' lengths, the token's serial number and time), far
+// less than fitSlack.
+func (f *ContentsFit) room(level Level) int {
+	n := int(f.largest[min(level, BT)].Load())
+	if n == 0 {
+		return 0
+	}
+	return min(n+fitSlack, pdf.DefaultContentsSize)
+}
+
+// fitSlack is what ContentsFit.room adds to the largest CMS before.
+const fitSlack = 1024
+
+// made records a CMS of n bytes made at level.
+func (f *ContentsFit) made(level Level, n int) {
+	l := &f.largest[min(level, BT)]
+	for old := l.Load(); int64(n) > old && !l.CompareAndSwap(old, int64(n)); old = l.Load() {
+	}
 }
 
 func (s *Sealer) now() time.Time {
@@ -137,24 +174,48 @@ func (s *Sealer) Seal(ctx context.Context, dst io.Writer, src io.ReaderAt, size 
 		defer signed.Close()
 		src = signed
 	}
-	p, err := pdf.PrepareSignature(src, size, pdf.SignatureSpec{
-		FieldName: o.FieldName, SubFilter: pdf.SubFilterCAdES, Name: o.Name, Reason: o.Reason, Location: o.Location,
-		SigningTime: at.UTC(), Appearance: o.Appearance, Attachments: o.Attachments,
-	})
-	if err != nil {
-		return fmt.Errorf("pades: %w", err)
+	// sign prepares the signature's update with room bytes for the CMS
+	// (0: pdf.DefaultContentsSize) and makes the CMS.
+	sign := func(room int) (*pdf.Prepared, []byte, error) {
+		p, err := pdf.PrepareSignature(src, size, pdf.SignatureSpec{
+			FieldName: o.FieldName, SubFilter: pdf.SubFilterCAdES, Name: o.Name, Reason: o.Reason, Location: o.Location,
+			SigningTime: at.UTC(), Appearance: o.Appearance, Attachments: o.Attachments, ContentsSize: room,
+		})
+		if err != nil {
+			return nil, nil, fmt.Errorf("pades: %w", err)
+		}
+		digest, err := digestOf(p, o.Hashed, size)
+		if err != nil {
+			p.Release()
+			return nil, nil, fmt.Errorf("pades: %w", err)
+		}
+		opts := cms.SignOptions{Signer: key, Certificate: cert, Chain: chain, Hash: crypto.SHA256}
+		if o.Level >= BT {
+			opts.Stamper = s.TSA
+		}
+		der, err := cms.SignDetached(ctx, digest, opts)
+		if err != nil {
+			p.Release()
+			return nil, nil, fmt.Errorf("pades: %w", err)
+		}
+		return p, der, nil
 	}
-	digest, err := digestOf(p, o.Hashed, size)
-	if err != nil {
-		return fmt.Errorf("pades: %w", err)
+	room := 0
+	if o.Fit != nil {
+		room = o.Fit.room(o.Level)
 	}
-	opts := cms.SignOptions{Signer: key, Certificate: cert, Chain: chain, Hash: crypto.SHA256}
-	if o.Level >= BT {
-		opts.Stamper = s.TSA
+	p, der, err := sign(room)
+	if err == nil && room > 0 && len(der) > room {
+		// Larger than the signatures before it (another TSA certificate,
+		// a longer chain): made again, nothing of it written yet.
+		p.Release()
+		p, der, err = sign(0)
 	}
-	der, err := cms.SignDetached(ctx, digest, opts)
 	if err != nil {
-		return fmt.Errorf("pades: %w", err)
+		return err
+	}
+	if o.Fit != nil {
+		o.Fit.made(o.Level, len(der))
 	}
 	if o.Level < BLT {
 		_, err := p.WriteTo(dst, der)

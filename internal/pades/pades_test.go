@@ -182,6 +182,57 @@ func TestSealBLTAfterSignature(t *testing.T) {
 	}
 }
 
+// TestSealFitsContents checks Options.Fit: the first seal reserves the
+// default room for its CMS, the next what the first needed and a
+// kilobyte, so the file is smaller by the zeros it no longer holds; a Fit
+// that expects less than the CMS needs makes the signature again in the
+// default room. Every file validates.
+func TestSealFitsContents(t *testing.T) {
+	e := newEnv(t)
+	doc := testdocs.PDF("Kvittering", 5_000)
+	seal := func(fit *pades.ContentsFit) (pdf.SignatureInfo, int) {
+		t.Helper()
+		var out bytes.Buffer
+		if err := e.sealer.Seal(context.Background(), &out, bytes.NewReader(doc), int64(len(doc)),
+			pades.Options{Level: pades.BLT, Name: "segl TTP seal (development)", Fit: fit}); err != nil {
+			t.Fatal(err)
+		}
+		rep, err := validate.PDF(bytes.NewReader(out.Bytes()), int64(out.Len()), validate.Options{Roots: e.dev.Roots()})
+		if err != nil || rep.Indication != validate.TotalPassed {
+			t.Fatalf("validation: %v %+v", err, rep)
+		}
+		r, err := pdf.Open(bytes.NewReader(out.Bytes()), int64(out.Len()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		infos, err := r.Signatures()
+		if err != nil || len(infos) != 1 {
+			t.Fatalf("%d signatures, %v; want 1", len(infos), err)
+		}
+		return infos[0], out.Len()
+	}
+	fit := &pades.ContentsFit{}
+	first, firstSize := seal(fit)
+	if len(first.Raw) != pdf.DefaultContentsSize {
+		t.Fatalf("the first seal reserved %d bytes, want the default %d", len(first.Raw), pdf.DefaultContentsSize)
+	}
+	next, nextSize := seal(fit)
+	if len(next.Raw) < len(next.DER) || len(next.Raw) > len(first.DER)+1024+64 {
+		t.Errorf("the next seal reserved %d bytes for a CMS of %d, the first's %d", len(next.Raw), len(next.DER), len(first.DER))
+	}
+	if nextSize >= firstSize-2*(pdf.DefaultContentsSize-len(next.Raw))+64 {
+		t.Errorf("the next seal is %d bytes, the first %d", nextSize, firstSize)
+	}
+	before, _, _ := e.signatures()
+	again, _ := seal(pades.FitAfter(pades.BLT, 100))
+	if len(again.Raw) != pdf.DefaultContentsSize {
+		t.Errorf("a CMS larger than the fit was written in %d bytes, want the default %d", len(again.Raw), pdf.DefaultContentsSize)
+	}
+	if after, _, _ := e.signatures(); after-before != 2 {
+		t.Errorf("the seal signed %d times, want twice (too large, then in the default room)", after-before)
+	}
+}
+
 // TestSealNeedsServices checks that levels from B-T up refuse to start
 // without the services they need, rather than writing a lower level.
 func TestSealNeedsServices(t *testing.T) {

@@ -154,7 +154,7 @@ func (e *Engine) Receipt(ctx context.Context, w io.Writer, r Receipt) error {
 	}
 	err = e.sealer.Seal(ctx, w, tmp, info.Size, pades.Options{
 		Level: pades.BLT, FieldName: "Seal", Name: e.cfg.Seal.Cert.Subject.CommonName,
-		Reason: title, Time: now,
+		Reason: title, Time: now, Fit: &e.receiptFit,
 	})
 	if err != nil {
 		return fmt.Errorf("signing: seal receipt: %w", err)

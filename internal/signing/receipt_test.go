@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/segl/segl/internal/eid"
 	"github.com/segl/segl/internal/job"
+	"github.com/segl/segl/internal/pdf"
 	"github.com/segl/segl/internal/testtool"
 	"github.com/segl/segl/internal/validate"
 	"github.com/segl/segl/internal/xades"
@@ -30,6 +32,11 @@ func TestReceipt(t *testing.T) {
 	ev := sign(t, e, Act{Job: j, Slot: 0, Signer: signer, SignedAt: time.Date(2026, 3, 5, 11, 2, 3, 0, time.UTC)}, []*document{d1, d2})
 	v, err := xades.Verify(ev)
 	if err != nil {
+		t.Fatal(err)
+	}
+	// The first receipt sizes the signatures of those after it
+	// (pades.Options.Fit), which the tools below check.
+	if err := e.Receipt(context.Background(), io.Discard, Receipt{Act: v.Facts, SenderName: "Eksempel kommune"}); err != nil {
 		t.Fatal(err)
 	}
 	for _, tc := range []struct {
@@ -67,6 +74,13 @@ func TestReceipt(t *testing.T) {
 			rep, err := validate.PDF(bytes.NewReader(data), int64(len(data)), validate.Options{Roots: env.dev.Roots()})
 			if err != nil || !rep.Passed() || len(rep.Signatures) != 1 || !strings.Contains(rep.Signatures[0].Signer.Subject, "seal") {
 				t.Fatalf("validate: %v %+v", err, rep)
+			}
+			if r, err := pdf.Open(bytes.NewReader(data), int64(len(data))); err != nil {
+				t.Fatal(err)
+			} else if infos, err := r.Signatures(); err != nil || len(infos) != 1 {
+				t.Errorf("%d signatures, %v", len(infos), err)
+			} else if len(infos[0].Raw) >= pdf.DefaultContentsSize {
+				t.Errorf("the receipt's signature has %d bytes reserved, want less than the default %d", len(infos[0].Raw), pdf.DefaultContentsSize)
 			}
 			// The receipt's font is prepared once per language (a subset of
 			// its repertoire): Apache PDFBox's preflight checks its widths,

@@ -217,6 +217,8 @@ type Engine struct {
 	// receiptFonts are the characters a receipt is written with, by
 	// language (receiptRepertoire).
 	receiptFonts map[string]string
+	// receiptFit sizes the receipts' signatures (pades.Options.Fit).
+	receiptFit pades.ContentsFit
 }
 
 // New checks cfg and returns the engine.

@@ -39,6 +39,7 @@ const upsertOrg = `
 // PutOrg inserts or updates an organisation.
 func (db *DB) PutOrg(ctx context.Context, by store.By, o store.Org) error {
 	return db.adminTx(ctx, by, o.Number, "org.saved", o.AuditDetails(), func(tx *sql.Tx) error {
+		db.cache.forgetOrg(o.Number)
 		_, err := tx.ExecContext(ctx, upsertOrg+`
 			ON CONFLICT (number) DO UPDATE SET name = excluded.name, active = excluded.active,
 				signature_types = excluded.signature_types, contact_email = excluded.contact_email,
@@ -54,6 +55,7 @@ func (db *DB) Onboard(ctx context.Context, by store.By, o store.Org, u store.Use
 	details := o.AuditDetails()
 	details["admin"], details["admin_role"] = u.PID, string(u.Role)
 	return db.adminTx(ctx, by, o.Number, "org.onboarded", details, func(tx *sql.Tx) error {
+		db.cache.forgetOrg(o.Number)
 		res, err := tx.ExecContext(ctx, upsertOrg+` ON CONFLICT (number) DO NOTHING`,
 			o.Number, o.Name, o.Active, o.TypeList(), micro(o.CreatedAt), o.ContactEmail, o.CertSubject, o.RetentionDays, o.BrokerList())
 		if err != nil {
@@ -98,11 +100,13 @@ func (db *DB) DeleteUser(ctx context.Context, by store.By, org, pid string) erro
 func (db *DB) PutOrgLogo(ctx context.Context, by store.By, number string, l *store.Logo) error {
 	if l == nil {
 		return db.adminTx(ctx, by, number, "org.logo.removed", map[string]any{}, func(tx *sql.Tx) error {
+			db.cache.forgetOrg(number)
 			_, err := tx.ExecContext(ctx, `DELETE FROM org_logos WHERE org = ?`, number)
 			return err
 		})
 	}
 	return db.adminTx(ctx, by, number, "org.logo.saved", l.AuditDetails(), func(tx *sql.Tx) error {
+		db.cache.forgetOrg(number)
 		_, err := tx.ExecContext(ctx, `
 			INSERT INTO org_logos (org, media_type, data, sha256, updated_at) VALUES (?, ?, ?, ?, ?)
 			ON CONFLICT (org) DO UPDATE SET media_type = excluded.media_type, data = excluded.data,

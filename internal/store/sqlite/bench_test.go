@@ -244,3 +244,37 @@ func must(b *testing.B, err error) {
 		b.Fatal(err)
 	}
 }
+
+// BenchmarkCacheCheck is the check every Job, SignerJob and Org makes
+// before it answers (readCache): PRAGMA data_version on the writer's
+// connection, a read transaction of its own.
+func BenchmarkCacheCheck(b *testing.B) {
+	db, _ := benchJob(b)
+	ctx := context.Background()
+	loopCPU(b, func() error { _, err := db.checkCache(ctx); return err })
+}
+
+// BenchmarkOrg reads an organisation, as each signer page and each API
+// call's authorisation does.
+func BenchmarkOrg(b *testing.B) {
+	db, j := benchJob(b)
+	ctx := context.Background()
+	if err := db.PutOrg(ctx, store.By{Actor: "test", At: j.CreatedAt}, store.Org{Number: j.Org, Name: "Org", Active: true}); err != nil {
+		b.Fatal(err)
+	}
+	loopCPU(b, func() error { _, err := db.Org(ctx, j.Org); return err })
+}
+
+// loopCPU runs op b.N times and reports the process's CPU time per op.
+func loopCPU(b *testing.B, op func() error) {
+	b.ReportAllocs()
+	cpu0 := cpuTime()
+	b.ResetTimer()
+	for b.Loop() {
+		if err := op(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(cpuTime()-cpu0)/float64(b.N)/1e3, "cpu-µs/op")
+}

@@ -12,7 +12,8 @@ import (
 // TestTwoNodesOnOneFile: two stores open on one SQLite file (two nodes on
 // one data directory, as TestPostenPollingAcrossNodes runs them) each see
 // at once what the other changed, however often they read it before: a
-// store must not answer from memory what another process may change.
+// store answers from memory only what it checked no other process changed
+// (readCache).
 func TestTwoNodesOnOneFile(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "segl.db")
@@ -35,12 +36,22 @@ func TestTwoNodesOnOneFile(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	if _, ok := a.cache.org(o.Number); !ok || a.cache.signerJob(j.Signers[0].ID) == nil {
+		t.Fatal("the reads were not kept: this test would prove nothing")
+	}
 	o.Active = false
 	if err := b.PutOrg(ctx, by, o); err != nil {
 		t.Fatal(err)
 	}
 	if got, err := a.Org(ctx, o.Number); err != nil || got.Active {
 		t.Fatalf("an organisation deactivated by the other node reads as %+v, %v", got, err)
+	}
+	logo := store.Logo{MediaType: "image/png", Data: []byte("\x89PNG"), SHA256: "aa", UpdatedAt: t0}
+	if err := b.PutOrgLogo(ctx, by, o.Number, &logo); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := a.Org(ctx, o.Number); err != nil || got.Logo != logo.Ref() {
+		t.Fatalf("a logo set by the other node reads as %+v, %v", got.Logo, err)
 	}
 	cur, err := b.Job(ctx, j.Org, j.ID)
 	if err != nil {

@@ -86,6 +86,7 @@ func (db *DB) BlobReferenced(ctx context.Context, key, org, id string) (bool, er
 // WAL and truncates it, so no earlier frame keeps them either.
 func (db *DB) DeleteJob(ctx context.Context, by store.By, org, id, reason string) error {
 	err := db.tx(ctx, func(tx *sql.Tx) error {
+		db.cache.forgetJob(org, id)
 		var status job.Status
 		var deleted int64
 		var key []byte
@@ -278,6 +279,7 @@ func (db *DB) DeletionsToNotice(ctx context.Context, before time.Time, limit int
 // NoticeDeletion marks the job told and appends its event, once.
 func (db *DB) NoticeDeletion(ctx context.Context, org, id string, at time.Time) error {
 	err := db.tx(ctx, func(tx *sql.Tx) error {
+		db.cache.forgetJob(org, id) // nothing a job read shows, but every job write forgets it
 		j, err := scanJob(tx.QueryRowContext(ctx, jobQuery, org, id))
 		if errors.Is(err, sql.ErrNoRows) {
 			return errs.E(errs.NotFound, store.CodeJobNotFound, "no job %s", id)

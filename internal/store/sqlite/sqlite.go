@@ -7,7 +7,8 @@
 // makes every other connection drop its cache at its next transaction and
 // read each page again from the file (https://sqlite.org/wal.html). Reads
 // that may take long (the portal's lists, the audit log, usage, retention's
-// scans) use a pool and never wait for writers.
+// scans) use a pool and never wait for writers. Jobs and organisations once
+// read are kept, checked against other processes' commits (readCache).
 //
 // Commits are made durable in groups (sqldb.WAL): the writer commits with
 // synchronous=NORMAL and every write then waits for an fsync of the
@@ -26,6 +27,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"modernc.org/sqlite"
@@ -49,6 +51,8 @@ type DB struct {
 	// Prepared statements by query (*sql.Stmt), one map per pool:
 	// parsing SQL costs more than running it.
 	stmts, readStmts sync.Map
+	cache            readCache
+	writerConns      atomic.Uint64 // connections the writer's pool opened (readCache.checked)
 }
 
 // Options tune durability. The zero value is the safe default.
@@ -71,10 +75,12 @@ func Open(path string, opts Options) (*DB, error) {
 		q.Add("_pragma", p)
 	}
 	dsn := "file:" + path + "?" + q.Encode()
-	write, err := sql.Open("sqlite", dsn+"&_txlock=immediate")
+	connector, err := sqlite.NewConnector(dsn + "&_txlock=immediate")
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open: %w", err)
 	}
+	db := &DB{}
+	write := sql.OpenDB(countingConnector{connector, &db.writerConns})
 	write.SetMaxOpenConns(1)
 	write.SetConnMaxIdleTime(0)
 	read, err := sql.Open("sqlite", dsn+"&mode=ro")
@@ -95,7 +101,7 @@ func Open(path string, opts Options) (*DB, error) {
 	// page cache).
 	read.SetMaxOpenConns(8)
 	read.SetMaxIdleConns(8)
-	db := &DB{write: write, read: read, ckpt: ckpt}
+	db.write, db.read, db.ckpt = write, read, ckpt
 	if !opts.RelaxedSync {
 		if db.wal, err = sqldb.WALOf(context.Background(), write); err != nil {
 			db.Close()
@@ -110,7 +116,7 @@ func Open(path string, opts Options) (*DB, error) {
 		db.Close()
 		return nil, err
 	}
-	for _, q := range append(writeStatements, auditHead) {
+	for _, q := range append(writeStatements, auditHead, dataVersion) {
 		if _, err := db.stmt(context.Background(), db.write, q); err != nil {
 			db.Close()
 			return nil, fmt.Errorf("sqlite: prepare: %w", err)
@@ -299,9 +305,16 @@ func scanOrg(row interface{ Scan(...any) error }) (store.Org, error) {
 	return o, nil
 }
 
-// Org returns one organisation, read on the writer's connection (a hot
-// read, see the package comment).
+// Org returns one organisation, kept (readCache) or read on the writer's
+// connection (a hot read, see the package comment).
 func (db *DB) Org(ctx context.Context, number string) (store.Org, error) {
+	gen, err := db.checkCache(ctx)
+	if err != nil {
+		return store.Org{}, fmt.Errorf("sqlite: org: %w", err)
+	}
+	if o, ok := db.cache.org(number); ok {
+		return o, nil
+	}
 	o, err := scanOrg(db.hotRow(ctx, `SELECT `+orgColumns+` FROM `+orgFrom+` WHERE number = ?`, number))
 	if errors.Is(err, sql.ErrNoRows) {
 		return o, errs.E(errs.NotFound, store.CodeOrgNotFound, "no organisation %s", number)
@@ -309,6 +322,7 @@ func (db *DB) Org(ctx context.Context, number string) (store.Org, error) {
 	if err != nil {
 		return o, fmt.Errorf("sqlite: org: %w", err)
 	}
+	db.cache.putOrg(o, gen)
 	return o, nil
 }
 
@@ -382,6 +396,7 @@ func (db *DB) CreateJob(ctx context.Context, j *job.Job, events []job.Event, ide
 // SaveJob writes status changes with compare-and-swap on the version.
 func (db *DB) SaveJob(ctx context.Context, j *job.Job, events []job.Event) error {
 	err := db.tx(ctx, func(tx *sql.Tx) error {
+		db.cache.forgetJob(j.Org, j.ID)
 		res, err := db.exec(ctx, tx, updateJob, micro(j.UpdatedAt), j.SearchText(), j.Org, j.ID, j.Version)
 		if err != nil {
 			return err
@@ -545,32 +560,55 @@ func scanJob(row interface{ Scan(...any) error }) (*job.Job, error) {
 	return &j, nil
 }
 
-// Job returns one job of org with documents and signers. It reads in one
-// transaction so the three parts are consistent.
+// Job returns one job of org with documents and signers, kept
+// (readCache) or read in one transaction so the three parts are
+// consistent.
 func (db *DB) Job(ctx context.Context, org, id string) (*job.Job, error) {
+	gen, err := db.checkCache(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: job: %w", err)
+	}
+	if j := db.cache.job(org, id); j != nil {
+		return j, nil
+	}
 	j, err := db.readJob(ctx, jobQuery, org, id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, errs.E(errs.NotFound, store.CodeJobNotFound, "no job %s", id)
 	}
-	return j, err
+	if err != nil {
+		return nil, err
+	}
+	db.cache.putJob(j, gen)
+	return j, nil
 }
 
 // SignerJob returns the job of a signer, found from the signer's id
-// alone, in the one read transaction Job uses. Only a signer link, already
-// authenticated by its HMAC token, may lead here: it is the one lookup not
-// scoped by organisation.
+// alone, as Job does. Only a signer link, already authenticated by its
+// HMAC token, may lead here: it is the one lookup not scoped by
+// organisation.
 func (db *DB) SignerJob(ctx context.Context, signerID string) (*job.Job, error) {
+	gen, err := db.checkCache(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: job: %w", err)
+	}
+	if j := db.cache.signerJob(signerID); j != nil {
+		return j, nil
+	}
 	j, err := db.readJob(ctx, signerJobQuery, signerID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, errs.E(errs.NotFound, job.CodeSignerNotFound, "no signer %s", signerID)
 	}
-	return j, err
+	if err != nil {
+		return nil, err
+	}
+	db.cache.putJob(j, gen)
+	return j, nil
 }
 
 // readJob reads the job that first (jobQuery or signerJobQuery) selects
 // with args, then its documents and signers, in one read transaction on
-// the writer's connection (a hot read, see the package comment). No such
-// job is sql.ErrNoRows, for the caller to name.
+// the writer's connection (a hot read, see the package comment; readCache
+// relies on it). No such job is sql.ErrNoRows, for the caller to name.
 func (db *DB) readJob(ctx context.Context, first string, args ...any) (*job.Job, error) {
 	// Prepare (once) before taking the connection for the transaction: a
 	// prepare inside it would wait forever for the pool's only connection.

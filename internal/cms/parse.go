@@ -31,6 +31,9 @@ type SignedData struct {
 
 	prefix []byte // SignedData contents before signerInfos, for AddUnsignedAttribute
 	ber    bool   // some of the structure is BER rather than DER
+
+	body     asn1.RawValue   // SignedData, from parseSignedDataHead to parseRest
+	elements []asn1.RawValue // its elements
 }
 
 // SignerInfo is one signer (RFC 5652 §5.3) with its attributes decoded.
@@ -125,6 +128,20 @@ type IssuerSerial struct {
 // them. Parse does not panic on any input.
 func Parse(der []byte) (*SignedData, error) {
 	der = bytes.Clone(der) // everything parsed below aliases this copy
+	sd, err := parseHead(der)
+	if err != nil {
+		return nil, err
+	}
+	if err := sd.parseRest(); err != nil {
+		return nil, err
+	}
+	return sd, nil
+}
+
+// parseHead is Parse up to the encapsulated content: the ContentInfo, and
+// SignedData's version, digest algorithms and EncapsulatedContentInfo;
+// parseRest reads the rest. der is not copied.
+func parseHead(der []byte) (*SignedData, error) {
 	ci, rest, err := readBER(der, 0)
 	if err != nil {
 		return nil, err
@@ -159,7 +176,7 @@ func Parse(der []byte) (*SignedData, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := sd.parse(inner); err != nil {
+	if err := sd.parseSignedDataHead(inner); err != nil {
 		return nil, err
 	}
 	return sd, nil
@@ -193,8 +210,9 @@ func (sd *SignedData) one(rv asn1.RawValue) (asn1.RawValue, error) {
 	return els[0], nil
 }
 
-// parse reads SignedData (RFC 5652 §5.1).
-func (sd *SignedData) parse(rv asn1.RawValue) error {
+// parseSignedDataHead reads SignedData (RFC 5652 §5.1) up to its
+// EncapsulatedContentInfo, and keeps it and its elements for parseRest.
+func (sd *SignedData) parseSignedDataHead(rv asn1.RawValue) error {
 	if !isSequence(rv) {
 		return malformed("signed data is not a sequence")
 	}
@@ -218,6 +236,14 @@ func (sd *SignedData) parse(rv asn1.RawValue) error {
 	if err := sd.parseEncapContentInfo(els[2]); err != nil {
 		return err
 	}
+	sd.body, sd.elements = rv, els
+	return nil
+}
+
+// parseRest reads the rest of SignedData after parseSignedDataHead:
+// certificates, CRLs and signer infos.
+func (sd *SignedData) parseRest() error {
+	rv, els := sd.body, sd.elements
 	i := 3
 	if i < len(els) && isContext(els[i], 0, true) {
 		if err := sd.parseCertificates(els[i]); err != nil {

@@ -323,16 +323,21 @@ func stamp(ctx context.Context, s Stamper, h crypto.Hash, sig []byte) ([]byte, e
 	if err != nil {
 		return nil, fmt.Errorf("cms: signature time-stamp: %w", err)
 	}
-	if err := checkTimeStamp(tok, h, imprint); err != nil {
+	if err := CheckTimeStamp(tok, h, imprint); err != nil {
 		return nil, fmt.Errorf("cms: signature time-stamp: %w", err)
 	}
 	return tok, nil
 }
 
-// checkTimeStamp checks that tok is a DER TimeStampToken (RFC 3161 §2.4.2)
-// whose TSTInfo messageImprint is h and imprint.
-func checkTimeStamp(tok []byte, h crypto.Hash, imprint []byte) error {
-	sd, err := Parse(tok)
+// CheckTimeStamp checks that tok is a TimeStampToken (RFC 3161 §2.4.2:
+// SignedData encapsulating a TSTInfo, nothing after it) whose
+// messageImprint is h and imprint: what a signer checks of the token a
+// Stamper returned before embedding it (CAdES here, XAdES in package
+// xades). It reads SignedData only as far as the TSTInfo: the token's
+// signature and certificates are the Stamper's to check (tsp.Client
+// verifies them; tsp.Authority made them) and the validator's.
+func CheckTimeStamp(tok []byte, h crypto.Hash, imprint []byte) error {
+	sd, err := parseHead(tok)
 	if err != nil {
 		return err
 	}

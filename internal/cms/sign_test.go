@@ -193,6 +193,9 @@ func TestSignStamperFailures(t *testing.T) {
 			tok, err := a.Stamp(ctx, h, digest)
 			return append(tok, 0), err
 		}),
+		"fail/signed-data-not-a-tstinfo": stamperFunc(func(ctx context.Context, _ crypto.Hash, digest []byte) ([]byte, error) {
+			return cms.Sign(ctx, digest, cms.SignOptions{Signer: p.dev.TSA.Key, Certificate: p.dev.TSA.Cert})
+		}),
 		"fail/tsa-unavailable": stamperFunc(func(context.Context, crypto.Hash, []byte) ([]byte, error) {
 			return nil, errors.New("tsa down")
 		}),

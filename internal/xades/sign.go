@@ -18,7 +18,6 @@ import (
 	"github.com/beevik/etree"
 	"github.com/segl/segl/internal/cms"
 	"github.com/segl/segl/internal/pki"
-	"github.com/segl/segl/internal/tsp"
 )
 
 const (
@@ -177,12 +176,8 @@ func stamp(ctx context.Context, s cms.Stamper, sigValue *etree.Element) ([]byte,
 	if err != nil {
 		return nil, fmt.Errorf("xades: signature time-stamp: %w", err)
 	}
-	info, err := tsp.Parse(tok)
-	if err != nil {
-		return nil, fmt.Errorf("xades: signature time-stamp: %w", err)
-	}
-	if info.Hash != crypto.SHA256 || !bytes.Equal(info.Digest, d) {
-		return nil, fmt.Errorf("%w: the token is not over the signature value", ErrTimeStamp)
+	if err := cms.CheckTimeStamp(tok, crypto.SHA256, d); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrTimeStamp, err)
 	}
 	return tok, nil
 }

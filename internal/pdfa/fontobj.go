@@ -19,6 +19,9 @@ type objects interface {
 	// putProgram writes a font program as putStream does, or, where
 	// streams are compressed for speed, as it is (flater.encodeProgram).
 	putProgram(ref pdf.Ref, dict string, data []byte) error
+	// putEncoded writes a stream whose data z is already compressed
+	// (filtered) or stored as it is.
+	putEncoded(ref pdf.Ref, dict string, z []byte, filtered bool) error
 }
 
 // writeFont writes the composite font that sub describes, as the Type 0

@@ -775,7 +775,7 @@ func TestQuickFontProgramStored(t *testing.T) {
 	}
 	n := 0
 	alloc := func() (pdf.Ref, error) { n++; return pdf.Ref{Num: 100 + n}, nil }
-	_, _, objs, err := AppearanceText([]string{"Kari Nordmann", "Signert / Signed: 2026-03-05 14:10:00 CET"}, 200, 80, alloc)
+	_, _, objs, err := AppearanceText([]string{"Kari Nordmann", "Signert / Signed: 2026-03-05 14:10:00 CET"}, 200, 80, "", alloc)
 	if err != nil {
 		t.Fatal(err)
 	}

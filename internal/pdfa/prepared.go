@@ -97,7 +97,7 @@ func (p *preparedFont) subset() *subset {
 
 // write writes p as writeFont would write its subset, with the streams
 // encoded once.
-func (p *preparedFont) write(w *writer, type0 pdf.Ref) error {
+func (p *preparedFont) write(w objects, type0 pdf.Ref) error {
 	return writeFontObjects(w, p.sub.f, p.name, p.widths, type0, func(file, toUni, cidSet, cidMap pdf.Ref) error {
 		if err := w.putEncoded(file, fmt.Sprintf("/Length1 %d", p.length1), p.program.data, p.program.filtered); err != nil {
 			return err

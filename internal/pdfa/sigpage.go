@@ -450,15 +450,30 @@ func textAt(c *bytes.Buffer, line []glyph, size, x, y float64) {
 // names the font /F1, both in the form internal/pdf's Appearance takes.
 // The appearance only draws glyphs in DeviceGray: no transparency, no
 // images.
-func AppearanceText(lines []string, width, height float64, alloc func() (pdf.Ref, error)) (stream []byte, resources string, objects []pdf.RawObject, err error) {
+//
+// repertoire, when not empty, are characters to prepare that subset with
+// once, as Meta.Repertoire does for rendered documents (each act of a job
+// fills its slot with much the same characters): lines that use only them
+// embed the prepared subset's objects as they are, holding every glyph of
+// the repertoire, and a line with another character gives the appearance
+// a subset of its own.
+func AppearanceText(lines []string, width, height float64, repertoire string, alloc func() (pdf.Ref, error)) (stream []byte, resources string, objects []pdf.RawObject, err error) {
 	if len(lines) == 0 || len(lines) > 20 {
 		return nil, "", nil, fmt.Errorf("pdfa: %d appearance lines, want 1 to 20", len(lines))
 	}
 	if !(width >= 20 && width <= 2000 && height >= 10 && height <= 2000) {
 		return nil, "", nil, fmt.Errorf("pdfa: appearance box %gx%g out of range", width, height)
 	}
-	sub, err := newSubset()
-	if err != nil {
+	var prepared *preparedFont
+	if repertoire != "" {
+		if prepared, err = prepareFont(repertoire); err != nil {
+			return nil, "", nil, err
+		}
+	}
+	var sub *subset
+	if prepared != nil {
+		sub = prepared.subset()
+	} else if sub, err = newSubset(); err != nil {
 		return nil, "", nil, err
 	}
 	c := &collector{fn: alloc, seen: map[pdf.Ref]bool{}, flater: getFastFlater()}
@@ -500,7 +515,12 @@ func AppearanceText(lines []string, width, height float64, alloc func() (pdf.Ref
 			y -= s * (leading - ascent) // what is left of the first line's leading
 		}
 	}
-	if err := writeFont(c, sub, font); err != nil {
+	if prepared != nil && sub.shared {
+		err = prepared.write(c, font) // no character beyond the repertoire
+	} else {
+		err = writeFont(c, sub, font)
+	}
+	if err != nil {
 		return nil, "", nil, err
 	}
 	if c.err != nil {
@@ -552,22 +572,30 @@ func (c *collector) put(ref pdf.Ref, body []byte) error {
 }
 
 func (c *collector) putStream(ref pdf.Ref, dict string, data []byte) error {
-	return c.putEncoded(ref, dict, data, c.encode)
+	return c.encodeAndPut(ref, dict, data, c.encode)
 }
 
 // putProgram writes a font program (objects.putProgram).
 func (c *collector) putProgram(ref pdf.Ref, dict string, data []byte) error {
-	return c.putEncoded(ref, dict, data, c.encodeProgram)
+	return c.encodeAndPut(ref, dict, data, c.encodeProgram)
 }
 
-// putEncoded writes ref as a stream of data, encoded by encode.
-func (c *collector) putEncoded(ref pdf.Ref, dict string, data []byte, encode func([]byte) ([]byte, bool, error)) error {
+// encodeAndPut writes ref as a stream of data, encoded by encode.
+func (c *collector) encodeAndPut(ref pdf.Ref, dict string, data []byte, encode func([]byte) ([]byte, bool, error)) error {
 	if c.err != nil {
 		return c.err
 	}
 	z, filtered, err := encode(data)
 	if err != nil {
 		return err
+	}
+	return c.putEncoded(ref, dict, z, filtered)
+}
+
+// putEncoded writes ref as a stream whose data z is already encoded.
+func (c *collector) putEncoded(ref pdf.Ref, dict string, z []byte, filtered bool) error {
+	if c.err != nil {
+		return c.err
 	}
 	b := streamHeader(make([]byte, 0, len(z)+len(dict)+64), dict, filtered, len(z))
 	b = append(b, z...)

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -241,7 +242,10 @@ func TestSignaturePageErrors(t *testing.T) {
 
 // An appearance with its own font subset goes into a signature's update:
 // internal/pdf writes its objects, and the file stays well-formed PDF/A
-// with three embedded subsets (text, signature page, appearance).
+// with three embedded subsets (text, signature page, appearance). So does
+// one with a prepared subset (a repertoire that holds its lines, whose
+// font program is deflated once), and one whose lines go beyond the
+// repertoire, which gets a subset of its own.
 func TestAppearanceText(t *testing.T) {
 	slots := testSlots(2)
 	doc, _ := render(t, consent, Meta{Title: "Samtykke", Created: created, SignaturePage: &slots})
@@ -254,41 +258,64 @@ func TestAppearanceText(t *testing.T) {
 	slot := places[1]
 	lines := []string{"Ærlige Åse Østby", "Fødselsdato / Date of birth: 1979-05-12", "Signert / Signed: 2026-03-05 14:10:00 CET",
 		"eID: BankID, nivå høyt / level high", "SHA-256: " + hex.EncodeToString(consentSum[:]) + strings.Repeat(" x", 200)}
-	var stream []byte
-	p, err := pdf.PrepareSignature(bytes.NewReader(doc), int64(len(doc)), pdf.SignatureSpec{
-		SubFilter: pdf.SubFilterCAdES,
-		Appearance: &pdf.Appearance{Page: npages - sigPages + slot.Page, Rect: slot.Rect,
-			Draw: func(alloc func() (pdf.Ref, error)) ([]byte, string, []pdf.RawObject, error) {
-				s, res, objs, err := AppearanceText(lines, slot.Rect[2]-slot.Rect[0], slot.Rect[3]-slot.Rect[1], alloc)
-				stream = s
-				return s, res, objs, err
-			}},
-	})
-	if err != nil {
-		t.Fatalf("PrepareSignature: %v", err)
+	ascii := ""
+	for r := ' '; r <= '~'; r++ {
+		ascii += string(r)
 	}
-	var out bytes.Buffer
-	if _, err := p.WriteTo(&out, []byte{0x30, 0x00}); err != nil {
-		t.Fatal(err)
-	}
-	data := out.Bytes()
-	qpdfCheck(t, data)
-	fonts := tool(t, data, "pdffonts")
-	if n := len(regexp.MustCompile(`(?m)^[A-Z]{6}\+DejaVuSans +CID TrueType +Identity-H +yes yes yes `).FindAllString(fonts, -1)); n != 2 {
-		t.Errorf("pdffonts: want the document's subset and the appearance's:\n%s", fonts)
-	}
-	// Five text objects, one per line, each at most 9.0 points (the name
-	// at 1.25 times), none below 5 points: the overlong last line is cut.
-	sizes := regexp.MustCompile(`/F1 ([0-9.]+) Tf`).FindAllStringSubmatch(string(stream), -1)
-	if len(sizes) != len(lines) {
-		t.Fatalf("%d lines drawn, want %d:\n%s", len(sizes), len(lines), stream)
-	}
-	for i, m := range sizes {
-		var size float64
-		fmt.Sscan(m[1], &size)
-		if size < 5 || size > 9*1.25 || i > 0 && size > 9 {
-			t.Errorf("line %d at %g points", i, size)
-		}
+	for _, tc := range []struct {
+		name, repertoire string
+		compressed       bool // the font program
+	}{
+		{"ok/own-subset", "", false},
+		{"ok/prepared", ascii + "ÆØÅæøåéô…", true},
+		{"ok/beyond-the-repertoire", ascii + "ÆØæøå…", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var stream []byte
+			var objs []pdf.RawObject
+			p, err := pdf.PrepareSignature(bytes.NewReader(doc), int64(len(doc)), pdf.SignatureSpec{
+				SubFilter: pdf.SubFilterCAdES,
+				Appearance: &pdf.Appearance{Page: npages - sigPages + slot.Page, Rect: slot.Rect,
+					Draw: func(alloc func() (pdf.Ref, error)) ([]byte, string, []pdf.RawObject, error) {
+						s, res, o, err := AppearanceText(lines, slot.Rect[2]-slot.Rect[0], slot.Rect[3]-slot.Rect[1], tc.repertoire, alloc)
+						stream, objs = s, o
+						return s, res, o, err
+					}},
+			})
+			if err != nil {
+				t.Fatalf("PrepareSignature: %v", err)
+			}
+			var out bytes.Buffer
+			if _, err := p.WriteTo(&out, []byte{0x30, 0x00}); err != nil {
+				t.Fatal(err)
+			}
+			data := out.Bytes()
+			qpdfCheck(t, data)
+			fonts := tool(t, data, "pdffonts")
+			if n := len(regexp.MustCompile(`(?m)^[A-Z]{6}\+DejaVuSans +CID TrueType +Identity-H +yes yes yes `).FindAllString(fonts, -1)); n != 2 {
+				t.Errorf("pdffonts: want the document's subset and the appearance's:\n%s", fonts)
+			}
+			var bodies []byte
+			for _, o := range objs {
+				bodies = append(bodies, o.Body...)
+			}
+			if got := fontPrograms(t, bodies); !slices.Equal(got, []bool{tc.compressed}) {
+				t.Errorf("appearance: font programs compressed %v, want [%v]", got, tc.compressed)
+			}
+			// Five text objects, one per line, each at most 9.0 points (the name
+			// at 1.25 times), none below 5 points: the overlong last line is cut.
+			sizes := regexp.MustCompile(`/F1 ([0-9.]+) Tf`).FindAllStringSubmatch(string(stream), -1)
+			if len(sizes) != len(lines) {
+				t.Fatalf("%d lines drawn, want %d:\n%s", len(sizes), len(lines), stream)
+			}
+			for i, m := range sizes {
+				var size float64
+				fmt.Sscan(m[1], &size)
+				if size < 5 || size > 9*1.25 || i > 0 && size > 9 {
+					t.Errorf("line %d at %g points", i, size)
+				}
+			}
+		})
 	}
 
 	for _, tc := range []struct {
@@ -301,7 +328,7 @@ func TestAppearanceText(t *testing.T) {
 		{"fail/box-too-small", lines, 5, 5},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if _, _, _, err := AppearanceText(tc.lines, tc.width, tc.height, func() (pdf.Ref, error) { return pdf.Ref{Num: 9}, nil }); err == nil {
+			if _, _, _, err := AppearanceText(tc.lines, tc.width, tc.height, "", func() (pdf.Ref, error) { return pdf.Ref{Num: 9}, nil }); err == nil {
 				t.Error("no error")
 			}
 		})

@@ -105,18 +105,19 @@ func (r Receipt) text(t doctext.Receipt, loc *time.Location) (title, body string
 	return t.Title, b.String()
 }
 
-// receiptRepertoire is what receipts in the language of t are written
-// with, for the font pdfa prepares once (pdfa.Meta.Repertoire): the
-// catalogue's receipt texts, printable ASCII (numbers, digests, most
-// names and titles), the Norwegian letters and what Norwegian titles and
-// names often hold besides (é, ü, «», dashes, curly quotes, §, €). A
-// receipt with another character gets a font of its own.
-func receiptRepertoire(t doctext.Receipt) string {
+// repertoire is what a document made again and again from the catalogue
+// texts (a receipt, a slot's appearance) is written with, for the font
+// pdfa prepares once (pdfa.Meta.Repertoire, pdfa.AppearanceText): the
+// characters of texts, printable ASCII (numbers, digests, most names and
+// titles), the Norwegian letters and what Norwegian titles and names
+// often hold besides (é, ü, «», dashes, curly quotes, §, €). A document
+// with another character gets a font of its own.
+func repertoire(texts ...any) string {
 	chars := map[rune]bool{}
 	for r := ' '; r <= '~'; r++ {
 		chars[r] = true
 	}
-	for _, r := range "ÆØÅæøåÉéÈèÁáÄäÖöÜü«»–—‘’“”§€" + fmt.Sprint(t) {
+	for _, r := range "ÆØÅæøåÉéÈèÁáÄäÖöÜü«»–—‘’“”§€" + fmt.Sprint(texts...) {
 		if unicode.IsPrint(r) {
 			chars[r] = true
 		}

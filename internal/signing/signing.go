@@ -214,9 +214,9 @@ type Engine struct {
 	sealer *pades.Sealer // one for every act: an act's key and time go in pades.Options
 	texts  *doctext.Catalogues
 	hashes hashes // of the revisions the acts wrote, for the next act and the completion
-	// receiptFonts are the characters a receipt is written with, by
-	// language (receiptRepertoire).
-	receiptFonts map[string]string
+	// receiptFonts and slotFonts are the characters a receipt and a
+	// slot's appearance are written with, by language (repertoire).
+	receiptFonts, slotFonts map[string]string
 	// receiptFit sizes the receipts' signatures (pades.Options.Fit).
 	receiptFit pades.ContentsFit
 }
@@ -233,11 +233,13 @@ func New(cfg Config) (*Engine, error) {
 	if err != nil {
 		return nil, fmt.Errorf("signing: %w", err)
 	}
-	fonts := map[string]string{}
+	fonts, slotFonts := map[string]string{}, map[string]string{}
 	for _, lang := range texts.Languages() {
-		fonts[lang] = receiptRepertoire(texts.Texts(lang).Receipt)
+		fonts[lang] = repertoire(texts.Texts(lang).Receipt)
+		first, en := texts.SignaturePage(lang)
+		slotFonts[lang] = repertoire(first.Slot, en.Slot, "…") // … ends a line cut short
 	}
-	return &Engine{cfg: cfg, texts: texts, receiptFonts: fonts, sealer: &pades.Sealer{Key: cfg.Seal.Key, Cert: cfg.Seal.Cert, Chain: cfg.Seal.Chain,
+	return &Engine{cfg: cfg, texts: texts, receiptFonts: fonts, slotFonts: slotFonts, sealer: &pades.Sealer{Key: cfg.Seal.Key, Cert: cfg.Seal.Cert, Chain: cfg.Seal.Chain,
 		Anchors: cfg.Anchors, TSA: cfg.TSA, OCSP: cfg.OCSP, TempDir: cfg.TempDir, Now: nowFunc(cfg.Clock)}}, nil
 }
 
@@ -906,6 +908,10 @@ func (e *Engine) signDocument(ctx context.Context, act Act, key *pki.KeyPair, do
 	slot := slots[act.Slot]
 	width, height := slot.Rect[2]-slot.Rect[0], slot.Rect[3]-slot.Rect[1]
 	lines := e.slotLines(act, key != nil, doc)
+	lang := act.Job.Lang
+	if lang == "" {
+		lang = doctext.Bokmal
+	}
 	n := act.Slot + 1
 	err := e.sealer.Seal(ctx, rev.Out, rev.Src, rev.Size, pades.Options{
 		Level:     pades.BT,
@@ -929,7 +935,7 @@ func (e *Engine) signDocument(ctx context.Context, act Act, key *pki.KeyPair, do
 			Page: slot.Page - sigPages,
 			Rect: slot.Rect,
 			Draw: func(alloc func() (pdf.Ref, error)) ([]byte, string, []pdf.RawObject, error) {
-				stream, res, objs, err := pdfa.AppearanceText(lines, width, height, alloc)
+				stream, res, objs, err := pdfa.AppearanceText(lines, width, height, e.slotFonts[lang], alloc)
 				return stream, res, objs, err
 			},
 		},

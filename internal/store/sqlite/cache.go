@@ -39,9 +39,13 @@ const jobCacheSize = 2048
 // any process, could already have seen.
 type readCache struct {
 	mu sync.Mutex
-	// gen counts forgettings and drops: a read that missed keeps what it
-	// read only if none came between its check and its put.
-	gen uint64
+	// gen counts drops and forgettings; a read that missed keeps what it
+	// read only if no drop, and no forgetting of what it read, came
+	// between its check and its put. forgot has the generation at which
+	// each job and organisation was last forgotten since the last drop,
+	// so a save of one job does not keep the reads of others out.
+	gen, dropped uint64
+	forgot       map[[2]string]uint64 // by organisation and job id, or organisation number and ""
 	// The writer's connection (counted by DB.writerConns) and its
 	// data_version at the newest check; conn 0 is none yet.
 	conn    uint64
@@ -82,8 +86,32 @@ func (c *readCache) checked(connBefore, connAfter uint64, version uint32) uint64
 
 func (c *readCache) dropLocked() {
 	c.gen++
-	c.jobs, c.bySigner, c.orgs = nil, nil, nil
+	c.dropped = c.gen
+	c.jobs, c.bySigner, c.orgs, c.forgot = nil, nil, nil, nil
 }
+
+// keeps says whether a read that began at generation gen may keep what it
+// read of key.
+func (c *readCache) keeps(key [2]string, gen uint64) bool {
+	return gen >= c.dropped && c.forgot[key] <= gen
+}
+
+// forgetLocked records that key is about to change. Past forgetLimit
+// keys it drops everything instead, which keeps forgot bounded.
+func (c *readCache) forgetLocked(key [2]string) {
+	if len(c.forgot) >= forgetLimit {
+		c.dropLocked()
+		return
+	}
+	c.gen++
+	if c.forgot == nil {
+		c.forgot = map[[2]string]uint64{}
+	}
+	c.forgot[key] = c.gen
+}
+
+// forgetLimit bounds the keys forgotten between drops.
+const forgetLimit = 4 * jobCacheSize
 
 // job returns a copy of the kept job, or nil.
 func (c *readCache) job(org, id string) *job.Job {
@@ -106,17 +134,17 @@ func (c *readCache) signerJob(signerID string) *job.Job {
 }
 
 // putJob keeps a copy of j, read after a check that returned gen, unless
-// something was forgotten or dropped since.
+// it was forgotten, or everything dropped, since.
 func (c *readCache) putJob(j *job.Job, gen uint64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if gen != c.gen {
+	key := [2]string{j.Org, j.ID}
+	if !c.keeps(key, gen) {
 		return
 	}
 	if c.jobs == nil || len(c.jobs) >= jobCacheSize {
 		c.jobs, c.bySigner = map[[2]string]*job.Job{}, map[string][2]string{}
 	}
-	key := [2]string{j.Org, j.ID}
 	c.jobs[key] = cloneJob(j)
 	for _, s := range j.Signers {
 		c.bySigner[s.ID] = key
@@ -128,8 +156,8 @@ func (c *readCache) putJob(j *job.Job, gen uint64) {
 func (c *readCache) forgetJob(org, id string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.gen++
 	key := [2]string{org, id}
+	c.forgetLocked(key)
 	if j, ok := c.jobs[key]; ok {
 		for _, s := range j.Signers {
 			delete(c.bySigner, s.ID)
@@ -153,7 +181,7 @@ func (c *readCache) org(number string) (store.Org, bool) {
 func (c *readCache) putOrg(o store.Org, gen uint64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if gen != c.gen {
+	if !c.keeps([2]string{o.Number, ""}, gen) {
 		return
 	}
 	if c.orgs == nil {
@@ -166,7 +194,7 @@ func (c *readCache) putOrg(o store.Org, gen uint64) {
 func (c *readCache) forgetOrg(number string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.gen++
+	c.forgetLocked([2]string{number, ""})
 	delete(c.orgs, number)
 }
 

@@ -40,10 +40,15 @@ func TestCacheKeepsNoReadFromBeforeAChange(t *testing.T) {
 	}
 
 	gen = c.checked(1, 1, 6)
+	c.forgetJob("1", "k") // another job's change
+	c.forgetOrg("2")
 	c.putJob(j, gen)
 	c.putOrg(o, gen)
 	if got := c.signerJob("s"); got == nil || got.ID != "j" {
 		t.Fatalf("a read after the change was not kept: %+v", got)
+	}
+	if _, ok := c.org("1"); !ok {
+		t.Fatal("another organisation's change kept a read out")
 	}
 	c.checked(1, 1, 5) // a check that began before the newest one, reporting late
 	if _, ok := c.org("1"); !ok || c.job("1", "j") == nil {

@@ -217,8 +217,9 @@ type Engine struct {
 	// receiptFonts and slotFonts are the characters a receipt and a
 	// slot's appearance are written with, by language (repertoire).
 	receiptFonts, slotFonts map[string]string
-	// receiptFit sizes the receipts' signatures (pades.Options.Fit).
-	receiptFit pades.ContentsFit
+	// receiptFit sizes the receipts' signatures (pades.Options.Fit), and
+	// sealFit the seal's signatures of authenticated acts.
+	receiptFit, sealFit pades.ContentsFit
 }
 
 // New checks cfg and returns the engine.
@@ -928,6 +929,7 @@ func (e *Engine) signDocument(ctx context.Context, act Act, key *pki.KeyPair, do
 			ModTime:     act.SignedAt,
 		}},
 		Hashed: rev.Hashed,
+		Fit:    e.fit(key),
 		Appearance: &pdf.Appearance{
 			// The signature pages are the document's last (prepare), so
 			// the slot's page is counted from the end, without opening
@@ -944,6 +946,19 @@ func (e *Engine) signDocument(ctx context.Context, act Act, key *pki.KeyPair, do
 		return fmt.Errorf("signing: sign document %s: %w", doc.ID, err)
 	}
 	return nil
+}
+
+// fit is the pades.Options.Fit of an act's signatures by key (nil: the
+// seal): the seal's are sized to what they needed before, so that a
+// document does not carry 24 KB of zeros per act in /Contents (and every
+// act and the completion hash, copy and decode them). A signer's own key
+// gets the default room: a CMS that does not fit is made again, and the
+// remote signing service authorised one signature per document.
+func (e *Engine) fit(key *pki.KeyPair) *pades.ContentsFit {
+	if key != nil {
+		return nil
+	}
+	return &e.sealFit
 }
 
 // slotLines are what the signer's slot shows, labels in the page's two

@@ -317,6 +317,12 @@ func TestSignJobEndToEnd(t *testing.T) {
 		testdocs.PDF("Leieavtale for Storgata 1", 20_000))
 	rules := prepare(t, e, j, "doc-2", "Vedlegg A – husordensregler", "vedlegg-a.txt", "text/plain; charset=utf-8", []byte(vedlegg))
 	docs := []*document{contract, rules}
+	// An act on another document first sizes the seal's signatures
+	// (pades.Options.Fit): the first act below, by the seal, is fitted, the
+	// second, by the signer's own key, has the default room, and the tools
+	// below check both.
+	other := prepare(t, e, j, "doc-0", "Annet", "annet.pdf", "application/pdf", testdocs.PDF("Annet", 5_000))
+	sign(t, e, Act{Job: j, Slot: 0, Signer: ola, SignedAt: time.Date(2026, 3, 5, 11, 0, 0, 0, time.UTC)}, []*document{other})
 
 	ev1 := sign(t, e, Act{Job: j, Slot: 0, Signer: ola, SignedAt: time.Date(2026, 3, 5, 11, 2, 3, 0, time.UTC)}, docs)
 	ev2 := sign(t, e, Act{Job: j, Slot: 1, Signer: kari, SignedAt: time.Date(2026, 3, 6, 9, 31, 0, 0, time.UTC), Advanced: true}, docs)
@@ -348,6 +354,13 @@ func TestSignJobEndToEnd(t *testing.T) {
 			}
 			if s := rep.Signatures[1]; s.Signer == nil || !strings.Contains(s.Signer.Subject, "Kari Nordmann") {
 				t.Errorf("second signature by %+v, want Kari Nordmann's key", s.Signer)
+			}
+			if r, err := pdf.Open(bytes.NewReader(data), int64(len(data))); err != nil {
+				t.Fatal(err)
+			} else if infos, err := r.Signatures(); err != nil || len(infos) != 3 {
+				t.Errorf("%d signatures, %v", len(infos), err)
+			} else if seal, own := len(infos[0].Raw), len(infos[1].Raw); seal >= pdf.DefaultContentsSize || own != pdf.DefaultContentsSize {
+				t.Errorf("room for the seal's signature %d, the signer's own %d; want less than %d and %[3]d", seal, own, pdf.DefaultContentsSize)
 			}
 
 			// pdfsig (poppler with NSS): each CAdES signature valid and its

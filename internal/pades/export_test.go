@@ -6,3 +6,7 @@ func FitAfter(level Level, n int) *ContentsFit {
 	f.made(level, n)
 	return f
 }
+
+// FitDocumentTimeStamps has s reserve room as if it had made a document
+// time-stamp of n bytes.
+func FitDocumentTimeStamps(s *Sealer, n int) { s.docTimeStamps.made(BB, n) }

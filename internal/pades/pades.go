@@ -64,7 +64,8 @@ func ParseLevel(s string) (Level, error) {
 // serves every act, and nothing about an act is set on it. Security
 // review: Seal is the only path by which these keys sign PDFs, and it
 // signs only the digest of the document revision it builds itself, so it
-// cannot be used as a signing oracle for arbitrary data.
+// cannot be used as a signing oracle for arbitrary data. A Sealer must
+// not be copied after its first use.
 type Sealer struct {
 	Key     crypto.Signer
 	Cert    *x509.Certificate
@@ -76,6 +77,12 @@ type Sealer struct {
 	OCSP    pki.RevocationSource // required from B-LT up
 	TempDir string               // for intermediate revisions larger than pdf.DefaultSpoolMemory; "" = os.TempDir()
 	Now     func() time.Time     // nil = time.Now
+
+	// docTimeStamps sizes the document time-stamps' /Contents as
+	// Options.Fit sizes signatures (in its BB place: a token carries no
+	// time-stamp of its own), so that a B-LTA file does not carry 24 KB
+	// of zeros for each of them.
+	docTimeStamps ContentsFit
 }
 
 // Options describe one signature.
@@ -326,10 +333,6 @@ func (s *Sealer) extend(ctx context.Context, dst io.Writer, out *pdf.Spool, r *p
 	if err != nil {
 		return fmt.Errorf("pades: %w", err)
 	}
-	p, err := pdf.PrepareSignature(out, n, pdf.SignatureSpec{SubFilter: pdf.SubFilterRFC3161})
-	if err != nil {
-		return fmt.Errorf("pades: %w", err)
-	}
 	// A destination that keeps only what follows src (pdf.Appender: the
 	// blob.Tail of a completion or a renewal) takes src's SHA-256 in place
 	// of its bytes; the document time-stamp's digest goes on from the same
@@ -346,19 +349,42 @@ func (s *Sealer) extend(ctx context.Context, dst io.Writer, out *pdf.Spool, r *p
 	if err != nil {
 		return fmt.Errorf("pades: %w", err)
 	}
-	var digest []byte
-	if base != nil {
-		digest, err = digestOf(p, base, size)
-	} else {
-		digest, err = p.DigestSHA256()
+	// stamp prepares the document time-stamp's update with room bytes for
+	// the token (0: pdf.DefaultContentsSize) and has the TSA make it.
+	stamp := func(room int) (*pdf.Prepared, []byte, error) {
+		p, err := pdf.PrepareSignature(out, n, pdf.SignatureSpec{SubFilter: pdf.SubFilterRFC3161, ContentsSize: room})
+		if err != nil {
+			return nil, nil, fmt.Errorf("pades: %w", err)
+		}
+		var digest []byte
+		if base != nil {
+			digest, err = digestOf(p, base, size)
+		} else {
+			digest, err = p.DigestSHA256()
+		}
+		if err != nil {
+			p.Release()
+			return nil, nil, fmt.Errorf("pades: %w", err)
+		}
+		token, err := s.TSA.Stamp(ctx, crypto.SHA256, digest)
+		if err != nil {
+			p.Release()
+			return nil, nil, fmt.Errorf("pades: document time-stamp: %w", err)
+		}
+		return p, token, nil
+	}
+	room := s.docTimeStamps.room(BB)
+	p, token, err := stamp(room)
+	if err == nil && room > 0 && len(token) > room {
+		// Larger than the tokens before it (another TSA certificate or
+		// chain): stamped again, nothing of it written yet.
+		p.Release()
+		p, token, err = stamp(0)
 	}
 	if err != nil {
-		return fmt.Errorf("pades: %w", err)
+		return err
 	}
-	token, err := s.TSA.Stamp(ctx, crypto.SHA256, digest)
-	if err != nil {
-		return fmt.Errorf("pades: document time-stamp: %w", err)
-	}
+	s.docTimeStamps.made(BB, len(token))
 	m, err := p.WriteTo(out, token)
 	if err != nil {
 		return fmt.Errorf("pades: %w", err)

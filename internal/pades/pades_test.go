@@ -233,6 +233,52 @@ func TestSealFitsContents(t *testing.T) {
 	}
 }
 
+// TestDocumentTimeStampFits checks that a Sealer reserves for a document
+// time-stamp what the tokens before it needed and a kilobyte more, as
+// Options.Fit does for signatures, that a token too large for that is made
+// again in the default room, and that the files validate.
+func TestDocumentTimeStampFits(t *testing.T) {
+	e := newEnv(t)
+	doc := testdocs.PDF("Avtale", 5_000)
+	stamp := func(s *pades.Sealer) pdf.SignatureInfo {
+		t.Helper()
+		var out bytes.Buffer
+		if err := s.Seal(context.Background(), &out, bytes.NewReader(doc), int64(len(doc)),
+			pades.Options{Level: pades.BLTA, Name: "segl TTP seal (development)"}); err != nil {
+			t.Fatal(err)
+		}
+		rep, err := validate.PDF(bytes.NewReader(out.Bytes()), int64(out.Len()), validate.Options{Roots: e.dev.Roots()})
+		if err != nil || rep.Indication != validate.TotalPassed {
+			t.Fatalf("validation: %v %+v", err, rep)
+		}
+		r, err := pdf.Open(bytes.NewReader(out.Bytes()), int64(out.Len()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		infos, err := r.Signatures()
+		if err != nil || len(infos) != 2 || infos[1].SubFilter != pdf.SubFilterRFC3161 {
+			t.Fatalf("%d signatures, %v; want a signature and a document time-stamp", len(infos), err)
+		}
+		return infos[1]
+	}
+	first := stamp(e.sealer)
+	if len(first.Raw) != pdf.DefaultContentsSize {
+		t.Fatalf("the first document time-stamp has %d bytes reserved, want the default %d", len(first.Raw), pdf.DefaultContentsSize)
+	}
+	if next := stamp(e.sealer); len(next.Raw) < len(next.DER) || len(next.Raw) > len(first.DER)+1024+64 {
+		t.Errorf("the next document time-stamp has %d bytes reserved for a token of %d, the first's %d", len(next.Raw), len(next.DER), len(first.DER))
+	}
+	small := copySealer(e.sealer)
+	pades.FitDocumentTimeStamps(small, 100)
+	_, before, _ := e.signatures()
+	if again := stamp(small); len(again.Raw) != pdf.DefaultContentsSize {
+		t.Errorf("a token larger than the fit was written in %d bytes, want the default %d", len(again.Raw), pdf.DefaultContentsSize)
+	}
+	if _, after, _ := e.signatures(); after-before != 3 {
+		t.Errorf("the TSA signed %d times, want three (the signature's time-stamp, the document time-stamp too large, then in the default room)", after-before)
+	}
+}
+
 // TestSealNeedsServices checks that levels from B-T up refuse to start
 // without the services they need, rather than writing a lower level.
 func TestSealNeedsServices(t *testing.T) {
@@ -247,8 +293,8 @@ func TestSealNeedsServices(t *testing.T) {
 		{"fail/b-lt-without-ocsp", pades.BLT, func(s *pades.Sealer) { s.OCSP = nil }},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			s := *e.sealer
-			tt.strip(&s)
+			s := copySealer(e.sealer)
+			tt.strip(s)
 			var out bytes.Buffer
 			err := s.Seal(context.Background(), &out, bytes.NewReader(doc), int64(len(doc)), pades.Options{Level: tt.level})
 			if err == nil || out.Len() != 0 {
@@ -334,7 +380,7 @@ func TestExtendLargeNeedsNoTemporaryFile(t *testing.T) {
 	if len(signed) <= pdf.DefaultSpoolMemory {
 		t.Fatalf("a %d-byte document fits a spool's memory", len(signed))
 	}
-	s := *e.sealer
+	s := copySealer(e.sealer)
 	s.TempDir = filepath.Join(t.TempDir(), "missing")
 	var out bytes.Buffer
 	if err := s.Extend(context.Background(), &out, bytes.NewReader(signed), int64(len(signed)), true); err != nil {
@@ -350,4 +396,10 @@ func TestExtendLargeNeedsNoTemporaryFile(t *testing.T) {
 	if rep.Indication != validate.TotalPassed || len(rep.Signatures) != 2 {
 		t.Fatalf("validation: %s with %d signatures: %+v", rep.Indication, len(rep.Signatures), rep)
 	}
+}
+
+// copySealer is a Sealer with s's configuration and nothing it learnt
+// (a Sealer is not copied: it sizes document time-stamps as it goes).
+func copySealer(s *pades.Sealer) *pades.Sealer {
+	return &pades.Sealer{Key: s.Key, Cert: s.Cert, Chain: s.Chain, Anchors: s.Anchors, TSA: s.TSA, OCSP: s.OCSP, TempDir: s.TempDir, Now: s.Now}
 }

@@ -24,11 +24,12 @@ const jobCacheSize = 2048
 // since the last write.
 //
 // It stays exact though several processes may write the file (two nodes
-// on one data directory). Every answer, from the cache or not, is preceded
-// by a check (DB.checkCache) of PRAGMA data_version on the writer's
-// connection, which changes exactly when another connection, in this
-// process or another, has committed since that connection last looked;
-// a change drops everything kept. This process's own changes of jobs and
+// on one data directory). Every answer from the cache is preceded by a
+// check (DB.checkCache) of PRAGMA data_version on the writer's connection,
+// which changes exactly when another connection, in this process or
+// another, has committed since that connection last looked; a change drops
+// everything kept. A job read from the file reads data_version in its own
+// transaction (readJob), which makes the same check. This process's own changes of jobs and
 // organisations all go through the writer's one connection, where the
 // cache's reads run too, and each forgets what it changes inside its
 // transaction, while it holds that connection: a read that missed either
@@ -112,6 +113,32 @@ func (c *readCache) forgetLocked(key [2]string) {
 
 // forgetLimit bounds the keys forgotten between drops.
 const forgetLimit = 4 * jobCacheSize
+
+// generation is the generation a read that makes its own check presents
+// to put: taken before the read, so that what is dropped or forgotten
+// during it is not kept.
+func (c *readCache) generation() uint64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.gen
+}
+
+// holdsJob says whether job may be answered from the cache, if a check
+// allows; a job not held is read without one (DB.keptOrRead).
+func (c *readCache) holdsJob(org, id string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	_, ok := c.jobs[[2]string{org, id}]
+	return ok
+}
+
+// holdsSigner is holdsJob for the job of signer signerID.
+func (c *readCache) holdsSigner(signerID string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	_, ok := c.bySigner[signerID]
+	return ok
+}
 
 // job returns a copy of the kept job, or nil.
 func (c *readCache) job(org, id string) *job.Job {

@@ -564,22 +564,11 @@ func scanJob(row interface{ Scan(...any) error }) (*job.Job, error) {
 // (readCache) or read in one transaction so the three parts are
 // consistent.
 func (db *DB) Job(ctx context.Context, org, id string) (*job.Job, error) {
-	gen, err := db.checkCache(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: job: %w", err)
-	}
-	if j := db.cache.job(org, id); j != nil {
-		return j, nil
-	}
-	j, err := db.readJob(ctx, jobQuery, org, id)
+	j, err := db.keptOrRead(ctx, db.cache.holdsJob(org, id), func() *job.Job { return db.cache.job(org, id) }, jobQuery, org, id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, errs.E(errs.NotFound, store.CodeJobNotFound, "no job %s", id)
 	}
-	if err != nil {
-		return nil, err
-	}
-	db.cache.putJob(j, gen)
-	return j, nil
+	return j, err
 }
 
 // SignerJob returns the job of a signer, found from the signer's id
@@ -587,20 +576,34 @@ func (db *DB) Job(ctx context.Context, org, id string) (*job.Job, error) {
 // HMAC token, may lead here: it is the one lookup not scoped by
 // organisation.
 func (db *DB) SignerJob(ctx context.Context, signerID string) (*job.Job, error) {
-	gen, err := db.checkCache(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: job: %w", err)
-	}
-	if j := db.cache.signerJob(signerID); j != nil {
-		return j, nil
-	}
-	j, err := db.readJob(ctx, signerJobQuery, signerID)
+	j, err := db.keptOrRead(ctx, db.cache.holdsSigner(signerID), func() *job.Job { return db.cache.signerJob(signerID) },
+		signerJobQuery, signerID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, errs.E(errs.NotFound, job.CodeSignerNotFound, "no signer %s", signerID)
 	}
+	return j, err
+}
+
+// keptOrRead answers with the kept job after a check if the cache held it
+// (held, kept), or reads the job (readJob with first and args) and keeps
+// it. A read makes its own check, in its transaction: one transaction
+// rather than two.
+func (db *DB) keptOrRead(ctx context.Context, held bool, kept func() *job.Job, first string, args ...any) (*job.Job, error) {
+	if held {
+		if _, err := db.checkCache(ctx); err != nil {
+			return nil, fmt.Errorf("sqlite: job: %w", err)
+		}
+		if j := kept(); j != nil {
+			return j, nil
+		}
+	}
+	gen := db.cache.generation() // before the read: what is forgotten during it is not kept
+	before := db.writerConns.Load()
+	j, version, err := db.readJob(ctx, first, args...)
 	if err != nil {
 		return nil, err
 	}
+	db.cache.checked(before, db.writerConns.Load(), version)
 	db.cache.putJob(j, gen)
 	return j, nil
 }
@@ -608,15 +611,16 @@ func (db *DB) SignerJob(ctx context.Context, signerID string) (*job.Job, error) 
 // readJob reads the job that first (jobQuery or signerJobQuery) selects
 // with args, then its documents and signers, in one read transaction on
 // the writer's connection (a hot read, see the package comment; readCache
-// relies on it). No such job is sql.ErrNoRows, for the caller to name.
-func (db *DB) readJob(ctx context.Context, first string, args ...any) (*job.Job, error) {
+// relies on it), with the data_version the transaction began at (the
+// cache's check). No such job is sql.ErrNoRows, for the caller to name.
+func (db *DB) readJob(ctx context.Context, first string, args ...any) (*job.Job, uint32, error) {
 	// Prepare (once) before taking the connection for the transaction: a
 	// prepare inside it would wait forever for the pool's only connection.
-	var stmts [3]*sql.Stmt
-	for i, query := range []string{first, documentsQuery, signersQuery} {
+	var stmts [4]*sql.Stmt
+	for i, query := range []string{dataVersion, first, documentsQuery, signersQuery} {
 		st, err := db.stmt(ctx, db.write, query)
 		if err != nil {
-			return nil, fmt.Errorf("sqlite: job: %w", err)
+			return nil, 0, fmt.Errorf("sqlite: job: %w", err)
 		}
 		stmts[i] = st
 	}
@@ -624,20 +628,24 @@ func (db *DB) readJob(ctx context.Context, first string, args ...any) (*job.Job,
 	// takes no write lock.
 	tx, err := db.write.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: job: %w", err)
+		return nil, 0, fmt.Errorf("sqlite: job: %w", err)
 	}
 	defer tx.Rollback()
-	j, err := scanJob(tx.StmtContext(ctx, stmts[0]).QueryRowContext(ctx, args...))
+	var version int64
+	if err := tx.StmtContext(ctx, stmts[0]).QueryRowContext(ctx).Scan(&version); err != nil {
+		return nil, 0, fmt.Errorf("sqlite: job: %w", err)
+	}
+	j, err := scanJob(tx.StmtContext(ctx, stmts[1]).QueryRowContext(ctx, args...))
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, err
+		return nil, 0, err
 	}
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: job: %w", err)
+		return nil, 0, fmt.Errorf("sqlite: job: %w", err)
 	}
 	org, id := j.Org, j.ID
-	rows, err := tx.StmtContext(ctx, stmts[1]).QueryContext(ctx, org, id)
+	rows, err := tx.StmtContext(ctx, stmts[2]).QueryContext(ctx, org, id)
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: job documents: %w", err)
+		return nil, 0, fmt.Errorf("sqlite: job documents: %w", err)
 	}
 	var pos []int
 	for rows.Next() {
@@ -647,11 +655,11 @@ func (db *DB) readJob(ctx context.Context, first string, args ...any) (*job.Job,
 		if err := rows.Scan(&p, &d.ID, &d.Title, &d.FileName, &d.MediaType, &d.Size, &d.SHA256, &d.Pages, &d.Role,
 			&d.Signed.SHA256, &d.Signed.Size, &parts); err != nil {
 			rows.Close()
-			return nil, fmt.Errorf("sqlite: job documents: %w", err)
+			return nil, 0, fmt.Errorf("sqlite: job documents: %w", err)
 		}
 		if err := store.DecodeParts(parts, &d.Signed); err != nil {
 			rows.Close()
-			return nil, fmt.Errorf("sqlite: job document %s: %w", d.ID, err)
+			return nil, 0, fmt.Errorf("sqlite: job document %s: %w", d.ID, err)
 		}
 		j.Documents, pos = append(j.Documents, d), append(pos, p)
 	}
@@ -660,13 +668,13 @@ func (db *DB) readJob(ctx context.Context, first string, args ...any) (*job.Job,
 	// documents.
 	if err := rows.Err(); err != nil {
 		rows.Close()
-		return nil, fmt.Errorf("sqlite: job documents: %w", err)
+		return nil, 0, fmt.Errorf("sqlite: job documents: %w", err)
 	}
 	rows.Close()
 	inPositionOrder(j.Documents, pos)
-	rows, err = tx.StmtContext(ctx, stmts[2]).QueryContext(ctx, org, id)
+	rows, err = tx.StmtContext(ctx, stmts[3]).QueryContext(ctx, org, id)
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: job signers: %w", err)
+		return nil, 0, fmt.Errorf("sqlite: job signers: %w", err)
 	}
 	defer rows.Close()
 	pos = pos[:0]
@@ -676,16 +684,16 @@ func (db *DB) readJob(ctx context.Context, first string, args ...any) (*job.Job,
 		var p int
 		if err := rows.Scan(&p, &s.ID, &s.PID, &s.Email, &s.Mobile, &s.Order, &s.OnBehalfOf, &s.Status, &updated,
 			&s.Name, &s.Evidence, &s.Notice, &s.Ref, &s.RejectionReason, &s.EvidenceAt, &s.EvidenceSize, &s.EvidenceSHA256); err != nil {
-			return nil, fmt.Errorf("sqlite: job signers: %w", err)
+			return nil, 0, fmt.Errorf("sqlite: job signers: %w", err)
 		}
 		s.UpdatedAt = fromMicro(updated)
 		j.Signers, pos = append(j.Signers, s), append(pos, p)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("sqlite: job signers: %w", err)
+		return nil, 0, fmt.Errorf("sqlite: job signers: %w", err)
 	}
 	inPositionOrder(j.Signers, pos)
-	return j, nil
+	return j, uint32(version), nil
 }
 
 // inPositionOrder sorts items by their positions (pos[i] is items[i]'s),

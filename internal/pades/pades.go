@@ -31,7 +31,6 @@ import (
 	"github.com/segl/segl/internal/hashstate"
 	"github.com/segl/segl/internal/pdf"
 	"github.com/segl/segl/internal/pki"
-	"github.com/segl/segl/internal/tsp"
 )
 
 // Level is a PAdES baseline level.
@@ -469,13 +468,11 @@ func VRIKey(info pdf.SignatureInfo) string {
 // or the TSA of a document time-stamp; their paths go into pool.
 func tokenSigners(info pdf.SignatureInfo, pool *certSet) ([]*x509.Certificate, error) {
 	if info.SubFilter == pdf.SubFilterRFC3161 {
-		ts, err := tsp.Parse(info.DER)
+		tsa, err := tokenSigner(info.DER, pool)
 		if err != nil {
 			return nil, fmt.Errorf("pades: document time-stamp: %w", err)
 		}
-		pool.add(ts.Certificate)
-		pool.add(ts.Chain...)
-		return []*x509.Certificate{ts.Certificate}, nil
+		return []*x509.Certificate{tsa}, nil
 	}
 	sd, err := cms.Parse(info.DER)
 	if err != nil {
@@ -488,13 +485,29 @@ func tokenSigners(info pdf.SignatureInfo, pool *certSet) ([]*x509.Certificate, e
 		if si.TimeStampToken == nil {
 			continue
 		}
-		if ts, err := tsp.Parse(si.TimeStampToken); err == nil {
-			pool.add(ts.Certificate)
-			pool.add(ts.Chain...)
-			leaves = append(leaves, ts.Certificate)
+		if tsa, err := tokenSigner(si.TimeStampToken, pool); err == nil {
+			leaves = append(leaves, tsa)
 		}
 	}
 	return leaves, nil
+}
+
+// tokenSigner returns the TSA certificate that signed an RFC 3161 token
+// (RFC 3161 §2.4.2: one signer), nil when the token does not carry it,
+// and puts every certificate the token carries into pool. What the DSS
+// needs of a token is its certificates, so it is read as the SignedData
+// it is (cms.Parse); its TSTInfo is the validator's to read (tsp.Verify),
+// as it is for any signature's.
+func tokenSigner(tok []byte, pool *certSet) (*x509.Certificate, error) {
+	sd, err := cms.Parse(tok)
+	if err != nil {
+		return nil, err
+	}
+	if len(sd.Signers) != 1 {
+		return nil, fmt.Errorf("a time-stamp token with %d signers", len(sd.Signers))
+	}
+	pool.add(sd.Certificates...)
+	return sd.Signers[0].Certificate, nil
 }
 
 // expired reports whether c is outside its validity at now. A renewal runs

@@ -113,3 +113,28 @@ func (p *preparedFont) write(w objects, type0 pdf.Ref) error {
 		return nil
 	})
 }
+
+// fontFor returns the subset a document starts with: the prepared font of
+// repertoire's, or a new one when repertoire is empty or no more prepared
+// fonts are kept (prepared nil).
+func fontFor(repertoire string) (prepared *preparedFont, sub *subset, err error) {
+	if repertoire != "" {
+		if prepared, err = prepareFont(repertoire); err != nil {
+			return nil, nil, err
+		}
+	}
+	if prepared != nil {
+		return prepared, prepared.subset(), nil
+	}
+	sub, err = newSubset()
+	return nil, sub, err
+}
+
+// putFont writes the font of sub as type0: prepared's objects as they are
+// when sub has no character beyond them, else sub's own (writeFont).
+func putFont(o objects, prepared *preparedFont, sub *subset, type0 pdf.Ref) error {
+	if prepared != nil && sub.shared {
+		return prepared.write(o, type0)
+	}
+	return writeFont(o, sub, type0)
+}

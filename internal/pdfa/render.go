@@ -83,16 +83,8 @@ func RenderText(w io.Writer, text io.Reader, meta Meta) (Info, error) {
 	if err != nil {
 		return Info{}, err
 	}
-	var prepared *preparedFont
-	if meta.Repertoire != "" {
-		if prepared, err = prepareFont(meta.Repertoire); err != nil {
-			return Info{}, err
-		}
-	}
-	var sub *subset
-	if prepared != nil {
-		sub = prepared.subset()
-	} else if sub, err = newSubset(); err != nil {
+	prepared, sub, err := fontFor(meta.Repertoire)
+	if err != nil {
 		return Info{}, err
 	}
 	r := &renderer{w: newWriter(w, meta.Quick), sub: sub, prepared: prepared}
@@ -376,12 +368,7 @@ func (r *renderer) end() error {
 	if err := w.put(r.root, r.body); err != nil {
 		return err
 	}
-	if r.prepared != nil && r.sub.shared {
-		err = r.prepared.write(w, r.font) // no character beyond the repertoire
-	} else {
-		err = writeFont(w, r.sub, r.font)
-	}
-	if err != nil {
+	if err := putFont(w, r.prepared, r.sub, r.font); err != nil {
 		return err
 	}
 	return w.finish(r.catalog, r.info)

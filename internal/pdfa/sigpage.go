@@ -166,14 +166,18 @@ type PageObjects struct {
 // inherited from the page tree. Each has the footer "Signaturside N av M
 // / Signature page N of M" and does not continue the document's page
 // numbering.
-func SignaturePage(s Slots, parent pdf.Ref, alloc func() (pdf.Ref, error)) (PageObjects, error) {
+//
+// repertoire, when not empty, are characters to prepare the font with
+// once, as AppearanceText takes them: pages whose text uses only them
+// embed the prepared subset's objects as they are.
+func SignaturePage(s Slots, parent pdf.Ref, repertoire string, alloc func() (pdf.Ref, error)) (PageObjects, error) {
 	if err := s.check(); err != nil {
 		return PageObjects{}, err
 	}
 	if parent.Num <= 0 {
 		return PageObjects{}, fmt.Errorf("pdfa: signature page parent %v is not an object", parent)
 	}
-	sub, err := newSubset()
+	prepared, sub, err := fontFor(repertoire)
 	if err != nil {
 		return PageObjects{}, err
 	}
@@ -205,7 +209,7 @@ func SignaturePage(s Slots, parent pdf.Ref, alloc func() (pdf.Ref, error)) (Page
 		}
 		out.Pages = append(out.Pages, page)
 	}
-	if err := writeFont(c, sub, font); err != nil {
+	if err := putFont(c, prepared, sub, font); err != nil {
 		return PageObjects{}, err
 	}
 	if c.err != nil {
@@ -464,16 +468,8 @@ func AppearanceText(lines []string, width, height float64, repertoire string, al
 	if !(width >= 20 && width <= 2000 && height >= 10 && height <= 2000) {
 		return nil, "", nil, fmt.Errorf("pdfa: appearance box %gx%g out of range", width, height)
 	}
-	var prepared *preparedFont
-	if repertoire != "" {
-		if prepared, err = prepareFont(repertoire); err != nil {
-			return nil, "", nil, err
-		}
-	}
-	var sub *subset
-	if prepared != nil {
-		sub = prepared.subset()
-	} else if sub, err = newSubset(); err != nil {
+	prepared, sub, err := fontFor(repertoire)
+	if err != nil {
 		return nil, "", nil, err
 	}
 	c := &collector{fn: alloc, seen: map[pdf.Ref]bool{}, flater: getFastFlater()}
@@ -515,12 +511,7 @@ func AppearanceText(lines []string, width, height float64, repertoire string, al
 			y -= s * (leading - ascent) // what is left of the first line's leading
 		}
 	}
-	if prepared != nil && sub.shared {
-		err = prepared.write(c, font) // no character beyond the repertoire
-	} else {
-		err = writeFont(c, sub, font)
-	}
-	if err != nil {
+	if err := putFont(c, prepared, sub, font); err != nil {
 		return nil, "", nil, err
 	}
 	if c.err != nil {

@@ -42,12 +42,12 @@ func testSlots(n int) Slots {
 
 // appendPages adds the signature pages as the signing code does: an
 // incremental update written by internal/pdf.
-func appendPages(t *testing.T, doc []byte, s Slots) []byte {
+func appendPages(t *testing.T, doc []byte, s Slots, repertoire string) []byte {
 	t.Helper()
 	var out bytes.Buffer
 	var got PageObjects
 	n, err := pdf.AppendPages(&out, bytes.NewReader(doc), int64(len(doc)), func(parent pdf.Ref, alloc func() (pdf.Ref, error)) ([]pdf.Ref, []pdf.RawObject, error) {
-		po, err := SignaturePage(s, parent, alloc)
+		po, err := SignaturePage(s, parent, repertoire, alloc)
 		got = po
 		return po.Pages, po.Objects, err
 	})
@@ -63,10 +63,39 @@ func appendPages(t *testing.T, doc []byte, s Slots) []byte {
 	return out.Bytes()
 }
 
+// TestSignaturePage checks the pages with their own font subset, with a
+// prepared one (a repertoire that holds their text, whose font program is
+// deflated once), and with text beyond the repertoire, which gets a
+// subset of its own.
 func TestSignaturePage(t *testing.T) {
 	meta := Meta{Title: "Samtykke", Lang: "nb", Created: created}
 	doc, info := render(t, consent, meta)
-	data := appendPages(t, doc, testSlots(2))
+	slots := testSlots(2)
+	ascii := ""
+	for r := ' '; r <= '~'; r++ {
+		ascii += string(r)
+	}
+	prepared := ascii + "ÆØÅæøå–" + fmt.Sprint(slots.Text, slots.English)
+	for _, tc := range []struct {
+		name, repertoire string
+		compressed       bool // the pages' font program
+	}{
+		{"ok/own-subset", "", false},
+		{"ok/prepared", prepared, true},
+		{"ok/beyond-the-repertoire", strings.ReplaceAll(prepared, "–", ""), false}, // the title's dash
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			data := appendPages(t, doc, slots, tc.repertoire)
+			checkSignaturePage(t, data, info, meta)
+			if got := fontPrograms(t, data); !slices.Equal(got, []bool{true, tc.compressed}) {
+				t.Errorf("font programs compressed %v, want the document's and the pages' [true %v]", got, tc.compressed)
+			}
+		})
+	}
+}
+
+func checkSignaturePage(t *testing.T, data []byte, info Info, meta Meta) {
+	t.Helper()
 	qpdfCheck(t, data)
 	pi, err := pdf.Check(bytes.NewReader(data), int64(len(data)))
 	if err != nil || pi.Pages != info.Pages+1 || pi.Revisions != 2 {
@@ -142,7 +171,7 @@ func TestSignaturePageManySlots(t *testing.T) {
 	s := testSlots(40)
 	s.Title = strings.Repeat("Et langt dokumentnavn ", 20)
 	s.FileName = strings.Repeat("langt-filnavn-", 30) + ".pdf"
-	data := appendPages(t, doc, s)
+	data := appendPages(t, doc, s, "")
 	qpdfCheck(t, data)
 	pages := extracted(t, data)
 	_, n := SlotLayout(40)
@@ -226,7 +255,7 @@ func TestSignaturePageErrors(t *testing.T) {
 		{"fail/alloc-fails", one, pdf.Ref{Num: 2}, func() (pdf.Ref, error) { return pdf.Ref{}, fmt.Errorf("pdf: too many objects") }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := SignaturePage(tc.slots, tc.parent, tc.alloc)
+			_, err := SignaturePage(tc.slots, tc.parent, "", tc.alloc)
 			if err == nil || !strings.HasPrefix(err.Error(), "pdf") {
 				t.Errorf("err = %v, want an error", err)
 			}
@@ -360,7 +389,7 @@ func TestSignaturePageNynorsk(t *testing.T) {
 	doc, _ := render(t, consent, Meta{Title: "Samtykke", Lang: "nn", Created: created})
 	s := testSlots(2)
 	s.Text = texts(t, "nn").Page
-	data := appendPages(t, doc, s)
+	data := appendPages(t, doc, s, "")
 	qpdfCheck(t, data)
 	pages := extracted(t, data)
 	last := pages[len(pages)-1]

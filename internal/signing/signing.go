@@ -214,9 +214,10 @@ type Engine struct {
 	sealer *pades.Sealer // one for every act: an act's key and time go in pades.Options
 	texts  *doctext.Catalogues
 	hashes hashes // of the revisions the acts wrote, for the next act and the completion
-	// receiptFonts and slotFonts are the characters a receipt and a
-	// slot's appearance are written with, by language (repertoire).
-	receiptFonts, slotFonts map[string]string
+	// receiptFonts, pageFonts and slotFonts are the characters a receipt,
+	// a signature page and a slot's appearance are written with, by
+	// language (repertoire).
+	receiptFonts, pageFonts, slotFonts map[string]string
 	// receiptFit sizes the receipts' signatures (pades.Options.Fit), and
 	// sealFit the seal's signatures of authenticated acts.
 	receiptFit, sealFit pades.ContentsFit
@@ -234,13 +235,14 @@ func New(cfg Config) (*Engine, error) {
 	if err != nil {
 		return nil, fmt.Errorf("signing: %w", err)
 	}
-	fonts, slotFonts := map[string]string{}, map[string]string{}
+	fonts, pageFonts, slotFonts := map[string]string{}, map[string]string{}, map[string]string{}
 	for _, lang := range texts.Languages() {
 		fonts[lang] = repertoire(texts.Texts(lang).Receipt)
 		first, en := texts.SignaturePage(lang)
+		pageFonts[lang] = repertoire(first.Page, en.Page)
 		slotFonts[lang] = repertoire(first.Slot, en.Slot, "…") // … ends a line cut short
 	}
-	return &Engine{cfg: cfg, texts: texts, receiptFonts: fonts, slotFonts: slotFonts, sealer: &pades.Sealer{Key: cfg.Seal.Key, Cert: cfg.Seal.Cert, Chain: cfg.Seal.Chain,
+	return &Engine{cfg: cfg, texts: texts, receiptFonts: fonts, pageFonts: pageFonts, slotFonts: slotFonts, sealer: &pades.Sealer{Key: cfg.Seal.Key, Cert: cfg.Seal.Cert, Chain: cfg.Seal.Chain,
 		Anchors: cfg.Anchors, TSA: cfg.TSA, OCSP: cfg.OCSP, TempDir: cfg.TempDir, Now: nowFunc(cfg.Clock)}}, nil
 }
 
@@ -329,12 +331,12 @@ func (e *Engine) prepare(ctx context.Context, w io.Writer, j Job, doc Document, 
 		}
 		return Prepared{Size: info.Size}, nil
 	case MediaPDF:
-		return e.preparePDF(w, doc, slots, src, size)
+		return e.preparePDF(w, doc, slots, e.pageFonts[fontLang(j)], src, size)
 	}
 	return Prepared{}, errs.E(errs.Invalid, errs.CodeUnsupportedMediaType, "document %s: media type %q", doc.ID, doc.MediaType)
 }
 
-func (e *Engine) preparePDF(w io.Writer, doc Document, slots pdfa.Slots, src io.ReaderAt, size int64) (Prepared, error) {
+func (e *Engine) preparePDF(w io.Writer, doc Document, slots pdfa.Slots, fonts string, src io.ReaderAt, size int64) (Prepared, error) {
 	if _, err := CheckPDF(src, size, doc.ID); err != nil {
 		return Prepared{}, err
 	}
@@ -362,7 +364,7 @@ func (e *Engine) preparePDF(w io.Writer, doc Document, slots pdfa.Slots, src io.
 		norm.Dropped = append(norm.Dropped, "the PDF/A-1 or PDF/A-2 claim (now PDF/A-3, which allows the attached evidence)")
 	}
 	written, err := pdf.AppendPages(w, src2, size2, func(parent pdf.Ref, alloc func() (pdf.Ref, error)) ([]pdf.Ref, []pdf.RawObject, error) {
-		po, err := pdfa.SignaturePage(slots, parent, alloc)
+		po, err := pdfa.SignaturePage(slots, parent, fonts, alloc)
 		return po.Pages, po.Objects, err
 	})
 	if err != nil {
@@ -909,10 +911,6 @@ func (e *Engine) signDocument(ctx context.Context, act Act, key *pki.KeyPair, do
 	slot := slots[act.Slot]
 	width, height := slot.Rect[2]-slot.Rect[0], slot.Rect[3]-slot.Rect[1]
 	lines := e.slotLines(act, key != nil, doc)
-	lang := act.Job.Lang
-	if lang == "" {
-		lang = doctext.Bokmal
-	}
 	n := act.Slot + 1
 	err := e.sealer.Seal(ctx, rev.Out, rev.Src, rev.Size, pades.Options{
 		Level:     pades.BT,
@@ -937,7 +935,7 @@ func (e *Engine) signDocument(ctx context.Context, act Act, key *pki.KeyPair, do
 			Page: slot.Page - sigPages,
 			Rect: slot.Rect,
 			Draw: func(alloc func() (pdf.Ref, error)) ([]byte, string, []pdf.RawObject, error) {
-				stream, res, objs, err := pdfa.AppearanceText(lines, width, height, e.slotFonts[lang], alloc)
+				stream, res, objs, err := pdfa.AppearanceText(lines, width, height, e.slotFonts[fontLang(act.Job)], alloc)
 				return stream, res, objs, err
 			},
 		},
@@ -946,6 +944,15 @@ func (e *Engine) signDocument(ctx context.Context, act Act, key *pki.KeyPair, do
 		return fmt.Errorf("signing: sign document %s: %w", doc.ID, err)
 	}
 	return nil
+}
+
+// fontLang is the language whose prepared fonts (pageFonts, slotFonts) a
+// job's signature pages and slots are written with.
+func fontLang(j Job) string {
+	if j.Lang == "" {
+		return doctext.Bokmal
+	}
+	return j.Lang
 }
 
 // fit is the pades.Options.Fit of an act's signatures by key (nil: the

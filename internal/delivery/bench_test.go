@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"sync"
@@ -16,6 +17,8 @@ import (
 	"github.com/segl/segl/internal/delivery"
 	"github.com/segl/segl/internal/eid"
 	"github.com/segl/segl/internal/job"
+	"github.com/segl/segl/internal/mailbox"
+	"github.com/segl/segl/internal/mailbox/digipost"
 	"github.com/segl/segl/internal/notify"
 	"github.com/segl/segl/internal/queue"
 	"github.com/segl/segl/internal/store"
@@ -141,8 +144,8 @@ func startMailpit(b *testing.B, bin string) string {
 // stand-in that receives them. The jobs are signed and completed before
 // the timer starts; each operation is one signer's task. Reported besides
 // ns/op: the process's CPU time per signer (user and system, all
-// goroutines: what a shared machine disturbs least) and the messages the
-// mailbox received per signer.
+// goroutines: what a shared machine disturbs least), the messages the
+// mailbox received per signer and their request bodies' size.
 //
 //	go test ./internal/delivery -run '^$' -bench MailboxDelivery -benchtime 100x -count 5
 func BenchmarkMailboxDelivery(b *testing.B) {
@@ -164,6 +167,7 @@ func BenchmarkMailboxDelivery(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+	body := countBodies(e.d.Mailbox)
 	runner := queue.NewRunner(e.q, queue.RunnerOptions{Concurrency: 1, Clock: e.clk})
 	e.d.Handlers(runner)
 	before := testtool.CPUTime()
@@ -178,7 +182,28 @@ func BenchmarkMailboxDelivery(b *testing.B) {
 	}
 	b.ReportMetric(float64(testtool.CPUTime()-before)/float64(time.Millisecond)/float64(b.N), "cpu-ms/op")
 	b.ReportMetric(float64(e.recorded(store.ChannelMailbox))/float64(b.N), "messages/op") // one notice recorded per message
+	b.ReportMetric(float64(body.Load())/1024/float64(b.N), "body-KB/op")
 }
+
+// countBodies makes the Digipost client m count the bytes of the request
+// bodies it sends.
+func countBodies(m mailbox.Mailbox) *atomic.Int64 {
+	c := m.(*digipost.Client)
+	var next http.RoundTripper = digipost.Transport(nil) // as the client's own, without an HTTP
+	if c.HTTP != nil && c.HTTP.Transport != nil {
+		next = c.HTTP.Transport
+	}
+	n := &atomic.Int64{}
+	c.HTTP = &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		n.Add(r.ContentLength)
+		return next.RoundTrip(r)
+	})}
+	return n
+}
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
 
 // BenchmarkMailboxTasks compares, per two-signer job (Ola and Kari, each
 // with a mailbox), a mailbox task per signer (as the pump queued them
@@ -208,6 +233,7 @@ func BenchmarkMailboxTasks(b *testing.B) {
 			}
 			e.drainAll()
 			e.d.Mailbox = box
+			body := countBodies(box)
 			runner := queue.NewRunner(e.q, queue.RunnerOptions{Concurrency: 1, Clock: e.clk})
 			e.d.Handlers(runner)
 			before := testtool.CPUTime()
@@ -232,6 +258,7 @@ func BenchmarkMailboxTasks(b *testing.B) {
 				b.Fatalf("%d messages for %d jobs of two signers", got, b.N)
 			}
 			b.ReportMetric(float64(testtool.CPUTime()-before)/float64(time.Millisecond)/float64(b.N), "cpu-ms/op")
+			b.ReportMetric(float64(body.Load())/1024/float64(2*b.N), "body-KB/message")
 		})
 	}
 }

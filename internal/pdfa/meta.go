@@ -34,13 +34,13 @@ type Meta struct {
 	// document's own font subset, so that a text document is ready for
 	// signing in one revision. Nil means none.
 	SignaturePage *Slots
-	// Quick compresses the document's streams (its font subset and page
-	// contents) with zlib.BestSpeed rather than the default level, as the
-	// signature page and the signature appearances are: for documents
-	// made anew for every signing act (each signer's receipt), where
-	// deflating at the default level was a third of the cost, for about
-	// a tenth more bytes. Documents rendered once for people to sign keep
-	// the default.
+	// Quick stores the document's font program and page contents as they
+	// are and compresses its other streams with zlib.BestSpeed rather than
+	// the default level, as the signature page and the signature
+	// appearances are: for documents made anew for every signing act (each
+	// signer's receipt), where deflating at the default level was a third
+	// of the cost, for a few kilobytes more. Documents rendered once for
+	// people to sign keep the default.
 	Quick bool
 	// Repertoire, when set, are characters to prepare the font with once,
 	// for documents made again and again from much the same characters

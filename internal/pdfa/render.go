@@ -300,7 +300,7 @@ func (r *renderer) closePage() error {
 		r.nodes = append(r.nodes, w.alloc())
 	}
 	content, page, footer := w.alloc(), w.alloc(), w.alloc()
-	if err := w.putStream(content, "", r.content.Bytes()); err != nil {
+	if err := w.putContent(content, r.content.Bytes()); err != nil {
 		return err
 	}
 	b := append(r.body[:0], "<< /Type /Page /Parent "...)
@@ -334,7 +334,7 @@ func (r *renderer) end() error {
 		if r.glyphs, err = centred(&r.content, r.sub, "Side "+n+" av "+total+" / Page "+n+" of "+total, footerSize, footerBase, r.glyphs); err != nil {
 			return err
 		}
-		if err := w.putStream(p.footer, "", r.content.Bytes()); err != nil {
+		if err := w.putContent(p.footer, r.content.Bytes()); err != nil {
 			return err
 		}
 	}

@@ -131,6 +131,19 @@ func (w *writer) putStream(ref pdf.Ref, dict string, data []byte) error {
 	return w.putEncoded(ref, dict, z, filtered)
 }
 
+// putContent writes object ref as a page's content stream: compressed,
+// or with Meta.Quick (a flater at zlib.BestSpeed) stored as it is. A
+// receipt's page is about 3 KB of text operators and hexadecimal glyph
+// ids, which BestSpeed shrank to a third in most of the time spent on its
+// rendering (a Huffman table built for every stream); the 2 KB it saved
+// cost less to carry than to deflate.
+func (w *writer) putContent(ref pdf.Ref, data []byte) error {
+	if w.level == zlib.BestSpeed {
+		return w.putEncoded(ref, "", data, false)
+	}
+	return w.putStream(ref, "", data)
+}
+
 // putProgram writes object ref as a font program (objects.putProgram).
 func (w *writer) putProgram(ref pdf.Ref, dict string, data []byte) error {
 	z, filtered, err := w.encodeProgram(data)

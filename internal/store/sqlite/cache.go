@@ -27,7 +27,8 @@ const jobCacheSize = 2048
 // on one data directory). Every answer from the cache is preceded by a
 // check (DB.checkCache) of PRAGMA data_version on the writer's connection,
 // which changes exactly when another connection, in this process or
-// another, has committed since that connection last looked; a change drops
+// another, has committed since that connection last looked
+// (https://sqlite.org/pragma.html#pragma_data_version); a change drops
 // everything kept. A job read from the file reads data_version in its own
 // transaction (readJob), which makes the same check. This process's own changes of jobs and
 // organisations all go through the writer's one connection, where the
@@ -268,8 +269,9 @@ func (db *DB) checkCache(ctx context.Context) (uint64, error) {
 	return db.cache.checked(before, db.writerConns.Load(), uint32(v)), nil
 }
 
-// countingConnector counts the connections it opens: the writer's
-// data_version is its connection's own count (readCache.checked).
+// countingConnector counts the connections it opens. data_version is a
+// connection's own count, begun afresh by each new one, so a check must
+// know which connection answered it (readCache.checked).
 type countingConnector struct {
 	driver.Connector
 	opened *atomic.Uint64

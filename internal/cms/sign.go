@@ -40,9 +40,8 @@ type SignOptions struct {
 	// must be of bytes the caller built itself, after it recorded the intent
 	// to seal them (STYLE.md: record intent before signing).
 	//
-	// What a device or remote service signs (any crypto.Signer but Go's
-	// own *ecdsa.PrivateKey, ed25519.PrivateKey and *rsa.PrivateKey) is
-	// verified with Certificate before it is used; see selfChecked.
+	// What it signs is verified with Certificate before it is used, unless
+	// it is Go's own *rsa.PrivateKey, which checks itself; see selfChecked.
 	Signer crypto.Signer
 	// Certificate is the signer's certificate: it must hold Signer's public
 	// key. It is identified by issuer and serial number (SignerInfo version
@@ -88,10 +87,8 @@ type SignOptions struct {
 // and ESS signing-certificate-v2 with one ESSCertIDv2 (SHA-256 certHash and
 // issuerSerial, RFC 5035 §4), and signing-time only if opts asks for it.
 // The signature is checked against the certificate's key before it is
-// returned, so a faulty key or device cannot produce a bad signature unseen;
-// for Go's own in-memory keys the same guarantee comes from checking that
-// the private half belongs to the certificate's key, once per pair, and
-// from Go's own RSA check (see selfChecked).
+// returned, so a faulty key or device cannot produce a bad signature unseen
+// (Go's own RSA keys check their signatures themselves; see selfChecked).
 func SignDetached(ctx context.Context, digest []byte, opts SignOptions) ([]byte, error) {
 	return sign(ctx, nil, digest, opts)
 }
@@ -152,15 +149,11 @@ func sign(ctx context.Context, content, digest []byte, opts SignOptions) ([]byte
 	// The signature is over the attributes' DER with the SET OF tag (RFC
 	// 5652 §5.4), not the [0] IMPLICIT tag they carry in the SignerInfo.
 	signedAttrs := tlv(tagSet, attrs...)
-	goKey, err := selfChecked(opts.Signer, opts.Certificate)
-	if err != nil {
-		return nil, err
-	}
 	sig, err := signAttributes(opts.Signer, h, signedAttrs)
 	if err != nil {
 		return nil, err
 	}
-	if !goKey {
+	if !selfChecked(opts.Signer) {
 		if err := opts.Certificate.CheckSignature(alg, signedAttrs, sig); err != nil {
 			return nil, fmt.Errorf("cms: signature does not verify with the signer certificate: %w", err)
 		}

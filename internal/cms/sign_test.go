@@ -7,6 +7,7 @@ import (
 	"crypto/ed25519"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/rsa"
 	"crypto/sha512"
 	"crypto/x509"
 	"crypto/x509/pkix"
@@ -318,11 +319,10 @@ func (d device) Sign(r io.Reader, digest []byte, opts crypto.SignerOpts) ([]byte
 	return d.Signer.Sign(r, digest, opts)
 }
 
-// Go's own keys are not verified after signing (selfChecked), so what
-// stands in for that check is tested here: a key whose private half
+// Every signature is verified after signing, except those of Go's own RSA
+// keys, which check themselves (selfChecked): a key whose private half
 // belongs to another public key is refused, before and after its
-// certificate's right key has signed, and a signer that is not one of
-// Go's keys is still verified every time.
+// certificate's right key has signed, and so is a faulty device.
 func TestSignChecksTheKey(t *testing.T) {
 	p := newPKI(t)
 	seal := p.dev.Seal
@@ -340,6 +340,9 @@ func TestSignChecksTheKey(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	rsaKey := pkitest.Key(t, "rsa").(*rsa.PrivateKey)
+	rsaCert := pkitest.SelfSigned(t, rsaKey, pkix.Name{})
+	rsaOther := pkitest.Key(t, "rsa").(*rsa.PrivateKey)
 	sign := func(opts cms.SignOptions) error {
 		_, err := cms.Sign(context.Background(), []byte("x"), opts)
 		return err
@@ -348,6 +351,7 @@ func TestSignChecksTheKey(t *testing.T) {
 		for name, opts := range map[string]cms.SignOptions{
 			"fail/ecdsa-private-half-of-another-key": {Signer: &ecdsa.PrivateKey{PublicKey: sealKey.PublicKey, D: other.D}, Certificate: seal.Cert},
 			"fail/ed25519-seed-of-another-key":       {Signer: append(ed25519.PrivateKey(edOther.Seed()), edPub...), Certificate: edCert},
+			"fail/rsa-private-half-of-another-key":   {Signer: &rsa.PrivateKey{PublicKey: rsaKey.PublicKey, D: rsaOther.D, Primes: rsaOther.Primes}, Certificate: rsaCert},
 			"fail/faulty-device":                     {Signer: device{Signer: sealKey, faulty: true}, Certificate: seal.Cert},
 			"fail/faulty-ed25519-device":             {Signer: device{Signer: edKey, faulty: true}, Certificate: edCert},
 		} {
@@ -361,6 +365,7 @@ func TestSignChecksTheKey(t *testing.T) {
 		for name, opts := range map[string]cms.SignOptions{
 			"ok/ecdsa":   {Signer: sealKey, Certificate: seal.Cert},
 			"ok/ed25519": {Signer: edKey, Certificate: edCert},
+			"ok/rsa":     {Signer: rsaKey, Certificate: rsaCert},
 			"ok/device":  {Signer: device{Signer: sealKey}, Certificate: seal.Cert},
 		} {
 			if err := sign(opts); err != nil {

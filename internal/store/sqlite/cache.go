@@ -155,8 +155,8 @@ func (c *readCache) job(org, id string) *job.Job {
 func (c *readCache) signerJob(signerID string) *job.Job {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if key, ok := c.bySigner[signerID]; ok {
-		return cloneJob(c.jobs[key])
+	if j, ok := c.jobs[c.bySigner[signerID]]; ok {
+		return cloneJob(j)
 	}
 	return nil
 }

@@ -279,7 +279,7 @@ func (db *DB) DeletionsToNotice(ctx context.Context, before time.Time, limit int
 // NoticeDeletion marks the job told and appends its event, once.
 func (db *DB) NoticeDeletion(ctx context.Context, org, id string, at time.Time) error {
 	err := db.tx(ctx, func(tx *sql.Tx) error {
-		db.cache.forgetJob(org, id) // nothing a job read shows, but every job write forgets it
+		db.cache.forgetJob(org, id) // a job read does not show the flag; forgotten all the same, as every write of what it shows is
 		j, err := scanJob(tx.QueryRowContext(ctx, jobQuery, org, id))
 		if errors.Is(err, sql.ErrNoRows) {
 			return errs.E(errs.NotFound, store.CodeJobNotFound, "no job %s", id)

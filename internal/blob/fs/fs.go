@@ -51,14 +51,61 @@ type Options struct {
 	NoSync bool
 }
 
-// Open prepares dir for use.
+// Open prepares dir for use: a store that syncs has every fan-out
+// directory made (makeFanOut).
 func Open(dir string, opts Options) (*Store, error) {
 	for _, d := range []string{filepath.Join(dir, "sha256"), filepath.Join(dir, "tmp")} {
 		if err := os.MkdirAll(d, 0o700); err != nil {
 			return nil, fmt.Errorf("blob/fs: %w", err)
 		}
 	}
-	return &Store{dir: dir, noSync: opts.NoSync}, nil
+	s := &Store{dir: dir, noSync: opts.NoSync}
+	if !s.noSync {
+		if err := s.makeFanOut(); err != nil {
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+// makeFanOut makes the fan-out directories that are missing and syncs
+// sha256/ and dir once for all of them, so that the first blob under each
+// prefix does not make its directory and sync sha256/ on its own. The
+// syncs run even when nothing was made, for directories made by a process
+// that crashed before its sync. A directory that cannot be made (a store
+// opened read-only to be copied) is left to the put that needs it, which
+// makes one found missing as it does one removed later (place); only a
+// failed sync of directories made here fails Open. A store without sync
+// gains nothing from this: its puts make each directory when first needed.
+func (s *Store) makeFanOut() error {
+	root := filepath.Join(s.dir, "sha256")
+	entries, err := os.ReadDir(root)
+	if err != nil {
+		return nil
+	}
+	var have [256]bool
+	for _, e := range entries {
+		if b, err := hex.DecodeString(e.Name()); err == nil && len(b) == 1 && e.IsDir() {
+			have[b[0]] = true
+		}
+	}
+	made := false
+	for i := range have {
+		if have[i] {
+			continue
+		}
+		err := os.Mkdir(filepath.Join(root, hex.EncodeToString([]byte{byte(i)})), 0o700)
+		if err != nil && !errors.Is(err, fs.ErrExist) {
+			break
+		}
+		made = made || err == nil
+	}
+	for _, d := range []string{root, s.dir} {
+		if err := s.syncDir(d); err != nil && made {
+			return err
+		}
+	}
+	return nil
 }
 
 func (s *Store) path(key string) (string, error) {
@@ -185,10 +232,11 @@ func (s *Store) createTemp() (*os.File, error) {
 // and gone unless the error is a rename across file systems
 // (syscall.EXDEV), which leaves it for the caller to copy.
 //
-// The fan-out directory is not made ahead of each put: the rename says
-// when it is missing (the first blob under its prefix, or after someone
-// removed it), and only then is it made and retried, so a put costs no
-// directory calls beyond the rename and its sync.
+// The fan-out directory is not made ahead of each put: Open made them
+// all, and the rename says when one is missing (removed behind the
+// store's back, or not made by Open), and only then is it made and
+// retried, so a put costs no directory calls beyond the rename and its
+// sync.
 func (s *Store) place(tmp *os.File, ref blob.Ref, checked bool) error {
 	keep := false
 	defer func() {

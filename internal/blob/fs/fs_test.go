@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"os"
@@ -218,6 +219,42 @@ func TestFanOutDirectoryRemoved(t *testing.T) {
 		t.Fatalf("staged put after the fan-out root was removed: %+v, %v", ref, err)
 	}
 	readBack(t, s, first, "first")
+}
+
+// TestOpenMakesTheFanOut: a new store has every fan-out directory, made
+// and synced by Open, so blobs under 32 new prefixes each sync their own
+// directory and nothing else; a directory removed later is made again by
+// the put that needs it (TestFanOutDirectoryRemoved).
+func TestOpenMakesTheFanOut(t *testing.T) {
+	dir := t.TempDir()
+	s, err := Open(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := s.dirSyncs.Load(); n != 2 {
+		t.Errorf("Open synced %d directories, want sha256/ and the store's own", n)
+	}
+	if fan, _ := os.ReadDir(filepath.Join(dir, "sha256")); len(fan) != 256 {
+		t.Fatalf("%d fan-out directories, want 256", len(fan))
+	}
+	prefixes := map[string]bool{}
+	for i := 0; len(prefixes) < 32; i++ {
+		ref, err := s.Put(t.Context(), strings.NewReader(fmt.Sprint("blob ", i)), 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		prefixes[ref.Key[:2]] = true
+		if files, dirs := s.fsyncs.Load(), s.dirSyncs.Load()-2; dirs != files {
+			t.Fatalf("after %d new blobs %d directories synced, want one each", files, dirs)
+		}
+	}
+	again, err := Open(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fan, _ := os.ReadDir(filepath.Join(dir, "sha256")); len(fan) != 256 || again.dirSyncs.Load() != 2 {
+		t.Fatalf("opened again: %d fan-out directories, %d synced", len(fan), again.dirSyncs.Load())
+	}
 }
 
 func readBack(t *testing.T, s *Store, ref blob.Ref, want string) {

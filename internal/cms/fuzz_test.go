@@ -51,6 +51,8 @@ func seedSignatures(t testing.TB) [][]byte {
 // FuzzParse: Parse never panics, what it accepts re-parses from Raw, and
 // VerifySignature and AddUnsignedAttribute never panic on it; whatever
 // AddUnsignedAttribute returns parses again with the signed parts unchanged.
+// ParseSigners never panics either, and names the same certificates and
+// signers as Parse where Parse accepts.
 func FuzzParse(f *testing.F) {
 	for _, sig := range seedSignatures(f) {
 		f.Add(sig)
@@ -64,9 +66,18 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte{0x24, 0x80, 0x04, 0x01, 'x', 0x24, 0x80, 0x04, 0x01, 'y', 0, 0, 0, 0})
 	digest := sum256([]byte("seed"))
 	f.Fuzz(func(t *testing.T, b []byte) {
+		light, lightErr := cms.ParseSigners(b)
 		sd, err := cms.Parse(b)
 		if err != nil {
 			return
+		}
+		if lightErr != nil || len(light.Signers) != len(sd.Signers) || len(light.Certificates) != len(sd.Certificates) {
+			t.Fatalf("ParseSigners: %v, %d signers and %d certificates; Parse: %d and %d", lightErr, len(light.Signers), len(light.Certificates), len(sd.Signers), len(sd.Certificates))
+		}
+		for i, si := range sd.Signers {
+			if got := light.Signers[i].Certificate; (got == nil) != (si.Certificate == nil) || got != nil && !bytes.Equal(got.Raw, si.Certificate.Raw) {
+				t.Fatalf("ParseSigners names signer %d's certificate %v, Parse %v", i, got, si.Certificate)
+			}
 		}
 		again, err := cms.Parse(sd.Raw)
 		if err != nil || len(again.Signers) != len(sd.Signers) {

@@ -138,6 +138,28 @@ func Parse(der []byte) (*SignedData, error) {
 	return sd, nil
 }
 
+// ParseSigners is Parse for what names a SignedData's signers and
+// nothing more: the certificates it carries, and for each SignerInfo the
+// certificate its identifier names (nil when not carried), in
+// Signers[i].Certificate; every other field of the SignerInfos is left
+// zero, their attributes and signatures unread. It is for gathering a
+// signature's or a time-stamp token's certificates (the DSS of a PAdES
+// file), never for a trust decision.
+func ParseSigners(der []byte) (*SignedData, error) {
+	sd, err := parseHead(bytes.Clone(der))
+	if err != nil {
+		return nil, err
+	}
+	err = sd.parseRestWith(func(rv asn1.RawValue) (SignerInfo, error) {
+		si, _, err := sd.parseSignerHead(rv)
+		return SignerInfo{Certificate: si.Certificate}, err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return sd, nil
+}
+
 // parseHead is Parse up to the encapsulated content: the ContentInfo, and
 // SignedData's version, digest algorithms and EncapsulatedContentInfo;
 // parseRest reads the rest. der is not copied.
@@ -243,6 +265,11 @@ func (sd *SignedData) parseSignedDataHead(rv asn1.RawValue) error {
 // parseRest reads the rest of SignedData after parseSignedDataHead:
 // certificates, CRLs and signer infos.
 func (sd *SignedData) parseRest() error {
+	return sd.parseRestWith(sd.parseSignerInfo)
+}
+
+// parseRestWith is parseRest with each SignerInfo read by parseSigner.
+func (sd *SignedData) parseRestWith(parseSigner func(asn1.RawValue) (SignerInfo, error)) error {
 	rv, els := sd.body, sd.elements
 	i := 3
 	if i < len(els) && isContext(els[i], 0, true) {
@@ -266,7 +293,7 @@ func (sd *SignedData) parseRest() error {
 		return err
 	}
 	for _, s := range signers {
-		si, err := sd.parseSignerInfo(s)
+		si, err := parseSigner(s)
 		if err != nil {
 			return err
 		}
@@ -394,11 +421,7 @@ func (sd *SignedData) parseCRLs(rv asn1.RawValue) error {
 
 // parseSignerInfo reads SignerInfo (RFC 5652 §5.3).
 func (sd *SignedData) parseSignerInfo(rv asn1.RawValue) (SignerInfo, error) {
-	si := SignerInfo{raw: rv.FullBytes}
-	if !isSequence(rv) {
-		return si, malformed("signer info is not a sequence")
-	}
-	els, err := sd.split(rv)
+	si, els, err := sd.parseSignerHead(rv)
 	if err != nil {
 		return si, err
 	}
@@ -411,18 +434,6 @@ func (sd *SignedData) parseSignerInfo(rv asn1.RawValue) (SignerInfo, error) {
 		return el, true
 	}
 	peek := func(tag int) bool { return len(els) > 0 && isContext(els[0], tag, true) }
-	if len(els) < 5 {
-		return si, malformed("signer info with %d elements", len(els))
-	}
-	verEl, _ := next()
-	var version int
-	if err := decode(verEl, &version, "signer info version"); err != nil {
-		return si, err
-	}
-	sid, _ := next()
-	if si.Certificate, err = findSigner(version, sid, sd.Certificates); err != nil {
-		return si, err
-	}
 	digestAlg, _ := next()
 	if si.DigestAlgorithm, err = parseDigestAlgorithm(digestAlg); err != nil {
 		return si, err
@@ -467,6 +478,31 @@ func (sd *SignedData) parseSignerInfo(rv asn1.RawValue) (SignerInfo, error) {
 		return si, malformed("signer info without signed attributes for content type %v", sd.ContentType)
 	}
 	return si, nil
+}
+
+// parseSignerHead reads a SignerInfo (RFC 5652 §5.3) as far as its
+// identifier: it returns the SignerInfo with the certificate the
+// identifier names, and the elements that follow it.
+func (sd *SignedData) parseSignerHead(rv asn1.RawValue) (SignerInfo, []asn1.RawValue, error) {
+	si := SignerInfo{raw: rv.FullBytes}
+	if !isSequence(rv) {
+		return si, nil, malformed("signer info is not a sequence")
+	}
+	els, err := sd.split(rv)
+	if err != nil {
+		return si, nil, err
+	}
+	if len(els) < 5 {
+		return si, nil, malformed("signer info with %d elements", len(els))
+	}
+	var version int
+	if err := decode(els[0], &version, "signer info version"); err != nil {
+		return si, nil, err
+	}
+	if si.Certificate, err = findSigner(version, els[1], sd.Certificates); err != nil {
+		return si, nil, err
+	}
+	return si, els[2:], nil
 }
 
 // findSigner finds the certificate the SignerIdentifier names (RFC 5652

@@ -495,11 +495,11 @@ func tokenSigners(info pdf.SignatureInfo, pool *certSet) ([]*x509.Certificate, e
 // tokenSigner returns the TSA certificate that signed an RFC 3161 token
 // (RFC 3161 §2.4.2: one signer), nil when the token does not carry it,
 // and puts every certificate the token carries into pool. What the DSS
-// needs of a token is its certificates, so it is read as the SignedData
-// it is (cms.Parse); its TSTInfo is the validator's to read (tsp.Verify),
-// as it is for any signature's.
+// needs of a token is its certificates, so it is read as far as its
+// signer (cms.ParseSigners); its TSTInfo and signature are the
+// validator's to read (tsp.Verify), as they are for any signature's.
 func tokenSigner(tok []byte, pool *certSet) (*x509.Certificate, error) {
-	sd, err := cms.Parse(tok)
+	sd, err := cms.ParseSigners(tok)
 	if err != nil {
 		return nil, err
 	}

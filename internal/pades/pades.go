@@ -135,6 +135,27 @@ func (f *ContentsFit) room(level Level) int {
 	return min(n+fitSlack, pdf.DefaultContentsSize)
 }
 
+// make makes a CMS at level with sign, in the room the ones before it
+// needed (f nil: the default room). One larger than they were (another
+// TSA certificate, a longer chain) is made again in the default room,
+// nothing of it written yet.
+func (f *ContentsFit) make(level Level, sign func(room int) (*pdf.Prepared, []byte, error)) (*pdf.Prepared, []byte, error) {
+	if f == nil {
+		return sign(0)
+	}
+	room := f.room(level)
+	p, der, err := sign(room)
+	if err == nil && room > 0 && len(der) > room {
+		p.Release()
+		p, der, err = sign(0)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	f.made(level, len(der))
+	return p, der, nil
+}
+
 // fitSlack is what ContentsFit.room adds to the largest CMS before.
 const fitSlack = 1024
 
@@ -206,22 +227,9 @@ func (s *Sealer) Seal(ctx context.Context, dst io.Writer, src io.ReaderAt, size 
 		}
 		return p, der, nil
 	}
-	room := 0
-	if o.Fit != nil {
-		room = o.Fit.room(o.Level)
-	}
-	p, der, err := sign(room)
-	if err == nil && room > 0 && len(der) > room {
-		// Larger than the signatures before it (another TSA certificate,
-		// a longer chain): made again, nothing of it written yet.
-		p.Release()
-		p, der, err = sign(0)
-	}
+	p, der, err := o.Fit.make(o.Level, sign)
 	if err != nil {
 		return err
-	}
-	if o.Fit != nil {
-		o.Fit.made(o.Level, len(der))
 	}
 	if o.Level < BLT {
 		_, err := p.WriteTo(dst, der)
@@ -372,18 +380,10 @@ func (s *Sealer) extend(ctx context.Context, dst io.Writer, out *pdf.Spool, r *p
 		}
 		return p, token, nil
 	}
-	room := s.docTimeStamps.room(BB)
-	p, token, err := stamp(room)
-	if err == nil && room > 0 && len(token) > room {
-		// Larger than the tokens before it (another TSA certificate or
-		// chain): stamped again, nothing of it written yet.
-		p.Release()
-		p, token, err = stamp(0)
-	}
+	p, token, err := s.docTimeStamps.make(BB, stamp)
 	if err != nil {
 		return err
 	}
-	s.docTimeStamps.made(BB, len(token))
 	m, err := p.WriteTo(out, token)
 	if err != nil {
 		return fmt.Errorf("pades: %w", err)

@@ -14,8 +14,9 @@
 // writes, for documents that arrive as PDF. The page has one empty,
 // numbered slot per signer at the place [SlotLayout] gives; each signing
 // act fills its slot with the appearance of its signature widget, which
-// [AppearanceText] draws with a font subset of its own, so that the page
-// never changes after the first signature.
+// [AppearanceText] draws with a font of its own (the subset of the
+// repertoire it is given, or of its text), so that the page never changes
+// after the first signature.
 //
 // The file is written by this package, not by a general PDF library,
 // because PDF/A fixes details a library rarely exposes: the binary header

@@ -19,6 +19,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // Browser is one person's browser. It follows redirects only within segl
@@ -132,12 +133,20 @@ func (b *Browser) Do(req *http.Request) (Page, error) {
 	if res.ContentLength > 0 {
 		body.Grow(int(min(res.ContentLength, 1<<20)))
 	}
-	if _, err := io.Copy(&body, res.Body); err != nil {
+	// io.Copy would take a 32 KiB buffer of its own for every answer.
+	buf := copyBuffers.Get().(*[]byte)
+	_, err = io.CopyBuffer(&body, res.Body, *buf)
+	copyBuffers.Put(buf)
+	if err != nil {
 		return Page{}, err
 	}
 	return Page{Status: res.StatusCode, URL: res.Request.URL, Location: res.Header.Get("Location"), Header: res.Header,
 		Body: body.String()}, nil
 }
+
+// copyBuffers are what Do reads answers through: *[]byte of 4 KiB, the
+// size of the connection's read buffer.
+var copyBuffers = sync.Pool{New: func() any { b := make([]byte, 4<<10); return &b }}
 
 // Get fetches a URL, or a path on segl.
 func (b *Browser) Get(target string) (Page, error) {

@@ -270,11 +270,14 @@ func (p *Provider) checkAssertion(raw string) (Client, *oauthError) {
 	if err != nil || len(tok.Headers) != 1 {
 		return Client{}, badClient("malformed client assertion")
 	}
-	var unverified jwt.Claims
-	if err := tok.UnsafeClaimsWithoutVerification(&unverified); err != nil {
+	// The claims are read before the signature is checked, to find the
+	// client's key, and used only once it is: the signed payload is the
+	// one they were read from, so they are not decoded a second time.
+	var claims jwt.Claims
+	if err := tok.UnsafeClaimsWithoutVerification(&claims); err != nil {
 		return Client{}, badClient("malformed client assertion")
 	}
-	c, ok := p.clients[unverified.Issuer]
+	c, ok := p.clients[claims.Issuer]
 	if !ok {
 		return Client{}, badClient("unknown client")
 	}
@@ -282,8 +285,7 @@ func (p *Provider) checkAssertion(raw string) (Client, *oauthError) {
 	if !ok {
 		return Client{}, badClient("unknown key id")
 	}
-	var claims jwt.Claims
-	if err := tok.Claims(key, &claims); err != nil {
+	if err := tok.Claims(key); err != nil {
 		return Client{}, badClient("bad client assertion signature")
 	}
 	now := p.clock.Now()

@@ -290,3 +290,44 @@ func TestPagesGoOutWhole(t *testing.T) {
 		tr.CloseIdleConnections()
 	}
 }
+
+// The language switch is written out per language, its comparisons
+// decided; a range over the languages that reads its element in any other
+// way than through its variable is left as it is.
+func TestLanguageSwitchUnrolled(t *testing.T) {
+	w, err := New(Options{Key: testKey})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name, src string
+		unrolled  bool
+	}{
+		{"ok/variable", `{{range $l := $.Languages}}<i lang="{{$l}}">{{if eq $l $.Lang}}*{{else}}{{$.LangURL $l}}{{end}}</i>{{end}}`, true},
+		{"kept/dot", `{{range $l := $.Languages}}{{.}}{{end}}`, false},
+		{"kept/else", `{{range $l := $.Languages}}{{$l}}{{else}}none{{end}}`, false},
+		{"kept/declares", `{{range $l := $.Languages}}{{$x := $l}}{{$x}}{{end}}`, false},
+		{"kept/nested", `{{range $l := $.Languages}}{{with $.Data}}{{$l}}{{end}}{{end}}`, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tree, err := parse.Parse("t", tc.src, "{{", "}}", map[string]any{"eq": true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			root := tree["t"].Root
+			w.unrollLanguages(Bokmal, root)
+			ranges := strings.Count(root.String(), "{{range")
+			if tc.unrolled != (ranges == 0) {
+				t.Fatalf("unrolled %v, want %v: %s", ranges == 0, tc.unrolled, root)
+			}
+			if tc.unrolled && strings.Contains(root.String(), "{{if") {
+				t.Errorf("a comparison of constants is left: %s", root)
+			}
+		})
+	}
+	for _, lang := range w.languages {
+		if layout := w.pages[lang]["sign_start"].Lookup(path.Base(layoutFile)); strings.Contains(layout.Tree.Root.String(), "Languages") {
+			t.Errorf("%s: the layout still ranges over the languages", lang)
+		}
+	}
+}

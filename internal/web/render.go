@@ -81,11 +81,12 @@ func (w *Web) parseTemplates(fold bool) (map[string]map[string]*template.Templat
 	return out, nil
 }
 
-// foldConstants replaces, in every template of set, each call of T or
-// static whose arguments are all string constants by the string it
-// returns: a page's fixed texts and asset URLs are the same on every
-// request, so they are looked up once here instead of through a reflected
-// function call on every render. The string is still escaped for its
+// foldConstants replaces, in every template of set, each call of T,
+// static or langName whose arguments are all string constants by the
+// string it returns: a page's fixed texts, asset URLs and language names
+// are the same on every request, so they are looked up once here instead
+// of through a reflected function call on every render. The layout's
+// language switch is written out per language first (unrollLanguages). The string is still escaped for its
 // context by html/template, which escapes set after this (on its first
 // execution), exactly as it escapes what the call would have returned; a
 // page renders byte for byte what it did with the calls
@@ -103,12 +104,17 @@ func (w *Web) foldConstants(lang string, set *template.Template) error {
 		case name == "static" && len(args) == 1:
 			u, err := w.assets.url(args[0])
 			return u, true, err
+		case name == "langName" && len(args) == 1:
+			return w.langName(args[0]), true, nil
 		}
 		return "", false, nil
 	}
 	for _, t := range set.Templates() {
 		if t.Tree == nil {
 			continue
+		}
+		if t.Name() == path.Base(layoutFile) {
+			w.unrollLanguages(lang, t.Tree.Root)
 		}
 		if err := foldNode(t.Tree.Root, fold); err != nil {
 			return err
@@ -196,7 +202,7 @@ func foldCommand(c *parse.CommandNode, fold foldFunc) error {
 	if err != nil || !ok {
 		return err
 	}
-	c.Args = []parse.Node{&parse.StringNode{NodeType: parse.NodeString, Pos: id.Pos, Quoted: strconv.Quote(v), Text: v}}
+	c.Args = []parse.Node{stringNode(id.Pos, v)}
 	return nil
 }
 
@@ -216,9 +222,7 @@ func (w *Web) funcs(lang string) template.FuncMap {
 		"date":     func(t time.Time) string { return w.FormatDate(lang, t) },
 		"datetime": func(t time.Time) string { return w.FormatDateTime(lang, t) },
 		"size":     func(n int64) string { return w.FormatSize(lang, n) },
-		// langName is a language's name in itself ("lang.name" of its
-		// catalogue), as a language switch names them.
-		"langName": func(l string) string { return w.T(l, "lang.name") },
+		"langName": w.langName,
 		"static":   w.assets.url,
 		// errorSummary bundles errors already in the page's language
 		// with an optional note (a catalogue key) for "error-summary-text".
@@ -234,6 +238,10 @@ func (w *Web) funcs(lang string) template.FuncMap {
 		},
 	}
 }
+
+// langName is a language's name in itself ("lang.name" of its
+// catalogue), as a language switch names them.
+func (w *Web) langName(l string) string { return w.T(l, "lang.name") }
 
 // Page is what every template is executed with: the handler's data plus
 // what the layout needs.

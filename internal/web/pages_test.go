@@ -331,3 +331,23 @@ func TestLanguageSwitchUnrolled(t *testing.T) {
 		}
 	}
 }
+
+// LangURL keeps the page's path and query and sets lang, with or without
+// a query to begin with.
+func TestLangURL(t *testing.T) {
+	for _, tc := range []struct{ page, want string }{
+		{"/sign/s1/job", "/sign/s1/job?lang=en"},
+		{"/sign/s1?t=a+b&x=1", "/sign/s1?lang=en&t=a+b&x=1"},
+		{"/about/help?lang=nb", "/about/help?lang=en"},
+		{"/a%20b/c", "/a%20b/c?lang=en"},
+		{"/", "/?lang=en"},
+	} {
+		u, err := url.Parse(tc.page)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := (&Page{url: u}).LangURL("en"); got != tc.want {
+			t.Errorf("%s: %s, want %s", tc.page, got, tc.want)
+		}
+	}
+}

@@ -291,9 +291,14 @@ func (p *Page) Languages() []string { return p.langs }
 // LangURL is the current page in another language: the same path and query
 // with lang set, so the switch works without JavaScript.
 func (p *Page) LangURL(lang string) string {
-	q := p.url.Query()
-	q.Set("lang", lang)
-	return (&url.URL{Path: p.url.Path, RawQuery: q.Encode()}).String()
+	// Most pages have no query: no map to parse and encode for them.
+	query := "lang=" + url.QueryEscape(lang)
+	if p.url.RawQuery != "" {
+		q := p.url.Query()
+		q.Set("lang", lang)
+		query = q.Encode()
+	}
+	return (&url.URL{Path: p.url.Path, RawQuery: query}).String()
 }
 
 // Render writes the page template name (its file name without ".html")

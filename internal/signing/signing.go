@@ -824,13 +824,11 @@ func (e *Engine) evidence(ctx context.Context, act Act, key *pki.KeyPair) ([]byt
 			ID: d.ID, Title: d.Title, FileName: d.FileName, MediaType: d.MediaType, Size: d.Size, SHA256: d.SHA256,
 		})
 	}
-	vd, err := e.validationData(ctx, key.Cert, key.Chain)
-	if err != nil {
-		return nil, err
-	}
 	ev, err := xades.Sign(ctx, facts, xades.SignOptions{
-		Signer: key.Key, Certificate: key.Cert, Chain: key.Chain,
-		Stamper: e.cfg.TSA, Validation: vd,
+		Signer: key.Key, Certificate: key.Cert, Chain: key.Chain, Stamper: e.cfg.TSA,
+		Gather: func(ctx context.Context) (*xades.ValidationData, error) {
+			return e.validationData(ctx, key.Cert, key.Chain)
+		},
 	})
 	if err != nil {
 		if errors.Is(err, xades.ErrInvalidFacts) {

@@ -40,8 +40,11 @@ func Sign(ctx context.Context, f Facts, opts SignOptions) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	if opts.Validation != nil && opts.Stamper == nil {
+	if (opts.Validation != nil || opts.Gather != nil) && opts.Stamper == nil {
 		return nil, errors.New("xades: validation data needs a signature time-stamp (B-LT builds on B-T, EN 319 132-1 clause 6)")
+	}
+	if opts.Validation != nil && opts.Gather != nil {
+		return nil, errors.New("xades: validation data is given or gathered, not both")
 	}
 
 	t, err := buildTree(&f, opts, alg)
@@ -79,6 +82,18 @@ func Sign(ctx context.Context, f Facts, opts SignOptions) ([]byte, error) {
 			return nil, err
 		}
 		t.timeStamp.SetText(base64.StdEncoding.EncodeToString(tok))
+		v := opts.Validation
+		if opts.Gather != nil {
+			if v, err = opts.Gather(ctx); err != nil {
+				return nil, fmt.Errorf("xades: validation data: %w", err)
+			}
+		}
+		if v != nil {
+			// Unsigned properties: indenting again gives the signed
+			// parts the whitespace they were digested and signed with.
+			addValidation(t.unsigned, v)
+			t.doc.Indent(2)
+		}
 	}
 
 	body, err := canonicalize(t.doc.Root())
@@ -203,6 +218,31 @@ type tree struct {
 	propertiesDigest *etree.Element
 	signatureValue   *etree.Element
 	timeStamp        *etree.Element // nil for B-B
+	unsigned         *etree.Element // UnsignedSignatureProperties; nil for B-B
+}
+
+// addValidation adds v to the unsigned signature properties after the
+// SignatureTimeStamp, as CertificateValues and RevocationValues (B-LT, EN
+// 319 132-1 §5.4).
+func addValidation(usp *etree.Element, v *ValidationData) {
+	xa := func(parent *etree.Element, name string) *etree.Element {
+		return parent.CreateElement(prefixXAdES + ":" + name)
+	}
+	values := func(parent *etree.Element, list, item string, ders [][]byte) {
+		if len(ders) == 0 {
+			return
+		}
+		l := xa(parent, list)
+		for _, der := range ders {
+			xa(l, item).SetText(base64.StdEncoding.EncodeToString(der))
+		}
+	}
+	values(usp, "CertificateValues", "EncapsulatedX509Certificate", v.Certs)
+	if len(v.CRLs)+len(v.OCSPs) > 0 {
+		rv := xa(usp, "RevocationValues")
+		values(rv, "CRLValues", "EncapsulatedCRLValue", v.CRLs)
+		values(rv, "OCSPValues", "EncapsulatedOCSPValue", v.OCSPs)
+	}
 }
 
 func buildTree(f *Facts, opts SignOptions, alg string) (*tree, error) {
@@ -294,29 +334,7 @@ func buildTree(f *Facts, opts SignOptions, alg string) (*tree, error) {
 	ts.CreateAttr("Id", idTimeStamp)
 	algorithm(ts, "CanonicalizationMethod", algExcC14N)
 	t.timeStamp = xa(ts, "EncapsulatedTimeStamp")
-	if v := opts.Validation; v != nil {
-		if len(v.Certs) > 0 { // §5.4
-			cv := xa(usp, "CertificateValues")
-			for _, c := range v.Certs {
-				b64(xa(cv, "EncapsulatedX509Certificate"), c)
-			}
-		}
-		if len(v.CRLs)+len(v.OCSPs) > 0 { // §5.4
-			rv := xa(usp, "RevocationValues")
-			if len(v.CRLs) > 0 {
-				cv := xa(rv, "CRLValues")
-				for _, c := range v.CRLs {
-					b64(xa(cv, "EncapsulatedCRLValue"), c)
-				}
-			}
-			if len(v.OCSPs) > 0 {
-				ov := xa(rv, "OCSPValues")
-				for _, o := range v.OCSPs {
-					b64(xa(ov, "EncapsulatedOCSPValue"), o)
-				}
-			}
-		}
-	}
+	t.unsigned = usp
 	return &t, nil
 }
 

@@ -1,6 +1,7 @@
 package xades
 
 import (
+	"context"
 	"crypto"
 	"crypto/x509"
 	"errors"
@@ -62,6 +63,13 @@ type SignOptions struct {
 	// Validation, if set, is embedded as CertificateValues and
 	// RevocationValues (B-LT, EN 319 132-1 §5.4). It needs a Stamper.
 	Validation *ValidationData
+	// Gather, if set instead of Validation, is asked for the validation
+	// data once the signature time-stamp is made, so that the revocation
+	// data it gathers is produced no earlier than the time-stamp's time:
+	// the best-signature-time a validator checks its freshness against
+	// (EN 319 102-1 §5.6.2.1). Data gathered before the stamp may be a
+	// second older than it.
+	Gather func(context.Context) (*ValidationData, error)
 }
 
 // ValidationData are DER blobs (EN 319 132-1 §5.4): certificates, OCSP

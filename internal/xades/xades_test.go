@@ -531,3 +531,51 @@ func BenchmarkVerify(b *testing.B) {
 		}
 	}
 }
+
+// Gather is asked for the validation data after the signature time-stamp
+// is made (so that revocation data gathered then is no older than it), and
+// what it gives is embedded and verifies, also with facts whose text the
+// second indentation must leave as signed.
+func TestSignGathersAfterTheStamp(t *testing.T) {
+	a := testAuthority(t)
+	var stamped, gathered bool
+	opts := sealOptions(t)
+	opts.Stamper = stamperFunc(func(ctx context.Context, h crypto.Hash, digest []byte) ([]byte, error) {
+		stamped = true
+		return a.Stamp(ctx, h, digest)
+	})
+	vd := validationData(t)
+	opts.Gather = func(context.Context) (*ValidationData, error) {
+		if !stamped {
+			t.Error("validation data gathered before the time-stamp")
+		}
+		gathered = true
+		return vd, nil
+	}
+	f := testFacts()
+	f.JobTitle = "a\r\nb & <c> \"d\" 'e' ]]> \U0001F58B\t"
+	f.Signer.Name = "  Ærlige Øyvind  "
+	out := mustSign(t, f, opts)
+	if !gathered {
+		t.Fatal("Gather was not asked")
+	}
+	v, err := Verify(out)
+	if err != nil {
+		t.Fatalf("Verify: %v", err)
+	}
+	sameFacts(t, v.Facts, f)
+	if !reflect.DeepEqual(v.Validation, *vd) {
+		t.Errorf("validation data differs: got %d/%d/%d", len(v.Validation.Certs), len(v.Validation.OCSPs), len(v.Validation.CRLs))
+	}
+
+	both := opts
+	both.Validation = vd
+	if _, err := Sign(context.Background(), testFacts(), both); err == nil {
+		t.Error("Validation and Gather together: no error")
+	}
+	failing := opts
+	failing.Gather = func(context.Context) (*ValidationData, error) { return nil, errors.New("ocsp down") }
+	if _, err := Sign(context.Background(), testFacts(), failing); err == nil || !strings.Contains(err.Error(), "ocsp down") {
+		t.Errorf("a failing Gather: got %v", err)
+	}
+}

@@ -238,7 +238,7 @@ var everything = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
 // longer matches its name (bit rot, tampering) is found here, not at the
 // restore.
 func copyBlobs(ctx context.Context, src, dst string, m *Manifest) error {
-	from, err := blobfs.Open(src, blobfs.Options{})
+	from, err := blobfs.Open(src, blobfs.Options{NoSync: true}) // only read
 	if err != nil {
 		return fmt.Errorf("backup: %w", err)
 	}
@@ -279,7 +279,7 @@ func check(ctx context.Context, dir string, m Manifest) error {
 			return err
 		}
 	}
-	blobs, err := blobfs.Open(filepath.Join(dir, "blobs"), blobfs.Options{})
+	blobs, err := blobfs.Open(filepath.Join(dir, "blobs"), blobfs.Options{NoSync: true}) // only read
 	if err != nil {
 		return fmt.Errorf("backup: %w", err)
 	}

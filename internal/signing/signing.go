@@ -824,9 +824,25 @@ func (e *Engine) evidence(ctx context.Context, act Act, key *pki.KeyPair) ([]byt
 			ID: d.ID, Title: d.Title, FileName: d.FileName, MediaType: d.MediaType, Size: d.Size, SHA256: d.SHA256,
 		})
 	}
+	// The validation data is gathered before the key is used, so that a
+	// responder that is down stops the act before anything is signed (a
+	// signer's own key allows one signature per document and the
+	// evidence); and again once the time-stamp is made only if a second
+	// has begun since, because revocation data must be no older than the
+	// time-stamp (xades.SignOptions.Gather) and its times are whole seconds.
+	// Both clocks are watched: the engine's, which tests may fix, and the
+	// wall clock, which a responder or TSA elsewhere may follow.
+	at, wallAt := e.now().Unix(), time.Now().Unix()
+	vd, err := e.validationData(ctx, key.Cert, key.Chain)
+	if err != nil {
+		return nil, err
+	}
 	ev, err := xades.Sign(ctx, facts, xades.SignOptions{
 		Signer: key.Key, Certificate: key.Cert, Chain: key.Chain, Stamper: e.cfg.TSA,
 		Gather: func(ctx context.Context) (*xades.ValidationData, error) {
+			if e.now().Unix() == at && time.Now().Unix() == wallAt {
+				return vd, nil
+			}
 			return e.validationData(ctx, key.Cert, key.Chain)
 		},
 	})

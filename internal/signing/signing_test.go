@@ -3,6 +3,7 @@ package signing
 import (
 	"bytes"
 	"context"
+	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -10,13 +11,16 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/base64"
+	"errors"
 	"fmt"
+	"io"
 	"math/big"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -739,5 +743,47 @@ func TestPreparedRunsCompareTheUpload(t *testing.T) {
 				t.Fatalf("revision %+v, own %d bytes", rev, own.Size())
 			}
 		})
+	}
+}
+
+// downOCSP is a revocation source whose OCSP responder is down.
+type downOCSP struct{ pki.RevocationSource }
+
+func (downOCSP) OCSP(context.Context, *x509.Certificate, *x509.Certificate) ([]byte, error) {
+	return nil, errors.New("ocsp responder down")
+}
+
+// countingKey counts the signatures of a signer's own key.
+type countingKey struct {
+	crypto.Signer
+	n *atomic.Int64
+}
+
+func (k countingKey) Sign(r io.Reader, digest []byte, opts crypto.SignerOpts) ([]byte, error) {
+	k.n.Add(1)
+	return k.Signer.Sign(r, digest, opts)
+}
+
+// An act whose revocation data cannot be gathered fails before the
+// signer's own key signs anything: the remote signing service allows that
+// key one signature per document and the evidence, and STYLE.md's "record
+// intent before signing" means no signature is made that is then thrown away.
+func TestActFailsBeforeTheKeyIsUsed(t *testing.T) {
+	env := setup(t)
+	e := env.engine(t, func(c *Config) { c.OCSP = downOCSP{c.OCSP} })
+	j := Job{ID: "job-ocsp", Title: "Avtale", SenderOrg: "312345679", Identifier: job.ShowName, Signers: 1}
+	d := prepare(t, e, j, "doc-1", "Avtale", "avtale.pdf", "application/pdf", testdocs.PDF("Avtale", 2000))
+	var n atomic.Int64
+	key := env.kari
+	key.Key = countingKey{Signer: env.kari.Key, n: &n}
+	var out bytes.Buffer
+	act := Act{Job: j, Slot: 0, Signer: kari, Advanced: true, Documents: []Document{d.meta}}
+	_, err := e.signRevisions(context.Background(), act, &key,
+		[]Revision{{Document: d.meta.ID, Src: bytes.NewReader(d.data), Size: int64(len(d.data)), Out: &out}})
+	if err == nil || !strings.Contains(err.Error(), "ocsp responder down") {
+		t.Fatalf("got %v, want the responder's error", err)
+	}
+	if n.Load() != 0 {
+		t.Errorf("the signer's key signed %d times before the act failed", n.Load())
 	}
 }

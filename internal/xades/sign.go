@@ -27,7 +27,7 @@ const (
 
 // Sign makes the evidence of one signing act: f, in a ds:Object of an
 // enveloping XAdES signature by opts.Signer, at level B-B, B-T when
-// opts.Stamper is set, and B-LT when opts.Validation is set too (EN 319
+// opts.Stamper is set, and B-LT when opts.Validation or opts.Gather is set too (EN 319
 // 132-1 clause 6). See the package documentation for the layout. f.SignedAt
 // is also the xades:SigningTime. Sign writes the facts it is given and
 // nothing else: leaving out what a job does not allow to be shown (PID,
@@ -86,6 +86,9 @@ func Sign(ctx context.Context, f Facts, opts SignOptions) ([]byte, error) {
 		if opts.Gather != nil {
 			if v, err = opts.Gather(ctx); err != nil {
 				return nil, fmt.Errorf("xades: validation data: %w", err)
+			}
+			if v == nil {
+				return nil, errors.New("xades: Gather gave no validation data")
 			}
 		}
 		if v != nil {

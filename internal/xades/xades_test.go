@@ -573,6 +573,11 @@ func TestSignGathersAfterTheStamp(t *testing.T) {
 	if _, err := Sign(context.Background(), testFacts(), both); err == nil {
 		t.Error("Validation and Gather together: no error")
 	}
+	empty := opts
+	empty.Gather = func(context.Context) (*ValidationData, error) { return nil, nil }
+	if _, err := Sign(context.Background(), testFacts(), empty); err == nil {
+		t.Error("Gather giving nothing: no error")
+	}
 	failing := opts
 	failing.Gather = func(context.Context) (*ValidationData, error) { return nil, errors.New("ocsp down") }
 	if _, err := Sign(context.Background(), testFacts(), failing); err == nil || !strings.Contains(err.Error(), "ocsp down") {

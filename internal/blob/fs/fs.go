@@ -74,8 +74,8 @@ func Open(dir string, opts Options) (*Store, error) {
 // syncs run even when nothing was made, for directories made by a process
 // that crashed before its sync. A directory that cannot be made (a store
 // opened read-only to be copied) is left to the put that needs it, which
-// makes one found missing as it does one removed later (place); only a
-// failed sync of directories made here fails Open. A store without sync
+// makes one found missing as it does one removed later (place); a failed
+// sync fails Open unless a directory could not be made. A store without sync
 // gains nothing from this: its puts make each directory when first needed.
 func (s *Store) makeFanOut() error {
 	root := filepath.Join(s.dir, "sha256")
@@ -89,19 +89,19 @@ func (s *Store) makeFanOut() error {
 			have[b[0]] = true
 		}
 	}
-	made := false
+	refused := false
 	for i := range have {
 		if have[i] {
 			continue
 		}
 		err := os.Mkdir(filepath.Join(root, hex.EncodeToString([]byte{byte(i)})), 0o700)
 		if err != nil && !errors.Is(err, fs.ErrExist) {
+			refused = true
 			break
 		}
-		made = made || err == nil
 	}
 	for _, d := range []string{root, s.dir} {
-		if err := s.syncDir(d); err != nil && made {
+		if err := s.syncDir(d); err != nil && !refused {
 			return err
 		}
 	}

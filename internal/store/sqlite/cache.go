@@ -30,8 +30,9 @@ const jobCacheSize = 2048
 // another, has committed since that connection last looked
 // (https://sqlite.org/pragma.html#pragma_data_version); a change drops
 // everything kept. A job read from the file reads data_version in its own
-// transaction (readJob), which makes the same check. This process's own changes of jobs and
-// organisations all go through the writer's one connection, where the
+// transaction (readJob), which makes the same check. This process's own
+// changes of jobs and organisations all go through the writer's one
+// connection, where the
 // cache's reads run too, and each forgets what it changes inside its
 // transaction, while it holds that connection: a read that missed either
 // ended before the change began, and the forgetting's new generation keeps

@@ -7,7 +7,10 @@ import (
 	"crypto/sha256"
 	"crypto/x509"
 	"io"
+	"os"
+	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -18,6 +21,7 @@ import (
 	"github.com/segl/segl/internal/pdf"
 	"github.com/segl/segl/internal/pki"
 	"github.com/segl/segl/internal/testdocs"
+	"github.com/segl/segl/internal/testtool"
 	"github.com/segl/segl/internal/tsp"
 	"github.com/segl/segl/internal/validate"
 )
@@ -182,6 +186,50 @@ func TestSealBLTAfterSignature(t *testing.T) {
 	}
 }
 
+// sealChecked seals doc with s and opts, checks the file with segl's
+// validator and, as tools we did not write, qpdf and pdfsig (the seal
+// valid and trusted: a /Contents sized to fit must still hold the CMS that
+// /ByteRange leaves out), and returns its signatures and size.
+func (e *env) sealChecked(t *testing.T, s *pades.Sealer, doc []byte, opts pades.Options) ([]pdf.SignatureInfo, int) {
+	t.Helper()
+	var out bytes.Buffer
+	if err := s.Seal(context.Background(), &out, bytes.NewReader(doc), int64(len(doc)), opts); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := validate.PDF(bytes.NewReader(out.Bytes()), int64(out.Len()), validate.Options{Roots: e.dev.Roots()})
+	if err != nil || rep.Indication != validate.TotalPassed {
+		t.Fatalf("validation: %v %+v", err, rep)
+	}
+	r, err := pdf.Open(bytes.NewReader(out.Bytes()), int64(out.Len()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	infos, err := r.Signatures()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tool := range []string{"pdfsig", "certutil", "qpdf"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			testtool.Missing(t, "%s not installed (Debian packages poppler-utils, libnss3-tools, qpdf)", tool)
+		}
+	}
+	path := filepath.Join(t.TempDir(), "sealed.pdf")
+	if err := os.WriteFile(path, out.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := exec.Command("qpdf", "--check", path).CombinedOutput(); err != nil {
+		t.Fatalf("qpdf --check: %v\n%s", err, b)
+	}
+	b, _ := exec.Command("pdfsig", "-nssdir", trustOnly(t, e.dev.Root), path).CombinedOutput()
+	first, _, _ := strings.Cut(string(b), "Signature #2")
+	for _, want := range []string{"Signature is Valid.", "Certificate is Trusted."} {
+		if !strings.Contains(first, want) {
+			t.Errorf("pdfsig does not say %q of the seal:\n%s", want, b)
+		}
+	}
+	return infos, out.Len()
+}
+
 // TestSealFitsContents checks Options.Fit: the first seal reserves the
 // default room for its CMS, the next what the first needed and a
 // kilobyte, so the file is smaller by the zeros it no longer holds; a Fit
@@ -192,24 +240,11 @@ func TestSealFitsContents(t *testing.T) {
 	doc := testdocs.PDF("Kvittering", 5_000)
 	seal := func(fit *pades.ContentsFit) (pdf.SignatureInfo, int) {
 		t.Helper()
-		var out bytes.Buffer
-		if err := e.sealer.Seal(context.Background(), &out, bytes.NewReader(doc), int64(len(doc)),
-			pades.Options{Level: pades.BLT, Name: "segl TTP seal (development)", Fit: fit}); err != nil {
-			t.Fatal(err)
+		infos, size := e.sealChecked(t, e.sealer, doc, pades.Options{Level: pades.BLT, Name: "segl TTP seal (development)", Fit: fit})
+		if len(infos) != 1 {
+			t.Fatalf("%d signatures, want 1", len(infos))
 		}
-		rep, err := validate.PDF(bytes.NewReader(out.Bytes()), int64(out.Len()), validate.Options{Roots: e.dev.Roots()})
-		if err != nil || rep.Indication != validate.TotalPassed {
-			t.Fatalf("validation: %v %+v", err, rep)
-		}
-		r, err := pdf.Open(bytes.NewReader(out.Bytes()), int64(out.Len()))
-		if err != nil {
-			t.Fatal(err)
-		}
-		infos, err := r.Signatures()
-		if err != nil || len(infos) != 1 {
-			t.Fatalf("%d signatures, %v; want 1", len(infos), err)
-		}
-		return infos[0], out.Len()
+		return infos[0], size
 	}
 	fit := &pades.ContentsFit{}
 	first, firstSize := seal(fit)
@@ -242,22 +277,9 @@ func TestDocumentTimeStampFits(t *testing.T) {
 	doc := testdocs.PDF("Avtale", 5_000)
 	stamp := func(s *pades.Sealer) pdf.SignatureInfo {
 		t.Helper()
-		var out bytes.Buffer
-		if err := s.Seal(context.Background(), &out, bytes.NewReader(doc), int64(len(doc)),
-			pades.Options{Level: pades.BLTA, Name: "segl TTP seal (development)"}); err != nil {
-			t.Fatal(err)
-		}
-		rep, err := validate.PDF(bytes.NewReader(out.Bytes()), int64(out.Len()), validate.Options{Roots: e.dev.Roots()})
-		if err != nil || rep.Indication != validate.TotalPassed {
-			t.Fatalf("validation: %v %+v", err, rep)
-		}
-		r, err := pdf.Open(bytes.NewReader(out.Bytes()), int64(out.Len()))
-		if err != nil {
-			t.Fatal(err)
-		}
-		infos, err := r.Signatures()
-		if err != nil || len(infos) != 2 || infos[1].SubFilter != pdf.SubFilterRFC3161 {
-			t.Fatalf("%d signatures, %v; want a signature and a document time-stamp", len(infos), err)
+		infos, _ := e.sealChecked(t, s, doc, pades.Options{Level: pades.BLTA, Name: "segl TTP seal (development)"})
+		if len(infos) != 2 || infos[1].SubFilter != pdf.SubFilterRFC3161 {
+			t.Fatalf("%d signatures; want a signature and a document time-stamp", len(infos))
 		}
 		return infos[1]
 	}

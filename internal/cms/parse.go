@@ -31,9 +31,13 @@ type SignedData struct {
 
 	prefix []byte // SignedData contents before signerInfos, for AddUnsignedAttribute
 	ber    bool   // some of the structure is BER rather than DER
+}
 
-	body     asn1.RawValue   // SignedData, from parseSignedDataHead to parseRest
-	elements []asn1.RawValue // its elements
+// signedDataElements are SignedData (RFC 5652 §5.1) and its elements, as
+// parseHead leaves them for parseRest.
+type signedDataElements struct {
+	rv  asn1.RawValue
+	els []asn1.RawValue
 }
 
 // SignerInfo is one signer (RFC 5652 §5.3) with its attributes decoded.
@@ -128,11 +132,11 @@ type IssuerSerial struct {
 // them. Parse does not panic on any input.
 func Parse(der []byte) (*SignedData, error) {
 	der = bytes.Clone(der) // everything parsed below aliases this copy
-	sd, err := parseHead(der)
+	sd, rest, err := parseHead(der)
 	if err != nil {
 		return nil, err
 	}
-	if err := sd.parseRest(); err != nil {
+	if err := sd.parseRest(rest, sd.parseSignerInfo); err != nil {
 		return nil, err
 	}
 	return sd, nil
@@ -146,11 +150,11 @@ func Parse(der []byte) (*SignedData, error) {
 // signature's or a time-stamp token's certificates (the DSS of a PAdES
 // file), never for a trust decision.
 func ParseSigners(der []byte) (*SignedData, error) {
-	sd, err := parseHead(bytes.Clone(der))
+	sd, rest, err := parseHead(bytes.Clone(der))
 	if err != nil {
 		return nil, err
 	}
-	err = sd.parseRestWith(func(rv asn1.RawValue) (SignerInfo, error) {
+	err = sd.parseRest(rest, func(rv asn1.RawValue) (SignerInfo, error) {
 		si, _, err := sd.parseSignerHead(rv)
 		return SignerInfo{Certificate: si.Certificate}, err
 	})
@@ -163,45 +167,47 @@ func ParseSigners(der []byte) (*SignedData, error) {
 // parseHead is Parse up to the encapsulated content: the ContentInfo, and
 // SignedData's version, digest algorithms and EncapsulatedContentInfo;
 // parseRest reads the rest. der is not copied.
-func parseHead(der []byte) (*SignedData, error) {
+func parseHead(der []byte) (*SignedData, signedDataElements, error) {
+	var none signedDataElements
 	ci, rest, err := readBER(der, 0)
 	if err != nil {
-		return nil, err
+		return nil, none, err
 	}
 	for _, b := range rest {
 		if b != 0 {
-			return nil, malformed("data after the content info")
+			return nil, none, malformed("data after the content info")
 		}
 	}
 	if !isSequence(ci) {
-		return nil, malformed("content info is not a sequence")
+		return nil, none, malformed("content info is not a sequence")
 	}
 	sd := &SignedData{Raw: der[:len(der)-len(rest)]}
 	els, err := sd.split(ci)
 	if err != nil {
-		return nil, err
+		return nil, none, err
 	}
 	if len(els) != 2 {
-		return nil, malformed("content info with %d elements", len(els))
+		return nil, none, malformed("content info with %d elements", len(els))
 	}
 	var ct asn1.ObjectIdentifier
 	if err := decode(els[0], &ct, "content type"); err != nil {
-		return nil, err
+		return nil, none, err
 	}
 	if !ct.Equal(OIDSignedData) {
-		return nil, malformed("content type %v is not signed data", ct)
+		return nil, none, malformed("content type %v is not signed data", ct)
 	}
 	if !isContext(els[1], 0, true) {
-		return nil, malformed("content is not [0] explicit")
+		return nil, none, malformed("content is not [0] explicit")
 	}
 	inner, err := sd.one(els[1])
 	if err != nil {
-		return nil, err
+		return nil, none, err
 	}
-	if err := sd.parseSignedDataHead(inner); err != nil {
-		return nil, err
+	elems, err := sd.parseSignedDataHead(inner)
+	if err != nil {
+		return nil, none, err
 	}
-	return sd, nil
+	return sd, elems, nil
 }
 
 // split returns the elements of a constructed value of the BER structure,
@@ -233,44 +239,39 @@ func (sd *SignedData) one(rv asn1.RawValue) (asn1.RawValue, error) {
 }
 
 // parseSignedDataHead reads SignedData (RFC 5652 §5.1) up to its
-// EncapsulatedContentInfo, and keeps it and its elements for parseRest.
-func (sd *SignedData) parseSignedDataHead(rv asn1.RawValue) error {
+// EncapsulatedContentInfo, and returns it and its elements for parseRest.
+func (sd *SignedData) parseSignedDataHead(rv asn1.RawValue) (signedDataElements, error) {
+	var none signedDataElements
 	if !isSequence(rv) {
-		return malformed("signed data is not a sequence")
+		return none, malformed("signed data is not a sequence")
 	}
 	els, err := sd.split(rv)
 	if err != nil {
-		return err
+		return none, err
 	}
 	if len(els) < 4 {
-		return malformed("signed data with %d elements", len(els))
+		return none, malformed("signed data with %d elements", len(els))
 	}
 	var version int
 	if err := decode(els[0], &version, "signed data version"); err != nil {
-		return err
+		return none, err
 	}
 	if version != 1 && version != 3 && version != 4 && version != 5 {
-		return malformed("signed data version %d", version)
+		return none, malformed("signed data version %d", version)
 	}
 	if !isSet(els[1]) {
-		return malformed("digest algorithms are not a set")
+		return none, malformed("digest algorithms are not a set")
 	}
 	if err := sd.parseEncapContentInfo(els[2]); err != nil {
-		return err
+		return none, err
 	}
-	sd.body, sd.elements = rv, els
-	return nil
+	return signedDataElements{rv, els}, nil
 }
 
 // parseRest reads the rest of SignedData after parseSignedDataHead:
-// certificates, CRLs and signer infos.
-func (sd *SignedData) parseRest() error {
-	return sd.parseRestWith(sd.parseSignerInfo)
-}
-
-// parseRestWith is parseRest with each SignerInfo read by parseSigner.
-func (sd *SignedData) parseRestWith(parseSigner func(asn1.RawValue) (SignerInfo, error)) error {
-	rv, els := sd.body, sd.elements
+// certificates, CRLs, and signer infos, each read by parseSigner.
+func (sd *SignedData) parseRest(rest signedDataElements, parseSigner func(asn1.RawValue) (SignerInfo, error)) error {
+	rv, els := rest.rv, rest.els
 	i := 3
 	if i < len(els) && isContext(els[i], 0, true) {
 		if err := sd.parseCertificates(els[i]); err != nil {

@@ -330,7 +330,7 @@ func stamp(ctx context.Context, s Stamper, h crypto.Hash, sig []byte) ([]byte, e
 // signature and certificates are the Stamper's to check (tsp.Client
 // verifies them; tsp.Authority made them) and the validator's.
 func CheckTimeStamp(tok []byte, h crypto.Hash, imprint []byte) error {
-	sd, err := parseHead(tok)
+	sd, _, err := parseHead(tok)
 	if err != nil {
 		return err
 	}

@@ -224,13 +224,15 @@ type tree struct {
 	unsigned         *etree.Element // UnsignedSignatureProperties; nil for B-B
 }
 
+// xa adds an element of the XAdES namespace named name to parent.
+func xa(parent *etree.Element, name string) *etree.Element {
+	return parent.CreateElement(prefixXAdES + ":" + name)
+}
+
 // addValidation adds v to the unsigned signature properties after the
 // SignatureTimeStamp, as CertificateValues and RevocationValues (B-LT, EN
 // 319 132-1 §5.4).
 func addValidation(usp *etree.Element, v *ValidationData) {
-	xa := func(parent *etree.Element, name string) *etree.Element {
-		return parent.CreateElement(prefixXAdES + ":" + name)
-	}
 	values := func(parent *etree.Element, list, item string, ders [][]byte) {
 		if len(ders) == 0 {
 			return
@@ -252,9 +254,6 @@ func buildTree(f *Facts, opts SignOptions, alg string) (*tree, error) {
 	var t tree
 	ds := func(parent *etree.Element, name string) *etree.Element {
 		return parent.CreateElement(prefixDS + ":" + name)
-	}
-	xa := func(parent *etree.Element, name string) *etree.Element {
-		return parent.CreateElement(prefixXAdES + ":" + name)
 	}
 	algorithm := func(parent *etree.Element, name, alg string) {
 		ds(parent, name).CreateAttr("Algorithm", alg)

@@ -34,6 +34,7 @@ type writer struct {
 	sum     hash.Hash // of everything written, for the file identifier
 	offsets []int64   // by object number; 0 until written
 	obj     []byte    // scratch for object headers
+	quick   bool      // Meta.Quick: page contents stored as they are
 	*flater
 }
 
@@ -48,7 +49,7 @@ func newWriter(w io.Writer, quick bool) *writer {
 	}
 	bw := writeBuffers.get(func() *bufio.Writer { return bufio.NewWriterSize(nil, 64<<10) })
 	bw.Reset(w)
-	return &writer{bw: bw, sum: sha256.New(), offsets: []int64{0}, flater: f}
+	return &writer{bw: bw, sum: sha256.New(), offsets: []int64{0}, quick: quick, flater: f}
 }
 
 // release keeps w's buffer and flater for the next document; w must not
@@ -138,7 +139,7 @@ func (w *writer) putStream(ref pdf.Ref, dict string, data []byte) error {
 // rendering (a Huffman table built for every stream); the 2 KB it saved
 // cost less to carry than to deflate.
 func (w *writer) putContent(ref pdf.Ref, data []byte) error {
-	if w.level == zlib.BestSpeed {
+	if w.quick {
 		return w.putEncoded(ref, "", data, false)
 	}
 	return w.putStream(ref, "", data)

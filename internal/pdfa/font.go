@@ -272,28 +272,32 @@ func (f *sfnt) glyph(g uint16) []byte {
 
 // Composite glyph flags (OpenType "glyf", composite glyph description).
 const (
-	argsAreWords    = 0x0001
-	haveScale       = 0x0008
-	moreComponents  = 0x0020
-	haveXYScale     = 0x0040
-	haveTwoByTwo    = 0x0080
-	compositeHeader = 10 // numberOfContours and the bounding box
+	argsAreWords     = 0x0001
+	haveScale        = 0x0008
+	moreComponents   = 0x0020
+	haveXYScale      = 0x0040
+	haveTwoByTwo     = 0x0080
+	haveInstructions = 0x0100
+	compositeHeader  = 10 // numberOfContours and the bounding box
 )
 
 // components calls fn with the offset of each component's glyph index in
-// a composite glyph b (numberOfContours < 0); simple glyphs have none. The
-// offsets let the subsetter both follow and renumber the references.
-func components(b []byte, fn func(off int) error) error {
+// a composite glyph b (numberOfContours < 0), its flags being the two
+// bytes before it, and returns the offset just after the last component,
+// where the glyph's instructions begin; simple glyphs have none, and end
+// 0. The offsets let the subsetter follow, renumber and unhint the
+// references.
+func components(b []byte, fn func(off int) error) (end int, err error) {
 	if len(b) < compositeHeader || int16(binary.BigEndian.Uint16(b)) >= 0 {
-		return nil
+		return 0, nil
 	}
 	for p := compositeHeader; ; {
 		if p+4 > len(b) {
-			return fontErr("composite glyph truncated")
+			return 0, fontErr("composite glyph truncated")
 		}
 		flags := binary.BigEndian.Uint16(b[p:])
 		if err := fn(p + 2); err != nil {
-			return err
+			return 0, err
 		}
 		p += 4
 		if flags&argsAreWords != 0 {
@@ -309,8 +313,47 @@ func components(b []byte, fn func(off int) error) error {
 		case flags&haveTwoByTwo != 0:
 			p += 8
 		}
+		if p > len(b) {
+			return 0, fontErr("composite glyph truncated")
+		}
 		if flags&moreComponents == 0 {
-			return nil
+			return p, nil
 		}
 	}
+}
+
+// appendUnhinted appends glyph b to dst without its instructions (the
+// TrueType bytecode that fits its outline to the pixel grid): a simple
+// glyph with an instructionLength of 0, a composite one cut after its
+// last component with WE_HAVE_INSTRUCTIONS cleared. The outline, the
+// bounding box and the components are unchanged.
+func appendUnhinted(dst, b []byte) ([]byte, error) {
+	if len(b) < compositeHeader {
+		return append(dst, b...), nil // no outline (a space)
+	}
+	if contours := int(int16(binary.BigEndian.Uint16(b))); contours >= 0 {
+		at := compositeHeader + 2*contours // instructionLength
+		if at+2 > len(b) {
+			return nil, fontErr("glyph truncated")
+		}
+		code := at + 2 + int(binary.BigEndian.Uint16(b[at:]))
+		if code > len(b) {
+			return nil, fontErr("glyph instructions beyond the glyph")
+		}
+		dst = append(dst, b[:at]...)
+		dst = append(dst, 0, 0)
+		return append(dst, b[code:]...), nil
+	}
+	end, err := components(b, func(int) error { return nil })
+	if err != nil {
+		return nil, err
+	}
+	start := len(dst)
+	dst = append(dst, b[:end]...)
+	g := dst[start:]
+	_, err = components(g, func(off int) error {
+		binary.BigEndian.PutUint16(g[off-2:], binary.BigEndian.Uint16(g[off-2:])&^haveInstructions)
+		return nil
+	})
+	return dst, err
 }

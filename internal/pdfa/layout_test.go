@@ -1,6 +1,7 @@
 package pdfa
 
 import (
+	"bytes"
 	"encoding/binary"
 	"slices"
 	"testing"
@@ -162,4 +163,66 @@ func TestFontProgramAllocations(t *testing.T) {
 	if allocs > 40 {
 		t.Errorf("fontProgram made %.0f allocations for %d glyphs, want at most 40", allocs, len(sub.gids))
 	}
+}
+
+// TestUnhintedGlyphs checks appendUnhinted on every glyph of the font:
+// what follows a simple glyph's instructions (flags and coordinates) and a
+// composite glyph's components are kept byte for byte, only the
+// instructions go, and most glyphs had some.
+func TestUnhintedGlyphs(t *testing.T) {
+	f, err := loadFont()
+	if err != nil {
+		t.Fatal(err)
+	}
+	hinted, before, after := 0, 0, 0
+	for g := range f.numGlyphs {
+		b := f.glyph(uint16(g))
+		u, err := appendUnhinted(nil, b)
+		if err != nil {
+			t.Fatalf("glyph %d: %v", g, err)
+		}
+		before, after = before+len(b), after+len(u)
+		if len(u) < len(b) {
+			hinted++
+		}
+		if len(b) < compositeHeader {
+			if !bytes.Equal(u, b) {
+				t.Errorf("glyph %d without outline changed", g)
+			}
+			continue
+		}
+		if contours := int(int16(binary.BigEndian.Uint16(b))); contours >= 0 {
+			at := compositeHeader + 2*contours
+			code := at + 2 + int(binary.BigEndian.Uint16(b[at:]))
+			if !bytes.Equal(u[:at], b[:at]) || binary.BigEndian.Uint16(u[at:]) != 0 || !bytes.Equal(u[at+2:], b[code:]) {
+				t.Errorf("simple glyph %d: outline changed", g)
+			}
+			continue
+		}
+		end, _ := components(b, func(int) error { return nil })
+		var flags []uint16
+		components(b, func(off int) error { flags = append(flags, binary.BigEndian.Uint16(b[off-2:])); return nil })
+		i := 0
+		components(u, func(off int) error {
+			if got, want := binary.BigEndian.Uint16(u[off-2:]), flags[i]&^haveInstructions; got != want {
+				t.Errorf("composite glyph %d: component %d flags %#x, want %#x", g, i, got, want)
+			}
+			i++
+			return nil
+		})
+		if len(u) != end || i != len(flags) {
+			t.Errorf("composite glyph %d: %d bytes and %d components, want %d and %d", g, len(u), i, end, len(flags))
+		}
+	}
+	// The letters of a receipt were hinted, and lose more than a third.
+	letters, unhinted := 0, 0
+	for _, r := range "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyzÆØÅæøå" {
+		b := f.glyph(f.cmap[r])
+		u, _ := appendUnhinted(nil, b)
+		letters, unhinted = letters+len(b), unhinted+len(u)
+	}
+	if hinted == 0 || unhinted > letters*2/3 {
+		t.Errorf("%d of %d glyphs had instructions; letters %d → %d bytes", hinted, f.numGlyphs, letters, unhinted)
+	}
+	t.Logf("%d of %d glyphs had instructions; glyf %d → %d bytes, letters %d → %d", hinted, f.numGlyphs, before, after, letters, unhinted)
 }

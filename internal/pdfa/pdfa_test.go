@@ -585,14 +585,28 @@ func checkProgram(t *testing.T, prog []byte) *sfnt {
 	}
 	for g := range sf.numGlyphs {
 		b := sf.glyph(uint16(g))
-		err := components(b, func(off int) error {
+		end, err := components(b, func(off int) error {
 			if c := binary.BigEndian.Uint16(b[off:]); int(c) >= sf.numGlyphs || sf.loca[c] == sf.loca[c+1] {
 				return fmt.Errorf("glyph %d: component %d missing", g, c)
+			}
+			if binary.BigEndian.Uint16(b[off-2:])&haveInstructions != 0 {
+				return fmt.Errorf("glyph %d: a component says instructions follow", g)
 			}
 			return nil
 		})
 		if err != nil {
 			t.Error(err)
+		}
+		// No glyph keeps its instructions (appendUnhinted).
+		switch {
+		case len(b) < compositeHeader:
+		case end > 0 && len(b)-end > 3: // at most the padding to four bytes follows
+			t.Errorf("glyph %d: %d bytes after its last component", g, len(b)-end)
+		case end == 0:
+			at := compositeHeader + 2*int(int16(binary.BigEndian.Uint16(b)))
+			if n := binary.BigEndian.Uint16(b[at:]); n != 0 {
+				t.Errorf("glyph %d keeps %d bytes of instructions", g, n)
+			}
 		}
 	}
 	return sf

@@ -142,7 +142,7 @@ func (s *subset) addGlyph(g uint16, depth int) (uint16, error) {
 	s.gids = append(s.gids, g)
 	s.newGID[g] = n
 	b := s.f.glyph(g)
-	err := components(b, func(off int) error {
+	_, err := components(b, func(off int) error {
 		c := binary.BigEndian.Uint16(b[off:])
 		if int(c) >= s.f.numGlyphs {
 			return fontErr("composite glyph %d names glyph %d", g, c)
@@ -175,6 +175,15 @@ func (s *subset) tag() string {
 // table, which some consumers expect. No cmap: glyphs are selected through
 // /CIDToGIDMap (9.7.4.2). Composite glyphs are rewritten to name their
 // components by their new indices.
+//
+// The glyphs go without their own instructions (appendUnhinted): in DejaVu
+// Sans they are more than half of every glyph's bytes, and they only fit
+// outlines to a screen's pixel grid at small sizes, which PDF viewers,
+// rasterising with anti-aliasing, mostly skip. Every signature page, act
+// appearance and receipt embeds a subset, so a signed document and its
+// receipt each carried about 10 KB of them per font, in every copy stored,
+// hashed, sent to a mailbox and downloaded. The outlines, metrics and
+// the font-wide tables above stay as they are.
 func (s *subset) fontProgram() ([]byte, error) {
 	f := s.f
 	n := len(s.gids)
@@ -192,9 +201,12 @@ func (s *subset) fontProgram() ([]byte, error) {
 		binary.BigEndian.PutUint16(hmtx[4*i:], f.advance[g])
 		binary.BigEndian.PutUint16(hmtx[4*i+2:], uint16(f.lsb[g]))
 		at := len(glyf)
-		glyf = append(glyf, f.glyph(g)...)
+		var err error
+		if glyf, err = appendUnhinted(glyf, f.glyph(g)); err != nil {
+			return nil, err
+		}
 		b := glyf[at:]
-		err := components(b, func(off int) error {
+		_, err = components(b, func(off int) error {
 			c := binary.BigEndian.Uint16(b[off:])
 			nc, ok := s.newGID[c]
 			if !ok {

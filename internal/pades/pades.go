@@ -23,6 +23,7 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -201,6 +202,9 @@ func (s *Sealer) Seal(ctx context.Context, dst io.Writer, src io.ReaderAt, size 
 		defer signed.Close()
 		src = signed
 	}
+	// stamped keeps the signature time-stamp token, for the validation
+	// data of a signature that is the file's first (below).
+	stamped := &keptToken{Stamper: s.TSA}
 	// sign prepares the signature's update with room bytes for the CMS
 	// (0: pdf.DefaultContentsSize) and makes the CMS.
 	sign := func(room int) (*pdf.Prepared, []byte, error) {
@@ -218,7 +222,7 @@ func (s *Sealer) Seal(ctx context.Context, dst io.Writer, src io.ReaderAt, size 
 		}
 		opts := cms.SignOptions{Signer: key, Certificate: cert, Chain: chain, Hash: crypto.SHA256}
 		if o.Level >= BT {
-			opts.Stamper = s.TSA
+			opts.Stamper = stamped
 		}
 		der, err := cms.SignDetached(ctx, digest, opts)
 		if err != nil {
@@ -246,10 +250,58 @@ func (s *Sealer) Seal(ctx context.Context, dst io.Writer, src io.ReaderAt, size 
 		return s.Extend(ctx, dst, signed, n, o.Level == BLTA)
 	}
 	// The new signature is the file's only one (a receipt): its validation
-	// data comes from the signature as written (p.Signature), and the
+	// data comes from the signature as made, whose signer, chain and
+	// time-stamp token are known without parsing it back (made), and the
 	// updates go on in the same spool, without reading the file back to
 	// find it.
-	return s.extend(ctx, dst, signed, nil, n, []pdf.SignatureInfo{sig}, o.Level == BLTA, nil)
+	made := signature{info: sig, signers: madeSigners(cert, chain, stamped.token)}
+	return s.extend(ctx, dst, signed, nil, n, []signature{made}, o.Level == BLTA, nil)
+}
+
+// madeSigners is tokenSigners for a CMS made with cert and chain whose
+// signature time-stamp is token, without parsing the CMS back: the
+// certificates it carries (cert and chain, in the order of their DER SET)
+// go into pool, and the leaves are cert and the token's TSA.
+func madeSigners(cert *x509.Certificate, chain []*x509.Certificate, token []byte) func(pool *certSet) ([]*x509.Certificate, error) {
+	return func(pool *certSet) ([]*x509.Certificate, error) {
+		certs := append([]*x509.Certificate{cert}, chain...)
+		slices.SortFunc(certs, func(a, b *x509.Certificate) int { return bytes.Compare(a.Raw, b.Raw) })
+		pool.add(certs...)
+		leaves := []*x509.Certificate{cert}
+		if tsa, err := tokenSigner(token, pool); err == nil {
+			leaves = append(leaves, tsa)
+		}
+		return leaves, nil
+	}
+}
+
+// keptToken is a cms.Stamper that keeps the last token it returned.
+type keptToken struct {
+	cms.Stamper
+	token []byte
+}
+
+func (k *keptToken) Stamp(ctx context.Context, h crypto.Hash, digest []byte) ([]byte, error) {
+	tok, err := k.Stamper.Stamp(ctx, h, digest)
+	k.token = tok
+	return tok, err
+}
+
+// signature is a signature or document time-stamp whose validation data
+// extend gathers: signers, when set, gives the certificates that signed
+// it (as tokenSigners does) from what the caller knows of it.
+type signature struct {
+	info    pdf.SignatureInfo
+	signers func(pool *certSet) ([]*x509.Certificate, error)
+}
+
+// signatures are infos as extend takes them: signers read from each.
+func signatures(infos []pdf.SignatureInfo) []signature {
+	out := make([]signature, len(infos))
+	for i, info := range infos {
+		out[i] = signature{info: info}
+	}
+	return out
 }
 
 // digestOf is p's DigestSHA256, going on from a copy of hashed, a SHA-256
@@ -312,14 +364,14 @@ func (s *Sealer) ExtendHashed(ctx context.Context, dst io.Writer, src io.ReaderA
 	if len(infos) == 0 {
 		return ErrUnsigned
 	}
-	return s.extend(ctx, dst, out, r, size, infos, archive, hashed)
+	return s.extend(ctx, dst, out, r, size, signatures(infos), archive, hashed)
 }
 
 // extend is ExtendHashed for the size bytes out holds, whose signatures
-// are infos: the updates are appended to out, which r reads (nil: out is
+// are sigs: the updates are appended to out, which r reads (nil: out is
 // opened where an update needs it), and the result is written to dst.
-func (s *Sealer) extend(ctx context.Context, dst io.Writer, out *pdf.Spool, r *pdf.Reader, size int64, infos []pdf.SignatureInfo, archive bool, hashed hash.Hash) error {
-	dss, err := s.validationData(ctx, infos)
+func (s *Sealer) extend(ctx context.Context, dst io.Writer, out *pdf.Spool, r *pdf.Reader, size int64, sigs []signature, archive bool, hashed hash.Hash) error {
+	dss, err := s.validationData(ctx, sigs)
 	if err != nil {
 		return err
 	}
@@ -388,7 +440,7 @@ func (s *Sealer) extend(ctx context.Context, dst io.Writer, out *pdf.Spool, r *p
 	if err != nil {
 		return fmt.Errorf("pades: %w", err)
 	}
-	last, err := s.validationData(ctx, []pdf.SignatureInfo{p.Signature(token)})
+	last, err := s.validationData(ctx, []signature{{info: p.Signature(token)}})
 	if err != nil {
 		return err
 	}
@@ -409,17 +461,24 @@ func (s *Sealer) extend(ctx context.Context, dst io.Writer, out *pdf.Spool, r *p
 }
 
 // validationData gathers, for every signature and time-stamp token of
-// infos, the certificates of its path and the revocation data of every
+// sigs, the certificates of its path and the revocation data of every
 // certificate on it but the trust anchor (pki.Gatherer: OCSP for end
 // entities, the root's CRL for the issuing CA), with a VRI entry per
 // signature and document time-stamp (ISO 32000-2 §12.8.4.4).
-func (s *Sealer) validationData(ctx context.Context, infos []pdf.SignatureInfo) (pdf.DSS, error) {
+func (s *Sealer) validationData(ctx context.Context, sigs []signature) (pdf.DSS, error) {
 	pool := newCertSet(append(append([]*x509.Certificate{s.Cert}, s.Chain...), s.Anchors...))
 	dss := pdf.DSS{VRI: map[string]pdf.VRI{}}
 	g := &pki.Gatherer{Source: s.OCSP}
 	now := s.now()
-	for _, info := range infos {
-		leaves, err := tokenSigners(info, pool)
+	for _, sig := range sigs {
+		info := sig.info
+		var leaves []*x509.Certificate
+		var err error
+		if sig.signers != nil {
+			leaves, err = sig.signers(pool)
+		} else {
+			leaves, err = tokenSigners(info, pool)
+		}
 		if err != nil {
 			return dss, err
 		}

@@ -55,6 +55,13 @@ func canonicalize(e *etree.Element) ([]byte, error) { return canonicalizeWith(e,
 func canonicalizeInclusive(e *etree.Element) ([]byte, error) { return canonicalizeWith(e, true) }
 
 func canonicalizeWith(e *etree.Element, inclusive bool) ([]byte, error) {
+	return appendCanonical(nil, e, inclusive)
+}
+
+// appendCanonical appends the canonical form of e (canonicalizeWith) to
+// dst and returns the extended slice, so that a caller with a buffer of
+// the right size does not grow a new one from nothing.
+func appendCanonical(dst []byte, e *etree.Element, inclusive bool) ([]byte, error) {
 	scope := map[string]string{}
 	var ancestors []*etree.Element
 	for p := e.Parent(); p != nil; p = p.Parent() {
@@ -66,7 +73,7 @@ func canonicalizeWith(e *etree.Element, inclusive bool) ([]byte, error) {
 			return nil, err
 		}
 	}
-	c := canonicalizer{inclusive: inclusive}
+	c := canonicalizer{buf: *bytes.NewBuffer(dst), inclusive: inclusive}
 	if err := c.element(e, scope, map[string]string{}); err != nil {
 		return nil, err
 	}

@@ -14,6 +14,8 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"strings"
+	"sync"
 
 	"github.com/beevik/etree"
 	"github.com/segl/segl/internal/cms"
@@ -66,11 +68,11 @@ func Sign(ctx context.Context, f Facts, opts SignOptions) ([]byte, error) {
 		}
 		r.digest.SetText(base64.StdEncoding.EncodeToString(d))
 	}
-	si, err := canonicalize(t.signedInfo)
-	if err != nil {
-		return nil, err
-	}
-	sig, err := signBytes(opts.Signer, opts.Certificate.PublicKey, alg, si)
+	var sig []byte
+	err = withCanonical(t.signedInfo, func(si []byte) (err error) {
+		sig, err = signBytes(opts.Signer, opts.Certificate.PublicKey, alg, si)
+		return err
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -92,21 +94,45 @@ func Sign(ctx context.Context, f Facts, opts SignOptions) ([]byte, error) {
 			}
 		}
 		if v != nil {
-			// Unsigned properties: indenting again gives the signed
-			// parts the whitespace they were digested and signed with.
 			addValidation(t.unsigned, v)
-			t.doc.Indent(2)
+			indentUnsigned(t.unsigned)
 		}
 	}
 
-	body, err := canonicalize(t.doc.Root())
+	var out []byte
+	err = withCanonical(t.doc.Root(), func(body []byte) error {
+		out = make([]byte, 0, len(xmlDeclaration)+len(body)+1)
+		out = append(append(append(out, xmlDeclaration...), body...), '\n')
+		return nil
+	})
 	if err != nil {
 		return nil, err
 	}
-	out := make([]byte, 0, len(xmlDeclaration)+len(body)+1)
-	out = append(out, xmlDeclaration...)
-	out = append(out, body...)
-	return append(out, '\n'), nil
+	return out, nil
+}
+
+// canonicalScratch holds the buffers of canonical forms that are only
+// hashed, signed or copied once (withCanonical): an evidence is tens of
+// kilobytes, which a buffer grown from nothing allocates about twice over,
+// and is then copied to its exact size.
+var canonicalScratch = sync.Pool{New: func() any { return new([]byte) }}
+
+// maxCanonicalScratch is the largest buffer canonicalScratch keeps.
+const maxCanonicalScratch = 1 << 20
+
+// withCanonical calls use with the exclusive canonical form of e
+// (canonicalize) in a reused buffer, which use must not keep.
+func withCanonical(e *etree.Element, use func(c []byte) error) error {
+	bp := canonicalScratch.Get().(*[]byte)
+	c, err := appendCanonical((*bp)[:0], e, false)
+	if err == nil {
+		err = use(c)
+	}
+	if cap(c) <= maxCanonicalScratch {
+		*bp = c[:0]
+		canonicalScratch.Put(bp)
+	}
+	return err
 }
 
 const xmlDeclaration = `<?xml version="1.0" encoding="UTF-8"?>` + "\n"
@@ -201,12 +227,13 @@ func stamp(ctx context.Context, s cms.Stamper, sigValue *etree.Element) ([]byte,
 }
 
 func digestElement(e *etree.Element, h crypto.Hash) ([]byte, error) {
-	c, err := canonicalize(e)
-	if err != nil {
+	w := h.New()
+	if err := withCanonical(e, func(c []byte) error {
+		w.Write(c)
+		return nil
+	}); err != nil {
 		return nil, err
 	}
-	w := h.New()
-	w.Write(c)
 	return w.Sum(nil), nil
 }
 
@@ -248,6 +275,36 @@ func addValidation(usp *etree.Element, v *ValidationData) {
 		values(rv, "CRLValues", "EncapsulatedCRLValue", v.CRLs)
 		values(rv, "OCSPValues", "EncapsulatedOCSPValue", v.OCSPs)
 	}
+}
+
+// indentUnsigned indents usp, the unsigned signature properties after
+// addValidation, as Document.Indent(2) indents it in the whole document,
+// without indenting the rest again (which the signature covers as it
+// was). Element.IndentWithSettings indents as if usp were the root's
+// child; every line it begins is then deeper by usp's depth below that.
+func indentUnsigned(usp *etree.Element) {
+	s := etree.NewIndentSettings()
+	s.Spaces = 2
+	usp.IndentWithSettings(s)
+	depth := 0 // usp's ancestors, the document itself not counted
+	for p := usp.Parent(); p != nil && p.Parent() != nil; p = p.Parent() {
+		depth++
+	}
+	pad := strings.Repeat(" ", 2*depth)
+	var deepen func(e *etree.Element)
+	deepen = func(e *etree.Element) {
+		for _, c := range e.Child {
+			switch c := c.(type) {
+			case *etree.CharData:
+				if c.IsWhitespace() {
+					c.Data = "\n" + pad + strings.TrimPrefix(c.Data, "\n")
+				}
+			case *etree.Element:
+				deepen(c)
+			}
+		}
+	}
+	deepen(usp)
 }
 
 func buildTree(f *Facts, opts SignOptions, alg string) (*tree, error) {

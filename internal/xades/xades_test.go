@@ -584,3 +584,49 @@ func TestSignGathersAfterTheStamp(t *testing.T) {
 		t.Errorf("a failing Gather: got %v", err)
 	}
 }
+
+// indentUnsigned indents the unsigned properties after addValidation as
+// indenting the whole document again would, byte for byte, whatever
+// validation data there is.
+func TestIndentUnsignedIsDocumentIndent(t *testing.T) {
+	full := validationData(t)
+	for name, v := range map[string]*ValidationData{
+		"full":         full,
+		"certificates": {Certs: full.Certs},
+		"revocation":   {OCSPs: full.OCSPs, CRLs: full.CRLs},
+		"empty":        {},
+	} {
+		t.Run(name, func(t *testing.T) {
+			f := testFacts()
+			f.JobTitle = "  a\r\n\t b  "
+			opts := sealOptions(t)
+			opts.Stamper = testAuthority(t)
+			alg, err := checkSigner(opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tr, err := buildTree(&f, opts, alg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tr.doc.Indent(2)
+			tr.timeStamp.SetText("AAAA")
+			want := tr.doc.Copy()
+			addValidation(tr.unsigned, v)
+			indentUnsigned(tr.unsigned)
+			addValidation(want.FindElement("//xades:UnsignedSignatureProperties"), v)
+			want.Indent(2)
+			got, err := tr.doc.WriteToString()
+			if err != nil {
+				t.Fatal(err)
+			}
+			wantText, err := want.WriteToString()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != wantText {
+				t.Errorf("indented:\n%s\nwant:\n%s", got, wantText)
+			}
+		})
+	}
+}

@@ -303,6 +303,9 @@ func revisionsOf(sections []section) []int64 {
 // "startxref N %%EOF" is looked for (7.5.5).
 const eofWindow = 4096
 
+// nearEOFWindow is how much of eofWindow is read first.
+const nearEOFWindow = 256
+
 // revisionEnds returns, oldest first, the offset just after the %%EOF (and
 // its end-of-line marker, if any) that closes each revision, grouping the
 // sections as revisionsOf does. A revision ends after its latest section,
@@ -311,7 +314,8 @@ const eofWindow = 4096
 // or the end of the file for the newest revision.
 func (r *Reader) revisionEnds(sections []section) []int64 {
 	var ends []int64
-	buf := make([]byte, eofWindow)
+	var near [nearEOFWindow]byte
+	var buf []byte // eofWindow bytes, made when near does not hold the %%EOF
 	for i := 0; i < len(sections); {
 		last := sections[i].end
 		j := i + 1
@@ -322,11 +326,22 @@ func (r *Reader) revisionEnds(sections []section) []int64 {
 		if i == 0 {
 			end = r.size
 		}
-		n, _ := r.src.ReadAt(buf[:max(0, min(int64(len(buf)), r.size-last))], last)
+		// The first %%EOF of the window is the first of its first bytes
+		// when they hold one, as "startxref N %%EOF" after a section
+		// written by segl or most writers does.
+		window := near[:]
+		n, _ := r.src.ReadAt(window[:max(0, min(int64(len(window)), r.size-last))], last)
+		if k := bytes.Index(window[:n], []byte("%%EOF")); (k < 0 || k+len("%%EOF\r\n") > n) && n == len(window) {
+			if buf == nil {
+				buf = make([]byte, eofWindow)
+			}
+			window = buf
+			n, _ = r.src.ReadAt(window[:max(0, min(int64(len(window)), r.size-last))], last)
+		}
 		if n > 0 {
-			if k := bytes.Index(buf[:n], []byte("%%EOF")); k >= 0 {
+			if k := bytes.Index(window[:n], []byte("%%EOF")); k >= 0 {
 				end = last + int64(k) + 5
-				rest := buf[k+5 : n]
+				rest := window[k+5 : n]
 				switch {
 				case bytes.HasPrefix(rest, []byte("\r\n")):
 					end += 2

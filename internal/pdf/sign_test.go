@@ -920,6 +920,22 @@ func TestRevisionEnds(t *testing.T) {
 			}
 		})
 	}
+	// A comment between the trailer and startxref puts the %%EOF further
+	// from the section's end: before, across and after the end of the
+	// first bytes revisionEnds reads (nearEOFWindow), and beyond eofWindow.
+	one := fixture("incremental.pdf")
+	at := bytes.LastIndex(one, []byte("startxref"))
+	// The %%EOF is pad+18 bytes after the section's end.
+	for _, pad := range []int{0, nearEOFWindow - 30, nearEOFWindow - 25, nearEOFWindow - 24, nearEOFWindow - 23, nearEOFWindow - 20, nearEOFWindow, eofWindow - 30, eofWindow + 10} {
+		data := slices.Concat(one[:at], []byte("%"), bytes.Repeat([]byte(" "), pad), []byte("\r\n"), one[at:])
+		data = append(data[:len(data)-1], "\r\n"...) // %%EOF CR LF
+		t.Run(fmt.Sprintf("comment-%d", pad), func(t *testing.T) {
+			want := []int64{firstEOF(one), int64(len(data))}
+			if got := mustOpen(t, data).RevisionEnds(); !slices.Equal(got, want) {
+				t.Errorf("RevisionEnds() = %v, want %v", got, want)
+			}
+		})
+	}
 }
 
 // TestPreparedSignature checks that Prepared.Signature says of a new

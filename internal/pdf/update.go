@@ -362,6 +362,13 @@ func (u *update) writeRaw(objs []RawObject, fresh map[Ref]bool) error {
 	if len(objs) != len(fresh) {
 		return fmt.Errorf("pdf: %d objects allocated, %d given", len(fresh), len(objs))
 	}
+	// Grown once for all of them (a font subset is tens of kilobytes),
+	// not doubled and copied as they come.
+	n := 0
+	for _, o := range objs {
+		n += len(o.Body) + rawObjectFrame
+	}
+	u.buf = slices.Grow(u.buf, n)
 	for _, o := range objs {
 		if !fresh[o.Ref] {
 			return fmt.Errorf("pdf: object %v was not allocated for this update", o.Ref)
@@ -381,6 +388,9 @@ func (u *update) writeRaw(objs []RawObject, fresh map[Ref]bool) error {
 	}
 	return nil
 }
+
+// rawObjectFrame is room for what begin and end write around a body.
+const rawObjectFrame = 32
 
 // checkRefs reports a reference to an object that neither exists in the
 // document nor is new in this update.

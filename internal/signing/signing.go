@@ -305,7 +305,7 @@ func (e *Engine) prepare(ctx context.Context, w io.Writer, j Job, doc Document, 
 		return Prepared{}, errs.E(errs.Invalid, codeBadDocument, "document %s: want its 32-byte SHA-256 and its size (%d, not %d)", doc.ID, size, doc.Size)
 	}
 	sum := sha256.New()
-	if _, err := io.Copy(sum, io.NewSectionReader(src, 0, size)); err != nil {
+	if err := copyPooled(sum, io.NewSectionReader(src, 0, size)); err != nil {
 		return Prepared{}, fmt.Errorf("signing: read document %s: %w", doc.ID, err)
 	}
 	if !bytes.Equal(sum.Sum(nil), doc.SHA256) {
@@ -646,7 +646,7 @@ func (e *Engine) preparedRuns(f io.ReaderAt, size int64, sum string, upload io.R
 			return nil
 		}
 		spans = append(spans, blob.Span{Offset: own.Size(), Size: to - at})
-		if _, err := io.Copy(own, io.NewSectionReader(f, at, to-at)); err != nil {
+		if err := copyPooled(own, io.NewSectionReader(f, at, to-at)); err != nil {
 			return fmt.Errorf("signing: %w", err)
 		}
 		return nil
@@ -674,6 +674,16 @@ func (e *Engine) preparedRuns(f io.ReaderAt, size int64, sum string, upload io.R
 
 // compareBuffers hold sameBytes' two buffers between calls.
 var compareBuffers = sync.Pool{New: func() any { return &[2][]byte{make([]byte, 32<<10), make([]byte, 32<<10)} }}
+
+// copyPooled copies src to dst through one of compareBuffers' buffers:
+// neither side has a ReadFrom or WriteTo, and io.Copy would make a fresh
+// 32 KB buffer each time (two or three per first act).
+func copyPooled(dst io.Writer, src io.Reader) error {
+	bufs := compareBuffers.Get().(*[2][]byte)
+	defer compareBuffers.Put(bufs)
+	_, err := io.CopyBuffer(dst, src, bufs[0])
+	return err
+}
 
 // sameBytes reports an error unless a and b both read the same n bytes.
 func sameBytes(a, b io.Reader, n int64) error {

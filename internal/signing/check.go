@@ -9,8 +9,9 @@ import (
 )
 
 // CheckPDF is the one check of an uploaded PDF, made when its job is
-// created and again before the first signing act prepares it, so that a
-// document refused for signing is refused at upload with the same code:
+// created and again when the first signing act cannot prepare it (which
+// repeats these checks), so that a document refused for signing is
+// refused at upload with the same code:
 // "encrypted-pdf", "pdf-javascript", "signed-upload" (it carries
 // signatures), "dynamic-xfa" (ISO 32000-1 §12.7.8) or "invalid-pdf"
 // (unreadable), each errs.Invalid. name says which document, in messages.

@@ -287,7 +287,7 @@ type Prepared struct {
 // (see the package documentation). doc describes the upload: its SHA-256
 // and size are checked against src, since the page shows the digest.
 //
-// A PDF is checked first as at upload (CheckPDF): one that already
+// A PDF is checked as at upload (CheckPDF): one that already
 // carries signatures is refused (errs.Invalid, "signed-upload"), since
 // rewriting it would break them and a signature page appended to it would
 // make them fail validation, and so is a dynamic XFA form ("dynamic-xfa").
@@ -337,12 +337,17 @@ func (e *Engine) prepare(ctx context.Context, w io.Writer, j Job, doc Document, 
 }
 
 func (e *Engine) preparePDF(w io.Writer, doc Document, slots pdfa.Slots, fonts string, src io.ReaderAt, size int64) (Prepared, error) {
-	if _, err := CheckPDF(src, size, doc.ID); err != nil {
-		return Prepared{}, err
-	}
 	tmp := pdf.NewSpool(e.cfg.TempDir, 0)
 	defer tmp.Close()
 	norm, err := pdf.Normalize(tmp, src, size)
+	// Normalize repeats every check of CheckPDF (pdf.Check and
+	// Info.Signable) and fails, or does not rewrite, where one fails; only
+	// then is CheckPDF asked, for the code the upload would have got.
+	if err != nil || !norm.Rewritten {
+		if _, err := CheckPDF(src, size, doc.ID); err != nil {
+			return Prepared{}, err
+		}
+	}
 	if err != nil {
 		if pdf.DocumentFault(err) {
 			return Prepared{}, errs.Wrap(err, errs.Invalid, codeBadPDF, "document %s cannot be prepared for signing", doc.ID)

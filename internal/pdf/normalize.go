@@ -137,6 +137,22 @@ const copyBufferSize = 32 << 10 // stream data is copied through this much memor
 // On error, w may have received part of the output; callers write to a
 // temporary file.
 func Normalize(w io.Writer, src io.ReaderAt, size int64) (NormalizeResult, error) {
+	return normalizeTo(w, src, size, nil)
+}
+
+// NormalizeWithID is Normalize with the rewritten copy's /ID strings (ISO
+// 32000-1 §14.4) the first 16 bytes of id, a digest of the upload the
+// caller has made already (at least 16 bytes), instead of a SHA-256 of the
+// copy that is made for them alone: one pass over the document less, and
+// the copy as reproducible. An upload passed through unchanged keeps its own.
+func NormalizeWithID(w io.Writer, src io.ReaderAt, size int64, id []byte) (NormalizeResult, error) {
+	if len(id) < 16 {
+		return NormalizeResult{}, fmt.Errorf("pdf: an /ID of %d bytes, want 16", len(id))
+	}
+	return normalizeTo(w, src, size, id[:16:16])
+}
+
+func normalizeTo(w io.Writer, src io.ReaderAt, size int64, id []byte) (NormalizeResult, error) {
 	r, err := Open(src, size)
 	if err != nil {
 		return NormalizeResult{}, err
@@ -178,9 +194,14 @@ func Normalize(w io.Writer, src io.ReaderAt, size int64) (NormalizeResult, error
 
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	h := sha256.New()
 	bw := bufio.NewWriterSize(w, copyBufferSize)
-	nz := newNormalizer(r, newObjectWriter(&countingWriter{w: bw, h: h}))
+	out := &countingWriter{w: bw}
+	if id == nil {
+		out.h = sha256.New()
+	}
+	ow := newObjectWriter(out)
+	ow.id = id
+	nz := newNormalizer(r, ow)
 	res, err := nz.run()
 	if err != nil {
 		return NormalizeResult{}, err

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -15,6 +16,36 @@ import (
 
 	"github.com/segl/segl/internal/testdocs"
 )
+
+// sameButID checks that NormalizeWithID writes what Normalize wrote
+// (out), with the given /ID strings in place of the digest of out.
+func sameButID(t testing.TB, data, out []byte) {
+	t.Helper()
+	id := bytes.Repeat([]byte{0xA5, '(', ')', '\\'}, 8) // 32 bytes, 16 used; a literal string's special characters
+	var with bytes.Buffer
+	if _, err := NormalizeWithID(&with, bytes.NewReader(data), int64(len(data)), id); err != nil {
+		t.Fatalf("NormalizeWithID: %v", err)
+	}
+	tr := mustOpen(t, with.Bytes()).trailer
+	if want := (Array{String(id[:16]), String(id[:16])}); !reflect.DeepEqual(tr["ID"], want) {
+		t.Fatalf("NormalizeWithID: /ID %v, want %v", tr["ID"], want)
+	}
+	digest, ok := mustOpen(t, out).trailer["ID"].(Array)
+	if !ok || len(digest) != 2 {
+		t.Fatalf("Normalize: /ID %v", digest)
+	}
+	encode := func(o Object) []byte {
+		b, err := appendObject(nil, o, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	want := bytes.ReplaceAll(out, encode(digest), encode(Array{String(id[:16]), String(id[:16])}))
+	if !bytes.Equal(with.Bytes(), want) {
+		t.Fatalf("NormalizeWithID wrote other bytes than Normalize besides the /ID")
+	}
+}
 
 // normalize runs Normalize on data and checks what every result must
 // satisfy: the output opens, passes Check, keeps the page count, and is
@@ -50,6 +81,7 @@ func normalize(t testing.TB, data []byte) ([]byte, NormalizeResult) {
 	if got.Revisions != 1 || got.Version != in.Version {
 		t.Fatalf("output has %d revisions and version %s (input %s)", got.Revisions, got.Version, in.Version)
 	}
+	sameButID(t, data, out.Bytes())
 	if r := mustOpen(t, out.Bytes()); len(r.RevisionEnds()) != 1 || bytes.Count(out.Bytes(), []byte("%%EOF")) != 1 {
 		t.Fatalf("output has revision ends %v and %d %%%%EOF markers", r.RevisionEnds(), bytes.Count(out.Bytes(), []byte("%%EOF")))
 	}

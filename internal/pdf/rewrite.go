@@ -21,6 +21,7 @@ type objectWriter struct {
 	offs    []int64  // of each object written
 	buf     []byte
 	copyBuf []byte // stream data is copied through it
+	id      []byte // the /ID strings when given; else a digest of the output (finish)
 }
 
 // queued is one object of the output. An object of a source document has
@@ -106,12 +107,15 @@ func (w *objectWriter) writeMade(k int, q queued) error {
 }
 
 // finish writes the cross-reference table (§7.5.4) and the trailer
-// (§7.5.5) with /Size and a fresh /ID whose two strings are the first 16
-// bytes of the SHA-256 of the output up to the table, so that the output
-// is reproducible.
+// (§7.5.5) with /Size and a fresh /ID whose two strings are w.id when
+// given, else the first 16 bytes of the SHA-256 of the output up to the
+// table, so that the output is reproducible.
 func (w *objectWriter) finish(trailer Dict) error {
 	start := w.out.n
-	sum := w.out.h.Sum(nil)[:16]
+	sum := w.id
+	if sum == nil {
+		sum = w.out.h.Sum(nil)[:16]
+	}
 	trailer["Size"] = Int(len(w.queue) + 1)
 	trailer["ID"] = Array{String(sum), String(sum)}
 	b := fmt.Appendf(w.buf[:0], "xref\n0 %d\n0000000000 65535 f \n", len(w.queue)+1)
@@ -139,7 +143,7 @@ func (w *objectWriter) finish(trailer Dict) error {
 // written, for the cross-reference table and the /ID.
 type countingWriter struct {
 	w   io.Writer
-	h   hash.Hash
+	h   hash.Hash // nil when the /ID is given (objectWriter.id)
 	n   int64
 	err error
 }
@@ -149,7 +153,9 @@ func (c *countingWriter) Write(p []byte) (int, error) {
 		return 0, c.err
 	}
 	m, err := c.w.Write(p)
-	c.h.Write(p[:m])
+	if c.h != nil {
+		c.h.Write(p[:m])
+	}
 	c.n += int64(m)
 	if err != nil {
 		c.err = fmt.Errorf("pdf: write: %w", err)

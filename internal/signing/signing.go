@@ -339,7 +339,9 @@ func (e *Engine) prepare(ctx context.Context, w io.Writer, j Job, doc Document, 
 func (e *Engine) preparePDF(w io.Writer, doc Document, slots pdfa.Slots, fonts string, src io.ReaderAt, size int64) (Prepared, error) {
 	tmp := pdf.NewSpool(e.cfg.TempDir, 0)
 	defer tmp.Close()
-	norm, err := pdf.Normalize(tmp, src, size)
+	// The copy's /ID is the upload's SHA-256, which prepare has checked,
+	// rather than a digest of the copy made for it alone.
+	norm, err := pdf.NormalizeWithID(tmp, src, size, doc.SHA256)
 	// Normalize repeats every check of CheckPDF (pdf.Check and
 	// Info.Signable) and fails, or does not rewrite, where one fails; only
 	// then is CheckPDF asked, for the code the upload would have got.

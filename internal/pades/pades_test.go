@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/segl/segl/internal/blob"
 	"github.com/segl/segl/internal/blob/fs"
+	"github.com/segl/segl/internal/cms"
 	"github.com/segl/segl/internal/pades"
 	"github.com/segl/segl/internal/pdf"
 	"github.com/segl/segl/internal/pki"
@@ -183,6 +185,46 @@ func TestSealBLTAfterSignature(t *testing.T) {
 	rep, err := validate.PDF(bytes.NewReader(out), int64(len(out)), validate.Options{Roots: e.dev.Roots()})
 	if err != nil || rep.Indication != validate.TotalPassed {
 		t.Fatalf("validation: %v %+v", err, rep)
+	}
+}
+
+// TestMadeSignersGatherAsParsed checks that the validation data Seal
+// gathers for the signature it has just made (its key's certificates and
+// the time-stamp token it got) is what gathering from the signature parsed
+// back gives: the same certificates in the same order, the same revocation
+// data, the same VRI entry.
+func TestMadeSignersGatherAsParsed(t *testing.T) {
+	e := newEnv(t)
+	// One second's revocation data, so that both gatherings get the same.
+	at := time.Now()
+	e.sealer.Now = func() time.Time { return at }
+	e.sealer.OCSP = &pki.RevocationCache{Source: e.sealer.OCSP, Now: e.sealer.Now}
+	signed := e.sealDoc(t, testdocs.PDF("Kvittering", 2_000), pades.BT)
+	r, err := pdf.Open(bytes.NewReader(signed), int64(len(signed)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	infos, err := r.Signatures()
+	if err != nil || len(infos) != 1 {
+		t.Fatalf("%d signatures, %v", len(infos), err)
+	}
+	sd, err := cms.Parse(infos[0].DER)
+	if err != nil || len(sd.Signers) != 1 || sd.Signers[0].TimeStampToken == nil {
+		t.Fatalf("the seal's CMS: %v", err)
+	}
+	parsed, err := pades.ValidationData(context.Background(), e.sealer, infos[0], nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	made, err := pades.ValidationData(context.Background(), e.sealer, infos[0], sd.Signers[0].TimeStampToken)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(made, parsed) {
+		t.Errorf("validation data of the signature as made:\n%+v\nparsed back:\n%+v", made, parsed)
+	}
+	if vri := parsed.VRI[pades.VRIKey(infos[0])]; len(vri.Certs) == 0 || len(vri.OCSPs) != 2 {
+		t.Errorf("VRI entry %+v: want the seal's and the TSA's certificates and OCSP responses", vri)
 	}
 }
 

@@ -35,7 +35,7 @@
 // /ToUnicode CMap (9.10.3), so text can be searched and copied. The subset
 // keeps the font-wide hinting tables but not the glyphs' own instructions
 // (more than half of their bytes); composite glyphs (most accented letters,
-// å among them) bring their components. A one-page form is about 12 KB in
+// å among them) bring their components. A one-page form is about 14 KB in
 // all, where the whole font would add 750 KB.
 //
 // # Colour

@@ -86,8 +86,10 @@ import (
 	"io"
 	"io/fs"
 	"mime"
+	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/segl/segl/internal/blob"
@@ -221,6 +223,34 @@ type Engine struct {
 	// receiptFit sizes the receipts' signatures (pades.Options.Fit), and
 	// sealFit the seal's signatures of authenticated acts.
 	receiptFit, sealFit pades.ContentsFit
+	// sealPath and tsaPath are the certification paths of the seal's
+	// certificate and of the in-process TSA's, which validationData finds
+	// at every act (each step hashes both certificates for pki.SignedBy's
+	// cache) and which do not change while the engine runs.
+	sealPath, tsaPath knownPath
+}
+
+// knownPath keeps the certification path found last for one certificate
+// and its chain (validationData), as long as they are the same
+// certificates (the same pointers: the engine's configuration).
+type knownPath struct {
+	last atomic.Pointer[foundPath]
+}
+
+type foundPath struct {
+	leaf  *x509.Certificate
+	chain []*x509.Certificate
+	path  []*x509.Certificate
+}
+
+// of returns the path of leaf with chain, found by find unless found last.
+func (k *knownPath) of(leaf *x509.Certificate, chain []*x509.Certificate, find func() []*x509.Certificate) []*x509.Certificate {
+	if f := k.last.Load(); f != nil && f.leaf == leaf && slices.Equal(f.chain, chain) {
+		return f.path
+	}
+	path := find()
+	k.last.Store(&foundPath{leaf: leaf, chain: slices.Clone(chain), path: path})
+	return path
 }
 
 // New checks cfg and returns the engine.
@@ -889,10 +919,19 @@ func (e *Engine) validationData(ctx context.Context, cert *x509.Certificate, cha
 		}
 	}
 	g := &pki.Gatherer{Source: e.cfg.OCSP}
-	gather := func(leaf *x509.Certificate, chain []*x509.Certificate) error {
-		path := []*x509.Certificate{leaf}
-		for c := e.issuerOf(leaf, chain); c != nil && len(path) <= len(chain)+len(e.cfg.Seal.Chain)+len(e.cfg.Anchors); c = e.issuerOf(c, chain) {
-			path = append(path, c)
+	gather := func(known *knownPath, leaf *x509.Certificate, chain []*x509.Certificate) error {
+		find := func() []*x509.Certificate {
+			path := []*x509.Certificate{leaf}
+			for c := e.issuerOf(leaf, chain); c != nil && len(path) <= len(chain)+len(e.cfg.Seal.Chain)+len(e.cfg.Anchors); c = e.issuerOf(c, chain) {
+				path = append(path, c)
+			}
+			return path
+		}
+		var path []*x509.Certificate
+		if known != nil {
+			path = known.of(leaf, chain, find)
+		} else {
+			path = find()
 		}
 		if _, _, err := g.Path(ctx, path); err != nil {
 			return fmt.Errorf("signing: %w", err)
@@ -902,12 +941,16 @@ func (e *Engine) validationData(ctx context.Context, cert *x509.Certificate, cha
 		}
 		return nil
 	}
-	if err := gather(cert, chain); err != nil {
+	var known *knownPath // nil: a signer's own key, new at every act
+	if cert == e.cfg.Seal.Cert {
+		known = &e.sealPath
+	}
+	if err := gather(known, cert, chain); err != nil {
 		return nil, err
 	}
 	if a, ok := e.cfg.TSA.(CertifiedStamper); ok {
 		if certs := a.Certificates(); len(certs) > 0 && certs[0] != nil {
-			if err := gather(certs[0], certs[1:]); err != nil {
+			if err := gather(&e.tsaPath, certs[0], certs[1:]); err != nil {
 				return nil, err
 			}
 		}

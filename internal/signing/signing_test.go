@@ -18,6 +18,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -785,5 +786,57 @@ func TestActFailsBeforeTheKeyIsUsed(t *testing.T) {
 	}
 	if n.Load() != 0 {
 		t.Errorf("the signer's key signed %d times before the act failed", n.Load())
+	}
+}
+
+// The seal's and the TSA's paths are found once and then kept: the
+// validation data of later acts is what a fresh engine gathers, and a
+// signer's own key, or another chain, has its path found anew.
+func TestKnownPaths(t *testing.T) {
+	env := setup(t)
+	ctx := context.Background()
+	e := env.engine(t)
+	first, err := e.validationData(ctx, e.cfg.Seal.Cert, e.cfg.Seal.Chain)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.sealPath.last.Load() == nil || e.tsaPath.last.Load() == nil {
+		t.Fatal("the seal's and the TSA's paths are not kept")
+	}
+	again, err := e.validationData(ctx, e.cfg.Seal.Cert, e.cfg.Seal.Chain)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fresh, err := env.engine(t).validationData(ctx, e.cfg.Seal.Cert, e.cfg.Seal.Chain)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, vd := range []*xades.ValidationData{again, fresh} {
+		if !slices.EqualFunc(vd.Certs, first.Certs, bytes.Equal) || len(vd.OCSPs) != len(first.OCSPs) || len(vd.CRLs) != len(first.CRLs) {
+			t.Fatalf("validation data %d certificates, %d OCSP, %d CRL; first %d, %d, %d",
+				len(vd.Certs), len(vd.OCSPs), len(vd.CRLs), len(first.Certs), len(first.OCSPs), len(first.CRLs))
+		}
+	}
+
+	var k knownPath
+	finds := 0
+	find := func(path ...*x509.Certificate) func() []*x509.Certificate {
+		return func() []*x509.Certificate { finds++; return path }
+	}
+	leaf, chain := e.cfg.Seal.Cert, e.cfg.Seal.Chain
+	k.of(leaf, chain, find(leaf))
+	k.of(leaf, slices.Clone(chain), find(leaf))
+	if finds != 1 {
+		t.Fatalf("found %d times for the same certificates, want once", finds)
+	}
+	other := *leaf
+	for _, c := range []struct {
+		leaf  *x509.Certificate
+		chain []*x509.Certificate
+	}{{&other, chain}, {leaf, chain[:len(chain)-1]}, {leaf, append(slices.Clone(chain), leaf)}} {
+		before := finds
+		if got := k.of(c.leaf, c.chain, find(c.leaf, leaf)); finds != before+1 || len(got) != 2 || got[0] != c.leaf {
+			t.Fatalf("another leaf or chain: found %d times, path %v", finds-before, got)
+		}
 	}
 }

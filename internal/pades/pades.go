@@ -437,10 +437,12 @@ func (s *Sealer) extend(ctx context.Context, dst io.Writer, out *pdf.Spool, r *p
 		return err
 	}
 	m, err := p.WriteTo(out, token)
+	stamped := p.Signature(token)
+	p.Release() // out, a spool, has copied the update
 	if err != nil {
 		return fmt.Errorf("pades: %w", err)
 	}
-	last, err := s.validationData(ctx, []signature{{info: p.Signature(token)}})
+	last, err := s.validationData(ctx, []signature{{info: stamped}})
 	if err != nil {
 		return err
 	}

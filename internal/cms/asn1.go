@@ -498,25 +498,79 @@ func tlv(tag byte, parts ...[]byte) []byte {
 	for _, p := range parts {
 		n += len(p)
 	}
-	out := make([]byte, 0, n+6)
-	out = append(out, tag)
-	switch {
-	case n < 0x80:
-		out = append(out, byte(n))
-	case n < 1<<8:
-		out = append(out, 0x81, byte(n))
-	case n < 1<<16:
-		out = append(out, 0x82, byte(n>>8), byte(n))
-	case n < 1<<24:
-		out = append(out, 0x83, byte(n>>16), byte(n>>8), byte(n))
-	default:
-		out = append(out, 0x84, byte(n>>24), byte(n>>16), byte(n>>8), byte(n))
-	}
+	out := appendHeader(make([]byte, 0, n+6), tag, n)
 	for _, p := range parts {
 		out = append(out, p...)
 	}
 	return out
 }
+
+// appendHeader appends the tag and the definite length n (X.690 §8.1.3).
+func appendHeader(b []byte, tag byte, n int) []byte {
+	b = append(b, tag)
+	switch {
+	case n < 0x80:
+		return append(b, byte(n))
+	case n < 1<<8:
+		return append(b, 0x81, byte(n))
+	case n < 1<<16:
+		return append(b, 0x82, byte(n>>8), byte(n))
+	case n < 1<<24:
+		return append(b, 0x83, byte(n>>16), byte(n>>8), byte(n))
+	}
+	return append(b, 0x84, byte(n>>24), byte(n>>16), byte(n>>8), byte(n))
+}
+
+// nestedTLV is a value like tlv's whose parts may be nested values, encoded
+// once, by encode: SignedData holds the signer info, the certificates and
+// the time-stamp token four levels down, which tlv would copy at each.
+type nestedTLV struct {
+	tag   byte   // 0 (end-of-contents, never a value's tag here): raw
+	raw   []byte // written as it is
+	parts []nestedTLV
+	n     int // the content's length
+}
+
+// rawTLV is an encoded value (or nil: nothing) as a part of nestTLV.
+func rawTLV(b []byte) nestedTLV { return nestedTLV{raw: b, n: len(b)} }
+
+func nestTLV(tag byte, parts ...nestedTLV) nestedTLV {
+	n := 0
+	for _, p := range parts {
+		n += p.size()
+	}
+	return nestedTLV{tag: tag, parts: parts, n: n}
+}
+
+// size is the encoded length: tag, length and content (appendHeader).
+func (v nestedTLV) size() int {
+	switch n := v.n; {
+	case v.tag == 0:
+		return n
+	case n < 0x80:
+		return 2 + n
+	case n < 1<<8:
+		return 3 + n
+	case n < 1<<16:
+		return 4 + n
+	case n < 1<<24:
+		return 5 + n
+	}
+	return 6 + v.n
+}
+
+func (v nestedTLV) appendTo(b []byte) []byte {
+	if v.tag == 0 {
+		return append(b, v.raw...)
+	}
+	b = appendHeader(b, v.tag, v.n)
+	for _, p := range v.parts {
+		b = p.appendTo(b)
+	}
+	return b
+}
+
+func (v nestedTLV) encode() []byte { return v.appendTo(make([]byte, 0, v.size())) }
 
 const (
 	tagSequence    = 0x30

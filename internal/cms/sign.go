@@ -158,13 +158,14 @@ func sign(ctx context.Context, content, digest []byte, opts SignOptions) ([]byte
 			return nil, fmt.Errorf("cms: signature does not verify with the signer certificate: %w", err)
 		}
 	}
-	var unsigned []byte
+	var unsigned nestedTLV // absent: rawTLV(nil)
 	if opts.Stamper != nil {
 		tst, err := stamp(ctx, opts.Stamper, h, sig)
 		if err != nil {
 			return nil, err
 		}
-		unsigned = tlv(tagContext1, attribute(OIDAttributeSignatureTimeStampToken, tst))
+		unsigned = nestTLV(tagContext1, nestTLV(tagSequence,
+			rawTLV(mustMarshal(OIDAttributeSignatureTimeStampToken)), nestTLV(tagSet, rawTLV(tst))))
 	}
 	serial, err := marshalInt(opts.Certificate.SerialNumber)
 	if err != nil {
@@ -172,31 +173,31 @@ func sign(ctx context.Context, content, digest []byte, opts SignOptions) ([]byte
 	}
 	digestAlg := algorithmID(hashOID(h), false) // parameters absent (RFC 5754 §2)
 	sa := signatureAlgorithms[alg]
-	signerInfo := tlv(tagSequence,
-		mustMarshal(1), // version 1: issuerAndSerialNumber (RFC 5652 §5.3)
-		tlv(tagSequence, opts.Certificate.RawIssuer, serial),
-		digestAlg,
-		tlv(tagContext0, attrs...),
-		algorithmID(sa.oid, sa.null),
-		tlv(tagOctetString, sig),
+	signerInfo := nestTLV(tagSequence,
+		rawTLV(mustMarshal(1)), // version 1: issuerAndSerialNumber (RFC 5652 §5.3)
+		rawTLV(tlv(tagSequence, opts.Certificate.RawIssuer, serial)),
+		rawTLV(digestAlg),
+		rawTLV(tlv(tagContext0, attrs...)),
+		rawTLV(algorithmID(sa.oid, sa.null)),
+		rawTLV(tlv(tagOctetString, sig)),
 		unsigned,
 	)
-	encap := [][]byte{ctDER}
+	encap := []nestedTLV{rawTLV(ctDER)}
 	if content != nil {
-		encap = append(encap, tlv(tagContext0, tlv(tagOctetString, content)))
+		encap = append(encap, nestTLV(tagContext0, nestTLV(tagOctetString, rawTLV(content))))
 	}
 	version := 3 // RFC 5652 §5.1: eContentType other than id-data
 	if ct.Equal(OIDData) {
 		version = 1
 	}
-	signedData := tlv(tagSequence,
-		mustMarshal(version),
-		tlv(tagSet, digestAlg),
-		tlv(tagSequence, encap...),
+	signedData := nestTLV(tagSequence,
+		rawTLV(mustMarshal(version)),
+		rawTLV(tlv(tagSet, digestAlg)),
+		nestTLV(tagSequence, encap...),
 		opts.certificates(),
-		tlv(tagSet, signerInfo),
+		nestTLV(tagSet, signerInfo),
 	)
-	return tlv(tagSequence, mustMarshal(OIDSignedData), tlv(tagContext0, signedData)), nil
+	return nestTLV(tagSequence, rawTLV(mustMarshal(OIDSignedData)), nestTLV(tagContext0, signedData)).encode(), nil
 }
 
 // scheme checks the options and returns the digest and signature algorithms.
@@ -241,9 +242,9 @@ func (o *SignOptions) scheme() (crypto.Hash, x509.SignatureAlgorithm, error) {
 
 // certificates returns the certificates field: Certificate and Chain, each
 // once, in DER SET OF order.
-func (o *SignOptions) certificates() []byte {
+func (o *SignOptions) certificates() nestedTLV {
 	if o.NoCertificates {
-		return nil
+		return rawTLV(nil)
 	}
 	raws := [][]byte{o.Certificate.Raw}
 	for _, c := range o.Chain {
@@ -252,7 +253,11 @@ func (o *SignOptions) certificates() []byte {
 		}
 	}
 	slices.SortFunc(raws, bytes.Compare)
-	return tlv(tagContext0, raws...)
+	parts := make([]nestedTLV, len(raws))
+	for i, r := range raws {
+		parts[i] = rawTLV(r)
+	}
+	return nestTLV(tagContext0, parts...)
 }
 
 func signAttributes(key crypto.Signer, h crypto.Hash, signedAttrs []byte) ([]byte, error) {

@@ -160,3 +160,17 @@ func nestIndef(n int) []byte {
 	b := slices.Repeat([]byte{0x30, 0x80}, n)
 	return append(b, make([]byte, 2*n)...)
 }
+
+// nestTLV encodes what tlv nested level by level encodes, for contents
+// on both sides of every length form's bounds.
+func TestNestTLVIsTLV(t *testing.T) {
+	for _, n := range []int{0, 1, 0x7f, 0x80, 0xff, 0x100, 0xffff, 0x10000, 0x10001} {
+		inner := bytes.Repeat([]byte{0x5a}, n)
+		want := tlv(tagSequence, []byte{0x02, 0x01, 0x01}, tlv(tagContext0, tlv(tagSet, inner), nil), tlv(tagOctetString, inner))
+		v := nestTLV(tagSequence, rawTLV([]byte{0x02, 0x01, 0x01}), nestTLV(tagContext0, nestTLV(tagSet, rawTLV(inner)), rawTLV(nil)), rawTLV(tlv(tagOctetString, inner)))
+		got := v.encode()
+		if !bytes.Equal(got, want) || v.size() != len(want) || cap(got) != len(want) {
+			t.Fatalf("content of %d bytes: %d bytes (size %d, capacity %d), want %d the same", n, len(got), v.size(), cap(got), len(want))
+		}
+	}
+}

@@ -6,6 +6,9 @@ import (
 	"github.com/segl/segl/internal/pdf"
 )
 
+// FitSlack is what a ContentsFit reserves beyond the largest CMS before.
+const FitSlack = fitSlack
+
 // FitAfter is a ContentsFit that has seen a CMS of n bytes at level.
 func FitAfter(level Level, n int) *ContentsFit {
 	f := &ContentsFit{}

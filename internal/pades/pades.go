@@ -109,7 +109,7 @@ type Options struct {
 	// reading src again. Nil means src is read and hashed.
 	Hashed hash.Hash
 	// Fit, when set, reserves in /Contents what the signatures made with
-	// it at this level needed so far, with a kilobyte to spare, instead of
+	// it at this level needed so far, with fitSlack to spare, instead of
 	// pdf.DefaultContentsSize: the unused part of the room is zeros in the
 	// file (32 KB of hexadecimal for a CMS of 3 to 4 KB). A signature that
 	// does not fit is made again in the default room. One Fit serves the
@@ -157,8 +157,13 @@ func (f *ContentsFit) make(level Level, sign func(room int) (*pdf.Prepared, []by
 	return p, der, nil
 }
 
-// fitSlack is what ContentsFit.room adds to the largest CMS before.
-const fitSlack = 1024
+// fitSlack is what ContentsFit.room adds to the largest CMS before: ten
+// times what the CMS of one key, chain and TSA varies by (two ECDSA
+// signatures' lengths, the token's serial number and the fraction of its
+// time: about 25 bytes), so that one is rarely made again; every byte of
+// it is two zeros in each signature's /Contents, which the acts, the
+// completion and every delivery carry and hash.
+const fitSlack = 256
 
 // made records a CMS of n bytes made at level.
 func (f *ContentsFit) made(level Level, n int) {

@@ -273,10 +273,10 @@ func (e *env) sealChecked(t *testing.T, s *pades.Sealer, doc []byte, opts pades.
 }
 
 // TestSealFitsContents checks Options.Fit: the first seal reserves the
-// default room for its CMS, the next what the first needed and a
-// kilobyte, so the file is smaller by the zeros it no longer holds; a Fit
-// that expects less than the CMS needs makes the signature again in the
-// default room. Every file validates.
+// default room for its CMS, the next what the first needed and FitSlack,
+// so the file is smaller by the zeros it no longer holds, and later ones
+// fit in it, each signed once; a Fit that expects less than the CMS needs
+// makes the signature again in the default room. Every file validates.
 func TestSealFitsContents(t *testing.T) {
 	e := newEnv(t)
 	doc := testdocs.PDF("Kvittering", 5_000)
@@ -294,11 +294,24 @@ func TestSealFitsContents(t *testing.T) {
 		t.Fatalf("the first seal reserved %d bytes, want the default %d", len(first.Raw), pdf.DefaultContentsSize)
 	}
 	next, nextSize := seal(fit)
-	if len(next.Raw) < len(next.DER) || len(next.Raw) > len(first.DER)+1024+64 {
+	if len(next.Raw) < len(next.DER) || len(next.Raw) > len(first.DER)+pades.FitSlack+64 {
 		t.Errorf("the next seal reserved %d bytes for a CMS of %d, the first's %d", len(next.Raw), len(next.DER), len(first.DER))
 	}
 	if nextSize >= firstSize-2*(pdf.DefaultContentsSize-len(next.Raw))+64 {
 		t.Errorf("the next seal is %d bytes, the first %d", nextSize, firstSize)
+	}
+	// The CMS varies by far less than FitSlack (ECDSA signatures' lengths,
+	// the token's serial number and time): none is made twice.
+	seals, _, _ := e.signatures()
+	const more = 30
+	for range more {
+		if err := e.sealer.Seal(context.Background(), io.Discard, bytes.NewReader(doc), int64(len(doc)),
+			pades.Options{Level: pades.BT, Name: "segl TTP seal (development)", Fit: fit}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if after, _, _ := e.signatures(); after-seals != more {
+		t.Errorf("%d seals signed %d times, want once each", more, after-seals)
 	}
 	before, _, _ := e.signatures()
 	again, _ := seal(pades.FitAfter(pades.BLT, 100))
@@ -311,7 +324,7 @@ func TestSealFitsContents(t *testing.T) {
 }
 
 // TestDocumentTimeStampFits checks that a Sealer reserves for a document
-// time-stamp what the tokens before it needed and a kilobyte more, as
+// time-stamp what the tokens before it needed and FitSlack more, as
 // Options.Fit does for signatures, that a token too large for that is made
 // again in the default room, and that the files validate.
 func TestDocumentTimeStampFits(t *testing.T) {
@@ -329,7 +342,7 @@ func TestDocumentTimeStampFits(t *testing.T) {
 	if len(first.Raw) != pdf.DefaultContentsSize {
 		t.Fatalf("the first document time-stamp has %d bytes reserved, want the default %d", len(first.Raw), pdf.DefaultContentsSize)
 	}
-	if next := stamp(e.sealer); len(next.Raw) < len(next.DER) || len(next.Raw) > len(first.DER)+1024+64 {
+	if next := stamp(e.sealer); len(next.Raw) < len(next.DER) || len(next.Raw) > len(first.DER)+pades.FitSlack+64 {
 		t.Errorf("the next document time-stamp has %d bytes reserved for a token of %d, the first's %d", len(next.Raw), len(next.DER), len(first.DER))
 	}
 	small := copySealer(e.sealer)

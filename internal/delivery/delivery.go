@@ -116,21 +116,37 @@ func (d *Service) decode(h func(context.Context, task) error) queue.Handler {
 
 // enqueue queues a task and returns once it is on the disk.
 func (d *Service) enqueue(ctx context.Context, kind, key string, t task, at time.Time) error {
-	if err := d.enqueueDeferred(ctx, kind, key, t, at); err != nil {
+	qt, err := newTask(kind, key, t, at)
+	if err != nil {
+		return err
+	}
+	if err := queue.EnqueueDeferred(ctx, d.Queue, qt.Kind, qt.Key, qt.Payload, qt.RunAt); err != nil {
 		return err
 	}
 	return queue.Sync(d.Queue)
 }
 
-// enqueueDeferred is enqueue without the wait for the disk, for the
-// Pump, which syncs the queue once for a batch before it moves its cursor
-// (queue.Deferred).
-func (d *Service) enqueueDeferred(ctx context.Context, kind, key string, t task, at time.Time) error {
+// newTask is the queue's job for t.
+func newTask(kind, key string, t task, at time.Time) (queue.Task, error) {
 	payload, err := json.Marshal(t)
+	if err != nil {
+		return queue.Task{}, err
+	}
+	return queue.Task{Kind: kind, Key: key, Payload: payload, RunAt: at}, nil
+}
+
+// pending are the tasks that the Pump's batch of feed entries called for,
+// queued together (queue.EnqueueDeferredBatch: one commit for them all)
+// and synced once before the cursor moves past the entries.
+type pending []queue.Task
+
+func (p *pending) add(kind, key string, t task, at time.Time) error {
+	qt, err := newTask(kind, key, t, at)
 	if err != nil {
 		return err
 	}
-	return queue.EnqueueDeferred(ctx, d.Queue, kind, key, payload, at)
+	*p = append(*p, qt)
+	return nil
 }
 
 // cursorName is the Pump's cursor in the store.
@@ -172,10 +188,14 @@ func (d *Service) PumpOnce(ctx context.Context) (int, error) {
 		// two), so read each job once per batch: every read happens after
 		// the batch was read, so it shows at least every change in it.
 		jobs := make(map[[2]string]*job.Job)
+		var tasks pending
 		for _, c := range changes {
-			if err := d.route(ctx, c, jobs); err != nil {
+			if err := d.route(ctx, c, jobs, &tasks); err != nil {
 				return total, err
 			}
+		}
+		if err := queue.EnqueueDeferredBatch(ctx, d.Queue, tasks); err != nil {
+			return total, err
 		}
 		// The batch's tasks are on the disk before the cursor passes the
 		// entries that called for them: one fsync for all of them.
@@ -190,10 +210,10 @@ func (d *Service) PumpOnce(ctx context.Context) (int, error) {
 	}
 }
 
-// route queues what follows one feed entry, deferred: PumpOnce syncs
-// the queue before it moves its cursor. jobs holds the jobs read for the
-// entries before it (nil for a job not found).
-func (d *Service) route(ctx context.Context, c store.Change, jobs map[[2]string]*job.Job) error {
+// route adds to tasks what follows one feed entry, for PumpOnce to queue
+// with the batch's others. jobs holds the jobs read for the entries
+// before it (nil for a job not found).
+func (d *Service) route(ctx context.Context, c store.Change, jobs map[[2]string]*job.Job, tasks *pending) error {
 	key := [2]string{c.Org, c.JobID}
 	j, seen := jobs[key]
 	if !seen {
@@ -213,7 +233,7 @@ func (d *Service) route(ctx context.Context, c store.Change, jobs map[[2]string]
 	now := d.Clock.Now()
 	if j.CallbackURL != "" {
 		t := task{Org: j.Org, Job: j.ID, Change: &c}
-		if err := d.enqueueDeferred(ctx, TaskCallback, "cb/"+strconv.FormatInt(c.Seq, 10), t, now); err != nil {
+		if err := tasks.add(TaskCallback, "cb/"+strconv.FormatInt(c.Seq, 10), t, now); err != nil {
 			return err
 		}
 	}
@@ -228,7 +248,7 @@ func (d *Service) route(ctx context.Context, c store.Change, jobs map[[2]string]
 			s := &j.Signers[i]
 			if s.Status == job.SignerWaiting && s.Notice == "" && j.Turn(s, now) == nil {
 				ref.Signer = s.ID
-				if err := d.enqueueDeferred(ctx, TaskNotifySigner, s.ID+"/request", ref, now); err != nil {
+				if err := tasks.add(TaskNotifySigner, s.ID+"/request", ref, now); err != nil {
 					return err
 				}
 			}
@@ -242,20 +262,20 @@ func (d *Service) route(ctx context.Context, c store.Change, jobs map[[2]string]
 		if j.Status != job.StatusSigned {
 			return nil
 		}
-		return d.enqueueDeferred(ctx, ceremony.TaskComplete, j.ID, ref, now)
+		return tasks.add(ceremony.TaskComplete, j.ID, ref, now)
 	case "job.completed":
-		if err := d.enqueueDeferred(ctx, TaskNotifySender, j.ID, ref, now); err != nil {
+		if err := tasks.add(TaskNotifySender, j.ID, ref, now); err != nil {
 			return err
 		}
 		// One mailbox task for the job, whoever of its signers gets a
 		// message (deliverMailbox).
 		for i := range j.Signers {
 			if forwardsTo(&j.Signers[i]) {
-				return d.enqueueDeferred(ctx, TaskMailbox, j.ID, ref, now)
+				return tasks.add(TaskMailbox, j.ID, ref, now)
 			}
 		}
 	case "job.rejected", "job.expired", "job.failed":
-		return d.enqueueDeferred(ctx, TaskNotifySender, j.ID, ref, now)
+		return tasks.add(TaskNotifySender, j.ID, ref, now)
 	}
 	return nil
 }

@@ -235,8 +235,8 @@ func (w *Web) openSession(r *http.Request) (Session, bool, error) {
 		if err != nil {
 			continue
 		}
-		var s Session
-		if err := json.Unmarshal(plain, &s); err != nil || s.ID == "" {
+		s, err := unmarshalSession(plain)
+		if err != nil || s.ID == "" {
 			return Session{}, false, errs.E(errs.Unauthenticated, codeSessionInvalid, "malformed session")
 		}
 		return s, i > 0, nil

@@ -5,6 +5,7 @@ package s3test
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/tls"
@@ -150,7 +151,13 @@ func (o *Own) Restart() error {
 		args = append(args, "--port", o.port)
 	}
 	cmd := exec.Command(o.script, args...)
-	cmd.Stderr = os.Stderr
+	// What the script says goes to the test's output as it comes (weed's
+	// log, should weed end by itself later), and into a failed start's error.
+	var said bytes.Buffer
+	cmd.Stderr = io.MultiWriter(os.Stderr, &said)
+	// Nothing the script starts keeps its output open once it has ended;
+	// should something, Wait still returns.
+	cmd.WaitDelay = 10 * time.Second
 	// Its own process group, so that Stop ends weed with the script.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	out, err := cmd.StdoutPipe()
@@ -175,7 +182,7 @@ func (o *Own) Restart() error {
 		if errors.As(err, &ee) && ee.ExitCode() == 3 {
 			return errNoBinary
 		}
-		return fmt.Errorf("scripts/s3-test-server did not start: %v", err)
+		return fmt.Errorf("scripts/s3-test-server did not start: %v\n%s", err, said.String())
 	}
 	go io.Copy(io.Discard, out)
 	o.cmd = cmd
@@ -184,12 +191,21 @@ func (o *Own) Restart() error {
 	return nil
 }
 
-// Stop ends the server, as an outage would, and waits until it is gone.
+// Stop ends the server, as an outage would, and waits until it is gone:
+// its ports are free again when Stop returns.
 func (o *Own) Stop() {
 	if o.cmd == nil {
 		return
 	}
-	syscall.Kill(-o.cmd.Process.Pid, syscall.SIGTERM)
+	group := -o.cmd.Process.Pid
+	syscall.Kill(group, syscall.SIGTERM)
+	// The script gives weed 30 s to shut down cleanly; a script that does
+	// not end well after that is killed with weed, not waited for forever.
+	kill := time.AfterFunc(stopTimeout, func() { syscall.Kill(group, syscall.SIGKILL) })
 	o.cmd.Wait()
+	kill.Stop()
 	o.cmd = nil
 }
+
+// stopTimeout bounds Stop.
+const stopTimeout = time.Minute

@@ -21,6 +21,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"os"
@@ -243,13 +244,20 @@ func (c *Cluster) stop() {
 }
 
 // freeAddr returns a loopback address whose port nothing listens on now.
+// The port is drawn from 13000-17999, not by the kernel from its ephemeral
+// range (32768 and up): there the local end of any outgoing connection on
+// the machine may take a killed node's port before the node starts again
+// on it. The range is apart from the test scripts' (20000-32499).
 func freeAddr(t testing.TB) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	for range 100 {
+		addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(13000+rand.IntN(5000)))
+		if ln, err := net.Listen("tcp", addr); err == nil {
+			ln.Close()
+			return addr
+		}
 	}
-	defer ln.Close()
-	return ln.Addr().String()
+	t.Fatal("clustertest: no free port in 13000-17999")
+	return ""
 }
 
 // copyDir copies the regular files under src to dst, keeping their modes.

@@ -322,6 +322,54 @@ func components(b []byte, fn func(off int) error) (end int, err error) {
 	}
 }
 
+// outlineEnd is where simple glyph b's coordinates end, its flags starting
+// at code: the bytes after it are the old record's padding, which the
+// subset pads again (OpenType 'glyf': flags, then x and y coordinates).
+func outlineEnd(b []byte, contours, code int) (int, error) {
+	if contours == 0 {
+		return code, nil
+	}
+	points := int(binary.BigEndian.Uint16(b[compositeHeader+2*(contours-1):])) + 1
+	const (
+		xShort, yShort = 0x02, 0x04
+		repeat         = 0x08
+		xSame, ySame   = 0x10, 0x20
+	)
+	p, xLen, yLen := code, 0, 0
+	for n := 0; n < points; {
+		if p >= len(b) {
+			return 0, fontErr("glyph flags truncated")
+		}
+		flag, times := b[p], 1
+		p++
+		if flag&repeat != 0 {
+			if p >= len(b) {
+				return 0, fontErr("glyph flags truncated")
+			}
+			times += int(b[p])
+			p++
+		}
+		n += times
+		switch {
+		case flag&xShort != 0:
+			xLen += times
+		case flag&xSame == 0:
+			xLen += 2 * times
+		}
+		switch {
+		case flag&yShort != 0:
+			yLen += times
+		case flag&ySame == 0:
+			yLen += 2 * times
+		}
+	}
+	end := p + xLen + yLen
+	if end > len(b) {
+		return 0, fontErr("glyph coordinates truncated")
+	}
+	return end, nil
+}
+
 // appendUnhinted appends glyph b to dst without its instructions (the
 // TrueType bytecode that fits its outline to the pixel grid): a simple
 // glyph with an instructionLength of 0, a composite one cut after its
@@ -340,9 +388,13 @@ func appendUnhinted(dst, b []byte) ([]byte, error) {
 		if code > len(b) {
 			return nil, fontErr("glyph instructions beyond the glyph")
 		}
+		end, err := outlineEnd(b, contours, code)
+		if err != nil {
+			return nil, err
+		}
 		dst = append(dst, b[:at]...)
 		dst = append(dst, 0, 0)
-		return append(dst, b[code:]...), nil
+		return append(dst, b[code:end]...), nil
 	}
 	end, err := components(b, func(int) error { return nil })
 	if err != nil {

@@ -272,12 +272,23 @@ func madeSigners(cert *x509.Certificate, chain []*x509.Certificate, token []byte
 		certs := append([]*x509.Certificate{cert}, chain...)
 		slices.SortFunc(certs, func(a, b *x509.Certificate) int { return bytes.Compare(a.Raw, b.Raw) })
 		pool.add(certs...)
-		leaves := []*x509.Certificate{cert}
-		if tsa, err := tokenSigner(token, pool); err == nil {
-			leaves = append(leaves, tsa)
-		}
-		return leaves, nil
+		return appendSigner(nil, cert, token, pool), nil
 	}
+}
+
+// appendSigner appends a CMS signer's certificate and, when its signature
+// has a time-stamp token, the token's TSA. A token that cannot be read
+// names no TSA: the DSS carries what a validator may use, and checking the
+// token is the validator's.
+func appendSigner(leaves []*x509.Certificate, cert *x509.Certificate, token []byte, pool *certSet) []*x509.Certificate {
+	leaves = append(leaves, cert)
+	if token == nil {
+		return leaves
+	}
+	if tsa, err := tokenSigner(token, pool); err == nil {
+		leaves = append(leaves, tsa)
+	}
+	return leaves
 }
 
 // keptToken is a cms.Stamper that keeps the last token it returned.
@@ -547,13 +558,7 @@ func tokenSigners(info pdf.SignatureInfo, pool *certSet) ([]*x509.Certificate, e
 	pool.add(sd.Certificates...)
 	var leaves []*x509.Certificate
 	for _, si := range sd.Signers {
-		leaves = append(leaves, si.Certificate)
-		if si.TimeStampToken == nil {
-			continue
-		}
-		if tsa, err := tokenSigner(si.TimeStampToken, pool); err == nil {
-			leaves = append(leaves, tsa)
-		}
+		leaves = appendSigner(leaves, si.Certificate, si.TimeStampToken, pool)
 	}
 	return leaves, nil
 }

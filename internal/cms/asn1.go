@@ -544,7 +544,8 @@ func nestTLV(tag byte, parts ...nestedTLV) nestedTLV {
 
 // size is the encoded length: tag, length and content (appendHeader).
 func (v nestedTLV) size() int {
-	switch n := v.n; {
+	n := v.n
+	switch {
 	case v.tag == 0:
 		return n
 	case n < 0x80:
@@ -556,7 +557,7 @@ func (v nestedTLV) size() int {
 	case n < 1<<24:
 		return 5 + n
 	}
-	return 6 + v.n
+	return 6 + n
 }
 
 func (v nestedTLV) appendTo(b []byte) []byte {

@@ -135,12 +135,12 @@ func newTask(kind, key string, t task, at time.Time) (queue.Task, error) {
 	return queue.Task{Kind: kind, Key: key, Payload: payload, RunAt: at}, nil
 }
 
-// pending are the tasks that the Pump's batch of feed entries called for,
+// batch is the tasks that the Pump's batch of feed entries called for,
 // queued together (queue.EnqueueDeferredBatch: one commit for them all)
 // and synced once before the cursor moves past the entries.
-type pending []queue.Task
+type batch []queue.Task
 
-func (p *pending) add(kind, key string, t task, at time.Time) error {
+func (p *batch) add(kind, key string, t task, at time.Time) error {
 	qt, err := newTask(kind, key, t, at)
 	if err != nil {
 		return err
@@ -188,7 +188,7 @@ func (d *Service) PumpOnce(ctx context.Context) (int, error) {
 		// two), so read each job once per batch: every read happens after
 		// the batch was read, so it shows at least every change in it.
 		jobs := make(map[[2]string]*job.Job)
-		var tasks pending
+		var tasks batch
 		for _, c := range changes {
 			if err := d.route(ctx, c, jobs, &tasks); err != nil {
 				return total, err
@@ -213,7 +213,7 @@ func (d *Service) PumpOnce(ctx context.Context) (int, error) {
 // route adds to tasks what follows one feed entry, for PumpOnce to queue
 // with the batch's others. jobs holds the jobs read for the entries
 // before it (nil for a job not found).
-func (d *Service) route(ctx context.Context, c store.Change, jobs map[[2]string]*job.Job, tasks *pending) error {
+func (d *Service) route(ctx context.Context, c store.Change, jobs map[[2]string]*job.Job, tasks *batch) error {
 	key := [2]string{c.Org, c.JobID}
 	j, seen := jobs[key]
 	if !seen {

@@ -121,3 +121,37 @@ func BenchmarkUnmarshalSession(b *testing.B) {
 		unmarshalSession(plain)
 	}
 }
+
+// A session with every field set, a field added later included, is still
+// read directly: a field readSession does not know would send every cookie
+// to encoding/json again, correct but unseen.
+func TestEverySessionFieldReadDirectly(t *testing.T) {
+	now := time.Date(2026, 12, 7, 15, 4, 5, 0, time.UTC)
+	var fill func(v reflect.Value)
+	fill = func(v reflect.Value) {
+		for i := range v.NumField() {
+			f := v.Field(i)
+			switch {
+			case f.Kind() == reflect.String:
+				f.SetString("x" + v.Type().Field(i).Name)
+			case f.Type() == reflect.TypeOf(now):
+				f.Set(reflect.ValueOf(now))
+			case f.Kind() == reflect.Pointer && f.Type().Elem().Kind() == reflect.Struct:
+				f.Set(reflect.New(f.Type().Elem()))
+				fill(f.Elem())
+			default:
+				t.Fatalf("%s.%s is a %s: teach readSession and this test to read it", v.Type(), v.Type().Field(i).Name, f.Type())
+			}
+		}
+	}
+	var s Session
+	fill(reflect.ValueOf(&s).Elem())
+	plain, err := json.Marshal(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, direct := readSession(plain)
+	if !direct || !reflect.DeepEqual(got, s) {
+		t.Errorf("read directly: %v\n got %+v\nwant %+v", direct, got, s)
+	}
+}

@@ -282,6 +282,8 @@ func (q *Queue) EnqueueDeferredBatch(ctx context.Context, tasks []queue.Task) er
 			return err
 		}
 	}
+	// Prepared before the transaction: the queue has one connection, which
+	// the transaction holds, so preparing inside it would wait forever.
 	st, err := q.stmt(ctx, enqueue)
 	if err != nil {
 		return fmt.Errorf("sqlitequeue: enqueue: %w", err)

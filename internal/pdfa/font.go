@@ -323,11 +323,11 @@ func components(b []byte, fn func(off int) error) (end int, err error) {
 }
 
 // outlineEnd is where simple glyph b's coordinates end, its flags starting
-// at code: the bytes after it are the old record's padding, which the
+// at flags: the bytes after it are the old record's padding, which the
 // subset pads again (OpenType 'glyf': flags, then x and y coordinates).
-func outlineEnd(b []byte, contours, code int) (int, error) {
+func outlineEnd(b []byte, contours, flags int) (int, error) {
 	if contours == 0 {
-		return code, nil
+		return flags, nil
 	}
 	points := int(binary.BigEndian.Uint16(b[compositeHeader+2*(contours-1):])) + 1
 	const (
@@ -335,7 +335,7 @@ func outlineEnd(b []byte, contours, code int) (int, error) {
 		repeat         = 0x08
 		xSame, ySame   = 0x10, 0x20
 	)
-	p, xLen, yLen := code, 0, 0
+	p, xLen, yLen := flags, 0, 0
 	for n := 0; n < points; {
 		if p >= len(b) {
 			return 0, fontErr("glyph flags truncated")
@@ -384,17 +384,17 @@ func appendUnhinted(dst, b []byte) ([]byte, error) {
 		if at+2 > len(b) {
 			return nil, fontErr("glyph truncated")
 		}
-		code := at + 2 + int(binary.BigEndian.Uint16(b[at:]))
-		if code > len(b) {
+		outline := at + 2 + int(binary.BigEndian.Uint16(b[at:])) // after the instructions
+		if outline > len(b) {
 			return nil, fontErr("glyph instructions beyond the glyph")
 		}
-		end, err := outlineEnd(b, contours, code)
+		end, err := outlineEnd(b, contours, outline)
 		if err != nil {
 			return nil, err
 		}
 		dst = append(dst, b[:at]...)
 		dst = append(dst, 0, 0)
-		return append(dst, b[code:end]...), nil
+		return append(dst, b[outline:end]...), nil
 	}
 	end, err := components(b, func(int) error { return nil })
 	if err != nil {

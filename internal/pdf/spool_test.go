@@ -57,8 +57,11 @@ func TestSpool(t *testing.T) {
 // other, as signing acts do, allocate well under half of what forty fresh
 // buffers grown by append would (about 40 × 512 KB). The bound leaves room
 // for the buffers a sync.Pool drops (a quarter of them under the race
-// detector, and everything after two collections).
+// detector, and everything after two collections). It runs on one P: a
+// pool keeps a buffer put back on the P that put it, and on a loaded
+// machine the test's goroutine would move between Ps and miss it.
 func TestSpoolReusesMemory(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
 	chunk := bytes.Repeat([]byte("0123456789abcdef"), 4<<10) // 64 KB
 	spool := func() {
 		s := NewSpool(t.TempDir(), 0)

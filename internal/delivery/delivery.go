@@ -116,37 +116,21 @@ func (d *Service) decode(h func(context.Context, task) error) queue.Handler {
 
 // enqueue queues a task and returns once it is on the disk.
 func (d *Service) enqueue(ctx context.Context, kind, key string, t task, at time.Time) error {
-	qt, err := newTask(kind, key, t, at)
-	if err != nil {
-		return err
-	}
-	if err := queue.EnqueueDeferred(ctx, d.Queue, qt.Kind, qt.Key, qt.Payload, qt.RunAt); err != nil {
+	if err := d.enqueueDeferred(ctx, kind, key, t, at); err != nil {
 		return err
 	}
 	return queue.Sync(d.Queue)
 }
 
-// newTask is the queue's job for t.
-func newTask(kind, key string, t task, at time.Time) (queue.Task, error) {
+// enqueueDeferred is enqueue without the wait for the disk, for the
+// Pump, which syncs the queue once for a batch before it moves its cursor
+// (queue.Deferred).
+func (d *Service) enqueueDeferred(ctx context.Context, kind, key string, t task, at time.Time) error {
 	payload, err := json.Marshal(t)
-	if err != nil {
-		return queue.Task{}, err
-	}
-	return queue.Task{Kind: kind, Key: key, Payload: payload, RunAt: at}, nil
-}
-
-// batch is the tasks that the Pump's batch of feed entries called for,
-// queued together (queue.EnqueueDeferredBatch: one commit for them all)
-// and synced once before the cursor moves past the entries.
-type batch []queue.Task
-
-func (p *batch) add(kind, key string, t task, at time.Time) error {
-	qt, err := newTask(kind, key, t, at)
 	if err != nil {
 		return err
 	}
-	*p = append(*p, qt)
-	return nil
+	return queue.EnqueueDeferred(ctx, d.Queue, kind, key, payload, at)
 }
 
 // cursorName is the Pump's cursor in the store.
@@ -188,14 +172,10 @@ func (d *Service) PumpOnce(ctx context.Context) (int, error) {
 		// two), so read each job once per batch: every read happens after
 		// the batch was read, so it shows at least every change in it.
 		jobs := make(map[[2]string]*job.Job)
-		var tasks batch
 		for _, c := range changes {
-			if err := d.route(ctx, c, jobs, &tasks); err != nil {
+			if err := d.route(ctx, c, jobs); err != nil {
 				return total, err
 			}
-		}
-		if err := queue.EnqueueDeferredBatch(ctx, d.Queue, tasks); err != nil {
-			return total, err
 		}
 		// The batch's tasks are on the disk before the cursor passes the
 		// entries that called for them: one fsync for all of them.
@@ -210,10 +190,10 @@ func (d *Service) PumpOnce(ctx context.Context) (int, error) {
 	}
 }
 
-// route adds to tasks what follows one feed entry, for PumpOnce to queue
-// with the batch's others. jobs holds the jobs read for the entries
-// before it (nil for a job not found).
-func (d *Service) route(ctx context.Context, c store.Change, jobs map[[2]string]*job.Job, tasks *batch) error {
+// route queues what follows one feed entry, deferred: PumpOnce syncs
+// the queue before it moves its cursor. jobs holds the jobs read for the
+// entries before it (nil for a job not found).
+func (d *Service) route(ctx context.Context, c store.Change, jobs map[[2]string]*job.Job) error {
 	key := [2]string{c.Org, c.JobID}
 	j, seen := jobs[key]
 	if !seen {
@@ -233,7 +213,7 @@ func (d *Service) route(ctx context.Context, c store.Change, jobs map[[2]string]
 	now := d.Clock.Now()
 	if j.CallbackURL != "" {
 		t := task{Org: j.Org, Job: j.ID, Change: &c}
-		if err := tasks.add(TaskCallback, "cb/"+strconv.FormatInt(c.Seq, 10), t, now); err != nil {
+		if err := d.enqueueDeferred(ctx, TaskCallback, "cb/"+strconv.FormatInt(c.Seq, 10), t, now); err != nil {
 			return err
 		}
 	}
@@ -248,7 +228,7 @@ func (d *Service) route(ctx context.Context, c store.Change, jobs map[[2]string]
 			s := &j.Signers[i]
 			if s.Status == job.SignerWaiting && s.Notice == "" && j.Turn(s, now) == nil {
 				ref.Signer = s.ID
-				if err := tasks.add(TaskNotifySigner, s.ID+"/request", ref, now); err != nil {
+				if err := d.enqueueDeferred(ctx, TaskNotifySigner, s.ID+"/request", ref, now); err != nil {
 					return err
 				}
 			}
@@ -262,20 +242,20 @@ func (d *Service) route(ctx context.Context, c store.Change, jobs map[[2]string]
 		if j.Status != job.StatusSigned {
 			return nil
 		}
-		return tasks.add(ceremony.TaskComplete, j.ID, ref, now)
+		return d.enqueueDeferred(ctx, ceremony.TaskComplete, j.ID, ref, now)
 	case "job.completed":
-		if err := tasks.add(TaskNotifySender, j.ID, ref, now); err != nil {
+		if err := d.enqueueDeferred(ctx, TaskNotifySender, j.ID, ref, now); err != nil {
 			return err
 		}
 		// One mailbox task for the job, whoever of its signers gets a
 		// message (deliverMailbox).
 		for i := range j.Signers {
 			if forwardsTo(&j.Signers[i]) {
-				return tasks.add(TaskMailbox, j.ID, ref, now)
+				return d.enqueueDeferred(ctx, TaskMailbox, j.ID, ref, now)
 			}
 		}
 	case "job.rejected", "job.expired", "job.failed":
-		return tasks.add(TaskNotifySender, j.ID, ref, now)
+		return d.enqueueDeferred(ctx, TaskNotifySender, j.ID, ref, now)
 	}
 	return nil
 }

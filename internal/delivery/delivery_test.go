@@ -666,11 +666,6 @@ func (q orderedQueue) EnqueueDeferred(ctx context.Context, kind, key string, pay
 	return q.Queue.(queue.Deferred).EnqueueDeferred(ctx, kind, key, payload, runAt)
 }
 
-func (q orderedQueue) EnqueueDeferredBatch(ctx context.Context, tasks []queue.Task) error {
-	q.note("task")
-	return q.Queue.(queue.DeferredBatch).EnqueueDeferredBatch(ctx, tasks)
-}
-
 func (q orderedQueue) Sync() error {
 	q.note("sync")
 	return q.Queue.(queue.Deferred).Sync()

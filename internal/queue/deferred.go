@@ -38,38 +38,3 @@ func Sync(q Queue) error {
 	}
 	return nil
 }
-
-// Task is one job for EnqueueDeferredBatch: Enqueue's arguments.
-type Task struct {
-	Kind, Key string
-	Payload   []byte
-	RunAt     time.Time
-}
-
-// DeferredBatch is the optional capability of a Deferred queue to take
-// several jobs in one commit (sqlitequeue: one write transaction instead
-// of one per job), each as EnqueueDeferred would: a pending job with the
-// same kind and key makes that one a no-op. Either every job of the batch
-// is taken or none is.
-type DeferredBatch interface {
-	EnqueueDeferredBatch(ctx context.Context, tasks []Task) error
-}
-
-// EnqueueDeferredBatch queues tasks through q's DeferredBatch capability,
-// or one at a time with EnqueueDeferred when q has none (a failure then
-// leaves the tasks before it queued, which their keys make harmless to
-// queue again).
-func EnqueueDeferredBatch(ctx context.Context, q Queue, tasks []Task) error {
-	if len(tasks) == 0 {
-		return nil
-	}
-	if b, ok := q.(DeferredBatch); ok {
-		return b.EnqueueDeferredBatch(ctx, tasks)
-	}
-	for _, t := range tasks {
-		if err := EnqueueDeferred(ctx, q, t.Kind, t.Key, t.Payload, t.RunAt); err != nil {
-			return err
-		}
-	}
-	return nil
-}

@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"reflect"
 	"sync"
 	"testing"
 	"time"
@@ -32,7 +31,6 @@ func Run(t *testing.T, newQueue func(t *testing.T) queue.Queue) {
 		{"ok/kinds-filter-and-order", testKindsAndOrder},
 		{"ok/duplicate-key-no-op", testDuplicateKey},
 		{"ok/deferred-as-enqueued", testDeferred},
-		{"ok/deferred-batch", testDeferredBatch},
 		{"ok/lease-hides-then-expires", testLease},
 		{"fail/non-holder-refused", testNonHolder},
 		{"ok/retry-increments-attempt-and-delays", testRetry},
@@ -187,47 +185,6 @@ func testDeferred(t *testing.T, q queue.Queue) {
 	if j := claimOne(t, q, "w1", t0); string(j.Payload) != "first" {
 		t.Fatalf("deferred duplicate replaced the payload: %q", j.Payload)
 	}
-}
-
-// testDeferredBatch: a batch's jobs are queued as each alone would be: a
-// key already pending, or repeated in the batch, queues nothing more; a
-// batch with a job the queue refuses queues none of it where the queue
-// takes batches in one commit (queue.DeferredBatch), as SQLite does.
-func testDeferredBatch(t *testing.T, q queue.Queue) {
-	ctx := context.Background()
-	enqueue(t, q, "callback", "job-1", "pending", t0)
-	batch := []queue.Task{
-		{Kind: "callback", Key: "job-1", Payload: []byte("again"), RunAt: t0},
-		{Kind: "callback", Key: "job-2", Payload: []byte("second"), RunAt: t0},
-		{Kind: "callback", Key: "job-2", Payload: []byte("twice"), RunAt: t0},
-		{Kind: "mailbox", Key: "job-2", RunAt: t0},
-	}
-	if err := queue.EnqueueDeferredBatch(ctx, q, batch); err != nil {
-		t.Fatal(err)
-	}
-	if err := queue.Sync(q); err != nil {
-		t.Fatal(err)
-	}
-	jobs, err := q.Claim(ctx, "w1", []string{"callback", "mailbox"}, lease, t0, 10)
-	if err != nil {
-		t.Fatal(err)
-	}
-	got := map[string]string{}
-	for _, j := range jobs {
-		got[j.Kind+"/"+j.Key] = string(j.Payload)
-	}
-	want := map[string]string{"callback/job-1": "pending", "callback/job-2": "second", "mailbox/job-2": ""}
-	if !reflect.DeepEqual(got, want) {
-		t.Fatalf("claimed %v, want %v", got, want)
-	}
-	if _, ok := q.(queue.DeferredBatch); !ok {
-		return
-	}
-	err = queue.EnqueueDeferredBatch(ctx, q, []queue.Task{{Kind: "callback", Key: "job-3", RunAt: t0}, {Key: "no kind", RunAt: t0}})
-	if !errs.Is(err, errs.Invalid) {
-		t.Fatalf("a batch with a job without a kind: %v, want invalid", err)
-	}
-	claimNone(t, q, "w2", t0)
 }
 
 func testLease(t *testing.T, q queue.Queue) {

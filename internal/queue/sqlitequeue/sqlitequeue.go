@@ -47,8 +47,6 @@ var (
 	_ queue.Inspector = (*Queue)(nil)
 	_ queue.Notifier  = (*Queue)(nil)
 	_ queue.Deferred  = (*Queue)(nil)
-
-	_ queue.DeferredBatch = (*Queue)(nil)
 )
 
 // Queue is a job queue in SQLite.
@@ -269,41 +267,6 @@ func (q *Queue) EnqueueDeferred(ctx context.Context, kind, key string, payload [
 	return nil
 }
 
-// EnqueueDeferredBatch is EnqueueDeferred for several jobs in one write
-// transaction (queue.DeferredBatch): a commit costs more than the
-// inserts it ends, and the delivery pump queues a batch of feed entries'
-// tasks at once.
-func (q *Queue) EnqueueDeferredBatch(ctx context.Context, tasks []queue.Task) error {
-	now := micro(time.Now())
-	args := make([][]any, len(tasks))
-	for i, t := range tasks {
-		var err error
-		if args[i], err = insertArgs(t, now); err != nil {
-			return err
-		}
-	}
-	// Prepared before the transaction: the queue has one connection, which
-	// the transaction holds, so preparing inside it would wait forever.
-	st, err := q.stmt(ctx, enqueue)
-	if err != nil {
-		return fmt.Errorf("sqlitequeue: enqueue: %w", err)
-	}
-	err = sqldb.InTx(ctx, q.db, func(tx *sql.Tx) error {
-		ins := tx.StmtContext(ctx, st)
-		for _, a := range args {
-			if _, err := ins.ExecContext(ctx, a...); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("sqlitequeue: enqueue: %w", err)
-	}
-	q.enqueued.Notify()
-	return nil
-}
-
 // Sync returns once every job queued before it is on the disk
 // (queue.Deferred).
 func (q *Queue) Sync() error {
@@ -316,31 +279,23 @@ func (q *Queue) Sync() error {
 // insert commits a new job, or nothing when one with its kind and key is
 // pending.
 func (q *Queue) insert(ctx context.Context, kind, key string, payload []byte, runAt time.Time) error {
-	args, err := insertArgs(queue.Task{Kind: kind, Key: key, Payload: payload, RunAt: runAt}, micro(time.Now()))
-	if err != nil {
-		return err
+	if kind == "" {
+		return errs.E(errs.Invalid, queue.CodeInvalid, "queue: job kind is empty")
 	}
+	if payload == nil {
+		payload = []byte{}
+	}
+	now := micro(time.Now())
 	st, err := q.stmt(ctx, enqueue)
 	if err != nil {
 		return fmt.Errorf("sqlitequeue: enqueue: %w", err)
 	}
 	// One statement, its own transaction, as Claim's: no BEGIN and COMMIT
 	// for the driver to parse and run around it.
-	if _, err := st.ExecContext(ctx, args...); err != nil {
+	if _, err := st.ExecContext(ctx, kind, key, payload, micro(runAt), now, now); err != nil {
 		return fmt.Errorf("sqlitequeue: enqueue: %w", sqldb.Full(err))
 	}
 	return nil
-}
-
-// insertArgs are the enqueue statement's arguments for t, queued at now.
-func insertArgs(t queue.Task, now int64) ([]any, error) {
-	if t.Kind == "" {
-		return nil, errs.E(errs.Invalid, queue.CodeInvalid, "queue: job kind is empty")
-	}
-	if t.Payload == nil {
-		t.Payload = []byte{}
-	}
-	return []any{t.Kind, t.Key, t.Payload, micro(t.RunAt), now, now}, nil
 }
 
 // durable returns once every commit made before it is on the disk (see

@@ -544,20 +544,11 @@ func nestTLV(tag byte, parts ...nestedTLV) nestedTLV {
 
 // size is the encoded length: tag, length and content (appendHeader).
 func (v nestedTLV) size() int {
-	n := v.n
-	switch {
-	case v.tag == 0:
-		return n
-	case n < 0x80:
-		return 2 + n
-	case n < 1<<8:
-		return 3 + n
-	case n < 1<<16:
-		return 4 + n
-	case n < 1<<24:
-		return 5 + n
+	if v.tag == 0 {
+		return v.n
 	}
-	return 6 + n
+	var header [6]byte
+	return len(appendHeader(header[:0], v.tag, v.n)) + v.n
 }
 
 func (v nestedTLV) appendTo(b []byte) []byte {

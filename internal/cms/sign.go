@@ -164,8 +164,7 @@ func sign(ctx context.Context, content, digest []byte, opts SignOptions) ([]byte
 		if err != nil {
 			return nil, err
 		}
-		unsigned = nestTLV(tagContext1, nestTLV(tagSequence,
-			rawTLV(mustMarshal(OIDAttributeSignatureTimeStampToken)), nestTLV(tagSet, rawTLV(tst))))
+		unsigned = nestTLV(tagContext1, nestedAttribute(OIDAttributeSignatureTimeStampToken, rawTLV(tst)))
 	}
 	serial, err := marshalInt(opts.Certificate.SerialNumber)
 	if err != nil {
@@ -280,7 +279,12 @@ func signAttributes(key crypto.Signer, h crypto.Hash, signedAttrs []byte) ([]byt
 
 // attribute encodes an Attribute with one value.
 func attribute(oid asn1.ObjectIdentifier, value []byte) []byte {
-	return tlv(tagSequence, mustMarshal(oid), tlv(tagSet, value))
+	return nestedAttribute(oid, rawTLV(value)).encode()
+}
+
+// nestedAttribute is attribute as a part of a nestedTLV.
+func nestedAttribute(oid asn1.ObjectIdentifier, value nestedTLV) nestedTLV {
+	return nestTLV(tagSequence, rawTLV(mustMarshal(oid)), nestTLV(tagSet, value))
 }
 
 // signingCertificateV2 encodes SigningCertificateV2 (RFC 5035 §3) with one

@@ -251,7 +251,7 @@ func (a *Authority) prepare(ctx context.Context, req *request) (*tstInfo, Failur
 }
 
 func (a *Authority) sign(tst *tstInfo, certReq bool, p signParams) ([]byte, error) {
-	der, err := asn1.Marshal(*tst)
+	der, err := tst.marshal()
 	if err != nil {
 		return nil, fmt.Errorf("tsp: encode tstinfo: %w", err)
 	}

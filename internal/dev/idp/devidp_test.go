@@ -492,6 +492,18 @@ func TestClientAuthMethods(t *testing.T) {
 		t.Fatalf("private_key_jwt: %d %s", w.Code, w.Body)
 	}
 	oauthErrorOf(t, f.post("/dev/idporten/token", withAssertion(tokenForm(f.code("key-client", "21909825250", "")), a)), 401, "invalid_client")
+	// The form's media type with a parameter and in capitals is the form's;
+	// a malformed one is not.
+	for _, ct := range []string{"application/x-www-form-urlencoded; charset=utf-8", "Application/X-WWW-Form-Urlencoded"} {
+		if w := f.post("/dev/idporten/token", withSecret(tokenForm(f.code("secret-client", "21909825250", ""))), func(r *http.Request) {
+			r.Header.Set("Content-Type", ct)
+		}); w.Code != 200 {
+			t.Errorf("Content-Type %q: %d %s", ct, w.Code, w.Body)
+		}
+	}
+	oauthErrorOf(t, f.post("/dev/idporten/token", withSecret(tokenForm(f.code("secret-client", "21909825250", ""))), func(r *http.Request) {
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded; charset")
+	}), 400, "invalid_request")
 }
 
 func TestPushedRequest(t *testing.T) {

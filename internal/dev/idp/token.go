@@ -82,13 +82,32 @@ func (p *Provider) tokenEndpoint(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Pragma", "no-cache")
-	writeJSON(w, http.StatusOK, map[string]any{
-		"access_token": random(),
-		"id_token":     idToken,
-		"token_type":   "Bearer",
-		"expires_in":   int(p.token / time.Second),
-		"scope":        g.req.Scope,
+	writeJSON(w, http.StatusOK, tokenResponse{
+		AccessToken: random(),
+		ExpiresIn:   int(p.token / time.Second),
+		IDToken:     idToken,
+		Scope:       g.req.Scope,
+		TokenType:   "Bearer",
 	})
+}
+
+// tokenResponse is the token endpoint's answer (RFC 6749 section 5.1,
+// OpenID Connect Core 1.0 section 3.1.3.3): a struct rather than a map, so
+// encoding/json writes it without sorting keys; the members are in the
+// order a map's would be.
+type tokenResponse struct {
+	AccessToken string `json:"access_token"`
+	ExpiresIn   int    `json:"expires_in"`
+	IDToken     string `json:"id_token"`
+	Scope       string `json:"scope"`
+	TokenType   string `json:"token_type"`
+}
+
+// parResponse is the pushed authorization request endpoint's answer (RFC
+// 9126 section 2.2).
+type parResponse struct {
+	ExpiresIn  int    `json:"expires_in"`
+	RequestURI string `json:"request_uri"`
 }
 
 // idToken signs the ID token (OpenID Connect Core 1.0 section 2) with the
@@ -186,15 +205,21 @@ func (p *Provider) par(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"error": dev.CodeTemporarilyUnavailable})
 		return
 	}
-	writeJSON(w, http.StatusCreated, map[string]any{"request_uri": uri, "expires_in": int(pushedTTL / time.Second)})
+	writeJSON(w, http.StatusCreated, parResponse{ExpiresIn: int(pushedTTL / time.Second), RequestURI: uri})
 }
+
+const formType = "application/x-www-form-urlencoded"
 
 // authenticate reads the form of a token or PAR request and authenticates
 // the client by exactly one method (RFC 6749 section 2.3): client_secret_basic,
 // client_secret_post, or private_key_jwt (RFC 7523 section 2.2 and 3).
 func (p *Provider) authenticate(w http.ResponseWriter, r *http.Request) (url.Values, Client, *oauthError) {
-	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/x-www-form-urlencoded" {
-		return nil, Client{}, badRequest(dev.CodeInvalidRequest, "the body must be application/x-www-form-urlencoded")
+	// The media type as clients send it needs no parsing (and no map of
+	// its parameters); anything else is parsed.
+	if ct := r.Header.Get("Content-Type"); ct != formType {
+		if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != formType {
+			return nil, Client{}, badRequest(dev.CodeInvalidRequest, "the body must be application/x-www-form-urlencoded")
+		}
 	}
 	if r.URL.RawQuery != "" {
 		return nil, Client{}, badRequest(dev.CodeInvalidRequest, "parameters belong in the body")

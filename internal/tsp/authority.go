@@ -14,6 +14,7 @@ import (
 	"math/big"
 	"mime"
 	"net/http"
+	"sync/atomic"
 	"time"
 )
 
@@ -64,6 +65,11 @@ type Authority struct {
 	// Log receives failures that a requester is not told about; nil means
 	// slog.Default().
 	Log *slog.Logger
+
+	// certChecked is the Cert that checkTSACertificate last passed: a
+	// certificate is immutable once parsed, so its extensions are decoded
+	// once, not for every token.
+	certChecked atomic.Pointer[x509.Certificate]
 }
 
 var (
@@ -116,8 +122,11 @@ func (a *Authority) check() error {
 		// elsewhere.
 		return errors.New("tsp: ed25519 authority keys are not supported: use ecdsa or rsa")
 	}
-	if err := checkTSACertificate(a.Cert); err != nil {
-		return err
+	if a.certChecked.Load() != a.Cert {
+		if err := checkTSACertificate(a.Cert); err != nil {
+			return err
+		}
+		a.certChecked.Store(a.Cert)
 	}
 	if a.Accuracy < 0 {
 		return errors.New("tsp: negative accuracy")

@@ -64,6 +64,24 @@ func TestNewAuthority(t *testing.T) {
 	}
 }
 
+// An authority whose certificate is replaced checks the new one before its
+// next token: the check of a certificate is kept only for that certificate.
+func TestStampChecksAReplacedCertificate(t *testing.T) {
+	root := newRoot(t, "root")
+	good, goodKey := root.tsa(t, tsaOpts{})
+	a, err := NewAuthority(goodKey, good, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Stamp(context.Background(), crypto.SHA256, digestOf("x")); err != nil {
+		t.Fatal(err)
+	}
+	a.Cert, a.Key = root.tsa(t, tsaOpts{nonCritical: true})
+	if _, err := a.Stamp(context.Background(), crypto.SHA256, digestOf("x")); !errors.Is(err, ErrTSACertificate) {
+		t.Fatalf("a certificate with a non-critical EKU: got %v, want ErrTSACertificate", err)
+	}
+}
+
 func TestStampVerify(t *testing.T) {
 	at := time.Now().Add(-time.Minute).Truncate(time.Second).Add(700 * time.Millisecond)
 	for _, tc := range []struct {

@@ -67,16 +67,12 @@ func TestNewAuthority(t *testing.T) {
 // An authority whose certificate is replaced checks the new one before its
 // next token: the check of a certificate is kept only for that certificate.
 func TestStampChecksAReplacedCertificate(t *testing.T) {
-	root := newRoot(t, "root")
-	good, goodKey := root.tsa(t, tsaOpts{})
-	a, err := NewAuthority(goodKey, good, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := newEnv(t, "p256", false)
+	a := e.auth
 	if _, err := a.Stamp(context.Background(), crypto.SHA256, digestOf("x")); err != nil {
 		t.Fatal(err)
 	}
-	a.Cert, a.Key = root.tsa(t, tsaOpts{nonCritical: true})
+	a.Cert, a.Key = e.root.tsa(t, tsaOpts{nonCritical: true})
 	if _, err := a.Stamp(context.Background(), crypto.SHA256, digestOf("x")); !errors.Is(err, ErrTSACertificate) {
 		t.Fatalf("a certificate with a non-critical EKU: got %v, want ErrTSACertificate", err)
 	}

@@ -14,16 +14,7 @@ import (
 // The direct encoding of a TSTInfo is asn1.Marshal's, for what the
 // authority issues and for every field a test or a misbehaving TSA sets.
 func TestTSTInfoMarshalIsASN1Marshal(t *testing.T) {
-	root := newRoot(t, "root")
-	cert, key := root.tsa(t, tsaOpts{})
-	a, err := NewAuthority(key, cert, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	base, _, err := a.prepare(context.Background(), &request{Version: 1, MessageImprint: imprintOf(t, "x"), Nonce: big.NewInt(7)})
-	if err != nil {
-		t.Fatal(err)
-	}
+	base := issuedTSTInfo(t, big.NewInt(7))
 	highBit := new(big.Int).Lsh(big.NewInt(1), 127)
 	cases := map[string]func(*tstInfo){
 		"issued":          func(*tstInfo) {},
@@ -92,16 +83,7 @@ func TestTSTInfoMarshalIsASN1Marshal(t *testing.T) {
 //
 //	go test ./internal/tsp -run '^$' -bench TSTInfoMarshal -benchmem
 func BenchmarkTSTInfoMarshal(b *testing.B) {
-	root := newRoot(b, "root")
-	cert, key := root.tsa(b, tsaOpts{})
-	a, err := NewAuthority(key, cert, nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	tst, _, err := a.prepare(context.Background(), &request{Version: 1, MessageImprint: imprintOf(b, "x")})
-	if err != nil {
-		b.Fatal(err)
-	}
+	tst := issuedTSTInfo(b, nil)
 	b.Run("direct", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
@@ -118,4 +100,14 @@ func BenchmarkTSTInfoMarshal(b *testing.B) {
 			}
 		}
 	})
+}
+
+// issuedTSTInfo is the TSTInfo an authority issues for a request with nonce.
+func issuedTSTInfo(tb testing.TB, nonce *big.Int) *tstInfo {
+	tb.Helper()
+	tst, _, err := newEnv(tb, "p256", false).auth.prepare(context.Background(), &request{Version: 1, MessageImprint: imprintOf(tb, "x"), Nonce: nonce})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return tst
 }

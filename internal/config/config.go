@@ -8,6 +8,8 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 	"sort"
@@ -32,6 +34,14 @@ type Config struct {
 	LinkKeyFile string // secret for signer links; default DATA/secrets/link.key, created if missing
 	LogFormat   string // "text" or "json"
 	Limits      job.Limits
+	// APIURL is where integrators call the API with their enterprise
+	// certificates; default BaseURL. When its host differs from
+	// BaseURL's, the listener asks for a client certificate only on
+	// connections to that host (server name indication), so citizens'
+	// browsers on BaseURL are never asked for one.
+	APIURL     string
+	APITLSCert string // PEM certificate chain for APIURL's host when TLSCert does not cover it; default TLSCert
+	APITLSKey  string // its key
 	// The TTP seal that signs authenticated signatures and evidence, and
 	// the services it needs. --dev uses the development seal, TSA and
 	// OCSP responder and refuses these (CheckDev).
@@ -245,6 +255,8 @@ func parseAlgorithmEnds(c *Config, v string) error {
 var options = []option{
 	{"addr", "listen address (host:port)", str(func(c *Config) *string { return &c.Addr }), false},
 	{"base-url", "public base URL (default https://<addr>)", str(func(c *Config) *string { return &c.BaseURL }), false},
+	{"api-url", "URL integrators call the API at with their enterprise certificates; on a host of its own, only it asks for one (default base-url)",
+		str(func(c *Config) *string { return &c.APIURL }), false},
 	{"data", "data directory", str(func(c *Config) *string { return &c.Data }), false},
 	{"database-url", "PostgreSQL URL for the store and the task queue (default: SQLite in the data directory)",
 		str(func(c *Config) *string { return &c.DatabaseURL }), false},
@@ -253,6 +265,8 @@ var options = []option{
 		boolean(func(c *Config) *bool { return &c.RelaxedSync }), true},
 	{"tls-cert", "server certificate chain (PEM)", str(func(c *Config) *string { return &c.TLSCert }), false},
 	{"tls-key", "server private key (PEM)", str(func(c *Config) *string { return &c.TLSKey }), false},
+	{"api-tls-cert", "certificate chain for api-url's host, when tls-cert does not cover it (PEM)", str(func(c *Config) *string { return &c.APITLSCert }), false},
+	{"api-tls-key", "private key of api-tls-cert (PEM)", str(func(c *Config) *string { return &c.APITLSKey }), false},
 	{"client-cas", "trust anchors for enterprise client certificates (PEM)", str(func(c *Config) *string { return &c.ClientCAs }), false},
 	{"link-key-file", "secret for signer links (created if missing)", str(func(c *Config) *string { return &c.LinkKeyFile }), false},
 	{"log-format", "text or json", str(func(c *Config) *string { return &c.LogFormat }), false},
@@ -501,6 +515,59 @@ func (c *Config) checkKeys() error {
 	return nil
 }
 
+// checkAPIURL refuses an api-url the API cannot be reached at: not
+// https, or with a path other than base-url's (the listener serves the API
+// at /api/ under the same prefix as everything else), and a certificate
+// for the API host that no host of its own would ever be served.
+func (c *Config) checkAPIURL() error {
+	if (c.APITLSCert == "") != (c.APITLSKey == "") {
+		return fmt.Errorf("config: api-tls-cert and api-tls-key go together")
+	}
+	if c.APIURL == "" {
+		if c.APITLSCert != "" {
+			return fmt.Errorf("config: api-tls-cert needs an api-url on a host of its own")
+		}
+		return nil
+	}
+	if c.BaseURL == "" {
+		return fmt.Errorf("config: api-url needs base-url, the public host it is set apart from")
+	}
+	api, err := url.Parse(c.APIURL)
+	if err != nil || api.Scheme != "https" || api.Host == "" || api.User != nil || api.RawQuery != "" || api.Fragment != "" {
+		return fmt.Errorf("config: api-url %q must be an https URL without credentials, query or fragment", c.APIURL)
+	}
+	base, err := url.Parse(c.BaseURL)
+	if err != nil {
+		return fmt.Errorf("config: base-url %q: %w", c.BaseURL, err)
+	}
+	if strings.TrimRight(api.Path, "/") != strings.TrimRight(base.Path, "/") {
+		return fmt.Errorf("config: api-url %q: segl serves the API under /api/ beside everything else, so its path must be base-url's (%q), not %q",
+			c.APIURL, strings.TrimRight(base.Path, "/"), api.Path)
+	}
+	if SameHost(c.APIURL, c.BaseURL) {
+		if c.APITLSCert != "" {
+			return fmt.Errorf("config: api-tls-cert needs an api-url on a host of its own, not base-url's")
+		}
+		return nil
+	}
+	// The listener tells the API host by the name a client sends, and
+	// clients send none for an address (RFC 6066 section 3).
+	if net.ParseIP(api.Hostname()) != nil {
+		return fmt.Errorf("config: api-url %q: an API host of its own must be a DNS name: clients send no server name for an address", c.APIURL)
+	}
+	return nil
+}
+
+// SameHost reports whether two URLs name the same host, the port aside: a
+// TLS client names only the host (server name indication, RFC 6066
+// section 3), so the listener tells the API apart from the pages by host
+// alone.
+func SameHost(a, b string) bool {
+	ua, errA := url.Parse(a)
+	ub, errB := url.Parse(b)
+	return errA == nil && errB == nil && strings.EqualFold(strings.TrimSuffix(ua.Hostname(), "."), strings.TrimSuffix(ub.Hostname(), "."))
+}
+
 // check refuses combinations that cannot work.
 func (c *Config) check() error {
 	if c.LogFormat != "text" && c.LogFormat != "json" {
@@ -513,6 +580,9 @@ func (c *Config) check() error {
 		return fmt.Errorf("config: without --dev, tls-cert, tls-key and client-cas are required")
 	}
 	if err := c.checkKeys(); err != nil {
+		return err
+	}
+	if err := c.checkAPIURL(); err != nil {
 		return err
 	}
 	if c.OperatorEmail != "" && !job.ValidEmail(c.OperatorEmail) {

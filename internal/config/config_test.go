@@ -201,3 +201,48 @@ func TestRenewalSettings(t *testing.T) {
 		}
 	}
 }
+
+// TestAPIURL: api-url is an https URL under base-url's path, set from
+// every source; its own certificate needs a host of its own.
+func TestAPIURL(t *testing.T) {
+	prod := []string{"--tls-cert", "c", "--tls-key", "k", "--client-cas", "ca", "--base-url", "https://signering.example.no"}
+	for name, tt := range map[string]struct {
+		args []string
+		env  map[string]string
+		want string // empty: accepted
+	}{
+		"ok/own-host":           {[]string{"--api-url", "https://api.signering.example.no"}, nil, ""},
+		"ok/own-host-slash":     {[]string{"--api-url", "https://api.signering.example.no/"}, nil, ""},
+		"ok/env":                {nil, map[string]string{"SEGL_API_URL": "https://api.signering.example.no:8443"}, ""},
+		"ok/own-certificate":    {[]string{"--api-url", "https://api.signering.example.no", "--api-tls-cert", "a.pem", "--api-tls-key", "a.key"}, nil, ""},
+		"ok/same-host":          {[]string{"--api-url", "https://signering.example.no"}, nil, ""},
+		"fail/address":          {[]string{"--api-url", "https://192.0.2.10"}, nil, "must be a DNS name"},
+		"fail/http":             {[]string{"--api-url", "http://api.signering.example.no"}, nil, "must be an https URL"},
+		"fail/no-host":          {[]string{"--api-url", "https:///api"}, nil, "must be an https URL"},
+		"fail/query":            {[]string{"--api-url", "https://api.signering.example.no/?x=1"}, nil, "must be an https URL"},
+		"fail/java-root":        {[]string{"--api-url", "https://api.signering.example.no/api"}, nil, "path must be base-url's"},
+		"fail/other-path":       {[]string{"--api-url", "https://api.signering.example.no/segl"}, nil, "path must be base-url's"},
+		"fail/key-without-cert": {[]string{"--api-url", "https://api.signering.example.no", "--api-tls-key", "a.key"}, nil, "go together"},
+		"fail/cert-same-host":   {[]string{"--api-url", "https://signering.example.no:9443", "--api-tls-cert", "a.pem", "--api-tls-key", "a.key"}, nil, "host of its own"},
+		"fail/cert-no-api-url":  {[]string{"--api-tls-cert", "a.pem", "--api-tls-key", "a.key"}, nil, "host of its own"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, err := Load("serve", append(append([]string{}, prod...), tt.args...), env(tt.env))
+			switch {
+			case tt.want == "" && err != nil:
+				t.Fatal(err)
+			case tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)):
+				t.Fatalf("got %v, want %q", err, tt.want)
+			}
+		})
+	}
+	if _, err := Load("serve", []string{"--tls-cert", "c", "--tls-key", "k", "--client-cas", "ca",
+		"--api-url", "https://api.signering.example.no"}, env(nil)); err == nil || !strings.Contains(err.Error(), "needs base-url") {
+		t.Fatalf("api-url without base-url: got %v", err)
+	}
+	// Behind a proxy that strips a prefix, the API keeps base-url's.
+	if _, err := Load("serve", []string{"--tls-cert", "c", "--tls-key", "k", "--client-cas", "ca",
+		"--base-url", "https://example.no/segl", "--api-url", "https://api.example.no/segl"}, env(nil)); err != nil {
+		t.Fatal(err)
+	}
+}

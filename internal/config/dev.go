@@ -36,6 +36,8 @@ type devRefusal struct {
 var devRefused = []devRefusal{
 	{"tls-cert", func(c *Config) string { return c.TLSCert }, tlsWhy},
 	{"tls-key", func(c *Config) string { return c.TLSKey }, tlsWhy},
+	{"api-tls-cert", func(c *Config) string { return c.APITLSCert }, tlsWhy},
+	{"api-tls-key", func(c *Config) string { return c.APITLSKey }, tlsWhy},
 	{"client-cas", func(c *Config) string { return c.ClientCAs },
 		"real organisations' certificates would reach a server whose administrator is fixed; development mode trusts its development CA only"},
 	{"seal-key", func(c *Config) string { return c.SealKey }, sealWhy},
@@ -96,9 +98,12 @@ func (c *Config) CheckDev() error {
 			refused = append(refused, fmt.Errorf("config: --dev refuses %s %q: %w", l.setting, l.addr, err))
 		}
 	}
-	if c.BaseURL != "" {
-		if err := loopbackURL(c.BaseURL); err != nil {
-			refused = append(refused, fmt.Errorf("config: --dev refuses base-url %q: %w", c.BaseURL, err))
+	for _, u := range []struct{ setting, url string }{{"base-url", c.BaseURL}, {"api-url", c.APIURL}} {
+		if u.url == "" {
+			continue
+		}
+		if err := loopbackURL(u.url); err != nil {
+			refused = append(refused, fmt.Errorf("config: --dev refuses %s %q: %w", u.setting, u.url, err))
 		}
 	}
 	for _, r := range devRefused {

@@ -38,6 +38,8 @@ func TestDevRefusesProductionSettings(t *testing.T) {
 		{"mailbox-url", "https://api.digipost.no"},
 		{"mailbox-sender", "123456"},
 		{"mailbox-key", "digipost.key"},
+		{"api-tls-cert", "api.pem"},
+		{"api-tls-key", "api.key"},
 	} {
 		t.Run("fail/"+tt.setting, func(t *testing.T) {
 			_, err := Load("serve", []string{"--dev", "--" + tt.setting, tt.value}, env(nil))
@@ -83,6 +85,7 @@ func TestDevListensOnLoopback(t *testing.T) {
 		"fail/metrics-public":            {"metrics-addr", "192.0.2.10:9090", false},
 		"fail/base-url-public":           {"base-url", "https://segl.example.no", false},
 		"fail/base-url-public-ip":        {"base-url", "https://192.0.2.10:8443", false},
+		"fail/api-url-public":            {"api-url", "https://api.segl.example.no", false},
 		"ok/addr-default":                {"addr", "127.0.0.1:8443", true},
 		"ok/addr-random-port":            {"addr", "127.0.0.1:0", true},
 		"ok/addr-loopback-net":           {"addr", "127.0.0.2:8443", true},
@@ -91,9 +94,14 @@ func TestDevListensOnLoopback(t *testing.T) {
 		"ok/metrics-loopback":            {"metrics-addr", "127.0.0.1:9090", true},
 		"ok/base-url-localhost":          {"base-url", "https://localhost:8443", true},
 		"ok/base-url-loopback-with-path": {"base-url", "https://127.0.0.1:8443/segl", true},
+		"ok/api-url-localhost":           {"api-url", "https://localhost:8443", true},
 	} {
 		t.Run(name, func(t *testing.T) {
-			_, err := Load("serve", []string{"--dev", "--" + tt.setting, tt.value}, env(nil))
+			args := []string{"--dev", "--" + tt.setting, tt.value}
+			if tt.setting == "api-url" {
+				args = append(args, "--base-url", "https://127.0.0.1:8443")
+			}
+			_, err := Load("serve", args, env(nil))
 			if tt.ok {
 				if err != nil {
 					t.Fatal(err)
@@ -130,7 +138,7 @@ func TestDevAllows(t *testing.T) {
 // development. A new setting fails here until someone decides which.
 func TestEverySettingDecidedForDev(t *testing.T) {
 	safe := map[string]bool{
-		"addr": true, "metrics-addr": true, "base-url": true, // loopback only
+		"addr": true, "metrics-addr": true, "base-url": true, "api-url": true, // loopback only
 		"data": true, "database-url": true, "dev": true, "relaxed-sync": true, "link-key-file": true, "log-format": true,
 		"pkcs11-module": true, "pkcs11-token": true, "pkcs11-pin-file": true, // the development CA's own keys
 		"tsa-key-label": true, "tsa-cert": true, "ocsp-key-label": true, "ocsp-cert": true,

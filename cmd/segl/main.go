@@ -111,6 +111,9 @@ func serve(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintln(stderr, dev.Banner)
 	}
 	fmt.Fprintf(stdout, "segl serving %s (data in %s)\n", s.URL, cfg.Data)
+	if s.APIURL != "" {
+		fmt.Fprintf(stdout, "API (client certificates asked for here only): %s\n", s.APIURL)
+	}
 	if s.Dev != nil {
 		fmt.Fprintf(stdout, "development trust anchor: %s\nclient certificates:      %s\n",
 			filepath.Join(s.Dev.Dir, "root-ca.pem"), filepath.Join(s.Dev.Dir, "clients"))

@@ -11,6 +11,17 @@ import (
 	"github.com/segl/segl/internal/pki"
 )
 
+// NoClientCert is what both APIs answer a call that came without a
+// verified client certificate. apiURL is the API's own host when it has
+// one (config.APIURL), else empty: only that host asks for a certificate,
+// so a client that called the public host could not have presented one.
+func NoClientCert(apiURL string) string {
+	if apiURL == "" {
+		return "present your organisation's enterprise certificate (mutual TLS)"
+	}
+	return "present your organisation's enterprise certificate (mutual TLS) at " + apiURL + ": only that host asks for one"
+}
+
 // ClientCertCaller is the caller an API client's verified enterprise
 // certificate (the leaf of the TLS connection's first verified chain)
 // stands for: the organisation it names, if onboarded and active, and if

@@ -42,6 +42,12 @@ type API struct {
 	Svc     *ceremony.Service
 	BaseURL string // public base URL, for signing links
 	Log     *slog.Logger
+	// APIURL is where integrators call this API with their certificates
+	// when that is a host of its own (config.APIURL): the OpenAPI
+	// document's server, and what a call without a certificate is told
+	// to use. Empty: the API is on BaseURL's host, and the document's
+	// server stays relative.
+	APIURL string
 	// Observe, when set, is shown every error the API answers, for a
 	// monitor such as health.Storage; nil: none.
 	Observe func(error)
@@ -79,11 +85,28 @@ func (a *API) Routes(mux *http.ServeMux) {
 	for _, rt := range a.routes() {
 		mux.Handle(rt.method+" "+rt.path, a.authed(rt.h))
 	}
+	doc := a.openAPI()
 	mux.HandleFunc("GET /api/v1/openapi.json", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
-		w.Write(openAPI)
+		w.Write(doc)
 	})
 	mux.HandleFunc("/api/", a.NoRoute)
+}
+
+// relativeServer is the embedded document's server: wherever it was
+// fetched from.
+const relativeServer = `"servers": [{"url": "/"}]`
+
+// openAPI is the document to serve: with the API's own host as its server
+// when it has one, since the document is also read on the public host (a
+// browser needs no certificate for it), where "/" would name a host that
+// asks for none.
+func (a *API) openAPI() []byte {
+	if a.APIURL == "" {
+		return openAPI
+	}
+	server, _ := json.Marshal([]map[string]string{{"url": a.APIURL}})
+	return bytes.Replace(openAPI, []byte(relativeServer), append([]byte(`"servers": `), server...), 1)
 }
 
 // NoRoute answers a request under /api/ that no route of this API takes.
@@ -115,7 +138,7 @@ func (a *API) authed(h handler) http.Handler {
 func (a *API) caller(r *http.Request) (ceremony.Caller, error) {
 	if r.TLS == nil || len(r.TLS.VerifiedChains) == 0 || len(r.TLS.VerifiedChains[0]) == 0 {
 		return ceremony.Caller{}, errs.E(errs.Unauthenticated, codeClientCertificateRequired,
-			"present your organisation's enterprise certificate (mutual TLS)")
+			"%s", ceremony.NoClientCert(a.APIURL))
 	}
 	leaf := r.TLS.VerifiedChains[0][0]
 	if !slices.Contains(leaf.ExtKeyUsage, x509.ExtKeyUsageClientAuth) {

@@ -41,8 +41,12 @@ import (
 // API serves Posten's signature API.
 type API struct {
 	Svc     *ceremony.Service
-	BaseURL string // public base URL: hypermedia links and signers' redirect URLs
+	BaseURL string // public base URL: signers' redirect URLs, and hypermedia links unless APIURL is set
 	Log     *slog.Logger
+	// APIURL is the API's own host when it has one (config.APIURL): the
+	// hypermedia links, and what a call without a certificate is told to
+	// use. Empty: BaseURL.
+	APIURL string
 	// EmptyQueueWait is how long a sender must wait to poll a queue again
 	// after finding it empty (Posten: 10 minutes in production, seconds in
 	// test). Zero means 10 minutes.
@@ -210,7 +214,7 @@ func (a *API) serve(w http.ResponseWriter, r *http.Request, h handler) error {
 		return errs.E(errs.NotFound, codeNotFound, "no endpoint %s %s", r.Method, r.URL.Path)
 	}
 	if r.TLS == nil || len(r.TLS.VerifiedChains) == 0 || len(r.TLS.VerifiedChains[0]) == 0 {
-		return errs.E(errs.Unauthenticated, codeNotAuthorized, "present your organisation's enterprise certificate (mutual TLS)")
+		return errs.E(errs.Unauthenticated, codeNotAuthorized, "%s", ceremony.NoClientCert(a.APIURL))
 	}
 	c, err := a.Svc.ClientCertCaller(r.Context(), r.TLS.VerifiedChains[0][0])
 	if err != nil {
@@ -663,7 +667,11 @@ func (a *API) job(r *http.Request, c ceremony.Caller, flow job.Flow) (*job.Job, 
 }
 
 func (a *API) jobURL(j *job.Job) string {
-	return a.BaseURL + "/api/" + j.Org + "/" + string(j.Flow) + "/signature-jobs/" + j.ID
+	root := a.APIURL
+	if root == "" {
+		root = a.BaseURL
+	}
+	return root + "/api/" + j.Org + "/" + string(j.Flow) + "/signature-jobs/" + j.ID
 }
 
 // jobNumber is the signature-job-id the schema wants (an xs:long) for a

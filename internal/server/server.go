@@ -5,6 +5,7 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"crypto"
 	"crypto/ecdsa"
@@ -73,6 +74,9 @@ type Server struct {
 	Renewals *renewal.Service
 	// DevDelivery is what the delivery stand-ins captured; nil unless --dev.
 	DevDelivery *DevDelivery
+	// APIURL is the API's own host (config.APIURL), the only one that asks
+	// for a client certificate; empty when the API is on URL's host.
+	APIURL string
 	// MetricsURL is where Prometheus scrapes, empty unless metrics-addr is
 	// set.
 	MetricsURL string
@@ -207,6 +211,15 @@ func start(ctx context.Context, cfg config.Config, opts Options, ln net.Listener
 	if err := loadProductionTLS(cfg, tlsConfig); err != nil {
 		return nil, err
 	}
+	// apiURL is empty unless the API has a host of its own.
+	var apiURL string
+	if cfg.APIURL != "" && !config.SameHost(base, cfg.APIURL) {
+		apiURL = strings.TrimRight(cfg.APIURL, "/")
+		s.APIURL = apiURL
+	}
+	if err := askCertificateOnAPIHostOnly(cfg, tlsConfig, apiURL); err != nil {
+		return nil, err
+	}
 	var engine *signing.Engine
 	if s.seal != nil {
 		sc := *s.seal
@@ -247,7 +260,7 @@ func start(ctx context.Context, cfg config.Config, opts Options, ln net.Listener
 	addPing(ready, "database", db)
 	addPing(ready, "queue", s.queue)
 	ready.Add("blobs", blobCheck(blobs))
-	api := &httpapi.API{Svc: svc, BaseURL: base, Log: opts.Log, Observe: storage.Observe}
+	api := &httpapi.API{Svc: svc, BaseURL: base, APIURL: apiURL, Log: opts.Log, Observe: storage.Observe}
 	api.Routes(mux)
 	// Posten's signature API beside it (MISSION I2), on the same listener
 	// and mutual TLS. A development server lets senders poll an empty
@@ -261,7 +274,7 @@ func start(ctx context.Context, cfg config.Config, opts Options, ln net.Listener
 		// internal/postenapi.
 		pollWait, rate = 5*time.Second, 100
 	}
-	posten := &postenapi.API{Svc: svc, BaseURL: base, Log: opts.Log, EmptyQueueWait: pollWait, RatePerSecond: rate,
+	posten := &postenapi.API{Svc: svc, BaseURL: base, APIURL: apiURL, Log: opts.Log, EmptyQueueWait: pollWait, RatePerSecond: rate,
 		Polls: s.Store, ClientRoots: tlsConfig.ClientCAs, Others: http.HandlerFunc(api.NoRoute)}
 	posten.Routes(mux)
 	// The signer pages. Without a remote signing service (s.keys nil)
@@ -312,7 +325,7 @@ func start(ctx context.Context, cfg config.Config, opts Options, ln net.Listener
 	if cfg.Dev {
 		opts.Log.Warn(dev.Banner)
 	}
-	opts.Log.Info("segl serving", "url", base, "data", cfg.Data, "dev", cfg.Dev)
+	opts.Log.Info("segl serving", "url", base, "api-url", cmp.Or(apiURL, base), "data", cfg.Data, "dev", cfg.Dev)
 	return s, nil
 }
 

@@ -24,8 +24,11 @@ import (
 // Both configurations are built here once; the callback only compares the
 // name and returns one of them, so a handshake costs what it did. They
 // share tlsConfig's session ticket keys (crypto/tls uses the original
-// configuration's when the returned one sets none). With one host,
-// tlsConfig is left as it is (apiURL empty).
+// configuration's when the returned one sets none); crypto/tls does not
+// resume a session that holds a client certificate under the
+// configuration that asks for none, so the certificate never reaches the
+// pages that way either. With one host, tlsConfig is left as it is
+// (apiURL empty).
 func askCertificateOnAPIHostOnly(cfg config.Config, tlsConfig *tls.Config, apiURL string) error {
 	if apiURL == "" {
 		if cfg.APITLSCert != "" {

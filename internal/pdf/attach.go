@@ -78,7 +78,7 @@ func (r *Reader) attach(u *update, cat Dict, atts []Attachment) error {
 			mediaType = "application/octet-stream"
 		}
 		ef := Dict{"Type": Name("EmbeddedFile"), "Subtype": Name(mediaType), "Params": params}
-		if err := u.writeStream(fileRef, ef, a.Data); err != nil {
+		if err := u.writeEncoded(fileRef, ef, a.stored(), a.Deflated != nil); err != nil {
 			return err
 		}
 		spec := Dict{
@@ -131,6 +131,14 @@ func (r *Reader) attach(u *update, cat Dict, atts []Attachment) error {
 	}
 	cat["Names"] = names
 	return nil
+}
+
+// stored is the embedded file stream's data as written: Deflated, if set.
+func (a *Attachment) stored() []byte {
+	if a.Deflated != nil {
+		return a.Deflated
+	}
+	return a.Data
 }
 
 // nameEntry is one key and value of a name tree.

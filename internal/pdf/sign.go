@@ -98,6 +98,10 @@ type Appearance struct {
 	// same update so that the signature covers them. Every number Draw
 	// allocates must be one of the objects it returns.
 	Draw func(alloc func() (Ref, error)) (stream []byte, resources string, objects []RawObject, err error)
+	// Deflated says that Stream, or the stream Draw returns, is
+	// compressed in the zlib format (RFC 1950) and is written with
+	// /Filter /FlateDecode.
+	Deflated bool
 }
 
 // Attachment is an embedded file (§7.11.4) added as an associated file of
@@ -110,6 +114,12 @@ type Attachment struct {
 	MediaType   string // MIME type, for example "application/xml"; optional
 	Data        []byte
 	ModTime     time.Time // /Params /ModDate; zero leaves it out
+	// Deflated, when set, is Data compressed in the zlib format (RFC
+	// 1950), which the embedded file stream carries in Data's place with
+	// /Filter /FlateDecode (§7.4.4, §7.11.4; PDF/A-3 allows it);
+	// /Params /Size stays Data's length, the size of the decoded file.
+	// The caller compressed it, and may so find its bytes in the file.
+	Deflated []byte
 }
 
 // Prepared is an incremental update carrying a signature dictionary whose
@@ -318,7 +328,7 @@ func (r *Reader) prepareSignature(spec SignatureSpec) (*Prepared, error) {
 	// KB): sized for them once rather than grown by copying.
 	need := 2*room + 32<<10
 	for _, a := range spec.Attachments {
-		need += len(a.Data)
+		need += len(a.stored())
 	}
 	u.buf = append(updateBuffer(len(u.buf)+need), u.buf...)
 	if err := u.begin(sigRef); err != nil {
@@ -388,7 +398,7 @@ func (r *Reader) prepareSignature(spec SignatureSpec) (*Prepared, error) {
 		if res != nil {
 			xo["Resources"] = res
 		}
-		if err := u.writeStream(apRef, xo, stream); err != nil {
+		if err := u.writeEncoded(apRef, xo, stream, a.Deflated); err != nil {
 			return nil, err
 		}
 		widget["AP"] = Dict{"N": apRef}

@@ -2,6 +2,7 @@ package pdf
 
 import (
 	"bytes"
+	"compress/zlib"
 	"context"
 	"crypto"
 	"crypto/sha1"
@@ -585,6 +586,37 @@ func TestAttachments(t *testing.T) {
 			}
 		})
 	}
+	t.Run("ok/deflated", func(t *testing.T) {
+		// What the caller deflated is embedded as it is, decoded to Data by
+		// readers we did not write, with Data's size in /Params.
+		data := bytes.Repeat(evidence, 40)
+		var z bytes.Buffer
+		zw := zlib.NewWriter(&z)
+		zw.Write(data)
+		zw.Close()
+		in := signFixtures(t)["minimal"]
+		out := p.sign(t, in, SignatureSpec{Attachments: []Attachment{{
+			Name: "evidence.xml", MediaType: "application/xml", Data: data, Deflated: z.Bytes(),
+		}}})
+		qpdfCheck(t, out)
+		if res := p.pdfsig(t, out); !res[0].has("Signature is Valid") {
+			t.Fatalf("pdfsig:\n%s", res[0].text)
+		}
+		if !bytes.Contains(out[len(in):], z.Bytes()) || !bytes.Contains(out[len(in):], fmt.Appendf(nil, "/Size %d", len(data))) {
+			t.Error("the update lacks the deflated data or the decoded size")
+		}
+		dir := t.TempDir()
+		path, saved := filepath.Join(dir, "f.pdf"), filepath.Join(dir, "x")
+		if err := os.WriteFile(path, out, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if b, err := exec.Command("pdfdetach", "-save", "1", "-o", saved, path).CombinedOutput(); err != nil {
+			t.Fatalf("pdfdetach -save: %v\n%s", err, b)
+		}
+		if got, err := os.ReadFile(saved); err != nil || !bytes.Equal(got, data) {
+			t.Errorf("pdfdetach -save gave %d bytes, %v; want %d", len(got), err, len(data))
+		}
+	})
 	t.Run("ok/merged-into-existing-tree", func(t *testing.T) {
 		one := p.sign(t, signFixtures(t)["minimal"], SignatureSpec{Attachments: []Attachment{{Name: "e.xml", Data: []byte("1")}}})
 		two := p.sign(t, one, SignatureSpec{Attachments: []Attachment{{Name: "e.xml", Data: []byte("2")}, {Name: "a.xml", Data: []byte("3")}}})

@@ -106,6 +106,13 @@ func (u *update) writeObject(ref Ref, o Object) error {
 // writeStream writes ref as a stream with the dictionary d, to which the
 // /Length of the raw data is added; no filter is applied.
 func (u *update) writeStream(ref Ref, d Dict, data []byte) error {
+	return u.writeEncoded(ref, d, data, false)
+}
+
+// writeEncoded is writeStream for data that is, when deflated, already
+// compressed in the zlib format (RFC 1950), which /Filter /FlateDecode
+// names (ISO 32000-1 §7.4.4).
+func (u *update) writeEncoded(ref Ref, d Dict, data []byte, deflated bool) error {
 	if err := u.begin(ref); err != nil {
 		return err
 	}
@@ -113,6 +120,9 @@ func (u *update) writeStream(ref Ref, d Dict, data []byte) error {
 	d["Length"] = Int(len(data))
 	delete(d, "Filter")
 	delete(d, "DecodeParms")
+	if deflated {
+		d["Filter"] = Name("FlateDecode")
+	}
 	var err error
 	if u.buf, err = appendObject(u.buf, d, 0); err != nil {
 		return err

@@ -225,6 +225,21 @@ func getFastFlater() *flater {
 	return fastFlaters.get(func() *flater { return &flater{level: zlib.BestSpeed, idle: fastFlaters} })
 }
 
+// Deflate returns data compressed at zlib.BestSpeed, for a stream a signing
+// act writes with /Filter /FlateDecode (pdf.Attachment.Deflated,
+// pdf.Appearance.Deflated): its cost is small, and text such as an act's
+// XAdES evidence shrinks to a third (the default level gains about 6% more
+// at twice the cost).
+func Deflate(data []byte) ([]byte, error) {
+	f := getFastFlater()
+	defer f.release()
+	z, err := f.deflate(data)
+	if err != nil {
+		return nil, err
+	}
+	return bytes.Clone(z), nil
+}
+
 // release returns f to the idle ones, or to the collector when enough
 // are idle; f must not be used after.
 func (f *flater) release() {

@@ -467,10 +467,15 @@ func (s *Service) Evidence(ctx context.Context, c Caller, jobID, signerID string
 }
 
 // openEvidence opens a signer's evidence where their act kept it: a span
-// of the blob of what the act appended, or a blob of its own.
+// of the blob of what the act appended (deflated there, as the PDF embeds
+// it: signing.OpenEvidence), or a blob of its own.
 func (s *Service) openEvidence(ctx context.Context, signer *job.Signer) (blob.Object, error) {
 	if spans := signer.EvidenceSpans(); spans != nil {
-		return blob.OpenSpans(ctx, s.Blobs, spans)
+		o, err := blob.OpenSpans(ctx, s.Blobs, spans)
+		if err != nil {
+			return nil, err
+		}
+		return signing.OpenEvidence(o)
 	}
 	return s.Blobs.Open(ctx, signer.Evidence)
 }

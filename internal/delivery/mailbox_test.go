@@ -24,6 +24,7 @@ import (
 	"github.com/segl/segl/internal/mailbox"
 	"github.com/segl/segl/internal/mailbox/digipost"
 	"github.com/segl/segl/internal/queue"
+	"github.com/segl/segl/internal/signing"
 	"github.com/segl/segl/internal/store"
 	"github.com/segl/segl/internal/testtool"
 	"github.com/segl/segl/internal/validate"
@@ -573,6 +574,9 @@ func (e *env) evidenceAlone(j *job.Job) *job.Job {
 	e.t.Helper()
 	s := &j.Signers[0]
 	o, err := blob.OpenSpans(e.ctx, e.svc.Blobs, s.EvidenceSpans())
+	if err == nil {
+		o, err = signing.OpenEvidence(o) // deflated in the act's update
+	}
 	if err != nil {
 		e.t.Fatal(err)
 	}

@@ -98,10 +98,23 @@ func checkEvidenceIn(t *testing.T, e *Engine, s Signed, rev job.Revision) {
 	}
 }
 
-// readEvidence reads an act's evidence from where the act kept it.
+// readEvidence reads an act's evidence from where the act kept it, as
+// the ceremony does (OpenEvidence).
 func readEvidence(t testing.TB, e *Engine, s Signed) []byte {
 	t.Helper()
-	return readSpans(t, e, []blob.Span{s.Evidence})
+	o, err := blob.OpenSpans(context.Background(), e.cfg.Blobs, []blob.Span{s.Evidence})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o, err = OpenEvidence(o); err != nil {
+		t.Fatal(err)
+	}
+	defer o.Close()
+	b, err := io.ReadAll(io.NewSectionReader(o, 0, o.Size()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
 
 // readSpans reads the concatenation of spans from the engine's store.

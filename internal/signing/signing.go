@@ -466,10 +466,10 @@ type Signed struct {
 	Revisions []job.Revision
 	// Evidence is where the signer's evidence (XAdES B-LT) is stored: a
 	// span of the first signed document's new blob, whose update embeds
-	// it uncompressed as its attachment, so that an act stores one file
-	// per document and none more; or, when it is not found there as it
-	// is (a tail too large to be searched in memory), the whole of a blob
-	// of its own.
+	// it deflated as its attachment (the stream's data, which
+	// OpenEvidence inflates), so that an act stores one file per document
+	// and none more; or, when it is not found there (a tail too large to
+	// be searched in memory), the whole of a blob of its own, as it is.
 	Evidence blob.Span
 	// EvidenceSHA256 is the hex SHA-256 of the evidence itself, which the
 	// audit trail names and a receipt checks what it reads against.
@@ -533,7 +533,7 @@ func (e *Engine) Sign(ctx context.Context, act Act) (Signed, error) {
 		parents[i] = parent
 		revs = append(revs, Revision{Document: d.ID, Src: src, Size: src.Size(), Out: tails[i], Hashed: hashed})
 	}
-	evidence, err := e.signRevisions(ctx, act, key, revs)
+	evidence, deflated, err := e.signRevisions(ctx, act, key, revs)
 	if err != nil {
 		return Signed{}, err
 	}
@@ -547,7 +547,7 @@ func (e *Engine) Sign(ctx context.Context, act Act) (Signed, error) {
 		if in < 0 {
 			// Searched before Keep, which hands the tail's memory on. The
 			// bytes found are the stored bytes: Keep stores what was searched.
-			in, at = i, t.Index(evidence)
+			in, at = i, t.Index(deflated)
 		}
 		if out.Revisions[i], err = appended(ctx, e.cfg.Blobs, parents[i], t); err != nil {
 			return Signed{}, err
@@ -558,7 +558,7 @@ func (e *Engine) Sign(ctx context.Context, act Act) (Signed, error) {
 	}
 	if at >= 0 {
 		parts := out.Revisions[in].Parts
-		out.Evidence = blob.Span{Key: parts[len(parts)-1].Key, Offset: at, Size: int64(len(evidence))}
+		out.Evidence = blob.Span{Key: parts[len(parts)-1].Key, Offset: at, Size: int64(len(deflated))}
 		return out, nil
 	}
 	// The evidence is in memory: staged, it is hashed as it is copied into
@@ -800,60 +800,64 @@ type Revision struct {
 // "evidence-signer-N.xml", and the widget that fills slot act.Slot. revs
 // holds every document of act to be signed (not Unsigned) once; the
 // evidence names every document of act. It returns the evidence (XAdES
-// B-LT).
+// B-LT) and the embedded file stream's data: the evidence deflated, a
+// third of its size (XML), which every later act, the completion and both
+// mailbox copies would otherwise carry and hash.
 //
 // The outputs belong together: when it fails, what it wrote to any Out
 // must be discarded, and a retry starts again from the same revisions.
-func (e *Engine) signRevisions(ctx context.Context, act Act, key *pki.KeyPair, revs []Revision) ([]byte, error) {
+func (e *Engine) signRevisions(ctx context.Context, act Act, key *pki.KeyPair, revs []Revision) (evidence, deflated []byte, err error) {
 	if err := e.checkJob(act.Job); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if act.Slot < 0 || act.Slot >= act.Job.Signers {
-		return nil, errs.E(errs.Invalid, codeBadSlot, "slot %d of a job with %d signers", act.Slot, act.Job.Signers)
+		return nil, nil, errs.E(errs.Invalid, codeBadSlot, "slot %d of a job with %d signers", act.Slot, act.Job.Signers)
 	}
 	docs := map[string]Document{}
 	for _, d := range act.Documents {
 		if len(d.SHA256) != sha256.Size {
-			return nil, errs.E(errs.Invalid, codeBadDocument, "document %s: want its 32-byte SHA-256", d.ID)
+			return nil, nil, errs.E(errs.Invalid, codeBadDocument, "document %s: want its 32-byte SHA-256", d.ID)
 		}
 		if !d.Unsigned {
 			docs[d.ID] = d
 		}
 	}
 	if len(docs) == 0 || len(revs) != len(docs) {
-		return nil, errs.E(errs.Invalid, codeBadDocuments, "%d documents to sign, %d revisions", len(docs), len(revs))
+		return nil, nil, errs.E(errs.Invalid, codeBadDocuments, "%d documents to sign, %d revisions", len(docs), len(revs))
 	}
 	for _, r := range revs {
 		if _, ok := docs[r.Document]; !ok {
-			return nil, errs.E(errs.Invalid, codeBadDocuments, "revision of unknown document %q", r.Document)
+			return nil, nil, errs.E(errs.Invalid, codeBadDocuments, "revision of unknown document %q", r.Document)
 		}
 		delete(docs, r.Document) // each once
 	}
 	if key != nil && (key.Key == nil || key.Cert == nil) {
-		return nil, errs.E(errs.Unavailable, codeBadKey, "the remote signing service gave a key without its certificate")
+		return nil, nil, errs.E(errs.Unavailable, codeBadKey, "the remote signing service gave a key without its certificate")
 	}
 	signer, err := shown(act.Job.Identifier, act.Signer)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if act.SignedAt.IsZero() {
 		act.SignedAt = e.now()
 	}
 	act.Signer = signer
-	evidence, err := e.evidence(ctx, act, key)
-	if err != nil {
-		return nil, err
+	if evidence, err = e.evidence(ctx, act, key); err != nil {
+		return nil, nil, err
+	}
+	if deflated, err = pdfa.Deflate(evidence); err != nil {
+		return nil, nil, fmt.Errorf("signing: %w", err)
 	}
 	byID := map[string]Document{}
 	for _, d := range act.Documents {
 		byID[d.ID] = d
 	}
 	for _, r := range revs {
-		if err := e.signDocument(ctx, act, key, byID[r.Document], r, evidence); err != nil {
-			return nil, err
+		if err := e.signDocument(ctx, act, key, byID[r.Document], r, evidence, deflated); err != nil {
+			return nil, nil, err
 		}
 	}
-	return evidence, nil
+	return evidence, deflated, nil
 }
 
 // evidence makes the act's XAdES B-LT evidence, signed with key, or with
@@ -980,7 +984,7 @@ func (e *Engine) issuerOf(leaf *x509.Certificate, chain []*x509.Certificate) *x5
 
 // signDocument writes one document's next revision, signed with key (nil:
 // the TTP seal).
-func (e *Engine) signDocument(ctx context.Context, act Act, key *pki.KeyPair, doc Document, rev Revision, evidence []byte) error {
+func (e *Engine) signDocument(ctx context.Context, act Act, key *pki.KeyPair, doc Document, rev Revision, evidence, deflated []byte) error {
 	slots, sigPages := pdfa.SlotLayout(act.Job.Signers)
 	slot := slots[act.Slot]
 	width, height := slot.Rect[2]-slot.Rect[0], slot.Rect[3]-slot.Rect[1]
@@ -998,6 +1002,7 @@ func (e *Engine) signDocument(ctx context.Context, act Act, key *pki.KeyPair, do
 			Description: fmt.Sprintf("Bevis for signatur %d / Evidence of signature %d (XAdES)", n, n),
 			MediaType:   "application/xml",
 			Data:        evidence,
+			Deflated:    deflated,
 			ModTime:     act.SignedAt,
 		}},
 		Hashed: rev.Hashed,
@@ -1010,8 +1015,13 @@ func (e *Engine) signDocument(ctx context.Context, act Act, key *pki.KeyPair, do
 			Rect: slot.Rect,
 			Draw: func(alloc func() (pdf.Ref, error)) ([]byte, string, []pdf.RawObject, error) {
 				stream, res, objs, err := pdfa.AppearanceText(lines, width, height, e.slotFonts[fontLang(act.Job)], alloc)
-				return stream, res, objs, err
+				if err != nil {
+					return nil, "", nil, err
+				}
+				z, err := pdfa.Deflate(stream)
+				return z, res, objs, err
 			},
+			Deflated: true,
 		},
 	})
 	if err != nil {

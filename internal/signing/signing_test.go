@@ -246,7 +246,7 @@ func sign(t *testing.T, e *Engine, act Act, docs []*document) []byte {
 			t.Fatal(err)
 		}
 	}
-	ev, err := e.signRevisions(context.Background(), act, key, revs)
+	ev, _, err := e.signRevisions(context.Background(), act, key, revs)
 	if err != nil {
 		t.Fatalf("Sign slot %d: %v", act.Slot, err)
 	}
@@ -618,7 +618,7 @@ func TestErrors(t *testing.T) {
 		{"fail/slot-taken", Act{Job: j, Signer: ola, Documents: []Document{doc}}, rev(signed), errs.Internal},
 	} {
 		t.Run("sign/"+tc.name, func(t *testing.T) {
-			_, err := e.signRevisions(ctx, tc.act, nil, tc.revs)
+			_, _, err := e.signRevisions(ctx, tc.act, nil, tc.revs)
 			if err == nil || errs.KindOf(err) != tc.kind {
 				t.Errorf("err = %v (%v), want %v", err, errs.KindOf(err), tc.kind)
 			}
@@ -779,7 +779,7 @@ func TestActFailsBeforeTheKeyIsUsed(t *testing.T) {
 	key.Key = countingKey{Signer: env.kari.Key, n: &n}
 	var out bytes.Buffer
 	act := Act{Job: j, Slot: 0, Signer: kari, Advanced: true, Documents: []Document{d.meta}}
-	_, err := e.signRevisions(context.Background(), act, &key,
+	_, _, err := e.signRevisions(context.Background(), act, &key,
 		[]Revision{{Document: d.meta.ID, Src: bytes.NewReader(d.data), Size: int64(len(d.data)), Out: &out}})
 	if err == nil || !strings.Contains(err.Error(), "ocsp responder down") {
 		t.Fatalf("got %v, want the responder's error", err)

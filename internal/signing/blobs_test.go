@@ -102,25 +102,19 @@ func checkEvidenceIn(t *testing.T, e *Engine, s Signed, rev job.Revision) {
 // the ceremony does (OpenEvidence).
 func readEvidence(t testing.TB, e *Engine, s Signed) []byte {
 	t.Helper()
-	o, err := blob.OpenSpans(context.Background(), e.cfg.Blobs, []blob.Span{s.Evidence})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if o, err = OpenEvidence(o); err != nil {
-		t.Fatal(err)
-	}
-	defer o.Close()
-	b, err := io.ReadAll(io.NewSectionReader(o, 0, o.Size()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
+	return readSpans(t, e, []blob.Span{s.Evidence}, OpenEvidence)
 }
 
-// readSpans reads the concatenation of spans from the engine's store.
-func readSpans(t testing.TB, e *Engine, spans []blob.Span) []byte {
+// readSpans reads the concatenation of spans from the engine's store, or
+// what open makes of it.
+func readSpans(t testing.TB, e *Engine, spans []blob.Span, open ...func(blob.Object) (blob.Object, error)) []byte {
 	t.Helper()
 	o, err := blob.OpenSpans(context.Background(), e.cfg.Blobs, spans)
+	for _, f := range open {
+		if err == nil {
+			o, err = f(o)
+		}
+	}
 	if err != nil {
 		t.Fatal(err)
 	}

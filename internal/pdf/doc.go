@@ -49,10 +49,12 @@
 // ([Prepared.WriteTo]). An appearance that needs objects of its own (a
 // font subset for a signer's name) gets them from [Appearance.Draw], with
 // object numbers of the same update, as [RawObject]s: checked, then
-// written as given. [AppendPages] adds pages, such as segl's signature
+// written as given; [Drawing] lets it refer instead to an object the
+// document holds byte for byte already. [AppendPages] adds pages, such as segl's signature
 // page, before the first signature; it refuses signed documents
 // ([ErrSigned]). [AppendDSS] adds validation data (EN 319 142-1
-// §5.4.2). Objects in an update are written uncompressed, under their own
+// §5.4.2). Objects in an update are written uncompressed (but for an
+// attachment or appearance stream its caller deflated), under their own
 // object and generation numbers when they replace existing ones, and the
 // cross-reference section repeats the form of the original's newest one
 // (a table, or a stream; hybrid files get a table), with /Prev, /Root,

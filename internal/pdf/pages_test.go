@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -178,8 +179,8 @@ func TestAppearanceDraw(t *testing.T) {
 	p := devPKI(t)
 	data := formPDF()
 	out := p.sign(t, data, SignatureSpec{Appearance: &Appearance{Page: 0, Rect: [4]float64{72, 500, 400, 560},
-		Draw: func(alloc func() (Ref, error)) ([]byte, string, []RawObject, error) {
-			font, err := alloc()
+		Draw: func(d *Drawing) ([]byte, string, []RawObject, error) {
+			font, err := d.Alloc()
 			if err != nil {
 				return nil, "", nil, err
 			}
@@ -195,9 +196,50 @@ func TestAppearanceDraw(t *testing.T) {
 		t.Error("the appearance's font is not in the update")
 	}
 
+	// A second appearance finds the first's font as written, and refers
+	// to it instead of writing it again.
+	var held, page Ref
+	var holds []bool
+	out2 := p.sign(t, out, SignatureSpec{Appearance: &Appearance{Page: 0, Rect: [4]float64{72, 400, 400, 460},
+		Draw: func(d *Drawing) ([]byte, string, []RawObject, error) {
+			page = d.Page()
+			o, err := d.Resolve(page)
+			if err != nil {
+				return nil, "", nil, err
+			}
+			annots, err := d.Resolve(o.(Dict)["Annots"])
+			if err != nil {
+				return nil, "", nil, err
+			}
+			list := annots.(Array)
+			w, err := d.Resolve(list[len(list)-1]) // the first signature's widget
+			if err != nil {
+				return nil, "", nil, err
+			}
+			ap, _ := d.Resolve(w.(Dict)["AP"])
+			n, _ := d.Resolve(ap.(Dict)["N"])
+			res, _ := d.Resolve(n.(Stream).Dict["Resources"])
+			fonts, _ := d.Resolve(res.(Dict)["Font"])
+			held = fonts.(Dict)["F7"].(Ref)
+			body := []byte("<< /Type /Font /Subtype /Type1 /BaseFont /Courier >>")
+			holds = []bool{d.Holds(held, body), d.Holds(held, body[:len(body)-1]), d.Holds(held, append(body, ' ')),
+				d.Holds(Ref{Num: held.Num, Gen: 1}, body), d.Holds(Ref{Num: 9999}, body), d.Holds(page, body)}
+			return []byte("BT /F7 10 Tf 4 20 Td (Signed) Tj ET"), fmt.Sprintf("<< /Font << /F7 %v >> >>", held), nil, nil
+		}}})
+	qpdfCheck(t, out2)
+	if res := p.pdfsig(t, out2); len(res) != 2 || !res[1].has("Signature is Valid") {
+		t.Fatalf("pdfsig:\n%v", res)
+	}
+	if !slices.Equal(holds, []bool{true, false, false, false, false, false}) {
+		t.Errorf("Holds of the font as written, cut short, longer, another generation, a missing object, the page: %v", holds)
+	}
+	if bytes.Contains(out2[len(out):], []byte("/BaseFont /Courier")) {
+		t.Error("the second appearance wrote the font again")
+	}
+
 	draw := func(objs func(font Ref) []RawObject, resources string) *Appearance {
-		return &Appearance{Draw: func(alloc func() (Ref, error)) ([]byte, string, []RawObject, error) {
-			font, _ := alloc()
+		return &Appearance{Draw: func(d *Drawing) ([]byte, string, []RawObject, error) {
+			font, _ := d.Alloc()
 			res := resources
 			if res == "" {
 				res = fmt.Sprintf("<< /Font << /F7 %v >> >>", font)
@@ -210,7 +252,7 @@ func TestAppearanceDraw(t *testing.T) {
 		name string
 		a    *Appearance
 	}{
-		{"fail/draw-fails", &Appearance{Draw: func(func() (Ref, error)) ([]byte, string, []RawObject, error) {
+		{"fail/draw-fails", &Appearance{Draw: func(*Drawing) ([]byte, string, []RawObject, error) {
 			return nil, "", nil, errors.New("no glyphs")
 		}}},
 		{"fail/allocated-not-written", draw(func(Ref) []RawObject { return nil }, "")},

@@ -92,17 +92,70 @@ type Appearance struct {
 	// appearance that needs objects of its own: a font subset for glyphs
 	// only known at signing time (a signer's name), with its descriptor,
 	// font program and /ToUnicode. It is called once, while the update is
-	// built, with an allocator of object numbers new in this update, and
-	// returns the content stream, the resource dictionary (which may refer
-	// to the new objects) and the new objects, which are written in the
-	// same update so that the signature covers them. Every number Draw
-	// allocates must be one of the objects it returns.
-	Draw func(alloc func() (Ref, error)) (stream []byte, resources string, objects []RawObject, err error)
+	// built, with d, which allocates object numbers new in this update and
+	// reads the document, and returns the content stream, the resource
+	// dictionary (which may refer to the new objects, or to objects of
+	// the document, such as a font the page already embeds) and the new
+	// objects, which are written in the same update so that the signature
+	// covers them. Every number Draw allocates must be one of the objects
+	// it returns.
+	Draw func(d *Drawing) (stream []byte, resources string, objects []RawObject, err error)
 	// Deflated says that Stream, or the stream Draw returns, is
 	// compressed in the zlib format (RFC 1950) and is written with
 	// /Filter /FlateDecode.
 	Deflated bool
 }
+
+// Drawing is what an appearance's Draw is given: new object numbers, and
+// read access to the document being signed, so that the appearance may
+// refer to an object an earlier revision holds (the font subset of the
+// signature page it fills, or of an earlier signature's appearance)
+// rather than write the same again. An incremental update may refer to
+// any object of the revisions before it (§7.5.6), which the earlier
+// signatures cover and which stay as they are. It is valid only while
+// Draw runs.
+type Drawing struct {
+	r     *Reader
+	alloc func() (Ref, error)
+	page  Ref
+}
+
+// Alloc reserves an object number new in this update.
+func (d *Drawing) Alloc() (Ref, error) { return d.alloc() }
+
+// Page is the page the widget goes on.
+func (d *Drawing) Page() Ref { return d.page }
+
+// Resolve returns o with references followed (Reader.Resolve).
+func (d *Drawing) Resolve(o Object) (Object, error) { return d.r.resolve(o) }
+
+// Holds reports whether the document's object ref is exactly body as an
+// update writes a RawObject: "N G obj", a line feed, body, a line feed
+// and "endobj". Only objects outside object streams, as updates write
+// them, can be so; at most maxHeldBody bytes are compared.
+func (d *Drawing) Holds(ref Ref, body []byte) bool {
+	r := d.r
+	if ref.Num <= 0 || ref.Num >= len(r.xref) || len(body) > maxHeldBody {
+		return false
+	}
+	e := r.xref[ref.Num]
+	if e.kind != entryInUse || int(e.gen) != ref.Gen {
+		return false
+	}
+	want := fmt.Appendf(make([]byte, 0, len(body)+32), "%d %d obj\n", ref.Num, ref.Gen)
+	want = append(append(want, body...), "\nendobj"...)
+	got := make([]byte, len(want))
+	for _, p := range r.counted(e.off) {
+		if n, _ := r.src.ReadAt(got, p); n == len(got) && bytes.Equal(got, want) {
+			return true
+		}
+	}
+	return false
+}
+
+// maxHeldBody bounds what Drawing.Holds reads: a font program subset is
+// tens of kilobytes.
+const maxHeldBody = 1 << 20
 
 // Attachment is an embedded file (§7.11.4) added as an associated file of
 // the document (ISO 32000-2 §14.13, PDF/A-3 /AF with /AFRelationship
@@ -379,7 +432,7 @@ func (r *Reader) prepareSignature(spec SignatureSpec) (*Prepared, error) {
 		var objs []RawObject
 		alloc, fresh := u.recorder()
 		if a.Draw != nil {
-			if stream, resources, objs, err = a.Draw(alloc); err != nil {
+			if stream, resources, objs, err = a.Draw(&Drawing{r: r, alloc: alloc, page: pageRef}); err != nil {
 				return nil, fmt.Errorf("pdf: appearance: %w", err)
 			}
 		}

@@ -794,9 +794,7 @@ func TestQuickFontProgramStored(t *testing.T) {
 	if got := fontPrograms(t, quick); !slices.Equal(got, []bool{false}) {
 		t.Errorf("quick document: font programs compressed %v, want [false]", got)
 	}
-	n := 0
-	alloc := func() (pdf.Ref, error) { n++; return pdf.Ref{Num: 100 + n}, nil }
-	_, _, objs, err := AppearanceText([]string{"Kari Nordmann", "Signert / Signed: 2026-03-05 14:10:00 CET"}, 200, 80, "", alloc)
+	_, _, objs, err := AppearanceText([]string{"Kari Nordmann", "Signert / Signed: 2026-03-05 14:10:00 CET"}, 200, 80, "", &blankDrawing{next: 100})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -854,3 +852,14 @@ func TestRenderTextRepertoire(t *testing.T) {
 		t.Errorf("subset tags %s (own subset), %s (prepared), %s (beyond it): want three", tagOf(plain), tagOf(first), tagOf(beyond))
 	}
 }
+
+// blankDrawing is a Drawing for an appearance drawn apart from any
+// document: numbers from next on, and nothing to refer to.
+type blankDrawing struct{ next int }
+
+func (d *blankDrawing) Alloc() (pdf.Ref, error) { d.next++; return pdf.Ref{Num: d.next}, nil }
+func (*blankDrawing) Page() pdf.Ref             { return pdf.Ref{} }
+func (*blankDrawing) Resolve(pdf.Object) (pdf.Object, error) {
+	return pdf.Null{}, nil
+}
+func (*blankDrawing) Holds(pdf.Ref, []byte) bool { return false }

@@ -139,3 +139,95 @@ func putFont(o objects, prepared *preparedFont, sub *subset, type0 pdf.Ref) erro
 	}
 	return writeFont(o, sub, type0)
 }
+
+// maxHeldCandidates bounds the fonts heldBy looks at: the page's and
+// those of the appearances on it (a signature page holds a few slots).
+const maxHeldCandidates = 32
+
+// heldBy returns a Type 0 font of the document that d draws on whose
+// objects are p's as write writes them, byte for byte: the page's own
+// font (SignaturePage with p's repertoire) or an earlier appearance's on
+// the page (AppearanceText). Only fonts named as p is (/BaseFont, whose
+// tag is a digest of the subset's characters in CID order) are compared,
+// each of their seven objects, so that a font made otherwise (another
+// version of segl, another repertoire) is never taken for p.
+func (p *preparedFont) heldBy(d Drawing) (pdf.Ref, bool) {
+	for _, ref := range fontsOnPage(d) {
+		if p.writtenAs(d, ref) {
+			return ref, true
+		}
+	}
+	return pdf.Ref{}, false
+}
+
+// fontsOnPage lists the fonts that the page d draws on names in its
+// resources and in the resources of its annotations' normal appearances,
+// in that order, at most maxHeldCandidates; what cannot be read is passed
+// over.
+func fontsOnPage(d Drawing) []pdf.Ref {
+	var refs []pdf.Ref
+	dict := func(o pdf.Object) pdf.Dict {
+		v, err := d.Resolve(o)
+		if err != nil {
+			return nil
+		}
+		switch v := v.(type) {
+		case pdf.Dict:
+			return v
+		case pdf.Stream:
+			return v.Dict
+		}
+		return nil
+	}
+	addFonts := func(resources pdf.Object) {
+		for _, f := range dict(dict(resources)["Font"]) {
+			if ref, ok := f.(pdf.Ref); ok && len(refs) < maxHeldCandidates {
+				refs = append(refs, ref)
+			}
+		}
+	}
+	page := dict(d.Page())
+	addFonts(page["Resources"])
+	annots, _ := d.Resolve(page["Annots"])
+	list, _ := annots.(pdf.Array)
+	for _, a := range list {
+		if len(refs) >= maxHeldCandidates {
+			break
+		}
+		addFonts(dict(dict(dict(a)["AP"])["N"])["Resources"])
+	}
+	return refs
+}
+
+// writtenAs reports whether the document holds p's objects with the Type 0
+// font type0, its descendants numbered from its CIDFontType2 on, as
+// writeFontObjects allocates them.
+func (p *preparedFont) writtenAs(d Drawing, type0 pdf.Ref) bool {
+	o, err := d.Resolve(type0)
+	if err != nil {
+		return false
+	}
+	font, _ := o.(pdf.Dict)
+	descendants, _ := font["DescendantFonts"].(pdf.Array)
+	if name, _ := font["BaseFont"].(pdf.Name); "/"+string(name) != p.name || len(descendants) != 1 {
+		return false
+	}
+	next, ok := descendants[0].(pdf.Ref)
+	if !ok {
+		return false
+	}
+	c := &collector{seen: map[pdf.Ref]bool{type0: true}, fn: func() (pdf.Ref, error) {
+		ref := next
+		next.Num++
+		return ref, nil
+	}}
+	if err := p.write(c, type0); err != nil || c.err != nil {
+		return false
+	}
+	for _, obj := range c.objs {
+		if !d.Holds(obj.Ref, obj.Body) {
+			return false
+		}
+	}
+	return true
+}

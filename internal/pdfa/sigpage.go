@@ -460,8 +460,12 @@ func textAt(c *bytes.Buffer, line []glyph, size, x, y float64) {
 // fills its slot with much the same characters): lines that use only them
 // embed the prepared subset's objects as they are, holding every glyph of
 // the repertoire, and a line with another character gives the appearance
-// a subset of its own.
-func AppearanceText(lines []string, width, height float64, repertoire string, alloc func() (pdf.Ref, error)) (stream []byte, resources string, objects []pdf.RawObject, err error) {
+// a subset of its own. Where the document already holds the prepared
+// subset's objects, byte for byte, as the signature page's font (a page
+// made with the same repertoire: SignaturePage) or an earlier slot's,
+// the appearance refers to them and has no objects of its own: a second
+// copy of the same font would add nothing but bytes to every signature.
+func AppearanceText(lines []string, width, height float64, repertoire string, d Drawing) (stream []byte, resources string, objects []pdf.RawObject, err error) {
 	if len(lines) == 0 || len(lines) > 20 {
 		return nil, "", nil, fmt.Errorf("pdfa: %d appearance lines, want 1 to 20", len(lines))
 	}
@@ -469,12 +473,6 @@ func AppearanceText(lines []string, width, height float64, repertoire string, al
 		return nil, "", nil, fmt.Errorf("pdfa: appearance box %gx%g out of range", width, height)
 	}
 	prepared, sub, err := fontFor(repertoire)
-	if err != nil {
-		return nil, "", nil, err
-	}
-	c := &collector{fn: alloc, seen: map[pdf.Ref]bool{}, flater: getFastFlater()}
-	defer c.release()
-	font, err := c.next()
 	if err != nil {
 		return nil, "", nil, err
 	}
@@ -511,6 +509,17 @@ func AppearanceText(lines []string, width, height float64, repertoire string, al
 			y -= s * (leading - ascent) // what is left of the first line's leading
 		}
 	}
+	if prepared != nil && sub.shared {
+		if font, ok := prepared.heldBy(d); ok {
+			return b.Bytes(), fmt.Sprintf("<< /Font << /F1 %v >> >>", font), nil, nil
+		}
+	}
+	c := &collector{fn: d.Alloc, seen: map[pdf.Ref]bool{}, flater: getFastFlater()}
+	defer c.release()
+	font, err := c.next()
+	if err != nil {
+		return nil, "", nil, err
+	}
 	if err := putFont(c, prepared, sub, font); err != nil {
 		return nil, "", nil, err
 	}
@@ -519,6 +528,20 @@ func AppearanceText(lines []string, width, height float64, repertoire string, al
 	}
 	return b.Bytes(), fmt.Sprintf("<< /Font << /F1 %v >> >>", font), c.objs, nil
 }
+
+// Drawing is the document an appearance is drawn for, as internal/pdf
+// gives it to an appearance's Draw (*pdf.Drawing): new object numbers, and
+// its objects to read and compare.
+type Drawing interface {
+	Alloc() (pdf.Ref, error)
+	// Page is the page the appearance goes on.
+	Page() pdf.Ref
+	Resolve(o pdf.Object) (pdf.Object, error)
+	// Holds reports whether object ref is exactly body as written.
+	Holds(ref pdf.Ref, body []byte) bool
+}
+
+var _ Drawing = (*pdf.Drawing)(nil)
 
 // collector gathers the objects of SignaturePage and AppearanceText for
 // the caller.

@@ -305,8 +305,8 @@ func TestAppearanceText(t *testing.T) {
 			p, err := pdf.PrepareSignature(bytes.NewReader(doc), int64(len(doc)), pdf.SignatureSpec{
 				SubFilter: pdf.SubFilterCAdES,
 				Appearance: &pdf.Appearance{Page: npages - sigPages + slot.Page, Rect: slot.Rect,
-					Draw: func(alloc func() (pdf.Ref, error)) ([]byte, string, []pdf.RawObject, error) {
-						s, res, o, err := AppearanceText(lines, slot.Rect[2]-slot.Rect[0], slot.Rect[3]-slot.Rect[1], tc.repertoire, alloc)
+					Draw: func(d *pdf.Drawing) ([]byte, string, []pdf.RawObject, error) {
+						s, res, o, err := AppearanceText(lines, slot.Rect[2]-slot.Rect[0], slot.Rect[3]-slot.Rect[1], tc.repertoire, d)
 						stream, objs = s, o
 						return s, res, o, err
 					}},
@@ -357,7 +357,7 @@ func TestAppearanceText(t *testing.T) {
 		{"fail/box-too-small", lines, 5, 5},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if _, _, _, err := AppearanceText(tc.lines, tc.width, tc.height, "", func() (pdf.Ref, error) { return pdf.Ref{Num: 9}, nil }); err == nil {
+			if _, _, _, err := AppearanceText(tc.lines, tc.width, tc.height, "", &blankDrawing{next: 8}); err == nil {
 				t.Error("no error")
 			}
 		})
@@ -406,5 +406,80 @@ func TestSignaturePageNynorsk(t *testing.T) {
 		if strings.Contains(last, bokmal) {
 			t.Errorf("Nynorsk signature page has the bokmål %q:\n%s", bokmal, last)
 		}
+	}
+}
+
+// TestAppearanceRefersToHeldFont: an appearance whose lines keep to the
+// repertoire the signature page was made with embeds no font of its own
+// but refers to the page's, the same objects byte for byte; one with
+// another repertoire gets its own subset, and a later appearance with that
+// repertoire refers to the earlier appearance's. One going beyond its
+// repertoire has a subset of its own, as before. The file stays
+// well-formed and pdffonts sees each subset once.
+func TestAppearanceRefersToHeldFont(t *testing.T) {
+	slots := testSlots(4)
+	ascii := ""
+	for r := ' '; r <= '~'; r++ {
+		ascii += string(r)
+	}
+	pageRep := ascii + "ÆØÅæøå–…" + fmt.Sprint(slots.Text, slots.English)
+	doc, _ := render(t, consent, Meta{Title: "Samtykke", Created: created})
+	doc = appendPages(t, doc, slots, pageRep)
+	r, err := pdf.Open(bytes.NewReader(doc), int64(len(doc)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	npages, _ := r.PageCount()
+	places, sigPages := SlotLayout(slots.Signers)
+	sign := func(doc []byte, slot int, lines []string, repertoire string) ([]byte, string, []pdf.RawObject) {
+		t.Helper()
+		var res string
+		var objs []pdf.RawObject
+		s := places[slot]
+		p, err := pdf.PrepareSignature(bytes.NewReader(doc), int64(len(doc)), pdf.SignatureSpec{
+			SubFilter: pdf.SubFilterCAdES,
+			Appearance: &pdf.Appearance{Page: npages - sigPages + s.Page, Rect: s.Rect,
+				Draw: func(d *pdf.Drawing) ([]byte, string, []pdf.RawObject, error) {
+					stream, r, o, err := AppearanceText(lines, s.Rect[2]-s.Rect[0], s.Rect[3]-s.Rect[1], repertoire, d)
+					res, objs = r, o
+					return stream, r, o, err
+				}},
+		})
+		if err != nil {
+			t.Fatalf("PrepareSignature: %v", err)
+		}
+		var out bytes.Buffer
+		if _, err := p.WriteTo(&out, []byte{0x30, 0x00}); err != nil {
+			t.Fatal(err)
+		}
+		qpdfCheck(t, out.Bytes())
+		return out.Bytes(), res, objs
+	}
+	pageFont := regexp.MustCompile(`/Font << /F1 (\d+ 0 R) >>`).FindAllSubmatch(doc, -1)
+	if len(pageFont) == 0 {
+		t.Fatal("no page font")
+	}
+	lines := []string{"Kari Nordmann", "Signert / Signed: 2026-03-05 14:10:00 CET"}
+	otherRep := pageRep + "é"
+
+	doc, res, objs := sign(doc, 0, lines, pageRep)
+	if want := fmt.Sprintf("<< /Font << /F1 %s >> >>", pageFont[len(pageFont)-1][1]); len(objs) != 0 || res != want {
+		t.Errorf("appearance with the page's repertoire: %d objects, resources %s; want none and %s", len(objs), res, want)
+	}
+	doc, res2, objs := sign(doc, 1, lines, otherRep)
+	if len(objs) != 7 || res2 == res {
+		t.Errorf("appearance with another repertoire: %d objects, resources %s; want its own 7", len(objs), res2)
+	}
+	doc, res3, objs := sign(doc, 2, lines, otherRep)
+	if len(objs) != 0 || res3 != res2 {
+		t.Errorf("second appearance with that repertoire: %d objects, resources %s; want none and %s", len(objs), res3, res2)
+	}
+	doc, _, objs = sign(doc, 3, []string{"Åse Ōkubo"}, pageRep)
+	if len(objs) != 7 {
+		t.Errorf("appearance beyond its repertoire: %d objects, want its own 7", len(objs))
+	}
+	fonts := tool(t, doc, "pdffonts")
+	if n := len(regexp.MustCompile(`(?m)^[A-Z]{6}\+DejaVuSans +CID TrueType +Identity-H +yes yes yes `).FindAllString(fonts, -1)); n != 4 {
+		t.Errorf("pdffonts: want the text's, the page's, the other repertoire's and the last appearance's subsets:\n%s", fonts)
 	}
 }

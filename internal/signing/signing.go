@@ -268,9 +268,13 @@ func New(cfg Config) (*Engine, error) {
 	fonts, pageFonts, slotFonts := map[string]string{}, map[string]string{}, map[string]string{}
 	for _, lang := range texts.Languages() {
 		fonts[lang] = repertoire(texts.Texts(lang).Receipt)
+		// One repertoire for the page and its slots, so that the page's
+		// font is the prepared subset a slot's appearance is written
+		// with, and every act refers to it (pdfa.AppearanceText) instead
+		// of embedding it again.
 		first, en := texts.SignaturePage(lang)
-		pageFonts[lang] = repertoire(first.Page, en.Page)
-		slotFonts[lang] = repertoire(first.Slot, en.Slot, "…") // … ends a line cut short
+		pageFonts[lang] = repertoire(first.Page, en.Page, first.Slot, en.Slot, "…") // … ends a line cut short
+		slotFonts[lang] = pageFonts[lang]
 	}
 	return &Engine{cfg: cfg, texts: texts, receiptFonts: fonts, pageFonts: pageFonts, slotFonts: slotFonts, sealer: &pades.Sealer{Key: cfg.Seal.Key, Cert: cfg.Seal.Cert, Chain: cfg.Seal.Chain,
 		Anchors: cfg.Anchors, TSA: cfg.TSA, OCSP: cfg.OCSP, TempDir: cfg.TempDir, Now: nowFunc(cfg.Clock)}}, nil
@@ -1013,8 +1017,8 @@ func (e *Engine) signDocument(ctx context.Context, act Act, key *pki.KeyPair, do
 			// the document to count its pages first.
 			Page: slot.Page - sigPages,
 			Rect: slot.Rect,
-			Draw: func(alloc func() (pdf.Ref, error)) ([]byte, string, []pdf.RawObject, error) {
-				stream, res, objs, err := pdfa.AppearanceText(lines, width, height, e.slotFonts[fontLang(act.Job)], alloc)
+			Draw: func(d *pdf.Drawing) ([]byte, string, []pdf.RawObject, error) {
+				stream, res, objs, err := pdfa.AppearanceText(lines, width, height, e.slotFonts[fontLang(act.Job)], d)
 				if err != nil {
 					return nil, "", nil, err
 				}

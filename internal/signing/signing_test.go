@@ -18,6 +18,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -395,6 +396,14 @@ func TestSignJobEndToEnd(t *testing.T) {
 
 			if out := run(t, data, "qpdf", "--check", "{}"); !strings.Contains(out, "No syntax or stream encoding errors found") {
 				t.Errorf("qpdf --check:\n%s", out)
+			}
+
+			// No font is embedded twice: both slots' appearances draw
+			// with the signature page's subset, which pdffonts lists once
+			// (by its object); a rendered text has its own besides.
+			subsets := regexp.MustCompile(`(?m)^[A-Z]{6}\+DejaVuSans `).FindAllString(run(t, data, "pdffonts", "{}"), -1)
+			if want := map[string]int{"doc-1": 1, "doc-2": 2}[d.meta.ID]; len(subsets) != want {
+				t.Errorf("pdffonts lists DejaVu Sans subsets %q, want %d", subsets, want)
 			}
 
 			// Both signers' evidence is attached, as signed.

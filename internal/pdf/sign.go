@@ -142,11 +142,12 @@ func (d *Drawing) Holds(ref Ref, body []byte) bool {
 	if e.kind != entryInUse || int(e.gen) != ref.Gen {
 		return false
 	}
-	want := fmt.Appendf(make([]byte, 0, len(body)+32), "%d %d obj\n", ref.Num, ref.Gen)
-	want = append(append(want, body...), "\nendobj"...)
-	got := make([]byte, len(want))
+	head := fmt.Appendf(nil, "%d %d obj\n", ref.Num, ref.Gen)
+	const tail = "\nendobj"
+	got := make([]byte, len(head)+len(body)+len(tail))
 	for _, p := range r.counted(e.off) {
-		if n, _ := r.src.ReadAt(got, p); n == len(got) && bytes.Equal(got, want) {
+		if n, _ := r.src.ReadAt(got, p); n == len(got) && bytes.Equal(got[:len(head)], head) &&
+			bytes.Equal(got[len(head):len(head)+len(body)], body) && string(got[len(head)+len(body):]) == tail {
 			return true
 		}
 	}

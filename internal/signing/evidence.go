@@ -5,6 +5,7 @@ import (
 	"compress/zlib"
 	"fmt"
 	"io"
+	"sync"
 
 	"github.com/segl/segl/internal/blob"
 	"github.com/segl/segl/internal/xades"
@@ -32,23 +33,38 @@ func OpenEvidence(o blob.Object) (blob.Object, error) {
 		return o, nil
 	}
 	defer o.Close()
-	zr, err := zlib.NewReader(io.NewSectionReader(o, 0, o.Size()))
+	src := io.NewSectionReader(o, 0, o.Size())
+	zr, _ := inflaters.Get().(io.ReadCloser)
+	var err error
+	if zr == nil {
+		zr, err = zlib.NewReader(src)
+	} else {
+		err = zr.(zlib.Resetter).Reset(src, nil)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("signing: inflate evidence: %w", err)
 	}
-	// Bounded as XAdES evidence is wherever it is read.
-	xml, err := io.ReadAll(io.LimitReader(zr, xades.MaxSize+1))
+	defer inflaters.Put(zr)
+	// Bounded as XAdES evidence is wherever it is read; XML deflates to
+	// about a third.
+	var xml bytes.Buffer
+	xml.Grow(int(min(4*o.Size(), xades.MaxSize+1)))
+	_, err = xml.ReadFrom(io.LimitReader(zr, xades.MaxSize+1))
 	if err == nil {
 		err = zr.Close()
 	}
 	if err != nil {
 		return nil, fmt.Errorf("signing: inflate evidence: %w", err)
 	}
-	if len(xml) > xades.MaxSize {
+	if xml.Len() > xades.MaxSize {
 		return nil, fmt.Errorf("signing: evidence inflates to more than %d bytes", xades.MaxSize)
 	}
-	return inflated{bytes.NewReader(xml)}, nil
+	return inflated{bytes.NewReader(xml.Bytes())}, nil
 }
+
+// inflaters keeps zlib readers (zlib.Resetter) for OpenEvidence: a new
+// one allocates its window and tables, more than the evidence itself.
+var inflaters sync.Pool
 
 // inflated is an evidence inflated in memory, as a blob.Object.
 type inflated struct{ *bytes.Reader }

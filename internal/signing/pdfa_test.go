@@ -89,7 +89,7 @@ func TestPDFAClaimStaysTrue(t *testing.T) {
 	env := setup(t)
 	e := env.engine(t)
 	j := Job{ID: "0195a3f2-7c1d-7e55-9f00-4b2a1c9d8e78", Title: "Arkiv", SenderOrg: "312345679",
-		Identifier: job.ShowName, Signers: 1, Lang: "nb"}
+		Identifier: job.ShowName, Signers: 2, Lang: "nb"}
 
 	a1, a2 := pdfaUpload(t, '1'), pdfaUpload(t, '2')
 	if problems := preflight(t, a1); problems != nil {
@@ -114,7 +114,10 @@ func TestPDFAClaimStaysTrue(t *testing.T) {
 			}
 		}
 	}
+	// Two acts: the second's appearance, like the first's, draws with
+	// the signature page's font (pdfa.AppearanceText).
 	sign(t, e, Act{Job: j, Slot: 0, Signer: ola, SignedAt: time.Date(2026, 3, 5, 11, 2, 3, 0, time.UTC)}, docs)
+	sign(t, e, Act{Job: j, Slot: 1, Signer: kari, SignedAt: time.Date(2026, 3, 5, 12, 2, 3, 0, time.UTC)}, docs)
 	for _, d := range docs {
 		complete(t, e, d)
 		t.Run(d.meta.ID, func(t *testing.T) {

@@ -29,6 +29,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -247,18 +248,33 @@ func (c *Cluster) stop() {
 // The port is drawn from 13000-17999, not by the kernel from its ephemeral
 // range (32768 and up): there the local end of any outgoing connection on
 // the machine may take a killed node's port before the node starts again
-// on it. The range is apart from the test scripts' (20000-32499).
+// on it. The range is apart from the test scripts' (20000-32499). A port
+// once handed out is not drawn again in this process: the clusters of
+// parallel tests cannot take each other's ports while a node is down.
 func freeAddr(t testing.TB) string {
+	handedOut.mu.Lock()
+	defer handedOut.mu.Unlock()
 	for range 100 {
-		addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(13000+rand.IntN(5000)))
+		port := 13000 + rand.IntN(5000)
+		if handedOut.ports[port] {
+			continue
+		}
+		addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
 		if ln, err := net.Listen("tcp", addr); err == nil {
 			ln.Close()
+			handedOut.ports[port] = true
 			return addr
 		}
 	}
 	t.Fatal("clustertest: no free port in 13000-17999")
 	return ""
 }
+
+// handedOut are the ports freeAddr has returned in this process.
+var handedOut = struct {
+	mu    sync.Mutex
+	ports map[int]bool
+}{ports: map[int]bool{}}
 
 // copyDir copies the regular files under src to dst, keeping their modes.
 func copyDir(src, dst string) error {

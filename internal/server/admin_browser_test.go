@@ -16,6 +16,7 @@ import (
 // a notice recorded so that the usage page has something to show, and then
 // checks in the store what the administrator did in the browser.
 func TestBrowserAdmin(t *testing.T) {
+	t.Parallel()
 	harness, chromium := testtool.Browser(t)
 	e := newEnv(t)
 	ctx := context.Background()

@@ -65,6 +65,7 @@ func onboarding() url.Values {
 }
 
 func TestAdminRefusesOthers(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ctx := context.Background()
 	ola := e.browser(t)
@@ -93,6 +94,7 @@ func TestAdminRefusesOthers(t *testing.T) {
 }
 
 func TestAdminOnboardsAnOrganisation(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ctx := context.Background()
 	admin := e.browser(t)
@@ -182,6 +184,7 @@ func TestAdminOnboardsAnOrganisation(t *testing.T) {
 }
 
 func TestAdminDeactivationStopsTheAPI(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ctx := context.Background()
 	c := e.client(orgA)
@@ -208,6 +211,7 @@ func TestAdminDeactivationStopsTheAPI(t *testing.T) {
 // The usage report against a scripted set of jobs and notices, priced on
 // the price list: every CSV line, the totals and VAT exactly.
 func TestAdminUsageReport(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ctx := context.Background()
 	svc := e.srv.Svc
@@ -323,6 +327,7 @@ func TestAdminUsageReport(t *testing.T) {
 // payload cannot be read) is listed for the central administrator with its
 // error.
 func TestAdminSeesFailedTasks(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ctx := context.Background()
 	payload := []byte(`{"org": "` + orgA + `", "job": "0193-broken", "signer": 7}`)
@@ -348,6 +353,7 @@ func TestAdminSeesFailedTasks(t *testing.T) {
 // listed on /admin/tasks among the renewals due (whether the sweep has
 // queued it yet or not, it is due within the page's 30 days).
 func TestAdminSeesRenewalsDue(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ctx := context.Background()
 	now := time.Now()

@@ -15,6 +15,7 @@ import (
 // so the records the job wrote are anchored, and every anchor verifies
 // against the development root.
 func TestAuditAnchoredAtShutdown(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.mustCreate(e.client(orgA), directRequest())
 	e.stop()

@@ -33,6 +33,7 @@ import (
 )
 
 func TestCreateReadListCancel(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ctx := context.Background()
 	c := e.client(orgA)
@@ -84,6 +85,7 @@ func TestCreateReadListCancel(t *testing.T) {
 }
 
 func TestListPaging(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ctx := context.Background()
 	c := e.client(orgA)
@@ -116,6 +118,7 @@ func TestListPaging(t *testing.T) {
 }
 
 func TestEventsUntilAcknowledged(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ctx := context.Background()
 	c := e.client(orgA)
@@ -179,6 +182,7 @@ func TestRestartKeepsJobs(t *testing.T) {
 // TestTenantIsolation tries every job route with another organisation's
 // certificate: the answer is always 404, never 403, so ids leak nothing.
 func TestTenantIsolation(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ctx := context.Background()
 	a, b := e.client(orgA), e.client(orgB)
@@ -288,6 +292,7 @@ func TestAuthentication(t *testing.T) {
 }
 
 func TestIdempotentRetry(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ctx := context.Background()
 	c := e.client(orgA)
@@ -317,6 +322,7 @@ func TestIdempotentRetry(t *testing.T) {
 // TestBadInput sends one broken thing at a time; each gives its own stable
 // problem code and leaves no job behind.
 func TestBadInput(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ctx := context.Background()
 	c := e.client(orgA)
@@ -468,6 +474,7 @@ func (e *env) diskUse() (files int, size int64) {
 // however much of it was uploaded; an accepted one stores its documents
 // once and leaves no temporary file either.
 func TestRefusalLeavesNothing(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ctx := context.Background()
 	c := e.client(orgA)
@@ -647,6 +654,7 @@ func TestOversizeUploadRefused(t *testing.T) {
 // TestAuditLogChain checks that API actions land in the hash chain, that
 // `segl audit verify` logic accepts it, and that an edit is caught.
 func TestAuditLogChain(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ctx := context.Background()
 	j := e.mustCreate(e.client(orgA), directRequest())
@@ -672,6 +680,7 @@ func TestAuditLogChain(t *testing.T) {
 // TestDevTimeStampAuthority asks the running server's /dev/tsa with the
 // same client the signing code will use, and checks the answer with openssl.
 func TestDevTimeStampAuthority(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	roots := e.srv.Dev.Roots()
 	c := &tsp.Client{URL: e.srv.URL + "/dev/tsa", Roots: roots, HTTP: e.anonymous().HTTP}

@@ -21,6 +21,7 @@ import (
 // the job with its signed document, which `segl validate` passes, and an
 // audit log that `segl audit verify` finds intact.
 func TestBackupAndRestore(t *testing.T) {
+	t.Parallel()
 	bin := seglBinary(t)
 	e := newEnv(t)
 	ctx := context.Background()
@@ -116,6 +117,7 @@ func validSigned(t *testing.T, bin, data string, c *client.Client, j *client.Job
 // TestBackupWithoutKeys: by default the key material stays out of the
 // backup.
 func TestBackupWithoutKeys(t *testing.T) {
+	t.Parallel()
 	bin := seglBinary(t)
 	e := newEnv(t)
 	backupDir := filepath.Join(t.TempDir(), "backup")

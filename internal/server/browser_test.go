@@ -31,6 +31,7 @@ import (
 // Like internal/web's TestBrowser it needs node, npm, certutil and
 // chromium; SEGL_SCREENSHOTS keeps the screenshots.
 func TestBrowserCeremony(t *testing.T) {
+	t.Parallel()
 	harness, chromium := testtool.Browser(t)
 
 	clk := &movableClock{}

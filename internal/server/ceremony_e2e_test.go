@@ -118,6 +118,7 @@ func (e *env) createWithText(c *client.Client, req client.JobRequest) *client.Jo
 }
 
 func TestCeremonyDirectTwoSignersToCompletion(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ctx := context.Background()
 	c := e.client(orgA)
@@ -218,6 +219,7 @@ func TestCeremonyDirectTwoSignersToCompletion(t *testing.T) {
 // A used link in another browser says "already signed", refuses to act
 // (410) and leads only to the receipt, behind the signer's own login.
 func TestCeremonyReplayedLink(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	c := e.client(orgA)
 	j := e.mustCreate(c, directRequest())
@@ -261,6 +263,7 @@ func TestCeremonyReplayedLink(t *testing.T) {
 }
 
 func TestCeremonyDirectReject(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ctx := context.Background()
 	c := e.client(orgA)
@@ -305,6 +308,7 @@ func TestCeremonyDirectReject(t *testing.T) {
 }
 
 func TestCeremonyWrongPerson(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	j := e.mustCreate(e.client(orgA), directRequest())
 	b := e.browser(t)
@@ -317,6 +321,7 @@ func TestCeremonyWrongPerson(t *testing.T) {
 }
 
 func TestCeremonyAssuranceTooLow(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	req := directRequest()
 	req.LevelOfAssurance = "high"
@@ -333,6 +338,7 @@ func TestCeremonyAssuranceTooLow(t *testing.T) {
 }
 
 func TestCeremonyLoginTampering(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	j := e.mustCreate(e.client(orgA), directRequest())
 	link := j.Signers[0].SigningURL
@@ -383,6 +389,7 @@ func TestCeremonyLoginTampering(t *testing.T) {
 }
 
 func TestCeremonyPortal(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	c := e.client(orgA)
 	portal := func(title, level string, signers ...client.SignerRequest) *client.Job {
@@ -501,6 +508,7 @@ func checkReceiptPDF(t *testing.T, e *env, data []byte, want ...string) {
 // job's level, and the signer's own key from the remote signing service
 // (CSC API v2, the development stand-in at /dev/csc/) signs.
 func TestCeremonyAdvanced(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ctx := context.Background()
 	c := e.client(orgA)
@@ -536,6 +544,7 @@ func TestCeremonyAdvanced(t *testing.T) {
 // the remote signing service gives the key only on level high: a page says
 // so, and logging in again on level high leads back to the task.
 func TestCeremonyAdvancedNeedsHighLogin(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	c := e.client(orgA)
 	req := directRequest()

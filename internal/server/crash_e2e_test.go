@@ -36,6 +36,7 @@ import (
 // document time-stamp in the signed PDF (which validates), and `segl audit
 // verify` finds the chain intact.
 func TestCompletionSurvivesSIGKILL(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("waits out a task lease (a minute)")
 	}

@@ -56,6 +56,7 @@ func (e *env) mailTo(addr string) []*devmail.Parsed {
 // mailbox receives the signed document (which validates), and the
 // integrator got a callback for every change, signed with its secret.
 func TestDeliveryPortalJob(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ctx := context.Background()
 	org, err := e.srv.Store.Org(ctx, orgA)
@@ -170,6 +171,7 @@ func TestDeliveryPortalJob(t *testing.T) {
 // code sent there before the eID login; a wrong code is an error next to
 // the field; somebody else with the link gets no further than the code.
 func TestOneTimeCodeCeremony(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	c := e.client(orgA)
 	req := directRequest()
@@ -223,6 +225,7 @@ func TestOneTimeCodeCeremony(t *testing.T) {
 // code nor says one was sent, not even after a confirm without a code; the
 // field and "Bekreft koden" come once a code was asked for (issue 14 item 2).
 func TestOneTimeCodePageAsksForACodeFirst(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	req := directRequest()
 	req.Signers = []client.SignerRequest{{Email: "guest@example.test"}}
@@ -269,6 +272,7 @@ func TestOneTimeCodePageAsksForACodeFirst(t *testing.T) {
 // fresh code; the job and the signer have failed, the sender's feed says
 // signer.locked, and the sender's contact address is told.
 func TestOneTimeCodeLock(t *testing.T) {
+	t.Parallel()
 	clk := &movableClock{}
 	e := newEnvOnClock(t, clk)
 	ctx := context.Background()
@@ -412,6 +416,7 @@ func (e *env) lockLink(link string) {
 // TestSigningInARole: a signer asked to sign for an organisation is told so
 // before signing, and the confirmation says for whom (MISSION I7).
 func TestSigningInARole(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	req := directRequest()
 	req.Signers = []client.SignerRequest{{PID: kariPID, OnBehalfOf: orgB}}
@@ -454,6 +459,7 @@ func TestSigningInARole(t *testing.T) {
 // portal job is still signed to completion (the signer got the SMS); the
 // sender's notice waits, and arrives once the relay is back.
 func TestSigningWhileMailIsDown(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ctx := context.Background()
 	org, _ := e.srv.Store.Org(ctx, orgA)
@@ -494,6 +500,7 @@ func TestSigningWhileMailIsDown(t *testing.T) {
 // logs in, signs and gets the receipt (a portal job has no sender's site
 // to return to).
 func TestPortalSignerByEmail(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	c := e.client(orgA)
 	req := directRequest()
@@ -523,6 +530,7 @@ func TestPortalSignerByEmail(t *testing.T) {
 // the time each message came in Norwegian time, with the zone, as the
 // messages give their deadlines, not in the server's zone (issue 14 item 10).
 func TestDevMailInNorwegianTime(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	req := directRequest()
 	req.Flow, req.ExitURLs, req.Title = "portal", nil, "Låneavtale"

@@ -22,6 +22,7 @@ import (
 // same upload and the same signer's act succeed, /readyz is ready again,
 // and `segl audit verify` finds the chain intact.
 func TestFullDisk(t *testing.T) {
+	t.Parallel()
 	data := testtool.SmallFS(t, 16<<20)
 	e := newEnv(t, func(c *config.Config) {
 		c.Data, c.LinkKeyFile = data, filepath.Join(data, "secrets", "link.key")

@@ -52,6 +52,7 @@ func TestSweepAtStartUp(t *testing.T) {
 // deletes it early; its documents then answer 410 Gone and the job is a
 // tombstone.
 func TestDeleteJobAPI(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	c := e.client(orgA)
 	ctx := context.Background()

@@ -378,6 +378,7 @@ func TestSlowBodiesAreCut(t *testing.T) {
 // server now reads the rest of the body, so the stream ends without a
 // reset. Checked with curl, the client that showed it.
 func TestHTTP2RefusalArrivesWhole(t *testing.T) {
+	t.Parallel()
 	curl, err := exec.LookPath("curl")
 	if err != nil {
 		t.Skip("no curl")
@@ -416,6 +417,7 @@ func TestHTTP2RefusalArrivesWhole(t *testing.T) {
 // answer and a problem), /healthz, the pages and the development
 // ID-porten's.
 func TestSecurityHeadersOnEveryResponse(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	anon, org := e.httpClient(""), e.httpClient(orgA)
 	for _, tc := range []struct {
@@ -452,6 +454,7 @@ func TestSecurityHeadersOnEveryResponse(t *testing.T) {
 // TLS 1.2 is offered with AEAD suites only: a client that offers nothing
 // but CBC suites gets no connection; one with GCM does.
 func TestTLS12OffersOnlyAEAD(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	addr := strings.TrimPrefix(e.srv.URL, "https://")
 	dial := func(suites ...uint16) error {

@@ -43,6 +43,7 @@ var logoRE = regexp.MustCompile(`<img class="sender__logo" src="(/logos/[^"]+)" 
 // SVG (a document that can carry script) is refused; a removed logo is
 // gone from the pages and its URL (issue 14).
 func TestAdminLogoOnSignerPages(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	j := e.mustCreate(e.client(orgA), directRequest())
 	link := j.Signers[0].SigningURL

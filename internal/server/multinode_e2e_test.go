@@ -41,6 +41,7 @@ import (
 // or dead (those the killed node held are taken over when their leases
 // run out).
 func TestThreeNodesOneKilled(t *testing.T) {
+	t.Parallel()
 	dbURL := pgtest.URL(t)
 	bucket := s3test.Shared(t).Bucket(t)
 	cl := clustertest.Start(t, clustertest.Options{Binary: seglBinary(t), Nodes: 3,
@@ -75,6 +76,7 @@ func TestThreeNodesOneKilled(t *testing.T) {
 // the nodes recover by themselves (no restart) and the same checks as
 // after a killed node hold.
 func TestDatabaseAndObjectStoreOutages(t *testing.T) {
+	t.Parallel()
 	pg := pgtest.Start(t)
 	dbURL := pg.Database(t)
 	objects := s3test.Start(t)

@@ -23,6 +23,7 @@ import (
 // path and redirect to it with a character lost; the responder must get
 // the path as sent and answer the request, nonce included.
 func TestDevOCSPGetWithDoubleSlash(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	certs, err := pki.LoadCertificates(filepath.Join(e.data, "pki", "clients", orgA+".pem"))
 	if err != nil {

@@ -53,6 +53,7 @@ func withMetrics(c *config.Config) { c.MetricsAddr = "127.0.0.1:0" }
 // in any label), the jobs' transitions, the signing acts by type, the
 // calls to the eID provider, the tasks and the queue's depth.
 func TestMetrics(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, withMetrics)
 	if !strings.HasPrefix(e.srv.MetricsURL, "http://127.0.0.1:") {
 		t.Fatalf("metrics URL %q", e.srv.MetricsURL)
@@ -107,6 +108,7 @@ func TestMetrics(t *testing.T) {
 // TestMetricsQueueDepth: a task that cannot be delivered shows in the
 // queue's depth, with the age of the oldest due one, on every scrape.
 func TestMetricsQueueDepth(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, withMetrics)
 	ctx := context.Background()
 	due := time.Now().Add(-time.Minute)
@@ -126,6 +128,7 @@ func TestMetricsQueueDepth(t *testing.T) {
 // TestNoMetricsByDefault: without metrics-addr there is no listener and
 // no /metrics on the service's own.
 func TestNoMetricsByDefault(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	if e.srv.MetricsURL != "" {
 		t.Fatalf("metrics at %s without metrics-addr", e.srv.MetricsURL)
@@ -143,6 +146,7 @@ func TestNoMetricsByDefault(t *testing.T) {
 // TestReadyzChecksBlobs: a blob store that does not answer takes the node
 // out of the load balancer's rotation, and it comes back by itself.
 func TestReadyzChecksBlobs(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	if status, rep := e.readyz(t); status != http.StatusOK || rep.Status != "ready" {
 		t.Fatalf("readyz %d %+v", status, rep)
@@ -173,6 +177,7 @@ func TestReadyzChecksBlobs(t *testing.T) {
 // server is told to stop completes with 201, while new connections are
 // refused at once.
 func TestShutdownFinishesRequestsInFlight(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	c := e.client(orgA)
 	body, w := io.Pipe()
@@ -236,6 +241,7 @@ func TestShutdownFinishesRequestsInFlight(t *testing.T) {
 // is handed back to the queue, so another node can take it at once — not
 // after its lease runs out, and without spending an attempt.
 func TestShutdownHandsBackTasks(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	arrived := make(chan struct{}, 16)
 	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -23,6 +23,7 @@ import (
 // the browser did. Like TestBrowserCeremony it needs node, npm, certutil
 // and chromium; SEGL_SCREENSHOTS keeps the screenshots.
 func TestPortalBrowser(t *testing.T) {
+	t.Parallel()
 	harness, chromium := testtool.Browser(t)
 	e := newEnv(t)
 	pdf := filepath.Join(t.TempDir(), "ansettelsesavtale.pdf")
@@ -59,6 +60,7 @@ func TestPortalBrowser(t *testing.T) {
 // no violation of any impact. The list holds jobs of several statuses and
 // references, so the table is full.
 func TestBrowserSweep(t *testing.T) {
+	t.Parallel()
 	harness, chromium := testtool.Browser(t)
 	e := newEnv(t, func(c *config.Config) {
 		c.OperatorName, c.OperatorEmail, c.OperatorPhone = "Digitaliseringsdirektoratet", "segl@digdir.example", "+47 22 45 10 00"

@@ -120,6 +120,7 @@ func (e *env) jobCount(org string) int {
 // administrator all of the organisation's; nobody sees another
 // organisation's; only administrators manage users.
 func TestPortalRoles(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ctx := context.Background()
 
@@ -211,6 +212,7 @@ func TestPortalRoles(t *testing.T) {
 // Bad input gives the form back (422) with a readable error next to the
 // field, and creates nothing.
 func TestPortalBadInput(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, func(c *config.Config) { c.Limits.MaxDocumentBytes = 200 << 10 })
 	ola := e.browser(t)
 	form := ola.link(ola.portalLogin(olaPID), "Nytt oppdrag")
@@ -284,6 +286,7 @@ func TestPortalBadInput(t *testing.T) {
 // the sender downloads the signed document and the evidence, which
 // another organisation cannot.
 func TestPortalSignedJob(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ola := e.browser(t)
 	ola.portalLogin(olaPID)
@@ -317,6 +320,7 @@ func TestPortalSignedJob(t *testing.T) {
 // for; one who is not refused a choice that is not theirs; a deactivated
 // organisation is closed.
 func TestPortalOrganisations(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ctx := context.Background()
 	lars := e.browser(t)
@@ -362,6 +366,7 @@ func orgName(t *testing.T, e *env, number string) string {
 // words ("oppdrag" is the signer's), and logs in again from there
 // (issue 14 item 9).
 func TestPortalLoginTooLow(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	b := e.browser(t)
 	start := b.get("/portal/")
@@ -385,6 +390,7 @@ func TestPortalLoginTooLow(t *testing.T) {
 // any case; a status filter; sorting; pages whose links keep all of it.
 // No identity number is shown on the list.
 func TestPortalJobList(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	api := e.client(orgA)
 	for i := range 26 {

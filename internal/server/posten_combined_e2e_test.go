@@ -74,6 +74,7 @@ func hexSum(b []byte) string {
 // per signer naming every document; deleting the documents leaves no blob
 // of the job, the combined document's included.
 func TestPostenCombinedDirect(t *testing.T) {
+	t.Parallel()
 	clk := &movableClock{}
 	e := newEnvOnClock(t, clk)
 	p := e.posten(t, orgA, javaStyle)
@@ -141,6 +142,7 @@ func TestPostenCombinedDirect(t *testing.T) {
 // text document's text after the PDFs'; the archive client's download is
 // the combined PAdES too.
 func TestPostenCombinedPortal(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	p := e.posten(t, orgA, dotnetStyle)
 	docs := []combinedDoc{combinedA, combinedB, combinedText}

@@ -379,6 +379,7 @@ func (p *postenClient) checkXAdES(e *env, xadesURL string) {
 // redirect each signer through the real signer pages, status by the token
 // the exit URL receives, a new redirect URL, XAdES and PAdES, confirm.
 func TestPostenDirectJobJava(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	p := e.posten(t, orgA, javaStyle)
 
@@ -455,6 +456,7 @@ func TestPostenDirectJobJava(t *testing.T) {
 // portal, polling to completion, downloads, confirm; then an empty queue
 // (204), polling too early (429), and cancelling too late (409).
 func TestPostenPortalJobDotnet(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	p := e.posten(t, orgA, dotnetStyle)
 	const queue = "avdeling-øst"
@@ -512,6 +514,7 @@ func TestPostenPortalJobDotnet(t *testing.T) {
 // .NET asks for a new redirect URL with an empty body; a portal job is
 // cancelled with 200 (not 204: .NET before 10.0.2 refuses 204).
 func TestPostenRedirectURLAndCancel(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	p := e.posten(t, orgA, dotnetStyle)
 	var created directJobResponse
@@ -542,6 +545,7 @@ func TestPostenRedirectURLAndCancel(t *testing.T) {
 
 // Bad input gets the documented error and creates nothing.
 func TestPostenBadInput(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	p := e.posten(t, orgA, javaStyle)
 	good := p.bundle(directManifestXML(orgA), postenDocs())
@@ -653,6 +657,7 @@ func replaceEntry(t *testing.T, in []byte, name string, content []byte) []byte {
 // in and signs, with no one-time code, and the statuses name the signer as
 // the sender did.
 func TestPostenDirectSignerIdentifierPolling(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	p := e.posten(t, orgA, javaStyle)
 	request := strings.Replace(directJobXML, "WAIT_FOR_CALLBACK", "POLLING", 1)
@@ -695,6 +700,7 @@ func TestPostenDirectSignerIdentifierPolling(t *testing.T) {
 // signed by the broker's certificate or the organisation's own; revoked,
 // it is refused at its next request.
 func TestPostenBroker(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ctx := t.Context()
 	broker := e.posten(t, orgB, javaStyle)
@@ -809,6 +815,7 @@ func (e *env) secondNode(t *testing.T) *server.Server {
 // time, a delivery confirmed on the other node is acknowledged, and after
 // ten minutes only the unconfirmed job comes again, on either node.
 func TestPostenPollingAcrossNodes(t *testing.T) {
+	t.Parallel()
 	for _, db := range []string{"sqlite", "postgres"} {
 		t.Run(db, func(t *testing.T) {
 			mutate := []func(*config.Config){func(c *config.Config) { c.SweepEvery = time.Hour }}

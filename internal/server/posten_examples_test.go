@@ -18,6 +18,7 @@ import (
 // development population. Every request, manifest and response is
 // validated against the schema on the way (postenClient).
 func TestPostenSpecificationExamples(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	p := e.posten(t, orgA, javaStyle)
 	const dir = "../postenapi/testdata/posten-signature-api/examples/"

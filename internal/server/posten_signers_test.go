@@ -32,6 +32,7 @@ func (e *env) lastJob(t *testing.T, org string) client.Job {
 // one onboarded for advanced signatures only (Posten's private senders,
 // whose clients never state it).
 func TestPostenSignatureTypes(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	p := e.posten(t, orgA, dotnetStyle)
 	mixed := strings.Replace(portalManifestXML(orgA, "Blandet"),
@@ -69,6 +70,7 @@ func TestPostenSignatureTypes(t *testing.T) {
 // number sent as 91234567 comes back as 91234567, though segl reaches it
 // as +4791234567.
 func TestPostenSignerByContactInformation(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	p := e.posten(t, orgA, dotnetStyle)
 	manifest := `<?xml version="1.0" encoding="UTF-8"?>

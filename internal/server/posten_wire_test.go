@@ -163,6 +163,7 @@ func multipartJob(t *testing.T, w wire, request string, bundle []byte) (contentT
 // it reads (100 Continue) and, over HTTP/1.1, answers one it refuses
 // without asking for it.
 func TestPostenWire(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	p := e.posten(t, orgA, javaStyle)
 	for i, w := range []wire{
@@ -240,6 +241,7 @@ func TestPostenWire(t *testing.T) {
 // still writing to, which the client would see as a reset and report as
 // an I/O error, not as BrokerNotAuthorizedException.
 func TestPostenRefusedWhileStillSending(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	p := e.posten(t, orgA, javaStyle)
 	tlsConf := p.http.Transport.(*http.Transport).TLSClientConfig.Clone()
@@ -267,6 +269,7 @@ func TestPostenRefusedWhileStillSending(t *testing.T) {
 // answer, so that Java's client, still writing, gets REQUEST_TOO_LARGE
 // instead of a reset.
 func TestPostenTooLargeWhileStillSending(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, func(c *config.Config) { c.Limits.MaxDocuments, c.Limits.MaxDocumentBytes = 1, 16<<20 })
 	p := e.posten(t, orgA, javaStyle)
 	tlsConf := p.http.Transport.(*http.Transport).TLSClientConfig.Clone()

@@ -16,6 +16,7 @@ import (
 // a remote TSA and OCSP responder (a development segl's /dev/tsa and
 // /dev/ocsp here). A job signed there validates.
 func TestProductionSeal(t *testing.T) {
+	t.Parallel()
 	dev := newEnv(t)
 	pki := filepath.Join(dev.data, "pki")
 	prod := newEnvB(t, func(c *config.Config) {

@@ -61,6 +61,7 @@ func (c *recordCounter) counts() (records, small int) {
 // of the 16 KiB that clients allow by default, with its 9-byte header,
 // took a full record and a 9-byte one.
 func TestDownloadsGoOutInWholeRecords(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	c := e.client(orgA)
 	var dialed atomic.Pointer[recordCounter]

@@ -20,6 +20,7 @@ import (
 // events feed, the callback, the portal's job page and the notice e-mail
 // (issue 14 item 1).
 func TestRejectionReasonReachesTheSender(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ctx := context.Background()
 	org, err := e.srv.Store.Org(ctx, orgA)

@@ -33,6 +33,7 @@ import (
 // and pdfsig. Last, a copy that lacks one blob and holds another with
 // other content is reported by `segl backup verify`, naming the job.
 func TestRestoreScaledOut(t *testing.T) {
+	t.Parallel()
 	bin := seglBinary(t)
 	srv := s3test.Start(t)
 	primary, replica := srv.Bucket(t), srv.Bucket(t)

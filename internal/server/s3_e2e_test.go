@@ -23,6 +23,7 @@ import (
 // is signed by both signers and its completed PDF, read back from the
 // bucket, passes the validator.
 func TestObjectStoreOutage(t *testing.T) {
+	t.Parallel()
 	srv := s3test.Start(t)
 	o := srv.Bucket(t)
 	keys := t.TempDir()
@@ -81,6 +82,7 @@ func TestObjectStoreOutage(t *testing.T) {
 // TestObjectStoreStartupErrors: a node whose object store settings cannot
 // work does not start, and says why, instead of failing its first upload.
 func TestObjectStoreStartupErrors(t *testing.T) {
+	t.Parallel()
 	srv := s3test.Shared(t)
 	o := srv.Bucket(t)
 	dir := t.TempDir()

@@ -50,6 +50,7 @@ func errCode(err error) string {
 // the ceremony's use cases, then fetches the results through the API and
 // checks them with the validator, pdfsig and xmlsec1.
 func TestSigningActsThroughCompletion(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ctx := context.Background()
 	c := e.client(orgA)
@@ -196,6 +197,7 @@ func checkSignaturePage(t *testing.T, svc *ceremony.Service, text []byte, title 
 // A sender who asks for the identity number (identifier "pid") gets it on
 // the signature page.
 func TestSignaturePageShowsPIDWhenAsked(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	req := directRequest()
 	req.Identifier = "pid"
@@ -232,6 +234,7 @@ func (e *env) signedByOla(t *testing.T, req client.JobRequest) (*client.Job, []b
 }
 
 func TestRejectEndsTheJob(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ctx := context.Background()
 	j := e.mustCreate(e.client(orgA), directRequest())
@@ -330,6 +333,7 @@ func (n *noticeRace) SaveJob(ctx context.Context, j *job.Job, events []job.Event
 // own key is good for one act only) nor get lost; the act is recorded on
 // top of the notice.
 func TestSigningActSurvivesAConcurrentNotice(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ctx := context.Background()
 	req := directRequest()
@@ -373,6 +377,7 @@ func TestSigningActSurvivesAConcurrentNotice(t *testing.T) {
 // than waiting for the expiry; the signer gets the same code an upload of
 // that document gets.
 func TestUnsignableJobFails(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ctx := context.Background()
 	svc := e.srv.Svc
@@ -423,6 +428,7 @@ func TestUnsignableJobFails(t *testing.T) {
 // A job in Nynorsk (language "nn") gets its signature page and slots in
 // Nynorsk and English, and says so in the API (issue 14).
 func TestSignaturePageNynorsk(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	req := directRequest()
 	req.Language = "nn"

@@ -34,6 +34,7 @@ func (r *jobReads) SignerJob(ctx context.Context, signerID string) (*job.Job, er
 // again, as web's sign handler does; the act's result is the job the store
 // then holds.
 func TestSigningActReadsTheJobOnce(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ctx := context.Background()
 	req := directRequest()
@@ -74,6 +75,7 @@ func TestSigningActReadsTheJobOnce(t *testing.T) {
 // cancelled meanwhile is not signed, and a parallel signer's act saved
 // meanwhile is signed on top of, never over.
 func TestSigningActOnAStaleRead(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ctx := context.Background()
 	c := e.client(orgA)

@@ -121,6 +121,7 @@ func (e *env) storageRun(tb testing.TB, docs, size, signers int) storageJob {
 // recorded (the ETag and the audit trail's final_sha256), is served with
 // its length and in ranges, and passes pdfsig and qpdf --check.
 func TestRevisionsStoredOnce(t *testing.T) {
+	t.Parallel()
 	for _, tool := range []string{"pdfsig", "qpdf"} {
 		if _, err := exec.LookPath(tool); err != nil {
 			testtool.Missing(t, "%s not installed", tool)

@@ -186,6 +186,7 @@ func TestStreamingMemory(t *testing.T) {
 // an untyped error; when the server is back the same store works again,
 // with what was stored before the outage intact.
 func TestOutage(t *testing.T) {
+	t.Parallel() // its own server, whose start and restart are mostly waiting
 	srv := s3test.Start(t)
 	o := srv.Bucket(t)
 	o.MaxRetries = 1
@@ -234,6 +235,7 @@ func TestOutage(t *testing.T) {
 // TestReadDuringOutage: a blob opened before the server stops gives an
 // Unavailable error from Read and ReadAt, not a short or wrong content.
 func TestReadDuringOutage(t *testing.T) {
+	t.Parallel() // its own server, whose start and restart are mostly waiting
 	srv := s3test.Start(t)
 	o := srv.Bucket(t)
 	o.MaxRetries = 1

@@ -25,6 +25,7 @@ import (
 // stores and reads; without it the store refuses to open, rather than
 // talking to a server it cannot authenticate.
 func TestTLS(t *testing.T) {
+	t.Parallel() // its own server, whose start is mostly waiting
 	dir := t.TempDir()
 	roots := privateCA(t, dir)
 	srv := s3test.StartTLS(t, filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem"), roots)

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -175,7 +176,7 @@ func (s *Server) devChannels(ch *channels, opts Options, mux *http.ServeMux) err
 		// under /dev/mailbox it sees another path than the client signed.
 		// Its own tests check them.
 		mux.Handle("/dev/mailbox/", http.StripPrefix("/dev/mailbox", dev.Mailboxes))
-		key, err := rsa.GenerateKey(rand.Reader, 2048)
+		key, err := devMailboxKey()
 		if err != nil {
 			return err
 		}
@@ -186,6 +187,11 @@ func (s *Server) devChannels(ch *channels, opts Options, mux *http.ServeMux) err
 	mux.Handle("GET /dev/mail", devmail.Handler(dev.Mail, dev.SMS))
 	return nil
 }
+
+// devMailboxKey signs a development server's requests to the mailbox
+// stand-in. It is made once per process: an RSA key takes a tenth of a
+// second or more, and the tests start a hundred servers in one process.
+var devMailboxKey = sync.OnceValues(func() (*rsa.PrivateKey, error) { return rsa.GenerateKey(rand.Reader, 2048) })
 
 func loadRSAKey(path string) (*rsa.PrivateKey, error) {
 	raw, err := os.ReadFile(path)

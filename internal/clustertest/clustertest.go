@@ -101,10 +101,10 @@ func Start(t testing.TB, o Options) *Cluster {
 		if i == 0 {
 			c.PKI = filepath.Join(data, "pki")
 		}
-		// The port was free when freeAddr looked; another process on
+		// The port was free when FreeAddr looked; another process on
 		// the machine may take it before the node listens.
 		for try := 1; ; try++ {
-			addr := freeAddr(t)
+			addr := FreeAddr(t)
 			n.URL = "https://" + addr
 			n.args = append([]string{"serve", "--dev", "--addr", addr, "--data", data, "--relaxed-sync",
 				"--link-key-file", linkKey}, o.Args...)
@@ -244,14 +244,16 @@ func (c *Cluster) stop() {
 	}
 }
 
-// freeAddr returns a loopback address whose port nothing listens on now.
+// FreeAddr returns a loopback address whose port nothing listens on now,
+// for a node or any test server that must find its port free again when it
+// restarts.
 // The port is drawn from 13000-17999, not by the kernel from its ephemeral
 // range (32768 and up): there the local end of any outgoing connection on
 // the machine may take a killed node's port before the node starts again
 // on it. The range is apart from the test scripts' (20000-32499). A port
 // once handed out is not drawn again in this process: the clusters of
 // parallel tests cannot take each other's ports while a node is down.
-func freeAddr(t testing.TB) string {
+func FreeAddr(t testing.TB) string {
 	handedOut.mu.Lock()
 	defer handedOut.mu.Unlock()
 	for range 100 {
@@ -270,7 +272,7 @@ func freeAddr(t testing.TB) string {
 	return ""
 }
 
-// handedOut are the ports freeAddr has returned in this process.
+// handedOut are the ports FreeAddr has returned in this process.
 var handedOut = struct {
 	mu    sync.Mutex
 	ports map[int]bool

@@ -156,6 +156,7 @@ func TestEventsUntilAcknowledged(t *testing.T) {
 }
 
 func TestRestartKeepsJobs(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ctx := context.Background()
 	j := e.mustCreate(e.client(orgA), directRequest())
@@ -225,6 +226,7 @@ func TestTenantIsolation(t *testing.T) {
 }
 
 func TestAuthentication(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ctx := context.Background()
 
@@ -533,6 +535,7 @@ func TestRefusalLeavesNothing(t *testing.T) {
 // TestCrashLeftTempFilesRemoved: temporary files that a killed process
 // left in DATA/tmp are gone after the next start.
 func TestCrashLeftTempFilesRemoved(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.stop()
 	// What a kill -9 in the middle of a signing act leaves: a process

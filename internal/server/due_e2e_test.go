@@ -14,6 +14,7 @@ import (
 // expired, as soon as segl serves again, although the sweep interval (an
 // hour here) has not passed since the start.
 func TestSweepAtStartUp(t *testing.T) {
+	t.Parallel()
 	clk := &movableClock{}
 	e := newEnvOnClock(t, clk)
 	c := e.client(orgA)

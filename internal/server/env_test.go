@@ -15,6 +15,7 @@ import (
 
 	"github.com/segl/segl/client"
 	"github.com/segl/segl/internal/clock"
+	"github.com/segl/segl/internal/clustertest"
 	"github.com/segl/segl/internal/config"
 	"github.com/segl/segl/internal/job"
 	"github.com/segl/segl/internal/pki"
@@ -33,7 +34,9 @@ var testBy = store.By{Actor: "test", At: time.Now()}
 const orgA, orgB = "317510748", "319386416"
 
 // env is segl started in --dev mode on a random port with a fresh data
-// directory, as `segl serve --dev` would run it.
+// directory, as `segl serve --dev` would run it. The port is drawn below
+// the kernel's ephemeral range, where parallel tests' connections cannot
+// take it while a test restarts the server.
 type env struct {
 	t    testing.TB
 	cfg  config.Config
@@ -57,7 +60,7 @@ func newEnvB(t testing.TB, mutate ...func(*config.Config)) *env {
 func newEnvClock(t testing.TB, clk clock.Clock, mutate ...func(*config.Config)) *env {
 	t.Helper()
 	cfg := config.Default()
-	cfg.Dev, cfg.Addr, cfg.Data, cfg.RelaxedSync = true, "127.0.0.1:0", t.TempDir(), true
+	cfg.Dev, cfg.Addr, cfg.Data, cfg.RelaxedSync = true, clustertest.FreeAddr(t), t.TempDir(), true
 	cfg.LinkKeyFile = filepath.Join(cfg.Data, "secrets", "link.key")
 	for _, m := range mutate {
 		m(&cfg)

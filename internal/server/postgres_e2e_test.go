@@ -19,6 +19,7 @@ import (
 // notice, the signed PDF validates, the audit chain is intact, and after a
 // restart the job is read back completed.
 func TestCeremonyOnPostgreSQL(t *testing.T) {
+	t.Parallel()
 	dbURL := pgtest.URL(t)
 	e := newEnv(t, func(c *config.Config) { c.DatabaseURL = dbURL })
 	if _, ok := e.srv.Store.(*postgres.DB); !ok {

@@ -33,7 +33,16 @@ func OpenEvidence(o blob.Object) (blob.Object, error) {
 		return o, nil
 	}
 	defer o.Close()
-	src := io.NewSectionReader(o, 0, o.Size())
+	if o.Size() > xades.MaxSize {
+		return nil, fmt.Errorf("signing: deflated evidence of %d bytes", o.Size())
+	}
+	// Read whole: a bytes.Reader is an io.ByteReader, which flate reads
+	// without a buffer of its own.
+	z := make([]byte, o.Size())
+	if n, err := o.ReadAt(z, 0); n < len(z) {
+		return nil, fmt.Errorf("signing: read evidence: %w", err)
+	}
+	src := bytes.NewReader(z)
 	zr, _ := inflaters.Get().(io.ReadCloser)
 	var err error
 	if zr == nil {

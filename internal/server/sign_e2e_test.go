@@ -96,6 +96,7 @@ func TestSigningActsThroughCompletion(t *testing.T) {
 	}
 
 	dir := t.TempDir()
+	var signedFiles []string
 	for _, d := range j.Documents {
 		body, err := c.SignedDocument(ctx, j.ID, d.ID)
 		if err != nil {
@@ -112,6 +113,7 @@ func TestSigningActsThroughCompletion(t *testing.T) {
 		}
 		f := dir + "/" + d.ID + ".pdf"
 		os.WriteFile(f, pdf, 0o600)
+		signedFiles = append(signedFiles, f)
 		// pdfsig checks both signatures' integrity. Its NSS (poppler 22.12)
 		// reports "Unknown issue with Certificate" for the second of two
 		// signatures made with the same certificate, also in files segl did
@@ -147,6 +149,18 @@ func TestSigningActsThroughCompletion(t *testing.T) {
 		body.Close()
 		if rep := validate.XAdES(xml, validate.Options{Roots: e.srv.Dev.Roots()}); !rep.Passed() {
 			t.Fatalf("evidence of %s: %+v", s.ID, rep.Signatures[0].Result)
+		}
+		// The evidence the API serves is the one each signed document
+		// embeds (deflated there), byte for byte, as qpdf extracts it.
+		for _, f := range signedFiles {
+			var found bool
+			for n := range len(j.Signers) {
+				embedded, err := exec.Command("qpdf", fmt.Sprintf("--show-attachment=evidence-signer-%d.xml", n+1), f).Output()
+				found = found || err == nil && bytes.Equal(embedded, xml)
+			}
+			if !found {
+				t.Fatalf("%s embeds no evidence the same as the API's of %s", f, s.ID)
+			}
 		}
 		path := dir + "/evidence-" + s.ID + ".xml"
 		os.WriteFile(path, xml, 0o600)

@@ -28,10 +28,11 @@ type encodedStream struct {
 	filtered bool
 }
 
-// maxPreparedFonts bounds the repertoires kept. segl asks for three per
-// language (the receipt's, the signature page's, a slot's) and has three
-// languages; the bound leaves room for twice as many. Beyond it a document
-// gets a subset of its own, as without a repertoire: correct, but slower.
+// maxPreparedFonts bounds the repertoires kept. segl asks for two per
+// language (the receipt's; the signature page's, which its slots share)
+// and has three languages; the bound leaves room for three times as many.
+// Beyond it a document gets a subset of its own, as without a repertoire:
+// correct, but slower.
 const maxPreparedFonts = 18
 
 var preparedFonts struct {

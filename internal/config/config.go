@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/segl/segl/internal/hsm"
 	"github.com/segl/segl/internal/job"
@@ -515,11 +516,11 @@ func (c *Config) checkKeys() error {
 	return nil
 }
 
-// checkAPIURL refuses an api-url the API cannot be reached at: not
+// CheckAPIURL refuses an api-url the API cannot be reached at: not
 // https, or with a path other than base-url's (the listener serves the API
 // at /api/ under the same prefix as everything else), and a certificate
 // for the API host that no host of its own would ever be served.
-func (c *Config) checkAPIURL() error {
+func (c *Config) CheckAPIURL() error {
 	if (c.APITLSCert == "") != (c.APITLSKey == "") {
 		return fmt.Errorf("config: api-tls-cert and api-tls-key go together")
 	}
@@ -548,7 +549,17 @@ func (c *Config) checkAPIURL() error {
 		if c.APITLSCert != "" {
 			return fmt.Errorf("config: api-tls-cert needs an api-url on a host of its own, not base-url's")
 		}
+		// On base-url's host the API is base-url's: there is one listener,
+		// and a port of its own would be a setting nothing honours.
+		if strings.TrimRight(c.APIURL, "/") != strings.TrimRight(c.BaseURL, "/") {
+			return fmt.Errorf("config: api-url %q is on base-url's host, so it must be base-url itself (%q): the API has no port of its own", c.APIURL, c.BaseURL)
+		}
 		return nil
+	}
+	// Clients send the host's ASCII form (RFC 5890's A-label), which is
+	// what the listener compares.
+	if !isASCII(api.Hostname()) {
+		return fmt.Errorf("config: api-url %q: give the host in its ASCII form (xn--…), the name clients send", c.APIURL)
 	}
 	// The listener tells the API host by the name a client sends, and
 	// clients send none for an address (RFC 6066 section 3).
@@ -556,6 +567,15 @@ func (c *Config) checkAPIURL() error {
 		return fmt.Errorf("config: api-url %q: an API host of its own must be a DNS name: clients send no server name for an address", c.APIURL)
 	}
 	return nil
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
 
 // SameHost reports whether two URLs name the same host, the port aside: a
@@ -582,7 +602,7 @@ func (c *Config) check() error {
 	if err := c.checkKeys(); err != nil {
 		return err
 	}
-	if err := c.checkAPIURL(); err != nil {
+	if err := c.CheckAPIURL(); err != nil {
 		return err
 	}
 	if c.OperatorEmail != "" && !job.ValidEmail(c.OperatorEmail) {

@@ -225,6 +225,9 @@ func TestAPIURL(t *testing.T) {
 		"fail/key-without-cert": {[]string{"--api-url", "https://api.signering.example.no", "--api-tls-key", "a.key"}, nil, "go together"},
 		"fail/cert-same-host":   {[]string{"--api-url", "https://signering.example.no:9443", "--api-tls-cert", "a.pem", "--api-tls-key", "a.key"}, nil, "host of its own"},
 		"fail/cert-no-api-url":  {[]string{"--api-tls-cert", "a.pem", "--api-tls-key", "a.key"}, nil, "host of its own"},
+		"fail/same-host-port":   {[]string{"--api-url", "https://signering.example.no:9443"}, nil, "must be base-url itself"},
+		"fail/unicode-host":     {[]string{"--api-url", "https://api.signering.ærø.no"}, nil, "ASCII form"},
+		"ok/a-label-host":       {[]string{"--api-url", "https://api.signering.xn--r-3fa9c.no"}, nil, ""},
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, err := Load("serve", append(append([]string{}, prod...), tt.args...), env(tt.env))

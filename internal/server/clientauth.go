@@ -2,10 +2,14 @@ package server
 
 import (
 	"crypto/tls"
+	"encoding/json"
 	"fmt"
+	"net"
+	"net/http"
 	"net/url"
 	"strings"
 
+	"github.com/segl/segl/client"
 	"github.com/segl/segl/internal/config"
 )
 
@@ -28,19 +32,11 @@ import (
 // resume a session that holds a client certificate under the
 // configuration that asks for none, so the certificate never reaches the
 // pages that way either. With one host, tlsConfig is left as it is
-// (apiURL empty).
-func askCertificateOnAPIHostOnly(cfg config.Config, tlsConfig *tls.Config, apiURL string) error {
-	if apiURL == "" {
-		if cfg.APITLSCert != "" {
-			return fmt.Errorf("server: api-tls-cert needs an api-url on a host of its own")
-		}
+// (apiHost empty; config.CheckAPIURL refused an api-tls-cert then).
+func askCertificateOnAPIHostOnly(cfg config.Config, tlsConfig *tls.Config, apiHost string) error {
+	if apiHost == "" {
 		return nil
 	}
-	u, err := url.Parse(apiURL)
-	if err != nil {
-		return fmt.Errorf("server: api-url: %w", err)
-	}
-	apiHost := strings.TrimSuffix(u.Hostname(), ".")
 	api, public := tlsConfig.Clone(), tlsConfig.Clone()
 	if cfg.APITLSCert != "" {
 		cert, err := tls.LoadX509KeyPair(cfg.APITLSCert, cfg.APITLSKey)
@@ -64,4 +60,48 @@ func askCertificateOnAPIHostOnly(cfg config.Config, tlsConfig *tls.Config, apiUR
 		return public, nil
 	}
 	return nil
+}
+
+// hostOf is the host of the API's own URL as a client names it in its
+// ClientHello and its requests: no port, no trailing dot.
+func hostOf(apiURL string) (string, error) {
+	u, err := url.Parse(apiURL)
+	if err != nil {
+		return "", fmt.Errorf("server: api-url: %w", err)
+	}
+	return strings.TrimSuffix(u.Hostname(), "."), nil
+}
+
+// misdirected answers 421 Misdirected Request (RFC 9110 section 15.5.20)
+// to a request for the API's own host that came on a connection made for
+// another name. A browser or an HTTP/2 client reuses a connection for
+// every host its certificate covers (RFC 9113 section 9.1.1), so a client
+// that reached the pages first can send an API call where no certificate
+// was asked for; answered 401, it would be told to call the very host it
+// called. 421 makes it retry on a connection of its own to the API host,
+// which asks. Requests naming any other host pass.
+type misdirected struct {
+	next    http.Handler
+	apiHost string
+}
+
+func (m misdirected) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.TLS != nil && !strings.EqualFold(strings.TrimSuffix(r.TLS.ServerName, "."), m.apiHost) && strings.EqualFold(requestHost(r), m.apiHost) {
+		w.Header().Set("Content-Type", "application/problem+json")
+		w.WriteHeader(http.StatusMisdirectedRequest)
+		json.NewEncoder(w).Encode(client.Problem{Type: client.ProblemTypePrefix + codeMisdirected,
+			Title: http.StatusText(http.StatusMisdirectedRequest), Status: http.StatusMisdirectedRequest, Code: codeMisdirected,
+			Detail: "this connection was made for another host; open a new one to " + m.apiHost})
+		return
+	}
+	m.next.ServeHTTP(w, r)
+}
+
+// requestHost is the host a request names, without port or trailing dot.
+func requestHost(r *http.Request) string {
+	host := r.Host
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	return strings.TrimSuffix(host, ".")
 }

@@ -26,24 +26,10 @@ import (
 // server certificate.
 func newSplitEnv(t testing.TB, mutate ...func(*config.Config)) *env {
 	t.Helper()
-	addr, port := freeAddr(t)
 	return newEnvB(t, append([]func(*config.Config){func(c *config.Config) {
-		c.Addr, c.BaseURL, c.APIURL = addr, "https://"+addr, "https://localhost:"+port
+		_, port, _ := net.SplitHostPort(c.Addr)
+		c.BaseURL, c.APIURL = "https://"+c.Addr, "https://localhost:"+port
 	}}, mutate...)...)
-}
-
-// freeAddr is a loopback address free to listen on, known before segl
-// starts so that its URLs can name the port.
-func freeAddr(t testing.TB) (addr, port string) {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr = ln.Addr().String()
-	ln.Close()
-	_, port, _ = net.SplitHostPort(addr)
-	return addr, port
 }
 
 // handshake completes a TLS handshake with segl sending serverName (none
@@ -80,6 +66,7 @@ func (e *env) handshake(t *testing.T, serverName string, maxVersion uint16) (ask
 // links segl hands out lead integrators to the API host and signers to
 // the public one.
 func TestClientCertificateAskedOnAPIHostOnly(t *testing.T) {
+	t.Parallel()
 	e := newSplitEnv(t)
 	_, port, _ := net.SplitHostPort(e.cfg.Addr)
 	apiURL := "https://localhost:" + port
@@ -157,8 +144,38 @@ func TestClientCertificateAskedOnAPIHostOnly(t *testing.T) {
 		t.Errorf("detail %q does not name %s", p.Detail, apiURL)
 	}
 
+	// A client reusing its connection to the public host for the API
+	// host (HTTP/2 coalescing: the certificate covers both) was not
+	// asked for a certificate there: 421 sends it to a connection of its
+	// own.
+	coalescing := &http.Client{Transport: &http.Transport{ForceAttemptHTTP2: true,
+		DialTLSContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
+			d := tls.Dialer{Config: &tls.Config{RootCAs: e.srv.Dev.Roots(), ServerName: "127.0.0.1", NextProtos: []string{"h2"}}}
+			return d.DialContext(ctx, network, e.cfg.Addr)
+		}}}
+	t.Cleanup(coalescing.CloseIdleConnections)
+	resp, err := coalescing.Get(apiURL + "/api/v1/jobs/" + j.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var misdirected client.Problem
+	err = json.NewDecoder(resp.Body).Decode(&misdirected)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusMisdirectedRequest || err != nil || misdirected.Code != "misdirected-request" {
+		t.Fatalf("API host on the public host's connection: %d %+v %v, want 421 misdirected-request", resp.StatusCode, misdirected, err)
+	}
+	// The same connection still serves the public host's pages.
+	if resp, err := coalescing.Get(e.srv.URL + "/healthz"); err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("public host on its own connection: %v %v", resp, err)
+	} else {
+		resp.Body.Close()
+	}
+	if _, err := c.Job(context.Background(), j.ID); err != nil {
+		t.Fatalf("API host on its own connection: %v", err)
+	}
+
 	// The OpenAPI document, read wherever, names the API host.
-	resp, err := ola.bot.HTTP.Get(e.srv.URL + "/api/v1/openapi.json")
+	resp, err = ola.bot.HTTP.Get(e.srv.URL + "/api/v1/openapi.json")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -190,6 +207,7 @@ func TestClientCertificateAskedOnAPIHostOnly(t *testing.T) {
 // TestClientCertificateAskedEverywhereOnOneHost: without an API host of
 // its own, every connection is asked, as it always was.
 func TestClientCertificateAskedEverywhereOnOneHost(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	if e.srv.APIURL != "" {
 		t.Fatalf("API URL %q", e.srv.APIURL)
@@ -205,6 +223,7 @@ func TestClientCertificateAskedEverywhereOnOneHost(t *testing.T) {
 // would, with openssl s_client: a CertificateRequest names CAs for the API
 // host only.
 func TestClientCertificateRequestOpenSSL(t *testing.T) {
+	t.Parallel()
 	if _, err := exec.LookPath("openssl"); err != nil {
 		t.Skip("openssl not installed")
 	}
@@ -235,6 +254,7 @@ func TestClientCertificateRequestOpenSSL(t *testing.T) {
 // API host and tls-cert to every other name, each chosen with the
 // configuration the ClientHello picks.
 func TestAPIHostOwnCertificate(t *testing.T) {
+	t.Parallel()
 	dev := newEnv(t) // its development PKI's files, as an operator's
 	dir := filepath.Join(dev.data, "pki")
 	other, err := pki.LoadOrCreateDev(t.TempDir(), pki.Options{Hosts: []string{"localhost"}, Now: time.Now()})

@@ -2,6 +2,8 @@ package server
 
 import (
 	"crypto/tls"
+	"net/http"
+	"net/http/httptest"
 	"testing"
 
 	"github.com/segl/segl/internal/config"
@@ -13,7 +15,11 @@ import (
 // costs what it did on one host.
 func TestConfigForClientByName(t *testing.T) {
 	base := &tls.Config{ClientAuth: tls.VerifyClientCertIfGiven}
-	if err := askCertificateOnAPIHostOnly(config.Config{}, base, "https://api.segl.example:8443"); err != nil {
+	apiHost, err := hostOf("https://api.segl.example.:8443")
+	if err != nil || apiHost != "api.segl.example" {
+		t.Fatalf("host %q, %v", apiHost, err)
+	}
+	if err := askCertificateOnAPIHostOnly(config.Config{}, base, apiHost); err != nil {
 		t.Fatal(err)
 	}
 	for name, want := range map[string]tls.ClientAuthType{
@@ -32,5 +38,30 @@ func TestConfigForClientByName(t *testing.T) {
 	one := &tls.Config{ClientAuth: tls.VerifyClientCertIfGiven}
 	if err := askCertificateOnAPIHostOnly(config.Config{}, one, ""); err != nil || one.GetConfigForClient != nil {
 		t.Fatalf("one host: %v, callback set %v", err, one.GetConfigForClient != nil)
+	}
+}
+
+// TestMisdirected: a request naming the API host on a connection made for
+// another name is answered 421; every other pairing passes.
+func TestMisdirected(t *testing.T) {
+	h := misdirected{apiHost: "api.segl.example", next: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {})}
+	for _, tt := range []struct {
+		serverName, host string
+		want             int
+	}{
+		{"api.segl.example", "api.segl.example:8443", http.StatusOK},
+		{"API.segl.example", "api.segl.example.", http.StatusOK},
+		{"segl.example", "segl.example", http.StatusOK},
+		{"api.segl.example", "segl.example", http.StatusOK},
+		{"segl.example", "api.segl.example:8443", http.StatusMisdirectedRequest},
+		{"", "Api.Segl.Example", http.StatusMisdirectedRequest},
+	} {
+		r := httptest.NewRequest("GET", "https://"+tt.host+"/api/v1/jobs", nil)
+		r.TLS = &tls.ConnectionState{ServerName: tt.serverName}
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		if w.Code != tt.want {
+			t.Errorf("connection for %q, request for %q: %d, want %d", tt.serverName, tt.host, w.Code, tt.want)
+		}
 	}
 }

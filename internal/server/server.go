@@ -116,9 +116,12 @@ func Start(ctx context.Context, cfg config.Config, opts Options) (*Server, error
 	if opts.Log == nil {
 		opts.Log = slog.Default()
 	}
-	// config.Load checked this already; a configuration built in code is
-	// held to the same fence.
+	// config.Load checked these already; a configuration built in code is
+	// held to the same fences.
 	if err := cfg.CheckDev(); err != nil {
+		return nil, err
+	}
+	if err := cfg.CheckAPIURL(); err != nil {
 		return nil, err
 	}
 	if err := os.MkdirAll(cfg.Data, 0o700); err != nil {
@@ -211,13 +214,16 @@ func start(ctx context.Context, cfg config.Config, opts Options, ln net.Listener
 	if err := loadProductionTLS(cfg, tlsConfig); err != nil {
 		return nil, err
 	}
-	// apiURL is empty unless the API has a host of its own.
-	var apiURL string
+	// apiURL and apiHost are empty unless the API has a host of its own.
+	var apiURL, apiHost string
 	if cfg.APIURL != "" && !config.SameHost(base, cfg.APIURL) {
 		apiURL = strings.TrimRight(cfg.APIURL, "/")
 		s.APIURL = apiURL
+		if apiHost, err = hostOf(apiURL); err != nil {
+			return nil, err
+		}
 	}
-	if err := askCertificateOnAPIHostOnly(cfg, tlsConfig, apiURL); err != nil {
+	if err := askCertificateOnAPIHostOnly(cfg, tlsConfig, apiHost); err != nil {
 		return nil, err
 	}
 	var engine *signing.Engine
@@ -300,9 +306,12 @@ func start(ctx context.Context, cfg config.Config, opts Options, ln net.Listener
 	// No ReadTimeout or WriteTimeout: they bound a whole request or
 	// response and would cut a large upload or download on a slow line.
 	// edge bounds the body and the response by their progress instead.
+	handler := s.metrics.Routes(rawPrefixes(s.rawPaths, postenapi.Paths(mux)))
+	if apiHost != "" {
+		handler = misdirected{next: handler, apiHost: apiHost}
+	}
 	s.http = &http.Server{
-		Handler: &edge{next: s.metrics.Routes(rawPrefixes(s.rawPaths, postenapi.Paths(mux))), limits: cfg.HTTP,
-			maxDrain: cfg.Limits.MaxUploadBytes()},
+		Handler:           &edge{next: handler, limits: cfg.HTTP, maxDrain: cfg.Limits.MaxUploadBytes()},
 		TLSConfig:         tlsConfig,
 		ReadHeaderTimeout: cfg.HTTP.HeaderTimeout,
 		IdleTimeout:       cfg.HTTP.IdleTimeout,

@@ -33,3 +33,21 @@ func TestOpenAPIDescribesExactlyTheRoutes(t *testing.T) {
 		t.Fatalf("OpenAPI documents\n%s\n\nbut the API serves\n%s", strings.Join(documented, "\n"), strings.Join(served, "\n"))
 	}
 }
+
+// TestOpenAPIServersOnTheAPIHost: with an API host of its own, the served
+// document names it as its one server (openAPI replaces the embedded
+// document's relative server, which a change of its formatting would
+// silently stop).
+func TestOpenAPIServersOnTheAPIHost(t *testing.T) {
+	for apiURL, want := range map[string]string{"": "/", "https://api.segl.example": "https://api.segl.example"} {
+		var doc struct {
+			Servers []struct{ URL string } `json:"servers"`
+		}
+		if err := json.Unmarshal((&API{APIURL: apiURL}).openAPI(), &doc); err != nil {
+			t.Fatal(err)
+		}
+		if len(doc.Servers) != 1 || doc.Servers[0].URL != want {
+			t.Errorf("api-url %q: servers %+v, want %s", apiURL, doc.Servers, want)
+		}
+	}
+}

@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"context"
 	"crypto/x509"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"syscall"
 	"testing"
 	"time"
 
@@ -59,20 +61,36 @@ func newEnvB(t testing.TB, mutate ...func(*config.Config)) *env {
 
 func newEnvClock(t testing.TB, clk clock.Clock, mutate ...func(*config.Config)) *env {
 	t.Helper()
-	cfg := config.Default()
-	cfg.Dev, cfg.Addr, cfg.Data, cfg.RelaxedSync = true, clustertest.FreeAddr(t), t.TempDir(), true
-	cfg.LinkKeyFile = filepath.Join(cfg.Data, "secrets", "link.key")
-	for _, m := range mutate {
-		m(&cfg)
+	data := t.TempDir()
+	for attempt := 1; ; attempt++ {
+		cfg := config.Default()
+		cfg.Dev, cfg.Addr, cfg.Data, cfg.RelaxedSync = true, clustertest.FreeAddr(t), data, true
+		cfg.LinkKeyFile = filepath.Join(cfg.Data, "secrets", "link.key")
+		for _, m := range mutate {
+			m(&cfg)
+		}
+		e := &env{t: t, cfg: cfg, data: cfg.Data, clk: clk}
+		err := e.tryStart()
+		if err == nil {
+			t.Cleanup(func() { e.stop() })
+			return e
+		}
+		// The port was free when drawn; another test process drawing
+		// from the same range may have taken it before segl listened.
+		if attempt == 3 || !errors.Is(err, syscall.EADDRINUSE) {
+			t.Fatal(err)
+		}
 	}
-	e := &env{t: t, cfg: cfg, data: cfg.Data, clk: clk}
-	e.start()
-	t.Cleanup(func() { e.stop() })
-	return e
 }
 
 func (e *env) start() {
 	e.t.Helper()
+	if err := e.tryStart(); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+func (e *env) tryStart() error {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	if testing.Verbose() {
 		log = slog.Default()
@@ -81,10 +99,11 @@ func (e *env) start() {
 	backoff := queue.Backoff{Base: 200 * time.Millisecond, Max: time.Second}
 	s, err := server.Start(context.Background(), e.cfg, server.Options{Clock: e.clk, Log: log, TaskBackoff: backoff})
 	if err != nil {
-		e.t.Fatal(err)
+		return err
 	}
 	e.srv = s
 	e.cfg.Addr = s.URL[len("https://"):] // a restart keeps the port
+	return nil
 }
 
 func (e *env) stop() {

@@ -78,7 +78,7 @@ func (r *Reader) attach(u *update, cat Dict, atts []Attachment) error {
 			mediaType = "application/octet-stream"
 		}
 		ef := Dict{"Type": Name("EmbeddedFile"), "Subtype": Name(mediaType), "Params": params}
-		if err := u.writeEncoded(fileRef, ef, a.stored(), a.Deflated != nil); err != nil {
+		if err := u.writeEncoded(fileRef, ef, a.stored(), a.DeflatedData != nil); err != nil {
 			return err
 		}
 		spec := Dict{
@@ -133,10 +133,10 @@ func (r *Reader) attach(u *update, cat Dict, atts []Attachment) error {
 	return nil
 }
 
-// stored is the embedded file stream's data as written: Deflated, if set.
+// stored is the embedded file stream's data as written: DeflatedData, if set.
 func (a *Attachment) stored() []byte {
-	if a.Deflated != nil {
-		return a.Deflated
+	if a.DeflatedData != nil {
+		return a.DeflatedData
 	}
 	return a.Data
 }

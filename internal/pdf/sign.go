@@ -168,12 +168,12 @@ type Attachment struct {
 	MediaType   string // MIME type, for example "application/xml"; optional
 	Data        []byte
 	ModTime     time.Time // /Params /ModDate; zero leaves it out
-	// Deflated, when set, is Data compressed in the zlib format (RFC
+	// DeflatedData, when set, is Data compressed in the zlib format (RFC
 	// 1950), which the embedded file stream carries in Data's place with
 	// /Filter /FlateDecode (§7.4.4, §7.11.4; PDF/A-3 allows it);
 	// /Params /Size stays Data's length, the size of the decoded file.
 	// The caller compressed it, and may so find its bytes in the file.
-	Deflated []byte
+	DeflatedData []byte
 }
 
 // Prepared is an incremental update carrying a signature dictionary whose

@@ -596,7 +596,7 @@ func TestAttachments(t *testing.T) {
 		zw.Close()
 		in := signFixtures(t)["minimal"]
 		out := p.sign(t, in, SignatureSpec{Attachments: []Attachment{{
-			Name: "evidence.xml", MediaType: "application/xml", Data: data, Deflated: z.Bytes(),
+			Name: "evidence.xml", MediaType: "application/xml", Data: data, DeflatedData: z.Bytes(),
 		}}})
 		qpdfCheck(t, out)
 		if res := p.pdfsig(t, out); !res[0].has("Signature is Valid") {

@@ -226,7 +226,7 @@ func getFastFlater() *flater {
 }
 
 // Deflate returns data compressed at zlib.BestSpeed, for a stream a signing
-// act writes with /Filter /FlateDecode (pdf.Attachment.Deflated,
+// act writes with /Filter /FlateDecode (pdf.Attachment.DeflatedData,
 // pdf.Appearance.Deflated): its cost is small, and text such as an act's
 // XAdES evidence shrinks to a third (the default level gains about 6% more
 // at twice the cost).

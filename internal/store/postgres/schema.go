@@ -312,4 +312,8 @@ ALTER TABLE signers ADD COLUMN evidence_at BIGINT NOT NULL DEFAULT 0,
 	ADD COLUMN evidence_size BIGINT NOT NULL DEFAULT 0,
 	ADD COLUMN evidence_sha256 TEXT NOT NULL DEFAULT '';
 `,
+	// 17: changes no table; an older segl must not serve a signer's
+	// evidence span, now deflated, as XML (SQLite's step 22). Not
+	// rolling-safe, by design: older nodes refuse to start against it.
+	`SELECT 1`,
 }

@@ -327,4 +327,11 @@ ALTER TABLE signers ADD COLUMN evidence_at INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE signers ADD COLUMN evidence_size INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE signers ADD COLUMN evidence_sha256 TEXT NOT NULL DEFAULT '';
 `,
+	// 22: changes no table. From it on, a signing act embeds its XAdES
+	// evidence deflated (/FlateDecode), so a signer's evidence span holds
+	// the deflated stream (signing.OpenEvidence). An older segl would
+	// serve those bytes as the evidence XML; this step is what makes it
+	// refuse the file instead (sqldb.CheckVersion), after an upgrade and
+	// on a rollback alike.
+	`SELECT 1`,
 }

@@ -102,7 +102,19 @@ func TestAdvancedSignatureWithSigningEngine(t *testing.T) {
 		}
 		return b
 	}
-	evidence := read(signed.Evidence)
+	// The evidence is embedded deflated; OpenEvidence reads it as XML.
+	eo, err := blob.OpenSpans(ctx, blobs, []blob.Span{signed.Evidence})
+	if err == nil {
+		eo, err = signing.OpenEvidence(eo)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	evidence, err := io.ReadAll(eo)
+	eo.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
 
 	roots := d.Roots()
 	serial := fmt.Sprintf("%x", kp.Cert.SerialNumber)

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"strings"
 	"sync"
 	"time"
 
@@ -55,6 +56,10 @@ func (e *edge) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	body := &guardedBody{body: r.Body, rc: rc, limits: e.limits, start: time.Now()}
 	body.arm(body.start)
 	r.Body = body
+	if r.ProtoMajor == 1 && strings.EqualFold(r.Header.Get("Expect"), "100-continue") {
+		gw.continued = body
+		defer gw.closeIfUnread() // a handler that wrote nothing is answered after this
+	}
 	e.next.ServeHTTP(gw, r)
 	if r.ProtoMajor == 2 && r.ContentLength <= e.maxDrain {
 		body.drain(e.maxDrain)
@@ -180,6 +185,31 @@ type guardedWriter struct {
 	idle  time.Duration
 	armed time.Time
 	piece int // what ReadFrom writes at a time: writePiece, or recordPiece over HTTP/2
+	// continued is the body of an HTTP/1.1 request that expects 100
+	// (Continue), until the response's header is written (closeIfUnread).
+	continued *guardedBody
+}
+
+// closeIfUnread answers with Connection: close when the request expected
+// 100 (Continue) and its body was not read to its end by the time the
+// header goes out. net/http does so itself for its own body reader, and
+// then neither asks for the body nor reads it; edge's guardedBody takes
+// that reader's place, and net/http would read on for the body instead,
+// which the client holds back until its expect timeout (curl 1 s, Java's
+// HttpClient 3 s) or for good: a refused upload (401, 413) answered that
+// much later.
+func (w *guardedWriter) closeIfUnread() {
+	if w.continued != nil && !w.continued.eof {
+		w.Header().Set("Connection", "close")
+	}
+	w.continued = nil
+}
+
+func (w *guardedWriter) WriteHeader(code int) {
+	if code >= 200 {
+		w.closeIfUnread()
+	}
+	w.ResponseWriter.WriteHeader(code)
 }
 
 const writePiece = 64 << 10
@@ -200,6 +230,7 @@ var pieceBuffers = sync.Pool{New: func() any { b := make([]byte, writePiece); re
 // come this way, through io.Copy) in whole pieces, each written with a
 // deadline of its own as Write does.
 func (w *guardedWriter) ReadFrom(src io.Reader) (int64, error) {
+	w.closeIfUnread()
 	bp := pieceBuffers.Get().(*[]byte)
 	defer pieceBuffers.Put(bp)
 	buf := (*bp)[:w.piece]
@@ -240,6 +271,7 @@ func (w *guardedWriter) arm(now time.Time) {
 }
 
 func (w *guardedWriter) Write(p []byte) (int, error) {
+	w.closeIfUnread()
 	written := 0
 	for len(p) > 0 {
 		piece := p[:min(len(p), writePiece)]

@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"bufio"
 	"bytes"
 	"crypto/tls"
 	"encoding/json"
@@ -410,6 +411,32 @@ func TestHTTP2RefusalArrivesWhole(t *testing.T) {
 		if err := json.Unmarshal(raw, &p); err != nil || p.Code != "document-too-large" {
 			t.Fatalf("try %d: body %q (%v)", i, raw, err)
 		}
+	}
+}
+
+// An HTTP/1.1 upload that expects 100 (Continue) and is refused before
+// its body is read (here: no client certificate) is answered at once,
+// with Connection: close, and never asked for its body, as net/http does
+// for its own body reader: the client holds the body back. With the
+// body's idle limit at an hour, a server that waited for it instead
+// would hang this test.
+func TestExpectContinueRefusedAtOnce(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, func(c *config.Config) { c.HTTP.BodyIdleTimeout = time.Hour })
+	conn, err := tls.Dial("tcp", e.cfg.Addr, &tls.Config{RootCAs: e.srv.Dev.Roots(), NextProtos: []string{"http/1.1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	fmt.Fprintf(conn, "POST /api/v1/jobs HTTP/1.1\r\nHost: %s\r\nContent-Type: multipart/form-data; boundary=x\r\n"+
+		"Content-Length: 10000000\r\nExpect: 100-continue\r\n\r\n", e.cfg.Addr)
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized || !resp.Close {
+		t.Fatalf("got %d (close %v), want 401 closing the connection", resp.StatusCode, resp.Close)
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 )
@@ -40,6 +41,10 @@ func Browser(t *testing.T) (harness, chromium string) {
 		t.Fatal(err)
 	}
 	harness = filepath.Join(root, "e2e", "browser")
+	// Parallel tests must not run npm ci together: it removes
+	// node_modules before it installs.
+	npmInstall.Lock()
+	defer npmInstall.Unlock()
 	if _, err := os.Stat(filepath.Join(harness, "node_modules")); errors.Is(err, os.ErrNotExist) {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 		defer cancel()
@@ -51,6 +56,8 @@ func Browser(t *testing.T) (harness, chromium string) {
 	}
 	return harness, chromium
 }
+
+var npmInstall sync.Mutex
 
 // RunNode runs `node --test` on one test file of the harness against the
 // segl at url (trusting caFile), with extra environment, and fails the test

@@ -249,11 +249,12 @@ type Signer struct {
 	Evidence string
 	// EvidenceAt and EvidenceSize are where in the blob Evidence the
 	// evidence is: usually the blob of what the signing act appended to a
-	// document, whose update embeds it (deflated, or as it is in acts
-	// before segl deflated it; signing.OpenEvidence reads both), or the
-	// whole of a blob of its own (signing.Signed.Evidence). EvidenceSHA256 is the
-	// evidence's own SHA-256 (hex). All zero for an evidence recorded
-	// before migration 21 (SQLite) or 16 (PostgreSQL).
+	// document, whose update embeds it (deflated since migration 22
+	// (SQLite) or 17 (PostgreSQL), as it is before; signing.OpenEvidence
+	// reads both), or the whole of a blob of its own
+	// (signing.Signed.Evidence). EvidenceSHA256 is the evidence's own
+	// SHA-256 (hex). All zero for an evidence recorded before migration
+	// 21 (SQLite) or 16 (PostgreSQL).
 	EvidenceAt, EvidenceSize int64
 	EvidenceSHA256           string
 	// Notice says how the signer was (or why they were not) notified of a

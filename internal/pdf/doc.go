@@ -50,9 +50,9 @@
 // font subset for a signer's name) gets them from [Appearance.Draw], with
 // object numbers of the same update, as [RawObject]s: checked, then
 // written as given; [Drawing] lets it refer instead to an object the
-// document holds byte for byte already. [AppendPages] adds pages, such as segl's signature
-// page, before the first signature; it refuses signed documents
-// ([ErrSigned]). [AppendDSS] adds validation data (EN 319 142-1
+// document holds byte for byte already. [AppendPages] adds pages, such as
+// segl's signature page, before the first signature; it refuses signed
+// documents ([ErrSigned]). [AppendDSS] adds validation data (EN 319 142-1
 // §5.4.2). Objects in an update are written uncompressed (but for an
 // attachment or appearance stream its caller deflated), under their own
 // object and generation numbers when they replace existing ones, and the

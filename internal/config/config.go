@@ -516,6 +516,20 @@ func (c *Config) checkKeys() error {
 	return nil
 }
 
+// checkBaseURL refuses a base-url that cannot be where signers, staff and
+// integrators reach segl: every link segl hands out (signing links,
+// notices, the API's) is built on it.
+func (c *Config) checkBaseURL() error {
+	if c.BaseURL == "" {
+		return nil
+	}
+	u, err := url.Parse(c.BaseURL)
+	if err != nil || u.Scheme != "https" || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+		return fmt.Errorf("config: base-url %q must be an https URL without credentials, query or fragment", c.BaseURL)
+	}
+	return nil
+}
+
 // CheckAPIURL refuses an api-url the API cannot be reached at: not
 // https, or with a path other than base-url's (the listener serves the API
 // at /api/ under the same prefix as everything else), and a certificate
@@ -600,6 +614,9 @@ func (c *Config) check() error {
 		return fmt.Errorf("config: without --dev, tls-cert, tls-key and client-cas are required")
 	}
 	if err := c.checkKeys(); err != nil {
+		return err
+	}
+	if err := c.checkBaseURL(); err != nil {
 		return err
 	}
 	if err := c.CheckAPIURL(); err != nil {

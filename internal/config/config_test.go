@@ -239,6 +239,13 @@ func TestAPIURL(t *testing.T) {
 			}
 		})
 	}
+	for _, bad := range []string{"http://signering.example.no", "signering.example.no", "https://", "https://signering.example.no/?a=1",
+		"https://u:p@signering.example.no"} {
+		if _, err := Load("serve", []string{"--tls-cert", "c", "--tls-key", "k", "--client-cas", "ca", "--base-url", bad},
+			env(nil)); err == nil || !strings.Contains(err.Error(), "base-url") {
+			t.Errorf("base-url %q: got %v", bad, err)
+		}
+	}
 	if _, err := Load("serve", []string{"--tls-cert", "c", "--tls-key", "k", "--client-cas", "ca",
 		"--api-url", "https://api.signering.example.no"}, env(nil)); err == nil || !strings.Contains(err.Error(), "needs base-url") {
 		t.Fatalf("api-url without base-url: got %v", err)

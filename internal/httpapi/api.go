@@ -18,6 +18,7 @@ import (
 	"mime"
 	"mime/multipart"
 	"net/http"
+	"net/url"
 	"os"
 	"reflect"
 	"slices"
@@ -100,13 +101,28 @@ const relativeServer = `"servers": [{"url": "/"}]`
 // openAPI is the document to serve: with the API's own host as its server
 // when it has one, since the document is also read on the public host (a
 // browser needs no certificate for it), where "/" would name a host that
-// asks for none.
+// asks for none; and with the base URL when that has a path (a proxy in
+// front strips it), where "/" would leave the path out.
 func (a *API) openAPI() []byte {
-	if a.APIURL == "" {
+	root := a.APIURL
+	if root == "" && basePath(a.BaseURL) != "" {
+		root = strings.TrimRight(a.BaseURL, "/")
+	}
+	if root == "" {
 		return openAPI
 	}
-	server, _ := json.Marshal([]map[string]string{{"url": a.APIURL}})
+	server, _ := json.Marshal([]map[string]string{{"url": root}})
 	return bytes.Replace(openAPI, []byte(relativeServer), append([]byte(`"servers": `), server...), 1)
+}
+
+// basePath is the path of a base URL, without a trailing slash: "" when
+// the URL serves from its host's root.
+func basePath(base string) string {
+	u, err := url.Parse(base)
+	if err != nil {
+		return ""
+	}
+	return strings.TrimRight(u.Path, "/")
 }
 
 // NoRoute answers a request under /api/ that no route of this API takes.

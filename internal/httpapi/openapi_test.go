@@ -34,20 +34,27 @@ func TestOpenAPIDescribesExactlyTheRoutes(t *testing.T) {
 	}
 }
 
-// TestOpenAPIServersOnTheAPIHost: with an API host of its own, the served
-// document names it as its one server (openAPI replaces the embedded
-// document's relative server, which a change of its formatting would
-// silently stop).
+// TestOpenAPIServersOnTheAPIHost: with an API host of its own, or a base
+// URL with a path, the served document names it as its one server
+// (openAPI replaces the embedded document's relative server, which a
+// change of its formatting would silently stop).
 func TestOpenAPIServersOnTheAPIHost(t *testing.T) {
-	for apiURL, want := range map[string]string{"": "/", "https://api.segl.example": "https://api.segl.example"} {
+	for _, tt := range []struct{ base, api, want string }{
+		{"https://segl.example", "", "/"},
+		{"https://segl.example/", "", "/"},
+		{"https://segl.example", "https://api.segl.example", "https://api.segl.example"},
+		// Behind a proxy that strips a prefix: "/" would leave it out.
+		{"https://example.no/segl/", "", "https://example.no/segl"},
+		{"https://example.no/segl", "https://api.example.no/segl", "https://api.example.no/segl"},
+	} {
 		var doc struct {
 			Servers []struct{ URL string } `json:"servers"`
 		}
-		if err := json.Unmarshal((&API{APIURL: apiURL}).openAPI(), &doc); err != nil {
+		if err := json.Unmarshal((&API{BaseURL: tt.base, APIURL: tt.api}).openAPI(), &doc); err != nil {
 			t.Fatal(err)
 		}
-		if len(doc.Servers) != 1 || doc.Servers[0].URL != want {
-			t.Errorf("api-url %q: servers %+v, want %s", apiURL, doc.Servers, want)
+		if len(doc.Servers) != 1 || doc.Servers[0].URL != tt.want {
+			t.Errorf("base-url %q, api-url %q: servers %+v, want %s", tt.base, tt.api, doc.Servers, tt.want)
 		}
 	}
 }

@@ -216,10 +216,11 @@ type Engine struct {
 	sealer *pades.Sealer // one for every act: an act's key and time go in pades.Options
 	texts  *doctext.Catalogues
 	hashes hashes // of the revisions the acts wrote, for the next act and the completion
-	// receiptFonts, pageFonts and slotFonts are the characters a receipt,
-	// a signature page and a slot's appearance are written with, by
-	// language (repertoire).
-	receiptFonts, pageFonts, slotFonts map[string]string
+	// receiptFonts are the characters a receipt is written with, and
+	// pageFonts those of a signature page and of every slot's appearance
+	// on it, one repertoire so that the slots refer to the page's font
+	// (pdfa.AppearanceText), by language (repertoire).
+	receiptFonts, pageFonts map[string]string
 	// receiptFit sizes the receipts' signatures (pades.Options.Fit), and
 	// sealFit the seal's signatures of authenticated acts.
 	receiptFit, sealFit pades.ContentsFit
@@ -265,18 +266,13 @@ func New(cfg Config) (*Engine, error) {
 	if err != nil {
 		return nil, fmt.Errorf("signing: %w", err)
 	}
-	fonts, pageFonts, slotFonts := map[string]string{}, map[string]string{}, map[string]string{}
+	fonts, pageFonts := map[string]string{}, map[string]string{}
 	for _, lang := range texts.Languages() {
 		fonts[lang] = repertoire(texts.Texts(lang).Receipt)
-		// One repertoire for the page and its slots, so that the page's
-		// font is the prepared subset a slot's appearance is written
-		// with, and every act refers to it (pdfa.AppearanceText) instead
-		// of embedding it again.
 		first, en := texts.SignaturePage(lang)
 		pageFonts[lang] = repertoire(first.Page, en.Page, first.Slot, en.Slot, "…") // … ends a line cut short
-		slotFonts[lang] = pageFonts[lang]
 	}
-	return &Engine{cfg: cfg, texts: texts, receiptFonts: fonts, pageFonts: pageFonts, slotFonts: slotFonts, sealer: &pades.Sealer{Key: cfg.Seal.Key, Cert: cfg.Seal.Cert, Chain: cfg.Seal.Chain,
+	return &Engine{cfg: cfg, texts: texts, receiptFonts: fonts, pageFonts: pageFonts, sealer: &pades.Sealer{Key: cfg.Seal.Key, Cert: cfg.Seal.Cert, Chain: cfg.Seal.Chain,
 		Anchors: cfg.Anchors, TSA: cfg.TSA, OCSP: cfg.OCSP, TempDir: cfg.TempDir, Now: nowFunc(cfg.Clock)}}, nil
 }
 
@@ -1018,7 +1014,7 @@ func (e *Engine) signDocument(ctx context.Context, act Act, key *pki.KeyPair, do
 			Page: slot.Page - sigPages,
 			Rect: slot.Rect,
 			Draw: func(d *pdf.Drawing) ([]byte, string, []pdf.RawObject, error) {
-				stream, res, objs, err := pdfa.AppearanceText(lines, width, height, e.slotFonts[fontLang(act.Job)], d)
+				stream, res, objs, err := pdfa.AppearanceText(lines, width, height, e.pageFonts[fontLang(act.Job)], d)
 				if err != nil {
 					return nil, "", nil, err
 				}
@@ -1034,7 +1030,7 @@ func (e *Engine) signDocument(ctx context.Context, act Act, key *pki.KeyPair, do
 	return nil
 }
 
-// fontLang is the language whose prepared fonts (pageFonts, slotFonts) a
+// fontLang is the language whose prepared fonts (pageFonts) a
 // job's signature pages and slots are written with.
 func fontLang(j Job) string {
 	if j.Lang == "" {

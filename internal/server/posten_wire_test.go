@@ -230,9 +230,9 @@ func TestPostenWire(t *testing.T) {
 			if w.expect && !w.http2 && refused.got100 {
 				t.Fatal("100 Continue for a request refused without its body")
 			}
-			// …and closes the connection rather than wait for a body it
-			// did not ask for, which the client holds back (edge's
-			// closeIfUnread): the refusal comes at once.
+			// …and closes the connection, the body never asked for (edge's
+			// closeIfUnread; that the answer does not wait for the body is
+			// TestExpectContinueRefusedAtOnce's).
 			if w.expect && !w.http2 && !refused.closed {
 				t.Fatal("refused without its body over HTTP/1.1, answered without Connection: close")
 			}

@@ -4,11 +4,15 @@ import (
 	"bytes"
 	"context"
 	"crypto"
+	"crypto/rand"
 	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/asn1"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -91,7 +95,21 @@ type HTTPOCSP struct {
 	// HTTP CRL distribution point: for CAs that publish none in their
 	// certificates, and for tests.
 	CRLURL string
+	// Now is the time the answers must be fresh at: the clock the
+	// signatures they are embedded beside are made with. Nil means
+	// time.Now.
+	Now func() time.Time
 }
+
+// freshness bounds how far the times of a fetched OCSP response may lie
+// from now. It is the grace internal/validate allows revocation data
+// produced before the proof of existence of what it speaks for: a response
+// produced earlier than that proves nothing about a signature made now.
+const freshness = 5 * time.Minute
+
+// nonceSize is the length of the nonce HTTPOCSP sends: the most RFC 8954
+// §2.1 allows.
+const nonceSize = 32
 
 func (h HTTPOCSP) OCSP(ctx context.Context, cert, issuer *x509.Certificate) ([]byte, error) {
 	url := h.Responder
@@ -101,9 +119,9 @@ func (h HTTPOCSP) OCSP(ctx context.Context, cert, issuer *x509.Certificate) ([]b
 	if url == "" {
 		return nil, fmt.Errorf("pki: %s names no OCSP responder", cert.Subject.CommonName)
 	}
-	req, err := ocsp.CreateRequest(cert, issuer, &ocsp.RequestOptions{Hash: crypto.SHA256})
+	req, nonce, err := ocspRequestWithNonce(cert, issuer)
 	if err != nil {
-		return nil, fmt.Errorf("pki: ocsp request: %w", err)
+		return nil, err
 	}
 	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(req))
 	if err != nil {
@@ -123,11 +141,120 @@ func (h HTTPOCSP) OCSP(ctx context.Context, cert, issuer *x509.Certificate) ([]b
 	if err != nil || resp.StatusCode != http.StatusOK {
 		return nil, fmt.Errorf("pki: ocsp: status %d: %v", resp.StatusCode, err)
 	}
-	// Refuse a response that does not answer for this certificate.
-	if _, err := ocsp.ParseResponseForCert(body, cert, issuer); err != nil {
-		return nil, fmt.Errorf("pki: ocsp response: %w", err)
+	now := time.Now()
+	if h.Now != nil {
+		now = h.Now()
+	}
+	if err := checkFetchedOCSP(body, cert, issuer, nonce, now); err != nil {
+		return nil, fmt.Errorf("pki: ocsp response from %s for %q: %w", url, cert.Subject.CommonName, err)
 	}
 	return body, nil
+}
+
+// ocspRequestWithNonce makes an OCSP request for cert with a random nonce
+// in its requestExtensions (RFC 8954), which x/crypto/ocsp cannot add.
+func ocspRequestWithNonce(cert, issuer *x509.Certificate) (der, nonce []byte, err error) {
+	plain, err := ocsp.CreateRequest(cert, issuer, &ocsp.RequestOptions{Hash: crypto.SHA256})
+	if err != nil {
+		return nil, nil, fmt.Errorf("pki: ocsp request: %w", err)
+	}
+	var req ocspRequestASN1
+	if _, err := asn1.Unmarshal(plain, &req); err != nil {
+		return nil, nil, fmt.Errorf("pki: ocsp request: %w", err)
+	}
+	nonce = make([]byte, nonceSize)
+	if _, err := rand.Read(nonce); err != nil {
+		return nil, nil, fmt.Errorf("pki: ocsp nonce: %w", err)
+	}
+	value, err := asn1.Marshal(nonce)
+	if err != nil {
+		return nil, nil, err
+	}
+	req.TBSRequest.Extensions = []pkix.Extension{{Id: oidOCSPNonce, Value: value}}
+	if der, err = asn1.Marshal(req); err != nil {
+		return nil, nil, fmt.Errorf("pki: ocsp request: %w", err)
+	}
+	return der, nonce, nil
+}
+
+// checkFetchedOCSP refuses an answer that would not prove, beside a
+// signature made at now, what cert's status was then; embedded anyway, it
+// would make a document claim B-LT with data that does not support it.
+// The answer must
+//
+//   - be signed by issuer, or by a responder certificate that issuer
+//     certified with the id-kp-OCSPSigning purpose and that was valid when
+//     it signed (RFC 6960 §4.2.2.2): any other certificate of the same CA,
+//     a subscriber's among them, could otherwise speak for its peers;
+//   - say good or revoked: unknown proves nothing. A revocation is
+//     authentic data like any other: a signer's certificate revoked after
+//     the signature provably existed leaves it valid (EN 319 102-1
+//     §5.6.2.1), and only with the data saying so can a validator tell;
+//   - carry our nonce back if it carries one (RFC 8954 §2.1: a replay);
+//     responders that serve pre-signed answers leave it out, and then
+//     freshness is what shows the answer is not an old one;
+//   - have been produced within freshness of now, not claim a thisUpdate
+//     after that window, and not be past its own nextUpdate.
+func checkFetchedOCSP(der []byte, cert, issuer *x509.Certificate, nonce []byte, now time.Time) error {
+	resp, err := ocsp.ParseResponseForCert(der, cert, issuer)
+	if err != nil {
+		return err
+	}
+	if r := resp.Certificate; r != nil && !bytes.Equal(r.Raw, issuer.Raw) {
+		if !slices.Contains(r.ExtKeyUsage, x509.ExtKeyUsageOCSPSigning) {
+			return fmt.Errorf("signed by %q, which is not an OCSP responder of %q",
+				r.Subject.CommonName, issuer.Subject.CommonName)
+		}
+		if resp.ProducedAt.Before(r.NotBefore) || resp.ProducedAt.After(r.NotAfter) {
+			return fmt.Errorf("responder certificate %q not valid at %v", r.Subject.CommonName, resp.ProducedAt)
+		}
+	}
+	if resp.Status != ocsp.Good && resp.Status != ocsp.Revoked {
+		return errors.New("certificate status unknown")
+	}
+	echoed, err := responseNonce(der)
+	if err != nil {
+		return err
+	}
+	if echoed != nil && !bytes.Equal(echoed, nonce) {
+		return errors.New("nonce does not match the request")
+	}
+	switch {
+	case resp.ProducedAt.Before(now.Add(-freshness)):
+		return fmt.Errorf("stale: produced at %v", resp.ProducedAt.UTC())
+	case resp.ProducedAt.After(now.Add(freshness)) || resp.ThisUpdate.After(now.Add(freshness)):
+		return fmt.Errorf("from the future: produced at %v, this update %v", resp.ProducedAt.UTC(), resp.ThisUpdate.UTC())
+	case !resp.NextUpdate.IsZero() && resp.NextUpdate.Before(now):
+		return fmt.Errorf("stale: next update was %v", resp.NextUpdate.UTC())
+	}
+	return nil
+}
+
+// responseNonce returns the nonce in a basic response's
+// responseExtensions (RFC 6960 §4.4.1), or nil when there is none.
+func responseNonce(der []byte) ([]byte, error) {
+	var resp ocspResponseASN1
+	if _, err := asn1.Unmarshal(der, &resp); err != nil {
+		return nil, err
+	}
+	var basic basicResponseASN1
+	if _, err := asn1.Unmarshal(resp.ResponseBytes.Response, &basic); err != nil {
+		return nil, err
+	}
+	var data responseDataASN1
+	if _, err := asn1.Unmarshal(basic.TBSResponseData.FullBytes, &data); err != nil {
+		return nil, err
+	}
+	for _, ext := range data.Extensions {
+		if ext.Id.Equal(oidOCSPNonce) {
+			var nonce []byte
+			if rest, err := asn1.Unmarshal(ext.Value, &nonce); err != nil || len(rest) > 0 {
+				return nil, errors.New("malformed nonce")
+			}
+			return nonce, nil
+		}
+	}
+	return nil, nil
 }
 
 // CRL fetches the CRL at cert's first HTTP distribution point (RFC 5280

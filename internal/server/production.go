@@ -46,7 +46,8 @@ func (s *Server) useConfigured(cfg config.Config, opts Options) error {
 	if seal := s.roles.seal; seal != nil {
 		s.seal = &signing.Config{Seal: *seal, Anchors: anchors, TSA: s.stamper,
 			OCSP: &pki.RevocationCache{Now: opts.Clock.Now,
-				Source: pki.HTTPOCSP{Client: s.metrics.Client("ocsp", httpClient), Responder: cfg.OCSPURL, CRLURL: cfg.CRLURL}}}
+				Source: pki.HTTPOCSP{Client: s.metrics.Client("ocsp", httpClient), Responder: cfg.OCSPURL, CRLURL: cfg.CRLURL,
+					Now: opts.Clock.Now}}}
 	}
 	if cfg.IDPortenIssuer != "" {
 		key, err := pki.LoadSigner(cfg.IDPortenKey)

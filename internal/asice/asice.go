@@ -55,10 +55,20 @@ type Bundle struct {
 // that verifies (xades.VerifyASiC) and references exactly the entries
 // outside META-INF, each within the limits.
 func Read(r io.ReaderAt, size int64, lim Limits) (*Bundle, error) {
-	zr, err := zip.NewReader(r, size)
+	// archive/zip reads the whole central directory into memory before
+	// anything can be counted, whatever entry count the archive states:
+	// a bundle of nothing but 46-byte directory records made the server
+	// hold five times its size. What it may read until it returns is
+	// bounded instead (ASVS 5.2.3: archive limits before unpacking).
+	dir := &directoryBudget{r: r, left: directoryBytes(lim)}
+	zr, err := zip.NewReader(dir, size)
+	if errors.Is(err, errDirectoryTooLarge) {
+		return nil, invalid("the document bundle's directory is larger than %d entries can need", lim.MaxEntries)
+	}
 	if err != nil {
 		return nil, invalid("the document bundle is not a ZIP file: %v", err)
 	}
+	dir.left = -1 // the entries' data is bounded as it is read (limited)
 	if len(zr.File) > lim.MaxEntries {
 		return nil, invalid("the document bundle has %d entries, at most %d are accepted", len(zr.File), lim.MaxEntries)
 	}
@@ -124,6 +134,39 @@ func Read(r io.ReaderAt, size int64, lim Limits) (*Bundle, error) {
 		return nil, errs.E(errs.Invalid, CodeSignature, "the manifest is not signed")
 	}
 	return b, nil
+}
+
+// directoryBytes is what zip.NewReader may read of a bundle: the search
+// for the end of the central directory (at most its last 66 KiB, with the
+// ZIP64 records), and for each entry Read may accept a 46-byte directory
+// record with up to 4 KiB of name, extra field and comment, plus the
+// 4 KiB its buffered reader reads ahead.
+func directoryBytes(lim Limits) int64 {
+	return 72<<10 + int64(lim.MaxEntries)*(4<<10)
+}
+
+var errDirectoryTooLarge = errors.New("asice: central directory too large")
+
+// directoryBudget is a bundle as zip.NewReader sees it: once it has read
+// left bytes its reads fail, which ends the reading of directory records.
+// A negative left is no limit.
+type directoryBudget struct {
+	r    io.ReaderAt
+	left int64
+}
+
+func (d *directoryBudget) ReadAt(p []byte, off int64) (int, error) {
+	if d.left < 0 {
+		return d.r.ReadAt(p, off)
+	}
+	if int64(len(p)) > d.left {
+		n, _ := d.r.ReadAt(p[:d.left], off)
+		d.left -= int64(n)
+		return n, errDirectoryTooLarge
+	}
+	n, err := d.r.ReadAt(p, off)
+	d.left -= int64(n)
+	return n, err
 }
 
 // Open returns the content of a document, failing with an Invalid error

@@ -319,6 +319,22 @@ func (d device) Sign(r io.Reader, digest []byte, opts crypto.SignerOpts) ([]byte
 	return d.Signer.Sign(r, digest, opts)
 }
 
+// mismatchedECDSA is other's private scalar under pub: a key whose two
+// halves do not belong together.
+func mismatchedECDSA(t *testing.T, pub ecdsa.PublicKey, other *ecdsa.PrivateKey) *ecdsa.PrivateKey {
+	t.Helper()
+	raw, err := other.Bytes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, err := ecdsa.ParseRawPrivateKey(other.Curve, raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k.PublicKey = pub
+	return k
+}
+
 // Every signature is verified after signing, except those of Go's own RSA
 // keys, which check themselves (selfChecked): a key whose private half
 // belongs to another public key is refused, before and after its
@@ -349,7 +365,7 @@ func TestSignChecksTheKey(t *testing.T) {
 	}
 	for _, round := range []string{"before", "after"} {
 		for name, opts := range map[string]cms.SignOptions{
-			"fail/ecdsa-private-half-of-another-key": {Signer: &ecdsa.PrivateKey{PublicKey: sealKey.PublicKey, D: other.D}, Certificate: seal.Cert},
+			"fail/ecdsa-private-half-of-another-key": {Signer: mismatchedECDSA(t, sealKey.PublicKey, other), Certificate: seal.Cert},
 			"fail/ed25519-seed-of-another-key":       {Signer: append(ed25519.PrivateKey(edOther.Seed()), edPub...), Certificate: edCert},
 			"fail/rsa-private-half-of-another-key":   {Signer: &rsa.PrivateKey{PublicKey: rsaKey.PublicKey, D: rsaOther.D, Primes: rsaOther.Primes}, Certificate: rsaCert},
 			"fail/faulty-device":                     {Signer: device{Signer: sealKey, faulty: true}, Certificate: seal.Cert},

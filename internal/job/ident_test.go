@@ -3,6 +3,7 @@ package job
 import (
 	"encoding/json"
 	"os"
+	"strings"
 	"testing"
 )
 
@@ -172,7 +173,9 @@ func FuzzValidPID(f *testing.F) {
 		}
 		ValidOrgNumber(s)
 		ValidEmail(s)
-		ValidMobile(s)
+		if ValidMobile(s) && (len(s) > 16 || s[0] != '+' || strings.Trim(s[1:], "0123456789") != "") {
+			t.Fatalf("ValidMobile accepted %q", s)
+		}
 	})
 }
 

@@ -3,7 +3,6 @@ package pdf
 import (
 	"bytes"
 	"crypto/sha256"
-	"fmt"
 	"io"
 	"testing"
 
@@ -47,7 +46,7 @@ func bigStreamPDF(n int) []byte {
 	line := []byte("0 0 m 595 842 l S % a line of drawing, repeated to fill the stream\n")
 	data := bytes.Repeat(line, n/len(line))
 	bl.stream(4, "", data)
-	bl.xref(fmt.Sprintf("<< /Size 5 /Root 1 0 R >>"))
+	bl.xref("<< /Size 5 /Root 1 0 R >>")
 	return bl.Bytes()
 }
 

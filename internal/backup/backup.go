@@ -152,7 +152,13 @@ func Verify(ctx context.Context, dir string) (Manifest, error) {
 		return m, fmt.Errorf("backup: %s: not a format 1 manifest", ManifestName)
 	}
 	for _, f := range m.Files {
-		sum, size, err := hashFile(filepath.Join(dir, filepath.FromSlash(f.Path)))
+		// The manifest is read from wherever backups are kept: a path out
+		// of the backup would have Restore write out of the data directory.
+		p := filepath.FromSlash(f.Path)
+		if !filepath.IsLocal(p) {
+			return m, fmt.Errorf("backup: %s names %q, which no backup holds", ManifestName, f.Path)
+		}
+		sum, size, err := hashFile(filepath.Join(dir, p))
 		if err != nil {
 			return m, err
 		}

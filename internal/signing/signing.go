@@ -259,6 +259,7 @@ func New(cfg Config) (*Engine, error) {
 	if cfg.Seal.Key == nil || cfg.Seal.Cert == nil || cfg.TSA == nil || cfg.OCSP == nil || cfg.Blobs == nil {
 		return nil, errors.New("signing: the engine needs the seal's key and certificate, a TSA, an OCSP source and a blob store")
 	}
+	cfg.TSA, cfg.OCSP = watchTSA(cfg.TSA), revocationOutages{cfg.OCSP}
 	texts, err := doctext.Embedded()
 	if cfg.catalogues != nil {
 		texts, err = doctext.Load(cfg.catalogues)

@@ -3,6 +3,7 @@ package ceremony
 import (
 	"context"
 	"encoding/json"
+	"time"
 
 	"github.com/segl/segl/internal/errs"
 	"github.com/segl/segl/internal/job"
@@ -37,6 +38,59 @@ func (s *Service) queueCompletion(ctx context.Context, j *job.Job) {
 	if err := queue.EnqueueDeferred(context.WithoutCancel(ctx), s.Queue, TaskComplete, j.ID, payload, s.now()); err != nil {
 		s.log().Warn("queue completion; the feed will", "org", j.Org, "job", j.ID, "err", err)
 	}
+}
+
+// completionStuckAfter is how long a job may stay signed before the
+// hourly sweep queues its completion again (RequeueCompletions): far
+// longer than a completion takes, so a running one is never doubled.
+const completionStuckAfter = time.Hour
+
+// RequeueCompletions queues again the completion of every job signed more
+// than completionStuckAfter ago. The "job.signed" feed entry queues it only
+// once, so a completion that gave up (ten attempts through an outage of the
+// TSA or the OCSP responder, longer than its backoff, puts it in the dead
+// letter, where operators see it) would leave its job signed for ever;
+// queued again, it completes once the outage is over. A job whose task is
+// still pending is left as it is (the task's key is the job id), and a
+// completion that runs twice completes the job once (Complete). It
+// returns how many signed jobs it queued a completion for.
+func (s *Service) RequeueCompletions(ctx context.Context) (int, error) {
+	if s.Queue == nil {
+		return 0, nil
+	}
+	orgs, err := s.Store.ListOrgs(ctx)
+	if err != nil {
+		return 0, err
+	}
+	now := s.now()
+	n := 0
+	for _, o := range orgs {
+		q := store.JobQuery{Status: job.StatusSigned, Limit: 100}
+		for {
+			jobs, next, err := s.Store.ListJobs(ctx, o.Number, q)
+			if err != nil {
+				return n, err
+			}
+			for _, j := range jobs {
+				if j.Status != job.StatusSigned || now.Sub(j.UpdatedAt) < completionStuckAfter {
+					continue
+				}
+				payload, err := json.Marshal(JobTask{Org: j.Org, Job: j.ID})
+				if err != nil {
+					return n, err
+				}
+				if err := s.Queue.Enqueue(ctx, TaskComplete, j.ID, payload, now); err != nil {
+					return n, err
+				}
+				n++
+			}
+			if next == "" {
+				break
+			}
+			q.Cursor = next
+		}
+	}
+	return n, nil
 }
 
 // Complete makes the long-term revision (PAdES B-LTA: DSS and document

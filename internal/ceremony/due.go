@@ -58,7 +58,8 @@ func (s *Service) SweepDue(ctx context.Context) {
 // (see server.Start), so that a job that fell due while segl was down is
 // expired or activated before anyone can act on it, not an interval later.
 // Every hour it also sweeps the blob store of unreferenced blobs
-// (SweepBlobs).
+// (SweepBlobs) and queues again the completions of jobs signed long ago
+// (RequeueCompletions).
 func (s *Service) Sweep(ctx context.Context, interval time.Duration) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
@@ -75,6 +76,11 @@ func (s *Service) Sweep(ctx context.Context, interval time.Duration) {
 				s.log().Error("blob sweep", "err", err)
 			} else if n > 0 {
 				s.log().Info("blob sweep", "deleted", n)
+			}
+			if n, err := s.RequeueCompletions(ctx); err != nil {
+				s.log().Error("completions queued again", "err", err)
+			} else if n > 0 {
+				s.log().Warn("completions queued again", "jobs", n)
 			}
 		}
 	}

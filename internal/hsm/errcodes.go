@@ -12,4 +12,5 @@ const (
 	CodeNoKey       = "hsm-no-key"       // start-up: no key pair with the label in the token
 	CodeNoToken     = "hsm-no-token"     // start-up: no token with the configured label
 	CodePINRejected = "hsm-pin-rejected" // start-up: the token refused the PIN (or the PIN is locked)
+	CodeUnavailable = "hsm-unavailable"  // a signature failed while segl runs: the token removed or reset, the key deleted (errs.Unavailable: retried, the signer asked to try again later)
 )

@@ -23,6 +23,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 
@@ -138,7 +139,7 @@ func (t *Token) Signer(label string) (crypto.Signer, error) {
 	case 0:
 		return nil, errs.E(errs.NotFound, CodeNoKey, "hsm: no key pair labelled %q in token %q", label, t.label)
 	case 1:
-		return keys[0], nil
+		return &tokenKey{Signer: keys[0], label: label, token: t.label}, nil
 	default:
 		return nil, errs.E(errs.Conflict, codeKeyExists, "hsm: %d key pairs labelled %q in token %q", len(keys), label, t.label)
 	}
@@ -200,4 +201,22 @@ func (t *Token) Generate(label string, typ KeyType) (crypto.Signer, error) {
 		return nil, errs.Wrap(err, errs.Unavailable, codeModule, "hsm: generate %s key %q in token %q", typ, label, t.label)
 	}
 	return key, nil
+}
+
+// tokenKey is a key in the token. A signature that fails once segl runs
+// (the token removed or reset, the key deleted, the module's session
+// gone) is errs.Unavailable: an outage of the HSM, for which a signer is
+// told to try again later and background work is retried, never a bug,
+// and never a reason to sign with anything else.
+type tokenKey struct {
+	crypto.Signer
+	label, token string
+}
+
+func (k *tokenKey) Sign(rand io.Reader, digest []byte, opts crypto.SignerOpts) ([]byte, error) {
+	sig, err := k.Signer.Sign(rand, digest, opts)
+	if err != nil {
+		return nil, errs.Wrap(err, errs.Unavailable, CodeUnavailable, "hsm: sign with key %q in token %q", k.label, k.token)
+	}
+	return sig, nil
 }

@@ -286,6 +286,19 @@ func (w *guardedWriter) Write(p []byte) (int, error) {
 	return written, nil
 }
 
+// FlushError sends the header, if not yet sent, and what is buffered: a
+// handler that flushes through http.ResponseController before writing
+// sends its header here, which must say Connection: close as WriteHeader
+// would (closeIfUnread).
+func (w *guardedWriter) FlushError() error {
+	w.closeIfUnread()
+	w.arm(time.Now())
+	return w.rc.Flush()
+}
+
+// Flush is FlushError for handlers that assert http.Flusher.
+func (w *guardedWriter) Flush() { w.FlushError() }
+
 // Unwrap lets http.ResponseController reach the connection's writer.
 func (w *guardedWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 

@@ -5,6 +5,8 @@
 package config
 
 import (
+	"crypto/x509"
+	"encoding/asn1"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -46,9 +48,14 @@ type Config struct {
 	// The TTP seal that signs authenticated signatures and evidence, and
 	// the services it needs. --dev uses the development seal, TSA and
 	// OCSP responder and refuses these (CheckDev).
-	SealKey    string        // PEM private key (PKCS#8, EC or RSA)
-	SealCert   string        // PEM chain, leaf first
-	TSAURL     string        // RFC 3161 time-stamping authority
+	SealKey  string // PEM private key (PKCS#8, EC or RSA)
+	SealCert string // PEM chain, leaf first
+	TSAURL   string // RFC 3161 time-stamping authority
+	// TSAPolicy is the OID of the policy the TSA at TSAURL is asked to
+	// time-stamp under (reqPolicy) and whose tokens alone are accepted
+	// (RFC 3161 §2.4.2): a TSA that also offers a non-qualified policy
+	// then cannot stamp under it. Empty: the TSA's default policy.
+	TSAPolicy  string
 	OCSPURL    string        // OCSP responder to ask instead of the certificates' own
 	CRLURL     string        // CRL to fetch for a CA certificate that names no distribution point
 	PKITrust   string        // PEM trust anchors for the TSA and for validating
@@ -282,6 +289,15 @@ var options = []option{
 	{"ocsp-key-label", "label of the development OCSP responder's key in the HSM token", str(func(c *Config) *string { return &c.OCSPKeyLabel }), false},
 	{"ocsp-cert", "OCSP responder certificate chain (PEM, leaf first)", str(func(c *Config) *string { return &c.OCSPCert }), false},
 	{"tsa-url", "RFC 3161 time-stamping authority URL", str(func(c *Config) *string { return &c.TSAURL }), false},
+	{"tsa-policy", "OID of the TSA policy to ask for and require (RFC 3161 reqPolicy)", func(c *Config, v string) error {
+		if v != "" {
+			if _, err := ParseOID(v); err != nil {
+				return err
+			}
+		}
+		c.TSAPolicy = v
+		return nil
+	}, false},
 	{"ocsp-url", "OCSP responder to ask instead of the one the certificates name", str(func(c *Config) *string { return &c.OCSPURL }), false},
 	{"crl-url", "CRL to fetch for a CA certificate that names no distribution point", str(func(c *Config) *string { return &c.CRLURL }), false},
 	{"pki-trust", "PEM trust anchors for the TSA and for validation", str(func(c *Config) *string { return &c.PKITrust }), false},
@@ -494,6 +510,9 @@ func (c *Config) checkKeys() error {
 	if (c.OCSPKeyLabel == "") != (c.OCSPCert == "") {
 		return fmt.Errorf("config: ocsp-key-label and ocsp-cert go together")
 	}
+	if c.TSAPolicy != "" && c.TSAURL == "" {
+		return fmt.Errorf("config: tsa-policy goes with tsa-url")
+	}
 	if !c.Dev {
 		if seal && ((c.TSAURL == "" && c.TSAKeyLabel == "") || c.PKITrust == "") {
 			return fmt.Errorf("config: a seal needs tsa-url or tsa-key-label, and pki-trust")
@@ -647,4 +666,22 @@ func (c *Config) check() error {
 		c.LinkKeyFile = filepath.Join(c.Data, "secrets", "link.key")
 	}
 	return nil
+}
+
+// ParseOID reads an object identifier in dotted decimal ("2.16.578.1.1")
+// as encoding/asn1 encodes it: the syntax x509.ParseOID accepts, each arc
+// within an int.
+func ParseOID(s string) (asn1.ObjectIdentifier, error) {
+	if _, err := x509.ParseOID(s); err != nil {
+		return nil, fmt.Errorf("config: %q is not an object identifier: %w", s, err)
+	}
+	var id asn1.ObjectIdentifier
+	for _, arc := range strings.Split(s, ".") {
+		n, err := strconv.Atoi(arc)
+		if err != nil {
+			return nil, fmt.Errorf("config: object identifier %q: %w", s, err)
+		}
+		id = append(id, n)
+	}
+	return id, nil
 }

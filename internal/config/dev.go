@@ -45,6 +45,8 @@ var devRefused = []devRefusal{
 	{"seal-key-label", func(c *Config) string { return c.SealKeyLabel }, sealWhy},
 	{"tsa-url", func(c *Config) string { return c.TSAURL },
 		"a real time-stamping authority would vouch for development documents; development mode time-stamps with its development TSA"},
+	{"tsa-policy", func(c *Config) string { return c.TSAPolicy },
+		"the policy of a real time-stamping authority; development mode time-stamps with its development TSA"},
 	{"ocsp-url", func(c *Config) string { return c.OCSPURL }, revocationWhy},
 	{"crl-url", func(c *Config) string { return c.CRLURL }, revocationWhy},
 	{"pki-trust", func(c *Config) string { return c.PKITrust },

@@ -17,6 +17,7 @@ func TestDevRefusesProductionSettings(t *testing.T) {
 		{"seal-cert", "seal.pem"},
 		{"seal-key-label", "seal"},
 		{"tsa-url", "https://tsa.example.no"},
+		{"tsa-policy", "2.16.578.1.1"},
 		{"ocsp-url", "http://ocsp.example.no"},
 		{"crl-url", "http://crl.example.no/root.crl"},
 		{"pki-trust", "roots.pem"},

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"crypto/x509"
+	"encoding/asn1"
 	"fmt"
 	"time"
 
@@ -39,7 +40,14 @@ func (s *Server) useConfigured(cfg config.Config, opts Options) error {
 	// configured time-stamping key, or in --dev the development TSA. It
 	// stamps the seal and anchors the audit log.
 	if cfg.TSAURL != "" {
-		s.stamper = &tsp.Client{URL: cfg.TSAURL, Roots: roots, HTTP: s.metrics.Client("tsa", httpClient)}
+		var policy asn1.ObjectIdentifier // empty: the TSA's default
+		if cfg.TSAPolicy != "" {
+			var err error
+			if policy, err = config.ParseOID(cfg.TSAPolicy); err != nil {
+				return err
+			}
+		}
+		s.stamper = &tsp.Client{URL: cfg.TSAURL, Roots: roots, Policy: policy, HTTP: s.metrics.Client("tsa", httpClient)}
 	} else if s.TSA != nil {
 		s.stamper = s.TSA
 	}

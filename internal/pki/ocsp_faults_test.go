@@ -2,7 +2,6 @@ package pki
 
 import (
 	"context"
-	"crypto"
 	"io"
 	"math/big"
 	"net/http"
@@ -40,7 +39,7 @@ func TestHTTPOCSPRefusesWhatProvesNothing(t *testing.T) {
 			der, err := ocsp.CreateResponse(issuer, signer.Cert, ocsp.Response{
 				Status: status, SerialNumber: cert.SerialNumber, ThisUpdate: thisUpdate,
 				NextUpdate: thisUpdate.Add(time.Hour), Certificate: signer.Cert, RevokedAt: thisUpdate,
-			}, signer.Key.(crypto.Signer))
+			}, signer.Key)
 			if err != nil {
 				t.Error(err)
 			}

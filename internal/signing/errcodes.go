@@ -16,6 +16,7 @@ const (
 	codeBadReceipt            = "bad-receipt"                  // a receipt asked for an act that is not a signing act with documents
 	codeBadSigners            = "bad-signers"                  // a job with fewer than one or more signers than a signature page has slots
 	codeBadSlot               = "bad-slot"                     // an act for a signature slot the job does not have
+	codeCertificateRevoked    = "certificate-revoked"          // the seal's, the TSA's or the signer's own certificate, or a CA above it, is revoked: the act is refused before a key is used (errs.Unavailable)
 	codeDynamicXFA            = "dynamic-xfa"                  // an upload that is a dynamic XFA form, whose pages only XFA software can show
 	codeEncryptedPDF          = "encrypted-pdf"                // an upload that is encrypted: it must come without a password
 	CodeInvalidPDF            = "invalid-pdf"                  // the document is not a PDF segl can sign

@@ -938,8 +938,12 @@ func (e *Engine) validationData(ctx context.Context, cert *x509.Certificate, cha
 		} else {
 			path = find()
 		}
-		if _, _, err := g.Path(ctx, path); err != nil {
+		ocsps, crls, err := g.Path(ctx, path)
+		if err != nil {
 			return fmt.Errorf("signing: %w", err)
+		}
+		if err := refuseRevoked(path, ocsps, crls, e.now()); err != nil {
+			return err
 		}
 		for _, c := range path {
 			addCert(c)
@@ -965,6 +969,28 @@ func (e *Engine) validationData(ctx context.Context, cert *x509.Certificate, cha
 	}
 	vd.OCSPs, vd.CRLs = g.OCSPs, g.CRLs
 	return vd, nil
+}
+
+// refuseRevoked stops an act whose signing or time-stamping certificate,
+// or a CA above it, the revocation data just gathered says is revoked:
+// its signature or evidence would carry the proof that it is worthless
+// (EN 319 102-1 REVOKED). The act is refused before a key is used, as an
+// outage: nothing can be signed until the operator (for the seal or the
+// TSA) or the remote signing service (for a signer's own key) replaces it.
+func refuseRevoked(path []*x509.Certificate, ocsps, crls [][]byte, now time.Time) error {
+	for _, c := range path {
+		for _, der := range ocsps {
+			if at, ok := pki.RevokedIn(der, c.SerialNumber); ok && !at.After(now) {
+				return errs.E(errs.Unavailable, codeCertificateRevoked, "%q was revoked at %v", c.Subject.CommonName, at.UTC())
+			}
+		}
+		for _, der := range crls {
+			if at, ok := pki.RevokedInCRL(der, c); ok && !at.After(now) {
+				return errs.E(errs.Unavailable, codeCertificateRevoked, "%q was revoked at %v", c.Subject.CommonName, at.UTC())
+			}
+		}
+	}
+	return nil
 }
 
 // issuerOf finds the certificate that issued leaf among chain and the

@@ -1,0 +1,55 @@
+package pki
+
+import (
+	"bytes"
+	"crypto/x509"
+	"encoding/asn1"
+	"math/big"
+	"time"
+)
+
+// RevokedIn reports whether the OCSP response der says that the
+// certificate with serial is revoked, and since when. It reads the
+// response's structure only, for data its source has already checked
+// (HTTPOCSP, RevocationCache, the development responder): never a trust
+// decision about data from elsewhere.
+func RevokedIn(der []byte, serial *big.Int) (time.Time, bool) {
+	var resp ocspResponseASN1
+	if _, err := asn1.Unmarshal(der, &resp); err != nil {
+		return time.Time{}, false
+	}
+	var basic basicResponseASN1
+	if _, err := asn1.Unmarshal(resp.ResponseBytes.Response, &basic); err != nil {
+		return time.Time{}, false
+	}
+	var data responseDataASN1
+	if _, err := asn1.Unmarshal(basic.TBSResponseData.FullBytes, &data); err != nil {
+		return time.Time{}, false
+	}
+	for _, r := range data.Responses {
+		var id certIDASN1
+		if _, err := asn1.Unmarshal(r.CertID.FullBytes, &id); err != nil || id.SerialNumber == nil ||
+			id.SerialNumber.Cmp(serial) != 0 {
+			continue
+		}
+		if !r.Revoked.RevocationTime.IsZero() {
+			return r.Revoked.RevocationTime, true
+		}
+	}
+	return time.Time{}, false
+}
+
+// RevokedInCRL reports whether the CRL der, issued by issuer's subject,
+// lists cert, and since when. Like RevokedIn it reads structure only.
+func RevokedInCRL(der []byte, cert *x509.Certificate) (time.Time, bool) {
+	crl, err := x509.ParseRevocationList(der)
+	if err != nil || !bytes.Equal(crl.RawIssuer, cert.RawIssuer) {
+		return time.Time{}, false
+	}
+	for _, e := range crl.RevokedCertificateEntries {
+		if e.SerialNumber.Cmp(cert.SerialNumber) == 0 {
+			return e.RevocationTime, true
+		}
+	}
+	return time.Time{}, false
+}

@@ -118,7 +118,7 @@ func (d *Service) notifySigner(ctx context.Context, t task) error {
 	if t.Reminder {
 		template, kind = notify.Reminder, "reminder"
 	}
-	data := map[string]any{"Sender": sender, "Title": j.Title, "Link": d.signerLink(j, s), "Deadline": j.ExpiresAt}
+	data := map[string]any{"Sender": sender, "Title": oneLine(j.Title), "Link": d.signerLink(j, s), "Deadline": j.ExpiresAt}
 	if j.Description != "" {
 		data["Note"] = j.Description
 	}
@@ -206,7 +206,7 @@ func (d *Service) notifySender(ctx context.Context, t task) error {
 		return err
 	}
 	msg := notify.Message{To: to, Template: notify.JobCompleted,
-		Data: map[string]any{"Title": j.Title, "Link": d.BaseURL + "/portal/jobs/" + j.ID}}
+		Data: map[string]any{"Title": oneLine(j.Title), "Link": d.BaseURL + "/portal/jobs/" + j.ID}}
 	if j.Status != job.StatusCompleted {
 		msg.Template, msg.Data["Outcome"] = notify.JobEnded, string(j.Status)
 	}
@@ -268,3 +268,9 @@ func (d *Service) sendCode(ctx context.Context, t task) error {
 		Org: j.Org, JobID: j.ID, SignerID: s.ID, Channel: ch.name, Template: notify.OneTimeCode, At: now})
 	return err
 }
+
+// oneLine puts a job title on one line for a notice, whose subject is an
+// e-mail header: a title may hold line breaks (job.Request.Validate allows
+// them as it does in a description), and notify refuses any in a header,
+// for good, so the notice would never go out.
+func oneLine(title string) string { return strings.ReplaceAll(title, "\n", " ") }

@@ -288,15 +288,20 @@ func readError(err error) error {
 // unknown fields and trailing data are errors, so a misspelt field never
 // silently means its default; text that is not Unicode is refused, where
 // encoding/json would quietly replace it with U+FFFD (see checkJSONText);
-// and the lists of documents and signers are decoded at most one entry
+// a member named twice, or spelt in another case, is refused, where
+// encoding/json would take one quietly (see checkJSONNames); and the lists of documents and signers are decoded at most one entry
 // past job.MaxListEntries, so a huge list costs no more to refuse.
 func decodeRequest(r io.Reader) (*job.Request, error) {
-	raw, err := io.ReadAll(io.LimitReader(r, 1<<20))
+	raw, err := io.ReadAll(io.LimitReader(r, maxJobPart+1))
 	if br, ok := r.(*bodyReader); ok && br.err != nil {
 		return nil, readError(br.err)
 	}
 	if err != nil {
 		return nil, errs.Wrap(err, errs.Invalid, codeInvalidJSON, "the job part could not be read")
+	}
+	if len(raw) > maxJobPart {
+		// Cut off, it would only say "unexpected EOF".
+		return nil, errs.E(errs.Invalid, codeInvalidJSON, "the job part is larger than %d bytes", maxJobPart)
 	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
@@ -308,6 +313,9 @@ func decodeRequest(r io.Reader) (*job.Request, error) {
 		return nil, errs.E(errs.Invalid, codeInvalidJSON, "the job part holds more than one JSON value")
 	}
 	if err := checkJSONText(raw); err != nil {
+		return nil, err
+	}
+	if err := checkJSONNames(raw); err != nil {
 		return nil, err
 	}
 	req.Documents, req.Signers = req.BoundedDocuments, req.BoundedSigners
@@ -407,6 +415,72 @@ func checkJSONText(raw []byte) error {
 		}
 	}
 	return nil
+}
+
+// maxJobPart bounds the job part of a create request.
+const maxJobPart = 1 << 20
+
+// checkJSONNames refuses an object that names a member twice, and a name
+// spelt other than the request's own (all lower case ASCII, digits and
+// underscores). encoding/json takes the last of two members of one name
+// and matches names without regard to case (and with "ſ" for "s", "K"
+// for "k"), where other readers take the first or see an unknown member:
+// a proxy or audit log in front of segl that reads {"signers": A,
+// "signers": B} or {"Signers": B} could see other signers than the job
+// gets. RFC 8259 §4: with names that are not unique, "the behavior of
+// software that receives such an object is unpredictable". raw has
+// decoded as JSON already.
+func checkJSONNames(raw []byte) error {
+	type object struct {
+		named bool // the next token is a member's name, or the object's end
+		seen  map[string]bool
+	}
+	var open []*object // innermost last; nil for an array
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil // io.EOF; syntax was checked by the decoding
+		}
+		if n := len(open); n > 0 && open[n-1] != nil && open[n-1].named {
+			if name, ok := tok.(string); ok {
+				o := open[n-1]
+				switch {
+				case !plainName(name):
+					return errs.E(errs.Invalid, codeInvalidJSON, "the job part is not a valid job request: unknown field %q", name)
+				case o.seen[name]:
+					return errs.E(errs.Invalid, codeInvalidJSON, "the job part names %q twice in one object", name)
+				}
+				o.seen[name], o.named = true, false
+				continue
+			}
+		}
+		switch tok {
+		case json.Delim('{'):
+			open = append(open, &object{named: true, seen: map[string]bool{}})
+			continue
+		case json.Delim('['):
+			open = append(open, nil)
+			continue
+		case json.Delim('}'), json.Delim(']'):
+			open = open[:len(open)-1]
+		}
+		// A member's value has ended: a name or the end comes next.
+		if n := len(open); n > 0 && open[n-1] != nil {
+			open[n-1].named = true
+		}
+	}
+}
+
+// plainName reports whether a member name is spelt as the request's are.
+func plainName(name string) bool {
+	for _, c := range []byte(name) {
+		if !('a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '_') {
+			return false
+		}
+	}
+	return name != ""
 }
 
 // hex4 reads the four hex digits of a \u escape at b[i:].

@@ -148,13 +148,41 @@ func (r *Reader) PageCount() (int, error) {
 	return r.walkPages(nil)
 }
 
-// pages returns the page dictionaries in document order.
+// pages returns the page dictionaries in document order, each with the
+// attributes it inherits.
 func (r *Reader) pages() ([]Dict, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	var out []Dict
-	_, err := r.walkPages(func(d Dict) { out = append(out, d) })
+	_, err := r.walkPageTree(func(n pageNode) error {
+		if n.leaf {
+			out = append(out, effectivePage(n))
+		}
+		return nil
+	})
 	return out, err
+}
+
+// effectivePage is a leaf with the attributes it inherits (§7.7.3.4) made
+// its own: what a viewer draws it with. A crop box or rotation set on a page
+// tree node changes the page as much as one set on the page.
+func effectivePage(n pageNode) Dict {
+	missing := false
+	for k := range n.inherited {
+		if _, own := n.dict[k]; !own {
+			missing = true
+		}
+	}
+	if !missing {
+		return n.dict
+	}
+	d := cloneDict(n.dict)
+	for k, v := range n.inherited {
+		if _, own := d[k]; !own {
+			d[k] = v
+		}
+	}
+	return d
 }
 
 // walkPages visits the leaves of the page tree in order (7.7.3.2), calling

@@ -272,6 +272,18 @@ func TestPDFIncrementalSavingAttacks(t *testing.T) {
 				pages: fmt.Sprintf("<< /Type /Pages /Kids [%d 0 R %d 0 R] /Count 2 >>", n, p),
 				p:     fmt.Sprintf("<< /Type /Page /Parent %d 0 R /MediaBox [0 0 595 842] >>", pages)})
 		}, TotalFailed, FormatFailure},
+		// The page inherits what it lacks from the page tree (ISO 32000-1
+		// §7.7.3.4): a crop box or a rotation there changes what it shows.
+		{"fail/inherited-crop-box-added", func(t *testing.T, f []byte) []byte {
+			pages := refOf(t, f, "Root", "Pages")
+			body := strings.Replace(lastBody(t, f, pages), "/Type /Pages", "/Type /Pages /CropBox [0 0 10 10]", 1)
+			return appendUpdate(t, f, map[int]string{pages: body})
+		}, TotalFailed, FormatFailure},
+		{"fail/inherited-rotation-added", func(t *testing.T, f []byte) []byte {
+			pages := refOf(t, f, "Root", "Pages")
+			body := strings.Replace(lastBody(t, f, pages), "/Type /Pages", "/Type /Pages /Rotate 180", 1)
+			return appendUpdate(t, f, map[int]string{pages: body})
+		}, TotalFailed, FormatFailure},
 		{"fail/open-action-added", func(t *testing.T, f []byte) []byte {
 			root := refOf(t, f, "Root")
 			body := strings.Replace(lastBody(t, f, root), "/Type /Catalog", "/Type /Catalog /OpenAction << /S /JavaScript /JS (app.alert(1)) >>", 1)

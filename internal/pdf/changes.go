@@ -301,11 +301,22 @@ func (c *comparer) equal(a, b Object, depth int) (bool, error) {
 }
 
 // unchanged reports whether ref has the same cross-reference entry in both
-// revisions: then both resolve to the same bytes of the shared prefix.
+// revisions, and an object in an object stream the same entry for that
+// stream too: then both resolve to the same bytes of the shared prefix. A
+// later revision may redefine the stream while keeping the entries of the
+// objects in it.
 func (c *comparer) unchanged(ref Ref) bool {
 	oe, ok1 := c.old.entry(ref)
 	ne, ok2 := c.cur.entry(ref)
-	return ok1 && ok2 && oe == ne
+	if !ok1 || !ok2 || oe != ne {
+		return false
+	}
+	if oe.kind != entryCompressed {
+		return true
+	}
+	so, ok1 := c.old.entry(Ref{Num: int(oe.off)})
+	sn, ok2 := c.cur.entry(Ref{Num: int(oe.off)})
+	return ok1 && ok2 && so == sn && so.kind == entryInUse
 }
 
 // sameBytes compares two streams' raw data; both readers read the same

@@ -69,7 +69,11 @@ func Changes(old, cur *Reader) ([]Change, error) {
 		case "AF":
 			out = append(out, Change{ChangeAttachment, "associated files"})
 		case "AcroForm":
-			out = append(out, Change{ChangeForm, "interactive form"})
+			more, err := c.form(oldCat[k], curCat[k])
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, more...)
 		case "Names":
 			more, err := c.names(oldCat[k], curCat[k])
 			if err != nil {
@@ -99,6 +103,40 @@ func Changes(old, cur *Reader) ([]Change, error) {
 			return nil, err
 		}
 		out = append(out, more...)
+	}
+	return out, nil
+}
+
+// formKeysReplacingContent are the interactive form's entries that change
+// what a viewer shows without touching a page: an XFA form is drawn instead
+// of the pages by viewers that render XFA, and /NeedAppearances has fields
+// drawn anew from their values instead of their signed appearances (ISO
+// 32000-1 §12.7.2, §12.7.8).
+var formKeysReplacingContent = []Name{"XFA", "NeedAppearances"}
+
+// form compares the interactive form dictionary: fields filled in and
+// signature fields added are form changes, judged with the pages' widgets;
+// an XFA form or /NeedAppearances appearing is a change of content.
+func (c *comparer) form(oldForm, curForm Object) ([]Change, error) {
+	o, err := c.old.Resolve(oldForm)
+	if err != nil {
+		return nil, err
+	}
+	n, err := c.cur.Resolve(curForm)
+	if err != nil {
+		return nil, err
+	}
+	od, _ := o.(Dict)
+	nd, _ := n.(Dict)
+	out := []Change{{ChangeForm, "interactive form"}}
+	for _, k := range formKeysReplacingContent {
+		same, err := c.equal(od[k], nd[k], 0)
+		if err != nil {
+			return nil, err
+		}
+		if !same {
+			out = append(out, Change{ChangeContent, fmt.Sprintf("interactive form /%s changed", k)})
+		}
 	}
 	return out, nil
 }

@@ -295,5 +295,17 @@ func TestPDFIncrementalSavingAttacks(t *testing.T) {
 			body := strings.Replace(lastBody(t, f, root), "/Type /Catalog", fmt.Sprintf("/Type /Catalog /Perms << /DocMDP %d 0 R >>", sig), 1)
 			return appendUpdate(t, f, map[int]string{root: body})
 		}, TotalFailed, FormatFailure},
+		// An XFA form replaces the pages in viewers that render XFA.
+		{"fail/xfa-added", func(t *testing.T, f []byte) []byte {
+			form := refOf(t, f, "Root", "AcroForm")
+			x := nextFree(t, f)
+			body := strings.Replace(lastBody(t, f, form), "<<", fmt.Sprintf("<< /XFA %d 0 R", x), 1)
+			return appendUpdate(t, f, map[int]string{form: body, x: stream(`<xdp:xdp xmlns:xdp="http://ns.adobe.com/xdp/"><template/></xdp:xdp>`)})
+		}, TotalFailed, FormatFailure},
+		{"fail/need-appearances-set", func(t *testing.T, f []byte) []byte {
+			form := refOf(t, f, "Root", "AcroForm")
+			body := strings.Replace(lastBody(t, f, form), "<<", "<< /NeedAppearances true", 1)
+			return appendUpdate(t, f, map[int]string{form: body})
+		}, TotalFailed, FormatFailure},
 	})
 }

@@ -42,6 +42,13 @@ var catalogKeysSigningTouches = map[Name]bool{"AcroForm": true, "DSS": true, "Na
 // and the catalog. Work is bounded like every other walk of this package.
 func Changes(old, cur *Reader) ([]Change, error) {
 	c := &comparer{old: old, cur: cur, budget: maxVisit}
+	var err error
+	if c.oldSigned, err = old.signedWidgets(); err != nil {
+		return nil, err
+	}
+	if c.curSigned, err = cur.signedWidgets(); err != nil {
+		return nil, err
+	}
 	oldCat, err := old.catalogDict()
 	if err != nil {
 		return nil, err
@@ -198,20 +205,32 @@ func (c *comparer) page(i int, o, n Dict) ([]Change, error) {
 	for ref, a := range curAnnots {
 		prev, existed := oldAnnots[ref]
 		if existed {
-			same, err := c.equal(prev, a, 0)
+			// /P points back to the page, which changes whenever an
+			// annotation joins it.
+			same, err := c.equal(without(prev, "P"), without(a, "P"), 0)
 			if err != nil {
 				return nil, err
 			}
-			if same || (isSignatureWidget(c.cur, a) && isSignatureWidget(c.old, prev)) {
-				continue // a signature field's widget may get its /V and appearance when signed
+			switch {
+			case same:
+			case isSignatureWidget(c.old, prev) && !c.oldSigned[ref] && c.curSigned[ref]:
+				// An empty signature field gets its /V and appearance when
+				// signed; that signature is validated on its own.
+			default:
+				out = append(out, Change{ChangeAnnotation, fmt.Sprintf("page %d: annotation %v changed", i+1, ref)})
 			}
-			out = append(out, Change{ChangeAnnotation, fmt.Sprintf("page %d: annotation %v changed", i+1, ref)})
 			continue
 		}
-		if isSignatureWidget(c.cur, a) {
-			out = append(out, Change{ChangeSignature, fmt.Sprintf("page %d: signature field added", i+1)})
-		} else {
+		switch {
+		case !isSignatureWidget(c.cur, a):
 			out = append(out, Change{ChangeAnnotation, fmt.Sprintf("page %d: annotation added", i+1)})
+		case c.curSigned[ref] || invisible(c.cur, a):
+			out = append(out, Change{ChangeSignature, fmt.Sprintf("page %d: signature field added", i+1)})
+		default:
+			// The Sneaky Signature Attack's overlay: an unsigned field
+			// draws whatever its appearance holds, and no signature
+			// vouches for it.
+			out = append(out, Change{ChangeAnnotation, fmt.Sprintf("page %d: unsigned signature field %v added with an appearance", i+1, ref)})
 		}
 	}
 	for ref := range oldAnnots {
@@ -269,11 +288,100 @@ func isSignatureWidget(r *Reader, a Dict) bool {
 	return false
 }
 
+// without returns d without key k, copied only when it has k.
+func without(d Dict, k Name) Dict {
+	if _, ok := d[k]; !ok {
+		return d
+	}
+	d = cloneDict(d)
+	delete(d, k)
+	return d
+}
+
+// invisible reports whether an annotation shows nothing: a rectangle
+// without area, or the Hidden or NoView flag (ISO 32000-1 §12.5.3).
+func invisible(r *Reader, a Dict) bool {
+	const hidden, noView = 1 << 1, 1 << 5
+	if f, ok := intValue(a["F"]); ok && f&(hidden|noView) != 0 {
+		return true
+	}
+	o, err := r.Resolve(a["Rect"])
+	if err != nil {
+		return false
+	}
+	rect, _ := o.(Array)
+	if len(rect) != 4 {
+		return false
+	}
+	var v [4]float64
+	for i, e := range rect {
+		e, err := r.Resolve(e)
+		if err != nil {
+			return false
+		}
+		switch n := e.(type) {
+		case Int:
+			v[i] = float64(n)
+		case Real:
+			v[i] = float64(n)
+		default:
+			return false
+		}
+	}
+	return v[0] == v[2] || v[1] == v[3]
+}
+
+// signedWidgets returns the objects of the signed signature fields of the
+// form, and of their kids (the widgets): the fields Signatures lists, whose
+// signatures a validator checks.
+func (r *Reader) signedWidgets() (map[Ref]bool, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	cat, err := r.catalog()
+	if err != nil {
+		return nil, err
+	}
+	form, err := r.resolve(cat["AcroForm"])
+	if err != nil {
+		return nil, err
+	}
+	fd, _ := form.(Dict)
+	fo, err := r.resolve(fd["Fields"])
+	if err != nil {
+		return nil, err
+	}
+	fields, _ := fo.(Array)
+	signed := map[Ref]bool{}
+	err = r.walkFields(fields, func(f formField) error {
+		if f.ft != "Sig" || f.ref.Num <= 0 {
+			return nil
+		}
+		if !f.named && signed[f.parent] {
+			signed[f.ref] = true // a widget under a signed field
+			return nil
+		}
+		if v, ok := f.dict["V"]; ok && (f.named || f.topLvl) {
+			vo, err := r.resolve(v)
+			if err != nil {
+				return err
+			}
+			if _, ok := vo.(Dict); ok {
+				signed[f.ref] = true
+			}
+		}
+		return nil
+	})
+	return signed, err
+}
+
 // comparer compares objects of two revisions deeply, resolving references
 // on each side, within a shared work budget.
 type comparer struct {
 	old, cur *Reader
 	budget   int
+	// oldSigned and curSigned are each revision's signed signature
+	// fields and widgets (signedWidgets).
+	oldSigned, curSigned map[Ref]bool
 }
 
 const maxCompareDepth = 64

@@ -40,6 +40,7 @@ type formField struct {
 	ft     Name   // field type, inherited (§12.7.3.1)
 	dict   Dict
 	ref    Ref  // the node's object; zero for a direct node
+	parent Ref  // the object of the node whose /Kids hold this one; zero at the top
 	named  bool // has its own /T
 	topLvl bool
 }
@@ -49,10 +50,11 @@ type formField struct {
 // walk is bounded like the page tree's.
 func (r *Reader) walkFields(fields Array, visit func(formField) error) error {
 	type item struct {
-		o      Object
-		parent string
-		ft     Name
-		depth  int
+		o         Object
+		parent    string
+		parentRef Ref
+		ft        Name
+		depth     int
 	}
 	stack := make([]item, 0, len(fields))
 	for i := len(fields) - 1; i >= 0; i-- {
@@ -81,7 +83,7 @@ func (r *Reader) walkFields(fields Array, visit func(formField) error) error {
 		if !ok {
 			continue
 		}
-		f := formField{name: it.parent, ft: it.ft, dict: d, ref: ref, topLvl: it.depth == 0}
+		f := formField{name: it.parent, ft: it.ft, dict: d, ref: ref, parent: it.parentRef, topLvl: it.depth == 0}
 		if t, ok := d["T"].(String); ok {
 			f.named = true
 			if f.name == "" {
@@ -105,7 +107,7 @@ func (r *Reader) walkFields(fields Array, visit func(formField) error) error {
 			return malformed("field tree too large")
 		}
 		for i := len(kids) - 1; i >= 0; i-- {
-			stack = append(stack, item{o: kids[i], parent: f.name, ft: f.ft, depth: it.depth + 1})
+			stack = append(stack, item{o: kids[i], parent: f.name, parentRef: ref, ft: f.ft, depth: it.depth + 1})
 		}
 	}
 	return nil

@@ -309,3 +309,39 @@ func TestPDFIncrementalSavingAttacks(t *testing.T) {
 		}, TotalFailed, FormatFailure},
 	})
 }
+
+// TestPDFShadowAndCertificationAttacks changes what a signature field
+// shows after signing: a signed field's appearance swapped (its signature
+// still verifies, and viewers draw the new appearance), and an unsigned
+// signature field added whose appearance covers the page (the Sneaky
+// Signature Attack's overlay, which needs no signature).
+func TestPDFShadowAndCertificationAttacks(t *testing.T) {
+	t.Parallel()
+	// overlay is a form XObject painting the page white and writing a lie.
+	overlay := func(t *testing.T, f []byte) string {
+		_, page := firstPage(t, f)
+		draw := "1 1 1 rg 0 0 595 842 re f 0 0 0 rg " + lie
+		return fmt.Sprintf("<< /Type /XObject /Subtype /Form /BBox [0 0 595 842] /Resources << /Font << /F1 %d 0 R >> >> /Length %d >>\nstream\n%s\nendstream",
+			numberIn(t, page, "F1"), len(draw), draw)
+	}
+	runAttacks(t, []attack{
+		{"fail/signed-widget-appearance-replaced", func(t *testing.T, f []byte) []byte {
+			w := firstWidget(t, f)
+			ap := nextFree(t, f)
+			body := lastBody(t, f, w)
+			body = regexp.MustCompile(`/AP << /N \d+ 0 R >>`).ReplaceAllString(body, fmt.Sprintf("/AP << /N %d 0 R >>", ap))
+			body = strings.Replace(body, "/Rect [0 0 0 0]", "/Rect [0 0 595 842]", 1)
+			return appendUpdate(t, f, map[int]string{w: body, ap: overlay(t, f)})
+		}, TotalFailed, FormatFailure},
+		{"fail/unsigned-signature-field-overlay", func(t *testing.T, f []byte) []byte {
+			n, page := firstPage(t, f)
+			w, ap := nextFree(t, f), nextFree(t, f)+1
+			form := refOf(t, f, "Root", "AcroForm")
+			page = strings.Replace(page, "/Annots [", fmt.Sprintf("/Annots [%d 0 R ", w), 1)
+			formBody := strings.Replace(lastBody(t, f, form), "/Fields [", fmt.Sprintf("/Fields [%d 0 R ", w), 1)
+			return appendUpdate(t, f, map[int]string{n: page, form: formBody,
+				w:  fmt.Sprintf("<< /Type /Annot /Subtype /Widget /FT /Sig /T (Sneaky) /F 4 /P %d 0 R /Rect [0 0 595 842] /AP << /N %d 0 R >> >>", n, ap),
+				ap: overlay(t, f)})
+		}, TotalFailed, FormatFailure},
+	})
+}

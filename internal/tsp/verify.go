@@ -102,7 +102,8 @@ func (t *token) info() *Info {
 //   - the certificate has exactly one extended key usage, timeStamping, marked
 //     critical, is not a CA (RFC 3161 §2.3), and the tsa field, if present,
 //     names it (RFC 3161 §2.4.2);
-//   - the chain to Roots is valid at genTime (or CurrentTime) for timeStamping;
+//   - the chain to Roots is valid at genTime (or CurrentTime) for timeStamping,
+//     and the TSA certificate at genTime too (EN 319 102-1 §5.4);
 //   - the message imprint is h and digest, with SHA-2 only (RFC 3161 §2.4.2);
 //   - the nonce and policy match when asked for; no unknown critical
 //     extension is present in the TSTInfo.
@@ -130,6 +131,13 @@ func Verify(tok []byte, h crypto.Hash, digest []byte, opts VerifyOptions) (*Info
 	chain, err := t.verifyChain(cert, opts)
 	if err != nil {
 		return nil, err
+	}
+	if t.genTime.Before(cert.NotBefore) || t.genTime.After(cert.NotAfter) {
+		// The chain may be checked at a later time than genTime; the
+		// certificate must still have been valid when the token was made,
+		// or a token could be dated before its TSA existed.
+		return nil, fmt.Errorf("%w: %w", ErrChain, x509.CertificateInvalidError{Cert: cert, Reason: x509.Expired,
+			Detail: fmt.Sprintf("gentime %v is outside the tsa certificate's validity", t.genTime.UTC().Format(time.RFC3339))})
 	}
 	ih, err := t.tst.MessageImprint.hash()
 	if err != nil {

@@ -25,6 +25,7 @@ const (
 	HashFailure             SubIndication = "HASH_FAILURE"
 	SigCryptoFailure        SubIndication = "SIG_CRYPTO_FAILURE"
 	Revoked                 SubIndication = "REVOKED"
+	NotYetValid             SubIndication = "NOT_YET_VALID"
 	NoCertificateChainFound SubIndication = "NO_CERTIFICATE_CHAIN_FOUND"
 	OutOfBoundsNoPOE        SubIndication = "OUT_OF_BOUNDS_NO_POE"
 	RevokedNoPOE            SubIndication = "REVOKED_NO_POE"

@@ -302,9 +302,16 @@ func (v *pdfValidation) signature(info pdf.SignatureInfo) Signature {
 		return s
 	}
 	if err := sd.VerifySignature(0, digest); err != nil {
-		if errors.Is(err, cms.ErrDigest) {
+		switch {
+		case errors.Is(err, cms.ErrDigest):
 			s.Result = failed(HashFailure, "the document was changed after signing: %v", err)
-		} else {
+		case errors.Is(err, cms.ErrSigningCertificate):
+			// The signature holds, but not for the certificate the signed
+			// attributes name (EN 319 102-1 §5.2.3).
+			s.Result = indeterminate(NoSigningCertificateFound, "%v", err)
+		case errors.Is(err, cms.ErrContentType), errors.Is(err, cms.ErrMalformed):
+			s.Result = failed(FormatFailure, "%v", err)
+		default:
 			s.Result = failed(SigCryptoFailure, "%v", err)
 		}
 		return s

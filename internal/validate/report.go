@@ -27,11 +27,14 @@ const (
 	Revoked                 SubIndication = "REVOKED"
 	NotYetValid             SubIndication = "NOT_YET_VALID"
 	NoCertificateChainFound SubIndication = "NO_CERTIFICATE_CHAIN_FOUND"
-	OutOfBoundsNoPOE        SubIndication = "OUT_OF_BOUNDS_NO_POE"
-	RevokedNoPOE            SubIndication = "REVOKED_NO_POE"
-	TryLater                SubIndication = "TRY_LATER"
-	SignedDataNotFound      SubIndication = "SIGNED_DATA_NOT_FOUND"
-	ChainConstraintsFailure SubIndication = "CHAIN_CONSTRAINTS_FAILURE"
+	// NoSigningCertificateFound: the signing certificate is not the one the
+	// signed attributes name (EN 319 102-1 §5.2.3).
+	NoSigningCertificateFound SubIndication = "NO_SIGNING_CERTIFICATE_FOUND"
+	OutOfBoundsNoPOE          SubIndication = "OUT_OF_BOUNDS_NO_POE"
+	RevokedNoPOE              SubIndication = "REVOKED_NO_POE"
+	TryLater                  SubIndication = "TRY_LATER"
+	SignedDataNotFound        SubIndication = "SIGNED_DATA_NOT_FOUND"
+	ChainConstraintsFailure   SubIndication = "CHAIN_CONSTRAINTS_FAILURE"
 )
 
 // Result is one verdict with its reason.

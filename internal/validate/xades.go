@@ -28,7 +28,9 @@ func XAdES(data []byte, opts Options) *Report {
 		switch {
 		case errors.Is(err, xades.ErrDigest):
 			s.Result = failed(HashFailure, "%v", err)
-		case errors.Is(err, xades.ErrSignature), errors.Is(err, xades.ErrSigningCertificate), errors.Is(err, xades.ErrTimeStamp):
+		case errors.Is(err, xades.ErrSigningCertificate):
+			s.Result = indeterminate(NoSigningCertificateFound, "%v", err) // as for PDF signatures
+		case errors.Is(err, xades.ErrSignature), errors.Is(err, xades.ErrTimeStamp):
 			s.Result = failed(SigCryptoFailure, "%v", err)
 		default:
 			s.Result = failed(FormatFailure, "%v", err)

@@ -116,10 +116,12 @@ func Changes(old, cur *Reader) ([]Change, error) {
 
 // formKeysReplacingContent are the interactive form's entries that change
 // what a viewer shows without touching a page: an XFA form is drawn instead
-// of the pages by viewers that render XFA, and /NeedAppearances has fields
-// drawn anew from their values instead of their signed appearances (ISO
-// 32000-1 §12.7.2, §12.7.8).
-var formKeysReplacingContent = []Name{"XFA", "NeedAppearances"}
+// of the pages by viewers that render XFA, /NeedAppearances has fields
+// drawn anew from their values instead of their signed appearances, and a
+// field without an appearance is drawn with the form's default resources,
+// appearance string and quadding (ISO 32000-1 §12.7.2, §12.7.3.3,
+// §12.7.8): a font swapped in /DR changes what such a field shows.
+var formKeysReplacingContent = []Name{"XFA", "NeedAppearances", "DR", "DA", "Q"}
 
 // form compares the interactive form dictionary: fields filled in and
 // signature fields added are form changes, judged with the pages' widgets;

@@ -307,6 +307,13 @@ func TestPDFIncrementalSavingAttacks(t *testing.T) {
 			body := strings.Replace(lastBody(t, f, form), "<<", "<< /NeedAppearances true", 1)
 			return appendUpdate(t, f, map[int]string{form: body})
 		}, TotalFailed, FormatFailure},
+		// A field without an appearance is drawn with the form's default
+		// resources: a font whose glyphs differ changes what it shows.
+		{"fail/form-default-font-replaced", func(t *testing.T, f []byte) []byte {
+			form := refOf(t, f, "Root", "AcroForm")
+			body := strings.Replace(lastBody(t, f, form), "<<", "<< /DR << /Font << /Helv << /Type /Font /Subtype /Type1 /BaseFont /Symbol >> >> >> /DA (/Helv 0 Tf 0 g)", 1)
+			return appendUpdate(t, f, map[int]string{form: body})
+		}, TotalFailed, FormatFailure},
 	})
 }
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"maps"
+	"math/big"
 	"regexp"
 	"slices"
 	"strings"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/segl/segl/internal/pades"
 	"github.com/segl/segl/internal/pdf"
+	"github.com/segl/segl/internal/pki/pkitest"
 )
 
 // The PDF signature attack classes of pdf-insecurity.org (USF, SWA, ISA,
@@ -351,4 +353,33 @@ func TestPDFShadowAndCertificationAttacks(t *testing.T) {
 				ap: overlay(t, f)})
 		}, TotalFailed, FormatFailure},
 	})
+}
+
+// TestPDFDSSWithUnusedCertificates appends a DSS holding certificates no
+// path needs: another certificate for the seal's key and a CA of the same
+// name with another key. A DSS may hold more than any path needs, so the
+// file still passes, and each signature still names the certificate its
+// signed attributes bind, not one the DSS offers.
+func TestPDFDSSWithUnusedCertificates(t *testing.T) {
+	t.Parallel()
+	e := newSealEnv(t)
+	file := e.seal(t, pades.BLTA)
+	before := validatePDF(t, file, e.dev.Roots(), time.Time{})
+	twin := *e.dev.Seal.Cert
+	twin.SerialNumber = big.NewInt(4711)
+	sameKey := pkitest.Issue(t, &twin, e.dev.Issuing.Cert, e.dev.Seal.Key.Public(), e.dev.Issuing.Key)
+	fake := newSealEnv(t).dev.Issuing.Cert
+	var out bytes.Buffer
+	if _, err := pdf.AppendDSS(&out, bytes.NewReader(file), int64(len(file)), pdf.DSS{Certs: [][]byte{sameKey.Raw, fake.Raw}}); err != nil {
+		t.Fatal(err)
+	}
+	rep := validatePDF(t, out.Bytes(), e.dev.Roots(), time.Time{})
+	if !rep.Passed() || len(rep.Signatures) != len(before.Signatures) {
+		t.Fatalf("indication %s: %+v", rep.Indication, rep.Signatures)
+	}
+	for i, s := range rep.Signatures {
+		if *s.Signer != *before.Signatures[i].Signer {
+			t.Errorf("%s is now by %+v, was by %+v", s.Field, *s.Signer, *before.Signatures[i].Signer)
+		}
+	}
 }

@@ -101,6 +101,7 @@ func PDF(src io.ReaderAt, size int64, opts Options) (*Report, error) {
 			sigs[i] = v.signature(info)
 		}
 	}
+	v.unsignedAttachment = v.attachedAfter(infos[len(infos)-1].RevisionEnd)
 	for i := range sigs {
 		v.laterChanges(infos[i], &sigs[i])
 		report.Indication = worse(Result{Indication: report.Indication}, sigs[i].Result).Indication
@@ -119,6 +120,29 @@ type pdfValidation struct {
 	dss      Evidence
 	poeAfter map[int64]time.Time // revision end of a passed document time-stamp → its genTime
 	appended bool
+	// unsignedAttachment: the revisions after the newest signature or
+	// document time-stamp change the attachments (attachedAfter).
+	unsignedAttachment bool
+}
+
+// attachedAfter reports whether the revisions after end change the
+// document's attachments. segl attaches a signer's evidence in the revision
+// of the signature that covers it; an attachment that no later signature
+// covers has no signer, and a viewer shows it with the signed document.
+// A file that cannot be compared counts as changed: laterChanges says why.
+func (v *pdfValidation) attachedAfter(end int64) bool {
+	if end >= v.revEnds[len(v.revEnds)-1] {
+		return false
+	}
+	old, err := pdf.Open(io.NewSectionReader(v.src, 0, end), end)
+	if err != nil {
+		return true
+	}
+	changes, err := pdf.Changes(old, v.r)
+	if err != nil {
+		return true
+	}
+	return slices.ContainsFunc(changes, func(c pdf.Change) bool { return c.Kind == pdf.ChangeAttachment })
 }
 
 func (v *pdfValidation) loadDSS() error {
@@ -356,7 +380,8 @@ func (v *pdfValidation) signature(info pdf.SignatureInfo) Signature {
 
 // laterChanges classifies every revision after the signature's: only
 // signatures, form updates, the DSS, document time-stamps and attachments
-// (each signer's evidence) may follow a signature.
+// (each signer's evidence) covered by a later signature may follow a
+// signature.
 func (v *pdfValidation) laterChanges(info pdf.SignatureInfo, s *Signature) {
 	if v.appended {
 		s.Result = worse(s.Result, failed(FormatFailure, "data was appended after the last revision"))
@@ -377,7 +402,11 @@ func (v *pdfValidation) laterChanges(info pdf.SignatureInfo, s *Signature) {
 	for _, c := range changes {
 		s.LaterChanges = append(s.LaterChanges, string(c.Kind)+": "+c.Detail)
 		switch c.Kind {
-		case pdf.ChangeSignature, pdf.ChangeForm, pdf.ChangeSecurity, pdf.ChangeAttachment:
+		case pdf.ChangeSignature, pdf.ChangeForm, pdf.ChangeSecurity:
+		case pdf.ChangeAttachment:
+			if v.unsignedAttachment {
+				s.Result = worse(s.Result, failed(FormatFailure, "modified after signing: %s changed after the last signature", c.Detail))
+			}
 		default:
 			s.Result = worse(s.Result, failed(FormatFailure, "modified after signing: %s", c.Detail))
 		}

@@ -114,18 +114,20 @@ func Changes(old, cur *Reader) ([]Change, error) {
 	return out, nil
 }
 
-// formKeysReplacingContent are the interactive form's entries that change
-// what a viewer shows without touching a page: an XFA form is drawn instead
-// of the pages by viewers that render XFA, /NeedAppearances has fields
-// drawn anew from their values instead of their signed appearances, and a
-// field without an appearance is drawn with the form's default resources,
-// appearance string and quadding (ISO 32000-1 §12.7.2, §12.7.3.3,
-// §12.7.8): a font swapped in /DR changes what such a field shows.
-var formKeysReplacingContent = []Name{"XFA", "NeedAppearances", "DR", "DA", "Q"}
+// formKeysSigningTouches are the interactive form's entries that adding a
+// signature changes (ISO 32000-1 §12.7.2, §12.8.1): the new field joins
+// /Fields and /SigFlags is set. Every other entry changes what a viewer
+// shows or runs without touching a page: an XFA form is drawn instead of the
+// pages by viewers that render XFA, /NeedAppearances has fields drawn anew
+// from their values instead of their signed appearances, a field without an
+// appearance is drawn with /DR, /DA and /Q (§12.7.3.3; a font swapped in
+// /DR changes what it shows), and /CO runs the calculation scripts of the
+// fields it lists.
+var formKeysSigningTouches = map[Name]bool{"Fields": true, "SigFlags": true}
 
 // form compares the interactive form dictionary: fields filled in and
 // signature fields added are form changes, judged with the pages' widgets;
-// an XFA form or /NeedAppearances appearing is a change of content.
+// any other entry changing is a change of content.
 func (c *comparer) form(oldForm, curForm Object) ([]Change, error) {
 	o, err := c.old.Resolve(oldForm)
 	if err != nil {
@@ -138,7 +140,10 @@ func (c *comparer) form(oldForm, curForm Object) ([]Change, error) {
 	od, _ := o.(Dict)
 	nd, _ := n.(Dict)
 	out := []Change{{ChangeForm, "interactive form"}}
-	for _, k := range formKeysReplacingContent {
+	for _, k := range unionKeys(od, nd) {
+		if formKeysSigningTouches[k] {
+			continue
+		}
 		same, err := c.equal(od[k], nd[k], 0)
 		if err != nil {
 			return nil, err

@@ -297,6 +297,15 @@ func TestPDFIncrementalSavingAttacks(t *testing.T) {
 			body := strings.Replace(lastBody(t, f, root), "/Type /Catalog", fmt.Sprintf("/Type /Catalog /Perms << /DocMDP %d 0 R >>", sig), 1)
 			return appendUpdate(t, f, map[int]string{root: body})
 		}, TotalFailed, FormatFailure},
+		// Calculation scripts of the fields /CO lists run in viewers.
+		{"fail/calculation-order-added", func(t *testing.T, f []byte) []byte {
+			form := refOf(t, f, "Root", "AcroForm")
+			field := nextFree(t, f)
+			body := strings.Replace(lastBody(t, f, form), "<<", fmt.Sprintf("<< /CO [%d 0 R]", field), 1)
+			body = strings.Replace(body, "/Fields [", fmt.Sprintf("/Fields [%d 0 R ", field), 1)
+			return appendUpdate(t, f, map[int]string{form: body,
+				field: "<< /FT /Tx /T (total) /AA << /C << /S /JavaScript /JS (this.getField('price').value = 1000000) >> >> >>"})
+		}, TotalFailed, FormatFailure},
 		// segl attaches evidence only in the revision of a signature that
 		// covers it; an attachment after the last one has no signer.
 		{"fail/attachment-added-after-the-last-signature", func(t *testing.T, f []byte) []byte {

@@ -85,7 +85,9 @@ func BenchmarkDeletions(b *testing.B) {
 		b.ReportMetric(float64(cpu.Milliseconds())/float64(n), "cpu-ms/deletion")
 		b.ReportMetric(float64(peak())/(1<<20), "peak-heap-MiB")
 		left := 0
-		blobs.WalkOlder(ctx, time.Now().Add(time.Hour), func(string) error { left++; return nil })
+		if err := blobs.WalkOlder(ctx, time.Now().Add(time.Hour), func(string) error { left++; return nil }); err != nil {
+			b.Fatal(err)
+		}
 		if left != 0 {
 			b.Fatalf("%d blobs left after the deletions", left)
 		}

@@ -190,11 +190,13 @@ func (w *retentionWorld) checkGone(t *testing.T) {
 		t.Fatalf("blobs still listed for deletion: %v, %v", keys, err)
 	}
 	left := 0
-	w.blobs.(blob.Sweeper).WalkOlder(ctx, time.Now().Add(time.Hour), func(string) error { left++; return nil })
+	if err := w.blobs.(blob.Sweeper).WalkOlder(ctx, time.Now().Add(time.Hour), func(string) error { left++; return nil }); err != nil {
+		t.Fatal(err)
+	}
 	if left != 0 {
 		t.Errorf("%d blobs left in the blob store", left)
 	}
-	filepath.WalkDir(w.dir, func(path string, d fs.DirEntry, err error) error {
+	err = filepath.WalkDir(w.dir, func(path string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
 		}
@@ -207,6 +209,9 @@ func (w *retentionWorld) checkGone(t *testing.T) {
 		}
 		return nil
 	})
+	if err != nil {
+		t.Fatal(err)
+	}
 }
 
 // TestDeletionLeavesNoIdentityNumber runs a signed job past its retention

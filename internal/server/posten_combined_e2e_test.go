@@ -312,11 +312,14 @@ func checkCombinedXAdES(t *testing.T, e *env, p *postenClient, xadesURL string, 
 // combined document, every revision's parts and the evidence.
 func noBlobs(t *testing.T, data string) {
 	t.Helper()
-	filepath.WalkDir(filepath.Join(data, "blobs", "sha256"), func(path string, d fs.DirEntry, err error) error {
+	err := filepath.WalkDir(filepath.Join(data, "blobs", "sha256"), func(path string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
 		}
 		t.Errorf("%s is still there", path)
 		return nil
 	})
+	if err != nil {
+		t.Fatal(err)
+	}
 }

@@ -148,12 +148,15 @@ func TestStagedFileCutShortIsRefused(t *testing.T) {
 	}
 	for _, d := range []string{"sha256", "tmp"} {
 		var files []string
-		filepath.WalkDir(filepath.Join(dir, "blobs", d), func(p string, e os.DirEntry, err error) error {
+		err := filepath.WalkDir(filepath.Join(dir, "blobs", d), func(p string, e os.DirEntry, err error) error {
 			if err == nil && !e.IsDir() {
 				files = append(files, p)
 			}
-			return nil
+			return err
 		})
+		if err != nil {
+			t.Fatal(err)
+		}
 		if len(files) != 0 {
 			t.Errorf("files left under %s: %v", d, files)
 		}
@@ -313,12 +316,15 @@ func TestCrashBeforeRenameLeavesNothing(t *testing.T) {
 		t.Fatalf("the temporary file holds %v, want at least the first chunk", info)
 	}
 	var stored []string
-	filepath.WalkDir(filepath.Join(dir, "sha256"), func(p string, d fs.DirEntry, err error) error {
+	err = filepath.WalkDir(filepath.Join(dir, "sha256"), func(p string, d fs.DirEntry, err error) error {
 		if err == nil && !d.IsDir() {
 			stored = append(stored, p)
 		}
-		return nil
+		return err
 	})
+	if err != nil {
+		t.Fatal(err)
+	}
 	if len(stored) != 0 {
 		t.Fatalf("a crash before the rename left %v", stored)
 	}

@@ -200,14 +200,8 @@ func checkFetchedOCSP(der []byte, cert, issuer *x509.Certificate, nonce []byte, 
 	if err != nil {
 		return err
 	}
-	if r := resp.Certificate; r != nil && !bytes.Equal(r.Raw, issuer.Raw) {
-		if !slices.Contains(r.ExtKeyUsage, x509.ExtKeyUsageOCSPSigning) {
-			return fmt.Errorf("signed by %q, which is not an OCSP responder of %q",
-				r.Subject.CommonName, issuer.Subject.CommonName)
-		}
-		if resp.ProducedAt.Before(r.NotBefore) || resp.ProducedAt.After(r.NotAfter) {
-			return fmt.Errorf("responder certificate %q not valid at %v", r.Subject.CommonName, resp.ProducedAt)
-		}
+	if err := CheckOCSPResponder(resp, issuer); err != nil {
+		return err
 	}
 	if resp.Status != ocsp.Good && resp.Status != ocsp.Revoked {
 		return errors.New("certificate status unknown")
@@ -226,6 +220,29 @@ func checkFetchedOCSP(der []byte, cert, issuer *x509.Certificate, nonce []byte, 
 		return fmt.Errorf("from the future: produced at %v, this update %v", resp.ProducedAt.UTC(), resp.ThisUpdate.UTC())
 	case !resp.NextUpdate.IsZero() && resp.NextUpdate.Before(now):
 		return fmt.Errorf("stale: next update was %v", resp.NextUpdate.UTC())
+	}
+	return nil
+}
+
+// CheckOCSPResponder applies RFC 6960 §4.2.2.2 to a response about a
+// certificate of issuer, which ocsp.ParseResponseForCert has checked is
+// signed by issuer or by a certificate issuer signed: that certificate
+// must be issuer itself, or one issuer certified with the id-kp-OCSPSigning
+// purpose ("MUST ... include a value of id-kp-OCSPSigning in an extended
+// key usage extension") and valid when the response was produced. Without
+// it, any certificate of the same CA, a subscriber's among them, could
+// speak for its peers.
+func CheckOCSPResponder(resp *ocsp.Response, issuer *x509.Certificate) error {
+	r := resp.Certificate
+	if r == nil || bytes.Equal(r.Raw, issuer.Raw) {
+		return nil
+	}
+	if !slices.Contains(r.ExtKeyUsage, x509.ExtKeyUsageOCSPSigning) {
+		return fmt.Errorf("signed by %q, which is not an OCSP responder of %q",
+			r.Subject.CommonName, issuer.Subject.CommonName)
+	}
+	if resp.ProducedAt.Before(r.NotBefore) || resp.ProducedAt.After(r.NotAfter) {
+		return fmt.Errorf("responder certificate %q not valid at %v", r.Subject.CommonName, resp.ProducedAt)
 	}
 	return nil
 }

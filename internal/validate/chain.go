@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"golang.org/x/crypto/ocsp"
+
+	"github.com/segl/segl/internal/pki"
 )
 
 func sprintf(format string, args ...any) string { return fmt.Sprintf(format, args...) }
@@ -110,7 +112,7 @@ func noCheck(cert *x509.Certificate) bool {
 func revocationStatus(cert, issuer *x509.Certificate, ev Evidence, at time.Time) (Result, bool) {
 	for _, der := range ev.OCSPs {
 		resp, err := ocsp.ParseResponseForCert(der, cert, issuer)
-		if err != nil || resp.ProducedAt.Before(at.Add(-revocationGrace)) {
+		if err != nil || pki.CheckOCSPResponder(resp, issuer) != nil || resp.ProducedAt.Before(at.Add(-revocationGrace)) {
 			continue
 		}
 		switch resp.Status {

@@ -201,7 +201,9 @@ func TestTampering(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			bad := tt.tamper(append([]byte{}, raw...))
 			f := filepath.Join(t.TempDir(), "tampered.pdf")
-			os.WriteFile(f, bad, 0o600)
+			if err := os.WriteFile(f, bad, 0o600); err != nil {
+				t.Fatal(err)
+			}
 			out, err := segl(t, "validate", "--data", dir, f)
 			if err == nil || strings.Contains(out, f+": TOTAL_PASSED") {
 				t.Fatalf("segl validate passed a tampered file:\n%s", out)

@@ -1,6 +1,7 @@
 package scratch
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"testing"
@@ -17,21 +18,26 @@ func TestOrphansRemovedLiveKept(t *testing.T) {
 	}
 	defer live.Close()
 	liveFile := filepath.Join(live.Path(), "upload-1")
-	os.WriteFile(liveFile, []byte("being written"), 0o600)
+	if err := os.WriteFile(liveFile, []byte("being written"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 
 	dead, err := Open(parent)
 	if err != nil {
 		t.Fatal(err)
 	}
 	deadFile := filepath.Join(dead.Path(), "segl-sign-1.pdf")
-	os.WriteFile(deadFile, []byte("half a revision"), 0o600)
+	if err := os.WriteFile(deadFile, []byte("half a revision"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	dead.lock.Close() // the process died: the kernel dropped its lock, the files stay
 	dead.lock = nil
 
 	old := filepath.Join(parent, "segl-spool-1.pdf") // left by an older version
-	os.WriteFile(old, []byte("x"), 0o600)
 	past := time.Now().Add(-time.Hour)
-	os.Chtimes(old, past, past)
+	if err := errors.Join(os.WriteFile(old, []byte("x"), 0o600), os.Chtimes(old, past, past)); err != nil {
+		t.Fatal(err)
+	}
 
 	next, err := Open(parent)
 	if err != nil {

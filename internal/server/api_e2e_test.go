@@ -542,13 +542,14 @@ func TestCrashLeftTempFilesRemoved(t *testing.T) {
 	// directory whose lock nobody holds any more, with a revision in it,
 	// and a file of a version that wrote into DATA/tmp itself.
 	dead := filepath.Join(e.data, "tmp", "0123456789abcdef")
-	os.MkdirAll(dead, 0o700)
-	os.WriteFile(filepath.Join(dead, "lock"), nil, 0o600)
-	os.WriteFile(filepath.Join(dead, "segl-sign-1.pdf"), pdf100k, 0o600)
 	old := filepath.Join(e.data, "tmp", "segl-spool-2.pdf")
-	os.WriteFile(old, pdf100k, 0o600)
 	past := time.Now().Add(-time.Minute)
-	os.Chtimes(old, past, past)
+	if err := errors.Join(os.MkdirAll(dead, 0o700),
+		os.WriteFile(filepath.Join(dead, "lock"), nil, 0o600),
+		os.WriteFile(filepath.Join(dead, "segl-sign-1.pdf"), pdf100k, 0o600),
+		os.WriteFile(old, pdf100k, 0o600), os.Chtimes(old, past, past)); err != nil {
+		t.Fatal(err)
+	}
 	e.start()
 	for _, p := range []string{dead, old} {
 		if _, err := os.Stat(p); !os.IsNotExist(err) {

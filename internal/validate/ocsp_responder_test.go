@@ -2,7 +2,6 @@ package validate
 
 import (
 	"context"
-	"crypto"
 	"crypto/x509"
 	"math/big"
 	"testing"
@@ -37,7 +36,7 @@ func TestOCSPFromAnotherSubscriberIgnored(t *testing.T) {
 	}
 	forged, err := ocsp.CreateResponse(dev.Issuing.Cert, dev.TSA.Cert, ocsp.Response{Status: ocsp.Good,
 		SerialNumber: dev.Seal.Cert.SerialNumber, ThisUpdate: now, NextUpdate: now.Add(time.Hour),
-		Certificate: dev.TSA.Cert}, dev.TSA.Key.(crypto.Signer))
+		Certificate: dev.TSA.Cert}, dev.TSA.Key)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -183,7 +183,8 @@ func parseOCSPRequest(der []byte) (*ocspQuery, error) {
 }
 
 // hashForOID returns the hash a CertID names, or 0 for one segl does not
-// compute.
+// compute. SHA-1 stays: RFC 5019 §2.1.1 has clients ask with it, and a
+// CertID's hash only looks a certificate up, it protects nothing.
 func hashForOID(oid asn1.ObjectIdentifier) crypto.Hash {
 	switch {
 	case oid.Equal(oidSHA1):

@@ -74,6 +74,8 @@ func SignASiC(files []ASiCFile, opts SignOptions, at time.Time) ([]byte, error) 
 	ssp.CreateElement("SigningTime").SetText(at.UTC().Format("2006-01-02T15:04:05.000Z07:00"))
 	cert := ssp.CreateElement("SigningCertificate").CreateElement("Cert")
 	cd := cert.CreateElement("CertDigest")
+	// SHA-1 because Posten's clients write it so: this copies their format
+	// for senders; VerifyASiC accepts SHA-1 in this one element (certV1).
 	cd.CreateElement("ns2:DigestMethod").CreateAttr("Algorithm", algSHA1)
 	certSum := sha1.Sum(opts.Certificate.Raw)
 	cd.CreateElement("ns2:DigestValue").SetText(base64.StdEncoding.EncodeToString(certSum[:]))

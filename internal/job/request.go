@@ -157,7 +157,21 @@ func (v *validator) text(field, s string, minLen, maxLen int) {
 		v.add(field, CodeTooLong, "must be at most %d characters", maxLen)
 	case strings.IndexFunc(s, func(r rune) bool { return unicode.IsControl(r) && r != '\n' }) >= 0:
 		v.add(field, CodeInvalidText, "must not contain control characters")
+	case strings.IndexFunc(s, IsBidiControl) >= 0:
+		v.add(field, CodeInvalidText, "must not contain bidirectional embedding, override or isolate characters")
 	}
+}
+
+// IsBidiControl reports whether r is one of the explicit directional
+// formatting characters of Unicode's bidirectional algorithm (UAX #9
+// §2.1-2.4): embeddings, overrides, isolates and their terminators. They
+// make a browser show text in another order than it is stored ("Trojan
+// Source", CVE-2021-42574): a title or file name "kontrakt" U+202E
+// "fdp.exe" shows as "kontraktexe.pdf" to the signer. Text in
+// right-to-left scripts needs none of them; the marks U+200E and U+200F
+// stay allowed.
+func IsBidiControl(r rune) bool {
+	return '\u202a' <= r && r <= '\u202e' || '\u2066' <= r && r <= '\u2069'
 }
 
 // oneOf requires got to be one of allowed, and says invalid when it is not.

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/segl/segl/internal/blob"
@@ -417,11 +418,23 @@ func (s *Service) fail(ctx context.Context, j *job.Job, cause error) {
 
 // CheckReason checks a rejection reason before the signer is asked to
 // confirm the rejection, so that the confirmation never leads to an error.
+// It is text as a browser's text area sends it: UTF-8 (what is not would
+// be stored other than the events and callbacks show it, and PostgreSQL
+// refuses it, as it does NUL), with line breaks and tabs but no other
+// control characters (a terminal escape in the sender's log or console)
+// and no bidirectional overrides (job.IsBidiControl).
 func CheckReason(reason string) error {
-	if utf8.RuneCountInString(reason) > 1000 { // characters, as the page counts them, not bytes
+	switch {
+	case utf8.RuneCountInString(reason) > 1000: // characters, as the page counts them, not bytes
 		return errs.Field("reason", job.CodeTooLong, "must be at most 1000 characters")
+	case !utf8.ValidString(reason) || strings.IndexFunc(reason, notReasonText) >= 0:
+		return errs.Field("reason", job.CodeInvalidText, "must be text without control characters")
 	}
 	return nil
+}
+
+func notReasonText(r rune) bool {
+	return unicode.IsControl(r) && r != '\n' && r != '\r' && r != '\t' || job.IsBidiControl(r)
 }
 
 // Reject ends the job for everyone on the signer's word.

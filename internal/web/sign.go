@@ -778,7 +778,11 @@ func (w *Web) rejectJob(rw http.ResponseWriter, r *http.Request) error {
 	atPage(r, signerPath(signer.ID, "job"))
 	reason := strings.TrimSpace(r.PostForm.Get("reason"))
 	if err := ceremony.CheckReason(reason); err != nil {
-		return w.renderJob(rw, r, s, j, signer, http.StatusBadRequest, []fieldError{{"reason", "sign.job.reason.too-long"}}, reason)
+		key := "sign.job.reason.invalid"
+		if errs.HasCode(err, job.CodeTooLong) {
+			key = "sign.job.reason.too-long"
+		}
+		return w.renderJob(rw, r, s, j, signer, http.StatusBadRequest, []fieldError{{"reason", key}}, reason)
 	}
 	switch r.PostForm.Get("confirm") {
 	case "yes":

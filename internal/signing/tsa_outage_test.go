@@ -36,8 +36,10 @@ func TestPartnerOutagesAreUnavailable(t *testing.T) {
 	var mode atomic.Value // what the TSA does
 	mode.Store("ok")
 	release := make(chan struct{})
-	var replayOnce sync.Once
-	var first []byte
+	var last struct { // the newest token answered while up, which "replay" answers every request with
+		sync.Mutex
+		reply []byte
+	}
 	tsa := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch mode.Load() {
 		case "hang":
@@ -48,15 +50,21 @@ func TestPartnerOutagesAreUnavailable(t *testing.T) {
 			w.Header().Set("Content-Type", "application/timestamp-reply")
 			io.WriteString(w, "0\x03\x02\x01\x00garbage")
 		case "replay":
-			replayOnce.Do(func() {
-				rec := httptest.NewRecorder()
-				authority.ServeHTTP(rec, r)
-				first = rec.Body.Bytes()
-			})
 			w.Header().Set("Content-Type", "application/timestamp-reply")
-			w.Write(first)
+			last.Lock()
+			w.Write(last.reply)
+			last.Unlock()
 		default:
-			authority.ServeHTTP(w, r)
+			rec := httptest.NewRecorder()
+			authority.ServeHTTP(rec, r)
+			last.Lock()
+			last.reply = rec.Body.Bytes()
+			last.Unlock()
+			for k, v := range rec.Header() {
+				w.Header()[k] = v
+			}
+			w.WriteHeader(rec.Code)
+			w.Write(rec.Body.Bytes())
 		}
 	}))
 	defer tsa.Close()

@@ -511,7 +511,7 @@ func (w *Web) createJob(ctx context.Context, c ceremony.Caller, req *job.Request
 }
 
 func readJobForm(v url.Values, rows, docRows int) jobForm {
-	f := jobForm{Title: strings.TrimSpace(v.Get("title")), Description: strings.TrimSpace(v.Get("description")),
+	f := jobForm{Title: strings.TrimSpace(v.Get("title")), Description: strings.TrimSpace(textArea(v.Get("description"))),
 		Reference: strings.TrimSpace(v.Get("reference")), SignatureType: v.Get("signature_type"),
 		Assurance: v.Get("level_of_assurance"), Expires: strings.TrimSpace(v.Get("expires")), Order: v.Get("order")}
 	for n := 1; n <= rows; n++ {
@@ -525,6 +525,11 @@ func readJobForm(v url.Values, rows, docRows int) jobForm {
 	}
 	return f
 }
+
+// textArea is a text area's value with its line breaks as typed: a
+// browser sends each as CR LF (HTML, "constructing the entry list"),
+// and a job's text holds no CR.
+func textArea(s string) string { return strings.ReplaceAll(s, "\r\n", "\n") }
 
 // compact drops the spaces people type in numbers ("219098 25250").
 func compact(s string) string { return strings.Join(strings.Fields(s), "") }

@@ -11,7 +11,7 @@ import (
 // them.
 const (
 	CodeBrokerSelf   = "broker-self"          // an organisation named as its own broker
-	CodeInvalid      = "invalid"              // an organisation's or person's field is not of its form: number, identity number, e-mail, subject (Invalid, on the field)
+	CodeInvalid      = "invalid"              // an organisation's or person's field is not of its form: number, identity number, e-mail, subject, a name that is not text (Invalid, on the field)
 	CodeLogoMissing  = "logo-missing"         // no logo file was given (Invalid, on the field "logo")
 	CodeLogoTooLarge = "logo-too-large"       // a logo of more than MaxLogoSize bytes or MaxLogoSide pixels a side (Invalid, on "logo")
 	CodeLogoType     = "logo-type"            // a logo that is not a PNG or JPEG image (Invalid, on "logo")

@@ -258,12 +258,18 @@ func checkPerson(prefix string, p Person, needEmail bool) []*errs.Error {
 	return append(bad, checkEmail(prefix+"email", p.Email, needEmail)...)
 }
 
+// checkName checks a name that signers, senders and notices show: text
+// without control characters (a terminal escape in a log, a line break in
+// a mail header) or bidirectional overrides (job.IsBidiControl), in UTF-8,
+// which PostgreSQL's text columns also require.
 func checkName(field, name string) []*errs.Error {
 	switch {
 	case name == "":
 		return []*errs.Error{errs.Field(field, CodeMissing, "the name is missing")}
 	case utf8.RuneCountInString(name) > maxName:
 		return []*errs.Error{errs.Field(field, CodeTooLong, "the name is longer than %d characters", maxName)}
+	case !utf8.ValidString(name) || strings.IndexFunc(name, func(r rune) bool { return unicode.IsControl(r) || job.IsBidiControl(r) }) >= 0:
+		return []*errs.Error{errs.Field(field, CodeInvalid, "the name holds characters that are not text")}
 	}
 	return nil
 }

@@ -93,6 +93,7 @@ var adminOrgErrors = map[[2]string]fieldError{
 	{"number", staff.CodeOrgExists}:              {"number", "admin.org.number.exists"},
 	{"name", staff.CodeMissing}:                  {"name", "admin.org.name.missing"},
 	{"name", staff.CodeTooLong}:                  {"name", "admin.org.name.too-long"},
+	{"name", staff.CodeInvalid}:                  {"name", "admin.org.name.invalid"},
 	{"signature_types", staff.CodeMissing}:       {"types", "admin.org.types.missing"},
 	{"signature_types", staff.CodeUnknownType}:   {"types", "admin.org.types.unknown"},
 	{"contact_email", staff.CodeMissing}:         {"contact", "admin.org.contact.missing"},
@@ -107,6 +108,7 @@ var adminOrgErrors = map[[2]string]fieldError{
 	{"first_admin.pid", staff.CodeInvalid}:       {"admin_pid", "admin.org.admin-pid.invalid"},
 	{"first_admin.name", staff.CodeMissing}:      {"admin_name", "admin.org.admin-name.missing"},
 	{"first_admin.name", staff.CodeTooLong}:      {"admin_name", "admin.org.name.too-long"},
+	{"first_admin.name", staff.CodeInvalid}:      {"admin_name", "admin.org.name.invalid"},
 	{"first_admin.email", staff.CodeMissing}:     {"admin_email", "admin.org.admin-email.missing"},
 	{"first_admin.email", staff.CodeInvalid}:     {"admin_email", "admin.org.admin-email.invalid"},
 }

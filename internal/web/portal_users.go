@@ -86,6 +86,7 @@ var grantErrors = map[[2]string]portalError{
 	{"pid", staff.CodeUserExists}:   {"pid", "portal.users.error.exists"},
 	{"name", staff.CodeMissing}:     {"name", "portal.users.error.name"},
 	{"name", staff.CodeTooLong}:     {"name", "portal.users.error.name"},
+	{"name", staff.CodeInvalid}:     {"name", "portal.users.error.name"},
 	{"email", staff.CodeInvalid}:    {"email", "portal.users.error.email"},
 	{"role", staff.CodeRoleUnknown}: {"role-" + string(store.RoleSender), "portal.users.error.role"},
 }

@@ -218,12 +218,15 @@ func (c *comparer) page(i int, o, n Dict) ([]Change, error) {
 			if err != nil {
 				return nil, err
 			}
-			switch {
-			case same:
-			case isSignatureWidget(c.old, prev) && !c.oldSigned[ref] && c.curSigned[ref]:
+			if !same && isSignatureWidget(c.old, prev) && !c.oldSigned[ref] && c.curSigned[ref] {
 				// An empty signature field gets its /V and appearance when
-				// signed; that signature is validated on its own.
-			default:
+				// signed (that signature is validated on its own), in the
+				// rectangle it had: grown, it could cover the page.
+				if same, err = c.equal(prev["Rect"], a["Rect"], 0); err != nil {
+					return nil, err
+				}
+			}
+			if !same {
 				out = append(out, Change{ChangeAnnotation, fmt.Sprintf("page %d: annotation %v changed", i+1, ref)})
 			}
 			continue

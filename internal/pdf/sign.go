@@ -772,15 +772,31 @@ func (r *Reader) checkDocMDP(cat Dict) error {
 		return err
 	}
 	sd, _ := sig.(Dict)
-	refs, err := r.resolve(sd["Reference"])
+	p, err := r.docMDP(sd)
 	if err != nil {
 		return err
+	}
+	if p == 1 {
+		return ErrLocked
+	}
+	return nil
+}
+
+// docMDP returns the access permissions (/P, §12.8.2.2, Table 254) of the
+// DocMDP transform a signature dictionary's /Reference holds: 1 (no
+// changes), 2 (form fill-in and signing) or 3 (and annotations), 2 when the
+// transform gives none; 0 when there is no DocMDP transform, so that the
+// signature is not a certification signature.
+func (r *Reader) docMDP(sd Dict) (int, error) {
+	refs, err := r.resolve(sd["Reference"])
+	if err != nil {
+		return 0, err
 	}
 	ra, _ := refs.(Array)
 	for _, o := range ra {
 		o, err := r.resolve(o)
 		if err != nil {
-			return err
+			return 0, err
 		}
 		d, _ := o.(Dict)
 		if d["TransformMethod"] != Name("DocMDP") {
@@ -788,14 +804,16 @@ func (r *Reader) checkDocMDP(cat Dict) error {
 		}
 		tp, err := r.resolve(d["TransformParams"])
 		if err != nil {
-			return err
+			return 0, err
 		}
 		td, _ := tp.(Dict)
-		if p, ok := intValue(td["P"]); ok && p == 1 {
-			return ErrLocked
+		p, ok := intValue(td["P"])
+		if !ok {
+			return 2, nil
 		}
+		return int(min(max(p, 1), 3)), nil
 	}
-	return nil
+	return 0, nil
 }
 
 // parseResources parses the caller's resource dictionary and checks that

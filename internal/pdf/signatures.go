@@ -32,6 +32,10 @@ type SignatureInfo struct {
 	RevisionEnd int64
 	// Object is the indirect object that holds the signature dictionary.
 	Object Ref
+	// DocMDP is the access permissions /P of a certification signature
+	// (§12.8.2.2): 1 permits no changes, 2 form fill-in and signing, 3
+	// annotations too; 0 for a signature that certifies nothing.
+	DocMDP int
 }
 
 // formField is one node of the form's field tree.
@@ -204,6 +208,10 @@ func (r *Reader) signatureInfo(name string, d Dict, holder Ref) SignatureInfo {
 				si.ByteRange = append(si.ByteRange, int64(v))
 			}
 		}
+	}
+	var err error
+	if si.DocMDP, err = r.docMDP(d); err != nil {
+		si.DocMDP = 1 // an unreadable transform permits nothing
 	}
 	if m := text("M"); m != "" {
 		if t, err := parseDate(m); err == nil {

@@ -220,6 +220,19 @@ func numberIn(t *testing.T, body, key string) int {
 	return n
 }
 
+// attach appends an update that attaches a file to the document (a
+// catalog without /Names or /AF before).
+func attach(t *testing.T, f []byte) []byte {
+	t.Helper()
+	root := refOf(t, f, "Root")
+	spec, data := nextFree(t, f), nextFree(t, f)+1
+	body := strings.Replace(lastBody(t, f, root), "/Type /Catalog", fmt.Sprintf(
+		"/Type /Catalog /Names << /EmbeddedFiles << /Names [(Appendix.txt) %d 0 R] >> >> /AF [%d 0 R]", spec, spec), 1)
+	return appendUpdate(t, f, map[int]string{root: body,
+		spec: fmt.Sprintf("<< /Type /Filespec /F (Appendix.txt) /UF (Appendix.txt) /AFRelationship /Supplement /EF << /F %d 0 R >> >>", data),
+		data: strings.Replace(stream("The buyer also pays 1 000 000 NOK."), "<<", "<< /Type /EmbeddedFile", 1)})
+}
+
 // nextFree is the first object number the file does not use.
 func nextFree(t *testing.T, file []byte) int {
 	t.Helper()
@@ -308,15 +321,7 @@ func TestPDFIncrementalSavingAttacks(t *testing.T) {
 		}, TotalFailed, FormatFailure},
 		// segl attaches evidence only in the revision of a signature that
 		// covers it; an attachment after the last one has no signer.
-		{"fail/attachment-added-after-the-last-signature", func(t *testing.T, f []byte) []byte {
-			root := refOf(t, f, "Root")
-			spec, data := nextFree(t, f), nextFree(t, f)+1
-			body := strings.Replace(lastBody(t, f, root), "/Type /Catalog", fmt.Sprintf(
-				"/Type /Catalog /Names << /EmbeddedFiles << /Names [(Appendix.txt) %d 0 R] >> >> /AF [%d 0 R]", spec, spec), 1)
-			return appendUpdate(t, f, map[int]string{root: body,
-				spec: fmt.Sprintf("<< /Type /Filespec /F (Appendix.txt) /UF (Appendix.txt) /AFRelationship /Supplement /EF << /F %d 0 R >> >>", data),
-				data: strings.Replace(stream("The buyer also pays 1 000 000 NOK."), "<<", "<< /Type /EmbeddedFile", 1)})
-		}, TotalFailed, FormatFailure},
+		{"fail/attachment-added-after-the-last-signature", attach, TotalFailed, FormatFailure},
 		// An XFA form replaces the pages in viewers that render XFA.
 		{"fail/xfa-added", func(t *testing.T, f []byte) []byte {
 			form := refOf(t, f, "Root", "AcroForm")

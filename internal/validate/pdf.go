@@ -103,7 +103,8 @@ func PDF(src io.ReaderAt, size int64, opts Options) (*Report, error) {
 	}
 	v.unsignedAttachment = v.attachedAfter(infos[len(infos)-1].RevisionEnd)
 	for i := range sigs {
-		v.laterChanges(infos[i], &sigs[i])
+		changes := v.laterChanges(infos[i], &sigs[i])
+		v.certified(infos[i], infos[i+1:], changes, &sigs[i])
 		report.Indication = worse(Result{Indication: report.Indication}, sigs[i].Result).Indication
 	}
 	report.Signatures = sigs
@@ -378,26 +379,47 @@ func (v *pdfValidation) signature(info pdf.SignatureInfo) Signature {
 	return s
 }
 
-// laterChanges classifies every revision after the signature's: only
-// signatures, form updates, the DSS, document time-stamps and attachments
-// (each signer's evidence) covered by a later signature may follow a
-// signature.
-func (v *pdfValidation) laterChanges(info pdf.SignatureInfo, s *Signature) {
+// certified fails a certification signature whose permissions a later
+// revision exceeds (ISO 32000-1 §12.8.2.2, Table 254): with /P 1 another
+// signature (document time-stamps and the DSS only add validation data),
+// and under any /P an attachment, which none permits. What every signature
+// forbids (pages, content, annotations) laterChanges has failed already.
+func (v *pdfValidation) certified(info pdf.SignatureInfo, later []pdf.SignatureInfo, changes []pdf.Change, s *Signature) {
+	if info.DocMDP == 0 {
+		return
+	}
+	for _, l := range later {
+		if info.DocMDP == 1 && l.RevisionEnd > info.RevisionEnd && l.SubFilter != pdf.SubFilterRFC3161 {
+			s.Result = worse(s.Result, failed(FormatFailure, "modified after certification: signature %s added, which /P 1 forbids", l.Field))
+		}
+	}
+	for _, c := range changes {
+		if c.Kind == pdf.ChangeAttachment {
+			s.Result = worse(s.Result, failed(FormatFailure, "modified after certification: %s added, which no /P permits", c.Detail))
+		}
+	}
+}
+
+// laterChanges classifies every revision after the signature's, and
+// returns what changed: only signatures, form updates, the DSS, document
+// time-stamps and attachments (each signer's evidence) covered by a later
+// signature may follow a signature.
+func (v *pdfValidation) laterChanges(info pdf.SignatureInfo, s *Signature) []pdf.Change {
 	if v.appended {
 		s.Result = worse(s.Result, failed(FormatFailure, "data was appended after the last revision"))
 	}
 	if info.RevisionEnd >= v.revEnds[len(v.revEnds)-1] || !s.Result.Passed() && s.Result.SubIndication == FormatFailure {
-		return
+		return nil
 	}
 	old, err := pdf.Open(io.NewSectionReader(v.src, 0, info.RevisionEnd), info.RevisionEnd)
 	if err != nil {
 		s.Result = worse(s.Result, failed(FormatFailure, "the signed revision cannot be read on its own: %v", err))
-		return
+		return nil
 	}
 	changes, err := pdf.Changes(old, v.r)
 	if err != nil {
 		s.Result = worse(s.Result, failed(FormatFailure, "later revisions cannot be compared: %v", err))
-		return
+		return nil
 	}
 	for _, c := range changes {
 		s.LaterChanges = append(s.LaterChanges, string(c.Kind)+": "+c.Detail)
@@ -411,4 +433,5 @@ func (v *pdfValidation) laterChanges(info pdf.SignatureInfo, s *Signature) {
 			s.Result = worse(s.Result, failed(FormatFailure, "modified after signing: %s", c.Detail))
 		}
 	}
+	return changes
 }

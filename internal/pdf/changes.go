@@ -347,20 +347,10 @@ func invisible(r *Reader, a Dict) bool {
 func (r *Reader) signedWidgets() (map[Ref]bool, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	cat, err := r.catalog()
+	fields, err := r.formFields()
 	if err != nil {
 		return nil, err
 	}
-	form, err := r.resolve(cat["AcroForm"])
-	if err != nil {
-		return nil, err
-	}
-	fd, _ := form.(Dict)
-	fo, err := r.resolve(fd["Fields"])
-	if err != nil {
-		return nil, err
-	}
-	fields, _ := fo.(Array)
 	signed := map[Ref]bool{}
 	err = r.walkFields(fields, func(f formField) error {
 		if f.ft != "Sig" || f.ref.Num <= 0 {

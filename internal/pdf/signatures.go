@@ -117,13 +117,9 @@ func (r *Reader) walkFields(fields Array, visit func(formField) error) error {
 	return nil
 }
 
-// Signatures lists the signed signature fields of the document: fields of
-// type /Sig (§12.7.4.5) whose /V is a signature dictionary, including
-// document time-stamps (ISO 32000-2 §12.8.5). They are ordered by the
-// revision that holds them, oldest first. Unsigned fields are left out.
-func (r *Reader) Signatures() ([]SignatureInfo, error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
+// formFields returns the top-level fields of the interactive form
+// (§12.7.2), none when there is no form. r.mu must be held.
+func (r *Reader) formFields() (Array, error) {
 	cat, err := r.catalog()
 	if err != nil {
 		return nil, err
@@ -138,6 +134,20 @@ func (r *Reader) Signatures() ([]SignatureInfo, error) {
 		return nil, err
 	}
 	fields, _ := fo.(Array)
+	return fields, nil
+}
+
+// Signatures lists the signed signature fields of the document: fields of
+// type /Sig (§12.7.4.5) whose /V is a signature dictionary, including
+// document time-stamps (ISO 32000-2 §12.8.5). They are ordered by the
+// revision that holds them, oldest first. Unsigned fields are left out.
+func (r *Reader) Signatures() ([]SignatureInfo, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	fields, err := r.formFields()
+	if err != nil {
+		return nil, err
+	}
 	var sigs []SignatureInfo
 	err = r.walkFields(fields, func(f formField) error {
 		v, ok := f.dict["V"]

@@ -233,6 +233,34 @@ func attach(t *testing.T, f []byte) []byte {
 		data: strings.Replace(stream("The buyer also pays 1 000 000 NOK."), "<<", "<< /Type /EmbeddedFile", 1)})
 }
 
+// appendSigned adds a signature or document time-stamp as spec says (8 KB
+// of room unless it says otherwise), whose DER sign makes from the SHA-256
+// digest of the byte range.
+func appendSigned(t *testing.T, file []byte, spec pdf.SignatureSpec, sign func(digest []byte) ([]byte, error)) []byte {
+	t.Helper()
+	if spec.ContentsSize == 0 {
+		spec.ContentsSize = 8192
+	}
+	p, err := pdf.PrepareSignature(bytes.NewReader(file), int64(len(file)), spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Release()
+	digest, err := p.DigestSHA256()
+	if err != nil {
+		t.Fatal(err)
+	}
+	der, err := sign(digest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if _, err := p.WriteTo(&out, der); err != nil {
+		t.Fatal(err)
+	}
+	return out.Bytes()
+}
+
 // nextFree is the first object number the file does not use.
 func nextFree(t *testing.T, file []byte) int {
 	t.Helper()

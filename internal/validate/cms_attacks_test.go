@@ -49,30 +49,14 @@ func TestPDFSignedAttributeAttacks(t *testing.T) {
 		}, want: Result{Indication: TotalFailed, SubIndication: FormatFailure}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			p, err := pdf.PrepareSignature(bytes.NewReader(src), int64(len(src)), pdf.SignatureSpec{SubFilter: pdf.SubFilterCAdES,
-				SigningTime: time.Now(), ContentsSize: 8192})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer p.Release()
-			digest, err := p.DigestSHA256()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if tc.digest != nil {
-				digest = tc.digest(digest)
-			}
-			opts := tc.opts
-			opts.Signer, opts.Certificate, opts.Chain = seal.Key, seal.Cert, seal.Chain
-			der, err := cms.SignDetached(context.Background(), digest, opts)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var out bytes.Buffer
-			if _, err := p.WriteTo(&out, der); err != nil {
-				t.Fatal(err)
-			}
-			file := out.Bytes()
+			file := appendSigned(t, src, pdf.SignatureSpec{SubFilter: pdf.SubFilterCAdES, SigningTime: time.Now()}, func(digest []byte) ([]byte, error) {
+				if tc.digest != nil {
+					digest = tc.digest(digest)
+				}
+				opts := tc.opts
+				opts.Signer, opts.Certificate, opts.Chain = seal.Key, seal.Cert, seal.Chain
+				return cms.SignDetached(context.Background(), digest, opts)
+			})
 			if tc.tamper != nil {
 				file = tc.tamper(t, file)
 			}

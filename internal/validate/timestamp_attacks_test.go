@@ -1,7 +1,6 @@
 package validate
 
 import (
-	"bytes"
 	"context"
 	"crypto"
 	"crypto/sha256"
@@ -48,24 +47,8 @@ func TestPDFDocumentTimeStampAttacks(t *testing.T) {
 		}, NotYetValid},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			p, err := pdf.PrepareSignature(bytes.NewReader(file), int64(len(file)), pdf.SignatureSpec{SubFilter: pdf.SubFilterRFC3161, ContentsSize: 8192})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer p.Release()
-			digest, err := p.DigestSHA256()
-			if err != nil {
-				t.Fatal(err)
-			}
-			token, err := tc.stamp(digest)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var out bytes.Buffer
-			if _, err := p.WriteTo(&out, token); err != nil {
-				t.Fatal(err)
-			}
-			rep := validatePDF(t, out.Bytes(), e.dev.Roots(), time.Time{})
+			stamped := appendSigned(t, file, pdf.SignatureSpec{SubFilter: pdf.SubFilterRFC3161}, tc.stamp)
+			rep := validatePDF(t, stamped, e.dev.Roots(), time.Time{})
 			last := rep.Signatures[len(rep.Signatures)-1]
 			if rep.Indication != TotalFailed || last.Kind != "document-timestamp" || last.Result.SubIndication != tc.sub {
 				t.Fatalf("indication %s, the new time-stamp %+v, want TOTAL_FAILED %s", rep.Indication, last.Result, tc.sub)

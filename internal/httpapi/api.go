@@ -431,11 +431,15 @@ const maxJobPart = 1 << 20
 // software that receives such an object is unpredictable". raw has
 // decoded as JSON already.
 func checkJSONNames(raw []byte) error {
-	type object struct {
-		named bool // the next token is a member's name, or the object's end
+	// One frame a nesting level, held by value and its map made at the
+	// first name: a list of many empty objects must cost no allocation
+	// each (TestManyBrokenEntriesBounded).
+	type frame struct {
+		array bool
+		named bool // in an object: the next token is a member's name, or the end
 		seen  map[string]bool
 	}
-	var open []*object // innermost last; nil for an array
+	var open []frame // innermost last
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
 	for {
@@ -443,14 +447,17 @@ func checkJSONNames(raw []byte) error {
 		if err != nil {
 			return nil // io.EOF; syntax was checked by the decoding
 		}
-		if n := len(open); n > 0 && open[n-1] != nil && open[n-1].named {
+		if n := len(open); n > 0 && !open[n-1].array && open[n-1].named {
 			if name, ok := tok.(string); ok {
-				o := open[n-1]
+				o := &open[n-1]
 				switch {
 				case !plainName(name):
 					return errs.E(errs.Invalid, codeInvalidJSON, "the job part is not a valid job request: unknown field %q", name)
 				case o.seen[name]:
 					return errs.E(errs.Invalid, codeInvalidJSON, "the job part names %q twice in one object", name)
+				}
+				if o.seen == nil {
+					o.seen = map[string]bool{}
 				}
 				o.seen[name], o.named = true, false
 				continue
@@ -458,16 +465,16 @@ func checkJSONNames(raw []byte) error {
 		}
 		switch tok {
 		case json.Delim('{'):
-			open = append(open, &object{named: true, seen: map[string]bool{}})
+			open = append(open, frame{named: true})
 			continue
 		case json.Delim('['):
-			open = append(open, nil)
+			open = append(open, frame{array: true})
 			continue
 		case json.Delim('}'), json.Delim(']'):
 			open = open[:len(open)-1]
 		}
 		// A member's value has ended: a name or the end comes next.
-		if n := len(open); n > 0 && open[n-1] != nil {
+		if n := len(open); n > 0 && !open[n-1].array {
 			open[n-1].named = true
 		}
 	}

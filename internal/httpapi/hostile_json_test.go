@@ -14,9 +14,7 @@ import (
 // one of the readings; an escaped name is the name it spells.
 func TestDecodeRefusesAmbiguousNames(t *testing.T) {
 	const signer = `{"pid":"21909825250","order":1}`
-	for _, tt := range []struct {
-		name, json, code string
-	}{
+	runDecodeCases(t, []decodeCase{
 		{"ok/nested-same-names", `{"title":"x","documents":[{"title":"a","file":"f"}],"exit_urls":{"error":"https://e.test"},"signers":[` + signer + `,` + signer + `]}`, ""},
 		{"ok/escaped-name", `{"titl\u0065":"x"}`, ""},
 		{"ok/empty-objects", `{"title":"x","exit_urls":{},"signers":[{}]}`, ""},
@@ -30,7 +28,26 @@ func TestDecodeRefusesAmbiguousNames(t *testing.T) {
 		{"fail/case-twice", `{"title":"x","TITLE":"y"}`, codeInvalidJSON},
 		{"fail/long-s", `{"title":"x","ſigners":[` + signer + `]}`, codeInvalidJSON},
 		{"fail/kelvin-sign", `{"title":"x","callbacK_url":"https://c.test"}`, codeInvalidJSON},
-	} {
+	})
+}
+
+// A job part over its limit says so, rather than what the JSON decoder
+// says of the cut-off text.
+func TestDecodeSaysTheJobPartIsTooLarge(t *testing.T) {
+	big := `{"title":"` + strings.Repeat("a", maxJobPart) + `"}`
+	_, err := decodeRequest(bytes.NewReader([]byte(big)))
+	if !errs.HasCode(err, codeInvalidJSON) || !strings.Contains(err.Error(), "larger than") {
+		t.Fatalf("got %v, want %s saying the part is too large", err, codeInvalidJSON)
+	}
+}
+
+// decodeCase is a job part and the code decodeRequest answers it with
+// ("" for none).
+type decodeCase struct{ name, json, code string }
+
+func runDecodeCases(t *testing.T, cases []decodeCase) {
+	t.Helper()
+	for _, tt := range cases {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := decodeRequest(strings.NewReader(tt.json))
 			code := ""
@@ -43,15 +60,5 @@ func TestDecodeRefusesAmbiguousNames(t *testing.T) {
 				t.Fatalf("%s: code %q (%v), want %q", tt.json, code, err, tt.code)
 			}
 		})
-	}
-}
-
-// A job part over its limit says so, rather than what the JSON decoder
-// says of the cut-off text.
-func TestDecodeSaysTheJobPartIsTooLarge(t *testing.T) {
-	big := `{"title":"` + strings.Repeat("a", maxJobPart) + `"}`
-	_, err := decodeRequest(bytes.NewReader([]byte(big)))
-	if !errs.HasCode(err, codeInvalidJSON) || !strings.Contains(err.Error(), "larger than") {
-		t.Fatalf("got %v, want %s saying the part is too large", err, codeInvalidJSON)
 	}
 }

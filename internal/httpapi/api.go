@@ -87,11 +87,29 @@ func (a *API) Routes(mux *http.ServeMux) {
 		mux.Handle(rt.method+" "+rt.path, a.authed(rt.h))
 	}
 	doc := a.openAPI()
-	mux.HandleFunc("GET /api/v1/openapi.json", func(w http.ResponseWriter, r *http.Request) {
+	mux.HandleFunc(openAPIPattern, func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		w.Write(doc)
 	})
-	mux.HandleFunc("/api/", a.NoRoute)
+	mux.HandleFunc(noRoutePattern, a.NoRoute)
+}
+
+// The two patterns Routes registers besides the route table: the OpenAPI
+// document, which needs no certificate, and the catch-all.
+const (
+	openAPIPattern = "GET /api/v1/openapi.json"
+	noRoutePattern = "/api/"
+)
+
+// Patterns lists every pattern Routes registers, so that a test can reach
+// every route (internal/server's tenancy matrix): a route added without a
+// case there fails it.
+func (a *API) Patterns() []string {
+	var out []string
+	for _, rt := range a.routes() {
+		out = append(out, rt.method+" "+rt.path)
+	}
+	return append(out, openAPIPattern, noRoutePattern)
 }
 
 // relativeServer is the embedded document's server: wherever it was

@@ -83,8 +83,24 @@ func (a *API) Routes(mux *http.ServeMux) {
 	}
 	// Less specific than every route above and every /api/v1 route, more
 	// than /api/v1's own catch-all "/api/".
-	mux.Handle("/api/{org}", a.noRoute(own))
-	mux.Handle("/api/{org}/", a.noRoute(own))
+	for _, pattern := range noRoutePatterns {
+		mux.Handle(pattern, a.noRoute(own))
+	}
+}
+
+// noRoutePatterns are the catch-alls under /api/{org} (noRoute).
+var noRoutePatterns = []string{"/api/{org}", "/api/{org}/"}
+
+// Patterns lists every pattern Routes registers, so that a test can reach
+// every route (internal/server's tenancy matrix): a route added without a
+// case there fails it.
+func (a *API) Patterns() []string {
+	var out []string
+	for pattern := range a.routes() {
+		out = append(out, pattern)
+	}
+	slices.Sort(out)
+	return append(out, noRoutePatterns...)
 }
 
 // noRoute answers a request under /api/{org} that no route takes: 405

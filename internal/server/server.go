@@ -22,6 +22,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -80,8 +81,11 @@ type Server struct {
 	// MetricsURL is where Prometheus scrapes, empty unless metrics-addr is
 	// set.
 	MetricsURL string
-	metrics    *metrics.Metrics // nil without metrics-addr: nothing is measured
-	http       *http.Server
+	// Routes are the patterns of both APIs and of the pages, for tests
+	// that must reach every one (the tenancy matrix).
+	Routes  []string
+	metrics *metrics.Metrics // nil without metrics-addr: nothing is measured
+	http    *http.Server
 	// rawPaths are served before the ServeMux, with the path as sent
 	// (rawPrefix); empty unless --dev.
 	rawPaths []rawPrefix
@@ -299,6 +303,7 @@ func start(ctx context.Context, cfg config.Config, opts Options, ln net.Listener
 		return nil, err
 	}
 	webUI.Routes(mux)
+	s.Routes = slices.Concat(api.Patterns(), posten.Patterns(), webUI.Patterns())
 	// Liveness: the process answers. Readiness: it should get traffic.
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok\n") })
 	mux.Handle("GET /readyz", ready)

@@ -20,6 +20,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/segl/segl/internal/clock"
@@ -93,6 +94,7 @@ type Web struct {
 	signing    *Signing
 	staff      *Staff
 	observe    func(error)
+	patterns   []string // what Routes and Mount registered (Patterns)
 }
 
 // New parses the templates and catalogues, hashes the static assets and
@@ -165,9 +167,9 @@ func New(opts Options) (*Web, error) {
 // Options.Signing, the signing ceremony (sign.go). More specific patterns
 // registered later (by Mount) take precedence over the catch-alls.
 func (w *Web) Routes(mux *http.ServeMux) {
-	mux.Handle("GET /static/{name}", securityHeaders(http.HandlerFunc(w.serveAsset)))
+	w.handle(mux, "GET /static/{name}", securityHeaders(http.HandlerFunc(w.serveAsset)))
 	// Browsers ask for /favicon.ico on their own, whatever the page says.
-	mux.Handle("GET /favicon.ico", securityHeaders(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+	w.handle(mux, "GET /favicon.ico", securityHeaders(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
 		r.SetPathValue("name", "favicon.svg")
 		w.serveAsset(rw, r)
 	})))
@@ -177,7 +179,7 @@ func (w *Web) Routes(mux *http.ServeMux) {
 	}
 	if w.signing != nil {
 		w.signRoutes(mux)
-		mux.Handle("GET "+logoPrefix+"{org}/{file}", securityHeaders(http.HandlerFunc(w.serveLogo)))
+		w.handle(mux, "GET "+logoPrefix+"{org}/{file}", securityHeaders(http.HandlerFunc(w.serveLogo)))
 	}
 	if w.staff != nil {
 		w.staffRoutes(mux)
@@ -198,7 +200,7 @@ type HandlerFunc func(http.ResponseWriter, *http.Request) error
 // be mounted this way so that it gets the headers, language, CSRF check and
 // error pages; the JSON API is not, and is untouched by this package.
 func (w *Web) Mount(mux *http.ServeMux, pattern string, fn HandlerFunc) {
-	mux.Handle(pattern, w.Protect(w.Handle(fn)))
+	w.handle(mux, pattern, w.Protect(w.Handle(fn)))
 }
 
 // MountUpload registers a page that takes files (multipart/form-data) as
@@ -206,8 +208,18 @@ func (w *Web) Mount(mux *http.ServeMux, pattern string, fn HandlerFunc) {
 // the form limit, and only for a request with a session: an upload from
 // someone not logged in is refused before its body is read.
 func (w *Web) MountUpload(mux *http.ServeMux, pattern string, fn HandlerFunc) {
-	mux.Handle(pattern, w.protect(w.Handle(fn), true))
+	w.handle(mux, pattern, w.protect(w.Handle(fn), true))
 }
+
+func (w *Web) handle(mux *http.ServeMux, pattern string, h http.Handler) {
+	mux.Handle(pattern, h)
+	w.patterns = append(w.patterns, pattern)
+}
+
+// Patterns lists the patterns Routes and Mount registered, so that a test
+// can reach every page (internal/server's tenancy matrix): a page added
+// without a case there fails it.
+func (w *Web) Patterns() []string { return slices.Clone(w.patterns) }
 
 // Protect wraps a page handler with, outermost first: the security headers,
 // the choice of language, the browser cross-origin check

@@ -8,7 +8,6 @@ package httpapi
 import (
 	"bufio"
 	"bytes"
-	"crypto/x509"
 	_ "embed"
 	"encoding/json"
 	"errors"
@@ -21,7 +20,6 @@ import (
 	"net/url"
 	"os"
 	"reflect"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -34,7 +32,6 @@ import (
 	"github.com/segl/segl/internal/ceremony"
 	"github.com/segl/segl/internal/errs"
 	"github.com/segl/segl/internal/job"
-	"github.com/segl/segl/internal/pki"
 	"github.com/segl/segl/internal/store"
 )
 
@@ -174,19 +171,7 @@ func (a *API) caller(r *http.Request) (ceremony.Caller, error) {
 		return ceremony.Caller{}, errs.E(errs.Unauthenticated, codeClientCertificateRequired,
 			"%s", ceremony.NoClientCert(a.APIURL))
 	}
-	leaf := r.TLS.VerifiedChains[0][0]
-	if !slices.Contains(leaf.ExtKeyUsage, x509.ExtKeyUsageClientAuth) {
-		// Go accepts a certificate without EKU for any use; an enterprise
-		// certificate for the API must say it is for client authentication.
-		return ceremony.Caller{}, errs.E(errs.Forbidden, ceremony.CodeCertificateNotForClientAuth,
-			"the certificate is not issued for client authentication")
-	}
-	org, err := pki.OrgNumber(leaf)
-	if err != nil || !job.ValidOrgNumber(org) {
-		return ceremony.Caller{}, errs.E(errs.Forbidden, ceremony.CodeCertificateWithoutOrgnr,
-			"the client certificate carries no organisation number")
-	}
-	return a.Svc.AuthorizeCert(r.Context(), org, fmt.Sprintf("cert:%x", leaf.SerialNumber), leaf.Subject.String())
+	return a.Svc.ClientCertCaller(r.Context(), r.TLS.VerifiedChains[0][0])
 }
 
 // createJob takes multipart/form-data: a part named "job" with the JSON

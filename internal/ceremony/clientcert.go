@@ -34,6 +34,14 @@ func (s *Service) ClientCertCaller(ctx context.Context, leaf *x509.Certificate) 
 		return Caller{}, errs.E(errs.Forbidden, CodeCertificateNotForClientAuth,
 			"the certificate is not issued for client authentication")
 	}
+	if leaf.KeyUsage != 0 && leaf.KeyUsage&x509.KeyUsageDigitalSignature == 0 {
+		// The client proves its key with a signature (CertificateVerify);
+		// a key usage that leaves out digitalSignature forbids that (RFC
+		// 5280 section 4.2.1.3, RFC 5246 section 7.4.6), and crypto/tls
+		// does not check it.
+		return Caller{}, errs.E(errs.Forbidden, CodeCertificateNotForClientAuth,
+			"the certificate's key usage does not allow digital signatures")
+	}
 	org, err := pki.OrgNumber(leaf)
 	if err != nil || !job.ValidOrgNumber(org) {
 		return Caller{}, errs.E(errs.Forbidden, CodeCertificateWithoutOrgnr,

@@ -371,7 +371,7 @@ func (w *Web) loginCallback(rw http.ResponseWriter, r *http.Request) error {
 	if s.Signer != "" {
 		retry = linkPath(s.Signer, s.Link)
 	}
-	if s.Pending == nil {
+	if s.Pending == nil || s.Area != "" { // a staff login completes at its own area's callback
 		atPage(r, "/sign/")
 		return explain(errs.E(errs.Unauthenticated, eid.CodeNoPendingLogin, "no login in progress"),
 			"sign.error.login-again", retry, "sign.error.login-again.retry")
@@ -496,7 +496,7 @@ func (w *Web) signerSession(rw http.ResponseWriter, r *http.Request, signerID st
 	if err != nil {
 		return s, nil, nil, err
 	}
-	if !s.LoggedIn() {
+	if !s.LoggedIn() || s.Area != "" { // a staff session is worth nothing here (Session.Area)
 		return s, nil, nil, errs.E(errs.Unauthenticated, codeNotLoggedIn, "log in first")
 	}
 	notFound := errs.E(errs.NotFound, store.CodeJobNotFound, "no such job")
@@ -956,7 +956,7 @@ func (w *Web) signHome(rw http.ResponseWriter, r *http.Request) error {
 		return nil
 	}
 	s, err := w.Session(rw, r)
-	if err != nil || !s.LoggedIn() || s.Signer != "" {
+	if err != nil || !s.LoggedIn() || s.Signer != "" || s.Area != "" {
 		w.Render(rw, r, "sign_home", homeView{})
 		return nil
 	}

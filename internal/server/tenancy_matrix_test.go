@@ -427,3 +427,33 @@ func wildcards(path string) []string {
 	}
 	return slices.Clip(out)
 }
+
+// TestTenancyStatusTokens: a status query token of A's job, which a
+// signer carried back to A's exit URL, tells B no more when B presents it
+// than a genuine token of a job that exists nowhere, from segl's API and
+// from Posten's. (A forged token is told apart from a genuine one:
+// TestCeremonyDirectTwoSignersToCompletion.)
+func TestTenancyStatusTokens(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	jA := e.mustCreate(e.client(orgA), directRequest())
+	genuine := e.srv.Svc.StatusToken(jA.ID, jA.Signers[0].ID)
+	gone, goneSigner := uuid.Must(uuid.NewV7()).String(), uuid.Must(uuid.NewV7()).String()
+	nowhere := e.srv.Svc.StatusToken(gone, goneSigner)
+	b := e.client(orgB).HTTP
+	for _, path := range []string{"/api/v1/status?status_query_token=", "/api/" + orgB + "/direct/signature-jobs/{job}/status?status_query_token="} {
+		ask := func(jobID, token string) tenancyAnswer {
+			req, err := http.NewRequest("GET", e.srv.URL+strings.Replace(path, "{job}", jobID, 1)+url.QueryEscape(token), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return tenancyDo(t, b, req)
+		}
+		got, gotNowhere := ask(jA.ID, genuine), ask(gone, nowhere)
+		names := []string{"token", "job", "signer"}
+		if got.normal([]string{genuine, jA.ID, jA.Signers[0].ID}, names) != gotNowhere.normal([]string{nowhere, gone, goneSigner}, names) ||
+			got.status != http.StatusNotFound {
+			t.Errorf("%s: A's token answers\n%s\na token of no job\n%s", path, got, gotNowhere)
+		}
+	}
+}

@@ -8,6 +8,65 @@ import (
 	"github.com/segl/segl/client"
 )
 
+// sessionCookie is the browser's session cookie, as somebody who copied
+// it from the browser has it.
+func (b *browser) sessionCookie() *http.Cookie {
+	b.t.Helper()
+	u, _ := url.Parse(b.e.srv.URL + "/")
+	for _, c := range b.bot.HTTP.Jar.Cookies(u) {
+		if c.Name == "__Host-segl-session" {
+			return c
+		}
+	}
+	b.t.Fatal("no session cookie")
+	return nil
+}
+
+// withCookie is a new browser holding only c.
+func (e *env) withCookie(t *testing.T, c *http.Cookie) *browser {
+	b := e.browser(t)
+	u, _ := url.Parse(e.srv.URL + "/")
+	b.bot.HTTP.Jar.SetCookies(u, []*http.Cookie{{Name: c.Name, Value: c.Value, Path: "/", Secure: true, HttpOnly: true}})
+	return b
+}
+
+// TestStaffLogoutEndsTheSession (ASVS 7.4.1): after logging out of the
+// portal or the administration, the session cookie replayed from a copy
+// opens nothing, on any node, and neither does another browser's session
+// of the same person; a new login works.
+func TestStaffLogoutEndsTheSession(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	for _, area := range []struct {
+		name, pid, page string
+		login           func(b *browser, pid string) page
+	}{
+		{"portal", larsPID, "/portal/users", (*browser).portalLogin},
+		{"admin", adminPID, "/admin/orgs", (*browser).adminLogin},
+	} {
+		t.Run(area.name, func(t *testing.T) {
+			b, other := e.browser(t), e.browser(t)
+			home := area.login(b, area.pid)
+			home.want(t, http.StatusOK, "")
+			area.login(other, area.pid).want(t, http.StatusOK, "")
+			stolen := b.sessionCookie()
+			if b.get(area.page).status != http.StatusOK {
+				t.Fatalf("%s before logout", area.page)
+			}
+			b.submit(b.get(area.page), "/"+area.name+"/logout", nil)
+			for name, br := range map[string]*browser{"the copied cookie": e.withCookie(t, stolen), "another browser": other} {
+				if p := br.get(area.page); p.status != http.StatusUnauthorized {
+					t.Errorf("%s after logout: %s %d\n%.2000s", name, area.page, p.status, p.body)
+				}
+			}
+			area.login(b, area.pid).want(t, http.StatusOK, "")
+			if p := b.get(area.page); p.status != http.StatusOK {
+				t.Errorf("a new login after logout: %s %d", area.page, p.status)
+			}
+		})
+	}
+}
+
 // TestStaffSessionOpensNoSignerPages: a session of the portal or the
 // administration is worth nothing on the signer's pages (web.Session's
 // Area), even for a person who has a task there: signing needs a login to

@@ -24,13 +24,14 @@ import (
 	"github.com/segl/segl/internal/store"
 )
 
-// Store is what the staff use cases keep: organisations, their users, and
-// the usage counts.
+// Store is what the staff use cases keep: organisations, their users, the
+// usage counts, and the generations of the staff's sessions (sessions.go).
 type Store interface {
 	store.Orgs
 	store.Users
 	store.Usage
 	store.Renewals
+	Counters
 }
 
 // Service runs the staff use cases. Store and Clock are required.

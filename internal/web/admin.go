@@ -24,7 +24,7 @@ func (w *Web) adminRoutes(mux *http.ServeMux) {
 	w.Mount(mux, "GET /admin/login", w.staffLogin(AreaAdmin))
 	w.Mount(mux, "GET /admin/login/failed", w.staffLoginFailed(AreaAdmin))
 	w.Mount(mux, "GET /admin/callback", w.staffCallback(AreaAdmin, w.adminLoggedIn))
-	w.Mount(mux, "POST /admin/logout", w.adminLogout)
+	w.Mount(mux, "POST /admin/logout", w.staffLogout(AreaAdmin))
 	w.Mount(mux, "GET /admin/orgs", w.asAdmin(w.adminOrgList))
 	w.Mount(mux, "GET /admin/orgs/new", w.asAdmin(w.adminNewOrg))
 	w.Mount(mux, "POST /admin/orgs/new", w.asAdmin(w.adminCreateOrg))
@@ -85,12 +85,5 @@ func (w *Web) adminLoggedIn(rw http.ResponseWriter, r *http.Request, id eid.Iden
 func (w *Web) adminRefused(rw http.ResponseWriter, r *http.Request, name string) error {
 	atPage(r, "/admin/")
 	w.render(rw, r, http.StatusForbidden, "admin_forbidden", struct{ Name string }{name})
-	return nil
-}
-
-// adminLogout ends the session in this browser.
-func (w *Web) adminLogout(rw http.ResponseWriter, r *http.Request) error {
-	w.EndSession(rw, r)
-	http.Redirect(rw, r, "/admin/", http.StatusSeeOther)
 	return nil
 }

@@ -43,7 +43,7 @@ func (w *Web) portalRoutes(mux *http.ServeMux) {
 	w.Mount(mux, "GET /portal/login", w.staffLogin(AreaPortal))
 	w.Mount(mux, "GET /portal/login/failed", w.staffLoginFailed(AreaPortal))
 	w.Mount(mux, "GET /portal/callback", w.staffCallback(AreaPortal, w.portalLoggedIn))
-	w.Mount(mux, "POST /portal/logout", w.portalLogout)
+	w.Mount(mux, "POST /portal/logout", w.staffLogout(AreaPortal))
 	w.Mount(mux, "GET /portal/org", w.portalOrgs)
 	w.Mount(mux, "POST /portal/org", w.portalChooseOrg)
 	w.Mount(mux, "GET /portal/jobs/new", w.portalNewJob)
@@ -73,20 +73,13 @@ func (w *Web) portalLoggedIn(rw http.ResponseWriter, r *http.Request, id eid.Ide
 		w.EndSession(rw, r)
 		return explain(errs.E(errs.Forbidden, ceremony.CodeNotAUser, "no access to the portal"), "portal.error.no-access", "", "")
 	case 1:
-		if _, err := w.NewSession(rw, r, Session{Area: AreaPortal, Org: orgs[0].Number}.withIdentity(id)); err != nil {
+		if err := w.newStaffSession(rw, r, Session{Area: AreaPortal, Org: orgs[0].Number}.withIdentity(id)); err != nil {
 			return err
 		}
 		http.Redirect(rw, r, "/portal/", http.StatusSeeOther)
 	default:
 		http.Redirect(rw, r, "/portal/org", http.StatusSeeOther)
 	}
-	return nil
-}
-
-// portalLogout ends the session in this browser.
-func (w *Web) portalLogout(rw http.ResponseWriter, r *http.Request) error {
-	w.EndSession(rw, r)
-	http.Redirect(rw, r, "/portal/", http.StatusSeeOther)
 	return nil
 }
 
@@ -150,6 +143,12 @@ func (w *Web) portalAccess(rw http.ResponseWriter, r *http.Request) (access, err
 // logged-in person, the jobs of the organisation they act for.
 func (w *Web) portalHome(rw http.ResponseWriter, r *http.Request) error {
 	s, err := w.Session(rw, r)
+	if err == nil && s.LoggedIn() && s.Area == AreaPortal {
+		err = w.staffSessionLive(r, s)
+		if err != nil && !errs.Is(err, errs.Unauthenticated) {
+			return err
+		}
+	}
 	if err != nil || !s.LoggedIn() || s.Area != AreaPortal {
 		w.Render(rw, r, "portal_start", nil)
 		return nil
@@ -211,7 +210,7 @@ func (w *Web) portalChooseOrg(rw http.ResponseWriter, r *http.Request) error {
 	if !slices.ContainsFunc(orgs, func(o store.Org) bool { return o.Number == chosen }) {
 		return explain(errs.E(errs.Forbidden, ceremony.CodeNotAUser, "not a user of %s", chosen), "portal.error.no-access", "", "")
 	}
-	next := Session{Area: AreaPortal, Org: chosen}.withIdentity(s.Identity())
+	next := Session{Area: AreaPortal, Org: chosen, Gen: s.Gen}.withIdentity(s.Identity())
 	if _, err := w.NewSession(rw, r, next); err != nil {
 		return err
 	}

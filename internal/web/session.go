@@ -30,11 +30,15 @@ import (
 //     and the sliding idle limit (Options.SessionIdle, 15 minutes) and the
 //     absolute limit (SessionMax, 2 hours) bound how long it is worth
 //     anything;
-//   - a stateless session cannot be revoked before it ends. Logout only
-//     deletes the cookie in that browser, so every handler must still check
-//     the job and signer state in the store: a session never lets a signer
-//     sign twice or act on a job that has been cancelled, it only says who
-//     they are and which one job (and signer) they were let in for;
+//   - a stateless session cannot be revoked before it ends. A signer's
+//     logout only deletes the cookie in that browser, so every handler must
+//     still check the job and signer state in the store: a session never
+//     lets a signer sign twice or act on a job that has been cancelled, it
+//     only says who they are and which one job (and signer) they were let
+//     in for. A staff session (the portal, the administration) is ended
+//     everywhere by its person's logout, through the session generation
+//     the store keeps for them (Gen, staff.Service.EndSessions); a signer
+//     gets none, as no identity number of a signer may outlive its job;
 //   - timestamps are the server's own (Options.Clock), so a client cannot
 //     extend a session; a session stamped in the future beyond a minute of
 //     clock skew between nodes is refused.
@@ -84,6 +88,10 @@ type Session struct {
 	// Coded is the signer (id) whose one-time code this browser entered,
 	// for signers addressed by e-mail or mobile (MISSION S9).
 	Coded string `json:"coded,omitempty"`
+	// Gen is the staff session generation the session was made in
+	// (staff.Service.EndSessions): a logout moves the person's generation
+	// past it, and the staff pages then refuse the session on every node.
+	Gen int64 `json:"gen,omitempty"`
 
 	// The rest of the verified login, for the signing act's evidence.
 	Name    string `json:"name,omitempty"`

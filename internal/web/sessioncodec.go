@@ -3,6 +3,7 @@ package web
 import (
 	"bytes"
 	"encoding/json"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -101,6 +102,8 @@ func readSession(b []byte) (Session, bool) {
 			return d.str(&s.Org)
 		case "coded":
 			return d.str(&s.Coded)
+		case "gen":
+			return d.int(&s.Gen)
 		case "name":
 			return d.str(&s.Name)
 		case "eid":
@@ -182,6 +185,24 @@ func (d *sessionDecoder) quoted() ([]byte, bool) {
 	raw := d.b[:end+2]
 	d.b = d.b[end+2:]
 	return raw, true
+}
+
+// int reads a number as encoding/json writes an int64 that is not
+// negative: digits, without a leading zero.
+func (d *sessionDecoder) int(v *int64) bool {
+	n := 0
+	for n < len(d.b) && '0' <= d.b[n] && d.b[n] <= '9' {
+		n++
+	}
+	if n == 0 || n > 1 && d.b[0] == '0' {
+		return false
+	}
+	x, err := strconv.ParseInt(string(d.b[:n]), 10, 64)
+	if err != nil {
+		return false
+	}
+	*v, d.b = x, d.b[n:]
+	return true
 }
 
 // time reads a time as time.Time.UnmarshalJSON does.

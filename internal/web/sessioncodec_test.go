@@ -134,6 +134,8 @@ func TestEverySessionFieldReadDirectly(t *testing.T) {
 			switch {
 			case f.Kind() == reflect.String:
 				f.SetString("x" + v.Type().Field(i).Name)
+			case f.Kind() == reflect.Int64:
+				f.SetInt(int64(1000 + i))
 			case f.Type() == reflect.TypeOf(now):
 				f.Set(reflect.ValueOf(now))
 			case f.Kind() == reflect.Pointer && f.Type().Elem().Kind() == reflect.Struct:

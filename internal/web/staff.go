@@ -90,7 +90,7 @@ func (w *Web) staffCallback(area string, done func(rw http.ResponseWriter, r *ht
 			http.Redirect(rw, r, "/"+area+"/login/failed?"+url.Values{"why": {why}}.Encode(), http.StatusSeeOther)
 			return nil
 		}
-		if _, err := w.NewSession(rw, r, Session{Area: area}.withIdentity(id)); err != nil {
+		if err := w.newStaffSession(rw, r, Session{Area: area}.withIdentity(id)); err != nil {
 			return err
 		}
 		return done(rw, r, id)
@@ -146,8 +146,54 @@ func (w *Web) staffSession(rw http.ResponseWriter, r *http.Request, area string)
 	if err == nil && (!s.LoggedIn() || s.Area != area || !eid.Assurance(s.LoA).AtLeast(eid.High)) {
 		err = errs.E(errs.Unauthenticated, codeNotLoggedIn, "log in first")
 	}
-	if err != nil {
+	if err == nil {
+		err = w.staffSessionLive(r, s)
+	}
+	if errs.Is(err, errs.Unauthenticated) {
 		return s, explain(err, "staff.error.login", "/"+area+"/login", "staff.error.login.retry")
 	}
-	return s, nil
+	return s, err
+}
+
+// staffSessionLive refuses a staff session its person has logged out of
+// since, in this browser or another (staff.Service.EndSessions).
+func (w *Web) staffSessionLive(r *http.Request, s Session) error {
+	gen, err := w.staff.Admin.SessionGeneration(r.Context(), s.Subject)
+	if err != nil {
+		return err
+	}
+	if s.Gen < gen {
+		return errs.E(errs.Unauthenticated, codeSessionEnded, "logged out of this session")
+	}
+	return nil
+}
+
+// newStaffSession starts a staff session (NewSession) in its person's
+// current session generation.
+func (w *Web) newStaffSession(rw http.ResponseWriter, r *http.Request, s Session) error {
+	gen, err := w.staff.Admin.SessionGeneration(r.Context(), s.Subject)
+	if err != nil {
+		return err
+	}
+	s.Gen = gen
+	_, err = w.NewSession(rw, r, s)
+	return err
+}
+
+// staffLogout ends the person's staff sessions, this one and those of
+// other browsers, everywhere (staff.Service.EndSessions), and deletes the
+// cookie; then area's start page.
+func (w *Web) staffLogout(area string) HandlerFunc {
+	return func(rw http.ResponseWriter, r *http.Request) error {
+		// Authentic is enough: ending the generation of an expired
+		// session ends nothing that was still good.
+		if s, _, err := w.openSession(r); err == nil && s.LoggedIn() && s.Area != "" {
+			if err := w.staff.Admin.EndSessions(r.Context(), s.Subject, s.Gen); err != nil {
+				return err
+			}
+		}
+		w.EndSession(rw, r)
+		http.Redirect(rw, r, "/"+area+"/", http.StatusSeeOther)
+		return nil
+	}
 }

@@ -1,0 +1,48 @@
+package staff
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+)
+
+// The staff pages' sessions are sealed cookies that any node opens without
+// asking anybody (internal/web), so logging out cannot delete a session
+// where it lives: a copy of the cookie would stay good until its idle or
+// absolute limit. Instead each person has a session generation, a counter
+// in the store that only grows: a staff session carries the generation it
+// was made in, logging out moves the counter past it, and every staff
+// page refuses a session of an earlier generation, on every node (ASVS
+// 7.4.1: "disallowing tokens produced before a per-user date"). One
+// counter per person: logging out ends all their staff sessions, the
+// portal's and the administration's, in every browser.
+
+// Counters are named numbers that only grow: the store's cursors
+// (store.Outbox), which SetCursor never moves back.
+type Counters interface {
+	Cursor(ctx context.Context, name string) (int64, error)
+	SetCursor(ctx context.Context, name string, seq int64) error
+}
+
+// generationName is the counter of a person's staff sessions. The name
+// hashes the identity number only to keep it out of the cursors' names;
+// the users table holds it in the clear.
+func generationName(pid string) string {
+	sum := sha256.Sum256([]byte("segl staff sessions\x00" + pid))
+	return "staff-sessions/" + hex.EncodeToString(sum[:16])
+}
+
+// SessionGeneration is the person's current session generation: their
+// sessions of an earlier one have ended.
+func (s *Service) SessionGeneration(ctx context.Context, pid string) (int64, error) {
+	return s.Store.Cursor(ctx, generationName(pid))
+}
+
+// EndSessions ends the person's staff sessions of generation gen and
+// earlier (their logout from a session of generation gen). On SQLite the
+// change is not waited for on disk (store.Outbox.SetCursor): a logout lost
+// to a power failure right after it leaves those sessions to their idle
+// and absolute limits.
+func (s *Service) EndSessions(ctx context.Context, pid string, gen int64) error {
+	return s.Store.SetCursor(ctx, generationName(pid), gen+1)
+}

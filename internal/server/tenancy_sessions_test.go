@@ -3,6 +3,7 @@ package server_test
 import (
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/segl/segl/client"
@@ -108,6 +109,55 @@ func TestStaffSessionOpensNoSignerPages(t *testing.T) {
 		})
 	}
 	if got, err := e.client(orgA).Job(t.Context(), j.ID); err != nil || got.Signers[0].Status == "signed" {
+		t.Fatalf("the job after: %v %+v", err, got)
+	}
+}
+
+// TestSignerCannotChangeTheResult: a signer who has signed can neither
+// reject nor sign again with their session; a signer whose job the sender
+// cancelled, then deleted, can no longer sign it nor read its documents.
+func TestSignerCannotChangeTheResult(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	c := e.client(orgA)
+	j := e.mustCreate(c, directRequest())
+	ola := e.browser(t)
+	view := ola.login(j.Signers[0].SigningURL, olaPID, "")
+	view.want(t, http.StatusOK, "Arbeidsavtale")
+	ola.submit(view, "/sign", url.Values{"confirm": {"yes"}}).exitToken(t, "https://sender.example/ok")
+	// Back to the sender's completion URL, as after signing: nothing to
+	// reject any more.
+	if p := ola.submit(view, "/reject", url.Values{"confirm": {"yes"}, "reason": {"angret"}}); p.status < 400 && !strings.HasPrefix(p.location, "https://sender.example/ok") {
+		t.Errorf("rejecting after signing: %d %s", p.status, p.location)
+	}
+	kari := e.browser(t)
+	kariView := kari.login(j.Signers[1].SigningURL, kariPID, "")
+	kariView.want(t, http.StatusOK, "Arbeidsavtale")
+	got, err := c.Job(t.Context(), j.ID)
+	if err != nil || got.Signers[0].Status != "signed" || got.Signers[0].RejectionReason != "" {
+		t.Fatalf("Ola after rejecting a signed job: %v %+v", err, got)
+	}
+
+	if _, err := c.CancelJob(t.Context(), j.ID); err != nil {
+		t.Fatal(err)
+	}
+	kari.bot.Follow = false
+	// Back to the sender's error URL, with nothing signed.
+	if p := kari.submit(kariView, "/sign", url.Values{"confirm": {"yes"}}); p.status < 400 && !strings.HasPrefix(p.location, "https://sender.example/err") {
+		t.Errorf("signing a cancelled job: %d %s", p.status, p.location)
+	}
+	doc := "/sign/" + j.Signers[1].ID + "/documents/" + j.Documents[0].ID
+	if _, err := c.DeleteJob(t.Context(), j.ID); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{doc, "/sign/" + j.Signers[1].ID + "/job", "/sign/" + j.Signers[0].ID + "/signed/" + j.Documents[0].ID} {
+		for _, b := range []*browser{kari, ola} {
+			if got := b.get(p); got.status < 300 || strings.HasPrefix(got.body, "%PDF") {
+				t.Errorf("%s of a deleted job: %d", p, got.status)
+			}
+		}
+	}
+	if got, err := c.Job(t.Context(), j.ID); err != nil || got.Status != "cancelled" || got.Signers[1].Status == "signed" {
 		t.Fatalf("the job after: %v %+v", err, got)
 	}
 }

@@ -321,6 +321,68 @@ func TestTenancyMatrix(t *testing.T) {
 		t.Errorf("routes without a row in tenancyRoutes: %q", missing)
 	}
 
+	// Every form of the pages, posted by B's own people with B's own ids
+	// from another site: refused (403) without the CSRF token, and with it
+	// when the browser says the request is cross-site (ASVS 3.5).
+	type former struct {
+		b         *browser
+		tokenPage string
+	}
+	forms := map[string]former{"/portal/": {lars, "/portal/"}, "/admin/": {larsAdmin, "/admin/"},
+		"/sign/": {olaB, "/sign/" + jB.Signers[0].ID + "/job"}}
+	for _, pattern := range e.srv.Routes {
+		method, path, _ := strings.Cut(pattern, " ")
+		if path == "" || safeMethod(method) {
+			continue
+		}
+		var f former
+		for prefix, ff := range forms {
+			if strings.HasPrefix(path, prefix) {
+				f = ff
+			}
+		}
+		if f.b == nil {
+			continue
+		}
+		br := f.b
+		_, own := jobs(path)
+		for _, n := range wildcards(path) {
+			path = strings.Replace(path, "{"+n+"}", own[n], 1)
+		}
+		m := csrfTokenRE.FindStringSubmatch(br.get(f.tokenPage).body)
+		if m == nil {
+			t.Fatalf("no CSRF token on %s", f.tokenPage)
+		}
+		for _, forged := range []struct {
+			name   string
+			header http.Header
+			token  bool
+		}{
+			{"no token", nil, false},
+			{"cross-site with the token", http.Header{"Sec-Fetch-Site": {"cross-site"}}, true},
+			{"another origin with the token", http.Header{"Origin": {"https://evil.example"}}, true},
+		} {
+			form := url.Values{"confirm": {"yes"}, "org": {orgB}, "pid": {kariPID}, "role": {"admin"}}
+			if forged.token {
+				form.Set("csrf_token", m[1])
+			}
+			req, err := http.NewRequest(method, e.srv.URL+path, strings.NewReader(form.Encode()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			for k, v := range forged.header {
+				req.Header[k] = v
+			}
+			if p := br.check(br.bot.Do(req)); p.status != http.StatusForbidden {
+				t.Errorf("%s posted %s: %d, want 403\n%.1000s", pattern, forged.name, p.status, p.body)
+			}
+		}
+	}
+	if got, err := b.Job(ctx, jB.ID); err != nil || got.Status != client.JobActive || got.Signers[0].Status != "waiting" && got.Signers[0].Status != "notified" {
+		t.Errorf("B's job after the forged forms: %v %+v", err, got)
+	}
+
 	// Nothing of A's changed: no job cancelled, deleted, signed or
 	// rejected, no user changed or removed, the organisation active.
 	for _, j := range []*client.Job{jA, jAP} {

@@ -263,10 +263,7 @@ func TestTenancyMatrix(t *testing.T) {
 				who, longest = as, len(prefix)
 			}
 		}
-		names := wildcards(path)
-		for _, field := range want.form {
-			names = append(names, field)
-		}
+		names := append(wildcards(path), want.form...)
 		foreign, own := jobs(path)
 		for _, ac := range who {
 			for k := 0; k < len(names); k++ {

@@ -19,13 +19,7 @@ func TestProductionSeal(t *testing.T) {
 	t.Parallel()
 	dev := newEnv(t)
 	pki := filepath.Join(dev.data, "pki")
-	prod := newEnvB(t, func(c *config.Config) {
-		c.Dev = false
-		c.TLSCert, c.TLSKey, c.ClientCAs = filepath.Join(pki, "server.pem"), filepath.Join(pki, "server.key"), filepath.Join(pki, "root-ca.pem")
-		c.SealKey, c.SealCert = filepath.Join(pki, "seal.key"), filepath.Join(pki, "seal.pem")
-		c.TSAURL, c.OCSPURL, c.PKITrust = dev.srv.URL+"/dev/tsa", dev.srv.URL+"/dev/ocsp", filepath.Join(pki, "root-ca.pem")
-		c.CRLURL = dev.srv.URL + "/dev/root-crl"
-	})
+	prod := newEnvB(t, asProduction(dev))
 	ctx := context.Background()
 	// Onboarding is the administrator's job outside --dev.
 	if err := prod.srv.Store.PutOrg(ctx, testBy, store.Org{Number: orgA, Name: "Lånekassen test", Active: true,
@@ -58,4 +52,18 @@ func TestProductionSeal(t *testing.T) {
 	}
 	prod.completed(c, j.ID)
 	signedPasses(t, c, j.ID, j.Documents[0].ID, dev.srv.Dev.Roots(), 0)
+}
+
+// asProduction configures a server as an operator would outside --dev,
+// with the files of dev's PKI and dev's TSA, OCSP responder and root CRL
+// as the remote services.
+func asProduction(dev *env) func(*config.Config) {
+	pki := filepath.Join(dev.data, "pki")
+	return func(c *config.Config) {
+		c.Dev = false
+		c.TLSCert, c.TLSKey, c.ClientCAs = filepath.Join(pki, "server.pem"), filepath.Join(pki, "server.key"), filepath.Join(pki, "root-ca.pem")
+		c.SealKey, c.SealCert = filepath.Join(pki, "seal.key"), filepath.Join(pki, "seal.pem")
+		c.TSAURL, c.OCSPURL, c.PKITrust = dev.srv.URL+"/dev/tsa", dev.srv.URL+"/dev/ocsp", filepath.Join(pki, "root-ca.pem")
+		c.CRLURL = dev.srv.URL + "/dev/root-crl"
+	}
 }

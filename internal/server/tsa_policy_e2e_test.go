@@ -30,13 +30,7 @@ func TestTSAPolicyPinned(t *testing.T) {
 		"fail/another-policy": {"1.3.6.1.4.1.32473.3161.2", false},
 	} {
 		t.Run(name, func(t *testing.T) {
-			prod := newEnvB(t, func(c *config.Config) {
-				c.Dev = false
-				c.TLSCert, c.TLSKey, c.ClientCAs = filepath.Join(pki, "server.pem"), filepath.Join(pki, "server.key"), filepath.Join(pki, "root-ca.pem")
-				c.SealKey, c.SealCert = filepath.Join(pki, "seal.key"), filepath.Join(pki, "seal.pem")
-				c.TSAURL, c.TSAPolicy, c.OCSPURL = dev.srv.URL+"/dev/tsa", tc.policy, dev.srv.URL+"/dev/ocsp"
-				c.PKITrust, c.CRLURL = filepath.Join(pki, "root-ca.pem"), dev.srv.URL+"/dev/root-crl"
-			})
+			prod := newEnvB(t, asProduction(dev), func(c *config.Config) { c.TSAPolicy = tc.policy })
 			ctx := context.Background()
 			if err := prod.srv.Store.PutOrg(ctx, testBy, store.Org{Number: orgA, Name: "Lånekassen test", Active: true,
 				SignatureTypes: []job.SignatureType{job.Authenticated}}); err != nil {

@@ -2,16 +2,13 @@ package signing
 
 import (
 	"bytes"
-	"context"
 	"math/big"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/segl/segl/internal/errs"
-	"github.com/segl/segl/internal/job"
 	"github.com/segl/segl/internal/pki"
-	"github.com/segl/segl/internal/testdocs"
 )
 
 // TestRevokedSealSignsNothing: once the seal's certificate is revoked, a
@@ -25,16 +22,11 @@ func TestRevokedSealSignsNothing(t *testing.T) {
 	d := env.dev
 	revoked := &oneRevocation{}
 	e := env.engine(t, func(c *Config) { c.OCSP = pki.DevOCSP{Dev: d, Revoked: revoked, Now: time.Now} })
-	j := Job{ID: "0195a3f2-7c1d-7e55-9f00-4b2a1c9d8e79", Title: "Leieavtale", SenderOrg: "312345679",
-		SenderName: "Eksempel kommune", Identifier: job.ShowBirthDateAndName, Signers: 2, Lang: "nb"}
-	doc := prepare(t, e, j, "doc-1", "Leieavtale", "leieavtale.pdf", "application/pdf", testdocs.PDF("Leieavtale", 5_000))
-	sign(t, e, Act{Job: j, Slot: 0, Signer: ola, SignedAt: time.Now()}, []*document{doc})
+	doc, secondAct := halfSigned(t, e, "0195a3f2-7c1d-7e55-9f00-4b2a1c9d8e79")
 
 	revoked.set(d.Seal.Cert.SerialNumber, time.Now().Add(-time.Second))
 	var out bytes.Buffer
-	act := Act{Job: j, Documents: []Document{doc.meta}, Slot: 1, Signer: kari, SignedAt: time.Now()}
-	_, _, err := e.signRevisions(context.Background(), act, nil,
-		[]Revision{{Document: doc.meta.ID, Src: bytes.NewReader(doc.data), Size: int64(len(doc.data)), Out: &out}})
+	err := secondAct(&out)
 	if errs.KindOf(err) != errs.Unavailable || !errs.HasCode(err, codeCertificateRevoked) {
 		t.Fatalf("act with a revoked seal: %v, want %s", err, codeCertificateRevoked)
 	}

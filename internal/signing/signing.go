@@ -942,7 +942,7 @@ func (e *Engine) validationData(ctx context.Context, cert *x509.Certificate, cha
 		if err != nil {
 			return fmt.Errorf("signing: %w", err)
 		}
-		if err := refuseRevoked(path, ocsps, crls, e.now()); err != nil {
+		if err := refuseRevoked(path, ocsps, crls); err != nil {
 			return err
 		}
 		for _, c := range path {
@@ -977,15 +977,17 @@ func (e *Engine) validationData(ctx context.Context, cert *x509.Certificate, cha
 // (EN 319 102-1 REVOKED). The act is refused before a key is used, as an
 // outage: nothing can be signed until the operator (for the seal or the
 // TSA) or the remote signing service (for a signer's own key) replaces it.
-func refuseRevoked(path []*x509.Certificate, ocsps, crls [][]byte, now time.Time) error {
+// The data was gathered for an act made now, so any revocation it reports
+// has happened.
+func refuseRevoked(path []*x509.Certificate, ocsps, crls [][]byte) error {
 	for _, c := range path {
 		for _, der := range ocsps {
-			if at, ok := pki.RevokedIn(der, c.SerialNumber); ok && !at.After(now) {
+			if at, ok := pki.RevokedIn(der, c.SerialNumber); ok {
 				return errs.E(errs.Unavailable, codeCertificateRevoked, "%q was revoked at %v", c.Subject.CommonName, at.UTC())
 			}
 		}
 		for _, der := range crls {
-			if at, ok := pki.RevokedInCRL(der, c); ok && !at.After(now) {
+			if at, ok := pki.RevokedInCRL(der, c); ok {
 				return errs.E(errs.Unavailable, codeCertificateRevoked, "%q was revoked at %v", c.Subject.CommonName, at.UTC())
 			}
 		}

@@ -84,17 +84,8 @@ func TestPartnerOutagesAreUnavailable(t *testing.T) {
 		c.TSA = client
 		c.OCSP = flakyRevocations{pki.DevOCSP{Dev: d, Revoked: rev, Now: time.Now}, &revocationsDown}
 	})
-	j := Job{ID: "0195a3f2-7c1d-7e55-9f00-4b2a1c9d8e78", Title: "Leieavtale", SenderOrg: "312345679",
-		SenderName: "Eksempel kommune", Identifier: job.ShowBirthDateAndName, Signers: 2, Lang: "nb"}
-	doc := prepare(t, e, j, "doc-1", "Leieavtale", "leieavtale.pdf", "application/pdf", testdocs.PDF("Leieavtale", 5_000))
-	sign(t, e, Act{Job: j, Slot: 0, Signer: ola, SignedAt: time.Now()}, []*document{doc}) // while the TSA is up
-	act := Act{Job: j, Documents: []Document{doc.meta}, Slot: 1, Signer: kari, SignedAt: time.Now()}
-	signAct := func() error {
-		var out bytes.Buffer
-		_, _, err := e.signRevisions(context.Background(), act, nil,
-			[]Revision{{Document: doc.meta.ID, Src: bytes.NewReader(doc.data), Size: int64(len(doc.data)), Out: &out}})
-		return err
-	}
+	doc, secondAct := halfSigned(t, e, "0195a3f2-7c1d-7e55-9f00-4b2a1c9d8e78") // while the TSA is up
+	signAct := func() error { return secondAct(&bytes.Buffer{}) }
 	completeOnce := func() error {
 		var out bytes.Buffer
 		return e.completeTo(context.Background(), &out, bytes.NewReader(doc.data), int64(len(doc.data)), nil)
@@ -152,4 +143,21 @@ func (f flakyRevocations) CRL(ctx context.Context, cert, issuer *x509.Certificat
 		return nil, errResponderDown
 	}
 	return f.RevocationSource.CRL(ctx, cert, issuer)
+}
+
+// halfSigned prepares the document of a job for two signers and signs it
+// in the first slot; secondAct makes the second signer's act on it,
+// writing to out, as often as a test likes (nothing is recorded).
+func halfSigned(t *testing.T, e *Engine, jobID string) (doc *document, secondAct func(out *bytes.Buffer) error) {
+	t.Helper()
+	j := Job{ID: jobID, Title: "Leieavtale", SenderOrg: "312345679",
+		SenderName: "Eksempel kommune", Identifier: job.ShowBirthDateAndName, Signers: 2, Lang: "nb"}
+	doc = prepare(t, e, j, "doc-1", "Leieavtale", "leieavtale.pdf", "application/pdf", testdocs.PDF("Leieavtale", 5_000))
+	sign(t, e, Act{Job: j, Slot: 0, Signer: ola, SignedAt: time.Now()}, []*document{doc})
+	act := Act{Job: j, Documents: []Document{doc.meta}, Slot: 1, Signer: kari, SignedAt: time.Now()}
+	return doc, func(out *bytes.Buffer) error {
+		_, _, err := e.signRevisions(context.Background(), act, nil,
+			[]Revision{{Document: doc.meta.ID, Src: bytes.NewReader(doc.data), Size: int64(len(doc.data)), Out: out}})
+		return err
+	}
 }

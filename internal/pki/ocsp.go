@@ -199,20 +199,23 @@ func hashForOID(oid asn1.ObjectIdentifier) crypto.Hash {
 	return 0
 }
 
-// issuedByUs reports whether a CertID names the issuing CA: per RFC 6960
-// section 4.1.1 issuerNameHash is the hash of the issuer's DER subject and
+// issuedByUs reports whether a CertID names the issuing CA.
+func (d *Dev) issuedByUs(id certIDASN1) bool { return namesIssuer(id, d.Issuing.Cert) }
+
+// namesIssuer reports whether a CertID names issuer: per RFC 6960 section
+// 4.1.1 issuerNameHash is the hash of the issuer's DER subject and
 // issuerKeyHash the hash of its subjectPublicKey bits.
-func (d *Dev) issuedByUs(id certIDASN1) bool {
+func namesIssuer(id certIDASN1, issuer *x509.Certificate) bool {
 	h := hashForOID(id.HashAlgorithm.Algorithm)
 	if h == 0 {
 		return false
 	}
-	keyBits, err := spkiBits(d.Issuing.Cert.RawSubjectPublicKeyInfo)
+	keyBits, err := spkiBits(issuer.RawSubjectPublicKeyInfo)
 	if err != nil {
 		return false
 	}
 	nh := h.New()
-	nh.Write(d.Issuing.Cert.RawSubject)
+	nh.Write(issuer.RawSubject)
 	kh := h.New()
 	kh.Write(keyBits)
 	return bytes.Equal(nh.Sum(nil), id.IssuerNameHash) && bytes.Equal(kh.Sum(nil), id.IssuerKeyHash)

@@ -4,16 +4,17 @@ import (
 	"bytes"
 	"crypto/x509"
 	"encoding/asn1"
-	"math/big"
 	"time"
 )
 
-// RevokedIn reports whether the OCSP response der says that the
-// certificate with serial is revoked, and since when. It reads the
-// response's structure only, for data its source has already checked
-// (HTTPOCSP, RevocationCache, the development responder): never a trust
-// decision about data from elsewhere.
-func RevokedIn(der []byte, serial *big.Int) (time.Time, bool) {
+// RevokedIn reports whether the OCSP response der says that cert, issued
+// by issuer, is revoked, and since when. A single response counts only if
+// its CertID names both (RFC 6960 section 4.1.1): a serial number is
+// unique only under its issuer. It reads the response's structure only,
+// for data its source has already checked (HTTPOCSP, RevocationCache, the
+// development responder): never a trust decision about data from
+// elsewhere.
+func RevokedIn(der []byte, cert, issuer *x509.Certificate) (time.Time, bool) {
 	var resp ocspResponseASN1
 	if _, err := asn1.Unmarshal(der, &resp); err != nil {
 		return time.Time{}, false
@@ -29,7 +30,7 @@ func RevokedIn(der []byte, serial *big.Int) (time.Time, bool) {
 	for _, r := range data.Responses {
 		var id certIDASN1
 		if _, err := asn1.Unmarshal(r.CertID.FullBytes, &id); err != nil || id.SerialNumber == nil ||
-			id.SerialNumber.Cmp(serial) != 0 {
+			id.SerialNumber.Cmp(cert.SerialNumber) != 0 || !namesIssuer(id, issuer) {
 			continue
 		}
 		if !r.Revoked.RevocationTime.IsZero() {

@@ -980,9 +980,12 @@ func (e *Engine) validationData(ctx context.Context, cert *x509.Certificate, cha
 // The data was gathered for an act made now, so any revocation it reports
 // has happened.
 func refuseRevoked(path []*x509.Certificate, ocsps, crls [][]byte) error {
-	for _, c := range path {
+	for i, c := range path {
 		for _, der := range ocsps {
-			if at, ok := pki.RevokedIn(der, c.SerialNumber); ok {
+			if i+1 == len(path) {
+				break // a root has no issuer to name in a CertID
+			}
+			if at, ok := pki.RevokedIn(der, c, path[i+1]); ok {
 				return errs.E(errs.Unavailable, codeCertificateRevoked, "%q was revoked at %v", c.Subject.CommonName, at.UTC())
 			}
 		}

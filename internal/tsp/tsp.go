@@ -60,7 +60,10 @@ var (
 	ErrSignerCertID   = errors.New("tsp: signing certificate attribute mismatch")
 	ErrTSACertificate = errors.New("tsp: certificate not fit for time-stamping")
 	ErrChain          = errors.New("tsp: certificate chain invalid")
-	ErrGenTime        = errors.New("tsp: time-stamp time out of range")
+	// ErrOutsideValidity is a token whose genTime lies outside its TSA
+	// certificate's validity; it wraps ErrChain too.
+	ErrOutsideValidity = errors.New("tsp: gentime outside the tsa certificate's validity")
+	ErrGenTime         = errors.New("tsp: time-stamp time out of range")
 )
 
 // Status is a PKIStatus (RFC 3161 §2.4.2).

@@ -136,8 +136,8 @@ func Verify(tok []byte, h crypto.Hash, digest []byte, opts VerifyOptions) (*Info
 		// The chain may be checked at a later time than genTime; the
 		// certificate must still have been valid when the token was made,
 		// or a token could be dated before its TSA existed.
-		return nil, fmt.Errorf("%w: %w", ErrChain, x509.CertificateInvalidError{Cert: cert, Reason: x509.Expired,
-			Detail: fmt.Sprintf("gentime %v is outside the tsa certificate's validity", t.genTime.UTC().Format(time.RFC3339))})
+		return nil, fmt.Errorf("%w: %w: %w", ErrChain, ErrOutsideValidity, x509.CertificateInvalidError{Cert: cert, Reason: x509.Expired,
+			Detail: "gentime " + t.genTime.UTC().Format(time.RFC3339)})
 	}
 	ih, err := t.tst.MessageImprint.hash()
 	if err != nil {

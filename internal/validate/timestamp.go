@@ -32,7 +32,7 @@ func checkTimeStamp(token []byte, h crypto.Hash, digest []byte, roots *x509.Cert
 			ts.GenTime = parsed.GenTime
 			if parsed.Certificate != nil {
 				ts.TSA = describe(parsed.Certificate)
-				if errors.Is(err, tsp.ErrChain) && parsed.GenTime.Before(parsed.Certificate.NotBefore) {
+				if errors.Is(err, tsp.ErrOutsideValidity) && parsed.GenTime.Before(parsed.Certificate.NotBefore) {
 					// A token dated before its TSA certificate was issued
 					// (EN 319 102-1 table 5: NOT_YET_VALID).
 					ts.Result = failed(NotYetValid, "time-stamp made before its certificate was valid: %v", err)

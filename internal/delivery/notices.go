@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/segl/segl/internal/ceremony"
 	"github.com/segl/segl/internal/errs"
@@ -118,7 +119,7 @@ func (d *Service) notifySigner(ctx context.Context, t task) error {
 	if t.Reminder {
 		template, kind = notify.Reminder, "reminder"
 	}
-	data := map[string]any{"Sender": sender, "Title": oneLine(j.Title), "Link": d.signerLink(j, s), "Deadline": j.ExpiresAt}
+	data := map[string]any{"Sender": oneLine(sender), "Title": oneLine(j.Title), "Link": d.signerLink(j, s), "Deadline": j.ExpiresAt}
 	if j.Description != "" {
 		data["Note"] = j.Description
 	}
@@ -269,8 +270,16 @@ func (d *Service) sendCode(ctx context.Context, t task) error {
 	return err
 }
 
-// oneLine puts a job title on one line for a notice, whose subject is an
-// e-mail header: a title may hold line breaks (job.Request.Validate allows
-// them as it does in a description), and notify refuses any in a header,
-// for good, so the notice would never go out.
-func oneLine(title string) string { return strings.ReplaceAll(title, "\n", " ") }
+// oneLine puts a job title or a sender's name on one line for a notice,
+// whose subject is an e-mail header: a title may hold line breaks
+// (job.Request.Validate allows them as it does in a description), a name
+// stored before names were checked any control character, and notify
+// refuses them in a header, for good, so the notice would never go out.
+func oneLine(s string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return ' '
+		}
+		return r
+	}, s)
+}

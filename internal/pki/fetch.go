@@ -210,7 +210,7 @@ func checkFetchedOCSP(der []byte, cert, issuer *x509.Certificate, nonce []byte, 
 	if err != nil {
 		return err
 	}
-	if echoed != nil && !bytes.Equal(echoed, nonce) {
+	if echoed != nil && !echoes(echoed, nonce) {
 		return errors.New("nonce does not match the request")
 	}
 	switch {
@@ -247,8 +247,9 @@ func CheckOCSPResponder(resp *ocsp.Response, issuer *x509.Certificate) error {
 	return nil
 }
 
-// responseNonce returns the nonce in a basic response's
-// responseExtensions (RFC 6960 §4.4.1), or nil when there is none.
+// responseNonce returns the value of the nonce extension in a basic
+// response's responseExtensions (RFC 6960 §4.4.1), as it came, or nil when
+// there is none.
 func responseNonce(der []byte) ([]byte, error) {
 	var resp ocspResponseASN1
 	if _, err := asn1.Unmarshal(der, &resp); err != nil {
@@ -264,14 +265,22 @@ func responseNonce(der []byte) ([]byte, error) {
 	}
 	for _, ext := range data.Extensions {
 		if ext.Id.Equal(oidOCSPNonce) {
-			var nonce []byte
-			if rest, err := asn1.Unmarshal(ext.Value, &nonce); err != nil || len(rest) > 0 {
-				return nil, errors.New("malformed nonce")
-			}
-			return nonce, nil
+			return ext.Value, nil
 		}
 	}
 	return nil, nil
+}
+
+// echoes reports whether an echoed nonce extension value is the nonce
+// sent: the OCTET STRING that RFC 8954 §2.1 puts in the extension, as sent,
+// or the bare nonce, which responders written to RFC 2560 (which left the
+// encoding open) echo.
+func echoes(value, nonce []byte) bool {
+	if bytes.Equal(value, nonce) {
+		return true
+	}
+	sent, err := asn1.Marshal(nonce)
+	return err == nil && bytes.Equal(value, sent)
 }
 
 // CRL fetches the CRL at cert's first HTTP distribution point (RFC 5280

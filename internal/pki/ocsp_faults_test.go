@@ -2,6 +2,8 @@ package pki
 
 import (
 	"context"
+	"crypto/x509/pkix"
+	"encoding/asn1"
 	"io"
 	"math/big"
 	"net/http"
@@ -61,6 +63,24 @@ func TestHTTPOCSPRefusesWhatProvesNothing(t *testing.T) {
 			w.Write(first)
 		})
 	}
+	// bare echoes the request's nonce without its OCTET STRING, as
+	// responders written to RFC 2560, which left the encoding open, do.
+	bare := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		q, err := parseOCSPRequest(body)
+		if err != nil || q.nonce == nil {
+			t.Errorf("request without a nonce: %v", err)
+			return
+		}
+		var nonce []byte
+		asn1.Unmarshal(q.nonce.Value, &nonce)
+		q.nonce = &pkix.Extension{Id: oidOCSPNonce, Value: nonce}
+		der, err := d.ocspResponse(q, nil, time.Now())
+		if err != nil {
+			t.Error(err)
+		}
+		w.Write(der)
+	})
 	now := time.Now()
 	for name, tc := range map[string]struct {
 		handler http.Handler
@@ -70,6 +90,7 @@ func TestHTTPOCSPRefusesWhatProvesNothing(t *testing.T) {
 	}{
 		"ok/dev-responder-with-nonce": {handler: d.OCSPHandler(nil, nil)},
 		"ok/no-nonce":                 {handler: made(ocsp.Good, d.OCSP, now.Truncate(time.Minute))},
+		"ok/bare-nonce-echoed":        {handler: bare},
 		"ok/revoked":                  {handler: d.OCSPHandler(rev, nil), status: ocsp.Revoked},
 		"fail/unknown":                {handler: made(ocsp.Unknown, d.OCSP, now.Truncate(time.Minute)), want: "unknown"},
 		"fail/signed-by-a-subscriber": {handler: made(ocsp.Good, d.TSA, now.Truncate(time.Minute)), want: "not an ocsp responder"},

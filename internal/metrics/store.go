@@ -176,6 +176,10 @@ func (s *Store) SetCursor(ctx context.Context, name string, seq int64) error {
 	return s.note(s.Store.SetCursor(ctx, name, seq))
 }
 
+func (s *Store) DeleteCursor(ctx context.Context, name string) error {
+	return s.note(s.Store.DeleteCursor(ctx, name))
+}
+
 func (s *Store) RecordNotice(ctx context.Context, n store.Notice) (bool, error) {
 	v, err := s.Store.RecordNotice(ctx, n)
 	return v, s.note(err)

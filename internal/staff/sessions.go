@@ -22,11 +22,14 @@ import (
 type Counters interface {
 	Cursor(ctx context.Context, name string) (int64, error)
 	SetCursor(ctx context.Context, name string, seq int64) error
+	DeleteCursor(ctx context.Context, name string) error
 }
 
-// generationName is the counter of a person's staff sessions. The name
-// hashes the identity number only to keep it out of the cursors' names;
-// the users table holds it in the clear.
+// generationName is the counter of a person's staff sessions. The hash
+// keeps the identity number out of the name only in the clear: there are
+// few enough numbers to try them all, so the name is personal data all
+// the same, and the counter goes with the person's last role
+// (forgetSessions).
 func generationName(pid string) string {
 	sum := sha256.Sum256([]byte("segl staff sessions\x00" + pid))
 	return "staff-sessions/" + hex.EncodeToString(sum[:16])
@@ -45,4 +48,19 @@ func (s *Service) SessionGeneration(ctx context.Context, pid string) (int64, err
 // and absolute limits.
 func (s *Service) EndSessions(ctx context.Context, pid string, gen int64) error {
 	return s.Store.SetCursor(ctx, generationName(pid), gen+1)
+}
+
+// forgetSessions deletes the person's session generation once they hold
+// no role in any organisation and are not a central administrator, so no
+// trace of their number outlives their access. Their sessions open no
+// staff page meanwhile: every one reads the person's roles from the store.
+func (s *Service) forgetSessions(ctx context.Context, pid string) error {
+	if s.IsAdmin(pid) {
+		return nil
+	}
+	roles, err := s.Store.UserOrgs(ctx, pid)
+	if err != nil || len(roles) > 0 {
+		return err
+	}
+	return s.Store.DeleteCursor(ctx, generationName(pid))
 }

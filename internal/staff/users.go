@@ -93,13 +93,16 @@ func (s *Service) ChangeRole(ctx context.Context, c ceremony.Caller, pid string,
 }
 
 // RemoveUser takes another user's access away. Their jobs stay with the
-// organisation.
+// organisation; with their last role goes their session generation.
 func (s *Service) RemoveUser(ctx context.Context, c ceremony.Caller, pid string) error {
 	u, err := s.otherUser(ctx, c, pid)
 	if err != nil {
 		return err
 	}
-	return s.Store.DeleteUser(ctx, byPortal(c, s.now()), c.Org, u.PID)
+	if err := s.Store.DeleteUser(ctx, byPortal(c, s.now()), c.Org, u.PID); err != nil {
+		return err
+	}
+	return s.forgetSessions(ctx, u.PID)
 }
 
 // otherUser is the user of the caller's organisation a change is about:

@@ -493,6 +493,9 @@ type Outbox interface {
 	// a worker must take the changes after its cursor again without harm
 	// anyway, as after a crash between its work and the move.
 	SetCursor(ctx context.Context, name string, seq int64) error
+	// DeleteCursor removes the named cursor, which Cursor then reads as
+	// 0; none by that name is no error. It waits for the disk.
+	DeleteCursor(ctx context.Context, name string) error
 }
 
 // Channels a notice goes out on; usage is metered per channel.

@@ -67,6 +67,13 @@ func (db *DB) SetCursor(ctx context.Context, name string, seq int64) error {
 	return wrap("set cursor", err)
 }
 
+// DeleteCursor removes a cursor: a counter named after a person goes
+// with the person (staff's session generations).
+func (db *DB) DeleteCursor(ctx context.Context, name string) error {
+	_, err := db.pool.Exec(ctx, `DELETE FROM cursors WHERE name = $1`, name)
+	return wrap("delete cursor", err)
+}
+
 // insertNotice records a delivered notice, once: a notice already
 // recorded under its key is left as it is.
 const insertNotice = `INSERT INTO notices (key, org, job_id, signer_id, channel, template, at) VALUES ($1, $2, $3, $4, $5, $6, $7)

@@ -92,6 +92,15 @@ func (db *DB) SetCursor(ctx context.Context, name string, seq int64) error {
 	return nil
 }
 
+// DeleteCursor removes a cursor, waiting for the disk: a counter named
+// after a person goes with the person (staff's session generations).
+func (db *DB) DeleteCursor(ctx context.Context, name string) error {
+	if _, err := db.writeExec(ctx, `DELETE FROM cursors WHERE name = ?`, name); err != nil {
+		return fmt.Errorf("sqlite: delete cursor: %w", err)
+	}
+	return nil
+}
+
 const setCursor = `INSERT INTO cursors (name, seq) VALUES (?, ?)
 	ON CONFLICT (name) DO UPDATE SET seq = max(seq, excluded.seq)`
 

@@ -43,6 +43,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"users", testUsers},
 		{"onboard", testOnboard},
 		{"outbox", testOutbox},
+		{"delete-cursor", testDeleteCursor},
 		{"notices", testNotices},
 		{"codes", testCodes},
 		{"codes-concurrent-guesses", testCodeGuessRace},

@@ -114,20 +114,18 @@ func Changes(old, cur *Reader) ([]Change, error) {
 	return out, nil
 }
 
-// formKeysSigningTouches are the interactive form's entries that adding a
-// signature changes (ISO 32000-1 §12.7.2, §12.8.1): the new field joins
-// /Fields and /SigFlags is set. Every other entry changes what a viewer
-// shows or runs without touching a page: an XFA form is drawn instead of the
-// pages by viewers that render XFA, /NeedAppearances has fields drawn anew
-// from their values instead of their signed appearances, a field without an
-// appearance is drawn with /DR, /DA and /Q (§12.7.3.3; a font swapped in
-// /DR changes what it shows), and /CO runs the calculation scripts of the
-// fields it lists.
-var formKeysSigningTouches = map[Name]bool{"Fields": true, "SigFlags": true}
-
-// form compares the interactive form dictionary: fields filled in and
-// signature fields added are form changes, judged with the pages' widgets;
-// any other entry changing is a change of content.
+// form compares the interactive form dictionary (ISO 32000-1 §12.7.2).
+// Signing adds its field to /Fields and sets /SigFlags, and a signer's
+// software may set the form up for fields it draws: Acrobat and PDFBox add
+// /DA and /DR (Helv, ZaDb), PDFBox drops /NeedAppearances. These are form
+// changes, judged with the pages' widgets. What changes how the signed
+// revision's fields are drawn, or what runs, is a change of content: an XFA
+// form (drawn instead of the pages by viewers that render XFA),
+// /NeedAppearances true (fields drawn anew from their values instead of
+// their signed appearances), /CO (the fields' calculation scripts run), and
+// a /DA, /Q or /DR entry the signed revision had, changed or removed (a
+// field without an appearance is drawn with them, §12.7.3.3). Any other
+// entry changing is content too.
 func (c *comparer) form(oldForm, curForm Object) ([]Change, error) {
 	o, err := c.old.Resolve(oldForm)
 	if err != nil {
@@ -141,18 +139,85 @@ func (c *comparer) form(oldForm, curForm Object) ([]Change, error) {
 	nd, _ := n.(Dict)
 	out := []Change{{ChangeForm, "interactive form"}}
 	for _, k := range unionKeys(od, nd) {
-		if formKeysSigningTouches[k] {
+		if k == "Fields" || k == "SigFlags" {
 			continue
 		}
 		same, err := c.equal(od[k], nd[k], 0)
 		if err != nil {
 			return nil, err
 		}
-		if !same {
+		if same {
+			continue
+		}
+		_, had := od[k]
+		setUp := false
+		switch k {
+		case "NeedAppearances":
+			v, err := c.cur.Resolve(nd[k])
+			if err != nil {
+				return nil, err
+			}
+			setUp = v != Bool(true)
+		case "DA", "Q":
+			setUp = !had
+		case "DR":
+			if setUp, err = c.resourcesKept(od[k], nd[k]); err != nil {
+				return nil, err
+			}
+		}
+		if setUp {
+			out = append(out, Change{ChangeForm, fmt.Sprintf("interactive form /%s set up", k)})
+		} else {
 			out = append(out, Change{ChangeContent, fmt.Sprintf("interactive form /%s changed", k)})
 		}
 	}
 	return out, nil
+}
+
+// resourcesKept reports whether every entry of the signed revision's
+// resource dictionary (each font, XObject … of each category) is still
+// there unchanged: new entries and categories only serve fields that had
+// none.
+func (c *comparer) resourcesKept(oldRes, curRes Object) (bool, error) {
+	o, err := c.old.Resolve(oldRes)
+	if err != nil {
+		return false, err
+	}
+	n, err := c.cur.Resolve(curRes)
+	if err != nil {
+		return false, err
+	}
+	od, oldIsDict := o.(Dict)
+	nd, _ := n.(Dict)
+	if _, none := o.(Null); !none && !oldIsDict {
+		return false, nil
+	}
+	for _, cat := range unionKeys(od, nil) {
+		oc, err := c.old.Resolve(od[cat])
+		if err != nil {
+			return false, err
+		}
+		ocd, ok := oc.(Dict)
+		if !ok { // /ProcSet, or not a dictionary: kept only as it was
+			same, err := c.equal(od[cat], nd[cat], 0)
+			if !same || err != nil {
+				return false, err
+			}
+			continue
+		}
+		nc, err := c.cur.Resolve(nd[cat])
+		if err != nil {
+			return false, err
+		}
+		ncd, _ := nc.(Dict)
+		for _, name := range unionKeys(ocd, nil) {
+			same, err := c.equal(ocd[name], ncd[name], 0)
+			if !same || err != nil {
+				return false, err
+			}
+		}
+	}
+	return true, nil
 }
 
 // names compares the catalog's name dictionary: new embedded files are

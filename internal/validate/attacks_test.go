@@ -2,6 +2,7 @@ package validate
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"maps"
 	"math/big"
@@ -11,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/segl/segl/internal/cms"
 	"github.com/segl/segl/internal/pades"
 	"github.com/segl/segl/internal/pdf"
 	"github.com/segl/segl/internal/pki/pkitest"
@@ -106,10 +108,10 @@ type attack struct {
 	sub  SubIndication
 }
 
-// runAttacks validates each attack's file and checks the indication and
-// the sub-indication of the first signature that did not pass.
-func runAttacks(t *testing.T, tests []attack) {
-	e := newSealEnv(t)
+// runAttacks validates each attack's file, on a B-LTA file sealed in e,
+// and checks the indication and, unless it passed, the sub-indication of
+// the first signature that did not pass.
+func runAttacks(t *testing.T, e *sealEnv, tests []attack) {
 	file := e.seal(t, pades.BLTA)
 	if rep := validatePDF(t, file, e.dev.Roots(), time.Time{}); !rep.Passed() {
 		t.Fatalf("the untouched file: %+v", rep.Signatures)
@@ -123,6 +125,9 @@ func runAttacks(t *testing.T, tests []attack) {
 			}
 			if rep.Indication != tt.want {
 				t.Fatalf("indication %s, want %s: %+v", rep.Indication, tt.want, rep.Signatures)
+			}
+			if tt.want == TotalPassed {
+				return
 			}
 			for _, s := range rep.Signatures {
 				if !s.Result.Passed() {
@@ -158,7 +163,7 @@ func TestPDFUniversalSignatureForgery(t *testing.T) {
 	contents := func(repl string) func(*testing.T, []byte) []byte {
 		return func(t *testing.T, f []byte) []byte { return patchFirst(t, f, `/Contents <`, repl) }
 	}
-	runAttacks(t, []attack{
+	runAttacks(t, newSealEnv(t), []attack{
 		{"fail/byterange-removed", br("/ByteRangX [0 0 0 0]"), TotalFailed, FormatFailure},
 		{"fail/byterange-null", br("/ByteRange null"), TotalFailed, FormatFailure},
 		{"fail/byterange-empty", br("/ByteRange []"), TotalFailed, FormatFailure},
@@ -284,7 +289,8 @@ const lie = "BT /F1 24 Tf 72 720 Td (Buyer pays 1 000 000 NOK) Tj ET"
 // may follow a signature.
 func TestPDFIncrementalSavingAttacks(t *testing.T) {
 	t.Parallel()
-	runAttacks(t, []attack{
+	e := newSealEnv(t)
+	runAttacks(t, e, []attack{
 		{"fail/page-content-replaced", func(t *testing.T, f []byte) []byte {
 			_, page := firstPage(t, f)
 			return appendUpdate(t, f, map[int]string{numberIn(t, page, "Contents"): stream(lie)})
@@ -363,12 +369,49 @@ func TestPDFIncrementalSavingAttacks(t *testing.T) {
 			return appendUpdate(t, f, map[int]string{form: body})
 		}, TotalFailed, FormatFailure},
 		// A field without an appearance is drawn with the form's default
-		// resources: a font whose glyphs differ changes what it shows.
+		// resources: a font of the signed revision's /DR swapped for one
+		// whose glyphs differ changes what it shows.
 		{"fail/form-default-font-replaced", func(t *testing.T, f []byte) []byte {
+			f = e.formSigned(t, f, "/DA (/Helv 0 Tf 0 g) /DR << /Font << /Helv << /Type /Font /Subtype /Type1 /BaseFont /Helvetica >> >> >>")
 			form := refOf(t, f, "Root", "AcroForm")
-			body := strings.Replace(lastBody(t, f, form), "<<", "<< /DR << /Font << /Helv << /Type /Font /Subtype /Type1 /BaseFont /Symbol >> >> >> /DA (/Helv 0 Tf 0 g)", 1)
+			body := strings.Replace(lastBody(t, f, form), "/BaseFont /Helvetica", "/BaseFont /Symbol", 1)
 			return appendUpdate(t, f, map[int]string{form: body})
 		}, TotalFailed, FormatFailure},
+		// A second signer's Acrobat or PDFBox sets the form up for the
+		// fields it draws; fields the seal signed keep their appearances.
+		{"pass/form-default-appearance-and-resources-added", func(t *testing.T, f []byte) []byte {
+			form := refOf(t, f, "Root", "AcroForm")
+			body := strings.Replace(lastBody(t, f, form), "<<", "<< /DA (/Helv 0 Tf 0 g) /DR << /Font << "+
+				"/Helv << /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >> "+
+				"/ZaDb << /Type /Font /Subtype /Type1 /BaseFont /ZapfDingbats >> >> >>", 1)
+			return appendUpdate(t, f, map[int]string{form: body})
+		}, TotalPassed, ""},
+		{"pass/signed-after-form-set-up", func(t *testing.T, f []byte) []byte {
+			return e.formSigned(t, f, "/DA (/Helv 0 Tf 0 g) /DR << /Font << /Helv << /Type /Font /Subtype /Type1 /BaseFont /Helvetica >> >> >>")
+		}, TotalPassed, ""},
+		{"pass/need-appearances-false", func(t *testing.T, f []byte) []byte {
+			form := refOf(t, f, "Root", "AcroForm")
+			body := strings.Replace(lastBody(t, f, form), "<<", "<< /NeedAppearances false", 1)
+			return appendUpdate(t, f, map[int]string{form: body})
+		}, TotalPassed, ""},
+		{"fail/form-default-appearance-changed", func(t *testing.T, f []byte) []byte {
+			f = e.formSigned(t, f, "/DA (/Helv 0 Tf 0 g)")
+			form := refOf(t, f, "Root", "AcroForm")
+			body := strings.Replace(lastBody(t, f, form), "/DA (/Helv 0 Tf 0 g)", "/DA (/Helv 0 Tf 1 1 1 rg)", 1)
+			return appendUpdate(t, f, map[int]string{form: body})
+		}, TotalFailed, FormatFailure},
+	})
+}
+
+// formSigned appends an update adding entries to the interactive form and
+// a signature by the seal's key over it: a signed revision whose form has
+// them, as a second signer's software leaves it.
+func (e *sealEnv) formSigned(t *testing.T, f []byte, entries string) []byte {
+	t.Helper()
+	form := refOf(t, f, "Root", "AcroForm")
+	f = appendUpdate(t, f, map[int]string{form: strings.Replace(lastBody(t, f, form), "<<", "<< "+entries, 1)})
+	return appendSigned(t, f, pdf.SignatureSpec{SubFilter: pdf.SubFilterCAdES, SigningTime: time.Now()}, func(digest []byte) ([]byte, error) {
+		return cms.SignDetached(context.Background(), digest, cms.SignOptions{Signer: e.dev.Seal.Key, Certificate: e.dev.Seal.Cert, Chain: e.dev.Seal.Chain})
 	})
 }
 
@@ -386,7 +429,7 @@ func TestPDFShadowAndCertificationAttacks(t *testing.T) {
 		return fmt.Sprintf("<< /Type /XObject /Subtype /Form /BBox [0 0 595 842] /Resources << /Font << /F1 %d 0 R >> >> /Length %d >>\nstream\n%s\nendstream",
 			numberIn(t, page, "F1"), len(draw), draw)
 	}
-	runAttacks(t, []attack{
+	runAttacks(t, newSealEnv(t), []attack{
 		{"fail/signed-widget-appearance-replaced", func(t *testing.T, f []byte) []byte {
 			w := firstWidget(t, f)
 			ap := nextFree(t, f)

@@ -373,14 +373,21 @@ func without(d Dict, k Name) Dict {
 	return d
 }
 
-// invisible reports whether an annotation shows nothing: a rectangle
-// without area, or the Hidden or NoView flag (ISO 32000-1 §12.5.3).
+// invisible reports whether an annotation shows nothing: the Hidden or
+// NoView flag, a rectangle without area (ISO 32000-1 §12.5.3), or no
+// appearance that draws anything (§12.5.5), as a signature field left
+// empty for the next signer has.
 func invisible(r *Reader, a Dict) bool {
 	const hidden, noView = 1 << 1, 1 << 5
 	if f, ok := intValue(a["F"]); ok && f&(hidden|noView) != 0 {
 		return true
 	}
-	o, err := r.Resolve(a["Rect"])
+	return zeroArea(r, a["Rect"]) || drawsNothing(r, a["AP"])
+}
+
+// zeroArea reports whether o is a rectangle without area.
+func zeroArea(r *Reader, o Object) bool {
+	o, err := r.Resolve(o)
 	if err != nil {
 		return false
 	}
@@ -404,6 +411,70 @@ func invisible(r *Reader, a Dict) bool {
 		}
 	}
 	return v[0] == v[2] || v[1] == v[3]
+}
+
+// drawsNothing reports whether an appearance dictionary draws nothing in
+// any of its appearances: normal, rollover (shown under the pointer) and
+// down (§12.5.5). Each is absent, or a form XObject without content or
+// with a bounding box without area, or a dictionary of a few such states.
+func drawsNothing(r *Reader, ap Object) bool {
+	const maxStates = 8
+	o, err := r.Resolve(ap)
+	if err != nil {
+		return false
+	}
+	if _, none := o.(Null); none {
+		return true
+	}
+	d, ok := o.(Dict)
+	if !ok {
+		return false
+	}
+	for _, k := range []Name{"N", "R", "D"} {
+		o, err := r.Resolve(d[k])
+		if err != nil {
+			return false
+		}
+		switch x := o.(type) {
+		case Null:
+		case Stream:
+			if !emptyForm(r, x) {
+				return false
+			}
+		case Dict:
+			if len(x) > maxStates {
+				return false
+			}
+			for _, state := range x {
+				o, err := r.Resolve(state)
+				s, ok := o.(Stream)
+				if err != nil || !ok || !emptyForm(r, s) {
+					return false
+				}
+			}
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// emptyForm reports whether a form XObject paints nothing: its bounding
+// box has no area, or its content is only white space.
+func emptyForm(r *Reader, s Stream) bool {
+	const maxRead = 4 << 10
+	if zeroArea(r, s.Dict["BBox"]) {
+		return true
+	}
+	dec, err := r.StreamReader(s)
+	if err != nil {
+		return false
+	}
+	data, err := io.ReadAll(io.LimitReader(dec, maxRead+1))
+	if err != nil || len(data) > maxRead {
+		return false
+	}
+	return len(bytes.Trim(data, "\x00\t\n\f\r ")) == 0
 }
 
 // signedWidgets returns the objects of the signed signature fields of the

@@ -439,16 +439,43 @@ func TestPDFShadowAndCertificationAttacks(t *testing.T) {
 			return appendUpdate(t, f, map[int]string{w: body, ap: overlay(t, f)})
 		}, TotalFailed, FormatFailure},
 		{"fail/unsigned-signature-field-overlay", func(t *testing.T, f []byte) []byte {
-			n, page := firstPage(t, f)
-			w, ap := nextFree(t, f), nextFree(t, f)+1
-			form := refOf(t, f, "Root", "AcroForm")
-			page = strings.Replace(page, "/Annots [", fmt.Sprintf("/Annots [%d 0 R ", w), 1)
-			formBody := strings.Replace(lastBody(t, f, form), "/Fields [", fmt.Sprintf("/Fields [%d 0 R ", w), 1)
-			return appendUpdate(t, f, map[int]string{n: page, form: formBody,
-				w:  fmt.Sprintf("<< /Type /Annot /Subtype /Widget /FT /Sig /T (Sneaky) /F 4 /P %d 0 R /Rect [0 0 595 842] /AP << /N %d 0 R >> >>", n, ap),
-				ap: overlay(t, f)})
+			return unsignedField(t, f, "/Rect [0 0 595 842] /AP << /N %d 0 R >>", overlay(t, f))
+		}, TotalFailed, FormatFailure},
+		// A signature field left empty for the next signer draws nothing
+		// until it is signed.
+		{"pass/empty-signature-field-for-the-next-signer", func(t *testing.T, f []byte) []byte {
+			return unsignedField(t, f, "/Rect [72 72 272 122]", "")
+		}, TotalPassed, ""},
+		{"pass/empty-signature-field-with-an-empty-appearance", func(t *testing.T, f []byte) []byte {
+			return unsignedField(t, f, "/Rect [72 72 272 122] /AP << /N %d 0 R >>",
+				strings.Replace(stream(""), "<<", "<< /Type /XObject /Subtype /Form /BBox [0 0 200 50]", 1))
+		}, TotalPassed, ""},
+		// The rollover appearance is drawn while the pointer is over it.
+		{"fail/empty-signature-field-with-a-rollover-overlay", func(t *testing.T, f []byte) []byte {
+			return unsignedField(t, f, "/Rect [0 0 595 842] /AP << /N << >> /R %d 0 R >>", overlay(t, f))
 		}, TotalFailed, FormatFailure},
 	})
+}
+
+// unsignedField adds an unsigned signature field to the first page, its
+// widget holding entries (with %d: the number of the object holding ap).
+func unsignedField(t *testing.T, f []byte, entries, ap string) []byte {
+	t.Helper()
+	n, page := firstPage(t, f)
+	w, apNum := nextFree(t, f), nextFree(t, f)+1
+	form := refOf(t, f, "Root", "AcroForm")
+	if ap != "" {
+		entries = fmt.Sprintf(entries, apNum)
+	}
+	objs := map[int]string{
+		n:    strings.Replace(page, "/Annots [", fmt.Sprintf("/Annots [%d 0 R ", w), 1),
+		form: strings.Replace(lastBody(t, f, form), "/Fields [", fmt.Sprintf("/Fields [%d 0 R ", w), 1),
+		w:    fmt.Sprintf("<< /Type /Annot /Subtype /Widget /FT /Sig /T (Next) /F 4 /P %d 0 R %s >>", n, entries),
+	}
+	if ap != "" {
+		objs[apNum] = ap
+	}
+	return appendUpdate(t, f, objs)
 }
 
 // TestPDFDSSWithUnusedCertificates appends a DSS holding certificates no

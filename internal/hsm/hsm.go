@@ -18,6 +18,7 @@
 package hsm
 
 import (
+	"context"
 	"crypto"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -25,7 +26,10 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/ThalesGroup/crypto11"
 	"github.com/miekg/pkcs11"
@@ -55,6 +59,16 @@ func (c Config) Check() error {
 type Token struct {
 	ctx   *crypto11.Context
 	label string
+
+	mu    sync.Mutex
+	keys  []*tokenKey // handed out by Signer: what Check looks at
+	probe *probe      // Check's question to the token in flight, if any
+}
+
+// probe is one run of Token.check, shared by the Checks that wait for it.
+type probe struct {
+	done chan struct{}
+	err  error
 }
 
 // Open loads the module, finds the token by its label and logs in with the
@@ -129,8 +143,21 @@ func (t *Token) Close() error {
 // crypto.Signer exactly: ECDSA signatures are ASN.1 DER (SEC 1 section
 // 4.1.3, as crypto/ecdsa returns them), and RSA signs PKCS#1 v1.5 unless the
 // options are *rsa.PSSOptions (RFC 8017 section 8), so a key in the token is
-// interchangeable with one in a file.
+// interchangeable with one in a file. Check watches every key Signer
+// returns.
 func (t *Token) Signer(label string) (crypto.Signer, error) {
+	k, err := t.find(label)
+	if err != nil {
+		return nil, err
+	}
+	t.mu.Lock()
+	t.keys = append(t.keys, k)
+	t.mu.Unlock()
+	return k, nil
+}
+
+// find is the one key pair labelled label.
+func (t *Token) find(label string) (*tokenKey, error) {
 	keys, err := t.ctx.FindKeyPairs(nil, []byte(label))
 	if err != nil {
 		return nil, errs.Wrap(err, errs.Unavailable, codeModule, "hsm: find key %q in token %q", label, t.label)
@@ -170,7 +197,7 @@ func (t *Token) Generate(label string, typ KeyType) (crypto.Signer, error) {
 	if label == "" {
 		return nil, errs.E(errs.Invalid, codeConfig, "hsm: a key needs a label")
 	}
-	if _, err := t.Signer(label); err == nil {
+	if _, err := t.find(label); err == nil {
 		return nil, errs.E(errs.Conflict, codeKeyExists, "hsm: token %q already holds a key labelled %q", t.label, label)
 	} else if !errs.Is(err, errs.NotFound) {
 		return nil, err
@@ -211,12 +238,65 @@ func (t *Token) Generate(label string, typ KeyType) (crypto.Signer, error) {
 type tokenKey struct {
 	crypto.Signer
 	label, token string
+	failed       atomic.Bool // the last signature failed
 }
 
 func (k *tokenKey) Sign(rand io.Reader, digest []byte, opts crypto.SignerOpts) ([]byte, error) {
 	sig, err := k.Signer.Sign(rand, digest, opts)
+	k.failed.Store(err != nil)
 	if err != nil {
 		return nil, errs.Wrap(err, errs.Unavailable, CodeUnavailable, "hsm: sign with key %q in token %q", k.label, k.token)
 	}
 	return sig, nil
+}
+
+// Check is the health check of the keys Signer handed out: nil while each
+// is still in the token under its label (the same key, not another one
+// given the label since) and its last signature, if it made one, did not
+// fail; else errs.Unavailable with CodeUnavailable. It looks the key pairs
+// up by label, a cheap question, and signs nothing. A failed signature
+// counts until one succeeds. A token that does not answer before ctx ends
+// counts as unavailable; the question goes on meanwhile, and later Checks
+// wait for it instead of asking again, so a hung token is asked once.
+func (t *Token) Check(ctx context.Context) error {
+	t.mu.Lock()
+	p := t.probe
+	if p == nil {
+		p = &probe{done: make(chan struct{})}
+		t.probe = p
+		keys := slices.Clone(t.keys)
+		go func() {
+			p.err = t.check(keys)
+			t.mu.Lock()
+			t.probe = nil
+			t.mu.Unlock()
+			close(p.done)
+		}()
+	}
+	t.mu.Unlock()
+	select {
+	case <-p.done:
+		return p.err
+	case <-ctx.Done():
+		return errs.Wrap(ctx.Err(), errs.Unavailable, CodeUnavailable, "hsm: token %q did not answer", t.label)
+	}
+}
+
+func (t *Token) check(keys []*tokenKey) error {
+	for _, k := range keys {
+		if k.failed.Load() {
+			return errs.E(errs.Unavailable, CodeUnavailable, "hsm: the last signature with key %q in token %q failed", k.label, t.label)
+		}
+		found, err := t.ctx.FindKeyPairs(nil, []byte(k.label))
+		if err != nil {
+			return errs.Wrap(err, errs.Unavailable, CodeUnavailable, "hsm: find key %q in token %q", k.label, t.label)
+		}
+		same := func(f crypto11.Signer) bool {
+			return f.Public().(interface{ Equal(crypto.PublicKey) bool }).Equal(k.Public())
+		}
+		if !slices.ContainsFunc(found, same) {
+			return errs.E(errs.Unavailable, CodeUnavailable, "hsm: key %q is no longer in token %q", k.label, t.label)
+		}
+	}
+	return nil
 }

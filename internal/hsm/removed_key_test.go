@@ -7,7 +7,13 @@ import (
 	"testing"
 
 	"github.com/segl/segl/internal/errs"
+	"github.com/segl/segl/internal/testtool"
 )
+
+// softToken is the test token cfg names, for testtool's operations on it.
+func softToken(cfg Config) testtool.SoftToken {
+	return testtool.SoftToken{Module: cfg.Module, Label: cfg.Token, PINFile: cfg.PINFile}
+}
 
 // TestRemovedKeyIsUnavailable: a key taken from the token at start that
 // is removed while segl runs (an operator's mistake, a token swapped)
@@ -17,7 +23,7 @@ import (
 // key.
 func TestRemovedKeyIsUnavailable(t *testing.T) {
 	t.Parallel()
-	tok, _ := open(t)
+	tok, cfg := open(t)
 	if _, err := tok.Generate("seal", ECP256); err != nil {
 		t.Fatal(err)
 	}
@@ -29,13 +35,7 @@ func TestRemovedKeyIsUnavailable(t *testing.T) {
 	if _, err := key.Sign(rand.Reader, digest[:], crypto.SHA256); err != nil {
 		t.Fatalf("before removal: %v", err)
 	}
-	again, err := tok.Signer("seal")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := again.(*tokenKey).Signer.(interface{ Delete() error }).Delete(); err != nil {
-		t.Fatal(err)
-	}
+	softToken(cfg).DeleteKey(t, "seal")
 	sig, err := key.Sign(rand.Reader, digest[:], crypto.SHA256)
 	if sig != nil || errs.KindOf(err) != errs.Unavailable || code(err) != CodeUnavailable {
 		t.Fatalf("after removal: %x, %v (kind %v), want Unavailable %s", sig, err, errs.KindOf(err), CodeUnavailable)

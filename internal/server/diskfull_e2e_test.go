@@ -12,6 +12,7 @@ import (
 
 	"github.com/segl/segl/client"
 	"github.com/segl/segl/internal/config"
+	"github.com/segl/segl/internal/health"
 	"github.com/segl/segl/internal/testtool"
 )
 
@@ -104,15 +105,9 @@ func (l *lastResponse) RoundTrip(r *http.Request) (*http.Response, error) {
 }
 
 // readyz asks /readyz without a client certificate, as a load balancer would.
-func (e *env) readyz(t *testing.T) (int, struct {
-	Status string            `json:"status"`
-	Failed map[string]string `json:"failed"`
-}) {
+func (e *env) readyz(t *testing.T) (int, health.Report) {
 	t.Helper()
-	var rep struct {
-		Status string            `json:"status"`
-		Failed map[string]string `json:"failed"`
-	}
+	var rep health.Report
 	resp, err := e.anonymous().HTTP.Get(e.srv.URL + "/readyz")
 	if err != nil {
 		t.Fatal(err)

@@ -4,7 +4,9 @@ import (
 	"crypto"
 
 	"github.com/segl/segl/internal/config"
+	"github.com/segl/segl/internal/health"
 	"github.com/segl/segl/internal/hsm"
+	"github.com/segl/segl/internal/metrics"
 	"github.com/segl/segl/internal/pki"
 	"github.com/segl/segl/internal/tsp"
 )
@@ -80,6 +82,18 @@ func newAuthority(kp pki.KeyPair, opts Options) (*tsp.Authority, error) {
 	}
 	tsa.Clock, tsa.Log = tsp.Synced(opts.Clock), opts.Log
 	return tsa, nil
+}
+
+// health adds the HSM's check to ready, when segl holds keys in one, as a
+// degrading check: every node shares the token, so failing readiness on it
+// would take them all out of the load balancer, with the pages and the API
+// calls that sign nothing. Metrics report it as segl_degraded.
+func (k *roleKeys) health(ready *health.Readiness, m *metrics.Metrics) error {
+	if k.token == nil {
+		return nil
+	}
+	ready.AddDegrading("hsm", k.token.Check)
+	return m.Degraded(ready)
 }
 
 // close ends the HSM session after the last signature.

@@ -270,6 +270,9 @@ func start(ctx context.Context, cfg config.Config, opts Options, ln net.Listener
 	addPing(ready, "database", db)
 	addPing(ready, "queue", s.queue)
 	ready.Add("blobs", blobCheck(blobs))
+	if err := s.roles.health(ready, s.metrics); err != nil {
+		return nil, err
+	}
 	api := &httpapi.API{Svc: svc, BaseURL: base, APIURL: apiURL, Log: opts.Log, Observe: storage.Observe}
 	api.Routes(mux)
 	// Posten's signature API beside it (MISSION I2), on the same listener

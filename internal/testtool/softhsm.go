@@ -7,8 +7,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
+
+	"github.com/ThalesGroup/crypto11"
 )
 
 // SoftHSMModules are where Debian's softhsm2 installs its PKCS#11 library.
@@ -146,6 +149,31 @@ func SoftHSM(t testing.TB) SoftToken {
 	tok := softTokens.free[0]
 	softTokens.free = softTokens.free[1:]
 	return tok
+}
+
+// DeleteKey removes every key pair labelled label from the token through
+// a PKCS#11 context of its own, as an operator's tool would while segl
+// signs with the key.
+func (s SoftToken) DeleteKey(t testing.TB, label string) {
+	t.Helper()
+	pin, err := os.ReadFile(s.PINFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, err := crypto11.Configure(&crypto11.Config{Path: s.Module, TokenLabel: s.Label, Pin: strings.TrimSpace(string(pin))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ctx.Close()
+	keys, err := ctx.FindKeyPairs(nil, []byte(label))
+	if err != nil || len(keys) == 0 {
+		t.Fatalf("softhsm: key pair %q: %d found, %v", label, len(keys), err)
+	}
+	for _, k := range keys {
+		if err := k.Delete(); err != nil {
+			t.Fatal(err)
+		}
+	}
 }
 
 func randomHex(n int) string {

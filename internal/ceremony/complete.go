@@ -50,10 +50,16 @@ const completionStuckAfter = time.Hour
 // once, so a completion that gave up (ten attempts through an outage of the
 // TSA or the OCSP responder, longer than its backoff, puts it in the dead
 // letter, where operators see it) would leave its job signed for ever;
-// queued again, it completes once the outage is over. A job whose task is
-// still pending is left as it is (the task's key is the job id), and a
-// completion that runs twice completes the job once (Complete). It
-// returns how many signed jobs it queued a completion for.
+// revived (queue.Revive), it completes once the outage is over. Only a
+// completion that died of an outage is revived (queue.DiedOfOutage): one
+// that failed otherwise (a document that can never be completed, a bug)
+// would fail again every cycle and fire the operators' alert each time,
+// so it stays dead, once, for an operator. Reviving the dead task rather
+// than queueing a new one keeps one dead row per job however long an
+// outage lasts. A job with no task at all gets a new one; a job whose
+// task is still pending is left as it is (the task's key is the job id),
+// and a completion that runs twice completes the job once (Complete). It
+// returns how many signed jobs it queued or revived a completion for.
 func (s *Service) RequeueCompletions(ctx context.Context) (int, error) {
 	if s.Queue == nil {
 		return 0, nil
@@ -61,6 +67,16 @@ func (s *Service) RequeueCompletions(ctx context.Context) (int, error) {
 	orgs, err := s.Store.ListOrgs(ctx)
 	if err != nil {
 		return 0, err
+	}
+	dead, err := s.Queue.DeadOf(ctx, TaskComplete)
+	if err != nil {
+		return 0, err
+	}
+	lastDead := map[string]queue.Job{} // by job id, the newest
+	for _, d := range dead {
+		if _, ok := lastDead[d.Key]; !ok {
+			lastDead[d.Key] = d
+		}
 	}
 	now := s.now()
 	n := 0
@@ -74,6 +90,19 @@ func (s *Service) RequeueCompletions(ctx context.Context) (int, error) {
 			for _, j := range jobs {
 				if j.Status != job.StatusSigned || now.Sub(j.UpdatedAt) < completionStuckAfter {
 					continue
+				}
+				if d, ok := lastDead[j.ID]; ok {
+					if !queue.DiedOfOutage(d) {
+						continue
+					}
+					revived, err := s.Queue.Revive(ctx, d.ID, now)
+					if err != nil {
+						return n, err
+					}
+					if revived {
+						n++
+						continue
+					}
 				}
 				payload, err := json.Marshal(JobTask{Org: j.Org, Job: j.ID})
 				if err != nil {

@@ -78,6 +78,15 @@ type Queue interface {
 	Postpone(ctx context.Context, id int64, worker string, err string, next time.Time) error
 	// Dead lists up to max dead jobs, newest first.
 	Dead(ctx context.Context, max int) ([]Job, error)
+	// DeadOf lists every dead job of one kind, newest first: for a sweep
+	// that revives some (Revive), over a kind whose dead jobs stay few.
+	DeadOf(ctx context.Context, kind string) ([]Job, error)
+	// Revive makes a dead job pending again, due at runAt, its attempts
+	// counted afresh and its last error kept: what it gave up on (an
+	// outage, DiedOfOutage) may be over. It reports false and changes
+	// nothing when the job is not dead, or when a job of its kind and key
+	// is pending, which does the same work.
+	Revive(ctx context.Context, id int64, runAt time.Time) (bool, error)
 }
 
 // Depth is how much work of one kind waits, for monitoring.

@@ -9,6 +9,7 @@ import (
 	"os"
 	"runtime/debug"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -295,7 +296,11 @@ func (r *Runner) run(ctx context.Context, j Job) {
 	case errors.As(err, &perm) || j.Attempt >= r.opts.MaxAttempts:
 		log.Warn("queue: job dead", "err", err)
 		r.opts.Observe(j.Kind, "dead")
-		err = r.q.Fail(rec, j.ID, r.opts.Worker, err.Error())
+		msg := err.Error()
+		if e := errs.From(err); e != nil && e.Kind == errs.Unavailable && !errors.As(err, &perm) {
+			msg = outageMark + e.Code + "): " + msg
+		}
+		err = r.q.Fail(rec, j.ID, r.opts.Worker, msg)
 	default:
 		delay := r.opts.Backoff.Delay(j.Attempt)
 		log.Info("queue: job failed, will retry", "err", err, "in", delay)
@@ -320,3 +325,15 @@ func call(ctx context.Context, h Handler, j Job) (err error) {
 	}
 	return h(ctx, j)
 }
+
+// outageMark begins the last error of a job that went to the dead letter
+// through an outage of a service it needs (errs.Unavailable, with its code
+// after the mark) rather than through a failure of its own: a dead job's
+// row keeps no kind of error, only its text.
+const outageMark = "outage ("
+
+// DiedOfOutage reports whether a dead job gave up through an outage (a TSA,
+// an OCSP responder or an HSM that stayed away longer than its attempts),
+// which a sweep may Revive it for; any other failure (a bug, a panic, work
+// that can never be done) stays in the dead letter for an operator, once.
+func DiedOfOutage(j Job) bool { return strings.HasPrefix(j.Error, outageMark) }

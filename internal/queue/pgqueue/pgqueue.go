@@ -129,6 +129,11 @@ const (
 		updated_at = $3 WHERE id = $4 AND state = 'pending' AND locked_by = $5`
 	dead = `SELECT id, kind, COALESCE(key, ''), payload, attempt, run_at, last_error
 		FROM queue_jobs WHERE state = 'dead' ORDER BY updated_at DESC, id DESC LIMIT $1`
+	deadOf = `SELECT id, kind, COALESCE(key, ''), payload, attempt, run_at, last_error
+		FROM queue_jobs WHERE state = 'dead' AND kind = $1 ORDER BY updated_at DESC, id DESC`
+	revive = `UPDATE queue_jobs SET state = 'pending', attempt = 0, run_at = $1, locked_by = '', lease_until = 0, updated_at = $2
+		WHERE id = $3 AND state = 'dead' AND NOT EXISTS (
+			SELECT 1 FROM queue_jobs p WHERE p.state = 'pending' AND p.kind = queue_jobs.kind AND p.key = queue_jobs.key)`
 )
 
 func micro(t time.Time) int64 { return t.UTC().UnixMicro() }
@@ -224,6 +229,35 @@ func (q *Queue) Dead(ctx context.Context, max int) ([]queue.Job, error) {
 		return nil, pgdb.Classify(fmt.Errorf("pgqueue: dead: %w", err))
 	}
 	return jobs, nil
+}
+
+// DeadOf lists every dead job of kind, most recently failed first.
+func (q *Queue) DeadOf(ctx context.Context, kind string) ([]queue.Job, error) {
+	rows, _ := q.pool.Query(ctx, deadOf, kind)
+	jobs, err := scanJobs(rows)
+	if err != nil {
+		return nil, pgdb.Classify(fmt.Errorf("pgqueue: dead of %s: %w", kind, err))
+	}
+	return jobs, nil
+}
+
+// Revive makes a dead job pending again, due at runAt, unless one of its
+// kind and key is pending. A job of its kind and key queued by another
+// node meanwhile, which the statement cannot see, breaks the unique
+// index: that one does the work.
+func (q *Queue) Revive(ctx context.Context, id int64, runAt time.Time) (bool, error) {
+	tag, err := q.pool.Exec(ctx, revive, micro(runAt), micro(time.Now()), id)
+	if pgdb.IsUniqueViolation(err) {
+		return false, nil
+	}
+	if err != nil {
+		return false, pgdb.Classify(fmt.Errorf("pgqueue: revive: %w", err))
+	}
+	if tag.RowsAffected() == 0 {
+		return false, nil
+	}
+	q.enqueued.Notify()
+	return true, nil
 }
 
 func scanJobs(rows pgx.Rows) ([]queue.Job, error) {

@@ -51,6 +51,8 @@ func Run(t *testing.T, newQueue func(t *testing.T) queue.Queue) {
 		{"ok/runner-storage-outage-never-dead", testRunnerStorageOutage},
 		{"ok/runner-stop-hands-back", testRunnerStop},
 		{"ok/depths", testDepths},
+		{"ok/revive", testRevive},
+		{"ok/runner-marks-outage", testRunnerMarksOutage},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -231,9 +231,16 @@ const (
 		updated_at = ? WHERE id = ? AND state = 'pending' AND locked_by = ?`
 	dead = `SELECT id, kind, COALESCE(key, ''), payload, attempt, run_at, last_error
 		FROM queue_jobs WHERE state = 'dead' ORDER BY updated_at DESC, id DESC LIMIT ?`
+	deadOf = `SELECT id, kind, COALESCE(key, ''), payload, attempt, run_at, last_error
+		FROM queue_jobs WHERE state = 'dead' AND kind = ? ORDER BY updated_at DESC, id DESC`
+	// revive leaves the job dead while one of its kind and key is
+	// pending: the unique index allows only one.
+	revive = `UPDATE queue_jobs SET state = 'pending', attempt = 0, run_at = ?, locked_by = '', lease_until = 0, updated_at = ?
+		WHERE id = ? AND state = 'dead' AND NOT EXISTS (
+			SELECT 1 FROM queue_jobs p WHERE p.state = 'pending' AND p.kind = queue_jobs.kind AND p.key = queue_jobs.key)`
 )
 
-var statements = []string{enqueue, done, retry, fail, release, postpone, dead, depths}
+var statements = []string{enqueue, done, retry, fail, release, postpone, dead, deadOf, revive, depths}
 
 // claimQuery is claim with its LIMIT max: one statement per limit, each
 // prepared once (a runner's limits are its few numbers of free slots).
@@ -405,6 +412,40 @@ func (q *Queue) Dead(ctx context.Context, max int) ([]queue.Job, error) {
 		return nil, fmt.Errorf("sqlitequeue: dead: %w", err)
 	}
 	return jobs, nil
+}
+
+// DeadOf lists every dead job of kind, most recently failed first.
+func (q *Queue) DeadOf(ctx context.Context, kind string) ([]queue.Job, error) {
+	st, err := q.stmt(ctx, deadOf)
+	if err != nil {
+		return nil, fmt.Errorf("sqlitequeue: dead of %s: %w", kind, err)
+	}
+	rows, err := st.QueryContext(ctx, kind)
+	if err != nil {
+		return nil, fmt.Errorf("sqlitequeue: dead of %s: %w", kind, err)
+	}
+	jobs, err := scanJobs(rows)
+	if err != nil {
+		return nil, fmt.Errorf("sqlitequeue: dead of %s: %w", kind, err)
+	}
+	return jobs, nil
+}
+
+// Revive makes a dead job pending again, due at runAt, unless one of its
+// kind and key is pending. Like Claim it does not wait for the disk: a
+// revival lost to a power failure leaves the job dead, where the sweep
+// that revived it finds it again.
+func (q *Queue) Revive(ctx context.Context, id int64, runAt time.Time) (bool, error) {
+	res, err := q.exec(ctx, revive, micro(runAt), micro(time.Now()), id)
+	if err != nil {
+		return false, fmt.Errorf("sqlitequeue: revive: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil || n == 0 {
+		return false, err
+	}
+	q.enqueued.Notify()
+	return true, nil
 }
 
 func (q *Queue) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {

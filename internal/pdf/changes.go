@@ -28,6 +28,12 @@ const (
 type Change struct {
 	Kind   ChangeKind
 	Detail string
+	// Signed marks a change made only by signed signature fields joining
+	// the document, whose signatures a validator checks on their own: a
+	// ChangeSignature of a signed field, a ChangeForm of /Fields gaining
+	// signed fields (and /SigFlags). A certification with /P 1 permits no
+	// other (ISO 32000-2 §12.8.2.2: only document time-stamps and the DSS).
+	Signed bool
 }
 
 // catalogKeysSigningTouches are the catalog entries that adding a signature,
@@ -72,9 +78,9 @@ func Changes(old, cur *Reader) ([]Change, error) {
 		}
 		switch k {
 		case "DSS":
-			out = append(out, Change{ChangeSecurity, "document security store"})
+			out = append(out, Change{Kind: ChangeSecurity, Detail: "document security store"})
 		case "AF":
-			out = append(out, Change{ChangeAttachment, "associated files"})
+			out = append(out, Change{Kind: ChangeAttachment, Detail: "associated files"})
 		case "AcroForm":
 			more, err := c.form(oldCat[k], curCat[k])
 			if err != nil {
@@ -89,7 +95,7 @@ func Changes(old, cur *Reader) ([]Change, error) {
 			out = append(out, more...)
 		default:
 			if !catalogKeysSigningTouches[k] {
-				out = append(out, Change{ChangeCatalog, fmt.Sprintf("catalog /%s changed", k)})
+				out = append(out, Change{Kind: ChangeCatalog, Detail: fmt.Sprintf("catalog /%s changed", k)})
 			}
 		}
 	}
@@ -102,7 +108,7 @@ func Changes(old, cur *Reader) ([]Change, error) {
 		return nil, err
 	}
 	if len(oldPages) != len(curPages) {
-		out = append(out, Change{ChangePages, fmt.Sprintf("%d pages became %d", len(oldPages), len(curPages))})
+		out = append(out, Change{Kind: ChangePages, Detail: fmt.Sprintf("%d pages became %d", len(oldPages), len(curPages))})
 	}
 	for i := range min(len(oldPages), len(curPages)) {
 		more, err := c.page(i, oldPages[i], curPages[i])
@@ -137,7 +143,11 @@ func (c *comparer) form(oldForm, curForm Object) ([]Change, error) {
 	}
 	od, _ := o.(Dict)
 	nd, _ := n.(Dict)
-	out := []Change{{ChangeForm, "interactive form"}}
+	signed, err := c.signedFieldsJoined(od["Fields"], nd["Fields"])
+	if err != nil {
+		return nil, err
+	}
+	out := []Change{{Kind: ChangeForm, Detail: "interactive form", Signed: signed}}
 	for _, k := range unionKeys(od, nd) {
 		if k == "Fields" || k == "SigFlags" {
 			continue
@@ -166,12 +176,48 @@ func (c *comparer) form(oldForm, curForm Object) ([]Change, error) {
 			}
 		}
 		if setUp {
-			out = append(out, Change{ChangeForm, fmt.Sprintf("interactive form /%s set up", k)})
+			out = append(out, Change{Kind: ChangeForm, Detail: fmt.Sprintf("interactive form /%s set up", k)})
 		} else {
-			out = append(out, Change{ChangeContent, fmt.Sprintf("interactive form /%s changed", k)})
+			out = append(out, Change{Kind: ChangeContent, Detail: fmt.Sprintf("interactive form /%s changed", k)})
 		}
 	}
 	return out, nil
+}
+
+// signedFieldsJoined reports whether the form's fields are the signed
+// revision's, unchanged and in their order, with only signed signature
+// fields between or after them.
+func (c *comparer) signedFieldsJoined(oldFields, curFields Object) (bool, error) {
+	o, err := c.old.Resolve(oldFields)
+	if err != nil {
+		return false, err
+	}
+	n, err := c.cur.Resolve(curFields)
+	if err != nil {
+		return false, err
+	}
+	oa, _ := o.(Array)
+	na, ok := n.(Array)
+	if !ok {
+		return false, nil
+	}
+	kept := 0
+	for _, f := range na {
+		if kept < len(oa) {
+			same, err := c.equal(oa[kept], f, 0)
+			if err != nil {
+				return false, err
+			}
+			if same {
+				kept++
+				continue
+			}
+		}
+		if ref, ok := f.(Ref); !ok || !c.curSigned[ref] {
+			return false, nil
+		}
+	}
+	return kept == len(oa), nil
 }
 
 // resourcesKept reports whether every entry of the signed revision's
@@ -242,9 +288,9 @@ func (c *comparer) names(oldNames, curNames Object) ([]Change, error) {
 		switch {
 		case same:
 		case k == "EmbeddedFiles":
-			out = append(out, Change{ChangeAttachment, "embedded files"})
+			out = append(out, Change{Kind: ChangeAttachment, Detail: "embedded files"})
 		default:
-			out = append(out, Change{ChangeCatalog, fmt.Sprintf("name tree /%s changed", k)})
+			out = append(out, Change{Kind: ChangeCatalog, Detail: fmt.Sprintf("name tree /%s changed", k)})
 		}
 	}
 	return out, nil
@@ -263,7 +309,7 @@ func (c *comparer) page(i int, o, n Dict) ([]Change, error) {
 			return nil, err
 		}
 		if !same {
-			out = append(out, Change{ChangeContent, fmt.Sprintf("page %d: /%s changed", i+1, k)})
+			out = append(out, Change{Kind: ChangeContent, Detail: fmt.Sprintf("page %d: /%s changed", i+1, k)})
 		}
 	}
 	oldAnnots, err := c.annots(c.old, o["Annots"])
@@ -292,25 +338,27 @@ func (c *comparer) page(i int, o, n Dict) ([]Change, error) {
 				}
 			}
 			if !same {
-				out = append(out, Change{ChangeAnnotation, fmt.Sprintf("page %d: annotation %v changed", i+1, ref)})
+				out = append(out, Change{Kind: ChangeAnnotation, Detail: fmt.Sprintf("page %d: annotation %v changed", i+1, ref)})
 			}
 			continue
 		}
 		switch {
 		case !isSignatureWidget(c.cur, a):
-			out = append(out, Change{ChangeAnnotation, fmt.Sprintf("page %d: annotation added", i+1)})
-		case c.curSigned[ref] || invisible(c.cur, a):
-			out = append(out, Change{ChangeSignature, fmt.Sprintf("page %d: signature field added", i+1)})
+			out = append(out, Change{Kind: ChangeAnnotation, Detail: fmt.Sprintf("page %d: annotation added", i+1)})
+		case c.curSigned[ref]:
+			out = append(out, Change{Kind: ChangeSignature, Detail: fmt.Sprintf("page %d: signature field added", i+1), Signed: true})
+		case invisible(c.cur, a):
+			out = append(out, Change{Kind: ChangeSignature, Detail: fmt.Sprintf("page %d: unsigned signature field %v added", i+1, ref)})
 		default:
 			// The Sneaky Signature Attack's overlay: an unsigned field
 			// draws whatever its appearance holds, and no signature
 			// vouches for it.
-			out = append(out, Change{ChangeAnnotation, fmt.Sprintf("page %d: unsigned signature field %v added with an appearance", i+1, ref)})
+			out = append(out, Change{Kind: ChangeAnnotation, Detail: fmt.Sprintf("page %d: unsigned signature field %v added with an appearance", i+1, ref)})
 		}
 	}
 	for ref := range oldAnnots {
 		if _, ok := curAnnots[ref]; !ok {
-			out = append(out, Change{ChangeAnnotation, fmt.Sprintf("page %d: annotation %v removed", i+1, ref)})
+			out = append(out, Change{Kind: ChangeAnnotation, Detail: fmt.Sprintf("page %d: annotation %v removed", i+1, ref)})
 		}
 	}
 	return out, nil

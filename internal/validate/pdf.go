@@ -380,10 +380,12 @@ func (v *pdfValidation) signature(info pdf.SignatureInfo) Signature {
 }
 
 // certified fails a certification signature whose permissions a later
-// revision exceeds (ISO 32000-1 §12.8.2.2, Table 254): with /P 1 another
-// signature (document time-stamps and the DSS only add validation data),
-// and under any /P an attachment, which none permits. What every signature
-// forbids (pages, content, annotations) laterChanges has failed already.
+// revision exceeds (ISO 32000-1 §12.8.2.2, Table 254): with /P 1 any
+// change but the DSS and document time-stamps (ISO 32000-2 and EN 319
+// 142-1 allow those): another signature, a form change, a signature field
+// no signature fills; under any /P an attachment, which none permits. What
+// every signature forbids (pages, content, annotations) laterChanges has
+// failed already.
 func (v *pdfValidation) certified(info pdf.SignatureInfo, later []pdf.SignatureInfo, changes []pdf.Change, s *Signature) {
 	if info.DocMDP == 0 {
 		return
@@ -394,8 +396,13 @@ func (v *pdfValidation) certified(info pdf.SignatureInfo, later []pdf.SignatureI
 		}
 	}
 	for _, c := range changes {
-		if c.Kind == pdf.ChangeAttachment {
+		switch {
+		case c.Kind == pdf.ChangeAttachment:
 			s.Result = worse(s.Result, failed(FormatFailure, "modified after certification: %s added, which no /P permits", c.Detail))
+		case info.DocMDP == 1 && (c.Kind == pdf.ChangeForm || c.Kind == pdf.ChangeSignature) && !c.Signed:
+			// A signed field is a document time-stamp here: the loop
+			// above failed any other signature.
+			s.Result = worse(s.Result, failed(FormatFailure, "modified after certification: %s, which /P 1 forbids", c.Detail))
 		}
 	}
 }

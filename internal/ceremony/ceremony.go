@@ -60,7 +60,10 @@ type Service struct {
 	// addresses: development and tests only, whose receivers run there.
 	// Otherwise CreateJob refuses them, as the callback dialler would.
 	PrivateCallbacks bool
-	Log              *slog.Logger
+	// ClientCerts asks whether an API client's certificate is revoked
+	// (checkNotRevoked); nil leaves that unchecked.
+	ClientCerts *CertRevocation
+	Log         *slog.Logger
 }
 
 // now is the clock truncated to what storage keeps, so what is returned

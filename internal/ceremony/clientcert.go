@@ -23,11 +23,14 @@ func NoClientCert(apiURL string) string {
 }
 
 // ClientCertCaller is the caller an API client's verified enterprise
-// certificate (the leaf of the TLS connection's first verified chain)
-// stands for: the organisation it names, if onboarded and active, and if
-// the certificate is the one the organisation registered when it
-// registered one.
-func (s *Service) ClientCertCaller(ctx context.Context, leaf *x509.Certificate) (Caller, error) {
+// certificate stands for: the organisation it names, if onboarded and
+// active, if the certificate is the one the organisation registered when
+// it registered one, and if its CA does not say it is revoked
+// (checkNotRevoked). chain is the verified chain, leaf first (the TLS
+// connection's first verified chain, or the one a bundle signature's
+// certificate was verified with).
+func (s *Service) ClientCertCaller(ctx context.Context, chain []*x509.Certificate) (Caller, error) {
+	leaf := chain[0]
 	if !slices.Contains(leaf.ExtKeyUsage, x509.ExtKeyUsageClientAuth) {
 		// Go accepts a certificate without EKU for any use; an enterprise
 		// certificate for the API must say it is for client authentication.
@@ -47,7 +50,16 @@ func (s *Service) ClientCertCaller(ctx context.Context, leaf *x509.Certificate) 
 		return Caller{}, errs.E(errs.Forbidden, CodeCertificateWithoutOrgnr,
 			"the client certificate carries no organisation number")
 	}
-	return s.AuthorizeCert(ctx, org, fmt.Sprintf("cert:%x", leaf.SerialNumber), leaf.Subject.String())
+	c, err := s.AuthorizeCert(ctx, org, fmt.Sprintf("cert:%x", leaf.SerialNumber), leaf.Subject.String())
+	if err != nil {
+		return Caller{}, err
+	}
+	// After the organisation's checks: only onboarded organisations'
+	// certificates make segl ask their CA.
+	if err := s.checkNotRevoked(ctx, chain); err != nil {
+		return Caller{}, err
+	}
+	return c, nil
 }
 
 // ActFor is the caller for API client c acting for organisation org (the

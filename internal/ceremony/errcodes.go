@@ -1,6 +1,9 @@
 package ceremony
 
-import "github.com/segl/segl/internal/job"
+import (
+	"github.com/segl/segl/internal/job"
+	"github.com/segl/segl/internal/signing"
+)
 
 // Problem codes (errs.Error.Code) this package produces, named once so that
 // the code that makes an error and the code that checks for it cannot drift
@@ -12,6 +15,7 @@ const (
 	codeCallbackNotPublic           = "callback-not-public"             // a callback URL whose host is not a public address
 	CodeCertificateNotForClientAuth = "certificate-not-for-client-auth" // the client certificate may not be used for TLS client authentication
 	codeCertificateNotRegistered    = "certificate-not-registered"      // a client certificate other than the one the organisation registered for the API
+	CodeCertificateRevoked          = signing.CodeCertificateRevoked    // the API client certificate's CA says it is revoked (as signing says of the seal's, the TSA's or a signer's)
 	CodeCertificateWithoutOrgnr     = "certificate-without-orgnr"       // the client certificate names no organisation number
 	CodeCodeExpired                 = "code-expired"                    // the one-time code is past its lifetime
 	CodeCodeMissing                 = "code-missing"                    // no one-time code was asked for yet
@@ -36,6 +40,7 @@ const (
 	codeSignedInCombined            = "signed-in-combined-document"     // an original of a job whose signers sign its combined document, kept as uploaded: the combined document's signed PDF holds it
 	CodeOrganisationInactive        = "organisation-inactive"           // the organisation is deactivated
 	CodeOrganisationUnknown         = "organisation-unknown"            // the organisation is not onboarded
+	CodeRevocationUnavailable       = signing.CodeRevocationUnavailable // the API client certificate's CA cannot be asked whether it is revoked, and no current answer is kept (errs.Unavailable: retry later)
 	codeSignatureTypeNotAllowed     = "signature-type-not-allowed"      // a job asks for a signature type the organisation may not use
 	codeSigningUnavailable          = "signing-unavailable"             // no signing engine is configured on this server
 	CodeStatusTokenInvalid          = "status-token-invalid"            // the status query token is not valid

@@ -171,7 +171,7 @@ func (a *API) caller(r *http.Request) (ceremony.Caller, error) {
 		return ceremony.Caller{}, errs.E(errs.Unauthenticated, codeClientCertificateRequired,
 			"%s", ceremony.NoClientCert(a.APIURL))
 	}
-	return a.Svc.ClientCertCaller(r.Context(), r.TLS.VerifiedChains[0][0])
+	return a.Svc.ClientCertCaller(r.Context(), r.TLS.VerifiedChains[0])
 }
 
 // createJob takes multipart/form-data: a part named "job" with the JSON

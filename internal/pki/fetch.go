@@ -117,7 +117,7 @@ func (h HTTPOCSP) OCSP(ctx context.Context, cert, issuer *x509.Certificate) ([]b
 		url = cert.OCSPServer[0]
 	}
 	if url == "" {
-		return nil, fmt.Errorf("pki: %s names no OCSP responder", cert.Subject.CommonName)
+		return nil, fmt.Errorf("%w: %s names no OCSP responder", ErrNowhereToAsk, cert.Subject.CommonName)
 	}
 	req, nonce, err := ocspRequestWithNonce(cert, issuer)
 	if err != nil {
@@ -298,7 +298,7 @@ func (h HTTPOCSP) CRL(ctx context.Context, cert, issuer *x509.Certificate) ([]by
 		url = h.CRLURL
 	}
 	if url == "" {
-		return nil, fmt.Errorf("pki: %s names no HTTP CRL distribution point", cert.Subject.CommonName)
+		return nil, fmt.Errorf("%w: %s names no HTTP CRL distribution point", ErrNowhereToAsk, cert.Subject.CommonName)
 	}
 	hreq, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {

@@ -33,6 +33,7 @@ import (
 	"github.com/segl/segl/internal/asice"
 	"github.com/segl/segl/internal/ceremony"
 	"github.com/segl/segl/internal/errs"
+	"github.com/segl/segl/internal/httpapi"
 	"github.com/segl/segl/internal/job"
 	"github.com/segl/segl/internal/store"
 	"github.com/segl/segl/internal/xades"
@@ -232,7 +233,7 @@ func (a *API) serve(w http.ResponseWriter, r *http.Request, h handler) error {
 	if r.TLS == nil || len(r.TLS.VerifiedChains) == 0 || len(r.TLS.VerifiedChains[0]) == 0 {
 		return errs.E(errs.Unauthenticated, codeNotAuthorized, "%s", ceremony.NoClientCert(a.APIURL))
 	}
-	c, err := a.Svc.ClientCertCaller(r.Context(), r.TLS.VerifiedChains[0][0])
+	c, err := a.Svc.ClientCertCaller(r.Context(), r.TLS.VerifiedChains[0])
 	if err != nil {
 		if errs.Is(err, errs.Forbidden) {
 			return errs.Wrap(err, errs.Forbidden, codeNotAuthorized, "%s", errs.From(err).Message)
@@ -434,12 +435,15 @@ func (a *API) checkBundleSigner(r *http.Request, c ceremony.Caller, sig *xades.A
 	for _, cert := range append(slices.Clone(sig.Chain), r.TLS.VerifiedChains[0][1:]...) {
 		intermediates.AddCert(cert)
 	}
-	_, err := sig.Certificate.Verify(x509.VerifyOptions{Roots: a.ClientRoots, Intermediates: intermediates,
+	chains, err := sig.Certificate.Verify(x509.VerifyOptions{Roots: a.ClientRoots, Intermediates: intermediates,
 		CurrentTime: a.Svc.Clock.Now(), KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}})
 	if err != nil {
 		return refused
 	}
-	signer, err := a.Svc.ClientCertCaller(r.Context(), sig.Certificate)
+	signer, err := a.Svc.ClientCertCaller(r.Context(), chains[0])
+	if errs.HasCode(err, ceremony.CodeCertificateRevoked) {
+		return errs.Wrap(err, errs.Invalid, asice.CodeSignature, "the document bundle is signed with a revoked certificate")
+	}
 	if errs.Is(err, errs.Forbidden) || err == nil && signer.Org != c.Org {
 		return refused
 	}
@@ -729,6 +733,12 @@ func (a *API) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		status = http.StatusGone
 	case codeMethodNotAllowed:
 		status = http.StatusMethodNotAllowed
+	}
+	switch e.Kind { // as the JSON API says it (RFC 9110 section 10.2.3)
+	case errs.Unavailable:
+		w.Header().Set("Retry-After", httpapi.RetryAfterUnavailable)
+	case errs.InsufficientStorage:
+		w.Header().Set("Retry-After", httpapi.RetryAfterFull)
 	}
 	out := errorResponse{Code: postenCode(e.Code), Message: e.Message, Type: "CLIENT"}
 	for _, d := range e.Details[min(1, len(e.Details)):] {

@@ -51,11 +51,13 @@ func (s *Server) useConfigured(cfg config.Config, opts Options) error {
 	} else if s.TSA != nil {
 		s.stamper = s.TSA
 	}
+	if s.revocation == nil { // outside --dev: the certificates' own responders
+		s.revocation = &pki.RevocationCache{Now: opts.Clock.Now,
+			Source: pki.HTTPOCSP{Client: s.metrics.Client("ocsp", httpClient), Responder: cfg.OCSPURL, CRLURL: cfg.CRLURL,
+				Now: opts.Clock.Now}}
+	}
 	if seal := s.roles.seal; seal != nil {
-		s.seal = &signing.Config{Seal: *seal, Anchors: anchors, TSA: s.stamper,
-			OCSP: &pki.RevocationCache{Now: opts.Clock.Now,
-				Source: pki.HTTPOCSP{Client: s.metrics.Client("ocsp", httpClient), Responder: cfg.OCSPURL, CRLURL: cfg.CRLURL,
-					Now: opts.Clock.Now}}}
+		s.seal = &signing.Config{Seal: *seal, Anchors: anchors, TSA: s.stamper, OCSP: s.revocation}
 	}
 	if cfg.IDPortenIssuer != "" {
 		key, err := pki.LoadSigner(cfg.IDPortenKey)

@@ -101,6 +101,11 @@ type Server struct {
 	work     sync.WaitGroup // and wait for them
 	closers  []func() error // then close these
 	done     chan error
+
+	// revocation answers OCSP and CRL questions: about the seal, the TSA
+	// and signers for the signing engine, about API clients for the
+	// ceremony service.
+	revocation pki.RevocationSource
 }
 
 // Options are what tests may replace; the zero value is production's.
@@ -259,7 +264,8 @@ func start(ctx context.Context, cfg config.Config, opts Options, ln net.Listener
 	// Every port is chosen; each service is built complete.
 	svc := &ceremony.Service{Store: s.Store, Blobs: s.metrics.Blobs(blobs), Clock: opts.Clock, Limits: cfg.Limits, LinkKey: linkKey,
 		Engine: engine, TempDir: s.tmp.Path(), PrivateCallbacks: cfg.Dev,
-		DeletionNotice: time.Duration(cfg.DeletionNoticeDays) * 24 * time.Hour, Queue: q, Roles: ch.roles, Log: opts.Log}
+		DeletionNotice: time.Duration(cfg.DeletionNoticeDays) * 24 * time.Hour, Queue: q, Roles: ch.roles,
+		ClientCerts: &ceremony.CertRevocation{Source: s.revocation}, Log: opts.Log}
 	// In --dev, callbacks may go to receivers on this machine or network.
 	d := &delivery.Service{Store: s.Store, Queue: q, Svc: svc, Mail: s.metrics.Mailer("smtp", ch.mail), SMS: ch.sms, Contacts: ch.contacts, Mailbox: ch.mailbox,
 		HTTP: s.metrics.Client("callback", delivery.CallbackClient(cfg.Dev)), BaseURL: base, RemindAfter: cfg.RemindAfter, Clock: opts.Clock, Log: opts.Log}
@@ -466,8 +472,8 @@ func (s *Server) startDev(ctx context.Context, cfg config.Config, opts Options, 
 	// holds it (/dev/tsa/hold) to stop a completion half-way.
 	gate := &devtsa.Gate{TSA: s.TSA}
 	mux.Handle("/dev/tsa/hold", gate)
-	s.seal = &signing.Config{Seal: dev.Seal, Anchors: []*x509.Certificate{dev.Root}, TSA: gate,
-		OCSP: &pki.RevocationCache{Source: pki.DevOCSP{Dev: dev, Revoked: revoked, Now: opts.Clock.Now}, Now: opts.Clock.Now}}
+	s.revocation = &pki.RevocationCache{Source: pki.DevOCSP{Dev: dev, Revoked: revoked, Now: opts.Clock.Now}, Now: opts.Clock.Now}
+	s.seal = &signing.Config{Seal: dev.Seal, Anchors: []*x509.Certificate{dev.Root}, TSA: gate, OCSP: s.revocation}
 	// The ID-porten stand-in, with segl's own relying party (the production
 	// eid/oidc code) registered as its client. Both sides live in this
 	// process, so a fresh client key at every start is enough.

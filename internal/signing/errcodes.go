@@ -16,7 +16,7 @@ const (
 	codeBadReceipt            = "bad-receipt"                  // a receipt asked for an act that is not a signing act with documents
 	codeBadSigners            = "bad-signers"                  // a job with fewer than one or more signers than a signature page has slots
 	codeBadSlot               = "bad-slot"                     // an act for a signature slot the job does not have
-	codeCertificateRevoked    = "certificate-revoked"          // the seal's, the TSA's or the signer's own certificate, or a CA above it, is revoked: the act is refused before a key is used (errs.Unavailable)
+	CodeCertificateRevoked    = "certificate-revoked"          // the seal's, the TSA's or the signer's own certificate, or a CA above it, is revoked: the act is refused before a key is used (errs.Unavailable)
 	codeDynamicXFA            = "dynamic-xfa"                  // an upload that is a dynamic XFA form, whose pages only XFA software can show
 	codeEncryptedPDF          = "encrypted-pdf"                // an upload that is encrypted: it must come without a password
 	CodeInvalidPDF            = "invalid-pdf"                  // the document is not a PDF segl can sign
@@ -26,7 +26,7 @@ const (
 	codeNotSigned             = "not-signed"                   // completing a document without signatures
 	CodeOwnKeyLogin           = "own-key-login"                // the remote signing service refused the login (an expired ID token, too low a level); logging in again fixes it (the signer's pages explain it)
 	codePDFJavaScript         = "pdf-javascript"               // an upload that holds JavaScript, which cannot be signed safely
-	codeRevocationUnavailable = "revocation-unavailable"       // an OCSP responder or CRL distribution point failed or gave data its checks refuse (errs.Unavailable: retried, the signer asked to try again later)
+	CodeRevocationUnavailable = "revocation-unavailable"       // an OCSP responder or CRL distribution point failed or gave data its checks refuse (errs.Unavailable: retried, the signer asked to try again later)
 	codeSignedUpload          = "signed-upload"                // an upload that is already signed
 	codeTSAUnavailable        = "tsa-unavailable"              // the time-stamping authority failed or gave a token its checks refuse (errs.Unavailable: retried, the signer asked to try again later)
 	codeUnsupportedCharset    = "unsupported-charset"          // a text document in a character set other than UTF-8 or US-ASCII

@@ -60,7 +60,7 @@ type revocationOutages struct{ src pki.RevocationSource }
 func (s revocationOutages) OCSP(ctx context.Context, cert, issuer *x509.Certificate) ([]byte, error) {
 	der, err := s.src.OCSP(ctx, cert, issuer)
 	if err != nil {
-		return nil, partnerFailed(ctx, err, codeRevocationUnavailable, "the OCSP responder")
+		return nil, partnerFailed(ctx, err, CodeRevocationUnavailable, "the OCSP responder")
 	}
 	return der, nil
 }
@@ -68,7 +68,7 @@ func (s revocationOutages) OCSP(ctx context.Context, cert, issuer *x509.Certific
 func (s revocationOutages) CRL(ctx context.Context, cert, issuer *x509.Certificate) ([]byte, error) {
 	der, err := s.src.CRL(ctx, cert, issuer)
 	if err != nil {
-		return nil, partnerFailed(ctx, err, codeRevocationUnavailable, "the CRL distribution point")
+		return nil, partnerFailed(ctx, err, CodeRevocationUnavailable, "the CRL distribution point")
 	}
 	return der, nil
 }

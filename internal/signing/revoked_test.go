@@ -27,8 +27,8 @@ func TestRevokedSealSignsNothing(t *testing.T) {
 	revoked.set(d.Seal.Cert.SerialNumber, time.Now().Add(-time.Second))
 	var out bytes.Buffer
 	err := secondAct(&out)
-	if errs.KindOf(err) != errs.Unavailable || !errs.HasCode(err, codeCertificateRevoked) {
-		t.Fatalf("act with a revoked seal: %v, want %s", err, codeCertificateRevoked)
+	if errs.KindOf(err) != errs.Unavailable || !errs.HasCode(err, CodeCertificateRevoked) {
+		t.Fatalf("act with a revoked seal: %v, want %s", err, CodeCertificateRevoked)
 	}
 	if out.Len() != 0 {
 		t.Fatalf("the act wrote %d bytes", out.Len())

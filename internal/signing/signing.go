@@ -986,12 +986,12 @@ func refuseRevoked(path []*x509.Certificate, ocsps, crls [][]byte) error {
 				break // a root has no issuer to name in a CertID
 			}
 			if at, ok := pki.RevokedIn(der, c, path[i+1]); ok {
-				return errs.E(errs.Unavailable, codeCertificateRevoked, "%q was revoked at %v", c.Subject.CommonName, at.UTC())
+				return errs.E(errs.Unavailable, CodeCertificateRevoked, "%q was revoked at %v", c.Subject.CommonName, at.UTC())
 			}
 		}
 		for _, der := range crls {
 			if at, ok := pki.RevokedInCRL(der, c); ok {
-				return errs.E(errs.Unavailable, codeCertificateRevoked, "%q was revoked at %v", c.Subject.CommonName, at.UTC())
+				return errs.E(errs.Unavailable, CodeCertificateRevoked, "%q was revoked at %v", c.Subject.CommonName, at.UTC())
 			}
 		}
 	}

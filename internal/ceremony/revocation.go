@@ -1,0 +1,249 @@
+package ceremony
+
+import (
+	"context"
+	"crypto/x509"
+	"errors"
+	"sync"
+	"time"
+
+	"github.com/segl/segl/internal/errs"
+	"github.com/segl/segl/internal/pki"
+)
+
+// Asking the enterprise CA about an API client's certificate at every
+// request would put its responder's latency and availability in front of
+// every call; asking never lets a stolen key work until the certificate
+// expires. An answer is therefore kept per certificate (by its issuer and
+// serial, as OCSP's CertID names it) and asked again after
+// recheckCertAfter, or at its nextUpdate when that is sooner: a
+// certificate revoked at the CA is refused within that time.
+const recheckCertAfter = 5 * time.Minute
+
+// certAskTimeout bounds one question to the CA; the requests waiting for
+// it are refused 503 when it passes.
+const certAskTimeout = 10 * time.Second
+
+// certAskBackoff is how long a failed question is not asked again: during
+// an outage of the CA's responder the API answers 503 at once instead of
+// making every call wait for the timeout. Wall-clock time: it is about
+// sparing the responder, not about what the answer says.
+const certAskBackoff = 2 * time.Second
+
+// maxCertStatuses bounds the answers kept: a few per onboarded
+// organisation.
+const maxCertStatuses = 10000
+
+// CertRevocation asks Source whether API clients' certificates are
+// revoked and keeps the answers. Its zero value with a Source is ready; it
+// is safe for concurrent use, and no lock is held while the CA is asked
+// (one question per certificate at a time, which every request about that
+// certificate waits for).
+type CertRevocation struct {
+	Source pki.RevocationSource
+
+	mu       sync.Mutex
+	verdicts map[string]certVerdict // by the leaf's DER
+	asking   map[string]*certAsk
+}
+
+// A verdict is kept by the leaf's DER, which holds its issuer's name and
+// its serial, and names the issuer's key it was asked with: together what
+// an OCSP CertID names, never the serial alone.
+type certVerdict struct {
+	issuerKey string    // the issuer's SubjectPublicKeyInfo
+	err       error     // the question failed, and no good answer is in force
+	unchecked bool      // the certificate names nowhere to ask
+	revokedAt time.Time // zero: not revoked
+	recheck   time.Time // ask again from this time on (the service's clock)
+	due       time.Time // a good answer's nextUpdate: kept in force until then when asking again fails
+	failedAt  time.Time // the wall clock when the last question failed; zero when it did not
+}
+
+// current reports whether v is to be used at now without asking.
+func (v certVerdict) current(now time.Time) bool {
+	if v.err == nil && now.Before(v.recheck) {
+		return true
+	}
+	if v.failedAt.IsZero() || time.Since(v.failedAt) >= certAskBackoff {
+		return false
+	}
+	// Within the backoff after a failed question: the failure, a
+	// revocation, or a good answer still vouched for.
+	return v.err != nil || !v.revokedAt.IsZero() || now.Before(v.due)
+}
+
+// good reports whether v is a CA's answer that the certificate is not revoked.
+func (v certVerdict) good() bool { return v.err == nil && !v.unchecked && v.revokedAt.IsZero() }
+
+type certAsk struct {
+	done    chan struct{}
+	verdict certVerdict
+}
+
+// checkNotRevoked refuses an API client certificate that its CA says is
+// revoked (403 certificate-revoked). chain is the verified chain, leaf
+// first; its second certificate is the leaf's issuer. When the CA cannot
+// be asked and no current good answer is kept, the call is refused 503
+// revocation-unavailable (fail closed); a certificate that names no
+// responder and no CRL is accepted, logged once (see docs/operations.md).
+func (s *Service) checkNotRevoked(ctx context.Context, chain []*x509.Certificate) error {
+	if s.ClientCerts == nil || len(chain) < 2 {
+		return nil // no source (unit tests), or the leaf is itself a trust anchor
+	}
+	leaf, issuer := chain[0], chain[1]
+	now := s.Clock.Now()
+	v, ok := s.ClientCerts.kept(leaf, issuer, now)
+	var err error
+	if !ok {
+		v, err = s.ClientCerts.ask(ctx, leaf, issuer, func(ctx context.Context, kept *certVerdict) certVerdict {
+			return s.askRevocation(ctx, leaf, issuer, now, kept)
+		}, now)
+	}
+	switch {
+	case err != nil:
+		return err
+	case v.err != nil:
+		return errs.Wrap(v.err, errs.Unavailable, CodeRevocationUnavailable,
+			"the revocation status of the client certificate cannot be obtained from its CA; retry later")
+	case !v.revokedAt.IsZero() && !v.revokedAt.After(now):
+		return errs.E(errs.Forbidden, CodeCertificateRevoked, "the client certificate was revoked at %s",
+			v.revokedAt.UTC().Format(time.RFC3339))
+	}
+	return nil
+}
+
+// askRevocation asks s.ClientCerts.Source about leaf: OCSP first, its CRL when
+// OCSP fails. Only an answer that pki.OCSPStatus or pki.CRLStatus accepts
+// counts. kept is the verdict kept before, if any.
+func (s *Service) askRevocation(ctx context.Context, leaf, issuer *x509.Certificate, now time.Time, kept *certVerdict) certVerdict {
+	st, ocspErr := s.ocspStatus(ctx, leaf, issuer, now)
+	if ocspErr != nil {
+		var crlErr error
+		if st, crlErr = s.crlStatus(ctx, leaf, issuer, now); crlErr != nil {
+			if errors.Is(ocspErr, pki.ErrNowhereToAsk) && errors.Is(crlErr, pki.ErrNowhereToAsk) {
+				if kept == nil || !kept.unchecked {
+					s.log().Warn("api client certificate names no OCSP responder and no CRL: accepted unchecked",
+						"subject", leaf.Subject.String(), "serial", leaf.SerialNumber.Text(16), "issuer", issuer.Subject.String())
+				}
+				return certVerdict{unchecked: true, recheck: now.Add(recheckCertAfter)}
+			}
+			err := errors.Join(ocspErr, crlErr)
+			failed := time.Now()
+			if kept != nil && !kept.revokedAt.IsZero() && !kept.revokedAt.After(now) {
+				v := *kept // a revocation is final
+				v.failedAt = failed
+				return v
+			}
+			if kept != nil && kept.good() && now.Before(kept.due) {
+				s.log().Warn("api client certificate: revocation status unavailable; the CA's last good answer stays in force until it is due",
+					"subject", leaf.Subject.String(), "serial", leaf.SerialNumber.Text(16), "due", kept.due, "err", err)
+				v := *kept
+				v.failedAt = failed
+				return v
+			}
+			s.log().Warn("api client certificate: revocation status unavailable; its calls are refused",
+				"subject", leaf.Subject.String(), "serial", leaf.SerialNumber.Text(16), "err", err)
+			return certVerdict{err: err, failedAt: failed}
+		}
+	}
+	v := certVerdict{revokedAt: st.RevokedAt, recheck: now.Add(recheckCertAfter), due: st.NextUpdate}
+	if !st.NextUpdate.IsZero() && st.NextUpdate.Before(v.recheck) {
+		v.recheck = st.NextUpdate
+	}
+	if !st.RevokedAt.IsZero() && st.RevokedAt.After(now) && st.RevokedAt.Before(v.recheck) {
+		v.recheck = st.RevokedAt // revoked from a time still to come: decide again then
+	}
+	return v
+}
+
+func (s *Service) ocspStatus(ctx context.Context, leaf, issuer *x509.Certificate, now time.Time) (pki.CertStatus, error) {
+	der, err := s.ClientCerts.Source.OCSP(ctx, leaf, issuer)
+	if err != nil {
+		return pki.CertStatus{}, err
+	}
+	return pki.OCSPStatus(der, leaf, issuer, now)
+}
+
+func (s *Service) crlStatus(ctx context.Context, leaf, issuer *x509.Certificate, now time.Time) (pki.CertStatus, error) {
+	der, err := s.ClientCerts.Source.CRL(ctx, leaf, issuer)
+	if err != nil {
+		return pki.CertStatus{}, err
+	}
+	return pki.CRLStatus(der, leaf, issuer, now)
+}
+
+// kept returns the verdict about leaf to use at now, if one is kept.
+func (c *CertRevocation) kept(leaf, issuer *x509.Certificate, now time.Time) (certVerdict, bool) {
+	c.mu.Lock()
+	v, ok := c.verdicts[string(leaf.Raw)]
+	c.mu.Unlock()
+	return v, ok && v.issuerKey == string(issuer.RawSubjectPublicKeyInfo) && v.current(now)
+}
+
+// ask asks about leaf, once for all callers at a time, and keeps the
+// answer.
+func (c *CertRevocation) ask(ctx context.Context, leaf, issuer *x509.Certificate, ask func(ctx context.Context, kept *certVerdict) certVerdict, now time.Time) (certVerdict, error) {
+	k := string(leaf.Raw)
+	issuerKey := string(issuer.RawSubjectPublicKeyInfo)
+	c.mu.Lock()
+	if v, ok := c.verdicts[k]; ok && v.issuerKey == issuerKey && v.current(now) {
+		c.mu.Unlock() // answered since kept looked
+		return v, nil
+	}
+	a := c.asking[k]
+	if a == nil {
+		a = &certAsk{done: make(chan struct{})}
+		if c.asking == nil {
+			c.asking = map[string]*certAsk{}
+		}
+		c.asking[k] = a
+		var before *certVerdict
+		if v, ok := c.verdicts[k]; ok && v.issuerKey == issuerKey {
+			before = &v
+		}
+		// In a goroutine of its own, so that the request that started it
+		// may leave without stopping it for the others.
+		go func() {
+			ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), certAskTimeout)
+			defer cancel()
+			v := ask(ctx, before)
+			v.issuerKey = issuerKey
+			c.mu.Lock()
+			a.verdict = v
+			delete(c.asking, k)
+			c.keep(k, v, now)
+			c.mu.Unlock()
+			close(a.done)
+		}()
+	}
+	c.mu.Unlock()
+	select {
+	case <-a.done:
+		return a.verdict, nil
+	case <-ctx.Done():
+		return certVerdict{}, ctx.Err()
+	}
+}
+
+// keep stores v under k; when the store is full it first drops the
+// verdicts that are no longer current, then any. The caller holds c.mu.
+func (c *CertRevocation) keep(k string, v certVerdict, now time.Time) {
+	if c.verdicts == nil {
+		c.verdicts = map[string]certVerdict{}
+	}
+	if _, ok := c.verdicts[k]; !ok && len(c.verdicts) >= maxCertStatuses {
+		for old, have := range c.verdicts {
+			if !have.current(now) {
+				delete(c.verdicts, old)
+			}
+		}
+		for old := range c.verdicts {
+			if len(c.verdicts) < maxCertStatuses {
+				break
+			}
+			delete(c.verdicts, old)
+		}
+	}
+	c.verdicts[k] = v
+}

@@ -1,0 +1,114 @@
+package pki
+
+import (
+	"bytes"
+	"crypto/x509"
+	"encoding/asn1"
+	"errors"
+	"fmt"
+	"time"
+
+	"golang.org/x/crypto/ocsp"
+)
+
+// ErrNowhereToAsk is returned (wrapped) by HTTPOCSP when a certificate
+// names no OCSP responder, or no HTTP CRL distribution point, and none is
+// configured: its status cannot be asked, which is not an outage.
+var ErrNowhereToAsk = errors.New("pki: the certificate names nowhere to ask about its revocation")
+
+// CertStatus is what checked revocation data says of one certificate now.
+type CertStatus struct {
+	RevokedAt  time.Time // zero: not revoked
+	NextUpdate time.Time // when the data is due to be replaced; zero when it does not say
+}
+
+// OCSPStatus reads cert's status from der, an OCSP response about it,
+// refusing a response that does not prove it at now: one not signed by
+// issuer or a responder issuer certified for id-kp-OCSPSigning
+// (CheckOCSPResponder), one with no answer whose CertID names both issuer
+// (its name and key hashes) and cert's serial, an unknown status, and one
+// past its nextUpdate or with a thisUpdate in the future. It is for
+// deciding now, not for embedding: how long ago the response was produced
+// does not matter while it is current.
+func OCSPStatus(der []byte, cert, issuer *x509.Certificate, now time.Time) (CertStatus, error) {
+	resp, err := ocsp.ParseResponseForCert(der, cert, issuer)
+	if err != nil {
+		return CertStatus{}, fmt.Errorf("pki: ocsp response: %w", err)
+	}
+	if err := CheckOCSPResponder(resp, issuer); err != nil {
+		return CertStatus{}, fmt.Errorf("pki: ocsp response: %w", err)
+	}
+	// x/crypto/ocsp picks the answer by serial alone; a serial is unique
+	// only per issuer (RFC 5280 section 4.1.2.2).
+	var outer ocspResponseASN1
+	var basic basicResponseASN1
+	var data responseDataASN1
+	if _, err := asn1.Unmarshal(der, &outer); err != nil {
+		return CertStatus{}, fmt.Errorf("pki: ocsp response: %w", err)
+	}
+	if _, err := asn1.Unmarshal(outer.ResponseBytes.Response, &basic); err != nil {
+		return CertStatus{}, fmt.Errorf("pki: ocsp response: %w", err)
+	}
+	if _, err := asn1.Unmarshal(basic.TBSResponseData.FullBytes, &data); err != nil {
+		return CertStatus{}, fmt.Errorf("pki: ocsp response: %w", err)
+	}
+	for _, r := range data.Responses {
+		var id certIDASN1
+		if _, err := asn1.Unmarshal(r.CertID.FullBytes, &id); err != nil || id.SerialNumber == nil ||
+			id.SerialNumber.Cmp(cert.SerialNumber) != 0 || !namesIssuer(id, issuer) {
+			continue
+		}
+		switch {
+		case bool(r.Unknown) || !bool(r.Good) && r.Revoked.RevocationTime.IsZero():
+			return CertStatus{}, errors.New("pki: ocsp response: certificate status unknown")
+		case r.ThisUpdate.After(now.Add(freshness)):
+			return CertStatus{}, fmt.Errorf("pki: ocsp response from the future: this update %v", r.ThisUpdate.UTC())
+		case !r.NextUpdate.IsZero() && r.NextUpdate.Before(now):
+			return CertStatus{}, fmt.Errorf("pki: ocsp response stale: next update was %v", r.NextUpdate.UTC())
+		}
+		return CertStatus{RevokedAt: r.Revoked.RevocationTime, NextUpdate: r.NextUpdate}, nil
+	}
+	return CertStatus{}, errors.New("pki: ocsp response: no answer about this certificate from its issuer")
+}
+
+// CRLStatus reads cert's status from der, a CRL, refusing one that issuer
+// did not sign, that is past its nextUpdate or from the future, or that is
+// a delta or partitioned CRL (an issuing distribution point): a
+// certificate missing from those says nothing.
+func CRLStatus(der []byte, cert, issuer *x509.Certificate, now time.Time) (CertStatus, error) {
+	crl, err := x509.ParseRevocationList(der)
+	if err != nil {
+		return CertStatus{}, fmt.Errorf("pki: crl: %w", err)
+	}
+	if !bytes.Equal(crl.RawIssuer, cert.RawIssuer) {
+		return CertStatus{}, errors.New("pki: crl: not of the certificate's issuer")
+	}
+	if err := crl.CheckSignatureFrom(issuer); err != nil {
+		return CertStatus{}, fmt.Errorf("pki: crl: %w", err)
+	}
+	for _, ext := range crl.Extensions {
+		if ext.Id.Equal(oidDeltaCRLIndicator) || ext.Id.Equal(oidIssuingDistributionPoint) {
+			return CertStatus{}, errors.New("pki: crl: a delta or partitioned CRL")
+		}
+	}
+	switch {
+	case crl.ThisUpdate.After(now.Add(freshness)):
+		return CertStatus{}, fmt.Errorf("pki: crl from the future: this update %v", crl.ThisUpdate.UTC())
+	case !crl.NextUpdate.IsZero() && crl.NextUpdate.Before(now):
+		return CertStatus{}, fmt.Errorf("pki: crl stale: next update was %v", crl.NextUpdate.UTC())
+	}
+	st := CertStatus{NextUpdate: crl.NextUpdate}
+	for _, e := range crl.RevokedCertificateEntries {
+		if e.SerialNumber.Cmp(cert.SerialNumber) == 0 {
+			st.RevokedAt = e.RevocationTime
+			break
+		}
+	}
+	return st, nil
+}
+
+var (
+	oidDeltaCRLIndicator        = asn1.ObjectIdentifier{2, 5, 29, 27}
+	oidIssuingDistributionPoint = asn1.ObjectIdentifier{2, 5, 29, 28}
+)
+

@@ -40,16 +40,8 @@ func OCSPStatus(der []byte, cert, issuer *x509.Certificate, now time.Time) (Cert
 	}
 	// x/crypto/ocsp picks the answer by serial alone; a serial is unique
 	// only per issuer (RFC 5280 section 4.1.2.2).
-	var outer ocspResponseASN1
-	var basic basicResponseASN1
-	var data responseDataASN1
-	if _, err := asn1.Unmarshal(der, &outer); err != nil {
-		return CertStatus{}, fmt.Errorf("pki: ocsp response: %w", err)
-	}
-	if _, err := asn1.Unmarshal(outer.ResponseBytes.Response, &basic); err != nil {
-		return CertStatus{}, fmt.Errorf("pki: ocsp response: %w", err)
-	}
-	if _, err := asn1.Unmarshal(basic.TBSResponseData.FullBytes, &data); err != nil {
+	data, err := ocspResponseData(der)
+	if err != nil {
 		return CertStatus{}, fmt.Errorf("pki: ocsp response: %w", err)
 	}
 	for _, r := range data.Responses {
@@ -112,3 +104,18 @@ var (
 	oidIssuingDistributionPoint = asn1.ObjectIdentifier{2, 5, 29, 28}
 )
 
+// ocspResponseData is the ResponseData of the basic OCSP response der
+// (RFC 6960 section 4.2.1), read as structure only.
+func ocspResponseData(der []byte) (responseDataASN1, error) {
+	var resp ocspResponseASN1
+	var basic basicResponseASN1
+	var data responseDataASN1
+	if _, err := asn1.Unmarshal(der, &resp); err != nil {
+		return data, err
+	}
+	if _, err := asn1.Unmarshal(resp.ResponseBytes.Response, &basic); err != nil {
+		return data, err
+	}
+	_, err := asn1.Unmarshal(basic.TBSResponseData.FullBytes, &data)
+	return data, err
+}

@@ -251,16 +251,8 @@ func CheckOCSPResponder(resp *ocsp.Response, issuer *x509.Certificate) error {
 // response's responseExtensions (RFC 6960 §4.4.1), as it came, or nil when
 // there is none.
 func responseNonce(der []byte) ([]byte, error) {
-	var resp ocspResponseASN1
-	if _, err := asn1.Unmarshal(der, &resp); err != nil {
-		return nil, err
-	}
-	var basic basicResponseASN1
-	if _, err := asn1.Unmarshal(resp.ResponseBytes.Response, &basic); err != nil {
-		return nil, err
-	}
-	var data responseDataASN1
-	if _, err := asn1.Unmarshal(basic.TBSResponseData.FullBytes, &data); err != nil {
+	data, err := ocspResponseData(der)
+	if err != nil {
 		return nil, err
 	}
 	for _, ext := range data.Extensions {

@@ -15,16 +15,8 @@ import (
 // development responder): never a trust decision about data from
 // elsewhere.
 func RevokedIn(der []byte, cert, issuer *x509.Certificate) (time.Time, bool) {
-	var resp ocspResponseASN1
-	if _, err := asn1.Unmarshal(der, &resp); err != nil {
-		return time.Time{}, false
-	}
-	var basic basicResponseASN1
-	if _, err := asn1.Unmarshal(resp.ResponseBytes.Response, &basic); err != nil {
-		return time.Time{}, false
-	}
-	var data responseDataASN1
-	if _, err := asn1.Unmarshal(basic.TBSResponseData.FullBytes, &data); err != nil {
+	data, err := ocspResponseData(der)
+	if err != nil {
 		return time.Time{}, false
 	}
 	for _, r := range data.Responses {

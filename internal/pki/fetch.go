@@ -99,6 +99,12 @@ type HTTPOCSP struct {
 	// signatures they are embedded beside are made with. Nil means
 	// time.Now.
 	Now func() time.Time
+	// Presigned accepts an answer signed in advance (the RFC 5019
+	// profile) while it is current: thisUpdate not after now and a
+	// nextUpdate not before it. That is enough for a question about a
+	// certificate's status now (an API client's), not for evidence
+	// embedded beside a signature, which must be produced after it.
+	Presigned bool
 }
 
 // freshness bounds how far the times of a fetched OCSP response may lie
@@ -145,7 +151,7 @@ func (h HTTPOCSP) OCSP(ctx context.Context, cert, issuer *x509.Certificate) ([]b
 	if h.Now != nil {
 		now = h.Now()
 	}
-	if err := checkFetchedOCSP(body, cert, issuer, nonce, now); err != nil {
+	if err := checkFetchedOCSP(body, cert, issuer, nonce, now, h.Presigned); err != nil {
 		return nil, fmt.Errorf("pki: ocsp response from %s for %q: %w", url, cert.Subject.CommonName, err)
 	}
 	return body, nil
@@ -195,7 +201,10 @@ func ocspRequestWithNonce(cert, issuer *x509.Certificate) (der, nonce []byte, er
 //     freshness is what shows the answer is not an old one;
 //   - have been produced within freshness of now, not claim a thisUpdate
 //     after that window, and not be past its own nextUpdate.
-func checkFetchedOCSP(der []byte, cert, issuer *x509.Certificate, nonce []byte, now time.Time) error {
+//
+// With presigned, an answer produced earlier is taken while it is current
+// and names its nextUpdate (HTTPOCSP.Presigned).
+func checkFetchedOCSP(der []byte, cert, issuer *x509.Certificate, nonce []byte, now time.Time, presigned bool) error {
 	resp, err := ocsp.ParseResponseForCert(der, cert, issuer)
 	if err != nil {
 		return err
@@ -214,7 +223,7 @@ func checkFetchedOCSP(der []byte, cert, issuer *x509.Certificate, nonce []byte, 
 		return errors.New("nonce does not match the request")
 	}
 	switch {
-	case resp.ProducedAt.Before(now.Add(-freshness)):
+	case resp.ProducedAt.Before(now.Add(-freshness)) && !(presigned && !resp.NextUpdate.IsZero()):
 		return fmt.Errorf("stale: produced at %v", resp.ProducedAt.UTC())
 	case resp.ProducedAt.After(now.Add(freshness)) || resp.ThisUpdate.After(now.Add(freshness)):
 		return fmt.Errorf("from the future: produced at %v, this update %v", resp.ProducedAt.UTC(), resp.ThisUpdate.UTC())

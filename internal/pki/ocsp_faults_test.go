@@ -83,10 +83,11 @@ func TestHTTPOCSPRefusesWhatProvesNothing(t *testing.T) {
 	})
 	now := time.Now()
 	for name, tc := range map[string]struct {
-		handler http.Handler
-		calls   int    // requests before the one checked
-		want    string // part of the error; empty: accepted
-		status  int    // of what is accepted
+		handler   http.Handler
+		presigned bool   // HTTPOCSP.Presigned
+		calls     int    // requests before the one checked
+		want      string // part of the error; empty: accepted
+		status    int    // of what is accepted
 	}{
 		"ok/dev-responder-with-nonce": {handler: d.OCSPHandler(nil, nil)},
 		"ok/no-nonce":                 {handler: made(ocsp.Good, d.OCSP, now.Truncate(time.Minute))},
@@ -95,9 +96,12 @@ func TestHTTPOCSPRefusesWhatProvesNothing(t *testing.T) {
 		"fail/unknown":                {handler: made(ocsp.Unknown, d.OCSP, now.Truncate(time.Minute)), want: "unknown"},
 		"fail/signed-by-a-subscriber": {handler: made(ocsp.Good, d.TSA, now.Truncate(time.Minute)), want: "not an ocsp responder"},
 		"fail/stale":                  {handler: d.OCSPHandler(nil, at(-time.Hour)), want: "stale"},
-		"fail/past-next-update":       {handler: made(ocsp.Good, d.OCSP, now.Add(-2*time.Hour)), want: "next update"},
-		"fail/from-the-future":        {handler: d.OCSPHandler(nil, at(time.Hour)), want: "future"},
-		"fail/replayed":               {handler: replay(), calls: 1, want: "nonce"},
+		"ok/presigned-and-current":    {handler: d.OCSPHandler(nil, at(-time.Hour)), presigned: true},
+		"fail/presigned-past-next-update": {handler: made(ocsp.Good, d.OCSP, now.Add(-2*time.Hour)), presigned: true,
+			want: "next update"},
+		"fail/past-next-update": {handler: made(ocsp.Good, d.OCSP, now.Add(-2*time.Hour)), want: "next update"},
+		"fail/from-the-future":  {handler: d.OCSPHandler(nil, at(time.Hour)), want: "future"},
+		"fail/replayed":         {handler: replay(), calls: 1, want: "nonce"},
 		"fail/http-500": {handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			w.WriteHeader(http.StatusInternalServerError)
 		}), want: "status 500"},
@@ -111,7 +115,7 @@ func TestHTTPOCSPRefusesWhatProvesNothing(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			srv := httptest.NewServer(tc.handler)
 			defer srv.Close()
-			src := HTTPOCSP{Responder: srv.URL}
+			src := HTTPOCSP{Responder: srv.URL, Presigned: tc.presigned}
 			for range tc.calls {
 				src.OCSP(context.Background(), cert, issuer)
 			}

@@ -56,6 +56,9 @@ func (s *Server) useConfigured(cfg config.Config, opts Options) error {
 			Source: pki.HTTPOCSP{Client: s.metrics.Client("ocsp", httpClient), Responder: cfg.OCSPURL, CRLURL: cfg.CRLURL,
 				Now: opts.Clock.Now}}
 	}
+	if s.clientRevocation == nil {
+		s.clientRevocation = pki.HTTPOCSP{Client: s.metrics.Client("ocsp", httpClient), Now: opts.Clock.Now, Presigned: true}
+	}
 	if seal := s.roles.seal; seal != nil {
 		s.seal = &signing.Config{Seal: *seal, Anchors: anchors, TSA: s.stamper, OCSP: s.revocation}
 	}

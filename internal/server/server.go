@@ -106,6 +106,11 @@ type Server struct {
 	// and signers for the signing engine, about API clients for the
 	// ceremony service.
 	revocation pki.RevocationSource
+	// clientRevocation answers whether an API client's certificate is
+	// revoked now: from the certificate's own responder or CRL (never
+	// ocsp-url or crl-url, which name the seal's CAs'), taking answers
+	// signed in advance while they are current.
+	clientRevocation pki.RevocationSource
 }
 
 // Options are what tests may replace; the zero value is production's.
@@ -265,7 +270,7 @@ func start(ctx context.Context, cfg config.Config, opts Options, ln net.Listener
 	svc := &ceremony.Service{Store: s.Store, Blobs: s.metrics.Blobs(blobs), Clock: opts.Clock, Limits: cfg.Limits, LinkKey: linkKey,
 		Engine: engine, TempDir: s.tmp.Path(), PrivateCallbacks: cfg.Dev,
 		DeletionNotice: time.Duration(cfg.DeletionNoticeDays) * 24 * time.Hour, Queue: q, Roles: ch.roles,
-		ClientCerts: &ceremony.CertRevocation{Source: s.revocation}, Log: opts.Log}
+		ClientCerts: &ceremony.CertRevocation{Source: s.clientRevocation}, Log: opts.Log}
 	// In --dev, callbacks may go to receivers on this machine or network.
 	d := &delivery.Service{Store: s.Store, Queue: q, Svc: svc, Mail: s.metrics.Mailer("smtp", ch.mail), SMS: ch.sms, Contacts: ch.contacts, Mailbox: ch.mailbox,
 		HTTP: s.metrics.Client("callback", delivery.CallbackClient(cfg.Dev)), BaseURL: base, RemindAfter: cfg.RemindAfter, Clock: opts.Clock, Log: opts.Log}
@@ -473,6 +478,7 @@ func (s *Server) startDev(ctx context.Context, cfg config.Config, opts Options, 
 	gate := &devtsa.Gate{TSA: s.TSA}
 	mux.Handle("/dev/tsa/hold", gate)
 	s.revocation = &pki.RevocationCache{Source: pki.DevOCSP{Dev: dev, Revoked: revoked, Now: opts.Clock.Now}, Now: opts.Clock.Now}
+	s.clientRevocation = s.revocation
 	s.seal = &signing.Config{Seal: dev.Seal, Anchors: []*x509.Certificate{dev.Root}, TSA: gate, OCSP: s.revocation}
 	// The ID-porten stand-in, with segl's own relying party (the production
 	// eid/oidc code) registered as its client. Both sides live in this

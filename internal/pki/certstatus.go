@@ -40,27 +40,37 @@ func OCSPStatus(der []byte, cert, issuer *x509.Certificate, now time.Time) (Cert
 	}
 	// x/crypto/ocsp picks the answer by serial alone; a serial is unique
 	// only per issuer (RFC 5280 section 4.1.2.2).
+	r, err := answerAbout(der, cert, issuer)
+	if err != nil {
+		return CertStatus{}, err
+	}
+	switch {
+	case bool(r.Unknown) || !bool(r.Good) && r.Revoked.RevocationTime.IsZero():
+		return CertStatus{}, errors.New("pki: ocsp response: certificate status unknown")
+	case r.ThisUpdate.After(now.Add(freshness)):
+		return CertStatus{}, fmt.Errorf("pki: ocsp response from the future: this update %v", r.ThisUpdate.UTC())
+	case !r.NextUpdate.IsZero() && r.NextUpdate.Before(now):
+		return CertStatus{}, fmt.Errorf("pki: ocsp response stale: next update was %v", r.NextUpdate.UTC())
+	}
+	return CertStatus{RevokedAt: r.Revoked.RevocationTime, NextUpdate: r.NextUpdate}, nil
+}
+
+// answerAbout is the single response in the OCSP response der whose CertID
+// names cert: its serial under issuer's name and key hashes (RFC 6960
+// section 4.1.1). It reads structure only.
+func answerAbout(der []byte, cert, issuer *x509.Certificate) (singleResponseASN1, error) {
 	data, err := ocspResponseData(der)
 	if err != nil {
-		return CertStatus{}, fmt.Errorf("pki: ocsp response: %w", err)
+		return singleResponseASN1{}, fmt.Errorf("pki: ocsp response: %w", err)
 	}
 	for _, r := range data.Responses {
 		var id certIDASN1
-		if _, err := asn1.Unmarshal(r.CertID.FullBytes, &id); err != nil || id.SerialNumber == nil ||
-			id.SerialNumber.Cmp(cert.SerialNumber) != 0 || !namesIssuer(id, issuer) {
-			continue
+		if _, err := asn1.Unmarshal(r.CertID.FullBytes, &id); err == nil && id.SerialNumber != nil &&
+			id.SerialNumber.Cmp(cert.SerialNumber) == 0 && namesIssuer(id, issuer) {
+			return r, nil
 		}
-		switch {
-		case bool(r.Unknown) || !bool(r.Good) && r.Revoked.RevocationTime.IsZero():
-			return CertStatus{}, errors.New("pki: ocsp response: certificate status unknown")
-		case r.ThisUpdate.After(now.Add(freshness)):
-			return CertStatus{}, fmt.Errorf("pki: ocsp response from the future: this update %v", r.ThisUpdate.UTC())
-		case !r.NextUpdate.IsZero() && r.NextUpdate.Before(now):
-			return CertStatus{}, fmt.Errorf("pki: ocsp response stale: next update was %v", r.NextUpdate.UTC())
-		}
-		return CertStatus{RevokedAt: r.Revoked.RevocationTime, NextUpdate: r.NextUpdate}, nil
 	}
-	return CertStatus{}, errors.New("pki: ocsp response: no answer about this certificate from its issuer")
+	return singleResponseASN1{}, errors.New("pki: ocsp response: no answer about this certificate from its issuer")
 }
 
 // CRLStatus reads cert's status from der, a CRL, refusing one that issuer

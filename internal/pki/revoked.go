@@ -3,7 +3,6 @@ package pki
 import (
 	"bytes"
 	"crypto/x509"
-	"encoding/asn1"
 	"time"
 )
 
@@ -15,21 +14,11 @@ import (
 // development responder): never a trust decision about data from
 // elsewhere.
 func RevokedIn(der []byte, cert, issuer *x509.Certificate) (time.Time, bool) {
-	data, err := ocspResponseData(der)
-	if err != nil {
+	r, err := answerAbout(der, cert, issuer)
+	if err != nil || r.Revoked.RevocationTime.IsZero() {
 		return time.Time{}, false
 	}
-	for _, r := range data.Responses {
-		var id certIDASN1
-		if _, err := asn1.Unmarshal(r.CertID.FullBytes, &id); err != nil || id.SerialNumber == nil ||
-			id.SerialNumber.Cmp(cert.SerialNumber) != 0 || !namesIssuer(id, issuer) {
-			continue
-		}
-		if !r.Revoked.RevocationTime.IsZero() {
-			return r.Revoked.RevocationTime, true
-		}
-	}
-	return time.Time{}, false
+	return r.Revoked.RevocationTime, true
 }
 
 // RevokedInCRL reports whether the CRL der, issued by issuer's subject,

@@ -45,7 +45,12 @@ func build(text string, size int, catalogExtra string, extra ...string) []byte {
 		"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
 		fmt.Sprintf("<< /Length %d >>\nstream\n%s\nendstream", pad, strings.Repeat("%", pad)),
 	}
-	objs = append(objs, extra...)
+	return Objects(append(objs, extra...)...)
+}
+
+// Objects writes a PDF of the given object bodies, numbered from 1 in
+// order, with a classic cross-reference table; object 1 is the catalog.
+func Objects(objs ...string) []byte {
 	var b bytes.Buffer
 	b.WriteString("%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
 	offsets := make([]int, len(objs))

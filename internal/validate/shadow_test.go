@@ -10,6 +10,7 @@ import (
 
 	"github.com/segl/segl/internal/pades"
 	"github.com/segl/segl/internal/pdf"
+	"github.com/segl/segl/internal/testdocs"
 )
 
 // TestPDFShadowUploadRevealedAfterSigning follows a shadow attack through
@@ -32,22 +33,10 @@ func TestPDFShadowUploadRevealedAfterSigning(t *testing.T) {
 		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 8 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
 		stream("BT /F1 24 Tf 72 720 Td (" + hidden + ") Tj ET"),
 	}
-	var upload bytes.Buffer
-	upload.WriteString("%PDF-1.7\n")
-	offsets := make([]int, len(objs))
-	for i, body := range objs {
-		offsets[i] = upload.Len()
-		fmt.Fprintf(&upload, "%d 0 obj\n%s\nendobj\n", i+1, body)
-	}
-	xref := upload.Len()
-	fmt.Fprintf(&upload, "xref\n0 %d\n0000000000 65535 f \n", len(objs)+1)
-	for _, off := range offsets {
-		fmt.Fprintf(&upload, "%010d 00000 n \n", off)
-	}
-	fmt.Fprintf(&upload, "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(objs)+1, xref)
+	upload := testdocs.Objects(objs...)
 
 	var normal bytes.Buffer
-	res, err := pdf.Normalize(&normal, bytes.NewReader(upload.Bytes()), int64(upload.Len()))
+	res, err := pdf.Normalize(&normal, bytes.NewReader(upload), int64(len(upload)))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -253,6 +253,7 @@ describe("signing ceremony", { skip: !cfg && "SEGL_CEREMONY is not set" }, () =>
 
     await page.getByRole("link", { name: cfg.portalTitle }).click();
     await checkPage(page, { lang: "nb", h1: cfg.portalTitle });
+    await previewsReady(page);
     await checkAxe(t, page, "portal job view");
     await page.getByLabel("Jeg har lest dokumentene og vil signere dem").check();
     await page.getByRole("button", { name: "Signer dokumentene" }).click();
@@ -437,6 +438,9 @@ describe("signing ceremony", { skip: !cfg && "SEGL_CEREMONY is not set" }, () =>
     for (const [i, s] of signers.entries()) {
       const page = await newPage(s.viewport);
       await portalTask(t, page, s.pid, title);
+      // The previews above the confirmation move it when they are drawn:
+      // a click made meanwhile can land beside the checkbox.
+      await previewsReady(page);
       assert.equal(await page.getByText(ownKey).count(), 1);
       assert.equal(await page.getByText(`Du signerer som nummer ${i + 1} av 2.`).count(), 1);
       await noHorizontalScroll(page);

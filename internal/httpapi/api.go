@@ -49,6 +49,9 @@ type API struct {
 	// Observe, when set, is shown every error the API answers, for a
 	// monitor such as health.Storage; nil: none.
 	Observe func(error)
+
+	ownOnce sync.Once
+	own     *http.ServeMux // the route table alone, to find a path's methods (NoRoute)
 }
 
 //go:embed openapi.json
@@ -140,11 +143,40 @@ func basePath(base string) string {
 	return strings.TrimRight(u.Path, "/")
 }
 
-// NoRoute answers a request under /api/ that no route of this API takes.
-// It is exported for internal/postenapi, whose catch-all under
-// /api/{org}/ also matches /api/v1/… and hands those paths back here.
+// NoRoute answers a request under /api/ that no route of this API takes:
+// 405 method-not-allowed with Allow when the path is a route's with
+// another method (RFC 9110 §15.5.6), else 404 no-such-endpoint. It is
+// exported for internal/postenapi, whose catch-all under /api/{org}/ also
+// matches /api/v1/… and hands those paths back here.
 func (a *API) NoRoute(w http.ResponseWriter, r *http.Request) {
+	a.ownOnce.Do(func() {
+		a.own = http.NewServeMux()
+		for _, rt := range a.routes() {
+			a.own.Handle(rt.method+" "+rt.path, http.NotFoundHandler())
+		}
+		a.own.Handle(openAPIPattern, http.NotFoundHandler())
+	})
+	if allow := AllowedMethods(a.own, r); len(allow) > 0 {
+		w.Header().Set("Allow", strings.Join(allow, ", "))
+		writeProblem(w, r, a.Log, errs.E(errs.Invalid, codeMethodNotAllowed, "%s takes %s, not %s",
+			r.URL.Path, strings.Join(allow, ", "), r.Method))
+		return
+	}
 	writeProblem(w, r, a.Log, errs.E(errs.NotFound, codeNoSuchEndpoint, "no endpoint %s %s", r.Method, r.URL.Path))
+}
+
+// AllowedMethods lists the methods with which mux has a pattern for r's
+// path, for an Allow header; mux holds one API's routes alone.
+func AllowedMethods(mux *http.ServeMux, r *http.Request) []string {
+	var allow []string
+	for _, m := range []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+		probe := *r
+		probe.Method = m
+		if _, pattern := mux.Handler(&probe); pattern != "" {
+			allow = append(allow, m)
+		}
+	}
+	return allow
 }
 
 type handler func(w http.ResponseWriter, r *http.Request, c ceremony.Caller) error

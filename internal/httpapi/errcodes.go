@@ -15,6 +15,7 @@ const (
 	codeInvalidLimit              = "invalid-limit"               // a list's limit is not a number in range
 	codeInvalidMultipart          = "invalid-multipart"           // the body is not the multipart form the operation takes
 	codeInvalidStatus             = "invalid-status"              // a job list filtered by a status that does not exist
+	codeMethodNotAllowed          = "method-not-allowed"          // a path of the API with a method it does not take (405, with Allow)
 	codeMissingJobPart            = "missing-job-part"            // the create-job body has no part named "job"
 	codeMissingStatusQueryToken   = "missing-status-query-token"  // a status query without exactly one status_query_token
 	codeNoSuchEndpoint            = "no-such-endpoint"            // no route under /api/ matches the method and path

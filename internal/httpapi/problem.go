@@ -29,8 +29,11 @@ func writeProblem(w http.ResponseWriter, r *http.Request, log *slog.Logger, err 
 		e = errs.E(errs.Internal, codeInternal, "something went wrong on our side; it has been logged")
 	}
 	status := e.Kind.HTTPStatus()
-	if e.Code == errs.CodeJobDeleted {
+	switch e.Code {
+	case errs.CodeJobDeleted:
 		status = http.StatusGone // RFC 9110 section 15.5.11: gone for good
+	case codeMethodNotAllowed:
+		status = http.StatusMethodNotAllowed // with Allow (NoRoute)
 	}
 	p := client.Problem{Type: client.ProblemTypePrefix + e.Code, Title: http.StatusText(status), Status: status,
 		Detail: e.Error(), Code: e.Code, Field: e.Field, Document: e.Document}

@@ -119,26 +119,13 @@ func (a *API) noRoute(own *http.ServeMux) http.Handler {
 			return
 		}
 		err := errs.E(errs.NotFound, codeNotFound, "no endpoint %s %s", r.Method, r.URL.Path)
-		if allow := allowed(own, r); org && len(allow) > 0 {
+		if allow := httpapi.AllowedMethods(own, r); org && len(allow) > 0 {
 			w.Header().Set("Allow", strings.Join(allow, ", "))
 			err = errs.E(errs.Invalid, codeMethodNotAllowed, "%s takes %s, not %s", r.URL.Path, strings.Join(allow, ", "), r.Method)
 		}
 		a.writeError(w, r, err)
 		a.drain(w, r)
 	})
-}
-
-// allowed lists the methods with which own has a route for r's path.
-func allowed(own *http.ServeMux, r *http.Request) []string {
-	var allow []string
-	for _, m := range []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
-		probe := *r
-		probe.Method = m
-		if _, pattern := own.Handler(&probe); pattern != "" {
-			allow = append(allow, m)
-		}
-	}
-	return allow
 }
 
 // routes maps each pattern to its handler. The flow is a literal in every

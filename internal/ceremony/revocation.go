@@ -7,6 +7,8 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/sync/singleflight"
+
 	"github.com/segl/segl/internal/errs"
 	"github.com/segl/segl/internal/pki"
 )
@@ -44,7 +46,7 @@ type CertRevocation struct {
 
 	mu       sync.Mutex
 	verdicts map[string]certVerdict // by the leaf's DER
-	asking   map[string]*certAsk
+	asking   singleflight.Group     // by the leaf's DER
 }
 
 // A verdict is kept by the leaf's DER, which holds its issuer's name and
@@ -75,11 +77,6 @@ func (v certVerdict) current(now time.Time) bool {
 
 // good reports whether v is a CA's answer that the certificate is not revoked.
 func (v certVerdict) good() bool { return v.err == nil && !v.unchecked && v.revokedAt.IsZero() }
-
-type certAsk struct {
-	done    chan struct{}
-	verdict certVerdict
-}
 
 // checkNotRevoked refuses an API client certificate that its CA says is
 // revoked (403 certificate-revoked). chain is the verified chain, leaf
@@ -182,45 +179,36 @@ func (c *CertRevocation) kept(leaf, issuer *x509.Certificate, now time.Time) (ce
 }
 
 // ask asks about leaf, once for all callers at a time, and keeps the
-// answer.
+// answer. The question runs in a goroutine of its own (DoChan), so that
+// the request that started it may leave without stopping it for the
+// others.
 func (c *CertRevocation) ask(ctx context.Context, leaf, issuer *x509.Certificate, ask func(ctx context.Context, kept *certVerdict) certVerdict, now time.Time) (certVerdict, error) {
 	k := string(leaf.Raw)
 	issuerKey := string(issuer.RawSubjectPublicKeyInfo)
-	c.mu.Lock()
-	if v, ok := c.verdicts[k]; ok && v.issuerKey == issuerKey && v.current(now) {
-		c.mu.Unlock() // answered since kept looked
-		return v, nil
-	}
-	a := c.asking[k]
-	if a == nil {
-		a = &certAsk{done: make(chan struct{})}
-		if c.asking == nil {
-			c.asking = map[string]*certAsk{}
+	asked := c.asking.DoChan(k, func() (any, error) {
+		c.mu.Lock()
+		v, ok := c.verdicts[k]
+		c.mu.Unlock()
+		ok = ok && v.issuerKey == issuerKey
+		if ok && v.current(now) {
+			return v, nil // answered since kept looked
 		}
-		c.asking[k] = a
 		var before *certVerdict
-		if v, ok := c.verdicts[k]; ok && v.issuerKey == issuerKey {
+		if ok {
 			before = &v
 		}
-		// In a goroutine of its own, so that the request that started it
-		// may leave without stopping it for the others.
-		go func() {
-			ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), certAskTimeout)
-			defer cancel()
-			v := ask(ctx, before)
-			v.issuerKey = issuerKey
-			c.mu.Lock()
-			a.verdict = v
-			delete(c.asking, k)
-			c.keep(k, v, now)
-			c.mu.Unlock()
-			close(a.done)
-		}()
-	}
-	c.mu.Unlock()
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), certAskTimeout)
+		defer cancel()
+		v = ask(ctx, before)
+		v.issuerKey = issuerKey
+		c.mu.Lock()
+		c.keep(k, v, now)
+		c.mu.Unlock()
+		return v, nil
+	})
 	select {
-	case <-a.done:
-		return a.verdict, nil
+	case r := <-asked:
+		return r.Val.(certVerdict), nil
 	case <-ctx.Done():
 		return certVerdict{}, ctx.Err()
 	}

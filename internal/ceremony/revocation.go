@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/x509"
 	"errors"
+	"fmt"
 	"sync"
 	"time"
 
@@ -79,22 +80,39 @@ func (v certVerdict) current(now time.Time) bool {
 func (v certVerdict) good() bool { return v.err == nil && !v.unchecked && v.revokedAt.IsZero() }
 
 // checkNotRevoked refuses an API client certificate that its CA says is
-// revoked (403 certificate-revoked). chain is the verified chain, leaf
-// first; its second certificate is the leaf's issuer. When the CA cannot
-// be asked and no current good answer is kept, the call is refused 503
-// revocation-unavailable (fail closed); a certificate that names no
-// responder and no CRL is accepted, logged once (see docs/operations.md).
+// revoked, or whose issuing CA the CA above says is (403
+// certificate-revoked): every certificate of the path but the trust
+// anchor, as path validation asks (RFC 5280 §6.1.3 (a)(3)). chain is the
+// verified chain, leaf first, each certificate's issuer after it. When a
+// CA cannot be asked and no current good answer is kept, the call is
+// refused 503 revocation-unavailable (fail closed); a certificate that
+// names no responder and no CRL is accepted, logged once (see
+// docs/operations.md).
 func (s *Service) checkNotRevoked(ctx context.Context, chain []*x509.Certificate) error {
-	if s.ClientCerts == nil || len(chain) < 2 {
-		return nil // no source (unit tests), or the leaf is itself a trust anchor
+	if s.ClientCerts == nil {
+		return nil // no source (unit tests)
 	}
-	leaf, issuer := chain[0], chain[1]
 	now := s.Clock.Now()
-	v, ok := s.ClientCerts.kept(leaf, issuer, now)
+	for i := 0; i+1 < len(chain); i++ {
+		what := "the client certificate"
+		if i > 0 {
+			what = fmt.Sprintf("the client certificate's issuing CA %q", chain[i].Subject.CommonName)
+		}
+		if err := s.checkCertNotRevoked(ctx, chain[i], chain[i+1], now, what); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkCertNotRevoked is checkNotRevoked for one certificate of the path
+// and its issuer; what names the certificate in the error.
+func (s *Service) checkCertNotRevoked(ctx context.Context, cert, issuer *x509.Certificate, now time.Time, what string) error {
+	v, ok := s.ClientCerts.kept(cert, issuer, now)
 	var err error
 	if !ok {
-		v, err = s.ClientCerts.ask(ctx, leaf, issuer, func(ctx context.Context, kept *certVerdict) certVerdict {
-			return s.askRevocation(ctx, leaf, issuer, now, kept)
+		v, err = s.ClientCerts.ask(ctx, cert, issuer, func(ctx context.Context, kept *certVerdict) certVerdict {
+			return s.askRevocation(ctx, cert, issuer, now, kept)
 		}, now)
 	}
 	switch {
@@ -102,10 +120,10 @@ func (s *Service) checkNotRevoked(ctx context.Context, chain []*x509.Certificate
 		return err
 	case v.err != nil:
 		return errs.Wrap(v.err, errs.Unavailable, CodeRevocationUnavailable,
-			"the revocation status of the client certificate cannot be obtained from its CA; retry later")
+			"the revocation status of %s cannot be obtained from its CA; retry later", what)
 	case !v.revokedAt.IsZero() && !v.revokedAt.After(now):
-		return errs.E(errs.Forbidden, CodeCertificateRevoked, "the client certificate was revoked at %s",
-			v.revokedAt.UTC().Format(time.RFC3339))
+		return errs.E(errs.Forbidden, CodeCertificateRevoked, "%s was revoked at %s",
+			what, v.revokedAt.UTC().Format(time.RFC3339))
 	}
 	return nil
 }

@@ -5,6 +5,7 @@ package server
 // apart. The strings are wire codes: clients and the API documents rely on
 // them.
 const (
-	codeBlobsUnavailable = "blobs-unavailable"   // the metrics' probe of the blob store failed without a code of its own
-	codeMisdirected      = "misdirected-request" // an API host's request on a connection made for another name (misdirected)
+	codeBlobsUnavailable   = "blobs-unavailable"   // the metrics' probe of the blob store failed without a code of its own
+	codeMisdirected        = "misdirected-request" // an API host's request on a connection made for another name (misdirected)
+	codeMetricsUnavailable = "metrics-unavailable" // the metrics listener stopped serving (readiness check "metrics")
 )

@@ -4,10 +4,12 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/segl/segl/internal/blob"
@@ -29,24 +31,56 @@ func newMetrics(cfg config.Config) *metrics.Metrics {
 // startMetrics serves /metrics on its own plain-HTTP listener: the numbers
 // are for the operators' Prometheus, not for the service's clients, so the
 // listener is bound where only they reach it (loopback, a management
-// network) instead of sitting behind the service's mutual TLS.
-func (s *Server) startMetrics(cfg config.Config, log *slog.Logger) error {
+// network) instead of sitting behind the service's mutual TLS. An address
+// that cannot be bound stops start-up; a listener that fails later makes
+// the node not ready (serveMetrics).
+func (s *Server) startMetrics(cfg config.Config, ready *health.Readiness, log *slog.Logger) error {
 	if s.metrics == nil {
 		return nil
 	}
 	ln, err := net.Listen("tcp", cfg.MetricsAddr)
 	if err != nil {
-		return fmt.Errorf("server: metrics: %w", err)
+		return fmt.Errorf("server: metrics-addr %s: %w", cfg.MetricsAddr, err)
 	}
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", s.metrics.Handler())
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
-	go srv.Serve(ln)
+	check, _ := serveMetrics(srv, ln, log)
+	ready.Add("metrics", check)
 	s.closers = append(s.closers, srv.Close)
 	s.MetricsURL = "http://" + ln.Addr().String() + "/metrics"
 	log.Info("metrics serving", "url", s.MetricsURL)
 	return nil
+}
+
+// serveMetrics serves srv on ln in the background and returns the
+// readiness check that fails once Serve has given up (net/http retries
+// temporary accept errors, such as running out of descriptors, by itself;
+// what ends Serve is a listener that is gone). Such a node is unmonitored:
+// its errors, latency and queue no longer reach any alert, and a node
+// nobody watches should not take traffic while the others can. Not ready,
+// it leaves the load balancer and the orchestrator's readiness shows why;
+// a restart binds the listener again. A Serve ended by shutdown (Close)
+// is no failure. served is closed once Serve has returned.
+func serveMetrics(srv *http.Server, ln net.Listener, log *slog.Logger) (_ health.Check, served <-chan struct{}) {
+	var failed atomic.Pointer[error]
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		err := srv.Serve(ln)
+		if errors.Is(err, http.ErrServerClosed) {
+			return
+		}
+		log.Error("metrics listener failed: not ready until restarted", "addr", ln.Addr().String(), "err", err)
+		failed.Store(&err)
+	}()
+	return func(context.Context) error {
+		if err := failed.Load(); err != nil {
+			return errs.Wrap(*err, errs.Unavailable, codeMetricsUnavailable, "metrics listener %s", ln.Addr())
+		}
+		return nil
+	}, done
 }
 
 // pinger is the optional capability of a store or a queue to answer a

@@ -338,7 +338,7 @@ func start(ctx context.Context, cfg config.Config, opts Options, ln net.Listener
 	}
 	// Jobs that fell due while segl was down are expired or activated
 	// before the first request is served, not a sweep interval later.
-	if err := s.startMetrics(cfg, opts.Log); err != nil {
+	if err := s.startMetrics(cfg, ready, opts.Log); err != nil {
 		return nil, err
 	}
 	svc.SweepDue(ctx)

@@ -166,7 +166,7 @@ func (t *Token) find(label string) (*tokenKey, error) {
 	case 0:
 		return nil, errs.E(errs.NotFound, CodeNoKey, "hsm: no key pair labelled %q in token %q", label, t.label)
 	case 1:
-		return &tokenKey{Signer: keys[0], label: label, token: t.label}, nil
+		return &tokenKey{Signer: keys[0], label: label, t: t}, nil
 	default:
 		return nil, errs.E(errs.Conflict, codeKeyExists, "hsm: %d key pairs labelled %q in token %q", len(keys), label, t.label)
 	}
@@ -236,18 +236,68 @@ func (t *Token) Generate(label string, typ KeyType) (crypto.Signer, error) {
 // told to try again later and background work is retried, never a bug,
 // and never a reason to sign with anything else.
 type tokenKey struct {
-	crypto.Signer
-	label, token string
-	failed       atomic.Bool // the last signature failed
+	crypto.Signer // the key's object in the token; replaced by relocate
+	label         string
+	t             *Token
+	mu            sync.RWMutex // guards Signer against relocate
+	failed        atomic.Bool  // the last signature failed
 }
 
 func (k *tokenKey) Sign(rand io.Reader, digest []byte, opts crypto.SignerOpts) ([]byte, error) {
-	sig, err := k.Signer.Sign(rand, digest, opts)
+	k.mu.RLock()
+	key := k.Signer
+	k.mu.RUnlock()
+	sig, err := key.Sign(rand, digest, opts)
+	if staleHandle(err) {
+		if key, ok := k.relocate(); ok {
+			sig, err = key.Sign(rand, digest, opts)
+		}
+	}
 	k.failed.Store(err != nil)
 	if err != nil {
-		return nil, errs.Wrap(err, errs.Unavailable, CodeUnavailable, "hsm: sign with key %q in token %q", k.label, k.token)
+		return nil, errs.Wrap(err, errs.Unavailable, CodeUnavailable, "hsm: sign with key %q in token %q", k.label, k.t.label)
 	}
 	return sig, nil
+}
+
+// staleHandle reports whether err says that the key's object handle no
+// longer names an object: the key was deleted, or deleted and restored
+// from a backup under a new handle.
+func staleHandle(err error) bool {
+	var rv pkcs11.Error
+	return errors.As(err, &rv) && (rv == pkcs11.CKR_OBJECT_HANDLE_INVALID || rv == pkcs11.CKR_KEY_HANDLE_INVALID)
+}
+
+// relocate looks the key up again by its label, so that a key restored
+// into the token (from the HSM's key backup, after a deletion or a token
+// reset) is used without a restart. Only the same key pair counts (its
+// public key, which segl's certificate certifies); another key given the
+// label is never used.
+func (k *tokenKey) relocate() (crypto.Signer, bool) {
+	found, err := k.t.same(k.label, k.Public())
+	if err != nil || found == nil {
+		return nil, false
+	}
+	k.mu.Lock()
+	k.Signer = found
+	k.mu.Unlock()
+	return found, true
+}
+
+// same is the key pair labelled label whose public key is pub, or nil
+// when the token holds none.
+func (t *Token) same(label string, pub crypto.PublicKey) (crypto.Signer, error) {
+	found, err := t.ctx.FindKeyPairs(nil, []byte(label))
+	if err != nil {
+		return nil, errs.Wrap(err, errs.Unavailable, CodeUnavailable, "hsm: find key %q in token %q", label, t.label)
+	}
+	i := slices.IndexFunc(found, func(f crypto11.Signer) bool {
+		return f.Public().(interface{ Equal(crypto.PublicKey) bool }).Equal(pub)
+	})
+	if i < 0 {
+		return nil, nil
+	}
+	return found[i], nil
 }
 
 // Check is the health check of the keys Signer handed out: nil while each
@@ -287,14 +337,11 @@ func (t *Token) check(keys []*tokenKey) error {
 		if k.failed.Load() {
 			return errs.E(errs.Unavailable, CodeUnavailable, "hsm: the last signature with key %q in token %q failed", k.label, t.label)
 		}
-		found, err := t.ctx.FindKeyPairs(nil, []byte(k.label))
+		found, err := t.same(k.label, k.Public())
 		if err != nil {
-			return errs.Wrap(err, errs.Unavailable, CodeUnavailable, "hsm: find key %q in token %q", k.label, t.label)
+			return err
 		}
-		same := func(f crypto11.Signer) bool {
-			return f.Public().(interface{ Equal(crypto.PublicKey) bool }).Equal(k.Public())
-		}
-		if !slices.ContainsFunc(found, same) {
+		if found == nil {
 			return errs.E(errs.Unavailable, CodeUnavailable, "hsm: key %q is no longer in token %q", k.label, t.label)
 		}
 	}

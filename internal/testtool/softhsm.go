@@ -2,6 +2,7 @@ package testtool
 
 import (
 	"crypto/rand"
+	"encoding/binary"
 	"encoding/hex"
 	"fmt"
 	"os"
@@ -180,4 +181,87 @@ func randomHex(n int) string {
 	b := make([]byte, n)
 	rand.Read(b)
 	return hex.EncodeToString(b)
+}
+
+// BackUp copies the token's files, as an operator's backup of a SoftHSM
+// token directory would (a network HSM's key backup in production), and
+// returns what puts back the files removed since: a key deleted after the
+// backup comes back as the same key, which a running PKCS#11 context sees
+// at its next search.
+func (s SoftToken) BackUp(t testing.TB) (restore func()) {
+	t.Helper()
+	dir := s.Dir(t)
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	saved := map[string][]byte{}
+	for _, e := range entries {
+		b, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		saved[e.Name()] = b
+	}
+	return func() {
+		t.Helper()
+		// Under new names: SoftHSM remembers the names of the objects it
+		// deleted and does not read them again.
+		for name, b := range saved {
+			if _, err := os.Stat(filepath.Join(dir, name)); err == nil {
+				continue
+			}
+			if !strings.HasSuffix(name, ".object") {
+				continue
+			}
+			fresh := randomHex(4) + "-" + randomHex(2) + "-" + randomHex(2) + "-" + randomHex(2) + "-" + randomHex(6)
+			if err := os.WriteFile(filepath.Join(dir, fresh+".lock"), nil, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(dir, fresh+".object"), b, 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// SoftHSM rescans the directory only when the token's generation
+		// (a big-endian counter) has moved on since it last looked.
+		gen := filepath.Join(dir, "generation")
+		b, err := os.ReadFile(gen)
+		if err != nil || len(b) != 8 {
+			t.Fatalf("softhsm: generation of token %q: %d bytes, %v", s.Label, len(b), err)
+		}
+		if err := os.WriteFile(gen, binary.BigEndian.AppendUint64(nil, binary.BigEndian.Uint64(b)+1), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// dir is the token's directory under SOFTHSM2_CONF's tokendir: the one
+// whose token.object holds the token's label.
+func (s SoftToken) Dir(t testing.TB) string {
+	t.Helper()
+	conf, err := os.ReadFile(os.Getenv("SOFTHSM2_CONF"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tokens string
+	for line := range strings.Lines(string(conf)) {
+		if k, v, ok := strings.Cut(line, "="); ok && strings.TrimSpace(k) == "directories.tokendir" {
+			tokens = strings.TrimSpace(v)
+		}
+	}
+	dirs, err := filepath.Glob(filepath.Join(tokens, "*", "token.object"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range dirs {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(string(b), s.Label) {
+			return filepath.Dir(f)
+		}
+	}
+	t.Fatalf("softhsm: no directory of token %q under %s", s.Label, tokens)
+	return ""
 }

@@ -28,7 +28,7 @@ func TestHSMDegraded(t *testing.T) {
 	e := newEnv(t, onData, keys, devCAKeysOnly, withMetrics)
 	c := e.client(orgA)
 	req := directRequest()
-	req.Flow, req.ExitURLs = "portal", nil // a direct job's signer would go to the sender's error URL
+	req.Flow, req.ExitURLs = "portal", nil // the direct flow: TestDirectSignerDuringPartnerOutage
 	j := e.mustCreate(c, req)
 	b := e.browser(t)
 	tasks := b.idp(b.link(b.get("/sign/"), "Logg inn"), olaPID, "bankid")

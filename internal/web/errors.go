@@ -10,6 +10,7 @@ import (
 
 	"github.com/segl/segl/internal/ceremony"
 	"github.com/segl/segl/internal/errs"
+	"github.com/segl/segl/internal/httpapi"
 )
 
 // goneCodes are the codes of errors shown as 410 Gone, "the link has
@@ -48,7 +49,8 @@ var (
 // Error shows err as a localized page with the status its kind maps to:
 // Invalid 400, Unauthenticated 401 ("your session has ended"), Forbidden
 // 403, NotFound 404, Conflict 409 (410 for the link codes above), TooLarge
-// 413, Unavailable 503, InsufficientStorage 507 ("try again later"). The
+// 413, Unavailable 503, InsufficientStorage 507 ("try again later", with
+// the API's Retry-After). The
 // page says only what the catalogue says for that status; the error's own
 // message is for logs, and is never shown, because domain messages are
 // English and may name internals. Its way back leads to the front page of
@@ -67,6 +69,12 @@ func (w *Web) Error(rw http.ResponseWriter, r *http.Request, err error) {
 	status := e.Kind.HTTPStatus()
 	if e.Kind == errs.Conflict && slices.Contains(goneCodes, e.Code) {
 		status = http.StatusGone
+	}
+	switch e.Kind { // as the API says it (RFC 9110 section 10.2.3)
+	case errs.Unavailable:
+		rw.Header().Set("Retry-After", httpapi.RetryAfterUnavailable)
+	case errs.InsufficientStorage:
+		rw.Header().Set("Retry-After", httpapi.RetryAfterFull)
 	}
 	if status == http.StatusUnauthorized {
 		// A page, not an HTTP authentication challenge: the way back in is

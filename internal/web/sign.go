@@ -89,6 +89,13 @@ func linkPath(signerID, token string) string {
 	return "/sign/" + url.PathEscape(signerID) + "?" + url.Values{"t": {token}}.Encode()
 }
 
+// partnerOut is the page for an outage of a service segl depends on
+// (errs.Unavailable): 503 with Retry-After, saying that nothing was signed
+// and nothing is lost, with a way to try again from retry.
+func partnerOut(err error, retry string) error {
+	return explain(err, "sign.error.unavailable", retry, "error.507.retry")
+}
+
 // loginUnavailable is the page for a server without an eID login.
 func loginUnavailable() error {
 	return explain(errs.E(errs.Unavailable, codeLoginUnavailable, "no eid login is configured"),
@@ -301,6 +308,9 @@ func (w *Web) linkLogin(rw http.ResponseWriter, r *http.Request) error {
 		return nil
 	}
 	err = w.startLogin(rw, r, Session{Job: j.ID, Signer: signerID, Link: token, Coded: s.Coded}, loginLevel(j))
+	if errs.KindOf(err) == errs.Unavailable {
+		return partnerOut(err, linkPath(signerID, token))
+	}
 	if err != nil && !receipt && j.Flow == job.Direct && endsAttempt(err) {
 		w.log.Warn("web: login could not start", "job", j.ID, "signer", signerID, "err", err)
 		return w.exit(rw, r, j, signerID, j.ExitURLs.Error)
@@ -419,17 +429,17 @@ func (w *Web) loginCallback(rw http.ResponseWriter, r *http.Request) error {
 // endsAttempt reports whether err ends a direct-flow signer's attempt, so
 // that they go back to the sender's error URL rather than to a page of
 // segl's: a login they cancelled (or the provider refused), a job that
-// closed meanwhile, a failure on segl's side or of a service it depends
-// on. Errors with a page of their own (explain), full or unreachable
-// storage (the signer can try again later) and mistakes the signer can put right stay on
-// segl's pages.
+// closed meanwhile, a failure on segl's side. Errors with a page of their
+// own (explain), an outage of storage or of a service segl depends on
+// (errs.Unavailable: the TSA, OCSP, the HSM, ID-porten; the signer can try
+// again in a moment, and the job waits) and mistakes the signer can put
+// right stay on segl's pages.
 func endsAttempt(err error) bool {
 	var pe *pageError
-	if errors.As(err, &pe) || errs.StorageTrouble(err) {
+	if errors.As(err, &pe) || errs.KindOf(err) == errs.Unavailable || errs.StorageTrouble(err) {
 		return false
 	}
-	switch errs.KindOf(err) {
-	case errs.Internal, errs.Unavailable:
+	if errs.KindOf(err) == errs.Internal {
 		return true
 	}
 	switch codeOf(err) {
@@ -454,6 +464,8 @@ func (w *Web) loginFailed(rw http.ResponseWriter, r *http.Request, s Session, er
 	}
 	atPage(r, retry)
 	switch {
+	case errs.KindOf(err) == errs.Unavailable:
+		return partnerOut(err, retry)
 	case errors.Is(err, eid.ErrAssuranceTooLow):
 		return explain(err, "sign.error.assurance-too-low", retry, "sign.error.assurance-too-low.retry")
 	case errors.Is(err, eid.ErrDenied):
@@ -811,16 +823,21 @@ func (w *Web) rejectJob(rw http.ResponseWriter, r *http.Request) error {
 // where they ended up. Full storage does not end the attempt: nothing was
 // stored or spent, so the signer is asked to try again later from their
 // job page, in either flow, and their link still works; so does an outage
-// of segl's own database or object store (errs.StorageTrouble). In the direct flow
-// an error that ends the attempt (the job closed meanwhile, a failure on
-// segl's side or of a service it depends on) sends the signer to the
-// sender's error URL; the sender learns the rest from the status query.
+// of segl's own database or object store (errs.StorageTrouble), or of a
+// service it depends on (the TSA, OCSP, the HSM): the act can be made
+// again in a moment. In the direct flow an error that ends the attempt
+// (the job closed meanwhile, a failure on segl's side) sends the signer to
+// the sender's error URL; the sender learns the rest from the status query.
 func (w *Web) actFailed(rw http.ResponseWriter, r *http.Request, s Session, j *job.Job, signer *job.Signer, err error) error {
 	if codeOf(err) == job.CodeSignerDone {
 		return w.finished(rw, r, s, j, signer.ID)
 	}
 	if errs.StorageTrouble(err) {
 		return explain(err, "sign.error.storage-full", signerPath(signer.ID, "job"), "error.507.retry")
+	}
+	if errs.KindOf(err) == errs.Unavailable {
+		w.log.Warn("web: signing act waits for a service", "job", j.ID, "signer", signer.ID, "err", err)
+		return partnerOut(err, signerPath(signer.ID, "job"))
 	}
 	if s.Signer == "" || j.Flow != job.Direct || !endsAttempt(err) {
 		return err

@@ -93,7 +93,8 @@ func (s *Service) ChangeRole(ctx context.Context, c ceremony.Caller, pid string,
 }
 
 // RemoveUser takes another user's access away. Their jobs stay with the
-// organisation; with their last role goes their session generation.
+// organisation, as a former user's (store.Users.DeleteUser); with their
+// last role goes their session generation.
 func (s *Service) RemoveUser(ctx context.Context, c ceremony.Caller, pid string) error {
 	u, err := s.otherUser(ctx, c, pid)
 	if err != nil {

@@ -474,9 +474,18 @@ type Users interface {
 	UserOrgs(ctx context.Context, pid string) ([]User, error)
 	// ListUsers lists org's users ordered by name.
 	ListUsers(ctx context.Context, org string) ([]User, error)
-	// DeleteUser removes a user; NotFound when there is none.
+	// DeleteUser removes a user; NotFound when there is none. In the same
+	// transaction the organisation's jobs they created (tombstones too)
+	// and the users they granted access name them as FormerUser from then
+	// on: no row of org keeps their identity number once their role there
+	// is gone (MISSION L1).
 	DeleteUser(ctx context.Context, by By, org, pid string) error
 }
+
+// FormerUser stands for a removed user as a job's creator and a user's
+// granter (Users.DeleteUser): the portal shows "a former user", and no
+// caller's actor ever equals it.
+const FormerUser = "former-user"
 
 // Outbox lets background workers follow every organisation's changes
 // (the feed table is written in the same transaction as the change, so

@@ -82,7 +82,8 @@ func (db *DB) PutUser(ctx context.Context, by store.By, u store.User) error {
 		func(tx pgx.Tx) error { return insertUser(ctx, tx, u.Org, u) })
 }
 
-// DeleteUser removes a portal user.
+// DeleteUser removes a portal user, and their identity number from the
+// organisation's jobs and users (store.FormerUser).
 func (db *DB) DeleteUser(ctx context.Context, by store.By, org, pid string) error {
 	return db.adminTx(ctx, by, org, "user.removed", map[string]any{"user": pid}, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `DELETE FROM users WHERE org = $1 AND pid = $2`, org, pid)
@@ -92,7 +93,11 @@ func (db *DB) DeleteUser(ctx context.Context, by store.By, org, pid string) erro
 		if tag.RowsAffected() == 0 {
 			return errs.E(errs.NotFound, store.CodeUserNotFound, "no such user")
 		}
-		return nil
+		if _, err := tx.Exec(ctx, `UPDATE jobs SET creator = $1 WHERE org = $2 AND creator = $3`, store.FormerUser, org, "pid:"+pid); err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, `UPDATE users SET created_by = $1 WHERE org = $2 AND created_by = $3`, store.FormerUser, org, "pid:"+pid)
+		return err
 	})
 }
 

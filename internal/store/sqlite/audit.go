@@ -82,9 +82,13 @@ func (db *DB) PutUser(ctx context.Context, by store.By, u store.User) error {
 		func(tx *sql.Tx) error { return insertUser(ctx, tx, u.Org, u) })
 }
 
-// DeleteUser removes a portal user.
+// DeleteUser removes a portal user, and their identity number from the
+// organisation's jobs and users (store.FormerUser). Like DeleteJob it
+// then truncates the write-ahead log, so that neither the database file
+// (secure_delete overwrites the deleted cells once the pages are written
+// back) nor an old frame of the log keeps the person's row.
 func (db *DB) DeleteUser(ctx context.Context, by store.By, org, pid string) error {
-	return db.adminTx(ctx, by, org, "user.removed", map[string]any{"user": pid}, func(tx *sql.Tx) error {
+	err := db.adminTx(ctx, by, org, "user.removed", map[string]any{"user": pid}, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `DELETE FROM users WHERE org = ? AND pid = ?`, org, pid)
 		if err != nil {
 			return err
@@ -92,8 +96,26 @@ func (db *DB) DeleteUser(ctx context.Context, by store.By, org, pid string) erro
 		if n, _ := res.RowsAffected(); n == 0 {
 			return errs.E(errs.NotFound, store.CodeUserNotFound, "no such user")
 		}
-		return nil
+		ids, err := queryStrings(ctx, tx, `SELECT id FROM jobs WHERE org = ? AND creator = ?`, org, "pid:"+pid)
+		if err != nil {
+			return err
+		}
+		for _, id := range ids {
+			db.cache.forgetJob(org, id)
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE jobs SET creator = ? WHERE org = ? AND creator = ?`, store.FormerUser, org, "pid:"+pid); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE users SET created_by = ? WHERE org = ? AND created_by = ?`, store.FormerUser, org, "pid:"+pid)
+		return err
 	})
+	if err != nil {
+		return err
+	}
+	if err := db.truncateLog(ctx); err != nil {
+		return fmt.Errorf("sqlite: delete user: checkpoint: %w", err)
+	}
+	return nil
 }
 
 // PutOrgLogo sets or removes an organisation's logo.

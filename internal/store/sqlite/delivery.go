@@ -98,6 +98,11 @@ func (db *DB) DeleteCursor(ctx context.Context, name string) error {
 	if _, err := db.writeExec(ctx, `DELETE FROM cursors WHERE name = ?`, name); err != nil {
 		return fmt.Errorf("sqlite: delete cursor: %w", err)
 	}
+	// A name that is personal data (a staff member's session generation)
+	// leaves no old frame of the log behind, as DeleteJob's rows do not.
+	if err := db.truncateLog(ctx); err != nil {
+		return fmt.Errorf("sqlite: delete cursor: checkpoint: %w", err)
+	}
 	return nil
 }
 

@@ -44,6 +44,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"onboard", testOnboard},
 		{"outbox", testOutbox},
 		{"delete-cursor", testDeleteCursor},
+		{"delete-user-forgets-them", testDeleteUserForgetsThem},
 		{"notices", testNotices},
 		{"codes", testCodes},
 		{"codes-concurrent-guesses", testCodeGuessRace},

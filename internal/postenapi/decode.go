@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding"
 	"encoding/xml"
+	"errors"
 	"fmt"
 	"io"
 	"reflect"
@@ -16,12 +17,26 @@ import (
 // maxXML bounds the job XML and the signer update request.
 const maxXML = 1 << 20
 
-// decode reads one message of the schema strictly: UTF-8, no document type
-// declaration, the expected document element in the API's namespace, no
-// element or attribute the schema does not allow, nothing after the
-// document element, no element or attribute twice where the schema allows
-// one, no element inside text (see once). Element order is not checked;
-// the other cardinalities and the values are, by the mapping that follows.
+// maxAttrs bounds the attributes of one start tag, namespace declarations
+// included. The schemas give an element at most two; a client adds a few
+// declarations. encoding/xml gathers a tag's attributes before anything
+// can look at them, so a bound must come before it (attrBound): a tag of
+// a megabyte of attributes cost some 100 MB.
+const maxAttrs = 32
+
+// maxRepeats bounds how often an element that may repeat appears in one
+// parent: the schemas' largest maxOccurs (document, 20). The mapping
+// checks each element's own bound; this one keeps a flood of small
+// elements (a megabyte of <signer/>) from being decoded at all.
+const maxRepeats = 20
+
+// decode reads one message of the schema strictly, in one pass over its
+// tokens: UTF-8, no document type declaration, the expected document
+// element in the API's namespace, no element or attribute the schema does
+// not have, nothing after the document element, no element or attribute
+// twice where the schema allows one, no element inside text (see
+// checked). Element order is not checked; the other cardinalities and the
+// values are, by the mapping that follows.
 func decode(r io.Reader, v any) error {
 	data, err := io.ReadAll(io.LimitReader(r, maxXML+1))
 	if err != nil {
@@ -36,20 +51,24 @@ func decode(r io.Reader, v any) error {
 	if bytes.Contains(data, []byte("<!DOCTYPE")) || bytes.Contains(data, []byte("<!ENTITY")) {
 		return schemaError("document type declarations are not accepted")
 	}
-	if err := once(data, reflect.TypeOf(v).Elem()); err != nil {
-		return err
+	raw := xml.NewDecoder(&attrBound{data: data})
+	raw.CharsetReader = func(charset string, r io.Reader) (io.Reader, error) {
+		if strings.EqualFold(charset, "utf-8") {
+			return r, nil
+		}
+		return nil, fmt.Errorf("encoding %q is not accepted", charset)
 	}
-	dec := newDecoder(data)
+	dec := xml.NewTokenDecoder(&checked{raw: raw, root: reflect.TypeOf(v).Elem()})
 	if err := dec.Decode(v); err != nil {
-		return schemaError("%v", err)
+		return asSchemaError(err)
 	}
 	for {
 		tok, err := dec.Token()
 		if err == io.EOF {
-			break
+			return nil
 		}
 		if err != nil {
-			return schemaError("%v", err)
+			return asSchemaError(err)
 		}
 		switch t := tok.(type) {
 		case xml.CharData:
@@ -61,92 +80,112 @@ func decode(r io.Reader, v any) error {
 		}
 		return schemaError("content after the document element")
 	}
-	return strict(reflect.ValueOf(v), "")
 }
 
-func newDecoder(data []byte) *xml.Decoder {
-	dec := xml.NewDecoder(bytes.NewReader(data))
-	dec.CharsetReader = func(charset string, r io.Reader) (io.Reader, error) {
-		if strings.EqualFold(charset, "utf-8") {
-			return r, nil
-		}
-		return nil, fmt.Errorf("encoding %q is not accepted", charset)
+// asSchemaError keeps checked's and attrBound's refusals as they are and
+// makes encoding/xml's a schema error.
+func asSchemaError(err error) error {
+	var e *errs.Error
+	if errors.As(err, &e) {
+		return e
 	}
-	return dec
+	return schemaError("%v", err)
 }
 
-// once refuses what encoding/xml would decode as one of several readings:
-// an attribute given twice in one start tag (not well-formed, XML 1.0
-// §3.1, "Unique Att Spec"), an element the schema allows once given twice
-// (encoding/xml keeps the last, a reader that keeps the first sees another
-// title or reference), and an element inside one that holds only text or
-// nothing (encoding/xml drops it without a word: an xi:include there is
-// neither processed nor refused). t is the message's type; which elements
-// may repeat is read from it (slices). Elements it does not know are left
-// to strict, which names them.
-func once(data []byte, t reflect.Type) error {
-	type open struct {
-		name string
-		t    reflect.Type // the field's type; nil: unknown to t
-		leaf bool         // holds text only (or nothing): no element may be inside
-		seen map[xml.Name]bool
+// checked hands the decoder the tokens of raw after refusing what
+// encoding/xml would otherwise decode as one of several readings or not
+// at all: an attribute given twice in one start tag (not well-formed, XML
+// 1.0 §3.1, "Unique Att Spec"), an element the schema allows once given
+// twice (encoding/xml keeps the last, a reader that keeps the first sees
+// another title or reference), an element inside one that holds only text
+// or nothing (encoding/xml drops it without a word: an xi:include there is
+// neither processed nor refused), and an element or attribute the
+// message's type does not have (encoding/xml drops them too). Which
+// elements and attributes there are, and which repeat, is read from the
+// message's type (root). Each is refused at its start tag, so no flood of
+// them is decoded first.
+type checked struct {
+	raw   *xml.Decoder
+	root  reflect.Type
+	stack []open
+}
+
+// open is an element being read.
+type open struct {
+	name string
+	t    reflect.Type // the field's type, without pointers and slices
+	leaf bool         // holds text only (or nothing): no element may be inside
+	seen []int        // per field of t: its elements so far
+}
+
+func (c *checked) Token() (xml.Token, error) {
+	tok, err := c.raw.Token()
+	if err != nil {
+		return tok, err
 	}
-	var stack []open
-	dec := newDecoder(data)
-	for {
-		tok, err := dec.Token()
-		if err != nil {
-			return nil // io.EOF; syntax errors are Decode's to report
+	switch tok := tok.(type) {
+	case xml.StartElement:
+		if err := c.start(tok); err != nil {
+			return nil, err
 		}
-		switch tok := tok.(type) {
-		case xml.StartElement:
-			attrs := map[xml.Name]bool{}
-			for _, a := range tok.Attr {
-				if attrs[a.Name] {
-					return schemaError("the attribute %s appears twice in <%s>", a.Name.Local, tok.Name.Local)
-				}
-				attrs[a.Name] = true
+	case xml.EndElement:
+		c.stack = c.stack[:len(c.stack)-1]
+	}
+	return tok, nil
+}
+
+func (c *checked) start(tok xml.StartElement) error {
+	t := c.root // the document element's name is Decode's to check
+	if len(c.stack) > 0 {
+		top := &c.stack[len(c.stack)-1]
+		if top.leaf {
+			return schemaError("unexpected element <%s> in <%s>, which holds only text", tok.Name.Local, top.name)
+		}
+		i, ft, repeats := field(top.t, tok.Name)
+		if i < 0 {
+			return schemaError("unexpected element {%s}%s in <%s>", tok.Name.Space, tok.Name.Local, top.name)
+		}
+		top.seen[i]++
+		switch {
+		case !repeats && top.seen[i] > 1:
+			return schemaError("the element <%s> appears twice", tok.Name.Local)
+		case top.seen[i] > maxRepeats:
+			return schemaError("more than %d <%s> in <%s>", maxRepeats, tok.Name.Local, top.name)
+		}
+		t = ft
+	}
+	leaf := t.Kind() != reflect.Struct || reflect.PointerTo(t).Implements(textUnmarshaler) || t.NumField() == 0
+	for i, a := range tok.Attr {
+		for _, b := range tok.Attr[:i] {
+			if a.Name == b.Name {
+				return schemaError("the attribute %s appears twice in <%s>", a.Name.Local, tok.Name.Local)
 			}
-			if len(stack) == 0 {
-				stack = append(stack, open{name: tok.Name.Local, t: t, seen: map[xml.Name]bool{}})
-				continue
-			}
-			top := &stack[len(stack)-1]
-			if top.leaf {
-				return schemaError("unexpected element <%s> in <%s>, which holds only text", tok.Name.Local, top.name)
-			}
-			next := open{name: tok.Name.Local, seen: map[xml.Name]bool{}}
-			if top.t != nil {
-				f, repeats, ok := field(top.t, tok.Name)
-				switch {
-				case ok && !repeats && top.seen[tok.Name]:
-					return schemaError("the element <%s> appears twice", tok.Name.Local)
-				case ok:
-					next.t, next.leaf = f, f.Kind() != reflect.Struct || reflect.PointerTo(f).Implements(textUnmarshaler)
-					if !next.leaf && f.NumField() == 0 {
-						next.leaf = true // struct{}: an empty element
-					}
-				}
-				top.seen[tok.Name] = true
-			}
-			stack = append(stack, next)
-		case xml.EndElement:
-			stack = stack[:len(stack)-1]
+		}
+		if a.Name.Space == "xmlns" || a.Name.Space == "" && a.Name.Local == "xmlns" {
+			continue // a namespace declaration
+		}
+		if leaf || !hasAttr(t, a.Name) {
+			return schemaError("unexpected attribute %s in <%s>", a.Name.Local, tok.Name.Local)
 		}
 	}
+	next := open{name: tok.Name.Local, t: t, leaf: leaf}
+	if !leaf {
+		next.seen = make([]int, t.NumField())
+	}
+	c.stack = append(c.stack, next)
+	return nil
 }
 
 var textUnmarshaler = reflect.TypeFor[encoding.TextUnmarshaler]()
 
 // field finds the field of struct type t that an element of name n
-// decodes into: its type (without pointers and slices) and whether the
-// element may repeat (a slice).
-func field(t reflect.Type, n xml.Name) (reflect.Type, bool, bool) {
+// decodes into, as encoding/xml matches them: its index (-1: none), its
+// type (without pointers and slices) and whether the element may repeat
+// (a slice).
+func field(t reflect.Type, n xml.Name) (int, reflect.Type, bool) {
 	for i := range t.NumField() {
 		f := t.Field(i)
-		name := strings.Fields(strings.Split(f.Tag.Get("xml"), ",")[0])
-		if !f.IsExported() || len(name) == 0 || name[len(name)-1] != n.Local ||
-			len(name) == 2 && name[0] != n.Space || strings.Contains(f.Tag.Get("xml"), ",attr") {
+		if f.Name == "XMLName" || strings.Contains(f.Tag.Get("xml"), ",") || !matches(f, n) {
 			continue
 		}
 		ft, repeats := f.Type, false
@@ -154,63 +193,113 @@ func field(t reflect.Type, n xml.Name) (reflect.Type, bool, bool) {
 			repeats = repeats || ft.Kind() == reflect.Slice
 			ft = ft.Elem()
 		}
-		return ft, repeats, true
+		return i, ft, repeats
 	}
-	return nil, false, false
+	return -1, nil, false
 }
 
-// strict walks a decoded message and refuses what its unknown fields
-// caught: elements and attributes the schema does not have.
-func strict(v reflect.Value, path string) error {
-	switch v.Kind() {
-	case reflect.Pointer:
-		if v.IsNil() {
-			return nil
-		}
-		return strict(v.Elem(), path)
-	case reflect.Slice:
-		for i := range v.Len() {
-			if err := strict(v.Index(i), path); err != nil {
-				return err
-			}
-		}
-	case reflect.Struct:
-		if v.Type() == unknownType {
-			// Read through reflection only: the embedded field is
-			// unexported, so its values cannot be turned into interfaces.
-			if elems := v.Field(0); elems.Len() > 0 {
-				n := elems.Index(0).Field(0)
-				return schemaError("unexpected element {%s}%s in %s", n.Field(0).String(), n.Field(1).String(), path)
-			}
-			attrs := v.Field(1)
-			for i := range attrs.Len() {
-				n := attrs.Index(i).Field(0)
-				space, local := n.Field(0).String(), n.Field(1).String()
-				if space != "xmlns" && !(space == "" && local == "xmlns") {
-					return schemaError("unexpected attribute %s in %s", local, path)
-				}
-			}
-			return nil
-		}
-		t := v.Type()
-		for i := range v.NumField() {
-			f := t.Field(i)
-			if !f.IsExported() && !f.Anonymous {
-				continue
-			}
-			p := path
-			if name := strings.Fields(strings.Split(f.Tag.Get("xml"), ",")[0]); len(name) > 0 {
-				p = path + "/" + name[len(name)-1]
-			}
-			if err := strict(v.Field(i), p); err != nil {
-				return err
-			}
+// hasAttr reports whether struct type t has an attribute field for n.
+func hasAttr(t reflect.Type, n xml.Name) bool {
+	for i := range t.NumField() {
+		if f := t.Field(i); strings.HasSuffix(f.Tag.Get("xml"), ",attr") && matches(f, n) {
+			return true
 		}
 	}
-	return nil
+	return false
 }
 
-var unknownType = reflect.TypeOf(unknown{})
+// matches reports whether field f's tag names n: its local name, and its
+// namespace if the tag gives one.
+func matches(f reflect.StructField, n xml.Name) bool {
+	name := strings.Fields(strings.Split(f.Tag.Get("xml"), ",")[0])
+	return f.IsExported() && len(name) > 0 && name[len(name)-1] == n.Local && (len(name) == 1 || name[0] == n.Space)
+}
+
+// attrBound is the XML as encoding/xml reads it, a byte at a time, which
+// stops it at a start tag with more than maxAttrs attributes before it has
+// gathered them (maxAttrs). It follows just enough of XML to count them:
+// an attribute is an "=" in a start tag outside a quoted value, and
+// comments, CDATA sections and processing instructions are passed over
+// (none can hold an attribute; a "<" cannot stand in an attribute value).
+type attrBound struct {
+	data  []byte
+	pos   int
+	state int    // one of the states below
+	quote byte   // the quote that ends the value being read
+	end   string // what ends the markup being passed over
+	attrs int    // the attributes of the start tag being read
+}
+
+const (
+	inText = iota
+	afterLT
+	inTag
+	inValue
+	afterBang
+	inMarkup
+)
+
+func (b *attrBound) Read(p []byte) (int, error) {
+	for i := range p {
+		c, err := b.ReadByte()
+		if err != nil {
+			return i, err
+		}
+		p[i] = c
+	}
+	return len(p), nil
+}
+
+func (b *attrBound) ReadByte() (byte, error) {
+	if b.pos >= len(b.data) {
+		return 0, io.EOF
+	}
+	c := b.data[b.pos]
+	b.pos++
+	switch b.state {
+	case inText:
+		if c == '<' {
+			b.state = afterLT
+		}
+	case afterLT:
+		switch c {
+		case '!':
+			b.state = afterBang
+		case '?':
+			b.state, b.end = inMarkup, "?>"
+		default:
+			b.state, b.attrs = inTag, 0
+		}
+	case afterBang:
+		b.state, b.end = inMarkup, ">"
+		switch c {
+		case '-':
+			b.end = "-->"
+		case '[':
+			b.end = "]]>"
+		}
+	case inMarkup:
+		if c == '>' && bytes.HasSuffix(b.data[:b.pos], []byte(b.end)) {
+			b.state = inText
+		}
+	case inTag:
+		switch c {
+		case '"', '\'':
+			b.state, b.quote = inValue, c
+		case '=':
+			if b.attrs++; b.attrs > maxAttrs {
+				return 0, schemaError("more than %d attributes in one element", maxAttrs)
+			}
+		case '>':
+			b.state = inText
+		}
+	case inValue:
+		if c == b.quote {
+			b.state = inTag
+		}
+	}
+	return c, nil
+}
 
 func schemaError(format string, args ...any) *errs.Error {
 	return errs.E(errs.Invalid, codeSchema, format, args...)

@@ -319,7 +319,7 @@ func documentsOf(c *checker, title, description *string, docs *documents, legacy
 		}
 		for _, d := range docs.Document {
 			c.text("document title", d.Title, 1, 80)
-			list = append(list, manifestDocument{Href: d.Href, Mime: d.Mime, Title: d.Title})
+			list = append(list, manifestDocument(d))
 		}
 	}
 	seen := map[string]bool{}

@@ -11,16 +11,8 @@ import (
 // ns is the target namespace of every message of the API (common.xsd).
 const ns = "http://signering.posten.no/schema/v1"
 
-// The request messages, as direct.xsd and portal.xsd define them. Each
-// struct has an Unknown field that catches child elements and attributes
-// the schema does not allow, so that decode can refuse them (see strict).
-
-type unknown struct {
-	Elems []struct {
-		XMLName xml.Name
-	} `xml:",any"`
-	Attrs []xml.Attr `xml:",any,attr"`
-}
+// The request messages, as direct.xsd and portal.xsd define them. An
+// element or attribute without a field here is refused (decode).
 
 type directJobRequest struct {
 	XMLName               xml.Name  `xml:"http://signering.posten.no/schema/v1 direct-signature-job-request"`
@@ -28,33 +20,28 @@ type directJobRequest struct {
 	ExitURLs              *exitURLs `xml:"http://signering.posten.no/schema/v1 exit-urls"`
 	StatusRetrievalMethod *string   `xml:"http://signering.posten.no/schema/v1 status-retrieval-method"`
 	PollingQueue          *string   `xml:"http://signering.posten.no/schema/v1 polling-queue"`
-	unknown
 }
 
 type exitURLs struct {
 	Completion string `xml:"http://signering.posten.no/schema/v1 completion-url"`
 	Rejection  string `xml:"http://signering.posten.no/schema/v1 rejection-url"`
 	Error      string `xml:"http://signering.posten.no/schema/v1 error-url"`
-	unknown
 }
 
 type portalJobRequest struct {
 	XMLName      xml.Name `xml:"http://signering.posten.no/schema/v1 portal-signature-job-request"`
 	Reference    *string  `xml:"http://signering.posten.no/schema/v1 reference"`
 	PollingQueue *string  `xml:"http://signering.posten.no/schema/v1 polling-queue"`
-	unknown
 }
 
 type sender struct {
 	OrganizationNumber string `xml:"http://signering.posten.no/schema/v1 organization-number"`
-	unknown
 }
 
 type document struct {
 	Href  string `xml:"href,attr"`
 	Mime  string `xml:"mime,attr"`
 	Title string `xml:"http://signering.posten.no/schema/v1 title"`
-	unknown
 }
 
 // legacyDocument is the deprecated single document of both manifests
@@ -66,12 +53,10 @@ type legacyDocument struct {
 	Title             string  `xml:"http://signering.posten.no/schema/v1 title"`
 	NonsensitiveTitle *string `xml:"http://signering.posten.no/schema/v1 nonsensitive-title"`
 	Description       *string `xml:"http://signering.posten.no/schema/v1 description"`
-	unknown
 }
 
 type documents struct {
 	Document []document `xml:"http://signering.posten.no/schema/v1 document"`
-	unknown
 }
 
 type directSigner struct {
@@ -79,7 +64,6 @@ type directSigner struct {
 	SignerIdentifier *string `xml:"http://signering.posten.no/schema/v1 signer-identifier"`
 	SignatureType    *string `xml:"http://signering.posten.no/schema/v1 signature-type"`
 	OnBehalfOf       *string `xml:"http://signering.posten.no/schema/v1 on-behalf-of"`
-	unknown
 }
 
 type directManifest struct {
@@ -92,19 +76,16 @@ type directManifest struct {
 	Document                    *legacyDocument `xml:"http://signering.posten.no/schema/v1 document"`
 	RequiredAuthentication      *string         `xml:"http://signering.posten.no/schema/v1 required-authentication"`
 	IdentifierInSignedDocuments *string         `xml:"http://signering.posten.no/schema/v1 identifier-in-signed-documents"`
-	unknown
 }
 
 type contact struct {
 	Address string `xml:"address,attr"`
 	Number  string `xml:"number,attr"`
-	unknown
 }
 
 type notifications struct {
 	Email *contact `xml:"http://signering.posten.no/schema/v1 email"`
 	SMS   *contact `xml:"http://signering.posten.no/schema/v1 sms"`
-	unknown
 }
 
 type portalSigner struct {
@@ -115,18 +96,15 @@ type portalSigner struct {
 	NotificationsUsingLookup *notifications `xml:"http://signering.posten.no/schema/v1 notifications-using-lookup"`
 	Notifications            *notifications `xml:"http://signering.posten.no/schema/v1 notifications"`
 	OnBehalfOf               *string        `xml:"http://signering.posten.no/schema/v1 on-behalf-of"`
-	unknown
 }
 
 type portalSigners struct {
 	Signer []portalSigner `xml:"http://signering.posten.no/schema/v1 signer"`
-	unknown
 }
 
 type availability struct {
 	ActivationTime   *dateTime `xml:"http://signering.posten.no/schema/v1 activation-time"`
 	AvailableSeconds *int64    `xml:"http://signering.posten.no/schema/v1 available-seconds"`
-	unknown
 }
 
 // dateTime is an xs:dateTime as the clients write it. Its time zone is
@@ -163,13 +141,11 @@ type portalManifest struct {
 	RequiredAuthentication      *string         `xml:"http://signering.posten.no/schema/v1 required-authentication"`
 	Availability                *availability   `xml:"http://signering.posten.no/schema/v1 availability"`
 	IdentifierInSignedDocuments *string         `xml:"http://signering.posten.no/schema/v1 identifier-in-signed-documents"`
-	unknown
 }
 
 type signerUpdateRequest struct {
 	XMLName     xml.Name  `xml:"http://signering.posten.no/schema/v1 direct-signer-update-request"`
 	RedirectURL *struct{} `xml:"http://signering.posten.no/schema/v1 redirect-url"`
-	unknown
 }
 
 // The response messages. Field order is the schema's sequence order, which

@@ -239,9 +239,10 @@ func jobStatus(s job.Status) string {
 	return "IN_PROGRESS"
 }
 
-// signerStatusValue maps a signer's status onto the schema's open lists of
-// direct and portal signer statuses.
-func signerStatusValue(flow job.Flow, s *job.Signer) string {
+// signerStatusValue maps a signer's status in job j onto the schema's
+// open lists of direct and portal signer statuses.
+func signerStatusValue(j *job.Job, s *job.Signer) string {
+	flow := j.Flow
 	switch s.Status {
 	case job.SignerSigned:
 		return "SIGNED"
@@ -250,7 +251,10 @@ func signerStatusValue(flow job.Flow, s *job.Signer) string {
 	case job.SignerExpired:
 		return "EXPIRED"
 	case job.SignerCancelled:
-		if flow == job.Portal {
+		// CANCELLED is "the job owner cancelled the job" (portal.xsd); a
+		// signer whose job ended because another rejected it is
+		// NOT_APPLICABLE ("any remaining (previously WAITING) signatures").
+		if flow == job.Portal && j.Status == job.StatusCancelled {
 			return "CANCELLED"
 		}
 		return "NOT_APPLICABLE"
@@ -308,7 +312,7 @@ func (a *API) directStatusResponse(j *job.Job) directStatusResponse {
 		// Both clients match xades-url to status by the signer attribute and
 		// fail without it.
 		out.Signers = append(out.Signers, signerStatus{Signer: signerName(s), Since: since(s.UpdatedAt),
-			Value: signerStatusValue(job.Direct, s)})
+			Value: signerStatusValue(j, s)})
 		if s.Evidence != "" {
 			out.XAdESURLs = append(out.XAdESURLs, signerURL{Signer: signerName(s), URL: a.jobURL(j) + "/xades/" + s.ID})
 		}
@@ -324,7 +328,7 @@ func (a *API) portalStatusResponse(j *job.Job) portalStatusResponse {
 	}
 	for i := range j.Signers {
 		s := &j.Signers[i]
-		sig := portalSignature{Status: signerStatus{Since: since(s.UpdatedAt), Value: signerStatusValue(job.Portal, s)},
+		sig := portalSignature{Status: signerStatus{Since: since(s.UpdatedAt), Value: signerStatusValue(j, s)},
 			PID: s.PID}
 		if s.PID == "" {
 			sig.Identifier = &notificationsOut{}

@@ -275,7 +275,7 @@ func (a *API) createPortal(w http.ResponseWriter, r *http.Request, c ceremony.Ca
 	var req portalJobRequest
 	var m portalManifest
 	j, err := a.create(r, c, &req, &m, func() (*job.Request, []manifestDocument, error) {
-		return portalRequest(&req, &m, c.Org, a.Svc.Clock.Now())
+		return portalRequest(&req, &m, c.Org, a.Svc.Clock.Now(), a.Svc.Limits.DefaultExpiry)
 	})
 	if err != nil {
 		return err

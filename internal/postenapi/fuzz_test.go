@@ -5,6 +5,8 @@ import (
 	"os"
 	"testing"
 	"time"
+
+	"github.com/segl/segl/internal/job"
 )
 
 // FuzzDecodeManifest feeds the strict decoder and the mapping the
@@ -23,7 +25,7 @@ func FuzzDecodeManifest(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var pm portalManifest
 		if decode(bytes.NewReader(data), &pm) == nil {
-			portalRequest(&portalJobRequest{}, &pm, "123456789", now)
+			portalRequest(&portalJobRequest{}, &pm, "123456789", now, job.DefaultLimits.DefaultExpiry)
 		}
 		var dm directManifest
 		if decode(bytes.NewReader(data), &dm) == nil {

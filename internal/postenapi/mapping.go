@@ -112,8 +112,10 @@ func directRequest(req *directJobRequest, m *directManifest, org string) (*job.R
 }
 
 // portalRequest maps a portal job. Portal jobs are always followed by
-// polling (portal.xsd has no other status method).
-func portalRequest(req *portalJobRequest, m *portalManifest, org string, now time.Time) (*job.Request, []manifestDocument, error) {
+// polling (portal.xsd has no other status method). available is how long
+// a job without available-seconds is available: segl's default lifetime
+// (job.Limits.DefaultExpiry).
+func portalRequest(req *portalJobRequest, m *portalManifest, org string, now time.Time, available time.Duration) (*job.Request, []manifestDocument, error) {
 	var c checker
 	out := &job.Request{Flow: job.Portal, Combine: true, Reference: c.optText("reference", req.Reference, 50)}
 	queue := ""
@@ -208,9 +210,14 @@ func portalRequest(req *portalJobRequest, m *portalManifest, org string, now tim
 			}
 			// Posten refuses more than 90 days; segl's own limit on the
 			// expiry (job.Limits.MaxExpiry) then applies.
-			end := start.Add(time.Duration(*a.AvailableSeconds) * time.Second)
-			out.ExpiresAt = &end
+			available = time.Duration(*a.AvailableSeconds) * time.Second
 		}
+		// Availability counts from activation, the default's too (Posten:
+		// 30 days from when the job becomes available); segl's own default
+		// counts from creation, which would shorten a later job's time or
+		// end it before it began.
+		end := start.Add(available)
+		out.ExpiresAt = &end
 	}
 	return out, docs, c.err()
 }

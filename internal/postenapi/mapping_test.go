@@ -62,7 +62,7 @@ func TestSpecificationExamplesMap(t *testing.T) {
 				if err := decode(readExample(t, tc.manifest), &m); err != nil {
 					t.Fatal(err)
 				}
-				r, docs, err = portalRequest(&req, &m, org, now)
+				r, docs, err = portalRequest(&req, &m, org, now, job.DefaultLimits.DefaultExpiry)
 			}
 			if tc.wantCode != "" {
 				if !errs.HasCode(err, tc.wantCode) {
@@ -142,7 +142,7 @@ func TestPortalMapping(t *testing.T) {
 		t.Fatal(err)
 	}
 	now := time.Date(2016, 1, 1, 0, 0, 0, 0, time.UTC)
-	r, docs, err := portalRequest(&req, &m, "123456789", now)
+	r, docs, err := portalRequest(&req, &m, "123456789", now, job.DefaultLimits.DefaultExpiry)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -227,7 +227,7 @@ func TestDecodeClientSerialisations(t *testing.T) {
 	if err := decode(strings.NewReader(dotnet), &m); err != nil {
 		t.Fatal(err)
 	}
-	r, docs, err := portalRequest(&portalJobRequest{}, &m, "123456789", time.Now())
+	r, docs, err := portalRequest(&portalJobRequest{}, &m, "123456789", time.Now(), job.DefaultLimits.DefaultExpiry)
 	if err != nil || len(docs) != 1 || r.Signers[0].Email != "a@example.test" || r.Identifier != job.ShowName {
 		t.Fatalf(".NET manifest mapped to %+v %+v, %v", r, docs, err)
 	}
@@ -254,7 +254,7 @@ func TestActivationTime(t *testing.T) {
 		if err := decode(strings.NewReader(manifest), &m); err != nil {
 			t.Fatalf("%s: %v", tc.written, err)
 		}
-		r, _, err := portalRequest(&portalJobRequest{}, &m, "123456789", now)
+		r, _, err := portalRequest(&portalJobRequest{}, &m, "123456789", now, job.DefaultLimits.DefaultExpiry)
 		if err != nil || r.ActivatesAt == nil || !r.ActivatesAt.Equal(tc.want) {
 			t.Fatalf("%s: activates at %v, want %v (%v)", tc.written, r.ActivatesAt, tc.want, err)
 		}

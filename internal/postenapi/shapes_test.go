@@ -132,7 +132,7 @@ func mappedPortalSigners(t *testing.T, manifest string) []job.SignerRequest {
 	if err := decode(strings.NewReader(manifest), &m); err != nil {
 		t.Fatal(err)
 	}
-	r, _, err := portalRequest(&portalJobRequest{}, &m, "123456789", time.Now())
+	r, _, err := portalRequest(&portalJobRequest{}, &m, "123456789", time.Now(), job.DefaultLimits.DefaultExpiry)
 	if err != nil {
 		t.Fatal(err)
 	}

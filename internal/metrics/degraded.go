@@ -24,7 +24,7 @@ func (m *Metrics) Degraded(r *health.Readiness) error {
 		return nil
 	}
 	return m.Register(&degradedCollector{r: r, desc: prometheus.NewDesc("segl_degraded",
-		"1 while a degrading health check (hsm) fails: the node serves, but what needs that part is refused with 503.",
+		"1 while a degrading health check (hsm, tsa, ocsp) fails: the node serves, but what needs that part is refused with 503.",
 		[]string{"check"}, nil)})
 }
 

@@ -6,7 +6,6 @@ import (
 	"github.com/segl/segl/internal/config"
 	"github.com/segl/segl/internal/health"
 	"github.com/segl/segl/internal/hsm"
-	"github.com/segl/segl/internal/metrics"
 	"github.com/segl/segl/internal/pki"
 	"github.com/segl/segl/internal/tsp"
 )
@@ -88,12 +87,10 @@ func newAuthority(kp pki.KeyPair, opts Options) (*tsp.Authority, error) {
 // degrading check: every node shares the token, so failing readiness on it
 // would take them all out of the load balancer, with the pages and the API
 // calls that sign nothing. Metrics report it as segl_degraded.
-func (k *roleKeys) health(ready *health.Readiness, m *metrics.Metrics) error {
-	if k.token == nil {
-		return nil
+func (k *roleKeys) health(ready *health.Readiness) {
+	if k.token != nil {
+		ready.AddDegrading("hsm", k.token.Check)
 	}
-	ready.AddDegrading("hsm", k.token.Check)
-	return m.Degraded(ready)
 }
 
 // close ends the HSM session after the last signature.

@@ -11,6 +11,7 @@ import (
 	"github.com/segl/segl/internal/config"
 	"github.com/segl/segl/internal/eid/csc"
 	"github.com/segl/segl/internal/eid/oidc"
+	"github.com/segl/segl/internal/health"
 	"github.com/segl/segl/internal/pki"
 	"github.com/segl/segl/internal/signing"
 	"github.com/segl/segl/internal/tsp"
@@ -47,14 +48,16 @@ func (s *Server) useConfigured(cfg config.Config, opts Options) error {
 				return err
 			}
 		}
-		s.stamper = &tsp.Client{URL: cfg.TSAURL, Roots: roots, Policy: policy, HTTP: s.metrics.Client("tsa", httpClient)}
+		s.peers.tsa = health.NewPeer(signing.CodeTSAUnavailable)
+		s.stamper = watchedStamper{&tsp.Client{URL: cfg.TSAURL, Roots: roots, Policy: policy, HTTP: s.metrics.Client("tsa", httpClient)}, s.peers.tsa}
 	} else if s.TSA != nil {
 		s.stamper = s.TSA
 	}
 	if s.revocation == nil { // outside --dev: the certificates' own responders
+		s.peers.ocsp = health.NewPeer(signing.CodeRevocationUnavailable)
 		s.revocation = &pki.RevocationCache{Now: opts.Clock.Now,
-			Source: pki.HTTPOCSP{Client: s.metrics.Client("ocsp", httpClient), Responder: cfg.OCSPURL, CRLURL: cfg.CRLURL,
-				Now: opts.Clock.Now}}
+			Source: watchedRevocation{pki.HTTPOCSP{Client: s.metrics.Client("ocsp", httpClient), Responder: cfg.OCSPURL, CRLURL: cfg.CRLURL,
+				Now: opts.Clock.Now}, s.peers.ocsp}}
 	}
 	if s.clientRevocation == nil {
 		s.clientRevocation = pki.HTTPOCSP{Client: s.metrics.Client("ocsp", httpClient), Now: opts.Clock.Now, Presigned: true}

@@ -94,6 +94,7 @@ type Server struct {
 	seal     *signing.Config   // the TTP seal, TSA, OCSP and anchors of the signing engine; nil when no seal is configured
 	roles    *roleKeys         // configured seal, TSA and OCSP keys; holds the HSM token
 	stamper  cms.Stamper       // the TSA of the seal and the audit anchors; nil when none
+	peers    peerChecks        // the remote TSA's and revocation sources' degrading checks
 	login    eid.Login         // the signers' eID login; nil when none is configured
 	keys     signing.KeySource // signers' own keys for advanced signatures; nil when none is configured
 	queue    closingQueue
@@ -281,7 +282,9 @@ func start(ctx context.Context, cfg config.Config, opts Options, ln net.Listener
 	addPing(ready, "database", db)
 	addPing(ready, "queue", s.queue)
 	ready.Add("blobs", blobCheck(blobs))
-	if err := s.roles.health(ready, s.metrics); err != nil {
+	s.roles.health(ready)
+	s.peers.add(ready)
+	if err := s.metrics.Degraded(ready); err != nil {
 		return nil, err
 	}
 	api := &httpapi.API{Svc: svc, BaseURL: base, APIURL: apiURL, Log: opts.Log, Observe: storage.Observe}

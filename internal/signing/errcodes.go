@@ -28,6 +28,6 @@ const (
 	codePDFJavaScript         = "pdf-javascript"               // an upload that holds JavaScript, which cannot be signed safely
 	CodeRevocationUnavailable = "revocation-unavailable"       // an OCSP responder or CRL distribution point failed or gave data its checks refuse (errs.Unavailable: retried, the signer asked to try again later)
 	codeSignedUpload          = "signed-upload"                // an upload that is already signed
-	codeTSAUnavailable        = "tsa-unavailable"              // the time-stamping authority failed or gave a token its checks refuse (errs.Unavailable: retried, the signer asked to try again later)
+	CodeTSAUnavailable        = "tsa-unavailable"              // the time-stamping authority failed or gave a token its checks refuse (errs.Unavailable: retried, the signer asked to try again later)
 	codeUnsupportedCharset    = "unsupported-charset"          // a text document in a character set other than UTF-8 or US-ASCII
 )

@@ -33,7 +33,7 @@ type tsaOutages struct{ tsa cms.Stamper }
 func (s tsaOutages) Stamp(ctx context.Context, h crypto.Hash, digest []byte) ([]byte, error) {
 	tok, err := s.tsa.Stamp(ctx, h, digest)
 	if err != nil {
-		return nil, partnerFailed(ctx, err, codeTSAUnavailable, "the time-stamping authority")
+		return nil, partnerFailed(ctx, err, CodeTSAUnavailable, "the time-stamping authority")
 	}
 	return tok, nil
 }

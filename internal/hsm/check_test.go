@@ -79,9 +79,9 @@ func TestCheckGivesUpAtDeadline(t *testing.T) {
 	tok, _ := open(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	tok.mu.Lock()
-	tok.probe = &probe{done: make(chan struct{})} // a question the token never answers
-	tok.mu.Unlock()
+	hung := make(chan struct{})
+	defer close(hung)
+	tok.probe.DoChan("", func() (any, error) { <-hung; return nil, nil }) // a question the token never answers
 	if err := tok.Check(ctx); code(err) != CodeUnavailable || !errors.Is(err, context.Canceled) {
 		t.Fatalf("got %v", err)
 	}

@@ -33,6 +33,7 @@ import (
 
 	"github.com/ThalesGroup/crypto11"
 	"github.com/miekg/pkcs11"
+	"golang.org/x/sync/singleflight"
 
 	"github.com/segl/segl/internal/errs"
 )
@@ -61,14 +62,8 @@ type Token struct {
 	label string
 
 	mu    sync.Mutex
-	keys  []*tokenKey // handed out by Signer: what Check looks at
-	probe *probe      // Check's question to the token in flight, if any
-}
-
-// probe is one run of Token.check, shared by the Checks that wait for it.
-type probe struct {
-	done chan struct{}
-	err  error
+	keys  []*tokenKey        // handed out by Signer: what Check looks at
+	probe singleflight.Group // Check's question to the token, shared by the Checks that wait for it
 }
 
 // Open loads the module, finds the token by its label and logs in with the
@@ -309,24 +304,15 @@ func (t *Token) same(label string, pub crypto.PublicKey) (crypto.Signer, error) 
 // counts as unavailable; the question goes on meanwhile, and later Checks
 // wait for it instead of asking again, so a hung token is asked once.
 func (t *Token) Check(ctx context.Context) error {
-	t.mu.Lock()
-	p := t.probe
-	if p == nil {
-		p = &probe{done: make(chan struct{})}
-		t.probe = p
+	probed := t.probe.DoChan("", func() (any, error) {
+		t.mu.Lock()
 		keys := slices.Clone(t.keys)
-		go func() {
-			p.err = t.check(keys)
-			t.mu.Lock()
-			t.probe = nil
-			t.mu.Unlock()
-			close(p.done)
-		}()
-	}
-	t.mu.Unlock()
+		t.mu.Unlock()
+		return nil, t.check(keys)
+	})
 	select {
-	case <-p.done:
-		return p.err
+	case r := <-probed:
+		return r.Err
 	case <-ctx.Done():
 		return errs.Wrap(ctx.Err(), errs.Unavailable, CodeUnavailable, "hsm: token %q did not answer", t.label)
 	}

@@ -210,6 +210,12 @@ func (a *API) nextChanged(r *http.Request, c ceremony.Caller, flow job.Flow, que
 			if j.Flow != flow || j.Polling == nil || j.Polling.Queue != queue {
 				continue
 			}
+			if j.Deleted() {
+				// Its documents and signers' addresses are gone, and with
+				// them what a status names each signature by: Posten's API
+				// shows a job no more once its documents are deleted.
+				continue
+			}
 			through := page[len(page)-1].Seq
 			leased, err := a.Polls.LeaseDelivery(r.Context(), c.Org, j.ID, through, now, now.Add(redeliverAfter))
 			if err != nil {

@@ -135,8 +135,16 @@ func (c *checked) Token() (xml.Token, error) {
 }
 
 func (c *checked) start(tok xml.StartElement) error {
-	t := c.root // the document element's name is Decode's to check
-	if len(c.stack) > 0 {
+	t := c.root
+	if len(c.stack) == 0 {
+		// Checked here too, as this decoder resolved it: the decoder
+		// reading these tokens resolves prefixes again, so that with
+		// xmlns:a="b" xmlns:b="<the API's>" it would take <a:x>, of
+		// namespace b, for an element of the API's.
+		if want := rootName(t); tok.Name != want {
+			return schemaError("the document element is {%s}%s, not {%s}%s", tok.Name.Space, tok.Name.Local, want.Space, want.Local)
+		}
+	} else {
 		top := &c.stack[len(c.stack)-1]
 		if top.leaf {
 			return schemaError("unexpected element <%s> in <%s>, which holds only text", tok.Name.Local, top.name)
@@ -198,8 +206,21 @@ func field(t reflect.Type, n xml.Name) (int, reflect.Type, bool) {
 	return -1, nil, false
 }
 
-// hasAttr reports whether struct type t has an attribute field for n.
+// rootName is the document element's name that message type t's XMLName
+// field gives.
+func rootName(t reflect.Type) xml.Name {
+	f, _ := t.FieldByName("XMLName")
+	name := strings.Fields(f.Tag.Get("xml"))
+	return xml.Name{Space: name[0], Local: name[1]}
+}
+
+// hasAttr reports whether struct type t has an attribute field for n. The
+// schemas' attributes have no namespace: encoding/xml would take p:href
+// for href too, and keep the last of the two.
 func hasAttr(t reflect.Type, n xml.Name) bool {
+	if n.Space != "" {
+		return false
+	}
 	for i := range t.NumField() {
 		if f := t.Field(i); strings.HasSuffix(f.Tag.Get("xml"), ",attr") && matches(f, n) {
 			return true

@@ -22,6 +22,7 @@ const (
 	ChangeSecurity   ChangeKind = "dss"        // the document security store (harmless)
 	ChangeAttachment ChangeKind = "attachment" // embedded files (segl adds each signer's evidence)
 	ChangeForm       ChangeKind = "form"       // the interactive form dictionary
+	ChangeMetadata   ChangeKind = "metadata"   // the XMP metadata stream or the document information dictionary
 )
 
 // Change is one difference found by Changes.
@@ -81,6 +82,8 @@ func Changes(old, cur *Reader) ([]Change, error) {
 			out = append(out, Change{Kind: ChangeSecurity, Detail: "document security store"})
 		case "AF":
 			out = append(out, Change{Kind: ChangeAttachment, Detail: "associated files"})
+		case "Metadata":
+			out = append(out, Change{Kind: ChangeMetadata, Detail: "XMP metadata"})
 		case "AcroForm":
 			more, err := c.form(oldCat[k], curCat[k])
 			if err != nil {
@@ -98,6 +101,17 @@ func Changes(old, cur *Reader) ([]Change, error) {
 				out = append(out, Change{Kind: ChangeCatalog, Detail: fmt.Sprintf("catalog /%s changed", k)})
 			}
 		}
+	}
+	// The document information dictionary hangs from the trailer, not the
+	// catalog, and describes the file as the XMP metadata does (ISO 32000-2
+	// §14.3.3, which deprecates all of it but the dates): a change to it is
+	// reported like one to the metadata.
+	same, err := c.equal(old.Trailer()["Info"], cur.Trailer()["Info"], 0)
+	if err != nil {
+		return nil, err
+	}
+	if !same {
+		out = append(out, Change{Kind: ChangeMetadata, Detail: "document information dictionary"})
 	}
 	oldPages, err := old.pages()
 	if err != nil {

@@ -128,6 +128,14 @@ func TestPDFCertificationPermissions(t *testing.T) {
 			form: strings.Replace(body, fmt.Sprintf(" %d 0 R]", amount), fmt.Sprintf(" %d 0 R]", n), 1),
 			n:    strings.Replace(lastBody(t, f, amount), "(100 NOK)", "(1 000 000 NOK)", 1)})
 	}
+	// metadataAdded gives the catalog XMP metadata: no change to the
+	// document's content, but a change, which /P 1 forbids.
+	metadataAdded := func(t *testing.T, f []byte) []byte {
+		root, n := refOf(t, f, "Root"), nextFree(t, f)
+		return appendUpdate(t, f, map[int]string{
+			root: strings.Replace(lastBody(t, f, root), "/Type /Catalog", fmt.Sprintf("/Type /Catalog /Metadata %d 0 R", n), 1),
+			n:    stream(`<x:xmpmeta xmlns:x="adobe:ns:meta/"/>`)})
+	}
 	for _, tc := range []struct {
 		name string
 		p    int
@@ -142,6 +150,8 @@ func TestPDFCertificationPermissions(t *testing.T) {
 		{"fail/p1-empty-signature-field-added", 1, func(t *testing.T, f []byte) []byte {
 			return unsignedField(t, f, "/Rect [72 72 272 122]", "")
 		}, TotalFailed},
+		{"fail/p1-metadata-added", 1, metadataAdded, TotalFailed},
+		{"pass/p2-metadata-added", 2, metadataAdded, TotalPassed},
 		{"pass/p2-approval-signature", 2, approve, TotalPassed},
 		{"pass/p2-field-value-changed-in-its-parent", 2, valueChanged, TotalPassed},
 		{"fail/p2-attachment-an-approval-signature-covers", 2, func(t *testing.T, f []byte) []byte { return approve(t, attach(t, f)) }, TotalFailed},

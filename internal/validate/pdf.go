@@ -383,7 +383,8 @@ func (v *pdfValidation) signature(info pdf.SignatureInfo) Signature {
 // revision exceeds (ISO 32000-1 §12.8.2.2, Table 254): with /P 1 any
 // change but the DSS and document time-stamps (ISO 32000-2 and EN 319
 // 142-1 allow those): another signature, a form change, a signature field
-// no signature fills; under any /P an attachment, which none permits. What
+// no signature fills, metadata changed ("no changes to the document");
+// under any /P an attachment, which none permits. What
 // every signature forbids (pages, content, annotations) laterChanges has
 // failed already.
 func (v *pdfValidation) certified(info pdf.SignatureInfo, later []pdf.SignatureInfo, changes []pdf.Change, s *Signature) {
@@ -399,6 +400,8 @@ func (v *pdfValidation) certified(info pdf.SignatureInfo, later []pdf.SignatureI
 		switch {
 		case c.Kind == pdf.ChangeAttachment:
 			s.Result = worse(s.Result, failed(FormatFailure, "modified after certification: %s added, which no /P permits", c.Detail))
+		case info.DocMDP == 1 && c.Kind == pdf.ChangeMetadata:
+			s.Result = worse(s.Result, failed(FormatFailure, "modified after certification: %s changed, which /P 1 forbids", c.Detail))
 		case info.DocMDP == 1 && (c.Kind == pdf.ChangeForm || c.Kind == pdf.ChangeSignature) && !c.Signed:
 			// A signed field is a document time-stamp here: the loop
 			// above failed any other signature.
@@ -409,8 +412,13 @@ func (v *pdfValidation) certified(info pdf.SignatureInfo, later []pdf.SignatureI
 
 // laterChanges classifies every revision after the signature's, and
 // returns what changed: only signatures, form updates, the DSS, document
-// time-stamps and attachments (each signer's evidence) covered by a later
-// signature may follow a signature.
+// time-stamps, attachments (each signer's evidence) covered by a later
+// signature, and metadata may follow a signature. Metadata (the XMP stream,
+// the document information dictionary) changes no page, annotation, form
+// or action; Acrobat and pyHanko update it on every incremental save,
+// countersignatures and LTV updates included, and EU DSS counts a new
+// /Metadata with the DSS as an augmentation (and never compares /Info). It
+// is reported, so a relying party sees a title changed since signing.
 func (v *pdfValidation) laterChanges(info pdf.SignatureInfo, s *Signature) []pdf.Change {
 	if v.appended {
 		s.Result = worse(s.Result, failed(FormatFailure, "data was appended after the last revision"))
@@ -431,7 +439,7 @@ func (v *pdfValidation) laterChanges(info pdf.SignatureInfo, s *Signature) []pdf
 	for _, c := range changes {
 		s.LaterChanges = append(s.LaterChanges, string(c.Kind)+": "+c.Detail)
 		switch c.Kind {
-		case pdf.ChangeSignature, pdf.ChangeForm, pdf.ChangeSecurity:
+		case pdf.ChangeSignature, pdf.ChangeForm, pdf.ChangeSecurity, pdf.ChangeMetadata:
 		case pdf.ChangeAttachment:
 			if v.unsignedAttachment {
 				s.Result = worse(s.Result, failed(FormatFailure, "modified after signing: %s changed after the last signature", c.Detail))

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"time"
 )
 
 // The staff pages' sessions are sealed cookies that any node opens without
@@ -39,6 +40,40 @@ func generationName(pid string) string {
 // sessions of an earlier one have ended.
 func (s *Service) SessionGeneration(ctx context.Context, pid string) (int64, error) {
 	return s.Store.Cursor(ctx, generationName(pid))
+}
+
+// SessionEnded reports whether the person's staff session of generation
+// gen, made at made and acting for org ("" before one is chosen), has
+// ended: they logged out of it (EndSessions), or it is older than their
+// role in org, or than every role they hold when org is "": they were
+// removed and given the role again since. A removal itself ends nothing
+// (every page reads the roles anew), and the generation that would count
+// it goes with the last role (forgetSessions), so without this a session
+// of before the removal worked again once the role was given back. A
+// role is given anew only that way (a change of role keeps its time). A
+// central administrator's sessions are ended by logging out only.
+func (s *Service) SessionEnded(ctx context.Context, pid string, gen int64, made time.Time, org string) (bool, error) {
+	current, err := s.SessionGeneration(ctx, pid)
+	if err != nil || gen < current {
+		return err == nil, err
+	}
+	if s.IsAdmin(pid) {
+		return false, nil
+	}
+	roles, err := s.Store.UserOrgs(ctx, pid)
+	if err != nil {
+		return false, err
+	}
+	older := 0 // roles given no later than the session was made
+	for _, u := range roles {
+		if u.Org == org && u.CreatedAt.After(made) {
+			return true, nil
+		}
+		if !u.CreatedAt.After(made) {
+			older++
+		}
+	}
+	return org == "" && len(roles) > 0 && older == 0, nil
 }
 
 // EndSessions ends the person's staff sessions of generation gen and

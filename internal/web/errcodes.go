@@ -16,7 +16,7 @@ const (
 	codeNotLoggedIn      = "not-logged-in"     // the page needs a login first
 	codePageNotFound     = "page-not-found"    // no page at that path
 	codeSessionEncode    = "session-encode"    // the session cannot be encoded (a bug)
-	codeSessionEnded     = "session-ended"     // a staff session its person has logged out of, here or in another browser
+	codeSessionEnded     = "session-ended"     // a staff session its person has logged out of, here or in another browser, or made before their role was given again
 	codeSessionExpired   = "session-expired"   // the session has been idle, or alive, longer than allowed
 	codeSessionInvalid   = "session-invalid"   // the session cookie does not verify
 	codeSessionKey       = "session-key"       // the session keys cannot be derived

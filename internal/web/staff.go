@@ -156,14 +156,15 @@ func (w *Web) staffSession(rw http.ResponseWriter, r *http.Request, area string)
 }
 
 // staffSessionLive refuses a staff session its person has logged out of
-// since, in this browser or another (staff.Service.EndSessions).
+// since, in this browser or another, or that is older than their role
+// (staff.Service.SessionEnded).
 func (w *Web) staffSessionLive(r *http.Request, s Session) error {
-	gen, err := w.staff.Admin.SessionGeneration(r.Context(), s.Subject)
+	ended, err := w.staff.Admin.SessionEnded(r.Context(), s.Subject, s.Gen, s.Created, s.Org)
 	if err != nil {
 		return err
 	}
-	if s.Gen < gen {
-		return errs.E(errs.Unauthenticated, codeSessionEnded, "logged out of this session")
+	if ended {
+		return errs.E(errs.Unauthenticated, codeSessionEnded, "logged out of this session, or removed since it was made")
 	}
 	return nil
 }

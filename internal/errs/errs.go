@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"regexp"
 	"syscall"
 )
 
@@ -202,3 +203,31 @@ func (k Kind) HTTPStatus() int {
 	}
 	return http.StatusInternalServerError
 }
+
+// Redact returns err with every occurrence of each of words in its text
+// (letter case aside) replaced by "[redacted]"; errors.Is, errors.As and
+// KindOf still see err's chain. For what a peer's answer may quote back
+// (a recipient's e-mail address or mobile number, an identity number):
+// an error's text reaches the logs and a failed task's record, which
+// outlive the person's data (docs/operations.md, "Personal data and
+// retention"). Empty words are ignored; a nil err stays nil.
+func Redact(err error, words ...string) error {
+	if err == nil {
+		return nil
+	}
+	msg := err.Error()
+	for _, w := range words {
+		if w != "" {
+			msg = regexp.MustCompile(`(?i)`+regexp.QuoteMeta(w)).ReplaceAllLiteralString(msg, "[redacted]")
+		}
+	}
+	return &redacted{msg: msg, err: err}
+}
+
+type redacted struct {
+	msg string
+	err error
+}
+
+func (r *redacted) Error() string { return r.msg }
+func (r *redacted) Unwrap() error { return r.err }

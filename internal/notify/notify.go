@@ -15,6 +15,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/segl/segl/internal/errs"
 )
 
 // Languages named in code: bokmål, the default (an empty Message.Lang
@@ -62,6 +64,22 @@ var (
 	// in a header, unknown template, missing data). It is also ErrPermanent.
 	ErrInvalid = errors.New("invalid message")
 )
+
+// withoutRecipient keeps the recipient's address out of err's text
+// (errs.Redact): a mail server's or gateway's refusal often quotes it, and
+// the text goes to the log and to the failed task's record, which the
+// deletion of the job does not reach. A Norwegian mobile number is also
+// taken out as written without "+" or without "+47".
+func withoutRecipient(err error, to string) error {
+	words := []string{to}
+	if n, ok := strings.CutPrefix(to, "+"); ok {
+		words = append(words, n)
+		if national, ok := strings.CutPrefix(n, "47"); ok {
+			words = append(words, national)
+		}
+	}
+	return errs.Redact(err, words...)
+}
 
 func temporary(prefix string, err error) error {
 	return fmt.Errorf("%s: %w: %w", prefix, ErrTemporary, err)

@@ -43,8 +43,13 @@ var e164 = regexp.MustCompile(`^\+[1-9][0-9]{6,14}$`)
 var defaultSMSClient = &http.Client{Timeout: 30 * time.Second}
 
 // Send renders m's SMS text and posts it. A 5xx, 408 or 429 reply and any
-// transport failure are ErrTemporary; any other 4xx is ErrPermanent.
+// transport failure are ErrTemporary; any other 4xx is ErrPermanent. The
+// error's text never holds the recipient's number.
 func (g *HTTPGateway) Send(ctx context.Context, m Message) error {
+	return withoutRecipient(g.send(ctx, m), m.To)
+}
+
+func (g *HTTPGateway) send(ctx context.Context, m Message) error {
 	if !e164.MatchString(m.To) {
 		return invalid("to: not an E.164 mobile number: %q", m.To)
 	}

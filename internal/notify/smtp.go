@@ -136,8 +136,13 @@ func checkAddress(field, addr string) error {
 }
 
 // Send renders m and delivers it. It returns an error that is ErrTemporary or
-// ErrPermanent (and ErrInvalid for a message refused before any connection).
+// ErrPermanent (and ErrInvalid for a message refused before any connection),
+// whose text never holds the recipient's address.
 func (s *SMTP) Send(ctx context.Context, m Message) error {
+	return withoutRecipient(s.send(ctx, m), m.To)
+}
+
+func (s *SMTP) send(ctx context.Context, m Message) error {
 	if err := checkAddress("to", m.To); err != nil {
 		return err
 	}

@@ -155,6 +155,13 @@ var fileTypes = map[string]string{
 // Deliver implements mailbox.Mailbox: the whole message in one signed
 // request.
 func (c *Client) Deliver(ctx context.Context, pid string, m mailbox.Message) (mailbox.Receipt, error) {
+	r, err := c.deliver(ctx, pid, m)
+	// Digipost's refusal may quote the recipient's identity number, which
+	// must reach no log and no failed task's record.
+	return r, errs.Redact(err, pid)
+}
+
+func (c *Client) deliver(ctx context.Context, pid string, m mailbox.Message) (mailbox.Receipt, error) {
 	id := m.ID
 	if id == "" {
 		id = uuid.NewString()

@@ -179,6 +179,13 @@ func (a *API) emptyQueueWait() time.Duration {
 // its changes are reflected: the job is read after the page of changes,
 // and each change is written in the same transaction as the job, so the
 // status read covers the whole page.
+//
+// A job of this flow and queue whose documents were deleted (by the sender
+// or by retention) is not delivered: its signers' addresses are gone with
+// them, and with them what a status names each signature by, and Posten's
+// API no longer shows such a job. Its changes are acknowledged as the scan
+// meets them, as a confirmation would, so that they do not pile up ahead of
+// the queue's others: every job's documents are deleted in the end.
 func (a *API) nextChanged(r *http.Request, c ceremony.Caller, flow job.Flow, queue string, now time.Time) (*job.Job, error) {
 	// Jobs held by a delivery are passed over unread.
 	held, err := a.Polls.Leased(r.Context(), c.Org, now)
@@ -189,6 +196,18 @@ func (a *API) nextChanged(r *http.Request, c ceremony.Caller, flow job.Flow, que
 	for _, id := range held {
 		skip[id] = true
 	}
+	gone := map[string]bool{}
+	var done []int64 // changes of deleted jobs
+	defer func() {
+		for len(done) > 0 {
+			n := min(len(done), scanPage)
+			if _, err := a.Svc.Store.Ack(r.Context(), c.Org, done[:n]); err != nil {
+				a.log().Warn("posten api: acknowledging a deleted job's changes", "org", c.Org, "err", err)
+				return // the next poll tries again
+			}
+			done = done[n:]
+		}
+	}()
 	var after int64
 	for range scanPages {
 		page, err := a.Svc.Changes(r.Context(), c, after, scanPage)
@@ -196,6 +215,9 @@ func (a *API) nextChanged(r *http.Request, c ceremony.Caller, flow job.Flow, que
 			return nil, err
 		}
 		for _, ch := range page {
+			if gone[ch.JobID] {
+				done = append(done, ch.Seq)
+			}
 			if skip[ch.JobID] {
 				continue
 			}
@@ -211,9 +233,8 @@ func (a *API) nextChanged(r *http.Request, c ceremony.Caller, flow job.Flow, que
 				continue
 			}
 			if j.Deleted() {
-				// Its documents and signers' addresses are gone, and with
-				// them what a status names each signature by: Posten's API
-				// shows a job no more once its documents are deleted.
+				gone[j.ID] = true
+				done = append(done, ch.Seq)
 				continue
 			}
 			through := page[len(page)-1].Seq

@@ -6,7 +6,7 @@ import (
 )
 
 // A job whose documents the sender deleted (delete-documents-url) is not
-// delivered by a poll again. Its deletion is a change in segl's feed, and
+// delivered by a poll again, and its deletion's change is acknowledged. Its deletion is a change in segl's feed, and
 // polling delivered the tombstone: a portal status whose signers, their
 // addresses erased, had an empty <identifier>, which the schema refuses
 // (and both clients would match to no signer).
@@ -34,6 +34,18 @@ func TestPostenDeletedJobIsNotPolled(t *testing.T) {
 	p.do("DELETE", st.DeleteDocumentsURL, "", nil).want(t, http.StatusOK)
 	// After a 200 the next poll may come at once.
 	p.poll("portal", "slettet").want(t, http.StatusNoContent)
+	// The poll acknowledged the deletion's change, as a confirmation would:
+	// left in the feed, every deleted job's would pile up ahead of the
+	// queue's other changes.
+	events, err := e.client(orgA).Events(t.Context(), 0, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ev := range events {
+		if ev.Type == "job.deleted" {
+			t.Fatalf("the deletion is still unacknowledged: %+v", ev)
+		}
+	}
 }
 
 // byContactManifestXML is a portal manifest whose signers are addressed by

@@ -68,6 +68,33 @@ func (s *Service) RequeueCompletions(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	now := s.now()
+	var stuck []store.JobRef
+	for _, o := range orgs {
+		q := store.JobQuery{Status: job.StatusSigned, Limit: 100}
+		for {
+			jobs, next, err := s.Store.ListJobs(ctx, o.Number, q)
+			if err != nil {
+				return 0, err
+			}
+			for _, j := range jobs {
+				if j.Status == job.StatusSigned && now.Sub(j.UpdatedAt) >= completionStuckAfter {
+					stuck = append(stuck, store.JobRef{Org: j.Org, JobID: j.ID})
+				}
+			}
+			if next == "" {
+				break
+			}
+			q.Cursor = next
+		}
+	}
+	// The dead letter only grows (nothing deletes a dead task), and the
+	// queues have no index that finds one job's dead row, so it is read
+	// only when some job needs it, which is rare (an outage of the TSA or
+	// OCSP responder longer than a completion's retries).
+	if len(stuck) == 0 {
+		return 0, nil
+	}
 	dead, err := s.Queue.DeadOf(ctx, TaskComplete)
 	if err != nil {
 		return 0, err
@@ -78,46 +105,29 @@ func (s *Service) RequeueCompletions(ctx context.Context) (int, error) {
 			lastDead[d.Key] = d
 		}
 	}
-	now := s.now()
 	n := 0
-	for _, o := range orgs {
-		q := store.JobQuery{Status: job.StatusSigned, Limit: 100}
-		for {
-			jobs, next, err := s.Store.ListJobs(ctx, o.Number, q)
+	for _, j := range stuck {
+		if d, ok := lastDead[j.JobID]; ok {
+			if !queue.DiedOfOutage(d) {
+				continue
+			}
+			revived, err := s.Queue.Revive(ctx, d.ID, now)
 			if err != nil {
 				return n, err
 			}
-			for _, j := range jobs {
-				if j.Status != job.StatusSigned || now.Sub(j.UpdatedAt) < completionStuckAfter {
-					continue
-				}
-				if d, ok := lastDead[j.ID]; ok {
-					if !queue.DiedOfOutage(d) {
-						continue
-					}
-					revived, err := s.Queue.Revive(ctx, d.ID, now)
-					if err != nil {
-						return n, err
-					}
-					if revived {
-						n++
-						continue
-					}
-				}
-				payload, err := json.Marshal(JobTask{Org: j.Org, Job: j.ID})
-				if err != nil {
-					return n, err
-				}
-				if err := s.Queue.Enqueue(ctx, TaskComplete, j.ID, payload, now); err != nil {
-					return n, err
-				}
+			if revived {
 				n++
+				continue
 			}
-			if next == "" {
-				break
-			}
-			q.Cursor = next
 		}
+		payload, err := json.Marshal(JobTask{Org: j.Org, Job: j.JobID})
+		if err != nil {
+			return n, err
+		}
+		if err := s.Queue.Enqueue(ctx, TaskComplete, j.JobID, payload, now); err != nil {
+			return n, err
+		}
+		n++
 	}
 	return n, nil
 }

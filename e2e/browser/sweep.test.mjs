@@ -69,4 +69,38 @@ describe("issue 14's pages in every language and size", { skip: !cfg && "SEGL_SW
       await page.context().close();
     });
   }
+
+  // WCAG 2.2.1: the login's limit is said on the page, and two minutes
+  // before it ends an alert says so and offers to stay logged in. The
+  // page's clock is Playwright's, moved forward; segl's is not moved, so
+  // staying logged in succeeds.
+  test("the login's time limit is announced and can be extended", async () => {
+    const page = await newPage(chrome.browser, viewports.phone);
+    await page.clock.install();
+    await login(page, cfg.admin);
+    await page.goto(`${base}/portal/?lang=nb`);
+    assert.match(await page.locator(".session-note").innerText(), /logget ut etter 15 minutter uten aktivitet/);
+    const warning = page.locator(".session-timer");
+    const alert = warning.getByRole("alert");
+    const stay = warning.getByRole("button", { name: "Forbli innlogget" });
+    assert.equal(await warning.isVisible(), false);
+    await page.clock.fastForward("13:30");
+    await alert.filter({ hasText: "Du blir logget ut om under 2 minutter" }).waitFor();
+    assert.equal(await stay.isVisible(), true);
+    await checkWCAG(page, "the warning before the login ends");
+    await page.screenshot({ path: join(shots, "sweep-session-warning-phone.png"), fullPage: false });
+    await stay.focus();
+    await page.keyboard.press("Enter");
+    await alert.filter({ hasText: "Du er fortsatt innlogget." }).waitFor();
+    assert.equal(await stay.isVisible(), false);
+    // The count starts again from the extension, and ends where nothing
+    // is done.
+    await page.clock.fastForward("13:30");
+    await alert.filter({ hasText: "Du blir logget ut om under 2 minutter" }).waitFor();
+    await page.clock.fastForward("02:00");
+    await alert.filter({ hasText: "Du er logget ut." }).waitFor();
+    assert.equal(await stay.isVisible(), false);
+    assert.deepEqual(page.problems, []);
+    await page.context().close();
+  });
 });

@@ -251,8 +251,43 @@ type Page struct {
 	Data      any    // the handler's data
 	CSRFToken string // for forms (csrfField) and the X-CSRF-Token header
 	Area      string // the part of the site the page is in: "sign", "portal" or "admin"
-	url       *url.URL
-	langs     []string
+	// SessionTimer is the login's time limit, for the page to announce
+	// (WCAG 2.2.1); nil on a page without a login.
+	SessionTimer *SessionTimer
+	url          *url.URL
+	langs        []string
+}
+
+// SessionTimer is how long the login of the request has left. The page
+// says the idle limit in words, and segl.js warns two minutes before the
+// end and offers to stay logged in (a request that slides the idle
+// limit), which the absolute limit bounds (WCAG 2.2.1 Timing Adjustable).
+type SessionTimer struct {
+	Left    int // seconds until the login ends unless it is used
+	Idle    int // seconds of the idle limit, which each use starts again
+	EndLeft int // seconds until its absolute limit, which no use moves
+}
+
+// IdleMinutes is the idle limit in whole minutes, rounded up.
+func (t *SessionTimer) IdleMinutes() int { return (t.Idle + 59) / 60 }
+
+// sessionTimer is the timer of the login st opened, or nil when it has
+// none (no session, not logged in, or ended).
+func (w *Web) sessionTimer(st *reqState) *SessionTimer {
+	if st.session == nil || st.session.err != nil || !st.session.s.LoggedIn() {
+		return nil
+	}
+	s, now := st.session.s, w.clock.Now()
+	idleEnd, end := s.Seen.Add(w.idle), s.Created.Add(w.max)
+	if !now.Before(idleEnd) || !now.Before(end) {
+		return nil
+	}
+	left := idleEnd
+	if end.Before(left) {
+		left = end
+	}
+	return &SessionTimer{Left: int(left.Sub(now) / time.Second), Idle: int(w.idle / time.Second),
+		EndLeft: int(end.Sub(now) / time.Second)}
 }
 
 // areaSign is the area of the signer pages under /sign, and of any page
@@ -368,8 +403,8 @@ func (w *Web) execute(buf *bytes.Buffer, r *http.Request, status int, name strin
 	if t == nil {
 		return st.lang, fmt.Errorf("no page template %q", name)
 	}
-	p := &Page{Lang: st.lang, Status: status, Data: data, CSRFToken: w.token(st), Area: areaOf(r.URL.Path), url: r.URL,
-		langs: w.languages}
+	p := &Page{Lang: st.lang, Status: status, Data: data, CSRFToken: w.token(st), Area: areaOf(r.URL.Path),
+		SessionTimer: w.sessionTimer(st), url: r.URL, langs: w.languages}
 	return st.lang, t.ExecuteTemplate(buf, path.Base(layoutFile), p)
 }
 

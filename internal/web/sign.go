@@ -570,9 +570,10 @@ type jobView struct {
 	// the documents as the sender uploaded them, listed below it.
 	Docs      []docView
 	Originals []docView
-	Position  int    // the signer's place in the order, from 1
-	Total     int    // number of signers
-	Wait      string // why the signer cannot act now (catalogue key), or ""
+	Position  int       // the signer's place in the order, from 1
+	Total     int       // number of signers
+	Wait      string    // why the signer cannot act now (catalogue key), or ""
+	Opens     time.Time // when a job not yet active opens for signing (Wait says so), or zero
 	Errors    []fieldError
 	Reason    string // the rejection reason as typed, shown again
 	// Role names the organisation the signer signs for (MISSION I7), when
@@ -620,6 +621,11 @@ func (w *Web) renderJob(rw http.ResponseWriter, r *http.Request, s Session, j *j
 			v.Wait = "sign.job.wait.turn"
 		case job.CodeJobExpired:
 			v.Wait = "sign.job.wait.expired"
+		case job.CodeJobNotActive:
+			v.Wait = "sign.job.wait.closed"
+			if j.Status == job.StatusCreated && j.ActivatesAt.After(w.clock.Now()) {
+				v.Wait, v.Opens = "sign.job.wait.opens", j.ActivatesAt
+			}
 		default:
 			v.Wait = "sign.job.wait.closed"
 		}

@@ -45,6 +45,7 @@ type env struct {
 	srv  *server.Server
 	data string
 	clk  clock.Clock // nil: the system clock
+	log  io.Writer   // nil: no log unless -v; else every record, debug too
 }
 
 func newEnv(t *testing.T, mutate ...func(*config.Config)) *env { return newEnvB(t, mutate...) }
@@ -94,6 +95,9 @@ func (e *env) tryStart() error {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	if testing.Verbose() {
 		log = slog.Default()
+	}
+	if e.log != nil {
+		log = slog.New(slog.NewTextHandler(e.log, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
 	// Failed background tasks are retried within a second, not ten.
 	backoff := queue.Backoff{Base: 200 * time.Millisecond, Max: time.Second}

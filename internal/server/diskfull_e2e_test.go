@@ -2,7 +2,6 @@ package server_test
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
 	"net/url"
 	"os/exec"
@@ -107,14 +106,5 @@ func (l *lastResponse) RoundTrip(r *http.Request) (*http.Response, error) {
 // readyz asks /readyz without a client certificate, as a load balancer would.
 func (e *env) readyz(t *testing.T) (int, health.Report) {
 	t.Helper()
-	var rep health.Report
-	resp, err := e.anonymous().HTTP.Get(e.srv.URL + "/readyz")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	if err := json.NewDecoder(resp.Body).Decode(&rep); err != nil {
-		t.Fatal(err)
-	}
-	return resp.StatusCode, rep
+	return readyzOf(t, e.anonymous(), e.srv.URL)
 }

@@ -166,6 +166,7 @@ type HTTPLimits struct {
 	BodyMaxDuration  time.Duration // no request body may take longer than this
 	WriteIdleTimeout time.Duration // a response the client stops reading for this long is cut
 	MaxFormBytes     int64         // a web form other than the portal's document upload
+	MaxConnections   int           // connections the listener holds at once; more wait (server.connLimit)
 }
 
 // DefaultHTTPLimits let a 200 MiB upload over a 1 Mbit/s line finish (the
@@ -179,6 +180,9 @@ var DefaultHTTPLimits = HTTPLimits{
 	BodyMaxDuration:  time.Hour,
 	WriteIdleTimeout: time.Minute,
 	MaxFormBytes:     1 << 20,
+	// At most about 50 KiB each (a TLS connection's buffers and goroutine),
+	// so some 200 MiB, well under the 1 GiB soft memory limit.
+	MaxConnections: 4096,
 }
 
 // Default is the configuration with no settings given.
@@ -376,6 +380,8 @@ var options = []option{
 		c.HTTP.MaxFormBytes = int64(n) << 10
 		return nil
 	}, false},
+	{"max-connections", "connections the listener holds at once; more wait until one closes",
+		positive(func(c *Config) *int { return &c.HTTP.MaxConnections }), false},
 	{"s3-endpoint", "S3-compatible object store for documents, https://host[:port] (default: files under data)",
 		str(func(c *Config) *string { return &c.S3Endpoint }), false},
 	{"s3-bucket", "bucket of the documents in the object store", str(func(c *Config) *string { return &c.S3Bucket }), false},

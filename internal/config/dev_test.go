@@ -146,7 +146,7 @@ func TestEverySettingDecidedForDev(t *testing.T) {
 		"admin-pids": true, "remind-after": true, "workers": true, "shutdown-timeout": true, "sweep-every": true,
 		"audit-anchor-every": true, "renew-margin": true, "renew-algorithm-ends": true, "deletion-notice-days": true,
 		"header-timeout": true, "idle-timeout": true, "body-idle-timeout": true, "body-min-rate-kb": true,
-		"body-max-duration": true, "write-idle-timeout": true, "max-form-kb": true,
+		"body-max-duration": true, "write-idle-timeout": true, "max-form-kb": true, "max-connections": true,
 		"s3-endpoint": true, "s3-bucket": true, "s3-region": true, "s3-access-key-file": true, "s3-secret-key-file": true, "s3-ca-file": true,
 		"max-documents": true, "max-signers": true, "max-document-mb": true, "max-expiry-days": true,
 		"operator-name": true, "operator-email": true, "operator-phone": true, // shown on the about pages only

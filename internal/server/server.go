@@ -332,11 +332,19 @@ func start(ctx context.Context, cfg config.Config, opts Options, ln net.Listener
 	if apiHost != "" {
 		handler = misdirected{next: handler, apiHost: apiHost}
 	}
+	maxConns, lowered := connectionsWithin(cmp.Or(cfg.HTTP.MaxConnections, config.DefaultHTTPLimits.MaxConnections))
+	if lowered {
+		opts.Log.Warn("max-connections lowered to fit the open-file limit (ulimit -n)", "max-connections", maxConns,
+			"asked", cmp.Or(cfg.HTTP.MaxConnections, config.DefaultHTTPLimits.MaxConnections), "reserved", fdReserve)
+	}
+	conns := newConnLimit(maxConns)
+	ln = conns.listener(ln)
 	s.http = &http.Server{
 		Handler:           &edge{next: handler, limits: cfg.HTTP, maxDrain: cfg.Limits.MaxUploadBytes()},
 		TLSConfig:         tlsConfig,
 		ReadHeaderTimeout: cfg.HTTP.HeaderTimeout,
 		IdleTimeout:       cfg.HTTP.IdleTimeout,
+		ConnState:         conns.connState,
 		ErrorLog:          slog.NewLogLogger(opts.Log.Handler(), slog.LevelWarn),
 	}
 	// Jobs that fell due while segl was down are expired or activated

@@ -21,11 +21,11 @@ func OpenBlobs(ctx context.Context, cfg config.Config) (blob.Store, error) {
 	if cfg.S3Endpoint == "" {
 		return fs.Open(filepath.Join(cfg.Data, "blobs"), fs.Options{NoSync: cfg.RelaxedSync})
 	}
-	access, err := readSecret(cfg.S3AccessKeyFile)
+	access, err := readSecret("s3-access-key-file", cfg.S3AccessKeyFile)
 	if err != nil {
 		return nil, err
 	}
-	secret, err := readSecret(cfg.S3SecretKeyFile)
+	secret, err := readSecret("s3-secret-key-file", cfg.S3SecretKeyFile)
 	if err != nil {
 		return nil, err
 	}
@@ -49,15 +49,17 @@ func OpenBlobs(ctx context.Context, cfg config.Config) (blob.Store, error) {
 		AccessKey: access, SecretKey: secret, RootCAs: roots, TempDir: tmp})
 }
 
-// readSecret reads a one-line secret from a file, without its line end.
-func readSecret(path string) (string, error) {
+// readSecret reads a one-line secret from the file the setting names,
+// without its line end. Its errors name the setting, so that an operator
+// knows which file to fix.
+func readSecret(setting, path string) (string, error) {
 	raw, err := os.ReadFile(path)
 	if err != nil {
-		return "", fmt.Errorf("server: %w", err)
+		return "", fmt.Errorf("server: %s: %w", setting, err)
 	}
 	v := strings.TrimSpace(string(raw))
 	if v == "" {
-		return "", fmt.Errorf("server: %s is empty", path)
+		return "", fmt.Errorf("server: %s: %s is empty", setting, path)
 	}
 	return v, nil
 }

@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -25,7 +26,8 @@ import (
 // TestClusterScript runs scripts/cluster as the README's "Scaling out"
 // section does: three nodes on one PostgreSQL, one S3 server and one
 // SoftHSM token. Every node must be ready and time-stamp with the token's
-// key, jobs and ceremonies spread over
+// key, a node killed and then one stopped must be started again by the
+// script, jobs and ceremonies spread over
 // the nodes must all succeed, with each signer on a node other than the
 // job's creator, the audit chain the three nodes wrote together must be
 // intact, and after SIGTERM no process the script started may be left and
@@ -34,56 +36,7 @@ func TestClusterScript(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts PostgreSQL, an S3 server and three segl nodes")
 	}
-	repo, err := filepath.Abs("../..")
-	if err != nil {
-		t.Fatal(err)
-	}
-	bin := filepath.Join(t.TempDir(), "segl")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	script := exec.Command(filepath.Join(repo, "scripts", "cluster"), "--port", "0")
-	script.Dir = repo
-	script.Env = append(os.Environ(), "SEGL_BIN="+bin)
-	var stderr bytes.Buffer
-	script.Stderr = &stderr
-	stdout, err := script.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := script.Start(); err != nil {
-		t.Fatal(err)
-	}
-	stopped := false
-	t.Cleanup(func() {
-		if !stopped {
-			script.Process.Signal(syscall.SIGTERM)
-			script.Wait()
-		}
-	})
-
-	// The script prints its settings once every node is ready, and exits
-	// by itself (bounded waits) if something does not start.
-	printed := map[string]string{}
-	lines := bufio.NewScanner(stdout)
-	for lines.Scan() && printed["SEGL_CLUSTER_DATABASE_URL"] == "" {
-		if k, v, ok := strings.Cut(lines.Text(), "="); ok && strings.HasPrefix(k, "SEGL_CLUSTER_") {
-			printed[k] = v
-		}
-	}
-	if printed["SEGL_CLUSTER_DATABASE_URL"] == "" {
-		err := script.Wait()
-		stopped = true
-		var exit *exec.ExitError
-		if errors.As(err, &exit) && exit.ExitCode() == 3 {
-			testtool.Missing(t, "scripts/cluster: %s", strings.TrimSpace(stderr.String()))
-		}
-		t.Fatalf("scripts/cluster ended before printing its nodes (%v):\n%s", err, stderr.String())
-	}
-	go func() {
-		for lines.Scan() {
-		}
-	}()
+	printed, stop := startClusterScript(t, "--port", "0")
 	urls := strings.Split(printed["SEGL_CLUSTER_URLS"], ",")
 	data := printed["SEGL_CLUSTER_DATA"]
 	dir := filepath.Dir(data)
@@ -120,6 +73,15 @@ func TestClusterScript(t *testing.T) {
 			t.Errorf("%s time-stamps as %q, want the token's key certified as \"segl cluster tsa\"", u, cn)
 		}
 	}
+
+	// The third node lost, then stopped for a rolling restart: the script
+	// starts it again each time, and the ceremonies below use it.
+	pid, err := strconv.Atoi(printed["pid 3:"])
+	if err != nil {
+		t.Fatalf("no pid in the script's line about node 3: %v", err)
+	}
+	pid = nodeStartedAgain(t, web, urls[2], pid, syscall.SIGKILL, dir)
+	nodeStartedAgain(t, web, urls[2], pid, syscall.SIGTERM, dir)
 
 	// Creation with --url repeated, ceremonies with the comma-separated
 	// list: both forms reach all three nodes.
@@ -159,24 +121,7 @@ func TestClusterScript(t *testing.T) {
 		t.Fatalf("only %d processes name %s while the cluster runs, want the nodes, PostgreSQL and SeaweedFS:\n%s",
 			len(running), dir, strings.Join(running, "\n"))
 	}
-	if err := script.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	err = script.Wait()
-	stopped = true
-	var exit *exec.ExitError
-	if err != nil && !(errors.As(err, &exit) && exit.ExitCode() == 143) {
-		t.Errorf("scripts/cluster after SIGTERM: %v\n%s", err, stderr.String())
-	}
-	if !strings.Contains(stderr.String(), "cluster: stopped") {
-		t.Errorf("scripts/cluster did not say it stopped:\n%s", stderr.String())
-	}
-	if _, err := os.Stat(dir); !errors.Is(err, os.ErrNotExist) {
-		t.Errorf("%s is still there after the stop (%v)", dir, err)
-	}
-	if left := processesNaming(t, dir); len(left) > 0 {
-		t.Errorf("still running after the stop:\n%s", strings.Join(left, "\n"))
-	}
+	stopCluster(t, stop, dir)
 }
 
 // processesNaming lists the processes whose command line or environment
@@ -202,4 +147,98 @@ func processesNaming(t *testing.T, s string) []string {
 		}
 	}
 	return found
+}
+
+// startClusterScript runs scripts/cluster with args on a segl built from
+// this tree and returns the settings it prints (SEGL_CLUSTER_*) once every
+// node is ready, and stop, which sends it SIGTERM and waits for it. The
+// test's cleanup stops it when the test did not.
+func startClusterScript(t *testing.T, args ...string) (printed map[string]string, stop func() (stderr string, err error)) {
+	t.Helper()
+	repo, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(t.TempDir(), "segl")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	script := exec.Command(filepath.Join(repo, "scripts", "cluster"), args...)
+	script.Dir = repo
+	script.Env = append(os.Environ(), "SEGL_BIN="+bin)
+	var stderr bytes.Buffer
+	script.Stderr = &stderr
+	stdout, err := script.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := script.Start(); err != nil {
+		t.Fatal(err)
+	}
+	stopped := false
+	stop = func() (string, error) {
+		stopped = true
+		if err := script.Process.Signal(syscall.SIGTERM); err != nil {
+			return stderr.String(), err
+		}
+		err := script.Wait()
+		return stderr.String(), err
+	}
+	t.Cleanup(func() {
+		if !stopped {
+			stop()
+		}
+	})
+
+	// The script prints its settings once every node is ready, and exits
+	// by itself (bounded waits) if something does not start.
+	printed = map[string]string{}
+	lines := bufio.NewScanner(stdout)
+	for lines.Scan() && printed["SEGL_CLUSTER_DATABASE_URL"] == "" {
+		if k, v, ok := strings.Cut(lines.Text(), "="); ok && strings.HasPrefix(k, "SEGL_CLUSTER_") {
+			printed[k] = v
+		}
+		if pid, ok := strings.CutPrefix(nodePID.FindString(lines.Text()), "pid "); ok {
+			printed["pid "+strings.Fields(lines.Text())[1]] = pid
+		}
+	}
+	if printed["SEGL_CLUSTER_DATABASE_URL"] == "" {
+		err := script.Wait()
+		stopped = true
+		var exit *exec.ExitError
+		if errors.As(err, &exit) && exit.ExitCode() == 3 {
+			testtool.Missing(t, "scripts/cluster: %s", strings.TrimSpace(stderr.String()))
+		}
+		t.Fatalf("scripts/cluster ended before printing its nodes (%v):\n%s", err, stderr.String())
+	}
+	go func() {
+		for lines.Scan() {
+		}
+	}()
+	return printed, stop
+}
+
+// nodePID finds the pid in the script's line about a node
+// ("node 1: URL   (pid N, log: …)"), which startClusterScript keeps as
+// printed["pid 1:"].
+var nodePID = regexp.MustCompile(`pid \d+`)
+
+// stopCluster stops the script with SIGTERM and checks that it says so,
+// that its directory dir is gone and that no process naming it is left.
+func stopCluster(t *testing.T, stop func() (string, error), dir string) {
+	t.Helper()
+	stderr, err := stop()
+	var exit *exec.ExitError
+	if err != nil && !(errors.As(err, &exit) && exit.ExitCode() == 143) {
+		t.Errorf("scripts/cluster after SIGTERM: %v\n%s", err, stderr)
+	}
+	if !strings.Contains(stderr, "cluster: stopped") {
+		t.Errorf("scripts/cluster did not say it stopped:\n%s", stderr)
+	}
+	if _, err := os.Stat(dir); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("%s is still there after the stop (%v)", dir, err)
+	}
+	if left := processesNaming(t, dir); len(left) > 0 {
+		t.Errorf("still running after the stop:\n%s", strings.Join(left, "\n"))
+	}
 }

@@ -124,6 +124,20 @@ func (v *Verifier) Head() string {
 	return hex.EncodeToString(v.prev.Hash)
 }
 
+// Said stands for what a person wrote (a rejecting signer's reason) in a
+// record of a job's events: the first 16 bytes of its HMAC-SHA256 under
+// the job's key, as Pseudonym names a person. While the job is kept the
+// record proves the text its row holds; once the deletion has destroyed
+// the key it links to nothing. Without a key nothing of the text is kept.
+func Said(key []byte, text string) string {
+	if len(key) == 0 {
+		return ""
+	}
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte(text))
+	return "hmac:" + hex.EncodeToString(m.Sum(nil)[:16])
+}
+
 // Pseudonym is how the audit log names a person who acts on a job: an actor
 // "pid:<identity number>" becomes "pseudonym:<hex>", the HMAC-SHA256 of the
 // number under the job's own key (the first 16 bytes). While the job is

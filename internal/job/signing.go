@@ -81,6 +81,9 @@ func (j *Job) RejectBy(id, actor, reason string, now time.Time) ([]Event, error)
 	if err != nil {
 		return nil, err
 	}
+	if reason != "" {
+		sev.Written = "reason"
+	}
 	s.RejectionReason = reason
 	jev, err := j.apply(Reject, actor, now, nil)
 	if err != nil {

@@ -115,6 +115,11 @@ type Event struct {
 	Actor        string
 	At           time.Time
 	Details      map[string]any // extra facts for the audit log, e.g. document hashes
+	// Written names the member of Details that holds what a person wrote
+	// (a rejecting signer's reason): the audit log, which is never
+	// edited, keeps it only as a keyed hash that the job's deletion makes
+	// meaningless (store.AuditDetails).
+	Written string
 }
 
 // apply moves the job by a and records the event.

@@ -9,6 +9,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -480,6 +481,18 @@ type Users interface {
 	// on: no row of org keeps their identity number once their role there
 	// is gone (MISSION L1).
 	DeleteUser(ctx context.Context, by By, org, pid string) error
+}
+
+// AuditDetails encodes ev's details for the audit log of a job whose key
+// is key: what a person wrote (ev.Written) only as audit.Said, since no
+// record is ever edited and the text may name anybody.
+func AuditDetails(key []byte, ev job.Event) []byte {
+	details := ev.Details
+	if text, ok := details[ev.Written].(string); ok && ev.Written != "" {
+		details = maps.Clone(details)
+		details[ev.Written] = audit.Said(key, text)
+	}
+	return audit.Details(details)
 }
 
 // FormerUser stands for a removed user as a job's creator and a user's

@@ -308,7 +308,7 @@ func lockChain(ctx context.Context, tx pgx.Tx) (*audit.Record, error) {
 func chain(ctx context.Context, tx pgx.Tx, prev *audit.Record, org string, key []byte, events []job.Event) error {
 	for _, ev := range events {
 		r := audit.Record{At: ev.At, Org: org, Actor: audit.Pseudonym(key, ev.Actor), Action: ev.Type, JobID: ev.JobID,
-			SignerID: ev.SignerID, Details: audit.Details(ev.Details)}
+			SignerID: ev.SignerID, Details: store.AuditDetails(key, ev)}
 		r.Seal(prev)
 		_, err := tx.Exec(ctx, insertAudit,
 			r.Seq, micro(r.At), r.Org, r.Actor, r.Action, r.JobID, r.SignerID, r.Details, r.Prev, r.Hash)

@@ -516,7 +516,7 @@ func (db *DB) chain(ctx context.Context, tx *sql.Tx, org string, key []byte, eve
 	}
 	for _, ev := range events {
 		r := audit.Record{At: ev.At, Org: org, Actor: audit.Pseudonym(key, ev.Actor), Action: ev.Type, JobID: ev.JobID,
-			SignerID: ev.SignerID, Details: audit.Details(ev.Details)}
+			SignerID: ev.SignerID, Details: store.AuditDetails(key, ev)}
 		r.Seal(prev)
 		_, err := db.exec(ctx, tx, insertAudit,
 			r.Seq, micro(r.At), r.Org, r.Actor, r.Action, r.JobID, r.SignerID, r.Details, r.Prev, r.Hash)

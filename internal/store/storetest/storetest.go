@@ -38,6 +38,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"feed-and-ack", testFeed},
 		{"audit-chain", testAuditChain},
 		{"audit-anchors", testAuditAnchors},
+		{"audit-keeps-no-written-text", testAuditKeepsNoWrittenText},
 		{"renewals", testRenewals},
 		{"signing-artifacts", testSigningArtifacts},
 		{"users", testUsers},

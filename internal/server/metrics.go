@@ -32,8 +32,8 @@ func newMetrics(cfg config.Config) *metrics.Metrics {
 // are for the operators' Prometheus, not for the service's clients, so the
 // listener is bound where only they reach it (loopback, a management
 // network) instead of sitting behind the service's mutual TLS. An address
-// that cannot be bound stops start-up; a listener that fails later makes
-// the node not ready (serveMetrics).
+// that cannot be bound stops start-up; a listener that fails later
+// degrades the node (serveMetrics).
 func (s *Server) startMetrics(cfg config.Config, ready *health.Readiness, log *slog.Logger) error {
 	if s.metrics == nil {
 		return nil
@@ -47,7 +47,7 @@ func (s *Server) startMetrics(cfg config.Config, ready *health.Readiness, log *s
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	check, _ := serveMetrics(srv, ln, log)
-	ready.Add("metrics", check)
+	ready.AddDegrading("metrics", check)
 	s.closers = append(s.closers, srv.Close)
 	s.MetricsURL = "http://" + ln.Addr().String() + "/metrics"
 	log.Info("metrics serving", "url", s.MetricsURL)
@@ -55,14 +55,15 @@ func (s *Server) startMetrics(cfg config.Config, ready *health.Readiness, log *s
 }
 
 // serveMetrics serves srv on ln in the background and returns the
-// readiness check that fails once Serve has given up (net/http retries
+// health check that fails once Serve has given up (net/http retries
 // temporary accept errors, such as running out of descriptors, by itself;
-// what ends Serve is a listener that is gone). Such a node is unmonitored:
-// its errors, latency and queue no longer reach any alert, and a node
-// nobody watches should not take traffic while the others can. Not ready,
-// it leaves the load balancer and the orchestrator's readiness shows why;
-// a restart binds the listener again. A Serve ended by shutdown (Close)
-// is no failure. served is closed once Serve has returned.
+// what ends Serve is a listener that is gone). Such a node is unwatched,
+// and Prometheus already sees its target down; the check makes /readyz
+// say why. It degrades the node rather than failing readiness: the node
+// still serves signers and senders, and taking it out of the load
+// balancer would cost capacity without bringing its numbers back; a
+// restart binds the listener again. A Serve ended by shutdown (Close) is
+// no failure. served is closed once Serve has returned.
 func serveMetrics(srv *http.Server, ln net.Listener, log *slog.Logger) (_ health.Check, served <-chan struct{}) {
 	var failed atomic.Pointer[error]
 	done := make(chan struct{})
@@ -72,7 +73,7 @@ func serveMetrics(srv *http.Server, ln net.Listener, log *slog.Logger) (_ health
 		if errors.Is(err, http.ErrServerClosed) {
 			return
 		}
-		log.Error("metrics listener failed: not ready until restarted", "addr", ln.Addr().String(), "err", err)
+		log.Error("metrics listener failed: degraded until restarted", "addr", ln.Addr().String(), "err", err)
 		failed.Store(&err)
 	}()
 	return func(context.Context) error {

@@ -14,10 +14,9 @@ import (
 )
 
 // TestMetricsListenerFailureIsReported: a metrics listener whose Serve
-// gives up while segl runs is logged and makes the node not ready (the
-// check "metrics", metrics-unavailable), instead of leaving a node that
-// serves without anyone seeing its numbers; a shutdown (Close) is no
-// failure.
+// gives up while segl runs is logged and degrades the node (the check
+// "metrics", metrics-unavailable), instead of leaving a node that serves
+// without a word about its numbers; a shutdown (Close) is no failure.
 func TestMetricsListenerFailureIsReported(t *testing.T) {
 	t.Parallel()
 	for _, c := range []struct {

@@ -7,5 +7,5 @@ package server
 const (
 	codeBlobsUnavailable   = "blobs-unavailable"   // the metrics' probe of the blob store failed without a code of its own
 	codeMisdirected        = "misdirected-request" // an API host's request on a connection made for another name (misdirected)
-	codeMetricsUnavailable = "metrics-unavailable" // the metrics listener stopped serving (readiness check "metrics")
+	codeMetricsUnavailable = "metrics-unavailable" // the metrics listener stopped serving (degrading check "metrics")
 )

@@ -494,8 +494,44 @@ func (a *API) directStatus(w http.ResponseWriter, r *http.Request, c ceremony.Ca
 	if j.Flow != job.Direct {
 		return errs.E(errs.NotFound, codeJobNotFound, "no direct job %s", r.PathValue("job"))
 	}
+	if j.Status == job.StatusSigned {
+		if j, err = a.awaitCompletion(r, c, j); err != nil {
+			return err
+		}
+	}
 	writeXML(w, http.StatusOK, a.directStatusResponse(j))
 	return nil
+}
+
+// completionWait bounds how long a status query waits for a job whose
+// last signer has just signed to be completed: well within the clients'
+// 10-second response timeouts.
+const completionWait = 5 * time.Second
+
+// awaitCompletion waits, up to completionWait, for a signed job to be
+// completed (its PAdES B-LTA made in the background, ceremony.Complete),
+// and returns it as it then is. A sender reads a direct job's status when
+// the last signer comes back to its completion URL, and a Posten
+// integration (WAIT_FOR_CALLBACK) reads it then only: answered
+// IN_PROGRESS with every signer SIGNED, as segl's "signed" maps, it
+// confirms and never downloads the documents that are final a moment
+// later. A completion that takes longer (a partner's outage) is answered
+// as before.
+func (a *API) awaitCompletion(r *http.Request, c ceremony.Caller, j *job.Job) (*job.Job, error) {
+	deadline := time.Now().Add(completionWait)
+	for pause := 20 * time.Millisecond; j.Status == job.StatusSigned && time.Now().Before(deadline); pause = min(2*pause, 250*time.Millisecond) {
+		select {
+		case <-r.Context().Done():
+			return nil, r.Context().Err()
+		case <-time.After(pause):
+		}
+		next, err := a.Svc.Job(r.Context(), c, j.ID)
+		if err != nil {
+			return nil, err
+		}
+		j = next
+	}
+	return j, nil
 }
 
 // newRedirectURL answers a signer's href: Java posts a

@@ -10,6 +10,7 @@
 // the list and runs this file with, besides harness.mjs's variables:
 //
 //   SEGL_SWEEP  JSON: {"admin": pid of a portal administrator,
+//               "centralAdmin": pid of segl's own administrator,
 //               "languages": ["nb", "nn", "en"],
 //               "search": a word that finds some of the jobs}
 //
@@ -32,14 +33,15 @@ const pages = (search) => [
   "/sign/",
 ];
 
-async function login(page, pid) {
-  await page.goto(`${base}/portal/`);
-  await page.locator('a[href^="/portal/login"]').first().click();
+async function login(page, pid, area = "portal") {
+  await page.goto(`${base}/${area}/`);
+  await page.locator(`a[href^="/${area}/login"]`).first().click();
   await page.waitForURL(/\/dev\/idporten\/authorize/);
+  await noHorizontalScroll(page); // the ID-porten stand-in's page too
   await page.locator('input[name="pid"]').fill(pid);
   await page.locator('input[name="eid"][value="bankid"]').check();
   await page.locator('button[type="submit"]').click();
-  await page.waitForURL(`${base}/portal/`);
+  await page.waitForURL(`${base}/${area}/`);
 }
 
 describe("issue 14's pages in every language and size", { skip: !cfg && "SEGL_SWEEP is not set" }, () => {
@@ -65,6 +67,30 @@ describe("issue 14's pages in every language and size", { skip: !cfg && "SEGL_SW
       // The list's sorted column says so to assistive technology.
       await page.goto(`${base}/portal/?sort=deadline&dir=asc&lang=nn`);
       assert.equal(await page.locator('th[aria-sort="ascending"]').innerText(), "Frist ▲");
+      assert.deepEqual(page.problems, []);
+      await page.context().close();
+    });
+  }
+
+  // WCAG 1.4.4 and 1.4.10 together: the browser's text size at 200 %
+  // (its font settings, which em-based media queries follow, as a user's
+  // would) on a phone of 320 CSS pixels and on a desktop: no page scrolls
+  // sideways, the portal's, the administration's and the signer's.
+  for (const width of [320, 1280]) {
+    test(`text at 200 % at ${width} px: nothing scrolls sideways`, async () => {
+      const page = await newPage(chrome.browser, { viewport: { width, height: 700 } });
+      const cdp = await page.context().newCDPSession(page);
+      await cdp.send("Page.setFontSizes", { fontSizes: { standard: 32, fixed: 26 } });
+      const admin = ["/admin/", "/admin/orgs", "/admin/orgs/new", "/admin/tasks", "/admin/usage"];
+      for (const [area, pid, paths] of [["portal", cfg.admin, [...pages(cfg.search), "/portal/users"]], ["admin", cfg.centralAdmin, admin]]) {
+        await login(page, pid, area);
+        for (const path of paths) {
+          const res = await page.goto(`${base}${path}`);
+          assert.equal(res.status(), 200, path);
+          await noHorizontalScroll(page).catch((e) => assert.fail(`${path}: ${e.message}`));
+        }
+      }
+      await page.screenshot({ path: join(shots, `sweep-text-200-${width}.png`), fullPage: true });
       assert.deepEqual(page.problems, []);
       await page.context().close();
     });

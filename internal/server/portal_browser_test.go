@@ -57,7 +57,9 @@ func TestPortalBrowser(t *testing.T) {
 // added or changed (the about pages, the job list searched and sorted,
 // the new-job form, the signer's front page) in bokmål, nynorsk and
 // English at 1280 and 375 pixels, with axe-core's WCAG 2.1 AA rules and
-// no violation of any impact. The list holds jobs of several statuses and
+// no violation of any impact; the portal's and the administration's pages
+// with the browser's text at 200 % at 320 and 1280 pixels, and the login's
+// time limit announced and extended. The list holds jobs of several statuses and
 // references, so the table is full.
 func TestBrowserSweep(t *testing.T) {
 	t.Parallel()
@@ -76,7 +78,7 @@ func TestBrowserSweep(t *testing.T) {
 			}
 		}
 	}
-	cfg, _ := json.Marshal(map[string]any{"admin": olaPID, "languages": []string{"nb", "nn", "en"}, "search": "avtale"})
+	cfg, _ := json.Marshal(map[string]any{"admin": olaPID, "centralAdmin": adminPID, "languages": []string{"nb", "nn", "en"}, "search": "avtale"})
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
 	testtool.RunNode(t, ctx, harness, chromium, "sweep.test.mjs", e.srv.URL, filepath.Join(e.data, "pki", "root-ca.pem"),

@@ -144,10 +144,10 @@ var page = template.Must(template.New("page").Parse(`<!doctype html>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{{if .Message}}{{.T.FatalHeading}} – {{end}}{{.T.Title}}</title>
 <style>
-body{font-family:system-ui,sans-serif;line-height:1.5;margin:0;padding:1rem;color:#1a1a1a;background:#fff}
+body{font-family:system-ui,sans-serif;line-height:1.5;margin:0;padding:1rem;color:#1a1a1a;background:#fff;overflow-wrap:anywhere}
 main{max-width:40rem;margin:0 auto}
 label,legend{font-weight:600;display:block}
-input[type=text]{font-size:1.1rem;padding:.5rem;width:100%;max-width:16rem;border:2px solid #333;border-radius:4px}
+input[type=text]{box-sizing:border-box;font-size:1.1rem;padding:.5rem;width:100%;max-width:16rem;border:2px solid #333;border-radius:4px}
 fieldset{border:1px solid #767676;margin:1rem 0;padding:.5rem 1rem}
 fieldset label{font-weight:normal;display:inline}
 button{font-size:1.1rem;padding:.6rem 1.4rem;background:#0b4f8a;color:#fff;border:0;border-radius:4px;cursor:pointer}

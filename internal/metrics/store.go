@@ -134,6 +134,11 @@ func (s *Store) Changes(ctx context.Context, org string, after int64, limit int)
 	return v, s.note(err)
 }
 
+func (s *Store) PolledChanges(ctx context.Context, org string, after int64, limit int) ([]store.Change, error) {
+	v, err := s.Store.PolledChanges(ctx, org, after, limit)
+	return v, s.note(err)
+}
+
 func (s *Store) Ack(ctx context.Context, org string, seqs []int64) (int, error) {
 	v, err := s.Store.Ack(ctx, org, seqs)
 	return v, s.note(err)

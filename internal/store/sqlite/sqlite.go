@@ -843,6 +843,16 @@ func (db *DB) Changes(ctx context.Context, org string, after int64, limit int) (
 	return db.changes(ctx, `WHERE org = ? AND acked = 0 AND seq > ? ORDER BY seq LIMIT ?`, org, after, limit)
 }
 
+// PolledChanges is Changes of the jobs followed by polling alone.
+func (db *DB) PolledChanges(ctx context.Context, org string, after int64, limit int) ([]store.Change, error) {
+	if limit <= 0 || limit > 500 {
+		limit = 100
+	}
+	return db.changes(ctx, `WHERE org = ? AND acked = 0 AND seq > ?
+		AND EXISTS (SELECT 1 FROM jobs WHERE jobs.org = feed.org AND jobs.id = feed.job_id AND jobs.polling <> '')
+		ORDER BY seq LIMIT ?`, org, after, limit)
+}
+
 // ChangesAfter returns every organisation's changes after seq, for the
 // background workers' outbox.
 func (db *DB) ChangesAfter(ctx context.Context, after int64, limit int) ([]store.Change, error) {

@@ -36,6 +36,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"concurrent-save-one-wins", testConcurrentSave},
 		{"idempotency", testIdempotency},
 		{"feed-and-ack", testFeed},
+		{"polled-changes", testPolledChanges},
 		{"audit-chain", testAuditChain},
 		{"audit-anchors", testAuditAnchors},
 		{"audit-keeps-no-written-text", testAuditKeepsNoWrittenText},
@@ -459,6 +460,39 @@ func testFeed(t *testing.T, s store.Store) {
 	left, _ = s.Changes(ctx, orgA, 0, 100)
 	if len(left) != 4 || left[3].Type != "signer.cancelled" || left[3].SignerID == "" {
 		t.Fatalf("after cancel: %+v", left)
+	}
+}
+
+// PolledChanges leaves out the changes of jobs no poll follows, and of
+// other organisations; acknowledged ones go as from Changes.
+func testPolledChanges(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	mustCreate(t, s, orgA) // followed by the feed, not by polling
+	polled, ev := newJob(orgA)
+	polled.Polling = &job.Polling{Queue: "saker"}
+	if err := s.CreateJob(ctx, polled, ev, nil); err != nil {
+		t.Fatal(err)
+	}
+	other, ev := newJob(orgB)
+	other.Polling = &job.Polling{}
+	if err := s.CreateJob(ctx, other, ev, nil); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.PolledChanges(ctx, orgA, 0, 100)
+	if err != nil || len(got) != 2 || got[0].JobID != polled.ID || got[1].JobID != polled.ID {
+		t.Fatalf("polled changes = %+v, %v", got, err)
+	}
+	if all, _ := s.Changes(ctx, orgA, 0, 100); len(all) != 4 {
+		t.Fatalf("changes = %+v, want both jobs'", all)
+	}
+	if page, _ := s.PolledChanges(ctx, orgA, got[0].Seq, 100); len(page) != 1 || page[0].Seq != got[1].Seq {
+		t.Fatalf("after cursor: %+v", page)
+	}
+	if _, err := s.Ack(ctx, orgA, []int64{got[0].Seq}); err != nil {
+		t.Fatal(err)
+	}
+	if left, _ := s.PolledChanges(ctx, orgA, 0, 100); len(left) != 1 || left[0].Seq != got[1].Seq {
+		t.Fatalf("after ack: %+v", left)
 	}
 }
 

@@ -34,6 +34,11 @@ func (c *checker) text(name, s string, minLen, maxLen int) {
 	}
 }
 
+// maxPollingQueue bounds a queue's name, which the schema leaves
+// unbounded (xs:string) and segl keeps with every job of the queue: a name
+// is an application's or a division's, never a document.
+const maxPollingQueue = 200
+
 func (c *checker) optText(name string, s *string, maxLen int) string {
 	if s == nil {
 		return ""
@@ -74,11 +79,7 @@ func directRequest(req *directJobRequest, m *directManifest, org string) (*job.R
 		// The sender reads the status with the token its exit URL receives;
 		// polling-queue then has no use (direct.xsd).
 	case "POLLING":
-		queue := ""
-		if req.PollingQueue != nil {
-			queue = *req.PollingQueue
-		}
-		out.Polling = &job.Polling{Queue: queue}
+		out.Polling = &job.Polling{Queue: c.optText("polling-queue", req.PollingQueue, maxPollingQueue)}
 	default:
 		c.fail("status-retrieval-method must be WAIT_FOR_CALLBACK or POLLING")
 	}
@@ -118,11 +119,7 @@ func directRequest(req *directJobRequest, m *directManifest, org string) (*job.R
 func portalRequest(req *portalJobRequest, m *portalManifest, org string, now time.Time, available time.Duration) (*job.Request, []manifestDocument, error) {
 	var c checker
 	out := &job.Request{Flow: job.Portal, Combine: true, Reference: c.optText("reference", req.Reference, 50)}
-	queue := ""
-	if req.PollingQueue != nil {
-		queue = *req.PollingQueue
-	}
-	out.Polling = &job.Polling{Queue: queue}
+	out.Polling = &job.Polling{Queue: c.optText("polling-queue", req.PollingQueue, maxPollingQueue)}
 
 	var signers []portalSigner
 	if m.Signers != nil {

@@ -274,3 +274,30 @@ func readAll(t *testing.T, name string) string {
 	}
 	return string(b)
 }
+
+// A polling queue's name is bounded: the schema leaves it unbounded, and
+// segl keeps it with every job of the queue.
+func TestPollingQueueBounded(t *testing.T) {
+	var req portalJobRequest
+	var m portalManifest
+	if err := decode(readExample(t, "portal/request.xml"), &req); err != nil {
+		t.Fatal(err)
+	}
+	if err := decode(readExample(t, "portal/manifest.xml"), &m); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2016, 1, 1, 0, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		queue string
+		ok    bool
+	}{{strings.Repeat("kø", maxPollingQueue/2), true}, {strings.Repeat("k", maxPollingQueue+1), false}} {
+		req.PollingQueue = &tc.queue
+		r, _, err := portalRequest(&req, &m, "123456789", now, job.DefaultLimits.DefaultExpiry)
+		if tc.ok != (err == nil) || err == nil && r.Polling.Queue != tc.queue {
+			t.Errorf("queue of %d characters: %v", len(tc.queue), err)
+		}
+		if err != nil && !strings.Contains(err.Error(), "polling-queue") {
+			t.Errorf("the error does not name polling-queue: %v", err)
+		}
+	}
+}

@@ -672,10 +672,13 @@ func (a *API) servePades(w http.ResponseWriter, r *http.Request, c ceremony.Call
 }
 
 // archivePades is the archive client's download (F5). The document id is
-// the job's id: the job's one PAdES is its document (padesDocument).
+// the job's id: the job's one PAdES is its document (padesDocument). A job
+// not completed, or whose documents were deleted, has no archived
+// document: 404 ARCHIVED_DOCUMENT_NOT_FOUND, the one refusal the archive
+// clients know.
 func (a *API) archivePades(w http.ResponseWriter, r *http.Request, c ceremony.Caller) error {
 	j, err := a.Svc.Job(r.Context(), c, r.PathValue("job"))
-	if errs.Is(err, errs.NotFound) || err == nil && j.Status != job.StatusCompleted {
+	if errs.Is(err, errs.NotFound) || err == nil && (j.Status != job.StatusCompleted || j.Deleted()) {
 		return errs.E(errs.NotFound, codeArchivedDocumentNotFound, "no archived document %s", r.PathValue("job"))
 	}
 	if err != nil {

@@ -7,7 +7,7 @@ package postenapi
 // error and the code that checks for it cannot drift apart; the strings are
 // wire codes that clients and docs/posten-api.md rely on.
 const (
-	codeArchivedDocumentNotFound = "ARCHIVED_DOCUMENT_NOT_FOUND" // the archive's download of a job that is unknown or not completed
+	codeArchivedDocumentNotFound = "ARCHIVED_DOCUMENT_NOT_FOUND" // the archive's download of a job that is unknown, not completed or deleted
 	codeInternalError            = "INTERNAL_ERROR"              // an error without a kind: a bug, logged in full and shown to nobody
 	codeInvalidContentType       = "INVALID_CONTENT_TYPE"        // a create-job body that is not multipart/mixed (or multipart/form-data)
 	codeInvalidMultipart         = "INVALID_MULTIPART"           // the body is not the multipart form the API describes

@@ -189,6 +189,19 @@ func TestPostenCombinedPortal(t *testing.T) {
 	if signed.status != http.StatusOK || !bytes.Equal([]byte(signed.body), pades) {
 		t.Fatalf("the portal's signed download: %d, %d bytes, not the PAdES", signed.status, len(signed.body))
 	}
+
+	// Deleted, the document is no longer in the archive: the archive
+	// client's 404 ARCHIVED_DOCUMENT_NOT_FOUND, not /api/v1's 410.
+	if _, err := e.client(orgA).DeleteJob(t.Context(), j.ID); err != nil {
+		t.Fatal(err)
+	}
+	var gone struct {
+		Code string `xml:"error-code"`
+	}
+	p.do("GET", "/"+orgA+"/archive/documents/"+j.ID+"/pades", "", nil).want(t, http.StatusNotFound).decode(t, &gone)
+	if gone.Code != "ARCHIVED_DOCUMENT_NOT_FOUND" {
+		t.Fatalf("archive after deletion: %q", gone.Code)
+	}
 }
 
 // showsCombined asserts that a signer's page offers the combined

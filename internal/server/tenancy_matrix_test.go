@@ -138,19 +138,20 @@ var tenancyRoutes = map[string]tenancyWant{
 
 	// The central administration, as B's administrator, who is not one
 	// of its administrators: refused alike whatever the organisation.
-	"GET /admin/{$}":                        {why: "refused: TestAdminRefusesOthers"},
-	"GET /admin/orgs":                       {why: "refused: TestAdminRefusesOthers"},
-	"GET /admin/orgs/new":                   {why: "refused: TestAdminRefusesOthers"},
-	"POST /admin/orgs/new":                  {status: 403, form: []string{"number"}},
-	"GET /admin/orgs/{number}":              {status: 403},
-	"POST /admin/orgs/{number}":             {status: 403},
-	"POST /admin/orgs/{number}/logo":        {status: 403},
-	"POST /admin/orgs/{number}/logo/remove": {status: 403},
-	"POST /admin/orgs/{number}/deactivate":  {status: 403},
-	"POST /admin/orgs/{number}/reactivate":  {status: 403},
-	"GET /admin/usage":                      {why: "refused: TestAdminRefusesOthers"},
-	"GET /admin/usage.csv":                  {why: "refused: TestAdminRefusesOthers"},
-	"GET /admin/tasks":                      {why: "refused: TestAdminRefusesOthers"},
+	"GET /admin/{$}":                         {why: "refused: TestAdminRefusesOthers"},
+	"GET /admin/orgs":                        {why: "refused: TestAdminRefusesOthers"},
+	"GET /admin/orgs/new":                    {why: "refused: TestAdminRefusesOthers"},
+	"POST /admin/orgs/new":                   {status: 403, form: []string{"number"}},
+	"GET /admin/orgs/{number}":               {status: 403},
+	"POST /admin/orgs/{number}":              {status: 403},
+	"POST /admin/orgs/{number}/logo":         {status: 403},
+	"POST /admin/orgs/{number}/logo/remove":  {status: 403},
+	"POST /admin/orgs/{number}/deactivate":   {status: 403},
+	"POST /admin/orgs/{number}/reactivate":   {status: 403},
+	"POST /admin/orgs/{number}/users/remove": {status: 403, form: []string{"pid"}},
+	"GET /admin/usage":                       {why: "refused: TestAdminRefusesOthers"},
+	"GET /admin/usage.csv":                   {why: "refused: TestAdminRefusesOthers"},
+	"GET /admin/tasks":                       {why: "refused: TestAdminRefusesOthers"},
 }
 
 // TestTenancyMatrix: see the comment above.

@@ -106,6 +106,29 @@ func (s *Service) RemoveUser(ctx context.Context, c ceremony.Caller, pid string)
 	return s.forgetSessions(ctx, u.PID)
 }
 
+// RemoveOrgUser takes a portal user's access to an organisation away, for
+// a central administrator: an organisation's last administrator cannot
+// remove themselves, and a deactivated organisation has no portal, so this
+// is how offboarding one ends (docs/operations.md, "Personal data and
+// retention"). As with RemoveUser, their jobs stay as a former user's and
+// their session generation goes with their last role.
+func (s *Service) RemoveOrgUser(ctx context.Context, a Admin, number, pid string) error {
+	if err := s.checkAdmin(a); err != nil {
+		return err
+	}
+	if _, err := s.org(ctx, number); err != nil {
+		return err
+	}
+	err := s.Store.DeleteUser(ctx, a.by(s.now()), number, pid)
+	if errs.Is(err, errs.NotFound) {
+		return errs.Wrap(err, errs.NotFound, CodeUserNotFound, "no such user of organisation %s", number)
+	}
+	if err != nil {
+		return err
+	}
+	return s.forgetSessions(ctx, pid)
+}
+
 // otherUser is the user of the caller's organisation a change is about:
 // never the administrator making it.
 func (s *Service) otherUser(ctx context.Context, c ceremony.Caller, pid string) (store.User, error) {

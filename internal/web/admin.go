@@ -8,7 +8,7 @@ import (
 
 // The central administration under /admin (MISSION I4, P1): the service
 // owner's administrators onboard organisations, change what they may do,
-// deactivate them, read what they used (admin_orgs.go, admin_usage.go), and
+// deactivate them, remove their portal users, read what they used (admin_orgs.go, admin_usage.go), and
 // see the background tasks that gave up (admin_tasks.go).
 //
 // Administrators log in through ID-porten on level high into a session of
@@ -34,6 +34,7 @@ func (w *Web) adminRoutes(mux *http.ServeMux) {
 	w.Mount(mux, "POST /admin/orgs/{number}/logo/remove", w.asAdmin(w.adminRemoveLogo))
 	w.Mount(mux, "POST /admin/orgs/{number}/deactivate", w.asAdmin(w.adminSetOrgActive(false)))
 	w.Mount(mux, "POST /admin/orgs/{number}/reactivate", w.asAdmin(w.adminSetOrgActive(true)))
+	w.Mount(mux, "POST /admin/orgs/{number}/users/remove", w.asAdmin(w.adminRemoveUser))
 	w.Mount(mux, "GET /admin/usage", w.asAdmin(w.adminUsagePage))
 	w.Mount(mux, "GET /admin/usage.csv", w.asAdmin(w.adminUsageCSV))
 	w.Mount(mux, "GET /admin/tasks", w.asAdmin(w.adminTasks))

@@ -187,7 +187,7 @@ func (w *Web) adminOrgPage(rw http.ResponseWriter, r *http.Request, s Session) e
 }
 
 // adminOrgDone are the confirmations an organisation's page may show.
-var adminOrgDone = []string{"created", "saved", "deactivated", "reactivated", "logo-saved", "logo-removed"}
+var adminOrgDone = []string{"created", "saved", "deactivated", "reactivated", "logo-saved", "logo-removed", "user-removed"}
 
 // adminRenderOrg shows the organisation of the request's path with its
 // users; with the form as stored unless v has one.
@@ -237,6 +237,17 @@ func (w *Web) adminSetOrgActive(active bool) adminHandler {
 		}
 		return adminRedirectDone(rw, r, number, done)
 	}
+}
+
+// adminRemoveUser takes a portal user's access to the organisation away
+// (staff.Service.RemoveOrgUser).
+func (w *Web) adminRemoveUser(rw http.ResponseWriter, r *http.Request, s Session) error {
+	number := r.PathValue("number")
+	atPage(r, adminOrgPath(number))
+	if err := w.staff.Admin.RemoveOrgUser(r.Context(), adminOf(s), number, r.PostForm.Get("pid")); err != nil {
+		return err
+	}
+	return adminRedirectDone(rw, r, number, "user-removed")
 }
 
 // adminLogoErrors are the logo form's errors.

@@ -27,7 +27,9 @@
 //                        expiry, POST /sweep runs the due-jobs sweep,
 //                      "keyboardTitle": title of Kari's portal job with a
 //                        PDF of several pages, for the keyboard-only run,
-//                      "sender": the sending organisation's name}
+//                      "sender": the sending organisation's name,
+//                      "noScript": a link for Ola to a job of one signer,
+//                        signed with JavaScript off}
 //   SEGL_CEREMONY_OUT  file to write the status query tokens the sender got
 //                      to: {"direct": […], "advanced": […], "reject": "…"},
 //                      for the Go test to ask the API about
@@ -626,6 +628,26 @@ describe("signing ceremony", { skip: !cfg && "SEGL_CEREMONY is not set" }, () =>
     await page.waitForURL(/\/sign\/[^/]+\/job$/);
     await checkPage(page, { lang: "nb", h1: "Arbeidsavtale" });
     assert.equal(await page.getByRole("button", { name: "Signer dokumentene" }).count(), 1);
+    assert.deepEqual(page.problems, []);
+    await page.context().close();
+  });
+
+  test("without JavaScript: a direct signer logs in, is asked to tick the box, signs and is back at the sender", async (t) => {
+    const page = await newPage({ ...viewports.phone, javaScriptEnabled: false });
+    await startAndLogin(t, page, cfg.noScript, cfg.ola, "bankid");
+    await page.waitForURL(/\/sign\/[^/]+\/job$/);
+    await checkPage(page, { lang: "nb", h1: "Arbeidsavtale" });
+    // The documents can be read without the preview's script.
+    const read = page.getByRole("link", { name: "Les «Kontrakt» (PDF)" });
+    assert.equal(await read.count(), 1);
+    await page.getByRole("button", { name: "Signer dokumentene" }).click();
+    await page.waitForSelector(".error-summary");
+    assert.match(await page.title(), /^Feil: Arbeidsavtale – /);
+    // (No axe here: it needs the page's own JavaScript. The same page
+    // with it is checked in the direct flow.)
+    await page.getByLabel("Jeg har lest dokumentene og vil signere dem").check();
+    await page.getByRole("button", { name: "Signer dokumentene" }).click();
+    await page.waitForURL(/^https:\/\/sender\.example\/ok\?status_query_token=/);
     assert.deepEqual(page.problems, []);
     await page.context().close();
   });

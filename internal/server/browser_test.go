@@ -85,6 +85,9 @@ func TestBrowserCeremony(t *testing.T) {
 	locked := e.mustCreate(c, codeReq)
 	e.lockLink(locked.Signers[0].SigningURL)
 	refused := e.mustCreate(c, directRequest())
+	noScriptReq := directRequest()
+	noScriptReq.Signers = noScriptReq.Signers[:1]
+	noScript := e.mustCreate(c, noScriptReq)
 	// The shortest expiry of all, so that moving the clock past it ends
 	// this job only. The browser tests take far less than ten minutes.
 	expReq := directRequest()
@@ -136,9 +139,11 @@ func TestBrowserCeremony(t *testing.T) {
 		"control":       control.URL,
 		"keyboardTitle": keyboard.Title,
 		"sender":        e.orgName(orgA),
+		"noScript":      noScript.Signers[0].SigningURL,
 	})
 
-	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
+	// A bound for a machine under load, not a speed the test expects.
+	ctx, cancel := context.WithTimeout(ctx, 8*time.Minute)
 	defer cancel()
 	result := filepath.Join(t.TempDir(), "out.json")
 	testtool.RunNode(t, ctx, harness, chromium, "ceremony.test.mjs", e.srv.URL, filepath.Join(e.data, "pki", "root-ca.pem"), "SEGL_CEREMONY="+string(cfg), "SEGL_CEREMONY_OUT="+result)
@@ -155,7 +160,7 @@ func TestBrowserCeremony(t *testing.T) {
 		t.Fatalf("tokens from the browser: %s", raw)
 	}
 	// A token stands for the job, whose status is now the last signer's.
-	for _, j := range []*client.Job{direct, portal, advDirect, advPortal, keyboard} {
+	for _, j := range []*client.Job{direct, portal, advDirect, advPortal, keyboard, noScript} {
 		e.completed(c, j.ID)
 	}
 	for i, tok := range tokens.Direct {

@@ -986,16 +986,23 @@ func refuseRevoked(path []*x509.Certificate, ocsps, crls [][]byte) error {
 				break // a root has no issuer to name in a CertID
 			}
 			if at, ok := pki.RevokedIn(der, c, path[i+1]); ok {
-				return errs.E(errs.Unavailable, CodeCertificateRevoked, "%q was revoked at %v", c.Subject.CommonName, at.UTC())
+				return errs.E(errs.Unavailable, CodeCertificateRevoked, "%s was revoked at %v", certName(c), at.UTC())
 			}
 		}
 		for _, der := range crls {
 			if at, ok := pki.RevokedInCRL(der, c); ok {
-				return errs.E(errs.Unavailable, CodeCertificateRevoked, "%q was revoked at %v", c.Subject.CommonName, at.UTC())
+				return errs.E(errs.Unavailable, CodeCertificateRevoked, "%s was revoked at %v", certName(c), at.UTC())
 			}
 		}
 	}
 	return nil
+}
+
+// certName names a certificate in an error by its serial number and
+// issuer: a signer's own certificate has the person's name as subject, and
+// the error reaches the log.
+func certName(c *x509.Certificate) string {
+	return fmt.Sprintf("certificate %x of %q", c.SerialNumber, c.Issuer.CommonName)
 }
 
 // issuerOf finds the certificate that issued leaf among chain and the

@@ -17,6 +17,7 @@ const (
 	codeBadSigners            = "bad-signers"                  // a job with fewer than one or more signers than a signature page has slots
 	codeBadSlot               = "bad-slot"                     // an act for a signature slot the job does not have
 	CodeCertificateRevoked    = "certificate-revoked"          // the seal's, the TSA's or the signer's own certificate, or a CA above it, is revoked: the act is refused before a key is used (errs.Unavailable)
+	CodeCertificateExpired    = "certificate-expired"          // the seal's, the TSA's or the signer's own certificate, or a CA above it, is not valid now (expired or not yet valid): the act is refused before a key is used (errs.Unavailable)
 	codeDynamicXFA            = "dynamic-xfa"                  // an upload that is a dynamic XFA form, whose pages only XFA software can show
 	codeEncryptedPDF          = "encrypted-pdf"                // an upload that is encrypted: it must come without a password
 	CodeInvalidPDF            = "invalid-pdf"                  // the document is not a PDF segl can sign

@@ -938,6 +938,9 @@ func (e *Engine) validationData(ctx context.Context, cert *x509.Certificate, cha
 		} else {
 			path = find()
 		}
+		if err := refuseOutsideValidity(path, e.now()); err != nil {
+			return err
+		}
 		ocsps, crls, err := g.Path(ctx, path)
 		if err != nil {
 			return fmt.Errorf("signing: %w", err)
@@ -1003,6 +1006,22 @@ func refuseRevoked(path []*x509.Certificate, ocsps, crls [][]byte) error {
 // the error reaches the log.
 func certName(c *x509.Certificate) string {
 	return fmt.Sprintf("certificate %x of %q", c.SerialNumber, c.Issuer.CommonName)
+}
+
+// refuseOutsideValidity stops an act whose signing or time-stamping
+// certificate, or a CA above it, is not valid at now (expired, or not yet
+// valid): a validator would find the signature made outside its
+// certificate's validity (EN 319 102-1 OUT_OF_BOUNDS), so it is refused
+// before a key is used, as an outage, until the operator installs a
+// current certificate (or the remote signing service issues one).
+func refuseOutsideValidity(path []*x509.Certificate, now time.Time) error {
+	for _, c := range path {
+		if now.Before(c.NotBefore) || now.After(c.NotAfter) {
+			return errs.E(errs.Unavailable, CodeCertificateExpired, "%s is valid from %v to %v, not at %v",
+				certName(c), c.NotBefore.UTC(), c.NotAfter.UTC(), now.UTC())
+		}
+	}
+	return nil
 }
 
 // issuerOf finds the certificate that issued leaf among chain and the

@@ -134,8 +134,8 @@ func (s *Store) Changes(ctx context.Context, org string, after int64, limit int)
 	return v, s.note(err)
 }
 
-func (s *Store) PolledChanges(ctx context.Context, org string, after int64, limit int) ([]store.Change, error) {
-	v, err := s.Store.PolledChanges(ctx, org, after, limit)
+func (s *Store) PolledChanges(ctx context.Context, org string, flow job.Flow, queue string, after int64, limit int) ([]store.Change, error) {
+	v, err := s.Store.PolledChanges(ctx, org, flow, queue, after, limit)
 	return v, s.note(err)
 }
 

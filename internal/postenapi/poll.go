@@ -24,10 +24,10 @@ import (
 //
 // The queue itself is segl's feed of unacknowledged changes (shared with
 // /api/v1/events), filtered to the jobs created here with this polling
-// queue: the store passes over the jobs that no poll follows
-// (store.PolledChanges), whose changes /api/v1's reader may never
-// acknowledge, so that any number of them cannot crowd out a poll's scan
-// of scanPages pages. The poll times and leases are kept in the store (store.Polls),
+// queue: the store passes over the other jobs' changes
+// (store.PolledChanges), which /api/v1's reader or another queue's
+// poller may never acknowledge, so that any number of them cannot crowd
+// out a poll's scan of scanPages pages. The poll times and leases are kept in the store (store.Polls),
 // so that every node behind a balancer answers alike: one node's 204 makes
 // the others answer 429, and a job leased on one is not delivered by
 // another. Only the DoS filter's count of calls is kept per node
@@ -213,7 +213,7 @@ func (a *API) nextChanged(r *http.Request, c ceremony.Caller, flow job.Flow, que
 	}()
 	var after int64
 	for range scanPages {
-		page, err := a.Svc.Store.PolledChanges(r.Context(), c.Org, after, scanPage)
+		page, err := a.Svc.Store.PolledChanges(r.Context(), c.Org, flow, queue, after, scanPage)
 		if err != nil {
 			return nil, err
 		}

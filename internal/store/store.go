@@ -394,11 +394,12 @@ type Feed interface {
 	// Changes returns up to limit unacknowledged changes of org with
 	// sequence numbers above after, oldest first.
 	Changes(ctx context.Context, org string, after int64, limit int) ([]Change, error)
-	// PolledChanges is Changes of the jobs followed by polling alone
-	// (job.Polling set: Posten's signature API), so that the changes no
-	// poll delivers (the /api/v1 feed's, which its reader may never
-	// acknowledge) cannot crowd a poll's scan out.
-	PolledChanges(ctx context.Context, org string, after int64, limit int) ([]Change, error)
+	// PolledChanges is Changes of the jobs of one flow followed by
+	// polling one queue (job.Polling: Posten's signature API), so that
+	// the changes that poll does not deliver (the /api/v1 feed's, which
+	// its reader may never acknowledge; another queue's nobody confirms)
+	// cannot crowd its scan out.
+	PolledChanges(ctx context.Context, org string, flow job.Flow, queue string, after int64, limit int) ([]Change, error)
 	// Ack acknowledges changes of org; unknown or foreign numbers are
 	// ignored. It returns how many were newly acknowledged.
 	Ack(ctx context.Context, org string, seqs []int64) (int, error)

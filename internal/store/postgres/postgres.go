@@ -584,14 +584,15 @@ func (db *DB) Changes(ctx context.Context, org string, after int64, limit int) (
 	return db.changes(ctx, `WHERE org = $1 AND NOT acked AND seq > $2 ORDER BY seq LIMIT $3`, org, after, limit)
 }
 
-// PolledChanges is Changes of the jobs followed by polling alone.
-func (db *DB) PolledChanges(ctx context.Context, org string, after int64, limit int) ([]store.Change, error) {
+// PolledChanges is Changes of the jobs of flow polled in queue alone.
+func (db *DB) PolledChanges(ctx context.Context, org string, flow job.Flow, queue string, after int64, limit int) ([]store.Change, error) {
 	if limit <= 0 || limit > 500 {
 		limit = 100
 	}
 	return db.changes(ctx, `WHERE org = $1 AND NOT acked AND seq > $2
-		AND EXISTS (SELECT 1 FROM jobs WHERE jobs.org = feed.org AND jobs.id = feed.job_id AND jobs.polling <> '')
-		ORDER BY seq LIMIT $3`, org, after, limit)
+		AND EXISTS (SELECT 1 FROM jobs WHERE jobs.org = feed.org AND jobs.id = feed.job_id
+			AND jobs.flow = $3 AND jobs.polling <> '' AND jobs.polling::jsonb->>'queue' = $4)
+		ORDER BY seq LIMIT $5`, org, after, string(flow), queue, limit)
 }
 
 // ChangesAfter returns every organisation's changes after seq, for the

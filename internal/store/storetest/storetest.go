@@ -463,35 +463,44 @@ func testFeed(t *testing.T, s store.Store) {
 	}
 }
 
-// PolledChanges leaves out the changes of jobs no poll follows, and of
-// other organisations; acknowledged ones go as from Changes.
+// PolledChanges leaves out the changes of jobs no poll follows, of
+// another flow or queue, and of other organisations; acknowledged ones go
+// as from Changes.
 func testPolledChanges(t *testing.T, s store.Store) {
 	ctx := context.Background()
 	mustCreate(t, s, orgA) // followed by the feed, not by polling
-	polled, ev := newJob(orgA)
-	polled.Polling = &job.Polling{Queue: "saker"}
-	if err := s.CreateJob(ctx, polled, ev, nil); err != nil {
-		t.Fatal(err)
+	const queue = `kø "saker" <&>`
+	polled := func(org, queue string) *job.Job {
+		t.Helper()
+		j, ev := newJob(org) // a portal job
+		j.Polling = &job.Polling{Queue: queue}
+		if err := s.CreateJob(ctx, j, ev, nil); err != nil {
+			t.Fatal(err)
+		}
+		return j
 	}
-	other, ev := newJob(orgB)
-	other.Polling = &job.Polling{}
-	if err := s.CreateJob(ctx, other, ev, nil); err != nil {
-		t.Fatal(err)
-	}
-	got, err := s.PolledChanges(ctx, orgA, 0, 100)
-	if err != nil || len(got) != 2 || got[0].JobID != polled.ID || got[1].JobID != polled.ID {
+	mine, other := polled(orgA, queue), polled(orgA, "")
+	polled(orgB, queue)
+	got, err := s.PolledChanges(ctx, orgA, job.Portal, queue, 0, 100)
+	if err != nil || len(got) != 2 || got[0].JobID != mine.ID || got[1].JobID != mine.ID {
 		t.Fatalf("polled changes = %+v, %v", got, err)
 	}
-	if all, _ := s.Changes(ctx, orgA, 0, 100); len(all) != 4 {
-		t.Fatalf("changes = %+v, want both jobs'", all)
+	if def, _ := s.PolledChanges(ctx, orgA, job.Portal, "", 0, 100); len(def) != 2 || def[0].JobID != other.ID {
+		t.Fatalf("the default queue's = %+v", def)
 	}
-	if page, _ := s.PolledChanges(ctx, orgA, got[0].Seq, 100); len(page) != 1 || page[0].Seq != got[1].Seq {
+	if direct, _ := s.PolledChanges(ctx, orgA, job.Direct, queue, 0, 100); len(direct) != 0 {
+		t.Fatalf("the direct flow's = %+v", direct)
+	}
+	if all, _ := s.Changes(ctx, orgA, 0, 100); len(all) != 6 {
+		t.Fatalf("changes = %+v, want every job's", all)
+	}
+	if page, _ := s.PolledChanges(ctx, orgA, job.Portal, queue, got[0].Seq, 100); len(page) != 1 || page[0].Seq != got[1].Seq {
 		t.Fatalf("after cursor: %+v", page)
 	}
 	if _, err := s.Ack(ctx, orgA, []int64{got[0].Seq}); err != nil {
 		t.Fatal(err)
 	}
-	if left, _ := s.PolledChanges(ctx, orgA, 0, 100); len(left) != 1 || left[0].Seq != got[1].Seq {
+	if left, _ := s.PolledChanges(ctx, orgA, job.Portal, queue, 0, 100); len(left) != 1 || left[0].Seq != got[1].Seq {
 		t.Fatalf("after ack: %+v", left)
 	}
 }

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"testing"
+	"time"
 
+	"github.com/segl/segl/internal/clock"
 	"github.com/segl/segl/internal/health"
 )
 
@@ -13,7 +15,7 @@ import (
 // the node stays ready (degraded) throughout.
 func TestPeer(t *testing.T) {
 	t.Parallel()
-	p := health.NewPeer("tsa-unavailable")
+	p := health.NewPeer("tsa-unavailable", nil)
 	var r health.Readiness
 	r.AddDegrading("tsa", p.Check)
 	ctx := context.Background()
@@ -43,4 +45,36 @@ func TestPeer(t *testing.T) {
 			t.Fatalf("%s: %+v, want tsa: tsa-unavailable", c.name, rep)
 		}
 	}
+}
+
+// TestPeerFailureExpires: a failure nothing renews stops counting after
+// PeerFailureLasts (one failed call at night must not keep the node
+// degraded, and its alert paging, until the next signing act); another
+// failure counts from its own time; a success clears it at once.
+func TestPeerFailureExpires(t *testing.T) {
+	t.Parallel()
+	clk := clock.NewFake(time.Date(2026, 12, 7, 23, 0, 0, 0, time.UTC))
+	p := health.NewPeer("revocation-unavailable", clk)
+	ctx := context.Background()
+	check := func(name string, want bool) {
+		t.Helper()
+		if err := p.Check(ctx); (err != nil) != want {
+			t.Fatalf("%s: check %v, want failing %v", name, err, want)
+		}
+	}
+	p.Note(ctx, errors.New("connection refused"))
+	check("just failed", true)
+	clk.Advance(health.PeerFailureLasts - time.Second)
+	check("within PeerFailureLasts", true)
+	p.Note(ctx, errors.New("503")) // renewed
+	clk.Advance(health.PeerFailureLasts - time.Second)
+	check("within PeerFailureLasts of the renewal", true)
+	clk.Advance(time.Second)
+	check("PeerFailureLasts after the last failure", false)
+	clk.Advance(time.Hour)
+	check("an hour later, no call", false)
+	p.Note(ctx, errors.New("503"))
+	check("failed again", true)
+	p.Note(ctx, nil)
+	check("succeeded", false)
 }

@@ -48,13 +48,13 @@ func (s *Server) useConfigured(cfg config.Config, opts Options) error {
 				return err
 			}
 		}
-		s.peers.tsa = health.NewPeer(signing.CodeTSAUnavailable)
+		s.peers.tsa = health.NewPeer(signing.CodeTSAUnavailable, opts.Clock)
 		s.stamper = watchedStamper{&tsp.Client{URL: cfg.TSAURL, Roots: roots, Policy: policy, HTTP: s.metrics.Client("tsa", httpClient)}, s.peers.tsa}
 	} else if s.TSA != nil {
 		s.stamper = s.TSA
 	}
 	if s.revocation == nil { // outside --dev: the certificates' own responders
-		s.peers.ocsp = health.NewPeer(signing.CodeRevocationUnavailable)
+		s.peers.ocsp = health.NewPeer(signing.CodeRevocationUnavailable, opts.Clock)
 		s.revocation = &pki.RevocationCache{Now: opts.Clock.Now,
 			Source: watchedRevocation{pki.HTTPOCSP{Client: s.metrics.Client("ocsp", httpClient), Responder: cfg.OCSPURL, CRLURL: cfg.CRLURL,
 				Now: opts.Clock.Now}, s.peers.ocsp}}

@@ -92,6 +92,7 @@ var tenancyRoutes = map[string]tenancyWant{
 	"/portal/":                 {why: "no page: the same answer for any path"},
 	"/admin/":                  {why: "no page: the same answer for any path"},
 	"GET /sign/{$}":            {why: "start page"},
+	"GET /session":             {why: "says only whether the request's own login is live"},
 	"GET /sign/login":          {why: "starts a login"},
 	"GET /sign/callback":       {why: "completes a login: TestCeremonyLoginTampering"},
 	"POST /sign/logout":        {why: "ends the session"},

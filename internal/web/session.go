@@ -186,6 +186,28 @@ func (w *Web) Session(rw http.ResponseWriter, r *http.Request) (Session, error) 
 	return s, nil
 }
 
+// sessionAlive answers the session timer's "stay logged in" (segl.js):
+// 204 while the request's login is live, which reading it slides on as
+// any page does, and 401 once it has ended (expired, logged out, the
+// person removed), so that the page never says a login was extended that
+// was not. It names nothing of the session.
+func (w *Web) sessionAlive(rw http.ResponseWriter, r *http.Request) error {
+	s, err := w.Session(rw, r)
+	if err == nil && s.LoggedIn() && (s.Area == AreaPortal || s.Area == AreaAdmin) {
+		err = w.staffSessionLive(r, s)
+	}
+	rw.Header().Set("Cache-Control", "no-store")
+	switch {
+	case err == nil && s.LoggedIn():
+		rw.WriteHeader(http.StatusNoContent)
+	case err == nil || errs.Is(err, errs.Unauthenticated):
+		rw.WriteHeader(http.StatusUnauthorized)
+	default:
+		return err
+	}
+	return nil
+}
+
 // slideSteps is how finely Session slides the idle expiry: in steps of a
 // sixteenth of the idle lifetime (under a minute of fifteen).
 const slideSteps = 16

@@ -174,6 +174,7 @@ func (w *Web) Routes(mux *http.ServeMux) {
 		w.serveAsset(rw, r)
 	})))
 	w.Mount(mux, "GET /sign/{$}", w.signHome)
+	w.Mount(mux, "GET /session", w.sessionAlive)
 	for _, name := range aboutPages {
 		w.Mount(mux, "GET /about/"+name, w.about(name))
 	}

@@ -67,6 +67,7 @@ document.addEventListener("DOMContentLoaded", function () {
   }
   extend.addEventListener("click", function () {
     fetch(box.dataset.sessionPing, { method: "HEAD", credentials: "same-origin", cache: "no-store" }).then(function (res) {
+      if (res.status === 401) deadline = 0; // ended elsewhere: say so
       if (!res.ok || Date.now() >= deadline) {
         tick();
         return;

@@ -24,10 +24,12 @@ import (
 // PKI: the leaf's OCSP from its responder; the issuing CA names no
 // responder, so only the root's CRL, which lists the CA certificates in
 // revoked (signed with the root key here: the development root revokes
-// none).
+// none), with the extensions in exts (an issuing distribution point's
+// scope).
 type rootCRLSource struct {
 	dev     *pki.Dev
 	now     func() time.Time
+	exts    []pkix.Extension
 	revoked atomic.Pointer[x509.Certificate]
 	down    atomic.Bool
 }
@@ -54,7 +56,7 @@ func (s *rootCRLSource) CRL(ctx context.Context, cert, issuer *x509.Certificate)
 	}
 	return x509.CreateRevocationList(rand.Reader, &x509.RevocationList{
 		Number: big.NewInt(now.UnixNano()), ThisUpdate: now.Add(-time.Minute), NextUpdate: now.Add(time.Hour),
-		RevokedCertificateEntries: entries,
+		RevokedCertificateEntries: entries, ExtraExtensions: s.exts,
 	}, s.dev.Root, key)
 }
 
@@ -88,5 +90,37 @@ func TestClientCertIssuingCARevoked(t *testing.T) {
 	svc.ClientCerts = &CertRevocation{Source: src}
 	if err := svc.checkNotRevoked(ctx, chain); !errs.HasCode(err, CodeRevocationUnavailable) || errs.KindOf(err) != errs.Unavailable {
 		t.Fatalf("the root's CRL unreachable: %v, want 503 revocation-unavailable", err)
+	}
+}
+
+// TestClientCertIssuingCAOnARL: a root that publishes its revocation list
+// of CA certificates only (an ARL, scoped by its issuing distribution
+// point, RFC 5280 §5.2.5) answers for the issuing CA: a good path passes
+// and a CA it lists is refused. A list of end entities only says nothing
+// about a CA: 503, as when the root cannot be asked.
+func TestClientCertIssuingCAOnARL(t *testing.T) {
+	f := newRevocationFixture(t)
+	d := f.dev
+	src := &rootCRLSource{dev: d, now: f.clk.Now, exts: []pkix.Extension{pkitest.IDP{OnlyCA: true}.Extension(t)}}
+	svc := &Service{Clock: f.clk, ClientCerts: &CertRevocation{Source: src}}
+	leaf := pkitest.Signer(t, d, "p256", pkix.Name{CommonName: "api client"}).Cert
+	chain := []*x509.Certificate{leaf, d.Issuing.Cert, d.Root}
+	ctx := context.Background()
+
+	if err := svc.checkNotRevoked(ctx, chain); err != nil {
+		t.Fatalf("a good path under the root's ARL: %v", err)
+	}
+
+	src.revoked.Store(d.Issuing.Cert)
+	svc.ClientCerts = &CertRevocation{Source: src}
+	if err := svc.checkNotRevoked(ctx, chain); !errs.HasCode(err, CodeCertificateRevoked) || errs.KindOf(err) != errs.Forbidden {
+		t.Fatalf("issuing CA on the root's ARL: %v, want 403 certificate-revoked", err)
+	}
+
+	src.revoked.Store(nil)
+	src.exts = []pkix.Extension{pkitest.IDP{OnlyUser: true}.Extension(t)}
+	svc.ClientCerts = &CertRevocation{Source: src}
+	if err := svc.checkNotRevoked(ctx, chain); !errs.HasCode(err, CodeRevocationUnavailable) || errs.KindOf(err) != errs.Unavailable {
+		t.Fatalf("the root's list of end entities only: %v, want 503 revocation-unavailable", err)
 	}
 }

@@ -6,8 +6,11 @@ import (
 	"encoding/asn1"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
+	"golang.org/x/crypto/cryptobyte"
+	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
 	"golang.org/x/crypto/ocsp"
 )
 
@@ -74,9 +77,10 @@ func answerAbout(der []byte, cert, issuer *x509.Certificate) (singleResponseASN1
 }
 
 // CRLStatus reads cert's status from der, a CRL, refusing one that issuer
-// did not sign, that is past its nextUpdate or from the future, or that is
-// a delta or partitioned CRL (an issuing distribution point): a
-// certificate missing from those says nothing.
+// did not sign, that is past its nextUpdate or from the future, that is a
+// delta CRL, or whose issuing distribution point (RFC 5280 §5.2.5) does not
+// scope it to cert (inScope): a certificate missing from those says
+// nothing.
 func CRLStatus(der []byte, cert, issuer *x509.Certificate, now time.Time) (CertStatus, error) {
 	crl, err := x509.ParseRevocationList(der)
 	if err != nil {
@@ -89,8 +93,13 @@ func CRLStatus(der []byte, cert, issuer *x509.Certificate, now time.Time) (CertS
 		return CertStatus{}, fmt.Errorf("pki: crl: %w", err)
 	}
 	for _, ext := range crl.Extensions {
-		if ext.Id.Equal(oidDeltaCRLIndicator) || ext.Id.Equal(oidIssuingDistributionPoint) {
-			return CertStatus{}, errors.New("pki: crl: a delta or partitioned CRL")
+		switch {
+		case ext.Id.Equal(oidDeltaCRLIndicator):
+			return CertStatus{}, errors.New("pki: crl: a delta CRL")
+		case ext.Id.Equal(oidIssuingDistributionPoint):
+			if err := inScope(ext.Value, cert); err != nil {
+				return CertStatus{}, err
+			}
 		}
 	}
 	switch {
@@ -107,6 +116,80 @@ func CRLStatus(der []byte, cert, issuer *x509.Certificate, now time.Time) (CertS
 		}
 	}
 	return st, nil
+}
+
+// inScope refuses a CRL whose issuing distribution point idp (RFC 5280
+// §5.2.5) does not make it complete for cert, as §6.3.3 (b)(2) checks: a
+// CRL of CA certificates only (a root's ARL) answers for a CA, one of end
+// entities only for an end entity; one limited to some revocation reasons,
+// indirect or of attribute certificates answers for none. When it names a
+// distribution point, one of its names must be a URI that cert names as
+// its CRL distribution point, or cert's issuer, the name §6.3.3 assumes for
+// a CRL the certificate names no distribution point for.
+func inScope(idp []byte, cert *x509.Certificate) error {
+	var (
+		seq, dp, reasons, names            cryptobyte.String
+		hasDP, hasNames, someReasons       bool
+		onlyUser, onlyCA, indirect, onlyAC bool
+	)
+	in := cryptobyte.String(idp)
+	if !in.ReadASN1(&seq, cbasn1.SEQUENCE) || !in.Empty() ||
+		!seq.ReadOptionalASN1(&dp, &hasDP, cbasn1.Tag(0).Constructed().ContextSpecific()) ||
+		!readImplicitBool(&seq, 1, &onlyUser) || !readImplicitBool(&seq, 2, &onlyCA) ||
+		!seq.ReadOptionalASN1(&reasons, &someReasons, cbasn1.Tag(3).ContextSpecific()) ||
+		!readImplicitBool(&seq, 4, &indirect) || !readImplicitBool(&seq, 5, &onlyAC) || !seq.Empty() {
+		return errors.New("pki: crl: malformed issuing distribution point")
+	}
+	isCA := cert.BasicConstraintsValid && cert.IsCA
+	switch {
+	case someReasons:
+		return errors.New("pki: crl: partitioned by revocation reason")
+	case indirect:
+		return errors.New("pki: crl: an indirect CRL")
+	case onlyAC:
+		return errors.New("pki: crl: of attribute certificates only")
+	case onlyCA && !isCA:
+		return errors.New("pki: crl: of CA certificates only, and the certificate is no CA")
+	case onlyUser && isCA:
+		return errors.New("pki: crl: of end-entity certificates only, and the certificate is a CA")
+	case !hasDP:
+		return nil
+	}
+	// DistributionPointName ::= CHOICE { fullName [0] GeneralNames, ... }:
+	// a name relative to the CRL issuer matches nothing here.
+	if !dp.ReadOptionalASN1(&names, &hasNames, cbasn1.Tag(0).Constructed().ContextSpecific()) || hasNames && !dp.Empty() {
+		return errors.New("pki: crl: malformed issuing distribution point")
+	}
+	for hasNames && !names.Empty() {
+		var name cryptobyte.String
+		var tag cbasn1.Tag
+		if !names.ReadAnyASN1(&name, &tag) {
+			return errors.New("pki: crl: malformed issuing distribution point")
+		}
+		switch tag {
+		case cbasn1.Tag(6).ContextSpecific(): // uniformResourceIdentifier
+			if slices.Contains(cert.CRLDistributionPoints, string(name)) {
+				return nil
+			}
+		case cbasn1.Tag(4).Constructed().ContextSpecific(): // directoryName
+			if bytes.Equal(name, cert.RawIssuer) {
+				return nil
+			}
+		}
+	}
+	return errors.New("pki: crl: of another distribution point than the certificate names")
+}
+
+// readImplicitBool reads an optional BOOLEAN DEFAULT FALSE implicitly
+// tagged [tag] from s.
+func readImplicitBool(s *cryptobyte.String, tag uint8, out *bool) bool {
+	var v cryptobyte.String
+	var present bool
+	if !s.ReadOptionalASN1(&v, &present, cbasn1.Tag(tag).ContextSpecific()) {
+		return false
+	}
+	*out = present && len(v) == 1 && v[0] == 0xff
+	return !present || len(v) == 1 && (v[0] == 0xff || v[0] == 0)
 }
 
 var (

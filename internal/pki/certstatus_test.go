@@ -111,18 +111,25 @@ func TestCRLStatus(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			st, err := pki.CRLStatus(tc.der, leaf, d.Issuing.Cert, now)
-			if tc.refused != "" {
-				if err == nil || !strings.Contains(err.Error(), tc.refused) {
-					t.Fatalf("CRLStatus = %+v, %v; want an error saying %q", st, err, tc.refused)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if st.RevokedAt.IsZero() == tc.revoked {
-				t.Fatalf("CRLStatus = %+v, want revoked %v", st, tc.revoked)
-			}
+			wantCRLStatus(t, st, err, tc.revoked, tc.refused)
 		})
+	}
+}
+
+// wantCRLStatus fails t unless CRLStatus refused with an error saying
+// refused, or (refused empty) accepted with the certificate revoked or not.
+func wantCRLStatus(t *testing.T, st pki.CertStatus, err error, revoked bool, refused string) {
+	t.Helper()
+	if refused != "" {
+		if err == nil || !strings.Contains(err.Error(), refused) {
+			t.Fatalf("CRLStatus = %+v, %v; want an error saying %q", st, err, refused)
+		}
+		return
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.RevokedAt.IsZero() == revoked {
+		t.Fatalf("CRLStatus = %+v, want revoked %v", st, revoked)
 	}
 }

@@ -22,6 +22,9 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/crypto/cryptobyte"
+	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
+
 	"github.com/segl/segl/internal/pki"
 )
 
@@ -111,6 +114,59 @@ func Signer(tb testing.TB, d *pki.Dev, kind string, subject pkix.Name) pki.KeyPa
 	tmpl := &x509.Certificate{Subject: subject, KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageContentCommitment}
 	cert := Issue(tb, tmpl, d.Issuing.Cert, key.Public(), d.Issuing.Key)
 	return pki.KeyPair{Cert: cert, Chain: []*x509.Certificate{d.Issuing.Cert}, Key: key}
+}
+
+// IDP is the scope a CRL declares in its issuing distribution point
+// extension (RFC 5280 §5.2.5), the way CAs scope a root's list of CA
+// certificates (ARL) or a partition. It is encoded here, apart from pki's
+// parser, so that tests check the one against the other.
+type IDP struct {
+	URIs          []string // the distributionPoint's fullName URIs
+	DirectoryName []byte   // a DER Name among the fullName; nil: none
+	OnlyUser      bool     // onlyContainsUserCerts
+	OnlyCA        bool     // onlyContainsCACerts
+	KeyCompromise bool     // onlySomeReasons: keyCompromise only
+	Indirect      bool     // indirectCRL
+	OnlyAttribute bool     // onlyContainsAttributeCerts
+}
+
+// Extension is p as a critical CRL extension, for
+// x509.RevocationList.ExtraExtensions.
+func (p IDP) Extension(tb testing.TB) pkix.Extension {
+	tb.Helper()
+	flag := func(b *cryptobyte.Builder, tag uint8, on bool) { // [tag] IMPLICIT BOOLEAN DEFAULT FALSE
+		if on {
+			b.AddASN1(cbasn1.Tag(tag).ContextSpecific(), func(b *cryptobyte.Builder) { b.AddUint8(0xff) })
+		}
+	}
+	var b cryptobyte.Builder
+	b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
+		if len(p.URIs) > 0 || p.DirectoryName != nil {
+			// distributionPoint [0] { fullName [0] GeneralNames }
+			b.AddASN1(cbasn1.Tag(0).Constructed().ContextSpecific(), func(b *cryptobyte.Builder) {
+				b.AddASN1(cbasn1.Tag(0).Constructed().ContextSpecific(), func(b *cryptobyte.Builder) {
+					for _, u := range p.URIs {
+						b.AddASN1(cbasn1.Tag(6).ContextSpecific(), func(b *cryptobyte.Builder) { b.AddBytes([]byte(u)) })
+					}
+					if p.DirectoryName != nil {
+						b.AddASN1(cbasn1.Tag(4).Constructed().ContextSpecific(), func(b *cryptobyte.Builder) { b.AddBytes(p.DirectoryName) })
+					}
+				})
+			})
+		}
+		flag(b, 1, p.OnlyUser)
+		flag(b, 2, p.OnlyCA)
+		if p.KeyCompromise { // ReasonFlags, bit 1 of a BIT STRING with 6 unused bits
+			b.AddASN1(cbasn1.Tag(3).ContextSpecific(), func(b *cryptobyte.Builder) { b.AddBytes([]byte{6, 0x40}) })
+		}
+		flag(b, 4, p.Indirect)
+		flag(b, 5, p.OnlyAttribute)
+	})
+	der, err := b.Bytes()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return pkix.Extension{Id: []int{2, 5, 29, 28}, Critical: true, Value: der}
 }
 
 // WritePEM writes certs to path as PEM CERTIFICATE blocks, for a tool's

@@ -6,7 +6,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"testing"
 	"time"
 )
@@ -25,16 +24,6 @@ func limitedServer(t *testing.T, limit int) (*httptest.Server, *connLimit) {
 	return srv, cl
 }
 
-// openFDs counts this process's open descriptors.
-func openFDs(t *testing.T) int {
-	t.Helper()
-	fds, err := os.ReadDir("/proc/self/fd")
-	if err != nil {
-		t.Skip("no /proc/self/fd:", err)
-	}
-	return len(fds)
-}
-
 // TestConnLimitBoundsAFlood: a flood of three times the limit of
 // connections that finish their TLS handshake and then send nothing (a
 // slowloris) holds exactly the limit of connections in the server; the
@@ -44,9 +33,12 @@ func openFDs(t *testing.T) int {
 // waiting for a slot), counted, not timed. Not parallel: it counts the
 // process's descriptors.
 func TestConnLimitBoundsAFlood(t *testing.T) {
-	const limit, flood = 8, 24
+	// slack: descriptors the process's background work may open
+	// meanwhile, far below the flood-limit more that a server without
+	// the limit would hold.
+	const limit, flood, slack = 8, 24, 4
 	srv, cl := limitedServer(t, limit)
-	base := openFDs(t)
+	base := OpenFDs(t)
 	handshaken := make(chan *tls.Conn, flood)
 	for range flood {
 		raw, err := net.Dial("tcp", srv.Listener.Addr().String())
@@ -68,8 +60,8 @@ func TestConnLimitBoundsAFlood(t *testing.T) {
 	// Every flood connection is connected (the kernel's backlog holds
 	// those the server has not accepted); the server holds its limit and
 	// the one accepted connection that waits for a slot.
-	if got := openFDs(t) - base; got > flood+limit+1 {
-		t.Fatalf("%d descriptors for %d connections, want at most %d", got, flood, flood+limit+1)
+	if got, most := OpenFDs(t)-base, flood+limit+1+slack; got > most {
+		t.Fatalf("%d descriptors for %d connections, want at most %d", got, flood, most)
 	}
 	if len(cl.slots) != limit {
 		t.Fatalf("%d slots taken, want %d", len(cl.slots), limit)

@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/segl/segl/internal/config"
+	"github.com/segl/segl/internal/server"
 	"github.com/segl/segl/internal/web"
 )
 
@@ -213,28 +214,6 @@ func TestRefusedBodiesStayOutOfMemory(t *testing.T) {
 	}
 }
 
-// openFDs is the number of descriptors this process (the server) holds,
-// leaving out its database files.
-func openFDs(t *testing.T) int {
-	t.Helper()
-	entries, err := os.ReadDir("/proc/self/fd")
-	if err != nil {
-		t.Skip("no /proc/self/fd:", err)
-	}
-	n := 0
-	for _, e := range entries {
-		// A database's files are open once per pooled connection (and once
-		// more for the write-ahead log's group fsync, from the first durable
-		// commit on): their number follows the pools, not the requests.
-		target, _ := os.Readlink(filepath.Join("/proc/self/fd", e.Name()))
-		if strings.HasSuffix(target, ".db") || strings.HasSuffix(target, ".db-wal") || strings.HasSuffix(target, ".db-shm") {
-			continue
-		}
-		n++
-	}
-	return n
-}
-
 // trickle is a request body that sends its prefix, then a few bytes every
 // 20 ms (or nothing at all, when stall), until released.
 type trickle struct {
@@ -324,7 +303,7 @@ func TestSlowBodiesAreCut(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			api.CloseIdleConnections()
 			portal.CloseIdleConnections()
-			baseline := openFDs(t)
+			baseline := server.OpenFDs(t)
 			body := &trickle{prefix: strings.NewReader(tc.prefix), stall: tc.stall, release: make(chan struct{})}
 			req, _ := http.NewRequest("POST", e.srv.URL+tc.path, body)
 			req.ContentLength = 50 << 20
@@ -356,7 +335,7 @@ func TestSlowBodiesAreCut(t *testing.T) {
 			var fds int
 			var left []string
 			for range 200 {
-				fds, left = openFDs(t), filesIn(t, tempDirs...)
+				fds, left = server.OpenFDs(t), filesIn(t, tempDirs...)
 				if fds <= baseline && len(left) == 0 {
 					break
 				}

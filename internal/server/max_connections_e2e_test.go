@@ -6,10 +6,10 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"os"
 	"testing"
 
 	"github.com/segl/segl/internal/config"
+	"github.com/segl/segl/internal/server"
 )
 
 // TestMaxConnections floods a segl server (max-connections 4) with 48
@@ -26,15 +26,7 @@ func TestMaxConnections(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fds := func() int {
-		t.Helper()
-		d, err := os.ReadDir("/proc/self/fd")
-		if err != nil {
-			t.Skip("no /proc/self/fd:", err)
-		}
-		return len(d)
-	}
-	base := fds()
+	base := server.OpenFDs(t)
 	handshaken := make(chan *tls.Conn, flood)
 	var raws []net.Conn
 	for range flood {
@@ -55,7 +47,7 @@ func TestMaxConnections(t *testing.T) {
 	}
 	// The flood's own descriptors, the server's limit, the connection
 	// its accept loop holds while it waits for a slot, and the slack.
-	if got, most := fds()-base, flood+limit+1+slack; got > most {
+	if got, most := server.OpenFDs(t)-base, flood+limit+1+slack; got > most {
 		t.Fatalf("%d descriptors opened for a flood of %d, want at most %d (the server holds more than max-connections %d)",
 			got, flood, most, limit)
 	}

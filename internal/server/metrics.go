@@ -28,10 +28,12 @@ func newMetrics(cfg config.Config) *metrics.Metrics {
 	return metrics.New()
 }
 
-// startMetrics serves /metrics on its own plain-HTTP listener: the numbers
-// are for the operators' Prometheus, not for the service's clients, so the
-// listener is bound where only they reach it (loopback, a management
-// network) instead of sitting behind the service's mutual TLS. An address
+// startMetrics serves /metrics, /healthz and /readyz on their own
+// plain-HTTP listener, outside the connection limit: they are for the
+// operators' Prometheus and orchestrator, not for the service's clients,
+// so the listener is bound where only they reach it (loopback, a
+// management network) instead of sitting behind the service's mutual
+// TLS. An address
 // that cannot be bound stops start-up; a listener that fails later
 // degrades the node (serveMetrics).
 func (s *Server) startMetrics(cfg config.Config, ready *health.Readiness, log *slog.Logger) error {
@@ -44,6 +46,12 @@ func (s *Server) startMetrics(cfg config.Config, ready *health.Readiness, log *s
 	}
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", s.metrics.Handler())
+	// The probes again, for an orchestrator: the public listener's
+	// connection limit holds them back once a flood or many slow uploads
+	// fill it, and a liveness probe that waits there restarts a node
+	// that is only busy, cutting every act and upload in flight.
+	mux.HandleFunc("GET /healthz", liveness)
+	mux.Handle("GET /readyz", ready)
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	check, _ := serveMetrics(srv, ln, log)

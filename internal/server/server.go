@@ -322,7 +322,9 @@ func start(ctx context.Context, cfg config.Config, opts Options, ln net.Listener
 	webUI.Routes(mux)
 	s.Routes = slices.Concat(api.Patterns(), posten.Patterns(), webUI.Patterns())
 	// Liveness: the process answers. Readiness: it should get traffic.
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok\n") })
+	// Both answer on the metrics listener too, outside the connection
+	// limit (startMetrics).
+	mux.HandleFunc("GET /healthz", liveness)
 	mux.Handle("GET /readyz", ready)
 
 	// No ReadTimeout or WriteTimeout: they bound a whole request or
@@ -367,6 +369,10 @@ func start(ctx context.Context, cfg config.Config, opts Options, ln net.Listener
 	opts.Log.Info("segl serving", "url", base, "api-url", cmp.Or(apiURL, base), "data", cfg.Data, "dev", cfg.Dev)
 	return s, nil
 }
+
+// liveness answers GET /healthz: the process serves, whatever else fails
+// (restarting it would not bring a database back).
+func liveness(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "ok\n") }
 
 // anchorAudit time-stamps the audit chain's head at start, every interval,
 // and once more when ctx ends (shutdown), so the records written since the

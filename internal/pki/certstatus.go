@@ -78,9 +78,10 @@ func answerAbout(der []byte, cert, issuer *x509.Certificate) (singleResponseASN1
 
 // CRLStatus reads cert's status from der, a CRL, refusing one that issuer
 // did not sign, that is past its nextUpdate or from the future, that is a
-// delta CRL, or whose issuing distribution point (RFC 5280 §5.2.5) does not
-// scope it to cert (inScope): a certificate missing from those says
-// nothing.
+// delta CRL, whose issuing distribution point (RFC 5280 §5.2.5) does not
+// scope it to cert (inScope), or that has a critical extension, or an
+// entry with one, that it does not process (§5.2, §5.3): a certificate
+// missing from those says nothing.
 func CRLStatus(der []byte, cert, issuer *x509.Certificate, now time.Time) (CertStatus, error) {
 	crl, err := x509.ParseRevocationList(der)
 	if err != nil {
@@ -100,6 +101,9 @@ func CRLStatus(der []byte, cert, issuer *x509.Certificate, now time.Time) (CertS
 			if err := inScope(ext.Value, cert); err != nil {
 				return CertStatus{}, err
 			}
+		case ext.Critical:
+			// It may narrow what the list answers for (RFC 5280 §5.2).
+			return CertStatus{}, fmt.Errorf("pki: crl: an unrecognised critical extension %v", ext.Id)
 		}
 	}
 	switch {
@@ -110,9 +114,16 @@ func CRLStatus(der []byte, cert, issuer *x509.Certificate, now time.Time) (CertS
 	}
 	st := CertStatus{NextUpdate: crl.NextUpdate}
 	for _, e := range crl.RevokedCertificateEntries {
-		if e.SerialNumber.Cmp(cert.SerialNumber) == 0 {
+		// Of RFC 5280 §5.3's entry extensions only certificateIssuer, of
+		// indirect CRLs, is critical: it would make the entry another
+		// issuer's.
+		for _, ext := range e.Extensions {
+			if ext.Critical {
+				return CertStatus{}, fmt.Errorf("pki: crl: an entry with an unrecognised critical extension %v", ext.Id)
+			}
+		}
+		if e.SerialNumber.Cmp(cert.SerialNumber) == 0 && st.RevokedAt.IsZero() {
 			st.RevokedAt = e.RevocationTime
-			break
 		}
 	}
 	return st, nil

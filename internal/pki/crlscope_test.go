@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/asn1"
 	"math/big"
 	"testing"
 	"time"
@@ -74,6 +75,53 @@ func TestCRLStatusScope(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			st, err := pki.CRLStatus(tc.der, tc.cert, d.Issuing.Cert, now)
 			wantCRLStatus(t, st, err, tc.revoked, tc.refused)
+		})
+	}
+}
+
+// TestCRLStatusCriticalExtensions: a CRL with a critical extension, or an
+// entry with one, that CRLStatus does not process may answer for less than
+// it seems to (an entry's certificateIssuer makes it another issuer's), so
+// it is not used (RFC 5280 §5.2, §5.3); a non-critical one is ignored.
+func TestCRLStatusCriticalExtensions(t *testing.T) {
+	d := pkitest.Dev(t)
+	now := time.Now()
+	leaf := pkitest.Signer(t, d, "p256", pkix.Name{CommonName: "api client"}).Cert
+	unknown := pkix.Extension{Id: []int{1, 3, 6, 1, 4, 1, 99999, 1}, Value: []byte{0x05, 0x00}}
+	critical := unknown
+	critical.Critical = true
+	// certificateIssuer (§5.3.3) naming the issuing CA itself
+	names, err := asn1.Marshal([]asn1.RawValue{{Class: asn1.ClassContextSpecific, Tag: 4, IsCompound: true, Bytes: leaf.RawIssuer}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	certIssuer := pkix.Extension{Id: []int{2, 5, 29, 29}, Critical: true, Value: names}
+	crl := func(crlExt pkix.Extension, entryExt pkix.Extension) []byte {
+		t.Helper()
+		entry := x509.RevocationListEntry{SerialNumber: big.NewInt(7), RevocationTime: now.Add(-time.Minute),
+			ExtraExtensions: []pkix.Extension{entryExt}}
+		der, err := x509.CreateRevocationList(rand.Reader, &x509.RevocationList{Number: big.NewInt(1),
+			ThisUpdate: now.Add(-time.Hour), NextUpdate: now.Add(time.Hour),
+			ExtraExtensions: []pkix.Extension{crlExt}, RevokedCertificateEntries: []x509.RevocationListEntry{entry}},
+			d.Issuing.Cert, d.Issuing.Key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return der
+	}
+	for _, tc := range []struct {
+		name    string
+		der     []byte
+		refused string
+	}{
+		{"ok/non-critical-extensions", crl(unknown, unknown), ""},
+		{"fail/critical-crl-extension", crl(critical, unknown), "unrecognised critical extension"},
+		{"fail/entry-naming-its-certificate-issuer", crl(unknown, certIssuer), "entry with an unrecognised critical extension"},
+		{"fail/critical-entry-extension", crl(unknown, critical), "entry with an unrecognised critical extension"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			st, err := pki.CRLStatus(tc.der, leaf, d.Issuing.Cert, now)
+			wantCRLStatus(t, st, err, false, tc.refused)
 		})
 	}
 }

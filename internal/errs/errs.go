@@ -177,6 +177,26 @@ func Join(list []*Error) error {
 // Kinds lists every kind, for tables that must cover them all.
 var Kinds = []Kind{Internal, Invalid, NotFound, Conflict, Forbidden, Unauthenticated, TooLarge, Unavailable, InsufficientStorage}
 
+// RetryAfter is the Retry-After header (RFC 9110 §10.2.3) every edge (the
+// APIs' errors, the pages) sends with a kind, or "" for none:
+//   - Unavailable (503): a dependency (the database, the object store, an
+//     external service) is down or restarting, which usually ends within
+//     seconds; clients that honour it spread their retries instead of
+//     hammering the service as it comes back;
+//   - InsufficientStorage (507): freeing space is an operator's task, so a
+//     client should not retry at once, nor wait as long as a human might
+//     take. RFC 9110 defines the header for 503; a client that honours it
+//     on any status waits here as it would there.
+func (k Kind) RetryAfter() string {
+	switch k {
+	case Unavailable:
+		return "10"
+	case InsufficientStorage:
+		return "60"
+	}
+	return ""
+}
+
 // HTTPStatus is the status both edges, the API's problems and the pages,
 // answer a kind with.
 func (k Kind) HTTPStatus() int {

@@ -48,3 +48,14 @@ func TestFrom(t *testing.T) {
 		t.Fatalf("storage full answers %d", s)
 	}
 }
+
+// Only the kinds a client may simply repeat later carry Retry-After, the
+// same at every edge.
+func TestRetryAfter(t *testing.T) {
+	for _, k := range Kinds {
+		want := map[Kind]string{Unavailable: "10", InsufficientStorage: "60"}[k]
+		if got := k.RetryAfter(); got != want {
+			t.Errorf("%v: Retry-After %q, want %q", k, got, want)
+		}
+	}
+}

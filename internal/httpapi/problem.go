@@ -9,17 +9,6 @@ import (
 	"github.com/segl/segl/internal/errs"
 )
 
-// RetryAfterFull is the Retry-After a storage-full answer (507) suggests:
-// freeing space is an operator's task, so a client should not retry at
-// once, nor wait as long as a human might take.
-const RetryAfterFull = "60"
-
-// RetryAfterUnavailable is the Retry-After of a 503: a dependency (the
-// database, the object store, an external service) is down or restarting,
-// which usually ends within seconds; clients that honour it spread their
-// retries instead of hammering the service as it comes back.
-const RetryAfterUnavailable = "10"
-
 // writeProblem renders err as application/problem+json (RFC 9457). Errors
 // without a kind are bugs: logged in full, shown as a bare 500.
 func writeProblem(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
@@ -46,13 +35,8 @@ func writeProblem(w http.ResponseWriter, r *http.Request, log *slog.Logger, err 
 	for _, d := range e.Details {
 		p.Errors = append(p.Errors, client.ProblemField{Code: d.Code, Field: d.Field, Detail: d.Message})
 	}
-	switch e.Kind {
-	case errs.Unavailable:
-		w.Header().Set("Retry-After", RetryAfterUnavailable) // RFC 9110 section 10.2.3
-	case errs.InsufficientStorage:
-		// RFC 9110 section 10.2.3 defines Retry-After for 503; a client
-		// that honours it on any status waits here as it would there.
-		w.Header().Set("Retry-After", RetryAfterFull)
+	if after := e.Kind.RetryAfter(); after != "" {
+		w.Header().Set("Retry-After", after)
 	}
 	if status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Mutual-TLS realm="segl"`) // RFC 8705: the credential is the client certificate

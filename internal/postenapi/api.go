@@ -760,11 +760,8 @@ func (a *API) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	case codeMethodNotAllowed:
 		status = http.StatusMethodNotAllowed
 	}
-	switch e.Kind { // as the JSON API says it (RFC 9110 section 10.2.3)
-	case errs.Unavailable:
-		w.Header().Set("Retry-After", httpapi.RetryAfterUnavailable)
-	case errs.InsufficientStorage:
-		w.Header().Set("Retry-After", httpapi.RetryAfterFull)
+	if after := e.Kind.RetryAfter(); after != "" {
+		w.Header().Set("Retry-After", after)
 	}
 	out := errorResponse{Code: postenCode(e.Code), Message: e.Message, Type: "CLIENT"}
 	for _, d := range e.Details[min(1, len(e.Details)):] {

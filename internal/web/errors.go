@@ -10,7 +10,6 @@ import (
 
 	"github.com/segl/segl/internal/ceremony"
 	"github.com/segl/segl/internal/errs"
-	"github.com/segl/segl/internal/httpapi"
 )
 
 // goneCodes are the codes of errors shown as 410 Gone, "the link has
@@ -70,11 +69,8 @@ func (w *Web) Error(rw http.ResponseWriter, r *http.Request, err error) {
 	if e.Kind == errs.Conflict && slices.Contains(goneCodes, e.Code) {
 		status = http.StatusGone
 	}
-	switch e.Kind { // as the API says it (RFC 9110 section 10.2.3)
-	case errs.Unavailable:
-		rw.Header().Set("Retry-After", httpapi.RetryAfterUnavailable)
-	case errs.InsufficientStorage:
-		rw.Header().Set("Retry-After", httpapi.RetryAfterFull)
+	if after := e.Kind.RetryAfter(); after != "" {
+		rw.Header().Set("Retry-After", after)
 	}
 	if status == http.StatusUnauthorized {
 		// A page, not an HTTP authentication challenge: the way back in is

@@ -56,8 +56,8 @@ func TestCheck(t *testing.T) {
 	tok.mu.Lock()
 	tok.keys = []*tokenKey{seal.(*tokenKey)}
 	tok.mu.Unlock()
-	flaky := &flakySigner{Signer: seal.(*tokenKey).Signer, fail: true}
-	seal.(*tokenKey).Signer = flaky
+	flaky := &flakySigner{Signer: seal.(*tokenKey).key, fail: true}
+	seal.(*tokenKey).key = flaky
 	digest := sha256.Sum256([]byte("segl"))
 	if _, err := seal.Sign(rand.Reader, digest[:], crypto.SHA256); err == nil {
 		t.Fatal("the flaky signature did not fail")

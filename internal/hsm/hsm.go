@@ -161,7 +161,7 @@ func (t *Token) find(label string) (*tokenKey, error) {
 	case 0:
 		return nil, errs.E(errs.NotFound, CodeNoKey, "hsm: no key pair labelled %q in token %q", label, t.label)
 	case 1:
-		return &tokenKey{Signer: keys[0], label: label, t: t}, nil
+		return &tokenKey{key: keys[0], pub: keys[0].Public(), label: label, t: t}, nil
 	default:
 		return nil, errs.E(errs.Conflict, codeKeyExists, "hsm: %d key pairs labelled %q in token %q", len(keys), label, t.label)
 	}
@@ -231,16 +231,21 @@ func (t *Token) Generate(label string, typ KeyType) (crypto.Signer, error) {
 // told to try again later and background work is retried, never a bug,
 // and never a reason to sign with anything else.
 type tokenKey struct {
-	crypto.Signer // the key's object in the token; replaced by relocate
-	label         string
-	t             *Token
-	mu            sync.RWMutex // guards Signer against relocate
-	failed        atomic.Bool  // the last signature failed
+	pub    crypto.PublicKey // the key pair's public half: fixed, so read without mu
+	label  string
+	t      *Token
+	mu     sync.RWMutex  // guards key against relocate
+	key    crypto.Signer // the key's object in the token; replaced by relocate
+	failed atomic.Bool   // the last signature failed
 }
+
+// Public is the key pair's public key. It never changes: relocate only
+// accepts the same key pair under a new handle.
+func (k *tokenKey) Public() crypto.PublicKey { return k.pub }
 
 func (k *tokenKey) Sign(rand io.Reader, digest []byte, opts crypto.SignerOpts) ([]byte, error) {
 	k.mu.RLock()
-	key := k.Signer
+	key := k.key
 	k.mu.RUnlock()
 	sig, err := key.Sign(rand, digest, opts)
 	if staleHandle(err) {
@@ -269,12 +274,12 @@ func staleHandle(err error) bool {
 // public key, which segl's certificate certifies); another key given the
 // label is never used.
 func (k *tokenKey) relocate() (crypto.Signer, bool) {
-	found, err := k.t.same(k.label, k.Public())
+	found, err := k.t.same(k.label, k.pub)
 	if err != nil || found == nil {
 		return nil, false
 	}
 	k.mu.Lock()
-	k.Signer = found
+	k.key = found
 	k.mu.Unlock()
 	return found, true
 }
@@ -323,7 +328,7 @@ func (t *Token) check(keys []*tokenKey) error {
 		if k.failed.Load() {
 			return errs.E(errs.Unavailable, CodeUnavailable, "hsm: the last signature with key %q in token %q failed", k.label, t.label)
 		}
-		found, err := t.same(k.label, k.Public())
+		found, err := t.same(k.label, k.pub)
 		if err != nil {
 			return err
 		}

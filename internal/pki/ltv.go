@@ -42,7 +42,7 @@ func (g *Gatherer) Path(ctx context.Context, path []*x509.Certificate) (ocsps, c
 		g.ocsp, g.crl = map[string][]byte{}, map[string][]byte{}
 	}
 	for i, cert := range path {
-		if selfIssued(cert) {
+		if SelfIssued(cert) {
 			break // the trust anchor
 		}
 		if i+1 == len(path) {
@@ -76,9 +76,9 @@ func (g *Gatherer) Path(ctx context.Context, path []*x509.Certificate) (ocsps, c
 	return ocsps, crls, nil
 }
 
-// selfIssued reports a certificate whose subject is its issuer: a root.
+// SelfIssued reports a certificate whose subject is its issuer: a root.
 // Whether it is trusted is the validator's question, not the gatherer's.
-func selfIssued(c *x509.Certificate) bool {
+func SelfIssued(c *x509.Certificate) bool {
 	return bytes.Equal(c.RawSubject, c.RawIssuer) && SignedBy(c, c)
 }
 

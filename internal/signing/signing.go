@@ -1013,9 +1013,15 @@ func certName(c *x509.Certificate) string {
 // valid): a validator would find the signature made outside its
 // certificate's validity (EN 319 102-1 OUT_OF_BOUNDS), so it is refused
 // before a key is used, as an outage, until the operator installs a
-// current certificate (or the remote signing service issues one).
+// current certificate (or the remote signing service issues one). The
+// self-issued trust anchor ends the check: a validator takes its name and
+// key, not its validity (RFC 5280 §6.1.1(d)), and a root may end before
+// the CAs it certified.
 func refuseOutsideValidity(path []*x509.Certificate, now time.Time) error {
 	for _, c := range path {
+		if pki.SelfIssued(c) {
+			break
+		}
 		if now.Before(c.NotBefore) || now.After(c.NotAfter) {
 			return errs.E(errs.Unavailable, CodeCertificateExpired, "%s is valid from %v to %v, not at %v",
 				certName(c), c.NotBefore.UTC(), c.NotAfter.UTC(), now.UTC())
@@ -1027,7 +1033,7 @@ func refuseOutsideValidity(path []*x509.Certificate, now time.Time) error {
 // issuerOf finds the certificate that issued leaf among chain and the
 // seal's chain and anchors; nil for a self-signed root.
 func (e *Engine) issuerOf(leaf *x509.Certificate, chain []*x509.Certificate) *x509.Certificate {
-	if bytes.Equal(leaf.RawSubject, leaf.RawIssuer) && pki.SignedBy(leaf, leaf) {
+	if pki.SelfIssued(leaf) {
 		return nil
 	}
 	for _, set := range [][]*x509.Certificate{chain, e.cfg.Seal.Chain, e.cfg.Anchors} {

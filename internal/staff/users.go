@@ -100,10 +100,7 @@ func (s *Service) RemoveUser(ctx context.Context, c ceremony.Caller, pid string)
 	if err != nil {
 		return err
 	}
-	if err := s.Store.DeleteUser(ctx, byPortal(c, s.now()), c.Org, u.PID); err != nil {
-		return err
-	}
-	return s.forgetSessions(ctx, u.PID)
+	return s.forgetAfterRemoval(ctx, u.PID, s.Store.DeleteUser(ctx, byPortal(c, s.now()), c.Org, u.PID))
 }
 
 // RemoveOrgUser takes a portal user's access to an organisation away, for
@@ -123,10 +120,25 @@ func (s *Service) RemoveOrgUser(ctx context.Context, a Admin, number, pid string
 	if errs.Is(err, errs.NotFound) {
 		return errs.Wrap(err, errs.NotFound, CodeUserNotFound, "no such user of organisation %s", number)
 	}
-	if err != nil {
-		return err
+	return s.forgetAfterRemoval(ctx, pid, err)
+}
+
+// forgetAfterRemoval ends pid's session generation after DeleteUser
+// returned removed, whatever that says: a removal that committed can still
+// report an error (SQLite's log truncation after it gave up), and a retry
+// then finds no user. forgetSessions keeps the counter while a role is left.
+func (s *Service) forgetAfterRemoval(ctx context.Context, pid string, removed error) error {
+	if errs.Is(removed, errs.NotFound) {
+		return removed
 	}
-	return s.forgetSessions(ctx, pid)
+	forgot := s.forgetSessions(ctx, pid)
+	if removed == nil {
+		return forgot
+	}
+	if forgot != nil {
+		s.log().Error("staff: session generation of a removed user kept", "err", forgot)
+	}
+	return removed
 }
 
 // otherUser is the user of the caller's organisation a change is about:

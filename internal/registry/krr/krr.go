@@ -125,7 +125,9 @@ func (c *Client) lookup(ctx context.Context, pids []string) (*Response, error) {
 	var out Response
 	err := c.api().Call(ctx, http.MethodPost, "/rest/v2/personer", Request{PIDs: pids, IncludeNotRegistered: true}, &out, 64<<20)
 	if err != nil {
-		return nil, err
+		// A refusal's body may quote the identity numbers asked about,
+		// which must reach no log and no failed task's record.
+		return nil, errs.Redact(err, pids...)
 	}
 	return &out, nil
 }

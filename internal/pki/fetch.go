@@ -123,7 +123,7 @@ func (h HTTPOCSP) OCSP(ctx context.Context, cert, issuer *x509.Certificate) ([]b
 		url = cert.OCSPServer[0]
 	}
 	if url == "" {
-		return nil, fmt.Errorf("%w: %s names no OCSP responder", ErrNowhereToAsk, cert.Subject.CommonName)
+		return nil, fmt.Errorf("%w: %s names no OCSP responder", ErrNowhereToAsk, CertName(cert))
 	}
 	req, nonce, err := ocspRequestWithNonce(cert, issuer)
 	if err != nil {
@@ -152,7 +152,7 @@ func (h HTTPOCSP) OCSP(ctx context.Context, cert, issuer *x509.Certificate) ([]b
 		now = h.Now()
 	}
 	if err := checkFetchedOCSP(body, cert, issuer, nonce, now, h.Presigned); err != nil {
-		return nil, fmt.Errorf("pki: ocsp response from %s for %q: %w", url, cert.Subject.CommonName, err)
+		return nil, fmt.Errorf("pki: ocsp response from %s for %s: %w", url, CertName(cert), err)
 	}
 	return body, nil
 }
@@ -299,7 +299,7 @@ func (h HTTPOCSP) CRL(ctx context.Context, cert, issuer *x509.Certificate) ([]by
 		url = h.CRLURL
 	}
 	if url == "" {
-		return nil, fmt.Errorf("%w: %s names no HTTP CRL distribution point", ErrNowhereToAsk, cert.Subject.CommonName)
+		return nil, fmt.Errorf("%w: %s names no HTTP CRL distribution point", ErrNowhereToAsk, CertName(cert))
 	}
 	hreq, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {

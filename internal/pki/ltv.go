@@ -46,7 +46,7 @@ func (g *Gatherer) Path(ctx context.Context, path []*x509.Certificate) (ocsps, c
 			break // the trust anchor
 		}
 		if i+1 == len(path) {
-			return nil, nil, fmt.Errorf("pki: no issuer certificate for %q", cert.Subject.CommonName)
+			return nil, nil, fmt.Errorf("pki: no issuer certificate for %s", CertName(cert))
 		}
 		issuer := path[i+1]
 		switch {
@@ -55,7 +55,7 @@ func (g *Gatherer) Path(ctx context.Context, path []*x509.Certificate) (ocsps, c
 			der, ok := g.crl[string(issuer.Raw)]
 			if !ok {
 				if der, err = g.Source.CRL(ctx, cert, issuer); err != nil {
-					return nil, nil, fmt.Errorf("pki: revocation data for %q: %w", cert.Subject.CommonName, err)
+					return nil, nil, fmt.Errorf("pki: revocation data for %s: %w", CertName(cert), err)
 				}
 				g.crl[string(issuer.Raw)] = der
 				g.CRLs = append(g.CRLs, der)
@@ -65,7 +65,7 @@ func (g *Gatherer) Path(ctx context.Context, path []*x509.Certificate) (ocsps, c
 			der, ok := g.ocsp[string(cert.Raw)]
 			if !ok {
 				if der, err = g.Source.OCSP(ctx, cert, issuer); err != nil {
-					return nil, nil, fmt.Errorf("pki: revocation data for %q: %w", cert.Subject.CommonName, err)
+					return nil, nil, fmt.Errorf("pki: revocation data for %s: %w", CertName(cert), err)
 				}
 				g.ocsp[string(cert.Raw)] = der
 				g.OCSPs = append(g.OCSPs, der)
@@ -98,4 +98,11 @@ func appendOnce(list [][]byte, der []byte) [][]byte {
 		}
 	}
 	return append(list, der)
+}
+
+// CertName names a certificate in an error by its serial number and
+// issuer, never by its subject: a signer's own certificate (an advanced
+// signature) has the person's name as subject, and errors reach the log.
+func CertName(c *x509.Certificate) string {
+	return fmt.Sprintf("certificate %x of %q", c.SerialNumber, c.Issuer.CommonName)
 }

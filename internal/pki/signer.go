@@ -101,11 +101,11 @@ func (d *Dev) IssueSigner(p Person, now time.Time) (KeyPair, error) {
 	t.Policies = []x509.OID{mustOID(oidQCPnQSCD)}
 	der, err := x509.CreateCertificate(rand.Reader, t, d.Issuing.Cert, key.Public(), d.Issuing.Key)
 	if err != nil {
-		return KeyPair{}, fmt.Errorf("pki: issue %s: %w", subject.CommonName, err)
+		return KeyPair{}, fmt.Errorf("pki: issue a signer's certificate: %w", err)
 	}
 	c, err := x509.ParseCertificate(der)
 	if err != nil {
-		return KeyPair{}, fmt.Errorf("pki: issue %s: %w", subject.CommonName, err)
+		return KeyPair{}, fmt.Errorf("pki: issue a signer's certificate: %w", err)
 	}
 	return KeyPair{Cert: c, Chain: []*x509.Certificate{d.Issuing.Cert}, Key: key}, nil
 }

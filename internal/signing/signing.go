@@ -989,23 +989,16 @@ func refuseRevoked(path []*x509.Certificate, ocsps, crls [][]byte) error {
 				break // a root has no issuer to name in a CertID
 			}
 			if at, ok := pki.RevokedIn(der, c, path[i+1]); ok {
-				return errs.E(errs.Unavailable, CodeCertificateRevoked, "%s was revoked at %v", certName(c), at.UTC())
+				return errs.E(errs.Unavailable, CodeCertificateRevoked, "%s was revoked at %v", pki.CertName(c), at.UTC())
 			}
 		}
 		for _, der := range crls {
 			if at, ok := pki.RevokedInCRL(der, c); ok {
-				return errs.E(errs.Unavailable, CodeCertificateRevoked, "%s was revoked at %v", certName(c), at.UTC())
+				return errs.E(errs.Unavailable, CodeCertificateRevoked, "%s was revoked at %v", pki.CertName(c), at.UTC())
 			}
 		}
 	}
 	return nil
-}
-
-// certName names a certificate in an error by its serial number and
-// issuer: a signer's own certificate has the person's name as subject, and
-// the error reaches the log.
-func certName(c *x509.Certificate) string {
-	return fmt.Sprintf("certificate %x of %q", c.SerialNumber, c.Issuer.CommonName)
 }
 
 // refuseOutsideValidity stops an act whose signing or time-stamping
@@ -1024,7 +1017,7 @@ func refuseOutsideValidity(path []*x509.Certificate, now time.Time) error {
 		}
 		if now.Before(c.NotBefore) || now.After(c.NotAfter) {
 			return errs.E(errs.Unavailable, CodeCertificateExpired, "%s is valid from %v to %v, not at %v",
-				certName(c), c.NotBefore.UTC(), c.NotAfter.UTC(), now.UTC())
+				pki.CertName(c), c.NotBefore.UTC(), c.NotAfter.UTC(), now.UTC())
 		}
 	}
 	return nil

@@ -842,7 +842,9 @@ func (w *Web) actFailed(rw http.ResponseWriter, r *http.Request, s Session, j *j
 		return explain(err, "sign.error.storage-full", signerPath(signer.ID, "job"), "error.507.retry")
 	}
 	if errs.KindOf(err) == errs.Unavailable {
-		w.log.Warn("web: signing act waits for a service", "job", j.ID, "signer", signer.ID, "err", err)
+		// Only the code: the text of an outage met while signing may
+		// quote the signer's certificate, whose subject is their name.
+		w.log.Warn("web: signing act waits for a service", "job", j.ID, "signer", signer.ID, "code", codeOf(err))
 		return partnerOut(err, signerPath(signer.ID, "job"))
 	}
 	if s.Signer == "" || j.Flow != job.Direct || !endsAttempt(err) {

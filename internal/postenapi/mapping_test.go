@@ -132,7 +132,9 @@ func TestDirectMapping(t *testing.T) {
 	}
 }
 
-func TestPortalMapping(t *testing.T) {
+// portalExample is the specification's portal request and manifest, decoded.
+func portalExample(t *testing.T) (portalJobRequest, portalManifest) {
+	t.Helper()
 	var req portalJobRequest
 	var m portalManifest
 	if err := decode(readExample(t, "portal/request.xml"), &req); err != nil {
@@ -141,6 +143,11 @@ func TestPortalMapping(t *testing.T) {
 	if err := decode(readExample(t, "portal/manifest.xml"), &m); err != nil {
 		t.Fatal(err)
 	}
+	return req, m
+}
+
+func TestPortalMapping(t *testing.T) {
+	req, m := portalExample(t)
 	now := time.Date(2016, 1, 1, 0, 0, 0, 0, time.UTC)
 	r, docs, err := portalRequest(&req, &m, "123456789", now, job.DefaultLimits.DefaultExpiry)
 	if err != nil {
@@ -278,14 +285,7 @@ func readAll(t *testing.T, name string) string {
 // A polling queue's name is bounded: the schema leaves it unbounded, and
 // segl keeps it with every job of the queue.
 func TestPollingQueueBounded(t *testing.T) {
-	var req portalJobRequest
-	var m portalManifest
-	if err := decode(readExample(t, "portal/request.xml"), &req); err != nil {
-		t.Fatal(err)
-	}
-	if err := decode(readExample(t, "portal/manifest.xml"), &m); err != nil {
-		t.Fatal(err)
-	}
+	req, m := portalExample(t)
 	now := time.Date(2016, 1, 1, 0, 0, 0, 0, time.UTC)
 	for _, tc := range []struct {
 		queue string

@@ -19,14 +19,11 @@ import (
 
 	"golang.org/x/crypto/ocsp"
 
-	"github.com/segl/segl/client"
 	"github.com/segl/segl/internal/config"
 	"github.com/segl/segl/internal/errs"
 	"github.com/segl/segl/internal/hsm"
-	"github.com/segl/segl/internal/job"
 	"github.com/segl/segl/internal/pki"
 	"github.com/segl/segl/internal/server"
-	"github.com/segl/segl/internal/store"
 	"github.com/segl/segl/internal/testtool"
 	"github.com/segl/segl/internal/tsp"
 )
@@ -96,16 +93,8 @@ func TestHSMCeremony(t *testing.T) {
 	dev := newEnv(t, func(c *config.Config) { c.Data = data }, keys, devCAKeysOnly)
 	e := newEnvB(t, keys, productionOn(data, dev.srv.URL))
 	ctx := context.Background()
-	// Onboarding is the administrator's job outside --dev.
-	if err := e.srv.Store.PutOrg(ctx, testBy, store.Org{Number: orgA, Name: "Lånekassen test", Active: true,
-		SignatureTypes: []job.SignatureType{job.Authenticated}}); err != nil {
-		t.Fatal(err)
-	}
+	c := e.onboardedClient(t, filepath.Join(data, "pki"))
 	root := filepath.Join(data, "pki", "root-ca.pem")
-	c, err := client.New(e.srv.URL, filepath.Join(data, "pki", "clients", orgA+".pem"), filepath.Join(data, "pki", "clients", orgA+".key"), root)
-	if err != nil {
-		t.Fatal(err)
-	}
 	req := directRequest()
 	req.Signers = req.Signers[:1]
 	j := e.mustCreate(c, req)

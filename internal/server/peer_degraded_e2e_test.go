@@ -17,9 +17,7 @@ import (
 	"github.com/segl/segl/internal/config"
 	"github.com/segl/segl/internal/errs"
 	"github.com/segl/segl/internal/health"
-	"github.com/segl/segl/internal/job"
 	"github.com/segl/segl/internal/pki"
-	"github.com/segl/segl/internal/store"
 )
 
 // TestTSAAndOCSPDegraded: a production node whose TSA (tsa-url) or OCSP
@@ -65,15 +63,7 @@ func TestTSAAndOCSPDegraded(t *testing.T) {
 		c.TSAURL, c.OCSPURL = proxy.URL+"/dev/tsa", proxy.URL+"/dev/ocsp"
 	})
 	ctx := context.Background()
-	if err := prod.srv.Store.PutOrg(ctx, testBy, store.Org{Number: orgA, Name: "Lånekassen test", Active: true,
-		SignatureTypes: []job.SignatureType{job.Authenticated}}); err != nil {
-		t.Fatal(err)
-	}
-	c, err := client.New(prod.srv.URL, filepath.Join(dir, "clients", orgA+".pem"), filepath.Join(dir, "clients", orgA+".key"),
-		filepath.Join(dir, "root-ca.pem"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := prod.onboardedClient(t, dir)
 	req := directRequest()
 	req.Signers = req.Signers[:1]
 	j := prod.mustCreate(c, req)

@@ -21,16 +21,7 @@ func TestProductionSeal(t *testing.T) {
 	pki := filepath.Join(dev.data, "pki")
 	prod := newEnvB(t, asProduction(dev))
 	ctx := context.Background()
-	// Onboarding is the administrator's job outside --dev.
-	if err := prod.srv.Store.PutOrg(ctx, testBy, store.Org{Number: orgA, Name: "Lånekassen test", Active: true,
-		SignatureTypes: []job.SignatureType{job.Authenticated}}); err != nil {
-		t.Fatal(err)
-	}
-	c, err := client.New(prod.srv.URL, filepath.Join(pki, "clients", orgA+".pem"), filepath.Join(pki, "clients", orgA+".key"),
-		filepath.Join(pki, "root-ca.pem"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := prod.onboardedClient(t, pki)
 	// Outside --dev a callback URL that is certain to reach no public
 	// address is refused when the job is created, not when it is called.
 	for _, cb := range []string{"http://localhost:8080/cb", "http://127.0.0.1/cb", "https://[::1]/cb",
@@ -57,6 +48,23 @@ func TestProductionSeal(t *testing.T) {
 // asProduction configures a server as an operator would outside --dev,
 // with the files of dev's PKI and dev's TSA, OCSP responder and root CRL
 // as the remote services.
+// onboardedClient onboards orgA for authenticated signatures on e (the
+// administrator's job outside --dev) and returns its API client, with the
+// certificate and trust anchor of the development PKI in pkiDir.
+func (e *env) onboardedClient(t *testing.T, pkiDir string) *client.Client {
+	t.Helper()
+	if err := e.srv.Store.PutOrg(context.Background(), testBy, store.Org{Number: orgA, Name: "Lånekassen test", Active: true,
+		SignatureTypes: []job.SignatureType{job.Authenticated}}); err != nil {
+		t.Fatal(err)
+	}
+	c, err := client.New(e.srv.URL, filepath.Join(pkiDir, "clients", orgA+".pem"), filepath.Join(pkiDir, "clients", orgA+".key"),
+		filepath.Join(pkiDir, "root-ca.pem"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
 func asProduction(dev *env) func(*config.Config) {
 	pki := filepath.Join(dev.data, "pki")
 	return func(c *config.Config) {

@@ -12,12 +12,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/segl/segl/client"
 	"github.com/segl/segl/internal/config"
 	"github.com/segl/segl/internal/errs"
-	"github.com/segl/segl/internal/job"
 	"github.com/segl/segl/internal/pki"
-	"github.com/segl/segl/internal/store"
 )
 
 // TestExpiredSealRefused: a production node configured with a seal whose
@@ -56,15 +53,7 @@ func TestExpiredSealRefused(t *testing.T) {
 	}
 	prod := newEnvB(t, asProduction(dev), func(c *config.Config) { c.SealKey, c.SealCert = keyFile, certFile })
 	ctx := context.Background()
-	if err := prod.srv.Store.PutOrg(ctx, testBy, store.Org{Number: orgA, Name: "Lånekassen test", Active: true,
-		SignatureTypes: []job.SignatureType{job.Authenticated}}); err != nil {
-		t.Fatal(err)
-	}
-	c, err := client.New(prod.srv.URL, filepath.Join(dir, "clients", orgA+".pem"), filepath.Join(dir, "clients", orgA+".key"),
-		filepath.Join(dir, "root-ca.pem"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := prod.onboardedClient(t, dir)
 	req := directRequest()
 	req.Signers = req.Signers[:1]
 	j := prod.mustCreate(c, req)

@@ -5,11 +5,8 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/segl/segl/client"
 	"github.com/segl/segl/internal/config"
 	"github.com/segl/segl/internal/errs"
-	"github.com/segl/segl/internal/job"
-	"github.com/segl/segl/internal/store"
 	"github.com/segl/segl/internal/tsp"
 )
 
@@ -32,19 +29,11 @@ func TestTSAPolicyPinned(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			prod := newEnvB(t, asProduction(dev), func(c *config.Config) { c.TSAPolicy = tc.policy })
 			ctx := context.Background()
-			if err := prod.srv.Store.PutOrg(ctx, testBy, store.Org{Number: orgA, Name: "Lånekassen test", Active: true,
-				SignatureTypes: []job.SignatureType{job.Authenticated}}); err != nil {
-				t.Fatal(err)
-			}
-			c, err := client.New(prod.srv.URL, filepath.Join(pki, "clients", orgA+".pem"), filepath.Join(pki, "clients", orgA+".key"),
-				filepath.Join(pki, "root-ca.pem"))
-			if err != nil {
-				t.Fatal(err)
-			}
+			c := prod.onboardedClient(t, pki)
 			req := directRequest()
 			req.Signers = req.Signers[:1]
 			j := prod.mustCreate(c, req)
-			_, err = prod.srv.Svc.Sign(ctx, j.Signers[0].ID, ola)
+			_, err := prod.srv.Svc.Sign(ctx, j.Signers[0].ID, ola)
 			switch {
 			case tc.ok && err != nil:
 				t.Fatalf("sign: %v", err)

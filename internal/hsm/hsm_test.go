@@ -38,6 +38,21 @@ func open(t *testing.T) (*Token, Config) {
 	return tok, cfg
 }
 
+// openWithSeal is open with a P-256 key pair generated under the label
+// "seal" and segl's Signer of it.
+func openWithSeal(t *testing.T) (*Token, Config, crypto.Signer) {
+	t.Helper()
+	tok, cfg := open(t)
+	if _, err := tok.Generate("seal", ECP256); err != nil {
+		t.Fatal(err)
+	}
+	key, err := tok.Signer("seal")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok, cfg, key
+}
+
 func code(err error) string {
 	var e *errs.Error
 	if errors.As(err, &e) {

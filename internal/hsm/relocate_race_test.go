@@ -15,14 +15,7 @@ import (
 // what Public reads.
 func TestRelocateBesidePublic(t *testing.T) {
 	t.Parallel()
-	tok, cfg := open(t)
-	if _, err := tok.Generate("seal", ECP256); err != nil {
-		t.Fatal(err)
-	}
-	key, err := tok.Signer("seal")
-	if err != nil {
-		t.Fatal(err)
-	}
+	tok, cfg, key := openWithSeal(t)
 	pub := key.Public().(interface{ Equal(crypto.PublicKey) bool })
 	restore := softToken(cfg).BackUp(t)
 	softToken(cfg).DeleteKey(t, "seal")

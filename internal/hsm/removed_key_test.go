@@ -23,14 +23,7 @@ func softToken(cfg Config) testtool.SoftToken {
 // key.
 func TestRemovedKeyIsUnavailable(t *testing.T) {
 	t.Parallel()
-	tok, cfg := open(t)
-	if _, err := tok.Generate("seal", ECP256); err != nil {
-		t.Fatal(err)
-	}
-	key, err := tok.Signer("seal")
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, cfg, key := openWithSeal(t)
 	digest := sha256.Sum256([]byte("segl"))
 	if _, err := key.Sign(rand.Reader, digest[:], crypto.SHA256); err != nil {
 		t.Fatalf("before removal: %v", err)

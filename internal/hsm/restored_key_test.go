@@ -15,14 +15,7 @@ import (
 // used: signatures stay unavailable.
 func TestRestoredKeySignsWithoutRestart(t *testing.T) {
 	t.Parallel()
-	tok, cfg := open(t)
-	if _, err := tok.Generate("seal", ECP256); err != nil {
-		t.Fatal(err)
-	}
-	key, err := tok.Signer("seal")
-	if err != nil {
-		t.Fatal(err)
-	}
+	tok, cfg, key := openWithSeal(t)
 	digest := sha256.Sum256([]byte("segl"))
 	sign := func() error {
 		sig, err := key.Sign(rand.Reader, digest[:], crypto.SHA256)
